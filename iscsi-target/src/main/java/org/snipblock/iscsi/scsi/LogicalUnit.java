@@ -1,0 +1,25 @@
+package org.snipblock.iscsi.scsi;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The SCSI side of the target: executes commands against one LUN. The iSCSI transport knows
+ * nothing of CDBs beyond what it needs to move data (direction and length come from the PDU);
+ * this side knows nothing of PDUs.
+ */
+public interface LogicalUnit extends AutoCloseable {
+
+  /** Executes a command; never throws, every failure becomes a CHECK CONDITION response. */
+  CompletableFuture<ScsiResponse> execute(ScsiCommand command);
+
+  /** Task management that the LU must see: the transport has already stopped the affected tasks. */
+  void taskManagement(TaskManagement function, ItNexus nexus);
+
+  /** The nexus is gone (logout or connection loss without reinstatement). */
+  void nexusLost(ItNexus nexus);
+
+  @Override
+  void close();
+
+  enum TaskManagement { ABORT_TASK_SET, CLEAR_TASK_SET, LUN_RESET, TARGET_WARM_RESET, TARGET_COLD_RESET, I_T_NEXUS_RESET, CLEAR_ACA }
+}
