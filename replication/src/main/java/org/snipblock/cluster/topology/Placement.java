@@ -1,0 +1,174 @@
+package org.snipblock.cluster.topology;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Decides which nodes hold the copies of each snippet of a volume.
+ *
+ * <p>Rules, in order of strength: copies of one snippet sit in distinct failure domains at the
+ * requested spread level (never bent); the volume's primary holds a copy of every snippet when it
+ * can, because it serves reads locally; the other copies go to the domains nearest the primary
+ * (rack before compartment before site); among equally near nodes the least filled and least
+ * loaded wins, counting what this same placement already promised, so a volume's snippets fan out.
+ */
+public final class Placement {
+
+  /**
+   * @param copies       copies of each snippet (n)
+   * @param spread       level at which the copies must be in distinct domains
+   * @param primary      node id that serves the volume, or null to let placement choose one
+   * @param snippetBytes space one copy of one snippet takes
+   * @param snippets     number of snippets to place
+   */
+  public record Request(int copies, FailureDomain spread, String primary, long snippetBytes, long snippets) {
+    public Request {
+      if (copies < 1) {
+        throw new IllegalArgumentException("copies must be at least 1, got " + copies);
+      }
+      if (spread == null) {
+        throw new IllegalArgumentException("spread level missing");
+      }
+      if (snippetBytes <= 0 || snippets < 0) {
+        throw new IllegalArgumentException("bad snippet geometry: " + snippets + " x " + snippetBytes);
+      }
+    }
+  }
+
+  /** The answer: the primary chosen and, per snippet index, the node ids holding its copies (primary first). */
+  public record Result(String primary, List<List<String>> replicas) {}
+
+  /** Places every snippet of a volume. Throws {@link PlacementException} when the policy cannot be met. */
+  public Result place(Collection<NodeDescriptor> nodes, Request request) {
+    Map<String, NodeDescriptor> live = new HashMap<>();
+    for (NodeDescriptor n : nodes) {
+      if (n.state() == NodeState.UP) {
+        live.put(n.id(), n);
+      }
+    }
+    Map<String, Long> promised = new HashMap<>();
+    String primary = choosePrimary(live, request, promised);
+    List<List<String>> replicas = new ArrayList<>();
+    for (long i = 0; i < request.snippets(); i++) {
+      List<String> copies = placeOne(live, request, primary, Set.of(), promised);
+      for (String id : copies) {
+        promised.merge(id, request.snippetBytes(), Long::sum);
+      }
+      replicas.add(List.copyOf(copies));
+    }
+    return new Result(primary, List.copyOf(replicas));
+  }
+
+  /**
+   * Chooses where one snippet's missing copies go, keeping the copies it still has: used by
+   * re-replication after a node or compartment is lost. Returns only the new node ids.
+   */
+  public List<String> replace(
+      Collection<NodeDescriptor> nodes, Request request, List<String> surviving) {
+    Map<String, NodeDescriptor> live = new HashMap<>();
+    for (NodeDescriptor n : nodes) {
+      if (n.state() == NodeState.UP) {
+        live.put(n.id(), n);
+      }
+    }
+    List<String> all = placeOne(live, request, request.primary(), new LinkedHashSet<>(surviving), new HashMap<>());
+    List<String> added = new ArrayList<>(all);
+    added.removeAll(surviving);
+    return added;
+  }
+
+  private String choosePrimary(Map<String, NodeDescriptor> live, Request request, Map<String, Long> promised) {
+    long whole = Math.multiplyExact(request.snippetBytes(), Math.max(1, request.snippets()));
+    if (request.primary() != null) {
+      NodeDescriptor p = live.get(request.primary());
+      if (p == null) {
+        throw new PlacementException("primary node " + request.primary() + " is not a live cluster member");
+      }
+      return p.id();
+    }
+    return live.values().stream()
+        .filter(n -> n.freeBytes() >= whole)
+        .min(byFullness(request.snippetBytes(), promised))
+        .map(NodeDescriptor::id)
+        .orElseThrow(() -> new PlacementException(
+            "no live node has " + whole + " bytes free to serve as the volume's primary"));
+  }
+
+  private List<String> placeOne(
+      Map<String, NodeDescriptor> live, Request request, String primary, Set<String> keep,
+      Map<String, Long> promised) {
+    FailureDomain level = request.spread();
+    List<String> chosen = new ArrayList<>();
+    Set<String> usedDomains = new HashSet<>();
+    for (String id : keep) {
+      NodeDescriptor n = live.get(id);
+      if (n != null && usedDomains.add(n.location().domain(level))) {
+        chosen.add(id);
+      }
+    }
+    NodeDescriptor p = primary == null ? null : live.get(primary);
+    if (p != null && !chosen.contains(p.id()) && chosen.size() < request.copies()
+        && fits(p, request, promised) && usedDomains.add(p.location().domain(level))) {
+      chosen.add(0, p.id());
+    }
+    Location anchor = p != null ? p.location() : null;
+    Comparator<NodeDescriptor> order = Comparator
+        .comparingInt((NodeDescriptor n) -> anchor == null ? 0 : anchor.distance(n.location()))
+        .thenComparing(byFullness(request.snippetBytes(), promised));
+    while (chosen.size() < request.copies()) {
+      NodeDescriptor best = live.values().stream()
+          .filter(n -> !chosen.contains(n.id()))
+          .filter(n -> !usedDomains.contains(n.location().domain(level)))
+          .filter(n -> fits(n, request, promised))
+          .min(order)
+          .orElseThrow(() -> refusal(live, request, promised));
+      chosen.add(best.id());
+      usedDomains.add(best.location().domain(level));
+    }
+    return chosen;
+  }
+
+  private static boolean fits(NodeDescriptor n, Request request, Map<String, Long> promised) {
+    return n.freeBytes() - promised.getOrDefault(n.id(), 0L) >= request.snippetBytes();
+  }
+
+  /** Least filled (after this copy) plus least loaded first; node id breaks ties so results are stable. */
+  private static Comparator<NodeDescriptor> byFullness(long bytes, Map<String, Long> promised) {
+    return Comparator
+        .comparingDouble((NodeDescriptor n) -> {
+          long used = n.usedBytes() + promised.getOrDefault(n.id(), 0L) + bytes;
+          double fill = n.capacityBytes() == 0 ? 1.0 : (double) used / n.capacityBytes();
+          return fill + n.load();
+        })
+        .thenComparing(NodeDescriptor::id);
+  }
+
+  private static PlacementException refusal(
+      Map<String, NodeDescriptor> live, Request request, Map<String, Long> promised) {
+    FailureDomain level = request.spread();
+    Set<String> all = new TreeSet<>();
+    Set<String> withSpace = new TreeSet<>();
+    for (NodeDescriptor n : live.values()) {
+      all.add(n.location().domain(level));
+      if (fits(n, request, promised)) {
+        withSpace.add(n.location().domain(level));
+      }
+    }
+    if (all.size() < request.copies()) {
+      return new PlacementException("cannot place " + request.copies() + " copies with spread="
+          + level.label() + ": the live cluster has only " + all.size() + " distinct "
+          + level.label() + "(s) " + all);
+    }
+    return new PlacementException("cannot place " + request.copies() + " copies with spread="
+        + level.label() + ": only " + withSpace.size() + " " + level.label() + "(s) " + withSpace
+        + " have a live node with " + request.snippetBytes() + " bytes free");
+  }
+}

@@ -1,0 +1,166 @@
+package org.snipblock.cluster.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class PlacementTest {
+  private static final long GIB = 1L << 30;
+  private static final long SNIPPET = 4L << 20;
+
+  private final Placement placement = new Placement();
+
+  /** Six nodes: three compartments, two racks each, one host per rack. */
+  private static List<NodeDescriptor> sixNodes() {
+    List<NodeDescriptor> nodes = new ArrayList<>();
+    for (int c = 1; c <= 3; c++) {
+      for (int r = 1; r <= 2; r++) {
+        String id = "n" + c + r;
+        nodes.add(new NodeDescriptor(id, Location.parse("dc/fc" + c + "/r" + r + "/" + id),
+            NodeState.UP, 10 * GIB, 0, 0.0));
+      }
+    }
+    return nodes;
+  }
+
+  private static Map<String, NodeDescriptor> byId(List<NodeDescriptor> nodes) {
+    return nodes.stream().collect(Collectors.toMap(NodeDescriptor::id, n -> n));
+  }
+
+  @Test
+  void sixNodesThreeCompartmentsTwoRacks_compartmentSpread() {
+    List<NodeDescriptor> nodes = sixNodes();
+    Map<String, NodeDescriptor> ids = byId(nodes);
+    Placement.Result r = placement.place(nodes,
+        new Placement.Request(3, FailureDomain.COMPARTMENT, "n11", SNIPPET, 60));
+
+    assertThat(r.primary()).isEqualTo("n11");
+    assertThat(r.replicas()).hasSize(60);
+    Map<String, Integer> perNode = new HashMap<>();
+    for (List<String> copies : r.replicas()) {
+      assertThat(copies).hasSize(3).doesNotHaveDuplicates();
+      assertThat(copies.get(0)).as("primary holds every snippet").isEqualTo("n11");
+      Set<String> compartments = copies.stream()
+          .map(id -> ids.get(id).location().domain(FailureDomain.COMPARTMENT))
+          .collect(Collectors.toSet());
+      assertThat(compartments).hasSize(3);
+      copies.forEach(id -> perNode.merge(id, 1, Integer::sum));
+    }
+    // The other copies are balanced over both racks of the two other compartments.
+    assertThat(perNode).doesNotContainKey("n12");
+    for (String other : List.of("n21", "n22", "n31", "n32")) {
+      assertThat(perNode.get(other)).as(other).isEqualTo(30);
+    }
+  }
+
+  @Test
+  void rackSpreadPrefersTheOtherRackOfThePrimarysCompartment() {
+    List<NodeDescriptor> nodes = sixNodes();
+    Placement.Result r = placement.place(nodes,
+        new Placement.Request(2, FailureDomain.RACK, "n21", SNIPPET, 10));
+    for (List<String> copies : r.replicas()) {
+      assertThat(copies).containsExactly("n21", "n22");
+    }
+    Placement.Result three = placement.place(nodes,
+        new Placement.Request(3, FailureDomain.RACK, "n21", SNIPPET, 8));
+    Set<String> thirds = new HashSet<>();
+    for (List<String> copies : three.replicas()) {
+      assertThat(copies.subList(0, 2)).containsExactly("n21", "n22");
+      thirds.add(copies.get(2));
+    }
+    assertThat(thirds).containsExactlyInAnyOrder("n11", "n12", "n31", "n32");
+  }
+
+  @Test
+  void balancesFreeSpaceAndLoad() {
+    List<NodeDescriptor> nodes = new ArrayList<>(sixNodes());
+    Map<String, NodeDescriptor> ids = byId(nodes);
+    nodes.replaceAll(n -> switch (n.id()) {
+      case "n21" -> n.withUsage(10 * GIB, 9 * GIB, 0.0);   // nearly full
+      case "n31" -> n.withUsage(10 * GIB, 0, 0.9);          // hot
+      default -> n;
+    });
+    Placement.Result r = placement.place(nodes,
+        new Placement.Request(3, FailureDomain.COMPARTMENT, "n11", SNIPPET, 4));
+    for (List<String> copies : r.replicas()) {
+      assertThat(copies).containsExactly("n11", "n22", "n32");
+    }
+    assertThat(ids).hasSize(6);
+  }
+
+  @Test
+  void refusesWhenTheTopologyHasTooFewDomains() {
+    assertThatThrownBy(() -> placement.place(sixNodes(),
+        new Placement.Request(4, FailureDomain.COMPARTMENT, "n11", SNIPPET, 1)))
+        .isInstanceOf(PlacementException.class)
+        .hasMessageContaining("only 3 distinct compartment(s)");
+    assertThatThrownBy(() -> placement.place(sixNodes(),
+        new Placement.Request(2, FailureDomain.SITE, null, SNIPPET, 1)))
+        .isInstanceOf(PlacementException.class)
+        .hasMessageContaining("spread=site");
+  }
+
+  @Test
+  void ignoresDownNodesAndRefusesWhenTheyWereNeeded() {
+    List<NodeDescriptor> nodes = new ArrayList<>(sixNodes());
+    nodes.replaceAll(n -> n.id().startsWith("n3") ? n.withState(NodeState.DOWN) : n);
+    assertThatThrownBy(() -> placement.place(nodes,
+        new Placement.Request(3, FailureDomain.COMPARTMENT, "n11", SNIPPET, 1)))
+        .hasMessageContaining("only 2 distinct compartment(s)");
+    Placement.Result r = placement.place(nodes,
+        new Placement.Request(3, FailureDomain.RACK, "n11", SNIPPET, 1));
+    assertThat(r.replicas().get(0)).doesNotContain("n31", "n32");
+  }
+
+  @Test
+  void refusesWhenSpaceRunsOutAndSaysWhere() {
+    List<NodeDescriptor> nodes = new ArrayList<>(sixNodes());
+    nodes.replaceAll(n -> n.id().startsWith("n2") ? n.withUsage(10 * GIB, 10 * GIB, 0) : n);
+    assertThatThrownBy(() -> placement.place(nodes,
+        new Placement.Request(3, FailureDomain.COMPARTMENT, "n11", SNIPPET, 1)))
+        .hasMessageContaining("have a live node with");
+  }
+
+  @Test
+  void refusesAnUnknownPrimary() {
+    assertThatThrownBy(() -> placement.place(sixNodes(),
+        new Placement.Request(1, FailureDomain.HOST, "nope", SNIPPET, 1)))
+        .hasMessageContaining("primary node nope");
+  }
+
+  @Test
+  void choosesTheEmptiestPrimaryWhenNoneIsAsked() {
+    List<NodeDescriptor> nodes = new ArrayList<>(sixNodes());
+    nodes.replaceAll(n -> n.id().equals("n32") ? n : n.withUsage(10 * GIB, GIB, 0));
+    Placement.Result r = placement.place(nodes,
+        new Placement.Request(2, FailureDomain.COMPARTMENT, null, SNIPPET, 1));
+    assertThat(r.primary()).isEqualTo("n32");
+  }
+
+  @Test
+  void replacementKeepsSurvivorsAndFillsTheMissingDomain() {
+    List<NodeDescriptor> nodes = new ArrayList<>(sixNodes());
+    nodes.replaceAll(n -> n.id().equals("n21") ? n.withState(NodeState.DOWN) : n);
+    List<String> added = placement.replace(nodes,
+        new Placement.Request(3, FailureDomain.COMPARTMENT, "n11", SNIPPET, 1), List.of("n11", "n31"));
+    assertThat(added).containsExactly("n22");
+  }
+
+  @Test
+  void requestValidation() {
+    assertThatThrownBy(() -> new Placement.Request(0, FailureDomain.HOST, null, SNIPPET, 1))
+        .hasMessageContaining("copies");
+    assertThatThrownBy(() -> new Placement.Request(1, null, null, SNIPPET, 1))
+        .hasMessageContaining("spread");
+    assertThatThrownBy(() -> new Placement.Request(1, FailureDomain.HOST, null, 0, 1))
+        .hasMessageContaining("geometry");
+  }
+}
