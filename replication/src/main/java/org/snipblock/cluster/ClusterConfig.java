@@ -1,0 +1,43 @@
+package org.snipblock.cluster;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.snipblock.cluster.membership.Endpoint;
+import org.snipblock.cluster.topology.Location;
+
+/**
+ * How one node takes part in the cluster.
+ *
+ * @param nodeId          the operator's name for this node, unique in the cluster
+ * @param location        where it stands (SITE/COMPARTMENT/RACK/HOST)
+ * @param cluster         this node's cluster endpoint (JGroups TCP); must appear in {@code join}
+ * @param join            the cluster endpoints of every metadata voter, this node included; every
+ *                        node must be given the same list, since a majority of it decides
+ * @param replicationPort TCP port of the replication data server on the cluster host; 0 picks a free one
+ * @param dataDir         where this node keeps the raft log of the metadata
+ * @param capacityBytes   space this node offers to placement
+ */
+public record ClusterConfig(
+    String nodeId, Location location, Endpoint cluster, List<Endpoint> join, int replicationPort,
+    Path dataDir, long capacityBytes) {
+
+  public ClusterConfig {
+    if (nodeId == null || !nodeId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
+      throw new IllegalArgumentException("bad node id '" + nodeId + "': use 1-63 of [A-Za-z0-9._-]");
+    }
+    if (location == null || cluster == null || dataDir == null) {
+      throw new IllegalArgumentException("location, cluster address and data dir are required");
+    }
+    join = List.copyOf(join);
+    if (!join.contains(cluster)) {
+      throw new IllegalArgumentException("the join list " + join + " must name this node's own cluster address "
+          + cluster + ": the list is the set of metadata voters and every node must be given the same one");
+    }
+    if (replicationPort < 0 || replicationPort > 65535) {
+      throw new IllegalArgumentException("bad replication port " + replicationPort);
+    }
+    if (capacityBytes < 0) {
+      throw new IllegalArgumentException("negative capacity");
+    }
+  }
+}

@@ -1,0 +1,162 @@
+package org.snipblock.cluster.membership;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.jgroups.Address;
+import org.jgroups.JChannel;
+import org.jgroups.Message;
+import org.jgroups.Receiver;
+import org.jgroups.View;
+import org.jgroups.protocols.raft.Role;
+import org.jgroups.raft.RaftHandle;
+import org.jgroups.raft.StateMachine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's seat in the cluster: the JGroups channel (membership, failure detection), the raft
+ * handle that replicates the metadata state machine, and RTT probing. Members are named by their
+ * cluster endpoint "host:port", which is also their raft id.
+ */
+public final class ClusterMembership implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ClusterMembership.class);
+  private static final String CLUSTER = "snipblock";
+
+  private final Endpoint self;
+  private final JChannel channel;
+  private final RaftHandle raft;
+  private final RttProbe rtt;
+  private final ScheduledExecutorService timer;
+  private final List<Consumer<Set<String>>> viewListeners = new CopyOnWriteArrayList<>();
+  private volatile Set<String> view = Set.of();
+
+  public ClusterMembership(Endpoint self, List<Endpoint> join, Path dataDir, StateMachine metadata) throws Exception {
+    this.self = self;
+    Path raftDir = dataDir.resolve("raft");
+    Files.createDirectories(raftDir);
+    String xml = ClusterStack.xml(self, join, raftDir);
+    this.channel = new JChannel(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
+    channel.name(self.toString());
+    this.raft = new RaftHandle(channel, metadata);
+    this.rtt = new RttProbe(channel);
+    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "cluster-probe-" + self);
+      t.setDaemon(true);
+      return t;
+    });
+    channel.setReceiver(new Receiver() {
+      @Override
+      public void receive(Message msg) {
+        if (!rtt.handle(msg)) {
+          log.debug("ignored message from {} ({} bytes)", msg.getSrc(), msg.getLength());
+        }
+      }
+
+      @Override
+      public void viewAccepted(View v) {
+        Set<String> names = new TreeSet<>();
+        v.getMembers().forEach(a -> names.add(String.valueOf(a)));
+        Set<String> gone = new TreeSet<>(view);
+        gone.removeAll(names);
+        gone.forEach(rtt::forget);
+        view = Set.copyOf(names);
+        log.info("{}: cluster view {}", self, names);
+        for (Consumer<Set<String>> l : viewListeners) {
+          try {
+            l.accept(view);
+          } catch (RuntimeException e) {
+            log.warn("view listener failed", e);
+          }
+        }
+      }
+    });
+  }
+
+  /** Joins the cluster; returns at once even when no other member is up yet. */
+  public void start() throws Exception {
+    channel.connect(CLUSTER);
+    timer.scheduleWithFixedDelay(() -> {
+      View v = channel.getView();
+      if (v != null) {
+        rtt.probe(v.getMembers());
+      }
+    }, 0, 1, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Proposes a metadata command; completes with the state machine's answer once a majority of
+   * voters has the command in its log and it is applied. Any member may propose: REDIRECT sends
+   * it to the leader. Fails if no leader can be had within the timeout (e.g. on a minority side).
+   */
+  public CompletableFuture<byte[]> propose(byte[] command, Duration timeout) {
+    try {
+      return raft.setAsync(command, 0, command.length).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  public Endpoint self() {
+    return self;
+  }
+
+  /** The members in the current view, by endpoint name. */
+  public Set<String> view() {
+    return view;
+  }
+
+  public void onViewChange(Consumer<Set<String>> listener) {
+    viewListeners.add(listener);
+  }
+
+  public void onRoleChange(Consumer<Role> listener) {
+    raft.addRoleListener(listener::accept);
+  }
+
+  public boolean isLeader() {
+    return raft.isLeader();
+  }
+
+  /** Endpoint name of the current raft leader, or null when none is known. */
+  public String leader() {
+    Address a = raft.leader();
+    return a == null ? null : String.valueOf(a);
+  }
+
+  public long term() {
+    return raft.currentTerm();
+  }
+
+  public long commitIndex() {
+    return raft.commitIndex();
+  }
+
+  /** Smoothed round trips (ms) from this node to other members, by endpoint name. */
+  public Map<String, Double> rttMillis() {
+    return rtt.rttMillis();
+  }
+
+  /** For fault-injection tests only: the live channel. */
+  public JChannel channel() {
+    return channel;
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+    channel.close();
+  }
+}

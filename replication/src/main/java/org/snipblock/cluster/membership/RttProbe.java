@@ -1,0 +1,79 @@
+package org.snipblock.cluster.membership;
+
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jgroups.Address;
+import org.jgroups.BytesMessage;
+import org.jgroups.JChannel;
+import org.jgroups.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Measures round-trip times to every other member with small ping/pong messages over the cluster
+ * channel (an application handshake, as the placement wants: it includes the peer's JVM and
+ * thread hand-off, not just the wire). Keeps an exponentially weighted average per peer.
+ */
+final class RttProbe {
+  private static final Logger log = LoggerFactory.getLogger(RttProbe.class);
+  static final byte MAGIC = (byte) 0xB7;
+  private static final byte PING = 1;
+  private static final byte PONG = 2;
+
+  private final JChannel channel;
+  private final Map<String, Double> rttMillis = new ConcurrentHashMap<>();
+
+  RttProbe(JChannel channel) {
+    this.channel = channel;
+  }
+
+  /** Sends one ping to each member but self. */
+  void probe(Iterable<Address> members) {
+    Address self = channel.getAddress();
+    for (Address a : members) {
+      if (a.equals(self)) {
+        continue;
+      }
+      send(a, PING, System.nanoTime());
+    }
+  }
+
+  /** True if the message was a probe message (and was handled). */
+  boolean handle(Message msg) {
+    if (msg.getLength() != 10) {
+      return false;
+    }
+    ByteBuffer b = ByteBuffer.wrap(msg.getArray(), msg.getOffset(), msg.getLength());
+    if (b.get() != MAGIC) {
+      return false;
+    }
+    byte kind = b.get();
+    long nanos = b.getLong();
+    if (kind == PING) {
+      send(msg.getSrc(), PONG, nanos);
+    } else if (kind == PONG) {
+      double sample = (System.nanoTime() - nanos) / 1e6;
+      rttMillis.merge(String.valueOf(msg.getSrc()), sample, (old, s) -> old * 0.8 + s * 0.2);
+    }
+    return true;
+  }
+
+  void forget(String member) {
+    rttMillis.remove(member);
+  }
+
+  /** Smoothed round trip in milliseconds to each member measured so far, by member name. */
+  Map<String, Double> rttMillis() {
+    return Map.copyOf(rttMillis);
+  }
+
+  private void send(Address to, byte kind, long nanos) {
+    byte[] payload = ByteBuffer.allocate(10).put(MAGIC).put(kind).putLong(nanos).array();
+    try {
+      channel.send(new BytesMessage(to, payload).setFlag(Message.Flag.OOB, Message.Flag.DONT_BUNDLE));
+    } catch (Exception e) {
+      log.debug("rtt probe to {} not sent: {}", to, e.toString());
+    }
+  }
+}

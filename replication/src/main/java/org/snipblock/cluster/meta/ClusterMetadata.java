@@ -1,0 +1,217 @@
+package org.snipblock.cluster.meta;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.jgroups.raft.StateMachine;
+import org.snipblock.cluster.proto.ChangePrimary;
+import org.snipblock.cluster.proto.ClusterSnapshot;
+import org.snipblock.cluster.proto.MetaCommand;
+import org.snipblock.cluster.proto.MetaResult;
+import org.snipblock.cluster.proto.NodeRecord;
+import org.snipblock.cluster.proto.ReplaceCopies;
+import org.snipblock.cluster.proto.ReportUsage;
+import org.snipblock.cluster.proto.SnippetPlacement;
+import org.snipblock.cluster.proto.VolumeRecord;
+import org.snipblock.store.VolumeAdminException.Reason;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster's metadata as a deterministic state machine behind the raft log: nodes, volumes,
+ * their placement, primary and epoch. Every replica of it applies the same commands in the same
+ * order, so the checks here (name taken, epoch moved on) decide the same way everywhere.
+ * Decisions that need the world outside (placement, which node to promote) are made by the
+ * proposer and arrive here as facts; this class only guards invariants.
+ */
+public final class ClusterMetadata implements StateMachine {
+  private static final Logger log = LoggerFactory.getLogger(ClusterMetadata.class);
+
+  private final Map<String, NodeRecord> nodes = new TreeMap<>();
+  private final Map<String, VolumeRecord> volumes = new TreeMap<>();
+  private long nextUid = 1;
+  private final List<Consumer<VolumeRecord>> volumeListeners = new CopyOnWriteArrayList<>();
+
+  /** Called (on the raft applier thread, keep it short) after a volume changed or was deleted (then with only its name). */
+  public void onVolumeChange(Consumer<VolumeRecord> listener) {
+    volumeListeners.add(listener);
+  }
+
+  @Override
+  public byte[] apply(byte[] data, int offset, int length, boolean serializeResponse) {
+    MetaResult result;
+    VolumeRecord changed = null;
+    synchronized (this) {
+      try {
+        MetaCommand cmd = MetaCommand.parseFrom(java.nio.ByteBuffer.wrap(data, offset, length));
+        result = apply(cmd);
+        if (result.getOk() && result.hasVolume()) {
+          changed = result.getVolume();
+        } else if (result.getOk() && cmd.hasDeleteVolume()) {
+          changed = VolumeRecord.newBuilder().setName(cmd.getDeleteVolume().getName()).build();
+        }
+      } catch (InvalidProtocolBufferException e) {
+        result = refuse(Reason.INVALID_ARGUMENT, "malformed metadata command: " + e.getMessage());
+      }
+    }
+    if (changed != null) {
+      for (Consumer<VolumeRecord> l : volumeListeners) {
+        try {
+          l.accept(changed);
+        } catch (RuntimeException e) {
+          log.warn("volume listener failed for {}", changed.getName(), e);
+        }
+      }
+    }
+    return serializeResponse ? result.toByteArray() : null;
+  }
+
+  private MetaResult apply(MetaCommand cmd) {
+    switch (cmd.getCommandCase()) {
+      case REGISTER_NODE -> {
+        NodeRecord n = cmd.getRegisterNode().getNode();
+        if (n.getId().isEmpty()) {
+          return refuse(Reason.INVALID_ARGUMENT, "node id missing");
+        }
+        NodeRecord old = nodes.get(n.getId());
+        if (old != null && !old.getMember().equals(n.getMember())) {
+          return refuse(Reason.ALREADY_EXISTS, "node id " + n.getId() + " is already used by the member at "
+              + old.getMember() + "; node ids must be unique in the cluster");
+        }
+        nodes.put(n.getId(), n);
+        return ok();
+      }
+      case REPORT_USAGE -> {
+        ReportUsage u = cmd.getReportUsage();
+        NodeRecord n = nodes.get(u.getId());
+        if (n == null) {
+          return refuse(Reason.NOT_FOUND, "unknown node " + u.getId());
+        }
+        nodes.put(u.getId(), n.toBuilder().setCapacityBytes(u.getCapacityBytes()).setUsedBytes(u.getUsedBytes())
+            .setLoad(u.getLoad()).clearRttMillis().putAllRttMillis(u.getRttMillisMap())
+            .setReportedAtMillis(u.getReportedAtMillis()).build());
+        return ok();
+      }
+      case CREATE_VOLUME -> {
+        VolumeRecord v = cmd.getCreateVolume().getVolume();
+        if (volumes.containsKey(v.getName())) {
+          return refuse(Reason.ALREADY_EXISTS, "volume " + v.getName() + " already exists");
+        }
+        VolumeRecord created = v.toBuilder().setUid(nextUid++).setEpoch(1).build();
+        volumes.put(v.getName(), created);
+        return ok(created);
+      }
+      case DELETE_VOLUME -> {
+        if (volumes.remove(cmd.getDeleteVolume().getName()) == null) {
+          return refuse(Reason.NOT_FOUND, "no volume named " + cmd.getDeleteVolume().getName());
+        }
+        return ok();
+      }
+      case SET_MODE -> {
+        VolumeRecord v = volumes.get(cmd.getSetMode().getName());
+        if (v == null) {
+          return refuse(Reason.NOT_FOUND, "no volume named " + cmd.getSetMode().getName());
+        }
+        return store(v.toBuilder().setMode(cmd.getSetMode().getMode()).build());
+      }
+      case CHANGE_PRIMARY -> {
+        ChangePrimary c = cmd.getChangePrimary();
+        VolumeRecord v = volumes.get(c.getName());
+        if (v == null) {
+          return refuse(Reason.NOT_FOUND, "no volume named " + c.getName());
+        }
+        if (v.getEpoch() != c.getExpectedEpoch()) {
+          return refuse(Reason.FAILED_PRECONDITION, "volume " + c.getName() + " is at epoch " + v.getEpoch()
+              + ", not " + c.getExpectedEpoch() + ": someone else changed its primary first");
+        }
+        return store(v.toBuilder().setPrimary(c.getNewPrimary()).setEpoch(v.getEpoch() + 1).build());
+      }
+      case RESIZE_VOLUME -> {
+        VolumeRecord v = volumes.get(cmd.getResizeVolume().getName());
+        if (v == null) {
+          return refuse(Reason.NOT_FOUND, "no volume named " + cmd.getResizeVolume().getName());
+        }
+        if (cmd.getResizeVolume().getSize() < v.getSize()) {
+          return refuse(Reason.INVALID_ARGUMENT, "shrinking volume " + v.getName() + " is refused");
+        }
+        return store(v.toBuilder().setSize(cmd.getResizeVolume().getSize())
+            .addAllSnippets(cmd.getResizeVolume().getAddedList()).build());
+      }
+      case REPLACE_COPIES -> {
+        ReplaceCopies r = cmd.getReplaceCopies();
+        VolumeRecord v = volumes.get(r.getName());
+        if (v == null) {
+          return refuse(Reason.NOT_FOUND, "no volume named " + r.getName());
+        }
+        if (r.getSnippet() < 0 || r.getSnippet() >= v.getSnippetsCount()) {
+          return refuse(Reason.INVALID_ARGUMENT, "volume " + r.getName() + " has no snippet " + r.getSnippet());
+        }
+        return store(v.toBuilder().setSnippets((int) r.getSnippet(),
+            SnippetPlacement.newBuilder().addAllNodes(r.getNodesList())).build());
+      }
+      default -> {
+        return refuse(Reason.INVALID_ARGUMENT, "unknown metadata command " + cmd.getCommandCase());
+      }
+    }
+  }
+
+  private MetaResult store(VolumeRecord v) {
+    volumes.put(v.getName(), v);
+    return ok(v);
+  }
+
+  private static MetaResult ok() {
+    return MetaResult.newBuilder().setOk(true).build();
+  }
+
+  private static MetaResult ok(VolumeRecord v) {
+    return MetaResult.newBuilder().setOk(true).setVolume(v).build();
+  }
+
+  private static MetaResult refuse(Reason reason, String message) {
+    return MetaResult.newBuilder().setOk(false).setReason(reason.name()).setError(message).build();
+  }
+
+  public synchronized List<NodeRecord> nodes() {
+    return new ArrayList<>(nodes.values());
+  }
+
+  public synchronized Optional<NodeRecord> node(String id) {
+    return Optional.ofNullable(nodes.get(id));
+  }
+
+  public synchronized List<VolumeRecord> volumes() {
+    return new ArrayList<>(volumes.values());
+  }
+
+  public synchronized Optional<VolumeRecord> volume(String name) {
+    return Optional.ofNullable(volumes.get(name));
+  }
+
+  @Override
+  public synchronized void readContentFrom(DataInput in) throws Exception {
+    byte[] bytes = new byte[in.readInt()];
+    in.readFully(bytes);
+    ClusterSnapshot s = ClusterSnapshot.parseFrom(bytes);
+    nodes.clear();
+    volumes.clear();
+    s.getNodesList().forEach(n -> nodes.put(n.getId(), n));
+    s.getVolumesList().forEach(v -> volumes.put(v.getName(), v));
+    nextUid = s.getNextUid();
+  }
+
+  @Override
+  public synchronized void writeContentTo(DataOutput out) throws Exception {
+    byte[] bytes = ClusterSnapshot.newBuilder().addAllNodes(nodes.values()).addAllVolumes(volumes.values())
+        .setNextUid(nextUid).build().toByteArray();
+    out.writeInt(bytes.length);
+    out.write(bytes);
+  }
+}
