@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""Turns a side-by-side run's raw fio JSON into the results table (Markdown and JSON).
+
+Raw layout, written by side-by-side.sh:
+  RUN/meta.json                      machine, versions, parameters, cells, systems
+  RUN/fio/<system>/<cell>/rep<N>.json one fio --output-format=json file per repetition
+  RUN/cluster.json                   optional: why the cluster section did not run
+Medians are taken per metric over the repetitions. Ratios are snipblock / reference.
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+
+# snipblock system -> the reference it is compared with in one run.
+REFERENCE = {
+    "snipblock-iscsi": "tgt",
+    "snipblock-nbd": "nbdkit",
+    "cluster-3sync": "cluster-1copy",
+    "cluster-3async": "cluster-1copy",
+}
+SECTIONS = [
+    ("iSCSI (fio libiscsi engine)", ["snipblock-iscsi", "tgt"]),
+    ("NBD (fio nbd engine)", ["snipblock-nbd", "nbdkit"]),
+    ("Ceiling: fio on the backing filesystem", ["ceiling"]),
+    ("3-node loopback cluster (snipblock NBD)", ["cluster-1copy", "cluster-3sync", "cluster-3async"]),
+]
+
+
+def load_fio(path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        text = f.read()
+    # Engines may print a line before the JSON document; it starts at the first brace.
+    start = text.find("{")
+    if start < 0:
+        raise ValueError(f"{path}: no JSON in fio output")
+    return json.loads(text[start:])
+
+
+def percentile_us(direction, pct):
+    clat = direction.get("clat_ns", {})
+    pcts = clat.get("percentile") or {}
+    for key, value in pcts.items():
+        if abs(float(key) - pct) < 1e-6:
+            return value / 1000.0
+    return None
+
+
+def summarise_rep(doc):
+    """IOPS and MB/s summed over directions; latency of the slower direction that did I/O."""
+    job = doc["jobs"][0]
+    if job.get("error"):
+        raise ValueError(f"fio job failed with error {job['error']}")
+    iops = mbps = 0.0
+    p50 = p99 = None
+    for name in ("read", "write"):
+        d = job.get(name) or {}
+        if not d.get("total_ios"):
+            continue
+        iops += d.get("iops", 0.0)
+        mbps += d.get("bw_bytes", 0) / 1e6
+        for pct, cur in ((50.0, p50), (99.0, p99)):
+            v = percentile_us(d, pct)
+            if v is not None and (cur is None or v > cur):
+                if pct == 50.0:
+                    p50 = v
+                else:
+                    p99 = v
+    return {"iops": iops, "mbps": mbps, "p50_us": p50, "p99_us": p99}
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def collect(run_dir, meta):
+    results = []
+    for system in meta["systems"]:
+        for cell in meta["cells"]:
+            cell_dir = os.path.join(run_dir, "fio", system, cell["id"])
+            if not os.path.isdir(cell_dir):
+                continue
+            reps, errors = [], []
+            for name in sorted(os.listdir(cell_dir)):
+                if not name.endswith(".json"):
+                    continue
+                try:
+                    reps.append(summarise_rep(load_fio(os.path.join(cell_dir, name))))
+                except (ValueError, KeyError, IndexError) as e:
+                    errors.append(f"{name}: {e}")
+            med = {k: median([r[k] for r in reps]) for k in ("iops", "mbps", "p50_us", "p99_us")}
+            results.append({"system": system, "cell": cell["id"], "reps": reps,
+                            "errors": errors, "median": med})
+    by_key = {(r["system"], r["cell"]): r for r in results}
+    for r in results:
+        ref = REFERENCE.get(r["system"])
+        other = by_key.get((ref, r["cell"])) if ref else None
+        if other:
+            r["reference"] = ref
+            r["ratio_iops"] = ratio(r["median"]["iops"], other["median"]["iops"])
+            r["ratio_p50"] = ratio(r["median"]["p50_us"], other["median"]["p50_us"])
+    return results
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def targets(results):
+    """Issue 6's targets, evaluated on this run."""
+    by_key = {(r["system"], r["cell"]): r for r in results}
+    goals = []
+
+    def add(name, system, cell, key, goal, at_least):
+        r = by_key.get((system, cell))
+        value = r.get(key) if r else None
+        met = None if value is None else (value >= goal if at_least else value <= goal)
+        goals.append({"target": name, "system": system, "cell": cell, "metric": key,
+                      "goal": goal, "at_least": at_least, "value": value, "met": met})
+
+    for cell in ("randread-4k-qd32", "randwrite-4k-qd32"):
+        add("iSCSI >= 1.5x tgt IOPS at 4 KiB iodepth 32", "snipblock-iscsi", cell, "ratio_iops", 1.5, True)
+    for cell in ("randread-4k-qd1", "randwrite-4k-qd1"):
+        add("iSCSI >= 1.0x tgt IOPS at 4 KiB iodepth 1", "snipblock-iscsi", cell, "ratio_iops", 1.0, True)
+    for r in results:
+        if r["system"] == "snipblock-nbd":
+            add("NBD >= 1.0x nbdkit file plugin IOPS", "snipblock-nbd", r["cell"], "ratio_iops", 1.0, True)
+    add("3-copy sync write p50 <= 1.3x single copy", "cluster-3sync", "randwrite-4k-qd1", "ratio_p50", 1.3, False)
+    add("3-copy async write p50 <= 1.1x single copy", "cluster-3async", "randwrite-4k-qd1", "ratio_p50", 1.1, False)
+    return goals
+
+
+def fmt(v, digits=0):
+    if v is None:
+        return "–"
+    if digits == 0:
+        return f"{v:,.0f}"
+    return f"{v:,.{digits}f}"
+
+
+def previous_iops(previous, system, cell):
+    for r in (previous or {}).get("results", []):
+        if r["system"] == system and r["cell"] == cell:
+            return r["median"].get("iops")
+    return None
+
+
+def markdown(doc, previous):
+    m = doc["meta"]
+    mach = m["machine"]
+    p = m["params"]
+    out = [f"# snipblock side-by-side: {m['mode']} run, {m['started']}", ""]
+    out.append(f"Machine: {mach['nproc']} cores, {mach['cpu']}, kernel {mach['kernel']}, "
+               f"{mach['mem_gib']} GiB RAM, backing filesystem {mach['fs']}. "
+               f"Commit {m['commit']}.")
+    out.append(f"fio {m['versions'].get('fio', '?')}; {m['versions'].get('tgt', '?')}; "
+               f"{m['versions'].get('nbdkit', '?')}; java {m['versions'].get('java', '?')}.")
+    out.append(f"Each cell: {p['runtime_s']} s after {p['ramp_s']} s ramp, {p['reps']} repetitions "
+               f"interleaved across systems, medians shown; device size {p['size_mib']} MiB, "
+               f"prefilled. Latency is fio's completion latency; for the mixed cell, the slower "
+               f"direction. Ratio = snipblock / reference (IOPS).")
+    out.append("")
+    by_key = {(r["system"], r["cell"]): r for r in doc["results"]}
+    cells = [c["id"] for c in m["cells"]]
+    for title, systems in SECTIONS:
+        present = [s for s in systems if any((s, c) in by_key for c in cells)]
+        out.append(f"## {title}")
+        out.append("")
+        if not present:
+            reason = doc.get("skipped", {}).get(title) or "not run"
+            out.append(f"Not available: {reason}")
+            out.append("")
+            continue
+        out.append("| cell | system | IOPS | MB/s | p50 µs | p99 µs | ratio | vs previous |")
+        out.append("|---|---|---:|---:|---:|---:|---:|---:|")
+        for c in cells:
+            for s in present:
+                r = by_key.get((s, c))
+                if not r:
+                    continue
+                med = r["median"]
+                prev = previous_iops(previous, s, c)
+                change = (f"{(med['iops'] / prev - 1) * 100:+.0f}%"
+                          if prev and med["iops"] is not None else "–")
+                rat = r.get("ratio_iops")
+                err = f" ({len(r['errors'])} failed)" if r["errors"] else ""
+                out.append(f"| {c} | {s}{err} | {fmt(med['iops'])} | {fmt(med['mbps'], 1)} | "
+                           f"{fmt(med['p50_us'], 1)} | {fmt(med['p99_us'], 1)} | "
+                           f"{fmt(rat, 2) + 'x' if rat is not None else ''} | {change} |")
+        out.append("")
+    out.append("## Targets (issue 6)")
+    out.append("")
+    out.append("| target | cell | value | goal | met |")
+    out.append("|---|---|---:|---:|---|")
+    for g in doc["targets"]:
+        met = {True: "yes", False: "**no**", None: "not measured"}[g["met"]]
+        sign = ">=" if g["at_least"] else "<="
+        out.append(f"| {g['target']} | {g['cell']} | {fmt(g['value'], 2)} | {sign} {g['goal']} | {met} |")
+    out.append("")
+    return "\n".join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("run_dir")
+    ap.add_argument("--out", required=True, help="results folder: writes latest.md/.json there")
+    args = ap.parse_args()
+    with open(os.path.join(args.run_dir, "meta.json")) as f:
+        meta = json.load(f)
+    skipped = {}
+    skipped_path = os.path.join(args.run_dir, "skipped.json")
+    if os.path.exists(skipped_path):
+        with open(skipped_path) as f:
+            skipped = json.load(f)
+    results = collect(args.run_dir, meta)
+    doc = {"schema": 1, "meta": meta, "results": results, "targets": targets(results),
+           "skipped": skipped}
+    os.makedirs(args.out, exist_ok=True)
+    latest_json = os.path.join(args.out, "latest.json")
+    latest_md = os.path.join(args.out, "latest.md")
+    previous = None
+    if os.path.exists(latest_json):
+        with open(latest_json) as f:
+            previous = json.load(f)
+        os.replace(latest_json, os.path.join(args.out, "previous.json"))
+        if os.path.exists(latest_md):
+            os.replace(latest_md, os.path.join(args.out, "previous.md"))
+    with open(latest_json, "w") as f:
+        json.dump(doc, f, indent=1)
+    text = markdown(doc, previous)
+    with open(latest_md, "w") as f:
+        f.write(text)
+    sys.stdout.write(text)
+    failed = sum(len(r["errors"]) for r in results)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
