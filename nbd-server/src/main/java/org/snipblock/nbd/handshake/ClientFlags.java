@@ -1,0 +1,4 @@
+package org.snipblock.nbd.handshake;
+
+/** The 32-bit client flags that open fixed newstyle negotiation. */
+record ClientFlags(int flags) {}
