@@ -1,0 +1,116 @@
+package org.snipblock.store;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.snipblock.block.Extent;
+
+/**
+ * Which chunks of a volume hold space, kept in memory per snippet: the source of allocation
+ * status and of used/stored byte counts. Changed only in journal apply order (and at startup).
+ */
+final class AllocationMap {
+  static final int HOLE = -1;
+  /** Allocated, reads as zeroes (write-zeroes without unmap, or a written chunk of zeroes). */
+  static final int ZERO = 0;
+
+  private final int chunksPerSnippet;
+  private final Map<Long, int[]> snippets = new HashMap<>();
+  private long allocatedChunks;
+  private long storedBytes;
+
+  AllocationMap(int snippetSize) {
+    this.chunksPerSnippet = snippetSize / BlockCodec.CHUNK;
+  }
+
+  synchronized int state(long chunk) {
+    int[] s = snippets.get(chunk / chunksPerSnippet);
+    return s == null ? HOLE : s[(int) (chunk % chunksPerSnippet)];
+  }
+
+  /** Sets a chunk's state: HOLE, ZERO, or its stored length in bytes. */
+  synchronized void set(long chunk, int state) {
+    long snippet = chunk / chunksPerSnippet;
+    int[] s = snippets.get(snippet);
+    if (s == null) {
+      if (state == HOLE) {
+        return;
+      }
+      s = new int[chunksPerSnippet];
+      java.util.Arrays.fill(s, HOLE);
+      snippets.put(snippet, s);
+    }
+    int i = (int) (chunk % chunksPerSnippet);
+    account(s[i], -1);
+    s[i] = state;
+    account(state, +1);
+  }
+
+  /** Makes chunks {@code [first, end)} holes. */
+  synchronized void clear(long first, long end) {
+    for (long sn = first / chunksPerSnippet; sn * chunksPerSnippet < end; sn++) {
+      int[] s = snippets.get(sn);
+      if (s == null) {
+        continue;
+      }
+      long base = sn * chunksPerSnippet;
+      int from = (int) Math.max(0, first - base);
+      int to = (int) Math.min(chunksPerSnippet, end - base);
+      for (int i = from; i < to; i++) {
+        account(s[i], -1);
+        s[i] = HOLE;
+      }
+      if (from == 0 && to == chunksPerSnippet) {
+        snippets.remove(sn);
+      }
+    }
+  }
+
+  private void account(int state, int sign) {
+    if (state != HOLE) {
+      allocatedChunks += sign;
+      storedBytes += (long) sign * state;
+    }
+  }
+
+  synchronized long usedBytes() {
+    return allocatedChunks * BlockCodec.CHUNK;
+  }
+
+  synchronized long storedBytes() {
+    return storedBytes;
+  }
+
+  /** Extents covering {@code [offset, offset+length)}, adjacent ones of the same kind merged. */
+  synchronized List<Extent> extents(long offset, long length) {
+    List<Extent> out = new ArrayList<>();
+    long end = offset + length;
+    long pos = offset;
+    while (pos < end) {
+      long chunk = pos / BlockCodec.CHUNK;
+      long snippet = chunk / chunksPerSnippet;
+      int[] s = snippets.get(snippet);
+      long runEnd;
+      int kind;
+      if (s == null) {
+        runEnd = Math.min(end, (snippet + 1) * chunksPerSnippet * BlockCodec.CHUNK);
+        kind = 0;
+      } else {
+        runEnd = Math.min(end, (chunk + 1) * BlockCodec.CHUNK);
+        int st = s[(int) (chunk % chunksPerSnippet)];
+        kind = st == HOLE ? 0 : st == ZERO ? 1 : 2;
+      }
+      boolean hole = kind == 0;
+      boolean zero = kind != 2;
+      Extent last = out.isEmpty() ? null : out.get(out.size() - 1);
+      if (last != null && last.hole() == hole && last.zero() == zero) {
+        out.set(out.size() - 1, new Extent(last.offset(), runEnd - last.offset(), hole, zero));
+      } else {
+        out.add(new Extent(pos, runEnd - pos, hole, zero));
+      }
+      pos = runEnd;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,110 @@
+package org.snipblock.store;
+
+import java.util.zip.CRC32C;
+import net.jpountz.lz4.LZ4Compressor;
+import net.jpountz.lz4.LZ4Factory;
+import net.jpountz.lz4.LZ4SafeDecompressor;
+
+/**
+ * The stored form of one 4 KiB chunk: {@code [flags][crc32c][payload]}. The CRC covers the key
+ * (volume, chunk number), the flags and the payload, so a value that landed under the wrong key is
+ * caught as surely as a flipped bit. Chunks of zeroes store no payload; with compression on, a
+ * chunk is kept LZ4-compressed when that makes it smaller.
+ */
+final class BlockCodec {
+  static final int CHUNK = 4096;
+  static final int HEADER = 5;
+  private static final int ZERO = 1;
+  private static final int LZ4 = 2;
+  private static final LZ4Factory FACTORY = LZ4Factory.fastestInstance();
+  private static final byte[] ZEROES = new byte[CHUNK];
+
+  /** A stored value that fails its checksum or cannot be decoded. */
+  static final class CorruptBlockException extends Exception {
+    CorruptBlockException(String message) {
+      super(message);
+    }
+  }
+
+  private BlockCodec() {}
+
+  static byte[] encode(long volumeId, long chunk, byte[] data, int off, boolean compress) {
+    if (java.util.Arrays.equals(data, off, off + CHUNK, ZEROES, 0, CHUNK)) {
+      return seal(volumeId, chunk, ZERO, new byte[0], 0);
+    }
+    if (compress) {
+      LZ4Compressor c = FACTORY.fastCompressor();
+      byte[] out = new byte[c.maxCompressedLength(CHUNK)];
+      int n = c.compress(data, off, CHUNK, out, 0, out.length);
+      if (n < CHUNK - CHUNK / 8) {
+        return seal(volumeId, chunk, LZ4, out, n);
+      }
+    }
+    byte[] raw = new byte[CHUNK];
+    System.arraycopy(data, off, raw, 0, CHUNK);
+    return seal(volumeId, chunk, 0, raw, CHUNK);
+  }
+
+  /** An allocated chunk that reads as zeroes (write-zeroes without unmap). */
+  static byte[] zeroes(long volumeId, long chunk) {
+    return seal(volumeId, chunk, ZERO, new byte[0], 0);
+  }
+
+  static boolean isZero(byte[] value) {
+    return value.length >= 1 && (value[0] & ZERO) != 0;
+  }
+
+  /** Decodes into {@code out[off..off+4096)} after verifying the checksum. */
+  static void decode(long volumeId, long chunk, byte[] value, byte[] out, int off)
+      throws CorruptBlockException {
+    if (value.length < HEADER) {
+      throw new CorruptBlockException("stored value of " + value.length + " bytes is too short");
+    }
+    int flags = value[0] & 0xff;
+    int crc = ((value[1] & 0xff) << 24) | ((value[2] & 0xff) << 16) | ((value[3] & 0xff) << 8) | (value[4] & 0xff);
+    if (crc != crcOf(volumeId, chunk, flags, value, HEADER, value.length - HEADER)) {
+      throw new CorruptBlockException("CRC32C mismatch");
+    }
+    int payload = value.length - HEADER;
+    if ((flags & ZERO) != 0) {
+      if (payload != 0) {
+        throw new CorruptBlockException("zero chunk with payload");
+      }
+      java.util.Arrays.fill(out, off, off + CHUNK, (byte) 0);
+    } else if ((flags & LZ4) != 0) {
+      try {
+        LZ4SafeDecompressor d = FACTORY.safeDecompressor();
+        int n = d.decompress(value, HEADER, payload, out, off, CHUNK);
+        if (n != CHUNK) {
+          throw new CorruptBlockException("LZ4 chunk decompressed to " + n + " bytes");
+        }
+      } catch (net.jpountz.lz4.LZ4Exception e) {
+        throw new CorruptBlockException("LZ4 payload does not decompress: " + e.getMessage());
+      }
+    } else if (payload == CHUNK) {
+      System.arraycopy(value, HEADER, out, off, CHUNK);
+    } else {
+      throw new CorruptBlockException("raw chunk of " + payload + " bytes");
+    }
+  }
+
+  private static byte[] seal(long volumeId, long chunk, int flags, byte[] payload, int len) {
+    byte[] v = new byte[HEADER + len];
+    v[0] = (byte) flags;
+    System.arraycopy(payload, 0, v, HEADER, len);
+    int crc = crcOf(volumeId, chunk, flags, v, HEADER, len);
+    v[1] = (byte) (crc >>> 24);
+    v[2] = (byte) (crc >>> 16);
+    v[3] = (byte) (crc >>> 8);
+    v[4] = (byte) crc;
+    return v;
+  }
+
+  private static int crcOf(long volumeId, long chunk, int flags, byte[] b, int off, int len) {
+    CRC32C c = new CRC32C();
+    c.update(StoreDb.key(volumeId, chunk));
+    c.update(flags);
+    c.update(b, off, len);
+    return (int) c.getValue();
+  }
+}

@@ -1,0 +1,673 @@
+package org.snipblock.store;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
+import org.rocksdb.RocksIterator;
+import org.snipblock.block.BlockDevice;
+import org.snipblock.block.BlockDeviceException;
+import org.snipblock.block.BlockDeviceException.Kind;
+import org.snipblock.store.VolumeAdminException.Reason;
+import org.snipblock.store.journal.Journal;
+import org.snipblock.store.journal.JournalBatch;
+import org.snipblock.store.journal.JournalBatch.Space;
+import org.snipblock.store.journal.JournalIo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The local storage engine of one node. Volumes are cut into snippets of fixed size, each with a
+ * self-describing {@link SnippetLabel}; data is kept as 4 KiB chunks in RocksDB, each sealed with
+ * CRC32C and optionally LZ4-compressed; only written chunks take space.
+ *
+ * <p>Durability comes from the store's own journal ({@link Journal}): every change is appended
+ * there first, then applied to RocksDB with RocksDB's WAL off. FUA writes and flushes fsync the
+ * journal; a checkpoint flushes RocksDB and truncates the journal. After a crash, RocksDB holds
+ * some state not older than the last checkpoint, and replaying the journal's intact records brings
+ * it to exactly what was synced (or later).
+ *
+ * <p>Admin calls ({@link VolumeManager}) block their caller; {@link BlockDevice} calls never do.
+ */
+public final class SnippetStore implements VolumeManager, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SnippetStore.class);
+  private static final int LABELS_PER_BATCH = 65536;
+  private static final long DELETE_DRAIN_MILLIS = 60_000;
+
+  private final Path dataDir;
+  private final StoreConfig config;
+  private final StoreDb db;
+  private final JournalIo journalIo;
+  private final ThreadPoolExecutor io;
+  private final ExecutorService maintenance;
+  private final StripeLocks locks = new StripeLocks();
+  private final Map<String, Volume> volumes = new ConcurrentHashMap<>();
+  private final ReentrantLock admin = new ReentrantLock();
+  private final SecureRandom random = new SecureRandom();
+  private Journal journal;
+  private volatile boolean closed;
+  private volatile long freeDisk;
+  private volatile long freeDiskCheckedNanos;
+
+  private SnippetStore(Path dataDir, StoreConfig config, StoreDb db, JournalIo journalIo) {
+    this.dataDir = dataDir;
+    this.config = config;
+    this.db = db;
+    this.journalIo = journalIo;
+    AtomicInteger n = new AtomicInteger();
+    this.io = new ThreadPoolExecutor(config.ioThreads(), config.ioThreads(), 60, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), r -> daemon(r, "snippet-io-" + n.incrementAndGet()));
+    this.maintenance = Executors.newSingleThreadExecutor(r -> daemon(r, "snippet-maintenance"));
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  /**
+   * Opens (or creates) the store under {@code dataDir}: replays the journal over RocksDB,
+   * checkpoints, loads the catalog (rebuilding it from labels if entries are missing) and the
+   * allocation of every volume.
+   */
+  public static SnippetStore open(Path dataDir, StoreConfig config) throws IOException {
+    Files.createDirectories(dataDir);
+    if (!Files.isWritable(dataDir)) {
+      throw new IOException("data directory " + dataDir + " is not writable");
+    }
+    StoreDb db;
+    try {
+      db = new StoreDb(dataDir.resolve("db"), config.memtableBytes());
+    } catch (org.rocksdb.RocksDBException e) {
+      throw new IOException("cannot open the store database in " + dataDir + ": " + e.getMessage(), e);
+    }
+    SnippetStore store = null;
+    try {
+      JournalIo jio = config.journalIo().open(dataDir.resolve("journal"));
+      Journal.Replay replay = Journal.replay(jio, db::apply);
+      db.checkpoint();
+      jio.delete(replay.segments());
+      if (replay.records() > 0) {
+        log.info("replayed {} journal records up to sequence {}", replay.records(), replay.lastSeq());
+      }
+      store = new SnippetStore(dataDir, config, db, jio);
+      store.journal = Journal.start(jio, replay.lastSeq() + 1, db::apply, db::checkpoint, store.io,
+          config.checkpointBytes(), config.checkpointInterval(), "snippet-journal");
+      store.load();
+      return store;
+    } catch (Exception e) {
+      if (store != null) {
+        store.closeAbruptly();
+      } else {
+        db.close();
+      }
+      if (e instanceof IOException ioe) {
+        throw ioe;
+      }
+      throw new IOException("cannot open the store in " + dataDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  public StoreConfig config() {
+    return config;
+  }
+
+  // ---- loading -------------------------------------------------------------------------------
+
+  private void load() throws Exception {
+    Map<Long, VolumeDescriptor> catalog = readCatalog();
+    Set<Long> labelled = labelledVolumeIds();
+    if (!catalog.keySet().containsAll(labelled)) {
+      log.warn("the catalog lacks volumes that snippet labels name; rebuilding it from the labels");
+      RebuildReport r = rebuildIndexFromLabels();
+      log.info("catalog rebuilt from labels: {}", r);
+      catalog = readCatalog();
+    }
+    for (VolumeDescriptor d : catalog.values()) {
+      volumes.putIfAbsent(d.name(), new Volume(d));
+    }
+    scanAllocation();
+  }
+
+  private Map<Long, VolumeDescriptor> readCatalog() {
+    Map<Long, VolumeDescriptor> out = new HashMap<>();
+    try (RocksIterator it = db.iterator(Space.CATALOG)) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        try {
+          VolumeDescriptor d = VolumeDescriptor.decode(it.value());
+          out.put(d.id(), d);
+        } catch (IllegalArgumentException e) {
+          log.error("catalog entry {} is unreadable ({}); the labels will restore it", StoreDb.first(it.key()), e.getMessage());
+        }
+      }
+    }
+    return out;
+  }
+
+  private Set<Long> labelledVolumeIds() {
+    Set<Long> ids = new HashSet<>();
+    try (RocksIterator it = db.iterator(Space.LABELS)) {
+      it.seekToFirst();
+      while (it.isValid()) {
+        long id = StoreDb.first(it.key());
+        ids.add(id);
+        if (id == Long.MAX_VALUE) {
+          break;
+        }
+        it.seek(StoreDb.key(id + 1, 0));
+      }
+    }
+    return ids;
+  }
+
+  private void scanAllocation() {
+    Map<Long, Volume> byId = new HashMap<>();
+    volumes.values().forEach(v -> byId.put(v.id(), v));
+    long orphans = 0;
+    try (RocksIterator it = db.iterator(Space.BLOCKS)) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        byte[] k = it.key();
+        Volume v = byId.get(StoreDb.first(k));
+        if (v == null) {
+          orphans++;
+          continue;
+        }
+        byte[] value = it.value();
+        v.allocation.set(StoreDb.second(k), BlockCodec.isZero(value) ? AllocationMap.ZERO : value.length);
+      }
+    }
+    if (orphans > 0) {
+      log.warn("{} stored chunks belong to no known volume", orphans);
+    }
+  }
+
+  // ---- VolumeManager -------------------------------------------------------------------------
+
+  @Override
+  public VolumeInfo create(VolumeSpec spec) {
+    VolumeRules.checkName(spec.name());
+    VolumeRules.checkSize(spec.size());
+    int snippetSize = spec.snippetSize() == 0 ? config.defaultSnippetSize() : spec.snippetSize();
+    VolumeRules.checkSnippetSize(snippetSize);
+    VolumeRules.checkBlockSize(spec.blockSize());
+    return underAdminLock(() -> {
+      if (volumes.containsKey(spec.name())) {
+        throw new VolumeAdminException(Reason.ALREADY_EXISTS, "volume " + spec.name() + " already exists");
+      }
+      VolumeDescriptor d = new VolumeDescriptor(newVolumeId(), spec.name(), spec.size(), snippetSize,
+          spec.blockSize(), spec.compression(), System.currentTimeMillis());
+      List<SnippetLabel> labels = new ArrayList<>();
+      for (long i = 0; i < d.snippets(); i++) {
+        labels.add(SnippetLabel.initial(d, i));
+      }
+      // Labels first, catalog entry last: a crash in between leaves labels that a rebuild
+      // recognises as incomplete, never a catalog entry without its labels.
+      writeLabels(labels);
+      commit(new JournalBatch().put(Space.CATALOG, StoreDb.key(d.id()), d.encode()));
+      Volume v = new Volume(d);
+      volumes.put(d.name(), v);
+      log.info("created volume {} ({} bytes, {} snippets of {} bytes, block size {}, compression {})",
+          d.name(), d.size(), d.snippets(), d.snippetSize(), d.blockSize(), d.compression());
+      return v.info();
+    });
+  }
+
+  @Override
+  public List<VolumeInfo> list() {
+    checkOpen();
+    List<VolumeInfo> out = new ArrayList<>();
+    volumes.values().forEach(v -> out.add(v.info()));
+    out.sort(Comparator.comparing(VolumeInfo::name));
+    return out;
+  }
+
+  @Override
+  public Optional<VolumeInfo> show(String name) {
+    checkOpen();
+    return Optional.ofNullable(volumes.get(name)).map(Volume::info);
+  }
+
+  @Override
+  public VolumeInfo resize(String name, long newSize) {
+    VolumeRules.checkSize(newSize);
+    return underAdminLock(() -> {
+      Volume v = existing(name);
+      VolumeDescriptor old = v.descriptor();
+      if (newSize < old.size()) {
+        throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "volume " + name + " is "
+            + old.size() + " bytes; shrinking to " + newSize + " would destroy data and is refused");
+      }
+      if (newSize == old.size()) {
+        return v.info();
+      }
+      VolumeDescriptor d = old.withSize(newSize);
+      List<SnippetLabel> labels = new ArrayList<>();
+      for (long i = 0; i < d.snippets(); i++) {
+        Optional<SnippetLabel> cur = readLabelRaw(new SnippetRef(d.id(), i));
+        labels.add(cur.map(l -> l.relinked(d, l.generation() + 1)).orElse(SnippetLabel.initial(d, i)));
+      }
+      writeLabels(labels);
+      commit(new JournalBatch().put(Space.CATALOG, StoreDb.key(d.id()), d.encode()));
+      v.descriptor(d);
+      log.info("resized volume {} from {} to {} bytes", name, old.size(), newSize);
+      return v.info();
+    });
+  }
+
+  @Override
+  public void delete(String name) {
+    underAdminLock(() -> {
+      Volume v = existing(name);
+      try {
+        if (!v.markDeletedAndDrain(DELETE_DRAIN_MILLIS)) {
+          throw new VolumeAdminException(Reason.INTERNAL, "requests to " + name + " did not finish in time");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new VolumeAdminException(Reason.INTERNAL, "interrupted while deleting " + name);
+      }
+      volumes.remove(name);
+      long id = v.id();
+      commit(new JournalBatch()
+          .delete(Space.CATALOG, StoreDb.key(id))
+          .deleteRange(Space.LABELS, StoreDb.key(id, 0), StoreDb.key(id, Long.MAX_VALUE))
+          .deleteRange(Space.BLOCKS, StoreDb.key(id, 0), StoreDb.key(id, Long.MAX_VALUE)));
+      compactLater(Space.BLOCKS, StoreDb.key(id, 0), StoreDb.key(id, Long.MAX_VALUE));
+      compactLater(Space.LABELS, StoreDb.key(id, 0), StoreDb.key(id, Long.MAX_VALUE));
+      log.info("deleted volume {}", name);
+      return null;
+    });
+  }
+
+  @Override
+  public List<String> names() {
+    List<String> names = new ArrayList<>(volumes.keySet());
+    Collections.sort(names);
+    return names;
+  }
+
+  /** A new handle on the volume; each handle is closed on its own and never deletes anything. */
+  @Override
+  public Optional<BlockDevice> open(String name) {
+    if (closed) {
+      return Optional.empty();
+    }
+    Volume v = volumes.get(name);
+    return v == null ? Optional.empty() : Optional.of(new VolumeDevice(this, v));
+  }
+
+  // ---- labels --------------------------------------------------------------------------------
+
+  /** The label of one snippet, if the snippet exists. */
+  public Optional<SnippetLabel> readLabel(SnippetRef ref) {
+    checkOpen();
+    return readLabelRaw(ref);
+  }
+
+  /** All labels of a volume, in snippet order. */
+  public List<SnippetLabel> labels(String volumeName) {
+    Volume v = existing(volumeName);
+    List<SnippetLabel> out = new ArrayList<>();
+    try (RocksIterator it = db.iterator(Space.LABELS)) {
+      for (it.seek(StoreDb.key(v.id(), 0)); it.isValid() && StoreDb.first(it.key()) == v.id(); it.next()) {
+        out.add(SnippetLabel.decode(it.value()));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Rewrites one label durably: {@code change} may set replicas and mode; identity, links and the
+   * descriptor are the store's and stay as they are. The generation goes up by one.
+   */
+  public SnippetLabel updateLabel(SnippetRef ref, UnaryOperator<SnippetLabel> change) {
+    return underAdminLock(() -> {
+      SnippetLabel cur = readLabelRaw(ref).orElseThrow(() ->
+          new VolumeAdminException(Reason.NOT_FOUND, "no snippet " + ref));
+      SnippetLabel wanted = change.apply(cur);
+      SnippetLabel next = new SnippetLabel(cur.volumeId(), cur.index(), cur.previous(), cur.next(),
+          cur.descriptor(), cur.generation() + 1, wanted.mode(), wanted.replicas());
+      commit(new JournalBatch().put(Space.LABELS, StoreDb.key(ref.volumeId(), ref.index()), next.encode()));
+      return next;
+    });
+  }
+
+  /**
+   * Finds a whole volume from any one of its snippets by following the labels' previous and next
+   * links, and its descriptor through the label's link (falling back on the label's own copy
+   * when the catalog has lost it).
+   */
+  public VolumeWalk walkFrom(SnippetRef start) {
+    checkOpen();
+    SnippetLabel first = readLabelRaw(start).orElseThrow(() ->
+        new VolumeAdminException(Reason.NOT_FOUND, "no snippet " + start));
+    TreeMap<Long, SnippetLabel> found = new TreeMap<>();
+    found.put(first.index(), first);
+    for (SnippetLabel l = first; l.previous() != null && !found.containsKey(l.previous().index()); ) {
+      l = follow(l.previous());
+      found.put(l.index(), l);
+    }
+    for (SnippetLabel l = first; l.next() != null && !found.containsKey(l.next().index()); ) {
+      l = follow(l.next());
+      found.put(l.index(), l);
+    }
+    VolumeDescriptor d = first.descriptor();
+    try {
+      byte[] entry = db.get(Space.CATALOG, StoreDb.key(d.id()));
+      if (entry != null) {
+        d = VolumeDescriptor.decode(entry);
+      }
+    } catch (Exception e) {
+      log.warn("catalog entry of volume {} unreadable; using the label's copy", d.id(), e);
+    }
+    return new VolumeWalk(d, new ArrayList<>(found.values()));
+  }
+
+  private SnippetLabel follow(SnippetRef ref) {
+    return readLabelRaw(ref).orElseThrow(() ->
+        new VolumeAdminException(Reason.INTERNAL, "label link points at missing snippet " + ref));
+  }
+
+  /**
+   * Rebuilds the catalog from the snippet labels alone: for each volume the labels name, checks
+   * that its labels form a complete chain and writes the catalog entry from the newest label's
+   * descriptor. Volumes whose labels are incomplete are reported and left out.
+   */
+  public RebuildReport rebuildIndexFromLabels() {
+    return underAdminLock(() -> {
+      Map<Long, TreeMap<Long, SnippetLabel>> byVolume = new HashMap<>();
+      List<String> problems = new ArrayList<>();
+      try (RocksIterator it = db.iterator(Space.LABELS)) {
+        for (it.seekToFirst(); it.isValid(); it.next()) {
+          try {
+            SnippetLabel l = SnippetLabel.decode(it.value());
+            byVolume.computeIfAbsent(l.volumeId(), k -> new TreeMap<>()).put(l.index(), l);
+          } catch (IllegalArgumentException e) {
+            problems.add("unreadable label at " + StoreDb.first(it.key()) + "/" + StoreDb.second(it.key())
+                + ": " + e.getMessage());
+          }
+        }
+      }
+      JournalBatch batch = new JournalBatch();
+      batch.deleteRange(Space.CATALOG, StoreDb.key(0), StoreDb.key(Long.MAX_VALUE));
+      List<VolumeDescriptor> restored = new ArrayList<>();
+      long snippets = 0;
+      for (TreeMap<Long, SnippetLabel> labels : byVolume.values()) {
+        VolumeDescriptor d = labels.values().stream()
+            .max(Comparator.comparingLong(SnippetLabel::generation)).orElseThrow().descriptor();
+        if (labels.size() != d.snippets() || labels.firstKey() != 0 || labels.lastKey() != d.snippets() - 1) {
+          problems.add("volume " + d.name() + " (" + d.id() + ") has " + labels.size() + " of "
+              + d.snippets() + " snippet labels; left out");
+          continue;
+        }
+        batch.put(Space.CATALOG, StoreDb.key(d.id()), d.encode());
+        restored.add(d);
+        snippets += labels.size();
+      }
+      commit(batch);
+      for (VolumeDescriptor d : restored) {
+        Volume v = volumes.get(d.name());
+        if (v != null && v.id() == d.id()) {
+          continue;
+        }
+        Volume nv = new Volume(d);
+        volumes.put(d.name(), nv);
+        loadAllocation(nv);
+      }
+      problems.forEach(p -> log.warn("rebuild from labels: {}", p));
+      return new RebuildReport(restored.size(), snippets, problems);
+    });
+  }
+
+  private void loadAllocation(Volume v) {
+    try (RocksIterator it = db.iterator(Space.BLOCKS)) {
+      for (it.seek(StoreDb.key(v.id(), 0)); it.isValid() && StoreDb.first(it.key()) == v.id(); it.next()) {
+        byte[] value = it.value();
+        v.allocation.set(StoreDb.second(it.key()), BlockCodec.isZero(value) ? AllocationMap.ZERO : value.length);
+      }
+    }
+  }
+
+  private Optional<SnippetLabel> readLabelRaw(SnippetRef ref) {
+    try {
+      byte[] raw = db.get(Space.LABELS, StoreDb.key(ref.volumeId(), ref.index()));
+      return raw == null ? Optional.empty() : Optional.of(SnippetLabel.decode(raw));
+    } catch (org.rocksdb.RocksDBException e) {
+      throw new VolumeAdminException(Reason.INTERNAL, "cannot read label " + ref + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void writeLabels(List<SnippetLabel> labels) {
+    for (int from = 0; from < labels.size(); from += LABELS_PER_BATCH) {
+      JournalBatch b = new JournalBatch();
+      for (SnippetLabel l : labels.subList(from, Math.min(labels.size(), from + LABELS_PER_BATCH))) {
+        b.put(Space.LABELS, StoreDb.key(l.volumeId(), l.index()), l.encode());
+      }
+      commit(b);
+    }
+  }
+
+  // ---- numbers -------------------------------------------------------------------------------
+
+  public StoreStats stats() {
+    checkOpen();
+    long used = 0;
+    long stored = 0;
+    long errors = 0;
+    for (Volume v : volumes.values()) {
+      used += v.allocation.usedBytes();
+      stored += v.allocation.storedBytes();
+      errors += v.checksumErrors.get();
+    }
+    long capacity = config.capacityBytes();
+    if (capacity == 0) {
+      try {
+        capacity = Files.getFileStore(dataDir).getTotalSpace();
+      } catch (IOException e) {
+        capacity = -1;
+      }
+    }
+    return new StoreStats(capacity, used, stored, freeDisk(), db.liveSstBytes(), journal.segmentBytes(),
+        volumes.size(), errors);
+  }
+
+  // ---- used by VolumeDevice ------------------------------------------------------------------
+
+  StoreDb db() {
+    return db;
+  }
+
+  Journal journal() {
+    return journal;
+  }
+
+  ExecutorService io() {
+    return io;
+  }
+
+  StripeLocks locks() {
+    return locks;
+  }
+
+  /** Refuses a change that would take {@code delta} more bytes than the store may use. */
+  void checkSpace(long delta) {
+    if (delta <= 0) {
+      return;
+    }
+    if (config.capacityBytes() > 0) {
+      long stored = 0;
+      for (Volume v : volumes.values()) {
+        stored += v.allocation.storedBytes();
+      }
+      if (stored + delta > config.capacityBytes()) {
+        throw new BlockDeviceException(Kind.NO_SPACE,
+            "store capacity of " + config.capacityBytes() + " bytes is used up");
+      }
+    }
+    if (freeDisk() - delta < config.minFreeDiskBytes()) {
+      throw new BlockDeviceException(Kind.NO_SPACE, "the disk holding " + dataDir + " is full");
+    }
+  }
+
+  private long freeDisk() {
+    long now = System.nanoTime();
+    if (now - freeDiskCheckedNanos > TimeUnit.SECONDS.toNanos(1) || freeDiskCheckedNanos == 0) {
+      try {
+        freeDisk = Files.getFileStore(dataDir).getUsableSpace();
+      } catch (IOException e) {
+        freeDisk = Long.MAX_VALUE;
+      }
+      freeDiskCheckedNanos = now;
+    }
+    return freeDisk;
+  }
+
+  /** Gives trimmed or deleted space back to the file system soon, off the data path. */
+  void compactLater(Space space, byte[] begin, byte[] end) {
+    try {
+      maintenance.execute(() -> {
+        if (closed) {
+          return;
+        }
+        try {
+          db.compact(space, begin, end);
+        } catch (Exception e) {
+          log.warn("background compaction failed", e);
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException ignored) {
+      // closing: the next start compacts as RocksDB sees fit
+    }
+  }
+
+  // ---- admin plumbing ------------------------------------------------------------------------
+
+  private interface AdminStep<T> {
+    T run();
+  }
+
+  private <T> T underAdminLock(AdminStep<T> step) {
+    checkOpen();
+    admin.lock();
+    try {
+      checkOpen();
+      return step.run();
+    } finally {
+      admin.unlock();
+    }
+  }
+
+  private void commit(JournalBatch batch) {
+    try {
+      journal.submit(batch, true, err -> { }).join();
+    } catch (RuntimeException e) {
+      Throwable c = e.getCause() != null ? e.getCause() : e;
+      if (BlockDeviceException.kindOf(c) == Kind.NO_SPACE) {
+        throw new VolumeAdminException(Reason.NO_SPACE, "no space left to record the change", c);
+      }
+      throw new VolumeAdminException(Reason.INTERNAL, "the store could not record the change: " + c.getMessage(), c);
+    }
+  }
+
+  private Volume existing(String name) {
+    checkOpen();
+    Volume v = volumes.get(name);
+    if (v == null) {
+      throw new VolumeAdminException(Reason.NOT_FOUND, "no volume named " + name);
+    }
+    return v;
+  }
+
+  private long newVolumeId() {
+    Set<Long> used = new HashSet<>();
+    volumes.values().forEach(v -> used.add(v.id()));
+    used.addAll(labelledVolumeIds());
+    long id;
+    do {
+      id = random.nextLong() & 0x3fff_ffff_ffff_ffffL;
+    } while (id == 0 || used.contains(id));
+    return id;
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "the store is closed");
+    }
+  }
+
+  // ---- shutdown ------------------------------------------------------------------------------
+
+  /**
+   * Shuts down cleanly: requests already accepted complete, everything is made durable, RocksDB
+   * is checkpointed and the journal emptied. Open device handles fail with UNAVAILABLE afterwards.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    io.shutdown();
+    try {
+      if (!io.awaitTermination(60, TimeUnit.SECONDS)) {
+        log.warn("I/O threads did not finish within 60 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    journal.close();
+    maintenance.shutdown();
+    try {
+      maintenance.awaitTermination(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    db.close();
+    log.info("snippet store in {} closed", dataDir);
+  }
+
+  /**
+   * Stops as a crash would: queued work is dropped, nothing is synced or checkpointed and RocksDB
+   * closes without flushing its memtables. With a journal layer that also forgets unsynced bytes,
+   * what remains on disk is what a power loss would leave.
+   */
+  void closeAbruptly() {
+    closed = true;
+    io.shutdownNow();
+    if (journal != null) {
+      journal.abandon();
+    }
+    maintenance.shutdownNow();
+    try {
+      io.awaitTermination(30, TimeUnit.SECONDS);
+      maintenance.awaitTermination(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    db.close();
+  }
+}

@@ -1,0 +1,152 @@
+package org.snipblock.store;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+import org.snipblock.store.journal.JournalBatch;
+import org.snipblock.store.journal.JournalBatch.Space;
+
+/**
+ * The store's RocksDB: one column family per {@link Space}, written only with the WAL off (the
+ * journal is the log) and never flushed at shutdown except by an explicit checkpoint, so what is
+ * on disk is always a state the journal can bring forward.
+ */
+final class StoreDb implements AutoCloseable {
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private static final Map<Space, String> NAMES = Map.of(
+      Space.META, "default", Space.CATALOG, "catalog", Space.LABELS, "labels", Space.BLOCKS, "blocks");
+
+  private final DBOptions dbOptions;
+  private final List<ColumnFamilyOptions> cfOptions = new ArrayList<>();
+  private final RocksDB db;
+  private final EnumMap<Space, ColumnFamilyHandle> handles = new EnumMap<>(Space.class);
+  private final WriteOptions noWal = new WriteOptions().setDisableWAL(true);
+  private final ReadOptions reads = new ReadOptions();
+
+  StoreDb(Path dir, long memtableBytes) throws RocksDBException, java.io.IOException {
+    Files.createDirectories(dir);
+    dbOptions = new DBOptions()
+        .setCreateIfMissing(true)
+        .setCreateMissingColumnFamilies(true)
+        .setAvoidFlushDuringShutdown(true)
+        .setMaxBackgroundJobs(2)
+        .setKeepLogFileNum(3);
+    List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+    for (Space s : Space.values()) {
+      ColumnFamilyOptions o = new ColumnFamilyOptions()
+          .setWriteBufferSize(s == Space.BLOCKS ? memtableBytes : Math.min(memtableBytes, 8L << 20));
+      cfOptions.add(o);
+      descriptors.add(new ColumnFamilyDescriptor(
+          NAMES.get(s).getBytes(java.nio.charset.StandardCharsets.UTF_8), o));
+    }
+    List<ColumnFamilyHandle> hs = new ArrayList<>();
+    db = RocksDB.open(dbOptions, dir.toString(), descriptors, hs);
+    for (Space s : Space.values()) {
+      handles.put(s, hs.get(s.ordinal()));
+    }
+  }
+
+  ColumnFamilyHandle cf(Space s) {
+    return handles.get(s);
+  }
+
+  RocksDB db() {
+    return db;
+  }
+
+  void apply(List<JournalBatch> batches) throws RocksDBException {
+    try (WriteBatch wb = new WriteBatch()) {
+      for (JournalBatch b : batches) {
+        for (JournalBatch.Op op : b.ops()) {
+          ColumnFamilyHandle h = handles.get(op.space());
+          switch (op.kind()) {
+            case PUT -> wb.put(h, op.key(), op.value());
+            case DELETE -> wb.delete(h, op.key());
+            case DELETE_RANGE -> wb.deleteRange(h, op.key(), op.value());
+          }
+        }
+      }
+      db.write(noWal, wb);
+    }
+  }
+
+  /** Makes everything applied so far durable in SST files. */
+  void checkpoint() throws RocksDBException {
+    try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
+      db.flush(fo, new ArrayList<>(handles.values()));
+    }
+  }
+
+  byte[] get(Space s, byte[] key) throws RocksDBException {
+    return db.get(handles.get(s), reads, key);
+  }
+
+  List<byte[]> multiGet(Space s, List<byte[]> keys) throws RocksDBException {
+    List<ColumnFamilyHandle> cfs = new ArrayList<>(keys.size());
+    for (int i = 0; i < keys.size(); i++) {
+      cfs.add(handles.get(s));
+    }
+    return db.multiGetAsList(reads, cfs, keys);
+  }
+
+  RocksIterator iterator(Space s) {
+    return db.newIterator(handles.get(s));
+  }
+
+  void compact(Space s, byte[] begin, byte[] end) throws RocksDBException {
+    db.compactRange(handles.get(s), begin, end);
+  }
+
+  long liveSstBytes() {
+    try {
+      return db.getLongProperty("rocksdb.total-sst-files-size");
+    } catch (RocksDBException e) {
+      return -1;
+    }
+  }
+
+  static byte[] key(long a, long b) {
+    return ByteBuffer.allocate(16).putLong(a).putLong(b).array();
+  }
+
+  static byte[] key(long a) {
+    return ByteBuffer.allocate(8).putLong(a).array();
+  }
+
+  static long first(byte[] key) {
+    return ByteBuffer.wrap(key).getLong(0);
+  }
+
+  static long second(byte[] key) {
+    return ByteBuffer.wrap(key).getLong(8);
+  }
+
+  /** Closes without flushing memtables: unflushed state is the journal's to replay. */
+  @Override
+  public void close() {
+    handles.values().forEach(ColumnFamilyHandle::close);
+    db.close();
+    noWal.close();
+    reads.close();
+    dbOptions.close();
+    cfOptions.forEach(ColumnFamilyOptions::close);
+  }
+}

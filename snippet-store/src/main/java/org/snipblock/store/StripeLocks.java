@@ -1,0 +1,54 @@
+package org.snipblock.store;
+
+import java.util.BitSet;
+import java.util.concurrent.Semaphore;
+
+/**
+ * Range locks without a global lock: each 4 KiB chunk maps to one of a fixed set of stripes, and a
+ * request takes the stripes of its chunks in ascending order (so no two requests deadlock). The
+ * stripes are semaphores because the journal thread releases them once a batch is applied, so the
+ * next writer of the same chunk reads what the previous one wrote.
+ */
+final class StripeLocks {
+  private static final int STRIPES = 4096;
+  private static final int[] ALL = new int[STRIPES];
+
+  static {
+    for (int i = 0; i < STRIPES; i++) {
+      ALL[i] = i;
+    }
+  }
+
+  private final Semaphore[] stripes = new Semaphore[STRIPES];
+
+  StripeLocks() {
+    for (int i = 0; i < STRIPES; i++) {
+      stripes[i] = new Semaphore(1);
+    }
+  }
+
+  /** The sorted stripes covering chunks {@code first..last} of a volume. */
+  int[] stripesFor(long volumeId, long first, long last) {
+    if (last - first + 1 >= STRIPES) {
+      return ALL;
+    }
+    long base = Long.hashCode(volumeId * 0x9E3779B97F4A7C15L);
+    BitSet bits = new BitSet(STRIPES);
+    for (long c = first; c <= last; c++) {
+      bits.set((int) ((base + c) & (STRIPES - 1)));
+    }
+    return bits.stream().toArray();
+  }
+
+  void acquire(int[] held) {
+    for (int s : held) {
+      stripes[s].acquireUninterruptibly();
+    }
+  }
+
+  void release(int[] held) {
+    for (int i = held.length - 1; i >= 0; i--) {
+      stripes[held[i]].release();
+    }
+  }
+}

@@ -1,0 +1,416 @@
+package org.snipblock.store;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+import org.snipblock.block.BlockDevice;
+import org.snipblock.block.BlockDeviceException;
+import org.snipblock.block.BlockDeviceException.Kind;
+import org.snipblock.block.BlockRange;
+import org.snipblock.block.Extent;
+import org.snipblock.store.journal.JournalBatch;
+import org.snipblock.store.journal.JournalBatch.Space;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A handle on one local volume. Requests are checked on the caller's thread, then run on the
+ * store's I/O threads: reads go straight to RocksDB and verify each chunk's CRC32C; changes take
+ * the stripe locks of their chunks, read-modify-write partial chunks, and hand one batch per
+ * request to the journal, which applies it and releases the locks.
+ */
+final class VolumeDevice implements BlockDevice {
+  private static final Logger log = LoggerFactory.getLogger(VolumeDevice.class);
+  private static final int CHUNK = BlockCodec.CHUNK;
+  /** Largest read, write or compare-and-write accepted in one request. */
+  static final int MAX_IO_BYTES = 128 << 20;
+  private static final long COMPACT_AFTER_CHUNKS = 256;
+
+  private final SnippetStore store;
+  private final Volume volume;
+  private volatile boolean closed;
+
+  VolumeDevice(SnippetStore store, Volume volume) {
+    this.store = store;
+    this.volume = volume;
+  }
+
+  @Override public String name() { return volume.descriptor().name(); }
+  @Override public long size() { return volume.descriptor().size(); }
+  @Override public int blockSize() { return volume.descriptor().blockSize(); }
+  @Override public long uniqueId() { return volume.id(); }
+  @Override public boolean readOnly() { return false; }
+
+  @Override
+  public CompletableFuture<Void> read(long offset, ByteBuffer dst) {
+    int len = dst.remaining();
+    try {
+      checkOpen();
+      checkRange(offset, len);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return onIoThread(() -> {
+      byte[] data = readRange(offset, len);
+      dst.put(data, (int) (offset % CHUNK), len);
+      return null;
+    });
+  }
+
+  @Override
+  public CompletableFuture<Void> write(long offset, ByteBuffer src, boolean fua) {
+    int len = src.remaining();
+    byte[] data;
+    try {
+      checkOpen();
+      checkRange(offset, len);
+      data = new byte[len];
+      src.get(data);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return change(offset, len, fua, (batch, changes) -> {
+      putData(offset, data, batch, changes);
+      return null;
+    }).thenApply(x -> null);
+  }
+
+  @Override
+  public CompletableFuture<Void> flush() {
+    try {
+      checkOpen();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return store.journal().sync();
+  }
+
+  @Override
+  public CompletableFuture<Void> trim(long offset, long length, boolean fua) {
+    return writeZeroes(offset, length, true, fua);
+  }
+
+  @Override
+  public CompletableFuture<Void> writeZeroes(long offset, long length, boolean mayUnmap, boolean fua) {
+    try {
+      checkOpen();
+      BlockRange.check(offset, length, size(), blockSize());
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return change(offset, length, fua, (batch, changes) -> {
+      zero(offset, length, mayUnmap, batch, changes);
+      return null;
+    }).thenApply(x -> null);
+  }
+
+  @Override
+  public CompletableFuture<Long> compareAndWrite(
+      long offset, ByteBuffer expected, ByteBuffer replacement, boolean fua) {
+    int len = expected.remaining();
+    byte[] want;
+    byte[] put;
+    try {
+      checkOpen();
+      if (replacement.remaining() != len) {
+        throw new BlockDeviceException(Kind.INVALID, "compare and write buffers differ in length");
+      }
+      checkRange(offset, len);
+      want = new byte[len];
+      put = new byte[len];
+      expected.get(want);
+      replacement.get(put);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return change(offset, len, fua, (batch, changes) -> {
+      byte[] current = readRange(offset, len);
+      int start = (int) (offset % CHUNK);
+      int diff = java.util.Arrays.mismatch(current, start, start + len, want, 0, len);
+      if (diff >= 0) {
+        return (long) diff;
+      }
+      putData(offset, put, batch, changes);
+      return null;
+    }).thenApply(r -> r == null ? -1L : r);
+  }
+
+  @Override
+  public CompletableFuture<List<Extent>> allocation(long offset, long length) {
+    try {
+      checkOpen();
+      BlockRange.check(offset, length, size(), blockSize());
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return onIoThread(() -> length == 0 ? List.of() : volume.allocation.extents(offset, length));
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+  }
+
+  // ---- the data path -------------------------------------------------------------------------
+
+  /** Builds one journal batch under the range's locks; a non-null result means "nothing to write". */
+  private interface Change {
+    Long build(JournalBatch batch, List<long[]> changes) throws Exception;
+  }
+
+  private CompletableFuture<Long> change(long offset, long length, boolean fua, Change change) {
+    CompletableFuture<Long> out = new CompletableFuture<>();
+    if (length == 0) {
+      return fua ? store.journal().sync().thenApply(x -> null) : CompletableFuture.completedFuture(null);
+    }
+    try {
+      store.io().execute(() -> runChange(offset, length, fua, change, out));
+    } catch (RejectedExecutionException e) {
+      out.completeExceptionally(new BlockDeviceException(Kind.UNAVAILABLE, "store is closed"));
+    }
+    return out;
+  }
+
+  private void runChange(long offset, long length, boolean fua, Change change, CompletableFuture<Long> out) {
+    if (!volume.enter()) {
+      out.completeExceptionally(gone());
+      return;
+    }
+    long id = volume.id();
+    int[] stripes = store.locks().stripesFor(id, offset / CHUNK, (offset + length - 1) / CHUNK);
+    boolean handedOver = false;
+    try {
+      store.locks().acquire(stripes);
+      JournalBatch batch = new JournalBatch();
+      List<long[]> changes = new ArrayList<>();
+      Long result = change.build(batch, changes);
+      if (result != null || batch.isEmpty()) {
+        out.complete(result);
+        return;
+      }
+      store.checkSpace(spaceDelta(changes));
+      handedOver = true;
+      store.journal().submit(batch, fua, err -> {
+        try {
+          if (err == null) {
+            applyChanges(changes);
+          }
+        } finally {
+          store.locks().release(stripes);
+          volume.exit();
+        }
+      }).whenComplete((v, e) -> {
+        if (e != null) {
+          out.completeExceptionally(unwrap(e));
+        } else {
+          out.complete(null);
+        }
+      });
+    } catch (Throwable e) {
+      out.completeExceptionally(asDeviceError(e));
+    } finally {
+      if (!handedOver) {
+        store.locks().release(stripes);
+        volume.exit();
+      }
+    }
+  }
+
+  /** Change records are {chunk, newState} or {first, end, CLEAR}. */
+  private static final long CLEAR = Long.MIN_VALUE;
+
+  private void applyChanges(List<long[]> changes) {
+    for (long[] c : changes) {
+      if (c.length == 3) {
+        volume.allocation.clear(c[0], c[1]);
+      } else {
+        volume.allocation.set(c[0], (int) c[1]);
+      }
+    }
+  }
+
+  private long spaceDelta(List<long[]> changes) {
+    long delta = 0;
+    for (long[] c : changes) {
+      if (c.length == 2) {
+        delta += Math.max(0, c[1]) - Math.max(0, volume.allocation.state(c[0]));
+      }
+    }
+    return delta;
+  }
+
+  private void putData(long offset, byte[] data, JournalBatch batch, List<long[]> changes) throws Exception {
+    long id = volume.id();
+    boolean compress = volume.descriptor().compression();
+    long end = offset + data.length;
+    for (long c = offset / CHUNK; c * CHUNK < end; c++) {
+      long cs = c * CHUNK;
+      long from = Math.max(offset, cs);
+      long to = Math.min(end, cs + CHUNK);
+      byte[] value;
+      if (from == cs && to == cs + CHUNK) {
+        value = BlockCodec.encode(id, c, data, (int) (cs - offset), compress);
+      } else {
+        byte[] chunk = readChunk(c);
+        System.arraycopy(data, (int) (from - offset), chunk, (int) (from - cs), (int) (to - from));
+        value = BlockCodec.encode(id, c, chunk, 0, compress);
+      }
+      put(batch, changes, c, value);
+    }
+  }
+
+  private void zero(long offset, long length, boolean unmap, JournalBatch batch, List<long[]> changes)
+      throws Exception {
+    long id = volume.id();
+    long end = offset + length;
+    long fullStart = (offset + CHUNK - 1) / CHUNK;
+    long fullEnd = end / CHUNK;
+    if (fullStart >= fullEnd) {
+      for (long c = offset / CHUNK; c * CHUNK < end; c++) {
+        zeroPart(c, offset, end, unmap, batch, changes);
+      }
+      return;
+    }
+    if (offset % CHUNK != 0) {
+      zeroPart(offset / CHUNK, offset, end, unmap, batch, changes);
+    }
+    if (end % CHUNK != 0) {
+      zeroPart(end / CHUNK, offset, end, unmap, batch, changes);
+    }
+    if (unmap) {
+      batch.deleteRange(Space.BLOCKS, StoreDb.key(id, fullStart), StoreDb.key(id, fullEnd));
+      changes.add(new long[] {fullStart, fullEnd, CLEAR});
+      if (fullEnd - fullStart >= COMPACT_AFTER_CHUNKS) {
+        store.compactLater(Space.BLOCKS, StoreDb.key(id, fullStart), StoreDb.key(id, fullEnd));
+      }
+    } else {
+      for (long c = fullStart; c < fullEnd; c++) {
+        put(batch, changes, c, BlockCodec.zeroes(id, c));
+      }
+    }
+  }
+
+  private void zeroPart(long c, long offset, long end, boolean unmap, JournalBatch batch,
+      List<long[]> changes) throws Exception {
+    if (unmap && volume.allocation.state(c) == AllocationMap.HOLE) {
+      return;
+    }
+    long cs = c * CHUNK;
+    byte[] chunk = readChunk(c);
+    int from = (int) (Math.max(offset, cs) - cs);
+    int to = (int) (Math.min(end, cs + CHUNK) - cs);
+    java.util.Arrays.fill(chunk, from, to, (byte) 0);
+    put(batch, changes, c, BlockCodec.encode(volume.id(), c, chunk, 0, volume.descriptor().compression()));
+  }
+
+  private void put(JournalBatch batch, List<long[]> changes, long chunk, byte[] value) {
+    batch.put(Space.BLOCKS, StoreDb.key(volume.id(), chunk), value);
+    changes.add(new long[] {chunk, BlockCodec.isZero(value) ? AllocationMap.ZERO : value.length});
+  }
+
+  private byte[] readChunk(long c) throws Exception {
+    byte[] out = new byte[CHUNK];
+    byte[] value = store.db().get(Space.BLOCKS, StoreDb.key(volume.id(), c));
+    if (value != null) {
+      decode(c, value, out, 0);
+    }
+    return out;
+  }
+
+  /** Reads whole chunks covering {@code [offset, offset+len)}; the range starts at offset % CHUNK. */
+  private byte[] readRange(long offset, int len) throws Exception {
+    long id = volume.id();
+    long first = offset / CHUNK;
+    long last = (offset + len - 1) / CHUNK;
+    int n = (int) (last - first + 1);
+    List<byte[]> keys = new ArrayList<>(n);
+    for (long c = first; c <= last; c++) {
+      keys.add(StoreDb.key(id, c));
+    }
+    List<byte[]> values = store.db().multiGet(Space.BLOCKS, keys);
+    byte[] out = new byte[n * CHUNK];
+    for (int i = 0; i < n; i++) {
+      byte[] v = values.get(i);
+      if (v != null) {
+        decode(first + i, v, out, i * CHUNK);
+      }
+    }
+    return out;
+  }
+
+  private void decode(long chunk, byte[] value, byte[] out, int off) {
+    try {
+      BlockCodec.decode(volume.id(), chunk, value, out, off);
+    } catch (BlockCodec.CorruptBlockException e) {
+      long n = volume.checksumErrors.incrementAndGet();
+      log.error("volume {}: stored block at byte {} failed verification ({}); refusing to return it "
+          + "({} checksum errors so far)", name(), chunk * CHUNK, e.getMessage(), n);
+      throw new BlockDeviceException(Kind.MEDIUM_ERROR,
+          "stored data at byte " + chunk * CHUNK + " of " + name() + " failed its CRC32C");
+    }
+  }
+
+  // ---- plumbing ------------------------------------------------------------------------------
+
+  private interface IoCall<T> {
+    T call() throws Exception;
+  }
+
+  private <T> CompletableFuture<T> onIoThread(IoCall<T> call) {
+    CompletableFuture<T> out = new CompletableFuture<>();
+    try {
+      store.io().execute(() -> {
+        if (!volume.enter()) {
+          out.completeExceptionally(gone());
+          return;
+        }
+        try {
+          out.complete(call.call());
+        } catch (Throwable e) {
+          out.completeExceptionally(asDeviceError(e));
+        } finally {
+          volume.exit();
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      out.completeExceptionally(new BlockDeviceException(Kind.UNAVAILABLE, "store is closed"));
+    }
+    return out;
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new BlockDeviceException(Kind.UNAVAILABLE, "device handle for " + name() + " is closed");
+    }
+    if (volume.deleted()) {
+      throw gone();
+    }
+  }
+
+  private BlockDeviceException gone() {
+    return new BlockDeviceException(Kind.UNAVAILABLE, "volume " + name() + " was deleted");
+  }
+
+  private void checkRange(long offset, int len) {
+    VolumeDescriptor d = volume.descriptor();
+    BlockRange.check(offset, len, d.size(), d.blockSize());
+    if (len > MAX_IO_BYTES) {
+      throw new BlockDeviceException(Kind.INVALID, "request of " + len + " bytes exceeds the limit of " + MAX_IO_BYTES);
+    }
+  }
+
+  private static Throwable unwrap(Throwable e) {
+    return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+  }
+
+  private static BlockDeviceException asDeviceError(Throwable e) {
+    Throwable t = unwrap(e);
+    if (t instanceof BlockDeviceException b) {
+      return b;
+    }
+    return new BlockDeviceException(Kind.IO_ERROR, "storage failure: " + t, t);
+  }
+}

@@ -1,0 +1,490 @@
+package org.snipblock.store.journal;
+
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.zip.CRC32C;
+import org.snipblock.block.BlockDeviceException;
+import org.snipblock.block.BlockDeviceException.Kind;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The store's redo log: every change is appended here before it is applied to RocksDB (whose own
+ * WAL is off), so this journal alone decides what survives a crash.
+ *
+ * <p>One thread owns the file. It takes whatever requests are queued, writes them with one append
+ * (group commit), applies them in the same order, and fsyncs once if any of them asked for
+ * durability (FUA, flush, admin changes). Records are {@code [len][crc32c][seq][payload]}; replay
+ * stops at the first record that is torn or fails its CRC, which is exactly the point where a power
+ * loss cut the unsynced tail.
+ *
+ * <p>A checkpoint rolls to a new segment, has RocksDB flush its memtables, and only then deletes
+ * the older segments; until then replaying them is harmless because batches are idempotent.
+ */
+public final class Journal implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Journal.class);
+  private static final int HEADER = 16;
+  private static final int MAX_RECORD = 1 << 30;
+  private static final long MAX_GROUP_BYTES = 64L << 20;
+
+  /** Applies batches to the database, in order; called only by the journal thread (or replay). */
+  public interface Applier {
+    void apply(List<JournalBatch> batches) throws Exception;
+  }
+
+  /** Makes everything applied so far durable in the database (RocksDB flush with wait). */
+  public interface Checkpointer {
+    void checkpoint() throws Exception;
+  }
+
+  private record Item(JournalBatch batch, boolean sync, Consumer<Throwable> onApplied,
+      CompletableFuture<Void> done) {}
+
+  private static final Item STOP = new Item(null, true, null, null);
+
+  private final JournalIo io;
+  private final Applier applier;
+  private final Checkpointer checkpointer;
+  private final Executor completions;
+  private final long checkpointBytes;
+  private final long checkpointNanos;
+  private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
+  private final ExecutorService checkpoints;
+  private final Thread thread;
+  private volatile boolean abandoned;
+  private volatile Throwable broken;
+  private JournalIo.SegmentWriter writer;
+  private long segmentFirstSeq;
+  private long nextSeq;
+  private long lastRoll = System.nanoTime();
+  private CompletableFuture<Void> checkpointRunning = CompletableFuture.completedFuture(null);
+
+  private Journal(JournalIo io, long nextSeq, Applier applier, Checkpointer checkpointer,
+      Executor completions, long checkpointBytes, Duration checkpointInterval, String name)
+      throws IOException {
+    this.io = io;
+    this.nextSeq = nextSeq;
+    this.applier = applier;
+    this.checkpointer = checkpointer;
+    this.completions = completions;
+    this.checkpointBytes = checkpointBytes;
+    this.checkpointNanos = checkpointInterval.toNanos();
+    this.segmentFirstSeq = nextSeq;
+    this.writer = io.create(nextSeq);
+    this.checkpoints = Executors.newSingleThreadExecutor(r -> new Thread(r, name + "-checkpoint"));
+    this.thread = new Thread(this::run, name);
+    this.thread.setDaemon(true);
+  }
+
+  /**
+   * Starts a journal whose first record gets {@code nextSeq}. The caller must have replayed and
+   * checkpointed the old segments and deleted them first, so that no torn tail precedes new records.
+   */
+  public static Journal start(JournalIo io, long nextSeq, Applier applier, Checkpointer checkpointer,
+      Executor completions, long checkpointBytes, Duration checkpointInterval, String name)
+      throws IOException {
+    Journal j = new Journal(io, nextSeq, applier, checkpointer, completions, checkpointBytes,
+        checkpointInterval, name);
+    j.thread.start();
+    return j;
+  }
+
+  /** What replay found. */
+  public record Replay(long lastSeq, long records, List<Long> segments) {}
+
+  /**
+   * Applies every intact record of every segment, in order, stopping at the first torn or corrupt
+   * record (later segments are used only if they continue the sequence exactly).
+   */
+  public static Replay replay(JournalIo io, Applier applier) throws Exception {
+    List<Long> segments = io.segments();
+    long last = 0;
+    long count = 0;
+    for (long first : segments) {
+      if (last != 0 && first != last + 1) {
+        log.warn("journal segment {} does not continue sequence {}; ignoring it and later ones", first, last);
+        break;
+      }
+      long expect = first;
+      try (InputStream raw = io.read(first)) {
+        DataInputStream in = new DataInputStream(raw);
+        List<JournalBatch> pending = new ArrayList<>();
+        long pendingBytes = 0;
+        while (true) {
+          JournalBatch b = readRecord(in, expect);
+          if (b == null) {
+            break;
+          }
+          pending.add(b);
+          pendingBytes += b.bytes();
+          last = expect++;
+          count++;
+          if (pendingBytes > MAX_GROUP_BYTES) {
+            applier.apply(pending);
+            pending = new ArrayList<>();
+            pendingBytes = 0;
+          }
+        }
+        if (!pending.isEmpty()) {
+          applier.apply(pending);
+        }
+      }
+      if (expect == first && last == 0) {
+        // an empty first segment: nothing to continue from, keep looking with its numbering
+        last = first - 1;
+      }
+    }
+    return new Replay(last, count, segments);
+  }
+
+  private static JournalBatch readRecord(DataInputStream in, long expectSeq) throws IOException {
+    byte[] header = new byte[HEADER];
+    try {
+      in.readFully(header);
+    } catch (EOFException e) {
+      return null;
+    }
+    ByteBuffer h = ByteBuffer.wrap(header);
+    int len = h.getInt();
+    int crc = h.getInt();
+    long seq = h.getLong();
+    if (len < 0 || len > MAX_RECORD || seq != expectSeq) {
+      return null;
+    }
+    byte[] payload = new byte[len];
+    try {
+      in.readFully(payload);
+    } catch (EOFException e) {
+      log.info("journal ends in a torn record at seq {}", seq);
+      return null;
+    }
+    if (crc != crcOf(len, seq, payload)) {
+      log.info("journal record {} fails its CRC; replay stops there", seq);
+      return null;
+    }
+    try {
+      return JournalBatch.decode(payload);
+    } catch (IOException e) {
+      log.warn("journal record {} has a good CRC but does not decode; replay stops there", seq, e);
+      return null;
+    }
+  }
+
+  private static int crcOf(int len, long seq, byte[] payload) {
+    CRC32C c = new CRC32C();
+    ByteBuffer h = ByteBuffer.allocate(12).putInt(len).putLong(seq).flip();
+    c.update(h);
+    c.update(payload);
+    return (int) c.getValue();
+  }
+
+  /**
+   * Queues a batch. {@code onApplied} runs on the journal thread right after the batch reached the
+   * database (argument null) or failed (the cause); it is where callers release their range locks.
+   * The returned future completes after that, and with {@code sync} only once the batch is durable.
+   */
+  public CompletableFuture<Void> submit(JournalBatch batch, boolean sync, Consumer<Throwable> onApplied) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Throwable b = broken;
+    if (abandoned || b != null) {
+      Throwable why = unavailable(b);
+      onApplied.accept(why);
+      done.completeExceptionally(why);
+      return done;
+    }
+    queue.add(new Item(batch, sync, onApplied, done));
+    return done;
+  }
+
+  /** Completes once everything submitted (and completed) before the call is durable. */
+  public CompletableFuture<Void> sync() {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    if (abandoned || broken != null) {
+      done.completeExceptionally(unavailable(broken));
+      return done;
+    }
+    queue.add(new Item(null, true, null, done));
+    return done;
+  }
+
+  private static Throwable unavailable(Throwable cause) {
+    return cause != null
+        ? new BlockDeviceException(Kind.IO_ERROR, "journal failed: " + cause.getMessage(), cause)
+        : new BlockDeviceException(Kind.UNAVAILABLE, "store is closed");
+  }
+
+  private void run() {
+    List<Item> group = new ArrayList<>();
+    boolean stop = false;
+    while (!stop && !abandoned) {
+      try {
+        Item first = queue.poll(1, TimeUnit.SECONDS);
+        if (first == null) {
+          maybeRoll();
+          continue;
+        }
+        group.clear();
+        Item next = first;
+        long bytes = 0;
+        while (next != null) {
+          if (next == STOP) {
+            stop = true;
+            break;
+          }
+          group.add(next);
+          bytes += next.batch() == null ? 0 : next.batch().bytes();
+          next = bytes < MAX_GROUP_BYTES ? queue.poll() : null;
+        }
+        if (!group.isEmpty()) {
+          commit(group);
+        }
+        maybeRoll();
+      } catch (InterruptedException e) {
+        if (abandoned) {
+          break;
+        }
+      }
+    }
+    failAll(queue, unavailable(broken));
+  }
+
+  private void commit(List<Item> group) {
+    if (abandoned) {
+      failAll(group, unavailable(null));
+      return;
+    }
+    List<JournalBatch> batches = new ArrayList<>();
+    ByteBuffer frames = null;
+    try {
+      if (broken != null) {
+        throw broken;
+      }
+      long total = 0;
+      List<byte[]> payloads = new ArrayList<>();
+      for (Item it : group) {
+        if (it.batch() != null) {
+          byte[] p = it.batch().encode();
+          payloads.add(p);
+          batches.add(it.batch());
+          total += HEADER + p.length;
+        }
+      }
+      if (!payloads.isEmpty()) {
+        frames = ByteBuffer.allocate(Math.toIntExact(total));
+        long seq = nextSeq;
+        for (byte[] p : payloads) {
+          frames.putInt(p.length).putInt(crcOf(p.length, seq, p)).putLong(seq).put(p);
+          seq++;
+        }
+        frames.flip();
+        long before = writer.size();
+        try {
+          writer.append(frames);
+        } catch (IOException e) {
+          cutBack(before, e);
+          throw e;
+        }
+        nextSeq = seq;
+        applier.apply(batches);
+      }
+    } catch (Throwable e) {
+      if (!(e instanceof IOException) || broken != null) {
+        broken = broken == null ? e : broken;
+      }
+      Throwable why = asDeviceError(e);
+      for (Item it : group) {
+        if (it.onApplied() != null) {
+          it.onApplied().accept(why);
+        }
+      }
+      failAll(group, why);
+      return;
+    }
+    boolean needSync = false;
+    for (Item it : group) {
+      if (it.onApplied() != null) {
+        it.onApplied().accept(null);
+      }
+      if (it.sync()) {
+        needSync = true;
+      } else {
+        complete(it.done(), null);
+      }
+    }
+    if (needSync) {
+      Throwable err = null;
+      try {
+        writer.sync();
+      } catch (IOException e) {
+        // After a failed fsync nothing about the file can be trusted (the kernel may have dropped
+        // the dirty pages), so the journal refuses everything from now on.
+        broken = e;
+        err = asDeviceError(e);
+        log.error("journal fsync failed; the store stops accepting writes", e);
+      }
+      for (Item it : group) {
+        if (it.sync()) {
+          complete(it.done(), err);
+        }
+      }
+    }
+  }
+
+  private void cutBack(long size, IOException cause) {
+    try {
+      writer.truncate(size);
+      log.warn("journal append failed ({}); cut back to the last whole record", cause.getMessage());
+    } catch (IOException e) {
+      broken = cause;
+      log.error("journal append failed and could not be undone; the store stops accepting writes", e);
+    }
+  }
+
+  private static Throwable asDeviceError(Throwable e) {
+    if (e instanceof BlockDeviceException) {
+      return e;
+    }
+    String m = String.valueOf(e.getMessage());
+    if (m.contains("No space left") || m.contains("Disk quota")) {
+      return new BlockDeviceException(Kind.NO_SPACE, "no space left for the journal", e);
+    }
+    return new BlockDeviceException(Kind.IO_ERROR, "journal: " + m, e);
+  }
+
+  private void complete(CompletableFuture<Void> f, Throwable err) {
+    Runnable r = err == null ? () -> f.complete(null) : () -> f.completeExceptionally(err);
+    try {
+      completions.execute(r);
+    } catch (RuntimeException rejected) {
+      r.run();
+    }
+  }
+
+  private void failAll(Iterable<Item> items, Throwable why) {
+    for (Item it : items) {
+      if (it == STOP || it.done() == null) {
+        continue;
+      }
+      if (it.done().isDone()) {
+        continue;
+      }
+      it.done().completeExceptionally(why);
+    }
+  }
+
+  private void maybeRoll() {
+    if (broken != null || !checkpointRunning.isDone()) {
+      return;
+    }
+    long size = writer.size();
+    boolean due = size >= checkpointBytes
+        || (size > 0 && System.nanoTime() - lastRoll >= checkpointNanos);
+    if (!due) {
+      return;
+    }
+    try {
+      writer.sync();
+      writer.close();
+      long older = segmentFirstSeq;
+      segmentFirstSeq = nextSeq;
+      writer = io.create(nextSeq);
+      lastRoll = System.nanoTime();
+      long keepFrom = segmentFirstSeq;
+      checkpointRunning = CompletableFuture.runAsync(() -> checkpointBefore(keepFrom), checkpoints);
+      log.debug("journal rolled from segment {} to {}", older, keepFrom);
+    } catch (IOException e) {
+      broken = e;
+      log.error("journal could not roll to a new segment; the store stops accepting writes", e);
+    }
+  }
+
+  private void checkpointBefore(long keepFrom) {
+    try {
+      checkpointer.checkpoint();
+      List<Long> old = new ArrayList<>();
+      for (long s : io.segments()) {
+        if (s < keepFrom) {
+          old.add(s);
+        }
+      }
+      io.delete(old);
+    } catch (Exception e) {
+      log.warn("checkpoint failed; the journal keeps its old segments and replays them on restart", e);
+    }
+  }
+
+  /** Bytes in the current segment (what a crash now would replay, at most, plus older segments). */
+  public long segmentBytes() {
+    return writer.size();
+  }
+
+  /**
+   * Stops cleanly: everything queued is committed and synced, the database is checkpointed and
+   * the journal emptied, so the next start replays nothing.
+   */
+  @Override
+  public void close() {
+    if (abandoned) {
+      return;
+    }
+    queue.add(STOP);
+    try {
+      thread.join();
+      checkpointRunning.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException ignored) {
+      // logged where it failed
+    }
+    checkpoints.shutdown();
+    try {
+      writer.sync();
+      writer.close();
+      if (broken == null) {
+        checkpointer.checkpoint();
+        io.delete(io.segments());
+      }
+    } catch (Exception e) {
+      log.warn("journal close could not checkpoint; the next start replays it", e);
+    }
+  }
+
+  /**
+   * Stops at once as a crash would: nothing more is written or synced, queued requests fail.
+   * Used to simulate power loss.
+   */
+  public void abandon() {
+    abandoned = true;
+    thread.interrupt();
+    try {
+      thread.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    checkpoints.shutdownNow();
+    try {
+      checkpoints.awaitTermination(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    failAll(queue, unavailable(null));
+    try {
+      writer.close();
+    } catch (IOException ignored) {
+      // a crash does not close files either
+    }
+  }
+}

@@ -1,0 +1,108 @@
+package org.snipblock.store.journal;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One atomic group of key-value changes: a whole client request or admin step. The journal stores
+ * it, and the store applies it to RocksDB. Only blind writes (put, delete, delete range) exist, so
+ * replaying a journal suffix over any later state gives the same result: replay is idempotent.
+ */
+public final class JournalBatch {
+
+  /** Which column family an operation addresses; numbered so the journal format is stable. */
+  public enum Space { META, CATALOG, LABELS, BLOCKS }
+
+  public enum OpKind { PUT, DELETE, DELETE_RANGE }
+
+  public record Op(OpKind kind, Space space, byte[] key, byte[] value) {}
+
+  private final List<Op> ops = new ArrayList<>();
+  private long bytes;
+
+  public JournalBatch put(Space space, byte[] key, byte[] value) {
+    return add(new Op(OpKind.PUT, space, key, value));
+  }
+
+  public JournalBatch delete(Space space, byte[] key) {
+    return add(new Op(OpKind.DELETE, space, key, null));
+  }
+
+  /** Deletes keys in {@code [begin, end)}. */
+  public JournalBatch deleteRange(Space space, byte[] begin, byte[] end) {
+    return add(new Op(OpKind.DELETE_RANGE, space, begin, end));
+  }
+
+  private JournalBatch add(Op op) {
+    ops.add(op);
+    bytes += 10 + op.key().length + (op.value() == null ? 0 : op.value().length);
+    return this;
+  }
+
+  public List<Op> ops() {
+    return ops;
+  }
+
+  public boolean isEmpty() {
+    return ops.isEmpty();
+  }
+
+  /** Approximate encoded size. */
+  public long bytes() {
+    return bytes;
+  }
+
+  byte[] encode() {
+    ByteArrayOutputStream bos = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 16, bytes + 8));
+    try (DataOutputStream out = new DataOutputStream(bos)) {
+      out.writeInt(ops.size());
+      for (Op op : ops) {
+        out.writeByte(op.kind().ordinal());
+        out.writeByte(op.space().ordinal());
+        out.writeInt(op.key().length);
+        out.write(op.key());
+        if (op.kind() != OpKind.DELETE) {
+          out.writeInt(op.value().length);
+          out.write(op.value());
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    return bos.toByteArray();
+  }
+
+  static JournalBatch decode(byte[] payload) throws IOException {
+    DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(payload));
+    JournalBatch b = new JournalBatch();
+    int n = in.readInt();
+    if (n < 0) {
+      throw new IOException("negative op count");
+    }
+    for (int i = 0; i < n; i++) {
+      int kind = in.readUnsignedByte();
+      int space = in.readUnsignedByte();
+      if (kind >= OpKind.values().length || space >= Space.values().length) {
+        throw new IOException("unknown op " + kind + "/" + space);
+      }
+      byte[] key = readBytes(in, payload.length);
+      byte[] value = kind == OpKind.DELETE.ordinal() ? null : readBytes(in, payload.length);
+      b.add(new Op(OpKind.values()[kind], Space.values()[space], key, value));
+    }
+    return b;
+  }
+
+  private static byte[] readBytes(DataInputStream in, int limit) throws IOException {
+    int len = in.readInt();
+    if (len < 0 || len > limit) {
+      throw new IOException("bad length " + len);
+    }
+    byte[] b = new byte[len];
+    in.readFully(b);
+    return b;
+  }
+}
