@@ -1,0 +1,124 @@
+package org.snipblock.iscsi.scsi;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import org.snipblock.block.BlockDevice;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A SCSI direct-access block device (SBC-3) over a {@link BlockDevice}: one per volume, shared by
+ * every session and nexus that reaches the volume. Thread-safe and non-blocking: every command
+ * completes through the device's futures, and the shared state (reservations, unit attentions,
+ * mode pages) is only held under short locks, never across I/O.
+ *
+ * <p>Per command: decode the opcode, report a pending unit attention, check reservations, then
+ * run the command's handler. Every failure, whether found while decoding or reported by the
+ * device, becomes CHECK CONDITION with sense data in the format the control mode page selects.
+ */
+public final class BlockLogicalUnit implements LogicalUnit {
+  private static final Logger log = LoggerFactory.getLogger(BlockLogicalUnit.class);
+
+  private final UnitContext unit;
+  private final ReservationGate reservationGate;
+  private final AtomicLong lastSeenSize;
+
+  public BlockLogicalUnit(BlockDevice device) {
+    this.unit = new UnitContext(device);
+    this.reservationGate = new ReservationGate(unit.persistentReservations, unit.legacyReservation);
+    this.lastSeenSize = new AtomicLong(device.size());
+    CommandTable t = unit.commands;
+    new InquiryCommand(unit).register(t);
+    new DeviceStatusCommands(unit).register(t);
+    new CapacityCommands(unit).register(t);
+    new ReadWriteCommands(unit).register(t);
+    new VerifyCommands(unit).register(t);
+    new AtomicWriteCommands(unit).register(t);
+    new ProvisioningCommands(unit).register(t);
+    new ModeCommands(unit).register(t);
+    new PersistentReserveCommands(unit).register(t);
+    new LegacyReserveCommands(unit).register(t);
+    new SupportedOperations(unit).register(t);
+  }
+
+  @Override
+  public CompletableFuture<ScsiResponse> execute(ScsiCommand command) {
+    try {
+      ItNexus nexus = command.nexus();
+      unit.unitAttentions.arrive(nexus);
+      noticeResize();
+      Cdb cdb = new Cdb(command.cdb());
+      CommandSpec spec = unit.commands.lookup(cdb);
+      if (spec.reportsUnitAttention()) {
+        Sense attention = unit.unitAttentions.poll(nexus);
+        if (attention != null) {
+          return CompletableFuture.completedFuture(checkCondition(attention));
+        }
+      }
+      if (reservationGate.conflicts(nexus, spec)) {
+        return CompletableFuture.completedFuture(ScsiResponse.status(ScsiResponse.RESERVATION_CONFLICT));
+      }
+      return spec.handler().handle(command, cdb).exceptionally(this::failed);
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(failed(e));
+    }
+  }
+
+  private ScsiResponse failed(Throwable failure) {
+    if (!(unwrap(failure) instanceof CheckCondition)
+        && !(unwrap(failure) instanceof org.snipblock.block.BlockDeviceException)) {
+      log.error("SCSI command failed unexpectedly", failure);
+    }
+    return checkCondition(DeviceErrors.toSense(failure));
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  private ScsiResponse checkCondition(Sense sense) {
+    return ScsiResponse.checkCondition(SenseEncoder.encode(sense, unit.mode.descriptorSense()));
+  }
+
+  /** A volume grown (or shrunk) under us: every nexus learns of it once (SBC-3 4.6). */
+  private void noticeResize() {
+    long size = unit.device.size();
+    long previous = lastSeenSize.get();
+    if (size != previous && lastSeenSize.compareAndSet(previous, size)) {
+      unit.unitAttentions.establishForAll(UnitAttentions.CAPACITY_DATA_CHANGED);
+    }
+  }
+
+  @Override
+  public void taskManagement(TaskManagement function, ItNexus nexus) {
+    switch (function) {
+      case LUN_RESET, TARGET_WARM_RESET, TARGET_COLD_RESET -> {
+        // SPC-4 5.12.1 / SPC-2 5.5.1: resets drop SPC-2 reservations and prevent-removal, but
+        // persistent reservations survive them.
+        unit.legacyReservation.reset();
+        unit.clearPreventRemoval(null);
+        unit.unitAttentions.establishForAll(UnitAttentions.BUS_DEVICE_RESET);
+      }
+      case I_T_NEXUS_RESET -> {
+        unit.legacyReservation.release(nexus);
+        unit.clearPreventRemoval(nexus);
+        unit.unitAttentions.establish(nexus, UnitAttentions.I_T_NEXUS_LOSS);
+      }
+      case ABORT_TASK_SET, CLEAR_TASK_SET, CLEAR_ACA -> { }
+    }
+  }
+
+  @Override
+  public void nexusLost(ItNexus nexus) {
+    unit.legacyReservation.release(nexus);
+    unit.clearPreventRemoval(nexus);
+    unit.unitAttentions.forget(nexus);
+  }
+
+  /** The device stays open: its owner (the node's volume registry) closes it. */
+  @Override
+  public void close() {}
+}

@@ -1,0 +1,49 @@
+package org.snipblock.iscsi.scsi;
+
+import java.util.HashSet;
+import java.util.Set;
+import org.snipblock.block.BlockDevice;
+
+/** The state of one logical unit that the command families share. */
+final class UnitContext {
+  final BlockDevice device;
+  final Geometry geometry;
+  final ModeParameters mode = new ModeParameters();
+  final UnitAttentions unitAttentions = new UnitAttentions();
+  final PersistentReservations persistentReservations = new PersistentReservations(unitAttentions);
+  final LegacyReservation legacyReservation = new LegacyReservation();
+  final CommandTable commands = new CommandTable();
+  private final Set<ItNexus> preventingRemoval = new HashSet<>();
+
+  UnitContext(BlockDevice device) {
+    this.device = device;
+    this.geometry = new Geometry(device);
+  }
+
+  /** Writes are refused when the volume is read-only or software write protect is on. */
+  void checkWritable() {
+    if (device.readOnly() || mode.softwareWriteProtect()) {
+      throw new CheckCondition(Sense.writeProtected());
+    }
+  }
+
+  boolean writeProtected() {
+    return device.readOnly() || mode.softwareWriteProtect();
+  }
+
+  synchronized void preventRemoval(ItNexus nexus, boolean prevent) {
+    if (prevent) {
+      preventingRemoval.add(nexus);
+    } else {
+      preventingRemoval.remove(nexus);
+    }
+  }
+
+  synchronized void clearPreventRemoval(ItNexus nexus) {
+    if (nexus == null) {
+      preventingRemoval.clear();
+    } else {
+      preventingRemoval.remove(nexus);
+    }
+  }
+}
