@@ -64,6 +64,11 @@ public final class BlockLogicalUnit implements LogicalUnit {
     }
   }
 
+  @Override
+  public long dataOutLength(byte[] cdb) {
+    return DataOutLength.of(cdb, unit.geometry.blockSize());
+  }
+
   private ScsiResponse failed(Throwable failure) {
     if (!(unwrap(failure) instanceof CheckCondition)
         && !(unwrap(failure) instanceof org.snipblock.block.BlockDeviceException)) {

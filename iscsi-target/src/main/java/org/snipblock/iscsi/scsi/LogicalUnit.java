@@ -12,6 +12,15 @@ public interface LogicalUnit extends AutoCloseable {
   /** Executes a command; never throws, every failure becomes a CHECK CONDITION response. */
   CompletableFuture<ScsiResponse> execute(ScsiCommand command);
 
+  /**
+   * Bytes of Data-Out the CDB calls for (the SCSI Data-Out transfer length), so the transport can
+   * report residuals for writes; 0 for commands without Data-Out, -1 if the CDB is unknown or
+   * malformed (the command itself will then fail with the proper sense).
+   */
+  default long dataOutLength(byte[] cdb) {
+    return -1;
+  }
+
   /** Task management that the LU must see: the transport has already stopped the affected tasks. */
   void taskManagement(TaskManagement function, ItNexus nexus);
 

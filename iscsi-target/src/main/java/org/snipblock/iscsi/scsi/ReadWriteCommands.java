@@ -82,7 +82,15 @@ final class ReadWriteCommands {
     if (t.blocks() == 0) {
       return Responses.GOOD;
     }
-    ByteBuffer data = DataOut.exactly(command, t.byteLength(unit.geometry.blockSize()), t.lengthField());
+    // When the initiator's expected transfer length is shorter than its CDB, write the whole
+    // blocks it did send (the transport reports the overflow residual), as LIO and tgt do.
+    int blockSize = unit.geometry.blockSize();
+    long received = DataOut.remaining(command) / blockSize * blockSize;
+    long length = Math.min(t.byteLength(blockSize), received);
+    if (length == 0) {
+      return Responses.GOOD;
+    }
+    ByteBuffer data = DataOut.exactly(command, length, t.lengthField());
     return unit.device.write(unit.geometry.offset(t.lba()), data, fua).thenApply(v -> ScsiResponse.good());
   }
 
