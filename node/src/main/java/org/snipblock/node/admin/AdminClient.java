@@ -1,0 +1,78 @@
+package org.snipblock.node.admin;
+
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.snipblock.node.admin.v1.AdminGrpc;
+import org.snipblock.node.admin.v1.CreateVolumeRequest;
+import org.snipblock.node.admin.v1.DeleteVolumeRequest;
+import org.snipblock.node.admin.v1.ListVolumesRequest;
+import org.snipblock.node.admin.v1.NodeStatusRequest;
+import org.snipblock.node.admin.v1.NodeStatusResponse;
+import org.snipblock.node.admin.v1.ResizeVolumeRequest;
+import org.snipblock.node.admin.v1.ShowVolumeRequest;
+import org.snipblock.node.admin.v1.Volume;
+
+/**
+ * A connection to a node's admin API. Failures arrive as {@link io.grpc.StatusRuntimeException}
+ * whose description is the node's message for the operator.
+ */
+public final class AdminClient implements AutoCloseable {
+  private static final long DEADLINE_SECONDS = 60;
+
+  private final String target;
+  private final ManagedChannel channel;
+  private final AdminGrpc.AdminBlockingStub stub;
+
+  /** @param target host:port of the admin API */
+  public AdminClient(String target) {
+    this.target = target;
+    this.channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
+    this.stub = AdminGrpc.newBlockingStub(channel);
+  }
+
+  public String target() {
+    return target;
+  }
+
+  private AdminGrpc.AdminBlockingStub call() {
+    return stub.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+  }
+
+  public Volume create(String name, long size, int snippetSize, int blockSize, boolean compression) {
+    return call().createVolume(CreateVolumeRequest.newBuilder().setName(name).setSizeBytes(size)
+        .setSnippetSize(snippetSize).setBlockSize(blockSize).setCompression(compression).build());
+  }
+
+  public List<Volume> list() {
+    return call().listVolumes(ListVolumesRequest.getDefaultInstance()).getVolumesList();
+  }
+
+  public Volume show(String name) {
+    return call().showVolume(ShowVolumeRequest.newBuilder().setName(name).build());
+  }
+
+  public Volume resize(String name, long newSize) {
+    return call().resizeVolume(ResizeVolumeRequest.newBuilder().setName(name).setNewSizeBytes(newSize).build());
+  }
+
+  public void delete(String name) {
+    call().deleteVolume(DeleteVolumeRequest.newBuilder().setName(name).build());
+  }
+
+  public NodeStatusResponse status() {
+    return call().nodeStatus(NodeStatusRequest.getDefaultInstance());
+  }
+
+  @Override
+  public void close() {
+    channel.shutdownNow();
+    try {
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,50 @@
+package org.snipblock.node.admin;
+
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/** The gRPC server carrying the admin API, bound on the node's listen address. */
+public final class AdminServer implements AutoCloseable {
+  private final Server server;
+
+  private AdminServer(Server server) {
+    this.server = server;
+  }
+
+  /**
+   * Binds and starts serving.
+   *
+   * @throws java.io.UncheckedIOException wrapping the {@link java.net.BindException} if the port is taken
+   */
+  public static AdminServer start(InetSocketAddress address, BindableService service) {
+    Server server = NettyServerBuilder.forAddress(address).addService(service).build();
+    try {
+      server.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return new AdminServer(server);
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  @Override
+  public void close() {
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+        server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

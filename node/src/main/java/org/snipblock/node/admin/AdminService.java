@@ -1,0 +1,137 @@
+package org.snipblock.node.admin;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.snipblock.node.admin.v1.AdminGrpc;
+import org.snipblock.node.admin.v1.CreateVolumeRequest;
+import org.snipblock.node.admin.v1.DeleteVolumeRequest;
+import org.snipblock.node.admin.v1.DeleteVolumeResponse;
+import org.snipblock.node.admin.v1.ListVolumesRequest;
+import org.snipblock.node.admin.v1.ListVolumesResponse;
+import org.snipblock.node.admin.v1.NodeStatusRequest;
+import org.snipblock.node.admin.v1.NodeStatusResponse;
+import org.snipblock.node.admin.v1.ResizeVolumeRequest;
+import org.snipblock.node.admin.v1.ShowVolumeRequest;
+import org.snipblock.node.admin.v1.Volume;
+import org.snipblock.node.admin.v1.VolumeIo;
+import org.snipblock.store.VolumeAdminException;
+import org.snipblock.store.VolumeInfo;
+import org.snipblock.store.VolumeManager;
+import org.snipblock.store.VolumeSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The admin API: volume administration straight onto a {@link VolumeManager}, and node status. */
+public final class AdminService extends AdminGrpc.AdminImplBase {
+  private static final Logger log = LoggerFactory.getLogger(AdminService.class);
+
+  private final VolumeManager volumes;
+  private final Function<String, VolumeIo> io;
+  private final Supplier<NodeStatusResponse> status;
+
+  /**
+   * @param io     the I/O served for a volume so far, by name
+   * @param status the node's status as of now
+   */
+  public AdminService(VolumeManager volumes, Function<String, VolumeIo> io, Supplier<NodeStatusResponse> status) {
+    this.volumes = volumes;
+    this.io = io;
+    this.status = status;
+  }
+
+  @Override
+  public void createVolume(CreateVolumeRequest req, StreamObserver<Volume> out) {
+    answer(out, "create volume " + req.getName(), () -> {
+      if (req.getSizeBytes() <= 0 || req.getSizeBytes() > Long.MAX_VALUE) {
+        throw AdminErrors.invalid("volume size must be positive");
+      }
+      int blockSize = req.getBlockSize() == 0 ? 512 : req.getBlockSize();
+      VolumeInfo info = volumes.create(new VolumeSpec(
+          req.getName(), req.getSizeBytes(), req.getSnippetSize(), blockSize, req.getCompression()));
+      log.info("created volume {} ({} bytes)", info.name(), info.provisionedBytes());
+      return toProto(info);
+    });
+  }
+
+  @Override
+  public void listVolumes(ListVolumesRequest req, StreamObserver<ListVolumesResponse> out) {
+    answer(out, "list volumes", () -> {
+      ListVolumesResponse.Builder b = ListVolumesResponse.newBuilder();
+      volumes.list().forEach(v -> b.addVolumes(toProto(v)));
+      return b.build();
+    });
+  }
+
+  @Override
+  public void showVolume(ShowVolumeRequest req, StreamObserver<Volume> out) {
+    answer(out, "show volume " + req.getName(), () ->
+        volumes.show(req.getName()).map(this::toProto).orElseThrow(() -> AdminErrors.notFound(req.getName())));
+  }
+
+  @Override
+  public void resizeVolume(ResizeVolumeRequest req, StreamObserver<Volume> out) {
+    answer(out, "resize volume " + req.getName(), () -> {
+      if (req.getNewSizeBytes() <= 0 || req.getNewSizeBytes() > Long.MAX_VALUE) {
+        throw AdminErrors.invalid("volume size must be positive");
+      }
+      VolumeInfo info = volumes.resize(req.getName(), req.getNewSizeBytes());
+      log.info("resized volume {} to {} bytes", info.name(), info.provisionedBytes());
+      return toProto(info);
+    });
+  }
+
+  @Override
+  public void deleteVolume(DeleteVolumeRequest req, StreamObserver<DeleteVolumeResponse> out) {
+    answer(out, "delete volume " + req.getName(), () -> {
+      volumes.delete(req.getName());
+      log.info("deleted volume {}", req.getName());
+      return DeleteVolumeResponse.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void nodeStatus(NodeStatusRequest req, StreamObserver<NodeStatusResponse> out) {
+    answer(out, "node status", status);
+  }
+
+  private Volume toProto(VolumeInfo v) {
+    return Volume.newBuilder()
+        .setId(v.id())
+        .setName(v.name())
+        .setProvisionedBytes(v.provisionedBytes())
+        .setUsedBytes(v.usedBytes())
+        .setStoredBytes(v.storedBytes())
+        .setSnippetSize(v.snippetSize())
+        .setBlockSize(v.blockSize())
+        .setCompression(v.compression())
+        .setSnippets(v.snippets())
+        .setChecksumErrors(v.checksumErrors())
+        .setCreatedEpochMillis(v.created() == null ? 0 : v.created().toEpochMilli())
+        .setIo(io.apply(v.name()))
+        .build();
+  }
+
+  private static <T> void answer(StreamObserver<T> out, String what, Supplier<T> call) {
+    T result;
+    try {
+      result = call.get();
+    } catch (VolumeAdminException e) {
+      if (e.reason() == VolumeAdminException.Reason.INTERNAL) {
+        log.error("{} failed", what, e);
+      }
+      out.onError(AdminErrors.toStatus(e));
+      return;
+    } catch (io.grpc.StatusRuntimeException e) {
+      out.onError(e);
+      return;
+    } catch (RuntimeException e) {
+      log.error("{} failed", what, e);
+      out.onError(Status.INTERNAL.withDescription(what + " failed: " + e).asRuntimeException());
+      return;
+    }
+    out.onNext(result);
+    out.onCompleted();
+  }
+}

@@ -1,0 +1,55 @@
+package org.snipblock.node.cli;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
+import java.util.function.Function;
+import org.snipblock.node.OperatorError;
+import org.snipblock.node.config.NodeConfig;
+import org.snipblock.node.daemon.NodeInfo;
+import org.snipblock.node.admin.AdminClient;
+import picocli.CommandLine.Option;
+
+/** How an operator command finds the node it talks to, and how it answers. */
+final class AdminOptions {
+  @Option(names = "--admin", paramLabel = "HOST:PORT", converter = Converters.HostPort.class,
+      description = "Admin API of the node (default: from DIR/node.json, else 127.0.0.1:7070).")
+  String admin;
+
+  @Option(names = "--data", paramLabel = "DIR",
+      description = "Data directory of a local node, to find its admin port (default ./snipblock-data).")
+  Path dataDir;
+
+  @Option(names = "--json", description = "Print JSON instead of text.")
+  boolean json;
+
+  String target() {
+    if (admin != null) {
+      return admin;
+    }
+    Path dir = dataDir != null ? dataDir : UpCommand.DEFAULT_DATA;
+    return NodeInfo.readFrom(dir).map(NodeInfo::adminAddress)
+        .orElse(NodeConfig.DEFAULT_LISTEN + ":" + NodeConfig.DEFAULT_ADMIN_PORT);
+  }
+
+  /** Runs {@code call} against the node, turning gRPC failures into one-line operator errors. */
+  <T> T call(Function<AdminClient, T> call) {
+    String target = target();
+    try (AdminClient client = new AdminClient(target)) {
+      return call.apply(client);
+    } catch (StatusRuntimeException e) {
+      throw new OperatorError(describe(e.getStatus(), target));
+    }
+  }
+
+  static String describe(Status status, String target) {
+    return switch (status.getCode()) {
+      case UNAVAILABLE -> "cannot reach the snipblock admin API at " + target
+          + " (is the node running? give --admin HOST:PORT)";
+      case DEADLINE_EXCEEDED -> "the admin API at " + target + " did not answer in time";
+      default -> status.getDescription() != null
+          ? status.getDescription()
+          : "the admin API at " + target + " failed: " + status.getCode();
+    };
+  }
+}

@@ -1,0 +1,41 @@
+package org.snipblock.node.cli;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.snipblock.node.config.NodeConfig;
+import org.snipblock.node.daemon.Node;
+import org.snipblock.node.daemon.NodeLauncher;
+
+/** Runs a node in the foreground until the process is told to stop (SIGTERM, SIGINT). */
+final class Daemon {
+  private Daemon() {}
+
+  /** Starts the node, calls {@code onReady}, and returns once a signal has shut it down gracefully. */
+  static int serveUntilStopped(NodeConfig config, Consumer<Node> onReady) {
+    AtomicReference<Node> node = new AtomicReference<>();
+    CountDownLatch stopped = new CountDownLatch(1);
+    // Registered before start, so a signal during start-up still closes what has started.
+    Thread hook = new Thread(() -> {
+      Node n = node.get();
+      if (n != null) {
+        n.close();
+      }
+      stopped.countDown();
+    }, "snipblock-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      node.set(NodeLauncher.launch(config));
+    } catch (RuntimeException e) {
+      Runtime.getRuntime().removeShutdownHook(hook);
+      throw e;
+    }
+    onReady.accept(node.get());
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
+  }
+}

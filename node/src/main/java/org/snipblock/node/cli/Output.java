@@ -1,0 +1,86 @@
+package org.snipblock.node.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import org.snipblock.node.config.ByteSize;
+
+/** Prints operator command results, as text for people or JSON for scripts. */
+final class Output {
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final PrintWriter out;
+  private final boolean json;
+
+  Output(PrintWriter out, boolean json) {
+    this.out = out;
+    this.json = json;
+  }
+
+  void json(Object value) {
+    try {
+      out.println(JSON.writeValueAsString(value));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write JSON", e);
+    }
+  }
+
+  boolean isJson() {
+    return json;
+  }
+
+  void println(String line) {
+    out.println(line);
+  }
+
+  void volume(VolumeView v) {
+    if (json) {
+      json(v);
+      return;
+    }
+    out.printf("name:             %s%n", v.name());
+    out.printf("id:               %d%n", v.id());
+    out.printf("provisioned:      %s (%d bytes)%n", ByteSize.format(v.provisionedBytes()), v.provisionedBytes());
+    out.printf("used:             %s (%d bytes, %s of provisioned)%n", ByteSize.format(v.usedBytes()),
+        v.usedBytes(), percent(v.usedBytes(), v.provisionedBytes()));
+    out.printf("stored on disk:   %s (%d bytes)%n", ByteSize.format(v.storedBytes()), v.storedBytes());
+    out.printf("block size:       %d%n", v.blockSize());
+    out.printf("snippet size:     %s%n", ByteSize.format(v.snippetSize()));
+    out.printf("snippets:         %d%n", v.snippets());
+    out.printf("compression:      %s%n", v.compression() ? "lz4" : "off");
+    out.printf("checksum errors:  %d%n", v.checksumErrors());
+    if (v.created() != null) {
+      out.printf("created:          %s%n", v.created());
+    }
+    VolumeView.Io io = v.io();
+    out.printf("I/O since start:  %d reads (%s), %d writes (%s), %d flushes, %d errors%n",
+        io.reads(), ByteSize.format(io.readBytes()), io.writes(), ByteSize.format(io.writtenBytes()),
+        io.flushes(), io.errors());
+  }
+
+  void volumes(List<VolumeView> volumes) {
+    if (json) {
+      json(new VolumeList(volumes));
+      return;
+    }
+    if (volumes.isEmpty()) {
+      out.println("no volumes");
+      return;
+    }
+    String format = "%-24s %12s %12s %6s %6s %8s%n";
+    out.printf(format, "NAME", "PROVISIONED", "USED", "USED%", "BLOCK", "COMPRESS");
+    for (VolumeView v : volumes) {
+      out.printf(format, v.name(), ByteSize.format(v.provisionedBytes()), ByteSize.format(v.usedBytes()),
+          percent(v.usedBytes(), v.provisionedBytes()), v.blockSize(), v.compression() ? "lz4" : "off");
+    }
+  }
+
+  private static String percent(long part, long whole) {
+    return whole == 0 ? "0%" : String.format(Locale.ROOT, "%.1f%%", 100.0 * part / whole);
+  }
+
+  record VolumeList(List<VolumeView> volumes) {}
+}

@@ -1,0 +1,195 @@
+package org.snipblock.node.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.snipblock.node.OperatorError;
+
+/**
+ * The node's YAML config file. Keys are the long flag names of {@code snipblock serve}, so the
+ * file and the command line read alike:
+ *
+ * <pre>
+ * data: /var/lib/snipblock
+ * listen: 127.0.0.1
+ * iscsi-port: 3260
+ * nbd-port: 10809
+ * admin-port: 7070
+ * node-id: node1
+ * location: site1/c1/rack1/host1
+ * volumes:
+ *   - name: vol0
+ *     size: 10G
+ *     block-size: 512       # optional, 512 or 4096
+ *     snippet-size: 1M      # optional, the store's default otherwise
+ *     compression: false    # optional
+ * </pre>
+ *
+ * Unknown keys, wrong types and bad sizes are errors naming the file, line and key: a typo must
+ * never be silently ignored. A relative {@code data} path is taken relative to the file.
+ */
+public final class ConfigFile {
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+  private ConfigFile() {}
+
+  /** @throws OperatorError with the file, line and key at fault */
+  public static NodeOptions load(Path file) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new OperatorError("config file " + file + " does not exist");
+    } catch (IOException e) {
+      throw new OperatorError("cannot read config file " + file + ": " + e.getMessage());
+    }
+    return parse(text, file);
+  }
+
+  /** Parses config text; {@code origin} names it in errors and anchors a relative data path. */
+  public static NodeOptions parse(String text, Path origin) {
+    if (text.isBlank()) {
+      return NodeOptions.NONE;
+    }
+    Model m;
+    try (JsonParser parser = YAML.createParser(text)) {
+      if (parser.nextToken() == null) {
+        return NodeOptions.NONE; // only comments
+      }
+      m = YAML.readValue(parser, Model.class);
+    } catch (UnrecognizedPropertyException e) {
+      String known = e.getKnownPropertyIds().stream().map(Object::toString).sorted()
+          .collect(Collectors.joining(", "));
+      throw error(origin, e, "unknown key '" + e.getPropertyName() + "' (known: " + known + ")");
+    } catch (JsonMappingException e) {
+      if (e.getCause() instanceof StreamReadException syntax) {
+        throw error(origin, syntax, "not valid YAML: " + oneLine(syntax.getOriginalMessage()));
+      }
+      throw error(origin, e, describe(e));
+    } catch (JacksonException e) {
+      throw error(origin, e, "not valid YAML: " + oneLine(e.getOriginalMessage()));
+    } catch (IOException e) {
+      throw new OperatorError("cannot read config file " + origin + ": " + oneLine(e.getMessage()));
+    }
+    List<VolumeDeclaration> volumes = new ArrayList<>();
+    List<VolumeModel> declared = m.volumes == null ? List.of() : m.volumes;
+    for (int i = 0; i < declared.size(); i++) {
+      if (declared.get(i) == null) {
+        throw new OperatorError("config file " + origin + ": volumes[" + i + "] is empty");
+      }
+      volumes.add(declared.get(i).toDeclaration(origin, i));
+    }
+    Path data = null;
+    if (m.data != null) {
+      Path base = origin.toAbsolutePath().getParent();
+      data = base == null ? Path.of(m.data) : base.resolve(m.data);
+    }
+    return new NodeOptions(data, m.listen, m.iscsiPort, m.nbdPort, m.adminPort, volumes,
+        m.nodeId, m.location, m.clusterPort, m.join == null ? List.of() : m.join);
+  }
+
+  private static String describe(JsonMappingException e) {
+    String key = e.getPath().stream()
+        .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+        .collect(Collectors.joining(".")).replace(".[", "[");
+    String why;
+    if (e instanceof InvalidFormatException f) {
+      why = "expected " + expected(f.getTargetType()) + ", got '" + f.getValue() + "'";
+    } else if (e instanceof MismatchedInputException m && m.getTargetType() != null) {
+      why = "expected " + expected(m.getTargetType());
+    } else {
+      why = oneLine(e.getOriginalMessage());
+    }
+    return key.isEmpty() ? why : "'" + key + "': " + why;
+  }
+
+  private static String expected(Class<?> type) {
+    if (type == Integer.class || type == int.class) {
+      return "a whole number";
+    }
+    if (type == Boolean.class || type == boolean.class) {
+      return "true or false";
+    }
+    if (type == String.class) {
+      return "a single value";
+    }
+    if (List.class.isAssignableFrom(type)) {
+      return "a list";
+    }
+    return "a mapping of keys to values";
+  }
+
+  /**
+   * YAML parser messages span lines and quote the input back with a caret under it; the operator
+   * needs only the sentences (the line number is given separately).
+   */
+  private static String oneLine(String message) {
+    return String.valueOf(message).lines()
+        .filter(l -> !l.startsWith(" in '") && !l.startsWith("    ") && !l.isBlank())
+        .map(String::trim)
+        .collect(Collectors.joining("; "));
+  }
+
+  private static OperatorError error(Path origin, JacksonException e, String what) {
+    JsonLocation at = e.getLocation();
+    String where = at == null || at.getLineNr() < 1 ? "" : ", line " + at.getLineNr();
+    return new OperatorError("config file " + origin + where + ": " + what);
+  }
+
+  /** The file's shape, as Jackson binds it. */
+  static final class Model {
+    @JsonProperty("data") String data;
+    @JsonProperty("listen") String listen;
+    @JsonProperty("iscsi-port") Integer iscsiPort;
+    @JsonProperty("nbd-port") Integer nbdPort;
+    @JsonProperty("admin-port") Integer adminPort;
+    @JsonProperty("volumes") List<VolumeModel> volumes = new ArrayList<>();
+    @JsonProperty("node-id") String nodeId;
+    @JsonProperty("location") String location;
+    @JsonProperty("cluster-port") Integer clusterPort;
+    @JsonProperty("join") List<String> join = new ArrayList<>();
+  }
+
+  static final class VolumeModel {
+    @JsonProperty(value = "name", required = true) String name;
+    @JsonProperty(value = "size", required = true) String size;
+    @JsonProperty("block-size") int blockSize = 512;
+    @JsonProperty("snippet-size") String snippetSize;
+    @JsonProperty("compression") boolean compression;
+
+    VolumeDeclaration toDeclaration(Path origin, int index) {
+      String where = "config file " + origin + ": volumes[" + index + "]";
+      if (name == null || size == null) {
+        throw new OperatorError(where + ": needs both 'name' and 'size'");
+      }
+      try {
+        long snippet = snippetSize == null ? 0 : ByteSize.parse(snippetSize);
+        if (snippet > Integer.MAX_VALUE) {
+          throw new IllegalArgumentException("snippet-size " + snippetSize + " is too large");
+        }
+        return new VolumeDeclaration(name, ByteSize.parse(size), (int) snippet, blockSize, compression);
+      } catch (IllegalArgumentException e) {
+        throw new OperatorError(where + " (" + name + "): " + e.getMessage());
+      }
+    }
+  }
+}

@@ -1,0 +1,148 @@
+package org.snipblock.node.config;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.snipblock.node.OperatorError;
+
+/**
+ * The settings a node runs with: defaults, then the config file, then the command line, each
+ * overriding the one before. Built only through {@link #resolve}, which validates everything.
+ */
+public record NodeConfig(
+    Path dataDir,
+    String listen,
+    int iscsiPort,
+    int nbdPort,
+    int adminPort,
+    List<VolumeDeclaration> volumes,
+    String nodeId,
+    String location) {
+
+  public static final String DEFAULT_LISTEN = "127.0.0.1";
+  public static final int DEFAULT_ISCSI_PORT = 3260;
+  public static final int DEFAULT_NBD_PORT = 10809;
+  public static final int DEFAULT_ADMIN_PORT = 7070;
+
+  private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+  private static final Pattern LOCATION_PART = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+
+  /**
+   * Lays {@code layers} over the defaults, later ones winning; volumes declared twice take the
+   * later declaration.
+   *
+   * @throws OperatorError naming the offending setting
+   */
+  public static NodeConfig resolve(NodeOptions... layers) {
+    Path dataDir = null;
+    String listen = DEFAULT_LISTEN;
+    int iscsiPort = DEFAULT_ISCSI_PORT;
+    int nbdPort = DEFAULT_NBD_PORT;
+    int adminPort = DEFAULT_ADMIN_PORT;
+    Map<String, VolumeDeclaration> volumes = new LinkedHashMap<>();
+    String nodeId = null;
+    String location = null;
+    Integer clusterPort = null;
+    List<String> join = List.of();
+    for (NodeOptions o : layers) {
+      dataDir = o.dataDir() != null ? o.dataDir() : dataDir;
+      listen = o.listen() != null ? o.listen() : listen;
+      iscsiPort = o.iscsiPort() != null ? o.iscsiPort() : iscsiPort;
+      nbdPort = o.nbdPort() != null ? o.nbdPort() : nbdPort;
+      adminPort = o.adminPort() != null ? o.adminPort() : adminPort;
+      o.volumes().forEach(v -> volumes.put(v.name(), v));
+      nodeId = o.nodeId() != null ? o.nodeId() : nodeId;
+      location = o.location() != null ? o.location() : location;
+      clusterPort = o.clusterPort() != null ? o.clusterPort() : clusterPort;
+      join = o.join().isEmpty() ? join : o.join();
+    }
+    if (dataDir == null) {
+      throw new OperatorError("no data directory: give --data DIR or 'data:' in the config file");
+    }
+    checkPort("iscsi-port", iscsiPort);
+    checkPort("nbd-port", nbdPort);
+    checkPort("admin-port", adminPort);
+    checkDistinct(iscsiPort, nbdPort, adminPort);
+    checkListen(listen);
+    volumes.values().forEach(NodeConfig::checkVolume);
+    if (nodeId == null) {
+      nodeId = defaultNodeId();
+    } else if (!NODE_ID.matcher(nodeId).matches()) {
+      throw new OperatorError("invalid node-id '" + nodeId + "': use letters, digits, '.', '_' or '-' (at most 63)");
+    }
+    if (location == null) {
+      location = "local/local/local/" + nodeId;
+    } else {
+      checkLocation(location);
+    }
+    if (clusterPort != null || !join.isEmpty()) {
+      // Say so rather than silently running alone when the operator asked for a cluster.
+      throw new OperatorError("cluster settings (cluster-port, join) are not supported by this build yet");
+    }
+    return new NodeConfig(dataDir, listen, iscsiPort, nbdPort, adminPort,
+        List.copyOf(volumes.values()), nodeId, location);
+  }
+
+  private static void checkPort(String name, int port) {
+    if (port < 0 || port > 65535) {
+      throw new OperatorError("invalid " + name + " " + port + ": must be 0..65535 (0 = any free port)");
+    }
+  }
+
+  private static void checkDistinct(int... ports) {
+    List<Integer> seen = new ArrayList<>();
+    for (int p : ports) {
+      if (p != 0 && seen.contains(p)) {
+        throw new OperatorError("port " + p + " is given to two services; iscsi-port, nbd-port and admin-port must differ");
+      }
+      seen.add(p);
+    }
+  }
+
+  private static void checkListen(String listen) {
+    try {
+      InetAddress.getByName(listen);
+    } catch (UnknownHostException e) {
+      throw new OperatorError("invalid listen address '" + listen + "': not an IP address or known host name");
+    }
+  }
+
+  private static void checkVolume(VolumeDeclaration v) {
+    if (v.name() == null || v.name().isBlank()) {
+      throw new OperatorError("a volume has no name");
+    }
+    if (v.size() <= 0) {
+      throw new OperatorError("volume '" + v.name() + "': size must be positive");
+    }
+    if (v.blockSize() != 512 && v.blockSize() != 4096) {
+      throw new OperatorError("volume '" + v.name() + "': block-size must be 512 or 4096, not " + v.blockSize());
+    }
+    if (v.snippetSize() < 0) {
+      throw new OperatorError("volume '" + v.name() + "': snippet-size must not be negative");
+    }
+  }
+
+  private static void checkLocation(String location) {
+    String[] parts = location.split("/", -1);
+    boolean ok = parts.length == 4;
+    for (String p : parts) {
+      ok &= LOCATION_PART.matcher(p).matches();
+    }
+    if (!ok) {
+      throw new OperatorError("invalid location '" + location + "': expected site/compartment/rack/host");
+    }
+  }
+
+  private static String defaultNodeId() {
+    String host = System.getenv("HOSTNAME");
+    if (host == null || !NODE_ID.matcher(host).matches()) {
+      host = "node";
+    }
+    return host;
+  }
+}

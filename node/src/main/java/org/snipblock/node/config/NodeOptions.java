@@ -1,0 +1,29 @@
+package org.snipblock.node.config;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What one source of settings says: the config file or the command line. Every field is null (or
+ * an empty list) where the source says nothing, so sources can be laid over each other.
+ */
+public record NodeOptions(
+    Path dataDir,
+    String listen,
+    Integer iscsiPort,
+    Integer nbdPort,
+    Integer adminPort,
+    List<VolumeDeclaration> volumes,
+    String nodeId,
+    String location,
+    Integer clusterPort,
+    List<String> join) {
+
+  public static final NodeOptions NONE =
+      new NodeOptions(null, null, null, null, null, List.of(), null, null, null, List.of());
+
+  public NodeOptions {
+    volumes = volumes == null ? List.of() : List.copyOf(volumes);
+    join = join == null ? List.of() : List.copyOf(join);
+  }
+}

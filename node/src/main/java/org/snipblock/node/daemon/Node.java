@@ -1,0 +1,201 @@
+package org.snipblock.node.daemon;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.snipblock.block.BlockDevice;
+import org.snipblock.block.BlockDeviceCatalog;
+import org.snipblock.node.OperatorError;
+import org.snipblock.node.admin.AdminServer;
+import org.snipblock.node.admin.AdminService;
+import org.snipblock.node.admin.v1.NodeStatusResponse;
+import org.snipblock.node.config.ByteSize;
+import org.snipblock.node.config.NodeConfig;
+import org.snipblock.node.config.VolumeDeclaration;
+import org.snipblock.store.VolumeAdminException;
+import org.snipblock.store.VolumeInfo;
+import org.snipblock.store.VolumeManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running storage node: the volume store, the iSCSI and NBD frontends on one shared event loop
+ * group, and the admin API. {@link #close()} is the graceful shutdown: stop taking requests, flush
+ * every volume, close the store, release the data directory.
+ */
+public final class Node implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Node.class);
+  private static final String VERSION = Optional.ofNullable(Node.class.getPackage().getImplementationVersion())
+      .orElse("dev");
+  private static final long FLUSH_TIMEOUT_SECONDS = 60;
+
+  private final NodeConfig config;
+  private final DataDir dataDir;
+  private final VolumeManager volumes;
+  private final Instant started = Instant.now();
+  /** Everything to close on shutdown, most recently started first. */
+  private final Deque<AutoCloseable> running = new ArrayDeque<>();
+  private Transport transport;
+  private int iscsiPort;
+  private int nbdPort;
+  private int adminPort;
+  private boolean closed;
+
+  private Node(NodeConfig config, DataDir dataDir, VolumeManager volumes) {
+    this.config = config;
+    this.dataDir = dataDir;
+    this.volumes = volumes;
+  }
+
+  /**
+   * Starts serving. On failure everything already started is closed again (including the store
+   * and the data directory), and the cause is reported as an {@link OperatorError} where the
+   * operator can fix it (port in use, disk full, bad volume).
+   *
+   * @param store      the opened store; closed by the node
+   * @param closeStore how to close it (flushes and releases its files)
+   */
+  public static Node start(NodeConfig config, DataDir dataDir, VolumeManager store, AutoCloseable closeStore) {
+    Node node = new Node(config, dataDir, store);
+    node.running.push(dataDir);
+    node.running.push(closeStore);
+    try {
+      node.startAll();
+    } catch (RuntimeException e) {
+      node.close();
+      throw e;
+    }
+    return node;
+  }
+
+  private void startAll() {
+    declareVolumes();
+    transport = Transport.create(Math.max(2, Runtime.getRuntime().availableProcessors()));
+    running.push(transport);
+    IoMeters meters = new IoMeters(new SimpleMeterRegistry());
+    BlockDeviceCatalog catalog = new MeteredCatalog(volumes, meters);
+    running.push(this::flushAll);
+    startFrontends(catalog);
+    AdminServer admin = bind("admin API", config.adminPort(), () -> AdminServer.start(
+        new InetSocketAddress(config.listen(), config.adminPort()),
+        new AdminService(volumes, meters::snapshot, this::status)));
+    running.push(admin);
+    adminPort = admin.port();
+    info().writeTo(dataDir.path());
+    running.push(() -> NodeInfo.removeFrom(dataDir.path()));
+    log.info("snipblock node {} ready on {} ({}): iSCSI port {}, NBD port {}, admin port {}; data in {}",
+        config.nodeId(), config.listen(), transport.name(), iscsiPort, nbdPort, adminPort, dataDir.path());
+  }
+
+  private void startFrontends(BlockDeviceCatalog catalog) {
+    // The iSCSI target and NBD server are wired in here as their modules land.
+  }
+
+  private void declareVolumes() {
+    for (VolumeDeclaration v : config.volumes()) {
+      try {
+        if (volumes.show(v.name()).isPresent()) {
+          continue;
+        }
+        VolumeInfo info = volumes.create(v.spec());
+        log.info("created volume {} of {}", info.name(), ByteSize.format(info.provisionedBytes()));
+      } catch (VolumeAdminException e) {
+        String why = e.reason() == VolumeAdminException.Reason.NO_SPACE ? "disk full: " : "";
+        throw new OperatorError("cannot create volume '" + v.name() + "': " + why + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** Starts a listener, turning "address in use" into an operator error naming the service. */
+  private <T> T bind(String service, int port, java.util.function.Supplier<T> start) {
+    try {
+      return start.get();
+    } catch (RuntimeException e) {
+      for (Throwable c = e; c != null; c = c.getCause()) {
+        if (c instanceof BindException) {
+          throw new OperatorError("cannot listen on " + config.listen() + ":" + port + " for the " + service
+              + ": " + c.getMessage(), e);
+        }
+      }
+      throw e;
+    }
+  }
+
+  /** Makes every write acknowledged so far durable; runs at shutdown once the frontends are stopped. */
+  private void flushAll() {
+    for (String name : volumes.names()) {
+      Optional<BlockDevice> device = volumes.open(name);
+      if (device.isEmpty()) {
+        continue;
+      }
+      try (BlockDevice d = device.get()) {
+        CompletableFuture<Void> f = d.flush();
+        f.get(FLUSH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        log.error("flushing volume {} at shutdown failed", name, e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        log.error("interrupted while flushing volume {} at shutdown", name);
+        return;
+      }
+    }
+  }
+
+  public NodeInfo info() {
+    return new NodeInfo(ProcessHandle.current().pid(), config.nodeId(), config.listen(),
+        iscsiPort, nbdPort, adminPort, started.toEpochMilli());
+  }
+
+  public VolumeManager volumes() {
+    return volumes;
+  }
+
+  private NodeStatusResponse status() {
+    List<VolumeInfo> all = volumes.list();
+    return NodeStatusResponse.newBuilder()
+        .setNodeId(config.nodeId())
+        .setLocation(config.location())
+        .setVersion(VERSION)
+        .setPid(ProcessHandle.current().pid())
+        .setStartedEpochMillis(started.toEpochMilli())
+        .setDataDir(dataDir.path().toString())
+        .setDataDirFreeBytes(Math.max(0, dataDir.freeBytes()))
+        .setListen(config.listen())
+        .setIscsiPort(iscsiPort)
+        .setNbdPort(nbdPort)
+        .setAdminPort(adminPort)
+        .setTransport(transport.name())
+        .setVolumes(all.size())
+        .setProvisionedBytes(all.stream().mapToLong(VolumeInfo::provisionedBytes).sum())
+        .setUsedBytes(all.stream().mapToLong(VolumeInfo::usedBytes).sum())
+        .build();
+  }
+
+  /** Graceful shutdown; safe to call more than once. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    log.info("snipblock node {} stopping", config.nodeId());
+    while (!running.isEmpty()) {
+      AutoCloseable c = running.pop();
+      try {
+        c.close();
+      } catch (Exception e) {
+        log.error("error during shutdown", e);
+      }
+    }
+    log.info("snipblock node {} stopped", config.nodeId());
+  }
+}

@@ -1,0 +1,95 @@
+package org.snipblock.node.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.snipblock.node.OperatorError;
+
+class ConfigFileTest {
+  @TempDir Path dir;
+
+  @Test
+  void readsEverySetting() throws IOException {
+    Path file = dir.resolve("node.yaml");
+    Files.writeString(file, """
+        # a full file
+        data: store
+        listen: 127.0.0.1
+        iscsi-port: 13260
+        nbd-port: 20809
+        admin-port: 17070
+        node-id: n1
+        location: s1/c1/r1/h1
+        volumes:
+          - name: vol0
+            size: 10G
+          - name: vol1
+            size: 1048576
+            block-size: 4096
+            snippet-size: 4M
+            compression: true
+        """);
+    NodeOptions o = ConfigFile.load(file);
+    assertThat(o.dataDir()).isEqualTo(dir.toAbsolutePath().resolve("store"));
+    assertThat(o.listen()).isEqualTo("127.0.0.1");
+    assertThat(o.iscsiPort()).isEqualTo(13260);
+    assertThat(o.nbdPort()).isEqualTo(20809);
+    assertThat(o.adminPort()).isEqualTo(17070);
+    assertThat(o.nodeId()).isEqualTo("n1");
+    assertThat(o.location()).isEqualTo("s1/c1/r1/h1");
+    assertThat(o.volumes()).containsExactly(
+        new VolumeDeclaration("vol0", 10L << 30, 0, 512, false),
+        new VolumeDeclaration("vol1", 1 << 20, 4 << 20, 4096, true));
+  }
+
+  @Test
+  void anEmptyFileSaysNothing() {
+    assertThat(ConfigFile.parse("", Path.of("x.yaml"))).isEqualTo(NodeOptions.NONE);
+    assertThat(ConfigFile.parse("# only a comment\n", Path.of("x.yaml"))).isEqualTo(NodeOptions.NONE);
+  }
+
+  @Test
+  void aMissingFileIsNamed() {
+    assertThatThrownBy(() -> ConfigFile.load(dir.resolve("nope.yaml")))
+        .isInstanceOf(OperatorError.class)
+        .hasMessage("config file " + dir.resolve("nope.yaml") + " does not exist");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      unknown key             | nbd-prot: 10809                       | line 1: unknown key 'nbd-prot' (known: admin-port,
+      port not a number       | iscsi-port: lots                      | line 1: 'iscsi-port': expected a whole number, got 'lots'
+      volumes not a list      | volumes: vol0                         | line 1: 'volumes': expected a list
+      list for a value        | 'data: [a, b]'                        | line 1: 'data': expected a single value
+      compression not boolean | 'volumes: [{name: v, size: 1G, compression: maybe}]' | 'volumes[0].compression': expected true or false
+      bad size                | 'volumes: [{name: v, size: 10Q}]'     | volumes[0] (v): invalid size '10Q'
+      volume without size     | 'volumes: [{name: v}]'                | volumes[0]: needs both 'name' and 'size'
+      unknown volume key      | 'volumes: [{name: v, size: 1G, sise: 2}]' | unknown key 'sise'
+      broken yaml             | 'data: a: b'                          | not valid YAML
+      unclosed bracket        | 'volumes: [{name: v'                  | not valid YAML
+      a list at the top       | '- a'                                 | line 1:
+      empty volume entry      | 'volumes: [~]'                        | volumes[0] is empty
+      null join list          | 'join: ~'                             | NO-ERROR
+      tab indentation         | 'data:\t\tx: y'                       | config file
+      """)
+  void malformedFilesGiveAClearErrorNamingTheFile(String what, String text, String expected) {
+    Path origin = Path.of("/etc/snipblock/node.yaml");
+    if (expected.equals("NO-ERROR")) {
+      assertThat(ConfigFile.parse(text, origin).join()).isEmpty();
+      return;
+    }
+    assertThatThrownBy(() -> ConfigFile.parse(text.replace("\\t", "\t"), origin))
+        .as(what)
+        .isInstanceOf(OperatorError.class)
+        .hasMessageStartingWith("config file /etc/snipblock/node.yaml")
+        .hasMessageContaining(expected)
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+  }
+}

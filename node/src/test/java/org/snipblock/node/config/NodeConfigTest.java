@@ -1,0 +1,83 @@
+package org.snipblock.node.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.snipblock.node.OperatorError;
+
+class NodeConfigTest {
+  private static final Path DATA = Path.of("/var/lib/snipblock");
+
+  private static NodeOptions data(Path dir) {
+    return new NodeOptions(dir, null, null, null, null, List.of(), null, null, null, List.of());
+  }
+
+  @Test
+  void defaultsFillWhatNoSourceSays() {
+    NodeConfig c = NodeConfig.resolve(data(DATA));
+    assertThat(c.listen()).isEqualTo("127.0.0.1");
+    assertThat(c.iscsiPort()).isEqualTo(3260);
+    assertThat(c.nbdPort()).isEqualTo(10809);
+    assertThat(c.adminPort()).isEqualTo(7070);
+    assertThat(c.volumes()).isEmpty();
+    assertThat(c.location()).isEqualTo("local/local/local/" + c.nodeId());
+  }
+
+  @Test
+  void laterSourcesOverrideEarlierOnes() {
+    NodeOptions file = new NodeOptions(DATA, "127.0.0.2", 1, 2, 3,
+        List.of(VolumeDeclaration.parse("a:1G"), VolumeDeclaration.parse("b:2G")), "n1", "s/c/r/h", null, List.of());
+    NodeOptions flags = new NodeOptions(Path.of("/other"), null, 0, null, null,
+        List.of(VolumeDeclaration.parse("b:3G")), null, null, null, List.of());
+    NodeConfig c = NodeConfig.resolve(file, flags);
+    assertThat(c.dataDir()).isEqualTo(Path.of("/other"));
+    assertThat(c.listen()).isEqualTo("127.0.0.2");
+    assertThat(c.iscsiPort()).isZero();
+    assertThat(c.nbdPort()).isEqualTo(2);
+    assertThat(c.adminPort()).isEqualTo(3);
+    assertThat(c.nodeId()).isEqualTo("n1");
+    assertThat(c.volumes()).extracting(VolumeDeclaration::name, VolumeDeclaration::size)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("a", 1L << 30), org.assertj.core.groups.Tuple.tuple("b", 3L << 30));
+  }
+
+  @Test
+  void refusesWhatCannotWork() {
+    assertThatThrownBy(() -> NodeConfig.resolve(NodeOptions.NONE))
+        .isInstanceOf(OperatorError.class).hasMessageContaining("--data DIR");
+    assertThatThrownBy(() -> NodeConfig.resolve(new NodeOptions(DATA, null, 70000, null, null, List.of(), null, null, null, List.of())))
+        .isInstanceOf(OperatorError.class).hasMessage("invalid iscsi-port 70000: must be 0..65535 (0 = any free port)");
+    assertThatThrownBy(() -> NodeConfig.resolve(new NodeOptions(DATA, null, 5000, 5000, null, List.of(), null, null, null, List.of())))
+        .isInstanceOf(OperatorError.class).hasMessageContaining("port 5000 is given to two services");
+    assertThatThrownBy(() -> NodeConfig.resolve(new NodeOptions(DATA, null, null, null, null, List.of(), null, "a/b", null, List.of())))
+        .isInstanceOf(OperatorError.class).hasMessageContaining("expected site/compartment/rack/host");
+    assertThatThrownBy(() -> NodeConfig.resolve(new NodeOptions(DATA, null, null, null, null, List.of(), "bad id!", null, null, List.of())))
+        .isInstanceOf(OperatorError.class).hasMessageStartingWith("invalid node-id 'bad id!'");
+    assertThatThrownBy(() -> NodeConfig.resolve(new NodeOptions(DATA, null, null, null, null,
+        List.of(new VolumeDeclaration("v", 1 << 20, 0, 1024, false)), null, null, null, List.of())))
+        .isInstanceOf(OperatorError.class).hasMessage("volume 'v': block-size must be 512 or 4096, not 1024");
+    assertThatThrownBy(() -> NodeConfig.resolve(new NodeOptions(DATA, null, null, null, null,
+        List.of(new VolumeDeclaration("v", 0, 0, 512, false)), null, null, null, List.of())))
+        .isInstanceOf(OperatorError.class).hasMessage("volume 'v': size must be positive");
+    assertThatThrownBy(() -> NodeConfig.resolve(new NodeOptions(DATA, "no-such-host.invalid", null, null, null, List.of(), null, null, null, List.of())))
+        .isInstanceOf(OperatorError.class).hasMessageContaining("invalid listen address 'no-such-host.invalid'");
+  }
+
+  @Test
+  void clusterSettingsAreRefusedUntilReplicationIsWiredIn() {
+    assertThatThrownBy(() -> NodeConfig.resolve(new NodeOptions(DATA, null, null, null, null, List.of(), null, null,
+        7400, List.of())))
+        .isInstanceOf(OperatorError.class).hasMessageContaining("cluster settings");
+  }
+
+  @Test
+  void volumeFlagNeedsNameAndSize() {
+    assertThat(VolumeDeclaration.parse("vol0:10G")).isEqualTo(new VolumeDeclaration("vol0", 10L << 30, 0, 512, false));
+    for (String bad : new String[] {"vol0", ":10G", "vol0:", "vol0:ten"}) {
+      assertThatThrownBy(() -> VolumeDeclaration.parse(bad)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("invalid ");
+    }
+  }
+}
