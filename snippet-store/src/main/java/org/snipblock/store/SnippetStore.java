@@ -65,6 +65,7 @@ public final class SnippetStore implements VolumeManager, AutoCloseable {
   private final SecureRandom random = new SecureRandom();
   private Journal journal;
   private volatile boolean closed;
+  private volatile boolean abandoned;
   private volatile long freeDisk;
   private volatile long freeDiskCheckedNanos;
 
@@ -509,6 +510,11 @@ public final class SnippetStore implements VolumeManager, AutoCloseable {
     return io;
   }
 
+  /** True once the store is going down as in a crash: queued requests then fail instead of running. */
+  boolean abandoned() {
+    return abandoned;
+  }
+
   StripeLocks locks() {
     return locks;
   }
@@ -657,13 +663,16 @@ public final class SnippetStore implements VolumeManager, AutoCloseable {
    */
   void closeAbruptly() {
     closed = true;
-    io.shutdownNow();
+    abandoned = true;
+    io.shutdown();
     if (journal != null) {
       journal.abandon();
     }
     maintenance.shutdownNow();
     try {
-      io.awaitTermination(30, TimeUnit.SECONDS);
+      if (!io.awaitTermination(30, TimeUnit.SECONDS)) {
+        log.warn("I/O threads did not stop within 30 s");
+      }
       maintenance.awaitTermination(60, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

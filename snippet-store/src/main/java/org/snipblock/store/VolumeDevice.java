@@ -175,6 +175,10 @@ final class VolumeDevice implements BlockDevice {
   }
 
   private void runChange(long offset, long length, boolean fua, Change change, CompletableFuture<Long> out) {
+    if (store.abandoned()) {
+      out.completeExceptionally(new BlockDeviceException(Kind.UNAVAILABLE, "store is closed"));
+      return;
+    }
     if (!volume.enter()) {
       out.completeExceptionally(gone());
       return;
@@ -363,6 +367,10 @@ final class VolumeDevice implements BlockDevice {
     CompletableFuture<T> out = new CompletableFuture<>();
     try {
       store.io().execute(() -> {
+        if (store.abandoned()) {
+          out.completeExceptionally(new BlockDeviceException(Kind.UNAVAILABLE, "store is closed"));
+          return;
+        }
         if (!volume.enter()) {
           out.completeExceptionally(gone());
           return;

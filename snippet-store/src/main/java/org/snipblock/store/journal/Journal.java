@@ -304,13 +304,7 @@ public final class Journal implements AutoCloseable {
       if (!(e instanceof IOException) || broken != null) {
         broken = broken == null ? e : broken;
       }
-      Throwable why = asDeviceError(e);
-      for (Item it : group) {
-        if (it.onApplied() != null) {
-          it.onApplied().accept(why);
-        }
-      }
-      failAll(group, why);
+      failAll(group, asDeviceError(e));
       return;
     }
     boolean needSync = false;
@@ -373,13 +367,14 @@ public final class Journal implements AutoCloseable {
     }
   }
 
+  /** Fails requests that never reached the database, releasing what their owners hold. */
   private void failAll(Iterable<Item> items, Throwable why) {
     for (Item it : items) {
-      if (it == STOP || it.done() == null) {
+      if (it == STOP || it.done() == null || it.done().isDone()) {
         continue;
       }
-      if (it.done().isDone()) {
-        continue;
+      if (it.onApplied() != null) {
+        it.onApplied().accept(why);
       }
       it.done().completeExceptionally(why);
     }

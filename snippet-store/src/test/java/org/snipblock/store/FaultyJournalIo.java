@@ -1,0 +1,148 @@
+package org.snipblock.store;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.snipblock.store.journal.FileJournalIo;
+import org.snipblock.store.journal.JournalIo;
+
+/**
+ * Journal files that remember how much of each segment was synced. {@link #powerLoss()} does to
+ * the files what a power cut does: everything after the last sync is lost, except a random prefix
+ * that the page cache happened to write back, possibly with a torn, garbled end. From then on no
+ * write or sync reaches the disk.
+ */
+final class FaultyJournalIo implements JournalIo {
+  private final FileJournalIo files;
+  private final Random random;
+  private final Map<Long, Segment> open = new HashMap<>();
+  private boolean dead;
+
+  FaultyJournalIo(Path dir, Random random) throws IOException {
+    this.files = new FileJournalIo(dir);
+    this.random = random;
+  }
+
+  @Override
+  public synchronized List<Long> segments() throws IOException {
+    return files.segments();
+  }
+
+  @Override
+  public synchronized SegmentWriter create(long firstSeq) throws IOException {
+    checkAlive();
+    Path p = files.pathOf(firstSeq);
+    FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    Segment s = new Segment(p, ch);
+    open.put(firstSeq, s);
+    return s;
+  }
+
+  @Override
+  public synchronized InputStream read(long firstSeq) throws IOException {
+    return new ByteArrayInputStream(Files.readAllBytes(files.pathOf(firstSeq)));
+  }
+
+  @Override
+  public synchronized void delete(List<Long> firstSeqs) throws IOException {
+    checkAlive();
+    for (long s : firstSeqs) {
+      open.remove(s);
+    }
+    files.delete(firstSeqs);
+  }
+
+  /** Cuts power: unsynced bytes are lost (some may survive, the last of them possibly torn). */
+  synchronized void powerLoss() throws IOException {
+    dead = true;
+    for (Segment s : open.values()) {
+      long unsynced = s.size - s.synced;
+      long keep = s.synced;
+      if (unsynced > 0 && random.nextInt(3) == 0) {
+        keep += random.nextLong(unsynced + 1);
+      }
+      try (FileChannel ch = FileChannel.open(s.path, StandardOpenOption.WRITE)) {
+        ch.truncate(keep);
+        if (keep > s.synced && random.nextBoolean()) {
+          long at = s.synced + random.nextLong(keep - s.synced);
+          ch.write(ByteBuffer.wrap(new byte[] {(byte) random.nextInt()}), at);
+        }
+        ch.force(false);
+      }
+      s.ch.close();
+    }
+    open.clear();
+  }
+
+  private void checkAlive() throws IOException {
+    if (dead) {
+      throw new IOException("power is off");
+    }
+  }
+
+  private final class Segment implements SegmentWriter {
+    final Path path;
+    final FileChannel ch;
+    long size;
+    long synced;
+
+    Segment(Path path, FileChannel ch) {
+      this.path = path;
+      this.ch = ch;
+    }
+
+    @Override
+    public void append(ByteBuffer data) throws IOException {
+      synchronized (FaultyJournalIo.this) {
+        checkAlive();
+        while (data.hasRemaining()) {
+          size += ch.write(data, size);
+        }
+      }
+    }
+
+    @Override
+    public void sync() throws IOException {
+      synchronized (FaultyJournalIo.this) {
+        checkAlive();
+        ch.force(false);
+        synced = size;
+      }
+    }
+
+    @Override
+    public long size() {
+      synchronized (FaultyJournalIo.this) {
+        return size;
+      }
+    }
+
+    @Override
+    public void truncate(long newSize) throws IOException {
+      synchronized (FaultyJournalIo.this) {
+        checkAlive();
+        ch.truncate(newSize);
+        size = newSize;
+        synced = Math.min(synced, newSize);
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      synchronized (FaultyJournalIo.this) {
+        if (!dead) {
+          ch.close();
+        }
+      }
+    }
+  }
+}
