@@ -1,0 +1,101 @@
+package org.snipblock.iscsi;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Function;
+import org.snipblock.block.BlockDevice;
+import org.snipblock.iscsi.login.NegotiationDefaults;
+import org.snipblock.iscsi.scsi.BlockLogicalUnit;
+import org.snipblock.iscsi.scsi.LogicalUnit;
+
+/**
+ * Configuration of the iSCSI target.
+ *
+ * @param listen             address and port to bind (port 0: ephemeral)
+ * @param targetNamePrefix   each device NAME is served as target {@code prefix + NAME}
+ * @param portalAddress      host reported in SendTargets ("host:port,1"); null: the bound address
+ * @param access             per-device authentication and ACL (device name to policy)
+ * @param discoveryAccess    authentication for discovery sessions
+ * @param negotiation        what the target offers for negotiable keys
+ * @param commandWindow      CmdSN window per session (commands in flight)
+ * @param maxTransferLength  largest Expected Data Transfer Length accepted for one command
+ * @param nopInterval        idle time after which the target pings the initiator (NOP-In)
+ * @param nopTimeout         how long a ping may go unanswered before the connection is dropped
+ * @param logicalUnitFactory builds the one logical unit per device shared by all sessions
+ */
+public record IscsiTargetConfig(
+    InetSocketAddress listen,
+    String targetNamePrefix,
+    String portalAddress,
+    Function<String, TargetAccess> access,
+    TargetAccess discoveryAccess,
+    NegotiationDefaults negotiation,
+    int commandWindow,
+    int maxTransferLength,
+    Duration nopInterval,
+    Duration nopTimeout,
+    Function<BlockDevice, LogicalUnit> logicalUnitFactory) {
+
+  public static final String DEFAULT_PREFIX = "iqn.2026-11.org.snipblock:";
+
+  public IscsiTargetConfig {
+    Objects.requireNonNull(listen, "listen");
+    Objects.requireNonNull(targetNamePrefix, "targetNamePrefix");
+    Objects.requireNonNull(access, "access");
+    Objects.requireNonNull(discoveryAccess, "discoveryAccess");
+    Objects.requireNonNull(negotiation, "negotiation");
+    Objects.requireNonNull(nopInterval, "nopInterval");
+    Objects.requireNonNull(nopTimeout, "nopTimeout");
+    Objects.requireNonNull(logicalUnitFactory, "logicalUnitFactory");
+    if (commandWindow < 1 || commandWindow > 65536) {
+      throw new IllegalArgumentException("commandWindow must be 1..65536");
+    }
+    if (maxTransferLength < 512) {
+      throw new IllegalArgumentException("maxTransferLength must be at least 512");
+    }
+  }
+
+  /** Open targets on 127.0.0.1, ephemeral port, standard values, SBC block logical units. */
+  public static IscsiTargetConfig defaults() {
+    return defaults(BlockLogicalUnit::new);
+  }
+
+  /** As {@link #defaults()} with another logical unit implementation. */
+  public static IscsiTargetConfig defaults(Function<BlockDevice, LogicalUnit> logicalUnitFactory) {
+    return new IscsiTargetConfig(new InetSocketAddress("127.0.0.1", 0), DEFAULT_PREFIX, null,
+        name -> TargetAccess.OPEN, TargetAccess.OPEN, NegotiationDefaults.standard(), 128,
+        32 * 1024 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(30), logicalUnitFactory);
+  }
+
+  public IscsiTargetConfig withListen(InetSocketAddress listen) {
+    return new IscsiTargetConfig(listen, targetNamePrefix, portalAddress, access, discoveryAccess,
+        negotiation, commandWindow, maxTransferLength, nopInterval, nopTimeout,
+        logicalUnitFactory);
+  }
+
+  public IscsiTargetConfig withAccess(
+      Function<String, TargetAccess> access, TargetAccess discoveryAccess) {
+    return new IscsiTargetConfig(listen, targetNamePrefix, portalAddress, access, discoveryAccess,
+        negotiation, commandWindow, maxTransferLength, nopInterval, nopTimeout,
+        logicalUnitFactory);
+  }
+
+  public IscsiTargetConfig withNegotiation(NegotiationDefaults negotiation) {
+    return new IscsiTargetConfig(listen, targetNamePrefix, portalAddress, access, discoveryAccess,
+        negotiation, commandWindow, maxTransferLength, nopInterval, nopTimeout,
+        logicalUnitFactory);
+  }
+
+  public IscsiTargetConfig withNop(Duration nopInterval, Duration nopTimeout) {
+    return new IscsiTargetConfig(listen, targetNamePrefix, portalAddress, access, discoveryAccess,
+        negotiation, commandWindow, maxTransferLength, nopInterval, nopTimeout,
+        logicalUnitFactory);
+  }
+
+  /** The device name for a target name, or null if the name is not one of ours. */
+  public String deviceName(String targetName) {
+    return targetName.startsWith(targetNamePrefix)
+        ? targetName.substring(targetNamePrefix.length()) : null;
+  }
+}

@@ -1,0 +1,155 @@
+package org.snipblock.iscsi.pdu;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One iSCSI PDU: the 48-byte Basic Header Segment, optional Additional Header Segments and the
+ * data segment (without padding or digests, which belong to the wire codec). Field accessors
+ * take byte offsets into the BHS as drawn in RFC 7143 section 11.
+ */
+public final class Pdu {
+  public static final int BHS_LENGTH = 48;
+  /** The reserved tag value 0xffffffff as a Java int. */
+  public static final int RESERVED_TAG = 0xffffffff;
+
+  private final byte[] bhs;
+  private final byte[] ahs;
+  private ByteBuffer data;
+  private boolean dataDigestFailed;
+
+  public Pdu(byte[] bhs, byte[] ahs, ByteBuffer data) {
+    if (bhs.length != BHS_LENGTH) {
+      throw new IllegalArgumentException("BHS must be 48 bytes");
+    }
+    this.bhs = bhs;
+    this.ahs = ahs;
+    this.data = data;
+  }
+
+  /** A new outbound PDU with the given opcode and an empty data segment. */
+  public static Pdu of(int opcode) {
+    Pdu pdu = new Pdu(new byte[BHS_LENGTH], new byte[0], ByteBuffer.allocate(0));
+    pdu.bhs[0] = (byte) (opcode & 0x3f);
+    return pdu;
+  }
+
+  public int opcode() {
+    return bhs[0] & 0x3f;
+  }
+
+  public boolean immediate() {
+    return (bhs[0] & 0x40) != 0;
+  }
+
+  public int flags() {
+    return bhs[1] & 0xff;
+  }
+
+  public Pdu flags(int flags) {
+    bhs[1] = (byte) flags;
+    return this;
+  }
+
+  public boolean finalBit() {
+    return (bhs[1] & 0x80) != 0;
+  }
+
+  public int byteAt(int offset) {
+    return bhs[offset] & 0xff;
+  }
+
+  public Pdu byteAt(int offset, int value) {
+    bhs[offset] = (byte) value;
+    return this;
+  }
+
+  public int shortAt(int offset) {
+    return ((bhs[offset] & 0xff) << 8) | (bhs[offset + 1] & 0xff);
+  }
+
+  public Pdu shortAt(int offset, int value) {
+    bhs[offset] = (byte) (value >>> 8);
+    bhs[offset + 1] = (byte) value;
+    return this;
+  }
+
+  public int intAt(int offset) {
+    return ((bhs[offset] & 0xff) << 24) | ((bhs[offset + 1] & 0xff) << 16)
+        | ((bhs[offset + 2] & 0xff) << 8) | (bhs[offset + 3] & 0xff);
+  }
+
+  public Pdu intAt(int offset, int value) {
+    bhs[offset] = (byte) (value >>> 24);
+    bhs[offset + 1] = (byte) (value >>> 16);
+    bhs[offset + 2] = (byte) (value >>> 8);
+    bhs[offset + 3] = (byte) value;
+    return this;
+  }
+
+  public long longAt(int offset) {
+    return ((long) intAt(offset) << 32) | (intAt(offset + 4) & 0xffffffffL);
+  }
+
+  public Pdu longAt(int offset, long value) {
+    intAt(offset, (int) (value >>> 32));
+    return intAt(offset + 4, (int) value);
+  }
+
+  /** Bytes 5-7: the data segment length as the header states it. */
+  public int headerDataSegmentLength() {
+    return ((bhs[5] & 0xff) << 16) | ((bhs[6] & 0xff) << 8) | (bhs[7] & 0xff);
+  }
+
+  public long lun() {
+    return longAt(8);
+  }
+
+  public Pdu lun(long lun) {
+    return longAt(8, lun);
+  }
+
+  public int initiatorTaskTag() {
+    return intAt(16);
+  }
+
+  public Pdu initiatorTaskTag(int itt) {
+    return intAt(16, itt);
+  }
+
+  public byte[] bhs() {
+    return bhs;
+  }
+
+  public byte[] ahs() {
+    return ahs;
+  }
+
+  /** The data segment; a view the caller may consume. */
+  public ByteBuffer data() {
+    return data;
+  }
+
+  public Pdu data(ByteBuffer data) {
+    this.data = data;
+    return this;
+  }
+
+  public Pdu data(String text) {
+    return data(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  public boolean dataDigestFailed() {
+    return dataDigestFailed;
+  }
+
+  void markDataDigestFailed() {
+    this.dataDigestFailed = true;
+  }
+
+  @Override
+  public String toString() {
+    return String.format("Pdu[op=0x%02x flags=0x%02x itt=0x%08x dsl=%d]",
+        opcode(), flags(), initiatorTaskTag(), data.remaining());
+  }
+}

@@ -1,0 +1,85 @@
+package org.snipblock.iscsi.session;
+
+import io.netty.channel.Channel;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.snipblock.iscsi.login.SessionParameters;
+import org.snipblock.iscsi.scsi.ItNexus;
+import org.snipblock.iscsi.scsi.LogicalUnit;
+
+/**
+ * One iSCSI session (always one connection: MaxConnections=1, ErrorRecoveryLevel=0). A normal
+ * session is an I_T nexus to one logical unit; a discovery session has neither.
+ */
+public final class Session {
+  private static final Logger log = LoggerFactory.getLogger(Session.class);
+
+  private final SessionRegistry registry;
+  private final int tsih;
+  private final SessionKey key;
+  private final SessionParameters parameters;
+  private final LogicalUnit logicalUnit;
+  private final ItNexus nexus;
+  private final Channel channel;
+  private final AtomicBoolean ended = new AtomicBoolean();
+
+  Session(SessionRegistry registry, int tsih, SessionKey key, SessionParameters parameters,
+      LogicalUnit logicalUnit, ItNexus nexus, Channel channel) {
+    this.registry = registry;
+    this.tsih = tsih;
+    this.key = key;
+    this.parameters = parameters;
+    this.logicalUnit = logicalUnit;
+    this.nexus = nexus;
+    this.channel = channel;
+  }
+
+  public int tsih() {
+    return tsih;
+  }
+
+  public SessionKey key() {
+    return key;
+  }
+
+  public boolean discovery() {
+    return logicalUnit == null;
+  }
+
+  public SessionParameters parameters() {
+    return parameters;
+  }
+
+  public LogicalUnit logicalUnit() {
+    return logicalUnit;
+  }
+
+  public ItNexus nexus() {
+    return nexus;
+  }
+
+  public Channel channel() {
+    return channel;
+  }
+
+  /**
+   * Ends the session once: the nexus is reported lost to the logical unit and the connection
+   * closes. Safe from any thread; later calls do nothing.
+   */
+  public void end(String why) {
+    if (!ended.compareAndSet(false, true)) {
+      return;
+    }
+    log.info("session {} ({}) ends: {}", tsih, key, why);
+    registry.remove(this);
+    if (logicalUnit != null) {
+      logicalUnit.nexusLost(nexus);
+    }
+    channel.close();
+  }
+
+  public boolean ended() {
+    return ended.get();
+  }
+}
