@@ -116,8 +116,12 @@ final class StoreDb implements AutoCloseable {
   }
 
   long liveSstBytes() {
+    long total = 0;
     try {
-      return db.getLongProperty("rocksdb.total-sst-files-size");
+      for (ColumnFamilyHandle h : handles.values()) {
+        total += db.getLongProperty(h, "rocksdb.total-sst-files-size");
+      }
+      return total;
     } catch (RocksDBException e) {
       return -1;
     }
