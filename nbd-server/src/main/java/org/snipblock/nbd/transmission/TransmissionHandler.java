@@ -286,7 +286,7 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         ? err.getCause() : err;
     log.debug("{}: command {} at {} failed: {}", ctx.channel().remoteAddress(), r.type(),
         r.offset(), shown.toString());
-    reject(r, new Rejection(errno, String.valueOf(shown.getMessage())), cost);
+    send(encode(r, new Rejection(errno, String.valueOf(shown.getMessage()))), cost);
   }
 
   private void reject(NbdRequest r, Rejection why, long cost) {
@@ -318,12 +318,22 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /** Runs {@code then} on this connection's event loop once {@code f} completes. */
   private <T> void onLoop(CompletableFuture<T> f, BiConsumer<T, Throwable> then) {
     f.whenComplete((v, err) -> {
+      Runnable step = () -> {
+        try {
+          then.accept(v, err);
+        } catch (RuntimeException bug) {
+          // A reply that cannot be built must not leave the client waiting forever.
+          log.error("{}: failed to complete a request; closing", ctx.channel().remoteAddress(), bug);
+          ctx.close();
+        }
+      };
       if (ctx.executor().inEventLoop()) {
-        then.accept(v, err);
+        step.run();
       } else {
-        ctx.executor().execute(() -> then.accept(v, err));
+        ctx.executor().execute(step);
       }
     });
   }
