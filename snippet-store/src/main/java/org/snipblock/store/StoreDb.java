@@ -10,6 +10,7 @@ import java.util.Map;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.ReadOptions;
@@ -53,6 +54,13 @@ final class StoreDb implements AutoCloseable {
     for (Space s : Space.values()) {
       ColumnFamilyOptions o = new ColumnFamilyOptions()
           .setWriteBufferSize(s == Space.BLOCKS ? memtableBytes : Math.min(memtableBytes, 8L << 20));
+      if (s == Space.BLOCKS) {
+        // Chunks are already LZ4-compressed when the volume wants it; compressing again only
+        // burns CPU. More write buffers let writes continue while one is being flushed.
+        o.setCompressionType(CompressionType.NO_COMPRESSION)
+            .setMaxWriteBufferNumber(4)
+            .setTargetFileSizeBase(64L << 20);
+      }
       cfOptions.add(o);
       descriptors.add(new ColumnFamilyDescriptor(
           NAMES.get(s).getBytes(java.nio.charset.StandardCharsets.UTF_8), o));

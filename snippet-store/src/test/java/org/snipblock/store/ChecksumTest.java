@@ -1,0 +1,62 @@
+package org.snipblock.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.snipblock.store.SnippetStoreTest.await;
+import static org.snipblock.store.SnippetStoreTest.failure;
+import static org.snipblock.store.SnippetStoreTest.random;
+import static org.snipblock.store.SnippetStoreTest.read;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.io.TempDir;
+import org.snipblock.block.BlockDevice;
+import org.snipblock.block.BlockDeviceException.Kind;
+import org.snipblock.store.journal.JournalBatch.Space;
+
+/** Corrupts stored chunks behind the store's back; reads must refuse them, never return them. */
+class ChecksumTest {
+  @TempDir Path dir;
+
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void corruptBlockFailsWithMediumErrorAndIsCounted(boolean compression) throws Exception {
+    SnippetStore store = SnippetStore.open(dir, StoreConfig.defaults());
+    store.create(new VolumeSpec("c", 1 << 20, 0, 512, compression));
+    BlockDevice d = store.open("c").orElseThrow();
+    ByteBuffer text = ByteBuffer.wrap("checksums everywhere ".repeat(1000).substring(0, 16384).getBytes());
+    await(d.write(0, text.duplicate(), false));
+    long id = d.uniqueId();
+    store.close();
+
+    // flip one payload bit of chunk 1 and swap chunk 3's value in for chunk 2 (a misplaced write)
+    try (StoreDb db = new StoreDb(dir.resolve("db"), 1 << 20)) {
+      byte[] v1 = db.get(Space.BLOCKS, StoreDb.key(id, 1));
+      v1[v1.length - 1] ^= 0x10;
+      byte[] v3 = db.get(Space.BLOCKS, StoreDb.key(id, 3));
+      org.snipblock.store.journal.JournalBatch b = new org.snipblock.store.journal.JournalBatch()
+          .put(Space.BLOCKS, StoreDb.key(id, 1), v1)
+          .put(Space.BLOCKS, StoreDb.key(id, 2), v3);
+      db.apply(java.util.List.of(b));
+      db.checkpoint();
+    }
+
+    store = SnippetStore.open(dir, StoreConfig.defaults());
+    d = store.open("c").orElseThrow();
+    assertThat(failure(d.read(4096, ByteBuffer.allocate(512)))).isEqualTo(Kind.MEDIUM_ERROR);
+    assertThat(failure(d.read(0, ByteBuffer.allocate(16384)))).isEqualTo(Kind.MEDIUM_ERROR);
+    assertThat(failure(d.read(8192, ByteBuffer.allocate(4096)))).isEqualTo(Kind.MEDIUM_ERROR);
+    // a partial write into a corrupt chunk cannot merge with it and fails too
+    assertThat(failure(d.write(4096, ByteBuffer.allocate(512), false))).isEqualTo(Kind.MEDIUM_ERROR);
+    assertThat(store.show("c").orElseThrow().checksumErrors()).isEqualTo(4);
+    assertThat(store.stats().checksumErrors()).isEqualTo(4);
+    // intact chunks still read, and overwriting a bad chunk whole repairs it
+    assertThat(read(d, 0, 4096)).isEqualTo(text.slice(0, 4096));
+    assertThat(read(d, 12288, 4096)).isEqualTo(text.slice(12288, 4096));
+    ByteBuffer fresh = random(4096, 1);
+    await(d.write(4096, fresh.duplicate(), true));
+    assertThat(read(d, 4096, 4096)).isEqualTo(fresh);
+    store.close();
+  }
+}
