@@ -104,7 +104,7 @@ public final class ClusterMetadata implements StateMachine {
         if (volumes.containsKey(v.getName())) {
           return refuse(Reason.ALREADY_EXISTS, "volume " + v.getName() + " already exists");
         }
-        VolumeRecord created = v.toBuilder().setUid(nextUid++).setEpoch(1).build();
+        VolumeRecord created = v.toBuilder().setUid(nextUid++).setEpoch(1).setVersion(1).build();
         volumes.put(v.getName(), created);
         return ok(created);
       }
@@ -162,7 +162,8 @@ public final class ClusterMetadata implements StateMachine {
     }
   }
 
-  private MetaResult store(VolumeRecord v) {
+  private MetaResult store(VolumeRecord changed) {
+    VolumeRecord v = changed.toBuilder().setVersion(changed.getVersion() + 1).build();
     volumes.put(v.getName(), v);
     return ok(v);
   }

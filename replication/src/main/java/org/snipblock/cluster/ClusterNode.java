@@ -1,0 +1,403 @@
+package org.snipblock.cluster;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.snipblock.block.BlockDevice;
+import org.snipblock.block.BlockDeviceException;
+import org.snipblock.block.BlockDeviceException.Kind;
+import org.snipblock.cluster.membership.ClusterMembership;
+import org.snipblock.cluster.membership.Endpoint;
+import org.snipblock.cluster.meta.ClusterMetadata;
+import org.snipblock.cluster.meta.MetadataClient;
+import org.snipblock.cluster.proto.MetaCommand;
+import org.snipblock.cluster.proto.NodeRecord;
+import org.snipblock.cluster.proto.RegisterNode;
+import org.snipblock.cluster.proto.ReportUsage;
+import org.snipblock.cluster.proto.SetMode;
+import org.snipblock.cluster.proto.VolumeRecord;
+import org.snipblock.cluster.replica.EpochAuthority;
+import org.snipblock.cluster.replica.ReplicaService;
+import org.snipblock.cluster.replica.ReplicatedBlockDevice;
+import org.snipblock.cluster.replica.ReplicationMode;
+import org.snipblock.cluster.replica.ReplicationSettings;
+import org.snipblock.store.VolumeAdminException;
+import org.snipblock.store.VolumeAdminException.Reason;
+import org.snipblock.store.VolumeInfo;
+import org.snipblock.store.VolumeManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node's part in the cluster, and the facade the node daemon wires: membership and metadata
+ * (JGroups + raft), the replication server for the copies this node holds, the primaries of the
+ * volumes this node serves, and the reports (usage, round trips) that placement and
+ * {@code cluster status} read.
+ *
+ * <p>Local copies of clustered volumes live in the node's local {@link VolumeManager} under the
+ * volume's name; this class creates, grows and deletes them as the metadata says.
+ */
+public final class ClusterNode implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ClusterNode.class);
+  private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(10);
+
+  private final ClusterConfig config;
+  private final VolumeManager local;
+  private final RedundancyPolicy defaults;
+  private final ReplicationSettings settings;
+  private final ClusterMetadata metadata = new ClusterMetadata();
+  private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final Map<String, ReplicatedBlockDevice> primaries = new ConcurrentHashMap<>();
+  private final ExecutorService worker;
+  private final ScheduledExecutorService timer;
+  private final CompletableFuture<Void> registered = new CompletableFuture<>();
+  private final Set<String> voters;
+  private final LocalCopies copies;
+  private ClusterMembership membership;
+  private MetadataClient client;
+  private ReplicaService replicaService;
+  private Server server;
+  private ClusteredVolumes volumes;
+  private volatile boolean closed;
+
+  public ClusterNode(ClusterConfig config, VolumeManager local, RedundancyPolicy defaults,
+      ReplicationSettings settings) {
+    this.config = config;
+    this.local = local;
+    this.defaults = defaults;
+    this.settings = settings;
+    this.voters = Set.copyOf(config.join().stream().map(Endpoint::toString).toList());
+    this.worker = Executors.newSingleThreadExecutor(r -> daemon(r, "cluster-worker-" + config.nodeId()));
+    this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "cluster-timer-" + config.nodeId()));
+    this.copies = new LocalCopies(config.nodeId(), local);
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  /**
+   * Starts the replication server and joins the cluster. Returns without waiting for a majority;
+   * registration of this node in the metadata completes in the background ({@link #registered()}).
+   */
+  public ClusterNode start() throws IOException {
+    replicaService = new ReplicaService(this::localCopy, replicaAuthority());
+    server = NettyServerBuilder.forAddress(new InetSocketAddress(config.cluster().host(), config.replicationPort()))
+        .addService(replicaService).maxInboundMessageSize(64 << 20).build().start();
+    metadata.onVolumeChange(v -> worker.execute(() -> reconcile(v.getName())));
+    try {
+      membership = new ClusterMembership(config.cluster(), config.join(), config.dataDir(), metadata);
+      membership.start();
+    } catch (Exception e) {
+      server.shutdownNow();
+      throw new IOException("cannot join the cluster at " + config.cluster() + ": " + e.getMessage(), e);
+    }
+    client = new MetadataClient(membership, METADATA_TIMEOUT);
+    volumes = new ClusteredVolumes(this);
+    timer.schedule(this::register, 0, TimeUnit.MILLISECONDS);
+    timer.scheduleWithFixedDelay(this::reportUsage, 2, 2, TimeUnit.SECONDS);
+    log.info("node {} at {} joined the cluster as {}; replication on {}", config.nodeId(), config.location(),
+        config.cluster(), replicationAddress());
+    return this;
+  }
+
+  public String nodeId() {
+    return config.nodeId();
+  }
+
+  public ClusterConfig config() {
+    return config;
+  }
+
+  /** Completes once this node is recorded in the cluster metadata (needs a majority up). */
+  public CompletableFuture<Void> registered() {
+    return registered;
+  }
+
+  /** The address replicas of this node's volumes are streamed from (and to). */
+  public InetSocketAddress replicationAddress() {
+    return new InetSocketAddress(config.cluster().host(), server.getPort());
+  }
+
+  /** Clustered volumes: create with a redundancy policy, show with primary/epoch/lag/placement, open on the primary. */
+  public ClusteredVolumes volumes() {
+    return volumes;
+  }
+
+  /** Switches a volume between synchronous and asynchronous replication, live. */
+  public void setMode(String volume, ReplicationMode mode) {
+    commit(MetaCommand.newBuilder().setSetMode(SetMode.newBuilder().setName(volume).setMode(mode.label())).build());
+  }
+
+  /** A snapshot of every node, its location, state, capacity, load, and the round trips between nodes. */
+  public ClusterStatus status() {
+    Set<String> view = membership.view();
+    Map<String, String> idByMember = new HashMap<>();
+    List<NodeRecord> nodes = metadata.nodes();
+    nodes.forEach(n -> idByMember.put(n.getMember(), n.getId()));
+    Map<String, Map<String, Double>> rtt = new TreeMap<>();
+    for (NodeRecord n : nodes) {
+      rtt.put(n.getId(), new TreeMap<>(n.getRttMillisMap()));
+    }
+    rtt.put(config.nodeId(), new TreeMap<>(rttById(idByMember)));
+    String leader = membership.leader();
+    return new ClusterStatus(config.nodeId(), leader == null ? null : idByMember.getOrDefault(leader, leader),
+        membership.term(), inMajority(),
+        nodes.stream().map(n -> new ClusterStatus.Node(n.getId(), n.getLocation(), n.getMember(),
+            n.getDataAddress(), view.contains(n.getMember()) ? "UP" : "DOWN", n.getCapacityBytes(),
+            n.getUsedBytes(), n.getLoad(), n.getReportedAtMillis())).toList(),
+        rtt);
+  }
+
+  // ---- package-private: used by ClusteredVolumes -------------------------------------------
+
+  ClusterMetadata metadata() {
+    return metadata;
+  }
+
+  Set<String> view() {
+    return membership.view();
+  }
+
+  VolumeManager local() {
+    return local;
+  }
+
+  RedundancyPolicy defaults() {
+    return defaults;
+  }
+
+  int defaultSnippetSize() {
+    return copies.defaultSnippetSize();
+  }
+
+  VolumeRecord commit(MetaCommand command) {
+    VolumeRecord v = client.commit(command).getVolume();
+    if (!v.getName().isEmpty()) {
+      // The proposer may run ahead of its own applier; act on the committed record now.
+      awaitReconciled(v.getName(), v);
+    }
+    return v;
+  }
+
+  void awaitReconciled(String name, VolumeRecord committed) {
+    try {
+      worker.submit(() -> reconcile(name, committed)).get(METADATA_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      throw new VolumeAdminException(Reason.INTERNAL, "volume " + name + " committed but not set up here: " + e, e);
+    }
+  }
+
+  Optional<ReplicatedBlockDevice> primaryDevice(String name) {
+    return Optional.ofNullable(primaries.get(name));
+  }
+
+  boolean inMajority() {
+    if (membership == null) {
+      return false;
+    }
+    long present = membership.view().stream().filter(voters::contains).count();
+    return present * 2 > voters.size();
+  }
+
+  // ---- reconciling local state with the metadata --------------------------------------------
+
+  private void reconcile(String name) {
+    reconcile(name, null);
+  }
+
+  /** Runs on the worker thread only: brings local copy, labels and primary device in line. */
+  private void reconcile(String name, VolumeRecord committed) {
+    if (closed) {
+      return;
+    }
+    Optional<VolumeRecord> known = metadata.volume(name);
+    VolumeRecord v = known.orElse(null);
+    if (committed != null && (v == null || v.getVersion() < committed.getVersion())) {
+      v = committed;
+    }
+    if (v == null) {
+      ReplicatedBlockDevice d = primaries.remove(name);
+      if (d != null) {
+        d.close();
+      }
+      replicaService.forget(name);
+      copies.drop(name);
+      return;
+    }
+    try {
+      copies.ensure(v);
+    } catch (RuntimeException e) {
+      log.error("volume {}: local copy could not be set up: {}", name, e.getMessage(), e);
+      return;
+    }
+    ReplicatedBlockDevice current = primaries.get(name);
+    if (current != null) {
+      current.update(v);
+    }
+    if (config.nodeId().equals(v.getPrimary())) {
+      if (current == null || current.epoch() != v.getEpoch()) {
+        BlockDevice localCopy = local.open(name).orElseThrow();
+        primaries.put(name, new ReplicatedBlockDevice(config.nodeId(), v, localCopy,
+            replicaAuthority(), this::channelTo, settings));
+        log.info("volume {}: this node is primary at epoch {}", name, v.getEpoch());
+      }
+    } else if (current != null) {
+      primaries.remove(name);
+    }
+  }
+
+  private EpochAuthority replicaAuthority() {
+    return new EpochAuthority() {
+      @Override
+      public long epoch(String volume) {
+        return metadata.volume(volume).map(VolumeRecord::getEpoch).orElse(0L);
+      }
+
+      @Override
+      public boolean inMajority() {
+        return ClusterNode.this.inMajority();
+      }
+    };
+  }
+
+  /** The replica side's way to its local copy: created on demand once the metadata names this node. */
+  private CompletableFuture<BlockDevice> localCopy(String name) {
+    CompletableFuture<BlockDevice> result = new CompletableFuture<>();
+    tryLocalCopy(name, result, 40);
+    return result;
+  }
+
+  private void tryLocalCopy(String name, CompletableFuture<BlockDevice> result, int attemptsLeft) {
+    worker.execute(() -> {
+      Optional<VolumeRecord> v = metadata.volume(name);
+      if (v.isPresent()) {
+        try {
+          copies.ensure(v.get());
+          local.open(name).ifPresentOrElse(result::complete, () -> result.completeExceptionally(
+              new BlockDeviceException(Kind.UNAVAILABLE, "node " + config.nodeId() + " holds no copy of " + name)));
+        } catch (RuntimeException e) {
+          result.completeExceptionally(e);
+        }
+      } else if (attemptsLeft <= 0 || closed) {
+        result.completeExceptionally(new BlockDeviceException(Kind.UNAVAILABLE, "volume " + name + " unknown here"));
+      } else {
+        // The primary's create may reach us before our copy of the metadata applies it.
+        timer.schedule(() -> tryLocalCopy(name, result, attemptsLeft - 1), 250, TimeUnit.MILLISECONDS);
+      }
+    });
+  }
+
+  private ManagedChannel channelTo(String nodeId) {
+    return channels.computeIfAbsent(nodeId, id -> {
+      NodeRecord n = metadata.node(id).orElseThrow(() ->
+          new BlockDeviceException(Kind.IO_ERROR, "replica node " + id + " is not registered"));
+      Endpoint e = Endpoint.parse(n.getDataAddress());
+      return NettyChannelBuilder.forAddress(e.host(), e.port()).usePlaintext()
+          .maxInboundMessageSize(64 << 20).build();
+    });
+  }
+
+  // ---- background reports -----------------------------------------------------------------
+
+  private void register() {
+    if (closed || registered.isDone()) {
+      return;
+    }
+    NodeRecord me = NodeRecord.newBuilder().setId(config.nodeId()).setMember(config.cluster().toString())
+        .setLocation(config.location().toString())
+        .setDataAddress(config.cluster().host() + ":" + server.getPort())
+        .setCapacityBytes(config.capacityBytes()).setReportedAtMillis(System.currentTimeMillis()).build();
+    try {
+      client.commit(MetaCommand.newBuilder().setRegisterNode(RegisterNode.newBuilder().setNode(me)).build());
+      registered.complete(null);
+      log.info("node {} registered in the cluster metadata", config.nodeId());
+    } catch (VolumeAdminException e) {
+      if (e.reason() == Reason.ALREADY_EXISTS) {
+        log.error("node {} cannot register: {}", config.nodeId(), e.getMessage());
+        registered.completeExceptionally(e);
+        return;
+      }
+      log.debug("registration of {} not committed yet: {}", config.nodeId(), e.getMessage());
+      if (!closed) {
+        timer.schedule(this::register, 1, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private void reportUsage() {
+    if (!registered.isDone() || registered.isCompletedExceptionally() || !inMajority()) {
+      return;
+    }
+    Map<String, String> idByMember = new HashMap<>();
+    metadata.nodes().forEach(n -> idByMember.put(n.getMember(), n.getId()));
+    long used = 0;
+    try {
+      for (VolumeInfo i : local.list()) {
+        used += i.storedBytes();
+      }
+    } catch (RuntimeException e) {
+      log.debug("local usage unavailable: {}", e.toString());
+    }
+    double loadAvg = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    double load = loadAvg < 0 ? 0 : loadAvg / Runtime.getRuntime().availableProcessors();
+    try {
+      client.commit(MetaCommand.newBuilder().setReportUsage(ReportUsage.newBuilder().setId(config.nodeId())
+          .setCapacityBytes(config.capacityBytes()).setUsedBytes(used).setLoad(load)
+          .putAllRttMillis(rttById(idByMember)).setReportedAtMillis(System.currentTimeMillis())).build());
+    } catch (VolumeAdminException e) {
+      log.debug("usage report not committed: {}", e.getMessage());
+    }
+  }
+
+  private Map<String, Double> rttById(Map<String, String> idByMember) {
+    Map<String, Double> out = new TreeMap<>();
+    membership.rttMillis().forEach((member, ms) -> out.put(idByMember.getOrDefault(member, member), ms));
+    return out;
+  }
+
+  /** For fault-injection tests: this node's membership (its JGroups channel). */
+  public ClusterMembership membership() {
+    return membership;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    timer.shutdownNow();
+    worker.shutdown();
+    try {
+      worker.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    primaries.values().forEach(ReplicatedBlockDevice::close);
+    primaries.clear();
+    if (membership != null) {
+      membership.close();
+    }
+    channels.values().forEach(ManagedChannel::shutdownNow);
+    if (server != null) {
+      server.shutdownNow();
+    }
+  }
+}

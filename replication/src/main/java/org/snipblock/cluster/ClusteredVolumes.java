@@ -1,0 +1,163 @@
+package org.snipblock.cluster;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.snipblock.block.BlockDevice;
+import org.snipblock.cluster.proto.CreateVolume;
+import org.snipblock.cluster.proto.DeleteVolume;
+import org.snipblock.cluster.proto.MetaCommand;
+import org.snipblock.cluster.proto.NodeRecord;
+import org.snipblock.cluster.proto.ResizeVolume;
+import org.snipblock.cluster.proto.SnippetPlacement;
+import org.snipblock.cluster.proto.VolumeRecord;
+import org.snipblock.cluster.replica.ReplicatedBlockDevice;
+import org.snipblock.cluster.topology.Location;
+import org.snipblock.cluster.topology.NodeDescriptor;
+import org.snipblock.cluster.topology.NodeState;
+import org.snipblock.cluster.topology.Placement;
+import org.snipblock.store.VolumeAdminException;
+import org.snipblock.store.VolumeAdminException.Reason;
+import org.snipblock.store.VolumeInfo;
+import org.snipblock.store.VolumeManager;
+import org.snipblock.store.VolumeSpec;
+
+/**
+ * The cluster's volumes as the admin API and the frontends see them. A volume created here gets
+ * this node as its primary (the node the operator or hypervisor talks to is the volume's user) and
+ * its copies placed by {@link Placement}; the metadata commit decides, so two nodes creating the
+ * same name at once cannot both succeed. {@link #open} hands out the volume only on its primary.
+ */
+public final class ClusteredVolumes implements VolumeManager {
+  private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+  private final ClusterNode node;
+  private final Placement placement = new Placement();
+
+  ClusteredVolumes(ClusterNode node) {
+    this.node = node;
+  }
+
+  @Override
+  public VolumeInfo create(VolumeSpec spec) {
+    return create(spec, node.defaults());
+  }
+
+  /** Creates a volume with its redundancy policy; refuses clearly when the topology cannot satisfy it. */
+  public VolumeInfo create(VolumeSpec spec, RedundancyPolicy policy) {
+    int snippetSize = spec.snippetSize() == 0 ? node.defaultSnippetSize() : spec.snippetSize();
+    check(spec, snippetSize);
+    long snippets = (spec.size() + snippetSize - 1) / snippetSize;
+    Placement.Result placed = placement.place(descriptors(),
+        new Placement.Request(policy.copies(), policy.spread(), node.nodeId(), snippetSize, snippets));
+    VolumeRecord.Builder v = VolumeRecord.newBuilder().setName(spec.name()).setSize(spec.size())
+        .setSnippetSize(snippetSize).setBlockSize(spec.blockSize()).setCompression(spec.compression())
+        .setCopies(policy.copies()).setMinCopies(policy.minCopies()).setSpread(policy.spread().label())
+        .setMode(policy.mode().label()).setPrimary(placed.primary()).setCreatedMillis(System.currentTimeMillis());
+    placed.replicas().forEach(r -> v.addSnippets(SnippetPlacement.newBuilder().addAllNodes(r)));
+    VolumeRecord created = node.commit(MetaCommand.newBuilder()
+        .setCreateVolume(CreateVolume.newBuilder().setVolume(v)).build());
+    return info(created);
+  }
+
+  private static void check(VolumeSpec spec, int snippetSize) {
+    if (spec.name() == null || !NAME.matcher(spec.name()).matches()) {
+      throw new VolumeAdminException(Reason.INVALID_ARGUMENT,
+          "bad volume name '" + spec.name() + "': use 1-128 of [A-Za-z0-9._-], starting alphanumeric");
+    }
+    if (spec.blockSize() != 512 && spec.blockSize() != 4096) {
+      throw new VolumeAdminException(Reason.INVALID_ARGUMENT, "block size must be 512 or 4096");
+    }
+    if (spec.size() <= 0 || spec.size() % 4096 != 0) {
+      throw new VolumeAdminException(Reason.INVALID_ARGUMENT, "size must be a positive multiple of 4096");
+    }
+    if (Integer.bitCount(snippetSize) != 1 || snippetSize < (64 << 10)) {
+      throw new VolumeAdminException(Reason.INVALID_ARGUMENT, "snippet size must be a power of two of at least 64 KiB");
+    }
+  }
+
+  /** The cluster's nodes as placement sees them: UP if in this node's membership view. */
+  List<NodeDescriptor> descriptors() {
+    Set<String> view = node.view();
+    List<NodeDescriptor> out = new ArrayList<>();
+    for (NodeRecord n : node.metadata().nodes()) {
+      out.add(new NodeDescriptor(n.getId(), Location.parse(n.getLocation()),
+          view.contains(n.getMember()) ? NodeState.UP : NodeState.DOWN,
+          n.getCapacityBytes(), n.getUsedBytes(), n.getLoad()));
+    }
+    return out;
+  }
+
+  @Override
+  public List<VolumeInfo> list() {
+    return node.metadata().volumes().stream().map(this::info).toList();
+  }
+
+  @Override
+  public Optional<VolumeInfo> show(String name) {
+    return node.metadata().volume(name).map(this::info);
+  }
+
+  /** The cluster view of a volume: primary, epoch, mode, lag and per-snippet replica locations. */
+  public Optional<ClusterVolume> describe(String name) {
+    return node.metadata().volume(name).map(v -> {
+      Optional<ReplicatedBlockDevice> d = node.primaryDevice(name).filter(ReplicatedBlockDevice::primary);
+      return new ClusterVolume(v.getName(), v.getUid(), v.getSize(), v.getSnippetSize(), v.getBlockSize(),
+          v.getCopies(), v.getMinCopies(), v.getSpread(), v.getMode(), v.getPrimary(), v.getEpoch(),
+          d.map(ReplicatedBlockDevice::lagBytes).orElse(-1L),
+          d.map(ReplicatedBlockDevice::lagSeconds).orElse(-1.0),
+          d.map(ReplicatedBlockDevice::unreachableReplicas).orElse(List.of()),
+          v.getSnippetsList().stream().map(s -> List.copyOf(s.getNodesList())).toList());
+    });
+  }
+
+  @Override
+  public VolumeInfo resize(String name, long newSize) {
+    VolumeRecord v = node.metadata().volume(name).orElseThrow(() ->
+        new VolumeAdminException(Reason.NOT_FOUND, "no volume named " + name));
+    if (newSize < v.getSize()) {
+      throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "volume " + name + " is " + v.getSize()
+          + " bytes; shrinking to " + newSize + " would destroy data and is refused");
+    }
+    if (newSize % 4096 != 0) {
+      throw new VolumeAdminException(Reason.INVALID_ARGUMENT, "size must be a multiple of 4096");
+    }
+    long have = v.getSnippetsCount();
+    long want = (newSize + v.getSnippetSize() - 1) / v.getSnippetSize();
+    ResizeVolume.Builder r = ResizeVolume.newBuilder().setName(name).setSize(newSize);
+    if (want > have) {
+      Placement.Result placed = placement.place(descriptors(), new Placement.Request(v.getCopies(),
+          org.snipblock.cluster.topology.FailureDomain.parse(v.getSpread()), v.getPrimary(), v.getSnippetSize(),
+          want - have));
+      placed.replicas().forEach(p -> r.addAdded(SnippetPlacement.newBuilder().addAllNodes(p)));
+    }
+    return info(node.commit(MetaCommand.newBuilder().setResizeVolume(r).build()));
+  }
+
+  @Override
+  public void delete(String name) {
+    node.commit(MetaCommand.newBuilder().setDeleteVolume(DeleteVolume.newBuilder().setName(name)).build());
+    node.awaitReconciled(name, null);
+  }
+
+  @Override
+  public List<String> names() {
+    return node.metadata().volumes().stream().map(VolumeRecord::getName).sorted().toList();
+  }
+
+  /** The volume, if this node is its primary now; other nodes return empty (clients go to the primary). */
+  @Override
+  public Optional<BlockDevice> open(String name) {
+    return node.primaryDevice(name).filter(ReplicatedBlockDevice::primary).map(VolumeHandle::new);
+  }
+
+  private VolumeInfo info(VolumeRecord v) {
+    Optional<VolumeInfo> here = node.local().show(v.getName());
+    return new VolumeInfo(v.getUid(), v.getName(), v.getSize(), v.getSnippetSize(), v.getBlockSize(),
+        v.getCompression(), here.map(VolumeInfo::usedBytes).orElse(0L), here.map(VolumeInfo::storedBytes).orElse(0L),
+        v.getSnippetsCount(), here.map(VolumeInfo::checksumErrors).orElse(0L),
+        Instant.ofEpochMilli(v.getCreatedMillis()));
+  }
+}

@@ -1,0 +1,87 @@
+package org.snipblock.cluster;
+
+import java.util.List;
+import java.util.Optional;
+import org.snipblock.cluster.proto.SnippetPlacement;
+import org.snipblock.cluster.proto.VolumeRecord;
+import org.snipblock.store.SnippetLabel;
+import org.snipblock.store.SnippetRef;
+import org.snipblock.store.SnippetStore;
+import org.snipblock.store.StoreConfig;
+import org.snipblock.store.VolumeInfo;
+import org.snipblock.store.VolumeManager;
+import org.snipblock.store.VolumeSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's copies of clustered volumes in its local store: created, grown and deleted as the
+ * metadata says, with each held snippet's label carrying its replica locations and sync/async flag
+ * (so a scan of the local labels finds every copy's peers). A copy is a thin local volume of the
+ * full size; only the snippets this node holds are ever written to it.
+ */
+final class LocalCopies {
+  private static final Logger log = LoggerFactory.getLogger(LocalCopies.class);
+
+  private final String selfId;
+  private final VolumeManager local;
+
+  LocalCopies(String selfId, VolumeManager local) {
+    this.selfId = selfId;
+    this.local = local;
+  }
+
+  int defaultSnippetSize() {
+    return local instanceof SnippetStore store ? store.config().defaultSnippetSize() : StoreConfig.DEFAULT_SNIPPET_SIZE;
+  }
+
+  static boolean holds(VolumeRecord v, String nodeId) {
+    return nodeId.equals(v.getPrimary())
+        || v.getSnippetsList().stream().anyMatch(s -> s.getNodesList().contains(nodeId));
+  }
+
+  /** Makes the local copy match the record: exists (if this node holds any of it), right size, labels current. */
+  void ensure(VolumeRecord v) {
+    if (!holds(v, selfId)) {
+      return;
+    }
+    Optional<VolumeInfo> have = local.show(v.getName());
+    VolumeInfo info;
+    if (have.isEmpty()) {
+      info = local.create(new VolumeSpec(v.getName(), v.getSize(), v.getSnippetSize(), v.getBlockSize(),
+          v.getCompression()));
+      log.info("volume {}: local copy created on {}", v.getName(), selfId);
+    } else if (have.get().provisionedBytes() < v.getSize()) {
+      info = local.resize(v.getName(), v.getSize());
+    } else {
+      info = have.get();
+    }
+    if (local instanceof SnippetStore store) {
+      relabel(store, info, v);
+    }
+  }
+
+  private void relabel(SnippetStore store, VolumeInfo info, VolumeRecord v) {
+    SnippetLabel.Mode mode = "async".equals(v.getMode()) ? SnippetLabel.Mode.ASYNC : SnippetLabel.Mode.SYNC;
+    for (int i = 0; i < v.getSnippetsCount(); i++) {
+      SnippetPlacement p = v.getSnippets(i);
+      if (!p.getNodesList().contains(selfId)) {
+        continue;
+      }
+      SnippetRef ref = new SnippetRef(info.id(), i);
+      List<String> replicas = p.getNodesList();
+      Optional<SnippetLabel> label = store.readLabel(ref);
+      if (label.isPresent() && (!label.get().replicas().equals(replicas) || label.get().mode() != mode)) {
+        store.updateLabel(ref, l -> l.withReplicas(replicas).withMode(mode));
+      }
+    }
+  }
+
+  /** Deletes the local copy of a volume that no longer exists in the cluster. */
+  void drop(String name) {
+    if (local.show(name).isPresent()) {
+      local.delete(name);
+      log.info("volume {}: local copy deleted on {}", name, selfId);
+    }
+  }
+}

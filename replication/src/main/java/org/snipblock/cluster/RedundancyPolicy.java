@@ -1,0 +1,37 @@
+package org.snipblock.cluster;
+
+import org.snipblock.cluster.replica.ReplicationMode;
+import org.snipblock.cluster.topology.FailureDomain;
+
+/**
+ * n:m redundancy of one volume.
+ *
+ * @param copies    copies of each snippet stored (n)
+ * @param minCopies copies that must hold a write before SYNC acknowledges it, and that must be
+ *                  reachable to serve (m)
+ * @param spread    failure-domain level at which the copies must be distinct
+ * @param mode      SYNC or ASYNC acknowledgement
+ */
+public record RedundancyPolicy(int copies, int minCopies, FailureDomain spread, ReplicationMode mode) {
+  public RedundancyPolicy {
+    if (copies < 1 || copies > 16) {
+      throw new IllegalArgumentException("copies must be 1-16, got " + copies);
+    }
+    if (minCopies < 1 || minCopies > copies) {
+      throw new IllegalArgumentException("min-copies must be 1-" + copies + " (copies), got " + minCopies);
+    }
+    if (spread == null || mode == null) {
+      throw new IllegalArgumentException("spread and mode are required");
+    }
+  }
+
+  /** Three copies in three compartments, two needed: survives losing any one compartment. */
+  public static RedundancyPolicy defaults() {
+    return new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC);
+  }
+
+  /** n copies with a majority of them required. */
+  public static RedundancyPolicy of(int copies, FailureDomain spread, ReplicationMode mode) {
+    return new RedundancyPolicy(copies, copies / 2 + 1, spread, mode);
+  }
+}

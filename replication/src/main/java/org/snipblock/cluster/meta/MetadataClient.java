@@ -1,0 +1,53 @@
+package org.snipblock.cluster.meta;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.snipblock.cluster.membership.ClusterMembership;
+import org.snipblock.cluster.proto.MetaCommand;
+import org.snipblock.cluster.proto.MetaResult;
+import org.snipblock.store.VolumeAdminException;
+import org.snipblock.store.VolumeAdminException.Reason;
+
+/** Proposes metadata changes and turns the state machine's refusals into operator-facing errors. */
+public final class MetadataClient {
+  private final ClusterMembership membership;
+  private final Duration timeout;
+
+  public MetadataClient(ClusterMembership membership, Duration timeout) {
+    this.membership = membership;
+    this.timeout = timeout;
+  }
+
+  /** Commits the command through a majority or throws {@link VolumeAdminException}. */
+  public MetaResult commit(MetaCommand command) {
+    MetaResult r;
+    try {
+      byte[] answer = membership.propose(command.toByteArray(), timeout)
+          .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+      r = MetaResult.parseFrom(answer);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new VolumeAdminException(Reason.INTERNAL, "interrupted while committing cluster metadata");
+    } catch (ExecutionException | TimeoutException e) {
+      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+      throw new VolumeAdminException(Reason.FAILED_PRECONDITION,
+          "cluster metadata change not committed within " + timeout + " (is a majority of "
+              + "the cluster's nodes reachable?): " + cause, cause);
+    } catch (InvalidProtocolBufferException e) {
+      throw new VolumeAdminException(Reason.INTERNAL, "unreadable metadata answer", e);
+    }
+    if (!r.getOk()) {
+      Reason reason;
+      try {
+        reason = Reason.valueOf(r.getReason());
+      } catch (IllegalArgumentException e) {
+        reason = Reason.INTERNAL;
+      }
+      throw new VolumeAdminException(reason, r.getError());
+    }
+    return r;
+  }
+}

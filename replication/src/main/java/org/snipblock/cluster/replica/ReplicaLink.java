@@ -1,0 +1,173 @@
+package org.snipblock.cluster.replica;
+
+import io.grpc.ManagedChannel;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.snipblock.block.BlockDeviceException;
+import org.snipblock.block.BlockDeviceException.Kind;
+import org.snipblock.cluster.proto.ReplicaAck;
+import org.snipblock.cluster.proto.ReplicaOp;
+import org.snipblock.cluster.proto.ReplicationGrpc;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The primary's ordered stream of one volume's operations to one replica node. Operations are
+ * sent strictly in sequence order, many in flight; each completes its future when the replica
+ * acknowledges it. Keeps the unacknowledged tail to report lag in bytes and seconds.
+ */
+final class ReplicaLink implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ReplicaLink.class);
+
+  private record Pending(long seq, long bytes, long sentNanos, CompletableFuture<Void> acked) {}
+
+  final String nodeId;
+  private final String volume;
+  private final Consumer<Long> onHigherEpoch;
+  private final Runnable onProgress;
+  private final Deque<Pending> pending = new ArrayDeque<>();
+  private final StreamObserver<ReplicaOp> out;
+  private volatile boolean broken;
+  private volatile boolean closing;
+  private long pendingBytes;
+  // Operations enter the stream in sequence order even when their payload is known late.
+  private CompletableFuture<Void> sendChain = CompletableFuture.completedFuture(null);
+
+  ReplicaLink(String nodeId, String volume, ManagedChannel channel, Consumer<Long> onHigherEpoch,
+      Runnable onProgress) {
+    this.nodeId = nodeId;
+    this.volume = volume;
+    this.onHigherEpoch = onHigherEpoch;
+    this.onProgress = onProgress;
+    this.out = ReplicationGrpc.newStub(channel).replicate(new StreamObserver<>() {
+      @Override
+      public void onNext(ReplicaAck ack) {
+        acked(ack);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        fail("stream to replica " + nodeId + " failed: " + t.getMessage());
+      }
+
+      @Override
+      public void onCompleted() {
+        fail("stream to replica " + nodeId + " closed");
+      }
+    });
+  }
+
+  boolean broken() {
+    return broken;
+  }
+
+  /**
+   * Queues an operation whose content becomes known when {@code op} completes (empty: nothing to
+   * send after all). Returns a future completed on the replica's acknowledgement.
+   */
+  synchronized CompletableFuture<Void> send(long seq, long bytes, CompletableFuture<ReplicaOp> op) {
+    if (broken) {
+      return CompletableFuture.failedFuture(
+          new BlockDeviceException(Kind.IO_ERROR, "replica " + nodeId + " of " + volume + " is unreachable"));
+    }
+    CompletableFuture<Void> acked = new CompletableFuture<>();
+    sendChain = sendChain.thenCombine(op, (v, o) -> o).thenAccept(o -> {
+      synchronized (this) {
+        if (broken) {
+          acked.completeExceptionally(new BlockDeviceException(Kind.IO_ERROR, "replica " + nodeId + " unreachable"));
+          return;
+        }
+        if (o == null) {
+          acked.complete(null);
+          return;
+        }
+        pending.addLast(new Pending(seq, bytes, System.nanoTime(), acked));
+        pendingBytes += bytes;
+        out.onNext(o);
+      }
+    }).exceptionally(e -> {
+      acked.completeExceptionally(e);
+      return null;
+    });
+    return acked;
+  }
+
+  private void acked(ReplicaAck ack) {
+    Pending p;
+    synchronized (this) {
+      p = pending.peekFirst();
+      if (p == null || p.seq() != ack.getSeq()) {
+        log.warn("replica {} acked seq {} out of order (expected {}); dropping the link", nodeId, ack.getSeq(),
+            p == null ? "none" : p.seq());
+        fail("replica " + nodeId + " acknowledged out of order");
+        return;
+      }
+      pending.removeFirst();
+      pendingBytes -= p.bytes();
+    }
+    switch (ack.getStatus()) {
+      case OK -> p.acked().complete(null);
+      case STALE_EPOCH -> {
+        onHigherEpoch.accept(ack.getEpoch());
+        p.acked().completeExceptionally(new BlockDeviceException(Kind.NOT_PRIMARY, ack.getMessage()));
+      }
+      default -> {
+        p.acked().completeExceptionally(new BlockDeviceException(Kind.IO_ERROR,
+            "replica " + nodeId + ": " + ack.getStatus() + " " + ack.getMessage()));
+        fail("replica " + nodeId + " refused seq " + ack.getSeq() + ": " + ack.getStatus());
+      }
+    }
+    onProgress.run();
+  }
+
+  /** Bytes sent (or queued) and not yet acknowledged. */
+  synchronized long lagBytes() {
+    return pendingBytes;
+  }
+
+  /** Age in seconds of the oldest unacknowledged operation. */
+  synchronized double lagSeconds() {
+    Pending p = pending.peekFirst();
+    return p == null ? 0 : (System.nanoTime() - p.sentNanos()) / 1e9;
+  }
+
+  private void fail(String why) {
+    Deque<Pending> dropped;
+    synchronized (this) {
+      if (broken) {
+        return;
+      }
+      broken = true;
+      dropped = new ArrayDeque<>(pending);
+      pending.clear();
+      pendingBytes = 0;
+    }
+    if (closing) {
+      log.debug("volume {}: {}", volume, why);
+    } else {
+      log.warn("volume {}: {}", volume, why);
+    }
+    for (Pending p : dropped) {
+      p.acked().completeExceptionally(new BlockDeviceException(Kind.IO_ERROR, why));
+    }
+    onProgress.run();
+  }
+
+  @Override
+  public void close() {
+    closing = true;
+    synchronized (this) {
+      if (!broken) {
+        try {
+          out.onCompleted();
+        } catch (RuntimeException e) {
+          log.debug("closing stream to {}: {}", nodeId, e.toString());
+        }
+      }
+    }
+    fail("link closed");
+  }
+}

@@ -1,0 +1,188 @@
+package org.snipblock.cluster.replica;
+
+import io.grpc.stub.StreamObserver;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.snipblock.block.BlockDevice;
+import org.snipblock.block.BlockDeviceException;
+import org.snipblock.block.BlockDeviceException.Kind;
+import org.snipblock.cluster.proto.ReplicaAck;
+import org.snipblock.cluster.proto.ReplicaAck.Status;
+import org.snipblock.cluster.proto.ReplicaOp;
+import org.snipblock.cluster.proto.ReplicaState;
+import org.snipblock.cluster.proto.ReplicaStateRequest;
+import org.snipblock.cluster.proto.ReplicationGrpc;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The replica side of the data path: applies the primary's sequenced operations to this node's
+ * local copy in sequence order and acknowledges them in that order. Refuses operations from a
+ * stale epoch, operations whose payload fails its CRC32C, and everything while this node is cut
+ * off from the metadata majority.
+ */
+public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
+  private static final Logger log = LoggerFactory.getLogger(ReplicaService.class);
+
+  /** Per volume: the highest epoch seen and the highest sequence applied (all below it applied too). */
+  private static final class VolumeState {
+    final AtomicLong epoch = new AtomicLong();
+    final AtomicLong applied = new AtomicLong();
+    final OverlapOrder order = new OverlapOrder();
+    // Ops enter the overlap order one after another, each once the local copy is open.
+    CompletableFuture<BlockDevice> admitted;
+  }
+
+  private final Function<String, CompletableFuture<BlockDevice>> localCopy;
+  private final EpochAuthority authority;
+  private final Map<String, VolumeState> volumes = new ConcurrentHashMap<>();
+
+  /**
+   * @param localCopy opens (creating if the metadata says so) this node's copy of a volume; fails
+   *                  if this node holds no copy
+   */
+  public ReplicaService(Function<String, CompletableFuture<BlockDevice>> localCopy, EpochAuthority authority) {
+    this.localCopy = localCopy;
+    this.authority = authority;
+  }
+
+  /** Highest sequence number applied here for the volume (0 if none). */
+  public long appliedSeq(String volume) {
+    VolumeState s = volumes.get(volume);
+    return s == null ? 0 : s.applied.get();
+  }
+
+  /** Forgets a deleted volume and closes its handle. */
+  public void forget(String volume) {
+    VolumeState s = volumes.remove(volume);
+    if (s != null && s.admitted != null) {
+      s.admitted.thenAccept(BlockDevice::close);
+    }
+  }
+
+  @Override
+  public void state(ReplicaStateRequest request, StreamObserver<ReplicaState> response) {
+    VolumeState s = volumes.get(request.getVolume());
+    response.onNext(ReplicaState.newBuilder().setVolume(request.getVolume()).setKnown(s != null)
+        .setEpoch(s == null ? authority.epoch(request.getVolume()) : s.epoch.get())
+        .setAppliedSeq(s == null ? 0 : s.applied.get()).build());
+    response.onCompleted();
+  }
+
+  @Override
+  public StreamObserver<ReplicaOp> replicate(StreamObserver<ReplicaAck> acks) {
+    return new StreamObserver<>() {
+      // Acks leave in sequence order: each waits for the previous one.
+      private CompletableFuture<Void> ackChain = CompletableFuture.completedFuture(null);
+
+      @Override
+      public void onNext(ReplicaOp op) {
+        CompletableFuture<ReplicaAck> outcome = handle(op);
+        ackChain = ackChain.thenCombine(outcome, (v, ack) -> ack).thenAccept(ack -> {
+          if (ack.getStatus() == ReplicaAck.Status.OK) {
+            // Recorded in sequence order, so "applied" never runs ahead of a gap.
+            volumes.computeIfAbsent(op.getVolume(), n -> new VolumeState()).applied
+                .accumulateAndGet(op.getSeq(), Math::max);
+          }
+          synchronized (acks) {
+            acks.onNext(ack);
+          }
+        });
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        log.debug("replication stream from primary ended: {}", t.toString());
+      }
+
+      @Override
+      public void onCompleted() {
+        ackChain.whenComplete((v, e) -> {
+          synchronized (acks) {
+            acks.onCompleted();
+          }
+        });
+      }
+    };
+  }
+
+  private CompletableFuture<ReplicaAck> handle(ReplicaOp op) {
+    String name = op.getVolume();
+    VolumeState s = volumes.computeIfAbsent(name, n -> new VolumeState());
+    long known = Math.max(s.epoch.get(), authority.epoch(name));
+    if (!authority.inMajority()) {
+      return done(ack(op, ReplicaAck.Status.NO_QUORUM, known, "replica is cut off from the metadata majority"));
+    }
+    if (op.getEpoch() < known) {
+      return done(ack(op, ReplicaAck.Status.STALE_EPOCH, known,
+          "epoch " + op.getEpoch() + " is stale: volume " + name + " is at epoch " + known));
+    }
+    s.epoch.accumulateAndGet(op.getEpoch(), Math::max);
+    if (op.getSeq() <= s.applied.get()) {
+      return done(ack(op, ReplicaAck.Status.OK, op.getEpoch(), "already applied"));
+    }
+    if (op.getKind() == ReplicaOp.Kind.WRITE && Checksums.crc32c(op.getData()) != op.getCrc32C()) {
+      log.warn("volume {} seq {}: payload failed its CRC32C, refused", name, op.getSeq());
+      return done(ack(op, ReplicaAck.Status.BAD_CHECKSUM, known, "payload failed CRC32C"));
+    }
+    boolean barrier = op.getKind() == ReplicaOp.Kind.FLUSH;
+    CompletableFuture<Void> applied = new CompletableFuture<>();
+    synchronized (s) {
+      if (s.admitted == null || s.admitted.isCompletedExceptionally()) {
+        s.admitted = localCopy.apply(name);
+      }
+      s.admitted = s.admitted.thenApply(d -> {
+        s.order.submit(op.getSeq(), op.getOffset(), op.getLength(), barrier, () -> apply(d, op))
+            .whenComplete((v, e) -> complete(applied, e));
+        return d;
+      });
+      s.admitted.whenComplete((d, e) -> {
+        if (e != null) {
+          applied.completeExceptionally(e);
+        }
+      });
+    }
+    return applied.handle((v, e) -> {
+      if (e != null) {
+        log.warn("volume {} seq {}: not applied: {}", name, op.getSeq(), e.toString());
+        Status status = BlockDeviceException.kindOf(e) == Kind.UNAVAILABLE ? Status.UNKNOWN_VOLUME : Status.IO_ERROR;
+        return ack(op, status, known, String.valueOf(e.getMessage()));
+      }
+      return ack(op, Status.OK, op.getEpoch(), "");
+    });
+  }
+
+  private static void complete(CompletableFuture<Void> f, Throwable e) {
+    if (e == null) {
+      f.complete(null);
+    } else {
+      f.completeExceptionally(e);
+    }
+  }
+
+  private static CompletableFuture<Void> apply(BlockDevice d, ReplicaOp op) {
+    try {
+      return switch (op.getKind()) {
+        case WRITE -> d.write(op.getOffset(), op.getData().asReadOnlyByteBuffer(), op.getFua());
+        case ZEROES -> d.writeZeroes(op.getOffset(), op.getLength(), false, op.getFua());
+        case TRIM -> d.trim(op.getOffset(), op.getLength(), op.getFua());
+        case FLUSH -> d.flush();
+        case UNRECOGNIZED -> CompletableFuture.failedFuture(new IllegalArgumentException("unknown op kind"));
+      };
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private static ReplicaAck ack(ReplicaOp op, ReplicaAck.Status status, long epoch, String message) {
+    return ReplicaAck.newBuilder().setVolume(op.getVolume()).setSeq(op.getSeq()).setStatus(status)
+        .setEpoch(epoch).setMessage(message).build();
+  }
+
+  private static <T> CompletableFuture<T> done(T value) {
+    return CompletableFuture.completedFuture(value);
+  }
+}

@@ -1,0 +1,336 @@
+package org.snipblock.cluster.replica;
+
+import com.google.protobuf.ByteString;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import io.grpc.ManagedChannel;
+import org.snipblock.block.BlockDevice;
+import org.snipblock.block.BlockDeviceException;
+import org.snipblock.block.BlockDeviceException.Kind;
+import org.snipblock.block.BlockRange;
+import org.snipblock.block.Extent;
+import org.snipblock.cluster.proto.ReplicaOp;
+import org.snipblock.cluster.proto.VolumeRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A volume as its primary serves it: every change is given the next sequence number of the
+ * volume, applied to the local copy and streamed to the replicas of the snippets it touches;
+ * overlapping changes are applied in sequence order on every copy. In SYNC mode a change is
+ * acknowledged once min-copies copies of each touched snippet hold it (FUA and flush travel to the
+ * replicas); in ASYNC mode once the local copy does, with the replicas following in order and new
+ * writes held back while the unacknowledged tail exceeds the configured bound.
+ *
+ * <p>Sequence numbers carry the epoch in their high bits, so everything a newer primary sends
+ * sorts after everything an older one sent. The device refuses changes with NOT_PRIMARY as soon
+ * as it learns of a newer epoch, loses its primaryship in the metadata, or finds itself cut off
+ * from the metadata majority.
+ */
+public final class ReplicatedBlockDevice implements BlockDevice {
+  private static final Logger log = LoggerFactory.getLogger(ReplicatedBlockDevice.class);
+  private static final int EPOCH_SHIFT = 40;
+
+  private final String selfId;
+  private final BlockDevice local;
+  private final EpochAuthority authority;
+  private final Function<String, ManagedChannel> channels;
+  private final ReplicationSettings settings;
+  private final Map<String, ReplicaLink> links = new ConcurrentHashMap<>();
+  private final OverlapOrder order = new OverlapOrder();
+  private final Object sequencer = new Object();
+  private final AtomicLong counter = new AtomicLong();
+  private final AtomicLong highestEpochSeen = new AtomicLong();
+  private final List<CompletableFuture<Void>> lagWaiters = new ArrayList<>();
+  private volatile VolumeRecord volume;
+  private volatile boolean closed;
+
+  public ReplicatedBlockDevice(String selfId, VolumeRecord volume, BlockDevice local, EpochAuthority authority,
+      Function<String, ManagedChannel> channels, ReplicationSettings settings) {
+    this.selfId = selfId;
+    this.volume = volume;
+    this.local = local;
+    this.authority = authority;
+    this.channels = channels;
+    this.settings = settings;
+    this.highestEpochSeen.set(volume.getEpoch());
+  }
+
+  /** Takes in a newer committed view of the volume (mode switch, new epoch, new placement). */
+  public void update(VolumeRecord newer) {
+    highestEpochSeen.accumulateAndGet(newer.getEpoch(), Math::max);
+    if (newer.getVersion() <= volume.getVersion()) {
+      return;
+    }
+    if (newer.getEpoch() == volume.getEpoch()) {
+      volume = newer;
+    } else {
+      log.info("volume {}: epoch {} -> {} (primary {}), this device is fenced", newer.getName(),
+          volume.getEpoch(), newer.getEpoch(), newer.getPrimary());
+    }
+  }
+
+  public long epoch() {
+    return volume.getEpoch();
+  }
+
+  public ReplicationMode mode() {
+    return ReplicationMode.parse(volume.getMode());
+  }
+
+  /** True while this device may accept changes. */
+  public boolean primary() {
+    VolumeRecord v = volume;
+    return !closed && selfId.equals(v.getPrimary()) && highestEpochSeen.get() <= v.getEpoch()
+        && authority.epoch(v.getName()) <= v.getEpoch() && authority.inMajority();
+  }
+
+  /** Bytes sent to reachable replicas and not yet acknowledged (the largest over replicas). */
+  public long lagBytes() {
+    return links.values().stream().filter(l -> !l.broken()).mapToLong(ReplicaLink::lagBytes).max().orElse(0);
+  }
+
+  /** Age of the oldest unacknowledged change at a reachable replica, in seconds. */
+  public double lagSeconds() {
+    return links.values().stream().filter(l -> !l.broken()).mapToDouble(ReplicaLink::lagSeconds).max().orElse(0);
+  }
+
+  /** Replicas this device could not reach (their copies need a resync). */
+  public List<String> unreachableReplicas() {
+    return links.values().stream().filter(ReplicaLink::broken).map(l -> l.nodeId).sorted().toList();
+  }
+
+  @Override public String name() { return volume.getName(); }
+  @Override public long size() { return volume.getSize(); }
+  @Override public int blockSize() { return volume.getBlockSize(); }
+  @Override public long uniqueId() { return volume.getUid(); }
+  @Override public boolean readOnly() { return false; }
+
+  @Override
+  public CompletableFuture<Void> read(long offset, ByteBuffer dst) {
+    if (closed) {
+      return unavailable();
+    }
+    return local.read(offset, dst);
+  }
+
+  @Override
+  public CompletableFuture<List<Extent>> allocation(long offset, long length) {
+    return closed ? unavailable() : local.allocation(offset, length);
+  }
+
+  @Override
+  public CompletableFuture<Void> write(long offset, ByteBuffer src, boolean fua) {
+    return guarded(offset, src.remaining(), () -> {
+      ByteString data = ByteString.copyFrom(src);
+      return change(offset, data.size(), fua, false,
+          () -> local.write(offset, data.asReadOnlyByteBuffer(), fua),
+          (o, l) -> CompletableFuture.completedFuture(op(ReplicaOp.Kind.WRITE, o, l, fua)
+              .setData(data.substring((int) (o - offset), (int) (o - offset + l)))
+              .setCrc32C(Checksums.crc32c(data.substring((int) (o - offset), (int) (o - offset + l))))));
+    });
+  }
+
+  @Override
+  public CompletableFuture<Void> writeZeroes(long offset, long length, boolean mayUnmap, boolean fua) {
+    ReplicaOp.Kind kind = mayUnmap ? ReplicaOp.Kind.TRIM : ReplicaOp.Kind.ZEROES;
+    return guarded(offset, length, () -> change(offset, length, fua, false,
+        () -> local.writeZeroes(offset, length, mayUnmap, fua),
+        (o, l) -> CompletableFuture.completedFuture(op(kind, o, l, fua))));
+  }
+
+  @Override
+  public CompletableFuture<Void> trim(long offset, long length, boolean fua) {
+    return writeZeroes(offset, length, true, fua);
+  }
+
+  @Override
+  public CompletableFuture<Void> flush() {
+    if (!primary()) {
+      return notPrimary();
+    }
+    return change(0, 0, true, true, local::flush,
+        (o, l) -> CompletableFuture.completedFuture(op(ReplicaOp.Kind.FLUSH, 0, 0, true)));
+  }
+
+  @Override
+  public CompletableFuture<Long> compareAndWrite(long offset, ByteBuffer expected, ByteBuffer replacement, boolean fua) {
+    if (expected.remaining() != replacement.remaining()) {
+      return CompletableFuture.failedFuture(new BlockDeviceException(Kind.INVALID, "compare and write lengths differ"));
+    }
+    CompletableFuture<Long> verdict = new CompletableFuture<>();
+    CompletableFuture<Void> done = guarded(offset, replacement.remaining(), () -> {
+      ByteString data = ByteString.copyFrom(replacement);
+      return change(offset, data.size(), fua, false,
+          () -> local.compareAndWrite(offset, expected, data.asReadOnlyByteBuffer(), fua)
+              .thenAccept(verdict::complete),
+          // Only a successful comparison changes the copies; a failed one sends nothing.
+          (o, l) -> verdict.thenApply(r -> r != -1 ? null : op(ReplicaOp.Kind.WRITE, o, l, fua)
+              .setData(data.substring((int) (o - offset), (int) (o - offset + l)))
+              .setCrc32C(Checksums.crc32c(data.substring((int) (o - offset), (int) (o - offset + l))))));
+    });
+    return done.thenCompose(v -> verdict);
+  }
+
+  private interface PieceOp {
+    CompletableFuture<ReplicaOp.Builder> build(long offset, long length);
+  }
+
+  private CompletableFuture<Void> guarded(long offset, long length,
+      java.util.function.Supplier<CompletableFuture<Void>> body) {
+    try {
+      BlockRange.check(offset, length, size(), blockSize());
+    } catch (BlockDeviceException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    if (!primary()) {
+      return notPrimary();
+    }
+    if (mode() == ReplicationMode.ASYNC && lagBytes() > settings.maxLagBytes()) {
+      return lagBelowBound().thenCompose(v -> primary() ? body.get() : notPrimary());
+    }
+    return body.get();
+  }
+
+  /** Sequences one change: local apply and one replicated op per touched snippet, all in order. */
+  private CompletableFuture<Void> change(long offset, long length, boolean fua, boolean barrier,
+      java.util.function.Supplier<CompletableFuture<Void>> localApply, PieceOp piece) {
+    VolumeRecord v = volume;
+    boolean sync = ReplicationMode.parse(v.getMode()) == ReplicationMode.SYNC;
+    List<CompletableFuture<Void>> quorums = new ArrayList<>();
+    CompletableFuture<Void> localDone;
+    synchronized (sequencer) {
+      long firstSeq = nextSeq(v);
+      localDone = order.submit(firstSeq, offset, length, barrier, localApply);
+      if (barrier) {
+        List<CompletableFuture<Void>> acks = new ArrayList<>();
+        for (String node : replicaNodes(v)) {
+          acks.add(link(node).send(firstSeq, 0, piece.build(0, 0).thenApply(b -> stamp(b, v, firstSeq))));
+        }
+        int needed = Math.min(v.getMinCopies(), acks.size() + 1) - 1;
+        quorums.add(Quorum.of(acks, needed, "flush of " + v.getName()));
+      } else {
+        long snippet = v.getSnippetSize();
+        long pos = offset;
+        long end = offset + length;
+        boolean first = true;
+        while (pos < end) {
+          long index = pos / snippet;
+          long pieceEnd = Math.min(end, (index + 1) * snippet);
+          long seq = first ? firstSeq : nextSeq(v);
+          first = false;
+          List<String> holders = v.getSnippets((int) index).getNodesList();
+          List<CompletableFuture<Void>> acks = new ArrayList<>();
+          long o = pos;
+          long l = pieceEnd - pos;
+          for (String node : holders) {
+            if (!node.equals(selfId)) {
+              acks.add(link(node).send(seq, l, piece.build(o, l).thenApply(b -> b == null ? null : stamp(b, v, seq))));
+            }
+          }
+          int needed = Math.min(v.getMinCopies(), holders.size()) - (holders.contains(selfId) ? 1 : 0);
+          quorums.add(Quorum.of(acks, needed, v.getName() + " snippet " + index));
+          pos = pieceEnd;
+        }
+      }
+    }
+    if (!sync) {
+      for (CompletableFuture<Void> q : quorums) {
+        q.exceptionally(e -> {
+          log.debug("volume {}: async replication incomplete: {}", v.getName(), e.getMessage());
+          return null;
+        });
+      }
+      return localDone;
+    }
+    CompletableFuture<Void> all = CompletableFuture.allOf(quorums.toArray(CompletableFuture[]::new))
+        .orTimeout(settings.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    return localDone.thenCombine(all, (a, b) -> (Void) null).exceptionallyCompose(e -> {
+      if (e instanceof java.util.concurrent.CompletionException && e.getCause() instanceof java.util.concurrent.TimeoutException
+          || e instanceof java.util.concurrent.TimeoutException) {
+        return CompletableFuture.failedFuture(new BlockDeviceException(Kind.IO_ERROR,
+            "replicas of " + v.getName() + " did not acknowledge within " + settings.ackTimeout()));
+      }
+      return CompletableFuture.failedFuture(e);
+    });
+  }
+
+  private long nextSeq(VolumeRecord v) {
+    return (v.getEpoch() << EPOCH_SHIFT) | counter.incrementAndGet();
+  }
+
+  private static ReplicaOp stamp(ReplicaOp.Builder b, VolumeRecord v, long seq) {
+    return b.setVolume(v.getName()).setEpoch(v.getEpoch()).setSeq(seq).build();
+  }
+
+  private static ReplicaOp.Builder op(ReplicaOp.Kind kind, long offset, long length, boolean fua) {
+    return ReplicaOp.newBuilder().setKind(kind).setOffset(offset).setLength(length).setFua(fua);
+  }
+
+  private List<String> replicaNodes(VolumeRecord v) {
+    return v.getSnippetsList().stream().flatMap(s -> s.getNodesList().stream())
+        .filter(n -> !n.equals(selfId)).distinct().sorted().toList();
+  }
+
+  private ReplicaLink link(String node) {
+    return links.computeIfAbsent(node, n -> {
+      return new ReplicaLink(n, volume.getName(), channels.apply(n), this::sawEpoch, this::progress);
+    });
+  }
+
+  /** A replica told us of a newer epoch: we are fenced from now on. */
+  private void sawEpoch(long epoch) {
+    if (highestEpochSeen.accumulateAndGet(epoch, Math::max) > volume.getEpoch()) {
+      log.warn("volume {}: a replica knows epoch {} > ours {}; no longer accepting writes", name(), epoch, epoch());
+    }
+  }
+
+  private void progress() {
+    List<CompletableFuture<Void>> ready;
+    synchronized (lagWaiters) {
+      if (lagWaiters.isEmpty() || lagBytes() > settings.maxLagBytes()) {
+        return;
+      }
+      ready = new ArrayList<>(lagWaiters);
+      lagWaiters.clear();
+    }
+    ready.forEach(f -> f.complete(null));
+  }
+
+  private CompletableFuture<Void> lagBelowBound() {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    synchronized (lagWaiters) {
+      lagWaiters.add(f);
+    }
+    progress();
+    return f;
+  }
+
+  private static <T> CompletableFuture<T> notPrimary() {
+    return CompletableFuture.failedFuture(new BlockDeviceException(Kind.NOT_PRIMARY,
+        "this node is not the primary of the volume (or is fenced by a newer epoch)"));
+  }
+
+  private static <T> CompletableFuture<T> unavailable() {
+    return CompletableFuture.failedFuture(new BlockDeviceException(Kind.UNAVAILABLE, "device closed"));
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    links.values().forEach(ReplicaLink::close);
+    local.close();
+    synchronized (lagWaiters) {
+      lagWaiters.forEach(f -> f.completeExceptionally(new BlockDeviceException(Kind.UNAVAILABLE, "device closed")));
+      lagWaiters.clear();
+    }
+  }
+}

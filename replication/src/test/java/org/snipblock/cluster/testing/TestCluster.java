@@ -1,0 +1,67 @@
+package org.snipblock.cluster.testing;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.snipblock.cluster.ClusterConfig;
+import org.snipblock.cluster.ClusterNode;
+import org.snipblock.cluster.RedundancyPolicy;
+import org.snipblock.cluster.membership.Endpoint;
+import org.snipblock.cluster.replica.ReplicationSettings;
+import org.snipblock.cluster.topology.Location;
+import org.snipblock.store.SnippetStore;
+import org.snipblock.store.StoreConfig;
+
+/** Several real cluster nodes in this JVM on 127.0.0.1, each with its own on-disk snippet store. */
+public final class TestCluster implements AutoCloseable {
+  public static final int SNIPPET = 64 << 10;
+
+  public final List<ClusterNode> nodes = new ArrayList<>();
+  public final List<SnippetStore> stores = new ArrayList<>();
+
+  /** Starts one node per location, named n0, n1, ...; waits until every node knows every other. */
+  public static TestCluster start(Path dir, ReplicationSettings settings, String... locations) throws Exception {
+    TestCluster c = new TestCluster();
+    try {
+      List<Endpoint> join = FreePorts.take(locations.length).stream().map(p -> new Endpoint("127.0.0.1", p)).toList();
+      for (int i = 0; i < locations.length; i++) {
+        SnippetStore store = SnippetStore.open(dir.resolve("n" + i + "/store"), storeConfig());
+        c.stores.add(store);
+        ClusterConfig cfg = new ClusterConfig("n" + i, Location.parse(locations[i]), join.get(i), join, 0,
+            dir.resolve("n" + i + "/cluster"), 1L << 30);
+        c.nodes.add(new ClusterNode(cfg, store, RedundancyPolicy.defaults(), settings).start());
+      }
+      for (ClusterNode n : c.nodes) {
+        n.registered().get(60, TimeUnit.SECONDS);
+      }
+      Eventually.await("every node registered everywhere and in view", Duration.ofSeconds(30),
+          () -> c.nodes.stream().allMatch(n -> n.status().nodes().size() == locations.length
+              && n.status().nodes().stream().allMatch(s -> s.state().equals("UP"))));
+      return c;
+    } catch (Exception | AssertionError e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  public static StoreConfig storeConfig() {
+    StoreConfig d = StoreConfig.defaults();
+    return new StoreConfig(SNIPPET, 0, 0, 4L << 20, d.checkpointInterval(), 2, 2L << 20, null);
+  }
+
+  public ClusterNode node(int i) {
+    return nodes.get(i);
+  }
+
+  @Override
+  public void close() {
+    for (ClusterNode n : nodes) {
+      n.close();
+    }
+    for (SnippetStore s : stores) {
+      s.close();
+    }
+  }
+}
