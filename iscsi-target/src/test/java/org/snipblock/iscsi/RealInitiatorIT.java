@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.snipblock.iscsi.login.LoginHandler;
 
 /** Real initiators (libiscsi tools, qemu's iscsi driver) against the target on 127.0.0.1. */
 class RealInitiatorIT {
@@ -57,19 +60,42 @@ class RealInitiatorIT {
   }
 
   @Test
-  void qemuImgConvertAndCompareWithDigests(@TempDir Path dir) throws Exception {
+  void qemuImgConvertAndCompare(@TempDir Path dir) throws Exception {
     ExternalTool.require("qemu-img");
-    Path image = dir.resolve("random.raw");
-    byte[] bytes = new byte[16 << 20];
-    new Random(42).nextBytes(bytes);
-    Files.write(image, bytes);
-    for (String query : new String[] {"", "?header_digest=crc32c"}) {
-      String u = url("disk2", query);
-      ExternalTool.run(T, "qemu-img", "convert", "-n", "-f", "raw", "-O", "raw",
-          image.toString(), u).assertOk();
-      ExternalTool.run(T, "qemu-img", "compare", "-f", "raw", "-F", "raw", image.toString(), u)
-          .assertOk();
+    Path image = randomImage(dir, 16 << 20, 42);
+    String u = url("disk2", "");
+    ExternalTool.run(T, "qemu-img", "convert", "-n", "-f", "raw", "-O", "raw",
+        image.toString(), u).assertOk();
+    ExternalTool.run(T, "qemu-img", "compare", "-f", "raw", "-F", "raw", image.toString(), u)
+        .assertOk();
+  }
+
+  @Test
+  void qemuImgWithHeaderDigests(@TempDir Path dir) throws Exception {
+    ExternalTool.require("qemu-img");
+    Path image = randomImage(dir, 8 << 20, 7);
+    try (LogCapture logs = new LogCapture(LoginHandler.class)) {
+      ExternalTool.run(T, Map.of(), List.of("qemu-img", "convert", "-n", "-f", "raw",
+          "--target-image-opts", image.toString(), digestOpts(port, "disk2"))).assertOk();
+      ExternalTool.run(T, Map.of(), List.of("qemu-img", "compare", "--image-opts",
+          "driver=raw,file.driver=file,file.filename=" + image,
+          digestOpts(port, "disk2"))).assertOk();
+      assertThat(logs.messages()).anyMatch(m -> m.contains("headerDigest=true"));
     }
+  }
+
+  /** qemu's own iSCSI options (its URL query parsing crashes on header_digest in qemu 7.2). */
+  static String digestOpts(int port, String device) {
+    return "driver=iscsi,transport=tcp,portal=127.0.0.1:" + port + ",target="
+        + IscsiTargetConfig.DEFAULT_PREFIX + device + ",lun=0,header-digest=crc32c";
+  }
+
+  static Path randomImage(Path dir, int size, long seed) throws java.io.IOException {
+    Path image = dir.resolve("random-" + seed + ".raw");
+    byte[] bytes = new byte[size];
+    new Random(seed).nextBytes(bytes);
+    Files.write(image, bytes);
+    return image;
   }
 
   @Test

@@ -289,8 +289,8 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
     DataOutSequence seq = ttt == Pdu.RESERVED_TAG ? task.unsolicited
         : task.outstandingR2Ts.get(ttt);
     if (seq == null) {
-      protocolError(pdu, "Data-Out with unexpected Target Transfer Tag 0x"
-          + Integer.toHexString(ttt));
+      failTransfer(task, "Data-Out with unexpected Target Transfer Tag 0x"
+          + Integer.toHexString(ttt), TransportSense.dataPhaseError());
       return;
     }
     ByteBuffer data = pdu.data();
@@ -301,7 +301,8 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
       wrong = "F bit before the end of the R2T's range";
     }
     if (wrong != null) {
-      protocolError(pdu, wrong);
+      failTransfer(task, wrong, wrong.startsWith("DataSN") ? TransportSense.dataPhaseError()
+          : TransportSense.dataOffsetError());
       return;
     }
     task.dataOut.put(seq.nextOffset, data, data.position(), length);
@@ -317,6 +318,17 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
     if (task.allDataReceived()) {
       ordering.submit(task);
     }
+  }
+
+  /**
+   * A Data-Out sequence error (DataSN, offset, transfer tag). ErrorRecoveryLevel 0 cannot
+   * re-request data, so the command ends with CHECK CONDITION and the session goes on; the rest
+   * of its Data-Out is discarded as data for an unknown task.
+   */
+  private void failTransfer(ScsiTask task, String why, byte[] sense) {
+    log.warn("session {}: task 0x{} fails: {}", session.tsih(), Integer.toHexString(task.itt),
+        why);
+    complete(task, ScsiResponse.checkCondition(sense), null);
   }
 
   private void execute(ScsiTask task) {

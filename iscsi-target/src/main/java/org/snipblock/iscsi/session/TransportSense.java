@@ -14,6 +14,16 @@ final class TransportSense {
     return fixed(0x05, 0x24, 0x00);
   }
 
+  /** ABORTED COMMAND, DATA PHASE ERROR: Data-Out out of sequence (DataSN, transfer tag). */
+  static byte[] dataPhaseError() {
+    return fixed(0x0b, 0x4b, 0x00);
+  }
+
+  /** ABORTED COMMAND, DATA OFFSET ERROR: Data-Out at the wrong buffer offset. */
+  static byte[] dataOffsetError() {
+    return fixed(0x0b, 0x4b, 0x05);
+  }
+
   /** HARDWARE ERROR, INTERNAL TARGET FAILURE: the logical unit broke its contract. */
   static byte[] internalTargetFailure() {
     return fixed(0x04, 0x44, 0x00);
