@@ -48,8 +48,15 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
   }
 
   @Override
-  public void channelActive(ChannelHandlerContext ctx) {
+  public void handlerAdded(ChannelHandlerContext ctx) {
     replies = new OptionReplies(ctx.alloc());
+    if (ctx.channel().isActive()) {
+      ctx.writeAndFlush(replies.greeting());
+    }
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
     ctx.writeAndFlush(replies.greeting());
     ctx.fireChannelActive();
   }
