@@ -99,8 +99,12 @@ class IscsiConformanceIT {
   private static void finish(Map<String, Boolean> results, String suite, String test,
       CharSequence body) {
     if (test != null) {
-      String text = body.toString();
-      results.put(suite + "." + test, !text.contains("FAILED") && text.contains("passed"));
+      // The test's own log lines carry "[FAILED]"/"[SKIPPED]" tags; CUnit's verdict is the
+      // first bare "passed" or "FAILED" after them (teardown may log more afterwards).
+      String text = body.toString().replace("[FAILED]", "").replace("[SKIPPED]", "");
+      int passed = text.indexOf("passed");
+      int failed = text.indexOf("FAILED");
+      results.put(suite + "." + test, passed >= 0 && (failed < 0 || passed < failed));
     }
   }
 }

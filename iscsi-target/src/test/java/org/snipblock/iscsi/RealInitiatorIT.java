@@ -23,7 +23,8 @@ class RealInitiatorIT {
   @BeforeAll
   static void start() throws Exception {
     MapCatalog catalog = new MapCatalog().add("disk1", 64L << 20).add("disk2", 16L << 20)
-        .add("scratch", 32L << 20);
+        .add("scratch", 32L << 20)
+        .add("digest", 8L << 20);
     target = new IscsiTarget(IscsiTargetConfig.defaults(), catalog);
     port = target.start();
   }
@@ -76,10 +77,10 @@ class RealInitiatorIT {
     Path image = randomImage(dir, 8 << 20, 7);
     try (LogCapture logs = new LogCapture(LoginHandler.class)) {
       ExternalTool.run(T, Map.of(), List.of("qemu-img", "convert", "-n", "-f", "raw",
-          "--target-image-opts", image.toString(), digestOpts(port, "disk2"))).assertOk();
+          "--target-image-opts", image.toString(), digestOpts(port, "digest"))).assertOk();
       ExternalTool.run(T, Map.of(), List.of("qemu-img", "compare", "--image-opts",
           "driver=raw,file.driver=file,file.filename=" + image,
-          digestOpts(port, "disk2"))).assertOk();
+          digestOpts(port, "digest"))).assertOk();
       assertThat(logs.messages()).anyMatch(m -> m.contains("headerDigest=true"));
     }
   }

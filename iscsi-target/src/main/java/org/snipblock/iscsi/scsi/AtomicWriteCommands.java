@@ -4,14 +4,15 @@ import static org.snipblock.iscsi.scsi.Opcodes.*;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.UnaryOperator;
 
 /**
- * COMPARE AND WRITE (hypervisors' disk lock, VMware ATS) and ORWRITE(16): both read-modify-write
- * a range atomically, through {@code BlockDevice.compareAndWrite}.
+ * COMPARE AND WRITE (hypervisors' disk lock, VMware ATS), ORWRITE(16) and WRITE ATOMIC(16): each
+ * replaces a range as one indivisible step, through {@code BlockDevice.compareAndWrite}.
  */
 final class AtomicWriteCommands {
-  /** ORWRITE retries when a concurrent write changed the range between its read and its swap. */
-  private static final int ORWRITE_ATTEMPTS = 16;
+  /** Read-then-swap retries when a concurrent write changed the range between the two steps. */
+  private static final int ATTEMPTS = 16;
 
   private final UnitContext unit;
 
@@ -24,6 +25,8 @@ final class AtomicWriteCommands {
         COMPARE_AND_WRITE, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0xff, 0x1f, 0x07));
     t.add(CommandSpec.of("ORWRITE(16)", Access.WRITE, this::orWrite,
         ORWRITE_16, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x07));
+    t.add(CommandSpec.of("WRITE ATOMIC(16)", Access.WRITE, this::writeAtomic,
+        WRITE_ATOMIC_16, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0xff, 0xff, 0x1f, 0x07));
   }
 
   private CompletableFuture<ScsiResponse> compareAndWrite(ScsiCommand command, Cdb cdb) {
@@ -40,14 +43,15 @@ final class AtomicWriteCommands {
       throw CheckCondition.invalidField(13, -1);
     }
     unit.geometry.checkRange(lba, blocks);
+    int half = blocks * unit.geometry.blockSize();
+    // The Data-Out buffer is the verify data followed by the write data, nothing more or less
+    // (a count of 256 wraps to 0 in this one-byte field and must not pass as a no-op).
+    if (DataOut.remaining(command) != 2 * half) {
+      throw CheckCondition.invalidField(13, -1);
+    }
     unit.checkWritable();
     if (blocks == 0) {
       return Responses.GOOD;
-    }
-    int half = blocks * unit.geometry.blockSize();
-    // The Data-Out buffer is the verify data followed by the write data, nothing more or less.
-    if (DataOut.remaining(command) != 2 * half) {
-      throw CheckCondition.invalidField(13, -1);
     }
     ByteBuffer both = DataOut.exactly(command, 2L * half, 13);
     ByteBuffer expected = both.slice(0, half);
@@ -68,29 +72,61 @@ final class AtomicWriteCommands {
     if (t.blocks() == 0) {
       return Responses.GOOD;
     }
-    int length = (int) t.byteLength(unit.geometry.blockSize());
-    ByteBuffer mask = DataOut.exactly(command, length, t.lengthField());
-    return orWriteAttempt(unit.geometry.offset(t.lba()), mask, t.fua(), ORWRITE_ATTEMPTS);
-  }
-
-  private CompletableFuture<ScsiResponse> orWriteAttempt(long offset, ByteBuffer mask, boolean fua, int attempts) {
-    ByteBuffer current = ByteBuffer.allocate(mask.remaining());
-    return unit.device.read(offset, current).thenCompose(v -> {
-      current.flip();
+    ByteBuffer mask = DataOut.exactly(command, t.byteLength(unit.geometry.blockSize()), t.lengthField());
+    return replaceAtomically(unit.geometry.offset(t.lba()), mask.remaining(), t.fua(), current -> {
       ByteBuffer merged = ByteBuffer.allocate(current.remaining());
       for (int i = 0; i < current.remaining(); i++) {
         merged.put(i, (byte) (current.get(i) | mask.get(mask.position() + i)));
       }
-      return unit.device.compareAndWrite(offset, current, merged, fua);
+      return merged;
+    }, ATTEMPTS);
+  }
+
+  /** SBC-4 WRITE ATOMIC(16): up to the whole maximum transfer, no atomic boundary support. */
+  private CompletableFuture<ScsiResponse> writeAtomic(ScsiCommand command, Cdb cdb) {
+    cdb.requireLength(16);
+    cdb.control(15);
+    int flags = cdb.u8(1);
+    if ((flags & 0xe0) != 0) {
+      throw CheckCondition.invalidField(1, 7);
+    }
+    cdb.reserved(1, 0x07);
+    if (cdb.u16(10) != 0) {
+      throw CheckCondition.invalidField(10, -1);
+    }
+    long lba = cdb.u64(2);
+    int blocks = cdb.u16(12);
+    unit.geometry.checkTransferLength(blocks, 12);
+    unit.geometry.checkRange(lba, blocks);
+    unit.checkWritable();
+    if (blocks == 0) {
+      return Responses.GOOD;
+    }
+    ByteBuffer data = DataOut.exactly(command, (long) blocks * unit.geometry.blockSize(), 12);
+    boolean fua = (flags & 0x08) != 0;
+    return replaceAtomically(unit.geometry.offset(lba), data.remaining(), fua, current -> data, ATTEMPTS);
+  }
+
+  /**
+   * Reads the range and swaps in {@code update(current)} with compare-and-write, so no other
+   * write can land in between; a concurrent write makes it start over.
+   */
+  private CompletableFuture<ScsiResponse> replaceAtomically(
+      long offset, int length, boolean fua, UnaryOperator<ByteBuffer> update, int attempts) {
+    ByteBuffer current = ByteBuffer.allocate(length);
+    return unit.device.read(offset, current).thenCompose(v -> {
+      current.flip();
+      ByteBuffer replacement = update.apply(current.duplicate());
+      return unit.device.compareAndWrite(offset, current, replacement.duplicate(), fua);
     }).thenCompose(mismatch -> {
       if (mismatch < 0) {
         return Responses.GOOD;
       }
       if (attempts <= 1) {
-        // Persistent contention: report it as the command being aborted so the initiator retries.
+        // Persistent contention: report the command as aborted so the initiator retries it.
         return Responses.fail(Sense.of(Sense.ABORTED_COMMAND, 0x00, 0x00));
       }
-      return orWriteAttempt(offset, mask, fua, attempts - 1);
+      return replaceAtomically(offset, length, fua, update, attempts - 1);
     });
   }
 }

@@ -38,6 +38,7 @@ public final class BlockLogicalUnit implements LogicalUnit {
     new ModeCommands(unit).register(t);
     new PersistentReserveCommands(unit).register(t);
     new LegacyReserveCommands(unit).register(t);
+    new DefectDataCommands().register(t);
     new SupportedOperations(unit).register(t);
   }
 
@@ -102,10 +103,11 @@ public final class BlockLogicalUnit implements LogicalUnit {
     switch (function) {
       case LUN_RESET, TARGET_WARM_RESET, TARGET_COLD_RESET -> {
         // SPC-4 5.12.1 / SPC-2 5.5.1: resets drop SPC-2 reservations and prevent-removal, but
-        // persistent reservations survive them.
+        // persistent reservations survive them. SAM-5 7.6: every nexus but the one that asked
+        // learns of the reset.
         unit.legacyReservation.reset();
         unit.clearPreventRemoval(null);
-        unit.unitAttentions.establishForAll(UnitAttentions.BUS_DEVICE_RESET);
+        unit.unitAttentions.establishForAllBut(nexus, UnitAttentions.BUS_DEVICE_RESET);
       }
       case I_T_NEXUS_RESET -> {
         unit.legacyReservation.release(nexus);

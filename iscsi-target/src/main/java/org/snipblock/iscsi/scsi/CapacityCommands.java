@@ -44,7 +44,7 @@ final class CapacityCommands {
     byte[] b = new byte[32];
     Bytes.putLong(b, 0, unit.geometry.blocks() - 1);
     Bytes.putInt(b, 8, unit.geometry.blockSize());
-    b[13] = 0x00; // one logical block per physical block: trims are exact
+    b[13] = (byte) unit.geometry.logicalPerPhysicalExponent();
     b[14] = (byte) 0xc0; // LBPME (thin provisioned), LBPRZ (unmapped blocks read as zeroes)
     return Responses.data(b, allocation);
   }

@@ -14,6 +14,7 @@ final class DataOutLength {
             WRITE_AND_VERIFY_16, ORWRITE_16 -> TransferCdb.parse(cdb).byteLength(blockSize);
         case VERIFY_10, VERIFY_12, VERIFY_16 -> verify(TransferCdb.parse(cdb), blockSize);
         case COMPARE_AND_WRITE -> 2L * cdb.u8(13) * blockSize;
+        case WRITE_ATOMIC_16 -> (long) cdb.u16(12) * blockSize;
         case WRITE_SAME_10 -> blockSize;
         case WRITE_SAME_16 -> cdb.bit(1, 0) ? 0 : blockSize;
         case UNMAP -> cdb.u16(7);

@@ -35,7 +35,19 @@ final class Geometry {
 
   /** Largest WRITE SAME we do in one command (reported as MAXIMUM WRITE SAME LENGTH). */
   long maxWriteSameBlocks() {
-    return (1L << 30) / device.blockSize();
+    return 0xffff;
+  }
+
+  /**
+   * LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT: storage allocates and trims in 4 KiB units, so a
+   * 512-byte-block volume has 8 logical blocks per physical block.
+   */
+  int logicalPerPhysicalExponent() {
+    return Integer.numberOfTrailingZeros(Math.max(1, 4096 / device.blockSize()));
+  }
+
+  int logicalPerPhysical() {
+    return 1 << logicalPerPhysicalExponent();
   }
 
   long offset(long lba) {

@@ -22,6 +22,7 @@ final class Opcodes {
   static final int VERIFY_10 = 0x2f;
   static final int PRE_FETCH_10 = 0x34;
   static final int SYNCHRONIZE_CACHE_10 = 0x35;
+  static final int READ_DEFECT_DATA_10 = 0x37;
   static final int WRITE_SAME_10 = 0x41;
   static final int UNMAP = 0x42;
   static final int MODE_SELECT_10 = 0x55;
@@ -39,10 +40,12 @@ final class Opcodes {
   static final int PRE_FETCH_16 = 0x90;
   static final int SYNCHRONIZE_CACHE_16 = 0x91;
   static final int WRITE_SAME_16 = 0x93;
+  static final int WRITE_ATOMIC_16 = 0x9c;
   static final int SERVICE_ACTION_IN_16 = 0x9e;
   static final int REPORT_LUNS = 0xa0;
   static final int MAINTENANCE_IN = 0xa3;
   static final int READ_12 = 0xa8;
+  static final int READ_DEFECT_DATA_12 = 0xb7;
   static final int WRITE_12 = 0xaa;
   static final int WRITE_AND_VERIFY_12 = 0xae;
   static final int VERIFY_12 = 0xaf;

@@ -136,15 +136,16 @@ final class VpdPages {
     byte[] b = header(BLOCK_LIMITS, 0x3c);
     b[4] = 0x00; // WSNZ 0: WRITE SAME with zero blocks means to the end
     b[5] = (byte) Geometry.MAX_COMPARE_AND_WRITE_BLOCKS;
-    Bytes.putShort(b, 6, Math.max(1, 4096 / g.blockSize())); // OPTIMAL TRANSFER LENGTH GRANULARITY
+    Bytes.putShort(b, 6, g.logicalPerPhysical()); // OPTIMAL TRANSFER LENGTH GRANULARITY
     Bytes.putInt(b, 8, g.maxTransferBlocks());
     Bytes.putInt(b, 12, Math.max(1, (1 << 20) / g.blockSize())); // OPTIMAL TRANSFER LENGTH
     Bytes.putInt(b, 16, g.maxTransferBlocks()); // MAXIMUM PREFETCH LENGTH
     Bytes.putInt(b, 20, Geometry.MAX_UNMAP_BLOCKS);
     Bytes.putInt(b, 24, Geometry.MAX_UNMAP_DESCRIPTORS);
-    Bytes.putInt(b, 28, 1); // OPTIMAL UNMAP GRANULARITY
+    Bytes.putInt(b, 28, g.logicalPerPhysical()); // OPTIMAL UNMAP GRANULARITY
     Bytes.putInt(b, 32, 0x80000000); // UGAVALID, alignment 0
     Bytes.putLong(b, 36, g.maxWriteSameBlocks());
+    Bytes.putInt(b, 44, g.maxTransferBlocks()); // MAXIMUM ATOMIC TRANSFER LENGTH (WRITE ATOMIC)
     return b;
   }
 
