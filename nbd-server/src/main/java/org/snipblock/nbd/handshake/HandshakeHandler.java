@@ -36,6 +36,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
   private final ServerContext server;
   private final NbdServerConfig config;
   private OptionReplies replies;
+  private boolean greeted;
   private boolean noZeroes;
   private boolean tls;
   private boolean structuredReplies;
@@ -50,15 +51,23 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     replies = new OptionReplies(ctx.alloc());
+    // An accepted socket is usually active already when its pipeline is built.
     if (ctx.channel().isActive()) {
-      ctx.writeAndFlush(replies.greeting());
+      greet(ctx);
     }
   }
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    ctx.writeAndFlush(replies.greeting());
+    greet(ctx);
     ctx.fireChannelActive();
+  }
+
+  private void greet(ChannelHandlerContext ctx) {
+    if (!greeted) {
+      greeted = true;
+      ctx.writeAndFlush(replies.greeting());
+    }
   }
 
   @Override
