@@ -62,7 +62,7 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
   private int textTransferTag = Pdu.RESERVED_TAG;
 
   // Target-initiated NOP-In: liveness of the initiator.
-  private long lastHeard = System.nanoTime();
+  private long lastHeard;
   private int pingTag = Pdu.RESERVED_TAG;
   private long pingSentAt;
   private ScheduledFuture<?> pinger;
@@ -81,6 +81,7 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    lastHeard = ctx.executor().ticker().nanoTime();
     long interval = target.config().nopInterval().toNanos();
     pinger = ctx.executor().scheduleAtFixedRate(this::checkLiveness, interval, interval,
         TimeUnit.NANOSECONDS);
@@ -132,7 +133,7 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
     if (closing) {
       return;
     }
-    lastHeard = System.nanoTime();
+    lastHeard = ctx.executor().ticker().nanoTime();
     pingTag = Pdu.RESERVED_TAG;
     if (pdu.dataDigestFailed()) {
       dataDigestError(pdu);
@@ -546,7 +547,7 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
     if (closing) {
       return;
     }
-    long now = System.nanoTime();
+    long now = ctx.executor().ticker().nanoTime();
     if (pingTag != Pdu.RESERVED_TAG) {
       if (now - pingSentAt > target.config().nopTimeout().toNanos()) {
         log.warn("session {}: initiator {} did not answer NOP-In; dropping the connection",
