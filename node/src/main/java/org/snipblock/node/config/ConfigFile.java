@@ -33,6 +33,10 @@ import org.snipblock.node.OperatorError;
  * admin-port: 7070
  * node-id: node1
  * location: site1/c1/rack1/host1
+ * store:                    # optional, storage engine
+ *   capacity: 500G          # most bytes on disk (default: the file system's limit)
+ *   snippet-size: 4M        # default snippet size of new volumes
+ *   io-threads: 4
  * volumes:
  *   - name: vol0
  *     size: 10G
@@ -104,7 +108,8 @@ public final class ConfigFile {
       data = base == null ? Path.of(m.data) : base.resolve(m.data);
     }
     return new NodeOptions(data, m.listen, m.iscsiPort, m.nbdPort, m.adminPort, volumes,
-        m.nodeId, m.location, m.clusterPort, m.join == null ? List.of() : m.join);
+        m.nodeId, m.location, m.clusterPort, m.join == null ? List.of() : m.join,
+        m.store == null ? StoreOptions.NONE : m.store.toOptions(origin));
   }
 
   private static String describe(JsonMappingException e) {
@@ -167,6 +172,22 @@ public final class ConfigFile {
     @JsonProperty("location") String location;
     @JsonProperty("cluster-port") Integer clusterPort;
     @JsonProperty("join") List<String> join = new ArrayList<>();
+    @JsonProperty("store") StoreModel store;
+  }
+
+  static final class StoreModel {
+    @JsonProperty("capacity") String capacity;
+    @JsonProperty("snippet-size") String snippetSize;
+    @JsonProperty("io-threads") Integer ioThreads;
+
+    StoreOptions toOptions(Path origin) {
+      try {
+        return new StoreOptions(capacity == null ? null : ByteSize.parse(capacity),
+            snippetSize == null ? null : ByteSize.parse(snippetSize), ioThreads);
+      } catch (IllegalArgumentException e) {
+        throw new OperatorError("config file " + origin + ": store: " + e.getMessage());
+      }
+    }
   }
 
   static final class VolumeModel {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.snipblock.node.OperatorError;
+import org.snipblock.store.StoreConfig;
 
 /**
  * The settings a node runs with: defaults, then the config file, then the command line, each
@@ -22,7 +23,8 @@ public record NodeConfig(
     int adminPort,
     List<VolumeDeclaration> volumes,
     String nodeId,
-    String location) {
+    String location,
+    StoreConfig store) {
 
   public static final String DEFAULT_LISTEN = "127.0.0.1";
   public static final int DEFAULT_ISCSI_PORT = 3260;
@@ -49,7 +51,13 @@ public record NodeConfig(
     String location = null;
     Integer clusterPort = null;
     List<String> join = List.of();
+    Long capacity = null;
+    Long snippetSize = null;
+    Integer ioThreads = null;
     for (NodeOptions o : layers) {
+      capacity = o.store().capacity() != null ? o.store().capacity() : capacity;
+      snippetSize = o.store().snippetSize() != null ? o.store().snippetSize() : snippetSize;
+      ioThreads = o.store().ioThreads() != null ? o.store().ioThreads() : ioThreads;
       dataDir = o.dataDir() != null ? o.dataDir() : dataDir;
       listen = o.listen() != null ? o.listen() : listen;
       iscsiPort = o.iscsiPort() != null ? o.iscsiPort() : iscsiPort;
@@ -85,7 +93,29 @@ public record NodeConfig(
       throw new OperatorError("cluster settings (cluster-port, join) are not supported by this build yet");
     }
     return new NodeConfig(dataDir, listen, iscsiPort, nbdPort, adminPort,
-        List.copyOf(volumes.values()), nodeId, location);
+        List.copyOf(volumes.values()), nodeId, location, storeConfig(capacity, snippetSize, ioThreads));
+  }
+
+  private static StoreConfig storeConfig(Long capacity, Long snippetSize, Integer ioThreads) {
+    StoreConfig c = StoreConfig.defaults();
+    try {
+      if (capacity != null) {
+        c = c.withCapacityBytes(capacity);
+      }
+      if (snippetSize != null) {
+        if (snippetSize > StoreConfig.MAX_SNIPPET_SIZE) {
+          throw new IllegalArgumentException("at most " + StoreConfig.MAX_SNIPPET_SIZE);
+        }
+        c = c.withDefaultSnippetSize(snippetSize.intValue());
+      }
+      if (ioThreads != null) {
+        c = c.withIoThreads(ioThreads);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new OperatorError("invalid store settings (capacity " + capacity + ", snippet-size " + snippetSize
+          + ", io-threads " + ioThreads + "): " + e.getMessage());
+    }
+    return c;
   }
 
   private static void checkPort(String name, int port) {

@@ -17,7 +17,8 @@ public record NodeOptions(
     String nodeId,
     String location,
     Integer clusterPort,
-    List<String> join) {
+    List<String> join,
+    StoreOptions store) {
 
   public static final NodeOptions NONE =
       new NodeOptions(null, null, null, null, null, List.of(), null, null, null, List.of());
@@ -25,5 +26,13 @@ public record NodeOptions(
   public NodeOptions {
     volumes = volumes == null ? List.of() : List.copyOf(volumes);
     join = join == null ? List.of() : List.copyOf(join);
+    store = store == null ? StoreOptions.NONE : store;
+  }
+
+  /** A source that says nothing about the storage engine (the command line). */
+  public NodeOptions(Path dataDir, String listen, Integer iscsiPort, Integer nbdPort, Integer adminPort,
+      List<VolumeDeclaration> volumes, String nodeId, String location, Integer clusterPort, List<String> join) {
+    this(dataDir, listen, iscsiPort, nbdPort, adminPort, volumes, nodeId, location, clusterPort, join,
+        StoreOptions.NONE);
   }
 }

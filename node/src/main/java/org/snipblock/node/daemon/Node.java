@@ -14,6 +14,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.block.BlockDeviceCatalog;
+import org.snipblock.iscsi.IscsiTarget;
+import org.snipblock.iscsi.IscsiTargetConfig;
+import org.snipblock.nbd.NbdServer;
+import org.snipblock.nbd.NbdServerConfig;
 import org.snipblock.node.OperatorError;
 import org.snipblock.node.admin.AdminServer;
 import org.snipblock.node.admin.AdminService;
@@ -97,7 +101,15 @@ public final class Node implements AutoCloseable {
   }
 
   private void startFrontends(BlockDeviceCatalog catalog) {
-    // The iSCSI target and NBD server are wired in here as their modules land.
+    IscsiTarget iscsi = new IscsiTarget(
+        IscsiTargetConfig.defaults().withListen(new InetSocketAddress(config.listen(), config.iscsiPort())),
+        catalog, transport.group(), transport.serverChannel());
+    iscsiPort = bind("iSCSI target", config.iscsiPort(), iscsi::start);
+    running.push(iscsi);
+    NbdServer nbd = new NbdServer(NbdServerConfig.plain(config.listen(), config.nbdPort()), catalog,
+        transport.group(), transport.serverChannel());
+    nbdPort = bind("NBD server", config.nbdPort(), nbd::start);
+    running.push(nbd);
   }
 
   private void declareVolumes() {
@@ -115,19 +127,50 @@ public final class Node implements AutoCloseable {
     }
   }
 
-  /** Starts a listener, turning "address in use" into an operator error naming the service. */
-  private <T> T bind(String service, int port, java.util.function.Supplier<T> start) {
+  /** Something that binds a listening socket; Netty rethrows bind failures unchecked-but-checked. */
+  private interface Listener<T> {
+    T start() throws Exception;
+  }
+
+  /** Starts a listener, turning a refused bind (port in use, address not here) into an operator error. */
+  private <T> T bind(String service, int port, Listener<T> listener) {
     try {
-      return start.get();
-    } catch (RuntimeException e) {
-      for (Throwable c = e; c != null; c = c.getCause()) {
-        if (c instanceof BindException) {
-          throw new OperatorError("cannot listen on " + config.listen() + ":" + port + " for the " + service
-              + ": " + c.getMessage(), e);
-        }
+      return listener.start();
+    } catch (Exception e) {
+      String why = bindFailure(e);
+      if (why != null) {
+        throw new OperatorError("cannot listen on " + config.listen() + ":" + port + " for the " + service
+            + ": " + why, e);
       }
-      throw e;
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      if (e instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException("starting the " + service + " failed", e);
     }
+  }
+
+  /**
+   * Why a bind failed, or null if {@code e} is not a bind failure. Native transports (epoll, and
+   * the one shaded into gRPC) report it as an IOException carrying the errno text rather than a
+   * {@link BindException}.
+   */
+  private static String bindFailure(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      String m = String.valueOf(c.getMessage());
+      if (m.contains("Address already in use")) {
+        return "address already in use";
+      }
+      if (m.contains("Cannot assign requested address")) {
+        return "no such address on this machine";
+      }
+      if (c instanceof BindException) {
+        return m;
+      }
+    }
+    return null;
   }
 
   /** Makes every write acknowledged so far durable; runs at shutdown once the frontends are stopped. */
