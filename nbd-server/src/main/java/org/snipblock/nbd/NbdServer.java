@@ -96,9 +96,29 @@ public final class NbdServer implements AutoCloseable {
   /**
    * Stops accepting, lets every connection finish the requests it has received (new ones get
    * ESHUTDOWN), closes the connections, and releases the event loops if this server made them.
+   * Waits up to 30 s for in-flight requests, then cuts the remaining connections.
    */
   @Override
-  public synchronized void close() {
+  public void close() {
+    CompletableFuture<Void> drained = closeAsync();
+    try {
+      drained.get(DRAIN_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      log.warn("NBD connections did not drain in {}s; closing them", DRAIN_SECONDS);
+    }
+    connections.close().awaitUninterruptibly();
+    if (ownsGroup) {
+      group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+  }
+
+  /**
+   * Begins closing: the listener is closed and every connection told to wind down before this
+   * returns; the future completes when all connections are closed.
+   */
+  public synchronized CompletableFuture<Void> closeAsync() {
     context.closing().set(true);
     if (listener != null) {
       listener.close().syncUninterruptibly();
@@ -112,17 +132,6 @@ public final class NbdServer implements AutoCloseable {
         ch.close();
       }
     }
-    try {
-      CompletableFuture.allOf(drained.toArray(CompletableFuture[]::new))
-          .get(DRAIN_SECONDS, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
-      log.warn("NBD connections did not drain in {}s; closing them", DRAIN_SECONDS);
-    }
-    connections.close().awaitUninterruptibly();
-    if (ownsGroup) {
-      group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-    }
+    return CompletableFuture.allOf(drained.toArray(CompletableFuture[]::new));
   }
 }
