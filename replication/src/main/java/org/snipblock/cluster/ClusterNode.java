@@ -27,6 +27,8 @@ import org.snipblock.cluster.membership.ClusterMembership;
 import org.snipblock.cluster.membership.Endpoint;
 import org.snipblock.cluster.meta.ClusterMetadata;
 import org.snipblock.cluster.meta.MetadataClient;
+import org.snipblock.cluster.proto.ConfirmPrimary;
+import org.snipblock.cluster.proto.MarkStale;
 import org.snipblock.cluster.proto.MetaCommand;
 import org.snipblock.cluster.proto.NodeRecord;
 import org.snipblock.cluster.proto.RegisterNode;
@@ -34,6 +36,7 @@ import org.snipblock.cluster.proto.ReportUsage;
 import org.snipblock.cluster.proto.SetMode;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.cluster.replica.EpochAuthority;
+import org.snipblock.cluster.replica.ReplicaRegistry;
 import org.snipblock.cluster.replica.ReplicaService;
 import org.snipblock.cluster.replica.ReplicatedBlockDevice;
 import org.snipblock.cluster.replica.ReplicationMode;
@@ -67,6 +70,8 @@ public final class ClusterNode implements AutoCloseable {
   private final Map<String, ReplicatedBlockDevice> primaries = new ConcurrentHashMap<>();
   private final ExecutorService worker;
   private final ScheduledExecutorService timer;
+  private final ExecutorService committer;
+  private Caretaker caretaker;
   private final CompletableFuture<Void> registered = new CompletableFuture<>();
   private final Set<String> voters;
   private final LocalCopies copies;
@@ -86,6 +91,7 @@ public final class ClusterNode implements AutoCloseable {
     this.voters = Set.copyOf(config.join().stream().map(Endpoint::toString).toList());
     this.worker = Executors.newSingleThreadExecutor(r -> daemon(r, "cluster-worker-" + config.nodeId()));
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "cluster-timer-" + config.nodeId()));
+    this.committer = Executors.newFixedThreadPool(2, r -> daemon(r, "cluster-commit-" + config.nodeId()));
     this.copies = new LocalCopies(config.nodeId(), local);
   }
 
@@ -115,6 +121,8 @@ public final class ClusterNode implements AutoCloseable {
     volumes = new ClusteredVolumes(this);
     timer.schedule(this::register, 0, TimeUnit.MILLISECONDS);
     timer.scheduleWithFixedDelay(this::reportUsage, 2, 2, TimeUnit.SECONDS);
+    caretaker = new Caretaker(this, this::channelTo, settings);
+    timer.scheduleWithFixedDelay(this::care, 500, 500, TimeUnit.MILLISECONDS);
     log.info("node {} at {} joined the cluster as {}; replication on {}", config.nodeId(), config.location(),
         config.cluster(), replicationAddress());
     return this;
@@ -244,6 +252,15 @@ public final class ClusterNode implements AutoCloseable {
       copies.drop(name);
       return;
     }
+    if (!LocalCopies.holds(v, config.nodeId())) {
+      ReplicatedBlockDevice d = primaries.remove(name);
+      if (d != null) {
+        d.update(v);
+      }
+      replicaService.forget(name);
+      copies.drop(name);
+      return;
+    }
     try {
       copies.ensure(v);
     } catch (RuntimeException e) {
@@ -258,12 +275,38 @@ public final class ClusterNode implements AutoCloseable {
       if (current == null || current.epoch() != v.getEpoch()) {
         BlockDevice localCopy = local.open(name).orElseThrow();
         primaries.put(name, new ReplicatedBlockDevice(config.nodeId(), v, localCopy,
-            replicaAuthority(), this::channelTo, settings));
+            replicaAuthority(), this::channelTo, settings, registry()));
         log.info("volume {}: this node is primary at epoch {}", name, v.getEpoch());
       }
     } else if (current != null) {
       primaries.remove(name);
     }
+  }
+
+  private ReplicaRegistry registry() {
+    return new ReplicaRegistry() {
+      @Override
+      public CompletableFuture<Void> markStale(String volume, long epoch, String node, boolean stale) {
+        return commitAsync(MetaCommand.newBuilder().setMarkStale(MarkStale.newBuilder().setName(volume)
+            .setEpoch(epoch).setNode(node).setStale(stale)).build());
+      }
+
+      @Override
+      public CompletableFuture<Void> confirmPrimary(String volume, long epoch) {
+        return commitAsync(MetaCommand.newBuilder().setConfirmPrimary(ConfirmPrimary.newBuilder().setName(volume)
+            .setEpoch(epoch).setNode(config.nodeId())).build());
+      }
+
+      @Override
+      public boolean reachable(String node) {
+        return metadata.node(node).map(n -> membership.view().contains(n.getMember())).orElse(false);
+      }
+    };
+  }
+
+  /** Commits off the caller's thread (callers may be on a gRPC or raft thread). */
+  private CompletableFuture<Void> commitAsync(MetaCommand command) {
+    return CompletableFuture.runAsync(() -> client.commit(command), committer);
   }
 
   private EpochAuthority replicaAuthority() {
@@ -308,9 +351,10 @@ public final class ClusterNode implements AutoCloseable {
   }
 
   private ManagedChannel channelTo(String nodeId) {
-    return channels.computeIfAbsent(nodeId, id -> {
-      NodeRecord n = metadata.node(id).orElseThrow(() ->
-          new BlockDeviceException(Kind.IO_ERROR, "replica node " + id + " is not registered"));
+    NodeRecord n = metadata.node(nodeId).orElseThrow(() ->
+        new BlockDeviceException(Kind.IO_ERROR, "replica node " + nodeId + " is not registered"));
+    // Keyed by address too: a node that restarts may come back with another replication port.
+    return channels.computeIfAbsent(nodeId + "@" + n.getDataAddress(), key -> {
       Endpoint e = Endpoint.parse(n.getDataAddress());
       return NettyChannelBuilder.forAddress(e.host(), e.port()).usePlaintext()
           .maxInboundMessageSize(64 << 20).build();
@@ -341,6 +385,17 @@ public final class ClusterNode implements AutoCloseable {
       if (!closed) {
         timer.schedule(this::register, 1, TimeUnit.SECONDS);
       }
+    }
+  }
+
+  private void care() {
+    try {
+      caretaker.tick(membership.isLeader() && inMajority(), membership.view());
+      for (ReplicatedBlockDevice d : primaries.values()) {
+        d.maintain();
+      }
+    } catch (RuntimeException e) {
+      log.warn("cluster care round failed: {}", e.toString(), e);
     }
   }
 
@@ -384,6 +439,7 @@ public final class ClusterNode implements AutoCloseable {
   public void close() {
     closed = true;
     timer.shutdownNow();
+    committer.shutdownNow();
     worker.shutdown();
     try {
       worker.awaitTermination(5, TimeUnit.SECONDS);

@@ -109,6 +109,8 @@ public final class ClusteredVolumes implements VolumeManager {
           d.map(ReplicatedBlockDevice::lagBytes).orElse(-1L),
           d.map(ReplicatedBlockDevice::lagSeconds).orElse(-1.0),
           d.map(ReplicatedBlockDevice::unreachableReplicas).orElse(List.of()),
+          List.copyOf(v.getStaleList()),
+          d.map(ReplicatedBlockDevice::resyncProgress).orElse(List.of()),
           v.getSnippetsList().stream().map(s -> List.copyOf(s.getNodesList())).toList());
     });
   }

@@ -12,10 +12,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.jgroups.raft.StateMachine;
 import org.snipblock.cluster.proto.ChangePrimary;
+import org.snipblock.cluster.proto.ConfirmPrimary;
 import org.snipblock.cluster.proto.ClusterSnapshot;
 import org.snipblock.cluster.proto.MetaCommand;
 import org.snipblock.cluster.proto.MetaResult;
 import org.snipblock.cluster.proto.NodeRecord;
+import org.snipblock.cluster.proto.MarkStale;
 import org.snipblock.cluster.proto.ReplaceCopies;
 import org.snipblock.cluster.proto.ReportUsage;
 import org.snipblock.cluster.proto.SnippetPlacement;
@@ -131,7 +133,16 @@ public final class ClusterMetadata implements StateMachine {
           return refuse(Reason.FAILED_PRECONDITION, "volume " + c.getName() + " is at epoch " + v.getEpoch()
               + ", not " + c.getExpectedEpoch() + ": someone else changed its primary first");
         }
-        return store(v.toBuilder().setPrimary(c.getNewPrimary()).setEpoch(v.getEpoch() + 1).build());
+        if (v.getStaleList().contains(c.getNewPrimary())) {
+          return refuse(Reason.FAILED_PRECONDITION, "node " + c.getNewPrimary() + " holds a stale copy of "
+              + c.getName() + " and cannot become its primary");
+        }
+        // The old primary may hold changes nobody acknowledged: it resyncs before it counts again.
+        VolumeRecord.Builder b = v.toBuilder().setPrimary(c.getNewPrimary()).setEpoch(v.getEpoch() + 1);
+        if (!v.getPrimary().equals(c.getNewPrimary()) && !v.getStaleList().contains(v.getPrimary())) {
+          b.addStale(v.getPrimary());
+        }
+        return store(b.build());
       }
       case RESIZE_VOLUME -> {
         VolumeRecord v = volumes.get(cmd.getResizeVolume().getName());
@@ -153,8 +164,40 @@ public final class ClusterMetadata implements StateMachine {
         if (r.getSnippet() < 0 || r.getSnippet() >= v.getSnippetsCount()) {
           return refuse(Reason.INVALID_ARGUMENT, "volume " + r.getName() + " has no snippet " + r.getSnippet());
         }
-        return store(v.toBuilder().setSnippets((int) r.getSnippet(),
-            SnippetPlacement.newBuilder().addAllNodes(r.getNodesList())).build());
+        VolumeRecord.Builder b = v.toBuilder().setSnippets((int) r.getSnippet(),
+            SnippetPlacement.newBuilder().addAllNodes(r.getNodesList()));
+        for (String added : r.getAddedList()) {
+          if (!b.getStaleList().contains(added)) {
+            b.addStale(added);
+          }
+        }
+        return store(b.build());
+      }
+      case CONFIRM_PRIMARY -> {
+        ConfirmPrimary c = cmd.getConfirmPrimary();
+        VolumeRecord v = volumes.get(c.getName());
+        if (v == null || v.getEpoch() != c.getEpoch() || !v.getPrimary().equals(c.getNode())) {
+          return refuse(Reason.FAILED_PRECONDITION, c.getNode() + " is not the primary of " + c.getName()
+              + " at epoch " + c.getEpoch());
+        }
+        return MetaResult.newBuilder().setOk(true).build();
+      }
+      case MARK_STALE -> {
+        MarkStale m = cmd.getMarkStale();
+        VolumeRecord v = volumes.get(m.getName());
+        if (v == null) {
+          return refuse(Reason.NOT_FOUND, "no volume named " + m.getName());
+        }
+        if (v.getEpoch() != m.getEpoch()) {
+          return refuse(Reason.FAILED_PRECONDITION, "volume " + m.getName() + " is at epoch " + v.getEpoch()
+              + "; a primary of epoch " + m.getEpoch() + " may no longer change it");
+        }
+        List<String> stale = new ArrayList<>(v.getStaleList());
+        boolean changed = m.getStale() ? !stale.contains(m.getNode()) && stale.add(m.getNode()) : stale.remove(m.getNode());
+        if (!changed) {
+          return ok(v);
+        }
+        return store(v.toBuilder().clearStale().addAllStale(stale).build());
       }
       default -> {
         return refuse(Reason.INVALID_ARGUMENT, "unknown metadata command " + cmd.getCommandCase());

@@ -7,6 +7,12 @@ import java.util.zip.CRC32C;
 final class Checksums {
   private Checksums() {}
 
+  static long crc32c(java.nio.ByteBuffer data) {
+    CRC32C crc = new CRC32C();
+    crc.update(data);
+    return crc.getValue();
+  }
+
   static int crc32c(ByteString data) {
     CRC32C crc = new CRC32C();
     for (java.nio.ByteBuffer b : data.asReadOnlyByteBufferList()) {

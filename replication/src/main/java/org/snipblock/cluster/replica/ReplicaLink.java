@@ -28,6 +28,7 @@ final class ReplicaLink implements AutoCloseable {
   private final String volume;
   private final Consumer<Long> onHigherEpoch;
   private final Runnable onProgress;
+  private final Consumer<String> onBroken;
   private final Deque<Pending> pending = new ArrayDeque<>();
   private final StreamObserver<ReplicaOp> out;
   private volatile boolean broken;
@@ -37,11 +38,12 @@ final class ReplicaLink implements AutoCloseable {
   private CompletableFuture<Void> sendChain = CompletableFuture.completedFuture(null);
 
   ReplicaLink(String nodeId, String volume, ManagedChannel channel, Consumer<Long> onHigherEpoch,
-      Runnable onProgress) {
+      Runnable onProgress, Consumer<String> onBroken) {
     this.nodeId = nodeId;
     this.volume = volume;
     this.onHigherEpoch = onHigherEpoch;
     this.onProgress = onProgress;
+    this.onBroken = onBroken;
     this.out = ReplicationGrpc.newStub(channel).replicate(new StreamObserver<>() {
       @Override
       public void onNext(ReplicaAck ack) {
@@ -149,6 +151,10 @@ final class ReplicaLink implements AutoCloseable {
       log.debug("volume {}: {}", volume, why);
     } else {
       log.warn("volume {}: {}", volume, why);
+    }
+    if (!closing) {
+      // Before the failed acks below are counted, so the holder is on record as stale first.
+      onBroken.accept(nodeId);
     }
     for (Pending p : dropped) {
       p.acked().completeExceptionally(new BlockDeviceException(Kind.IO_ERROR, why));

@@ -1,6 +1,11 @@
 package org.snipblock.cluster.replica;
 
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,8 +14,11 @@ import java.util.function.Function;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.block.BlockDeviceException;
 import org.snipblock.block.BlockDeviceException.Kind;
+import org.snipblock.cluster.proto.DigestReply;
+import org.snipblock.cluster.proto.DigestRequest;
+import org.snipblock.cluster.proto.ReadReply;
+import org.snipblock.cluster.proto.ReadRequest;
 import org.snipblock.cluster.proto.ReplicaAck;
-import org.snipblock.cluster.proto.ReplicaAck.Status;
 import org.snipblock.cluster.proto.ReplicaOp;
 import org.snipblock.cluster.proto.ReplicaState;
 import org.snipblock.cluster.proto.ReplicaStateRequest;
@@ -26,6 +34,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
   private static final Logger log = LoggerFactory.getLogger(ReplicaService.class);
+  private static final long MAX_DIGEST_BYTES = 64L << 20;
 
   /** Per volume: the highest epoch seen and the highest sequence applied (all below it applied too). */
   private static final class VolumeState {
@@ -70,6 +79,60 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
         .setEpoch(s == null ? authority.epoch(request.getVolume()) : s.epoch.get())
         .setAppliedSeq(s == null ? 0 : s.applied.get()).build());
     response.onCompleted();
+  }
+
+  @Override
+  public void digest(DigestRequest request, StreamObserver<DigestReply> response) {
+    if (request.getChunk() <= 0 || request.getLength() < 0 || request.getLength() > MAX_DIGEST_BYTES) {
+      response.onError(Status.INVALID_ARGUMENT.withDescription("bad digest range").asRuntimeException());
+      return;
+    }
+    localCopy.apply(request.getVolume()).thenCompose(d -> {
+      List<CompletableFuture<Long>> crcs = new ArrayList<>();
+      for (long off = request.getOffset(); off < request.getOffset() + request.getLength(); off += request.getChunk()) {
+        int len = (int) Math.min(request.getChunk(), request.getOffset() + request.getLength() - off);
+        ByteBuffer b = ByteBuffer.allocate(len);
+        long at = off;
+        crcs.add(d.read(off, b).handle((v, e) -> {
+          if (e != null) {
+            // A chunk that fails its own checksum is reported, so the primary overwrites it.
+            log.warn("volume {} at {}: local copy unreadable ({}), reported for repair", request.getVolume(),
+                at, e.toString());
+            return -1L;
+          }
+          b.flip();
+          return Checksums.crc32c(b);
+        }));
+      }
+      return CompletableFuture.allOf(crcs.toArray(CompletableFuture[]::new))
+          .thenApply(v -> crcs.stream().map(CompletableFuture::join).toList());
+    }).whenComplete((list, e) -> {
+      if (e != null) {
+        response.onError(Status.UNAVAILABLE.withDescription(String.valueOf(e.getMessage())).asRuntimeException());
+      } else {
+        response.onNext(DigestReply.newBuilder().addAllCrc32C(list).build());
+        response.onCompleted();
+      }
+    });
+  }
+
+  @Override
+  public void read(ReadRequest request, StreamObserver<ReadReply> response) {
+    if (request.getLength() < 0 || request.getLength() > MAX_DIGEST_BYTES) {
+      response.onError(Status.INVALID_ARGUMENT.withDescription("bad read range").asRuntimeException());
+      return;
+    }
+    ByteBuffer b = ByteBuffer.allocate((int) request.getLength());
+    localCopy.apply(request.getVolume()).thenCompose(d -> d.read(request.getOffset(), b)).whenComplete((v, e) -> {
+      if (e != null) {
+        response.onError(Status.UNAVAILABLE.withDescription(String.valueOf(e.getMessage())).asRuntimeException());
+      } else {
+        b.flip();
+        ByteString data = ByteString.copyFrom(b);
+        response.onNext(ReadReply.newBuilder().setData(data).setCrc32C(Checksums.crc32c(data)).build());
+        response.onCompleted();
+      }
+    });
   }
 
   @Override
@@ -148,10 +211,11 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
     return applied.handle((v, e) -> {
       if (e != null) {
         log.warn("volume {} seq {}: not applied: {}", name, op.getSeq(), e.toString());
-        Status status = BlockDeviceException.kindOf(e) == Kind.UNAVAILABLE ? Status.UNKNOWN_VOLUME : Status.IO_ERROR;
+        ReplicaAck.Status status = BlockDeviceException.kindOf(e) == Kind.UNAVAILABLE
+            ? ReplicaAck.Status.UNKNOWN_VOLUME : ReplicaAck.Status.IO_ERROR;
         return ack(op, status, known, String.valueOf(e.getMessage()));
       }
-      return ack(op, Status.OK, op.getEpoch(), "");
+      return ack(op, ReplicaAck.Status.OK, op.getEpoch(), "");
     });
   }
 

@@ -44,6 +44,11 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   private final EpochAuthority authority;
   private final Function<String, ManagedChannel> channels;
   private final ReplicationSettings settings;
+  private final ReplicaRegistry registry;
+  private final Map<String, Resync> resyncs = new ConcurrentHashMap<>();
+  // Sync acknowledgements wait for this: the latest "holder X is stale" record being committed.
+  private final CompletableFuture<Void> confirmed;
+  private volatile CompletableFuture<Void> staleRecorded = CompletableFuture.completedFuture(null);
   private final Map<String, ReplicaLink> links = new ConcurrentHashMap<>();
   private final OverlapOrder order = new OverlapOrder();
   private final Object sequencer = new Object();
@@ -54,14 +59,18 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   private volatile boolean closed;
 
   public ReplicatedBlockDevice(String selfId, VolumeRecord volume, BlockDevice local, EpochAuthority authority,
-      Function<String, ManagedChannel> channels, ReplicationSettings settings) {
+      Function<String, ManagedChannel> channels, ReplicationSettings settings, ReplicaRegistry registry) {
     this.selfId = selfId;
+    this.registry = registry;
     this.volume = volume;
     this.local = local;
     this.authority = authority;
     this.channels = channels;
     this.settings = settings;
     this.highestEpochSeen.set(volume.getEpoch());
+    // A node that has just come back may replay an old "you are primary" before it catches up:
+    // the first change waits for the log to confirm it.
+    this.confirmed = registry.confirmPrimary(volume.getName(), volume.getEpoch());
   }
 
   /** Takes in a newer committed view of the volume (mode switch, new epoch, new placement). */
@@ -154,11 +163,8 @@ public final class ReplicatedBlockDevice implements BlockDevice {
 
   @Override
   public CompletableFuture<Void> flush() {
-    if (!primary()) {
-      return notPrimary();
-    }
-    return change(0, 0, true, true, local::flush,
-        (o, l) -> CompletableFuture.completedFuture(op(ReplicaOp.Kind.FLUSH, 0, 0, true)));
+    return guarded(0, 0, () -> change(0, 0, true, true, local::flush,
+        (o, l) -> CompletableFuture.completedFuture(op(ReplicaOp.Kind.FLUSH, 0, 0, true))));
   }
 
   @Override
@@ -194,6 +200,15 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     if (!primary()) {
       return notPrimary();
     }
+    if (!confirmed.isDone() || confirmed.isCompletedExceptionally()) {
+      return confirmed.handle((v, e) -> e).thenCompose(e -> {
+        if (e != null) {
+          sawEpoch(Long.MAX_VALUE);
+          return notPrimary();
+        }
+        return guarded(offset, length, body);
+      });
+    }
     if (mode() == ReplicationMode.ASYNC && lagBytes() > settings.maxLagBytes()) {
       return lagBelowBound().thenCompose(v -> primary() ? body.get() : notPrimary());
     }
@@ -213,9 +228,13 @@ public final class ReplicatedBlockDevice implements BlockDevice {
       if (barrier) {
         List<CompletableFuture<Void>> acks = new ArrayList<>();
         for (String node : replicaNodes(v)) {
-          acks.add(link(node).send(firstSeq, 0, piece.build(0, 0).thenApply(b -> stamp(b, v, firstSeq))));
+          CompletableFuture<Void> ack =
+              link(node).send(firstSeq, 0, piece.build(0, 0).thenApply(b -> stamp(b, v, firstSeq)));
+          if (!v.getStaleList().contains(node)) {
+            acks.add(ack);
+          }
         }
-        int needed = Math.min(v.getMinCopies(), acks.size() + 1) - 1;
+        int needed = Math.min(v.getMinCopies(), v.getCopies()) - 1;
         quorums.add(Quorum.of(acks, needed, "flush of " + v.getName()));
       } else {
         long snippet = v.getSnippetSize();
@@ -233,7 +252,12 @@ public final class ReplicatedBlockDevice implements BlockDevice {
           long l = pieceEnd - pos;
           for (String node : holders) {
             if (!node.equals(selfId)) {
-              acks.add(link(node).send(seq, l, piece.build(o, l).thenApply(b -> b == null ? null : stamp(b, v, seq))));
+              CompletableFuture<Void> ack =
+                  link(node).send(seq, l, piece.build(o, l).thenApply(b -> b == null ? null : stamp(b, v, seq)));
+              // A stale holder gets every change in order, but counts only once resynced.
+              if (!v.getStaleList().contains(node)) {
+                acks.add(ack);
+              }
             }
           }
           int needed = Math.min(v.getMinCopies(), holders.size()) - (holders.contains(selfId) ? 1 : 0);
@@ -253,7 +277,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     }
     CompletableFuture<Void> all = CompletableFuture.allOf(quorums.toArray(CompletableFuture[]::new))
         .orTimeout(settings.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    return localDone.thenCombine(all, (a, b) -> (Void) null).exceptionallyCompose(e -> {
+    return localDone.thenCombine(all, (a, b) -> (Void) null).thenCompose(x -> staleRecorded).exceptionallyCompose(e -> {
       if (e instanceof java.util.concurrent.CompletionException && e.getCause() instanceof java.util.concurrent.TimeoutException
           || e instanceof java.util.concurrent.TimeoutException) {
         return CompletableFuture.failedFuture(new BlockDeviceException(Kind.IO_ERROR,
@@ -282,8 +306,89 @@ public final class ReplicatedBlockDevice implements BlockDevice {
 
   private ReplicaLink link(String node) {
     return links.computeIfAbsent(node, n -> {
-      return new ReplicaLink(n, volume.getName(), channels.apply(n), this::sawEpoch, this::progress);
+      return new ReplicaLink(n, volume.getName(), channels.apply(n), this::sawEpoch, this::progress, this::lost);
     });
+  }
+
+  VolumeRecord record() {
+    return volume;
+  }
+
+  /** A holder's stream broke: it misses changes from now on, so record it stale before more sync acks. */
+  private void lost(String node) {
+    if (closed) {
+      return;
+    }
+    VolumeRecord v = volume;
+    CompletableFuture<Void> recorded = registry.markStale(v.getName(), v.getEpoch(), node, true);
+    staleRecorded = recorded.exceptionally(e -> {
+      log.warn("volume {}: could not record {} as stale: {}", v.getName(), node, e.getMessage());
+      throw new BlockDeviceException(Kind.NOT_PRIMARY, "cannot record a lost replica: " + e.getMessage(), e);
+    });
+  }
+
+  /**
+   * Periodic care, called by the node: every holder whose stream broke, or that the metadata
+   * lists as stale, is resynced by delta once it is reachable.
+   */
+  public void maintain() {
+    VolumeRecord v = volume;
+    if (!primary()) {
+      return;
+    }
+    for (String node : replicaNodes(v)) {
+      ReplicaLink l = links.get(node);
+      boolean needs = (l == null && v.getStaleList().contains(node)) || (l != null && l.broken());
+      Resync running = resyncs.get(node);
+      if (needs && (running == null || !running.progress().running()) && registry.reachable(node)) {
+        resync(node);
+      }
+    }
+  }
+
+  /** Progress of the resyncs started by this primary, one per replica. */
+  public List<ResyncProgress> resyncProgress() {
+    return resyncs.values().stream().map(Resync::progress).toList();
+  }
+
+  private void resync(String node) {
+    VolumeRecord v = volume;
+    List<Integer> held = new ArrayList<>();
+    for (int i = 0; i < v.getSnippetsCount(); i++) {
+      if (v.getSnippets(i).getNodesList().contains(node)) {
+        held.add(i);
+      }
+    }
+    ReplicaLink fresh;
+    CompletableFuture<Void> barrier;
+    synchronized (sequencer) {
+      ReplicaLink old = links.remove(node);
+      if (old != null) {
+        old.close();
+      }
+      fresh = link(node);
+      // Everything sequenced before the new stream existed must be on the local copy before we compare.
+      barrier = order.submit(nextSeq(v), 0, 0, true, () -> CompletableFuture.completedFuture(null));
+    }
+    Resync r = new Resync(this, local, fresh, channels.apply(node), settings.resyncBytesPerSecond(), node, held);
+    resyncs.put(node, r);
+    log.info("volume {}: resyncing replica {} ({} snippets)", v.getName(), node, held.size());
+    r.run(barrier).thenCompose(x -> registry.markStale(v.getName(), v.getEpoch(), node, false))
+        .exceptionally(e -> null);
+  }
+
+  /** Sends one chunk of the local copy to a replica as a sequenced write, read when its turn comes. */
+  CompletableFuture<Void> sequencedCopy(ReplicaLink link, long offset, int length) {
+    synchronized (sequencer) {
+      VolumeRecord v = volume;
+      long seq = nextSeq(v);
+      CompletableFuture<ByteString> data = order.submit(seq, offset, length, false, () -> {
+        ByteBuffer b = ByteBuffer.allocate(length);
+        return local.read(offset, b).thenApply(x -> ByteString.copyFrom(b.flip()));
+      });
+      return link.send(seq, length, data.thenApply(bs -> stamp(op(ReplicaOp.Kind.WRITE, offset, length, false)
+          .setData(bs).setCrc32C(Checksums.crc32c(bs)), v, seq)));
+    }
   }
 
   /** A replica told us of a newer epoch: we are fenced from now on. */

@@ -20,10 +20,13 @@ public final class TestCluster implements AutoCloseable {
 
   public final List<ClusterNode> nodes = new ArrayList<>();
   public final List<SnippetStore> stores = new ArrayList<>();
+  private final List<ClusterConfig> configs = new ArrayList<>();
+  private ReplicationSettings settings;
 
   /** Starts one node per location, named n0, n1, ...; waits until every node knows every other. */
   public static TestCluster start(Path dir, ReplicationSettings settings, String... locations) throws Exception {
     TestCluster c = new TestCluster();
+    c.settings = settings;
     try {
       List<Endpoint> join = FreePorts.take(locations.length).stream().map(p -> new Endpoint("127.0.0.1", p)).toList();
       for (int i = 0; i < locations.length; i++) {
@@ -31,6 +34,7 @@ public final class TestCluster implements AutoCloseable {
         c.stores.add(store);
         ClusterConfig cfg = new ClusterConfig("n" + i, Location.parse(locations[i]), join.get(i), join, 0,
             dir.resolve("n" + i + "/cluster"), 1L << 30);
+        c.configs.add(cfg);
         c.nodes.add(new ClusterNode(cfg, store, RedundancyPolicy.defaults(), settings).start());
       }
       for (ClusterNode n : c.nodes) {
@@ -49,6 +53,14 @@ public final class TestCluster implements AutoCloseable {
   public static StoreConfig storeConfig() {
     StoreConfig d = StoreConfig.defaults();
     return new StoreConfig(SNIPPET, 0, 0, 4L << 20, d.checkpointInterval(), 2, 2L << 20, null);
+  }
+
+  /** Starts node i again on its old cluster address, raft log and store (after {@code node(i).close()}). */
+  public ClusterNode restart(int i) throws Exception {
+    ClusterNode n = new ClusterNode(configs.get(i), stores.get(i), RedundancyPolicy.defaults(), settings).start();
+    nodes.set(i, n);
+    n.registered().get(60, TimeUnit.SECONDS);
+    return n;
   }
 
   public ClusterNode node(int i) {

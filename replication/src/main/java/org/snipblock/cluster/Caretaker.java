@@ -1,0 +1,168 @@
+package org.snipblock.cluster;
+
+import io.grpc.ManagedChannel;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.snipblock.cluster.meta.ClusterMetadata;
+import org.snipblock.cluster.proto.ChangePrimary;
+import org.snipblock.cluster.proto.MetaCommand;
+import org.snipblock.cluster.proto.NodeRecord;
+import org.snipblock.cluster.proto.ReplaceCopies;
+import org.snipblock.cluster.proto.ReplicaState;
+import org.snipblock.cluster.proto.ReplicaStateRequest;
+import org.snipblock.cluster.proto.ReplicationGrpc;
+import org.snipblock.cluster.proto.VolumeRecord;
+import org.snipblock.cluster.replica.ReplicationSettings;
+import org.snipblock.cluster.topology.FailureDomain;
+import org.snipblock.cluster.topology.Location;
+import org.snipblock.cluster.topology.Placement;
+import org.snipblock.cluster.topology.PlacementException;
+import org.snipblock.store.VolumeAdminException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The metadata leader's duties after failures, run periodically on whichever node leads:
+ * <ul>
+ *   <li>failover: a volume whose primary has been out of the view for the failover delay gets a
+ *       new primary, a live non-stale holder of every snippet, the one that applied the most
+ *       (ties: nearest the old primary); the change is a compare-and-set on the epoch;
+ *   <li>re-replication: a holder out of the view for the re-replication delay is replaced, per
+ *       snippet, by a node placement chooses under the volume's policy; the newcomer starts stale
+ *       and the primary copies the snippet to it.
+ * </ul>
+ */
+final class Caretaker {
+  private static final Logger log = LoggerFactory.getLogger(Caretaker.class);
+
+  private final ClusterNode node;
+  private final ClusterMetadata metadata;
+  private final Function<String, ManagedChannel> channels;
+  private final ReplicationSettings settings;
+  private final Placement placement = new Placement();
+  private final Map<String, Long> absentSince = new HashMap<>();
+
+  Caretaker(ClusterNode node, Function<String, ManagedChannel> channels, ReplicationSettings settings) {
+    this.node = node;
+    this.metadata = node.metadata();
+    this.channels = channels;
+    this.settings = settings;
+  }
+
+  /** One round; called on a timer. Does nothing unless this node leads the metadata group. */
+  void tick(boolean leader, Set<String> view) {
+    long now = System.nanoTime();
+    Map<String, String> memberOf = new HashMap<>();
+    for (NodeRecord n : metadata.nodes()) {
+      memberOf.put(n.getId(), n.getMember());
+      if (view.contains(n.getMember())) {
+        absentSince.remove(n.getId());
+      } else {
+        absentSince.putIfAbsent(n.getId(), now);
+      }
+    }
+    if (!leader) {
+      return;
+    }
+    for (VolumeRecord v : metadata.volumes()) {
+      try {
+        if (absentFor(v.getPrimary(), now) >= settings.failoverDelay().toNanos()) {
+          failover(v, view, memberOf);
+        } else {
+          rereplicate(v, now);
+        }
+      } catch (VolumeAdminException e) {
+        log.warn("volume {}: {}", v.getName(), e.getMessage());
+      }
+    }
+  }
+
+  private long absentFor(String nodeId, long now) {
+    Long since = absentSince.get(nodeId);
+    return since == null ? -1 : now - since;
+  }
+
+  private void failover(VolumeRecord v, Set<String> view, Map<String, String> memberOf) {
+    List<String> candidates = new ArrayList<>();
+    for (String id : memberOf.keySet()) {
+      boolean holdsAll = v.getSnippetsList().stream().allMatch(s -> s.getNodesList().contains(id));
+      if (!id.equals(v.getPrimary()) && holdsAll && view.contains(memberOf.get(id))
+          && !v.getStaleList().contains(id)) {
+        candidates.add(id);
+      }
+    }
+    if (candidates.isEmpty()) {
+      log.warn("volume {}: primary {} is gone and no live, in-sync holder of every snippet can take over",
+          v.getName(), v.getPrimary());
+      return;
+    }
+    Map<String, Long> applied = new HashMap<>();
+    for (String id : candidates) {
+      applied.put(id, appliedSeq(id, v.getName()).orElse(-1L));
+    }
+    Optional<Location> old = metadata.node(v.getPrimary()).map(n -> Location.parse(n.getLocation()));
+    String chosen = candidates.stream()
+        .filter(id -> applied.get(id) >= 0)
+        .min(Comparator.comparingLong((String id) -> -applied.get(id))
+            .thenComparingInt(id -> old.map(o -> o.distance(location(id))).orElse(0))
+            .thenComparing(id -> id))
+        .orElse(null);
+    if (chosen == null) {
+      log.warn("volume {}: no candidate primary answered", v.getName());
+      return;
+    }
+    VolumeRecord after = node.commit(MetaCommand.newBuilder().setChangePrimary(ChangePrimary.newBuilder()
+        .setName(v.getName()).setExpectedEpoch(v.getEpoch()).setNewPrimary(chosen)).build());
+    log.info("volume {}: primary {} lost; {} takes over at epoch {}", v.getName(), v.getPrimary(), chosen,
+        after.getEpoch());
+  }
+
+  private Location location(String id) {
+    return metadata.node(id).map(n -> Location.parse(n.getLocation())).orElseThrow();
+  }
+
+  private Optional<Long> appliedSeq(String nodeId, String volume) {
+    try {
+      ReplicaState s = ReplicationGrpc.newBlockingStub(channels.apply(nodeId)).withDeadlineAfter(2, TimeUnit.SECONDS)
+          .state(ReplicaStateRequest.newBuilder().setVolume(volume).build());
+      return Optional.of(s.getAppliedSeq());
+    } catch (RuntimeException e) {
+      log.debug("state of {} on {} unavailable: {}", volume, nodeId, e.toString());
+      return Optional.empty();
+    }
+  }
+
+  private void rereplicate(VolumeRecord v, long now) {
+    for (int i = 0; i < v.getSnippetsCount(); i++) {
+      List<String> holders = v.getSnippets(i).getNodesList();
+      List<String> lost = holders.stream()
+          .filter(h -> !h.equals(v.getPrimary()) && absentFor(h, now) >= settings.rereplicationDelay().toNanos())
+          .toList();
+      if (lost.isEmpty()) {
+        continue;
+      }
+      List<String> surviving = new ArrayList<>(holders);
+      surviving.removeAll(lost);
+      List<String> added;
+      try {
+        added = placement.replace(node.volumes().descriptors(), new Placement.Request(v.getCopies(),
+            FailureDomain.parse(v.getSpread()), v.getPrimary(), v.getSnippetSize(), 1), surviving);
+      } catch (PlacementException e) {
+        log.warn("volume {} snippet {}: cannot re-replicate away from {}: {}", v.getName(), i, lost, e.getMessage());
+        continue;
+      }
+      List<String> kept = new ArrayList<>(surviving);
+      kept.addAll(added);
+      node.commit(MetaCommand.newBuilder().setReplaceCopies(ReplaceCopies.newBuilder().setName(v.getName())
+          .setSnippet(i).addAllNodes(kept).addAllAdded(added)).build());
+      log.info("volume {} snippet {}: copies on {} lost, re-replicating to {}", v.getName(), i, lost, added);
+    }
+  }
+}

@@ -1,0 +1,19 @@
+package org.snipblock.cluster.replica;
+
+import java.util.concurrent.CompletableFuture;
+
+/** What a primary needs from the cluster about its replicas. */
+public interface ReplicaRegistry {
+
+  /**
+   * Records durably (a metadata commit) that a holder's copy is stale (it missed changes) or in
+   * sync again. Fails if this primary's epoch is no longer current.
+   */
+  CompletableFuture<Void> markStale(String volume, long epoch, String node, boolean stale);
+
+  /** Completes if, in the committed metadata, this node is the volume's primary at this epoch. */
+  CompletableFuture<Void> confirmPrimary(String volume, long epoch);
+
+  /** True if the node is in this node's membership view now. */
+  boolean reachable(String node);
+}

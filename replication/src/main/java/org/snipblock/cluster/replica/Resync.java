@@ -1,0 +1,138 @@
+package org.snipblock.cluster.replica;
+
+import io.grpc.ManagedChannel;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.snipblock.cluster.proto.DigestReply;
+import org.snipblock.cluster.proto.DigestRequest;
+import org.snipblock.cluster.proto.ReplicationGrpc;
+import org.snipblock.cluster.proto.VolumeRecord;
+import org.snipblock.block.BlockDevice;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Brings one replica's copy in line with the primary by delta: snippet by snippet, the replica
+ * reports CRC32C digests of its chunks, the primary compares them with its own and sends only
+ * the chunks that differ (or that the replica could not read). The copies travel as ordinary
+ * sequenced writes on the replica's live stream, so they interleave correctly with client writes
+ * that arrive meanwhile. Throttled to a byte rate so client I/O keeps going.
+ */
+final class Resync {
+  private static final Logger log = LoggerFactory.getLogger(Resync.class);
+  static final int CHUNK = 64 << 10;
+  private static final int CHUNKS_IN_FLIGHT = 8;
+
+  private final ReplicatedBlockDevice device;
+  private final BlockDevice local;
+  private final ReplicaLink link;
+  private final ManagedChannel channel;
+  private final long bytesPerSecond;
+  private final String node;
+  private final List<Integer> snippets;
+  private final AtomicLong done = new AtomicLong();
+  private final AtomicLong copied = new AtomicLong();
+  private volatile boolean running = true;
+  private volatile String failure;
+
+  Resync(ReplicatedBlockDevice device, BlockDevice local, ReplicaLink link, ManagedChannel channel,
+      long bytesPerSecond, String node, List<Integer> snippets) {
+    this.device = device;
+    this.local = local;
+    this.link = link;
+    this.channel = channel;
+    this.bytesPerSecond = bytesPerSecond;
+    this.node = node;
+    this.snippets = snippets;
+  }
+
+  ResyncProgress progress() {
+    return new ResyncProgress(node, done.get(), snippets.size(), copied.get(), running, failure);
+  }
+
+  CompletableFuture<Void> run(CompletableFuture<Void> barrier) {
+    CompletableFuture<Void> chain = barrier;
+    for (int index : snippets) {
+      chain = chain.thenCompose(v -> snippet(index)).thenRun(done::incrementAndGet);
+    }
+    return chain.whenComplete((v, e) -> {
+      running = false;
+      if (e != null) {
+        failure = String.valueOf(e.getMessage());
+        log.warn("volume {}: resync of {} stopped: {}", device.name(), node, failure);
+      } else {
+        log.info("volume {}: replica {} in sync ({} snippets compared, {} bytes copied)", device.name(), node,
+            snippets.size(), copied.get());
+      }
+    });
+  }
+
+  private CompletableFuture<Void> snippet(int index) {
+    if (link.broken()) {
+      return CompletableFuture.failedFuture(new IllegalStateException("link to " + node + " broke"));
+    }
+    VolumeRecord v = device.record();
+    long start = (long) index * v.getSnippetSize();
+    long length = Math.min(v.getSnippetSize(), v.getSize() - start);
+    if (length <= 0) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<DigestReply> theirs = new CompletableFuture<>();
+    ReplicationGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS).digest(
+        DigestRequest.newBuilder().setVolume(v.getName()).setOffset(start).setLength(length).setChunk(CHUNK).build(),
+        new io.grpc.stub.StreamObserver<>() {
+          @Override public void onNext(DigestReply r) { theirs.complete(r); }
+          @Override public void onError(Throwable t) { theirs.completeExceptionally(t); }
+          @Override public void onCompleted() { theirs.complete(DigestReply.getDefaultInstance()); }
+        });
+    return theirs.thenCombine(ours(start, length), (t, o) -> {
+      List<Long> differing = new ArrayList<>();
+      for (int c = 0; c < o.size(); c++) {
+        if (c >= t.getCrc32CCount() || t.getCrc32C(c) != o.get(c)) {
+          differing.add(start + (long) c * CHUNK);
+        }
+      }
+      return differing;
+    }).thenCompose(offsets -> copy(offsets, start + length));
+  }
+
+  private CompletableFuture<List<Long>> ours(long start, long length) {
+    List<CompletableFuture<Long>> crcs = new ArrayList<>();
+    for (long off = start; off < start + length; off += CHUNK) {
+      ByteBuffer b = ByteBuffer.allocate((int) Math.min(CHUNK, start + length - off));
+      crcs.add(local.read(off, b).thenApply(v -> Checksums.crc32c(b.flip())));
+    }
+    return CompletableFuture.allOf(crcs.toArray(CompletableFuture[]::new))
+        .thenApply(v -> crcs.stream().map(CompletableFuture::join).toList());
+  }
+
+  private CompletableFuture<Void> copy(List<Long> offsets, long end) {
+    CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+    for (int i = 0; i < offsets.size(); i += CHUNKS_IN_FLIGHT) {
+      List<Long> batch = offsets.subList(i, Math.min(offsets.size(), i + CHUNKS_IN_FLIGHT));
+      chain = chain.thenCompose(v -> {
+        List<CompletableFuture<Void>> acks = new ArrayList<>();
+        long bytes = 0;
+        for (long off : batch) {
+          int len = (int) Math.min(CHUNK, end - off);
+          bytes += len;
+          acks.add(device.sequencedCopy(link, off, len));
+        }
+        copied.addAndGet(bytes);
+        long pauseMillis = bytesPerSecond <= 0 ? 0 : bytes * 1000 / bytesPerSecond;
+        CompletableFuture<Void> all = CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new));
+        if (pauseMillis == 0) {
+          return all;
+        }
+        Executor later = CompletableFuture.delayedExecutor(pauseMillis, TimeUnit.MILLISECONDS);
+        return all.thenCompose(x -> CompletableFuture.runAsync(() -> { }, later));
+      });
+    }
+    return chain;
+  }
+}

@@ -1,0 +1,13 @@
+package org.snipblock.cluster.replica;
+
+/**
+ * How far the primary has brought one replica back in line.
+ *
+ * @param snippetsDone  snippets compared (and repaired where they differed)
+ * @param snippetsTotal snippets the replica holds
+ * @param bytesCopied   bytes sent because they differed
+ * @param running       false once finished (or failed)
+ * @param failure       why the last attempt failed, or null
+ */
+public record ResyncProgress(String node, long snippetsDone, long snippetsTotal, long bytesCopied, boolean running,
+    String failure) {}

@@ -1,0 +1,112 @@
+package org.snipblock.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32C;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.snipblock.block.BlockDevice;
+import org.snipblock.cluster.replica.ReplicationMode;
+import org.snipblock.cluster.replica.ReplicationSettings;
+import org.snipblock.cluster.testing.Eventually;
+import org.snipblock.cluster.testing.TestCluster;
+import org.snipblock.cluster.topology.FailureDomain;
+import org.snipblock.store.VolumeSpec;
+
+/** The primary goes away: a replica with every acknowledged write takes over; the old one returns and resyncs. */
+class FailoverTest {
+  private static final Duration T = Duration.ofSeconds(60);
+  @TempDir Path dir;
+  private TestCluster cluster;
+
+  @AfterEach
+  void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  private static byte[] random(int size, long seed) {
+    byte[] b = new byte[size];
+    new Random(seed).nextBytes(b);
+    return b;
+  }
+
+  private static void write(BlockDevice d, byte[] image, int from, int to) throws Exception {
+    List<CompletableFuture<Void>> writes = new ArrayList<>();
+    for (int off = from; off < to; off += 16384) {
+      writes.add(d.write(off, ByteBuffer.wrap(image, off, 16384), false));
+    }
+    CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    d.flush().get(30, TimeUnit.SECONDS);
+  }
+
+  private long crcOfCopy(int node, String volume, int size) throws Exception {
+    try (BlockDevice d = cluster.stores.get(node).open(volume).orElseThrow()) {
+      ByteBuffer b = ByteBuffer.allocate(size);
+      d.read(0, b).get(30, TimeUnit.SECONDS);
+      CRC32C crc = new CRC32C();
+      crc.update(b.flip());
+      return crc.getValue();
+    }
+  }
+
+  private static long crc(byte[] b) {
+    CRC32C crc = new CRC32C();
+    crc.update(b);
+    return crc.getValue();
+  }
+
+  @Test
+  void primaryLossPromotesAReplicaAndTheOldPrimaryResyncsByDelta() throws Exception {
+    cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
+        Duration.ofSeconds(1), Duration.ofMinutes(10)), "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3");
+    int size = 1 << 20;
+    cluster.node(0).volumes().create(new VolumeSpec("vm1", size, TestCluster.SNIPPET, 512, false),
+        new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
+    byte[] image = random(size, 10);
+    try (BlockDevice d = cluster.node(0).volumes().open("vm1").orElseThrow()) {
+      write(d, image, 0, size);
+    }
+
+    cluster.node(0).close();
+    Eventually.await("a new primary at epoch 2", T, () -> cluster.node(1).volumes().describe("vm1")
+        .map(v -> v.epoch() == 2 && !v.primary().equals("n0")).orElse(false));
+    ClusterVolume v = cluster.node(1).volumes().describe("vm1").orElseThrow();
+    assertThat(v.stale()).containsExactly("n0");
+    int p = v.primary().equals("n1") ? 1 : 2;
+    Eventually.await("the new primary serves", T, () -> cluster.node(p).volumes().open("vm1").isPresent());
+    try (BlockDevice d = cluster.node(p).volumes().open("vm1").orElseThrow()) {
+      ByteBuffer back = ByteBuffer.allocate(size);
+      d.read(0, back).get(30, TimeUnit.SECONDS);
+      assertThat(crc(back.array())).as("every acknowledged write survived").isEqualTo(crc(image));
+      // Keep writing without the old primary: half the volume changes.
+      byte[] next = random(size, 11);
+      System.arraycopy(next, 0, image, 0, size / 2);
+      write(d, image, 0, size / 2);
+    }
+
+    cluster.restart(0);
+    Eventually.await("the old primary resynced", T, () -> cluster.node(p).volumes().describe("vm1")
+        .map(x -> x.stale().isEmpty()).orElse(false));
+    ClusterVolume after = cluster.node(p).volumes().describe("vm1").orElseThrow();
+    assertThat(after.resyncs()).anySatisfy(r -> {
+      assertThat(r.node()).isEqualTo("n0");
+      assertThat(r.running()).isFalse();
+      assertThat(r.bytesCopied()).as("only the changed half travels").isEqualTo(size / 2);
+    });
+    for (int i = 0; i < 3; i++) {
+      assertThat(crcOfCopy(i, "vm1", size)).as("copy on n" + i).isEqualTo(crc(image));
+    }
+    assertThat(cluster.node(0).volumes().open("vm1")).as("the old primary is fenced").isEmpty();
+  }
+}
