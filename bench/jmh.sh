@@ -8,6 +8,7 @@
 #   bench/jmh.sh -l                       list the benchmarks
 #   JMH_NO_BUILD=1 bench/jmh.sh ...       reuse the last build
 #   JMH_INSTALLED=1 bench/jmh.sh ...      build only bench, against the modules installed in ~/.m2
+#   JMH_JAVA_OPTS=-Djmh.ignoreLock=true   run although another JMH holds /tmp/jmh.lock (numbers skew)
 set -euo pipefail
 BENCH_DIR="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(dirname "$BENCH_DIR")"
@@ -27,4 +28,4 @@ if [[ " $* " != *" -rff "* ]] && [[ " $* " != *" -l "* ]] && [[ " $* " != *" -h 
   args+=(-rf json -rff "$out")
   echo "[jmh] results will be written to $out" >&2
 fi
-exec java -Xmx512m -jar "$JAR" "${args[@]}"
+exec java -Xmx512m ${JMH_JAVA_OPTS:-} -jar "$JAR" "${args[@]}"
