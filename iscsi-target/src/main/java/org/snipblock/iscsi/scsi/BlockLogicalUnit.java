@@ -103,11 +103,11 @@ public final class BlockLogicalUnit implements LogicalUnit {
     switch (function) {
       case LUN_RESET, TARGET_WARM_RESET, TARGET_COLD_RESET -> {
         // SPC-4 5.12.1 / SPC-2 5.5.1: resets drop SPC-2 reservations and prevent-removal, but
-        // persistent reservations survive them. SAM-5 7.6: every nexus but the one that asked
-        // learns of the reset.
+        // persistent reservations survive them. SAM-5 6.3.3: every nexus, the one that asked
+        // included, learns of the reset.
         unit.legacyReservation.reset();
         unit.clearPreventRemoval(null);
-        unit.unitAttentions.establishForAllBut(nexus, UnitAttentions.BUS_DEVICE_RESET);
+        unit.unitAttentions.establishForAll(UnitAttentions.BUS_DEVICE_RESET);
       }
       case I_T_NEXUS_RESET -> {
         unit.legacyReservation.release(nexus);

@@ -1,0 +1,43 @@
+package org.snipblock.iscsi.scsi;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.snipblock.block.BlockDevice;
+import org.snipblock.block.BlockDeviceCatalog;
+import org.snipblock.block.MemoryBlockDevice;
+import org.snipblock.iscsi.IscsiTarget;
+import org.snipblock.iscsi.IscsiTargetConfig;
+
+class SuiteRunnerManual {
+  @Test
+  void run() throws Exception {
+    String tests = System.getProperty("suite.tests");
+    Assumptions.assumeTrue(tests != null);
+    int bs = Integer.getInteger("suite.bs", 512);
+    MemoryBlockDevice dev = new MemoryBlockDevice("vol", 64L << 20, bs, false);
+    MemoryBlockDevice ro = new MemoryBlockDevice("ro", 8L << 20, bs, true);
+    BlockDeviceCatalog catalog = new BlockDeviceCatalog() {
+      public List<String> names() { return List.of("ro", "vol"); }
+      public Optional<BlockDevice> open(String name) {
+        return name.equals("vol") ? Optional.of(dev) : name.equals("ro") ? Optional.of(ro) : Optional.empty();
+      }
+    };
+    try (IscsiTarget target = new IscsiTarget(IscsiTargetConfig.defaults(), catalog)) {
+      int port = target.start();
+      String vol = System.getProperty("suite.vol", "vol");
+      ProcessBuilder pb = new ProcessBuilder("stdbuf", "-oL", "-eL", "timeout", System.getProperty("suite.timeout", "600"), "iscsi-test-cu", "-d", "-V", "-t", tests,
+          "--initiator-name", "iqn.2026-11.org.test:init1", "--initiator-name-2", "iqn.2026-11.org.test:init2",
+          "iscsi://127.0.0.1:" + port + "/iqn.2026-11.org.snipblock:" + vol + "/0",
+          "iscsi://127.0.0.1:" + port + "/iqn.2026-11.org.snipblock:" + vol + "/0");
+      pb.redirectErrorStream(true);
+      pb.redirectOutput(Path.of("/tmp/suite-out.txt").toFile());
+      Process p = pb.start();
+      p.waitFor(20, TimeUnit.MINUTES);
+    }
+  }
+}
