@@ -12,6 +12,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -38,6 +39,9 @@ public final class NbdServer implements AutoCloseable {
 
   /** How long {@link #close()} waits for in-flight requests before cutting connections. */
   private static final long DRAIN_SECONDS = 30;
+
+  /** How long option haggling may sit idle before the connection is dropped. */
+  private static final int HANDSHAKE_TIMEOUT_SECONDS = 60;
 
   private final NbdServerConfig config;
   private final EventLoopGroup group;
@@ -82,6 +86,9 @@ public final class NbdServer implements AutoCloseable {
           @Override
           protected void initChannel(SocketChannel ch) {
             connections.add(ch);
+            // A client that connects and then says nothing must not hold a connection forever.
+            ch.pipeline().addLast(HandshakeHandler.HANDSHAKE_TIMEOUT,
+                new ReadTimeoutHandler(HANDSHAKE_TIMEOUT_SECONDS));
             ch.pipeline().addLast(HandshakeHandler.OPTION_DECODER, new OptionDecoder());
             ch.pipeline().addLast(HandshakeHandler.HANDSHAKE, new HandshakeHandler(context));
           }

@@ -63,11 +63,14 @@ class HandshakeTest {
     return in.optionReply();
   }
 
-  @TempDir Path dir;
+  @TempDir static Path dir;
+  private static TestPki pki;
 
   private io.netty.handler.ssl.SslContext sslContext() {
     try {
-      TestPki pki = new TestPki(dir);
+      if (pki == null) {
+        pki = new TestPki(dir); // RSA keys are slow to make: one PKI for the class
+      }
       config = config.withTls(config.tlsMode(), pki.serverCert, pki.serverKey, pki.caFile);
       return io.netty.handler.ssl.SslContextBuilder
           .forServer(pki.serverCert.toFile(), pki.serverKey.toFile()).build();

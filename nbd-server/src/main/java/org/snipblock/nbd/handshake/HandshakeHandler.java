@@ -32,6 +32,8 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
   public static final String OPTION_DECODER = "nbd-options";
   public static final String HANDSHAKE = "nbd-handshake";
+  /** Name of the idle timeout that guards haggling; removed once transmission starts. */
+  public static final String HANDSHAKE_TIMEOUT = "nbd-handshake-timeout";
 
   private final ServerContext server;
   private final NbdServerConfig config;
@@ -322,6 +324,9 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     ctx.pipeline().addAfter("nbd-requests", "nbd-transmission", new TransmissionHandler(session));
     ctx.flush();
     ctx.pipeline().remove(this);
+    if (ctx.pipeline().get(HANDSHAKE_TIMEOUT) != null) {
+      ctx.pipeline().remove(HANDSHAKE_TIMEOUT);
+    }
     // Removing the decoder hands any bytes it already holds (early requests) to the new one.
     ctx.pipeline().remove(OPTION_DECODER);
   }

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
 import org.snipblock.nbd.protocol.Nbd;
+import org.snipblock.nbd.protocol.SkippedRun;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +21,7 @@ public final class OptionDecoder extends ByteToMessageDecoder {
   public static final int MAX_OPTION_DATA = 64 * 1024;
 
   private boolean flagsRead;
-  private long skipping;
+  private final SkippedRun skipping = new SkippedRun();
   private int skippedOption;
 
   @Override
@@ -33,11 +34,8 @@ public final class OptionDecoder extends ByteToMessageDecoder {
       out.add(new ClientFlags(in.readInt()));
       return;
     }
-    if (skipping > 0) {
-      int n = (int) Math.min(skipping, in.readableBytes());
-      in.skipBytes(n);
-      skipping -= n;
-      if (skipping == 0) {
+    if (skipping.active()) {
+      if (skipping.consume(in)) {
         out.add(new NbdOption(skippedOption, null));
       }
       return;
@@ -57,7 +55,7 @@ public final class OptionDecoder extends ByteToMessageDecoder {
     long length = in.getUnsignedInt(in.readerIndex() + 12);
     if (length > MAX_OPTION_DATA) {
       in.skipBytes(16);
-      skipping = length;
+      skipping.start(length);
       skippedOption = code;
       return;
     }

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
 import org.snipblock.nbd.protocol.Nbd;
+import org.snipblock.nbd.protocol.SkippedRun;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,7 +19,7 @@ public final class RequestDecoder extends ByteToMessageDecoder {
   private static final Logger log = LoggerFactory.getLogger(RequestDecoder.class);
 
   private final int maxPayload;
-  private long skipping;
+  private final SkippedRun skipping = new SkippedRun();
   private NbdRequest skipped;
   private boolean broken;
 
@@ -32,11 +33,8 @@ public final class RequestDecoder extends ByteToMessageDecoder {
       in.skipBytes(in.readableBytes());
       return;
     }
-    if (skipping > 0) {
-      int n = (int) Math.min(skipping, in.readableBytes());
-      in.skipBytes(n);
-      skipping -= n;
-      if (skipping == 0) {
+    if (skipping.active()) {
+      if (skipping.consume(in)) {
         out.add(skipped);
         skipped = null;
       }
@@ -67,7 +65,7 @@ public final class RequestDecoder extends ByteToMessageDecoder {
     }
     if (length > maxPayload) {
       in.skipBytes(Nbd.REQUEST_HEADER);
-      skipping = length;
+      skipping.start(length);
       skipped = new NbdRequest(flags, type, cookie, offset, length, null, true);
       return;
     }
