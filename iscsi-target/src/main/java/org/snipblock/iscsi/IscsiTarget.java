@@ -15,6 +15,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snipblock.block.BlockDeviceCatalog;
@@ -100,9 +101,12 @@ public final class IscsiTarget implements AutoCloseable {
     return context.portal();
   }
 
-  /** Number of sessions logged in now (normal and discovery). */
-  public int sessionCount() {
-    return context.sessions().all().size();
+  /** The sessions logged in now (normal and discovery). */
+  public List<IscsiSessionInfo> sessions() {
+    return context.sessions().all().stream()
+        .map(s -> new IscsiSessionInfo(s.tsih(), s.key().initiatorName(), s.key().isid(),
+            s.key().targetName(), String.valueOf(s.channel().remoteAddress()), s.parameters()))
+        .toList();
   }
 
   @Override

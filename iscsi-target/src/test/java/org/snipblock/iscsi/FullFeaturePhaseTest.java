@@ -135,10 +135,10 @@ class FullFeaturePhaseTest {
     assertThat(h.send(TestPdus.dataOut(7, ttt, 0, 0, true, new byte[1024]))).isEmpty();
     out = h.send(TestPdus.scsi(9, 1, 0x80, 0, new byte[6], new byte[0]));
     assertThat(out).extracting(Pdu::initiatorTaskTag).containsExactly(9);
-    // Aborting a task that does not exist and was never received.
+    // Aborting a task that was already answered: it does not exist any more.
     abort = Pdu.of(Opcode.TASK_MGMT_REQUEST).flags(0x80 | 1).initiatorTaskTag(10);
     abort.bhs()[0] |= 0x40;
-    abort.intAt(20, 99).intAt(24, 2).intAt(32, 50);
+    abort.intAt(20, 9).intAt(24, 2).intAt(32, 1);
     assertThat(h.send(abort).get(0).byteAt(2)).isEqualTo(1);
   }
 

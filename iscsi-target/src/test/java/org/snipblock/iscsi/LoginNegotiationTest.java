@@ -177,4 +177,40 @@ class LoginNegotiationTest {
     assertThat(r.get(0).intAt(28)).isEqualTo(1); // ExpCmdSN advanced past the TUR
     assertThat(r.get(0).intAt(32) - r.get(0).intAt(28)).isEqualTo(127);
   }
+
+  @Test
+  void mutualChapWithSha256() throws Exception {
+    IscsiTargetConfig config = IscsiTargetConfig.defaults().withAccess(
+        name -> new TargetAccess(new ChapSecret("user", "initiator-secret"),
+            new ChapSecret("tgt", "target-secret"), Set.of()), TargetAccess.OPEN);
+    IscsiChannelHarness h = harness(config);
+    h.send(TestPdus.login(0, 1, 0, "InitiatorName=iqn.x:y", "TargetName=" + TARGET,
+        "AuthMethod=CHAP"));
+    List<Pdu> r = h.send(TestPdus.login(0, 1, 0, "CHAP_A=99,7,5"));
+    java.util.Map<String, String> offer = new java.util.HashMap<>();
+    for (String kv : TestPdus.keys(r.get(0)).split(";")) {
+      offer.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+    }
+    assertThat(offer.get("CHAP_A")).isEqualTo("7");
+    byte[] challenge = java.util.HexFormat.of().parseHex(offer.get("CHAP_C").substring(2));
+    byte[] response = sha256(Integer.parseInt(offer.get("CHAP_I")), "initiator-secret",
+        challenge);
+    byte[] ours = new byte[16];
+    java.util.Arrays.fill(ours, (byte) 0x5a);
+    r = h.send(TestPdus.login(SECURITY_TO_OPERATIONAL, 1, 0, "CHAP_N=user",
+        "CHAP_R=0x" + java.util.HexFormat.of().formatHex(response), "CHAP_I=9",
+        "CHAP_C=0x" + java.util.HexFormat.of().formatHex(ours)));
+    assertThat(status(r.get(0))).isZero();
+    assertThat(r.get(0).flags()).isEqualTo(0x81);
+    assertThat(TestPdus.keys(r.get(0))).contains("CHAP_N=tgt;", "CHAP_R=0x"
+        + java.util.HexFormat.of().formatHex(sha256(9, "target-secret", ours)) + ";");
+  }
+
+  private static byte[] sha256(int id, String secret, byte[] challenge) throws Exception {
+    java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+    md.update((byte) id);
+    md.update(secret.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    md.update(challenge);
+    return md.digest();
+  }
 }

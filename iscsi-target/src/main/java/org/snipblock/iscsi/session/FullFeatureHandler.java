@@ -42,6 +42,9 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
   static final int REJECT_NOT_SUPPORTED = 0x05;
   static final int REJECT_INVALID_FIELD = 0x09;
 
+  /** Immediate commands allowed beyond the CmdSN window (TMF, pings, the odd urgent SCSI). */
+  private static final int IMMEDIATE_ALLOWANCE = 16;
+
   private final TargetContext target;
   private final Session session;
   private final SessionParameters params;
@@ -53,6 +56,7 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
 
   private ChannelHandlerContext ctx;
   private int statSn;
+  private long bufferedBytes;
   private int nextTransferTag = 1;
   private boolean closing;
 
@@ -213,11 +217,24 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
       complete(task, ScsiResponse.checkCondition(TransportSense.logicalUnitNotSupported()), null);
       return;
     }
+    if (edtl < 0) {
+      complete(task, ScsiResponse.checkCondition(TransportSense.invalidFieldInCdb()), null);
+      return;
+    }
+    if (tasks.size() > target.config().commandWindow() + IMMEDIATE_ALLOWANCE
+        || (write && bufferedBytes > 0
+            && bufferedBytes + (long) edtl > 2L * target.config().maxTransferLength())) {
+      // Bounded memory per connection: immediate commands bypass the CmdSN window and write
+      // data is buffered whole, so both are capped; initiators retry TASK SET FULL.
+      complete(task, ScsiResponse.status(ScsiResponse.TASK_SET_FULL), null);
+      return;
+    }
     if (write) {
-      if (edtl < 0 || edtl > target.config().maxTransferLength()) {
+      if (edtl > target.config().maxTransferLength()) {
         complete(task, ScsiResponse.checkCondition(TransportSense.invalidFieldInCdb()), null);
         return;
       }
+      bufferedBytes += edtl;
       ByteBuffer immediate = pdu.data();
       int immediateLength = immediate.remaining();
       if (immediateLength > 0 && (!params.immediateData()
@@ -356,7 +373,10 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
     if (tasks.remove(task.itt, task) && task.counted) {
       window.taskEnded();
     }
-    task.dataOut = null;
+    if (task.dataOut != null) {
+      bufferedBytes -= task.dataOut.capacity();
+      task.dataOut = null;
+    }
     task.finished.complete(null);
     if (task.aborted || closing) {
       return;
@@ -467,8 +487,10 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
     if (function == 1) {
       ScsiTask task = tasks.get(referenced);
       if (task == null) {
-        boolean seen = SerialNumbers.lessThan(pdu.intAt(32), window.expCmdSn());
-        tmfResponse(pdu, seen ? 0 : 1);
+        // RFC 7143 11.5.1: a referenced command still ahead of ExpCmdSN counts as received
+        // (function complete); one already answered or never sent does not exist.
+        boolean ahead = SerialNumbers.within(pdu.intAt(32), window.expCmdSn(), window.maxCmdSn());
+        tmfResponse(pdu, ahead ? 0 : 1);
         return;
       }
       log.info("session {}: ABORT TASK 0x{}", session.tsih(), Integer.toHexString(referenced));
