@@ -76,6 +76,7 @@ final class ProvisioningCommands {
       throw CheckCondition.invalidField(t.lengthField(), -1);
     }
     unit.geometry.checkRange(t.lba(), blocks);
+    unit.checkWritable();
     int blockSize = unit.geometry.blockSize();
     ByteBuffer pattern = null;
     if (!ndob) {
@@ -85,7 +86,6 @@ final class ProvisioningCommands {
       }
       pattern = DataOut.exactly(command, blockSize, t.lengthField());
     }
-    unit.checkWritable();
     if (blocks == 0) {
       return Responses.GOOD;
     }
