@@ -118,6 +118,7 @@ public final class ClusterNode implements AutoCloseable {
       throw new IOException("cannot join the cluster at " + config.cluster() + ": " + e.getMessage(), e);
     }
     client = new MetadataClient(membership, METADATA_TIMEOUT);
+    membership.onViewChange(view -> worker.execute(() -> primaries.values().forEach(ReplicatedBlockDevice::reconfirm)));
     volumes = new ClusteredVolumes(this);
     timer.schedule(this::register, 0, TimeUnit.MILLISECONDS);
     timer.scheduleWithFixedDelay(this::reportUsage, 2, 2, TimeUnit.SECONDS);

@@ -1,6 +1,7 @@
 package org.snipblock.cluster.replica;
 
 import io.grpc.ManagedChannel;
+import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -100,6 +101,9 @@ final class ReplicaLink implements AutoCloseable {
   private void acked(ReplicaAck ack) {
     Pending p;
     synchronized (this) {
+      if (broken) {
+        return; // acks still in flight on a stream we have given up on
+      }
       p = pending.peekFirst();
       if (p == null || p.seq() != ack.getSeq()) {
         log.warn("replica {} acked seq {} out of order (expected {}); dropping the link", nodeId, ack.getSeq(),
@@ -153,6 +157,9 @@ final class ReplicaLink implements AutoCloseable {
       log.warn("volume {}: {}", volume, why);
     }
     if (!closing) {
+      if (out instanceof ClientCallStreamObserver<ReplicaOp> call) {
+        call.cancel(why, null);
+      }
       // Before the failed acks below are counted, so the holder is on record as stale first.
       onBroken.accept(nodeId);
     }

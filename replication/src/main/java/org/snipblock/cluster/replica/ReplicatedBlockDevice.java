@@ -47,7 +47,8 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   private final ReplicaRegistry registry;
   private final Map<String, Resync> resyncs = new ConcurrentHashMap<>();
   // Sync acknowledgements wait for this: the latest "holder X is stale" record being committed.
-  private final CompletableFuture<Void> confirmed;
+  private volatile CompletableFuture<Void> confirmed;
+  private volatile boolean fenced;
   private volatile CompletableFuture<Void> staleRecorded = CompletableFuture.completedFuture(null);
   private final Map<String, ReplicaLink> links = new ConcurrentHashMap<>();
   private final OverlapOrder order = new OverlapOrder();
@@ -70,7 +71,25 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     this.highestEpochSeen.set(volume.getEpoch());
     // A node that has just come back may replay an old "you are primary" before it catches up:
     // the first change waits for the log to confirm it.
-    this.confirmed = registry.confirmPrimary(volume.getName(), volume.getEpoch());
+    reconfirm();
+  }
+
+  /**
+   * Asks the log again whether this node is still the primary, and holds changes until it answers.
+   * Called whenever the membership changes: a node that was cut off and is back may not yet have
+   * applied the epoch the majority moved on to.
+   */
+  public void reconfirm() {
+    VolumeRecord v = volume;
+    CompletableFuture<Void> check = registry.confirmPrimary(v.getName(), v.getEpoch());
+    check.whenComplete((x, e) -> {
+      if (e != null && !closed) {
+        fenced = true;
+        log.warn("volume {}: primaryship at epoch {} not confirmed, fenced: {}", v.getName(), v.getEpoch(),
+            e.getMessage());
+      }
+    });
+    confirmed = check;
   }
 
   /** Takes in a newer committed view of the volume (mode switch, new epoch, new placement). */
@@ -98,7 +117,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   /** True while this device may accept changes. */
   public boolean primary() {
     VolumeRecord v = volume;
-    return !closed && selfId.equals(v.getPrimary()) && highestEpochSeen.get() <= v.getEpoch()
+    return !closed && !fenced && selfId.equals(v.getPrimary()) && highestEpochSeen.get() <= v.getEpoch()
         && authority.epoch(v.getName()) <= v.getEpoch() && authority.inMajority();
   }
 
@@ -200,14 +219,12 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     if (!primary()) {
       return notPrimary();
     }
-    if (!confirmed.isDone() || confirmed.isCompletedExceptionally()) {
-      return confirmed.handle((v, e) -> e).thenCompose(e -> {
-        if (e != null) {
-          sawEpoch(Long.MAX_VALUE);
-          return notPrimary();
-        }
-        return guarded(offset, length, body);
-      });
+    CompletableFuture<Void> check = confirmed;
+    if (!check.isDone()) {
+      return check.handle((v, e) -> e).thenCompose(e -> guarded(offset, length, body));
+    }
+    if (check.isCompletedExceptionally()) {
+      return notPrimary();
     }
     if (mode() == ReplicationMode.ASYNC && lagBytes() > settings.maxLagBytes()) {
       return lagBelowBound().thenCompose(v -> primary() ? body.get() : notPrimary());
