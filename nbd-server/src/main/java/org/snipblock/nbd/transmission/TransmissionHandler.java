@@ -70,11 +70,6 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     NbdRequest r = (NbdRequest) msg;
-    if (winding) {
-      // Nothing may follow NBD_CMD_DISC; after a shutdown began the socket is no longer read.
-      r.release();
-      return;
-    }
     if (r.type() == Nbd.CMD_DISC) {
       winding = true;
       ctx.channel().config().setAutoRead(false);
@@ -82,8 +77,14 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     if (session.serverClosing().get()) {
+      // Requests already read when shutdown began are answered, as the protocol asks.
       r.release();
       ctx.writeAndFlush(encode(r, new Rejection(NbdErrno.ESHUTDOWN, "server is shutting down")));
+      return;
+    }
+    if (winding) {
+      // Nothing may follow NBD_CMD_DISC.
+      r.release();
       return;
     }
     waiting.add(r);
