@@ -69,6 +69,7 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
   private long lastHeard;
   private int pingTag = Pdu.RESERVED_TAG;
   private long pingSentAt;
+  private static final long NOT_SENT = Long.MIN_VALUE;
   private ScheduledFuture<?> pinger;
 
   public FullFeatureHandler(TargetContext target, Session session, int cid, int firstCmdSn,
@@ -571,7 +572,9 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
     }
     long now = ctx.executor().ticker().nanoTime();
     if (pingTag != Pdu.RESERVED_TAG) {
-      if (now - pingSentAt > target.config().nopTimeout().toNanos()) {
+      // The clock starts when the ping has left: behind a long Data-In stream to a slow but
+      // live initiator it may sit in our buffer for a while.
+      if (pingSentAt != NOT_SENT && now - pingSentAt > target.config().nopTimeout().toNanos()) {
         log.warn("session {}: initiator {} did not answer NOP-In; dropping the connection",
             session.tsih(), session.key().initiatorName());
         endAfterFlush("initiator stopped answering pings");
@@ -583,10 +586,15 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
       if (nextTransferTag == Pdu.RESERVED_TAG) {
         nextTransferTag = 1;
       }
-      pingSentAt = now;
+      pingSentAt = NOT_SENT;
+      int tag = pingTag;
       Pdu ping = Pdu.of(Opcode.NOP_IN).flags(F_BIT).initiatorTaskTag(Pdu.RESERVED_TAG);
-      ping.intAt(20, pingTag).intAt(24, statSn);
-      ctx.writeAndFlush(stamp(ping));
+      ping.intAt(20, tag).intAt(24, statSn);
+      ctx.writeAndFlush(stamp(ping)).addListener(f -> {
+        if (f.isSuccess() && pingTag == tag) {
+          pingSentAt = ctx.executor().ticker().nanoTime();
+        }
+      });
     }
   }
 
