@@ -103,6 +103,18 @@ class NbdTlsIT {
   }
 
   @Test
+  void clientCertificateFromAnotherCaIsRefused() throws Exception {
+    Path strangers = new TestPki(dir.resolve("other-ca"), false).clientDirectory(dir.resolve("stranger"), "alice");
+    // The stranger trusts our server's CA but presents a certificate our CA never issued.
+    java.nio.file.Files.copy(pki.caFile, strangers.resolve("ca-cert.pem"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    try (RunningServer s = new RunningServer(config(TlsMode.REQUIRED), catalog())) {
+      assertThat(Tools.run(T, "nbdinfo", tlsUri(s, "vol", strangers)).exit()).isNotZero();
+      Tools.run(T, "nbdinfo", tlsUri(s, "vol", alice)).ok();
+    }
+  }
+
+  @Test
   void addressAllowListRefusesOtherNetworks() throws Exception {
     try (RunningServer s = new RunningServer(config(TlsMode.OFF).withTls(TlsMode.OFF, null, null, null), catalog())) {
       Tools.Result refused = debugRun("nbdinfo", s.uri("elsewhere"));

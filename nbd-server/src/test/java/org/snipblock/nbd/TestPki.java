@@ -40,6 +40,12 @@ final class TestPki {
   final Path serverKey;
 
   TestPki(Path dir) throws Exception {
+    this(dir, true);
+  }
+
+  /** Without {@code serverCertificate} only the CA is made (for issuing client certificates). */
+  TestPki(Path dir, boolean serverCertificate) throws Exception {
+    Files.createDirectories(dir);
     caKey = keyPair();
     X500Name ca = new X500Name("CN=snipblock test CA");
     X509v3CertificateBuilder b = builder(ca, ca, caKey);
@@ -47,7 +53,11 @@ final class TestPki {
     b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
     caCert = sign(b, caKey);
     caFile = writeCert(dir.resolve("ca.pem"), caCert);
-
+    if (!serverCertificate) {
+      serverCert = null;
+      serverKey = null;
+      return;
+    }
     KeyPair server = keyPair();
     X509v3CertificateBuilder s = builder(new X500Name("CN=127.0.0.1"), ca, server);
     s.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
