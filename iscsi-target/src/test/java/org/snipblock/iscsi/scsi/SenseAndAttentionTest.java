@@ -1,0 +1,98 @@
+package org.snipblock.iscsi.scsi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.snipblock.block.BlockDeviceException;
+import org.snipblock.block.BlockDeviceException.Kind;
+
+class SenseAndAttentionTest {
+  @Test
+  void fixedFormatCarriesInformationAndFieldPointer() {
+    byte[] s = SenseEncoder.encode(Sense.invalidFieldInCdb(7, 3), false);
+    assertThat(s).hasSize(18);
+    assertThat(s[0]).isEqualTo((byte) 0x70);
+    assertThat(s[2]).isEqualTo((byte) 0x05);
+    assertThat(s[7]).isEqualTo((byte) 10);
+    assertThat(s[12]).isEqualTo((byte) 0x24);
+    assertThat(s[15] & 0xff).isEqualTo(0x80 | 0x40 | 0x08 | 3);
+    assertThat(Bytes.u16(s, 16)).isEqualTo(7);
+    byte[] m = SenseEncoder.encode(Sense.miscompare(513), false);
+    assertThat(m[0] & 0xff).isEqualTo(0xf0);
+    assertThat(Bytes.u32(m, 3)).isEqualTo(513);
+  }
+
+  @Test
+  void descriptorFormatCarriesTheSameFacts() {
+    SenseView v = SenseView.parse(SenseEncoder.encode(Sense.miscompare(1L << 40), true));
+    assertThat(v.descriptor()).isTrue();
+    assertThat(v.key()).isEqualTo(Sense.MISCOMPARE);
+    assertThat(v.information()).isEqualTo(1L << 40);
+    SenseView p = SenseView.parse(SenseEncoder.encode(Sense.invalidFieldInParameterList(12, -1), true));
+    assertThat(p.fieldPointer()).isEqualTo(12);
+    assertThat(p.inCdb()).isFalse();
+  }
+
+  @Test
+  void deviceFailuresMapToTheirSenseCodes() {
+    assertThat(key(Kind.MEDIUM_ERROR)).containsExactly(0x3, 0x11, 0x00);
+    assertThat(key(Kind.OUT_OF_RANGE)).containsExactly(0x5, 0x21, 0x00);
+    assertThat(key(Kind.READ_ONLY)).containsExactly(0x7, 0x27, 0x00);
+    assertThat(key(Kind.NO_SPACE)).containsExactly(0x7, 0x27, 0x07);
+    assertThat(key(Kind.IO_ERROR)).containsExactly(0x4, 0x44, 0x00);
+    assertThat(key(Kind.NOT_PRIMARY)).containsExactly(0x2, 0x04, 0x00);
+  }
+
+  private static int[] key(Kind kind) {
+    Sense s = DeviceErrors.toSense(new java.util.concurrent.CompletionException(new BlockDeviceException(kind, "x")));
+    return new int[] {s.key(), s.asc(), s.ascq()};
+  }
+
+  @Test
+  void aChecksumFailureOnReadIsAMediumErrorForTheInitiator() {
+    // A device whose stored data fails verification: every read completes with MEDIUM_ERROR.
+    org.snipblock.block.MemoryBlockDevice base = new org.snipblock.block.MemoryBlockDevice("bad", 1 << 20, 512, false);
+    LogicalUnitHarness h = new LogicalUnitHarness(new CorruptReads(base));
+    h.exec(Cdbs.testUnitReady());
+    h.check(Cdbs.rw10(Opcodes.READ_10, 0, 1, 0), new byte[0], Sense.MEDIUM_ERROR, 0x11, 0x00);
+    h.check(Cdbs.rw10(Opcodes.VERIFY_10, 0, 1, 0), new byte[0], Sense.MEDIUM_ERROR, 0x11, 0x00);
+  }
+
+  @Test
+  void unitAttentionsAreQueuedPerNexusAndReportedOnce() {
+    LogicalUnitHarness h = new LogicalUnitHarness(new org.snipblock.block.MemoryBlockDevice("v", 1 << 20, 512, false));
+    ItNexus a = LogicalUnitHarness.A;
+    // First contact: power on. REQUEST SENSE reports and clears it.
+    byte[] rs = h.good(a, Cdbs.of(0x03, 0, 0, 0, 18, 0), new byte[0]);
+    assertThat(SenseView.parse(rs).asc()).isEqualTo(0x29);
+    h.good(a, Cdbs.testUnitReady(), new byte[0]);
+    byte[] none = h.good(a, Cdbs.of(0x03, 0x01, 0, 0, 18, 0), new byte[0]);
+    assertThat(none[0] & 0x7f).isEqualTo(0x72);
+    assertThat(SenseView.parse(none).key()).isZero();
+    h.lu.taskManagement(LogicalUnit.TaskManagement.LUN_RESET, a);
+    h.check(a, Cdbs.rw10(Opcodes.READ_10, 0, 1, 0), new byte[0], Sense.UNIT_ATTENTION, 0x29, 0x03);
+    h.good(a, Cdbs.rw10(Opcodes.READ_10, 0, 1, 0), new byte[0]);
+  }
+
+  /** Wraps a real RAM disk, failing reads as a checksum mismatch would. */
+  private record CorruptReads(org.snipblock.block.MemoryBlockDevice d) implements org.snipblock.block.BlockDevice {
+    public String name() { return d.name(); }
+    public long size() { return d.size(); }
+    public int blockSize() { return d.blockSize(); }
+    public long uniqueId() { return d.uniqueId(); }
+    public boolean readOnly() { return d.readOnly(); }
+    public CompletableFuture<Void> read(long offset, ByteBuffer dst) {
+      return CompletableFuture.failedFuture(new BlockDeviceException(Kind.MEDIUM_ERROR, "checksum mismatch"));
+    }
+    public CompletableFuture<Void> write(long o, ByteBuffer s, boolean f) { return d.write(o, s, f); }
+    public CompletableFuture<Void> flush() { return d.flush(); }
+    public CompletableFuture<Void> trim(long o, long l, boolean f) { return d.trim(o, l, f); }
+    public CompletableFuture<Void> writeZeroes(long o, long l, boolean u, boolean f) { return d.writeZeroes(o, l, u, f); }
+    public CompletableFuture<Long> compareAndWrite(long o, ByteBuffer e, ByteBuffer r, boolean f) { return d.compareAndWrite(o, e, r, f); }
+    public CompletableFuture<List<org.snipblock.block.Extent>> allocation(long o, long l) { return d.allocation(o, l); }
+    public void close() { d.close(); }
+  }
+}
