@@ -5,7 +5,7 @@
 # same filesystem. Writes RESULTS/latest.md and latest.json (the previous run is kept as
 # previous.*) and prints the table. Every server it starts is stopped on exit.
 #
-# usage: bench/side-by-side.sh [--quick] [--runtime S] [--ramp S] [--reps N] [--size MIB]
+# usage: bench/side-by-side.sh [--quick] [--runtime S] [--ramp S] [--reps N] [--size MIB] [--warmup S]
 #                              [--systems a,b,...] [--cells a,b,...] [--results DIR]
 #                              [--snipblock-java-opts '...'] [--keep] [--no-install]
 set -euo pipefail
@@ -17,7 +17,9 @@ log() { echo "[bench $(date +%H:%M:%S)] $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 # Full run: 5 systems x 7 cells x 3 repetitions x (10 s + 2 s ramp) is about 22 minutes of fio.
-MODE=full RUNTIME=10 RAMP=2 REPS=3 SIZE_MIB=1024
+# WARMUP: unrecorded mixed load per system before the matrix, so a JIT's first seconds are not
+# measured (the same for every system).
+MODE=full RUNTIME=10 RAMP=2 REPS=3 SIZE_MIB=1024 WARMUP=15
 SYSTEMS="snipblock-iscsi,tgt,snipblock-nbd,nbdkit,ceiling"
 CELLS=""
 RESULTS=""
@@ -27,10 +29,11 @@ SNIPBLOCK_JAVA_OPTS="${SNIPBLOCK_JAVA_OPTS:-}"
 
 while (($#)); do
   case "$1" in
-    --quick) MODE=quick RUNTIME=1 RAMP=0 REPS=3 SIZE_MIB=256 ;;
+    --quick) MODE=quick RUNTIME=1 RAMP=0 REPS=3 SIZE_MIB=256 WARMUP=3 ;;
     --runtime) RUNTIME="$2"; shift ;;
     --ramp) RAMP="$2"; shift ;;
     --reps) REPS="$2"; shift ;;
+    --warmup) WARMUP="$2"; shift ;;
     --size) SIZE_MIB="$2"; shift ;;
     --systems) SYSTEMS="$2"; shift ;;
     --cells) CELLS="$2"; shift ;;
@@ -45,6 +48,7 @@ while (($#)); do
 done
 [[ "$RUNTIME" =~ ^[0-9]+$ && "$RUNTIME" -ge 1 ]] || die "--runtime must be a whole number of seconds >= 1"
 [[ "$RAMP" =~ ^[0-9]+$ ]] || die "--ramp must be a whole number of seconds"
+[[ "$WARMUP" =~ ^[0-9]+$ ]] || die "--warmup must be a whole number of seconds"
 [[ "$REPS" =~ ^[0-9]+$ && "$REPS" -ge 1 ]] || die "--reps must be >= 1"
 [[ "$SIZE_MIB" =~ ^[0-9]+$ && "$SIZE_MIB" -ge 64 ]] || die "--size must be >= 64 (MiB)"
 # Quick runs are smoke tests: they must not replace the committed full-run table.
@@ -133,6 +137,9 @@ start_snipblock() {
   [ -x "$ROOT/bin/snipblock" ] || { SNIPBLOCK_MISSING="bin/snipblock does not exist yet"; return 1; }
   local data="$RUN/data/snipblock"
   mkdir -p "$data"
+  # The launcher builds its jar when sources changed; do that here, outside the start-up wait.
+  timeout 1200 "$ROOT/bin/snipblock" --help >"$RUN/snipblock-build.log" 2>&1 \
+    || { SNIPBLOCK_MISSING="bin/snipblock failed to build or run (see $RUN/snipblock-build.log)"; return 1; }
   JAVA_OPTS="$SNIPBLOCK_JAVA_OPTS" SNIPBLOCK_JAVA_OPTS="$SNIPBLOCK_JAVA_OPTS" \
     start_server snipblock "$RUN/snipblock.log" "$ROOT/bin/snipblock" serve --data "$data" \
     --listen 127.0.0.1 --iscsi-port 0 --nbd-port 0 --admin-port 0 --volume "bench:${SIZE_MIB}M"
@@ -252,15 +259,24 @@ prefill() { # system
     --iodepth=8 --size="$SIZE_BYTES" --output-format=json --output="$out" >"$out.log" 2>&1
 }
 
+warm_up() { # system
+  ((WARMUP > 0)) || return 0
+  local out="$RUN/fio/warmup-$1.json"
+  # shellcheck disable=SC2086
+  timeout --kill-after=10 $((WARMUP + 60)) "$FIO" --name=warmup ${TARGET[$1]} --rw=randrw --bs=4k \
+    --iodepth=32 --size="$SIZE_BYTES" --time_based --runtime="$WARMUP" --norandommap \
+    --output-format=json --output="$out" >"$out.log" 2>&1
+}
+
 ACTIVE=()
 for s in "${SYSTEM_LIST[@]}"; do
   if ! declare -F "setup_$s" >/dev/null; then die "unknown system $s"; fi
   if "setup_$s"; then
-    if prefill "$s"; then
+    if prefill "$s" && warm_up "$s"; then
       ACTIVE+=("$s")
       log "$s ready and prefilled"
     else
-      SKIPPED[$s]="prefill failed (see $RUN/fio/prefill-$s.json.log)"
+      SKIPPED[$s]="prefill or warm-up failed (see $RUN/fio/*-$s.json.log)"
     fi
   fi
   [ -n "${SKIPPED[$s]:-}" ] && log "skipping $s: ${SKIPPED[$s]}"
@@ -282,7 +298,8 @@ meta = {
   "versions": {"fio": "$("$FIO" --version)", "tgt": "$(tgtd --version 2>&1 | head -1)",
                "nbdkit": "$(nbdkit --version 2>&1 | head -1)",
                "java": "$(java -version 2>&1 | head -1 | sed 's/"//g')"},
-  "params": {"runtime_s": $RUNTIME, "ramp_s": $RAMP, "reps": $REPS, "size_mib": $SIZE_MIB,
+  "loadavg_start": "$(cut -d' ' -f1-3 /proc/loadavg)",
+  "params": {"runtime_s": $RUNTIME, "ramp_s": $RAMP, "reps": $REPS, "size_mib": $SIZE_MIB, "warmup_s": $WARMUP,
              "snipblock_java_opts": "$SNIPBLOCK_JAVA_OPTS"},
   "systems": """${ACTIVE[*]:-}""".split(),
   "cells": cells,
@@ -336,6 +353,13 @@ for title, systems in sections.items():
     if why:
         out[title] = why
 json.dump(out, open(sys.argv[1], "w"), indent=1)
+PY
+
+python3 - "$RUN/meta.json" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
+import json, sys
+meta = json.load(open(sys.argv[1]))
+meta["loadavg_end"] = sys.argv[2]
+json.dump(meta, open(sys.argv[1], "w"), indent=1)
 PY
 
 echo

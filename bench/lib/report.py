@@ -154,12 +154,14 @@ def markdown(doc, previous):
     out = [f"# snipblock side-by-side: {m['mode']} run, {m['started']}", ""]
     out.append(f"Machine: {mach['nproc']} cores, {mach['cpu']}, kernel {mach['kernel']}, "
                f"{mach['mem_gib']} GiB RAM, backing filesystem {mach['fs']}. "
-               f"Commit {m['commit']}.")
+               f"Commit {m['commit']}. Load average (1/5/15 min) {m.get('loadavg_start', '?')} at "
+               f"start, {m.get('loadavg_end', '?')} at the end: anything else running skews every "
+               f"system, though interleaving spreads it evenly.")
     out.append(f"fio {m['versions'].get('fio', '?')}; {m['versions'].get('tgt', '?')}; "
                f"{m['versions'].get('nbdkit', '?')}; java {m['versions'].get('java', '?')}.")
     out.append(f"Each cell: {p['runtime_s']} s after {p['ramp_s']} s ramp, {p['reps']} repetitions "
                f"interleaved across systems, medians shown; device size {p['size_mib']} MiB, "
-               f"prefilled. Latency is fio's completion latency; for the mixed cell, the slower "
+               f"prefilled, then {p.get('warmup_s', 0)} s of unrecorded mixed load per system. Latency is fio's completion latency; for the mixed cell, the slower "
                f"direction. Ratio = snipblock / reference (IOPS).")
     out.append("")
     by_key = {(r["system"], r["cell"]): r for r in doc["results"]}
