@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * libiscsi's conformance suite, {@code iscsi-test-cu -d -t ALL} with two initiator names (so the
- * reservation and multi-initiator tests run), against a scratch RAM disk. The full output goes to
+ * reservation and multi-initiator tests run) and a second path to the same LU (so the multipath
+ * tests run), against a scratch RAM disk. The full output goes to
  * target/iscsi-test-cu.log; every test must pass except the justified exclusions below.
  */
 class IscsiConformanceIT {
@@ -40,11 +41,13 @@ class IscsiConformanceIT {
     String output;
     try (IscsiTarget target = new IscsiTarget(IscsiTargetConfig.defaults(), catalog)) {
       int port = target.start();
+      // The same LU given twice is a second path (own session): the MultipathIO suite runs.
+      String url = "iscsi://127.0.0.1:" + port + "/" + IscsiTargetConfig.DEFAULT_PREFIX
+          + "scratch/0";
       output = ExternalTool.run(Duration.ofMinutes(20), Map.of(), List.of("iscsi-test-cu", "-d",
           "-t", "ALL", "-i", "iqn.2026-11.org.snipblock.test:initiator-1",
           "-I", "iqn.2026-11.org.snipblock.test:initiator-2",
-          "iscsi://127.0.0.1:" + port + "/" + IscsiTargetConfig.DEFAULT_PREFIX + "scratch/0"))
-          .output();
+          url, url)).output();
     }
     Files.writeString(Path.of("target", "iscsi-test-cu.log"), output, StandardCharsets.UTF_8);
     Map<String, Boolean> results = parse(output);
