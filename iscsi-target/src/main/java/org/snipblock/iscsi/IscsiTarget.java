@@ -16,6 +16,8 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snipblock.block.BlockDeviceCatalog;
@@ -40,6 +42,7 @@ public final class IscsiTarget implements AutoCloseable {
   private final Class<? extends ServerChannel> channelClass;
   private final boolean ownsGroup;
   private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+  private final ExecutorService opener;
   private Channel server;
 
   public IscsiTarget(IscsiTargetConfig config, BlockDeviceCatalog catalog, EventLoopGroup group,
@@ -56,7 +59,12 @@ public final class IscsiTarget implements AutoCloseable {
   private IscsiTarget(IscsiTargetConfig config, BlockDeviceCatalog catalog, EventLoopGroup group,
       Class<? extends ServerChannel> channelClass, boolean ownsGroup) {
     this.config = config;
-    this.context = new TargetContext(config, catalog);
+    this.opener = Executors.newCachedThreadPool(runnable -> {
+      Thread t = new Thread(runnable, "iscsi-device-open");
+      t.setDaemon(true);
+      return t;
+    });
+    this.context = new TargetContext(config, catalog, opener);
     this.group = group;
     this.channelClass = channelClass;
     this.ownsGroup = ownsGroup;
@@ -116,6 +124,7 @@ public final class IscsiTarget implements AutoCloseable {
       server = null;
     }
     channels.close().syncUninterruptibly();
+    opener.shutdown();
     context.closeUnits();
     if (ownsGroup) {
       group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();

@@ -92,13 +92,17 @@ public final class LoginHandler extends SimpleChannelInboundHandler<Pdu> {
     try {
       login(ctx, pdu);
     } catch (LoginException e) {
-      log.warn("login refused for {} ({}) to {}: status 0x{}: {}", initiatorName,
-          ctx.channel().remoteAddress(), targetName.isEmpty() ? "(discovery)" : targetName,
-          String.format("%04x", e.status()), e.getMessage());
-      Pdu response = response(pdu, 0, 0);
-      response.byteAt(36, e.status() >>> 8).byteAt(37, e.status() & 0xff).shortAt(14, 0);
-      ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+      refuse(ctx, pdu, e);
     }
+  }
+
+  private void refuse(ChannelHandlerContext ctx, Pdu request, LoginException e) {
+    log.warn("login refused for {} ({}) to {}: status 0x{}: {}", initiatorName,
+        ctx.channel().remoteAddress(), targetName.isEmpty() ? "(discovery)" : targetName,
+        String.format("%04x", e.status()), e.getMessage());
+    Pdu response = response(request, 0, 0);
+    response.byteAt(36, e.status() >>> 8).byteAt(37, e.status() & 0xff).shortAt(14, 0);
+    ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
   }
 
   @Override
@@ -201,7 +205,7 @@ public final class LoginHandler extends SimpleChannelInboundHandler<Pdu> {
     int responseFlags = (stage << 2) | (advance ? T_BIT | nsg : 0);
     Pdu response = response(pdu, responseFlags, 0).data(ByteBuffer.wrap(text));
     if (advance && nsg == FULL_FEATURE) {
-      enterFullFeature(ctx, response);
+      enterFullFeature(ctx, pdu, response);
       return;
     }
     if (advance) {
@@ -267,15 +271,33 @@ public final class LoginHandler extends SimpleChannelInboundHandler<Pdu> {
     }
   }
 
-  private void enterFullFeature(ChannelHandlerContext ctx, Pdu response) throws LoginException {
-    SessionParameters parameters = negotiator.result();
-    LogicalUnit unit = null;
-    ItNexus nexus = null;
-    if (!discovery) {
-      unit = target.logicalUnit(targetName).orElseThrow(
-          () -> new LoginException(LoginStatus.NOT_FOUND, "target vanished during login"));
-      nexus = new ItNexus(initiatorName, isid, targetName, TargetContext.PORTAL_GROUP_TAG);
+  private void enterFullFeature(ChannelHandlerContext ctx, Pdu request, Pdu response) {
+    if (discovery) {
+      finishLogin(ctx, request, response, null, null);
+      return;
     }
+    // Opening a device may block (a replicated volume finds its replicas): not on this loop.
+    ctx.channel().config().setAutoRead(false);
+    target.logicalUnitAsync(targetName).whenComplete((unit, failure) ->
+        ctx.executor().execute(() -> {
+          ctx.channel().config().setAutoRead(true);
+          if (!ctx.channel().isActive()) {
+            return;
+          }
+          if (failure != null || unit.isEmpty()) {
+            refuse(ctx, request, new LoginException(
+                failure != null ? LoginStatus.TARGET_ERROR : LoginStatus.NOT_FOUND,
+                failure != null ? "cannot open the device: " + failure : "target vanished"));
+            return;
+          }
+          finishLogin(ctx, request, response, unit.get(),
+              new ItNexus(initiatorName, isid, targetName, TargetContext.PORTAL_GROUP_TAG));
+        }));
+  }
+
+  private void finishLogin(ChannelHandlerContext ctx, Pdu request, Pdu response,
+      LogicalUnit unit, ItNexus nexus) {
+    SessionParameters parameters = negotiator.result();
     Session session = target.sessions().open(new SessionKey(initiatorName, isid, targetName),
         parameters, unit, nexus, ctx.channel());
     response.shortAt(14, session.tsih());

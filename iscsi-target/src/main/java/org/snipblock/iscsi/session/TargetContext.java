@@ -3,7 +3,9 @@ package org.snipblock.iscsi.session;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import org.snipblock.block.BlockDeviceCatalog;
 import org.snipblock.iscsi.IscsiTargetConfig;
 import org.snipblock.iscsi.TargetAccess;
@@ -24,9 +26,21 @@ public final class TargetContext {
   private final Map<String, LogicalUnit> units = new ConcurrentHashMap<>();
   private volatile String portal = "127.0.0.1:3260";
 
-  public TargetContext(IscsiTargetConfig config, BlockDeviceCatalog catalog) {
+  private final Executor opener;
+
+  /**
+   * @param opener runs catalog opens and logical unit construction, which may block (a
+   *               replicated volume has to find its replicas); never an event loop
+   */
+  public TargetContext(IscsiTargetConfig config, BlockDeviceCatalog catalog, Executor opener) {
     this.config = config;
     this.catalog = catalog;
+    this.opener = opener;
+  }
+
+  /** A context that opens devices in the calling thread (tests on an embedded channel). */
+  public TargetContext(IscsiTargetConfig config, BlockDeviceCatalog catalog) {
+    this(config, catalog, Runnable::run);
   }
 
   public IscsiTargetConfig config() {
@@ -76,6 +90,16 @@ public final class TargetContext {
     // Opened once per device for the life of the target; the catalog owner closes devices.
     return Optional.ofNullable(units.computeIfAbsent(device,
         d -> catalog.open(d).map(config.logicalUnitFactory()).orElse(null)));
+  }
+
+  /** As {@link #logicalUnit}, without blocking the caller when the unit must be created. */
+  public CompletableFuture<Optional<LogicalUnit>> logicalUnitAsync(String targetName) {
+    String device = config.deviceName(targetName);
+    LogicalUnit existing = device == null ? null : units.get(device);
+    if (existing != null) {
+      return CompletableFuture.completedFuture(Optional.of(existing));
+    }
+    return CompletableFuture.supplyAsync(() -> logicalUnit(targetName), opener);
   }
 
   /** Closes every logical unit (the devices behind them are the catalog owner's to close). */
