@@ -39,6 +39,7 @@ public final class BlockLogicalUnit implements LogicalUnit {
     new PersistentReserveCommands(unit).register(t);
     new LegacyReserveCommands(unit).register(t);
     new DefectDataCommands().register(t);
+    new CopyCommands(unit).register(t);
     new SupportedOperations(unit).register(t);
   }
 

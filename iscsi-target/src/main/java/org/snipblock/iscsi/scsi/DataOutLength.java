@@ -21,6 +21,7 @@ final class DataOutLength {
         case MODE_SELECT_6 -> cdb.u8(4);
         case MODE_SELECT_10 -> cdb.u16(7);
         case PERSISTENT_RESERVE_OUT -> cdb.u32(5);
+        case EXTENDED_COPY -> cdb.u32(10);
         default -> 0;
       };
     } catch (CheckCondition e) {

@@ -30,6 +30,8 @@ final class Opcodes {
   static final int RELEASE_10 = 0x57;
   static final int MODE_SENSE_10 = 0x5a;
   static final int PERSISTENT_RESERVE_IN = 0x5e;
+  static final int EXTENDED_COPY = 0x83;
+  static final int RECEIVE_COPY_RESULTS = 0x84;
   static final int PERSISTENT_RESERVE_OUT = 0x5f;
   static final int READ_16 = 0x88;
   static final int COMPARE_AND_WRITE = 0x89;

@@ -20,6 +20,7 @@ public record Sense(
   public static final int ILLEGAL_REQUEST = 0x5;
   public static final int UNIT_ATTENTION = 0x6;
   public static final int DATA_PROTECT = 0x7;
+  public static final int COPY_ABORTED = 0xa;
   public static final int ABORTED_COMMAND = 0xb;
   public static final int MISCOMPARE = 0xe;
 

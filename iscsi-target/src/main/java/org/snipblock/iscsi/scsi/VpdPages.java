@@ -11,13 +11,14 @@ import java.nio.charset.StandardCharsets;
 final class VpdPages {
   static final int SUPPORTED_PAGES = 0x00;
   static final int UNIT_SERIAL_NUMBER = 0x80;
+  static final int THIRD_PARTY_COPY = 0x8f;
   static final int DEVICE_IDENTIFICATION = 0x83;
   static final int BLOCK_LIMITS = 0xb0;
   static final int BLOCK_DEVICE_CHARACTERISTICS = 0xb1;
   static final int LOGICAL_BLOCK_PROVISIONING = 0xb2;
 
   private static final int[] PAGES = {
-    SUPPORTED_PAGES, UNIT_SERIAL_NUMBER, DEVICE_IDENTIFICATION,
+    SUPPORTED_PAGES, UNIT_SERIAL_NUMBER, DEVICE_IDENTIFICATION, THIRD_PARTY_COPY,
     BLOCK_LIMITS, BLOCK_DEVICE_CHARACTERISTICS, LOGICAL_BLOCK_PROVISIONING
   };
   /** Locally administered IEEE company id for NAA type 6 / EUI-64 identifiers. */
@@ -35,6 +36,7 @@ final class VpdPages {
       case SUPPORTED_PAGES -> supportedPages();
       case UNIT_SERIAL_NUMBER -> serialNumber();
       case DEVICE_IDENTIFICATION -> deviceIdentification(nexus);
+      case THIRD_PARTY_COPY -> thirdPartyCopy();
       case BLOCK_LIMITS -> blockLimits();
       case BLOCK_DEVICE_CHARACTERISTICS -> blockDeviceCharacteristics();
       case LOGICAL_BLOCK_PROVISIONING -> logicalBlockProvisioning();
@@ -129,6 +131,21 @@ final class VpdPages {
 
   private static String pad(String s, int width) {
     return String.format("%-" + width + "s", s);
+  }
+
+  /** SPC-4 7.8.17: the Supported Commands descriptor, for EXTENDED COPY (LID1). */
+  private static byte[] thirdPartyCopy() {
+    byte[] commands = {
+      (byte) Opcodes.EXTENDED_COPY, 1, 0x00,
+      (byte) Opcodes.RECEIVE_COPY_RESULTS, 2, 0x00, 0x03,
+    };
+    int descriptorLength = (1 + commands.length + 3) & ~3; // a multiple of four
+    byte[] b = header(THIRD_PARTY_COPY, 4 + descriptorLength);
+    Bytes.putShort(b, 4, 0x0001); // SUPPORTED COMMANDS
+    Bytes.putShort(b, 6, descriptorLength);
+    b[8] = (byte) commands.length;
+    System.arraycopy(commands, 0, b, 9, commands.length);
+    return b;
   }
 
   private byte[] blockLimits() {

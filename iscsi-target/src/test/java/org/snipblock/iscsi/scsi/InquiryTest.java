@@ -47,7 +47,7 @@ class InquiryTest {
   void supportedPagesListsEveryPageAndEachIsReadable() {
     byte[] d = h.good(Cdbs.inquiry(true, 0x00, 255));
     int n = Bytes.u16(d, 2);
-    assertThat(n).isEqualTo(6);
+    assertThat(n).isEqualTo(7);
     for (int i = 0; i < n; i++) {
       int page = d[4 + i] & 0xff;
       byte[] p = h.good(Cdbs.inquiry(true, page, 255));
