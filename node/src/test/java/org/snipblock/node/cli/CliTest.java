@@ -1,0 +1,174 @@
+package org.snipblock.node.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.snipblock.node.config.NodeConfig;
+import org.snipblock.node.config.NodeOptions;
+import org.snipblock.node.daemon.DataDir;
+import org.snipblock.node.daemon.Node;
+import org.snipblock.node.testing.MemoryVolumeManager;
+
+/** The command line as an operator types it: good commands work, bad ones say why in one line. */
+class CliTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+
+  record Result(int status, String out, String err) {
+    /** What the operator sees on stderr, minus picocli's "Try --help" hint. */
+    String error() {
+      return err.lines().filter(l -> !l.startsWith("Try '")).reduce("", (a, b) -> a + b);
+    }
+  }
+
+  static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int status = Main.run(args, new PrintWriter(out), new PrintWriter(err));
+    return new Result(status, out.toString(), err.toString());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      no command                | ''                                              | missing command
+      unknown command           | frobnicate                                      | Unmatched argument at index 0: 'frobnicate'
+      unknown flag              | serve --data d --bogus                          | Unknown option: '--bogus'
+      bad volume size           | serve --data d --volume vol0:10Q                | invalid size '10Q'
+      volume without size       | serve --data d --volume vol0                    | invalid volume 'vol0': expected NAME:SIZE
+      port not a number         | serve --data d --nbd-port abc                   | invalid port 'abc'
+      port out of range         | serve --data d --iscsi-port 70000               | invalid port 70000
+      flag without value        | serve --data                                    | Missing required parameter for option '--data'
+      up with unknown flag      | up --frob                                       | Unknown option: '--frob'
+      volume without command    | volume                                          | missing command (create, list, show, resize or delete)
+      create without size       | volume create vol0                              | Missing required parameter: 'SIZE'
+      create with bad size      | volume create vol0 ten                          | invalid size 'ten'
+      create with odd block     | volume create vol0 1G --block-size 1000         | invalid --block-size 1000
+      resize with bad size      | volume resize vol0 5X                           | invalid size '5X'
+      bad admin address         | volume list --admin localhost                   | invalid address 'localhost': expected HOST:PORT
+      bad admin port            | volume list --admin 127.0.0.1:99999             | invalid port 99999
+      """)
+  void malformedCommandLinesAreUsageErrors(String what, String line, String message) {
+    Result r = run(line.isEmpty() ? new String[0] : line.split(" "));
+    assertThat(r.status()).as(what).isEqualTo(Main.EXIT_USAGE);
+    assertThat(r.error()).as(what).contains(message);
+    assertThat(r.err()).as(what).doesNotContain("\tat ").contains("Try '");
+    assertThat(r.out()).isEmpty();
+  }
+
+  @Test
+  void aBadConfigFileIsOneLineNamingFileAndKey() throws IOException {
+    Path config = Files.writeString(dir.resolve("node.yaml"), "data: x\nnbd-prot: 1\n");
+    Result r = run("serve", "--config", config.toString());
+    assertThat(r.status()).isEqualTo(Main.EXIT_FAILURE);
+    assertThat(r.err().strip()).isEqualTo("snipblock: config file " + config + ", line 2: unknown key 'nbd-prot' "
+        + "(known: admin-port, cluster-port, data, iscsi-port, join, listen, location, nbd-port, node-id, store, volumes)");
+  }
+
+  @Test
+  void aMissingConfigFileAndAMissingDataDirAreClearErrors() {
+    Result missing = run("serve", "--config", dir.resolve("nope.yaml").toString(), "--data", dir.toString());
+    assertThat(missing.status()).isEqualTo(Main.EXIT_FAILURE);
+    assertThat(missing.err().strip()).isEqualTo("snipblock: config file " + dir.resolve("nope.yaml") + " does not exist");
+
+    Result noData = run("serve");
+    assertThat(noData.status()).isEqualTo(Main.EXIT_FAILURE);
+    assertThat(noData.err().strip())
+        .isEqualTo("snipblock: no data directory: give --data DIR or 'data:' in the config file");
+  }
+
+  @Test
+  void anUnwritableDataDirIsAClearError() throws IOException {
+    Path file = Files.writeString(dir.resolve("not-a-dir"), "x");
+    Result r = run("serve", "--data", file.resolve("data").toString(), "--iscsi-port", "0", "--nbd-port", "0",
+        "--admin-port", "0");
+    assertThat(r.status()).isEqualTo(Main.EXIT_FAILURE);
+    assertThat(r.err()).startsWith("snipblock: cannot create data directory " + file.resolve("data"))
+        .doesNotContain("\tat ");
+    assertThat(r.err().lines()).hasSize(1);
+  }
+
+  @Test
+  void aPortInUseIsAClearErrorAndTheDataDirIsReleased() throws IOException {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      Result r = run("serve", "--data", dir.resolve("data").toString(), "--iscsi-port", "0",
+          "--nbd-port", String.valueOf(taken.getLocalPort()), "--admin-port", "0");
+      assertThat(r.status()).isEqualTo(Main.EXIT_FAILURE);
+      assertThat(r.err().strip()).isEqualTo("snipblock: cannot listen on 127.0.0.1:" + taken.getLocalPort()
+          + " for the NBD server: address already in use");
+    }
+    DataDir.claim(dir.resolve("data")).close();
+  }
+
+  @Test
+  void anUnreachableNodeIsAClearError() throws IOException {
+    int free;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      free = s.getLocalPort();
+    }
+    Result r = run("volume", "list", "--admin", "127.0.0.1:" + free);
+    assertThat(r.status()).isEqualTo(Main.EXIT_FAILURE);
+    assertThat(r.err().strip()).isEqualTo("snipblock: cannot reach the snipblock admin API at 127.0.0.1:" + free
+        + " (is the node running? give --admin HOST:PORT)");
+  }
+
+  @Test
+  void volumeCommandsTalkToARunningNodeInTextAndJson() throws IOException {
+    MemoryVolumeManager volumes = new MemoryVolumeManager(4L << 30);
+    NodeConfig config = NodeConfig.resolve(new NodeOptions(dir, "127.0.0.1", 0, 0, 0, List.of(), "n1", null,
+        null, List.of()));
+    try (Node node = Node.start(config, DataDir.claim(dir), volumes, volumes)) {
+      String admin = node.info().adminAddress();
+
+      Result created = run("volume", "create", "vol0", "64M", "--admin", admin);
+      assertThat(created.status()).as(created.err()).isZero();
+      assertThat(created.out()).contains("name:             vol0", "provisioned:      64 MiB (67108864 bytes)",
+          "used:             0 B (0 bytes, 0.0% of provisioned)");
+
+      JsonNode json = JSON.readTree(run("volume", "create", "vol1", "1G", "--block-size", "4096", "--json",
+          "--admin", admin).out());
+      assertThat(json.get("name").asText()).isEqualTo("vol1");
+      assertThat(json.get("provisionedBytes").asLong()).isEqualTo(1L << 30);
+      assertThat(json.get("blockSize").asInt()).isEqualTo(4096);
+
+      // Found through DIR/node.json when no --admin is given.
+      Result list = run("volume", "list", "--data", dir.toString());
+      assertThat(list.status()).as(list.err()).isZero();
+      assertThat(list.out().lines().toList()).hasSize(3).first().asString().startsWith("NAME");
+      assertThat(list.out()).contains("vol0", "vol1");
+      JsonNode listed = JSON.readTree(run("volume", "list", "--json", "--admin", admin).out());
+      assertThat(listed.get("volumes")).hasSize(2);
+
+      Result show = run("volume", "show", "vol1", "--admin", admin);
+      assertThat(show.out()).contains("block size:       4096", "I/O since start:");
+
+      Result refused = run("volume", "resize", "vol0", "128M", "--admin", admin);
+      assertThat(refused.status()).isEqualTo(Main.EXIT_FAILURE);
+      assertThat(refused.err().strip()).startsWith("snipblock: cannot resize 'vol0'");
+
+      Result deleted = run("volume", "delete", "vol0", "--admin", admin);
+      assertThat(deleted.out().strip()).isEqualTo("deleted volume vol0");
+      Result gone = run("volume", "show", "vol0", "--admin", admin);
+      assertThat(gone.status()).isEqualTo(Main.EXIT_FAILURE);
+      assertThat(gone.err().strip()).isEqualTo("snipblock: no volume named 'vol0'");
+      Result again = run("volume", "create", "vol1", "1G", "--admin", admin);
+      assertThat(again.err().strip()).isEqualTo("snipblock: volume 'vol1' already exists");
+
+      Result status = run("status", "--json", "--admin", admin);
+      assertThat(JSON.readTree(status.out()).get("nodeId").asText()).isEqualTo("n1");
+    }
+  }
+}

@@ -1,0 +1,167 @@
+package org.snipblock.node.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.snipblock.node.cli.Main;
+import org.snipblock.node.daemon.NodeInfo;
+
+/**
+ * A snipblock node running as its own JVM ({@code snipblock serve} on the test class path), on
+ * ephemeral ports of 127.0.0.1. Its log goes to a file next to the data directory; start-up is
+ * detected from the log line the node writes once every port is bound, never by sleeping.
+ */
+public final class DaemonProcess implements AutoCloseable {
+  private static final long START_SECONDS = 120;
+
+  private final Path dataDir;
+  private final Path log;
+  private final List<String> extraArgs;
+  private Process process;
+  private NodeInfo info;
+  /** Completes once the process's output has all been copied to the log (it has exited). */
+  private CompletableFuture<Void> logDrained;
+
+  public DaemonProcess(Path dataDir, String... extraArgs) {
+    this.dataDir = dataDir;
+    this.log = dataDir.resolveSibling(dataDir.getFileName() + ".log");
+    this.extraArgs = List.of(extraArgs);
+  }
+
+  /** Starts the node and returns once it serves; fails with its log if it exits instead. */
+  public DaemonProcess start() {
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx512m", "-XX:+UseSerialGC",
+        "-cp", System.getProperty("java.class.path"),
+        Main.class.getName(), "serve",
+        "--data", dataDir.toString(), "--listen", "127.0.0.1",
+        "--iscsi-port", "0", "--nbd-port", "0", "--admin-port", "0"));
+    cmd.addAll(extraArgs);
+    CompletableFuture<Void> ready = new CompletableFuture<>();
+    logDrained = new CompletableFuture<>();
+    try {
+      process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      process.getOutputStream().close();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start " + cmd, e);
+    }
+    Process p = process;
+    Thread pump = new Thread(() -> pumpLog(p, ready), "daemon-log-" + p.pid());
+    pump.setDaemon(true);
+    pump.start();
+    try {
+      ready.get(START_SECONDS, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      p.destroyForcibly();
+      throw new AssertionError("the node did not start: " + e.getMessage() + "\n" + log(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+    info = NodeInfo.readFrom(dataDir).orElseThrow();
+    assertThat(info.pid()).as("node.json of this process").isEqualTo(p.pid());
+    return this;
+  }
+
+  private void pumpLog(Process p, CompletableFuture<Void> ready) {
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = in.readLine()) != null) {
+        Files.writeString(log, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        if (line.contains(" ready on ")) {
+          ready.complete(null);
+        }
+      }
+    } catch (IOException e) {
+      ready.completeExceptionally(e);
+    }
+    ready.completeExceptionally(new IllegalStateException("the node exited"));
+    logDrained.complete(null);
+  }
+
+  public NodeInfo info() {
+    return info;
+  }
+
+  public Process process() {
+    return process;
+  }
+
+  public String nbdUrl(String volume) {
+    return "nbd://127.0.0.1:" + info.nbdPort() + "/" + volume;
+  }
+
+  public String iscsiUrl(String volume) {
+    return "iscsi://127.0.0.1:" + info.iscsiPort() + "/iqn.2026-11.org.snipblock:" + volume + "/0";
+  }
+
+  /** Runs the operator CLI in this JVM against the node; returns stdout, failing on a non-zero exit. */
+  public String cli(String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.add("--admin");
+    all.add(info.adminAddress());
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int status = Main.run(all.toArray(String[]::new), new PrintWriter(out), new PrintWriter(err));
+    assertThat(status).as("snipblock %s: %s", String.join(" ", all), err).isZero();
+    return out.toString();
+  }
+
+  /**
+   * SIGKILL: the process gets no chance to flush or close anything. Sent through the process
+   * handle, because {@link Process#destroyForcibly()} also closes our end of its output.
+   */
+  public void kill9() {
+    process.toHandle().destroyForcibly();
+    waitForExit();
+  }
+
+  /** SIGTERM: the graceful shutdown, whose log we still want to read. Returns the exit status. */
+  public int terminate() {
+    process.toHandle().destroy();
+    return waitForExit();
+  }
+
+  private int waitForExit() {
+    try {
+      assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("node exited within 60 s\n%s", log()).isTrue();
+      logDrained.get(30, TimeUnit.SECONDS);
+      return process.exitValue();
+    } catch (ExecutionException | TimeoutException e) {
+      throw new AssertionError("the node's output did not end", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public String log() {
+    try {
+      return Files.exists(log) ? Files.readString(log) : "";
+    } catch (IOException e) {
+      return "(log unreadable: " + e + ")";
+    }
+  }
+
+  @Override
+  public void close() {
+    if (process != null && process.isAlive()) {
+      kill9();
+    }
+  }
+}

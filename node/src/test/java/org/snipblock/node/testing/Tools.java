@@ -1,0 +1,86 @@
+package org.snipblock.node.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+
+/** The real clients the end-to-end tests drive (qemu-img, qemu-io, nbdsh...). */
+public final class Tools {
+  private Tools() {}
+
+  /** Result of a finished command. */
+  public record Run(List<String> command, int exit, String output) {
+    public Run ok() {
+      assertThat(exit).as("exit status of %s, output:%n%s", String.join(" ", command), output).isZero();
+      return this;
+    }
+  }
+
+  /**
+   * Makes sure a client is installed: without it the test fails under CI (CI=true) and is
+   * skipped elsewhere, so a developer without the packages can still run the rest.
+   */
+  public static void require(String... commands) {
+    for (String command : commands) {
+      boolean found = Arrays.stream(System.getenv().getOrDefault("PATH", "/usr/bin").split(":"))
+          .anyMatch(dir -> Files.isExecutable(Path.of(dir, command)));
+      if (!found) {
+        String why = command + " is not installed (bin/test installs it)";
+        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+          fail(why);
+        }
+        Assumptions.abort(why);
+      }
+    }
+  }
+
+  /**
+   * The system Python with libnbd's bindings (python3-libnbd). Named by path: a python3 earlier
+   * on PATH (pyenv, venv) does not see Debian's packages.
+   */
+  public static final String SYSTEM_PYTHON = "/usr/bin/python3";
+
+  /** Makes sure {@link #SYSTEM_PYTHON} can import libnbd's {@code nbd} module. */
+  public static void requirePythonNbd() {
+    require("nbdsh");
+    if (!Files.isExecutable(Path.of(SYSTEM_PYTHON)) || run(30, SYSTEM_PYTHON, "-c", "import nbd").exit() != 0) {
+      String why = SYSTEM_PYTHON + " cannot import nbd (python3-libnbd; bin/test installs it)";
+      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+        fail(why);
+      }
+      Assumptions.abort(why);
+    }
+  }
+
+  /** Runs a command to its end (failing the test after {@code timeoutSeconds}), stdout and stderr together. */
+  public static Run run(long timeoutSeconds, String... command) {
+    List<String> cmd = List.of(command);
+    Path out = null;
+    try {
+      out = Files.createTempFile("snipblock-tool", ".out");
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile())
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor();
+        fail("timed out after " + timeoutSeconds + " s: " + String.join(" ", cmd) + "\n" + Files.readString(out));
+      }
+      return new Run(cmd, p.exitValue(), Files.readString(out));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot run " + cmd, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted running " + cmd, e);
+    } finally {
+      if (out != null) {
+        out.toFile().delete();
+      }
+    }
+  }
+}
