@@ -30,7 +30,7 @@ class SuiteRunnerManual {
     try (IscsiTarget target = new IscsiTarget(IscsiTargetConfig.defaults(), catalog)) {
       int port = target.start();
       String vol = System.getProperty("suite.vol", "vol");
-      ProcessBuilder pb = new ProcessBuilder("stdbuf", "-oL", "-eL", "timeout", System.getProperty("suite.timeout", "600"), "iscsi-test-cu", "-d", "-V", "-t", tests,
+      ProcessBuilder pb = new ProcessBuilder("stdbuf", "-oL", "-eL", "timeout", System.getProperty("suite.timeout", "600"), "iscsi-test-cu", "-d", System.getProperty("suite.extra", "-d"), "-V", "-t", tests,
           "--initiator-name", "iqn.2026-11.org.test:init1", "--initiator-name-2", "iqn.2026-11.org.test:init2",
           "iscsi://127.0.0.1:" + port + "/iqn.2026-11.org.snipblock:" + vol + "/0",
           "iscsi://127.0.0.1:" + port + "/iqn.2026-11.org.snipblock:" + vol + "/0");
