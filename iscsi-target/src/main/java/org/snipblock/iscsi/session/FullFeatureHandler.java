@@ -218,7 +218,8 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
       complete(task, ScsiResponse.checkCondition(TransportSense.logicalUnitNotSupported()), null);
       return;
     }
-    if (edtl < 0) {
+    if (edtl < 0 || (read && write)) {
+      // Bidirectional commands (XDWRITEREAD) are not supported by any logical unit here.
       complete(task, ScsiResponse.checkCondition(TransportSense.invalidFieldInCdb()), null);
       return;
     }
