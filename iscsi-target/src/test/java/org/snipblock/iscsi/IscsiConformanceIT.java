@@ -37,19 +37,21 @@ class IscsiConformanceIT {
   @Test
   void libiscsiSuitePasses() throws Exception {
     ExternalTool.require("iscsi-test-cu");
-    MapCatalog catalog = new MapCatalog().add("scratch", 64L << 20);
+    MapCatalog catalog = new MapCatalog().add("scratch", 64L << 20)
+        .addReadOnly("readonly", 8L << 20);
     String output;
+    String readOnlyOutput;
     try (IscsiTarget target = new IscsiTarget(IscsiTargetConfig.defaults(), catalog)) {
       int port = target.start();
+      String base = "iscsi://127.0.0.1:" + port + "/" + IscsiTargetConfig.DEFAULT_PREFIX;
       // The same LU given twice is a second path (own session): the MultipathIO suite runs.
-      String url = "iscsi://127.0.0.1:" + port + "/" + IscsiTargetConfig.DEFAULT_PREFIX
-          + "scratch/0";
-      output = ExternalTool.run(Duration.ofMinutes(20), Map.of(), List.of("iscsi-test-cu", "-d",
-          "-t", "ALL", "-i", "iqn.2026-11.org.snipblock.test:initiator-1",
-          "-I", "iqn.2026-11.org.snipblock.test:initiator-2",
-          url, url)).output();
+      output = suite("ALL", base + "scratch/0", base + "scratch/0");
+      // The write-protection suite needs a write-protected LU of its own.
+      readOnlyOutput = suite("ALL.ReadOnly", base + "readonly/0");
     }
-    Files.writeString(Path.of("target", "iscsi-test-cu.log"), output, StandardCharsets.UTF_8);
+    Files.writeString(Path.of("target", "iscsi-test-cu.log"),
+        output + "\n\n==== ALL.ReadOnly against a read-only LU ====\n" + readOnlyOutput,
+        StandardCharsets.UTF_8);
     Map<String, Boolean> results = parse(output);
     List<String> failed = new ArrayList<>();
     results.forEach((name, passed) -> {
@@ -69,6 +71,18 @@ class IscsiConformanceIT {
     assertThat(failed).hasSize(Integer.parseInt(summary.group(4)));
     assertThat(failed).as("failing conformance tests (see target/iscsi-test-cu.log)")
         .isSubsetOf(Set.copyOf(EXCLUDED.keySet()));
+    assertThat(parse(readOnlyOutput)).as("ReadOnly suite against the read-only LU")
+        .containsEntry("ReadOnly.ReadOnlySBC", true);
+    assertThat(readOnlyOutput).as("ReadOnly suite ran rather than skipped")
+        .doesNotContain("[SKIPPED]");
+  }
+
+  private static String suite(String tests, String... urls) throws Exception {
+    List<String> command = new ArrayList<>(List.of("iscsi-test-cu", "-d", "-t", tests,
+        "-i", "iqn.2026-11.org.snipblock.test:initiator-1",
+        "-I", "iqn.2026-11.org.snipblock.test:initiator-2"));
+    command.addAll(List.of(urls));
+    return ExternalTool.run(Duration.ofMinutes(20), Map.of(), command).output();
   }
 
   /**

@@ -18,6 +18,11 @@ final class MapCatalog implements BlockDeviceCatalog {
     return this;
   }
 
+  MapCatalog addReadOnly(String name, long size) {
+    devices.put(name, new MemoryBlockDevice(name, size, 512, true));
+    return this;
+  }
+
   @Override
   public List<String> names() {
     return List.copyOf(new TreeMap<>(devices).keySet());
