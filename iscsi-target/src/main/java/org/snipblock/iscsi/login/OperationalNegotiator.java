@@ -28,8 +28,8 @@ final class OperationalNegotiator {
   private boolean initialR2T = true;
   private boolean immediateData = true;
   private int maxOutstandingR2T = 1;
-  private boolean dataPduInOrder = true;
-  private boolean dataSequenceInOrder = true;
+  private final boolean dataPduInOrder = true;
+  private final boolean dataSequenceInOrder = true;
   private int defaultTime2Wait = 2;
   private int defaultTime2Retain = 20;
 
@@ -107,12 +107,13 @@ final class OperationalNegotiator {
           immediateData = bool(value) && ours.immediateData();
           yield yesNo(immediateData);
         }
+        // OR functions where this target always says Yes: out-of-order data is not supported.
         case "DataPDUInOrder" -> {
-          dataPduInOrder = bool(value) || true;
+          bool(value);
           yield yesNo(dataPduInOrder);
         }
         case "DataSequenceInOrder" -> {
-          dataSequenceInOrder = bool(value) || true;
+          bool(value);
           yield yesNo(dataSequenceInOrder);
         }
         // Declarations by the initiator that need no answer.
