@@ -23,8 +23,19 @@ public final class BlockLogicalUnit implements LogicalUnit {
   private final ReservationGate reservationGate;
   private final AtomicLong lastSeenSize;
 
+  /** A logical unit that claims nothing about physical blocks (one logical block per physical). */
   public BlockLogicalUnit(BlockDevice device) {
-    this.unit = new UnitContext(device);
+    this(device, device.blockSize());
+  }
+
+  /**
+   * A logical unit whose storage allocates and trims in units of {@code physicalBlockSize} bytes
+   * (e.g. 4096 for a 512-byte-block volume on 4 KiB storage), reported to initiators as LOGICAL
+   * BLOCKS PER PHYSICAL BLOCK EXPONENT and as the optimal transfer and unmap granularity, so they
+   * align their I/O and trims.
+   */
+  public BlockLogicalUnit(BlockDevice device, int physicalBlockSize) {
+    this.unit = new UnitContext(device, physicalBlockSize);
     this.reservationGate = new ReservationGate(unit.persistentReservations, unit.legacyReservation);
     this.lastSeenSize = new AtomicLong(device.size());
     CommandTable t = unit.commands;

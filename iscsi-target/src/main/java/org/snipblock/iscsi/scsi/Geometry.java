@@ -16,9 +16,16 @@ final class Geometry {
   static final int MAX_COMPARE_AND_WRITE_BLOCKS = 255;
 
   private final BlockDevice device;
+  private final int physicalBlockSize;
 
-  Geometry(BlockDevice device) {
+  Geometry(BlockDevice device, int physicalBlockSize) {
+    if (physicalBlockSize < device.blockSize() || physicalBlockSize % device.blockSize() != 0
+        || Integer.bitCount(physicalBlockSize / device.blockSize()) != 1) {
+      throw new IllegalArgumentException("physical block size " + physicalBlockSize
+          + " is not a power-of-two multiple of the block size " + device.blockSize());
+    }
     this.device = device;
+    this.physicalBlockSize = physicalBlockSize;
   }
 
   int blockSize() {
@@ -39,11 +46,11 @@ final class Geometry {
   }
 
   /**
-   * LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT: storage allocates and trims in 4 KiB units, so a
-   * 512-byte-block volume has 8 logical blocks per physical block.
+   * LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT: how many logical blocks the storage allocates and
+   * trims as one. The seam does not say, so this is whatever the owner of the device told us.
    */
   int logicalPerPhysicalExponent() {
-    return Integer.numberOfTrailingZeros(Math.max(1, 4096 / device.blockSize()));
+    return Integer.numberOfTrailingZeros(Math.max(1, physicalBlockSize / device.blockSize()));
   }
 
   int logicalPerPhysical() {

@@ -15,9 +15,9 @@ final class UnitContext {
   final CommandTable commands = new CommandTable();
   private final Set<ItNexus> preventingRemoval = new HashSet<>();
 
-  UnitContext(BlockDevice device) {
+  UnitContext(BlockDevice device, int physicalBlockSize) {
     this.device = device;
-    this.geometry = new Geometry(device);
+    this.geometry = new Geometry(device, physicalBlockSize);
   }
 
   /** Writes are refused when the volume is read-only or software write protect is on. */

@@ -18,8 +18,12 @@ final class LogicalUnitHarness {
   final int blockSize;
 
   LogicalUnitHarness(BlockDevice device) {
+    this(device, device.blockSize());
+  }
+
+  LogicalUnitHarness(BlockDevice device, int physicalBlockSize) {
     this.device = device;
-    this.lu = new BlockLogicalUnit(device);
+    this.lu = new BlockLogicalUnit(device, physicalBlockSize);
     this.blockSize = device.blockSize();
   }
 

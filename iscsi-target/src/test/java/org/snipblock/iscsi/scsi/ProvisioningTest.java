@@ -93,10 +93,22 @@ class ProvisioningTest {
   }
 
   @Test
+  void aKnownPhysicalBlockSizeIsReportedAsExponentAndGranularity() {
+    LogicalUnitHarness fourK = new LogicalUnitHarness(h.device, 4096);
+    fourK.exec(Cdbs.testUnitReady());
+    assertThat(fourK.good(Cdbs.readCapacity16(32))[13]).isEqualTo((byte) 3);
+    byte[] limits = fourK.good(Cdbs.inquiry(true, 0xb0, 64));
+    assertThat(Bytes.u16(limits, 6)).isEqualTo(8);
+    assertThat(Bytes.u32(limits, 28)).isEqualTo(8);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new BlockLogicalUnit(h.device, 1536))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void readCapacityReportsThinProvisioning() {
     byte[] d = h.good(Cdbs.readCapacity16(32));
     assertThat(Bytes.u64(d, 0)).isEqualTo(h.blocks() - 1);
-    assertThat(d[13]).isEqualTo((byte) 3); // eight 512-byte blocks per 4 KiB physical block
+    assertThat(d[13]).isEqualTo((byte) 0); // no physical block size claimed
     assertThat(d[14] & 0xc0).isEqualTo(0xc0);
     assertThat(h.good(Cdbs.readCapacity16(0))).isEmpty();
     byte[] ten = h.good(Cdbs.of(0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0));

@@ -27,7 +27,9 @@ class SuiteRunnerManual {
         return name.equals("vol") ? Optional.of(dev) : name.equals("ro") ? Optional.of(ro) : Optional.empty();
       }
     };
-    try (IscsiTarget target = new IscsiTarget(IscsiTargetConfig.defaults(), catalog)) {
+    int physical = Integer.getInteger("suite.physical", bs);
+    try (IscsiTarget target = new IscsiTarget(
+        IscsiTargetConfig.defaults(d -> new BlockLogicalUnit(d, Math.max(physical, d.blockSize()))), catalog)) {
       int port = target.start();
       String vol = System.getProperty("suite.vol", "vol");
       ProcessBuilder pb = new ProcessBuilder("stdbuf", "-oL", "-eL", "timeout", System.getProperty("suite.timeout", "600"), "iscsi-test-cu", "-d", System.getProperty("suite.extra", "-d"), "-V", "-t", tests,
