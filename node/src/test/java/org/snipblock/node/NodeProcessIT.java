@@ -38,7 +38,7 @@ class NodeProcessIT {
     Path image = randomImage(tmp.resolve("random.img"), 256 * MIB, 42);
     Path data = tmp.resolve("data");
 
-    try (DaemonProcess node = new DaemonProcess(data).start()) {
+    try (DaemonProcess node = DaemonProcess.serve(data).start()) {
       node.cli("volume", "create", "overnbd", "256M");
       node.cli("volume", "create", "overiscsi", "256M");
       assertThat(node.cli("volume", "list")).contains("overnbd", "overiscsi");
@@ -55,7 +55,7 @@ class NodeProcessIT {
       node.kill9();
     }
 
-    try (DaemonProcess node = new DaemonProcess(data).start()) {
+    try (DaemonProcess node = DaemonProcess.serve(data).start()) {
       assertThat(Tools.run(300, "qemu-img", "compare", "-f", "raw", "-F", "raw", image.toString(),
           node.nbdUrl("overnbd")).ok().output()).contains("Images are identical");
       assertThat(Tools.run(300, "qemu-img", "compare", "-f", "raw", "-F", "raw", image.toString(),
@@ -71,14 +71,14 @@ class NodeProcessIT {
   void sigtermStopsGracefullyAndKeepsWhatWasWritten() {
     Tools.require("qemu-io");
     Path data = tmp.resolve("data");
-    try (DaemonProcess node = new DaemonProcess(data, "--volume", "vol0:64M").start()) {
+    try (DaemonProcess node = DaemonProcess.serve(data, "--volume", "vol0:64M").start()) {
       Tools.run(60, "qemu-io", "-f", "raw", "-c", "write -P 0x5a 1M 4M", node.nbdUrl("vol0")).ok();
       int status = node.terminate();
       assertThat(status).as("exit status after SIGTERM (128 + 15)").isEqualTo(143);
       assertThat(NodeInfo.readFrom(data)).as("node.json removed on a clean stop").isEmpty();
       assertThat(node.log()).contains("stopping", "snippet store in", "stopped");
     }
-    try (DaemonProcess node = new DaemonProcess(data, "--volume", "vol0:64M").start()) {
+    try (DaemonProcess node = DaemonProcess.serve(data, "--volume", "vol0:64M").start()) {
       Tools.run(60, "qemu-io", "-f", "raw", "-c", "read -P 0x5a 1M 4M", "-c", "read -P 0 0 1M",
           node.nbdUrl("vol0")).ok();
       assertThat(node.log()).doesNotContain("replayed").as("a clean stop leaves no journal to replay");
@@ -108,7 +108,7 @@ class NodeProcessIT {
                 print(i, flush=True)
         """;
     int lastFlushed = -1;
-    try (DaemonProcess node = new DaemonProcess(data, "--volume", "load:64M").start()) {
+    try (DaemonProcess node = DaemonProcess.serve(data, "--volume", "load:64M").start()) {
       Path clientLog = tmp.resolve("load.err");
       Process client = new ProcessBuilder(Tools.SYSTEM_PYTHON, "-c", load, node.nbdUrl("load"),
           String.valueOf(block), String.valueOf(blocks)).redirectError(clientLog.toFile()).start();
@@ -132,7 +132,7 @@ class NodeProcessIT {
     }
 
     Path readBack = tmp.resolve("readback.raw");
-    try (DaemonProcess node = new DaemonProcess(data).start()) {
+    try (DaemonProcess node = DaemonProcess.serve(data).start()) {
       Tools.run(120, "qemu-img", "convert", "-f", "raw", "-O", "raw", node.nbdUrl("load"), readBack.toString()).ok();
     }
     byte[] disk = Files.readAllBytes(readBack);
@@ -169,13 +169,35 @@ class NodeProcessIT {
           - name: small
             size: 64M
         """);
-    try (DaemonProcess node = new DaemonProcess(tmp.resolve("data"), "--config", config.toString()).start()) {
+    try (DaemonProcess node = DaemonProcess.serve(tmp.resolve("data"), "--config", config.toString()).start()) {
       Tools.Run full = Tools.run(60, "qemu-io", "-f", "raw", "-c", "write -P 0x11 0 8M", node.nbdUrl("small"));
       assertThat(full.output()).contains("No space left on device");
       Tools.run(60, "qemu-io", "-f", "raw", "-c", "write -P 0x22 0 1M", "-c", "read -P 0x22 0 1M",
           node.nbdUrl("small")).ok();
       assertThat(node.cli("volume", "list")).contains("small");
       assertThat(node.process().isAlive()).isTrue();
+    }
+  }
+
+  @Test
+  @Timeout(value = 3, unit = TimeUnit.MINUTES)
+  void upServesA10GibThinVol0AndSaysHowToConnect() throws IOException {
+    Tools.require("qemu-img");
+    try (DaemonProcess node = DaemonProcess.up(tmp).start()) {
+      String banner = node.log();
+      assertThat(banner).contains(
+          "qemu-img info " + node.nbdUrl("vol0"),
+          "nbdinfo " + node.nbdUrl("vol0"),
+          "iscsi-inq " + node.iscsiUrl("vol0"),
+          "qemu-img info " + node.iscsiUrl("vol0"),
+          "vol0         10 GiB provisioned, 0 B used");
+      assertThat(Tools.run(60, "qemu-img", "info", "--output=json", node.nbdUrl("vol0")).ok().output())
+          .contains("\"virtual-size\": 10737418240");
+      assertThat(Tools.run(60, "qemu-img", "info", "--output=json", node.iscsiUrl("vol0")).ok().output())
+          .contains("\"virtual-size\": 10737418240");
+      JsonNode vol0 = JSON.readTree(node.cli("volume", "show", "vol0", "--json"));
+      assertThat(vol0.get("usedBytes").asLong()).isZero();
+      assertThat(tmp.resolve("snipblock-data").resolve("node.json")).exists();
     }
   }
 

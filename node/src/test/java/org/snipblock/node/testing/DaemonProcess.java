@@ -21,25 +21,43 @@ import org.snipblock.node.cli.Main;
 import org.snipblock.node.daemon.NodeInfo;
 
 /**
- * A snipblock node running as its own JVM ({@code snipblock serve} on the test class path), on
+ * A snipblock node running as its own JVM ({@code snipblock serve} or {@code up} on the test class path), on
  * ephemeral ports of 127.0.0.1. Its log goes to a file next to the data directory; start-up is
  * detected from the log line the node writes once every port is bound, never by sleeping.
  */
 public final class DaemonProcess implements AutoCloseable {
   private static final long START_SECONDS = 120;
 
+  private final Path workDir;
   private final Path dataDir;
   private final Path log;
-  private final List<String> extraArgs;
+  private final List<String> args;
+  private final String readyLine;
   private Process process;
   private NodeInfo info;
   /** Completes once the process's output has all been copied to the log (it has exited). */
   private CompletableFuture<Void> logDrained;
 
-  public DaemonProcess(Path dataDir, String... extraArgs) {
+  private DaemonProcess(Path workDir, Path dataDir, List<String> args, String readyLine) {
+    this.workDir = workDir;
     this.dataDir = dataDir;
     this.log = dataDir.resolveSibling(dataDir.getFileName() + ".log");
-    this.extraArgs = List.of(extraArgs);
+    this.args = args;
+    this.readyLine = readyLine;
+  }
+
+  /** {@code snipblock serve --data DATA} on ephemeral ports, plus {@code extraArgs}. */
+  public static DaemonProcess serve(Path dataDir, String... extraArgs) {
+    List<String> args = new ArrayList<>(List.of("serve", "--data", dataDir.toString(), "--listen", "127.0.0.1",
+        "--iscsi-port", "0", "--nbd-port", "0", "--admin-port", "0"));
+    args.addAll(List.of(extraArgs));
+    return new DaemonProcess(dataDir.getParent(), dataDir, args, " ready on ");
+  }
+
+  /** {@code snipblock up} run in {@code workDir} (so its data lands in workDir/snipblock-data), ephemeral ports. */
+  public static DaemonProcess up(Path workDir) {
+    return new DaemonProcess(workDir, workDir.resolve("snipblock-data"),
+        List.of("up", "--iscsi-port", "0", "--nbd-port", "0", "--admin-port", "0"), "Stop with Ctrl-C");
   }
 
   /** Starts the node and returns once it serves; fails with its log if it exits instead. */
@@ -48,14 +66,12 @@ public final class DaemonProcess implements AutoCloseable {
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx512m", "-XX:+UseSerialGC",
         "-cp", System.getProperty("java.class.path"),
-        Main.class.getName(), "serve",
-        "--data", dataDir.toString(), "--listen", "127.0.0.1",
-        "--iscsi-port", "0", "--nbd-port", "0", "--admin-port", "0"));
-    cmd.addAll(extraArgs);
+        Main.class.getName()));
+    cmd.addAll(args);
     CompletableFuture<Void> ready = new CompletableFuture<>();
     logDrained = new CompletableFuture<>();
     try {
-      process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      process = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true).start();
       process.getOutputStream().close();
     } catch (IOException e) {
       throw new IllegalStateException("cannot start " + cmd, e);
@@ -83,7 +99,7 @@ public final class DaemonProcess implements AutoCloseable {
       String line;
       while ((line = in.readLine()) != null) {
         Files.writeString(log, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        if (line.contains(" ready on ")) {
+        if (line.contains(readyLine)) {
           ready.complete(null);
         }
       }
