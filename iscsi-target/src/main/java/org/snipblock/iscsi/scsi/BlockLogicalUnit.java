@@ -69,7 +69,7 @@ public final class BlockLogicalUnit implements LogicalUnit {
         }
       }
       if (reservationGate.conflicts(nexus, spec)) {
-        return CompletableFuture.completedFuture(ScsiResponse.status(ScsiResponse.RESERVATION_CONFLICT));
+        return Responses.RESERVATION_CONFLICT;
       }
       return spec.handler().handle(command, cdb).exceptionally(this::failed);
     } catch (RuntimeException e) {

@@ -35,7 +35,7 @@ final class LegacyReserveCommands {
     // SPC-3 5.6.3: with persistent reservations in place, RESERVE conflicts (CRH covers only
     // the holder-compatible cases, which a registration never is for the SPC-2 model).
     if (unit.persistentReservations.anyRegistration() || !unit.legacyReservation.reserve(nexus)) {
-      return conflict();
+      return Responses.RESERVATION_CONFLICT;
     }
     return Responses.GOOD;
   }
@@ -44,13 +44,10 @@ final class LegacyReserveCommands {
     decode(cdb);
     if (unit.persistentReservations.type() != null
         && unit.persistentReservations.conflicts(command.nexus(), Access.WRITE)) {
-      return conflict();
+      return Responses.RESERVATION_CONFLICT;
     }
     unit.legacyReservation.release(command.nexus());
     return Responses.GOOD;
   }
 
-  private static CompletableFuture<ScsiResponse> conflict() {
-    return CompletableFuture.completedFuture(ScsiResponse.status(ScsiResponse.RESERVATION_CONFLICT));
-  }
 }

@@ -44,7 +44,7 @@ final class PersistentReserveCommands {
     cdb.reserved(1, 0xe0);
     cdb.reservedBytes(2, 6);
     if (unit.legacyReservation.heldByOther(command.nexus())) {
-      return CompletableFuture.completedFuture(ScsiResponse.status(ScsiResponse.RESERVATION_CONFLICT));
+      return Responses.RESERVATION_CONFLICT;
     }
     int allocation = cdb.u16(7);
     byte[] data = switch (cdb.serviceAction()) {
@@ -129,7 +129,7 @@ final class PersistentReserveCommands {
     long listLength = cdb.u32(5);
     ItNexus nexus = command.nexus();
     if (unit.legacyReservation.heldByOther(nexus)) {
-      return conflict();
+      return Responses.RESERVATION_CONFLICT;
     }
     ReservationType type = null;
     if (sa == RESERVE || sa == RELEASE || sa == PREEMPT || sa == PREEMPT_AND_ABORT) {
@@ -199,15 +199,12 @@ final class PersistentReserveCommands {
   private static CompletableFuture<ScsiResponse> answer(Outcome outcome) {
     return switch (outcome) {
       case OK -> Responses.GOOD;
-      case CONFLICT -> conflict();
+      case CONFLICT -> Responses.RESERVATION_CONFLICT;
       case INVALID_RELEASE -> Responses.fail(Sense.invalidReleaseOfPersistentReservation());
       case INVALID_PARAMETER -> Responses.fail(Sense.invalidFieldInParameterList(8, -1));
     };
   }
 
-  private static CompletableFuture<ScsiResponse> conflict() {
-    return CompletableFuture.completedFuture(ScsiResponse.status(ScsiResponse.RESERVATION_CONFLICT));
-  }
 
   /** iSCSI TransportIDs (SPC-4 7.6.4.6), format 01b: "name,i,0xISID". */
   static final class TransportIds {

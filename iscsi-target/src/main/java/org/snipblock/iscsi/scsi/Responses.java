@@ -9,6 +9,9 @@ final class Responses {
 
   static final CompletableFuture<ScsiResponse> GOOD = CompletableFuture.completedFuture(ScsiResponse.good());
 
+  static final CompletableFuture<ScsiResponse> RESERVATION_CONFLICT =
+      CompletableFuture.completedFuture(ScsiResponse.status(ScsiResponse.RESERVATION_CONFLICT));
+
   /** GOOD with parameter data cut to the CDB's ALLOCATION LENGTH (SPC-4 4.2.5.6). */
   static CompletableFuture<ScsiResponse> data(byte[] full, long allocationLength) {
     int n = (int) Math.min(full.length, allocationLength);
