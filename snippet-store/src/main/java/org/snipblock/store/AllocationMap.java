@@ -24,6 +24,18 @@ final class AllocationMap {
     this.chunksPerSnippet = snippetSize / BlockCodec.CHUNK;
   }
 
+  /** A chunk's state as stored in {@code Space.ALLOCATION}. */
+  static byte[] encodeState(int state) {
+    return new byte[] {(byte) (state >>> 24), (byte) (state >>> 16), (byte) (state >>> 8), (byte) state};
+  }
+
+  static int decodeState(byte[] value) {
+    if (value.length != 4) {
+      throw new IllegalArgumentException("allocation record of " + value.length + " bytes");
+    }
+    return ((value[0] & 0xff) << 24) | ((value[1] & 0xff) << 16) | ((value[2] & 0xff) << 8) | (value[3] & 0xff);
+  }
+
   synchronized int state(long chunk) {
     int[] s = snippets.get(chunk / chunksPerSnippet);
     return s == null ? HOLE : s[(int) (chunk % chunksPerSnippet)];

@@ -52,6 +52,9 @@ public final class SnippetStore implements VolumeManager, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SnippetStore.class);
   private static final int LABELS_PER_BATCH = 65536;
   private static final long DELETE_DRAIN_MILLIS = 60_000;
+  /** META key present once {@code Space.ALLOCATION} mirrors every stored block. */
+  private static final byte[] ALLOCATION_INDEXED =
+      "allocation-indexed".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
   private final Path dataDir;
   private final StoreConfig config;
@@ -185,10 +188,40 @@ public final class SnippetStore implements VolumeManager, AutoCloseable {
     return ids;
   }
 
-  private void scanAllocation() {
+  /**
+   * Loads every volume's allocation from {@code Space.ALLOCATION} (a few bytes per stored chunk).
+   * A store written before that space existed is indexed once from its stored blocks.
+   */
+  private void scanAllocation() throws Exception {
     Map<Long, Volume> byId = new HashMap<>();
     volumes.values().forEach(v -> byId.put(v.id(), v));
+    if (db.get(Space.META, ALLOCATION_INDEXED) == null) {
+      indexAllocation(byId);
+      return;
+    }
     long orphans = 0;
+    try (RocksIterator it = db.iterator(Space.ALLOCATION)) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        byte[] k = it.key();
+        Volume v = byId.get(StoreDb.first(k));
+        if (v == null) {
+          orphans++;
+          continue;
+        }
+        v.allocation.set(StoreDb.second(k), AllocationMap.decodeState(it.value()));
+      }
+    }
+    if (orphans > 0) {
+      log.warn("{} allocation records belong to no known volume", orphans);
+    }
+  }
+
+  /** Builds {@code Space.ALLOCATION} from the stored blocks (stores from before it existed). */
+  private void indexAllocation(Map<Long, Volume> byId) {
+    log.info("indexing the allocation of stored blocks (once)");
+    long orphans = 0;
+    long indexed = 0;
+    JournalBatch batch = new JournalBatch();
     try (RocksIterator it = db.iterator(Space.BLOCKS)) {
       for (it.seekToFirst(); it.isValid(); it.next()) {
         byte[] k = it.key();
@@ -198,9 +231,16 @@ public final class SnippetStore implements VolumeManager, AutoCloseable {
           continue;
         }
         byte[] value = it.value();
-        v.allocation.set(StoreDb.second(k), BlockCodec.isZero(value) ? AllocationMap.ZERO : value.length);
+        int state = BlockCodec.isZero(value) ? AllocationMap.ZERO : value.length;
+        v.allocation.set(StoreDb.second(k), state);
+        batch.put(Space.ALLOCATION, k, AllocationMap.encodeState(state));
+        if (++indexed % LABELS_PER_BATCH == 0) {
+          commit(batch);
+          batch = new JournalBatch();
+        }
       }
     }
+    commit(batch.put(Space.META, ALLOCATION_INDEXED, new byte[] {1}));
     if (orphans > 0) {
       log.warn("{} stored chunks belong to no known volume", orphans);
     }
@@ -296,9 +336,11 @@ public final class SnippetStore implements VolumeManager, AutoCloseable {
       commit(new JournalBatch()
           .delete(Space.CATALOG, StoreDb.key(id))
           .deleteRange(Space.LABELS, StoreDb.key(id, 0), StoreDb.key(id, Long.MAX_VALUE))
-          .deleteRange(Space.BLOCKS, StoreDb.key(id, 0), StoreDb.key(id, Long.MAX_VALUE)));
+          .deleteRange(Space.BLOCKS, StoreDb.key(id, 0), StoreDb.key(id, Long.MAX_VALUE))
+          .deleteRange(Space.ALLOCATION, StoreDb.key(id, 0), StoreDb.key(id, Long.MAX_VALUE)));
       compactLater(Space.BLOCKS, StoreDb.key(id, 0), StoreDb.key(id, Long.MAX_VALUE));
       compactLater(Space.LABELS, StoreDb.key(id, 0), StoreDb.key(id, Long.MAX_VALUE));
+      compactLater(Space.ALLOCATION, StoreDb.key(id, 0), StoreDb.key(id, Long.MAX_VALUE));
       log.info("deleted volume {}", name);
       return null;
     });
@@ -445,10 +487,9 @@ public final class SnippetStore implements VolumeManager, AutoCloseable {
   }
 
   private void loadAllocation(Volume v) {
-    try (RocksIterator it = db.iterator(Space.BLOCKS)) {
+    try (RocksIterator it = db.iterator(Space.ALLOCATION)) {
       for (it.seek(StoreDb.key(v.id(), 0)); it.isValid() && StoreDb.first(it.key()) == v.id(); it.next()) {
-        byte[] value = it.value();
-        v.allocation.set(StoreDb.second(it.key()), BlockCodec.isZero(value) ? AllocationMap.ZERO : value.length);
+        v.allocation.set(StoreDb.second(it.key()), AllocationMap.decodeState(it.value()));
       }
     }
   }

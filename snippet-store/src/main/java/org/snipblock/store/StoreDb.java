@@ -33,7 +33,8 @@ final class StoreDb implements AutoCloseable {
   }
 
   private static final Map<Space, String> NAMES = Map.of(
-      Space.META, "default", Space.CATALOG, "catalog", Space.LABELS, "labels", Space.BLOCKS, "blocks");
+      Space.META, "default", Space.CATALOG, "catalog", Space.LABELS, "labels", Space.BLOCKS, "blocks",
+      Space.ALLOCATION, "allocation");
 
   private final DBOptions dbOptions;
   private final List<ColumnFamilyOptions> cfOptions = new ArrayList<>();
@@ -48,6 +49,9 @@ final class StoreDb implements AutoCloseable {
         .setCreateIfMissing(true)
         .setCreateMissingColumnFamilies(true)
         .setAvoidFlushDuringShutdown(true)
+        // With the WAL off, only flushing every column family together keeps BLOCKS and
+        // ALLOCATION in step on disk when a memtable fills up between checkpoints.
+        .setAtomicFlush(true)
         .setMaxBackgroundJobs(2)
         .setKeepLogFileNum(3);
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();

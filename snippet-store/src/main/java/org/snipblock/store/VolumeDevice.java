@@ -286,6 +286,7 @@ final class VolumeDevice implements BlockDevice {
     }
     if (unmap) {
       batch.deleteRange(Space.BLOCKS, StoreDb.key(id, fullStart), StoreDb.key(id, fullEnd));
+      batch.deleteRange(Space.ALLOCATION, StoreDb.key(id, fullStart), StoreDb.key(id, fullEnd));
       changes.add(new long[] {fullStart, fullEnd, CLEAR});
       if (fullEnd - fullStart >= COMPACT_AFTER_CHUNKS) {
         store.compactLater(Space.BLOCKS, StoreDb.key(id, fullStart), StoreDb.key(id, fullEnd));
@@ -311,8 +312,11 @@ final class VolumeDevice implements BlockDevice {
   }
 
   private void put(JournalBatch batch, List<long[]> changes, long chunk, byte[] value) {
-    batch.put(Space.BLOCKS, StoreDb.key(volume.id(), chunk), value);
-    changes.add(new long[] {chunk, BlockCodec.isZero(value) ? AllocationMap.ZERO : value.length});
+    byte[] key = StoreDb.key(volume.id(), chunk);
+    int state = BlockCodec.isZero(value) ? AllocationMap.ZERO : value.length;
+    batch.put(Space.BLOCKS, key, value);
+    batch.put(Space.ALLOCATION, key, AllocationMap.encodeState(state));
+    changes.add(new long[] {chunk, state});
   }
 
   private byte[] readChunk(long c) throws Exception {

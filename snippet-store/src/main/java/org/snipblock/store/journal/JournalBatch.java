@@ -14,8 +14,12 @@ import java.util.List;
  */
 public final class JournalBatch {
 
-  /** Which column family an operation addresses; numbered so the journal format is stable. */
-  public enum Space { META, CATALOG, LABELS, BLOCKS }
+  /**
+   * Which column family an operation addresses; numbered so the journal format is stable.
+   * ALLOCATION mirrors BLOCKS key for key with each chunk's allocation state, so opening a store
+   * reads a few bytes per chunk instead of every stored block.
+   */
+  public enum Space { META, CATALOG, LABELS, BLOCKS, ALLOCATION }
 
   public enum OpKind { PUT, DELETE, DELETE_RANGE }
 
