@@ -75,6 +75,8 @@ class ConfigFileTest {
       broken yaml             | 'data: a: b'                          | not valid YAML
       unclosed bracket        | 'volumes: [{name: v'                  | not valid YAML
       a list at the top       | '- a'                                 | line 1:
+      bad store capacity      | 'store: {capacity: lots}'             | store: invalid size 'lots'
+      unknown store key       | 'store: {capacty: 1G}'                | unknown key 'capacty' (known: capacity, io-threads, snippet-size)
       empty volume entry      | 'volumes: [~]'                        | volumes[0] is empty
       null join list          | 'join: ~'                             | NO-ERROR
       tab indentation         | 'data:\t\tx: y'                       | config file

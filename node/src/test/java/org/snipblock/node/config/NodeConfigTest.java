@@ -66,6 +66,20 @@ class NodeConfigTest {
   }
 
   @Test
+  void storeSettingsReachTheStoreConfigAndBadOnesAreRefused() {
+    NodeOptions file = ConfigFile.parse("store: {capacity: 10G, snippet-size: 1M, io-threads: 3}", Path.of("n.yaml"));
+    NodeConfig c = NodeConfig.resolve(file, data(DATA));
+    assertThat(c.store().capacityBytes()).isEqualTo(10L << 30);
+    assertThat(c.store().defaultSnippetSize()).isEqualTo(1 << 20);
+    assertThat(c.store().ioThreads()).isEqualTo(3);
+    assertThatThrownBy(() -> NodeConfig.resolve(ConfigFile.parse("store: {snippet-size: 3M}", Path.of("n.yaml")), data(DATA)))
+        .isInstanceOf(OperatorError.class).hasMessageContaining("invalid store settings")
+        .hasMessageContaining("power of two");
+    assertThatThrownBy(() -> NodeConfig.resolve(ConfigFile.parse("store: {io-threads: 0}", Path.of("n.yaml")), data(DATA)))
+        .isInstanceOf(OperatorError.class).hasMessageContaining("invalid store settings");
+  }
+
+  @Test
   void clusterSettingsAreRefusedUntilReplicationIsWiredIn() {
     assertThatThrownBy(() -> NodeConfig.resolve(new NodeOptions(DATA, null, null, null, null, List.of(), null, null,
         7400, List.of())))
