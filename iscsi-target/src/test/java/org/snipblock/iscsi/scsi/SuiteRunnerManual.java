@@ -13,6 +13,13 @@ import org.snipblock.block.MemoryBlockDevice;
 import org.snipblock.iscsi.IscsiTarget;
 import org.snipblock.iscsi.IscsiTargetConfig;
 
+/**
+ * A developer's tool, not part of the build (surefire does not pick it up): starts the real
+ * target over RAM disks and runs libiscsi's iscsi-test-cu against it, for quick iterations on one
+ * suite. Run with -Dtest=SuiteRunnerManual -Dsuite.tests=ALL.Inquiry [-Dsuite.bs=512
+ * -Dsuite.physical=4096 -Dsuite.vol=vol|ro -Dsuite.extra=-S]; output in suite.out
+ * (target/libiscsi-suite.txt). The CI conformance run is IscsiConformanceIT.
+ */
 class SuiteRunnerManual {
   @Test
   void run() throws Exception {
@@ -37,7 +44,7 @@ class SuiteRunnerManual {
           "iscsi://127.0.0.1:" + port + "/iqn.2026-11.org.snipblock:" + vol + "/0",
           "iscsi://127.0.0.1:" + port + "/iqn.2026-11.org.snipblock:" + vol + "/0");
       pb.redirectErrorStream(true);
-      pb.redirectOutput(Path.of("/tmp/suite-out.txt").toFile());
+      pb.redirectOutput(Path.of(System.getProperty("suite.out", "target/libiscsi-suite.txt")).toFile());
       Process p = pb.start();
       p.waitFor(20, TimeUnit.MINUTES);
     }
