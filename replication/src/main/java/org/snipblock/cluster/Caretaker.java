@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.snipblock.cluster.meta.ClusterMetadata;
+import org.snipblock.cluster.meta.StaleCopies;
 import org.snipblock.cluster.proto.ChangePrimary;
 import org.snipblock.cluster.proto.MetaCommand;
 import org.snipblock.cluster.proto.NodeRecord;
@@ -94,7 +95,7 @@ final class Caretaker {
     for (String id : memberOf.keySet()) {
       boolean holdsAll = v.getSnippetsList().stream().allMatch(s -> s.getNodesList().contains(id));
       if (!id.equals(v.getPrimary()) && holdsAll && view.contains(memberOf.get(id))
-          && !v.getStaleList().contains(id)) {
+          && !StaleCopies.anywhere(v, id)) {
         candidates.add(id);
       }
     }

@@ -112,14 +112,15 @@ public final class ClusterNode implements AutoCloseable {
     metadata.onVolumeChange(v -> worker.execute(() -> reconcile(v.getName())));
     try {
       membership = new ClusterMembership(config.cluster(), config.join(), config.dataDir(), metadata);
+      // Ready before the channel connects: replaying the raft log may already need them.
+      client = new MetadataClient(membership, METADATA_TIMEOUT);
+      volumes = new ClusteredVolumes(this);
       membership.start();
     } catch (Exception e) {
       server.shutdownNow();
       throw new IOException("cannot join the cluster at " + config.cluster() + ": " + e.getMessage(), e);
     }
-    client = new MetadataClient(membership, METADATA_TIMEOUT);
     membership.onViewChange(view -> worker.execute(() -> primaries.values().forEach(ReplicatedBlockDevice::reconfirm)));
-    volumes = new ClusteredVolumes(this);
     timer.schedule(this::register, 0, TimeUnit.MILLISECONDS);
     timer.scheduleWithFixedDelay(this::reportUsage, 2, 2, TimeUnit.SECONDS);
     caretaker = new Caretaker(this, this::channelTo, settings);
@@ -287,9 +288,10 @@ public final class ClusterNode implements AutoCloseable {
   private ReplicaRegistry registry() {
     return new ReplicaRegistry() {
       @Override
-      public CompletableFuture<Void> markStale(String volume, long epoch, String node, boolean stale) {
+      public CompletableFuture<Void> markStale(String volume, long epoch, String node, boolean stale,
+          List<Long> snippets) {
         return commitAsync(MetaCommand.newBuilder().setMarkStale(MarkStale.newBuilder().setName(volume)
-            .setEpoch(epoch).setNode(node).setStale(stale)).build());
+            .setEpoch(epoch).setNode(node).setStale(stale).addAllSnippets(snippets)).build());
       }
 
       @Override
@@ -395,8 +397,9 @@ public final class ClusterNode implements AutoCloseable {
       for (ReplicatedBlockDevice d : primaries.values()) {
         d.maintain();
       }
-    } catch (RuntimeException e) {
-      log.warn("cluster care round failed: {}", e.toString(), e);
+    } catch (RuntimeException | LinkageError e) {
+      // Keep the periodic task alive: an exception would cancel all later rounds.
+      log.error("cluster care round failed: {}", e.toString(), e);
     }
   }
 

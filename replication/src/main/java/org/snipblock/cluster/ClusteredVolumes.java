@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.snipblock.block.BlockDevice;
+import org.snipblock.cluster.meta.StaleCopies;
 import org.snipblock.cluster.proto.CreateVolume;
 import org.snipblock.cluster.proto.DeleteVolume;
 import org.snipblock.cluster.proto.MetaCommand;
@@ -109,7 +110,7 @@ public final class ClusteredVolumes implements VolumeManager {
           d.map(ReplicatedBlockDevice::lagBytes).orElse(-1L),
           d.map(ReplicatedBlockDevice::lagSeconds).orElse(-1.0),
           d.map(ReplicatedBlockDevice::unreachableReplicas).orElse(List.of()),
-          List.copyOf(v.getStaleList()),
+          StaleCopies.nodes(v),
           d.map(ReplicatedBlockDevice::resyncProgress).orElse(List.of()),
           v.getSnippetsList().stream().map(s -> List.copyOf(s.getNodesList())).toList());
     });

@@ -30,7 +30,7 @@ final class ClusterStack {
           <UNICAST3/>
           <pbcast.STABLE desired_avg_gossip="10s" max_bytes="4M"/>
           <raft.NO_DUPES/>
-          <pbcast.GMS print_local_addr="false" join_timeout="1s"/>
+          <pbcast.GMS print_local_addr="false" join_timeout="3s"/>
           <UFC max_credits="4M" min_threshold="0.4"/>
           <MFC max_credits="4M" min_threshold="0.4"/>
           <FRAG4 frag_size="60K"/>

@@ -133,16 +133,13 @@ public final class ClusterMetadata implements StateMachine {
           return refuse(Reason.FAILED_PRECONDITION, "volume " + c.getName() + " is at epoch " + v.getEpoch()
               + ", not " + c.getExpectedEpoch() + ": someone else changed its primary first");
         }
-        if (v.getStaleList().contains(c.getNewPrimary())) {
+        if (StaleCopies.anywhere(v, c.getNewPrimary())) {
           return refuse(Reason.FAILED_PRECONDITION, "node " + c.getNewPrimary() + " holds a stale copy of "
               + c.getName() + " and cannot become its primary");
         }
         // The old primary may hold changes nobody acknowledged: it resyncs before it counts again.
-        VolumeRecord.Builder b = v.toBuilder().setPrimary(c.getNewPrimary()).setEpoch(v.getEpoch() + 1);
-        if (!v.getPrimary().equals(c.getNewPrimary()) && !v.getStaleList().contains(v.getPrimary())) {
-          b.addStale(v.getPrimary());
-        }
-        return store(b.build());
+        VolumeRecord moved = v.getPrimary().equals(c.getNewPrimary()) ? v : StaleCopies.mark(v, v.getPrimary(), true, List.of());
+        return store(moved.toBuilder().setPrimary(c.getNewPrimary()).setEpoch(v.getEpoch() + 1).build());
       }
       case RESIZE_VOLUME -> {
         VolumeRecord v = volumes.get(cmd.getResizeVolume().getName());
@@ -164,14 +161,14 @@ public final class ClusterMetadata implements StateMachine {
         if (r.getSnippet() < 0 || r.getSnippet() >= v.getSnippetsCount()) {
           return refuse(Reason.INVALID_ARGUMENT, "volume " + r.getName() + " has no snippet " + r.getSnippet());
         }
-        VolumeRecord.Builder b = v.toBuilder().setSnippets((int) r.getSnippet(),
-            SnippetPlacement.newBuilder().addAllNodes(r.getNodesList()));
+        SnippetPlacement before = v.getSnippets((int) r.getSnippet());
+        SnippetPlacement.Builder after = SnippetPlacement.newBuilder().addAllNodes(r.getNodesList());
+        before.getStaleList().stream().filter(r.getNodesList()::contains).forEach(after::addStale);
+        SnippetPlacement placed = after.build();
         for (String added : r.getAddedList()) {
-          if (!b.getStaleList().contains(added)) {
-            b.addStale(added);
-          }
+          placed = StaleCopies.mark(placed, added, true);
         }
-        return store(b.build());
+        return store(v.toBuilder().setSnippets((int) r.getSnippet(), placed).build());
       }
       case CONFIRM_PRIMARY -> {
         ConfirmPrimary c = cmd.getConfirmPrimary();
@@ -192,12 +189,8 @@ public final class ClusterMetadata implements StateMachine {
           return refuse(Reason.FAILED_PRECONDITION, "volume " + m.getName() + " is at epoch " + v.getEpoch()
               + "; a primary of epoch " + m.getEpoch() + " may no longer change it");
         }
-        List<String> stale = new ArrayList<>(v.getStaleList());
-        boolean changed = m.getStale() ? !stale.contains(m.getNode()) && stale.add(m.getNode()) : stale.remove(m.getNode());
-        if (!changed) {
-          return ok(v);
-        }
-        return store(v.toBuilder().clearStale().addAllStale(stale).build());
+        VolumeRecord after = StaleCopies.mark(v, m.getNode(), m.getStale(), m.getSnippetsList());
+        return after.equals(v) ? ok(v) : store(after);
       }
       default -> {
         return refuse(Reason.INVALID_ARGUMENT, "unknown metadata command " + cmd.getCommandCase());

@@ -1,15 +1,17 @@
 package org.snipblock.cluster.replica;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /** What a primary needs from the cluster about its replicas. */
 public interface ReplicaRegistry {
 
   /**
-   * Records durably (a metadata commit) that a holder's copy is stale (it missed changes) or in
-   * sync again. Fails if this primary's epoch is no longer current.
+   * Records durably (a metadata commit) that a holder's copies of the given snippets (all it holds
+   * if none are given) are stale (it missed changes) or in sync again. Fails if this primary's
+   * epoch is no longer current.
    */
-  CompletableFuture<Void> markStale(String volume, long epoch, String node, boolean stale);
+  CompletableFuture<Void> markStale(String volume, long epoch, String node, boolean stale, List<Long> snippets);
 
   /** Completes if, in the committed metadata, this node is the volume's primary at this epoch. */
   CompletableFuture<Void> confirmPrimary(String volume, long epoch);

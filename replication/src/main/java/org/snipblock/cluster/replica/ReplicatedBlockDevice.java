@@ -17,7 +17,9 @@ import org.snipblock.block.BlockDeviceException;
 import org.snipblock.block.BlockDeviceException.Kind;
 import org.snipblock.block.BlockRange;
 import org.snipblock.block.Extent;
+import org.snipblock.cluster.meta.StaleCopies;
 import org.snipblock.cluster.proto.ReplicaOp;
+import org.snipblock.cluster.proto.SnippetPlacement;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +48,8 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   private final ReplicationSettings settings;
   private final ReplicaRegistry registry;
   private final Map<String, Resync> resyncs = new ConcurrentHashMap<>();
+  // Per replica: the resync under way, until its result is on record.
+  private final Map<String, CompletableFuture<Void>> resyncRuns = new ConcurrentHashMap<>();
   // Sync acknowledgements wait for this: the latest "holder X is stale" record being committed.
   private volatile CompletableFuture<Void> confirmed;
   private volatile boolean fenced;
@@ -247,7 +251,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
         for (String node : replicaNodes(v)) {
           CompletableFuture<Void> ack =
               link(node).send(firstSeq, 0, piece.build(0, 0).thenApply(b -> stamp(b, v, firstSeq)));
-          if (!v.getStaleList().contains(node)) {
+          if (!StaleCopies.anywhere(v, node)) {
             acks.add(ack);
           }
         }
@@ -272,7 +276,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
               CompletableFuture<Void> ack =
                   link(node).send(seq, l, piece.build(o, l).thenApply(b -> b == null ? null : stamp(b, v, seq)));
               // A stale holder gets every change in order, but counts only once resynced.
-              if (!v.getStaleList().contains(node)) {
+              if (!v.getSnippets((int) index).getStaleList().contains(node)) {
                 acks.add(ack);
               }
             }
@@ -337,7 +341,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
       return;
     }
     VolumeRecord v = volume;
-    CompletableFuture<Void> recorded = registry.markStale(v.getName(), v.getEpoch(), node, true);
+    CompletableFuture<Void> recorded = registry.markStale(v.getName(), v.getEpoch(), node, true, List.of());
     staleRecorded = recorded.exceptionally(e -> {
       log.warn("volume {}: could not record {} as stale: {}", v.getName(), node, e.getMessage());
       throw new BlockDeviceException(Kind.NOT_PRIMARY, "cannot record a lost replica: " + e.getMessage(), e);
@@ -355,10 +359,11 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     }
     for (String node : replicaNodes(v)) {
       ReplicaLink l = links.get(node);
-      boolean needs = (l == null && v.getStaleList().contains(node)) || (l != null && l.broken());
-      Resync running = resyncs.get(node);
-      if (needs && (running == null || !running.progress().running()) && registry.reachable(node)) {
-        resync(node);
+      boolean broken = l != null && l.broken();
+      CompletableFuture<Void> running = resyncRuns.get(node);
+      if ((broken || StaleCopies.anywhere(v, node)) && (running == null || running.isDone())
+          && registry.reachable(node)) {
+        resync(node, broken);
       }
     }
   }
@@ -368,21 +373,25 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     return resyncs.values().stream().map(Resync::progress).toList();
   }
 
-  private void resync(String node) {
+  /** Compares and repairs the node's stale snippets (all it holds if its stream broke). */
+  private void resync(String node, boolean everything) {
     VolumeRecord v = volume;
     List<Integer> held = new ArrayList<>();
     for (int i = 0; i < v.getSnippetsCount(); i++) {
-      if (v.getSnippets(i).getNodesList().contains(node)) {
+      SnippetPlacement s = v.getSnippets(i);
+      if (s.getNodesList().contains(node) && (everything || s.getStaleList().contains(node))) {
         held.add(i);
       }
     }
     ReplicaLink fresh;
     CompletableFuture<Void> barrier;
     synchronized (sequencer) {
-      ReplicaLink old = links.remove(node);
-      if (old != null) {
-        old.close();
+      ReplicaLink current = links.get(node);
+      if (current != null && current.broken()) {
+        links.remove(node);
+        current.close();
       }
+      // A healthy stream is kept: its in-flight writes count toward their quorums.
       fresh = link(node);
       // Everything sequenced before the new stream existed must be on the local copy before we compare.
       barrier = order.submit(nextSeq(v), 0, 0, true, () -> CompletableFuture.completedFuture(null));
@@ -390,8 +399,16 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     Resync r = new Resync(this, local, fresh, channels.apply(node), settings.resyncBytesPerSecond(), node, held);
     resyncs.put(node, r);
     log.info("volume {}: resyncing replica {} ({} snippets)", v.getName(), node, held.size());
-    r.run(barrier).thenCompose(x -> registry.markStale(v.getName(), v.getEpoch(), node, false))
-        .exceptionally(e -> null);
+    List<Long> done = held.stream().map(Integer::longValue).toList();
+    resyncRuns.put(node, r.run(barrier)
+        .thenCompose(x -> registry.markStale(v.getName(), v.getEpoch(), node, false, done))
+        .whenComplete((x, e) -> {
+          if (e == null) {
+            log.info("volume {}: replica {} is on record as in sync", v.getName(), node);
+          } else {
+            log.warn("volume {}: replica {} not recorded in sync: {}", v.getName(), node, e.toString());
+          }
+        }));
   }
 
   /** Sends one chunk of the local copy to a replica as a sequenced write, read when its turn comes. */
