@@ -114,16 +114,14 @@ public final class BlockLogicalUnit implements LogicalUnit {
   public void taskManagement(TaskManagement function, ItNexus nexus) {
     switch (function) {
       case LUN_RESET, TARGET_WARM_RESET, TARGET_COLD_RESET -> {
-        // SPC-4 5.12.1 / SPC-2 5.5.1: resets drop SPC-2 reservations and prevent-removal, but
+        // SPC-4 5.12.1 / SPC-2 5.5.1: resets drop SPC-2 reservations, but
         // persistent reservations survive them. SAM-5 6.3.3: every nexus, the one that asked
         // included, learns of the reset.
         unit.legacyReservation.reset();
-        unit.clearPreventRemoval(null);
         unit.unitAttentions.establishForAll(UnitAttentions.BUS_DEVICE_RESET);
       }
       case I_T_NEXUS_RESET -> {
         unit.legacyReservation.release(nexus);
-        unit.clearPreventRemoval(nexus);
         unit.unitAttentions.establish(nexus, UnitAttentions.I_T_NEXUS_LOSS);
       }
       case ABORT_TASK_SET, CLEAR_TASK_SET, CLEAR_ACA -> { }
@@ -133,7 +131,6 @@ public final class BlockLogicalUnit implements LogicalUnit {
   @Override
   public void nexusLost(ItNexus nexus) {
     unit.legacyReservation.release(nexus);
-    unit.clearPreventRemoval(nexus);
     unit.unitAttentions.forget(nexus);
   }
 

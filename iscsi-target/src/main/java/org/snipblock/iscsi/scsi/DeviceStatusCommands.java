@@ -89,7 +89,7 @@ final class DeviceStatusCommands {
     if (prevent > 1) {
       throw CheckCondition.invalidField(4, 1);
     }
-    unit.preventRemoval(command.nexus(), prevent == 1);
+    // Nothing to lock: the medium of a fixed disk cannot be removed in the first place.
     return Responses.GOOD;
   }
 }

@@ -1,7 +1,5 @@
 package org.snipblock.iscsi.scsi;
 
-import java.util.HashSet;
-import java.util.Set;
 import org.snipblock.block.BlockDevice;
 
 /** The state of one logical unit that the command families share. */
@@ -13,7 +11,6 @@ final class UnitContext {
   final PersistentReservations persistentReservations = new PersistentReservations(unitAttentions);
   final LegacyReservation legacyReservation = new LegacyReservation();
   final CommandTable commands = new CommandTable();
-  private final Set<ItNexus> preventingRemoval = new HashSet<>();
 
   UnitContext(BlockDevice device, int physicalBlockSize) {
     this.device = device;
@@ -29,21 +26,5 @@ final class UnitContext {
 
   boolean writeProtected() {
     return device.readOnly() || mode.softwareWriteProtect();
-  }
-
-  synchronized void preventRemoval(ItNexus nexus, boolean prevent) {
-    if (prevent) {
-      preventingRemoval.add(nexus);
-    } else {
-      preventingRemoval.remove(nexus);
-    }
-  }
-
-  synchronized void clearPreventRemoval(ItNexus nexus) {
-    if (nexus == null) {
-      preventingRemoval.clear();
-    } else {
-      preventingRemoval.remove(nexus);
-    }
   }
 }
