@@ -176,6 +176,36 @@ class FullFeaturePhaseTest {
   }
 
   @Test
+  void logoutReportsTheNexusLostBeforeTheResponseIsWritten() {
+    // The initiator may use its other session the moment it reads the Logout Response, so an
+    // SPC-2 reservation of this nexus must already be gone by then.
+    List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    IscsiTargetConfig config = IscsiTargetConfig.defaults(device ->
+        new ForwardingUnit(new org.snipblock.iscsi.scsi.BlockLogicalUnit(device)) {
+          @Override
+          public void nexusLost(org.snipblock.iscsi.scsi.ItNexus nexus) {
+            events.add("nexus lost");
+            super.nexusLost(nexus);
+          }
+        });
+    IscsiChannelHarness h = loggedIn(config);
+    h.channel.pipeline().addFirst(new io.netty.channel.ChannelOutboundHandlerAdapter() {
+      @Override
+      public void write(io.netty.channel.ChannelHandlerContext ctx, Object msg,
+          io.netty.channel.ChannelPromise promise) {
+        events.add("response written");
+        ctx.write(msg, promise);
+      }
+    });
+    Pdu logout = Pdu.of(Opcode.LOGOUT_REQUEST).flags(0x80).initiatorTaskTag(3);
+    logout.bhs()[0] |= 0x40;
+    logout.intAt(24, 0);
+    assertThat(h.send(logout)).extracting(Pdu::opcode).containsExactly(Opcode.LOGOUT_RESPONSE);
+    assertThat(events).startsWith("nexus lost", "response written")
+        .containsOnlyOnce("nexus lost");
+  }
+
+  @Test
   void silentInitiatorIsPingedThenDropped() {
     IscsiTargetConfig config = IscsiTargetConfig.defaults()
         .withNop(Duration.ofSeconds(1), Duration.ofSeconds(2));

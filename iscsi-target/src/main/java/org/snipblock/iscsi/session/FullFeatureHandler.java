@@ -671,6 +671,9 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
           if (closing) {
             return;
           }
+          if (response == 0) {
+            session.releaseNexus();
+          }
           Pdu answer = Pdu.of(Opcode.LOGOUT_RESPONSE).flags(F_BIT)
               .initiatorTaskTag(pdu.initiatorTaskTag());
           answer.byteAt(2, response).intAt(24, statSn++);

@@ -23,6 +23,7 @@ public final class Session {
   private final ItNexus nexus;
   private final Channel channel;
   private final AtomicBoolean ended = new AtomicBoolean();
+  private final AtomicBoolean released = new AtomicBoolean();
 
   Session(SessionRegistry registry, int tsih, SessionKey key, SessionParameters parameters,
       LogicalUnit logicalUnit, ItNexus nexus, Channel channel) {
@@ -72,11 +73,23 @@ public final class Session {
       return;
     }
     log.info("session {} ({}) ends: {}", tsih, key, why);
+    releaseNexus();
+    channel.close();
+  }
+
+  /**
+   * Reports the nexus lost to the logical unit (once) without closing the connection yet. A
+   * logout calls this before its response is written: the initiator may act on another session
+   * as soon as it reads that response, and must find this nexus's reservations already gone.
+   */
+  public void releaseNexus() {
+    if (!released.compareAndSet(false, true)) {
+      return;
+    }
     registry.remove(this);
     if (logicalUnit != null) {
       logicalUnit.nexusLost(nexus);
     }
-    channel.close();
   }
 
   public boolean ended() {
