@@ -168,11 +168,18 @@ public record NodeConfig(
     }
   }
 
+  /** The host name (without asking DNS, which may hang), or "node" if it is not a valid id. */
   private static String defaultNodeId() {
     String host = System.getenv("HOSTNAME");
-    if (host == null || !NODE_ID.matcher(host).matches()) {
-      host = "node";
+    if (host == null) {
+      try {
+        host = java.nio.file.Files.readString(Path.of("/etc/hostname")).trim();
+      } catch (java.io.IOException | RuntimeException e) {
+        host = null;
+      }
     }
-    return host;
+    int dot = host == null ? -1 : host.indexOf('.');
+    host = dot > 0 ? host.substring(0, dot) : host;
+    return host != null && NODE_ID.matcher(host).matches() ? host : "node";
   }
 }

@@ -53,6 +53,8 @@ public final class Node implements AutoCloseable {
   private int nbdPort;
   private int adminPort;
   private boolean closed;
+  /** Set once serving; a start that failed half-way is undone without announcing a stop. */
+  private boolean ready;
 
   private Node(NodeConfig config, DataDir dataDir, VolumeManager volumes) {
     this.config = config;
@@ -96,6 +98,7 @@ public final class Node implements AutoCloseable {
     adminPort = admin.port();
     info().writeTo(dataDir.path());
     running.push(() -> NodeInfo.removeFrom(dataDir.path()));
+    ready = true;
     log.info("snipblock node {} ready on {} ({}): iSCSI port {}, NBD port {}, admin port {}; data in {}",
         config.nodeId(), config.listen(), transport.name(), iscsiPort, nbdPort, adminPort, dataDir.path());
   }
@@ -230,7 +233,9 @@ public final class Node implements AutoCloseable {
       return;
     }
     closed = true;
-    log.info("snipblock node {} stopping", config.nodeId());
+    if (ready) {
+      log.info("snipblock node {} stopping", config.nodeId());
+    }
     while (!running.isEmpty()) {
       AutoCloseable c = running.pop();
       try {
@@ -239,6 +244,8 @@ public final class Node implements AutoCloseable {
         log.error("error during shutdown", e);
       }
     }
-    log.info("snipblock node {} stopped", config.nodeId());
+    if (ready) {
+      log.info("snipblock node {} stopped", config.nodeId());
+    }
   }
 }
