@@ -166,6 +166,64 @@ class ReplicatedVolumeTest {
   }
 
   @Test
+  void replicasRefuseStaleEpochsBadChecksumsAndUnknownVolumes() throws Exception {
+    ClusterNode n0 = cluster.node(0);
+    n0.volumes().create(new VolumeSpec("guard1", 256 << 10, TestCluster.SNIPPET, 512, false),
+        new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
+    try (BlockDevice d = n0.volumes().open("guard1").orElseThrow()) {
+      d.write(0, ByteBuffer.wrap(random(4096, 9)), true).get(30, TimeUnit.SECONDS);
+    }
+    cluster.node(1).commit(MetaCommand.newBuilder().setChangePrimary(
+        ChangePrimary.newBuilder().setName("guard1").setExpectedEpoch(1).setNewPrimary("n1")).build());
+    Eventually.await("n2 learns epoch 2", T,
+        () -> cluster.node(2).volumes().describe("guard1").orElseThrow().epoch() == 2);
+    String addr = cluster.node(2).status().nodes().stream().filter(n -> n.id().equals("n2")).findFirst()
+        .orElseThrow().dataAddress();
+    io.grpc.ManagedChannel ch = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
+        .forTarget(addr).usePlaintext().build();
+    try {
+      com.google.protobuf.ByteString data = com.google.protobuf.ByteString.copyFrom(random(4096, 10));
+      java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+      crc.update(data.asReadOnlyByteBuffer());
+      org.snipblock.cluster.proto.ReplicaOp.Builder op = org.snipblock.cluster.proto.ReplicaOp.newBuilder()
+          .setVolume("guard1").setKind(org.snipblock.cluster.proto.ReplicaOp.Kind.WRITE).setOffset(0)
+          .setLength(4096).setData(data).setCrc32C((int) crc.getValue());
+      List<org.snipblock.cluster.proto.ReplicaAck> acks = exchange(ch, List.of(
+          op.setEpoch(1).setSeq((1L << 40) + 100).build(),                                // stale epoch
+          op.setEpoch(2).setSeq((2L << 40) + 100).setCrc32C((int) crc.getValue() + 1).build(), // bad checksum
+          op.setVolume("nope").setCrc32C((int) crc.getValue()).build()));                   // no such copy
+      assertThat(acks).extracting(org.snipblock.cluster.proto.ReplicaAck::getStatus).containsExactly(
+          org.snipblock.cluster.proto.ReplicaAck.Status.STALE_EPOCH,
+          org.snipblock.cluster.proto.ReplicaAck.Status.BAD_CHECKSUM,
+          org.snipblock.cluster.proto.ReplicaAck.Status.UNKNOWN_VOLUME);
+      assertThat(acks.get(0).getEpoch()).isEqualTo(2);
+      assertThatThrownBy(() -> org.snipblock.cluster.proto.ReplicationGrpc.newBlockingStub(ch).digest(
+          org.snipblock.cluster.proto.DigestRequest.newBuilder().setVolume("guard1").setChunk(0).setLength(4096).build()))
+          .hasMessageContaining("INVALID_ARGUMENT");
+    } finally {
+      ch.shutdownNow();
+    }
+    // Nothing of the refused writes landed.
+    assertThat(localCopy(2, "guard1", 4096)).isEqualTo(random(4096, 9));
+  }
+
+  private static List<org.snipblock.cluster.proto.ReplicaAck> exchange(io.grpc.ManagedChannel ch,
+      List<org.snipblock.cluster.proto.ReplicaOp> ops) throws Exception {
+    List<org.snipblock.cluster.proto.ReplicaAck> acks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    io.grpc.stub.StreamObserver<org.snipblock.cluster.proto.ReplicaOp> out =
+        org.snipblock.cluster.proto.ReplicationGrpc.newStub(ch).replicate(new io.grpc.stub.StreamObserver<>() {
+          @Override public void onNext(org.snipblock.cluster.proto.ReplicaAck a) { acks.add(a); }
+          @Override public void onError(Throwable t) { done.completeExceptionally(t); }
+          @Override public void onCompleted() { done.complete(null); }
+        });
+    ops.forEach(out::onNext);
+    out.onCompleted();
+    done.get(30, TimeUnit.SECONDS);
+    return acks;
+  }
+
+  @Test
   void refusesWhatTheTopologyCannotHold() {
     assertThatThrownBy(() -> cluster.node(0).volumes().create(VolumeSpec.of("four", 1 << 20),
         new RedundancyPolicy(4, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC)))
