@@ -172,7 +172,7 @@ def markdown(doc, previous):
         out.append("")
         if not present:
             reason = doc.get("skipped", {}).get(title) or "not run"
-            out.append(f"Not available: {reason}")
+            out.append(f"Not run: {reason}")
             out.append("")
             continue
         out.append("| cell | system | IOPS | MB/s | p50 µs | p99 µs | ratio | vs previous |")
