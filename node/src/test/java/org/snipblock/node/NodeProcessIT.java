@@ -35,6 +35,7 @@ class NodeProcessIT {
   @Timeout(value = 8, unit = TimeUnit.MINUTES)
   void imagesWrittenOverNbdAndIscsiAreBitIdenticalAfterKill9AndRestart() throws IOException {
     Tools.require("qemu-img", "qemu-io");
+    Tools.requireQemuIscsi();
     Path image = randomImage(tmp.resolve("random.img"), 256 * MIB, 42);
     Path data = tmp.resolve("data");
 
@@ -182,7 +183,7 @@ class NodeProcessIT {
   @Test
   @Timeout(value = 3, unit = TimeUnit.MINUTES)
   void upServesA10GibThinVol0AndSaysHowToConnect() throws IOException {
-    Tools.require("qemu-img");
+    Tools.requireQemuIscsi();
     try (DaemonProcess node = DaemonProcess.up(tmp).start()) {
       String banner = node.log();
       assertThat(banner).contains(

@@ -33,11 +33,17 @@ public final class Tools {
           .anyMatch(dir -> Files.isExecutable(Path.of(dir, command)));
       if (!found) {
         String why = command + " is not installed (bin/test installs it)";
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-          fail(why);
-        }
-        Assumptions.abort(why);
+        missing(why);
       }
+    }
+  }
+
+  /** qemu's iscsi:// driver comes in its own package (qemu-block-extra), with no command to look for. */
+  public static void requireQemuIscsi() {
+    require("qemu-img");
+    if (!Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/qemu/block-iscsi.so"))) {
+      String why = "qemu's iscsi driver is not installed (qemu-block-extra; bin/test installs it)";
+      missing(why);
     }
   }
 
@@ -52,11 +58,16 @@ public final class Tools {
     require("nbdsh");
     if (!Files.isExecutable(Path.of(SYSTEM_PYTHON)) || run(30, SYSTEM_PYTHON, "-c", "import nbd").exit() != 0) {
       String why = SYSTEM_PYTHON + " cannot import nbd (python3-libnbd; bin/test installs it)";
-      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-        fail(why);
-      }
-      Assumptions.abort(why);
+      missing(why);
     }
+  }
+
+  /** A tool is missing: a failure under CI (CI=true), where bin/test must have installed it; else a skip. */
+  private static void missing(String why) {
+    if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+      fail(why);
+    }
+    Assumptions.abort(why);
   }
 
   /** Runs a command to its end (failing the test after {@code timeoutSeconds}), stdout and stderr together. */
