@@ -2,8 +2,9 @@
 """Where a JFR recording spent its CPU: the hottest frames, and the hottest snipblock frames
 counting every sample that passed through them (inclusive).
 
-usage: bench/lib/jfr-hot.py RECORDING.jfr [--filter SUBSTRING] [--top N]
---filter keeps only samples whose stack contains SUBSTRING (e.g. org.snipblock.nbd).
+usage: bench/lib/jfr-hot.py RECORDING.jfr [--filter SUBSTRING] [--thread SUBSTRING] [--top N]
+--filter keeps only samples whose stack contains SUBSTRING (e.g. org.snipblock.nbd);
+--thread only samples of threads whose name contains SUBSTRING (e.g. jmh-worker).
 Needs the JDK's `jfr` tool on PATH.
 """
 import argparse
@@ -28,6 +29,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("recording")
     ap.add_argument("--filter", default="")
+    ap.add_argument("--thread", default="")
     ap.add_argument("--top", type=int, default=25)
     args = ap.parse_args()
     self_time = collections.Counter()
@@ -36,6 +38,8 @@ def main():
     total = 0
     for thread, frames in samples(args.recording):
         if args.filter and not any(args.filter in f for f in frames):
+            continue
+        if args.thread not in thread:
             continue
         total += 1
         threads[re.sub(r"\d+", "N", thread)] += 1
