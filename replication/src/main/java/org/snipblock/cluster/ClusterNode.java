@@ -376,8 +376,8 @@ public final class ClusterNode implements AutoCloseable {
         .setCapacityBytes(config.capacityBytes()).setReportedAtMillis(System.currentTimeMillis()).build();
     try {
       client.commit(MetaCommand.newBuilder().setRegisterNode(RegisterNode.newBuilder().setNode(me)).build());
-      registered.complete(null);
       log.info("node {} registered in the cluster metadata", config.nodeId());
+      awaitOwnRecord(200);
     } catch (VolumeAdminException e) {
       if (e.reason() == Reason.ALREADY_EXISTS) {
         log.error("node {} cannot register: {}", config.nodeId(), e.getMessage());
@@ -400,6 +400,17 @@ public final class ClusterNode implements AutoCloseable {
     } catch (RuntimeException | LinkageError e) {
       // Keep the periodic task alive: an exception would cancel all later rounds.
       log.error("cluster care round failed: {}", e.toString(), e);
+    }
+  }
+
+  /** Registration counts once this node's own copy of the metadata shows it (the commit may apply here later). */
+  private void awaitOwnRecord(int attemptsLeft) {
+    if (metadata.node(config.nodeId()).isPresent()) {
+      registered.complete(null);
+    } else if (attemptsLeft <= 0 || closed) {
+      registered.completeExceptionally(new IllegalStateException("own registration never applied locally"));
+    } else {
+      timer.schedule(() -> awaitOwnRecord(attemptsLeft - 1), 50, TimeUnit.MILLISECONDS);
     }
   }
 

@@ -18,7 +18,6 @@ import java.util.stream.Collectors;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.cluster.testing.FreePorts;
 import org.snipblock.cluster.testing.NodeProcess;
 
@@ -29,7 +28,8 @@ import org.snipblock.cluster.testing.NodeProcess;
  */
 class ProcessFailoverTest {
   private static final int SIZE = 1 << 20;
-  @TempDir Path dir;
+  // Under target/ rather than a temp dir, so the node logs outlive a failed run.
+  private final Path dir = Path.of("target", "process-failover", String.valueOf(System.nanoTime())).toAbsolutePath();
   private final List<Node> nodes = new ArrayList<>();
   private List<Integer> ports;
 
@@ -114,6 +114,7 @@ class ProcessFailoverTest {
     for (Node n : nodes) {
       assertThat(n.await(120)).isEqualTo("ready");
     }
+    assertThat(nodes.get(0).ask("await-nodes 3 60000", 90)).isEqualTo("ok");
     assertThat(nodes.get(0).ask("create vm " + SIZE + " 3 2 sync", 60)).isEqualTo("ok");
     assertThat(nodes.get(0).ask("write vm 0 " + SIZE + " 1", 120)).isEqualTo("ok");
     byte[] image = NodeProcess.bytes(SIZE, 1);

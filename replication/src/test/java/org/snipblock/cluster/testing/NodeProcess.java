@@ -29,7 +29,7 @@ import org.snipblock.store.VolumeSpec;
  * One cluster node in its own JVM, for tests whose point is a process dying (kill -9). Driven by
  * line commands on stdin, one answer line each on stdout, prefixed "@ " (log lines share stdout):
  * {@code create NAME SIZE COPIES MIN MODE}, {@code write NAME OFFSET LENGTH SEED},
- * {@code await-primary NAME EPOCH MILLIS}, {@code await-serving NAME MILLIS}, {@code await-insync NAME MILLIS}, {@code readcrc NAME SIZE}
+ * {@code await-nodes COUNT MILLIS}, {@code await-primary NAME EPOCH MILLIS}, {@code await-serving NAME MILLIS}, {@code await-insync NAME MILLIS}, {@code readcrc NAME SIZE}
  * (through the cluster, on the primary), {@code copycrc NAME SIZE} (this node's local copy).
  * Args: id location clusterPort joinList dataDir.
  */
@@ -84,6 +84,12 @@ public final class NodeProcess {
             .describe(c[1]).map(v -> v.epoch() >= epoch).orElse(false));
         ClusterVolume v = node.volumes().describe(c[1]).orElseThrow();
         return "primary " + v.primary() + " " + v.epoch();
+      }
+      case "await-nodes" -> {
+        int count = Integer.parseInt(c[1]);
+        Eventually.await(count + " nodes up", Duration.ofMillis(Long.parseLong(c[2])), () -> node.status().nodes()
+            .stream().filter(n -> n.state().equals("UP")).count() == count);
+        return "ok";
       }
       case "await-serving" -> {
         Eventually.await("serving " + c[1], Duration.ofMillis(Long.parseLong(c[2])),
