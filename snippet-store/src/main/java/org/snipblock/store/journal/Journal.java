@@ -71,6 +71,8 @@ public final class Journal implements AutoCloseable {
   private long nextSeq;
   private long lastRoll = System.nanoTime();
   private CompletableFuture<Void> checkpointRunning = CompletableFuture.completedFuture(null);
+  /** Completes once every segment before the current one is synced (or failed to be). */
+  private CompletableFuture<Void> olderSegmentsSynced = CompletableFuture.completedFuture(null);
 
   private Journal(JournalIo io, long nextSeq, Applier applier, Checkpointer checkpointer,
       Executor completions, long checkpointBytes, Duration checkpointInterval, String name)
@@ -184,11 +186,30 @@ public final class Journal implements AutoCloseable {
   }
 
   private static int crcOf(int len, long seq, byte[] payload) {
+    return crcOf(len, seq, ByteBuffer.wrap(payload));
+  }
+
+  private static int crcOf(int len, long seq, ByteBuffer payload) {
     CRC32C c = new CRC32C();
     ByteBuffer h = ByteBuffer.allocate(12).putInt(len).putLong(seq).flip();
     c.update(h);
     c.update(payload);
     return (int) c.getValue();
+  }
+
+  /** Largest frame buffer kept between groups; bigger groups get a buffer of their own. */
+  private static final int KEPT_FRAME_BYTES = 4 << 20;
+  private ByteBuffer frameBuffer = ByteBuffer.allocateDirect(256 << 10);
+
+  /** A cleared direct buffer of at least {@code size} bytes; used by the journal thread only. */
+  private ByteBuffer frameBuffer(int size) {
+    if (size > frameBuffer.capacity()) {
+      if (size > KEPT_FRAME_BYTES) {
+        return ByteBuffer.allocateDirect(size);
+      }
+      frameBuffer = ByteBuffer.allocateDirect(Math.max(size, frameBuffer.capacity() * 2));
+    }
+    return frameBuffer.clear().limit(size);
   }
 
   /**
@@ -273,20 +294,23 @@ public final class Journal implements AutoCloseable {
         throw broken;
       }
       long total = 0;
-      List<byte[]> payloads = new ArrayList<>();
       for (Item it : group) {
         if (it.batch() != null) {
-          byte[] p = it.batch().encode();
-          payloads.add(p);
           batches.add(it.batch());
-          total += HEADER + p.length;
+          total += HEADER + it.batch().encodedSize();
         }
       }
-      if (!payloads.isEmpty()) {
-        frames = ByteBuffer.allocate(Math.toIntExact(total));
+      if (!batches.isEmpty()) {
+        // Encoded straight into one direct buffer: the file write then needs no further copy.
+        frames = frameBuffer(Math.toIntExact(total));
         long seq = nextSeq;
-        for (byte[] p : payloads) {
-          frames.putInt(p.length).putInt(crcOf(p.length, seq, p)).putLong(seq).put(p);
+        for (JournalBatch b : batches) {
+          int at = frames.position();
+          frames.position(at + HEADER);
+          b.encodeTo(frames);
+          int len = frames.position() - at - HEADER;
+          frames.putInt(at, len).putInt(at + 4, crcOf(len, seq, frames.slice(at + HEADER, len)))
+              .putLong(at + 8, seq);
           seq++;
         }
         frames.flip();
@@ -308,6 +332,7 @@ public final class Journal implements AutoCloseable {
       return;
     }
     boolean needSync = false;
+    List<CompletableFuture<Void>> applied = new ArrayList<>(group.size());
     for (Item it : group) {
       if (it.onApplied() != null) {
         it.onApplied().accept(null);
@@ -315,12 +340,14 @@ public final class Journal implements AutoCloseable {
       if (it.sync()) {
         needSync = true;
       } else {
-        complete(it.done(), null);
+        applied.add(it.done());
       }
     }
+    completeAll(applied, null);
     if (needSync) {
       Throwable err = null;
       try {
+        awaitOlderSegmentsSynced();
         writer.sync();
       } catch (IOException e) {
         // After a failed fsync nothing about the file can be trusted (the kernel may have dropped
@@ -329,11 +356,22 @@ public final class Journal implements AutoCloseable {
         err = asDeviceError(e);
         log.error("journal fsync failed; the store stops accepting writes", e);
       }
+      List<CompletableFuture<Void>> synced = new ArrayList<>(group.size());
       for (Item it : group) {
         if (it.sync()) {
-          complete(it.done(), err);
+          synced.add(it.done());
         }
       }
+      completeAll(synced, err);
+    }
+  }
+
+  private void awaitOlderSegmentsSynced() throws IOException {
+    try {
+      olderSegmentsSynced.join();
+    } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+      Throwable c = e.getCause() != null ? e.getCause() : e;
+      throw c instanceof IOException io ? io : new IOException("syncing an older journal segment failed", c);
     }
   }
 
@@ -358,8 +396,20 @@ public final class Journal implements AutoCloseable {
     return new BlockDeviceException(Kind.IO_ERROR, "journal: " + m, e);
   }
 
-  private void complete(CompletableFuture<Void> f, Throwable err) {
-    Runnable r = err == null ? () -> f.complete(null) : () -> f.completeExceptionally(err);
+  /** Completes a group's futures off the journal thread, with one hand-off for all of them. */
+  private void completeAll(List<CompletableFuture<Void>> futures, Throwable err) {
+    if (futures.isEmpty()) {
+      return;
+    }
+    Runnable r = () -> {
+      for (CompletableFuture<Void> f : futures) {
+        if (err == null) {
+          f.complete(null);
+        } else {
+          f.completeExceptionally(err);
+        }
+      }
+    };
     try {
       completions.execute(r);
     } catch (RuntimeException rejected) {
@@ -391,14 +441,18 @@ public final class Journal implements AutoCloseable {
       return;
     }
     try {
-      writer.sync();
-      writer.close();
+      // The old segment is synced on the checkpoint thread, not here: a 64 MiB fsync would stall
+      // every write. A later sync of the new segment waits for it (see commit), so nothing is
+      // acknowledged durable while an older record could still be lost.
+      JournalIo.SegmentWriter old = writer;
       long older = segmentFirstSeq;
       segmentFirstSeq = nextSeq;
       writer = io.create(nextSeq);
       lastRoll = System.nanoTime();
       long keepFrom = segmentFirstSeq;
-      checkpointRunning = CompletableFuture.runAsync(() -> checkpointBefore(keepFrom), checkpoints);
+      CompletableFuture<Void> oldSynced = new CompletableFuture<>();
+      olderSegmentsSynced = oldSynced;
+      checkpointRunning = CompletableFuture.runAsync(() -> checkpointBefore(old, oldSynced, keepFrom), checkpoints);
       log.debug("journal rolled from segment {} to {}", older, keepFrom);
     } catch (IOException e) {
       broken = e;
@@ -406,7 +460,16 @@ public final class Journal implements AutoCloseable {
     }
   }
 
-  private void checkpointBefore(long keepFrom) {
+  private void checkpointBefore(JournalIo.SegmentWriter previous, CompletableFuture<Void> oldSynced,
+      long keepFrom) {
+    try {
+      previous.sync();
+      previous.close();
+      oldSynced.complete(null);
+    } catch (IOException | RuntimeException e) {
+      oldSynced.completeExceptionally(e);
+      return;
+    }
     try {
       checkpointer.checkpoint();
       List<Long> old = new ArrayList<>();

@@ -1,9 +1,8 @@
 package org.snipblock.store.journal;
 
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -60,24 +59,28 @@ public final class JournalBatch {
     return bytes;
   }
 
-  byte[] encode() {
-    ByteArrayOutputStream bos = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 16, bytes + 8));
-    try (DataOutputStream out = new DataOutputStream(bos)) {
-      out.writeInt(ops.size());
-      for (Op op : ops) {
-        out.writeByte(op.kind().ordinal());
-        out.writeByte(op.space().ordinal());
-        out.writeInt(op.key().length);
-        out.write(op.key());
-        if (op.kind() != OpKind.DELETE) {
-          out.writeInt(op.value().length);
-          out.write(op.value());
-        }
-      }
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+  /** Exact size of {@link #encodeTo}'s output. */
+  int encodedSize() {
+    long n = 4;
+    for (Op op : ops) {
+      n += 6 + op.key().length + (op.kind() == OpKind.DELETE ? 0 : 4 + op.value().length);
     }
-    return bos.toByteArray();
+    return Math.toIntExact(n);
+  }
+
+  /** Writes the batch in the journal's record format ({@link #decode} reads it back). */
+  void encodeTo(ByteBuffer out) {
+    out.putInt(ops.size());
+    for (Op op : ops) {
+      out.put((byte) op.kind().ordinal());
+      out.put((byte) op.space().ordinal());
+      out.putInt(op.key().length);
+      out.put(op.key());
+      if (op.kind() != OpKind.DELETE) {
+        out.putInt(op.value().length);
+        out.put(op.value());
+      }
+    }
   }
 
   static JournalBatch decode(byte[] payload) throws IOException {
