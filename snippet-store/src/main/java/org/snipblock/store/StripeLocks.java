@@ -46,6 +46,19 @@ final class StripeLocks {
     }
   }
 
+  /** Takes all of {@code wanted} if none is held by anyone else, else none; never waits. */
+  boolean tryAcquire(int[] wanted) {
+    for (int i = 0; i < wanted.length; i++) {
+      if (!stripes[wanted[i]].tryAcquire()) {
+        for (int j = i - 1; j >= 0; j--) {
+          stripes[wanted[j]].release();
+        }
+        return false;
+      }
+    }
+    return true;
+  }
+
   void release(int[] held) {
     for (int i = held.length - 1; i >= 0; i--) {
       stripes[held[i]].release();
