@@ -171,7 +171,7 @@ def markdown(doc, previous):
         out.append(f"## {title}")
         out.append("")
         if not present:
-            reason = doc.get("skipped", {}).get(title) or "not run"
+            reason = doc.get("skipped", {}).get(title) or "not selected (--systems)"
             out.append(f"Not run: {reason}")
             out.append("")
             continue
