@@ -134,7 +134,7 @@ public final class DaemonProcess implements AutoCloseable {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int status = Main.run(all.toArray(String[]::new), new PrintWriter(out), new PrintWriter(err));
-    assertThat(status).as("snipblock %s: %s", String.join(" ", all), err).isZero();
+    assertThat(status).as("snipblock %s: %s%nnode log:%n%s", String.join(" ", all), err, log()).isZero();
     return out.toString();
   }
 
