@@ -19,6 +19,7 @@ import org.snipblock.cluster.proto.ReplaceCopies;
 import org.snipblock.cluster.proto.ReplicaState;
 import org.snipblock.cluster.proto.ReplicaStateRequest;
 import org.snipblock.cluster.proto.ReplicationGrpc;
+import org.snipblock.cluster.proto.SnippetPlacement;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.cluster.replica.ReplicationSettings;
 import org.snipblock.cluster.topology.FailureDomain;
@@ -119,8 +120,22 @@ final class Caretaker {
       log.warn("volume {}: no candidate primary answered", v.getName());
       return;
     }
+    // Holders that did not get as far as the new primary (a sync write needs only min-copies of
+    // them), and partial holders whose progress is not comparable, must resync before they count.
+    List<String> behind = new ArrayList<>();
+    for (SnippetPlacement s : v.getSnippetsList()) {
+      for (String h : s.getNodesList()) {
+        if (!h.equals(chosen) && !h.equals(v.getPrimary()) && !behind.contains(h)
+            && applied.getOrDefault(h, -1L) < applied.get(chosen)) {
+          behind.add(h);
+        }
+      }
+    }
     VolumeRecord after = node.commit(MetaCommand.newBuilder().setChangePrimary(ChangePrimary.newBuilder()
-        .setName(v.getName()).setExpectedEpoch(v.getEpoch()).setNewPrimary(chosen)).build());
+        .setName(v.getName()).setExpectedEpoch(v.getEpoch()).setNewPrimary(chosen).addAllStale(behind)).build());
+    if (!behind.isEmpty()) {
+      log.info("volume {}: holders {} are behind the new primary and will be resynced", v.getName(), behind);
+    }
     log.info("volume {}: primary {} lost; {} takes over at epoch {}", v.getName(), v.getPrimary(), chosen,
         after.getEpoch());
   }

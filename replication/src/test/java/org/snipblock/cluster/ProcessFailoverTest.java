@@ -127,6 +127,9 @@ class ProcessFailoverTest {
     assertThat(p.ask("await-serving vm 60000", 90)).isEqualTo("ok");
     assertThat(p.ask("readcrc vm " + SIZE, 60)).isEqualTo("crc " + crc(image));
 
+    // A replica that lagged behind the new primary is resynced first (writes need min-copies good copies).
+    String other = primary[1].equals("n1") ? "n2" : "n1";
+    assertThat(p.ask("await-insync vm 60000 " + other, 90)).isEqualTo("ok");
     assertThat(p.ask("write vm 0 " + SIZE / 2 + " 2", 120)).isEqualTo("ok");
     System.arraycopy(NodeProcess.bytes(SIZE / 2, 2), 0, image, 0, SIZE / 2);
 

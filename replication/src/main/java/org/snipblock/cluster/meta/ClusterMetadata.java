@@ -139,6 +139,11 @@ public final class ClusterMetadata implements StateMachine {
         }
         // The old primary may hold changes nobody acknowledged: it resyncs before it counts again.
         VolumeRecord moved = v.getPrimary().equals(c.getNewPrimary()) ? v : StaleCopies.mark(v, v.getPrimary(), true, List.of());
+        for (String behind : c.getStaleList()) {
+          if (!behind.equals(c.getNewPrimary())) {
+            moved = StaleCopies.mark(moved, behind, true, List.of());
+          }
+        }
         return store(moved.toBuilder().setPrimary(c.getNewPrimary()).setEpoch(v.getEpoch() + 1).build());
       }
       case RESIZE_VOLUME -> {

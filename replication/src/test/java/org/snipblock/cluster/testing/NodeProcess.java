@@ -29,7 +29,7 @@ import org.snipblock.store.VolumeSpec;
  * One cluster node in its own JVM, for tests whose point is a process dying (kill -9). Driven by
  * line commands on stdin, one answer line each on stdout, prefixed "@ " (log lines share stdout):
  * {@code create NAME SIZE COPIES MIN MODE}, {@code write NAME OFFSET LENGTH SEED},
- * {@code await-nodes COUNT MILLIS}, {@code await-primary NAME EPOCH MILLIS}, {@code await-serving NAME MILLIS}, {@code await-insync NAME MILLIS}, {@code readcrc NAME SIZE}
+ * {@code await-nodes COUNT MILLIS}, {@code await-primary NAME EPOCH MILLIS}, {@code await-serving NAME MILLIS}, {@code await-insync NAME MILLIS [NODE]}, {@code readcrc NAME SIZE}
  * (through the cluster, on the primary), {@code copycrc NAME SIZE} (this node's local copy).
  * Args: id location clusterPort joinList dataDir.
  */
@@ -100,8 +100,9 @@ public final class NodeProcess {
         return "ok";
       }
       case "await-insync" -> {
-        Eventually.await("no stale copies", Duration.ofMillis(Long.parseLong(c[2])), () -> node.volumes()
-            .describe(c[1]).map(v -> v.stale().isEmpty()).orElse(false));
+        // With a node id: until that node's copy is in sync; without: until every copy is.
+        Eventually.await("copies in sync", Duration.ofMillis(Long.parseLong(c[2])), () -> node.volumes()
+            .describe(c[1]).map(v -> c.length > 3 ? !v.stale().contains(c[3]) : v.stale().isEmpty()).orElse(false));
         return "ok";
       }
       case "readcrc" -> {
