@@ -19,6 +19,9 @@ import org.slf4j.LoggerFactory;
 public final class BlockLogicalUnit implements LogicalUnit {
   private static final Logger log = LoggerFactory.getLogger(BlockLogicalUnit.class);
 
+  /** SANITIZE OVERWRITE pace: wiping one volume must leave the store's bandwidth to others. */
+  public static final long DEFAULT_SANITIZE_BYTES_PER_SECOND = 256L << 20;
+
   private final UnitContext unit;
   private final ReservationGate reservationGate;
   private final AtomicLong lastSeenSize;
@@ -35,6 +38,14 @@ public final class BlockLogicalUnit implements LogicalUnit {
    * align their I/O and trims.
    */
   public BlockLogicalUnit(BlockDevice device, int physicalBlockSize) {
+    this(device, physicalBlockSize, DEFAULT_SANITIZE_BYTES_PER_SECOND);
+  }
+
+  /**
+   * As {@link #BlockLogicalUnit(BlockDevice, int)}, with the pace of SANITIZE OVERWRITE passes
+   * ({@code <= 0}: unpaced).
+   */
+  public BlockLogicalUnit(BlockDevice device, int physicalBlockSize, long sanitizeBytesPerSecond) {
     this.unit = new UnitContext(device, physicalBlockSize);
     this.reservationGate = new ReservationGate(unit.persistentReservations, unit.legacyReservation);
     this.lastSeenSize = new AtomicLong(device.size());
@@ -51,6 +62,7 @@ public final class BlockLogicalUnit implements LogicalUnit {
     new LegacyReserveCommands(unit).register(t);
     new DefectDataCommands().register(t);
     new CopyCommands(unit).register(t);
+    new SanitizeCommands(unit, sanitizeBytesPerSecond).register(t);
     new SupportedOperations(unit).register(t);
   }
 
@@ -67,6 +79,10 @@ public final class BlockLogicalUnit implements LogicalUnit {
         if (attention != null) {
           return CompletableFuture.completedFuture(checkCondition(attention));
         }
+      }
+      Sense sanitizing = unit.sanitize.refusal(spec);
+      if (sanitizing != null) {
+        return CompletableFuture.completedFuture(checkCondition(sanitizing));
       }
       if (reservationGate.conflicts(nexus, spec)) {
         return Responses.RESERVATION_CONFLICT;
@@ -107,6 +123,15 @@ public final class BlockLogicalUnit implements LogicalUnit {
     long previous = lastSeenSize.get();
     if (size != previous && lastSeenSize.compareAndSet(previous, size)) {
       unit.unitAttentions.establishForAll(UnitAttentions.CAPACITY_DATA_CHANGED);
+    }
+  }
+
+  @Override
+  public void aborted(ScsiCommand command) {
+    CompletableFuture<ScsiResponse> answer = unit.detachable.remove(command);
+    if (answer != null) {
+      log.info("an aborted command lets go of its task; its operation goes on");
+      answer.complete(ScsiResponse.good()); // dropped by the transport: the task is aborted
     }
   }
 

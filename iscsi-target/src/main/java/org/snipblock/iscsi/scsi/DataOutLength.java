@@ -22,6 +22,7 @@ final class DataOutLength {
         case MODE_SELECT_10 -> cdb.u16(7);
         case PERSISTENT_RESERVE_OUT -> cdb.u32(5);
         case EXTENDED_COPY -> cdb.u32(10);
+        case SANITIZE -> cdb.u16(7);
         default -> 0;
       };
     } catch (CheckCondition e) {

@@ -35,13 +35,19 @@ final class DeviceStatusCommands {
     return Responses.GOOD;
   }
 
-  /** Sense is delivered with each response; what is left to report here is a pending unit attention. */
+  /**
+   * Sense is delivered with each response; what is left to report here is a pending unit
+   * attention, or how far a running sanitize has come.
+   */
   private CompletableFuture<ScsiResponse> requestSense(ScsiCommand command, Cdb cdb) {
     cdb.requireLength(6);
     cdb.control(5);
     cdb.reserved(1, 0xfe);
     boolean descriptor = cdb.bit(1, 0);
     Sense pending = unit.unitAttentions.poll(command.nexus());
+    if (pending == null) {
+      pending = unit.sanitize.inProgress(); // with its progress indication (SPC-4 4.5.2.4.3)
+    }
     Sense sense = pending != null ? pending : Sense.noSense();
     return Responses.data(SenseEncoder.encode(sense, descriptor), cdb.u8(4));
   }

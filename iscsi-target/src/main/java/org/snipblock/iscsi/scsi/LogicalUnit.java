@@ -21,6 +21,14 @@ public interface LogicalUnit extends AutoCloseable {
     return -1;
   }
 
+  /**
+   * The transport has aborted this executing command (ABORT TASK or a task-set function): its
+   * response will be dropped and the task management answered once the command's future
+   * completes. A command whose work goes on regardless by design (SANITIZE: SBC-4 4.11) may let
+   * go at once; any other must complete only once it no longer touches the medium.
+   */
+  default void aborted(ScsiCommand command) {}
+
   /** Task management that the LU must see: the transport has already stopped the affected tasks. */
   void taskManagement(TaskManagement function, ItNexus nexus);
 

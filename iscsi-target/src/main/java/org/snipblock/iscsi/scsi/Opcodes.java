@@ -27,6 +27,7 @@ final class Opcodes {
   static final int UNMAP = 0x42;
   static final int MODE_SELECT_10 = 0x55;
   static final int RESERVE_10 = 0x56;
+  static final int SANITIZE = 0x48;
   static final int RELEASE_10 = 0x57;
   static final int MODE_SENSE_10 = 0x5a;
   static final int PERSISTENT_RESERVE_IN = 0x5e;

@@ -83,6 +83,20 @@ public record Sense(
     return of(NOT_READY, 0x04, 0x00);
   }
 
+  /**
+   * LOGICAL UNIT NOT READY, SANITIZE IN PROGRESS with a progress indication (0..65535 of the
+   * whole): NOT READY's sense-key-specific bytes carry progress, encoded like a field pointer
+   * without the C/D and bit-pointer flags.
+   */
+  public static Sense sanitizeInProgress(int progress) {
+    return new Sense(NOT_READY, 0x04, 0x1b, null, progress & 0xffff, false, -1);
+  }
+
+  /** SANITIZE COMMAND FAILED: the last sanitize did not complete, the medium is unusable. */
+  public static Sense sanitizeFailed() {
+    return of(MEDIUM_ERROR, 0x31, 0x03);
+  }
+
   public static Sense noSense() {
     return of(NO_SENSE, 0x00, 0x00);
   }

@@ -11,6 +11,13 @@ final class UnitContext {
   final PersistentReservations persistentReservations = new PersistentReservations(unitAttentions);
   final LegacyReservation legacyReservation = new LegacyReservation();
   final CommandTable commands = new CommandTable();
+  final SanitizeState sanitize = new SanitizeState();
+  /**
+   * Commands whose work goes on even when the command is aborted (a SANITIZE waiting for its
+   * end): the answer to complete early on abort. Keyed by identity: one entry per command.
+   */
+  final java.util.Map<ScsiCommand, java.util.concurrent.CompletableFuture<ScsiResponse>> detachable =
+      java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
 
   UnitContext(BlockDevice device, int physicalBlockSize) {
     this.device = device;

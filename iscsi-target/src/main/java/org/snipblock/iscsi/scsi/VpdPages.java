@@ -169,6 +169,9 @@ final class VpdPages {
   private static byte[] blockDeviceCharacteristics() {
     byte[] b = header(BLOCK_DEVICE_CHARACTERISTICS, 0x3c);
     Bytes.putShort(b, 4, 0x0001); // non-rotating medium
+    // WABEREQ 01b: after a SANITIZE BLOCK ERASE reads succeed (and return zeroes, LBPRZ).
+    // WACEREQ stays 0: CRYPTOGRAPHIC ERASE is not supported.
+    b[7] = 0x40;
     return b;
   }
 

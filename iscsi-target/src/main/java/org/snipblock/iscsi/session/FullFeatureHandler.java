@@ -357,6 +357,7 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
     ByteBuffer data = task.write ? task.dataOut.clear().asReadOnlyBuffer() : ByteBuffer.allocate(0);
     ScsiCommand command = new ScsiCommand(task.cdb, data, task.read ? task.expectedLength : 0,
         session.nexus(), task.itt & 0xffffffffL);
+    task.command = command;
     CompletableFuture<ScsiResponse> result;
     try {
       result = unit.execute(command);
@@ -529,7 +530,10 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
         }));
   }
 
-  /** Stops a task: no response will be sent for it; its slot frees once it has finished. */
+  /**
+   * Stops a task: no response will be sent for it; its slot frees once it has finished (an
+   * executing task once the logical unit lets go of it).
+   */
   private void abort(ScsiTask task) {
     task.aborted = true;
     if (!task.executing) {
@@ -537,6 +541,8 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
         ordering.remove(task);
       }
       complete(task, null, null);
+    } else if (task.command != null) {
+      session.logicalUnit().aborted(task.command);
     }
   }
 

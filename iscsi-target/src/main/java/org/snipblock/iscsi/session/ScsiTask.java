@@ -33,6 +33,8 @@ final class ScsiTask {
   boolean queued;
   boolean executing;
   boolean aborted;
+  /** The command as handed to the logical unit, once executing. */
+  org.snipblock.iscsi.scsi.ScsiCommand command;
 
   ScsiTask(int itt, long lun, byte[] cdb, int expectedLength, boolean read, boolean write,
       int attribute, boolean counted) {

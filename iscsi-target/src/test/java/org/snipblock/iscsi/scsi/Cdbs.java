@@ -153,4 +153,20 @@ final class Cdbs {
     Bytes.putInt(c, 6, 65535);
     return c;
   }
+
+  /** SANITIZE: byte 1 carries IMMED (0x80), AUSE (0x20) and the service action. */
+  static byte[] sanitize(int byte1, int parameterListLength) {
+    byte[] c = of(0x48, byte1, 0, 0, 0, 0, 0, 0, 0, 0);
+    Bytes.putShort(c, 7, parameterListLength);
+    return c;
+  }
+
+  /** OVERWRITE parameters: INVERT and OVERWRITE COUNT in byte 0, then the pattern. */
+  static byte[] overwriteParameters(boolean invert, int passes, byte[] pattern) {
+    byte[] p = new byte[4 + pattern.length];
+    p[0] = (byte) ((invert ? 0x80 : 0) | passes);
+    Bytes.putShort(p, 2, pattern.length);
+    System.arraycopy(pattern, 0, p, 4, pattern.length);
+    return p;
+  }
 }

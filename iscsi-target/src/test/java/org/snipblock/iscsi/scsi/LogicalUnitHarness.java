@@ -22,8 +22,12 @@ final class LogicalUnitHarness {
   }
 
   LogicalUnitHarness(BlockDevice device, int physicalBlockSize) {
+    this(device, new BlockLogicalUnit(device, physicalBlockSize));
+  }
+
+  LogicalUnitHarness(BlockDevice device, BlockLogicalUnit lu) {
     this.device = device;
-    this.lu = new BlockLogicalUnit(device, physicalBlockSize);
+    this.lu = lu;
     this.blockSize = device.blockSize();
   }
 

@@ -12,7 +12,7 @@ class MalformedCdbTest {
 
   @Test
   void unknownOpcodesAndServiceActions() {
-    for (int op : new int[] {0x01, 0x04, 0x3b, 0x48, 0x5c, 0xc0, 0xff}) {
+    for (int op : new int[] {0x01, 0x04, 0x3b, 0x49, 0x5c, 0xc0, 0xff}) {
       SenseView s = h.check(Cdbs.of(op, 0, 0, 0, 0, 0, 0, 0, 0, 0), new byte[0], Sense.ILLEGAL_REQUEST, 0x20, 0);
       assertThat(s.fieldPointer()).isZero();
     }

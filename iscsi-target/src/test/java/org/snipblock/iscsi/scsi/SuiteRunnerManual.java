@@ -17,7 +17,7 @@ import org.snipblock.iscsi.IscsiTargetConfig;
  * A developer's tool, not part of the build (surefire does not pick it up): starts the real
  * target over RAM disks and runs libiscsi's iscsi-test-cu against it, for quick iterations on one
  * suite. Run with -Dtest=SuiteRunnerManual -Dsuite.tests=ALL.Inquiry [-Dsuite.bs=512
- * -Dsuite.physical=4096 -Dsuite.vol=vol|ro -Dsuite.extra=-S]; output in suite.out
+ * -Dsuite.physical=4096 -Dsuite.vol=vol|ro -Dsuite.extra=-S -Dsuite.sanitizePace=8388608]; output in suite.out
  * (target/libiscsi-suite.txt). The CI conformance run is IscsiConformanceIT.
  */
 class SuiteRunnerManual {
@@ -36,7 +36,9 @@ class SuiteRunnerManual {
     };
     int physical = Integer.getInteger("suite.physical", bs);
     try (IscsiTarget target = new IscsiTarget(
-        IscsiTargetConfig.defaults(d -> new BlockLogicalUnit(d, Math.max(physical, d.blockSize()))), catalog)) {
+        IscsiTargetConfig.defaults(d -> new BlockLogicalUnit(d, Math.max(physical, d.blockSize()),
+            Long.getLong("suite.sanitizePace", BlockLogicalUnit.DEFAULT_SANITIZE_BYTES_PER_SECOND)))
+            .withNop(java.time.Duration.ofSeconds(10), java.time.Duration.ofSeconds(120)), catalog)) {
       int port = target.start();
       String vol = System.getProperty("suite.vol", "vol");
       ProcessBuilder pb = new ProcessBuilder("stdbuf", "-oL", "-eL", "timeout", System.getProperty("suite.timeout", "600"), "iscsi-test-cu", "-d", System.getProperty("suite.extra", "-d"), "-V", "-t", tests,
