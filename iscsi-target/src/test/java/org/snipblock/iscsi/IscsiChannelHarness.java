@@ -92,7 +92,12 @@ final class IscsiChannelHarness {
 
   /** Logs in to a normal session with the given extra keys; returns the final response. */
   Pdu loginNormal(String target, String... operational) {
-    List<String> keys = new ArrayList<>(List.of("InitiatorName=iqn.2026-11.test:harness",
+    return loginNormalAs("iqn.2026-11.test:harness", target, operational);
+  }
+
+  /** As {@link #loginNormal} for another initiator (another I_T nexus to the same target). */
+  Pdu loginNormalAs(String initiator, String target, String... operational) {
+    List<String> keys = new ArrayList<>(List.of("InitiatorName=" + initiator,
         "SessionType=Normal", "TargetName=" + target, "AuthMethod=None"));
     List<Pdu> r = send(TestPdus.login(0x80 | 0x01, 1, 0, keys.toArray(String[]::new)));
     if (r.size() != 1 || r.get(0).byteAt(36) != 0) {

@@ -86,6 +86,7 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    session.taskSet(this::abortAllForAnotherSession);
     lastHeard = ctx.executor().ticker().nanoTime();
     long interval = target.config().nopInterval().toNanos();
     pinger = ctx.executor().scheduleAtFixedRate(this::checkLiveness, interval, interval,
@@ -514,20 +515,57 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
     log.info("session {}: task management {}", session.tsih(), lunFunction);
     List<CompletableFuture<Void>> affected = new ArrayList<>();
     if (function != 3) {
-      for (ScsiTask task : new ArrayList<>(tasks.values())) {
-        abort(task);
-        affected.add(task.finished);
-      }
+      affected.add(abortAll());
     }
+    // ABORT TASK SET is this nexus's business; CLEAR TASK SET, LUN RESET and the target resets
+    // reach the tasks of every nexus of the logical unit (SAM-5 7.4, 7.6, 7.8), which here is
+    // also every session of the target node.
+    boolean everyNexus = function >= 4;
+    List<Session> others = everyNexus ? otherSessionsOfThisUnit() : List.of();
+    others.forEach(other -> affected.add(other.abortAllTasks()));
     CompletableFuture.allOf(affected.toArray(CompletableFuture[]::new)).whenComplete((v, e) ->
         ctx.executor().execute(() -> {
           session.logicalUnit().taskManagement(lunFunction, session.nexus());
           tmfResponse(pdu, 0);
           if (function == 7) {
             // RFC 7143 11.5.1: after a TARGET COLD RESET the target drops all connections.
+            others.forEach(other -> other.end("TARGET COLD RESET from session " + session.tsih()));
             endAfterFlush("TARGET COLD RESET");
           }
         }));
+  }
+
+  private List<Session> otherSessionsOfThisUnit() {
+    List<Session> others = new ArrayList<>();
+    for (Session s : target.sessions().all()) {
+      if (s != session && s.logicalUnit() == session.logicalUnit()) {
+        others.add(s);
+      }
+    }
+    return others;
+  }
+
+  /** Aborts every task of this connection; completes (on this loop) once all have stopped. */
+  private CompletableFuture<Void> abortAll() {
+    List<CompletableFuture<Void>> finished = new ArrayList<>();
+    for (ScsiTask task : new ArrayList<>(tasks.values())) {
+      abort(task);
+      finished.add(task.finished);
+    }
+    return CompletableFuture.allOf(finished.toArray(CompletableFuture[]::new));
+  }
+
+  /** {@link #abortAll} asked from another session's thread. */
+  private CompletableFuture<Void> abortAllForAnotherSession() {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    ctx.executor().execute(() -> {
+      if (!tasks.isEmpty()) {
+        log.info("session {}: tasks aborted by task management of another session",
+            session.tsih());
+      }
+      abortAll().whenComplete((v, e) -> done.complete(null));
+    });
+    return done;
   }
 
   /**

@@ -24,6 +24,14 @@ public final class Session {
   private final Channel channel;
   private final AtomicBoolean ended = new AtomicBoolean();
   private final AtomicBoolean released = new AtomicBoolean();
+  private volatile TaskSet taskSet = () -> java.util.concurrent.CompletableFuture.completedFuture(null);
+
+  /** The commands in flight on the session's connection, as another session's task management sees them. */
+  @FunctionalInterface
+  public interface TaskSet {
+    /** Aborts every task (no responses will be sent); completes once all have stopped. */
+    java.util.concurrent.CompletableFuture<Void> abortAll();
+  }
 
   Session(SessionRegistry registry, int tsih, SessionKey key, SessionParameters parameters,
       LogicalUnit logicalUnit, ItNexus nexus, Channel channel) {
@@ -62,6 +70,20 @@ public final class Session {
 
   public Channel channel() {
     return channel;
+  }
+
+  /** Called by the connection once it runs the full feature phase. */
+  void taskSet(TaskSet taskSet) {
+    this.taskSet = taskSet;
+  }
+
+  /**
+   * Aborts this session's tasks on behalf of task management received on another session
+   * (CLEAR TASK SET, LUN RESET and target resets reach every nexus of the logical unit, SAM-5
+   * 7.4, 7.6, 7.8). Safe from any thread.
+   */
+  public java.util.concurrent.CompletableFuture<Void> abortAllTasks() {
+    return taskSet.abortAll();
   }
 
   /**
