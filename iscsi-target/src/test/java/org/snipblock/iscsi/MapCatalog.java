@@ -23,6 +23,17 @@ final class MapCatalog implements BlockDeviceCatalog {
     return this;
   }
 
+  /** Serves {@code device} under {@code name}, replacing whatever was there (a recreated volume). */
+  MapCatalog put(String name, BlockDevice device) {
+    devices.put(name, device);
+    return this;
+  }
+
+  MapCatalog remove(String name) {
+    devices.remove(name);
+    return this;
+  }
+
   @Override
   public List<String> names() {
     return List.copyOf(new TreeMap<>(devices).keySet());

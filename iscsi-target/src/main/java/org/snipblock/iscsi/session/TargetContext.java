@@ -6,6 +6,9 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.snipblock.block.BlockDevice;
 import org.snipblock.block.BlockDeviceCatalog;
 import org.snipblock.iscsi.IscsiTargetConfig;
 import org.snipblock.iscsi.TargetAccess;
@@ -13,17 +16,18 @@ import org.snipblock.iscsi.scsi.LogicalUnit;
 
 /**
  * What every connection of one target node shares: configuration, the catalog of devices, the
- * one logical unit per device (reservations live there, so all sessions must see the same one)
+ * one logical unit per volume (reservations live there, so all sessions must see the same one)
  * and the session registry.
  */
 public final class TargetContext {
   /** This target has a single portal group. */
   public static final int PORTAL_GROUP_TAG = 1;
+  private static final Logger log = LoggerFactory.getLogger(TargetContext.class);
 
   private final IscsiTargetConfig config;
   private final BlockDeviceCatalog catalog;
   private final SessionRegistry sessions = new SessionRegistry();
-  private final Map<String, LogicalUnit> units = new ConcurrentHashMap<>();
+  private final Map<String, Unit> units = new ConcurrentHashMap<>();
   private volatile String portal = "127.0.0.1:3260";
 
   private final Executor opener;
@@ -81,30 +85,51 @@ public final class TargetContext {
     return access == null ? TargetAccess.OPEN : access;
   }
 
-  /** The shared logical unit of a target, created on first use; empty if no such device. */
+  /** The logical unit of a device, and which volume it was made for. */
+  private record Unit(long volumeId, LogicalUnit logicalUnit) {}
+
+  /**
+   * The shared logical unit of a target, created on first use; empty if no such device. The
+   * device is looked up on every call (the catalog's contract): a volume deleted and created
+   * again under the same name is another volume and gets a fresh logical unit, without the old
+   * one's reservations, mode pages or unit attentions.
+   */
   public Optional<LogicalUnit> logicalUnit(String targetName) {
-    String device = config.deviceName(targetName);
-    if (device == null) {
+    String name = config.deviceName(targetName);
+    if (name == null) {
       return Optional.empty();
     }
-    // Opened once per device for the life of the target; the catalog owner closes devices.
-    return Optional.ofNullable(units.computeIfAbsent(device,
-        d -> catalog.open(d).map(config.logicalUnitFactory()).orElse(null)));
+    Optional<BlockDevice> device = catalog.open(name);
+    if (device.isEmpty()) {
+      Unit gone = units.remove(name);
+      if (gone != null) {
+        gone.logicalUnit().close();
+      }
+      return Optional.empty();
+    }
+    long volumeId = device.get().uniqueId();
+    // The catalog owner closes devices; a logical unit never does.
+    Unit unit = units.compute(name, (n, cached) -> {
+      if (cached != null && cached.volumeId() == volumeId) {
+        return cached;
+      }
+      if (cached != null) {
+        log.info("volume {} was replaced by another of the same name: new logical unit", n);
+        cached.logicalUnit().close();
+      }
+      return new Unit(volumeId, config.logicalUnitFactory().apply(device.get()));
+    });
+    return Optional.of(unit.logicalUnit());
   }
 
-  /** As {@link #logicalUnit}, without blocking the caller when the unit must be created. */
+  /** As {@link #logicalUnit}, off the caller's thread (looking a device up may block). */
   public CompletableFuture<Optional<LogicalUnit>> logicalUnitAsync(String targetName) {
-    String device = config.deviceName(targetName);
-    LogicalUnit existing = device == null ? null : units.get(device);
-    if (existing != null) {
-      return CompletableFuture.completedFuture(Optional.of(existing));
-    }
     return CompletableFuture.supplyAsync(() -> logicalUnit(targetName), opener);
   }
 
   /** Closes every logical unit (the devices behind them are the catalog owner's to close). */
   public void closeUnits() {
-    units.values().forEach(LogicalUnit::close);
+    units.values().forEach(u -> u.logicalUnit().close());
     units.clear();
   }
 }
