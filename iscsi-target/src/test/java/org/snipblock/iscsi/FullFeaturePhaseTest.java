@@ -175,12 +175,9 @@ class FullFeaturePhaseTest {
     assertThat(h.context.sessions().all()).isEmpty();
   }
 
-  @Test
-  void logoutReportsTheNexusLostBeforeTheResponseIsWritten() {
-    // The initiator may use its other session the moment it reads the Logout Response, so an
-    // SPC-2 reservation of this nexus must already be gone by then.
-    List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
-    IscsiTargetConfig config = IscsiTargetConfig.defaults(device ->
+  /** A target whose logical units note, in {@code events}, each nexus reported lost. */
+  private static IscsiTargetConfig recordingNexusLoss(List<String> events) {
+    return IscsiTargetConfig.defaults(device ->
         new ForwardingUnit(new org.snipblock.iscsi.scsi.BlockLogicalUnit(device)) {
           @Override
           public void nexusLost(org.snipblock.iscsi.scsi.ItNexus nexus) {
@@ -188,7 +185,10 @@ class FullFeaturePhaseTest {
             super.nexusLost(nexus);
           }
         });
-    IscsiChannelHarness h = loggedIn(config);
+  }
+
+  /** Notes in {@code events} each PDU the target writes on this connection. */
+  private static void recordWrites(IscsiChannelHarness h, List<String> events) {
     h.channel.pipeline().addFirst(new io.netty.channel.ChannelOutboundHandlerAdapter() {
       @Override
       public void write(io.netty.channel.ChannelHandlerContext ctx, Object msg,
@@ -197,12 +197,33 @@ class FullFeaturePhaseTest {
         ctx.write(msg, promise);
       }
     });
+  }
+
+  @Test
+  void logoutReportsTheNexusLostBeforeTheResponseIsWritten() {
+    // The initiator may use its other session the moment it reads the Logout Response, so an
+    // SPC-2 reservation of this nexus must already be gone by then.
+    List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    IscsiChannelHarness h = loggedIn(recordingNexusLoss(events));
+    recordWrites(h, events);
     Pdu logout = Pdu.of(Opcode.LOGOUT_REQUEST).flags(0x80).initiatorTaskTag(3);
     logout.bhs()[0] |= 0x40;
     logout.intAt(24, 0);
     assertThat(h.send(logout)).extracting(Pdu::opcode).containsExactly(Opcode.LOGOUT_RESPONSE);
     assertThat(events).startsWith("nexus lost", "response written")
         .containsOnlyOnce("nexus lost");
+  }
+
+  @Test
+  void reinstatementReportsTheOldNexusLostBeforeTheFinalLoginResponse() {
+    List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    IscsiChannelHarness first = loggedIn(recordingNexusLoss(events));
+    IscsiChannelHarness second = first.sibling();
+    recordWrites(second, events);
+    // Same initiator, ISID and target: the new login reinstates the session.
+    assertThat(second.loginNormal(TARGET).shortAt(36)).isZero();
+    assertThat(events).containsExactly("response written", "nexus lost", "response written");
+    assertThat(first.channel.isActive()).isFalse();
   }
 
   @Test
