@@ -6,6 +6,9 @@ import io.grpc.ManagedChannel;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.snipblock.node.admin.v1.AdminGrpc;
+import org.snipblock.node.admin.v1.ClusterStatusRequest;
+import org.snipblock.node.admin.v1.ClusterStatusResponse;
+import org.snipblock.node.admin.v1.SetVolumeModeRequest;
 import org.snipblock.node.admin.v1.CreateVolumeRequest;
 import org.snipblock.node.admin.v1.DeleteVolumeRequest;
 import org.snipblock.node.admin.v1.ListVolumesRequest;
@@ -44,6 +47,19 @@ public final class AdminClient implements AutoCloseable {
   public Volume create(String name, long size, int snippetSize, int blockSize, boolean compression) {
     return call().createVolume(CreateVolumeRequest.newBuilder().setName(name).setSizeBytes(size)
         .setSnippetSize(snippetSize).setBlockSize(blockSize).setCompression(compression).build());
+  }
+
+  /** Creates a volume with its redundancy; 0 / null take the cluster's defaults. */
+  public Volume create(CreateVolumeRequest request) {
+    return call().createVolume(request);
+  }
+
+  public Volume setMode(String name, String mode) {
+    return call().setVolumeMode(SetVolumeModeRequest.newBuilder().setName(name).setMode(mode).build());
+  }
+
+  public ClusterStatusResponse clusterStatus() {
+    return call().clusterStatus(ClusterStatusRequest.getDefaultInstance());
   }
 
   public List<Volume> list() {

@@ -4,7 +4,12 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.snipblock.cluster.ClusterNode;
+import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.node.admin.v1.AdminGrpc;
+import org.snipblock.node.admin.v1.ClusterStatusRequest;
+import org.snipblock.node.admin.v1.ClusterStatusResponse;
+import org.snipblock.node.admin.v1.SetVolumeModeRequest;
 import org.snipblock.node.admin.v1.CreateVolumeRequest;
 import org.snipblock.node.admin.v1.DeleteVolumeRequest;
 import org.snipblock.node.admin.v1.DeleteVolumeResponse;
@@ -23,11 +28,17 @@ import org.snipblock.store.VolumeSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The admin API: volume administration straight onto a {@link VolumeManager}, and node status. */
+/**
+ * The admin API: volume administration straight onto a {@link VolumeManager}, and node status. On
+ * a cluster member the manager is the cluster's, and the cluster answers what only it knows
+ * (redundancy, primary, epoch, lag, placement, the other nodes).
+ */
 public final class AdminService extends AdminGrpc.AdminImplBase {
   private static final Logger log = LoggerFactory.getLogger(AdminService.class);
 
   private final VolumeManager volumes;
+  /** Null on a standalone node. */
+  private final ClusterNode cluster;
   private final Function<String, VolumeIo> io;
   private final Supplier<NodeStatusResponse> status;
 
@@ -36,7 +47,14 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
    * @param status the node's status as of now
    */
   public AdminService(VolumeManager volumes, Function<String, VolumeIo> io, Supplier<NodeStatusResponse> status) {
+    this(volumes, null, io, status);
+  }
+
+  /** @param cluster the cluster this node is a member of ({@code volumes} is its manager), or null */
+  public AdminService(VolumeManager volumes, ClusterNode cluster, Function<String, VolumeIo> io,
+      Supplier<NodeStatusResponse> status) {
     this.volumes = volumes;
+    this.cluster = cluster;
     this.io = io;
     this.status = status;
   }
@@ -48,8 +66,15 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
         throw AdminErrors.invalid("volume size must be positive");
       }
       int blockSize = req.getBlockSize() == 0 ? 512 : req.getBlockSize();
-      VolumeInfo info = volumes.create(new VolumeSpec(
-          req.getName(), req.getSizeBytes(), req.getSnippetSize(), blockSize, req.getCompression()));
+      VolumeSpec spec = new VolumeSpec(
+          req.getName(), req.getSizeBytes(), req.getSnippetSize(), blockSize, req.getCompression());
+      VolumeInfo info;
+      if (cluster != null) {
+        info = cluster.volumes().create(spec, Redundancy.of(req));
+      } else {
+        Redundancy.checkStandalone(req);
+        info = volumes.create(spec);
+      }
       log.info("created volume {} ({} bytes)", info.name(), info.provisionedBytes());
       return toProto(info);
     });
@@ -92,11 +117,38 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
   }
 
   @Override
+  public void setVolumeMode(SetVolumeModeRequest req, StreamObserver<Volume> out) {
+    answer(out, "set mode of volume " + req.getName(), () -> {
+      ClusterNode c = clusterOnly("replication modes");
+      ReplicationMode mode = Redundancy.mode(req.getMode());
+      if (c.volumes().show(req.getName()).isEmpty()) {
+        throw AdminErrors.notFound(req.getName());
+      }
+      c.setMode(req.getName(), mode);
+      log.info("volume {} now replicates {}", req.getName(), mode.label());
+      return volumes.show(req.getName()).map(this::toProto).orElseThrow(() -> AdminErrors.notFound(req.getName()));
+    });
+  }
+
+  @Override
+  public void clusterStatus(ClusterStatusRequest req, StreamObserver<ClusterStatusResponse> out) {
+    answer(out, "cluster status", () -> ClusterStatusMessages.of(clusterOnly("cluster status").status()));
+  }
+
+  private ClusterNode clusterOnly(String what) {
+    if (cluster == null) {
+      throw Status.FAILED_PRECONDITION.withDescription(what + ": this node is standalone, not in a cluster "
+          + "(start it with --cluster-port PORT --join ...)").asRuntimeException();
+    }
+    return cluster;
+  }
+
+  @Override
   public void nodeStatus(NodeStatusRequest req, StreamObserver<NodeStatusResponse> out) {
     answer(out, "node status", status);
   }
 
-  private Volume toProto(VolumeInfo v) {
+  private Volume toPlainProto(VolumeInfo v) {
     return Volume.newBuilder()
         .setId(v.id())
         .setName(v.name())
@@ -113,6 +165,16 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
         .build();
   }
 
+  private Volume toProto(VolumeInfo v) {
+    Volume plain = toPlainProto(v);
+    if (cluster == null) {
+      return plain;
+    }
+    return cluster.volumes().describe(v.name())
+        .map(d -> plain.toBuilder().setReplication(ClusterStatusMessages.replication(d)).build())
+        .orElse(plain);
+  }
+
   private static <T> void answer(StreamObserver<T> out, String what, Supplier<T> call) {
     T result;
     try {
@@ -125,6 +187,10 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
       return;
     } catch (io.grpc.StatusRuntimeException e) {
       out.onError(e);
+      return;
+    } catch (IllegalArgumentException e) {
+      // The cluster's value types (policy, mode, spread) refuse bad values this way.
+      out.onError(AdminErrors.invalid(e.getMessage()));
       return;
     } catch (RuntimeException e) {
       log.error("{} failed", what, e);

@@ -17,7 +17,8 @@ import picocli.CommandLine.Spec;
     versionProvider = Main.Version.class,
     description = "Distributed block storage for VM disks, served over iSCSI and NBD.",
     subcommands = {
-        ServeCommand.class, UpCommand.class, VolumeCommand.class, StatusCommand.class, HelpCommand.class})
+        ServeCommand.class, UpCommand.class, VolumeCommand.class, StatusCommand.class, ClusterCommand.class,
+        HelpCommand.class})
 public final class Main implements Runnable {
   /** Exit status of a failure the operator can fix (bad config, port in use, no such volume...). */
   public static final int EXIT_FAILURE = 1;
@@ -30,7 +31,7 @@ public final class Main implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing command (serve, up, volume or status)");
+    throw new ParameterException(spec.commandLine(), "missing command (serve, up, volume, cluster or status)");
   }
 
   public static void main(String[] args) {

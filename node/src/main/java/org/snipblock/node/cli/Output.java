@@ -59,6 +59,38 @@ final class Output {
     out.printf("I/O since start:  %d reads (%s), %d writes (%s), %d flushes, %d errors%n",
         io.reads(), ByteSize.format(io.readBytes()), io.writes(), ByteSize.format(io.writtenBytes()),
         io.flushes(), io.errors());
+    if (v.replication() != null) {
+      replication(v.replication());
+    }
+  }
+
+  private void replication(VolumeView.Replication r) {
+    out.printf("primary:          %s (epoch %d)%n", r.primary(), r.epoch());
+    out.printf("replication:      %s, %d copies spread over distinct %ss, %d needed%n", r.mode(), r.copies(),
+        r.spread(), r.minCopies());
+    out.printf("lag:              %s%n", r.lagBytes() < 0 ? "known on the primary only"
+        : String.format(Locale.ROOT, "%s (%.1f s)", ByteSize.format(r.lagBytes()), Math.max(0, r.lagSeconds())));
+    if (!r.unreachable().isEmpty()) {
+      out.printf("unreachable:      %s%n", String.join(", ", r.unreachable()));
+    }
+    if (!r.stale().isEmpty()) {
+      out.printf("stale copies:     %s%n", String.join(", ", r.stale()));
+    }
+    for (VolumeView.Resync s : r.resyncs()) {
+      out.printf("resync to %s:  %d/%d snippets, %s copied%s%n", s.node(), s.snippetsDone(), s.snippetsTotal(),
+          ByteSize.format(s.bytesCopied()), s.running() ? "" : " (done)");
+    }
+    // Runs of snippets on the same nodes, so a big volume stays readable.
+    List<List<String>> snippets = r.snippetReplicas();
+    for (int from = 0; from < snippets.size(); ) {
+      int to = from;
+      while (to + 1 < snippets.size() && snippets.get(to + 1).equals(snippets.get(from))) {
+        to++;
+      }
+      String range = from == to ? "snippet " + from : "snippets " + from + "-" + to;
+      out.printf("  %-22s on %s%n", range, String.join(", ", snippets.get(from)));
+      from = to + 1;
+    }
   }
 
   void volumes(List<VolumeView> volumes) {

@@ -37,8 +37,19 @@ final class ServeOptions {
   String nodeId;
 
   @Option(names = "--location", paramLabel = "SITE/COMPARTMENT/RACK/HOST",
-      description = "Where this node stands, for placement.")
+      description = "Where this node stands, for placement: four names, e.g. eu1/fc2/r07/h3 "
+          + "(default local/local/local/NODE-ID).")
   String location;
+
+  @Option(names = "--cluster-port", paramLabel = "PORT", converter = Converters.Port.class,
+      description = "Join a cluster: this node's cluster (JGroups TCP) port on the listen address. "
+          + "Without it the node runs standalone and serves its local volumes.")
+  Integer clusterPort;
+
+  @Option(names = "--join", paramLabel = "HOST:PORT[,HOST:PORT...]", split = ",",
+      description = "Cluster ports of every metadata voter, this node included; give every node the same list "
+          + "(default: this node alone).")
+  List<String> join = new ArrayList<>();
 
   @Option(names = "--config", paramLabel = "FILE", description = "YAML config file; flags override it.")
   Path configFile;
@@ -49,6 +60,6 @@ final class ServeOptions {
 
   NodeOptions fromFlags() {
     return new NodeOptions(dataDir, listen, iscsiPort, nbdPort, adminPort, volumes, nodeId, location,
-        null, List.of());
+        clusterPort, join);
   }
 }

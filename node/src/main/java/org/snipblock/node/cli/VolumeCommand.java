@@ -1,6 +1,7 @@
 package org.snipblock.node.cli;
 
 import java.util.Map;
+import org.snipblock.node.admin.v1.CreateVolumeRequest;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,13 +15,13 @@ import picocli.CommandLine.Spec;
     description = "Manage the volumes of a running node through its admin API.",
     subcommands = {
         VolumeCommand.Create.class, VolumeCommand.ListVolumes.class, VolumeCommand.Show.class,
-        VolumeCommand.Resize.class, VolumeCommand.Delete.class})
+        VolumeCommand.Resize.class, VolumeCommand.Delete.class, VolumeCommand.SetMode.class})
 final class VolumeCommand implements Runnable {
   @Spec CommandSpec spec;
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing command (create, list, show, resize or delete)");
+    throw new ParameterException(spec.commandLine(), "missing command (create, list, show, resize or delete), or 'set --mode' for a clustered volume");
   }
 
   /** What every volume subcommand shares: how to reach the node and how to print. */
@@ -33,13 +34,38 @@ final class VolumeCommand implements Runnable {
     }
   }
 
-  @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a thin volume.")
+  @Command(name = "create", mixinStandardHelpOptions = true,
+      description = "Create a thin volume; on a cluster node, replicated as --copies/--spread/--mode say.")
   static final class Create extends Subcommand {
     @Parameters(index = "0", paramLabel = "NAME") String name;
 
-    @Parameters(index = "1", paramLabel = "SIZE", converter = Converters.Size.class,
+    @Parameters(index = "1", arity = "0..1", paramLabel = "SIZE", converter = Converters.Size.class,
+        description = "Size the clients see: 10G, 512M, 1T or bytes (or give --size).")
+    Long positionalSize;
+
+    @Option(names = "--size", paramLabel = "SIZE", converter = Converters.Size.class,
         description = "Size the clients see: 10G, 512M, 1T or bytes.")
-    long size;
+    Long sizeOption;
+
+    @Option(names = "--copies", paramLabel = "N",
+        description = "Copies of each snippet, in distinct failure domains (cluster default 3; "
+            + "a standalone node keeps 1).")
+    Integer copies;
+
+    @Option(names = "--min-copies", paramLabel = "M",
+        description = "Copies that must hold a write before a sync write is acknowledged, and be reachable "
+            + "to serve (default: a majority of --copies).")
+    Integer minCopies;
+
+    @Option(names = "--spread", paramLabel = "LEVEL",
+        description = "Failure-domain level the copies must differ at: host, rack, compartment or site "
+            + "(default compartment).")
+    String spread;
+
+    @Option(names = "--mode", paramLabel = "MODE",
+        description = "sync (acknowledged once --min-copies hold the write) or async (after the local copy; "
+            + "replicas follow with bounded lag). Default sync.")
+    String mode;
 
     @Option(names = "--block-size", paramLabel = "BYTES", defaultValue = "512",
         description = "Logical block size: 512 or 4096 (default 512).")
@@ -60,8 +86,46 @@ final class VolumeCommand implements Runnable {
       if (snippetSize > Integer.MAX_VALUE) {
         throw new ParameterException(spec.commandLine(), "invalid --snippet-size: too large");
       }
-      output().volume(VolumeView.of(admin.call(c -> c.create(name, size, (int) snippetSize, blockSize, compression))));
+      CreateVolumeRequest.Builder req = CreateVolumeRequest.newBuilder().setName(name).setSizeBytes(size())
+          .setSnippetSize((int) snippetSize).setBlockSize(blockSize).setCompression(compression);
+      redundancy(req);
+      output().volume(VolumeView.of(admin.call(c -> c.create(req.build()))));
       return 0;
+    }
+
+    private long size() {
+      if (positionalSize != null && sizeOption != null) {
+        throw new ParameterException(spec.commandLine(), "give the size once: either SIZE or --size");
+      }
+      if (positionalSize == null && sizeOption == null) {
+        throw new ParameterException(spec.commandLine(), "Missing required parameter: 'SIZE' (or give --size SIZE, e.g. 10G)");
+      }
+      return positionalSize != null ? positionalSize : sizeOption;
+    }
+
+    private void redundancy(CreateVolumeRequest.Builder req) {
+      if (copies != null) {
+        if (copies < 1 || copies > 16) {
+          throw new ParameterException(spec.commandLine(), "invalid --copies " + copies + ": must be 1..16");
+        }
+        req.setCopies(copies);
+      }
+      if (minCopies != null) {
+        if (minCopies < 1) {
+          throw new ParameterException(spec.commandLine(), "invalid --min-copies " + minCopies + ": must be at least 1");
+        }
+        if (copies != null && minCopies > copies) {
+          throw new ParameterException(spec.commandLine(),
+              "invalid --min-copies " + minCopies + ": more than --copies " + copies);
+        }
+        req.setMinCopies(minCopies);
+      }
+      if (spread != null) {
+        req.setSpread(Choices.spread(spec, spread));
+      }
+      if (mode != null) {
+        req.setMode(Choices.mode(spec, mode));
+      }
     }
   }
 
@@ -97,6 +161,24 @@ final class VolumeCommand implements Runnable {
     @Override
     public Integer call() {
       output().volume(VolumeView.of(admin.call(c -> c.resize(name, size))));
+      return 0;
+    }
+  }
+
+  @Command(name = "set", mixinStandardHelpOptions = true,
+      description = "Change a clustered volume's settings live: --mode sync|async switches replication "
+          + "without losing or reordering writes.")
+  static final class SetMode extends Subcommand {
+    @Parameters(index = "0", paramLabel = "NAME") String name;
+
+    @Option(names = "--mode", paramLabel = "MODE", required = true,
+        description = "sync or async.")
+    String mode;
+
+    @Override
+    public Integer call() {
+      String m = Choices.mode(spec, mode);
+      output().volume(VolumeView.of(admin.call(c -> c.setMode(name, m))));
       return 0;
     }
   }

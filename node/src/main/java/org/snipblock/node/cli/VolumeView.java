@@ -1,6 +1,8 @@
 package org.snipblock.node.cli;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import java.time.Instant;
+import java.util.List;
 import org.snipblock.node.admin.v1.Volume;
 
 /** A volume as the CLI prints it, in text or JSON. */
@@ -16,9 +18,18 @@ record VolumeView(
     long snippets,
     long checksumErrors,
     String created,
-    Io io) {
+    Io io,
+    // Top-level fields in JSON (primary, epoch, mode...), absent on a standalone node.
+    @JsonUnwrapped Replication replication) {
 
   record Io(long reads, long writes, long readBytes, long writtenBytes, long flushes, long errors) {}
+
+  /** @param lagBytes -1 when the answering node is not the volume's primary (only the primary measures it) */
+  record Replication(String primary, long epoch, String mode, int copies, int minCopies, String spread,
+      long lagBytes, double lagSeconds, List<String> unreachable, List<String> stale,
+      List<List<String>> snippetReplicas, List<Resync> resyncs) {}
+
+  record Resync(String node, long snippetsDone, long snippetsTotal, long bytesCopied, boolean running) {}
 
   static VolumeView of(Volume v) {
     return new VolumeView(v.getName(), v.getId(), v.getProvisionedBytes(), v.getUsedBytes(),
@@ -26,6 +37,15 @@ record VolumeView(
         v.getChecksumErrors(),
         v.getCreatedEpochMillis() == 0 ? null : Instant.ofEpochMilli(v.getCreatedEpochMillis()).toString(),
         new Io(v.getIo().getReads(), v.getIo().getWrites(), v.getIo().getReadBytes(),
-            v.getIo().getWrittenBytes(), v.getIo().getFlushes(), v.getIo().getErrors()));
+            v.getIo().getWrittenBytes(), v.getIo().getFlushes(), v.getIo().getErrors()),
+        v.hasReplication() ? replication(v.getReplication()) : null);
+  }
+
+  private static Replication replication(org.snipblock.node.admin.v1.Replication r) {
+    return new Replication(r.getPrimary(), r.getEpoch(), r.getMode(), r.getCopies(), r.getMinCopies(), r.getSpread(),
+        r.getLagBytes(), r.getLagSeconds(), List.copyOf(r.getUnreachableList()), List.copyOf(r.getStaleList()),
+        r.getSnippetsList().stream().map(s -> List.copyOf(s.getNodesList())).toList(),
+        r.getResyncsList().stream().map(s -> new Resync(s.getNode(), s.getSnippetsDone(), s.getSnippetsTotal(),
+            s.getBytesCopied(), s.getRunning())).toList());
   }
 }

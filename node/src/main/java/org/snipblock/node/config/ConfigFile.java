@@ -33,6 +33,8 @@ import org.snipblock.node.OperatorError;
  * admin-port: 7070
  * node-id: node1
  * location: site1/c1/rack1/host1
+ * cluster-port: 7400        # optional: join a cluster (JGroups TCP port on the listen address)
+ * join: [10.0.0.1:7400, 10.0.0.2:7400, 10.0.0.3:7400]   # every metadata voter, this node included
  * store:                    # optional, storage engine
  *   capacity: 500G          # most bytes on disk (default: the file system's limit)
  *   snippet-size: 4M        # default snippet size of new volumes

@@ -24,7 +24,8 @@ public record NodeConfig(
     List<VolumeDeclaration> volumes,
     String nodeId,
     String location,
-    StoreConfig store) {
+    StoreConfig store,
+    ClusterSettings cluster) {
 
   public static final String DEFAULT_LISTEN = "127.0.0.1";
   public static final int DEFAULT_ISCSI_PORT = 3260;
@@ -32,6 +33,7 @@ public record NodeConfig(
   public static final int DEFAULT_ADMIN_PORT = 7070;
 
   private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+  private static final Pattern JOIN_ENTRY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]*:[0-9]{1,5}");
   private static final Pattern LOCATION_PART = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
   /**
@@ -88,12 +90,62 @@ public record NodeConfig(
     } else {
       checkLocation(location);
     }
-    if (clusterPort != null || !join.isEmpty()) {
-      // Say so rather than silently running alone when the operator asked for a cluster.
-      throw new OperatorError("cluster settings (cluster-port, join) are not supported by this build yet");
+    ClusterSettings cluster = clusterSettings(listen, clusterPort, join);
+    if (cluster != null) {
+      checkDistinct(iscsiPort, nbdPort, adminPort, cluster.port());
+      if (!volumes.isEmpty()) {
+        // A declared volume would need a redundancy policy and a majority at start-up.
+        throw new OperatorError("volume declarations (--volume, 'volumes:') are for standalone nodes; on a cluster "
+            + "node create volumes with 'snipblock volume create NAME --size S --copies N'");
+      }
     }
     return new NodeConfig(dataDir, listen, iscsiPort, nbdPort, adminPort,
-        List.copyOf(volumes.values()), nodeId, location, storeConfig(capacity, snippetSize, ioThreads));
+        List.copyOf(volumes.values()), nodeId, location, storeConfig(capacity, snippetSize, ioThreads), cluster);
+  }
+
+  /** True when the node runs as a member of a cluster (a cluster port is set). */
+  public boolean clustered() {
+    return cluster != null;
+  }
+
+  /**
+   * Null without a cluster port. The join list defaults to this node alone (a one-node cluster);
+   * otherwise it must name this node's own endpoint, since it is the set of metadata voters and
+   * every node must be given the same one.
+   */
+  private static ClusterSettings clusterSettings(String listen, Integer port, List<String> join) {
+    if (port == null) {
+      if (!join.isEmpty()) {
+        throw new OperatorError("join " + String.join(",", join) + " given without cluster-port: "
+            + "give --cluster-port PORT for this node's own cluster endpoint");
+      }
+      return null;
+    }
+    if (port < 1 || port > 65535) {
+      throw new OperatorError("invalid cluster-port " + port + ": must be 1..65535 (peers name it in their join list)");
+    }
+    String self = listen + ":" + port;
+    List<String> endpoints = new ArrayList<>();
+    for (String e : join) {
+      String s = e == null ? "" : e.trim();
+      if (!JOIN_ENTRY.matcher(s).matches()) {
+        throw new OperatorError("invalid join entry '" + e + "': expected HOST:PORT[,HOST:PORT...]");
+      }
+      int p = Integer.parseInt(s.substring(s.lastIndexOf(':') + 1));
+      if (p < 1 || p > 65535) {
+        throw new OperatorError("invalid join entry '" + e + "': port must be 1..65535");
+      }
+      if (!endpoints.contains(s)) {
+        endpoints.add(s);
+      }
+    }
+    if (endpoints.isEmpty()) {
+      endpoints.add(self);
+    } else if (!endpoints.contains(self)) {
+      throw new OperatorError("the join list " + String.join(",", endpoints) + " must include this node's own "
+          + "cluster endpoint " + self + " (listen:cluster-port): it lists every metadata voter");
+    }
+    return new ClusterSettings(port, endpoints);
   }
 
   private static StoreConfig storeConfig(Long capacity, Long snippetSize, Integer ioThreads) {
@@ -128,7 +180,8 @@ public record NodeConfig(
     List<Integer> seen = new ArrayList<>();
     for (int p : ports) {
       if (p != 0 && seen.contains(p)) {
-        throw new OperatorError("port " + p + " is given to two services; iscsi-port, nbd-port and admin-port must differ");
+        throw new OperatorError("port " + p + " is given to two services; iscsi-port, nbd-port, admin-port and "
+            + "cluster-port must differ");
       }
       seen.add(p);
     }

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.block.BlockDeviceCatalog;
+import org.snipblock.cluster.ClusterNode;
 import org.snipblock.iscsi.IscsiTarget;
 import org.snipblock.iscsi.IscsiTargetConfig;
 import org.snipblock.nbd.NbdServer;
@@ -35,6 +36,13 @@ import org.slf4j.LoggerFactory;
  * A running storage node: the volume store, the iSCSI and NBD frontends on one shared event loop
  * group, and the admin API. {@link #close()} is the graceful shutdown: stop taking requests, flush
  * every volume, close the store, release the data directory.
+ *
+ * <p>The one rule for what the frontends and the admin API see: a standalone node serves its
+ * local store; a clustered node serves the cluster's volumes ({@link ClusterNode#volumes()}) and
+ * never the store directly, because the store then holds replica copies that only the cluster may
+ * write. A clustered volume opens only on its current primary, so a door of another node does not
+ * offer it (NBD: no such export; iSCSI: no such target) and clients reconnect to the primary that
+ * {@code volume show} names.
  */
 public final class Node implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Node.class);
@@ -45,6 +53,8 @@ public final class Node implements AutoCloseable {
   private final NodeConfig config;
   private final DataDir dataDir;
   private final VolumeManager volumes;
+  /** Null on a standalone node. */
+  private final ClusterNode cluster;
   private final Instant started = Instant.now();
   /** Everything to close on shutdown, most recently started first. */
   private final Deque<AutoCloseable> running = new ArrayDeque<>();
@@ -56,10 +66,11 @@ public final class Node implements AutoCloseable {
   /** Set once serving; a start that failed half-way is undone without announcing a stop. */
   private boolean ready;
 
-  private Node(NodeConfig config, DataDir dataDir, VolumeManager volumes) {
+  private Node(NodeConfig config, DataDir dataDir, VolumeManager volumes, ClusterNode cluster) {
     this.config = config;
     this.dataDir = dataDir;
     this.volumes = volumes;
+    this.cluster = cluster;
   }
 
   /**
@@ -71,7 +82,21 @@ public final class Node implements AutoCloseable {
    * @param closeStore how to close it (flushes and releases its files)
    */
   public static Node start(NodeConfig config, DataDir dataDir, VolumeManager store, AutoCloseable closeStore) {
-    Node node = new Node(config, dataDir, store);
+    return start(config, dataDir, store, null, closeStore);
+  }
+
+  /**
+   * Starts serving a cluster member: the frontends and the admin API see the cluster's volumes.
+   *
+   * @param closeCluster leaves the cluster and closes the local store under it
+   */
+  public static Node start(NodeConfig config, DataDir dataDir, ClusterNode cluster, AutoCloseable closeCluster) {
+    return start(config, dataDir, cluster.volumes(), cluster, closeCluster);
+  }
+
+  private static Node start(NodeConfig config, DataDir dataDir, VolumeManager volumes, ClusterNode cluster,
+      AutoCloseable closeStore) {
+    Node node = new Node(config, dataDir, volumes, cluster);
     node.running.push(dataDir);
     node.running.push(closeStore);
     try {
@@ -93,14 +118,15 @@ public final class Node implements AutoCloseable {
     startFrontends(catalog);
     AdminServer admin = bind("admin API", config.adminPort(), () -> AdminServer.start(
         new InetSocketAddress(config.listen(), config.adminPort()),
-        new AdminService(volumes, meters::snapshot, this::status)));
+        new AdminService(volumes, cluster, meters::snapshot, this::status)));
     running.push(admin);
     adminPort = admin.port();
     info().writeTo(dataDir.path());
     running.push(() -> NodeInfo.removeFrom(dataDir.path()));
     ready = true;
-    log.info("snipblock node {} ready on {} ({}): iSCSI port {}, NBD port {}, admin port {}; data in {}",
-        config.nodeId(), config.listen(), transport.name(), iscsiPort, nbdPort, adminPort, dataDir.path());
+    log.info("snipblock node {} ready on {} ({}): iSCSI port {}, NBD port {}, admin port {}; data in {}{}",
+        config.nodeId(), config.listen(), transport.name(), iscsiPort, nbdPort, adminPort, dataDir.path(),
+        cluster == null ? "" : "; cluster port " + config.cluster().port() + " at " + config.location());
   }
 
   private void startFrontends(BlockDeviceCatalog catalog) {

@@ -2,14 +2,26 @@ package org.snipblock.node.daemon;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
+import org.snipblock.cluster.ClusterConfig;
+import org.snipblock.cluster.ClusterNode;
+import org.snipblock.cluster.RedundancyPolicy;
+import org.snipblock.cluster.membership.Endpoint;
+import org.snipblock.cluster.replica.ReplicationSettings;
+import org.snipblock.cluster.topology.Location;
 import org.snipblock.node.OperatorError;
 import org.snipblock.node.config.NodeConfig;
 import org.snipblock.store.SnippetStore;
 
-/** Starts a node from its config: claims the data directory, opens the store, starts serving. */
+/**
+ * Starts a node from its config: claims the data directory, opens the store, joins the cluster
+ * when a cluster port is configured, starts serving.
+ */
 public final class NodeLauncher {
   /** The store's files live here inside the data directory, beside node.lock and node.json. */
   public static final String STORE_DIR = "store";
+  /** The cluster metadata's raft log lives here inside the data directory. */
+  public static final String CLUSTER_DIR = "cluster";
 
   private NodeLauncher() {}
 
@@ -23,7 +35,47 @@ public final class NodeLauncher {
       dataDir.close();
       throw e;
     }
-    return Node.start(config, dataDir, store, store);
+    if (!config.clustered()) {
+      return Node.start(config, dataDir, store, store);
+    }
+    ClusterNode cluster;
+    try {
+      cluster = joinCluster(config, dataDir, store);
+    } catch (RuntimeException e) {
+      store.close();
+      dataDir.close();
+      throw e;
+    }
+    return Node.start(config, dataDir, cluster, () -> {
+      try {
+        cluster.close();
+      } finally {
+        store.close();
+      }
+    });
+  }
+
+  private static ClusterNode joinCluster(NodeConfig config, DataDir dataDir, SnippetStore store) {
+    ClusterConfig clusterConfig;
+    try {
+      List<Endpoint> join = config.cluster().join().stream().map(Endpoint::parse).toList();
+      long capacity = config.store().capacityBytes() > 0 ? config.store().capacityBytes()
+          : Math.max(0, dataDir.freeBytes());
+      clusterConfig = new ClusterConfig(config.nodeId(), Location.parse(config.location()),
+          new Endpoint(config.listen(), config.cluster().port()), join, 0,
+          dataDir.path().resolve(CLUSTER_DIR), capacity);
+    } catch (IllegalArgumentException e) {
+      throw new OperatorError("invalid cluster settings: " + e.getMessage(), e);
+    }
+    ClusterNode cluster = new ClusterNode(clusterConfig, store, RedundancyPolicy.defaults(),
+        ReplicationSettings.defaults());
+    try {
+      return cluster.start();
+    } catch (IOException | RuntimeException e) {
+      cluster.close();
+      throw new OperatorError("cannot join the cluster on " + config.listen() + ":" + config.cluster().port()
+          + ": " + e.getMessage(), e);
+    }
   }
 
   private static SnippetStore openStore(Path dir, NodeConfig config) {

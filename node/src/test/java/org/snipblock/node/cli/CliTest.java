@@ -60,6 +60,17 @@ class CliTest {
       resize with bad size      | volume resize vol0 5X                           | invalid size '5X'
       bad admin address         | volume list --admin localhost                   | invalid address 'localhost': expected HOST:PORT
       bad admin port            | volume list --admin 127.0.0.1:99999             | invalid port 99999
+      size given twice          | volume create vol0 1G --size 2G                 | give the size once
+      no copies                 | volume create vol0 --size 1G --copies 0         | invalid --copies 0: must be 1..16
+      copies not a number       | volume create vol0 --size 1G --copies three     | Invalid value for option '--copies'
+      min-copies above copies   | volume create vol0 --size 1G --copies 2 --min-copies 3 | invalid --min-copies 3: more than --copies 2
+      min-copies zero           | volume create vol0 --size 1G --min-copies 0     | invalid --min-copies 0
+      unknown spread            | volume create vol0 --size 1G --spread planet    | invalid --spread: unknown spread level 'planet'
+      unknown mode              | volume create vol0 --size 1G --mode eventually  | invalid --mode: unknown replication mode 'eventually'
+      set without mode          | volume set vol0                                 | Missing required option: '--mode=MODE'
+      set with unknown mode     | volume set vol0 --mode lazy                     | invalid --mode: unknown replication mode 'lazy'
+      cluster without command   | cluster                                         | missing command (status)
+      port in join not a number | serve --data d --cluster-port x                 | invalid port 'x'
       """)
   void malformedCommandLinesAreUsageErrors(String what, String line, String message) {
     Result r = run(line.isEmpty() ? new String[0] : line.split(" "));
@@ -111,6 +122,67 @@ class CliTest {
           + " for the NBD server: address already in use");
     }
     DataDir.claim(dir.resolve("data")).close();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      bad location         | --location eu1/fc1/r1                                 | invalid location 'eu1/fc1/r1': expected site/compartment/rack/host
+      bad location part    | --location eu1/f c/r1/h1                              | invalid location 'eu1/f c/r1/h1'
+      bad join list        | --cluster-port 7400 --join 127.0.0.1:7400,nohost      | invalid join entry 'nohost': expected HOST:PORT
+      join without itself  | --cluster-port 7400 --join 127.0.0.1:7401             | must include this node's own cluster endpoint 127.0.0.1:7400
+      join without a port  | --join 127.0.0.1:7400                                 | given without cluster-port
+      cluster port zero    | --cluster-port 0                                      | invalid cluster-port 0
+      """)
+  void malformedClusterSettingsAreOneLineErrors(String what, String flags, String message) {
+    List<String> args = new java.util.ArrayList<>(List.of("serve", "--data", dir.resolve("data").toString(),
+        "--listen", "127.0.0.1"));
+    if (flags.startsWith("--location eu1/f c")) {
+      args.addAll(List.of("--location", "eu1/f c/r1/h1"));
+    } else {
+      args.addAll(List.of(flags.split(" ")));
+    }
+    Result r = run(args.toArray(String[]::new));
+    assertThat(r.status()).as(what + ": " + r.err()).isEqualTo(Main.EXIT_FAILURE);
+    assertThat(r.err().lines()).as(what).hasSize(1);
+    assertThat(r.err()).as(what).contains(message).doesNotContain("\tat ");
+  }
+
+  @Test
+  void helpNamesTheClusterFlags() {
+    assertThat(run("serve", "--help").out()).contains("--cluster-port=PORT", "--join=HOST:PORT[,HOST:PORT...]",
+        "--node-id=ID", "--location=SITE/COMPARTMENT/RACK/HOST");
+    assertThat(run("volume", "create", "--help").out()).contains("--size=SIZE", "--copies=N", "--min-copies=M",
+        "--spread=LEVEL", "host, rack, compartment or site", "--mode=MODE");
+    assertThat(run("volume", "set", "--help").out()).contains("--mode=MODE");
+    assertThat(run("cluster", "status", "--help").out()).contains("round-trip");
+  }
+
+  @Test
+  void aStandaloneNodeRefusesWhatNeedsACluster() throws IOException {
+    MemoryVolumeManager volumes = new MemoryVolumeManager(4L << 30);
+    NodeConfig config = NodeConfig.resolve(new NodeOptions(dir, "127.0.0.1", 0, 0, 0, List.of(), "n1", null,
+        null, List.of()));
+    try (Node node = Node.start(config, DataDir.claim(dir), volumes, volumes)) {
+      String admin = node.info().adminAddress();
+      Result three = run("volume", "create", "vol0", "--size", "64M", "--copies", "3", "--admin", admin);
+      assertThat(three.status()).isEqualTo(Main.EXIT_FAILURE);
+      assertThat(three.err().strip()).isEqualTo("snipblock: volume vol0: 3 copies need a cluster; this node is "
+          + "standalone (start it with --cluster-port PORT --join ...)");
+      assertThat(volumes.names()).as("nothing created").isEmpty();
+
+      Result one = run("volume", "create", "vol0", "--size", "64M", "--copies", "1", "--json", "--admin", admin);
+      assertThat(one.status()).as(one.err()).isZero();
+      JsonNode shown = JSON.readTree(one.out());
+      assertThat(shown.get("provisionedBytes").asLong()).isEqualTo(64L << 20);
+      assertThat(shown.has("primary")).as("no replication fields when standalone").isFalse();
+
+      Result set = run("volume", "set", "vol0", "--mode", "async", "--admin", admin);
+      assertThat(set.status()).isEqualTo(Main.EXIT_FAILURE);
+      assertThat(set.err().strip()).startsWith("snipblock: replication modes: this node is standalone");
+      Result status = run("cluster", "status", "--admin", admin);
+      assertThat(status.status()).isEqualTo(Main.EXIT_FAILURE);
+      assertThat(status.err().strip()).startsWith("snipblock: cluster status: this node is standalone");
+    }
   }
 
   @Test

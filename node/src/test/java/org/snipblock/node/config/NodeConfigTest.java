@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.snipblock.node.OperatorError;
 
 class NodeConfigTest {
@@ -79,11 +81,46 @@ class NodeConfigTest {
         .isInstanceOf(OperatorError.class).hasMessageContaining("invalid store settings");
   }
 
+  private static NodeOptions cluster(Integer port, String... join) {
+    return new NodeOptions(DATA, "127.0.0.1", null, null, null, List.of(), "n1", "eu1/fc1/r1/h1", port, List.of(join));
+  }
+
   @Test
-  void clusterSettingsAreRefusedUntilReplicationIsWiredIn() {
-    assertThatThrownBy(() -> NodeConfig.resolve(new NodeOptions(DATA, null, null, null, null, List.of(), null, null,
-        7400, List.of())))
-        .isInstanceOf(OperatorError.class).hasMessageContaining("cluster settings");
+  void aClusterPortMakesAClusterMemberWhoseJoinListDefaultsToItself() {
+    assertThat(NodeConfig.resolve(data(DATA)).clustered()).isFalse();
+    NodeConfig alone = NodeConfig.resolve(cluster(7400));
+    assertThat(alone.clustered()).isTrue();
+    assertThat(alone.cluster()).isEqualTo(new ClusterSettings(7400, List.of("127.0.0.1:7400")));
+    NodeConfig three = NodeConfig.resolve(cluster(7400, "127.0.0.1:7400", "127.0.0.1:7401", " 127.0.0.1:7402",
+        "127.0.0.1:7401"));
+    assertThat(three.cluster().join()).containsExactly("127.0.0.1:7400", "127.0.0.1:7401", "127.0.0.1:7402");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      join without port     |      | 127.0.0.1:7401       | given without cluster-port
+      port zero             | 0    | ''                   | invalid cluster-port 0
+      port too big          | 70000| ''                   | invalid cluster-port 70000
+      entry without port    | 7400 | 127.0.0.1            | invalid join entry '127.0.0.1'
+      entry with bad port   | 7400 | 127.0.0.1:99999      | invalid join entry '127.0.0.1:99999'
+      entry not a host      | 7400 | 'a b:7400'           | invalid join entry 'a b:7400'
+      empty entry           | 7400 | ' '                  | invalid join entry ' '
+      list without itself   | 7400 | 127.0.0.1:7401       | must include this node's own cluster endpoint 127.0.0.1:7400
+      """)
+  void malformedClusterSettingsAreOneLineErrors(String what, Integer port, String join, String message) {
+    assertThatThrownBy(() -> NodeConfig.resolve(cluster(port, join.isEmpty() ? new String[0] : new String[] {join})))
+        .as(what).isInstanceOf(OperatorError.class).hasMessageContaining(message)
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+  }
+
+  @Test
+  void aClusterMemberRefusesDeclaredVolumesAndSharedPorts() {
+    assertThatThrownBy(() -> NodeConfig.resolve(cluster(7400), new NodeOptions(null, null, null, null, null,
+        List.of(new VolumeDeclaration("v", 1 << 20, 0, 512, false)), null, null, null, List.of())))
+        .isInstanceOf(OperatorError.class).hasMessageContaining("are for standalone nodes");
+    assertThatThrownBy(() -> NodeConfig.resolve(cluster(7400), new NodeOptions(null, null, null, 7400, null,
+        List.of(), null, null, null, List.of())))
+        .isInstanceOf(OperatorError.class).hasMessageContaining("port 7400 is given to two services");
   }
 
   @Test

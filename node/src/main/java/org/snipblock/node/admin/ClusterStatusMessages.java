@@ -1,0 +1,37 @@
+package org.snipblock.node.admin;
+
+import org.snipblock.cluster.ClusterStatus;
+import org.snipblock.cluster.ClusterVolume;
+import org.snipblock.node.admin.v1.ClusterNodeStatus;
+import org.snipblock.node.admin.v1.ClusterStatusResponse;
+import org.snipblock.node.admin.v1.Replication;
+import org.snipblock.node.admin.v1.Resync;
+import org.snipblock.node.admin.v1.RttRow;
+import org.snipblock.node.admin.v1.SnippetReplicas;
+
+/** The cluster's reports as admin API messages. */
+final class ClusterStatusMessages {
+  private ClusterStatusMessages() {}
+
+  static ClusterStatusResponse of(ClusterStatus s) {
+    ClusterStatusResponse.Builder b = ClusterStatusResponse.newBuilder().setSelf(s.self())
+        .setLeader(s.leader() == null ? "" : s.leader()).setTerm(Math.max(0, s.term())).setInMajority(s.inMajority());
+    for (ClusterStatus.Node n : s.nodes()) {
+      b.addNodes(ClusterNodeStatus.newBuilder().setId(n.id()).setLocation(n.location()).setState(n.state())
+          .setCapacityBytes(n.capacityBytes()).setUsedBytes(n.usedBytes()).setLoad(n.load())
+          .setReportedEpochMillis(n.reportedAtMillis()).setMember(n.member()).setDataAddress(n.dataAddress()));
+    }
+    s.rttMillis().forEach((from, to) -> b.addRtt(RttRow.newBuilder().setFrom(from).putAllMillisTo(to)));
+    return b.build();
+  }
+
+  static Replication replication(ClusterVolume v) {
+    Replication.Builder b = Replication.newBuilder().setPrimary(v.primary()).setEpoch(v.epoch()).setMode(v.mode())
+        .setCopies(v.copies()).setMinCopies(v.minCopies()).setSpread(v.spread()).setLagBytes(v.lagBytes())
+        .setLagSeconds(v.lagSeconds()).addAllUnreachable(v.unreachable()).addAllStale(v.stale());
+    v.snippetReplicas().forEach(nodes -> b.addSnippets(SnippetReplicas.newBuilder().addAllNodes(nodes)));
+    v.resyncs().forEach(r -> b.addResyncs(Resync.newBuilder().setNode(r.node()).setSnippetsDone(r.snippetsDone())
+        .setSnippetsTotal(r.snippetsTotal()).setBytesCopied(r.bytesCopied()).setRunning(r.running())));
+    return b.build();
+  }
+}

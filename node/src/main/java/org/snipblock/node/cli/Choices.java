@@ -1,0 +1,29 @@
+package org.snipblock.node.cli;
+
+import org.snipblock.cluster.replica.ReplicationMode;
+import org.snipblock.cluster.topology.FailureDomain;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+
+/** Checks the cluster's word-valued options on the command line, so a typo fails before any call. */
+final class Choices {
+  private Choices() {}
+
+  /** host|rack|compartment|site, as the node expects it. */
+  static String spread(CommandSpec spec, String value) {
+    try {
+      return FailureDomain.parse(value).label();
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "invalid --spread: " + e.getMessage());
+    }
+  }
+
+  /** sync|async, as the node expects it. */
+  static String mode(CommandSpec spec, String value) {
+    try {
+      return ReplicationMode.parse(value).label();
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "invalid --mode: " + e.getMessage());
+    }
+  }
+}

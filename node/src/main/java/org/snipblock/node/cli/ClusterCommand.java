@@ -1,0 +1,93 @@
+package org.snipblock.node.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import org.snipblock.node.admin.v1.ClusterStatusResponse;
+import org.snipblock.node.config.ByteSize;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+@Command(name = "cluster", mixinStandardHelpOptions = true,
+    description = "Inspect the cluster a node belongs to.", subcommands = ClusterCommand.Status.class)
+final class ClusterCommand implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new ParameterException(spec.commandLine(), "missing command (status)");
+  }
+
+  @Command(name = "status", mixinStandardHelpOptions = true,
+      description = "Every node with its location, state, capacity, used space and load, and the measured "
+          + "round-trip times between nodes, as the asked node sees them.")
+  static final class Status implements Callable<Integer> {
+    @Mixin AdminOptions admin;
+    @Spec CommandSpec spec;
+
+    record View(String self, String leader, long term, boolean inMajority, List<NodeView> nodes,
+        Map<String, Map<String, Double>> rttMillis) {}
+
+    record NodeView(String id, String location, String state, long capacityBytes, long usedBytes, double load,
+        String member, String dataAddress, long reportedEpochMillis) {}
+
+    @Override
+    public Integer call() {
+      ClusterStatusResponse s = admin.call(c -> c.clusterStatus());
+      Map<String, Map<String, Double>> rtt = new TreeMap<>();
+      s.getRttList().forEach(r -> rtt.put(r.getFrom(), new TreeMap<>(r.getMillisToMap())));
+      View v = new View(s.getSelf(), s.getLeader().isEmpty() ? null : s.getLeader(), s.getTerm(), s.getInMajority(),
+          s.getNodesList().stream().map(n -> new NodeView(n.getId(), n.getLocation(), n.getState(),
+              n.getCapacityBytes(), n.getUsedBytes(), n.getLoad(), n.getMember(), n.getDataAddress(),
+              n.getReportedEpochMillis())).toList(), rtt);
+      Output out = new Output(spec.commandLine().getOut(), admin.json);
+      if (out.isJson()) {
+        out.json(v);
+      } else {
+        print(out, v);
+      }
+      return 0;
+    }
+
+    private static void print(Output out, View v) {
+      out.println("asked node:  " + v.self() + (v.inMajority() ? "" : " (NOT in a majority: metadata read-only)"));
+      out.println("leader:      " + (v.leader() == null ? "none known" : v.leader()) + " (term " + v.term() + ")");
+      out.println("");
+      String format = "%-16s %-32s %-5s %10s %10s %6s%n";
+      out.println(String.format(Locale.ROOT, format, "NODE", "LOCATION", "STATE", "CAPACITY", "USED", "LOAD").stripTrailing());
+      for (NodeView n : v.nodes()) {
+        out.println(String.format(Locale.ROOT, format, n.id(), n.location(), n.state(),
+            ByteSize.format(n.capacityBytes()), ByteSize.format(n.usedBytes()),
+            String.format(Locale.ROOT, "%.2f", n.load())).stripTrailing());
+      }
+      TreeSet<String> ids = new TreeSet<>(v.rttMillis().keySet());
+      v.rttMillis().values().forEach(row -> ids.addAll(row.keySet()));
+      if (ids.isEmpty()) {
+        return;
+      }
+      out.println("");
+      out.println("round trips (ms), from row to column:");
+      List<String> columns = new ArrayList<>(ids);
+      StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-16s", ""));
+      columns.forEach(c -> header.append(String.format(Locale.ROOT, " %10s", c)));
+      out.println(header.toString().stripTrailing());
+      for (String from : columns) {
+        StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-16s", from));
+        Map<String, Double> to = v.rttMillis().getOrDefault(from, Map.of());
+        for (String c : columns) {
+          Double ms = to.get(c);
+          row.append(String.format(Locale.ROOT, " %10s", c.equals(from) ? "-"
+              : ms == null ? "?" : String.format(Locale.ROOT, "%.2f", ms)));
+        }
+        out.println(row.toString());
+      }
+    }
+  }
+}

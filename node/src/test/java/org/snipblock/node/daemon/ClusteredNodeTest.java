@@ -1,0 +1,121 @@
+package org.snipblock.node.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.snipblock.block.BlockDevice;
+import org.snipblock.node.cli.Main;
+import org.snipblock.node.config.NodeConfig;
+import org.snipblock.node.config.NodeOptions;
+import org.snipblock.node.testing.Poll;
+
+/**
+ * A node started with a cluster port (a one-node cluster here): the admin API and the frontends
+ * see the cluster's volumes, and the CLI shows and changes what only a cluster knows.
+ */
+class ClusteredNodeTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+
+  record Result(int status, String out, String err) {}
+
+  private static Result cli(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int status = Main.run(args, new PrintWriter(out), new PrintWriter(err));
+    return new Result(status, out.toString(), err.toString());
+  }
+
+  private static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  @Timeout(value = 2, unit = TimeUnit.MINUTES)
+  void aClusterMemberServesReplicatedVolumesThroughTheAdminApiAndCli() throws Exception {
+    int clusterPort = freePort();
+    NodeConfig config = NodeConfig.resolve(new NodeOptions(dir, "127.0.0.1", 0, 0, 0, List.of(), "n1",
+        "eu1/fc1/r1/h1", clusterPort, List.of("127.0.0.1:" + clusterPort)));
+    try (Node node = NodeLauncher.launch(config)) {
+      String admin = node.info().adminAddress();
+      JsonNode status = Poll.until("n1 registered and UP", Duration.ofSeconds(60), () -> {
+        Result r = cli("cluster", "status", "--json", "--admin", admin);
+        return Optional.of(json(r)).filter(j -> j.get("nodes").size() == 1
+            && j.get("nodes").get(0).get("state").asText().equals("UP"));
+      });
+      assertThat(status.get("self").asText()).isEqualTo("n1");
+      assertThat(status.get("nodes").get(0).get("location").asText()).isEqualTo("eu1/fc1/r1/h1");
+      assertThat(status.get("nodes").get(0).get("capacityBytes").asLong()).isPositive();
+      assertThat(cli("cluster", "status", "--admin", admin).out()).contains("NODE", "LOCATION", "n1", "eu1/fc1/r1/h1",
+          "UP", "round trips");
+
+      Result refused = cli("volume", "create", "three", "--size", "8M", "--copies", "3", "--admin", admin);
+      assertThat(refused.status()).as(refused.err()).isEqualTo(Main.EXIT_FAILURE);
+      assertThat(refused.err().lines()).hasSize(1);
+      assertThat(refused.err()).startsWith("snipblock: ").doesNotContain("internal error");
+
+      Result created = cli("volume", "create", "vol0", "--size", "8M", "--copies", "1", "--mode", "sync",
+          "--spread", "host", "--json", "--admin", admin);
+      assertThat(created.status()).as(created.err()).isZero();
+      JsonNode v = JSON.readTree(created.out());
+      assertThat(v.get("primary").asText()).isEqualTo("n1");
+      assertThat(v.get("mode").asText()).isEqualTo("sync");
+      assertThat(v.get("copies").asInt()).isEqualTo(1);
+      assertThat(v.get("snippetReplicas").get(0)).hasSize(1);
+      assertThat(v.get("snippetReplicas").get(0).get(0).asText()).isEqualTo("n1");
+
+      // The frontends' catalog is the cluster's: the primary opens the volume and its writes land.
+      byte[] data = new byte[1 << 20];
+      new Random(7).nextBytes(data);
+      try (BlockDevice d = node.volumes().open("vol0").orElseThrow()) {
+        d.write(0, ByteBuffer.wrap(data), true).get(30, TimeUnit.SECONDS);
+        ByteBuffer back = ByteBuffer.allocate(data.length);
+        d.read(0, back).get(30, TimeUnit.SECONDS);
+        assertThat(back.array()).isEqualTo(data);
+      }
+
+      Result async = cli("volume", "set", "vol0", "--mode", "async", "--json", "--admin", admin);
+      assertThat(async.status()).as(async.err()).isZero();
+      assertThat(JSON.readTree(async.out()).get("mode").asText()).isEqualTo("async");
+      Result shown = cli("volume", "show", "vol0", "--admin", admin);
+      assertThat(shown.out()).contains("primary:          n1 (epoch", "replication:      async, 1 copies",
+          "snippets 0-", "on n1");
+      Result unknown = cli("volume", "set", "nope", "--mode", "sync", "--admin", admin);
+      assertThat(unknown.status()).isEqualTo(Main.EXIT_FAILURE);
+      assertThat(unknown.err().strip()).isEqualTo("snipblock: no volume named 'nope'");
+    }
+  }
+
+  private static JsonNode json(Result r) {
+    if (r.status() != 0) {
+      return JSON.createObjectNode().set("nodes", JSON.createArrayNode());
+    }
+    try {
+      return JSON.readTree(r.out());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
