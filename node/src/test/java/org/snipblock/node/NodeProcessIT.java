@@ -7,11 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -36,7 +34,7 @@ class NodeProcessIT {
   void imagesWrittenOverNbdAndIscsiAreBitIdenticalAfterKill9AndRestart() throws IOException {
     Tools.require("qemu-img", "qemu-io");
     Tools.requireQemuIscsi();
-    Path image = randomImage(tmp.resolve("random.img"), 256 * MIB, 42);
+    Path image = Tools.randomImage(tmp.resolve("random.img"), 256 * MIB, 42);
     Path data = tmp.resolve("data");
 
     try (DaemonProcess node = DaemonProcess.serve(data).start()) {
@@ -206,17 +204,5 @@ class NodeProcessIT {
     byte[] a = new byte[n];
     java.util.Arrays.fill(a, b);
     return a;
-  }
-
-  private static Path randomImage(Path file, long size, long seed) throws IOException {
-    Random random = new Random(seed);
-    byte[] chunk = new byte[(int) MIB];
-    try (OutputStream out = Files.newOutputStream(file)) {
-      for (long done = 0; done < size; done += chunk.length) {
-        random.nextBytes(chunk);
-        out.write(chunk);
-      }
-    }
-    return file;
   }
 }

@@ -50,6 +50,18 @@ class ConfigFileTest {
   }
 
   @Test
+  void clusterSettingsReadLikeTheirFlags() {
+    Path origin = Path.of("/etc/snipblock/node.yaml");
+    NodeOptions o = ConfigFile.parse("data: /d\nlisten: 127.0.0.1\nnode-id: n2\nlocation: eu1/fc2/r1/h2\n"
+        + "cluster-port: 7401\njoin: [127.0.0.1:7400, 127.0.0.1:7401]\n", origin);
+    NodeConfig c = NodeConfig.resolve(o);
+    assertThat(c.cluster()).isEqualTo(new ClusterSettings(7401, java.util.List.of("127.0.0.1:7400", "127.0.0.1:7401")));
+    assertThat(c.location()).isEqualTo("eu1/fc2/r1/h2");
+    assertThatThrownBy(() -> NodeConfig.resolve(ConfigFile.parse("data: /d\ncluster-port: 7401\njoin: [nohost]\n",
+        origin))).isInstanceOf(OperatorError.class).hasMessage("invalid join entry 'nohost': expected HOST:PORT[,HOST:PORT...]");
+  }
+
+  @Test
   void anEmptyFileSaysNothing() {
     assertThat(ConfigFile.parse("", Path.of("x.yaml"))).isEqualTo(NodeOptions.NONE);
     assertThat(ConfigFile.parse("# only a comment\n", Path.of("x.yaml"))).isEqualTo(NodeOptions.NONE);

@@ -138,6 +138,16 @@ public final class DaemonProcess implements AutoCloseable {
     return out.toString();
   }
 
+  /** Runs the operator CLI against the node; stdout if it succeeded, empty if it failed (for polling). */
+  public java.util.Optional<String> cliIfOk(String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.add("--admin");
+    all.add(info.adminAddress());
+    StringWriter out = new StringWriter();
+    int status = Main.run(all.toArray(String[]::new), new PrintWriter(out), new PrintWriter(new StringWriter()));
+    return status == 0 ? java.util.Optional.of(out.toString()) : java.util.Optional.empty();
+  }
+
   /**
    * SIGKILL: the process gets no chance to flush or close anything. Sent through the process
    * handle, because {@link Process#destroyForcibly()} also closes our end of its output.

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Random;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -93,5 +95,18 @@ public final class Tools {
         out.toFile().delete();
       }
     }
+  }
+
+  /** A file of {@code size} pseudo-random bytes (a whole number of MiB), the same for the same seed. */
+  public static Path randomImage(Path file, long size, long seed) throws IOException {
+    Random random = new Random(seed);
+    byte[] chunk = new byte[1 << 20];
+    try (OutputStream out = Files.newOutputStream(file)) {
+      for (long done = 0; done < size; done += chunk.length) {
+        random.nextBytes(chunk);
+        out.write(chunk);
+      }
+    }
+    return file;
   }
 }
