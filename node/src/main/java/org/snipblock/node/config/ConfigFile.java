@@ -17,8 +17,15 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
+import org.snipblock.iscsi.ChapSecret;
+import org.snipblock.iscsi.TargetAccess;
+import org.snipblock.nbd.ExportPolicy;
+import org.snipblock.nbd.TlsMode;
 import org.snipblock.node.OperatorError;
 
 /**
@@ -45,10 +52,22 @@ import org.snipblock.node.OperatorError;
  *     block-size: 512       # optional, 512 or 4096
  *     snippet-size: 1M      # optional, the store's default otherwise
  *     compression: false    # optional
+ * iscsi:                    # optional: per-volume CHAP and initiator allow-list (others stay open)
+ *   volumes:
+ *     vol0: {chap-user: u, chap-secret: s, mutual-user: t, mutual-secret: m,
+ *            allowed-initiators: [iqn.2026-01.example:h1]}
+ * nbd:                      # optional
+ *   tls: off                # off, allowed or required (required needs certificate and key)
+ *   certificate: server.pem # PEM chain; relative paths are taken relative to this file
+ *   key: server.key
+ *   ca: ca.pem              # optional: client certificates are checked against it
+ *   exports:                # optional: per-export policy (others writable and open)
+ *     vol0: {read-only: false, allowed-addresses: [10.0.0.0/8], allowed-certificate-names: [h1],
+ *            description: web disk}
  * </pre>
  *
  * Unknown keys, wrong types and bad sizes are errors naming the file, line and key: a typo must
- * never be silently ignored. A relative {@code data} path is taken relative to the file.
+ * never be silently ignored. Relative paths ({@code data}, the NBD certificate files) are taken relative to the file.
  */
 public final class ConfigFile {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
@@ -104,14 +123,18 @@ public final class ConfigFile {
       }
       volumes.add(declared.get(i).toDeclaration(origin, i));
     }
-    Path data = null;
-    if (m.data != null) {
-      Path base = origin.toAbsolutePath().getParent();
-      data = base == null ? Path.of(m.data) : base.resolve(m.data);
-    }
+    Path data = m.data == null ? null : relativeTo(origin, m.data);
     return new NodeOptions(data, m.listen, m.iscsiPort, m.nbdPort, m.adminPort, volumes,
         m.nodeId, m.location, m.clusterPort, m.join == null ? List.of() : m.join,
-        m.store == null ? StoreOptions.NONE : m.store.toOptions(origin));
+        m.store == null ? StoreOptions.NONE : m.store.toOptions(origin),
+        m.iscsi == null ? Map.of() : m.iscsi.toAccess(origin),
+        m.nbd == null ? null : m.nbd.toSecurity(origin));
+  }
+
+  /** A path in the file, taken relative to the file's directory. */
+  private static Path relativeTo(Path origin, String path) {
+    Path base = origin.toAbsolutePath().getParent();
+    return base == null ? Path.of(path) : base.resolve(path);
   }
 
   private static String describe(JsonMappingException e) {
@@ -175,6 +198,131 @@ public final class ConfigFile {
     @JsonProperty("cluster-port") Integer clusterPort;
     @JsonProperty("join") List<String> join = new ArrayList<>();
     @JsonProperty("store") StoreModel store;
+    @JsonProperty("iscsi") IscsiModel iscsi;
+    @JsonProperty("nbd") NbdModel nbd;
+  }
+
+  static final class IscsiModel {
+    @JsonProperty("volumes") Map<String, IscsiVolumeModel> volumes = new LinkedHashMap<>();
+
+    Map<String, TargetAccess> toAccess(Path origin) {
+      Map<String, TargetAccess> access = new LinkedHashMap<>();
+      (volumes == null ? Map.<String, IscsiVolumeModel>of() : volumes).forEach((name, v) -> {
+        String where = "config file " + origin + ": iscsi.volumes." + name;
+        if (v == null) {
+          throw new OperatorError(where + " is empty");
+        }
+        access.put(name, v.toAccess(where));
+      });
+      return access;
+    }
+  }
+
+  static final class IscsiVolumeModel {
+    @JsonProperty("chap-user") String chapUser;
+    @JsonProperty("chap-secret") String chapSecret;
+    @JsonProperty("mutual-user") String mutualUser;
+    @JsonProperty("mutual-secret") String mutualSecret;
+    @JsonProperty("allowed-initiators") List<String> allowedInitiators = new ArrayList<>();
+
+    TargetAccess toAccess(String where) {
+      try {
+        ChapSecret chap = secret("chap", chapUser, chapSecret);
+        ChapSecret mutual = secret("mutual", mutualUser, mutualSecret);
+        return new TargetAccess(chap, mutual, Set.copyOf(entries("allowed-initiators", allowedInitiators)));
+      } catch (IllegalArgumentException e) {
+        throw new OperatorError(where + ": " + e.getMessage());
+      }
+    }
+
+    private static ChapSecret secret(String kind, String user, String secret) {
+      if (user == null && secret == null) {
+        return null;
+      }
+      if (user == null || secret == null) {
+        throw new IllegalArgumentException("give both " + kind + "-user and " + kind + "-secret");
+      }
+      return new ChapSecret(user, secret);
+    }
+  }
+
+  static final class NbdModel {
+    @JsonProperty("tls") String tls;
+    @JsonProperty("certificate") String certificate;
+    @JsonProperty("key") String key;
+    @JsonProperty("ca") String ca;
+    @JsonProperty("exports") Map<String, ExportModel> exports = new LinkedHashMap<>();
+
+    NbdSecurity toSecurity(Path origin) {
+      String where = "config file " + origin + ": nbd";
+      TlsMode mode = tlsMode(where);
+      if (mode != TlsMode.OFF && (certificate == null || key == null)) {
+        throw new OperatorError(where + ": tls " + tls + " needs both 'certificate' and 'key'");
+      }
+      Map<String, ExportPolicy> policies = new LinkedHashMap<>();
+      (exports == null ? Map.<String, ExportModel>of() : exports).forEach((name, e) -> {
+        String at = where + ".exports." + name;
+        if (e == null) {
+          throw new OperatorError(at + " is empty");
+        }
+        policies.put(name, e.toPolicy(at));
+      });
+      return new NbdSecurity(mode, readable(origin, where, "certificate", certificate),
+          readable(origin, where, "key", key), readable(origin, where, "ca", ca), policies);
+    }
+
+    /** YAML 1.1 reads a bare {@code off} as false, so that spelling is accepted too. */
+    private TlsMode tlsMode(String where) {
+      if (tls == null) {
+        return TlsMode.OFF;
+      }
+      return switch (tls.trim().toLowerCase(java.util.Locale.ROOT)) {
+        case "off", "false" -> TlsMode.OFF;
+        case "allowed" -> TlsMode.ALLOWED;
+        case "required" -> TlsMode.REQUIRED;
+        default -> throw new OperatorError(where + ": tls must be off, allowed or required, not '" + tls + "'");
+      };
+    }
+
+    private static Path readable(Path origin, String where, String key, String path) {
+      if (path == null) {
+        return null;
+      }
+      Path file = relativeTo(origin, path);
+      if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+        throw new OperatorError(where + ": " + key + " " + file + " is not a readable file");
+      }
+      return file;
+    }
+  }
+
+  static final class ExportModel {
+    @JsonProperty("read-only") boolean readOnly;
+    @JsonProperty("allowed-addresses") List<String> allowedAddresses = new ArrayList<>();
+    @JsonProperty("allowed-certificate-names") List<String> allowedCertificateNames = new ArrayList<>();
+    @JsonProperty("description") String description;
+
+    ExportPolicy toPolicy(String where) {
+      try {
+        return new ExportPolicy(readOnly, entries("allowed-addresses", allowedAddresses),
+            entries("allowed-certificate-names", allowedCertificateNames), description);
+      } catch (IllegalArgumentException e) {
+        throw new OperatorError(where + ": " + e.getMessage());
+      }
+    }
+  }
+
+  /** An allow-list; an empty entry would be a typo, never a wish. */
+  private static List<String> entries(String key, List<String> list) {
+    if (list == null) {
+      return List.of();
+    }
+    for (String s : list) {
+      if (s == null || s.isBlank()) {
+        throw new IllegalArgumentException(key + " has an empty entry");
+      }
+    }
+    return list;
   }
 
   static final class StoreModel {

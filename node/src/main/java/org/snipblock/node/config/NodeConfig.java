@@ -1,6 +1,7 @@
 package org.snipblock.node.config;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,6 +9,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.snipblock.iscsi.IscsiTargetConfig;
+import org.snipblock.iscsi.TargetAccess;
+import org.snipblock.nbd.NbdServerConfig;
 import org.snipblock.node.OperatorError;
 import org.snipblock.store.StoreConfig;
 
@@ -25,7 +29,9 @@ public record NodeConfig(
     String nodeId,
     String location,
     StoreConfig store,
-    ClusterSettings cluster) {
+    ClusterSettings cluster,
+    Map<String, TargetAccess> iscsiAccess,
+    NbdSecurity nbd) {
 
   public static final String DEFAULT_LISTEN = "127.0.0.1";
   public static final int DEFAULT_ISCSI_PORT = 3260;
@@ -56,7 +62,11 @@ public record NodeConfig(
     Long capacity = null;
     Long snippetSize = null;
     Integer ioThreads = null;
+    Map<String, TargetAccess> iscsiAccess = new LinkedHashMap<>();
+    NbdSecurity nbd = NbdSecurity.OFF;
     for (NodeOptions o : layers) {
+      iscsiAccess.putAll(o.iscsiAccess());
+      nbd = o.nbd() != null ? o.nbd() : nbd;
       capacity = o.store().capacity() != null ? o.store().capacity() : capacity;
       snippetSize = o.store().snippetSize() != null ? o.store().snippetSize() : snippetSize;
       ioThreads = o.store().ioThreads() != null ? o.store().ioThreads() : ioThreads;
@@ -100,7 +110,19 @@ public record NodeConfig(
       }
     }
     return new NodeConfig(dataDir, listen, iscsiPort, nbdPort, adminPort,
-        List.copyOf(volumes.values()), nodeId, location, storeConfig(capacity, snippetSize, ioThreads), cluster);
+        List.copyOf(volumes.values()), nodeId, location, storeConfig(capacity, snippetSize, ioThreads), cluster,
+        Map.copyOf(iscsiAccess), nbd);
+  }
+
+  /** The iSCSI door's settings: CHAP and initiator lists by volume; volumes not named stay open. */
+  public IscsiTargetConfig iscsiTarget() {
+    return IscsiTargetConfig.defaults().withListen(new InetSocketAddress(listen, iscsiPort))
+        .withAccess(name -> iscsiAccess.getOrDefault(name, TargetAccess.OPEN), TargetAccess.OPEN);
+  }
+
+  /** The NBD door's settings: TLS mode and per-export policies. */
+  public NbdServerConfig nbdServer() {
+    return nbd.applyTo(NbdServerConfig.plain(listen, nbdPort));
   }
 
   /** True when the node runs as a member of a cluster (a cluster port is set). */

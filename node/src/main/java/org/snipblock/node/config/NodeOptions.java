@@ -2,10 +2,15 @@ package org.snipblock.node.config;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import org.snipblock.iscsi.TargetAccess;
 
 /**
  * What one source of settings says: the config file or the command line. Every field is null (or
  * an empty list) where the source says nothing, so sources can be laid over each other.
+ *
+ * @param iscsiAccess CHAP and initiator allow-lists by volume name (only the config file sets them)
+ * @param nbd         NBD TLS and export policies, or null (only the config file sets them)
  */
 public record NodeOptions(
     Path dataDir,
@@ -18,7 +23,9 @@ public record NodeOptions(
     String location,
     Integer clusterPort,
     List<String> join,
-    StoreOptions store) {
+    StoreOptions store,
+    Map<String, TargetAccess> iscsiAccess,
+    NbdSecurity nbd) {
 
   public static final NodeOptions NONE =
       new NodeOptions(null, null, null, null, null, List.of(), null, null, null, List.of());
@@ -27,12 +34,13 @@ public record NodeOptions(
     volumes = volumes == null ? List.of() : List.copyOf(volumes);
     join = join == null ? List.of() : List.copyOf(join);
     store = store == null ? StoreOptions.NONE : store;
+    iscsiAccess = iscsiAccess == null ? Map.of() : Map.copyOf(iscsiAccess);
   }
 
   /** A source that says nothing about the storage engine (the command line). */
   public NodeOptions(Path dataDir, String listen, Integer iscsiPort, Integer nbdPort, Integer adminPort,
       List<VolumeDeclaration> volumes, String nodeId, String location, Integer clusterPort, List<String> join) {
     this(dataDir, listen, iscsiPort, nbdPort, adminPort, volumes, nodeId, location, clusterPort, join,
-        StoreOptions.NONE);
+        StoreOptions.NONE, Map.of(), null);
   }
 }

@@ -16,9 +16,7 @@ import org.snipblock.block.BlockDevice;
 import org.snipblock.block.BlockDeviceCatalog;
 import org.snipblock.cluster.ClusterNode;
 import org.snipblock.iscsi.IscsiTarget;
-import org.snipblock.iscsi.IscsiTargetConfig;
 import org.snipblock.nbd.NbdServer;
-import org.snipblock.nbd.NbdServerConfig;
 import org.snipblock.node.OperatorError;
 import org.snipblock.node.admin.AdminServer;
 import org.snipblock.node.admin.AdminService;
@@ -130,12 +128,10 @@ public final class Node implements AutoCloseable {
   }
 
   private void startFrontends(BlockDeviceCatalog catalog) {
-    IscsiTarget iscsi = new IscsiTarget(
-        IscsiTargetConfig.defaults().withListen(new InetSocketAddress(config.listen(), config.iscsiPort())),
-        catalog, transport.group(), transport.serverChannel());
+    IscsiTarget iscsi = new IscsiTarget(config.iscsiTarget(), catalog, transport.group(), transport.serverChannel());
     iscsiPort = bind("iSCSI target", config.iscsiPort(), iscsi::start);
     running.push(iscsi);
-    NbdServer nbd = new NbdServer(NbdServerConfig.plain(config.listen(), config.nbdPort()), catalog,
+    NbdServer nbd = new NbdServer(config.nbdServer(), catalog,
         transport.group(), transport.serverChannel());
     nbdPort = bind("NBD server", config.nbdPort(), nbd::start);
     running.push(nbd);

@@ -2,14 +2,22 @@ package org.snipblock.node.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.snipblock.iscsi.ChapSecret;
+import org.snipblock.iscsi.TargetAccess;
+import org.snipblock.nbd.ExportPolicy;
+import org.snipblock.nbd.TlsMode;
 import org.snipblock.node.OperatorError;
 
 class ConfigFileTest {
@@ -62,6 +70,41 @@ class ConfigFileTest {
   }
 
   @Test
+  void readsTheFrontendsSecurity() throws IOException {
+    Files.writeString(dir.resolve("server.pem"), "cert");
+    Files.writeString(dir.resolve("server.key"), "key");
+    Path file = dir.resolve("node.yaml");
+    Files.writeString(file, """
+        iscsi:
+          volumes:
+            web1: {chap-user: u, chap-secret: s, mutual-user: t, mutual-secret: m,
+                   allowed-initiators: [iqn.2026-01.example:h1]}
+            web2: {allowed-initiators: [iqn.2026-01.example:h2]}
+        nbd:
+          tls: required
+          certificate: server.pem
+          key: server.key
+          exports:
+            web1: {read-only: true, allowed-addresses: [127.0.0.1/32], allowed-certificate-names: [h1],
+                   description: web disk}
+        """);
+    NodeOptions o = ConfigFile.load(file);
+    assertThat(o.iscsiAccess()).containsOnly(
+        entry("web1", new TargetAccess(new ChapSecret("u", "s"), new ChapSecret("t", "m"),
+            Set.of("iqn.2026-01.example:h1"))),
+        entry("web2", new TargetAccess(null, null, Set.of("iqn.2026-01.example:h2"))));
+    assertThat(o.nbd()).isEqualTo(new NbdSecurity(TlsMode.REQUIRED, dir.toAbsolutePath().resolve("server.pem"),
+        dir.toAbsolutePath().resolve("server.key"), null,
+        Map.of("web1", new ExportPolicy(true, List.of("127.0.0.1/32"), List.of("h1"), "web disk"))));
+  }
+
+  @Test
+  void aBareOffIsTlsOff() {
+    assertThat(ConfigFile.parse("nbd: {tls: off}", Path.of("n.yaml")).nbd().tls()).isEqualTo(TlsMode.OFF);
+    assertThat(ConfigFile.parse("nbd: {tls: 'off'}", Path.of("n.yaml")).nbd().tls()).isEqualTo(TlsMode.OFF);
+  }
+
+  @Test
   void anEmptyFileSaysNothing() {
     assertThat(ConfigFile.parse("", Path.of("x.yaml"))).isEqualTo(NodeOptions.NONE);
     assertThat(ConfigFile.parse("# only a comment\n", Path.of("x.yaml"))).isEqualTo(NodeOptions.NONE);
@@ -92,6 +135,22 @@ class ConfigFileTest {
       empty volume entry      | 'volumes: [~]'                        | volumes[0] is empty
       null join list          | 'join: ~'                             | NO-ERROR
       tab indentation         | 'data:\t\tx: y'                       | config file
+      unknown iscsi key       | 'iscsi: {volume: {}}'                 | unknown key 'volume' (known: volumes)
+      unknown chap key        | 'iscsi: {volumes: {v: {chap-usr: u}}}' | unknown key 'chap-usr' (known: allowed-initiators, chap-secret, chap-user, mutual-secret, mutual-user)
+      chap user alone         | 'iscsi: {volumes: {v: {chap-user: u}}}' | iscsi.volumes.v: give both chap-user and chap-secret
+      empty chap secret       | 'iscsi: {volumes: {v: {chap-user: u, chap-secret: ""}}}' | iscsi.volumes.v: CHAP user and secret must be non-empty
+      mutual without chap     | 'iscsi: {volumes: {v: {mutual-user: t, mutual-secret: m}}}' | iscsi.volumes.v: mutual CHAP needs one-way CHAP too
+      initiators not a list   | 'iscsi: {volumes: {v: {chap-user: u, chap-secret: s, allowed-initiators: {a: b}}}}' | 'iscsi.volumes.v.allowed-initiators': expected a list
+      empty iscsi volume      | 'iscsi: {volumes: {v: ~}}'            | iscsi.volumes.v is empty
+      bad tls mode            | 'nbd: {tls: always}'                  | nbd: tls must be off, allowed or required, not 'always'
+      tls without certificate | 'nbd: {tls: required, key: k.pem}'    | nbd: tls required needs both 'certificate' and 'key'
+      unreadable certificate  | 'nbd: {tls: allowed, certificate: /nonexistent/c.pem, key: /nonexistent/k.pem}' | nbd: certificate /nonexistent/c.pem is not a readable file
+      unreadable ca           | 'nbd: {ca: /nonexistent/ca.pem}'      | nbd: ca /nonexistent/ca.pem is not a readable file
+      unknown nbd key         | 'nbd: {cert: c.pem}'                  | unknown key 'cert' (known: ca, certificate, exports, key, tls)
+      unknown export key      | 'nbd: {exports: {v: {readonly: true}}}' | unknown key 'readonly' (known: allowed-addresses, allowed-certificate-names, description, read-only)
+      bad export address      | 'nbd: {exports: {v: {allowed-addresses: [10.0.0.0/99]}}}' | nbd.exports.v:
+      read-only not boolean   | 'nbd: {exports: {v: {read-only: sometimes}}}' | 'nbd.exports.v.read-only': expected true or false
+      empty address entry     | 'nbd: {exports: {v: {allowed-addresses: [""]}}}' | nbd.exports.v: allowed-addresses has an empty entry
       """)
   void malformedFilesGiveAClearErrorNamingTheFile(String what, String text, String expected) {
     Path origin = Path.of("/etc/snipblock/node.yaml");

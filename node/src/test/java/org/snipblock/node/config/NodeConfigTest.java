@@ -8,6 +8,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.snipblock.iscsi.ChapSecret;
+import org.snipblock.iscsi.TargetAccess;
+import org.snipblock.nbd.ExportPolicy;
+import org.snipblock.nbd.TlsMode;
 import org.snipblock.node.OperatorError;
 
 class NodeConfigTest {
@@ -26,6 +30,25 @@ class NodeConfigTest {
     assertThat(c.adminPort()).isEqualTo(7070);
     assertThat(c.volumes()).isEmpty();
     assertThat(c.location()).isEqualTo("local/local/local/" + c.nodeId());
+  }
+
+  @Test
+  void theFrontendsAreOpenAndPlainUnlessTheFileSaysOtherwise() {
+    NodeConfig open = NodeConfig.resolve(data(DATA));
+    assertThat(open.iscsiTarget().access().apply("web1")).isEqualTo(TargetAccess.OPEN);
+    assertThat(open.nbdServer().tlsMode()).isEqualTo(TlsMode.OFF);
+    assertThat(open.nbdServer().exportPolicies().forExport("web1")).isEqualTo(ExportPolicy.OPEN);
+
+    NodeOptions file = ConfigFile.parse("""
+        iscsi: {volumes: {web1: {chap-user: u, chap-secret: s}}}
+        nbd: {exports: {web1: {read-only: true}}}
+        """, Path.of("n.yaml"));
+    NodeConfig secured = NodeConfig.resolve(file, data(DATA));
+    assertThat(secured.iscsiTarget().access().apply("web1").chap()).isEqualTo(new ChapSecret("u", "s"));
+    assertThat(secured.iscsiTarget().access().apply("web2")).isEqualTo(TargetAccess.OPEN);
+    assertThat(secured.iscsiTarget().discoveryAccess()).isEqualTo(TargetAccess.OPEN);
+    assertThat(secured.nbdServer().exportPolicies().forExport("web1").readOnly()).isTrue();
+    assertThat(secured.nbdServer().exportPolicies().forExport("web2")).isEqualTo(ExportPolicy.OPEN);
   }
 
   @Test
