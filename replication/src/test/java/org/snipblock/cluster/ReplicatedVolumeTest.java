@@ -82,7 +82,12 @@ class ReplicatedVolumeTest {
     ClusterVolume v = n0.volumes().describe("sync1").orElseThrow();
     assertThat(v.primary()).isEqualTo("n0");
     assertThat(v.epoch()).isEqualTo(1);
-    assertThat(v.snippetReplicas()).hasSize(16).allSatisfy(r -> assertThat(r).containsExactly("n0", "n1", "n2"));
+    // Placement's contract: the primary first, then the others ordered by fullness and load,
+    // which varies from run to run; so the primary's place and the set of holders are what count.
+    assertThat(v.snippetReplicas()).hasSize(16).allSatisfy(r -> {
+      assertThat(r).first().isEqualTo("n0");
+      assertThat(r).containsExactlyInAnyOrder("n0", "n1", "n2");
+    });
 
     byte[] image = random(size, 1);
     try (BlockDevice d = n0.volumes().open("sync1").orElseThrow()) {
@@ -94,7 +99,8 @@ class ReplicatedVolumeTest {
       assertThat(Arrays.equals(localCopy(i, "sync1", size), image)).as("copy on n" + i).isTrue();
     }
     assertThat(cluster.node(1).volumes().open("sync1")).as("only the primary serves").isEmpty();
-    assertThat(cluster.stores.get(1).labels("sync1").get(3).replicas()).containsExactly("n0", "n1", "n2");
+    assertThat(cluster.stores.get(1).labels("sync1").get(3).replicas())
+        .containsExactlyElementsOf(v.snippetReplicas().get(3));
   }
 
   @Test
