@@ -101,19 +101,24 @@ class NbdShIT {
   @Test
   void structuredReadsSendHolesAndHonourDontFragment() {
     nbdsh("vol", """
-        h.pwrite(b"\\x33" * 4096, 1 << 20)
+        # Reads of 32 KiB and more carry holes as hole chunks; smaller ones are plain data.
+        run = 32 * 1024
+        h.pwrite(b"\\x33" * run, 1 << 20)
         chunks = []
         def chunk(buf, offset, status, error):
             chunks.append((offset, len(buf), status))
             return 0
-        data = h.pread_structured(3 * 4096, (1 << 20) - 4096, chunk)
-        assert data == bytes(4096) + b"\\x33" * 4096 + bytes(4096), data
-        assert sorted(chunks) == [((1 << 20) - 4096, 4096, nbd.READ_HOLE),
-                                  (1 << 20, 4096, nbd.READ_DATA),
-                                  ((1 << 20) + 4096, 4096, nbd.READ_HOLE)], chunks
+        data = h.pread_structured(3 * run, (1 << 20) - run, chunk)
+        assert data == bytes(run) + b"\\x33" * run + bytes(run), data
+        assert sorted(chunks) == [((1 << 20) - run, run, nbd.READ_HOLE),
+                                  (1 << 20, run, nbd.READ_DATA),
+                                  ((1 << 20) + run, run, nbd.READ_HOLE)], chunks
         chunks.clear()
-        h.pread_structured(3 * 4096, (1 << 20) - 4096, chunk, flags=nbd.CMD_FLAG_DF)
-        assert chunks == [((1 << 20) - 4096, 3 * 4096, nbd.READ_DATA)], chunks
+        h.pread_structured(3 * run, (1 << 20) - run, chunk, flags=nbd.CMD_FLAG_DF)
+        assert chunks == [((1 << 20) - run, 3 * run, nbd.READ_DATA)], chunks
+        chunks.clear()
+        h.pread_structured(4096, (1 << 20) - 4096, chunk)
+        assert chunks == [((1 << 20) - 4096, 4096, nbd.READ_DATA)], chunks
         """);
   }
 

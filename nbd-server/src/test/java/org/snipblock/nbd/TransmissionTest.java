@@ -96,19 +96,32 @@ class TransmissionTest {
   @Test
   void structuredReadSendsHolesAndData() {
     MemoryBlockDevice d = open(true);
-    d.write(8192, ByteBuffer.wrap(filled(4096, 0x77)), false).join();
-    ch.writeInbound(request(0, Nbd.CMD_READ, 9, 4096, 12288));
+    int run = TransmissionHandler.SPARSE_READ_MIN / 2; // three runs: long enough to look for holes
+    d.write(2L * run, ByteBuffer.wrap(filled(run, 0x77)), false).join();
+    ch.writeInbound(request(0, Nbd.CMD_READ, 9, run, 3 * run));
     List<Reply> chunks = in.structuredReply();
     assertThat(chunks).extracting(Reply::type).containsExactly(
         Nbd.REPLY_TYPE_OFFSET_HOLE, Nbd.REPLY_TYPE_OFFSET_DATA, Nbd.REPLY_TYPE_OFFSET_HOLE);
     ByteBuf hole = chunks.get(0).body();
-    assertThat(hole.readLong()).isEqualTo(4096);
-    assertThat(hole.readInt()).isEqualTo(4096);
+    assertThat(hole.readLong()).isEqualTo(run);
+    assertThat(hole.readInt()).isEqualTo(run);
     ByteBuf data = chunks.get(1).body();
-    assertThat(data.readLong()).isEqualTo(8192);
-    assertThat(ByteBufUtilBytes.of(data)).isEqualTo(filled(4096, 0x77));
+    assertThat(data.readLong()).isEqualTo(2L * run);
+    assertThat(ByteBufUtilBytes.of(data)).isEqualTo(filled(run, 0x77));
     assertThat(chunks.get(2).done()).isTrue();
     assertThat(chunks).allMatch(c -> c.cookie() == 9);
+  }
+
+  @Test
+  void smallStructuredReadOfAHoleIsOneDataChunkOfZeroes() {
+    open(true);
+    ch.writeInbound(request(0, Nbd.CMD_READ, 10, 4096, 4096));
+    List<Reply> chunks = in.structuredReply();
+    assertThat(chunks).extracting(Reply::type).containsExactly(Nbd.REPLY_TYPE_OFFSET_DATA);
+    ByteBuf data = chunks.get(0).body();
+    assertThat(data.readLong()).isEqualTo(4096);
+    assertThat(ByteBufUtilBytes.of(data)).isEqualTo(new byte[4096]);
+    assertThat(chunks.get(0).done()).isTrue();
   }
 
   @Test

@@ -9,11 +9,11 @@ import org.snipblock.block.Extent;
 /** A volume as the frontends see it: the store's device, with every call measured. */
 final class MeteredBlockDevice implements BlockDevice {
   private final BlockDevice device;
-  private final IoMeters meters;
+  private final IoMeters.Volume meters;
 
   MeteredBlockDevice(BlockDevice device, IoMeters meters) {
     this.device = device;
-    this.meters = meters;
+    this.meters = meters.forVolume(device.name());
   }
 
   @Override public String name() { return device.name(); }
@@ -25,31 +25,31 @@ final class MeteredBlockDevice implements BlockDevice {
   @Override
   public CompletableFuture<Void> read(long offset, ByteBuffer dst) {
     long start = System.nanoTime();
-    return meters.record(name(), "read", dst.remaining(), device.read(offset, dst), start);
+    return meters.record("read", dst.remaining(), device.read(offset, dst), start);
   }
 
   @Override
   public CompletableFuture<Void> write(long offset, ByteBuffer src, boolean fua) {
     long start = System.nanoTime();
-    return meters.record(name(), "write", src.remaining(), device.write(offset, src, fua), start);
+    return meters.record("write", src.remaining(), device.write(offset, src, fua), start);
   }
 
   @Override
   public CompletableFuture<Void> flush() {
     long start = System.nanoTime();
-    return meters.record(name(), "flush", 0, device.flush(), start);
+    return meters.record("flush", 0, device.flush(), start);
   }
 
   @Override
   public CompletableFuture<Void> trim(long offset, long length, boolean fua) {
     long start = System.nanoTime();
-    return meters.record(name(), "trim", 0, device.trim(offset, length, fua), start);
+    return meters.record("trim", 0, device.trim(offset, length, fua), start);
   }
 
   @Override
   public CompletableFuture<Void> writeZeroes(long offset, long length, boolean mayUnmap, boolean fua) {
     long start = System.nanoTime();
-    return meters.record(name(), "write-zeroes", 0, device.writeZeroes(offset, length, mayUnmap, fua), start);
+    return meters.record("write-zeroes", 0, device.writeZeroes(offset, length, mayUnmap, fua), start);
   }
 
   @Override
@@ -57,7 +57,7 @@ final class MeteredBlockDevice implements BlockDevice {
       long offset, ByteBuffer expected, ByteBuffer replacement, boolean fua) {
     long start = System.nanoTime();
     long bytes = replacement.remaining();
-    return meters.record(name(), "compare-and-write", bytes,
+    return meters.record("compare-and-write", bytes,
         device.compareAndWrite(offset, expected, replacement, fua), start);
   }
 
