@@ -5,6 +5,7 @@ import io.grpc.stub.StreamObserver;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.snipblock.cluster.ClusterNode;
+import org.snipblock.cluster.RedundancyPolicy;
 import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.node.admin.v1.AdminGrpc;
 import org.snipblock.node.admin.v1.ClusterStatusRequest;
@@ -39,6 +40,8 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
   private final VolumeManager volumes;
   /** Null on a standalone node. */
   private final ClusterNode cluster;
+  /** Redundancy of volumes created without their own; null on a standalone node. */
+  private final RedundancyPolicy volumeDefaults;
   private final Function<String, VolumeIo> io;
   private final Supplier<NodeStatusResponse> status;
 
@@ -47,14 +50,18 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
    * @param status the node's status as of now
    */
   public AdminService(VolumeManager volumes, Function<String, VolumeIo> io, Supplier<NodeStatusResponse> status) {
-    this(volumes, null, io, status);
+    this(volumes, null, null, io, status);
   }
 
-  /** @param cluster the cluster this node is a member of ({@code volumes} is its manager), or null */
-  public AdminService(VolumeManager volumes, ClusterNode cluster, Function<String, VolumeIo> io,
-      Supplier<NodeStatusResponse> status) {
+  /**
+   * @param cluster        the cluster this node is a member of ({@code volumes} is its manager), or null
+   * @param volumeDefaults the configured redundancy of volumes created without their own (cluster only)
+   */
+  public AdminService(VolumeManager volumes, ClusterNode cluster, RedundancyPolicy volumeDefaults,
+      Function<String, VolumeIo> io, Supplier<NodeStatusResponse> status) {
     this.volumes = volumes;
     this.cluster = cluster;
+    this.volumeDefaults = volumeDefaults;
     this.io = io;
     this.status = status;
   }
@@ -70,7 +77,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
           req.getName(), req.getSizeBytes(), req.getSnippetSize(), blockSize, req.getCompression());
       VolumeInfo info;
       if (cluster != null) {
-        info = cluster.volumes().create(spec, Redundancy.of(req));
+        info = cluster.volumes().create(spec, Redundancy.of(req, volumeDefaults));
       } else {
         Redundancy.checkStandalone(req);
         info = volumes.create(spec);

@@ -7,15 +7,14 @@ import org.snipblock.cluster.topology.FailureDomain;
 import org.snipblock.node.admin.v1.CreateVolumeRequest;
 
 /**
- * The redundancy a create request asks for. Unset fields take the cluster's defaults; min-copies
+ * The redundancy a create request asks for. Unset fields take the configured defaults; min-copies
  * unset means a majority of the copies asked for (all of them when the default is larger).
  */
 final class Redundancy {
   private Redundancy() {}
 
   /** @throws IllegalArgumentException naming the bad value (mapped to INVALID_ARGUMENT) */
-  static RedundancyPolicy of(CreateVolumeRequest req) {
-    RedundancyPolicy d = RedundancyPolicy.defaults();
+  static RedundancyPolicy of(CreateVolumeRequest req, RedundancyPolicy d) {
     int copies = req.getCopies() == 0 ? d.copies() : req.getCopies();
     int minCopies = req.getMinCopies() != 0 ? req.getMinCopies()
         : req.getCopies() == 0 ? d.minCopies() : copies / 2 + 1;

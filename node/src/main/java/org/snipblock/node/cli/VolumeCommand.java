@@ -48,23 +48,23 @@ final class VolumeCommand implements Runnable {
     Long sizeOption;
 
     @Option(names = "--copies", paramLabel = "N",
-        description = "Copies of each snippet, in distinct failure domains (cluster default 3; "
-            + "a standalone node keeps 1).")
+        description = "Copies of each snippet, in distinct failure domains (default: the node's "
+            + "cluster.defaults, built in 3; a standalone node keeps 1).")
     Integer copies;
 
     @Option(names = "--min-copies", paramLabel = "M",
         description = "Copies that must hold a write before a sync write is acknowledged, and be reachable "
-            + "to serve (default: a majority of --copies).")
+            + "to serve (default: a majority of --copies, or the node's cluster.defaults).")
     Integer minCopies;
 
     @Option(names = "--spread", paramLabel = "LEVEL",
         description = "Failure-domain level the copies must differ at: host, rack, compartment or site "
-            + "(default compartment).")
+            + "(default: the node's cluster.defaults, built in compartment).")
     String spread;
 
     @Option(names = "--mode", paramLabel = "MODE",
         description = "sync (acknowledged once --min-copies hold the write) or async (after the local copy; "
-            + "replicas follow with bounded lag). Default sync.")
+            + "replicas follow with bounded lag). Default: the node's cluster.defaults, built in sync.")
     String mode;
 
     @Option(names = "--block-size", paramLabel = "BYTES", defaultValue = "512",

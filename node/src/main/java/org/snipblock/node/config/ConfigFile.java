@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.snipblock.cluster.replica.ReplicationMode;
+import org.snipblock.cluster.topology.FailureDomain;
 import org.snipblock.iscsi.ChapSecret;
 import org.snipblock.iscsi.TargetAccess;
 import org.snipblock.nbd.ExportPolicy;
@@ -64,6 +66,18 @@ import org.snipblock.node.OperatorError;
  *   exports:                # optional: per-export policy (others writable and open)
  *     vol0: {read-only: false, allowed-addresses: [10.0.0.0/8], allowed-certificate-names: [h1],
  *            description: web disk}
+ * cluster:                  # optional, needs cluster-port
+ *   defaults:               # redundancy of volumes created without --copies/--min-copies/--spread/--mode
+ *     copies: 3
+ *     min-copies: 2         # default: a majority of copies
+ *     spread: compartment   # host, rack, compartment or site
+ *     mode: sync            # sync or async
+ *   replication:
+ *     max-lag: 64M          # async: new writes wait while a replica is this far behind
+ *     ack-timeout: 30s      # sync: a write fails if its quorum has not acknowledged by then
+ *     resync-rate: 200M     # bytes per second one resync or re-replication may send; 0 = no cap
+ *     failover-delay: 3s    # a primary gone this long is replaced
+ *     rereplication-delay: 5m  # a holder gone this long has its copies placed elsewhere
  * </pre>
  *
  * Unknown keys, wrong types and bad sizes are errors naming the file, line and key: a typo must
@@ -128,7 +142,8 @@ public final class ConfigFile {
         m.nodeId, m.location, m.clusterPort, m.join == null ? List.of() : m.join,
         m.store == null ? StoreOptions.NONE : m.store.toOptions(origin),
         m.iscsi == null ? Map.of() : m.iscsi.toAccess(origin),
-        m.nbd == null ? null : m.nbd.toSecurity(origin));
+        m.nbd == null ? null : m.nbd.toSecurity(origin),
+        m.cluster == null ? ClusterOptions.NONE : m.cluster.toOptions(origin));
   }
 
   /** A path in the file, taken relative to the file's directory. */
@@ -200,6 +215,55 @@ public final class ConfigFile {
     @JsonProperty("store") StoreModel store;
     @JsonProperty("iscsi") IscsiModel iscsi;
     @JsonProperty("nbd") NbdModel nbd;
+    @JsonProperty("cluster") ClusterModel cluster;
+  }
+
+  static final class ClusterModel {
+    @JsonProperty("defaults") VolumeDefaultsModel defaults;
+    @JsonProperty("replication") ReplicationModel replication;
+
+    ClusterOptions toOptions(Path origin) {
+      VolumeDefaultsModel d = defaults == null ? new VolumeDefaultsModel() : defaults;
+      ReplicationModel r = replication == null ? new ReplicationModel() : replication;
+      String where = "config file " + origin + ": cluster.";
+      ClusterOptions o = new ClusterOptions(d.copies, d.minCopies,
+          value(where + "defaults", () -> d.spread == null ? null : FailureDomain.parse(d.spread)),
+          value(where + "defaults", () -> d.mode == null ? null : ReplicationMode.parse(d.mode)),
+          value(where + "replication.max-lag", () -> r.maxLag == null ? null : ByteSize.parse(r.maxLag)),
+          value(where + "replication.ack-timeout", () -> r.ackTimeout == null ? null : DurationText.parse(r.ackTimeout)),
+          value(where + "replication.resync-rate", () -> r.resyncRate == null ? null : ByteSize.parse(r.resyncRate)),
+          value(where + "replication.failover-delay",
+              () -> r.failoverDelay == null ? null : DurationText.parse(r.failoverDelay)),
+          value(where + "replication.rereplication-delay",
+              () -> r.rereplicationDelay == null ? null : DurationText.parse(r.rereplicationDelay)));
+      // Checked here as well as when the node starts, so the error names the file.
+      value(where + "defaults", o::volumeDefaults);
+      value(where + "replication", o::replication);
+      return o;
+    }
+
+    private static <T> T value(String where, java.util.function.Supplier<T> parse) {
+      try {
+        return parse.get();
+      } catch (IllegalArgumentException e) {
+        throw new OperatorError(where + ": " + e.getMessage());
+      }
+    }
+  }
+
+  static final class VolumeDefaultsModel {
+    @JsonProperty("copies") Integer copies;
+    @JsonProperty("min-copies") Integer minCopies;
+    @JsonProperty("spread") String spread;
+    @JsonProperty("mode") String mode;
+  }
+
+  static final class ReplicationModel {
+    @JsonProperty("max-lag") String maxLag;
+    @JsonProperty("ack-timeout") String ackTimeout;
+    @JsonProperty("resync-rate") String resyncRate;
+    @JsonProperty("failover-delay") String failoverDelay;
+    @JsonProperty("rereplication-delay") String rereplicationDelay;
   }
 
   static final class IscsiModel {

@@ -64,7 +64,9 @@ public record NodeConfig(
     Integer ioThreads = null;
     Map<String, TargetAccess> iscsiAccess = new LinkedHashMap<>();
     NbdSecurity nbd = NbdSecurity.OFF;
+    ClusterOptions clusterOptions = ClusterOptions.NONE;
     for (NodeOptions o : layers) {
+      clusterOptions = o.cluster().over(clusterOptions);
       iscsiAccess.putAll(o.iscsiAccess());
       nbd = o.nbd() != null ? o.nbd() : nbd;
       capacity = o.store().capacity() != null ? o.store().capacity() : capacity;
@@ -100,7 +102,7 @@ public record NodeConfig(
     } else {
       checkLocation(location);
     }
-    ClusterSettings cluster = clusterSettings(listen, clusterPort, join);
+    ClusterSettings cluster = clusterSettings(listen, clusterPort, join, clusterOptions);
     if (cluster != null) {
       checkDistinct(iscsiPort, nbdPort, adminPort, cluster.port());
       if (!volumes.isEmpty()) {
@@ -135,11 +137,16 @@ public record NodeConfig(
    * otherwise it must name this node's own endpoint, since it is the set of metadata voters and
    * every node must be given the same one.
    */
-  private static ClusterSettings clusterSettings(String listen, Integer port, List<String> join) {
+  private static ClusterSettings clusterSettings(String listen, Integer port, List<String> join,
+      ClusterOptions options) {
     if (port == null) {
       if (!join.isEmpty()) {
         throw new OperatorError("join " + String.join(",", join) + " given without cluster-port: "
             + "give --cluster-port PORT for this node's own cluster endpoint");
+      }
+      if (!options.isEmpty()) {
+        throw new OperatorError("'cluster:' settings given without cluster-port: a standalone node does not "
+            + "replicate; give --cluster-port PORT or remove the section");
       }
       return null;
     }
@@ -167,7 +174,11 @@ public record NodeConfig(
       throw new OperatorError("the join list " + String.join(",", endpoints) + " must include this node's own "
           + "cluster endpoint " + self + " (listen:cluster-port): it lists every metadata voter");
     }
-    return new ClusterSettings(port, endpoints);
+    try {
+      return new ClusterSettings(port, endpoints, options.volumeDefaults(), options.replication());
+    } catch (IllegalArgumentException e) {
+      throw new OperatorError("invalid cluster settings: " + e.getMessage());
+    }
   }
 
   private static StoreConfig storeConfig(Long capacity, Long snippetSize, Integer ioThreads) {

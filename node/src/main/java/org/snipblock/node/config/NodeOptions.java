@@ -11,6 +11,7 @@ import org.snipblock.iscsi.TargetAccess;
  *
  * @param iscsiAccess CHAP and initiator allow-lists by volume name (only the config file sets them)
  * @param nbd         NBD TLS and export policies, or null (only the config file sets them)
+ * @param cluster     default volume redundancy and replication tunables (only the config file sets them)
  */
 public record NodeOptions(
     Path dataDir,
@@ -25,7 +26,8 @@ public record NodeOptions(
     List<String> join,
     StoreOptions store,
     Map<String, TargetAccess> iscsiAccess,
-    NbdSecurity nbd) {
+    NbdSecurity nbd,
+    ClusterOptions cluster) {
 
   public static final NodeOptions NONE =
       new NodeOptions(null, null, null, null, null, List.of(), null, null, null, List.of());
@@ -35,12 +37,13 @@ public record NodeOptions(
     join = join == null ? List.of() : List.copyOf(join);
     store = store == null ? StoreOptions.NONE : store;
     iscsiAccess = iscsiAccess == null ? Map.of() : Map.copyOf(iscsiAccess);
+    cluster = cluster == null ? ClusterOptions.NONE : cluster;
   }
 
   /** A source that says nothing about the storage engine (the command line). */
   public NodeOptions(Path dataDir, String listen, Integer iscsiPort, Integer nbdPort, Integer adminPort,
       List<VolumeDeclaration> volumes, String nodeId, String location, Integer clusterPort, List<String> join) {
     this(dataDir, listen, iscsiPort, nbdPort, adminPort, volumes, nodeId, location, clusterPort, join,
-        StoreOptions.NONE, Map.of(), null);
+        StoreOptions.NONE, Map.of(), null, ClusterOptions.NONE);
   }
 }

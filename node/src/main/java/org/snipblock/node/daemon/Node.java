@@ -116,7 +116,8 @@ public final class Node implements AutoCloseable {
     startFrontends(catalog);
     AdminServer admin = bind("admin API", config.adminPort(), () -> AdminServer.start(
         new InetSocketAddress(config.listen(), config.adminPort()),
-        new AdminService(volumes, cluster, meters::snapshot, this::status)));
+        new AdminService(volumes, cluster, config.clustered() ? config.cluster().volumeDefaults() : null,
+            meters::snapshot, this::status)));
     running.push(admin);
     adminPort = admin.port();
     info().writeTo(dataDir.path());

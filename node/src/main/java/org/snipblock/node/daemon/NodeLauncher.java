@@ -5,9 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.snipblock.cluster.ClusterConfig;
 import org.snipblock.cluster.ClusterNode;
-import org.snipblock.cluster.RedundancyPolicy;
 import org.snipblock.cluster.membership.Endpoint;
-import org.snipblock.cluster.replica.ReplicationSettings;
 import org.snipblock.cluster.topology.Location;
 import org.snipblock.node.OperatorError;
 import org.snipblock.node.config.NodeConfig;
@@ -67,8 +65,8 @@ public final class NodeLauncher {
     } catch (IllegalArgumentException e) {
       throw new OperatorError("invalid cluster settings: " + e.getMessage(), e);
     }
-    ClusterNode cluster = new ClusterNode(clusterConfig, store, RedundancyPolicy.defaults(),
-        ReplicationSettings.defaults());
+    ClusterNode cluster = new ClusterNode(clusterConfig, store, config.cluster().volumeDefaults(),
+        config.cluster().replication());
     try {
       return cluster.start();
     } catch (IOException | RuntimeException e) {

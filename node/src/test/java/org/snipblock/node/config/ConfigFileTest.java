@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.entry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -14,6 +15,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.snipblock.cluster.RedundancyPolicy;
+import org.snipblock.cluster.replica.ReplicationMode;
+import org.snipblock.cluster.replica.ReplicationSettings;
+import org.snipblock.cluster.topology.FailureDomain;
 import org.snipblock.iscsi.ChapSecret;
 import org.snipblock.iscsi.TargetAccess;
 import org.snipblock.nbd.ExportPolicy;
@@ -67,6 +72,47 @@ class ConfigFileTest {
     assertThat(c.location()).isEqualTo("eu1/fc2/r1/h2");
     assertThatThrownBy(() -> NodeConfig.resolve(ConfigFile.parse("data: /d\ncluster-port: 7401\njoin: [nohost]\n",
         origin))).isInstanceOf(OperatorError.class).hasMessage("invalid join entry 'nohost': expected HOST:PORT[,HOST:PORT...]");
+  }
+
+  @Test
+  void clusterDefaultsAndReplicationSettingsComeFromTheFile() {
+    NodeOptions o = ConfigFile.parse("""
+        data: /d
+        cluster-port: 7401
+        cluster:
+          defaults: {copies: 2, min-copies: 1, spread: rack, mode: async}
+          replication:
+            max-lag: 16M
+            ack-timeout: 5s
+            resync-rate: 0
+            failover-delay: 1500ms
+            rereplication-delay: 2m
+        """, Path.of("/etc/snipblock/node.yaml"));
+    ClusterSettings c = NodeConfig.resolve(o).cluster();
+    assertThat(c.volumeDefaults()).isEqualTo(new RedundancyPolicy(2, 1, FailureDomain.RACK, ReplicationMode.ASYNC));
+    assertThat(c.replication()).isEqualTo(new ReplicationSettings(16L << 20, Duration.ofSeconds(5), 0,
+        Duration.ofMillis(1500), Duration.ofMinutes(2)));
+  }
+
+  @Test
+  void clusterDefaultsNotGivenAreTheBuiltInOnes() {
+    ClusterSettings c = NodeConfig.resolve(ConfigFile.parse(
+        "data: /d\ncluster-port: 7401\ncluster: {defaults: {copies: 5}, replication: {ack-timeout: 1m}}\n",
+        Path.of("n.yaml"))).cluster();
+    assertThat(c.volumeDefaults()).as("min-copies: a majority of the copies given")
+        .isEqualTo(new RedundancyPolicy(5, 3, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
+    ReplicationSettings d = ReplicationSettings.defaults();
+    assertThat(c.replication()).isEqualTo(new ReplicationSettings(d.maxLagBytes(), Duration.ofMinutes(1),
+        d.resyncBytesPerSecond(), d.failoverDelay(), d.rereplicationDelay()));
+    assertThat(NodeConfig.resolve(ConfigFile.parse("data: /d\ncluster-port: 7401\n", Path.of("n.yaml"))).cluster())
+        .isEqualTo(new ClusterSettings(7401, List.of("127.0.0.1:7401")));
+  }
+
+  @Test
+  void clusterSettingsOnAStandaloneNodeAreRefused() {
+    assertThatThrownBy(() -> NodeConfig.resolve(ConfigFile.parse("data: /d\ncluster: {defaults: {copies: 2}}\n",
+        Path.of("n.yaml")))).isInstanceOf(OperatorError.class)
+        .hasMessageStartingWith("'cluster:' settings given without cluster-port");
   }
 
   @Test
@@ -151,6 +197,26 @@ class ConfigFileTest {
       bad export address      | 'nbd: {exports: {v: {allowed-addresses: [10.0.0.0/99]}}}' | nbd.exports.v:
       read-only not boolean   | 'nbd: {exports: {v: {read-only: sometimes}}}' | 'nbd.exports.v.read-only': expected true or false
       empty address entry     | 'nbd: {exports: {v: {allowed-addresses: [""]}}}' | nbd.exports.v: allowed-addresses has an empty entry
+      unknown cluster key     | 'cluster: {copies: 3}'                | unknown key 'copies' (known: defaults, replication)
+      unknown defaults key    | 'cluster: {defaults: {copy: 3}}'      | unknown key 'copy' (known: copies, min-copies, mode, spread)
+      copies not a number     | 'cluster: {defaults: {copies: three}}' | 'cluster.defaults.copies': expected a whole number, got 'three'
+      zero copies             | 'cluster: {defaults: {copies: 0}}'    | cluster.defaults: copies must be 1-16, got 0
+      too many copies         | 'cluster: {defaults: {copies: 17}}'   | cluster.defaults: copies must be 1-16, got 17
+      min-copies above copies | 'cluster: {defaults: {copies: 2, min-copies: 3}}' | cluster.defaults: min-copies must be 1-2 (copies), got 3
+      min-copies above default copies | 'cluster: {defaults: {min-copies: 4}}' | cluster.defaults: min-copies must be 1-3 (copies), got 4
+      zero min-copies         | 'cluster: {defaults: {min-copies: 0}}' | cluster.defaults: min-copies must be 1-3 (copies), got 0
+      bad spread              | 'cluster: {defaults: {spread: planet}}' | cluster.defaults: unknown spread level 'planet': expected host|rack|compartment|site
+      bad mode                | 'cluster: {defaults: {mode: eventually}}' | cluster.defaults: unknown replication mode 'eventually': expected sync|async
+      defaults not a mapping  | 'cluster: {defaults: [3]}'            | 'cluster.defaults': expected a mapping of keys to values
+      unknown replication key | 'cluster: {replication: {max-lag-bytes: 1M}}' | unknown key 'max-lag-bytes' (known: ack-timeout, failover-delay, max-lag, rereplication-delay, resync-rate)
+      bad max-lag             | 'cluster: {replication: {max-lag: lots}}' | cluster.replication.max-lag: invalid size 'lots'
+      zero max-lag            | 'cluster: {replication: {max-lag: 0}}' | cluster.replication: max-lag must be positive
+      negative resync rate    | 'cluster: {replication: {resync-rate: -1M}}' | cluster.replication.resync-rate: invalid size '-1M'
+      ack-timeout no unit     | 'cluster: {replication: {ack-timeout: 30}}' | cluster.replication.ack-timeout: invalid duration '30': expected a number with ms, s, m or h
+      zero ack-timeout        | 'cluster: {replication: {ack-timeout: 0}}' | cluster.replication: ack-timeout must be positive
+      negative failover delay | 'cluster: {replication: {failover-delay: -3s}}' | cluster.replication.failover-delay: invalid duration '-3s'
+      bad rereplication delay | 'cluster: {replication: {rereplication-delay: 5 minutes}}' | cluster.replication.rereplication-delay: invalid duration '5 minutes'
+      huge failover delay     | 'cluster: {replication: {failover-delay: 9999999999999h}}' | cluster.replication.failover-delay: invalid duration
       """)
   void malformedFilesGiveAClearErrorNamingTheFile(String what, String text, String expected) {
     Path origin = Path.of("/etc/snipblock/node.yaml");

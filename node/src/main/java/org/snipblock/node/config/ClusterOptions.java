@@ -1,0 +1,85 @@
+package org.snipblock.node.config;
+
+import java.time.Duration;
+import org.snipblock.cluster.RedundancyPolicy;
+import org.snipblock.cluster.replica.ReplicationMode;
+import org.snipblock.cluster.replica.ReplicationSettings;
+import org.snipblock.cluster.topology.FailureDomain;
+
+/**
+ * The config file's {@code cluster:} section; null where not given. The redundancy fields are the
+ * defaults of volumes created without {@code --copies/--min-copies/--spread/--mode}; the others
+ * tune this node's replication data path.
+ *
+ * @param copies              copies of each snippet (n)
+ * @param minCopies           copies a sync write needs, and that must be reachable to serve (m)
+ * @param spread              level at which the copies must be in distinct failure domains
+ * @param mode                sync or async acknowledgement
+ * @param maxLagBytes         async: new writes wait while a reachable replica is this far behind
+ * @param ackTimeout          sync: a write fails if its quorum has not acknowledged by then
+ * @param resyncBytesPerSecond cap on what one resync or re-replication sends per second (0 = none)
+ * @param failoverDelay       how long a primary must be gone before a replica takes over
+ * @param rereplicationDelay  how long a holder must be gone before its copies are placed elsewhere
+ */
+public record ClusterOptions(
+    Integer copies,
+    Integer minCopies,
+    FailureDomain spread,
+    ReplicationMode mode,
+    Long maxLagBytes,
+    Duration ackTimeout,
+    Long resyncBytesPerSecond,
+    Duration failoverDelay,
+    Duration rereplicationDelay) {
+  public static final ClusterOptions NONE = new ClusterOptions(null, null, null, null, null, null, null, null, null);
+
+  /** True when the source says nothing about the cluster. */
+  public boolean isEmpty() {
+    return equals(NONE);
+  }
+
+  /** This source laid over {@code below}: fields given here win. */
+  public ClusterOptions over(ClusterOptions below) {
+    return new ClusterOptions(
+        copies != null ? copies : below.copies,
+        minCopies != null ? minCopies : below.minCopies,
+        spread != null ? spread : below.spread,
+        mode != null ? mode : below.mode,
+        maxLagBytes != null ? maxLagBytes : below.maxLagBytes,
+        ackTimeout != null ? ackTimeout : below.ackTimeout,
+        resyncBytesPerSecond != null ? resyncBytesPerSecond : below.resyncBytesPerSecond,
+        failoverDelay != null ? failoverDelay : below.failoverDelay,
+        rereplicationDelay != null ? rereplicationDelay : below.rereplicationDelay);
+  }
+
+  /**
+   * The default redundancy of new volumes: the built-in one where nothing is given; copies without
+   * min-copies asks for a majority of them, as {@code volume create --copies} does.
+   *
+   * @throws IllegalArgumentException naming the bad value
+   */
+  public RedundancyPolicy volumeDefaults() {
+    RedundancyPolicy d = RedundancyPolicy.defaults();
+    int n = copies != null ? copies : d.copies();
+    int m = minCopies != null ? minCopies : copies != null ? n / 2 + 1 : d.minCopies();
+    return new RedundancyPolicy(n, m, spread != null ? spread : d.spread(), mode != null ? mode : d.mode());
+  }
+
+  /** @throws IllegalArgumentException naming the bad value */
+  public ReplicationSettings replication() {
+    ReplicationSettings d = ReplicationSettings.defaults();
+    long lag = maxLagBytes != null ? maxLagBytes : d.maxLagBytes();
+    Duration ack = ackTimeout != null ? ackTimeout : d.ackTimeout();
+    // The record's own checks lump some of these together; the operator needs the key at fault.
+    if (lag <= 0) {
+      throw new IllegalArgumentException("max-lag must be positive (async writes wait beyond it), got " + lag);
+    }
+    if (ack.isZero()) {
+      throw new IllegalArgumentException("ack-timeout must be positive, got 0");
+    }
+    return new ReplicationSettings(lag, ack,
+        resyncBytesPerSecond != null ? resyncBytesPerSecond : d.resyncBytesPerSecond(),
+        failoverDelay != null ? failoverDelay : d.failoverDelay(),
+        rereplicationDelay != null ? rereplicationDelay : d.rereplicationDelay());
+  }
+}
