@@ -60,6 +60,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   private final AtomicLong counter = new AtomicLong();
   private final AtomicLong highestEpochSeen = new AtomicLong();
   private final List<CompletableFuture<Void>> lagWaiters = new ArrayList<>();
+  private final InSyncOnRecord inSync = new InSyncOnRecord(() -> this.volume);
   private volatile VolumeRecord volume;
   private volatile boolean closed;
 
@@ -104,6 +105,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     }
     if (newer.getEpoch() == volume.getEpoch()) {
       volume = newer;
+      inSync.recorded();
     } else {
       log.info("volume {}: epoch {} -> {} (primary {}), this device is fenced", newer.getName(),
           volume.getEpoch(), newer.getEpoch(), newer.getPrimary());
@@ -251,9 +253,8 @@ public final class ReplicatedBlockDevice implements BlockDevice {
         for (String node : replicaNodes(v)) {
           CompletableFuture<Void> ack =
               link(node).send(firstSeq, 0, piece.build(0, 0).thenApply(b -> stamp(b, v, firstSeq)));
-          if (!StaleCopies.anywhere(v, node)) {
-            acks.add(ack);
-          }
+          // A stale holder's flush counts once every snippet it holds is resynced.
+          acks.add(StaleCopies.anywhere(v, node) ? ack.thenCompose(x -> inSync.await(node, -1)) : ack);
         }
         int needed = Math.min(v.getMinCopies(), v.getCopies()) - 1;
         quorums.add(Quorum.of(acks, needed, "flush of " + v.getName()));
@@ -275,10 +276,10 @@ public final class ReplicatedBlockDevice implements BlockDevice {
             if (!node.equals(selfId)) {
               CompletableFuture<Void> ack =
                   link(node).send(seq, l, piece.build(o, l).thenApply(b -> b == null ? null : stamp(b, v, seq)));
-              // A stale holder gets every change in order, but counts only once resynced.
-              if (!v.getSnippets((int) index).getStaleList().contains(node)) {
-                acks.add(ack);
-              }
+              // A stale holder gets every change in order, but counts only once its resync is on record:
+              // right after a failover the change waits for the resync instead of failing.
+              boolean stale = v.getSnippets((int) index).getStaleList().contains(node);
+              acks.add(stale ? ack.thenCompose(x -> inSync.await(node, (int) index)) : ack);
             }
           }
           int needed = Math.min(v.getMinCopies(), holders.size()) - (holders.contains(selfId) ? 1 : 0);
@@ -404,6 +405,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
         .thenCompose(x -> registry.markStale(v.getName(), v.getEpoch(), node, false, done))
         .whenComplete((x, e) -> {
           if (e == null) {
+            inSync.recorded(node, done);
             log.info("volume {}: replica {} is on record as in sync", v.getName(), node);
           } else {
             log.warn("volume {}: replica {} not recorded in sync: {}", v.getName(), node, e.toString());
@@ -465,6 +467,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   @Override
   public void close() {
     closed = true;
+    inSync.failAll(new BlockDeviceException(Kind.UNAVAILABLE, "device closed"));
     links.values().forEach(ReplicaLink::close);
     local.close();
     synchronized (lagWaiters) {

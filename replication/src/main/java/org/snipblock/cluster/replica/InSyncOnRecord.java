@@ -1,0 +1,95 @@
+package org.snipblock.cluster.replica;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.snipblock.cluster.proto.SnippetPlacement;
+import org.snipblock.cluster.proto.VolumeRecord;
+
+/**
+ * Futures that complete once a stale holder's copy is on record as in sync again. A stale
+ * holder's acknowledgement of a change counts toward the write quorum only then: once a resync of
+ * the snippet has completed, the holder has every change sequenced before the resync compared it,
+ * and an acknowledged change sequenced later came over the same ordered stream.
+ */
+final class InSyncOnRecord {
+  private record Waiter(String node, int snippet, CompletableFuture<Void> done) {}
+
+  private final Supplier<VolumeRecord> record;
+  private final List<Waiter> waiters = new ArrayList<>();
+
+  /** @param record the device's current view of the volume (updated before {@link #recorded} is called) */
+  InSyncOnRecord(Supplier<VolumeRecord> record) {
+    this.record = record;
+  }
+
+  /** Completes when the node's copy of the snippet (of every snippet it holds, if {@code snippet < 0}) is in sync. */
+  synchronized CompletableFuture<Void> await(String node, int snippet) {
+    waiters.removeIf(w -> w.done().isDone());
+    if (inSync(record.get(), node, snippet)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    Waiter w = new Waiter(node, snippet, new CompletableFuture<>());
+    waiters.add(w);
+    return w.done();
+  }
+
+  /** A newer view of the volume arrived: releases the waiters it shows in sync. */
+  void recorded() {
+    VolumeRecord v = record.get();
+    release(w -> inSync(v, w.node(), w.snippet()));
+  }
+
+  /** A resync's "in sync" for these snippets of the node was committed (the view may follow later). */
+  void recorded(String node, Collection<Long> snippets) {
+    VolumeRecord v = record.get();
+    release(w -> w.node().equals(node) && (w.snippet() < 0
+        ? staleSnippets(v, node).stream().allMatch(i -> snippets.contains((long) i))
+        : snippets.contains((long) w.snippet())));
+  }
+
+  /** The device is closing: nobody will resync any more. */
+  void failAll(Throwable why) {
+    List<Waiter> out;
+    synchronized (this) {
+      out = new ArrayList<>(waiters);
+      waiters.clear();
+    }
+    out.forEach(w -> w.done().completeExceptionally(why));
+  }
+
+  private void release(java.util.function.Predicate<Waiter> ready) {
+    List<Waiter> out = new ArrayList<>();
+    synchronized (this) {
+      for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+        Waiter w = it.next();
+        if (w.done().isDone() || ready.test(w)) {
+          it.remove();
+          out.add(w);
+        }
+      }
+    }
+    out.forEach(w -> w.done().complete(null));
+  }
+
+  private static boolean inSync(VolumeRecord v, String node, int snippet) {
+    if (snippet >= 0) {
+      return snippet >= v.getSnippetsCount() || !v.getSnippets(snippet).getStaleList().contains(node);
+    }
+    return staleSnippets(v, node).isEmpty();
+  }
+
+  private static List<Integer> staleSnippets(VolumeRecord v, String node) {
+    List<Integer> out = new ArrayList<>();
+    for (int i = 0; i < v.getSnippetsCount(); i++) {
+      SnippetPlacement s = v.getSnippets(i);
+      if (s.getStaleList().contains(node)) {
+        out.add(i);
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,80 @@
+package org.snipblock.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.snipblock.cluster.testing.Images.crc;
+import static org.snipblock.cluster.testing.Images.crcOfCopy;
+import static org.snipblock.cluster.testing.Images.random;
+import static org.snipblock.cluster.testing.Images.read;
+import static org.snipblock.cluster.testing.Images.write;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.snipblock.block.BlockDevice;
+import org.snipblock.cluster.replica.ReplicationMode;
+import org.snipblock.cluster.replica.ReplicationSettings;
+import org.snipblock.cluster.testing.Eventually;
+import org.snipblock.cluster.testing.TestCluster;
+import org.snipblock.cluster.topology.FailureDomain;
+import org.snipblock.store.VolumeSpec;
+
+/**
+ * Right after a failover the holders behind the new primary are stale and do not count toward the
+ * write quorum until resynced: writes wait for that resync instead of failing.
+ */
+class FailoverQuorumTest {
+  private static final Duration T = Duration.ofSeconds(60);
+  @TempDir Path dir;
+  private TestCluster cluster;
+
+  @AfterEach
+  void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void writesRightAfterAFailoverWaitForTheLaggingReplicasResyncInsteadOfFailing() throws Exception {
+    // Resyncs are slow on purpose (128 KiB/s): the lagging replica is still stale when the primary dies.
+    cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(40), 128 << 10,
+        Duration.ofSeconds(1), Duration.ofMinutes(10)), "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3");
+    int size = 1 << 20;
+    cluster.node(0).volumes().create(new VolumeSpec("vm1", size, TestCluster.SNIPPET, 512, false),
+        new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
+    byte[] image = random(size, 20);
+    try (BlockDevice d = cluster.node(0).volumes().open("vm1").orElseThrow()) {
+      write(d, image, 0, size);
+      // n2 misses a whole image while it is down: it comes back stale and far behind.
+      cluster.node(2).close();
+      image = random(size, 21);
+      write(d, image, 0, size);
+    }
+    assertThat(cluster.node(0).volumes().describe("vm1").orElseThrow().stale()).contains("n2");
+    cluster.restart(2);
+    cluster.node(0).close();
+
+    Eventually.await("n1 takes over at epoch 2 and serves", T, () -> cluster.node(1).volumes().describe("vm1")
+        .map(v -> v.epoch() == 2 && v.primary().equals("n1") && v.lagBytes() >= 0).orElse(false));
+    assertThat(cluster.node(1).volumes().describe("vm1").orElseThrow().stale())
+        .as("the dead old primary and the lagging replica are both stale: no holder counts yet")
+        .contains("n0", "n2");
+    try (BlockDevice d = cluster.node(1).volumes().open("vm1").orElseThrow()) {
+      byte[] next = random(size, 22);
+      System.arraycopy(next, size / 4, image, size / 4, size / 4);
+      // Needs n2's acknowledgement, which counts once n2's resync is on record.
+      write(d, image, size / 4, size / 2);
+      assertThat(crc(read(d, 0, size))).as("everything acknowledged reads back").isEqualTo(crc(image));
+    }
+    ClusterVolume after = cluster.node(1).volumes().describe("vm1").orElseThrow();
+    assertThat(after.stale()).containsExactly("n0");
+    assertThat(after.resyncs()).anySatisfy(r -> {
+      assertThat(r.node()).isEqualTo("n2");
+      assertThat(r.running()).isFalse();
+      assertThat(r.failure()).isNull();
+    });
+    assertThat(crcOfCopy(cluster.stores.get(2), "vm1", size)).as("n2's copy").isEqualTo(crc(image));
+  }
+}
