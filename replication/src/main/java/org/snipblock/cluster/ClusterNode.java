@@ -23,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.block.BlockDeviceException;
 import org.snipblock.block.BlockDeviceException.Kind;
+import org.snipblock.cluster.door.Doors;
+import org.snipblock.cluster.door.VolumeIoService;
 import org.snipblock.cluster.membership.ClusterMembership;
 import org.snipblock.cluster.membership.Endpoint;
 import org.snipblock.cluster.meta.ClusterMetadata;
@@ -60,6 +62,8 @@ import org.slf4j.LoggerFactory;
 public final class ClusterNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ClusterNode.class);
   private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(10);
+  // How much longer than the failover delay a door request waits for a new primary.
+  private static final Duration DOOR_GRACE = Duration.ofSeconds(20);
 
   private final ClusterConfig config;
   private final VolumeManager local;
@@ -80,6 +84,7 @@ public final class ClusterNode implements AutoCloseable {
   private ReplicaService replicaService;
   private Server server;
   private ClusteredVolumes volumes;
+  private Doors doors;
   private volatile boolean closed;
 
   public ClusterNode(ClusterConfig config, VolumeManager local, RedundancyPolicy defaults,
@@ -107,9 +112,14 @@ public final class ClusterNode implements AutoCloseable {
    */
   public ClusterNode start() throws IOException {
     replicaService = new ReplicaService(this::localCopy, replicaAuthority());
+    NodeRoutes routes = new NodeRoutes(this);
+    doors = new Doors(routes, settings.failoverDelay().plus(DOOR_GRACE), settings.ackTimeout().plusSeconds(5));
     server = NettyServerBuilder.forAddress(new InetSocketAddress(config.cluster().host(), config.replicationPort()))
-        .addService(replicaService).maxInboundMessageSize(64 << 20).build().start();
+        .addService(replicaService).addService(new VolumeIoService(routes))
+        .maxInboundMessageSize(64 << 20).build().start();
     metadata.onVolumeChange(v -> worker.execute(() -> reconcile(v.getName())));
+    // Queued behind the reconcile: a door waiting for this node to become primary finds its device.
+    metadata.onVolumeChange(v -> worker.execute(() -> doors.volumeChanged(v.getName())));
     try {
       membership = new ClusterMembership(config.cluster(), config.join(), config.dataDir(), metadata);
       // Ready before the channel connects: replaying the raft log may already need them.
@@ -215,6 +225,10 @@ public final class ClusterNode implements AutoCloseable {
     } catch (Exception e) {
       throw new VolumeAdminException(Reason.INTERNAL, "volume " + name + " committed but not set up here: " + e, e);
     }
+  }
+
+  Doors doors() {
+    return doors;
   }
 
   Optional<ReplicatedBlockDevice> primaryDevice(String name) {
@@ -353,7 +367,7 @@ public final class ClusterNode implements AutoCloseable {
     });
   }
 
-  private ManagedChannel channelTo(String nodeId) {
+  ManagedChannel channelTo(String nodeId) {
     NodeRecord n = metadata.node(nodeId).orElseThrow(() ->
         new BlockDeviceException(Kind.IO_ERROR, "replica node " + nodeId + " is not registered"));
     // Keyed by address too: a node that restarts may come back with another replication port.
@@ -465,6 +479,9 @@ public final class ClusterNode implements AutoCloseable {
     primaries.clear();
     if (membership != null) {
       membership.close();
+    }
+    if (doors != null) {
+      doors.close();
     }
     channels.values().forEach(ManagedChannel::shutdownNow);
     if (server != null) {

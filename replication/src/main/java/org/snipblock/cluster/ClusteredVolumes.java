@@ -29,7 +29,8 @@ import org.snipblock.store.VolumeSpec;
  * The cluster's volumes as the admin API and the frontends see them. A volume created here gets
  * this node as its primary (the node the operator or hypervisor talks to is the volume's user) and
  * its copies placed by {@link Placement}; the metadata commit decides, so two nodes creating the
- * same name at once cannot both succeed. {@link #open} hands out the volume only on its primary.
+ * same name at once cannot both succeed. {@link #open} hands out a door on any volume on every
+ * node: a door forwards to the current primary, and follows it through failovers.
  */
 public final class ClusteredVolumes implements VolumeManager {
   private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
@@ -150,9 +151,22 @@ public final class ClusteredVolumes implements VolumeManager {
     return node.metadata().volumes().stream().map(VolumeRecord::getName).sorted().toList();
   }
 
-  /** The volume, if this node is its primary now; other nodes return empty (clients go to the primary). */
+  /**
+   * A door on the volume, on any node: it runs requests on this node's replicated device while this
+   * node is the primary and forwards them to the primary otherwise, following the primary through
+   * failovers (see {@link org.snipblock.cluster.door.VolumeDoor}). Empty only for an unknown volume.
+   */
   @Override
   public Optional<BlockDevice> open(String name) {
+    return node.doors().open(name);
+  }
+
+  /**
+   * The volume's replicated device itself, only if this node is its serving primary now; for tools
+   * and tests that must talk to one primary and see it refuse once fenced, rather than follow the
+   * volume to its next primary as a door does.
+   */
+  public Optional<BlockDevice> openPrimary(String name) {
     return node.primaryDevice(name).filter(ReplicatedBlockDevice::primary).map(VolumeHandle::new);
   }
 

@@ -84,7 +84,7 @@ class FailoverTest {
     ClusterVolume v = cluster.node(1).volumes().describe("vm1").orElseThrow();
     assertThat(v.stale()).containsExactly("n0");
     int p = v.primary().equals("n1") ? 1 : 2;
-    Eventually.await("the new primary serves", T, () -> cluster.node(p).volumes().open("vm1").isPresent());
+    Eventually.await("the new primary serves", T, () -> cluster.node(p).volumes().openPrimary("vm1").isPresent());
     try (BlockDevice d = cluster.node(p).volumes().open("vm1").orElseThrow()) {
       ByteBuffer back = ByteBuffer.allocate(size);
       d.read(0, back).get(30, TimeUnit.SECONDS);
@@ -107,6 +107,6 @@ class FailoverTest {
     for (int i = 0; i < 3; i++) {
       assertThat(crcOfCopy(i, "vm1", size)).as("copy on n" + i).isEqualTo(crc(image));
     }
-    assertThat(cluster.node(0).volumes().open("vm1")).as("the old primary is fenced").isEmpty();
+    assertThat(cluster.node(0).volumes().openPrimary("vm1")).as("the old primary is fenced").isEmpty();
   }
 }

@@ -82,7 +82,7 @@ class PartitionTest {
     ClusterNode old = cluster.node(0);
     old.volumes().create(new VolumeSpec("split", size, TestCluster.SNIPPET, 512, false),
         new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.ASYNC));
-    BlockDevice oldDevice = old.volumes().open("split").orElseThrow();
+    BlockDevice oldDevice = old.volumes().openPrimary("split").orElseThrow();
     oldDevice.write(0, ByteBuffer.wrap(new byte[4096]), true).get(30, TimeUnit.SECONDS);
 
     List<DISCARD> partition = cut(List.of(old), List.of(cluster.node(1), cluster.node(2)));
@@ -111,7 +111,7 @@ class PartitionTest {
     Eventually.await("the majority promotes a new primary", T, () -> cluster.node(1).volumes().describe("split")
         .map(v -> v.epoch() == 2 && !v.primary().equals("n0")).orElse(false));
     int p = cluster.node(1).volumes().describe("split").orElseThrow().primary().equals("n1") ? 1 : 2;
-    Eventually.await("the new primary serves", T, () -> cluster.node(p).volumes().open("split").isPresent());
+    Eventually.await("the new primary serves", T, () -> cluster.node(p).volumes().openPrimary("split").isPresent());
     byte[] majority = new byte[size];
     new Random(2).nextBytes(majority);
     long firstNewWrite;
@@ -138,7 +138,7 @@ class PartitionTest {
     Eventually.await("the old primary rejoins, is fenced and resynced", T, () -> cluster.node(p).volumes()
         .describe("split").map(v -> v.stale().isEmpty()).orElse(false) && old.status().nodes().stream()
         .allMatch(n -> n.state().equals("UP")) && old.volumes().describe("split").orElseThrow().epoch() == 2);
-    assertThat(old.volumes().open("split")).isEmpty();
+    assertThat(old.volumes().openPrimary("split")).isEmpty();
     assertThat(oldDevice.write(0, ByteBuffer.wrap(new byte[4096]), false))
         .failsWithin(Duration.ofSeconds(10)).withThrowableThat()
         .satisfies(e -> assertThat(BlockDeviceException.kindOf(e)).isEqualTo(BlockDeviceException.Kind.NOT_PRIMARY));

@@ -98,7 +98,7 @@ class ReplicatedVolumeTest {
     for (int i = 0; i < 3; i++) {
       assertThat(Arrays.equals(localCopy(i, "sync1", size), image)).as("copy on n" + i).isTrue();
     }
-    assertThat(cluster.node(1).volumes().open("sync1")).as("only the primary serves").isEmpty();
+    assertThat(cluster.node(1).volumes().openPrimary("sync1")).as("only the primary serves").isEmpty();
     assertThat(cluster.stores.get(1).labels("sync1").get(3).replicas())
         .containsExactlyElementsOf(v.snippetReplicas().get(3));
   }
@@ -140,7 +140,7 @@ class ReplicatedVolumeTest {
     int size = 256 << 10;
     n0.volumes().create(new VolumeSpec("fence1", size, TestCluster.SNIPPET, 512, false),
         new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
-    BlockDevice old = n0.volumes().open("fence1").orElseThrow();
+    BlockDevice old = n0.volumes().openPrimary("fence1").orElseThrow();
     old.write(0, ByteBuffer.wrap(random(4096, 4)), true).get(30, TimeUnit.SECONDS);
 
     cluster.node(1).commit(MetaCommand.newBuilder().setChangePrimary(
@@ -150,7 +150,7 @@ class ReplicatedVolumeTest {
     assertThatThrownBy(() -> old.write(0, ByteBuffer.wrap(random(4096, 5)), true).get(30, TimeUnit.SECONDS))
         .hasCauseInstanceOf(BlockDeviceException.class)
         .satisfies(e -> assertThat(BlockDeviceException.kindOf(e)).isEqualTo(BlockDeviceException.Kind.NOT_PRIMARY));
-    assertThat(n0.volumes().open("fence1")).isEmpty();
+    assertThat(n0.volumes().openPrimary("fence1")).isEmpty();
 
     byte[] data = random(size, 6);
     try (BlockDevice d = cluster.node(1).volumes().open("fence1").orElseThrow()) {

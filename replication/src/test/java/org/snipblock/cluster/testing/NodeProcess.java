@@ -93,7 +93,7 @@ public final class NodeProcess {
       }
       case "await-serving" -> {
         Eventually.await("serving " + c[1], Duration.ofMillis(Long.parseLong(c[2])),
-            () -> node.volumes().open(c[1]).map(d -> {
+            () -> node.volumes().openPrimary(c[1]).map(d -> {
               d.close();
               return true;
             }).orElse(false));

@@ -1,0 +1,79 @@
+package org.snipblock.cluster.door;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.snipblock.block.BlockDevice;
+
+/**
+ * One node's doors: hands out a {@link VolumeDoor} for any volume of the cluster, and keeps what
+ * the doors share — the node's routes, the waiters for metadata changes, the one thread their
+ * retries are scheduled on, and the time bounds of a failover.
+ */
+public final class Doors implements AutoCloseable {
+  private final DoorRoutes routes;
+  private final Duration window;
+  private final Duration callTimeout;
+  private final VolumeChanges changes = new VolumeChanges();
+  private final ScheduledExecutorService executor;
+  private volatile boolean closed;
+
+  /**
+   * @param window      how long one request may wait for a (new) primary before it fails; make it
+   *                    longer than a failover takes (failover delay + election + promotion)
+   * @param callTimeout how long one forwarded call may take before it counts as lost (longer than a
+   *                    sync write's acknowledgement timeout)
+   */
+  public Doors(DoorRoutes routes, Duration window, Duration callTimeout) {
+    this.routes = routes;
+    this.window = window;
+    this.callTimeout = callTimeout;
+    this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "doors-" + routes.selfId());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** A door on the volume, or empty if the cluster has no such volume. */
+  public Optional<BlockDevice> open(String name) {
+    return routes.volume(name).map(v -> new VolumeDoor(this, v));
+  }
+
+  /** To be called whenever the metadata changed the volume's record: waiting requests retry at once. */
+  public void volumeChanged(String name) {
+    changes.changed(name);
+  }
+
+  DoorRoutes routes() {
+    return routes;
+  }
+
+  Duration window() {
+    return window;
+  }
+
+  Duration callTimeout() {
+    return callTimeout;
+  }
+
+  VolumeChanges changes() {
+    return changes;
+  }
+
+  ScheduledExecutorService executor() {
+    return executor;
+  }
+
+  boolean closed() {
+    return closed;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    executor.shutdownNow();
+    changes.releaseAll();
+  }
+}

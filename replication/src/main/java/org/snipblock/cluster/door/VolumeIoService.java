@@ -1,0 +1,147 @@
+package org.snipblock.cluster.door;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Context;
+import io.grpc.stub.StreamObserver;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.snipblock.block.BlockDevice;
+import org.snipblock.block.Extent;
+import org.snipblock.cluster.proto.VolumeExtent;
+import org.snipblock.cluster.proto.VolumeIoGrpc;
+import org.snipblock.cluster.proto.VolumeIoReply;
+import org.snipblock.cluster.proto.VolumeIoReply.Status;
+import org.snipblock.cluster.proto.VolumeIoRequest;
+import org.snipblock.cluster.proto.VolumeRecord;
+import org.snipblock.cluster.replica.Checksums;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The primary's side of the doors: runs requests that other nodes' doors forward on this node's
+ * primary device of the volume. A request is refused before it touches the device (reply with
+ * {@code attempted = false}) when this node is not the volume's serving primary, when the volume is
+ * unknown here, when it is malformed, or when a payload fails its CRC32C; the door tells the
+ * first two apart from the rest and follows the metadata to the new primary. Every failure is an
+ * answer, never a broken call, so one bad request leaves the server and other requests alone.
+ */
+public final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
+  private static final Logger log = LoggerFactory.getLogger(VolumeIoService.class);
+  /** Largest payload one forwarded request may carry (an NBD request's maximum). */
+  public static final int MAX_PAYLOAD = 32 << 20;
+
+  private final DoorRoutes routes;
+
+  public VolumeIoService(DoorRoutes routes) {
+    this.routes = routes;
+  }
+
+  @Override
+  public void call(VolumeIoRequest request, StreamObserver<VolumeIoReply> response) {
+    CompletableFuture<VolumeIoReply.Builder> outcome;
+    try {
+      // Not in this call's context: the primary may open replica streams while it runs the request,
+      // and those must outlive this call (a stream opened in its context is cancelled with it).
+      outcome = Context.current().fork().call(() -> execute(request));
+    } catch (Exception e) {
+      outcome = CompletableFuture.failedFuture(e);
+    }
+    outcome.whenComplete((reply, e) -> {
+      VolumeIoReply.Builder r = e != null ? failure(IoStatus.of(e), true, String.valueOf(rootMessage(e))) : reply;
+      response.onNext(r.setNode(routes.selfId()).build());
+      response.onCompleted();
+    });
+  }
+
+  private CompletableFuture<VolumeIoReply.Builder> execute(VolumeIoRequest r) {
+    String malformed = malformed(r);
+    if (malformed != null) {
+      log.warn("forwarded {} on volume '{}' refused: {}", r.getOp(), r.getVolume(), malformed);
+      return done(failure(malformed.startsWith("CRC32C") ? Status.BAD_CHECKSUM : Status.INVALID, false, malformed));
+    }
+    Optional<BlockDevice> serving = routes.servingPrimary(r.getVolume());
+    if (serving.isEmpty()) {
+      Optional<VolumeRecord> v = routes.volume(r.getVolume());
+      return done(v.isEmpty()
+          ? failure(Status.UNKNOWN_VOLUME, false, "node " + routes.selfId() + " knows no volume " + r.getVolume())
+          : failure(Status.NOT_PRIMARY, false, "node " + routes.selfId() + " is not serving " + r.getVolume()
+              + " (the metadata here names " + v.get().getPrimary() + " at epoch " + v.get().getEpoch() + ")"));
+    }
+    BlockDevice d = serving.get();
+    long offset = r.getOffset();
+    return switch (r.getOp()) {
+      case READ -> {
+        ByteBuffer b = ByteBuffer.allocate((int) r.getLength());
+        yield d.read(offset, b).thenApply(x -> {
+          ByteString data = ByteString.copyFrom(b.flip());
+          return ok().setData(data).setCrc32C(Checksums.crc32c(data));
+        });
+      }
+      case WRITE -> d.write(offset, r.getData().asReadOnlyByteBuffer(), r.getFua()).thenApply(x -> ok());
+      case FLUSH -> d.flush().thenApply(x -> ok());
+      case TRIM -> d.trim(offset, r.getLength(), r.getFua()).thenApply(x -> ok());
+      case ZEROES -> d.writeZeroes(offset, r.getLength(), r.getMayUnmap(), r.getFua()).thenApply(x -> ok());
+      case COMPARE_AND_WRITE -> d.compareAndWrite(offset, r.getExpected().asReadOnlyByteBuffer(),
+          r.getData().asReadOnlyByteBuffer(), r.getFua()).thenApply(at -> ok().setMiscompare(at));
+      case ALLOCATION -> d.allocation(offset, r.getLength()).thenApply(VolumeIoService::extents);
+      case UNRECOGNIZED -> throw new IllegalStateException("checked above");
+    };
+  }
+
+  /** Why the request cannot be run at all, or null. Range checks are the device's (BlockRange). */
+  private static String malformed(VolumeIoRequest r) {
+    if (r.getVolume().isEmpty()) {
+      return "no volume named";
+    }
+    if (r.getOp() == VolumeIoRequest.Op.UNRECOGNIZED) {
+      return "unknown operation " + r.getOpValue();
+    }
+    if (r.getOp() == VolumeIoRequest.Op.READ && (r.getLength() < 0 || r.getLength() > MAX_PAYLOAD)) {
+      return "read length " + r.getLength() + " outside 0.." + MAX_PAYLOAD;
+    }
+    boolean carriesData = r.getOp() == VolumeIoRequest.Op.WRITE || r.getOp() == VolumeIoRequest.Op.COMPARE_AND_WRITE;
+    if (carriesData && Checksums.crc32c(r.getData()) != r.getCrc32C()) {
+      return "CRC32C of the data does not match: the payload was damaged on its way";
+    }
+    if (r.getOp() == VolumeIoRequest.Op.COMPARE_AND_WRITE) {
+      if (Checksums.crc32c(r.getExpected()) != r.getExpectedCrc32C()) {
+        return "CRC32C of the expected data does not match: the payload was damaged on its way";
+      }
+      if (r.getExpected().size() != r.getData().size()) {
+        return "compare and write: expected " + r.getExpected().size() + " bytes, replacement " + r.getData().size();
+      }
+    }
+    return null;
+  }
+
+  private static VolumeIoReply.Builder extents(List<Extent> extents) {
+    VolumeIoReply.Builder b = ok();
+    for (Extent e : extents) {
+      b.addExtents(VolumeExtent.newBuilder().setOffset(e.offset()).setLength(e.length()).setHole(e.hole())
+          .setZero(e.zero()));
+    }
+    return b;
+  }
+
+  private static VolumeIoReply.Builder ok() {
+    return VolumeIoReply.newBuilder().setStatus(Status.OK).setAttempted(true);
+  }
+
+  private static VolumeIoReply.Builder failure(Status status, boolean attempted, String message) {
+    return VolumeIoReply.newBuilder().setStatus(status).setAttempted(attempted).setMessage(message);
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.toString() : t.getMessage();
+  }
+
+  private static <T> CompletableFuture<T> done(T value) {
+    return CompletableFuture.completedFuture(value);
+  }
+}
