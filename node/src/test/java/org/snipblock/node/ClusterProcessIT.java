@@ -8,16 +8,22 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.node.testing.DaemonProcess;
@@ -26,69 +32,267 @@ import org.snipblock.node.testing.Tools;
 
 /**
  * Three daemons in three compartments, each its own JVM on 127.0.0.1, driven only by the CLI and
- * real NBD clients: a three-copy sync volume written through the primary's NBD door survives
- * kill -9 of that primary, and reads back bit-identical through the node that took over.
+ * real iSCSI/NBD clients, watched the way an operator watches them ({@code cluster status},
+ * {@code volume show --json}): a primary is killed with SIGKILL, a survivor takes over with a higher
+ * epoch, clients read back what the volume's mode promises, and the killed node comes back, is
+ * resynced by delta and counts again. Node logs are kept under target/cluster-logs/.
  */
 class ClusterProcessIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long MIB = 1 << 20;
   private static final Duration SETTLE = Duration.ofSeconds(60);
+  /**
+   * Slow enough that an operator (and this test) can watch a resync run, fast enough for a test;
+   * set through the config file's cluster section like any operator would.
+   */
+  private static final String NODE_CONFIG = """
+      cluster:
+        replication:
+          resync-rate: 4M
+          failover-delay: 2s
+      """;
 
   @TempDir Path tmp;
   private final List<DaemonProcess> nodes = new ArrayList<>();
+  private Path logs;
+
+  @BeforeEach
+  void logDirectory(TestInfo test) {
+    logs = Path.of("target", "cluster-logs", test.getTestMethod().orElseThrow().getName()).toAbsolutePath();
+  }
 
   @AfterEach
   void stopAll() {
     nodes.forEach(DaemonProcess::close);
   }
 
+  /**
+   * Sync, three copies: an image written through an iSCSI door survives kill -9 of the primary
+   * bit-identical; writes go on through a survivor; the killed node returns fenced, is resynced by
+   * delta (progress shown while it runs) and the copies agree again.
+   */
   @Test
-  @Timeout(value = 3, unit = TimeUnit.MINUTES)
-  void aSyncVolumeSurvivesKill9OfItsPrimaryBitIdentical() throws IOException {
+  @Timeout(value = 4, unit = TimeUnit.MINUTES)
+  void aSyncVolumeSurvivesKill9OfItsPrimaryAndTheReturningNodeResyncsByDelta() throws IOException {
     Tools.require("qemu-img", "qemu-io");
+    Tools.requireQemuIscsi();
     Path image = Tools.randomImage(tmp.resolve("random.img"), 48 * MIB, 5);
-    List<Integer> ports = freePorts(3);
-    String join = ports.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
-    for (int i = 0; i < 3; i++) {
-      nodes.add(DaemonProcess.serve(tmp.resolve("n" + (i + 1)), "--node-id", "n" + (i + 1),
-          "--location", "site1/c" + (i + 1) + "/r1/h" + (i + 1), "--cluster-port", String.valueOf(ports.get(i)),
-          "--join", join).start());
-    }
-    DaemonProcess first = nodes.get(0);
-    JsonNode status = Poll.until("three nodes UP", SETTLE, () -> first.cliIfOk("cluster", "status", "--json")
-        .map(ClusterProcessIT::json).filter(s -> upNodes(s) == 3));
-    assertThat(status.get("nodes")).extracting(n -> n.get("location").asText())
-        .containsExactlyInAnyOrder("site1/c1/r1/h1", "site1/c2/r1/h2", "site1/c3/r1/h3");
-    assertThat(first.cli("cluster", "status")).contains("n1", "n2", "n3", "round trips");
+    startCluster();
+    DaemonProcess n1 = node("n1");
 
-    JsonNode created = json(first.cli("volume", "create", "img", "--size", "48M", "--copies", "3",
+    JsonNode created = json(n1.cli("volume", "create", "img", "--size", "48M", "--copies", "3",
         "--min-copies", "2", "--spread", "compartment", "--mode", "sync", "--json"));
     assertThat(created.get("primary").asText()).as("the creating node is primary").isEqualTo("n1");
     assertThat(created.get("snippetReplicas").get(0)).hasSize(3);
     long epoch = created.get("epoch").asLong();
-    // Every copy must have caught up with the (empty) volume before it counts for the writes.
-    Poll.until("all copies in sync", SETTLE, () -> first.cliIfOk("volume", "show", "img", "--json")
-        .map(ClusterProcessIT::json).filter(v -> v.get("stale").isEmpty() && v.get("unreachable").isEmpty()));
+    awaitInSync(n1, "img");
 
-    Tools.run(120, "qemu-img", "convert", "-n", "-f", "raw", "-O", "raw", image.toString(), first.nbdUrl("img")).ok();
-    Tools.run(60, "qemu-io", "-f", "raw", "-c", "flush", first.nbdUrl("img")).ok();
-    first.kill9();
+    Tools.run(120, "qemu-img", "convert", "-n", "-f", "raw", "-O", "raw", image.toString(), n1.iscsiUrl("img")).ok();
+    Tools.run(60, "qemu-io", "-f", "raw", "-c", "flush", n1.iscsiUrl("img")).ok();
+    n1.kill9();
 
-    DaemonProcess survivor = nodes.get(1);
-    JsonNode failedOver = Poll.until("a new primary", SETTLE, () -> survivor.cliIfOk("volume", "show", "img", "--json")
-        .map(ClusterProcessIT::json).filter(v -> !v.get("primary").asText().equals("n1")
-            && v.get("epoch").asLong() > epoch));
-    Map<String, DaemonProcess> byId = Map.of("n2", nodes.get(1), "n3", nodes.get(2));
-    DaemonProcess primary = byId.get(failedOver.get("primary").asText());
-    assertThat(primary).as("new primary %s is a survivor", failedOver.get("primary")).isNotNull();
-    // The metadata names the new primary before its device takes I/O: wait until its door offers the volume.
-    Poll.until("the new primary's NBD door serves img", SETTLE, () -> Optional.of(
-        Tools.run(30, "qemu-img", "info", "-f", "raw", primary.nbdUrl("img"))).filter(r -> r.exit() == 0));
+    JsonNode failedOver = awaitNewPrimary(node("n2"), "img", "n1", epoch);
+    DaemonProcess primary = node(failedOver.get("primary").asText());
+    awaitDown(primary, "n1");
+    awaitServing(primary, "img");
     assertThat(Tools.run(120, "qemu-img", "compare", "-f", "raw", "-F", "raw", image.toString(),
         primary.nbdUrl("img")).ok().output()).contains("Images are identical");
+
+    // Writes go on without n1: 8 MiB of a known pattern in the middle of the image.
+    Tools.run(120, "qemu-io", "-f", "raw", "-c", "write -P 0x5a 16M 8M", "-c", "flush", primary.nbdUrl("img")).ok();
+    fill(image, 16 * MIB, 8 * MIB, (byte) 0x5a);
+    JsonNode without = show(primary, "img").orElseThrow();
+    assertThat(missing(without)).as("n1 is on record as missing the writes made without it: %s", without)
+        .contains("n1");
+
+    n1.restart();
+    List<JsonNode> running = new ArrayList<>();
+    JsonNode caughtUp = Poll.until("n1 resynced", Duration.ofSeconds(90), () -> show(primary, "img").filter(v -> {
+      resync(v, "n1").filter(r -> r.get("running").asBoolean()).ifPresent(r -> running.add(v));
+      return missing(v).isEmpty() && resync(v, "n1").filter(r -> !r.get("running").asBoolean()).isPresent();
+    }));
+    assertThat(running).as("volume show reported the resync while it ran (throttled to 4 MiB/s)").isNotEmpty();
+    assertThat(missing(running.get(0))).as("a copy being resynced is not counted yet").contains("n1");
+    JsonNode resync = resync(caughtUp, "n1").orElseThrow();
+    assertThat(resync.get("snippetsDone").asLong()).isEqualTo(resync.get("snippetsTotal").asLong());
+    assertThat(resync.get("bytesCopied").asLong()).as("a delta, not a full copy: %s", resync)
+        .isBetween(8 * MIB, 47 * MIB);
+    assertThat(caughtUp.get("primary").asText()).as("n1 came back as a replica").isNotEqualTo("n1");
+    assertThat(caughtUp.get("epoch").asLong()).isGreaterThan(epoch);
     assertThat(json(primary.cli("cluster", "status", "--json")).get("nodes"))
-        .filteredOn(n -> n.get("id").asText().equals("n1")).extracting(n -> n.get("state").asText())
-        .containsExactly("DOWN");
+        .extracting(n -> n.get("state").asText()).containsOnly("UP");
+    assertThat(Tools.run(120, "qemu-img", "compare", "-f", "raw", "-F", "raw", image.toString(),
+        primary.nbdUrl("img")).ok().output()).contains("Images are identical");
+  }
+
+  /**
+   * Async, three copies: what was flushed and replicated (lag 0, as {@code volume show} reports)
+   * survives kill -9 of the primary. Then, under a write load, the volume switches to sync without
+   * a failed write; what is acknowledged after the switch (never flushed) survives kill -9 of that
+   * primary too.
+   */
+  @Test
+  @Timeout(value = 4, unit = TimeUnit.MINUTES)
+  void asyncLosesNothingReplicatedAndSwitchingToSyncUnderLoadLosesNothingAcknowledged() throws IOException {
+    Tools.require("qemu-img", "qemu-io", "fio", "nbdsh");
+    Path image = Tools.randomImage(tmp.resolve("random.img"), 32 * MIB, 7);
+    startCluster();
+    DaemonProcess n1 = node("n1");
+
+    JsonNode created = json(n1.cli("volume", "create", "db", "--size", "32M", "--copies", "3",
+        "--min-copies", "2", "--mode", "async", "--json"));
+    assertThat(created.get("mode").asText()).isEqualTo("async");
+    awaitInSync(n1, "db");
+    Tools.run(120, "qemu-img", "convert", "-n", "-f", "raw", "-O", "raw", image.toString(), n1.nbdUrl("db")).ok();
+    Tools.run(60, "qemu-io", "-f", "raw", "-c", "flush", n1.nbdUrl("db")).ok();
+    JsonNode drained = Poll.until("async lag 0 at the primary", SETTLE, () -> show(n1, "db")
+        .filter(v -> v.get("lagBytes").asLong() == 0));
+    assertThat(drained.get("lagSeconds").asDouble()).isZero();
+    n1.kill9();
+
+    JsonNode failedOver = awaitNewPrimary(node("n2"), "db", "n1", created.get("epoch").asLong());
+    DaemonProcess primary = node(failedOver.get("primary").asText());
+    awaitDown(primary, "n1");
+    awaitServing(primary, "db");
+    assertThat(Tools.run(120, "qemu-img", "compare", "-f", "raw", "-F", "raw", image.toString(),
+        primary.nbdUrl("db")).ok().output()).contains("Images are identical");
+
+    // Back to three nodes, so that losing one more still leaves a metadata majority and min-copies.
+    n1.restart();
+    awaitInSync(primary, "db");
+
+    long writesBefore = show(primary, "db").orElseThrow().get("io").get("writes").asLong();
+    Process load = fio(primary.nbdUrl("db"));
+    try {
+      Poll.until("the write load running", SETTLE, () -> show(primary, "db")
+          .filter(v -> v.get("io").get("writes").asLong() > writesBefore + 16));
+      assertThat(json(primary.cli("volume", "set", "db", "--mode", "sync", "--json")).get("mode").asText())
+          .isEqualTo("sync");
+      assertThat(load.isAlive()).as("the switch happened under load (fio still writing)").isTrue();
+      assertThat(waitFor(load, 60)).as("fio saw no failed write across the switch").isZero();
+    } finally {
+      load.destroyForcibly();
+    }
+    JsonNode synced = show(node("n1"), "db").orElseThrow();
+    assertThat(synced.get("mode").asText()).as("every node sees the switch").isEqualTo("sync");
+
+    // Acknowledged in sync mode and never flushed: nothing but the mode makes it survive.
+    Tools.run(120, "nbdsh", "-u", primary.nbdUrl("db"), "-c",
+        "for i in range(32):\n    h.pwrite(bytes([0xa5]) * (1 << 20), i << 20)\n").ok();
+    long epoch = synced.get("epoch").asLong();
+    String lost = primary.info().nodeId();
+    primary.kill9();
+    DaemonProcess survivor = lost.equals("n2") ? node("n3") : node("n2");
+    DaemonProcess last = node(awaitNewPrimary(survivor, "db", lost, epoch).get("primary").asText());
+    awaitServing(last, "db");
+    Path pattern = tmp.resolve("pattern.img");
+    Files.write(pattern, new byte[0]);
+    fill(pattern, 0, 32 * MIB, (byte) 0xa5);
+    assertThat(Tools.run(120, "qemu-img", "compare", "-f", "raw", "-F", "raw", pattern.toString(),
+        last.nbdUrl("db")).ok().output()).contains("Images are identical");
+  }
+
+  /** Three nodes n1..n3 in compartments c1..c3 of one site, all UP. */
+  private void startCluster() throws IOException {
+    List<Integer> ports = freePorts(3);
+    String join = ports.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
+    Path config = Files.writeString(tmp.resolve("node.yaml"), NODE_CONFIG);
+    for (int i = 1; i <= 3; i++) {
+      nodes.add(DaemonProcess.serve(tmp.resolve("n" + i), "--node-id", "n" + i,
+          "--location", "site1/c" + i + "/r1/h" + i, "--cluster-port", String.valueOf(ports.get(i - 1)),
+          "--join", join, "--config", config.toString()).logTo(logs.resolve("n" + i + ".log")).start());
+    }
+    JsonNode status = Poll.until("three nodes UP", SETTLE, () -> nodes.get(0).cliIfOk("cluster", "status", "--json")
+        .map(ClusterProcessIT::json).filter(s -> upNodes(s) == 3));
+    assertThat(status.get("nodes")).extracting(n -> n.get("location").asText())
+        .containsExactlyInAnyOrder("site1/c1/r1/h1", "site1/c2/r1/h2", "site1/c3/r1/h3");
+    assertThat(nodes.get(0).cli("cluster", "status")).contains("n1", "n2", "n3", "round trips");
+  }
+
+  private DaemonProcess node(String id) {
+    return nodes.get(Integer.parseInt(id.substring(1)) - 1);
+  }
+
+  private static Optional<JsonNode> show(DaemonProcess via, String volume) {
+    return via.cliIfOk("volume", "show", volume, "--json").map(ClusterProcessIT::json);
+  }
+
+  /** Every copy caught up: none stale, none unreachable. */
+  private static void awaitInSync(DaemonProcess via, String volume) {
+    Poll.until("all copies of " + volume + " in sync", Duration.ofSeconds(90), () -> show(via, volume)
+        .filter(v -> missing(v).isEmpty()));
+  }
+
+  /** The metadata names a primary other than {@code old}, with a higher epoch. */
+  private static JsonNode awaitNewPrimary(DaemonProcess via, String volume, String old, long epoch) {
+    JsonNode v = Poll.until("a new primary of " + volume, SETTLE, () -> show(via, volume)
+        .filter(s -> !s.get("primary").asText().equals(old) && s.get("epoch").asLong() > epoch));
+    assertThat(v.get("primary").asText()).isIn("n1", "n2", "n3");
+    return v;
+  }
+
+  /** The metadata names the new primary before its device takes I/O: wait until its door offers the volume. */
+  private static void awaitServing(DaemonProcess door, String volume) {
+    Poll.until(door.info().nodeId() + "'s NBD door serving " + volume, SETTLE, () -> Optional.of(
+        Tools.run(30, "qemu-img", "info", "-f", "raw", door.nbdUrl(volume))).filter(r -> r.exit() == 0));
+  }
+
+  private static void awaitDown(DaemonProcess via, String id) {
+    Poll.until("cluster status showing " + id + " DOWN", SETTLE, () -> via.cliIfOk("cluster", "status", "--json")
+        .map(ClusterProcessIT::json).filter(s -> {
+          for (JsonNode n : s.get("nodes")) {
+            if (n.get("id").asText().equals(id)) {
+              return n.get("state").asText().equals("DOWN");
+            }
+          }
+          return false;
+        }));
+  }
+
+  /** Holders on record as missing writes: stale or unreachable. */
+  private static List<String> missing(JsonNode volume) {
+    List<String> ids = new ArrayList<>();
+    volume.get("stale").forEach(n -> ids.add(n.asText()));
+    volume.get("unreachable").forEach(n -> ids.add(n.asText()));
+    return ids;
+  }
+
+  private static Optional<JsonNode> resync(JsonNode volume, String node) {
+    for (JsonNode r : volume.get("resyncs")) {
+      if (r.get("node").asText().equals(node)) {
+        return Optional.of(r);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** A steady random-write load, bounded in time (8 s) and in bytes (the rate times that). */
+  private Process fio(String nbdUrl) throws IOException {
+    List<String> cmd = List.of("fio", "--name=load", "--ioengine=nbd", "--uri=" + nbdUrl, "--rw=randwrite",
+        "--bs=64k", "--iodepth=4", "--size=32M", "--time_based", "--runtime=8", "--rate=8m");
+    return new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(logs.resolve("fio.log").toFile()).start();
+  }
+
+  private int waitFor(Process p, long seconds) {
+    try {
+      assertThat(p.waitFor(seconds, TimeUnit.SECONDS)).as("process ended within %d s", seconds).isTrue();
+      return p.exitValue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Sets {@code length} bytes of {@code file} at {@code offset} to {@code value}, as a client write would. */
+  private static void fill(Path file, long offset, long length, byte value) throws IOException {
+    byte[] chunk = new byte[(int) MIB];
+    Arrays.fill(chunk, value);
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      for (long done = 0; done < length; done += chunk.length) {
+        ch.write(ByteBuffer.wrap(chunk, 0, (int) Math.min(chunk.length, length - done)), offset + done);
+      }
+    }
   }
 
   private static long upNodes(JsonNode status) {

@@ -30,8 +30,8 @@ public final class DaemonProcess implements AutoCloseable {
 
   private final Path workDir;
   private final Path dataDir;
-  private final Path log;
-  private final List<String> args;
+  private Path log;
+  private List<String> args;
   private final String readyLine;
   private Process process;
   private NodeInfo info;
@@ -58,6 +58,49 @@ public final class DaemonProcess implements AutoCloseable {
   public static DaemonProcess up(Path workDir) {
     return new DaemonProcess(workDir, workDir.resolve("snipblock-data"),
         List.of("up", "--iscsi-port", "0", "--nbd-port", "0", "--admin-port", "0"), "Stop with Ctrl-C");
+  }
+
+  /** Writes the node's log to {@code file} (e.g. under target/, to outlive a temporary data directory). */
+  public DaemonProcess logTo(Path file) {
+    try {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot create the directory of " + file, e);
+    }
+    log = file;
+    return this;
+  }
+
+  /**
+   * Kills the node with SIGKILL if it still runs, then starts it again on the same data directory
+   * and the same ports where they are still free (a port taken meanwhile becomes any free one).
+   */
+  public DaemonProcess restart() {
+    close();
+    if (info != null) {
+      args = new ArrayList<>(args);
+      samePort("--iscsi-port", info.iscsiPort());
+      samePort("--nbd-port", info.nbdPort());
+      samePort("--admin-port", info.adminPort());
+    }
+    return start();
+  }
+
+  private void samePort(String flag, int port) {
+    int at = args.indexOf(flag);
+    if (at >= 0 && args.get(at + 1).equals("0") && free(port)) {
+      args.set(at + 1, String.valueOf(port));
+    }
+  }
+
+  private static boolean free(int port) {
+    try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+      s.setReuseAddress(true);
+      s.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** Starts the node and returns once it serves; fails with its log if it exits instead. */
