@@ -117,7 +117,9 @@ final class DoorCall<T> {
         return;
       }
       Kind k = BlockDeviceException.kindOf(e);
-      if (idempotent && (k == Kind.NOT_PRIMARY || k == Kind.UNAVAILABLE)) {
+      // A primary that is closing or fenced fails what it was running; that is no fault of the request.
+      boolean steppedDown = doors.routes().servingPrimary(volume).filter(now -> now == device).isEmpty();
+      if (idempotent && (k == Kind.NOT_PRIMARY || k == Kind.UNAVAILABLE || steppedDown)) {
         retry(v, "this node stopped being primary: " + e.getMessage());
       } else {
         result.completeExceptionally(e);

@@ -70,6 +70,25 @@ public final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
               + " (the metadata here names " + v.get().getPrimary() + " at epoch " + v.get().getEpoch() + ")"));
     }
     BlockDevice d = serving.get();
+    CompletableFuture<VolumeIoReply.Builder> outcome;
+    try {
+      outcome = run(r, d);
+    } catch (RuntimeException e) {
+      outcome = CompletableFuture.failedFuture(e);
+    }
+    return outcome.exceptionally(e -> {
+      String why = rootMessage(e);
+      // A primary that is closing or fenced fails what it was running (replica links close, quorums
+      // break): that is no fault of the request, so the door may take it to the next primary.
+      if (routes.servingPrimary(r.getVolume()).filter(now -> now == d).isEmpty()) {
+        return failure(Status.NOT_PRIMARY, true, "node " + routes.selfId() + " stopped being the primary of "
+            + r.getVolume() + " while the request ran: " + why);
+      }
+      return failure(IoStatus.of(e), true, why);
+    });
+  }
+
+  private static CompletableFuture<VolumeIoReply.Builder> run(VolumeIoRequest r, BlockDevice d) {
     long offset = r.getOffset();
     return switch (r.getOp()) {
       case READ -> {
