@@ -55,6 +55,14 @@ final class StoreDb implements AutoCloseable {
    * system call and, through {@link #getFromMemory}, without leaving the caller's thread.
    */
   private static final long BLOCK_CACHE_BYTES = 256L << 20;
+  /**
+   * RocksDB data blocks of four chunks. With one 4 KiB chunk per block, a 128 KiB read cost 32
+   * index searches and reads; in-process on 512 MiB with a 256 MiB cache (2 cores, under load),
+   * 16 KiB blocks read 128 KiB sequentially ~1.5x faster and 4 KiB at random ~1.5x faster too
+   * (smaller index, more chunks per cached block); 64 KiB blocks were faster still sequentially
+   * (~2x) but slower at random than 4 KiB.
+   */
+  private static final long DATA_BLOCK_BYTES = 16 << 10;
   private final Cache blockCache = new LRUCache(BLOCK_CACHE_BYTES);
   private final BloomFilter bloom = new BloomFilter(10);
   /** Sentinel of {@link #getFromMemory}: the key is certainly absent. */
@@ -82,7 +90,8 @@ final class StoreDb implements AutoCloseable {
         o.setTableFormatConfig(new BlockBasedTableConfig()
                 .setBlockCache(blockCache)
                 .setFilterPolicy(bloom)
-                .setWholeKeyFiltering(true))
+                .setWholeKeyFiltering(true)
+                .setBlockSize(DATA_BLOCK_BYTES))
             .setLevelCompactionDynamicLevelBytes(true)
             .setCompressionType(CompressionType.NO_COMPRESSION)
             .setMaxWriteBufferNumber(4)
