@@ -8,7 +8,8 @@
 #
 # usage: bench/side-by-side.sh [--quick] [--only main|cluster] [--runtime S] [--ramp S] [--reps N]
 #          [--size MIB] [--warmup S] [--systems a,b,...] [--cells a,b,...] [--results DIR]
-#          [--cluster-protocols nbd,iscsi] [--sync-min-copies N] [--cluster-jfr FILE]
+#          [--cluster-protocols nbd,iscsi] [--cluster-volumes 1copy,3sync,3async]
+#          [--sync-min-copies N] [--cluster-jfr FILE]
 #          [--snipblock-java-opts '...'] [--keep] [--no-install]
 set -euo pipefail
 
@@ -26,6 +27,7 @@ MODE=full RUNTIME=10 RAMP=2 REPS=3 SIZE_MIB=1024 WARMUP=15
 ONLY=all
 SYSTEMS="snipblock-iscsi,tgt,snipblock-nbd,nbdkit,ceiling"
 CLUSTER_PROTOCOLS="nbd,iscsi"
+CLUSTER_VOLUME_NAMES="1copy,3sync,3async"
 # 3-copy sync: every copy acknowledges (as ReplicationPathBenchmark measures it); 2 = a majority.
 SYNC_MIN_COPIES=3
 CLUSTER_JFR=""
@@ -48,12 +50,13 @@ while (($#)); do
     --cells) CELLS="$2"; shift ;;
     --results) RESULTS="$2"; shift ;;
     --cluster-protocols) CLUSTER_PROTOCOLS="$2"; shift ;;
+    --cluster-volumes) CLUSTER_VOLUME_NAMES="$2"; shift ;;
     --sync-min-copies) SYNC_MIN_COPIES="$2"; shift ;;
     --cluster-jfr) CLUSTER_JFR="$2"; shift ;;
     --snipblock-java-opts) SNIPBLOCK_JAVA_OPTS="$2"; shift ;;
     --keep) KEEP=1 ;;
     --no-install) INSTALL=0 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
   shift
@@ -66,6 +69,8 @@ done
 [[ "$ONLY" =~ ^(all|main|cluster)$ ]] || die "--only must be main or cluster"
 [[ "$SYNC_MIN_COPIES" =~ ^[1-3]$ ]] || die "--sync-min-copies must be 1, 2 or 3"
 [[ "$CLUSTER_PROTOCOLS" =~ ^(nbd|iscsi)(,(nbd|iscsi))*$ ]] || die "--cluster-protocols takes nbd and/or iscsi"
+[[ "$CLUSTER_VOLUME_NAMES" =~ ^(1copy|3sync|3async)(,(1copy|3sync|3async))*$ ]] \
+  || die "--cluster-volumes takes 1copy, 3sync and/or 3async"
 if [ -n "$CLUSTER_JFR" ]; then
   [[ "$CLUSTER_JFR" == /* ]] || CLUSTER_JFR="$PWD/$CLUSTER_JFR"
   command -v jcmd >/dev/null 2>&1 || die "--cluster-jfr needs the JDK's jcmd on PATH"
@@ -108,6 +113,7 @@ LOADAVG_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 # ---- process bookkeeping: every server runs in its own session so its whole group is stopped.
 PGIDS=()
 TGT_CONTROL=""
+JFR_PIDS=() # pid:file of the recordings running (stopped and written by cleanup if the run ends early)
 stop_servers() {
   if [ -n "$TGT_CONTROL" ]; then
     tgtadm -C "$TGT_CONTROL" --lld iscsi --op delete --mode target --tid 1 --force >/dev/null 2>&1
@@ -125,9 +131,8 @@ stop_servers() {
 cleanup() {
   local rc=$?
   set +e
-  if [ -n "${JFR_PID:-}" ]; then
-    jcmd "$JFR_PID" JFR.stop name=bench "filename=$CLUSTER_JFR" >/dev/null 2>&1
-  fi
+  local j
+  for j in "${JFR_PIDS[@]}"; do jcmd "${j%%:*}" JFR.stop name=bench "filename=${j#*:}" >/dev/null 2>&1; done
   stop_servers
   if ((KEEP == 0)); then rm -rf "$RUN/data" "$RUN/snipblock.jar"; fi
   exit "$rc"
@@ -417,7 +422,7 @@ stop_servers
 # live on the same cluster and are driven through their primary's doors, like a hypervisor would.
 CLUSTER_IDS=(n1 n2 n3)
 # volume name -> "copies min-copies mode"; the system names are cluster-<volume>-<protocol>.
-CLUSTER_VOLUMES=(1copy 3sync 3async)
+IFS=, read -r -a CLUSTER_VOLUMES <<<"$CLUSTER_VOLUME_NAMES"
 declare -A VOLUME_SPEC=([1copy]="1 1 sync" [3sync]="3 $SYNC_MIN_COPIES sync" [3async]="3 2 async")
 declare -A NODE_DATA NODE_PGID NODE_ADMIN NODE_NBD NODE_ISCSI NODE_PID VOLUME_PRIMARY
 CLUSTER_ACTIVE=()
@@ -547,24 +552,29 @@ run_cluster_section() {
       log "$s ready and prefilled"
     done
   done
-  if [ -n "$CLUSTER_JFR" ]; then
-    JFR_PID="${NODE_PID[${VOLUME_PRIMARY[3sync]}]}"
-    if jcmd "$JFR_PID" JFR.start name=bench settings=profile >"$RUN/jfr.log" 2>&1; then
-      log "JFR recording the primary ${VOLUME_PRIMARY[3sync]} (pid $JFR_PID) during the cluster matrix"
-    else
-      log "jcmd JFR.start failed (see $RUN/jfr.log)"
-      JFR_PID=""
-    fi
-  fi
+  if [ -n "$CLUSTER_JFR" ]; then jfr_cluster start; fi
   run_matrix "${CLUSTER_ACTIVE[@]}"
-  if [ -n "${JFR_PID:-}" ]; then
-    if jcmd "$JFR_PID" JFR.stop name=bench "filename=$CLUSTER_JFR" >>"$RUN/jfr.log" 2>&1; then
-      log "JFR recording written to $CLUSTER_JFR (bench/lib/jfr-hot.py $CLUSTER_JFR)"
-    else
-      log "jcmd JFR.stop failed (see $RUN/jfr.log)"
+  if [ -n "$CLUSTER_JFR" ]; then jfr_cluster stop; fi
+  # The round trips the nodes measured while loaded, for the report's reader.
+  snipctl cluster status --json --admin "${NODE_ADMIN[n1]}" >"$RUN/cluster-status-end.json" 2>/dev/null || true
+}
+
+# A JFR recording (profile settings) of every node during the cluster matrix: FILE-n1.jfr, -n2, -n3.
+jfr_file() { printf '%s-%s.jfr' "${CLUSTER_JFR%.jfr}" "$1"; }
+jfr_cluster() { # start|stop
+  local id
+  for id in "${CLUSTER_IDS[@]}"; do
+    if [ "$1" = start ]; then
+      if jcmd "${NODE_PID[$id]}" JFR.start name=bench settings=profile >>"$RUN/jfr.log" 2>&1; then
+        JFR_PIDS+=("${NODE_PID[$id]}:$(jfr_file "$id")")
+      else
+        log "jcmd JFR.start on $id failed (see $RUN/jfr.log)"
+      fi
+    elif jcmd "${NODE_PID[$id]}" JFR.stop name=bench "filename=$(jfr_file "$id")" >>"$RUN/jfr.log" 2>&1; then
+      log "JFR recording of $id: $(jfr_file "$id") (bench/lib/jfr-hot.py $(jfr_file "$id"))"
     fi
-    JFR_PID=""
-  fi
+  done
+  if [ "$1" = stop ]; then JFR_PIDS=(); fi
 }
 
 run_cluster_section
