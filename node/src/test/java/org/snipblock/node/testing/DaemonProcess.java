@@ -27,6 +27,7 @@ import org.snipblock.node.daemon.NodeInfo;
  */
 public final class DaemonProcess implements AutoCloseable {
   private static final long START_SECONDS = 120;
+  private static String classPathSnapshot;
 
   private final Path workDir;
   private final Path dataDir;
@@ -58,6 +59,61 @@ public final class DaemonProcess implements AutoCloseable {
   public static DaemonProcess up(Path workDir) {
     return new DaemonProcess(workDir, workDir.resolve("snipblock-data"),
         List.of("up", "--iscsi-port", "0", "--nbd-port", "0", "--admin-port", "0"), "Stop with Ctrl-C");
+  }
+
+  /**
+   * The test's class path with snipblock's own classes and jars copied aside once per test JVM: other
+   * builds in the same tree (bin/snipblock, another module's install) rewrite target/classes and the
+   * installed jars, and a daemon that loads a class lazily minutes later must not find it gone.
+   * Third-party jars never change under a version and are used where they are.
+   */
+  private static synchronized String classPath() {
+    if (classPathSnapshot == null) {
+      try {
+        Path dir = Files.createTempDirectory("snipblock-daemon-classpath");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
+        List<String> entries = new ArrayList<>();
+        int i = 0;
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+          Path from = Path.of(entry);
+          Path to = dir.resolve(i++ + "-" + from.getFileName());
+          if (Files.isDirectory(from)) {
+            copyTree(from, to);
+            entries.add(to.toString());
+          } else if (entry.contains("/org/snipblock/") && Files.isRegularFile(from)) {
+            Files.copy(from, to);
+            entries.add(to.toString());
+          } else {
+            entries.add(entry);
+          }
+        }
+        classPathSnapshot = String.join(java.io.File.pathSeparator, entries);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException("cannot copy the daemons' class path", e);
+      }
+    }
+    return classPathSnapshot;
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (java.util.stream.Stream<Path> all = Files.walk(from)) {
+      for (Path p : (Iterable<Path>) all::iterator) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target);
+        }
+      }
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
+      all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // a temporary directory; the OS cleans it eventually
+    }
   }
 
   /** Writes the node's log to {@code file} (e.g. under target/, to outlive a temporary data directory). */
@@ -108,7 +164,7 @@ public final class DaemonProcess implements AutoCloseable {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx512m", "-XX:+UseSerialGC",
-        "-cp", System.getProperty("java.class.path"),
+        "-cp", classPath(),
         Main.class.getName()));
     cmd.addAll(args);
     CompletableFuture<Void> ready = new CompletableFuture<>();
