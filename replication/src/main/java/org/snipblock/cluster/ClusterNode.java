@@ -43,6 +43,7 @@ import org.snipblock.cluster.replica.ReplicaService;
 import org.snipblock.cluster.replica.ReplicatedBlockDevice;
 import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.replica.ReplicationSettings;
+import org.snipblock.cluster.replica.VerifyReport;
 import org.snipblock.store.VolumeAdminException;
 import org.snipblock.store.VolumeAdminException.Reason;
 import org.snipblock.store.VolumeInfo;
@@ -166,6 +167,32 @@ public final class ClusterNode implements AutoCloseable {
   /** Switches a volume between synchronous and asynchronous replication, live. */
   public void setMode(String volume, ReplicationMode mode) {
     commit(MetaCommand.newBuilder().setSetMode(SetMode.newBuilder().setName(volume).setMode(mode.label())).build());
+  }
+
+  /**
+   * Compares the chunk digests (CRC32C per 64 KiB) of every copy of the volume with the primary's,
+   * changing nothing. Runs on the volume's primary: elsewhere it throws FAILED_PRECONDITION naming
+   * the primary (NOT_FOUND for an unknown volume). The future fails if the primary loses its role.
+   */
+  public CompletableFuture<VerifyReport> verify(String volume) {
+    return servedHere(volume).verify();
+  }
+
+  /**
+   * Like {@link #verify} but repairs what it finds (a scrub, which otherwise runs every
+   * {@link ReplicationSettings#scrubInterval()}): replicas' differing or unreadable chunks are
+   * overwritten from the primary, the primary's unreadable chunks restored from a replica in sync.
+   */
+  public CompletableFuture<VerifyReport> scrub(String volume) {
+    return servedHere(volume).scrub();
+  }
+
+  private ReplicatedBlockDevice servedHere(String volume) {
+    VolumeRecord v = metadata.volume(volume).orElseThrow(() ->
+        new VolumeAdminException(Reason.NOT_FOUND, "no volume named " + volume));
+    return primaryDevice(volume).filter(ReplicatedBlockDevice::primary).orElseThrow(() ->
+        new VolumeAdminException(Reason.FAILED_PRECONDITION, "node " + config.nodeId() + " is not the primary of "
+            + volume + "; its primary is " + v.getPrimary() + " (epoch " + v.getEpoch() + ")"));
   }
 
   /** A snapshot of every node, its location, state, capacity, load, and the round trips between nodes. */
@@ -392,13 +419,18 @@ public final class ClusterNode implements AutoCloseable {
       client.commit(MetaCommand.newBuilder().setRegisterNode(RegisterNode.newBuilder().setNode(me)).build());
       log.info("node {} registered in the cluster metadata", config.nodeId());
       awaitOwnRecord(200);
-    } catch (VolumeAdminException e) {
-      if (e.reason() == Reason.ALREADY_EXISTS) {
+    } catch (RuntimeException e) {
+      if (e instanceof VolumeAdminException v && v.reason() == Reason.ALREADY_EXISTS) {
         log.error("node {} cannot register: {}", config.nodeId(), e.getMessage());
         registered.completeExceptionally(e);
         return;
       }
-      log.debug("registration of {} not committed yet: {}", config.nodeId(), e.getMessage());
+      if (e instanceof VolumeAdminException) {
+        log.debug("registration of {} not committed yet: {}", config.nodeId(), e.getMessage());
+      } else {
+        // Anything else must not end the retries (an exception would cancel the timer task).
+        log.warn("registration of {} failed, retrying: {}", config.nodeId(), e.toString(), e);
+      }
       if (!closed) {
         timer.schedule(this::register, 1, TimeUnit.SECONDS);
       }

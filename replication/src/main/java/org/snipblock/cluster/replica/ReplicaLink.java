@@ -37,6 +37,9 @@ final class ReplicaLink implements AutoCloseable {
   private long pendingBytes;
   // Operations enter the stream in sequence order even when their payload is known late.
   private CompletableFuture<Void> sendChain = CompletableFuture.completedFuture(null);
+  // Completes once every operation queued so far is acknowledged (an op with nothing to send is
+  // "acknowledged" at its turn to be sent, so the earlier acks are combined in explicitly).
+  private CompletableFuture<Void> lastQueued = CompletableFuture.completedFuture(null);
 
   ReplicaLink(String nodeId, String volume, ManagedChannel channel, Consumer<Long> onHigherEpoch,
       Runnable onProgress, Consumer<String> onBroken) {
@@ -77,6 +80,7 @@ final class ReplicaLink implements AutoCloseable {
           new BlockDeviceException(Kind.IO_ERROR, "replica " + nodeId + " of " + volume + " is unreachable"));
     }
     CompletableFuture<Void> acked = new CompletableFuture<>();
+    lastQueued = lastQueued.thenCombine(acked, (a, b) -> null);
     sendChain = sendChain.thenCombine(op, (v, o) -> o).thenAccept(o -> {
       synchronized (this) {
         if (broken) {
@@ -127,6 +131,19 @@ final class ReplicaLink implements AutoCloseable {
       }
     }
     onProgress.run();
+  }
+
+  /**
+   * Completes once the replica has applied every operation queued so far (fails if the stream
+   * breaks first): called in sequence order, it marks a point of the volume's sequence the
+   * replica's copy has reached.
+   */
+  synchronized CompletableFuture<Void> drained() {
+    if (broken) {
+      return CompletableFuture.failedFuture(
+          new BlockDeviceException(Kind.IO_ERROR, "replica " + nodeId + " of " + volume + " is unreachable"));
+    }
+    return lastQueued;
   }
 
   /** Bytes sent (or queued) and not yet acknowledged. */

@@ -87,26 +87,9 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
       response.onError(Status.INVALID_ARGUMENT.withDescription("bad digest range").asRuntimeException());
       return;
     }
-    localCopy.apply(request.getVolume()).thenCompose(d -> {
-      List<CompletableFuture<Long>> crcs = new ArrayList<>();
-      for (long off = request.getOffset(); off < request.getOffset() + request.getLength(); off += request.getChunk()) {
-        int len = (int) Math.min(request.getChunk(), request.getOffset() + request.getLength() - off);
-        ByteBuffer b = ByteBuffer.allocate(len);
-        long at = off;
-        crcs.add(d.read(off, b).handle((v, e) -> {
-          if (e != null) {
-            // A chunk that fails its own checksum is reported, so the primary overwrites it.
-            log.warn("volume {} at {}: local copy unreadable ({}), reported for repair", request.getVolume(),
-                at, e.toString());
-            return -1L;
-          }
-          b.flip();
-          return Checksums.crc32c(b);
-        }));
-      }
-      return CompletableFuture.allOf(crcs.toArray(CompletableFuture[]::new))
-          .thenApply(v -> crcs.stream().map(CompletableFuture::join).toList());
-    }).whenComplete((list, e) -> {
+    localCopy.apply(request.getVolume()).thenCompose(d ->
+        // A chunk that fails its own checksum is reported as such, so the primary overwrites it.
+        ChunkDigests.of(d, request.getOffset(), request.getLength(), request.getChunk())).whenComplete((list, e) -> {
       if (e != null) {
         response.onError(Status.UNAVAILABLE.withDescription(String.valueOf(e.getMessage())).asRuntimeException());
       } else {

@@ -4,8 +4,10 @@ import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +42,8 @@ import org.slf4j.LoggerFactory;
 public final class ReplicatedBlockDevice implements BlockDevice {
   private static final Logger log = LoggerFactory.getLogger(ReplicatedBlockDevice.class);
   private static final int EPOCH_SHIFT = 40;
+  // Unit of checksum repair: whole chunks of the store below, whatever its own chunk size divides.
+  private static final int REPAIR_CHUNK = Resync.CHUNK;
 
   private final String selfId;
   private final BlockDevice local;
@@ -59,9 +63,14 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   private final Object sequencer = new Object();
   private final AtomicLong counter = new AtomicLong();
   private final AtomicLong highestEpochSeen = new AtomicLong();
+  private final AtomicLong chunksRestored = new AtomicLong();
+  private final AtomicLong confirmations = new AtomicLong();
   private final List<CompletableFuture<Void>> lagWaiters = new ArrayList<>();
   private final InSyncOnRecord inSync = new InSyncOnRecord(() -> this.volume);
   private volatile VolumeRecord volume;
+  private Scrub lastScrub;
+  private CompletableFuture<VerifyReport> scrubRun;
+  private long lastScrubStartNanos = System.nanoTime();
   private volatile boolean closed;
 
   public ReplicatedBlockDevice(String selfId, VolumeRecord volume, BlockDevice local, EpochAuthority authority,
@@ -86,12 +95,21 @@ public final class ReplicatedBlockDevice implements BlockDevice {
    */
   public void reconfirm() {
     VolumeRecord v = volume;
+    long attempt = confirmations.incrementAndGet();
     CompletableFuture<Void> check = registry.confirmPrimary(v.getName(), v.getEpoch());
     check.whenComplete((x, e) -> {
-      if (e != null && !closed) {
+      // Only the latest answer counts: an old refusal must not fence a primaryship confirmed since.
+      if (closed || attempt != confirmations.get()) {
+        return;
+      }
+      if (e != null) {
         fenced = true;
         log.warn("volume {}: primaryship at epoch {} not confirmed, fenced: {}", v.getName(), v.getEpoch(),
             e.getMessage());
+      } else if (fenced) {
+        // The log says this node still is the primary at this epoch: nobody else can have written since.
+        fenced = false;
+        log.info("volume {}: primaryship at epoch {} confirmed again", v.getName(), v.getEpoch());
       }
     });
     confirmed = check;
@@ -148,12 +166,110 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   @Override public long uniqueId() { return volume.getUid(); }
   @Override public boolean readOnly() { return false; }
 
+  /**
+   * Reads the local copy. Data that fails its checksum is never returned: each chunk the local copy
+   * cannot read is fetched from a replica in sync (verified in transit), written back over the bad
+   * chunk as a sequenced change, and served.
+   */
   @Override
   public CompletableFuture<Void> read(long offset, ByteBuffer dst) {
     if (closed) {
       return unavailable();
     }
-    return local.read(offset, dst);
+    int at = dst.position();
+    int length = dst.remaining();
+    return local.read(offset, dst).exceptionallyCompose(e -> BlockDeviceException.kindOf(e) == Kind.MEDIUM_ERROR
+        && !closed ? readRepairing(offset, dst, at, length) : CompletableFuture.failedFuture(e));
+  }
+
+  private CompletableFuture<Void> readRepairing(long offset, ByteBuffer dst, int at, int length) {
+    List<CompletableFuture<Void>> parts = new ArrayList<>();
+    long end = offset + length;
+    for (long c = offset - offset % REPAIR_CHUNK; c < end; c += REPAIR_CHUNK) {
+      long chunk = c;
+      int chunkLength = (int) Math.min(REPAIR_CHUNK, size() - c);
+      ByteBuffer b = ByteBuffer.allocate(chunkLength);
+      CompletableFuture<ByteBuffer> data = local.read(chunk, b).thenApply(x -> b.flip())
+          .exceptionallyCompose(e -> BlockDeviceException.kindOf(e) == Kind.MEDIUM_ERROR
+              ? repairLocal(chunk, chunkLength).thenApply(ByteString::asReadOnlyByteBuffer)
+              : CompletableFuture.failedFuture(e));
+      parts.add(data.thenAccept(d -> {
+        long from = Math.max(offset, chunk);
+        long to = Math.min(end, chunk + chunkLength);
+        dst.put(at + (int) (from - offset), d, d.position() + (int) (from - chunk), (int) (to - from));
+      }));
+    }
+    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenRun(() -> dst.position(at + length));
+  }
+
+  /**
+   * Restores a chunk of the local copy that failed its checksum from a replica in sync, as a
+   * sequenced change (so it cannot race a client write to the same range), and returns the good data.
+   */
+  CompletableFuture<ByteString> repairLocal(long offset, int length) {
+    synchronized (sequencer) {
+      VolumeRecord v = volume;
+      Map<String, CompletableFuture<Void>> sources = goodCopies(v, offset, null);
+      return order.submit(nextSeq(v), offset, length, false, () -> restore(v, sources, offset, length));
+    }
+  }
+
+  /**
+   * Holders of the snippet at {@code offset} (other than this node and {@code except}) on record
+   * in sync, each with the point of the sequence its copy must reach before it is read. Called in
+   * sequence order.
+   */
+  private Map<String, CompletableFuture<Void>> goodCopies(VolumeRecord v, long offset, String except) {
+    SnippetPlacement s = v.getSnippets((int) (offset / v.getSnippetSize()));
+    Map<String, CompletableFuture<Void>> out = new LinkedHashMap<>();
+    for (String n : s.getNodesList()) {
+      if (!n.equals(selfId) && !n.equals(except) && !s.getStaleList().contains(n) && registry.reachable(n)) {
+        ReplicaLink l = links.get(n);
+        out.put(n, l == null ? CompletableFuture.completedFuture(null) : l.drained());
+      }
+    }
+    return out;
+  }
+
+  /** Runs at its turn in the sequence: fetches the range from the first good copy that delivers, writes it back. */
+  private CompletableFuture<ByteString> restore(VolumeRecord v, Map<String, CompletableFuture<Void>> sources,
+      long offset, int length) {
+    CompletableFuture<ByteString> data = CompletableFuture.failedFuture(new BlockDeviceException(Kind.MEDIUM_ERROR,
+        "no replica in sync to restore from"));
+    for (Map.Entry<String, CompletableFuture<Void>> source : sources.entrySet()) {
+      String node = source.getKey();
+      data = data.exceptionallyCompose(e -> source.getValue().copy()
+          .orTimeout(settings.ackTimeout().toMillis(), TimeUnit.MILLISECONDS)
+          .thenCompose(x -> ReplicaCalls.read(channels.apply(node), node, v.getName(), offset, length))
+          .whenComplete((x, f) -> {
+            if (f != null) {
+              log.warn("volume {} at {}: no good copy from {}: {}", v.getName(), offset, node, f.toString());
+            }
+          }));
+    }
+    return data.exceptionallyCompose(e -> CompletableFuture.failedFuture(new BlockDeviceException(Kind.MEDIUM_ERROR,
+        "stored data of " + v.getName() + " at " + offset + " failed its checksum and no replica supplied a good copy: "
+            + e.getMessage(), e)))
+        .thenCompose(good -> {
+          if (!primary()) {
+            return CompletableFuture.completedFuture(good);
+          }
+          return local.write(offset, good.asReadOnlyByteBuffer(), true).handle((x, e) -> {
+            if (e == null) {
+              chunksRestored.incrementAndGet();
+              log.warn("volume {}: {} bytes at {} failed their checksum here and were restored from a replica",
+                  v.getName(), length, offset);
+            } else {
+              log.error("volume {} at {}: good data could not be written back: {}", v.getName(), offset, e.toString());
+            }
+            return good;
+          });
+        });
+  }
+
+  /** Chunks of the local copy restored from a replica after failing their checksum, since this device opened. */
+  public long chunksRestored() {
+    return chunksRestored.get();
   }
 
   @Override
@@ -355,6 +471,11 @@ public final class ReplicatedBlockDevice implements BlockDevice {
    */
   public void maintain() {
     VolumeRecord v = volume;
+    if (fenced && confirmed.isDone() && !closed && selfId.equals(v.getPrimary())
+        && authority.epoch(v.getName()) == v.getEpoch() && authority.inMajority()) {
+      // Refused while no metadata leader was elected yet (the whole cluster starting): ask again.
+      reconfirm();
+    }
     if (!primary()) {
       return;
     }
@@ -367,11 +488,117 @@ public final class ReplicatedBlockDevice implements BlockDevice {
         resync(node, broken);
       }
     }
+    scrubWhenDue();
   }
 
-  /** Progress of the resyncs started by this primary, one per replica. */
+  private synchronized void scrubWhenDue() {
+    Duration every = settings.scrubInterval();
+    if (!every.isZero() && (scrubRun == null || scrubRun.isDone())
+        && System.nanoTime() - lastScrubStartNanos >= every.toNanos()) {
+      scrub().whenComplete((r, e) -> {
+        if (e != null) {
+          log.warn("volume {}: scrub stopped: {}", name(), e.toString());
+        } else if (!r.clean()) {
+          log.warn("volume {}: scrub found and repaired damage: {}", name(), r);
+        }
+      });
+    }
+  }
+
+  /** Progress of the resyncs started by this primary (one per replica), then of its last scrub or verify. */
   public List<ResyncProgress> resyncProgress() {
-    return resyncs.values().stream().map(Resync::progress).toList();
+    List<ResyncProgress> out = new ArrayList<>(resyncs.values().stream().map(Resync::progress).toList());
+    Scrub last = lastScrub;
+    if (last != null) {
+      out.addAll(last.progress());
+    }
+    return out;
+  }
+
+  /**
+   * Compares the digests of every copy with this primary's, snippet by snippet, without changing
+   * anything. Fails with NOT_PRIMARY if this device may not act as the primary.
+   */
+  public CompletableFuture<VerifyReport> verify() {
+    return runScrub(false);
+  }
+
+  /**
+   * Compares every copy with this primary's and repairs what differs or fails its checksum (the
+   * replicas' chunks by sequenced copies, this copy's from a replica in sync). Runs periodically
+   * (every {@link ReplicationSettings#scrubInterval()}); this starts one now, or returns the one running.
+   */
+  public CompletableFuture<VerifyReport> scrub() {
+    return runScrub(true);
+  }
+
+  private synchronized CompletableFuture<VerifyReport> runScrub(boolean repair) {
+    if (!primary()) {
+      return notPrimary();
+    }
+    if (repair && scrubRun != null && !scrubRun.isDone() && lastScrub.repairs()) {
+      return scrubRun;
+    }
+    lastScrubStartNanos = System.nanoTime();
+    Scrub scrub = new Scrub(this, repair, settings.scrubBytesPerSecond());
+    lastScrub = scrub;
+    CompletableFuture<VerifyReport> run = scrub.run();
+    if (repair) {
+      scrubRun = run;
+    }
+    return run;
+  }
+
+  String selfId() {
+    return selfId;
+  }
+
+  ReplicaLink linkTo(String node) {
+    synchronized (sequencer) {
+      return link(node);
+    }
+  }
+
+  /** One snippet's chunk digests on this copy and on the given holders' copies, taken at one point of the sequence. */
+  record SnippetDigests(long start, List<Long> ours, Map<String, List<Long>> theirs, Map<String, String> errors) {}
+
+  /**
+   * Digests of one snippet here and on each holder, all at the same point of the volume's
+   * sequence: changes to the snippet wait meanwhile, and each holder is compared once it has
+   * applied everything sequenced before, so changes in flight never look like damage.
+   */
+  CompletableFuture<SnippetDigests> digestsAt(int index, List<String> holders) {
+    synchronized (sequencer) {
+      VolumeRecord v = volume;
+      long start = (long) index * v.getSnippetSize();
+      long length = Math.min(v.getSnippetSize(), v.getSize() - start);
+      Map<String, CompletableFuture<Void>> reached = new TreeMap<>();
+      for (String h : holders) {
+        ReplicaLink l = links.get(h);
+        reached.put(h, l == null ? CompletableFuture.completedFuture(null) : l.drained());
+      }
+      return order.submit(nextSeq(v), start, length, false, () -> {
+        CompletableFuture<List<Long>> ours = ChunkDigests.of(local, start, length, REPAIR_CHUNK);
+        Map<String, CompletableFuture<List<Long>>> theirs = new TreeMap<>();
+        reached.forEach((h, r) -> theirs.put(h, r.copy().orTimeout(settings.ackTimeout().toMillis(), TimeUnit.MILLISECONDS)
+            .thenCompose(x -> ReplicaCalls.digest(channels.apply(h), v.getName(), start, length, REPAIR_CHUNK))));
+        List<CompletableFuture<?>> all = new ArrayList<>(theirs.values());
+        all.add(ours);
+        return CompletableFuture.allOf(all.stream().map(f -> f.handle((x, e) -> null)).toArray(CompletableFuture[]::new))
+            .thenApply(x -> {
+              Map<String, List<Long>> got = new TreeMap<>();
+              Map<String, String> errors = new TreeMap<>();
+              theirs.forEach((h, f) -> {
+                if (f.isCompletedExceptionally()) {
+                  errors.put(h, f.handle((y, e) -> String.valueOf(e.getMessage())).join());
+                } else {
+                  got.put(h, f.join());
+                }
+              });
+              return new SnippetDigests(start, ours.join(), got, errors);
+            });
+      });
+    }
   }
 
   /** Compares and repairs the node's stale snippets (all it holds if its stream broke). */
@@ -417,10 +644,14 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   CompletableFuture<Void> sequencedCopy(ReplicaLink link, long offset, int length) {
     synchronized (sequencer) {
       VolumeRecord v = volume;
+      Map<String, CompletableFuture<Void>> sources = goodCopies(v, offset, link.nodeId);
       long seq = nextSeq(v);
       CompletableFuture<ByteString> data = order.submit(seq, offset, length, false, () -> {
         ByteBuffer b = ByteBuffer.allocate(length);
-        return local.read(offset, b).thenApply(x -> ByteString.copyFrom(b.flip()));
+        // A chunk bad here is restored from another good copy first, never sent on.
+        return local.read(offset, b).thenApply(x -> ByteString.copyFrom(b.flip()))
+            .exceptionallyCompose(e -> BlockDeviceException.kindOf(e) == Kind.MEDIUM_ERROR
+                ? restore(v, sources, offset, length) : CompletableFuture.failedFuture(e));
       });
       return link.send(seq, length, data.thenApply(bs -> stamp(op(ReplicaOp.Kind.WRITE, offset, length, false)
           .setData(bs).setCrc32C(Checksums.crc32c(bs)), v, seq)));

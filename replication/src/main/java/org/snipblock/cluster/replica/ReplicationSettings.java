@@ -10,9 +10,21 @@ import java.time.Duration;
  * @param resyncBytesPerSecond cap on the bytes one resync (or re-replication) sends per second; 0 = no cap
  * @param failoverDelay how long a primary must be out of the membership view before a replica takes over
  * @param rereplicationDelay how long a holder must be out of the view before its copies are placed elsewhere
+ * @param scrubInterval how often the primary compares every copy's checksums with its own and repairs; 0 = never
+ * @param scrubBytesPerSecond cap on the bytes a scrub (or verify) compares per second; 0 = no cap
  */
 public record ReplicationSettings(long maxLagBytes, Duration ackTimeout, long resyncBytesPerSecond,
-    Duration failoverDelay, Duration rereplicationDelay) {
+    Duration failoverDelay, Duration rereplicationDelay, Duration scrubInterval, long scrubBytesPerSecond) {
+  public static final Duration DEFAULT_SCRUB_INTERVAL = Duration.ofHours(24);
+  public static final long DEFAULT_SCRUB_BYTES_PER_SECOND = 32L << 20;
+
+  /** Settings with the default scrub schedule. */
+  public ReplicationSettings(long maxLagBytes, Duration ackTimeout, long resyncBytesPerSecond, Duration failoverDelay,
+      Duration rereplicationDelay) {
+    this(maxLagBytes, ackTimeout, resyncBytesPerSecond, failoverDelay, rereplicationDelay, DEFAULT_SCRUB_INTERVAL,
+        DEFAULT_SCRUB_BYTES_PER_SECOND);
+  }
+
   public ReplicationSettings {
     if (maxLagBytes <= 0) {
       throw new IllegalArgumentException("max replication lag must be positive");
@@ -23,6 +35,9 @@ public record ReplicationSettings(long maxLagBytes, Duration ackTimeout, long re
     if (resyncBytesPerSecond < 0 || failoverDelay == null || failoverDelay.isNegative()
         || rereplicationDelay == null || rereplicationDelay.isNegative()) {
       throw new IllegalArgumentException("bad resync rate or failover/re-replication delay");
+    }
+    if (scrubInterval == null || scrubInterval.isNegative() || scrubBytesPerSecond < 0) {
+      throw new IllegalArgumentException("bad scrub interval or rate");
     }
   }
 

@@ -1,16 +1,12 @@
 package org.snipblock.cluster.replica;
 
 import io.grpc.ManagedChannel;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.snipblock.cluster.proto.DigestReply;
-import org.snipblock.cluster.proto.DigestRequest;
-import org.snipblock.cluster.proto.ReplicationGrpc;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.block.BlockDevice;
 import org.slf4j.Logger;
@@ -52,7 +48,7 @@ final class Resync {
   }
 
   ResyncProgress progress() {
-    return new ResyncProgress(node, done.get(), snippets.size(), copied.get(), running, failure);
+    return new ResyncProgress(node, done.get(), snippets.size(), copied.get(), running, failure, "resync");
   }
 
   CompletableFuture<Void> run(CompletableFuture<Void> barrier) {
@@ -82,18 +78,11 @@ final class Resync {
     if (length <= 0) {
       return CompletableFuture.completedFuture(null);
     }
-    CompletableFuture<DigestReply> theirs = new CompletableFuture<>();
-    ReplicationGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS).digest(
-        DigestRequest.newBuilder().setVolume(v.getName()).setOffset(start).setLength(length).setChunk(CHUNK).build(),
-        new io.grpc.stub.StreamObserver<>() {
-          @Override public void onNext(DigestReply r) { theirs.complete(r); }
-          @Override public void onError(Throwable t) { theirs.completeExceptionally(t); }
-          @Override public void onCompleted() { theirs.complete(DigestReply.getDefaultInstance()); }
-        });
+    CompletableFuture<List<Long>> theirs = ReplicaCalls.digest(channel, v.getName(), start, length, CHUNK);
     return theirs.thenCombine(ours(start, length), (t, o) -> {
       List<Long> differing = new ArrayList<>();
       for (int c = 0; c < o.size(); c++) {
-        if (c >= t.getCrc32CCount() || t.getCrc32C(c) != o.get(c)) {
+        if (c >= t.size() || !t.get(c).equals(o.get(c))) {
           differing.add(start + (long) c * CHUNK);
         }
       }
@@ -102,13 +91,7 @@ final class Resync {
   }
 
   private CompletableFuture<List<Long>> ours(long start, long length) {
-    List<CompletableFuture<Long>> crcs = new ArrayList<>();
-    for (long off = start; off < start + length; off += CHUNK) {
-      ByteBuffer b = ByteBuffer.allocate((int) Math.min(CHUNK, start + length - off));
-      crcs.add(local.read(off, b).thenApply(v -> Checksums.crc32c(b.flip())));
-    }
-    return CompletableFuture.allOf(crcs.toArray(CompletableFuture[]::new))
-        .thenApply(v -> crcs.stream().map(CompletableFuture::join).toList());
+    return ChunkDigests.of(local, start, length, CHUNK);
   }
 
   private CompletableFuture<Void> copy(List<Long> offsets, long end) {

@@ -8,6 +8,8 @@ package org.snipblock.cluster.replica;
  * @param bytesCopied   bytes sent because they differed
  * @param running       false once finished (or failed)
  * @param failure       why the last attempt failed, or null
+ * @param purpose       "resync" (bringing a stale or new copy in line), "scrub" (periodic check and repair of
+ *                      the copies' checksums) or "verify" (comparison only)
  */
 public record ResyncProgress(String node, long snippetsDone, long snippetsTotal, long bytesCopied, boolean running,
-    String failure) {}
+    String failure, String purpose) {}

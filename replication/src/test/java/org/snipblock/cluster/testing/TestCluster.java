@@ -21,6 +21,7 @@ public final class TestCluster implements AutoCloseable {
   public final List<ClusterNode> nodes = new ArrayList<>();
   public final List<SnippetStore> stores = new ArrayList<>();
   private final List<ClusterConfig> configs = new ArrayList<>();
+  private final List<Path> storeDirs = new ArrayList<>();
   private ReplicationSettings settings;
 
   /** Starts one node per location, named n0, n1, ...; waits until every node knows every other. */
@@ -30,7 +31,8 @@ public final class TestCluster implements AutoCloseable {
     try {
       List<Endpoint> join = FreePorts.take(locations.length).stream().map(p -> new Endpoint("127.0.0.1", p)).toList();
       for (int i = 0; i < locations.length; i++) {
-        SnippetStore store = SnippetStore.open(dir.resolve("n" + i + "/store"), storeConfig());
+        c.storeDirs.add(dir.resolve("n" + i + "/store"));
+        SnippetStore store = SnippetStore.open(c.storeDirs.get(i), storeConfig());
         c.stores.add(store);
         ClusterConfig cfg = new ClusterConfig("n" + i, Location.parse(locations[i]), join.get(i), join, 0,
             dir.resolve("n" + i + "/cluster"), 1L << 30);
@@ -61,6 +63,33 @@ public final class TestCluster implements AutoCloseable {
     nodes.set(i, n);
     n.registered().get(60, TimeUnit.SECONDS);
     return n;
+  }
+
+  /** Where node i's store keeps its data. */
+  public Path storeDir(int i) {
+    return storeDirs.get(i);
+  }
+
+  /** Stops every node, in the order given (all if none), then closes every store: a cluster power-off. */
+  public void stopAll(int... order) {
+    if (order.length == 0) {
+      order = java.util.stream.IntStream.range(0, nodes.size()).toArray();
+    }
+    for (int i : order) {
+      nodes.get(i).close();
+    }
+    stores.forEach(SnippetStore::close);
+  }
+
+  /** Starts the whole cluster again after {@link #stopAll}, each node on its old address, raft log and store. */
+  public void startAll() throws Exception {
+    for (int i = 0; i < nodes.size(); i++) {
+      stores.set(i, SnippetStore.open(storeDirs.get(i), storeConfig()));
+      nodes.set(i, new ClusterNode(configs.get(i), stores.get(i), RedundancyPolicy.defaults(), settings).start());
+    }
+    for (ClusterNode n : nodes) {
+      n.registered().get(60, TimeUnit.SECONDS);
+    }
   }
 
   public ClusterNode node(int i) {

@@ -1,0 +1,205 @@
+package org.snipblock.cluster.replica;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.snipblock.cluster.proto.SnippetPlacement;
+import org.snipblock.cluster.proto.VolumeRecord;
+import org.snipblock.cluster.replica.ReplicatedBlockDevice.SnippetDigests;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One pass over a volume that compares every copy with the primary's, snippet by snippet, by
+ * CRC32C digests of chunks taken at one point of the sequence. A repairing pass (a scrub) then
+ * overwrites a replica's differing or unreadable chunks with sequenced copies and restores chunks
+ * the primary itself cannot read from a replica in sync; a verify only reports. Stale holders are
+ * compared but not repaired here: their resync does that. Throttled to a byte rate.
+ */
+final class Scrub {
+  private static final Logger log = LoggerFactory.getLogger(Scrub.class);
+
+  /** What the pass found on one node's copy so far. */
+  private static final class Tally {
+    final boolean primary;
+    boolean stale;
+    long snippetsTotal;
+    long snippetsDone;
+    long differing;
+    long bad;
+    long repaired;
+    long bytesCopied;
+    String error;
+
+    Tally(boolean primary) {
+      this.primary = primary;
+    }
+  }
+
+  private final ReplicatedBlockDevice device;
+  private final boolean repair;
+  private final long bytesPerSecond;
+  private final VolumeRecord volume;
+  private final Map<String, Tally> tallies = new LinkedHashMap<>();
+  private volatile boolean running = true;
+  private volatile String failure;
+
+  Scrub(ReplicatedBlockDevice device, boolean repair, long bytesPerSecond) {
+    this.device = device;
+    this.repair = repair;
+    this.bytesPerSecond = bytesPerSecond;
+    this.volume = device.record();
+    tallies.put(device.selfId(), new Tally(true));
+    for (SnippetPlacement s : volume.getSnippetsList()) {
+      tallies.get(device.selfId()).snippetsTotal++;
+      for (String n : s.getNodesList()) {
+        if (!n.equals(device.selfId())) {
+          Tally t = tallies.computeIfAbsent(n, x -> new Tally(false));
+          t.snippetsTotal++;
+          t.stale |= s.getStaleList().contains(n);
+        }
+      }
+    }
+  }
+
+  boolean repairs() {
+    return repair;
+  }
+
+  CompletableFuture<VerifyReport> run() {
+    CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+    for (int i = 0; i < volume.getSnippetsCount(); i++) {
+      int index = i;
+      chain = chain.thenCompose(x -> snippet(index));
+    }
+    return chain.handle((x, e) -> {
+      running = false;
+      if (e != null) {
+        failure = String.valueOf(e.getMessage());
+        log.warn("volume {}: {} stopped: {}", volume.getName(), purpose(), failure);
+      }
+      VerifyReport r = report();
+      log.info("volume {}: {} done: {}", volume.getName(), purpose(), r);
+      return r;
+    });
+  }
+
+  private String purpose() {
+    return repair ? "scrub" : "verify";
+  }
+
+  private CompletableFuture<Void> snippet(int index) {
+    if (!device.primary()) {
+      return CompletableFuture.failedFuture(new IllegalStateException("no longer the primary"));
+    }
+    SnippetPlacement placement = device.record().getSnippets(index);
+    List<String> holders = placement.getNodesList().stream().filter(n -> !n.equals(device.selfId())).toList();
+    return device.digestsAt(index, holders).thenCompose(d -> {
+      List<CompletableFuture<Void>> repairs = new ArrayList<>();
+      synchronized (this) {
+        Tally self = tallies.get(device.selfId());
+        self.snippetsDone++;
+        for (int c = 0; c < d.ours().size(); c++) {
+          long offset = d.start() + (long) c * Resync.CHUNK;
+          if (d.ours().get(c) == ChunkDigests.UNREADABLE) {
+            self.bad++;
+            if (repair) {
+              repairs.add(tolerate(device.selfId(), restoreHere(d, c, offset, placement)));
+            }
+            continue;
+          }
+          for (Map.Entry<String, List<Long>> theirs : d.theirs().entrySet()) {
+            long crc = c < theirs.getValue().size() ? theirs.getValue().get(c) : ChunkDigests.UNREADABLE;
+            if (crc == d.ours().get(c)) {
+              continue;
+            }
+            Tally t = tallies.get(theirs.getKey());
+            if (crc == ChunkDigests.UNREADABLE) {
+              t.bad++;
+            } else {
+              t.differing++;
+            }
+            if (repair && !placement.getStaleList().contains(theirs.getKey())) {
+              repairs.add(tolerate(theirs.getKey(), copyTo(theirs.getKey(), offset, chunkLength(offset))));
+            }
+          }
+        }
+        d.theirs().keySet().forEach(n -> tallies.get(n).snippetsDone++);
+        d.errors().forEach((n, why) -> tallies.get(n).error = why);
+      }
+      CompletableFuture<Void> all = CompletableFuture.allOf(repairs.toArray(CompletableFuture[]::new));
+      long pauseMillis = bytesPerSecond <= 0 ? 0 : (d.ours().size() * (long) Resync.CHUNK) * 1000 / bytesPerSecond;
+      return pauseMillis == 0 ? all : all.thenCompose(x -> CompletableFuture.runAsync(() -> { },
+          CompletableFuture.delayedExecutor(pauseMillis, TimeUnit.MILLISECONDS)));
+    });
+  }
+
+  /** A repair that fails is reported on the copy; the pass goes on with the rest. */
+  private CompletableFuture<Void> tolerate(String node, CompletableFuture<Void> repairing) {
+    return repairing.exceptionally(e -> {
+      synchronized (this) {
+        tallies.get(node).error = "repair failed: " + e.getMessage();
+      }
+      return null;
+    });
+  }
+
+  private int chunkLength(long offset) {
+    return (int) Math.min(Resync.CHUNK, volume.getSize() - offset);
+  }
+
+  /** This copy's chunk is bad: restore it from a replica, then bring every holder that differs from it in line. */
+  private CompletableFuture<Void> restoreHere(SnippetDigests d, int c, long offset, SnippetPlacement placement) {
+    return device.repairLocal(offset, chunkLength(offset)).thenCompose(good -> {
+      long crc = Integer.toUnsignedLong(Checksums.crc32c(good));
+      List<CompletableFuture<Void>> copies = new ArrayList<>();
+      synchronized (this) {
+        tallies.get(device.selfId()).repaired++;
+        d.theirs().forEach((n, list) -> {
+          if (!placement.getStaleList().contains(n) && (c >= list.size() || list.get(c) != crc)) {
+            Tally t = tallies.get(n);
+            if (c < list.size() && list.get(c) == ChunkDigests.UNREADABLE) {
+              t.bad++;
+            } else {
+              t.differing++;
+            }
+            copies.add(copyTo(n, offset, chunkLength(offset)));
+          }
+        });
+      }
+      return CompletableFuture.allOf(copies.toArray(CompletableFuture[]::new));
+    });
+  }
+
+  private CompletableFuture<Void> copyTo(String node, long offset, int length) {
+    return device.sequencedCopy(device.linkTo(node), offset, length).thenRun(() -> {
+      synchronized (this) {
+        Tally t = tallies.get(node);
+        t.repaired++;
+        t.bytesCopied += length;
+      }
+    });
+  }
+
+  synchronized List<ResyncProgress> progress() {
+    List<ResyncProgress> out = new ArrayList<>();
+    tallies.forEach((n, t) -> {
+      if (!t.primary) {
+        out.add(new ResyncProgress(n, t.snippetsDone, t.snippetsTotal, t.bytesCopied, running,
+            t.error != null ? t.error : failure, purpose()));
+      }
+    });
+    return out;
+  }
+
+  private synchronized VerifyReport report() {
+    List<VerifyReport.CopyCheck> copies = new ArrayList<>();
+    tallies.forEach((n, t) -> copies.add(new VerifyReport.CopyCheck(n, t.primary, t.stale, t.snippetsDone,
+        t.differing, t.bad, t.repaired, t.error != null ? t.error
+            : t.snippetsDone < t.snippetsTotal ? String.valueOf(failure) : null)));
+    return new VerifyReport(volume.getName(), volume.getEpoch(), volume.getPrimary(), Resync.CHUNK, copies);
+  }
+}

@@ -1,0 +1,129 @@
+package org.snipblock.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.snipblock.cluster.testing.Images.crc;
+import static org.snipblock.cluster.testing.Images.crcOfCopy;
+import static org.snipblock.cluster.testing.Images.random;
+import static org.snipblock.cluster.testing.Images.read;
+import static org.snipblock.cluster.testing.Images.write;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.snipblock.block.BlockDevice;
+import org.snipblock.cluster.replica.ReplicationMode;
+import org.snipblock.cluster.replica.ReplicationSettings;
+import org.snipblock.cluster.replica.VerifyReport;
+import org.snipblock.cluster.replica.VerifyReport.CopyCheck;
+import org.snipblock.cluster.testing.Eventually;
+import org.snipblock.cluster.testing.TestCluster;
+import org.snipblock.cluster.topology.FailureDomain;
+import org.snipblock.store.StoreCorruption;
+import org.snipblock.store.VolumeSpec;
+
+/**
+ * A copy whose stored data fails its checksum: verify reports it, a scrub repairs it on a
+ * replica, and a read on the primary is served from a replica and restores the primary's chunk.
+ */
+class ChecksumRepairTest {
+  private static final Duration T = Duration.ofSeconds(60);
+  private static final int SIZE = 1 << 20;
+  @TempDir Path dir;
+  private TestCluster cluster;
+  private byte[] image;
+
+  @BeforeEach
+  void start() throws Exception {
+    // No failover or re-replication while the whole cluster is powered off and on again.
+    cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
+        Duration.ofMinutes(10), Duration.ofMinutes(10)), "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3");
+    cluster.node(0).volumes().create(new VolumeSpec("vm1", SIZE, TestCluster.SNIPPET, 512, false),
+        new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
+    image = random(SIZE, 30);
+    try (BlockDevice d = cluster.node(0).volumes().open("vm1").orElseThrow()) {
+      write(d, image, 0, SIZE);
+    }
+  }
+
+  @AfterEach
+  void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  /** Powers the cluster off (primary first, so nobody marks a copy stale), damages node's copy, powers on. */
+  private void damage(int node, long... offsets) throws Exception {
+    long id = cluster.stores.get(node).show("vm1").orElseThrow().id();
+    cluster.stopAll(0, 1, 2);
+    for (long offset : offsets) {
+      StoreCorruption.flipBit(cluster.storeDir(node), id, offset);
+    }
+    cluster.startAll();
+    Eventually.await("n0 serves vm1 again", T, () -> cluster.node(0).volumes().describe("vm1")
+        .map(v -> v.primary().equals("n0") && v.lagBytes() >= 0).orElse(false));
+    assertThat(cluster.node(0).volumes().describe("vm1").orElseThrow().stale()).isEmpty();
+  }
+
+  private static CopyCheck copy(VerifyReport r, String node) {
+    return r.copies().stream().filter(c -> c.node().equals(node)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void verifyReportsADamagedReplicaChunkAndAScrubRepairsIt() throws Exception {
+    damage(2, 5 * 4096 + 100, 300_000);
+
+    VerifyReport found = cluster.node(0).verify("vm1").get(60, TimeUnit.SECONDS);
+    assertThat(found.clean()).isFalse();
+    assertThat(copy(found, "n0").primary()).isTrue();
+    assertThat(copy(found, "n0").chunksBadChecksum()).isZero();
+    assertThat(copy(found, "n1").chunksBadChecksum()).isZero();
+    assertThat(copy(found, "n1").chunksDiffering()).isZero();
+    assertThat(copy(found, "n2").chunksBadChecksum()).as("the two damaged chunks").isEqualTo(2);
+    assertThat(copy(found, "n2").snippetsCompared()).isEqualTo(SIZE / TestCluster.SNIPPET);
+    assertThat(copy(found, "n2").chunksRepaired()).as("verify changes nothing").isZero();
+    assertThat(cluster.node(0).verify("vm1").get(60, TimeUnit.SECONDS).clean()).as("still damaged").isFalse();
+
+    VerifyReport scrubbed = cluster.node(0).scrub("vm1").get(60, TimeUnit.SECONDS);
+    assertThat(copy(scrubbed, "n2").chunksRepaired()).isEqualTo(2);
+    assertThat(cluster.node(0).volumes().describe("vm1").orElseThrow().resyncs()).anySatisfy(p -> {
+      assertThat(p.purpose()).isEqualTo("scrub");
+      assertThat(p.node()).isEqualTo("n2");
+      assertThat(p.running()).isFalse();
+      assertThat(p.bytesCopied()).isEqualTo(2 * 65536);
+    });
+
+    VerifyReport after = cluster.node(0).verify("vm1").get(60, TimeUnit.SECONDS);
+    assertThat(after.clean()).as(after.toString()).isTrue();
+    assertThat(crcOfCopy(cluster.stores.get(2), "vm1", SIZE)).isEqualTo(crc(image));
+  }
+
+  @Test
+  void aDamagedChunkOnThePrimaryIsReadFromAReplicaAndRestored() throws Exception {
+    damage(0, 8192, 700_000);
+    try (BlockDevice d = cluster.node(0).volumes().open("vm1").orElseThrow()) {
+      assertThat(read(d, 8192, 512)).as("a small read inside the damaged chunk")
+          .isEqualTo(Arrays.copyOfRange(image, 8192, 8192 + 512));
+      assertThat(crc(read(d, 0, SIZE))).as("the whole image").isEqualTo(crc(image));
+    }
+    assertThat(crcOfCopy(cluster.stores.get(0), "vm1", SIZE)).as("the primary's own copy is whole again")
+        .isEqualTo(crc(image));
+    assertThat(cluster.node(0).verify("vm1").get(60, TimeUnit.SECONDS).clean()).isTrue();
+  }
+
+  @Test
+  void aScrubRestoresTheprimarysDamagedChunkFromAReplica() throws Exception {
+    damage(0, 400_000);
+    VerifyReport found = cluster.node(0).verify("vm1").get(60, TimeUnit.SECONDS);
+    assertThat(copy(found, "n0").chunksBadChecksum()).isEqualTo(1);
+    VerifyReport scrubbed = cluster.node(0).scrub("vm1").get(60, TimeUnit.SECONDS);
+    assertThat(copy(scrubbed, "n0").chunksRepaired()).isEqualTo(1);
+    assertThat(cluster.node(0).verify("vm1").get(60, TimeUnit.SECONDS).clean()).isTrue();
+    assertThat(crcOfCopy(cluster.stores.get(0), "vm1", SIZE)).isEqualTo(crc(image));
+  }
+}
