@@ -68,7 +68,7 @@ public final class NodeProcess {
       case "write" -> {
         byte[] data = bytes(Integer.parseInt(c[3]), Long.parseLong(c[4]));
         long offset = Long.parseLong(c[2]);
-        try (BlockDevice d = node.volumes().open(c[1]).orElseThrow(() -> new IllegalStateException("not primary"))) {
+        try (BlockDevice d = node.volumes().openPrimary(c[1]).orElseThrow(() -> new IllegalStateException("not primary"))) {
           List<CompletableFuture<Void>> writes = new ArrayList<>();
           for (int off = 0; off < data.length; off += 16384) {
             writes.add(d.write(offset + off, ByteBuffer.wrap(data, off, 16384), false));
@@ -106,7 +106,7 @@ public final class NodeProcess {
         return "ok";
       }
       case "readcrc" -> {
-        try (BlockDevice d = node.volumes().open(c[1]).orElseThrow(() -> new IllegalStateException("not primary"))) {
+        try (BlockDevice d = node.volumes().openPrimary(c[1]).orElseThrow(() -> new IllegalStateException("not primary"))) {
           return "crc " + crc(d, Integer.parseInt(c[2]));
         }
       }
