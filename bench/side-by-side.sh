@@ -348,15 +348,15 @@ setup_ceiling() {
 # ---- running fio
 run_fio() { # system cell-spec out-file [extra args]
   local system="$1" spec="$2" out="$3"; shift 3
-  local id rw bs depth cell_extra=()
-  read -r id rw bs depth <<<"$spec"
-  read -r -a cell_extra <<<"$(cut -s -d' ' -f5- <<<"$spec")"
+  local cell=()
+  read -r -a cell <<<"$spec"
+  local id="${cell[0]}" rw="${cell[1]}" bs="${cell[2]}" depth="${cell[3]}"
   local budget=$((RUNTIME + RAMP + 60))
   # shellcheck disable=SC2086  # TARGET holds a list of fio options
   timeout --kill-after=10 "$budget" "$FIO" --name="$id" ${TARGET[$system]} --rw="$rw" --bs="$bs" \
     --iodepth="$depth" --numjobs=1 --size="$SIZE_BYTES" --time_based --runtime="$RUNTIME" \
     --ramp_time="$RAMP" --norandommap --randrepeat=0 --output-format=json --output="$out" \
-    "${cell_extra[@]}" "$@" >"$out.log" 2>&1
+    "${cell[@]:4}" "$@" >"$out.log" 2>&1
 }
 
 # Writes every byte once so reads measure data, not holes (snipblock is thin; files are sparse).
