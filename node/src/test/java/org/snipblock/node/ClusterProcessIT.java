@@ -87,19 +87,24 @@ class ClusterProcessIT {
     long epoch = created.get("epoch").asLong();
     awaitInSync(n1, "img");
 
-    Tools.run(120, "qemu-img", "convert", "-n", "-f", "raw", "-O", "raw", image.toString(), n1.iscsiUrl("img")).ok();
-    Tools.run(60, "qemu-io", "-f", "raw", "-c", "flush", n1.iscsiUrl("img")).ok();
+    // Through a door of a node that is not the primary: it forwards to n1.
+    DaemonProcess door = node("n2");
+    Tools.run(120, "qemu-img", "convert", "-n", "-f", "raw", "-O", "raw", image.toString(), door.iscsiUrl("img")).ok();
+    Tools.run(60, "qemu-io", "-f", "raw", "-c", "flush", door.iscsiUrl("img")).ok();
     n1.kill9();
 
     JsonNode failedOver = awaitNewPrimary(node("n2"), "img", "n1", epoch);
     DaemonProcess primary = node(failedOver.get("primary").asText());
+    DaemonProcess other = primary == node("n2") ? node("n3") : node("n2");
     awaitDown(primary, "n1");
-    awaitServing(primary, "img");
+    awaitDown(other, "n1");
+    awaitServing(other, "img");
     assertThat(Tools.run(120, "qemu-img", "compare", "-f", "raw", "-F", "raw", image.toString(),
-        primary.nbdUrl("img")).ok().output()).contains("Images are identical");
+        other.nbdUrl("img")).ok().output()).as("read back through the node that did not take over")
+        .contains("Images are identical");
 
-    // Writes go on without n1: 8 MiB of a known pattern in the middle of the image.
-    Tools.run(120, "qemu-io", "-f", "raw", "-c", "write -P 0x5a 16M 8M", "-c", "flush", primary.nbdUrl("img")).ok();
+    // Writes go on without n1, through the other survivor's door: 8 MiB of a known pattern.
+    Tools.run(120, "qemu-io", "-f", "raw", "-c", "write -P 0x5a 16M 8M", "-c", "flush", other.nbdUrl("img")).ok();
     fill(image, 16 * MIB, 8 * MIB, (byte) 0x5a);
     JsonNode without = show(primary, "img").orElseThrow();
     assertThat(missing(without)).as("n1 is on record as missing the writes made without it: %s", without)
@@ -122,7 +127,21 @@ class ClusterProcessIT {
     assertThat(json(primary.cli("cluster", "status", "--json")).get("nodes"))
         .extracting(n -> n.get("state").asText()).containsOnly("UP");
     assertThat(Tools.run(120, "qemu-img", "compare", "-f", "raw", "-F", "raw", image.toString(),
-        primary.nbdUrl("img")).ok().output()).contains("Images are identical");
+        n1.nbdUrl("img")).ok().output()).as("through the returned node's door").contains("Images are identical");
+
+    // The three copies agree, chunk digest by chunk digest; only the primary can compare them.
+    JsonNode verified = json(primary.cli("volume", "verify", "img", "--json"));
+    assertThat(verified.get("clean").asBoolean()).as("%s", verified).isTrue();
+    assertThat(verified.get("copies")).extracting(c -> c.get("node").asText())
+        .containsExactlyInAnyOrder("n1", "n2", "n3");
+    assertThat(verified.get("copies")).allSatisfy(c -> {
+      assertThat(c.get("stale").asBoolean()).isFalse();
+      assertThat(c.get("snippetsCompared").asLong()).isPositive();
+      assertThat(c.get("chunksDiffering").asLong()).isZero();
+      assertThat(c.get("chunksBadChecksum").asLong()).isZero();
+    });
+    assertThat(primary.cli("volume", "verify", "img")).contains("all copies agree");
+    assertThat(n1.cliIfOk("volume", "verify", "img")).as("a replica refuses and names the primary").isEmpty();
   }
 
   /**
@@ -153,10 +172,11 @@ class ClusterProcessIT {
 
     JsonNode failedOver = awaitNewPrimary(node("n2"), "db", "n1", created.get("epoch").asLong());
     DaemonProcess primary = node(failedOver.get("primary").asText());
+    DaemonProcess other = primary == node("n2") ? node("n3") : node("n2");
     awaitDown(primary, "n1");
-    awaitServing(primary, "db");
+    awaitServing(other, "db");
     assertThat(Tools.run(120, "qemu-img", "compare", "-f", "raw", "-F", "raw", image.toString(),
-        primary.nbdUrl("db")).ok().output()).contains("Images are identical");
+        other.nbdUrl("db")).ok().output()).contains("Images are identical");
 
     // Back to three nodes, so that losing one more still leaves a metadata majority and min-copies.
     n1.restart();
@@ -189,14 +209,14 @@ class ClusterProcessIT {
     long epoch = synced.get("epoch").asLong();
     String lost = primary.info().nodeId();
     primary.kill9();
-    DaemonProcess survivor = lost.equals("n2") ? node("n3") : node("n2");
-    DaemonProcess last = node(awaitNewPrimary(survivor, "db", lost, epoch).get("primary").asText());
-    awaitServing(last, "db");
+    awaitNewPrimary(other, "db", lost, epoch);
+    // The node that was never primary of db: its door forwards to whichever survivor took over.
+    awaitServing(other, "db");
     Path pattern = tmp.resolve("pattern.img");
     Files.write(pattern, new byte[0]);
     fill(pattern, 0, 32 * MIB, (byte) 0xa5);
     assertThat(Tools.run(120, "qemu-img", "compare", "-f", "raw", "-F", "raw", pattern.toString(),
-        last.nbdUrl("db")).ok().output()).contains("Images are identical");
+        other.nbdUrl("db")).ok().output()).contains("Images are identical");
   }
 
   /** Three nodes n1..n3 in compartments c1..c3 of one site, all UP. */
@@ -264,9 +284,10 @@ class ClusterProcessIT {
     return ids;
   }
 
+  /** The resync (not a scrub or verify) the primary runs or ran for {@code node}. */
   private static Optional<JsonNode> resync(JsonNode volume, String node) {
     for (JsonNode r : volume.get("resyncs")) {
-      if (r.get("node").asText().equals(node)) {
+      if (r.get("node").asText().equals(node) && r.get("purpose").asText().equals("resync")) {
         return Optional.of(r);
       }
     }

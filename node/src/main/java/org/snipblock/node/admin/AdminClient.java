@@ -16,6 +16,8 @@ import org.snipblock.node.admin.v1.NodeStatusRequest;
 import org.snipblock.node.admin.v1.NodeStatusResponse;
 import org.snipblock.node.admin.v1.ResizeVolumeRequest;
 import org.snipblock.node.admin.v1.ShowVolumeRequest;
+import org.snipblock.node.admin.v1.VerifyVolumeRequest;
+import org.snipblock.node.admin.v1.VerifyVolumeResponse;
 import org.snipblock.node.admin.v1.Volume;
 
 /**
@@ -56,6 +58,11 @@ public final class AdminClient implements AutoCloseable {
 
   public Volume setMode(String name, String mode) {
     return call().setVolumeMode(SetVolumeModeRequest.newBuilder().setName(name).setMode(mode).build());
+  }
+
+  /** Compares (with {@code repair}, also repairs) every copy of a clustered volume; ask its primary. */
+  public VerifyVolumeResponse verify(String name, boolean repair) {
+    return call().verifyVolume(VerifyVolumeRequest.newBuilder().setName(name).setRepair(repair).build());
   }
 
   public ClusterStatusResponse clusterStatus() {

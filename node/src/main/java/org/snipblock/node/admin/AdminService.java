@@ -2,11 +2,14 @@ package org.snipblock.node.admin;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.snipblock.cluster.ClusterNode;
 import org.snipblock.cluster.RedundancyPolicy;
 import org.snipblock.cluster.replica.ReplicationMode;
+import org.snipblock.cluster.replica.VerifyReport;
 import org.snipblock.node.admin.v1.AdminGrpc;
 import org.snipblock.node.admin.v1.ClusterStatusRequest;
 import org.snipblock.node.admin.v1.ClusterStatusResponse;
@@ -20,6 +23,8 @@ import org.snipblock.node.admin.v1.NodeStatusRequest;
 import org.snipblock.node.admin.v1.NodeStatusResponse;
 import org.snipblock.node.admin.v1.ResizeVolumeRequest;
 import org.snipblock.node.admin.v1.ShowVolumeRequest;
+import org.snipblock.node.admin.v1.VerifyVolumeRequest;
+import org.snipblock.node.admin.v1.VerifyVolumeResponse;
 import org.snipblock.node.admin.v1.Volume;
 import org.snipblock.node.admin.v1.VolumeIo;
 import org.snipblock.store.VolumeAdminException;
@@ -142,6 +147,32 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
     answer(out, "cluster status", () -> ClusterStatusMessages.of(clusterOnly("cluster status").status()));
   }
 
+  @Override
+  public void verifyVolume(VerifyVolumeRequest req, StreamObserver<VerifyVolumeResponse> out) {
+    String what = (req.getRepair() ? "scrub" : "verify") + " volume " + req.getName();
+    CompletableFuture<VerifyReport> report;
+    try {
+      ClusterNode c = clusterOnly("verify");
+      report = req.getRepair() ? c.scrub(req.getName()) : c.verify(req.getName());
+    } catch (RuntimeException e) {
+      out.onError(toStatus(what, e));
+      return;
+    }
+    // Comparing every copy takes a while: answered when done, holding no thread meanwhile.
+    report.whenComplete((r, failure) -> {
+      if (failure != null) {
+        out.onError(toStatus(what, failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause() : failure));
+      } else {
+        if (!r.clean()) {
+          log.warn("{}: copies differ from the primary's: {}", what, r);
+        }
+        out.onNext(ClusterStatusMessages.verify(r));
+        out.onCompleted();
+      }
+    });
+  }
+
   private ClusterNode clusterOnly(String what) {
     if (cluster == null) {
       throw Status.FAILED_PRECONDITION.withDescription(what + ": this node is standalone, not in a cluster "
@@ -186,25 +217,30 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
     T result;
     try {
       result = call.get();
-    } catch (VolumeAdminException e) {
-      if (e.reason() == VolumeAdminException.Reason.INTERNAL) {
-        log.error("{} failed", what, e);
-      }
-      out.onError(AdminErrors.toStatus(e));
-      return;
-    } catch (io.grpc.StatusRuntimeException e) {
-      out.onError(e);
-      return;
-    } catch (IllegalArgumentException e) {
-      // The cluster's value types (policy, mode, spread) refuse bad values this way.
-      out.onError(AdminErrors.invalid(e.getMessage()));
-      return;
     } catch (RuntimeException e) {
-      log.error("{} failed", what, e);
-      out.onError(Status.INTERNAL.withDescription(what + " failed: " + e).asRuntimeException());
+      out.onError(toStatus(what, e));
       return;
     }
     out.onNext(result);
     out.onCompleted();
+  }
+
+  /** The operator's message for a failed call; internal failures are logged here, once. */
+  private static io.grpc.StatusRuntimeException toStatus(String what, Throwable e) {
+    if (e instanceof VolumeAdminException v) {
+      if (v.reason() == VolumeAdminException.Reason.INTERNAL) {
+        log.error("{} failed", what, e);
+      }
+      return AdminErrors.toStatus(v);
+    }
+    if (e instanceof io.grpc.StatusRuntimeException s) {
+      return s;
+    }
+    if (e instanceof IllegalArgumentException) {
+      // The cluster's value types (policy, mode, spread) refuse bad values this way.
+      return AdminErrors.invalid(e.getMessage());
+    }
+    log.error("{} failed", what, e);
+    return Status.INTERNAL.withDescription(what + " failed: " + e).asRuntimeException();
   }
 }

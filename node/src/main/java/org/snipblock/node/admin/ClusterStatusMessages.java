@@ -2,12 +2,15 @@ package org.snipblock.node.admin;
 
 import org.snipblock.cluster.ClusterStatus;
 import org.snipblock.cluster.ClusterVolume;
+import org.snipblock.cluster.replica.VerifyReport;
 import org.snipblock.node.admin.v1.ClusterNodeStatus;
+import org.snipblock.node.admin.v1.CopyCheck;
 import org.snipblock.node.admin.v1.ClusterStatusResponse;
 import org.snipblock.node.admin.v1.Replication;
 import org.snipblock.node.admin.v1.Resync;
 import org.snipblock.node.admin.v1.RttRow;
 import org.snipblock.node.admin.v1.SnippetReplicas;
+import org.snipblock.node.admin.v1.VerifyVolumeResponse;
 
 /** The cluster's reports as admin API messages. */
 final class ClusterStatusMessages {
@@ -31,7 +34,20 @@ final class ClusterStatusMessages {
         .setLagSeconds(v.lagSeconds()).addAllUnreachable(v.unreachable()).addAllStale(v.stale());
     v.snippetReplicas().forEach(nodes -> b.addSnippets(SnippetReplicas.newBuilder().addAllNodes(nodes)));
     v.resyncs().forEach(r -> b.addResyncs(Resync.newBuilder().setNode(r.node()).setSnippetsDone(r.snippetsDone())
-        .setSnippetsTotal(r.snippetsTotal()).setBytesCopied(r.bytesCopied()).setRunning(r.running())));
+        .setSnippetsTotal(r.snippetsTotal()).setBytesCopied(r.bytesCopied()).setRunning(r.running())
+        .setPurpose(r.purpose() == null ? "" : r.purpose()).setFailure(r.failure() == null ? "" : r.failure())));
+    return b.build();
+  }
+
+  static VerifyVolumeResponse verify(VerifyReport r) {
+    VerifyVolumeResponse.Builder b = VerifyVolumeResponse.newBuilder().setVolume(r.volume()).setEpoch(r.epoch())
+        .setPrimary(r.primary()).setChunkSize(r.chunkSize()).setClean(r.clean());
+    for (VerifyReport.CopyCheck c : r.copies()) {
+      b.addCopies(CopyCheck.newBuilder().setNode(c.node()).setPrimary(c.primary()).setStale(c.stale())
+          .setSnippetsCompared(c.snippetsCompared()).setChunksDiffering(c.chunksDiffering())
+          .setChunksBadChecksum(c.chunksBadChecksum()).setChunksRepaired(c.chunksRepaired())
+          .setError(c.error() == null ? "" : c.error()));
+    }
     return b.build();
   }
 }

@@ -77,8 +77,9 @@ final class Output {
       out.printf("stale copies:     %s%n", String.join(", ", r.stale()));
     }
     for (VolumeView.Resync s : r.resyncs()) {
-      out.printf("resync to %s:  %d/%d snippets, %s copied%s%n", s.node(), s.snippetsDone(), s.snippetsTotal(),
-          ByteSize.format(s.bytesCopied()), s.running() ? "" : " (done)");
+      out.printf("%s to %s:  %d/%d snippets, %s copied%s%n", s.purpose() == null ? "resync" : s.purpose(), s.node(),
+          s.snippetsDone(), s.snippetsTotal(), ByteSize.format(s.bytesCopied()),
+          s.running() ? "" : s.failure() != null ? " (failed: " + s.failure() + ")" : " (done)");
     }
     // Runs of snippets on the same nodes, so a big volume stays readable.
     List<List<String>> snippets = r.snippetReplicas();
@@ -90,6 +91,22 @@ final class Output {
       String range = from == to ? "snippet " + from : "snippets " + from + "-" + to;
       out.printf("  %-22s on %s%n", range, String.join(", ", snippets.get(from)));
       from = to + 1;
+    }
+  }
+
+  void verify(VerifyView v) {
+    if (json) {
+      json(v);
+      return;
+    }
+    out.printf("volume %s, primary %s (epoch %d), %s chunks: %s%n", v.volume(), v.primary(), v.epoch(),
+        ByteSize.format(v.chunkSize()), v.clean() ? "all copies agree" : "COPIES DIFFER");
+    String format = "%-16s %-8s %9s %10s %9s %9s  %s%n";
+    out.printf(format, "NODE", "ROLE", "SNIPPETS", "DIFFERING", "BAD-CRC", "REPAIRED", "NOTE");
+    for (VerifyView.Copy c : v.copies()) {
+      String note = c.error() != null ? c.error() : c.stale() ? "stale: being resynced" : "";
+      out.printf(format, c.node(), c.primary() ? "primary" : "replica", c.snippetsCompared(), c.chunksDiffering(),
+          c.chunksBadChecksum(), c.chunksRepaired(), note);
     }
   }
 

@@ -15,13 +15,15 @@ import picocli.CommandLine.Spec;
     description = "Manage the volumes of a running node through its admin API.",
     subcommands = {
         VolumeCommand.Create.class, VolumeCommand.ListVolumes.class, VolumeCommand.Show.class,
-        VolumeCommand.Resize.class, VolumeCommand.Delete.class, VolumeCommand.SetMode.class})
+        VolumeCommand.Resize.class, VolumeCommand.Delete.class, VolumeCommand.SetMode.class,
+        VolumeCommand.Verify.class})
 final class VolumeCommand implements Runnable {
   @Spec CommandSpec spec;
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing command (create, list, show, resize or delete), or 'set --mode' for a clustered volume");
+    throw new ParameterException(spec.commandLine(), "missing command (create, list, show, resize or delete), "
+        + "or 'set --mode' / 'verify' for a clustered volume");
   }
 
   /** What every volume subcommand shares: how to reach the node and how to print. */
@@ -180,6 +182,24 @@ final class VolumeCommand implements Runnable {
       String m = Choices.mode(spec, mode);
       output().volume(VolumeView.of(admin.call(c -> c.setMode(name, m))));
       return 0;
+    }
+  }
+
+  @Command(name = "verify", mixinStandardHelpOptions = true,
+      description = "Compare the CRC32C chunk digests of every copy of a clustered volume with its primary's; "
+          + "ask the volume's primary. Exit status 1 when copies differ.")
+  static final class Verify extends Subcommand {
+    @Parameters(index = "0", paramLabel = "NAME") String name;
+
+    @Option(names = "--repair",
+        description = "Also overwrite bad or differing chunks from a good copy (what the periodic scrub does).")
+    boolean repair;
+
+    @Override
+    public Integer call() {
+      VerifyView report = VerifyView.of(admin.call(c -> c.verify(name, repair)));
+      output().verify(report);
+      return report.clean() ? 0 : org.snipblock.node.cli.Main.EXIT_FAILURE;
     }
   }
 

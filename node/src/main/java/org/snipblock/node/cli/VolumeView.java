@@ -29,7 +29,9 @@ record VolumeView(
       long lagBytes, double lagSeconds, List<String> unreachable, List<String> stale,
       List<List<String>> snippetReplicas, List<Resync> resyncs) {}
 
-  record Resync(String node, long snippetsDone, long snippetsTotal, long bytesCopied, boolean running) {}
+  /** @param purpose resync, scrub or verify; @param failure why the last attempt failed, or null */
+  record Resync(String node, String purpose, long snippetsDone, long snippetsTotal, long bytesCopied, boolean running,
+      String failure) {}
 
   static VolumeView of(Volume v) {
     return new VolumeView(v.getName(), v.getId(), v.getProvisionedBytes(), v.getUsedBytes(),
@@ -45,7 +47,8 @@ record VolumeView(
     return new Replication(r.getPrimary(), r.getEpoch(), r.getMode(), r.getCopies(), r.getMinCopies(), r.getSpread(),
         r.getLagBytes(), r.getLagSeconds(), List.copyOf(r.getUnreachableList()), List.copyOf(r.getStaleList()),
         r.getSnippetsList().stream().map(s -> List.copyOf(s.getNodesList())).toList(),
-        r.getResyncsList().stream().map(s -> new Resync(s.getNode(), s.getSnippetsDone(), s.getSnippetsTotal(),
-            s.getBytesCopied(), s.getRunning())).toList());
+        r.getResyncsList().stream().map(s -> new Resync(s.getNode(), s.getPurpose().isEmpty() ? null : s.getPurpose(),
+            s.getSnippetsDone(), s.getSnippetsTotal(), s.getBytesCopied(), s.getRunning(),
+            s.getFailure().isEmpty() ? null : s.getFailure())).toList());
   }
 }
