@@ -29,6 +29,7 @@ import org.snipblock.cluster.membership.ClusterMembership;
 import org.snipblock.cluster.membership.Endpoint;
 import org.snipblock.cluster.meta.ClusterMetadata;
 import org.snipblock.cluster.meta.MetadataClient;
+import org.snipblock.cluster.meta.SnippetModes;
 import org.snipblock.cluster.proto.ConfirmPrimary;
 import org.snipblock.cluster.proto.MarkStale;
 import org.snipblock.cluster.proto.MetaCommand;
@@ -167,6 +168,28 @@ public final class ClusterNode implements AutoCloseable {
   /** Switches a volume between synchronous and asynchronous replication, live. */
   public void setMode(String volume, ReplicationMode mode) {
     commit(MetaCommand.newBuilder().setSetMode(SetMode.newBuilder().setName(volume).setMode(mode.label())).build());
+  }
+
+  /**
+   * Overrides the mode of only the given snippet indexes, live (a migration's per-snippet switch);
+   * {@code mode} null clears their override so they follow the volume's mode again. An empty list
+   * means the whole volume, as {@link #setMode(String, ReplicationMode)}. Throws
+   * {@link VolumeAdminException} (INVALID_ARGUMENT for an index the volume does not have).
+   */
+  public void setMode(String volume, ReplicationMode mode, List<Long> snippets) {
+    if (mode == null && snippets.isEmpty()) {
+      throw new VolumeAdminException(Reason.INVALID_ARGUMENT, "a volume's own mode cannot be cleared, only set");
+    }
+    commit(MetaCommand.newBuilder().setSetMode(SetMode.newBuilder().setName(volume)
+        .setMode(mode == null ? "" : mode.label()).addAllSnippets(snippets)).build());
+  }
+
+  /** Each snippet's mode, by index: its override, or the volume's mode. */
+  public List<ReplicationMode> snippetModes(String volume) {
+    VolumeRecord v = metadata.volume(volume).orElseThrow(() ->
+        new VolumeAdminException(Reason.NOT_FOUND, "no volume named " + volume));
+    return java.util.stream.IntStream.range(0, v.getSnippetsCount())
+        .mapToObj(i -> ReplicationMode.parse(SnippetModes.effective(v, i))).toList();
   }
 
   /**

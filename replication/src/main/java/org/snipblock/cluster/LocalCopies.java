@@ -2,6 +2,7 @@ package org.snipblock.cluster;
 
 import java.util.List;
 import java.util.Optional;
+import org.snipblock.cluster.meta.SnippetModes;
 import org.snipblock.cluster.proto.SnippetPlacement;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.store.SnippetLabel;
@@ -62,12 +63,14 @@ final class LocalCopies {
   }
 
   private void relabel(SnippetStore store, VolumeInfo info, VolumeRecord v) {
-    SnippetLabel.Mode mode = "async".equals(v.getMode()) ? SnippetLabel.Mode.ASYNC : SnippetLabel.Mode.SYNC;
     for (int i = 0; i < v.getSnippetsCount(); i++) {
       SnippetPlacement p = v.getSnippets(i);
       if (!p.getNodesList().contains(selfId)) {
         continue;
       }
+      // The snippet's own flag: its override if it has one, else the volume's mode.
+      SnippetLabel.Mode mode = SnippetModes.ASYNC.equals(SnippetModes.effective(v, i))
+          ? SnippetLabel.Mode.ASYNC : SnippetLabel.Mode.SYNC;
       SnippetRef ref = new SnippetRef(info.id(), i);
       List<String> replicas = p.getNodesList();
       Optional<SnippetLabel> label = store.readLabel(ref);

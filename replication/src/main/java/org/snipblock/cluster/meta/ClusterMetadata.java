@@ -20,6 +20,7 @@ import org.snipblock.cluster.proto.NodeRecord;
 import org.snipblock.cluster.proto.MarkStale;
 import org.snipblock.cluster.proto.ReplaceCopies;
 import org.snipblock.cluster.proto.ReportUsage;
+import org.snipblock.cluster.proto.SetMode;
 import org.snipblock.cluster.proto.SnippetPlacement;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.store.VolumeAdminException.Reason;
@@ -117,11 +118,29 @@ public final class ClusterMetadata implements StateMachine {
         return ok();
       }
       case SET_MODE -> {
-        VolumeRecord v = volumes.get(cmd.getSetMode().getName());
+        SetMode m = cmd.getSetMode();
+        VolumeRecord v = volumes.get(m.getName());
         if (v == null) {
-          return refuse(Reason.NOT_FOUND, "no volume named " + cmd.getSetMode().getName());
+          return refuse(Reason.NOT_FOUND, "no volume named " + m.getName());
         }
-        return store(v.toBuilder().setMode(cmd.getSetMode().getMode()).build());
+        if (m.getSnippetsList().isEmpty()) {
+          if (!SnippetModes.valid(m.getMode())) {
+            return refuse(Reason.INVALID_ARGUMENT, "unknown replication mode '" + m.getMode() + "': expected sync|async");
+          }
+          return store(v.toBuilder().setMode(m.getMode()).build());
+        }
+        if (!m.getMode().isEmpty() && !SnippetModes.valid(m.getMode())) {
+          return refuse(Reason.INVALID_ARGUMENT, "unknown replication mode '" + m.getMode()
+              + "': expected sync|async, or none to clear the snippets' override");
+        }
+        for (long i : m.getSnippetsList()) {
+          if (i < 0 || i >= v.getSnippetsCount()) {
+            return refuse(Reason.INVALID_ARGUMENT, "volume " + m.getName() + " has no snippet " + i
+                + " (it has " + v.getSnippetsCount() + ")");
+          }
+        }
+        VolumeRecord after = SnippetModes.override(v, m.getMode(), m.getSnippetsList());
+        return after.equals(v) ? ok(v) : store(after);
       }
       case CHANGE_PRIMARY -> {
         ChangePrimary c = cmd.getChangePrimary();

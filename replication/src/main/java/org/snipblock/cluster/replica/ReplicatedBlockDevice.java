@@ -19,6 +19,7 @@ import org.snipblock.block.BlockDeviceException;
 import org.snipblock.block.BlockDeviceException.Kind;
 import org.snipblock.block.BlockRange;
 import org.snipblock.block.Extent;
+import org.snipblock.cluster.meta.SnippetModes;
 import org.snipblock.cluster.meta.StaleCopies;
 import org.snipblock.cluster.proto.ReplicaOp;
 import org.snipblock.cluster.proto.SnippetPlacement;
@@ -32,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * overlapping changes are applied in sequence order on every copy. In SYNC mode a change is
  * acknowledged once min-copies copies of each touched snippet hold it (FUA and flush travel to the
  * replicas); in ASYNC mode once the local copy does, with the replicas following in order and new
- * writes held back while the unacknowledged tail exceeds the configured bound.
+ * writes held back while the unacknowledged tail exceeds the configured bound. The mode is each
+ * snippet's own (its override, else the volume's): a change spanning both waits for the quorums of
+ * its sync pieces only.
  *
  * <p>Sequence numbers carry the epoch in their high bits, so everything a newer primary sends
  * sorts after everything an older one sent. The device refuses changes with NOT_PRIMARY as soon
@@ -68,6 +71,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   private final List<CompletableFuture<Void>> lagWaiters = new ArrayList<>();
   private final InSyncOnRecord inSync = new InSyncOnRecord(() -> this.volume);
   private volatile VolumeRecord volume;
+  private volatile Modes modes;
   private Scrub lastScrub;
   private CompletableFuture<VerifyReport> scrubRun;
   private long lastScrubStartNanos = System.nanoTime();
@@ -134,8 +138,21 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     return volume.getEpoch();
   }
 
+  /** The volume's mode (snippets may override it: {@link SnippetModes#effective}). */
   public ReplicationMode mode() {
     return ReplicationMode.parse(volume.getMode());
+  }
+
+  /** Which modes the volume's snippets use, worked out once per view of the volume. */
+  private record Modes(VolumeRecord of, boolean anySync, boolean anyAsync) {}
+
+  private Modes modes(VolumeRecord v) {
+    Modes m = modes;
+    if (m == null || m.of() != v) {
+      m = new Modes(v, SnippetModes.any(v, SnippetModes.SYNC), SnippetModes.any(v, SnippetModes.ASYNC));
+      modes = m;
+    }
+    return m;
   }
 
   /** True while this device may accept changes. */
@@ -348,7 +365,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     if (check.isCompletedExceptionally()) {
       return notPrimary();
     }
-    if (mode() == ReplicationMode.ASYNC && lagBytes() > settings.maxLagBytes()) {
+    if (modes(volume).anyAsync() && lagBytes() > settings.maxLagBytes()) {
       return lagBelowBound().thenCompose(v -> primary() ? body.get() : notPrimary());
     }
     return body.get();
@@ -358,8 +375,9 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   private CompletableFuture<Void> change(long offset, long length, boolean fua, boolean barrier,
       java.util.function.Supplier<CompletableFuture<Void>> localApply, PieceOp piece) {
     VolumeRecord v = volume;
-    boolean sync = ReplicationMode.parse(v.getMode()) == ReplicationMode.SYNC;
+    // Only the pieces in sync snippets are waited for; async pieces follow in the same order.
     List<CompletableFuture<Void>> quorums = new ArrayList<>();
+    List<CompletableFuture<Void>> following = new ArrayList<>();
     CompletableFuture<Void> localDone;
     synchronized (sequencer) {
       long firstSeq = nextSeq(v);
@@ -373,7 +391,8 @@ public final class ReplicatedBlockDevice implements BlockDevice {
           acks.add(StaleCopies.anywhere(v, node) ? ack.thenCompose(x -> inSync.await(node, -1)) : ack);
         }
         int needed = Math.min(v.getMinCopies(), v.getCopies()) - 1;
-        quorums.add(Quorum.of(acks, needed, "flush of " + v.getName()));
+        // A flush makes every earlier write durable where its mode counts it: on the quorum if any snippet is sync.
+        (modes(v).anySync() ? quorums : following).add(Quorum.of(acks, needed, "flush of " + v.getName()));
       } else {
         long snippet = v.getSnippetSize();
         long pos = offset;
@@ -399,18 +418,19 @@ public final class ReplicatedBlockDevice implements BlockDevice {
             }
           }
           int needed = Math.min(v.getMinCopies(), holders.size()) - (holders.contains(selfId) ? 1 : 0);
-          quorums.add(Quorum.of(acks, needed, v.getName() + " snippet " + index));
+          boolean sync = SnippetModes.SYNC.equals(SnippetModes.effective(v, (int) index));
+          (sync ? quorums : following).add(Quorum.of(acks, needed, v.getName() + " snippet " + index));
           pos = pieceEnd;
         }
       }
     }
-    if (!sync) {
-      for (CompletableFuture<Void> q : quorums) {
-        q.exceptionally(e -> {
-          log.debug("volume {}: async replication incomplete: {}", v.getName(), e.getMessage());
-          return null;
-        });
-      }
+    for (CompletableFuture<Void> q : following) {
+      q.exceptionally(e -> {
+        log.debug("volume {}: async replication incomplete: {}", v.getName(), e.getMessage());
+        return null;
+      });
+    }
+    if (quorums.isEmpty()) {
       return localDone;
     }
     CompletableFuture<Void> all = CompletableFuture.allOf(quorums.toArray(CompletableFuture[]::new))

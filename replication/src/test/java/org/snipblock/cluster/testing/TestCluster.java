@@ -22,6 +22,7 @@ public final class TestCluster implements AutoCloseable {
   public final List<SnippetStore> stores = new ArrayList<>();
   private final List<ClusterConfig> configs = new ArrayList<>();
   private final List<Path> storeDirs = new ArrayList<>();
+  private final java.util.Set<Integer> stopped = new java.util.HashSet<>();
   private ReplicationSettings settings;
 
   /** Starts one node per location, named n0, n1, ...; waits until every node knows every other. */
@@ -57,8 +58,11 @@ public final class TestCluster implements AutoCloseable {
     return new StoreConfig(SNIPPET, 0, 0, 4L << 20, d.checkpointInterval(), 2, 2L << 20, null);
   }
 
-  /** Starts node i again on its old cluster address, raft log and store (after {@code node(i).close()}). */
+  /** Starts node i again on its old cluster address, raft log and store (after {@code node(i).close()} or {@link #stop}). */
   public ClusterNode restart(int i) throws Exception {
+    if (stopped.remove(i)) {
+      stores.set(i, SnippetStore.open(storeDirs.get(i), storeConfig()));
+    }
     ClusterNode n = new ClusterNode(configs.get(i), stores.get(i), RedundancyPolicy.defaults(), settings).start();
     nodes.set(i, n);
     n.registered().get(60, TimeUnit.SECONDS);
@@ -70,26 +74,11 @@ public final class TestCluster implements AutoCloseable {
     return storeDirs.get(i);
   }
 
-  /** Stops every node, in the order given (all if none), then closes every store: a cluster power-off. */
-  public void stopAll(int... order) {
-    if (order.length == 0) {
-      order = java.util.stream.IntStream.range(0, nodes.size()).toArray();
-    }
-    for (int i : order) {
-      nodes.get(i).close();
-    }
-    stores.forEach(SnippetStore::close);
-  }
-
-  /** Starts the whole cluster again after {@link #stopAll}, each node on its old address, raft log and store. */
-  public void startAll() throws Exception {
-    for (int i = 0; i < nodes.size(); i++) {
-      stores.set(i, SnippetStore.open(storeDirs.get(i), storeConfig()));
-      nodes.set(i, new ClusterNode(configs.get(i), stores.get(i), RedundancyPolicy.defaults(), settings).start());
-    }
-    for (ClusterNode n : nodes) {
-      n.registered().get(60, TimeUnit.SECONDS);
-    }
+  /** Stops node i and closes its store (its data can then be changed behind its back); {@link #restart} reopens both. */
+  public void stop(int i) {
+    nodes.get(i).close();
+    stores.get(i).close();
+    stopped.add(i);
   }
 
   public ClusterNode node(int i) {

@@ -1,0 +1,44 @@
+package org.snipblock.cluster.meta;
+
+import java.util.List;
+import org.snipblock.cluster.proto.SnippetPlacement;
+import org.snipblock.cluster.proto.VolumeRecord;
+
+/**
+ * Sync/async per snippet: a snippet follows its volume's mode unless it carries its own (an
+ * override, e.g. while a migration moves it), and changing that.
+ */
+public final class SnippetModes {
+  public static final String SYNC = "sync";
+  public static final String ASYNC = "async";
+
+  private SnippetModes() {}
+
+  /** The mode snippet {@code index} is replicated in: its override, or the volume's mode. */
+  public static String effective(VolumeRecord v, int index) {
+    String own = index < v.getSnippetsCount() ? v.getSnippets(index).getMode() : "";
+    return own.isEmpty() ? v.getMode() : own;
+  }
+
+  /** True if some snippet of the volume is replicated in {@code mode}. */
+  public static boolean any(VolumeRecord v, String mode) {
+    if (v.getMode().equals(mode)) {
+      return v.getSnippetsList().stream().anyMatch(s -> s.getMode().isEmpty() || s.getMode().equals(mode));
+    }
+    return v.getSnippetsList().stream().anyMatch(s -> s.getMode().equals(mode));
+  }
+
+  static boolean valid(String mode) {
+    return SYNC.equals(mode) || ASYNC.equals(mode);
+  }
+
+  /** Sets ({@code mode} sync|async) or clears ({@code mode} "") the override of the given snippets. */
+  static VolumeRecord override(VolumeRecord v, String mode, List<Long> snippets) {
+    VolumeRecord.Builder b = v.toBuilder();
+    for (long i : snippets) {
+      SnippetPlacement s = b.getSnippets((int) i);
+      b.setSnippets((int) i, s.toBuilder().setMode(mode));
+    }
+    return b.build();
+  }
+}
