@@ -1,8 +1,6 @@
 package org.snipblock.cluster.door;
 
-import io.grpc.Channel;
 import io.grpc.Status;
-import io.grpc.stub.StreamObserver;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -12,7 +10,6 @@ import java.util.function.Supplier;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.block.BlockDeviceException;
 import org.snipblock.block.BlockDeviceException.Kind;
-import org.snipblock.cluster.proto.VolumeIoGrpc;
 import org.snipblock.cluster.proto.VolumeIoReply;
 import org.snipblock.cluster.proto.VolumeIoRequest;
 import org.snipblock.cluster.proto.VolumeRecord;
@@ -94,14 +91,14 @@ final class DoorCall<T> {
       retry(v, "primary " + primary + " is not in this node's view");
       return;
     }
-    Channel channel;
+    PrimaryStream stream;
     try {
-      channel = routes.channelTo(primary);
+      stream = doors.streamTo(primary);
     } catch (RuntimeException e) {
       retry(v, "no way to primary " + primary + ": " + e.getMessage());
       return;
     }
-    forward(v, primary, channel);
+    forward(v, primary, stream);
   }
 
   private void runLocally(VolumeRecord v, BlockDevice device) {
@@ -127,38 +124,28 @@ final class DoorCall<T> {
     });
   }
 
-  private void forward(VolumeRecord v, String primary, Channel channel) {
+  private void forward(VolumeRecord v, String primary, PrimaryStream stream) {
     if (built == null) {
       built = request.get();
     }
     long left = Math.max(TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()), 1000);
     long timeout = Math.min(doors.callTimeout().toMillis(), left);
-    VolumeIoGrpc.newStub(channel).withDeadlineAfter(timeout, TimeUnit.MILLISECONDS).call(built, new StreamObserver<>() {
-      @Override
-      public void onNext(VolumeIoReply reply) {
+    stream.send(built).orTimeout(timeout, TimeUnit.MILLISECONDS).whenComplete((reply, e) -> {
+      if (e == null) {
         answered(v, primary, reply);
+        return;
       }
-
-      @Override
-      public void onError(Throwable t) {
-        Status s = Status.fromThrowable(t);
-        boolean lost = switch (s.getCode()) {
-          case UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, ABORTED, UNKNOWN -> true;
-          default -> false;
-        };
-        String why = "primary " + primary + ": " + s.getCode() + " " + s.getDescription();
-        if (lost && idempotent) {
-          retry(v, why);
-        } else if (lost) {
-          fail(Kind.UNAVAILABLE, "volume " + volume + ": not repeated, its outcome is unknown (" + why + ")");
-        } else {
-          fail(Kind.IO_ERROR, "volume " + volume + ": " + why);
-        }
-      }
-
-      @Override
-      public void onCompleted() {
-        // The one reply came in onNext.
+      // The stream broke or the reply is overdue: whether the primary ran the request is unknown.
+      Throwable t = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+      Status s = t instanceof java.util.concurrent.TimeoutException
+          ? Status.DEADLINE_EXCEEDED.withDescription("no reply within " + timeout + " ms") : Status.fromThrowable(t);
+      String why = "primary " + primary + ": " + s.getCode() + " " + s.getDescription();
+      if (s.getCode() == Status.Code.UNIMPLEMENTED) {
+        fail(Kind.IO_ERROR, "volume " + volume + ": " + why);
+      } else if (idempotent) {
+        retry(v, why);
+      } else {
+        fail(Kind.UNAVAILABLE, "volume " + volume + ": not repeated, its outcome is unknown (" + why + ")");
       }
     });
   }

@@ -1,15 +1,18 @@
 package org.snipblock.cluster.door;
 
+import io.grpc.Channel;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.snipblock.block.BlockDevice;
 
 /**
  * One node's doors: hands out a {@link VolumeDoor} for any volume of the cluster, and keeps what
- * the doors share — the node's routes, the waiters for metadata changes, the one thread their
- * retries are scheduled on, and the time bounds of a failover.
+ * the doors share — the node's routes, one request stream per primary node, the waiters for
+ * metadata changes, the one thread their retries are scheduled on, and the time bounds of a failover.
  */
 public final class Doors implements AutoCloseable {
   private final DoorRoutes routes;
@@ -17,6 +20,7 @@ public final class Doors implements AutoCloseable {
   private final Duration callTimeout;
   private final VolumeChanges changes = new VolumeChanges();
   private final ScheduledExecutorService executor;
+  private final Map<String, PrimaryStream> streams = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
   /**
@@ -44,6 +48,20 @@ public final class Doors implements AutoCloseable {
   /** To be called whenever the metadata changed the volume's record: waiting requests retry at once. */
   public void volumeChanged(String name) {
     changes.changed(name);
+  }
+
+  /** The request stream to the node, opened anew when the last one broke or the node's address changed. */
+  PrimaryStream streamTo(String nodeId) {
+    Channel channel = routes.channelTo(nodeId);
+    return streams.compute(nodeId, (id, s) -> {
+      if (s != null && !s.broken() && s.channel() == channel) {
+        return s;
+      }
+      if (s != null) {
+        s.cancel();
+      }
+      return new PrimaryStream(channel);
+    });
   }
 
   DoorRoutes routes() {
@@ -74,6 +92,7 @@ public final class Doors implements AutoCloseable {
   public void close() {
     closed = true;
     executor.shutdownNow();
+    streams.values().forEach(PrimaryStream::cancel);
     changes.releaseAll();
   }
 }

@@ -21,9 +21,9 @@ import org.snipblock.cluster.replica.Checksums;
  *
  * <p>Every node serves every volume. For each request the door reads the metadata: if it names
  * this node as primary and the node's replicated device is serving, the request runs there;
- * otherwise it is forwarded to the primary's {@link VolumeIoService} (one unary gRPC call per
- * request over the node's shared channel to the primary; HTTP/2 multiplexes them, so a frontend
- * keeps as many requests in flight as it likes). Payloads travel with a CRC32C each way; a
+ * otherwise it is forwarded to the primary's {@link VolumeIoService} over this node's one request
+ * stream to that node ({@link PrimaryStream}: requests with ids, replies in completion order, so a
+ * frontend keeps as many requests in flight as it likes). Payloads travel with a CRC32C each way; a
  * mismatch is refused (by the primary) or fails the request (at the door), never stored or
  * returned.
  *

@@ -2,6 +2,7 @@ package org.snipblock.cluster.door;
 
 import com.google.protobuf.ByteString;
 import io.grpc.Context;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -39,20 +40,57 @@ public final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
   }
 
   @Override
-  public void call(VolumeIoRequest request, StreamObserver<VolumeIoReply> response) {
+  public StreamObserver<VolumeIoRequest> stream(StreamObserver<VolumeIoReply> replies) {
+    ServerCallStreamObserver<VolumeIoReply> out = (ServerCallStreamObserver<VolumeIoReply>) replies;
+    // Replies to a door that went away are dropped (without a handler, onNext would throw).
+    out.setOnCancelHandler(() -> log.debug("a door's request stream was cancelled"));
+    return new StreamObserver<>() {
+      private int running;
+      private boolean ended;
+
+      @Override
+      public void onNext(VolumeIoRequest request) {
+        synchronized (out) {
+          running++;
+        }
+        answer(request).thenAccept(reply -> {
+          synchronized (out) {
+            out.onNext(reply.setId(request.getId()).setNode(routes.selfId()).build());
+            if (--running == 0 && ended) {
+              out.onCompleted();
+            }
+          }
+        });
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        log.debug("a door's request stream broke: {}", t.toString());
+      }
+
+      @Override
+      public void onCompleted() {
+        synchronized (out) {
+          ended = true;
+          if (running == 0) {
+            out.onCompleted();
+          }
+        }
+      }
+    };
+  }
+
+  /** Every request gets an answer; failures become a status, never an exception on the stream. */
+  private CompletableFuture<VolumeIoReply.Builder> answer(VolumeIoRequest request) {
     CompletableFuture<VolumeIoReply.Builder> outcome;
     try {
-      // Not in this call's context: the primary may open replica streams while it runs the request,
-      // and those must outlive this call (a stream opened in its context is cancelled with it).
+      // Not in the stream's context: the primary may open replica streams while it runs the request,
+      // and those must outlive this stream (a call started in its context is cancelled with it).
       outcome = Context.current().fork().call(() -> execute(request));
     } catch (Exception e) {
       outcome = CompletableFuture.failedFuture(e);
     }
-    outcome.whenComplete((reply, e) -> {
-      VolumeIoReply.Builder r = e != null ? failure(IoStatus.of(e), true, String.valueOf(rootMessage(e))) : reply;
-      response.onNext(r.setNode(routes.selfId()).build());
-      response.onCompleted();
-    });
+    return outcome.handle((reply, e) -> e != null ? failure(IoStatus.of(e), true, rootMessage(e)) : reply);
   }
 
   private CompletableFuture<VolumeIoReply.Builder> execute(VolumeIoRequest r) {

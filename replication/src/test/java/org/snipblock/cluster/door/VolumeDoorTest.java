@@ -9,6 +9,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -200,50 +201,59 @@ class VolumeDoorTest {
     ManagedChannel primary = channel(0);
     ManagedChannel replica = channel(1);
     try {
-      VolumeIoGrpc.VolumeIoBlockingStub io = VolumeIoGrpc.newBlockingStub(primary).withDeadlineAfter(30, TimeUnit.SECONDS);
+      PrimaryStream io = new PrimaryStream(primary);
       ByteString data = ByteString.copyFrom(random(4096, 7));
       VolumeIoRequest write = VolumeIoRequest.newBuilder().setVolume("bad1").setOp(VolumeIoRequest.Op.WRITE)
           .setOffset(0).setLength(4096).setData(data).setCrc32C(Checksums.crc32c(data)).build();
 
-      VolumeIoReply damaged = io.call(write.toBuilder().setCrc32C(Checksums.crc32c(data) + 1).build());
+      VolumeIoReply damaged = ask(io, write.toBuilder().setCrc32C(Checksums.crc32c(data) + 1).build());
       assertThat(damaged.getStatus()).isEqualTo(VolumeIoReply.Status.BAD_CHECKSUM);
       assertThat(damaged.getAttempted()).isFalse();
       assertThat(damaged.getMessage()).contains("CRC32C");
-      VolumeIoReply badCompare = io.call(write.toBuilder().setOp(VolumeIoRequest.Op.COMPARE_AND_WRITE)
+      VolumeIoReply badCompare = ask(io, write.toBuilder().setOp(VolumeIoRequest.Op.COMPARE_AND_WRITE)
           .setExpected(data).setExpectedCrc32C(Checksums.crc32c(data) ^ 5).build());
       assertThat(badCompare.getStatus()).isEqualTo(VolumeIoReply.Status.BAD_CHECKSUM);
-      assertThat(io.call(write.toBuilder().setOpValue(99).build()).getMessage()).contains("unknown operation");
-      assertThat(io.call(write.toBuilder().setVolume("").build()).getStatus()).isEqualTo(VolumeIoReply.Status.INVALID);
-      assertThat(io.call(VolumeIoRequest.newBuilder().setVolume("bad1").setOp(VolumeIoRequest.Op.READ)
+      assertThat(ask(io, write.toBuilder().setOpValue(99).build()).getMessage()).contains("unknown operation");
+      assertThat(ask(io, write.toBuilder().setVolume("").build()).getStatus()).isEqualTo(VolumeIoReply.Status.INVALID);
+      assertThat(ask(io, VolumeIoRequest.newBuilder().setVolume("bad1").setOp(VolumeIoRequest.Op.READ)
           .setLength(-1).build()).getStatus()).isEqualTo(VolumeIoReply.Status.INVALID);
-      assertThat(io.call(VolumeIoRequest.newBuilder().setVolume("bad1").setOp(VolumeIoRequest.Op.READ)
+      assertThat(ask(io, VolumeIoRequest.newBuilder().setVolume("bad1").setOp(VolumeIoRequest.Op.READ)
           .setLength(1L << 40).build()).getStatus()).isEqualTo(VolumeIoReply.Status.INVALID);
-      VolumeIoReply outside = io.call(write.toBuilder().setOffset(1L << 40).build());
+      VolumeIoReply outside = ask(io, write.toBuilder().setOffset(1L << 40).build());
       assertThat(outside.getStatus()).isEqualTo(VolumeIoReply.Status.OUT_OF_RANGE);
-      assertThat(io.call(write.toBuilder().setVolume("nope").build()).getStatus())
+      assertThat(ask(io, write.toBuilder().setVolume("nope").build()).getStatus())
           .isEqualTo(VolumeIoReply.Status.UNKNOWN_VOLUME);
-      VolumeIoReply notPrimary = VolumeIoGrpc.newBlockingStub(replica).withDeadlineAfter(30, TimeUnit.SECONDS).call(write);
+      VolumeIoReply notPrimary = ask(new PrimaryStream(replica), write);
       assertThat(notPrimary.getStatus()).isEqualTo(VolumeIoReply.Status.NOT_PRIMARY);
       assertThat(notPrimary.getAttempted()).isFalse();
       assertThat(notPrimary.getMessage()).contains("n0");
 
-      // Bytes that are no protobuf at all: gRPC refuses the call, the server goes on.
-      MethodDescriptor<byte[], byte[]> raw = VolumeIoGrpc.getCallMethod().toBuilder(new RawBytes(), new RawBytes()).build();
-      byte[] garbage = {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f, 0x12};
-      assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> ClientCalls.blockingUnaryCall(primary, raw,
-          CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS), garbage)))
-          .isInstanceOf(StatusRuntimeException.class);
+      // Bytes that are no protobuf at all: gRPC ends that stream; the server and other streams go on.
+      MethodDescriptor<byte[], byte[]> raw = VolumeIoGrpc.getStreamMethod().toBuilder(new RawBytes(), new RawBytes()).build();
+      CompletableFuture<Throwable> ended = new CompletableFuture<>();
+      StreamObserver<byte[]> garbage = ClientCalls.asyncBidiStreamingCall(primary.newCall(raw, CallOptions.DEFAULT),
+          new StreamObserver<>() {
+            @Override public void onNext(byte[] value) { ended.completeExceptionally(new AssertionError("a reply to garbage")); }
+            @Override public void onError(Throwable t) { ended.complete(t); }
+            @Override public void onCompleted() { ended.completeExceptionally(new AssertionError("garbage accepted")); }
+          });
+      garbage.onNext(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f, 0x12});
+      assertThat(ended.get(30, TimeUnit.SECONDS)).isInstanceOf(StatusRuntimeException.class);
 
       try (BlockDevice d = door(cluster.node(2), "bad1")) {
         assertThat(readAll(d, 4096)).as("nothing refused was written").isEqualTo(good);
       }
-      VolumeIoReply fine = io.call(write);
+      VolumeIoReply fine = ask(io, write);
       assertThat(fine.getStatus()).as(fine.getMessage()).isEqualTo(VolumeIoReply.Status.OK);
       assertThat(fine.getNode()).isEqualTo("n0");
     } finally {
       primary.shutdownNow();
       replica.shutdownNow();
     }
+  }
+
+  private static VolumeIoReply ask(PrimaryStream stream, VolumeIoRequest request) throws Exception {
+    return stream.send(request).get(30, TimeUnit.SECONDS);
   }
 
   /** Not asserted (speed is not a unit-test property): forwarded against local, logged for the report. */
