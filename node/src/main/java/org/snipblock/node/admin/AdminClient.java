@@ -16,6 +16,7 @@ import org.snipblock.node.admin.v1.NodeStatusRequest;
 import org.snipblock.node.admin.v1.NodeStatusResponse;
 import org.snipblock.node.admin.v1.ResizeVolumeRequest;
 import org.snipblock.node.admin.v1.ShowVolumeRequest;
+import org.snipblock.node.admin.v1.SnippetRange;
 import org.snipblock.node.admin.v1.VerifyVolumeRequest;
 import org.snipblock.node.admin.v1.VerifyVolumeResponse;
 import org.snipblock.node.admin.v1.Volume;
@@ -57,7 +58,13 @@ public final class AdminClient implements AutoCloseable {
   }
 
   public Volume setMode(String name, String mode) {
-    return call().setVolumeMode(SetVolumeModeRequest.newBuilder().setName(name).setMode(mode).build());
+    return setMode(name, mode, List.of());
+  }
+
+  /** @param snippets only these snippets (their mode may then also be "volume": no override); none = all */
+  public Volume setMode(String name, String mode, List<SnippetRange> snippets) {
+    return call().setVolumeMode(SetVolumeModeRequest.newBuilder().setName(name).setMode(mode)
+        .addAllSnippets(snippets).build());
   }
 
   /** Compares (with {@code repair}, also repairs) every copy of a clustered volume; ask its primary. */

@@ -2,11 +2,13 @@ package org.snipblock.node.admin;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.snipblock.cluster.ClusterNode;
+import org.snipblock.cluster.ClusterVolume;
 import org.snipblock.cluster.RedundancyPolicy;
 import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.replica.VerifyReport;
@@ -132,12 +134,19 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
   public void setVolumeMode(SetVolumeModeRequest req, StreamObserver<Volume> out) {
     answer(out, "set mode of volume " + req.getName(), () -> {
       ClusterNode c = clusterOnly("replication modes");
-      ReplicationMode mode = Redundancy.mode(req.getMode());
-      if (c.volumes().show(req.getName()).isEmpty()) {
-        throw AdminErrors.notFound(req.getName());
+      ClusterVolume v = c.volumes().describe(req.getName()).orElseThrow(() -> AdminErrors.notFound(req.getName()));
+      if (req.getSnippetsCount() == 0) {
+        ReplicationMode mode = Redundancy.mode(req.getMode());
+        c.setMode(req.getName(), mode);
+        log.info("volume {} now replicates {}", req.getName(), mode.label());
+      } else {
+        boolean follow = req.getMode().equals("volume");
+        ReplicationMode mode = follow ? null : Redundancy.mode(req.getMode());
+        List<Long> snippets = SnippetSelection.indexes(req.getSnippetsList(), v.snippetReplicas().size(), v.name());
+        c.setMode(req.getName(), mode, snippets);
+        log.info("snippets {} of volume {} now replicate {}", snippets, req.getName(),
+            follow ? "as the volume does" : mode.label());
       }
-      c.setMode(req.getName(), mode);
-      log.info("volume {} now replicates {}", req.getName(), mode.label());
       return volumes.show(req.getName()).map(this::toProto).orElseThrow(() -> AdminErrors.notFound(req.getName()));
     });
   }
@@ -209,7 +218,9 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
       return plain;
     }
     return cluster.volumes().describe(v.name())
-        .map(d -> plain.toBuilder().setReplication(ClusterStatusMessages.replication(d)).build())
+        .map(d -> plain.toBuilder().setReplication(ClusterStatusMessages.replication(d).toBuilder()
+            .addAllSnippetModes(cluster.snippetModes(v.name()).stream().map(ReplicationMode::label).toList()))
+            .build())
         .orElse(plain);
   }
 

@@ -92,6 +92,18 @@ final class Output {
       out.printf("  %-22s on %s%n", range, String.join(", ", snippets.get(from)));
       from = to + 1;
     }
+    List<String> modes = r.snippetModes();
+    for (int from = 0; from < modes.size(); ) {
+      int to = from;
+      while (to + 1 < modes.size() && modes.get(to + 1).equals(modes.get(from))) {
+        to++;
+      }
+      if (!modes.get(from).equals(r.mode())) {
+        String range = from == to ? "snippet " + from : "snippets " + from + "-" + to;
+        out.printf("  %-22s %s (override)%n", range, modes.get(from));
+      }
+      from = to + 1;
+    }
   }
 
   void verify(VerifyView v) {

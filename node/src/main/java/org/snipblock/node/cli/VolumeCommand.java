@@ -1,6 +1,8 @@
 package org.snipblock.node.cli;
 
+import java.util.List;
 import java.util.Map;
+import org.snipblock.node.admin.v1.SnippetRange;
 import org.snipblock.node.admin.v1.CreateVolumeRequest;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -169,21 +171,38 @@ final class VolumeCommand implements Runnable {
 
   @Command(name = "set", mixinStandardHelpOptions = true,
       description = "Change a clustered volume's settings live: --mode sync|async switches replication "
-          + "without losing or reordering writes.")
+          + "without losing or reordering writes; with --snippets only those snippets switch (an override).")
   static final class SetMode extends Subcommand {
     @Parameters(index = "0", paramLabel = "NAME") String name;
 
     @Option(names = "--mode", paramLabel = "MODE", required = true,
-        description = "sync or async.")
+        description = "sync or async; with --snippets also 'volume' (drop their override, follow the volume's mode).")
     String mode;
+
+    @Option(names = "--snippets", paramLabel = "INDEXES", converter = SnippetRanges.Converter.class,
+        description = "Only these snippets, e.g. 0-3,7 (ranges inclusive). Default: the whole volume.")
+    SnippetRanges snippets;
 
     @Override
     public Integer call() {
-      String m = Choices.mode(spec, mode);
-      output().volume(VolumeView.of(admin.call(c -> c.setMode(name, m))));
+      String m;
+      if (snippets != null && mode.trim().equalsIgnoreCase(FOLLOW_VOLUME)) {
+        m = FOLLOW_VOLUME;
+      } else if (snippets == null && mode.trim().equalsIgnoreCase(FOLLOW_VOLUME)) {
+        throw new ParameterException(spec.commandLine(),
+            "invalid --mode volume: only snippets follow the volume's mode; give --snippets INDEXES");
+      } else {
+        m = Choices.mode(spec, mode);
+      }
+      output().volume(VolumeView.of(admin.call(c -> c.setMode(name, m,
+          snippets == null ? List.of() : snippets.ranges().stream().map(r -> SnippetRange.newBuilder()
+              .setFirst(r.first()).setLast(r.last()).build()).toList()))));
       return 0;
     }
   }
+
+  /** The --mode word that drops a per-snippet override. */
+  static final String FOLLOW_VOLUME = "volume";
 
   @Command(name = "verify", mixinStandardHelpOptions = true,
       description = "Compare the CRC32C chunk digests of every copy of a clustered volume with its primary's; "

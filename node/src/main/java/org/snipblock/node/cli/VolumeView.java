@@ -27,7 +27,7 @@ record VolumeView(
   /** @param lagBytes -1 when the answering node is not the volume's primary (only the primary measures it) */
   record Replication(String primary, long epoch, String mode, int copies, int minCopies, String spread,
       long lagBytes, double lagSeconds, List<String> unreachable, List<String> stale,
-      List<List<String>> snippetReplicas, List<Resync> resyncs) {}
+      List<List<String>> snippetReplicas, List<Resync> resyncs, List<String> snippetModes) {}
 
   /** @param purpose resync, scrub or verify; @param failure why the last attempt failed, or null */
   record Resync(String node, String purpose, long snippetsDone, long snippetsTotal, long bytesCopied, boolean running,
@@ -49,6 +49,7 @@ record VolumeView(
         r.getSnippetsList().stream().map(s -> List.copyOf(s.getNodesList())).toList(),
         r.getResyncsList().stream().map(s -> new Resync(s.getNode(), s.getPurpose().isEmpty() ? null : s.getPurpose(),
             s.getSnippetsDone(), s.getSnippetsTotal(), s.getBytesCopied(), s.getRunning(),
-            s.getFailure().isEmpty() ? null : s.getFailure())).toList());
+            s.getFailure().isEmpty() ? null : s.getFailure())).toList(),
+        List.copyOf(r.getSnippetModesList()));
   }
 }

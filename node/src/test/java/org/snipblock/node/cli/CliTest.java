@@ -69,6 +69,20 @@ class CliTest {
       unknown mode              | volume create vol0 --size 1G --mode eventually  | invalid --mode: unknown replication mode 'eventually'
       set without mode          | volume set vol0                                 | Missing required option: '--mode=MODE'
       set with unknown mode     | volume set vol0 --mode lazy                     | invalid --mode: unknown replication mode 'lazy'
+      snippets empty            | volume set vol0 --mode sync --snippets=         | invalid snippets ''
+      snippets not a number     | volume set vol0 --mode sync --snippets a        | invalid snippets 'a' at 'a': expected snippet indexes like 0-3,7
+      snippets backwards        | volume set vol0 --mode sync --snippets 0-3,9-7  | invalid snippets '0-3,9-7': range 9-7 runs backwards
+      snippets empty entry      | volume set vol0 --mode sync --snippets 1,,2     | invalid snippets '1,,2' at ''
+      snippets trailing comma   | volume set vol0 --mode sync --snippets 1,       | invalid snippets '1,' at ''
+      snippets negative         | volume set vol0 --mode sync --snippets -1       | invalid snippets '-1'
+      snippets open range       | volume set vol0 --mode sync --snippets 3-       | invalid snippets '3-' at '3-'
+      snippets too large        | volume set vol0 --mode sync --snippets 0-99999999999999999999 | invalid snippets '0-99999999999999999999'
+      snippets two dashes       | volume set vol0 --mode sync --snippets 1-2-3    | invalid snippets '1-2-3'
+      snippets without mode     | volume set vol0 --snippets 0-3                  | Missing required option: '--mode=MODE'
+      follow without snippets   | volume set vol0 --mode volume                   | invalid --mode volume: only snippets follow the volume's mode
+      snippets bad mode         | volume set vol0 --mode lazy --snippets 0        | invalid --mode: unknown replication mode 'lazy'
+      verify without name       | volume verify                                   | Missing required parameter: 'NAME'
+      verify unknown flag       | volume verify vol0 --fix                        | Unknown option: '--fix'
       cluster without command   | cluster                                         | missing command (status)
       port in join not a number | serve --data d --cluster-port x                 | invalid port 'x'
       """)
@@ -81,12 +95,19 @@ class CliTest {
   }
 
   @Test
+  void snippetRangesReadAsOperatorsWriteThem() {
+    assertThat(SnippetRanges.parse("0-3,7, 12-12").ranges()).containsExactly(new SnippetRanges.Range(0, 3),
+        new SnippetRanges.Range(7, 7), new SnippetRanges.Range(12, 12));
+    assertThat(SnippetRanges.parse("5").ranges()).containsExactly(new SnippetRanges.Range(5, 5));
+  }
+
+  @Test
   void aBadConfigFileIsOneLineNamingFileAndKey() throws IOException {
     Path config = Files.writeString(dir.resolve("node.yaml"), "data: x\nnbd-prot: 1\n");
     Result r = run("serve", "--config", config.toString());
     assertThat(r.status()).isEqualTo(Main.EXIT_FAILURE);
     assertThat(r.err().strip()).isEqualTo("snipblock: config file " + config + ", line 2: unknown key 'nbd-prot' "
-        + "(known: admin-port, cluster-port, data, iscsi, iscsi-port, join, listen, location, nbd, nbd-port, node-id, store, volumes)");
+        + "(known: admin-port, cluster, cluster-port, data, iscsi, iscsi-port, join, listen, location, nbd, nbd-port, node-id, store, volumes)");
   }
 
   @Test
