@@ -38,9 +38,8 @@ import org.slf4j.LoggerFactory;
  * <p>The one rule for what the frontends and the admin API see: a standalone node serves its
  * local store; a clustered node serves the cluster's volumes ({@link ClusterNode#volumes()}) and
  * never the store directly, because the store then holds replica copies that only the cluster may
- * write. A clustered volume opens only on its current primary, so a door of another node does not
- * offer it (NBD: no such export; iSCSI: no such target) and clients reconnect to the primary that
- * {@code volume show} names.
+ * write. Every node's doors offer every clustered volume: the cluster's catalog hands out a door
+ * that forwards to the volume's primary and follows it through failovers.
  */
 public final class Node implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Node.class);
