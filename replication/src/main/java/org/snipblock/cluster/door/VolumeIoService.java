@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * {@code attempted = false}) when this node is not the volume's serving primary, when the volume is
  * unknown here, when it is malformed, or when a payload fails its CRC32C; the door tells the
  * first two apart from the rest and follows the metadata to the new primary. Every failure is an
- * answer, never a broken call, so one bad request leaves the server and other requests alone.
+ * answer on the stream, never its end, so one bad request leaves the server and other requests alone.
  */
 public final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
   private static final Logger log = LoggerFactory.getLogger(VolumeIoService.class);

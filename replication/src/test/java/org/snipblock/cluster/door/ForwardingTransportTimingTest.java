@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  */
 class ForwardingTransportTimingTest {
   private static final Logger log = LoggerFactory.getLogger(ForwardingTransportTimingTest.class);
-  private static final int REQUESTS = 20_000;
+  private static final int REQUESTS = 5_000;
   private static final int IN_FLIGHT = 64;
   private static final int PAYLOAD = 4096;
 
