@@ -105,20 +105,30 @@ final class Caretaker {
           v.getName(), v.getPrimary());
       return;
     }
+    // What each holder has applied; a replica restarted since reports the last flush it recorded
+    // (a lower bound) or, if it recorded none, nothing it can vouch for: it ranks after all that can.
     Map<String, Long> applied = new HashMap<>();
+    Map<String, Boolean> known = new HashMap<>();
     for (String id : candidates) {
-      applied.put(id, appliedSeq(id, v.getName()).orElse(-1L));
+      appliedState(id, v.getName()).ifPresent(s -> {
+        applied.put(id, s.getAppliedSeq());
+        known.put(id, s.getKnown());
+      });
     }
     Optional<Location> old = metadata.node(v.getPrimary()).map(n -> Location.parse(n.getLocation()));
     String chosen = candidates.stream()
-        .filter(id -> applied.get(id) >= 0)
-        .min(Comparator.comparingLong((String id) -> -applied.get(id))
+        .filter(applied::containsKey)
+        .min(Comparator.comparingInt((String id) -> known.get(id) ? 0 : 1)
+            .thenComparingLong(id -> -applied.get(id))
             .thenComparingInt(id -> old.map(o -> o.distance(location(id))).orElse(0))
             .thenComparing(id -> id))
         .orElse(null);
     if (chosen == null) {
       log.warn("volume {}: no candidate primary answered", v.getName());
       return;
+    }
+    if (!known.get(chosen)) {
+      applied.put(chosen, -1L);
     }
     // Holders that did not get as far as the new primary (a sync write needs only min-copies of
     // them), and partial holders whose progress is not comparable, must resync before they count.
@@ -144,11 +154,10 @@ final class Caretaker {
     return metadata.node(id).map(n -> Location.parse(n.getLocation())).orElseThrow();
   }
 
-  private Optional<Long> appliedSeq(String nodeId, String volume) {
+  private Optional<ReplicaState> appliedState(String nodeId, String volume) {
     try {
-      ReplicaState s = ReplicationGrpc.newBlockingStub(channels.apply(nodeId)).withDeadlineAfter(2, TimeUnit.SECONDS)
-          .state(ReplicaStateRequest.newBuilder().setVolume(volume).build());
-      return Optional.of(s.getAppliedSeq());
+      return Optional.of(ReplicationGrpc.newBlockingStub(channels.apply(nodeId)).withDeadlineAfter(2, TimeUnit.SECONDS)
+          .state(ReplicaStateRequest.newBuilder().setVolume(volume).build()));
     } catch (RuntimeException e) {
       log.debug("state of {} on {} unavailable: {}", volume, nodeId, e.toString());
       return Optional.empty();

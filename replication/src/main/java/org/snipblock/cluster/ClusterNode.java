@@ -113,7 +113,7 @@ public final class ClusterNode implements AutoCloseable {
    * registration of this node in the metadata completes in the background ({@link #registered()}).
    */
   public ClusterNode start() throws IOException {
-    replicaService = new ReplicaService(this::localCopy, replicaAuthority());
+    replicaService = new ReplicaService(this::localCopy, replicaAuthority(), config.dataDir().resolve("replica-progress"));
     NodeRoutes routes = new NodeRoutes(this);
     doors = new Doors(routes, settings.failoverDelay().plus(DOOR_GRACE), settings.ackTimeout().plusSeconds(5));
     server = NettyServerBuilder.forAddress(new InetSocketAddress(config.cluster().host(), config.replicationPort()))
@@ -387,6 +387,11 @@ public final class ClusterNode implements AutoCloseable {
       public boolean inMajority() {
         return ClusterNode.this.inMajority();
       }
+
+      @Override
+      public long uid(String volume) {
+        return metadata.volume(volume).map(VolumeRecord::getUid).orElse(0L);
+      }
     };
   }
 
@@ -541,6 +546,9 @@ public final class ClusterNode implements AutoCloseable {
     channels.values().forEach(ManagedChannel::shutdownNow);
     if (server != null) {
       server.shutdownNow();
+    }
+    if (replicaService != null) {
+      replicaService.close();
     }
   }
 }

@@ -13,6 +13,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.block.BlockDevice;
+import org.snipblock.cluster.proto.ReplicaState;
+import org.snipblock.cluster.proto.ReplicaStateRequest;
+import org.snipblock.cluster.proto.ReplicationGrpc;
 import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.replica.ReplicationSettings;
 import org.snipblock.cluster.testing.Eventually;
@@ -76,5 +79,41 @@ class FailoverQuorumTest {
       assertThat(r.failure()).isNull();
     });
     assertThat(crcOfCopy(cluster.stores.get(2), "vm1", size)).as("n2's copy").isEqualTo(crc(image));
+  }
+
+  @Test
+  void aRestartedReplicaReportsTheLastFlushItAppliedNotNothing() throws Exception {
+    cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
+        Duration.ofMinutes(10), Duration.ofMinutes(10)), "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3");
+    int size = 256 << 10;
+    cluster.node(0).volumes().create(new VolumeSpec("vm1", size, TestCluster.SNIPPET, 512, false),
+        new RedundancyPolicy(3, 3, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
+    try (BlockDevice d = cluster.node(0).volumes().open("vm1").orElseThrow()) {
+      // min-copies 3: the flush is acknowledged only once n2 applied it.
+      write(d, random(size, 60), 0, size);
+    }
+    ReplicaState before = state(2);
+    assertThat(before.getKnown()).isTrue();
+    assertThat(before.getAppliedSeq()).isPositive();
+
+    cluster.node(2).close();
+    cluster.restart(2);
+    ReplicaState after = state(2);
+    assertThat(after.getKnown()).as("the restarted replica vouches for what it recorded").isTrue();
+    assertThat(after.getEpoch()).isEqualTo(1);
+    assertThat(after.getAppliedSeq()).as("the last flush: everything it acknowledged before it")
+        .isEqualTo(before.getAppliedSeq());
+  }
+
+  private ReplicaState state(int node) {
+    java.net.InetSocketAddress a = cluster.node(node).replicationAddress();
+    io.grpc.ManagedChannel ch = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
+        .forAddress(a.getHostString(), a.getPort()).usePlaintext().build();
+    try {
+      return ReplicationGrpc.newBlockingStub(ch).withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+          .state(ReplicaStateRequest.newBuilder().setVolume("vm1").build());
+    } finally {
+      ch.shutdownNow();
+    }
   }
 }

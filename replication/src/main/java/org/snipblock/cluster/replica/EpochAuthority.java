@@ -12,4 +12,9 @@ public interface EpochAuthority {
 
   /** True while this node's membership view holds a majority of the metadata voters. */
   boolean inMajority();
+
+  /** The volume's uid (which incarnation of the name it is), or 0 if this node does not know the volume. */
+  default long uid(String volume) {
+    return 0;
+  }
 }

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -48,14 +49,25 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
   private final Function<String, CompletableFuture<BlockDevice>> localCopy;
   private final EpochAuthority authority;
   private final Map<String, VolumeState> volumes = new ConcurrentHashMap<>();
+  private final DurableProgress progress;
 
   /**
    * @param localCopy opens (creating if the metadata says so) this node's copy of a volume; fails
    *                  if this node holds no copy
    */
   public ReplicaService(Function<String, CompletableFuture<BlockDevice>> localCopy, EpochAuthority authority) {
+    this(localCopy, authority, null);
+  }
+
+  /**
+   * @param progressDir where this replica records, per volume, the last flush it applied, so that
+   *                    after a restart it reports that progress (null: keep nothing across restarts)
+   */
+  public ReplicaService(Function<String, CompletableFuture<BlockDevice>> localCopy, EpochAuthority authority,
+      Path progressDir) {
     this.localCopy = localCopy;
     this.authority = authority;
+    this.progress = progressDir == null ? null : new DurableProgress(progressDir);
   }
 
   /** Highest sequence number applied here for the volume (0 if none). */
@@ -64,17 +76,50 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
     return s == null ? 0 : s.applied.get();
   }
 
+  /** Stops recording progress (writing what is pending). */
+  public void close() {
+    if (progress != null) {
+      progress.close();
+    }
+  }
+
   /** Forgets a deleted volume and closes its handle. */
   public void forget(String volume) {
+    if (progress != null) {
+      progress.forget(volume);
+    }
     VolumeState s = volumes.remove(volume);
     if (s != null && s.admitted != null) {
       s.admitted.thenAccept(BlockDevice::close);
     }
   }
 
+  /** A volume's state as this replica last recorded it durably, or a fresh one. */
+  private VolumeState restored(String volume) {
+    VolumeState s = new VolumeState();
+    long uid = authority.uid(volume);
+    if (progress != null && uid != 0) {
+      progress.load(volume, uid).ifPresent(e -> {
+        s.epoch.set(e.epoch());
+        s.applied.set(e.seq());
+        log.info("volume {}: this replica durably applied up to seq {} (epoch {}) before it restarted", volume,
+            e.seq(), e.epoch());
+      });
+    }
+    return s;
+  }
+
+  /**
+   * Reports the highest sequence applied (known); after a restart, the last flush recorded before
+   * it (a lower bound), or nothing (not known) if none was.
+   */
   @Override
   public void state(ReplicaStateRequest request, StreamObserver<ReplicaState> response) {
     VolumeState s = volumes.get(request.getVolume());
+    if (s == null && progress != null && authority.uid(request.getVolume()) != 0
+        && progress.load(request.getVolume(), authority.uid(request.getVolume())).isPresent()) {
+      s = volumes.computeIfAbsent(request.getVolume(), this::restored);
+    }
     response.onNext(ReplicaState.newBuilder().setVolume(request.getVolume()).setKnown(s != null)
         .setEpoch(s == null ? authority.epoch(request.getVolume()) : s.epoch.get())
         .setAppliedSeq(s == null ? 0 : s.applied.get()).build());
@@ -130,8 +175,13 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
         ackChain = ackChain.thenCombine(outcome, (v, ack) -> ack).thenAccept(ack -> {
           if (ack.getStatus() == ReplicaAck.Status.OK) {
             // Recorded in sequence order, so "applied" never runs ahead of a gap.
-            volumes.computeIfAbsent(op.getVolume(), n -> new VolumeState()).applied
-                .accumulateAndGet(op.getSeq(), Math::max);
+            VolumeState s = volumes.computeIfAbsent(op.getVolume(), ReplicaService.this::restored);
+            s.applied.accumulateAndGet(op.getSeq(), Math::max);
+            if (op.getKind() == ReplicaOp.Kind.FLUSH && progress != null) {
+              // Everything up to this flush is on stable storage here.
+              progress.record(op.getVolume(), new DurableProgress.Entry(authority.uid(op.getVolume()), s.epoch.get(),
+                  op.getSeq()));
+            }
           }
           synchronized (acks) {
             acks.onNext(ack);
@@ -157,7 +207,7 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
 
   private CompletableFuture<ReplicaAck> handle(ReplicaOp op) {
     String name = op.getVolume();
-    VolumeState s = volumes.computeIfAbsent(name, n -> new VolumeState());
+    VolumeState s = volumes.computeIfAbsent(name, this::restored);
     long known = Math.max(s.epoch.get(), authority.epoch(name));
     if (!authority.inMajority()) {
       return done(ack(op, ReplicaAck.Status.NO_QUORUM, known, "replica is cut off from the metadata majority"));
