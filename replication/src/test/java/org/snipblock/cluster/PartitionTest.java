@@ -14,11 +14,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32C;
-import org.jgroups.Address;
-import org.jgroups.JChannel;
-import org.jgroups.protocols.DISCARD;
-import org.jgroups.protocols.TP;
-import org.jgroups.stack.ProtocolStack;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +22,7 @@ import org.snipblock.block.BlockDeviceException;
 import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.replica.ReplicationSettings;
 import org.snipblock.cluster.testing.Eventually;
+import org.snipblock.cluster.testing.Partition;
 import org.snipblock.cluster.testing.TestCluster;
 import org.snipblock.cluster.topology.FailureDomain;
 import org.snipblock.store.VolumeSpec;
@@ -51,29 +47,6 @@ class PartitionTest {
     }
   }
 
-  /** Drops, in both directions, all cluster-channel traffic between {@code side} and the rest. */
-  private static List<DISCARD> cut(List<ClusterNode> side, List<ClusterNode> rest) throws Exception {
-    List<DISCARD> inserted = new ArrayList<>();
-    for (ClusterNode a : side) {
-      inserted.add(ignore(a, rest));
-    }
-    for (ClusterNode b : rest) {
-      inserted.add(ignore(b, side));
-    }
-    return inserted;
-  }
-
-  private static DISCARD ignore(ClusterNode at, List<ClusterNode> others) throws Exception {
-    JChannel ch = at.membership().channel();
-    DISCARD d = new DISCARD();
-    ch.getProtocolStack().insertProtocol(d, ProtocolStack.Position.ABOVE, TP.class);
-    for (ClusterNode o : others) {
-      Address addr = o.membership().channel().getAddress();
-      d.addIgnoreMember(addr);
-    }
-    return d;
-  }
-
   @Test
   void aCutOffPrimaryStopsBeforeTheMajorityWrites() throws Exception {
     cluster = TestCluster.start(dir, new ReplicationSettings(8 << 20, Duration.ofSeconds(5), 0,
@@ -85,7 +58,7 @@ class PartitionTest {
     BlockDevice oldDevice = old.volumes().openPrimary("split").orElseThrow();
     oldDevice.write(0, ByteBuffer.wrap(new byte[4096]), true).get(30, TimeUnit.SECONDS);
 
-    List<DISCARD> partition = cut(List.of(old), List.of(cluster.node(1), cluster.node(2)));
+    Partition partition = Partition.cut(List.of(old), List.of(cluster.node(1), cluster.node(2)));
 
     AtomicLong lastOldAck = new AtomicLong(Long.MIN_VALUE);
     AtomicInteger oldAcks = new AtomicInteger();
@@ -132,9 +105,7 @@ class PartitionTest {
     assertThat(lastOldAck.get()).as("no minority write acknowledged after the majority started writing")
         .isLessThan(firstNewWrite);
 
-    for (DISCARD d : partition) {
-      d.resetIgnoredMembers();
-    }
+    partition.heal();
     Eventually.await("the old primary rejoins, is fenced and resynced", T, () -> cluster.node(p).volumes()
         .describe("split").map(v -> v.stale().isEmpty()).orElse(false) && old.status().nodes().stream()
         .allMatch(n -> n.state().equals("UP")) && old.volumes().describe("split").orElseThrow().epoch() == 2);
