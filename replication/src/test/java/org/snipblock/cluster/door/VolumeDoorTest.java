@@ -126,6 +126,9 @@ class VolumeDoorTest {
       assertThat(Arrays.equals(readAll(viaN2, size), image)).as("door on a third node").isTrue();
       assertThat(viaN2.uniqueId()).isEqualTo(primary.uniqueId());
     }
+    try (BlockDevice again = door(cluster.node(0), "fwd1")) {
+      assertThat(Arrays.equals(readAll(again, size), image)).as("closed doors and handles left the device open").isTrue();
+    }
     assertThat(cluster.node(1).volumes().openPrimary("fwd1")).as("n1 is no primary, only a door").isEmpty();
   }
 
