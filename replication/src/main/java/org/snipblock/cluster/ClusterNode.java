@@ -38,6 +38,7 @@ import org.snipblock.cluster.proto.RegisterNode;
 import org.snipblock.cluster.proto.ReportUsage;
 import org.snipblock.cluster.proto.SetMode;
 import org.snipblock.cluster.proto.VolumeRecord;
+import org.snipblock.cluster.replica.DurableProgress;
 import org.snipblock.cluster.replica.EpochAuthority;
 import org.snipblock.cluster.replica.ReplicaRegistry;
 import org.snipblock.cluster.replica.ReplicaService;
@@ -81,6 +82,8 @@ public final class ClusterNode implements AutoCloseable {
   private final CompletableFuture<Void> registered = new CompletableFuture<>();
   private final Set<String> voters;
   private final LocalCopies copies;
+  // Primaries reserve their sequence numbers here, so a restart at the same epoch never reuses one.
+  private final DurableProgress sequences;
   private ClusterMembership membership;
   private MetadataClient client;
   private ReplicaService replicaService;
@@ -100,6 +103,7 @@ public final class ClusterNode implements AutoCloseable {
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "cluster-timer-" + config.nodeId()));
     this.committer = Executors.newFixedThreadPool(2, r -> daemon(r, "cluster-commit-" + config.nodeId()));
     this.copies = new LocalCopies(config.nodeId(), local);
+    this.sequences = new DurableProgress(config.dataDir().resolve("primary-sequence"));
   }
 
   private static Thread daemon(Runnable r, String name) {
@@ -341,7 +345,7 @@ public final class ClusterNode implements AutoCloseable {
       if (current == null || current.epoch() != v.getEpoch()) {
         BlockDevice localCopy = local.open(name).orElseThrow();
         primaries.put(name, new ReplicatedBlockDevice(config.nodeId(), v, localCopy,
-            replicaAuthority(), this::channelTo, settings, registry()));
+            replicaAuthority(), this::channelTo, settings, registry(), sequences));
         log.info("volume {}: this node is primary at epoch {}", name, v.getEpoch());
       }
     } else if (current != null) {
@@ -550,5 +554,6 @@ public final class ClusterNode implements AutoCloseable {
     if (replicaService != null) {
       replicaService.close();
     }
+    sequences.close();
   }
 }

@@ -105,6 +105,31 @@ class FailoverQuorumTest {
         .isEqualTo(before.getAppliedSeq());
   }
 
+  @Test
+  void aPrimaryRestartedWithoutAFailoverNeverReusesSequenceNumbers() throws Exception {
+    cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
+        Duration.ofMinutes(10), Duration.ofMinutes(10)), "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3");
+    int size = 256 << 10;
+    cluster.node(0).volumes().create(new VolumeSpec("vm1", size, TestCluster.SNIPPET, 512, false),
+        new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
+    try (BlockDevice d = cluster.node(0).volumes().open("vm1").orElseThrow()) {
+      write(d, random(size, 70), 0, size);
+    }
+    cluster.node(0).close();
+    cluster.restart(0);
+    Eventually.await("n0 serves again at epoch 1", T, () -> cluster.node(0).volumes().describe("vm1")
+        .map(v -> v.epoch() == 1 && v.lagBytes() >= 0).orElse(false));
+    byte[] image = random(size, 71);
+    try (BlockDevice d = cluster.node(0).volumes().open("vm1").orElseThrow()) {
+      write(d, image, 0, size);
+    }
+    // The replicas applied sequence numbers of the first run; the second run's changes must come after them.
+    assertThat(cluster.node(0).verify("vm1").get(60, java.util.concurrent.TimeUnit.SECONDS).clean()).isTrue();
+    for (int n = 1; n < 3; n++) {
+      assertThat(crcOfCopy(cluster.stores.get(n), "vm1", size)).as("copy on n" + n).isEqualTo(crc(image));
+    }
+  }
+
   private ReplicaState state(int node) {
     java.net.InetSocketAddress a = cluster.node(node).replicationAddress();
     io.grpc.ManagedChannel ch = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder

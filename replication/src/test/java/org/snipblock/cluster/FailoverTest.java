@@ -1,16 +1,14 @@
 package org.snipblock.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.snipblock.cluster.testing.Images.crc;
+import static org.snipblock.cluster.testing.Images.random;
+import static org.snipblock.cluster.testing.Images.write;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.CRC32C;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,6 +16,7 @@ import org.snipblock.block.BlockDevice;
 import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.replica.ReplicationSettings;
 import org.snipblock.cluster.testing.Eventually;
+import org.snipblock.cluster.testing.Images;
 import org.snipblock.cluster.testing.TestCluster;
 import org.snipblock.cluster.topology.FailureDomain;
 import org.snipblock.store.VolumeSpec;
@@ -33,37 +32,6 @@ class FailoverTest {
     if (cluster != null) {
       cluster.close();
     }
-  }
-
-  private static byte[] random(int size, long seed) {
-    byte[] b = new byte[size];
-    new Random(seed).nextBytes(b);
-    return b;
-  }
-
-  private static void write(BlockDevice d, byte[] image, int from, int to) throws Exception {
-    List<CompletableFuture<Void>> writes = new ArrayList<>();
-    for (int off = from; off < to; off += 16384) {
-      writes.add(d.write(off, ByteBuffer.wrap(image, off, 16384), false));
-    }
-    CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-    d.flush().get(30, TimeUnit.SECONDS);
-  }
-
-  private long crcOfCopy(int node, String volume, int size) throws Exception {
-    try (BlockDevice d = cluster.stores.get(node).open(volume).orElseThrow()) {
-      ByteBuffer b = ByteBuffer.allocate(size);
-      d.read(0, b).get(30, TimeUnit.SECONDS);
-      CRC32C crc = new CRC32C();
-      crc.update(b.flip());
-      return crc.getValue();
-    }
-  }
-
-  private static long crc(byte[] b) {
-    CRC32C crc = new CRC32C();
-    crc.update(b);
-    return crc.getValue();
   }
 
   @Test
@@ -105,7 +73,7 @@ class FailoverTest {
       assertThat(r.bytesCopied()).as("only the changed half travels").isEqualTo(size / 2);
     });
     for (int i = 0; i < 3; i++) {
-      assertThat(crcOfCopy(i, "vm1", size)).as("copy on n" + i).isEqualTo(crc(image));
+      assertThat(Images.crcOfCopy(cluster.stores.get(i), "vm1", size)).as("copy on n" + i).isEqualTo(crc(image));
     }
     assertThat(cluster.node(0).volumes().openPrimary("vm1")).as("the old primary is fenced").isEmpty();
   }

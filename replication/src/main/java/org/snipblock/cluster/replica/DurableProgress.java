@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.zip.CRC32C;
@@ -18,13 +19,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * How far this replica's copy of each volume is known to be durable: the sequence number of the
- * last flush it applied (every earlier operation is on stable storage) and the epoch it came
- * from, kept in one small file per volume so a restarted replica reports its progress truthfully
- * (a lower bound) instead of nothing. Records are written off the data path, coalesced, each
- * file replaced atomically; a record of another incarnation of the volume (other uid) is ignored.
+ * One durable sequence number per volume (with the epoch it belongs to), kept in one small file
+ * per volume: for a replica, the last flush it applied (everything before it is on stable storage),
+ * so a restarted replica reports its progress truthfully (a lower bound) instead of nothing; for a
+ * primary, how far it has reserved sequence numbers, so a restarted primary never hands one out
+ * twice. Records are written off the data path, coalesced, each file replaced atomically; a record
+ * of another incarnation of the volume (other uid) is ignored.
  */
-final class DurableProgress implements AutoCloseable {
+public final class DurableProgress implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DurableProgress.class);
   private static final int BYTES = 3 * Long.BYTES + Integer.BYTES;
 
@@ -39,7 +41,7 @@ final class DurableProgress implements AutoCloseable {
   });
 
   /** @param dir where the files live (created on first write) */
-  DurableProgress(Path dir) {
+  public DurableProgress(Path dir) {
     this.dir = dir;
   }
 
@@ -60,34 +62,37 @@ final class DurableProgress implements AutoCloseable {
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException e) {
-      log.warn("replica progress of {} unreadable, ignored: {}", volume, e.toString());
+      log.warn("progress record of {} unreadable, ignored: {}", volume, e.toString());
       return Optional.empty();
     }
   }
 
-  /** Records the entry soon (a later record of the same volume replaces one not yet written). */
-  void record(String volume, Entry e) {
-    boolean schedule;
+  /**
+   * Records the entry soon (a later record of the same volume replaces one not yet written); the
+   * future completes once it (or a later one) is on disk.
+   */
+  CompletableFuture<Void> record(String volume, Entry e) {
     synchronized (pending) {
-      schedule = pending.isEmpty();
       pending.put(volume, e);
     }
-    if (schedule) {
-      writer.execute(this::drain);
+    try {
+      return CompletableFuture.runAsync(this::drain, writer);
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      return CompletableFuture.failedFuture(closed);
     }
   }
 
   void forget(String volume) {
-    writer.execute(() -> {
+    CompletableFuture.runAsync(() -> {
       synchronized (pending) {
         pending.remove(volume);
       }
       try {
         Files.deleteIfExists(file(volume));
       } catch (IOException e) {
-        log.warn("replica progress of {} not deleted: {}", volume, e.toString());
+        log.warn("progress record of {} not deleted: {}", volume, e.toString());
       }
-    });
+    }, writer);
   }
 
   private void drain() {
@@ -96,7 +101,17 @@ final class DurableProgress implements AutoCloseable {
       batch = new LinkedHashMap<>(pending);
       pending.clear();
     }
-    batch.forEach(this::write);
+    java.io.UncheckedIOException failed = null;
+    for (Map.Entry<String, Entry> e : batch.entrySet()) {
+      try {
+        write(e.getKey(), e.getValue());
+      } catch (java.io.UncheckedIOException ex) {
+        failed = ex;
+      }
+    }
+    if (failed != null) {
+      throw failed;
+    }
   }
 
   private void write(String volume, Entry e) {
@@ -115,7 +130,8 @@ final class DurableProgress implements AutoCloseable {
       }
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException ex) {
-      log.warn("replica progress of {} not recorded: {}", volume, ex.toString());
+      log.warn("progress record of {} not written: {}", volume, ex.toString());
+      throw new java.io.UncheckedIOException(ex);
     }
   }
 
@@ -129,7 +145,7 @@ final class DurableProgress implements AutoCloseable {
     writer.shutdown();
     try {
       if (!writer.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS)) {
-        log.warn("replica progress records still pending at close");
+        log.warn("progress records still pending at close");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

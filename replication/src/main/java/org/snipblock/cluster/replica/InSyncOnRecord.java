@@ -2,8 +2,9 @@ package org.snipblock.cluster.replica;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Iterator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.snipblock.cluster.proto.SnippetPlacement;
@@ -19,7 +20,8 @@ final class InSyncOnRecord {
   private record Waiter(String node, int snippet, CompletableFuture<Void> done) {}
 
   private final Supplier<VolumeRecord> record;
-  private final List<Waiter> waiters = new ArrayList<>();
+  // Each waiter leaves the set as soon as it is done (released, or cancelled once its quorum no longer needs it).
+  private final Set<Waiter> waiters = new HashSet<>();
 
   /** @param record the device's current view of the volume (updated before {@link #recorded} is called) */
   InSyncOnRecord(Supplier<VolumeRecord> record) {
@@ -28,13 +30,17 @@ final class InSyncOnRecord {
 
   /** Completes when the node's copy of the snippet (of every snippet it holds, if {@code snippet < 0}) is in sync. */
   synchronized CompletableFuture<Void> await(String node, int snippet) {
-    waiters.removeIf(w -> w.done().isDone());
     if (inSync(record.get(), node, snippet)) {
       return CompletableFuture.completedFuture(null);
     }
     Waiter w = new Waiter(node, snippet, new CompletableFuture<>());
     waiters.add(w);
+    w.done().whenComplete((x, e) -> forget(w));
     return w.done();
+  }
+
+  private synchronized void forget(Waiter w) {
+    waiters.remove(w);
   }
 
   /** A newer view of the volume arrived: releases the waiters it shows in sync. */
@@ -64,10 +70,8 @@ final class InSyncOnRecord {
   private void release(java.util.function.Predicate<Waiter> ready) {
     List<Waiter> out = new ArrayList<>();
     synchronized (this) {
-      for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
-        Waiter w = it.next();
-        if (w.done().isDone() || ready.test(w)) {
-          it.remove();
+      for (Waiter w : waiters) {
+        if (ready.test(w)) {
           out.add(w);
         }
       }

@@ -65,6 +65,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   private final OverlapOrder order = new OverlapOrder();
   private final Object sequencer = new Object();
   private final AtomicLong counter = new AtomicLong();
+  private final SequenceReservation reservation;
   private final AtomicLong highestEpochSeen = new AtomicLong();
   private final AtomicLong chunksRestored = new AtomicLong();
   private final AtomicLong confirmations = new AtomicLong();
@@ -79,7 +80,21 @@ public final class ReplicatedBlockDevice implements BlockDevice {
 
   public ReplicatedBlockDevice(String selfId, VolumeRecord volume, BlockDevice local, EpochAuthority authority,
       Function<String, ManagedChannel> channels, ReplicationSettings settings, ReplicaRegistry registry) {
+    this(selfId, volume, local, authority, channels, settings, registry, null);
+  }
+
+  /**
+   * @param sequences where this primary reserves its sequence numbers ahead, so that after a restart at
+   *                  the same epoch it never reuses one (null: only safe if it never restarts as primary
+   *                  without a new epoch); the constructor then blocks on one small disk write
+   */
+  public ReplicatedBlockDevice(String selfId, VolumeRecord volume, BlockDevice local, EpochAuthority authority,
+      Function<String, ManagedChannel> channels, ReplicationSettings settings, ReplicaRegistry registry,
+      DurableProgress sequences) {
     this.selfId = selfId;
+    this.reservation = sequences == null ? null
+        : new SequenceReservation(sequences, volume.getName(), volume.getUid(), volume.getEpoch());
+    counter.set(reservation == null ? 0 : reservation.start());
     this.registry = registry;
     this.volume = volume;
     this.local = local;
@@ -384,15 +399,16 @@ public final class ReplicatedBlockDevice implements BlockDevice {
       localDone = order.submit(firstSeq, offset, length, barrier, localApply);
       if (barrier) {
         List<CompletableFuture<Void>> acks = new ArrayList<>();
+        List<CompletableFuture<Void>> waits = new ArrayList<>();
         for (String node : replicaNodes(v)) {
           CompletableFuture<Void> ack =
               link(node).send(firstSeq, 0, piece.build(0, 0).thenApply(b -> stamp(b, v, firstSeq)));
           // A stale holder's flush counts once every snippet it holds is resynced.
-          acks.add(StaleCopies.anywhere(v, node) ? ack.thenCompose(x -> inSync.await(node, -1)) : ack);
+          acks.add(StaleCopies.anywhere(v, node) ? untilInSync(ack, node, -1, waits) : ack);
         }
         int needed = Math.min(v.getMinCopies(), v.getCopies()) - 1;
         // A flush makes every earlier write durable where its mode counts it: on the quorum if any snippet is sync.
-        (modes(v).anySync() ? quorums : following).add(Quorum.of(acks, needed, "flush of " + v.getName()));
+        (modes(v).anySync() ? quorums : following).add(withdraw(waits, Quorum.of(acks, needed, "flush of " + v.getName())));
       } else {
         long snippet = v.getSnippetSize();
         long pos = offset;
@@ -405,6 +421,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
           first = false;
           List<String> holders = v.getSnippets((int) index).getNodesList();
           List<CompletableFuture<Void>> acks = new ArrayList<>();
+          List<CompletableFuture<Void>> waits = new ArrayList<>();
           long o = pos;
           long l = pieceEnd - pos;
           for (String node : holders) {
@@ -414,12 +431,12 @@ public final class ReplicatedBlockDevice implements BlockDevice {
               // A stale holder gets every change in order, but counts only once its resync is on record:
               // right after a failover the change waits for the resync instead of failing.
               boolean stale = v.getSnippets((int) index).getStaleList().contains(node);
-              acks.add(stale ? ack.thenCompose(x -> inSync.await(node, (int) index)) : ack);
+              acks.add(stale ? untilInSync(ack, node, (int) index, waits) : ack);
             }
           }
           int needed = Math.min(v.getMinCopies(), holders.size()) - (holders.contains(selfId) ? 1 : 0);
           boolean sync = SnippetModes.SYNC.equals(SnippetModes.effective(v, (int) index));
-          (sync ? quorums : following).add(Quorum.of(acks, needed, v.getName() + " snippet " + index));
+          (sync ? quorums : following).add(withdraw(waits, Quorum.of(acks, needed, v.getName() + " snippet " + index)));
           pos = pieceEnd;
         }
       }
@@ -445,8 +462,28 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     });
   }
 
+  /** A stale holder's acknowledgement, counted once its copy is on record in sync (the wait is kept in {@code waits}). */
+  private CompletableFuture<Void> untilInSync(CompletableFuture<Void> ack, String node, int snippet,
+      List<CompletableFuture<Void>> waits) {
+    CompletableFuture<Void> resynced = inSync.await(node, snippet);
+    waits.add(resynced);
+    return ack.thenCombine(resynced, (a, b) -> null);
+  }
+
+  /** Once the quorum is decided, nobody needs the stale holders' resyncs any more: stop waiting for them. */
+  private static CompletableFuture<Void> withdraw(List<CompletableFuture<Void>> waits, CompletableFuture<Void> quorum) {
+    if (!waits.isEmpty()) {
+      quorum.whenComplete((x, e) -> waits.forEach(w -> w.cancel(false)));
+    }
+    return quorum;
+  }
+
   private long nextSeq(VolumeRecord v) {
-    return (v.getEpoch() << EPOCH_SHIFT) | counter.incrementAndGet();
+    long c = counter.incrementAndGet();
+    if (reservation != null) {
+      reservation.reached(c);
+    }
+    return (v.getEpoch() << EPOCH_SHIFT) | c;
   }
 
   private static ReplicaOp stamp(ReplicaOp.Builder b, VolumeRecord v, long seq) {
