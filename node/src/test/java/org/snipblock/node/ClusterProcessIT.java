@@ -141,7 +141,9 @@ class ClusterProcessIT {
       assertThat(c.get("chunksBadChecksum").asLong()).isZero();
     });
     assertThat(primary.cli("volume", "verify", "img")).contains("all copies agree");
-    assertThat(n1.cliIfOk("volume", "verify", "img")).as("a replica refuses and names the primary").isEmpty();
+    assertThat(n1.cliError("volume", "verify", "img").strip()).as("a replica refuses and names the primary")
+        .isEqualTo("snipblock: node n1 is not the primary of img; its primary is " + primary.info().nodeId()
+            + " (epoch " + verified.get("epoch").asLong() + ")");
   }
 
   /**

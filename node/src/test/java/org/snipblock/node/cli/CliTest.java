@@ -200,6 +200,12 @@ class CliTest {
       Result set = run("volume", "set", "vol0", "--mode", "async", "--admin", admin);
       assertThat(set.status()).isEqualTo(Main.EXIT_FAILURE);
       assertThat(set.err().strip()).startsWith("snipblock: replication modes: this node is standalone");
+      Result snippets = run("volume", "set", "vol0", "--mode", "sync", "--snippets", "0", "--admin", admin);
+      assertThat(snippets.status()).isEqualTo(Main.EXIT_FAILURE);
+      assertThat(snippets.err().strip()).startsWith("snipblock: replication modes: this node is standalone");
+      Result verify = run("volume", "verify", "vol0", "--admin", admin);
+      assertThat(verify.status()).isEqualTo(Main.EXIT_FAILURE);
+      assertThat(verify.err().strip()).startsWith("snipblock: verify: this node is standalone");
       Result status = run("cluster", "status", "--admin", admin);
       assertThat(status.status()).isEqualTo(Main.EXIT_FAILURE);
       assertThat(status.err().strip()).startsWith("snipblock: cluster status: this node is standalone");

@@ -237,6 +237,18 @@ public final class DaemonProcess implements AutoCloseable {
     return out.toString();
   }
 
+  /** Runs the operator CLI against the node, expecting it to fail with an operator error; returns stderr. */
+  public String cliError(String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.add("--admin");
+    all.add(info.adminAddress());
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int status = Main.run(all.toArray(String[]::new), new PrintWriter(out), new PrintWriter(err));
+    assertThat(status).as("snipblock %s refused: %s", String.join(" ", all), out).isEqualTo(Main.EXIT_FAILURE);
+    return err.toString();
+  }
+
   /** Runs the operator CLI against the node; stdout if it succeeded, empty if it failed (for polling). */
   public java.util.Optional<String> cliIfOk(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
