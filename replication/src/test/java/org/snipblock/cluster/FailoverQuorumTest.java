@@ -119,6 +119,9 @@ class FailoverQuorumTest {
     cluster.restart(0);
     Eventually.await("n0 serves again at epoch 1", T, () -> cluster.node(0).volumes().describe("vm1")
         .map(v -> v.epoch() == 1 && v.lagBytes() >= 0).orElse(false));
+    Eventually.await("the restarted primary compared both replicas once", T, () -> cluster.node(0).volumes()
+        .describe("vm1").map(v -> v.resyncs().stream().filter(r -> r.purpose().equals("resync") && !r.running()
+            && r.failure() == null && r.snippetsDone() == r.snippetsTotal()).count() == 2).orElse(false));
     byte[] image = random(size, 71);
     try (BlockDevice d = cluster.node(0).volumes().open("vm1").orElseThrow()) {
       write(d, image, 0, size);

@@ -66,6 +66,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   private final Object sequencer = new Object();
   private final AtomicLong counter = new AtomicLong();
   private final SequenceReservation reservation;
+  private final java.util.Set<String> uncheckedSinceRestart = ConcurrentHashMap.newKeySet();
   private final AtomicLong highestEpochSeen = new AtomicLong();
   private final AtomicLong chunksRestored = new AtomicLong();
   private final AtomicLong confirmations = new AtomicLong();
@@ -95,6 +96,11 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     this.reservation = sequences == null ? null
         : new SequenceReservation(sequences, volume.getName(), volume.getUid(), volume.getEpoch());
     counter.set(reservation == null ? 0 : reservation.start());
+    if (counter.get() > 0) {
+      // This node was the primary at this epoch before it restarted: what it sent then may not all
+      // have arrived (async tails, acks in flight), so every replica is compared once, by delta.
+      uncheckedSinceRestart.addAll(replicaNodes(volume));
+    }
     this.registry = registry;
     this.volume = volume;
     this.local = local;
@@ -540,9 +546,10 @@ public final class ReplicatedBlockDevice implements BlockDevice {
       ReplicaLink l = links.get(node);
       boolean broken = l != null && l.broken();
       CompletableFuture<Void> running = resyncRuns.get(node);
-      if ((broken || StaleCopies.anywhere(v, node)) && (running == null || running.isDone())
+      boolean unchecked = uncheckedSinceRestart.contains(node);
+      if ((broken || unchecked || StaleCopies.anywhere(v, node)) && (running == null || running.isDone())
           && registry.reachable(node)) {
-        resync(node, broken);
+        resync(node, broken || unchecked);
       }
     }
     scrubWhenDue();
@@ -689,6 +696,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
         .thenCompose(x -> registry.markStale(v.getName(), v.getEpoch(), node, false, done))
         .whenComplete((x, e) -> {
           if (e == null) {
+            uncheckedSinceRestart.remove(node);
             inSync.recorded(node, done);
             log.info("volume {}: replica {} is on record as in sync", v.getName(), node);
           } else {

@@ -21,8 +21,6 @@ public final class TestCluster implements AutoCloseable {
   public final List<ClusterNode> nodes = new ArrayList<>();
   public final List<SnippetStore> stores = new ArrayList<>();
   private final List<ClusterConfig> configs = new ArrayList<>();
-  private final List<Path> storeDirs = new ArrayList<>();
-  private final java.util.Set<Integer> stopped = new java.util.HashSet<>();
   private ReplicationSettings settings;
 
   /** Starts one node per location, named n0, n1, ...; waits until every node knows every other. */
@@ -32,8 +30,7 @@ public final class TestCluster implements AutoCloseable {
     try {
       List<Endpoint> join = FreePorts.take(locations.length).stream().map(p -> new Endpoint("127.0.0.1", p)).toList();
       for (int i = 0; i < locations.length; i++) {
-        c.storeDirs.add(dir.resolve("n" + i + "/store"));
-        SnippetStore store = SnippetStore.open(c.storeDirs.get(i), storeConfig());
+        SnippetStore store = SnippetStore.open(dir.resolve("n" + i + "/store"), storeConfig());
         c.stores.add(store);
         ClusterConfig cfg = new ClusterConfig("n" + i, Location.parse(locations[i]), join.get(i), join, 0,
             dir.resolve("n" + i + "/cluster"), 1L << 30);
@@ -58,27 +55,12 @@ public final class TestCluster implements AutoCloseable {
     return new StoreConfig(SNIPPET, 0, 0, 4L << 20, d.checkpointInterval(), 2, 2L << 20, null);
   }
 
-  /** Starts node i again on its old cluster address, raft log and store (after {@code node(i).close()} or {@link #stop}). */
+  /** Starts node i again on its old cluster address, raft log and store (after {@code node(i).close()}). */
   public ClusterNode restart(int i) throws Exception {
-    if (stopped.remove(i)) {
-      stores.set(i, SnippetStore.open(storeDirs.get(i), storeConfig()));
-    }
     ClusterNode n = new ClusterNode(configs.get(i), stores.get(i), RedundancyPolicy.defaults(), settings).start();
     nodes.set(i, n);
     n.registered().get(60, TimeUnit.SECONDS);
     return n;
-  }
-
-  /** Where node i's store keeps its data. */
-  public Path storeDir(int i) {
-    return storeDirs.get(i);
-  }
-
-  /** Stops node i and closes its store (its data can then be changed behind its back); {@link #restart} reopens both. */
-  public void stop(int i) {
-    nodes.get(i).close();
-    stores.get(i).close();
-    stopped.add(i);
   }
 
   public ClusterNode node(int i) {
