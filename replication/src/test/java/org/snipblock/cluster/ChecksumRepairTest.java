@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.block.BlockDevice;
@@ -20,6 +19,7 @@ import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.replica.ReplicationSettings;
 import org.snipblock.cluster.replica.VerifyReport;
 import org.snipblock.cluster.replica.VerifyReport.CopyCheck;
+import org.snipblock.cluster.testing.Eventually;
 import org.snipblock.cluster.testing.TestCluster;
 import org.snipblock.cluster.topology.FailureDomain;
 import org.snipblock.store.StoreCorruption;
@@ -35,10 +35,11 @@ class ChecksumRepairTest {
   private TestCluster cluster;
   private byte[] image;
 
-  @BeforeEach
-  void start() throws Exception {
+  /** A cluster with one written volume; scrubs every {@code scrubInterval} (zero: only when asked). */
+  private void start(Duration scrubInterval) throws Exception {
     cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
-        Duration.ofMinutes(10), Duration.ofMinutes(10)), "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3");
+        Duration.ofMinutes(10), Duration.ofMinutes(10), scrubInterval, 16L << 20),
+        "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3");
     cluster.node(0).volumes().create(new VolumeSpec("vm1", SIZE, TestCluster.SNIPPET, 512, false),
         new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
     image = random(SIZE, 30);
@@ -67,6 +68,7 @@ class ChecksumRepairTest {
 
   @Test
   void verifyReportsADamagedReplicaChunkAndAScrubRepairsIt() throws Exception {
+    start(Duration.ZERO);
     damage(2, 5 * 4096 + 100, 300_000);
 
     VerifyReport found = cluster.node(0).verify("vm1").get(60, TimeUnit.SECONDS);
@@ -96,6 +98,7 @@ class ChecksumRepairTest {
 
   @Test
   void aDamagedChunkOnThePrimaryIsReadFromAReplicaAndRestored() throws Exception {
+    start(Duration.ZERO);
     damage(0, 8192, 700_000);
     try (BlockDevice d = cluster.node(0).volumes().open("vm1").orElseThrow()) {
       assertThat(read(d, 8192, 512)).as("a small read inside the damaged chunk")
@@ -108,7 +111,8 @@ class ChecksumRepairTest {
   }
 
   @Test
-  void aScrubRestoresTheprimarysDamagedChunkFromAReplica() throws Exception {
+  void aScrubRestoresThePrimarysDamagedChunkFromAReplica() throws Exception {
+    start(Duration.ZERO);
     damage(0, 400_000);
     VerifyReport found = cluster.node(0).verify("vm1").get(60, TimeUnit.SECONDS);
     assertThat(copy(found, "n0").chunksBadChecksum()).isEqualTo(1);
@@ -116,5 +120,24 @@ class ChecksumRepairTest {
     assertThat(copy(scrubbed, "n0").chunksRepaired()).isEqualTo(1);
     assertThat(cluster.node(0).verify("vm1").get(60, TimeUnit.SECONDS).clean()).isTrue();
     assertThat(crcOfCopy(cluster.stores.get(0), "vm1", SIZE)).isEqualTo(crc(image));
+  }
+
+  @Test
+  void thePeriodicScrubFindsAndRepairsDamageUnasked() throws Exception {
+    start(Duration.ofSeconds(1));
+    damage(1, 100_000);
+    damage(0, 600_000);
+    Eventually.await("a scrub repaired both copies", Duration.ofSeconds(60), () -> {
+      try {
+        return cluster.node(0).verify("vm1").get(30, TimeUnit.SECONDS).clean();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertThat(cluster.node(0).volumes().describe("vm1").orElseThrow().resyncs())
+        .anySatisfy(p -> assertThat(p.purpose()).isIn("scrub", "verify"));
+    for (int n = 0; n < 3; n++) {
+      assertThat(crcOfCopy(cluster.stores.get(n), "vm1", SIZE)).as("copy on n" + n).isEqualTo(crc(image));
+    }
   }
 }

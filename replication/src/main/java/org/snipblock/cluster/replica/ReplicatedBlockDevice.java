@@ -603,7 +603,9 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     if (repair && scrubRun != null && !scrubRun.isDone() && lastScrub.repairs()) {
       return scrubRun;
     }
-    lastScrubStartNanos = System.nanoTime();
+    if (repair) {
+      lastScrubStartNanos = System.nanoTime();
+    }
     Scrub scrub = new Scrub(this, repair, settings.scrubBytesPerSecond());
     lastScrub = scrub;
     CompletableFuture<VerifyReport> run = scrub.run();
