@@ -83,11 +83,8 @@ class FailoverQuorumTest {
 
   @Test
   void aRestartedReplicaReportsTheLastFlushItAppliedNotNothing() throws Exception {
-    cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
-        Duration.ofMinutes(10), Duration.ofMinutes(10)), "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3");
     int size = 256 << 10;
-    cluster.node(0).volumes().create(new VolumeSpec("vm1", size, TestCluster.SNIPPET, 512, false),
-        new RedundancyPolicy(3, 3, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
+    startWithVolume(size, 3);
     try (BlockDevice d = cluster.node(0).volumes().open("vm1").orElseThrow()) {
       // min-copies 3: the flush is acknowledged only once n2 applied it.
       write(d, random(size, 60), 0, size);
@@ -107,11 +104,8 @@ class FailoverQuorumTest {
 
   @Test
   void aPrimaryRestartedWithoutAFailoverNeverReusesSequenceNumbers() throws Exception {
-    cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
-        Duration.ofMinutes(10), Duration.ofMinutes(10)), "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3");
     int size = 256 << 10;
-    cluster.node(0).volumes().create(new VolumeSpec("vm1", size, TestCluster.SNIPPET, 512, false),
-        new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
+    startWithVolume(size, 2);
     try (BlockDevice d = cluster.node(0).volumes().open("vm1").orElseThrow()) {
       write(d, random(size, 70), 0, size);
     }
@@ -131,6 +125,14 @@ class FailoverQuorumTest {
     for (int n = 1; n < 3; n++) {
       assertThat(crcOfCopy(cluster.stores.get(n), "vm1", size)).as("copy on n" + n).isEqualTo(crc(image));
     }
+  }
+
+  /** Three nodes without failover or re-replication, and a 3-copy sync volume vm1 with its primary on n0. */
+  private void startWithVolume(int size, int minCopies) throws Exception {
+    cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
+        Duration.ofMinutes(10), Duration.ofMinutes(10)), "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3");
+    cluster.node(0).volumes().create(new VolumeSpec("vm1", size, TestCluster.SNIPPET, 512, false),
+        new RedundancyPolicy(3, minCopies, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
   }
 
   private ReplicaState state(int node) {
