@@ -319,6 +319,7 @@ public final class ClusterNode implements AutoCloseable {
         d.close();
       }
       replicaService.forget(name);
+      sequences.forget(name);
       copies.drop(name);
       return;
     }

@@ -82,7 +82,8 @@ public final class DurableProgress implements AutoCloseable {
     }
   }
 
-  void forget(String volume) {
+  /** Drops the volume's record (the volume is gone). */
+  public void forget(String volume) {
     CompletableFuture.runAsync(() -> {
       synchronized (pending) {
         pending.remove(volume);
