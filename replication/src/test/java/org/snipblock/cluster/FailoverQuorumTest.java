@@ -1,18 +1,24 @@
 package org.snipblock.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.snipblock.cluster.testing.Images.crc;
 import static org.snipblock.cluster.testing.Images.crcOfCopy;
 import static org.snipblock.cluster.testing.Images.random;
 import static org.snipblock.cluster.testing.Images.read;
 import static org.snipblock.cluster.testing.Images.write;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.block.BlockDevice;
+import org.snipblock.block.BlockDeviceException;
+import org.snipblock.block.BlockDeviceException.Kind;
 import org.snipblock.cluster.proto.ReplicaState;
 import org.snipblock.cluster.proto.ReplicaStateRequest;
 import org.snipblock.cluster.proto.ReplicationGrpc;
@@ -39,18 +45,19 @@ class FailoverQuorumTest {
     }
   }
 
-  @Test
-  void writesRightAfterAFailoverWaitForTheLaggingReplicasResyncInsteadOfFailing() throws Exception {
-    // Resyncs are slow on purpose (128 KiB/s): the lagging replica is still stale when the primary dies.
-    cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(40), 128 << 10,
+  /**
+   * n2 misses a whole image while down, comes back stale, and the primary n0 dies before its resync
+   * of n2 is done: n1 takes over with both other holders stale. Returns the image acknowledged so far.
+   */
+  private byte[] failoverWithALaggingReplica(int size, Duration ackTimeout, long resyncBytesPerSecond)
+      throws Exception {
+    cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, ackTimeout, resyncBytesPerSecond,
         Duration.ofSeconds(1), Duration.ofMinutes(10)), "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3");
-    int size = 1 << 20;
     cluster.node(0).volumes().create(new VolumeSpec("vm1", size, TestCluster.SNIPPET, 512, false),
         new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
     byte[] image = random(size, 20);
     try (BlockDevice d = cluster.node(0).volumes().open("vm1").orElseThrow()) {
       write(d, image, 0, size);
-      // n2 misses a whole image while it is down: it comes back stale and far behind.
       cluster.node(2).close();
       image = random(size, 21);
       write(d, image, 0, size);
@@ -64,6 +71,14 @@ class FailoverQuorumTest {
     assertThat(cluster.node(1).volumes().describe("vm1").orElseThrow().stale())
         .as("the dead old primary and the lagging replica are both stale: no holder counts yet")
         .contains("n0", "n2");
+    return image;
+  }
+
+  @Test
+  void writesRightAfterAFailoverWaitForTheLaggingReplicasResyncInsteadOfFailing() throws Exception {
+    // Resyncs are slow on purpose (128 KiB/s): the lagging replica is still stale when the primary dies.
+    int size = 1 << 20;
+    byte[] image = failoverWithALaggingReplica(size, Duration.ofSeconds(40), 128 << 10);
     try (BlockDevice d = cluster.node(1).volumes().open("vm1").orElseThrow()) {
       byte[] next = random(size, 22);
       System.arraycopy(next, size / 4, image, size / 4, size / 4);
@@ -79,6 +94,26 @@ class FailoverQuorumTest {
       assertThat(r.failure()).isNull();
     });
     assertThat(crcOfCopy(cluster.stores.get(2), "vm1", size)).as("n2's copy").isEqualTo(crc(image));
+  }
+
+  @Test
+  void aWriteThatCannotGetItsQuorumWithinTheAckTimeoutFailsClearlyAndLaterWritesSucceed() throws Exception {
+    // The resync pauses about 8 s after its first copies (32 KiB/s), far longer than the 2 s ack timeout.
+    int size = 256 << 10;
+    failoverWithALaggingReplica(size, Duration.ofSeconds(2), 32 << 10);
+    try (BlockDevice d = cluster.node(1).volumes().open("vm1").orElseThrow()) {
+      CompletableFuture<Void> early = d.write(0, ByteBuffer.wrap(random(4096, 23)), false);
+      assertThatThrownBy(() -> early.get(30, TimeUnit.SECONDS)).as("fails, and does not hang")
+          .hasCauseInstanceOf(BlockDeviceException.class)
+          .hasMessageContaining("did not acknowledge within");
+      assertThat(BlockDeviceException.kindOf(early.handle((x, e) -> e).join())).isEqualTo(Kind.IO_ERROR);
+      Eventually.await("n2 resynced", T, () -> cluster.node(1).volumes().describe("vm1")
+          .map(v -> !v.stale().contains("n2")).orElse(false));
+      byte[] next = random(size, 24);
+      write(d, next, 0, size);
+      assertThat(crc(read(d, 0, size))).isEqualTo(crc(next));
+      assertThat(crcOfCopy(cluster.stores.get(2), "vm1", size)).as("n2's copy").isEqualTo(crc(next));
+    }
   }
 
   @Test
@@ -121,7 +156,7 @@ class FailoverQuorumTest {
       write(d, image, 0, size);
     }
     // The replicas applied sequence numbers of the first run; the second run's changes must come after them.
-    assertThat(cluster.node(0).verify("vm1").get(60, java.util.concurrent.TimeUnit.SECONDS).clean()).isTrue();
+    assertThat(cluster.node(0).verify("vm1").get(60, TimeUnit.SECONDS).clean()).isTrue();
     for (int n = 1; n < 3; n++) {
       assertThat(crcOfCopy(cluster.stores.get(n), "vm1", size)).as("copy on n" + n).isEqualTo(crc(image));
     }
@@ -140,7 +175,7 @@ class FailoverQuorumTest {
     io.grpc.ManagedChannel ch = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
         .forAddress(a.getHostString(), a.getPort()).usePlaintext().build();
     try {
-      return ReplicationGrpc.newBlockingStub(ch).withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+      return ReplicationGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
           .state(ReplicaStateRequest.newBuilder().setVolume("vm1").build());
     } finally {
       ch.shutdownNow();
