@@ -52,11 +52,8 @@ final class Resync {
   }
 
   CompletableFuture<Void> run(CompletableFuture<Void> barrier) {
-    CompletableFuture<Void> chain = barrier;
-    for (int index : snippets) {
-      chain = chain.thenCompose(v -> snippet(index)).thenRun(done::incrementAndGet);
-    }
-    return chain.whenComplete((v, e) -> {
+    return barrier.thenCompose(x -> InTurn.run(snippets.size(),
+        i -> snippet(snippets.get(i)).thenRun(done::incrementAndGet))).whenComplete((v, e) -> {
       running = false;
       if (e != null) {
         failure = String.valueOf(e.getMessage());

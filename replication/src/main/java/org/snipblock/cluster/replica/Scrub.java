@@ -70,12 +70,7 @@ final class Scrub {
   }
 
   CompletableFuture<VerifyReport> run() {
-    CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
-    for (int i = 0; i < volume.getSnippetsCount(); i++) {
-      int index = i;
-      chain = chain.thenCompose(x -> snippet(index));
-    }
-    return chain.handle((x, e) -> {
+    return InTurn.run(volume.getSnippetsCount(), this::snippet).handle((x, e) -> {
       running = false;
       if (e != null) {
         failure = String.valueOf(e.getMessage());
