@@ -273,8 +273,8 @@ class ClusterProcessIT {
           snippet.forEach(n -> on.add(n.asText()));
           moved &= on.contains(to) && !on.contains(victim) && on.size() == 2;
         }
-        // Only holders count: the primary keeps listing the replaced node as unreachable (reported to replication).
-        return moved && v.get("stale").isEmpty() && !missing(v).contains(to)
+        // The replaced node is no replica any more: nothing may be listed as missing, not even it.
+        return moved && missing(v).isEmpty()
             && resync(v, to).filter(r -> !r.get("running").asBoolean()).isPresent();
       }));
     } catch (AssertionError e) {

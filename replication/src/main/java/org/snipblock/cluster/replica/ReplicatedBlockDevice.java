@@ -406,9 +406,9 @@ public final class ReplicatedBlockDevice implements BlockDevice {
       if (barrier) {
         List<CompletableFuture<Void>> acks = new ArrayList<>();
         List<CompletableFuture<Void>> waits = new ArrayList<>();
+        CompletableFuture<ReplicaOp> flushOp = piece.build(0, 0).thenApply(b -> stamp(b, v, firstSeq));
         for (String node : replicaNodes(v)) {
-          CompletableFuture<Void> ack =
-              link(node).send(firstSeq, 0, piece.build(0, 0).thenApply(b -> stamp(b, v, firstSeq)));
+          CompletableFuture<Void> ack = link(node).send(firstSeq, 0, flushOp);
           // A stale holder's flush counts once every snippet it holds is resynced.
           acks.add(StaleCopies.anywhere(v, node) ? untilInSync(ack, node, -1, waits) : ack);
         }
@@ -430,10 +430,12 @@ public final class ReplicatedBlockDevice implements BlockDevice {
           List<CompletableFuture<Void>> waits = new ArrayList<>();
           long o = pos;
           long l = pieceEnd - pos;
+          // Built once and shared by every holder's stream: the slice and its CRC32C cost per piece, not per copy.
+          CompletableFuture<ReplicaOp> pieceOp = holders.size() == 1 && holders.contains(selfId)
+              ? null : piece.build(o, l).thenApply(b -> b == null ? null : stamp(b, v, seq));
           for (String node : holders) {
             if (!node.equals(selfId)) {
-              CompletableFuture<Void> ack =
-                  link(node).send(seq, l, piece.build(o, l).thenApply(b -> b == null ? null : stamp(b, v, seq)));
+              CompletableFuture<Void> ack = link(node).send(seq, l, pieceOp);
               // A stale holder gets every change in order, but counts only once its resync is on record:
               // right after a failover the change waits for the resync instead of failing.
               boolean stale = v.getSnippets((int) index).getStaleList().contains(node);
@@ -542,6 +544,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     if (!primary()) {
       return;
     }
+    forgetFormerHolders(v);
     for (String node : replicaNodes(v)) {
       ReplicaLink l = links.get(node);
       boolean broken = l != null && l.broken();
@@ -553,6 +556,26 @@ public final class ReplicatedBlockDevice implements BlockDevice {
       }
     }
     scrubWhenDue();
+  }
+
+  /**
+   * A node whose copies were all placed elsewhere (re-replication after it stayed away) is no
+   * replica any more: its broken stream and finished resync would otherwise be shown as
+   * "unreachable" forever.
+   */
+  private void forgetFormerHolders(VolumeRecord v) {
+    List<String> holders = replicaNodes(v);
+    synchronized (sequencer) {
+      links.entrySet().removeIf(e -> {
+        boolean former = !holders.contains(e.getKey()) && e.getValue().broken();
+        if (former) {
+          e.getValue().close();
+        }
+        return former;
+      });
+    }
+    resyncRuns.entrySet().removeIf(e -> !holders.contains(e.getKey()) && e.getValue().isDone());
+    resyncs.keySet().removeIf(n -> !holders.contains(n) && !resyncRuns.containsKey(n));
   }
 
   private synchronized void scrubWhenDue() {
