@@ -120,11 +120,11 @@ stop_servers() {
     TGT_CONTROL=""
   fi
   local g
-  for g in "${PGIDS[@]}"; do kill -TERM -- "-$g" 2>/dev/null; done
+  for g in "${PGIDS[@]}"; do kill -TERM -- "-$g" 2>/dev/null || true; done
   for g in "${PGIDS[@]}"; do
     # tgtd ignores SIGTERM while it has targets; give everyone 5 s, then SIGKILL.
     for _ in $(seq 50); do kill -0 -- "-$g" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL -- "-$g" 2>/dev/null
+    kill -KILL -- "-$g" 2>/dev/null || true  # most have already gone on SIGTERM
   done
   PGIDS=()
 }
