@@ -555,6 +555,7 @@ run_cluster_section() {
   if [ -n "$CLUSTER_JFR" ]; then jfr_cluster start; fi
   run_matrix "${CLUSTER_ACTIVE[@]}"
   if [ -n "$CLUSTER_JFR" ]; then jfr_cluster stop; fi
+  measure_mode_switch
   # The round trips the nodes measured while loaded, for the report's reader.
   snipctl cluster status --json --admin "${NODE_ADMIN[n1]}" >"$RUN/cluster-status-end.json" 2>/dev/null || true
 }
@@ -575,6 +576,43 @@ jfr_cluster() { # start|stop
     fi
   done
   if [ "$1" = stop ]; then JFR_PIDS=(); fi
+}
+
+# The issue's live switch: "no pause longer than a few hundred milliseconds". A 4 KiB random write
+# load at depth 8 runs on the async volume; part-way through, the volume is switched to sync and,
+# later, back. fio's longest write of that run is compared with the same run without switches.
+# The switch times include the CLI's JVM start.
+measure_mode_switch() {
+  local s=cluster-3async-nbd
+  [[ " ${CLUSTER_ACTIVE[*]} " == *" $s "* ]] || { log "mode switch not measured: $s did not run"; return 0; }
+  local secs=$((RUNTIME < 4 ? 6 : RUNTIME)) out="$RUN/fio/mode-switch" spec t0 t1 t2 t3 pid rc=0
+  spec="switch randwrite 4k 8"
+  RUNTIME_SAVED=$RUNTIME RAMP_SAVED=$RAMP
+  RUNTIME=$secs RAMP=0
+  run_fio "$s" "$spec" "$out-baseline.json" || rc=1
+  run_fio "$s" "$spec" "$out-switched.json" & pid=$!
+  sleep $((secs / 3))
+  t0=$(date +%s%N); snipctl volume set 3async --mode sync --admin "${NODE_ADMIN[n1]}" >/dev/null || rc=1; t1=$(date +%s%N)
+  sleep $((secs / 3))
+  t2=$(date +%s%N); snipctl volume set 3async --mode async --admin "${NODE_ADMIN[n1]}" >/dev/null || rc=1; t3=$(date +%s%N)
+  wait "$pid" || rc=1
+  RUNTIME=$RUNTIME_SAVED RAMP=$RAMP_SAVED
+  python3 - "$out-baseline.json" "$out-switched.json" "$RUN/mode-switch.json" "$(((t1 - t0) / 1000000))" \
+      "$(((t3 - t2) / 1000000))" "$rc" "$secs" <<'PY'
+import json, sys
+def longest(path):
+    try:
+        job = json.load(open(path))["jobs"][0]["write"]
+        return job["clat_ns"]["max"] / 1e6, job["clat_ns"]["mean"] / 1e6, job["total_ios"], job.get("error", 0)
+    except Exception:
+        return None, None, None, None
+base, switched = longest(sys.argv[1]), longest(sys.argv[2])
+json.dump({"seconds": int(sys.argv[7]), "baseline_max_ms": base[0], "baseline_mean_ms": base[1],
+           "switched_max_ms": switched[0], "switched_mean_ms": switched[1], "switched_ios": switched[2],
+           "to_sync_cli_ms": int(sys.argv[4]), "to_async_cli_ms": int(sys.argv[5]), "failed": sys.argv[6] != "0"},
+          open(sys.argv[3], "w"), indent=1)
+PY
+  log "mode switch under load measured: $(cat "$RUN/mode-switch.json" | tr -d '\n ')"
 }
 
 run_cluster_section

@@ -241,6 +241,21 @@ def markdown(doc, previous):
                     row += f"{times(r.get('ratio_iops'))} | {change} |"
                 out.append(row)
         out.append("")
+    sw = doc.get("mode_switch")
+    if sw:
+        out.append("## Live mode switch under load (3-copy async volume, NBD)")
+        out.append("")
+        out.append(f"4 KiB random writes at depth 8 for {sw['seconds']} s; a third of the way in "
+                   "`volume set --mode sync`, two thirds in back to async. The longest write of that run "
+                   "against the same run without switches (the CLI times include its JVM start)."
+                   + (" **A write or a switch failed.**" if sw.get("failed") else ""))
+        out.append("")
+        out.append("| run | longest write ms | mean write ms | switch to sync (CLI) ms | back to async (CLI) ms |")
+        out.append("|---|---:|---:|---:|---:|")
+        out.append(f"| no switch | {fmt(sw.get('baseline_max_ms'), 1)} | {fmt(sw.get('baseline_mean_ms'), 2)} | | |")
+        out.append(f"| two switches | {fmt(sw.get('switched_max_ms'), 1)} | {fmt(sw.get('switched_mean_ms'), 2)} | "
+                   f"{fmt(sw.get('to_sync_cli_ms'))} | {fmt(sw.get('to_async_cli_ms'))} |")
+        out.append("")
     out.append("## Targets (issue 6)")
     out.append("")
     out.append("| target | cell | value | goal | met |")
@@ -268,6 +283,10 @@ def main():
     results = collect(args.run_dir, meta)
     doc = {"schema": 1, "meta": meta, "results": results, "targets": targets(results, meta.get("only", "all")),
            "skipped": skipped}
+    switch_path = os.path.join(args.run_dir, "mode-switch.json")
+    if os.path.exists(switch_path):
+        with open(switch_path) as f:
+            doc["mode_switch"] = json.load(f)
     os.makedirs(args.out, exist_ok=True)
     latest_json = os.path.join(args.out, "latest.json")
     latest_md = os.path.join(args.out, "latest.md")
