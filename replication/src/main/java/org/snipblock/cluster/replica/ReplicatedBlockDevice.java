@@ -321,9 +321,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
       ByteString data = ByteString.copyFrom(src);
       return change(offset, data.size(), fua, false,
           () -> local.write(offset, data.asReadOnlyByteBuffer(), fua),
-          (o, l) -> CompletableFuture.completedFuture(op(ReplicaOp.Kind.WRITE, o, l, fua)
-              .setData(data.substring((int) (o - offset), (int) (o - offset + l)))
-              .setCrc32C(Checksums.crc32c(data.substring((int) (o - offset), (int) (o - offset + l))))));
+          (o, l) -> CompletableFuture.completedFuture(writeOp(data, offset, o, l, fua)));
     });
   }
 
@@ -358,9 +356,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
           () -> local.compareAndWrite(offset, expected, data.asReadOnlyByteBuffer(), fua)
               .thenAccept(verdict::complete),
           // Only a successful comparison changes the copies; a failed one sends nothing.
-          (o, l) -> verdict.thenApply(r -> r != -1 ? null : op(ReplicaOp.Kind.WRITE, o, l, fua)
-              .setData(data.substring((int) (o - offset), (int) (o - offset + l)))
-              .setCrc32C(Checksums.crc32c(data.substring((int) (o - offset), (int) (o - offset + l))))));
+          (o, l) -> verdict.thenApply(r -> r != -1 ? null : writeOp(data, offset, o, l, fua)));
     });
     return done.thenCompose(v -> verdict);
   }
@@ -496,6 +492,12 @@ public final class ReplicatedBlockDevice implements BlockDevice {
 
   private static ReplicaOp stamp(ReplicaOp.Builder b, VolumeRecord v, long seq) {
     return b.setVolume(v.getName()).setEpoch(v.getEpoch()).setSeq(seq).build();
+  }
+
+  /** The WRITE of {@code [o, o+l)}, cut from {@code data} (which starts at {@code dataOffset}), with its CRC32C. */
+  private static ReplicaOp.Builder writeOp(ByteString data, long dataOffset, long o, long l, boolean fua) {
+    ByteString piece = data.substring((int) (o - dataOffset), (int) (o - dataOffset + l));
+    return op(ReplicaOp.Kind.WRITE, o, l, fua).setData(piece).setCrc32C(Checksums.crc32c(piece));
   }
 
   private static ReplicaOp.Builder op(ReplicaOp.Kind kind, long offset, long length, boolean fua) {
@@ -743,8 +745,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
             .exceptionallyCompose(e -> BlockDeviceException.kindOf(e) == Kind.MEDIUM_ERROR
                 ? restore(v, sources, offset, length) : CompletableFuture.failedFuture(e));
       });
-      return link.send(seq, length, data.thenApply(bs -> stamp(op(ReplicaOp.Kind.WRITE, offset, length, false)
-          .setData(bs).setCrc32C(Checksums.crc32c(bs)), v, seq)));
+      return link.send(seq, length, data.thenApply(bs -> stamp(writeOp(bs, offset, offset, length, false), v, seq)));
     }
   }
 
