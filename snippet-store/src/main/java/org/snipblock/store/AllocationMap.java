@@ -1,22 +1,29 @@
 package org.snipblock.store;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.snipblock.block.Extent;
 
 /**
- * Which chunks of a volume hold space, kept in memory per snippet: the source of allocation
- * status and of used/stored byte counts. Changed only in journal apply order (and at startup).
+ * Which chunks of one layer hold a version, kept in memory per snippet: the source of allocation
+ * status, of used/stored byte counts and of where a read finds each chunk. Changed only in journal
+ * apply order (and at startup).
  */
 final class AllocationMap {
+  /** No version in this layer: a read looks in the layer below. */
   static final int HOLE = -1;
+  /**
+   * Trimmed in this layer while a layer below still holds a version: reads as zeroes, takes no
+   * space, and hides what is below (a tombstone).
+   */
+  static final int TRIMMED = -2;
   /** Allocated, reads as zeroes (write-zeroes without unmap, or a written chunk of zeroes). */
   static final int ZERO = 0;
 
   private final int chunksPerSnippet;
-  private final Map<Long, int[]> snippets = new HashMap<>();
+  /** Sorted, so views can skip to the next touched snippet. */
+  private final java.util.TreeMap<Long, int[]> snippets = new java.util.TreeMap<>();
   private long allocatedChunks;
   private long storedBytes;
 
@@ -80,7 +87,7 @@ final class AllocationMap {
   }
 
   private void account(int state, int sign) {
-    if (state != HOLE) {
+    if (state >= 0) {
       allocatedChunks += sign;
       storedBytes += (long) sign * state;
     }
@@ -92,6 +99,48 @@ final class AllocationMap {
 
   synchronized long storedBytes() {
     return storedBytes;
+  }
+
+  /** True if any chunk of the snippet has a version (or tombstone) in this layer. */
+  synchronized boolean hasSnippet(long snippet) {
+    return snippets.containsKey(snippet);
+  }
+
+  /** The first touched snippet in {@code [from, limit)}, or -1. */
+  synchronized long nextSnippet(long from, long limit) {
+    Long k = snippets.ceilingKey(from);
+    return k == null || k >= limit ? -1 : k;
+  }
+
+  int chunksPerSnippet() {
+    return chunksPerSnippet;
+  }
+
+  /** A chunk and its state, as visited by {@link #forEach}. */
+  interface ChunkVisitor {
+    void visit(long chunk, int state);
+  }
+
+  /** Visits every chunk in {@code [first, end)} that is not a HOLE, in order, on a snapshot of the map. */
+  void forEach(long first, long end, ChunkVisitor visitor) {
+    java.util.TreeMap<Long, int[]> copy = new java.util.TreeMap<>();
+    synchronized (this) {
+      for (Map.Entry<Long, int[]> e : snippets.entrySet()) {
+        long base = e.getKey() * chunksPerSnippet;
+        if (base < end && base + chunksPerSnippet > first) {
+          copy.put(e.getKey(), e.getValue().clone());
+        }
+      }
+    }
+    for (Map.Entry<Long, int[]> e : copy.entrySet()) {
+      long base = e.getKey() * chunksPerSnippet;
+      int[] s = e.getValue();
+      for (int i = (int) Math.max(0, first - base); i < chunksPerSnippet && base + i < end; i++) {
+        if (s[i] != HOLE) {
+          visitor.visit(base + i, s[i]);
+        }
+      }
+    }
   }
 
   /** Extents covering {@code [offset, offset+length)}, adjacent ones of the same kind merged. */
@@ -111,7 +160,7 @@ final class AllocationMap {
       } else {
         runEnd = Math.min(end, (chunk + 1) * BlockCodec.CHUNK);
         int st = s[(int) (chunk % chunksPerSnippet)];
-        kind = st == HOLE ? 0 : st == ZERO ? 1 : 2;
+        kind = st < 0 ? 0 : st == ZERO ? 1 : 2;
       }
       boolean hole = kind == 0;
       boolean zero = kind != 2;

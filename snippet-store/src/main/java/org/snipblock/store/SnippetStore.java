@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Admin calls ({@link VolumeManager}) block their caller; {@link BlockDevice} calls never do.
  */
-public final class SnippetStore implements VolumeManager, AutoCloseable {
+public final class SnippetStore implements VolumeManager, SnapshotManager, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SnippetStore.class);
   private static final int LABELS_PER_BATCH = 65536;
   private static final long DELETE_DRAIN_MILLIS = 60_000;
@@ -64,6 +64,9 @@ public final class SnippetStore implements VolumeManager, AutoCloseable {
   private final ExecutorService maintenance;
   private final StripeLocks locks = new StripeLocks();
   private final Map<String, Volume> volumes = new ConcurrentHashMap<>();
+  /** Every layer of every volume (live, snapshot, being merged away), by layer id. */
+  private final Map<Long, Layer> layers = new ConcurrentHashMap<>();
+  private final Snapshots snapshots = new Snapshots(this);
   private final ReentrantLock admin = new ReentrantLock();
   private final SecureRandom random = new SecureRandom();
   private Journal journal;
@@ -154,7 +157,52 @@ public final class SnippetStore implements VolumeManager, AutoCloseable {
     for (VolumeDescriptor d : catalog.values()) {
       volumes.putIfAbsent(d.name(), new Volume(d));
     }
+    linkLayers();
     scanAllocation();
+    snapshots.runPending();
+  }
+
+  /**
+   * Builds every volume's chain of layers from {@code Space.LAYERS}. A volume without records has
+   * one layer, its own id (a plain volume, or one written before layers existed).
+   */
+  private void linkLayers() {
+    Map<Long, Layer.Record> records = new HashMap<>();
+    try (RocksIterator it = db.iterator(Space.LAYERS)) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        Layer.Record r = Layer.Record.decode(it.value());
+        records.put(r.id(), r);
+      }
+    }
+    Map<Long, Volume> byId = new HashMap<>();
+    volumes.values().forEach(v -> byId.put(v.id(), v));
+    for (Layer.Record r : records.values()) {
+      Volume owner = byId.get(r.owner());
+      if (owner == null) {
+        log.warn("layer {} belongs to no known volume ({}); ignored", r.id(), r.owner());
+        continue;
+      }
+      Layer l = new Layer(r.id(), r.owner(), null, r.kind() == Layer.Kind.SNAPSHOT ? r.snapshot() : null,
+          r.createdMillis(), owner.descriptor().snippetSize());
+      layers.put(l.id, l);
+      if (r.kind() == Layer.Kind.LIVE) {
+        owner.live(l);
+      }
+    }
+    for (Volume v : volumes.values()) {
+      layers.putIfAbsent(v.live().id, v.live());
+    }
+    for (Layer.Record r : records.values()) {
+      Layer l = layers.get(r.id());
+      if (l != null && r.parentId() != 0) {
+        Layer p = layers.get(r.parentId());
+        if (p == null) {
+          log.error("layer {} names parent {}, which is missing: its reads stop there", r.id(), r.parentId());
+        }
+        l.parent(p);
+      }
+    }
+    snapshots.resumeAfterLoad(records.values());
   }
 
   private Map<Long, VolumeDescriptor> readCatalog() {
@@ -203,12 +251,12 @@ public final class SnippetStore implements VolumeManager, AutoCloseable {
     try (RocksIterator it = db.iterator(Space.ALLOCATION)) {
       for (it.seekToFirst(); it.isValid(); it.next()) {
         byte[] k = it.key();
-        Volume v = byId.get(StoreDb.first(k));
-        if (v == null) {
+        Layer l = layers.get(StoreDb.first(k));
+        if (l == null) {
           orphans++;
           continue;
         }
-        v.allocation.set(StoreDb.second(k), AllocationMap.decodeState(it.value()));
+        l.map.set(StoreDb.second(k), AllocationMap.decodeState(it.value()));
       }
     }
     if (orphans > 0) {
@@ -232,7 +280,7 @@ public final class SnippetStore implements VolumeManager, AutoCloseable {
         }
         byte[] value = it.value();
         int state = BlockCodec.isZero(value) ? AllocationMap.ZERO : value.length;
-        v.allocation.set(StoreDb.second(k), state);
+        v.live().map.set(StoreDb.second(k), state);
         batch.put(Space.ALLOCATION, k, AllocationMap.encodeState(state));
         if (++indexed % LABELS_PER_BATCH == 0) {
           commit(batch);
@@ -260,28 +308,74 @@ public final class SnippetStore implements VolumeManager, AutoCloseable {
         throw new VolumeAdminException(Reason.ALREADY_EXISTS, "volume " + spec.name() + " already exists");
       }
       VolumeDescriptor d = new VolumeDescriptor(newVolumeId(), spec.name(), spec.size(), snippetSize,
-          spec.blockSize(), spec.compression(), System.currentTimeMillis());
-      List<SnippetLabel> labels = new ArrayList<>();
-      for (long i = 0; i < d.snippets(); i++) {
-        labels.add(SnippetLabel.initial(d, i));
-      }
-      // Labels first, catalog entry last: a crash in between leaves labels that a rebuild
-      // recognises as incomplete, never a catalog entry without its labels.
-      writeLabels(labels);
-      commit(new JournalBatch().put(Space.CATALOG, StoreDb.key(d.id()), d.encode()));
-      Volume v = new Volume(d);
-      volumes.put(d.name(), v);
-      log.info("created volume {} ({} bytes, {} snippets of {} bytes, block size {}, compression {})",
-          d.name(), d.size(), d.snippets(), d.snippetSize(), d.blockSize(), d.compression());
-      return v.info();
+          spec.blockSize(), spec.compression(), System.currentTimeMillis(), spec.readOnly());
+      return info(addVolume(d, null));
     });
+  }
+
+  /**
+   * Records a new volume (under the admin lock): its labels, then its catalog entry and, for a
+   * clone, the record of its live layer reading through to {@code parent}, in one batch.
+   */
+  Volume addVolume(VolumeDescriptor d, Layer parent) {
+    List<SnippetLabel> labels = new ArrayList<>();
+    for (long i = 0; i < d.snippets(); i++) {
+      labels.add(SnippetLabel.initial(d, i));
+    }
+    // Labels first, catalog entry last: a crash in between leaves labels that a rebuild
+    // recognises as incomplete, never a catalog entry without its labels.
+    writeLabels(labels);
+    Volume v = new Volume(d);
+    JournalBatch batch = new JournalBatch().put(Space.CATALOG, StoreDb.key(d.id()), d.encode());
+    if (parent != null) {
+      v.live().parent(parent);
+      batch.put(Space.LAYERS, StoreDb.key(d.id()), v.live().record().encode());
+    }
+    commit(batch);
+    volumes.put(d.name(), v);
+    layers.put(v.live().id, v.live());
+    log.info("created volume {} ({} bytes, {} snippets of {} bytes, block size {}, compression {}{}{})",
+        d.name(), d.size(), d.snippets(), d.snippetSize(), d.blockSize(), d.compression(),
+        d.readOnly() ? ", read-only" : "", parent == null ? "" : ", clone of " + volumeName(parent.owner)
+            + "@" + parent.snapshot());
+    return v;
+  }
+
+  /** What {@code volume show} reports of a volume. */
+  VolumeInfo info(Volume v) {
+    return v.info(ownLayers(v), this::volumeName);
+  }
+
+  /**
+   * Every layer a volume owns: its live layer, its snapshots (also those a rollback left off the
+   * live chain) and snapshots being merged away.
+   */
+  List<Layer> ownLayers(Volume v) {
+    List<Layer> out = new ArrayList<>();
+    for (Layer l : layers.values()) {
+      if (l.owner == v.id()) {
+        out.add(l);
+      }
+    }
+    out.sort(Comparator.comparingLong(Layer::createdMillis).thenComparingLong(l -> l.id));
+    return out;
+  }
+
+  /** The name of the volume with this id, or the id itself if it is gone. */
+  String volumeName(long id) {
+    for (Volume v : volumes.values()) {
+      if (v.id() == id) {
+        return v.descriptor().name();
+      }
+    }
+    return String.valueOf(id);
   }
 
   @Override
   public List<VolumeInfo> list() {
     checkOpen();
     List<VolumeInfo> out = new ArrayList<>();
-    volumes.values().forEach(v -> out.add(v.info()));
+    volumes.values().forEach(v -> out.add(info(v)));
     out.sort(Comparator.comparing(VolumeInfo::name));
     return out;
   }
@@ -289,7 +383,7 @@ public final class SnippetStore implements VolumeManager, AutoCloseable {
   @Override
   public Optional<VolumeInfo> show(String name) {
     checkOpen();
-    return Optional.ofNullable(volumes.get(name)).map(Volume::info);
+    return Optional.ofNullable(volumes.get(name)).map(this::info);
   }
 
   @Override
@@ -303,7 +397,7 @@ public final class SnippetStore implements VolumeManager, AutoCloseable {
             + old.size() + " bytes; shrinking to " + newSize + " would destroy data and is refused");
       }
       if (newSize == old.size()) {
-        return v.info();
+        return info(v);
       }
       VolumeDescriptor d = old.withSize(newSize);
       List<SnippetLabel> labels = new ArrayList<>();
@@ -315,7 +409,7 @@ public final class SnippetStore implements VolumeManager, AutoCloseable {
       commit(new JournalBatch().put(Space.CATALOG, StoreDb.key(d.id()), d.encode()));
       v.descriptor(d);
       log.info("resized volume {} from {} to {} bytes", name, old.size(), newSize);
-      return v.info();
+      return info(v);
     });
   }
 
@@ -323,6 +417,7 @@ public final class SnippetStore implements VolumeManager, AutoCloseable {
   public void delete(String name) {
     underAdminLock(() -> {
       Volume v = existing(name);
+      snapshots.checkNoClones(v);
       try {
         if (!v.markDeletedAndDrain(DELETE_DRAIN_MILLIS)) {
           throw new VolumeAdminException(Reason.INTERNAL, "requests to " + name + " did not finish in time");
@@ -333,15 +428,20 @@ public final class SnippetStore implements VolumeManager, AutoCloseable {
       }
       volumes.remove(name);
       long id = v.id();
-      commit(new JournalBatch()
+      JournalBatch batch = new JournalBatch()
           .delete(Space.CATALOG, StoreDb.key(id))
-          .deleteRange(Space.LABELS, StoreDb.key(id, 0), StoreDb.key(id, Long.MAX_VALUE))
-          .deleteRange(Space.BLOCKS, StoreDb.key(id, 0), StoreDb.key(id, Long.MAX_VALUE))
-          .deleteRange(Space.ALLOCATION, StoreDb.key(id, 0), StoreDb.key(id, Long.MAX_VALUE)));
-      compactLater(Space.BLOCKS, StoreDb.key(id, 0), StoreDb.key(id, Long.MAX_VALUE));
+          .deleteRange(Space.LABELS, StoreDb.key(id, 0), StoreDb.key(id, Long.MAX_VALUE));
+      List<Layer> own = ownLayers(v);
+      own.forEach(l -> Snapshots.dropChunks(batch, l).delete(Space.LAYERS, StoreDb.key(l.id)));
+      commit(batch);
+      for (Layer l : own) {
+        l.drop();
+        layers.remove(l.id);
+        compactLater(Space.BLOCKS, StoreDb.key(l.id, 0), StoreDb.key(l.id, Long.MAX_VALUE));
+        compactLater(Space.ALLOCATION, StoreDb.key(l.id, 0), StoreDb.key(l.id, Long.MAX_VALUE));
+      }
       compactLater(Space.LABELS, StoreDb.key(id, 0), StoreDb.key(id, Long.MAX_VALUE));
-      compactLater(Space.ALLOCATION, StoreDb.key(id, 0), StoreDb.key(id, Long.MAX_VALUE));
-      log.info("deleted volume {}", name);
+      log.info("deleted volume {}{}", name, own.size() > 1 ? " and its " + (own.size() - 1) + " snapshots" : "");
       return null;
     });
   }
@@ -353,14 +453,75 @@ public final class SnippetStore implements VolumeManager, AutoCloseable {
     return names;
   }
 
-  /** A new handle on the volume; each handle is closed on its own and never deletes anything. */
+  /**
+   * A new handle on the volume, or on a snapshot as {@code VOLUME@SNAPSHOT} (read-only); each
+   * handle is closed on its own and never deletes anything.
+   */
   @Override
   public Optional<BlockDevice> open(String name) {
     if (closed) {
       return Optional.empty();
     }
-    Volume v = volumes.get(name);
-    return v == null ? Optional.empty() : Optional.of(new VolumeDevice(this, v));
+    int at = name.indexOf('@');
+    Volume v = volumes.get(at < 0 ? name : name.substring(0, at));
+    if (v == null) {
+      return Optional.empty();
+    }
+    if (at < 0) {
+      return Optional.of(new VolumeDevice(this, v, null));
+    }
+    return snapshots.find(v, name.substring(at + 1)).map(l -> new VolumeDevice(this, v, l));
+  }
+
+  // ---- snapshots and clones (SnapshotManager) -------------------------------------------------
+
+  @Override
+  public List<SnapshotInfo> snapshot(List<String> volumeNames, String snapshot) {
+    return underAdminLock(() -> snapshots.take(volumeNames, snapshot));
+  }
+
+  @Override
+  public List<SnapshotInfo> snapshots(String volume) {
+    return underAdminLock(() -> snapshots.list(existing(volume)));
+  }
+
+  @Override
+  public void deleteSnapshot(String volume, String snapshot) {
+    underAdminLock(() -> {
+      snapshots.delete(existing(volume), snapshot);
+      return null;
+    });
+  }
+
+  @Override
+  public VolumeInfo rollback(String volume, String snapshot, boolean force) {
+    return underAdminLock(() -> {
+      Volume v = existing(volume);
+      snapshots.rollback(v, snapshot, force);
+      return info(v);
+    });
+  }
+
+  @Override
+  public VolumeInfo cloneVolume(String volume, String snapshot, String newName, long newSize) {
+    return underAdminLock(() -> info(snapshots.cloneOf(existing(volume), snapshot, newName, newSize)));
+  }
+
+  @Override
+  public VolumeInfo setReadOnly(String volume, boolean readOnly) {
+    return underAdminLock(() -> {
+      Volume v = existing(volume);
+      VolumeDescriptor d = v.descriptor().withReadOnly(readOnly);
+      commit(new JournalBatch().put(Space.CATALOG, StoreDb.key(d.id()), d.encode()));
+      v.descriptor(d);
+      log.info("volume {} is now {}", volume, readOnly ? "read-only" : "writable");
+      return info(v);
+    });
+  }
+
+  @Override
+  public List<long[]> diff(String volume, String from, String to) {
+    return underAdminLock(() -> snapshots.diff(existing(volume), from, to));
   }
 
   // ---- labels --------------------------------------------------------------------------------
@@ -487,9 +648,10 @@ public final class SnippetStore implements VolumeManager, AutoCloseable {
   }
 
   private void loadAllocation(Volume v) {
+    layers.put(v.live().id, v.live());
     try (RocksIterator it = db.iterator(Space.ALLOCATION)) {
       for (it.seek(StoreDb.key(v.id(), 0)); it.isValid() && StoreDb.first(it.key()) == v.id(); it.next()) {
-        v.allocation.set(StoreDb.second(it.key()), AllocationMap.decodeState(it.value()));
+        v.live().map.set(StoreDb.second(it.key()), AllocationMap.decodeState(it.value()));
       }
     }
   }
@@ -518,13 +680,12 @@ public final class SnippetStore implements VolumeManager, AutoCloseable {
   public StoreStats stats() {
     checkOpen();
     long used = 0;
-    long stored = 0;
     long errors = 0;
     for (Volume v : volumes.values()) {
-      used += v.allocation.usedBytes();
-      stored += v.allocation.storedBytes();
+      used += LayerReads.usedBytes(v.live(), v.descriptor().size());
       errors += v.checksumErrors.get();
     }
+    long stored = storedBytes();
     long capacity = config.capacityBytes();
     if (capacity == 0) {
       try {
@@ -537,7 +698,15 @@ public final class SnippetStore implements VolumeManager, AutoCloseable {
         volumes.size(), errors);
   }
 
-  // ---- used by VolumeDevice ------------------------------------------------------------------
+  // ---- used by VolumeDevice and Snapshots ----------------------------------------------------
+
+  Map<String, Volume> volumes() {
+    return volumes;
+  }
+
+  Map<Long, Layer> layers() {
+    return layers;
+  }
 
   StoreDb db() {
     return db;
@@ -566,11 +735,7 @@ public final class SnippetStore implements VolumeManager, AutoCloseable {
       return;
     }
     if (config.capacityBytes() > 0) {
-      long stored = 0;
-      for (Volume v : volumes.values()) {
-        stored += v.allocation.storedBytes();
-      }
-      if (stored + delta > config.capacityBytes()) {
+      if (storedBytes() + delta > config.capacityBytes()) {
         throw new BlockDeviceException(Kind.NO_SPACE,
             "store capacity of " + config.capacityBytes() + " bytes is used up");
       }
@@ -578,6 +743,15 @@ public final class SnippetStore implements VolumeManager, AutoCloseable {
     if (freeDisk() - delta < config.minFreeDiskBytes()) {
       throw new BlockDeviceException(Kind.NO_SPACE, "the disk holding " + dataDir + " is full");
     }
+  }
+
+  /** Bytes every layer of every volume keeps, snapshots included. */
+  private long storedBytes() {
+    long stored = 0;
+    for (Layer l : layers.values()) {
+      stored += l.map.storedBytes();
+    }
+    return stored;
   }
 
   private long freeDisk() {
@@ -613,11 +787,11 @@ public final class SnippetStore implements VolumeManager, AutoCloseable {
 
   // ---- admin plumbing ------------------------------------------------------------------------
 
-  private interface AdminStep<T> {
+  interface AdminStep<T> {
     T run();
   }
 
-  private <T> T underAdminLock(AdminStep<T> step) {
+  <T> T underAdminLock(AdminStep<T> step) {
     checkOpen();
     admin.lock();
     try {
@@ -628,7 +802,7 @@ public final class SnippetStore implements VolumeManager, AutoCloseable {
     }
   }
 
-  private void commit(JournalBatch batch) {
+  void commit(JournalBatch batch) {
     try {
       journal.submit(batch, true, err -> { }).join();
     } catch (RuntimeException e) {
@@ -640,7 +814,7 @@ public final class SnippetStore implements VolumeManager, AutoCloseable {
     }
   }
 
-  private Volume existing(String name) {
+  Volume existing(String name) {
     checkOpen();
     Volume v = volumes.get(name);
     if (v == null) {
@@ -649,8 +823,9 @@ public final class SnippetStore implements VolumeManager, AutoCloseable {
     return v;
   }
 
-  private long newVolumeId() {
-    Set<Long> used = new HashSet<>();
+  /** A fresh id for a volume or a layer: the two share one key space. */
+  long newVolumeId() {
+    Set<Long> used = new HashSet<>(layers.keySet());
     volumes.values().forEach(v -> used.add(v.id()));
     used.addAll(labelledVolumeIds());
     long id;

@@ -40,7 +40,7 @@ final class StoreDb implements AutoCloseable {
 
   private static final Map<Space, String> NAMES = Map.of(
       Space.META, "default", Space.CATALOG, "catalog", Space.LABELS, "labels", Space.BLOCKS, "blocks",
-      Space.ALLOCATION, "allocation");
+      Space.ALLOCATION, "allocation", Space.LAYERS, "layers");
 
   private final DBOptions dbOptions;
   private final List<ColumnFamilyOptions> cfOptions = new ArrayList<>();

@@ -40,6 +40,11 @@ final class StripeLocks {
     return bits.stream().toArray();
   }
 
+  /** Every stripe: holding them all is a barrier no change crosses. */
+  int[] all() {
+    return ALL;
+  }
+
   void acquire(int[] held) {
     for (int s : held) {
       stripes[s].acquireUninterruptibly();

@@ -13,9 +13,10 @@ import java.time.Instant;
  */
 public record VolumeDescriptor(
     long id, String name, long size, int snippetSize, int blockSize, boolean compression,
-    long createdMillis) {
+    long createdMillis, boolean readOnly) {
 
-  static final int FORMAT = 1;
+  /** Catalog format: 1 had no read-only flag; 2 appends it after the fields labels carry. */
+  static final int FORMAT = 2;
 
   public long snippets() {
     return (size + snippetSize - 1) / snippetSize;
@@ -26,7 +27,11 @@ public record VolumeDescriptor(
   }
 
   VolumeDescriptor withSize(long newSize) {
-    return new VolumeDescriptor(id, name, newSize, snippetSize, blockSize, compression, createdMillis);
+    return new VolumeDescriptor(id, name, newSize, snippetSize, blockSize, compression, createdMillis, readOnly);
+  }
+
+  VolumeDescriptor withReadOnly(boolean ro) {
+    return new VolumeDescriptor(id, name, size, snippetSize, blockSize, compression, createdMillis, ro);
   }
 
   /** Versioned binary form sealed with CRC32C (the catalog value). */
@@ -35,6 +40,7 @@ public record VolumeDescriptor(
     try (DataOutputStream out = new DataOutputStream(bos)) {
       out.writeByte(FORMAT);
       writeFields(out);
+      out.writeBoolean(readOnly);
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
@@ -45,15 +51,17 @@ public record VolumeDescriptor(
     byte[] body = Crc32cFrame.open(sealed, "volume descriptor");
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(body))) {
       int format = in.readUnsignedByte();
-      if (format != FORMAT) {
+      if (format != 1 && format != FORMAT) {
         throw new IllegalArgumentException("unknown volume descriptor format " + format);
       }
-      return readFields(in);
+      VolumeDescriptor d = readFields(in);
+      return format == 1 ? d : d.withReadOnly(in.readBoolean());
     } catch (IOException e) {
       throw new IllegalArgumentException("truncated volume descriptor", e);
     }
   }
 
+  /** The fields a snippet label carries (format 1: without the read-only flag). */
   void writeFields(DataOutputStream out) throws IOException {
     out.writeLong(id);
     out.writeUTF(name);
@@ -66,6 +74,6 @@ public record VolumeDescriptor(
 
   static VolumeDescriptor readFields(DataInputStream in) throws IOException {
     return new VolumeDescriptor(in.readLong(), in.readUTF(), in.readLong(), in.readInt(),
-        in.readInt(), in.readBoolean(), in.readLong());
+        in.readInt(), in.readBoolean(), in.readLong(), false);
   }
 }

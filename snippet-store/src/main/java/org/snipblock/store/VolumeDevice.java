@@ -17,13 +17,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A handle on one local volume. Requests are checked on the caller's thread, then run on the
- * store's I/O threads: reads go straight to RocksDB and verify each chunk's CRC32C; changes take
- * the stripe locks of their chunks, read-modify-write partial chunks, and hand one batch per
- * request to the journal, which applies it and releases the locks.
+ * A handle on one local volume, or on one of its snapshots (read-only). Requests are checked on the
+ * caller's thread, then run on the store's I/O threads: reads find each chunk's layer and verify
+ * its CRC32C ({@link ChunkReader}); changes take the stripe locks of their chunks,
+ * read-modify-write partial chunks, and hand one batch per request to the journal, which applies
+ * it to the live layer and releases the locks.
  */
 final class VolumeDevice implements BlockDevice {
-  private static final Logger log = LoggerFactory.getLogger(VolumeDevice.class);
   private static final int CHUNK = BlockCodec.CHUNK;
   /** Largest read, write or compare-and-write accepted in one request. */
   static final int MAX_IO_BYTES = 128 << 20;
@@ -34,18 +34,39 @@ final class VolumeDevice implements BlockDevice {
 
   private final SnippetStore store;
   private final Volume volume;
+  /** The snapshot this handle reads, or null for the live volume. */
+  private final Layer snapshot;
+  private final int incarnation;
+  private final ChunkReader reader;
   private volatile boolean closed;
 
-  VolumeDevice(SnippetStore store, Volume volume) {
+  VolumeDevice(SnippetStore store, Volume volume, Layer snapshot) {
     this.store = store;
     this.volume = volume;
+    this.snapshot = snapshot;
+    this.incarnation = volume.incarnation();
+    this.reader = new ChunkReader(store.db(), volume);
+    if (snapshot == null) {
+      volume.openHandles.incrementAndGet();
+    }
   }
 
-  @Override public String name() { return volume.descriptor().name(); }
+  @Override public String name() {
+    return snapshot == null ? volume.descriptor().name() : volume.descriptor().name() + "@" + snapshot.snapshot();
+  }
   @Override public long size() { return volume.descriptor().size(); }
   @Override public int blockSize() { return volume.descriptor().blockSize(); }
-  @Override public long uniqueId() { return volume.id(); }
-  @Override public boolean readOnly() { return false; }
+  /** A snapshot has an identity of its own (its layer), so initiators never mistake it for the volume. */
+  @Override public long uniqueId() {
+    // Ids are 62-bit, so the top bits mark a snapshot apart from every volume.
+    return snapshot == null ? volume.id() : snapshot.id | 1L << 62;
+  }
+  @Override public boolean readOnly() { return snapshot != null || volume.descriptor().readOnly(); }
+
+  /** The view reads go through: the snapshot's layer, or the volume's live layer now. */
+  private Layer top() {
+    return snapshot != null ? snapshot : volume.live();
+  }
 
   @Override
   public CompletableFuture<Void> read(long offset, ByteBuffer dst) {
@@ -59,7 +80,7 @@ final class VolumeDevice implements BlockDevice {
     if (len <= INLINE_BYTES) {
       // Chunks already in memory are served on the caller's thread: no hand-off, no wake-up.
       CompletableFuture<Void> done = inline(() -> {
-        byte[] data = readRangeFromMemory(offset, len);
+        byte[] data = reader.rangeFromMemory(top(), offset, len);
         if (data == null) {
           return false;
         }
@@ -71,7 +92,7 @@ final class VolumeDevice implements BlockDevice {
       }
     }
     return onIoThread(() -> {
-      byte[] data = readRange(offset, len);
+      byte[] data = reader.range(top(), offset, len);
       dst.put(data, (int) (offset % CHUNK), len);
       return null;
     });
@@ -82,7 +103,7 @@ final class VolumeDevice implements BlockDevice {
     int len = src.remaining();
     byte[] data;
     try {
-      checkOpen();
+      checkWritable();
       checkRange(offset, len);
       data = new byte[len];
       src.get(data);
@@ -114,7 +135,7 @@ final class VolumeDevice implements BlockDevice {
   @Override
   public CompletableFuture<Void> writeZeroes(long offset, long length, boolean mayUnmap, boolean fua) {
     try {
-      checkOpen();
+      checkWritable();
       BlockRange.check(offset, length, size(), blockSize());
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
@@ -132,7 +153,7 @@ final class VolumeDevice implements BlockDevice {
     byte[] want;
     byte[] put;
     try {
-      checkOpen();
+      checkWritable();
       if (replacement.remaining() != len) {
         throw new BlockDeviceException(Kind.INVALID, "compare and write buffers differ in length");
       }
@@ -145,7 +166,7 @@ final class VolumeDevice implements BlockDevice {
       return CompletableFuture.failedFuture(e);
     }
     return change(offset, len, fua, (batch, changes) -> {
-      byte[] current = readRange(offset, len);
+      byte[] current = reader.range(volume.live(), offset, len);
       int start = (int) (offset % CHUNK);
       int diff = java.util.Arrays.mismatch(current, start, start + len, want, 0, len);
       if (diff >= 0) {
@@ -172,7 +193,7 @@ final class VolumeDevice implements BlockDevice {
       return out;
     }
     try {
-      out.complete(length == 0 ? List.of() : volume.allocation.extents(offset, length));
+      out.complete(length == 0 ? List.of() : LayerReads.extents(top(), offset, length));
     } catch (RuntimeException e) {
       out.completeExceptionally(asDeviceError(e));
     } finally {
@@ -183,7 +204,12 @@ final class VolumeDevice implements BlockDevice {
 
   @Override
   public void close() {
-    closed = true;
+    if (!closed) {
+      closed = true;
+      if (snapshot == null) {
+        volume.openHandles.decrementAndGet();
+      }
+    }
   }
 
   // ---- the data path -------------------------------------------------------------------------
@@ -285,28 +311,31 @@ final class VolumeDevice implements BlockDevice {
   /** Change records are {chunk, newState} or {first, end, CLEAR}. */
   private static final long CLEAR = Long.MIN_VALUE;
 
+  /** Runs once the journal has applied the batch, still under the stripes: no snapshot in between. */
   private void applyChanges(List<long[]> changes) {
+    AllocationMap live = volume.live().map;
     for (long[] c : changes) {
       if (c.length == 3) {
-        volume.allocation.clear(c[0], c[1]);
+        live.clear(c[0], c[1]);
       } else {
-        volume.allocation.set(c[0], (int) c[1]);
+        live.set(c[0], (int) c[1]);
       }
     }
   }
 
   private long spaceDelta(List<long[]> changes) {
+    AllocationMap live = volume.live().map;
     long delta = 0;
     for (long[] c : changes) {
       if (c.length == 2) {
-        delta += Math.max(0, c[1]) - Math.max(0, volume.allocation.state(c[0]));
+        delta += Math.max(0, c[1]) - Math.max(0, live.state(c[0]));
       }
     }
     return delta;
   }
 
   private void putData(long offset, byte[] data, JournalBatch batch, List<long[]> changes) throws Exception {
-    long id = volume.id();
+    long id = volume.live().id;
     boolean compress = volume.descriptor().compression();
     long end = offset + data.length;
     for (long c = offset / CHUNK; c * CHUNK < end; c++) {
@@ -317,7 +346,8 @@ final class VolumeDevice implements BlockDevice {
       if (from == cs && to == cs + CHUNK) {
         value = BlockCodec.encode(id, c, data, (int) (cs - offset), compress);
       } else {
-        byte[] chunk = readChunk(c);
+        // A partial chunk copies up only this chunk from wherever the view finds it.
+        byte[] chunk = reader.chunk(volume.live(), c);
         System.arraycopy(data, (int) (from - offset), chunk, (int) (from - cs), (int) (to - from));
         value = BlockCodec.encode(id, c, chunk, 0, compress);
       }
@@ -327,7 +357,8 @@ final class VolumeDevice implements BlockDevice {
 
   private void zero(long offset, long length, boolean unmap, JournalBatch batch, List<long[]> changes)
       throws Exception {
-    long id = volume.id();
+    Layer live = volume.live();
+    long id = live.id;
     long end = offset + length;
     long fullStart = (offset + CHUNK - 1) / CHUNK;
     long fullEnd = end / CHUNK;
@@ -347,6 +378,15 @@ final class VolumeDevice implements BlockDevice {
       batch.deleteRange(Space.BLOCKS, StoreDb.key(id, fullStart), StoreDb.key(id, fullEnd));
       batch.deleteRange(Space.ALLOCATION, StoreDb.key(id, fullStart), StoreDb.key(id, fullEnd));
       changes.add(new long[] {fullStart, fullEnd, CLEAR});
+      if (!live.alone()) {
+        // What a snapshot or parent below still holds must not show through: tombstones hide it.
+        LayerReads.forEachVisible(live.parent(), fullStart, fullEnd, (c, state) -> {
+          if (state >= 0) {
+            batch.put(Space.ALLOCATION, StoreDb.key(id, c), AllocationMap.encodeState(AllocationMap.TRIMMED));
+            changes.add(new long[] {c, AllocationMap.TRIMMED});
+          }
+        });
+      }
       if (fullEnd - fullStart >= COMPACT_AFTER_CHUNKS) {
         store.compactLater(Space.BLOCKS, StoreDb.key(id, fullStart), StoreDb.key(id, fullEnd));
       }
@@ -359,83 +399,24 @@ final class VolumeDevice implements BlockDevice {
 
   private void zeroPart(long c, long offset, long end, boolean unmap, JournalBatch batch,
       List<long[]> changes) throws Exception {
-    if (unmap && volume.allocation.state(c) == AllocationMap.HOLE) {
+    Layer live = volume.live();
+    if (unmap && live.resolvedState(c) < 0) {
       return;
     }
     long cs = c * CHUNK;
-    byte[] chunk = readChunk(c);
+    byte[] chunk = reader.chunk(live, c);
     int from = (int) (Math.max(offset, cs) - cs);
     int to = (int) (Math.min(end, cs + CHUNK) - cs);
     java.util.Arrays.fill(chunk, from, to, (byte) 0);
-    put(batch, changes, c, BlockCodec.encode(volume.id(), c, chunk, 0, volume.descriptor().compression()));
+    put(batch, changes, c, BlockCodec.encode(live.id, c, chunk, 0, volume.descriptor().compression()));
   }
 
   private void put(JournalBatch batch, List<long[]> changes, long chunk, byte[] value) {
-    byte[] key = StoreDb.key(volume.id(), chunk);
+    byte[] key = StoreDb.key(volume.live().id, chunk);
     int state = BlockCodec.isZero(value) ? AllocationMap.ZERO : value.length;
     batch.put(Space.BLOCKS, key, value);
     batch.put(Space.ALLOCATION, key, AllocationMap.encodeState(state));
     changes.add(new long[] {chunk, state});
-  }
-
-  private byte[] readChunk(long c) throws Exception {
-    byte[] out = new byte[CHUNK];
-    byte[] value = store.db().get(Space.BLOCKS, StoreDb.key(volume.id(), c));
-    if (value != null) {
-      decode(c, value, out, 0);
-    }
-    return out;
-  }
-
-  /** Reads whole chunks covering {@code [offset, offset+len)}; the range starts at offset % CHUNK. */
-  private byte[] readRange(long offset, int len) throws Exception {
-    long id = volume.id();
-    long first = offset / CHUNK;
-    long last = (offset + len - 1) / CHUNK;
-    int n = (int) (last - first + 1);
-    List<byte[]> keys = new ArrayList<>(n);
-    for (long c = first; c <= last; c++) {
-      keys.add(StoreDb.key(id, c));
-    }
-    List<byte[]> values = store.db().multiGet(Space.BLOCKS, keys);
-    byte[] out = new byte[n * CHUNK];
-    for (int i = 0; i < n; i++) {
-      byte[] v = values.get(i);
-      if (v != null) {
-        decode(first + i, v, out, i * CHUNK);
-      }
-    }
-    return out;
-  }
-
-  /** Like {@link #readRange}, or null if some chunk is not in memory (memtable or block cache). */
-  private byte[] readRangeFromMemory(long offset, int len) throws Exception {
-    long id = volume.id();
-    long first = offset / CHUNK;
-    long last = (offset + len - 1) / CHUNK;
-    byte[] out = new byte[(int) (last - first + 1) * CHUNK];
-    for (long c = first; c <= last; c++) {
-      byte[] v = store.db().getFromMemory(Space.BLOCKS, StoreDb.key(id, c));
-      if (v == null) {
-        return null;
-      }
-      if (v != StoreDb.ABSENT) {
-        decode(c, v, out, (int) (c - first) * CHUNK);
-      }
-    }
-    return out;
-  }
-
-  private void decode(long chunk, byte[] value, byte[] out, int off) {
-    try {
-      BlockCodec.decode(volume.id(), chunk, value, out, off);
-    } catch (BlockCodec.CorruptBlockException e) {
-      long n = volume.checksumErrors.incrementAndGet();
-      log.error("volume {}: stored block at byte {} failed verification ({}); refusing to return it "
-          + "({} checksum errors so far)", name(), chunk * CHUNK, e.getMessage(), n);
-      throw new BlockDeviceException(Kind.MEDIUM_ERROR,
-          "stored data at byte " + chunk * CHUNK + " of " + name() + " failed its CRC32C");
-    }
   }
 
   // ---- plumbing ------------------------------------------------------------------------------
@@ -493,6 +474,20 @@ final class VolumeDevice implements BlockDevice {
     }
     if (volume.deleted()) {
       throw gone();
+    }
+    if (snapshot != null && snapshot.dropped()) {
+      throw new BlockDeviceException(Kind.UNAVAILABLE, "snapshot " + name() + " was deleted");
+    }
+    if (volume.incarnation() != incarnation) {
+      throw new BlockDeviceException(Kind.UNAVAILABLE,
+          "volume " + volume.descriptor().name() + " was rolled back to a snapshot; reconnect");
+    }
+  }
+
+  private void checkWritable() {
+    checkOpen();
+    if (readOnly()) {
+      throw new BlockDeviceException(Kind.READ_ONLY, name() + " is read-only");
     }
   }
 

@@ -10,6 +10,9 @@ import java.time.Instant;
  * @param storedBytes      bytes on disk after compression, as far as the engine can tell
  * @param snippets         number of snippets the volume is cut into
  * @param checksumErrors   reads refused so far because a stored block failed its CRC32C
+ * @param readOnly         writes are refused (templates, snapshots)
+ * @param parent           for a clone, the snapshot it reads through to ({@code VOLUME@SNAPSHOT});
+ *                         null otherwise
  */
 public record VolumeInfo(
     long id,
@@ -22,4 +25,6 @@ public record VolumeInfo(
     long storedBytes,
     long snippets,
     long checksumErrors,
-    Instant created) {}
+    Instant created,
+    boolean readOnly,
+    String parent) {}

@@ -18,6 +18,13 @@ final class VolumeRules {
     }
   }
 
+  static void checkSnapshotName(String name) {
+    if (name == null || !NAME.matcher(name).matches()) {
+      throw new VolumeAdminException(Reason.INVALID_ARGUMENT, "invalid snapshot name '" + name
+          + "': use 1-63 characters a-z, 0-9, '.', '_', '-', starting with a letter or digit");
+    }
+  }
+
   static void checkSize(long size) {
     if (size <= 0 || size % BlockCodec.CHUNK != 0) {
       throw new VolumeAdminException(Reason.INVALID_ARGUMENT,

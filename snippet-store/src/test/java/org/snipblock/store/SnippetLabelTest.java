@@ -24,7 +24,7 @@ class SnippetLabelTest {
 
   @Test
   void labelEncodingRoundTripsAndDetectsCorruption() {
-    VolumeDescriptor d = new VolumeDescriptor(42, "vol", 10 * MiB, 4 << 20, 512, true, 1234);
+    VolumeDescriptor d = new VolumeDescriptor(42, "vol", 10 * MiB, 4 << 20, 512, true, 1234, false);
     SnippetLabel l = SnippetLabel.initial(d, 1).withReplicas(List.of("site/c/r/h1", "site/c/r2/h2"))
         .withMode(SnippetLabel.Mode.ASYNC);
     byte[] enc = l.encode();

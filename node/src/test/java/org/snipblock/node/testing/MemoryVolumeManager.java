@@ -108,6 +108,7 @@ public final class MemoryVolumeManager implements VolumeManager, AutoCloseable {
     long used = e.device().allocation(0, e.spec().size()).join().stream()
         .filter(x -> !x.hole()).mapToLong(x -> x.length()).sum();
     return new VolumeInfo(e.id(), e.spec().name(), e.spec().size(), 1 << 20, e.spec().blockSize(),
-        e.spec().compression(), used, used, (e.spec().size() + (1 << 20) - 1) >> 20, 0, e.created());
+        e.spec().compression(), used, used, (e.spec().size() + (1 << 20) - 1) >> 20, 0, e.created(),
+        e.spec().readOnly(), null);
   }
 }

@@ -16,9 +16,10 @@ public final class JournalBatch {
   /**
    * Which column family an operation addresses; numbered so the journal format is stable.
    * ALLOCATION mirrors BLOCKS key for key with each chunk's allocation state, so opening a store
-   * reads a few bytes per chunk instead of every stored block.
+   * reads a few bytes per chunk instead of every stored block. BLOCKS and ALLOCATION are keyed by
+   * (layer, chunk); LAYERS holds the records of snapshot and clone layers (see Layer).
    */
-  public enum Space { META, CATALOG, LABELS, BLOCKS, ALLOCATION }
+  public enum Space { META, CATALOG, LABELS, BLOCKS, ALLOCATION, LAYERS }
 
   public enum OpKind { PUT, DELETE, DELETE_RANGE }
 

@@ -1,0 +1,39 @@
+package org.snipblock.store;
+
+import java.util.List;
+
+/**
+ * Snapshots, clones, rollback, read-only volumes and changed-block tracking, as the node's admin
+ * API sees them. Failures are {@link VolumeAdminException}s fit to show an operator.
+ */
+public interface SnapshotManager {
+
+  /**
+   * Takes snapshot {@code snapshot} of every named volume at one barrier: no write acknowledged
+   * after it is in any of them, none acknowledged before it is missing from any.
+   */
+  List<SnapshotInfo> snapshot(List<String> volumes, String snapshot);
+
+  /** The volume's snapshots, oldest first. */
+  List<SnapshotInfo> snapshots(String volume);
+
+  /** Deletes a snapshot; refused while clones read through it. */
+  void deleteSnapshot(String volume, String snapshot);
+
+  /**
+   * Makes the volume's content the snapshot's. Refused while the volume has open handles unless
+   * {@code force}; forced, those handles fail from then on and their clients reconnect.
+   */
+  VolumeInfo rollback(String volume, String snapshot, boolean force);
+
+  /** A new writable volume sharing every unwritten block with {@code volume@snapshot}. */
+  VolumeInfo cloneVolume(String volume, String snapshot, String newName, long newSize);
+
+  VolumeInfo setReadOnly(String volume, boolean readOnly);
+
+  /**
+   * The byte ranges {@code [offset, length]} that differ between snapshot {@code from} and
+   * snapshot {@code to}, or the volume's content now when {@code to} is null.
+   */
+  List<long[]> diff(String volume, String from, String to);
+}

@@ -1,0 +1,381 @@
+package org.snipblock.store;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.snipblock.store.VolumeAdminException.Reason;
+import org.snipblock.store.journal.JournalBatch;
+import org.snipblock.store.journal.JournalBatch.Space;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Snapshots, clones and rollbacks as changes to the chains of {@link Layer}s. Taking a snapshot
+ * freezes the live layer and starts an empty one above it, at a barrier: every stripe lock is held,
+ * so no write is half applied and none acknowledged before the call is left out. Deleting a
+ * snapshot merges what its children still read from it into them, one snippet at a time, then
+ * unlinks it. All callers hold the store's admin lock.
+ */
+final class Snapshots {
+  private static final Logger log = LoggerFactory.getLogger(Snapshots.class);
+  private final SnippetStore store;
+
+  Snapshots(SnippetStore store) {
+    this.store = store;
+  }
+
+  Optional<Layer> find(Volume v, String name) {
+    for (Layer l : store.ownLayers(v)) {
+      if (name.equals(l.snapshot()) && !l.dropped()) {
+        return Optional.of(l);
+      }
+    }
+    return Optional.empty();
+  }
+
+  Layer existing(Volume v, String name) {
+    return find(v, name).orElseThrow(() -> new VolumeAdminException(Reason.NOT_FOUND,
+        "volume " + v.descriptor().name() + " has no snapshot named " + name));
+  }
+
+  /** One point in time across {@code names} (a VM's disks): one barrier, one batch. */
+  List<SnapshotInfo> take(List<String> names, String snapshot) {
+    VolumeRules.checkSnapshotName(snapshot);
+    if (names.isEmpty()) {
+      throw new VolumeAdminException(Reason.INVALID_ARGUMENT, "name at least one volume to snapshot");
+    }
+    Map<String, Volume> vs = new LinkedHashMap<>();
+    for (String n : names) {
+      Volume v = store.existing(n);
+      if (vs.put(n, v) != null) {
+        throw new VolumeAdminException(Reason.INVALID_ARGUMENT, "volume " + n + " is named twice");
+      }
+      if (find(v, snapshot).isPresent()) {
+        throw new VolumeAdminException(Reason.ALREADY_EXISTS,
+            "volume " + n + " already has a snapshot named " + snapshot);
+      }
+    }
+    long now = System.currentTimeMillis();
+    int[] all = store.locks().all();
+    store.locks().acquire(all);
+    try {
+      JournalBatch batch = new JournalBatch();
+      Map<Volume, Layer> fresh = new LinkedHashMap<>();
+      for (Volume v : vs.values()) {
+        Layer live = v.live();
+        Layer next = new Layer(store.newVolumeId(), v.id(), live, null, now, v.descriptor().snippetSize());
+        store.layers().put(next.id, next);
+        fresh.put(v, next);
+        Layer.Record frozen = new Layer.Record(live.id, v.id(), live.parent() == null ? 0 : live.parent().id,
+            Layer.Kind.SNAPSHOT, snapshot, now);
+        batch.put(Space.LAYERS, StoreDb.key(live.id), frozen.encode());
+        batch.put(Space.LAYERS, StoreDb.key(next.id), next.record().encode());
+      }
+      try {
+        // Synced: the snapshot, and every write acknowledged before it, survive a crash.
+        store.commit(batch);
+      } catch (RuntimeException e) {
+        fresh.values().forEach(l -> store.layers().remove(l.id));
+        throw e;
+      }
+      fresh.forEach((v, next) -> {
+        v.live().freeze(snapshot, now);
+        v.live(next);
+      });
+    } finally {
+      store.locks().release(all);
+    }
+    List<SnapshotInfo> out = new ArrayList<>();
+    for (Volume v : vs.values()) {
+      log.info("snapshot {}@{} taken", v.descriptor().name(), snapshot);
+      out.add(info(v, existing(v, snapshot)));
+    }
+    return out;
+  }
+
+  List<SnapshotInfo> list(Volume v) {
+    List<SnapshotInfo> out = new ArrayList<>();
+    for (Layer l : store.ownLayers(v)) {
+      if (l.snapshot() != null && !l.dropped()) {
+        out.add(info(v, l));
+      }
+    }
+    return out;
+  }
+
+  private SnapshotInfo info(Volume v, Layer s) {
+    List<Layer> children = children(s);
+    long[] exclusive = {0};
+    s.map.forEach(0, Long.MAX_VALUE, (c, st) -> {
+      if (st <= 0) {
+        return;
+      }
+      boolean seen = false;
+      for (Layer ch : children) {
+        seen |= ch.map.state(c) == AllocationMap.HOLE;
+      }
+      if (!seen) {
+        exclusive[0] += st;
+      }
+    });
+    long stored = s.map.storedBytes();
+    return new SnapshotInfo(v.descriptor().name(), s.snapshot(), Instant.ofEpochMilli(s.createdMillis()),
+        stored, exclusive[0], stored - exclusive[0], clonesOf(s));
+  }
+
+  /** Layers reading through to {@code s} directly: its volume's next layers and clones' bottoms. */
+  private List<Layer> children(Layer s) {
+    List<Layer> out = new ArrayList<>();
+    for (Layer l : store.layers().values()) {
+      if (l.parent() == s) {
+        out.add(l);
+      }
+    }
+    return out;
+  }
+
+  private List<String> clonesOf(Layer s) {
+    List<String> out = new ArrayList<>();
+    for (Layer l : children(s)) {
+      if (l.owner != s.owner) {
+        out.add(store.volumeName(l.owner));
+      }
+    }
+    out.sort(String::compareTo);
+    return out;
+  }
+
+  /** Refuses to delete a volume whose snapshots clones still read. */
+  void checkNoClones(Volume v) {
+    List<String> clones = new ArrayList<>();
+    for (Layer l : store.ownLayers(v)) {
+      clones.addAll(clonesOf(l));
+    }
+    if (!clones.isEmpty()) {
+      throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "volume " + v.descriptor().name()
+          + " has snapshots that clones use: " + String.join(", ", clones)
+          + "; flatten or delete the clones first");
+    }
+  }
+
+  void delete(Volume v, String snapshot) {
+    Layer s = existing(v, snapshot);
+    List<String> clones = clonesOf(s);
+    if (!clones.isEmpty()) {
+      throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "snapshot " + v.descriptor().name() + "@"
+          + snapshot + " is used by clones " + String.join(", ", clones) + "; flatten or delete them first");
+    }
+    // On record first: a crash during the merge leaves a hidden layer, never a half-merged snapshot.
+    store.commit(new JournalBatch().put(Space.LAYERS, StoreDb.key(s.id),
+        s.record().withKind(Layer.Kind.DELETING).encode()));
+    s.drop();
+    mergeAway(v, s);
+    log.info("snapshot {}@{} deleted", v.descriptor().name(), snapshot);
+  }
+
+  /**
+   * Moves into each child what it still reads from {@code s}, snippet by snippet under that
+   * snippet's stripes, then unlinks {@code s}. Each child first gets its copies (so reads find them
+   * there), and only then are they deleted from {@code s}.
+   */
+  private void mergeAway(Volume v, Layer s) {
+    List<Layer> children = children(s);
+    boolean compress = v.descriptor().compression();
+    int per = s.map.chunksPerSnippet();
+    for (long sn = s.map.nextSnippet(0, Long.MAX_VALUE); sn >= 0; sn = s.map.nextSnippet(sn + 1, Long.MAX_VALUE)) {
+      long first = sn * per;
+      long end = first + per;
+      int[] stripes = store.locks().stripesFor(v.id(), first, end - 1);
+      store.locks().acquire(stripes);
+      try {
+        JournalBatch copies = new JournalBatch();
+        List<long[]> applied = new ArrayList<>();
+        s.map.forEach(first, end, (c, st) -> {
+          for (int i = 0; i < children.size(); i++) {
+            Layer ch = children.get(i);
+            if (ch.map.state(c) == AllocationMap.HOLE) {
+              copy(s, ch, c, st, compress, copies);
+              applied.add(new long[] {i, c, st});
+            }
+          }
+        });
+        if (!copies.isEmpty()) {
+          store.commit(copies);
+          applied.forEach(a -> children.get((int) a[0]).map.set(a[1], (int) a[2]));
+        }
+        store.commit(new JournalBatch()
+            .deleteRange(Space.BLOCKS, StoreDb.key(s.id, first), StoreDb.key(s.id, end))
+            .deleteRange(Space.ALLOCATION, StoreDb.key(s.id, first), StoreDb.key(s.id, end)));
+        s.map.clear(first, end);
+      } finally {
+        store.locks().release(stripes);
+      }
+    }
+    JournalBatch unlink = new JournalBatch().delete(Space.LAYERS, StoreDb.key(s.id));
+    Layer below = s.parent();
+    for (Layer ch : children) {
+      unlink.put(Space.LAYERS, StoreDb.key(ch.id), ch.record().withParent(below == null ? 0 : below.id).encode());
+    }
+    store.commit(unlink);
+    children.forEach(ch -> ch.parent(below));
+    store.layers().remove(s.id);
+  }
+
+  private void copy(Layer from, Layer to, long c, int state, boolean compress, JournalBatch batch) {
+    byte[] key = StoreDb.key(to.id, c);
+    if (state == AllocationMap.TRIMMED) {
+      batch.put(Space.ALLOCATION, key, AllocationMap.encodeState(state));
+      return;
+    }
+    byte[] value;
+    if (state == AllocationMap.ZERO) {
+      value = BlockCodec.zeroes(to.id, c);
+    } else {
+      byte[] data = new byte[BlockCodec.CHUNK];
+      try {
+        byte[] stored = store.db().get(Space.BLOCKS, StoreDb.key(from.id, c));
+        if (stored == null) {
+          throw new IllegalStateException("chunk " + c + " of " + from + " is missing");
+        }
+        BlockCodec.decode(from.id, c, stored, data, 0);
+      } catch (Exception e) {
+        throw new VolumeAdminException(Reason.INTERNAL, "cannot move chunk " + c + " out of " + from
+            + " (" + e.getMessage() + "); the layer stays hidden and whole", e);
+      }
+      value = BlockCodec.encode(to.id, c, data, 0, compress);
+      if (BlockCodec.isZero(value) ? state != AllocationMap.ZERO : value.length != state) {
+        // Compression may differ from when it was written: the map records what is stored now.
+        state = BlockCodec.isZero(value) ? AllocationMap.ZERO : value.length;
+      }
+    }
+    batch.put(Space.BLOCKS, key, value);
+    batch.put(Space.ALLOCATION, key, AllocationMap.encodeState(state));
+  }
+
+  /** Finishes merges a crash interrupted (records of kind DELETING). */
+  void resumeAfterLoad(Collection<Layer.Record> records) {
+    for (Layer.Record r : records) {
+      if (r.kind() != Layer.Kind.DELETING) {
+        continue;
+      }
+      Layer s = store.layers().get(r.id());
+      Volume v = store.volumes().values().stream().filter(x -> x.id() == r.owner()).findFirst().orElse(null);
+      if (s != null && v != null) {
+        log.info("finishing the deletion of a snapshot of {} that a restart interrupted", v.descriptor().name());
+        s.drop();
+        pending.add(() -> mergeAway(v, s));
+      }
+    }
+  }
+
+  private final List<Runnable> pending = new ArrayList<>();
+
+  /** Runs the merges {@link #resumeAfterLoad} found, once the allocation maps are loaded. */
+  void runPending() {
+    pending.forEach(Runnable::run);
+    pending.clear();
+  }
+
+  /** Makes the volume's content that of {@code snapshot}; the live layer's changes are dropped. */
+  void rollback(Volume v, String snapshot, boolean force) {
+    Layer s = existing(v, snapshot);
+    // Clones of later snapshots would keep reading a history the volume no longer has.
+    List<Layer> own = store.ownLayers(v);
+    for (Layer l : own.subList(own.indexOf(s) + 1, own.size())) {
+      List<String> clones = l.snapshot() == null ? List.of() : clonesOf(l);
+      if (!clones.isEmpty()) {
+        throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "cannot roll " + v.descriptor().name()
+            + " back to " + snapshot + ": the later snapshot " + l.snapshot() + " has clones "
+            + String.join(", ", clones));
+      }
+    }
+    int open = v.openHandles.get();
+    if (open > 0 && !force) {
+      throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "volume " + v.descriptor().name()
+          + " is connected (" + open + " open handles); disconnect its clients or use --force");
+    }
+    int[] all = store.locks().all();
+    store.locks().acquire(all);
+    try {
+      Layer old = v.live();
+      Layer next = new Layer(store.newVolumeId(), v.id(), s, null, System.currentTimeMillis(),
+          v.descriptor().snippetSize());
+      JournalBatch batch = dropChunks(new JournalBatch(), old)
+          .delete(Space.LAYERS, StoreDb.key(old.id))
+          .put(Space.LAYERS, StoreDb.key(next.id), next.record().encode());
+      store.commit(batch);
+      old.drop();
+      store.layers().remove(old.id);
+      store.layers().put(next.id, next);
+      v.live(next);
+      v.reincarnate();
+      store.compactLater(Space.BLOCKS, StoreDb.key(old.id, 0), StoreDb.key(old.id, Long.MAX_VALUE));
+    } finally {
+      store.locks().release(all);
+    }
+    log.info("volume {} rolled back to snapshot {}{}", v.descriptor().name(), snapshot,
+        open > 0 ? " (forced; " + open + " open handles must reconnect)" : "");
+  }
+
+  /** A new writable volume reading through to {@code volume@snapshot} until written. */
+  Volume cloneOf(Volume source, String snapshot, String newName, long newSize) {
+    Layer s = existing(source, snapshot);
+    VolumeRules.checkName(newName);
+    VolumeDescriptor sd = source.descriptor();
+    long size = newSize == 0 ? sd.size() : newSize;
+    VolumeRules.checkSize(size);
+    if (size < sd.size()) {
+      throw new VolumeAdminException(Reason.INVALID_ARGUMENT, "a clone cannot be smaller than its parent ("
+          + sd.size() + " bytes), not " + size);
+    }
+    if (store.volumes().containsKey(newName)) {
+      throw new VolumeAdminException(Reason.ALREADY_EXISTS, "volume " + newName + " already exists");
+    }
+    VolumeDescriptor d = new VolumeDescriptor(store.newVolumeId(), newName, size, sd.snippetSize(),
+        sd.blockSize(), sd.compression(), System.currentTimeMillis(), false);
+    return store.addVolume(d, s);
+  }
+
+  /**
+   * Ranges that differ between {@code from} and {@code to} (a later snapshot, or null for now):
+   * exactly the chunks some layer between them holds.
+   */
+  List<long[]> diff(Volume v, String from, String to) {
+    Layer base = existing(v, from);
+    Layer top = to == null ? v.live() : existing(v, to);
+    List<Layer> between = new ArrayList<>();
+    Layer l = top;
+    for (; l != null && l != base; l = l.parent()) {
+      between.add(l);
+    }
+    if (l == null) {
+      throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "snapshot " + from + " is not older than "
+          + (to == null ? "the volume's content now" : to) + " (a rollback went past it, or the order is reversed)");
+    }
+    BitSet changed = new BitSet();
+    for (Layer x : between) {
+      x.map.forEach(0, Long.MAX_VALUE, (c, st) -> changed.set((int) c));
+    }
+    List<long[]> out = new ArrayList<>();
+    long size = v.descriptor().size();
+    for (int c = changed.nextSetBit(0); c >= 0; ) {
+      int e = changed.nextClearBit(c);
+      long off = (long) c * BlockCodec.CHUNK;
+      out.add(new long[] {off, Math.min(size, (long) e * BlockCodec.CHUNK) - off});
+      c = changed.nextSetBit(e);
+    }
+    return out;
+  }
+
+  /** Adds to {@code batch} the deletion of every chunk a layer holds. */
+  static JournalBatch dropChunks(JournalBatch batch, Layer l) {
+    return batch
+        .deleteRange(Space.BLOCKS, StoreDb.key(l.id, 0), StoreDb.key(l.id, Long.MAX_VALUE))
+        .deleteRange(Space.ALLOCATION, StoreDb.key(l.id, 0), StoreDb.key(l.id, Long.MAX_VALUE));
+  }
+}
