@@ -94,8 +94,17 @@ public record IscsiTargetConfig(
   }
 
   /** The device name for a target name, or null if the name is not one of ours. */
+  /**
+   * The device a target name serves. '@' (a snapshot's {@code NAME@SNAP}) is not allowed in an iSCSI
+   * name, so a snapshot is served as {@code prefix + NAME:SNAP}; device names have no ':'.
+   */
   public String deviceName(String targetName) {
     return targetName.startsWith(targetNamePrefix)
-        ? targetName.substring(targetNamePrefix.length()) : null;
+        ? targetName.substring(targetNamePrefix.length()).replace(':', '@') : null;
+  }
+
+  /** The target name serving a device; the inverse of {@link #deviceName}. */
+  public String targetName(String deviceName) {
+    return targetNamePrefix + deviceName.replace('@', ':');
   }
 }

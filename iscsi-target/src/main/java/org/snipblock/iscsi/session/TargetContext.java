@@ -65,7 +65,7 @@ public final class TargetContext {
   }
 
   public String targetName(String deviceName) {
-    return config.targetNamePrefix() + deviceName;
+    return config.targetName(deviceName);
   }
 
   /** Every target name served now, sorted like the catalog. */
@@ -76,7 +76,19 @@ public final class TargetContext {
   /** True if the target name names a device of the catalog. */
   public boolean exists(String targetName) {
     String device = config.deviceName(targetName);
-    return device != null && catalog.names().contains(device);
+    if (device == null) {
+      return false;
+    }
+    if (catalog.names().contains(device)) {
+      return true;
+    }
+    if (device.indexOf('@') < 0) {
+      return false;
+    }
+    // Snapshots are not listed, but are served when named.
+    Optional<BlockDevice> d = catalog.open(device);
+    d.ifPresent(BlockDevice::close);
+    return d.isPresent();
   }
 
   public TargetAccess access(String targetName) {

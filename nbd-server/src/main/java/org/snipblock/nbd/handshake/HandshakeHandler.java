@@ -289,10 +289,11 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
    * export, since picking one of several would be a guess.
    */
   private String exportNameOrDefault(String requested) {
-    List<String> names = server.catalog().names();
     if (!requested.isEmpty()) {
-      return names.contains(requested) ? requested : null;
+      // The catalog decides when opening: it also serves exports it does not list (snapshots).
+      return requested;
     }
+    List<String> names = server.catalog().names();
     return names.size() == 1 ? names.get(0) : null;
   }
 

@@ -6,6 +6,15 @@ import io.grpc.ManagedChannel;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.snipblock.node.admin.v1.AdminGrpc;
+import org.snipblock.node.admin.v1.Snapshot;
+import org.snipblock.node.admin.v1.SnapshotVolumesRequest;
+import org.snipblock.node.admin.v1.ListSnapshotsRequest;
+import org.snipblock.node.admin.v1.DeleteSnapshotRequest;
+import org.snipblock.node.admin.v1.RollbackVolumeRequest;
+import org.snipblock.node.admin.v1.CloneVolumeRequest;
+import org.snipblock.node.admin.v1.SetVolumeReadOnlyRequest;
+import org.snipblock.node.admin.v1.DiffVolumeResponse;
+import org.snipblock.node.admin.v1.DiffVolumeRequest;
 import org.snipblock.node.admin.v1.ClusterStatusRequest;
 import org.snipblock.node.admin.v1.ClusterStatusResponse;
 import org.snipblock.node.admin.v1.SetVolumeModeRequest;
@@ -90,6 +99,43 @@ public final class AdminClient implements AutoCloseable {
 
   public void delete(String name) {
     call().deleteVolume(DeleteVolumeRequest.newBuilder().setName(name).build());
+  }
+
+  public List<Snapshot> snapshot(List<String> volumes, String snapshot) {
+    return call().snapshotVolumes(SnapshotVolumesRequest.newBuilder()
+        .addAllVolumes(volumes).setSnapshot(snapshot).build()).getSnapshotsList();
+  }
+
+  public List<Snapshot> snapshots(String volume) {
+    return call().listSnapshots(ListSnapshotsRequest.newBuilder()
+        .setVolume(volume).build()).getSnapshotsList();
+  }
+
+  public void deleteSnapshot(String volume, String snapshot) {
+    call().deleteSnapshot(DeleteSnapshotRequest.newBuilder()
+        .setVolume(volume).setSnapshot(snapshot).build());
+  }
+
+  public Volume rollback(String volume, String snapshot, boolean force) {
+    return call().rollbackVolume(RollbackVolumeRequest.newBuilder()
+        .setVolume(volume).setSnapshot(snapshot).setForce(force).build());
+  }
+
+  /** @param size 0 for the parent's size */
+  public Volume cloneVolume(String volume, String snapshot, String name, long size) {
+    return call().cloneVolume(CloneVolumeRequest.newBuilder()
+        .setVolume(volume).setSnapshot(snapshot).setName(name).setSizeBytes(size).build());
+  }
+
+  public Volume setReadOnly(String name, boolean readOnly) {
+    return call().setVolumeReadOnly(SetVolumeReadOnlyRequest.newBuilder()
+        .setName(name).setReadOnly(readOnly).build());
+  }
+
+  /** @param to null for the volume's content now */
+  public DiffVolumeResponse diff(String volume, String from, String to) {
+    return call().diffVolume(DiffVolumeRequest.newBuilder()
+        .setVolume(volume).setFromSnapshot(from).setToSnapshot(to == null ? "" : to).build());
   }
 
   public NodeStatusResponse status() {

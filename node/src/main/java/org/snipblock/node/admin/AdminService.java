@@ -29,6 +29,17 @@ import org.snipblock.node.admin.v1.VerifyVolumeRequest;
 import org.snipblock.node.admin.v1.VerifyVolumeResponse;
 import org.snipblock.node.admin.v1.Volume;
 import org.snipblock.node.admin.v1.VolumeIo;
+import org.snipblock.node.admin.v1.CloneVolumeRequest;
+import org.snipblock.node.admin.v1.DeleteSnapshotRequest;
+import org.snipblock.node.admin.v1.DeleteSnapshotResponse;
+import org.snipblock.node.admin.v1.DiffVolumeRequest;
+import org.snipblock.node.admin.v1.DiffVolumeResponse;
+import org.snipblock.node.admin.v1.ListSnapshotsRequest;
+import org.snipblock.node.admin.v1.RollbackVolumeRequest;
+import org.snipblock.node.admin.v1.SetVolumeReadOnlyRequest;
+import org.snipblock.node.admin.v1.SnapshotList;
+import org.snipblock.node.admin.v1.SnapshotVolumesRequest;
+import org.snipblock.store.SnapshotManager;
 import org.snipblock.store.VolumeAdminException;
 import org.snipblock.store.VolumeInfo;
 import org.snipblock.store.VolumeManager;
@@ -51,6 +62,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
   private final RedundancyPolicy volumeDefaults;
   private final Function<String, VolumeIo> io;
   private final Supplier<NodeStatusResponse> status;
+  private final SnapshotRequests snapshots;
 
   /**
    * @param io     the I/O served for a volume so far, by name
@@ -71,6 +83,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
     this.volumeDefaults = volumeDefaults;
     this.io = io;
     this.status = status;
+    this.snapshots = new SnapshotRequests(cluster == null && volumes instanceof SnapshotManager m ? m : null);
   }
 
   @Override
@@ -80,9 +93,12 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
         throw AdminErrors.invalid("volume size must be positive");
       }
       int blockSize = req.getBlockSize() == 0 ? 512 : req.getBlockSize();
-      VolumeSpec spec = new VolumeSpec(
-          req.getName(), req.getSizeBytes(), req.getSnippetSize(), blockSize, req.getCompression());
+      VolumeSpec spec = new VolumeSpec(req.getName(), req.getSizeBytes(), req.getSnippetSize(), blockSize,
+          req.getCompression(), req.getReadOnly());
       VolumeInfo info;
+      if (req.getReadOnly()) {
+        snapshots.manager("create a read-only volume");
+      }
       if (cluster != null) {
         info = cluster.volumes().create(spec, Redundancy.of(req, volumeDefaults));
       } else {
@@ -182,6 +198,46 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
     });
   }
 
+  @Override
+  public void snapshotVolumes(SnapshotVolumesRequest req, StreamObserver<SnapshotList> out) {
+    answer(out, "snapshot " + req.getVolumesList() + "@" + req.getSnapshot(), () -> snapshots.take(req));
+  }
+
+  @Override
+  public void listSnapshots(ListSnapshotsRequest req, StreamObserver<SnapshotList> out) {
+    answer(out, "list snapshots of " + req.getVolume(), () -> snapshots.list(req.getVolume()));
+  }
+
+  @Override
+  public void deleteSnapshot(DeleteSnapshotRequest req, StreamObserver<DeleteSnapshotResponse> out) {
+    answer(out, "delete snapshot " + req.getVolume() + "@" + req.getSnapshot(), () -> {
+      snapshots.delete(req.getVolume(), req.getSnapshot());
+      return DeleteSnapshotResponse.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void rollbackVolume(RollbackVolumeRequest req, StreamObserver<Volume> out) {
+    answer(out, "roll " + req.getVolume() + " back to " + req.getSnapshot(), () -> toProto(snapshots.rollback(req)));
+  }
+
+  @Override
+  public void cloneVolume(CloneVolumeRequest req, StreamObserver<Volume> out) {
+    answer(out, "clone " + req.getVolume() + "@" + req.getSnapshot() + " as " + req.getName(),
+        () -> toProto(snapshots.cloneOf(req)));
+  }
+
+  @Override
+  public void setVolumeReadOnly(SetVolumeReadOnlyRequest req, StreamObserver<Volume> out) {
+    answer(out, "set read-only of " + req.getName(),
+        () -> toProto(snapshots.readOnly(req.getName(), req.getReadOnly())));
+  }
+
+  @Override
+  public void diffVolume(DiffVolumeRequest req, StreamObserver<DiffVolumeResponse> out) {
+    answer(out, "diff " + req.getVolume(), () -> snapshots.diff(req));
+  }
+
   private ClusterNode clusterOnly(String what) {
     if (cluster == null) {
       throw Status.FAILED_PRECONDITION.withDescription(what + ": this node is standalone, not in a cluster "
@@ -196,7 +252,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
   }
 
   private Volume toPlainProto(VolumeInfo v) {
-    return Volume.newBuilder()
+    Volume.Builder b = Volume.newBuilder()
         .setId(v.id())
         .setName(v.name())
         .setProvisionedBytes(v.provisionedBytes())
@@ -208,8 +264,8 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
         .setSnippets(v.snippets())
         .setChecksumErrors(v.checksumErrors())
         .setCreatedEpochMillis(v.created() == null ? 0 : v.created().toEpochMilli())
-        .setIo(io.apply(v.name()))
-        .build();
+        .setIo(io.apply(v.name()));
+    return snapshots.describe(b, v).build();
   }
 
   private Volume toProto(VolumeInfo v) {

@@ -51,6 +51,20 @@ final class Output {
     out.printf("snippet size:     %s%n", ByteSize.format(v.snippetSize()));
     out.printf("snippets:         %d%n", v.snippets());
     out.printf("compression:      %s%n", v.compression() ? "lz4" : "off");
+    if (v.readOnly()) {
+      out.printf("read-only:        yes%n");
+    }
+    if (v.parent() != null) {
+      out.printf("clone of:         %s%n", v.parent());
+    }
+    for (SnapshotCommands.SnapshotView s : v.snapshots()) {
+      out.printf("snapshot:         %s (%s; %s stored, %s exclusive, %s shared%s)%n", s.name(), s.created(),
+          ByteSize.format(s.storedBytes()), ByteSize.format(s.exclusiveBytes()), ByteSize.format(s.sharedBytes()),
+          s.clones().isEmpty() ? "" : "; clones " + String.join(", ", s.clones()));
+    }
+    if (!v.children().isEmpty()) {
+      out.printf("clones:           %s%n", String.join(", ", v.children()));
+    }
     out.printf("checksum errors:  %d%n", v.checksumErrors());
     if (v.created() != null) {
       out.printf("created:          %s%n", v.created());

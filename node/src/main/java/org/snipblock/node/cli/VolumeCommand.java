@@ -18,14 +18,16 @@ import picocli.CommandLine.Spec;
     subcommands = {
         VolumeCommand.Create.class, VolumeCommand.ListVolumes.class, VolumeCommand.Show.class,
         VolumeCommand.Resize.class, VolumeCommand.Delete.class, VolumeCommand.SetMode.class,
-        VolumeCommand.Verify.class})
+        VolumeCommand.Verify.class, SnapshotCommands.Take.class, SnapshotCommands.ListSnapshots.class,
+        SnapshotCommands.Delete.class, SnapshotCommands.Rollback.class, SnapshotCommands.Clone.class,
+        SnapshotCommands.Diff.class})
 final class VolumeCommand implements Runnable {
   @Spec CommandSpec spec;
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing command (create, list, show, resize or delete), "
-        + "or 'set --mode' / 'verify' for a clustered volume");
+    throw new ParameterException(spec.commandLine(), "missing command (create, list, show, resize, delete, set, "
+        + "snapshot, snapshots, snapshot-delete, rollback, clone or diff), or 'verify' for a clustered volume");
   }
 
   /** What every volume subcommand shares: how to reach the node and how to print. */
@@ -82,6 +84,9 @@ final class VolumeCommand implements Runnable {
     @Option(names = "--compression", description = "Compress stored data with lz4.")
     boolean compression;
 
+    @Option(names = "--read-only", description = "Serve the volume write-protected (a template).")
+    boolean readOnly;
+
     @Override
     public Integer call() {
       if (blockSize != 512 && blockSize != 4096) {
@@ -91,7 +96,8 @@ final class VolumeCommand implements Runnable {
         throw new ParameterException(spec.commandLine(), "invalid --snippet-size: too large");
       }
       CreateVolumeRequest.Builder req = CreateVolumeRequest.newBuilder().setName(name).setSizeBytes(size())
-          .setSnippetSize((int) snippetSize).setBlockSize(blockSize).setCompression(compression);
+          .setSnippetSize((int) snippetSize).setBlockSize(blockSize).setCompression(compression)
+          .setReadOnly(readOnly);
       redundancy(req);
       output().volume(VolumeView.of(admin.call(c -> c.create(req.build()))));
       return 0;
@@ -170,14 +176,19 @@ final class VolumeCommand implements Runnable {
   }
 
   @Command(name = "set", mixinStandardHelpOptions = true,
-      description = "Change a clustered volume's settings live: --mode sync|async switches replication "
-          + "without losing or reordering writes; with --snippets only those snippets switch (an override).")
+      description = "Change a volume's settings live: --read-only true|false; on a cluster --mode sync|async "
+          + "switches replication without losing or reordering writes; with --snippets only those snippets "
+          + "switch (an override).")
   static final class SetMode extends Subcommand {
     @Parameters(index = "0", paramLabel = "NAME") String name;
 
-    @Option(names = "--mode", paramLabel = "MODE", required = true,
+    @Option(names = "--mode", paramLabel = "MODE",
         description = "sync or async; with --snippets also 'volume' (drop their override, follow the volume's mode).")
     String mode;
+
+    @Option(names = "--read-only", paramLabel = "true|false", arity = "1",
+        description = "Serve the volume write-protected (true) or writable again (false).")
+    String readOnly;
 
     @Option(names = "--snippets", paramLabel = "INDEXES", converter = SnippetRanges.Converter.class,
         description = "Only these snippets, e.g. 0-3,7 (ranges inclusive). Default: the whole volume.")
@@ -185,6 +196,25 @@ final class VolumeCommand implements Runnable {
 
     @Override
     public Integer call() {
+      if (mode == null && readOnly == null) {
+        throw new ParameterException(spec.commandLine(), "nothing to set: give --mode and/or --read-only");
+      }
+      if (readOnly != null) {
+        boolean ro = switch (readOnly.trim().toLowerCase(java.util.Locale.ROOT)) {
+          case "true" -> true;
+          case "false" -> false;
+          default -> throw new ParameterException(spec.commandLine(),
+              "invalid --read-only '" + readOnly + "': expected true or false");
+        };
+        org.snipblock.node.admin.v1.Volume v = admin.call(c -> c.setReadOnly(name, ro));
+        if (mode == null) {
+          output().volume(VolumeView.of(v));
+          return 0;
+        }
+      }
+      if (snippets != null && mode == null) {
+        throw new ParameterException(spec.commandLine(), "--snippets needs --mode");
+      }
       String m;
       if (snippets != null && mode.trim().equalsIgnoreCase(FOLLOW_VOLUME)) {
         m = FOLLOW_VOLUME;

@@ -19,6 +19,11 @@ record VolumeView(
     long checksumErrors,
     String created,
     Io io,
+    boolean readOnly,
+    // For a clone: VOLUME@SNAPSHOT it reads through to.
+    String parent,
+    List<SnapshotCommands.SnapshotView> snapshots,
+    List<String> children,
     // Top-level fields in JSON (primary, epoch, mode...), absent on a standalone node.
     @JsonUnwrapped Replication replication) {
 
@@ -40,6 +45,9 @@ record VolumeView(
         v.getCreatedEpochMillis() == 0 ? null : Instant.ofEpochMilli(v.getCreatedEpochMillis()).toString(),
         new Io(v.getIo().getReads(), v.getIo().getWrites(), v.getIo().getReadBytes(),
             v.getIo().getWrittenBytes(), v.getIo().getFlushes(), v.getIo().getErrors()),
+        v.getReadOnly(), v.getParent().isEmpty() ? null : v.getParent(),
+        v.getSnapshotsList().stream().map(SnapshotCommands.SnapshotView::of).toList(),
+        List.copyOf(v.getChildrenList()),
         v.hasReplication() ? replication(v.getReplication()) : null);
   }
 

@@ -22,8 +22,10 @@ public record NbdSecurity(TlsMode tls, Path certificate, Path key, Path ca, Map<
     exports = Map.copyOf(exports);
   }
 
+  /** A snapshot's export ({@code NAME@SNAP}) is guarded as its volume is. */
   public NbdServerConfig applyTo(NbdServerConfig server) {
+    ExportPolicies byVolume = ExportPolicies.of(exports, ExportPolicy.OPEN);
     return server.withTls(tls, certificate, key, ca)
-        .withExportPolicies(ExportPolicies.of(exports, ExportPolicy.OPEN));
+        .withExportPolicies(name -> byVolume.forExport(NodeConfig.volumeOf(name)));
   }
 }

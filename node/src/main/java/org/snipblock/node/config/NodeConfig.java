@@ -116,10 +116,19 @@ public record NodeConfig(
         Map.copyOf(iscsiAccess), nbd);
   }
 
-  /** The iSCSI door's settings: CHAP and initiator lists by volume; volumes not named stay open. */
+  /**
+   * The iSCSI door's settings: CHAP and initiator lists by volume; volumes not named stay open. A
+   * snapshot's target ({@code NAME@SNAP}) is guarded as its volume is.
+   */
   public IscsiTargetConfig iscsiTarget() {
     return IscsiTargetConfig.defaults().withListen(new InetSocketAddress(listen, iscsiPort))
-        .withAccess(name -> iscsiAccess.getOrDefault(name, TargetAccess.OPEN), TargetAccess.OPEN);
+        .withAccess(name -> iscsiAccess.getOrDefault(volumeOf(name), TargetAccess.OPEN), TargetAccess.OPEN);
+  }
+
+  /** The volume a device name belongs to: itself, or for a snapshot {@code NAME@SNAP} its volume. */
+  public static String volumeOf(String deviceName) {
+    int at = deviceName.indexOf('@');
+    return at < 0 ? deviceName : deviceName.substring(0, at);
   }
 
   /** The NBD door's settings: TLS mode and per-export policies. */

@@ -1,0 +1,131 @@
+package org.snipblock.node.admin;
+
+import io.grpc.Status;
+import java.util.List;
+import java.util.TreeSet;
+import org.snipblock.node.admin.v1.ChangedExtent;
+import org.snipblock.node.admin.v1.CloneVolumeRequest;
+import org.snipblock.node.admin.v1.DiffVolumeRequest;
+import org.snipblock.node.admin.v1.DiffVolumeResponse;
+import org.snipblock.node.admin.v1.RollbackVolumeRequest;
+import org.snipblock.node.admin.v1.Snapshot;
+import org.snipblock.node.admin.v1.SnapshotList;
+import org.snipblock.node.admin.v1.SnapshotVolumesRequest;
+import org.snipblock.node.admin.v1.Volume;
+import org.snipblock.store.SnapshotInfo;
+import org.snipblock.store.SnapshotManager;
+import org.snipblock.store.VolumeInfo;
+
+/**
+ * The admin API's snapshot, clone, rollback, read-only and diff calls, on the node's
+ * {@link SnapshotManager}. A clustered node has none yet: a snapshot of one copy alone would not be
+ * a snapshot of the volume, so those calls are refused there, saying so.
+ */
+final class SnapshotRequests {
+  /** Null on a clustered node. */
+  private final SnapshotManager manager;
+
+  SnapshotRequests(SnapshotManager manager) {
+    this.manager = manager;
+  }
+
+  boolean available() {
+    return manager != null;
+  }
+
+  SnapshotManager manager(String what) {
+    if (manager == null) {
+      throw Status.FAILED_PRECONDITION.withDescription(what + ": snapshots, clones and read-only volumes are "
+          + "not available on clustered volumes yet (only on a standalone node)").asRuntimeException();
+    }
+    return manager;
+  }
+
+  SnapshotList take(SnapshotVolumesRequest req) {
+    if (req.getVolumesCount() == 0) {
+      throw AdminErrors.invalid("name at least one volume to snapshot");
+    }
+    requireName(req.getSnapshot(), "snapshot");
+    return list(manager("snapshot").snapshot(req.getVolumesList(), req.getSnapshot()));
+  }
+
+  SnapshotList list(String volume) {
+    requireName(volume, "volume");
+    return list(manager("list snapshots").snapshots(volume));
+  }
+
+  void delete(String volume, String snapshot) {
+    requireName(volume, "volume");
+    requireName(snapshot, "snapshot");
+    manager("delete snapshot").deleteSnapshot(volume, snapshot);
+  }
+
+  VolumeInfo rollback(RollbackVolumeRequest req) {
+    requireName(req.getVolume(), "volume");
+    requireName(req.getSnapshot(), "snapshot");
+    return manager("rollback").rollback(req.getVolume(), req.getSnapshot(), req.getForce());
+  }
+
+  VolumeInfo cloneOf(CloneVolumeRequest req) {
+    requireName(req.getVolume(), "volume");
+    requireName(req.getSnapshot(), "snapshot");
+    requireName(req.getName(), "new volume");
+    if (req.getSizeBytes() > Long.MAX_VALUE) {
+      throw AdminErrors.invalid("clone size too large");
+    }
+    return manager("clone").cloneVolume(req.getVolume(), req.getSnapshot(), req.getName(), req.getSizeBytes());
+  }
+
+  VolumeInfo readOnly(String volume, boolean readOnly) {
+    requireName(volume, "volume");
+    return manager("set read-only").setReadOnly(volume, readOnly);
+  }
+
+  DiffVolumeResponse diff(DiffVolumeRequest req) {
+    requireName(req.getVolume(), "volume");
+    requireName(req.getFromSnapshot(), "--from snapshot");
+    String to = req.getToSnapshot().isEmpty() ? null : req.getToSnapshot();
+    DiffVolumeResponse.Builder b = DiffVolumeResponse.newBuilder();
+    long total = 0;
+    for (long[] r : manager("diff").diff(req.getVolume(), req.getFromSnapshot(), to)) {
+      b.addExtents(ChangedExtent.newBuilder().setOffset(r[0]).setLength(r[1]));
+      total += r[1];
+    }
+    return b.setChangedBytes(total).build();
+  }
+
+  /** Adds what a standalone node knows of a volume's snapshots and lineage. */
+  Volume.Builder describe(Volume.Builder b, VolumeInfo v) {
+    b.setReadOnly(v.readOnly());
+    if (v.parent() != null) {
+      b.setParent(v.parent());
+    }
+    if (manager != null) {
+      TreeSet<String> children = new TreeSet<>();
+      for (SnapshotInfo s : manager.snapshots(v.name())) {
+        b.addSnapshots(toProto(s));
+        children.addAll(s.clones());
+      }
+      b.addAllChildren(children);
+    }
+    return b;
+  }
+
+  private static SnapshotList list(List<SnapshotInfo> snapshots) {
+    SnapshotList.Builder b = SnapshotList.newBuilder();
+    snapshots.forEach(s -> b.addSnapshots(toProto(s)));
+    return b.build();
+  }
+
+  private static Snapshot toProto(SnapshotInfo s) {
+    return Snapshot.newBuilder().setVolume(s.volume()).setName(s.name())
+        .setCreatedEpochMillis(s.created().toEpochMilli()).setStoredBytes(s.storedBytes())
+        .setExclusiveBytes(s.exclusiveBytes()).setSharedBytes(s.sharedBytes()).addAllClones(s.clones()).build();
+  }
+
+  private static void requireName(String name, String what) {
+    if (name.isEmpty()) {
+      throw AdminErrors.invalid("name the " + what);
+    }
+  }
+}
