@@ -30,6 +30,11 @@ final class Layer {
   /** The snapshot's name, or null for a live layer; set once, when a snapshot freezes the layer. */
   private volatile String snapshot;
   private volatile long createdMillis;
+  /**
+   * For a snapshot made by importing a stream: the id of the snapshot it reproduces on the node it
+   * was exported from, so an incremental stream can check it lands on the right base; else 0.
+   */
+  private volatile long origin;
   /** Set once the layer is gone (snapshot deleted, volume deleted or rolled back). */
   private volatile boolean dropped;
 
@@ -66,10 +71,19 @@ final class Layer {
     dropped = true;
   }
 
+  long origin() {
+    return origin;
+  }
+
+  void origin(long o) {
+    origin = o;
+  }
+
   /** Turns the live layer into a snapshot: from now on nothing writes to it. */
-  void freeze(String name, long millis) {
+  void freeze(String name, long millis, long originId) {
     snapshot = name;
     createdMillis = millis;
+    origin = originId;
   }
 
   /**
@@ -104,7 +118,7 @@ final class Layer {
   /** This layer's record as it stands. */
   Record record() {
     return new Record(id, owner, parent == null ? 0 : parent.id, snapshot == null ? Kind.LIVE : Kind.SNAPSHOT,
-        snapshot, createdMillis);
+        snapshot, createdMillis, origin);
   }
 
   /** What a layer is on record; DELETING marks a snapshot whose chunks are being merged away. */
@@ -114,13 +128,13 @@ final class Layer {
    * A layer's record in {@code Space.LAYERS}, sealed with CRC32C; the parent is an id, linked once
    * every record is read.
    */
-  record Record(long id, long owner, long parentId, Kind kind, String snapshot, long createdMillis) {
+  record Record(long id, long owner, long parentId, Kind kind, String snapshot, long createdMillis, long origin) {
     Record withKind(Kind k) {
-      return new Record(id, owner, parentId, k, snapshot, createdMillis);
+      return new Record(id, owner, parentId, k, snapshot, createdMillis, origin);
     }
 
     Record withParent(long p) {
-      return new Record(id, owner, p, kind, snapshot, createdMillis);
+      return new Record(id, owner, p, kind, snapshot, createdMillis, origin);
     }
 
     byte[] encode() {
@@ -133,6 +147,7 @@ final class Layer {
         out.writeByte(kind.ordinal());
         out.writeUTF(snapshot == null ? "" : snapshot);
         out.writeLong(createdMillis);
+        out.writeLong(origin);
       } catch (IOException e) {
         throw new IllegalStateException(e);
       }
@@ -154,7 +169,8 @@ final class Layer {
           throw new IllegalArgumentException("unknown layer kind " + kind);
         }
         String name = in.readUTF();
-        return new Record(id, owner, parent, Kind.values()[kind], name.isEmpty() ? null : name, in.readLong());
+        long created = in.readLong();
+        return new Record(id, owner, parent, Kind.values()[kind], name.isEmpty() ? null : name, created, in.readLong());
       } catch (IOException e) {
         throw new IllegalArgumentException("truncated layer record", e);
       }

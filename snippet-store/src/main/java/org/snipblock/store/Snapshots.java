@@ -43,8 +43,11 @@ final class Snapshots {
         "volume " + v.descriptor().name() + " has no snapshot named " + name));
   }
 
-  /** One point in time across {@code names} (a VM's disks): one barrier, one batch. */
-  List<SnapshotInfo> take(List<String> names, String snapshot) {
+  /**
+   * One point in time across {@code names} (a VM's disks): one barrier, one batch. {@code origin}
+   * is 0, or for an import the id of the snapshot reproduced.
+   */
+  List<SnapshotInfo> take(List<String> names, String snapshot, long origin) {
     VolumeRules.checkSnapshotName(snapshot);
     if (names.isEmpty()) {
       throw new VolumeAdminException(Reason.INVALID_ARGUMENT, "name at least one volume to snapshot");
@@ -72,7 +75,7 @@ final class Snapshots {
         store.layers().put(next.id, next);
         fresh.put(v, next);
         Layer.Record frozen = new Layer.Record(live.id, v.id(), live.parent() == null ? 0 : live.parent().id,
-            Layer.Kind.SNAPSHOT, snapshot, now);
+            Layer.Kind.SNAPSHOT, snapshot, now, origin);
         batch.put(Space.LAYERS, StoreDb.key(live.id), frozen.encode());
         batch.put(Space.LAYERS, StoreDb.key(next.id), next.record().encode());
       }
@@ -84,7 +87,7 @@ final class Snapshots {
         throw e;
       }
       fresh.forEach((v, next) -> {
-        v.live().freeze(snapshot, now);
+        v.live().freeze(snapshot, now, origin);
         v.live(next);
       });
     } finally {
@@ -124,8 +127,8 @@ final class Snapshots {
       }
     });
     long stored = s.map.storedBytes();
-    return new SnapshotInfo(v.descriptor().name(), s.snapshot(), Instant.ofEpochMilli(s.createdMillis()),
-        stored, exclusive[0], stored - exclusive[0], clonesOf(s));
+    return new SnapshotInfo(v.descriptor().name(), s.snapshot(), s.id, s.origin(),
+        Instant.ofEpochMilli(s.createdMillis()), stored, exclusive[0], stored - exclusive[0], clonesOf(s));
   }
 
   /** Layers reading through to {@code s} directly: its volume's next layers and clones' bottoms. */

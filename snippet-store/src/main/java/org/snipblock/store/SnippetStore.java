@@ -184,6 +184,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
       }
       Layer l = new Layer(r.id(), r.owner(), null, r.kind() == Layer.Kind.SNAPSHOT ? r.snapshot() : null,
           r.createdMillis(), owner.descriptor().snippetSize());
+      l.origin(r.origin());
       layers.put(l.id, l);
       if (r.kind() == Layer.Kind.LIVE) {
         owner.live(l);
@@ -477,7 +478,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
 
   @Override
   public List<SnapshotInfo> snapshot(List<String> volumeNames, String snapshot) {
-    return underAdminLock(() -> snapshots.take(volumeNames, snapshot));
+    return underAdminLock(() -> snapshots.take(volumeNames, snapshot, 0));
   }
 
   @Override
