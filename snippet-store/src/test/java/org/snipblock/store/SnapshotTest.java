@@ -120,6 +120,28 @@ class SnapshotTest {
   }
 
   @Test
+  void losingTheCatalogKeepsEverySnapshotAndEveryClonesParent() throws Exception {
+    BlockDevice d = volume("v", 4);
+    ByteBuffer a = random(MiB, 20);
+    write(d, 0, a);
+    store.snapshot(List.of("v"), "s1");
+    store.cloneVolume("v", "s1", "c", 0);
+    write(d, 0, random(MiB, 21));
+    store.close();
+    try (StoreDb db = new StoreDb(dir.resolve("db"), 1 << 20)) {
+      db.apply(List.of(new org.snipblock.store.journal.JournalBatch().deleteRange(
+          org.snipblock.store.journal.JournalBatch.Space.CATALOG, StoreDb.key(0), StoreDb.key(Long.MAX_VALUE))));
+      db.checkpoint();
+    }
+    store = SnippetStore.open(dir, StoreConfig.defaults());
+    assertThat(store.list()).extracting(VolumeInfo::name).containsExactly("c", "v");
+    assertThat(store.show("c").orElseThrow().parent()).isEqualTo("v@s1");
+    assertThat(store.snapshots("v")).extracting(SnapshotInfo::name).containsExactly("s1");
+    assertThat(read(store.open("v@s1").orElseThrow(), 0, MiB)).isEqualTo(a);
+    assertThat(read(store.open("c").orElseThrow(), 0, MiB)).isEqualTo(a);
+  }
+
+  @Test
   void clonesShareTheParentUntilWrittenAndKeepTheirWritesToThemselves() throws Exception {
     BlockDevice t = volume("tmpl", 4);
     ByteBuffer image = random(4 * MiB, 7);
