@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -16,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.node.testing.DaemonProcess;
+import org.snipblock.node.testing.Poll;
 import org.snipblock.node.testing.Tools;
 
 /**
@@ -29,6 +32,14 @@ class SnapshotProcessIT {
   private static final Pattern CUNIT_TESTS = Pattern.compile("tests\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)");
 
   @TempDir Path tmp;
+
+  private static JsonNode json(String text) {
+    try {
+      return JSON.readTree(text);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
 
   private static String compare(Path image, String url) {
     return Tools.run(300, "qemu-img", "compare", "-f", "raw", "-F", "raw", image.toString(), url).output();
@@ -139,6 +150,19 @@ class SnapshotProcessIT {
       List<String> names = new ArrayList<>();
       JSON.readTree(node.cli("volume", "list", "--json")).get("volumes").forEach(v -> names.add(v.get("name").asText()));
       assertThat(names).containsExactly("tmpl", "web1", "web2", "web3");
+
+      // A flattened clone outlives its template.
+      node.cli("volume", "flatten", "web2");
+      Poll.until("web2 flattened", Duration.ofSeconds(60), () -> {
+        JsonNode f = json(node.cli("volume", "show", "web2", "--json")).get("flatten");
+        return f != null && !f.get("running").asBoolean() ? Optional.of(f) : Optional.empty();
+      });
+      assertThat(node.cli("volume", "show", "web2")).contains("flatten:", "(done)").doesNotContain("clone of:");
+      node.cli("volume", "delete", "web1");
+      node.cli("volume", "delete", "web3");
+      node.cli("volume", "snapshot-delete", "tmpl", "gold");
+      node.cli("volume", "delete", "tmpl");
+      assertThat(compare(template, node.nbdUrl("web2"))).contains("Images are identical");
     }
   }
 }

@@ -32,6 +32,13 @@ public interface SnapshotManager {
   VolumeInfo setReadOnly(String volume, boolean readOnly);
 
   /**
+   * Starts copying, in the background and throttled, everything a clone still reads from its
+   * parent, so the parent's snapshot can go; progress shows in the volume's info. The future
+   * completes when the clone is independent.
+   */
+  java.util.concurrent.CompletableFuture<Void> flatten(String volume);
+
+  /**
    * The byte ranges {@code [offset, length]} that differ between snapshot {@code from} and
    * snapshot {@code to}, or the volume's content now when {@code to} is null.
    */

@@ -202,8 +202,7 @@ final class Snapshots {
           for (int i = 0; i < children.size(); i++) {
             Layer ch = children.get(i);
             if (ch.map.state(c) == AllocationMap.HOLE) {
-              copy(s, ch, c, st, compress, copies);
-              applied.add(new long[] {i, c, st});
+              applied.add(new long[] {i, c, copy(s, ch, c, st, compress, copies)});
             }
           }
         });
@@ -229,11 +228,12 @@ final class Snapshots {
     store.layers().remove(s.id);
   }
 
-  private void copy(Layer from, Layer to, long c, int state, boolean compress, JournalBatch batch) {
+  /** Adds to {@code batch} a copy of chunk {@code c} from one layer into another; returns its new state. */
+  private int copy(Layer from, Layer to, long c, int state, boolean compress, JournalBatch batch) {
     byte[] key = StoreDb.key(to.id, c);
     if (state == AllocationMap.TRIMMED) {
       batch.put(Space.ALLOCATION, key, AllocationMap.encodeState(state));
-      return;
+      return state;
     }
     byte[] value;
     if (state == AllocationMap.ZERO) {
@@ -251,13 +251,60 @@ final class Snapshots {
             + " (" + e.getMessage() + "); the layer stays hidden and whole", e);
       }
       value = BlockCodec.encode(to.id, c, data, 0, compress);
-      if (BlockCodec.isZero(value) ? state != AllocationMap.ZERO : value.length != state) {
-        // Compression may differ from when it was written: the map records what is stored now.
-        state = BlockCodec.isZero(value) ? AllocationMap.ZERO : value.length;
-      }
     }
+    // Compression may differ from the source's: the map records what is stored now.
+    int stored = BlockCodec.isZero(value) ? AllocationMap.ZERO : value.length;
     batch.put(Space.BLOCKS, key, value);
-    batch.put(Space.ALLOCATION, key, AllocationMap.encodeState(state));
+    batch.put(Space.ALLOCATION, key, AllocationMap.encodeState(stored));
+    return stored;
+  }
+
+  /**
+   * One step of a flatten: copies into {@code bottom} every chunk of one snippet that the volume
+   * still reads from its parent's layers. Returns the data bytes copied.
+   */
+  long copyUpFromParent(Volume v, Layer bottom, long snippet) {
+    Layer parent = bottom.parent();
+    boolean touched = false;
+    for (Layer l = parent; l != null && !touched; l = l.parent()) {
+      touched = l.map.hasSnippet(snippet);
+    }
+    if (!touched) {
+      return 0;
+    }
+    int per = bottom.map.chunksPerSnippet();
+    long first = snippet * per;
+    long end = first + per;
+    int[] stripes = store.locks().stripesFor(v.id(), first, end - 1);
+    store.locks().acquire(stripes);
+    try {
+      JournalBatch batch = new JournalBatch();
+      List<long[]> applied = new ArrayList<>();
+      long bytes = 0;
+      for (long c = first; c < end; c++) {
+        Layer from = bottom.map.state(c) == AllocationMap.HOLE ? parent.find(c) : null;
+        int st = from == null ? AllocationMap.HOLE : from.map.state(c);
+        // Trimmed below reads as zeroes, and nothing will be below any more.
+        if (st >= AllocationMap.ZERO) {
+          applied.add(new long[] {c, copy(from, bottom, c, st, v.descriptor().compression(), batch)});
+          bytes += st > AllocationMap.ZERO ? BlockCodec.CHUNK : 0;
+        }
+      }
+      if (!batch.isEmpty()) {
+        store.commit(batch);
+        applied.forEach(a -> bottom.map.set(a[0], (int) a[1]));
+      }
+      return bytes;
+    } finally {
+      store.locks().release(stripes);
+    }
+  }
+
+  /** The last step of a flatten: the volume stops reading from its parent. */
+  void unlinkParent(Volume v, Layer bottom) {
+    Layer.Record r = bottom.record().withParent(0);
+    store.commit(new JournalBatch().put(Space.LAYERS, StoreDb.key(bottom.id), r.encode()));
+    bottom.parent(null);
   }
 
   /** Finishes merges a crash interrupted (records of kind DELETING). */

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -67,6 +68,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
   /** Every layer of every volume (live, snapshot, being merged away), by layer id. */
   private final Map<Long, Layer> layers = new ConcurrentHashMap<>();
   private final Snapshots snapshots = new Snapshots(this);
+  private final Flattener flattener;
   private final ReentrantLock admin = new ReentrantLock();
   private final SecureRandom random = new SecureRandom();
   private Journal journal;
@@ -84,6 +86,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
     this.io = new ThreadPoolExecutor(config.ioThreads(), config.ioThreads(), 60, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(), r -> daemon(r, "snippet-io-" + n.incrementAndGet()));
     this.maintenance = Executors.newSingleThreadExecutor(r -> daemon(r, "snippet-maintenance"));
+    this.flattener = new Flattener(this, snapshots, config.backgroundBytesPerSecond());
   }
 
   private static Thread daemon(Runnable r, String name) {
@@ -344,7 +347,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
 
   /** What {@code volume show} reports of a volume. */
   VolumeInfo info(Volume v) {
-    return v.info(ownLayers(v), this::volumeName);
+    return v.info(ownLayers(v), this::volumeName, flattener.progress(v));
   }
 
   /**
@@ -518,6 +521,11 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
       log.info("volume {} is now {}", volume, readOnly ? "read-only" : "writable");
       return info(v);
     });
+  }
+
+  @Override
+  public CompletableFuture<Void> flatten(String volume) {
+    return underAdminLock(() -> flattener.start(existing(volume)));
   }
 
   @Override
@@ -854,6 +862,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
       return;
     }
     closed = true;
+    flattener.close();
     io.shutdown();
     try {
       if (!io.awaitTermination(60, TimeUnit.SECONDS)) {
@@ -881,6 +890,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
   void closeAbruptly() {
     closed = true;
     abandoned = true;
+    flattener.close();
     io.shutdown();
     if (journal != null) {
       journal.abandon();

@@ -25,7 +25,11 @@ public record StoreConfig(
     Duration checkpointInterval,
     int ioThreads,
     long memtableBytes,
-    JournalIo.Factory journalIo) {
+    JournalIo.Factory journalIo,
+    long backgroundBytesPerSecond) {
+
+  /** What a background copy (a flatten) may read and write per second by default: 100 MiB. */
+  public static final long DEFAULT_BACKGROUND_RATE = 100L << 20;
 
   /**
    * 4 MiB, from SnippetSizeBenchmark (bench module; 2 shared cores under heavy load, so the
@@ -52,6 +56,9 @@ public record StoreConfig(
     if (ioThreads < 1 || checkpointInterval.isNegative() || checkpointInterval.isZero()) {
       throw new IllegalArgumentException("bad store threads or interval in " + this);
     }
+    if (backgroundBytesPerSecond < 0) {
+      throw new IllegalArgumentException("background rate must not be negative: " + backgroundBytesPerSecond);
+    }
     if (journalIo == null) {
       journalIo = FileJournalIo::new;
     }
@@ -59,30 +66,36 @@ public record StoreConfig(
 
   public static StoreConfig defaults() {
     return new StoreConfig(DEFAULT_SNIPPET_SIZE, 0, 64L << 20, 64L << 20, Duration.ofSeconds(30),
-        Math.max(2, Runtime.getRuntime().availableProcessors()), 32L << 20, null);
+        Math.max(2, Runtime.getRuntime().availableProcessors()), 32L << 20, null, DEFAULT_BACKGROUND_RATE);
   }
 
   public StoreConfig withCapacityBytes(long v) {
-    return new StoreConfig(defaultSnippetSize, v, minFreeDiskBytes, checkpointBytes, checkpointInterval, ioThreads, memtableBytes, journalIo);
+    return new StoreConfig(defaultSnippetSize, v, minFreeDiskBytes, checkpointBytes, checkpointInterval, ioThreads, memtableBytes, journalIo, backgroundBytesPerSecond);
   }
 
   public StoreConfig withDefaultSnippetSize(int v) {
-    return new StoreConfig(v, capacityBytes, minFreeDiskBytes, checkpointBytes, checkpointInterval, ioThreads, memtableBytes, journalIo);
+    return new StoreConfig(v, capacityBytes, minFreeDiskBytes, checkpointBytes, checkpointInterval, ioThreads, memtableBytes, journalIo, backgroundBytesPerSecond);
   }
 
   public StoreConfig withCheckpoint(long bytes, Duration interval) {
-    return new StoreConfig(defaultSnippetSize, capacityBytes, minFreeDiskBytes, bytes, interval, ioThreads, memtableBytes, journalIo);
+    return new StoreConfig(defaultSnippetSize, capacityBytes, minFreeDiskBytes, bytes, interval, ioThreads, memtableBytes, journalIo, backgroundBytesPerSecond);
   }
 
   public StoreConfig withIoThreads(int v) {
-    return new StoreConfig(defaultSnippetSize, capacityBytes, minFreeDiskBytes, checkpointBytes, checkpointInterval, v, memtableBytes, journalIo);
+    return new StoreConfig(defaultSnippetSize, capacityBytes, minFreeDiskBytes, checkpointBytes, checkpointInterval, v, memtableBytes, journalIo, backgroundBytesPerSecond);
   }
 
   public StoreConfig withMemtableBytes(long v) {
-    return new StoreConfig(defaultSnippetSize, capacityBytes, minFreeDiskBytes, checkpointBytes, checkpointInterval, ioThreads, v, journalIo);
+    return new StoreConfig(defaultSnippetSize, capacityBytes, minFreeDiskBytes, checkpointBytes, checkpointInterval, ioThreads, v, journalIo, backgroundBytesPerSecond);
   }
 
   public StoreConfig withJournalIo(JournalIo.Factory v) {
-    return new StoreConfig(defaultSnippetSize, capacityBytes, minFreeDiskBytes, checkpointBytes, checkpointInterval, ioThreads, memtableBytes, v);
+    return new StoreConfig(defaultSnippetSize, capacityBytes, minFreeDiskBytes, checkpointBytes, checkpointInterval, ioThreads, memtableBytes, v, backgroundBytesPerSecond);
+  }
+
+  /** Bytes per second a background copy (a flatten) may move; 0 = no cap. */
+  public StoreConfig withBackgroundBytesPerSecond(long v) {
+    return new StoreConfig(defaultSnippetSize, capacityBytes, minFreeDiskBytes, checkpointBytes, checkpointInterval,
+        ioThreads, memtableBytes, journalIo, v);
   }
 }

@@ -90,7 +90,8 @@ final class Volume {
    * What {@code volume show} reports; {@code own} are all the volume's layers, {@code nameOf} names
    * the volume that owns a layer.
    */
-  VolumeInfo info(java.util.List<Layer> own, java.util.function.LongFunction<String> nameOf) {
+  VolumeInfo info(java.util.List<Layer> own, java.util.function.LongFunction<String> nameOf,
+      BackgroundProgress flatten) {
     VolumeDescriptor d = descriptor;
     Layer top = live;
     long stored = 0;
@@ -104,6 +105,6 @@ final class Volume {
     Layer p = bottom.parent();
     return new VolumeInfo(d.id(), d.name(), d.size(), d.snippetSize(), d.blockSize(), d.compression(),
         LayerReads.usedBytes(top, d.size()), stored, d.snippets(), checksumErrors.get(), d.created(),
-        d.readOnly(), p == null ? null : nameOf.apply(p.owner) + "@" + p.snapshot());
+        d.readOnly(), p == null ? null : nameOf.apply(p.owner) + "@" + p.snapshot(), flatten);
   }
 }

@@ -13,6 +13,7 @@ import java.time.Instant;
  * @param readOnly         writes are refused (templates, snapshots)
  * @param parent           for a clone, the snapshot it reads through to ({@code VOLUME@SNAPSHOT});
  *                         null otherwise
+ * @param flatten          the volume's flatten, running or done since the node started; null if none
  */
 public record VolumeInfo(
     long id,
@@ -27,4 +28,5 @@ public record VolumeInfo(
     long checksumErrors,
     Instant created,
     boolean readOnly,
-    String parent) {}
+    String parent,
+    BackgroundProgress flatten) {}

@@ -181,6 +181,40 @@ class SnapshotTest {
   }
 
   @Test
+  void aFlattenedCloneOutlivesItsParent() throws Exception {
+    BlockDevice t = volume("tmpl", 4);
+    ByteBuffer image = random(4 * MiB, 30);
+    write(t, 0, image);
+    await(t.trim(3 * MiB, 4096, false));
+    store.snapshot(List.of("tmpl"), "gold");
+    BlockDevice c = store.open(store.cloneVolume("tmpl", "gold", "c", 0).name()).orElseThrow();
+    ByteBuffer mine = random(8192, 31);
+    write(c, 2 * MiB, mine);
+    store.snapshot(List.of("c"), "before-flatten");
+    assertThat(reason(() -> store.flatten("tmpl"))).isEqualTo(Reason.FAILED_PRECONDITION);
+
+    await(store.flatten("c"));
+    VolumeInfo info = store.show("c").orElseThrow();
+    assertThat(info.parent()).isNull();
+    assertThat(info.flatten().running()).isFalse();
+    assertThat(info.flatten().snippetsDone()).isEqualTo(info.flatten().snippetsTotal());
+    assertThat(info.flatten().bytesCopied()).isEqualTo(4L * MiB - 4096 - 8192);
+    assertThat(store.snapshots("tmpl").get(0).clones()).isEmpty();
+    assertThat(reason(() -> store.flatten("c"))).isEqualTo(Reason.FAILED_PRECONDITION);
+
+    store.deleteSnapshot("tmpl", "gold");
+    store.delete("tmpl");
+    ByteBuffer expected = image.duplicate();
+    expected.put(3 * MiB, new byte[4096]).put(2 * MiB, mine.array());
+    assertThat(read(c, 0, 4 * MiB)).isEqualTo(expected.clear());
+    ByteBuffer before = read(store.open("c@before-flatten").orElseThrow(), 0, 4 * MiB);
+    assertThat(before).isEqualTo(expected);
+    store.close();
+    store = SnippetStore.open(dir, StoreConfig.defaults());
+    assertThat(read(store.open("c").orElseThrow(), 0, 4 * MiB)).isEqualTo(expected);
+  }
+
+  @Test
   void deletingASnapshotKeepsEveryOtherViewAndGivesSpaceBack() throws Exception {
     BlockDevice d = volume("v", 4);
     ByteBuffer a = random(2 * MiB, 9);

@@ -15,6 +15,7 @@ import org.snipblock.node.admin.v1.CloneVolumeRequest;
 import org.snipblock.node.admin.v1.SetVolumeReadOnlyRequest;
 import org.snipblock.node.admin.v1.DiffVolumeResponse;
 import org.snipblock.node.admin.v1.DiffVolumeRequest;
+import org.snipblock.node.admin.v1.FlattenVolumeRequest;
 import org.snipblock.node.admin.v1.ClusterStatusRequest;
 import org.snipblock.node.admin.v1.ClusterStatusResponse;
 import org.snipblock.node.admin.v1.SetVolumeModeRequest;
@@ -130,6 +131,11 @@ public final class AdminClient implements AutoCloseable {
   public Volume setReadOnly(String name, boolean readOnly) {
     return call().setVolumeReadOnly(SetVolumeReadOnlyRequest.newBuilder()
         .setName(name).setReadOnly(readOnly).build());
+  }
+
+  /** Starts flattening a clone; progress in {@link Volume#getFlatten()}. */
+  public Volume flatten(String name) {
+    return call().flattenVolume(FlattenVolumeRequest.newBuilder().setName(name).build());
   }
 
   /** @param to null for the volume's content now */

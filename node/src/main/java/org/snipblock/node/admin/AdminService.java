@@ -34,6 +34,7 @@ import org.snipblock.node.admin.v1.DeleteSnapshotRequest;
 import org.snipblock.node.admin.v1.DeleteSnapshotResponse;
 import org.snipblock.node.admin.v1.DiffVolumeRequest;
 import org.snipblock.node.admin.v1.DiffVolumeResponse;
+import org.snipblock.node.admin.v1.FlattenVolumeRequest;
 import org.snipblock.node.admin.v1.ListSnapshotsRequest;
 import org.snipblock.node.admin.v1.RollbackVolumeRequest;
 import org.snipblock.node.admin.v1.SetVolumeReadOnlyRequest;
@@ -231,6 +232,14 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
   public void setVolumeReadOnly(SetVolumeReadOnlyRequest req, StreamObserver<Volume> out) {
     answer(out, "set read-only of " + req.getName(),
         () -> toProto(snapshots.readOnly(req.getName(), req.getReadOnly())));
+  }
+
+  @Override
+  public void flattenVolume(FlattenVolumeRequest req, StreamObserver<Volume> out) {
+    answer(out, "flatten " + req.getName(), () -> {
+      snapshots.flatten(req.getName());
+      return volumes.show(req.getName()).map(this::toProto).orElseThrow(() -> AdminErrors.notFound(req.getName()));
+    });
   }
 
   @Override

@@ -12,6 +12,8 @@ import org.snipblock.node.admin.v1.Snapshot;
 import org.snipblock.node.admin.v1.SnapshotList;
 import org.snipblock.node.admin.v1.SnapshotVolumesRequest;
 import org.snipblock.node.admin.v1.Volume;
+import org.snipblock.node.admin.v1.Resync;
+import org.snipblock.store.BackgroundProgress;
 import org.snipblock.store.SnapshotInfo;
 import org.snipblock.store.SnapshotManager;
 import org.snipblock.store.VolumeInfo;
@@ -81,6 +83,12 @@ final class SnapshotRequests {
     return manager("set read-only").setReadOnly(volume, readOnly);
   }
 
+  /** Starts the flatten; its progress shows in the volume's description. */
+  void flatten(String volume) {
+    requireName(volume, "volume");
+    manager("flatten").flatten(volume);
+  }
+
   DiffVolumeResponse diff(DiffVolumeRequest req) {
     requireName(req.getVolume(), "volume");
     requireName(req.getFromSnapshot(), "--from snapshot");
@@ -97,6 +105,15 @@ final class SnapshotRequests {
   /** Adds what a standalone node knows of a volume's snapshots and lineage. */
   Volume.Builder describe(Volume.Builder b, VolumeInfo v) {
     b.setReadOnly(v.readOnly());
+    if (v.flatten() != null) {
+      BackgroundProgress f = v.flatten();
+      Resync.Builder r = Resync.newBuilder().setPurpose(f.purpose()).setSnippetsDone(f.snippetsDone())
+          .setSnippetsTotal(f.snippetsTotal()).setBytesCopied(f.bytesCopied()).setRunning(f.running());
+      if (f.failure() != null) {
+        r.setFailure(f.failure());
+      }
+      b.setFlatten(r);
+    }
     if (v.parent() != null) {
       b.setParent(v.parent());
     }

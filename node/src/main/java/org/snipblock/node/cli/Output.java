@@ -65,6 +65,11 @@ final class Output {
     if (!v.children().isEmpty()) {
       out.printf("clones:           %s%n", String.join(", ", v.children()));
     }
+    if (v.flatten() != null) {
+      VolumeView.Resync f = v.flatten();
+      out.printf("flatten:          %d/%d snippets, %s copied%s%n", f.snippetsDone(), f.snippetsTotal(),
+          ByteSize.format(f.bytesCopied()), f.running() ? "" : f.failure() != null ? " (failed: " + f.failure() + ")" : " (done)");
+    }
     out.printf("checksum errors:  %d%n", v.checksumErrors());
     if (v.created() != null) {
       out.printf("created:          %s%n", v.created());

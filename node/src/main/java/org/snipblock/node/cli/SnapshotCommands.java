@@ -166,6 +166,19 @@ final class SnapshotCommands {
     }
   }
 
+  @Command(name = "flatten", mixinStandardHelpOptions = true,
+      description = "Copy everything a clone still reads from its parent, in the background (throttled), so the "
+          + "parent's snapshot can be deleted; 'volume show' reports progress.")
+  static final class Flatten extends VolumeCommand.Subcommand {
+    @Parameters(index = "0", paramLabel = "NAME") String name;
+
+    @Override
+    public Integer call() {
+      output().volume(VolumeView.of(admin.call(c -> c.flatten(name))));
+      return 0;
+    }
+  }
+
   /** A changed range, as printed. */
   record Changed(long offset, long length) {}
 

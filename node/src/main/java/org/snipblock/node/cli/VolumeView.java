@@ -24,6 +24,7 @@ record VolumeView(
     String parent,
     List<SnapshotCommands.SnapshotView> snapshots,
     List<String> children,
+    Resync flatten,
     // Top-level fields in JSON (primary, epoch, mode...), absent on a standalone node.
     @JsonUnwrapped Replication replication) {
 
@@ -48,16 +49,21 @@ record VolumeView(
         v.getReadOnly(), v.getParent().isEmpty() ? null : v.getParent(),
         v.getSnapshotsList().stream().map(SnapshotCommands.SnapshotView::of).toList(),
         List.copyOf(v.getChildrenList()),
+        v.hasFlatten() ? resync(v.getFlatten()) : null,
         v.hasReplication() ? replication(v.getReplication()) : null);
+  }
+
+  private static Resync resync(org.snipblock.node.admin.v1.Resync s) {
+    return new Resync(s.getNode().isEmpty() ? null : s.getNode(), s.getPurpose().isEmpty() ? null : s.getPurpose(),
+        s.getSnippetsDone(), s.getSnippetsTotal(), s.getBytesCopied(), s.getRunning(),
+        s.getFailure().isEmpty() ? null : s.getFailure());
   }
 
   private static Replication replication(org.snipblock.node.admin.v1.Replication r) {
     return new Replication(r.getPrimary(), r.getEpoch(), r.getMode(), r.getCopies(), r.getMinCopies(), r.getSpread(),
         r.getLagBytes(), r.getLagSeconds(), List.copyOf(r.getUnreachableList()), List.copyOf(r.getStaleList()),
         r.getSnippetsList().stream().map(s -> List.copyOf(s.getNodesList())).toList(),
-        r.getResyncsList().stream().map(s -> new Resync(s.getNode(), s.getPurpose().isEmpty() ? null : s.getPurpose(),
-            s.getSnippetsDone(), s.getSnippetsTotal(), s.getBytesCopied(), s.getRunning(),
-            s.getFailure().isEmpty() ? null : s.getFailure())).toList(),
+        r.getResyncsList().stream().map(VolumeView::resync).toList(),
         List.copyOf(r.getSnippetModesList()));
   }
 }

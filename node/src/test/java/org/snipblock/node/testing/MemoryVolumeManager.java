@@ -109,6 +109,6 @@ public final class MemoryVolumeManager implements VolumeManager, AutoCloseable {
         .filter(x -> !x.hole()).mapToLong(x -> x.length()).sum();
     return new VolumeInfo(e.id(), e.spec().name(), e.spec().size(), 1 << 20, e.spec().blockSize(),
         e.spec().compression(), used, used, (e.spec().size() + (1 << 20) - 1) >> 20, 0, e.created(),
-        e.spec().readOnly(), null);
+        e.spec().readOnly(), null, null);
   }
 }
