@@ -3,7 +3,7 @@ package org.snipblock.iscsi.session;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.snipblock.iscsi.login.TextKeys;
+import org.snipblock.iscsi.pdu.TextKeys;
 
 /**
  * Answers the keys of a full-feature Text Request (RFC 7143 section 11.10): SendTargets
