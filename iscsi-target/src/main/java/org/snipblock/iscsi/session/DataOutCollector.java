@@ -43,8 +43,7 @@ final class DataOutCollector {
     }
     bufferedBytes += edtl;
     SessionParameters params = connection.parameters();
-    ByteBuffer immediate = command.data();
-    int immediateLength = immediate.remaining();
+    int immediateLength = command.dataLength();
     if (immediateLength > 0 && (!params.immediateData()
         || immediateLength > Math.min(edtl, params.firstBurstLength()))) {
       connection.protocolError(command, "immediate data of " + immediateLength
@@ -52,7 +51,7 @@ final class DataOutCollector {
       return;
     }
     task.dataOut = ByteBuffer.allocate(edtl);
-    task.dataOut.put(0, immediate, immediate.position(), immediateLength);
+    command.copyDataTo(task.dataOut, 0);
     task.received = immediateLength;
     boolean unsolicitedFollows = (command.flags() & F_BIT) == 0 && !params.initialR2T();
     int unsolicitedEnd = unsolicitedFollows
@@ -102,8 +101,7 @@ final class DataOutCollector {
           + Integer.toHexString(ttt), TransportSense.dataPhaseError());
       return;
     }
-    ByteBuffer data = pdu.data();
-    int length = data.remaining();
+    int length = pdu.dataLength();
     String wrong = seq.check(pdu.intAt(36), pdu.intAt(40), length);
     if (wrong == null && pdu.finalBit() && seq.nextOffset + length != seq.end
         && ttt != Pdu.RESERVED_TAG) {
@@ -114,7 +112,7 @@ final class DataOutCollector {
           : TransportSense.dataOffsetError());
       return;
     }
-    task.dataOut.put(seq.nextOffset, data, data.position(), length);
+    pdu.copyDataTo(task.dataOut, seq.nextOffset);
     seq.accept(length);
     task.received += length;
     if (ttt == Pdu.RESERVED_TAG && pdu.finalBit()) {

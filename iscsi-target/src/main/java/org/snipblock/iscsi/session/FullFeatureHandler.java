@@ -58,6 +58,7 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     connection.closed();
+    connection.window().discard();
     tasks.abortAll();
     session.end("connection closed");
     ctx.fireChannelInactive();
@@ -100,6 +101,15 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
       ctx.fireChannelRead(msg);
       return;
     }
+    try {
+      read(pdu);
+    } finally {
+      pdu.release();
+    }
+    ctx.flush();
+  }
+
+  private void read(Pdu pdu) {
     if (connection.closing()) {
       return;
     }
@@ -121,7 +131,6 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
         connection.reject(Connection.REJECT_NOT_SUPPORTED, pdu.bhs());
       }
     }
-    ctx.flush();
   }
 
   private void sequence(Pdu pdu) {
@@ -139,7 +148,11 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     for (Pdu p : ready) {
-      deliver(p);
+      try {
+        deliver(p);
+      } finally {
+        p.release();
+      }
     }
     window.refresh();
   }
@@ -162,11 +175,11 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
     if (pdu.initiatorTaskTag() == Pdu.RESERVED_TAG) {
       return; // an answer to our ping, or a ping that wants no answer
     }
-    ByteBuffer echo = pdu.data();
-    int max = connection.parameters().initiatorMaxRecvDataSegmentLength();
-    if (echo.remaining() > max) {
-      echo.limit(echo.position() + max);
-    }
+    // A copy: the ping's data is the input buffer's, released before the echo is written.
+    ByteBuffer ping = pdu.data();
+    int length = Math.min(ping.remaining(),
+        connection.parameters().initiatorMaxRecvDataSegmentLength());
+    ByteBuffer echo = ByteBuffer.allocate(length).put(0, ping, ping.position(), length);
     Pdu nopIn = Pdu.of(Opcode.NOP_IN).flags(Connection.F_BIT).lun(pdu.lun())
         .initiatorTaskTag(pdu.initiatorTaskTag());
     nopIn.intAt(20, Pdu.RESERVED_TAG).intAt(24, connection.takeStatSn()).data(echo);
