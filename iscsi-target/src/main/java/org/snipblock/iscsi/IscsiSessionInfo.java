@@ -1,6 +1,6 @@
 package org.snipblock.iscsi;
 
-import org.snipblock.iscsi.login.SessionParameters;
+import org.snipblock.iscsi.session.SessionParameters;
 
 /**
  * A logged-in session as operators see it.

@@ -2,6 +2,7 @@ package org.snipblock.iscsi;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.snipblock.iscsi.login.LoginHandler;
@@ -79,10 +80,19 @@ final class IscsiChannelHarness {
       client.writeInbound(o);
       Pdu p;
       while ((p = client.readInbound()) != null) {
-        out.add(p);
+        out.add(detached(p));
       }
     }
     return out;
+  }
+
+  /** A received PDU holds a slice of the input; tests keep theirs, so they get a copy. */
+  private static Pdu detached(Pdu received) {
+    ByteBuffer data = received.data();
+    ByteBuffer copy = ByteBuffer.allocate(data.remaining()).put(data.duplicate()).flip();
+    Pdu pdu = new Pdu(received.bhs().clone(), received.ahs().clone(), copy);
+    received.release();
+    return pdu;
   }
 
   /** Turns digests on for the client side once the login has negotiated them. */

@@ -39,6 +39,7 @@ class MalformedPduTest {
     assertThat(back.initiatorTaskTag()).isEqualTo(7);
     assertThat(back.dataDigestFailed()).isFalse();
     assertThat(back.data()).isEqualTo(ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5}));
+    back.release();
   }
 
   @Test
@@ -152,6 +153,8 @@ class MalformedPduTest {
     EmbeddedChannel enc = new EmbeddedChannel(new PduEncoder(h.clientCodec));
     enc.writeOutbound(pdu);
     ByteBuf b = enc.readOutbound();
-    return Unpooled.copiedBuffer(b);
+    ByteBuf copy = Unpooled.copiedBuffer(b);
+    b.release();
+    return copy;
   }
 }

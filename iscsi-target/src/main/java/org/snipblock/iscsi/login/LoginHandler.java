@@ -19,11 +19,13 @@ import org.snipblock.iscsi.pdu.ConnectionCodecState;
 import org.snipblock.iscsi.pdu.Opcode;
 import org.snipblock.iscsi.pdu.Pdu;
 import org.snipblock.iscsi.pdu.PduFormatException;
+import org.snipblock.iscsi.pdu.TextKeys;
 import org.snipblock.iscsi.scsi.ItNexus;
 import org.snipblock.iscsi.scsi.LogicalUnit;
 import org.snipblock.iscsi.session.FullFeatureHandler;
 import org.snipblock.iscsi.session.Session;
 import org.snipblock.iscsi.session.SessionKey;
+import org.snipblock.iscsi.session.SessionParameters;
 import org.snipblock.iscsi.session.TargetContext;
 
 /**

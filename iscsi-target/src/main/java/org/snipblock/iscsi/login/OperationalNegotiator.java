@@ -4,6 +4,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.snipblock.iscsi.session.SessionParameters;
 
 /**
  * Answers the operational keys of one login (RFC 7143 sections 6.2 and 13): the result function

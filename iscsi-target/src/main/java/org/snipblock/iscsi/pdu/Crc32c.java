@@ -25,6 +25,18 @@ final class Crc32c {
     return (int) crc.getValue();
   }
 
+  /** As {@link #ofData(ByteBuffer, int)} for a data segment that arrived in pieces. */
+  static int ofData(ByteBuffer[] parts, int padding) {
+    CRC32C crc = new CRC32C();
+    for (ByteBuffer part : parts) {
+      crc.update(part.duplicate());
+    }
+    for (int i = 0; i < padding; i++) {
+      crc.update(0);
+    }
+    return (int) crc.getValue();
+  }
+
   static int padding(int length) {
     return (4 - (length & 3)) & 3;
   }

@@ -1,5 +1,7 @@
 package org.snipblock.iscsi.pdu;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCounted;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -7,14 +9,21 @@ import java.nio.charset.StandardCharsets;
  * One iSCSI PDU: the 48-byte Basic Header Segment, optional Additional Header Segments and the
  * data segment (without padding or digests, which belong to the wire codec). Field accessors
  * take byte offsets into the BHS as drawn in RFC 7143 section 11.
+ *
+ * <p>A received PDU's data segment is a slice of the connection's input buffer, not a copy, so
+ * that write data is copied once on its way to the store (into the command's buffer); whoever
+ * takes a received PDU releases it. The header stays valid after release, the data does not.
+ * PDUs built here hold no buffer and need no release.
  */
-public final class Pdu {
+public final class Pdu implements ReferenceCounted {
   public static final int BHS_LENGTH = 48;
   /** The reserved tag value 0xffffffff as a Java int. */
   public static final int RESERVED_TAG = 0xffffffff;
 
   private final byte[] bhs;
   private final byte[] ahs;
+  /** The received data segment, or null; {@link #data} then views it lazily. */
+  private final ByteBuf received;
   private ByteBuffer data;
   private boolean dataDigestFailed;
 
@@ -24,7 +33,18 @@ public final class Pdu {
     }
     this.bhs = bhs;
     this.ahs = ahs;
+    this.received = null;
     this.data = data;
+  }
+
+  /** A received PDU that takes over one reference to {@code received}. */
+  Pdu(byte[] bhs, byte[] ahs, ByteBuf received) {
+    if (bhs.length != BHS_LENGTH) {
+      throw new IllegalArgumentException("BHS must be 48 bytes");
+    }
+    this.bhs = bhs;
+    this.ahs = ahs;
+    this.received = received;
   }
 
   /** A new outbound PDU with the given opcode and an empty data segment. */
@@ -127,12 +147,36 @@ public final class Pdu {
 
   /** The data segment; a view the caller may consume. */
   public ByteBuffer data() {
+    if (data == null) {
+      // One view for a contiguous buffer; a segment spread over several reads is merged here,
+      // so the payload path uses copyDataTo instead.
+      data = received.nioBuffer();
+    }
     return data;
   }
 
   public Pdu data(ByteBuffer data) {
     this.data = data;
     return this;
+  }
+
+  /** Bytes in the data segment (what is left of it, once {@link #data} has been consumed). */
+  public int dataLength() {
+    return data != null ? data.remaining() : received.readableBytes();
+  }
+
+  /**
+   * Copies the data segment into {@code destination} at {@code offset}, straight from the
+   * received buffers, without consuming it or moving {@code destination}'s position.
+   */
+  public void copyDataTo(ByteBuffer destination, int offset) {
+    int length = dataLength();
+    if (data != null) {
+      destination.put(offset, data, data.position(), length);
+    } else {
+      received.getBytes(received.readerIndex(),
+          destination.duplicate().limit(offset + length).position(offset));
+    }
   }
 
   public Pdu data(String text) {
@@ -148,8 +192,49 @@ public final class Pdu {
   }
 
   @Override
+  public int refCnt() {
+    return received == null ? 1 : received.refCnt();
+  }
+
+  @Override
+  public Pdu retain() {
+    return retain(1);
+  }
+
+  @Override
+  public Pdu retain(int increment) {
+    if (received != null) {
+      received.retain(increment);
+    }
+    return this;
+  }
+
+  @Override
+  public Pdu touch() {
+    return touch(null);
+  }
+
+  @Override
+  public Pdu touch(Object hint) {
+    if (received != null) {
+      received.touch(hint);
+    }
+    return this;
+  }
+
+  @Override
+  public boolean release() {
+    return release(1);
+  }
+
+  @Override
+  public boolean release(int decrement) {
+    return received != null && received.release(decrement);
+  }
+
+  @Override
   public String toString() {
     return String.format("Pdu[op=0x%02x flags=0x%02x itt=0x%08x dsl=%d]",
-        opcode(), flags(), initiatorTaskTag(), data.remaining());
+        opcode(), flags(), initiatorTaskTag(), dataLength());
   }
 }

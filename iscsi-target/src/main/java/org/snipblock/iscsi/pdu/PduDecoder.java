@@ -11,6 +11,10 @@ import java.util.List;
  * padding, data digest. The data segment length is checked against the negotiated maximum before
  * anything is buffered, so a hostile length never makes us allocate or wait for it. After a
  * framing failure the rest of the stream is discarded (there is no way to resynchronise).
+ *
+ * <p>The data segment is not copied: the PDU holds a slice of the input, and socket reads are
+ * composed rather than merged while a PDU is incomplete, so a write's payload is copied once,
+ * from the reads it arrived in to its command's buffer.
  */
 public final class PduDecoder extends ByteToMessageDecoder {
   private final ConnectionCodecState state;
@@ -18,6 +22,7 @@ public final class PduDecoder extends ByteToMessageDecoder {
 
   public PduDecoder(ConnectionCodecState state) {
     this.state = state;
+    setCumulator(COMPOSITE_CUMULATOR);
   }
 
   @Override
@@ -59,13 +64,16 @@ public final class PduDecoder extends ByteToMessageDecoder {
         throw new PduFormatException("header digest error", null);
       }
     }
-    byte[] data = new byte[dsl];
-    in.readBytes(data);
+    if (dsl == 0) {
+      out.add(new Pdu(bhs, ahs, ByteBuffer.allocate(0)));
+      return;
+    }
+    ByteBuf data = in.readRetainedSlice(dsl);
     in.skipBytes(padded - dsl);
-    Pdu pdu = new Pdu(bhs, ahs, ByteBuffer.wrap(data));
+    Pdu pdu = new Pdu(bhs, ahs, data);
     if (dataDigestLength > 0) {
       int received = in.readIntLE();
-      if (received != Crc32c.ofData(ByteBuffer.wrap(data), padded - dsl)) {
+      if (received != Crc32c.ofData(data.nioBuffers(), padded - dsl)) {
         pdu.markDataDigestFailed();
       }
     }

@@ -34,15 +34,21 @@ final class CommandWindow {
   /**
    * Offers a non-immediate command. Returns false if it is outside the window or a duplicate
    * (the caller drops it); otherwise adds every command now deliverable, in order, to {@code out}.
+   * A command kept for later holds a reference of its own, and each one in {@code out} carries a
+   * reference for the caller to release once it has been delivered.
    */
   boolean offer(int cmdSn, Pdu pdu, List<Pdu> out) {
     if (!SerialNumbers.within(cmdSn, expCmdSn, maxCmdSn)) {
       return false;
     }
     if (cmdSn != expCmdSn) {
-      return waiting.putIfAbsent(cmdSn, pdu) == null;
+      if (waiting.containsKey(cmdSn)) {
+        return false;
+      }
+      waiting.put(cmdSn, pdu.retain());
+      return true;
     }
-    out.add(pdu);
+    out.add(pdu.retain());
     expCmdSn++;
     Pdu next;
     while ((next = waiting.remove(expCmdSn)) != null) {
@@ -50,6 +56,12 @@ final class CommandWindow {
       expCmdSn++;
     }
     return true;
+  }
+
+  /** The connection is gone: commands still waiting for a gap to fill are dropped. */
+  void discard() {
+    waiting.values().forEach(Pdu::release);
+    waiting.clear();
   }
 
   /** A delivered command now occupies a slot until {@link #taskEnded()}. */

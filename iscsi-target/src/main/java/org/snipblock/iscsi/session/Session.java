@@ -4,7 +4,6 @@ import io.netty.channel.Channel;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.snipblock.iscsi.login.SessionParameters;
 import org.snipblock.iscsi.scsi.ItNexus;
 import org.snipblock.iscsi.scsi.LogicalUnit;
 

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.snipblock.iscsi.login.SessionParameters;
 import org.snipblock.iscsi.scsi.ItNexus;
 import org.snipblock.iscsi.scsi.LogicalUnit;
 

@@ -1,4 +1,4 @@
-package org.snipblock.iscsi.login;
+package org.snipblock.iscsi.pdu;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

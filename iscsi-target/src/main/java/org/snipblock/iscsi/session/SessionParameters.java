@@ -1,4 +1,4 @@
-package org.snipblock.iscsi.login;
+package org.snipblock.iscsi.session;
 
 /**
  * The operational parameters a login ends with (RFC 7143 section 13), for both directions.

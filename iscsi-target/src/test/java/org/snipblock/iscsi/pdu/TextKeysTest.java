@@ -1,4 +1,4 @@
-package org.snipblock.iscsi.login;
+package org.snipblock.iscsi.pdu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -28,16 +28,5 @@ class TextKeysTest {
         IllegalArgumentException.class);
     assertThatThrownBy(() -> TextKeys.parse(b("K".repeat(64) + "=1\0"))).isInstanceOf(
         IllegalArgumentException.class);
-  }
-
-  @Test
-  void chapBinaryValuesInHexAndBase64() {
-    assertThat(Chap.decode("0x0a0B")).containsExactly(0x0a, 0x0b);
-    assertThat(Chap.decode("0xabc")).containsExactly(0x0a, 0xbc);
-    assertThat(Chap.decode("0bAQID")).containsExactly(1, 2, 3);
-    assertThatThrownBy(() -> Chap.decode("1234")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> Chap.decode("0xzz")).isInstanceOf(IllegalArgumentException.class);
-    assertThat(Chap.choose("99,junk,6,5")).isEqualTo(Chap.Algorithm.SHA1);
-    assertThat(Chap.choose("1,2")).isNull();
   }
 }
