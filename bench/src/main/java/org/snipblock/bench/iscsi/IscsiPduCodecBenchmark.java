@@ -113,6 +113,8 @@ public class IscsiPduCodecBenchmark {
     Object pdu;
     while ((pdu = decoding.readInbound()) != null) {
       bh.consume(pdu);
+      // A decoded PDU holds a slice of the input until released.
+      ReferenceCountUtil.release(pdu);
       n++;
     }
     check(n);
