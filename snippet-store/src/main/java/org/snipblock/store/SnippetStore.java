@@ -69,6 +69,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
   private final Map<Long, Layer> layers = new ConcurrentHashMap<>();
   private final Snapshots snapshots = new Snapshots(this);
   private final Flattener flattener;
+  private final SnippetLabels labels;
   private final ReentrantLock admin = new ReentrantLock();
   private final SecureRandom random = new SecureRandom();
   private Journal journal;
@@ -87,6 +88,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
         new LinkedBlockingQueue<>(), r -> daemon(r, "snippet-io-" + n.incrementAndGet()));
     this.maintenance = Executors.newSingleThreadExecutor(r -> daemon(r, "snippet-maintenance"));
     this.flattener = new Flattener(this, snapshots, config.backgroundBytesPerSecond());
+    this.labels = new SnippetLabels(this, db, maintenance);
   }
 
   private static Thread daemon(Runnable r, String name) {
@@ -150,10 +152,10 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
 
   private void load() throws Exception {
     Map<Long, VolumeDescriptor> catalog = readCatalog();
-    Set<Long> labelled = labelledVolumeIds();
+    Set<Long> labelled = labels.labelledVolumeIds();
     if (!catalog.keySet().containsAll(labelled)) {
       log.warn("the catalog lacks volumes that snippet labels name; rebuilding it from the labels");
-      RebuildReport r = rebuildIndexFromLabels();
+      RebuildReport r = labels.rebuildIndexFromLabels();
       log.info("catalog rebuilt from labels: {}", r);
       catalog = readCatalog();
     }
@@ -163,6 +165,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
     linkLayers();
     scanAllocation();
     snapshots.runPending();
+    labels.resumePending(volumes.values());
   }
 
   /**
@@ -222,22 +225,6 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
       }
     }
     return out;
-  }
-
-  private Set<Long> labelledVolumeIds() {
-    Set<Long> ids = new HashSet<>();
-    try (RocksIterator it = db.iterator(Space.LABELS)) {
-      it.seekToFirst();
-      while (it.isValid()) {
-        long id = StoreDb.first(it.key());
-        ids.add(id);
-        if (id == Long.MAX_VALUE) {
-          break;
-        }
-        it.seek(StoreDb.key(id + 1, 0));
-      }
-    }
-    return ids;
   }
 
   /**
@@ -322,20 +309,18 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
    * clone, the record of its live layer reading through to {@code parent}, in one batch.
    */
   Volume addVolume(VolumeDescriptor d, Layer parent) {
-    List<SnippetLabel> labels = new ArrayList<>();
-    for (long i = 0; i < d.snippets(); i++) {
-      labels.add(SnippetLabel.initial(d, i));
-    }
-    // Labels first, catalog entry last: a crash in between leaves labels that a rebuild
-    // recognises as incomplete, never a catalog entry without its labels.
-    writeLabels(labels);
     Volume v = new Volume(d);
-    JournalBatch batch = new JournalBatch().put(Space.CATALOG, StoreDb.key(d.id()), d.encode());
+    // The catalog entry with a marker: labels follow in the background, so creating a volume or a
+    // clone costs the same whatever its size; a crash before they are all written leaves the
+    // marker, and the next start writes them again.
+    JournalBatch batch = new JournalBatch().put(Space.CATALOG, StoreDb.key(d.id()), d.encode())
+        .put(Space.META, SnippetLabels.pendingKey(d.id()), new byte[] {1});
     if (parent != null) {
       v.live().parent(parent);
       batch.put(Space.LAYERS, StoreDb.key(d.id()), v.live().record().encode());
     }
     commit(batch);
+    labels.fill(d);
     volumes.put(d.name(), v);
     layers.put(v.live().id, v.live());
     log.info("created volume {} ({} bytes, {} snippets of {} bytes, block size {}, compression {}{}{})",
@@ -393,6 +378,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
   @Override
   public VolumeInfo resize(String name, long newSize) {
     VolumeRules.checkSize(newSize);
+    labels.awaitFilled(existing(name));
     return underAdminLock(() -> {
       Volume v = existing(name);
       VolumeDescriptor old = v.descriptor();
@@ -404,12 +390,12 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
         return info(v);
       }
       VolumeDescriptor d = old.withSize(newSize);
-      List<SnippetLabel> labels = new ArrayList<>();
+      List<SnippetLabel> relinked = new ArrayList<>();
       for (long i = 0; i < d.snippets(); i++) {
-        Optional<SnippetLabel> cur = readLabelRaw(new SnippetRef(d.id(), i));
-        labels.add(cur.map(l -> l.relinked(d, l.generation() + 1)).orElse(SnippetLabel.initial(d, i)));
+        Optional<SnippetLabel> cur = labels.readLabelRaw(new SnippetRef(d.id(), i));
+        relinked.add(cur.map(l -> l.relinked(d, l.generation() + 1)).orElse(SnippetLabel.initial(d, i)));
       }
-      writeLabels(labels);
+      labels.writeLabels(relinked);
       commit(new JournalBatch().put(Space.CATALOG, StoreDb.key(d.id()), d.encode()));
       v.descriptor(d);
       log.info("resized volume {} from {} to {} bytes", name, old.size(), newSize);
@@ -419,6 +405,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
 
   @Override
   public void delete(String name) {
+    labels.awaitFilled(existing(name));
     underAdminLock(() -> {
       Volume v = existing(name);
       snapshots.checkNoClones(v);
@@ -533,24 +520,18 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
     return underAdminLock(() -> snapshots.diff(existing(volume), from, to));
   }
 
-  // ---- labels --------------------------------------------------------------------------------
+  // ---- labels (SnippetLabels) -----------------------------------------------------------------
 
   /** The label of one snippet, if the snippet exists. */
   public Optional<SnippetLabel> readLabel(SnippetRef ref) {
     checkOpen();
-    return readLabelRaw(ref);
+    labels.awaitFilled(ref.volumeId());
+    return labels.readLabel(ref);
   }
 
   /** All labels of a volume, in snippet order. */
   public List<SnippetLabel> labels(String volumeName) {
-    Volume v = existing(volumeName);
-    List<SnippetLabel> out = new ArrayList<>();
-    try (RocksIterator it = db.iterator(Space.LABELS)) {
-      for (it.seek(StoreDb.key(v.id(), 0)); it.isValid() && StoreDb.first(it.key()) == v.id(); it.next()) {
-        out.add(SnippetLabel.decode(it.value()));
-      }
-    }
-    return out;
+    return labels.labels(existing(volumeName));
   }
 
   /**
@@ -558,15 +539,8 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
    * descriptor are the store's and stay as they are. The generation goes up by one.
    */
   public SnippetLabel updateLabel(SnippetRef ref, UnaryOperator<SnippetLabel> change) {
-    return underAdminLock(() -> {
-      SnippetLabel cur = readLabelRaw(ref).orElseThrow(() ->
-          new VolumeAdminException(Reason.NOT_FOUND, "no snippet " + ref));
-      SnippetLabel wanted = change.apply(cur);
-      SnippetLabel next = new SnippetLabel(cur.volumeId(), cur.index(), cur.previous(), cur.next(),
-          cur.descriptor(), cur.generation() + 1, wanted.mode(), wanted.replicas());
-      commit(new JournalBatch().put(Space.LABELS, StoreDb.key(ref.volumeId(), ref.index()), next.encode()));
-      return next;
-    });
+    checkOpen();
+    return labels.updateLabel(ref, change);
   }
 
   /**
@@ -576,33 +550,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
    */
   public VolumeWalk walkFrom(SnippetRef start) {
     checkOpen();
-    SnippetLabel first = readLabelRaw(start).orElseThrow(() ->
-        new VolumeAdminException(Reason.NOT_FOUND, "no snippet " + start));
-    TreeMap<Long, SnippetLabel> found = new TreeMap<>();
-    found.put(first.index(), first);
-    for (SnippetLabel l = first; l.previous() != null && !found.containsKey(l.previous().index()); ) {
-      l = follow(l.previous());
-      found.put(l.index(), l);
-    }
-    for (SnippetLabel l = first; l.next() != null && !found.containsKey(l.next().index()); ) {
-      l = follow(l.next());
-      found.put(l.index(), l);
-    }
-    VolumeDescriptor d = first.descriptor();
-    try {
-      byte[] entry = db.get(Space.CATALOG, StoreDb.key(d.id()));
-      if (entry != null) {
-        d = VolumeDescriptor.decode(entry);
-      }
-    } catch (Exception e) {
-      log.warn("catalog entry of volume {} unreadable; using the label's copy", d.id(), e);
-    }
-    return new VolumeWalk(d, new ArrayList<>(found.values()));
-  }
-
-  private SnippetLabel follow(SnippetRef ref) {
-    return readLabelRaw(ref).orElseThrow(() ->
-        new VolumeAdminException(Reason.INTERNAL, "label link points at missing snippet " + ref));
+    return labels.walkFrom(start);
   }
 
   /**
@@ -611,78 +559,26 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
    * descriptor. Volumes whose labels are incomplete are reported and left out.
    */
   public RebuildReport rebuildIndexFromLabels() {
-    return underAdminLock(() -> {
-      Map<Long, TreeMap<Long, SnippetLabel>> byVolume = new HashMap<>();
-      List<String> problems = new ArrayList<>();
-      try (RocksIterator it = db.iterator(Space.LABELS)) {
-        for (it.seekToFirst(); it.isValid(); it.next()) {
-          try {
-            SnippetLabel l = SnippetLabel.decode(it.value());
-            byVolume.computeIfAbsent(l.volumeId(), k -> new TreeMap<>()).put(l.index(), l);
-          } catch (IllegalArgumentException e) {
-            problems.add("unreadable label at " + StoreDb.first(it.key()) + "/" + StoreDb.second(it.key())
-                + ": " + e.getMessage());
-          }
-        }
-      }
-      JournalBatch batch = new JournalBatch();
-      batch.deleteRange(Space.CATALOG, StoreDb.key(0), StoreDb.key(Long.MAX_VALUE));
-      List<VolumeDescriptor> restored = new ArrayList<>();
-      long snippets = 0;
-      for (TreeMap<Long, SnippetLabel> labels : byVolume.values()) {
-        VolumeDescriptor d = labels.values().stream()
-            .max(Comparator.comparingLong(SnippetLabel::generation)).orElseThrow().descriptor();
-        if (labels.size() != d.snippets() || labels.firstKey() != 0 || labels.lastKey() != d.snippets() - 1) {
-          problems.add("volume " + d.name() + " (" + d.id() + ") has " + labels.size() + " of "
-              + d.snippets() + " snippet labels; left out");
-          continue;
-        }
-        batch.put(Space.CATALOG, StoreDb.key(d.id()), d.encode());
-        restored.add(d);
-        snippets += labels.size();
-      }
-      commit(batch);
-      for (VolumeDescriptor d : restored) {
-        Volume v = volumes.get(d.name());
-        if (v != null && v.id() == d.id()) {
-          continue;
-        }
-        Volume nv = new Volume(d);
-        volumes.put(d.name(), nv);
-        loadAllocation(nv);
-      }
-      problems.forEach(p -> log.warn("rebuild from labels: {}", p));
-      return new RebuildReport(restored.size(), snippets, problems);
-    });
+    checkOpen();
+    return labels.rebuildIndexFromLabels();
   }
 
-  private void loadAllocation(Volume v) {
-    layers.put(v.live().id, v.live());
+  /** A volume a rebuild put back in the catalog: known from now on, with its allocation. */
+  void restored(VolumeDescriptor d) {
+    Volume v = volumes.get(d.name());
+    if (v != null && v.id() == d.id()) {
+      return;
+    }
+    Volume nv = new Volume(d);
+    volumes.put(d.name(), nv);
+    layers.put(nv.live().id, nv.live());
     try (RocksIterator it = db.iterator(Space.ALLOCATION)) {
-      for (it.seek(StoreDb.key(v.id(), 0)); it.isValid() && StoreDb.first(it.key()) == v.id(); it.next()) {
-        v.live().map.set(StoreDb.second(it.key()), AllocationMap.decodeState(it.value()));
+      for (it.seek(StoreDb.key(nv.id(), 0)); it.isValid() && StoreDb.first(it.key()) == nv.id(); it.next()) {
+        nv.live().map.set(StoreDb.second(it.key()), AllocationMap.decodeState(it.value()));
       }
     }
   }
 
-  private Optional<SnippetLabel> readLabelRaw(SnippetRef ref) {
-    try {
-      byte[] raw = db.get(Space.LABELS, StoreDb.key(ref.volumeId(), ref.index()));
-      return raw == null ? Optional.empty() : Optional.of(SnippetLabel.decode(raw));
-    } catch (org.rocksdb.RocksDBException e) {
-      throw new VolumeAdminException(Reason.INTERNAL, "cannot read label " + ref + ": " + e.getMessage(), e);
-    }
-  }
-
-  private void writeLabels(List<SnippetLabel> labels) {
-    for (int from = 0; from < labels.size(); from += LABELS_PER_BATCH) {
-      JournalBatch b = new JournalBatch();
-      for (SnippetLabel l : labels.subList(from, Math.min(labels.size(), from + LABELS_PER_BATCH))) {
-        b.put(Space.LABELS, StoreDb.key(l.volumeId(), l.index()), l.encode());
-      }
-      commit(b);
-    }
-  }
 
   // ---- numbers -------------------------------------------------------------------------------
 
@@ -836,7 +732,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
   long newVolumeId() {
     Set<Long> used = new HashSet<>(layers.keySet());
     volumes.values().forEach(v -> used.add(v.id()));
-    used.addAll(labelledVolumeIds());
+    used.addAll(labels.labelledVolumeIds());
     long id;
     do {
       id = random.nextLong() & 0x3fff_ffff_ffff_ffffL;

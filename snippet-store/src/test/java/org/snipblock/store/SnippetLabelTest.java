@@ -61,6 +61,23 @@ class SnippetLabelTest {
   }
 
   @Test
+  void aBigVolumeIsUsableAtOnceAndItsLabelsAreFinishedAfterACrash() throws Exception {
+    long size = 256L << 30; // 65536 labels of 4 MiB snippets
+    SnippetStore store = SnippetStore.open(dir, StoreConfig.defaults());
+    store.create(VolumeSpec.of("big", size));
+    BlockDevice d = store.open("big").orElseThrow();
+    ByteBuffer data = random(4096, 7);
+    d.write(size - 4096, data.duplicate(), true).get(30, java.util.concurrent.TimeUnit.SECONDS);
+    store.closeAbruptly(); // the labels may not all be written yet
+    try (SnippetStore again = SnippetStore.open(dir, StoreConfig.defaults())) {
+      List<SnippetLabel> labels = again.labels("big");
+      assertThat(labels).hasSize(65536);
+      assertThat(again.walkFrom(labels.get(12345).ref()).snippets()).hasSize(65536);
+      assertThat(read(again.open("big").orElseThrow(), size - 4096, 4096)).isEqualTo(data);
+    }
+  }
+
+  @Test
   void catalogIsRebuiltFromLabelsAlone() throws Exception {
     Map<String, ByteBuffer> written = new HashMap<>();
     List<VolumeInfo> before;
