@@ -1,5 +1,7 @@
 package org.snipblock.cluster.replica;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -40,15 +42,26 @@ final class Sequencer {
 
   /** Runs {@code body} as the next turn in the sequence and returns what it returns. */
   <R> R inTurn(Function<Turn, R> body) {
-    synchronized (lock) {
-      Turn turn = new Turn();
-      turn.volume = view.get();
-      return body.apply(turn);
+    Turn turn = new Turn();
+    try {
+      synchronized (lock) {
+        turn.volume = view.get();
+        return body.apply(turn);
+      }
+    } finally {
+      // Even when the body failed half-way: what it registered must start, or later overlapping changes would wait forever.
+      turn.afterwards.forEach(Runnable::run);
     }
   }
 
-  /** One turn in the sequence: what is set up in it takes effect in sequence order. */
+  /**
+   * One turn in the sequence. Only the ordering happens under the lock; the work a turn sets up
+   * (local applies, building ops with their payload slices and CRC32Cs) starts once the turn is
+   * over, and still takes effect in sequence order: local applies through the {@link OverlapOrder},
+   * ops at the places they were given on each stream.
+   */
   final class Turn {
+    private final List<Runnable> afterwards = new ArrayList<>();
     private VolumeRecord volume;
 
     /** The view of the volume this turn sequences against. */
@@ -67,17 +80,35 @@ final class Sequencer {
     /** Runs {@code action} on the local copy once every earlier overlapping one is done (a barrier overlaps everything). */
     <T> CompletableFuture<T> local(long seq, long offset, long length, boolean barrier,
         Supplier<CompletableFuture<T>> action) {
-      return order.submit(seq, offset, length, barrier, action);
+      CompletableFuture<Void> turnOver = new CompletableFuture<>();
+      afterwards.add(() -> turnOver.complete(null));
+      return order.submit(seq, offset, length, barrier, () -> turnOver.thenCompose(x -> action.get()));
     }
 
     /**
-     * The op numbered {@code seq}, built from {@code build}; it completes with null if
-     * {@code build} gives null (nothing to send after all). Queue it on the holders' streams
-     * within this turn.
+     * The op numbered {@code seq}, built from {@code build} once the turn is over; it completes
+     * with null if {@code build} gives null (nothing to send after all). Queue it on the holders'
+     * streams within this turn.
      */
     CompletableFuture<ReplicaOp> op(long seq, Supplier<CompletableFuture<ReplicaOp.Builder>> build) {
+      CompletableFuture<ReplicaOp> op = new CompletableFuture<>();
       VolumeRecord v = volume;
-      return build.get().thenApply(b -> b == null ? null : b.setVolume(v.getName()).setEpoch(v.getEpoch()).setSeq(seq).build());
+      afterwards.add(() -> {
+        CompletableFuture<ReplicaOp.Builder> built;
+        try {
+          built = build.get();
+        } catch (RuntimeException e) {
+          built = CompletableFuture.failedFuture(e);
+        }
+        built.whenComplete((b, e) -> {
+          if (e != null) {
+            op.completeExceptionally(e);
+          } else {
+            op.complete(b == null ? null : b.setVolume(v.getName()).setEpoch(v.getEpoch()).setSeq(seq).build());
+          }
+        });
+      });
+      return op;
     }
   }
 }
