@@ -126,7 +126,8 @@ final class ChangeStream {
         .orTimeout(ackTimeout.toMillis(), TimeUnit.MILLISECONDS);
     return localDone.thenCombine(all, (a, b) -> (Void) null).thenCompose(x -> links.staleRecorded())
         .exceptionallyCompose(e -> {
-          if (e instanceof TimeoutException || e instanceof CompletionException && e.getCause() instanceof TimeoutException) {
+          if (e instanceof TimeoutException
+              || e instanceof CompletionException && e.getCause() instanceof TimeoutException) {
             return CompletableFuture.failedFuture(new BlockDeviceException(Kind.IO_ERROR,
                 "replicas of " + name + " did not acknowledge within " + ackTimeout));
           }

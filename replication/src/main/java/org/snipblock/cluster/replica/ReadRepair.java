@@ -108,9 +108,11 @@ final class ReadRepair {
       ByteBuffer b = ByteBuffer.allocate(length);
       // A chunk bad here is restored from another good copy first, never sent on.
       return local.read(offset, b).thenApply(x -> ByteString.copyFrom(b.flip()))
-          .exceptionallyCompose(e -> mediumError(e) ? restore(v, sources, offset, length) : CompletableFuture.failedFuture(e));
+          .exceptionallyCompose(e -> mediumError(e)
+              ? restore(v, sources, offset, length) : CompletableFuture.failedFuture(e));
     });
-    return link.send(seq, length, turn.op(seq, () -> data.thenApply(bs -> ChangeStream.writeOp(bs, offset, offset, length, false))));
+    return link.send(seq, length,
+        turn.op(seq, () -> data.thenApply(bs -> ChangeStream.writeOp(bs, offset, offset, length, false))));
   }
 
   /** Chunks of the local copy restored from a replica after failing their checksum, since the device opened. */
@@ -153,7 +155,8 @@ final class ReadRepair {
     return data.exceptionallyCompose(e -> CompletableFuture.failedFuture(new BlockDeviceException(Kind.MEDIUM_ERROR,
         "stored data of " + v.getName() + " at " + offset + " failed its checksum and no replica supplied a good copy: "
             + e.getMessage(), e)))
-        .thenCompose(good -> fencing.primary() ? writeBack(v, offset, length, good) : CompletableFuture.completedFuture(good));
+        .thenCompose(good -> fencing.primary()
+            ? writeBack(v, offset, length, good) : CompletableFuture.completedFuture(good));
   }
 
   private CompletableFuture<ByteString> writeBack(VolumeRecord v, long offset, int length, ByteString good) {

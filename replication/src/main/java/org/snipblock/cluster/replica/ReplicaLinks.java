@@ -45,7 +45,10 @@ final class ReplicaLinks {
         n -> new ReplicaLink(n, view.name(), channels.apply(n), fencing::replicaSaw, progress, this::lost));
   }
 
-  /** A fresh stream in place of a broken one (a healthy one is kept: its in-flight writes count toward their quorums); call within a turn. */
+  /**
+   * A fresh stream in place of a broken one; a healthy one is kept, since its in-flight writes
+   * count toward their quorums. Call within a turn.
+   */
   ReplicaLink reopen(String node) {
     ReplicaLink current = links.get(node);
     if (current != null && current.broken()) {

@@ -26,7 +26,10 @@ final class Sequencer {
   private final OverlapOrder order = new OverlapOrder();
   private long counter;
 
-  /** @param reservation where the counter is reserved ahead on disk (null: starts at 0, only safe without restarts at one epoch) */
+  /**
+   * @param reservation where the counter is reserved ahead on disk (null: starts at 0, only safe if
+   *                    the primary never restarts at the same epoch)
+   */
   Sequencer(VolumeView view, SequenceReservation reservation) {
     this.view = view;
     this.reservation = reservation;
