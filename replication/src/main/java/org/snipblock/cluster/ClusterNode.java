@@ -2,27 +2,20 @@ package org.snipblock.cluster;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.snipblock.block.BlockDevice;
-import org.snipblock.block.BlockDeviceException;
-import org.snipblock.block.BlockDeviceException.Kind;
 import org.snipblock.cluster.door.Doors;
 import org.snipblock.cluster.door.VolumeIoService;
 import org.snipblock.cluster.membership.ClusterMembership;
@@ -34,8 +27,6 @@ import org.snipblock.cluster.proto.ConfirmPrimary;
 import org.snipblock.cluster.proto.MarkStale;
 import org.snipblock.cluster.proto.MetaCommand;
 import org.snipblock.cluster.proto.NodeRecord;
-import org.snipblock.cluster.proto.RegisterNode;
-import org.snipblock.cluster.proto.ReportUsage;
 import org.snipblock.cluster.proto.SetMode;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.cluster.replica.DurableProgress;
@@ -48,7 +39,6 @@ import org.snipblock.cluster.replica.ReplicationSettings;
 import org.snipblock.cluster.replica.VerifyReport;
 import org.snipblock.store.VolumeAdminException;
 import org.snipblock.store.VolumeAdminException.Reason;
-import org.snipblock.store.VolumeInfo;
 import org.snipblock.store.VolumeManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,8 +63,7 @@ public final class ClusterNode implements AutoCloseable {
   private final RedundancyPolicy defaults;
   private final ReplicationSettings settings;
   private final ClusterMetadata metadata = new ClusterMetadata();
-  private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
-  private final Map<String, ReplicatedBlockDevice> primaries = new ConcurrentHashMap<>();
+  private final NodeChannels channels = new NodeChannels(metadata);
   private final ExecutorService worker;
   private final ScheduledExecutorService timer;
   private final ExecutorService committer;
@@ -84,6 +73,8 @@ public final class ClusterNode implements AutoCloseable {
   private final LocalCopies copies;
   // Primaries reserve their sequence numbers here, so a restart at the same epoch never reuses one.
   private final DurableProgress sequences;
+  private final Reconciler reconciler;
+  private NodeReports reports;
   private ClusterMembership membership;
   private MetadataClient client;
   private ReplicaService replicaService;
@@ -104,6 +95,9 @@ public final class ClusterNode implements AutoCloseable {
     this.committer = Executors.newFixedThreadPool(2, r -> daemon(r, "cluster-commit-" + config.nodeId()));
     this.copies = new LocalCopies(config.nodeId(), local);
     this.sequences = new DurableProgress(config.dataDir().resolve("primary-sequence"));
+    this.reconciler = new Reconciler(config.nodeId(), metadata, local, copies, sequences, worker, timer,
+        (v, localCopy) -> new ReplicatedBlockDevice(config.nodeId(), v, localCopy, replicaAuthority(), this::channelTo,
+            settings, registry(), sequences), () -> closed);
   }
 
   private static Thread daemon(Runnable r, String name) {
@@ -117,13 +111,15 @@ public final class ClusterNode implements AutoCloseable {
    * registration of this node in the metadata completes in the background ({@link #registered()}).
    */
   public ClusterNode start() throws IOException {
-    replicaService = new ReplicaService(this::localCopy, replicaAuthority(), config.dataDir().resolve("replica-progress"));
+    replicaService = new ReplicaService(reconciler::localCopy, replicaAuthority(),
+        config.dataDir().resolve("replica-progress"));
+    reconciler.serving(replicaService);
     NodeRoutes routes = new NodeRoutes(this);
     doors = new Doors(routes, settings.failoverDelay().plus(DOOR_GRACE), settings.ackTimeout().plusSeconds(5));
     server = NettyServerBuilder.forAddress(new InetSocketAddress(config.cluster().host(), config.replicationPort()))
         .addService(replicaService).addService(new VolumeIoService(routes))
         .maxInboundMessageSize(64 << 20).build().start();
-    metadata.onVolumeChange(v -> worker.execute(() -> reconcile(v.getName())));
+    metadata.onVolumeChange(v -> reconciler.changed(v.getName()));
     // Queued behind the reconcile: a door waiting for this node to become primary finds its device.
     metadata.onVolumeChange(v -> worker.execute(() -> doors.volumeChanged(v.getName())));
     try {
@@ -136,9 +132,10 @@ public final class ClusterNode implements AutoCloseable {
       server.shutdownNow();
       throw new IOException("cannot join the cluster at " + config.cluster() + ": " + e.getMessage(), e);
     }
-    membership.onViewChange(view -> worker.execute(() -> primaries.values().forEach(ReplicatedBlockDevice::reconfirm)));
-    timer.schedule(this::register, 0, TimeUnit.MILLISECONDS);
-    timer.scheduleWithFixedDelay(this::reportUsage, 2, 2, TimeUnit.SECONDS);
+    membership.onViewChange(view -> worker.execute(() -> reconciler.primaries().forEach(ReplicatedBlockDevice::reconfirm)));
+    reports = new NodeReports(config, metadata, client, membership, local, timer, this::inMajority, () -> closed,
+        registered);
+    reports.start(server.getPort());
     caretaker = new Caretaker(this, this::channelTo, settings);
     timer.scheduleWithFixedDelay(this::care, 500, 500, TimeUnit.MILLISECONDS);
     log.info("node {} at {} joined the cluster as {}; replication on {}", config.nodeId(), config.location(),
@@ -225,14 +222,13 @@ public final class ClusterNode implements AutoCloseable {
   /** A snapshot of every node, its location, state, capacity, load, and the round trips between nodes. */
   public ClusterStatus status() {
     Set<String> view = membership.view();
-    Map<String, String> idByMember = new HashMap<>();
+    Map<String, String> idByMember = reports.idByMember();
     List<NodeRecord> nodes = metadata.nodes();
-    nodes.forEach(n -> idByMember.put(n.getMember(), n.getId()));
     Map<String, Map<String, Double>> rtt = new TreeMap<>();
     for (NodeRecord n : nodes) {
       rtt.put(n.getId(), new TreeMap<>(n.getRttMillisMap()));
     }
-    rtt.put(config.nodeId(), new TreeMap<>(rttById(idByMember)));
+    rtt.put(config.nodeId(), new TreeMap<>(reports.rttById(idByMember)));
     String leader = membership.leader();
     return new ClusterStatus(config.nodeId(), leader == null ? null : idByMember.getOrDefault(leader, leader),
         membership.term(), inMajority(),
@@ -274,11 +270,7 @@ public final class ClusterNode implements AutoCloseable {
   }
 
   void awaitReconciled(String name, VolumeRecord committed) {
-    try {
-      worker.submit(() -> reconcile(name, committed)).get(METADATA_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (Exception e) {
-      throw new VolumeAdminException(Reason.INTERNAL, "volume " + name + " committed but not set up here: " + e, e);
-    }
+    reconciler.awaitReconciled(name, committed, METADATA_TIMEOUT.toMillis());
   }
 
   Doors doors() {
@@ -286,7 +278,7 @@ public final class ClusterNode implements AutoCloseable {
   }
 
   Optional<ReplicatedBlockDevice> primaryDevice(String name) {
-    return Optional.ofNullable(primaries.get(name));
+    return reconciler.primary(name);
   }
 
   boolean inMajority() {
@@ -297,62 +289,7 @@ public final class ClusterNode implements AutoCloseable {
     return present * 2 > voters.size();
   }
 
-  // ---- reconciling local state with the metadata --------------------------------------------
-
-  private void reconcile(String name) {
-    reconcile(name, null);
-  }
-
-  /** Runs on the worker thread only: brings local copy, labels and primary device in line. */
-  private void reconcile(String name, VolumeRecord committed) {
-    if (closed) {
-      return;
-    }
-    Optional<VolumeRecord> known = metadata.volume(name);
-    VolumeRecord v = known.orElse(null);
-    if (committed != null && (v == null || v.getVersion() < committed.getVersion())) {
-      v = committed;
-    }
-    if (v == null) {
-      ReplicatedBlockDevice d = primaries.remove(name);
-      if (d != null) {
-        d.close();
-      }
-      replicaService.forget(name);
-      sequences.forget(name);
-      copies.drop(name);
-      return;
-    }
-    if (!LocalCopies.holds(v, config.nodeId())) {
-      ReplicatedBlockDevice d = primaries.remove(name);
-      if (d != null) {
-        d.update(v);
-      }
-      replicaService.forget(name);
-      copies.drop(name);
-      return;
-    }
-    try {
-      copies.ensure(v);
-    } catch (RuntimeException e) {
-      log.error("volume {}: local copy could not be set up: {}", name, e.getMessage(), e);
-      return;
-    }
-    ReplicatedBlockDevice current = primaries.get(name);
-    if (current != null) {
-      current.update(v);
-    }
-    if (config.nodeId().equals(v.getPrimary())) {
-      if (current == null || current.epoch() != v.getEpoch()) {
-        BlockDevice localCopy = local.open(name).orElseThrow();
-        primaries.put(name, new ReplicatedBlockDevice(config.nodeId(), v, localCopy,
-            replicaAuthority(), this::channelTo, settings, registry(), sequences));
-        log.info("volume {}: this node is primary at epoch {}", name, v.getEpoch());
-      }
-    } else if (current != null) {
-      primaries.remove(name);
-    }
-  }
+  // ---- what the primaries and the replica side ask of the metadata --------------------------
 
   private ReplicaRegistry registry() {
     return new ReplicaRegistry() {
@@ -400,128 +337,22 @@ public final class ClusterNode implements AutoCloseable {
     };
   }
 
-  /** The replica side's way to its local copy: created on demand once the metadata names this node. */
-  private CompletableFuture<BlockDevice> localCopy(String name) {
-    CompletableFuture<BlockDevice> result = new CompletableFuture<>();
-    tryLocalCopy(name, result, 40);
-    return result;
-  }
-
-  private void tryLocalCopy(String name, CompletableFuture<BlockDevice> result, int attemptsLeft) {
-    worker.execute(() -> {
-      Optional<VolumeRecord> v = metadata.volume(name);
-      if (v.isPresent()) {
-        try {
-          copies.ensure(v.get());
-          local.open(name).ifPresentOrElse(result::complete, () -> result.completeExceptionally(
-              new BlockDeviceException(Kind.UNAVAILABLE, "node " + config.nodeId() + " holds no copy of " + name)));
-        } catch (RuntimeException e) {
-          result.completeExceptionally(e);
-        }
-      } else if (attemptsLeft <= 0 || closed) {
-        result.completeExceptionally(new BlockDeviceException(Kind.UNAVAILABLE, "volume " + name + " unknown here"));
-      } else {
-        // The primary's create may reach us before our copy of the metadata applies it.
-        timer.schedule(() -> tryLocalCopy(name, result, attemptsLeft - 1), 250, TimeUnit.MILLISECONDS);
-      }
-    });
-  }
-
   ManagedChannel channelTo(String nodeId) {
-    NodeRecord n = metadata.node(nodeId).orElseThrow(() ->
-        new BlockDeviceException(Kind.IO_ERROR, "replica node " + nodeId + " is not registered"));
-    // Keyed by address too: a node that restarts may come back with another replication port.
-    return channels.computeIfAbsent(nodeId + "@" + n.getDataAddress(), key -> {
-      Endpoint e = Endpoint.parse(n.getDataAddress());
-      return NettyChannelBuilder.forAddress(e.host(), e.port()).usePlaintext()
-          .maxInboundMessageSize(64 << 20).build();
-    });
+    return channels.to(nodeId);
   }
 
-  // ---- background reports -----------------------------------------------------------------
-
-  private void register() {
-    if (closed || registered.isDone()) {
-      return;
-    }
-    NodeRecord me = NodeRecord.newBuilder().setId(config.nodeId()).setMember(config.cluster().toString())
-        .setLocation(config.location().toString())
-        .setDataAddress(config.cluster().host() + ":" + server.getPort())
-        .setCapacityBytes(config.capacityBytes()).setReportedAtMillis(System.currentTimeMillis()).build();
-    try {
-      client.commit(MetaCommand.newBuilder().setRegisterNode(RegisterNode.newBuilder().setNode(me)).build());
-      log.info("node {} registered in the cluster metadata", config.nodeId());
-      awaitOwnRecord(200);
-    } catch (RuntimeException e) {
-      if (e instanceof VolumeAdminException v && v.reason() == Reason.ALREADY_EXISTS) {
-        log.error("node {} cannot register: {}", config.nodeId(), e.getMessage());
-        registered.completeExceptionally(e);
-        return;
-      }
-      if (e instanceof VolumeAdminException) {
-        log.debug("registration of {} not committed yet: {}", config.nodeId(), e.getMessage());
-      } else {
-        // Anything else must not end the retries (an exception would cancel the timer task).
-        log.warn("registration of {} failed, retrying: {}", config.nodeId(), e.toString(), e);
-      }
-      if (!closed) {
-        timer.schedule(this::register, 1, TimeUnit.SECONDS);
-      }
-    }
-  }
+  // ---- periodic care -----------------------------------------------------------------------
 
   private void care() {
     try {
       caretaker.tick(membership.isLeader() && inMajority(), membership.view());
-      for (ReplicatedBlockDevice d : primaries.values()) {
+      for (ReplicatedBlockDevice d : reconciler.primaries()) {
         d.maintain();
       }
     } catch (RuntimeException | LinkageError e) {
       // Keep the periodic task alive: an exception would cancel all later rounds.
       log.error("cluster care round failed: {}", e.toString(), e);
     }
-  }
-
-  /** Registration counts once this node's own copy of the metadata shows it (the commit may apply here later). */
-  private void awaitOwnRecord(int attemptsLeft) {
-    if (metadata.node(config.nodeId()).isPresent()) {
-      registered.complete(null);
-    } else if (attemptsLeft <= 0 || closed) {
-      registered.completeExceptionally(new IllegalStateException("own registration never applied locally"));
-    } else {
-      timer.schedule(() -> awaitOwnRecord(attemptsLeft - 1), 50, TimeUnit.MILLISECONDS);
-    }
-  }
-
-  private void reportUsage() {
-    if (!registered.isDone() || registered.isCompletedExceptionally() || !inMajority()) {
-      return;
-    }
-    Map<String, String> idByMember = new HashMap<>();
-    metadata.nodes().forEach(n -> idByMember.put(n.getMember(), n.getId()));
-    long used = 0;
-    try {
-      for (VolumeInfo i : local.list()) {
-        used += i.storedBytes();
-      }
-    } catch (RuntimeException e) {
-      log.debug("local usage unavailable: {}", e.toString());
-    }
-    double loadAvg = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-    double load = loadAvg < 0 ? 0 : loadAvg / Runtime.getRuntime().availableProcessors();
-    try {
-      client.commit(MetaCommand.newBuilder().setReportUsage(ReportUsage.newBuilder().setId(config.nodeId())
-          .setCapacityBytes(config.capacityBytes()).setUsedBytes(used).setLoad(load)
-          .putAllRttMillis(rttById(idByMember)).setReportedAtMillis(System.currentTimeMillis())).build());
-    } catch (VolumeAdminException e) {
-      log.debug("usage report not committed: {}", e.getMessage());
-    }
-  }
-
-  private Map<String, Double> rttById(Map<String, String> idByMember) {
-    Map<String, Double> out = new TreeMap<>();
-    membership.rttMillis().forEach((member, ms) -> out.put(idByMember.getOrDefault(member, member), ms));
-    return out;
   }
 
   /** For fault-injection tests: this node's membership (its JGroups channel). */
@@ -540,15 +371,14 @@ public final class ClusterNode implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    primaries.values().forEach(ReplicatedBlockDevice::close);
-    primaries.clear();
+    reconciler.closePrimaries();
     if (membership != null) {
       membership.close();
     }
     if (doors != null) {
       doors.close();
     }
-    channels.values().forEach(ManagedChannel::shutdownNow);
+    channels.close();
     if (server != null) {
       server.shutdownNow();
     }

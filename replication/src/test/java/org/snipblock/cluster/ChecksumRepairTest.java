@@ -46,6 +46,9 @@ class ChecksumRepairTest {
     try (BlockDevice d = cluster.node(0).volumes().open("vm1").orElseThrow()) {
       write(d, image, 0, SIZE);
     }
+    // The write returns once two copies hold it: the third must hold it too before a test damages it.
+    Eventually.await("every replica acknowledged the image", Duration.ofSeconds(60),
+        () -> cluster.node(0).volumes().describe("vm1").map(v -> v.lagBytes() == 0).orElse(false));
   }
 
   @AfterEach

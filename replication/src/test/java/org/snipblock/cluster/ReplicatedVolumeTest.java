@@ -182,7 +182,7 @@ class ReplicatedVolumeTest {
     cluster.node(1).commit(MetaCommand.newBuilder().setChangePrimary(
         ChangePrimary.newBuilder().setName("guard1").setExpectedEpoch(1).setNewPrimary("n1")).build());
     Eventually.await("n2 learns epoch 2", T,
-        () -> cluster.node(2).volumes().describe("guard1").orElseThrow().epoch() == 2);
+        () -> cluster.node(2).volumes().describe("guard1").map(v -> v.epoch() == 2).orElse(false));
     String addr = cluster.node(2).status().nodes().stream().filter(n -> n.id().equals("n2")).findFirst()
         .orElseThrow().dataAddress();
     io.grpc.ManagedChannel ch = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder

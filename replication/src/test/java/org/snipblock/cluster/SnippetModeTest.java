@@ -56,9 +56,11 @@ class SnippetModeTest {
         Duration.ofMinutes(10), Duration.ofMinutes(10)), "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3");
   }
 
+  /** The flag on the node's copy of the snippet; null while that node has not applied the create yet. */
   private SnippetLabel.Mode label(int node, int snippet) {
-    long id = cluster.stores.get(node).show("m").orElseThrow().id();
-    return cluster.stores.get(node).readLabel(new SnippetRef(id, snippet)).orElseThrow().mode();
+    return cluster.stores.get(node).show("m")
+        .flatMap(v -> cluster.stores.get(node).readLabel(new SnippetRef(v.id(), snippet)))
+        .map(SnippetLabel::mode).orElse(null);
   }
 
   private static Kind failure(CompletableFuture<?> f) {

@@ -24,8 +24,9 @@ final class Resync {
   static final int CHUNK = 64 << 10;
   private static final int CHUNKS_IN_FLIGHT = 8;
 
-  private final ReplicatedBlockDevice device;
+  private final VolumeView view;
   private final BlockDevice local;
+  private final ReadRepair copies;
   private final ReplicaLink link;
   private final ManagedChannel channel;
   private final long bytesPerSecond;
@@ -36,10 +37,11 @@ final class Resync {
   private volatile boolean running = true;
   private volatile String failure;
 
-  Resync(ReplicatedBlockDevice device, BlockDevice local, ReplicaLink link, ManagedChannel channel,
+  Resync(VolumeView view, BlockDevice local, ReadRepair copies, ReplicaLink link, ManagedChannel channel,
       long bytesPerSecond, String node, List<Integer> snippets) {
-    this.device = device;
+    this.view = view;
     this.local = local;
+    this.copies = copies;
     this.link = link;
     this.channel = channel;
     this.bytesPerSecond = bytesPerSecond;
@@ -57,9 +59,9 @@ final class Resync {
       running = false;
       if (e != null) {
         failure = String.valueOf(e.getMessage());
-        log.warn("volume {}: resync of {} stopped: {}", device.name(), node, failure);
+        log.warn("volume {}: resync of {} stopped: {}", view.name(), node, failure);
       } else {
-        log.info("volume {}: replica {} in sync ({} snippets compared, {} bytes copied)", device.name(), node,
+        log.info("volume {}: replica {} in sync ({} snippets compared, {} bytes copied)", view.name(), node,
             snippets.size(), copied.get());
       }
     });
@@ -69,7 +71,7 @@ final class Resync {
     if (link.broken()) {
       return CompletableFuture.failedFuture(new IllegalStateException("link to " + node + " broke"));
     }
-    VolumeRecord v = device.record();
+    VolumeRecord v = view.get();
     long start = (long) index * v.getSnippetSize();
     long length = Math.min(v.getSnippetSize(), v.getSize() - start);
     if (length <= 0) {
@@ -101,7 +103,7 @@ final class Resync {
         for (long off : batch) {
           int len = (int) Math.min(CHUNK, end - off);
           bytes += len;
-          acks.add(device.sequencedCopy(link, off, len));
+          acks.add(copies.copyTo(link, off, len));
         }
         copied.addAndGet(bytes);
         long pauseMillis = bytesPerSecond <= 0 ? 0 : bytes * 1000 / bytesPerSecond;

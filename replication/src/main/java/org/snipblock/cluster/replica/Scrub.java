@@ -8,7 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.snipblock.cluster.proto.SnippetPlacement;
 import org.snipblock.cluster.proto.VolumeRecord;
-import org.snipblock.cluster.replica.ReplicatedBlockDevice.SnippetDigests;
+import org.snipblock.cluster.replica.CopyDigests.SnippetDigests;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +39,11 @@ final class Scrub {
     }
   }
 
-  private final ReplicatedBlockDevice device;
+  private final VolumeView view;
+  private final Fencing fencing;
+  private final CopyDigests digests;
+  private final ReadRepair readRepair;
+  private final String selfId;
   private final boolean repair;
   private final long bytesPerSecond;
   private final VolumeRecord volume;
@@ -47,16 +51,20 @@ final class Scrub {
   private volatile boolean running = true;
   private volatile String failure;
 
-  Scrub(ReplicatedBlockDevice device, boolean repair, long bytesPerSecond) {
-    this.device = device;
+  Scrub(VolumeView view, Fencing fencing, CopyDigests digests, ReadRepair readRepair, boolean repair, long bytesPerSecond) {
+    this.view = view;
+    this.fencing = fencing;
+    this.digests = digests;
+    this.readRepair = readRepair;
+    this.selfId = view.selfId;
     this.repair = repair;
     this.bytesPerSecond = bytesPerSecond;
-    this.volume = device.record();
-    tallies.put(device.selfId(), new Tally(true));
+    this.volume = view.get();
+    tallies.put(selfId, new Tally(true));
     for (SnippetPlacement s : volume.getSnippetsList()) {
-      tallies.get(device.selfId()).snippetsTotal++;
+      tallies.get(selfId).snippetsTotal++;
       for (String n : s.getNodesList()) {
-        if (!n.equals(device.selfId())) {
+        if (!n.equals(selfId)) {
           Tally t = tallies.computeIfAbsent(n, x -> new Tally(false));
           t.snippetsTotal++;
           t.stale |= s.getStaleList().contains(n);
@@ -87,22 +95,22 @@ final class Scrub {
   }
 
   private CompletableFuture<Void> snippet(int index) {
-    if (!device.primary()) {
+    if (!fencing.primary()) {
       return CompletableFuture.failedFuture(new IllegalStateException("no longer the primary"));
     }
-    SnippetPlacement placement = device.record().getSnippets(index);
-    List<String> holders = placement.getNodesList().stream().filter(n -> !n.equals(device.selfId())).toList();
-    return device.digestsAt(index, holders).thenCompose(d -> {
+    SnippetPlacement placement = view.get().getSnippets(index);
+    List<String> holders = placement.getNodesList().stream().filter(n -> !n.equals(selfId)).toList();
+    return digests.at(index, holders).thenCompose(d -> {
       List<CompletableFuture<Void>> repairs = new ArrayList<>();
       synchronized (this) {
-        Tally self = tallies.get(device.selfId());
+        Tally self = tallies.get(selfId);
         self.snippetsDone++;
         for (int c = 0; c < d.ours().size(); c++) {
           long offset = d.start() + (long) c * Resync.CHUNK;
           if (d.ours().get(c) == ChunkDigests.UNREADABLE) {
             self.bad++;
             if (repair) {
-              repairs.add(tolerate(device.selfId(), restoreHere(d, c, offset, placement)));
+              repairs.add(tolerate(selfId, restoreHere(d, c, offset, placement)));
             }
             continue;
           }
@@ -148,11 +156,11 @@ final class Scrub {
 
   /** This copy's chunk is bad: restore it from a replica, then bring every holder that differs from it in line. */
   private CompletableFuture<Void> restoreHere(SnippetDigests d, int c, long offset, SnippetPlacement placement) {
-    return device.repairLocal(offset, chunkLength(offset)).thenCompose(good -> {
+    return readRepair.repairLocal(offset, chunkLength(offset)).thenCompose(good -> {
       long crc = Integer.toUnsignedLong(Checksums.crc32c(good));
       List<CompletableFuture<Void>> copies = new ArrayList<>();
       synchronized (this) {
-        tallies.get(device.selfId()).repaired++;
+        tallies.get(selfId).repaired++;
         d.theirs().forEach((n, list) -> {
           if (!placement.getStaleList().contains(n) && (c >= list.size() || list.get(c) != crc)) {
             Tally t = tallies.get(n);
@@ -170,7 +178,7 @@ final class Scrub {
   }
 
   private CompletableFuture<Void> copyTo(String node, long offset, int length) {
-    return device.sequencedCopy(device.linkTo(node), offset, length).thenRun(() -> {
+    return readRepair.copyTo(node, offset, length).thenRun(() -> {
       synchronized (this) {
         Tally t = tallies.get(node);
         t.repaired++;

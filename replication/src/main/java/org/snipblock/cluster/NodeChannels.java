@@ -1,0 +1,37 @@
+package org.snipblock.cluster;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.snipblock.block.BlockDeviceException;
+import org.snipblock.block.BlockDeviceException.Kind;
+import org.snipblock.cluster.membership.Endpoint;
+import org.snipblock.cluster.meta.ClusterMetadata;
+import org.snipblock.cluster.proto.NodeRecord;
+
+/** One gRPC channel to each other node's replication port, shared by replication, doors and care. */
+final class NodeChannels implements AutoCloseable {
+  private final ClusterMetadata metadata;
+  private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+
+  NodeChannels(ClusterMetadata metadata) {
+    this.metadata = metadata;
+  }
+
+  ManagedChannel to(String nodeId) {
+    NodeRecord n = metadata.node(nodeId).orElseThrow(() ->
+        new BlockDeviceException(Kind.IO_ERROR, "replica node " + nodeId + " is not registered"));
+    // Keyed by address too: a node that restarts may come back with another replication port.
+    return channels.computeIfAbsent(nodeId + "@" + n.getDataAddress(), key -> {
+      Endpoint e = Endpoint.parse(n.getDataAddress());
+      return NettyChannelBuilder.forAddress(e.host(), e.port()).usePlaintext()
+          .maxInboundMessageSize(64 << 20).build();
+    });
+  }
+
+  @Override
+  public void close() {
+    channels.values().forEach(ManagedChannel::shutdownNow);
+  }
+}

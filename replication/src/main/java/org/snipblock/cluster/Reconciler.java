@@ -1,0 +1,169 @@
+package org.snipblock.cluster;
+
+import java.util.Collection;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import java.util.function.BooleanSupplier;
+import org.snipblock.block.BlockDevice;
+import org.snipblock.block.BlockDeviceException;
+import org.snipblock.block.BlockDeviceException.Kind;
+import org.snipblock.cluster.meta.ClusterMetadata;
+import org.snipblock.cluster.proto.VolumeRecord;
+import org.snipblock.cluster.replica.DurableProgress;
+import org.snipblock.cluster.replica.ReplicaService;
+import org.snipblock.cluster.replica.ReplicatedBlockDevice;
+import org.snipblock.store.VolumeAdminException;
+import org.snipblock.store.VolumeAdminException.Reason;
+import org.snipblock.store.VolumeManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Brings this node's part of each volume in line with the committed metadata: its local copy and
+ * labels while it holds snippets, and a primary device while the metadata names it the primary
+ * (a new device per epoch: a device never sequences beyond the epoch it was made for). Everything
+ * runs on the node's one worker thread, so two views of a volume are never acted on at once.
+ */
+final class Reconciler {
+  private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
+
+  private final String nodeId;
+  private final ClusterMetadata metadata;
+  private final VolumeManager local;
+  private final LocalCopies copies;
+  private final DurableProgress sequences;
+  private final ExecutorService worker;
+  private final ScheduledExecutorService timer;
+  private final BiFunction<VolumeRecord, BlockDevice, ReplicatedBlockDevice> newPrimary;
+  private final BooleanSupplier closed;
+  private final Map<String, ReplicatedBlockDevice> primaries = new ConcurrentHashMap<>();
+  private volatile ReplicaService replicaService;
+
+  /** @param newPrimary makes the primary device of a volume at the record's epoch over the local copy */
+  Reconciler(String nodeId, ClusterMetadata metadata, VolumeManager local, LocalCopies copies,
+      DurableProgress sequences, ExecutorService worker, ScheduledExecutorService timer,
+      BiFunction<VolumeRecord, BlockDevice, ReplicatedBlockDevice> newPrimary, BooleanSupplier closed) {
+    this.nodeId = nodeId;
+    this.metadata = metadata;
+    this.local = local;
+    this.copies = copies;
+    this.sequences = sequences;
+    this.worker = worker;
+    this.timer = timer;
+    this.newPrimary = newPrimary;
+    this.closed = closed;
+  }
+
+  /** The replica side, which forgets a volume when this node no longer holds it. */
+  void serving(ReplicaService service) {
+    this.replicaService = service;
+  }
+
+  Optional<ReplicatedBlockDevice> primary(String name) {
+    return Optional.ofNullable(primaries.get(name));
+  }
+
+  Collection<ReplicatedBlockDevice> primaries() {
+    return primaries.values();
+  }
+
+  /** Queues a reconcile of the volume as the metadata now shows it. */
+  void changed(String name) {
+    worker.execute(() -> reconcile(name, null));
+  }
+
+  /** Reconciles with {@code committed} now (the proposer may run ahead of its own applier). */
+  void awaitReconciled(String name, VolumeRecord committed, long timeoutMillis) {
+    try {
+      worker.submit(() -> reconcile(name, committed)).get(timeoutMillis, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      throw new VolumeAdminException(Reason.INTERNAL, "volume " + name + " committed but not set up here: " + e, e);
+    }
+  }
+
+  private void reconcile(String name, VolumeRecord committed) {
+    if (closed.getAsBoolean()) {
+      return;
+    }
+    VolumeRecord v = metadata.volume(name).orElse(null);
+    if (committed != null && (v == null || v.getVersion() < committed.getVersion())) {
+      v = committed;
+    }
+    if (v == null) {
+      ReplicatedBlockDevice d = primaries.remove(name);
+      if (d != null) {
+        d.close();
+      }
+      replicaService.forget(name);
+      sequences.forget(name);
+      copies.drop(name);
+      return;
+    }
+    if (!LocalCopies.holds(v, nodeId)) {
+      ReplicatedBlockDevice d = primaries.remove(name);
+      if (d != null) {
+        d.update(v);
+      }
+      replicaService.forget(name);
+      copies.drop(name);
+      return;
+    }
+    try {
+      copies.ensure(v);
+    } catch (RuntimeException e) {
+      log.error("volume {}: local copy could not be set up: {}", name, e.getMessage(), e);
+      return;
+    }
+    ReplicatedBlockDevice current = primaries.get(name);
+    if (current != null) {
+      current.update(v);
+    }
+    if (nodeId.equals(v.getPrimary())) {
+      if (current == null || current.epoch() != v.getEpoch()) {
+        primaries.put(name, newPrimary.apply(v, local.open(name).orElseThrow()));
+        log.info("volume {}: this node is primary at epoch {}", name, v.getEpoch());
+      }
+    } else if (current != null) {
+      primaries.remove(name);
+    }
+  }
+
+  /** The replica side's way to its local copy: created on demand once the metadata names this node. */
+  CompletableFuture<BlockDevice> localCopy(String name) {
+    CompletableFuture<BlockDevice> result = new CompletableFuture<>();
+    tryLocalCopy(name, result, 40);
+    return result;
+  }
+
+  private void tryLocalCopy(String name, CompletableFuture<BlockDevice> result, int attemptsLeft) {
+    worker.execute(() -> {
+      Optional<VolumeRecord> v = metadata.volume(name);
+      if (v.isPresent()) {
+        try {
+          copies.ensure(v.get());
+          local.open(name).ifPresentOrElse(result::complete, () -> result.completeExceptionally(
+              new BlockDeviceException(Kind.UNAVAILABLE, "node " + nodeId + " holds no copy of " + name)));
+        } catch (RuntimeException e) {
+          result.completeExceptionally(e);
+        }
+      } else if (attemptsLeft <= 0 || closed.getAsBoolean()) {
+        result.completeExceptionally(new BlockDeviceException(Kind.UNAVAILABLE, "volume " + name + " unknown here"));
+      } else {
+        // The primary's create may reach us before our copy of the metadata applies it.
+        timer.schedule(() -> tryLocalCopy(name, result, attemptsLeft - 1), 250, TimeUnit.MILLISECONDS);
+      }
+    });
+  }
+
+  /** Closes every primary device (once the worker has stopped, so none is made after). */
+  void closePrimaries() {
+    primaries.values().forEach(ReplicatedBlockDevice::close);
+    primaries.clear();
+  }
+}

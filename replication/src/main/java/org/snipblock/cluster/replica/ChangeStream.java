@@ -1,0 +1,165 @@
+package org.snipblock.cluster.replica;
+
+import com.google.protobuf.ByteString;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import org.snipblock.block.BlockDevice;
+import org.snipblock.block.BlockDeviceException;
+import org.snipblock.block.BlockDeviceException.Kind;
+import org.snipblock.cluster.meta.StaleCopies;
+import org.snipblock.cluster.proto.ReplicaOp;
+import org.snipblock.cluster.proto.SnippetPlacement;
+import org.snipblock.cluster.proto.VolumeRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The volume's changes as the primary sends them out: each is applied to the local copy and, one
+ * replicated op per touched snippet, to that snippet's other holders, all in sequence order. The
+ * mode is each snippet's own, so a change spanning both modes waits for the quorums of its sync
+ * pieces only; its async pieces follow in the same order.
+ */
+final class ChangeStream {
+  private static final Logger log = LoggerFactory.getLogger(ChangeStream.class);
+
+  /** The op for one piece {@code [offset, offset+length)} of a change; null: nothing to send after all. */
+  private interface PieceOp {
+    CompletableFuture<ReplicaOp.Builder> build(long offset, long length);
+  }
+
+  private final VolumeView view;
+  private final BlockDevice local;
+  private final Sequencer sequencer;
+  private final ReplicaLinks links;
+  private final InSyncOnRecord inSync;
+  private final Duration ackTimeout;
+
+  ChangeStream(VolumeView view, BlockDevice local, Sequencer sequencer, ReplicaLinks links, InSyncOnRecord inSync,
+      Duration ackTimeout) {
+    this.view = view;
+    this.local = local;
+    this.sequencer = sequencer;
+    this.links = links;
+    this.inSync = inSync;
+    this.ackTimeout = ackTimeout;
+  }
+
+  CompletableFuture<Void> write(long offset, ByteString data, boolean fua) {
+    return change(offset, data.size(), fua, false, () -> local.write(offset, data.asReadOnlyByteBuffer(), fua),
+        (o, l) -> CompletableFuture.completedFuture(writeOp(data, offset, o, l, fua)));
+  }
+
+  CompletableFuture<Void> writeZeroes(long offset, long length, boolean mayUnmap, boolean fua) {
+    ReplicaOp.Kind kind = mayUnmap ? ReplicaOp.Kind.TRIM : ReplicaOp.Kind.ZEROES;
+    return change(offset, length, fua, false, () -> local.writeZeroes(offset, length, mayUnmap, fua),
+        (o, l) -> CompletableFuture.completedFuture(op(kind, o, l, fua)));
+  }
+
+  CompletableFuture<Void> flush() {
+    return change(0, 0, true, true, local::flush,
+        (o, l) -> CompletableFuture.completedFuture(op(ReplicaOp.Kind.FLUSH, 0, 0, true)));
+  }
+
+  /** Completes {@code verdict} with the local copy's answer (-1: the comparison held). */
+  CompletableFuture<Void> compareAndWrite(long offset, ByteBuffer expected, ByteString data, boolean fua,
+      CompletableFuture<Long> verdict) {
+    return change(offset, data.size(), fua, false,
+        () -> local.compareAndWrite(offset, expected, data.asReadOnlyByteBuffer(), fua).thenAccept(verdict::complete),
+        // Only a successful comparison changes the copies; a failed one sends nothing.
+        (o, l) -> verdict.thenApply(r -> r != -1 ? null : writeOp(data, offset, o, l, fua)));
+  }
+
+  /** The WRITE of {@code [o, o+l)}, cut from {@code data} (which starts at {@code dataOffset}), with its CRC32C. */
+  static ReplicaOp.Builder writeOp(ByteString data, long dataOffset, long o, long l, boolean fua) {
+    ByteString piece = data.substring((int) (o - dataOffset), (int) (o - dataOffset + l));
+    return op(ReplicaOp.Kind.WRITE, o, l, fua).setData(piece).setCrc32C(Checksums.crc32c(piece));
+  }
+
+  private static ReplicaOp.Builder op(ReplicaOp.Kind kind, long offset, long length, boolean fua) {
+    return ReplicaOp.newBuilder().setKind(kind).setOffset(offset).setLength(length).setFua(fua);
+  }
+
+  /** Sequences one change: the local apply and one replicated op per touched snippet (a barrier: one for the volume). */
+  private CompletableFuture<Void> change(long offset, long length, boolean fua, boolean barrier,
+      Supplier<CompletableFuture<Void>> localApply, PieceOp piece) {
+    List<WriteQuorum> quorums = new ArrayList<>();
+    CompletableFuture<Void> localDone = sequencer.inTurn(turn -> {
+      long firstSeq = turn.next();
+      CompletableFuture<Void> applied = turn.local(firstSeq, offset, length, barrier, localApply);
+      if (barrier) {
+        quorums.add(sendFlush(turn, firstSeq, piece));
+      } else {
+        long snippetSize = turn.volume().getSnippetSize();
+        for (long pos = offset, end = offset + length; pos < end; ) {
+          int index = (int) (pos / snippetSize);
+          long pieceEnd = Math.min(end, (index + 1) * snippetSize);
+          quorums.add(sendPiece(turn, pos == offset ? firstSeq : turn.next(), index, pos, pieceEnd - pos, piece));
+          pos = pieceEnd;
+        }
+      }
+      return applied;
+    });
+    String name = view.name();
+    List<CompletableFuture<Void>> awaited = new ArrayList<>();
+    for (WriteQuorum q : quorums) {
+      CompletableFuture<Void> reached = q.reached();
+      if (q.awaited()) {
+        awaited.add(reached);
+      } else {
+        reached.exceptionally(e -> {
+          log.debug("volume {}: async replication incomplete: {}", name, e.getMessage());
+          return null;
+        });
+      }
+    }
+    if (awaited.isEmpty()) {
+      return localDone;
+    }
+    CompletableFuture<Void> all = CompletableFuture.allOf(awaited.toArray(CompletableFuture[]::new))
+        .orTimeout(ackTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    return localDone.thenCombine(all, (a, b) -> (Void) null).thenCompose(x -> links.staleRecorded())
+        .exceptionallyCompose(e -> {
+          if (e instanceof TimeoutException
+              || e instanceof CompletionException && e.getCause() instanceof TimeoutException) {
+            return CompletableFuture.failedFuture(new BlockDeviceException(Kind.IO_ERROR,
+                "replicas of " + name + " did not acknowledge within " + ackTimeout));
+          }
+          return CompletableFuture.failedFuture(e);
+        });
+  }
+
+  private WriteQuorum sendFlush(Sequencer.Turn turn, long seq, PieceOp piece) {
+    VolumeRecord v = turn.volume();
+    WriteQuorum quorum = WriteQuorum.ofFlush(v, view.anySync(v), inSync);
+    CompletableFuture<ReplicaOp> op = turn.op(seq, () -> piece.build(0, 0));
+    for (String node : view.replicaNodes(v)) {
+      // A stale holder's flush counts once every snippet it holds is resynced.
+      quorum.count(node, links.open(node).send(seq, 0, op), StaleCopies.anywhere(v, node), -1);
+    }
+    return quorum;
+  }
+
+  private WriteQuorum sendPiece(Sequencer.Turn turn, long seq, int index, long offset, long length, PieceOp piece) {
+    VolumeRecord v = turn.volume();
+    SnippetPlacement s = v.getSnippets(index);
+    WriteQuorum quorum = WriteQuorum.ofSnippet(v, index, view.selfId, inSync);
+    if (s.getNodesCount() == 1 && s.getNodesList().contains(view.selfId)) {
+      return quorum;
+    }
+    // Built once and shared by every holder's stream: the slice and its CRC32C cost per piece, not per copy.
+    CompletableFuture<ReplicaOp> op = turn.op(seq, () -> piece.build(offset, length));
+    for (String node : s.getNodesList()) {
+      if (!node.equals(view.selfId)) {
+        quorum.count(node, links.open(node).send(seq, length, op), s.getStaleList().contains(node), index);
+      }
+    }
+    return quorum;
+  }
+}

@@ -1,0 +1,124 @@
+package org.snipblock.cluster.replica;
+
+import io.grpc.ManagedChannel;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.snipblock.block.BlockDeviceException;
+import org.snipblock.block.BlockDeviceException.Kind;
+import org.snipblock.cluster.proto.VolumeRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The primary's streams to the other holders, one per node. Streams are opened, replaced and
+ * dropped only within a turn of the {@link Sequencer}, so a stream receives exactly the changes
+ * sequenced after it opened, which is what a resync counts on.
+ */
+final class ReplicaLinks {
+  private static final Logger log = LoggerFactory.getLogger(ReplicaLinks.class);
+
+  private final VolumeView view;
+  private final Function<String, ManagedChannel> channels;
+  private final ReplicaRegistry registry;
+  private final Fencing fencing;
+  private final Runnable progress;
+  private final Map<String, ReplicaLink> links = new ConcurrentHashMap<>();
+  // Sync acknowledgements wait for this: the latest "holder X is stale" record being committed.
+  private volatile CompletableFuture<Void> staleRecorded = CompletableFuture.completedFuture(null);
+
+  /** @param progress told whenever a stream's unacknowledged tail shrinks */
+  ReplicaLinks(VolumeView view, Function<String, ManagedChannel> channels, ReplicaRegistry registry, Fencing fencing,
+      Runnable progress) {
+    this.view = view;
+    this.channels = channels;
+    this.registry = registry;
+    this.fencing = fencing;
+    this.progress = progress;
+  }
+
+  /** The stream to the node, opened if there is none; call within a turn. */
+  ReplicaLink open(String node) {
+    return links.computeIfAbsent(node,
+        n -> new ReplicaLink(n, view.name(), channels.apply(n), fencing::replicaSaw, progress, this::lost));
+  }
+
+  /**
+   * A fresh stream in place of a broken one; a healthy one is kept, since its in-flight writes
+   * count toward their quorums. Call within a turn.
+   */
+  ReplicaLink reopen(String node) {
+    ReplicaLink current = links.get(node);
+    if (current != null && current.broken()) {
+      links.remove(node);
+      current.close();
+    }
+    return open(node);
+  }
+
+  /**
+   * Drops the broken streams of nodes that hold nothing any more (their copies were placed
+   * elsewhere), which would otherwise be shown as unreachable forever; call within a turn.
+   */
+  void forgetFormer(List<String> holders) {
+    links.entrySet().removeIf(e -> {
+      boolean former = !holders.contains(e.getKey()) && e.getValue().broken();
+      if (former) {
+        e.getValue().close();
+      }
+      return former;
+    });
+  }
+
+  /**
+   * Completes once the node's copy has applied everything sent to it so far: called within a turn,
+   * a point of the volume's sequence. A node with no stream has been sent nothing.
+   */
+  CompletableFuture<Void> drained(String node) {
+    ReplicaLink l = links.get(node);
+    return l == null ? CompletableFuture.completedFuture(null) : l.drained();
+  }
+
+  boolean broken(String node) {
+    ReplicaLink l = links.get(node);
+    return l != null && l.broken();
+  }
+
+  /** The latest record of a lost holder as stale; a sync acknowledgement must not overtake it. */
+  CompletableFuture<Void> staleRecorded() {
+    return staleRecorded;
+  }
+
+  /** Bytes sent to reachable replicas and not yet acknowledged (the largest over replicas). */
+  long lagBytes() {
+    return links.values().stream().filter(l -> !l.broken()).mapToLong(ReplicaLink::lagBytes).max().orElse(0);
+  }
+
+  /** Age of the oldest unacknowledged change at a reachable replica, in seconds. */
+  double lagSeconds() {
+    return links.values().stream().filter(l -> !l.broken()).mapToDouble(ReplicaLink::lagSeconds).max().orElse(0);
+  }
+
+  List<String> unreachable() {
+    return links.values().stream().filter(ReplicaLink::broken).map(l -> l.nodeId).sorted().toList();
+  }
+
+  void closeAll() {
+    links.values().forEach(ReplicaLink::close);
+  }
+
+  /** A holder's stream broke: it misses changes from now on, so it goes on record as stale before more sync acks. */
+  private void lost(String node) {
+    if (fencing.closed()) {
+      return;
+    }
+    VolumeRecord v = view.get();
+    CompletableFuture<Void> recorded = registry.markStale(v.getName(), v.getEpoch(), node, true, List.of());
+    staleRecorded = recorded.exceptionally(e -> {
+      log.warn("volume {}: could not record {} as stale: {}", v.getName(), node, e.getMessage());
+      throw new BlockDeviceException(Kind.NOT_PRIMARY, "cannot record a lost replica: " + e.getMessage(), e);
+    });
+  }
+}

@@ -1,0 +1,118 @@
+package org.snipblock.cluster.replica;
+
+import io.grpc.ManagedChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.snipblock.block.BlockDevice;
+import org.snipblock.cluster.meta.StaleCopies;
+import org.snipblock.cluster.proto.SnippetPlacement;
+import org.snipblock.cluster.proto.VolumeRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides which holders need a resync and runs one per holder at a time: a holder whose stream
+ * broke (it missed changes), one the metadata lists as stale, and, after this primary restarted
+ * at the same epoch, every holder once (what was sent before the restart may not all have
+ * arrived). A holder is on record in sync again only once its resync has finished.
+ */
+final class ResyncScheduler {
+  private static final Logger log = LoggerFactory.getLogger(ResyncScheduler.class);
+
+  private final VolumeView view;
+  private final BlockDevice local;
+  private final Sequencer sequencer;
+  private final ReplicaLinks links;
+  private final ReadRepair copies;
+  private final Function<String, ManagedChannel> channels;
+  private final ReplicaRegistry registry;
+  private final InSyncOnRecord inSync;
+  private final long bytesPerSecond;
+  private final Map<String, Resync> resyncs = new ConcurrentHashMap<>();
+  // Per holder: the resync under way, until its result is on record.
+  private final Map<String, CompletableFuture<Void>> runs = new ConcurrentHashMap<>();
+  private final Set<String> uncheckedSinceRestart = ConcurrentHashMap.newKeySet();
+
+  ResyncScheduler(VolumeView view, BlockDevice local, Sequencer sequencer, ReplicaLinks links, ReadRepair copies,
+      Function<String, ManagedChannel> channels, ReplicaRegistry registry, InSyncOnRecord inSync, long bytesPerSecond) {
+    this.view = view;
+    this.local = local;
+    this.sequencer = sequencer;
+    this.links = links;
+    this.copies = copies;
+    this.channels = channels;
+    this.registry = registry;
+    this.inSync = inSync;
+    this.bytesPerSecond = bytesPerSecond;
+    if (sequencer.continuesEarlierRun()) {
+      uncheckedSinceRestart.addAll(view.replicaNodes(view.get()));
+    }
+  }
+
+  /** Starts a resync for every reachable holder that needs one and has none running. */
+  void startDue() {
+    VolumeRecord v = view.get();
+    forgetFormerHolders(v);
+    for (String node : view.replicaNodes(v)) {
+      boolean broken = links.broken(node);
+      boolean unchecked = uncheckedSinceRestart.contains(node);
+      CompletableFuture<Void> running = runs.get(node);
+      if ((broken || unchecked || StaleCopies.anywhere(v, node)) && (running == null || running.isDone())
+          && registry.reachable(node)) {
+        resync(node, broken || unchecked);
+      }
+    }
+  }
+
+  /** A node whose copies were all placed elsewhere is no holder any more: its finished resync is no longer shown. */
+  private void forgetFormerHolders(VolumeRecord v) {
+    List<String> holders = view.replicaNodes(v);
+    sequencer.inTurn(turn -> {
+      links.forgetFormer(holders);
+      return null;
+    });
+    runs.entrySet().removeIf(e -> !holders.contains(e.getKey()) && e.getValue().isDone());
+    resyncs.keySet().removeIf(n -> !holders.contains(n) && !runs.containsKey(n));
+  }
+
+  /** Progress of the resyncs started by this primary, one per holder. */
+  List<ResyncProgress> progress() {
+    return new ArrayList<>(resyncs.values().stream().map(Resync::progress).toList());
+  }
+
+  /** Compares and repairs the node's stale snippets (all it holds if it may have missed changes). */
+  private void resync(String node, boolean everything) {
+    VolumeRecord v = view.get();
+    List<Integer> held = new ArrayList<>();
+    for (int i = 0; i < v.getSnippetsCount(); i++) {
+      SnippetPlacement s = v.getSnippets(i);
+      if (s.getNodesList().contains(node) && (everything || s.getStaleList().contains(node))) {
+        held.add(i);
+      }
+    }
+    record Start(ReplicaLink link, CompletableFuture<Void> barrier) {}
+    Start start = sequencer.inTurn(turn -> new Start(links.reopen(node),
+        // Everything sequenced before the stream existed must be on the local copy before we compare.
+        turn.local(turn.next(), 0, 0, true, () -> CompletableFuture.completedFuture(null))));
+    Resync r = new Resync(view, local, copies, start.link(), channels.apply(node), bytesPerSecond, node, held);
+    resyncs.put(node, r);
+    log.info("volume {}: resyncing replica {} ({} snippets)", v.getName(), node, held.size());
+    List<Long> done = held.stream().map(Integer::longValue).toList();
+    runs.put(node, r.run(start.barrier())
+        .thenCompose(x -> registry.markStale(v.getName(), v.getEpoch(), node, false, done))
+        .whenComplete((x, e) -> {
+          if (e == null) {
+            uncheckedSinceRestart.remove(node);
+            inSync.recorded(node, done);
+            log.info("volume {}: replica {} is on record as in sync", v.getName(), node);
+          } else {
+            log.warn("volume {}: replica {} not recorded in sync: {}", v.getName(), node, e.toString());
+          }
+        }));
+  }
+}
