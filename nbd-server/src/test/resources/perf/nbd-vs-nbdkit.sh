@@ -2,7 +2,7 @@
 # Quick side-by-side of the NBD data path: fio (nbd engine) against NbdServer over a real
 # SnippetStore volume and against `nbdkit file` over a file on the same filesystem, repetitions
 # interleaved, printing per-cell IOPS ranges and the ratio of medians. Runs from the modules'
-# compiled classes (build first: mvn -o -q -pl snippet-store,nbd-server install -DskipTests).
+# compiled classes (build first: mvn -o -q -pl block-api,snippet-store,nbd-server install -DskipTests).
 #   usage: nbd-vs-nbdkit.sh [RUNTIME_S=5] [REPS=3] [SIZE_MIB=256]
 #   env JAVA_OPTS adds JVM options to our server (e.g. -XX:StartFlightRecording=filename=x.jfr)
 #   env CELLS picks cells by id (space separated)
@@ -18,7 +18,7 @@ trap cleanup EXIT
 
 CP_FILE="$WORK/cp.txt"
 (cd "$ROOT/nbd-server" && mvn -B -o -q dependency:build-classpath -Dmdep.outputFile="$CP_FILE" >/dev/null)
-CP="$ROOT/snippet-store/target/classes:$ROOT/nbd-server/target/classes:$(cat "$CP_FILE")"
+CP="$ROOT/block-api/target/classes:$ROOT/snippet-store/target/classes:$ROOT/nbd-server/target/classes:$(cat "$CP_FILE")"
 mkdir -p "$WORK/data/ours" "$WORK/fio"
 
 # shellcheck disable=SC2086

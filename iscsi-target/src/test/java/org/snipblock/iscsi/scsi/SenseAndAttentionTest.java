@@ -3,7 +3,6 @@ package org.snipblock.iscsi.scsi;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.snipblock.block.BlockDeviceException;
@@ -87,7 +86,7 @@ class SenseAndAttentionTest {
     h.exec(a, Cdbs.testUnitReady());
     h.exec(b, Cdbs.testUnitReady());
     h.lbaOutOfRange(Cdbs.read16((1 << 20) / 512, 1, 0), new byte[0]);
-    device.current().set(2 << 20);
+    device.current.set(2 << 20);
     h.check(a, Cdbs.read16(0, 1, 0), new byte[0], Sense.UNIT_ATTENTION, 0x2a, 0x09);
     h.check(b, Cdbs.testUnitReady(), new byte[0], Sense.UNIT_ATTENTION, 0x2a, 0x09);
     byte[] cap = h.good(a, Cdbs.readCapacity16(32), new byte[0]);
@@ -96,39 +95,26 @@ class SenseAndAttentionTest {
   }
 
   /** A real RAM disk seen through a size that an operator grows online. */
-  private record Resizable(org.snipblock.block.MemoryBlockDevice d, java.util.concurrent.atomic.AtomicLong current)
-      implements org.snipblock.block.BlockDevice {
-    public String name() { return d.name(); }
-    public long size() { return current.get(); }
-    public int blockSize() { return d.blockSize(); }
-    public long uniqueId() { return d.uniqueId(); }
-    public boolean readOnly() { return d.readOnly(); }
-    public CompletableFuture<Void> read(long offset, ByteBuffer dst) { return d.read(offset, dst); }
-    public CompletableFuture<Void> write(long o, ByteBuffer s, boolean f) { return d.write(o, s, f); }
-    public CompletableFuture<Void> flush() { return d.flush(); }
-    public CompletableFuture<Void> trim(long o, long l, boolean f) { return d.trim(o, l, f); }
-    public CompletableFuture<Void> writeZeroes(long o, long l, boolean u, boolean f) { return d.writeZeroes(o, l, u, f); }
-    public CompletableFuture<Long> compareAndWrite(long o, ByteBuffer e, ByteBuffer r, boolean f) { return d.compareAndWrite(o, e, r, f); }
-    public CompletableFuture<List<org.snipblock.block.Extent>> allocation(long o, long l) { return d.allocation(o, l); }
-    public void close() { d.close(); }
+  private static final class Resizable extends org.snipblock.block.ForwardingBlockDevice {
+    final java.util.concurrent.atomic.AtomicLong current;
+
+    Resizable(org.snipblock.block.MemoryBlockDevice d, java.util.concurrent.atomic.AtomicLong current) {
+      super(d);
+      this.current = current;
+    }
+
+    @Override public long size() { return current.get(); }
   }
 
   /** Wraps a real RAM disk, failing reads as a checksum mismatch would. */
-  private record CorruptReads(org.snipblock.block.MemoryBlockDevice d) implements org.snipblock.block.BlockDevice {
-    public String name() { return d.name(); }
-    public long size() { return d.size(); }
-    public int blockSize() { return d.blockSize(); }
-    public long uniqueId() { return d.uniqueId(); }
-    public boolean readOnly() { return d.readOnly(); }
+  private static final class CorruptReads extends org.snipblock.block.ForwardingBlockDevice {
+    CorruptReads(org.snipblock.block.MemoryBlockDevice d) {
+      super(d);
+    }
+
+    @Override
     public CompletableFuture<Void> read(long offset, ByteBuffer dst) {
       return CompletableFuture.failedFuture(new BlockDeviceException(Kind.MEDIUM_ERROR, "checksum mismatch"));
     }
-    public CompletableFuture<Void> write(long o, ByteBuffer s, boolean f) { return d.write(o, s, f); }
-    public CompletableFuture<Void> flush() { return d.flush(); }
-    public CompletableFuture<Void> trim(long o, long l, boolean f) { return d.trim(o, l, f); }
-    public CompletableFuture<Void> writeZeroes(long o, long l, boolean u, boolean f) { return d.writeZeroes(o, l, u, f); }
-    public CompletableFuture<Long> compareAndWrite(long o, ByteBuffer e, ByteBuffer r, boolean f) { return d.compareAndWrite(o, e, r, f); }
-    public CompletableFuture<List<org.snipblock.block.Extent>> allocation(long o, long l) { return d.allocation(o, l); }
-    public void close() { d.close(); }
   }
 }

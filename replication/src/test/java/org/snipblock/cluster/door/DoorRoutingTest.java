@@ -22,6 +22,7 @@ import org.snipblock.block.BlockDevice;
 import org.snipblock.block.BlockDeviceException;
 import org.snipblock.block.BlockDeviceException.Kind;
 import org.snipblock.block.Extent;
+import org.snipblock.block.ForwardingBlockDevice;
 import org.snipblock.block.MemoryBlockDevice;
 import org.snipblock.cluster.proto.VolumeRecord;
 
@@ -176,13 +177,12 @@ class DoorRoutingTest {
   }
 
   /** A disk that takes writes and compare-and-writes but never finishes them (a primary about to die). */
-  private static final class HeldDevice implements BlockDevice {
-    private final BlockDevice inner;
+  private static final class HeldDevice extends ForwardingBlockDevice {
     final CompletableFuture<Void> arrived = new CompletableFuture<>();
     private int count;
 
     HeldDevice(BlockDevice inner) {
-      this.inner = inner;
+      super(inner);
     }
 
     private synchronized <T> CompletableFuture<T> hold() {
@@ -192,25 +192,11 @@ class DoorRoutingTest {
       return new CompletableFuture<>();
     }
 
-    @Override public String name() { return inner.name(); }
-    @Override public long size() { return inner.size(); }
-    @Override public int blockSize() { return inner.blockSize(); }
-    @Override public long uniqueId() { return inner.uniqueId(); }
     @Override public boolean readOnly() { return false; }
-    @Override public CompletableFuture<Void> read(long offset, ByteBuffer dst) { return inner.read(offset, dst); }
     @Override public CompletableFuture<Void> write(long offset, ByteBuffer src, boolean fua) { return hold(); }
-    @Override public CompletableFuture<Void> flush() { return inner.flush(); }
-    @Override public CompletableFuture<Void> trim(long offset, long length, boolean fua) { return inner.trim(offset, length, fua); }
-    @Override public CompletableFuture<Void> writeZeroes(long offset, long length, boolean mayUnmap, boolean fua) {
-      return inner.writeZeroes(offset, length, mayUnmap, fua);
-    }
     @Override public CompletableFuture<Long> compareAndWrite(long offset, ByteBuffer expected, ByteBuffer replacement,
         boolean fua) {
       return hold();
     }
-    @Override public CompletableFuture<java.util.List<Extent>> allocation(long offset, long length) {
-      return inner.allocation(offset, length);
-    }
-    @Override public void close() { inner.close(); }
   }
 }
