@@ -67,6 +67,16 @@ final class MeteredBlockDevice implements BlockDevice {
   }
 
   @Override
+  public List<String> changeBases() {
+    return device.changeBases();
+  }
+
+  @Override
+  public CompletableFuture<List<Extent>> changedSince(String base, long offset, long length) {
+    return device.changedSince(base, offset, length);
+  }
+
+  @Override
   public void close() {
     device.close();
   }
