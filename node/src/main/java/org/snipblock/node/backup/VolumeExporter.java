@@ -41,13 +41,22 @@ public final class VolumeExporter {
       List<long[]> ranges = base == null
           ? List.of(new long[] {0, device.size()})
           : snapshots.diff(volume, since, snapshot);
-      StreamHeader header = new StreamHeader(device.size(), device.blockSize(), volume, snapshot, target.id(),
-          base == null ? "" : since, base == null ? 0 : base.id());
+      StreamHeader header = new StreamHeader(device.size(), device.blockSize(), volume, snapshot, lineage(target),
+          base == null ? "" : since, base == null ? 0 : lineage(base));
       return new Export(device, header, ranges);
     } catch (RuntimeException e) {
       device.close();
       throw e;
     }
+  }
+
+  /**
+   * The id a snapshot's content goes by across imports: the original's id for a snapshot an import
+   * made, its own otherwise. So a copy can send its changes back to the original, or on to a copy
+   * of the copy, and each finds its base.
+   */
+  static long lineage(SnapshotInfo s) {
+    return s.origin() != 0 ? s.origin() : s.id();
   }
 
   private SnapshotInfo find(String volume, String name) {

@@ -99,7 +99,7 @@ public final class VolumeImporter {
         throw new VolumeAdminException(Reason.ALREADY_EXISTS, "volume " + volume + " already has a snapshot named "
             + h.snapshot());
       }
-      if (s.id() == h.baseId() || s.origin() == h.baseId()) {
+      if (VolumeExporter.lineage(s) == h.baseId()) {
         base = s;
       }
     }
