@@ -19,7 +19,9 @@ import org.snipblock.node.cli.SnapshotCommands.SnapshotRef;
 import org.snipblock.node.config.ByteSize;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.TypeConversionException;
 
 /** {@code volume export} and {@code volume import}: backup streams between a node and a file. */
 final class BackupCommands {
@@ -32,8 +34,7 @@ final class BackupCommands {
           + "after an older snapshot. Only snapshots are exported (a consistent point in time): take one "
           + "first with 'volume snapshot NAME SNAP'.")
   static final class Export extends VolumeCommand.Subcommand {
-    @Parameters(index = "0", paramLabel = "NAME@SNAPSHOT", converter = SnapshotCommands.SnapshotRefConverter.class)
-    SnapshotRef source;
+    @Parameters(index = "0", paramLabel = "NAME@SNAPSHOT") String sourceText;
 
     @Parameters(index = "1", paramLabel = "FILE") Path file;
 
@@ -43,6 +44,16 @@ final class BackupCommands {
 
     @Override
     public Integer call() {
+      if (sourceText.indexOf('@') < 0) {
+        throw new ParameterException(spec.commandLine(), "export a snapshot, not the live volume: give "
+            + sourceText + "@SNAPSHOT (take one first with 'volume snapshot " + sourceText + " SNAPSHOT')");
+      }
+      SnapshotRef source;
+      try {
+        source = new SnapshotCommands.SnapshotRefConverter().convert(sourceText);
+      } catch (TypeConversionException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage());
+      }
       Output out = output();
       Path part = file.resolveSibling(file.getFileName() + ".part");
       Progress progress = new Progress(spec.commandLine().getErr(), "export " + source.volume() + "@"
