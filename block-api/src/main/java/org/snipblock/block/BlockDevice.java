@@ -79,6 +79,25 @@ public interface BlockDevice extends AutoCloseable {
    */
   CompletableFuture<List<Extent>> allocation(long offset, long length);
 
+  /**
+   * Snapshots this device can report changes against ({@link #changedSince}), oldest first: for a
+   * volume its snapshots, for a snapshot the older ones. Empty when the device keeps no history.
+   */
+  default List<String> changeBases() {
+    return List.of();
+  }
+
+  /**
+   * The runs of {@code [offset, offset+length)} written since snapshot {@code base} (as
+   * {@link Extent#data} extents, in order; the gaps are unchanged): changed-block tracking, as NBD's
+   * dirty-bitmap contexts report it. Fails with {@code INVALID} for a base not in
+   * {@link #changeBases()}.
+   */
+  default CompletableFuture<List<Extent>> changedSince(String base, long offset, long length) {
+    return CompletableFuture.failedFuture(new BlockDeviceException(BlockDeviceException.Kind.INVALID,
+        name() + " keeps no snapshots to report changes against"));
+  }
+
   /** Releases the device handle; in-flight calls complete first. Does not delete anything. */
   @Override
   void close();

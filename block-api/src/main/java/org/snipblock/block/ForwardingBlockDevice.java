@@ -84,6 +84,16 @@ public abstract class ForwardingBlockDevice implements BlockDevice {
   }
 
   @Override
+  public List<String> changeBases() {
+    return delegate.changeBases();
+  }
+
+  @Override
+  public CompletableFuture<List<Extent>> changedSince(String base, long offset, long length) {
+    return delegate.changedSince(base, offset, length);
+  }
+
+  @Override
   public void close() {
     delegate.close();
   }

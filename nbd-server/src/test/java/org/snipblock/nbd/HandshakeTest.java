@@ -287,6 +287,56 @@ class HandshakeTest {
     assertThat(in.optionReply().type()).isEqualTo(Nbd.REP_ACK);
   }
 
+  /** The contexts of a LIST or SET reply, by name, with their ids; the ACK after them is read too. */
+  private Map<String, Integer> contexts(ByteBuf option) {
+    Map<String, Integer> out = new java.util.LinkedHashMap<>();
+    OptionReply r;
+    while ((r = send(option)).type() == Nbd.REP_META_CONTEXT) {
+      ByteBuf body = Unpooled.wrappedBuffer(r.data());
+      int id = body.readInt();
+      out.put(body.toString(StandardCharsets.UTF_8), id);
+      option = Unpooled.EMPTY_BUFFER;
+    }
+    assertThat(r.type()).isEqualTo(Nbd.REP_ACK);
+    return out;
+  }
+
+  @Test
+  void changedBlockContextsAreListedPerSnapshot() {
+    catalog.add(new TrackedDevice("tracked", SIZE, Map.of("s1", List.of(), "s2", List.of())));
+    connect();
+    send(option(Nbd.OPT_STRUCTURED_REPLY));
+    assertThat(contexts(option(Nbd.OPT_LIST_META_CONTEXT, metaContext("tracked"))).keySet())
+        .containsExactly("base:allocation", "snipblock:changed:s1", "snipblock:changed:s2");
+    assertThat(contexts(option(Nbd.OPT_LIST_META_CONTEXT, metaContext("tracked", "snipblock:changed:"))).keySet())
+        .containsExactly("snipblock:changed:s1", "snipblock:changed:s2");
+    assertThat(contexts(option(Nbd.OPT_LIST_META_CONTEXT, metaContext("tracked", "snipblock:"))).keySet())
+        .containsExactly("snipblock:changed:s1", "snipblock:changed:s2");
+    assertThat(contexts(option(Nbd.OPT_LIST_META_CONTEXT, metaContext("tracked", "snipblock:changed:s2"))))
+        .containsExactly(Map.entry("snipblock:changed:s2", 0));
+    // A device without snapshots offers none.
+    assertThat(contexts(option(Nbd.OPT_LIST_META_CONTEXT, metaContext("vol", "snipblock:changed:"))))
+        .isEmpty();
+  }
+
+  @Test
+  void malformedOrUnknownChangedContextNamesAreNotOffered() {
+    catalog.add(new TrackedDevice("tracked", SIZE, Map.of("s1", List.of(), "s2", List.of())));
+    connect();
+    send(option(Nbd.OPT_STRUCTURED_REPLY));
+    Map<String, Integer> set = contexts(option(Nbd.OPT_SET_META_CONTEXT, metaContext("tracked",
+        "snipblock:changed:s1", "snipblock:changed:nope", "snipblock:changed:", "snipblock:changed:s1:x",
+        "snipblock:changed", "snipblock:", "snipblock:changed:s1 ", "SNIPBLOCK:changed:s1", ":", "",
+        "snipblock:changed:" + "x".repeat(4000), "base:allocation", "snipblock:changed:s1")));
+    // A prefix lists but never selects; each context is selected once, with distinct ids.
+    assertThat(set.keySet()).containsExactly("snipblock:changed:s1", "base:allocation");
+    assertThat(set.values()).doesNotHaveDuplicates().doesNotContain(0);
+    assertThat(contexts(option(Nbd.OPT_SET_META_CONTEXT, metaContext("vol", "snipblock:changed:s1")))).isEmpty();
+    assertThat(send(option(Nbd.OPT_SET_META_CONTEXT, metaContext("nope", "snipblock:changed:s1"))).type())
+        .isEqualTo(Nbd.REP_ERR_UNKNOWN);
+    assertThat(ch.isOpen()).isTrue();
+  }
+
   @Test
   void startTlsIsRefusedByPolicyWhenTlsIsOff() {
     connect();

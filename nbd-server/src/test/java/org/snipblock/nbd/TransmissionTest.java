@@ -10,6 +10,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.snipblock.block.BlockDevice;
@@ -158,6 +159,47 @@ class TransmissionTest {
         .containsExactly(3584, 3, 4096, 0, 8704, 3);
     ch.writeInbound(request(Nbd.CMD_FLAG_REQ_ONE, Nbd.CMD_BLOCK_STATUS, 5, 0, 65536));
     assertThat(in.reply().payload()).hasSize(12);
+  }
+
+  @Test
+  void blockStatusAnswersEachSelectedContextOnceInOneReply() {
+    TrackedDevice d = new TrackedDevice("vol", SIZE, Map.of("s1", List.of(
+        org.snipblock.block.Extent.data(4096, 4096), org.snipblock.block.Extent.data(16384, 8192))));
+    int flags = Nbd.FLAG_HAS_FLAGS | Nbd.FLAG_SEND_DF;
+    ExportSession session = new ExportSession(d, false, true, 2,
+        List.of(new ExportSession.ChangedContext(1, "s1"), new ExportSession.ChangedContext(3, "gone")),
+        flags, MAX, 16, 4L * MAX, closing);
+    ch = new EmbeddedChannel(new RequestDecoder(MAX), new TransmissionHandler(session));
+    in = new WireReader(ch);
+    // "gone" stands for a snapshot deleted after the client selected its context.
+    ch.writeInbound(request(0, Nbd.CMD_BLOCK_STATUS, 1, 0, 32768));
+    assertThat(in.reply().chunkError()).isEqualTo(NbdErrno.EINVAL);
+
+    session = new ExportSession(d, false, true, 2, List.of(new ExportSession.ChangedContext(1, "s1")),
+        flags, MAX, 16, 4L * MAX, closing);
+    ch = new EmbeddedChannel(new RequestDecoder(MAX), new TransmissionHandler(session));
+    in = new WireReader(ch);
+    ch.writeInbound(request(0, Nbd.CMD_BLOCK_STATUS, 2, 2048, 20480));
+    List<Reply> chunks = in.structuredReply();
+    assertThat(chunks).hasSize(2);
+    ByteBuf base = chunks.get(0).body();
+    assertThat(base.readInt()).isEqualTo(2);
+    assertThat(new long[] {base.readInt(), base.readInt()}).containsExactly(20480, 3);
+    ByteBuf changed = chunks.get(1).body();
+    assertThat(changed.readInt()).isEqualTo(1);
+    // Clipped to the request: clean, dirty, clean, dirty up to the request's end.
+    long[] runs = new long[8];
+    for (int i = 0; i < runs.length; i++) {
+      runs[i] = changed.readInt();
+    }
+    assertThat(runs).containsExactly(2048, 0, 4096, 1, 8192, 0, 6144, 1);
+    assertThat(changed.isReadable()).isFalse();
+
+    ch.writeInbound(request(Nbd.CMD_FLAG_REQ_ONE, Nbd.CMD_BLOCK_STATUS, 3, 8192, 4096));
+    chunks = in.structuredReply();
+    ByteBuf one = chunks.get(1).body();
+    assertThat(new long[] {one.readInt(), one.readInt(), one.readInt()}).containsExactly(1, 4096, 0);
+    assertThat(one.isReadable()).isFalse();
   }
 
   @Test

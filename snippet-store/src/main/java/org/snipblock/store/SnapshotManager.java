@@ -14,6 +14,12 @@ public interface SnapshotManager {
    */
   List<SnapshotInfo> snapshot(List<String> volumes, String snapshot);
 
+  /**
+   * Takes snapshot {@code snapshot} of one volume recording {@code origin}, the id of the snapshot an
+   * import reproduced, so a later incremental stream from that snapshot finds its base here.
+   */
+  SnapshotInfo snapshotImported(String volume, String snapshot, long origin);
+
   /** The volume's snapshots, oldest first. */
   List<SnapshotInfo> snapshots(String volume);
 

@@ -472,6 +472,11 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
   }
 
   @Override
+  public SnapshotInfo snapshotImported(String volume, String snapshot, long origin) {
+    return underAdminLock(() -> snapshots.take(List.of(volume), snapshot, origin).get(0));
+  }
+
+  @Override
   public List<SnapshotInfo> snapshots(String volume) {
     return underAdminLock(() -> snapshots.list(existing(volume)));
   }

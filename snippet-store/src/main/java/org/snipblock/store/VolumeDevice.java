@@ -203,6 +203,23 @@ final class VolumeDevice implements BlockDevice {
   }
 
   @Override
+  public List<String> changeBases() {
+    return ChangeTracking.bases(volume, top());
+  }
+
+  @Override
+  public CompletableFuture<List<Extent>> changedSince(String base, long offset, long length) {
+    try {
+      checkOpen();
+      BlockRange.check(offset, length, size(), blockSize());
+      // In memory, like allocation: cheaper answered here than handed over.
+      return CompletableFuture.completedFuture(ChangeTracking.changed(volume, top(), base, offset, length));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(asDeviceError(e));
+    }
+  }
+
+  @Override
   public void close() {
     if (!closed) {
       closed = true;

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.snipblock.block.BlockDevice;
@@ -27,9 +28,6 @@ import org.slf4j.LoggerFactory;
 public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(HandshakeHandler.class);
 
-  /** The id this server gives base:allocation once selected. */
-  static final int BASE_ALLOCATION_ID = 1;
-
   public static final String OPTION_DECODER = "nbd-options";
   public static final String HANDSHAKE = "nbd-handshake";
   /** Name of the idle timeout that guards haggling; removed once transmission starts. */
@@ -43,7 +41,8 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
   private boolean tls;
   private boolean structuredReplies;
   private String metaContextExport;
-  private boolean baseAllocationSelected;
+  /** The contexts the last SET selected; a context's id is its position here plus one. */
+  private List<String> selectedContexts = List.of();
 
   public HandshakeHandler(ServerContext server) {
     this.server = server;
@@ -155,7 +154,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     }
     int flags = transmissionFlags(export);
     ctx.write(replies.exportNameReply(export.device().size(), flags, noZeroes));
-    enterTransmission(ctx, export, flags, false);
+    enterTransmission(ctx, export, flags, List.of());
   }
 
   private void list(ChannelHandlerContext ctx, NbdOption o) {
@@ -190,7 +189,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
       // Whatever was negotiated in plaintext is not trusted after the upgrade.
       structuredReplies = false;
       metaContextExport = null;
-      baseAllocationSelected = false;
+      selectedContexts = List.of();
     }
   }
 
@@ -225,7 +224,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     boolean contextsApply = request.exportName().equals(metaContextExport);
-    enterTransmission(ctx, export, flags, contextsApply && baseAllocationSelected);
+    enterTransmission(ctx, export, flags, contextsApply ? selectedContexts : List.of());
   }
 
   private void structuredReply(ChannelHandlerContext ctx, NbdOption o) {
@@ -248,22 +247,38 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
       reply(ctx, replies.error(code, Nbd.REP_ERR_INVALID, "malformed meta context data"));
       return;
     }
-    String name = exportNameOrDefault(request.exportName());
-    if (name == null) {
-      reply(ctx, replies.error(code, Nbd.REP_ERR_UNKNOWN, "no export " + request.exportName()));
+    // The export is opened to ask it for its snapshots, and to refuse names no client may use.
+    ExportResolution export = resolve(ctx, request.exportName());
+    if (!export.ok()) {
+      reply(ctx, replies.error(code, export.errorType(), export.message()));
       return;
     }
     boolean list = code == Nbd.OPT_LIST_META_CONTEXT;
-    // SET with no queries selects nothing; LIST with none lists everything.
-    boolean base = (list || !request.queries().isEmpty()) && request.selectsBaseAllocation();
-    if (base) {
-      ctx.write(replies.metaContext(code, list ? 0 : BASE_ALLOCATION_ID, Nbd.BASE_ALLOCATION));
+    List<String> contexts;
+    try {
+      contexts = MetaContexts.answer(request, list, changeBases(ctx, export.device()));
+    } finally {
+      export.device().close();
+    }
+    for (int i = 0; i < contexts.size(); i++) {
+      ctx.write(replies.metaContext(code, list ? 0 : i + 1, contexts.get(i)));
     }
     if (!list) {
       metaContextExport = request.exportName();
-      baseAllocationSelected = base;
+      selectedContexts = contexts;
     }
     reply(ctx, replies.ack(code));
+  }
+
+  /** The snapshots an export can report changes against; none if it keeps no history. */
+  private static List<String> changeBases(ChannelHandlerContext ctx, BlockDevice device) {
+    try {
+      return device.changeBases();
+    } catch (RuntimeException e) {
+      log.warn("{}: cannot list the snapshots of export {}: {}", ctx.channel().remoteAddress(), device.name(),
+          e.toString());
+      return List.of();
+    }
   }
 
   /** Opens the export for this client, or says which option error refuses it. */
@@ -312,9 +327,19 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void enterTransmission(
-      ChannelHandlerContext ctx, ExportResolution export, int flags, boolean baseAllocation) {
+      ChannelHandlerContext ctx, ExportResolution export, int flags, List<String> contexts) {
+    int baseId = 0;
+    List<ExportSession.ChangedContext> changed = new ArrayList<>();
+    for (int i = 0; i < contexts.size(); i++) {
+      String c = contexts.get(i);
+      if (c.equals(Nbd.BASE_ALLOCATION)) {
+        baseId = i + 1;
+      } else {
+        changed.add(new ExportSession.ChangedContext(i + 1, c.substring(MetaContexts.CHANGED.length())));
+      }
+    }
     ExportSession session = new ExportSession(export.device(), export.readOnly(), structuredReplies,
-        baseAllocation ? BASE_ALLOCATION_ID : 0, flags, config.maxRequestSize(),
+        baseId, changed, flags, config.maxRequestSize(),
         config.maxInFlightRequests(), config.maxInFlightBytes(), server.closing());
     BlockDevice device = export.device();
     ctx.channel().closeFuture().addListener(f -> device.close());

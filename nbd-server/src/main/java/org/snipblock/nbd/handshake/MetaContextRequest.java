@@ -3,7 +3,6 @@ package org.snipblock.nbd.handshake;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
 import java.util.List;
-import org.snipblock.nbd.protocol.Nbd;
 
 /**
  * The data of NBD_OPT_LIST_META_CONTEXT / NBD_OPT_SET_META_CONTEXT: an export name and queries.
@@ -29,13 +28,5 @@ record MetaContextRequest(String exportName, List<String> queries) {
       queries.add(q);
     }
     return data.isReadable() ? null : new MetaContextRequest(name, queries);
-  }
-
-  /** Whether base:allocation answers this request (no queries means every context). */
-  boolean selectsBaseAllocation() {
-    if (queries.isEmpty()) {
-      return true;
-    }
-    return queries.stream().anyMatch(q -> q.equals("base:") || q.equals(Nbd.BASE_ALLOCATION));
   }
 }

@@ -5,7 +5,6 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import org.snipblock.block.Extent;
 import org.snipblock.nbd.protocol.Nbd;
 
 /** Encodes simple replies and structured reply chunks. */
@@ -51,14 +50,14 @@ final class Replies {
     reply.addComponent(true, h.writeLong(offset).writeInt(length));
   }
 
-  /** One BLOCK_STATUS chunk (the final one) for base:allocation. */
-  ByteBuf blockStatus(long cookie, int contextId, List<Extent> extents) {
-    ByteBuf b = chunkHeader(Nbd.REPLY_FLAG_DONE, Nbd.REPLY_TYPE_BLOCK_STATUS, cookie,
-        4 + 8 * extents.size());
+  /** One BLOCK_STATUS chunk: a context's {length, flags} descriptors. */
+  ByteBuf blockStatus(long cookie, int contextId, List<long[]> runs, boolean last) {
+    ByteBuf b = chunkHeader(last ? Nbd.REPLY_FLAG_DONE : 0, Nbd.REPLY_TYPE_BLOCK_STATUS, cookie,
+        4 + 8 * runs.size());
     b.writeInt(contextId);
-    for (Extent e : extents) {
-      b.writeInt((int) e.length());
-      b.writeInt((e.hole() ? Nbd.STATE_HOLE : 0) | (e.zero() ? Nbd.STATE_ZERO : 0));
+    for (long[] run : runs) {
+      b.writeInt((int) run[0]);
+      b.writeInt((int) run[1]);
     }
     return b;
   }

@@ -43,7 +43,7 @@ final class RequestCheck {
       return r.offset() == 0 && r.length() == 0
           ? null : new Rejection(EINVAL, "flush with nonzero offset or length");
     }
-    if (type == Nbd.CMD_BLOCK_STATUS && session.metaContextId() == 0) {
+    if (type == Nbd.CMD_BLOCK_STATUS && !session.hasMetaContexts()) {
       return new Rejection(EINVAL, "no metadata context was negotiated");
     }
     if ((payload || type == Nbd.CMD_BLOCK_STATUS) && r.length() == 0) {

@@ -258,34 +258,41 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         && extents.get(extents.size() - 1).end() >= r.offset() + r.length();
   }
 
+  /** One chunk per selected context, in the order negotiated; the last one carries DONE. */
   private void blockStatus(NbdRequest r, long cost) {
     // The device answers in whole blocks; widen the query and clip the answer back.
     int bs = device.blockSize();
     long from = r.offset() / bs * bs;
     long to = Math.min(device.size(), (r.offset() + r.length() + bs - 1) / bs * bs);
+    long end = r.offset() + r.length();
     boolean one = (r.flags() & Nbd.CMD_FLAG_REQ_ONE) != 0;
-    onLoop(device.allocation(from, to - from), (extents, err) -> {
+    List<Integer> ids = new ArrayList<>();
+    List<CompletableFuture<List<long[]>>> parts = new ArrayList<>();
+    if (session.metaContextId() != 0) {
+      ids.add(session.metaContextId());
+      parts.add(device.allocation(from, to - from)
+          .thenApply(e -> StatusRuns.allocation(e, r.offset(), end, one)));
+    }
+    for (ExportSession.ChangedContext c : session.changedContexts()) {
+      ids.add(c.id());
+      parts.add(device.changedSince(c.snapshot(), from, to - from)
+          .thenApply(e -> StatusRuns.changed(e, r.offset(), end, one)));
+    }
+    onLoop(CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)), (v, err) -> {
       if (err != null) {
         fail(r, err, cost);
         return;
       }
-      List<Extent> clipped = new ArrayList<>();
-      long end = r.offset() + r.length();
-      for (Extent e : extents) {
-        long a = Math.max(e.offset(), r.offset());
-        long b = Math.min(e.end(), end);
-        if (b > a) {
-          clipped.add(new Extent(a, b - a, e.hole(), e.zero()));
-          if (one) {
-            break;
-          }
-        }
-      }
-      if (clipped.isEmpty()) {
+      if (parts.stream().anyMatch(p -> p.join().isEmpty())) {
         fail(r, new IllegalStateException("device described none of the range"), cost);
         return;
       }
-      send(replies.blockStatus(r.cookie(), session.metaContextId(), clipped), cost);
+      CompositeByteBuf reply = replies.composite(parts.size());
+      for (int i = 0; i < parts.size(); i++) {
+        reply.addComponent(true, replies.blockStatus(r.cookie(), ids.get(i), parts.get(i).join(),
+            i == parts.size() - 1));
+      }
+      send(reply, cost);
     });
   }
 

@@ -1,5 +1,13 @@
 package org.snipblock.node.admin;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Iterator;
+import java.util.function.LongConsumer;
+import org.snipblock.node.admin.v1.ExportChunk;
+import org.snipblock.node.admin.v1.ExportVolumeRequest;
+import org.snipblock.node.admin.v1.ImportVolumeResponse;
+
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -142,6 +150,26 @@ public final class AdminClient implements AutoCloseable {
   public DiffVolumeResponse diff(String volume, String from, String to) {
     return call().diffVolume(DiffVolumeRequest.newBuilder()
         .setVolume(volume).setFromSnapshot(from).setToSnapshot(to == null ? "" : to).build());
+  }
+
+  /**
+   * The chunks of a backup stream of {@code volume@snapshot}, in order, as the node produces them.
+   *
+   * @param since null for a full stream
+   */
+  public Iterator<ExportChunk> export(String volume, String snapshot, String since) {
+    return AdminGrpc.newBlockingStub(channel).exportVolume(ExportVolumeRequest.newBuilder().setVolume(volume)
+        .setSnapshot(snapshot).setSinceSnapshot(since == null ? "" : since).build());
+  }
+
+  /**
+   * Sends a backup stream to be imported into {@code volume}, at the pace the node reads it, and
+   * waits for the node's answer.
+   *
+   * @param sent called with the bytes sent so far
+   */
+  public ImportVolumeResponse importVolume(String volume, InputStream stream, LongConsumer sent) throws IOException {
+    return new ImportCall(AdminGrpc.newStub(channel)).run(volume, stream, sent);
   }
 
   public NodeStatusResponse status() {

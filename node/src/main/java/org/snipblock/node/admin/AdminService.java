@@ -34,7 +34,11 @@ import org.snipblock.node.admin.v1.DeleteSnapshotRequest;
 import org.snipblock.node.admin.v1.DeleteSnapshotResponse;
 import org.snipblock.node.admin.v1.DiffVolumeRequest;
 import org.snipblock.node.admin.v1.DiffVolumeResponse;
+import org.snipblock.node.admin.v1.ExportChunk;
+import org.snipblock.node.admin.v1.ExportVolumeRequest;
 import org.snipblock.node.admin.v1.FlattenVolumeRequest;
+import org.snipblock.node.admin.v1.ImportChunk;
+import org.snipblock.node.admin.v1.ImportVolumeResponse;
 import org.snipblock.node.admin.v1.ListSnapshotsRequest;
 import org.snipblock.node.admin.v1.RollbackVolumeRequest;
 import org.snipblock.node.admin.v1.SetVolumeReadOnlyRequest;
@@ -64,6 +68,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
   private final Function<String, VolumeIo> io;
   private final Supplier<NodeStatusResponse> status;
   private final SnapshotRequests snapshots;
+  private final BackupRequests backups;
 
   /**
    * @param io     the I/O served for a volume so far, by name
@@ -85,6 +90,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
     this.io = io;
     this.status = status;
     this.snapshots = new SnapshotRequests(cluster == null && volumes instanceof SnapshotManager m ? m : null);
+    this.backups = new BackupRequests(volumes, snapshots);
   }
 
   @Override
@@ -247,6 +253,16 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
     answer(out, "diff " + req.getVolume(), () -> snapshots.diff(req));
   }
 
+  @Override
+  public void exportVolume(ExportVolumeRequest req, StreamObserver<ExportChunk> out) {
+    backups.export(req, out);
+  }
+
+  @Override
+  public StreamObserver<ImportChunk> importVolume(StreamObserver<ImportVolumeResponse> out) {
+    return backups.importVolume(out);
+  }
+
   private ClusterNode clusterOnly(String what) {
     if (cluster == null) {
       throw Status.FAILED_PRECONDITION.withDescription(what + ": this node is standalone, not in a cluster "
@@ -302,7 +318,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
   }
 
   /** The operator's message for a failed call; internal failures are logged here, once. */
-  private static io.grpc.StatusRuntimeException toStatus(String what, Throwable e) {
+  static io.grpc.StatusRuntimeException toStatus(String what, Throwable e) {
     if (e instanceof VolumeAdminException v) {
       if (v.reason() == VolumeAdminException.Reason.INTERNAL) {
         log.error("{} failed", what, e);

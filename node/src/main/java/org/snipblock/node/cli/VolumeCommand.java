@@ -20,14 +20,16 @@ import picocli.CommandLine.Spec;
         VolumeCommand.Resize.class, VolumeCommand.Delete.class, VolumeCommand.SetMode.class,
         VolumeCommand.Verify.class, SnapshotCommands.Take.class, SnapshotCommands.ListSnapshots.class,
         SnapshotCommands.Delete.class, SnapshotCommands.Rollback.class, SnapshotCommands.Clone.class,
-        SnapshotCommands.Diff.class, SnapshotCommands.Flatten.class})
+        SnapshotCommands.Diff.class, SnapshotCommands.Flatten.class, BackupCommands.Export.class,
+        BackupCommands.Import.class})
 final class VolumeCommand implements Runnable {
   @Spec CommandSpec spec;
 
   @Override
   public void run() {
     throw new ParameterException(spec.commandLine(), "missing command (create, list, show, resize, delete, set, "
-        + "snapshot, snapshots, snapshot-delete, rollback, clone, flatten or diff), or 'verify' for a clustered volume");
+        + "snapshot, snapshots, snapshot-delete, rollback, clone, flatten, diff, export or import), or 'verify' "
+        + "for a clustered volume");
   }
 
   /** What every volume subcommand shares: how to reach the node and how to print. */

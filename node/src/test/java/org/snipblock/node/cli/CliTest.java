@@ -42,6 +42,19 @@ class CliTest {
     return new Result(status, out.toString(), err.toString());
   }
 
+  @Test
+  void importOfAMissingOrForeignFileIsRefusedBeforeAnyNodeIsAsked() throws Exception {
+    // No node listens on port 1: the file is refused before the admin API is called.
+    Result missing = run("volume", "import", "vol0", dir.resolve("none.snb").toString(), "--admin", "127.0.0.1:1");
+    assertThat(missing.status()).isEqualTo(Main.EXIT_FAILURE);
+    assertThat(missing.err().strip()).isEqualTo("snipblock: no such file: " + dir.resolve("none.snb"));
+    java.nio.file.Path junk = java.nio.file.Files.writeString(dir.resolve("junk.snb"), "not a backup, just text");
+    Result foreign = run("volume", "import", "vol0", junk.toString(), "--admin", "127.0.0.1:1");
+    assertThat(foreign.status()).isEqualTo(Main.EXIT_FAILURE);
+    assertThat(foreign.err().strip()).isEqualTo("snipblock: " + junk
+        + " is not a sound backup stream: not a snipblock backup stream (bad magic); nothing was imported");
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
       no command                | ''                                              | missing command
@@ -53,7 +66,7 @@ class CliTest {
       port out of range         | serve --data d --iscsi-port 70000               | invalid port 70000
       flag without value        | serve --data                                    | Missing required parameter for option '--data'
       up with unknown flag      | up --frob                                       | Unknown option: '--frob'
-      volume without command    | volume                                          | missing command (create, list, show, resize or delete)
+      volume without command    | volume                                          | missing command (create, list, show, resize, delete, set, snapshot
       create without size       | volume create vol0                              | Missing required parameter: 'SIZE'
       create with bad size      | volume create vol0 ten                          | invalid size 'ten'
       create with odd block     | volume create vol0 1G --block-size 1000         | invalid --block-size 1000
@@ -67,7 +80,7 @@ class CliTest {
       min-copies zero           | volume create vol0 --size 1G --min-copies 0     | invalid --min-copies 0
       unknown spread            | volume create vol0 --size 1G --spread planet    | invalid --spread: unknown spread level 'planet'
       unknown mode              | volume create vol0 --size 1G --mode eventually  | invalid --mode: unknown replication mode 'eventually'
-      set without mode          | volume set vol0                                 | Missing required option: '--mode=MODE'
+      set without mode          | volume set vol0                                 | nothing to set: give --mode and/or --read-only
       set with unknown mode     | volume set vol0 --mode lazy                     | invalid --mode: unknown replication mode 'lazy'
       snippets empty            | volume set vol0 --mode sync --snippets=         | invalid snippets ''
       snippets not a number     | volume set vol0 --mode sync --snippets a        | invalid snippets 'a' at 'a': expected snippet indexes like 0-3,7
@@ -78,12 +91,16 @@ class CliTest {
       snippets open range       | volume set vol0 --mode sync --snippets 3-       | invalid snippets '3-' at '3-'
       snippets too large        | volume set vol0 --mode sync --snippets 0-99999999999999999999 | invalid snippets '0-99999999999999999999'
       snippets two dashes       | volume set vol0 --mode sync --snippets 1-2-3    | invalid snippets '1-2-3'
-      snippets without mode     | volume set vol0 --snippets 0-3                  | Missing required option: '--mode=MODE'
+      snippets without mode     | volume set vol0 --snippets 0-3                  | nothing to set: give --mode and/or --read-only
       follow without snippets   | volume set vol0 --mode volume                   | invalid --mode volume: only snippets follow the volume's mode
       snippets bad mode         | volume set vol0 --mode lazy --snippets 0        | invalid --mode: unknown replication mode 'lazy'
       verify without name       | volume verify                                   | Missing required parameter: 'NAME'
       verify unknown flag       | volume verify vol0 --fix                        | Unknown option: '--fix'
       cluster without command   | cluster                                         | missing command (status)
+      export of a live volume   | volume export vol0 f.snb                        | export a snapshot, not the live volume: give vol0@SNAPSHOT
+      export bad snapshot       | volume export vol0@ f.snb                       | invalid snapshot 'vol0@': expected VOLUME@SNAPSHOT
+      export without file       | volume export vol0@s1                           | Missing required parameter: 'FILE'
+      import without file       | volume import vol0                              | Missing required parameter: 'FILE'
       port in join not a number | serve --data d --cluster-port x                 | invalid port 'x'
       """)
   void malformedCommandLinesAreUsageErrors(String what, String line, String message) {

@@ -1,0 +1,192 @@
+package org.snipblock.node.admin;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.snipblock.node.admin.v1.ExportChunk;
+import org.snipblock.node.admin.v1.ExportVolumeRequest;
+import org.snipblock.node.admin.v1.ImportChunk;
+import org.snipblock.node.admin.v1.ImportVolumeResponse;
+import org.snipblock.node.backup.StreamFormatException;
+import org.snipblock.node.backup.VolumeExporter;
+import org.snipblock.node.backup.VolumeImporter;
+import org.snipblock.store.VolumeManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin API's export and import streams. Each runs on a thread of its own (it reads or writes a
+ * whole volume), paced by the client: an export sends a chunk only when the client can take it, an
+ * import asks for the next chunk only once the last one has been read.
+ */
+final class BackupRequests {
+  private static final Logger log = LoggerFactory.getLogger(BackupRequests.class);
+  /** Bytes of stream per message. */
+  static final int CHUNK = 1 << 20;
+
+  private final VolumeManager volumes;
+  private final SnapshotRequests snapshots;
+  private final ExecutorService threads = Executors.newCachedThreadPool(new ThreadFactory());
+
+  BackupRequests(VolumeManager volumes, SnapshotRequests snapshots) {
+    this.volumes = volumes;
+    this.snapshots = snapshots;
+  }
+
+  void export(ExportVolumeRequest req, StreamObserver<ExportChunk> out) {
+    ServerCallStreamObserver<ExportChunk> call = (ServerCallStreamObserver<ExportChunk>) out;
+    String what = "export " + req.getVolume() + "@" + req.getSnapshot();
+    VolumeExporter.Export export;
+    try {
+      if (req.getVolume().isEmpty() || req.getSnapshot().isEmpty()) {
+        throw AdminErrors.invalid("name the volume and the snapshot to export: NAME@SNAPSHOT");
+      }
+      VolumeExporter exporter = new VolumeExporter(volumes, snapshots.manager("export"));
+      export = exporter.prepare(req.getVolume(), req.getSnapshot(),
+          req.getSinceSnapshot().isEmpty() ? null : req.getSinceSnapshot());
+    } catch (RuntimeException e) {
+      out.onError(AdminService.toStatus(what, e));
+      return;
+    }
+    ReadyGate gate = new ReadyGate(call);
+    call.setOnReadyHandler(gate);
+    call.setOnCancelHandler(gate::cancel);
+    threads.execute(() -> {
+      try (export) {
+        ChunkOutput sink = new ChunkOutput(call, gate, export.totalBytes());
+        export.writeTo(sink, sink::covered);
+        sink.flush();
+        out.onCompleted();
+        log.info("{}{}: done", what, req.getSinceSnapshot().isEmpty() ? "" : " since " + req.getSinceSnapshot());
+      } catch (IOException e) {
+        log.info("{} ended early: {}", what, e.getMessage());
+        out.onError(Status.CANCELLED.withDescription(e.getMessage()).asRuntimeException());
+      } catch (RuntimeException e) {
+        out.onError(AdminService.toStatus(what, e));
+      }
+    });
+  }
+
+  StreamObserver<ImportChunk> importVolume(StreamObserver<ImportVolumeResponse> out) {
+    ServerCallStreamObserver<ImportVolumeResponse> call = (ServerCallStreamObserver<ImportVolumeResponse>) out;
+    call.disableAutoRequest();
+    call.request(1);
+    ChunkPipe pipe = new ChunkPipe(() -> call.request(1));
+    return new StreamObserver<>() {
+      private boolean started;
+
+      @Override
+      public void onNext(ImportChunk chunk) {
+        if (!started) {
+          started = true;
+          threads.execute(() -> run(chunk.getVolume(), pipe, out));
+        }
+        pipe.add(chunk.getData());
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        pipe.fail();
+      }
+
+      @Override
+      public void onCompleted() {
+        if (!started) {
+          out.onError(AdminErrors.invalid("the import stream was empty"));
+        }
+        pipe.end();
+      }
+    };
+  }
+
+  private void run(String volume, ChunkPipe pipe, StreamObserver<ImportVolumeResponse> out) {
+    String what = "import into " + volume;
+    try {
+      if (volume.isEmpty()) {
+        throw AdminErrors.invalid("name the volume to import into");
+      }
+      VolumeImporter.Result r = new VolumeImporter(volumes, snapshots.manager("import")).run(volume, pipe);
+      out.onNext(ImportVolumeResponse.newBuilder().setVolume(r.volume()).setSnapshot(r.snapshot())
+          .setIncremental(r.incremental()).setExtents(r.extents()).setDataBytes(r.dataBytes()).build());
+      out.onCompleted();
+    } catch (StreamFormatException e) {
+      log.info("{} refused: {}", what, e.getMessage());
+      out.onError(AdminErrors.invalid("bad backup stream: " + e.getMessage() + "; nothing was changed"));
+    } catch (IOException e) {
+      log.info("{} ended early: {}", what, e.getMessage());
+      out.onError(Status.CANCELLED.withDescription(e.getMessage()).asRuntimeException());
+    } catch (RuntimeException e) {
+      out.onError(AdminService.toStatus(what, e));
+    }
+  }
+
+  /** The stream's bytes, cut into messages of {@link #CHUNK} bytes sent when the client is ready. */
+  private static final class ChunkOutput extends OutputStream {
+    private final ServerCallStreamObserver<ExportChunk> call;
+    private final ReadyGate gate;
+    private final long total;
+    private final byte[] buf = new byte[CHUNK];
+    private int n;
+    private long covered;
+
+    ChunkOutput(ServerCallStreamObserver<ExportChunk> call, ReadyGate gate, long total) {
+      this.call = call;
+      this.gate = gate;
+      this.total = total;
+    }
+
+    void covered(long bytes) {
+      covered = bytes;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      if (n == buf.length) {
+        flush();
+      }
+      buf[n++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      while (len > 0) {
+        if (n == buf.length) {
+          flush();
+        }
+        int k = Math.min(len, buf.length - n);
+        System.arraycopy(b, off, buf, n, k);
+        n += k;
+        off += k;
+        len -= k;
+      }
+    }
+
+    @Override
+    public void flush() throws IOException {
+      if (n == 0) {
+        return;
+      }
+      gate.await();
+      call.onNext(ExportChunk.newBuilder().setData(ByteString.copyFrom(buf, 0, n)).setCoveredBytes(covered)
+          .setTotalBytes(total).build());
+      n = 0;
+    }
+  }
+
+  private static final class ThreadFactory implements java.util.concurrent.ThreadFactory {
+    private final AtomicInteger count = new AtomicInteger();
+
+    @Override
+    public Thread newThread(Runnable r) {
+      Thread t = new Thread(r, "backup-" + count.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    }
+  }
+}

@@ -1,0 +1,136 @@
+package org.snipblock.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.snipblock.node.testing.DaemonProcess;
+import org.snipblock.node.testing.Tools;
+
+/**
+ * Changed-block tracking over NBD and backup streams on a standalone node process, through real
+ * clients: nbdinfo reads the snipblock:changed: contexts, qemu-img and qemu-io write and compare.
+ */
+class BackupProcessIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final long KIB = 1024;
+  private static final long MIB = 1 << 20;
+
+  @TempDir Path tmp;
+
+  /** nbdinfo's map of one context as {offset, length, type} triples. */
+  private static List<List<Long>> map(String context, String url) throws IOException {
+    String out = Tools.run(60, "nbdinfo", "--json", "--map=" + context, url).ok().output();
+    List<List<Long>> runs = new ArrayList<>();
+    for (JsonNode e : JSON.readTree(out.substring(out.indexOf('[')))) {
+      runs.add(List.of(e.get("offset").asLong(), e.get("length").asLong(), e.get("type").asLong()));
+    }
+    return runs;
+  }
+
+  private static String compare(String a, String b) {
+    return Tools.run(300, "qemu-img", "compare", "-f", "raw", "-F", "raw", a, b).output();
+  }
+
+  @Test
+  @Timeout(value = 4, unit = TimeUnit.MINUTES)
+  void nbdinfoMapsExactlyTheExtentsWrittenSinceASnapshot() throws IOException {
+    Tools.require("nbdinfo", "qemu-img", "qemu-io");
+    Path image = Tools.randomImage(tmp.resolve("a.img"), 32 * MIB, 1);
+    try (DaemonProcess node = DaemonProcess.serve(tmp.resolve("data")).start()) {
+      node.cli("volume", "create", "vol", "32M");
+      Tools.run(120, "qemu-img", "convert", "-n", "-f", "raw", "-O", "raw", image.toString(), node.nbdUrl("vol")).ok();
+      node.cli("volume", "snapshot", "vol", "s1");
+      assertThat(map("snipblock:changed:s1", node.nbdUrl("vol"))).containsExactly(List.of(0L, 32 * MIB, 0L));
+
+      Tools.run(60, "qemu-io", "-f", "raw", "-c", "write -P 0x22 1M 64k", "-c", "write -P 0x33 5M 4k",
+          "-c", "write -z 8M 8k", "-c", "write -P 0x44 20971520 512", "-c", "flush", node.nbdUrl("vol")).ok();
+      // Whole 4 KiB chunks are tracked: the 512-byte write marks its chunk.
+      assertThat(map("snipblock:changed:s1", node.nbdUrl("vol"))).containsExactly(
+          List.of(0L, MIB, 0L), List.of(MIB, 64 * KIB, 1L), List.of(MIB + 64 * KIB, 4 * MIB - 64 * KIB, 0L),
+          List.of(5 * MIB, 4 * KIB, 1L), List.of(5 * MIB + 4 * KIB, 3 * MIB - 4 * KIB, 0L),
+          List.of(8 * MIB, 8 * KIB, 1L), List.of(8 * MIB + 8 * KIB, 12 * MIB - 8 * KIB, 0L),
+          List.of(20 * MIB, 4 * KIB, 1L), List.of(20 * MIB + 4 * KIB, 12 * MIB - 4 * KIB, 0L));
+
+      // A later snapshot's export reports against the older one; the newest against none of its own.
+      node.cli("volume", "snapshot", "vol", "s2");
+      Tools.run(60, "qemu-io", "-f", "raw", "-c", "write -P 0x55 30M 4k", node.nbdUrl("vol")).ok();
+      assertThat(map("snipblock:changed:s1", node.nbdUrl("vol@s2"))).contains(List.of(MIB, 64 * KIB, 1L))
+          .doesNotContain(List.of(30 * MIB, 4 * KIB, 1L));
+      assertThat(map("snipblock:changed:s2", node.nbdUrl("vol"))).containsExactly(
+          List.of(0L, 30 * MIB, 0L), List.of(30 * MIB, 4 * KIB, 1L), List.of(30 * MIB + 4 * KIB, 2 * MIB - 4 * KIB, 0L));
+
+      // Listing: every snapshot's context is offered on the volume; unknown names are not.
+      String listed = Tools.run(60, "nbdinfo", "--json", node.nbdUrl("vol")).ok().output();
+      assertThat(listed).contains("\"snipblock:changed:s1\"", "\"snipblock:changed:s2\"", "\"base:allocation\"");
+      assertThat(listed).doesNotContain("snipblock:changed:nope");
+      assertThat(Tools.run(60, "nbdinfo", "--map=snipblock:changed:nope", node.nbdUrl("vol")).exit()).isNotZero();
+      // base:allocation still answers alongside.
+      assertThat(map("base:allocation", node.nbdUrl("vol"))).isNotEmpty();
+    }
+  }
+
+  @Test
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  void anIncrementalExportImportedOntoACopyOfItsBaseGivesTheSourceImage() throws IOException {
+    Tools.require("qemu-img", "qemu-io");
+    Path image = Tools.randomImage(tmp.resolve("a.img"), 32 * MIB, 2);
+    Path full = tmp.resolve("full.snipblock");
+    Path inc = tmp.resolve("inc.snipblock");
+    try (DaemonProcess node = DaemonProcess.serve(tmp.resolve("data")).start()) {
+      node.cli("volume", "create", "src", "32M");
+      Tools.run(120, "qemu-img", "convert", "-n", "-f", "raw", "-O", "raw", image.toString(), node.nbdUrl("src")).ok();
+      node.cli("volume", "snapshot", "src", "s1");
+      assertThat(node.cli("volume", "export", "src@s1", full.toString())).contains("exported src@s1 (full)");
+      assertThat(node.cli("volume", "import", "copy", full.toString())).contains("into copy as snapshot s1 (full)");
+      assertThat(compare(image.toString(), node.nbdUrl("copy"))).contains("Images are identical");
+
+      Tools.run(60, "qemu-io", "-f", "raw", "-c", "write -P 0x22 1M 64k", "-c", "write -z 8M 1M",
+          "-c", "write -P 0x33 31M 512", "-c", "discard 16M 2M", "-c", "flush", node.nbdUrl("src")).ok();
+      node.cli("volume", "snapshot", "src", "s2");
+      Tools.run(60, "qemu-io", "-f", "raw", "-c", "write -P 0x66 2M 4k", node.nbdUrl("src")).ok(); // after s2
+      JsonNode exported = JSON.readTree(node.cli("volume", "export", "src@s2", inc.toString(), "--since", "s1", "--json"));
+      assertThat(exported.get("streamBytes").asLong()).as("only the changes travel").isLessThan(2 * MIB);
+      assertThat(Files.size(inc)).isEqualTo(exported.get("streamBytes").asLong());
+
+      // Refusals first, each one line and exit 1, changing nothing.
+      node.cli("volume", "create", "blank", "32M");
+      assertThat(oneLine(node.cliError("volume", "import", "blank", inc.toString()))).contains("wrong base");
+      node.cli("volume", "import", "dirty", full.toString());
+      Tools.run(60, "qemu-io", "-f", "raw", "-c", "write -P 0x77 0 4k", node.nbdUrl("dirty")).ok();
+      assertThat(oneLine(node.cliError("volume", "import", "dirty", inc.toString())))
+          .contains("has changed since snapshot s1");
+      byte[] bytes = Files.readAllBytes(inc);
+      bytes[bytes.length / 2] ^= 0x01;
+      Path damaged = Files.write(tmp.resolve("damaged.snipblock"), bytes);
+      assertThat(oneLine(node.cliError("volume", "import", "copy", damaged.toString())))
+          .contains("not a sound backup stream").containsPattern("extent at offset \\d+: CRC32C mismatch");
+      Path truncated = Files.write(tmp.resolve("truncated.snipblock"), java.util.Arrays.copyOf(bytes, 100));
+      assertThat(oneLine(node.cliError("volume", "import", "copy", truncated.toString()))).contains("truncated");
+      assertThat(node.cliError("volume", "import", "copy", full.toString())).contains("has been written");
+      assertThat(compare(image.toString(), node.nbdUrl("copy"))).as("nothing applied").contains("Images are identical");
+
+      assertThat(node.cli("volume", "import", "copy", inc.toString())).contains("as snapshot s2 (incremental)");
+      assertThat(compare(node.nbdUrl("src@s2"), node.nbdUrl("copy"))).contains("Images are identical");
+      assertThat(compare(node.nbdUrl("src@s2"), node.nbdUrl("copy@s2"))).contains("Images are identical");
+      assertThat(oneLine(node.cliError("volume", "import", "copy", inc.toString())))
+          .contains("already has a snapshot named s2");
+      JsonNode snaps = JSON.readTree(node.cli("volume", "snapshots", "copy", "--json")).get("snapshots");
+      assertThat(snaps.findValuesAsText("name")).containsExactly("s1", "s2");
+    }
+  }
+
+  private static String oneLine(String stderr) {
+    assertThat(stderr.strip()).as("one line: %s", stderr).doesNotContain("\n");
+    return stderr;
+  }
+}
