@@ -98,6 +98,8 @@ class ForwardingBlockDeviceTest {
         args[i] = i + 1;
       } else if (t == ByteBuffer.class) {
         args[i] = ByteBuffer.allocate(512 * (i + 1));
+      } else if (t == String.class) {
+        args[i] = "arg" + i;
       } else {
         throw new AssertionError("no test argument for " + t + " in " + m);
       }
@@ -106,6 +108,7 @@ class ForwardingBlockDeviceTest {
   }
 
   private static final CompletableFuture<Object> FUTURE = new CompletableFuture<>();
+  private static final java.util.List<String> LIST = java.util.List.of("inner-list");
 
   /** What the wrapped device answers (a future compares by identity). */
   private static Object resultFor(Class<?> type) {
@@ -121,6 +124,8 @@ class ForwardingBlockDeviceTest {
       return true;
     } else if (type == CompletableFuture.class) {
       return FUTURE;
+    } else if (type == java.util.List.class) {
+      return LIST;
     }
     throw new AssertionError("no test result for " + type);
   }
