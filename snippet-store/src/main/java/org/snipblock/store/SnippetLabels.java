@@ -60,7 +60,14 @@ final class SnippetLabels {
           for (long i = 0; i < d.snippets(); i++) {
             labels.add(SnippetLabel.initial(d, i));
           }
-          writeLabels(labels);
+          for (int from = 0; from < labels.size(); from += LABELS_PER_BATCH) {
+            if (store.closing()) {
+              // The marker stays: the next start writes them again.
+              done.complete(null);
+              return;
+            }
+            writeLabels(labels.subList(from, Math.min(labels.size(), from + LABELS_PER_BATCH)));
+          }
           store.commit(new JournalBatch().delete(Space.META, pendingKey(d.id())));
           done.complete(null);
         } catch (RuntimeException e) {

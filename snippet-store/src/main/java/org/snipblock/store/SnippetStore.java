@@ -630,6 +630,11 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
     return io;
   }
 
+  /** True once the store is closing or closed. */
+  boolean closing() {
+    return closed;
+  }
+
   /** True once the store is going down as in a crash: queued requests then fail instead of running. */
   boolean abandoned() {
     return abandoned;
@@ -772,13 +777,14 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    journal.close();
+    // Background work (label writing, compaction) still commits through the journal: it ends first.
     maintenance.shutdown();
     try {
       maintenance.awaitTermination(60, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    journal.close();
     db.close();
     log.info("snippet store in {} closed", dataDir);
   }

@@ -217,10 +217,13 @@ public final class Journal implements AutoCloseable {
    * database (argument null) or failed (the cause); it is where callers release their range locks.
    * The returned future completes after that, and with {@code sync} only once the batch is durable.
    */
+  /** Set by {@link #close()}. */
+  private volatile boolean closing;
+
   public CompletableFuture<Void> submit(JournalBatch batch, boolean sync, Consumer<Throwable> onApplied) {
     CompletableFuture<Void> done = new CompletableFuture<>();
     Throwable b = broken;
-    if (abandoned || b != null) {
+    if (abandoned || closing || b != null) {
       Throwable why = unavailable(b);
       onApplied.accept(why);
       done.completeExceptionally(why);
@@ -233,7 +236,7 @@ public final class Journal implements AutoCloseable {
   /** Completes once everything submitted (and completed) before the call is durable. */
   public CompletableFuture<Void> sync() {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    if (abandoned || broken != null) {
+    if (abandoned || closing || broken != null) {
       done.completeExceptionally(unavailable(broken));
       return done;
     }
@@ -498,6 +501,8 @@ public final class Journal implements AutoCloseable {
     if (abandoned) {
       return;
     }
+    // Nothing queued after STOP would ever be taken: later submissions fail at once instead.
+    closing = true;
     queue.add(STOP);
     try {
       thread.join();
