@@ -86,12 +86,12 @@ final class Flattener implements AutoCloseable {
           throw new VolumeAdminException(Reason.FAILED_PRECONDITION, closed ? "the store closed" : "the volume was deleted");
         }
         long snippet = sn;
-        copied += store.underAdminLock(() -> snapshots.copyUpFromParent(v, bottom(v), snippet));
+        copied += store.underAdminLock(() -> snapshots.copies().copyUpFromParent(v, bottom(v), snippet));
         progress.put(v.id(), new BackgroundProgress("flatten", sn + 1, total, copied, true, null));
         throttle(copied, started);
       }
       store.underAdminLock(() -> {
-        snapshots.unlinkParent(v, bottom(v));
+        snapshots.copies().unlinkParent(v, bottom(v));
         return null;
       });
       progress.put(v.id(), new BackgroundProgress("flatten", total, total, copied, false, null));

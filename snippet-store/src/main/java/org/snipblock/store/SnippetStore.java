@@ -7,13 +7,11 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -51,11 +49,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class SnippetStore implements VolumeManager, SnapshotManager, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SnippetStore.class);
-  private static final int LABELS_PER_BATCH = 65536;
   private static final long DELETE_DRAIN_MILLIS = 60_000;
-  /** META key present once {@code Space.ALLOCATION} mirrors every stored block. */
-  private static final byte[] ALLOCATION_INDEXED =
-      "allocation-indexed".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
   private final Path dataDir;
   private final StoreConfig config;
@@ -125,7 +119,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
       store = new SnippetStore(dataDir, config, db, jio);
       store.journal = Journal.start(jio, replay.lastSeq() + 1, db::apply, db::checkpoint, store.io,
           config.checkpointBytes(), config.checkpointInterval(), "snippet-journal");
-      store.load();
+      new StoreLoader(store).load();
       return store;
     } catch (Exception e) {
       if (store != null) {
@@ -146,143 +140,6 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
 
   public StoreConfig config() {
     return config;
-  }
-
-  // ---- loading -------------------------------------------------------------------------------
-
-  private void load() throws Exception {
-    Map<Long, VolumeDescriptor> catalog = readCatalog();
-    Set<Long> labelled = labels.labelledVolumeIds();
-    if (!catalog.keySet().containsAll(labelled)) {
-      log.warn("the catalog lacks volumes that snippet labels name; rebuilding it from the labels");
-      RebuildReport r = labels.rebuildIndexFromLabels();
-      log.info("catalog rebuilt from labels: {}", r);
-      catalog = readCatalog();
-    }
-    for (VolumeDescriptor d : catalog.values()) {
-      volumes.putIfAbsent(d.name(), new Volume(d));
-    }
-    linkLayers();
-    scanAllocation();
-    snapshots.runPending();
-    labels.resumePending(volumes.values());
-  }
-
-  /**
-   * Builds every volume's chain of layers from {@code Space.LAYERS}. A volume without records has
-   * one layer, its own id (a plain volume, or one written before layers existed).
-   */
-  private void linkLayers() {
-    Map<Long, Layer.Record> records = new HashMap<>();
-    try (RocksIterator it = db.iterator(Space.LAYERS)) {
-      for (it.seekToFirst(); it.isValid(); it.next()) {
-        Layer.Record r = Layer.Record.decode(it.value());
-        records.put(r.id(), r);
-      }
-    }
-    Map<Long, Volume> byId = new HashMap<>();
-    volumes.values().forEach(v -> byId.put(v.id(), v));
-    for (Layer.Record r : records.values()) {
-      Volume owner = byId.get(r.owner());
-      if (owner == null) {
-        log.warn("layer {} belongs to no known volume ({}); ignored", r.id(), r.owner());
-        continue;
-      }
-      Layer l = new Layer(r.id(), r.owner(), null, r.kind() == Layer.Kind.SNAPSHOT ? r.snapshot() : null,
-          r.createdMillis(), owner.descriptor().snippetSize());
-      l.origin(r.origin());
-      layers.put(l.id, l);
-      if (r.kind() == Layer.Kind.LIVE) {
-        owner.live(l);
-      }
-    }
-    for (Volume v : volumes.values()) {
-      layers.putIfAbsent(v.live().id, v.live());
-    }
-    for (Layer.Record r : records.values()) {
-      Layer l = layers.get(r.id());
-      if (l != null && r.parentId() != 0) {
-        Layer p = layers.get(r.parentId());
-        if (p == null) {
-          log.error("layer {} names parent {}, which is missing: its reads stop there", r.id(), r.parentId());
-        }
-        l.parent(p);
-      }
-    }
-    snapshots.resumeAfterLoad(records.values());
-  }
-
-  private Map<Long, VolumeDescriptor> readCatalog() {
-    Map<Long, VolumeDescriptor> out = new HashMap<>();
-    try (RocksIterator it = db.iterator(Space.CATALOG)) {
-      for (it.seekToFirst(); it.isValid(); it.next()) {
-        try {
-          VolumeDescriptor d = VolumeDescriptor.decode(it.value());
-          out.put(d.id(), d);
-        } catch (IllegalArgumentException e) {
-          log.error("catalog entry {} is unreadable ({}); the labels will restore it", StoreDb.first(it.key()), e.getMessage());
-        }
-      }
-    }
-    return out;
-  }
-
-  /**
-   * Loads every volume's allocation from {@code Space.ALLOCATION} (a few bytes per stored chunk).
-   * A store written before that space existed is indexed once from its stored blocks.
-   */
-  private void scanAllocation() throws Exception {
-    Map<Long, Volume> byId = new HashMap<>();
-    volumes.values().forEach(v -> byId.put(v.id(), v));
-    if (db.get(Space.META, ALLOCATION_INDEXED) == null) {
-      indexAllocation(byId);
-      return;
-    }
-    long orphans = 0;
-    try (RocksIterator it = db.iterator(Space.ALLOCATION)) {
-      for (it.seekToFirst(); it.isValid(); it.next()) {
-        byte[] k = it.key();
-        Layer l = layers.get(StoreDb.first(k));
-        if (l == null) {
-          orphans++;
-          continue;
-        }
-        l.map.set(StoreDb.second(k), AllocationMap.decodeState(it.value()));
-      }
-    }
-    if (orphans > 0) {
-      log.warn("{} allocation records belong to no known volume", orphans);
-    }
-  }
-
-  /** Builds {@code Space.ALLOCATION} from the stored blocks (stores from before it existed). */
-  private void indexAllocation(Map<Long, Volume> byId) {
-    log.info("indexing the allocation of stored blocks (once)");
-    long orphans = 0;
-    long indexed = 0;
-    JournalBatch batch = new JournalBatch();
-    try (RocksIterator it = db.iterator(Space.BLOCKS)) {
-      for (it.seekToFirst(); it.isValid(); it.next()) {
-        byte[] k = it.key();
-        Volume v = byId.get(StoreDb.first(k));
-        if (v == null) {
-          orphans++;
-          continue;
-        }
-        byte[] value = it.value();
-        int state = BlockCodec.isZero(value) ? AllocationMap.ZERO : value.length;
-        v.live().map.set(StoreDb.second(k), state);
-        batch.put(Space.ALLOCATION, k, AllocationMap.encodeState(state));
-        if (++indexed % LABELS_PER_BATCH == 0) {
-          commit(batch);
-          batch = new JournalBatch();
-        }
-      }
-    }
-    commit(batch.put(Space.META, ALLOCATION_INDEXED, new byte[] {1}));
-    if (orphans > 0) {
-      log.warn("{} stored chunks belong to no known volume", orphans);
-    }
   }
 
   // ---- VolumeManager -------------------------------------------------------------------------
@@ -616,6 +473,14 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
 
   Map<Long, Layer> layers() {
     return layers;
+  }
+
+  Snapshots snapshotOps() {
+    return snapshots;
+  }
+
+  SnippetLabels labelIndex() {
+    return labels;
   }
 
   StoreDb db() {

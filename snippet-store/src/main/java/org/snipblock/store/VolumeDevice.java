@@ -12,9 +12,6 @@ import org.snipblock.block.BlockDeviceException.Kind;
 import org.snipblock.block.BlockRange;
 import org.snipblock.block.Extent;
 import org.snipblock.store.journal.JournalBatch;
-import org.snipblock.store.journal.JournalBatch.Space;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A handle on one local volume, or on one of its snapshots (read-only). Requests are checked on the

@@ -1,0 +1,184 @@
+package org.snipblock.store;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import org.snipblock.store.VolumeAdminException.Reason;
+import org.snipblock.store.journal.JournalBatch;
+import org.snipblock.store.journal.JournalBatch.Space;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves chunk versions between layers, snippet by snippet under that snippet's stripes: merging a
+ * deleted snapshot into the layers above it, and copying a clone's parent data into the clone
+ * (a flatten step). Each destination gets its copies before anything is deleted at the source, so
+ * readers always find every chunk.
+ */
+final class LayerCopies {
+  private static final Logger log = LoggerFactory.getLogger(LayerCopies.class);
+  private final SnippetStore store;
+  private final List<Runnable> pending = new ArrayList<>();
+
+  LayerCopies(SnippetStore store) {
+    this.store = store;
+  }
+
+  /** Layers reading through to {@code s} directly. */
+  private List<Layer> children(Layer s) {
+    List<Layer> out = new ArrayList<>();
+    for (Layer l : store.layers().values()) {
+      if (l.parent() == s) {
+        out.add(l);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Moves into each child what it still reads from {@code s}, snippet by snippet under that
+   * snippet's stripes, then unlinks {@code s}. Each child first gets its copies (so reads find them
+   * there), and only then are they deleted from {@code s}.
+   */
+  void mergeAway(Volume v, Layer s, List<Layer> children) {
+    boolean compress = v.descriptor().compression();
+    int per = s.map.chunksPerSnippet();
+    for (long sn = s.map.nextSnippet(0, Long.MAX_VALUE); sn >= 0; sn = s.map.nextSnippet(sn + 1, Long.MAX_VALUE)) {
+      long first = sn * per;
+      long end = first + per;
+      int[] stripes = store.locks().stripesFor(v.id(), first, end - 1);
+      store.locks().acquire(stripes);
+      try {
+        JournalBatch copies = new JournalBatch();
+        List<long[]> applied = new ArrayList<>();
+        s.map.forEach(first, end, (c, st) -> {
+          for (int i = 0; i < children.size(); i++) {
+            Layer ch = children.get(i);
+            if (ch.map.state(c) == AllocationMap.HOLE) {
+              applied.add(new long[] {i, c, copy(s, ch, c, st, compress, copies)});
+            }
+          }
+        });
+        if (!copies.isEmpty()) {
+          store.commit(copies);
+          applied.forEach(a -> children.get((int) a[0]).map.set(a[1], (int) a[2]));
+        }
+        store.commit(new JournalBatch()
+            .deleteRange(Space.BLOCKS, StoreDb.key(s.id, first), StoreDb.key(s.id, end))
+            .deleteRange(Space.ALLOCATION, StoreDb.key(s.id, first), StoreDb.key(s.id, end)));
+        s.map.clear(first, end);
+      } finally {
+        store.locks().release(stripes);
+      }
+    }
+    JournalBatch unlink = new JournalBatch().delete(Space.LAYERS, StoreDb.key(s.id));
+    Layer below = s.parent();
+    for (Layer ch : children) {
+      unlink.put(Space.LAYERS, StoreDb.key(ch.id), ch.record().withParent(below == null ? 0 : below.id).encode());
+    }
+    store.commit(unlink);
+    children.forEach(ch -> ch.parent(below));
+    store.layers().remove(s.id);
+  }
+
+  /** Adds to {@code batch} a copy of chunk {@code c} from one layer into another; returns its new state. */
+  private int copy(Layer from, Layer to, long c, int state, boolean compress, JournalBatch batch) {
+    byte[] key = StoreDb.key(to.id, c);
+    if (state == AllocationMap.TRIMMED) {
+      batch.put(Space.ALLOCATION, key, AllocationMap.encodeState(state));
+      return state;
+    }
+    byte[] value;
+    if (state == AllocationMap.ZERO) {
+      value = BlockCodec.zeroes(to.id, c);
+    } else {
+      byte[] data = new byte[BlockCodec.CHUNK];
+      try {
+        byte[] stored = store.db().get(Space.BLOCKS, StoreDb.key(from.id, c));
+        if (stored == null) {
+          throw new IllegalStateException("chunk " + c + " of " + from + " is missing");
+        }
+        BlockCodec.decode(from.id, c, stored, data, 0);
+      } catch (Exception e) {
+        throw new VolumeAdminException(Reason.INTERNAL, "cannot move chunk " + c + " out of " + from
+            + " (" + e.getMessage() + "); the layer stays hidden and whole", e);
+      }
+      value = BlockCodec.encode(to.id, c, data, 0, compress);
+    }
+    // Compression may differ from the source's: the map records what is stored now.
+    int stored = BlockCodec.isZero(value) ? AllocationMap.ZERO : value.length;
+    batch.put(Space.BLOCKS, key, value);
+    batch.put(Space.ALLOCATION, key, AllocationMap.encodeState(stored));
+    return stored;
+  }
+
+  /**
+   * One step of a flatten: copies into {@code bottom} every chunk of one snippet that the volume
+   * still reads from its parent's layers. Returns the data bytes copied.
+   */
+  long copyUpFromParent(Volume v, Layer bottom, long snippet) {
+    Layer parent = bottom.parent();
+    boolean touched = false;
+    for (Layer l = parent; l != null && !touched; l = l.parent()) {
+      touched = l.map.hasSnippet(snippet);
+    }
+    if (!touched) {
+      return 0;
+    }
+    int per = bottom.map.chunksPerSnippet();
+    long first = snippet * per;
+    long end = first + per;
+    int[] stripes = store.locks().stripesFor(v.id(), first, end - 1);
+    store.locks().acquire(stripes);
+    try {
+      JournalBatch batch = new JournalBatch();
+      List<long[]> applied = new ArrayList<>();
+      long bytes = 0;
+      for (long c = first; c < end; c++) {
+        Layer from = bottom.map.state(c) == AllocationMap.HOLE ? parent.find(c) : null;
+        int st = from == null ? AllocationMap.HOLE : from.map.state(c);
+        // Trimmed below reads as zeroes, and nothing will be below any more.
+        if (st >= AllocationMap.ZERO) {
+          applied.add(new long[] {c, copy(from, bottom, c, st, v.descriptor().compression(), batch)});
+          bytes += st > AllocationMap.ZERO ? BlockCodec.CHUNK : 0;
+        }
+      }
+      if (!batch.isEmpty()) {
+        store.commit(batch);
+        applied.forEach(a -> bottom.map.set(a[0], (int) a[1]));
+      }
+      return bytes;
+    } finally {
+      store.locks().release(stripes);
+    }
+  }
+
+  /** The last step of a flatten: the volume stops reading from its parent. */
+  void unlinkParent(Volume v, Layer bottom) {
+    Layer.Record r = bottom.record().withParent(0);
+    store.commit(new JournalBatch().put(Space.LAYERS, StoreDb.key(bottom.id), r.encode()));
+    bottom.parent(null);
+  }
+
+  /** Finishes merges a crash interrupted (records of kind DELETING). */
+  void resumeAfterLoad(Collection<Layer.Record> records) {
+    for (Layer.Record r : records) {
+      if (r.kind() != Layer.Kind.DELETING) {
+        continue;
+      }
+      Layer s = store.layers().get(r.id());
+      Volume v = store.volumes().values().stream().filter(x -> x.id() == r.owner()).findFirst().orElse(null);
+      if (s != null && v != null) {
+        log.info("finishing the deletion of a snapshot of {} that a restart interrupted", v.descriptor().name());
+        s.drop();
+        pending.add(() -> mergeAway(v, s, children(s)));
+      }
+    }
+  }
+
+  /** Runs the merges {@link #resumeAfterLoad} found, once the allocation maps are loaded. */
+  void runPending() {
+    pending.forEach(Runnable::run);
+    pending.clear();
+  }
+}
