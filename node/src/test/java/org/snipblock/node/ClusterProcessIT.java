@@ -91,6 +91,9 @@ class ClusterProcessIT {
     DaemonProcess door = node("n2");
     Tools.run(120, "qemu-img", "convert", "-n", "-f", "raw", "-O", "raw", image.toString(), door.iscsiUrl("img")).ok();
     Tools.run(60, "qemu-io", "-f", "raw", "-c", "flush", door.iscsiUrl("img")).ok();
+    // A snapshot is one op of the replication stream, taken through the primary; every copy takes it.
+    assertThat(n1.cli("volume", "snapshot", "img", "s1")).contains("s1");
+    assertThat(node("n3").cliError("volume", "snapshot", "img", "s2")).contains("its primary is n1");
     n1.kill9();
 
     JsonNode failedOver = awaitNewPrimary(node("n2"), "img", "n1", epoch);
@@ -102,6 +105,10 @@ class ClusterProcessIT {
     assertThat(Tools.run(120, "qemu-img", "compare", "-f", "raw", "-F", "raw", image.toString(),
         other.nbdUrl("img")).ok().output()).as("read back through the node that did not take over")
         .contains("Images are identical");
+    assertThat(Tools.run(120, "qemu-img", "compare", "-f", "raw", "-F", "raw", image.toString(),
+        other.nbdUrl("img@s1")).ok().output()).as("the snapshot survives the primary's loss, on every copy")
+        .contains("Images are identical");
+    assertThat(other.cli("volume", "snapshots", "img")).contains("s1");
 
     // Writes go on without n1, through the other survivor's door: 8 MiB of a known pattern.
     Tools.run(120, "qemu-io", "-f", "raw", "-c", "write -P 0x5a 16M 8M", "-c", "flush", other.nbdUrl("img")).ok();

@@ -39,6 +39,7 @@ import org.snipblock.cluster.replica.ReplicationSettings;
 import org.snipblock.cluster.replica.VerifyReport;
 import org.snipblock.store.VolumeAdminException;
 import org.snipblock.store.VolumeAdminException.Reason;
+import org.snipblock.store.SnapshotInfo;
 import org.snipblock.store.VolumeManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +61,7 @@ public final class ClusterNode implements AutoCloseable {
 
   private final ClusterConfig config;
   private final VolumeManager local;
+  private final ClusterSnapshots snapshots;
   private final RedundancyPolicy defaults;
   private final ReplicationSettings settings;
   private final ClusterMetadata metadata = new ClusterMetadata();
@@ -94,6 +96,7 @@ public final class ClusterNode implements AutoCloseable {
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "cluster-timer-" + config.nodeId()));
     this.committer = Executors.newFixedThreadPool(2, r -> daemon(r, "cluster-commit-" + config.nodeId()));
     this.copies = new LocalCopies(config.nodeId(), local);
+    this.snapshots = new ClusterSnapshots(config.nodeId(), local);
     this.sequences = new DurableProgress(config.dataDir().resolve("primary-sequence"));
     this.reconciler = new Reconciler(config.nodeId(), metadata, local, copies, sequences, worker, timer,
         (v, localCopy) -> new ReplicatedBlockDevice(config.nodeId(), v, localCopy, replicaAuthority(), this::channelTo,
@@ -112,7 +115,7 @@ public final class ClusterNode implements AutoCloseable {
    */
   public ClusterNode start() throws IOException {
     replicaService = new ReplicaService(reconciler::localCopy, replicaAuthority(),
-        config.dataDir().resolve("replica-progress"));
+        config.dataDir().resolve("replica-progress")).takingSnapshotsWith(snapshots::takeLocal);
     reconciler.serving(replicaService);
     NodeRoutes routes = new NodeRoutes(this);
     doors = new Doors(routes, settings.failoverDelay().plus(DOOR_GRACE), settings.ackTimeout().plusSeconds(5));
@@ -209,6 +212,16 @@ public final class ClusterNode implements AutoCloseable {
    */
   public CompletableFuture<VerifyReport> scrub(String volume) {
     return servedHere(volume).scrub();
+  }
+
+  /** Takes a snapshot of a clustered volume on every copy, at one point of its stream; ask its primary. */
+  public CompletableFuture<List<SnapshotInfo>> snapshot(String volume, String snapshot) {
+    return snapshots.take(servedHere(volume), volume, snapshot);
+  }
+
+  /** The volume's snapshots, as this node's copy has them. */
+  public ClusterSnapshots snapshots() {
+    return snapshots;
   }
 
   private ReplicatedBlockDevice servedHere(String volume) {
@@ -365,6 +378,7 @@ public final class ClusterNode implements AutoCloseable {
     closed = true;
     timer.shutdownNow();
     committer.shutdownNow();
+    snapshots.close();
     worker.shutdown();
     try {
       worker.awaitTermination(5, TimeUnit.SECONDS);

@@ -158,6 +158,10 @@ public final class ClusteredVolumes implements VolumeManager {
    */
   @Override
   public Optional<BlockDevice> open(String name) {
+    if (name.indexOf('@') >= 0) {
+      // A snapshot is the same on every copy and never changes: this node's copy serves it, if it has one.
+      return node.local().open(name);
+    }
     return node.doors().open(name);
   }
 

@@ -35,13 +35,7 @@ class PowerLossTest {
     int crashes = 0;
     for (int crash = 0; crash < CRASH_POINTS && System.nanoTime() < deadline; crash++) {
       FaultyJournalIo[] io = new FaultyJournalIo[1];
-      StoreConfig config = StoreConfig.defaults()
-          .withDefaultSnippetSize(256 << 10)
-          .withIoThreads(3)
-          .withMemtableBytes(1 << 20)
-          .withCheckpoint(1 << 20, Duration.ofMillis(200 + rnd.nextInt(300)))
-          .withJournalIo(d -> io[0] = new FaultyJournalIo(d, new Random(rnd.nextLong())));
-      SnippetStore store = SnippetStore.open(dir, config);
+      SnippetStore store = SnippetStore.open(dir, crashingConfig(rnd, io));
       if (crash == 0) {
         store.create(new VolumeSpec("p", VOLUME, 0, 512, true));
       }
@@ -86,13 +80,7 @@ class PowerLossTest {
     int crashes = 0;
     for (int crash = 0; crash < CRASH_POINTS / 4 && System.nanoTime() < deadline; crash++) {
       FaultyJournalIo[] io = new FaultyJournalIo[1];
-      StoreConfig config = StoreConfig.defaults()
-          .withDefaultSnippetSize(256 << 10)
-          .withIoThreads(3)
-          .withMemtableBytes(1 << 20)
-          .withCheckpoint(1 << 20, Duration.ofMillis(200 + rnd.nextInt(300)))
-          .withJournalIo(d -> io[0] = new FaultyJournalIo(d, new Random(rnd.nextLong())));
-      SnippetStore store = SnippetStore.open(dir, config);
+      SnippetStore store = SnippetStore.open(dir, crashingConfig(rnd, io));
       if (crash == 0) {
         store.create(new VolumeSpec("p", VOLUME, 0, 512, crash % 2 == 0));
       }
@@ -132,6 +120,16 @@ class PowerLossTest {
       crashes++;
     }
     assertThat(crashes).isGreaterThanOrEqualTo(20);
+  }
+
+  /** Small memtables and frequent checkpoints, and a journal that {@code io[0]} can make lose power. */
+  private static StoreConfig crashingConfig(Random rnd, FaultyJournalIo[] io) {
+    return StoreConfig.defaults()
+        .withDefaultSnippetSize(256 << 10)
+        .withIoThreads(3)
+        .withMemtableBytes(1 << 20)
+        .withCheckpoint(1 << 20, Duration.ofMillis(200 + rnd.nextInt(300)))
+        .withJournalIo(d -> io[0] = new FaultyJournalIo(d, new Random(rnd.nextLong())));
   }
 
   /**

@@ -89,7 +89,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
     this.volumeDefaults = volumeDefaults;
     this.io = io;
     this.status = status;
-    this.snapshots = new SnapshotRequests(cluster == null && volumes instanceof SnapshotManager m ? m : null);
+    this.snapshots = new SnapshotRequests(cluster == null && volumes instanceof SnapshotManager m ? m : null, cluster);
     this.backups = new BackupRequests(volumes, snapshots);
   }
 
@@ -327,6 +327,10 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
     }
     if (e instanceof io.grpc.StatusRuntimeException s) {
       return s;
+    }
+    if (e instanceof org.snipblock.block.BlockDeviceException b) {
+      // A replicated operation that could not complete (not the primary any more, no quorum in time).
+      return Status.UNAVAILABLE.withDescription(what + ": " + b.getMessage()).asRuntimeException();
     }
     if (e instanceof IllegalArgumentException) {
       // The cluster's value types (policy, mode, spread) refuse bad values this way.

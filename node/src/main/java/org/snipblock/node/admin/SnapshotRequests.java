@@ -3,6 +3,7 @@ package org.snipblock.node.admin;
 import io.grpc.Status;
 import java.util.List;
 import java.util.TreeSet;
+import org.snipblock.cluster.ClusterNode;
 import org.snipblock.node.admin.v1.ChangedExtent;
 import org.snipblock.node.admin.v1.CloneVolumeRequest;
 import org.snipblock.node.admin.v1.DiffVolumeRequest;
@@ -20,15 +21,19 @@ import org.snipblock.store.VolumeInfo;
 
 /**
  * The admin API's snapshot, clone, rollback, read-only and diff calls, on the node's
- * {@link SnapshotManager}. A clustered node has none yet: a snapshot of one copy alone would not be
- * a snapshot of the volume, so those calls are refused there, saying so.
+ * {@link SnapshotManager}. On a clustered node a snapshot is taken through the volume's primary, as
+ * one op of its replication stream, and listed from this node's copy; the other calls are refused
+ * there, saying so (acting on one copy alone would not act on the volume).
  */
 final class SnapshotRequests {
   /** Null on a clustered node. */
   private final SnapshotManager manager;
+  /** Null on a standalone node. */
+  private final ClusterNode cluster;
 
-  SnapshotRequests(SnapshotManager manager) {
+  SnapshotRequests(SnapshotManager manager, ClusterNode cluster) {
     this.manager = manager;
+    this.cluster = cluster;
   }
 
   boolean available() {
@@ -37,8 +42,8 @@ final class SnapshotRequests {
 
   SnapshotManager manager(String what) {
     if (manager == null) {
-      throw Status.FAILED_PRECONDITION.withDescription(what + ": snapshots, clones and read-only volumes are "
-          + "not available on clustered volumes yet (only on a standalone node)").asRuntimeException();
+      throw Status.FAILED_PRECONDITION.withDescription(what + ": not available on clustered volumes yet (there: "
+          + "volume snapshot and volume snapshots; the rest only on a standalone node)").asRuntimeException();
     }
     return manager;
   }
@@ -48,12 +53,27 @@ final class SnapshotRequests {
       throw AdminErrors.invalid("name at least one volume to snapshot");
     }
     requireName(req.getSnapshot(), "snapshot");
+    if (cluster != null) {
+      if (req.getVolumesCount() != 1) {
+        throw AdminErrors.invalid("a group snapshot of clustered volumes is not available yet: their primaries "
+            + "may be on different nodes; snapshot one volume at a time");
+      }
+      try {
+        return list(cluster.snapshot(req.getVolumes(0), req.getSnapshot()).join());
+      } catch (java.util.concurrent.CompletionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : e;
+      }
+    }
     return list(manager("snapshot").snapshot(req.getVolumesList(), req.getSnapshot()));
   }
 
   SnapshotList list(String volume) {
     requireName(volume, "volume");
-    return list(manager("list snapshots").snapshots(volume));
+    return list(snapshotsOf(volume));
+  }
+
+  private List<SnapshotInfo> snapshotsOf(String volume) {
+    return cluster != null ? cluster.snapshots().list(volume) : manager("list snapshots").snapshots(volume);
   }
 
   void delete(String volume, String snapshot) {
@@ -117,9 +137,16 @@ final class SnapshotRequests {
     if (v.parent() != null) {
       b.setParent(v.parent());
     }
-    if (manager != null) {
+    if (manager != null || cluster != null) {
       TreeSet<String> children = new TreeSet<>();
-      for (SnapshotInfo s : manager.snapshots(v.name())) {
+      List<SnapshotInfo> snapshots;
+      try {
+        snapshots = snapshotsOf(v.name());
+      } catch (RuntimeException e) {
+        // A clustered node without a copy of the volume knows none of its snapshots.
+        return b;
+      }
+      for (SnapshotInfo s : snapshots) {
         b.addSnapshots(toProto(s));
         children.addAll(s.clones());
       }

@@ -67,6 +67,16 @@ final class ChangeStream {
         (o, l) -> CompletableFuture.completedFuture(op(ReplicaOp.Kind.FLUSH, 0, 0, true)));
   }
 
+  /**
+   * A snapshot as one op of the stream, a barrier like a flush: {@code localTake} runs once every
+   * earlier change is applied here, and before any later one; each replica takes it at the same
+   * point of its stream.
+   */
+  CompletableFuture<Void> snapshot(String name, Supplier<CompletableFuture<Void>> localTake) {
+    return change(0, 0, true, true, localTake,
+        (o, l) -> CompletableFuture.completedFuture(op(ReplicaOp.Kind.SNAPSHOT, 0, 0, true).setSnapshot(name)));
+  }
+
   /** Completes {@code verdict} with the local copy's answer (-1: the comparison held). */
   CompletableFuture<Void> compareAndWrite(long offset, ByteBuffer expected, ByteString data, boolean fua,
       CompletableFuture<Long> verdict) {

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.block.BlockDeviceException;
@@ -222,7 +223,7 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
       log.warn("volume {} seq {}: payload failed its CRC32C, refused", name, op.getSeq());
       return done(ack(op, ReplicaAck.Status.BAD_CHECKSUM, known, "payload failed CRC32C"));
     }
-    boolean barrier = op.getKind() == ReplicaOp.Kind.FLUSH;
+    boolean barrier = op.getKind() == ReplicaOp.Kind.FLUSH || op.getKind() == ReplicaOp.Kind.SNAPSHOT;
     CompletableFuture<Void> applied = new CompletableFuture<>();
     synchronized (s) {
       if (s.admitted == null || s.admitted.isCompletedExceptionally()) {
@@ -258,13 +259,26 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
     }
   }
 
-  private static CompletableFuture<Void> apply(BlockDevice d, ReplicaOp op) {
+  /**
+   * Takes the snapshots that SNAPSHOT ops name, on this node's copy (volume, snapshot); set by the
+   * node, which knows its store. Taking one that exists already succeeds (an op sent again).
+   */
+  public ReplicaService takingSnapshotsWith(BiFunction<String, String, CompletableFuture<Void>> taker) {
+    this.snapshots = taker;
+    return this;
+  }
+
+  private volatile BiFunction<String, String, CompletableFuture<Void>> snapshots = (v, s) ->
+      CompletableFuture.failedFuture(new IllegalStateException("this node takes no snapshots"));
+
+  private CompletableFuture<Void> apply(BlockDevice d, ReplicaOp op) {
     try {
       return switch (op.getKind()) {
         case WRITE -> d.write(op.getOffset(), op.getData().asReadOnlyByteBuffer(), op.getFua());
         case ZEROES -> d.writeZeroes(op.getOffset(), op.getLength(), false, op.getFua());
         case TRIM -> d.trim(op.getOffset(), op.getLength(), op.getFua());
         case FLUSH -> d.flush();
+        case SNAPSHOT -> snapshots.apply(op.getVolume(), op.getSnapshot());
         case UNRECOGNIZED -> CompletableFuture.failedFuture(new IllegalArgumentException("unknown op kind"));
       };
     } catch (RuntimeException e) {

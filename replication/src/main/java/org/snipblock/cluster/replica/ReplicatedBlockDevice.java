@@ -163,6 +163,15 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     return guarded(0, 0, changes::flush);
   }
 
+  /**
+   * Takes snapshot {@code name} of the volume on every copy at one point of the replication stream;
+   * {@code localTake} takes it on this node's copy. Completes as a flush does (sync: once the write
+   * quorum has it).
+   */
+  public CompletableFuture<Void> snapshot(String name, Supplier<CompletableFuture<Void>> localTake) {
+    return guarded(0, 0, () -> changes.snapshot(name, localTake));
+  }
+
   @Override
   public CompletableFuture<Long> compareAndWrite(long offset, ByteBuffer expected, ByteBuffer replacement, boolean fua) {
     if (expected.remaining() != replacement.remaining()) {

@@ -1,0 +1,116 @@
+package org.snipblock.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.snipblock.cluster.testing.Images.crc;
+import static org.snipblock.cluster.testing.Images.random;
+import static org.snipblock.cluster.testing.Images.write;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.snipblock.block.BlockDevice;
+import org.snipblock.cluster.replica.ReplicationMode;
+import org.snipblock.cluster.replica.ReplicationSettings;
+import org.snipblock.cluster.testing.Eventually;
+import org.snipblock.cluster.testing.Images;
+import org.snipblock.cluster.testing.TestCluster;
+import org.snipblock.cluster.topology.FailureDomain;
+import org.snipblock.store.SnapshotInfo;
+import org.snipblock.store.VolumeAdminException;
+import org.snipblock.store.VolumeSpec;
+
+/**
+ * A snapshot of a clustered volume is one op of its replication stream: every copy takes it at the
+ * same point (writes before it in, writes after it out), and a failover keeps it.
+ */
+class ClusterSnapshotTest {
+  private static final Duration T = Duration.ofSeconds(60);
+  @TempDir Path dir;
+  private TestCluster cluster;
+
+  @AfterEach
+  void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  private int primaryOf(String volume) {
+    String p = cluster.node(0).volumes().describe(volume).orElseThrow().primary();
+    return Integer.parseInt(p.substring(1));
+  }
+
+  @Test
+  void everyCopyTakesTheSnapshotAtOnePointOfTheStreamAndAFailoverKeepsIt() throws Exception {
+    cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
+        Duration.ofSeconds(1), Duration.ofMinutes(10)), "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3");
+    int size = 1 << 20;
+    cluster.node(0).volumes().create(new VolumeSpec("vm1", size, TestCluster.SNIPPET, 512, false),
+        new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
+    byte[] before = random(size, 20);
+    byte[] after = before.clone();
+    System.arraycopy(random(size / 2, 21), 0, after, 0, size / 2);
+    int p = primaryOf("vm1");
+    Eventually.await("the primary serves", T, () -> cluster.node(p).volumes().openPrimary("vm1").isPresent());
+    try (BlockDevice d = cluster.node(p).volumes().open("vm1").orElseThrow()) {
+      write(d, before, 0, size);
+      assertThat(cluster.node(p).snapshot("vm1", "s1").get(30, TimeUnit.SECONDS))
+          .extracting(SnapshotInfo::name).containsExactly("s1");
+      write(d, after, 0, size / 2);
+    }
+
+    // Taken while writes are in flight: whichever of them it holds, every copy holds the same.
+    try (BlockDevice d = cluster.node(p).volumes().open("vm1").orElseThrow()) {
+      java.util.List<java.util.concurrent.CompletableFuture<Void>> inFlight = new java.util.ArrayList<>();
+      byte[] noise = random(size, 22);
+      for (int i = 0; i < 64; i++) {
+        inFlight.add(d.write((long) i * 4096, java.nio.ByteBuffer.wrap(noise, i * 4096, 4096), false));
+        if (i == 31) {
+          inFlight.add(cluster.node(p).snapshot("vm1", "mid").thenApply(x -> null));
+        }
+      }
+      java.util.concurrent.CompletableFuture.allOf(inFlight.toArray(java.util.concurrent.CompletableFuture[]::new))
+          .get(30, TimeUnit.SECONDS);
+      write(d, after, 0, size / 2);
+    }
+    long mid = Images.crcOfCopy(cluster.stores.get(p), "vm1@mid", size);
+    for (int i = 0; i < 3; i++) {
+      int n = i;
+      Eventually.await("n" + n + " took mid", T, () -> cluster.node(n).snapshots().list("vm1").size() == 2);
+      assertThat(Images.crcOfCopy(cluster.stores.get(n), "vm1@mid", size)).as("mid on n" + n).isEqualTo(mid);
+    }
+
+    int other = (p + 1) % 3;
+    assertThatThrownBy(() -> cluster.node(other).snapshot("vm1", "s2"))
+        .isInstanceOf(VolumeAdminException.class).hasMessageContaining("its primary is n" + p);
+    assertThatThrownBy(() -> cluster.node(p).snapshot("vm1", "s1"))
+        .isInstanceOf(VolumeAdminException.class).hasMessageContaining("already has a snapshot named s1");
+    assertThatThrownBy(() -> cluster.node(p).snapshot("vm1", "Bad Name"))
+        .isInstanceOf(VolumeAdminException.class).hasMessageContaining("invalid snapshot name");
+
+    for (int i = 0; i < 3; i++) {
+      int n = i;
+      Eventually.await("n" + n + " took s1", T, () -> cluster.node(n).snapshots().list("vm1").stream()
+          .anyMatch(x -> x.name().equals("s1")));
+      assertThat(Images.crcOfCopy(cluster.stores.get(n), "vm1@s1", size)).as("s1 on n" + n).isEqualTo(crc(before));
+      assertThat(Images.crcOfCopy(cluster.node(n).volumes(), "vm1@s1", size)).as("s1 served by n" + n)
+          .isEqualTo(crc(before));
+    }
+
+    cluster.node(p).close();
+    Eventually.await("a new primary at epoch 2", T, () -> cluster.node(other).volumes().describe("vm1")
+        .map(v -> v.epoch() == 2 && !v.primary().equals("n" + p)).orElse(false));
+    int q = Integer.parseInt(cluster.node(other).volumes().describe("vm1").orElseThrow().primary().substring(1));
+    Eventually.await("the new primary serves", T, () -> cluster.node(q).volumes().openPrimary("vm1").isPresent());
+    assertThat(Images.crcOfCopy(cluster.node(q).volumes(), "vm1@s1", size)).as("the failover keeps s1")
+        .isEqualTo(crc(before));
+    assertThat(Images.crcOfCopy(cluster.node(q).volumes(), "vm1", size)).isEqualTo(crc(after));
+    cluster.node(q).snapshot("vm1", "s2").get(30, TimeUnit.SECONDS);
+    assertThat(cluster.node(q).snapshots().list("vm1")).extracting(SnapshotInfo::name).containsExactly("s1", "mid", "s2");
+    assertThat(Images.crcOfCopy(cluster.node(q).volumes(), "vm1@s2", size)).isEqualTo(crc(after));
+  }
+}
