@@ -106,6 +106,21 @@ final class AllocationMap {
     return snippets.containsKey(snippet);
   }
 
+  /** Chunks of the snippet that hold data or allocated zeroes in this layer. */
+  synchronized int allocatedIn(long snippet) {
+    int[] s = snippets.get(snippet);
+    if (s == null) {
+      return 0;
+    }
+    int n = 0;
+    for (int st : s) {
+      if (st >= 0) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** The first touched snippet in {@code [from, limit)}, or -1. */
   synchronized long nextSnippet(long from, long limit) {
     Long k = snippets.ceilingKey(from);

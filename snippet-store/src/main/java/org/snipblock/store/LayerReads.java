@@ -11,19 +11,38 @@ import org.snipblock.block.Extent;
 final class LayerReads {
   private LayerReads() {}
 
-  /** Bytes of chunks the view sees as allocated (data or allocated zeroes). */
+  /**
+   * Bytes of chunks the view sees as allocated (data or allocated zeroes). A snippet that only one
+   * layer of the chain touches is counted from that layer's map without resolving its chunks, so a
+   * fresh clone of a big volume costs what its parent's written snippets cost to count.
+   */
   static long usedBytes(Layer top, long size) {
     if (top.alone()) {
       return top.map.usedBytes();
     }
-    long[] used = {0};
-    long chunks = (size + BlockCodec.CHUNK - 1) / BlockCodec.CHUNK;
-    forEachVisible(top, 0, chunks, (chunk, state) -> {
-      if (state >= 0) {
-        used[0] += BlockCodec.CHUNK;
+    int per = top.map.chunksPerSnippet();
+    long snippets = (size + (long) per * BlockCodec.CHUNK - 1) / ((long) per * BlockCodec.CHUNK);
+    long chunks = 0;
+    for (long sn = nextTouchedSnippet(top, 0, snippets); sn >= 0; sn = nextTouchedSnippet(top, sn + 1, snippets)) {
+      Layer only = null;
+      int touching = 0;
+      for (Layer l = top; l != null; l = l.parent()) {
+        if (l.map.hasSnippet(sn)) {
+          only = l;
+          touching++;
+        }
       }
-    });
-    return used[0];
+      if (touching == 1) {
+        chunks += only.map.allocatedIn(sn);
+      } else {
+        for (long c = sn * per, end = c + per; c < end; c++) {
+          if (top.resolvedState(c) >= 0) {
+            chunks++;
+          }
+        }
+      }
+    }
+    return chunks * BlockCodec.CHUNK;
   }
 
   /**

@@ -56,6 +56,9 @@ final class SnippetLabels {
     try {
       background.execute(() -> {
         try {
+          // Starts once the call that created the volume has let go of the admin lock: on a small
+          // machine, encoding a big volume's labels beside it would slow the call down.
+          store.underAdminLock(() -> null);
           List<SnippetLabel> labels = new ArrayList<>();
           for (long i = 0; i < d.snippets(); i++) {
             labels.add(SnippetLabel.initial(d, i));
@@ -71,6 +74,10 @@ final class SnippetLabels {
           store.commit(new JournalBatch().delete(Space.META, pendingKey(d.id())));
           done.complete(null);
         } catch (RuntimeException e) {
+          if (store.closing()) {
+            done.complete(null);
+            return;
+          }
           log.error("writing the labels of volume {} failed; a restart tries again", d.name(), e);
           done.completeExceptionally(e);
         } finally {
