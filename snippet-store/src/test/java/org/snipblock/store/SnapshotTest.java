@@ -246,6 +246,38 @@ class SnapshotTest {
   }
 
   @Test
+  void aSnapshotDeleteThatACrashInterruptsIsFinishedAtTheNextStart() throws Exception {
+    BlockDevice d = volume("v", 4);
+    ByteBuffer a = random(2 * MiB, 40);
+    write(d, 0, a);
+    store.snapshot(List.of("v"), "s1");
+    ByteBuffer b = random(MiB, 41);
+    write(d, 0, b);
+    store.snapshot(List.of("v"), "s2");
+    ByteBuffer c = random(MiB, 42);
+    write(d, 2 * MiB, c);
+    await(d.flush());
+    // Crash right after the delete is on record, before the merge has moved anything.
+    Layer s1 = store.snapshotOps().existing(store.existing("v"), "s1");
+    store.commit(new org.snipblock.store.journal.JournalBatch().put(
+        org.snipblock.store.journal.JournalBatch.Space.LAYERS, StoreDb.key(s1.id),
+        s1.record().withKind(Layer.Kind.DELETING).encode()));
+    store.closeAbruptly();
+
+    store = SnippetStore.open(dir, StoreConfig.defaults());
+    assertThat(store.snapshots("v")).extracting(SnapshotInfo::name).containsExactly("s2");
+    ByteBuffer s2 = read(store.open("v@s2").orElseThrow(), 0, 2 * MiB);
+    assertThat(s2.slice(0, MiB)).isEqualTo(b);
+    assertThat(s2.slice(MiB, MiB)).isEqualTo(a.slice(MiB, MiB));
+    BlockDevice again = store.open("v").orElseThrow();
+    assertThat(read(again, 0, MiB)).isEqualTo(b);
+    assertThat(read(again, MiB, MiB)).isEqualTo(a.slice(MiB, MiB));
+    assertThat(read(again, 2 * MiB, MiB)).isEqualTo(c);
+    assertThat(store.show("v").orElseThrow().storedBytes()).as("s1's shadowed chunks are gone")
+        .isEqualTo(stored(3L * MiB));
+  }
+
+  @Test
   void rollbackRestoresTheSnapshotAndAsksOpenHandlesToReconnect() throws Exception {
     BlockDevice d = volume("v", 4);
     ByteBuffer a = random(MiB, 12);
