@@ -64,13 +64,12 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
   private final Snapshots snapshots = new Snapshots(this);
   private final Flattener flattener;
   private final SnippetLabels labels;
+  private final SpaceAccounting space;
   private final ReentrantLock admin = new ReentrantLock();
   private final SecureRandom random = new SecureRandom();
   private Journal journal;
   private volatile boolean closed;
   private volatile boolean abandoned;
-  private volatile long freeDisk;
-  private volatile long freeDiskCheckedNanos;
 
   private SnippetStore(Path dataDir, StoreConfig config, StoreDb db, JournalIo journalIo) {
     this.dataDir = dataDir;
@@ -83,6 +82,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
     this.maintenance = Executors.newSingleThreadExecutor(r -> daemon(r, "snippet-maintenance"));
     this.flattener = new Flattener(this, snapshots, config.backgroundBytesPerSecond());
     this.labels = new SnippetLabels(this, db, maintenance);
+    this.space = new SpaceAccounting(dataDir, config, layers);
   }
 
   private static Thread daemon(Runnable r, String name) {
@@ -162,8 +162,9 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
   }
 
   /**
-   * Records a new volume (under the admin lock): its labels, then its catalog entry and, for a
-   * clone, the record of its live layer reading through to {@code parent}, in one batch.
+   * Records a new volume (under the admin lock): its catalog entry, a marker that its labels are
+   * pending and, for a clone, the record of its live layer reading through to {@code parent}, in
+   * one batch; the labels follow in the background.
    */
   Volume addVolume(VolumeDescriptor d, Layer parent) {
     Volume v = new Volume(d);
@@ -446,23 +447,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
 
   public StoreStats stats() {
     checkOpen();
-    long used = 0;
-    long errors = 0;
-    for (Volume v : volumes.values()) {
-      used += LayerReads.usedBytes(v.live(), v.descriptor().size());
-      errors += v.checksumErrors.get();
-    }
-    long stored = storedBytes();
-    long capacity = config.capacityBytes();
-    if (capacity == 0) {
-      try {
-        capacity = Files.getFileStore(dataDir).getTotalSpace();
-      } catch (IOException e) {
-        capacity = -1;
-      }
-    }
-    return new StoreStats(capacity, used, stored, freeDisk(), db.liveSstBytes(), journal.segmentBytes(),
-        volumes.size(), errors);
+    return space.stats(volumes.values(), db.liveSstBytes(), journal.segmentBytes());
   }
 
   // ---- used by VolumeDevice and Snapshots ----------------------------------------------------
@@ -511,40 +496,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
 
   /** Refuses a change that would take {@code delta} more bytes than the store may use. */
   void checkSpace(long delta) {
-    if (delta <= 0) {
-      return;
-    }
-    if (config.capacityBytes() > 0) {
-      if (storedBytes() + delta > config.capacityBytes()) {
-        throw new BlockDeviceException(Kind.NO_SPACE,
-            "store capacity of " + config.capacityBytes() + " bytes is used up");
-      }
-    }
-    if (freeDisk() - delta < config.minFreeDiskBytes()) {
-      throw new BlockDeviceException(Kind.NO_SPACE, "the disk holding " + dataDir + " is full");
-    }
-  }
-
-  /** Bytes every layer of every volume keeps, snapshots included. */
-  private long storedBytes() {
-    long stored = 0;
-    for (Layer l : layers.values()) {
-      stored += l.map.storedBytes();
-    }
-    return stored;
-  }
-
-  private long freeDisk() {
-    long now = System.nanoTime();
-    if (now - freeDiskCheckedNanos > TimeUnit.SECONDS.toNanos(1) || freeDiskCheckedNanos == 0) {
-      try {
-        freeDisk = Files.getFileStore(dataDir).getUsableSpace();
-      } catch (IOException e) {
-        freeDisk = Long.MAX_VALUE;
-      }
-      freeDiskCheckedNanos = now;
-    }
-    return freeDisk;
+    space.check(delta);
   }
 
   /** Gives trimmed or deleted space back to the file system soon, off the data path. */
