@@ -37,9 +37,8 @@ class ChecksumRepairTest {
 
   /** A cluster with one written volume; scrubs every {@code scrubInterval} (zero: only when asked). */
   private void start(Duration scrubInterval) throws Exception {
-    cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
-        Duration.ofMinutes(10), Duration.ofMinutes(10), scrubInterval, 16L << 20),
-        "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3");
+    cluster = TestCluster.threeCompartments(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
+        Duration.ofMinutes(10), Duration.ofMinutes(10), scrubInterval, 16L << 20));
     cluster.node(0).volumes().create(new VolumeSpec("vm1", SIZE, TestCluster.SNIPPET, 512, false),
         new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
     image = random(SIZE, 30);

@@ -51,8 +51,8 @@ class FailoverQuorumTest {
    */
   private byte[] failoverWithALaggingReplica(int size, Duration ackTimeout, long resyncBytesPerSecond)
       throws Exception {
-    cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, ackTimeout, resyncBytesPerSecond,
-        Duration.ofSeconds(1), Duration.ofMinutes(10)), "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3");
+    cluster = TestCluster.threeCompartments(dir, new ReplicationSettings(1 << 20, ackTimeout, resyncBytesPerSecond,
+        Duration.ofSeconds(1), Duration.ofMinutes(10)));
     cluster.node(0).volumes().create(new VolumeSpec("vm1", size, TestCluster.SNIPPET, 512, false),
         new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
     byte[] image = random(size, 20);
@@ -164,8 +164,8 @@ class FailoverQuorumTest {
 
   /** Three nodes without failover or re-replication, and a 3-copy sync volume vm1 with its primary on n0. */
   private void startWithVolume(int size, int minCopies) throws Exception {
-    cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
-        Duration.ofMinutes(10), Duration.ofMinutes(10)), "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3");
+    cluster = TestCluster.threeCompartments(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
+        Duration.ofMinutes(10), Duration.ofMinutes(10)));
     cluster.node(0).volumes().create(new VolumeSpec("vm1", size, TestCluster.SNIPPET, 512, false),
         new RedundancyPolicy(3, minCopies, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
   }

@@ -49,8 +49,8 @@ class PartitionTest {
 
   @Test
   void aCutOffPrimaryStopsBeforeTheMajorityWrites() throws Exception {
-    cluster = TestCluster.start(dir, new ReplicationSettings(8 << 20, Duration.ofSeconds(5), 0,
-        Duration.ofSeconds(1), Duration.ofMinutes(10)), "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3");
+    cluster = TestCluster.threeCompartments(dir, new ReplicationSettings(8 << 20, Duration.ofSeconds(5), 0,
+        Duration.ofSeconds(1), Duration.ofMinutes(10)));
     int size = 1 << 20;
     ClusterNode old = cluster.node(0);
     old.volumes().create(new VolumeSpec("split", size, TestCluster.SNIPPET, 512, false),

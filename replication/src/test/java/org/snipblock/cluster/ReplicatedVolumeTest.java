@@ -38,9 +38,8 @@ class ReplicatedVolumeTest {
 
   @BeforeAll
   void start(@TempDir Path dir) throws Exception {
-    cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
-        Duration.ofSeconds(60), Duration.ofMinutes(10)),
-        "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3");
+    cluster = TestCluster.threeCompartments(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
+        Duration.ofSeconds(60), Duration.ofMinutes(10)));
   }
 
   @AfterAll

@@ -52,8 +52,8 @@ class SnippetModeTest {
   }
 
   private void start() throws Exception {
-    cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
-        Duration.ofMinutes(10), Duration.ofMinutes(10)), "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3");
+    cluster = TestCluster.threeCompartments(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
+        Duration.ofMinutes(10), Duration.ofMinutes(10)));
   }
 
   /** The flag on the node's copy of the snippet; null while that node has not applied the create yet. */

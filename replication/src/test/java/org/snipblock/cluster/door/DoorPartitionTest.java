@@ -47,8 +47,8 @@ class DoorPartitionTest {
 
   @Test
   void aDoorOnTheCutOffPrimaryNeverAcknowledgesAloneAndResumesAfterHealing() throws Exception {
-    cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(5), 0,
-        Duration.ofSeconds(1), Duration.ofMinutes(10)), "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3");
+    cluster = TestCluster.threeCompartments(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(5), 0,
+        Duration.ofSeconds(1), Duration.ofMinutes(10)));
     ClusterNode old = cluster.node(0);
     old.volumes().create(new VolumeSpec("pt", 256 << 10, TestCluster.SNIPPET, 512, false),
         new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));

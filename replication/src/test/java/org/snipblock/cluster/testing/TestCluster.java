@@ -24,6 +24,11 @@ public final class TestCluster implements AutoCloseable {
   private ReplicationSettings settings;
 
   /** Starts one node per location, named n0, n1, ...; waits until every node knows every other. */
+  /** Three nodes, one in each of three compartments: the shape most cluster tests need. */
+  public static TestCluster threeCompartments(Path dir, ReplicationSettings settings) throws Exception {
+    return start(dir, settings, "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3");
+  }
+
   public static TestCluster start(Path dir, ReplicationSettings settings, String... locations) throws Exception {
     TestCluster c = new TestCluster();
     c.settings = settings;
