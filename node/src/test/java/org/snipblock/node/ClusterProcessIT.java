@@ -109,6 +109,9 @@ class ClusterProcessIT {
         other.nbdUrl("img@s1")).ok().output()).as("the snapshot survives the primary's loss, on every copy")
         .contains("Images are identical");
     assertThat(other.cli("volume", "snapshots", "img")).contains("s1");
+    primary.cli("volume", "snapshot-delete", "img", "s1");
+    Poll.until("s1 deleted on the other copy", Duration.ofSeconds(30),
+        () -> other.cliIfOk("volume", "snapshots", "img").filter(t -> t.contains("no snapshots")));
 
     // Writes go on without n1, through the other survivor's door: 8 MiB of a known pattern.
     Tools.run(120, "qemu-io", "-f", "raw", "-c", "write -P 0x5a 16M 8M", "-c", "flush", other.nbdUrl("img")).ok();

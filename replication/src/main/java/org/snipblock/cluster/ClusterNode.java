@@ -39,7 +39,6 @@ import org.snipblock.cluster.replica.ReplicationSettings;
 import org.snipblock.cluster.replica.VerifyReport;
 import org.snipblock.store.VolumeAdminException;
 import org.snipblock.store.VolumeAdminException.Reason;
-import org.snipblock.store.SnapshotInfo;
 import org.snipblock.store.VolumeManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,7 +95,7 @@ public final class ClusterNode implements AutoCloseable {
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "cluster-timer-" + config.nodeId()));
     this.committer = Executors.newFixedThreadPool(2, r -> daemon(r, "cluster-commit-" + config.nodeId()));
     this.copies = new LocalCopies(config.nodeId(), local);
-    this.snapshots = new ClusterSnapshots(config.nodeId(), local);
+    this.snapshots = new ClusterSnapshots(config.nodeId(), local, this::servedHere);
     this.sequences = new DurableProgress(config.dataDir().resolve("primary-sequence"));
     this.reconciler = new Reconciler(config.nodeId(), metadata, local, copies, sequences, worker, timer,
         (v, localCopy) -> new ReplicatedBlockDevice(config.nodeId(), v, localCopy, replicaAuthority(), this::channelTo,
@@ -115,7 +114,7 @@ public final class ClusterNode implements AutoCloseable {
    */
   public ClusterNode start() throws IOException {
     replicaService = new ReplicaService(reconciler::localCopy, replicaAuthority(),
-        config.dataDir().resolve("replica-progress")).takingSnapshotsWith(snapshots::takeLocal);
+        config.dataDir().resolve("replica-progress")).takingSnapshotsWith(snapshots::takeLocal, snapshots::deleteLocal);
     reconciler.serving(replicaService);
     NodeRoutes routes = new NodeRoutes(this);
     doors = new Doors(routes, settings.failoverDelay().plus(DOOR_GRACE), settings.ackTimeout().plusSeconds(5));
@@ -214,12 +213,7 @@ public final class ClusterNode implements AutoCloseable {
     return servedHere(volume).scrub();
   }
 
-  /** Takes a snapshot of a clustered volume on every copy, at one point of its stream; ask its primary. */
-  public CompletableFuture<List<SnapshotInfo>> snapshot(String volume, String snapshot) {
-    return snapshots.take(servedHere(volume), volume, snapshot);
-  }
-
-  /** The volume's snapshots, as this node's copy has them. */
+  /** Snapshots of clustered volumes: taken and deleted through the primary, listed from this node's copy. */
   public ClusterSnapshots snapshots() {
     return snapshots;
   }

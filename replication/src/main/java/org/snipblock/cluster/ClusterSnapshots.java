@@ -22,11 +22,14 @@ import org.snipblock.store.VolumeManager;
  */
 public final class ClusterSnapshots implements AutoCloseable {
   private final VolumeManager local;
+  /** The volume's replicated device if this node is its serving primary; else refuses naming the primary. */
+  private final java.util.function.Function<String, ReplicatedBlockDevice> primary;
   // Taking a snapshot holds the store's admin lock and every stripe: never on a gRPC or event-loop thread.
   private final ExecutorService taker;
 
-  ClusterSnapshots(String nodeId, VolumeManager local) {
+  ClusterSnapshots(String nodeId, VolumeManager local, java.util.function.Function<String, ReplicatedBlockDevice> primary) {
     this.local = local;
+    this.primary = primary;
     this.taker = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "cluster-snapshots-" + nodeId);
       t.setDaemon(true);
@@ -34,14 +37,15 @@ public final class ClusterSnapshots implements AutoCloseable {
     });
   }
 
-  /** Takes snapshot {@code snapshot} of {@code volume} on every copy; {@code primary} is this node's device. */
-  CompletableFuture<List<SnapshotInfo>> take(ReplicatedBlockDevice primary, String volume, String snapshot) {
+  /** Takes snapshot {@code snapshot} of {@code volume} on every copy, at one point of its stream; ask its primary. */
+  public CompletableFuture<List<SnapshotInfo>> take(String volume, String snapshot) {
+    ReplicatedBlockDevice device = primary.apply(volume);
     SnapshotNames.check(snapshot);
     if (list(volume).stream().anyMatch(s -> s.name().equals(snapshot))) {
       throw new VolumeAdminException(Reason.ALREADY_EXISTS, "volume " + volume + " already has a snapshot named "
           + snapshot);
     }
-    return primary.snapshot(snapshot, () -> takeLocal(volume, snapshot))
+    return device.snapshot(snapshot, () -> takeLocal(volume, snapshot))
         .thenApply(x -> list(volume).stream().filter(s -> s.name().equals(snapshot)).toList());
   }
 
@@ -50,6 +54,27 @@ public final class ClusterSnapshots implements AutoCloseable {
     return CompletableFuture.runAsync(() -> {
       if (store().snapshots(volume).stream().noneMatch(s -> s.name().equals(snapshot))) {
         store().snapshot(List.of(volume), snapshot);
+      }
+    }, taker);
+  }
+
+  /** Deletes snapshot {@code snapshot} of {@code volume} on every copy, as one op of its stream; ask its primary. */
+  public CompletableFuture<Void> delete(String volume, String snapshot) {
+    ReplicatedBlockDevice device = primary.apply(volume);
+    if (list(volume).stream().noneMatch(s -> s.name().equals(snapshot))) {
+      throw new VolumeAdminException(Reason.NOT_FOUND, "volume " + volume + " has no snapshot named " + snapshot);
+    }
+    return device.deleteSnapshot(snapshot, () -> deleteLocal(volume, snapshot));
+  }
+
+  /**
+   * Deletes the snapshot on this node's copy once the delete is on record (its data is merged
+   * away in the background); one that is gone already (an op sent again) is left as it is.
+   */
+  CompletableFuture<Void> deleteLocal(String volume, String snapshot) {
+    return CompletableFuture.runAsync(() -> {
+      if (store().snapshots(volume).stream().anyMatch(s -> s.name().equals(snapshot))) {
+        store().deleteSnapshotLater(volume, snapshot);
       }
     }, taker);
   }

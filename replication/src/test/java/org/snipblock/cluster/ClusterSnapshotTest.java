@@ -58,7 +58,7 @@ class ClusterSnapshotTest {
     Eventually.await("the primary serves", T, () -> cluster.node(p).volumes().openPrimary("vm1").isPresent());
     try (BlockDevice d = cluster.node(p).volumes().open("vm1").orElseThrow()) {
       write(d, before, 0, size);
-      assertThat(cluster.node(p).snapshot("vm1", "s1").get(30, TimeUnit.SECONDS))
+      assertThat(cluster.node(p).snapshots().take("vm1", "s1").get(30, TimeUnit.SECONDS))
           .extracting(SnapshotInfo::name).containsExactly("s1");
       write(d, after, 0, size / 2);
     }
@@ -70,7 +70,7 @@ class ClusterSnapshotTest {
       for (int i = 0; i < 64; i++) {
         inFlight.add(d.write((long) i * 4096, java.nio.ByteBuffer.wrap(noise, i * 4096, 4096), false));
         if (i == 31) {
-          inFlight.add(cluster.node(p).snapshot("vm1", "mid").thenApply(x -> null));
+          inFlight.add(cluster.node(p).snapshots().take("vm1", "mid").thenApply(x -> null));
         }
       }
       java.util.concurrent.CompletableFuture.allOf(inFlight.toArray(java.util.concurrent.CompletableFuture[]::new))
@@ -85,11 +85,11 @@ class ClusterSnapshotTest {
     }
 
     int other = (p + 1) % 3;
-    assertThatThrownBy(() -> cluster.node(other).snapshot("vm1", "s2"))
+    assertThatThrownBy(() -> cluster.node(other).snapshots().take("vm1", "s2"))
         .isInstanceOf(VolumeAdminException.class).hasMessageContaining("its primary is n" + p);
-    assertThatThrownBy(() -> cluster.node(p).snapshot("vm1", "s1"))
+    assertThatThrownBy(() -> cluster.node(p).snapshots().take("vm1", "s1"))
         .isInstanceOf(VolumeAdminException.class).hasMessageContaining("already has a snapshot named s1");
-    assertThatThrownBy(() -> cluster.node(p).snapshot("vm1", "Bad Name"))
+    assertThatThrownBy(() -> cluster.node(p).snapshots().take("vm1", "Bad Name"))
         .isInstanceOf(VolumeAdminException.class).hasMessageContaining("invalid snapshot name");
 
     for (int i = 0; i < 3; i++) {
@@ -109,8 +109,20 @@ class ClusterSnapshotTest {
     assertThat(Images.crcOfCopy(cluster.node(q).volumes(), "vm1@s1", size)).as("the failover keeps s1")
         .isEqualTo(crc(before));
     assertThat(Images.crcOfCopy(cluster.node(q).volumes(), "vm1", size)).isEqualTo(crc(after));
-    cluster.node(q).snapshot("vm1", "s2").get(30, TimeUnit.SECONDS);
+    cluster.node(q).snapshots().take("vm1", "s2").get(30, TimeUnit.SECONDS);
     assertThat(cluster.node(q).snapshots().list("vm1")).extracting(SnapshotInfo::name).containsExactly("s1", "mid", "s2");
     assertThat(Images.crcOfCopy(cluster.node(q).volumes(), "vm1@s2", size)).isEqualTo(crc(after));
+
+    // Deleting is an op of the stream too: gone on every live copy, the other snapshots and the volume intact.
+    cluster.node(q).snapshots().delete("vm1", "s1").get(30, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> cluster.node(q).snapshots().delete("vm1", "s1"))
+        .isInstanceOf(VolumeAdminException.class).hasMessageContaining("no snapshot named s1");
+    for (int n : new int[] {other, 3 - p - other}) {
+      Eventually.await("n" + n + " deleted s1", T, () -> cluster.node(n).snapshots().list("vm1").stream()
+          .noneMatch(x -> x.name().equals("s1")));
+      assertThat(Images.crcOfCopy(cluster.stores.get(n), "vm1@mid", size)).as("mid on n" + n).isEqualTo(mid);
+      assertThat(Images.crcOfCopy(cluster.stores.get(n), "vm1@s2", size)).as("s2 on n" + n).isEqualTo(crc(after));
+      assertThat(Images.crcOfCopy(cluster.stores.get(n), "vm1", size)).as("vm1 on n" + n).isEqualTo(crc(after));
+    }
   }
 }

@@ -18,10 +18,12 @@ import org.slf4j.LoggerFactory;
 final class LayerCopies {
   private static final Logger log = LoggerFactory.getLogger(LayerCopies.class);
   private final SnippetStore store;
+  private final java.util.concurrent.Executor background;
   private final List<Runnable> pending = new ArrayList<>();
 
-  LayerCopies(SnippetStore store) {
+  LayerCopies(SnippetStore store, java.util.concurrent.Executor background) {
     this.store = store;
+    this.background = background;
   }
 
   /** Layers reading through to {@code s} directly. */
@@ -41,36 +43,81 @@ final class LayerCopies {
    * there), and only then are they deleted from {@code s}.
    */
   void mergeAway(Volume v, Layer s, List<Layer> children) {
+    for (long sn = s.map.nextSnippet(0, Long.MAX_VALUE); sn >= 0; sn = s.map.nextSnippet(sn + 1, Long.MAX_VALUE)) {
+      mergeSnippet(v, s, children, sn);
+    }
+    unlink(s, children);
+  }
+
+  /**
+   * {@link #mergeAway} on a background thread, one snippet per step under the admin lock, so other
+   * admin calls (a snapshot in the replication stream) wait for one step, not for the whole merge.
+   * The layers above are found again at every step: a snapshot or rollback may have changed them.
+   */
+  void mergeAwayLater(Volume v, Layer s) {
+    try {
+      background.execute(() -> {
+        try {
+          for (long sn = 0; sn >= 0; ) {
+            long from = sn;
+            if (store.closing() || v.deleted()) {
+              return; // the DELETING record stays: the next start finishes the merge
+            }
+            sn = store.underAdminLock(() -> {
+              long next = s.map.nextSnippet(from, Long.MAX_VALUE);
+              if (next >= 0) {
+                mergeSnippet(v, s, children(s), next);
+                return next + 1;
+              }
+              unlink(s, children(s));
+              return -1L;
+            });
+          }
+          log.info("snapshot layer {} of {} merged away", s.id, v.descriptor().name());
+        } catch (RuntimeException e) {
+          if (!store.closing()) {
+            log.error("merging away a deleted snapshot of {} stopped; the next start finishes it",
+                v.descriptor().name(), e);
+          }
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing: the DELETING record stays and the next start finishes the merge
+    }
+  }
+
+  private void mergeSnippet(Volume v, Layer s, List<Layer> children, long sn) {
     boolean compress = v.descriptor().compression();
     int per = s.map.chunksPerSnippet();
-    for (long sn = s.map.nextSnippet(0, Long.MAX_VALUE); sn >= 0; sn = s.map.nextSnippet(sn + 1, Long.MAX_VALUE)) {
-      long first = sn * per;
-      long end = first + per;
-      int[] stripes = store.locks().stripesFor(v.id(), first, end - 1);
-      store.locks().acquire(stripes);
-      try {
-        JournalBatch copies = new JournalBatch();
-        List<long[]> applied = new ArrayList<>();
-        s.map.forEach(first, end, (c, st) -> {
-          for (int i = 0; i < children.size(); i++) {
-            Layer ch = children.get(i);
-            if (ch.map.state(c) == AllocationMap.HOLE) {
-              applied.add(new long[] {i, c, copy(s, ch, c, st, compress, copies)});
-            }
+    long first = sn * per;
+    long end = first + per;
+    int[] stripes = store.locks().stripesFor(v.id(), first, end - 1);
+    store.locks().acquire(stripes);
+    try {
+      JournalBatch copies = new JournalBatch();
+      List<long[]> applied = new ArrayList<>();
+      s.map.forEach(first, end, (c, st) -> {
+        for (int i = 0; i < children.size(); i++) {
+          Layer ch = children.get(i);
+          if (ch.map.state(c) == AllocationMap.HOLE) {
+            applied.add(new long[] {i, c, copy(s, ch, c, st, compress, copies)});
           }
-        });
-        if (!copies.isEmpty()) {
-          store.commit(copies);
-          applied.forEach(a -> children.get((int) a[0]).map.set(a[1], (int) a[2]));
         }
-        store.commit(new JournalBatch()
-            .deleteRange(Space.BLOCKS, StoreDb.key(s.id, first), StoreDb.key(s.id, end))
-            .deleteRange(Space.ALLOCATION, StoreDb.key(s.id, first), StoreDb.key(s.id, end)));
-        s.map.clear(first, end);
-      } finally {
-        store.locks().release(stripes);
+      });
+      if (!copies.isEmpty()) {
+        store.commit(copies);
+        applied.forEach(a -> children.get((int) a[0]).map.set(a[1], (int) a[2]));
       }
+      store.commit(new JournalBatch()
+          .deleteRange(Space.BLOCKS, StoreDb.key(s.id, first), StoreDb.key(s.id, end))
+          .deleteRange(Space.ALLOCATION, StoreDb.key(s.id, first), StoreDb.key(s.id, end)));
+      s.map.clear(first, end);
+    } finally {
+      store.locks().release(stripes);
     }
+  }
+
+  private void unlink(Layer s, List<Layer> children) {
     JournalBatch unlink = new JournalBatch().delete(Space.LAYERS, StoreDb.key(s.id));
     Layer below = s.parent();
     for (Layer ch : children) {

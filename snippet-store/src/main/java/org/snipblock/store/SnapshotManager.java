@@ -27,6 +27,13 @@ public interface SnapshotManager {
   void deleteSnapshot(String volume, String snapshot);
 
   /**
+   * Deletes a snapshot, returning once the delete is on record (the snapshot is gone from then on,
+   * and a crash keeps it deleted); its data is merged into the newer layers in the background, one
+   * snippet at a time, so other calls are not held up for long.
+   */
+  void deleteSnapshotLater(String volume, String snapshot);
+
+  /**
    * Makes the volume's content the snapshot's. Refused while the volume has open handles unless
    * {@code force}; forced, those handles fail from then on and their clients reconnect.
    */

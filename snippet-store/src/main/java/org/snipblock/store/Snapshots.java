@@ -25,9 +25,9 @@ final class Snapshots {
   private final SnippetStore store;
   private final LayerCopies merges;
 
-  Snapshots(SnippetStore store) {
+  Snapshots(SnippetStore store, java.util.concurrent.Executor background) {
     this.store = store;
-    this.merges = new LayerCopies(store);
+    this.merges = new LayerCopies(store, background);
   }
 
   LayerCopies copies() {
@@ -172,6 +172,19 @@ final class Snapshots {
   }
 
   void delete(Volume v, String snapshot) {
+    Layer s = recordDeleting(v, snapshot);
+    merges.mergeAway(v, s, children(s));
+    log.info("snapshot {}@{} deleted", v.descriptor().name(), snapshot);
+  }
+
+  /** Like {@link #delete}, but returns once the delete is on record; the merge runs in the background. */
+  void deleteLater(Volume v, String snapshot) {
+    Layer s = recordDeleting(v, snapshot);
+    merges.mergeAwayLater(v, s);
+    log.info("snapshot {}@{} deleted (its data is merged away in the background)", v.descriptor().name(), snapshot);
+  }
+
+  private Layer recordDeleting(Volume v, String snapshot) {
     Layer s = existing(v, snapshot);
     List<String> clones = clonesOf(s);
     if (!clones.isEmpty()) {
@@ -182,9 +195,9 @@ final class Snapshots {
     store.commit(new JournalBatch().put(Space.LAYERS, StoreDb.key(s.id),
         s.record().withKind(Layer.Kind.DELETING).encode()));
     s.drop();
-    merges.mergeAway(v, s, children(s));
-    log.info("snapshot {}@{} deleted", v.descriptor().name(), snapshot);
+    return s;
   }
+
 
   /** Makes the volume's content that of {@code snapshot}; the live layer's changes are dropped. */
   void rollback(Volume v, String snapshot, boolean force) {

@@ -61,7 +61,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
   private final Map<String, Volume> volumes = new ConcurrentHashMap<>();
   /** Every layer of every volume (live, snapshot, being merged away), by layer id. */
   private final Map<Long, Layer> layers = new ConcurrentHashMap<>();
-  private final Snapshots snapshots = new Snapshots(this);
+  private final Snapshots snapshots;
   private final Flattener flattener;
   private final SnippetLabels labels;
   private final SpaceAccounting space;
@@ -80,6 +80,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
     this.io = new ThreadPoolExecutor(config.ioThreads(), config.ioThreads(), 60, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(), r -> daemon(r, "snippet-io-" + n.incrementAndGet()));
     this.maintenance = Executors.newSingleThreadExecutor(r -> daemon(r, "snippet-maintenance"));
+    this.snapshots = new Snapshots(this, maintenance);
     this.flattener = new Flattener(this, snapshots, config.backgroundBytesPerSecond());
     this.labels = new SnippetLabels(this, db, maintenance);
     this.space = new SpaceAccounting(dataDir, config, layers);
@@ -343,6 +344,14 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
   public void deleteSnapshot(String volume, String snapshot) {
     underAdminLock(() -> {
       snapshots.delete(existing(volume), snapshot);
+      return null;
+    });
+  }
+
+  @Override
+  public void deleteSnapshotLater(String volume, String snapshot) {
+    underAdminLock(() -> {
+      snapshots.deleteLater(existing(volume), snapshot);
       return null;
     });
   }

@@ -278,6 +278,28 @@ class SnapshotTest {
   }
 
   @Test
+  void aDeleteLaterIsGoneAtOnceAndItsMergeFinishesInTheBackgroundOrAtTheNextStart() throws Exception {
+    BlockDevice d = volume("v", 4);
+    ByteBuffer a = random(2 * MiB, 50);
+    write(d, 0, a);
+    store.snapshot(List.of("v"), "s1");
+    ByteBuffer b = random(MiB, 51);
+    write(d, 0, b);
+    store.snapshot(List.of("v"), "s2");
+    store.deleteSnapshotLater("v", "s1");
+    assertThat(store.snapshots("v")).extracting(SnapshotInfo::name).containsExactly("s2");
+    assertThat(store.open("v@s1")).isEmpty();
+    assertThat(reason(() -> store.deleteSnapshotLater("v", "s1"))).isEqualTo(Reason.NOT_FOUND);
+    ByteBuffer s2 = read(store.open("v@s2").orElseThrow(), 0, 2 * MiB);
+    assertThat(s2.slice(0, MiB)).isEqualTo(b);
+    assertThat(s2.slice(MiB, MiB)).isEqualTo(a.slice(MiB, MiB));
+    store.close(); // stops the merge wherever it is; the next start finishes it
+    store = SnippetStore.open(dir, StoreConfig.defaults());
+    assertThat(read(store.open("v@s2").orElseThrow(), 0, 2 * MiB)).isEqualTo(s2);
+    assertThat(store.show("v").orElseThrow().storedBytes()).isEqualTo(stored(2L * MiB));
+  }
+
+  @Test
   void rollbackRestoresTheSnapshotAndAsksOpenHandlesToReconnect() throws Exception {
     BlockDevice d = volume("v", 4);
     ByteBuffer a = random(MiB, 12);

@@ -3,6 +3,7 @@ package org.snipblock.node.admin;
 import io.grpc.Status;
 import java.util.List;
 import java.util.TreeSet;
+import java.util.concurrent.CompletionException;
 import org.snipblock.cluster.ClusterNode;
 import org.snipblock.node.admin.v1.ChangedExtent;
 import org.snipblock.node.admin.v1.CloneVolumeRequest;
@@ -21,9 +22,9 @@ import org.snipblock.store.VolumeInfo;
 
 /**
  * The admin API's snapshot, clone, rollback, read-only and diff calls, on the node's
- * {@link SnapshotManager}. On a clustered node a snapshot is taken through the volume's primary, as
- * one op of its replication stream, and listed from this node's copy; the other calls are refused
- * there, saying so (acting on one copy alone would not act on the volume).
+ * {@link SnapshotManager}. On a clustered node a snapshot is taken and deleted through the volume's
+ * primary, as one op of its replication stream, and listed from this node's copy; the other calls
+ * are refused there, saying so (acting on one copy alone would not act on the volume).
  */
 final class SnapshotRequests {
   /** Null on a clustered node. */
@@ -43,7 +44,7 @@ final class SnapshotRequests {
   SnapshotManager manager(String what) {
     if (manager == null) {
       throw Status.FAILED_PRECONDITION.withDescription(what + ": not available on clustered volumes yet (there: "
-          + "volume snapshot and volume snapshots; the rest only on a standalone node)").asRuntimeException();
+          + "volume snapshot, snapshots and snapshot-delete; the rest only on a standalone node)").asRuntimeException();
     }
     return manager;
   }
@@ -59,8 +60,8 @@ final class SnapshotRequests {
             + "may be on different nodes; snapshot one volume at a time");
       }
       try {
-        return list(cluster.snapshot(req.getVolumes(0), req.getSnapshot()).join());
-      } catch (java.util.concurrent.CompletionException e) {
+        return list(cluster.snapshots().take(req.getVolumes(0), req.getSnapshot()).join());
+      } catch (CompletionException e) {
         throw e.getCause() instanceof RuntimeException r ? r : e;
       }
     }
@@ -79,6 +80,14 @@ final class SnapshotRequests {
   void delete(String volume, String snapshot) {
     requireName(volume, "volume");
     requireName(snapshot, "snapshot");
+    if (cluster != null) {
+      try {
+        cluster.snapshots().delete(volume, snapshot).join();
+      } catch (CompletionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : e;
+      }
+      return;
+    }
     manager("delete snapshot").deleteSnapshot(volume, snapshot);
   }
 

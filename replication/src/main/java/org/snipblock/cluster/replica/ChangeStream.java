@@ -68,13 +68,13 @@ final class ChangeStream {
   }
 
   /**
-   * A snapshot as one op of the stream, a barrier like a flush: {@code localTake} runs once every
-   * earlier change is applied here, and before any later one; each replica takes it at the same
-   * point of its stream.
+   * Taking or deleting a snapshot as one op of the stream, a barrier like a flush: {@code localApply}
+   * runs once every earlier change is applied here, and before any later one; each replica applies
+   * it at the same point of its stream.
    */
-  CompletableFuture<Void> snapshot(String name, Supplier<CompletableFuture<Void>> localTake) {
-    return change(0, 0, true, true, localTake,
-        (o, l) -> CompletableFuture.completedFuture(op(ReplicaOp.Kind.SNAPSHOT, 0, 0, true).setSnapshot(name)));
+  CompletableFuture<Void> snapshot(ReplicaOp.Kind kind, String name, Supplier<CompletableFuture<Void>> localApply) {
+    return change(0, 0, true, true, localApply,
+        (o, l) -> CompletableFuture.completedFuture(op(kind, 0, 0, true).setSnapshot(name)));
   }
 
   /** Completes {@code verdict} with the local copy's answer (-1: the comparison held). */

@@ -223,7 +223,8 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
       log.warn("volume {} seq {}: payload failed its CRC32C, refused", name, op.getSeq());
       return done(ack(op, ReplicaAck.Status.BAD_CHECKSUM, known, "payload failed CRC32C"));
     }
-    boolean barrier = op.getKind() == ReplicaOp.Kind.FLUSH || op.getKind() == ReplicaOp.Kind.SNAPSHOT;
+    boolean barrier = op.getKind() == ReplicaOp.Kind.FLUSH || op.getKind() == ReplicaOp.Kind.SNAPSHOT
+        || op.getKind() == ReplicaOp.Kind.SNAPSHOT_DELETE;
     CompletableFuture<Void> applied = new CompletableFuture<>();
     synchronized (s) {
       if (s.admitted == null || s.admitted.isCompletedExceptionally()) {
@@ -260,16 +261,20 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
   }
 
   /**
-   * Takes the snapshots that SNAPSHOT ops name, on this node's copy (volume, snapshot); set by the
-   * node, which knows its store. Taking one that exists already succeeds (an op sent again).
+   * Takes and deletes the snapshots that SNAPSHOT and SNAPSHOT_DELETE ops name, on this node's copy
+   * (volume, snapshot); set by the node, which knows its store. Both succeed when there is nothing
+   * left to do (an op sent again).
    */
-  public ReplicaService takingSnapshotsWith(BiFunction<String, String, CompletableFuture<Void>> taker) {
+  public ReplicaService takingSnapshotsWith(BiFunction<String, String, CompletableFuture<Void>> taker,
+      BiFunction<String, String, CompletableFuture<Void>> deleter) {
     this.snapshots = taker;
+    this.snapshotDeletes = deleter;
     return this;
   }
 
   private volatile BiFunction<String, String, CompletableFuture<Void>> snapshots = (v, s) ->
       CompletableFuture.failedFuture(new IllegalStateException("this node takes no snapshots"));
+  private volatile BiFunction<String, String, CompletableFuture<Void>> snapshotDeletes = snapshots;
 
   private CompletableFuture<Void> apply(BlockDevice d, ReplicaOp op) {
     try {
@@ -279,6 +284,7 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
         case TRIM -> d.trim(op.getOffset(), op.getLength(), op.getFua());
         case FLUSH -> d.flush();
         case SNAPSHOT -> snapshots.apply(op.getVolume(), op.getSnapshot());
+        case SNAPSHOT_DELETE -> snapshotDeletes.apply(op.getVolume(), op.getSnapshot());
         case UNRECOGNIZED -> CompletableFuture.failedFuture(new IllegalArgumentException("unknown op kind"));
       };
     } catch (RuntimeException e) {

@@ -14,6 +14,7 @@ import org.snipblock.block.BlockDeviceException.Kind;
 import org.snipblock.block.BlockRange;
 import org.snipblock.block.Extent;
 import org.snipblock.cluster.meta.SnippetModes;
+import org.snipblock.cluster.proto.ReplicaOp;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -169,7 +170,12 @@ public final class ReplicatedBlockDevice implements BlockDevice {
    * quorum has it).
    */
   public CompletableFuture<Void> snapshot(String name, Supplier<CompletableFuture<Void>> localTake) {
-    return guarded(0, 0, () -> changes.snapshot(name, localTake));
+    return guarded(0, 0, () -> changes.snapshot(ReplicaOp.Kind.SNAPSHOT, name, localTake));
+  }
+
+  /** Deletes snapshot {@code name} on every copy, as one op of the stream; {@code localDelete} deletes it here. */
+  public CompletableFuture<Void> deleteSnapshot(String name, Supplier<CompletableFuture<Void>> localDelete) {
+    return guarded(0, 0, () -> changes.snapshot(ReplicaOp.Kind.SNAPSHOT_DELETE, name, localDelete));
   }
 
   @Override
