@@ -1,5 +1,6 @@
 package org.snipblock.cluster.replica;
 
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -48,7 +49,19 @@ final class ReplicaLink implements AutoCloseable {
     this.onHigherEpoch = onHigherEpoch;
     this.onProgress = onProgress;
     this.onBroken = onBroken;
-    this.out = ReplicationGrpc.newStub(channel).replicate(new StreamObserver<>() {
+    // Not in the caller's gRPC context (an admin call, a forwarded request): a stream started there
+    // is cancelled when that call ends, and the link must outlive it.
+    Context detached = Context.current().fork();
+    Context previous = detached.attach();
+    try {
+      this.out = open(channel);
+    } finally {
+      detached.detach(previous);
+    }
+  }
+
+  private StreamObserver<ReplicaOp> open(ManagedChannel channel) {
+    return ReplicationGrpc.newStub(channel).replicate(new StreamObserver<>() {
       @Override
       public void onNext(ReplicaAck ack) {
         acked(ack);
