@@ -105,9 +105,14 @@ final class Layer {
     return l == null ? AllocationMap.HOLE : l.map.state(chunk);
   }
 
-  /** True if some layer below this one holds a version or tombstone of the chunk. */
-  boolean coveredBelow(long chunk) {
-    return parent != null && parent.find(chunk) != null;
+  /** True if this layer or one below it holds a version or tombstone in the snippet. */
+  boolean touchesDownward(long snippet) {
+    for (Layer l = this; l != null; l = l.parent) {
+      if (l.map.hasSnippet(snippet)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** True if no layer but this one takes part in reads. */

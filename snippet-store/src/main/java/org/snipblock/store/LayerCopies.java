@@ -26,8 +26,8 @@ final class LayerCopies {
     this.background = background;
   }
 
-  /** Layers reading through to {@code s} directly. */
-  private List<Layer> children(Layer s) {
+  /** Layers reading through to {@code s} directly: its volume's next layers and clones' bottoms. */
+  List<Layer> children(Layer s) {
     List<Layer> out = new ArrayList<>();
     for (Layer l : store.layers().values()) {
       if (l.parent() == s) {
@@ -42,7 +42,8 @@ final class LayerCopies {
    * snippet's stripes, then unlinks {@code s}. Each child first gets its copies (so reads find them
    * there), and only then are they deleted from {@code s}.
    */
-  void mergeAway(Volume v, Layer s, List<Layer> children) {
+  void mergeAway(Volume v, Layer s) {
+    List<Layer> children = children(s);
     for (long sn = s.map.nextSnippet(0, Long.MAX_VALUE); sn >= 0; sn = s.map.nextSnippet(sn + 1, Long.MAX_VALUE)) {
       mergeSnippet(v, s, children, sn);
     }
@@ -165,11 +166,7 @@ final class LayerCopies {
    */
   long copyUpFromParent(Volume v, Layer bottom, long snippet) {
     Layer parent = bottom.parent();
-    boolean touched = false;
-    for (Layer l = parent; l != null && !touched; l = l.parent()) {
-      touched = l.map.hasSnippet(snippet);
-    }
-    if (!touched) {
+    if (parent == null || !parent.touchesDownward(snippet)) {
       return 0;
     }
     int per = bottom.map.chunksPerSnippet();
@@ -218,7 +215,7 @@ final class LayerCopies {
       if (s != null && v != null) {
         log.info("finishing the deletion of a snapshot of {} that a restart interrupted", v.descriptor().name());
         s.drop();
-        pending.add(() -> mergeAway(v, s, children(s)));
+        pending.add(() -> mergeAway(v, s));
       }
     }
   }

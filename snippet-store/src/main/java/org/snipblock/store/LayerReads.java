@@ -52,11 +52,7 @@ final class LayerReads {
   static void forEachVisible(Layer top, long first, long end, AllocationMap.ChunkVisitor visitor) {
     int per = top.map.chunksPerSnippet();
     for (long sn = first / per; sn * per < end; sn++) {
-      boolean any = false;
-      for (Layer l = top; l != null && !any; l = l.parent()) {
-        any = l.map.hasSnippet(sn);
-      }
-      if (!any) {
+      if (!top.touchesDownward(sn)) {
         long next = nextTouchedSnippet(top, sn + 1, (end + per - 1) / per);
         if (next < 0) {
           return;

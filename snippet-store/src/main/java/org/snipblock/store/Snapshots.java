@@ -117,7 +117,7 @@ final class Snapshots {
   }
 
   private SnapshotInfo info(Volume v, Layer s) {
-    List<Layer> children = children(s);
+    List<Layer> children = merges.children(s);
     long[] exclusive = {0};
     s.map.forEach(0, Long.MAX_VALUE, (c, st) -> {
       if (st <= 0) {
@@ -136,20 +136,9 @@ final class Snapshots {
         Instant.ofEpochMilli(s.createdMillis()), stored, exclusive[0], stored - exclusive[0], clonesOf(s));
   }
 
-  /** Layers reading through to {@code s} directly: its volume's next layers and clones' bottoms. */
-  private List<Layer> children(Layer s) {
-    List<Layer> out = new ArrayList<>();
-    for (Layer l : store.layers().values()) {
-      if (l.parent() == s) {
-        out.add(l);
-      }
-    }
-    return out;
-  }
-
   private List<String> clonesOf(Layer s) {
     List<String> out = new ArrayList<>();
-    for (Layer l : children(s)) {
+    for (Layer l : merges.children(s)) {
       if (l.owner != s.owner) {
         out.add(store.volumeName(l.owner));
       }
@@ -173,7 +162,7 @@ final class Snapshots {
 
   void delete(Volume v, String snapshot) {
     Layer s = recordDeleting(v, snapshot);
-    merges.mergeAway(v, s, children(s));
+    merges.mergeAway(v, s);
     log.info("snapshot {}@{} deleted", v.descriptor().name(), snapshot);
   }
 

@@ -59,11 +59,7 @@ final class SnapshotRequests {
         throw AdminErrors.invalid("a group snapshot of clustered volumes is not available yet: their primaries "
             + "may be on different nodes; snapshot one volume at a time");
       }
-      try {
-        return list(cluster.snapshots().take(req.getVolumes(0), req.getSnapshot()).join());
-      } catch (CompletionException e) {
-        throw e.getCause() instanceof RuntimeException r ? r : e;
-      }
+      return list(join(cluster.snapshots().take(req.getVolumes(0), req.getSnapshot())));
     }
     return list(manager("snapshot").snapshot(req.getVolumesList(), req.getSnapshot()));
   }
@@ -81,11 +77,7 @@ final class SnapshotRequests {
     requireName(volume, "volume");
     requireName(snapshot, "snapshot");
     if (cluster != null) {
-      try {
-        cluster.snapshots().delete(volume, snapshot).join();
-      } catch (CompletionException e) {
-        throw e.getCause() instanceof RuntimeException r ? r : e;
-      }
+      join(cluster.snapshots().delete(volume, snapshot));
       return;
     }
     manager("delete snapshot").deleteSnapshot(volume, snapshot);
@@ -174,6 +166,15 @@ final class SnapshotRequests {
     return Snapshot.newBuilder().setVolume(s.volume()).setName(s.name())
         .setCreatedEpochMillis(s.created().toEpochMilli()).setStoredBytes(s.storedBytes())
         .setExclusiveBytes(s.exclusiveBytes()).setSharedBytes(s.sharedBytes()).addAllClones(s.clones()).build();
+  }
+
+  /** Waits for a replicated operation; its own failure, not the wrapper, reaches the operator. */
+  private static <T> T join(java.util.concurrent.CompletableFuture<T> f) {
+    try {
+      return f.join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
+    }
   }
 
   private static void requireName(String name, String what) {
