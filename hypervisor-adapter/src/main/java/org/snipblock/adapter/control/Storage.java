@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.List;
 import org.snipblock.adapter.records.AdminNodes;
+import org.snipblock.node.admin.v1.SetVolumeAccessRequest;
 
 /** The volume operations tasks need, each harmless when repeated (create what is missing, delete what is there). */
 final class Storage {
@@ -50,8 +51,14 @@ final class Storage {
   /** Lets {@code allow} in and shuts {@code revoke} out of every door, on every volume (one call each). */
   void access(List<String> volumes, String allow, String revoke) {
     for (String v : volumes) {
-      admin.call(c -> c.setVolumeAccess(v, allow == null ? List.of() : List.of(allow),
-          revoke == null ? List.of() : List.of(revoke)));
+      SetVolumeAccessRequest.Builder r = SetVolumeAccessRequest.newBuilder().setVolume(v);
+      if (allow != null) {
+        r.addAllowInitiators(allow);
+      }
+      if (revoke != null && !revoke.equals(allow)) {
+        r.addRevokeInitiators(revoke);
+      }
+      admin.call(c -> c.setVolumeAccess(r.build()));
     }
   }
 }
