@@ -132,7 +132,8 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   @Override public long size() { return view.get().getSize(); }
   @Override public int blockSize() { return view.get().getBlockSize(); }
   @Override public long uniqueId() { return view.get().getUid(); }
-  @Override public boolean readOnly() { return false; }
+  /** A read-only volume (a template): changes are refused here, at the one writer; copies still apply the stream. */
+  @Override public boolean readOnly() { return view.get().getReadOnly(); }
 
   @Override
   public CompletableFuture<Void> read(long offset, ByteBuffer dst) {
@@ -146,12 +147,12 @@ public final class ReplicatedBlockDevice implements BlockDevice {
 
   @Override
   public CompletableFuture<Void> write(long offset, ByteBuffer src, boolean fua) {
-    return guarded(offset, src.remaining(), () -> changes.write(offset, ByteString.copyFrom(src), fua));
+    return writable(offset, src.remaining(), () -> changes.write(offset, ByteString.copyFrom(src), fua));
   }
 
   @Override
   public CompletableFuture<Void> writeZeroes(long offset, long length, boolean mayUnmap, boolean fua) {
-    return guarded(offset, length, () -> changes.writeZeroes(offset, length, mayUnmap, fua));
+    return writable(offset, length, () -> changes.writeZeroes(offset, length, mayUnmap, fua));
   }
 
   @Override
@@ -184,9 +185,17 @@ public final class ReplicatedBlockDevice implements BlockDevice {
       return CompletableFuture.failedFuture(new BlockDeviceException(Kind.INVALID, "compare and write lengths differ"));
     }
     CompletableFuture<Long> verdict = new CompletableFuture<>();
-    return guarded(offset, replacement.remaining(),
+    return writable(offset, replacement.remaining(),
         () -> changes.compareAndWrite(offset, expected, ByteString.copyFrom(replacement), fua, verdict))
         .thenCompose(v -> verdict);
+  }
+
+  private CompletableFuture<Void> writable(long offset, long length, Supplier<CompletableFuture<Void>> change) {
+    if (readOnly()) {
+      return CompletableFuture.failedFuture(new BlockDeviceException(Kind.READ_ONLY, "volume " + name()
+          + " is read-only"));
+    }
+    return guarded(offset, length, change);
   }
 
   /** Runs a change only while this device may: in range, primary, confirmed by the log, and within the async lag bound. */
