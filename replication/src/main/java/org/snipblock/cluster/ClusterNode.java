@@ -97,7 +97,7 @@ public final class ClusterNode implements AutoCloseable {
     this.sequences = new DurableProgress(config.dataDir().resolve("primary-sequence"));
     this.reconciler = new Reconciler(config.nodeId(), metadata, local, copies, sequences, worker, timer,
         (v, localCopy) -> new ReplicatedBlockDevice(config.nodeId(), v, localCopy, replicaAuthority(), this::channelTo,
-            settings, registry(), sequences), () -> closed);
+            settings, registry(), sequences, snapshots), () -> closed);
   }
 
   private static Thread daemon(Runnable r, String name) {
@@ -112,7 +112,7 @@ public final class ClusterNode implements AutoCloseable {
    */
   public ClusterNode start() throws IOException {
     replicaService = new ReplicaService(reconciler::localCopy, replicaAuthority(),
-        config.dataDir().resolve("replica-progress")).takingSnapshotsWith(snapshots::takeLocal, snapshots::deleteLocal);
+        config.dataDir().resolve("replica-progress")).takingSnapshotsWith(snapshots::takeLocal, snapshots::deleteLocal, snapshots::names);
     reconciler.serving(replicaService);
     NodeRoutes routes = new NodeRoutes(this);
     doors = new Doors(routes, settings.failoverDelay().plus(DOOR_GRACE), settings.ackTimeout().plusSeconds(5));

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import org.snipblock.cluster.meta.Clones;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.cluster.replica.ReplicatedBlockDevice;
+import org.snipblock.cluster.replica.SnapshotSource;
 import org.snipblock.store.SnapshotInfo;
 import org.snipblock.store.SnapshotManager;
 import org.snipblock.store.SnapshotNames;
@@ -26,7 +27,7 @@ import org.snipblock.store.VolumeManager;
  * a failover keeps it. Any node holding a copy lists and serves the volume's snapshots (read-only,
  * and the same on every copy).
  */
-public final class ClusterSnapshots implements AutoCloseable {
+public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
   // How many times (200 ms apart) a copy waits for local clones of a deleted snapshot to go.
   private static final int LOCAL_CLONE_WAITS = 50;
   private final ClusterNode node;
@@ -139,6 +140,17 @@ public final class ClusterSnapshots implements AutoCloseable {
         : CompletableFuture.runAsync(() -> clones.forEach(c -> node.awaitReconciled(c, null)),
             CompletableFuture.delayedExecutor(200, TimeUnit.MILLISECONDS))
             .thenCompose(x -> deleteLocal(volume, snapshot, waitsLeft - 1)));
+  }
+
+  /** Names of the snapshots of this node's copy of the volume, oldest first (none without a copy). */
+  @Override
+  public List<String> names(String volume) {
+    return local.show(volume).isEmpty() ? List.of() : store().snapshots(volume).stream().map(SnapshotInfo::name).toList();
+  }
+
+  @Override
+  public java.util.Optional<org.snipblock.block.BlockDevice> open(String volume, String snapshot) {
+    return local.open(volume + "@" + snapshot);
   }
 
   /** The volume's snapshots as this node's copy has them. */

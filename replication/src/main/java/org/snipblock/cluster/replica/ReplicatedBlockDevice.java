@@ -44,19 +44,15 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   private final ResyncScheduler resyncs;
   private final ScrubScheduler scrubs;
 
-  public ReplicatedBlockDevice(String selfId, VolumeRecord volume, BlockDevice local, EpochAuthority authority,
-      Function<String, ManagedChannel> channels, ReplicationSettings settings, ReplicaRegistry registry) {
-    this(selfId, volume, local, authority, channels, settings, registry, null);
-  }
-
   /**
    * @param sequences where this primary reserves its sequence numbers ahead, so that after a restart at
    *                  the same epoch it never reuses one (null: only safe if it never restarts as primary
    *                  without a new epoch); the constructor then blocks on one small disk write
+   * @param snapshots the snapshots of this node's copy, which resyncs bring the holders' in line with
    */
   public ReplicatedBlockDevice(String selfId, VolumeRecord volume, BlockDevice local, EpochAuthority authority,
       Function<String, ManagedChannel> channels, ReplicationSettings settings, ReplicaRegistry registry,
-      DurableProgress sequences) {
+      DurableProgress sequences, SnapshotSource snapshots) {
     this.view = new VolumeView(selfId, volume);
     this.local = local;
     Sequencer sequencer = new Sequencer(view, sequences == null ? null
@@ -68,9 +64,10 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     this.changes = new ChangeStream(view, local, sequencer, links, inSync, settings.ackTimeout());
     this.readRepair = new ReadRepair(view, local, sequencer, links, channels, registry, fencing, settings.ackTimeout());
     this.resyncs = new ResyncScheduler(view, local, sequencer, links, readRepair, channels, registry, inSync,
-        settings.resyncBytesPerSecond());
+        settings.resyncBytesPerSecond(), snapshots);
     this.scrubs = new ScrubScheduler(view, fencing, new CopyDigests(local, sequencer, links, channels,
-        settings.ackTimeout()), readRepair, settings.scrubInterval(), settings.scrubBytesPerSecond());
+        settings.ackTimeout()), new SnapshotCheck(view, sequencer, links, snapshots, channels, settings.ackTimeout()),
+        registry, readRepair, settings.scrubInterval(), settings.scrubBytesPerSecond());
   }
 
   /**
