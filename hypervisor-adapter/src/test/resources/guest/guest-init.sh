@@ -4,7 +4,7 @@
 #                      prints "GUEST: n=<n> err=<errors>" every 64 blocks (a live-migration probe)
 #   snipguest=files    mounts /dev/vda (ext4, read-write) and prints its /etc/hostname, appends a
 #                      line to /var/log/boots, prints them all and "GUEST: files ok"; then powers off
-#   snipguest=seed     first mounts /dev/vdb (a NoCloud seed disk, vfat or iso9660), prints its
+#   snipguest=seed     first mounts the NoCloud seed disk (vfat or iso9660, after the VM's disks), prints its
 #                      local-hostname and appends "boot <that name>" instead of "boot template"
 PATH=/bin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
@@ -29,9 +29,19 @@ files|seed)
   # seed: the NoCloud seed disk (/dev/vdb, vfat or iso9660) names this VM; its name goes in the boot log
   name=template
   if [ "$mode" = seed ]; then
-    i=0; while [ ! -b /dev/vdb ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
-    mount -t vfat -o ro /dev/vdb /seed 2>/dev/null || mount -t iso9660 -o ro /dev/vdb /seed \
-      || echo "GUEST: seed mount failed"
+    # the seed disk comes after the VM's disks: the first vfat or iso9660 disk holding meta-data
+    i=0
+    while [ ! -f /seed/meta-data ] && [ $i -lt 50 ]; do
+      for d in /dev/vd[b-z]; do
+        [ -b "$d" ] || continue
+        mount -t vfat -o ro "$d" /seed 2>/dev/null || mount -t iso9660 -o ro "$d" /seed 2>/dev/null || continue
+        [ -f /seed/meta-data ] && break
+        umount /seed
+      done
+      [ -f /seed/meta-data ] || sleep 0.1
+      i=$((i+1))
+    done
+    [ -f /seed/meta-data ] || echo "GUEST: no seed disk"
     name=$(sed -n 's/^local-hostname: *//p' /seed/meta-data)
     echo "GUEST: seed-hostname=$name"
   fi

@@ -53,9 +53,21 @@ public final class QemuProcess implements AutoCloseable {
       QmpClient qmp = QmpClient.connect(command.qmpSocket(), START_TIMEOUT);
       return new QemuProcess(command, process, qemuLog, qmp);
     } catch (RuntimeException e) {
-      process.destroyForcibly();
-      throw e;
+      throw exitedOr(process, qemuLog, e);
     }
+  }
+
+  /** A QEMU that exits just after opening its socket (a kernel it cannot load) breaks QMP: say why it exited. */
+  private static RuntimeException exitedOr(Process process, Path qemuLog, RuntimeException e) {
+    try {
+      if (process.waitFor(2, TimeUnit.SECONDS)) {
+        return new OperatorError("QEMU exited at start (status " + process.exitValue() + "): " + tail(qemuLog), e);
+      }
+    } catch (InterruptedException ie) {
+      Thread.currentThread().interrupt();
+    }
+    process.destroyForcibly();
+    return e;
   }
 
   private static void awaitSocket(Process process, Path socket, Path qemuLog) {
