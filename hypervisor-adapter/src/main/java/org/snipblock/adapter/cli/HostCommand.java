@@ -12,6 +12,10 @@ import org.snipblock.adapter.model.HostRecord;
 import org.snipblock.adapter.placement.HostLoad;
 import org.snipblock.adapter.qemu.Accelerator;
 import org.snipblock.adapter.records.Stored;
+import org.snipblock.adapter.records.RecordBook;
+import org.snipblock.adapter.model.Kinds;
+import org.snipblock.adapter.control.Controller;
+import org.snipblock.adapter.control.Lease;
 import org.snipblock.cluster.topology.Location;
 import org.snipblock.node.OperatorError;
 import org.snipblock.node.config.ByteSize;
@@ -80,8 +84,10 @@ final class HostCommand {
             s.value().cpus(), l.usedCpus(), s.value().memoryBytes(), l.usedMemory(),
             l.vms().stream().map(v -> v.name()).sorted().toList(), (now - s.value().heartbeat()) / 1000));
       }
+      String controller = new RecordBook<>(inv.records(), Kinds.LEASE, Lease.class).get(Controller.LEASE_KEY)
+          .map(Stored::value).filter(l -> l.expires() > now).map(Lease::holder).orElse(null);
       if (fleet.json) {
-        Printer.json(out, views);
+        Printer.json(out, new HostList(views, controller));
       } else if (views.isEmpty()) {
         out.println("no hosts");
       } else {
@@ -91,10 +97,13 @@ final class HostCommand {
           out.printf(f, h.id(), h.location(), h.state(), h.usedCpus() + "/" + h.cpus(),
               ByteSize.format(h.usedMemory()) + "/" + ByteSize.format(h.memoryBytes()), String.join(",", h.vms()));
         }
+        out.println("controller: " + (controller == null ? "none (no host agent holds the lease)" : controller));
       }
       return null;
     });
   }
+
+  record HostList(List<HostView> hosts, String controller) {}
 
   record HostView(String id, String location, String state, int cpus, int usedCpus, long memoryBytes,
       long usedMemory, List<String> vms, long secondsSinceHeartbeat) {}

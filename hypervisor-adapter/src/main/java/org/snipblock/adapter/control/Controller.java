@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Controller implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Controller.class);
-  static final String LEASE_KEY = "controller";
+  public static final String LEASE_KEY = "controller";
 
   private final String me;
   private final Inventory inventory;

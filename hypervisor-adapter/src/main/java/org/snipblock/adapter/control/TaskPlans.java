@@ -97,7 +97,11 @@ final class TaskPlans {
         return;  // moved before a controller change
       }
       Location near = Location.parse(vm.host(dead).location());
-      Placement.Decision d = vm.place(name, v.spec(), near, Set.of(dead), true);
+      // a host named at creation (--host) is where the VM starts, not a place it may only ever run
+      VmSpec anywhere = new VmSpec(v.spec().cpus(), v.spec().memoryBytes(), v.spec().disks(), v.spec().site(), null,
+          v.spec().priority(), v.spec().group(), v.spec().antiAffinity(), v.spec().kernel(), v.spec().initrd(),
+          v.spec().append(), v.spec().sshKeys(), v.spec().userData());
+      Placement.Decision d = vm.place(name, anywhere, near, Set.of(dead), true);
       for (String victim : d.preempt()) {
         task.note("stopping " + victim + " (priority " + vm.vm(victim).spec().priority() + ") to make room for "
             + name + " (priority " + v.spec().priority() + ")");

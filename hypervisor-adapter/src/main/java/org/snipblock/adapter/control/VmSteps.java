@@ -73,6 +73,10 @@ final class VmSteps {
       return;
     }
     inventory.vms.update(name, v -> v.withDesired(VmRecord.STOPPED));
+    // a start its host agent has not taken up yet is simply withdrawn; should the agent be launching
+    // it right now, it sees the VM unwanted on its next round and quits it
+    inventory.vms.update(name, v -> VmRecord.STARTING.equals(v.state())
+        ? v.withState(VmRecord.STOPPED, "start withdrawn", 0) : v);
     VmRecord vm = vm(name);
     boolean hostAlive = vm.host() != null && inventory.hosts.get(vm.host())
         .map(h -> h.value().alive(System.currentTimeMillis())).orElse(false);
