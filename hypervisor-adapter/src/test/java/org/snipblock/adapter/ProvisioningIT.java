@@ -2,6 +2,7 @@ package org.snipblock.adapter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -93,6 +94,23 @@ class ProvisioningIT {
       assertThat(fleet.cli("vm", "delete", "vm3")).contains("[done] delete the volumes of vm3", "vm3 deleted");
       assertThat(fleet.node().cli("volume", "list")).doesNotContain("vm3-disk0").contains("vm1-disk0");
       assertThat(fleet.cli("vm", "list")).doesNotContain("vm3");
+
+      // task abort mid-create: h3's QEMU takes 20 s to come up, the abort lands while the task waits for it
+      Path slowQemu = Files.writeString(dir.resolve("slow-qemu"), "#!/bin/sh\nsleep 20\nexec qemu-system-x86_64 \"$@\"\n");
+      assertThat(slowQemu.toFile().setExecutable(true)).isTrue();
+      fleet.host("h3", "eu1/c2/r1/h3", 1, "512M", "--qemu", slowQemu.toString());
+      String queued = fleet.cli("vm", "create", "slow", "--host", "h3", "--memory", "256M",
+          "--disk", "64M:template=base", "--no-wait");
+      String id = queued.substring("task ".length(), queued.indexOf(':'));
+      Poll.until("the task to wait for slow's QEMU", GUEST, () -> Optional.of(fleet.cli("task", "show", id))
+          .filter(s -> s.contains("[running] start slow")));
+      assertThat(fleet.cli("task", "abort", id)).isEqualTo("abort of task " + id + " requested\n");
+      assertThat(fleet.cliError("task", "wait", id))
+          .isEqualTo("snipblock: task " + id + " (create slow) rolled-back: aborted by the operator\n");
+      assertThat(fleet.cli("task", "show", id)).contains("[undone] start slow", "[undone] disk 0: clone of template base",
+          "[undone] place slow and record it");
+      assertThat(fleet.cliError("vm", "show", "slow")).isEqualTo("snipblock: no vm named slow\n");
+      assertThat(fleet.node().cli("volume", "list")).doesNotContain("slow-disk0");
     }
   }
 
