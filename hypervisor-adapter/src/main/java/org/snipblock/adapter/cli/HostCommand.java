@@ -31,7 +31,7 @@ import picocli.CommandLine.Model.CommandSpec;
 final class HostCommand {
   @Spec CommandSpec spec;
 
-  @Command(name = "serve", description = "Run the host agent of this machine until SIGTERM.")
+  @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the host agent of this machine until SIGTERM.")
   int serve(
       @Option(names = "--host-id", required = true, paramLabel = "H") String id,
       @Option(names = "--location", required = true, paramLabel = "SITE/COMPARTMENT/RACK/HOST") String location,
@@ -71,7 +71,7 @@ final class HostCommand {
     return 0;
   }
 
-  @Command(name = "list", description = "The hosts on record: capacity, use, VMs, state.")
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "The hosts on record: capacity, use, VMs, state.")
   void list(@Mixin FleetOptions fleet) {
     PrintWriter out = spec.commandLine().getOut();
     fleet.call(inv -> {

@@ -21,7 +21,7 @@ import picocli.CommandLine.Model.CommandSpec;
 final class TaskCommand {
   @Spec CommandSpec spec;
 
-  @Command(name = "list", description = "Every task, newest last.")
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "Every task, newest last.")
   void list(@Mixin FleetOptions fleet) {
     PrintWriter out = spec.commandLine().getOut();
     List<TaskRecord> all = fleet.call(inv -> inv.tasks.list().stream().map(Stored::value)
@@ -42,7 +42,7 @@ final class TaskCommand {
     }
   }
 
-  @Command(name = "show", description = "One task: its steps and the decisions taken.")
+  @Command(name = "show", mixinStandardHelpOptions = true, description = "One task: its steps and the decisions taken.")
   void show(@Parameters(paramLabel = "ID") String id, @Mixin FleetOptions fleet) {
     PrintWriter out = spec.commandLine().getOut();
     TaskRecord t = fleet.call(inv -> inv.tasks.get(id).map(Stored::value)
@@ -61,7 +61,7 @@ final class TaskCommand {
     }
   }
 
-  @Command(name = "abort", description = "Ask the controller to stop the task and undo its steps.")
+  @Command(name = "abort", mixinStandardHelpOptions = true, description = "Ask the controller to stop the task and undo its steps.")
   void abort(@Parameters(paramLabel = "ID") String id, @Mixin FleetOptions fleet) {
     fleet.call(inv -> {
       TaskRecord t = inv.tasks.get(id).map(Stored::value).orElseThrow(() -> new OperatorError("no task " + id));
@@ -73,7 +73,7 @@ final class TaskCommand {
     spec.commandLine().getOut().println("abort of task " + id + " requested");
   }
 
-  @Command(name = "wait", description = "Wait for the task to end; fails unless it ended done.")
+  @Command(name = "wait", mixinStandardHelpOptions = true, description = "Wait for the task to end; fails unless it ended done.")
   void await(@Parameters(paramLabel = "ID") String id,
       @Option(names = "--timeout", defaultValue = "600", paramLabel = "SECONDS") long seconds,
       @Mixin FleetOptions fleet) {

@@ -40,7 +40,7 @@ final class TemplateCommand {
     String volume;
   }
 
-  @Command(name = "add", description = "Add a template from an image file or a volume.")
+  @Command(name = "add", mixinStandardHelpOptions = true, description = "Add a template from an image file or a volume.")
   void add(@Parameters(paramLabel = "NAME") String name,
       @ArgGroup(exclusive = true, multiplicity = "1") Source source,
       @Option(names = "--os", required = true, paramLabel = "ID") String os,
@@ -89,7 +89,7 @@ final class TemplateCommand {
     return volume;
   }
 
-  @Command(name = "list", description = "The templates.")
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "The templates.")
   void list(@Mixin FleetOptions fleet) {
     PrintWriter out = spec.commandLine().getOut();
     List<TemplateRecord> all = fleet.call(inv -> inv.templates.list().stream().map(Stored::value).toList());
@@ -107,13 +107,13 @@ final class TemplateCommand {
     }
   }
 
-  @Command(name = "show", description = "One template.")
+  @Command(name = "show", mixinStandardHelpOptions = true, description = "One template.")
   void show(@Parameters(paramLabel = "NAME") String name, @Mixin FleetOptions fleet) {
     print(fleet.call(inv -> inv.templates.get(name).map(Stored::value)
         .orElseThrow(() -> new OperatorError("no template named " + name))), fleet);
   }
 
-  @Command(name = "delete", description = "Remove a template from the library (its volume stays).")
+  @Command(name = "delete", mixinStandardHelpOptions = true, description = "Remove a template from the library (its volume stays).")
   void delete(@Parameters(paramLabel = "NAME") String name, @Mixin FleetOptions fleet) {
     fleet.call(inv -> {
       if (inv.templates.get(name).isEmpty()) {

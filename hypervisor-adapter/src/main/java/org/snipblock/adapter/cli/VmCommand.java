@@ -33,7 +33,7 @@ final class VmCommand {
 
   @Spec CommandSpec spec;
 
-  @Command(name = "create", description = "Create a VM from a spec and start it (a task, rolled back on failure).")
+  @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a VM from a spec and start it (a task, rolled back on failure).")
   void create(@Parameters(paramLabel = "NAME") String name,
       @Option(names = "--cpus", defaultValue = "1", paramLabel = "N") int cpus,
       @Option(names = "--memory", required = true, paramLabel = "SIZE") String memory,
@@ -70,22 +70,22 @@ final class VmCommand {
     submit("create", name, vmSpec, null, noWait, fleet, inv -> SpecCheck.check(inv, name, vmSpec));
   }
 
-  @Command(name = "start", description = "Start a stopped VM on its host.")
+  @Command(name = "start", mixinStandardHelpOptions = true, description = "Start a stopped VM on its host.")
   void start(@Parameters(paramLabel = "NAME") String name, @Mixin FleetOptions fleet) {
     submit("start", name, null, null, false, fleet, inv -> existing(inv, name));
   }
 
-  @Command(name = "stop", description = "Stop a VM (its QEMU quits; the disks stay).")
+  @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop a VM (its QEMU quits; the disks stay).")
   void stop(@Parameters(paramLabel = "NAME") String name, @Mixin FleetOptions fleet) {
     submit("stop", name, null, null, false, fleet, inv -> existing(inv, name));
   }
 
-  @Command(name = "restart", description = "Stop and start a VM.")
+  @Command(name = "restart", mixinStandardHelpOptions = true, description = "Stop and start a VM.")
   void restart(@Parameters(paramLabel = "NAME") String name, @Mixin FleetOptions fleet) {
     submit("restart", name, null, null, false, fleet, inv -> existing(inv, name));
   }
 
-  @Command(name = "delete", description = "Stop a VM and delete it with its volumes.")
+  @Command(name = "delete", mixinStandardHelpOptions = true, description = "Stop a VM and delete it with its volumes.")
   void delete(@Parameters(paramLabel = "NAME") String name, @Mixin FleetOptions fleet) {
     submit("delete", name, null, null, false, fleet, inv -> existing(inv, name));
   }
@@ -111,7 +111,7 @@ final class VmCommand {
     });
   }
 
-  @Command(name = "list", description = "The VMs: host, state, size.")
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "The VMs: host, state, size.")
   void list(@Mixin FleetOptions fleet) {
     PrintWriter out = spec.commandLine().getOut();
     List<VmRecord> all = fleet.call(inv -> inv.vms.list().stream().map(Stored::value).toList());
@@ -131,7 +131,7 @@ final class VmCommand {
     }
   }
 
-  @Command(name = "show", description = "One VM: spec, host, state, disks, open task.")
+  @Command(name = "show", mixinStandardHelpOptions = true, description = "One VM: spec, host, state, disks, open task.")
   void show(@Parameters(paramLabel = "NAME") String name, @Mixin FleetOptions fleet) {
     PrintWriter out = spec.commandLine().getOut();
     VmRecord v = fleet.call(inv -> existing(inv, name));
@@ -153,7 +153,7 @@ final class VmCommand {
     }
   }
 
-  @Command(name = "console", description = "The VM's serial console log (read on its host's machine).")
+  @Command(name = "console", mixinStandardHelpOptions = true, description = "The VM's serial console log (read on its host's machine).")
   void console(@Parameters(paramLabel = "NAME") String name,
       @Option(names = "--follow", description = "Keep printing what the guest writes.") boolean follow,
       @Mixin FleetOptions fleet) throws IOException, InterruptedException {
