@@ -16,7 +16,8 @@ import org.snipblock.node.testing.Poll;
 import org.snipblock.node.testing.Tools;
 
 /**
- * Losing a host: h2's agent is cut off (SIGSTOP: it stops beating, its QEMU keeps running and keeps
+ * Moving and losing hosts. First db, a guest writing and verifying blocks, is live-migrated from h1
+ * to h2 under that load: the count goes on without a gap or an error. Then h2's agent is cut off (SIGSTOP: it stops beating, its QEMU keeps running and keeps
  * trying to write). The controller on h1 restarts h2's high-priority VM on h1, which is full, by
  * stopping h1's lowest-priority VM, and fences h2 at the storage before it starts the VM again: from
  * then on the old QEMU's guest makes no progress, while the new one writes and verifies.
@@ -40,9 +41,28 @@ class HostLossIT {
       List<String> counter = List.of("--kernel", guest.kernel().toString(), "--initrd", guest.initrd().toString(),
           "--append", "console=ttyS0 quiet snipguest=counter", "--memory", "256M", "--disk", "16M");
       create(fleet, counter, "low1", "--host", "h1", "--priority", "0");
+      create(fleet, counter, "db", "--host", "h1", "--priority", "10");
+
+      // live migration under the guest's write load: the counter goes on on h2 without a gap or an error
+      Poll.until("db writing on h1", GUEST, () -> progress(fleet.console("h1", "db")).filter(p -> p[0] >= 128));
+      assertThat(fleet.cliError("vm", "migrate", "db", "--to-host", "h1"))
+          .isEqualTo("snipblock: vm db already runs on h1\n");
+      String migrated = fleet.cli("vm", "migrate", "db", "--to-host", "h2");
+      assertThat(migrated).contains("[done] let h2 in at the storage", "[done] live-migrate db from h1 to h2",
+          "migrated from h1 in ", "[done] shut h1 out of the volumes of db", "db is running on h2");
+      long[] source = progress(fleet.console("h1", "db")).orElseThrow();
+      String arrived = Poll.until("db writing on h2", GUEST, () -> Optional.of(fleet.console("h2", "db"))
+          .filter(c -> PROGRESS.matcher(c).results().count() >= 2));
+      Matcher first = PROGRESS.matcher(arrived);
+      assertThat(first.find()).isTrue();
+      assertThat(Long.parseLong(first.group(1))).as("first count on h2 after %s on h1", source[0])
+          .isEqualTo(source[0] + 64);
+      assertThat(source[1]).as("errors before the migration").isZero();
+      assertThat(progress(arrived).orElseThrow()[1]).as("errors after the migration").isZero();
+      assertThat(arrived).doesNotContain("MISMATCH");
+
       create(fleet, counter, "low2", "--host", "h1", "--priority", "1");
-      create(fleet, counter, "db", "--host", "h2", "--priority", "10");
-      Poll.until("db writing on h2", GUEST, () -> progress(fleet.console("h2", "db")).filter(p -> p[0] >= 128));
+      String h1Before = fleet.console("h1", "db");
       long oldQemu = Long.parseLong(json(fleet.cli("vm", "show", "db", "--json"), "pid"));
 
       // cut h2's agent off; its QEMU goes on
@@ -65,8 +85,10 @@ class HostLossIT {
       assertThat(fleet.cli("vm", "show", "low2")).contains("state:     running");
 
       // the new db writes and verifies; the old one, fenced, gets nowhere
-      Poll.until("db writing on h1", GUEST, () -> progress(fleet.console("h1", "db")).filter(p -> p[0] >= 192));
-      assertThat(progress(fleet.console("h1", "db")).orElseThrow()[1]).as("errors of the new db").isZero();
+      Poll.until("db writing on h1 again", GUEST, () -> progress(fleet.console("h1", "db").substring(h1Before.length()))
+          .filter(p -> p[0] >= 192));
+      assertThat(progress(fleet.console("h1", "db").substring(h1Before.length())).orElseThrow()[1])
+          .as("errors of the new db").isZero();
       long[] before = progress(fenced).orElseThrow();
       long[] after = progress(fleet.console("h2", "db")).orElseThrow();
       assertThat(after[0]).as("blocks the fenced guest wrote after the fence").isLessThanOrEqualTo(before[0] + 64);

@@ -32,6 +32,7 @@ public final class HostAgent implements AutoCloseable {
   private final HostConfig config;
   private final Inventory inventory;
   private final VmLauncher launcher;
+  private final Migrations migrations;
   private final Map<String, QemuProcess> running = new ConcurrentHashMap<>();
   private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "host-agent"));
   private final ScheduledExecutorService heart = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "heartbeat"));
@@ -41,6 +42,7 @@ public final class HostAgent implements AutoCloseable {
     this.config = config;
     this.inventory = inventory;
     this.launcher = new VmLauncher(config, inventory);
+    this.migrations = new Migrations(config, inventory, launcher);
     this.controller = new Controller(config.id(), inventory);
   }
 
@@ -82,7 +84,8 @@ public final class HostAgent implements AutoCloseable {
   private void reconcile() {
     try {
       Map<String, VmRecord> mine = inventory.vms.list().stream().map(Stored::value)
-          .filter(v -> config.id().equals(v.host())).collect(Collectors.toMap(VmRecord::name, v -> v));
+          .filter(v -> config.id().equals(v.host()) || incomingHere(v))
+          .collect(Collectors.toMap(VmRecord::name, v -> v));
       for (VmRecord vm : mine.values()) {
         reconcile(vm);
       }
@@ -97,14 +100,41 @@ public final class HostAgent implements AutoCloseable {
     }
   }
 
+  private boolean incomingHere(VmRecord v) {
+    return v.migration() != null && config.id().equals(v.migration().target()) && !v.migration().failed();
+  }
+
   private void reconcile(VmRecord vm) {
     QemuProcess qemu = running.get(vm.name());
     boolean wanted = VmRecord.RUNNING.equals(vm.desired());
-    if (wanted && qemu == null && VmRecord.STARTING.equals(vm.state())) {
+    if (incomingHere(vm)) {
+      if (qemu == null && VmRecord.Migration.REQUESTED.equals(vm.migration().state())) {
+        listen(vm);
+      }
+    } else if (vm.migration() != null && VmRecord.Migration.LISTENING.equals(vm.migration().state()) && qemu != null) {
+      if (migrations.send(vm, qemu)) {
+        running.remove(vm.name(), qemu);
+        qemu.quit(QUIT_TIMEOUT);
+      }
+    } else if (wanted && qemu == null && VmRecord.STARTING.equals(vm.state())) {
       launch(vm);
+    } else if (wanted && qemu != null && vm.pid() != qemu.pid() && VmRecord.RUNNING.equals(vm.state())) {
+      report(vm.name(), VmRecord.RUNNING, vm.detail(), qemu.pid());  // arrived by migration
     } else if (!wanted && qemu != null) {
       stop(vm.name());
       report(vm.name(), VmRecord.STOPPED, "stopped", 0);
+    }
+  }
+
+  private void listen(VmRecord vm) {
+    try {
+      QemuProcess qemu = migrations.listen(vm);
+      running.put(vm.name(), qemu);
+      qemu.onExit().thenRun(() -> loop.execute(() -> exited(vm.name(), qemu)));
+    } catch (RuntimeException e) {
+      log.warn("{}: cannot take the migration: {}", vm.name(), e.getMessage());
+      inventory.vms.update(vm.name(), v -> v.migration() == null ? v : v.withMigration(
+          new VmRecord.Migration(v.migration().target(), null, "failed: " + e.getMessage())));
     }
   }
 
@@ -124,6 +154,10 @@ public final class HostAgent implements AutoCloseable {
   /** QEMU ended by itself (the guest powered off, or it crashed), not because we stopped it. */
   private void exited(String name, QemuProcess qemu) {
     if (running.remove(name, qemu)) {
+      if (inventory.vms.get(name).map(s -> !config.id().equals(s.value().host())).orElse(true)) {
+        log.info("{}: the QEMU that waited for its migration exited: {}", name, qemu.qemuLogTail());
+        return;  // the VM runs elsewhere: nothing to report about it
+      }
       String why = "QEMU exited: " + qemu.qemuLogTail();
       log.info("{}: {}", name, why);
       report(name, VmRecord.STOPPED, why, 0);

@@ -9,9 +9,10 @@ import org.snipblock.adapter.qemu.Accelerator;
  *
  * @param initiator the iSCSI initiator name every QEMU of this host uses: its identity at the storage
  * @param extraQemuArgs appended to every QEMU command line (operators' extras; tests inject faults)
+ * @param migrationAddress where this host's QEMUs wait for incoming live migrations
  */
 public record HostConfig(String id, String location, int cpus, long memoryBytes, List<String> admin, String qemu,
-    Path data, Accelerator accel, String initiator, List<String> extraQemuArgs) {
+    Path data, Accelerator accel, String initiator, List<String> extraQemuArgs, String migrationAddress) {
   public static String initiatorOf(String hostId) {
     return "iqn.2026-11.org.snipblock.host:" + hostId.toLowerCase(java.util.Locale.ROOT);
   }

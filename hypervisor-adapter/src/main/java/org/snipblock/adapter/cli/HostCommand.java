@@ -42,7 +42,10 @@ final class HostCommand {
       @Option(names = "--data", defaultValue = "snipblock-host", paramLabel = "DIR") Path data,
       @Option(names = "--accel", defaultValue = "tcg", paramLabel = "tcg|kvm") String accel,
       @Option(names = "--qemu-arg", paramLabel = "ARG", description = "Extra QEMU argument (repeatable).")
-      List<String> qemuArgs) throws InterruptedException {
+      List<String> qemuArgs,
+      @Option(names = "--migration-address", defaultValue = "127.0.0.1", paramLabel = "ADDR",
+          description = "Address this host's QEMUs take live migrations on (default 127.0.0.1).")
+      String migrationAddress) throws InterruptedException {
     try {
       Location.parse(location);
     } catch (IllegalArgumentException e) {
@@ -53,7 +56,7 @@ final class HostCommand {
     }
     HostConfig config = new HostConfig(id, location, cpus, Sizes.parse("--memory", memory), admin, qemu,
         data.toAbsolutePath(), Accelerator.parse(accel), HostConfig.initiatorOf(id),
-        qemuArgs == null ? List.of() : qemuArgs);
+        qemuArgs == null ? List.of() : qemuArgs, migrationAddress);
     Inventory inventory = new Inventory(admin);
     HostAgent agent = new HostAgent(config, inventory);
     CountDownLatch stopped = new CountDownLatch(1);

@@ -90,6 +90,32 @@ final class VmCommand {
     submit("delete", name, null, null, false, fleet, inv -> existing(inv, name));
   }
 
+  @Command(name = "migrate", mixinStandardHelpOptions = true,
+      description = "Live-migrate a running VM to another host of its site.")
+  void migrate(@Parameters(paramLabel = "NAME") String name,
+      @Option(names = "--to-host", required = true, paramLabel = "H") String to, @Mixin FleetOptions fleet) {
+    submit("migrate", name, null, to, false, fleet, inv -> {
+      VmRecord v = existing(inv, name);
+      if (!VmRecord.RUNNING.equals(v.state())) {
+        throw new OperatorError("vm " + name + " is " + v.state() + ": only a running VM migrates live");
+      }
+      if (to.equals(v.host())) {
+        throw new OperatorError("vm " + name + " already runs on " + to);
+      }
+      HostRecord target = inv.hosts.get(to).map(Stored::value).orElseThrow(() -> new OperatorError("no host named " + to));
+      HostRecord source = inv.hosts.get(v.host()).map(Stored::value).orElseThrow();
+      String siteTo = target.location().split("/")[0];
+      String siteFrom = source.location().split("/")[0];
+      if (!siteTo.equals(siteFrom)) {
+        throw new OperatorError("live migration stays within a site: " + to + " is in " + siteTo + ", " + name
+            + " runs in " + siteFrom);
+      }
+      if (!target.alive(System.currentTimeMillis())) {
+        throw new OperatorError("host " + to + " is down");
+      }
+    });
+  }
+
   private static VmRecord existing(org.snipblock.adapter.Inventory inv, String name) {
     return inv.vms.get(name).map(Stored::value).orElseThrow(() -> new OperatorError("no vm named " + name));
   }
