@@ -20,7 +20,7 @@ import org.snipblock.node.admin.v1.NodeStatusResponse;
  * the first storage node that answers (list the nearest first in {@code --admin}), the host's
  * initiator name, the boot named by the spec or its template, and a fresh NoCloud seed disk.
  */
-final class VmLauncher {
+public final class VmLauncher {
   private final HostConfig host;
   private final Inventory inventory;
 
@@ -43,12 +43,14 @@ final class VmLauncher {
     String portal = door.getListen() + ":" + door.getIscsiPort();
     List<String> disks = vm.volumes().stream()
         .map(v -> "iscsi://" + portal + "/iqn.2026-11.org.snipblock:" + v + "/0").toList();
-    return new QemuCommand(host.qemu(), vm.name(), spec.cpus(), spec.memoryBytes() >> 20, host.accel(), boot(spec),
+    return new QemuCommand(host.qemu(), vm.name(), spec.cpus(), spec.memoryBytes() >> 20, host.accel(),
+        boot(spec, inventory),
         disks, seed, host.initiator(), dir.resolve("qmp.sock"), dir.resolve("console.log"), incoming,
         host.extraQemuArgs());
   }
 
-  private QemuCommand.Boot boot(VmSpec spec) {
+  /** The direct boot the spec names, else its template's, else null (the firmware boots the first disk). */
+  public static QemuCommand.Boot boot(VmSpec spec, Inventory inventory) {
     if (spec.kernel() != null) {
       return new QemuCommand.Boot(spec.kernel(), spec.initrd(), spec.append());
     }

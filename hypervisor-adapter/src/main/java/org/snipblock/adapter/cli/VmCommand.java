@@ -10,7 +10,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.snipblock.adapter.agent.VmLauncher;
 import org.snipblock.adapter.control.Tasks;
+import org.snipblock.adapter.libvirt.DomainXml;
+import org.snipblock.adapter.qemu.Accelerator;
+import org.snipblock.node.admin.v1.NodeStatusResponse;
 import org.snipblock.adapter.model.DiskSpec;
 import org.snipblock.adapter.model.HostRecord;
 import org.snipblock.adapter.model.TaskRecord;
@@ -177,6 +181,24 @@ final class VmCommand {
       out.printf("disk %d:    %s, %s%s%n", i, i < v.volumes().size() ? v.volumes().get(i) : "-",
           ByteSize.format(d.sizeBytes()), d.template() == null ? "" : ", clone of template " + d.template());
     }
+  }
+
+  @Command(name = "xml", mixinStandardHelpOptions = true,
+      description = "The VM as a libvirt domain (network disks on snipblock's iSCSI door).")
+  void xml(@Parameters(paramLabel = "NAME") String name,
+      @Option(names = "--emulator", defaultValue = "/usr/bin/qemu-system-x86_64", paramLabel = "PATH") String emulator,
+      @Option(names = "--accel", defaultValue = "tcg", paramLabel = "tcg|kvm") String accel,
+      @Mixin FleetOptions fleet) {
+    String xml = fleet.call(inv -> {
+      VmRecord v = existing(inv, name);
+      HostRecord h = inv.hosts.get(v.host()).map(Stored::value)
+          .orElseThrow(() -> new OperatorError("vm " + name + " has no host on record"));
+      NodeStatusResponse door = inv.admin().call(c -> c.status());
+      return DomainXml.of(v, VmLauncher.boot(v.spec(), inv), Accelerator.parse(accel).qemuName(), emulator,
+          door.getListen(), door.getIscsiPort(), h.initiator(),
+          Path.of(h.dataDir()).resolve("vms").resolve(name).resolve("seed.img").toString());
+    });
+    spec.commandLine().getOut().print(xml);
   }
 
   @Command(name = "console", mixinStandardHelpOptions = true, description = "The VM's serial console log (read on its host's machine).")
