@@ -17,7 +17,8 @@ import org.snipblock.node.testing.Tools;
  * An operator's provisioning day, with real QEMU guests on two host agents over a one-node storage
  * cluster: a template from an ext4 image, bad specs refused without a trace, three VMs cloned from
  * the template (each boots, sees the template's files and its own name from the seed disk, and its
- * writes stay its own), a VM whose QEMU cannot start rolled back, a delete.
+ * writes stay its own), a VM whose QEMU cannot start rolled back, a delete, an abort mid-create, and
+ * a task whose controller dies mid-way rolled back by the next controller.
  */
 class ProvisioningIT {
   private static final Duration GUEST = Duration.ofSeconds(120);
@@ -111,6 +112,20 @@ class ProvisioningIT {
           "[undone] place slow and record it");
       assertThat(fleet.cliError("vm", "show", "slow")).isEqualTo("snipblock: no vm named slow\n");
       assertThat(fleet.node().cli("volume", "list")).doesNotContain("slow-disk0");
+
+      // the controller (h1, first to take the lease) dies mid-task: the next one rolls the task back
+      assertThat(fleet.cli("host", "list")).contains("controller: h1");
+      String second = fleet.cli("vm", "create", "slow2", "--host", "h3", "--memory", "256M",
+          "--disk", "64M:template=base", "--no-wait");
+      String id2 = second.substring("task ".length(), second.indexOf(':'));
+      Poll.until("the task to wait for slow2's QEMU", GUEST, () -> Optional.of(fleet.cli("task", "show", id2))
+          .filter(s -> s.contains("[running] start slow2")));
+      fleet.killHost("h1");
+      assertThat(fleet.cliError("task", "wait", id2)).isEqualTo("snipblock: task " + id2
+          + " (create slow2) rolled-back: interrupted by a controller change; rolled back by the next controller\n");
+      assertThat(fleet.cli("host", "list")).containsPattern("controller: h[23]");
+      assertThat(fleet.cliError("vm", "show", "slow2")).isEqualTo("snipblock: no vm named slow2\n");
+      assertThat(fleet.node().cli("volume", "list")).doesNotContain("slow2-disk0");
     }
   }
 
