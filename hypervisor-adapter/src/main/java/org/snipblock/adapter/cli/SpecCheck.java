@@ -4,7 +4,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.snipblock.adapter.Inventory;
 import org.snipblock.adapter.model.DiskSpec;
 import org.snipblock.adapter.model.HostRecord;
@@ -67,9 +66,5 @@ final class SpecCheck {
     }
     List<VmRecord> vms = inv.vms.list().stream().map(Stored::value).toList();
     Placement.place(name, spec, hosts, vms, System.currentTimeMillis(), null, Set.of(), false);
-  }
-
-  static String names(List<String> list) {
-    return list.stream().sorted().collect(Collectors.joining(", "));
   }
 }

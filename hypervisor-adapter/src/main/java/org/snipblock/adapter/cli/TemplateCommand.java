@@ -83,10 +83,18 @@ final class TemplateCommand {
     }
     long bytes = size;
     inv.admin().call(c -> c.create(volume, bytes, 0, 0, false));
-    NodeStatusResponse node = inv.admin().call(c -> c.status());
-    ExternalCommand.run(UPLOAD_TIMEOUT, List.of("qemu-img", "convert", "-n", "-f", "raw", "-O", "raw",
-        image.toString(), "nbd://" + node.getListen() + ":" + node.getNbdPort() + "/" + volume));
-    return volume;
+    try {
+      NodeStatusResponse node = inv.admin().call(c -> c.status());
+      ExternalCommand.run(UPLOAD_TIMEOUT, List.of("qemu-img", "convert", "-n", "-f", "raw", "-O", "raw",
+          image.toString(), "nbd://" + node.getListen() + ":" + node.getNbdPort() + "/" + volume));
+      return volume;
+    } catch (RuntimeException e) {
+      inv.admin().call(c -> {  // a half-written template is no template
+        c.delete(volume);
+        return null;
+      });
+      throw e;
+    }
   }
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "The templates.")

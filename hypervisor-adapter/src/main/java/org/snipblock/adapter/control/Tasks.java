@@ -11,8 +11,6 @@ import org.snipblock.node.OperatorError;
 
 /** Opening tasks: one open task per VM at a time, ids that sort by creation. */
 public final class Tasks {
-  public static final List<String> KINDS = List.of("create", "start", "stop", "restart", "delete", "recover", "migrate");
-
   private Tasks() {}
 
   /** Queues a task for the controller; refused while the VM has another open task. */
