@@ -18,7 +18,8 @@ import org.snipblock.node.testing.Tools;
  * cluster: a template from an ext4 image, bad specs refused without a trace, three VMs cloned from
  * the template (each boots, sees the template's files and its own name from the seed disk, and its
  * writes stay its own), a VM whose QEMU cannot start rolled back, a delete, an abort mid-create, and
- * a task whose controller dies mid-way rolled back by the next controller.
+ * a task whose controller dies mid-way rolled back by the next controller, and that dead host's VM
+ * restarted elsewhere with its data.
  */
 class ProvisioningIT {
   private static final Duration GUEST = Duration.ofSeconds(120);
@@ -126,6 +127,12 @@ class ProvisioningIT {
       assertThat(fleet.cli("host", "list")).containsPattern("controller: h[23]");
       assertThat(fleet.cliError("vm", "show", "slow2")).isEqualTo("snipblock: no vm named slow2\n");
       assertThat(fleet.node().cli("volume", "list")).doesNotContain("slow2-disk0");
+
+      // h1 died with its QEMUs (kill -9): vm1 is fenced and boots again on another host, its disk intact
+      String again = Poll.until("vm1 booted elsewhere", GUEST, () -> Optional.of(fleet.console("h2", "vm1")
+          + fleet.console("h3", "vm1")).filter(c -> c.contains("files ok")));
+      assertThat(again).contains("GUEST: boots=3 log=boot vm1 boot vm1 boot vm1 \n");
+      assertThat(fleet.cli("task", "list")).containsPattern("recover +vm1 +done");
     }
   }
 
