@@ -208,7 +208,9 @@ public final class VolumeAccessControl extends AccessGrpc.AccessImplBase impleme
         return;
       }
     }
-    enforcer.execute(() -> enforce(v.getName(), version));
+    if (!enforcer.isShutdown()) {
+      enforcer.execute(() -> enforce(v.getName(), version));
+    }
   }
 
   /** Closes what the volume's access no longer admits, then records the version as enforced. */
@@ -228,7 +230,7 @@ public final class VolumeAccessControl extends AccessGrpc.AccessImplBase impleme
   void viewChanged() {
     if (!node.inMajority()) {
       for (VolumeRecord v : metadata.volumes()) {
-        if (v.hasAccess()) {
+        if (v.hasAccess() && !enforcer.isShutdown()) {
           enforcer.execute(() -> gate.closeRefused(v.getName()));
         }
       }
