@@ -53,7 +53,7 @@ class ClusterProcessIT {
 
   @BeforeEach
   void logDirectory(TestInfo test) {
-    logs = Path.of("target", "cluster-logs", test.getTestMethod().orElseThrow().getName()).toAbsolutePath();
+    logs = ProcessCluster.logsOf(test);
   }
 
   @AfterEach

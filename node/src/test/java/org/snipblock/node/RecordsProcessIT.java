@@ -14,7 +14,6 @@ import java.util.Optional;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
@@ -35,14 +34,8 @@ class RecordsProcessIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
 
   @TempDir Path tmp;
-  private Path logs;
   private ProcessCluster cluster;
   private final List<AdminClient> clients = new ArrayList<>();
-
-  @BeforeEach
-  void logDirectory(TestInfo test) {
-    logs = Path.of("target", "cluster-logs", test.getTestMethod().orElseThrow().getName()).toAbsolutePath();
-  }
 
   @AfterEach
   void stop() {
@@ -54,8 +47,8 @@ class RecordsProcessIT {
 
   @Test
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
-  void recordsAreAnsweredByAnyNodeAndSurviveTheLossOfTheLeader() throws Exception {
-    cluster = ProcessCluster.start(tmp, logs, "");
+  void recordsAreAnsweredByAnyNodeAndSurviveTheLossOfTheLeader(TestInfo test) throws Exception {
+    cluster = ProcessCluster.start(tmp, test, "");
     String firstLeader = leader();
     // The watcher on a node that is not the leader, so it sees the leader's loss through.
     String watcher = firstLeader.equals("n3") ? "n1" : "n3";
@@ -122,8 +115,8 @@ class RecordsProcessIT {
 
   @Test
   @Timeout(value = 3, unit = TimeUnit.MINUTES)
-  void malformedRecordsGetOneClearErrorAndChangeNothing() throws Exception {
-    cluster = ProcessCluster.start(tmp, logs, "");
+  void malformedRecordsGetOneClearErrorAndChangeNothing(TestInfo test) throws Exception {
+    cluster = ProcessCluster.start(tmp, test, "");
     AdminClient c = client("n2");
     assertThat(describe(() -> c.putRecord("vm", "k", new byte[256 * 1024 + 1], 0)))
         .isEqualTo("INVALID_ARGUMENT: record vm/k: value of 262145 bytes is larger than the 256 KiB a record may hold");

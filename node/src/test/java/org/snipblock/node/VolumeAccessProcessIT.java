@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
@@ -34,13 +33,7 @@ class VolumeAccessProcessIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
 
   @TempDir Path tmp;
-  private Path logs;
   private ProcessCluster cluster;
-
-  @BeforeEach
-  void logDirectory(TestInfo test) {
-    logs = Path.of("target", "cluster-logs", test.getTestMethod().orElseThrow().getName()).toAbsolutePath();
-  }
 
   @AfterEach
   void stop() {
@@ -51,10 +44,10 @@ class VolumeAccessProcessIT {
 
   @Test
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
-  void aRevokedInitiatorLosesItsSessionItsWritesAndEveryLogin() throws Exception {
+  void aRevokedInitiatorLosesItsSessionItsWritesAndEveryLogin(TestInfo test) throws Exception {
     Tools.require("qemu-io", "iscsi-inq");
     Tools.requireQemuIscsi();
-    cluster = ProcessCluster.start(tmp, logs, "cluster:\n  replication:\n    failover-delay: 2s\n");
+    cluster = ProcessCluster.start(tmp, test, "cluster:\n  replication:\n    failover-delay: 2s\n");
     DaemonProcess n1 = cluster.node("n1");
     DaemonProcess n3 = cluster.node("n3");
     n1.cli("volume", "create", "vm1", "--size", "16M", "--copies", "3", "--mode", "sync");
@@ -103,8 +96,8 @@ class VolumeAccessProcessIT {
 
   @Test
   @Timeout(value = 3, unit = TimeUnit.MINUTES)
-  void malformedAccessChangesGetOneClearLineAndChangeNothing() throws IOException {
-    cluster = ProcessCluster.start(tmp, logs, "");
+  void malformedAccessChangesGetOneClearLineAndChangeNothing(TestInfo test) throws IOException {
+    cluster = ProcessCluster.start(tmp, test, "");
     DaemonProcess n2 = cluster.node("n2");
     n2.cli("volume", "create", "vm1", "--size", "4M", "--copies", "2");
     n2.cli("volume", "access", "vm1", "--allow-initiator", HOST_A);

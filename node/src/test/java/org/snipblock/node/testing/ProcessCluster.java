@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.TestInfo;
 
 /**
  * Three daemons n1..n3 in compartments c1..c3 of one site, each its own JVM on 127.0.0.1, forming
@@ -41,6 +42,16 @@ public final class ProcessCluster implements AutoCloseable {
       throw e;
     }
     return c;
+  }
+
+  /** As {@link #start(Path, Path, String)}, the logs under target/cluster-logs/TEST-METHOD/. */
+  public static ProcessCluster start(Path tmp, TestInfo test, String nodeConfig) throws IOException {
+    return start(tmp, logsOf(test), nodeConfig);
+  }
+
+  /** Where the nodes of a test method keep their logs: target/cluster-logs/METHOD. */
+  public static Path logsOf(TestInfo test) {
+    return Path.of("target", "cluster-logs", test.getTestMethod().orElseThrow().getName()).toAbsolutePath();
   }
 
   private void startNodes(Path tmp, Path logs, String nodeConfig) throws IOException {
