@@ -23,6 +23,8 @@ final class RecordWatch {
   /** Changes that arrive before the current records are queued (they must come after them). */
   private final List<RecordEvent> early = new ArrayList<>();
   private boolean started;
+  /** The queue may hold the initial listing plus {@link #MAX_BEHIND} changes. */
+  private int limit = MAX_BEHIND;
   private boolean sending;
   private boolean overflowed;
   private boolean ended;
@@ -45,10 +47,12 @@ final class RecordWatch {
       }
       queue.addAll(current);
       queue.add(RecordEvent.newBuilder().setType(RecordEvent.Type.SYNCED).build());
+      // However many records there are, the watcher gets them all: only changes count as behind.
+      limit = queue.size() + MAX_BEHIND;
       queue.addAll(early);
+      overflowed = early.size() > MAX_BEHIND;
       early.clear();
       started = true;
-      overflowed = queue.size() > MAX_BEHIND;
     }
     schedule();
   }
@@ -63,7 +67,7 @@ final class RecordWatch {
         early.add(event);
         return;
       }
-      if (queue.size() >= MAX_BEHIND) {
+      if (queue.size() >= limit) {
         overflowed = true;
       } else {
         queue.add(event);

@@ -79,14 +79,6 @@ public final class AccessLists {
     return v.toBuilder().setAccess(b).build();
   }
 
-  /** True if the change takes anybody's access away (callers then wait for every node to apply it). */
-  public static boolean narrows(VolumeAccess before, VolumeAccess after) {
-    return (after.getInitiatorsRestricted() && (!before.getInitiatorsRestricted()
-        || !after.getInitiatorsList().containsAll(before.getInitiatorsList())))
-        || (after.getCertificateNamesRestricted() && (!before.getCertificateNamesRestricted()
-        || !after.getCertificateNamesList().containsAll(before.getCertificateNamesList())));
-  }
-
   private static List<String> changed(List<String> now, List<String> allow, List<String> revoke) {
     TreeSet<String> out = new TreeSet<>(now);
     out.addAll(allow);
