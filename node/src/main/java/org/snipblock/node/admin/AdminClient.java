@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Iterator;
 import java.util.function.LongConsumer;
+import org.snipblock.node.admin.v1.MovePrimaryRequest;
+import org.snipblock.node.admin.v1.MovePrimaryResponse;
 import org.snipblock.node.admin.v1.ExportChunk;
 import org.snipblock.node.admin.v1.ExportVolumeRequest;
 import org.snipblock.node.admin.v1.ImportVolumeResponse;
@@ -99,6 +101,11 @@ public final class AdminClient implements AutoCloseable {
   public Volume setMode(String name, String mode, List<SnippetRange> snippets) {
     return call().setVolumeMode(SetVolumeModeRequest.newBuilder().setName(name).setMode(mode)
         .addAllSnippets(snippets).build());
+  }
+
+  /** Hands a clustered volume's primary role to node {@code to}; ask its primary. */
+  public MovePrimaryResponse movePrimary(String name, String to) {
+    return call().movePrimary(MovePrimaryRequest.newBuilder().setName(name).setTo(to).build());
   }
 
   /** Compares (with {@code repair}, also repairs) every copy of a clustered volume; ask its primary. */

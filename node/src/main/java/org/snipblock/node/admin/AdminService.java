@@ -8,10 +8,13 @@ import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.snipblock.cluster.ClusterNode;
+import org.snipblock.cluster.PrimaryHandover;
 import org.snipblock.cluster.ClusterVolume;
 import org.snipblock.cluster.RedundancyPolicy;
 import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.replica.VerifyReport;
+import org.snipblock.node.admin.v1.MovePrimaryRequest;
+import org.snipblock.node.admin.v1.MovePrimaryResponse;
 import org.snipblock.node.admin.v1.AdminGrpc;
 import org.snipblock.node.admin.v1.DeleteRecordRequest;
 import org.snipblock.node.admin.v1.DeleteRecordResponse;
@@ -185,6 +188,12 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
       }
       return volumes.show(req.getName()).map(this::toProto).orElseThrow(() -> AdminErrors.notFound(req.getName()));
     });
+  }
+
+  @Override
+  public void movePrimary(MovePrimaryRequest req, StreamObserver<MovePrimaryResponse> out) {
+    answer(out, "move primary of volume " + req.getName(), () -> HandoverMessages.of(
+        new PrimaryHandover(clusterOnly("move-primary")).move(req.getName(), req.getTo())));
   }
 
   @Override

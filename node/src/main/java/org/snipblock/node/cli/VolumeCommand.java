@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
         VolumeCommand.Create.class, VolumeCommand.ListVolumes.class, VolumeCommand.Show.class,
         VolumeCommand.Resize.class, VolumeCommand.Delete.class, VolumeCommand.SetMode.class,
-        VolumeCommand.Verify.class, SnapshotCommands.Take.class, SnapshotCommands.ListSnapshots.class,
+        VolumeCommand.Verify.class, MovePrimaryCommand.class, SnapshotCommands.Take.class, SnapshotCommands.ListSnapshots.class,
         SnapshotCommands.Delete.class, SnapshotCommands.Rollback.class, SnapshotCommands.Clone.class,
         SnapshotCommands.Diff.class, SnapshotCommands.Flatten.class, BackupCommands.Export.class,
         BackupCommands.Import.class, AccessCommand.class})
@@ -28,8 +28,8 @@ final class VolumeCommand implements Runnable {
   @Override
   public void run() {
     throw new ParameterException(spec.commandLine(), "missing command (create, list, show, resize, delete, set, "
-        + "snapshot, snapshots, snapshot-delete, rollback, clone, flatten, diff, export or import), or 'verify' "
-        + "or 'access' for a clustered volume");
+        + "snapshot, snapshots, snapshot-delete, rollback, clone, flatten, diff, export or import), or 'verify', "
+        + "'move-primary' or 'access' for a clustered volume");
   }
 
   /** What every volume subcommand shares: how to reach the node and how to print. */

@@ -184,7 +184,9 @@ public final class ClusterMetadata implements StateMachine {
               + c.getName() + " and cannot become its primary");
         }
         // The old primary may hold changes nobody acknowledged: it resyncs before it counts again.
-        VolumeRecord moved = v.getPrimary().equals(c.getNewPrimary()) ? v : StaleCopies.mark(v, v.getPrimary(), true, List.of());
+        // A planned handover drained the old primary first: it holds exactly what the new one has.
+        VolumeRecord moved = v.getPrimary().equals(c.getNewPrimary()) || c.getPlanned() ? v
+            : StaleCopies.mark(v, v.getPrimary(), true, List.of());
         for (String behind : c.getStaleList()) {
           if (!behind.equals(c.getNewPrimary())) {
             moved = StaleCopies.mark(moved, behind, true, List.of());

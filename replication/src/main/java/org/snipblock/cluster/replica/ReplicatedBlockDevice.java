@@ -43,6 +43,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   private final ReadRepair readRepair;
   private final ResyncScheduler resyncs;
   private final ScrubScheduler scrubs;
+  private final PlannedHandover handover;
 
   /**
    * @param sequences where this primary reserves its sequence numbers ahead, so that after a restart at
@@ -68,6 +69,16 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     this.scrubs = new ScrubScheduler(view, fencing, new CopyDigests(local, sequencer, links, channels,
         settings.ackTimeout()), new SnapshotCheck(view, sequencer, links, snapshots, channels, settings.ackTimeout()),
         registry, readRepair, settings.scrubInterval(), settings.scrubBytesPerSecond());
+    this.handover = new PlannedHandover(view, fencing, sequencer, links);
+  }
+
+  /**
+   * Hands the volume to {@code target} (a planned handover, see {@link PlannedHandover}); completes
+   * with the new epoch that {@code commit} committed, given the holders that must resync.
+   */
+  public CompletableFuture<Long> handOver(String target, java.time.Duration bound,
+      Function<List<String>, CompletableFuture<Long>> commit) {
+    return handover.run(target, bound, commit);
   }
 
   /**
@@ -195,19 +206,33 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     return guarded(offset, length, change);
   }
 
-  /** Runs a change only while this device may: in range, primary, confirmed by the log, and within the async lag bound. */
+  /** Runs a change only while this device may: in range, not held by a handover, primary, confirmed by the log, and within the async lag bound. */
   private CompletableFuture<Void> guarded(long offset, long length, Supplier<CompletableFuture<Void>> change) {
     try {
       BlockRange.check(offset, length, size(), blockSize());
     } catch (BlockDeviceException e) {
       return CompletableFuture.failedFuture(e);
     }
+    CompletableFuture<Void> held = handover.gate().enter();
+    if (held != null) {
+      return held.thenCompose(x -> guarded(offset, length, change));
+    }
+    CompletableFuture<Void> admitted;
+    try {
+      admitted = admitted(offset, length, change);
+    } catch (RuntimeException e) {
+      admitted = CompletableFuture.failedFuture(e);
+    }
+    return admitted.whenComplete((x, e) -> handover.gate().leave());
+  }
+
+  private CompletableFuture<Void> admitted(long offset, long length, Supplier<CompletableFuture<Void>> change) {
     if (!primary()) {
       return Fencing.notPrimary();
     }
     CompletableFuture<Void> check = fencing.confirmation();
     if (!check.isDone()) {
-      return check.handle((v, e) -> e).thenCompose(e -> guarded(offset, length, change));
+      return check.handle((v, e) -> e).thenCompose(e -> admitted(offset, length, change));
     }
     if (check.isCompletedExceptionally()) {
       return Fencing.notPrimary();
