@@ -77,11 +77,11 @@ class MovePrimaryProcessIT {
         .contains("already is the primary of mv");
     assertThat(show(n1, "mv").orElseThrow().get("epoch").asLong()).isEqualTo(created.get("epoch").asLong());
 
-    long writesBefore = show(primary, "mv").orElseThrow().get("io").get("writes").asLong();
+    long writesBefore = show(door, "mv").orElseThrow().get("io").get("writes").asLong();
     Process load = fio(door.nbdUrl("mv"));
     String moved;
     try {
-      Poll.until("the write load running", SETTLE, () -> show(primary, "mv")
+      Poll.until("the write load running", SETTLE, () -> show(door, "mv")
           .filter(v -> v.get("io").get("writes").asLong() > writesBefore + 16));
       moved = primary.cli("volume", "move-primary", "mv", "--to", to);
       assertThat(load.isAlive()).as("the move happened under load (fio still writing)").isTrue();
