@@ -68,6 +68,8 @@ class CliTest {
       up with unknown flag      | up --frob                                       | Unknown option: '--frob'
       volume without command    | volume                                          | missing command (create, list, show, resize, delete, set, snapshot
       create without size       | volume create vol0                              | Missing required parameter: 'SIZE'
+      move without target       | volume move-primary vol0                        | Missing required option: '--to=NODE'
+      move without volume       | volume move-primary --to n2                     | Missing required parameter: 'NAME'
       create with bad size      | volume create vol0 ten                          | invalid size 'ten'
       create with odd block     | volume create vol0 1G --block-size 1000         | invalid --block-size 1000
       resize with bad size      | volume resize vol0 5X                           | invalid size '5X'
@@ -225,6 +227,9 @@ class CliTest {
       Result verify = run("volume", "verify", "vol0", "--admin", admin);
       assertThat(verify.status()).isEqualTo(Main.EXIT_FAILURE);
       assertThat(verify.err().strip()).startsWith("snipblock: verify: this node is standalone");
+      Result move = run("volume", "move-primary", "vol0", "--to", "n2", "--admin", admin);
+      assertThat(move.status()).isEqualTo(Main.EXIT_FAILURE);
+      assertThat(move.err().strip()).startsWith("snipblock: move-primary: this node is standalone");
       Result status = run("cluster", "status", "--admin", admin);
       assertThat(status.status()).isEqualTo(Main.EXIT_FAILURE);
       assertThat(status.err().strip()).startsWith("snipblock: cluster status: this node is standalone");
