@@ -63,7 +63,10 @@ final class ChunkReader {
     if (keys.isEmpty()) {
       return out;
     }
-    List<byte[]> values = db.multiGet(Space.BLOCKS, keys);
+    // One chunk (most small reads) is a plain get: multiGet's per-call setup costs more there.
+    List<byte[]> values = keys.size() == 1
+        ? java.util.Collections.singletonList(db.get(Space.BLOCKS, keys.get(0)))
+        : db.multiGet(Space.BLOCKS, keys);
     for (int i = 0; i < keys.size(); i++) {
       long c = chunks.get(i);
       byte[] v = values.get(i);
@@ -72,25 +75,6 @@ final class ChunkReader {
       } else {
         System.arraycopy(chunk(top, c), 0, out, (int) (c - first) * CHUNK, CHUNK);
       }
-    }
-    return out;
-  }
-
-  /** Like {@link #range}, or null if some chunk is not in memory (memtable or block cache). */
-  byte[] rangeFromMemory(Layer top, long offset, int len) throws Exception {
-    long first = offset / CHUNK;
-    long last = (offset + len - 1) / CHUNK;
-    byte[] out = new byte[(int) (last - first + 1) * CHUNK];
-    for (long c = first; c <= last; c++) {
-      Layer l = top.find(c);
-      if (l == null || l.map.state(c) <= AllocationMap.ZERO) {
-        continue;
-      }
-      byte[] v = db.getFromMemory(Space.BLOCKS, StoreDb.key(l.id, c));
-      if (v == null || v == StoreDb.ABSENT) {
-        return null;
-      }
-      decode(l, c, v, out, (int) (c - first) * CHUNK);
     }
     return out;
   }
