@@ -79,8 +79,7 @@ final class VolumeDevice implements BlockDevice {
       // Small reads run on the caller's thread: the chunk is one RocksDB get, usually served from
       // the block or page cache, which costs less than the two thread wake-ups of a hand-off.
       CompletableFuture<Void> done = inline(() -> {
-        byte[] data = reader.range(top(), offset, len);
-        dst.put(data, (int) (offset % CHUNK), len);
+        reader.read(top(), offset, dst);
         return true;
       });
       if (done != null) {
@@ -88,8 +87,7 @@ final class VolumeDevice implements BlockDevice {
       }
     }
     return onIoThread(() -> {
-      byte[] data = reader.range(top(), offset, len);
-      dst.put(data, (int) (offset % CHUNK), len);
+      reader.read(top(), offset, dst);
       return null;
     });
   }
