@@ -15,7 +15,8 @@ import org.snipblock.store.journal.JournalBatch;
 
 /**
  * A handle on one local volume, or on one of its snapshots (read-only). Requests are checked on the
- * caller's thread, then run on the store's I/O threads: reads find each chunk's layer and verify
+ * caller's thread; reads up to 16 KiB, and whole-chunk writes of that size whose stripes are free,
+ * run there too, the rest on the store's I/O threads. Reads find each chunk's layer and verify
  * its CRC32C ({@link ChunkReader}); changes take the stripe locks of their chunks,
  * read-modify-write partial chunks, and hand one batch per request to the journal, which applies
  * it to the live layer and releases the locks.
