@@ -81,7 +81,7 @@ final class VolumeDevice implements BlockDevice {
       // the block or page cache, which costs less than the two thread wake-ups of a hand-off.
       CompletableFuture<Void> done = inline(() -> {
         reader.read(top(), offset, dst);
-        return true;
+        return null;
       });
       if (done != null) {
         return done;
@@ -327,15 +327,15 @@ final class VolumeDevice implements BlockDevice {
   }
 
   /**
-   * Runs {@code call} on the caller's thread: a done future, or null (the store or the volume is
-   * going away, or {@code call} returned false) to go the usual way, which reports why.
+   * Runs {@code call} on the caller's thread: a done future, or null when the store or the volume
+   * is going away (the usual way then reports why).
    */
-  private CompletableFuture<Void> inline(IoCall<Boolean> call) {
+  private CompletableFuture<Void> inline(IoCall<Void> call) {
     if (store.abandoned() || !volume.enter()) {
       return null;
     }
     try {
-      return call.call() ? CompletableFuture.completedFuture(null) : null;
+      return CompletableFuture.completedFuture(call.call());
     } catch (Throwable e) {
       return CompletableFuture.failedFuture(asDeviceError(e));
     } finally {
