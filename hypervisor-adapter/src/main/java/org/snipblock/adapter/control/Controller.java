@@ -92,6 +92,7 @@ public final class Controller implements AutoCloseable {
         TaskRecord task = open.get(0).value();
         new TaskRunner(inventory, this::held).run(task, plans.steps(task));
       }
+      TaskHistory.prune(inventory);
     } catch (LeaseLost e) {
       log.warn("{}: {}", me, e.getMessage());
     } catch (RuntimeException e) {
