@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.replica.ReplicationSettings;
+import org.snipblock.cluster.testing.Eventually;
 import org.snipblock.cluster.testing.Images;
 import org.snipblock.cluster.testing.TestCluster;
 import org.snipblock.cluster.topology.FailureDomain;
@@ -48,7 +49,7 @@ class MovePrimaryTest {
     // One snippet, two copies on four nodes: two nodes hold no copy at all.
     cluster.node(0).volumes().create(new VolumeSpec("vm1", TestCluster.SNIPPET, TestCluster.SNIPPET, 512, false),
         new RedundancyPolicy(2, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
-    ClusterVolume v = cluster.node(0).volumes().describe("vm1").orElseThrow();
+    ClusterVolume v = everywhere("vm1");
     int primary = index(v.primary());
     PrimaryHandover handover = new PrimaryHandover(cluster.node(primary));
     String holder = v.snippetReplicas().get(0).stream().filter(n -> !n.equals(v.primary())).findFirst().orElseThrow();
@@ -75,7 +76,7 @@ class MovePrimaryTest {
     int size = TestCluster.SNIPPET;
     cluster.node(0).volumes().create(new VolumeSpec("vm1", size, TestCluster.SNIPPET, 512, false),
         new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
-    ClusterVolume v = cluster.node(0).volumes().describe("vm1").orElseThrow();
+    ClusterVolume v = everywhere("vm1");
     String holder = v.snippetReplicas().get(0).stream().filter(n -> !n.equals(v.primary())).findFirst().orElseThrow();
     cluster.node(index(holder)).close();
     // A write the closed holder misses puts it on record as stale before it is acknowledged.
@@ -94,7 +95,7 @@ class MovePrimaryTest {
     int size = 1 << 20;
     cluster.node(0).volumes().create(new VolumeSpec("vm1", size, TestCluster.SNIPPET, 512, false),
         new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
-    ClusterVolume v = cluster.node(0).volumes().describe("vm1").orElseThrow();
+    ClusterVolume v = everywhere("vm1");
     String target = v.snippetReplicas().get(0).stream().filter(n -> !n.equals(v.primary())).findFirst().orElseThrow();
     String bystander = List.of("n0", "n1", "n2").stream()
         .filter(n -> !n.equals(v.primary()) && !n.equals(target)).findFirst().orElseThrow();
@@ -136,6 +137,13 @@ class MovePrimaryTest {
     for (String n : cluster.node(0).volumes().describe("vm1").orElseThrow().snippetReplicas().get(0)) {
       assertThat(Images.crcOfCopy(cluster.stores.get(index(n)), "vm1", size)).as("copy on " + n).isEqualTo(crc(image));
     }
+  }
+
+  /** The volume once every node has applied its creation (the metadata reaches the others a moment later). */
+  private ClusterVolume everywhere(String volume) {
+    Eventually.await(volume + " known on every node", Duration.ofSeconds(30),
+        () -> cluster.nodes.stream().allMatch(n -> n.volumes().describe(volume).isPresent()));
+    return cluster.node(0).volumes().describe(volume).orElseThrow();
   }
 
   private static int index(String nodeId) {
