@@ -117,6 +117,15 @@ public final class ClusteredVolumes implements VolumeManager {
     });
   }
 
+  /**
+   * Chunks of this node's copy of {@code name} that failed their checksum and were restored from a
+   * replica since the volume's device opened here; 0 where this node is not the primary.
+   */
+  public long checksumRepairs(String name) {
+    return node.primaryDevice(name).filter(ReplicatedBlockDevice::primary)
+        .map(ReplicatedBlockDevice::chunksRestored).orElse(0L);
+  }
+
   @Override
   public VolumeInfo resize(String name, long newSize) {
     VolumeRecord v = node.metadata().volume(name).orElseThrow(() ->

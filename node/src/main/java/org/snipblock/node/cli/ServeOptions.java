@@ -29,6 +29,11 @@ final class ServeOptions {
       description = "Admin API (gRPC) port (default 7070; 0 = any free port).")
   Integer adminPort;
 
+  @Option(names = "--http-port", paramLabel = "PORT", converter = Converters.Port.class,
+      description = "Serve /metrics (Prometheus) and the web dashboard on this port (default: off; 0 = any free "
+          + "port; up opens one).")
+  Integer httpPort;
+
   @Option(names = "--volume", paramLabel = "NAME:SIZE", converter = Converters.Volume.class,
       description = "Serve this volume, creating it thin if absent (e.g. vol0:10G). Repeatable.")
   List<VolumeDeclaration> volumes = new ArrayList<>();
@@ -60,6 +65,6 @@ final class ServeOptions {
 
   NodeOptions fromFlags() {
     return new NodeOptions(dataDir, listen, iscsiPort, nbdPort, adminPort, volumes, nodeId, location,
-        clusterPort, join);
+        clusterPort, join).withHttpPort(httpPort);
   }
 }

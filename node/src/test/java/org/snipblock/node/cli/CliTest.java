@@ -126,7 +126,7 @@ class CliTest {
     Result r = run("serve", "--config", config.toString());
     assertThat(r.status()).isEqualTo(Main.EXIT_FAILURE);
     assertThat(r.err().strip()).isEqualTo("snipblock: config file " + config + ", line 2: unknown key 'nbd-prot' "
-        + "(known: admin-port, cluster, cluster-port, data, iscsi, iscsi-port, join, listen, location, nbd, nbd-port, node-id, store, volumes)");
+        + "(known: admin-port, cluster, cluster-port, data, http-port, iscsi, iscsi-port, join, listen, location, nbd, nbd-port, node-id, store, volumes)");
   }
 
   @Test

@@ -138,6 +138,7 @@ public final class DaemonProcess implements AutoCloseable {
       samePort("--iscsi-port", info.iscsiPort());
       samePort("--nbd-port", info.nbdPort());
       samePort("--admin-port", info.adminPort());
+      samePort("--http-port", info.httpPort());
     }
     return start();
   }
