@@ -189,7 +189,10 @@ class NodeProcessIT {
           "nbdinfo " + node.nbdUrl("vol0"),
           "iscsi-inq " + node.iscsiUrl("vol0"),
           "qemu-img info " + node.iscsiUrl("vol0"),
-          "vol0         10 GiB provisioned, 0 B used");
+          "vol0         10 GiB provisioned, 0 B used",
+          "Dashboard and metrics:\n  " + node.info().httpUrl() + "/\n",
+          "curl " + node.info().httpUrl() + "/metrics");
+      assertThat(node.info().httpPort()).as("up opens the HTTP port on a free port").isPositive();
       assertThat(Tools.run(60, "qemu-img", "info", "--output=json", node.nbdUrl("vol0")).ok().output())
           .contains("\"virtual-size\": 10737418240");
       assertThat(Tools.run(60, "qemu-img", "info", "--output=json", node.iscsiUrl("vol0")).ok().output())
