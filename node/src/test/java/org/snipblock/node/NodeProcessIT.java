@@ -10,6 +10,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -175,6 +176,29 @@ class NodeProcessIT {
           node.nbdUrl("small")).ok();
       assertThat(node.cli("volume", "list")).contains("small");
       assertThat(node.process().isAlive()).isTrue();
+    }
+  }
+
+  @Test
+  @Timeout(value = 2, unit = TimeUnit.MINUTES)
+  void jsonLogsAreOneObjectALineNamingTheNode() throws IOException {
+    Path data = tmp.resolve("data");
+    try (DaemonProcess node = DaemonProcess.serve(data, "--node-id", "j1", "--log-format", "json",
+        "--volume", "vol0:4M").start()) {
+      node.terminate();
+      List<String> lines = node.log().lines().filter(l -> !l.isBlank()).toList();
+      assertThat(lines).hasSizeGreaterThan(2);
+      for (String line : lines) {
+        JsonNode entry = JSON.readTree(line);
+        assertThat(entry.get("node").asText()).as(line).isEqualTo("j1");
+        assertThat(entry.get("level").asText()).as(line).isIn("ERROR", "WARN", "INFO", "DEBUG", "TRACE");
+        assertThat(java.time.Instant.parse(entry.get("time").asText())).isNotNull();
+        assertThat(entry.has("logger") && entry.has("message")).as(line).isTrue();
+      }
+      assertThat(lines).anySatisfy(l -> assertThat(JSON.readTree(l).get("message").asText())
+          .startsWith("snipblock node j1 ready on 127.0.0.1"));
+      assertThat(lines).anySatisfy(l -> assertThat(JSON.readTree(l).get("message").asText())
+          .isEqualTo("snipblock node j1 stopped"));
     }
   }
 

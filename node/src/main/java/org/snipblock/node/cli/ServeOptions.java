@@ -6,6 +6,7 @@ import java.util.List;
 import org.snipblock.node.config.ConfigFile;
 import org.snipblock.node.config.NodeOptions;
 import org.snipblock.node.config.VolumeDeclaration;
+import org.snipblock.node.logging.LogFormat;
 import picocli.CommandLine.Option;
 
 /** The daemon's flags, shared by {@code serve} and {@code up}. Unset flags stay null. */
@@ -55,6 +56,11 @@ final class ServeOptions {
       description = "Cluster ports of every metadata voter, this node included; give every node the same list "
           + "(default: this node alone).")
   List<String> join = new ArrayList<>();
+
+  @Option(names = "--log-format", paramLabel = "text|json", converter = Converters.Format.class,
+      description = "How the log on stderr is written: text (default) or json (one object a line with time, level, "
+          + "logger, thread, node, message, exception).")
+  LogFormat logFormat = LogFormat.TEXT;
 
   @Option(names = "--config", paramLabel = "FILE", description = "YAML config file; flags override it.")
   Path configFile;

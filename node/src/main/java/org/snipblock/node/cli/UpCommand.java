@@ -34,7 +34,7 @@ final class UpCommand implements Callable<Integer> {
     NodeOptions defaults = new NodeOptions(DEFAULT_DATA, null, null, null, null, List.of(DEFAULT_VOLUME),
         null, null, null, List.of()).withHttpPort(0);
     NodeConfig config = NodeConfig.resolve(defaults, options.fromFile(), options.fromFlags());
-    return Daemon.serveUntilStopped(config, node -> printWelcome(node, spec.commandLine().getOut()));
+    return Daemon.serveUntilStopped(config, options.logFormat, node -> printWelcome(node, spec.commandLine().getOut()));
   }
 
   private static void printWelcome(Node node, PrintWriter out) {
