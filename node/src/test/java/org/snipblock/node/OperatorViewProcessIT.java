@@ -76,6 +76,9 @@ class OperatorViewProcessIT {
     awaitServing(primary, "vm1");
     Tools.run(60, "qemu-io", "-f", "raw", "-c", "write -P 0x5a 0 1M", "-c", "read -P 0x5a 0 1M", "-c", "flush",
         "-c", "discard 1M 1M", primary.nbdUrl("vm1")).ok();
+    // Through another node's door: forwarded to the primary, which counts it under door "forwarded".
+    DaemonProcess other = cluster.node(primary == n1 ? "n2" : "n1");
+    Tools.run(60, "qemu-io", "-f", "raw", "-c", "write -P 0x6b 2M 64k", other.nbdUrl("vm1")).ok();
     // An error to count: a misaligned read, sent with the client's own checks off; the door leaves
     // alignment to the device, so the device refuses it and the meters see it.
     Tools.Run beyond = Tools.run(60, Tools.SYSTEM_PYTHON, "-c", """
@@ -117,6 +120,7 @@ class OperatorViewProcessIT {
     assertThat(exposed).as("metric names on %s's /metrics", primary.info().nodeId()).containsAll(queried);
     assertThat(metrics).contains("snipblock_volume_io_errors_total{door=\"nbd\",kind=\"INVALID\",op=\"read\"")
         .contains("snipblock_resync_progress_ratio{peer=")
+        .contains("snipblock_volume_io_seconds_count{door=\"forwarded\",op=\"write\",volume=\"vm1\"}")
         .contains("snipblock_volume_info{mode=\"async\",primary=\"" + primary.info().nodeId() + "\",volume=\"vm1\"} 1");
   }
 

@@ -17,7 +17,8 @@ import org.snipblock.node.admin.v1.VolumeIo;
  * failures by {@link BlockDeviceException.Kind}. Meter names: {@code snipblock.volume.io} (timer,
  * tags volume, op and door), {@code snipblock.volume.io.bytes} (summary), {@code
  * snipblock.volume.io.errors} (also tagged kind). Labels are bounded: a volume, a handful of
- * operations, two doors, eight kinds; never an initiator or a request.
+ * operations, three doors (iscsi, nbd, and forwarded for what other nodes' doors send this
+ * primary), eight kinds; never an initiator or a request.
  */
 public final class IoMeters {
   static final String LATENCY = "snipblock.volume.io";

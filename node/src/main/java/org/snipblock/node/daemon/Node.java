@@ -117,6 +117,9 @@ public final class Node implements AutoCloseable {
     NodeMetrics metrics = new NodeMetrics(view);
     running.push(metrics);
     IoMeters meters = new IoMeters(metrics.registry());
+    if (cluster != null) {
+      cluster.viewForwardedIoAs(device -> new MeteredBlockDevice(device, meters, "forwarded"));
+    }
     running.push(this::flushAll);
     startFrontends(meters);
     AdminServer admin = bind("admin API", config.adminPort(), () -> AdminServer.start(

@@ -8,6 +8,7 @@ import io.grpc.stub.StreamObserver;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import java.util.concurrent.CompletableFuture;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.block.Extent;
@@ -35,9 +36,19 @@ public final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
   public static final int MAX_PAYLOAD = 32 << 20;
 
   private final DoorRoutes routes;
+  /** How the primary's device is seen by forwarded requests: the node wraps it to measure them. */
+  private volatile UnaryOperator<BlockDevice> forwardedView = UnaryOperator.identity();
 
   public VolumeIoService(DoorRoutes routes) {
     this.routes = routes;
+  }
+
+  /**
+   * Runs every forwarded request on {@code view.apply(device)} from now on (e.g. a device that
+   * measures them); the device itself still decides whether this node is the primary.
+   */
+  public void viewForwardedAs(UnaryOperator<BlockDevice> view) {
+    forwardedView = view;
   }
 
   @Override
@@ -111,7 +122,7 @@ public final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
     BlockDevice d = serving.get();
     CompletableFuture<VolumeIoReply.Builder> outcome;
     try {
-      outcome = run(r, d);
+      outcome = run(r, forwardedView.apply(d));
     } catch (RuntimeException e) {
       outcome = CompletableFuture.failedFuture(e);
     }
