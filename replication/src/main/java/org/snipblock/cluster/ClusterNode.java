@@ -25,8 +25,6 @@ import org.snipblock.cluster.membership.Endpoint;
 import org.snipblock.cluster.meta.ClusterMetadata;
 import org.snipblock.cluster.meta.MetadataClient;
 import org.snipblock.cluster.meta.SnippetModes;
-import org.snipblock.cluster.proto.ConfirmPrimary;
-import org.snipblock.cluster.proto.MarkStale;
 import org.snipblock.cluster.proto.MetaCommand;
 import org.snipblock.cluster.proto.NodeRecord;
 import org.snipblock.cluster.proto.SetMode;
@@ -99,12 +97,12 @@ public final class ClusterNode implements AutoCloseable {
     this.worker = Executors.newSingleThreadExecutor(r -> daemon(r, "cluster-worker-" + config.nodeId()));
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "cluster-timer-" + config.nodeId()));
     this.committer = Executors.newFixedThreadPool(2, r -> daemon(r, "cluster-commit-" + config.nodeId()));
-    this.copies = new LocalCopies(config.nodeId(), local);
-    this.snapshots = new ClusterSnapshots(config.nodeId(), local, this::servedHere);
+    this.copies = new LocalCopies(config.nodeId(), local, this::needsFullCopy, this::reconcileLater);
+    this.snapshots = new ClusterSnapshots(this, this::servedHere);
     this.sequences = new DurableProgress(config.dataDir().resolve("primary-sequence"));
     this.reconciler = new Reconciler(config.nodeId(), metadata, local, copies, sequences, worker, timer,
         (v, localCopy) -> new ReplicatedBlockDevice(config.nodeId(), v, localCopy, replicaAuthority(), this::channelTo,
-            settings, registry(), sequences), () -> closed);
+            settings, registry(), sequences, snapshots), () -> closed);
   }
 
   private static Thread daemon(Runnable r, String name) {
@@ -119,7 +117,7 @@ public final class ClusterNode implements AutoCloseable {
    */
   public ClusterNode start() throws IOException {
     replicaService = new ReplicaService(reconciler::localCopy, replicaAuthority(),
-        config.dataDir().resolve("replica-progress")).takingSnapshotsWith(snapshots::takeLocal, snapshots::deleteLocal);
+        config.dataDir().resolve("replica-progress")).takingSnapshotsWith(snapshots::takeLocal, snapshots::deleteLocal, snapshots::names);
     reconciler.serving(replicaService);
     NodeRoutes routes = new NodeRoutes(this);
     doors = new Doors(routes, settings.failoverDelay().plus(DOOR_GRACE), settings.ackTimeout().plusSeconds(5));
@@ -325,25 +323,24 @@ public final class ClusterNode implements AutoCloseable {
   // ---- what the primaries and the replica side ask of the metadata --------------------------
 
   private ReplicaRegistry registry() {
-    return new ReplicaRegistry() {
-      @Override
-      public CompletableFuture<Void> markStale(String volume, long epoch, String node, boolean stale,
-          List<Long> snippets) {
-        return commitAsync(MetaCommand.newBuilder().setMarkStale(MarkStale.newBuilder().setName(volume)
-            .setEpoch(epoch).setNode(node).setStale(stale).addAllSnippets(snippets)).build());
-      }
+    return new NodeRegistry(config.nodeId(), metadata, () -> membership, this::commitAsync);
+  }
 
-      @Override
-      public CompletableFuture<Void> confirmPrimary(String volume, long epoch) {
-        return commitAsync(MetaCommand.newBuilder().setConfirmPrimary(ConfirmPrimary.newBuilder().setName(volume)
-            .setEpoch(epoch).setNode(config.nodeId())).build());
-      }
+  private void reconcileLater(String volume) {
+    reconciler.changed(volume);
+  }
 
-      @Override
-      public boolean reachable(String node) {
-        return metadata.node(node).map(n -> membership.view().contains(n.getMember())).orElse(false);
-      }
-    };
+  /**
+   * A copy of a clone made here without the parent's snapshot (see {@link LocalCopies}) goes on
+   * record as stale, so the clone's primary copies it in full; the primary's own copy never needs it.
+   */
+  private void needsFullCopy(VolumeRecord v) {
+    if (!config.nodeId().equals(v.getPrimary())) {
+      registry().markStale(v.getName(), v.getEpoch(), config.nodeId(), true, List.of()).exceptionally(e -> {
+        log.warn("volume {}: this copy could not be put on record as stale: {}", v.getName(), e.toString());
+        return null;
+      });
+    }
   }
 
   /** Commits off the caller's thread (callers may be on a gRPC or raft thread). */

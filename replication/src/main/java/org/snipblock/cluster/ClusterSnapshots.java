@@ -1,15 +1,22 @@
 package org.snipblock.cluster;
 
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.snipblock.cluster.meta.Clones;
+import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.cluster.replica.ReplicatedBlockDevice;
+import org.snipblock.cluster.replica.SnapshotSource;
 import org.snipblock.store.SnapshotInfo;
 import org.snipblock.store.SnapshotManager;
 import org.snipblock.store.SnapshotNames;
 import org.snipblock.store.VolumeAdminException;
 import org.snipblock.store.VolumeAdminException.Reason;
+import org.snipblock.store.VolumeInfo;
 import org.snipblock.store.VolumeManager;
 
 /**
@@ -20,15 +27,23 @@ import org.snipblock.store.VolumeManager;
  * a failover keeps it. Any node holding a copy lists and serves the volume's snapshots (read-only,
  * and the same on every copy).
  */
-public final class ClusterSnapshots implements AutoCloseable {
+public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
+  // How many times (200 ms apart) a copy waits for local clones of a deleted snapshot to go.
+  private static final int LOCAL_CLONE_WAITS = 50;
+  private final ClusterNode node;
   private final VolumeManager local;
   /** The volume's replicated device if this node is its serving primary; else refuses naming the primary. */
   private final java.util.function.Function<String, ReplicatedBlockDevice> primary;
   // Taking a snapshot holds the store's admin lock and every stripe: never on a gRPC or event-loop thread.
   private final ExecutorService taker;
+  // On the primary, a clone's check of its snapshot and a delete of that snapshot happen one at a time.
+  private final Object cloneGuard = new Object();
+  private final Set<String> deleting = ConcurrentHashMap.newKeySet();
 
-  ClusterSnapshots(String nodeId, VolumeManager local, java.util.function.Function<String, ReplicatedBlockDevice> primary) {
-    this.local = local;
+  ClusterSnapshots(ClusterNode node, java.util.function.Function<String, ReplicatedBlockDevice> primary) {
+    String nodeId = node.nodeId();
+    this.node = node;
+    this.local = node.local();
     this.primary = primary;
     this.taker = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "cluster-snapshots-" + nodeId);
@@ -64,7 +79,40 @@ public final class ClusterSnapshots implements AutoCloseable {
     if (list(volume).stream().noneMatch(s -> s.name().equals(snapshot))) {
       throw new VolumeAdminException(Reason.NOT_FOUND, "volume " + volume + " has no snapshot named " + snapshot);
     }
-    return device.deleteSnapshot(snapshot, () -> deleteLocal(volume, snapshot));
+    String key = volume + "@" + snapshot;
+    CompletableFuture<Void> deleted;
+    synchronized (cloneGuard) {
+      List<String> clones = Clones.of(node.metadata().volumes(), volume, snapshot);
+      if (!clones.isEmpty()) {
+        throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "snapshot " + key + " is used by clones "
+            + String.join(", ", clones) + "; flatten or delete them first");
+      }
+      deleting.add(key);
+      deleted = device.deleteSnapshot(snapshot, () -> deleteLocal(volume, snapshot));
+    }
+    return deleted.whenComplete((x, e) -> deleting.remove(key));
+  }
+
+  /**
+   * Clones {@code volume@snapshot} as the new clustered volume {@code name} ({@code size} 0: the
+   * parent's size); ask the parent's primary, which checks that the snapshot exists and is not
+   * being deleted. Every holder of the parent's copies makes its copy of the clone as a local clone.
+   */
+  public VolumeInfo cloneOf(String volume, String snapshot, String name, long size) {
+    ReplicatedBlockDevice device = primary.apply(volume);
+    synchronized (cloneGuard) {
+      if (deleting.contains(volume + "@" + snapshot)
+          || list(volume).stream().noneMatch(s -> s.name().equals(snapshot))) {
+        throw new VolumeAdminException(Reason.NOT_FOUND, "volume " + volume + " has no snapshot named " + snapshot);
+      }
+      VolumeRecord parent = node.metadata().volume(volume).orElseThrow(() ->
+          new VolumeAdminException(Reason.NOT_FOUND, "no volume named " + volume));
+      if (parent.getEpoch() != device.epoch()) {
+        throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "volume " + volume
+            + " is changing its primary; ask its primary " + parent.getPrimary() + " again");
+      }
+      return node.volumes().cloneOf(parent, snapshot, name, size);
+    }
   }
 
   /**
@@ -72,11 +120,37 @@ public final class ClusterSnapshots implements AutoCloseable {
    * away in the background); one that is gone already (an op sent again) is left as it is.
    */
   CompletableFuture<Void> deleteLocal(String volume, String snapshot) {
-    return CompletableFuture.runAsync(() -> {
-      if (store().snapshots(volume).stream().anyMatch(s -> s.name().equals(snapshot))) {
-        store().deleteSnapshotLater(volume, snapshot);
+    return deleteLocal(volume, snapshot, LOCAL_CLONE_WAITS);
+  }
+
+  private CompletableFuture<Void> deleteLocal(String volume, String snapshot, int waitsLeft) {
+    return CompletableFuture.supplyAsync(() -> {
+      SnapshotInfo s = store().snapshots(volume).stream().filter(x -> x.name().equals(snapshot)).findFirst()
+          .orElse(null);
+      if (s == null) {
+        return List.<String>of();
       }
-    }, taker);
+      if (s.clones().isEmpty() || waitsLeft == 0) {
+        store().deleteSnapshotLater(volume, snapshot);
+        return List.<String>of();
+      }
+      return s.clones();
+    }, taker).thenCompose(clones -> clones.isEmpty() ? CompletableFuture.completedFuture(null)
+        // The primary checked that the cluster has no such clone: this node has yet to apply their delete.
+        : CompletableFuture.runAsync(() -> clones.forEach(c -> node.awaitReconciled(c, null)),
+            CompletableFuture.delayedExecutor(200, TimeUnit.MILLISECONDS))
+            .thenCompose(x -> deleteLocal(volume, snapshot, waitsLeft - 1)));
+  }
+
+  /** Names of the snapshots of this node's copy of the volume, oldest first (none without a copy). */
+  @Override
+  public List<String> names(String volume) {
+    return local.show(volume).isEmpty() ? List.of() : store().snapshots(volume).stream().map(SnapshotInfo::name).toList();
+  }
+
+  @Override
+  public java.util.Optional<org.snipblock.block.BlockDevice> open(String volume, String snapshot) {
+    return local.open(volume + "@" + snapshot);
   }
 
   /** The volume's snapshots as this node's copy has them. */

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.snipblock.block.BlockDevice;
+import org.snipblock.cluster.meta.Clones;
 import org.snipblock.cluster.meta.StaleCopies;
 import org.snipblock.cluster.proto.CreateVolume;
 import org.snipblock.cluster.proto.DeleteVolume;
@@ -57,11 +58,55 @@ public final class ClusteredVolumes implements VolumeManager {
     VolumeRecord.Builder v = VolumeRecord.newBuilder().setName(spec.name()).setSize(spec.size())
         .setSnippetSize(snippetSize).setBlockSize(spec.blockSize()).setCompression(spec.compression())
         .setCopies(policy.copies()).setMinCopies(policy.minCopies()).setSpread(policy.spread().label())
-        .setMode(policy.mode().label()).setPrimary(placed.primary()).setCreatedMillis(System.currentTimeMillis());
+        .setMode(policy.mode().label()).setPrimary(placed.primary()).setCreatedMillis(System.currentTimeMillis())
+        .setReadOnly(spec.readOnly());
     placed.replicas().forEach(r -> v.addSnippets(SnippetPlacement.newBuilder().addAllNodes(r)));
     VolumeRecord created = node.commit(MetaCommand.newBuilder()
         .setCreateVolume(CreateVolume.newBuilder().setVolume(v)).build());
     return info(created);
+  }
+
+  /**
+   * Commits a clone of {@code parent@snapshot} as its own volume (own uid, epoch and stream) with
+   * the parent link on record. Its snippets are placed where the parent's are, holders the parent
+   * lists as stale marked stale here too, so every holder makes its copy as a local clone of its
+   * own copy of the snapshot (O(1)); the parent's primary becomes the clone's. Extra snippets of a
+   * bigger clone are placed like a new volume's. The caller (the parent's primary) has checked
+   * that the snapshot exists at the parent's epoch; the metadata refuses the clone if that moved on.
+   */
+  VolumeInfo cloneOf(VolumeRecord parent, String snapshot, String name, long newSize) {
+    long size = newSize == 0 ? parent.getSize() : newSize;
+    if (size < parent.getSize()) {
+      throw new VolumeAdminException(Reason.INVALID_ARGUMENT, "a clone cannot be smaller than its parent ("
+          + parent.getSize() + " bytes), not " + size);
+    }
+    VolumeSpec spec = new VolumeSpec(name, size, parent.getSnippetSize(), parent.getBlockSize(),
+        parent.getCompression());
+    check(spec, parent.getSnippetSize());
+    VolumeRecord.Builder v = VolumeRecord.newBuilder().setName(name).setSize(size)
+        .setSnippetSize(parent.getSnippetSize()).setBlockSize(parent.getBlockSize())
+        .setCompression(parent.getCompression()).setCopies(parent.getCopies()).setMinCopies(parent.getMinCopies())
+        .setSpread(parent.getSpread()).setMode(parent.getMode()).setPrimary(parent.getPrimary())
+        .setCreatedMillis(System.currentTimeMillis()).setParent(parent.getName()).setParentSnapshot(snapshot)
+        .setParentUid(parent.getUid());
+    for (SnippetPlacement p : parent.getSnippetsList()) {
+      v.addSnippets(SnippetPlacement.newBuilder().addAllNodes(p.getNodesList()).addAllStale(p.getStaleList()));
+    }
+    long want = (size + parent.getSnippetSize() - 1) / parent.getSnippetSize();
+    if (want > parent.getSnippetsCount()) {
+      placement.place(descriptors(), new Placement.Request(parent.getCopies(),
+          org.snipblock.cluster.topology.FailureDomain.parse(parent.getSpread()), parent.getPrimary(),
+          parent.getSnippetSize(), want - parent.getSnippetsCount()))
+          .replicas().forEach(r -> v.addSnippets(SnippetPlacement.newBuilder().addAllNodes(r)));
+    }
+    return info(node.commit(MetaCommand.newBuilder().setCreateVolume(CreateVolume.newBuilder().setVolume(v)
+        .setParentEpoch(parent.getEpoch())).build()));
+  }
+
+  /** Makes a volume read-only (its primary refuses writes; every door says so) or writable again. */
+  public VolumeInfo setReadOnly(String name, boolean readOnly) {
+    return info(node.commit(MetaCommand.newBuilder().setSetReadOnly(
+        org.snipblock.cluster.proto.SetReadOnly.newBuilder().setName(name).setReadOnly(readOnly)).build()));
   }
 
   private static void check(VolumeSpec spec, int snippetSize) {
@@ -188,6 +233,6 @@ public final class ClusteredVolumes implements VolumeManager {
     return new VolumeInfo(v.getUid(), v.getName(), v.getSize(), v.getSnippetSize(), v.getBlockSize(),
         v.getCompression(), here.map(VolumeInfo::usedBytes).orElse(0L), here.map(VolumeInfo::storedBytes).orElse(0L),
         v.getSnippetsCount(), here.map(VolumeInfo::checksumErrors).orElse(0L),
-        Instant.ofEpochMilli(v.getCreatedMillis()), false, null, null);
+        Instant.ofEpochMilli(v.getCreatedMillis()), v.getReadOnly(), Clones.parentOf(v), null);
   }
 }

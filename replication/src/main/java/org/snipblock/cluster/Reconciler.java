@@ -136,6 +136,11 @@ final class Reconciler {
 
   /** The replica side's way to its local copy: created on demand once the metadata names this node. */
   CompletableFuture<BlockDevice> localCopy(String name) {
+    if (name.indexOf('@') >= 0) {
+      // A snapshot of a copy (compared by a verify or a resync): read-only, there or not.
+      return local.open(name).map(CompletableFuture::completedFuture).orElseGet(() -> CompletableFuture.failedFuture(
+          new BlockDeviceException(Kind.UNAVAILABLE, "node " + nodeId + " has no snapshot " + name)));
+    }
     CompletableFuture<BlockDevice> result = new CompletableFuture<>();
     tryLocalCopy(name, result, 40);
     return result;

@@ -125,4 +125,64 @@ class ClusterSnapshotTest {
       assertThat(Images.crcOfCopy(cluster.stores.get(n), "vm1", size)).as("vm1 on n" + n).isEqualTo(crc(after));
     }
   }
+
+  /**
+   * A copy away while snapshots were taken and deleted (one name even retaken with other content)
+   * gets the primary's snapshots, each at the same point, before its live layer is caught up; the
+   * verify then compares the snapshots of every copy too.
+   */
+  @Test
+  void aReturningCopyGetsTheSnapshotsTakenAndDeletedWhileItWasAway() throws Exception {
+    cluster = TestCluster.threeCompartments(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
+        Duration.ofSeconds(1), Duration.ofMinutes(10)));
+    int size = 1 << 20;
+    cluster.node(0).volumes().create(new VolumeSpec("vm1", size, TestCluster.SNIPPET, 512, false),
+        new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
+    int p = primaryOf("vm1");
+    int away = (p + 1) % 3;
+    Eventually.await("the primary serves", T, () -> cluster.node(p).volumes().openPrimary("vm1").isPresent());
+    byte[] a = random(size, 40);
+    byte[] b = a.clone();
+    System.arraycopy(random(size / 4, 41), 0, b, size / 2, size / 4);
+    byte[] c = b.clone();
+    System.arraycopy(random(size / 8, 42), 0, c, 0, size / 8);
+    byte[] now = c.clone();
+    System.arraycopy(random(4096, 43), 0, now, size - 4096, 4096);
+    try (BlockDevice d = cluster.node(p).volumes().open("vm1").orElseThrow()) {
+      write(d, a, 0, size);
+      cluster.node(p).snapshots().take("vm1", "s1").get(30, TimeUnit.SECONDS);
+      Eventually.await("n" + away + " took s1", T, () -> cluster.stores.get(away).snapshots("vm1").size() == 1);
+      cluster.node(away).close();
+      write(d, b, 0, size);
+      cluster.node(p).snapshots().take("vm1", "s2").get(30, TimeUnit.SECONDS);
+      cluster.node(p).snapshots().delete("vm1", "s1").get(30, TimeUnit.SECONDS);
+      write(d, c, 0, size);
+      cluster.node(p).snapshots().take("vm1", "s1").get(30, TimeUnit.SECONDS);
+      write(d, now, 0, size);
+    }
+    assertThat(cluster.stores.get(away).snapshots("vm1")).extracting(SnapshotInfo::name).containsExactly("s1");
+
+    cluster.restart(away);
+    Eventually.await("n" + away + " resynced", T, () -> cluster.node(p).volumes().describe("vm1")
+        .map(v -> v.stale().isEmpty() && v.unreachable().isEmpty()).orElse(false));
+    assertThat(cluster.stores.get(away).snapshots("vm1")).extracting(SnapshotInfo::name).containsExactly("s2", "s1");
+    assertThat(Images.crcOfCopy(cluster.stores.get(away), "vm1@s2", size)).as("s2 rebuilt").isEqualTo(crc(b));
+    assertThat(Images.crcOfCopy(cluster.stores.get(away), "vm1@s1", size)).as("s1 retaken").isEqualTo(crc(c));
+    assertThat(Images.crcOfCopy(cluster.stores.get(away), "vm1", size)).isEqualTo(crc(now));
+    org.snipblock.cluster.replica.VerifyReport report = cluster.node(p).verify("vm1").get(60, TimeUnit.SECONDS);
+    assertThat(report.clean()).as("%s", report).isTrue();
+    assertThat(report.copies()).allSatisfy(copy -> assertThat(copy.snapshotsCompared()).isEqualTo(2));
+
+    // A copy that lost a snapshot behind the cluster's back: verify names it, a scrub has it rebuilt.
+    cluster.stores.get(away).deleteSnapshot("vm1", "s2");
+    report = cluster.node(p).verify("vm1").get(60, TimeUnit.SECONDS);
+    assertThat(report.clean()).isFalse();
+    assertThat(report.copies()).filteredOn(copy -> copy.node().equals("n" + away)).singleElement()
+        .satisfies(copy -> assertThat(copy.snapshotsDiffering()).containsExactly("s2 (missing)"));
+    cluster.node(p).scrub("vm1").get(60, TimeUnit.SECONDS);
+    Eventually.await("n" + away + " has s2 again", T, () -> cluster.stores.get(away).snapshots("vm1").size() == 2
+        && cluster.node(p).volumes().describe("vm1").map(v -> v.stale().isEmpty()).orElse(false));
+    assertThat(Images.crcOfCopy(cluster.stores.get(away), "vm1@s2", size)).isEqualTo(crc(b));
+    assertThat(cluster.node(p).verify("vm1").get(60, TimeUnit.SECONDS).clean()).isTrue();
+  }
 }

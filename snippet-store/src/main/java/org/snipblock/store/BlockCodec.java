@@ -30,24 +30,22 @@ final class BlockCodec {
 
   static byte[] encode(long volumeId, long chunk, byte[] data, int off, boolean compress) {
     if (java.util.Arrays.equals(data, off, off + CHUNK, ZEROES, 0, CHUNK)) {
-      return seal(volumeId, chunk, ZERO, new byte[0], 0);
+      return seal(volumeId, chunk, ZERO, ZEROES, 0, 0);
     }
     if (compress) {
       LZ4Compressor c = FACTORY.fastCompressor();
       byte[] out = new byte[c.maxCompressedLength(CHUNK)];
       int n = c.compress(data, off, CHUNK, out, 0, out.length);
       if (n < CHUNK - CHUNK / 8) {
-        return seal(volumeId, chunk, LZ4, out, n);
+        return seal(volumeId, chunk, LZ4, out, 0, n);
       }
     }
-    byte[] raw = new byte[CHUNK];
-    System.arraycopy(data, off, raw, 0, CHUNK);
-    return seal(volumeId, chunk, 0, raw, CHUNK);
+    return seal(volumeId, chunk, 0, data, off, CHUNK);
   }
 
   /** An allocated chunk that reads as zeroes (write-zeroes without unmap). */
   static byte[] zeroes(long volumeId, long chunk) {
-    return seal(volumeId, chunk, ZERO, new byte[0], 0);
+    return seal(volumeId, chunk, ZERO, ZEROES, 0, 0);
   }
 
   static boolean isZero(byte[] value) {
@@ -56,6 +54,15 @@ final class BlockCodec {
 
   /** Decodes into {@code out[off..off+4096)} after verifying the checksum. */
   static void decode(long volumeId, long chunk, byte[] value, byte[] out, int off)
+      throws CorruptBlockException {
+    decode(volumeId, chunk, value, java.nio.ByteBuffer.wrap(out), off);
+  }
+
+  /**
+   * Decodes into {@code out} at index {@code at} (4096 bytes; position and limit untouched) after
+   * verifying the checksum: a read lands in the caller's buffer, heap or direct, in one copy.
+   */
+  static void decode(long volumeId, long chunk, byte[] value, java.nio.ByteBuffer out, int at)
       throws CorruptBlockException {
     if (value.length < HEADER) {
       throw new CorruptBlockException("stored value of " + value.length + " bytes is too short");
@@ -70,11 +77,11 @@ final class BlockCodec {
       if (payload != 0) {
         throw new CorruptBlockException("zero chunk with payload");
       }
-      java.util.Arrays.fill(out, off, off + CHUNK, (byte) 0);
+      out.put(at, ZEROES, 0, CHUNK);
     } else if ((flags & LZ4) != 0) {
       try {
         LZ4SafeDecompressor d = FACTORY.safeDecompressor();
-        int n = d.decompress(value, HEADER, payload, out, off, CHUNK);
+        int n = d.decompress(java.nio.ByteBuffer.wrap(value), HEADER, payload, out, at, CHUNK);
         if (n != CHUNK) {
           throw new CorruptBlockException("LZ4 chunk decompressed to " + n + " bytes");
         }
@@ -82,16 +89,21 @@ final class BlockCodec {
         throw new CorruptBlockException("LZ4 payload does not decompress: " + e.getMessage());
       }
     } else if (payload == CHUNK) {
-      System.arraycopy(value, HEADER, out, off, CHUNK);
+      out.put(at, value, HEADER, CHUNK);
     } else {
       throw new CorruptBlockException("raw chunk of " + payload + " bytes");
     }
   }
 
-  private static byte[] seal(long volumeId, long chunk, int flags, byte[] payload, int len) {
+  /** Zeroes {@code out[at..at+4096)}: a chunk no layer holds. */
+  static void zero(java.nio.ByteBuffer out, int at) {
+    out.put(at, ZEROES, 0, CHUNK);
+  }
+
+  private static byte[] seal(long volumeId, long chunk, int flags, byte[] payload, int off, int len) {
     byte[] v = new byte[HEADER + len];
     v[0] = (byte) flags;
-    System.arraycopy(payload, 0, v, HEADER, len);
+    System.arraycopy(payload, off, v, HEADER, len);
     int crc = crcOf(volumeId, chunk, flags, v, HEADER, len);
     v[1] = (byte) (crc >>> 24);
     v[2] = (byte) (crc >>> 16);

@@ -1,5 +1,6 @@
 package org.snipblock.store;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.snipblock.block.BlockDeviceException;
@@ -47,8 +48,29 @@ final class ChunkReader {
   byte[] range(Layer top, long offset, int len) throws Exception {
     long first = offset / CHUNK;
     long last = (offset + len - 1) / CHUNK;
+    byte[] out = new byte[(int) (last - first + 1) * CHUNK];
+    chunksInto(top, first, last, ByteBuffer.wrap(out), 0);
+    return out;
+  }
+
+  /**
+   * Exactly {@code [offset, offset+dst.remaining())} into {@code dst}, which it fills. A range of
+   * whole chunks is decoded straight into {@code dst} (one copy from RocksDB's value); only a
+   * range with partial chunks goes through {@link #range}.
+   */
+  void read(Layer top, long offset, ByteBuffer dst) throws Exception {
+    int len = dst.remaining();
+    if (offset % CHUNK != 0 || len % CHUNK != 0) {
+      dst.put(range(top, offset, len), (int) (offset % CHUNK), len);
+      return;
+    }
+    chunksInto(top, offset / CHUNK, (offset + len) / CHUNK - 1, dst, dst.position());
+    dst.position(dst.position() + len);
+  }
+
+  /** Chunks {@code first..last} into {@code out} from index {@code at} on (absolute; holes zeroed). */
+  private void chunksInto(Layer top, long first, long last, ByteBuffer out, int at) throws Exception {
     int n = (int) (last - first + 1);
-    byte[] out = new byte[n * CHUNK];
     List<byte[]> keys = new ArrayList<>(n);
     List<Layer> from = new ArrayList<>(n);
     List<Long> chunks = new ArrayList<>(n);
@@ -58,46 +80,36 @@ final class ChunkReader {
         keys.add(StoreDb.key(l.id, c));
         from.add(l);
         chunks.add(c);
+      } else {
+        BlockCodec.zero(out, at + (int) (c - first) * CHUNK);
       }
     }
     if (keys.isEmpty()) {
-      return out;
+      return;
     }
-    List<byte[]> values = db.multiGet(Space.BLOCKS, keys);
+    // One chunk (most small reads) is a plain get: multiGet's per-call setup costs more there.
+    List<byte[]> values = keys.size() == 1
+        ? java.util.Collections.singletonList(db.get(Space.BLOCKS, keys.get(0)))
+        : db.multiGet(Space.BLOCKS, keys);
     for (int i = 0; i < keys.size(); i++) {
       long c = chunks.get(i);
       byte[] v = values.get(i);
+      int to = at + (int) (c - first) * CHUNK;
       if (v != null) {
-        decode(from.get(i), c, v, out, (int) (c - first) * CHUNK);
+        decode(from.get(i), c, v, out, to);
       } else {
-        System.arraycopy(chunk(top, c), 0, out, (int) (c - first) * CHUNK, CHUNK);
+        out.put(to, chunk(top, c), 0, CHUNK);
       }
     }
-    return out;
-  }
-
-  /** Like {@link #range}, or null if some chunk is not in memory (memtable or block cache). */
-  byte[] rangeFromMemory(Layer top, long offset, int len) throws Exception {
-    long first = offset / CHUNK;
-    long last = (offset + len - 1) / CHUNK;
-    byte[] out = new byte[(int) (last - first + 1) * CHUNK];
-    for (long c = first; c <= last; c++) {
-      Layer l = top.find(c);
-      if (l == null || l.map.state(c) <= AllocationMap.ZERO) {
-        continue;
-      }
-      byte[] v = db.getFromMemory(Space.BLOCKS, StoreDb.key(l.id, c));
-      if (v == null || v == StoreDb.ABSENT) {
-        return null;
-      }
-      decode(l, c, v, out, (int) (c - first) * CHUNK);
-    }
-    return out;
   }
 
   private void decode(Layer layer, long chunk, byte[] value, byte[] out, int off) {
+    decode(layer, chunk, value, ByteBuffer.wrap(out), off);
+  }
+
+  private void decode(Layer layer, long chunk, byte[] value, ByteBuffer out, int at) {
     try {
-      BlockCodec.decode(layer.id, chunk, value, out, off);
+      BlockCodec.decode(layer.id, chunk, value, out, at);
     } catch (BlockCodec.CorruptBlockException e) {
       long n = volume.checksumErrors.incrementAndGet();
       String name = volume.descriptor().name();

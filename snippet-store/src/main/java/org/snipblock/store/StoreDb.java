@@ -17,12 +17,10 @@ import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.LRUCache;
-import org.rocksdb.ReadTier;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
-import org.rocksdb.Status;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 import org.snipblock.store.journal.JournalBatch;
@@ -48,11 +46,9 @@ final class StoreDb implements AutoCloseable {
   private final EnumMap<Space, ColumnFamilyHandle> handles = new EnumMap<>(Space.class);
   private final WriteOptions noWal = new WriteOptions().setDisableWAL(true);
   private final ReadOptions reads = new ReadOptions();
-  /** Reads that may not touch the disk: memtables and the block cache only. */
-  private final ReadOptions memoryOnly = new ReadOptions().setReadTier(ReadTier.BLOCK_CACHE_TIER);
   /**
    * Uncompressed blocks kept in memory (filled lazily). Hot chunks are then served without a
-   * system call and, through {@link #getFromMemory}, without leaving the caller's thread.
+   * system call.
    */
   private static final long BLOCK_CACHE_BYTES = 256L << 20;
   /**
@@ -65,9 +61,6 @@ final class StoreDb implements AutoCloseable {
   private static final long DATA_BLOCK_BYTES = 16 << 10;
   private final Cache blockCache = new LRUCache(BLOCK_CACHE_BYTES);
   private final BloomFilter bloom = new BloomFilter(10);
-  /** Sentinel of {@link #getFromMemory}: the key is certainly absent. */
-  static final byte[] ABSENT = new byte[0];
-
   StoreDb(Path dir, long memtableBytes) throws RocksDBException, java.io.IOException {
     Files.createDirectories(dir);
     dbOptions = new DBOptions()
@@ -143,22 +136,6 @@ final class StoreDb implements AutoCloseable {
     return db.get(handles.get(s), reads, key);
   }
 
-  /**
-   * The value if memory alone can answer: the value, {@link #ABSENT} when the key is certainly not
-   * there, or null when finding out would need disk I/O.
-   */
-  byte[] getFromMemory(Space s, byte[] key) throws RocksDBException {
-    try {
-      byte[] v = db.get(handles.get(s), memoryOnly, key);
-      return v == null ? ABSENT : v;
-    } catch (RocksDBException e) {
-      if (e.getStatus() != null && e.getStatus().getCode() == Status.Code.Incomplete) {
-        return null;
-      }
-      throw e;
-    }
-  }
-
   List<byte[]> multiGet(Space s, List<byte[]> keys) throws RocksDBException {
     List<ColumnFamilyHandle> cfs = new ArrayList<>(keys.size());
     for (int i = 0; i < keys.size(); i++) {
@@ -210,7 +187,6 @@ final class StoreDb implements AutoCloseable {
     db.close();
     noWal.close();
     reads.close();
-    memoryOnly.close();
     blockCache.close();
     bloom.close();
     dbOptions.close();

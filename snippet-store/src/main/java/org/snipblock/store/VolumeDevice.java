@@ -15,7 +15,8 @@ import org.snipblock.store.journal.JournalBatch;
 
 /**
  * A handle on one local volume, or on one of its snapshots (read-only). Requests are checked on the
- * caller's thread, then run on the store's I/O threads: reads find each chunk's layer and verify
+ * caller's thread; reads up to 16 KiB, and whole-chunk writes of that size whose stripes are free,
+ * run there too, the rest on the store's I/O threads. Reads find each chunk's layer and verify
  * its CRC32C ({@link ChunkReader}); changes take the stripe locks of their chunks,
  * read-modify-write partial chunks, and hand one batch per request to the journal, which applies
  * it to the live layer and releases the locks.
@@ -24,8 +25,8 @@ final class VolumeDevice implements BlockDevice {
   private static final int CHUNK = BlockCodec.CHUNK;
   /** Largest read, write or compare-and-write accepted in one request. */
   static final int MAX_IO_BYTES = 128 << 20;
-  /** Largest read or aligned write tried on the caller's thread: small random I/O gains most from
-   * skipping a hand-off; large requests would hold the event loop and usually miss the cache. */
+  /** Largest read or aligned write run on the caller's thread: small random I/O gains most from
+   * skipping a hand-off; large requests would hold the event loop for longer. */
   private static final int INLINE_BYTES = 16 << 10;
 
   private final SnippetStore store;
@@ -76,22 +77,18 @@ final class VolumeDevice implements BlockDevice {
       return CompletableFuture.failedFuture(e);
     }
     if (len <= INLINE_BYTES) {
-      // Chunks already in memory are served on the caller's thread: no hand-off, no wake-up.
+      // Small reads run on the caller's thread: the chunk is one RocksDB get, usually served from
+      // the block or page cache, which costs less than the two thread wake-ups of a hand-off.
       CompletableFuture<Void> done = inline(() -> {
-        byte[] data = reader.rangeFromMemory(top(), offset, len);
-        if (data == null) {
-          return false;
-        }
-        dst.put(data, (int) (offset % CHUNK), len);
-        return true;
+        reader.read(top(), offset, dst);
+        return null;
       });
       if (done != null) {
         return done;
       }
     }
     return onIoThread(() -> {
-      byte[] data = reader.range(top(), offset, len);
-      dst.put(data, (int) (offset % CHUNK), len);
+      reader.read(top(), offset, dst);
       return null;
     });
   }
@@ -330,15 +327,15 @@ final class VolumeDevice implements BlockDevice {
   }
 
   /**
-   * Runs {@code call} on the caller's thread if it can finish without disk I/O (it returns false
-   * when it cannot): a done future, or null to go the usual way.
+   * Runs {@code call} on the caller's thread: a done future, or null when the store or the volume
+   * is going away (the usual way then reports why).
    */
-  private CompletableFuture<Void> inline(IoCall<Boolean> call) {
+  private CompletableFuture<Void> inline(IoCall<Void> call) {
     if (store.abandoned() || !volume.enter()) {
       return null;
     }
     try {
-      return call.call() ? CompletableFuture.completedFuture(null) : null;
+      return CompletableFuture.completedFuture(call.call());
     } catch (Throwable e) {
       return CompletableFuture.failedFuture(asDeviceError(e));
     } finally {

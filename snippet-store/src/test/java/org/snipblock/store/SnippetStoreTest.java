@@ -196,6 +196,52 @@ class SnippetStoreTest {
     assertThat(store.stats().usedBytes()).isZero();
   }
 
+  /**
+   * Reads land in the caller's buffer as they are, from its position on, whatever it held before
+   * (the doors pass pooled buffers that are not zeroed): data, holes, allocated zeroes and
+   * compressed chunks, small reads (on the caller's thread) and large ones (on an I/O thread),
+   * whole chunks (decoded in place) and partial ones.
+   */
+  @Test
+  void readsFillTheCallersBufferWhateverItHeld() throws Exception {
+    for (boolean compress : List.of(false, true)) {
+      String name = compress ? "lz" : "raw";
+      store.create(new VolumeSpec(name, 8 * MiB, 0, 512, compress));
+      BlockDevice d = store.open(name).orElseThrow();
+      int chunk = 4096;
+      byte[] image = new byte[32 * chunk];
+      ByteBuffer data = random(chunk, 3);
+      data.duplicate().get(image, 0, chunk);
+      await(d.write(0, data, false));
+      // chunk 1 never written; chunk 2 allocated zeroes; chunk 3 compressible
+      await(d.writeZeroes(2L * chunk, chunk, false, false));
+      byte[] text = "abcdefgh".repeat(chunk / 8).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      System.arraycopy(text, 0, image, 3 * chunk, chunk);
+      await(d.write(3L * chunk, ByteBuffer.wrap(text), false));
+      ByteBuffer tail = random(12 * chunk, 4);
+      tail.duplicate().get(image, 20 * chunk, 12 * chunk);
+      await(d.write(20L * chunk, tail, false));
+
+      long[][] ranges = {{0, 4 * chunk}, {0, 32 * chunk}, {512, 3 * chunk}, {chunk - 512, 1024},
+          {3L * chunk, 20 * chunk}};
+      for (long[] r : ranges) {
+        int len = (int) r[1];
+        for (ByteBuffer b : List.of(ByteBuffer.allocateDirect(len + 100), ByteBuffer.allocate(len + 100))) {
+          while (b.hasRemaining()) {
+            b.put((byte) 0x5a);
+          }
+          b.position(37).limit(37 + len);
+          await(d.read(r[0], b));
+          assertThat(b.position()).as("%s read %s", name, r[0]).isEqualTo(37 + len);
+          assertThat(b.get(36)).isEqualTo((byte) 0x5a);
+          assertThat(b.slice(37, len))
+              .as("%s read of %d bytes at %d", name, len, r[0])
+              .isEqualTo(ByteBuffer.wrap(image, (int) r[0], len));
+        }
+      }
+    }
+  }
+
   @Test
   void compressionStoresLessAndReadsTheSame() throws Exception {
     store.create(new VolumeSpec("lz", 8 * MiB, 0, 512, true));

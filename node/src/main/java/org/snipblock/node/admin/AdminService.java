@@ -119,9 +119,6 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
       VolumeSpec spec = new VolumeSpec(req.getName(), req.getSizeBytes(), req.getSnippetSize(), blockSize,
           req.getCompression(), req.getReadOnly());
       VolumeInfo info;
-      if (req.getReadOnly()) {
-        snapshots.manager("create a read-only volume");
-      }
       if (cluster != null) {
         info = cluster.volumes().create(spec, Redundancy.of(req, volumeDefaults));
       } else {

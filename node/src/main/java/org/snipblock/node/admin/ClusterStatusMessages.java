@@ -46,7 +46,8 @@ final class ClusterStatusMessages {
       b.addCopies(CopyCheck.newBuilder().setNode(c.node()).setPrimary(c.primary()).setStale(c.stale())
           .setSnippetsCompared(c.snippetsCompared()).setChunksDiffering(c.chunksDiffering())
           .setChunksBadChecksum(c.chunksBadChecksum()).setChunksRepaired(c.chunksRepaired())
-          .setError(c.error() == null ? "" : c.error()));
+          .setError(c.error() == null ? "" : c.error()).setSnapshotsCompared(c.snapshotsCompared())
+          .addAllSnapshotsDiffering(c.snapshotsDiffering()));
     }
     return b.build();
   }

@@ -44,7 +44,8 @@ final class SnapshotRequests {
   SnapshotManager manager(String what) {
     if (manager == null) {
       throw Status.FAILED_PRECONDITION.withDescription(what + ": not available on clustered volumes yet (there: "
-          + "volume snapshot, snapshots and snapshot-delete; the rest only on a standalone node)").asRuntimeException();
+          + "volume snapshot, snapshots, snapshot-delete, clone and read-only; the rest only on a standalone node)")
+          .asRuntimeException();
     }
     return manager;
   }
@@ -96,11 +97,17 @@ final class SnapshotRequests {
     if (req.getSizeBytes() > Long.MAX_VALUE) {
       throw AdminErrors.invalid("clone size too large");
     }
+    if (cluster != null) {
+      return cluster.snapshots().cloneOf(req.getVolume(), req.getSnapshot(), req.getName(), req.getSizeBytes());
+    }
     return manager("clone").cloneVolume(req.getVolume(), req.getSnapshot(), req.getName(), req.getSizeBytes());
   }
 
   VolumeInfo readOnly(String volume, boolean readOnly) {
     requireName(volume, "volume");
+    if (cluster != null) {
+      return cluster.volumes().setReadOnly(volume, readOnly);
+    }
     return manager("set read-only").setReadOnly(volume, readOnly);
   }
 

@@ -2,6 +2,7 @@ package org.snipblock.node.cli;
 
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.ServiceLoader;
 import org.snipblock.node.OperatorError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -43,6 +44,9 @@ public final class Main implements Runnable {
   /** Runs one command line to its end and returns the process exit status. */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
     CommandLine cl = new CommandLine(new Main());
+    for (CommandExtension extension : ServiceLoader.load(CommandExtension.class)) {
+      extension.subcommands().forEach(cl::addSubcommand);
+    }
     cl.setOut(out);
     cl.setErr(err);
     cl.setParameterExceptionHandler((ex, ignored) -> {

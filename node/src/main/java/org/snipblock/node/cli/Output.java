@@ -132,12 +132,15 @@ final class Output {
     }
     out.printf("volume %s, primary %s (epoch %d), %s chunks: %s%n", v.volume(), v.primary(), v.epoch(),
         ByteSize.format(v.chunkSize()), v.clean() ? "all copies agree" : "COPIES DIFFER");
-    String format = "%-16s %-8s %9s %10s %9s %9s  %s%n";
-    out.printf(format, "NODE", "ROLE", "SNIPPETS", "DIFFERING", "BAD-CRC", "REPAIRED", "NOTE");
+    String format = "%-16s %-8s %9s %10s %9s %9s %9s  %s%n";
+    out.printf(format, "NODE", "ROLE", "SNIPPETS", "DIFFERING", "BAD-CRC", "REPAIRED", "SNAPSHOTS", "NOTE");
     for (VerifyView.Copy c : v.copies()) {
       String note = c.error() != null ? c.error() : c.stale() ? "stale: being resynced" : "";
+      if (!c.snapshotsDiffering().isEmpty()) {
+        note = (note.isEmpty() ? "" : note + "; ") + "snapshots differ: " + String.join(", ", c.snapshotsDiffering());
+      }
       out.printf(format, c.node(), c.primary() ? "primary" : "replica", c.snippetsCompared(), c.chunksDiffering(),
-          c.chunksBadChecksum(), c.chunksRepaired(), note);
+          c.chunksBadChecksum(), c.chunksRepaired(), c.snapshotsCompared(), note);
     }
   }
 

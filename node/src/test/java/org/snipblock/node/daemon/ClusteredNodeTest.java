@@ -133,6 +133,30 @@ class ClusteredNodeTest {
       assertThat(cli("volume", "verify", "vol0", "--repair", "--admin", admin).out())
           .contains("all copies agree", "NODE", "n1", "primary");
 
+      // Clones and read-only volumes on a cluster: through the parent's primary, counted cluster-wide.
+      assertThat(cli("volume", "snapshot", "vol0", "s1", "--admin", admin).status()).isZero();
+      Result cloned = cli("volume", "clone", "vol0@s1", "web", "--size", "16M", "--admin", admin);
+      assertThat(cloned.status()).as(cloned.err()).isZero();
+      assertThat(cli("volume", "show", "web", "--admin", admin).out()).contains("clone of:", "vol0@s1");
+      try (BlockDevice d = node.volumes().open("web").orElseThrow()) {
+        ByteBuffer back = ByteBuffer.allocate(data.length);
+        d.read(0, back).get(30, TimeUnit.SECONDS);
+        assertThat(back.array()).as("the clone reads its parent's snapshot").isEqualTo(data);
+      }
+      Result inUse = cli("volume", "snapshot-delete", "vol0", "s1", "--admin", admin);
+      assertThat(inUse.status()).isEqualTo(Main.EXIT_FAILURE);
+      assertThat(inUse.err().strip()).isEqualTo("snipblock: snapshot vol0@s1 is used by clones web; flatten or "
+          + "delete them first");
+      assertThat(cli("volume", "delete", "vol0", "--admin", admin).err()).contains("has clones", "web");
+      assertThat(cli("volume", "verify", "vol0", "--admin", admin).out()).contains("SNAPSHOTS", "all copies agree");
+      Result template = cli("volume", "create", "tmpl", "--size", "8M", "--copies", "1", "--read-only", "--json",
+          "--admin", admin);
+      assertThat(template.status()).as(template.err()).isZero();
+      assertThat(JSON.readTree(template.out()).get("readOnly").asBoolean()).isTrue();
+      Result writable = cli("volume", "set", "tmpl", "--read-only", "false", "--json", "--admin", admin);
+      assertThat(writable.status()).as(writable.err()).isZero();
+      assertThat(JSON.readTree(writable.out()).path("readOnly").asBoolean()).isFalse();
+
       Result unknown = cli("volume", "set", "nope", "--mode", "sync", "--admin", admin);
       assertThat(unknown.status()).isEqualTo(Main.EXIT_FAILURE);
       assertThat(unknown.err().strip()).isEqualTo("snipblock: no volume named 'nope'");

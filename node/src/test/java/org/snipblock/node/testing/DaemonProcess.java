@@ -40,11 +40,24 @@ public final class DaemonProcess implements AutoCloseable {
   private CompletableFuture<Void> logDrained;
 
   private DaemonProcess(Path workDir, Path dataDir, List<String> args, String readyLine) {
+    this(workDir, dataDir, args, readyLine, dataDir.resolveSibling(dataDir.getFileName() + ".log"));
+  }
+
+  private DaemonProcess(Path workDir, Path dataDir, List<String> args, String readyLine, Path log) {
     this.workDir = workDir;
     this.dataDir = dataDir;
-    this.log = dataDir.resolveSibling(dataDir.getFileName() + ".log");
+    this.log = log;
     this.args = args;
     this.readyLine = readyLine;
+  }
+
+  /**
+   * Any long-running snipblock command (e.g. the hypervisor adapter's {@code host serve}), run in
+   * {@code workDir} and ready once it prints a line containing {@code readyLine}; it has no node.json,
+   * so {@link #info()} is null and the CLI helpers do not apply.
+   */
+  public static DaemonProcess command(Path workDir, String readyLine, String... args) {
+    return new DaemonProcess(workDir, null, List.of(args), readyLine, workDir.resolve("process.log"));
   }
 
   /** {@code snipblock serve --data DATA} on ephemeral ports, plus {@code extraArgs}. */
@@ -195,8 +208,10 @@ public final class DaemonProcess implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
-    info = NodeInfo.readFrom(dataDir).orElseThrow();
-    assertThat(info.pid()).as("node.json of this process").isEqualTo(p.pid());
+    if (dataDir != null) {
+      info = NodeInfo.readFrom(dataDir).orElseThrow();
+      assertThat(info.pid()).as("node.json of this process").isEqualTo(p.pid());
+    }
     return this;
   }
 

@@ -59,7 +59,7 @@ public final class VolumeDoor implements BlockDevice {
   @Override public long size() { return record().getSize(); }
   @Override public int blockSize() { return record().getBlockSize(); }
   @Override public long uniqueId() { return record().getUid(); }
-  @Override public boolean readOnly() { return false; }
+  @Override public boolean readOnly() { return record().getReadOnly(); }
 
   @Override
   public CompletableFuture<Void> read(long offset, ByteBuffer dst) {

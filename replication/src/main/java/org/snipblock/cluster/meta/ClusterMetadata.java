@@ -122,11 +122,23 @@ public final class ClusterMetadata implements StateMachine {
         if (volumes.containsKey(v.getName())) {
           return refuse(Reason.ALREADY_EXISTS, "volume " + v.getName() + " already exists");
         }
+        if (!v.getParent().isEmpty()) {
+          MetaResult refused = parentRefuses(v, cmd.getCreateVolume().getParentEpoch());
+          if (refused != null) {
+            return refused;
+          }
+        }
         VolumeRecord created = v.toBuilder().setUid(nextUid++).setEpoch(1).setVersion(1).build();
         volumes.put(v.getName(), created);
         return ok(created);
       }
       case DELETE_VOLUME -> {
+        List<String> clones = Clones.of(volumes.values(), cmd.getDeleteVolume().getName(), null);
+        if (!clones.isEmpty() && volumes.containsKey(cmd.getDeleteVolume().getName())) {
+          return refuse(Reason.FAILED_PRECONDITION, "volume " + cmd.getDeleteVolume().getName()
+              + " has clones that read through its snapshots: " + String.join(", ", clones)
+              + "; delete or flatten them first");
+        }
         if (volumes.remove(cmd.getDeleteVolume().getName()) == null) {
           return refuse(Reason.NOT_FOUND, "no volume named " + cmd.getDeleteVolume().getName());
         }
@@ -244,10 +256,36 @@ public final class ClusterMetadata implements StateMachine {
         }
         return store(AccessLists.apply(v, cmd.getSetAccess()));
       }
+      case SET_READ_ONLY -> {
+        VolumeRecord v = volumes.get(cmd.getSetReadOnly().getName());
+        if (v == null) {
+          return refuse(Reason.NOT_FOUND, "no volume named " + cmd.getSetReadOnly().getName());
+        }
+        return v.getReadOnly() == cmd.getSetReadOnly().getReadOnly() ? ok(v)
+            : store(v.toBuilder().setReadOnly(cmd.getSetReadOnly().getReadOnly()).build());
+      }
       default -> {
         return refuse(Reason.INVALID_ARGUMENT, "unknown metadata command " + cmd.getCommandCase());
       }
     }
+  }
+
+  /**
+   * Null if a clone may be made of its parent as recorded: the parent exists with the same uid, and
+   * its primary is still at the epoch at which it checked the snapshot (so a snapshot deleted by a
+   * newer primary meanwhile cannot be cloned).
+   */
+  private MetaResult parentRefuses(VolumeRecord clone, long parentEpoch) {
+    VolumeRecord p = volumes.get(clone.getParent());
+    if (p == null || p.getUid() != clone.getParentUid()) {
+      return refuse(Reason.NOT_FOUND, "no volume named " + clone.getParent() + " to clone");
+    }
+    if (p.getEpoch() != parentEpoch) {
+      return refuse(Reason.FAILED_PRECONDITION, "volume " + p.getName() + " changed its primary (epoch "
+          + parentEpoch + " -> " + p.getEpoch() + ") while the clone was made; ask its primary " + p.getPrimary()
+          + " again");
+    }
+    return null;
   }
 
   private MetaResult store(VolumeRecord changed) {

@@ -12,9 +12,12 @@ import org.snipblock.block.BlockDeviceException.Kind;
 import org.snipblock.cluster.proto.DigestRequest;
 import org.snipblock.cluster.proto.ReadReply;
 import org.snipblock.cluster.proto.ReadRequest;
+import org.snipblock.cluster.proto.ReplicaAck;
+import org.snipblock.cluster.proto.ReplicaOp;
+import org.snipblock.cluster.proto.ReplicaStateRequest;
 import org.snipblock.cluster.proto.ReplicationGrpc;
 
-/** The primary's one-shot questions to a replica about its copy: chunk digests, and verified reads. */
+/** The primary's one-shot calls to a replica about its copy: chunk digests, verified reads, snapshots, single ops. */
 final class ReplicaCalls {
   private static final Duration DEADLINE = Duration.ofSeconds(60);
 
@@ -43,6 +46,28 @@ final class ReplicaCalls {
             + " arrived damaged (length or CRC32C wrong)");
       }
       return r.getData();
+    });
+  }
+
+  /** The replica's snapshots of the volume, oldest first. */
+  static CompletableFuture<List<String>> snapshots(ManagedChannel channel, String volume) {
+    CompletableFuture<List<String>> out = new CompletableFuture<>();
+    ReplicationGrpc.newStub(channel).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS).snapshots(
+        ReplicaStateRequest.newBuilder().setVolume(volume).build(), new Answer<>(out, r -> List.copyOf(r.getNamesList())));
+    return out;
+  }
+
+  /** Applies one op on the replica outside its stream; fails unless the replica acknowledges it OK. */
+  static CompletableFuture<Void> apply(ManagedChannel channel, String node, ReplicaOp op) {
+    CompletableFuture<ReplicaAck> ack = new CompletableFuture<>();
+    ReplicationGrpc.newStub(channel).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS).apply(op,
+        new Answer<>(ack, r -> r));
+    return ack.thenAccept(a -> {
+      if (a.getStatus() != ReplicaAck.Status.OK) {
+        throw new BlockDeviceException(a.getStatus() == ReplicaAck.Status.STALE_EPOCH ? Kind.NOT_PRIMARY : Kind.IO_ERROR,
+            "replica " + node + " refused " + op.getKind() + " of " + op.getVolume() + ": " + a.getStatus() + " "
+                + a.getMessage());
+      }
     });
   }
 

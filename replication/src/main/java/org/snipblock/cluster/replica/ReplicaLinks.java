@@ -59,6 +59,14 @@ final class ReplicaLinks {
   }
 
   /**
+   * Closes the node's stream and keeps it closed (changes skip the node, which must be on record as
+   * stale) until {@link #reopen}; call within a turn.
+   */
+  void detach(String node) {
+    open(node).close();
+  }
+
+  /**
    * Drops the broken streams of nodes that hold nothing any more (their copies were placed
    * elsewhere), which would otherwise be shown as unreachable forever; call within a turn.
    */

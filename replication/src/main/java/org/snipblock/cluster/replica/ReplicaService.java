@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,6 +24,7 @@ import org.snipblock.cluster.proto.ReplicaOp;
 import org.snipblock.cluster.proto.ReplicaState;
 import org.snipblock.cluster.proto.ReplicaStateRequest;
 import org.snipblock.cluster.proto.ReplicationGrpc;
+import org.snipblock.cluster.proto.SnapshotNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -131,7 +133,7 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
       response.onError(Status.INVALID_ARGUMENT.withDescription("bad digest range").asRuntimeException());
       return;
     }
-    localCopy.apply(request.getVolume()).thenCompose(d ->
+    onCopy(request.getVolume(), d ->
         // A chunk that fails its own checksum is reported as such, so the primary overwrites it.
         ChunkDigests.of(d, request.getOffset(), request.getLength(), request.getChunk())).whenComplete((list, e) -> {
       if (e != null) {
@@ -143,6 +145,14 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
     });
   }
 
+  /** Uses this node's copy of a volume, or of one of its snapshots (opened for the call, then closed). */
+  private <T> CompletableFuture<T> onCopy(String volume, Function<BlockDevice, CompletableFuture<T>> use) {
+    return localCopy.apply(volume).thenCompose(d -> {
+      CompletableFuture<T> result = use.apply(d);
+      return volume.indexOf('@') < 0 ? result : result.whenComplete((x, e) -> d.close());
+    });
+  }
+
   @Override
   public void read(ReadRequest request, StreamObserver<ReadReply> response) {
     if (request.getLength() < 0 || request.getLength() > MAX_DIGEST_BYTES) {
@@ -150,7 +160,7 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
       return;
     }
     ByteBuffer b = ByteBuffer.allocate((int) request.getLength());
-    localCopy.apply(request.getVolume()).thenCompose(d -> d.read(request.getOffset(), b)).whenComplete((v, e) -> {
+    onCopy(request.getVolume(), d -> d.read(request.getOffset(), b)).whenComplete((v, e) -> {
       if (e != null) {
         response.onError(Status.UNAVAILABLE.withDescription(String.valueOf(e.getMessage())).asRuntimeException());
       } else {
@@ -170,7 +180,7 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
 
       @Override
       public void onNext(ReplicaOp op) {
-        CompletableFuture<ReplicaAck> outcome = handle(op);
+        CompletableFuture<ReplicaAck> outcome = handle(op, false);
         ackChain = ackChain.thenCombine(outcome, (v, ack) -> ack).thenAccept(ack -> {
           if (ack.getStatus() == ReplicaAck.Status.OK) {
             // Recorded in sequence order, so "applied" never runs ahead of a gap.
@@ -204,7 +214,37 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
     };
   }
 
-  private CompletableFuture<ReplicaAck> handle(ReplicaOp op) {
+  /** The replica's snapshots of a volume, oldest first. */
+  @Override
+  public void snapshots(ReplicaStateRequest request, StreamObserver<SnapshotNames> response) {
+    try {
+      response.onNext(SnapshotNames.newBuilder().addAllNames(snapshotNames.apply(request.getVolume())).build());
+      response.onCompleted();
+    } catch (RuntimeException e) {
+      response.onError(Status.UNAVAILABLE.withDescription(String.valueOf(e.getMessage())).asRuntimeException());
+    }
+  }
+
+  /** One op outside any stream: a barrier over what arrived before, its seq applied from arrival on. */
+  @Override
+  public void apply(ReplicaOp op, StreamObserver<ReplicaAck> response) {
+    if (op.getKind() != ReplicaOp.Kind.WRITE && op.getKind() != ReplicaOp.Kind.SNAPSHOT
+        && op.getKind() != ReplicaOp.Kind.SNAPSHOT_DELETE) {
+      response.onError(Status.INVALID_ARGUMENT.withDescription("only WRITE, SNAPSHOT and SNAPSHOT_DELETE apply "
+          + "outside a stream").asRuntimeException());
+      return;
+    }
+    handle(op, true).whenComplete((ack, e) -> {
+      if (e != null) {
+        response.onError(Status.INTERNAL.withDescription(String.valueOf(e.getMessage())).asRuntimeException());
+      } else {
+        response.onNext(ack);
+        response.onCompleted();
+      }
+    });
+  }
+
+  private CompletableFuture<ReplicaAck> handle(ReplicaOp op, boolean outsideStream) {
     String name = op.getVolume();
     VolumeState s = volumes.computeIfAbsent(name, this::restored);
     long known = Math.max(s.epoch.get(), authority.epoch(name));
@@ -223,10 +263,14 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
       log.warn("volume {} seq {}: payload failed its CRC32C, refused", name, op.getSeq());
       return done(ack(op, ReplicaAck.Status.BAD_CHECKSUM, known, "payload failed CRC32C"));
     }
-    boolean barrier = op.getKind() == ReplicaOp.Kind.FLUSH || op.getKind() == ReplicaOp.Kind.SNAPSHOT
-        || op.getKind() == ReplicaOp.Kind.SNAPSHOT_DELETE;
+    boolean barrier = outsideStream || op.getKind() == ReplicaOp.Kind.FLUSH
+        || op.getKind() == ReplicaOp.Kind.SNAPSHOT || op.getKind() == ReplicaOp.Kind.SNAPSHOT_DELETE;
     CompletableFuture<Void> applied = new CompletableFuture<>();
     synchronized (s) {
+      if (outsideStream) {
+        // Whatever of the detached stream arrives after this must not land on the rebuilt copy.
+        s.applied.accumulateAndGet(op.getSeq(), Math::max);
+      }
       if (s.admitted == null || s.admitted.isCompletedExceptionally()) {
         s.admitted = localCopy.apply(name);
       }
@@ -262,15 +306,18 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
 
   /**
    * Takes and deletes the snapshots that SNAPSHOT and SNAPSHOT_DELETE ops name, on this node's copy
-   * (volume, snapshot); set by the node, which knows its store. Both succeed when there is nothing
+   * (volume, snapshot), and lists them (volume); set by the node, which knows its store. Both succeed when there is nothing
    * left to do (an op sent again).
    */
   public ReplicaService takingSnapshotsWith(BiFunction<String, String, CompletableFuture<Void>> taker,
-      BiFunction<String, String, CompletableFuture<Void>> deleter) {
+      BiFunction<String, String, CompletableFuture<Void>> deleter, Function<String, List<String>> lister) {
     this.snapshots = taker;
     this.snapshotDeletes = deleter;
+    this.snapshotNames = lister;
     return this;
   }
+
+  private volatile Function<String, List<String>> snapshotNames = v -> List.of();
 
   private volatile BiFunction<String, String, CompletableFuture<Void>> snapshots = (v, s) ->
       CompletableFuture.failedFuture(new IllegalStateException("this node takes no snapshots"));

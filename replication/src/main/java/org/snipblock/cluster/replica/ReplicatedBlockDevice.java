@@ -44,19 +44,15 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   private final ResyncScheduler resyncs;
   private final ScrubScheduler scrubs;
 
-  public ReplicatedBlockDevice(String selfId, VolumeRecord volume, BlockDevice local, EpochAuthority authority,
-      Function<String, ManagedChannel> channels, ReplicationSettings settings, ReplicaRegistry registry) {
-    this(selfId, volume, local, authority, channels, settings, registry, null);
-  }
-
   /**
    * @param sequences where this primary reserves its sequence numbers ahead, so that after a restart at
    *                  the same epoch it never reuses one (null: only safe if it never restarts as primary
    *                  without a new epoch); the constructor then blocks on one small disk write
+   * @param snapshots the snapshots of this node's copy, which resyncs bring the holders' in line with
    */
   public ReplicatedBlockDevice(String selfId, VolumeRecord volume, BlockDevice local, EpochAuthority authority,
       Function<String, ManagedChannel> channels, ReplicationSettings settings, ReplicaRegistry registry,
-      DurableProgress sequences) {
+      DurableProgress sequences, SnapshotSource snapshots) {
     this.view = new VolumeView(selfId, volume);
     this.local = local;
     Sequencer sequencer = new Sequencer(view, sequences == null ? null
@@ -68,9 +64,10 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     this.changes = new ChangeStream(view, local, sequencer, links, inSync, settings.ackTimeout());
     this.readRepair = new ReadRepair(view, local, sequencer, links, channels, registry, fencing, settings.ackTimeout());
     this.resyncs = new ResyncScheduler(view, local, sequencer, links, readRepair, channels, registry, inSync,
-        settings.resyncBytesPerSecond());
+        settings.resyncBytesPerSecond(), snapshots);
     this.scrubs = new ScrubScheduler(view, fencing, new CopyDigests(local, sequencer, links, channels,
-        settings.ackTimeout()), readRepair, settings.scrubInterval(), settings.scrubBytesPerSecond());
+        settings.ackTimeout()), new SnapshotCheck(view, sequencer, links, snapshots, channels, settings.ackTimeout()),
+        registry, readRepair, settings.scrubInterval(), settings.scrubBytesPerSecond());
   }
 
   /**
@@ -132,7 +129,8 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   @Override public long size() { return view.get().getSize(); }
   @Override public int blockSize() { return view.get().getBlockSize(); }
   @Override public long uniqueId() { return view.get().getUid(); }
-  @Override public boolean readOnly() { return false; }
+  /** A read-only volume (a template): changes are refused here, at the one writer; copies still apply the stream. */
+  @Override public boolean readOnly() { return view.get().getReadOnly(); }
 
   @Override
   public CompletableFuture<Void> read(long offset, ByteBuffer dst) {
@@ -146,12 +144,12 @@ public final class ReplicatedBlockDevice implements BlockDevice {
 
   @Override
   public CompletableFuture<Void> write(long offset, ByteBuffer src, boolean fua) {
-    return guarded(offset, src.remaining(), () -> changes.write(offset, ByteString.copyFrom(src), fua));
+    return writable(offset, src.remaining(), () -> changes.write(offset, ByteString.copyFrom(src), fua));
   }
 
   @Override
   public CompletableFuture<Void> writeZeroes(long offset, long length, boolean mayUnmap, boolean fua) {
-    return guarded(offset, length, () -> changes.writeZeroes(offset, length, mayUnmap, fua));
+    return writable(offset, length, () -> changes.writeZeroes(offset, length, mayUnmap, fua));
   }
 
   @Override
@@ -184,9 +182,17 @@ public final class ReplicatedBlockDevice implements BlockDevice {
       return CompletableFuture.failedFuture(new BlockDeviceException(Kind.INVALID, "compare and write lengths differ"));
     }
     CompletableFuture<Long> verdict = new CompletableFuture<>();
-    return guarded(offset, replacement.remaining(),
+    return writable(offset, replacement.remaining(),
         () -> changes.compareAndWrite(offset, expected, ByteString.copyFrom(replacement), fua, verdict))
         .thenCompose(v -> verdict);
+  }
+
+  private CompletableFuture<Void> writable(long offset, long length, Supplier<CompletableFuture<Void>> change) {
+    if (readOnly()) {
+      return CompletableFuture.failedFuture(new BlockDeviceException(Kind.READ_ONLY, "volume " + name()
+          + " is read-only"));
+    }
+    return guarded(offset, length, change);
   }
 
   /** Runs a change only while this device may: in range, primary, confirmed by the log, and within the async lag bound. */

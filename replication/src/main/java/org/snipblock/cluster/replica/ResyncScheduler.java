@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.cluster.meta.StaleCopies;
 import org.snipblock.cluster.proto.SnippetPlacement;
@@ -33,13 +34,17 @@ final class ResyncScheduler {
   private final ReplicaRegistry registry;
   private final InSyncOnRecord inSync;
   private final long bytesPerSecond;
-  private final Map<String, Resync> resyncs = new ConcurrentHashMap<>();
+  private final SnapshotSource snapshots;
+  // Per holder: the progress of its resync's current phase (its snapshots, then its live layer).
+  private final Map<String, Supplier<ResyncProgress>> resyncs = new ConcurrentHashMap<>();
   // Per holder: the resync under way, until its result is on record.
   private final Map<String, CompletableFuture<Void>> runs = new ConcurrentHashMap<>();
   private final Set<String> uncheckedSinceRestart = ConcurrentHashMap.newKeySet();
 
   ResyncScheduler(VolumeView view, BlockDevice local, Sequencer sequencer, ReplicaLinks links, ReadRepair copies,
-      Function<String, ManagedChannel> channels, ReplicaRegistry registry, InSyncOnRecord inSync, long bytesPerSecond) {
+      Function<String, ManagedChannel> channels, ReplicaRegistry registry, InSyncOnRecord inSync, long bytesPerSecond,
+      SnapshotSource snapshots) {
+    this.snapshots = snapshots;
     this.view = view;
     this.local = local;
     this.sequencer = sequencer;
@@ -82,7 +87,14 @@ final class ResyncScheduler {
 
   /** Progress of the resyncs started by this primary, one per holder. */
   List<ResyncProgress> progress() {
-    return new ArrayList<>(resyncs.values().stream().map(Resync::progress).toList());
+    return new ArrayList<>(resyncs.values().stream().map(Supplier::get).toList());
+  }
+
+  private void sameSnapshots(List<String> aligned) {
+    if (!snapshots.names(view.name()).equals(aligned)) {
+      throw new IllegalStateException("snapshots of " + view.name() + " were taken or deleted during the resync; "
+          + "trying again");
+    }
   }
 
   /** Compares and repairs the node's stale snippets (all it holds if it may have missed changes). */
@@ -95,15 +107,24 @@ final class ResyncScheduler {
         held.add(i);
       }
     }
-    record Start(ReplicaLink link, CompletableFuture<Void> barrier) {}
-    Start start = sequencer.inTurn(turn -> new Start(links.reopen(node),
-        // Everything sequenced before the stream existed must be on the local copy before we compare.
-        turn.local(turn.next(), 0, 0, true, () -> CompletableFuture.completedFuture(null))));
-    Resync r = new Resync(view, local, copies, start.link(), channels.apply(node), bytesPerSecond, node, held);
-    resyncs.put(node, r);
     log.info("volume {}: resyncing replica {} ({} snippets)", v.getName(), node, held.size());
+    SnapshotAlignment alignment = new SnapshotAlignment(view, sequencer, links, snapshots, registry,
+        channels.apply(node), node, held);
+    resyncs.put(node, alignment::progress);
+    CompletableFuture<Void> live = alignment.run().thenCompose(names -> {
+      record Start(ReplicaLink link, CompletableFuture<Void> barrier) {}
+      Start start = sequencer.inTurn(turn -> new Start(links.reopen(node),
+          // Everything sequenced before the stream existed must be on the local copy before we compare.
+          turn.local(turn.next(), 0, 0, true, () -> CompletableFuture.completedFuture(null))));
+      Resync r = new Resync(view, local, copies, start.link(), channels.apply(node), bytesPerSecond, node, held);
+      resyncs.put(node, r::progress);
+      // A snapshot taken before the stream reopened is missing there; one taken before the live layer
+      // was in line is wrong there: either way the next round's alignment rebuilds it.
+      return r.run(start.barrier().thenRun(() -> sameSnapshots(names)))
+          .thenRun(() -> sameSnapshots(names));
+    });
     List<Long> done = held.stream().map(Integer::longValue).toList();
-    runs.put(node, r.run(start.barrier())
+    runs.put(node, live
         .thenCompose(x -> registry.markStale(v.getName(), v.getEpoch(), node, false, done))
         .whenComplete((x, e) -> {
           if (e == null) {

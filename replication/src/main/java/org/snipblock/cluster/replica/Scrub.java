@@ -33,6 +33,9 @@ final class Scrub {
     long repaired;
     long bytesCopied;
     String error;
+    final List<Integer> snippets = new ArrayList<>();
+    int snapshotsCompared;
+    List<String> snapshotsDiffering = List.of();
 
     Tally(boolean primary) {
       this.primary = primary;
@@ -42,6 +45,8 @@ final class Scrub {
   private final VolumeView view;
   private final Fencing fencing;
   private final CopyDigests digests;
+  private final SnapshotCheck snapshots;
+  private final ReplicaRegistry registry;
   private final ReadRepair readRepair;
   private final String selfId;
   private final boolean repair;
@@ -51,8 +56,11 @@ final class Scrub {
   private volatile boolean running = true;
   private volatile String failure;
 
-  Scrub(VolumeView view, Fencing fencing, CopyDigests digests, ReadRepair readRepair, boolean repair, long bytesPerSecond) {
+  Scrub(VolumeView view, Fencing fencing, CopyDigests digests, SnapshotCheck snapshots, ReplicaRegistry registry,
+      ReadRepair readRepair, boolean repair, long bytesPerSecond) {
     this.view = view;
+    this.snapshots = snapshots;
+    this.registry = registry;
     this.fencing = fencing;
     this.digests = digests;
     this.readRepair = readRepair;
@@ -61,12 +69,14 @@ final class Scrub {
     this.bytesPerSecond = bytesPerSecond;
     this.volume = view.get();
     tallies.put(selfId, new Tally(true));
-    for (SnippetPlacement s : volume.getSnippetsList()) {
+    for (int i = 0; i < volume.getSnippetsCount(); i++) {
+      SnippetPlacement s = volume.getSnippets(i);
       tallies.get(selfId).snippetsTotal++;
       for (String n : s.getNodesList()) {
         if (!n.equals(selfId)) {
           Tally t = tallies.computeIfAbsent(n, x -> new Tally(false));
           t.snippetsTotal++;
+          t.snippets.add(i);
           t.stale |= s.getStaleList().contains(n);
         }
       }
@@ -78,7 +88,7 @@ final class Scrub {
   }
 
   CompletableFuture<VerifyReport> run() {
-    return InTurn.run(volume.getSnippetsCount(), this::snippet).handle((x, e) -> {
+    return InTurn.run(volume.getSnippetsCount(), this::snippet).thenCompose(x -> snapshots()).handle((x, e) -> {
       running = false;
       if (e != null) {
         failure = String.valueOf(e.getMessage());
@@ -137,6 +147,38 @@ final class Scrub {
       long pauseMillis = bytesPerSecond <= 0 ? 0 : (d.ours().size() * (long) Resync.CHUNK) * 1000 / bytesPerSecond;
       return pauseMillis == 0 ? all : all.thenCompose(x -> CompletableFuture.runAsync(() -> { },
           CompletableFuture.delayedExecutor(pauseMillis, TimeUnit.MILLISECONDS)));
+    });
+  }
+
+  /**
+   * Then every holder's snapshots; a scrub puts a holder whose snapshots differ on record as stale,
+   * so its resync rebuilds them from this copy's.
+   */
+  private CompletableFuture<Void> snapshots() {
+    synchronized (this) {
+      tallies.get(selfId).snapshotsCompared = snapshots.count();
+    }
+    List<String> holders = tallies.keySet().stream().filter(n -> !n.equals(selfId)).toList();
+    return InTurn.run(holders.size(), i -> {
+      String node = holders.get(i);
+      Tally t = tallies.get(node);
+      return snapshots.of(node, t.snippets).thenCompose(r -> {
+        synchronized (this) {
+          t.snapshotsCompared = r.compared();
+          t.snapshotsDiffering = r.differing();
+        }
+        if (repair && !r.differing().isEmpty() && !t.stale) {
+          log.warn("volume {}: the snapshots of {} differ ({}): it goes on record as stale, its resync rebuilds them",
+              volume.getName(), node, r.differing());
+          return registry.markStale(volume.getName(), volume.getEpoch(), node, true, List.of());
+        }
+        return CompletableFuture.completedFuture(null);
+      }).exceptionally(e -> {
+        synchronized (this) {
+          t.error = "snapshots not compared: " + e.getMessage();
+        }
+        return null;
+      });
     });
   }
 
@@ -202,7 +244,8 @@ final class Scrub {
     List<VerifyReport.CopyCheck> copies = new ArrayList<>();
     tallies.forEach((n, t) -> copies.add(new VerifyReport.CopyCheck(n, t.primary, t.stale, t.snippetsDone,
         t.differing, t.bad, t.repaired, t.error != null ? t.error
-            : t.snippetsDone < t.snippetsTotal ? String.valueOf(failure) : null)));
+            : t.snippetsDone < t.snippetsTotal ? String.valueOf(failure) : null, t.snapshotsCompared,
+        List.copyOf(t.snapshotsDiffering))));
     return new VerifyReport(volume.getName(), volume.getEpoch(), volume.getPrimary(), Resync.CHUNK, copies);
   }
 }

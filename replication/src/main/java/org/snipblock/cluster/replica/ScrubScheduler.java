@@ -16,6 +16,8 @@ final class ScrubScheduler {
   private final VolumeView view;
   private final Fencing fencing;
   private final CopyDigests digests;
+  private final SnapshotCheck snapshots;
+  private final ReplicaRegistry registry;
   private final ReadRepair repairs;
   private final Duration interval;
   private final long bytesPerSecond;
@@ -23,9 +25,11 @@ final class ScrubScheduler {
   private CompletableFuture<VerifyReport> repairing;
   private long lastRepairStartNanos = System.nanoTime();
 
-  ScrubScheduler(VolumeView view, Fencing fencing, CopyDigests digests, ReadRepair repairs, Duration interval,
-      long bytesPerSecond) {
+  ScrubScheduler(VolumeView view, Fencing fencing, CopyDigests digests, SnapshotCheck snapshots,
+      ReplicaRegistry registry, ReadRepair repairs, Duration interval, long bytesPerSecond) {
     this.view = view;
+    this.snapshots = snapshots;
+    this.registry = registry;
     this.fencing = fencing;
     this.digests = digests;
     this.repairs = repairs;
@@ -58,7 +62,7 @@ final class ScrubScheduler {
     if (repair) {
       lastRepairStartNanos = System.nanoTime();
     }
-    Scrub scrub = new Scrub(view, fencing, digests, repairs, repair, bytesPerSecond);
+    Scrub scrub = new Scrub(view, fencing, digests, snapshots, registry, repairs, repair, bytesPerSecond);
     last = scrub;
     CompletableFuture<VerifyReport> run = scrub.run();
     if (repair) {

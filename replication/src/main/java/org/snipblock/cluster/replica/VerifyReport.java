@@ -19,12 +19,17 @@ public record VerifyReport(String volume, long epoch, String primary, int chunkS
    * @param chunksBadChecksum chunks whose stored data failed its own checksum
    * @param chunksRepaired    chunks overwritten with good data by this run
    * @param error             why (part of) the copy could not be compared, or null
+   * @param snapshotsCompared  snapshots of this copy compared with the primary's (chunk digests over its snippets)
+   * @param snapshotsDiffering the copy's snapshots that are missing, extra, out of order or differ, each with why
+   *                           (a scrub puts such a copy on record as stale: its resync rebuilds them)
    */
   public record CopyCheck(String node, boolean primary, boolean stale, long snippetsCompared, long chunksDiffering,
-      long chunksBadChecksum, long chunksRepaired, String error) {}
+      long chunksBadChecksum, long chunksRepaired, String error, int snapshotsCompared,
+      List<String> snapshotsDiffering) {}
 
-  /** True if every copy was compared and agrees with the primary's, and nothing failed its checksum. */
+  /** True if every copy was compared and agrees with the primary's, snapshots included, and nothing failed its checksum. */
   public boolean clean() {
-    return copies.stream().allMatch(c -> c.chunksDiffering() == 0 && c.chunksBadChecksum() == 0 && c.error() == null);
+    return copies.stream().allMatch(c -> c.chunksDiffering() == 0 && c.chunksBadChecksum() == 0 && c.error() == null
+        && c.snapshotsDiffering().isEmpty());
   }
 }

@@ -1,0 +1,233 @@
+package org.snipblock.adapter.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.snipblock.adapter.agent.VmLauncher;
+import org.snipblock.adapter.control.Tasks;
+import org.snipblock.adapter.libvirt.DomainXml;
+import org.snipblock.adapter.qemu.Accelerator;
+import org.snipblock.node.admin.v1.NodeStatusResponse;
+import org.snipblock.adapter.model.DiskSpec;
+import org.snipblock.adapter.model.HostRecord;
+import org.snipblock.adapter.model.TaskRecord;
+import org.snipblock.adapter.model.VmRecord;
+import org.snipblock.adapter.model.VmSpec;
+import org.snipblock.adapter.records.Stored;
+import org.snipblock.node.OperatorError;
+import org.snipblock.node.config.ByteSize;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code snipblock vm ...}: VMs from a spec, their lifecycle and their consoles. */
+@Command(name = "vm", description = "Virtual machines whose disks live on snipblock.", mixinStandardHelpOptions = true)
+final class VmCommand {
+  static final Duration TASK_TIMEOUT = Duration.ofMinutes(10);
+
+  @Spec CommandSpec spec;
+
+  @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a VM from a spec and start it (a task, rolled back on failure).")
+  void create(@Parameters(paramLabel = "NAME") String name,
+      @Option(names = "--cpus", defaultValue = "1", paramLabel = "N") int cpus,
+      @Option(names = "--memory", required = true, paramLabel = "SIZE") String memory,
+      @Option(names = "--disk", required = true, paramLabel = "SIZE[:template=T]") List<String> disks,
+      @Option(names = "--site", paramLabel = "SITE") String site,
+      @Option(names = "--host", paramLabel = "H") String host,
+      @Option(names = "--priority", defaultValue = "0", paramLabel = "N") int priority,
+      @Option(names = "--group", paramLabel = "G") String group,
+      @Option(names = "--anti-affinity", description = "No two VMs of --group on one host.") boolean antiAffinity,
+      @Option(names = "--kernel", paramLabel = "FILE") String kernel,
+      @Option(names = "--initrd", paramLabel = "FILE") String initrd,
+      @Option(names = "--append", paramLabel = "CMDLINE") String append,
+      @Option(names = "--ssh-key", paramLabel = "KEY") List<String> sshKeys,
+      @Option(names = "--user-data", paramLabel = "FILE") Path userData,
+      @Option(names = "--no-wait", description = "Print the task id and return.") boolean noWait,
+      @Mixin FleetOptions fleet) {
+    if (antiAffinity && group == null) {
+      throw new OperatorError("--anti-affinity needs --group");
+    }
+    List<DiskSpec> parsed = new ArrayList<>();
+    for (String d : disks) {
+      parsed.add(DiskSpec.parse(d));
+    }
+    String data = null;
+    if (userData != null) {
+      try {
+        data = Files.readString(userData);
+      } catch (IOException e) {
+        throw new OperatorError("cannot read --user-data " + userData + ": " + e.getMessage());
+      }
+    }
+    VmSpec vmSpec = new VmSpec(cpus, Sizes.parse("--memory", memory), parsed, site, host, priority, group, antiAffinity,
+        kernel, initrd, append, sshKeys, data);
+    submit("create", name, vmSpec, null, noWait, fleet, inv -> SpecCheck.check(inv, name, vmSpec));
+  }
+
+  @Command(name = "start", mixinStandardHelpOptions = true, description = "Start a stopped VM on its host.")
+  void start(@Parameters(paramLabel = "NAME") String name, @Mixin FleetOptions fleet) {
+    submit("start", name, null, null, false, fleet, inv -> existing(inv, name));
+  }
+
+  @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop a VM (its QEMU quits; the disks stay).")
+  void stop(@Parameters(paramLabel = "NAME") String name, @Mixin FleetOptions fleet) {
+    submit("stop", name, null, null, false, fleet, inv -> existing(inv, name));
+  }
+
+  @Command(name = "restart", mixinStandardHelpOptions = true, description = "Stop and start a VM.")
+  void restart(@Parameters(paramLabel = "NAME") String name, @Mixin FleetOptions fleet) {
+    submit("restart", name, null, null, false, fleet, inv -> existing(inv, name));
+  }
+
+  @Command(name = "delete", mixinStandardHelpOptions = true, description = "Stop a VM and delete it with its volumes.")
+  void delete(@Parameters(paramLabel = "NAME") String name, @Mixin FleetOptions fleet) {
+    submit("delete", name, null, null, false, fleet, inv -> existing(inv, name));
+  }
+
+  @Command(name = "migrate", mixinStandardHelpOptions = true,
+      description = "Live-migrate a running VM to another host of its site.")
+  void migrate(@Parameters(paramLabel = "NAME") String name,
+      @Option(names = "--to-host", required = true, paramLabel = "H") String to, @Mixin FleetOptions fleet) {
+    submit("migrate", name, null, to, false, fleet, inv -> {
+      VmRecord v = existing(inv, name);
+      if (!VmRecord.RUNNING.equals(v.state())) {
+        throw new OperatorError("vm " + name + " is " + v.state() + ": only a running VM migrates live");
+      }
+      if (to.equals(v.host())) {
+        throw new OperatorError("vm " + name + " already runs on " + to);
+      }
+      HostRecord target = inv.hosts.get(to).map(Stored::value).orElseThrow(() -> new OperatorError("no host named " + to));
+      HostRecord source = inv.hosts.get(v.host()).map(Stored::value).orElseThrow();
+      String siteTo = target.location().split("/")[0];
+      String siteFrom = source.location().split("/")[0];
+      if (!siteTo.equals(siteFrom)) {
+        throw new OperatorError("live migration stays within a site: " + to + " is in " + siteTo + ", " + name
+            + " runs in " + siteFrom);
+      }
+      if (!target.alive(System.currentTimeMillis())) {
+        throw new OperatorError("host " + to + " is down");
+      }
+    });
+  }
+
+  private static VmRecord existing(org.snipblock.adapter.Inventory inv, String name) {
+    return inv.vms.get(name).map(Stored::value).orElseThrow(() -> new OperatorError("no vm named " + name));
+  }
+
+  private void submit(String kind, String vm, VmSpec vmSpec, String target, boolean noWait, FleetOptions fleet,
+      java.util.function.Consumer<org.snipblock.adapter.Inventory> check) {
+    PrintWriter out = spec.commandLine().getOut();
+    fleet.call(inv -> {
+      check.accept(inv);
+      TaskRecord t = Tasks.submit(inv, kind, vm, vmSpec, target);
+      out.println("task " + t.id() + ": " + kind + " " + vm);
+      out.flush();
+      if (!noWait) {
+        TaskFollower.follow(inv, t.id(), out, TASK_TIMEOUT, fleet.json);
+        VmRecord v = inv.vms.get(vm).map(Stored::value).orElse(null);
+        out.println(v == null ? vm + " deleted" : vm + " is " + v.state() + " on " + v.host());
+      }
+      return null;
+    });
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "The VMs: host, state, size.")
+  void list(@Mixin FleetOptions fleet) {
+    PrintWriter out = spec.commandLine().getOut();
+    List<VmRecord> all = fleet.call(inv -> inv.vms.list().stream().map(Stored::value).toList());
+    if (fleet.json) {
+      Printer.json(out, all);
+      return;
+    }
+    if (all.isEmpty()) {
+      out.println("no vms");
+      return;
+    }
+    String f = "%-12s %-8s %-9s %5s %9s %9s  %s%n";
+    out.printf(f, "NAME", "HOST", "STATE", "CPUS", "MEMORY", "PRIORITY", "DISKS");
+    for (VmRecord v : all) {
+      out.printf(f, v.name(), v.host(), v.state(), v.spec().cpus(), ByteSize.format(v.spec().memoryBytes()),
+          v.spec().priority(), String.join(",", v.volumes()));
+    }
+  }
+
+  @Command(name = "show", mixinStandardHelpOptions = true, description = "One VM: spec, host, state, disks, open task.")
+  void show(@Parameters(paramLabel = "NAME") String name, @Mixin FleetOptions fleet) {
+    PrintWriter out = spec.commandLine().getOut();
+    VmRecord v = fleet.call(inv -> existing(inv, name));
+    if (fleet.json) {
+      Printer.json(out, v);
+      return;
+    }
+    VmSpec s = v.spec();
+    out.printf("name:      %s%nhost:      %s%nstate:     %s (wanted %s)%ndetail:    %s%n", v.name(), v.host(), v.state(),
+        v.desired(), v.detail());
+    out.printf("cpus:      %d%nmemory:    %s%npriority:  %d%n", s.cpus(), ByteSize.format(s.memoryBytes()), s.priority());
+    if (s.group() != null) {
+      out.printf("group:     %s%s%n", s.group(), s.antiAffinity() ? " (anti-affinity)" : "");
+    }
+    for (int i = 0; i < s.disks().size(); i++) {
+      DiskSpec d = s.disks().get(i);
+      out.printf("disk %d:    %s, %s%s%n", i, i < v.volumes().size() ? v.volumes().get(i) : "-",
+          ByteSize.format(d.sizeBytes()), d.template() == null ? "" : ", clone of template " + d.template());
+    }
+  }
+
+  @Command(name = "xml", mixinStandardHelpOptions = true,
+      description = "The VM as a libvirt domain (network disks on snipblock's iSCSI door).")
+  void xml(@Parameters(paramLabel = "NAME") String name,
+      @Option(names = "--emulator", defaultValue = "/usr/bin/qemu-system-x86_64", paramLabel = "PATH") String emulator,
+      @Option(names = "--accel", defaultValue = "tcg", paramLabel = "tcg|kvm") String accel,
+      @Mixin FleetOptions fleet) {
+    String xml = fleet.call(inv -> {
+      VmRecord v = existing(inv, name);
+      HostRecord h = inv.hosts.get(v.host()).map(Stored::value)
+          .orElseThrow(() -> new OperatorError("vm " + name + " has no host on record"));
+      NodeStatusResponse door = inv.admin().call(c -> c.status());
+      return DomainXml.of(v, VmLauncher.boot(v.spec(), inv), Accelerator.parse(accel).qemuName(), emulator,
+          door.getListen(), door.getIscsiPort(), h.initiator(),
+          Path.of(h.dataDir()).resolve("vms").resolve(name).resolve("seed.img").toString());
+    });
+    spec.commandLine().getOut().print(xml);
+  }
+
+  @Command(name = "console", mixinStandardHelpOptions = true, description = "The VM's serial console log (read on its host's machine).")
+  void console(@Parameters(paramLabel = "NAME") String name,
+      @Option(names = "--follow", description = "Keep printing what the guest writes.") boolean follow,
+      @Mixin FleetOptions fleet) throws IOException, InterruptedException {
+    PrintWriter out = spec.commandLine().getOut();
+    Path log = fleet.call(inv -> {
+      VmRecord v = existing(inv, name);
+      HostRecord h = inv.hosts.get(v.host()).map(Stored::value)
+          .orElseThrow(() -> new OperatorError("vm " + name + " has no host on record"));
+      return Path.of(h.dataDir()).resolve("vms").resolve(name).resolve("console.log");
+    });
+    if (!Files.exists(log)) {
+      throw new OperatorError("no console log at " + log + " (run this on the VM's host)");
+    }
+    try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
+      byte[] buf = new byte[64 * 1024];
+      while (true) {
+        int n = f.read(buf);
+        if (n > 0) {
+          out.print(new String(buf, 0, n, StandardCharsets.UTF_8));
+          out.flush();
+        } else if (!follow) {
+          return;
+        } else {
+          TimeUnit.MILLISECONDS.sleep(200);  // tail -f: the guest writes when it writes
+        }
+      }
+    }
+  }
+}

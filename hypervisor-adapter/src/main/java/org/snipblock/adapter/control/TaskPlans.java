@@ -1,0 +1,155 @@
+package org.snipblock.adapter.control;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.IntStream;
+import org.snipblock.adapter.Inventory;
+import org.snipblock.adapter.agent.HostConfig;
+import org.snipblock.adapter.model.DiskSpec;
+import org.snipblock.adapter.model.TaskRecord;
+import org.snipblock.adapter.model.TemplateRecord;
+import org.snipblock.adapter.model.VmRecord;
+import org.snipblock.adapter.model.VmSpec;
+import org.snipblock.adapter.placement.Placement;
+import org.snipblock.adapter.records.Stored;
+import org.snipblock.cluster.topology.Location;
+import org.snipblock.node.config.ByteSize;
+
+/**
+ * The steps of each kind of task. They are built from the task record alone, so the controller that
+ * rolls a task back after a restart gets the same list as the one that ran it.
+ */
+final class TaskPlans {
+  private static final java.time.Duration MIGRATE_TIMEOUT = java.time.Duration.ofSeconds(180);
+
+  private final Inventory inventory;
+  private final VmSteps vm;
+
+  TaskPlans(Inventory inventory) {
+    this.inventory = inventory;
+    this.vm = new VmSteps(inventory);
+  }
+
+  List<Step> steps(TaskRecord t) {
+    return switch (t.kind()) {
+      case "create" -> create(t);
+      case "start" -> List.of(vm.start(t.vm()));
+      case "stop" -> List.of(vm.stop(t.vm()));
+      case "restart" -> List.of(vm.stop(t.vm()), vm.start(t.vm()));
+      case "delete" -> delete(t.vm());
+      case "recover" -> recover(t);
+      case "migrate" -> migrate(t);
+      default -> throw new IllegalStateException("unknown task kind " + t.kind());
+    };
+  }
+
+  static String volumeName(String vm, int disk) {
+    return vm + "-disk" + disk;
+  }
+
+  private List<Step> create(TaskRecord t) {
+    String name = t.vm();
+    VmSpec spec = t.spec();
+    List<String> volumes = IntStream.range(0, spec.disks().size()).mapToObj(i -> volumeName(name, i)).toList();
+    List<Step> steps = new ArrayList<>();
+    steps.add(Step.of("place " + name + " and record it", task -> {
+      if (inventory.vms.get(name).map(s -> t.id().equals(s.value().task())).orElse(false)) {
+        return;  // recorded before a controller change
+      }
+      Placement.Decision d = vm.place(name, spec, null, Set.of(), false);
+      task.note("placed on " + d.host() + ": " + d.why());
+      inventory.vms.create(name, new VmRecord(name, spec, d.host(), volumes, VmRecord.STOPPED, VmRecord.DEFINED,
+          "being created", 0, t.id(), System.currentTimeMillis(), null));
+    }, task -> inventory.vms.get(name).filter(s -> t.id().equals(s.value().task()))
+        .ifPresent(s -> inventory.vms.delete(name, 0))));
+    for (int i = 0; i < spec.disks().size(); i++) {
+      DiskSpec disk = spec.disks().get(i);
+      String volume = volumes.get(i);
+      if (disk.template() != null) {
+        steps.add(Step.of("disk " + i + ": clone of template " + disk.template() + " as " + volume + " ("
+            + ByteSize.format(disk.sizeBytes()) + ")", task -> {
+              TemplateRecord tpl = inventory.templates.get(disk.template()).map(Stored::value)
+                  .orElseThrow(() -> new IllegalStateException("template " + disk.template() + " is gone"));
+              vm.storage().cloneOf(tpl.volume(), tpl.snapshot(), volume, Math.max(disk.sizeBytes(), tpl.sizeBytes()));
+            }, task -> vm.storage().delete(volume)));
+      } else {
+        steps.add(Step.of("disk " + i + ": new volume " + volume + " (" + ByteSize.format(disk.sizeBytes()) + ")",
+            task -> vm.storage().create(volume, disk.sizeBytes()), task -> vm.storage().delete(volume)));
+      }
+    }
+    steps.add(vm.allow(name, null));
+    steps.add(vm.start(name));
+    return steps;
+  }
+
+  private List<Step> delete(String name) {
+    return List.of(vm.stop(name), Step.of("delete the volumes of " + name, task -> {
+      for (String v : inventory.vms.get(name).map(s -> s.value().volumes()).orElse(List.of())) {
+        vm.storage().delete(v);
+      }
+    }, task -> { }), Step.of("delete the record of " + name, task -> inventory.vms.delete(name, 0), task -> { }));
+  }
+
+  /**
+   * Live migration within a site: let the target host in at the storage, have its agent start a QEMU
+   * waiting for the VM and the source's agent send it there, then shut the source host out.
+   */
+  private List<Step> migrate(TaskRecord t) {
+    String name = t.vm();
+    String target = t.target();
+    String source = vm.vm(name).host();
+    String initiator = HostConfig.initiatorOf(target);
+    return List.of(Step.of("let " + target + " in at the storage", task -> {
+      VmRecord v = vm.vm(name);
+      VmSpec there = new VmSpec(v.spec().cpus(), v.spec().memoryBytes(), v.spec().disks(),
+          Location.parse(vm.host(source).location()).site(), target, v.spec().priority(), v.spec().group(),
+          v.spec().antiAffinity(), v.spec().kernel(), v.spec().initrd(), v.spec().append(), v.spec().sshKeys(),
+          v.spec().userData());
+      Placement.Decision d = vm.place(name, there, null, Set.of(source), false);
+      task.note("target " + d.why());
+      vm.storage().access(v.volumes(), initiator, null);
+    }, task -> {
+      if (!target.equals(vm.vm(name).host())) {
+        vm.storage().access(vm.vm(name).volumes(), null, initiator);
+      }
+    }), Step.of("live-migrate " + name + " from " + source + " to " + target, task -> {
+      inventory.vms.update(name, v -> v.withMigration(new VmRecord.Migration(target, null, VmRecord.Migration.REQUESTED)));
+      task.await(name + " to arrive on " + target, MIGRATE_TIMEOUT, () -> {
+        VmRecord v = vm.vm(name);
+        if (v.migration() != null && v.migration().failed()) {
+          throw new IllegalStateException(v.migration().state());
+        }
+        return target.equals(v.host()) && v.migration() == null;
+      });
+      task.note(vm.vm(name).detail());
+    }, task -> inventory.vms.update(name, v -> target.equals(v.host()) ? v : v.withMigration(null))),
+        Step.of("shut " + source + " out of the volumes of " + name,
+            task -> vm.storage().access(vm.vm(name).volumes(), initiator, HostConfig.initiatorOf(source)), task -> { }));
+  }
+
+  /** Restart elsewhere: choose a host near the dead one (preempting if need be), fence the dead one, start. */
+  private List<Step> recover(TaskRecord t) {
+    String name = t.vm();
+    String dead = t.target();
+    return List.of(Step.of("choose a host for " + name + " instead of " + dead, task -> {
+      VmRecord v = vm.vm(name);
+      if (!dead.equals(v.host())) {
+        return;  // moved before a controller change
+      }
+      Location near = Location.parse(vm.host(dead).location());
+      // a host named at creation (--host) is where the VM starts, not a place it may only ever run
+      VmSpec anywhere = new VmSpec(v.spec().cpus(), v.spec().memoryBytes(), v.spec().disks(), v.spec().site(), null,
+          v.spec().priority(), v.spec().group(), v.spec().antiAffinity(), v.spec().kernel(), v.spec().initrd(),
+          v.spec().append(), v.spec().sshKeys(), v.spec().userData());
+      Placement.Decision d = vm.place(name, anywhere, near, Set.of(dead), true);
+      for (String victim : d.preempt()) {
+        task.note("stopping " + victim + " (priority " + vm.vm(victim).spec().priority() + ") to make room for "
+            + name + " (priority " + v.spec().priority() + ")");
+        vm.stopNow(task, victim);
+      }
+      task.note("chose " + d.host() + ": " + d.why());
+      inventory.vms.update(name, r -> r.withHost(d.host()).withState(VmRecord.STOPPED, "host " + dead + " died", 0));
+    }, task -> { }), vm.allow(name, dead), vm.start(name));
+  }
+}

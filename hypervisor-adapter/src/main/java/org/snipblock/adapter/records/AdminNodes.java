@@ -1,0 +1,57 @@
+package org.snipblock.adapter.records;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.snipblock.node.admin.AdminClient;
+
+/**
+ * The admin APIs of the storage nodes an adapter process may ask ({@code --admin HOST:PORT[,...]}).
+ * A call goes to the node that answered last; when that node is unreachable the next one is tried,
+ * so losing any one storage node does not stop the adapter.
+ */
+public final class AdminNodes implements AutoCloseable {
+  private final List<String> targets;
+  private final List<AdminClient> clients = new ArrayList<>();
+  private volatile int current;
+
+  public AdminNodes(List<String> targets) {
+    if (targets.isEmpty()) {
+      throw new IllegalArgumentException("no admin address");
+    }
+    this.targets = List.copyOf(targets);
+    for (String t : targets) {
+      clients.add(new AdminClient(t));
+    }
+  }
+
+  public List<String> targets() {
+    return targets;
+  }
+
+  /** Runs {@code call} on the first node that is reachable, starting with the last one that was. */
+  public <T> T call(Function<AdminClient, T> call) {
+    StatusRuntimeException last = null;
+    for (int i = 0; i < clients.size(); i++) {
+      int at = (current + i) % clients.size();
+      try {
+        T result = call.apply(clients.get(at));
+        current = at;
+        return result;
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+          throw e;
+        }
+        last = e;
+      }
+    }
+    throw last;
+  }
+
+  @Override
+  public synchronized void close() {
+    clients.forEach(AdminClient::close);
+  }
+}

@@ -1,0 +1,98 @@
+package org.snipblock.adapter.placement;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.snipblock.adapter.model.DiskSpec;
+import org.snipblock.adapter.model.HostRecord;
+import org.snipblock.adapter.model.VmRecord;
+import org.snipblock.adapter.model.VmSpec;
+import org.snipblock.cluster.topology.Location;
+
+class PlacementTest {
+  private static final long G = 1L << 30;
+  private static final long NOW = 1_000_000;
+
+  private static HostRecord host(String id, String location, int cpus, long memory) {
+    return new HostRecord(id, location, cpus, memory, "iqn:" + id, NOW, "/d");
+  }
+
+  private static VmSpec spec(int cpus, long memory, String site, int priority, String group) {
+    return new VmSpec(cpus, memory, List.of(new DiskSpec(G, null)), site, null, priority, group, group != null,
+        null, null, null, List.of(), null);
+  }
+
+  private static VmRecord vm(String name, String host, long memory, int priority, String group) {
+    return new VmRecord(name, spec(1, memory, null, priority, group), host, List.of(), VmRecord.RUNNING,
+        VmRecord.RUNNING, null, 1, null, NOW, null);
+  }
+
+  private final List<HostRecord> hosts = List.of(
+      host("a1", "eu1/c1/r1/a1", 8, 8 * G), host("a2", "eu1/c2/r1/a2", 8, 8 * G),
+      host("b1", "eu2/c1/r1/b1", 8, 32 * G), host("b2", "eu2/c1/r2/b2", 8, 32 * G), host("b3", "eu2/c2/r1/b3", 8, 32 * G));
+
+  @Test
+  void takesTheHostWithTheMostRoomInTheAskedSite() {
+    List<VmRecord> vms = List.of(vm("x", "a1", 6 * G, 0));
+    Placement.Decision d = Placement.place("new", spec(2, 1 * G, "eu1", 0, null), hosts, vms, NOW, null, Set.of(), false);
+    assertThat(d.host()).isEqualTo("a2");
+    assertThat(d.why()).isEqualTo("host a2 (eu1/c2/r1/a2) has 8 GiB and 8 CPUs free; 2 hosts fit");
+  }
+
+  @Test
+  void explainsWhatWouldFitWhenNothingDoes() {
+    List<VmRecord> vms = List.of(vm("x", "a1", 2 * G, 0), vm("y", "a2", 6 * G, 0));
+    assertThatThrownBy(() -> Placement.place("big", spec(2, 16 * G, "eu1", 0, null), hosts, vms, NOW, null, Set.of(),
+        false)).isInstanceOf(NoPlacement.class)
+        .hasMessage("no host in site eu1 has 16 GiB and 2 CPUs free; the largest has 6 GiB and 7 CPUs (a1); "
+            + "site eu2 has 3 hosts that fit");
+  }
+
+  @Test
+  void keepsAnAntiAffinityGroupApartAndSaysSoWhenItCannot() {
+    List<VmRecord> vms = List.of(vm("w1", "a1", G, 0, "web"));
+    assertThat(Placement.place("w2", spec(1, G, "eu1", 0, "web"), hosts, vms, NOW, null, Set.of(), false).host())
+        .isEqualTo("a2");
+    List<VmRecord> both = List.of(vm("w1", "a1", G, 0, "web"), vm("w2", "a2", G, 0, "web"));
+    assertThatThrownBy(() -> Placement.place("w3", spec(1, G, "eu1", 0, "web"), hosts, both, NOW, null, Set.of(), false))
+        .hasMessage("every candidate host already runs a VM of anti-affinity group web");
+  }
+
+  @Test
+  void restartsNearTheDeadHostFirst() {
+    Location dead = Location.parse("eu2/c1/r1/b1");
+    // b2 (same compartment) before b3 (same site), though b3 has as much room
+    assertThat(Placement.place("v", spec(1, G, null, 0, null), hosts, List.of(), NOW, dead, Set.of("b1"), false).host())
+        .isEqualTo("b2");
+  }
+
+  @Test
+  void preemptsTheLowestPriorityOnlyWhenAllowedAndOnlyBelowItsOwn() {
+    List<HostRecord> one = List.of(host("h", "eu1/c1/r1/h", 4, 4 * G));
+    List<VmRecord> vms = List.of(vm("p5", "h", 2 * G, 5), vm("p1", "h", G, 1), vm("p0", "h", G, 0));
+    Placement.Decision d = Placement.place("v", spec(1, 2 * G, null, 3, null), one, vms, NOW, null, Set.of(), true);
+    assertThat(d.preempt()).containsExactly("p0", "p1");
+    assertThat(d.why()).isEqualTo("host h has room once lower-priority p0, p1 stop");
+    assertThatThrownBy(() -> Placement.place("v", spec(1, 3 * G, null, 3, null), one, vms, NOW, null, Set.of(), true))
+        .isInstanceOf(NoPlacement.class);
+    assertThatThrownBy(() -> Placement.place("v", spec(1, 2 * G, null, 3, null), one, vms, NOW, null, Set.of(), false))
+        .isInstanceOf(NoPlacement.class);
+  }
+
+  @Test
+  void namesDeadAndUnknownHosts() {
+    List<HostRecord> stale = List.of(new HostRecord("old", "eu1/c1/r1/old", 4, 4 * G, "iqn", NOW - 60_000, "/d"));
+    assertThatThrownBy(() -> Placement.place("v", spec(1, G, null, 0, null), stale, List.of(), NOW, null, Set.of(), false))
+        .hasMessage("no live host to run v (1 on record)");
+    VmSpec pinned = new VmSpec(1, G, List.of(), null, "zz", 0, null, false, null, null, null, List.of(), null);
+    assertThatThrownBy(() -> Placement.place("v", pinned, hosts, List.of(), NOW, null, Set.of(), false))
+        .hasMessage("host zz is not on record");
+  }
+
+  private static VmRecord vm(String name, String host, long memory, int priority) {
+    return vm(name, host, memory, priority, null);
+  }
+}

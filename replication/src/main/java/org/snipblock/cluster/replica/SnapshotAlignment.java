@@ -1,0 +1,165 @@
+package org.snipblock.cluster.replica;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import org.snipblock.block.BlockDevice;
+import org.snipblock.block.BlockDeviceException;
+import org.snipblock.block.BlockDeviceException.Kind;
+import org.snipblock.cluster.proto.ReplicaOp;
+import org.snipblock.cluster.proto.VolumeRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Brings a holder's snapshots in line with the primary's, before its live resync: a copy that was
+ * away while snapshots were taken or deleted, or that is new (re-replication), gets them at the
+ * same points of the volume as the primary's.
+ *
+ * <p>The holder's snapshots are compared with the primary's in order, by name and by chunk
+ * digests over the snippets it holds. From the first that differs or is missing on, the holder's
+ * snapshots are deleted and the primary's rebuilt, oldest first: the holder's live layer is made
+ * equal to the snapshot (only differing chunks are sent, so consecutive snapshots share what they
+ * share on the primary) and the snapshot taken there. Meanwhile the holder's stream is detached
+ * (it is on record as stale, so it counts toward no quorum): these ops go outside the stream, each
+ * a barrier at a fresh sequence number, so nothing of the detached stream lands in between. The
+ * live resync that follows reopens the stream and brings the live layer up to date.
+ */
+final class SnapshotAlignment {
+  private static final Logger log = LoggerFactory.getLogger(SnapshotAlignment.class);
+  // Passes until the primary's snapshots stay put for one; snapshots taken faster than that fail the resync (retried).
+  private static final int PASSES = 4;
+
+  private final VolumeView view;
+  private final Sequencer sequencer;
+  private final ReplicaLinks links;
+  private final SnapshotSource source;
+  private final ReplicaRegistry registry;
+  private final ManagedChannel channel;
+  private final String node;
+  private final List<Integer> snippets;
+  private final AtomicLong rebuilt = new AtomicLong();
+  private final AtomicLong copied = new AtomicLong();
+  private volatile boolean running = true;
+  private volatile String failure;
+
+  SnapshotAlignment(VolumeView view, Sequencer sequencer, ReplicaLinks links, SnapshotSource source,
+      ReplicaRegistry registry, ManagedChannel channel, String node, List<Integer> snippets) {
+    this.view = view;
+    this.sequencer = sequencer;
+    this.links = links;
+    this.source = source;
+    this.registry = registry;
+    this.channel = channel;
+    this.node = node;
+    this.snippets = snippets;
+  }
+
+  ResyncProgress progress() {
+    return new ResyncProgress(node, rebuilt.get(), rebuilt.get(), copied.get(), running, failure,
+        "resync snapshots");
+  }
+
+  /** Completes with the snapshots the holder now has: the primary's, as they were at the last check. */
+  CompletableFuture<List<String>> run() {
+    return pass(PASSES).whenComplete((names, e) -> {
+      running = false;
+      if (e != null) {
+        failure = String.valueOf(e.getMessage());
+      }
+    });
+  }
+
+  private CompletableFuture<List<String>> pass(int left) {
+    List<String> ours = source.names(view.name());
+    return ReplicaCalls.snapshots(channel, view.name()).thenCompose(theirs -> firstDifference(ours, theirs, 0)
+        .thenCompose(k -> {
+          if (k == ours.size() && theirs.size() == ours.size()) {
+            return CompletableFuture.completedFuture(ours);
+          }
+          if (left == 0) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the snapshots of " + view.name()
+                + " kept changing while " + node + "'s were rebuilt"));
+          }
+          return rebuild(ours, theirs, k).thenCompose(x -> pass(left - 1));
+        }));
+  }
+
+  /** The index of the first snapshot the holder lacks or holds with other content. */
+  private CompletableFuture<Integer> firstDifference(List<String> ours, List<String> theirs, int i) {
+    if (i >= ours.size() || i >= theirs.size() || !ours.get(i).equals(theirs.get(i))) {
+      return CompletableFuture.completedFuture(i);
+    }
+    return withSnapshot(ours.get(i), s -> CopyCompare.differing(s, channel, view.name() + "@" + ours.get(i),
+        view.get(), snippets)).thenCompose(d -> d.isEmpty() ? firstDifference(ours, theirs, i + 1)
+        : CompletableFuture.completedFuture(i));
+  }
+
+  private CompletableFuture<Void> rebuild(List<String> ours, List<String> theirs, int from) {
+    VolumeRecord v = view.get();
+    boolean staleEverywhere = snippets.stream().allMatch(i -> v.getSnippets(i).getStaleList().contains(node));
+    if (!staleEverywhere) {
+      // Detaching a holder that counts toward quorums would lose acknowledged writes on it: on record first.
+      return registry.markStale(v.getName(), v.getEpoch(), node, true, snippets.stream().map(Integer::longValue).toList())
+          .thenCompose(x -> CompletableFuture.failedFuture(new IllegalStateException("replica " + node
+              + " put on record as stale before its snapshots are rebuilt; trying again")));
+    }
+    log.info("volume {}: rebuilding the snapshots of {} from {} on (it has {}, this primary {})", v.getName(), node,
+        from, theirs, ours);
+    sequencer.inTurn(turn -> {
+      links.detach(node);
+      return null;
+    });
+    CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+    for (int j = theirs.size() - 1; j >= from; j--) {
+      String name = theirs.get(j);
+      chain = chain.thenCompose(x -> apply(op(ReplicaOp.Kind.SNAPSHOT_DELETE).setSnapshot(name)));
+    }
+    for (int i = from; i < ours.size(); i++) {
+      String name = ours.get(i);
+      chain = chain.thenCompose(x -> rebuildOne(name));
+    }
+    return chain;
+  }
+
+  /** Makes the holder's live layer equal to snapshot {@code name} here, then takes the snapshot there. */
+  private CompletableFuture<Void> rebuildOne(String name) {
+    VolumeRecord v = view.get();
+    return withSnapshot(name, s -> CopyCompare.differing(s, channel, v.getName(), v, snippets).thenCompose(offsets ->
+        InTurn.run(offsets.size(), i -> {
+          long off = offsets.get(i);
+          ByteBuffer b = ByteBuffer.allocate((int) Math.min(Resync.CHUNK, v.getSize() - off));
+          return s.read(off, b).thenCompose(x -> {
+            ByteString data = ByteString.copyFrom(b.flip());
+            copied.addAndGet(data.size());
+            return apply(op(ReplicaOp.Kind.WRITE).setOffset(off).setLength(data.size()).setData(data)
+                .setCrc32C(Checksums.crc32c(data)).setFua(true));
+          });
+        }))).thenCompose(x -> apply(op(ReplicaOp.Kind.SNAPSHOT).setSnapshot(name)))
+        .thenRun(rebuilt::incrementAndGet);
+  }
+
+  private ReplicaOp.Builder op(ReplicaOp.Kind kind) {
+    return ReplicaOp.newBuilder().setKind(kind);
+  }
+
+  /** Sends one op outside the stream, at the next sequence number of the volume. */
+  private CompletableFuture<Void> apply(ReplicaOp.Builder op) {
+    ReplicaOp sent = sequencer.inTurn(turn -> op.setVolume(turn.volume().getName())
+        .setEpoch(turn.volume().getEpoch()).setSeq(turn.next()).build());
+    return ReplicaCalls.apply(channel, node, sent);
+  }
+
+  private <T> CompletableFuture<T> withSnapshot(String name,
+      java.util.function.Function<BlockDevice, CompletableFuture<T>> use) {
+    BlockDevice s = source.open(view.name(), name).orElse(null);
+    if (s == null) {
+      return CompletableFuture.failedFuture(new BlockDeviceException(Kind.UNAVAILABLE, "snapshot " + view.name()
+          + "@" + name + " went away during the resync of " + node));
+    }
+    return use.apply(s).whenComplete((x, e) -> s.close());
+  }
+}
