@@ -31,6 +31,7 @@ public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
   // How many times (200 ms apart) a copy waits for local clones of a deleted snapshot to go.
   private static final int LOCAL_CLONE_WAITS = 50;
   private final ClusterNode node;
+  private final VolumeConnections connections;
   private final VolumeManager local;
   /** The volume's replicated device if this node is its serving primary; else refuses naming the primary. */
   private final java.util.function.Function<String, ReplicatedBlockDevice> primary;
@@ -43,6 +44,7 @@ public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
   ClusterSnapshots(ClusterNode node, java.util.function.Function<String, ReplicatedBlockDevice> primary) {
     String nodeId = node.nodeId();
     this.node = node;
+    this.connections = new VolumeConnections(node);
     this.local = node.local();
     this.primary = primary;
     this.taker = Executors.newSingleThreadExecutor(r -> {
@@ -91,6 +93,40 @@ public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
       deleted = device.deleteSnapshot(snapshot, () -> deleteLocal(volume, snapshot));
     }
     return deleted.whenComplete((x, e) -> deleting.remove(key));
+  }
+
+  /**
+   * Rolls {@code volume} back to {@code snapshot} on every copy at one point of its stream (a
+   * barrier, like a snapshot); ask its primary. Refused while clones use a later snapshot, and while
+   * any node's doors have the volume open unless {@code force}. Door handles opened before fail from
+   * then on (on each node once it has applied the metadata change), so clients reconnect to the
+   * rolled-back content. Later snapshots are kept.
+   */
+  public CompletableFuture<VolumeInfo> rollback(String volume, String snapshot, boolean force) {
+    ReplicatedBlockDevice device = primary.apply(volume);
+    List<String> names = names(volume);
+    int at = names.indexOf(snapshot);
+    if (at < 0) {
+      throw new VolumeAdminException(Reason.NOT_FOUND, "volume " + volume + " has no snapshot named " + snapshot);
+    }
+    for (String later : names.subList(at + 1, names.size())) {
+      List<String> clones = Clones.of(node.metadata().volumes(), volume, later);
+      if (!clones.isEmpty()) {
+        throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "cannot roll " + volume + " back to " + snapshot
+            + ": the later snapshot " + later + " has clones " + String.join(", ", clones));
+      }
+    }
+    if (!force) {
+      connections.refuseIfConnected(volume);
+    }
+    node.volumes().reincarnate(volume);
+    return device.rollback(snapshot, () -> rollbackLocal(volume, snapshot))
+        .thenApply(x -> node.volumes().show(volume).orElseThrow());
+  }
+
+  /** Rolls this node's copy back (forced: the handles on it are this node's own, which reopen theirs). */
+  CompletableFuture<Void> rollbackLocal(String volume, String snapshot) {
+    return CompletableFuture.runAsync(() -> store().rollback(volume, snapshot, true), taker);
   }
 
   /**

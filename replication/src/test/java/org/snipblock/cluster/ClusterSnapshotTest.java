@@ -185,4 +185,59 @@ class ClusterSnapshotTest {
     assertThat(Images.crcOfCopy(cluster.stores.get(away), "vm1@s2", size)).isEqualTo(crc(b));
     assertThat(cluster.node(p).verify("vm1").get(60, TimeUnit.SECONDS).clean()).isTrue();
   }
+
+  /**
+   * A rollback is one op of the stream: every copy's content becomes the snapshot's at one point;
+   * refused while any node's doors are connected unless forced, and then their handles fail.
+   */
+  @Test
+  void aRollbackTakesEveryCopyBackAtOnePointAndFailsTheHandlesOpenedBefore() throws Exception {
+    cluster = TestCluster.threeCompartments(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
+        Duration.ofSeconds(1), Duration.ofMinutes(10)));
+    int size = 1 << 20;
+    cluster.node(0).volumes().create(new VolumeSpec("vm1", size, TestCluster.SNIPPET, 512, false),
+        new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
+    int p = primaryOf("vm1");
+    int other = (p + 1) % 3;
+    Eventually.await("the primary serves", T, () -> cluster.node(p).volumes().openPrimary("vm1").isPresent());
+    byte[] a = random(size, 50);
+    byte[] b = random(size, 51);
+    try (BlockDevice d = cluster.node(p).volumes().open("vm1").orElseThrow()) {
+      write(d, a, 0, size);
+      cluster.node(p).snapshots().take("vm1", "s1").get(30, TimeUnit.SECONDS);
+      write(d, b, 0, size);
+      cluster.node(p).snapshots().take("vm1", "s2").get(30, TimeUnit.SECONDS);
+      write(d, random(size, 52), 0, size);
+    }
+    cluster.node(p).snapshots().cloneOf("vm1", "s2", "web", 0);
+    assertThatThrownBy(() -> cluster.node(p).snapshots().rollback("vm1", "s1", true))
+        .isInstanceOf(VolumeAdminException.class).hasMessageContaining("the later snapshot s2 has clones web");
+    cluster.node(p).volumes().delete("web");
+    assertThatThrownBy(() -> cluster.node(other).snapshots().rollback("vm1", "s1", true))
+        .isInstanceOf(VolumeAdminException.class).hasMessageContaining("its primary is n" + p);
+    assertThatThrownBy(() -> cluster.node(p).snapshots().rollback("vm1", "nope", true))
+        .isInstanceOf(VolumeAdminException.class).hasMessageContaining("no snapshot named nope");
+
+    BlockDevice connected = cluster.node(other).volumes().open("vm1").orElseThrow();
+    assertThatThrownBy(() -> cluster.node(p).snapshots().rollback("vm1", "s1", false))
+        .isInstanceOf(VolumeAdminException.class).hasMessageContaining("is connected (n" + other + ": 1 open handles)");
+    cluster.node(p).snapshots().rollback("vm1", "s1", true).get(30, TimeUnit.SECONDS);
+    Eventually.await("the handle opened before fails", T, () -> connected.read(0, java.nio.ByteBuffer.allocate(4096))
+        .handle((x, e) -> e != null && e.getMessage().contains("rolled back")).join());
+    connected.close();
+    for (int n = 0; n < 3; n++) {
+      assertThat(Images.crcOfCopy(cluster.stores.get(n), "vm1", size)).as("vm1 on n" + n).isEqualTo(crc(a));
+      assertThat(Images.crcOfCopy(cluster.stores.get(n), "vm1@s2", size)).as("s2 kept on n" + n).isEqualTo(crc(b));
+    }
+    // The primary and the replicas go on with new handles: writes land on every copy.
+    byte[] after = a.clone();
+    System.arraycopy(random(8192, 53), 0, after, 4096, 8192);
+    try (BlockDevice d = cluster.node(other).volumes().open("vm1").orElseThrow()) {
+      d.write(4096, java.nio.ByteBuffer.wrap(after, 4096, 8192), true).get(30, TimeUnit.SECONDS);
+    }
+    for (int n = 0; n < 3; n++) {
+      assertThat(Images.crcOfCopy(cluster.stores.get(n), "vm1", size)).as("vm1 on n" + n).isEqualTo(crc(after));
+    }
+    assertThat(cluster.node(p).verify("vm1").get(60, TimeUnit.SECONDS).clean()).isTrue();
+  }
 }

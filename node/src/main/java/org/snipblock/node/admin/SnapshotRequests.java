@@ -44,7 +44,8 @@ final class SnapshotRequests {
   SnapshotManager manager(String what) {
     if (manager == null) {
       throw Status.FAILED_PRECONDITION.withDescription(what + ": not available on clustered volumes yet (there: "
-          + "volume snapshot, snapshots, snapshot-delete, clone and read-only; the rest only on a standalone node)")
+          + "volume snapshot, snapshots, snapshot-delete, rollback, clone and read-only; the rest only on a "
+          + "standalone node)")
           .asRuntimeException();
     }
     return manager;
@@ -87,6 +88,9 @@ final class SnapshotRequests {
   VolumeInfo rollback(RollbackVolumeRequest req) {
     requireName(req.getVolume(), "volume");
     requireName(req.getSnapshot(), "snapshot");
+    if (cluster != null) {
+      return join(cluster.snapshots().rollback(req.getVolume(), req.getSnapshot(), req.getForce()));
+    }
     return manager("rollback").rollback(req.getVolume(), req.getSnapshot(), req.getForce());
   }
 

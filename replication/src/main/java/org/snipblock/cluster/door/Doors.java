@@ -21,6 +21,9 @@ public final class Doors implements AutoCloseable {
   private final VolumeChanges changes = new VolumeChanges();
   private final ScheduledExecutorService executor;
   private final Map<String, PrimaryStream> streams = new ConcurrentHashMap<>();
+  private final DoorHandles handles = new DoorHandles();
+  // Per volume, its incarnation as last seen here (a lock-free look-up on every request).
+  private final Map<String, Long> incarnations = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
   /**
@@ -42,12 +45,27 @@ public final class Doors implements AutoCloseable {
 
   /** A door on the volume, or empty if the cluster has no such volume. */
   public Optional<BlockDevice> open(String name) {
-    return routes.volume(name).map(v -> new VolumeDoor(this, v));
+    return routes.volume(name).map(v -> {
+      handles.opened(name);
+      return new VolumeDoor(this, v);
+    });
+  }
+
+  /** The door handles open on this node, per volume. */
+  public DoorHandles handles() {
+    return handles;
   }
 
   /** To be called whenever the metadata changed the volume's record: waiting requests retry at once. */
   public void volumeChanged(String name) {
+    routes.volume(name).ifPresentOrElse(v -> incarnations.put(name, v.getIncarnation()),
+        () -> incarnations.remove(name));
     changes.changed(name);
+  }
+
+  /** The volume's incarnation as this node last saw it change, -1 if it has not changed since this node started. */
+  long incarnation(String name) {
+    return incarnations.getOrDefault(name, -1L);
   }
 
   /** The request stream to the node, opened anew when the last one broke or the node's address changed. */

@@ -228,6 +228,13 @@ public final class ClusterMetadata implements StateMachine {
         VolumeRecord after = StaleCopies.mark(v, m.getNode(), m.getStale(), m.getSnippetsList());
         return after.equals(v) ? ok(v) : store(after);
       }
+      case REINCARNATE -> {
+        VolumeRecord v = volumes.get(cmd.getReincarnate().getName());
+        if (v == null) {
+          return refuse(Reason.NOT_FOUND, "no volume named " + cmd.getReincarnate().getName());
+        }
+        return store(v.toBuilder().setIncarnation(v.getIncarnation() + 1).build());
+      }
       case SET_READ_ONLY -> {
         VolumeRecord v = volumes.get(cmd.getSetReadOnly().getName());
         if (v == null) {

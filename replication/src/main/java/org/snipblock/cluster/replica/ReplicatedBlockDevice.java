@@ -34,7 +34,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   private static final Logger log = LoggerFactory.getLogger(ReplicatedBlockDevice.class);
 
   private final VolumeView view;
-  private final BlockDevice local;
+  private final ReopenableDevice local;
   private final Fencing fencing;
   private final InSyncOnRecord inSync;
   private final ReplicaLinks links;
@@ -50,7 +50,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
    *                  without a new epoch); the constructor then blocks on one small disk write
    * @param snapshots the snapshots of this node's copy, which resyncs bring the holders' in line with
    */
-  public ReplicatedBlockDevice(String selfId, VolumeRecord volume, BlockDevice local, EpochAuthority authority,
+  public ReplicatedBlockDevice(String selfId, VolumeRecord volume, ReopenableDevice local, EpochAuthority authority,
       Function<String, ManagedChannel> channels, ReplicationSettings settings, ReplicaRegistry registry,
       DurableProgress sequences, SnapshotSource snapshots) {
     this.view = new VolumeView(selfId, volume);
@@ -174,6 +174,16 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   /** Deletes snapshot {@code name} on every copy, as one op of the stream; {@code localDelete} deletes it here. */
   public CompletableFuture<Void> deleteSnapshot(String name, Supplier<CompletableFuture<Void>> localDelete) {
     return guarded(0, 0, () -> changes.snapshot(ReplicaOp.Kind.SNAPSHOT_DELETE, name, localDelete));
+  }
+
+  /**
+   * Makes the content of every copy snapshot {@code name}'s, as one op of the stream (a barrier):
+   * {@code localRollback} rolls this node's copy back, which fails the store handles opened before,
+   * so this device goes on with a new one. Completes as a flush does.
+   */
+  public CompletableFuture<Void> rollback(String name, Supplier<CompletableFuture<Void>> localRollback) {
+    return guarded(0, 0, () -> changes.snapshot(ReplicaOp.Kind.ROLLBACK, name,
+        () -> localRollback.get().thenRun(local::reopen)));
   }
 
   @Override
