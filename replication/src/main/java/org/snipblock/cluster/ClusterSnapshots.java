@@ -66,6 +66,46 @@ public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
         .thenApply(x -> list(volume).stream().filter(s -> s.name().equals(snapshot)).toList());
   }
 
+  /**
+   * Takes snapshot {@code snapshot} of several volumes at one barrier (a VM's disks): their primaries
+   * must all be this node. Writes to all of them are held back while the snapshot ops are sequenced
+   * and acknowledged, so a write acknowledged before the group snapshot began is in every snapshot,
+   * and none that waited is in any (no write that follows, in the client's order, a write left out
+   * of one volume's snapshot can be in another's).
+   */
+  public CompletableFuture<List<SnapshotInfo>> takeGroup(List<String> volumes, String snapshot) {
+    SnapshotNames.check(snapshot);
+    if (volumes.stream().distinct().count() != volumes.size()) {
+      throw new VolumeAdminException(Reason.INVALID_ARGUMENT, "a volume is named twice in the group " + volumes);
+    }
+    List<ReplicatedBlockDevice> devices = new java.util.ArrayList<>();
+    for (String v : volumes) {
+      try {
+        devices.add(primary.apply(v));
+      } catch (VolumeAdminException e) {
+        throw new VolumeAdminException(e.reason(), "a group snapshot needs every volume's primary on the node asked: "
+            + e.getMessage());
+      }
+      if (list(v).stream().anyMatch(s -> s.name().equals(snapshot))) {
+        throw new VolumeAdminException(Reason.ALREADY_EXISTS, "volume " + v + " already has a snapshot named "
+            + snapshot);
+      }
+    }
+    List<Runnable> releases = devices.stream().map(ReplicatedBlockDevice::hold).toList();
+    List<CompletableFuture<Void>> taken = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < volumes.size(); i++) {
+        String v = volumes.get(i);
+        taken.add(devices.get(i).snapshot(snapshot, () -> takeLocal(v, snapshot)));
+      }
+    } finally {
+      CompletableFuture.allOf(taken.toArray(CompletableFuture[]::new))
+          .whenComplete((x, e) -> releases.forEach(Runnable::run));
+    }
+    return CompletableFuture.allOf(taken.toArray(CompletableFuture[]::new)).thenApply(x -> volumes.stream()
+        .flatMap(v -> list(v).stream().filter(s -> s.name().equals(snapshot))).toList());
+  }
+
   /** Takes the snapshot on this node's copy; one that exists already (an op sent again) is left as it is. */
   CompletableFuture<Void> takeLocal(String volume, String snapshot) {
     return CompletableFuture.runAsync(() -> {
@@ -187,6 +227,25 @@ public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
   @Override
   public java.util.Optional<org.snipblock.block.BlockDevice> open(String volume, String snapshot) {
     return local.open(volume + "@" + snapshot);
+  }
+
+  /**
+   * This node's store, to read the volume's snapshots whole (diff, export): only while this node's
+   * copy holds every snippet and none of them is on record as stale; otherwise refused, naming the
+   * nodes whose copy is complete (its primary's usually is).
+   */
+  public SnapshotManager completeCopy(String volume) {
+    VolumeRecord v = node.metadata().volume(volume).orElseThrow(() ->
+        new VolumeAdminException(Reason.NOT_FOUND, "no volume named " + volume));
+    List<String> complete = node.metadata().nodes().stream().map(org.snipblock.cluster.proto.NodeRecord::getId)
+        .filter(n -> v.getSnippetsList().stream().allMatch(s -> s.getNodesList().contains(n)
+            && !s.getStaleList().contains(n))).toList();
+    if (!complete.contains(node.nodeId())) {
+      throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "node " + node.nodeId() + " holds no complete copy "
+          + "of " + volume + " in sync; ask " + (complete.isEmpty() ? "again once its copies are resynced"
+          : "one of: " + String.join(", ", complete)));
+    }
+    return store();
   }
 
   /** The volume's snapshots as this node's copy has them. */

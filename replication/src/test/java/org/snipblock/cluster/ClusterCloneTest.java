@@ -53,6 +53,8 @@ class ClusterCloneTest {
   private void create(String name, boolean readOnly) {
     cluster.node(0).volumes().create(new VolumeSpec(name, SIZE, TestCluster.SNIPPET, 512, false, readOnly),
         new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
+    Eventually.await("every node applied " + name, T, () -> cluster.nodes.stream()
+        .allMatch(n -> n.volumes().show(name).isPresent()));
     Eventually.await("the primary of " + name + " serves", T,
         () -> cluster.node(primaryOf(name)).volumes().openPrimary(name).isPresent());
   }
@@ -81,6 +83,8 @@ class ClusterCloneTest {
     assertThat(cluster.node(0).volumes().show("web")).isEmpty();
 
     cluster.node(p).snapshots().cloneOf("gold", "s1", "web", 2 * SIZE);
+    Eventually.await("every node applied the clone", T, () -> cluster.nodes.stream()
+        .allMatch(n -> n.volumes().show("web").isPresent()));
     ClusterVolume web = cluster.node(other).volumes().describe("web").orElseThrow();
     ClusterVolume gold = cluster.node(other).volumes().describe("gold").orElseThrow();
     assertThat(web.uid()).isNotEqualTo(gold.uid());

@@ -8,6 +8,7 @@ import static org.snipblock.cluster.testing.Images.write;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -239,5 +240,72 @@ class ClusterSnapshotTest {
       assertThat(Images.crcOfCopy(cluster.stores.get(n), "vm1", size)).as("vm1 on n" + n).isEqualTo(crc(after));
     }
     assertThat(cluster.node(p).verify("vm1").get(60, TimeUnit.SECONDS).clean()).isTrue();
+  }
+
+  /**
+   * A group snapshot of volumes with one primary is one barrier: writes go to A, then (once A's is
+   * acknowledged) to B, block after block, while it is taken; wherever B's snapshot holds a block's
+   * new data, A's holds it too, on every copy.
+   */
+  @Test
+  void aGroupSnapshotNeverHoldsAWriteWithoutTheOneAcknowledgedBeforeIt() throws Exception {
+    cluster = TestCluster.threeCompartments(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
+        Duration.ofSeconds(1), Duration.ofMinutes(10)));
+    int size = 1 << 20;
+    int blocks = 256;
+    for (String v : new String[] {"disk-a", "disk-b"}) {
+      cluster.node(0).volumes().create(new VolumeSpec(v, size, TestCluster.SNIPPET, 512, false),
+          new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
+    }
+    cluster.node(1).volumes().create(new VolumeSpec("elsewhere", size, TestCluster.SNIPPET, 512, false),
+        new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
+    assertThat(primaryOf("disk-a")).isZero();
+    assertThat(primaryOf("disk-b")).isZero();
+    assertThat(primaryOf("elsewhere")).isEqualTo(1);
+    Eventually.await("the primaries serve", T, () -> cluster.node(0).volumes().openPrimary("disk-b").isPresent()
+        && cluster.node(1).volumes().openPrimary("elsewhere").isPresent());
+    assertThatThrownBy(() -> cluster.node(0).snapshots().takeGroup(java.util.List.of("disk-a", "elsewhere"), "g"))
+        .isInstanceOf(VolumeAdminException.class).hasMessageContaining("needs every volume's primary on the node asked")
+        .hasMessageContaining("its primary is n1");
+    assertThatThrownBy(() -> cluster.node(0).snapshots().takeGroup(java.util.List.of("disk-a", "disk-a"), "g"))
+        .isInstanceOf(VolumeAdminException.class).hasMessageContaining("named twice");
+
+    byte[] ones = new byte[4096];
+    java.util.Arrays.fill(ones, (byte) 1);
+    java.util.concurrent.CountDownLatch halfway = new java.util.concurrent.CountDownLatch(1);
+    try (BlockDevice a = cluster.node(2).volumes().open("disk-a").orElseThrow();
+        BlockDevice b = cluster.node(2).volumes().open("disk-b").orElseThrow()) {
+      CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+        for (int i = 0; i < blocks; i++) {
+          a.write((long) i * 4096, java.nio.ByteBuffer.wrap(ones), false).join();
+          b.write((long) i * 4096, java.nio.ByteBuffer.wrap(ones), false).join();
+          if (i == blocks / 4) {
+            halfway.countDown();
+          }
+        }
+      });
+      assertThat(halfway.await(60, TimeUnit.SECONDS)).isTrue();
+      cluster.node(0).snapshots().takeGroup(java.util.List.of("disk-a", "disk-b"), "g").get(30, TimeUnit.SECONDS);
+      writer.get(60, TimeUnit.SECONDS);
+    }
+    for (int n = 0; n < 3; n++) {
+      int node = n;
+      Eventually.await("n" + n + " took g", T, () -> cluster.stores.get(node).snapshots("disk-b").size() == 1);
+      byte[] snapA;
+      byte[] snapB;
+      try (BlockDevice sa = cluster.stores.get(n).open("disk-a@g").orElseThrow();
+          BlockDevice sb = cluster.stores.get(n).open("disk-b@g").orElseThrow()) {
+        snapA = Images.read(sa, 0, blocks * 4096);
+        snapB = Images.read(sb, 0, blocks * 4096);
+      }
+      int inA = 0;
+      for (int i = 0; i < blocks; i++) {
+        boolean a = snapA[i * 4096] == 1;
+        boolean b = snapB[i * 4096] == 1;
+        assertThat(!b || a).as("n%d block %d: in B's snapshot but not in A's", n, i).isTrue();
+        inA += a ? 1 : 0;
+      }
+      assertThat(inA).as("the snapshot was taken after the first quarter").isGreaterThanOrEqualTo(blocks / 4);
+    }
   }
 }

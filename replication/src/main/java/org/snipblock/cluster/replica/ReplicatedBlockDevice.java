@@ -43,6 +43,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   private final ReadRepair readRepair;
   private final ResyncScheduler resyncs;
   private final ScrubScheduler scrubs;
+  private volatile CompletableFuture<Void> hold = CompletableFuture.completedFuture(null);
 
   /**
    * @param sequences where this primary reserves its sequence numbers ahead, so that after a restart at
@@ -177,6 +178,18 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   }
 
   /**
+   * Holds back every write (zeroes, trims, compare-and-writes) that has not passed this device's
+   * checks yet, until the returned release runs; snapshots, flushes and reads go on. A group
+   * snapshot holds all its volumes while it sequences their snapshots, so no write lands after one
+   * volume's snapshot and before another's.
+   */
+  public Runnable hold() {
+    CompletableFuture<Void> h = new CompletableFuture<>();
+    hold = h;
+    return () -> h.complete(null);
+  }
+
+  /**
    * Makes the content of every copy snapshot {@code name}'s, as one op of the stream (a barrier):
    * {@code localRollback} rolls this node's copy back, which fails the store handles opened before,
    * so this device goes on with a new one. Completes as a flush does.
@@ -198,6 +211,10 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   }
 
   private CompletableFuture<Void> writable(long offset, long length, Supplier<CompletableFuture<Void>> change) {
+    CompletableFuture<Void> held = hold;
+    if (!held.isDone()) {
+      return held.thenCompose(x -> writable(offset, length, change));
+    }
     if (readOnly()) {
       return CompletableFuture.failedFuture(new BlockDeviceException(Kind.READ_ONLY, "volume " + name()
           + " is read-only"));
