@@ -227,6 +227,12 @@ class ClusterProcessIT {
     assertThat(Tools.run(120, "qemu-img", "compare", "-f", "raw", "-F", "raw", s1.toString(),
         other.nbdUrl("vm@s1")).ok().output()).as("the clone's writes stay its own").contains("Images are identical");
     assertThat(primary.cliError("volume", "snapshot-delete", "vm", "s1")).contains("used by clones disk1");
+
+    // The clients above have disconnected: a rollback needs no --force, and every copy goes back to s3.
+    primary.cli("volume", "rollback", "vm", "s3");
+    assertThat(Tools.run(120, "qemu-img", "compare", "-f", "raw", "-F", "raw", primary.nbdUrl("vm@s3"),
+        n1.nbdUrl("vm")).ok().output()).as("rolled back, through n1's door").contains("Images are identical");
+    assertThat(json(primary.cli("volume", "verify", "vm", "--json")).get("clean").asBoolean()).isTrue();
   }
 
   /**

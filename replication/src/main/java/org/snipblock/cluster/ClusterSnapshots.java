@@ -20,12 +20,14 @@ import org.snipblock.store.VolumeInfo;
 import org.snipblock.store.VolumeManager;
 
 /**
- * Snapshots of clustered volumes. A snapshot is one op of the volume's replication stream, so every
- * copy takes it at the same point: the primary sequences it like a flush, and each copy (the
- * primary's included) takes it on its own store once every earlier change is applied there and
- * before any later one. A snapshot acknowledged in a sync volume is on a write quorum of copies, so
- * a failover keeps it. Any node holding a copy lists and serves the volume's snapshots (read-only,
- * and the same on every copy).
+ * Snapshots, rollbacks and clones of clustered volumes. A snapshot (a delete, a rollback) is one op
+ * of the volume's replication stream, so every copy takes it at the same point: the primary
+ * sequences it like a flush, and each copy (the primary's included) applies it on its own store
+ * once every earlier change is applied there and before any later one. A snapshot acknowledged in a
+ * sync volume is on a write quorum of copies, so a failover keeps it. Any node holding a copy lists
+ * and serves the volume's snapshots (read-only, and the same on every copy), and is the
+ * {@link SnapshotSource} its primaries compare their holders' snapshots with. A clone is made
+ * through the parent's primary, which checks its snapshot under the same guard as a delete.
  */
 public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
   // How many times (200 ms apart) a copy waits for local clones of a deleted snapshot to go.

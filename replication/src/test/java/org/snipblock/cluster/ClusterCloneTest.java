@@ -108,7 +108,16 @@ class ClusterCloneTest {
     }
     System.arraycopy(own, 0, expected, SIZE - 4096, own.length);
     for (int n = 0; n < 3; n++) {
-      assertThat(Images.crcOfCopy(cluster.stores.get(n), "web", 2 * SIZE)).as("web on n" + n).isEqualTo(crc(expected));
+      int i = n;
+      long want = crc(expected);
+      // Acknowledged on a write quorum: the third copy may apply it a moment later.
+      Eventually.await("web on n" + n, T, () -> {
+        try {
+          return Images.crcOfCopy(cluster.stores.get(i), "web", 2 * SIZE) == want;
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
       assertThat(Images.crcOfCopy(cluster.stores.get(n), "gold@s1", SIZE)).as("gold@s1 on n" + n)
           .isEqualTo(crc(image));
     }
