@@ -120,6 +120,7 @@ public final class ClusterNode implements AutoCloseable {
     server = NettyServerBuilder.forAddress(new InetSocketAddress(config.cluster().host(), config.replicationPort()))
         .addService(replicaService).addService(new VolumeIoService(routes, doors.handles()))
         .maxInboundMessageSize(64 << 20).build().start();
+    metadata.onVolumeChange(v -> doors.handles().applied(v.getName(), v.getIncarnation()));
     metadata.onVolumeChange(v -> reconciler.changed(v.getName()));
     // Queued behind the reconcile: a door waiting for this node to become primary finds its device.
     metadata.onVolumeChange(v -> worker.execute(() -> doors.volumeChanged(v.getName())));

@@ -141,8 +141,8 @@ public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
    * Rolls {@code volume} back to {@code snapshot} on every copy at one point of its stream (a
    * barrier, like a snapshot); ask its primary. Refused while clones use a later snapshot, and while
    * any node's doors have the volume open unless {@code force}. Door handles opened before fail from
-   * then on (on each node once it has applied the metadata change), so clients reconnect to the
-   * rolled-back content. Later snapshots are kept.
+   * then on (the rollback waits, bounded, until every node in view has applied that change), so
+   * clients reconnect to the rolled-back content. Later snapshots are kept.
    */
   public CompletableFuture<VolumeInfo> rollback(String volume, String snapshot, boolean force) {
     ReplicatedBlockDevice device = primary.apply(volume);
@@ -161,7 +161,7 @@ public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
     if (!force) {
       connections.refuseIfConnected(volume);
     }
-    node.volumes().reincarnate(volume);
+    connections.awaitApplied(volume, node.volumes().reincarnate(volume));
     return device.rollback(snapshot, () -> rollbackLocal(volume, snapshot))
         .thenApply(x -> node.volumes().show(volume).orElseThrow());
   }

@@ -5,12 +5,24 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * How many door handles this node has open per volume (a connected NBD client, an iSCSI logical
- * unit in use): what a rollback without --force asks of every node before it pulls the data from
- * under clients.
+ * What a rollback asks of every node's doors: how many handles they have open per volume (a
+ * connected NBD client, an iSCSI logical unit in use), and which incarnation of the volume they
+ * check handles against (a handle opened at an older one fails: its client reconnects).
  */
 public final class DoorHandles {
   private final Map<String, AtomicInteger> open = new ConcurrentHashMap<>();
+  // Per volume, the incarnation as this node last applied it (a lock-free look-up on every request).
+  private final Map<String, Long> incarnations = new ConcurrentHashMap<>();
+
+  /** Called as this node applies a change of the volume's record (on the metadata thread: only a map update). */
+  public void applied(String volume, long incarnation) {
+    incarnations.put(volume, incarnation);
+  }
+
+  /** The volume's incarnation as this node last applied it, or {@code otherwise} before any change. */
+  public long incarnation(String volume, long otherwise) {
+    return incarnations.getOrDefault(volume, otherwise);
+  }
 
   void opened(String volume) {
     open.computeIfAbsent(volume, v -> new AtomicInteger()).incrementAndGet();

@@ -22,8 +22,6 @@ public final class Doors implements AutoCloseable {
   private final ScheduledExecutorService executor;
   private final Map<String, PrimaryStream> streams = new ConcurrentHashMap<>();
   private final DoorHandles handles = new DoorHandles();
-  // Per volume, its incarnation as last seen here (a lock-free look-up on every request).
-  private final Map<String, Long> incarnations = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
   /**
@@ -58,14 +56,7 @@ public final class Doors implements AutoCloseable {
 
   /** To be called whenever the metadata changed the volume's record: waiting requests retry at once. */
   public void volumeChanged(String name) {
-    routes.volume(name).ifPresentOrElse(v -> incarnations.put(name, v.getIncarnation()),
-        () -> incarnations.remove(name));
     changes.changed(name);
-  }
-
-  /** The volume's incarnation as this node last saw it change, -1 if it has not changed since this node started. */
-  long incarnation(String name) {
-    return incarnations.getOrDefault(name, -1L);
   }
 
   /** The request stream to the node, opened anew when the last one broke or the node's address changed. */

@@ -49,7 +49,7 @@ public final class VolumeDoor implements BlockDevice {
     this.doors = doors;
     this.name = volume.getName();
     this.lastKnown = volume;
-    this.incarnation = volume.getIncarnation();
+    this.incarnation = doors.handles().incarnation(name, volume.getIncarnation());
   }
 
   /** The metadata's current record (size grows with an online resize); the last one seen once deleted. */
@@ -148,8 +148,7 @@ public final class VolumeDoor implements BlockDevice {
     if (closed) {
       return CompletableFuture.failedFuture(new BlockDeviceException(Kind.UNAVAILABLE, "door on " + name + " closed"));
     }
-    long now = doors.incarnation(name);
-    if (now >= 0 && now != incarnation) {
+    if (doors.handles().incarnation(name, incarnation) != incarnation) {
       return CompletableFuture.failedFuture(new BlockDeviceException(Kind.UNAVAILABLE,
           "volume " + name + " was rolled back to a snapshot; reconnect"));
     }

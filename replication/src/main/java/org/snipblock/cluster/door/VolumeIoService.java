@@ -47,7 +47,9 @@ public final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
 
   @Override
   public void connected(ConnectedRequest request, StreamObserver<ConnectedReply> response) {
-    response.onNext(ConnectedReply.newBuilder().setHandles(handles.count(request.getVolume())).build());
+    long known = routes.volume(request.getVolume()).map(VolumeRecord::getIncarnation).orElse(0L);
+    response.onNext(ConnectedReply.newBuilder().setHandles(handles.count(request.getVolume()))
+        .setIncarnation(handles.incarnation(request.getVolume(), known)).build());
     response.onCompleted();
   }
 
