@@ -15,7 +15,9 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
@@ -25,6 +27,7 @@ import org.snipblock.iscsi.login.LoginHandler;
 import org.snipblock.iscsi.pdu.ConnectionCodecState;
 import org.snipblock.iscsi.pdu.PduDecoder;
 import org.snipblock.iscsi.pdu.PduEncoder;
+import org.snipblock.iscsi.session.Session;
 import org.snipblock.iscsi.session.TargetContext;
 
 /**
@@ -115,6 +118,35 @@ public final class IscsiTarget implements AutoCloseable {
         .map(s -> new IscsiSessionInfo(s.tsih(), s.key().initiatorName(), s.key().isid(),
             s.key().targetName(), String.valueOf(s.channel().remoteAddress()), s.parameters()))
         .toList();
+  }
+
+  /**
+   * Asks the access policy again about every session (it may have changed live, e.g. a fenced
+   * host's initiator revoked) and ends those it no longer admits. Completes once they are closed
+   * and the commands they had in flight have finished: nothing of theirs reaches a device after.
+   * Logins still in progress check the policy again before they complete.
+   */
+  public CompletableFuture<Integer> closeRefused() {
+    List<CompletableFuture<Boolean>> checks = new ArrayList<>();
+    for (Session s : context.sessions().all()) {
+      if (s.discovery()) {
+        continue;
+      }
+      CompletableFuture<Boolean> check = new CompletableFuture<>();
+      // On the session's own loop: after the login that registered it has handed over to full feature.
+      s.channel().eventLoop().execute(() -> {
+        if (context.access(s.key().targetName()).admits(s.key().initiatorName())) {
+          check.complete(false);
+          return;
+        }
+        log.warn("session {} ({}): access revoked; closing it", s.tsih(), s.key());
+        s.end("access revoked");
+        s.abortAllTasks().whenComplete((v, e) -> check.complete(true));
+      });
+      checks.add(check);
+    }
+    return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new))
+        .thenApply(v -> (int) checks.stream().filter(CompletableFuture::join).count());
   }
 
   @Override

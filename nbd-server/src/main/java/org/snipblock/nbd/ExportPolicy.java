@@ -10,15 +10,23 @@ import java.util.List;
  * @param readOnly          serve the export read-only even if the device is writable
  * @param allowedAddresses  client IP addresses or CIDR blocks ("10.0.0.0/8", "::1"); empty = any
  * @param allowedCertificateNames  names (subject CN or DNS subject alternative name) of TLS client
- *     certificates; empty = any client, with or without a certificate. When both lists are
- *     non-empty a client must satisfy both.
+ *     certificates (when restricted). When addresses and names both restrict, a client must satisfy both.
  * @param description       shown to clients as NBD_INFO_DESCRIPTION; null or empty = none
+ * @param certificateNamesRestricted only clients whose certificate has an allowed name get in (none
+ *     if the list is empty); false: any client, with or without a certificate
  */
 public record ExportPolicy(
     boolean readOnly,
     List<String> allowedAddresses,
     List<String> allowedCertificateNames,
-    String description) {
+    String description,
+    boolean certificateNamesRestricted) {
+
+  /** As configured in a file: an empty name list means any client. */
+  public ExportPolicy(boolean readOnly, List<String> allowedAddresses, List<String> allowedCertificateNames,
+      String description) {
+    this(readOnly, allowedAddresses, allowedCertificateNames, description, !allowedCertificateNames.isEmpty());
+  }
 
   public ExportPolicy {
     allowedAddresses = List.copyOf(allowedAddresses);
@@ -37,24 +45,31 @@ public record ExportPolicy(
   public boolean admits(InetSocketAddress client, Collection<String> certificateNames) {
     AddressAllowList addresses = AddressAllowList.parse(allowedAddresses);
     boolean addressOk = addresses.isEmpty() || (client != null && addresses.admits(client));
-    boolean nameOk = allowedCertificateNames.isEmpty()
+    boolean nameOk = !certificateNamesRestricted
         || certificateNames.stream().anyMatch(allowedCertificateNames::contains);
     return addressOk && nameOk;
   }
 
   public ExportPolicy withReadOnly(boolean ro) {
-    return new ExportPolicy(ro, allowedAddresses, allowedCertificateNames, description);
+    return new ExportPolicy(ro, allowedAddresses, allowedCertificateNames, description, certificateNamesRestricted);
   }
 
   public ExportPolicy withAllowedAddresses(List<String> addresses) {
-    return new ExportPolicy(readOnly, addresses, allowedCertificateNames, description);
+    return new ExportPolicy(readOnly, addresses, allowedCertificateNames, description, certificateNamesRestricted);
   }
 
   public ExportPolicy withAllowedCertificateNames(List<String> names) {
     return new ExportPolicy(readOnly, allowedAddresses, names, description);
   }
 
+  /** This policy and another name list both admitting: only names in both get in (none if none is). */
+  public ExportPolicy restrictedToCertificateNames(Collection<String> names) {
+    List<String> both = names.stream().filter(n -> !certificateNamesRestricted
+        || allowedCertificateNames.contains(n)).sorted().toList();
+    return new ExportPolicy(readOnly, allowedAddresses, both, description, true);
+  }
+
   public ExportPolicy withDescription(String text) {
-    return new ExportPolicy(readOnly, allowedAddresses, allowedCertificateNames, text);
+    return new ExportPolicy(readOnly, allowedAddresses, allowedCertificateNames, text, certificateNamesRestricted);
   }
 }

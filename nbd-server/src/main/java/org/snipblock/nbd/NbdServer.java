@@ -122,6 +122,33 @@ public final class NbdServer implements AutoCloseable {
   }
 
   /**
+   * Asks the export policies again about every connection in transmission (they may have changed
+   * live, e.g. a fenced host's certificate name revoked) and closes those no longer admitted: they
+   * stop reading at once, the requests already received finish, then the connection closes. The
+   * future completes when all of them are closed, with how many. Handshakes in progress ask the
+   * policy when they pick their export.
+   */
+  public CompletableFuture<Integer> closeRefused() {
+    List<CompletableFuture<Boolean>> checks = new ArrayList<>();
+    for (Channel ch : connections) {
+      CompletableFuture<Boolean> check = new CompletableFuture<>();
+      // On the connection's loop, so a handshake entering transmission is either done or asks after this.
+      ch.eventLoop().execute(() -> {
+        TransmissionHandler t = ch.pipeline().get(TransmissionHandler.class);
+        if (t == null || HandshakeHandler.admits(ch, config.exportPolicies().forExport(t.deviceName()))) {
+          check.complete(false);
+          return;
+        }
+        log.warn("{}: access to export {} revoked; closing the connection", ch.remoteAddress(), t.deviceName());
+        t.windDown().whenComplete((v, e) -> check.complete(true));
+      });
+      checks.add(check);
+    }
+    return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new))
+        .thenApply(v -> (int) checks.stream().filter(CompletableFuture::join).count());
+  }
+
+  /**
    * Begins closing: the listener is closed and every connection told to wind down before this
    * returns; the future completes when all connections are closed.
    */

@@ -8,6 +8,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -124,5 +127,74 @@ class NbdTlsIT {
       // Without TLS configured, STARTTLS is refused and a TLS-only client gives up.
       assertThat(Tools.run(T, "nbdinfo", tlsUri(s, "vol", alice)).exit()).isNotZero();
     }
+  }
+
+  /**
+   * Fencing a client whose certificate name is revoked while it is connected: the policy changes
+   * live, closeRefused ends its connection (the requests it had sent finish first), its next write
+   * fails, it cannot connect again, and a client still allowed is not disturbed.
+   */
+  @Test
+  void aRevokedCertificateNameLosesItsConnectionAndCannotComeBack() throws Exception {
+    Tools.require("nbdsh");
+    AtomicReference<ExportPolicy> vol = new AtomicReference<>(
+        ExportPolicy.OPEN.restrictedToCertificateNames(List.of("alice", "mallory")));
+    NbdServerConfig config = config(TlsMode.ALLOWED)
+        .withExportPolicies(name -> name.equals("vol") ? vol.get() : ExportPolicy.OPEN);
+    try (RunningServer s = new RunningServer(config, catalog())) {
+      Process alice = Tools.builder(List.of("nbdsh", "-c", connect(tlsUri(s, "vol", NbdTlsIT.alice)) + """
+          import sys
+          h.pwrite(b"\\xaa" * 4096, 0)
+          print("written", flush=True)
+          sys.stdin.readline()
+          try:
+              h.pwrite(b"\\xbb" * 4096, 0)
+              print("wrote after the revoke", flush=True)
+          except nbd.Error as e:
+              print("refused:", e, flush=True)
+          """)).redirectErrorStream(true).start();
+      try {
+        LinkedBlockingQueue<String> lines = lines(alice);
+        assertThat(lines.poll(T.toSeconds(), TimeUnit.SECONDS)).isEqualTo("written");
+        ExportPolicy before = vol.get();
+        vol.set(before.restrictedToCertificateNames(List.of("mallory")));
+        assertThat(s.server.closeRefused().get(T.toSeconds(), TimeUnit.SECONDS)).as("alice's connection closed")
+            .isEqualTo(1);
+        alice.getOutputStream().write('\n');
+        alice.getOutputStream().flush();
+        assertThat(lines.poll(T.toSeconds(), TimeUnit.SECONDS)).startsWith("refused:");
+        assertThat(alice.waitFor(T.toSeconds(), TimeUnit.SECONDS)).isTrue();
+      } finally {
+        alice.destroyForcibly();
+      }
+      Tools.Result again = debugRun("nbdinfo", tlsUri(s, "vol", NbdTlsIT.alice));
+      assertThat(again.exit()).isNotZero();
+      assertThat(again.err()).contains("server error message: access to export");
+      assertThat(s.server.closeRefused().get(T.toSeconds(), TimeUnit.SECONDS)).as("nothing else to close").isZero();
+      Tools.run(T, Map.of(), List.of("nbdsh", "-c", connect(tlsUri(s, "vol", mallory))
+          + "assert h.pread(4096, 0) == b\"\\xaa\" * 4096\n")).ok();
+      vol.set(ExportPolicy.OPEN.restrictedToCertificateNames(List.of()));
+      assertThat(debugRun("nbdinfo", tlsUri(s, "vol", mallory)).exit()).as("an empty restricted list admits nobody")
+          .isNotZero();
+    }
+  }
+
+  /** nbdsh lines connecting {@code h}: a URI naming certificate files must be allowed to. */
+  private static String connect(String uri) {
+    return "h.set_uri_allow_local_file(True)\nh.connect_uri(\"" + uri + "\")\n";
+  }
+
+  private static LinkedBlockingQueue<String> lines(Process p) {
+    LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    Thread pump = new Thread(() -> {
+      try (java.io.BufferedReader in = p.inputReader()) {
+        in.lines().forEach(lines::add);
+      } catch (java.io.IOException | java.io.UncheckedIOException e) {
+        lines.add("(unreadable: " + e + ")");
+      }
+    }, "nbdsh-output");
+    pump.setDaemon(true);
+    pump.start();
+    return lines;
   }
 }

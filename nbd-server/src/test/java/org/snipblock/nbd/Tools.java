@@ -43,6 +43,14 @@ final class Tools {
     }
   }
 
+  /** A process of a client, with the environment every client here runs in (see above). */
+  static ProcessBuilder builder(List<String> command) {
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().put("PATH", "/usr/bin:/usr/sbin:/bin:" + System.getenv("PATH"));
+    pb.environment().remove("PYTHONPATH");
+    return pb;
+  }
+
   static Result run(Duration timeout, String... command) {
     return run(timeout, Map.of(), List.of(command));
   }
@@ -52,10 +60,7 @@ final class Tools {
       Path out = Files.createTempFile("tool", ".out");
       Path err = Files.createTempFile("tool", ".err");
       try {
-        ProcessBuilder pb = new ProcessBuilder(command)
-            .redirectOutput(out.toFile()).redirectError(err.toFile());
-        pb.environment().put("PATH", "/usr/bin:/usr/sbin:/bin:" + System.getenv("PATH"));
-        pb.environment().remove("PYTHONPATH");
+        ProcessBuilder pb = builder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
         pb.environment().putAll(env);
         Process p = pb.start();
         if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -3,11 +3,7 @@ package org.snipblock.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -19,7 +15,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,6 +23,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.node.testing.DaemonProcess;
 import org.snipblock.node.testing.Poll;
+import org.snipblock.node.testing.ProcessCluster;
 import org.snipblock.node.testing.Tools;
 
 /**
@@ -38,7 +34,6 @@ import org.snipblock.node.testing.Tools;
  * resynced by delta and counts again. Node logs are kept under target/cluster-logs/.
  */
 class ClusterProcessIT {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final long MIB = 1 << 20;
   private static final Duration SETTLE = Duration.ofSeconds(60);
   /**
@@ -53,17 +48,19 @@ class ClusterProcessIT {
       """;
 
   @TempDir Path tmp;
-  private final List<DaemonProcess> nodes = new ArrayList<>();
+  private ProcessCluster cluster;
   private Path logs;
 
   @BeforeEach
   void logDirectory(TestInfo test) {
-    logs = Path.of("target", "cluster-logs", test.getTestMethod().orElseThrow().getName()).toAbsolutePath();
+    logs = ProcessCluster.logsOf(test);
   }
 
   @AfterEach
   void stopAll() {
-    nodes.forEach(DaemonProcess::close);
+    if (cluster != null) {
+      cluster.close();
+    }
   }
 
   /**
@@ -385,23 +382,12 @@ class ClusterProcessIT {
 
   /** The same, each node with this config file. */
   private void startCluster(String nodeConfig) throws IOException {
-    List<Integer> ports = freePorts(3);
-    String join = ports.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
-    Path config = Files.writeString(tmp.resolve("node.yaml"), nodeConfig);
-    for (int i = 1; i <= 3; i++) {
-      nodes.add(DaemonProcess.serve(tmp.resolve("n" + i), "--node-id", "n" + i,
-          "--location", "site1/c" + i + "/r1/h" + i, "--cluster-port", String.valueOf(ports.get(i - 1)),
-          "--join", join, "--config", config.toString()).logTo(logs.resolve("n" + i + ".log")).start());
-    }
-    JsonNode status = Poll.until("three nodes UP", SETTLE, () -> nodes.get(0).cliIfOk("cluster", "status", "--json")
-        .map(ClusterProcessIT::json).filter(s -> upNodes(s) == 3));
-    assertThat(status.get("nodes")).extracting(n -> n.get("location").asText())
-        .containsExactlyInAnyOrder("site1/c1/r1/h1", "site1/c2/r1/h2", "site1/c3/r1/h3");
-    assertThat(nodes.get(0).cli("cluster", "status")).contains("n1", "n2", "n3", "round trips");
+    cluster = ProcessCluster.start(tmp, logs, nodeConfig);
+    assertThat(node("n1").cli("cluster", "status")).contains("n1", "n2", "n3", "round trips");
   }
 
   private DaemonProcess node(String id) {
-    return nodes.get(Integer.parseInt(id.substring(1)) - 1);
+    return cluster.node(id);
   }
 
   private static Optional<JsonNode> show(DaemonProcess via, String volume) {
@@ -487,44 +473,7 @@ class ClusterProcessIT {
     }
   }
 
-  private static long upNodes(JsonNode status) {
-    long up = 0;
-    for (JsonNode n : status.get("nodes")) {
-      up += n.get("state").asText().equals("UP") ? 1 : 0;
-    }
-    return up;
-  }
-
   private static JsonNode json(String text) {
-    try {
-      return JSON.readTree(text);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /**
-   * Cluster ports must be known to every node before any starts, so they cannot be bound as port 0.
-   * They are taken below the kernel's ephemeral range: there no port-0 bind or outgoing connection
-   * (of these nodes or of any other test on the machine) can take one between choosing and binding.
-   */
-  private static List<Integer> freePorts(int count) throws IOException {
-    // Read line by line: readString trusts the size /proc reports and returns a truncated value.
-    int ephemeralLow = Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
-        .get(0).trim().split("\\s+")[0]);
-    java.util.Random random = new java.util.Random();
-    List<Integer> ports = new ArrayList<>();
-    for (int tries = 0; ports.size() < count && tries < 1000; tries++) {
-      int port = Math.max(1024, ephemeralLow - 10000) + random.nextInt(Math.min(10000, ephemeralLow - 1024));
-      try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
-        if (!ports.contains(port)) {
-          ports.add(port);
-        }
-      } catch (IOException taken) {
-        // someone else's; try another
-      }
-    }
-    assertThat(ports).as("free ports below the ephemeral range").hasSize(count);
-    return ports;
+    return ProcessCluster.json(text);
   }
 }

@@ -80,6 +80,8 @@ public final class ClusterNode implements AutoCloseable {
   private Server server;
   private ClusteredVolumes volumes;
   private Doors doors;
+  private VolumeAccessControl access;
+  private ClusterRecords records;
   private volatile boolean closed;
 
   public ClusterNode(ClusterConfig config, VolumeManager local, RedundancyPolicy defaults,
@@ -112,13 +114,14 @@ public final class ClusterNode implements AutoCloseable {
    */
   public ClusterNode start() throws IOException {
     replicaService = new ReplicaService(reconciler::localCopy, replicaAuthority(),
-        config.dataDir().resolve("replica-progress")).takingSnapshotsWith(snapshots::takeLocal, snapshots::deleteLocal, snapshots::rollbackLocal,
-            snapshots::names);
+        config.dataDir().resolve("replica-progress"))
+        .takingSnapshotsWith(snapshots::takeLocal, snapshots::deleteLocal, snapshots::rollbackLocal, snapshots::names);
     reconciler.serving(replicaService);
     NodeRoutes routes = new NodeRoutes(this);
     doors = new Doors(routes, settings.failoverDelay().plus(DOOR_GRACE), settings.ackTimeout().plusSeconds(5));
+    access = new VolumeAccessControl(this, metadata);
     server = NettyServerBuilder.forAddress(new InetSocketAddress(config.cluster().host(), config.replicationPort()))
-        .addService(replicaService).addService(new VolumeIoService(routes, doors.handles()))
+        .addService(replicaService).addService(new VolumeIoService(routes, doors.handles())).addService(access)
         .maxInboundMessageSize(64 << 20).build().start();
     metadata.onVolumeChange(v -> doors.handles().applied(v.getName(), v.getIncarnation()));
     metadata.onVolumeChange(v -> reconciler.changed(v.getName()));
@@ -129,12 +132,14 @@ public final class ClusterNode implements AutoCloseable {
       // Ready before the channel connects: replaying the raft log may already need them.
       client = new MetadataClient(membership, METADATA_TIMEOUT);
       volumes = new ClusteredVolumes(this);
+      records = new ClusterRecords(metadata, client);
       membership.start();
     } catch (Exception e) {
       server.shutdownNow();
       throw new IOException("cannot join the cluster at " + config.cluster() + ": " + e.getMessage(), e);
     }
     membership.onViewChange(view -> worker.execute(() -> reconciler.primaries().forEach(ReplicatedBlockDevice::reconfirm)));
+    membership.onViewChange(view -> access.viewChanged());
     reports = new NodeReports(config, metadata, client, membership, local, timer, this::inMajority, () -> closed,
         registered);
     reports.start(server.getPort());
@@ -166,6 +171,16 @@ public final class ClusterNode implements AutoCloseable {
   /** Clustered volumes: create with a redundancy policy, show with primary/epoch/lag/placement, open on the primary. */
   public ClusteredVolumes volumes() {
     return volumes;
+  }
+
+  /** The records of the cluster's users (the hypervisor adapter's). */
+  public ClusterRecords records() {
+    return records;
+  }
+
+  /** Volumes' cluster-wide access: what the doors admit, and changing it. */
+  public VolumeAccessControl access() {
+    return access;
   }
 
   /** Switches a volume between synchronous and asynchronous replication, live. */
@@ -325,24 +340,8 @@ public final class ClusterNode implements AutoCloseable {
   }
 
   private EpochAuthority replicaAuthority() {
-    return new EpochAuthority() {
-      @Override
-      public long epoch(String volume) {
-        return metadata.volume(volume).map(VolumeRecord::getEpoch).orElse(0L);
-      }
-
-      @Override
-      public boolean inMajority() {
-        return ClusterNode.this.inMajority();
-      }
-
-      @Override
-      public long uid(String volume) {
-        return metadata.volume(volume).map(VolumeRecord::getUid).orElse(0L);
-      }
-    };
+    return new MetadataEpochs(metadata, this::inMajority);
   }
-
   ManagedChannel channelTo(String nodeId) {
     return channels.to(nodeId);
   }
@@ -379,6 +378,9 @@ public final class ClusterNode implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     reconciler.closePrimaries();
+    if (access != null) {
+      access.close();
+    }
     if (membership != null) {
       membership.close();
     }

@@ -3,7 +3,8 @@ package org.snipblock.store;
 /** A volume administration request that cannot be carried out; the message is for the operator. */
 public class VolumeAdminException extends RuntimeException {
 
-  public enum Reason { INVALID_ARGUMENT, ALREADY_EXISTS, NOT_FOUND, NO_SPACE, FAILED_PRECONDITION, INTERNAL }
+  /** CONFLICT: a compare-and-set found another version than the caller expected. */
+  public enum Reason { INVALID_ARGUMENT, ALREADY_EXISTS, NOT_FOUND, NO_SPACE, FAILED_PRECONDITION, CONFLICT, INTERNAL }
 
   private final Reason reason;
 

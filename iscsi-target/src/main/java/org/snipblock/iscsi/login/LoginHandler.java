@@ -292,6 +292,13 @@ public final class LoginHandler extends SimpleChannelInboundHandler<Pdu> {
                 failure != null ? "cannot open the device: " + failure : "target vanished"));
             return;
           }
+          // Asked again now: access may have been revoked since the login started (a fenced host),
+          // and a revoke closes only the sessions registered when it is applied.
+          if (!target.access(targetName).admits(initiatorName)) {
+            refuse(ctx, request, new LoginException(LoginStatus.AUTHORIZATION_FAILURE,
+                "initiator no longer in the target's ACL"));
+            return;
+          }
           finishLogin(ctx, request, response, unit.get(),
               new ItNexus(initiatorName, isid, targetName, TargetContext.PORTAL_GROUP_TAG));
         }));

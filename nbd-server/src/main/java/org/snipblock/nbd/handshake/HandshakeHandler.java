@@ -2,6 +2,7 @@ package org.snipblock.nbd.handshake;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.flush.FlushConsolidationHandler;
@@ -363,5 +364,11 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
   private static InetSocketAddress clientAddress(ChannelHandlerContext ctx) {
     return ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a : null;
+  }
+
+  /** Whether a policy admits the client of a connection: its address and its TLS certificate's names. */
+  public static boolean admits(Channel channel, ExportPolicy policy) {
+    return policy.admits(channel.remoteAddress() instanceof InetSocketAddress a ? a : null,
+        PeerCertificateNames.of(channel.pipeline().get(SslHandler.class)));
   }
 }

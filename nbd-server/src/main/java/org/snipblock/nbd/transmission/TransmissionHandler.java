@@ -52,6 +52,11 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
     this.replies = new Replies(ctx.alloc());
   }
 
+  /** The name of the device this connection serves. */
+  public String deviceName() {
+    return session.device().name();
+  }
+
   /**
    * Stops reading, lets the requests already received finish, then closes the connection.
    * Safe from any thread; completes when the channel is closed.

@@ -8,7 +8,23 @@ import org.snipblock.node.admin.v1.ExportChunk;
 import org.snipblock.node.admin.v1.ExportVolumeRequest;
 import org.snipblock.node.admin.v1.ImportVolumeResponse;
 
+import com.google.protobuf.ByteString;
+import io.grpc.Context;
 import io.grpc.Grpc;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.util.Optional;
+import org.snipblock.node.admin.v1.DeleteRecordRequest;
+import org.snipblock.node.admin.v1.GetRecordRequest;
+import org.snipblock.node.admin.v1.ListRecordsRequest;
+import org.snipblock.node.admin.v1.PutRecordRequest;
+import org.snipblock.node.admin.v1.Record;
+import org.snipblock.node.admin.v1.RecordEvent;
+import org.snipblock.node.admin.v1.SetVolumeAccessRequest;
+import org.snipblock.node.admin.v1.ShowVolumeAccessRequest;
+import org.snipblock.node.admin.v1.VolumeAccess;
+import org.snipblock.node.admin.v1.WatchRecordsRequest;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import java.util.List;
@@ -170,6 +186,66 @@ public final class AdminClient implements AutoCloseable {
    */
   public ImportVolumeResponse importVolume(String volume, InputStream stream, LongConsumer sent) throws IOException {
     return new ImportCall(AdminGrpc.newStub(channel)).run(volume, stream, sent);
+  }
+
+  // ---- records (a cluster's replicated key-value space; FAILED_PRECONDITION on a standalone node) ----
+
+  /**
+   * Compare-and-set: {@code expectedVersion} 0 creates (ALREADY_EXISTS if present), else the record
+   * must be at that version (ABORTED if it moved on, NOT_FOUND if gone). Returns the stored record.
+   */
+  public Record putRecord(String kind, String key, byte[] value, long expectedVersion) {
+    return call().putRecord(PutRecordRequest.newBuilder().setKind(kind).setKey(key)
+        .setValue(ByteString.copyFrom(value)).setExpectedVersion(expectedVersion).build());
+  }
+
+  /** The record, or empty if there is none. */
+  public Optional<Record> getRecord(String kind, String key) {
+    try {
+      return Optional.of(call().getRecord(GetRecordRequest.newBuilder().setKind(kind).setKey(key).build()));
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  /** @param keyPrefix "" for every record of the kind */
+  public List<Record> listRecords(String kind, String keyPrefix) {
+    return call().listRecords(ListRecordsRequest.newBuilder().setKind(kind).setKeyPrefix(keyPrefix).build())
+        .getRecordsList();
+  }
+
+  /** @param expectedVersion 0 for whatever version; returns the record as it was */
+  public Record deleteRecord(String kind, String key, long expectedVersion) {
+    return call().deleteRecord(DeleteRecordRequest.newBuilder().setKind(kind).setKey(key)
+        .setExpectedVersion(expectedVersion).build()).getRecord();
+  }
+
+  /**
+   * Watches a kind's records: CURRENT events, SYNCED, then PUT/DELETED as the node applies them,
+   * delivered to {@code events} on a gRPC thread. No deadline: close the returned handle to stop.
+   */
+  public AutoCloseable watchRecords(String kind, String keyPrefix, StreamObserver<RecordEvent> events) {
+    Context.CancellableContext context = Context.current().withCancellation();
+    context.run(() -> AdminGrpc.newStub(channel).watchRecords(
+        WatchRecordsRequest.newBuilder().setKind(kind).setKeyPrefix(keyPrefix).build(), events));
+    return () -> context.cancel(null);
+  }
+
+  // ---- cluster-wide volume access (fencing) ----
+
+  /**
+   * Changes who may connect to a volume through any node's doors; a change that takes access away
+   * answers once every node in view closed the connections it refuses (see VolumeAccess).
+   */
+  public VolumeAccess setVolumeAccess(SetVolumeAccessRequest request) {
+    return call().setVolumeAccess(request);
+  }
+
+  public VolumeAccess showVolumeAccess(String volume) {
+    return call().showVolumeAccess(ShowVolumeAccessRequest.newBuilder().setVolume(volume).build());
   }
 
   public NodeStatusResponse status() {

@@ -15,6 +15,7 @@ final class AdminErrors {
       case NOT_FOUND -> Status.NOT_FOUND;
       case NO_SPACE -> Status.RESOURCE_EXHAUSTED;
       case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
+      case CONFLICT -> Status.ABORTED;
       case INTERNAL -> Status.INTERNAL;
     };
     return status.withDescription(e.getMessage()).asRuntimeException();

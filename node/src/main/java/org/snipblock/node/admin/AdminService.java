@@ -13,6 +13,18 @@ import org.snipblock.cluster.RedundancyPolicy;
 import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.replica.VerifyReport;
 import org.snipblock.node.admin.v1.AdminGrpc;
+import org.snipblock.node.admin.v1.DeleteRecordRequest;
+import org.snipblock.node.admin.v1.DeleteRecordResponse;
+import org.snipblock.node.admin.v1.GetRecordRequest;
+import org.snipblock.node.admin.v1.ListRecordsRequest;
+import org.snipblock.node.admin.v1.ListRecordsResponse;
+import org.snipblock.node.admin.v1.PutRecordRequest;
+import org.snipblock.node.admin.v1.Record;
+import org.snipblock.node.admin.v1.RecordEvent;
+import org.snipblock.node.admin.v1.SetVolumeAccessRequest;
+import org.snipblock.node.admin.v1.ShowVolumeAccessRequest;
+import org.snipblock.node.admin.v1.VolumeAccess;
+import org.snipblock.node.admin.v1.WatchRecordsRequest;
 import org.snipblock.node.admin.v1.ClusterStatusRequest;
 import org.snipblock.node.admin.v1.ClusterStatusResponse;
 import org.snipblock.node.admin.v1.SetVolumeModeRequest;
@@ -69,6 +81,8 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
   private final Supplier<NodeStatusResponse> status;
   private final SnapshotRequests snapshots;
   private final BackupRequests backups;
+  private final RecordRequests records;
+  private final AccessRequests access;
 
   /**
    * @param io     the I/O served for a volume so far, by name
@@ -91,6 +105,8 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
     this.status = status;
     this.snapshots = new SnapshotRequests(cluster == null && volumes instanceof SnapshotManager m ? m : null, cluster);
     this.backups = new BackupRequests(volumes, snapshots);
+    this.records = new RecordRequests(cluster);
+    this.access = new AccessRequests(cluster);
   }
 
   @Override
@@ -258,6 +274,41 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
   @Override
   public StreamObserver<ImportChunk> importVolume(StreamObserver<ImportVolumeResponse> out) {
     return backups.importVolume(out);
+  }
+
+  @Override
+  public void putRecord(PutRecordRequest req, StreamObserver<Record> out) {
+    answer(out, "put record " + req.getKind() + "/" + req.getKey(), () -> records.put(req));
+  }
+
+  @Override
+  public void getRecord(GetRecordRequest req, StreamObserver<Record> out) {
+    answer(out, "get record " + req.getKind() + "/" + req.getKey(), () -> records.get(req));
+  }
+
+  @Override
+  public void listRecords(ListRecordsRequest req, StreamObserver<ListRecordsResponse> out) {
+    answer(out, "list records of " + req.getKind(), () -> records.list(req));
+  }
+
+  @Override
+  public void deleteRecord(DeleteRecordRequest req, StreamObserver<DeleteRecordResponse> out) {
+    answer(out, "delete record " + req.getKind() + "/" + req.getKey(), () -> records.delete(req));
+  }
+
+  @Override
+  public void watchRecords(WatchRecordsRequest req, StreamObserver<RecordEvent> out) {
+    records.watch(req, out);
+  }
+
+  @Override
+  public void setVolumeAccess(SetVolumeAccessRequest req, StreamObserver<VolumeAccess> out) {
+    answer(out, "set access of volume " + req.getVolume(), () -> access.set(req));
+  }
+
+  @Override
+  public void showVolumeAccess(ShowVolumeAccessRequest req, StreamObserver<VolumeAccess> out) {
+    answer(out, "show access of volume " + req.getVolume(), () -> access.show(req));
   }
 
   private ClusterNode clusterOnly(String what) {

@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
         VolumeCommand.Verify.class, SnapshotCommands.Take.class, SnapshotCommands.ListSnapshots.class,
         SnapshotCommands.Delete.class, SnapshotCommands.Rollback.class, SnapshotCommands.Clone.class,
         SnapshotCommands.Diff.class, SnapshotCommands.Flatten.class, BackupCommands.Export.class,
-        BackupCommands.Import.class})
+        BackupCommands.Import.class, AccessCommand.class})
 final class VolumeCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -29,7 +29,7 @@ final class VolumeCommand implements Runnable {
   public void run() {
     throw new ParameterException(spec.commandLine(), "missing command (create, list, show, resize, delete, set, "
         + "snapshot, snapshots, snapshot-delete, rollback, clone, flatten, diff, export or import), or 'verify' "
-        + "for a clustered volume");
+        + "or 'access' for a clustered volume");
   }
 
   /** What every volume subcommand shares: how to reach the node and how to print. */

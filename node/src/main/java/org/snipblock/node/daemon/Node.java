@@ -16,7 +16,9 @@ import org.snipblock.block.BlockDevice;
 import org.snipblock.block.BlockDeviceCatalog;
 import org.snipblock.cluster.ClusterNode;
 import org.snipblock.iscsi.IscsiTarget;
+import org.snipblock.iscsi.IscsiTargetConfig;
 import org.snipblock.nbd.NbdServer;
+import org.snipblock.nbd.NbdServerConfig;
 import org.snipblock.node.OperatorError;
 import org.snipblock.node.admin.AdminServer;
 import org.snipblock.node.admin.AdminService;
@@ -128,13 +130,21 @@ public final class Node implements AutoCloseable {
   }
 
   private void startFrontends(BlockDeviceCatalog catalog) {
-    IscsiTarget iscsi = new IscsiTarget(config.iscsiTarget(), catalog, transport.group(), transport.serverChannel());
+    IscsiTargetConfig iscsiConfig = config.iscsiTarget();
+    NbdServerConfig nbdConfig = config.nbdServer();
+    if (cluster != null) {
+      iscsiConfig = ClusterDoorAccess.iscsi(iscsiConfig, cluster.access());
+      nbdConfig = ClusterDoorAccess.nbd(nbdConfig, cluster.access());
+    }
+    IscsiTarget iscsi = new IscsiTarget(iscsiConfig, catalog, transport.group(), transport.serverChannel());
     iscsiPort = bind("iSCSI target", config.iscsiPort(), iscsi::start);
     running.push(iscsi);
-    NbdServer nbd = new NbdServer(config.nbdServer(), catalog,
-        transport.group(), transport.serverChannel());
+    NbdServer nbd = new NbdServer(nbdConfig, catalog, transport.group(), transport.serverChannel());
     nbdPort = bind("NBD server", config.nbdPort(), nbd::start);
     running.push(nbd);
+    if (cluster != null) {
+      cluster.access().gate(ClusterDoorAccess.gate(iscsi, nbd));
+    }
   }
 
   private void declareVolumes() {

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.node.admin.v1.NodeStatusResponse;
+import org.snipblock.node.admin.v1.SetVolumeAccessRequest;
 import org.snipblock.node.admin.v1.Volume;
 import org.snipblock.node.config.NodeConfig;
 import org.snipblock.node.config.NodeOptions;
@@ -88,6 +89,20 @@ class AdminApiTest {
     assertStatus(() -> client.resize("vol0", -1), Status.Code.INVALID_ARGUMENT, "must be positive");
     // The node is still serving after every refusal.
     assertThat(client.list()).extracting(Volume::getName).containsExactly("vol0");
+  }
+
+  @Test
+  void recordsAndClusterWideAccessNeedACluster() {
+    client.create("vol0", 1 << 20, 0, 512, false);
+    assertStatus(() -> client.putRecord("vm", "a", new byte[1], 0), Status.Code.FAILED_PRECONDITION,
+        "records need a cluster");
+    assertStatus(() -> client.listRecords("vm", ""), Status.Code.FAILED_PRECONDITION, "records need a cluster");
+    assertStatus(() -> client.getRecord("vm", "a"), Status.Code.FAILED_PRECONDITION, "records need a cluster");
+    assertStatus(() -> client.deleteRecord("vm", "a", 0), Status.Code.FAILED_PRECONDITION, "records need a cluster");
+    assertStatus(() -> client.showVolumeAccess("vol0"), Status.Code.FAILED_PRECONDITION,
+        "allowed-initiators and NBD allowed-certificate-names come from its config file");
+    assertStatus(() -> client.setVolumeAccess(SetVolumeAccessRequest.newBuilder().setVolume("vol0")
+        .addAllowInitiators("iqn.2026-12.x:a").build()), Status.Code.FAILED_PRECONDITION, "needs a cluster");
   }
 
   @Test

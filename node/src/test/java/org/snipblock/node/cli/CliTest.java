@@ -102,6 +102,8 @@ class CliTest {
       export without file       | volume export vol0@s1                           | Missing required parameter: 'FILE'
       import without file       | volume import vol0                              | Missing required parameter: 'FILE'
       port in join not a number | serve --data d --cluster-port x                 | invalid port 'x'
+      access show and change    | volume access vol0 --show --open                | --show cannot be combined with a change
+      access without name       | volume access                                   | Missing required parameter: 'NAME'
       """)
   void malformedCommandLinesAreUsageErrors(String what, String line, String message) {
     Result r = run(line.isEmpty() ? new String[0] : line.split(" "));

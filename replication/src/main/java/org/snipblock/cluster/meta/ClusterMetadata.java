@@ -18,18 +18,20 @@ import org.snipblock.cluster.proto.MetaCommand;
 import org.snipblock.cluster.proto.MetaResult;
 import org.snipblock.cluster.proto.NodeRecord;
 import org.snipblock.cluster.proto.MarkStale;
+import org.snipblock.cluster.proto.Record;
 import org.snipblock.cluster.proto.ReplaceCopies;
 import org.snipblock.cluster.proto.ReportUsage;
 import org.snipblock.cluster.proto.SetMode;
 import org.snipblock.cluster.proto.SnippetPlacement;
 import org.snipblock.cluster.proto.VolumeRecord;
+import org.snipblock.store.VolumeAdminException;
 import org.snipblock.store.VolumeAdminException.Reason;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The cluster's metadata as a deterministic state machine behind the raft log: nodes, volumes,
- * their placement, primary and epoch. Every replica of it applies the same commands in the same
+ * their placement, primary, epoch and access lists, and the records of the cluster's users. Every replica of it applies the same commands in the same
  * order, so the checks here (name taken, epoch moved on) decide the same way everywhere.
  * Decisions that need the world outside (placement, which node to promote) are made by the
  * proposer and arrive here as facts; this class only guards invariants.
@@ -39,8 +41,13 @@ public final class ClusterMetadata implements StateMachine {
 
   private final Map<String, NodeRecord> nodes = new TreeMap<>();
   private final Map<String, VolumeRecord> volumes = new TreeMap<>();
+  private final RecordSpace records = new RecordSpace();
   private long nextUid = 1;
   private final List<Consumer<VolumeRecord>> volumeListeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<RecordChange>> recordListeners = new CopyOnWriteArrayList<>();
+
+  /** A record put (the new content) or deleted (the content it had). */
+  public record RecordChange(boolean deleted, Record record) {}
 
   /** Called (on the raft applier thread, keep it short) after a volume changed or was deleted (then with only its name). */
   public void onVolumeChange(Consumer<VolumeRecord> listener) {
@@ -54,7 +61,15 @@ public final class ClusterMetadata implements StateMachine {
     synchronized (this) {
       try {
         MetaCommand cmd = MetaCommand.parseFrom(java.nio.ByteBuffer.wrap(data, offset, length));
-        result = apply(cmd);
+        try {
+          result = apply(cmd);
+        } catch (VolumeAdminException e) {
+          result = refuse(e.reason(), e.getMessage());
+        }
+        if (result.getOk() && result.hasRecord()) {
+          // Under the lock, so a watcher that listed the records under it sees every later change once.
+          notifyRecord(new RecordChange(cmd.hasDeleteRecord(), result.getRecord()));
+        }
         if (result.getOk() && result.hasVolume()) {
           changed = result.getVolume();
         } else if (result.getOk() && cmd.hasDeleteVolume()) {
@@ -228,6 +243,19 @@ public final class ClusterMetadata implements StateMachine {
         VolumeRecord after = StaleCopies.mark(v, m.getNode(), m.getStale(), m.getSnippetsList());
         return after.equals(v) ? ok(v) : store(after);
       }
+      case PUT_RECORD -> {
+        return MetaResult.newBuilder().setOk(true).setRecord(records.put(cmd.getPutRecord())).build();
+      }
+      case DELETE_RECORD -> {
+        return MetaResult.newBuilder().setOk(true).setRecord(records.delete(cmd.getDeleteRecord())).build();
+      }
+      case SET_ACCESS -> {
+        VolumeRecord v = volumes.get(cmd.getSetAccess().getName());
+        if (v == null) {
+          return refuse(Reason.NOT_FOUND, "no volume named " + cmd.getSetAccess().getName());
+        }
+        return store(AccessLists.apply(v, cmd.getSetAccess()));
+      }
       case REINCARNATE -> {
         VolumeRecord v = volumes.get(cmd.getReincarnate().getName());
         if (v == null) {
@@ -285,6 +313,43 @@ public final class ClusterMetadata implements StateMachine {
     return MetaResult.newBuilder().setOk(false).setReason(reason.name()).setError(message).build();
   }
 
+  private void notifyRecord(RecordChange change) {
+    for (Consumer<RecordChange> l : recordListeners) {
+      try {
+        l.accept(change);
+      } catch (RuntimeException e) {
+        log.warn("record listener failed for {}", RecordSpace.name(change.record().getKind(), change.record().getKey()), e);
+      }
+    }
+  }
+
+  /**
+   * The records of a kind whose key starts with the prefix, and from then on every change of them:
+   * both taken at one point of the log, so the listener sees each later change exactly once. The
+   * listener runs on the raft applier thread with the metadata locked: it must only hand the
+   * change on. Returns the current records and a handle that stops the listening.
+   */
+  public synchronized Watch watchRecords(String kind, String keyPrefix, Consumer<RecordChange> listener) {
+    Consumer<RecordChange> filtered = c -> {
+      if (RecordSpace.matches(c.record(), kind, keyPrefix)) {
+        listener.accept(c);
+      }
+    };
+    recordListeners.add(filtered);
+    return new Watch(records.list(kind, keyPrefix), () -> recordListeners.remove(filtered));
+  }
+
+  /** The records as they were when a watch started, and how to stop it. */
+  public record Watch(List<Record> current, Runnable cancel) {}
+
+  public synchronized Optional<Record> record(String kind, String key) {
+    return Optional.ofNullable(records.get(kind, key));
+  }
+
+  public synchronized List<Record> records(String kind, String keyPrefix) {
+    return records.list(kind, keyPrefix);
+  }
+
   public synchronized List<NodeRecord> nodes() {
     return new ArrayList<>(nodes.values());
   }
@@ -310,13 +375,14 @@ public final class ClusterMetadata implements StateMachine {
     volumes.clear();
     s.getNodesList().forEach(n -> nodes.put(n.getId(), n));
     s.getVolumesList().forEach(v -> volumes.put(v.getName(), v));
+    records.replaceAll(s.getRecordsList());
     nextUid = s.getNextUid();
   }
 
   @Override
   public synchronized void writeContentTo(DataOutput out) throws Exception {
     byte[] bytes = ClusterSnapshot.newBuilder().addAllNodes(nodes.values()).addAllVolumes(volumes.values())
-        .setNextUid(nextUid).build().toByteArray();
+        .addAllRecords(records.all()).setNextUid(nextUid).build().toByteArray();
     out.writeInt(bytes.length);
     out.write(bytes);
   }
