@@ -40,6 +40,21 @@ class ClusterSnapshotTest {
     }
   }
 
+  /** Starts three nodes in three compartments with one sync volume of three copies; returns its serving primary. */
+  private int startWith(String volume, int size) throws Exception {
+    cluster = TestCluster.threeCompartments(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
+        Duration.ofSeconds(1), Duration.ofMinutes(10)));
+    create(0, volume, size);
+    int p = primaryOf(volume);
+    Eventually.await("the primary serves", T, () -> cluster.node(p).volumes().openPrimary(volume).isPresent());
+    return p;
+  }
+
+  private void create(int node, String volume, int size) {
+    cluster.node(node).volumes().create(new VolumeSpec(volume, size, TestCluster.SNIPPET, 512, false),
+        new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
+  }
+
   /** Waits until node n's own copy of the volume (or snapshot) has the given CRC32C. */
   private void awaitCopy(int n, String volume, int size, long crc) {
     Eventually.await(volume + " on n" + n, T, () -> {
@@ -145,14 +160,9 @@ class ClusterSnapshotTest {
    */
   @Test
   void aReturningCopyGetsTheSnapshotsTakenAndDeletedWhileItWasAway() throws Exception {
-    cluster = TestCluster.threeCompartments(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
-        Duration.ofSeconds(1), Duration.ofMinutes(10)));
     int size = 1 << 20;
-    cluster.node(0).volumes().create(new VolumeSpec("vm1", size, TestCluster.SNIPPET, 512, false),
-        new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
-    int p = primaryOf("vm1");
+    int p = startWith("vm1", size);
     int away = (p + 1) % 3;
-    Eventually.await("the primary serves", T, () -> cluster.node(p).volumes().openPrimary("vm1").isPresent());
     byte[] a = random(size, 40);
     byte[] b = a.clone();
     System.arraycopy(random(size / 4, 41), 0, b, size / 2, size / 4);
@@ -204,14 +214,9 @@ class ClusterSnapshotTest {
    */
   @Test
   void aRollbackTakesEveryCopyBackAtOnePointAndFailsTheHandlesOpenedBefore() throws Exception {
-    cluster = TestCluster.threeCompartments(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
-        Duration.ofSeconds(1), Duration.ofMinutes(10)));
     int size = 1 << 20;
-    cluster.node(0).volumes().create(new VolumeSpec("vm1", size, TestCluster.SNIPPET, 512, false),
-        new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
-    int p = primaryOf("vm1");
+    int p = startWith("vm1", size);
     int other = (p + 1) % 3;
-    Eventually.await("the primary serves", T, () -> cluster.node(p).volumes().openPrimary("vm1").isPresent());
     byte[] a = random(size, 50);
     byte[] b = random(size, 51);
     try (BlockDevice d = cluster.node(p).volumes().open("vm1").orElseThrow()) {
@@ -261,16 +266,11 @@ class ClusterSnapshotTest {
    */
   @Test
   void aGroupSnapshotNeverHoldsAWriteWithoutTheOneAcknowledgedBeforeIt() throws Exception {
-    cluster = TestCluster.threeCompartments(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
-        Duration.ofSeconds(1), Duration.ofMinutes(10)));
     int size = 1 << 20;
     int blocks = 256;
-    for (String v : new String[] {"disk-a", "disk-b"}) {
-      cluster.node(0).volumes().create(new VolumeSpec(v, size, TestCluster.SNIPPET, 512, false),
-          new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
-    }
-    cluster.node(1).volumes().create(new VolumeSpec("elsewhere", size, TestCluster.SNIPPET, 512, false),
-        new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
+    startWith("disk-a", size);
+    create(0, "disk-b", size);
+    create(1, "elsewhere", size);
     assertThat(primaryOf("disk-a")).isZero();
     assertThat(primaryOf("disk-b")).isZero();
     assertThat(primaryOf("elsewhere")).isEqualTo(1);
