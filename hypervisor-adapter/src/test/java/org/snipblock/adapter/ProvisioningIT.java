@@ -57,14 +57,17 @@ class ProvisioningIT {
           "--site", "us2")).isEqualTo("snipblock: no live host in site us2 (live hosts are in eu1)\n");
       assertThat(fleet.cliError("vm", "create", "Bad_Name", "--memory", "256M", "--disk", "64M:template=base"))
           .startsWith("snipblock: bad VM name or identity: bad hostname 'Bad_Name'").hasLineCount(1);
+      assertThat(fleet.cliError("vm", "create", "bad", "--memory", "256M", "--disk", "64M:os=windows"))
+          .isEqualTo("snipblock: no template for os windows (the library has: busybox)\n");
       assertThat(fleet.cli("vm", "list")).isEqualTo("no vms\n");
       assertThat(fleet.cli("task", "list")).isEqualTo("no tasks\n");
       assertThat(fleet.node().cli("volume", "list")).isEqualTo(volumesBefore);
 
       // three VMs from one template; each guest reports and powers off
       for (String vm : new String[] {"vm1", "vm2", "vm3"}) {
-        String out = fleet.cli("vm", "create", vm, "--memory", "256M", "--disk", "64M:template=base",
-            "--disk", "16M");
+        // vm3 asks for an OS instead of a template: the best match is base
+        String system = vm.equals("vm3") ? "64M:os=busybox" : "64M:template=base";
+        String out = fleet.cli("vm", "create", vm, "--memory", "256M", "--disk", system, "--disk", "16M");
         assertThat(out).contains("task ", "create " + vm, "[done] disk 0: clone of template base as " + vm + "-disk0",
             "[done] start " + vm, vm + " is running on h");
       }

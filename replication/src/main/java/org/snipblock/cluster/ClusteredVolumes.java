@@ -109,6 +109,12 @@ public final class ClusteredVolumes implements VolumeManager {
         org.snipblock.cluster.proto.SetReadOnly.newBuilder().setName(name).setReadOnly(readOnly)).build()));
   }
 
+  /** Raises the volume's incarnation (returned): every door handle on it opened before fails from then on (a rollback). */
+  long reincarnate(String name) {
+    return node.commit(MetaCommand.newBuilder().setReincarnate(
+        org.snipblock.cluster.proto.Reincarnate.newBuilder().setName(name)).build()).getIncarnation();
+  }
+
   private static void check(VolumeSpec spec, int snippetSize) {
     if (spec.name() == null || !NAME.matcher(spec.name()).matches()) {
       throw new VolumeAdminException(Reason.INVALID_ARGUMENT,

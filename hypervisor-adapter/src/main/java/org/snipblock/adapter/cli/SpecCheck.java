@@ -11,6 +11,7 @@ import org.snipblock.adapter.model.TemplateRecord;
 import org.snipblock.adapter.model.VmRecord;
 import org.snipblock.adapter.model.VmSpec;
 import org.snipblock.adapter.placement.Placement;
+import org.snipblock.adapter.placement.TemplateMatch;
 import org.snipblock.adapter.records.Stored;
 import org.snipblock.adapter.seed.GuestIdentity;
 import org.snipblock.node.OperatorError;
@@ -24,7 +25,9 @@ import org.snipblock.node.config.ByteSize;
 final class SpecCheck {
   private SpecCheck() {}
 
-  static void check(Inventory inv, String name, VmSpec spec) {
+  /** Checks the spec and returns it as it will be recorded: disks asked by OS name their best template. */
+  static VmSpec check(Inventory inv, String name, VmSpec asked) {
+    VmSpec spec = withTemplatesChosen(inv, asked);
     try {
       new GuestIdentity(name, name, spec.sshKeys(), spec.userData());
     } catch (OperatorError e) {
@@ -66,5 +69,17 @@ final class SpecCheck {
     }
     List<VmRecord> vms = inv.vms.list().stream().map(Stored::value).toList();
     Placement.place(name, spec, hosts, vms, System.currentTimeMillis(), null, Set.of(), false);
+    return spec;
+  }
+
+  private static VmSpec withTemplatesChosen(Inventory inv, VmSpec spec) {
+    if (spec.disks().stream().allMatch(d -> d.os() == null)) {
+      return spec;
+    }
+    List<TemplateRecord> library = inv.templates.list().stream().map(Stored::value).toList();
+    List<DiskSpec> disks = spec.disks().stream().map(d -> d.os() == null ? d
+        : new DiskSpec(d.sizeBytes(), TemplateMatch.best(library, d.os(), d.sizeBytes()).name())).toList();
+    return new VmSpec(spec.cpus(), spec.memoryBytes(), disks, spec.site(), spec.host(), spec.priority(), spec.group(),
+        spec.antiAffinity(), spec.kernel(), spec.initrd(), spec.append(), spec.sshKeys(), spec.userData());
   }
 }

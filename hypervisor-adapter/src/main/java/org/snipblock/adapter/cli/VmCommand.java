@@ -41,7 +41,7 @@ final class VmCommand {
   void create(@Parameters(paramLabel = "NAME") String name,
       @Option(names = "--cpus", defaultValue = "1", paramLabel = "N") int cpus,
       @Option(names = "--memory", required = true, paramLabel = "SIZE") String memory,
-      @Option(names = "--disk", required = true, paramLabel = "SIZE[:template=T]") List<String> disks,
+      @Option(names = "--disk", required = true, paramLabel = "SIZE[:template=T|:os=ID]") List<String> disks,
       @Option(names = "--site", paramLabel = "SITE") String site,
       @Option(names = "--host", paramLabel = "H") String host,
       @Option(names = "--priority", defaultValue = "0", paramLabel = "N") int priority,
@@ -71,34 +71,46 @@ final class VmCommand {
     }
     VmSpec vmSpec = new VmSpec(cpus, Sizes.parse("--memory", memory), parsed, site, host, priority, group, antiAffinity,
         kernel, initrd, append, sshKeys, data);
-    submit("create", name, vmSpec, null, noWait, fleet, inv -> SpecCheck.check(inv, name, vmSpec));
+    submit("create", name, null, noWait, fleet, inv -> SpecCheck.check(inv, name, vmSpec));
   }
 
   @Command(name = "start", mixinStandardHelpOptions = true, description = "Start a stopped VM on its host.")
   void start(@Parameters(paramLabel = "NAME") String name, @Mixin FleetOptions fleet) {
-    submit("start", name, null, null, false, fleet, inv -> existing(inv, name));
+    submit("start", name, null, false, fleet, inv -> {
+      existing(inv, name);
+      return null;
+    });
   }
 
   @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop a VM (its QEMU quits; the disks stay).")
   void stop(@Parameters(paramLabel = "NAME") String name, @Mixin FleetOptions fleet) {
-    submit("stop", name, null, null, false, fleet, inv -> existing(inv, name));
+    submit("stop", name, null, false, fleet, inv -> {
+      existing(inv, name);
+      return null;
+    });
   }
 
   @Command(name = "restart", mixinStandardHelpOptions = true, description = "Stop and start a VM.")
   void restart(@Parameters(paramLabel = "NAME") String name, @Mixin FleetOptions fleet) {
-    submit("restart", name, null, null, false, fleet, inv -> existing(inv, name));
+    submit("restart", name, null, false, fleet, inv -> {
+      existing(inv, name);
+      return null;
+    });
   }
 
   @Command(name = "delete", mixinStandardHelpOptions = true, description = "Stop a VM and delete it with its volumes.")
   void delete(@Parameters(paramLabel = "NAME") String name, @Mixin FleetOptions fleet) {
-    submit("delete", name, null, null, false, fleet, inv -> existing(inv, name));
+    submit("delete", name, null, false, fleet, inv -> {
+      existing(inv, name);
+      return null;
+    });
   }
 
   @Command(name = "migrate", mixinStandardHelpOptions = true,
       description = "Live-migrate a running VM to another host of its site.")
   void migrate(@Parameters(paramLabel = "NAME") String name,
       @Option(names = "--to-host", required = true, paramLabel = "H") String to, @Mixin FleetOptions fleet) {
-    submit("migrate", name, null, to, false, fleet, inv -> {
+    submit("migrate", name, to, false, fleet, inv -> {
       VmRecord v = existing(inv, name);
       if (!VmRecord.RUNNING.equals(v.state())) {
         throw new OperatorError("vm " + name + " is " + v.state() + ": only a running VM migrates live");
@@ -117,6 +129,7 @@ final class VmCommand {
       if (!target.alive(System.currentTimeMillis())) {
         throw new OperatorError("host " + to + " is down");
       }
+      return null;
     });
   }
 
@@ -124,11 +137,12 @@ final class VmCommand {
     return inv.vms.get(name).map(Stored::value).orElseThrow(() -> new OperatorError("no vm named " + name));
   }
 
-  private void submit(String kind, String vm, VmSpec vmSpec, String target, boolean noWait, FleetOptions fleet,
-      java.util.function.Consumer<org.snipblock.adapter.Inventory> check) {
+  /** {@code prepare} checks the request and returns the spec to record (null for all but create). */
+  private void submit(String kind, String vm, String target, boolean noWait, FleetOptions fleet,
+      java.util.function.Function<org.snipblock.adapter.Inventory, VmSpec> prepare) {
     PrintWriter out = spec.commandLine().getOut();
     fleet.call(inv -> {
-      check.accept(inv);
+      VmSpec vmSpec = prepare.apply(inv);
       TaskRecord t = Tasks.submit(inv, kind, vm, vmSpec, target);
       out.println("task " + t.id() + ": " + kind + " " + vm);
       out.flush();

@@ -13,6 +13,8 @@ import java.util.concurrent.CompletableFuture;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.block.Extent;
 import org.snipblock.cluster.proto.VolumeExtent;
+import org.snipblock.cluster.proto.ConnectedReply;
+import org.snipblock.cluster.proto.ConnectedRequest;
 import org.snipblock.cluster.proto.VolumeIoGrpc;
 import org.snipblock.cluster.proto.VolumeIoReply;
 import org.snipblock.cluster.proto.VolumeIoReply.Status;
@@ -36,11 +38,22 @@ public final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
   public static final int MAX_PAYLOAD = 32 << 20;
 
   private final DoorRoutes routes;
+  private final DoorHandles handles;
   /** How the primary's device is seen by forwarded requests: the node wraps it to measure them. */
   private volatile UnaryOperator<BlockDevice> forwardedView = UnaryOperator.identity();
 
-  public VolumeIoService(DoorRoutes routes) {
+  /** @param handles the door handles this node has open, which {@code Connected} reports */
+  public VolumeIoService(DoorRoutes routes, DoorHandles handles) {
     this.routes = routes;
+    this.handles = handles;
+  }
+
+  @Override
+  public void connected(ConnectedRequest request, StreamObserver<ConnectedReply> response) {
+    long known = routes.volume(request.getVolume()).map(VolumeRecord::getIncarnation).orElse(0L);
+    response.onNext(ConnectedReply.newBuilder().setHandles(handles.count(request.getVolume()))
+        .setIncarnation(handles.incarnation(request.getVolume(), known)).build());
+    response.onCompleted();
   }
 
   /**
