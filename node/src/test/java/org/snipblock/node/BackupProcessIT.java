@@ -41,6 +41,36 @@ class BackupProcessIT {
     return Tools.run(300, "qemu-img", "compare", "-f", "raw", "-F", "raw", a, b).output();
   }
 
+  /**
+   * At a terminal (a pseudo-terminal made by {@code script}) an export draws its progress bar with
+   * rate and time left; with --json, and when not at a terminal, stderr stays quiet.
+   */
+  @Test
+  @Timeout(value = 3, unit = TimeUnit.MINUTES)
+  void exportShowsProgressAtATerminalOnly() throws IOException {
+    Tools.require("script", "qemu-img");
+    Path image = Tools.randomImage(tmp.resolve("p.img"), 32 * MIB, 3);
+    try (DaemonProcess node = DaemonProcess.serve(tmp.resolve("data")).start()) {
+      node.cli("volume", "create", "vol", "32M");
+      Tools.run(120, "qemu-img", "convert", "-n", "-f", "raw", "-O", "raw", image.toString(), node.nbdUrl("vol")).ok();
+      node.cli("volume", "snapshot", "vol", "s1");
+      List<String> export = List.of("volume", "export", "vol@s1", tmp.resolve("tty.snip").toString(),
+          "--admin", node.info().adminAddress());
+      String command = String.join(" ", DaemonProcess.snipblockCommand(export));
+      String atTerminal = Tools.run(120, "script", "-q", "-e", "-c", command, "/dev/null").ok().output();
+      assertThat(atTerminal).contains("\rexport vol@s1 [").contains("] 100% 32.0 MiB, ").contains(" MiB/s")
+          .contains("exported vol@s1 (full)");
+
+      String plain = Tools.run(120, DaemonProcess.snipblockCommand(List.of("volume", "export", "vol@s1",
+          tmp.resolve("plain.snip").toString(), "--admin", node.info().adminAddress())).toArray(String[]::new))
+          .ok().output();
+      assertThat(plain).doesNotContain("[#").doesNotContain("\r");
+      String json = Tools.run(120, "script", "-q", "-e", "-c", command.replace("tty.snip", "json.snip") + " --json",
+          "/dev/null").ok().output();
+      assertThat(json).doesNotContain("[#").startsWith("{");
+    }
+  }
+
   @Test
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
   void nbdinfoMapsExactlyTheExtentsWrittenSinceASnapshot() throws IOException {

@@ -10,6 +10,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -179,6 +180,29 @@ class NodeProcessIT {
   }
 
   @Test
+  @Timeout(value = 2, unit = TimeUnit.MINUTES)
+  void jsonLogsAreOneObjectALineNamingTheNode() throws IOException {
+    Path data = tmp.resolve("data");
+    try (DaemonProcess node = DaemonProcess.serve(data, "--node-id", "j1", "--log-format", "json",
+        "--volume", "vol0:4M").start()) {
+      node.terminate();
+      List<String> lines = node.log().lines().filter(l -> !l.isBlank()).toList();
+      assertThat(lines).hasSizeGreaterThan(2);
+      for (String line : lines) {
+        JsonNode entry = JSON.readTree(line);
+        assertThat(entry.get("node").asText()).as(line).isEqualTo("j1");
+        assertThat(entry.get("level").asText()).as(line).isIn("ERROR", "WARN", "INFO", "DEBUG", "TRACE");
+        assertThat(java.time.Instant.parse(entry.get("time").asText())).isNotNull();
+        assertThat(entry.has("logger") && entry.has("message")).as(line).isTrue();
+      }
+      assertThat(lines).anySatisfy(l -> assertThat(JSON.readTree(l).get("message").asText())
+          .startsWith("snipblock node j1 ready on 127.0.0.1"));
+      assertThat(lines).anySatisfy(l -> assertThat(JSON.readTree(l).get("message").asText())
+          .isEqualTo("snipblock node j1 stopped"));
+    }
+  }
+
+  @Test
   @Timeout(value = 3, unit = TimeUnit.MINUTES)
   void upServesA10GibThinVol0AndSaysHowToConnect() throws IOException {
     Tools.requireQemuIscsi();
@@ -189,7 +213,10 @@ class NodeProcessIT {
           "nbdinfo " + node.nbdUrl("vol0"),
           "iscsi-inq " + node.iscsiUrl("vol0"),
           "qemu-img info " + node.iscsiUrl("vol0"),
-          "vol0         10 GiB provisioned, 0 B used");
+          "vol0         10 GiB provisioned, 0 B used",
+          "Dashboard and metrics:\n  " + node.info().httpUrl() + "/\n",
+          "curl " + node.info().httpUrl() + "/metrics");
+      assertThat(node.info().httpPort()).as("up opens the HTTP port on a free port").isPositive();
       assertThat(Tools.run(60, "qemu-img", "info", "--output=json", node.nbdUrl("vol0")).ok().output())
           .contains("\"virtual-size\": 10737418240");
       assertThat(Tools.run(60, "qemu-img", "info", "--output=json", node.iscsiUrl("vol0")).ok().output())

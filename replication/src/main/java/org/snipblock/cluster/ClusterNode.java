@@ -16,6 +16,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import org.snipblock.block.BlockDevice;
 import org.snipblock.cluster.door.Doors;
 import org.snipblock.cluster.door.VolumeIoService;
 import org.snipblock.cluster.membership.ClusterMembership;
@@ -77,6 +79,7 @@ public final class ClusterNode implements AutoCloseable {
   private ClusterMembership membership;
   private MetadataClient client;
   private ReplicaService replicaService;
+  private VolumeIoService volumeIo;
   private Server server;
   private ClusteredVolumes volumes;
   private Doors doors;
@@ -114,14 +117,17 @@ public final class ClusterNode implements AutoCloseable {
    */
   public ClusterNode start() throws IOException {
     replicaService = new ReplicaService(reconciler::localCopy, replicaAuthority(),
-        config.dataDir().resolve("replica-progress")).takingSnapshotsWith(snapshots::takeLocal, snapshots::deleteLocal, snapshots::names);
+        config.dataDir().resolve("replica-progress"))
+        .takingSnapshotsWith(snapshots::takeLocal, snapshots::deleteLocal, snapshots::rollbackLocal, snapshots::names);
     reconciler.serving(replicaService);
     NodeRoutes routes = new NodeRoutes(this);
     doors = new Doors(routes, settings.failoverDelay().plus(DOOR_GRACE), settings.ackTimeout().plusSeconds(5));
     access = new VolumeAccessControl(this, metadata);
     server = NettyServerBuilder.forAddress(new InetSocketAddress(config.cluster().host(), config.replicationPort()))
-        .addService(replicaService).addService(new VolumeIoService(routes)).addService(access)
+        .addService(replicaService).addService(volumeIo = new VolumeIoService(routes, doors.handles()))
+        .addService(access)
         .maxInboundMessageSize(64 << 20).build().start();
+    metadata.onVolumeChange(v -> doors.handles().applied(v.getName(), v.getIncarnation()));
     metadata.onVolumeChange(v -> reconciler.changed(v.getName()));
     // Queued behind the reconcile: a door waiting for this node to become primary finds its device.
     metadata.onVolumeChange(v -> worker.execute(() -> doors.volumeChanged(v.getName())));
@@ -237,6 +243,14 @@ public final class ClusterNode implements AutoCloseable {
     return primaryDevice(volume).filter(ReplicatedBlockDevice::primary).orElseThrow(() ->
         new VolumeAdminException(Reason.FAILED_PRECONDITION, "node " + config.nodeId() + " is not the primary of "
             + volume + "; its primary is " + v.getPrimary() + " (epoch " + v.getEpoch() + ")"));
+  }
+
+  /**
+   * Serves the I/O other nodes' doors forward to this primary through {@code view} of the
+   * primary's device (the node measures it as the "forwarded" door). Call after {@link #start()}.
+   */
+  public void viewForwardedIoAs(UnaryOperator<BlockDevice> view) {
+    volumeIo.viewForwardedAs(view);
   }
 
   /** A snapshot of every node, its location, state, capacity, load, and the round trips between nodes. */

@@ -20,17 +20,20 @@ import org.snipblock.store.VolumeInfo;
 import org.snipblock.store.VolumeManager;
 
 /**
- * Snapshots of clustered volumes. A snapshot is one op of the volume's replication stream, so every
- * copy takes it at the same point: the primary sequences it like a flush, and each copy (the
- * primary's included) takes it on its own store once every earlier change is applied there and
- * before any later one. A snapshot acknowledged in a sync volume is on a write quorum of copies, so
- * a failover keeps it. Any node holding a copy lists and serves the volume's snapshots (read-only,
- * and the same on every copy).
+ * Snapshots, rollbacks and clones of clustered volumes. A snapshot (a delete, a rollback) is one op
+ * of the volume's replication stream, so every copy takes it at the same point: the primary
+ * sequences it like a flush, and each copy (the primary's included) applies it on its own store
+ * once every earlier change is applied there and before any later one. A snapshot acknowledged in a
+ * sync volume is on a write quorum of copies, so a failover keeps it. Any node holding a copy lists
+ * and serves the volume's snapshots (read-only, and the same on every copy), and is the
+ * {@link SnapshotSource} its primaries compare their holders' snapshots with. A clone is made
+ * through the parent's primary, which checks its snapshot under the same guard as a delete.
  */
 public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
   // How many times (200 ms apart) a copy waits for local clones of a deleted snapshot to go.
   private static final int LOCAL_CLONE_WAITS = 50;
   private final ClusterNode node;
+  private final VolumeConnections connections;
   private final VolumeManager local;
   /** The volume's replicated device if this node is its serving primary; else refuses naming the primary. */
   private final java.util.function.Function<String, ReplicatedBlockDevice> primary;
@@ -43,6 +46,7 @@ public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
   ClusterSnapshots(ClusterNode node, java.util.function.Function<String, ReplicatedBlockDevice> primary) {
     String nodeId = node.nodeId();
     this.node = node;
+    this.connections = new VolumeConnections(node);
     this.local = node.local();
     this.primary = primary;
     this.taker = Executors.newSingleThreadExecutor(r -> {
@@ -62,6 +66,46 @@ public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
     }
     return device.snapshot(snapshot, () -> takeLocal(volume, snapshot))
         .thenApply(x -> list(volume).stream().filter(s -> s.name().equals(snapshot)).toList());
+  }
+
+  /**
+   * Takes snapshot {@code snapshot} of several volumes at one barrier (a VM's disks): their primaries
+   * must all be this node. Writes to all of them are held back while the snapshot ops are sequenced
+   * and acknowledged, so a write acknowledged before the group snapshot began is in every snapshot,
+   * and none that waited is in any (no write that follows, in the client's order, a write left out
+   * of one volume's snapshot can be in another's).
+   */
+  public CompletableFuture<List<SnapshotInfo>> takeGroup(List<String> volumes, String snapshot) {
+    SnapshotNames.check(snapshot);
+    if (volumes.stream().distinct().count() != volumes.size()) {
+      throw new VolumeAdminException(Reason.INVALID_ARGUMENT, "a volume is named twice in the group " + volumes);
+    }
+    List<ReplicatedBlockDevice> devices = new java.util.ArrayList<>();
+    for (String v : volumes) {
+      try {
+        devices.add(primary.apply(v));
+      } catch (VolumeAdminException e) {
+        throw new VolumeAdminException(e.reason(), "a group snapshot needs every volume's primary on the node asked: "
+            + e.getMessage());
+      }
+      if (list(v).stream().anyMatch(s -> s.name().equals(snapshot))) {
+        throw new VolumeAdminException(Reason.ALREADY_EXISTS, "volume " + v + " already has a snapshot named "
+            + snapshot);
+      }
+    }
+    List<Runnable> releases = devices.stream().map(ReplicatedBlockDevice::hold).toList();
+    List<CompletableFuture<Void>> taken = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < volumes.size(); i++) {
+        String v = volumes.get(i);
+        taken.add(devices.get(i).snapshot(snapshot, () -> takeLocal(v, snapshot)));
+      }
+    } finally {
+      CompletableFuture.allOf(taken.toArray(CompletableFuture[]::new))
+          .whenComplete((x, e) -> releases.forEach(Runnable::run));
+    }
+    return CompletableFuture.allOf(taken.toArray(CompletableFuture[]::new)).thenApply(x -> volumes.stream()
+        .flatMap(v -> list(v).stream().filter(s -> s.name().equals(snapshot))).toList());
   }
 
   /** Takes the snapshot on this node's copy; one that exists already (an op sent again) is left as it is. */
@@ -91,6 +135,40 @@ public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
       deleted = device.deleteSnapshot(snapshot, () -> deleteLocal(volume, snapshot));
     }
     return deleted.whenComplete((x, e) -> deleting.remove(key));
+  }
+
+  /**
+   * Rolls {@code volume} back to {@code snapshot} on every copy at one point of its stream (a
+   * barrier, like a snapshot); ask its primary. Refused while clones use a later snapshot, and while
+   * any node's doors have the volume open unless {@code force}. Door handles opened before fail from
+   * then on (the rollback waits, bounded, until every node in view has applied that change), so
+   * clients reconnect to the rolled-back content. Later snapshots are kept.
+   */
+  public CompletableFuture<VolumeInfo> rollback(String volume, String snapshot, boolean force) {
+    ReplicatedBlockDevice device = primary.apply(volume);
+    List<String> names = names(volume);
+    int at = names.indexOf(snapshot);
+    if (at < 0) {
+      throw new VolumeAdminException(Reason.NOT_FOUND, "volume " + volume + " has no snapshot named " + snapshot);
+    }
+    for (String later : names.subList(at + 1, names.size())) {
+      List<String> clones = Clones.of(node.metadata().volumes(), volume, later);
+      if (!clones.isEmpty()) {
+        throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "cannot roll " + volume + " back to " + snapshot
+            + ": the later snapshot " + later + " has clones " + String.join(", ", clones));
+      }
+    }
+    if (!force) {
+      connections.refuseIfConnected(volume);
+    }
+    connections.awaitApplied(volume, node.volumes().reincarnate(volume));
+    return device.rollback(snapshot, () -> rollbackLocal(volume, snapshot))
+        .thenApply(x -> node.volumes().show(volume).orElseThrow());
+  }
+
+  /** Rolls this node's copy back (forced: the handles on it are this node's own, which reopen theirs). */
+  CompletableFuture<Void> rollbackLocal(String volume, String snapshot) {
+    return CompletableFuture.runAsync(() -> store().rollback(volume, snapshot, true), taker);
   }
 
   /**
@@ -151,6 +229,25 @@ public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
   @Override
   public java.util.Optional<org.snipblock.block.BlockDevice> open(String volume, String snapshot) {
     return local.open(volume + "@" + snapshot);
+  }
+
+  /**
+   * This node's store, to read the volume's snapshots whole (diff, export): only while this node's
+   * copy holds every snippet and none of them is on record as stale; otherwise refused, naming the
+   * nodes whose copy is complete (its primary's usually is).
+   */
+  public SnapshotManager completeCopy(String volume) {
+    VolumeRecord v = node.metadata().volume(volume).orElseThrow(() ->
+        new VolumeAdminException(Reason.NOT_FOUND, "no volume named " + volume));
+    List<String> complete = node.metadata().nodes().stream().map(org.snipblock.cluster.proto.NodeRecord::getId)
+        .filter(n -> v.getSnippetsList().stream().allMatch(s -> s.getNodesList().contains(n)
+            && !s.getStaleList().contains(n))).toList();
+    if (!complete.contains(node.nodeId())) {
+      throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "node " + node.nodeId() + " holds no complete copy "
+          + "of " + volume + " in sync; ask " + (complete.isEmpty() ? "again once its copies are resynced"
+          : "one of: " + String.join(", ", complete)));
+    }
+    return store();
   }
 
   /** The volume's snapshots as this node's copy has them. */

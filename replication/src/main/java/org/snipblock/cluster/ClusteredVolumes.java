@@ -109,6 +109,12 @@ public final class ClusteredVolumes implements VolumeManager {
         org.snipblock.cluster.proto.SetReadOnly.newBuilder().setName(name).setReadOnly(readOnly)).build()));
   }
 
+  /** Raises the volume's incarnation (returned): every door handle on it opened before fails from then on (a rollback). */
+  long reincarnate(String name) {
+    return node.commit(MetaCommand.newBuilder().setReincarnate(
+        org.snipblock.cluster.proto.Reincarnate.newBuilder().setName(name)).build()).getIncarnation();
+  }
+
   private static void check(VolumeSpec spec, int snippetSize) {
     if (spec.name() == null || !NAME.matcher(spec.name()).matches()) {
       throw new VolumeAdminException(Reason.INVALID_ARGUMENT,
@@ -160,6 +166,15 @@ public final class ClusteredVolumes implements VolumeManager {
           d.map(ReplicatedBlockDevice::resyncProgress).orElse(List.of()),
           v.getSnippetsList().stream().map(s -> List.copyOf(s.getNodesList())).toList());
     });
+  }
+
+  /**
+   * Chunks of this node's copy of {@code name} that failed their checksum and were restored from a
+   * replica since the volume's device opened here; 0 where this node is not the primary.
+   */
+  public long checksumRepairs(String name) {
+    return node.primaryDevice(name).filter(ReplicatedBlockDevice::primary)
+        .map(ReplicatedBlockDevice::chunksRestored).orElse(0L);
   }
 
   @Override

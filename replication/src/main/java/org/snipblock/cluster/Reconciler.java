@@ -16,6 +16,7 @@ import org.snipblock.block.BlockDeviceException.Kind;
 import org.snipblock.cluster.meta.ClusterMetadata;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.cluster.replica.DurableProgress;
+import org.snipblock.cluster.replica.ReopenableDevice;
 import org.snipblock.cluster.replica.ReplicaService;
 import org.snipblock.cluster.replica.ReplicatedBlockDevice;
 import org.snipblock.store.VolumeAdminException;
@@ -40,7 +41,7 @@ final class Reconciler {
   private final DurableProgress sequences;
   private final ExecutorService worker;
   private final ScheduledExecutorService timer;
-  private final BiFunction<VolumeRecord, BlockDevice, ReplicatedBlockDevice> newPrimary;
+  private final BiFunction<VolumeRecord, ReopenableDevice, ReplicatedBlockDevice> newPrimary;
   private final BooleanSupplier closed;
   private final Map<String, ReplicatedBlockDevice> primaries = new ConcurrentHashMap<>();
   private volatile ReplicaService replicaService;
@@ -48,7 +49,7 @@ final class Reconciler {
   /** @param newPrimary makes the primary device of a volume at the record's epoch over the local copy */
   Reconciler(String nodeId, ClusterMetadata metadata, VolumeManager local, LocalCopies copies,
       DurableProgress sequences, ExecutorService worker, ScheduledExecutorService timer,
-      BiFunction<VolumeRecord, BlockDevice, ReplicatedBlockDevice> newPrimary, BooleanSupplier closed) {
+      BiFunction<VolumeRecord, ReopenableDevice, ReplicatedBlockDevice> newPrimary, BooleanSupplier closed) {
     this.nodeId = nodeId;
     this.metadata = metadata;
     this.local = local;
@@ -126,7 +127,8 @@ final class Reconciler {
     }
     if (nodeId.equals(v.getPrimary())) {
       if (current == null || current.epoch() != v.getEpoch()) {
-        primaries.put(name, newPrimary.apply(v, local.open(name).orElseThrow()));
+        primaries.put(name, newPrimary.apply(v, new ReopenableDevice(local.open(name).orElseThrow(),
+            () -> local.open(name).orElseThrow())));
         log.info("volume {}: this node is primary at epoch {}", name, v.getEpoch());
       }
     } else if (current != null) {

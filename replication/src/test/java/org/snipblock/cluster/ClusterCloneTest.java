@@ -53,6 +53,8 @@ class ClusterCloneTest {
   private void create(String name, boolean readOnly) {
     cluster.node(0).volumes().create(new VolumeSpec(name, SIZE, TestCluster.SNIPPET, 512, false, readOnly),
         new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
+    Eventually.await("every node applied " + name, T, () -> cluster.nodes.stream()
+        .allMatch(n -> n.volumes().show(name).isPresent()));
     Eventually.await("the primary of " + name + " serves", T,
         () -> cluster.node(primaryOf(name)).volumes().openPrimary(name).isPresent());
   }
@@ -81,6 +83,8 @@ class ClusterCloneTest {
     assertThat(cluster.node(0).volumes().show("web")).isEmpty();
 
     cluster.node(p).snapshots().cloneOf("gold", "s1", "web", 2 * SIZE);
+    Eventually.await("every node applied the clone", T, () -> cluster.nodes.stream()
+        .allMatch(n -> n.volumes().show("web").isPresent()));
     ClusterVolume web = cluster.node(other).volumes().describe("web").orElseThrow();
     ClusterVolume gold = cluster.node(other).volumes().describe("gold").orElseThrow();
     assertThat(web.uid()).isNotEqualTo(gold.uid());
@@ -104,7 +108,16 @@ class ClusterCloneTest {
     }
     System.arraycopy(own, 0, expected, SIZE - 4096, own.length);
     for (int n = 0; n < 3; n++) {
-      assertThat(Images.crcOfCopy(cluster.stores.get(n), "web", 2 * SIZE)).as("web on n" + n).isEqualTo(crc(expected));
+      int i = n;
+      long want = crc(expected);
+      // Acknowledged on a write quorum: the third copy may apply it a moment later.
+      Eventually.await("web on n" + n, T, () -> {
+        try {
+          return Images.crcOfCopy(cluster.stores.get(i), "web", 2 * SIZE) == want;
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
       assertThat(Images.crcOfCopy(cluster.stores.get(n), "gold@s1", SIZE)).as("gold@s1 on n" + n)
           .isEqualTo(crc(image));
     }

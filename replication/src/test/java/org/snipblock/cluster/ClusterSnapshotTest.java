@@ -8,6 +8,7 @@ import static org.snipblock.cluster.testing.Images.write;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -37,6 +38,32 @@ class ClusterSnapshotTest {
     if (cluster != null) {
       cluster.close();
     }
+  }
+
+  /** Starts three nodes in three compartments with one sync volume of three copies; returns its serving primary. */
+  private int startWith(String volume, int size) throws Exception {
+    cluster = TestCluster.threeCompartments(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
+        Duration.ofSeconds(1), Duration.ofMinutes(10)));
+    create(0, volume, size);
+    int p = primaryOf(volume);
+    Eventually.await("the primary serves", T, () -> cluster.node(p).volumes().openPrimary(volume).isPresent());
+    return p;
+  }
+
+  private void create(int node, String volume, int size) {
+    cluster.node(node).volumes().create(new VolumeSpec(volume, size, TestCluster.SNIPPET, 512, false),
+        new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
+  }
+
+  /** Waits until node n's own copy of the volume (or snapshot) has the given CRC32C. */
+  private void awaitCopy(int n, String volume, int size, long crc) {
+    Eventually.await(volume + " on n" + n, T, () -> {
+      try {
+        return Images.crcOfCopy(cluster.stores.get(n), volume, size) == crc;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
   }
 
   private int primaryOf(String volume) {
@@ -133,14 +160,9 @@ class ClusterSnapshotTest {
    */
   @Test
   void aReturningCopyGetsTheSnapshotsTakenAndDeletedWhileItWasAway() throws Exception {
-    cluster = TestCluster.threeCompartments(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
-        Duration.ofSeconds(1), Duration.ofMinutes(10)));
     int size = 1 << 20;
-    cluster.node(0).volumes().create(new VolumeSpec("vm1", size, TestCluster.SNIPPET, 512, false),
-        new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
-    int p = primaryOf("vm1");
+    int p = startWith("vm1", size);
     int away = (p + 1) % 3;
-    Eventually.await("the primary serves", T, () -> cluster.node(p).volumes().openPrimary("vm1").isPresent());
     byte[] a = random(size, 40);
     byte[] b = a.clone();
     System.arraycopy(random(size / 4, 41), 0, b, size / 2, size / 4);
@@ -184,5 +206,118 @@ class ClusterSnapshotTest {
         && cluster.node(p).volumes().describe("vm1").map(v -> v.stale().isEmpty()).orElse(false));
     assertThat(Images.crcOfCopy(cluster.stores.get(away), "vm1@s2", size)).isEqualTo(crc(b));
     assertThat(cluster.node(p).verify("vm1").get(60, TimeUnit.SECONDS).clean()).isTrue();
+  }
+
+  /**
+   * A rollback is one op of the stream: every copy's content becomes the snapshot's at one point;
+   * refused while any node's doors are connected unless forced, and then their handles fail.
+   */
+  @Test
+  void aRollbackTakesEveryCopyBackAtOnePointAndFailsTheHandlesOpenedBefore() throws Exception {
+    int size = 1 << 20;
+    int p = startWith("vm1", size);
+    int other = (p + 1) % 3;
+    byte[] a = random(size, 50);
+    byte[] b = random(size, 51);
+    try (BlockDevice d = cluster.node(p).volumes().open("vm1").orElseThrow()) {
+      write(d, a, 0, size);
+      cluster.node(p).snapshots().take("vm1", "s1").get(30, TimeUnit.SECONDS);
+      write(d, b, 0, size);
+      cluster.node(p).snapshots().take("vm1", "s2").get(30, TimeUnit.SECONDS);
+      write(d, random(size, 52), 0, size);
+    }
+    cluster.node(p).snapshots().cloneOf("vm1", "s2", "web", 0);
+    assertThatThrownBy(() -> cluster.node(p).snapshots().rollback("vm1", "s1", true))
+        .isInstanceOf(VolumeAdminException.class).hasMessageContaining("the later snapshot s2 has clones web");
+    cluster.node(p).volumes().delete("web");
+    assertThatThrownBy(() -> cluster.node(other).snapshots().rollback("vm1", "s1", true))
+        .isInstanceOf(VolumeAdminException.class).hasMessageContaining("its primary is n" + p);
+    assertThatThrownBy(() -> cluster.node(p).snapshots().rollback("vm1", "nope", true))
+        .isInstanceOf(VolumeAdminException.class).hasMessageContaining("no snapshot named nope");
+
+    BlockDevice connected = cluster.node(other).volumes().open("vm1").orElseThrow();
+    assertThatThrownBy(() -> cluster.node(p).snapshots().rollback("vm1", "s1", false))
+        .isInstanceOf(VolumeAdminException.class).hasMessageContaining("is connected (n" + other + ": 1 open handles)");
+    cluster.node(p).snapshots().rollback("vm1", "s1", true).get(30, TimeUnit.SECONDS);
+    Eventually.await("the handle opened before fails", T, () -> connected.read(0, java.nio.ByteBuffer.allocate(4096))
+        .handle((x, e) -> e != null && e.getMessage().contains("rolled back")).join());
+    connected.close();
+    for (int n = 0; n < 3; n++) {
+      // Acknowledged on a write quorum: the third copy may apply it a moment later.
+      awaitCopy(n, "vm1", size, crc(a));
+      assertThat(Images.crcOfCopy(cluster.stores.get(n), "vm1@s2", size)).as("s2 kept on n" + n).isEqualTo(crc(b));
+    }
+    // The primary and the replicas go on with new handles: writes land on every copy.
+    byte[] after = a.clone();
+    System.arraycopy(random(8192, 53), 0, after, 4096, 8192);
+    try (BlockDevice d = cluster.node(other).volumes().open("vm1").orElseThrow()) {
+      d.write(4096, java.nio.ByteBuffer.wrap(after, 4096, 8192), true).get(30, TimeUnit.SECONDS);
+    }
+    for (int n = 0; n < 3; n++) {
+      awaitCopy(n, "vm1", size, crc(after));
+    }
+    assertThat(cluster.node(p).verify("vm1").get(60, TimeUnit.SECONDS).clean()).isTrue();
+  }
+
+  /**
+   * A group snapshot of volumes with one primary is one barrier: writes go to A, then (once A's is
+   * acknowledged) to B, block after block, while it is taken; wherever B's snapshot holds a block's
+   * new data, A's holds it too, on every copy.
+   */
+  @Test
+  void aGroupSnapshotNeverHoldsAWriteWithoutTheOneAcknowledgedBeforeIt() throws Exception {
+    int size = 1 << 20;
+    int blocks = 256;
+    startWith("disk-a", size);
+    create(0, "disk-b", size);
+    create(1, "elsewhere", size);
+    assertThat(primaryOf("disk-a")).isZero();
+    assertThat(primaryOf("disk-b")).isZero();
+    assertThat(primaryOf("elsewhere")).isEqualTo(1);
+    Eventually.await("the primaries serve", T, () -> cluster.node(0).volumes().openPrimary("disk-b").isPresent()
+        && cluster.node(1).volumes().openPrimary("elsewhere").isPresent());
+    assertThatThrownBy(() -> cluster.node(0).snapshots().takeGroup(java.util.List.of("disk-a", "elsewhere"), "g"))
+        .isInstanceOf(VolumeAdminException.class).hasMessageContaining("needs every volume's primary on the node asked")
+        .hasMessageContaining("its primary is n1");
+    assertThatThrownBy(() -> cluster.node(0).snapshots().takeGroup(java.util.List.of("disk-a", "disk-a"), "g"))
+        .isInstanceOf(VolumeAdminException.class).hasMessageContaining("named twice");
+
+    byte[] ones = new byte[4096];
+    java.util.Arrays.fill(ones, (byte) 1);
+    java.util.concurrent.CountDownLatch halfway = new java.util.concurrent.CountDownLatch(1);
+    try (BlockDevice a = cluster.node(2).volumes().open("disk-a").orElseThrow();
+        BlockDevice b = cluster.node(2).volumes().open("disk-b").orElseThrow()) {
+      CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+        for (int i = 0; i < blocks; i++) {
+          a.write((long) i * 4096, java.nio.ByteBuffer.wrap(ones), false).join();
+          b.write((long) i * 4096, java.nio.ByteBuffer.wrap(ones), false).join();
+          if (i == blocks / 4) {
+            halfway.countDown();
+          }
+        }
+      });
+      assertThat(halfway.await(60, TimeUnit.SECONDS)).isTrue();
+      cluster.node(0).snapshots().takeGroup(java.util.List.of("disk-a", "disk-b"), "g").get(30, TimeUnit.SECONDS);
+      writer.get(60, TimeUnit.SECONDS);
+    }
+    for (int n = 0; n < 3; n++) {
+      int node = n;
+      Eventually.await("n" + n + " took g", T, () -> cluster.stores.get(node).snapshots("disk-b").size() == 1);
+      byte[] snapA;
+      byte[] snapB;
+      try (BlockDevice sa = cluster.stores.get(n).open("disk-a@g").orElseThrow();
+          BlockDevice sb = cluster.stores.get(n).open("disk-b@g").orElseThrow()) {
+        snapA = Images.read(sa, 0, blocks * 4096);
+        snapB = Images.read(sb, 0, blocks * 4096);
+      }
+      int inA = 0;
+      for (int i = 0; i < blocks; i++) {
+        boolean a = snapA[i * 4096] == 1;
+        boolean b = snapB[i * 4096] == 1;
+        assertThat(!b || a).as("n%d block %d: in B's snapshot but not in A's", n, i).isTrue();
+        inA += a ? 1 : 0;
+      }
+      assertThat(inA).as("the snapshot was taken after the first quarter").isGreaterThanOrEqualTo(blocks / 4);
+    }
   }
 }

@@ -76,6 +76,53 @@ class RereplicationTest {
     }
   }
 
+  /** A copy rebuilt on another node gets the volume's snapshots too, each with its content. */
+  @Test
+  void aRebuiltCopyCarriesTheSnapshots() throws Exception {
+    cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
+        Duration.ofSeconds(30), Duration.ofSeconds(2)), "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3",
+        "dc/fc4/r1/h4");
+    int size = 1 << 20;
+    ClusterNode primary = cluster.node(0);
+    primary.volumes().create(new VolumeSpec("rr", size, TestCluster.SNIPPET, 512, false),
+        new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
+    byte[] first = new byte[size];
+    new Random(9).nextBytes(first);
+    byte[] second = first.clone();
+    new Random(10).nextBytes(second);
+    java.util.Arrays.fill(second, 0, size / 2, (byte) 0x42);
+    String victim = primary.volumes().describe("rr").orElseThrow().snippetReplicas().get(0).get(1);
+    try (BlockDevice d = primary.volumes().open("rr").orElseThrow()) {
+      write(d, first, 0, size);
+      primary.snapshots().take("rr", "s1").get(30, TimeUnit.SECONDS);
+      write(d, second, 0, size);
+      primary.snapshots().take("rr", "s2").get(30, TimeUnit.SECONDS);
+    }
+    int v = Integer.parseInt(victim.substring(1));
+    cluster.node(v).close();
+    Eventually.await("copies moved away from " + victim + " and in sync", T, () -> primary.volumes().describe("rr")
+        .map(x -> x.stale().isEmpty() && x.snippetReplicas().stream().allMatch(r -> r.size() == 3
+            && !r.contains(victim))).orElse(false));
+    // Three nodes are left in three compartments: each now holds every snippet, some of them rebuilt there.
+    for (int n = 0; n < 4; n++) {
+      if (n == v) {
+        continue;
+      }
+      assertThat(cluster.stores.get(n).snapshots("rr")).as("n" + n).extracting(s -> s.name())
+          .containsExactly("s1", "s2");
+      try (BlockDevice s1 = cluster.stores.get(n).open("rr@s1").orElseThrow();
+          BlockDevice s2 = cluster.stores.get(n).open("rr@s2").orElseThrow()) {
+        ByteBuffer b1 = ByteBuffer.allocate(size);
+        ByteBuffer b2 = ByteBuffer.allocate(size);
+        s1.read(0, b1).get(30, TimeUnit.SECONDS);
+        s2.read(0, b2).get(30, TimeUnit.SECONDS);
+        assertThat(b1.array()).as("s1 on n" + n).isEqualTo(first);
+        assertThat(b2.array()).as("s2 on n" + n).isEqualTo(second);
+      }
+    }
+    assertThat(primary.verify("rr").get(60, TimeUnit.SECONDS).clean()).isTrue();
+  }
+
   private static void write(BlockDevice d, byte[] image, int from, int to) throws Exception {
     List<CompletableFuture<Void>> writes = new ArrayList<>();
     for (int off = from; off < to; off += 16384) {

@@ -545,7 +545,8 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
 
   void commit(JournalBatch batch) {
     try {
-      journal.submit(batch, true, err -> { }).join();
+      // Admin changes commit under stripe locks that the I/O threads may be waiting for.
+      journal.commitHoldingLocks(batch);
     } catch (RuntimeException e) {
       Throwable c = e.getCause() != null ? e.getCause() : e;
       if (BlockDeviceException.kindOf(c) == Kind.NO_SPACE) {

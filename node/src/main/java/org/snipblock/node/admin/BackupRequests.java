@@ -47,7 +47,7 @@ final class BackupRequests {
       if (req.getVolume().isEmpty() || req.getSnapshot().isEmpty()) {
         throw AdminErrors.invalid("name the volume and the snapshot to export: NAME@SNAPSHOT");
       }
-      VolumeExporter exporter = new VolumeExporter(volumes, snapshots.manager("export"));
+      VolumeExporter exporter = new VolumeExporter(volumes, snapshots.reader(req.getVolume(), "export"));
       export = exporter.prepare(req.getVolume(), req.getSnapshot(),
           req.getSinceSnapshot().isEmpty() ? null : req.getSinceSnapshot());
     } catch (RuntimeException e) {

@@ -44,7 +44,8 @@ final class SnapshotRequests {
   SnapshotManager manager(String what) {
     if (manager == null) {
       throw Status.FAILED_PRECONDITION.withDescription(what + ": not available on clustered volumes yet (there: "
-          + "volume snapshot, snapshots, snapshot-delete, clone and read-only; the rest only on a standalone node)")
+          + "volume snapshot, snapshots, snapshot-delete, rollback, clone, read-only, diff and export; the rest "
+          + "only on a standalone node)")
           .asRuntimeException();
     }
     return manager;
@@ -56,9 +57,8 @@ final class SnapshotRequests {
     }
     requireName(req.getSnapshot(), "snapshot");
     if (cluster != null) {
-      if (req.getVolumesCount() != 1) {
-        throw AdminErrors.invalid("a group snapshot of clustered volumes is not available yet: their primaries "
-            + "may be on different nodes; snapshot one volume at a time");
+      if (req.getVolumesCount() > 1) {
+        return list(join(cluster.snapshots().takeGroup(req.getVolumesList(), req.getSnapshot())));
       }
       return list(join(cluster.snapshots().take(req.getVolumes(0), req.getSnapshot())));
     }
@@ -87,6 +87,9 @@ final class SnapshotRequests {
   VolumeInfo rollback(RollbackVolumeRequest req) {
     requireName(req.getVolume(), "volume");
     requireName(req.getSnapshot(), "snapshot");
+    if (cluster != null) {
+      return join(cluster.snapshots().rollback(req.getVolume(), req.getSnapshot(), req.getForce()));
+    }
     return manager("rollback").rollback(req.getVolume(), req.getSnapshot(), req.getForce());
   }
 
@@ -123,11 +126,19 @@ final class SnapshotRequests {
     String to = req.getToSnapshot().isEmpty() ? null : req.getToSnapshot();
     DiffVolumeResponse.Builder b = DiffVolumeResponse.newBuilder();
     long total = 0;
-    for (long[] r : manager("diff").diff(req.getVolume(), req.getFromSnapshot(), to)) {
+    for (long[] r : reader(req.getVolume(), "diff").diff(req.getVolume(), req.getFromSnapshot(), to)) {
       b.addExtents(ChangedExtent.newBuilder().setOffset(r[0]).setLength(r[1]));
       total += r[1];
     }
     return b.setChangedBytes(total).build();
+  }
+
+  /**
+   * Where a volume's snapshots are read whole (diff, export): the node's store; on a cluster, this
+   * node's copy if it is complete and in sync (else refused naming the nodes whose copy is).
+   */
+  SnapshotManager reader(String volume, String what) {
+    return cluster != null ? cluster.snapshots().completeCopy(volume) : manager(what);
   }
 
   /** Adds what a standalone node knows of a volume's snapshots and lineage. */

@@ -2,6 +2,7 @@ package org.snipblock.node.cli;
 
 import org.snipblock.node.config.ByteSize;
 import org.snipblock.node.config.VolumeDeclaration;
+import org.snipblock.node.logging.LogFormat;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -34,6 +35,17 @@ final class Converters {
   }
 
   /** A TCP port, 0..65535. */
+  static final class Format implements ITypeConverter<LogFormat> {
+    @Override
+    public LogFormat convert(String value) {
+      try {
+        return LogFormat.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
   static final class Port implements ITypeConverter<Integer> {
     @Override
     public Integer convert(String value) {

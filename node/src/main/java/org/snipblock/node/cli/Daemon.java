@@ -6,13 +6,18 @@ import java.util.function.Consumer;
 import org.snipblock.node.config.NodeConfig;
 import org.snipblock.node.daemon.Node;
 import org.snipblock.node.daemon.NodeLauncher;
+import org.snipblock.node.logging.LogFormat;
 
 /** Runs a node in the foreground until the process is told to stop (SIGTERM, SIGINT). */
 final class Daemon {
   private Daemon() {}
 
-  /** Starts the node, calls {@code onReady}, and returns once a signal has shut it down gracefully. */
-  static int serveUntilStopped(NodeConfig config, Consumer<Node> onReady) {
+  /**
+   * Starts the node logging in {@code logFormat}, calls {@code onReady}, and returns once a signal
+   * has shut it down gracefully.
+   */
+  static int serveUntilStopped(NodeConfig config, LogFormat logFormat, Consumer<Node> onReady) {
+    logFormat.apply(config.nodeId());
     AtomicReference<Node> node = new AtomicReference<>();
     CountDownLatch stopped = new CountDownLatch(1);
     // Registered before start, so a signal during start-up still closes what has started.

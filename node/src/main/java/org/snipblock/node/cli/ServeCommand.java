@@ -16,6 +16,6 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     NodeConfig config = NodeConfig.resolve(options.fromFile(), options.fromFlags());
-    return Daemon.serveUntilStopped(config, node -> {});
+    return Daemon.serveUntilStopped(config, options.logFormat, node -> {});
   }
 }

@@ -6,6 +6,7 @@ import java.util.List;
 import org.snipblock.node.config.ConfigFile;
 import org.snipblock.node.config.NodeOptions;
 import org.snipblock.node.config.VolumeDeclaration;
+import org.snipblock.node.logging.LogFormat;
 import picocli.CommandLine.Option;
 
 /** The daemon's flags, shared by {@code serve} and {@code up}. Unset flags stay null. */
@@ -29,6 +30,11 @@ final class ServeOptions {
       description = "Admin API (gRPC) port (default 7070; 0 = any free port).")
   Integer adminPort;
 
+  @Option(names = "--http-port", paramLabel = "PORT", converter = Converters.Port.class,
+      description = "Serve /metrics (Prometheus) and the web dashboard on this port (default: off; 0 = any free "
+          + "port; up opens one).")
+  Integer httpPort;
+
   @Option(names = "--volume", paramLabel = "NAME:SIZE", converter = Converters.Volume.class,
       description = "Serve this volume, creating it thin if absent (e.g. vol0:10G). Repeatable.")
   List<VolumeDeclaration> volumes = new ArrayList<>();
@@ -51,6 +57,11 @@ final class ServeOptions {
           + "(default: this node alone).")
   List<String> join = new ArrayList<>();
 
+  @Option(names = "--log-format", paramLabel = "text|json", converter = Converters.Format.class,
+      description = "How the log on stderr is written: text (default) or json (one object a line with time, level, "
+          + "logger, thread, node, message, exception).")
+  LogFormat logFormat = LogFormat.TEXT;
+
   @Option(names = "--config", paramLabel = "FILE", description = "YAML config file; flags override it.")
   Path configFile;
 
@@ -60,6 +71,6 @@ final class ServeOptions {
 
   NodeOptions fromFlags() {
     return new NodeOptions(dataDir, listen, iscsiPort, nbdPort, adminPort, volumes, nodeId, location,
-        clusterPort, join);
+        clusterPort, join).withHttpPort(httpPort);
   }
 }

@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "up", mixinStandardHelpOptions = true,
     description = {
         "Run one node with everything defaulted: data in ./snipblock-data, a 10 GiB thin volume vol0, "
-            + "iSCSI on 127.0.0.1:3260, NBD on 127.0.0.1:10809, admin API on 127.0.0.1:7070.",
+            + "iSCSI on 127.0.0.1:3260, NBD on 127.0.0.1:10809, admin API on 127.0.0.1:7070, "
+            + "dashboard and /metrics on a free port.",
         "Prints how to connect. Every serve flag may still be given."})
 final class UpCommand implements Callable<Integer> {
   static final Path DEFAULT_DATA = Path.of("snipblock-data");
@@ -31,9 +32,9 @@ final class UpCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     NodeOptions defaults = new NodeOptions(DEFAULT_DATA, null, null, null, null, List.of(DEFAULT_VOLUME),
-        null, null, null, List.of());
+        null, null, null, List.of()).withHttpPort(0);
     NodeConfig config = NodeConfig.resolve(defaults, options.fromFile(), options.fromFlags());
-    return Daemon.serveUntilStopped(config, node -> printWelcome(node, spec.commandLine().getOut()));
+    return Daemon.serveUntilStopped(config, options.logFormat, node -> printWelcome(node, spec.commandLine().getOut()));
   }
 
   private static void printWelcome(Node node, PrintWriter out) {
@@ -66,6 +67,12 @@ final class UpCommand implements Callable<Integer> {
     out.println("  bin/snipblock volume create vol1 20G");
     out.println("  bin/snipblock volume show " + vol);
     out.println();
+    if (info.httpPort() > 0) {
+      out.println("Dashboard and metrics:");
+      out.println("  " + info.httpUrl() + "/");
+      out.println("  curl " + info.httpUrl() + "/metrics");
+      out.println();
+    }
     out.println("Stop with Ctrl-C (every volume is flushed first).");
     out.flush();
   }

@@ -40,6 +40,7 @@ import org.snipblock.node.OperatorError;
  * iscsi-port: 3260
  * nbd-port: 10809
  * admin-port: 7070
+ * http-port: 7080          # optional: /metrics and the dashboard (off unless given)
  * node-id: node1
  * location: site1/c1/rack1/host1
  * cluster-port: 7400        # optional: join a cluster (JGroups TCP port on the listen address)
@@ -143,7 +144,7 @@ public final class ConfigFile {
         m.store == null ? StoreOptions.NONE : m.store.toOptions(origin),
         m.iscsi == null ? Map.of() : m.iscsi.toAccess(origin),
         m.nbd == null ? null : m.nbd.toSecurity(origin),
-        m.cluster == null ? ClusterOptions.NONE : m.cluster.toOptions(origin));
+        m.cluster == null ? ClusterOptions.NONE : m.cluster.toOptions(origin), m.httpPort);
   }
 
   /** A path in the file, taken relative to the file's directory. */
@@ -207,6 +208,7 @@ public final class ConfigFile {
     @JsonProperty("iscsi-port") Integer iscsiPort;
     @JsonProperty("nbd-port") Integer nbdPort;
     @JsonProperty("admin-port") Integer adminPort;
+    @JsonProperty("http-port") Integer httpPort;
     @JsonProperty("volumes") List<VolumeModel> volumes = new ArrayList<>();
     @JsonProperty("node-id") String nodeId;
     @JsonProperty("location") String location;

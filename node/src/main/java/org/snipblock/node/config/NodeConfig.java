@@ -31,12 +31,15 @@ public record NodeConfig(
     StoreConfig store,
     ClusterSettings cluster,
     Map<String, TargetAccess> iscsiAccess,
-    NbdSecurity nbd) {
+    NbdSecurity nbd,
+    int httpPort) {
 
   public static final String DEFAULT_LISTEN = "127.0.0.1";
   public static final int DEFAULT_ISCSI_PORT = 3260;
   public static final int DEFAULT_NBD_PORT = 10809;
   public static final int DEFAULT_ADMIN_PORT = 7070;
+  /** The metrics and dashboard port is off unless asked for ({@code up} asks for any free port). */
+  public static final int HTTP_OFF = -1;
 
   private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
   private static final Pattern JOIN_ENTRY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]*:[0-9]{1,5}");
@@ -54,6 +57,7 @@ public record NodeConfig(
     int iscsiPort = DEFAULT_ISCSI_PORT;
     int nbdPort = DEFAULT_NBD_PORT;
     int adminPort = DEFAULT_ADMIN_PORT;
+    int httpPort = HTTP_OFF;
     Map<String, VolumeDeclaration> volumes = new LinkedHashMap<>();
     String nodeId = null;
     String location = null;
@@ -77,6 +81,7 @@ public record NodeConfig(
       iscsiPort = o.iscsiPort() != null ? o.iscsiPort() : iscsiPort;
       nbdPort = o.nbdPort() != null ? o.nbdPort() : nbdPort;
       adminPort = o.adminPort() != null ? o.adminPort() : adminPort;
+      httpPort = o.httpPort() != null ? o.httpPort() : httpPort;
       o.volumes().forEach(v -> volumes.put(v.name(), v));
       nodeId = o.nodeId() != null ? o.nodeId() : nodeId;
       location = o.location() != null ? o.location() : location;
@@ -89,7 +94,10 @@ public record NodeConfig(
     checkPort("iscsi-port", iscsiPort);
     checkPort("nbd-port", nbdPort);
     checkPort("admin-port", adminPort);
-    checkDistinct(iscsiPort, nbdPort, adminPort);
+    if (httpPort != HTTP_OFF) {
+      checkPort("http-port", httpPort);
+    }
+    checkDistinct(iscsiPort, nbdPort, adminPort, httpPort);
     checkListen(listen);
     volumes.values().forEach(NodeConfig::checkVolume);
     if (nodeId == null) {
@@ -104,7 +112,7 @@ public record NodeConfig(
     }
     ClusterSettings cluster = clusterSettings(listen, clusterPort, join, clusterOptions);
     if (cluster != null) {
-      checkDistinct(iscsiPort, nbdPort, adminPort, cluster.port());
+      checkDistinct(iscsiPort, nbdPort, adminPort, httpPort, cluster.port());
       if (!volumes.isEmpty()) {
         // A declared volume would need a redundancy policy and a majority at start-up.
         throw new OperatorError("volume declarations (--volume, 'volumes:') are for standalone nodes; on a cluster "
@@ -113,7 +121,7 @@ public record NodeConfig(
     }
     return new NodeConfig(dataDir, listen, iscsiPort, nbdPort, adminPort,
         List.copyOf(volumes.values()), nodeId, location, storeConfig(capacity, snippetSize, ioThreads), cluster,
-        Map.copyOf(iscsiAccess), nbd);
+        Map.copyOf(iscsiAccess), nbd, httpPort);
   }
 
   /**
@@ -221,9 +229,9 @@ public record NodeConfig(
   private static void checkDistinct(int... ports) {
     List<Integer> seen = new ArrayList<>();
     for (int p : ports) {
-      if (p != 0 && seen.contains(p)) {
-        throw new OperatorError("port " + p + " is given to two services; iscsi-port, nbd-port, admin-port and "
-            + "cluster-port must differ");
+      if (p > 0 && seen.contains(p)) {
+        throw new OperatorError("port " + p + " is given to two services; iscsi-port, nbd-port, admin-port, "
+            + "http-port and cluster-port must differ");
       }
       seen.add(p);
     }

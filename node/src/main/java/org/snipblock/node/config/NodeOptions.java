@@ -12,6 +12,7 @@ import org.snipblock.iscsi.TargetAccess;
  * @param iscsiAccess CHAP and initiator allow-lists by volume name (only the config file sets them)
  * @param nbd         NBD TLS and export policies, or null (only the config file sets them)
  * @param cluster     default volume redundancy and replication tunables (only the config file sets them)
+ * @param httpPort    the metrics and dashboard port; null says nothing
  */
 public record NodeOptions(
     Path dataDir,
@@ -27,7 +28,8 @@ public record NodeOptions(
     StoreOptions store,
     Map<String, TargetAccess> iscsiAccess,
     NbdSecurity nbd,
-    ClusterOptions cluster) {
+    ClusterOptions cluster,
+    Integer httpPort) {
 
   public static final NodeOptions NONE =
       new NodeOptions(null, null, null, null, null, List.of(), null, null, null, List.of());
@@ -44,6 +46,12 @@ public record NodeOptions(
   public NodeOptions(Path dataDir, String listen, Integer iscsiPort, Integer nbdPort, Integer adminPort,
       List<VolumeDeclaration> volumes, String nodeId, String location, Integer clusterPort, List<String> join) {
     this(dataDir, listen, iscsiPort, nbdPort, adminPort, volumes, nodeId, location, clusterPort, join,
-        StoreOptions.NONE, Map.of(), null, ClusterOptions.NONE);
+        StoreOptions.NONE, Map.of(), null, ClusterOptions.NONE, null);
+  }
+
+  /** This source with the metrics and dashboard port set. */
+  public NodeOptions withHttpPort(Integer port) {
+    return new NodeOptions(dataDir, listen, iscsiPort, nbdPort, adminPort, volumes, nodeId, location, clusterPort,
+        join, store, iscsiAccess, nbd, cluster, port);
   }
 }

@@ -5,13 +5,13 @@ import java.util.concurrent.CompletableFuture;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.block.ForwardingBlockDevice;
 
-/** A volume as the frontends see it: the store's device, with every call measured. */
+/** A volume as one door (frontend) sees it: the store's device, with every call measured. */
 final class MeteredBlockDevice extends ForwardingBlockDevice {
   private final IoMeters.Volume meters;
 
-  MeteredBlockDevice(BlockDevice device, IoMeters meters) {
+  MeteredBlockDevice(BlockDevice device, IoMeters meters, String door) {
     super(device);
-    this.meters = meters.forVolume(device.name());
+    this.meters = meters.forVolume(device.name(), door);
   }
 
   @Override

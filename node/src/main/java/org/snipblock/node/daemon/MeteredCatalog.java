@@ -5,14 +5,17 @@ import java.util.Optional;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.block.BlockDeviceCatalog;
 
-/** The catalog handed to the frontends: the store's volumes, each wrapped to be measured. */
+/** The catalog handed to one frontend: the store's volumes, each wrapped to be measured by door. */
 final class MeteredCatalog implements BlockDeviceCatalog {
   private final BlockDeviceCatalog catalog;
   private final IoMeters meters;
+  private final String door;
 
-  MeteredCatalog(BlockDeviceCatalog catalog, IoMeters meters) {
+  /** @param door the frontend the volumes are handed to ({@code iscsi}, {@code nbd}): a metric label */
+  MeteredCatalog(BlockDeviceCatalog catalog, IoMeters meters, String door) {
     this.catalog = catalog;
     this.meters = meters;
+    this.door = door;
   }
 
   @Override
@@ -22,6 +25,6 @@ final class MeteredCatalog implements BlockDeviceCatalog {
 
   @Override
   public Optional<BlockDevice> open(String name) {
-    return catalog.open(name).map(d -> new MeteredBlockDevice(d, meters));
+    return catalog.open(name).map(d -> new MeteredBlockDevice(d, meters, door));
   }
 }

@@ -1,6 +1,5 @@
 package org.snipblock.node.daemon;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Instant;
@@ -13,7 +12,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.snipblock.block.BlockDevice;
-import org.snipblock.block.BlockDeviceCatalog;
 import org.snipblock.cluster.ClusterNode;
 import org.snipblock.iscsi.IscsiTarget;
 import org.snipblock.iscsi.IscsiTargetConfig;
@@ -26,6 +24,9 @@ import org.snipblock.node.admin.v1.NodeStatusResponse;
 import org.snipblock.node.config.ByteSize;
 import org.snipblock.node.config.NodeConfig;
 import org.snipblock.node.config.VolumeDeclaration;
+import org.snipblock.node.http.HttpEndpoint;
+import org.snipblock.node.http.NodeMetrics;
+import org.snipblock.node.http.OperatorView;
 import org.snipblock.store.VolumeAdminException;
 import org.snipblock.store.VolumeInfo;
 import org.snipblock.store.VolumeManager;
@@ -61,6 +62,7 @@ public final class Node implements AutoCloseable {
   private int iscsiPort;
   private int nbdPort;
   private int adminPort;
+  private int httpPort;
   private boolean closed;
   /** Set once serving; a start that failed half-way is undone without announcing a stop. */
   private boolean ready;
@@ -111,35 +113,47 @@ public final class Node implements AutoCloseable {
     declareVolumes();
     transport = Transport.create(Math.max(2, Runtime.getRuntime().availableProcessors()));
     running.push(transport);
-    IoMeters meters = new IoMeters(new SimpleMeterRegistry());
-    BlockDeviceCatalog catalog = new MeteredCatalog(volumes, meters);
+    OperatorView view = new OperatorView(config.nodeId(), config.location(), volumes, cluster, dataDir::freeBytes);
+    NodeMetrics metrics = new NodeMetrics(view);
+    running.push(metrics);
+    IoMeters meters = new IoMeters(metrics.registry());
+    if (cluster != null) {
+      cluster.viewForwardedIoAs(device -> new MeteredBlockDevice(device, meters, "forwarded"));
+    }
     running.push(this::flushAll);
-    startFrontends(catalog);
+    startFrontends(meters);
     AdminServer admin = bind("admin API", config.adminPort(), () -> AdminServer.start(
         new InetSocketAddress(config.listen(), config.adminPort()),
         new AdminService(volumes, cluster, config.clustered() ? config.cluster().volumeDefaults() : null,
             meters::snapshot, this::status)));
     running.push(admin);
     adminPort = admin.port();
+    if (config.httpPort() != NodeConfig.HTTP_OFF) {
+      HttpEndpoint http = bind("metrics and dashboard", config.httpPort(), () -> HttpEndpoint.start(
+          new InetSocketAddress(config.listen(), config.httpPort()), metrics, view));
+      running.push(http);
+      httpPort = http.port();
+    }
     info().writeTo(dataDir.path());
     running.push(() -> NodeInfo.removeFrom(dataDir.path()));
     ready = true;
-    log.info("snipblock node {} ready on {} ({}): iSCSI port {}, NBD port {}, admin port {}; data in {}{}",
-        config.nodeId(), config.listen(), transport.name(), iscsiPort, nbdPort, adminPort, dataDir.path(),
+    log.info("snipblock node {} ready on {} ({}): iSCSI port {}, NBD port {}, admin port {}, HTTP port {}; data in {}{}",
+        config.nodeId(), config.listen(), transport.name(), iscsiPort, nbdPort, adminPort,
+        httpPort == 0 ? "off" : httpPort, dataDir.path(),
         cluster == null ? "" : "; cluster port " + config.cluster().port() + " at " + config.location());
   }
 
-  private void startFrontends(BlockDeviceCatalog catalog) {
+  private void startFrontends(IoMeters meters) {
     IscsiTargetConfig iscsiConfig = config.iscsiTarget();
     NbdServerConfig nbdConfig = config.nbdServer();
     if (cluster != null) {
       iscsiConfig = ClusterDoorAccess.iscsi(iscsiConfig, cluster.access());
       nbdConfig = ClusterDoorAccess.nbd(nbdConfig, cluster.access());
     }
-    IscsiTarget iscsi = new IscsiTarget(iscsiConfig, catalog, transport.group(), transport.serverChannel());
+    IscsiTarget iscsi = new IscsiTarget(iscsiConfig, new MeteredCatalog(volumes, meters, "iscsi"), transport.group(), transport.serverChannel());
     iscsiPort = bind("iSCSI target", config.iscsiPort(), iscsi::start);
     running.push(iscsi);
-    NbdServer nbd = new NbdServer(nbdConfig, catalog, transport.group(), transport.serverChannel());
+    NbdServer nbd = new NbdServer(nbdConfig, new MeteredCatalog(volumes, meters, "nbd"), transport.group(), transport.serverChannel());
     nbdPort = bind("NBD server", config.nbdPort(), nbd::start);
     running.push(nbd);
     if (cluster != null) {
@@ -230,7 +244,7 @@ public final class Node implements AutoCloseable {
 
   public NodeInfo info() {
     return new NodeInfo(ProcessHandle.current().pid(), config.nodeId(), config.listen(),
-        iscsiPort, nbdPort, adminPort, started.toEpochMilli());
+        iscsiPort, nbdPort, adminPort, started.toEpochMilli(), httpPort);
   }
 
   public VolumeManager volumes() {

@@ -15,7 +15,8 @@ import java.util.Optional;
  * bound: with port 0 only the node knows its ports, and tests and the CLI read them here.
  */
 public record NodeInfo(
-    long pid, String nodeId, String listen, int iscsiPort, int nbdPort, int adminPort, long startedEpochMillis) {
+    long pid, String nodeId, String listen, int iscsiPort, int nbdPort, int adminPort, long startedEpochMillis,
+    int httpPort) {
 
   public static final String FILE_NAME = "node.json";
 
@@ -58,6 +59,15 @@ public record NodeInfo(
 
   /** host:port of the admin API, as the CLI's --admin takes it. */
   public String adminAddress() {
-    return (listen.contains(":") ? "[" + listen + "]" : listen) + ":" + adminPort;
+    return host() + ":" + adminPort;
+  }
+
+  /** http://host:port of the metrics and dashboard port (httpPort is 0 when it is off). */
+  public String httpUrl() {
+    return "http://" + host() + ":" + httpPort;
+  }
+
+  private String host() {
+    return listen.contains(":") ? "[" + listen + "]" : listen;
   }
 }

@@ -64,6 +64,8 @@ class CliTest {
       volume without size       | serve --data d --volume vol0                    | invalid volume 'vol0': expected NAME:SIZE
       port not a number         | serve --data d --nbd-port abc                   | invalid port 'abc'
       port out of range         | serve --data d --iscsi-port 70000               | invalid port 70000
+      http port out of range    | serve --data d --http-port 65536                | invalid port 65536
+      unknown log format        | serve --data d --log-format yaml                | invalid log format 'yaml': expected text or json
       flag without value        | serve --data                                    | Missing required parameter for option '--data'
       up with unknown flag      | up --frob                                       | Unknown option: '--frob'
       volume without command    | volume                                          | missing command (create, list, show, resize, delete, set, snapshot
@@ -128,7 +130,7 @@ class CliTest {
     Result r = run("serve", "--config", config.toString());
     assertThat(r.status()).isEqualTo(Main.EXIT_FAILURE);
     assertThat(r.err().strip()).isEqualTo("snipblock: config file " + config + ", line 2: unknown key 'nbd-prot' "
-        + "(known: admin-port, cluster, cluster-port, data, iscsi, iscsi-port, join, listen, location, nbd, nbd-port, node-id, store, volumes)");
+        + "(known: admin-port, cluster, cluster-port, data, http-port, iscsi, iscsi-port, join, listen, location, nbd, nbd-port, node-id, store, volumes)");
   }
 
   @Test

@@ -69,6 +69,18 @@ class NodeConfigTest {
   }
 
   @Test
+  void theHttpPortIsOffUnlessASourceGivesIt() {
+    assertThat(NodeConfig.resolve(data(DATA)).httpPort()).isEqualTo(NodeConfig.HTTP_OFF);
+    NodeOptions file = ConfigFile.parse("http-port: 7080\n", Path.of("n.yaml"));
+    assertThat(NodeConfig.resolve(data(DATA), file).httpPort()).isEqualTo(7080);
+    assertThat(NodeConfig.resolve(data(DATA), file, data(DATA).withHttpPort(0)).httpPort()).isZero();
+    assertThatThrownBy(() -> NodeConfig.resolve(data(DATA).withHttpPort(70000)))
+        .isInstanceOf(OperatorError.class).hasMessage("invalid http-port 70000: must be 0..65535 (0 = any free port)");
+    assertThatThrownBy(() -> NodeConfig.resolve(data(DATA).withHttpPort(7070)))
+        .isInstanceOf(OperatorError.class).hasMessageContaining("port 7070 is given to two services");
+  }
+
+  @Test
   void refusesWhatCannotWork() {
     assertThatThrownBy(() -> NodeConfig.resolve(NodeOptions.NONE))
         .isInstanceOf(OperatorError.class).hasMessageContaining("--data DIR");

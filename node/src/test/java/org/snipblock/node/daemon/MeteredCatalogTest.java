@@ -20,20 +20,24 @@ class MeteredCatalogTest {
     volumes.create(VolumeSpec.of("b", 1 << 20));
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     IoMeters meters = new IoMeters(registry);
-    MeteredCatalog catalog = new MeteredCatalog(volumes, meters);
+    MeteredCatalog catalog = new MeteredCatalog(volumes, meters, "iscsi");
+    MeteredCatalog nbd = new MeteredCatalog(volumes, meters, "nbd");
 
     BlockDevice a = catalog.open("a").orElseThrow();
     a.write(0, ByteBuffer.allocate(8192), false).join();
     a.write(8192, ByteBuffer.allocate(512), true).join();
     a.read(0, ByteBuffer.allocate(4096)).join();
     a.flush().join();
+    nbd.open("a").orElseThrow().read(0, ByteBuffer.allocate(512)).join();
     assertThatThrownBy(() -> a.read(1 << 20, ByteBuffer.allocate(512)).join()).hasMessageContaining("beyond");
 
     VolumeIo io = meters.snapshot("a");
     assertThat(io.getWrites()).isEqualTo(2);
     assertThat(io.getWrittenBytes()).isEqualTo(8192 + 512);
-    assertThat(io.getReads()).isEqualTo(2);
-    assertThat(io.getReadBytes()).as("failed reads move no bytes").isEqualTo(4096);
+    assertThat(io.getReads()).as("summed over both doors").isEqualTo(3);
+    assertThat(io.getReadBytes()).as("failed reads move no bytes").isEqualTo(4096 + 512);
+    assertThat(registry.find("snipblock.volume.io").tags("volume", "a", "op", "read", "door", "nbd").timer().count())
+        .isEqualTo(1);
     assertThat(io.getFlushes()).isEqualTo(1);
     assertThat(io.getErrors()).isEqualTo(1);
     assertThat(registry.find("snipblock.volume.io.errors").tag("kind", "OUT_OF_RANGE").counter()).isNotNull();

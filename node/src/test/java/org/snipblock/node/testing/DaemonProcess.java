@@ -151,6 +151,7 @@ public final class DaemonProcess implements AutoCloseable {
       samePort("--iscsi-port", info.iscsiPort());
       samePort("--nbd-port", info.nbdPort());
       samePort("--admin-port", info.adminPort());
+      samePort("--http-port", info.httpPort());
     }
     return start();
   }
@@ -172,14 +173,20 @@ public final class DaemonProcess implements AutoCloseable {
     }
   }
 
-  /** Starts the node and returns once it serves; fails with its log if it exits instead. */
-  public DaemonProcess start() {
+  /** The command line that runs {@code snipblock ARGS} in a JVM of its own, on the test's class path. */
+  public static List<String> snipblockCommand(List<String> args) {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx512m", "-XX:+UseSerialGC",
         "-cp", classPath(),
         Main.class.getName()));
     cmd.addAll(args);
+    return cmd;
+  }
+
+  /** Starts the node and returns once it serves; fails with its log if it exits instead. */
+  public DaemonProcess start() {
+    List<String> cmd = snipblockCommand(args);
     CompletableFuture<Void> ready = new CompletableFuture<>();
     logDrained = new CompletableFuture<>();
     try {

@@ -21,6 +21,7 @@ public final class Doors implements AutoCloseable {
   private final VolumeChanges changes = new VolumeChanges();
   private final ScheduledExecutorService executor;
   private final Map<String, PrimaryStream> streams = new ConcurrentHashMap<>();
+  private final DoorHandles handles = new DoorHandles();
   private volatile boolean closed;
 
   /**
@@ -42,7 +43,15 @@ public final class Doors implements AutoCloseable {
 
   /** A door on the volume, or empty if the cluster has no such volume. */
   public Optional<BlockDevice> open(String name) {
-    return routes.volume(name).map(v -> new VolumeDoor(this, v));
+    return routes.volume(name).map(v -> {
+      handles.opened(name);
+      return new VolumeDoor(this, v);
+    });
+  }
+
+  /** The door handles open on this node, per volume. */
+  public DoorHandles handles() {
+    return handles;
   }
 
   /** To be called whenever the metadata changed the volume's record: waiting requests retry at once. */

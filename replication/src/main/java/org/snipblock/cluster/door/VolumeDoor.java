@@ -42,11 +42,14 @@ public final class VolumeDoor implements BlockDevice {
   private final String name;
   private volatile VolumeRecord lastKnown;
   private volatile boolean closed;
+  // A rollback raises the volume's incarnation: a handle opened before fails from then on, as on a standalone node.
+  private final long incarnation;
 
   VolumeDoor(Doors doors, VolumeRecord volume) {
     this.doors = doors;
     this.name = volume.getName();
     this.lastKnown = volume;
+    this.incarnation = doors.handles().incarnation(name, volume.getIncarnation());
   }
 
   /** The metadata's current record (size grows with an online resize); the last one seen once deleted. */
@@ -132,8 +135,11 @@ public final class VolumeDoor implements BlockDevice {
 
   /** Requests already under way complete; the shared device and channels stay open. */
   @Override
-  public void close() {
-    closed = true;
+  public synchronized void close() {
+    if (!closed) {
+      closed = true;
+      doors.handles().closed(name);
+    }
   }
 
   private <T> CompletableFuture<T> call(Op op, boolean idempotent,
@@ -141,6 +147,10 @@ public final class VolumeDoor implements BlockDevice {
       Function<BlockDevice, CompletableFuture<T>> local, Function<VolumeIoReply, T> remote) {
     if (closed) {
       return CompletableFuture.failedFuture(new BlockDeviceException(Kind.UNAVAILABLE, "door on " + name + " closed"));
+    }
+    if (doors.handles().incarnation(name, incarnation) != incarnation) {
+      return CompletableFuture.failedFuture(new BlockDeviceException(Kind.UNAVAILABLE,
+          "volume " + name + " was rolled back to a snapshot; reconnect"));
     }
     return new DoorCall<>(doors, name, idempotent,
         () -> form.apply(VolumeIoRequest.newBuilder().setVolume(name).setOp(op)).build(), local, remote).start();

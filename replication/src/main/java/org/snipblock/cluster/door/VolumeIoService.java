@@ -8,10 +8,13 @@ import io.grpc.stub.StreamObserver;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import java.util.concurrent.CompletableFuture;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.block.Extent;
 import org.snipblock.cluster.proto.VolumeExtent;
+import org.snipblock.cluster.proto.ConnectedReply;
+import org.snipblock.cluster.proto.ConnectedRequest;
 import org.snipblock.cluster.proto.VolumeIoGrpc;
 import org.snipblock.cluster.proto.VolumeIoReply;
 import org.snipblock.cluster.proto.VolumeIoReply.Status;
@@ -35,9 +38,30 @@ public final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
   public static final int MAX_PAYLOAD = 32 << 20;
 
   private final DoorRoutes routes;
+  private final DoorHandles handles;
+  /** How the primary's device is seen by forwarded requests: the node wraps it to measure them. */
+  private volatile UnaryOperator<BlockDevice> forwardedView = UnaryOperator.identity();
 
-  public VolumeIoService(DoorRoutes routes) {
+  /** @param handles the door handles this node has open, which {@code Connected} reports */
+  public VolumeIoService(DoorRoutes routes, DoorHandles handles) {
     this.routes = routes;
+    this.handles = handles;
+  }
+
+  @Override
+  public void connected(ConnectedRequest request, StreamObserver<ConnectedReply> response) {
+    long known = routes.volume(request.getVolume()).map(VolumeRecord::getIncarnation).orElse(0L);
+    response.onNext(ConnectedReply.newBuilder().setHandles(handles.count(request.getVolume()))
+        .setIncarnation(handles.incarnation(request.getVolume(), known)).build());
+    response.onCompleted();
+  }
+
+  /**
+   * Runs every forwarded request on {@code view.apply(device)} from now on (e.g. a device that
+   * measures them); the device itself still decides whether this node is the primary.
+   */
+  public void viewForwardedAs(UnaryOperator<BlockDevice> view) {
+    forwardedView = view;
   }
 
   @Override
@@ -111,7 +135,7 @@ public final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
     BlockDevice d = serving.get();
     CompletableFuture<VolumeIoReply.Builder> outcome;
     try {
-      outcome = run(r, d);
+      outcome = run(r, forwardedView.apply(d));
     } catch (RuntimeException e) {
       outcome = CompletableFuture.failedFuture(e);
     }

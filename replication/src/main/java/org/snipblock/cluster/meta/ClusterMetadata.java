@@ -258,6 +258,13 @@ public final class ClusterMetadata implements StateMachine {
         }
         return store(AccessLists.apply(v, cmd.getSetAccess()));
       }
+      case REINCARNATE -> {
+        VolumeRecord v = volumes.get(cmd.getReincarnate().getName());
+        if (v == null) {
+          return refuse(Reason.NOT_FOUND, "no volume named " + cmd.getReincarnate().getName());
+        }
+        return store(v.toBuilder().setIncarnation(v.getIncarnation() + 1).build());
+      }
       case SET_READ_ONLY -> {
         VolumeRecord v = volumes.get(cmd.getSetReadOnly().getName());
         if (v == null) {

@@ -44,7 +44,7 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
     final AtomicLong applied = new AtomicLong();
     final OverlapOrder order = new OverlapOrder();
     // Ops enter the overlap order one after another, each once the local copy is open.
-    CompletableFuture<BlockDevice> admitted;
+    CompletableFuture<ReopenableDevice> admitted;
   }
 
   private final Function<String, CompletableFuture<BlockDevice>> localCopy;
@@ -264,7 +264,8 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
       return done(ack(op, ReplicaAck.Status.BAD_CHECKSUM, known, "payload failed CRC32C"));
     }
     boolean barrier = outsideStream || op.getKind() == ReplicaOp.Kind.FLUSH
-        || op.getKind() == ReplicaOp.Kind.SNAPSHOT || op.getKind() == ReplicaOp.Kind.SNAPSHOT_DELETE;
+        || op.getKind() == ReplicaOp.Kind.SNAPSHOT || op.getKind() == ReplicaOp.Kind.SNAPSHOT_DELETE
+        || op.getKind() == ReplicaOp.Kind.ROLLBACK;
     CompletableFuture<Void> applied = new CompletableFuture<>();
     synchronized (s) {
       if (outsideStream) {
@@ -272,7 +273,7 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
         s.applied.accumulateAndGet(op.getSeq(), Math::max);
       }
       if (s.admitted == null || s.admitted.isCompletedExceptionally()) {
-        s.admitted = localCopy.apply(name);
+        s.admitted = localCopy.apply(name).thenApply(d -> new ReopenableDevice(d, () -> localCopy.apply(name).join()));
       }
       s.admitted = s.admitted.thenApply(d -> {
         s.order.submit(op.getSeq(), op.getOffset(), op.getLength(), barrier, () -> apply(d, op))
@@ -305,17 +306,23 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
   }
 
   /**
-   * Takes and deletes the snapshots that SNAPSHOT and SNAPSHOT_DELETE ops name, on this node's copy
-   * (volume, snapshot), and lists them (volume); set by the node, which knows its store. Both succeed when there is nothing
+   * Takes and deletes the snapshots that SNAPSHOT and SNAPSHOT_DELETE ops name, and rolls back to
+   * the one a ROLLBACK op names, on this node's copy (volume, snapshot), and lists them (volume);
+   * set by the node, which knows its store. Both succeed when there is nothing
    * left to do (an op sent again).
    */
   public ReplicaService takingSnapshotsWith(BiFunction<String, String, CompletableFuture<Void>> taker,
-      BiFunction<String, String, CompletableFuture<Void>> deleter, Function<String, List<String>> lister) {
+      BiFunction<String, String, CompletableFuture<Void>> deleter, BiFunction<String, String,
+      CompletableFuture<Void>> rollback, Function<String, List<String>> lister) {
     this.snapshots = taker;
     this.snapshotDeletes = deleter;
+    this.rollbacks = rollback;
     this.snapshotNames = lister;
     return this;
   }
+
+  private volatile BiFunction<String, String, CompletableFuture<Void>> rollbacks = (v, s) ->
+      CompletableFuture.failedFuture(new IllegalStateException("this node rolls nothing back"));
 
   private volatile Function<String, List<String>> snapshotNames = v -> List.of();
 
@@ -323,7 +330,7 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
       CompletableFuture.failedFuture(new IllegalStateException("this node takes no snapshots"));
   private volatile BiFunction<String, String, CompletableFuture<Void>> snapshotDeletes = snapshots;
 
-  private CompletableFuture<Void> apply(BlockDevice d, ReplicaOp op) {
+  private CompletableFuture<Void> apply(ReopenableDevice d, ReplicaOp op) {
     try {
       return switch (op.getKind()) {
         case WRITE -> d.write(op.getOffset(), op.getData().asReadOnlyByteBuffer(), op.getFua());
@@ -332,6 +339,8 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
         case FLUSH -> d.flush();
         case SNAPSHOT -> snapshots.apply(op.getVolume(), op.getSnapshot());
         case SNAPSHOT_DELETE -> snapshotDeletes.apply(op.getVolume(), op.getSnapshot());
+        // The store fails the handles opened before a rollback: this side goes on with a new one.
+        case ROLLBACK -> rollbacks.apply(op.getVolume(), op.getSnapshot()).thenRun(d::reopen);
         case UNRECOGNIZED -> CompletableFuture.failedFuture(new IllegalArgumentException("unknown op kind"));
       };
     } catch (RuntimeException e) {

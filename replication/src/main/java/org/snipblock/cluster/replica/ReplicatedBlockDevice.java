@@ -34,7 +34,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   private static final Logger log = LoggerFactory.getLogger(ReplicatedBlockDevice.class);
 
   private final VolumeView view;
-  private final BlockDevice local;
+  private final ReopenableDevice local;
   private final Fencing fencing;
   private final InSyncOnRecord inSync;
   private final ReplicaLinks links;
@@ -44,6 +44,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   private final ResyncScheduler resyncs;
   private final ScrubScheduler scrubs;
   private final PlannedHandover handover;
+  private volatile CompletableFuture<Void> hold = CompletableFuture.completedFuture(null);
 
   /**
    * @param sequences where this primary reserves its sequence numbers ahead, so that after a restart at
@@ -51,7 +52,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
    *                  without a new epoch); the constructor then blocks on one small disk write
    * @param snapshots the snapshots of this node's copy, which resyncs bring the holders' in line with
    */
-  public ReplicatedBlockDevice(String selfId, VolumeRecord volume, BlockDevice local, EpochAuthority authority,
+  public ReplicatedBlockDevice(String selfId, VolumeRecord volume, ReopenableDevice local, EpochAuthority authority,
       Function<String, ManagedChannel> channels, ReplicationSettings settings, ReplicaRegistry registry,
       DurableProgress sequences, SnapshotSource snapshots) {
     this.view = new VolumeView(selfId, volume);
@@ -187,6 +188,28 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     return guarded(0, 0, () -> changes.snapshot(ReplicaOp.Kind.SNAPSHOT_DELETE, name, localDelete));
   }
 
+  /**
+   * Holds back every write (zeroes, trims, compare-and-writes) that has not passed this device's
+   * checks yet, until the returned release runs; snapshots, flushes and reads go on. A group
+   * snapshot holds all its volumes while it sequences their snapshots, so no write lands after one
+   * volume's snapshot and before another's.
+   */
+  public Runnable hold() {
+    CompletableFuture<Void> h = new CompletableFuture<>();
+    hold = h;
+    return () -> h.complete(null);
+  }
+
+  /**
+   * Makes the content of every copy snapshot {@code name}'s, as one op of the stream (a barrier):
+   * {@code localRollback} rolls this node's copy back, which fails the store handles opened before,
+   * so this device goes on with a new one. Completes as a flush does.
+   */
+  public CompletableFuture<Void> rollback(String name, Supplier<CompletableFuture<Void>> localRollback) {
+    return guarded(0, 0, () -> changes.snapshot(ReplicaOp.Kind.ROLLBACK, name,
+        () -> localRollback.get().thenRun(local::reopen)));
+  }
+
   @Override
   public CompletableFuture<Long> compareAndWrite(long offset, ByteBuffer expected, ByteBuffer replacement, boolean fua) {
     if (expected.remaining() != replacement.remaining()) {
@@ -199,6 +222,10 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   }
 
   private CompletableFuture<Void> writable(long offset, long length, Supplier<CompletableFuture<Void>> change) {
+    CompletableFuture<Void> held = hold;
+    if (!held.isDone()) {
+      return held.thenCompose(x -> writable(offset, length, change));
+    }
     if (readOnly()) {
       return CompletableFuture.failedFuture(new BlockDeviceException(Kind.READ_ONLY, "volume " + name()
           + " is read-only"));

@@ -108,8 +108,15 @@ final class ResyncScheduler {
       }
     }
     log.info("volume {}: resyncing replica {} ({} snippets)", v.getName(), node, held.size());
+    // Snapshots are whole-copy: compared and rebuilt over every snippet the node holds, not only the stale ones.
+    List<Integer> all = new ArrayList<>();
+    for (int i = 0; i < v.getSnippetsCount(); i++) {
+      if (v.getSnippets(i).getNodesList().contains(node)) {
+        all.add(i);
+      }
+    }
     SnapshotAlignment alignment = new SnapshotAlignment(view, sequencer, links, snapshots, registry,
-        channels.apply(node), node, held);
+        channels.apply(node), node, all);
     resyncs.put(node, alignment::progress);
     CompletableFuture<Void> live = alignment.run().thenCompose(names -> {
       record Start(ReplicaLink link, CompletableFuture<Void> barrier) {}

@@ -73,7 +73,7 @@ class DoorRoutingTest {
   private void serve(String node, BlockDevice device) throws Exception {
     devices.put(node, device);
     servers.put(node, NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-        .addService(new VolumeIoService(routes(node))).build().start());
+        .addService(new VolumeIoService(routes(node), new DoorHandles())).build().start());
     up.add(node);
   }
 

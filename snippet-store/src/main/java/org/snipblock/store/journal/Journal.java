@@ -50,10 +50,11 @@ public final class Journal implements AutoCloseable {
     void checkpoint() throws Exception;
   }
 
+  /** @param inline completed on the journal thread itself, not handed to the completions executor */
   private record Item(JournalBatch batch, boolean sync, Consumer<Throwable> onApplied,
-      CompletableFuture<Void> done) {}
+      CompletableFuture<Void> done, boolean inline) {}
 
-  private static final Item STOP = new Item(null, true, null, null);
+  private static final Item STOP = new Item(null, true, null, null, false);
 
   private final JournalIo io;
   private final Applier applier;
@@ -229,8 +230,23 @@ public final class Journal implements AutoCloseable {
       done.completeExceptionally(why);
       return done;
     }
-    queue.add(new Item(batch, sync, onApplied, done));
+    queue.add(new Item(batch, sync, onApplied, done, false));
     return done;
+  }
+
+  /**
+   * Queues a batch and returns once it is durable, for a caller that holds range locks the
+   * completions executor's threads may be waiting for (an admin change under stripe locks): its
+   * future is completed on the journal thread, so it cannot wait behind them.
+   */
+  public void commitHoldingLocks(JournalBatch batch) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Throwable b = broken;
+    if (abandoned || closing || b != null) {
+      throw new java.util.concurrent.CompletionException(unavailable(b));
+    }
+    queue.add(new Item(batch, true, err -> { }, done, true));
+    done.join();
   }
 
   /** Completes once everything submitted (and completed) before the call is durable. */
@@ -240,7 +256,7 @@ public final class Journal implements AutoCloseable {
       done.completeExceptionally(unavailable(broken));
       return done;
     }
-    queue.add(new Item(null, true, null, done));
+    queue.add(new Item(null, true, null, done, false));
     return done;
   }
 
@@ -361,7 +377,9 @@ public final class Journal implements AutoCloseable {
       }
       List<CompletableFuture<Void>> synced = new ArrayList<>(group.size());
       for (Item it : group) {
-        if (it.sync()) {
+        if (it.sync() && it.inline()) {
+          complete(it.done(), err);
+        } else if (it.sync()) {
           synced.add(it.done());
         }
       }
@@ -397,6 +415,14 @@ public final class Journal implements AutoCloseable {
       return new BlockDeviceException(Kind.NO_SPACE, "no space left for the journal", e);
     }
     return new BlockDeviceException(Kind.IO_ERROR, "journal: " + m, e);
+  }
+
+  private static void complete(CompletableFuture<Void> f, Throwable err) {
+    if (err == null) {
+      f.complete(null);
+    } else {
+      f.completeExceptionally(err);
+    }
   }
 
   /** Completes a group's futures off the journal thread, with one hand-off for all of them. */

@@ -1,0 +1,10 @@
+package org.snipblock.node.http;
+
+import java.util.List;
+
+/** What {@code /api/state} returns and the dashboard draws: one consistent read of the view. */
+record DashboardState(long atMillis, OperatorView.Cluster cluster, List<OperatorView.Volume> volumes) {
+  DashboardState(OperatorView view) {
+    this(System.currentTimeMillis(), view.cluster(), view.volumes());
+  }
+}

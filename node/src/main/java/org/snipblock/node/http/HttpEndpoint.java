@@ -1,0 +1,130 @@
+package org.snipblock.node.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's read-only HTTP port: {@code /metrics} in the Prometheus text format, the dashboard
+ * ({@code /}, its script and style sheet, served from the jar) and the dashboard's data ({@code
+ * /api/state}). The JDK's own HTTP server keeps the node free of another web stack; one thread
+ * serves it, which is plenty for scrapers and a few browsers. Only GET and HEAD are allowed (405
+ * otherwise), paths not listed are 404.
+ */
+public final class HttpEndpoint implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(HttpEndpoint.class);
+  static final String PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+  private static final String RESOURCES = "/org/snipblock/node/http/dashboard/";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final Map<String, Route> routes = new LinkedHashMap<>();
+
+  private record Route(String contentType, Supplier<byte[]> body) {}
+
+  private HttpEndpoint(HttpServer server, NodeMetrics metrics, OperatorView view) {
+    this.server = server;
+    routes.put("/metrics", new Route(PROMETHEUS_TYPE, () -> utf8(metrics.scrape())));
+    routes.put("/api/state", new Route("application/json", () -> json(new DashboardState(view))));
+    routes.put("/", resource("index.html", "text/html; charset=utf-8"));
+    routes.put("/dashboard.js", resource("dashboard.js", "text/javascript; charset=utf-8"));
+    routes.put("/dashboard.css", resource("dashboard.css", "text/css; charset=utf-8"));
+    executor = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "snipblock-http");
+      t.setDaemon(true);
+      return t;
+    });
+    server.setExecutor(executor);
+    server.createContext("/", this::handle);
+  }
+
+  /** Binds {@code address} (port 0 = any free port) and starts serving. */
+  public static HttpEndpoint start(InetSocketAddress address, NodeMetrics metrics, OperatorView view)
+      throws IOException {
+    HttpEndpoint endpoint = new HttpEndpoint(HttpServer.create(address, 16), metrics, view);
+    endpoint.server.start();
+    return endpoint;
+  }
+
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      String method = exchange.getRequestMethod();
+      Route route = routes.get(exchange.getRequestURI().getPath());
+      if (route == null) {
+        send(exchange, 404, "text/plain; charset=utf-8", utf8("not found: " + exchange.getRequestURI().getPath()
+            + "\nthis port serves " + String.join(", ", routes.keySet()) + "\n"), true);
+      } else if (!method.equals("GET") && !method.equals("HEAD")) {
+        exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+        send(exchange, 405, "text/plain; charset=utf-8", utf8("method " + method + " not allowed: read-only\n"),
+            true);
+      } else {
+        send(exchange, 200, route.contentType(), route.body().get(), !method.equals("HEAD"));
+      }
+    } catch (RuntimeException e) {
+      // The state could not be read (e.g. the node is shutting down); the client sees a 500, the log why.
+      log.warn("HTTP {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
+      send(exchange, 500, "text/plain; charset=utf-8", utf8("internal error: " + e.getMessage() + "\n"), true);
+    }
+  }
+
+  private static void send(HttpExchange exchange, int status, String type, byte[] body, boolean withBody)
+      throws IOException {
+    exchange.getResponseHeaders().set("Content-Type", type);
+    exchange.getResponseHeaders().set("Cache-Control", "no-store");
+    exchange.sendResponseHeaders(status, withBody ? (body.length == 0 ? -1 : body.length) : -1);
+    if (withBody && body.length > 0) {
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    }
+  }
+
+  private static Route resource(String name, String type) {
+    byte[] body;
+    try (InputStream in = HttpEndpoint.class.getResourceAsStream(RESOURCES + name)) {
+      if (in == null) {
+        throw new IllegalStateException("dashboard file " + name + " is missing from the jar");
+      }
+      body = in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return new Route(type, () -> body);
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static byte[] json(Object value) {
+    try {
+      return JSON.writeValueAsBytes(value);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+}

@@ -1,0 +1,158 @@
+package org.snipblock.node.http;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The node's Prometheus registry: the I/O meters recorded as requests pass (see {@code IoMeters}),
+ * JVM basics, and gauges read from the cluster's state at scrape time. Gauges over things that
+ * come and go (volumes, peers, resyncs) are {@link MultiGauge}s rebuilt on each scrape, so a
+ * deleted volume or a departed peer leaves no stale series.
+ */
+public final class NodeMetrics implements AutoCloseable {
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final JvmGcMetrics gc = new JvmGcMetrics();
+  private final OperatorView view;
+  private final MultiGauge nodeState;
+  private final MultiGauge nodeCapacity;
+  private final MultiGauge nodeUsed;
+  private final MultiGauge nodeLoad;
+  private final MultiGauge peerRtt;
+  private final MultiGauge volumeInfo;
+  private final MultiGauge volumeCopies;
+  private final MultiGauge volumeStale;
+  private final MultiGauge lagBytes;
+  private final MultiGauge lagSeconds;
+  private final MultiGauge checksumRepairs;
+  private final MultiGauge resyncDone;
+  private final MultiGauge resyncBytes;
+  private final MultiGauge resyncRunning;
+
+  public NodeMetrics(OperatorView view) {
+    this.view = view;
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    gc.bindTo(registry);
+    nodeState = gauge("snipblock.node.up", "1 when the node is in this node's membership view, 0 when DOWN");
+    nodeCapacity = gauge("snipblock.node.capacity.bytes", "bytes the node may store");
+    nodeUsed = gauge("snipblock.node.used.bytes", "bytes the node stores");
+    nodeLoad = gauge("snipblock.node.load", "recent load reported by the node (0 idle, 1 saturated)");
+    peerRtt = gauge("snipblock.peer.rtt.seconds", "smoothed round trip from this node to a peer");
+    volumeInfo = gauge("snipblock.volume.info", "1 per volume, labelled with its primary and replication mode");
+    volumeCopies = gauge("snipblock.volume.copies", "copies the volume keeps");
+    volumeStale = gauge("snipblock.volume.stale.copies", "holders on record as missing changes");
+    lagBytes = gauge("snipblock.volume.replication.lag.bytes",
+        "unacknowledged bytes at the furthest reachable replica (on the primary only)");
+    lagSeconds = gauge("snipblock.volume.replication.lag.seconds",
+        "age of the oldest unacknowledged change (on the primary only)");
+    checksumRepairs = gauge("snipblock.volume.checksum.repairs",
+        "chunks of the primary's copy that failed their checksum and were restored from a replica");
+    resyncDone = gauge("snipblock.resync.progress.ratio", "snippets compared over snippets held, per resync");
+    resyncBytes = gauge("snipblock.resync.copied.bytes", "bytes sent because they differed, per resync");
+    resyncRunning = gauge("snipblock.resync.running", "1 while the resync runs");
+    Gauge.builder("snipblock.cluster.in.majority", () -> view.cluster().inMajority() ? 1 : 0)
+        .description("1 while this node is in the metadata majority").register(registry);
+  }
+
+  private MultiGauge gauge(String name, String description) {
+    return MultiGauge.builder(name).description(description).register(registry);
+  }
+
+  /** Where the request meters register. */
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** The Prometheus text exposition, with the state gauges read now. */
+  public String scrape() {
+    refresh();
+    return registry.scrape();
+  }
+
+  private synchronized void refresh() {
+    OperatorView.Cluster c = view.cluster();
+    List<MultiGauge.Row<?>> state = new ArrayList<>();
+    List<MultiGauge.Row<?>> capacity = new ArrayList<>();
+    List<MultiGauge.Row<?>> used = new ArrayList<>();
+    List<MultiGauge.Row<?>> load = new ArrayList<>();
+    for (OperatorView.Node n : c.nodes()) {
+      Tags t = Tags.of("node", n.id());
+      state.add(MultiGauge.Row.of(t, "UP".equals(n.state()) ? 1 : 0));
+      capacity.add(MultiGauge.Row.of(t, n.capacityBytes()));
+      used.add(MultiGauge.Row.of(t, n.usedBytes()));
+      load.add(MultiGauge.Row.of(t, n.load()));
+    }
+    nodeState.register(state, true);
+    nodeCapacity.register(capacity, true);
+    nodeUsed.register(used, true);
+    nodeLoad.register(load, true);
+    List<MultiGauge.Row<?>> rtt = new ArrayList<>();
+    for (Map.Entry<String, Double> e : c.rttMillis().getOrDefault(c.self(), Map.of()).entrySet()) {
+      if (!e.getKey().equals(c.self())) {
+        rtt.add(MultiGauge.Row.of(Tags.of("peer", e.getKey()), e.getValue() / 1000.0));
+      }
+    }
+    peerRtt.register(rtt, true);
+    refreshVolumes(view.volumes());
+  }
+
+  private void refreshVolumes(List<OperatorView.Volume> volumes) {
+    List<MultiGauge.Row<?>> info = new ArrayList<>();
+    List<MultiGauge.Row<?>> copies = new ArrayList<>();
+    List<MultiGauge.Row<?>> stale = new ArrayList<>();
+    List<MultiGauge.Row<?>> lagB = new ArrayList<>();
+    List<MultiGauge.Row<?>> lagS = new ArrayList<>();
+    List<MultiGauge.Row<?>> repairs = new ArrayList<>();
+    List<MultiGauge.Row<?>> done = new ArrayList<>();
+    List<MultiGauge.Row<?>> bytes = new ArrayList<>();
+    List<MultiGauge.Row<?>> running = new ArrayList<>();
+    for (OperatorView.Volume v : volumes) {
+      Tags t = Tags.of("volume", v.name());
+      info.add(MultiGauge.Row.of(t.and("primary", v.primary(), "mode", v.mode()), 1));
+      copies.add(MultiGauge.Row.of(t, v.copies()));
+      stale.add(MultiGauge.Row.of(t, v.stale().size()));
+      repairs.add(MultiGauge.Row.of(t, v.checksumRepairs()));
+      if (v.lagBytes() >= 0) {
+        lagB.add(MultiGauge.Row.of(t, v.lagBytes()));
+        lagS.add(MultiGauge.Row.of(t, v.lagSeconds()));
+      }
+      for (OperatorView.Work w : v.work()) {
+        Tags wt = t.and("peer", w.node(), "purpose", w.purpose());
+        done.add(MultiGauge.Row.of(wt, w.ratio()));
+        bytes.add(MultiGauge.Row.of(wt, w.bytesCopied()));
+        running.add(MultiGauge.Row.of(wt, w.running() ? 1 : 0));
+      }
+    }
+    volumeInfo.register(info, true);
+    volumeCopies.register(copies, true);
+    volumeStale.register(stale, true);
+    lagBytes.register(lagB, true);
+    lagSeconds.register(lagS, true);
+    checksumRepairs.register(repairs, true);
+    resyncDone.register(done, true);
+    resyncBytes.register(bytes, true);
+    resyncRunning.register(running, true);
+  }
+
+  @Override
+  public void close() {
+    gc.close();
+    registry.close();
+  }
+}

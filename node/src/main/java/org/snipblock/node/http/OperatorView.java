@@ -1,0 +1,97 @@
+package org.snipblock.node.http;
+
+import java.lang.management.ManagementFactory;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+import org.snipblock.cluster.ClusterNode;
+import org.snipblock.cluster.ClusterStatus;
+import org.snipblock.cluster.ClusterVolume;
+import org.snipblock.cluster.replica.ResyncProgress;
+import org.snipblock.store.VolumeInfo;
+import org.snipblock.store.VolumeManager;
+
+/**
+ * What an operator sees of the cluster from this node, read fresh on each call: the nodes with
+ * state and fullness, the round trips, the volumes with primary, mode, lag and running work. The
+ * one source for both the Prometheus gauges and the dashboard's JSON, so the two never disagree.
+ * A standalone node shows itself as the only node and its volumes with itself as primary.
+ */
+public final class OperatorView {
+  private final String self;
+  private final String location;
+  private final VolumeManager volumes;
+  /** Null on a standalone node. */
+  private final ClusterNode cluster;
+  private final LongSupplier freeBytes;
+
+  public OperatorView(String self, String location, VolumeManager volumes, ClusterNode cluster,
+      LongSupplier freeBytes) {
+    this.self = self;
+    this.location = location;
+    this.volumes = volumes;
+    this.cluster = cluster;
+    this.freeBytes = freeBytes;
+  }
+
+  /** @param location site/compartment/rack/host */
+  public record Node(String id, String location, String state, long capacityBytes, long usedBytes, double load) {}
+
+  /** @param rttMillis row = from node id, column = to node id */
+  public record Cluster(String self, String leader, boolean inMajority, List<Node> nodes,
+      Map<String, Map<String, Double>> rttMillis) {}
+
+  /** A resync, re-replication, scrub or verify run by the volume's primary. */
+  public record Work(String node, String purpose, long snippetsDone, long snippetsTotal, long bytesCopied,
+      boolean running, String failure) {
+    public double ratio() {
+      return snippetsTotal == 0 ? (running ? 0 : 1) : (double) snippetsDone / snippetsTotal;
+    }
+  }
+
+  /** @param lagBytes -1 where this node is not the primary (only the primary measures lag) */
+  public record Volume(String name, long sizeBytes, long usedBytes, String primary, String mode, int copies,
+      long lagBytes, double lagSeconds, List<String> stale, long checksumRepairs, List<Work> work) {}
+
+  public Cluster cluster() {
+    if (cluster == null) {
+      List<VolumeInfo> all = volumes.list();
+      long used = all.stream().mapToLong(VolumeInfo::usedBytes).sum();
+      return new Cluster(self, self, true,
+          List.of(new Node(self, location, "UP", used + Math.max(0, freeBytes.getAsLong()), used, load())),
+          Map.of());
+    }
+    ClusterStatus s = cluster.status();
+    return new Cluster(s.self(), s.leader(), s.inMajority(), s.nodes().stream()
+        .map(n -> new Node(n.id(), n.location(), n.state(), n.capacityBytes(), n.usedBytes(), n.load())).toList(),
+        s.rttMillis());
+  }
+
+  public List<Volume> volumes() {
+    if (cluster == null) {
+      return volumes.list().stream().map(v -> new Volume(v.name(), v.provisionedBytes(), v.usedBytes(), self,
+          "local", 1, -1, -1, List.of(), 0, List.of())).toList();
+    }
+    return volumes.list().stream().map(v -> describe(v))
+        .flatMap(Optional::stream).toList();
+  }
+
+  private Optional<Volume> describe(VolumeInfo info) {
+    Optional<ClusterVolume> d = cluster.volumes().describe(info.name());
+    return d.map(v -> new Volume(v.name(), v.size(), info.usedBytes(), v.primary(), v.mode(), v.copies(),
+        v.lagBytes(), v.lagSeconds(), v.stale(), cluster.volumes().checksumRepairs(v.name()),
+        v.resyncs().stream().map(OperatorView::work).toList()));
+  }
+
+  private static Work work(ResyncProgress p) {
+    return new Work(p.node(), p.purpose(), p.snippetsDone(), p.snippetsTotal(), p.bytesCopied(), p.running(),
+        p.failure());
+  }
+
+  /** The system's load average over its processors, the standalone stand-in for a reported load. */
+  private static double load() {
+    double avg = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    return avg < 0 ? 0 : Math.min(1, avg / Runtime.getRuntime().availableProcessors());
+  }
+}

@@ -1,0 +1,205 @@
+package org.snipblock.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.snipblock.node.testing.DaemonProcess;
+import org.snipblock.node.testing.Poll;
+import org.snipblock.node.testing.ProcessCluster;
+import org.snipblock.node.testing.PromQlNames;
+import org.snipblock.node.testing.Tools;
+
+/**
+ * The operator's view of a running three-node cluster (separate JVMs): every metric the Grafana
+ * dashboard in the repository queries exists on a node's /metrics, and the web dashboard, loaded
+ * in headless Chromium, shows the nodes and a volume and follows a volume's creation and a failover.
+ */
+class OperatorViewProcessIT {
+  private static final Path GRAFANA = Path.of("..", "grafana", "snipblock-dashboard.json");
+  private static final Duration SETTLE = Duration.ofSeconds(60);
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  /** Each node's HTTP port on a free port; failover fast enough for a test. */
+  private static final String NODE_CONFIG = """
+      http-port: 0
+      cluster:
+        replication:
+          failover-delay: 2s
+      """;
+
+  @TempDir Path tmp;
+  private ProcessCluster cluster;
+  private WebDriver browser;
+
+  @AfterEach
+  void stopAll() {
+    if (browser != null) {
+      browser.quit();
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  @Timeout(value = 4, unit = TimeUnit.MINUTES)
+  void everyMetricOfTheGrafanaDashboardExistsOnARunningNode(TestInfo test) throws Exception {
+    Tools.require("qemu-io");
+    Tools.requirePythonNbd();
+    cluster = ProcessCluster.start(tmp, test, NODE_CONFIG);
+    DaemonProcess n1 = cluster.node("n1");
+    n1.cli("volume", "create", "vm1", "--size", "16M", "--copies", "3", "--mode", "async");
+    DaemonProcess primary = cluster.node(primaryOf(n1, "vm1"));
+    awaitServing(primary, "vm1");
+    Tools.run(60, "qemu-io", "-f", "raw", "-c", "write -P 0x5a 0 1M", "-c", "read -P 0x5a 0 1M", "-c", "flush",
+        "-c", "discard 1M 1M", primary.nbdUrl("vm1")).ok();
+    // Through another node's door: forwarded to the primary, which counts it under door "forwarded".
+    DaemonProcess other = cluster.node(primary == n1 ? "n2" : "n1");
+    Tools.run(60, "qemu-io", "-f", "raw", "-c", "write -P 0x6b 2M 64k", other.nbdUrl("vm1")).ok();
+    // An error to count: a misaligned read, sent with the client's own checks off; the door leaves
+    // alignment to the device, so the device refuses it and the meters see it.
+    Tools.Run beyond = Tools.run(60, Tools.SYSTEM_PYTHON, "-c", """
+        import nbd, sys
+        h = nbd.NBD()
+        h.set_strict_mode(0)
+        h.connect_uri(sys.argv[1])
+        try:
+            h.pread(100, 1)
+            print("misaligned read succeeded")
+        except nbd.Error as e:
+            print("refused:", e)
+        """, primary.nbdUrl("vm1"));
+    assertThat(beyond.output()).contains("refused");
+    n1.cli("volume", "verify", "vm1");
+
+    String metrics = get(primary, "/metrics");
+    Set<String> exposed = new TreeSet<>();
+    for (String line : metrics.split("\n")) {
+      if (!line.startsWith("#") && !line.isBlank()) {
+        exposed.add(line.split("[{ ]", 2)[0]);
+      }
+    }
+    JsonNode dashboard = ProcessCluster.json(Files.readString(GRAFANA));
+    Set<String> queried = new TreeSet<>();
+    for (JsonNode panel : dashboard.get("panels")) {
+      for (JsonNode target : panel.get("targets")) {
+        queried.addAll(PromQlNames.of(target.get("expr").asText()));
+      }
+    }
+    for (JsonNode variable : dashboard.at("/templating/list")) {
+      if (variable.has("query") && variable.get("type").asText().equals("query")) {
+        queried.addAll(PromQlNames.of(variable.get("query").asText()));
+      }
+    }
+    assertThat(queried).as("the dashboard's metrics").hasSizeGreaterThan(15)
+        .contains("snipblock_volume_io_seconds_bucket", "snipblock_volume_replication_lag_bytes",
+            "snipblock_peer_rtt_seconds", "snipblock_resync_progress_ratio", "snipblock_volume_io_errors_total");
+    assertThat(exposed).as("metric names on %s's /metrics", primary.info().nodeId()).containsAll(queried);
+    assertThat(metrics).contains("snipblock_volume_io_errors_total{door=\"nbd\",kind=\"INVALID\",op=\"read\"")
+        .contains("snipblock_resync_progress_ratio{peer=")
+        .contains("snipblock_volume_io_seconds_count{door=\"forwarded\",op=\"write\",volume=\"vm1\"}")
+        .contains("snipblock_volume_info{mode=\"async\",primary=\"" + primary.info().nodeId() + "\",volume=\"vm1\"} 1");
+  }
+
+  @Test
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  void theDashboardShowsTheClusterAndFollowsAVolumeAndAFailover(TestInfo test) throws Exception {
+    Tools.require("chromium", "chromedriver");
+    cluster = ProcessCluster.start(tmp, test, NODE_CONFIG);
+    DaemonProcess n1 = cluster.node("n1");
+    // The volume's primary is chosen by placement; watch from a node that is kept, n3 unless it is primary.
+    browser = chromium();
+    browser.get(n1.info().httpUrl() + "/");
+    shown("three nodes UP", ".node[data-state=UP]", 3);
+    assertThat(texts(".node b")).containsExactlyInAnyOrder("n1", "n2", "n3");
+    assertThat(texts("#rtt td.heat")).as("3x3 round-trip matrix").hasSize(9);
+    assertThat(texts("#volumes tbody tr")).isEmpty();
+
+    n1.cli("volume", "create", "web1", "--size", "8M", "--copies", "3", "--mode", "sync");
+    shown("volume web1", "tr[data-volume=web1]", 1);
+    String primary = texts("tr[data-volume=web1] .primary").get(0);
+    assertThat(primary).isIn("n1", "n2", "n3");
+    screenshot("dashboard.png");
+
+    // Watch from a node that survives; kill the primary and see it go DOWN and the primary move.
+    DaemonProcess watcher = cluster.node(primary.equals("n3") ? "n2" : "n3");
+    browser.get(watcher.info().httpUrl() + "/");
+    shown("volume web1 on " + watcher.info().nodeId() + "'s page", "tr[data-volume=web1]", 1);
+    cluster.node(primary).kill9();
+    shown(primary + " DOWN", ".node[data-node=" + primary + "][data-state=DOWN]", 1);
+    String next = Poll.until("a new primary of web1 on the page", SETTLE, () -> texts("tr[data-volume=web1] .primary")
+        .stream().filter(p -> !p.isEmpty() && !p.equals(primary)).findFirst());
+    assertThat(next).isIn("n1", "n2", "n3").isNotEqualTo(primary);
+    screenshot("dashboard-failover.png");
+  }
+
+  /** Waits (bounded) until the page shows exactly {@code count} elements matching {@code css}. */
+  private void shown(String what, String css, int count) {
+    Poll.until(what + " on the page", SETTLE, () -> Optional.of(texts(css)).filter(found -> found.size() == count));
+  }
+
+  /**
+   * The text of every element matching {@code css}, read in one script: the page redraws every
+   * refresh, so an element found in one call may be gone by the next.
+   */
+  @SuppressWarnings("unchecked")
+  private java.util.List<String> texts(String css) {
+    return (java.util.List<String>) ((JavascriptExecutor) browser).executeScript(
+        "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent)", css);
+  }
+
+  /** Debian's chromium through its chromium-driver, headless; never a downloaded browser or driver. */
+  private static WebDriver chromium() {
+    ChromeOptions options = new ChromeOptions().setBinary("/usr/bin/chromium")
+        .addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--window-size=1400,1000");
+    ChromeDriverService service = new ChromeDriverService.Builder()
+        .usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile()).usingAnyFreePort().build();
+    return new ChromeDriver(service, options);
+  }
+
+  /** Kept under target/screenshots as the test's artifact (the README shows one). */
+  private void screenshot(String name) throws IOException {
+    Path dir = Files.createDirectories(Path.of("target", "screenshots"));
+    Files.write(dir.resolve(name), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+  }
+
+  private static String primaryOf(DaemonProcess via, String volume) {
+    return ProcessCluster.json(via.cli("volume", "show", volume, "--json")).get("primary").asText();
+  }
+
+  private static void awaitServing(DaemonProcess door, String volume) {
+    Poll.until(door.info().nodeId() + "'s NBD door serving " + volume, SETTLE, () -> Optional.of(
+        Tools.run(30, "qemu-img", "info", "-f", "raw", door.nbdUrl(volume))).filter(r -> r.exit() == 0));
+  }
+
+  private static String get(DaemonProcess node, String path) throws Exception {
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(node.info().httpUrl() + path))
+        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as("GET %s on %s", path, node.info().nodeId()).isEqualTo(200);
+    return r.body();
+  }
+}
