@@ -77,9 +77,7 @@ final class SpecCheck {
       return spec;
     }
     List<TemplateRecord> library = inv.templates.list().stream().map(Stored::value).toList();
-    List<DiskSpec> disks = spec.disks().stream().map(d -> d.os() == null ? d
-        : new DiskSpec(d.sizeBytes(), TemplateMatch.best(library, d.os(), d.sizeBytes()).name())).toList();
-    return new VmSpec(spec.cpus(), spec.memoryBytes(), disks, spec.site(), spec.host(), spec.priority(), spec.group(),
-        spec.antiAffinity(), spec.kernel(), spec.initrd(), spec.append(), spec.sshKeys(), spec.userData());
+    return spec.withDisks(spec.disks().stream().map(d -> d.os() == null ? d
+        : new DiskSpec(d.sizeBytes(), TemplateMatch.best(library, d.os(), d.sizeBytes()).name())).toList());
   }
 }

@@ -102,10 +102,7 @@ final class TaskPlans {
     String initiator = HostConfig.initiatorOf(target);
     return List.of(Step.of("let " + target + " in at the storage", task -> {
       VmRecord v = vm.vm(name);
-      VmSpec there = new VmSpec(v.spec().cpus(), v.spec().memoryBytes(), v.spec().disks(),
-          Location.parse(vm.host(source).location()).site(), target, v.spec().priority(), v.spec().group(),
-          v.spec().antiAffinity(), v.spec().kernel(), v.spec().initrd(), v.spec().append(), v.spec().sshKeys(),
-          v.spec().userData());
+      VmSpec there = v.spec().at(Location.parse(vm.host(source).location()).site(), target);
       Placement.Decision d = vm.place(name, there, null, Set.of(source), false);
       task.note("target " + d.why());
       vm.storage().access(v.volumes(), initiator, null);
@@ -139,9 +136,7 @@ final class TaskPlans {
       }
       Location near = Location.parse(vm.host(dead).location());
       // a host named at creation (--host) is where the VM starts, not a place it may only ever run
-      VmSpec anywhere = new VmSpec(v.spec().cpus(), v.spec().memoryBytes(), v.spec().disks(), v.spec().site(), null,
-          v.spec().priority(), v.spec().group(), v.spec().antiAffinity(), v.spec().kernel(), v.spec().initrd(),
-          v.spec().append(), v.spec().sshKeys(), v.spec().userData());
+      VmSpec anywhere = v.spec().at(v.spec().site(), null);
       Placement.Decision d = vm.place(name, anywhere, near, Set.of(dead), true);
       for (String victim : d.preempt()) {
         task.note("stopping " + victim + " (priority " + vm.vm(victim).spec().priority() + ") to make room for "

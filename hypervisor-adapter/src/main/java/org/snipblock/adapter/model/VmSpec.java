@@ -19,4 +19,15 @@ public record VmSpec(int cpus, long memoryBytes, List<DiskSpec> disks, String si
     disks = List.copyOf(disks);
     sshKeys = sshKeys == null ? List.of() : List.copyOf(sshKeys);
   }
+
+  /** The same spec placed by other constraints (null: any site, the best host). */
+  public VmSpec at(String otherSite, String otherHost) {
+    return new VmSpec(cpus, memoryBytes, disks, otherSite, otherHost, priority, group, antiAffinity, kernel, initrd,
+        append, sshKeys, userData);
+  }
+
+  public VmSpec withDisks(List<DiskSpec> others) {
+    return new VmSpec(cpus, memoryBytes, others, site, host, priority, group, antiAffinity, kernel, initrd, append,
+        sshKeys, userData);
+  }
 }
