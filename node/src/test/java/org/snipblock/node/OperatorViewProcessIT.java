@@ -154,6 +154,20 @@ class OperatorViewProcessIT {
         .stream().filter(p -> !p.isEmpty() && !p.equals(primary)).findFirst());
     assertThat(next).isIn("n1", "n2", "n3").isNotEqualTo(primary);
     screenshot("dashboard-failover.png");
+
+    // The same failover in the gauges a Prometheus alert would watch, scraped from the new primary.
+    DaemonProcess serving = cluster.node(next);
+    String metrics = Poll.until("the failover in " + next + "'s gauges", SETTLE, () -> {
+      try {
+        return Optional.of(get(serving, "/metrics")).filter(m -> m.contains("snipblock_node_up{node=\"" + primary + "\"} 0")
+            && m.contains("snipblock_volume_info{mode=\"sync\",primary=\"" + next + "\",volume=\"web1\"} 1"));
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertThat(metrics).as("the new primary reports the lag of its replicas")
+        .contains("snipblock_volume_replication_lag_bytes{volume=\"web1\"}")
+        .contains("snipblock_node_up{node=\"" + next + "\"} 1");
   }
 
   /** Waits (bounded) until the page shows exactly {@code count} elements matching {@code css}. */
