@@ -125,7 +125,7 @@ public final class ClusterNode implements AutoCloseable {
     access = new VolumeAccessControl(this, metadata);
     server = NettyServerBuilder.forAddress(new InetSocketAddress(config.cluster().host(), config.replicationPort()))
         .addService(replicaService).addService(volumeIo = new VolumeIoService(routes, doors.handles()))
-        .addService(access)
+        .addService(access).addService(snapshots.groupService())
         .maxInboundMessageSize(64 << 20).build().start();
     metadata.onVolumeChange(v -> doors.handles().applied(v.getName(), v.getIncarnation()));
     metadata.onVolumeChange(v -> reconciler.changed(v.getName()));

@@ -42,6 +42,8 @@ public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
   // On the primary, a clone's check of its snapshot and a delete of that snapshot happen one at a time.
   private final Object cloneGuard = new Object();
   private final Set<String> deleting = ConcurrentHashMap.newKeySet();
+  private final GroupHolds holds;
+  private final GroupSnapshot group;
 
   ClusterSnapshots(ClusterNode node, java.util.function.Function<String, ReplicatedBlockDevice> primary) {
     String nodeId = node.nodeId();
@@ -54,6 +56,8 @@ public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    this.holds = new GroupHolds(nodeId, this, primary);
+    this.group = new GroupSnapshot(node, holds);
   }
 
   /** Takes snapshot {@code snapshot} of {@code volume} on every copy, at one point of its stream; ask its primary. */
@@ -69,43 +73,21 @@ public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
   }
 
   /**
-   * Takes snapshot {@code snapshot} of several volumes at one barrier (a VM's disks): their primaries
-   * must all be this node. Writes to all of them are held back while the snapshot ops are sequenced
-   * and acknowledged, so a write acknowledged before the group snapshot began is in every snapshot,
-   * and none that waited is in any (no write that follows, in the client's order, a write left out
-   * of one volume's snapshot can be in another's).
+   * Takes snapshot {@code snapshot} of several volumes at one point in time (a VM's disks), whichever
+   * nodes their primaries are on ({@link GroupSnapshot}: every primary holds new writes, then takes
+   * its snapshots, then releases; a failure or timeout releases everything and deletes what was
+   * taken). Completes with the snapshots as this node's copies have them (none for a volume this
+   * node holds no copy of).
    */
   public CompletableFuture<List<SnapshotInfo>> takeGroup(List<String> volumes, String snapshot) {
-    SnapshotNames.check(snapshot);
-    if (volumes.stream().distinct().count() != volumes.size()) {
-      throw new VolumeAdminException(Reason.INVALID_ARGUMENT, "a volume is named twice in the group " + volumes);
-    }
-    List<ReplicatedBlockDevice> devices = new java.util.ArrayList<>();
-    for (String v : volumes) {
-      try {
-        devices.add(primary.apply(v));
-      } catch (VolumeAdminException e) {
-        throw new VolumeAdminException(e.reason(), "a group snapshot needs every volume's primary on the node asked: "
-            + e.getMessage());
-      }
-      if (list(v).stream().anyMatch(s -> s.name().equals(snapshot))) {
-        throw new VolumeAdminException(Reason.ALREADY_EXISTS, "volume " + v + " already has a snapshot named "
-            + snapshot);
-      }
-    }
-    List<Runnable> releases = devices.stream().map(ReplicatedBlockDevice::hold).toList();
-    List<CompletableFuture<Void>> taken = new java.util.ArrayList<>();
-    try {
-      for (int i = 0; i < volumes.size(); i++) {
-        String v = volumes.get(i);
-        taken.add(devices.get(i).snapshot(snapshot, () -> takeLocal(v, snapshot)));
-      }
-    } finally {
-      CompletableFuture.allOf(taken.toArray(CompletableFuture[]::new))
-          .whenComplete((x, e) -> releases.forEach(Runnable::run));
-    }
-    return CompletableFuture.allOf(taken.toArray(CompletableFuture[]::new)).thenApply(x -> volumes.stream()
+    return group.take(volumes, snapshot).thenApply(x -> volumes.stream()
+        .filter(v -> local.show(v).isPresent())
         .flatMap(v -> list(v).stream().filter(s -> s.name().equals(snapshot))).toList());
+  }
+
+  /** The other primaries' side of group snapshots this node coordinates, served on the cluster port. */
+  io.grpc.BindableService groupService() {
+    return new GroupSnapshot.Service(holds);
   }
 
   /** Takes the snapshot on this node's copy; one that exists already (an op sent again) is left as it is. */
@@ -268,6 +250,7 @@ public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
 
   @Override
   public void close() {
+    holds.close();
     taker.shutdownNow();
   }
 }
