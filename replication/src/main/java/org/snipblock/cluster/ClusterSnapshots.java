@@ -44,6 +44,7 @@ public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
   private final Set<String> deleting = ConcurrentHashMap.newKeySet();
   private final GroupHolds holds;
   private final GroupSnapshot group;
+  private final CloneFlattens flattens;
 
   ClusterSnapshots(ClusterNode node, java.util.function.Function<String, ReplicatedBlockDevice> primary) {
     String nodeId = node.nodeId();
@@ -58,6 +59,7 @@ public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
     });
     this.holds = new GroupHolds(nodeId, this, primary);
     this.group = new GroupSnapshot(node, holds);
+    this.flattens = new CloneFlattens(node);
   }
 
   /** Takes snapshot {@code snapshot} of {@code volume} on every copy, at one point of its stream; ask its primary. */
@@ -176,6 +178,28 @@ public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
   }
 
   /**
+   * Starts flattening clone {@code volume} on every holder (see {@link CloneFlattens}); any node may
+   * be asked. Its parent link goes once every holder's copy reads nothing from the parent.
+   */
+  public VolumeInfo flatten(String volume) {
+    flattens.start(volume);
+    return node.volumes().show(volume).orElseThrow();
+  }
+
+  /** Holders waiting to flatten the clone, and holders whose copy of it shares nothing with the parent. */
+  public record CloneState(java.util.List<String> flattenWaitingFor, java.util.List<String> unsharedCopies) {}
+
+  public java.util.Optional<CloneState> cloneState(String volume) {
+    return node.metadata().volume(volume).map(v -> new CloneState(
+        org.snipblock.cluster.meta.Flattening.waitingFor(v), org.snipblock.cluster.meta.Flattening.unshared(v)));
+  }
+
+  /** A care round of the node: flattens this node's copies of clones on record as flattening. */
+  void care() {
+    flattens.care();
+  }
+
+  /**
    * Deletes the snapshot on this node's copy once the delete is on record (its data is merged
    * away in the background); one that is gone already (an op sent again) is left as it is.
    */
@@ -251,6 +275,7 @@ public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
   @Override
   public void close() {
     holds.close();
+    flattens.close();
     taker.shutdownNow();
   }
 }

@@ -239,6 +239,7 @@ public final class ClusteredVolumes implements VolumeManager {
     return new VolumeInfo(v.getUid(), v.getName(), v.getSize(), v.getSnippetSize(), v.getBlockSize(),
         v.getCompression(), here.map(VolumeInfo::usedBytes).orElse(0L), here.map(VolumeInfo::storedBytes).orElse(0L),
         v.getSnippetsCount(), here.map(VolumeInfo::checksumErrors).orElse(0L),
-        Instant.ofEpochMilli(v.getCreatedMillis()), v.getReadOnly(), Clones.parentOf(v), null);
+        Instant.ofEpochMilli(v.getCreatedMillis()), v.getReadOnly(), Clones.parentOf(v),
+        here.map(VolumeInfo::flatten).orElse(null));
   }
 }
