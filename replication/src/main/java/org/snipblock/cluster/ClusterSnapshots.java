@@ -64,13 +64,21 @@ public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
 
   /** Takes snapshot {@code snapshot} of {@code volume} on every copy, at one point of its stream; ask its primary. */
   public CompletableFuture<List<SnapshotInfo>> take(String volume, String snapshot) {
+    return take(volume, snapshot, 0);
+  }
+
+  /**
+   * As {@link #take(String, String)}, for an import that reproduced snapshot {@code origin} (0: none):
+   * every copy records it, so a later incremental stream finds its base on any of them.
+   */
+  public CompletableFuture<List<SnapshotInfo>> take(String volume, String snapshot, long origin) {
     ReplicatedBlockDevice device = primary.apply(volume);
     SnapshotNames.check(snapshot);
     if (list(volume).stream().anyMatch(s -> s.name().equals(snapshot))) {
       throw new VolumeAdminException(Reason.ALREADY_EXISTS, "volume " + volume + " already has a snapshot named "
           + snapshot);
     }
-    return device.snapshot(snapshot, () -> takeLocal(volume, snapshot))
+    return device.snapshot(snapshot, origin, () -> takeLocal(volume, snapshot, origin))
         .thenApply(x -> list(volume).stream().filter(s -> s.name().equals(snapshot)).toList());
   }
 
@@ -93,12 +101,27 @@ public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
   }
 
   /** Takes the snapshot on this node's copy; one that exists already (an op sent again) is left as it is. */
-  CompletableFuture<Void> takeLocal(String volume, String snapshot) {
+  CompletableFuture<Void> takeLocal(String volume, String snapshot, long origin) {
     return CompletableFuture.runAsync(() -> {
       if (store().snapshots(volume).stream().noneMatch(s -> s.name().equals(snapshot))) {
-        store().snapshot(List.of(volume), snapshot);
+        if (origin != 0) {
+          store().snapshotImported(volume, snapshot, origin);
+        } else {
+          store().snapshot(List.of(volume), snapshot);
+        }
       }
     }, taker);
+  }
+
+  /** Refuses, naming the primary, unless this node is the volume's serving primary. */
+  public void requirePrimary(String volume) {
+    primary.apply(volume);
+  }
+
+  @Override
+  public long origin(String volume, String snapshot) {
+    return local.show(volume).isEmpty() ? 0 : store().snapshots(volume).stream()
+        .filter(s -> s.name().equals(snapshot)).mapToLong(SnapshotInfo::origin).findFirst().orElse(0);
   }
 
   /** Deletes snapshot {@code snapshot} of {@code volume} on every copy, as one op of its stream; ask its primary. */

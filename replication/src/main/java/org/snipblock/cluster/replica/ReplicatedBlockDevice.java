@@ -192,7 +192,12 @@ public final class ReplicatedBlockDevice implements BlockDevice {
    * quorum has it).
    */
   public CompletableFuture<Void> snapshot(String name, Supplier<CompletableFuture<Void>> localTake) {
-    return guarded(0, 0, () -> changes.snapshot(ReplicaOp.Kind.SNAPSHOT, name, localTake));
+    return snapshot(name, 0, localTake);
+  }
+
+  /** As {@link #snapshot(String, Supplier)}; {@code origin}: the id of the snapshot an import reproduced, which every copy records. */
+  public CompletableFuture<Void> snapshot(String name, long origin, Supplier<CompletableFuture<Void>> localTake) {
+    return guarded(0, 0, () -> changes.snapshot(ReplicaOp.Kind.SNAPSHOT, name, origin, localTake));
   }
 
   /** Deletes snapshot {@code name} on every copy, as one op of the stream; {@code localDelete} deletes it here. */
