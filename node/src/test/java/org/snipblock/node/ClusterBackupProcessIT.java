@@ -68,7 +68,7 @@ class ClusterBackupProcessIT {
     Path full = tmp.resolve("full.snipblock");
     Path inc = tmp.resolve("inc.snipblock");
     assertThat(n1.cli("volume", "export", "src@s1", full.toString())).contains("exported src@s1 (full)");
-    assertThat(n1.cli("volume", "export", "src@s2", inc.toString(), "--since", "s1")).contains("incremental");
+    assertThat(n1.cli("volume", "export", "src@s2", inc.toString(), "--since", "s1")).contains("changes since s1");
     assertThat(n2.cli("volume", "import", "copy", full.toString())).contains("into copy as snapshot s1 (full)");
     JsonNode copy = show(n3, "copy").orElseThrow();
     assertThat(copy.get("primary").asText()).isEqualTo("n2");
