@@ -1,5 +1,6 @@
 package org.snipblock.cluster;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,9 +51,19 @@ final class CloneFlattens implements AutoCloseable {
   /** One care round: flattens this node's copies that the metadata asks for and this node has not reported. */
   void care() {
     for (VolumeRecord v : node.metadata().volumes()) {
-      if (v.getFlattening() && Flattening.waitingFor(v).contains(node.nodeId()) && running.add(v.getName())) {
+      if (!v.getFlattening()) {
+        continue;
+      }
+      List<String> waiting = Flattening.waitingFor(v);
+      // Every holder left has reported (one that had not was moved away since): the primary closes it.
+      boolean closeIt = waiting.isEmpty() && node.nodeId().equals(v.getPrimary());
+      if ((closeIt || waiting.contains(node.nodeId())) && running.add(v.getName())) {
         try {
-          flattenHere(v.getName());
+          if (closeIt) {
+            report(v.getName());
+          } else {
+            flattenHere(v.getName());
+          }
         } catch (RuntimeException e) {
           running.remove(v.getName());
           log.warn("volume {}: flattening this node's copy failed, tried again later: {}", v.getName(), e.getMessage());

@@ -59,7 +59,7 @@ public class ClusterSnapshotBenchmark {
   @Setup(Level.Trial)
   public void setUp() throws Exception {
     dir = Files.createTempDirectory("cluster-snapshot-bench");
-    cluster = LoopbackCluster.start(dir, 3);
+    cluster = LoopbackCluster.start(dir, 3, 2 * volumeSize);
     ClusterNode n0 = cluster.nodes.get(0);
     n0.volumes().create(new VolumeSpec("v", volumeSize, 0, 512, false),
         new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));

@@ -50,11 +50,12 @@ public final class Flattening {
       }
       case CLONE_FLATTENED -> {
         String node = cmd.getCloneFlattened().getNode();
-        if (!v.getFlattening() || v.getFlattenedList().contains(node)) {
+        if (!v.getFlattening()) {
           yield ok(v);
         }
-        VolumeRecord done = v.toBuilder().addFlattened(node).build();
-        yield store.apply(waitingFor(done).isEmpty() ? unlinked(done) : done);
+        // Sent again (by the primary) when a holder that had not reported has gone from the record.
+        VolumeRecord done = v.getFlattenedList().contains(node) ? v : v.toBuilder().addFlattened(node).build();
+        yield waitingFor(done).isEmpty() ? store.apply(unlinked(done)) : done == v ? ok(v) : store.apply(done);
       }
       default -> {
         String node = cmd.getCopyUnshared().getNode();

@@ -64,6 +64,16 @@ class FlatteningTest {
     assertThat(done.getFlattening()).isFalse();
     assertThat(Flattening.unshared(done)).isEmpty();
     assertThat(apply(flattened("vm", "n1")).getVolume()).isEqualTo(done);
+
+    // A holder that never reported goes from the record: a report sent again closes the flatten.
+    volumes.put("vm2", done.toBuilder().setName("vm2").setParent("base").setParentSnapshot("s1").build());
+    apply(flatten("vm2"));
+    apply(flattened("vm2", "n1"));
+    apply(flattened("vm2", "n2"));
+    volumes.put("vm2", volumes.get("vm2").toBuilder().setSnippets(1, SnippetPlacement.newBuilder().addNodes("n2")
+        .addNodes("n1")).build());
+    assertThat(Flattening.waitingFor(volumes.get("vm2"))).isEmpty();
+    assertThat(apply(flattened("vm2", "n1")).getVolume().getParent()).isEmpty();
     assertThat(apply(flatten("vm")).getError()).isEqualTo("volume vm is not a clone: it reads from no parent");
   }
 }
