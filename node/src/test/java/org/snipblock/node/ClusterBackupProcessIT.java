@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -111,14 +110,8 @@ class ClusterBackupProcessIT {
     assertThat(compare(n1.nbdUrl("src@g"), n2.nbdUrl("src"))).contains("Images are identical");
   }
 
-  /** nbdinfo's map of one context as {offset, length, type} triples. */
-  private static List<List<Long>> map(String context, String url) throws IOException {
-    String out = Tools.run(60, "nbdinfo", "--json", "--map=" + context, url).ok().output();
-    List<List<Long>> runs = new ArrayList<>();
-    for (JsonNode e : ProcessCluster.json(out.substring(out.indexOf('[')))) {
-      runs.add(List.of(e.get("offset").asLong(), e.get("length").asLong(), e.get("type").asLong()));
-    }
-    return runs;
+  private static List<List<Long>> map(String context, String url) {
+    return Tools.nbdinfoMap(context, url);
   }
 
   private static String compare(String a, String b) {

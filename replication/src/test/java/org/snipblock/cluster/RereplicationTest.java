@@ -79,9 +79,7 @@ class RereplicationTest {
   /** A copy rebuilt on another node gets the volume's snapshots too, each with its content. */
   @Test
   void aRebuiltCopyCarriesTheSnapshots() throws Exception {
-    cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
-        Duration.ofSeconds(30), Duration.ofSeconds(2)), "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3",
-        "dc/fc4/r1/h4");
+    startFourCompartments();
     int size = 1 << 20;
     ClusterNode primary = cluster.node(0);
     primary.volumes().create(new VolumeSpec("rr", size, TestCluster.SNIPPET, 512, false),
@@ -130,9 +128,7 @@ class RereplicationTest {
    */
   @Test
   void aRebuiltCopyOfACloneSharesWithTheParentOrIsReportedAsAFullCopy() throws Exception {
-    cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
-        Duration.ofSeconds(30), Duration.ofSeconds(2)), "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3",
-        "dc/fc4/r1/h4");
+    startFourCompartments();
     int size = 1 << 20;
     ClusterNode primary = cluster.node(0);
     primary.volumes().create(new VolumeSpec("gold", size, TestCluster.SNIPPET, 512, false),
@@ -172,6 +168,13 @@ class RereplicationTest {
     primary.snapshots().flatten("web");
     Eventually.await("web flattened", T, () -> primary.volumes().show("web").orElseThrow().parent() == null);
     assertThat(primary.snapshots().cloneState("web").orElseThrow().unsharedCopies()).isEmpty();
+  }
+
+  /** Four nodes in four compartments, unthrottled: copies lost with one are rebuilt on the one left. */
+  private void startFourCompartments() throws Exception {
+    cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
+        Duration.ofSeconds(30), Duration.ofSeconds(2)), "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3",
+        "dc/fc4/r1/h4");
   }
 
   private static void write(BlockDevice d, byte[] image, int from, int to) throws Exception {
