@@ -127,11 +127,8 @@ class ClusterBackupProcessIT {
         .filter(v -> v.get("stale").isEmpty() && v.get("unreachable").isEmpty()));
   }
 
-  /** The one error line; an import's progress lines on stderr (plain when not at a terminal) are left out. */
   private static String oneLine(String stderr) {
-    List<String> errors = stderr.strip().lines().filter(l -> !l.matches("(import|export) \\S+: .*")).toList();
-    assertThat(errors).as("one line: %s", stderr).hasSize(1);
-    return errors.get(0);
+    return Tools.backupErrorLine(stderr);
   }
 
   private static JsonNode json(String text) {

@@ -73,6 +73,16 @@ public final class Tools {
   }
 
   /** Runs a command to its end (failing the test after {@code timeoutSeconds}), stdout and stderr together. */
+  /**
+   * The one error line a refused export or import prints on stderr, asserting there is exactly one;
+   * the progress lines it writes there too (plain lines when stderr is not a terminal) are left out.
+   */
+  public static String backupErrorLine(String stderr) {
+    List<String> errors = stderr.strip().lines().filter(l -> !l.matches("(import|export) \\S+: .*")).toList();
+    assertThat(errors).as("one error line: %s", stderr).hasSize(1);
+    return errors.get(0);
+  }
+
   /** nbdinfo's map of one metadata context of an export, as {offset, length, type} triples. */
   public static List<List<Long>> nbdinfoMap(String context, String url) {
     String out = run(60, "nbdinfo", "--json", "--map=" + context, url).ok().output();
