@@ -125,7 +125,7 @@ public final class ClusterNode implements AutoCloseable {
     access = new VolumeAccessControl(this, metadata);
     server = NettyServerBuilder.forAddress(new InetSocketAddress(config.cluster().host(), config.replicationPort()))
         .addService(replicaService).addService(volumeIo = new VolumeIoService(routes, doors.handles()))
-        .addService(access)
+        .addService(access).addService(snapshots.groupService())
         .maxInboundMessageSize(64 << 20).build().start();
     metadata.onVolumeChange(v -> doors.handles().applied(v.getName(), v.getIncarnation()));
     metadata.onVolumeChange(v -> reconciler.changed(v.getName()));
@@ -335,9 +335,12 @@ public final class ClusterNode implements AutoCloseable {
 
   /**
    * A copy of a clone made here without the parent's snapshot (see {@link LocalCopies}) goes on
-   * record as stale, so the clone's primary copies it in full; the primary's own copy never needs it.
+   * record as unshared (volume show names it) and as stale, so the clone's primary copies it in
+   * full; the primary's own copy never needs the copying.
    */
   private void needsFullCopy(VolumeRecord v) {
+    commitAsync(MetaCommand.newBuilder().setCopyUnshared(org.snipblock.cluster.proto.CopyUnshared.newBuilder()
+        .setName(v.getName()).setNode(config.nodeId())).build()).exceptionally(e -> null);
     if (!config.nodeId().equals(v.getPrimary())) {
       registry().markStale(v.getName(), v.getEpoch(), config.nodeId(), true, List.of()).exceptionally(e -> {
         log.warn("volume {}: this copy could not be put on record as stale: {}", v.getName(), e.toString());
@@ -366,6 +369,7 @@ public final class ClusterNode implements AutoCloseable {
       for (ReplicatedBlockDevice d : reconciler.primaries()) {
         d.maintain();
       }
+      snapshots.care();
     } catch (RuntimeException | LinkageError e) {
       // Keep the periodic task alive: an exception would cancel all later rounds.
       log.error("cluster care round failed: {}", e.toString(), e);

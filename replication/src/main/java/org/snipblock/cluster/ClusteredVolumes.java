@@ -63,7 +63,21 @@ public final class ClusteredVolumes implements VolumeManager {
     placed.replicas().forEach(r -> v.addSnippets(SnippetPlacement.newBuilder().addAllNodes(r)));
     VolumeRecord created = node.commit(MetaCommand.newBuilder()
         .setCreateVolume(CreateVolume.newBuilder().setVolume(v)).build());
-    return info(created);
+    return info(appliedHere(created));
+  }
+
+  /**
+   * Waits (at most 10 s) until this node's metadata has applied a volume this node committed, so
+   * that what the caller does next here (open it through a door, show it) finds it: the commit
+   * answers once a majority has it, which this node's state machine may apply a moment later.
+   */
+  private VolumeRecord appliedHere(VolumeRecord committed) {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (node.metadata().volume(committed.getName()).filter(v -> v.getVersion() >= committed.getVersion()).isEmpty()
+        && System.nanoTime() < deadline) {
+      java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(5));
+    }
+    return committed;
   }
 
   /**
@@ -99,8 +113,8 @@ public final class ClusteredVolumes implements VolumeManager {
           parent.getSnippetSize(), want - parent.getSnippetsCount()))
           .replicas().forEach(r -> v.addSnippets(SnippetPlacement.newBuilder().addAllNodes(r)));
     }
-    return info(node.commit(MetaCommand.newBuilder().setCreateVolume(CreateVolume.newBuilder().setVolume(v)
-        .setParentEpoch(parent.getEpoch())).build()));
+    return info(appliedHere(node.commit(MetaCommand.newBuilder().setCreateVolume(CreateVolume.newBuilder()
+        .setVolume(v).setParentEpoch(parent.getEpoch())).build())));
   }
 
   /** Makes a volume read-only (its primary refuses writes; every door says so) or writable again. */
@@ -239,6 +253,7 @@ public final class ClusteredVolumes implements VolumeManager {
     return new VolumeInfo(v.getUid(), v.getName(), v.getSize(), v.getSnippetSize(), v.getBlockSize(),
         v.getCompression(), here.map(VolumeInfo::usedBytes).orElse(0L), here.map(VolumeInfo::storedBytes).orElse(0L),
         v.getSnippetsCount(), here.map(VolumeInfo::checksumErrors).orElse(0L),
-        Instant.ofEpochMilli(v.getCreatedMillis()), v.getReadOnly(), Clones.parentOf(v), null);
+        Instant.ofEpochMilli(v.getCreatedMillis()), v.getReadOnly(), Clones.parentOf(v),
+        here.map(VolumeInfo::flatten).orElse(null));
   }
 }

@@ -25,6 +25,10 @@ record VolumeView(
     List<SnapshotCommands.SnapshotView> snapshots,
     List<String> children,
     Resync flatten,
+    // A clustered clone being flattened: holders whose copy still reads from the parent.
+    List<String> flattenWaitingFor,
+    // A clustered clone: holders whose copy shares nothing with the parent (a full copy).
+    List<String> unsharedCopies,
     // Top-level fields in JSON (primary, epoch, mode...), absent on a standalone node.
     @JsonUnwrapped Replication replication) {
 
@@ -50,6 +54,7 @@ record VolumeView(
         v.getSnapshotsList().stream().map(SnapshotCommands.SnapshotView::of).toList(),
         List.copyOf(v.getChildrenList()),
         v.hasFlatten() ? resync(v.getFlatten()) : null,
+        List.copyOf(v.getFlattenWaitingForList()), List.copyOf(v.getUnsharedCopiesList()),
         v.hasReplication() ? replication(v.getReplication()) : null);
   }
 

@@ -273,6 +273,9 @@ public final class ClusterMetadata implements StateMachine {
         return v.getReadOnly() == cmd.getSetReadOnly().getReadOnly() ? ok(v)
             : store(v.toBuilder().setReadOnly(cmd.getSetReadOnly().getReadOnly()).build());
       }
+      case FLATTEN_CLONE, CLONE_FLATTENED, COPY_UNSHARED -> {
+        return Flattening.apply(cmd, volumes::get, this::store);
+      }
       default -> {
         return refuse(Reason.INVALID_ARGUMENT, "unknown metadata command " + cmd.getCommandCase());
       }
