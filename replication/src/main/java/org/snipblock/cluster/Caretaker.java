@@ -24,7 +24,7 @@ import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.cluster.replica.ReplicationSettings;
 import org.snipblock.cluster.topology.FailureDomain;
 import org.snipblock.cluster.topology.Location;
-import org.snipblock.cluster.topology.Placement;
+import org.snipblock.cluster.topology.PlacementPolicy;
 import org.snipblock.cluster.topology.PlacementException;
 import org.snipblock.store.VolumeAdminException;
 import org.slf4j.Logger;
@@ -48,7 +48,6 @@ final class Caretaker {
   private final ClusterMetadata metadata;
   private final Function<String, ManagedChannel> channels;
   private final ReplicationSettings settings;
-  private final Placement placement = new Placement();
   private final Map<String, Long> absentSince = new HashMap<>();
 
   Caretaker(ClusterNode node, Function<String, ManagedChannel> channels, ReplicationSettings settings) {
@@ -177,7 +176,7 @@ final class Caretaker {
       surviving.removeAll(lost);
       List<String> added;
       try {
-        added = placement.replace(node.volumes().descriptors(), new Placement.Request(v.getCopies(),
+        added = node.placement().replace(node.volumes().descriptors(), new PlacementPolicy.Request(v.getCopies(),
             FailureDomain.parse(v.getSpread()), v.getPrimary(), v.getSnippetSize(), 1), surviving);
       } catch (PlacementException e) {
         log.warn("volume {} snippet {}: cannot re-replicate away from {}: {}", v.getName(), i, lost, e.getMessage());

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -37,6 +36,8 @@ import org.snipblock.cluster.replica.ReplicatedBlockDevice;
 import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.replica.ReplicationSettings;
 import org.snipblock.cluster.replica.VerifyReport;
+import org.snipblock.cluster.topology.Placement;
+import org.snipblock.cluster.topology.PlacementPolicy;
 import org.snipblock.store.VolumeAdminException;
 import org.snipblock.store.VolumeAdminException.Reason;
 import org.snipblock.store.VolumeManager;
@@ -62,6 +63,7 @@ public final class ClusterNode implements AutoCloseable {
   private final VolumeManager local;
   private final ClusterSnapshots snapshots;
   private final RedundancyPolicy defaults;
+  private final PlacementPolicy placement;
   private final ReplicationSettings settings;
   private final ClusterMetadata metadata = new ClusterMetadata();
   private final NodeChannels channels = new NodeChannels(metadata);
@@ -89,7 +91,14 @@ public final class ClusterNode implements AutoCloseable {
 
   public ClusterNode(ClusterConfig config, VolumeManager local, RedundancyPolicy defaults,
       ReplicationSettings settings) {
+    this(config, local, defaults, settings, new Placement());
+  }
+
+  /** @param placement where copies go: asked by volume creation, the caretaker, drain and relocation */
+  public ClusterNode(ClusterConfig config, VolumeManager local, RedundancyPolicy defaults,
+      ReplicationSettings settings, PlacementPolicy placement) {
     this.config = config;
+    this.placement = placement;
     this.local = local;
     this.defaults = defaults;
     this.settings = settings;
@@ -253,23 +262,9 @@ public final class ClusterNode implements AutoCloseable {
     volumeIo.viewForwardedAs(view);
   }
 
-  /** A snapshot of every node, its location, state, capacity, load, and the round trips between nodes. */
+  /** A snapshot of every node, its location, state, capacity, load, the round trips between nodes, and what moves. */
   public ClusterStatus status() {
-    Set<String> view = membership.view();
-    Map<String, String> idByMember = reports.idByMember();
-    List<NodeRecord> nodes = metadata.nodes();
-    Map<String, Map<String, Double>> rtt = new TreeMap<>();
-    for (NodeRecord n : nodes) {
-      rtt.put(n.getId(), new TreeMap<>(n.getRttMillisMap()));
-    }
-    rtt.put(config.nodeId(), new TreeMap<>(reports.rttById(idByMember)));
-    String leader = membership.leader();
-    return new ClusterStatus(config.nodeId(), leader == null ? null : idByMember.getOrDefault(leader, leader),
-        membership.term(), inMajority(),
-        nodes.stream().map(n -> new ClusterStatus.Node(n.getId(), n.getLocation(), n.getMember(),
-            n.getDataAddress(), view.contains(n.getMember()) ? "UP" : "DOWN", n.getCapacityBytes(),
-            n.getUsedBytes(), n.getLoad(), n.getReportedAtMillis())).toList(),
-        rtt);
+    return StatusView.of(config.nodeId(), metadata, membership, reports, inMajority());
   }
 
   // ---- package-private: used by ClusteredVolumes -------------------------------------------
@@ -284,6 +279,10 @@ public final class ClusterNode implements AutoCloseable {
 
   VolumeManager local() {
     return local;
+  }
+
+  PlacementPolicy placement() {
+    return placement;
   }
 
   RedundancyPolicy defaults() {

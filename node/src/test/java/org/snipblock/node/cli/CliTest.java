@@ -73,7 +73,10 @@ class CliTest {
       move without target       | volume move-primary vol0                        | Missing required option: '--to=NODE'
       move without volume       | volume move-primary --to n2                     | Missing required parameter: 'NAME'
       create with bad size      | volume create vol0 ten                          | invalid size 'ten'
-      create with odd block     | volume create vol0 1G --block-size 1000         | invalid --block-size 1000
+      create with odd block     | volume create vol0 1G --block-size 1000         | block size must be 512 or 4096, not 1000
+      create with upper case    | volume create Web1 1G                           | invalid volume name 'Web1': use 1-63 characters a-z
+      create with odd snippet   | volume create vol0 1G --snippet-size 100K       | snippet size must be a power of two
+      create with odd size      | volume create vol0 1000                         | volume size must be a positive multiple of 4096 bytes, not 1000
       resize with bad size      | volume resize vol0 5X                           | invalid size '5X'
       bad admin address         | volume list --admin localhost                   | invalid address 'localhost': expected HOST:PORT
       bad admin port            | volume list --admin 127.0.0.1:99999             | invalid port 99999
