@@ -49,12 +49,19 @@ final class Caretaker {
   private final Function<String, ManagedChannel> channels;
   private final ReplicationSettings settings;
   private final Map<String, Long> absentSince = new HashMap<>();
+  // Not the leader's duty: every node drains itself when on record as DRAINING (a handover is the primary's).
+  private final Drainer drainer;
 
   Caretaker(ClusterNode node, Function<String, ManagedChannel> channels, ReplicationSettings settings) {
     this.node = node;
     this.metadata = node.metadata();
     this.channels = channels;
     this.settings = settings;
+    this.drainer = new Drainer(node);
+  }
+
+  void close() {
+    drainer.close();
   }
 
   /** One round; called on a timer. Does nothing unless this node leads the metadata group. */
@@ -69,6 +76,7 @@ final class Caretaker {
         absentSince.putIfAbsent(n.getId(), now);
       }
     }
+    drainer.check();
     if (!leader) {
       return;
     }

@@ -191,6 +191,11 @@ public final class ClusterNode implements AutoCloseable {
     return records;
   }
 
+  /** Taking nodes out of service: drain, undrain, progress, remove. */
+  public NodeDrain drains() {
+    return new NodeDrain(this);
+  }
+
   /** Volumes' cluster-wide access: what the doors admit, and changing it. */
   public VolumeAccessControl access() {
     return access;
@@ -380,6 +385,9 @@ public final class ClusterNode implements AutoCloseable {
   public void close() {
     closed = true;
     timer.shutdownNow();
+    if (caretaker != null) {
+      caretaker.close();
+    }
     committer.shutdownNow();
     snapshots.close();
     worker.shutdown();

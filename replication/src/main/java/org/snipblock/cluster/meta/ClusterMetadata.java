@@ -38,9 +38,13 @@ public final class ClusterMetadata implements StateMachine {
   /** A record put (the new content) or deleted (the content it had). */
   public record RecordChange(boolean deleted, Record record) {}
 
-  /** Called (on the raft applier thread, keep it short) after a volume changed or was deleted (then with only its name). */
-  public void onVolumeChange(Consumer<VolumeRecord> listener) {
+  /**
+   * Called (on the raft applier thread, keep it short) after a volume changed or was deleted (then
+   * with only its name). Returns what stops the calls.
+   */
+  public Runnable onVolumeChange(Consumer<VolumeRecord> listener) {
     volumeListeners.add(listener);
+    return () -> volumeListeners.remove(listener);
   }
 
   @Override

@@ -59,8 +59,8 @@ public final class Placement implements PlacementPolicy {
     Map<String, Integer> held = new HashMap<>();
     List<NodeDescriptor> fit = new ArrayList<>();
     for (NodeDescriptor n : live.values()) {
-      if (n.id().equals(leaving)) {
-        continue;
+      if (n.id().equals(leaving) || holders.stream().allMatch(h -> h.contains(n.id()))) {
+        continue;   // it would take nothing
       }
       int holds = 0;
       long toCopy = 0;

@@ -45,7 +45,8 @@ public interface PlacementPolicy {
   /**
    * Chooses one node to take over {@code leaving}'s copies of the given snippets (each given as
    * its holders): for every snippet the node either holds it already or may hold it with the
-   * holders other than {@code leaving} in distinct domains. Among those, the node that already
+   * holders other than {@code leaving} in distinct domains, and it holds at least one of them not
+   * yet (a node that holds all would take nothing). Among those, the node that already
    * holds the most of them wins (least to copy), then the nearest to {@code leaving}, then the
    * least full. One snippet's list asks where one copy moves; all of a volume's ask where its
    * primary moves (a primary holds every snippet).
