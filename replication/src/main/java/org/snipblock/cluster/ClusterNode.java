@@ -196,6 +196,12 @@ public final class ClusterNode implements AutoCloseable {
     return new NodeDrain(this);
   }
 
+  /** What would happen if a node, rack, compartment or site failed now (changes nothing). */
+  public FailureSimulation.Report simulate(String level, String name) {
+    return new FailureSimulation(placement).simulate(metadata.nodes(), membership.view(), metadata.volumes(), level,
+        name);
+  }
+
   /** Volumes' cluster-wide access: what the doors admit, and changing it. */
   public VolumeAccessControl access() {
     return access;
