@@ -103,7 +103,15 @@ class CliTest {
       snippets bad mode         | volume set vol0 --mode lazy --snippets 0        | invalid --mode: unknown replication mode 'lazy'
       verify without name       | volume verify                                   | Missing required parameter: 'NAME'
       verify unknown flag       | volume verify vol0 --fix                        | Unknown option: '--fix'
-      cluster without command   | cluster                                         | missing command (status)
+      cluster without command   | cluster                                         | missing command (status, remove-node, simulate)
+      node without command      | node                                            | missing command (drain, undrain)
+      drain without node        | node drain                                      | Missing required parameter: 'ID'
+      drain bad timeout         | node drain n1 --timeout soon                    | invalid duration 'soon'
+      undrain without node      | node undrain                                    | Missing required parameter: 'ID'
+      remove without node       | cluster remove-node                             | Missing required parameter: 'ID'
+      simulate without fail     | cluster simulate                                | Missing required option: '--fail=LEVEL NAME'
+      simulate half a fail      | cluster simulate --fail node                    | --fail
+      simulate unknown level    | cluster simulate --fail planet p1               | invalid --fail planet: expected node ID
       export of a live volume   | volume export vol0 f.snb                        | export a snapshot, not the live volume: give vol0@SNAPSHOT
       export bad snapshot       | volume export vol0@ f.snb                       | invalid snapshot 'vol0@': expected VOLUME@SNAPSHOT
       export without file       | volume export vol0@s1                           | Missing required parameter: 'FILE'
