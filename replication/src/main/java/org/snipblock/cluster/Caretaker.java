@@ -49,8 +49,10 @@ final class Caretaker {
   private final Function<String, ManagedChannel> channels;
   private final ReplicationSettings settings;
   private final Map<String, Long> absentSince = new HashMap<>();
-  // Not the leader's duty: every node drains itself when on record as DRAINING (a handover is the primary's).
+  // Not the leader's duty: every node drains itself when on record as DRAINING (a handover is the
+  // primary's), and sheds copies itself when above its capacity threshold.
   private final Drainer drainer;
+  private final Relocator relocator;
 
   Caretaker(ClusterNode node, Function<String, ManagedChannel> channels, ReplicationSettings settings) {
     this.node = node;
@@ -58,10 +60,12 @@ final class Caretaker {
     this.channels = channels;
     this.settings = settings;
     this.drainer = new Drainer(node);
+    this.relocator = new Relocator(node);
   }
 
   void close() {
     drainer.close();
+    relocator.close();
   }
 
   /** One round; called on a timer. Does nothing unless this node leads the metadata group. */
@@ -77,6 +81,7 @@ final class Caretaker {
       }
     }
     drainer.check();
+    relocator.check();
     if (!leader) {
       return;
     }

@@ -63,17 +63,22 @@ public final class NodeDrain {
       }
     }
     setState(id, NodeState.DRAINING.name());
-    return progress(id);
+    return progress(id, NodeState.DRAINING);
   }
 
   /** Puts the node back in service: it receives copies again; what moved off it stays where it went. */
   public Progress undrain(String id) {
     known(id);
     setState(id, "");
-    return progress(id);
+    return progress(id, NodeState.UP);
   }
 
   public Progress progress(String id) {
+    return progress(id, null);
+  }
+
+  /** @param committed the state just committed (this node may apply it a moment later), or null */
+  private Progress progress(String id, NodeState committed) {
     NodeRecord n = known(id);
     int primaries = 0;
     int copies = 0;
@@ -87,7 +92,9 @@ public final class NodeDrain {
         }
       }
     }
-    return new Progress(id, NodeStates.of(n, node.view()).name(), primaries, copies, moving);
+    NodeState state = NodeStates.of(n, node.view());
+    return new Progress(id, (committed != null && state != NodeState.DOWN ? committed : state).name(), primaries,
+        copies, moving);
   }
 
   /** Forgets a drained or dead node for good; refused while it is up and not drained, or still holds copies. */

@@ -194,7 +194,8 @@ public record NodeConfig(
           + "cluster endpoint " + self + " (listen:cluster-port): it lists every metadata voter");
     }
     try {
-      return new ClusterSettings(port, endpoints, options.volumeDefaults(), options.replication());
+      return new ClusterSettings(port, endpoints, options.volumeDefaults(), options.replication(),
+          options.capacityThreshold());
     } catch (IllegalArgumentException e) {
       throw new OperatorError("invalid cluster settings: " + e.getMessage());
     }
