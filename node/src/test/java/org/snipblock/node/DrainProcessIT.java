@@ -103,6 +103,7 @@ class DrainProcessIT {
         .cli("volume", "verify", "dr", "--json"));
     assertThat(verified.get("clean").asBoolean()).as("%s", verified).isTrue();
     assertThat(states(n2)).containsExactly("DRAINED", "UP", "UP", "UP");
+    log.info("cluster status after the drain:\n{}", n2.cli("cluster", "status"));
 
     n1.terminate();
     assertThat(n2.cli("cluster", "remove-node", "n1").strip()).isEqualTo("node n1 removed from the cluster");

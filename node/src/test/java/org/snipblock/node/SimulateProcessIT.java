@@ -20,6 +20,8 @@ import org.snipblock.node.testing.DaemonProcess;
 import org.snipblock.node.testing.Poll;
 import org.snipblock.node.testing.ProcessCluster;
 import org.snipblock.node.testing.Tools;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code cluster simulate --fail compartment C} against what happens when C's node process is
@@ -27,6 +29,8 @@ import org.snipblock.node.testing.Tools;
  * fails on, and the ones it says lose redundancy still take writes with a copy unreachable.
  */
 class SimulateProcessIT {
+  private static final Logger log = LoggerFactory.getLogger(SimulateProcessIT.class);
+
   @TempDir Path tmp;
   private ProcessCluster cluster;
 
@@ -61,6 +65,7 @@ class SimulateProcessIT {
     assertThat(n1.cliError("cluster", "simulate", "--fail", "compartment", "c9").strip())
         .isEqualTo("snipblock: no compartment named c9 in the cluster (known: c1, c2, c3)");
     String text = n1.cli("cluster", "simulate", "--fail", "compartment", compartment);
+    log.info("cluster simulate answered:\n{}", text);
     assertThat(text).startsWith("if compartment " + compartment + " failed (nodes " + victim + "):")
         .contains("unavailable:").contains("  pair: 1 of 2 copies left (min 2)");
     JsonNode report = ProcessCluster.json(n1.cli("cluster", "simulate", "--fail", "compartment", compartment,
@@ -73,6 +78,7 @@ class SimulateProcessIT {
     cluster.node(victim).kill9();
     Poll.until(victim + " DOWN", Duration.ofSeconds(60), () -> n1.cliIfOk("cluster", "status", "--json")
         .map(ProcessCluster::json).filter(s -> ProcessCluster.upNodes(s) == 2));
+    log.info("cluster status after the kill:\n{}", n1.cli("cluster", "status"));
     List<String> writesFail = new ArrayList<>();
     List<String> redundancyLost = new ArrayList<>();
     for (String v : List.of("all3", "pair", "solo")) {
