@@ -61,9 +61,9 @@ final class SimulateCommand implements Callable<Integer> {
     }
     out.println("if " + level + " " + r.getName() + " failed (nodes " + String.join(", ", r.getFailedNodesList())
         + "):");
-    out.println("unavailable:     " + (report.unavailable().isEmpty() ? "none" : ""));
+    out.println(("unavailable:     " + (report.unavailable().isEmpty() ? "none" : "")).stripTrailing());
     report.unavailable().forEach(v -> out.println("  " + v.text()));
-    out.println("lose redundancy: " + (report.degraded().isEmpty() ? "none" : ""));
+    out.println(("lose redundancy: " + (report.degraded().isEmpty() ? "none" : "")).stripTrailing());
     report.degraded().forEach(v -> out.println("  " + v.text()));
     out.println("re-replication:  " + ByteSize.format(r.getBytesToRereplicate()) + " (" + r.getBytesToRereplicate()
         + " bytes) onto " + ByteSize.format(r.getFreeBytesLeft()) + " free");
