@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Relocation off a full node: while this node's reported used space is above its capacity
  * threshold, it moves one snippet copy at a time (one it holds but does not serve as primary) to
- * the node the placement policy chooses among those that stay under their own threshold, with
+ * the node the placement policy chooses among those that stay under their own threshold (by
+ * nearness, free capacity and measured round trip from the volume's primary), with
  * {@link CopyMove} (copy, sync, relabel, switch; the copy left behind is trimmed and its label
  * names the new holders). After each move it waits for a fresh usage report before deciding again.
  */
@@ -79,7 +80,10 @@ final class Relocator {
         }
         String to;
         try {
-          to = node.placement().move(targets(v.getSnippetSize()), Drainer.request(v), List.of(s.getNodesList()), self);
+          Map<String, Double> rtt = node.metadata().node(v.getPrimary()).map(NodeRecord::getRttMillisMap)
+              .orElse(Map.of());
+          to = node.placement().move(targets(v.getSnippetSize()), Drainer.request(v), List.of(s.getNodesList()), self,
+              rtt);
         } catch (RuntimeException e) {
           continue;
         }

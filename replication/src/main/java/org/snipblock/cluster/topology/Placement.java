@@ -50,7 +50,8 @@ public final class Placement implements PlacementPolicy {
   }
 
   @Override
-  public String move(Collection<NodeDescriptor> nodes, Request request, List<List<String>> holders, String leaving) {
+  public String move(Collection<NodeDescriptor> nodes, Request request, List<List<String>> holders, String leaving,
+      Map<String, Double> rttFromConsumer) {
     Map<String, NodeDescriptor> live = live(nodes);
     Map<String, NodeDescriptor> all = new HashMap<>();
     nodes.forEach(n -> all.put(n.id(), n));
@@ -82,11 +83,20 @@ public final class Placement implements PlacementPolicy {
     }
     Comparator<NodeDescriptor> order = Comparator
         .comparingInt((NodeDescriptor n) -> -held.get(n.id()))
+        // Fullness in tenths first, so a much emptier node wins; among similar ones the nearest to
+        // the leaving node's domain, then by measured round trip to the volume's consumer
+        // (unmeasured last), then the emptier.
+        .thenComparingInt(n -> (int) (10 * fill(n, request.snippetBytes())))
         .thenComparingInt(n -> from == null ? 0 : from.location().distance(n.location()))
+        .thenComparingDouble(n -> rttFromConsumer.getOrDefault(n.id(), Double.MAX_VALUE))
         .thenComparing(byFullness(request.snippetBytes(), Map.of()));
     return fit.stream().min(order).map(NodeDescriptor::id).orElseThrow(() -> new PlacementException(
         "no live node can take " + leaving + "'s copies with copies=" + request.copies() + " spread="
             + level.label() + ": every other " + level.label() + " already holds a copy, or lacks the space"));
+  }
+
+  private static double fill(NodeDescriptor n, long bytes) {
+    return n.capacityBytes() == 0 ? 1.0 : (double) (n.usedBytes() + bytes) / n.capacityBytes();
   }
 
   private static Map<String, NodeDescriptor> live(Collection<NodeDescriptor> nodes) {

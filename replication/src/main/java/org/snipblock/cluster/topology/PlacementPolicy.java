@@ -2,6 +2,7 @@ package org.snipblock.cluster.topology;
 
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The one seam that decides where copies of snippets live: asked when a volume is created or grows
@@ -47,9 +48,22 @@ public interface PlacementPolicy {
    * its holders): for every snippet the node either holds it already or may hold it with the
    * holders other than {@code leaving} in distinct domains, and it holds at least one of them not
    * yet (a node that holds all would take nothing). Among those, the node that already
-   * holds the most of them wins (least to copy), then the nearest to {@code leaving}, then the
-   * least full. One snippet's list asks where one copy moves; all of a volume's ask where its
+   * holds the most of them wins (least to copy), then the clearly emptier (fullness in tenths),
+   * then the nearest to {@code leaving}, then the least full. One snippet's list asks where one
+   * copy moves; all of a volume's ask where its
    * primary moves (a primary holds every snippet).
    */
-  String move(Collection<NodeDescriptor> nodes, Request request, List<List<String>> holders, String leaving);
+  default String move(Collection<NodeDescriptor> nodes, Request request, List<List<String>> holders, String leaving) {
+    return move(nodes, request, holders, leaving, Map.of());
+  }
+
+  /**
+   * As {@link #move(Collection, Request, List, String)}, and among candidates alike in fullness and
+   * nearness the one with the shortest measured round trip from the volume's consumer (its primary)
+   * wins: relocation keeps copies close to who uses them.
+   *
+   * @param rttFromConsumer milliseconds from the consumer to each node it has measured
+   */
+  String move(Collection<NodeDescriptor> nodes, Request request, List<List<String>> holders, String leaving,
+      Map<String, Double> rttFromConsumer);
 }
