@@ -23,17 +23,14 @@ import org.snipblock.cluster.membership.ClusterMembership;
 import org.snipblock.cluster.membership.Endpoint;
 import org.snipblock.cluster.meta.ClusterMetadata;
 import org.snipblock.cluster.meta.MetadataClient;
-import org.snipblock.cluster.meta.SnippetModes;
 import org.snipblock.cluster.proto.MetaCommand;
 import org.snipblock.cluster.proto.NodeRecord;
-import org.snipblock.cluster.proto.SetMode;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.cluster.replica.DurableProgress;
 import org.snipblock.cluster.replica.EpochAuthority;
 import org.snipblock.cluster.replica.ReplicaRegistry;
 import org.snipblock.cluster.replica.ReplicaService;
 import org.snipblock.cluster.replica.ReplicatedBlockDevice;
-import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.replica.ReplicationSettings;
 import org.snipblock.cluster.replica.VerifyReport;
 import org.snipblock.cluster.topology.Placement;
@@ -205,33 +202,6 @@ public final class ClusterNode implements AutoCloseable {
   /** Volumes' cluster-wide access: what the doors admit, and changing it. */
   public VolumeAccessControl access() {
     return access;
-  }
-
-  /** Switches a volume between synchronous and asynchronous replication, live. */
-  public void setMode(String volume, ReplicationMode mode) {
-    commit(MetaCommand.newBuilder().setSetMode(SetMode.newBuilder().setName(volume).setMode(mode.label())).build());
-  }
-
-  /**
-   * Overrides the mode of only the given snippet indexes, live (a migration's per-snippet switch);
-   * {@code mode} null clears their override so they follow the volume's mode again. An empty list
-   * means the whole volume, as {@link #setMode(String, ReplicationMode)}. Throws
-   * {@link VolumeAdminException} (INVALID_ARGUMENT for an index the volume does not have).
-   */
-  public void setMode(String volume, ReplicationMode mode, List<Long> snippets) {
-    if (mode == null && snippets.isEmpty()) {
-      throw new VolumeAdminException(Reason.INVALID_ARGUMENT, "a volume's own mode cannot be cleared, only set");
-    }
-    commit(MetaCommand.newBuilder().setSetMode(SetMode.newBuilder().setName(volume)
-        .setMode(mode == null ? "" : mode.label()).addAllSnippets(snippets)).build());
-  }
-
-  /** Each snippet's mode, by index: its override, or the volume's mode. */
-  public List<ReplicationMode> snippetModes(String volume) {
-    VolumeRecord v = metadata.volume(volume).orElseThrow(() ->
-        new VolumeAdminException(Reason.NOT_FOUND, "no volume named " + volume));
-    return java.util.stream.IntStream.range(0, v.getSnippetsCount())
-        .mapToObj(i -> ReplicationMode.parse(SnippetModes.effective(v, i))).toList();
   }
 
   /**

@@ -15,7 +15,10 @@ import org.snipblock.cluster.proto.NodeRecord;
 import org.snipblock.cluster.proto.ResizeVolume;
 import org.snipblock.cluster.proto.SnippetPlacement;
 import org.snipblock.cluster.proto.VolumeRecord;
+import org.snipblock.cluster.meta.SnippetModes;
+import org.snipblock.cluster.proto.SetMode;
 import org.snipblock.cluster.replica.ReplicatedBlockDevice;
+import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.topology.Location;
 import org.snipblock.cluster.topology.NodeDescriptor;
 import org.snipblock.cluster.topology.NodeState;
@@ -99,6 +102,33 @@ public final class ClusteredVolumes implements VolumeManager {
     }
     return info(node.commit(MetaCommand.newBuilder().setCreateVolume(CreateVolume.newBuilder().setVolume(v)
         .setParentEpoch(parent.getEpoch())).build()));
+  }
+
+  /** Switches a volume between synchronous and asynchronous replication, live. */
+  public void setMode(String volume, ReplicationMode mode) {
+    node.commit(MetaCommand.newBuilder().setSetMode(SetMode.newBuilder().setName(volume).setMode(mode.label())).build());
+  }
+
+  /**
+   * Overrides the mode of only the given snippet indexes, live (a migration's per-snippet switch);
+   * {@code mode} null clears their override so they follow the volume's mode again. An empty list
+   * means the whole volume, as {@link #setMode(String, ReplicationMode)}. Throws
+   * {@link VolumeAdminException} (INVALID_ARGUMENT for an index the volume does not have).
+   */
+  public void setMode(String volume, ReplicationMode mode, List<Long> snippets) {
+    if (mode == null && snippets.isEmpty()) {
+      throw new VolumeAdminException(Reason.INVALID_ARGUMENT, "a volume's own mode cannot be cleared, only set");
+    }
+    node.commit(MetaCommand.newBuilder().setSetMode(SetMode.newBuilder().setName(volume)
+        .setMode(mode == null ? "" : mode.label()).addAllSnippets(snippets)).build());
+  }
+
+  /** Each snippet's mode, by index: its override, or the volume's mode. */
+  public List<ReplicationMode> snippetModes(String volume) {
+    VolumeRecord v = node.metadata().volume(volume).orElseThrow(() ->
+        new VolumeAdminException(Reason.NOT_FOUND, "no volume named " + volume));
+    return java.util.stream.IntStream.range(0, v.getSnippetsCount())
+        .mapToObj(i -> ReplicationMode.parse(SnippetModes.effective(v, i))).toList();
   }
 
   /** Makes a volume read-only (its primary refuses writes; every door says so) or writable again. */

@@ -117,7 +117,7 @@ class ReplicatedVolumeTest {
       List<CompletableFuture<Void>> writes = new ArrayList<>();
       for (int off = 0; off < size; off += 16384) {
         if (off == size / 2) {
-          n0.setMode("async1", ReplicationMode.SYNC);
+          n0.volumes().setMode("async1", ReplicationMode.SYNC);
         }
         writes.add(d.write(off, ByteBuffer.wrap(second, off, 16384), false));
       }
