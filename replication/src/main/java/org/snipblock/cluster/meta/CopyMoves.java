@@ -109,7 +109,8 @@ final class CopyMoves {
       long held = v.getSnippetsList().stream().filter(p -> p.getNodesList().contains(id)).count();
       if (held > 0) {
         throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "node " + id + " still holds " + held
-            + " copies of " + v.getName() + "; drain it first (node drain " + id + ")");
+            + (held == 1 ? " snippet copy of " : " snippet copies of ") + v.getName() + "; drain it first (node drain "
+            + id + ")");
       }
     }
   }

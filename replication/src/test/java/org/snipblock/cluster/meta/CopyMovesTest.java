@@ -70,7 +70,7 @@ class CopyMovesTest {
   @Test
   void aNodeThatHoldsCopiesIsNeitherDrainedNorRemoved() {
     assertThat(refused(MetaCommand.newBuilder().setRemoveNode(RemoveNode.newBuilder().setId("b")).build()))
-        .isEqualTo("node b still holds 1 copies of v; drain it first (node drain b)");
+        .isEqualTo("node b still holds 1 snippet copy of v; drain it first (node drain b)");
     assertThat(refused(MetaCommand.newBuilder().setSetNodeState(SetNodeState.newBuilder().setId("a")
         .setDrainState("DRAINED")).build())).isEqualTo("node a is still the primary of v; drain it first (node drain a)");
     assertThat(refused(MetaCommand.newBuilder().setSetNodeState(SetNodeState.newBuilder().setId("a")
