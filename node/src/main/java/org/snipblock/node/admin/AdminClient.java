@@ -42,6 +42,7 @@ import org.snipblock.node.admin.v1.SetVolumeReadOnlyRequest;
 import org.snipblock.node.admin.v1.DiffVolumeResponse;
 import org.snipblock.node.admin.v1.DiffVolumeRequest;
 import org.snipblock.node.admin.v1.FlattenVolumeRequest;
+import org.snipblock.node.admin.v1.ClusterAdminGrpc;
 import org.snipblock.node.admin.v1.ClusterStatusRequest;
 import org.snipblock.node.admin.v1.ClusterStatusResponse;
 import org.snipblock.node.admin.v1.SetVolumeModeRequest;
@@ -67,12 +68,14 @@ public final class AdminClient implements AutoCloseable {
   private final String target;
   private final ManagedChannel channel;
   private final AdminGrpc.AdminBlockingStub stub;
+  private final ClusterAdminGrpc.ClusterAdminBlockingStub clusterStub;
 
   /** @param target host:port of the admin API */
   public AdminClient(String target) {
     this.target = target;
     this.channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
     this.stub = AdminGrpc.newBlockingStub(channel);
+    this.clusterStub = ClusterAdminGrpc.newBlockingStub(channel);
   }
 
   public String target() {
@@ -111,6 +114,11 @@ public final class AdminClient implements AutoCloseable {
   /** Compares (with {@code repair}, also repairs) every copy of a clustered volume; ask its primary. */
   public VerifyVolumeResponse verify(String name, boolean repair) {
     return call().verifyVolume(VerifyVolumeRequest.newBuilder().setName(name).setRepair(repair).build());
+  }
+
+  /** The elastic cluster's calls (drain, remove, simulate): {@code ClusterAdmin} on the same connection. */
+  public ClusterAdminGrpc.ClusterAdminBlockingStub cluster() {
+    return clusterStub.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
   public ClusterStatusResponse clusterStatus() {
