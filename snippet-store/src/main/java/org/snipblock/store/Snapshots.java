@@ -217,6 +217,7 @@ final class Snapshots {
           .put(Space.LAYERS, StoreDb.key(next.id), next.record().encode());
       store.commit(batch);
       old.drop();
+      old.map.forEachSlot(slot -> store.chunkData().extents().release(old.owner, slot));
       store.layers().remove(old.id);
       store.layers().put(next.id, next);
       v.live(next);

@@ -27,7 +27,9 @@ import org.snipblock.block.BlockDevice;
 import org.snipblock.block.BlockDeviceException;
 import org.snipblock.block.BlockDeviceException.Kind;
 import org.snipblock.store.VolumeAdminException.Reason;
+import org.snipblock.store.extent.ExtentFiles;
 import org.snipblock.store.journal.Journal;
+import org.snipblock.store.journal.JournalReplay;
 import org.snipblock.store.journal.JournalBatch;
 import org.snipblock.store.journal.JournalBatch.Space;
 import org.snipblock.store.journal.JournalIo;
@@ -36,14 +38,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The local storage engine of one node. Volumes are cut into snippets of fixed size, each with a
- * self-describing {@link SnippetLabel}; data is kept as 4 KiB chunks in RocksDB, each sealed with
- * CRC32C and optionally LZ4-compressed; only written chunks take space.
+ * self-describing {@link SnippetLabel}; data is kept as 4 KiB chunks, each with a CRC32C: in the
+ * volume's extent file ({@link ChunkData}), or LZ4-compressed in RocksDB for compressed volumes;
+ * only written chunks take space. RocksDB keeps the small things: catalog, labels, layers and the
+ * map of which slot holds each chunk (docs/store-layout.md).
  *
- * <p>Durability comes from the store's own journal ({@link Journal}): every change is appended
- * there first, then applied to RocksDB with RocksDB's WAL off. FUA writes and flushes fsync the
- * journal; a checkpoint flushes RocksDB and truncates the journal. After a crash, RocksDB holds
- * some state not older than the last checkpoint, and replaying the journal's intact records brings
- * it to exactly what was synced (or later).
+ * <p>Durability comes from the store's own journal ({@link Journal}): data is written to its slot
+ * first, then every change is appended to the journal, then applied to RocksDB with RocksDB's WAL
+ * off. FUA writes and flushes force the extent files and then fsync the journal; a checkpoint
+ * flushes RocksDB and truncates the journal. After a crash, RocksDB holds some state not older than
+ * the last checkpoint, and replaying the journal's intact records brings it to exactly what was
+ * synced (or later).
  *
  * <p>Admin calls ({@link VolumeManager}) block their caller; {@link BlockDevice} calls never do.
  */
@@ -55,6 +60,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
   private final StoreConfig config;
   private final StoreDb db;
   private final JournalIo journalIo;
+  private final ChunkData chunkData;
   private final ThreadPoolExecutor io;
   private final ExecutorService maintenance;
   private final StripeLocks locks = new StripeLocks();
@@ -71,8 +77,9 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
   private volatile boolean closed;
   private volatile boolean abandoned;
 
-  private SnippetStore(Path dataDir, StoreConfig config, StoreDb db, JournalIo journalIo) {
+  private SnippetStore(Path dataDir, StoreConfig config, StoreDb db, JournalIo journalIo, ExtentFiles extents) {
     this.dataDir = dataDir;
+    this.chunkData = new ChunkData(db, extents);
     this.config = config;
     this.db = db;
     this.journalIo = journalIo;
@@ -102,24 +109,29 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
     if (!Files.isWritable(dataDir)) {
       throw new IOException("data directory " + dataDir + " is not writable");
     }
+    ExtentFiles extents = new ExtentFiles(config.extentIo().open(dataDir.resolve("extents")));
     StoreDb db;
     try {
-      db = new StoreDb(dataDir.resolve("db"), config.memtableBytes());
+      db = new StoreDb(dataDir.resolve("db"), config.memtableBytes(), extents::sync);
     } catch (org.rocksdb.RocksDBException e) {
+      extents.close();
       throw new IOException("cannot open the store database in " + dataDir + ": " + e.getMessage(), e);
     }
     SnippetStore store = null;
     try {
       JournalIo jio = config.journalIo().open(dataDir.resolve("journal"));
-      Journal.Replay replay = Journal.replay(jio, db::apply);
+      JournalReplay.Replay replay = JournalReplay.replay(jio, db::apply, new ExtentCheck(extents));
+      extents.sync();
       db.checkpoint();
       jio.delete(replay.segments());
       if (replay.records() > 0) {
         log.info("replayed {} journal records up to sequence {}", replay.records(), replay.lastSeq());
       }
-      store = new SnippetStore(dataDir, config, db, jio);
-      store.journal = Journal.start(jio, replay.lastSeq() + 1, db::apply, db::checkpoint, store.io,
-          config.checkpointBytes(), config.checkpointInterval(), "snippet-journal");
+      store = new SnippetStore(dataDir, config, db, jio, extents);
+      store.journal = Journal.start(jio, replay.lastSeq() + 1, db::apply, () -> {
+        extents.sync();
+        db.checkpoint();
+      }, extents, store.io, config.checkpointBytes(), config.checkpointInterval(), "snippet-journal");
       new StoreLoader(store).load();
       return store;
     } catch (Exception e) {
@@ -127,6 +139,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
         store.closeAbruptly();
       } else {
         db.close();
+        extents.close();
       }
       if (e instanceof IOException ioe) {
         throw ioe;
@@ -284,6 +297,8 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
       List<Layer> own = ownLayers(v);
       own.forEach(l -> Snapshots.dropChunks(batch, l).delete(Space.LAYERS, StoreDb.key(l.id)));
       commit(batch);
+      // The file goes once no replayable journal record can name its slots (after a checkpoint).
+      chunkData.extents().releaseFile(id);
       for (Layer l : own) {
         l.drop();
         layers.remove(l.id);
@@ -444,10 +459,20 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
     Volume nv = new Volume(d);
     volumes.put(d.name(), nv);
     layers.put(nv.live().id, nv.live());
+    java.util.BitSet used = new java.util.BitSet();
     try (RocksIterator it = db.iterator(Space.ALLOCATION)) {
       for (it.seek(StoreDb.key(nv.id(), 0)); it.isValid() && StoreDb.first(it.key()) == nv.id(); it.next()) {
-        nv.live().map.set(StoreDb.second(it.key()), AllocationMap.decodeState(it.value()));
+        ChunkEntry e = ChunkEntry.decode(it.value());
+        e.applyTo(nv.live().map, StoreDb.second(it.key()));
+        if (e.inExtent()) {
+          used.set(e.slot());
+        }
       }
+    }
+    try {
+      chunkData.extents().adopt(nv.id(), used);
+    } catch (IOException e) {
+      throw new VolumeAdminException(Reason.INTERNAL, "cannot open the extent file of " + d.name() + ": " + e.getMessage(), e);
     }
   }
 
@@ -479,6 +504,10 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
 
   StoreDb db() {
     return db;
+  }
+
+  ChunkData chunkData() {
+    return chunkData;
   }
 
   Journal journal() {
@@ -613,6 +642,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
     }
     journal.close();
     db.close();
+    chunkData.extents().close();
     log.info("snippet store in {} closed", dataDir);
   }
 
@@ -639,5 +669,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
       Thread.currentThread().interrupt();
     }
     db.close();
+    // Closing a file forces nothing: what was not synced stays as unsure as a crash leaves it.
+    chunkData.extents().close();
   }
 }

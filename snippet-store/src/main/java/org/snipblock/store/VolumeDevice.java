@@ -43,7 +43,7 @@ final class VolumeDevice implements BlockDevice {
     this.volume = volume;
     this.snapshot = snapshot;
     this.incarnation = volume.incarnation();
-    this.reader = new ChunkReader(store.db(), volume);
+    this.reader = new ChunkReader(store.db(), store.chunkData(), volume);
     this.writer = new ChunkWriter(store, volume, reader);
     if (snapshot == null) {
       volume.openHandles.incrementAndGet();
@@ -226,7 +226,10 @@ final class VolumeDevice implements BlockDevice {
 
   // ---- the data path -------------------------------------------------------------------------
 
-  /** Builds one journal batch under the range's locks; a non-null result means "nothing to write". */
+  /**
+   * Builds one journal batch under the range's locks (writing new data to its extent slots on the
+   * way); a non-null result means "nothing to write".
+   */
   private interface Change {
     Long build(JournalBatch batch, List<long[]> changes) throws Exception;
   }
@@ -284,9 +287,9 @@ final class VolumeDevice implements BlockDevice {
   /** Builds and submits a change; holds the stripes and the volume, and lets both go when done. */
   private void runLocked(int[] stripes, boolean fua, Change change, CompletableFuture<Long> out) {
     boolean handedOver = false;
+    List<long[]> changes = new ArrayList<>();
     try {
       JournalBatch batch = new JournalBatch();
-      List<long[]> changes = new ArrayList<>();
       Long result = change.build(batch, changes);
       if (result != null || batch.isEmpty()) {
         out.complete(result);
@@ -298,6 +301,8 @@ final class VolumeDevice implements BlockDevice {
         try {
           if (err == null) {
             writer.applyChanges(changes);
+          } else {
+            writer.abandon(changes);
           }
         } finally {
           store.locks().release(stripes);
@@ -314,6 +319,7 @@ final class VolumeDevice implements BlockDevice {
       out.completeExceptionally(asDeviceError(e));
     } finally {
       if (!handedOver) {
+        writer.abandon(changes);
         store.locks().release(stripes);
         volume.exit();
       }

@@ -1,9 +1,6 @@
 package org.snipblock.store.journal;
 
-import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,7 +12,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.zip.CRC32C;
 import org.snipblock.block.BlockDeviceException;
 import org.snipblock.block.BlockDeviceException.Kind;
 import org.slf4j.Logger;
@@ -28,16 +24,19 @@ import org.slf4j.LoggerFactory;
  * <p>One thread owns the file. It takes whatever requests are queued, writes them with one append
  * (group commit), applies them in the same order, and fsyncs once if any of them asked for
  * durability (FUA, flush, admin changes). Records are {@code [len][crc32c][seq][payload]}; replay
- * stops at the first record that is torn or fails its CRC, which is exactly the point where a power
- * loss cut the unsynced tail.
+ * ({@link JournalReplay}) stops at the first record that is torn or fails its CRC, which is exactly
+ * the point where a power loss cut the unsynced tail.
+ *
+ * <p>Records may refer to data kept outside the journal (extent files): a {@link Listener} makes
+ * that data durable before any fsync of a segment, and learns when a checkpoint has made the
+ * records of older segments unnecessary (so what they refer to may be reused).
  *
  * <p>A checkpoint rolls to a new segment, has RocksDB flush its memtables, and only then deletes
  * the older segments; until then replaying them is harmless because batches are idempotent.
  */
 public final class Journal implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Journal.class);
-  private static final int HEADER = 16;
-  private static final int MAX_RECORD = 1 << 30;
+  private static final int HEADER = JournalReplay.HEADER;
   private static final long MAX_GROUP_BYTES = 64L << 20;
 
   /** Applies batches to the database, in order; called only by the journal thread (or replay). */
@@ -50,6 +49,23 @@ public final class Journal implements AutoCloseable {
     void checkpoint() throws Exception;
   }
 
+  /** What the journal tells the owner of data its records refer to. */
+  public interface Listener {
+    Listener NONE = new Listener() { };
+
+    /** On the journal thread, before a segment is fsynced: what synced records refer to must be durable first. */
+    default void beforeSync() throws IOException { }
+
+    /** On the journal thread, when a new segment starts: everything released so far is in older segments. */
+    default void rolled() { }
+
+    /**
+     * After a checkpoint deleted the segments older than the newest roll: no replay will see
+     * their records again.
+     */
+    default void checkpointed() { }
+  }
+
   /** @param inline completed on the journal thread itself, not handed to the completions executor */
   private record Item(JournalBatch batch, boolean sync, Consumer<Throwable> onApplied,
       CompletableFuture<Void> done, boolean inline) {}
@@ -59,6 +75,7 @@ public final class Journal implements AutoCloseable {
   private final JournalIo io;
   private final Applier applier;
   private final Checkpointer checkpointer;
+  private final Listener listener;
   private final Executor completions;
   private final long checkpointBytes;
   private final long checkpointNanos;
@@ -76,9 +93,10 @@ public final class Journal implements AutoCloseable {
   private CompletableFuture<Void> olderSegmentsSynced = CompletableFuture.completedFuture(null);
 
   private Journal(JournalIo io, long nextSeq, Applier applier, Checkpointer checkpointer,
-      Executor completions, long checkpointBytes, Duration checkpointInterval, String name)
-      throws IOException {
+      Listener listener, Executor completions, long checkpointBytes, Duration checkpointInterval,
+      String name) throws IOException {
     this.io = io;
+    this.listener = listener;
     this.nextSeq = nextSeq;
     this.applier = applier;
     this.checkpointer = checkpointer;
@@ -97,105 +115,12 @@ public final class Journal implements AutoCloseable {
    * checkpointed the old segments and deleted them first, so that no torn tail precedes new records.
    */
   public static Journal start(JournalIo io, long nextSeq, Applier applier, Checkpointer checkpointer,
-      Executor completions, long checkpointBytes, Duration checkpointInterval, String name)
-      throws IOException {
-    Journal j = new Journal(io, nextSeq, applier, checkpointer, completions, checkpointBytes,
+      Listener listener, Executor completions, long checkpointBytes, Duration checkpointInterval,
+      String name) throws IOException {
+    Journal j = new Journal(io, nextSeq, applier, checkpointer, listener, completions, checkpointBytes,
         checkpointInterval, name);
     j.thread.start();
     return j;
-  }
-
-  /** What replay found. */
-  public record Replay(long lastSeq, long records, List<Long> segments) {}
-
-  /**
-   * Applies every intact record of every segment, in order, stopping at the first torn or corrupt
-   * record (later segments are used only if they continue the sequence exactly).
-   */
-  public static Replay replay(JournalIo io, Applier applier) throws Exception {
-    List<Long> segments = io.segments();
-    long last = 0;
-    long count = 0;
-    for (long first : segments) {
-      if (last != 0 && first != last + 1) {
-        log.warn("journal segment {} does not continue sequence {}; ignoring it and later ones", first, last);
-        break;
-      }
-      long expect = first;
-      try (InputStream raw = io.read(first)) {
-        DataInputStream in = new DataInputStream(raw);
-        List<JournalBatch> pending = new ArrayList<>();
-        long pendingBytes = 0;
-        while (true) {
-          JournalBatch b = readRecord(in, expect);
-          if (b == null) {
-            break;
-          }
-          pending.add(b);
-          pendingBytes += b.bytes();
-          last = expect++;
-          count++;
-          if (pendingBytes > MAX_GROUP_BYTES) {
-            applier.apply(pending);
-            pending = new ArrayList<>();
-            pendingBytes = 0;
-          }
-        }
-        if (!pending.isEmpty()) {
-          applier.apply(pending);
-        }
-      }
-      if (expect == first && last == 0) {
-        // an empty first segment: nothing to continue from, keep looking with its numbering
-        last = first - 1;
-      }
-    }
-    return new Replay(last, count, segments);
-  }
-
-  private static JournalBatch readRecord(DataInputStream in, long expectSeq) throws IOException {
-    byte[] header = new byte[HEADER];
-    try {
-      in.readFully(header);
-    } catch (EOFException e) {
-      return null;
-    }
-    ByteBuffer h = ByteBuffer.wrap(header);
-    int len = h.getInt();
-    int crc = h.getInt();
-    long seq = h.getLong();
-    if (len < 0 || len > MAX_RECORD || seq != expectSeq) {
-      return null;
-    }
-    byte[] payload = new byte[len];
-    try {
-      in.readFully(payload);
-    } catch (EOFException e) {
-      log.info("journal ends in a torn record at seq {}", seq);
-      return null;
-    }
-    if (crc != crcOf(len, seq, payload)) {
-      log.info("journal record {} fails its CRC; replay stops there", seq);
-      return null;
-    }
-    try {
-      return JournalBatch.decode(payload);
-    } catch (IOException e) {
-      log.warn("journal record {} has a good CRC but does not decode; replay stops there", seq, e);
-      return null;
-    }
-  }
-
-  private static int crcOf(int len, long seq, byte[] payload) {
-    return crcOf(len, seq, ByteBuffer.wrap(payload));
-  }
-
-  private static int crcOf(int len, long seq, ByteBuffer payload) {
-    CRC32C c = new CRC32C();
-    ByteBuffer h = ByteBuffer.allocate(12).putInt(len).putLong(seq).flip();
-    c.update(h);
-    c.update(payload);
-    return (int) c.getValue();
   }
 
   /** Largest frame buffer kept between groups; bigger groups get a buffer of their own. */
@@ -328,7 +253,7 @@ public final class Journal implements AutoCloseable {
           frames.position(at + HEADER);
           b.encodeTo(frames);
           int len = frames.position() - at - HEADER;
-          frames.putInt(at, len).putInt(at + 4, crcOf(len, seq, frames.slice(at + HEADER, len)))
+          frames.putInt(at, len).putInt(at + 4, JournalReplay.crcOf(len, seq, frames.slice(at + HEADER, len)))
               .putLong(at + 8, seq);
           seq++;
         }
@@ -367,6 +292,7 @@ public final class Journal implements AutoCloseable {
       Throwable err = null;
       try {
         awaitOlderSegmentsSynced();
+        listener.beforeSync();
         writer.sync();
       } catch (IOException e) {
         // After a failed fsync nothing about the file can be trusted (the kernel may have dropped
@@ -475,6 +401,7 @@ public final class Journal implements AutoCloseable {
       // acknowledged durable while an older record could still be lost.
       JournalIo.SegmentWriter old = writer;
       long older = segmentFirstSeq;
+      listener.rolled();
       segmentFirstSeq = nextSeq;
       writer = io.create(nextSeq);
       lastRoll = System.nanoTime();
@@ -508,6 +435,7 @@ public final class Journal implements AutoCloseable {
         }
       }
       io.delete(old);
+      listener.checkpointed();
     } catch (Exception e) {
       log.warn("checkpoint failed; the journal keeps its old segments and replays them on restart", e);
     }
@@ -540,6 +468,7 @@ public final class Journal implements AutoCloseable {
     }
     checkpoints.shutdown();
     try {
+      listener.beforeSync();
       writer.sync();
       writer.close();
       if (broken == null) {

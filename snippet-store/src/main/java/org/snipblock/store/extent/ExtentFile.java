@@ -1,0 +1,124 @@
+package org.snipblock.store.extent;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.BitSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The data of one volume: 4 KiB slots in one sparse file, each holding one chunk version. A slot
+ * is written once, when it is allocated, and never overwritten while a map entry or a replayable
+ * journal record may still name it ({@link ExtentFiles} frees it only after a checkpoint), so a
+ * torn write can only ever hit a slot nothing refers to yet.
+ */
+public final class ExtentFile {
+  public static final int SLOT = 4096;
+
+  private final long owner;
+  private final ExtentIo.Channel channel;
+  /** Set after each write; cleared by a sync just before it forces the file. */
+  private final AtomicBoolean dirty = new AtomicBoolean();
+  /** Slots below {@link #end} that are free to reuse. */
+  private final BitSet free = new BitSet();
+  /** One past the highest slot ever handed out. */
+  private int end;
+  /** Where the next search for a free slot starts, so a stream of writes gets ascending slots. */
+  private int cursor;
+  private volatile boolean closed;
+
+  ExtentFile(long owner, ExtentIo.Channel channel) {
+    this.owner = owner;
+    this.channel = channel;
+  }
+
+  public long owner() {
+    return owner;
+  }
+
+  /** A slot for a new chunk version: a freed one at or after the cursor, else one at the end. */
+  public synchronized int allocate() {
+    int s = free.nextSetBit(cursor);
+    if (s < 0 && cursor > 0) {
+      s = free.nextSetBit(0);
+    }
+    if (s < 0) {
+      s = end++;
+    } else {
+      free.clear(s);
+    }
+    cursor = s + 1;
+    return s;
+  }
+
+  /** Slots that may be handed out again (their release is past a checkpoint). */
+  synchronized void free(int slot) {
+    if (slot == end - 1) {
+      end--;
+      while (end > 0 && free.get(end - 1)) {
+        free.clear(--end);
+      }
+    } else if (slot < end) {
+      free.set(slot);
+    }
+  }
+
+  /** Sets which slots hold versions something refers to; every other slot is free. */
+  synchronized void adopt(BitSet used) {
+    end = used.length();
+    free.clear();
+    free.set(0, end);
+    free.andNot(used);
+    cursor = 0;
+  }
+
+  /** Writes whole slots starting at {@code slot} (the buffer holds a multiple of 4 KiB). */
+  public void write(int slot, ByteBuffer src) throws IOException {
+    channel.write(src, (long) slot * SLOT);
+    dirty.set(true);
+  }
+
+  /** Reads whole slots starting at {@code slot} into {@code dst}'s remaining bytes. */
+  public void read(int slot, ByteBuffer dst) throws IOException {
+    channel.read(dst, (long) slot * SLOT);
+  }
+
+  /** Makes every write that completed before the call durable. */
+  void sync() throws IOException {
+    if (dirty.getAndSet(false) && !closed) {
+      try {
+        channel.sync();
+      } catch (IOException e) {
+        dirty.set(true);
+        throw e;
+      }
+    }
+  }
+
+  void punch(int first, int count) throws IOException {
+    channel.punch((long) first * SLOT, (long) count * SLOT);
+  }
+
+  /** Cuts the file after the last slot in use. */
+  void trimTail() throws IOException {
+    long keep;
+    synchronized (this) {
+      keep = (long) end * SLOT;
+    }
+    if (channel.size() > keep) {
+      channel.truncate(keep);
+    }
+  }
+
+  synchronized BitSet freeSlots() {
+    return (BitSet) free.clone();
+  }
+
+  synchronized int end() {
+    return end;
+  }
+
+  void close() throws IOException {
+    closed = true;
+    channel.close();
+  }
+}
