@@ -15,8 +15,8 @@ import org.snipblock.store.journal.JournalBatch;
 
 /**
  * A handle on one local volume, or on one of its snapshots (read-only). Requests are checked on the
- * caller's thread; reads up to 16 KiB, and whole-chunk writes of that size whose stripes are free,
- * run there too, the rest on the store's I/O threads. Reads find each chunk's layer and verify
+ * caller's thread; reads up to 16 KiB, and whole-chunk writes of that size to compressed volumes
+ * whose stripes are free, run there too, the rest on the store's I/O threads. Reads find each chunk's layer and verify
  * its CRC32C ({@link ChunkReader}); changes take the stripe locks of their chunks,
  * read-modify-write partial chunks, and hand one batch per request to the journal, which applies
  * it to the live layer and releases the locks.
@@ -105,8 +105,11 @@ final class VolumeDevice implements BlockDevice {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    boolean aligned = offset % CHUNK == 0 && len % CHUNK == 0;
-    return change(offset, len, fua, aligned, (batch, changes) -> {
+    // Only a write that touches no file may run on the caller's thread (an event loop): one to a
+    // compressed volume's whole chunks only builds a batch. An extent write is a pwrite, which the
+    // kernel may hold back under dirty-page pressure.
+    boolean noFileIo = volume.descriptor().compression() && offset % CHUNK == 0 && len % CHUNK == 0;
+    return change(offset, len, fua, noFileIo, (batch, changes) -> {
       writer.putData(offset, data, batch, changes);
       return null;
     }).thenApply(x -> null);
@@ -239,7 +242,7 @@ final class VolumeDevice implements BlockDevice {
   }
 
   /**
-   * Runs a change on an I/O thread, or with {@code mayInline} (it reads nothing from disk) right
+   * Runs a change on an I/O thread, or with {@code mayInline} (it touches no file) right
    * here when its stripes are free: one thread hand-off less per write.
    */
   private CompletableFuture<Long> change(long offset, long length, boolean fua, boolean mayInline,

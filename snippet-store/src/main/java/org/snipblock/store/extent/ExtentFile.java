@@ -18,12 +18,13 @@ public final class ExtentFile {
   private final ExtentIo.Channel channel;
   /** Set after each write; cleared by a sync just before it forces the file. */
   private final AtomicBoolean dirty = new AtomicBoolean();
+  private final Object syncTurn = new Object();
   /** Slots below {@link #end} that are free to reuse. */
   private final BitSet free = new BitSet();
   /** One past the highest slot ever handed out. */
   private int end;
-  /** Where the next search for a free slot starts, so a stream of writes gets ascending slots. */
-  private int cursor;
+  /** Most slots a first write far beyond the end leaves free before its home (1 GiB of holes). */
+  private static final long MAX_SKIP = 1 << 18;
   private volatile boolean closed;
 
   ExtentFile(long owner, ExtentIo.Channel channel) {
@@ -35,18 +36,30 @@ public final class ExtentFile {
     return owner;
   }
 
-  /** A slot for a new chunk version: a freed one at or after the cursor, else one at the end. */
-  public synchronized int allocate() {
-    int s = free.nextSetBit(cursor);
-    if (s < 0 && cursor > 0) {
-      s = free.nextSetBit(0);
-    }
-    if (s < 0) {
-      s = end++;
+  /**
+   * A slot for a new version of chunk {@code home}: that slot itself if it is free (so a volume
+   * written in any order lies in the file in chunk order, and an overwritten chunk moves back
+   * home once its old slot is free again), else the next free slot after it, else the first free
+   * slot, else a new one at the end. Slots skipped over at the end stay free (and take no space).
+   */
+  public synchronized int allocate(long home) {
+    int s;
+    if (home < end) {
+      s = free.nextSetBit((int) home);
+      if (s < 0) {
+        s = free.nextSetBit(0);
+      }
+      if (s < 0) {
+        s = end++;
+      }
+    } else if (home < Integer.MAX_VALUE - 1 && home - end <= MAX_SKIP) {
+      free.set(end, (int) home);
+      s = (int) home;
+      end = s + 1;
     } else {
-      free.clear(s);
+      s = end++;
     }
-    cursor = s + 1;
+    free.clear(s);
     return s;
   }
 
@@ -68,7 +81,6 @@ public final class ExtentFile {
     free.clear();
     free.set(0, end);
     free.andNot(used);
-    cursor = 0;
   }
 
   /** Writes whole slots starting at {@code slot} (the buffer holds a multiple of 4 KiB). */
@@ -82,14 +94,19 @@ public final class ExtentFile {
     channel.read(dst, (long) slot * SLOT);
   }
 
-  /** Makes every write that completed before the call durable. */
+  /**
+   * Makes every write that completed before the call durable. Syncs take turns: a caller that
+   * finds the flag cleared by a sync still running must not return before that sync is done.
+   */
   void sync() throws IOException {
-    if (dirty.getAndSet(false) && !closed) {
-      try {
-        channel.sync();
-      } catch (IOException e) {
-        dirty.set(true);
-        throw e;
+    synchronized (syncTurn) {
+      if (dirty.getAndSet(false) && !closed) {
+        try {
+          channel.sync();
+        } catch (IOException e) {
+          dirty.set(true);
+          throw e;
+        }
       }
     }
   }

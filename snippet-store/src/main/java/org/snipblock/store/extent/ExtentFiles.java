@@ -39,8 +39,17 @@ public final class ExtentFiles implements Journal.Listener, AutoCloseable {
   private Map<Long, BitSet> sealedSlots = new HashMap<>();
   private Set<Long> sealedFiles = new HashSet<>();
 
-  public ExtentFiles(ExtentIo io) {
+  /** Bytes of parked slots after which the journal should roll and checkpoint early. */
+  private final long parkedLimit;
+  private long parkedBytes;
+
+  /**
+   * @param parkedLimit bytes of given-up slots after which a checkpoint is due: overwrites cannot
+   *     reuse space before one, so without it a file grows by what is overwritten in between
+   */
+  public ExtentFiles(ExtentIo io, long parkedLimit) {
     this.io = io;
+    this.parkedLimit = parkedLimit;
   }
 
   static String nameOf(long owner) {
@@ -83,6 +92,12 @@ public final class ExtentFiles implements Journal.Listener, AutoCloseable {
   /** Gives up a slot (its chunk version is no longer referred to by the map). */
   public synchronized void release(long owner, int slot) {
     parkedSlots.computeIfAbsent(owner, o -> new BitSet()).set(slot);
+    parkedBytes += ExtentFile.SLOT;
+  }
+
+  @Override
+  public synchronized boolean rollDue() {
+    return parkedBytes >= parkedLimit;
   }
 
   /** Gives up a whole file (its volume is deleted). */
@@ -97,6 +112,7 @@ public final class ExtentFiles implements Journal.Listener, AutoCloseable {
     sealedFiles.addAll(parkedFiles);
     parkedSlots = new HashMap<>();
     parkedFiles = new HashSet<>();
+    parkedBytes = 0;
   }
 
   /** The segments before the last roll are gone: their slots are punched and reused, files deleted. */
