@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.block.BlockDeviceException;
@@ -36,6 +35,7 @@ final class VolumeDevice implements BlockDevice {
   private final int incarnation;
   private final ChunkReader reader;
   private final ChunkWriter writer;
+  private final DeviceCalls calls;
   private volatile boolean closed;
 
   VolumeDevice(SnippetStore store, Volume volume, Layer snapshot) {
@@ -45,6 +45,7 @@ final class VolumeDevice implements BlockDevice {
     this.incarnation = volume.incarnation();
     this.reader = new ChunkReader(store.db(), store.chunkData(), volume);
     this.writer = new ChunkWriter(store, volume, reader);
+    this.calls = new DeviceCalls(store, volume, this::gone);
     if (snapshot == null) {
       volume.openHandles.incrementAndGet();
     }
@@ -79,7 +80,7 @@ final class VolumeDevice implements BlockDevice {
     if (len <= INLINE_BYTES) {
       // Small reads run on the caller's thread: the chunk is one RocksDB get, usually served from
       // the block or page cache, which costs less than the two thread wake-ups of a hand-off.
-      CompletableFuture<Void> done = inline(() -> {
+      CompletableFuture<Void> done = calls.inline(() -> {
         reader.read(top(), offset, dst);
         return null;
       });
@@ -87,7 +88,7 @@ final class VolumeDevice implements BlockDevice {
         return done;
       }
     }
-    return onIoThread(() -> {
+    return calls.onIoThread(() -> {
       reader.read(top(), offset, dst);
       return null;
     });
@@ -193,7 +194,7 @@ final class VolumeDevice implements BlockDevice {
     try {
       out.complete(length == 0 ? List.of() : LayerReads.extents(top(), offset, length));
     } catch (RuntimeException e) {
-      out.completeExceptionally(asDeviceError(e));
+      out.completeExceptionally(DeviceCalls.asDeviceError(e));
     } finally {
       volume.exit();
     }
@@ -213,7 +214,7 @@ final class VolumeDevice implements BlockDevice {
       // In memory, like allocation: cheaper answered here than handed over.
       return CompletableFuture.completedFuture(ChangeTracking.changed(volume, top(), base, offset, length));
     } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(asDeviceError(e));
+      return CompletableFuture.failedFuture(DeviceCalls.asDeviceError(e));
     }
   }
 
@@ -313,13 +314,13 @@ final class VolumeDevice implements BlockDevice {
         }
       }).whenComplete((v, e) -> {
         if (e != null) {
-          out.completeExceptionally(unwrap(e));
+          out.completeExceptionally(DeviceCalls.unwrap(e));
         } else {
           out.complete(null);
         }
       });
     } catch (Throwable e) {
-      out.completeExceptionally(asDeviceError(e));
+      out.completeExceptionally(DeviceCalls.asDeviceError(e));
     } finally {
       if (!handedOver) {
         writer.abandon(changes);
@@ -330,53 +331,6 @@ final class VolumeDevice implements BlockDevice {
   }
 
   // ---- plumbing ------------------------------------------------------------------------------
-
-  private interface IoCall<T> {
-    T call() throws Exception;
-  }
-
-  /**
-   * Runs {@code call} on the caller's thread: a done future, or null when the store or the volume
-   * is going away (the usual way then reports why).
-   */
-  private CompletableFuture<Void> inline(IoCall<Void> call) {
-    if (store.abandoned() || !volume.enter()) {
-      return null;
-    }
-    try {
-      return CompletableFuture.completedFuture(call.call());
-    } catch (Throwable e) {
-      return CompletableFuture.failedFuture(asDeviceError(e));
-    } finally {
-      volume.exit();
-    }
-  }
-
-  private <T> CompletableFuture<T> onIoThread(IoCall<T> call) {
-    CompletableFuture<T> out = new CompletableFuture<>();
-    try {
-      store.io().execute(() -> {
-        if (store.abandoned()) {
-          out.completeExceptionally(new BlockDeviceException(Kind.UNAVAILABLE, "store is closed"));
-          return;
-        }
-        if (!volume.enter()) {
-          out.completeExceptionally(gone());
-          return;
-        }
-        try {
-          out.complete(call.call());
-        } catch (Throwable e) {
-          out.completeExceptionally(asDeviceError(e));
-        } finally {
-          volume.exit();
-        }
-      });
-    } catch (RejectedExecutionException e) {
-      out.completeExceptionally(new BlockDeviceException(Kind.UNAVAILABLE, "store is closed"));
-    }
-    return out;
-  }
 
   private void checkOpen() {
     if (closed) {
@@ -411,17 +365,5 @@ final class VolumeDevice implements BlockDevice {
     if (len > MAX_IO_BYTES) {
       throw new BlockDeviceException(Kind.INVALID, "request of " + len + " bytes exceeds the limit of " + MAX_IO_BYTES);
     }
-  }
-
-  private static Throwable unwrap(Throwable e) {
-    return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-  }
-
-  private static BlockDeviceException asDeviceError(Throwable e) {
-    Throwable t = unwrap(e);
-    if (t instanceof BlockDeviceException b) {
-      return b;
-    }
-    return new BlockDeviceException(Kind.IO_ERROR, "storage failure: " + t, t);
   }
 }
