@@ -64,7 +64,7 @@ public final class TestCluster implements AutoCloseable {
   public static StoreConfig storeConfig() {
     StoreConfig d = StoreConfig.defaults();
     return new StoreConfig(SNIPPET, 0, 0, 4L << 20, d.checkpointInterval(), 2, 2L << 20, null,
-        StoreConfig.DEFAULT_BACKGROUND_RATE);
+        StoreConfig.DEFAULT_BACKGROUND_RATE, null);
   }
 
   /** Starts node i again on its old cluster address, raft log and store (after {@code node(i).close()}). */
