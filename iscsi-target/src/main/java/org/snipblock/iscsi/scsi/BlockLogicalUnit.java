@@ -3,6 +3,7 @@ package org.snipblock.iscsi.scsi;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.snipblock.block.BlockDevice;
+import org.snipblock.iscsi.alua.PortGroups;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,8 +13,8 @@ import org.slf4j.LoggerFactory;
  * completes through the device's futures, and the shared state (reservations, unit attentions,
  * mode pages) is only held under short locks, never across I/O.
  *
- * <p>Per command: decode the opcode, report a pending unit attention, check reservations, then
- * run the command's handler. Every failure, whether found while decoding or reported by the
+ * <p>Per command: decode the opcode, report a pending unit attention, refuse what the path's
+ * asymmetric access state does not allow, check reservations, then run the command's handler. Every failure, whether found while decoding or reported by the
  * device, becomes CHECK CONDITION with sense data in the format the control mode page selects.
  */
 public final class BlockLogicalUnit implements LogicalUnit {
@@ -31,6 +32,11 @@ public final class BlockLogicalUnit implements LogicalUnit {
     this(device, device.blockSize());
   }
 
+  /** A logical unit reached through these port groups (a cluster node's: one per node). */
+  public BlockLogicalUnit(BlockDevice device, PortGroups portGroups) {
+    this(device, device.blockSize(), DEFAULT_SANITIZE_BYTES_PER_SECOND, portGroups);
+  }
+
   /**
    * A logical unit whose storage allocates and trims in units of {@code physicalBlockSize} bytes
    * (e.g. 4096 for a 512-byte-block volume on 4 KiB storage), reported to initiators as LOGICAL
@@ -46,7 +52,12 @@ public final class BlockLogicalUnit implements LogicalUnit {
    * ({@code <= 0}: unpaced).
    */
   public BlockLogicalUnit(BlockDevice device, int physicalBlockSize, long sanitizeBytesPerSecond) {
-    this.unit = new UnitContext(device, physicalBlockSize);
+    this(device, physicalBlockSize, sanitizeBytesPerSecond, PortGroups.SINGLE);
+  }
+
+  public BlockLogicalUnit(BlockDevice device, int physicalBlockSize, long sanitizeBytesPerSecond,
+      PortGroups portGroups) {
+    this.unit = new UnitContext(device, physicalBlockSize, portGroups);
     this.reservationGate = new ReservationGate(unit.persistentReservations, unit.legacyReservation);
     this.lastSeenSize = new AtomicLong(device.size());
     CommandTable t = unit.commands;
@@ -63,6 +74,7 @@ public final class BlockLogicalUnit implements LogicalUnit {
     new DefectDataCommands().register(t);
     new CopyCommands(unit).register(t);
     new SanitizeCommands(unit, sanitizeBytesPerSecond).register(t);
+    new TargetPortGroupCommands(unit.alua).register(t);
     new SupportedOperations(unit).register(t);
   }
 
@@ -72,6 +84,7 @@ public final class BlockLogicalUnit implements LogicalUnit {
       ItNexus nexus = command.nexus();
       unit.unitAttentions.arrive(nexus);
       noticeResize();
+      unit.alua.noticeChange();
       Cdb cdb = new Cdb(command.cdb());
       CommandSpec spec = unit.commands.lookup(cdb);
       if (spec.reportsUnitAttention()) {
@@ -79,6 +92,10 @@ public final class BlockLogicalUnit implements LogicalUnit {
         if (attention != null) {
           return CompletableFuture.completedFuture(checkCondition(attention));
         }
+      }
+      Sense inaccessible = unit.alua.refusal(nexus, cdb);
+      if (inaccessible != null) {
+        return CompletableFuture.completedFuture(checkCondition(inaccessible));
       }
       Sense sanitizing = unit.sanitize.refusal(spec);
       if (sanitizing != null) {

@@ -1,6 +1,7 @@
 package org.snipblock.iscsi.scsi;
 
 import org.snipblock.block.BlockDevice;
+import org.snipblock.iscsi.alua.PortGroups;
 
 /** The state of one logical unit that the command families share. */
 final class UnitContext {
@@ -19,9 +20,12 @@ final class UnitContext {
   final java.util.Map<ScsiCommand, java.util.concurrent.CompletableFuture<ScsiResponse>> detachable =
       java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
 
-  UnitContext(BlockDevice device, int physicalBlockSize) {
+  final AsymmetricAccess alua;
+
+  UnitContext(BlockDevice device, int physicalBlockSize, PortGroups portGroups) {
     this.device = device;
     this.geometry = new Geometry(device, physicalBlockSize);
+    this.alua = new AsymmetricAccess(portGroups, device.name(), unitAttentions);
   }
 
   /** Writes are refused when the volume is read-only or software write protect is on. */
