@@ -85,6 +85,7 @@ public final class ClusterNode implements AutoCloseable {
   private Doors doors;
   private VolumeAccessControl access;
   private ClusterRecords records;
+  private DoorPaths doorPaths;
   private volatile boolean closed;
 
   public ClusterNode(ClusterConfig config, VolumeManager local, RedundancyPolicy defaults,
@@ -137,6 +138,9 @@ public final class ClusterNode implements AutoCloseable {
       client = new MetadataClient(membership, METADATA_TIMEOUT);
       volumes = new ClusteredVolumes(this);
       records = new ClusterRecords(metadata, client);
+      doorPaths = new DoorPaths(config.nodeId(), metadata, membership::view, reconciler::primary);
+      metadata.onVolumeChange(v -> doorPaths.changed());
+      membership.onViewChange(view -> doorPaths.changed());
       membership.start();
     } catch (Exception e) {
       server.shutdownNow();
@@ -185,6 +189,19 @@ public final class ClusterNode implements AutoCloseable {
   /** Volumes' cluster-wide access: what the doors admit, and changing it. */
   public VolumeAccessControl access() {
     return access;
+  }
+
+  /** The paths to each volume through the nodes' iSCSI doors (discovery and ALUA read them). */
+  public DoorPaths doorPaths() {
+    return doorPaths;
+  }
+
+  /**
+   * Puts this node's iSCSI portal on record once its door listens, so SendTargets on every node
+   * lists it; committed in the background, retried until it is (it needs a majority).
+   */
+  public void announceIscsiPortal(String portal) {
+    reports.announceIscsiPortal(portal, doorPaths::changed);
   }
 
   /** Switches a volume between synchronous and asynchronous replication, live. */

@@ -40,4 +40,14 @@ public interface PortGroups {
 
   /** The device's target port groups with their states, ordered by tag; empty if not known. */
   List<PortGroup> groups(String device);
+
+  /**
+   * True: a transitioning path refuses media access with NOT READY, ASYMMETRIC ACCESS STATE
+   * TRANSITION, which initiators with ALUA support (Linux dm-multipath) retry. False: it runs the
+   * command, which waits until the transition is over (the doors hold requests for a new primary),
+   * for initiators that treat NOT READY as an I/O error (QEMU's libiscsi driver).
+   */
+  default boolean refusesInTransition() {
+    return true;
+  }
 }

@@ -71,7 +71,8 @@ final class AsymmetricAccess {
   Sense refusal(ItNexus nexus, Cdb cdb) {
     AccessState state = stateOf(nexus);
     if (state == AccessState.ACTIVE_OPTIMIZED || state == AccessState.ACTIVE_NON_OPTIMIZED
-        || WITHOUT_ACCESS.contains(cdb.opcode())) {
+        || WITHOUT_ACCESS.contains(cdb.opcode())
+        || (state == AccessState.TRANSITIONING && !portGroups.refusesInTransition())) {
       return null;
     }
     return switch (state) {

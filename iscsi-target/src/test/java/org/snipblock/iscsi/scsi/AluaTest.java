@@ -17,7 +17,7 @@ class AluaTest {
       "iqn.2026-11.org.snipblock:vol", 2);
 
   /** The groups a cluster would report, changed by the test as a primary moves. */
-  private static final class TwoNodes implements PortGroups {
+  private static class TwoNodes implements PortGroups {
     volatile List<PortGroup> groups = List.of(new PortGroup(1, AccessState.ACTIVE_OPTIMIZED),
         new PortGroup(2, AccessState.ACTIVE_NON_OPTIMIZED));
 
@@ -109,6 +109,21 @@ class AluaTest {
     paths.groups = List.of(new PortGroup(1, AccessState.ACTIVE_OPTIMIZED), new PortGroup(2, AccessState.ACTIVE_NON_OPTIMIZED));
     h.check(Cdbs.testUnitReady(), new byte[0], Sense.UNIT_ATTENTION, 0x2a, 0x06);
     assertThat(h.read(0, 1)).as("nothing was written").containsOnly(0);
+  }
+
+  @Test
+  void portGroupsThatHoldInTransitionLetCommandsRun() {
+    TwoNodes holding = new TwoNodes() {
+      @Override
+      public boolean refusesInTransition() {
+        return false;
+      }
+    };
+    LogicalUnitHarness held = harness(holding);
+    holding.groups = List.of(new PortGroup(1, AccessState.TRANSITIONING), new PortGroup(2, AccessState.TRANSITIONING));
+    held.check(Cdbs.testUnitReady(), new byte[0], Sense.UNIT_ATTENTION, 0x2a, 0x06);
+    held.write(0, LogicalUnitHarness.filled(512, 7));
+    assertThat(held.read(0, 1)).containsOnly(7);
   }
 
   @Test

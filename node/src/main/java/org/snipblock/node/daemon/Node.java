@@ -147,7 +147,8 @@ public final class Node implements AutoCloseable {
     IscsiTargetConfig iscsiConfig = config.iscsiTarget();
     NbdServerConfig nbdConfig = config.nbdServer();
     if (cluster != null) {
-      iscsiConfig = ClusterDoorAccess.iscsi(iscsiConfig, cluster.access());
+      iscsiConfig = ClusterDoorAccess.iscsi(iscsiConfig, cluster.access())
+          .withPortGroups(new ClusterPortGroups(cluster.doorPaths(), false));
       nbdConfig = ClusterDoorAccess.nbd(nbdConfig, cluster.access());
     }
     IscsiTarget iscsi = new IscsiTarget(iscsiConfig, new MeteredCatalog(volumes, meters, "iscsi"), transport.group(), transport.serverChannel());
@@ -158,6 +159,7 @@ public final class Node implements AutoCloseable {
     running.push(nbd);
     if (cluster != null) {
       cluster.access().gate(ClusterDoorAccess.gate(iscsi, nbd));
+      cluster.announceIscsiPortal(iscsi.portal());
     }
   }
 

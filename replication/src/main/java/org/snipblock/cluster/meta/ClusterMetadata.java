@@ -103,7 +103,7 @@ public final class ClusterMetadata implements StateMachine {
           return refuse(Reason.ALREADY_EXISTS, "node id " + n.getId() + " is already used by the member at "
               + old.getMember() + "; node ids must be unique in the cluster");
         }
-        nodes.put(n.getId(), n);
+        nodes.put(n.getId(), PortalGroups.registered(nodes, old, n));
         return ok();
       }
       case REPORT_USAGE -> {
@@ -273,6 +273,7 @@ public final class ClusterMetadata implements StateMachine {
         return v.getReadOnly() == cmd.getSetReadOnly().getReadOnly() ? ok(v)
             : store(v.toBuilder().setReadOnly(cmd.getSetReadOnly().getReadOnly()).build());
       }
+      case ANNOUNCE_DOOR -> { PortalGroups.announce(nodes, cmd.getAnnounceDoor()); return ok(); }
       default -> {
         return refuse(Reason.INVALID_ARGUMENT, "unknown metadata command " + cmd.getCommandCase());
       }
