@@ -9,6 +9,7 @@ import org.snipblock.iscsi.alua.PortGroups;
 import org.snipblock.iscsi.login.NegotiationDefaults;
 import org.snipblock.iscsi.scsi.BlockLogicalUnit;
 import org.snipblock.iscsi.scsi.LogicalUnit;
+import org.snipblock.iscsi.scsi.SharedUnitState;
 
 /**
  * Configuration of the iSCSI target.
@@ -26,6 +27,8 @@ import org.snipblock.iscsi.scsi.LogicalUnit;
  * @param logicalUnitFactory builds the one logical unit per device shared by all sessions
  * @param portGroups         the paths to each device (ALUA target port groups and portals): one
  *                           group for a standalone target, one per node in a cluster
+ * @param sharedState        where the state all paths of a device share (reservations) lives: the
+ *                           cluster's metadata; null: in each logical unit's memory (standalone)
  */
 public record IscsiTargetConfig(
     InetSocketAddress listen,
@@ -39,7 +42,8 @@ public record IscsiTargetConfig(
     Duration nopInterval,
     Duration nopTimeout,
     LogicalUnitFactory logicalUnitFactory,
-    PortGroups portGroups) {
+    PortGroups portGroups,
+    SharedUnitState sharedState) {
 
   public static final String DEFAULT_PREFIX = "iqn.2026-11.org.snipblock:";
 
@@ -64,7 +68,7 @@ public record IscsiTargetConfig(
   /** Builds the logical unit of a device, which reports and obeys the target's port groups. */
   @FunctionalInterface
   public interface LogicalUnitFactory {
-    LogicalUnit create(BlockDevice device, PortGroups portGroups);
+    LogicalUnit create(BlockDevice device, PortGroups portGroups, SharedUnitState sharedState);
   }
 
   /** Open targets on 127.0.0.1, ephemeral port, standard values, SBC block logical units, one portal group. */
@@ -72,50 +76,57 @@ public record IscsiTargetConfig(
     return new IscsiTargetConfig(new InetSocketAddress("127.0.0.1", 0), DEFAULT_PREFIX, null,
         name -> TargetAccess.OPEN, TargetAccess.OPEN, NegotiationDefaults.standard(), 128,
         32 * 1024 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(30), BlockLogicalUnit::new,
-        PortGroups.SINGLE);
+        PortGroups.SINGLE, null);
   }
 
   /** As {@link #defaults()} with another logical unit implementation (which ignores port groups). */
   public static IscsiTargetConfig defaults(Function<BlockDevice, LogicalUnit> logicalUnitFactory) {
-    return defaults().withLogicalUnits((device, groups) -> logicalUnitFactory.apply(device));
+    return defaults().withLogicalUnits((device, groups, shared) -> logicalUnitFactory.apply(device));
   }
 
   public IscsiTargetConfig withLogicalUnits(LogicalUnitFactory logicalUnitFactory) {
     return new IscsiTargetConfig(listen, targetNamePrefix, portalAddress, access, discoveryAccess,
         negotiation, commandWindow, maxTransferLength, nopInterval, nopTimeout,
-        logicalUnitFactory, portGroups);
+        logicalUnitFactory, portGroups, sharedState);
+  }
+
+  /** Where each device's shared state lives (a cluster's metadata) instead of each unit's memory. */
+  public IscsiTargetConfig withSharedState(SharedUnitState sharedState) {
+    return new IscsiTargetConfig(listen, targetNamePrefix, portalAddress, access, discoveryAccess,
+        negotiation, commandWindow, maxTransferLength, nopInterval, nopTimeout,
+        logicalUnitFactory, portGroups, sharedState);
   }
 
   /** The paths to each device: a cluster node's port groups instead of the single local one. */
   public IscsiTargetConfig withPortGroups(PortGroups portGroups) {
     return new IscsiTargetConfig(listen, targetNamePrefix, portalAddress, access, discoveryAccess,
         negotiation, commandWindow, maxTransferLength, nopInterval, nopTimeout,
-        logicalUnitFactory, portGroups);
+        logicalUnitFactory, portGroups, sharedState);
   }
 
   public IscsiTargetConfig withListen(InetSocketAddress listen) {
     return new IscsiTargetConfig(listen, targetNamePrefix, portalAddress, access, discoveryAccess,
         negotiation, commandWindow, maxTransferLength, nopInterval, nopTimeout,
-        logicalUnitFactory, portGroups);
+        logicalUnitFactory, portGroups, sharedState);
   }
 
   public IscsiTargetConfig withAccess(
       Function<String, TargetAccess> access, TargetAccess discoveryAccess) {
     return new IscsiTargetConfig(listen, targetNamePrefix, portalAddress, access, discoveryAccess,
         negotiation, commandWindow, maxTransferLength, nopInterval, nopTimeout,
-        logicalUnitFactory, portGroups);
+        logicalUnitFactory, portGroups, sharedState);
   }
 
   public IscsiTargetConfig withNegotiation(NegotiationDefaults negotiation) {
     return new IscsiTargetConfig(listen, targetNamePrefix, portalAddress, access, discoveryAccess,
         negotiation, commandWindow, maxTransferLength, nopInterval, nopTimeout,
-        logicalUnitFactory, portGroups);
+        logicalUnitFactory, portGroups, sharedState);
   }
 
   public IscsiTargetConfig withNop(Duration nopInterval, Duration nopTimeout) {
     return new IscsiTargetConfig(listen, targetNamePrefix, portalAddress, access, discoveryAccess,
         negotiation, commandWindow, maxTransferLength, nopInterval, nopTimeout,
-        logicalUnitFactory, portGroups);
+        logicalUnitFactory, portGroups, sharedState);
   }
 
   /** The device name for a target name, or null if the name is not one of ours. */

@@ -32,9 +32,12 @@ public final class BlockLogicalUnit implements LogicalUnit {
     this(device, device.blockSize());
   }
 
-  /** A logical unit reached through these port groups (a cluster node's: one per node). */
-  public BlockLogicalUnit(BlockDevice device, PortGroups portGroups) {
-    this(device, device.blockSize(), DEFAULT_SANITIZE_BYTES_PER_SECOND, portGroups);
+  /**
+   * A logical unit reached through these port groups (a cluster node's: one per node), whose
+   * shared state (reservations) lives in {@code shared} (null: in this unit alone).
+   */
+  public BlockLogicalUnit(BlockDevice device, PortGroups portGroups, SharedUnitState shared) {
+    this(device, device.blockSize(), DEFAULT_SANITIZE_BYTES_PER_SECOND, portGroups, shared);
   }
 
   /**
@@ -52,12 +55,12 @@ public final class BlockLogicalUnit implements LogicalUnit {
    * ({@code <= 0}: unpaced).
    */
   public BlockLogicalUnit(BlockDevice device, int physicalBlockSize, long sanitizeBytesPerSecond) {
-    this(device, physicalBlockSize, sanitizeBytesPerSecond, PortGroups.SINGLE);
+    this(device, physicalBlockSize, sanitizeBytesPerSecond, PortGroups.SINGLE, null);
   }
 
   public BlockLogicalUnit(BlockDevice device, int physicalBlockSize, long sanitizeBytesPerSecond,
-      PortGroups portGroups) {
-    this.unit = new UnitContext(device, physicalBlockSize, portGroups);
+      PortGroups portGroups, SharedUnitState shared) {
+    this.unit = new UnitContext(device, physicalBlockSize, portGroups, shared);
     this.reservationGate = new ReservationGate(unit.persistentReservations, unit.legacyReservation);
     this.lastSeenSize = new AtomicLong(device.size());
     CommandTable t = unit.commands;
@@ -85,6 +88,7 @@ public final class BlockLogicalUnit implements LogicalUnit {
       unit.unitAttentions.arrive(nexus);
       noticeResize();
       unit.alua.noticeChange();
+      unit.sharedReservations.refresh(); // another path's change, and the attentions it raised here
       Cdb cdb = new Cdb(command.cdb());
       CommandSpec spec = unit.commands.lookup(cdb);
       if (spec.reportsUnitAttention()) {
@@ -153,14 +157,14 @@ public final class BlockLogicalUnit implements LogicalUnit {
   }
 
   @Override
-  public void taskManagement(TaskManagement function, ItNexus nexus) {
+  public CompletableFuture<Void> taskManagement(TaskManagement function, ItNexus nexus) {
     switch (function) {
       case LUN_RESET, TARGET_WARM_RESET, TARGET_COLD_RESET -> {
         // SPC-4 5.12.1 / SPC-2 5.5.1: resets drop SPC-2 reservations, but
         // persistent reservations survive them. SAM-5 6.3.3: every nexus, the one that asked
-        // included, learns of the reset.
+        // included, learns of the reset, through every path of the LU.
         unit.legacyReservation.reset();
-        unit.unitAttentions.establishForAll(UnitAttentions.BUS_DEVICE_RESET);
+        return unit.sharedReservations.establishForEveryNexus(UnitAttentions.BUS_DEVICE_RESET);
       }
       case I_T_NEXUS_RESET -> {
         unit.legacyReservation.release(nexus);
@@ -168,6 +172,7 @@ public final class BlockLogicalUnit implements LogicalUnit {
       }
       case ABORT_TASK_SET, CLEAR_TASK_SET, CLEAR_ACA -> { }
     }
+    return CompletableFuture.completedFuture(null);
   }
 
   @Override

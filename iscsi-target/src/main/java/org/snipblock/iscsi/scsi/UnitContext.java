@@ -21,11 +21,15 @@ final class UnitContext {
       java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
 
   final AsymmetricAccess alua;
+  final SharedReservations sharedReservations;
 
-  UnitContext(BlockDevice device, int physicalBlockSize, PortGroups portGroups) {
+  /** @param shared where the state of all paths lives; null: this unit alone has paths (in memory) */
+  UnitContext(BlockDevice device, int physicalBlockSize, PortGroups portGroups, SharedUnitState shared) {
     this.device = device;
     this.geometry = new Geometry(device, physicalBlockSize);
     this.alua = new AsymmetricAccess(portGroups, device.name(), unitAttentions);
+    this.sharedReservations = new SharedReservations(shared == null ? new MemorySharedUnitState() : shared,
+        device.name(), device.uniqueId(), persistentReservations, unitAttentions, portGroups::localTag);
   }
 
   /** Writes are refused when the volume is read-only or software write protect is on. */

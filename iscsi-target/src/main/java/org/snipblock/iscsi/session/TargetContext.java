@@ -142,7 +142,7 @@ public final class TargetContext {
         log.info("volume {} was replaced by another of the same name: new logical unit", n);
         cached.logicalUnit().close();
       }
-      return new Unit(volumeId, config.logicalUnitFactory().create(device.get(), config.portGroups()));
+      return new Unit(volumeId, config.logicalUnitFactory().create(device.get(), config.portGroups(), config.sharedState()));
     });
     return Optional.of(unit.logicalUnit());
   }

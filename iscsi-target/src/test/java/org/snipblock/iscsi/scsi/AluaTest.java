@@ -42,7 +42,7 @@ class AluaTest {
 
   private static LogicalUnitHarness harness(PortGroups groups) {
     MemoryBlockDevice device = new MemoryBlockDevice("vol", 4L << 20, 512, false);
-    LogicalUnitHarness h = new LogicalUnitHarness(device, new BlockLogicalUnit(device, groups));
+    LogicalUnitHarness h = new LogicalUnitHarness(device, new BlockLogicalUnit(device, groups, null));
     for (ItNexus n : new ItNexus[] {LogicalUnitHarness.A, LogicalUnitHarness.B, P}) {
       h.exec(n, Cdbs.testUnitReady()); // takes the power-on unit attention
     }
