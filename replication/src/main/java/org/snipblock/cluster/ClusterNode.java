@@ -86,6 +86,7 @@ public final class ClusterNode implements AutoCloseable {
   private VolumeAccessControl access;
   private ClusterRecords records;
   private DoorPaths doorPaths;
+  private SharedScsiStates scsiStates;
   private volatile boolean closed;
 
   public ClusterNode(ClusterConfig config, VolumeManager local, RedundancyPolicy defaults,
@@ -124,9 +125,12 @@ public final class ClusterNode implements AutoCloseable {
     NodeRoutes routes = new NodeRoutes(this);
     doors = new Doors(routes, settings.failoverDelay().plus(DOOR_GRACE), settings.ackTimeout().plusSeconds(5));
     access = new VolumeAccessControl(this, metadata);
+    scsiStates = new SharedScsiStates(config.nodeId(), metadata, this::commitAsync, () -> membership.view(),
+        this::channelTo);
+    metadata.onVolumeChange(scsiStates::volumeChanged);
     server = NettyServerBuilder.forAddress(new InetSocketAddress(config.cluster().host(), config.replicationPort()))
         .addService(replicaService).addService(volumeIo = new VolumeIoService(routes, doors.handles()))
-        .addService(access)
+        .addService(access).addService(scsiStates)
         .maxInboundMessageSize(64 << 20).build().start();
     metadata.onVolumeChange(v -> doors.handles().applied(v.getName(), v.getIncarnation()));
     metadata.onVolumeChange(v -> reconciler.changed(v.getName()));
@@ -189,6 +193,11 @@ public final class ClusterNode implements AutoCloseable {
   /** Volumes' cluster-wide access: what the doors admit, and changing it. */
   public VolumeAccessControl access() {
     return access;
+  }
+
+  /** Each volume's SCSI state that all nodes' iSCSI doors share (reservations). */
+  public SharedScsiStates scsiStates() {
+    return scsiStates;
   }
 
   /** The paths to each volume through the nodes' iSCSI doors (discovery and ALUA read them). */

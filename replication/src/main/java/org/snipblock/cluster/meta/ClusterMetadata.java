@@ -274,6 +274,7 @@ public final class ClusterMetadata implements StateMachine {
             : store(v.toBuilder().setReadOnly(cmd.getSetReadOnly().getReadOnly()).build());
       }
       case ANNOUNCE_DOOR -> { PortalGroups.announce(nodes, cmd.getAnnounceDoor()); return ok(); }
+      case PUT_SCSI_STATE -> { return store(ScsiStates.put(volumes.get(cmd.getPutScsiState().getName()), cmd.getPutScsiState())); }
       default -> {
         return refuse(Reason.INVALID_ARGUMENT, "unknown metadata command " + cmd.getCommandCase());
       }
