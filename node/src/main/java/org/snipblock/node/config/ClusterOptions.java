@@ -20,6 +20,8 @@ import org.snipblock.cluster.topology.FailureDomain;
  * @param resyncBytesPerSecond cap on what one resync or re-replication sends per second (0 = none)
  * @param failoverDelay       how long a primary must be gone before a replica takes over
  * @param rereplicationDelay  how long a holder must be gone before its copies are placed elsewhere
+ * @param standbyInOtherSites ALUA: nodes in other sites report standby ({@link AluaPolicy})
+ * @param refuseInTransition  ALUA: a transitioning path refuses commands ({@link AluaPolicy})
  */
 public record ClusterOptions(
     Integer copies,
@@ -30,8 +32,11 @@ public record ClusterOptions(
     Duration ackTimeout,
     Long resyncBytesPerSecond,
     Duration failoverDelay,
-    Duration rereplicationDelay) {
-  public static final ClusterOptions NONE = new ClusterOptions(null, null, null, null, null, null, null, null, null);
+    Duration rereplicationDelay,
+    Boolean standbyInOtherSites,
+    Boolean refuseInTransition) {
+  public static final ClusterOptions NONE =
+      new ClusterOptions(null, null, null, null, null, null, null, null, null, null, null);
 
   /** True when the source says nothing about the cluster. */
   public boolean isEmpty() {
@@ -49,7 +54,15 @@ public record ClusterOptions(
         ackTimeout != null ? ackTimeout : below.ackTimeout,
         resyncBytesPerSecond != null ? resyncBytesPerSecond : below.resyncBytesPerSecond,
         failoverDelay != null ? failoverDelay : below.failoverDelay,
-        rereplicationDelay != null ? rereplicationDelay : below.rereplicationDelay);
+        rereplicationDelay != null ? rereplicationDelay : below.rereplicationDelay,
+        standbyInOtherSites != null ? standbyInOtherSites : below.standbyInOtherSites,
+        refuseInTransition != null ? refuseInTransition : below.refuseInTransition);
+  }
+
+  /** How the iSCSI door reports the paths: the defaults where nothing is given. */
+  public AluaPolicy alua() {
+    return new AluaPolicy(standbyInOtherSites != null ? standbyInOtherSites : AluaPolicy.DEFAULT.standbyInOtherSites(),
+        refuseInTransition != null ? refuseInTransition : AluaPolicy.DEFAULT.refuseInTransition());
   }
 
   /**

@@ -12,15 +12,16 @@ import org.snipblock.cluster.replica.ReplicationSettings;
  *                       every node of a cluster is given the same list
  * @param volumeDefaults redundancy of volumes created without their own
  * @param replication    the data path's tunables (lag bound, ack timeout, resync rate, failover delays)
+ * @param alua           how the iSCSI door reports the paths that are not the primary's
  */
 public record ClusterSettings(int port, List<String> join, RedundancyPolicy volumeDefaults,
-    ReplicationSettings replication) {
+    ReplicationSettings replication, AluaPolicy alua) {
   public ClusterSettings {
     join = List.copyOf(join);
   }
 
   /** The built-in redundancy and replication defaults. */
   public ClusterSettings(int port, List<String> join) {
-    this(port, join, RedundancyPolicy.defaults(), ReplicationSettings.defaults());
+    this(port, join, RedundancyPolicy.defaults(), ReplicationSettings.defaults(), AluaPolicy.DEFAULT);
   }
 }

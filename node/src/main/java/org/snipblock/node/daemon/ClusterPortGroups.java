@@ -10,35 +10,36 @@ import org.snipblock.iscsi.alua.AccessState;
 import org.snipblock.iscsi.alua.PortGroup;
 import org.snipblock.iscsi.alua.PortGroups;
 import org.snipblock.iscsi.alua.Portal;
+import org.snipblock.node.config.AluaPolicy;
 import org.snipblock.node.config.NodeConfig;
 
 /**
  * A cluster node's iSCSI paths in SCSI terms: one target port group per node that serves the
  * volume, active/optimized on the primary's node (its door needs no hop), active/non-optimized on
- * the others (standby in other sites if so configured), all transitioning while the primary is
- * unreachable or handing over. A snapshot's target ({@code NAME@SNAP}) has its volume's paths.
+ * the others (standby in other sites if {@link AluaPolicy} says so), all transitioning while the
+ * primary is unreachable or handing over. A snapshot's target ({@code NAME@SNAP}) has its volume's paths.
  */
 final class ClusterPortGroups implements PortGroups {
   private final DoorPaths paths;
-  private final boolean standbyInOtherSites;
+  private final AluaPolicy policy;
   /** The states last derived per volume, and from which paths: asked on every command. */
   private final Map<String, Derived> derived = new ConcurrentHashMap<>();
 
   private record Derived(DoorPaths.VolumePaths from, List<PortGroup> groups) {}
 
-  ClusterPortGroups(DoorPaths paths, boolean standbyInOtherSites) {
+  ClusterPortGroups(DoorPaths paths, AluaPolicy policy) {
     this.paths = paths;
-    this.standbyInOtherSites = standbyInOtherSites;
+    this.policy = policy;
   }
 
   /**
-   * A transition runs commands, which wait in the door for the new primary as they always have:
-   * QEMU's iSCSI driver would fail a guest's I/O on NOT READY, and the states still tell a
-   * multipath initiator which path to prefer.
+   * By default a transition runs commands, which wait in the door for the new primary as they
+   * always have: QEMU's iSCSI driver would fail a guest's I/O on NOT READY, and the states still
+   * tell a multipath initiator which path to prefer.
    */
   @Override
   public boolean refusesInTransition() {
-    return false;
+    return policy.refuseInTransition();
   }
 
   @Override
@@ -85,6 +86,6 @@ final class ClusterPortGroups implements PortGroups {
     if (path.primary()) {
       return AccessState.ACTIVE_OPTIMIZED;
     }
-    return standbyInOtherSites && path.otherSite() ? AccessState.STANDBY : AccessState.ACTIVE_NON_OPTIMIZED;
+    return policy.standbyInOtherSites() && path.otherSite() ? AccessState.STANDBY : AccessState.ACTIVE_NON_OPTIMIZED;
   }
 }

@@ -150,7 +150,7 @@ public final class Node implements AutoCloseable {
     if (cluster != null) {
       ClusterUnitStates shared = new ClusterUnitStates(cluster.scsiStates());
       iscsiConfig = ClusterDoorAccess.iscsi(iscsiConfig, cluster.access())
-          .withPortGroups(new ClusterPortGroups(cluster.doorPaths(), false))
+          .withPortGroups(new ClusterPortGroups(cluster.doorPaths(), config.cluster().alua()))
           .withLogicalUnits((device, groups, state) -> new BlockLogicalUnit(device, groups, shared.forDevice(device.name())));
       nbdConfig = ClusterDoorAccess.nbd(nbdConfig, cluster.access());
     }

@@ -109,6 +109,16 @@ class ConfigFileTest {
   }
 
   @Test
+  void aluaPolicyComesFromTheFileAndDefaultsToEveryPathActiveAndWaiting() {
+    ClusterSettings c = NodeConfig.resolve(ConfigFile.parse(
+        "data: /d\ncluster-port: 7401\ncluster: {alua: {other-sites: standby, transitioning: refuse}}\n",
+        Path.of("n.yaml"))).cluster();
+    assertThat(c.alua()).isEqualTo(new AluaPolicy(true, true));
+    assertThat(NodeConfig.resolve(ConfigFile.parse("data: /d\ncluster-port: 7401\n", Path.of("n.yaml"))).cluster()
+        .alua()).isEqualTo(AluaPolicy.DEFAULT);
+  }
+
+  @Test
   void clusterSettingsOnAStandaloneNodeAreRefused() {
     assertThatThrownBy(() -> NodeConfig.resolve(ConfigFile.parse("data: /d\ncluster: {defaults: {copies: 2}}\n",
         Path.of("n.yaml")))).isInstanceOf(OperatorError.class)
@@ -197,7 +207,10 @@ class ConfigFileTest {
       bad export address      | 'nbd: {exports: {v: {allowed-addresses: [10.0.0.0/99]}}}' | nbd.exports.v:
       read-only not boolean   | 'nbd: {exports: {v: {read-only: sometimes}}}' | 'nbd.exports.v.read-only': expected true or false
       empty address entry     | 'nbd: {exports: {v: {allowed-addresses: [""]}}}' | nbd.exports.v: allowed-addresses has an empty entry
-      unknown cluster key     | 'cluster: {copies: 3}'                | unknown key 'copies' (known: defaults, replication)
+      unknown cluster key     | 'cluster: {copies: 3}'                | unknown key 'copies' (known: alua, defaults, replication)
+      bad alua other-sites    | 'cluster: {alua: {other-sites: asleep}}' | cluster.alua.other-sites: 'asleep' is not non-optimized or standby
+      bad alua transitioning  | 'cluster: {alua: {transitioning: fail}}' | cluster.alua.transitioning: 'fail' is not wait or refuse
+      unknown alua key        | 'cluster: {alua: {standby: true}}'    | unknown key 'standby' (known: other-sites, transitioning)
       unknown defaults key    | 'cluster: {defaults: {copy: 3}}'      | unknown key 'copy' (known: copies, min-copies, mode, spread)
       copies not a number     | 'cluster: {defaults: {copies: three}}' | 'cluster.defaults.copies': expected a whole number, got 'three'
       zero copies             | 'cluster: {defaults: {copies: 0}}'    | cluster.defaults: copies must be 1-16, got 0
