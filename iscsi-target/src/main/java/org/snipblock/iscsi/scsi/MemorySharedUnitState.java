@@ -4,10 +4,11 @@ import java.util.concurrent.CompletableFuture;
 
 /** One logical unit's shared state when nothing else shares it: a standalone target's. */
 final class MemorySharedUnitState implements SharedUnitState {
-  private Versioned current;
+  /** Read on every command without a lock; replaced only under it. */
+  private volatile Versioned current;
 
   @Override
-  public synchronized Versioned current(String device, long uniqueId) {
+  public Versioned current(String device, long uniqueId) {
     return current;
   }
 

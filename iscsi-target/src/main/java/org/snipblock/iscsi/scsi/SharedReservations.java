@@ -30,7 +30,8 @@ final class SharedReservations {
   private final PersistentReservations live;
   private final UnitAttentions unitAttentions;
   private final IntSupplier localTag;
-  private long version;
+  /** The shared version the live copy holds; read without the lock on every command, written under it. */
+  private volatile long version;
   private List<Attention> recent = List.of();
 
   SharedReservations(SharedUnitState store, String device, long uniqueId, PersistentReservations live,
@@ -46,8 +47,8 @@ final class SharedReservations {
   /** Takes in a newer shared state, if there is one: before every command's reservation check. */
   void refresh() {
     SharedUnitState.Versioned newest = store.current(device, uniqueId);
-    if (newest == null) {
-      return;
+    if (newest == null || newest.version() <= version) {
+      return; // the common case: nothing new, no lock taken
     }
     synchronized (this) {
       if (newest.version() <= version) {
