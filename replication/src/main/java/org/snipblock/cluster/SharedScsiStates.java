@@ -118,26 +118,11 @@ public final class SharedScsiStates extends ScsiStatesGrpc.ScsiStatesImplBase {
   }
 
   private CompletableFuture<Boolean> ask(String node, String volume, long uid, long version) {
-    CompletableFuture<Boolean> out = new CompletableFuture<>();
-    ScsiStatesGrpc.newStub(channels.apply(node)).withDeadlineAfter(CONFIRM_MILLIS + 2_000, TimeUnit.MILLISECONDS)
-        .applied(ScsiStateAppliedRequest.newBuilder().setVolume(volume).setUid(uid).setVersion(version)
-            .setWaitMillis(CONFIRM_MILLIS).build(), new StreamObserver<>() {
-              @Override
-              public void onNext(ScsiStateAppliedReply r) {
-                out.complete(r.getApplied());
-              }
-
-              @Override
-              public void onError(Throwable t) {
-                out.completeExceptionally(t);
-              }
-
-              @Override
-              public void onCompleted() {
-                out.complete(false);
-              }
-            });
-    return out;
+    ScsiStateAppliedRequest request = ScsiStateAppliedRequest.newBuilder().setVolume(volume).setUid(uid)
+        .setVersion(version).setWaitMillis(CONFIRM_MILLIS).build();
+    return AppliedCall.ask(observer -> ScsiStatesGrpc.newStub(channels.apply(node))
+        .withDeadlineAfter(CONFIRM_MILLIS + 2_000, TimeUnit.MILLISECONDS).applied(request, observer),
+        ScsiStateAppliedReply::getApplied);
   }
 
   /** The ScsiStates service: another node's change asks whether this node has applied it yet. */
