@@ -133,6 +133,9 @@ public final class ConfigFile {
     } catch (IOException e) {
       throw new OperatorError("cannot read config file " + origin + ": " + oneLine(e.getMessage()));
     }
+    if (m == null) {
+      return NodeOptions.NONE; // a document that is only null ("~", "null", a bare tag): no settings
+    }
     List<VolumeDeclaration> volumes = new ArrayList<>();
     List<VolumeModel> declared = m.volumes == null ? List.of() : m.volumes;
     for (int i = 0; i < declared.size(); i++) {
@@ -140,6 +143,9 @@ public final class ConfigFile {
         throw new OperatorError("config file " + origin + ": volumes[" + i + "] is empty");
       }
       volumes.add(declared.get(i).toDeclaration(origin, i));
+    }
+    if (m.join != null && m.join.stream().anyMatch(j -> j == null || j.isBlank())) {
+      throw new OperatorError("config file " + origin + ": join has an empty entry");
     }
     Path data = m.data == null ? null : relativeTo(origin, m.data);
     return new NodeOptions(data, m.listen, m.iscsiPort, m.nbdPort, m.adminPort, volumes,
