@@ -84,6 +84,8 @@ public final class ClusterNode implements AutoCloseable {
   private Doors doors;
   private VolumeAccessControl access;
   private ClusterRecords records;
+  private DoorPaths doorPaths;
+  private SharedScsiStates scsiStates;
   private volatile boolean closed;
 
   public ClusterNode(ClusterConfig config, VolumeManager local, RedundancyPolicy defaults,
@@ -129,9 +131,12 @@ public final class ClusterNode implements AutoCloseable {
     NodeRoutes routes = new NodeRoutes(this);
     doors = new Doors(routes, settings.failoverDelay().plus(DOOR_GRACE), settings.ackTimeout().plusSeconds(5));
     access = new VolumeAccessControl(this, metadata);
+    scsiStates = new SharedScsiStates(config.nodeId(), metadata, this::commitAsync, () -> membership.view(),
+        this::channelTo);
+    metadata.onVolumeChange(scsiStates::volumeChanged);
     server = NettyServerBuilder.forAddress(new InetSocketAddress(config.cluster().host(), config.replicationPort()))
         .addService(replicaService).addService(volumeIo = new VolumeIoService(routes, doors.handles()))
-        .addService(access).addService(snapshots.groupService())
+        .addService(access).addService(snapshots.groupService()).addService(scsiStates)
         .maxInboundMessageSize(64 << 20).build().start();
     metadata.onVolumeChange(v -> doors.handles().applied(v.getName(), v.getIncarnation()));
     metadata.onVolumeChange(v -> reconciler.changed(v.getName()));
@@ -143,6 +148,9 @@ public final class ClusterNode implements AutoCloseable {
       client = new MetadataClient(membership, METADATA_TIMEOUT);
       volumes = new ClusteredVolumes(this);
       records = new ClusterRecords(metadata, client);
+      doorPaths = new DoorPaths(config.nodeId(), metadata, membership::view, reconciler::primary);
+      metadata.onVolumeChange(v -> doorPaths.changed());
+      membership.onViewChange(view -> doorPaths.changed());
       membership.start();
     } catch (Exception e) {
       server.shutdownNow();
@@ -202,6 +210,24 @@ public final class ClusterNode implements AutoCloseable {
   /** Volumes' cluster-wide access: what the doors admit, and changing it. */
   public VolumeAccessControl access() {
     return access;
+  }
+
+  /** Each volume's SCSI state that all nodes' iSCSI doors share (reservations). */
+  public SharedScsiStates scsiStates() {
+    return scsiStates;
+  }
+
+  /** The paths to each volume through the nodes' iSCSI doors (discovery and ALUA read them). */
+  public DoorPaths doorPaths() {
+    return doorPaths;
+  }
+
+  /**
+   * Puts this node's iSCSI portal on record once its door listens, so SendTargets on every node
+   * lists it; committed in the background, retried until it is (it needs a majority).
+   */
+  public void announceIscsiPortal(String portal) {
+    reports.announceIscsiPortal(portal, doorPaths::changed);
   }
 
   /**

@@ -11,6 +11,7 @@ import java.util.function.BooleanSupplier;
 import org.snipblock.cluster.membership.ClusterMembership;
 import org.snipblock.cluster.meta.ClusterMetadata;
 import org.snipblock.cluster.meta.MetadataClient;
+import org.snipblock.cluster.proto.AnnounceDoor;
 import org.snipblock.cluster.proto.MetaCommand;
 import org.snipblock.cluster.proto.NodeRecord;
 import org.snipblock.cluster.proto.RegisterNode;
@@ -87,6 +88,32 @@ final class NodeReports {
       }
       if (!closed.getAsBoolean()) {
         timer.schedule(() -> register(replicationPort), 1, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /**
+   * Puts this node's iSCSI portal on record once registered, retrying every second until a
+   * majority commits it; {@code then} runs once it is committed.
+   */
+  void announceIscsiPortal(String portal, Runnable then) {
+    MetaCommand announce = MetaCommand.newBuilder().setAnnounceDoor(AnnounceDoor.newBuilder()
+        .setId(config.nodeId()).setIscsiPortal(portal)).build();
+    registered.thenRun(() -> timer.execute(() -> announce(announce, then)));
+  }
+
+  private void announce(MetaCommand command, Runnable then) {
+    if (closed.getAsBoolean()) {
+      return;
+    }
+    try {
+      client.commit(command);
+      then.run();
+      log.info("node {}: iSCSI door announced at {}", config.nodeId(), command.getAnnounceDoor().getIscsiPortal());
+    } catch (RuntimeException e) {
+      log.debug("iSCSI door announcement not committed yet: {}", e.toString());
+      if (!closed.getAsBoolean()) {
+        timer.schedule(() -> announce(command, then), 1, TimeUnit.SECONDS);
       }
     }
   }

@@ -22,6 +22,8 @@ import org.snipblock.cluster.topology.FailureDomain;
  * @param rereplicationDelay  how long a holder must be gone before its copies are placed elsewhere
  * @param capacityThresholdPercent relocation: above this percent of its capacity used, the node
  *                            moves snippet copies elsewhere (0 = never)
+ * @param standbyInOtherSites ALUA: nodes in other sites report standby ({@link AluaPolicy})
+ * @param refuseInTransition  ALUA: a transitioning path refuses commands ({@link AluaPolicy})
  */
 public record ClusterOptions(
     Integer copies,
@@ -33,9 +35,11 @@ public record ClusterOptions(
     Long resyncBytesPerSecond,
     Duration failoverDelay,
     Duration rereplicationDelay,
-    Integer capacityThresholdPercent) {
-  public static final ClusterOptions NONE = new ClusterOptions(null, null, null, null, null, null, null, null, null,
-      null);
+    Integer capacityThresholdPercent,
+    Boolean standbyInOtherSites,
+    Boolean refuseInTransition) {
+  public static final ClusterOptions NONE =
+      new ClusterOptions(null, null, null, null, null, null, null, null, null, null, null, null);
 
   /** True when the source says nothing about the cluster. */
   public boolean isEmpty() {
@@ -54,7 +58,9 @@ public record ClusterOptions(
         resyncBytesPerSecond != null ? resyncBytesPerSecond : below.resyncBytesPerSecond,
         failoverDelay != null ? failoverDelay : below.failoverDelay,
         rereplicationDelay != null ? rereplicationDelay : below.rereplicationDelay,
-        capacityThresholdPercent != null ? capacityThresholdPercent : below.capacityThresholdPercent);
+        capacityThresholdPercent != null ? capacityThresholdPercent : below.capacityThresholdPercent,
+        standbyInOtherSites != null ? standbyInOtherSites : below.standbyInOtherSites,
+        refuseInTransition != null ? refuseInTransition : below.refuseInTransition);
   }
 
   /** The relocation threshold in percent of the node's capacity, 0 = never; checked. */
@@ -62,6 +68,12 @@ public record ClusterOptions(
     int t = capacityThresholdPercent == null ? 0 : capacityThresholdPercent;
     org.snipblock.cluster.ClusterConfig.checkThreshold(t);
     return t;
+  }
+
+  /** How the iSCSI door reports the paths: the defaults where nothing is given. */
+  public AluaPolicy alua() {
+    return new AluaPolicy(standbyInOtherSites != null ? standbyInOtherSites : AluaPolicy.DEFAULT.standbyInOtherSites(),
+        refuseInTransition != null ? refuseInTransition : AluaPolicy.DEFAULT.refuseInTransition());
   }
 
   /**

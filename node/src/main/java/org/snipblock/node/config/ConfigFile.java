@@ -78,6 +78,9 @@ import org.snipblock.node.OperatorError;
  *     ack-timeout: 30s      # sync: a write fails if its quorum has not acknowledged by then
  *     resync-rate: 200M     # bytes per second one resync or re-replication may send; 0 = no cap
  *     failover-delay: 3s    # a primary gone this long is replaced
+ *   alua:                   # how the iSCSI doors report paths other than the primary's node
+ *     other-sites: non-optimized   # or standby: nodes in another site refuse media access
+ *     transitioning: wait   # or refuse: NOT READY 04/0A while the primary moves (ALUA initiators retry)
  *     rereplication-delay: 5m  # a holder gone this long has its copies placed elsewhere
  *   relocation:
  *     capacity-threshold: 80%  # above this much of its capacity used, this node moves copies away; 0 = never
@@ -232,8 +235,10 @@ public final class ConfigFile {
     @JsonProperty("defaults") VolumeDefaultsModel defaults;
     @JsonProperty("replication") ReplicationModel replication;
     @JsonProperty("relocation") RelocationModel relocation;
+    @JsonProperty("alua") AluaModel alua;
 
     ClusterOptions toOptions(Path origin) {
+      AluaModel a = alua == null ? new AluaModel() : alua;
       VolumeDefaultsModel d = defaults == null ? new VolumeDefaultsModel() : defaults;
       ReplicationModel r = replication == null ? new ReplicationModel() : replication;
       String where = "config file " + origin + ": cluster.";
@@ -248,7 +253,10 @@ public final class ConfigFile {
           value(where + "replication.rereplication-delay",
               () -> r.rereplicationDelay == null ? null : DurationText.parse(r.rereplicationDelay)),
           value(where + "relocation.capacity-threshold", () -> relocation == null ? null
-              : RelocationModel.percent(relocation.capacityThreshold)));
+              : RelocationModel.percent(relocation.capacityThreshold)),
+          value(where + "alua.other-sites", () -> a.otherSites == null ? null : AluaPolicy.parseOtherSites(a.otherSites)),
+          value(where + "alua.transitioning",
+              () -> a.transitioning == null ? null : AluaPolicy.parseTransitioning(a.transitioning)));
       // Checked here as well as when the node starts, so the error names the file.
       value(where + "defaults", o::volumeDefaults);
       value(where + "replication", o::replication);
@@ -295,6 +303,11 @@ public final class ConfigFile {
     @JsonProperty("resync-rate") String resyncRate;
     @JsonProperty("failover-delay") String failoverDelay;
     @JsonProperty("rereplication-delay") String rereplicationDelay;
+  }
+
+  static final class AluaModel {
+    @JsonProperty("other-sites") String otherSites;
+    @JsonProperty("transitioning") String transitioning;
   }
 
   static final class IscsiModel {

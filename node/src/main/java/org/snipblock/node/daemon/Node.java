@@ -15,6 +15,7 @@ import org.snipblock.block.BlockDevice;
 import org.snipblock.cluster.ClusterNode;
 import org.snipblock.iscsi.IscsiTarget;
 import org.snipblock.iscsi.IscsiTargetConfig;
+import org.snipblock.iscsi.scsi.BlockLogicalUnit;
 import org.snipblock.nbd.NbdServer;
 import org.snipblock.nbd.NbdServerConfig;
 import org.snipblock.node.OperatorError;
@@ -148,7 +149,10 @@ public final class Node implements AutoCloseable {
     IscsiTargetConfig iscsiConfig = config.iscsiTarget();
     NbdServerConfig nbdConfig = config.nbdServer();
     if (cluster != null) {
-      iscsiConfig = ClusterDoorAccess.iscsi(iscsiConfig, cluster.access());
+      ClusterUnitStates shared = new ClusterUnitStates(cluster.scsiStates());
+      iscsiConfig = ClusterDoorAccess.iscsi(iscsiConfig, cluster.access())
+          .withPortGroups(new ClusterPortGroups(cluster.doorPaths(), config.cluster().alua()))
+          .withLogicalUnits((device, groups, state) -> new BlockLogicalUnit(device, groups, shared.forDevice(device.name())));
       nbdConfig = ClusterDoorAccess.nbd(nbdConfig, cluster.access());
     }
     IscsiTarget iscsi = new IscsiTarget(iscsiConfig, new MeteredCatalog(volumes, meters, "iscsi"), transport.group(), transport.serverChannel());
@@ -159,6 +163,7 @@ public final class Node implements AutoCloseable {
     running.push(nbd);
     if (cluster != null) {
       cluster.access().gate(ClusterDoorAccess.gate(iscsi, nbd));
+      cluster.announceIscsiPortal(iscsi.portal());
     }
   }
 

@@ -36,6 +36,12 @@ final class CommandHandlers {
     HANDLERS.put(CommandCase.MOVE_COPY, CopyMoves::apply);
     HANDLERS.put(CommandCase.SET_NODE_STATE, NodeCommands::setState);
     HANDLERS.put(CommandCase.REMOVE_NODE, NodeCommands::remove);
+    HANDLERS.put(CommandCase.ANNOUNCE_DOOR, (c, s) -> {
+      PortalGroups.announce(s.nodes, c.getAnnounceDoor());
+      return MetaResult.newBuilder().setOk(true).build();
+    });
+    HANDLERS.put(CommandCase.PUT_SCSI_STATE, (c, s) -> s.store(ScsiStates.put(s.volumes.get(c.getPutScsiState().getName()),
+        c.getPutScsiState())));
     for (CommandCase flattening : new CommandCase[] {CommandCase.FLATTEN_CLONE, CommandCase.CLONE_FLATTENED,
         CommandCase.COPY_UNSHARED}) {
       HANDLERS.put(flattening, (c, s) -> Flattening.apply(c, s.volumes::get, s::store));

@@ -117,6 +117,11 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     return fencing.primary();
   }
 
+  /** True while a planned handover holds new changes (the role is moving to another node). */
+  public boolean handingOver() {
+    return handover.gate().holding();
+  }
+
   /** Bytes sent to reachable replicas and not yet acknowledged (the largest over replicas). */
   public long lagBytes() {
     return links.lagBytes();
