@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -20,6 +19,9 @@ import java.util.function.UnaryOperator;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.cluster.door.Doors;
 import org.snipblock.cluster.door.VolumeIoService;
+import org.snipblock.cluster.follow.FollowControl;
+import org.snipblock.cluster.follow.SimulatedWanLinks;
+import org.snipblock.cluster.follow.SiteSettings;
 import org.snipblock.cluster.membership.ClusterMembership;
 import org.snipblock.cluster.membership.Endpoint;
 import org.snipblock.cluster.meta.ClusterMetadata;
@@ -64,7 +66,9 @@ public final class ClusterNode implements AutoCloseable {
   private final RedundancyPolicy defaults;
   private final ReplicationSettings settings;
   private final ClusterMetadata metadata = new ClusterMetadata();
-  private final NodeChannels channels = new NodeChannels(metadata);
+  private final SiteSettings sites;
+  private final SimulatedWanLinks wan;
+  private final NodeChannels channels;
   private final ExecutorService worker;
   private final ScheduledExecutorService timer;
   private final ExecutorService committer;
@@ -85,11 +89,21 @@ public final class ClusterNode implements AutoCloseable {
   private Doors doors;
   private VolumeAccessControl access;
   private ClusterRecords records;
+  private SiteFollowing following;
   private volatile boolean closed;
 
   public ClusterNode(ClusterConfig config, VolumeManager local, RedundancyPolicy defaults,
       ReplicationSettings settings) {
+    this(config, local, defaults, settings, SiteSettings.defaults());
+  }
+
+  /** @param sites the sync bound, automatic mode control, ballooning, and a test's simulated WAN */
+  public ClusterNode(ClusterConfig config, VolumeManager local, RedundancyPolicy defaults,
+      ReplicationSettings settings, SiteSettings sites) {
     this.config = config;
+    this.sites = sites;
+    this.wan = new SimulatedWanLinks(config.location(), sites.simulatedWan(), metadata);
+    this.channels = new NodeChannels(metadata, wan);
     this.local = local;
     this.defaults = defaults;
     this.settings = settings;
@@ -144,6 +158,11 @@ public final class ClusterNode implements AutoCloseable {
     }
     membership.onViewChange(view -> worker.execute(() -> reconciler.primaries().forEach(ReplicatedBlockDevice::reconfirm)));
     membership.onViewChange(view -> access.viewChanged());
+    membership.holdBackProbes(wan::probeDelayNanos);
+    FollowControl control = new FollowControl(sites, reconciler::primaries, metadata::volume, this::commit);
+    following = new SiteFollowing(this, sites, control);
+    // On a committer thread: a round may commit a mode switch or the end of a catch-up.
+    timer.scheduleWithFixedDelay(() -> committer.execute(following::tick), 1, 1, TimeUnit.SECONDS);
     reports = new NodeReports(config, metadata, client, membership, local, timer, this::inMajority, () -> closed,
         registered);
     reports.start(server.getPort());
@@ -185,6 +204,11 @@ public final class ClusterNode implements AutoCloseable {
   /** Volumes' cluster-wide access: what the doors admit, and changing it. */
   public VolumeAccessControl access() {
     return access;
+  }
+
+  /** Where volumes are consumed, automatic mode control, catch-up, and sites as the round trips show them. */
+  public SiteFollowing following() {
+    return following;
   }
 
   /** Switches a volume between synchronous and asynchronous replication, live. */
@@ -255,21 +279,7 @@ public final class ClusterNode implements AutoCloseable {
 
   /** A snapshot of every node, its location, state, capacity, load, and the round trips between nodes. */
   public ClusterStatus status() {
-    Set<String> view = membership.view();
-    Map<String, String> idByMember = reports.idByMember();
-    List<NodeRecord> nodes = metadata.nodes();
-    Map<String, Map<String, Double>> rtt = new TreeMap<>();
-    for (NodeRecord n : nodes) {
-      rtt.put(n.getId(), new TreeMap<>(n.getRttMillisMap()));
-    }
-    rtt.put(config.nodeId(), new TreeMap<>(reports.rttById(idByMember)));
-    String leader = membership.leader();
-    return new ClusterStatus(config.nodeId(), leader == null ? null : idByMember.getOrDefault(leader, leader),
-        membership.term(), inMajority(),
-        nodes.stream().map(n -> new ClusterStatus.Node(n.getId(), n.getLocation(), n.getMember(),
-            n.getDataAddress(), view.contains(n.getMember()) ? "UP" : "DOWN", n.getCapacityBytes(),
-            n.getUsedBytes(), n.getLoad(), n.getReportedAtMillis())).toList(),
-        rtt);
+    return reports.status(membership, inMajority());
   }
 
   // ---- package-private: used by ClusteredVolumes -------------------------------------------

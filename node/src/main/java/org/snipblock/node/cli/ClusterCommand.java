@@ -32,8 +32,9 @@ final class ClusterCommand implements Runnable {
     @Mixin AdminOptions admin;
     @Spec CommandSpec spec;
 
+    /** @param syncGroups the nodes in groups within {@code syncBoundMillis} (round trip) of each other */
     record View(String self, String leader, long term, boolean inMajority, List<NodeView> nodes,
-        Map<String, Map<String, Double>> rttMillis) {}
+        Map<String, Map<String, Double>> rttMillis, double syncBoundMillis, List<List<String>> syncGroups) {}
 
     record NodeView(String id, String location, String state, long capacityBytes, long usedBytes, double load,
         String member, String dataAddress, long reportedEpochMillis) {}
@@ -46,7 +47,8 @@ final class ClusterCommand implements Runnable {
       View v = new View(s.getSelf(), s.getLeader().isEmpty() ? null : s.getLeader(), s.getTerm(), s.getInMajority(),
           s.getNodesList().stream().map(n -> new NodeView(n.getId(), n.getLocation(), n.getState(),
               n.getCapacityBytes(), n.getUsedBytes(), n.getLoad(), n.getMember(), n.getDataAddress(),
-              n.getReportedEpochMillis())).toList(), rtt);
+              n.getReportedEpochMillis())).toList(), rtt, s.getSyncBoundMillis(),
+          s.getSyncGroupsList().stream().map(g -> List.copyOf(g.getNodesList())).toList());
       Output out = new Output(spec.commandLine().getOut(), admin.json);
       if (out.isJson()) {
         out.json(v);
@@ -66,6 +68,11 @@ final class ClusterCommand implements Runnable {
         out.println(String.format(Locale.ROOT, format, n.id(), n.location(), n.state(),
             ByteSize.format(n.capacityBytes()), ByteSize.format(n.usedBytes()),
             String.format(Locale.ROOT, "%.2f", n.load())).stripTrailing());
+      }
+      if (!v.syncGroups().isEmpty()) {
+        out.println("");
+        out.println(String.format(Locale.ROOT, "within the sync bound (%.1f ms round trip) of each other: %s",
+            v.syncBoundMillis(), String.join(" | ", v.syncGroups().stream().map(g -> String.join(" ", g)).toList())));
       }
       TreeSet<String> ids = new TreeSet<>(v.rttMillis().keySet());
       v.rttMillis().values().forEach(row -> ids.addAll(row.keySet()));

@@ -26,7 +26,9 @@ record VolumeView(
     List<String> children,
     Resync flatten,
     // Top-level fields in JSON (primary, epoch, mode...), absent on a standalone node.
-    @JsonUnwrapped Replication replication) {
+    @JsonUnwrapped Replication replication,
+    // Top-level fields in JSON too (responseMillis, consumer, modeControl, catchingUp...), absent on a standalone node.
+    @JsonUnwrapped FollowingView following) {
 
   record Io(long reads, long writes, long readBytes, long writtenBytes, long flushes, long errors) {}
 
@@ -50,7 +52,8 @@ record VolumeView(
         v.getSnapshotsList().stream().map(SnapshotCommands.SnapshotView::of).toList(),
         List.copyOf(v.getChildrenList()),
         v.hasFlatten() ? resync(v.getFlatten()) : null,
-        v.hasReplication() ? replication(v.getReplication()) : null);
+        v.hasReplication() ? replication(v.getReplication()) : null,
+        v.hasReplication() ? FollowingView.of(v.getReplication()) : null);
   }
 
   private static Resync resync(org.snipblock.node.admin.v1.Resync s) {

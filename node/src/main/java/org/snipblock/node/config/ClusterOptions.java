@@ -2,6 +2,7 @@ package org.snipblock.node.config;
 
 import java.time.Duration;
 import org.snipblock.cluster.RedundancyPolicy;
+import org.snipblock.cluster.follow.SiteSettings;
 import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.replica.ReplicationSettings;
 import org.snipblock.cluster.topology.FailureDomain;
@@ -20,6 +21,8 @@ import org.snipblock.cluster.topology.FailureDomain;
  * @param resyncBytesPerSecond cap on what one resync or re-replication sends per second (0 = none)
  * @param failoverDelay       how long a primary must be gone before a replica takes over
  * @param rereplicationDelay  how long a holder must be gone before its copies are placed elsewhere
+ * @param sites               the {@code cluster.sites} section: sync bound, automatic mode control,
+ *                            ballooning, a test's simulated WAN (null: built-in, no simulation)
  */
 public record ClusterOptions(
     Integer copies,
@@ -30,8 +33,10 @@ public record ClusterOptions(
     Duration ackTimeout,
     Long resyncBytesPerSecond,
     Duration failoverDelay,
-    Duration rereplicationDelay) {
-  public static final ClusterOptions NONE = new ClusterOptions(null, null, null, null, null, null, null, null, null);
+    Duration rereplicationDelay,
+    SiteSettings sites) {
+  public static final ClusterOptions NONE = new ClusterOptions(null, null, null, null, null, null, null, null, null,
+      null);
 
   /** True when the source says nothing about the cluster. */
   public boolean isEmpty() {
@@ -49,7 +54,8 @@ public record ClusterOptions(
         ackTimeout != null ? ackTimeout : below.ackTimeout,
         resyncBytesPerSecond != null ? resyncBytesPerSecond : below.resyncBytesPerSecond,
         failoverDelay != null ? failoverDelay : below.failoverDelay,
-        rereplicationDelay != null ? rereplicationDelay : below.rereplicationDelay);
+        rereplicationDelay != null ? rereplicationDelay : below.rereplicationDelay,
+        sites != null ? sites : below.sites);
   }
 
   /**
@@ -63,6 +69,11 @@ public record ClusterOptions(
     int n = copies != null ? copies : d.copies();
     int m = minCopies != null ? minCopies : copies != null ? n / 2 + 1 : d.minCopies();
     return new RedundancyPolicy(n, m, spread != null ? spread : d.spread(), mode != null ? mode : d.mode());
+  }
+
+  /** The sites settings given, or the built-in ones. */
+  public SiteSettings siteSettings() {
+    return sites != null ? sites : SiteSettings.defaults();
   }
 
   /** @throws IllegalArgumentException naming the bad value */

@@ -2,6 +2,7 @@ package org.snipblock.node.config;
 
 import java.util.List;
 import org.snipblock.cluster.RedundancyPolicy;
+import org.snipblock.cluster.follow.SiteSettings;
 import org.snipblock.cluster.replica.ReplicationSettings;
 
 /**
@@ -12,15 +13,16 @@ import org.snipblock.cluster.replica.ReplicationSettings;
  *                       every node of a cluster is given the same list
  * @param volumeDefaults redundancy of volumes created without their own
  * @param replication    the data path's tunables (lag bound, ack timeout, resync rate, failover delays)
+ * @param sites          sync bound, automatic mode control, ballooning (and a test's simulated WAN)
  */
 public record ClusterSettings(int port, List<String> join, RedundancyPolicy volumeDefaults,
-    ReplicationSettings replication) {
+    ReplicationSettings replication, SiteSettings sites) {
   public ClusterSettings {
     join = List.copyOf(join);
   }
 
   /** The built-in redundancy and replication defaults. */
   public ClusterSettings(int port, List<String> join) {
-    this(port, join, RedundancyPolicy.defaults(), ReplicationSettings.defaults());
+    this(port, join, RedundancyPolicy.defaults(), ReplicationSettings.defaults(), SiteSettings.defaults());
   }
 }

@@ -192,7 +192,8 @@ public record NodeConfig(
           + "cluster endpoint " + self + " (listen:cluster-port): it lists every metadata voter");
     }
     try {
-      return new ClusterSettings(port, endpoints, options.volumeDefaults(), options.replication());
+      return new ClusterSettings(port, endpoints, options.volumeDefaults(), options.replication(),
+          options.siteSettings());
     } catch (IllegalArgumentException e) {
       throw new OperatorError("invalid cluster settings: " + e.getMessage());
     }

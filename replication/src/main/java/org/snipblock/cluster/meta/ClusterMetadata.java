@@ -154,7 +154,8 @@ public final class ClusterMetadata implements StateMachine {
           if (!SnippetModes.valid(m.getMode())) {
             return refuse(Reason.INVALID_ARGUMENT, "unknown replication mode '" + m.getMode() + "': expected sync|async");
           }
-          return store(v.toBuilder().setMode(m.getMode()).build());
+          // The operator's own choice of mode ends automatic control (--mode auto starts it again).
+          return store(v.toBuilder().setMode(m.getMode()).setAutoMode(false).build());
         }
         if (!m.getMode().isEmpty() && !SnippetModes.valid(m.getMode())) {
           return refuse(Reason.INVALID_ARGUMENT, "unknown replication mode '" + m.getMode()
@@ -272,6 +273,9 @@ public final class ClusterMetadata implements StateMachine {
         }
         return v.getReadOnly() == cmd.getSetReadOnly().getReadOnly() ? ok(v)
             : store(v.toBuilder().setReadOnly(cmd.getSetReadOnly().getReadOnly()).build());
+      }
+      case SET_CONSUMER, SET_MODE_CONTROL, AUTO_MODE_SWITCH, SET_CATCH_UP -> {
+        return store(FollowCommands.apply(volumes::get, nodes.values(), cmd));
       }
       default -> {
         return refuse(Reason.INVALID_ARGUMENT, "unknown metadata command " + cmd.getCommandCase());
