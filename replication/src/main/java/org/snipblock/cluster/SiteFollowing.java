@@ -101,6 +101,14 @@ public final class SiteFollowing {
     });
   }
 
+  /**
+   * Moves a volume into a site where it already has a copy of every snippet (see {@link SiteMigration});
+   * the catch-up may take at most {@code catchUpBound}.
+   */
+  public SiteMigration.Result migrate(String volume, String site, java.time.Duration catchUpBound) {
+    return new SiteMigration(node).migrate(volume, site, catchUpBound);
+  }
+
   /** Hands the volume's primary role to its in-sync copy nearest its consumer. */
   public PrimaryHandover.Result moveTowardConsumer(String volume) {
     if (node.metadata().volume(volume).isEmpty()) {

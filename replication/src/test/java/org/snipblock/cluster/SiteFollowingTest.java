@@ -157,4 +157,46 @@ class SiteFollowingTest {
     assertThat(following.view("db").orElseThrow().autoMode()).as("an explicit mode ends automatic control")
         .isFalse();
   }
+
+  @Test
+  void migrateToASiteCatchesUpGoesSyncAndMovesThePrimaryThere() throws Exception {
+    start(8 * MIB);
+    int size = 4 << 20;
+    cluster.node(0).volumes().create(new VolumeSpec("vm2", size, TestCluster.SNIPPET * 16, 512, false),
+        new RedundancyPolicy(2, 2, FailureDomain.SITE, ReplicationMode.ASYNC));
+    cluster.node(0).volumes().create(new VolumeSpec("local", size, TestCluster.SNIPPET * 16, 512, false),
+        new RedundancyPolicy(2, 2, FailureDomain.COMPARTMENT, ReplicationMode.ASYNC));
+    SiteFollowing following = cluster.node(0).following();
+    assertThatThrownBy(() -> following.migrate("vm2", "z", Duration.ofSeconds(30)))
+        .hasMessage("unknown site z (the cluster's nodes are in a, b)");
+    assertThatThrownBy(() -> following.migrate("vm2", "a", Duration.ofSeconds(30)))
+        .hasMessage("the primary n0 of vm2 already is in site a");
+    assertThatThrownBy(() -> following.migrate("local", "b", Duration.ofSeconds(30)))
+        .hasMessage("volume local has no reachable in-sync copy of every snippet in site b; place copies there first");
+    assertThatThrownBy(() -> following.migrate("nope", "b", Duration.ofSeconds(30)))
+        .hasMessage("no volume named nope");
+    Eventually.await("vm2 known on n1", Duration.ofSeconds(30),
+        () -> cluster.node(1).volumes().describe("vm2").isPresent());
+    assertThatThrownBy(() -> cluster.node(1).following().migrate("vm2", "b", Duration.ofSeconds(30)))
+        .hasMessage("node n1 is not the primary of vm2; ask its primary n0");
+    assertThat(following.view("vm2").orElseThrow().consumer()).as("refusals change nothing").isEmpty();
+
+    byte[] image = random(size, 9);
+    try (BlockDevice d = cluster.node(0).volumes().open("vm2").orElseThrow()) {
+      write(d, image, 0, size);
+      SiteMigration.Result r = following.migrate("vm2", "b", Duration.ofSeconds(60));
+      assertThat(r.steps()).containsExactly("consumer recorded: b",
+          "catching up (writes throttled while the lag does not shrink)", "caught up; throttle released",
+          "switched to sync", r.steps().get(4));
+      assertThat(r.handover().to()).isEqualTo("n2");
+      ClusterVolume after = cluster.node(0).volumes().describe("vm2").orElseThrow();
+      assertThat(after.primary()).isEqualTo("n2");
+      assertThat(after.mode()).isEqualTo("sync");
+      assertThat(following.view("vm2").orElseThrow().catchingUp()).isFalse();
+      ByteBuffer back = ByteBuffer.allocate(size);
+      d.read(0, back).get(30, TimeUnit.SECONDS);
+      assertThat(back.array()).as("every write reads back through the door, now from site b").isEqualTo(image);
+    }
+    assertThat(cluster.node(2).verify("vm2").get(60, TimeUnit.SECONDS).clean()).isTrue();
+  }
 }

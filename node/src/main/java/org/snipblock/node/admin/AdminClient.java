@@ -10,6 +10,8 @@ import org.snipblock.node.admin.v1.CatchUpVolumeRequest;
 import org.snipblock.node.admin.v1.SetVolumeConsumerRequest;
 import org.snipblock.node.admin.v1.SetVolumeModeAutoRequest;
 import org.snipblock.node.admin.v1.SitesGrpc;
+import org.snipblock.node.admin.v1.MigrateVolumeRequest;
+import org.snipblock.node.admin.v1.MigrateVolumeResponse;
 import org.snipblock.node.admin.v1.ExportChunk;
 import org.snipblock.node.admin.v1.ExportVolumeRequest;
 import org.snipblock.node.admin.v1.ImportVolumeResponse;
@@ -130,6 +132,13 @@ public final class AdminClient implements AutoCloseable {
   /** Starts ({@code start}) or stops a clustered volume's catch-up under ballooning. */
   public void catchUp(String name, boolean start) {
     sites().catchUpVolume(CatchUpVolumeRequest.newBuilder().setName(name).setStart(start).build());
+  }
+
+  /** Migrates a clustered volume into a site where it has a copy of every snippet; ask its primary. */
+  public MigrateVolumeResponse migrate(String name, String toSite, int catchUpSeconds) {
+    return SitesGrpc.newBlockingStub(channel).withDeadlineAfter(catchUpSeconds + DEADLINE_SECONDS, TimeUnit.SECONDS)
+        .migrateVolume(MigrateVolumeRequest.newBuilder().setName(name).setToSite(toSite)
+            .setCatchUpSeconds(catchUpSeconds).build());
   }
 
   private SitesGrpc.SitesBlockingStub sites() {

@@ -4,7 +4,11 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.function.Supplier;
 import org.snipblock.cluster.ClusterNode;
+import java.time.Duration;
 import org.snipblock.cluster.SiteFollowing;
+import org.snipblock.cluster.SiteMigration;
+import org.snipblock.node.admin.v1.MigrateVolumeRequest;
+import org.snipblock.node.admin.v1.MigrateVolumeResponse;
 import org.snipblock.node.admin.v1.CatchUpVolumeRequest;
 import org.snipblock.node.admin.v1.MovePrimaryRequest;
 import org.snipblock.node.admin.v1.MovePrimaryResponse;
@@ -50,6 +54,16 @@ public final class SitesService extends SitesGrpc.SitesImplBase {
   public void movePrimaryToConsumer(MovePrimaryRequest req, StreamObserver<MovePrimaryResponse> out) {
     answer(out, "move primary of volume " + req.getName() + " toward its consumer",
         () -> HandoverMessages.of(following("move-primary").moveTowardConsumer(req.getName())));
+  }
+
+  @Override
+  public void migrateVolume(MigrateVolumeRequest req, StreamObserver<MigrateVolumeResponse> out) {
+    answer(out, "migrate volume " + req.getName() + " to site " + req.getToSite(), () -> {
+      SiteMigration.Result r = following("volume migrate").migrate(req.getName(), req.getToSite().trim(),
+          Duration.ofSeconds(req.getCatchUpSeconds() == 0 ? 600 : req.getCatchUpSeconds()));
+      return MigrateVolumeResponse.newBuilder().addAllSteps(r.steps()).setHandover(HandoverMessages.of(r.handover()))
+          .build();
+    });
   }
 
   private SiteFollowing following(String what) {

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
         VolumeCommand.Create.class, VolumeCommand.ListVolumes.class, VolumeCommand.Show.class,
         VolumeCommand.Resize.class, VolumeCommand.Delete.class, VolumeCommand.SetMode.class,
-        VolumeCommand.Verify.class, MovePrimaryCommand.class, CatchUpCommand.class, SnapshotCommands.Take.class, SnapshotCommands.ListSnapshots.class,
+        VolumeCommand.Verify.class, MovePrimaryCommand.class, CatchUpCommand.class, MigrateCommand.class, SnapshotCommands.Take.class, SnapshotCommands.ListSnapshots.class,
         SnapshotCommands.Delete.class, SnapshotCommands.Rollback.class, SnapshotCommands.Clone.class,
         SnapshotCommands.Diff.class, SnapshotCommands.Flatten.class, BackupCommands.Export.class,
         BackupCommands.Import.class, AccessCommand.class})
@@ -29,7 +29,7 @@ final class VolumeCommand implements Runnable {
   public void run() {
     throw new ParameterException(spec.commandLine(), "missing command (create, list, show, resize, delete, set, "
         + "snapshot, snapshots, snapshot-delete, rollback, clone, flatten, diff, export or import), or 'verify', "
-        + "'move-primary', 'catch-up' or 'access' for a clustered volume");
+        + "'move-primary', 'catch-up', 'migrate' or 'access' for a clustered volume");
   }
 
   /** What every volume subcommand shares: how to reach the node and how to print. */

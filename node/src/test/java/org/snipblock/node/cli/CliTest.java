@@ -88,6 +88,9 @@ class CliTest {
       auto for some snippets    | volume set vol0 --mode auto --snippets 0        | --mode auto applies to the whole volume, not --snippets
       catch-up without name     | volume catch-up                                 | Missing required parameter: 'NAME'
       catch-up unknown flag     | volume catch-up vol0 --now                      | Unknown option: '--now'
+      migrate without site      | volume migrate vol0                             | Missing required option: '--to-site=SITE'
+      migrate bad timeout       | volume migrate vol0 --to-site b --catch-up-timeout 0 | invalid --catch-up-timeout 0: must be 1..86400 seconds
+      migrate timeout not number | volume migrate vol0 --to-site b --catch-up-timeout soon | Invalid value for option '--catch-up-timeout'
       snippets empty            | volume set vol0 --mode sync --snippets=         | invalid snippets ''
       snippets not a number     | volume set vol0 --mode sync --snippets a        | invalid snippets 'a' at 'a': expected snippet indexes like 0-3,7
       snippets backwards        | volume set vol0 --mode sync --snippets 0-3,9-7  | invalid snippets '0-3,9-7': range 9-7 runs backwards
@@ -241,6 +244,8 @@ class CliTest {
       assertThat(consumer.err().strip()).startsWith("snipblock: volume set --consumer: this node is standalone");
       Result auto = run("volume", "set", "vol0", "--mode", "auto", "--admin", admin);
       assertThat(auto.err().strip()).startsWith("snipblock: volume set --mode auto: this node is standalone");
+      Result migrate = run("volume", "migrate", "vol0", "--to-site", "b", "--admin", admin);
+      assertThat(migrate.err().strip()).startsWith("snipblock: volume migrate: this node is standalone");
       Result catchUp = run("volume", "catch-up", "vol0", "--admin", admin);
       assertThat(catchUp.err().strip()).startsWith("snipblock: volume catch-up: this node is standalone");
       Result status = run("cluster", "status", "--admin", admin);
