@@ -115,6 +115,22 @@ class SitesProcessIT {
     assertThat(moved).startsWith("volume vm1: primary n1 -> n3 at epoch 2");
     JsonNode verified = ProcessCluster.json(n3.cli("volume", "verify", "vm1", "--json"));
     assertThat(verified.get("clean").asBoolean()).as("%s", verified).isTrue();
+
+    // Idle and async, under automatic control it goes sync; then back into site a, already sync.
+    n3.cli("volume", "set", "vm1", "--mode", "auto");
+    JsonNode auto = Poll.until("an automatic switch to sync", SETTLE, () -> show(n3)
+        .filter(v -> v.get("mode").asText().equals("sync") && v.get("modeSwitches").size() == 1));
+    assertThat(auto.get("modeControl").asText()).isEqualTo("auto");
+    assertThat(auto.get("slowLink").asBoolean()).as("sync across the WAN is flagged").isTrue();
+    log.info("auto:\n{}", n3.cli("volume", "show", "vm1"));
+    assertThat(n3.cliError("volume", "migrate", "vm1", "--to-site", "z")).contains(
+        "unknown site z (the cluster's nodes are in a, b)");
+    assertThat(n1.cliError("volume", "migrate", "vm1", "--to-site", "a")).contains(
+        "node n1 is not the primary of vm1; ask its primary n3");
+    String migrated = n3.cli("volume", "migrate", "vm1", "--to-site", "a");
+    log.info("migrate:\n{}", migrated);
+    assertThat(migrated).startsWith("volume vm1 migrated to site a:").contains("primary n3 -> n1 at epoch 3");
+    assertThat(show(n1).orElseThrow().get("primary").asText()).isEqualTo("n1");
   }
 
   private static Optional<JsonNode> show(DaemonProcess via) {
