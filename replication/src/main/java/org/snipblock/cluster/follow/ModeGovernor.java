@@ -42,9 +42,9 @@ final class ModeGovernor {
     if (!Double.isNaN(g.linkRate()) && g.writeRate() > FIT * g.linkRate()) {
       return null;
     }
-    return String.format(Locale.ROOT, "lag %s within %s; writes %s/s fit the link (%s/s)", bytes(g.lag()),
+    return String.format(Locale.ROOT, "lag %s within %s; writes %s/s fit the link (%s)", bytes(g.lag()),
         bytes(settings.autoSyncLagBytes()), bytes((long) g.writeRate()),
-        Double.isNaN(g.linkRate()) ? "not yet measured" : bytes((long) g.linkRate()));
+        Double.isNaN(g.linkRate()) ? "not measured yet" : bytes((long) g.linkRate()) + "/s");
   }
 
   private String toAsync(LinkGauge g, double oldestUnackedSeconds) {
