@@ -43,11 +43,12 @@ class BackupProcessIT {
 
   /**
    * At a terminal (a pseudo-terminal made by {@code script}) an export draws its progress bar with
-   * rate and time left; with --json, and when not at a terminal, stderr stays quiet.
+   * rate and time left; into a pipe it writes plain lines, and with --json one JSON object a line on
+   * stderr before the result.
    */
   @Test
   @Timeout(value = 3, unit = TimeUnit.MINUTES)
-  void exportShowsProgressAtATerminalOnly() throws IOException {
+  void exportShowsProgressAsABarLinesOrJson() throws IOException {
     Tools.require("script", "qemu-img");
     Path image = Tools.randomImage(tmp.resolve("p.img"), 32 * MIB, 3);
     try (DaemonProcess node = DaemonProcess.serve(tmp.resolve("data")).start()) {
@@ -64,10 +65,11 @@ class BackupProcessIT {
       String plain = Tools.run(120, DaemonProcess.snipblockCommand(List.of("volume", "export", "vol@s1",
           tmp.resolve("plain.snip").toString(), "--admin", node.info().adminAddress())).toArray(String[]::new))
           .ok().output();
-      assertThat(plain).doesNotContain("[#").doesNotContain("\r");
+      assertThat(plain).doesNotContain("[#").doesNotContain("\r").contains("export vol@s1: 100% 32.0 MiB, ");
       String json = Tools.run(120, "script", "-q", "-e", "-c", command.replace("tty.snip", "json.snip") + " --json",
           "/dev/null").ok().output();
-      assertThat(json).doesNotContain("[#").startsWith("{");
+      assertThat(json).doesNotContain("[#").startsWith("{\"progress\":\"export vol@s1\",")
+          .contains("{\"progress\":\"export vol@s1\",\"percent\":100,");
     }
   }
 

@@ -27,6 +27,7 @@ import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.snipblock.node.admin.AdminClient;
 import org.snipblock.node.testing.DaemonProcess;
 import org.snipblock.node.testing.Poll;
 import org.snipblock.node.testing.ProcessCluster;
@@ -142,6 +143,20 @@ class OperatorViewProcessIT {
     shown("volume web1", "tr[data-volume=web1]", 1);
     String primary = texts("tr[data-volume=web1] .primary").get(0);
     assertThat(primary).isIn("n1", "n2", "n3");
+    // A task as the hypervisor adapter records it (one of three steps done), and a record that is
+    // not a task the page can read: it is left out, the rest of the page still draws.
+    try (AdminClient admin = new AdminClient(n1.info().adminAddress())) {
+      admin.putRecord("task", "t-17", """
+          {"id":"t-17","kind":"migrate","vm":"db1","state":"running","updated":%d,
+           "steps":[{"name":"reserve h2","state":"done"},{"name":"start target","state":"running"},
+                    {"name":"move memory","state":"pending"}]}""".formatted(System.currentTimeMillis())
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8), 0);
+      admin.putRecord("task", "t-bad", "not json".getBytes(java.nio.charset.StandardCharsets.UTF_8), 0);
+    }
+    shown("task t-17", "tr[data-task=t-17]", 1);
+    assertThat(texts("tr[data-task=t-17] td")).containsExactly("t-17", "migrate", "db1", "running", "1 / 3",
+        "start target (running)");
+    assertThat(texts("tr[data-task]")).hasSize(1);
     screenshot("dashboard.png");
 
     // Watch from a node that survives; kill the primary and see it go DOWN and the primary move.
@@ -154,6 +169,20 @@ class OperatorViewProcessIT {
         .stream().filter(p -> !p.isEmpty() && !p.equals(primary)).findFirst());
     assertThat(next).isIn("n1", "n2", "n3").isNotEqualTo(primary);
     screenshot("dashboard-failover.png");
+
+    // The same failover in the gauges a Prometheus alert would watch, scraped from the new primary.
+    DaemonProcess serving = cluster.node(next);
+    String metrics = Poll.until("the failover in " + next + "'s gauges", SETTLE, () -> {
+      try {
+        return Optional.of(get(serving, "/metrics")).filter(m -> m.contains("snipblock_node_up{node=\"" + primary + "\"} 0")
+            && m.contains("snipblock_volume_info{mode=\"sync\",primary=\"" + next + "\",volume=\"web1\"} 1"));
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertThat(metrics).as("the new primary reports the lag of its replicas")
+        .contains("snipblock_volume_replication_lag_bytes{volume=\"web1\"}")
+        .contains("snipblock_node_up{node=\"" + next + "\"} 1");
   }
 
   /** Waits (bounded) until the page shows exactly {@code count} elements matching {@code css}. */

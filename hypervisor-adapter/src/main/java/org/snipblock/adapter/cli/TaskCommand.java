@@ -78,7 +78,12 @@ final class TaskCommand {
       @Option(names = "--timeout", defaultValue = "600", paramLabel = "SECONDS") long seconds,
       @Mixin FleetOptions fleet) {
     PrintWriter out = spec.commandLine().getOut();
-    TaskRecord t = fleet.call(inv -> TaskFollower.follow(inv, id, out, Duration.ofSeconds(seconds), fleet.json));
-    out.println("task " + id + " " + t.state());
+    TaskProgress progress = new TaskProgress(fleet.json ? spec.commandLine().getErr() : out, fleet.json);
+    TaskRecord t = fleet.call(inv -> TaskFollower.follow(inv, id, progress, Duration.ofSeconds(seconds)));
+    if (fleet.json) {
+      Printer.json(out, t);
+    } else {
+      out.println("task " + id + " " + t.state());
+    }
   }
 }

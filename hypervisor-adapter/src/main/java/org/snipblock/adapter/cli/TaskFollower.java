@@ -1,9 +1,6 @@
 package org.snipblock.adapter.cli;
 
-import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.snipblock.adapter.Inventory;
 import org.snipblock.adapter.model.TaskRecord;
@@ -11,32 +8,20 @@ import org.snipblock.adapter.records.Stored;
 import org.snipblock.node.OperatorError;
 
 /**
- * Follows a task until it ends, printing each step as it changes and each decision as it is taken;
- * a task that did not end done is an operator error naming why.
+ * Follows a task until it ends, showing each step as it changes and each decision as it is taken
+ * ({@link TaskProgress}); a task that did not end done is an operator error naming why.
  */
 final class TaskFollower {
   private static final long POLL_MILLIS = 250;
 
   private TaskFollower() {}
 
-  static TaskRecord follow(Inventory inventory, String id, PrintWriter out, Duration timeout, boolean quiet) {
-    Map<String, String> seen = new HashMap<>();
-    int notes = 0;
+  static TaskRecord follow(Inventory inventory, String id, TaskProgress progress, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       TaskRecord t = inventory.tasks.get(id).map(Stored::value)
           .orElseThrow(() -> new OperatorError("no task " + id));
-      if (!quiet) {
-        for (; notes < t.log().size(); notes++) {
-          out.println("  " + t.log().get(notes));
-        }
-        for (TaskRecord.StepRecord s : t.steps()) {
-          if (!s.state().equals(seen.put(s.name(), s.state()))) {
-            out.println("  [" + s.state() + "] " + s.name());
-          }
-        }
-        out.flush();
-      }
+      progress.show(t);
       if (t.finished()) {
         if (!t.state().equals(TaskRecord.DONE)) {
           throw new OperatorError("task " + id + " (" + t.kind() + " " + t.vm() + ") " + t.state() + ": " + t.error());

@@ -144,10 +144,16 @@ final class VmCommand {
     fleet.call(inv -> {
       VmSpec vmSpec = prepare.apply(inv);
       TaskRecord t = Tasks.submit(inv, kind, vm, vmSpec, target);
+      if (fleet.json) {
+        // The task as submitted, or as it ended: one JSON document on stdout, the steps on stderr.
+        Printer.json(out, noWait ? t : TaskFollower.follow(inv, t.id(),
+            new TaskProgress(spec.commandLine().getErr(), true), TASK_TIMEOUT));
+        return null;
+      }
       out.println("task " + t.id() + ": " + kind + " " + vm);
       out.flush();
       if (!noWait) {
-        TaskFollower.follow(inv, t.id(), out, TASK_TIMEOUT, fleet.json);
+        TaskFollower.follow(inv, t.id(), new TaskProgress(out, false), TASK_TIMEOUT);
         VmRecord v = inv.vms.get(vm).map(Stored::value).orElse(null);
         out.println(v == null ? vm + " deleted" : vm + " is " + v.state() + " on " + v.host());
       }

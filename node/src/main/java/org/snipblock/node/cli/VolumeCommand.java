@@ -283,8 +283,10 @@ final class VolumeCommand implements Runnable {
 
     @Override
     public Integer call() {
-      VerifyView report = VerifyView.of(admin.call(c -> c.verify(name, repair)));
-      output().verify(report);
+      Output out = output();
+      Progress progress = new Progress(spec.commandLine().getErr(), (repair ? "scrub " : "verify ") + name, out.isJson());
+      VerifyView report = VerifyView.of(admin.call(c -> VerifyProgress.await(c, name, repair, progress)));
+      out.verify(report);
       return report.clean() ? 0 : org.snipblock.node.cli.Main.EXIT_FAILURE;
     }
   }

@@ -14,7 +14,8 @@ import org.snipblock.store.VolumeManager;
 
 /**
  * What an operator sees of the cluster from this node, read fresh on each call: the nodes with
- * state and fullness, the round trips, the volumes with primary, mode, lag and running work. The
+ * state and fullness, the round trips, the volumes with primary, mode, lag and running work, and
+ * the hypervisor adapter's tasks. The
  * one source for both the Prometheus gauges and the dashboard's JSON, so the two never disagree.
  * A standalone node shows itself as the only node and its volumes with itself as primary.
  */
@@ -53,6 +54,16 @@ public final class OperatorView {
   /** @param lagBytes -1 where this node is not the primary (only the primary measures lag) */
   public record Volume(String name, long sizeBytes, long usedBytes, String primary, String mode, int copies,
       long lagBytes, double lagSeconds, List<String> stale, long checksumRepairs, List<Work> work) {}
+
+  /** A hypervisor adapter task: {@code step} is the first one not done, with its state. */
+  public record Task(String id, String kind, String vm, String state, String step, int stepsDone, int stepsTotal,
+      String error, long updatedMillis) {}
+
+  /** Open tasks and those ended lately, newest first; none on a standalone node (no records there). */
+  public List<Task> tasks() {
+    return cluster == null ? List.of() : TaskView.of(cluster.records().list(TaskView.KIND, ""),
+        System.currentTimeMillis());
+  }
 
   public Cluster cluster() {
     if (cluster == null) {

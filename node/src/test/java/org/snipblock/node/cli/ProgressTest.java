@@ -15,7 +15,7 @@ class ProgressTest {
   void showsPercentBytesRateAndTimeLeftRedrawnInPlace() {
     AtomicLong now = new AtomicLong(5 * SECOND);
     StringWriter out = new StringWriter();
-    Progress p = new Progress(new PrintWriter(out), "export vm1@s1", true, now::get);
+    Progress p = new Progress(new PrintWriter(out), "export vm1@s1", Progress.Style.BAR, now::get);
 
     p.update(0, 100 * MIB, 0);
     assertThat(out.toString()).isEqualTo("\rexport vm1@s1 [" + " ".repeat(30) + "] 0% 0 B   ");
@@ -42,22 +42,46 @@ class ProgressTest {
   void bytesBeforeAnyRangeIsCoveredShowARateButNoTimeLeft() {
     AtomicLong now = new AtomicLong(0);
     StringWriter out = new StringWriter();
-    Progress p = new Progress(new PrintWriter(out), "export v@s", true, now::get);
+    Progress p = new Progress(new PrintWriter(out), "export v@s", Progress.Style.BAR, now::get);
     now.addAndGet(SECOND);
     p.update(0, 100 * MIB, 2 * MIB);
     assertThat(out.toString()).endsWith("] 0% 2 MiB, 2 MiB/s   ");
   }
 
   @Test
-  void nothingIsShownToAScriptOrWithJson() {
+  void aLogFileGetsAPlainLineEveryFewSecondsAndTheLast() {
+    AtomicLong now = new AtomicLong(0);
     StringWriter out = new StringWriter();
-    Progress p = new Progress(new PrintWriter(out), "import vm1", true);
-    p.update(1, 2, 1);
+    Progress p = new Progress(new PrintWriter(out), "import vm1", Progress.Style.LINES, now::get);
+    now.addAndGet(SECOND);
+    p.update(10 * MIB, 100 * MIB, 10 * MIB);
+    now.addAndGet(SECOND);
+    p.update(20 * MIB, 100 * MIB, 20 * MIB);
+    now.addAndGet(5 * SECOND);
+    p.update(70 * MIB, 100 * MIB, 70 * MIB);
+    p.update(100 * MIB, 100 * MIB, 100 * MIB);
     p.finish();
-    assertThat(out.toString()).as("--json: never").isEmpty();
-    Progress hidden = new Progress(new PrintWriter(out), "import vm1", false, System::nanoTime);
-    hidden.update(1, 2, 1);
-    hidden.finish();
-    assertThat(out.toString()).isEmpty();
+    assertThat(out.toString()).doesNotContain("\r").doesNotContain("[#").isEqualTo(
+        "import vm1: 10% 10 MiB, 10 MiB/s, 9 s left\n"
+        + "import vm1: 70% 70 MiB, 10 MiB/s, 3 s left\n"
+        + "import vm1: 100% 100 MiB, 14.3 MiB/s\n");
+  }
+
+  @Test
+  void withJsonEachLineIsOneObjectForScripts() {
+    AtomicLong now = new AtomicLong(0);
+    StringWriter out = new StringWriter();
+    Progress p = new Progress(new PrintWriter(out), "export \"a\"@s", Progress.Style.JSON, now::get);
+    p.update(0, 4 * MIB, 0);
+    now.addAndGet(2 * SECOND);
+    p.update(MIB, 4 * MIB, MIB);
+    p.update(4 * MIB, 4 * MIB, 4 * MIB);
+    p.finish();
+    assertThat(out.toString().split("\n")).containsExactly(
+        "{\"progress\":\"export \\\"a\\\"@s\",\"percent\":0,\"done\":0,\"total\":4194304,\"bytes\":0}",
+        "{\"progress\":\"export \\\"a\\\"@s\",\"percent\":25,\"done\":1048576,\"total\":4194304,"
+            + "\"bytes\":1048576,\"bytesPerSecond\":524288,\"secondsLeft\":6}",
+        "{\"progress\":\"export \\\"a\\\"@s\",\"percent\":100,\"done\":4194304,\"total\":4194304,"
+            + "\"bytes\":4194304,\"bytesPerSecond\":2097152}");
   }
 }

@@ -101,6 +101,15 @@ function drawVolumes(volumes) {
   document.querySelector("#work tbody").replaceChildren(...work);
 }
 
+// The hypervisor adapter's tasks: open ones and those ended in the last minutes.
+function drawTasks(tasks) {
+  document.querySelector("#tasks tbody").replaceChildren(...tasks.map(t => el("tr", { "data-task": t.id },
+    el("td", {}, t.id), el("td", {}, t.kind), el("td", { class: "vm" }, t.vm),
+    el("td", t.state === "failed" ? { class: "state error" } : { class: "state" }, t.state),
+    el("td", {}, bar(t.stepsTotal === 0 ? 0 : t.stepsDone / t.stepsTotal), t.stepsDone + " / " + t.stepsTotal),
+    el("td", t.error ? { class: "error" } : {}, t.error ? t.error : t.step))));
+}
+
 async function refresh() {
   try {
     const response = await fetch("api/state", { cache: "no-store" });
@@ -113,6 +122,7 @@ async function refresh() {
     drawTopology(c);
     drawRtt(c);
     drawVolumes(state.volumes);
+    drawTasks(state.tasks);
     document.getElementById("updated").textContent = "updated " + new Date(state.atMillis).toLocaleTimeString();
     document.body.dataset.refreshed = String(state.atMillis);
   } catch (e) {
