@@ -233,7 +233,6 @@ public final class ReplicatedBlockDevice implements BlockDevice {
           + " is read-only"));
     }
     CompletableFuture<Void> paid = throttle.admit(length);
-    writtenBytes.addAndGet(length);
     return paid.isDone() ? guarded(offset, length, change) : paid.thenCompose(x -> guarded(offset, length, change));
   }
 
@@ -242,7 +241,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     return throttle;
   }
 
-  /** Bytes of writes (zeroes and trims included) admitted since this device opened. */
+  /** Bytes of writes (zeroes and trims included) handed to the replication stream since this device opened. */
   public long writtenBytes() {
     return writtenBytes.get();
   }
@@ -284,8 +283,14 @@ public final class ReplicatedBlockDevice implements BlockDevice {
       return Fencing.notPrimary();
     }
     if (view.anyAsync(view.get()) && lag.overBound()) {
-      return lag.belowBound().thenCompose(v -> primary() ? change.get() : Fencing.notPrimary());
+      return lag.belowBound().thenCompose(v -> primary() ? sequenced(length, change) : Fencing.notPrimary());
     }
+    return sequenced(length, change);
+  }
+
+  /** Counted as written once past every hold: what competes for the links (ballooning and mode control measure it). */
+  private CompletableFuture<Void> sequenced(long length, Supplier<CompletableFuture<Void>> change) {
+    writtenBytes.addAndGet(length);
     return change.get();
   }
 
