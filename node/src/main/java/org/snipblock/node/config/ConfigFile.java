@@ -149,6 +149,9 @@ public final class ConfigFile {
       }
       volumes.add(declared.get(i).toDeclaration(origin, i));
     }
+    if (m.join != null && m.join.stream().anyMatch(j -> j == null || j.isBlank())) {
+      throw new OperatorError("config file " + origin + ": join has an empty entry");
+    }
     Path data = m.data == null ? null : relativeTo(origin, m.data);
     return new NodeOptions(data, m.listen, m.iscsiPort, m.nbdPort, m.adminPort, volumes,
         m.nodeId, m.location, m.clusterPort, m.join == null ? List.of() : m.join,

@@ -167,6 +167,10 @@ class ConfigFileTest {
   void anEmptyFileSaysNothing() {
     assertThat(ConfigFile.parse("", Path.of("x.yaml"))).isEqualTo(NodeOptions.NONE);
     assertThat(ConfigFile.parse("# only a comment\n", Path.of("x.yaml"))).isEqualTo(NodeOptions.NONE);
+    // Found by ConfigFileFuzzTest: an empty join entry (here an anchor with no value) failed with a
+    // NullPointerException.
+    assertThatThrownBy(() -> ConfigFile.parse("join: [&a , 127.0.0.1:7400]\n", Path.of("x.yaml")))
+        .isInstanceOf(OperatorError.class).hasMessage("config file x.yaml: join has an empty entry");
     // Found by ConfigFileFuzzTest: a document that is only null failed with a NullPointerException.
     for (String nothing : new String[] {"~", "null\n", "!", "--- !\n"}) {
       assertThat(ConfigFile.parse(nothing, Path.of("x.yaml"))).as(nothing).isEqualTo(NodeOptions.NONE);
