@@ -30,7 +30,9 @@ record VolumeView(
     // A clustered clone: holders whose copy shares nothing with the parent (a full copy).
     List<String> unsharedCopies,
     // Top-level fields in JSON (primary, epoch, mode...), absent on a standalone node.
-    @JsonUnwrapped Replication replication) {
+    @JsonUnwrapped Replication replication,
+    // Top-level fields in JSON too (responseMillis, consumer, modeControl, catchingUp...), absent on a standalone node.
+    @JsonUnwrapped FollowingView following) {
 
   record Io(long reads, long writes, long readBytes, long writtenBytes, long flushes, long errors) {}
 
@@ -55,7 +57,8 @@ record VolumeView(
         List.copyOf(v.getChildrenList()),
         v.hasFlatten() ? resync(v.getFlatten()) : null,
         List.copyOf(v.getFlattenWaitingForList()), List.copyOf(v.getUnsharedCopiesList()),
-        v.hasReplication() ? replication(v.getReplication()) : null);
+        v.hasReplication() ? replication(v.getReplication()) : null,
+        v.hasReplication() ? FollowingView.of(v.getReplication()) : null);
   }
 
   private static Resync resync(org.snipblock.node.admin.v1.Resync s) {

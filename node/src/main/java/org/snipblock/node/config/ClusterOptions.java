@@ -2,6 +2,7 @@ package org.snipblock.node.config;
 
 import java.time.Duration;
 import org.snipblock.cluster.RedundancyPolicy;
+import org.snipblock.cluster.follow.SiteSettings;
 import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.replica.ReplicationSettings;
 import org.snipblock.cluster.topology.FailureDomain;
@@ -24,6 +25,8 @@ import org.snipblock.cluster.topology.FailureDomain;
  *                            moves snippet copies elsewhere (0 = never)
  * @param standbyInOtherSites ALUA: nodes in other sites report standby ({@link AluaPolicy})
  * @param refuseInTransition  ALUA: a transitioning path refuses commands ({@link AluaPolicy})
+ * @param sites               the {@code cluster.sites} section: sync bound, automatic mode control,
+ *                            ballooning, a test's simulated WAN (null: built-in, no simulation)
  */
 public record ClusterOptions(
     Integer copies,
@@ -37,9 +40,10 @@ public record ClusterOptions(
     Duration rereplicationDelay,
     Integer capacityThresholdPercent,
     Boolean standbyInOtherSites,
-    Boolean refuseInTransition) {
+    Boolean refuseInTransition,
+    SiteSettings sites) {
   public static final ClusterOptions NONE =
-      new ClusterOptions(null, null, null, null, null, null, null, null, null, null, null, null);
+      new ClusterOptions(null, null, null, null, null, null, null, null, null, null, null, null, null);
 
   /** True when the source says nothing about the cluster. */
   public boolean isEmpty() {
@@ -60,7 +64,8 @@ public record ClusterOptions(
         rereplicationDelay != null ? rereplicationDelay : below.rereplicationDelay,
         capacityThresholdPercent != null ? capacityThresholdPercent : below.capacityThresholdPercent,
         standbyInOtherSites != null ? standbyInOtherSites : below.standbyInOtherSites,
-        refuseInTransition != null ? refuseInTransition : below.refuseInTransition);
+        refuseInTransition != null ? refuseInTransition : below.refuseInTransition,
+        sites != null ? sites : below.sites);
   }
 
   /** The relocation threshold in percent of the node's capacity, 0 = never; checked. */
@@ -87,6 +92,11 @@ public record ClusterOptions(
     int n = copies != null ? copies : d.copies();
     int m = minCopies != null ? minCopies : copies != null ? n / 2 + 1 : d.minCopies();
     return new RedundancyPolicy(n, m, spread != null ? spread : d.spread(), mode != null ? mode : d.mode());
+  }
+
+  /** The sites settings given, or the built-in ones. */
+  public SiteSettings siteSettings() {
+    return sites != null ? sites : SiteSettings.defaults();
   }
 
   /** @throws IllegalArgumentException naming the bad value */

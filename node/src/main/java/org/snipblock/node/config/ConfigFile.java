@@ -16,12 +16,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.snipblock.cluster.follow.SiteSettings;
 import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.topology.FailureDomain;
 import org.snipblock.iscsi.ChapSecret;
@@ -84,6 +86,12 @@ import org.snipblock.node.OperatorError;
  *     rereplication-delay: 5m  # a holder gone this long has its copies placed elsewhere
  *   relocation:
  *     capacity-threshold: 80%  # above this much of its capacity used, this node moves copies away; 0 = never
+ *   sites:
+ *     sync-bound: 5ms       # nodes this near (round trip) are within synchronous reach of each other
+ *     auto-sync-lag: 1M     # --mode auto: to sync at most this far behind; a catch-up ends this close
+ *     auto-async-wait: 200ms  # --mode auto: to async when writes wait this long for a backlogged link
+ *     balloon-floor: 4M     # ballooning never throttles writes below this many bytes per second
+ *     simulated-wan: {delay: 10ms, rate: 8M}   # TESTS ONLY: delay and cap traffic between sites
  * </pre>
  *
  * Unknown keys, wrong types and bad sizes are errors naming the file, line and key: a typo must
@@ -236,6 +244,7 @@ public final class ConfigFile {
     @JsonProperty("replication") ReplicationModel replication;
     @JsonProperty("relocation") RelocationModel relocation;
     @JsonProperty("alua") AluaModel alua;
+    @JsonProperty("sites") SitesModel sites;
 
     ClusterOptions toOptions(Path origin) {
       AluaModel a = alua == null ? new AluaModel() : alua;
@@ -256,7 +265,8 @@ public final class ConfigFile {
               : RelocationModel.percent(relocation.capacityThreshold)),
           value(where + "alua.other-sites", () -> a.otherSites == null ? null : AluaPolicy.parseOtherSites(a.otherSites)),
           value(where + "alua.transitioning",
-              () -> a.transitioning == null ? null : AluaPolicy.parseTransitioning(a.transitioning)));
+              () -> a.transitioning == null ? null : AluaPolicy.parseTransitioning(a.transitioning)),
+          sites == null ? null : sites.toSettings(where + "sites"));
       // Checked here as well as when the node starts, so the error names the file.
       value(where + "defaults", o::volumeDefaults);
       value(where + "replication", o::replication);
@@ -264,7 +274,7 @@ public final class ConfigFile {
       return o;
     }
 
-    private static <T> T value(String where, java.util.function.Supplier<T> parse) {
+    static <T> T value(String where, java.util.function.Supplier<T> parse) {
       try {
         return parse.get();
       } catch (IllegalArgumentException e) {
@@ -295,6 +305,36 @@ public final class ConfigFile {
     @JsonProperty("min-copies") Integer minCopies;
     @JsonProperty("spread") String spread;
     @JsonProperty("mode") String mode;
+  }
+
+  static final class SitesModel {
+    @JsonProperty("sync-bound") String syncBound;
+    @JsonProperty("auto-sync-lag") String autoSyncLag;
+    @JsonProperty("auto-async-wait") String autoAsyncWait;
+    @JsonProperty("balloon-floor") String balloonFloor;
+    @JsonProperty("simulated-wan") WanModel simulatedWan;
+
+    SiteSettings toSettings(String where) {
+      SiteSettings d = SiteSettings.defaults();
+      Duration bound = ClusterModel.value(where + ".sync-bound",
+          () -> syncBound == null ? d.syncBound() : DurationText.parse(syncBound));
+      long lag = ClusterModel.value(where + ".auto-sync-lag",
+          () -> autoSyncLag == null ? d.autoSyncLagBytes() : ByteSize.parse(autoSyncLag));
+      Duration wait = ClusterModel.value(where + ".auto-async-wait",
+          () -> autoAsyncWait == null ? d.autoAsyncWait() : DurationText.parse(autoAsyncWait));
+      long floor = ClusterModel.value(where + ".balloon-floor",
+          () -> balloonFloor == null ? d.balloonFloorBytesPerSecond() : ByteSize.parse(balloonFloor));
+      SiteSettings.SimulatedWan wan = simulatedWan == null ? null : ClusterModel.value(where + ".simulated-wan",
+          () -> new SiteSettings.SimulatedWan(simulatedWan.delay == null ? Duration.ZERO
+              : DurationText.parse(simulatedWan.delay), simulatedWan.rate == null ? 0 : ByteSize.parse(simulatedWan.rate)));
+      return ClusterModel.value(where, () -> new SiteSettings(bound, lag, wait, floor, wan));
+    }
+  }
+
+  /** For tests on one machine only: a delay and rate cap between sites. */
+  static final class WanModel {
+    @JsonProperty("delay") String delay;
+    @JsonProperty("rate") String rate;
   }
 
   static final class ReplicationModel {

@@ -21,6 +21,7 @@ import org.snipblock.nbd.NbdServerConfig;
 import org.snipblock.node.OperatorError;
 import org.snipblock.node.admin.AdminServer;
 import org.snipblock.node.admin.ClusterAdminService;
+import org.snipblock.node.admin.SitesService;
 import org.snipblock.node.admin.AdminService;
 import org.snipblock.node.admin.v1.NodeStatusResponse;
 import org.snipblock.node.config.ByteSize;
@@ -127,7 +128,8 @@ public final class Node implements AutoCloseable {
     AdminServer admin = bind("admin API", config.adminPort(), () -> AdminServer.start(
         new InetSocketAddress(config.listen(), config.adminPort()),
         new AdminService(volumes, cluster, config.clustered() ? config.cluster().volumeDefaults() : null,
-            meters::snapshot, this::status), new ClusterAdminService(cluster)));
+            meters::snapshot, this::status), new ClusterAdminService(cluster),
+        new SitesService(cluster)));
     running.push(admin);
     adminPort = admin.port();
     if (config.httpPort() != NodeConfig.HTTP_OFF) {

@@ -45,6 +45,8 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   private final ScrubScheduler scrubs;
   private final PlannedHandover handover;
   private volatile CompletableFuture<Void> hold = CompletableFuture.completedFuture(null);
+  private final WriteThrottle throttle = new WriteThrottle();
+  private final java.util.concurrent.atomic.AtomicLong writtenBytes = new java.util.concurrent.atomic.AtomicLong();
 
   /**
    * @param sequences where this primary reserves its sequence numbers ahead, so that after a restart at
@@ -252,7 +254,23 @@ public final class ReplicatedBlockDevice implements BlockDevice {
       return CompletableFuture.failedFuture(new BlockDeviceException(Kind.READ_ONLY, "volume " + name()
           + " is read-only"));
     }
-    return guarded(offset, length, change);
+    CompletableFuture<Void> paid = throttle.admit(length);
+    return paid.isDone() ? guarded(offset, length, change) : paid.thenCompose(x -> guarded(offset, length, change));
+  }
+
+  /** The brake on new writes that storage ballooning raises and lowers (off unless limited). */
+  public WriteThrottle throttle() {
+    return throttle;
+  }
+
+  /** Bytes of writes (zeroes and trims included) handed to the replication stream since this device opened. */
+  public long writtenBytes() {
+    return writtenBytes.get();
+  }
+
+  /** Per replica node reachable now: bytes sent and not yet acknowledged, and bytes acknowledged so far. */
+  public java.util.Map<String, long[]> replicaProgress() {
+    return links.progress();
   }
 
   /** Runs a change only while this device may: in range, not held by a handover, primary, confirmed by the log, and within the async lag bound. */
@@ -287,8 +305,14 @@ public final class ReplicatedBlockDevice implements BlockDevice {
       return Fencing.notPrimary();
     }
     if (view.anyAsync(view.get()) && lag.overBound()) {
-      return lag.belowBound().thenCompose(v -> primary() ? change.get() : Fencing.notPrimary());
+      return lag.belowBound().thenCompose(v -> primary() ? sequenced(length, change) : Fencing.notPrimary());
     }
+    return sequenced(length, change);
+  }
+
+  /** Counted as written once past every hold: what competes for the links (ballooning and mode control measure it). */
+  private CompletableFuture<Void> sequenced(long length, Supplier<CompletableFuture<Void>> change) {
+    writtenBytes.addAndGet(length);
     return change.get();
   }
 
@@ -340,5 +364,6 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     links.closeAll();
     local.close();
     lag.close();
+    throttle.release();
   }
 }
