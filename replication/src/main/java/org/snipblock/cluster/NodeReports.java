@@ -152,25 +152,6 @@ final class NodeReports {
     }
   }
 
-  /** Every node as the metadata and this node's view know it, and the round trips between nodes. */
-  ClusterStatus status(ClusterMembership membership, boolean inMajority) {
-    java.util.Set<String> view = membership.view();
-    Map<String, String> idByMember = idByMember();
-    java.util.List<NodeRecord> nodes = metadata.nodes();
-    Map<String, Map<String, Double>> rtt = new TreeMap<>();
-    for (NodeRecord n : nodes) {
-      rtt.put(n.getId(), new TreeMap<>(n.getRttMillisMap()));
-    }
-    rtt.put(config.nodeId(), new TreeMap<>(rttById(idByMember)));
-    String leader = membership.leader();
-    return new ClusterStatus(config.nodeId(), leader == null ? null : idByMember.getOrDefault(leader, leader),
-        membership.term(), inMajority,
-        nodes.stream().map(n -> new ClusterStatus.Node(n.getId(), n.getLocation(), n.getMember(),
-            n.getDataAddress(), view.contains(n.getMember()) ? "UP" : "DOWN", n.getCapacityBytes(),
-            n.getUsedBytes(), n.getLoad(), n.getReportedAtMillis())).toList(),
-        rtt);
-  }
-
   /** Node ids by membership address, for the nodes the metadata knows. */
   Map<String, String> idByMember() {
     Map<String, String> out = new HashMap<>();

@@ -56,7 +56,7 @@ public final class SiteMigration {
       step(steps, volume, "catching up (writes throttled while the lag does not shrink)");
       awaitCaughtUp(volume, catchUpBound);
       step(steps, volume, "caught up; throttle released");
-      node.setMode(volume, ReplicationMode.SYNC);
+      node.volumes().setMode(volume, ReplicationMode.SYNC);
       step(steps, volume, "switched to sync");
     } else {
       step(steps, volume, "already sync: every copy in sync");

@@ -73,11 +73,11 @@ class SiteFollowingTest {
     FollowView near = following.view("near").orElseThrow();
     assertThat(near.reach().millis()).isLessThan(5);
     assertThat(near.slowLink()).isFalse();
-    cluster.node(0).setMode("wide", ReplicationMode.ASYNC);
+    cluster.node(0).volumes().setMode("wide", ReplicationMode.ASYNC);
     assertThat(following.view("wide").orElseThrow().slowLink()).as("async over the WAN is not").isFalse();
 
     // The replication stream crosses the WAN too: a sync write waits for the copy in site b.
-    cluster.node(0).setMode("wide", ReplicationMode.SYNC);
+    cluster.node(0).volumes().setMode("wide", ReplicationMode.SYNC);
     try (BlockDevice d = cluster.node(0).volumes().open("wide").orElseThrow()) {
       long start = System.nanoTime();
       d.write(0, ByteBuffer.wrap(random(4096, 1)), true).get(30, TimeUnit.SECONDS);
@@ -153,7 +153,7 @@ class SiteFollowingTest {
       assertThat(switches).extracting(FollowView.Switch::to).startsWith("sync", "async");
       assertThat(switches.get(1).reason()).contains("does not keep up");
     }
-    cluster.node(0).setMode("db", ReplicationMode.SYNC);
+    cluster.node(0).volumes().setMode("db", ReplicationMode.SYNC);
     assertThat(following.view("db").orElseThrow().autoMode()).as("an explicit mode ends automatic control")
         .isFalse();
   }
