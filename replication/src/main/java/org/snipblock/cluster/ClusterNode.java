@@ -18,6 +18,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.snipblock.block.BlockDevice;
+import org.snipblock.store.qos.QosState;
+import org.snipblock.store.qos.VolumeThrottle;
+import org.snipblock.store.qos.VolumeThrottles;
 import org.snipblock.cluster.door.Doors;
 import org.snipblock.cluster.door.VolumeIoService;
 import org.snipblock.cluster.membership.ClusterMembership;
@@ -74,6 +77,7 @@ public final class ClusterNode implements AutoCloseable {
   private final LocalCopies copies;
   // Primaries reserve their sequence numbers here, so a restart at the same epoch never reuses one.
   private final DurableProgress sequences;
+  private final VolumeThrottles throttles;
   private final Reconciler reconciler;
   private NodeReports reports;
   private ClusterMembership membership;
@@ -100,9 +104,10 @@ public final class ClusterNode implements AutoCloseable {
     this.copies = new LocalCopies(config.nodeId(), local, this::needsFullCopy, this::reconcileLater);
     this.snapshots = new ClusterSnapshots(this, this::servedHere);
     this.sequences = new DurableProgress(config.dataDir().resolve("primary-sequence"));
+    this.throttles = new VolumeThrottles(config.nodeId());
     this.reconciler = new Reconciler(config.nodeId(), metadata, local, copies, sequences, worker, timer,
         (v, localCopy) -> new ReplicatedBlockDevice(config.nodeId(), v, localCopy, replicaAuthority(), this::channelTo,
-            settings, registry(), sequences, snapshots), () -> closed);
+            settings, registry(), sequences, snapshots, throttles.forVolume(v.getName())), () -> closed);
   }
 
   private static Thread daemon(Runnable r, String name) {
@@ -311,6 +316,12 @@ public final class ClusterNode implements AutoCloseable {
     return doors;
   }
 
+  /** The volume's QoS state as its primary's throttle has it, or empty when this node does not serve it as primary. */
+  public Optional<QosState> qosState(String volume) {
+    return primaryDevice(volume).filter(ReplicatedBlockDevice::primary).flatMap(d -> throttles.existing(volume))
+        .map(VolumeThrottle::state);
+  }
+
   Optional<ReplicatedBlockDevice> primaryDevice(String name) {
     return reconciler.primary(name);
   }
@@ -407,5 +418,6 @@ public final class ClusterNode implements AutoCloseable {
       replicaService.close();
     }
     sequences.close();
+    throttles.close();
   }
 }

@@ -8,6 +8,7 @@ import java.util.Set;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.cluster.meta.Clones;
 import org.snipblock.cluster.meta.StaleCopies;
+import org.snipblock.cluster.meta.QosCommand;
 import org.snipblock.cluster.proto.CreateVolume;
 import org.snipblock.cluster.proto.DeleteVolume;
 import org.snipblock.cluster.proto.MetaCommand;
@@ -107,6 +108,17 @@ public final class ClusteredVolumes implements VolumeManager {
   public VolumeInfo setReadOnly(String name, boolean readOnly) {
     return info(node.commit(MetaCommand.newBuilder().setSetReadOnly(
         org.snipblock.cluster.proto.SetReadOnly.newBuilder().setName(name).setReadOnly(readOnly)).build()));
+  }
+
+  /** Sets the volume's I/O limits (none lifts them); its primary applies them at once. Returns them as committed. */
+  public org.snipblock.store.qos.QosLimits setQos(String name, org.snipblock.store.qos.QosLimits limits) {
+    return QosCommand.limits(node.commit(MetaCommand.newBuilder().setSetQos(
+        org.snipblock.cluster.proto.SetQos.newBuilder().setName(name).setQos(limits.text())).build()));
+  }
+
+  /** The volume's record as this node's metadata has it now (its limits, its primary). */
+  public Optional<VolumeRecord> record(String name) {
+    return node.metadata().volume(name);
   }
 
   /** Raises the volume's incarnation (returned): every door handle on it opened before fails from then on (a rollback). */

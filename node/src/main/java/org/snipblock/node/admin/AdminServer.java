@@ -21,8 +21,12 @@ public final class AdminServer implements AutoCloseable {
    *
    * @throws java.io.UncheckedIOException wrapping the {@link java.net.BindException} if the port is taken
    */
-  public static AdminServer start(InetSocketAddress address, BindableService service) {
-    Server server = NettyServerBuilder.forAddress(address).addService(service).build();
+  public static AdminServer start(InetSocketAddress address, BindableService... services) {
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(address);
+    for (BindableService s : services) {
+      builder.addService(s);
+    }
+    Server server = builder.build();
     try {
       server.start();
     } catch (IOException e) {

@@ -89,6 +89,11 @@ final class VolumeCommand implements Runnable {
     @Option(names = "--read-only", description = "Serve the volume write-protected (a template).")
     boolean readOnly;
 
+    @Option(names = "--qos", paramLabel = "LIMITS",
+        description = "I/O limits in QEMU's throttle vocabulary, e.g. iops-total=2000,bps-write=50M,"
+            + "iops-total-max=4000,iops-total-max-length=10s (see volume set --qos).")
+    String qos;
+
     @Override
     public Integer call() {
       if (blockSize != 512 && blockSize != 4096) {
@@ -101,7 +106,11 @@ final class VolumeCommand implements Runnable {
           .setSnippetSize((int) snippetSize).setBlockSize(blockSize).setCompression(compression)
           .setReadOnly(readOnly);
       redundancy(req);
-      output().volume(VolumeView.of(admin.call(c -> c.create(req.build()))));
+      // Checked before anything is created, so a bad --qos changes nothing.
+      String limits = qos == null ? null : QosOption.check(spec, qos);
+      org.snipblock.node.admin.v1.Volume v = admin.call(c -> c.create(req.build()));
+      output().volume(limits == null ? VolumeView.of(v)
+          : VolumeView.of(v).withQos(admin.call(c -> c.setQos(name, limits))));
       return 0;
     }
 
@@ -157,7 +166,7 @@ final class VolumeCommand implements Runnable {
 
     @Override
     public Integer call() {
-      output().volume(VolumeView.of(admin.call(c -> c.show(name))));
+      output().volume(VolumeView.of(admin.call(c -> c.show(name))).withQos(admin.call(c -> c.showQos(name))));
       return 0;
     }
   }
@@ -196,10 +205,24 @@ final class VolumeCommand implements Runnable {
         description = "Only these snippets, e.g. 0-3,7 (ranges inclusive). Default: the whole volume.")
     SnippetRanges snippets;
 
+    @Option(names = "--qos", paramLabel = "LIMITS",
+        description = "I/O limits in QEMU's throttle vocabulary, live: iops-total, iops-read, iops-write, bps-total, "
+            + "bps-read, bps-write (bytes/s, K/M/G/T), each also with -max (burst rate) and -max-length (burst "
+            + "seconds), comma-separated; 'none' lifts them.")
+    String qos;
+
     @Override
     public Integer call() {
-      if (mode == null && readOnly == null) {
-        throw new ParameterException(spec.commandLine(), "nothing to set: give --mode and/or --read-only");
+      if (mode == null && readOnly == null && qos == null) {
+        throw new ParameterException(spec.commandLine(), "nothing to set: give --mode, --read-only and/or --qos");
+      }
+      if (qos != null) {
+        String limits = QosOption.check(spec, qos);
+        org.snipblock.node.admin.v1.VolumeQos q = admin.call(c -> c.setQos(name, limits));
+        if (mode == null && readOnly == null) {
+          output().volume(VolumeView.of(admin.call(c -> c.show(name))).withQos(q));
+          return 0;
+        }
       }
       if (readOnly != null) {
         boolean ro = switch (readOnly.trim().toLowerCase(java.util.Locale.ROOT)) {

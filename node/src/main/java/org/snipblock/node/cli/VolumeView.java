@@ -26,7 +26,20 @@ record VolumeView(
     List<String> children,
     Resync flatten,
     // Top-level fields in JSON (primary, epoch, mode...), absent on a standalone node.
-    @JsonUnwrapped Replication replication) {
+    @JsonUnwrapped Replication replication,
+    // The I/O limits, and the throttle's state where known (null until attached with withQos).
+    Qos qos) {
+
+  /** @param limits canonical QEMU-style text or "none"; the state fields mean something only when stateKnown */
+  record Qos(String limits, boolean stateKnown, boolean throttled, int waiting, long delayed, String primary) {}
+
+  /** This view with the volume's QoS as the node answered it. */
+  VolumeView withQos(org.snipblock.node.admin.v1.VolumeQos q) {
+    return new VolumeView(name, id, provisionedBytes, usedBytes, storedBytes, blockSize, snippetSize, compression,
+        snippets, checksumErrors, created, io, readOnly, parent, snapshots, children, flatten, replication,
+        new Qos(q.getLimits(), q.getStateKnown(), q.getThrottled(), q.getWaiting(), q.getDelayed(),
+            q.getPrimary().isEmpty() ? null : q.getPrimary()));
+  }
 
   record Io(long reads, long writes, long readBytes, long writtenBytes, long flushes, long errors) {}
 
@@ -50,7 +63,7 @@ record VolumeView(
         v.getSnapshotsList().stream().map(SnapshotCommands.SnapshotView::of).toList(),
         List.copyOf(v.getChildrenList()),
         v.hasFlatten() ? resync(v.getFlatten()) : null,
-        v.hasReplication() ? replication(v.getReplication()) : null);
+        v.hasReplication() ? replication(v.getReplication()) : null, null);
   }
 
   private static Resync resync(org.snipblock.node.admin.v1.Resync s) {

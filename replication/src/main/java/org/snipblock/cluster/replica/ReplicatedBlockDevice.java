@@ -13,9 +13,11 @@ import org.snipblock.block.BlockDeviceException;
 import org.snipblock.block.BlockDeviceException.Kind;
 import org.snipblock.block.BlockRange;
 import org.snipblock.block.Extent;
+import org.snipblock.cluster.meta.QosCommand;
 import org.snipblock.cluster.meta.SnippetModes;
 import org.snipblock.cluster.proto.ReplicaOp;
 import org.snipblock.cluster.proto.VolumeRecord;
+import org.snipblock.store.qos.VolumeThrottle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +46,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   private final ResyncScheduler resyncs;
   private final ScrubScheduler scrubs;
   private final PlannedHandover handover;
+  private final VolumeThrottle throttle;
   private volatile CompletableFuture<Void> hold = CompletableFuture.completedFuture(null);
 
   /**
@@ -51,11 +54,15 @@ public final class ReplicatedBlockDevice implements BlockDevice {
    *                  the same epoch it never reuses one (null: only safe if it never restarts as primary
    *                  without a new epoch); the constructor then blocks on one small disk write
    * @param snapshots the snapshots of this node's copy, which resyncs bring the holders' in line with
+   * @param throttle  the volume's QoS throttle on this node: every client request passes it here, at
+   *                  the one writer, whichever door it came through; resyncs and scrubs do not
    */
   public ReplicatedBlockDevice(String selfId, VolumeRecord volume, ReopenableDevice local, EpochAuthority authority,
       Function<String, ManagedChannel> channels, ReplicationSettings settings, ReplicaRegistry registry,
-      DurableProgress sequences, SnapshotSource snapshots) {
+      DurableProgress sequences, SnapshotSource snapshots, VolumeThrottle throttle) {
     this.view = new VolumeView(selfId, volume);
+    this.throttle = throttle;
+    throttle.configure(QosCommand.limits(volume));
     this.local = local;
     Sequencer sequencer = new Sequencer(view, sequences == null ? null
         : new SequenceReservation(sequences, volume.getName(), volume.getUid(), volume.getEpoch()));
@@ -97,6 +104,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     VolumeRecord current = view.get();
     if (view.takeIn(newer)) {
       inSync.recorded();
+      throttle.configure(QosCommand.limits(view.get()));
     } else if (newer.getVersion() > current.getVersion() && newer.getEpoch() != current.getEpoch()) {
       log.info("volume {}: epoch {} -> {} (primary {}), this device is fenced", newer.getName(),
           current.getEpoch(), newer.getEpoch(), newer.getPrimary());
@@ -146,7 +154,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
 
   @Override
   public CompletableFuture<Void> read(long offset, ByteBuffer dst) {
-    return fencing.closed() ? unavailable() : readRepair.read(offset, dst);
+    return fencing.closed() ? unavailable() : throttle.then(false, dst.remaining(), () -> readRepair.read(offset, dst));
   }
 
   @Override
@@ -156,12 +164,14 @@ public final class ReplicatedBlockDevice implements BlockDevice {
 
   @Override
   public CompletableFuture<Void> write(long offset, ByteBuffer src, boolean fua) {
-    return writable(offset, src.remaining(), () -> changes.write(offset, ByteString.copyFrom(src), fua));
+    return throttle.then(true, src.remaining(),
+        () -> writable(offset, src.remaining(), () -> changes.write(offset, ByteString.copyFrom(src), fua)));
   }
 
   @Override
   public CompletableFuture<Void> writeZeroes(long offset, long length, boolean mayUnmap, boolean fua) {
-    return writable(offset, length, () -> changes.writeZeroes(offset, length, mayUnmap, fua));
+    // Counted as an operation without bytes: it carries no data (see ThrottledBlockDevice).
+    return throttle.then(true, 0, () -> writable(offset, length, () -> changes.writeZeroes(offset, length, mayUnmap, fua)));
   }
 
   @Override
@@ -216,9 +226,9 @@ public final class ReplicatedBlockDevice implements BlockDevice {
       return CompletableFuture.failedFuture(new BlockDeviceException(Kind.INVALID, "compare and write lengths differ"));
     }
     CompletableFuture<Long> verdict = new CompletableFuture<>();
-    return writable(offset, replacement.remaining(),
+    return throttle.then(true, replacement.remaining(), () -> writable(offset, replacement.remaining(),
         () -> changes.compareAndWrite(offset, expected, ByteString.copyFrom(replacement), fua, verdict))
-        .thenCompose(v -> verdict);
+        .thenCompose(v -> verdict));
   }
 
   private CompletableFuture<Void> writable(long offset, long length, Supplier<CompletableFuture<Void>> change) {
@@ -318,5 +328,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     links.closeAll();
     local.close();
     lag.close();
+    // Requests still waiting for their turn meet the closed device (and a door takes them to the next primary).
+    throttle.releaseAll();
   }
 }

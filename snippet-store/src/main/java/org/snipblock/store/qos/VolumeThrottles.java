@@ -9,14 +9,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * this node, and a primary's device reopened after a rollback, share one budget.
  */
 public final class VolumeThrottles implements AutoCloseable {
-  private final ThrottleTimer timer;
-  private final AutoCloseable closeTimer;
+  private final SchedulerTimer timer;
   private final Map<String, VolumeThrottle> throttles = new ConcurrentHashMap<>();
 
   public VolumeThrottles(String nodeId) {
-    SchedulerTimer t = new SchedulerTimer(nodeId);
-    this.timer = t;
-    this.closeTimer = t;
+    this.timer = new SchedulerTimer(nodeId);
   }
 
   /** The volume's throttle (made without limits the first time). */
@@ -38,8 +35,8 @@ public final class VolumeThrottles implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() {
     throttles.values().forEach(VolumeThrottle::releaseAll);
-    closeTimer.close();
+    timer.close();
   }
 }
