@@ -9,7 +9,6 @@ import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +23,7 @@ import org.slf4j.LoggerFactory;
 import org.snipblock.node.admin.AdminClient;
 import org.snipblock.node.cli.Main;
 import org.snipblock.node.testing.DaemonProcess;
+import org.snipblock.node.testing.Fio;
 import org.snipblock.node.testing.Tools;
 
 /**
@@ -91,10 +91,9 @@ class QosProcessIT {
     try (DaemonProcess node = DaemonProcess.serve(tmp.resolve("data")).start()) {
       node.cli("volume", "create", "quiet", "256M", "--qos", "iops-total=150");
       node.cli("volume", "create", "noisy", "256M");
-      Process noisy = fio(node.nbdUrl("noisy"), "randwrite", 32, 14, tmp.resolve("noisy.json"));
+      Fio noisy = Fio.start(node.nbdUrl("noisy"), "randwrite", 32, 14, tmp.resolve("noisy.json"));
       double quiet = fioIops(node.nbdUrl("quiet"), "randwrite", 4, 10);
-      assertThat(noisy.waitFor(60, TimeUnit.SECONDS)).as("the neighbour's fio ended").isTrue();
-      double neighbour = iops(tmp.resolve("noisy.json"), "randwrite");
+      double neighbour = noisy.iops();
       log.info("limited volume 150 IOPS next to a full-speed neighbour: {} IOPS; the neighbour {} IOPS", quiet, neighbour);
       assertThat(quiet).as("limited volume beside a noisy neighbour").isBetween(60.0, 190.0);
       assertThat(neighbour).as("the neighbour is not limited").isGreaterThan(quiet);
@@ -137,28 +136,7 @@ class QosProcessIT {
   }
 
   private double fioIops(String nbdUrl, String rw, int depth, int seconds) throws IOException {
-    Path out = tmp.resolve("fio-" + System.nanoTime() + ".json");
-    Process p = fio(nbdUrl, rw, depth, seconds, out);
-    try {
-      assertThat(p.waitFor(seconds + 60L, TimeUnit.SECONDS)).as("fio ended").isTrue();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-    assertThat(p.exitValue()).as("fio exit status; output:%n%s", Files.readString(out)).isZero();
-    return iops(out, rw);
-  }
-
-  private static Process fio(String nbdUrl, String rw, int depth, int seconds, Path json) throws IOException {
-    List<String> cmd = List.of("timeout", String.valueOf(seconds + 50), "fio", "--name=qos", "--ioengine=nbd",
-        "--uri=" + nbdUrl, "--rw=" + rw, "--bs=4k", "--iodepth=" + depth, "--size=64M", "--time_based",
-        "--runtime=" + seconds, "--output-format=json", "--output=" + json);
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-  }
-
-  private static double iops(Path fioJson, String rw) throws IOException {
-    JsonNode job = JSON.readTree(Files.readString(fioJson)).at("/jobs/0");
-    return job.at(rw.contains("write") ? "/write/iops" : "/read/iops").asDouble();
+    return Fio.iops(nbdUrl, rw, depth, seconds, tmp.resolve("fio-" + System.nanoTime() + ".json"));
   }
 
   private static final Pattern COMPLETED = Pattern.compile("Run completed in ([0-9.]+) seconds");
