@@ -19,8 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.store.qos.QosState;
-import org.snipblock.store.qos.VolumeThrottle;
-import org.snipblock.store.qos.VolumeThrottles;
+import org.snipblock.store.qos.QosLimits;
 import org.snipblock.cluster.door.Doors;
 import org.snipblock.cluster.door.VolumeIoService;
 import org.snipblock.cluster.membership.ClusterMembership;
@@ -77,7 +76,7 @@ public final class ClusterNode implements AutoCloseable {
   private final LocalCopies copies;
   // Primaries reserve their sequence numbers here, so a restart at the same epoch never reuses one.
   private final DurableProgress sequences;
-  private final VolumeThrottles throttles;
+  private final ClusterQos qos;
   private final Reconciler reconciler;
   private NodeReports reports;
   private ClusterMembership membership;
@@ -104,10 +103,10 @@ public final class ClusterNode implements AutoCloseable {
     this.copies = new LocalCopies(config.nodeId(), local, this::needsFullCopy, this::reconcileLater);
     this.snapshots = new ClusterSnapshots(this, this::servedHere);
     this.sequences = new DurableProgress(config.dataDir().resolve("primary-sequence"));
-    this.throttles = new VolumeThrottles(config.nodeId());
+    this.qos = new ClusterQos(config.nodeId(), metadata);
     this.reconciler = new Reconciler(config.nodeId(), metadata, local, copies, sequences, worker, timer,
         (v, localCopy) -> new ReplicatedBlockDevice(config.nodeId(), v, localCopy, replicaAuthority(), this::channelTo,
-            settings, registry(), sequences, snapshots, throttles.forVolume(v.getName())), () -> closed);
+            settings, registry(), sequences, snapshots, qos::throttleOf), () -> closed);
   }
 
   private static Thread daemon(Runnable r, String name) {
@@ -134,6 +133,7 @@ public final class ClusterNode implements AutoCloseable {
         .maxInboundMessageSize(64 << 20).build().start();
     metadata.onVolumeChange(v -> doors.handles().applied(v.getName(), v.getIncarnation()));
     metadata.onVolumeChange(v -> reconciler.changed(v.getName()));
+    metadata.onVolumeChange(v -> qos.changed());
     // Queued behind the reconcile: a door waiting for this node to become primary finds its device.
     metadata.onVolumeChange(v -> worker.execute(() -> doors.volumeChanged(v.getName())));
     try {
@@ -316,11 +316,15 @@ public final class ClusterNode implements AutoCloseable {
     return doors;
   }
 
-  /** The volume's QoS state as its primary's throttle has it, or empty when this node does not serve it as primary. */
-  public Optional<QosState> qosState(String volume) {
-    return primaryDevice(volume).filter(ReplicatedBlockDevice::primary).flatMap(d -> throttles.existing(volume))
-        .map(VolumeThrottle::state);
+  /** The volume's QoS as the metadata here has it, with its budget's state when this node serves it as primary. */
+  public Optional<VolumeQosView> qos(String volume) {
+    return metadata.volume(volume).map(v -> new VolumeQosView(v.getPrimary(), qos.limitsOf(v), v.getQosGroup(),
+        qos.groupMembers(v), primaryDevice(volume).filter(ReplicatedBlockDevice::primary).flatMap(d -> qos.state(v))));
   }
+
+  /** A volume's QoS: its budget's limits, its group and the group's members, and the state where this node throttles it. */
+  public record VolumeQosView(String primary, QosLimits limits, String group, List<String> members,
+      Optional<QosState> state) {}
 
   Optional<ReplicatedBlockDevice> primaryDevice(String name) {
     return reconciler.primary(name);
@@ -418,6 +422,6 @@ public final class ClusterNode implements AutoCloseable {
       replicaService.close();
     }
     sequences.close();
-    throttles.close();
+    qos.close();
   }
 }

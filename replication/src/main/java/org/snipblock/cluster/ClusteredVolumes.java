@@ -8,7 +8,6 @@ import java.util.Set;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.cluster.meta.Clones;
 import org.snipblock.cluster.meta.StaleCopies;
-import org.snipblock.cluster.meta.QosCommand;
 import org.snipblock.cluster.proto.CreateVolume;
 import org.snipblock.cluster.proto.DeleteVolume;
 import org.snipblock.cluster.proto.MetaCommand;
@@ -110,15 +109,17 @@ public final class ClusteredVolumes implements VolumeManager {
         org.snipblock.cluster.proto.SetReadOnly.newBuilder().setName(name).setReadOnly(readOnly)).build()));
   }
 
-  /** Sets the volume's I/O limits (none lifts them); its primary applies them at once. Returns them as committed. */
-  public org.snipblock.store.qos.QosLimits setQos(String name, org.snipblock.store.qos.QosLimits limits) {
-    return QosCommand.limits(node.commit(MetaCommand.newBuilder().setSetQos(
-        org.snipblock.cluster.proto.SetQos.newBuilder().setName(name).setQos(limits.text())).build()));
-  }
-
-  /** The volume's record as this node's metadata has it now (its limits, its primary). */
-  public Optional<VolumeRecord> record(String name) {
-    return node.metadata().volume(name);
+  /**
+   * Sets the volume's I/O limits ({@code limits} null keeps them, none lifts them) and/or its group
+   * ({@code group} null keeps it, "" or "none" leaves it); its primary applies them at once.
+   */
+  public void setQos(String name, org.snipblock.store.qos.QosLimits limits, String group) {
+    org.snipblock.cluster.proto.SetQos.Builder b = org.snipblock.cluster.proto.SetQos.newBuilder().setName(name)
+        .setQos(limits == null ? "" : limits.text());
+    if (group != null) {
+      b.setSetGroup(true).setGroup(group);
+    }
+    node.commit(MetaCommand.newBuilder().setSetQos(b).build());
   }
 
   /** Raises the volume's incarnation (returned): every door handle on it opened before fails from then on (a rollback). */

@@ -101,8 +101,16 @@ public final class AdminClient implements AutoCloseable {
 
   /** Sets a volume's I/O limits (QEMU's vocabulary; "none" lifts them). */
   public VolumeQos setQos(String name, String limits) {
-    return qos.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS).setVolumeQos(
-        SetVolumeQosRequest.newBuilder().setName(name).setQos(limits).build());
+    return setQos(name, limits, null);
+  }
+
+  /** @param limits null keeps them; @param group null keeps the volume's group, "" or "none" leaves it */
+  public VolumeQos setQos(String name, String limits, String group) {
+    SetVolumeQosRequest.Builder b = SetVolumeQosRequest.newBuilder().setName(name).setQos(limits == null ? "" : limits);
+    if (group != null) {
+      b.setSetGroup(true).setGroup(group);
+    }
+    return qos.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS).setVolumeQos(b.build());
   }
 
   /** A volume's I/O limits, and its throttle's state when the answering node runs it. */

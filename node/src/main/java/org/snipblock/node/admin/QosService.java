@@ -3,8 +3,6 @@ package org.snipblock.node.admin;
 import io.grpc.stub.StreamObserver;
 import java.util.function.Supplier;
 import org.snipblock.cluster.ClusterNode;
-import org.snipblock.cluster.meta.QosCommand;
-import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.node.admin.v1.QosGrpc;
 import org.snipblock.node.admin.v1.SetVolumeQosRequest;
 import org.snipblock.node.admin.v1.ShowVolumeQosRequest;
@@ -32,11 +30,17 @@ public final class QosService extends QosGrpc.QosImplBase {
   @Override
   public void setVolumeQos(SetVolumeQosRequest req, StreamObserver<VolumeQos> out) {
     answer(out, "set the limits of " + req.getName(), () -> {
-      QosLimits limits = QosLimits.parse(req.getQos());
-      QosLimits now = cluster != null ? cluster.volumes().setQos(req.getName(), limits)
-          : standalone.set(req.getName(), limits);
-      log.info("volume {}: QoS limits {}", req.getName(), now.text());
-      return show(req.getName());
+      QosLimits limits = req.getQos().isEmpty() ? null : QosLimits.parse(req.getQos());
+      String group = req.getSetGroup() ? req.getGroup() : null;
+      if (cluster != null) {
+        cluster.volumes().setQos(req.getName(), limits, group);
+      } else {
+        standalone.set(req.getName(), limits, group);
+      }
+      VolumeQos now = show(req.getName());
+      log.info("volume {}: QoS limits {}{}", req.getName(), now.getLimits(),
+          now.getGroup().isEmpty() ? "" : " (group " + now.getGroup() + ")");
+      return now;
     });
   }
 
@@ -48,12 +52,13 @@ public final class QosService extends QosGrpc.QosImplBase {
   private VolumeQos show(String name) {
     VolumeQos.Builder b = VolumeQos.newBuilder().setName(name);
     if (standalone != null) {
-      return state(b, standalone.state(name)).build();
+      StandaloneQos.Shown s = standalone.show(name);
+      return state(b.setGroup(s.setting().group()).addAllMembers(s.members()), s.throttle().state()).build();
     }
-    VolumeRecord v = cluster.volumes().record(name)
+    ClusterNode.VolumeQosView v = cluster.qos(name)
         .orElseThrow(() -> new VolumeAdminException(Reason.NOT_FOUND, "no volume named " + name));
-    b.setLimits(QosCommand.limits(v).text()).setPrimary(v.getPrimary());
-    cluster.qosState(name).ifPresent(s -> state(b, s));
+    b.setLimits(v.limits().text()).setPrimary(v.primary()).setGroup(v.group()).addAllMembers(v.members());
+    v.state().ifPresent(s -> state(b, s));
     return b.build();
   }
 

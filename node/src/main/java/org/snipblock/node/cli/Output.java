@@ -55,7 +55,8 @@ final class Output {
       out.printf("read-only:        yes%n");
     }
     if (v.qos() != null) {
-      out.printf("qos:              %s%n", v.qos().limits());
+      out.printf("qos:              %s%s%n", v.qos().limits(), v.qos().group() == null ? ""
+          : " (group " + v.qos().group() + ", shared by " + String.join(", ", v.qos().members()) + ")");
       out.printf("qos state:        %s%n", qosState(v.qos()));
     }
     if (v.parent() != null) {

@@ -1,6 +1,8 @@
 package org.snipblock.node.cli;
 
+import org.snipblock.store.qos.QosGroups;
 import org.snipblock.store.qos.QosLimits;
+import org.snipblock.store.qos.QosSetting;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 
@@ -12,6 +14,16 @@ final class QosOption {
   static String check(CommandSpec spec, String text) {
     try {
       return QosLimits.parse(text).text();
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+
+  /** The group name as given ("none": leave the group); a bad one is a usage error. */
+  static String checkGroup(CommandSpec spec, String group) {
+    try {
+      QosGroups.change(QosSetting.none("-"), null, group, java.util.List.of());
+      return group.trim();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -94,6 +94,10 @@ final class VolumeCommand implements Runnable {
             + "iops-total-max=4000,iops-total-max-length=10s (see volume set --qos).")
     String qos;
 
+    @Option(names = "--qos-group", paramLabel = "GROUP",
+        description = "Share the I/O budget of this group (see volume set --qos-group).")
+    String qosGroup;
+
     @Override
     public Integer call() {
       if (blockSize != 512 && blockSize != 4096) {
@@ -108,9 +112,10 @@ final class VolumeCommand implements Runnable {
       redundancy(req);
       // Checked before anything is created, so a bad --qos changes nothing.
       String limits = qos == null ? null : QosOption.check(spec, qos);
+      String group = qosGroup == null ? null : QosOption.checkGroup(spec, qosGroup);
       org.snipblock.node.admin.v1.Volume v = admin.call(c -> c.create(req.build()));
-      output().volume(limits == null ? VolumeView.of(v)
-          : VolumeView.of(v).withQos(admin.call(c -> c.setQos(name, limits))));
+      output().volume(limits == null && group == null ? VolumeView.of(v)
+          : VolumeView.of(v).withQos(admin.call(c -> c.setQos(name, limits, group))));
       return 0;
     }
 
@@ -208,17 +213,24 @@ final class VolumeCommand implements Runnable {
     @Option(names = "--qos", paramLabel = "LIMITS",
         description = "I/O limits in QEMU's throttle vocabulary, live: iops-total, iops-read, iops-write, bps-total, "
             + "bps-read, bps-write (bytes/s, K/M/G/T), each also with -max (burst rate) and -max-length (burst "
-            + "seconds), comma-separated; 'none' lifts them.")
+            + "seconds), comma-separated; 'none' lifts them. In a group: the group's limits.")
     String qos;
+
+    @Option(names = "--qos-group", paramLabel = "GROUP",
+        description = "Share one I/O budget with the group's other volumes (a VM's disks, a tenant), live; 'none' "
+            + "gives the volume its own again. Joining without --qos takes the group's limits.")
+    String qosGroup;
 
     @Override
     public Integer call() {
-      if (mode == null && readOnly == null && qos == null) {
-        throw new ParameterException(spec.commandLine(), "nothing to set: give --mode, --read-only and/or --qos");
+      if (mode == null && readOnly == null && qos == null && qosGroup == null) {
+        throw new ParameterException(spec.commandLine(),
+            "nothing to set: give --mode, --read-only, --qos and/or --qos-group");
       }
-      if (qos != null) {
-        String limits = QosOption.check(spec, qos);
-        org.snipblock.node.admin.v1.VolumeQos q = admin.call(c -> c.setQos(name, limits));
+      if (qos != null || qosGroup != null) {
+        String limits = qos == null ? null : QosOption.check(spec, qos);
+        String group = qosGroup == null ? null : QosOption.checkGroup(spec, qosGroup);
+        org.snipblock.node.admin.v1.VolumeQos q = admin.call(c -> c.setQos(name, limits, group));
         if (mode == null && readOnly == null) {
           output().volume(VolumeView.of(admin.call(c -> c.show(name))).withQos(q));
           return 0;

@@ -31,13 +31,15 @@ record VolumeView(
     Qos qos) {
 
   /** @param limits canonical QEMU-style text or "none"; the state fields mean something only when stateKnown */
-  record Qos(String limits, boolean stateKnown, boolean throttled, int waiting, long delayed, String primary) {}
+  record Qos(String limits, String group, List<String> members, boolean stateKnown, boolean throttled, int waiting,
+      long delayed, String primary) {}
 
   /** This view with the volume's QoS as the node answered it. */
   VolumeView withQos(org.snipblock.node.admin.v1.VolumeQos q) {
     return new VolumeView(name, id, provisionedBytes, usedBytes, storedBytes, blockSize, snippetSize, compression,
         snippets, checksumErrors, created, io, readOnly, parent, snapshots, children, flatten, replication,
-        new Qos(q.getLimits(), q.getStateKnown(), q.getThrottled(), q.getWaiting(), q.getDelayed(),
+        new Qos(q.getLimits(), q.getGroup().isEmpty() ? null : q.getGroup(), List.copyOf(q.getMembersList()),
+            q.getStateKnown(), q.getThrottled(), q.getWaiting(), q.getDelayed(),
             q.getPrimary().isEmpty() ? null : q.getPrimary()));
   }
 

@@ -273,7 +273,7 @@ public final class ClusterMetadata implements StateMachine {
         return v.getReadOnly() == cmd.getSetReadOnly().getReadOnly() ? ok(v)
             : store(v.toBuilder().setReadOnly(cmd.getSetReadOnly().getReadOnly()).build());
       }
-      case SET_QOS -> { return store(QosCommand.apply(volumes.get(cmd.getSetQos().getName()), cmd.getSetQos())); }
+      case SET_QOS -> { return store(QosCommand.apply(volumes.get(cmd.getSetQos().getName()), cmd.getSetQos(), volumes.values())); }
       default -> {
         return refuse(Reason.INVALID_ARGUMENT, "unknown metadata command " + cmd.getCommandCase());
       }

@@ -13,7 +13,6 @@ import org.snipblock.block.BlockDeviceException;
 import org.snipblock.block.BlockDeviceException.Kind;
 import org.snipblock.block.BlockRange;
 import org.snipblock.block.Extent;
-import org.snipblock.cluster.meta.QosCommand;
 import org.snipblock.cluster.meta.SnippetModes;
 import org.snipblock.cluster.proto.ReplicaOp;
 import org.snipblock.cluster.proto.VolumeRecord;
@@ -46,7 +45,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   private final ResyncScheduler resyncs;
   private final ScrubScheduler scrubs;
   private final PlannedHandover handover;
-  private final VolumeThrottle throttle;
+  private final Function<VolumeRecord, VolumeThrottle> throttles;
   private volatile CompletableFuture<Void> hold = CompletableFuture.completedFuture(null);
 
   /**
@@ -54,15 +53,15 @@ public final class ReplicatedBlockDevice implements BlockDevice {
    *                  the same epoch it never reuses one (null: only safe if it never restarts as primary
    *                  without a new epoch); the constructor then blocks on one small disk write
    * @param snapshots the snapshots of this node's copy, which resyncs bring the holders' in line with
-   * @param throttle  the volume's QoS throttle on this node: every client request passes it here, at
+   * @param throttles the throttle of the volume's QoS budget on this node, by its record now (a
+   *                  volume may join or leave a group live): every client request passes it here, at
    *                  the one writer, whichever door it came through; resyncs and scrubs do not
    */
   public ReplicatedBlockDevice(String selfId, VolumeRecord volume, ReopenableDevice local, EpochAuthority authority,
       Function<String, ManagedChannel> channels, ReplicationSettings settings, ReplicaRegistry registry,
-      DurableProgress sequences, SnapshotSource snapshots, VolumeThrottle throttle) {
+      DurableProgress sequences, SnapshotSource snapshots, Function<VolumeRecord, VolumeThrottle> throttles) {
     this.view = new VolumeView(selfId, volume);
-    this.throttle = throttle;
-    throttle.configure(QosCommand.limits(volume));
+    this.throttles = throttles;
     this.local = local;
     Sequencer sequencer = new Sequencer(view, sequences == null ? null
         : new SequenceReservation(sequences, volume.getName(), volume.getUid(), volume.getEpoch()));
@@ -104,7 +103,6 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     VolumeRecord current = view.get();
     if (view.takeIn(newer)) {
       inSync.recorded();
-      throttle.configure(QosCommand.limits(view.get()));
     } else if (newer.getVersion() > current.getVersion() && newer.getEpoch() != current.getEpoch()) {
       log.info("volume {}: epoch {} -> {} (primary {}), this device is fenced", newer.getName(),
           current.getEpoch(), newer.getEpoch(), newer.getPrimary());
@@ -154,7 +152,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
 
   @Override
   public CompletableFuture<Void> read(long offset, ByteBuffer dst) {
-    return fencing.closed() ? unavailable() : throttle.then(false, dst.remaining(), () -> readRepair.read(offset, dst));
+    return fencing.closed() ? unavailable() : throttle().then(false, dst.remaining(), () -> readRepair.read(offset, dst));
   }
 
   @Override
@@ -164,14 +162,14 @@ public final class ReplicatedBlockDevice implements BlockDevice {
 
   @Override
   public CompletableFuture<Void> write(long offset, ByteBuffer src, boolean fua) {
-    return throttle.then(true, src.remaining(),
+    return throttle().then(true, src.remaining(),
         () -> writable(offset, src.remaining(), () -> changes.write(offset, ByteString.copyFrom(src), fua)));
   }
 
   @Override
   public CompletableFuture<Void> writeZeroes(long offset, long length, boolean mayUnmap, boolean fua) {
     // Counted as an operation without bytes: it carries no data (see ThrottledBlockDevice).
-    return throttle.then(true, 0, () -> writable(offset, length, () -> changes.writeZeroes(offset, length, mayUnmap, fua)));
+    return throttle().then(true, 0, () -> writable(offset, length, () -> changes.writeZeroes(offset, length, mayUnmap, fua)));
   }
 
   @Override
@@ -226,7 +224,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
       return CompletableFuture.failedFuture(new BlockDeviceException(Kind.INVALID, "compare and write lengths differ"));
     }
     CompletableFuture<Long> verdict = new CompletableFuture<>();
-    return throttle.then(true, replacement.remaining(), () -> writable(offset, replacement.remaining(),
+    return throttle().then(true, replacement.remaining(), () -> writable(offset, replacement.remaining(),
         () -> changes.compareAndWrite(offset, expected, ByteString.copyFrom(replacement), fua, verdict))
         .thenCompose(v -> verdict));
   }
@@ -328,7 +326,10 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     links.closeAll();
     local.close();
     lag.close();
-    // Requests still waiting for their turn meet the closed device (and a door takes them to the next primary).
-    throttle.releaseAll();
+  }
+
+  /** The throttle of the volume's budget; requests it delays until after a close meet the closed device (and a door takes them on). */
+  private VolumeThrottle throttle() {
+    return throttles.apply(view.get());
   }
 }

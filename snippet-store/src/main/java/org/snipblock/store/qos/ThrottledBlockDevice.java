@@ -2,6 +2,7 @@ package org.snipblock.store.qos;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.block.ForwardingBlockDevice;
 
@@ -13,35 +14,36 @@ import org.snipblock.block.ForwardingBlockDevice;
  * standalone node); a cluster's primary throttles inside its replicated device instead.
  */
 public final class ThrottledBlockDevice extends ForwardingBlockDevice {
-  private final VolumeThrottle throttle;
+  private final Supplier<VolumeThrottle> throttles;
 
-  public ThrottledBlockDevice(BlockDevice device, VolumeThrottle throttle) {
+  /** @param throttles the throttle of the volume's budget now (it changes when the volume joins or leaves a group) */
+  public ThrottledBlockDevice(BlockDevice device, Supplier<VolumeThrottle> throttles) {
     super(device);
-    this.throttle = throttle;
+    this.throttles = throttles;
   }
 
   @Override
   public CompletableFuture<Void> read(long offset, ByteBuffer dst) {
-    return throttle.then(false, dst.remaining(), () -> super.read(offset, dst));
+    return throttles.get().then(false, dst.remaining(), () -> super.read(offset, dst));
   }
 
   @Override
   public CompletableFuture<Void> write(long offset, ByteBuffer src, boolean fua) {
-    return throttle.then(true, src.remaining(), () -> super.write(offset, src, fua));
+    return throttles.get().then(true, src.remaining(), () -> super.write(offset, src, fua));
   }
 
   @Override
   public CompletableFuture<Void> trim(long offset, long length, boolean fua) {
-    return throttle.then(true, 0, () -> super.trim(offset, length, fua));
+    return throttles.get().then(true, 0, () -> super.trim(offset, length, fua));
   }
 
   @Override
   public CompletableFuture<Void> writeZeroes(long offset, long length, boolean mayUnmap, boolean fua) {
-    return throttle.then(true, 0, () -> super.writeZeroes(offset, length, mayUnmap, fua));
+    return throttles.get().then(true, 0, () -> super.writeZeroes(offset, length, mayUnmap, fua));
   }
 
   @Override
   public CompletableFuture<Long> compareAndWrite(long offset, ByteBuffer expected, ByteBuffer replacement, boolean fua) {
-    return throttle.then(true, replacement.remaining(), () -> super.compareAndWrite(offset, expected, replacement, fua));
+    return throttles.get().then(true, replacement.remaining(), () -> super.compareAndWrite(offset, expected, replacement, fua));
   }
 }
