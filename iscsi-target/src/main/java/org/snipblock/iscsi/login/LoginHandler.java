@@ -1,5 +1,6 @@
 package org.snipblock.iscsi.login;
 
+import org.snipblock.block.ConnectionFailure;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -109,8 +110,8 @@ public final class LoginHandler extends SimpleChannelInboundHandler<Pdu> {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    Throwable root = cause.getCause() instanceof PduFormatException ? cause.getCause() : cause;
-    log.warn("login connection {} dropped: {}", ctx.channel().remoteAddress(), root.toString());
+    ConnectionFailure.log(log, "login connection " + ctx.channel().remoteAddress() + " dropped", cause,
+        PduFormatException.class);
     ctx.close();
   }
 

@@ -1,5 +1,6 @@
 package org.snipblock.iscsi.session;
 
+import org.snipblock.block.ConnectionFailure;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -90,7 +91,7 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
         connection.flush();
       }
     } else {
-      log.warn("session {}: connection failed: {}", session.tsih(), root.toString());
+      ConnectionFailure.log(log, "session " + session.tsih() + ": connection failed", cause, PduFormatException.class);
     }
     connection.endAfterFlush(root.getMessage());
   }

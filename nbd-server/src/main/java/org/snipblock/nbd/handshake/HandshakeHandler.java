@@ -1,5 +1,6 @@
 package org.snipblock.nbd.handshake;
 
+import org.snipblock.block.ConnectionFailure;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.Channel;
@@ -90,8 +91,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    log.warn("{}: closing NBD connection during handshake: {}", ctx.channel().remoteAddress(),
-        cause.toString());
+    ConnectionFailure.log(log, ctx.channel().remoteAddress() + ": closing NBD connection during handshake", cause);
     ctx.close();
   }
 

@@ -1,5 +1,6 @@
 package org.snipblock.nbd.transmission;
 
+import org.snipblock.block.ConnectionFailure;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
@@ -107,7 +108,7 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    log.warn("{}: closing NBD connection: {}", ctx.channel().remoteAddress(), cause.toString());
+    ConnectionFailure.log(log, ctx.channel().remoteAddress() + ": closing NBD connection", cause);
     ctx.close();
   }
 

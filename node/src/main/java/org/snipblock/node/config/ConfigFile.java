@@ -130,6 +130,9 @@ public final class ConfigFile {
     } catch (IOException e) {
       throw new OperatorError("cannot read config file " + origin + ": " + oneLine(e.getMessage()));
     }
+    if (m == null) {
+      return NodeOptions.NONE; // a document that is only null ("~", "null", a bare tag): no settings
+    }
     List<VolumeDeclaration> volumes = new ArrayList<>();
     List<VolumeModel> declared = m.volumes == null ? List.of() : m.volumes;
     for (int i = 0; i < declared.size(); i++) {

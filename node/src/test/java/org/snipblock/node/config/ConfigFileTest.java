@@ -154,6 +154,10 @@ class ConfigFileTest {
   void anEmptyFileSaysNothing() {
     assertThat(ConfigFile.parse("", Path.of("x.yaml"))).isEqualTo(NodeOptions.NONE);
     assertThat(ConfigFile.parse("# only a comment\n", Path.of("x.yaml"))).isEqualTo(NodeOptions.NONE);
+    // Found by ConfigFileFuzzTest: a document that is only null failed with a NullPointerException.
+    for (String nothing : new String[] {"~", "null\n", "!", "--- !\n"}) {
+      assertThat(ConfigFile.parse(nothing, Path.of("x.yaml"))).as(nothing).isEqualTo(NodeOptions.NONE);
+    }
   }
 
   @Test
