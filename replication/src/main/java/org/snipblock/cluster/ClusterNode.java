@@ -18,8 +18,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.snipblock.block.BlockDevice;
-import org.snipblock.store.qos.QosState;
-import org.snipblock.store.qos.QosLimits;
 import org.snipblock.cluster.door.Doors;
 import org.snipblock.cluster.door.VolumeIoService;
 import org.snipblock.cluster.membership.ClusterMembership;
@@ -103,7 +101,8 @@ public final class ClusterNode implements AutoCloseable {
     this.copies = new LocalCopies(config.nodeId(), local, this::needsFullCopy, this::reconcileLater);
     this.snapshots = new ClusterSnapshots(this, this::servedHere);
     this.sequences = new DurableProgress(config.dataDir().resolve("primary-sequence"));
-    this.qos = new ClusterQos(config.nodeId(), metadata);
+    this.qos = new ClusterQos(config.nodeId(), metadata,
+        name -> primaryDevice(name).filter(ReplicatedBlockDevice::primary).isPresent());
     this.reconciler = new Reconciler(config.nodeId(), metadata, local, copies, sequences, worker, timer,
         (v, localCopy) -> new ReplicatedBlockDevice(config.nodeId(), v, localCopy, replicaAuthority(), this::channelTo,
             settings, registry(), sequences, snapshots, qos::throttleOf), () -> closed);
@@ -316,15 +315,10 @@ public final class ClusterNode implements AutoCloseable {
     return doors;
   }
 
-  /** The volume's QoS as the metadata here has it, with its budget's state when this node serves it as primary. */
-  public Optional<VolumeQosView> qos(String volume) {
-    return metadata.volume(volume).map(v -> new VolumeQosView(v.getPrimary(), qos.limitsOf(v), v.getQosGroup(),
-        qos.groupMembers(v), primaryDevice(volume).filter(ReplicatedBlockDevice::primary).flatMap(d -> qos.state(v))));
+  /** The volumes' I/O limits and throttles on this node. */
+  public ClusterQos qos() {
+    return qos;
   }
-
-  /** A volume's QoS: its budget's limits, its group and the group's members, and the state where this node throttles it. */
-  public record VolumeQosView(String primary, QosLimits limits, String group, List<String> members,
-      Optional<QosState> state) {}
 
   Optional<ReplicatedBlockDevice> primaryDevice(String name) {
     return reconciler.primary(name);

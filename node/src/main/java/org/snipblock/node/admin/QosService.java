@@ -3,6 +3,7 @@ package org.snipblock.node.admin;
 import io.grpc.stub.StreamObserver;
 import java.util.function.Supplier;
 import org.snipblock.cluster.ClusterNode;
+import org.snipblock.cluster.ClusterQos;
 import org.snipblock.node.admin.v1.QosGrpc;
 import org.snipblock.node.admin.v1.SetVolumeQosRequest;
 import org.snipblock.node.admin.v1.ShowVolumeQosRequest;
@@ -55,7 +56,7 @@ public final class QosService extends QosGrpc.QosImplBase {
       StandaloneQos.Shown s = standalone.show(name);
       return state(b.setGroup(s.setting().group()).addAllMembers(s.members()), s.throttle().state()).build();
     }
-    ClusterNode.VolumeQosView v = cluster.qos(name)
+    ClusterQos.View v = cluster.qos().view(name)
         .orElseThrow(() -> new VolumeAdminException(Reason.NOT_FOUND, "no volume named " + name));
     b.setLimits(v.limits().text()).setPrimary(v.primary()).setGroup(v.group()).addAllMembers(v.members());
     v.state().ifPresent(s -> state(b, s));
