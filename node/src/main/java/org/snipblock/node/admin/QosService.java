@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 public final class QosService extends QosGrpc.QosImplBase {
   private static final Logger log = LoggerFactory.getLogger(QosService.class);
 
-  /** Exactly one of the two is set. */
+  /** At most one of the two is set (neither: a node over a volume manager of its own, in tests: no QoS). */
   private final ClusterNode cluster;
   private final StandaloneQos standalone;
 
@@ -32,6 +32,7 @@ public final class QosService extends QosGrpc.QosImplBase {
   public void setVolumeQos(SetVolumeQosRequest req, StreamObserver<VolumeQos> out) {
     answer(out, "set the limits of " + req.getName(), () -> {
       QosLimits limits = req.getQos().isEmpty() ? null : QosLimits.parse(req.getQos());
+      show(req.getName());
       String group = req.getSetGroup() ? req.getGroup() : null;
       if (cluster != null) {
         cluster.volumes().setQos(req.getName(), limits, group);
@@ -51,6 +52,9 @@ public final class QosService extends QosGrpc.QosImplBase {
   }
 
   private VolumeQos show(String name) {
+    if (cluster == null && standalone == null) {
+      throw io.grpc.Status.FAILED_PRECONDITION.withDescription("this node's volumes have no QoS").asRuntimeException();
+    }
     VolumeQos.Builder b = VolumeQos.newBuilder().setName(name);
     if (standalone != null) {
       StandaloneQos.Shown s = standalone.show(name);

@@ -19,6 +19,20 @@ final class QosOption {
     }
   }
 
+  /** The volume's QoS, or empty from a node that has none to tell (no Qos service, or volumes without QoS). */
+  static java.util.Optional<org.snipblock.node.admin.v1.VolumeQos> shown(org.snipblock.node.admin.AdminClient c,
+      String volume) {
+    try {
+      return java.util.Optional.of(c.showQos(volume));
+    } catch (io.grpc.StatusRuntimeException e) {
+      io.grpc.Status.Code code = e.getStatus().getCode();
+      if (code == io.grpc.Status.Code.UNIMPLEMENTED || code == io.grpc.Status.Code.FAILED_PRECONDITION) {
+        return java.util.Optional.empty();
+      }
+      throw e;
+    }
+  }
+
   /** The group name as given ("none": leave the group); a bad one is a usage error. */
   static String checkGroup(CommandSpec spec, String group) {
     try {

@@ -171,7 +171,8 @@ final class VolumeCommand implements Runnable {
 
     @Override
     public Integer call() {
-      output().volume(VolumeView.of(admin.call(c -> c.show(name))).withQos(admin.call(c -> c.showQos(name))));
+      VolumeView v = VolumeView.of(admin.call(c -> c.show(name)));
+      output().volume(admin.call(c -> QosOption.shown(c, name)).map(v::withQos).orElse(v));
       return 0;
     }
   }
