@@ -58,6 +58,17 @@ class LoginNegotiationTest {
         "MaxOutstandingR2T=Reject;", "HeaderDigest=Reject;");
   }
 
+  /** Found by IscsiWireFuzzTest: the refusal itself failed, so the initiator got a dropped connection. */
+  @Test
+  void aNormalSessionWithoutTargetNameIsRefusedAsMissingParameter() {
+    IscsiChannelHarness h = harness();
+    List<Pdu> r = h.send(TestPdus.login(0x80 | 0x01, 1, 0, "InitiatorName=iqn.x:y", "SessionType=Normal",
+        "AuthMethod=None"));
+    assertThat(r).hasSize(1);
+    assertThat(status(r.get(0))).isEqualTo(0x0207);
+    assertThat(h.channel.isActive()).isFalse();
+  }
+
   @Test
   void aKeyNegotiatedTwiceFailsTheLogin() {
     IscsiChannelHarness h = harness();

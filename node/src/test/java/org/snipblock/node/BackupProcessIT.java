@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -27,14 +26,8 @@ class BackupProcessIT {
 
   @TempDir Path tmp;
 
-  /** nbdinfo's map of one context as {offset, length, type} triples. */
-  private static List<List<Long>> map(String context, String url) throws IOException {
-    String out = Tools.run(60, "nbdinfo", "--json", "--map=" + context, url).ok().output();
-    List<List<Long>> runs = new ArrayList<>();
-    for (JsonNode e : JSON.readTree(out.substring(out.indexOf('[')))) {
-      runs.add(List.of(e.get("offset").asLong(), e.get("length").asLong(), e.get("type").asLong()));
-    }
-    return runs;
+  private static List<List<Long>> map(String context, String url) {
+    return Tools.nbdinfoMap(context, url);
   }
 
   private static String compare(String a, String b) {
@@ -162,7 +155,6 @@ class BackupProcessIT {
   }
 
   private static String oneLine(String stderr) {
-    assertThat(stderr.strip()).as("one line: %s", stderr).doesNotContain("\n");
-    return stderr;
+    return Tools.backupErrorLine(stderr);
   }
 }

@@ -24,7 +24,7 @@ import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.cluster.replica.ReplicationSettings;
 import org.snipblock.cluster.topology.FailureDomain;
 import org.snipblock.cluster.topology.Location;
-import org.snipblock.cluster.topology.Placement;
+import org.snipblock.cluster.topology.PlacementPolicy;
 import org.snipblock.cluster.topology.PlacementException;
 import org.snipblock.store.VolumeAdminException;
 import org.slf4j.Logger;
@@ -48,14 +48,24 @@ final class Caretaker {
   private final ClusterMetadata metadata;
   private final Function<String, ManagedChannel> channels;
   private final ReplicationSettings settings;
-  private final Placement placement = new Placement();
   private final Map<String, Long> absentSince = new HashMap<>();
+  // Not the leader's duty: every node drains itself when on record as DRAINING (a handover is the
+  // primary's), and sheds copies itself when above its capacity threshold.
+  private final Drainer drainer;
+  private final Relocator relocator;
 
   Caretaker(ClusterNode node, Function<String, ManagedChannel> channels, ReplicationSettings settings) {
     this.node = node;
     this.metadata = node.metadata();
     this.channels = channels;
     this.settings = settings;
+    this.drainer = new Drainer(node);
+    this.relocator = new Relocator(node);
+  }
+
+  void close() {
+    drainer.close();
+    relocator.close();
   }
 
   /** One round; called on a timer. Does nothing unless this node leads the metadata group. */
@@ -70,6 +80,8 @@ final class Caretaker {
         absentSince.putIfAbsent(n.getId(), now);
       }
     }
+    drainer.check();
+    relocator.check();
     if (!leader) {
       return;
     }
@@ -177,7 +189,7 @@ final class Caretaker {
       surviving.removeAll(lost);
       List<String> added;
       try {
-        added = placement.replace(node.volumes().descriptors(), new Placement.Request(v.getCopies(),
+        added = node.placement().replace(node.volumes().descriptors(), new PlacementPolicy.Request(v.getCopies(),
             FailureDomain.parse(v.getSpread()), v.getPrimary(), v.getSnippetSize(), 1), surviving);
       } catch (PlacementException e) {
         log.warn("volume {} snippet {}: cannot re-replicate away from {}: {}", v.getName(), i, lost, e.getMessage());

@@ -16,10 +16,17 @@ import org.snipblock.cluster.topology.Location;
  * @param replicationPort TCP port of the replication data server on the cluster host; 0 picks a free one
  * @param dataDir         where this node keeps the raft log of the metadata
  * @param capacityBytes   space this node offers to placement
+ * @param capacityThresholdPercent relocation: above this percent of its capacity used, the node
+ *                        moves snippet copies to other nodes (0 = never)
  */
 public record ClusterConfig(
     String nodeId, Location location, Endpoint cluster, List<Endpoint> join, int replicationPort,
-    Path dataDir, long capacityBytes) {
+    Path dataDir, long capacityBytes, int capacityThresholdPercent) {
+
+  public ClusterConfig(String nodeId, Location location, Endpoint cluster, List<Endpoint> join, int replicationPort,
+      Path dataDir, long capacityBytes) {
+    this(nodeId, location, cluster, join, replicationPort, dataDir, capacityBytes, 0);
+  }
 
   public ClusterConfig {
     if (nodeId == null || !nodeId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
@@ -38,6 +45,15 @@ public record ClusterConfig(
     }
     if (capacityBytes < 0) {
       throw new IllegalArgumentException("negative capacity");
+    }
+    checkThreshold(capacityThresholdPercent);
+  }
+
+  /** The one rule for a capacity threshold, wherever it is given. */
+  public static void checkThreshold(long percent) {
+    if (percent < 0 || percent > 99) {
+      throw new IllegalArgumentException("capacity threshold must be 1..99 percent (0 = never relocate), not "
+          + percent);
     }
   }
 }

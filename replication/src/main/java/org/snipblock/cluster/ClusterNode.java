@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,19 +23,18 @@ import org.snipblock.cluster.membership.ClusterMembership;
 import org.snipblock.cluster.membership.Endpoint;
 import org.snipblock.cluster.meta.ClusterMetadata;
 import org.snipblock.cluster.meta.MetadataClient;
-import org.snipblock.cluster.meta.SnippetModes;
 import org.snipblock.cluster.proto.MetaCommand;
 import org.snipblock.cluster.proto.NodeRecord;
-import org.snipblock.cluster.proto.SetMode;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.cluster.replica.DurableProgress;
 import org.snipblock.cluster.replica.EpochAuthority;
 import org.snipblock.cluster.replica.ReplicaRegistry;
 import org.snipblock.cluster.replica.ReplicaService;
 import org.snipblock.cluster.replica.ReplicatedBlockDevice;
-import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.replica.ReplicationSettings;
 import org.snipblock.cluster.replica.VerifyReport;
+import org.snipblock.cluster.topology.Placement;
+import org.snipblock.cluster.topology.PlacementPolicy;
 import org.snipblock.store.VolumeAdminException;
 import org.snipblock.store.VolumeAdminException.Reason;
 import org.snipblock.store.VolumeManager;
@@ -62,6 +60,7 @@ public final class ClusterNode implements AutoCloseable {
   private final VolumeManager local;
   private final ClusterSnapshots snapshots;
   private final RedundancyPolicy defaults;
+  private final PlacementPolicy placement;
   private final ReplicationSettings settings;
   private final ClusterMetadata metadata = new ClusterMetadata();
   private final NodeChannels channels = new NodeChannels(metadata);
@@ -90,7 +89,14 @@ public final class ClusterNode implements AutoCloseable {
 
   public ClusterNode(ClusterConfig config, VolumeManager local, RedundancyPolicy defaults,
       ReplicationSettings settings) {
+    this(config, local, defaults, settings, new Placement());
+  }
+
+  /** @param placement where copies go: asked by volume creation, the caretaker, drain and relocation */
+  public ClusterNode(ClusterConfig config, VolumeManager local, RedundancyPolicy defaults,
+      ReplicationSettings settings, PlacementPolicy placement) {
     this.config = config;
+    this.placement = placement;
     this.local = local;
     this.defaults = defaults;
     this.settings = settings;
@@ -128,7 +134,7 @@ public final class ClusterNode implements AutoCloseable {
     access = new VolumeAccessControl(this, metadata);
     server = NettyServerBuilder.forAddress(new InetSocketAddress(config.cluster().host(), config.replicationPort()))
         .addService(replicaService).addService(volumeIo = new VolumeIoService(routes, doors.handles()))
-        .addService(access)
+        .addService(access).addService(snapshots.groupService())
         .maxInboundMessageSize(64 << 20).build().start();
     metadata.onVolumeChange(v -> doors.handles().applied(v.getName(), v.getIncarnation()));
     metadata.onVolumeChange(v -> reconciler.changed(v.getName()));
@@ -186,36 +192,20 @@ public final class ClusterNode implements AutoCloseable {
     return records;
   }
 
+  /** Taking nodes out of service: drain, undrain, progress, remove. */
+  public NodeDrain drains() {
+    return new NodeDrain(this);
+  }
+
+  /** What would happen if a node, rack, compartment or site failed now (changes nothing). */
+  public FailureSimulation.Report simulate(String level, String name) {
+    return new FailureSimulation(placement).simulate(metadata.nodes(), membership.view(), metadata.volumes(), level,
+        name);
+  }
+
   /** Volumes' cluster-wide access: what the doors admit, and changing it. */
   public VolumeAccessControl access() {
     return access;
-  }
-
-  /** Switches a volume between synchronous and asynchronous replication, live. */
-  public void setMode(String volume, ReplicationMode mode) {
-    commit(MetaCommand.newBuilder().setSetMode(SetMode.newBuilder().setName(volume).setMode(mode.label())).build());
-  }
-
-  /**
-   * Overrides the mode of only the given snippet indexes, live (a migration's per-snippet switch);
-   * {@code mode} null clears their override so they follow the volume's mode again. An empty list
-   * means the whole volume, as {@link #setMode(String, ReplicationMode)}. Throws
-   * {@link VolumeAdminException} (INVALID_ARGUMENT for an index the volume does not have).
-   */
-  public void setMode(String volume, ReplicationMode mode, List<Long> snippets) {
-    if (mode == null && snippets.isEmpty()) {
-      throw new VolumeAdminException(Reason.INVALID_ARGUMENT, "a volume's own mode cannot be cleared, only set");
-    }
-    commit(MetaCommand.newBuilder().setSetMode(SetMode.newBuilder().setName(volume)
-        .setMode(mode == null ? "" : mode.label()).addAllSnippets(snippets)).build());
-  }
-
-  /** Each snippet's mode, by index: its override, or the volume's mode. */
-  public List<ReplicationMode> snippetModes(String volume) {
-    VolumeRecord v = metadata.volume(volume).orElseThrow(() ->
-        new VolumeAdminException(Reason.NOT_FOUND, "no volume named " + volume));
-    return java.util.stream.IntStream.range(0, v.getSnippetsCount())
-        .mapToObj(i -> ReplicationMode.parse(SnippetModes.effective(v, i))).toList();
   }
 
   /**
@@ -257,23 +247,9 @@ public final class ClusterNode implements AutoCloseable {
     volumeIo.viewForwardedAs(view);
   }
 
-  /** A snapshot of every node, its location, state, capacity, load, and the round trips between nodes. */
+  /** A snapshot of every node, its location, state, capacity, load, the round trips between nodes, and what moves. */
   public ClusterStatus status() {
-    Set<String> view = membership.view();
-    Map<String, String> idByMember = reports.idByMember();
-    List<NodeRecord> nodes = metadata.nodes();
-    Map<String, Map<String, Double>> rtt = new TreeMap<>();
-    for (NodeRecord n : nodes) {
-      rtt.put(n.getId(), new TreeMap<>(n.getRttMillisMap()));
-    }
-    rtt.put(config.nodeId(), new TreeMap<>(reports.rttById(idByMember)));
-    String leader = membership.leader();
-    return new ClusterStatus(config.nodeId(), leader == null ? null : idByMember.getOrDefault(leader, leader),
-        membership.term(), inMajority(),
-        nodes.stream().map(n -> new ClusterStatus.Node(n.getId(), n.getLocation(), n.getMember(),
-            n.getDataAddress(), view.contains(n.getMember()) ? "UP" : "DOWN", n.getCapacityBytes(),
-            n.getUsedBytes(), n.getLoad(), n.getReportedAtMillis())).toList(),
-        rtt);
+    return StatusView.of(config.nodeId(), metadata, membership, reports, inMajority());
   }
 
   // ---- package-private: used by ClusteredVolumes -------------------------------------------
@@ -288,6 +264,10 @@ public final class ClusterNode implements AutoCloseable {
 
   VolumeManager local() {
     return local;
+  }
+
+  PlacementPolicy placement() {
+    return placement;
   }
 
   RedundancyPolicy defaults() {
@@ -344,9 +324,12 @@ public final class ClusterNode implements AutoCloseable {
 
   /**
    * A copy of a clone made here without the parent's snapshot (see {@link LocalCopies}) goes on
-   * record as stale, so the clone's primary copies it in full; the primary's own copy never needs it.
+   * record as unshared (volume show names it) and as stale, so the clone's primary copies it in
+   * full; the primary's own copy never needs the copying.
    */
   private void needsFullCopy(VolumeRecord v) {
+    commitAsync(MetaCommand.newBuilder().setCopyUnshared(org.snipblock.cluster.proto.CopyUnshared.newBuilder()
+        .setName(v.getName()).setNode(config.nodeId())).build()).exceptionally(e -> null);
     if (!config.nodeId().equals(v.getPrimary())) {
       registry().markStale(v.getName(), v.getEpoch(), config.nodeId(), true, List.of()).exceptionally(e -> {
         log.warn("volume {}: this copy could not be put on record as stale: {}", v.getName(), e.toString());
@@ -375,6 +358,7 @@ public final class ClusterNode implements AutoCloseable {
       for (ReplicatedBlockDevice d : reconciler.primaries()) {
         d.maintain();
       }
+      snapshots.care();
     } catch (RuntimeException | LinkageError e) {
       // Keep the periodic task alive: an exception would cancel all later rounds.
       log.error("cluster care round failed: {}", e.toString(), e);
@@ -390,6 +374,9 @@ public final class ClusterNode implements AutoCloseable {
   public void close() {
     closed = true;
     timer.shutdownNow();
+    if (caretaker != null) {
+      caretaker.close();
+    }
     committer.shutdownNow();
     snapshots.close();
     worker.shutdown();

@@ -42,6 +42,9 @@ public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
   // On the primary, a clone's check of its snapshot and a delete of that snapshot happen one at a time.
   private final Object cloneGuard = new Object();
   private final Set<String> deleting = ConcurrentHashMap.newKeySet();
+  private final GroupHolds holds;
+  private final GroupSnapshot group;
+  private final CloneFlattens flattens;
 
   ClusterSnapshots(ClusterNode node, java.util.function.Function<String, ReplicatedBlockDevice> primary) {
     String nodeId = node.nodeId();
@@ -54,67 +57,71 @@ public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    this.holds = new GroupHolds(nodeId, this, primary);
+    this.group = new GroupSnapshot(node, holds);
+    this.flattens = new CloneFlattens(node);
   }
 
   /** Takes snapshot {@code snapshot} of {@code volume} on every copy, at one point of its stream; ask its primary. */
   public CompletableFuture<List<SnapshotInfo>> take(String volume, String snapshot) {
+    return take(volume, snapshot, 0);
+  }
+
+  /**
+   * As {@link #take(String, String)}, for an import that reproduced snapshot {@code origin} (0: none):
+   * every copy records it, so a later incremental stream finds its base on any of them.
+   */
+  public CompletableFuture<List<SnapshotInfo>> take(String volume, String snapshot, long origin) {
     ReplicatedBlockDevice device = primary.apply(volume);
     SnapshotNames.check(snapshot);
     if (list(volume).stream().anyMatch(s -> s.name().equals(snapshot))) {
       throw new VolumeAdminException(Reason.ALREADY_EXISTS, "volume " + volume + " already has a snapshot named "
           + snapshot);
     }
-    return device.snapshot(snapshot, () -> takeLocal(volume, snapshot))
+    return device.snapshot(snapshot, origin, () -> takeLocal(volume, snapshot, origin))
         .thenApply(x -> list(volume).stream().filter(s -> s.name().equals(snapshot)).toList());
   }
 
   /**
-   * Takes snapshot {@code snapshot} of several volumes at one barrier (a VM's disks): their primaries
-   * must all be this node. Writes to all of them are held back while the snapshot ops are sequenced
-   * and acknowledged, so a write acknowledged before the group snapshot began is in every snapshot,
-   * and none that waited is in any (no write that follows, in the client's order, a write left out
-   * of one volume's snapshot can be in another's).
+   * Takes snapshot {@code snapshot} of several volumes at one point in time (a VM's disks), whichever
+   * nodes their primaries are on ({@link GroupSnapshot}: every primary holds new writes, then takes
+   * its snapshots, then releases; a failure or timeout releases everything and deletes what was
+   * taken). Completes with the snapshots as this node's copies have them (none for a volume this
+   * node holds no copy of).
    */
   public CompletableFuture<List<SnapshotInfo>> takeGroup(List<String> volumes, String snapshot) {
-    SnapshotNames.check(snapshot);
-    if (volumes.stream().distinct().count() != volumes.size()) {
-      throw new VolumeAdminException(Reason.INVALID_ARGUMENT, "a volume is named twice in the group " + volumes);
-    }
-    List<ReplicatedBlockDevice> devices = new java.util.ArrayList<>();
-    for (String v : volumes) {
-      try {
-        devices.add(primary.apply(v));
-      } catch (VolumeAdminException e) {
-        throw new VolumeAdminException(e.reason(), "a group snapshot needs every volume's primary on the node asked: "
-            + e.getMessage());
-      }
-      if (list(v).stream().anyMatch(s -> s.name().equals(snapshot))) {
-        throw new VolumeAdminException(Reason.ALREADY_EXISTS, "volume " + v + " already has a snapshot named "
-            + snapshot);
-      }
-    }
-    List<Runnable> releases = devices.stream().map(ReplicatedBlockDevice::hold).toList();
-    List<CompletableFuture<Void>> taken = new java.util.ArrayList<>();
-    try {
-      for (int i = 0; i < volumes.size(); i++) {
-        String v = volumes.get(i);
-        taken.add(devices.get(i).snapshot(snapshot, () -> takeLocal(v, snapshot)));
-      }
-    } finally {
-      CompletableFuture.allOf(taken.toArray(CompletableFuture[]::new))
-          .whenComplete((x, e) -> releases.forEach(Runnable::run));
-    }
-    return CompletableFuture.allOf(taken.toArray(CompletableFuture[]::new)).thenApply(x -> volumes.stream()
+    return group.take(volumes, snapshot).thenApply(x -> volumes.stream()
+        .filter(v -> local.show(v).isPresent())
         .flatMap(v -> list(v).stream().filter(s -> s.name().equals(snapshot))).toList());
   }
 
+  /** The other primaries' side of group snapshots this node coordinates, served on the cluster port. */
+  io.grpc.BindableService groupService() {
+    return new GroupSnapshot.Service(holds);
+  }
+
   /** Takes the snapshot on this node's copy; one that exists already (an op sent again) is left as it is. */
-  CompletableFuture<Void> takeLocal(String volume, String snapshot) {
+  CompletableFuture<Void> takeLocal(String volume, String snapshot, long origin) {
     return CompletableFuture.runAsync(() -> {
       if (store().snapshots(volume).stream().noneMatch(s -> s.name().equals(snapshot))) {
-        store().snapshot(List.of(volume), snapshot);
+        if (origin != 0) {
+          store().snapshotImported(volume, snapshot, origin);
+        } else {
+          store().snapshot(List.of(volume), snapshot);
+        }
       }
     }, taker);
+  }
+
+  /** Refuses, naming the primary, unless this node is the volume's serving primary. */
+  public void requirePrimary(String volume) {
+    primary.apply(volume);
+  }
+
+  @Override
+  public long origin(String volume, String snapshot) {
+    return local.show(volume).isEmpty() ? 0 : store().snapshots(volume).stream()
+        .filter(s -> s.name().equals(snapshot)).mapToLong(SnapshotInfo::origin).findFirst().orElse(0);
   }
 
   /** Deletes snapshot {@code snapshot} of {@code volume} on every copy, as one op of its stream; ask its primary. */
@@ -194,6 +201,28 @@ public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
   }
 
   /**
+   * Starts flattening clone {@code volume} on every holder (see {@link CloneFlattens}); any node may
+   * be asked. Its parent link goes once every holder's copy reads nothing from the parent.
+   */
+  public VolumeInfo flatten(String volume) {
+    flattens.start(volume);
+    return node.volumes().show(volume).orElseThrow();
+  }
+
+  /** Holders waiting to flatten the clone, and holders whose copy of it shares nothing with the parent. */
+  public record CloneState(java.util.List<String> flattenWaitingFor, java.util.List<String> unsharedCopies) {}
+
+  public java.util.Optional<CloneState> cloneState(String volume) {
+    return node.metadata().volume(volume).map(v -> new CloneState(
+        org.snipblock.cluster.meta.Flattening.waitingFor(v), org.snipblock.cluster.meta.Flattening.unshared(v)));
+  }
+
+  /** A care round of the node: flattens this node's copies of clones on record as flattening. */
+  void care() {
+    flattens.care();
+  }
+
+  /**
    * Deletes the snapshot on this node's copy once the delete is on record (its data is merged
    * away in the background); one that is gone already (an op sent again) is left as it is.
    */
@@ -268,6 +297,8 @@ public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
 
   @Override
   public void close() {
+    holds.close();
+    flattens.close();
     taker.shutdownNow();
   }
 }

@@ -13,12 +13,17 @@ import java.util.Map;
  */
 public record ClusterStatus(
     String self, String leader, long term, boolean inMajority, List<Node> nodes,
-    Map<String, Map<String, Double>> rttMillis) {
+    Map<String, Map<String, Double>> rttMillis, List<Move> moving) {
 
   /**
-   * @param state UP when in this node's membership view, DOWN otherwise
+   * @param state UP, DOWN (out of this node's membership view), DRAINING, DRAINED, or JOINING (a
+   *              member in the view not registered yet: only its member address is known)
    * @param load  recent load reported by the node (0 idle, 1 saturated)
+   * @param capacityThresholdPercent relocation sheds snippets above this fill (0 = never)
    */
   public record Node(String id, String location, String member, String dataAddress, String state,
-      long capacityBytes, long usedBytes, double load, long reportedAtMillis) {}
+      long capacityBytes, long usedBytes, double load, long reportedAtMillis, int capacityThresholdPercent) {}
+
+  /** A copy of a snippet on its way from one node to another (drain, relocation). */
+  public record Move(String volume, long snippet, String from, String to, long startedMillis) {}
 }

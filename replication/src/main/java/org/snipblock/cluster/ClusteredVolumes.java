@@ -15,29 +15,30 @@ import org.snipblock.cluster.proto.NodeRecord;
 import org.snipblock.cluster.proto.ResizeVolume;
 import org.snipblock.cluster.proto.SnippetPlacement;
 import org.snipblock.cluster.proto.VolumeRecord;
+import org.snipblock.cluster.meta.SnippetModes;
+import org.snipblock.cluster.proto.SetMode;
 import org.snipblock.cluster.replica.ReplicatedBlockDevice;
+import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.topology.Location;
 import org.snipblock.cluster.topology.NodeDescriptor;
 import org.snipblock.cluster.topology.NodeState;
-import org.snipblock.cluster.topology.Placement;
+import org.snipblock.cluster.topology.PlacementPolicy;
 import org.snipblock.store.VolumeAdminException;
 import org.snipblock.store.VolumeAdminException.Reason;
 import org.snipblock.store.VolumeInfo;
 import org.snipblock.store.VolumeManager;
+import org.snipblock.store.VolumeRules;
 import org.snipblock.store.VolumeSpec;
 
 /**
  * The cluster's volumes as the admin API and the frontends see them. A volume created here gets
  * this node as its primary (the node the operator or hypervisor talks to is the volume's user) and
- * its copies placed by {@link Placement}; the metadata commit decides, so two nodes creating the
+ * its copies placed by the node's {@link PlacementPolicy}; the metadata commit decides, so two nodes creating the
  * same name at once cannot both succeed. {@link #open} hands out a door on any volume on every
  * node: a door forwards to the current primary, and follows it through failovers.
  */
 public final class ClusteredVolumes implements VolumeManager {
-  private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
-
   private final ClusterNode node;
-  private final Placement placement = new Placement();
 
   ClusteredVolumes(ClusterNode node) {
     this.node = node;
@@ -53,8 +54,8 @@ public final class ClusteredVolumes implements VolumeManager {
     int snippetSize = spec.snippetSize() == 0 ? node.defaultSnippetSize() : spec.snippetSize();
     check(spec, snippetSize);
     long snippets = (spec.size() + snippetSize - 1) / snippetSize;
-    Placement.Result placed = placement.place(descriptors(),
-        new Placement.Request(policy.copies(), policy.spread(), node.nodeId(), snippetSize, snippets));
+    PlacementPolicy.Result placed = node.placement().place(descriptors(),
+        new PlacementPolicy.Request(policy.copies(), policy.spread(), node.nodeId(), snippetSize, snippets));
     VolumeRecord.Builder v = VolumeRecord.newBuilder().setName(spec.name()).setSize(spec.size())
         .setSnippetSize(snippetSize).setBlockSize(spec.blockSize()).setCompression(spec.compression())
         .setCopies(policy.copies()).setMinCopies(policy.minCopies()).setSpread(policy.spread().label())
@@ -63,7 +64,21 @@ public final class ClusteredVolumes implements VolumeManager {
     placed.replicas().forEach(r -> v.addSnippets(SnippetPlacement.newBuilder().addAllNodes(r)));
     VolumeRecord created = node.commit(MetaCommand.newBuilder()
         .setCreateVolume(CreateVolume.newBuilder().setVolume(v)).build());
-    return info(created);
+    return info(appliedHere(created));
+  }
+
+  /**
+   * Waits (at most 10 s) until this node's metadata has applied a volume this node committed, so
+   * that what the caller does next here (open it through a door, show it) finds it: the commit
+   * answers once a majority has it, which this node's state machine may apply a moment later.
+   */
+  private VolumeRecord appliedHere(VolumeRecord committed) {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (node.metadata().volume(committed.getName()).filter(v -> v.getVersion() >= committed.getVersion()).isEmpty()
+        && System.nanoTime() < deadline) {
+      java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(5));
+    }
+    return committed;
   }
 
   /**
@@ -94,13 +109,40 @@ public final class ClusteredVolumes implements VolumeManager {
     }
     long want = (size + parent.getSnippetSize() - 1) / parent.getSnippetSize();
     if (want > parent.getSnippetsCount()) {
-      placement.place(descriptors(), new Placement.Request(parent.getCopies(),
+      node.placement().place(descriptors(), new PlacementPolicy.Request(parent.getCopies(),
           org.snipblock.cluster.topology.FailureDomain.parse(parent.getSpread()), parent.getPrimary(),
           parent.getSnippetSize(), want - parent.getSnippetsCount()))
           .replicas().forEach(r -> v.addSnippets(SnippetPlacement.newBuilder().addAllNodes(r)));
     }
-    return info(node.commit(MetaCommand.newBuilder().setCreateVolume(CreateVolume.newBuilder().setVolume(v)
-        .setParentEpoch(parent.getEpoch())).build()));
+    return info(appliedHere(node.commit(MetaCommand.newBuilder().setCreateVolume(CreateVolume.newBuilder()
+        .setVolume(v).setParentEpoch(parent.getEpoch())).build())));
+  }
+
+  /** Switches a volume between synchronous and asynchronous replication, live. */
+  public void setMode(String volume, ReplicationMode mode) {
+    node.commit(MetaCommand.newBuilder().setSetMode(SetMode.newBuilder().setName(volume).setMode(mode.label())).build());
+  }
+
+  /**
+   * Overrides the mode of only the given snippet indexes, live (a migration's per-snippet switch);
+   * {@code mode} null clears their override so they follow the volume's mode again. An empty list
+   * means the whole volume, as {@link #setMode(String, ReplicationMode)}. Throws
+   * {@link VolumeAdminException} (INVALID_ARGUMENT for an index the volume does not have).
+   */
+  public void setMode(String volume, ReplicationMode mode, List<Long> snippets) {
+    if (mode == null && snippets.isEmpty()) {
+      throw new VolumeAdminException(Reason.INVALID_ARGUMENT, "a volume's own mode cannot be cleared, only set");
+    }
+    node.commit(MetaCommand.newBuilder().setSetMode(SetMode.newBuilder().setName(volume)
+        .setMode(mode == null ? "" : mode.label()).addAllSnippets(snippets)).build());
+  }
+
+  /** Each snippet's mode, by index: its override, or the volume's mode. */
+  public List<ReplicationMode> snippetModes(String volume) {
+    VolumeRecord v = node.metadata().volume(volume).orElseThrow(() ->
+        new VolumeAdminException(Reason.NOT_FOUND, "no volume named " + volume));
+    return java.util.stream.IntStream.range(0, v.getSnippetsCount())
+        .mapToObj(i -> ReplicationMode.parse(SnippetModes.effective(v, i))).toList();
   }
 
   /** Makes a volume read-only (its primary refuses writes; every door says so) or writable again. */
@@ -128,32 +170,15 @@ public final class ClusteredVolumes implements VolumeManager {
         org.snipblock.cluster.proto.Reincarnate.newBuilder().setName(name)).build()).getIncarnation();
   }
 
+  /** The same rules every node's store applies, checked before anything is committed. */
   private static void check(VolumeSpec spec, int snippetSize) {
-    if (spec.name() == null || !NAME.matcher(spec.name()).matches()) {
-      throw new VolumeAdminException(Reason.INVALID_ARGUMENT,
-          "bad volume name '" + spec.name() + "': use 1-128 of [A-Za-z0-9._-], starting alphanumeric");
-    }
-    if (spec.blockSize() != 512 && spec.blockSize() != 4096) {
-      throw new VolumeAdminException(Reason.INVALID_ARGUMENT, "block size must be 512 or 4096");
-    }
-    if (spec.size() <= 0 || spec.size() % 4096 != 0) {
-      throw new VolumeAdminException(Reason.INVALID_ARGUMENT, "size must be a positive multiple of 4096");
-    }
-    if (Integer.bitCount(snippetSize) != 1 || snippetSize < (64 << 10)) {
-      throw new VolumeAdminException(Reason.INVALID_ARGUMENT, "snippet size must be a power of two of at least 64 KiB");
-    }
+    VolumeRules.check(spec);
+    VolumeRules.checkSnippetSize(snippetSize);
   }
 
-  /** The cluster's nodes as placement sees them: UP if in this node's membership view. */
+  /** The cluster's nodes as placement sees them (see {@link NodeStates}). */
   List<NodeDescriptor> descriptors() {
-    Set<String> view = node.view();
-    List<NodeDescriptor> out = new ArrayList<>();
-    for (NodeRecord n : node.metadata().nodes()) {
-      out.add(new NodeDescriptor(n.getId(), Location.parse(n.getLocation()),
-          view.contains(n.getMember()) ? NodeState.UP : NodeState.DOWN,
-          n.getCapacityBytes(), n.getUsedBytes(), n.getLoad()));
-    }
-    return out;
+    return NodeStates.descriptors(node.metadata().nodes(), node.view());
   }
 
   @Override
@@ -198,14 +223,12 @@ public final class ClusteredVolumes implements VolumeManager {
       throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "volume " + name + " is " + v.getSize()
           + " bytes; shrinking to " + newSize + " would destroy data and is refused");
     }
-    if (newSize % 4096 != 0) {
-      throw new VolumeAdminException(Reason.INVALID_ARGUMENT, "size must be a multiple of 4096");
-    }
+    VolumeRules.checkSize(newSize);
     long have = v.getSnippetsCount();
     long want = (newSize + v.getSnippetSize() - 1) / v.getSnippetSize();
     ResizeVolume.Builder r = ResizeVolume.newBuilder().setName(name).setSize(newSize);
     if (want > have) {
-      Placement.Result placed = placement.place(descriptors(), new Placement.Request(v.getCopies(),
+      PlacementPolicy.Result placed = node.placement().place(descriptors(), new PlacementPolicy.Request(v.getCopies(),
           org.snipblock.cluster.topology.FailureDomain.parse(v.getSpread()), v.getPrimary(), v.getSnippetSize(),
           want - have));
       placed.replicas().forEach(p -> r.addAdded(SnippetPlacement.newBuilder().addAllNodes(p)));
@@ -252,6 +275,7 @@ public final class ClusteredVolumes implements VolumeManager {
     return new VolumeInfo(v.getUid(), v.getName(), v.getSize(), v.getSnippetSize(), v.getBlockSize(),
         v.getCompression(), here.map(VolumeInfo::usedBytes).orElse(0L), here.map(VolumeInfo::storedBytes).orElse(0L),
         v.getSnippetsCount(), here.map(VolumeInfo::checksumErrors).orElse(0L),
-        Instant.ofEpochMilli(v.getCreatedMillis()), v.getReadOnly(), Clones.parentOf(v), null);
+        Instant.ofEpochMilli(v.getCreatedMillis()), v.getReadOnly(), Clones.parentOf(v),
+        here.map(VolumeInfo::flatten).orElse(null));
   }
 }

@@ -101,6 +101,7 @@ final class LocalCopies {
     for (int i = 0; i < v.getSnippetsCount(); i++) {
       SnippetPlacement p = v.getSnippets(i);
       if (!p.getNodesList().contains(selfId)) {
+        released(store, info, v, i);
         continue;
       }
       // The snippet's own flag: its override if it has one, else the volume's mode.
@@ -113,6 +114,32 @@ final class LocalCopies {
         store.updateLabel(ref, l -> l.withReplicas(replicas).withMode(mode));
       }
     }
+  }
+
+  /**
+   * A snippet this node held and no longer does (its copy moved away, as a relocation does): its
+   * data is trimmed here, so the space is free again, and its label rewritten to name the holders
+   * it has now, so a scan of this node's labels still finds them. The primary keeps what it serves.
+   */
+  private void released(SnippetStore store, VolumeInfo info, VolumeRecord v, int i) {
+    SnippetRef ref = new SnippetRef(info.id(), i);
+    Optional<SnippetLabel> label = store.readLabel(ref);
+    List<String> holders = v.getSnippets(i).getNodesList();
+    if (label.isEmpty() || selfId.equals(v.getPrimary()) || label.get().replicas().equals(holders)) {
+      return;
+    }
+    if (label.get().replicas().contains(selfId)) {
+      long offset = (long) i * v.getSnippetSize();
+      long length = Math.min(v.getSnippetSize(), v.getSize() - offset);
+      try (var device = local.open(v.getName()).orElseThrow()) {
+        device.trim(offset, length, false).get();
+      } catch (Exception e) {
+        log.warn("volume {} snippet {}: released copy not trimmed on {}: {}", v.getName(), i, selfId, e.toString());
+        return;
+      }
+      log.info("volume {} snippet {}: copy released on {} (now on {})", v.getName(), i, selfId, holders);
+    }
+    store.updateLabel(ref, l -> l.withReplicas(holders));
   }
 
   /** Deletes the local copy of a volume that no longer exists in the cluster. */

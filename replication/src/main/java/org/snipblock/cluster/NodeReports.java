@@ -67,7 +67,8 @@ final class NodeReports {
     NodeRecord me = NodeRecord.newBuilder().setId(config.nodeId()).setMember(config.cluster().toString())
         .setLocation(config.location().toString())
         .setDataAddress(config.cluster().host() + ":" + replicationPort)
-        .setCapacityBytes(config.capacityBytes()).setReportedAtMillis(System.currentTimeMillis()).build();
+        .setCapacityBytes(config.capacityBytes()).setCapacityThresholdPercent(config.capacityThresholdPercent())
+        .setReportedAtMillis(System.currentTimeMillis()).build();
     try {
       client.commit(MetaCommand.newBuilder().setRegisterNode(RegisterNode.newBuilder().setNode(me)).build());
       log.info("node {} registered in the cluster metadata", config.nodeId());

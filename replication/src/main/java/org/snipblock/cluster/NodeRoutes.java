@@ -31,6 +31,11 @@ final class NodeRoutes implements DoorRoutes {
   }
 
   @Override
+  public java.util.List<String> snapshots(String name) {
+    return node.snapshots().names(name);
+  }
+
+  @Override
   public boolean reachable(String nodeId) {
     if (nodeId.equals(node.nodeId())) {
       return true;

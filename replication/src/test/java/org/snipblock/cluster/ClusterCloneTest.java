@@ -155,6 +155,69 @@ class ClusterCloneTest {
     }
   }
 
+  /**
+   * Flattening a clustered clone: every holder copies what its copy reads from its own copy of the
+   * parent (the clone's own snapshots included), then the link goes cluster-wide and the parent's
+   * snapshot can be deleted, with the clone's content unchanged on every copy.
+   */
+  @Test
+  void aFlattenedCloneKeepsItsContentOnEveryCopyAndFreesTheParentsSnapshot() throws Exception {
+    start();
+    create("base", false);
+    byte[] image = random(SIZE, 40);
+    int p = primaryOf("base");
+    try (BlockDevice d = cluster.node(p).volumes().open("base").orElseThrow()) {
+      write(d, image, 0, SIZE);
+      cluster.node(p).snapshots().take("base", "s1").get(30, TimeUnit.SECONDS);
+    }
+    cluster.node(p).snapshots().cloneOf("base", "s1", "vm", 0);
+    int other = (p + 1) % 3;
+    Eventually.await("every node applied the clone", T, () -> cluster.nodes.stream()
+        .allMatch(n -> n.volumes().show("vm").isPresent()));
+    Eventually.await("the primary of vm serves", T, () -> cluster.node(p).volumes().openPrimary("vm").isPresent());
+    byte[] expected = image.clone();
+    byte[] own = random(8192, 41);
+    try (BlockDevice d = cluster.node(other).volumes().open("vm").orElseThrow()) {
+      d.write(65536, ByteBuffer.wrap(own), true).get(30, TimeUnit.SECONDS);
+      System.arraycopy(own, 0, expected, 65536, own.length);
+      cluster.node(p).snapshots().take("vm", "w1").get(30, TimeUnit.SECONDS);
+      d.write(0, ByteBuffer.wrap(own), true).get(30, TimeUnit.SECONDS);
+    }
+    byte[] atW1 = expected.clone();
+    System.arraycopy(own, 0, expected, 0, own.length);
+
+    assertThatThrownBy(() -> cluster.node(other).snapshots().flatten("base"))
+        .isInstanceOf(VolumeAdminException.class).hasMessageContaining("volume base is not a clone");
+    assertThatThrownBy(() -> cluster.node(other).snapshots().flatten("nope"))
+        .isInstanceOf(VolumeAdminException.class).hasMessageContaining("no volume named nope");
+    assertThat(cluster.node(other).volumes().show("base").orElseThrow().parent()).isNull();
+
+    cluster.node(other).snapshots().flatten("vm");
+    Eventually.await("the parent link is gone everywhere", T, () -> cluster.nodes.stream()
+        .allMatch(n -> n.volumes().show("vm").orElseThrow().parent() == null));
+    assertThat(cluster.node(p).snapshots().cloneState("vm").orElseThrow().flattenWaitingFor()).isEmpty();
+    org.snipblock.store.BackgroundProgress done = cluster.node(p).volumes().show("vm").orElseThrow().flatten();
+    assertThat(done).as("the primary's own copy was flattened here").isNotNull();
+    assertThat(done.running()).isFalse();
+    assertThat(done.snippetsDone()).isEqualTo(done.snippetsTotal());
+    cluster.node(p).snapshots().delete("base", "s1").get(30, TimeUnit.SECONDS);
+    for (int n = 0; n < 3; n++) {
+      int i = n;
+      Eventually.await("n" + i + " dropped base@s1", T, () -> cluster.stores.get(i).snapshots("base").isEmpty());
+      assertThat(cluster.stores.get(n).show("vm").orElseThrow().parent()).as("n" + n + "'s copy").isNull();
+      long want = crc(expected);
+      Eventually.await("vm on n" + n, T, () -> {
+        try {
+          return Images.crcOfCopy(cluster.stores.get(i), "vm", SIZE) == want;
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      assertThat(Images.crcOfCopy(cluster.stores.get(n), "vm@w1", SIZE)).as("vm@w1 on n" + n).isEqualTo(crc(atW1));
+    }
+    assertThat(cluster.node(p).verify("vm").get(60, TimeUnit.SECONDS).clean()).isTrue();
+  }
+
   @Test
   void aReadOnlyVolumeRefusesWritesThroughEveryDoorUntilMadeWritable() throws Exception {
     start();

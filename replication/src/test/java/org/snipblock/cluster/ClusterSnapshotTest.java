@@ -260,27 +260,33 @@ class ClusterSnapshotTest {
   }
 
   /**
-   * A group snapshot of volumes with one primary is one barrier: writes go to A, then (once A's is
-   * acknowledged) to B, block after block, while it is taken; wherever B's snapshot holds a block's
-   * new data, A's holds it too, on every copy.
+   * A group snapshot of volumes whose primaries are on two nodes, asked of a third, is one point in
+   * time: writes go to A, then (once A's is acknowledged) to B, block after block, through a third
+   * node's doors while it is taken; wherever B's snapshot holds a block's new data, A's holds it
+   * too, on every copy. A group that cannot be taken everywhere is refused and leaves no snapshot.
    */
   @Test
-  void aGroupSnapshotNeverHoldsAWriteWithoutTheOneAcknowledgedBeforeIt() throws Exception {
+  void aGroupSnapshotAcrossPrimariesOnTwoNodesNeverHoldsAWriteWithoutTheOneAcknowledgedBeforeIt() throws Exception {
     int size = 1 << 20;
     int blocks = 256;
     startWith("disk-a", size);
-    create(0, "disk-b", size);
-    create(1, "elsewhere", size);
+    create(1, "disk-b", size);
     assertThat(primaryOf("disk-a")).isZero();
-    assertThat(primaryOf("disk-b")).isZero();
-    assertThat(primaryOf("elsewhere")).isEqualTo(1);
-    Eventually.await("the primaries serve", T, () -> cluster.node(0).volumes().openPrimary("disk-b").isPresent()
-        && cluster.node(1).volumes().openPrimary("elsewhere").isPresent());
-    assertThatThrownBy(() -> cluster.node(0).snapshots().takeGroup(java.util.List.of("disk-a", "elsewhere"), "g"))
-        .isInstanceOf(VolumeAdminException.class).hasMessageContaining("needs every volume's primary on the node asked")
-        .hasMessageContaining("its primary is n1");
-    assertThatThrownBy(() -> cluster.node(0).snapshots().takeGroup(java.util.List.of("disk-a", "disk-a"), "g"))
+    assertThat(primaryOf("disk-b")).isEqualTo(1);
+    Eventually.await("the primaries serve", T, () -> cluster.node(1).volumes().openPrimary("disk-b").isPresent());
+    assertThatThrownBy(() -> cluster.node(2).snapshots().takeGroup(java.util.List.of("disk-a", "disk-a"), "g"))
         .isInstanceOf(VolumeAdminException.class).hasMessageContaining("named twice");
+    assertThatThrownBy(() -> cluster.node(2).snapshots().takeGroup(java.util.List.of("disk-a", "nope"), "g"))
+        .isInstanceOf(VolumeAdminException.class).hasMessageContaining("no volume named nope");
+    // disk-b has "taken" already: the group is refused on n1 and n0's hold is released with nothing taken.
+    cluster.node(1).snapshots().take("disk-b", "taken").get(30, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> cluster.node(2).snapshots().takeGroup(java.util.List.of("disk-a", "disk-b"), "taken")
+        .get(30, TimeUnit.SECONDS)).hasMessageContaining("volume disk-b already has a snapshot named taken");
+    assertThat(cluster.node(0).snapshots().names("disk-a")).isEmpty();
+    try (BlockDevice a = cluster.node(2).volumes().open("disk-a").orElseThrow()) {
+      a.write(0, java.nio.ByteBuffer.allocate(4096), false).get(30, TimeUnit.SECONDS);
+    }
+    cluster.node(1).snapshots().delete("disk-b", "taken").get(30, TimeUnit.SECONDS);
 
     byte[] ones = new byte[4096];
     java.util.Arrays.fill(ones, (byte) 1);
@@ -297,12 +303,13 @@ class ClusterSnapshotTest {
         }
       });
       assertThat(halfway.await(60, TimeUnit.SECONDS)).isTrue();
-      cluster.node(0).snapshots().takeGroup(java.util.List.of("disk-a", "disk-b"), "g").get(30, TimeUnit.SECONDS);
+      cluster.node(2).snapshots().takeGroup(java.util.List.of("disk-a", "disk-b"), "g").get(30, TimeUnit.SECONDS);
       writer.get(60, TimeUnit.SECONDS);
     }
     for (int n = 0; n < 3; n++) {
       int node = n;
-      Eventually.await("n" + n + " took g", T, () -> cluster.stores.get(node).snapshots("disk-b").size() == 1);
+      Eventually.await("n" + n + " took g", T, () -> cluster.stores.get(node).snapshots("disk-b").size() == 1
+          && cluster.stores.get(node).snapshots("disk-a").size() == 1);
       byte[] snapA;
       byte[] snapB;
       try (BlockDevice sa = cluster.stores.get(n).open("disk-a@g").orElseThrow();
@@ -318,6 +325,30 @@ class ClusterSnapshotTest {
         inA += a ? 1 : 0;
       }
       assertThat(inA).as("the snapshot was taken after the first quarter").isGreaterThanOrEqualTo(blocks / 4);
+    }
+  }
+
+  /**
+   * Changed-block tracking through any node's door: a node that is not the primary lists the
+   * snapshots of its copy and forwards the question to the primary, which answers from its copy.
+   */
+  @Test
+  void aDoorOnAnotherNodeReportsTheBlocksChangedSinceASnapshot() throws Exception {
+    int size = 1 << 20;
+    int p = startWith("cbt", size);
+    int other = (p + 1) % 3;
+    Eventually.await("n" + other + " knows cbt", T, () -> cluster.node(other).volumes().show("cbt").isPresent());
+    try (BlockDevice d = cluster.node(other).volumes().open("cbt").orElseThrow()) {
+      write(d, random(size, 30), 0, size);
+      cluster.node(p).snapshots().take("cbt", "s1").get(30, TimeUnit.SECONDS);
+      d.write(8192, java.nio.ByteBuffer.wrap(random(4096, 31)), false).get(30, TimeUnit.SECONDS);
+      d.write(512 * 1024, java.nio.ByteBuffer.wrap(random(8192, 32)), false).get(30, TimeUnit.SECONDS);
+      Eventually.await("n" + other + " took s1", T, () -> d.changeBases().equals(java.util.List.of("s1")));
+      assertThat(d.changedSince("s1", 0, size).get(30, TimeUnit.SECONDS)).containsExactly(
+          org.snipblock.block.Extent.data(8192, 4096), org.snipblock.block.Extent.data(512 * 1024, 8192));
+      assertThat(d.changedSince("s1", 0, 8192).get(30, TimeUnit.SECONDS)).isEmpty();
+      assertThatThrownBy(() -> d.changedSince("nope", 0, 4096).get(30, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(org.snipblock.block.BlockDeviceException.class);
     }
   }
 }

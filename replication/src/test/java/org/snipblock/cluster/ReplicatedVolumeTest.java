@@ -117,7 +117,7 @@ class ReplicatedVolumeTest {
       List<CompletableFuture<Void>> writes = new ArrayList<>();
       for (int off = 0; off < size; off += 16384) {
         if (off == size / 2) {
-          n0.setMode("async1", ReplicationMode.SYNC);
+          n0.volumes().setMode("async1", ReplicationMode.SYNC);
         }
         writes.add(d.write(off, ByteBuffer.wrap(second, off, 16384), false));
       }
@@ -234,8 +234,22 @@ class ReplicatedVolumeTest {
         new RedundancyPolicy(4, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC)))
         .isInstanceOf(PlacementException.class).hasMessageContaining("only 3 distinct compartment(s)");
     assertThatThrownBy(() -> cluster.node(0).volumes().create(VolumeSpec.of("bad name!", 1 << 20)))
-        .isInstanceOf(VolumeAdminException.class).hasMessageContaining("bad volume name");
+        .isInstanceOf(VolumeAdminException.class).hasMessageContaining("invalid volume name 'bad name!'");
     assertThat(cluster.node(1).volumes().show("four")).isEmpty();
+  }
+
+  @Test
+  void refusesUpFrontWhatEveryStoreWouldRefuse() {
+    // The cluster once committed "Web1", which every node's store then refused: a volume without a primary.
+    assertThatThrownBy(() -> cluster.node(0).volumes().create(VolumeSpec.of("Web1", 1 << 20)))
+        .isInstanceOf(VolumeAdminException.class)
+        .hasMessage("invalid volume name 'Web1': use 1-63 characters a-z, 0-9, '.', '_', '-', starting with a letter"
+            + " or digit");
+    assertThatThrownBy(() -> cluster.node(0).volumes().create(new VolumeSpec("odd", 1 << 20, 100_000, 512, false)))
+        .isInstanceOf(VolumeAdminException.class).hasMessageContaining("snippet size must be a power of two");
+    assertThatThrownBy(() -> cluster.node(0).volumes().create(VolumeSpec.of("huge", 8L << 40)))
+        .isInstanceOf(VolumeAdminException.class).hasMessageContaining("exceeds the maximum");
+    assertThat(cluster.node(1).volumes().names()).doesNotContain("Web1", "odd", "huge");
   }
 
   @Test

@@ -79,9 +79,7 @@ class RereplicationTest {
   /** A copy rebuilt on another node gets the volume's snapshots too, each with its content. */
   @Test
   void aRebuiltCopyCarriesTheSnapshots() throws Exception {
-    cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
-        Duration.ofSeconds(30), Duration.ofSeconds(2)), "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3",
-        "dc/fc4/r1/h4");
+    startFourCompartments();
     int size = 1 << 20;
     ClusterNode primary = cluster.node(0);
     primary.volumes().create(new VolumeSpec("rr", size, TestCluster.SNIPPET, 512, false),
@@ -121,6 +119,62 @@ class RereplicationTest {
       }
     }
     assertThat(primary.verify("rr").get(60, TimeUnit.SECONDS).clean()).isTrue();
+  }
+
+  /**
+   * A clone's copy rebuilt on a node never becomes a full copy silently: each holder's copy either
+   * is a local clone of its copy of the parent's snapshot or is on record as unshared (which
+   * {@code volume show} names); the content is the clone's either way, and a flatten clears it.
+   */
+  @Test
+  void aRebuiltCopyOfACloneSharesWithTheParentOrIsReportedAsAFullCopy() throws Exception {
+    startFourCompartments();
+    int size = 1 << 20;
+    ClusterNode primary = cluster.node(0);
+    primary.volumes().create(new VolumeSpec("gold", size, TestCluster.SNIPPET, 512, false),
+        new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
+    byte[] image = new byte[size];
+    new Random(11).nextBytes(image);
+    try (BlockDevice d = primary.volumes().open("gold").orElseThrow()) {
+      write(d, image, 0, size);
+      primary.snapshots().take("gold", "s1").get(30, TimeUnit.SECONDS);
+    }
+    primary.snapshots().cloneOf("gold", "s1", "web", 0);
+    byte[] own = new byte[16384];
+    new Random(12).nextBytes(own);
+    try (BlockDevice d = primary.volumes().open("web").orElseThrow()) {
+      d.write(0, ByteBuffer.wrap(own), true).get(30, TimeUnit.SECONDS);
+    }
+    System.arraycopy(own, 0, image, 0, own.length);
+    String victim = primary.volumes().describe("web").orElseThrow().snippetReplicas().get(0).get(1);
+    cluster.node(Integer.parseInt(victim.substring(1))).close();
+    Eventually.await("web's copies moved away from " + victim + " and in sync", T, () -> primary.volumes()
+        .describe("web").map(x -> x.stale().isEmpty() && x.snippetReplicas().stream().allMatch(r -> r.size() == 3
+            && !r.contains(victim))).orElse(false));
+    java.util.Set<String> holders = new java.util.TreeSet<>();
+    primary.volumes().describe("web").orElseThrow().snippetReplicas().forEach(holders::addAll);
+    List<String> unshared = primary.snapshots().cloneState("web").orElseThrow().unsharedCopies();
+    for (String h : holders) {
+      int n = Integer.parseInt(h.substring(1));
+      String parent = cluster.stores.get(n).show("web").orElseThrow().parent();
+      assertThat(parent != null || unshared.contains(h)).as("%s's copy of web: a local clone (%s) or on record as "
+          + "unshared (%s)", h, parent, unshared).isTrue();
+      try (BlockDevice c = cluster.stores.get(n).open("web").orElseThrow()) {
+        ByteBuffer b = ByteBuffer.allocate(size);
+        c.read(0, b).get(30, TimeUnit.SECONDS);
+        assertThat(b.array()).as("web on " + h).isEqualTo(image);
+      }
+    }
+    primary.snapshots().flatten("web");
+    Eventually.await("web flattened", T, () -> primary.volumes().show("web").orElseThrow().parent() == null);
+    assertThat(primary.snapshots().cloneState("web").orElseThrow().unsharedCopies()).isEmpty();
+  }
+
+  /** Four nodes in four compartments, unthrottled: copies lost with one are rebuilt on the one left. */
+  private void startFourCompartments() throws Exception {
+    cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
+        Duration.ofSeconds(30), Duration.ofSeconds(2)), "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3",
+        "dc/fc4/r1/h4");
   }
 
   private static void write(BlockDevice d, byte[] image, int from, int to) throws Exception {

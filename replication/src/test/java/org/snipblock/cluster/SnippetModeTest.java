@@ -79,8 +79,8 @@ class SnippetModeTest {
     // min-copies 3: a sync piece needs both replicas, so with one replica gone only async pieces succeed.
     primary.volumes().create(new VolumeSpec("m", SIZE, SNIPPET, 512, false),
         new RedundancyPolicy(3, 3, FailureDomain.COMPARTMENT, ReplicationMode.ASYNC));
-    primary.setMode("m", ReplicationMode.SYNC, List.of(0L, 1L));
-    assertThat(primary.snippetModes("m")).startsWith(ReplicationMode.SYNC, ReplicationMode.SYNC, ReplicationMode.ASYNC)
+    primary.volumes().setMode("m", ReplicationMode.SYNC, List.of(0L, 1L));
+    assertThat(primary.volumes().snippetModes("m")).startsWith(ReplicationMode.SYNC, ReplicationMode.SYNC, ReplicationMode.ASYNC)
         .hasSize(SIZE / SNIPPET);
     Eventually.await("every copy's labels carry the snippet's own flag", T, () -> {
       for (int n = 0; n < 3; n++) {
@@ -91,10 +91,10 @@ class SnippetModeTest {
       }
       return true;
     });
-    assertThatThrownBy(() -> primary.setMode("m", ReplicationMode.SYNC, List.of(99L)))
+    assertThatThrownBy(() -> primary.volumes().setMode("m", ReplicationMode.SYNC, List.of(99L)))
         .isInstanceOfSatisfying(VolumeAdminException.class,
             e -> assertThat(e.reason()).isEqualTo(VolumeAdminException.Reason.INVALID_ARGUMENT));
-    assertThatThrownBy(() -> primary.setMode("m", null, List.of()))
+    assertThatThrownBy(() -> primary.volumes().setMode("m", null, List.of()))
         .isInstanceOf(VolumeAdminException.class);
 
     try (BlockDevice d = primary.volumes().open("m").orElseThrow()) {
@@ -107,11 +107,11 @@ class SnippetModeTest {
       assertThat(failure(d.write(2L * SNIPPET - 4096, ByteBuffer.wrap(b), false)))
           .as("a write spanning a sync and an async snippet").isEqualTo(Kind.IO_ERROR);
 
-      primary.setMode("m", null, List.of(0L));
-      assertThat(primary.snippetModes("m").get(0)).isEqualTo(ReplicationMode.ASYNC);
+      primary.volumes().setMode("m", null, List.of(0L));
+      assertThat(primary.volumes().snippetModes("m").get(0)).isEqualTo(ReplicationMode.ASYNC);
       assertThat(failure(d.write(0, ByteBuffer.wrap(b, 0, 8192), false))).as("override cleared").isNull();
-      primary.setMode("m", ReplicationMode.SYNC);
-      assertThat(primary.snippetModes("m").get(5)).isEqualTo(ReplicationMode.SYNC);
+      primary.volumes().setMode("m", ReplicationMode.SYNC);
+      assertThat(primary.volumes().snippetModes("m").get(5)).isEqualTo(ReplicationMode.SYNC);
       assertThat(failure(d.write(5L * SNIPPET, ByteBuffer.wrap(b, 0, 8192), false))).as("volume now sync")
           .isEqualTo(Kind.IO_ERROR);
     }
@@ -138,14 +138,14 @@ class SnippetModeTest {
       List<Long> some = List.of(0L, 1L, 2L, 5L, 9L, 15L);
       // Each switch waits for the load to make progress first, so writes are in flight across every switch.
       Runnable[] switches = {
-          () -> primary.setMode("m", ReplicationMode.ASYNC),
-          () -> primary.setMode("m", ReplicationMode.SYNC, some),
-          () -> primary.setMode("m", ReplicationMode.SYNC),
-          () -> primary.setMode("m", ReplicationMode.ASYNC, List.of(3L, 4L, 12L)),
-          () -> primary.setMode("m", null, some),
-          () -> primary.setMode("m", ReplicationMode.ASYNC),
-          () -> primary.setMode("m", null, List.of(3L, 4L, 12L)),
-          () -> primary.setMode("m", ReplicationMode.SYNC)};
+          () -> primary.volumes().setMode("m", ReplicationMode.ASYNC),
+          () -> primary.volumes().setMode("m", ReplicationMode.SYNC, some),
+          () -> primary.volumes().setMode("m", ReplicationMode.SYNC),
+          () -> primary.volumes().setMode("m", ReplicationMode.ASYNC, List.of(3L, 4L, 12L)),
+          () -> primary.volumes().setMode("m", null, some),
+          () -> primary.volumes().setMode("m", ReplicationMode.ASYNC),
+          () -> primary.volumes().setMode("m", null, List.of(3L, 4L, 12L)),
+          () -> primary.volumes().setMode("m", ReplicationMode.SYNC)};
       for (Runnable s : switches) {
         int before = writes.get();
         Eventually.await("writes go on", T, () -> writes.get() >= before + 20 || load.stream().allMatch(CompletableFuture::isDone));
@@ -159,7 +159,7 @@ class SnippetModeTest {
     } finally {
       pool.shutdownNow();
     }
-    assertThat(primary.snippetModes("m")).containsOnly(ReplicationMode.SYNC);
+    assertThat(primary.volumes().snippetModes("m")).containsOnly(ReplicationMode.SYNC);
     assertThat(primary.verify("m").get(60, TimeUnit.SECONDS).clean()).as("every copy agrees").isTrue();
     for (int n = 0; n < 3; n++) {
       assertThat(crcOfCopy(cluster.stores.get(n), "m", SIZE)).as("copy on n" + n).isEqualTo(crc(expected));

@@ -25,6 +25,11 @@ final class LoopbackCluster implements AutoCloseable {
   private final List<SnippetStore> stores = new ArrayList<>();
 
   static LoopbackCluster start(Path dir, int size) throws Exception {
+    return start(dir, size, 1L << 30);
+  }
+
+  /** @param capacityBytes what each node declares (placement does not provision beyond it: thin volumes count in full) */
+  static LoopbackCluster start(Path dir, int size, long capacityBytes) throws Exception {
     LoopbackCluster c = new LoopbackCluster();
     try {
       List<Endpoint> join = new ArrayList<>();
@@ -35,7 +40,7 @@ final class LoopbackCluster implements AutoCloseable {
         SnippetStore store = SnippetStore.open(dir.resolve("n" + i + "/store"), StoreConfig.defaults());
         c.stores.add(store);
         ClusterConfig cfg = new ClusterConfig("n" + i, Location.parse("site/c" + i + "/r" + i + "/h" + i),
-            join.get(i), join, 0, dir.resolve("n" + i + "/cluster"), 1L << 30);
+            join.get(i), join, 0, dir.resolve("n" + i + "/cluster"), capacityBytes);
         c.nodes.add(new ClusterNode(cfg, store, RedundancyPolicy.defaults(),
             ReplicationSettings.defaults()).start());
       }

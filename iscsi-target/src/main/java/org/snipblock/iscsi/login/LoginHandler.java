@@ -230,10 +230,11 @@ public final class LoginHandler extends SimpleChannelInboundHandler<Pdu> {
       discovery = true;
       access = target.config().discoveryAccess();
     } else if (type.equals("Normal")) {
-      targetName = keys.get("TargetName");
-      if (targetName == null || targetName.isEmpty()) {
+      String named = keys.get("TargetName");
+      if (named == null || named.isEmpty()) {
         throw new LoginException(LoginStatus.MISSING_PARAMETER, "no TargetName");
       }
+      targetName = named;
       if (!target.exists(targetName)) {
         throw new LoginException(LoginStatus.NOT_FOUND, "no such target");
       }

@@ -46,6 +46,7 @@ import org.snipblock.node.admin.v1.VolumeQos;
 import org.snipblock.node.admin.v1.DiffVolumeResponse;
 import org.snipblock.node.admin.v1.DiffVolumeRequest;
 import org.snipblock.node.admin.v1.FlattenVolumeRequest;
+import org.snipblock.node.admin.v1.ClusterAdminGrpc;
 import org.snipblock.node.admin.v1.ClusterStatusRequest;
 import org.snipblock.node.admin.v1.ClusterStatusResponse;
 import org.snipblock.node.admin.v1.SetVolumeModeRequest;
@@ -72,6 +73,7 @@ public final class AdminClient implements AutoCloseable {
   private final ManagedChannel channel;
   private final AdminGrpc.AdminBlockingStub stub;
   private final QosGrpc.QosBlockingStub qos;
+  private final ClusterAdminGrpc.ClusterAdminBlockingStub clusterStub;
 
   /** @param target host:port of the admin API */
   public AdminClient(String target) {
@@ -79,6 +81,7 @@ public final class AdminClient implements AutoCloseable {
     this.channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
     this.stub = AdminGrpc.newBlockingStub(channel);
     this.qos = QosGrpc.newBlockingStub(channel);
+    this.clusterStub = ClusterAdminGrpc.newBlockingStub(channel);
   }
 
   public String target() {
@@ -137,6 +140,11 @@ public final class AdminClient implements AutoCloseable {
   /** Compares (with {@code repair}, also repairs) every copy of a clustered volume; ask its primary. */
   public VerifyVolumeResponse verify(String name, boolean repair) {
     return call().verifyVolume(VerifyVolumeRequest.newBuilder().setName(name).setRepair(repair).build());
+  }
+
+  /** The elastic cluster's calls (drain, remove, simulate): {@code ClusterAdmin} on the same connection. */
+  public ClusterAdminGrpc.ClusterAdminBlockingStub cluster() {
+    return clusterStub.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
   public ClusterStatusResponse clusterStatus() {

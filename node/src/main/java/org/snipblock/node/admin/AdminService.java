@@ -176,13 +176,13 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
       ClusterVolume v = c.volumes().describe(req.getName()).orElseThrow(() -> AdminErrors.notFound(req.getName()));
       if (req.getSnippetsCount() == 0) {
         ReplicationMode mode = Redundancy.mode(req.getMode());
-        c.setMode(req.getName(), mode);
+        c.volumes().setMode(req.getName(), mode);
         log.info("volume {} now replicates {}", req.getName(), mode.label());
       } else {
         boolean follow = req.getMode().equals("volume");
         ReplicationMode mode = follow ? null : Redundancy.mode(req.getMode());
         List<Long> snippets = SnippetSelection.indexes(req.getSnippetsList(), v.snippetReplicas().size(), v.name());
-        c.setMode(req.getName(), mode, snippets);
+        c.volumes().setMode(req.getName(), mode, snippets);
         log.info("snippets {} of volume {} now replicate {}", snippets, req.getName(),
             follow ? "as the volume does" : mode.label());
       }
@@ -357,7 +357,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
     }
     return cluster.volumes().describe(v.name())
         .map(d -> plain.toBuilder().setReplication(ClusterStatusMessages.replication(d).toBuilder()
-            .addAllSnippetModes(cluster.snippetModes(v.name()).stream().map(ReplicationMode::label).toList()))
+            .addAllSnippetModes(cluster.volumes().snippetModes(v.name()).stream().map(ReplicationMode::label).toList()))
             .build())
         .orElse(plain);
   }

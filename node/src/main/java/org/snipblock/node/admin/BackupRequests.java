@@ -111,7 +111,7 @@ final class BackupRequests {
       if (volume.isEmpty()) {
         throw AdminErrors.invalid("name the volume to import into");
       }
-      VolumeImporter.Result r = new VolumeImporter(volumes, snapshots.manager("import")).run(volume, pipe);
+      VolumeImporter.Result r = new VolumeImporter(volumes, snapshots.importBase()).run(volume, pipe);
       out.onNext(ImportVolumeResponse.newBuilder().setVolume(r.volume()).setSnapshot(r.snapshot())
           .setIncremental(r.incremental()).setExtents(r.extents()).setDataBytes(r.dataBytes()).build());
       out.onCompleted();

@@ -22,8 +22,10 @@ final class ClusterStatusMessages {
     for (ClusterStatus.Node n : s.nodes()) {
       b.addNodes(ClusterNodeStatus.newBuilder().setId(n.id()).setLocation(n.location()).setState(n.state())
           .setCapacityBytes(n.capacityBytes()).setUsedBytes(n.usedBytes()).setLoad(n.load())
-          .setReportedEpochMillis(n.reportedAtMillis()).setMember(n.member()).setDataAddress(n.dataAddress()));
+          .setReportedEpochMillis(n.reportedAtMillis()).setMember(n.member()).setDataAddress(n.dataAddress())
+          .setCapacityThresholdPercent(n.capacityThresholdPercent()));
     }
+    s.moving().forEach(m -> b.addMoving(ClusterAdminService.move(m)));
     s.rttMillis().forEach((from, to) -> b.addRtt(RttRow.newBuilder().setFrom(from).putAllMillisTo(to)));
     return b.build();
   }

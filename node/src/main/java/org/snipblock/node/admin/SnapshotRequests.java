@@ -43,9 +43,7 @@ final class SnapshotRequests {
 
   SnapshotManager manager(String what) {
     if (manager == null) {
-      throw Status.FAILED_PRECONDITION.withDescription(what + ": not available on clustered volumes yet (there: "
-          + "volume snapshot, snapshots, snapshot-delete, rollback, clone, read-only, diff and export; the rest "
-          + "only on a standalone node)")
+      throw Status.FAILED_PRECONDITION.withDescription(what + ": not available on clustered volumes")
           .asRuntimeException();
     }
     return manager;
@@ -117,6 +115,10 @@ final class SnapshotRequests {
   /** Starts the flatten; its progress shows in the volume's description. */
   void flatten(String volume) {
     requireName(volume, "volume");
+    if (cluster != null) {
+      cluster.snapshots().flatten(volume);
+      return;
+    }
     manager("flatten").flatten(volume);
   }
 
@@ -141,6 +143,12 @@ final class SnapshotRequests {
     return cluster != null ? cluster.snapshots().completeCopy(volume) : manager(what);
   }
 
+  /** Where an import finds its base and takes its snapshot: the store, or on a cluster the volume's primary. */
+  org.snipblock.node.backup.ImportBase importBase() {
+    return cluster != null ? new org.snipblock.node.backup.ClusterImportBase(cluster)
+        : org.snipblock.node.backup.ImportBase.of(manager("import"));
+  }
+
   /** Adds what a standalone node knows of a volume's snapshots and lineage. */
   Volume.Builder describe(Volume.Builder b, VolumeInfo v) {
     b.setReadOnly(v.readOnly());
@@ -155,6 +163,10 @@ final class SnapshotRequests {
     }
     if (v.parent() != null) {
       b.setParent(v.parent());
+    }
+    if (cluster != null) {
+      cluster.snapshots().cloneState(v.name()).ifPresent(c -> b.addAllFlattenWaitingFor(c.flattenWaitingFor())
+          .addAllUnsharedCopies(c.unsharedCopies()));
     }
     if (manager != null || cluster != null) {
       TreeSet<String> children = new TreeSet<>();

@@ -30,9 +30,14 @@ public final class VolumeImporter {
   private static final int IN_FLIGHT = 4;
 
   private final VolumeManager volumes;
-  private final SnapshotManager snapshots;
+  private final ImportBase snapshots;
 
   public VolumeImporter(VolumeManager volumes, SnapshotManager snapshots) {
+    this(volumes, ImportBase.of(snapshots));
+  }
+
+  /** @param volumes where the volume is created and written (a cluster's: through the node's door) */
+  public VolumeImporter(VolumeManager volumes, ImportBase snapshots) {
     this.volumes = volumes;
     this.snapshots = snapshots;
   }
@@ -109,11 +114,11 @@ public final class VolumeImporter {
           + "), which this incremental stream starts from");
     }
     String name = base.name();
-    if (!snapshots.diff(volume, name, null).isEmpty()) {
+    if (snapshots.changedSince(volume, name)) {
       throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "volume " + volume + " has changed since snapshot "
           + name + ", the stream's base; roll it back to " + name + " first");
     }
-    return () -> snapshots.rollback(volume, name, true);
+    return () -> snapshots.rollback(volume, name);
   }
 
   private static void checkGeometry(VolumeInfo v, StreamHeader h) {

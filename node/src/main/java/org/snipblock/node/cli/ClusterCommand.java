@@ -8,21 +8,24 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import org.snipblock.node.admin.v1.ClusterStatusResponse;
+import org.snipblock.node.admin.v1.NodeRequest;
 import org.snipblock.node.config.ByteSize;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "cluster", mixinStandardHelpOptions = true,
-    description = "Inspect the cluster a node belongs to.", subcommands = ClusterCommand.Status.class)
+    description = "Inspect the cluster a node belongs to, and change its membership.",
+    subcommands = {ClusterCommand.Status.class, ClusterCommand.RemoveNode.class, SimulateCommand.class})
 final class ClusterCommand implements Runnable {
   @Spec CommandSpec spec;
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing command (status)");
+    throw new ParameterException(spec.commandLine(), "missing command (status, remove-node, simulate)");
   }
 
   @Command(name = "status", mixinStandardHelpOptions = true,
@@ -33,10 +36,10 @@ final class ClusterCommand implements Runnable {
     @Spec CommandSpec spec;
 
     record View(String self, String leader, long term, boolean inMajority, List<NodeView> nodes,
-        Map<String, Map<String, Double>> rttMillis) {}
+        Map<String, Map<String, Double>> rttMillis, List<NodeCommand.MoveView> moving) {}
 
     record NodeView(String id, String location, String state, long capacityBytes, long usedBytes, double load,
-        String member, String dataAddress, long reportedEpochMillis) {}
+        String member, String dataAddress, long reportedEpochMillis, int capacityThresholdPercent) {}
 
     @Override
     public Integer call() {
@@ -46,7 +49,8 @@ final class ClusterCommand implements Runnable {
       View v = new View(s.getSelf(), s.getLeader().isEmpty() ? null : s.getLeader(), s.getTerm(), s.getInMajority(),
           s.getNodesList().stream().map(n -> new NodeView(n.getId(), n.getLocation(), n.getState(),
               n.getCapacityBytes(), n.getUsedBytes(), n.getLoad(), n.getMember(), n.getDataAddress(),
-              n.getReportedEpochMillis())).toList(), rtt);
+              n.getReportedEpochMillis(), n.getCapacityThresholdPercent())).toList(), rtt,
+          s.getMovingList().stream().map(NodeCommand.MoveView::of).toList());
       Output out = new Output(spec.commandLine().getOut(), admin.json);
       if (out.isJson()) {
         out.json(v);
@@ -60,12 +64,19 @@ final class ClusterCommand implements Runnable {
       out.println("asked node:  " + v.self() + (v.inMajority() ? "" : " (NOT in a majority: metadata read-only)"));
       out.println("leader:      " + (v.leader() == null ? "none known" : v.leader()) + " (term " + v.term() + ")");
       out.println("");
-      String format = "%-16s %-32s %-5s %10s %10s %6s%n";
-      out.println(String.format(Locale.ROOT, format, "NODE", "LOCATION", "STATE", "CAPACITY", "USED", "LOAD").stripTrailing());
+      String format = "%-16s %-32s %-8s %10s %10s %6s %9s%n";
+      out.println(String.format(Locale.ROOT, format, "NODE", "LOCATION", "STATE", "CAPACITY", "USED", "LOAD",
+          "THRESHOLD").stripTrailing());
       for (NodeView n : v.nodes()) {
         out.println(String.format(Locale.ROOT, format, n.id(), n.location(), n.state(),
             ByteSize.format(n.capacityBytes()), ByteSize.format(n.usedBytes()),
-            String.format(Locale.ROOT, "%.2f", n.load())).stripTrailing());
+            String.format(Locale.ROOT, "%.2f", n.load()),
+            n.capacityThresholdPercent() == 0 ? "-" : n.capacityThresholdPercent() + "%").stripTrailing());
+      }
+      if (!v.moving().isEmpty()) {
+        out.println("");
+        out.println("moving:");
+        v.moving().forEach(m -> out.println("  " + m.text()));
       }
       TreeSet<String> ids = new TreeSet<>(v.rttMillis().keySet());
       v.rttMillis().values().forEach(row -> ids.addAll(row.keySet()));
@@ -88,6 +99,23 @@ final class ClusterCommand implements Runnable {
         }
         out.println(row.toString());
       }
+    }
+  }
+
+  @Command(name = "remove-node", mixinStandardHelpOptions = true,
+      description = "Forgets a drained or stopped node for good. Refused while it still holds copies.")
+  static final class RemoveNode implements Callable<Integer> {
+    @Mixin AdminOptions admin;
+    @Spec CommandSpec spec;
+
+    @Parameters(paramLabel = "ID", description = "The node to remove.")
+    String id;
+
+    @Override
+    public Integer call() {
+      admin.call(c -> c.cluster().removeNode(NodeRequest.newBuilder().setId(id).build()));
+      new Output(spec.commandLine().getOut(), admin.json).println("node " + id + " removed from the cluster");
+      return 0;
     }
   }
 }

@@ -22,6 +22,18 @@ final class Converters {
     }
   }
 
+  /** 500ms, 30s, 5m, 1h. */
+  static final class Span implements ITypeConverter<java.time.Duration> {
+    @Override
+    public java.time.Duration convert(String value) {
+      try {
+        return org.snipblock.node.config.DurationText.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
   /** NAME:SIZE. */
   static final class Volume implements ITypeConverter<VolumeDeclaration> {
     @Override

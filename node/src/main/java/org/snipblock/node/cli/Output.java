@@ -75,6 +75,13 @@ final class Output {
       out.printf("flatten:          %d/%d snippets, %s copied%s%n", f.snippetsDone(), f.snippetsTotal(),
           ByteSize.format(f.bytesCopied()), f.running() ? "" : f.failure() != null ? " (failed: " + f.failure() + ")" : " (done)");
     }
+    if (!v.flattenWaitingFor().isEmpty()) {
+      out.printf("flattening:       waiting for the copies on %s%n", String.join(", ", v.flattenWaitingFor()));
+    }
+    if (!v.unsharedCopies().isEmpty()) {
+      out.printf("full copies:      %s (share no blocks with %s)%n", String.join(", ", v.unsharedCopies()),
+          v.parent());
+    }
     out.printf("checksum errors:  %d%n", v.checksumErrors());
     if (v.created() != null) {
       out.printf("created:          %s%n", v.created());

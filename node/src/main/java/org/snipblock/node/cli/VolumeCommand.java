@@ -3,6 +3,9 @@ package org.snipblock.node.cli;
 import java.util.List;
 import java.util.Map;
 import org.snipblock.node.admin.v1.SnippetRange;
+import org.snipblock.store.VolumeAdminException;
+import org.snipblock.store.VolumeRules;
+import org.snipblock.store.VolumeSpec;
 import org.snipblock.node.admin.v1.CreateVolumeRequest;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -100,11 +103,12 @@ final class VolumeCommand implements Runnable {
 
     @Override
     public Integer call() {
-      if (blockSize != 512 && blockSize != 4096) {
-        throw new ParameterException(spec.commandLine(), "invalid --block-size " + blockSize + ": must be 512 or 4096");
-      }
-      if (snippetSize > Integer.MAX_VALUE) {
-        throw new ParameterException(spec.commandLine(), "invalid --snippet-size: too large");
+      try {
+        // The rules every node's store applies: a name or size it would refuse never reaches the cluster.
+        VolumeRules.checkSnippetSizeOrDefault(snippetSize);
+        VolumeRules.check(new VolumeSpec(name, size(), (int) snippetSize, blockSize, compression));
+      } catch (VolumeAdminException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage());
       }
       CreateVolumeRequest.Builder req = CreateVolumeRequest.newBuilder().setName(name).setSizeBytes(size())
           .setSnippetSize((int) snippetSize).setBlockSize(blockSize).setCompression(compression)

@@ -25,6 +25,10 @@ record VolumeView(
     List<SnapshotCommands.SnapshotView> snapshots,
     List<String> children,
     Resync flatten,
+    // A clustered clone being flattened: holders whose copy still reads from the parent.
+    List<String> flattenWaitingFor,
+    // A clustered clone: holders whose copy shares nothing with the parent (a full copy).
+    List<String> unsharedCopies,
     // Top-level fields in JSON (primary, epoch, mode...), absent on a standalone node.
     @JsonUnwrapped Replication replication,
     // The I/O limits, and the throttle's state where known (null until attached with withQos).
@@ -37,7 +41,8 @@ record VolumeView(
   /** This view with the volume's QoS as the node answered it. */
   VolumeView withQos(org.snipblock.node.admin.v1.VolumeQos q) {
     return new VolumeView(name, id, provisionedBytes, usedBytes, storedBytes, blockSize, snippetSize, compression,
-        snippets, checksumErrors, created, io, readOnly, parent, snapshots, children, flatten, replication,
+        snippets, checksumErrors, created, io, readOnly, parent, snapshots, children, flatten, flattenWaitingFor,
+        unsharedCopies, replication,
         new Qos(q.getLimits(), q.getGroup().isEmpty() ? null : q.getGroup(), List.copyOf(q.getMembersList()),
             q.getStateKnown(), q.getThrottled(), q.getWaiting(), q.getDelayed(),
             q.getPrimary().isEmpty() ? null : q.getPrimary()));
@@ -65,6 +70,7 @@ record VolumeView(
         v.getSnapshotsList().stream().map(SnapshotCommands.SnapshotView::of).toList(),
         List.copyOf(v.getChildrenList()),
         v.hasFlatten() ? resync(v.getFlatten()) : null,
+        List.copyOf(v.getFlattenWaitingForList()), List.copyOf(v.getUnsharedCopiesList()),
         v.hasReplication() ? replication(v.getReplication()) : null, null);
   }
 

@@ -20,6 +20,8 @@ import org.snipblock.cluster.topology.FailureDomain;
  * @param resyncBytesPerSecond cap on what one resync or re-replication sends per second (0 = none)
  * @param failoverDelay       how long a primary must be gone before a replica takes over
  * @param rereplicationDelay  how long a holder must be gone before its copies are placed elsewhere
+ * @param capacityThresholdPercent relocation: above this percent of its capacity used, the node
+ *                            moves snippet copies elsewhere (0 = never)
  */
 public record ClusterOptions(
     Integer copies,
@@ -30,8 +32,10 @@ public record ClusterOptions(
     Duration ackTimeout,
     Long resyncBytesPerSecond,
     Duration failoverDelay,
-    Duration rereplicationDelay) {
-  public static final ClusterOptions NONE = new ClusterOptions(null, null, null, null, null, null, null, null, null);
+    Duration rereplicationDelay,
+    Integer capacityThresholdPercent) {
+  public static final ClusterOptions NONE = new ClusterOptions(null, null, null, null, null, null, null, null, null,
+      null);
 
   /** True when the source says nothing about the cluster. */
   public boolean isEmpty() {
@@ -49,7 +53,15 @@ public record ClusterOptions(
         ackTimeout != null ? ackTimeout : below.ackTimeout,
         resyncBytesPerSecond != null ? resyncBytesPerSecond : below.resyncBytesPerSecond,
         failoverDelay != null ? failoverDelay : below.failoverDelay,
-        rereplicationDelay != null ? rereplicationDelay : below.rereplicationDelay);
+        rereplicationDelay != null ? rereplicationDelay : below.rereplicationDelay,
+        capacityThresholdPercent != null ? capacityThresholdPercent : below.capacityThresholdPercent);
+  }
+
+  /** The relocation threshold in percent of the node's capacity, 0 = never; checked. */
+  public int capacityThreshold() {
+    int t = capacityThresholdPercent == null ? 0 : capacityThresholdPercent;
+    org.snipblock.cluster.ClusterConfig.checkThreshold(t);
+    return t;
   }
 
   /**

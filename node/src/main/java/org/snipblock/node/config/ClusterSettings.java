@@ -12,11 +12,16 @@ import org.snipblock.cluster.replica.ReplicationSettings;
  *                       every node of a cluster is given the same list
  * @param volumeDefaults redundancy of volumes created without their own
  * @param replication    the data path's tunables (lag bound, ack timeout, resync rate, failover delays)
+ * @param capacityThresholdPercent relocation: the node sheds copies above this percent of its capacity (0 = never)
  */
 public record ClusterSettings(int port, List<String> join, RedundancyPolicy volumeDefaults,
-    ReplicationSettings replication) {
+    ReplicationSettings replication, int capacityThresholdPercent) {
   public ClusterSettings {
     join = List.copyOf(join);
+  }
+
+  public ClusterSettings(int port, List<String> join, RedundancyPolicy volumeDefaults, ReplicationSettings replication) {
+    this(port, join, volumeDefaults, replication, 0);
   }
 
   /** The built-in redundancy and replication defaults. */

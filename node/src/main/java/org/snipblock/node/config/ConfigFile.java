@@ -79,6 +79,8 @@ import org.snipblock.node.OperatorError;
  *     resync-rate: 200M     # bytes per second one resync or re-replication may send; 0 = no cap
  *     failover-delay: 3s    # a primary gone this long is replaced
  *     rereplication-delay: 5m  # a holder gone this long has its copies placed elsewhere
+ *   relocation:
+ *     capacity-threshold: 80%  # above this much of its capacity used, this node moves copies away; 0 = never
  * </pre>
  *
  * Unknown keys, wrong types and bad sizes are errors naming the file, line and key: a typo must
@@ -140,6 +142,9 @@ public final class ConfigFile {
         throw new OperatorError("config file " + origin + ": volumes[" + i + "] is empty");
       }
       volumes.add(declared.get(i).toDeclaration(origin, i));
+    }
+    if (m.join != null && m.join.stream().anyMatch(j -> j == null || j.isBlank())) {
+      throw new OperatorError("config file " + origin + ": join has an empty entry");
     }
     Path data = m.data == null ? null : relativeTo(origin, m.data);
     return new NodeOptions(data, m.listen, m.iscsiPort, m.nbdPort, m.adminPort, volumes,
@@ -226,6 +231,7 @@ public final class ConfigFile {
   static final class ClusterModel {
     @JsonProperty("defaults") VolumeDefaultsModel defaults;
     @JsonProperty("replication") ReplicationModel replication;
+    @JsonProperty("relocation") RelocationModel relocation;
 
     ClusterOptions toOptions(Path origin) {
       VolumeDefaultsModel d = defaults == null ? new VolumeDefaultsModel() : defaults;
@@ -240,10 +246,13 @@ public final class ConfigFile {
           value(where + "replication.failover-delay",
               () -> r.failoverDelay == null ? null : DurationText.parse(r.failoverDelay)),
           value(where + "replication.rereplication-delay",
-              () -> r.rereplicationDelay == null ? null : DurationText.parse(r.rereplicationDelay)));
+              () -> r.rereplicationDelay == null ? null : DurationText.parse(r.rereplicationDelay)),
+          value(where + "relocation.capacity-threshold", () -> relocation == null ? null
+              : RelocationModel.percent(relocation.capacityThreshold)));
       // Checked here as well as when the node starts, so the error names the file.
       value(where + "defaults", o::volumeDefaults);
       value(where + "replication", o::replication);
+      value(where + "relocation.capacity-threshold", o::capacityThreshold);
       return o;
     }
 
@@ -253,6 +262,23 @@ public final class ConfigFile {
       } catch (IllegalArgumentException e) {
         throw new OperatorError(where + ": " + e.getMessage());
       }
+    }
+  }
+
+  static final class RelocationModel {
+    @JsonProperty("capacity-threshold") String capacityThreshold;
+
+    /** 80% or 80; null when not given. */
+    static Integer percent(String text) {
+      if (text == null) {
+        return null;
+      }
+      String t = text.trim();
+      t = t.endsWith("%") ? t.substring(0, t.length() - 1).trim() : t;
+      if (!t.matches("[0-9]{1,3}")) {
+        throw new IllegalArgumentException("invalid percentage '" + text + "': expected a whole number like 80%");
+      }
+      return Integer.parseInt(t);
     }
   }
 

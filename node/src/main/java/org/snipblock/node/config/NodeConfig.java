@@ -14,6 +14,8 @@ import org.snipblock.iscsi.TargetAccess;
 import org.snipblock.nbd.NbdServerConfig;
 import org.snipblock.node.OperatorError;
 import org.snipblock.store.StoreConfig;
+import org.snipblock.store.VolumeAdminException;
+import org.snipblock.store.VolumeRules;
 
 /**
  * The settings a node runs with: defaults, then the config file, then the command line, each
@@ -192,7 +194,8 @@ public record NodeConfig(
           + "cluster endpoint " + self + " (listen:cluster-port): it lists every metadata voter");
     }
     try {
-      return new ClusterSettings(port, endpoints, options.volumeDefaults(), options.replication());
+      return new ClusterSettings(port, endpoints, options.volumeDefaults(), options.replication(),
+          options.capacityThreshold());
     } catch (IllegalArgumentException e) {
       throw new OperatorError("invalid cluster settings: " + e.getMessage());
     }
@@ -245,18 +248,12 @@ public record NodeConfig(
     }
   }
 
+  /** The rules every store applies to a volume (see {@link VolumeRules}), checked before the node starts. */
   private static void checkVolume(VolumeDeclaration v) {
-    if (v.name() == null || v.name().isBlank()) {
-      throw new OperatorError("a volume has no name");
-    }
-    if (v.size() <= 0) {
-      throw new OperatorError("volume '" + v.name() + "': size must be positive");
-    }
-    if (v.blockSize() != 512 && v.blockSize() != 4096) {
-      throw new OperatorError("volume '" + v.name() + "': block-size must be 512 or 4096, not " + v.blockSize());
-    }
-    if (v.snippetSize() < 0) {
-      throw new OperatorError("volume '" + v.name() + "': snippet-size must not be negative");
+    try {
+      VolumeRules.check(v.spec());
+    } catch (VolumeAdminException e) {
+      throw new OperatorError("volume '" + v.name() + "': " + e.getMessage());
     }
   }
 

@@ -19,6 +19,7 @@ import org.snipblock.nbd.NbdServer;
 import org.snipblock.nbd.NbdServerConfig;
 import org.snipblock.node.OperatorError;
 import org.snipblock.node.admin.AdminServer;
+import org.snipblock.node.admin.ClusterAdminService;
 import org.snipblock.node.admin.AdminService;
 import org.snipblock.node.admin.QosService;
 import org.snipblock.node.admin.StandaloneQos;
@@ -134,7 +135,7 @@ public final class Node implements AutoCloseable {
     AdminServer admin = bind("admin API", config.adminPort(), () -> AdminServer.start(
         new InetSocketAddress(config.listen(), config.adminPort()),
         new AdminService(volumes, cluster, config.clustered() ? config.cluster().volumeDefaults() : null,
-            meters::snapshot, this::status), new QosService(cluster, qos)));
+            meters::snapshot, this::status), new ClusterAdminService(cluster), new QosService(cluster, qos)));
     running.push(admin);
     adminPort = admin.port();
     if (config.httpPort() != NodeConfig.HTTP_OFF) {

@@ -93,7 +93,8 @@ public final class NodeMetrics implements AutoCloseable {
     List<MultiGauge.Row<?>> load = new ArrayList<>();
     for (OperatorView.Node n : c.nodes()) {
       Tags t = Tags.of("node", n.id());
-      state.add(MultiGauge.Row.of(t, "UP".equals(n.state()) ? 1 : 0));
+      // DRAINING, DRAINED and JOINING nodes are in the view too: only DOWN is not.
+      state.add(MultiGauge.Row.of(t, "DOWN".equals(n.state()) ? 0 : 1));
       capacity.add(MultiGauge.Row.of(t, n.capacityBytes()));
       used.add(MultiGauge.Row.of(t, n.usedBytes()));
       load.add(MultiGauge.Row.of(t, n.load()));

@@ -73,7 +73,10 @@ class CliTest {
       move without target       | volume move-primary vol0                        | Missing required option: '--to=NODE'
       move without volume       | volume move-primary --to n2                     | Missing required parameter: 'NAME'
       create with bad size      | volume create vol0 ten                          | invalid size 'ten'
-      create with odd block     | volume create vol0 1G --block-size 1000         | invalid --block-size 1000
+      create with odd block     | volume create vol0 1G --block-size 1000         | block size must be 512 or 4096, not 1000
+      create with upper case    | volume create Web1 1G                           | invalid volume name 'Web1': use 1-63 characters a-z
+      create with odd snippet   | volume create vol0 1G --snippet-size 100K       | snippet size must be a power of two
+      create with odd size      | volume create vol0 1000                         | volume size must be a positive multiple of 4096 bytes, not 1000
       resize with bad size      | volume resize vol0 5X                           | invalid size '5X'
       bad admin address         | volume list --admin localhost                   | invalid address 'localhost': expected HOST:PORT
       bad admin port            | volume list --admin 127.0.0.1:99999             | invalid port 99999
@@ -100,7 +103,15 @@ class CliTest {
       snippets bad mode         | volume set vol0 --mode lazy --snippets 0        | invalid --mode: unknown replication mode 'lazy'
       verify without name       | volume verify                                   | Missing required parameter: 'NAME'
       verify unknown flag       | volume verify vol0 --fix                        | Unknown option: '--fix'
-      cluster without command   | cluster                                         | missing command (status)
+      cluster without command   | cluster                                         | missing command (status, remove-node, simulate)
+      node without command      | node                                            | missing command (drain, undrain)
+      drain without node        | node drain                                      | Missing required parameter: 'ID'
+      drain bad timeout         | node drain n1 --timeout soon                    | invalid duration 'soon'
+      undrain without node      | node undrain                                    | Missing required parameter: 'ID'
+      remove without node       | cluster remove-node                             | Missing required parameter: 'ID'
+      simulate without fail     | cluster simulate                                | Missing required option: '--fail=LEVEL NAME'
+      simulate half a fail      | cluster simulate --fail node                    | --fail
+      simulate unknown level    | cluster simulate --fail planet p1               | invalid --fail planet: expected node ID
       export of a live volume   | volume export vol0 f.snb                        | export a snapshot, not the live volume: give vol0@SNAPSHOT
       export bad snapshot       | volume export vol0@ f.snb                       | invalid snapshot 'vol0@': expected VOLUME@SNAPSHOT
       export without file       | volume export vol0@s1                           | Missing required parameter: 'FILE'

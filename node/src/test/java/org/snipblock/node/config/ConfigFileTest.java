@@ -87,8 +87,11 @@ class ConfigFileTest {
             resync-rate: 0
             failover-delay: 1500ms
             rereplication-delay: 2m
+          relocation:
+            capacity-threshold: 80%
         """, Path.of("/etc/snipblock/node.yaml"));
     ClusterSettings c = NodeConfig.resolve(o).cluster();
+    assertThat(c.capacityThresholdPercent()).isEqualTo(80);
     assertThat(c.volumeDefaults()).isEqualTo(new RedundancyPolicy(2, 1, FailureDomain.RACK, ReplicationMode.ASYNC));
     assertThat(c.replication()).isEqualTo(new ReplicationSettings(16L << 20, Duration.ofSeconds(5), 0,
         Duration.ofMillis(1500), Duration.ofMinutes(2)));
@@ -154,6 +157,10 @@ class ConfigFileTest {
   void anEmptyFileSaysNothing() {
     assertThat(ConfigFile.parse("", Path.of("x.yaml"))).isEqualTo(NodeOptions.NONE);
     assertThat(ConfigFile.parse("# only a comment\n", Path.of("x.yaml"))).isEqualTo(NodeOptions.NONE);
+    // Found by ConfigFileFuzzTest: an empty join entry (here an anchor with no value) failed with a
+    // NullPointerException.
+    assertThatThrownBy(() -> ConfigFile.parse("join: [&a , 127.0.0.1:7400]\n", Path.of("x.yaml")))
+        .isInstanceOf(OperatorError.class).hasMessage("config file x.yaml: join has an empty entry");
     // Found by ConfigFileFuzzTest: a document that is only null failed with a NullPointerException.
     for (String nothing : new String[] {"~", "null\n", "!", "--- !\n"}) {
       assertThat(ConfigFile.parse(nothing, Path.of("x.yaml"))).as(nothing).isEqualTo(NodeOptions.NONE);
@@ -201,7 +208,12 @@ class ConfigFileTest {
       bad export address      | 'nbd: {exports: {v: {allowed-addresses: [10.0.0.0/99]}}}' | nbd.exports.v:
       read-only not boolean   | 'nbd: {exports: {v: {read-only: sometimes}}}' | 'nbd.exports.v.read-only': expected true or false
       empty address entry     | 'nbd: {exports: {v: {allowed-addresses: [""]}}}' | nbd.exports.v: allowed-addresses has an empty entry
-      unknown cluster key     | 'cluster: {copies: 3}'                | unknown key 'copies' (known: defaults, replication)
+      unknown cluster key     | 'cluster: {copies: 3}'                | unknown key 'copies' (known: defaults, relocation, replication)
+      threshold above range   | 'cluster: {relocation: {capacity-threshold: 150%}}' | cluster.relocation.capacity-threshold: capacity threshold must be 1..99 percent (0 = never relocate), not 150
+      threshold of 100        | 'cluster: {relocation: {capacity-threshold: 100}}' | cluster.relocation.capacity-threshold: capacity threshold must be 1..99 percent (0 = never relocate), not 100
+      threshold negative      | 'cluster: {relocation: {capacity-threshold: -5%}}' | cluster.relocation.capacity-threshold: invalid percentage '-5%': expected a whole number like 80%
+      threshold not a number  | 'cluster: {relocation: {capacity-threshold: most}}' | cluster.relocation.capacity-threshold: invalid percentage 'most'
+      unknown relocation key  | 'cluster: {relocation: {iops: 5}}'    | unknown key 'iops' (known: capacity-threshold)
       unknown defaults key    | 'cluster: {defaults: {copy: 3}}'      | unknown key 'copy' (known: copies, min-copies, mode, spread)
       copies not a number     | 'cluster: {defaults: {copies: three}}' | 'cluster.defaults.copies': expected a whole number, got 'three'
       zero copies             | 'cluster: {defaults: {copies: 0}}'    | cluster.defaults: copies must be 1-16, got 0

@@ -94,10 +94,17 @@ class NodeConfigTest {
         .isInstanceOf(OperatorError.class).hasMessageStartingWith("invalid node-id 'bad id!'");
     assertThatThrownBy(() -> NodeConfig.resolve(new NodeOptions(DATA, null, null, null, null,
         List.of(new VolumeDeclaration("v", 1 << 20, 0, 1024, false)), null, null, null, List.of())))
-        .isInstanceOf(OperatorError.class).hasMessage("volume 'v': block-size must be 512 or 4096, not 1024");
+        .isInstanceOf(OperatorError.class).hasMessage("volume 'v': block size must be 512 or 4096, not 1024");
     assertThatThrownBy(() -> NodeConfig.resolve(new NodeOptions(DATA, null, null, null, null,
         List.of(new VolumeDeclaration("v", 0, 0, 512, false)), null, null, null, List.of())))
-        .isInstanceOf(OperatorError.class).hasMessage("volume 'v': size must be positive");
+        .isInstanceOf(OperatorError.class).hasMessage("volume 'v': volume size must be a positive multiple of 4096 bytes, not 0");
+    // The store's rules, checked before the node starts: a name every store would refuse never gets that far.
+    assertThatThrownBy(() -> NodeConfig.resolve(new NodeOptions(DATA, null, null, null, null,
+        List.of(new VolumeDeclaration("Web1", 1 << 20, 0, 512, false)), null, null, null, List.of())))
+        .isInstanceOf(OperatorError.class).hasMessageStartingWith("volume 'Web1': invalid volume name 'Web1'");
+    assertThatThrownBy(() -> NodeConfig.resolve(new NodeOptions(DATA, null, null, null, null,
+        List.of(new VolumeDeclaration("v", 1 << 20, 3000, 512, false)), null, null, null, List.of())))
+        .isInstanceOf(OperatorError.class).hasMessageStartingWith("volume 'v': snippet size must be a power of two");
     assertThatThrownBy(() -> NodeConfig.resolve(new NodeOptions(DATA, "no-such-host.invalid", null, null, null, List.of(), null, null, null, List.of())))
         .isInstanceOf(OperatorError.class).hasMessageContaining("invalid listen address 'no-such-host.invalid'");
   }

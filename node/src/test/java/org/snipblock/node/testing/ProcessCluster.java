@@ -17,8 +17,8 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.TestInfo;
 
 /**
- * Three daemons n1..n3 in compartments c1..c3 of one site, each its own JVM on 127.0.0.1, forming
- * one cluster; started and watched the way an operator does ({@code cluster status --json}).
+ * Three (or N) daemons n1..nN in compartments c1..cN of one site, each its own JVM on 127.0.0.1,
+ * forming one cluster; started and watched the way an operator does ({@code cluster status --json}).
  */
 public final class ProcessCluster implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -34,9 +34,14 @@ public final class ProcessCluster implements AutoCloseable {
    * @param logs where each node's log goes (nN.log)
    */
   public static ProcessCluster start(Path tmp, Path logs, String nodeConfig) throws IOException {
+    return start(tmp, logs, nodeConfig, 3);
+  }
+
+  /** As {@link #start(Path, Path, String)} with {@code count} nodes n1..nN in compartments c1..cN. */
+  public static ProcessCluster start(Path tmp, Path logs, String nodeConfig, int count) throws IOException {
     ProcessCluster c = new ProcessCluster();
     try {
-      c.startNodes(tmp, logs, nodeConfig);
+      c.startNodes(tmp, logs, nodeConfig, count);
     } catch (RuntimeException | Error e) {
       c.close();
       throw e;
@@ -54,22 +59,23 @@ public final class ProcessCluster implements AutoCloseable {
     return Path.of("target", "cluster-logs", test.getTestMethod().orElseThrow().getName()).toAbsolutePath();
   }
 
-  private void startNodes(Path tmp, Path logs, String nodeConfig) throws IOException {
-    List<Integer> ports = freePorts(3);
+  private void startNodes(Path tmp, Path logs, String nodeConfig, int count) throws IOException {
+    List<Integer> ports = freePorts(count);
     String join = ports.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
     Path config = Files.writeString(tmp.resolve("node.yaml"), nodeConfig);
-    for (int i = 1; i <= 3; i++) {
+    for (int i = 1; i <= count; i++) {
       nodes.add(DaemonProcess.serve(tmp.resolve("n" + i), "--node-id", "n" + i,
           "--location", "site1/c" + i + "/r1/h" + i, "--cluster-port", String.valueOf(ports.get(i - 1)),
           "--join", join, "--config", config.toString()).logTo(logs.resolve("n" + i + ".log")).start());
     }
-    JsonNode status = Poll.until("three nodes UP", SETTLE, () -> nodes.get(0).cliIfOk("cluster", "status", "--json")
-        .map(ProcessCluster::json).filter(s -> upNodes(s) == 3));
+    JsonNode status = Poll.until(count + " nodes UP", SETTLE, () -> nodes.get(0).cliIfOk("cluster", "status", "--json")
+        .map(ProcessCluster::json).filter(s -> upNodes(s) == count));
     assertThat(status.get("nodes")).extracting(n -> n.get("location").asText())
-        .containsExactlyInAnyOrder("site1/c1/r1/h1", "site1/c2/r1/h2", "site1/c3/r1/h3");
+        .containsExactlyInAnyOrderElementsOf(java.util.stream.IntStream.rangeClosed(1, count)
+            .mapToObj(i -> "site1/c" + i + "/r1/h" + i).toList());
   }
 
-  /** n1, n2 or n3. */
+  /** n1, n2, ... */
   public DaemonProcess node(String id) {
     return nodes.get(Integer.parseInt(id.substring(1)) - 1);
   }

@@ -73,6 +73,31 @@ public final class Tools {
   }
 
   /** Runs a command to its end (failing the test after {@code timeoutSeconds}), stdout and stderr together. */
+  /**
+   * The one error line a refused export or import prints on stderr, asserting there is exactly one;
+   * the progress lines it writes there too (plain lines when stderr is not a terminal) are left out.
+   */
+  public static String backupErrorLine(String stderr) {
+    List<String> errors = stderr.strip().lines().filter(l -> !l.matches("(import|export) \\S+: .*")).toList();
+    assertThat(errors).as("one error line: %s", stderr).hasSize(1);
+    return errors.get(0);
+  }
+
+  /** nbdinfo's map of one metadata context of an export, as {offset, length, type} triples. */
+  public static List<List<Long>> nbdinfoMap(String context, String url) {
+    String out = run(60, "nbdinfo", "--json", "--map=" + context, url).ok().output();
+    List<List<Long>> runs = new java.util.ArrayList<>();
+    try {
+      for (com.fasterxml.jackson.databind.JsonNode e : new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(out.substring(out.indexOf('[')))) {
+        runs.add(List.of(e.get("offset").asLong(), e.get("length").asLong(), e.get("type").asLong()));
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return runs;
+  }
+
   public static Run run(long timeoutSeconds, String... command) {
     List<String> cmd = List.of(command);
     Path out = null;

@@ -17,6 +17,14 @@ public interface DoorRoutes {
   /** This node's device for the volume, only while this node is its primary and may accept requests. */
   Optional<BlockDevice> servingPrimary(String name);
 
+  /**
+   * The snapshots of this node's copy of the volume, oldest first (empty without a copy): every copy
+   * takes them at the same point of the stream, so they name what the primary can report changes against.
+   */
+  default java.util.List<String> snapshots(String name) {
+    return java.util.List.of();
+  }
+
   /** True while the node is in this node's membership view: a request sent there can arrive. */
   boolean reachable(String nodeId);
 

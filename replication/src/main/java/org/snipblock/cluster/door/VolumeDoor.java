@@ -133,6 +133,19 @@ public final class VolumeDoor implements BlockDevice {
             .map(e -> new Extent(e.getOffset(), e.getLength(), e.getHole(), e.getZero())).toList());
   }
 
+  /** The snapshots of this node's copy (the same on every copy); the primary answers {@link #changedSince}. */
+  @Override
+  public List<String> changeBases() {
+    return doors.routes().snapshots(name);
+  }
+
+  @Override
+  public CompletableFuture<List<Extent>> changedSince(String base, long offset, long length) {
+    return call(Op.CHANGED, true, r -> r.setOffset(offset).setLength(length).setBase(base),
+        d -> d.changedSince(base, offset, length),
+        reply -> reply.getExtentsList().stream().map(e -> Extent.data(e.getOffset(), e.getLength())).toList());
+  }
+
   /** Requests already under way complete; the shared device and channels stay open. */
   @Override
   public synchronized void close() {

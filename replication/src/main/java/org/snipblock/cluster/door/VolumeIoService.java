@@ -169,6 +169,7 @@ public final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
       case COMPARE_AND_WRITE -> d.compareAndWrite(offset, r.getExpected().asReadOnlyByteBuffer(),
           r.getData().asReadOnlyByteBuffer(), r.getFua()).thenApply(at -> ok().setMiscompare(at));
       case ALLOCATION -> d.allocation(offset, r.getLength()).thenApply(VolumeIoService::extents);
+      case CHANGED -> d.changedSince(r.getBase(), offset, r.getLength()).thenApply(VolumeIoService::extents);
       case UNRECOGNIZED -> throw new IllegalStateException("checked above");
     };
   }

@@ -73,8 +73,14 @@ final class ChangeStream {
    * it at the same point of its stream.
    */
   CompletableFuture<Void> snapshot(ReplicaOp.Kind kind, String name, Supplier<CompletableFuture<Void>> localApply) {
+    return snapshot(kind, name, 0, localApply);
+  }
+
+  /** As {@link #snapshot(ReplicaOp.Kind, String, Supplier)}, carrying the origin of a snapshot an import made. */
+  CompletableFuture<Void> snapshot(ReplicaOp.Kind kind, String name, long origin,
+      Supplier<CompletableFuture<Void>> localApply) {
     return change(0, 0, true, true, localApply,
-        (o, l) -> CompletableFuture.completedFuture(op(kind, 0, 0, true).setSnapshot(name)));
+        (o, l) -> CompletableFuture.completedFuture(op(kind, 0, 0, true).setSnapshot(name).setOrigin(origin)));
   }
 
   /** Completes {@code verdict} with the local copy's answer (-1: the comparison held). */

@@ -311,7 +311,7 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
    * set by the node, which knows its store. Both succeed when there is nothing
    * left to do (an op sent again).
    */
-  public ReplicaService takingSnapshotsWith(BiFunction<String, String, CompletableFuture<Void>> taker,
+  public ReplicaService takingSnapshotsWith(SnapshotTaker taker,
       BiFunction<String, String, CompletableFuture<Void>> deleter, BiFunction<String, String,
       CompletableFuture<Void>> rollback, Function<String, List<String>> lister) {
     this.snapshots = taker;
@@ -326,9 +326,16 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
 
   private volatile Function<String, List<String>> snapshotNames = v -> List.of();
 
-  private volatile BiFunction<String, String, CompletableFuture<Void>> snapshots = (v, s) ->
+  /** Takes snapshot {@code snapshot} of this node's copy; {@code origin}: the id an import reproduced, else 0. */
+  @FunctionalInterface
+  public interface SnapshotTaker {
+    CompletableFuture<Void> take(String volume, String snapshot, long origin);
+  }
+
+  private volatile SnapshotTaker snapshots = (v, s, o) ->
       CompletableFuture.failedFuture(new IllegalStateException("this node takes no snapshots"));
-  private volatile BiFunction<String, String, CompletableFuture<Void>> snapshotDeletes = snapshots;
+  private volatile BiFunction<String, String, CompletableFuture<Void>> snapshotDeletes = (v, s) ->
+      CompletableFuture.failedFuture(new IllegalStateException("this node deletes no snapshots"));
 
   private CompletableFuture<Void> apply(ReopenableDevice d, ReplicaOp op) {
     try {
@@ -337,7 +344,7 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
         case ZEROES -> d.writeZeroes(op.getOffset(), op.getLength(), false, op.getFua());
         case TRIM -> d.trim(op.getOffset(), op.getLength(), op.getFua());
         case FLUSH -> d.flush();
-        case SNAPSHOT -> snapshots.apply(op.getVolume(), op.getSnapshot());
+        case SNAPSHOT -> snapshots.take(op.getVolume(), op.getSnapshot(), op.getOrigin());
         case SNAPSHOT_DELETE -> snapshotDeletes.apply(op.getVolume(), op.getSnapshot());
         // The store fails the handles opened before a rollback: this side goes on with a new one.
         case ROLLBACK -> rollbacks.apply(op.getVolume(), op.getSnapshot()).thenRun(d::reopen);

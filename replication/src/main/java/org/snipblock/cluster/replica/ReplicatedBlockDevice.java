@@ -160,6 +160,18 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     return fencing.closed() ? unavailable() : local.allocation(offset, length);
   }
 
+  /** The snapshots of the local copy, which every copy takes at the same point of the stream. */
+  @Override
+  public List<String> changeBases() {
+    return local.changeBases();
+  }
+
+  /** Changed-block tracking from the local copy: the primary's holds every snippet and every acknowledged change. */
+  @Override
+  public CompletableFuture<List<Extent>> changedSince(String base, long offset, long length) {
+    return fencing.closed() ? unavailable() : local.changedSince(base, offset, length);
+  }
+
   @Override
   public CompletableFuture<Void> write(long offset, ByteBuffer src, boolean fua) {
     return throttle().then(true, src.remaining(),
@@ -188,7 +200,12 @@ public final class ReplicatedBlockDevice implements BlockDevice {
    * quorum has it).
    */
   public CompletableFuture<Void> snapshot(String name, Supplier<CompletableFuture<Void>> localTake) {
-    return guarded(0, 0, () -> changes.snapshot(ReplicaOp.Kind.SNAPSHOT, name, localTake));
+    return snapshot(name, 0, localTake);
+  }
+
+  /** As {@link #snapshot(String, Supplier)}; {@code origin}: the id of the snapshot an import reproduced, which every copy records. */
+  public CompletableFuture<Void> snapshot(String name, long origin, Supplier<CompletableFuture<Void>> localTake) {
+    return guarded(0, 0, () -> changes.snapshot(ReplicaOp.Kind.SNAPSHOT, name, origin, localTake));
   }
 
   /** Deletes snapshot {@code name} on every copy, as one op of the stream; {@code localDelete} deletes it here. */
@@ -200,11 +217,11 @@ public final class ReplicatedBlockDevice implements BlockDevice {
    * Holds back every write (zeroes, trims, compare-and-writes) that has not passed this device's
    * checks yet, until the returned release runs; snapshots, flushes and reads go on. A group
    * snapshot holds all its volumes while it sequences their snapshots, so no write lands after one
-   * volume's snapshot and before another's.
+   * volume's snapshot and before another's. Holds add up: writes wait until every one is released.
    */
-  public Runnable hold() {
+  public synchronized Runnable hold() {
     CompletableFuture<Void> h = new CompletableFuture<>();
-    hold = h;
+    hold = hold.isDone() ? h : CompletableFuture.allOf(hold, h);
     return () -> h.complete(null);
   }
 

@@ -138,7 +138,8 @@ final class SnapshotAlignment {
             return apply(op(ReplicaOp.Kind.WRITE).setOffset(off).setLength(data.size()).setData(data)
                 .setCrc32C(Checksums.crc32c(data)).setFua(true));
           });
-        }))).thenCompose(x -> apply(op(ReplicaOp.Kind.SNAPSHOT).setSnapshot(name)))
+        }))).thenCompose(x -> apply(op(ReplicaOp.Kind.SNAPSHOT).setSnapshot(name)
+            .setOrigin(source.origin(v.getName(), name))))
         .thenRun(rebuilt::incrementAndGet);
   }
 

@@ -11,4 +11,9 @@ public interface SnapshotSource {
 
   /** This node's copy of {@code volume@snapshot}, read-only, for the caller to close; empty if there is none (any more). */
   Optional<BlockDevice> open(String volume, String snapshot);
+
+  /** For a snapshot an import made on this node's copy, the id of the snapshot it reproduces; else 0. */
+  default long origin(String volume, String snapshot) {
+    return 0;
+  }
 }

@@ -19,41 +19,13 @@ import java.util.TreeSet;
  * can, because it serves reads locally; the other copies go to the domains nearest the primary
  * (rack before compartment before site); among equally near nodes the least filled and least
  * loaded wins, counting what this same placement already promised, so a volume's snippets fan out.
+ * A copy that must leave a node goes to a node that keeps these rules for every snippet it takes.
  */
-public final class Placement {
+public final class Placement implements PlacementPolicy {
 
-  /**
-   * @param copies       copies of each snippet (n)
-   * @param spread       level at which the copies must be in distinct domains
-   * @param primary      node id that serves the volume, or null to let placement choose one
-   * @param snippetBytes space one copy of one snippet takes
-   * @param snippets     number of snippets to place
-   */
-  public record Request(int copies, FailureDomain spread, String primary, long snippetBytes, long snippets) {
-    public Request {
-      if (copies < 1) {
-        throw new IllegalArgumentException("copies must be at least 1, got " + copies);
-      }
-      if (spread == null) {
-        throw new IllegalArgumentException("spread level missing");
-      }
-      if (snippetBytes <= 0 || snippets < 0) {
-        throw new IllegalArgumentException("bad snippet geometry: " + snippets + " x " + snippetBytes);
-      }
-    }
-  }
-
-  /** The answer: the primary chosen and, per snippet index, the node ids holding its copies (primary first). */
-  public record Result(String primary, List<List<String>> replicas) {}
-
-  /** Places every snippet of a volume. Throws {@link PlacementException} when the policy cannot be met. */
+  @Override
   public Result place(Collection<NodeDescriptor> nodes, Request request) {
-    Map<String, NodeDescriptor> live = new HashMap<>();
-    for (NodeDescriptor n : nodes) {
-      if (n.state() == NodeState.UP) {
-        live.put(n.id(), n);
-      }
-    }
+    Map<String, NodeDescriptor> live = live(nodes);
     Map<String, Long> promised = new HashMap<>();
     String primary = choosePrimary(live, request, promised);
     List<List<String>> replicas = new ArrayList<>();
@@ -67,22 +39,74 @@ public final class Placement {
     return new Result(primary, List.copyOf(replicas));
   }
 
-  /**
-   * Chooses where one snippet's missing copies go, keeping the copies it still has: used by
-   * re-replication after a node or compartment is lost. Returns only the new node ids.
-   */
+  @Override
   public List<String> replace(
       Collection<NodeDescriptor> nodes, Request request, List<String> surviving) {
+    Map<String, NodeDescriptor> live = live(nodes);
+    List<String> all = placeOne(live, request, request.primary(), new LinkedHashSet<>(surviving), new HashMap<>());
+    List<String> added = new ArrayList<>(all);
+    added.removeAll(surviving);
+    return added;
+  }
+
+  @Override
+  public String move(Collection<NodeDescriptor> nodes, Request request, List<List<String>> holders, String leaving,
+      Map<String, Double> rttFromConsumer) {
+    Map<String, NodeDescriptor> live = live(nodes);
+    Map<String, NodeDescriptor> all = new HashMap<>();
+    nodes.forEach(n -> all.put(n.id(), n));
+    FailureDomain level = request.spread();
+    NodeDescriptor from = nodes.stream().filter(n -> n.id().equals(leaving)).findFirst().orElse(null);
+    Map<String, Integer> held = new HashMap<>();
+    List<NodeDescriptor> fit = new ArrayList<>();
+    for (NodeDescriptor n : live.values()) {
+      if (n.id().equals(leaving) || holders.stream().allMatch(h -> h.contains(n.id()))) {
+        continue;   // it would take nothing
+      }
+      int holds = 0;
+      long toCopy = 0;
+      boolean ok = true;
+      for (List<String> s : holders) {
+        if (s.contains(n.id())) {
+          holds++;
+          continue;
+        }
+        toCopy += request.snippetBytes();
+        String domain = n.location().domain(level);
+        ok &= s.stream().filter(h -> !h.equals(leaving) && !h.equals(n.id())).map(all::get)
+            .noneMatch(h -> h != null && h.location().domain(level).equals(domain));
+      }
+      if (ok && n.freeBytes() >= toCopy) {
+        held.put(n.id(), holds);
+        fit.add(n);
+      }
+    }
+    Comparator<NodeDescriptor> order = Comparator
+        .comparingInt((NodeDescriptor n) -> -held.get(n.id()))
+        // Fullness in tenths first, so a much emptier node wins; among similar ones the nearest to
+        // the leaving node's domain, then by measured round trip to the volume's consumer
+        // (unmeasured last), then the emptier.
+        .thenComparingInt(n -> (int) (10 * fill(n, request.snippetBytes())))
+        .thenComparingInt(n -> from == null ? 0 : from.location().distance(n.location()))
+        .thenComparingDouble(n -> rttFromConsumer.getOrDefault(n.id(), Double.MAX_VALUE))
+        .thenComparing(byFullness(request.snippetBytes(), Map.of()));
+    return fit.stream().min(order).map(NodeDescriptor::id).orElseThrow(() -> new PlacementException(
+        "no live node can take " + leaving + "'s copies with copies=" + request.copies() + " spread="
+            + level.label() + ": every other " + level.label() + " already holds a copy, or lacks the space"));
+  }
+
+  private static double fill(NodeDescriptor n, long bytes) {
+    return n.capacityBytes() == 0 ? 1.0 : (double) (n.usedBytes() + bytes) / n.capacityBytes();
+  }
+
+  private static Map<String, NodeDescriptor> live(Collection<NodeDescriptor> nodes) {
     Map<String, NodeDescriptor> live = new HashMap<>();
     for (NodeDescriptor n : nodes) {
       if (n.state() == NodeState.UP) {
         live.put(n.id(), n);
       }
     }
-    List<String> all = placeOne(live, request, request.primary(), new LinkedHashSet<>(surviving), new HashMap<>());
-    List<String> added = new ArrayList<>(all);
-    added.removeAll(surviving);
-    return added;
+    return live;
   }
 
   private String choosePrimary(Map<String, NodeDescriptor> live, Request request, Map<String, Long> promised) {

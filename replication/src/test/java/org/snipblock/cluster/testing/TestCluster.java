@@ -30,6 +30,12 @@ public final class TestCluster implements AutoCloseable {
   }
 
   public static TestCluster start(Path dir, ReplicationSettings settings, String... locations) throws Exception {
+    return start(dir, settings, new int[locations.length], locations);
+  }
+
+  /** As {@link #start(Path, ReplicationSettings, String...)}, node i with capacity threshold {@code thresholds[i]} percent. */
+  public static TestCluster start(Path dir, ReplicationSettings settings, int[] thresholds, String... locations)
+      throws Exception {
     TestCluster c = new TestCluster();
     c.settings = settings;
     try {
@@ -38,7 +44,7 @@ public final class TestCluster implements AutoCloseable {
         SnippetStore store = SnippetStore.open(dir.resolve("n" + i + "/store"), storeConfig());
         c.stores.add(store);
         ClusterConfig cfg = new ClusterConfig("n" + i, Location.parse(locations[i]), join.get(i), join, 0,
-            dir.resolve("n" + i + "/cluster"), 1L << 30);
+            dir.resolve("n" + i + "/cluster"), 1L << 30, thresholds[i]);
         c.configs.add(cfg);
         c.nodes.add(new ClusterNode(cfg, store, RedundancyPolicy.defaults(), settings).start());
       }

@@ -163,4 +163,28 @@ class PlacementTest {
     assertThatThrownBy(() -> new Placement.Request(1, FailureDomain.HOST, null, 0, 1))
         .hasMessageContaining("geometry");
   }
+
+  @Test
+  void aMovingCopyGoesToANodeKeepingTheSpreadPreferringEmptierThenNearerByRoundTrip() {
+    List<NodeDescriptor> nodes = sixNodes();
+    Placement.Request r = new Placement.Request(3, FailureDomain.COMPARTMENT, "n11", SNIPPET, 1);
+    List<List<String>> holders = List.of(List.of("n11", "n21", "n31"));
+    // n21 leaves: only fc2 is free for its copy, so n22 (its rack neighbour) takes it.
+    assertThat(placement.move(nodes, r, holders, "n21")).isEqualTo("n22");
+    // Leaving n31 (fc3): n32 is the only other node of fc3; n12 and n22 would double a compartment.
+    assertThat(placement.move(nodes, r, holders, "n31")).isEqualTo("n32");
+
+    // Rack spread: n21's copy may go to n12, n22 or n32; n22 is nearest (same compartment) unless much fuller.
+    Placement.Request rack = new Placement.Request(3, FailureDomain.RACK, "n11", SNIPPET, 1);
+    assertThat(placement.move(nodes, rack, holders, "n21")).isEqualTo("n22");
+    List<NodeDescriptor> fuller = nodes.stream().map(n -> n.id().equals("n22") ? n.withUsage(10 * GIB, 6 * GIB, 0) : n)
+        .toList();
+    assertThat(placement.move(fuller, rack, holders, "n21", Map.of("n12", 9.0, "n32", 0.4)))
+        .as("n22 much fuller: of the emptier the one nearest the consumer by round trip").isEqualTo("n32");
+    assertThat(placement.move(fuller, rack, holders, "n21", Map.of("n12", 0.3, "n32", 0.4))).isEqualTo("n12");
+
+    // A node holding every given snippet takes nothing; nothing fits: one clear refusal.
+    assertThatThrownBy(() -> placement.move(nodes.subList(0, 1), r, holders, "n11"))
+        .isInstanceOf(PlacementException.class).hasMessageStartingWith("no live node can take n11's copies");
+  }
 }

@@ -116,7 +116,7 @@ async function refresh() {
     if (!response.ok) throw new Error("HTTP " + response.status);
     const state = await response.json();
     const c = state.cluster;
-    const up = c.nodes.filter(n => n.state === "UP").length;
+    const up = c.nodes.filter(n => n.state !== "DOWN").length;
     document.getElementById("summary").textContent = "seen from " + c.self + ": " + up + " of " + c.nodes.length
       + " nodes up, " + state.volumes.length + " volumes" + (c.inMajority ? "" : " — NOT IN MAJORITY");
     drawTopology(c);

@@ -1,0 +1,142 @@
+package org.snipblock.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.snipblock.node.testing.DaemonProcess;
+import org.snipblock.node.testing.Poll;
+import org.snipblock.node.testing.ProcessCluster;
+import org.snipblock.node.testing.Tools;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code node drain} of the node serving a volume's primary and holding copies, between four
+ * daemons each in its own JVM on 127.0.0.1, while fio writes with verification through another
+ * node's NBD door: fio sees no failed request and reads back every block; the drained node ends
+ * holding nothing, every copy verifies; then {@code cluster remove-node} forgets it. Bad requests
+ * are one clear line and change nothing.
+ */
+class DrainProcessIT {
+  private static final Logger log = LoggerFactory.getLogger(DrainProcessIT.class);
+
+  @TempDir Path tmp;
+  private ProcessCluster cluster;
+  private Path logs;
+
+  @BeforeEach
+  void logDirectory(TestInfo test) {
+    logs = ProcessCluster.logsOf(test);
+  }
+
+  @AfterEach
+  void stopAll() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  @Timeout(value = 6, unit = TimeUnit.MINUTES)
+  void aDrainUnderAVerifiedFioLoadEmptiesTheNodeWithoutAFailedRequest() throws IOException {
+    Tools.require("fio");
+    cluster = ProcessCluster.start(tmp, logs, """
+        store:
+          snippet-size: 1M
+        cluster:
+          replication:
+            failover-delay: 2s
+        """, 4);
+    DaemonProcess n1 = cluster.node("n1");
+    DaemonProcess n2 = cluster.node("n2");
+    n1.cli("volume", "create", "dr", "--size", "32M", "--copies", "3", "--min-copies", "2", "--mode", "sync");
+    Poll.until("all copies of dr in sync", Duration.ofSeconds(90), () -> show(n2, "dr")
+        .filter(v -> v.get("stale").isEmpty() && v.get("unreachable").isEmpty()));
+
+    // Bad requests: one clear line each, nothing changed.
+    assertThat(n2.cliError("node", "drain", "n9").strip()).isEqualTo("snipblock: no node named n9 in the cluster");
+    assertThat(n2.cliError("cluster", "remove-node", "n3").strip())
+        .isEqualTo("snipblock: node n3 is UP: drain it first (node drain n3), or stop it");
+    assertThat(n2.cliError("cluster", "remove-node", "n9").strip())
+        .isEqualTo("snipblock: no node named n9 in the cluster");
+    assertThat(states(n2)).containsExactly("UP", "UP", "UP", "UP");
+
+    long writesBefore = show(n2, "dr").orElseThrow().get("io").get("writes").asLong();
+    Process load = fio(n2.nbdUrl("dr"));
+    String drained;
+    try {
+      Poll.until("the write load running", Duration.ofSeconds(60), () -> show(n2, "dr")
+          .filter(v -> v.get("io").get("writes").asLong() > writesBefore + 16));
+      drained = n2.cli("node", "drain", "n1");
+      assertThat(waitFor(load, 120)).as("fio saw no failed request and verified every block; see %s",
+          logs.resolve("fio.log")).isZero();
+    } finally {
+      load.destroyForcibly();
+    }
+    log.info("node drain answered:\n{}", drained);
+    assertThat(drained).startsWith("n1: DRAINING, serves 1 volume(s) as primary, holds 32 snippet copies\n")
+        .contains("moving dr snippet")
+        .endsWith("node n1 holds nothing and serves no volume: safe to stop; then 'snipblock cluster remove-node n1' "
+            + "forgets it\n");
+    assertThat(Files.readString(logs.resolve("fio.log"))).contains("err= 0").contains("read: IOPS");
+
+    JsonNode after = show(n2, "dr").orElseThrow();
+    assertThat(after.get("primary").asText()).isNotEqualTo("n1");
+    assertThat(after.get("snippetReplicas")).hasSize(32);
+    for (JsonNode s : after.get("snippetReplicas")) {
+      assertThat(s).extracting(JsonNode::asText).hasSize(3).doesNotContain("n1");
+    }
+    JsonNode verified = ProcessCluster.json(cluster.node(after.get("primary").asText())
+        .cli("volume", "verify", "dr", "--json"));
+    assertThat(verified.get("clean").asBoolean()).as("%s", verified).isTrue();
+    assertThat(states(n2)).containsExactly("DRAINED", "UP", "UP", "UP");
+    log.info("cluster status after the drain:\n{}", n2.cli("cluster", "status"));
+
+    n1.terminate();
+    assertThat(n2.cli("cluster", "remove-node", "n1").strip()).isEqualTo("node n1 removed from the cluster");
+    assertThat(ProcessCluster.json(n2.cli("cluster", "status", "--json")).get("nodes"))
+        .extracting(n -> n.get("id").asText()).containsExactly("n2", "n3", "n4");
+  }
+
+  private static List<String> states(DaemonProcess via) {
+    JsonNode s = ProcessCluster.json(via.cli("cluster", "status", "--json"));
+    return java.util.stream.StreamSupport.stream(s.get("nodes").spliterator(), false)
+        .map(n -> n.get("state").asText()).toList();
+  }
+
+  private static Optional<JsonNode> show(DaemonProcess via, String volume) {
+    return via.cliIfOk("volume", "show", volume, "--json").map(ProcessCluster::json);
+  }
+
+  /** Random writes of the whole volume at a bounded rate (about 8 s), then a read of every block checking its CRC. */
+  private Process fio(String nbdUrl) throws IOException {
+    List<String> cmd = List.of("fio", "--name=drain", "--ioengine=nbd", "--uri=" + nbdUrl, "--rw=randwrite",
+        "--bs=64k", "--iodepth=4", "--size=32M", "--rate=4m", "--verify=crc32c", "--do_verify=1",
+        "--verify_fatal=1", "--verify_state_save=0");
+    return new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(logs.resolve("fio.log").toFile()).start();
+  }
+
+  private static int waitFor(Process p, long seconds) {
+    try {
+      assertThat(p.waitFor(seconds, TimeUnit.SECONDS)).as("process ended within %d s", seconds).isTrue();
+      return p.exitValue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+}

@@ -1,0 +1,88 @@
+package org.snipblock.cluster;
+
+import java.time.Duration;
+import org.snipblock.cluster.proto.MetaCommand;
+import org.snipblock.cluster.proto.MoveCopy;
+import org.snipblock.cluster.proto.VolumeRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves one copy of one snippet from node {@code from} to node {@code to} while clients keep
+ * writing: {@link #begin} puts {@code to} on record as an extra, stale holder (so the primary
+ * streams every new write to it and resyncs what it missed, as for a re-replicated copy);
+ * {@link #awaitInSync} waits until the primary has put it on record in sync; only then
+ * {@link #finish} drops {@code from} (the metadata refuses it earlier). The snippet never has
+ * fewer in-sync copies than its policy asks, and every holder's labels are rewritten with the new
+ * holders when it applies the change. Drain, relocation and rebalancing move copies with this.
+ */
+public final class CopyMove {
+  private static final Logger log = LoggerFactory.getLogger(CopyMove.class);
+
+  private final ClusterNode node;
+  private final String volume;
+  private final int snippet;
+  private final String from;
+  private final String to;
+
+  CopyMove(ClusterNode node, String volume, int snippet, String from, String to) {
+    this.node = node;
+    this.volume = volume;
+    this.snippet = snippet;
+    this.from = from;
+    this.to = to;
+  }
+
+  /** Begins, waits until the new copy is in sync, finishes; aborts (dropping the new copy) if that fails. */
+  public void run(Duration timeout) {
+    begin();
+    try {
+      awaitInSync(timeout);
+      finish();
+    } catch (RuntimeException e) {
+      abortQuietly();
+      throw e;
+    }
+  }
+
+  /** {@code to} holds the snippet too, stale until the primary has brought it in sync. Idempotent. */
+  public void begin() {
+    step(MoveCopy.Step.BEGIN);
+    log.info("volume {} snippet {}: copy moving from {} to {}", volume, snippet, from, to);
+  }
+
+  /** Returns once the copy on {@code to} is on record in sync. */
+  public void awaitInSync(Duration timeout) {
+    VolumeWait.until(node.metadata(), volume, this::inSync, timeout,
+        "the copy of snippet " + snippet + " on " + to + " coming in sync");
+  }
+
+  boolean inSync(VolumeRecord v) {
+    return snippet < v.getSnippetsCount() && v.getSnippets(snippet).getNodesList().contains(to)
+        && !v.getSnippets(snippet).getStaleList().contains(to);
+  }
+
+  /** Drops the copy on {@code from}; refused by the metadata while {@code to} is not in sync or {@code from} is primary. */
+  public void finish() {
+    step(MoveCopy.Step.FINISH);
+    log.info("volume {} snippet {}: copy moved from {} to {}", volume, snippet, from, to);
+  }
+
+  private void abortQuietly() {
+    try {
+      step(MoveCopy.Step.ABORT);
+    } catch (RuntimeException e) {
+      log.warn("volume {} snippet {}: the move to {} could not be undone: {}", volume, snippet, to, e.getMessage());
+    }
+  }
+
+  private void step(MoveCopy.Step step) {
+    node.commit(MetaCommand.newBuilder().setMoveCopy(MoveCopy.newBuilder().setName(volume).setSnippet(snippet)
+        .setFrom(from).setTo(to).setStep(step).setStartedMillis(System.currentTimeMillis())).build());
+  }
+
+  @Override
+  public String toString() {
+    return "snippet " + snippet + " of " + volume + " from " + from + " to " + to;
+  }
+}

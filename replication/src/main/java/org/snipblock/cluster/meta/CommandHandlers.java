@@ -1,0 +1,56 @@
+package org.snipblock.cluster.meta;
+
+import java.util.EnumMap;
+import java.util.Map;
+import org.snipblock.cluster.proto.MetaCommand;
+import org.snipblock.cluster.proto.MetaCommand.CommandCase;
+import org.snipblock.cluster.proto.MetaResult;
+import org.snipblock.store.VolumeAdminException.Reason;
+
+/**
+ * Which handler applies which metadata command: one line per command, so a new command is a new
+ * small handler and one line here.
+ */
+final class CommandHandlers {
+  private static final Map<CommandCase, CommandHandler> HANDLERS = new EnumMap<>(CommandCase.class);
+
+  static {
+    HANDLERS.put(CommandCase.REGISTER_NODE, NodeCommands::register);
+    HANDLERS.put(CommandCase.REPORT_USAGE, NodeCommands::reportUsage);
+    HANDLERS.put(CommandCase.CREATE_VOLUME, VolumeCommands::create);
+    HANDLERS.put(CommandCase.DELETE_VOLUME, VolumeCommands::delete);
+    HANDLERS.put(CommandCase.SET_MODE, VolumeCommands::setMode);
+    HANDLERS.put(CommandCase.CHANGE_PRIMARY, PrimaryCommands::changePrimary);
+    HANDLERS.put(CommandCase.RESIZE_VOLUME, VolumeCommands::resize);
+    HANDLERS.put(CommandCase.REPLACE_COPIES, CopyCommands::replaceCopies);
+    HANDLERS.put(CommandCase.CONFIRM_PRIMARY, PrimaryCommands::confirmPrimary);
+    HANDLERS.put(CommandCase.MARK_STALE, PrimaryCommands::markStale);
+    HANDLERS.put(CommandCase.PUT_RECORD, (c, s) -> MetaResult.newBuilder().setOk(true)
+        .setRecord(s.records.put(c.getPutRecord())).build());
+    HANDLERS.put(CommandCase.DELETE_RECORD, (c, s) -> MetaResult.newBuilder().setOk(true)
+        .setRecord(s.records.delete(c.getDeleteRecord())).build());
+    HANDLERS.put(CommandCase.SET_ACCESS, (c, s) -> s.store(AccessLists.apply(s.volume(c.getSetAccess().getName()),
+        c.getSetAccess())));
+    HANDLERS.put(CommandCase.REINCARNATE, VolumeCommands::reincarnate);
+    HANDLERS.put(CommandCase.SET_READ_ONLY, VolumeCommands::setReadOnly);
+    HANDLERS.put(CommandCase.MOVE_COPY, CopyMoves::apply);
+    HANDLERS.put(CommandCase.SET_NODE_STATE, NodeCommands::setState);
+    HANDLERS.put(CommandCase.REMOVE_NODE, NodeCommands::remove);
+    HANDLERS.put(CommandCase.SET_QOS, (c, s) -> s.store(QosCommand.apply(s.volume(c.getSetQos().getName()),
+        c.getSetQos(), s.volumes.values())));
+    for (CommandCase flattening : new CommandCase[] {CommandCase.FLATTEN_CLONE, CommandCase.CLONE_FLATTENED,
+        CommandCase.COPY_UNSHARED}) {
+      HANDLERS.put(flattening, (c, s) -> Flattening.apply(c, s.volumes::get, s::store));
+    }
+  }
+
+  private CommandHandlers() {}
+
+  static MetaResult apply(MetaCommand command, MetadataState state) {
+    CommandHandler h = HANDLERS.get(command.getCommandCase());
+    if (h == null) {
+      return MetadataState.refuse(Reason.INVALID_ARGUMENT, "unknown metadata command " + command.getCommandCase());
+    }
+    return h.apply(command, state);
+  }
+}

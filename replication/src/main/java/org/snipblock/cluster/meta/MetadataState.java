@@ -1,0 +1,58 @@
+package org.snipblock.cluster.meta;
+
+import java.util.Map;
+import java.util.TreeMap;
+import org.snipblock.cluster.proto.MetaResult;
+import org.snipblock.cluster.proto.NodeRecord;
+import org.snipblock.cluster.proto.VolumeRecord;
+import org.snipblock.store.VolumeAdminException;
+import org.snipblock.store.VolumeAdminException.Reason;
+
+/**
+ * What the metadata state machine holds, as its command handlers change it: nodes, volumes,
+ * records and the next uid. Not thread-safe: {@link ClusterMetadata} holds its lock around every
+ * handler. Handlers refuse by returning {@link #refuse} or throwing {@link VolumeAdminException}.
+ */
+final class MetadataState {
+  final Map<String, NodeRecord> nodes = new TreeMap<>();
+  final Map<String, VolumeRecord> volumes = new TreeMap<>();
+  final RecordSpace records = new RecordSpace();
+  long nextUid = 1;
+
+  /** The named volume; NOT_FOUND if there is none. */
+  VolumeRecord volume(String name) {
+    VolumeRecord v = volumes.get(name);
+    if (v == null) {
+      throw new VolumeAdminException(Reason.NOT_FOUND, "no volume named " + name);
+    }
+    return v;
+  }
+
+  /** The node with this id; NOT_FOUND if there is none. */
+  NodeRecord node(String id) {
+    NodeRecord n = nodes.get(id);
+    if (n == null) {
+      throw new VolumeAdminException(Reason.NOT_FOUND, "unknown node " + id);
+    }
+    return n;
+  }
+
+  /** Stores a changed volume at the next version and answers with it. */
+  MetaResult store(VolumeRecord changed) {
+    VolumeRecord v = changed.toBuilder().setVersion(changed.getVersion() + 1).build();
+    volumes.put(v.getName(), v);
+    return ok(v);
+  }
+
+  static MetaResult ok() {
+    return MetaResult.newBuilder().setOk(true).build();
+  }
+
+  static MetaResult ok(VolumeRecord v) {
+    return MetaResult.newBuilder().setOk(true).setVolume(v).build();
+  }
+
+  static MetaResult refuse(Reason reason, String message) {
+    return MetaResult.newBuilder().setOk(false).setReason(reason.name()).setError(message).build();
+  }
+}

@@ -1,0 +1,67 @@
+package org.snipblock.cluster.meta;
+
+import static org.snipblock.cluster.meta.MetadataState.ok;
+import static org.snipblock.cluster.meta.MetadataState.refuse;
+
+import org.snipblock.cluster.proto.MetaCommand;
+import org.snipblock.cluster.proto.MetaResult;
+import org.snipblock.cluster.proto.NodeRecord;
+import java.util.Set;
+import org.snipblock.cluster.proto.ReportUsage;
+import org.snipblock.cluster.proto.SetNodeState;
+import org.snipblock.store.VolumeAdminException.Reason;
+
+/** Handlers of the commands about nodes: registration, usage reports, drain state, removal. */
+final class NodeCommands {
+  static final String DRAINING = "DRAINING";
+  static final String DRAINED = "DRAINED";
+  private static final Set<String> STATES = Set.of("", DRAINING, DRAINED);
+
+  private NodeCommands() {}
+
+  static MetaResult register(MetaCommand cmd, MetadataState s) {
+    NodeRecord n = cmd.getRegisterNode().getNode();
+    if (n.getId().isEmpty()) {
+      return refuse(Reason.INVALID_ARGUMENT, "node id missing");
+    }
+    NodeRecord old = s.nodes.get(n.getId());
+    if (old != null && !old.getMember().equals(n.getMember())) {
+      return refuse(Reason.ALREADY_EXISTS, "node id " + n.getId() + " is already used by the member at "
+          + old.getMember() + "; node ids must be unique in the cluster");
+    }
+    // A restart registers again: what the operator asked of the node (a drain) stays.
+    s.nodes.put(n.getId(), old == null ? n : n.toBuilder().setDrainState(old.getDrainState()).build());
+    return ok();
+  }
+
+  static MetaResult setState(MetaCommand cmd, MetadataState s) {
+    SetNodeState c = cmd.getSetNodeState();
+    NodeRecord n = s.node(c.getId());
+    if (!STATES.contains(c.getDrainState())) {
+      return refuse(Reason.INVALID_ARGUMENT, "unknown node state '" + c.getDrainState()
+          + "': expected DRAINING, DRAINED or none");
+    }
+    if (c.getDrainState().equals(DRAINED)) {
+      CopyMoves.refuseIfHolding(s, c.getId());
+    }
+    s.nodes.put(n.getId(), n.toBuilder().setDrainState(c.getDrainState()).build());
+    return ok();
+  }
+
+  static MetaResult remove(MetaCommand cmd, MetadataState s) {
+    String id = cmd.getRemoveNode().getId();
+    s.node(id);
+    CopyMoves.refuseIfHolding(s, id);
+    s.nodes.remove(id);
+    return ok();
+  }
+
+  static MetaResult reportUsage(MetaCommand cmd, MetadataState s) {
+    ReportUsage u = cmd.getReportUsage();
+    NodeRecord n = s.node(u.getId());
+    s.nodes.put(u.getId(), n.toBuilder().setCapacityBytes(u.getCapacityBytes()).setUsedBytes(u.getUsedBytes())
+        .setLoad(u.getLoad()).clearRttMillis().putAllRttMillis(u.getRttMillisMap())
+        .setReportedAtMillis(u.getReportedAtMillis()).build());
+    return ok();
+  }
+}

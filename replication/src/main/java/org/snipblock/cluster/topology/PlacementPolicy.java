@@ -1,0 +1,69 @@
+package org.snipblock.cluster.topology;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one seam that decides where copies of snippets live: asked when a volume is created or grows
+ * ({@link #place}), when copies were lost ({@link #replace}) and when a copy must leave a node on
+ * purpose, as drain, rebalance and relocation do ({@link #move}). Every answer keeps the volume's
+ * policy (copies in distinct domains at its spread level) or throws {@link PlacementException}
+ * saying why it cannot. Only {@link NodeState#UP} nodes receive copies.
+ */
+public interface PlacementPolicy {
+
+  /**
+   * @param copies       copies of each snippet (n)
+   * @param spread       level at which the copies must be in distinct domains
+   * @param primary      node id that serves the volume, or null to let placement choose one
+   * @param snippetBytes space one copy of one snippet takes
+   * @param snippets     number of snippets to place
+   */
+  record Request(int copies, FailureDomain spread, String primary, long snippetBytes, long snippets) {
+    public Request {
+      if (copies < 1) {
+        throw new IllegalArgumentException("copies must be at least 1, got " + copies);
+      }
+      if (spread == null) {
+        throw new IllegalArgumentException("spread level missing");
+      }
+      if (snippetBytes <= 0 || snippets < 0) {
+        throw new IllegalArgumentException("bad snippet geometry: " + snippets + " x " + snippetBytes);
+      }
+    }
+  }
+
+  /** The answer: the primary chosen and, per snippet index, the node ids holding its copies (primary first). */
+  record Result(String primary, List<List<String>> replicas) {}
+
+  /** Places every snippet of a volume. */
+  Result place(Collection<NodeDescriptor> nodes, Request request);
+
+  /** Chooses where one snippet's missing copies go, keeping the copies it still has; returns only the new node ids. */
+  List<String> replace(Collection<NodeDescriptor> nodes, Request request, List<String> surviving);
+
+  /**
+   * Chooses one node to take over {@code leaving}'s copies of the given snippets (each given as
+   * its holders): for every snippet the node either holds it already or may hold it with the
+   * holders other than {@code leaving} in distinct domains, and it holds at least one of them not
+   * yet (a node that holds all would take nothing). Among those, the node that already
+   * holds the most of them wins (least to copy), then the clearly emptier (fullness in tenths),
+   * then the nearest to {@code leaving}, then the least full. One snippet's list asks where one
+   * copy moves; all of a volume's ask where its
+   * primary moves (a primary holds every snippet).
+   */
+  default String move(Collection<NodeDescriptor> nodes, Request request, List<List<String>> holders, String leaving) {
+    return move(nodes, request, holders, leaving, Map.of());
+  }
+
+  /**
+   * As {@link #move(Collection, Request, List, String)}, and among candidates alike in fullness and
+   * nearness the one with the shortest measured round trip from the volume's consumer (its primary)
+   * wins: relocation keeps copies close to who uses them.
+   *
+   * @param rttFromConsumer milliseconds from the consumer to each node it has measured
+   */
+  String move(Collection<NodeDescriptor> nodes, Request request, List<List<String>> holders, String leaving,
+      Map<String, Double> rttFromConsumer);
+}

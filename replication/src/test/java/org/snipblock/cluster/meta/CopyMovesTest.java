@@ -1,0 +1,103 @@
+package org.snipblock.cluster.meta;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.snipblock.cluster.meta.ClusterMetadataRecordsTest.apply;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.snipblock.cluster.proto.CreateVolume;
+import org.snipblock.cluster.proto.MarkStale;
+import org.snipblock.cluster.proto.MetaCommand;
+import org.snipblock.cluster.proto.MetaResult;
+import org.snipblock.cluster.proto.MoveCopy;
+import org.snipblock.cluster.proto.NodeRecord;
+import org.snipblock.cluster.proto.RegisterNode;
+import org.snipblock.cluster.proto.RemoveNode;
+import org.snipblock.cluster.proto.SetNodeState;
+import org.snipblock.cluster.proto.SnippetPlacement;
+import org.snipblock.cluster.proto.VolumeRecord;
+
+/** The state machine's guards of a copy move and of taking a node out: a copy leaves only once its new home is in sync. */
+class CopyMovesTest {
+  private final ClusterMetadata meta = new ClusterMetadata();
+
+  @BeforeEach
+  void volume() {
+    for (String n : new String[] {"a", "b", "c", "d"}) {
+      ok(MetaCommand.newBuilder().setRegisterNode(RegisterNode.newBuilder().setNode(NodeRecord.newBuilder().setId(n)
+          .setMember(n + ":1"))).build());
+    }
+    ok(MetaCommand.newBuilder().setCreateVolume(CreateVolume.newBuilder().setVolume(VolumeRecord.newBuilder()
+        .setName("v").setPrimary("a").setCopies(2).addSnippets(SnippetPlacement.newBuilder().addNodes("a").addNodes("b"))
+        .addSnippets(SnippetPlacement.newBuilder().addNodes("a").addNodes("c")))).build());
+  }
+
+  @Test
+  void aCopyLeavesOnlyOnceItsNewHomeIsInSync() {
+    VolumeRecord begun = ok(move("b", "d", MoveCopy.Step.BEGIN)).getVolume();
+    assertThat(begun.getSnippets(0).getNodesList()).containsExactly("a", "b", "d");
+    assertThat(begun.getSnippets(0).getStaleList()).containsExactly("d");
+    assertThat(begun.getMovingList()).hasSize(1);
+    assertThat(ok(move("b", "d", MoveCopy.Step.BEGIN)).getVolume()).as("begin again: nothing new").isEqualTo(begun);
+
+    assertThat(refused(move("b", "d", MoveCopy.Step.FINISH)))
+        .isEqualTo("moving snippet 0 of v from b to d: the copy on d is not in sync yet; b keeps its copy until it is");
+    ok(MetaCommand.newBuilder().setMarkStale(MarkStale.newBuilder().setName("v").setEpoch(1).setNode("d")
+        .setStale(false)).build());
+    VolumeRecord done = ok(move("b", "d", MoveCopy.Step.FINISH)).getVolume();
+    assertThat(done.getSnippets(0).getNodesList()).containsExactly("a", "d");
+    assertThat(done.getSnippets(0).getStaleList()).isEmpty();
+    assertThat(done.getMovingList()).isEmpty();
+  }
+
+  @Test
+  void refusesMovesThatWouldBreakTheRecord() {
+    assertThat(refused(move("c", "d", MoveCopy.Step.BEGIN))).isEqualTo("moving snippet 0 of v from c to d: c holds no "
+        + "copy of it");
+    assertThat(refused(move("b", "a", MoveCopy.Step.BEGIN))).endsWith("a already holds a copy of it");
+    assertThat(refused(move("b", "x", MoveCopy.Step.BEGIN))).isEqualTo("unknown node x");
+    // The primary's copy moves only after a handover.
+    ok(move("a", "d", MoveCopy.Step.BEGIN));
+    ok(MetaCommand.newBuilder().setMarkStale(MarkStale.newBuilder().setName("v").setEpoch(1).setNode("d")
+        .setStale(false)).build());
+    assertThat(refused(move("a", "d", MoveCopy.Step.FINISH))).endsWith("a is the volume's primary; hand the primary "
+        + "over first");
+    VolumeRecord aborted = ok(move("a", "d", MoveCopy.Step.ABORT)).getVolume();
+    assertThat(aborted.getSnippets(0).getNodesList()).containsExactly("a", "b");
+    assertThat(aborted.getMovingList()).isEmpty();
+  }
+
+  @Test
+  void aNodeThatHoldsCopiesIsNeitherDrainedNorRemoved() {
+    assertThat(refused(MetaCommand.newBuilder().setRemoveNode(RemoveNode.newBuilder().setId("b")).build()))
+        .isEqualTo("node b still holds 1 snippet copy of v; drain it first (node drain b)");
+    assertThat(refused(MetaCommand.newBuilder().setSetNodeState(SetNodeState.newBuilder().setId("a")
+        .setDrainState("DRAINED")).build())).isEqualTo("node a is still the primary of v; drain it first (node drain a)");
+    assertThat(refused(MetaCommand.newBuilder().setSetNodeState(SetNodeState.newBuilder().setId("a")
+        .setDrainState("GONE")).build())).isEqualTo("unknown node state 'GONE': expected DRAINING, DRAINED or none");
+    ok(MetaCommand.newBuilder().setSetNodeState(SetNodeState.newBuilder().setId("b").setDrainState("DRAINING")).build());
+    // A restart registers again; the drain stays.
+    ok(MetaCommand.newBuilder().setRegisterNode(RegisterNode.newBuilder().setNode(NodeRecord.newBuilder().setId("b")
+        .setMember("b:1"))).build());
+    assertThat(meta.node("b").orElseThrow().getDrainState()).isEqualTo("DRAINING");
+    ok(MetaCommand.newBuilder().setRemoveNode(RemoveNode.newBuilder().setId("d")).build());
+    assertThat(meta.node("d")).isEmpty();
+  }
+
+  private static MetaCommand move(String from, String to, MoveCopy.Step step) {
+    return MetaCommand.newBuilder().setMoveCopy(MoveCopy.newBuilder().setName("v").setSnippet(0).setFrom(from).setTo(to)
+        .setStep(step)).build();
+  }
+
+  private MetaResult ok(MetaCommand c) {
+    MetaResult r = apply(meta, c.toByteArray());
+    assertThat(r.getOk()).as(r.getError()).isTrue();
+    return r;
+  }
+
+  private String refused(MetaCommand c) {
+    MetaResult r = apply(meta, c.toByteArray());
+    assertThat(r.getOk()).isFalse();
+    return r.getError();
+  }
+}
