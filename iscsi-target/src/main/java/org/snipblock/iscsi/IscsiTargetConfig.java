@@ -5,9 +5,11 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Function;
 import org.snipblock.block.BlockDevice;
+import org.snipblock.iscsi.alua.PortGroups;
 import org.snipblock.iscsi.login.NegotiationDefaults;
 import org.snipblock.iscsi.scsi.BlockLogicalUnit;
 import org.snipblock.iscsi.scsi.LogicalUnit;
+import org.snipblock.iscsi.scsi.SharedUnitState;
 
 /**
  * Configuration of the iSCSI target.
@@ -23,6 +25,10 @@ import org.snipblock.iscsi.scsi.LogicalUnit;
  * @param nopInterval        idle time after which the target pings the initiator (NOP-In)
  * @param nopTimeout         how long a ping may go unanswered before the connection is dropped
  * @param logicalUnitFactory builds the one logical unit per device shared by all sessions
+ * @param portGroups         the paths to each device (ALUA target port groups and portals): one
+ *                           group for a standalone target, one per node in a cluster
+ * @param sharedState        where the state all paths of a device share (reservations) lives: the
+ *                           cluster's metadata; null: in each logical unit's memory (standalone)
  */
 public record IscsiTargetConfig(
     InetSocketAddress listen,
@@ -35,7 +41,9 @@ public record IscsiTargetConfig(
     int maxTransferLength,
     Duration nopInterval,
     Duration nopTimeout,
-    Function<BlockDevice, LogicalUnit> logicalUnitFactory) {
+    LogicalUnitFactory logicalUnitFactory,
+    PortGroups portGroups,
+    SharedUnitState sharedState) {
 
   public static final String DEFAULT_PREFIX = "iqn.2026-11.org.snipblock:";
 
@@ -48,6 +56,7 @@ public record IscsiTargetConfig(
     Objects.requireNonNull(nopInterval, "nopInterval");
     Objects.requireNonNull(nopTimeout, "nopTimeout");
     Objects.requireNonNull(logicalUnitFactory, "logicalUnitFactory");
+    Objects.requireNonNull(portGroups, "portGroups");
     if (commandWindow < 1 || commandWindow > 65536) {
       throw new IllegalArgumentException("commandWindow must be 1..65536");
     }
@@ -56,41 +65,68 @@ public record IscsiTargetConfig(
     }
   }
 
-  /** Open targets on 127.0.0.1, ephemeral port, standard values, SBC block logical units. */
-  public static IscsiTargetConfig defaults() {
-    return defaults(BlockLogicalUnit::new);
+  /** Builds the logical unit of a device, which reports and obeys the target's port groups. */
+  @FunctionalInterface
+  public interface LogicalUnitFactory {
+    LogicalUnit create(BlockDevice device, PortGroups portGroups, SharedUnitState sharedState);
   }
 
-  /** As {@link #defaults()} with another logical unit implementation. */
-  public static IscsiTargetConfig defaults(Function<BlockDevice, LogicalUnit> logicalUnitFactory) {
+  /** Open targets on 127.0.0.1, ephemeral port, standard values, SBC block logical units, one portal group. */
+  public static IscsiTargetConfig defaults() {
     return new IscsiTargetConfig(new InetSocketAddress("127.0.0.1", 0), DEFAULT_PREFIX, null,
         name -> TargetAccess.OPEN, TargetAccess.OPEN, NegotiationDefaults.standard(), 128,
-        32 * 1024 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(30), logicalUnitFactory);
+        32 * 1024 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(30), BlockLogicalUnit::new,
+        PortGroups.SINGLE, null);
+  }
+
+  /** As {@link #defaults()} with another logical unit implementation (which ignores port groups). */
+  public static IscsiTargetConfig defaults(Function<BlockDevice, LogicalUnit> logicalUnitFactory) {
+    return defaults().withLogicalUnits((device, groups, shared) -> logicalUnitFactory.apply(device));
+  }
+
+  public IscsiTargetConfig withLogicalUnits(LogicalUnitFactory logicalUnitFactory) {
+    return new IscsiTargetConfig(listen, targetNamePrefix, portalAddress, access, discoveryAccess,
+        negotiation, commandWindow, maxTransferLength, nopInterval, nopTimeout,
+        logicalUnitFactory, portGroups, sharedState);
+  }
+
+  /** Where each device's shared state lives (a cluster's metadata) instead of each unit's memory. */
+  public IscsiTargetConfig withSharedState(SharedUnitState sharedState) {
+    return new IscsiTargetConfig(listen, targetNamePrefix, portalAddress, access, discoveryAccess,
+        negotiation, commandWindow, maxTransferLength, nopInterval, nopTimeout,
+        logicalUnitFactory, portGroups, sharedState);
+  }
+
+  /** The paths to each device: a cluster node's port groups instead of the single local one. */
+  public IscsiTargetConfig withPortGroups(PortGroups portGroups) {
+    return new IscsiTargetConfig(listen, targetNamePrefix, portalAddress, access, discoveryAccess,
+        negotiation, commandWindow, maxTransferLength, nopInterval, nopTimeout,
+        logicalUnitFactory, portGroups, sharedState);
   }
 
   public IscsiTargetConfig withListen(InetSocketAddress listen) {
     return new IscsiTargetConfig(listen, targetNamePrefix, portalAddress, access, discoveryAccess,
         negotiation, commandWindow, maxTransferLength, nopInterval, nopTimeout,
-        logicalUnitFactory);
+        logicalUnitFactory, portGroups, sharedState);
   }
 
   public IscsiTargetConfig withAccess(
       Function<String, TargetAccess> access, TargetAccess discoveryAccess) {
     return new IscsiTargetConfig(listen, targetNamePrefix, portalAddress, access, discoveryAccess,
         negotiation, commandWindow, maxTransferLength, nopInterval, nopTimeout,
-        logicalUnitFactory);
+        logicalUnitFactory, portGroups, sharedState);
   }
 
   public IscsiTargetConfig withNegotiation(NegotiationDefaults negotiation) {
     return new IscsiTargetConfig(listen, targetNamePrefix, portalAddress, access, discoveryAccess,
         negotiation, commandWindow, maxTransferLength, nopInterval, nopTimeout,
-        logicalUnitFactory);
+        logicalUnitFactory, portGroups, sharedState);
   }
 
   public IscsiTargetConfig withNop(Duration nopInterval, Duration nopTimeout) {
     return new IscsiTargetConfig(listen, targetNamePrefix, portalAddress, access, discoveryAccess,
         negotiation, commandWindow, maxTransferLength, nopInterval, nopTimeout,
-        logicalUnitFactory);
+        logicalUnitFactory, portGroups, sharedState);
   }
 
   /** The device name for a target name, or null if the name is not one of ours. */

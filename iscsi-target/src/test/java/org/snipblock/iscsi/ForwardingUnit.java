@@ -25,8 +25,8 @@ class ForwardingUnit implements LogicalUnit {
   }
 
   @Override
-  public void taskManagement(TaskManagement function, ItNexus nexus) {
-    unit.taskManagement(function, nexus);
+  public java.util.concurrent.CompletableFuture<Void> taskManagement(TaskManagement function, ItNexus nexus) {
+    return unit.taskManagement(function, nexus);
   }
 
   @Override

@@ -98,6 +98,43 @@ class LoginNegotiationTest {
         "TargetName=" + TARGET + ";TargetAddress=" + h.context.portal() + ",1;");
   }
 
+  /** Port groups of a three-node cluster as the node with group 2 sees them: its own portal first. */
+  private static final org.snipblock.iscsi.alua.PortGroups THREE_NODES = new org.snipblock.iscsi.alua.PortGroups() {
+    @Override
+    public int localTag() {
+      return 2;
+    }
+
+    @Override
+    public List<org.snipblock.iscsi.alua.Portal> portals(String device, String localPortal) {
+      return List.of(new org.snipblock.iscsi.alua.Portal(localPortal, 2),
+          new org.snipblock.iscsi.alua.Portal("10.0.0.3:3260", 3), new org.snipblock.iscsi.alua.Portal("10.0.0.1:3260", 1));
+    }
+
+    @Override
+    public List<org.snipblock.iscsi.alua.PortGroup> groups(String device) {
+      return List.of();
+    }
+  };
+
+  @Test
+  void sendTargetsListsEveryNodesPortalInTheOrderGivenAndLoginNamesTheOwnGroup() {
+    IscsiChannelHarness h = harness(IscsiTargetConfig.defaults().withPortGroups(THREE_NODES));
+    List<Pdu> r = h.send(TestPdus.login(0x80 | 0x03, 1, 0, "InitiatorName=iqn.x:y",
+        "SessionType=Discovery", "AuthMethod=None"));
+    Pdu text = Pdu.of(Opcode.TEXT_REQUEST).flags(0x80).initiatorTaskTag(2).intAt(20, -1);
+    text.bhs()[0] |= 0x40;
+    text.data(java.nio.ByteBuffer.wrap(TestPdus.text("SendTargets=All")));
+    r = h.send(text);
+    assertThat(TestPdus.keys(r.get(0))).isEqualTo("TargetName=" + TARGET + ";TargetAddress=" + h.context.portal()
+        + ",2;TargetAddress=10.0.0.3:3260,3;TargetAddress=10.0.0.1:3260,1;");
+
+    IscsiChannelHarness normal = harness(IscsiTargetConfig.defaults().withPortGroups(THREE_NODES));
+    r = normal.send(TestPdus.login(SECURITY_TO_OPERATIONAL, 1, 0, "InitiatorName=iqn.x:y", "TargetName=" + TARGET,
+        "AuthMethod=None"));
+    assertThat(TestPdus.keys(r.get(0))).contains("TargetPortalGroupTag=2");
+  }
+
   @Test
   void continuedLoginTextIsAcknowledgedThenAnswered() {
     IscsiChannelHarness h = harness();

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.snipblock.cluster.follow.ConsumerChoice;
 import org.snipblock.cluster.meta.ClusterMetadata;
 import org.snipblock.cluster.meta.StaleCopies;
 import org.snipblock.cluster.proto.ChangePrimary;
@@ -35,7 +36,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>failover: a volume whose primary has been out of the view for the failover delay gets a
  *       new primary, a live non-stale holder of every snippet, the one that applied the most
- *       (ties: nearest the old primary); the change is a compare-and-set on the epoch;
+ *       (ties: nearest the volume's consumer, then nearest the old primary; a less advanced copy
+ *       would lose acknowledged writes, so nearness never outranks progress); the change is a
+ *       compare-and-set on the epoch;
  *   <li>re-replication: a holder out of the view for the re-replication delay is replaced, per
  *       snippet, by a node placement chooses under the volume's policy; the newcomer starts stale
  *       and the primary copies the snippet to it.
@@ -132,6 +135,7 @@ final class Caretaker {
         .filter(applied::containsKey)
         .min(Comparator.comparingInt((String id) -> known.get(id) ? 0 : 1)
             .thenComparingLong(id -> -applied.get(id))
+            .thenComparing(ConsumerChoice.nearestFirst(v, this::location))
             .thenComparingInt(id -> old.map(o -> o.distance(location(id))).orElse(0))
             .thenComparing(id -> id))
         .orElse(null);

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -19,6 +18,9 @@ import java.util.function.UnaryOperator;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.cluster.door.Doors;
 import org.snipblock.cluster.door.VolumeIoService;
+import org.snipblock.cluster.follow.FollowControl;
+import org.snipblock.cluster.follow.SimulatedWanLinks;
+import org.snipblock.cluster.follow.SiteSettings;
 import org.snipblock.cluster.membership.ClusterMembership;
 import org.snipblock.cluster.membership.Endpoint;
 import org.snipblock.cluster.meta.ClusterMetadata;
@@ -63,7 +65,9 @@ public final class ClusterNode implements AutoCloseable {
   private final PlacementPolicy placement;
   private final ReplicationSettings settings;
   private final ClusterMetadata metadata = new ClusterMetadata();
-  private final NodeChannels channels = new NodeChannels(metadata);
+  private final SiteSettings sites;
+  private final SimulatedWanLinks wan;
+  private final NodeChannels channels;
   private final ExecutorService worker;
   private final ScheduledExecutorService timer;
   private final ExecutorService committer;
@@ -85,18 +89,27 @@ public final class ClusterNode implements AutoCloseable {
   private Doors doors;
   private VolumeAccessControl access;
   private ClusterRecords records;
+  private DoorPaths doorPaths;
+  private SharedScsiStates scsiStates;
+  private SiteFollowing following;
   private volatile boolean closed;
 
   public ClusterNode(ClusterConfig config, VolumeManager local, RedundancyPolicy defaults,
       ReplicationSettings settings) {
-    this(config, local, defaults, settings, new Placement());
+    this(config, local, defaults, settings, new Placement(), SiteSettings.defaults());
   }
 
-  /** @param placement where copies go: asked by volume creation, the caretaker, drain and relocation */
+  /**
+   * @param placement where copies go: asked by volume creation, the caretaker, drain and relocation
+   * @param sites the sync bound, automatic mode control, ballooning, and a test's simulated WAN
+   */
   public ClusterNode(ClusterConfig config, VolumeManager local, RedundancyPolicy defaults,
-      ReplicationSettings settings, PlacementPolicy placement) {
+      ReplicationSettings settings, PlacementPolicy placement, SiteSettings sites) {
     this.config = config;
     this.placement = placement;
+    this.sites = sites;
+    this.wan = new SimulatedWanLinks(config.location(), sites.simulatedWan(), metadata);
+    this.channels = new NodeChannels(metadata, wan);
     this.local = local;
     this.defaults = defaults;
     this.settings = settings;
@@ -132,9 +145,12 @@ public final class ClusterNode implements AutoCloseable {
     NodeRoutes routes = new NodeRoutes(this);
     doors = new Doors(routes, settings.failoverDelay().plus(DOOR_GRACE), settings.ackTimeout().plusSeconds(5));
     access = new VolumeAccessControl(this, metadata);
+    scsiStates = new SharedScsiStates(config.nodeId(), metadata, this::commitAsync, () -> membership.view(),
+        this::channelTo);
+    metadata.onVolumeChange(scsiStates::volumeChanged);
     server = NettyServerBuilder.forAddress(new InetSocketAddress(config.cluster().host(), config.replicationPort()))
         .addService(replicaService).addService(volumeIo = new VolumeIoService(routes, doors.handles()))
-        .addService(access).addService(snapshots.groupService())
+        .addService(access).addService(snapshots.groupService()).addService(scsiStates)
         .maxInboundMessageSize(64 << 20).build().start();
     metadata.onVolumeChange(v -> doors.handles().applied(v.getName(), v.getIncarnation()));
     metadata.onVolumeChange(v -> reconciler.changed(v.getName()));
@@ -147,6 +163,9 @@ public final class ClusterNode implements AutoCloseable {
       client = new MetadataClient(membership, METADATA_TIMEOUT);
       volumes = new ClusteredVolumes(this);
       records = new ClusterRecords(metadata, client);
+      doorPaths = new DoorPaths(config.nodeId(), metadata, membership::view, reconciler::primary);
+      metadata.onVolumeChange(v -> doorPaths.changed());
+      membership.onViewChange(view -> doorPaths.changed());
       membership.start();
     } catch (Exception e) {
       server.shutdownNow();
@@ -154,6 +173,11 @@ public final class ClusterNode implements AutoCloseable {
     }
     membership.onViewChange(view -> worker.execute(() -> reconciler.primaries().forEach(ReplicatedBlockDevice::reconfirm)));
     membership.onViewChange(view -> access.viewChanged());
+    membership.holdBackProbes(wan::probeDelayNanos);
+    FollowControl control = new FollowControl(sites, reconciler::primaries, metadata::volume, this::commit);
+    following = new SiteFollowing(this, sites, control);
+    // On a committer thread: a round may commit a mode switch or the end of a catch-up.
+    timer.scheduleWithFixedDelay(() -> committer.execute(following::tick), 1, 1, TimeUnit.SECONDS);
     reports = new NodeReports(config, metadata, client, membership, local, timer, this::inMajority, () -> closed,
         registered);
     reports.start(server.getPort());
@@ -206,6 +230,29 @@ public final class ClusterNode implements AutoCloseable {
   /** Volumes' cluster-wide access: what the doors admit, and changing it. */
   public VolumeAccessControl access() {
     return access;
+  }
+
+  /** Each volume's SCSI state that all nodes' iSCSI doors share (reservations). */
+  public SharedScsiStates scsiStates() {
+    return scsiStates;
+  }
+
+  /** The paths to each volume through the nodes' iSCSI doors (discovery and ALUA read them). */
+  public DoorPaths doorPaths() {
+    return doorPaths;
+  }
+
+  /** Where volumes are consumed, automatic mode control, catch-up, and sites as the round trips show them. */
+  public SiteFollowing following() {
+    return following;
+  }
+
+  /**
+   * Puts this node's iSCSI portal on record once its door listens, so SendTargets on every node
+   * lists it; committed in the background, retried until it is (it needs a majority).
+   */
+  public void announceIscsiPortal(String portal) {
+    reports.announceIscsiPortal(portal, doorPaths::changed);
   }
 
   /**

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.snipblock.block.BlockDeviceException;
 import org.snipblock.block.BlockDeviceException.Kind;
+import org.snipblock.cluster.follow.SimulatedWanLinks;
 import org.snipblock.cluster.membership.Endpoint;
 import org.snipblock.cluster.meta.ClusterMetadata;
 import org.snipblock.cluster.proto.NodeRecord;
@@ -13,10 +14,13 @@ import org.snipblock.cluster.proto.NodeRecord;
 /** One gRPC channel to each other node's replication port, shared by replication, doors and care. */
 final class NodeChannels implements AutoCloseable {
   private final ClusterMetadata metadata;
+  private final SimulatedWanLinks wan;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
 
-  NodeChannels(ClusterMetadata metadata) {
+  /** @param wan the simulated WAN a test may put between sites */
+  NodeChannels(ClusterMetadata metadata, SimulatedWanLinks wan) {
     this.metadata = metadata;
+    this.wan = wan;
   }
 
   ManagedChannel to(String nodeId) {
@@ -25,8 +29,10 @@ final class NodeChannels implements AutoCloseable {
     // Keyed by address too: a node that restarts may come back with another replication port.
     return channels.computeIfAbsent(nodeId + "@" + n.getDataAddress(), key -> {
       Endpoint e = Endpoint.parse(n.getDataAddress());
-      return NettyChannelBuilder.forAddress(e.host(), e.port()).usePlaintext()
-          .maxInboundMessageSize(64 << 20).build();
+      NettyChannelBuilder b = NettyChannelBuilder.forAddress(e.host(), e.port()).usePlaintext()
+          .maxInboundMessageSize(64 << 20);
+      wan.interceptorTo(nodeId).ifPresent(b::intercept);
+      return b.build();
     });
   }
 

@@ -11,6 +11,7 @@ import java.util.function.BooleanSupplier;
 import org.snipblock.cluster.membership.ClusterMembership;
 import org.snipblock.cluster.meta.ClusterMetadata;
 import org.snipblock.cluster.meta.MetadataClient;
+import org.snipblock.cluster.proto.AnnounceDoor;
 import org.snipblock.cluster.proto.MetaCommand;
 import org.snipblock.cluster.proto.NodeRecord;
 import org.snipblock.cluster.proto.RegisterNode;
@@ -91,6 +92,32 @@ final class NodeReports {
     }
   }
 
+  /**
+   * Puts this node's iSCSI portal on record once registered, retrying every second until a
+   * majority commits it; {@code then} runs once it is committed.
+   */
+  void announceIscsiPortal(String portal, Runnable then) {
+    MetaCommand announce = MetaCommand.newBuilder().setAnnounceDoor(AnnounceDoor.newBuilder()
+        .setId(config.nodeId()).setIscsiPortal(portal)).build();
+    registered.thenRun(() -> timer.execute(() -> announce(announce, then)));
+  }
+
+  private void announce(MetaCommand command, Runnable then) {
+    if (closed.getAsBoolean()) {
+      return;
+    }
+    try {
+      client.commit(command);
+      then.run();
+      log.info("node {}: iSCSI door announced at {}", config.nodeId(), command.getAnnounceDoor().getIscsiPortal());
+    } catch (RuntimeException e) {
+      log.debug("iSCSI door announcement not committed yet: {}", e.toString());
+      if (!closed.getAsBoolean()) {
+        timer.schedule(() -> announce(command, then), 1, TimeUnit.SECONDS);
+      }
+    }
+  }
+
   /** Registration counts once this node's own copy of the metadata shows it (the commit may apply here later). */
   private void awaitOwnRecord(int attemptsLeft) {
     if (metadata.node(config.nodeId()).isPresent()) {
@@ -123,6 +150,25 @@ final class NodeReports {
     } catch (VolumeAdminException e) {
       log.debug("usage report not committed: {}", e.getMessage());
     }
+  }
+
+  /** Every node as the metadata and this node's view know it, and the round trips between nodes. */
+  ClusterStatus status(ClusterMembership membership, boolean inMajority) {
+    java.util.Set<String> view = membership.view();
+    Map<String, String> idByMember = idByMember();
+    java.util.List<NodeRecord> nodes = metadata.nodes();
+    Map<String, Map<String, Double>> rtt = new TreeMap<>();
+    for (NodeRecord n : nodes) {
+      rtt.put(n.getId(), new TreeMap<>(n.getRttMillisMap()));
+    }
+    rtt.put(config.nodeId(), new TreeMap<>(rttById(idByMember)));
+    String leader = membership.leader();
+    return new ClusterStatus(config.nodeId(), leader == null ? null : idByMember.getOrDefault(leader, leader),
+        membership.term(), inMajority,
+        nodes.stream().map(n -> new ClusterStatus.Node(n.getId(), n.getLocation(), n.getMember(),
+            n.getDataAddress(), view.contains(n.getMember()) ? "UP" : "DOWN", n.getCapacityBytes(),
+            n.getUsedBytes(), n.getLoad(), n.getReportedAtMillis())).toList(),
+        rtt);
   }
 
   /** Node ids by membership address, for the nodes the metadata knows. */

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.snipblock.block.BlockDevice;
+import org.snipblock.cluster.follow.ConsumerChoice;
 import org.snipblock.cluster.meta.StaleCopies;
 import org.snipblock.cluster.proto.ChangePrimary;
 import org.snipblock.cluster.proto.MetaCommand;
@@ -38,6 +39,16 @@ public final class PrimaryHandover {
 
   public PrimaryHandover(ClusterNode node) {
     this.node = node;
+  }
+
+  /**
+   * Hands {@code volume} to its reachable in-sync copy nearest the consumer the volume records
+   * ({@link ConsumerChoice#handoverTarget}); refuses as {@link #move(String, String)} does.
+   */
+  public Result moveTowardConsumer(String volume) {
+    VolumeRecord v = node.metadata().volume(volume).orElseThrow(() ->
+        new VolumeAdminException(Reason.NOT_FOUND, "no volume named " + volume));
+    return move(volume, ConsumerChoice.handoverTarget(v, node.metadata().nodes(), node.view()));
   }
 
   /** Hands {@code volume} to {@code target}; refuses (nothing changed) with a {@link VolumeAdminException}. */

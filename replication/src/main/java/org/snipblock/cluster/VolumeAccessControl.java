@@ -142,26 +142,11 @@ public final class VolumeAccessControl extends AccessGrpc.AccessImplBase impleme
   }
 
   private CompletableFuture<Boolean> askNode(String nodeId, String volume, long version) {
-    CompletableFuture<Boolean> out = new CompletableFuture<>();
-    AccessGrpc.newStub(node.channelTo(nodeId)).withDeadlineAfter(CONFIRM_MILLIS + 2_000, TimeUnit.MILLISECONDS)
-        .applied(AccessAppliedRequest.newBuilder().setVolume(volume).setAccessVersion(version)
-            .setWaitMillis(CONFIRM_MILLIS).build(), new StreamObserver<>() {
-              @Override
-              public void onNext(AccessAppliedReply r) {
-                out.complete(r.getApplied());
-              }
-
-              @Override
-              public void onError(Throwable t) {
-                out.completeExceptionally(t);
-              }
-
-              @Override
-              public void onCompleted() {
-                out.complete(false);
-              }
-            });
-    return out;
+    AccessAppliedRequest request = AccessAppliedRequest.newBuilder().setVolume(volume).setAccessVersion(version)
+        .setWaitMillis(CONFIRM_MILLIS).build();
+    return AppliedCall.ask(observer -> AccessGrpc.newStub(node.channelTo(nodeId))
+        .withDeadlineAfter(CONFIRM_MILLIS + 2_000, TimeUnit.MILLISECONDS).applied(request, observer),
+        AccessAppliedReply::getApplied);
   }
 
   /** The Access service: another node's revoke asks whether this node enforces it yet. */

@@ -139,6 +139,31 @@ class MovePrimaryTest {
     }
   }
 
+  /** What ALUA reports follows the move: every node names the new primary's door as the primary path. */
+  @Test
+  void everyNodesPathsNameTheNewPrimaryAfterTheMove() throws Exception {
+    start();
+    cluster.node(0).volumes().create(new VolumeSpec("vm1", TestCluster.SNIPPET, TestCluster.SNIPPET, 512, false),
+        new RedundancyPolicy(4, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
+    ClusterVolume v = everywhere("vm1");
+    for (int i = 0; i < cluster.nodes.size(); i++) {
+      cluster.node(i).announceIscsiPortal("127.0.0.1:" + (3260 + i));
+    }
+    awaitPrimaryPathEverywhere(v.primary());
+    String target = v.snippetReplicas().get(0).stream().filter(n -> !n.equals(v.primary())).findFirst().orElseThrow();
+    new PrimaryHandover(cluster.node(index(v.primary()))).move("vm1", target);
+    awaitPrimaryPathEverywhere(target);
+  }
+
+  private void awaitPrimaryPathEverywhere(String primary) {
+    Eventually.await("every node's paths naming " + primary + " the primary", Duration.ofSeconds(30),
+        () -> cluster.nodes.stream().allMatch(n -> n.doorPaths().of("vm1").map(p -> !p.transitioning()
+            && p.nearestFirst().size() == cluster.nodes.size()
+            && p.nearestFirst().stream().filter(DoorPaths.Path::primary).map(DoorPaths.Path::node).toList()
+                .equals(List.of(primary))
+            && p.nearestFirst().get(0).node().equals(n.nodeId())).orElse(false)));
+  }
+
   /** The volume once every node has applied its creation (the metadata reaches the others a moment later). */
   private ClusterVolume everywhere(String volume) {
     Eventually.await(volume + " known on every node", Duration.ofSeconds(30),

@@ -7,8 +7,9 @@ import org.snipblock.block.Extent;
 
 /**
  * Which chunks of one layer hold a version, kept in memory per snippet: the source of allocation
- * status, of used/stored byte counts and of where a read finds each chunk. Changed only in journal
- * apply order (and at startup).
+ * status, of used/stored byte counts and of where a read finds each chunk (for a chunk in an
+ * extent file: its slot and CRC32C, see {@link ChunkEntry}). Changed only in journal apply order
+ * (and at startup).
  */
 final class AllocationMap {
   /** No version in this layer: a read looks in the layer below. */
@@ -24,6 +25,11 @@ final class AllocationMap {
   private final int chunksPerSnippet;
   /** Sorted, so views can skip to the next touched snippet. */
   private final java.util.TreeMap<Long, int[]> snippets = new java.util.TreeMap<>();
+  /**
+   * Per snippet with extent chunks: slot and CRC32C of each chunk, interleaved; slot -1 means the
+   * chunk's data, if any, is in RocksDB (compressed volumes, stores written before extents).
+   */
+  private final java.util.HashMap<Long, int[]> locations = new java.util.HashMap<>();
   private long allocatedChunks;
   private long storedBytes;
 
@@ -31,25 +37,57 @@ final class AllocationMap {
     this.chunksPerSnippet = snippetSize / BlockCodec.CHUNK;
   }
 
-  /** A chunk's state as stored in {@code Space.ALLOCATION}. */
-  static byte[] encodeState(int state) {
-    return new byte[] {(byte) (state >>> 24), (byte) (state >>> 16), (byte) (state >>> 8), (byte) state};
-  }
-
-  static int decodeState(byte[] value) {
-    if (value.length != 4) {
-      throw new IllegalArgumentException("allocation record of " + value.length + " bytes");
-    }
-    return ((value[0] & 0xff) << 24) | ((value[1] & 0xff) << 16) | ((value[2] & 0xff) << 8) | (value[3] & 0xff);
-  }
-
   synchronized int state(long chunk) {
     int[] s = snippets.get(chunk / chunksPerSnippet);
     return s == null ? HOLE : s[(int) (chunk % chunksPerSnippet)];
   }
 
-  /** Sets a chunk's state: HOLE, ZERO, or its stored length in bytes. */
-  synchronized void set(long chunk, int state) {
+  /** No extent slot: what {@link #location} answers for a chunk whose data is not in an extent file. */
+  static final long NO_LOCATION = -1L;
+
+  /** A chunk's slot (high 32 bits, -1 for none) and CRC32C (low 32 bits), read together. */
+  synchronized long location(long chunk) {
+    int[] l = locations.get(chunk / chunksPerSnippet);
+    if (l == null) {
+      return NO_LOCATION;
+    }
+    int i = (int) (chunk % chunksPerSnippet) * 2;
+    return l[i] < 0 ? NO_LOCATION : ((long) l[i] << 32) | (l[i + 1] & 0xffffffffL);
+  }
+
+  static int slotOf(long location) {
+    return (int) (location >> 32);
+  }
+
+  static int crcOf(long location) {
+    return (int) location;
+  }
+
+  /** Sets a chunk's state: HOLE, ZERO, or its stored length in bytes; returns the slot it gave up, or -1. */
+  synchronized int set(long chunk, int state) {
+    return set(chunk, state, -1, 0);
+  }
+
+  /** Sets a chunk's state and, for data in an extent file, its slot and CRC32C; returns the slot it gave up, or -1. */
+  synchronized int set(long chunk, int state, int slot, int crc) {
+    long snippet = chunk / chunksPerSnippet;
+    int i = (int) (chunk % chunksPerSnippet);
+    int[] l = locations.get(snippet);
+    int old = l == null ? -1 : l[i * 2];
+    if (l == null && slot >= 0) {
+      l = new int[chunksPerSnippet * 2];
+      java.util.Arrays.fill(l, -1);
+      locations.put(snippet, l);
+    }
+    if (l != null) {
+      l[i * 2] = slot;
+      l[i * 2 + 1] = crc;
+    }
+    setState(chunk, state);
+    return old;
+  }
+
+  private void setState(long chunk, int state) {
     long snippet = chunk / chunksPerSnippet;
     int[] s = snippets.get(snippet);
     if (s == null) {
@@ -66,8 +104,8 @@ final class AllocationMap {
     account(state, +1);
   }
 
-  /** Makes chunks {@code [first, end)} holes. */
-  synchronized void clear(long first, long end) {
+  /** Makes chunks {@code [first, end)} holes; {@code released} gets every slot they gave up. */
+  synchronized void clear(long first, long end, java.util.function.IntConsumer released) {
     for (long sn = first / chunksPerSnippet; sn * chunksPerSnippet < end; sn++) {
       int[] s = snippets.get(sn);
       if (s == null) {
@@ -76,12 +114,29 @@ final class AllocationMap {
       long base = sn * chunksPerSnippet;
       int from = (int) Math.max(0, first - base);
       int to = (int) Math.min(chunksPerSnippet, end - base);
+      int[] l = locations.get(sn);
       for (int i = from; i < to; i++) {
         account(s[i], -1);
         s[i] = HOLE;
+        if (l != null && l[i * 2] >= 0) {
+          released.accept(l[i * 2]);
+          l[i * 2] = -1;
+        }
       }
       if (from == 0 && to == chunksPerSnippet) {
         snippets.remove(sn);
+        locations.remove(sn);
+      }
+    }
+  }
+
+  /** Every extent slot this layer refers to. */
+  synchronized void forEachSlot(java.util.function.IntConsumer visitor) {
+    for (int[] l : locations.values()) {
+      for (int i = 0; i < l.length; i += 2) {
+        if (l[i] >= 0) {
+          visitor.accept(l[i]);
+        }
       }
     }
   }

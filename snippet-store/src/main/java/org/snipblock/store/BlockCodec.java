@@ -112,6 +112,22 @@ final class BlockCodec {
     return v;
   }
 
+  /**
+   * The CRC32C of a chunk in an extent file: over the file's owner, the slot and the 4096 bytes at
+   * {@code at}, so data read from the wrong file or slot fails as surely as a flipped bit.
+   */
+  static int extentCrc(long owner, int slot, java.nio.ByteBuffer data, int at) {
+    CRC32C c = new CRC32C();
+    c.update(java.nio.ByteBuffer.allocate(12).putLong(owner).putInt(slot).flip());
+    c.update(data.slice(at, CHUNK));
+    return (int) c.getValue();
+  }
+
+  /** True if the 4096 bytes at {@code off} are all zero. */
+  static boolean isZero(byte[] data, int off) {
+    return java.util.Arrays.equals(data, off, off + CHUNK, ZEROES, 0, CHUNK);
+  }
+
   private static int crcOf(long volumeId, long chunk, int flags, byte[] b, int off, int len) {
     CRC32C c = new CRC32C();
     c.update(StoreDb.key(volumeId, chunk));

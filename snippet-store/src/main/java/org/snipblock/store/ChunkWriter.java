@@ -6,9 +6,10 @@ import org.snipblock.store.journal.JournalBatch.Space;
 
 /**
  * Builds the journal batch of one change to a volume's live layer, under the change's stripe
- * locks: sealed chunks for written data (a partial chunk is read through the layers and completed),
- * deletions and tombstones for trims, allocated zeroes for write-zeroes; and, once the journal has
- * applied the batch, the same changes to the live layer's allocation map.
+ * locks: new chunk versions for written data (a partial chunk is read through the layers and
+ * completed; data goes to the extent file here, before the batch exists), deletions and tombstones
+ * for trims, allocated zeroes for write-zeroes; and, once the journal has applied the batch, the
+ * same changes to the live layer's allocation map.
  */
 final class ChunkWriter {
   private static final int CHUNK = BlockCodec.CHUNK;
@@ -17,58 +18,66 @@ final class ChunkWriter {
   private final SnippetStore store;
   private final Volume volume;
   private final ChunkReader reader;
+  private final ChunkData data;
 
   ChunkWriter(SnippetStore store, Volume volume, ChunkReader reader) {
     this.store = store;
     this.volume = volume;
     this.reader = reader;
+    this.data = store.chunkData();
   }
 
-  /** Change records are {chunk, newState} or {first, end, CLEAR}. */
+  /** Change records are {chunk, newState}, {chunk, newState, slot, crc} or {first, end, CLEAR}. */
   private static final long CLEAR = Long.MIN_VALUE;
 
   /** Runs once the journal has applied the batch, still under the stripes: no snapshot in between. */
   void applyChanges(List<long[]> changes) {
-    AllocationMap live = volume.live().map;
-    for (long[] c : changes) {
-      if (c.length == 3) {
-        live.clear(c[0], c[1]);
-      } else {
-        live.set(c[0], (int) c[1]);
-      }
-    }
+    data.apply(volume.live(), changes);
+  }
+
+  /** The batch will never be applied: the slots it names are given up. */
+  void abandon(List<long[]> changes) {
+    data.abandon(volume.live().owner, changes);
   }
 
   long spaceDelta(List<long[]> changes) {
     AllocationMap live = volume.live().map;
     long delta = 0;
     for (long[] c : changes) {
-      if (c.length == 2) {
+      if (c.length != 3) {
         delta += Math.max(0, c[1]) - Math.max(0, live.state(c[0]));
       }
     }
     return delta;
   }
 
-  void putData(long offset, byte[] data, JournalBatch batch, List<long[]> changes) throws Exception {
-    long id = volume.live().id;
+  void putData(long offset, byte[] bytes, JournalBatch batch, List<long[]> changes) throws Exception {
+    Layer live = volume.live();
     boolean compress = volume.descriptor().compression();
-    long end = offset + data.length;
-    for (long c = offset / CHUNK; c * CHUNK < end; c++) {
-      long cs = c * CHUNK;
-      long from = Math.max(offset, cs);
-      long to = Math.min(end, cs + CHUNK);
-      byte[] value;
-      if (from == cs && to == cs + CHUNK) {
-        value = BlockCodec.encode(id, c, data, (int) (cs - offset), compress);
-      } else {
-        // A partial chunk copies up only this chunk from wherever the view finds it.
-        byte[] chunk = reader.chunk(volume.live(), c);
-        System.arraycopy(data, (int) (from - offset), chunk, (int) (from - cs), (int) (to - from));
-        value = BlockCodec.encode(id, c, chunk, 0, compress);
-      }
-      put(batch, changes, c, value);
+    long end = offset + bytes.length;
+    long c = offset / CHUNK;
+    if (offset % CHUNK != 0) {
+      putPartial(live, c++, offset, bytes, compress, batch, changes);
     }
+    long whole = (end - c * CHUNK) / CHUNK;
+    if (whole > 0) {
+      data.store(live, c, bytes, (int) (c * CHUNK - offset), (int) whole, compress, batch, changes);
+      c += whole;
+    }
+    if (c * CHUNK < end) {
+      putPartial(live, c, offset, bytes, compress, batch, changes);
+    }
+  }
+
+  /** A partial chunk copies up only this chunk from wherever the view finds it. */
+  private void putPartial(Layer live, long c, long offset, byte[] bytes, boolean compress,
+      JournalBatch batch, List<long[]> changes) throws Exception {
+    long cs = c * CHUNK;
+    long from = Math.max(offset, cs);
+    long to = Math.min(offset + bytes.length, cs + CHUNK);
+    byte[] chunk = reader.chunk(live, c);
+    System.arraycopy(bytes, (int) (from - offset), chunk, (int) (from - cs), (int) (to - from));
+    data.store(live, c, chunk, 0, 1, compress, batch, changes);
   }
 
   void zero(long offset, long length, boolean unmap, JournalBatch batch, List<long[]> changes)
@@ -98,7 +107,7 @@ final class ChunkWriter {
         // What a snapshot or parent below still holds must not show through: tombstones hide it.
         LayerReads.forEachVisible(live.parent(), fullStart, fullEnd, (c, state) -> {
           if (state >= 0) {
-            batch.put(Space.ALLOCATION, StoreDb.key(id, c), AllocationMap.encodeState(AllocationMap.TRIMMED));
+            batch.put(Space.ALLOCATION, StoreDb.key(id, c), ChunkEntry.encodeState(AllocationMap.TRIMMED));
             changes.add(new long[] {c, AllocationMap.TRIMMED});
           }
         });
@@ -107,8 +116,9 @@ final class ChunkWriter {
         store.compactLater(Space.BLOCKS, StoreDb.key(id, fullStart), StoreDb.key(id, fullEnd));
       }
     } else {
+      boolean compress = volume.descriptor().compression();
       for (long c = fullStart; c < fullEnd; c++) {
-        put(batch, changes, c, BlockCodec.zeroes(id, c));
+        data.storeZeroes(live, c, compress, batch, changes);
       }
     }
   }
@@ -124,14 +134,6 @@ final class ChunkWriter {
     int from = (int) (Math.max(offset, cs) - cs);
     int to = (int) (Math.min(end, cs + CHUNK) - cs);
     java.util.Arrays.fill(chunk, from, to, (byte) 0);
-    put(batch, changes, c, BlockCodec.encode(live.id, c, chunk, 0, volume.descriptor().compression()));
-  }
-
-  private void put(JournalBatch batch, List<long[]> changes, long chunk, byte[] value) {
-    byte[] key = StoreDb.key(volume.live().id, chunk);
-    int state = BlockCodec.isZero(value) ? AllocationMap.ZERO : value.length;
-    batch.put(Space.BLOCKS, key, value);
-    batch.put(Space.ALLOCATION, key, AllocationMap.encodeState(state));
-    changes.add(new long[] {chunk, state});
+    data.store(live, c, chunk, 0, 1, volume.descriptor().compression(), batch, changes);
   }
 }

@@ -1,6 +1,7 @@
 package org.snipblock.store;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Collection;
 import java.util.List;
 import org.snipblock.store.VolumeAdminException.Reason;
@@ -96,26 +97,69 @@ final class LayerCopies {
     store.locks().acquire(stripes);
     try {
       JournalBatch copies = new JournalBatch();
-      List<long[]> applied = new ArrayList<>();
+      List<List<long[]>> changes = new ArrayList<>();
+      children.forEach(ch -> changes.add(new ArrayList<>()));
+      // Slots of s that a child of the same volume takes over as they are: same file, no copy.
+      BitSet handedOver = new BitSet();
       s.map.forEach(first, end, (c, st) -> {
+        boolean handed = false;
         for (int i = 0; i < children.size(); i++) {
           Layer ch = children.get(i);
-          if (ch.map.state(c) == AllocationMap.HOLE) {
-            applied.add(new long[] {i, c, copy(s, ch, c, st, compress, copies)});
+          if (ch.map.state(c) != AllocationMap.HOLE) {
+            continue;
+          }
+          long loc = s.map.location(c);
+          if (!handed && loc != AllocationMap.NO_LOCATION && ch.owner == s.owner) {
+            int slot = AllocationMap.slotOf(loc);
+            copies.put(Space.ALLOCATION, StoreDb.key(ch.id, c),
+                new ChunkEntry(st, s.owner, slot, AllocationMap.crcOf(loc)).encode());
+            changes.get(i).add(new long[] {c, st, slot, AllocationMap.crcOf(loc)});
+            handedOver.set(slot);
+            handed = true;
+          } else {
+            copy(s, ch, c, st, compress, copies, changes.get(i));
           }
         }
       });
       if (!copies.isEmpty()) {
-        store.commit(copies);
-        applied.forEach(a -> children.get((int) a[0]).map.set(a[1], (int) a[2]));
+        try {
+          store.commit(copies);
+        } catch (RuntimeException e) {
+          for (int i = 0; i < children.size(); i++) {
+            Layer ch = children.get(i);
+            changes.get(i).removeIf(a -> a.length == 4 && ch.owner == s.owner && handedOver.get((int) a[2]));
+            data().abandon(ch.owner, changes.get(i));
+          }
+          throw e;
+        }
+        for (int i = 0; i < children.size(); i++) {
+          data().apply(children.get(i), changes.get(i));
+        }
       }
+      // A child may also hold a slot of s from a merge step a crash interrupted: it stays too.
+      s.map.forEach(first, end, (c, st) -> {
+        long loc = s.map.location(c);
+        for (Layer ch : children) {
+          if (loc != AllocationMap.NO_LOCATION && ch.owner == s.owner && ch.map.location(c) == loc) {
+            handedOver.set(AllocationMap.slotOf(loc));
+          }
+        }
+      });
       store.commit(new JournalBatch()
           .deleteRange(Space.BLOCKS, StoreDb.key(s.id, first), StoreDb.key(s.id, end))
           .deleteRange(Space.ALLOCATION, StoreDb.key(s.id, first), StoreDb.key(s.id, end)));
-      s.map.clear(first, end);
+      s.map.clear(first, end, slot -> {
+        if (!handedOver.get(slot)) {
+          data().extents().release(s.owner, slot);
+        }
+      });
     } finally {
       store.locks().release(stripes);
     }
+  }
+
+  private ChunkData data() {
+    return store.chunkData();
   }
 
   private void unlink(Layer s, List<Layer> children) {
@@ -129,35 +173,29 @@ final class LayerCopies {
     store.layers().remove(s.id);
   }
 
-  /** Adds to {@code batch} a copy of chunk {@code c} from one layer into another; returns its new state. */
-  private int copy(Layer from, Layer to, long c, int state, boolean compress, JournalBatch batch) {
-    byte[] key = StoreDb.key(to.id, c);
+  /** Adds to {@code batch} (and {@code changes}) a copy of chunk {@code c} from one layer into another. */
+  private void copy(Layer from, Layer to, long c, int state, boolean compress, JournalBatch batch,
+      List<long[]> changes) {
     if (state == AllocationMap.TRIMMED) {
-      batch.put(Space.ALLOCATION, key, AllocationMap.encodeState(state));
-      return state;
+      batch.put(Space.ALLOCATION, StoreDb.key(to.id, c), ChunkEntry.encodeState(state));
+      changes.add(new long[] {c, state});
+      return;
     }
-    byte[] value;
     if (state == AllocationMap.ZERO) {
-      value = BlockCodec.zeroes(to.id, c);
-    } else {
-      byte[] data = new byte[BlockCodec.CHUNK];
-      try {
-        byte[] stored = store.db().get(Space.BLOCKS, StoreDb.key(from.id, c));
-        if (stored == null) {
-          throw new IllegalStateException("chunk " + c + " of " + from + " is missing");
-        }
-        BlockCodec.decode(from.id, c, stored, data, 0);
-      } catch (Exception e) {
-        throw new VolumeAdminException(Reason.INTERNAL, "cannot move chunk " + c + " out of " + from
-            + " (" + e.getMessage() + "); the layer stays hidden and whole", e);
-      }
-      value = BlockCodec.encode(to.id, c, data, 0, compress);
+      data().storeZeroes(to, c, compress, batch, changes);
+      return;
     }
-    // Compression may differ from the source's: the map records what is stored now.
-    int stored = BlockCodec.isZero(value) ? AllocationMap.ZERO : value.length;
-    batch.put(Space.BLOCKS, key, value);
-    batch.put(Space.ALLOCATION, key, AllocationMap.encodeState(stored));
-    return stored;
+    byte[] bytes = new byte[BlockCodec.CHUNK];
+    try {
+      if (!data().read(from, c, java.nio.ByteBuffer.wrap(bytes), 0)) {
+        throw new IllegalStateException("chunk " + c + " of " + from + " is missing");
+      }
+      // Compression may differ from the source's: the change records what is stored now.
+      data().store(to, c, bytes, 0, 1, compress, batch, changes);
+    } catch (Exception e) {
+      throw new VolumeAdminException(Reason.INTERNAL, "cannot move chunk " + c + " out of " + from
+          + " (" + e.getMessage() + "); the layer stays hidden and whole", e);
+    }
   }
 
   /**
@@ -176,21 +214,26 @@ final class LayerCopies {
     store.locks().acquire(stripes);
     try {
       JournalBatch batch = new JournalBatch();
-      List<long[]> applied = new ArrayList<>();
+      List<long[]> changes = new ArrayList<>();
       long bytes = 0;
-      for (long c = first; c < end; c++) {
-        Layer from = bottom.map.state(c) == AllocationMap.HOLE ? parent.find(c) : null;
-        int st = from == null ? AllocationMap.HOLE : from.map.state(c);
-        // Trimmed below reads as zeroes, and nothing will be below any more.
-        if (st >= AllocationMap.ZERO) {
-          applied.add(new long[] {c, copy(from, bottom, c, st, v.descriptor().compression(), batch)});
-          bytes += st > AllocationMap.ZERO ? BlockCodec.CHUNK : 0;
+      try {
+        for (long c = first; c < end; c++) {
+          Layer from = bottom.map.state(c) == AllocationMap.HOLE ? parent.find(c) : null;
+          int st = from == null ? AllocationMap.HOLE : from.map.state(c);
+          // Trimmed below reads as zeroes, and nothing will be below any more.
+          if (st >= AllocationMap.ZERO) {
+            copy(from, bottom, c, st, v.descriptor().compression(), batch, changes);
+            bytes += st > AllocationMap.ZERO ? BlockCodec.CHUNK : 0;
+          }
         }
+        if (!batch.isEmpty()) {
+          store.commit(batch);
+        }
+      } catch (RuntimeException e) {
+        data().abandon(bottom.owner, changes);
+        throw e;
       }
-      if (!batch.isEmpty()) {
-        store.commit(batch);
-        applied.forEach(a -> bottom.map.set(a[0], (int) a[1]));
-      }
+      data().apply(bottom, changes);
       return bytes;
     } finally {
       store.locks().release(stripes);

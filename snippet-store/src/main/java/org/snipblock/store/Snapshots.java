@@ -35,7 +35,7 @@ final class Snapshots {
   }
 
   Optional<Layer> find(Volume v, String name) {
-    for (Layer l : store.ownLayers(v)) {
+    for (Layer l : store.catalog().ownLayers(v)) {
       if (name.equals(l.snapshot()) && !l.dropped()) {
         return Optional.of(l);
       }
@@ -76,7 +76,7 @@ final class Snapshots {
       Map<Volume, Layer> fresh = new LinkedHashMap<>();
       for (Volume v : vs.values()) {
         Layer live = v.live();
-        Layer next = new Layer(store.newVolumeId(), v.id(), live, null, now, v.descriptor().snippetSize());
+        Layer next = new Layer(store.catalog().newVolumeId(), v.id(), live, null, now, v.descriptor().snippetSize());
         store.layers().put(next.id, next);
         fresh.put(v, next);
         Layer.Record frozen = new Layer.Record(live.id, v.id(), live.parent() == null ? 0 : live.parent().id,
@@ -108,7 +108,7 @@ final class Snapshots {
 
   List<SnapshotInfo> list(Volume v) {
     List<SnapshotInfo> out = new ArrayList<>();
-    for (Layer l : store.ownLayers(v)) {
+    for (Layer l : store.catalog().ownLayers(v)) {
       if (l.snapshot() != null && !l.dropped()) {
         out.add(info(v, l));
       }
@@ -140,7 +140,7 @@ final class Snapshots {
     List<String> out = new ArrayList<>();
     for (Layer l : merges.children(s)) {
       if (l.owner != s.owner) {
-        out.add(store.volumeName(l.owner));
+        out.add(store.catalog().volumeName(l.owner));
       }
     }
     out.sort(String::compareTo);
@@ -150,7 +150,7 @@ final class Snapshots {
   /** Refuses to delete a volume whose snapshots clones still read. */
   void checkNoClones(Volume v) {
     List<String> clones = new ArrayList<>();
-    for (Layer l : store.ownLayers(v)) {
+    for (Layer l : store.catalog().ownLayers(v)) {
       clones.addAll(clonesOf(l));
     }
     if (!clones.isEmpty()) {
@@ -192,7 +192,7 @@ final class Snapshots {
   void rollback(Volume v, String snapshot, boolean force) {
     Layer s = existing(v, snapshot);
     // Clones of later snapshots would keep reading a history the volume no longer has.
-    List<Layer> own = store.ownLayers(v);
+    List<Layer> own = store.catalog().ownLayers(v);
     for (Layer l : own.subList(own.indexOf(s) + 1, own.size())) {
       List<String> clones = l.snapshot() == null ? List.of() : clonesOf(l);
       if (!clones.isEmpty()) {
@@ -210,13 +210,14 @@ final class Snapshots {
     store.locks().acquire(all);
     try {
       Layer old = v.live();
-      Layer next = new Layer(store.newVolumeId(), v.id(), s, null, System.currentTimeMillis(),
+      Layer next = new Layer(store.catalog().newVolumeId(), v.id(), s, null, System.currentTimeMillis(),
           v.descriptor().snippetSize());
       JournalBatch batch = dropChunks(new JournalBatch(), old)
           .delete(Space.LAYERS, StoreDb.key(old.id))
           .put(Space.LAYERS, StoreDb.key(next.id), next.record().encode());
       store.commit(batch);
       old.drop();
+      old.map.forEachSlot(slot -> store.chunkData().extents().release(old.owner, slot));
       store.layers().remove(old.id);
       store.layers().put(next.id, next);
       v.live(next);
@@ -243,9 +244,9 @@ final class Snapshots {
     if (store.volumes().containsKey(newName)) {
       throw new VolumeAdminException(Reason.ALREADY_EXISTS, "volume " + newName + " already exists");
     }
-    VolumeDescriptor d = new VolumeDescriptor(store.newVolumeId(), newName, size, sd.snippetSize(),
+    VolumeDescriptor d = new VolumeDescriptor(store.catalog().newVolumeId(), newName, size, sd.snippetSize(),
         sd.blockSize(), sd.compression(), System.currentTimeMillis(), false);
-    return store.addVolume(d, s);
+    return store.catalog().addVolume(d, s);
   }
 
   /**

@@ -249,7 +249,7 @@ final class SnippetLabels {
       }
       store.commit(batch);
       for (VolumeDescriptor d : restored) {
-        store.restored(d);
+        store.catalog().restored(d);
       }
       problems.forEach(p -> log.warn("rebuild from labels: {}", p));
       return new RebuildReport(restored.size(), snippets, problems);

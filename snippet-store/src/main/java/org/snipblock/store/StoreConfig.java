@@ -1,21 +1,27 @@
 package org.snipblock.store;
 
 import java.time.Duration;
+import org.snipblock.store.extent.ExtentIo;
+import org.snipblock.store.extent.FileExtentIo;
 import org.snipblock.store.journal.FileJournalIo;
 import org.snipblock.store.journal.JournalIo;
 
 /**
  * How a {@link SnippetStore} runs. Data directory layout: {@code db/} holds RocksDB (catalog,
- * labels, blocks), {@code journal/} the store's redo log.
+ * labels, layers, the chunk map; blocks of compressed volumes), {@code extents/} one data file per
+ * volume, {@code journal/} the store's redo log.
  *
  * @param defaultSnippetSize   snippet size for volumes created without one (power of two)
  * @param capacityBytes        most bytes the store may hold on disk; 0 = only the file system limits
  * @param minFreeDiskBytes     writes that allocate fail with NO_SPACE when the file system has less free
- * @param checkpointBytes      journal size after which RocksDB is flushed and the journal restarted
+ * @param checkpointBytes      journal size after which RocksDB is flushed and the journal restarted; also
+ *                             the overwritten extent space that makes a checkpoint due (freed slots
+ *                             are reused only after one)
  * @param checkpointInterval   longest time unflushed journal may accumulate
  * @param ioThreads            threads doing reads, checksums, compression and request preparation
  * @param memtableBytes        RocksDB write buffer per column family
  * @param journalIo            the journal's file layer (tests replace it to simulate power loss)
+ * @param extentIo             the extent files' layer (likewise)
  */
 public record StoreConfig(
     int defaultSnippetSize,
@@ -26,7 +32,8 @@ public record StoreConfig(
     int ioThreads,
     long memtableBytes,
     JournalIo.Factory journalIo,
-    long backgroundBytesPerSecond) {
+    long backgroundBytesPerSecond,
+    ExtentIo.Factory extentIo) {
 
   /** What a background copy (a flatten) may read and write per second by default: 100 MiB. */
   public static final long DEFAULT_BACKGROUND_RATE = 100L << 20;
@@ -62,40 +69,48 @@ public record StoreConfig(
     if (journalIo == null) {
       journalIo = FileJournalIo::new;
     }
+    if (extentIo == null) {
+      extentIo = FileExtentIo::new;
+    }
   }
 
   public static StoreConfig defaults() {
     return new StoreConfig(DEFAULT_SNIPPET_SIZE, 0, 64L << 20, 64L << 20, Duration.ofSeconds(30),
-        Math.max(2, Runtime.getRuntime().availableProcessors()), 32L << 20, null, DEFAULT_BACKGROUND_RATE);
+        Math.max(2, Runtime.getRuntime().availableProcessors()), 32L << 20, null, DEFAULT_BACKGROUND_RATE, null);
   }
 
   public StoreConfig withCapacityBytes(long v) {
-    return new StoreConfig(defaultSnippetSize, v, minFreeDiskBytes, checkpointBytes, checkpointInterval, ioThreads, memtableBytes, journalIo, backgroundBytesPerSecond);
+    return new StoreConfig(defaultSnippetSize, v, minFreeDiskBytes, checkpointBytes, checkpointInterval, ioThreads, memtableBytes, journalIo, backgroundBytesPerSecond, extentIo);
   }
 
   public StoreConfig withDefaultSnippetSize(int v) {
-    return new StoreConfig(v, capacityBytes, minFreeDiskBytes, checkpointBytes, checkpointInterval, ioThreads, memtableBytes, journalIo, backgroundBytesPerSecond);
+    return new StoreConfig(v, capacityBytes, minFreeDiskBytes, checkpointBytes, checkpointInterval, ioThreads, memtableBytes, journalIo, backgroundBytesPerSecond, extentIo);
   }
 
   public StoreConfig withCheckpoint(long bytes, Duration interval) {
-    return new StoreConfig(defaultSnippetSize, capacityBytes, minFreeDiskBytes, bytes, interval, ioThreads, memtableBytes, journalIo, backgroundBytesPerSecond);
+    return new StoreConfig(defaultSnippetSize, capacityBytes, minFreeDiskBytes, bytes, interval, ioThreads, memtableBytes, journalIo, backgroundBytesPerSecond, extentIo);
   }
 
   public StoreConfig withIoThreads(int v) {
-    return new StoreConfig(defaultSnippetSize, capacityBytes, minFreeDiskBytes, checkpointBytes, checkpointInterval, v, memtableBytes, journalIo, backgroundBytesPerSecond);
+    return new StoreConfig(defaultSnippetSize, capacityBytes, minFreeDiskBytes, checkpointBytes, checkpointInterval, v, memtableBytes, journalIo, backgroundBytesPerSecond, extentIo);
   }
 
   public StoreConfig withMemtableBytes(long v) {
-    return new StoreConfig(defaultSnippetSize, capacityBytes, minFreeDiskBytes, checkpointBytes, checkpointInterval, ioThreads, v, journalIo, backgroundBytesPerSecond);
+    return new StoreConfig(defaultSnippetSize, capacityBytes, minFreeDiskBytes, checkpointBytes, checkpointInterval, ioThreads, v, journalIo, backgroundBytesPerSecond, extentIo);
   }
 
   public StoreConfig withJournalIo(JournalIo.Factory v) {
-    return new StoreConfig(defaultSnippetSize, capacityBytes, minFreeDiskBytes, checkpointBytes, checkpointInterval, ioThreads, memtableBytes, v, backgroundBytesPerSecond);
+    return new StoreConfig(defaultSnippetSize, capacityBytes, minFreeDiskBytes, checkpointBytes, checkpointInterval, ioThreads, memtableBytes, v, backgroundBytesPerSecond, extentIo);
   }
 
   /** Bytes per second a background copy (a flatten) may move; 0 = no cap. */
   public StoreConfig withBackgroundBytesPerSecond(long v) {
     return new StoreConfig(defaultSnippetSize, capacityBytes, minFreeDiskBytes, checkpointBytes, checkpointInterval,
-        ioThreads, memtableBytes, journalIo, v);
+        ioThreads, memtableBytes, journalIo, v, extentIo);
+  }
+
+  public StoreConfig withExtentIo(ExtentIo.Factory v) {
+    return new StoreConfig(defaultSnippetSize, capacityBytes, minFreeDiskBytes, checkpointBytes, checkpointInterval,
+        ioThreads, memtableBytes, journalIo, backgroundBytesPerSecond, v);
   }
 }

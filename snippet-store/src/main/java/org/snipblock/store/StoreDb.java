@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import org.rocksdb.AbstractEventListener;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.Cache;
@@ -15,6 +16,7 @@ import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
+import org.rocksdb.FlushJobInfo;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.LRUCache;
 import org.rocksdb.ReadOptions;
@@ -61,9 +63,48 @@ final class StoreDb implements AutoCloseable {
   private static final long DATA_BLOCK_BYTES = 16 << 10;
   private final Cache blockCache = new LRUCache(BLOCK_CACHE_BYTES);
   private final BloomFilter bloom = new BloomFilter(10);
+  private final FlushListener flushListener;
+
+  private static final class FlushListener extends AbstractEventListener {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(FlushListener.class);
+    private final BeforeFlush hook;
+
+    FlushListener(BeforeFlush hook) {
+      super(EnabledEventCallback.ON_FLUSH_BEGIN);
+      this.hook = hook;
+    }
+
+    @Override
+    public void onFlushBegin(RocksDB db, FlushJobInfo info) {
+      try {
+        hook.run();
+      } catch (java.io.IOException | RuntimeException e) {
+        // RocksDB cannot be stopped from here; the journal's next sync fails on the same error.
+        log.error("syncing extent files before a RocksDB flush failed", e);
+      }
+    }
+  }
+  /** Runs before RocksDB writes a memtable out: what its entries name must be durable first. */
+  @FunctionalInterface
+  interface BeforeFlush {
+    BeforeFlush NONE = () -> { };
+
+    void run() throws java.io.IOException;
+  }
+
   StoreDb(Path dir, long memtableBytes) throws RocksDBException, java.io.IOException {
+    this(dir, memtableBytes, BeforeFlush.NONE);
+  }
+
+  /**
+   * @param beforeFlush runs before every flush, RocksDB's own (a full memtable) included: the map
+   *     entries being flushed name extent slots, whose data must reach the disk before they do
+   */
+  StoreDb(Path dir, long memtableBytes, BeforeFlush beforeFlush) throws RocksDBException, java.io.IOException {
     Files.createDirectories(dir);
+    flushListener = new FlushListener(beforeFlush);
     dbOptions = new DBOptions()
+        .setListeners(List.of(flushListener))
         .setCreateIfMissing(true)
         .setCreateMissingColumnFamilies(true)
         .setAvoidFlushDuringShutdown(true)
@@ -190,6 +231,7 @@ final class StoreDb implements AutoCloseable {
     blockCache.close();
     bloom.close();
     dbOptions.close();
+    flushListener.close();
     cfOptions.forEach(ColumnFamilyOptions::close);
   }
 }

@@ -41,6 +41,7 @@ final class StoreLoader {
     }
     linkLayers();
     scanAllocation();
+    adoptExtents();
     store.snapshotOps().copies().runPending();
     store.labelIndex().resumePending(store.volumes().values());
   }
@@ -124,12 +125,27 @@ final class StoreLoader {
           orphans++;
           continue;
         }
-        l.map.set(StoreDb.second(k), AllocationMap.decodeState(it.value()));
+        ChunkEntry.decode(it.value()).applyTo(l.map, StoreDb.second(k));
       }
     }
     if (orphans > 0) {
       log.warn("{} allocation records belong to no known volume", orphans);
     }
+  }
+
+  /**
+   * Tells the extent files which slots the maps name (the journal is empty now, so every other
+   * slot is free); files of volumes neither known nor named by labels are deleted.
+   */
+  private void adoptExtents() throws java.io.IOException {
+    Map<Long, java.util.BitSet> used = new HashMap<>();
+    for (Layer l : store.layers().values()) {
+      java.util.BitSet b = used.computeIfAbsent(l.owner, o -> new java.util.BitSet());
+      l.map.forEachSlot(b::set);
+    }
+    Set<Long> keep = new java.util.HashSet<>(store.labelIndex().labelledVolumeIds());
+    store.volumes().values().forEach(v -> keep.add(v.id()));
+    store.chunkData().extents().load(used, keep);
   }
 
   /** Builds {@code Space.ALLOCATION} from the stored blocks (stores from before it existed). */
@@ -149,7 +165,7 @@ final class StoreLoader {
         byte[] value = it.value();
         int state = BlockCodec.isZero(value) ? AllocationMap.ZERO : value.length;
         v.live().map.set(StoreDb.second(k), state);
-        batch.put(Space.ALLOCATION, k, AllocationMap.encodeState(state));
+        batch.put(Space.ALLOCATION, k, ChunkEntry.encodeState(state));
         if (++indexed % RECORDS_PER_BATCH == 0) {
           store.commit(batch);
           batch = new JournalBatch();

@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.block.BlockDeviceException;
@@ -15,8 +14,8 @@ import org.snipblock.store.journal.JournalBatch;
 
 /**
  * A handle on one local volume, or on one of its snapshots (read-only). Requests are checked on the
- * caller's thread; reads up to 16 KiB, and whole-chunk writes of that size whose stripes are free,
- * run there too, the rest on the store's I/O threads. Reads find each chunk's layer and verify
+ * caller's thread; reads up to 16 KiB, and whole-chunk writes of that size to compressed volumes
+ * whose stripes are free, run there too, the rest on the store's I/O threads. Reads find each chunk's layer and verify
  * its CRC32C ({@link ChunkReader}); changes take the stripe locks of their chunks,
  * read-modify-write partial chunks, and hand one batch per request to the journal, which applies
  * it to the live layer and releases the locks.
@@ -36,6 +35,7 @@ final class VolumeDevice implements BlockDevice {
   private final int incarnation;
   private final ChunkReader reader;
   private final ChunkWriter writer;
+  private final DeviceCalls calls;
   private volatile boolean closed;
 
   VolumeDevice(SnippetStore store, Volume volume, Layer snapshot) {
@@ -43,8 +43,9 @@ final class VolumeDevice implements BlockDevice {
     this.volume = volume;
     this.snapshot = snapshot;
     this.incarnation = volume.incarnation();
-    this.reader = new ChunkReader(store.db(), volume);
+    this.reader = new ChunkReader(store.db(), store.chunkData(), volume);
     this.writer = new ChunkWriter(store, volume, reader);
+    this.calls = new DeviceCalls(store, volume, this::gone);
     if (snapshot == null) {
       volume.openHandles.incrementAndGet();
     }
@@ -79,7 +80,7 @@ final class VolumeDevice implements BlockDevice {
     if (len <= INLINE_BYTES) {
       // Small reads run on the caller's thread: the chunk is one RocksDB get, usually served from
       // the block or page cache, which costs less than the two thread wake-ups of a hand-off.
-      CompletableFuture<Void> done = inline(() -> {
+      CompletableFuture<Void> done = calls.inline(() -> {
         reader.read(top(), offset, dst);
         return null;
       });
@@ -87,7 +88,7 @@ final class VolumeDevice implements BlockDevice {
         return done;
       }
     }
-    return onIoThread(() -> {
+    return calls.onIoThread(() -> {
       reader.read(top(), offset, dst);
       return null;
     });
@@ -105,8 +106,11 @@ final class VolumeDevice implements BlockDevice {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    boolean aligned = offset % CHUNK == 0 && len % CHUNK == 0;
-    return change(offset, len, fua, aligned, (batch, changes) -> {
+    // Only a write that touches no file may run on the caller's thread (an event loop): one to a
+    // compressed volume's whole chunks only builds a batch. An extent write is a pwrite, which the
+    // kernel may hold back under dirty-page pressure.
+    boolean noFileIo = volume.descriptor().compression() && offset % CHUNK == 0 && len % CHUNK == 0;
+    return change(offset, len, fua, noFileIo, (batch, changes) -> {
       writer.putData(offset, data, batch, changes);
       return null;
     }).thenApply(x -> null);
@@ -190,7 +194,7 @@ final class VolumeDevice implements BlockDevice {
     try {
       out.complete(length == 0 ? List.of() : LayerReads.extents(top(), offset, length));
     } catch (RuntimeException e) {
-      out.completeExceptionally(asDeviceError(e));
+      out.completeExceptionally(DeviceCalls.asDeviceError(e));
     } finally {
       volume.exit();
     }
@@ -210,7 +214,7 @@ final class VolumeDevice implements BlockDevice {
       // In memory, like allocation: cheaper answered here than handed over.
       return CompletableFuture.completedFuture(ChangeTracking.changed(volume, top(), base, offset, length));
     } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(asDeviceError(e));
+      return CompletableFuture.failedFuture(DeviceCalls.asDeviceError(e));
     }
   }
 
@@ -226,7 +230,10 @@ final class VolumeDevice implements BlockDevice {
 
   // ---- the data path -------------------------------------------------------------------------
 
-  /** Builds one journal batch under the range's locks; a non-null result means "nothing to write". */
+  /**
+   * Builds one journal batch under the range's locks (writing new data to its extent slots on the
+   * way); a non-null result means "nothing to write".
+   */
   private interface Change {
     Long build(JournalBatch batch, List<long[]> changes) throws Exception;
   }
@@ -236,7 +243,7 @@ final class VolumeDevice implements BlockDevice {
   }
 
   /**
-   * Runs a change on an I/O thread, or with {@code mayInline} (it reads nothing from disk) right
+   * Runs a change on an I/O thread, or with {@code mayInline} (it touches no file) right
    * here when its stripes are free: one thread hand-off less per write.
    */
   private CompletableFuture<Long> change(long offset, long length, boolean fua, boolean mayInline,
@@ -284,9 +291,9 @@ final class VolumeDevice implements BlockDevice {
   /** Builds and submits a change; holds the stripes and the volume, and lets both go when done. */
   private void runLocked(int[] stripes, boolean fua, Change change, CompletableFuture<Long> out) {
     boolean handedOver = false;
+    List<long[]> changes = new ArrayList<>();
     try {
       JournalBatch batch = new JournalBatch();
-      List<long[]> changes = new ArrayList<>();
       Long result = change.build(batch, changes);
       if (result != null || batch.isEmpty()) {
         out.complete(result);
@@ -298,6 +305,8 @@ final class VolumeDevice implements BlockDevice {
         try {
           if (err == null) {
             writer.applyChanges(changes);
+          } else {
+            writer.abandon(changes);
           }
         } finally {
           store.locks().release(stripes);
@@ -305,15 +314,16 @@ final class VolumeDevice implements BlockDevice {
         }
       }).whenComplete((v, e) -> {
         if (e != null) {
-          out.completeExceptionally(unwrap(e));
+          out.completeExceptionally(DeviceCalls.unwrap(e));
         } else {
           out.complete(null);
         }
       });
     } catch (Throwable e) {
-      out.completeExceptionally(asDeviceError(e));
+      out.completeExceptionally(DeviceCalls.asDeviceError(e));
     } finally {
       if (!handedOver) {
+        writer.abandon(changes);
         store.locks().release(stripes);
         volume.exit();
       }
@@ -321,53 +331,6 @@ final class VolumeDevice implements BlockDevice {
   }
 
   // ---- plumbing ------------------------------------------------------------------------------
-
-  private interface IoCall<T> {
-    T call() throws Exception;
-  }
-
-  /**
-   * Runs {@code call} on the caller's thread: a done future, or null when the store or the volume
-   * is going away (the usual way then reports why).
-   */
-  private CompletableFuture<Void> inline(IoCall<Void> call) {
-    if (store.abandoned() || !volume.enter()) {
-      return null;
-    }
-    try {
-      return CompletableFuture.completedFuture(call.call());
-    } catch (Throwable e) {
-      return CompletableFuture.failedFuture(asDeviceError(e));
-    } finally {
-      volume.exit();
-    }
-  }
-
-  private <T> CompletableFuture<T> onIoThread(IoCall<T> call) {
-    CompletableFuture<T> out = new CompletableFuture<>();
-    try {
-      store.io().execute(() -> {
-        if (store.abandoned()) {
-          out.completeExceptionally(new BlockDeviceException(Kind.UNAVAILABLE, "store is closed"));
-          return;
-        }
-        if (!volume.enter()) {
-          out.completeExceptionally(gone());
-          return;
-        }
-        try {
-          out.complete(call.call());
-        } catch (Throwable e) {
-          out.completeExceptionally(asDeviceError(e));
-        } finally {
-          volume.exit();
-        }
-      });
-    } catch (RejectedExecutionException e) {
-      out.completeExceptionally(new BlockDeviceException(Kind.UNAVAILABLE, "store is closed"));
-    }
-    return out;
-  }
 
   private void checkOpen() {
     if (closed) {
@@ -402,17 +365,5 @@ final class VolumeDevice implements BlockDevice {
     if (len > MAX_IO_BYTES) {
       throw new BlockDeviceException(Kind.INVALID, "request of " + len + " bytes exceeds the limit of " + MAX_IO_BYTES);
     }
-  }
-
-  private static Throwable unwrap(Throwable e) {
-    return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-  }
-
-  private static BlockDeviceException asDeviceError(Throwable e) {
-    Throwable t = unwrap(e);
-    if (t instanceof BlockDeviceException b) {
-      return b;
-    }
-    return new BlockDeviceException(Kind.IO_ERROR, "storage failure: " + t, t);
   }
 }

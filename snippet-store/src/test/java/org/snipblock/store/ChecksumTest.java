@@ -31,15 +31,20 @@ class ChecksumTest {
     store.close();
 
     // flip one payload bit of chunk 1 and swap chunk 3's value in for chunk 2 (a misplaced write)
-    try (StoreDb db = new StoreDb(dir.resolve("db"), 1 << 20)) {
-      byte[] v1 = db.get(Space.BLOCKS, StoreDb.key(id, 1));
-      v1[v1.length - 1] ^= 0x10;
-      byte[] v3 = db.get(Space.BLOCKS, StoreDb.key(id, 3));
-      org.snipblock.store.journal.JournalBatch b = new org.snipblock.store.journal.JournalBatch()
-          .put(Space.BLOCKS, StoreDb.key(id, 1), v1)
-          .put(Space.BLOCKS, StoreDb.key(id, 2), v3);
-      db.apply(java.util.List.of(b));
-      db.checkpoint();
+    if (compression) {
+      try (StoreDb db = new StoreDb(dir.resolve("db"), 1 << 20)) {
+        byte[] v1 = db.get(Space.BLOCKS, StoreDb.key(id, 1));
+        v1[v1.length - 1] ^= 0x10;
+        byte[] v3 = db.get(Space.BLOCKS, StoreDb.key(id, 3));
+        org.snipblock.store.journal.JournalBatch b = new org.snipblock.store.journal.JournalBatch()
+            .put(Space.BLOCKS, StoreDb.key(id, 1), v1)
+            .put(Space.BLOCKS, StoreDb.key(id, 2), v3);
+        db.apply(java.util.List.of(b));
+        db.checkpoint();
+      }
+    } else {
+      ExtentDamage.flipBit(dir, id, 1);
+      ExtentDamage.copyChunk(dir, id, 3, 2);
     }
 
     store = SnippetStore.open(dir, StoreConfig.defaults());

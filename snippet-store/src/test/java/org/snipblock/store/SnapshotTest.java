@@ -21,8 +21,8 @@ import org.snipblock.store.VolumeAdminException.Reason;
 
 class SnapshotTest {
   private static final int MiB = 1 << 20;
-  /** What a stored 4 KiB chunk takes: its data and a 5-byte header (flags, CRC32C). */
-  private static final long CHUNK_STORED = 4096 + 5;
+  /** A chunk in an extent file takes one 4 KiB slot. */
+  private static final long CHUNK_STORED = 4096;
 
   private static long stored(long bytes) {
     return bytes / 4096 * CHUNK_STORED;

@@ -57,6 +57,8 @@ public final class LoginHandler extends SimpleChannelInboundHandler<Pdu> {
   private String initiatorName;
   private String targetName = "";
   private boolean discovery;
+  /** The portal group this session logs in through (its target port), fixed at the login's start. */
+  private int portalGroupTag;
   private boolean declaredLimits;
   private ChapAuthenticator security;
   private OperationalNegotiator negotiator;
@@ -257,8 +259,12 @@ public final class LoginHandler extends SimpleChannelInboundHandler<Pdu> {
     security = new ChapAuthenticator(access);
     negotiator = new OperationalNegotiator(target.config().negotiation(), discovery);
     if (!discovery) {
-      answers.add(Map.entry("TargetPortalGroupTag",
-          Integer.toString(TargetContext.PORTAL_GROUP_TAG)));
+      portalGroupTag = target.portalGroupTag();
+      if (portalGroupTag == 0) {
+        // A cluster node not registered yet cannot name its target port: the initiator retries.
+        throw new LoginException(LoginStatus.SERVICE_UNAVAILABLE, "this node's portal group is not known yet");
+      }
+      answers.add(Map.entry("TargetPortalGroupTag", Integer.toString(portalGroupTag)));
     }
     log.debug("login from {} ({}) to {}", initiatorName, ctx.channel().remoteAddress(),
         discovery ? "(discovery)" : targetName);
@@ -302,7 +308,7 @@ public final class LoginHandler extends SimpleChannelInboundHandler<Pdu> {
             return;
           }
           finishLogin(ctx, request, response, unit.get(),
-              new ItNexus(initiatorName, isid, targetName, TargetContext.PORTAL_GROUP_TAG));
+              new ItNexus(initiatorName, isid, targetName, portalGroupTag));
         }));
   }
 

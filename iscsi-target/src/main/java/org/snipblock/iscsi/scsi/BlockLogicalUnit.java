@@ -3,6 +3,7 @@ package org.snipblock.iscsi.scsi;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.snipblock.block.BlockDevice;
+import org.snipblock.iscsi.alua.PortGroups;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,8 +13,8 @@ import org.slf4j.LoggerFactory;
  * completes through the device's futures, and the shared state (reservations, unit attentions,
  * mode pages) is only held under short locks, never across I/O.
  *
- * <p>Per command: decode the opcode, report a pending unit attention, check reservations, then
- * run the command's handler. Every failure, whether found while decoding or reported by the
+ * <p>Per command: decode the opcode, report a pending unit attention, refuse what the path's
+ * asymmetric access state does not allow, check reservations, then run the command's handler. Every failure, whether found while decoding or reported by the
  * device, becomes CHECK CONDITION with sense data in the format the control mode page selects.
  */
 public final class BlockLogicalUnit implements LogicalUnit {
@@ -32,6 +33,14 @@ public final class BlockLogicalUnit implements LogicalUnit {
   }
 
   /**
+   * A logical unit reached through these port groups (a cluster node's: one per node), whose
+   * shared state (reservations) lives in {@code shared} (null: in this unit alone).
+   */
+  public BlockLogicalUnit(BlockDevice device, PortGroups portGroups, SharedUnitState shared) {
+    this(device, device.blockSize(), DEFAULT_SANITIZE_BYTES_PER_SECOND, portGroups, shared);
+  }
+
+  /**
    * A logical unit whose storage allocates and trims in units of {@code physicalBlockSize} bytes
    * (e.g. 4096 for a 512-byte-block volume on 4 KiB storage), reported to initiators as LOGICAL
    * BLOCKS PER PHYSICAL BLOCK EXPONENT and as the optimal transfer and unmap granularity, so they
@@ -46,7 +55,12 @@ public final class BlockLogicalUnit implements LogicalUnit {
    * ({@code <= 0}: unpaced).
    */
   public BlockLogicalUnit(BlockDevice device, int physicalBlockSize, long sanitizeBytesPerSecond) {
-    this.unit = new UnitContext(device, physicalBlockSize);
+    this(device, physicalBlockSize, sanitizeBytesPerSecond, PortGroups.SINGLE, null);
+  }
+
+  public BlockLogicalUnit(BlockDevice device, int physicalBlockSize, long sanitizeBytesPerSecond,
+      PortGroups portGroups, SharedUnitState shared) {
+    this.unit = new UnitContext(device, physicalBlockSize, portGroups, shared);
     this.reservationGate = new ReservationGate(unit.persistentReservations, unit.legacyReservation);
     this.lastSeenSize = new AtomicLong(device.size());
     CommandTable t = unit.commands;
@@ -63,6 +77,7 @@ public final class BlockLogicalUnit implements LogicalUnit {
     new DefectDataCommands().register(t);
     new CopyCommands(unit).register(t);
     new SanitizeCommands(unit, sanitizeBytesPerSecond).register(t);
+    new TargetPortGroupCommands(unit.alua).register(t);
     new SupportedOperations(unit).register(t);
   }
 
@@ -72,6 +87,8 @@ public final class BlockLogicalUnit implements LogicalUnit {
       ItNexus nexus = command.nexus();
       unit.unitAttentions.arrive(nexus);
       noticeResize();
+      unit.alua.noticeChange();
+      unit.sharedReservations.refresh(); // another path's change, and the attentions it raised here
       Cdb cdb = new Cdb(command.cdb());
       CommandSpec spec = unit.commands.lookup(cdb);
       if (spec.reportsUnitAttention()) {
@@ -79,6 +96,10 @@ public final class BlockLogicalUnit implements LogicalUnit {
         if (attention != null) {
           return CompletableFuture.completedFuture(checkCondition(attention));
         }
+      }
+      Sense inaccessible = unit.alua.refusal(nexus, cdb);
+      if (inaccessible != null) {
+        return CompletableFuture.completedFuture(checkCondition(inaccessible));
       }
       Sense sanitizing = unit.sanitize.refusal(spec);
       if (sanitizing != null) {
@@ -136,14 +157,14 @@ public final class BlockLogicalUnit implements LogicalUnit {
   }
 
   @Override
-  public void taskManagement(TaskManagement function, ItNexus nexus) {
+  public CompletableFuture<Void> taskManagement(TaskManagement function, ItNexus nexus) {
     switch (function) {
       case LUN_RESET, TARGET_WARM_RESET, TARGET_COLD_RESET -> {
         // SPC-4 5.12.1 / SPC-2 5.5.1: resets drop SPC-2 reservations, but
         // persistent reservations survive them. SAM-5 6.3.3: every nexus, the one that asked
-        // included, learns of the reset.
+        // included, learns of the reset, through every path of the LU.
         unit.legacyReservation.reset();
-        unit.unitAttentions.establishForAll(UnitAttentions.BUS_DEVICE_RESET);
+        return unit.sharedReservations.establishForEveryNexus(UnitAttentions.BUS_DEVICE_RESET);
       }
       case I_T_NEXUS_RESET -> {
         unit.legacyReservation.release(nexus);
@@ -151,6 +172,7 @@ public final class BlockLogicalUnit implements LogicalUnit {
       }
       case ABORT_TASK_SET, CLEAR_TASK_SET, CLEAR_ACA -> { }
     }
+    return CompletableFuture.completedFuture(null);
   }
 
   @Override

@@ -55,7 +55,7 @@ final class InquiryCommand {
     b[2] = 0x06; // SPC-4
     b[3] = 0x12; // HISUP, response data format 2
     b[4] = (byte) (b.length - 5);
-    b[5] = 0x08; // 3PC: EXTENDED COPY
+    b[5] = 0x08 | 0x10; // 3PC: EXTENDED COPY; TPGS 01b: implicit ALUA (REPORT TARGET PORT GROUPS)
     b[7] = 0x02; // CMDQUE
     Bytes.putAscii(b, 8, 8, VENDOR);
     Bytes.putAscii(b, 16, 16, PRODUCT);

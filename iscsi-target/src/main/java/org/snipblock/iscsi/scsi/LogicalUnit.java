@@ -29,8 +29,12 @@ public interface LogicalUnit extends AutoCloseable {
    */
   default void aborted(ScsiCommand command) {}
 
-  /** Task management that the LU must see: the transport has already stopped the affected tasks. */
-  void taskManagement(TaskManagement function, ItNexus nexus);
+  /**
+   * Task management that the LU must see: the transport has already stopped the affected tasks.
+   * Completes once every path of the LU (every node's, in a cluster) knows of it, when the
+   * transport answers the function.
+   */
+  CompletableFuture<Void> taskManagement(TaskManagement function, ItNexus nexus);
 
   /** The nexus is gone (logout or connection loss without reinstatement). */
   void nexusLost(ItNexus nexus);

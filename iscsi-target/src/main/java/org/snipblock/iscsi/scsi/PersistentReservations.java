@@ -7,25 +7,64 @@ import java.util.Map;
 
 /**
  * The persistent reservation state of one logical unit (SPC-4 5.12): registrations per I_T nexus,
- * at most one reservation, and the generation counter. Not persisted: APTPL is not offered, so
- * everything is legitimately lost with the target process. Every method is atomic with respect to
- * the others; unit attentions that result are handed to {@link UnitAttentions}.
+ * at most one reservation, and the generation counter. APTPL is not offered. Every method is
+ * atomic with respect to the others; unit attentions that result are handed to an
+ * {@link Attentions} sink. {@link SharedReservations} runs every change on a copy made from the
+ * shared {@link State} and shares the result, so all paths of the LU (all nodes) see one state.
  */
 final class PersistentReservations {
+  /** Where the unit attentions a change raises go. */
+  interface Attentions {
+    void establish(ItNexus nexus, Sense condition);
+  }
+
+  /** Everything a change may alter: what {@link SharedReservations} shares. */
+  record State(Map<ItNexus, Long> registrations, ItNexus holder, ReservationType type, int generation) {
+    static final State NONE = new State(Map.of(), null, null, 0);
+
+    State {
+      registrations = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(registrations));
+    }
+  }
+
   /** A registration as READ FULL STATUS reports it. */
   record Registration(ItNexus nexus, long key, boolean holder) {}
 
   /** The reservation as READ RESERVATION reports it. */
   record Reservation(long key, ReservationType type) {}
 
-  private final UnitAttentions unitAttentions;
+  private final Attentions unitAttentions;
   private final Map<ItNexus, Long> registrations = new LinkedHashMap<>();
   private ItNexus holder; // null for all-registrants types, which every registrant holds
   private ReservationType type; // null when not reserved
   private int generation;
 
-  PersistentReservations(UnitAttentions unitAttentions) {
+  PersistentReservations(Attentions unitAttentions) {
     this.unitAttentions = unitAttentions;
+  }
+
+  /** A working copy of {@code state} whose changes raise their unit attentions in {@code sink}. */
+  static PersistentReservations of(State state, Attentions sink) {
+    PersistentReservations pr = new PersistentReservations(sink);
+    pr.restore(state);
+    return pr;
+  }
+
+  /** A unit attention for every nexus of the LU, through every path (a reset's). */
+  synchronized void establishForEveryNexus(Sense condition) {
+    unitAttentions.establish(null, condition);
+  }
+
+  synchronized State state() {
+    return new State(registrations, holder, type, generation);
+  }
+
+  synchronized void restore(State state) {
+    registrations.clear();
+    registrations.putAll(state.registrations());
+    holder = state.holder();
+    type = state.type();
+    generation = state.generation();
   }
 
   synchronized int generation() {

@@ -160,21 +160,21 @@ final class PersistentReserveCommands {
     if ((flags & 0x01) != 0) {
       throw CheckCondition.invalidParameter(20, 0); // APTPL: persistence is not offered
     }
-    Outcome outcome = switch (sa) {
+    if ((sa == PREEMPT || sa == PREEMPT_AND_ABORT) && type == null) {
+      throw CheckCondition.invalidField(2, 3);
+    }
+    if (sa > REGISTER_AND_IGNORE) {
+      throw CheckCondition.invalidField(1, 4);
+    }
+    ReservationType stated = type;
+    return answer(unit.sharedReservations.change(pr -> switch (sa) {
       case REGISTER -> pr.register(nexus, key, saKey, false);
       case REGISTER_AND_IGNORE -> pr.register(nexus, key, saKey, true);
-      case RESERVE -> pr.reserve(nexus, key, type);
-      case RELEASE -> pr.release(nexus, key, type);
+      case RESERVE -> pr.reserve(nexus, key, stated);
+      case RELEASE -> pr.release(nexus, key, stated);
       case CLEAR -> pr.clear(nexus, key);
-      case PREEMPT, PREEMPT_AND_ABORT -> {
-        if (type == null) {
-          throw CheckCondition.invalidField(2, 3);
-        }
-        yield pr.preempt(nexus, key, saKey, type);
-      }
-      default -> throw CheckCondition.invalidField(1, 4);
-    };
-    return answer(outcome);
+      default -> pr.preempt(nexus, key, saKey, stated);
+    }));
   }
 
   private CompletableFuture<ScsiResponse> registerAndMove(ScsiCommand command, ItNexus nexus, long listLength) {
@@ -193,16 +193,16 @@ final class PersistentReserveCommands {
       throw new CheckCondition(Sense.parameterListLengthError());
     }
     ItNexus destination = TransportIds.decode(p, 24, idLength, nexus);
-    return answer(pr.registerAndMove(nexus, key, saKey, destination, unregister));
+    return answer(unit.sharedReservations.change(pr -> pr.registerAndMove(nexus, key, saKey, destination, unregister)));
   }
 
-  private static CompletableFuture<ScsiResponse> answer(Outcome outcome) {
-    return switch (outcome) {
+  private static CompletableFuture<ScsiResponse> answer(CompletableFuture<Outcome> shared) {
+    return shared.thenCompose(outcome -> switch (outcome) {
       case OK -> Responses.GOOD;
       case CONFLICT -> Responses.RESERVATION_CONFLICT;
-      case INVALID_RELEASE -> Responses.fail(Sense.invalidReleaseOfPersistentReservation());
-      case INVALID_PARAMETER -> Responses.fail(Sense.invalidFieldInParameterList(8, -1));
-    };
+      case INVALID_RELEASE -> Responses.<ScsiResponse>fail(Sense.invalidReleaseOfPersistentReservation());
+      case INVALID_PARAMETER -> Responses.<ScsiResponse>fail(Sense.invalidFieldInParameterList(8, -1));
+    });
   }
 
 

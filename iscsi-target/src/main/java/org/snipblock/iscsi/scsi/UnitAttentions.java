@@ -10,7 +10,7 @@ import java.util.Map;
  * starts with POWER ON, RESET, OR BUS DEVICE RESET OCCURRED, as every initiator expects after
  * login. Thread-safe: commands of many sessions arrive on different event loops.
  */
-final class UnitAttentions {
+final class UnitAttentions implements PersistentReservations.Attentions {
   static final Sense POWER_ON_RESET = Sense.of(Sense.UNIT_ATTENTION, 0x29, 0x00);
   static final Sense BUS_DEVICE_RESET = Sense.of(Sense.UNIT_ATTENTION, 0x29, 0x03);
   static final Sense I_T_NEXUS_LOSS = Sense.of(Sense.UNIT_ATTENTION, 0x29, 0x07);
@@ -36,7 +36,8 @@ final class UnitAttentions {
     return true;
   }
 
-  synchronized void establish(ItNexus nexus, Sense condition) {
+  @Override
+  public synchronized void establish(ItNexus nexus, Sense condition) {
     Deque<Sense> q = pending.computeIfAbsent(nexus, n -> new ArrayDeque<>());
     if (!q.contains(condition) && q.size() < MAX_QUEUED) {
       q.add(condition);

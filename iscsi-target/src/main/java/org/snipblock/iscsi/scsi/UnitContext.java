@@ -1,6 +1,7 @@
 package org.snipblock.iscsi.scsi;
 
 import org.snipblock.block.BlockDevice;
+import org.snipblock.iscsi.alua.PortGroups;
 
 /** The state of one logical unit that the command families share. */
 final class UnitContext {
@@ -19,9 +20,16 @@ final class UnitContext {
   final java.util.Map<ScsiCommand, java.util.concurrent.CompletableFuture<ScsiResponse>> detachable =
       java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
 
-  UnitContext(BlockDevice device, int physicalBlockSize) {
+  final AsymmetricAccess alua;
+  final SharedReservations sharedReservations;
+
+  /** @param shared where the state of all paths lives; null: this unit alone has paths (in memory) */
+  UnitContext(BlockDevice device, int physicalBlockSize, PortGroups portGroups, SharedUnitState shared) {
     this.device = device;
     this.geometry = new Geometry(device, physicalBlockSize);
+    this.alua = new AsymmetricAccess(portGroups, device.name(), unitAttentions);
+    this.sharedReservations = new SharedReservations(shared == null ? new MemorySharedUnitState() : shared,
+        device.name(), device.uniqueId(), persistentReservations, unitAttentions, portGroups::localTag);
   }
 
   /** Writes are refused when the volume is read-only or software write protect is on. */

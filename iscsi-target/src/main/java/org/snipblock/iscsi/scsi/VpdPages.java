@@ -97,6 +97,10 @@ final class VpdPages {
       byte[] port = new byte[4];
       Bytes.putShort(port, 2, Math.max(1, nexus.tpgt()));
       designator(d, 0x01, 0x14, true, port);
+      // Target port group (association: target port): the node's group, as REPORT TARGET PORT GROUPS lists it.
+      byte[] group = new byte[4];
+      Bytes.putShort(group, 2, Math.max(1, nexus.tpgt()));
+      designator(d, 0x01, 0x15, false, group);
       // SCSI name string of the target port: the iSCSI target name with its portal group tag.
       String name = nexus.targetName() + ",t,0x" + String.format("%04x", nexus.tpgt());
       designator(d, 0x03, 0x18, true, nul4(name));

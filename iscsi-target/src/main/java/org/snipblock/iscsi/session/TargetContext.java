@@ -12,6 +12,7 @@ import org.snipblock.block.BlockDevice;
 import org.snipblock.block.BlockDeviceCatalog;
 import org.snipblock.iscsi.IscsiTargetConfig;
 import org.snipblock.iscsi.TargetAccess;
+import org.snipblock.iscsi.alua.Portal;
 import org.snipblock.iscsi.scsi.LogicalUnit;
 
 /**
@@ -20,8 +21,6 @@ import org.snipblock.iscsi.scsi.LogicalUnit;
  * and the session registry.
  */
 public final class TargetContext {
-  /** This target has a single portal group. */
-  public static final int PORTAL_GROUP_TAG = 1;
   private static final Logger log = LoggerFactory.getLogger(TargetContext.class);
 
   private final IscsiTargetConfig config;
@@ -62,6 +61,20 @@ public final class TargetContext {
 
   public void portal(String portal) {
     this.portal = portal;
+  }
+
+  /**
+   * This target's portal group tag, which logins are answered with and which names the target
+   * port of every nexus through this portal; 0 while not known yet.
+   */
+  public int portalGroupTag() {
+    return config.portGroups().localTag();
+  }
+
+  /** SendTargets' TargetAddress values for a target: every portal serving it, nearest first. */
+  public List<String> targetAddresses(String targetName) {
+    String device = config.deviceName(targetName);
+    return config.portGroups().portals(device, portal).stream().map(Portal::targetAddress).toList();
   }
 
   public String targetName(String deviceName) {
@@ -129,7 +142,7 @@ public final class TargetContext {
         log.info("volume {} was replaced by another of the same name: new logical unit", n);
         cached.logicalUnit().close();
       }
-      return new Unit(volumeId, config.logicalUnitFactory().apply(device.get()));
+      return new Unit(volumeId, config.logicalUnitFactory().create(device.get(), config.portGroups(), config.sharedState()));
     });
     return Optional.of(unit.logicalUnit());
   }

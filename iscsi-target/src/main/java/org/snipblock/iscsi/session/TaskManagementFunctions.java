@@ -85,15 +85,15 @@ final class TaskManagementFunctions {
     List<Session> others = everyNexus ? otherSessionsOfThisUnit() : List.of();
     others.forEach(other -> affected.add(other.abortAllTasks()));
     CompletableFuture.allOf(affected.toArray(CompletableFuture[]::new)).whenComplete((v, e) ->
-        connection.onLoop(() -> {
-          session.logicalUnit().taskManagement(lunFunction, session.nexus());
-          respond(pdu, COMPLETE);
-          if (function == TARGET_COLD_RESET) {
-            // RFC 7143 11.5.1: after a TARGET COLD RESET the target drops all connections.
-            others.forEach(other -> other.end("TARGET COLD RESET from session " + session.tsih()));
-            connection.endAfterFlush("TARGET COLD RESET");
-          }
-        }));
+        connection.onLoop(() -> session.logicalUnit().taskManagement(lunFunction, session.nexus())
+            .whenComplete((shared, failure) -> connection.onLoop(() -> {
+              respond(pdu, COMPLETE);
+              if (function == TARGET_COLD_RESET) {
+                // RFC 7143 11.5.1: after a TARGET COLD RESET the target drops all connections.
+                others.forEach(other -> other.end("TARGET COLD RESET from session " + session.tsih()));
+                connection.endAfterFlush("TARGET COLD RESET");
+              }
+            }))));
   }
 
   private void abortTask(Pdu pdu) {

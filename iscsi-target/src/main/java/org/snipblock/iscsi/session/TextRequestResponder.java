@@ -13,7 +13,7 @@ import org.snipblock.iscsi.pdu.TextKeys;
 
 /**
  * Answers full-feature Text Requests (RFC 7143 section 11.10): SendTargets (appendix C) lists
- * targets with this node's portal; every other key is NotUnderstood, since nothing is
+ * targets with every portal that serves them (in a cluster, one per node, nearest first); every other key is NotUnderstood, since nothing is
  * renegotiable after login here. Requests and answers longer than one PDU are continued
  * (section 11.10.2).
  */
@@ -119,7 +119,10 @@ final class TextRequestResponder {
       // Initiators see only the targets their ACL admits them to.
       if (target.access(name).admits(initiator)) {
         out.add(Map.entry("TargetName", name));
-        out.add(Map.entry("TargetAddress", target.portal() + "," + TargetContext.PORTAL_GROUP_TAG));
+        // Every node's portal that serves it, nearest first: a multipath initiator logs in to each.
+        for (String address : target.targetAddresses(name)) {
+          out.add(Map.entry("TargetAddress", address));
+        }
       }
     }
   }

@@ -25,6 +25,14 @@ final class Cdbs {
     return c;
   }
 
+  static byte[] reportTargetPortGroups(int format, int allocation) {
+    byte[] c = new byte[12];
+    c[0] = (byte) 0xa3;
+    c[1] = (byte) ((format << 5) | 0x0a);
+    Bytes.putInt(c, 6, allocation);
+    return c;
+  }
+
   static byte[] rw6(int opcode, long lba, int blocks) {
     byte[] c = new byte[6];
     c[0] = (byte) opcode;

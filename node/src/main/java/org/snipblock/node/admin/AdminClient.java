@@ -6,6 +6,12 @@ import java.util.Iterator;
 import java.util.function.LongConsumer;
 import org.snipblock.node.admin.v1.MovePrimaryRequest;
 import org.snipblock.node.admin.v1.MovePrimaryResponse;
+import org.snipblock.node.admin.v1.CatchUpVolumeRequest;
+import org.snipblock.node.admin.v1.SetVolumeConsumerRequest;
+import org.snipblock.node.admin.v1.SetVolumeModeAutoRequest;
+import org.snipblock.node.admin.v1.SitesGrpc;
+import org.snipblock.node.admin.v1.MigrateVolumeRequest;
+import org.snipblock.node.admin.v1.MigrateVolumeResponse;
 import org.snipblock.node.admin.v1.ExportChunk;
 import org.snipblock.node.admin.v1.ExportVolumeRequest;
 import org.snipblock.node.admin.v1.ImportVolumeResponse;
@@ -135,6 +141,37 @@ public final class AdminClient implements AutoCloseable {
   /** Hands a clustered volume's primary role to node {@code to}; ask its primary. */
   public MovePrimaryResponse movePrimary(String name, String to) {
     return call().movePrimary(MovePrimaryRequest.newBuilder().setName(name).setTo(to).build());
+  }
+
+  /** Hands a clustered volume's primary role to its in-sync copy nearest its consumer; ask its primary. */
+  public MovePrimaryResponse movePrimaryToConsumer(String name) {
+    return sites().movePrimaryToConsumer(MovePrimaryRequest.newBuilder().setName(name).build());
+  }
+
+  /** Records where a clustered volume is consumed (SITE[/COMPARTMENT[/RACK[/HOST]]]; "" forgets it). */
+  public void setConsumer(String name, String consumer) {
+    sites().setVolumeConsumer(SetVolumeConsumerRequest.newBuilder().setName(name).setConsumer(consumer).build());
+  }
+
+  /** Puts a clustered volume's mode under its primary's automatic control. */
+  public void setModeAuto(String name) {
+    sites().setVolumeModeAuto(SetVolumeModeAutoRequest.newBuilder().setName(name).build());
+  }
+
+  /** Starts ({@code start}) or stops a clustered volume's catch-up under ballooning. */
+  public void catchUp(String name, boolean start) {
+    sites().catchUpVolume(CatchUpVolumeRequest.newBuilder().setName(name).setStart(start).build());
+  }
+
+  /** Migrates a clustered volume into a site where it has a copy of every snippet; ask its primary. */
+  public MigrateVolumeResponse migrate(String name, String toSite, int catchUpSeconds) {
+    return SitesGrpc.newBlockingStub(channel).withDeadlineAfter(catchUpSeconds + DEADLINE_SECONDS, TimeUnit.SECONDS)
+        .migrateVolume(MigrateVolumeRequest.newBuilder().setName(name).setToSite(toSite)
+            .setCatchUpSeconds(catchUpSeconds).build());
+  }
+
+  private SitesGrpc.SitesBlockingStub sites() {
+    return SitesGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
   /** Compares (with {@code repair}, also repairs) every copy of a clustered volume; ask its primary. */

@@ -198,7 +198,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void clusterStatus(ClusterStatusRequest req, StreamObserver<ClusterStatusResponse> out) {
-    answer(out, "cluster status", () -> ClusterStatusMessages.of(clusterOnly("cluster status").status()));
+    answer(out, "cluster status", () -> ClusterStatusMessages.of(clusterOnly("cluster status")));
   }
 
   @Override
@@ -356,7 +356,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
       return plain;
     }
     return cluster.volumes().describe(v.name())
-        .map(d -> plain.toBuilder().setReplication(ClusterStatusMessages.replication(d).toBuilder()
+        .map(d -> plain.toBuilder().setReplication(ClusterStatusMessages.replication(d, cluster).toBuilder()
             .addAllSnippetModes(cluster.volumes().snippetModes(v.name()).stream().map(ReplicationMode::label).toList()))
             .build())
         .orElse(plain);

@@ -1,6 +1,10 @@
 package org.snipblock.node.admin;
 
+import org.snipblock.cluster.ClusterNode;
 import org.snipblock.cluster.ClusterStatus;
+import org.snipblock.cluster.follow.FollowControl;
+import org.snipblock.node.admin.v1.ModeSwitch;
+import org.snipblock.node.admin.v1.SyncGroup;
 import org.snipblock.cluster.ClusterVolume;
 import org.snipblock.cluster.replica.VerifyReport;
 import org.snipblock.node.admin.v1.ClusterNodeStatus;
@@ -15,6 +19,31 @@ import org.snipblock.node.admin.v1.VerifyVolumeResponse;
 /** The cluster's reports as admin API messages. */
 final class ClusterStatusMessages {
   private ClusterStatusMessages() {}
+
+  /** The cluster's status with the sites its round trips show (nodes within the sync bound of each other). */
+  static ClusterStatusResponse of(ClusterNode cluster) {
+    ClusterStatusResponse.Builder b = of(cluster.status()).toBuilder()
+        .setSyncBoundMillis(cluster.following().settings().syncBoundMillis());
+    cluster.following().syncGroups().forEach(g -> b.addSyncGroups(SyncGroup.newBuilder().addAllNodes(g)));
+    return b.build();
+  }
+
+  /** The replication of a volume with how it follows its consumer and fits its links. */
+  static Replication replication(ClusterVolume v, ClusterNode cluster) {
+    Replication.Builder b = replication(v).toBuilder();
+    cluster.following().view(v.name()).ifPresent(f -> {
+      b.setResponseMillis(f.reach().millis())
+          .setResponseLink(f.reach().from().isEmpty() ? "" : f.reach().from() + "-" + f.reach().to())
+          .setSlowLink(f.slowLink()).setConsumer(f.consumer()).setAutoMode(f.autoMode())
+          .setCatchingUp(f.catchingUp())
+          .setThrottleBytesPerSecond(f.measured().map(FollowControl.Measured::throttleRate).orElse(-1L))
+          .setWriteBytesPerSecond(f.measured().map(FollowControl.Measured::writeRate).orElse(-1.0))
+          .setLinkBytesPerSecond(f.measured().map(m -> Double.isNaN(m.linkRate()) ? -1.0 : m.linkRate()).orElse(-1.0));
+      f.switches().forEach(s -> b.addModeSwitches(ModeSwitch.newBuilder().setFrom(s.from()).setTo(s.to())
+          .setReason(s.reason()).setAtEpochMillis(s.atMillis())));
+    });
+    return b.build();
+  }
 
   static ClusterStatusResponse of(ClusterStatus s) {
     ClusterStatusResponse.Builder b = ClusterStatusResponse.newBuilder().setSelf(s.self())

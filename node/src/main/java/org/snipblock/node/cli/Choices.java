@@ -18,12 +18,16 @@ final class Choices {
     }
   }
 
+  /** The --mode word that puts the mode under the primary's automatic control. */
+  static final String AUTO = "auto";
+
   /** sync|async, as the node expects it. */
   static String mode(CommandSpec spec, String value) {
     try {
       return ReplicationMode.parse(value).label();
     } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), "invalid --mode: " + e.getMessage());
+      throw new ParameterException(spec.commandLine(), "invalid --mode: " + e.getMessage()
+          + (spec.name().equals("set") ? " (or auto)" : ""));
     }
   }
 }

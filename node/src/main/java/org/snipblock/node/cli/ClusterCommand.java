@@ -35,8 +35,10 @@ final class ClusterCommand implements Runnable {
     @Mixin AdminOptions admin;
     @Spec CommandSpec spec;
 
+    /** @param syncGroups the nodes in groups within {@code syncBoundMillis} (round trip) of each other */
     record View(String self, String leader, long term, boolean inMajority, List<NodeView> nodes,
-        Map<String, Map<String, Double>> rttMillis, List<NodeCommand.MoveView> moving) {}
+        Map<String, Map<String, Double>> rttMillis, List<NodeCommand.MoveView> moving, double syncBoundMillis,
+        List<List<String>> syncGroups) {}
 
     record NodeView(String id, String location, String state, long capacityBytes, long usedBytes, double load,
         String member, String dataAddress, long reportedEpochMillis, int capacityThresholdPercent) {}
@@ -50,7 +52,8 @@ final class ClusterCommand implements Runnable {
           s.getNodesList().stream().map(n -> new NodeView(n.getId(), n.getLocation(), n.getState(),
               n.getCapacityBytes(), n.getUsedBytes(), n.getLoad(), n.getMember(), n.getDataAddress(),
               n.getReportedEpochMillis(), n.getCapacityThresholdPercent())).toList(), rtt,
-          s.getMovingList().stream().map(NodeCommand.MoveView::of).toList());
+          s.getMovingList().stream().map(NodeCommand.MoveView::of).toList(), s.getSyncBoundMillis(),
+          s.getSyncGroupsList().stream().map(g -> List.copyOf(g.getNodesList())).toList());
       Output out = new Output(spec.commandLine().getOut(), admin.json);
       if (out.isJson()) {
         out.json(v);
@@ -77,6 +80,11 @@ final class ClusterCommand implements Runnable {
         out.println("");
         out.println("moving:");
         v.moving().forEach(m -> out.println("  " + m.text()));
+      }
+      if (!v.syncGroups().isEmpty()) {
+        out.println("");
+        out.println(String.format(Locale.ROOT, "within the sync bound (%.1f ms round trip) of each other: %s",
+            v.syncBoundMillis(), String.join(" | ", v.syncGroups().stream().map(g -> String.join(" ", g)).toList())));
       }
       TreeSet<String> ids = new TreeSet<>(v.rttMillis().keySet());
       v.rttMillis().values().forEach(row -> ids.addAll(row.keySet()));

@@ -7,19 +7,20 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code volume move-primary NAME --to NODE}: a planned handover of a clustered volume's primary role. */
+/** {@code volume move-primary NAME [--to NODE]}: a planned handover of a clustered volume's primary role. */
 @Command(name = "move-primary", mixinStandardHelpOptions = true,
     description = "Hand a clustered volume's primary role to another node holding an in-sync copy; writes "
         + "running finish, writes arriving meanwhile wait and go to the new primary. Ask the volume's primary.")
 final class MovePrimaryCommand extends VolumeCommand.Subcommand {
   @Parameters(index = "0", paramLabel = "NAME") String name;
 
-  @Option(names = "--to", required = true, paramLabel = "NODE", description = "Node id of the new primary.")
+  @Option(names = "--to", paramLabel = "NODE", description = "Node id of the new primary. Without it: the "
+      + "reachable in-sync copy nearest the consumer the volume records (volume set NAME --consumer SITE).")
   String to;
 
   @Override
   public Integer call() {
-    MovePrimaryResponse r = admin.call(c -> c.movePrimary(name, to));
+    MovePrimaryResponse r = admin.call(c -> to == null ? c.movePrimaryToConsumer(name) : c.movePrimary(name, to));
     Output out = output();
     if (out.isJson()) {
       Map<String, Object> m = new LinkedHashMap<>();

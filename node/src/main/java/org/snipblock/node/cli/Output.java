@@ -93,6 +93,9 @@ final class Output {
     if (v.replication() != null) {
       replication(v.replication());
     }
+    if (v.following() != null) {
+      v.following().lines().forEach(out::println);
+    }
   }
 
   private void replication(VolumeView.Replication r) {

@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
         VolumeCommand.Create.class, VolumeCommand.ListVolumes.class, VolumeCommand.Show.class,
         VolumeCommand.Resize.class, VolumeCommand.Delete.class, VolumeCommand.SetMode.class,
-        VolumeCommand.Verify.class, MovePrimaryCommand.class, SnapshotCommands.Take.class, SnapshotCommands.ListSnapshots.class,
+        VolumeCommand.Verify.class, MovePrimaryCommand.class, CatchUpCommand.class, MigrateCommand.class, SnapshotCommands.Take.class, SnapshotCommands.ListSnapshots.class,
         SnapshotCommands.Delete.class, SnapshotCommands.Rollback.class, SnapshotCommands.Clone.class,
         SnapshotCommands.Diff.class, SnapshotCommands.Flatten.class, BackupCommands.Export.class,
         BackupCommands.Import.class, AccessCommand.class})
@@ -32,7 +32,7 @@ final class VolumeCommand implements Runnable {
   public void run() {
     throw new ParameterException(spec.commandLine(), "missing command (create, list, show, resize, delete, set, "
         + "snapshot, snapshots, snapshot-delete, rollback, clone, flatten, diff, export or import), or 'verify', "
-        + "'move-primary' or 'access' for a clustered volume");
+        + "'move-primary', 'catch-up', 'migrate' or 'access' for a clustered volume");
   }
 
   /** What every volume subcommand shares: how to reach the node and how to print. */
@@ -204,8 +204,14 @@ final class VolumeCommand implements Runnable {
     @Parameters(index = "0", paramLabel = "NAME") String name;
 
     @Option(names = "--mode", paramLabel = "MODE",
-        description = "sync or async; with --snippets also 'volume' (drop their override, follow the volume's mode).")
+        description = "sync or async; auto (the primary switches between them by lag, write rate and link); "
+            + "with --snippets also 'volume' (drop their override, follow the volume's mode).")
     String mode;
+
+    @Option(names = "--consumer", paramLabel = "SITE[/COMPARTMENT[/RACK[/HOST]]]",
+        description = "Where the volume is consumed (its VM's site or host): failover and move-primary prefer "
+            + "the in-sync copy nearest it; 'none' forgets it.")
+    String consumer;
 
     @Option(names = "--read-only", paramLabel = "true|false", arity = "1",
         description = "Serve the volume write-protected (true) or writable again (false).")
@@ -228,18 +234,47 @@ final class VolumeCommand implements Runnable {
 
     @Override
     public Integer call() {
-      if (mode == null && readOnly == null && qos == null && qosGroup == null) {
+      if (mode == null && readOnly == null && consumer == null && qos == null && qosGroup == null) {
         throw new ParameterException(spec.commandLine(),
-            "nothing to set: give --mode, --read-only, --qos and/or --qos-group");
+            "nothing to set: give --mode, --consumer, --read-only, --qos and/or --qos-group");
       }
       if (qos != null || qosGroup != null) {
         String limits = qos == null ? null : QosOption.check(spec, qos);
         String group = qosGroup == null ? null : QosOption.checkGroup(spec, qosGroup);
         org.snipblock.node.admin.v1.VolumeQos q = admin.call(c -> c.setQos(name, limits, group));
-        if (mode == null && readOnly == null) {
+        if (mode == null && readOnly == null && consumer == null) {
           output().volume(VolumeView.of(admin.call(c -> c.show(name))).withQos(q));
           return 0;
         }
+      }
+      if (mode != null && mode.trim().equalsIgnoreCase(Choices.AUTO) && snippets != null) {
+        throw new ParameterException(spec.commandLine(), "--mode auto applies to the whole volume, not --snippets");
+      }
+      if (consumer != null) {
+        String place = consumer.trim().equalsIgnoreCase("none") ? "" : consumer.trim();
+        if (place.isEmpty() && !consumer.trim().equalsIgnoreCase("none")) {
+          throw new ParameterException(spec.commandLine(), "invalid --consumer '': expected SITE[/COMPARTMENT"
+              + "[/RACK[/HOST]]] or none");
+        }
+        admin.call(c -> {
+          c.setConsumer(name, place);
+          return null;
+        });
+        if (mode == null && readOnly == null) {
+          output().volume(VolumeView.of(admin.call(c -> c.show(name))));
+          return 0;
+        }
+      }
+      if (mode != null && mode.trim().equalsIgnoreCase(Choices.AUTO)) {
+        admin.call(c -> {
+          c.setModeAuto(name);
+          return null;
+        });
+        if (readOnly == null) {
+          output().volume(VolumeView.of(admin.call(c -> c.show(name))));
+          return 0;
+        }
+        mode = null;
       }
       if (readOnly != null) {
         boolean ro = switch (readOnly.trim().toLowerCase(java.util.Locale.ROOT)) {

@@ -31,6 +31,8 @@ record VolumeView(
     List<String> unsharedCopies,
     // Top-level fields in JSON (primary, epoch, mode...), absent on a standalone node.
     @JsonUnwrapped Replication replication,
+    // Top-level fields in JSON too (responseMillis, consumer, modeControl, catchingUp...), absent on a standalone node.
+    @JsonUnwrapped FollowingView following,
     // The I/O limits, and the throttle's state where known (null until attached with withQos).
     Qos qos) {
 
@@ -42,11 +44,12 @@ record VolumeView(
   VolumeView withQos(org.snipblock.node.admin.v1.VolumeQos q) {
     return new VolumeView(name, id, provisionedBytes, usedBytes, storedBytes, blockSize, snippetSize, compression,
         snippets, checksumErrors, created, io, readOnly, parent, snapshots, children, flatten, flattenWaitingFor,
-        unsharedCopies, replication,
+        unsharedCopies, replication, following,
         new Qos(q.getLimits(), q.getGroup().isEmpty() ? null : q.getGroup(), List.copyOf(q.getMembersList()),
             q.getStateKnown(), q.getThrottled(), q.getWaiting(), q.getDelayed(),
             q.getPrimary().isEmpty() ? null : q.getPrimary()));
   }
+
 
   record Io(long reads, long writes, long readBytes, long writtenBytes, long flushes, long errors) {}
 
@@ -71,7 +74,8 @@ record VolumeView(
         List.copyOf(v.getChildrenList()),
         v.hasFlatten() ? resync(v.getFlatten()) : null,
         List.copyOf(v.getFlattenWaitingForList()), List.copyOf(v.getUnsharedCopiesList()),
-        v.hasReplication() ? replication(v.getReplication()) : null, null);
+        v.hasReplication() ? replication(v.getReplication()) : null,
+        v.hasReplication() ? FollowingView.of(v.getReplication()) : null, null);
   }
 
   private static Resync resync(org.snipblock.node.admin.v1.Resync s) {

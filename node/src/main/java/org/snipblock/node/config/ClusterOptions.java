@@ -2,6 +2,7 @@ package org.snipblock.node.config;
 
 import java.time.Duration;
 import org.snipblock.cluster.RedundancyPolicy;
+import org.snipblock.cluster.follow.SiteSettings;
 import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.replica.ReplicationSettings;
 import org.snipblock.cluster.topology.FailureDomain;
@@ -22,6 +23,10 @@ import org.snipblock.cluster.topology.FailureDomain;
  * @param rereplicationDelay  how long a holder must be gone before its copies are placed elsewhere
  * @param capacityThresholdPercent relocation: above this percent of its capacity used, the node
  *                            moves snippet copies elsewhere (0 = never)
+ * @param standbyInOtherSites ALUA: nodes in other sites report standby ({@link AluaPolicy})
+ * @param refuseInTransition  ALUA: a transitioning path refuses commands ({@link AluaPolicy})
+ * @param sites               the {@code cluster.sites} section: sync bound, automatic mode control,
+ *                            ballooning, a test's simulated WAN (null: built-in, no simulation)
  */
 public record ClusterOptions(
     Integer copies,
@@ -33,9 +38,12 @@ public record ClusterOptions(
     Long resyncBytesPerSecond,
     Duration failoverDelay,
     Duration rereplicationDelay,
-    Integer capacityThresholdPercent) {
-  public static final ClusterOptions NONE = new ClusterOptions(null, null, null, null, null, null, null, null, null,
-      null);
+    Integer capacityThresholdPercent,
+    Boolean standbyInOtherSites,
+    Boolean refuseInTransition,
+    SiteSettings sites) {
+  public static final ClusterOptions NONE =
+      new ClusterOptions(null, null, null, null, null, null, null, null, null, null, null, null, null);
 
   /** True when the source says nothing about the cluster. */
   public boolean isEmpty() {
@@ -54,7 +62,10 @@ public record ClusterOptions(
         resyncBytesPerSecond != null ? resyncBytesPerSecond : below.resyncBytesPerSecond,
         failoverDelay != null ? failoverDelay : below.failoverDelay,
         rereplicationDelay != null ? rereplicationDelay : below.rereplicationDelay,
-        capacityThresholdPercent != null ? capacityThresholdPercent : below.capacityThresholdPercent);
+        capacityThresholdPercent != null ? capacityThresholdPercent : below.capacityThresholdPercent,
+        standbyInOtherSites != null ? standbyInOtherSites : below.standbyInOtherSites,
+        refuseInTransition != null ? refuseInTransition : below.refuseInTransition,
+        sites != null ? sites : below.sites);
   }
 
   /** The relocation threshold in percent of the node's capacity, 0 = never; checked. */
@@ -62,6 +73,12 @@ public record ClusterOptions(
     int t = capacityThresholdPercent == null ? 0 : capacityThresholdPercent;
     org.snipblock.cluster.ClusterConfig.checkThreshold(t);
     return t;
+  }
+
+  /** How the iSCSI door reports the paths: the defaults where nothing is given. */
+  public AluaPolicy alua() {
+    return new AluaPolicy(standbyInOtherSites != null ? standbyInOtherSites : AluaPolicy.DEFAULT.standbyInOtherSites(),
+        refuseInTransition != null ? refuseInTransition : AluaPolicy.DEFAULT.refuseInTransition());
   }
 
   /**
@@ -75,6 +92,11 @@ public record ClusterOptions(
     int n = copies != null ? copies : d.copies();
     int m = minCopies != null ? minCopies : copies != null ? n / 2 + 1 : d.minCopies();
     return new RedundancyPolicy(n, m, spread != null ? spread : d.spread(), mode != null ? mode : d.mode());
+  }
+
+  /** The sites settings given, or the built-in ones. */
+  public SiteSettings siteSettings() {
+    return sites != null ? sites : SiteSettings.defaults();
   }
 
   /** @throws IllegalArgumentException naming the bad value */

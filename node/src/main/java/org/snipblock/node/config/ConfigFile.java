@@ -16,12 +16,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.snipblock.cluster.follow.SiteSettings;
 import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.topology.FailureDomain;
 import org.snipblock.iscsi.ChapSecret;
@@ -78,9 +80,18 @@ import org.snipblock.node.OperatorError;
  *     ack-timeout: 30s      # sync: a write fails if its quorum has not acknowledged by then
  *     resync-rate: 200M     # bytes per second one resync or re-replication may send; 0 = no cap
  *     failover-delay: 3s    # a primary gone this long is replaced
+ *   alua:                   # how the iSCSI doors report paths other than the primary's node
+ *     other-sites: non-optimized   # or standby: nodes in another site refuse media access
+ *     transitioning: wait   # or refuse: NOT READY 04/0A while the primary moves (ALUA initiators retry)
  *     rereplication-delay: 5m  # a holder gone this long has its copies placed elsewhere
  *   relocation:
  *     capacity-threshold: 80%  # above this much of its capacity used, this node moves copies away; 0 = never
+ *   sites:
+ *     sync-bound: 5ms       # nodes this near (round trip) are within synchronous reach of each other
+ *     auto-sync-lag: 1M     # --mode auto: to sync at most this far behind; a catch-up ends this close
+ *     auto-async-wait: 200ms  # --mode auto: to async when writes wait this long for a backlogged link
+ *     balloon-floor: 4M     # ballooning never throttles writes below this many bytes per second
+ *     simulated-wan: {delay: 10ms, rate: 8M}   # TESTS ONLY: delay and cap traffic between sites
  * </pre>
  *
  * Unknown keys, wrong types and bad sizes are errors naming the file, line and key: a typo must
@@ -232,8 +243,11 @@ public final class ConfigFile {
     @JsonProperty("defaults") VolumeDefaultsModel defaults;
     @JsonProperty("replication") ReplicationModel replication;
     @JsonProperty("relocation") RelocationModel relocation;
+    @JsonProperty("alua") AluaModel alua;
+    @JsonProperty("sites") SitesModel sites;
 
     ClusterOptions toOptions(Path origin) {
+      AluaModel a = alua == null ? new AluaModel() : alua;
       VolumeDefaultsModel d = defaults == null ? new VolumeDefaultsModel() : defaults;
       ReplicationModel r = replication == null ? new ReplicationModel() : replication;
       String where = "config file " + origin + ": cluster.";
@@ -248,7 +262,11 @@ public final class ConfigFile {
           value(where + "replication.rereplication-delay",
               () -> r.rereplicationDelay == null ? null : DurationText.parse(r.rereplicationDelay)),
           value(where + "relocation.capacity-threshold", () -> relocation == null ? null
-              : RelocationModel.percent(relocation.capacityThreshold)));
+              : RelocationModel.percent(relocation.capacityThreshold)),
+          value(where + "alua.other-sites", () -> a.otherSites == null ? null : AluaPolicy.parseOtherSites(a.otherSites)),
+          value(where + "alua.transitioning",
+              () -> a.transitioning == null ? null : AluaPolicy.parseTransitioning(a.transitioning)),
+          sites == null ? null : sites.toSettings(where + "sites"));
       // Checked here as well as when the node starts, so the error names the file.
       value(where + "defaults", o::volumeDefaults);
       value(where + "replication", o::replication);
@@ -256,7 +274,7 @@ public final class ConfigFile {
       return o;
     }
 
-    private static <T> T value(String where, java.util.function.Supplier<T> parse) {
+    static <T> T value(String where, java.util.function.Supplier<T> parse) {
       try {
         return parse.get();
       } catch (IllegalArgumentException e) {
@@ -289,12 +307,47 @@ public final class ConfigFile {
     @JsonProperty("mode") String mode;
   }
 
+  static final class SitesModel {
+    @JsonProperty("sync-bound") String syncBound;
+    @JsonProperty("auto-sync-lag") String autoSyncLag;
+    @JsonProperty("auto-async-wait") String autoAsyncWait;
+    @JsonProperty("balloon-floor") String balloonFloor;
+    @JsonProperty("simulated-wan") WanModel simulatedWan;
+
+    SiteSettings toSettings(String where) {
+      SiteSettings d = SiteSettings.defaults();
+      Duration bound = ClusterModel.value(where + ".sync-bound",
+          () -> syncBound == null ? d.syncBound() : DurationText.parse(syncBound));
+      long lag = ClusterModel.value(where + ".auto-sync-lag",
+          () -> autoSyncLag == null ? d.autoSyncLagBytes() : ByteSize.parse(autoSyncLag));
+      Duration wait = ClusterModel.value(where + ".auto-async-wait",
+          () -> autoAsyncWait == null ? d.autoAsyncWait() : DurationText.parse(autoAsyncWait));
+      long floor = ClusterModel.value(where + ".balloon-floor",
+          () -> balloonFloor == null ? d.balloonFloorBytesPerSecond() : ByteSize.parse(balloonFloor));
+      SiteSettings.SimulatedWan wan = simulatedWan == null ? null : ClusterModel.value(where + ".simulated-wan",
+          () -> new SiteSettings.SimulatedWan(simulatedWan.delay == null ? Duration.ZERO
+              : DurationText.parse(simulatedWan.delay), simulatedWan.rate == null ? 0 : ByteSize.parse(simulatedWan.rate)));
+      return ClusterModel.value(where, () -> new SiteSettings(bound, lag, wait, floor, wan));
+    }
+  }
+
+  /** For tests on one machine only: a delay and rate cap between sites. */
+  static final class WanModel {
+    @JsonProperty("delay") String delay;
+    @JsonProperty("rate") String rate;
+  }
+
   static final class ReplicationModel {
     @JsonProperty("max-lag") String maxLag;
     @JsonProperty("ack-timeout") String ackTimeout;
     @JsonProperty("resync-rate") String resyncRate;
     @JsonProperty("failover-delay") String failoverDelay;
     @JsonProperty("rereplication-delay") String rereplicationDelay;
+  }
+
+  static final class AluaModel {
+    @JsonProperty("other-sites") String otherSites;
+    @JsonProperty("transitioning") String transitioning;
   }
 
   static final class IscsiModel {

@@ -15,11 +15,13 @@ import org.snipblock.block.BlockDevice;
 import org.snipblock.cluster.ClusterNode;
 import org.snipblock.iscsi.IscsiTarget;
 import org.snipblock.iscsi.IscsiTargetConfig;
+import org.snipblock.iscsi.scsi.BlockLogicalUnit;
 import org.snipblock.nbd.NbdServer;
 import org.snipblock.nbd.NbdServerConfig;
 import org.snipblock.node.OperatorError;
 import org.snipblock.node.admin.AdminServer;
 import org.snipblock.node.admin.ClusterAdminService;
+import org.snipblock.node.admin.SitesService;
 import org.snipblock.node.admin.AdminService;
 import org.snipblock.node.admin.QosService;
 import org.snipblock.node.admin.StandaloneQos;
@@ -135,7 +137,8 @@ public final class Node implements AutoCloseable {
     AdminServer admin = bind("admin API", config.adminPort(), () -> AdminServer.start(
         new InetSocketAddress(config.listen(), config.adminPort()),
         new AdminService(volumes, cluster, config.clustered() ? config.cluster().volumeDefaults() : null,
-            meters::snapshot, this::status), new ClusterAdminService(cluster), new QosService(cluster, qos)));
+            meters::snapshot, this::status), new ClusterAdminService(cluster),
+        new SitesService(cluster), new QosService(cluster, qos)));
     running.push(admin);
     adminPort = admin.port();
     if (config.httpPort() != NodeConfig.HTTP_OFF) {
@@ -157,7 +160,10 @@ public final class Node implements AutoCloseable {
     IscsiTargetConfig iscsiConfig = config.iscsiTarget();
     NbdServerConfig nbdConfig = config.nbdServer();
     if (cluster != null) {
-      iscsiConfig = ClusterDoorAccess.iscsi(iscsiConfig, cluster.access());
+      ClusterUnitStates shared = new ClusterUnitStates(cluster.scsiStates());
+      iscsiConfig = ClusterDoorAccess.iscsi(iscsiConfig, cluster.access())
+          .withPortGroups(new ClusterPortGroups(cluster.doorPaths(), config.cluster().alua()))
+          .withLogicalUnits((device, groups, state) -> new BlockLogicalUnit(device, groups, shared.forDevice(device.name())));
       nbdConfig = ClusterDoorAccess.nbd(nbdConfig, cluster.access());
     }
     IscsiTarget iscsi = new IscsiTarget(iscsiConfig, new MeteredCatalog(served, meters, "iscsi"), transport.group(), transport.serverChannel());
@@ -168,6 +174,7 @@ public final class Node implements AutoCloseable {
     running.push(nbd);
     if (cluster != null) {
       cluster.access().gate(ClusterDoorAccess.gate(iscsi, nbd));
+      cluster.announceIscsiPortal(iscsi.portal());
     }
   }
 

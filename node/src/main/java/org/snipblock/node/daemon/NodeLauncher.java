@@ -66,7 +66,7 @@ public final class NodeLauncher {
       throw new OperatorError("invalid cluster settings: " + e.getMessage(), e);
     }
     ClusterNode cluster = new ClusterNode(clusterConfig, store, config.cluster().volumeDefaults(),
-        config.cluster().replication());
+        config.cluster().replication(), new org.snipblock.cluster.topology.Placement(), config.cluster().sites());
     try {
       return cluster.start();
     } catch (IOException | RuntimeException e) {

@@ -70,7 +70,6 @@ class CliTest {
       up with unknown flag      | up --frob                                       | Unknown option: '--frob'
       volume without command    | volume                                          | missing command (create, list, show, resize, delete, set, snapshot
       create without size       | volume create vol0                              | Missing required parameter: 'SIZE'
-      move without target       | volume move-primary vol0                        | Missing required option: '--to=NODE'
       move without volume       | volume move-primary --to n2                     | Missing required parameter: 'NAME'
       create with bad size      | volume create vol0 ten                          | invalid size 'ten'
       create with odd block     | volume create vol0 1G --block-size 1000         | block size must be 512 or 4096, not 1000
@@ -87,8 +86,14 @@ class CliTest {
       min-copies zero           | volume create vol0 --size 1G --min-copies 0     | invalid --min-copies 0
       unknown spread            | volume create vol0 --size 1G --spread planet    | invalid --spread: unknown spread level 'planet'
       unknown mode              | volume create vol0 --size 1G --mode eventually  | invalid --mode: unknown replication mode 'eventually'
-      set without mode          | volume set vol0                                 | nothing to set: give --mode, --read-only, --qos and/or --qos-group
-      set with unknown mode     | volume set vol0 --mode lazy                     | invalid --mode: unknown replication mode 'lazy'
+      set without mode          | volume set vol0                                 | nothing to set: give --mode, --consumer, --read-only, --qos and/or --qos-group
+      set with unknown mode     | volume set vol0 --mode lazy                     | invalid --mode: unknown replication mode 'lazy': expected sync|async (or auto)
+      auto for some snippets    | volume set vol0 --mode auto --snippets 0        | --mode auto applies to the whole volume, not --snippets
+      catch-up without name     | volume catch-up                                 | Missing required parameter: 'NAME'
+      catch-up unknown flag     | volume catch-up vol0 --now                      | Unknown option: '--now'
+      migrate without site      | volume migrate vol0                             | Missing required option: '--to-site=SITE'
+      migrate bad timeout       | volume migrate vol0 --to-site b --catch-up-timeout 0 | invalid --catch-up-timeout 0: must be 1..86400 seconds
+      migrate timeout not number | volume migrate vol0 --to-site b --catch-up-timeout soon | Invalid value for option '--catch-up-timeout'
       snippets empty            | volume set vol0 --mode sync --snippets=         | invalid snippets ''
       snippets not a number     | volume set vol0 --mode sync --snippets a        | invalid snippets 'a' at 'a': expected snippet indexes like 0-3,7
       snippets backwards        | volume set vol0 --mode sync --snippets 0-3,9-7  | invalid snippets '0-3,9-7': range 9-7 runs backwards
@@ -98,7 +103,7 @@ class CliTest {
       snippets open range       | volume set vol0 --mode sync --snippets 3-       | invalid snippets '3-' at '3-'
       snippets too large        | volume set vol0 --mode sync --snippets 0-99999999999999999999 | invalid snippets '0-99999999999999999999'
       snippets two dashes       | volume set vol0 --mode sync --snippets 1-2-3    | invalid snippets '1-2-3'
-      snippets without mode     | volume set vol0 --snippets 0-3                  | nothing to set: give --mode, --read-only, --qos and/or --qos-group
+      snippets without mode     | volume set vol0 --snippets 0-3                  | nothing to set: give --mode, --consumer, --read-only, --qos and/or --qos-group
       follow without snippets   | volume set vol0 --mode volume                   | invalid --mode volume: only snippets follow the volume's mode
       snippets bad mode         | volume set vol0 --mode lazy --snippets 0        | invalid --mode: unknown replication mode 'lazy'
       verify without name       | volume verify                                   | Missing required parameter: 'NAME'
@@ -243,6 +248,17 @@ class CliTest {
       Result move = run("volume", "move-primary", "vol0", "--to", "n2", "--admin", admin);
       assertThat(move.status()).isEqualTo(Main.EXIT_FAILURE);
       assertThat(move.err().strip()).startsWith("snipblock: move-primary: this node is standalone");
+      Result toward = run("volume", "move-primary", "vol0", "--admin", admin);
+      assertThat(toward.err().strip()).startsWith("snipblock: move-primary: this node is standalone");
+      Result consumer = run("volume", "set", "vol0", "--consumer", "eu1", "--admin", admin);
+      assertThat(consumer.status()).isEqualTo(Main.EXIT_FAILURE);
+      assertThat(consumer.err().strip()).startsWith("snipblock: volume set --consumer: this node is standalone");
+      Result auto = run("volume", "set", "vol0", "--mode", "auto", "--admin", admin);
+      assertThat(auto.err().strip()).startsWith("snipblock: volume set --mode auto: this node is standalone");
+      Result migrate = run("volume", "migrate", "vol0", "--to-site", "b", "--admin", admin);
+      assertThat(migrate.err().strip()).startsWith("snipblock: volume migrate: this node is standalone");
+      Result catchUp = run("volume", "catch-up", "vol0", "--admin", admin);
+      assertThat(catchUp.err().strip()).startsWith("snipblock: volume catch-up: this node is standalone");
       Result status = run("cluster", "status", "--admin", admin);
       assertThat(status.status()).isEqualTo(Main.EXIT_FAILURE);
       assertThat(status.err().strip()).startsWith("snipblock: cluster status: this node is standalone");

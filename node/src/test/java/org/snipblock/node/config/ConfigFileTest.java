@@ -112,6 +112,29 @@ class ConfigFileTest {
   }
 
   @Test
+  void aluaPolicyComesFromTheFileAndDefaultsToEveryPathActiveAndWaiting() {
+    ClusterSettings c = NodeConfig.resolve(ConfigFile.parse(
+        "data: /d\ncluster-port: 7401\ncluster: {alua: {other-sites: standby, transitioning: refuse}}\n",
+        Path.of("n.yaml"))).cluster();
+    assertThat(c.alua()).isEqualTo(new AluaPolicy(true, true));
+    assertThat(NodeConfig.resolve(ConfigFile.parse("data: /d\ncluster-port: 7401\n", Path.of("n.yaml"))).cluster()
+        .alua()).isEqualTo(AluaPolicy.DEFAULT);
+  }
+
+  @Test
+  void siteSettingsComeFromTheFile() {
+    NodeOptions o = ConfigFile.parse("data: /d\ncluster-port: 7401\ncluster:\n  sites:\n    sync-bound: 2ms\n"
+        + "    auto-sync-lag: 4M\n    balloon-floor: 8M\n    simulated-wan: {delay: 15ms, rate: 16M}\n",
+        java.nio.file.Path.of("n.yaml"));
+    org.snipblock.cluster.follow.SiteSettings s = o.cluster().siteSettings();
+    assertThat(s).isEqualTo(new org.snipblock.cluster.follow.SiteSettings(Duration.ofMillis(2), 4L << 20,
+        Duration.ofMillis(200), 8L << 20, new org.snipblock.cluster.follow.SiteSettings.SimulatedWan(
+            Duration.ofMillis(15), 16L << 20)));
+    assertThat(ConfigFile.parse("data: /d\n", java.nio.file.Path.of("n.yaml")).cluster().siteSettings())
+        .as("built in: no simulated WAN").isEqualTo(org.snipblock.cluster.follow.SiteSettings.defaults());
+  }
+
+  @Test
   void clusterSettingsOnAStandaloneNodeAreRefused() {
     assertThatThrownBy(() -> NodeConfig.resolve(ConfigFile.parse("data: /d\ncluster: {defaults: {copies: 2}}\n",
         Path.of("n.yaml")))).isInstanceOf(OperatorError.class)
@@ -208,12 +231,15 @@ class ConfigFileTest {
       bad export address      | 'nbd: {exports: {v: {allowed-addresses: [10.0.0.0/99]}}}' | nbd.exports.v:
       read-only not boolean   | 'nbd: {exports: {v: {read-only: sometimes}}}' | 'nbd.exports.v.read-only': expected true or false
       empty address entry     | 'nbd: {exports: {v: {allowed-addresses: [""]}}}' | nbd.exports.v: allowed-addresses has an empty entry
-      unknown cluster key     | 'cluster: {copies: 3}'                | unknown key 'copies' (known: defaults, relocation, replication)
+      unknown cluster key     | 'cluster: {copies: 3}'                | unknown key 'copies' (known: alua, defaults, relocation, replication, sites)
       threshold above range   | 'cluster: {relocation: {capacity-threshold: 150%}}' | cluster.relocation.capacity-threshold: capacity threshold must be 1..99 percent (0 = never relocate), not 150
       threshold of 100        | 'cluster: {relocation: {capacity-threshold: 100}}' | cluster.relocation.capacity-threshold: capacity threshold must be 1..99 percent (0 = never relocate), not 100
       threshold negative      | 'cluster: {relocation: {capacity-threshold: -5%}}' | cluster.relocation.capacity-threshold: invalid percentage '-5%': expected a whole number like 80%
       threshold not a number  | 'cluster: {relocation: {capacity-threshold: most}}' | cluster.relocation.capacity-threshold: invalid percentage 'most'
       unknown relocation key  | 'cluster: {relocation: {iops: 5}}'    | unknown key 'iops' (known: capacity-threshold)
+      bad alua other-sites    | 'cluster: {alua: {other-sites: asleep}}' | cluster.alua.other-sites: 'asleep' is not non-optimized or standby
+      bad alua transitioning  | 'cluster: {alua: {transitioning: fail}}' | cluster.alua.transitioning: 'fail' is not wait or refuse
+      unknown alua key        | 'cluster: {alua: {standby: true}}'    | unknown key 'standby' (known: other-sites, transitioning)
       unknown defaults key    | 'cluster: {defaults: {copy: 3}}'      | unknown key 'copy' (known: copies, min-copies, mode, spread)
       copies not a number     | 'cluster: {defaults: {copies: three}}' | 'cluster.defaults.copies': expected a whole number, got 'three'
       zero copies             | 'cluster: {defaults: {copies: 0}}'    | cluster.defaults: copies must be 1-16, got 0
@@ -233,6 +259,14 @@ class ConfigFileTest {
       negative failover delay | 'cluster: {replication: {failover-delay: -3s}}' | cluster.replication.failover-delay: invalid duration '-3s'
       bad rereplication delay | 'cluster: {replication: {rereplication-delay: 5 minutes}}' | cluster.replication.rereplication-delay: invalid duration '5 minutes'
       huge failover delay     | 'cluster: {replication: {failover-delay: 9999999999999h}}' | cluster.replication.failover-delay: invalid duration
+      unknown sites key       | 'cluster: {sites: {bound: 5ms}}' | unknown key 'bound' (known: auto-async-wait, auto-sync-lag, balloon-floor, simulated-wan, sync-bound)
+      sync-bound no unit      | 'cluster: {sites: {sync-bound: 5}}' | cluster.sites.sync-bound: invalid duration '5'
+      zero sync-bound         | 'cluster: {sites: {sync-bound: 0}}' | cluster.sites: sync-bound must be positive
+      bad auto-sync-lag       | 'cluster: {sites: {auto-sync-lag: some}}' | cluster.sites.auto-sync-lag: invalid size 'some'
+      floor below 1M          | 'cluster: {sites: {balloon-floor: 100K}}' | cluster.sites: balloon-floor must be at least 1M
+      wan delay too long      | 'cluster: {sites: {simulated-wan: {delay: 2s}}}' | cluster.sites.simulated-wan: simulated-wan delay must be 0..1s
+      wan bad rate            | 'cluster: {sites: {simulated-wan: {delay: 10ms, rate: fast}}}' | cluster.sites.simulated-wan: invalid size 'fast'
+      wan unknown key         | 'cluster: {sites: {simulated-wan: {latency: 10ms}}}' | unknown key 'latency' (known: delay, rate)
       """)
   void malformedFilesGiveAClearErrorNamingTheFile(String what, String text, String expected) {
     Path origin = Path.of("/etc/snipblock/node.yaml");

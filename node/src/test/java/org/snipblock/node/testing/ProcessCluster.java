@@ -17,8 +17,8 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.TestInfo;
 
 /**
- * Three (or N) daemons n1..nN in compartments c1..cN of one site, each its own JVM on 127.0.0.1,
- * forming one cluster; started and watched the way an operator does ({@code cluster status --json}).
+ * Three (or N) daemons n1..nN (by default in compartments c1..cN of one site), each its own JVM on
+ * 127.0.0.1, forming one cluster; started and watched the way an operator does ({@code cluster status --json}).
  */
 public final class ProcessCluster implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -37,11 +37,18 @@ public final class ProcessCluster implements AutoCloseable {
     return start(tmp, logs, nodeConfig, 3);
   }
 
-  /** As {@link #start(Path, Path, String)} with {@code count} nodes n1..nN in compartments c1..cN. */
+  /** As {@link #start(Path, Path, String)} with {@code count} nodes n1..nN in compartments c1..cN of site1. */
   public static ProcessCluster start(Path tmp, Path logs, String nodeConfig, int count) throws IOException {
+    return start(tmp, logs, nodeConfig, java.util.stream.IntStream.rangeClosed(1, count)
+        .mapToObj(n -> "site1/c" + n + "/r1/h" + n).toList());
+  }
+
+  /** As {@link #start(Path, Path, String)} with n1..nN at these locations (two sites, say). */
+  public static ProcessCluster start(Path tmp, Path logs, String nodeConfig, List<String> locations)
+      throws IOException {
     ProcessCluster c = new ProcessCluster();
     try {
-      c.startNodes(tmp, logs, nodeConfig, count);
+      c.startNodes(tmp, logs, nodeConfig, locations);
     } catch (RuntimeException | Error e) {
       c.close();
       throw e;
@@ -59,20 +66,20 @@ public final class ProcessCluster implements AutoCloseable {
     return Path.of("target", "cluster-logs", test.getTestMethod().orElseThrow().getName()).toAbsolutePath();
   }
 
-  private void startNodes(Path tmp, Path logs, String nodeConfig, int count) throws IOException {
+  private void startNodes(Path tmp, Path logs, String nodeConfig, List<String> locations) throws IOException {
+    int count = locations.size();
     List<Integer> ports = freePorts(count);
     String join = ports.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
     Path config = Files.writeString(tmp.resolve("node.yaml"), nodeConfig);
     for (int i = 1; i <= count; i++) {
       nodes.add(DaemonProcess.serve(tmp.resolve("n" + i), "--node-id", "n" + i,
-          "--location", "site1/c" + i + "/r1/h" + i, "--cluster-port", String.valueOf(ports.get(i - 1)),
+          "--location", locations.get(i - 1), "--cluster-port", String.valueOf(ports.get(i - 1)),
           "--join", join, "--config", config.toString()).logTo(logs.resolve("n" + i + ".log")).start());
     }
     JsonNode status = Poll.until(count + " nodes UP", SETTLE, () -> nodes.get(0).cliIfOk("cluster", "status", "--json")
         .map(ProcessCluster::json).filter(s -> upNodes(s) == count));
     assertThat(status.get("nodes")).extracting(n -> n.get("location").asText())
-        .containsExactlyInAnyOrderElementsOf(java.util.stream.IntStream.rangeClosed(1, count)
-            .mapToObj(i -> "site1/c" + i + "/r1/h" + i).toList());
+        .containsExactlyInAnyOrderElementsOf(locations);
   }
 
   /** n1, n2, ... */

@@ -98,6 +98,16 @@ public final class Tools {
     return runs;
   }
 
+  /** A tool's output as text: UTF-8, or byte by byte where it is not (a tool printing raw data). */
+  private static String text(Path out) throws IOException {
+    byte[] bytes = Files.readAllBytes(out);
+    try {
+      return java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      return new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+  }
+
   public static Run run(long timeoutSeconds, String... command) {
     List<String> cmd = List.of(command);
     Path out = null;
@@ -109,7 +119,7 @@ public final class Tools {
         p.destroyForcibly().waitFor();
         fail("timed out after " + timeoutSeconds + " s: " + String.join(" ", cmd) + "\n" + Files.readString(out));
       }
-      return new Run(cmd, p.exitValue(), Files.readString(out));
+      return new Run(cmd, p.exitValue(), text(out));
     } catch (IOException e) {
       throw new IllegalStateException("cannot run " + cmd, e);
     } catch (InterruptedException e) {

@@ -51,12 +51,12 @@ public final class ClusterMembership implements AutoCloseable {
     this.channel = new JChannel(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
     channel.name(self.toString());
     this.raft = new RaftHandle(channel, metadata);
-    this.rtt = new RttProbe(channel);
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "cluster-probe-" + self);
       t.setDaemon(true);
       return t;
     });
+    this.rtt = new RttProbe(channel, timer);
     channel.setReceiver(new Receiver() {
       @Override
       public void receive(Message msg) {
@@ -147,6 +147,11 @@ public final class ClusterMembership implements AutoCloseable {
   /** Smoothed round trips (ms) from this node to other members, by endpoint name. */
   public Map<String, Double> rttMillis() {
     return rtt.rttMillis();
+  }
+
+  /** For a simulated WAN (tests): round-trip probes to a member are held back this long (ns) before they go. */
+  public void holdBackProbes(java.util.function.ToLongFunction<String> nanosByMember) {
+    rtt.holdBack(nanosByMember);
   }
 
   /** For fault-injection tests only: the live channel. */

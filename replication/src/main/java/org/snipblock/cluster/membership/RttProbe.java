@@ -3,6 +3,9 @@ package org.snipblock.cluster.membership;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToLongFunction;
 import org.jgroups.Address;
 import org.jgroups.BytesMessage;
 import org.jgroups.JChannel;
@@ -22,10 +25,18 @@ final class RttProbe {
   private static final byte PONG = 2;
 
   private final JChannel channel;
+  private final ScheduledExecutorService timer;
   private final Map<String, Double> rttMillis = new ConcurrentHashMap<>();
+  private volatile ToLongFunction<String> heldBackNanos = member -> 0;
 
-  RttProbe(JChannel channel) {
+  RttProbe(JChannel channel, ScheduledExecutorService timer) {
     this.channel = channel;
+    this.timer = timer;
+  }
+
+  /** A simulated WAN (tests): pings to a member are held back this long, so the round trip includes it. */
+  void holdBack(ToLongFunction<String> nanosByMember) {
+    this.heldBackNanos = nanosByMember;
   }
 
   /** Sends one ping to each member but self. */
@@ -35,7 +46,13 @@ final class RttProbe {
       if (a.equals(self)) {
         continue;
       }
-      send(a, PING, System.nanoTime());
+      long sentAt = System.nanoTime();
+      long held = heldBackNanos.applyAsLong(String.valueOf(a));
+      if (held > 0) {
+        timer.schedule(() -> send(a, PING, sentAt), held, TimeUnit.NANOSECONDS);
+      } else {
+        send(a, PING, sentAt);
+      }
     }
   }
 

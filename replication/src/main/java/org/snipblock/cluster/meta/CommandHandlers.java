@@ -38,6 +38,16 @@ final class CommandHandlers {
     HANDLERS.put(CommandCase.REMOVE_NODE, NodeCommands::remove);
     HANDLERS.put(CommandCase.SET_QOS, (c, s) -> s.store(QosCommand.apply(s.volume(c.getSetQos().getName()),
         c.getSetQos(), s.volumes.values())));
+    HANDLERS.put(CommandCase.ANNOUNCE_DOOR, (c, s) -> {
+      PortalGroups.announce(s.nodes, c.getAnnounceDoor());
+      return MetaResult.newBuilder().setOk(true).build();
+    });
+    HANDLERS.put(CommandCase.PUT_SCSI_STATE, (c, s) -> s.store(ScsiStates.put(s.volumes.get(c.getPutScsiState().getName()),
+        c.getPutScsiState())));
+    for (CommandCase following : new CommandCase[] {CommandCase.SET_CONSUMER, CommandCase.SET_MODE_CONTROL,
+        CommandCase.AUTO_MODE_SWITCH, CommandCase.SET_CATCH_UP}) {
+      HANDLERS.put(following, (c, s) -> s.store(FollowCommands.apply(s.volumes::get, s.nodes.values(), c)));
+    }
     for (CommandCase flattening : new CommandCase[] {CommandCase.FLATTEN_CLONE, CommandCase.CLONE_FLATTENED,
         CommandCase.COPY_UNSHARED}) {
       HANDLERS.put(flattening, (c, s) -> Flattening.apply(c, s.volumes::get, s::store));

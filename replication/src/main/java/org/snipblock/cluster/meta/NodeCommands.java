@@ -29,8 +29,10 @@ final class NodeCommands {
       return refuse(Reason.ALREADY_EXISTS, "node id " + n.getId() + " is already used by the member at "
           + old.getMember() + "; node ids must be unique in the cluster");
     }
-    // A restart registers again: what the operator asked of the node (a drain) stays.
-    s.nodes.put(n.getId(), old == null ? n : n.toBuilder().setDrainState(old.getDrainState()).build());
+    // A restart registers again: what the operator asked of the node (a drain) stays, and so do its
+    // portal group and announced portal.
+    NodeRecord kept = PortalGroups.registered(s.nodes, old, n);
+    s.nodes.put(n.getId(), old == null ? kept : kept.toBuilder().setDrainState(old.getDrainState()).build());
     return ok();
   }
 

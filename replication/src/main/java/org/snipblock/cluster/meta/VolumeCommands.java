@@ -68,7 +68,8 @@ final class VolumeCommands {
       if (!SnippetModes.valid(m.getMode())) {
         return refuse(Reason.INVALID_ARGUMENT, "unknown replication mode '" + m.getMode() + "': expected sync|async");
       }
-      return s.store(v.toBuilder().setMode(m.getMode()).build());
+      // The operator's own choice of mode ends automatic control (--mode auto starts it again).
+      return s.store(v.toBuilder().setMode(m.getMode()).setAutoMode(false).build());
     }
     if (!m.getMode().isEmpty() && !SnippetModes.valid(m.getMode())) {
       return refuse(Reason.INVALID_ARGUMENT, "unknown replication mode '" + m.getMode()

@@ -21,6 +21,11 @@ final class HandoverGate {
     return null;
   }
 
+  /** True while closed: a handover is under way and new changes wait. */
+  synchronized boolean holding() {
+    return held != null;
+  }
+
   /** An admitted change finished. */
   synchronized void leave() {
     running--;

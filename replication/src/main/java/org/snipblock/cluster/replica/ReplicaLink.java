@@ -36,6 +36,7 @@ final class ReplicaLink implements AutoCloseable {
   private volatile boolean broken;
   private volatile boolean closing;
   private long pendingBytes;
+  private long ackedBytes;
   // Operations enter the stream in sequence order even when their payload is known late.
   private CompletableFuture<Void> sendChain = CompletableFuture.completedFuture(null);
   // Completes once every operation queued so far is acknowledged (an op with nothing to send is
@@ -130,6 +131,7 @@ final class ReplicaLink implements AutoCloseable {
       }
       pending.removeFirst();
       pendingBytes -= p.bytes();
+      ackedBytes += p.bytes();
     }
     switch (ack.getStatus()) {
       case OK -> p.acked().complete(null);
@@ -162,6 +164,11 @@ final class ReplicaLink implements AutoCloseable {
   /** Bytes sent (or queued) and not yet acknowledged. */
   synchronized long lagBytes() {
     return pendingBytes;
+  }
+
+  /** Bytes the replica has acknowledged on this stream. */
+  synchronized long ackedBytes() {
+    return ackedBytes;
   }
 
   /** Age in seconds of the oldest unacknowledged operation. */

@@ -109,6 +109,17 @@ final class ReplicaLinks {
     return links.values().stream().filter(l -> !l.broken()).mapToDouble(ReplicaLink::lagSeconds).max().orElse(0);
   }
 
+  /** Per reachable replica: {unacknowledged bytes, acknowledged bytes so far}. */
+  Map<String, long[]> progress() {
+    Map<String, long[]> out = new java.util.TreeMap<>();
+    links.forEach((node, l) -> {
+      if (!l.broken()) {
+        out.put(node, new long[] {l.lagBytes(), l.ackedBytes()});
+      }
+    });
+    return out;
+  }
+
   List<String> unreachable() {
     return links.values().stream().filter(ReplicaLink::broken).map(l -> l.nodeId).sorted().toList();
   }

@@ -45,23 +45,25 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   private final ResyncScheduler resyncs;
   private final ScrubScheduler scrubs;
   private final PlannedHandover handover;
-  private final Function<VolumeRecord, VolumeThrottle> throttles;
+  private final Function<VolumeRecord, VolumeThrottle> qosBudgets;
   private volatile CompletableFuture<Void> hold = CompletableFuture.completedFuture(null);
+  private final WriteThrottle throttle = new WriteThrottle();
+  private final java.util.concurrent.atomic.AtomicLong writtenBytes = new java.util.concurrent.atomic.AtomicLong();
 
   /**
    * @param sequences where this primary reserves its sequence numbers ahead, so that after a restart at
    *                  the same epoch it never reuses one (null: only safe if it never restarts as primary
    *                  without a new epoch); the constructor then blocks on one small disk write
    * @param snapshots the snapshots of this node's copy, which resyncs bring the holders' in line with
-   * @param throttles the throttle of the volume's QoS budget on this node, by its record now (a
+   * @param qosBudgets the throttle of the volume's QoS budget on this node, by its record now (a
    *                  volume may join or leave a group live): every client request passes it here, at
    *                  the one writer, whichever door it came through; resyncs and scrubs do not
    */
   public ReplicatedBlockDevice(String selfId, VolumeRecord volume, ReopenableDevice local, EpochAuthority authority,
       Function<String, ManagedChannel> channels, ReplicationSettings settings, ReplicaRegistry registry,
-      DurableProgress sequences, SnapshotSource snapshots, Function<VolumeRecord, VolumeThrottle> throttles) {
+      DurableProgress sequences, SnapshotSource snapshots, Function<VolumeRecord, VolumeThrottle> qosBudgets) {
     this.view = new VolumeView(selfId, volume);
-    this.throttles = throttles;
+    this.qosBudgets = qosBudgets;
     this.local = local;
     Sequencer sequencer = new Sequencer(view, sequences == null ? null
         : new SequenceReservation(sequences, volume.getName(), volume.getUid(), volume.getEpoch()));
@@ -123,6 +125,11 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     return fencing.primary();
   }
 
+  /** True while a planned handover holds new changes (the role is moving to another node). */
+  public boolean handingOver() {
+    return handover.gate().holding();
+  }
+
   /** Bytes sent to reachable replicas and not yet acknowledged (the largest over replicas). */
   public long lagBytes() {
     return links.lagBytes();
@@ -152,7 +159,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
 
   @Override
   public CompletableFuture<Void> read(long offset, ByteBuffer dst) {
-    return fencing.closed() ? unavailable() : throttle().then(false, dst.remaining(), () -> readRepair.read(offset, dst));
+    return fencing.closed() ? unavailable() : qos().then(false, dst.remaining(), () -> readRepair.read(offset, dst));
   }
 
   @Override
@@ -174,14 +181,14 @@ public final class ReplicatedBlockDevice implements BlockDevice {
 
   @Override
   public CompletableFuture<Void> write(long offset, ByteBuffer src, boolean fua) {
-    return throttle().then(true, src.remaining(),
+    return qos().then(true, src.remaining(),
         () -> writable(offset, src.remaining(), () -> changes.write(offset, ByteString.copyFrom(src), fua)));
   }
 
   @Override
   public CompletableFuture<Void> writeZeroes(long offset, long length, boolean mayUnmap, boolean fua) {
     // Counted as an operation without bytes: it carries no data (see ThrottledBlockDevice).
-    return throttle().then(true, 0, () -> writable(offset, length, () -> changes.writeZeroes(offset, length, mayUnmap, fua)));
+    return qos().then(true, 0, () -> writable(offset, length, () -> changes.writeZeroes(offset, length, mayUnmap, fua)));
   }
 
   @Override
@@ -241,7 +248,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
       return CompletableFuture.failedFuture(new BlockDeviceException(Kind.INVALID, "compare and write lengths differ"));
     }
     CompletableFuture<Long> verdict = new CompletableFuture<>();
-    return throttle().then(true, replacement.remaining(), () -> writable(offset, replacement.remaining(),
+    return qos().then(true, replacement.remaining(), () -> writable(offset, replacement.remaining(),
         () -> changes.compareAndWrite(offset, expected, ByteString.copyFrom(replacement), fua, verdict))
         .thenCompose(v -> verdict));
   }
@@ -255,7 +262,23 @@ public final class ReplicatedBlockDevice implements BlockDevice {
       return CompletableFuture.failedFuture(new BlockDeviceException(Kind.READ_ONLY, "volume " + name()
           + " is read-only"));
     }
-    return guarded(offset, length, change);
+    CompletableFuture<Void> paid = throttle.admit(length);
+    return paid.isDone() ? guarded(offset, length, change) : paid.thenCompose(x -> guarded(offset, length, change));
+  }
+
+  /** The brake on new writes that storage ballooning raises and lowers (off unless limited). */
+  public WriteThrottle throttle() {
+    return throttle;
+  }
+
+  /** Bytes of writes (zeroes and trims included) handed to the replication stream since this device opened. */
+  public long writtenBytes() {
+    return writtenBytes.get();
+  }
+
+  /** Per replica node reachable now: bytes sent and not yet acknowledged, and bytes acknowledged so far. */
+  public java.util.Map<String, long[]> replicaProgress() {
+    return links.progress();
   }
 
   /** Runs a change only while this device may: in range, not held by a handover, primary, confirmed by the log, and within the async lag bound. */
@@ -290,8 +313,14 @@ public final class ReplicatedBlockDevice implements BlockDevice {
       return Fencing.notPrimary();
     }
     if (view.anyAsync(view.get()) && lag.overBound()) {
-      return lag.belowBound().thenCompose(v -> primary() ? change.get() : Fencing.notPrimary());
+      return lag.belowBound().thenCompose(v -> primary() ? sequenced(length, change) : Fencing.notPrimary());
     }
+    return sequenced(length, change);
+  }
+
+  /** Counted as written once past every hold: what competes for the links (ballooning and mode control measure it). */
+  private CompletableFuture<Void> sequenced(long length, Supplier<CompletableFuture<Void>> change) {
+    writtenBytes.addAndGet(length);
     return change.get();
   }
 
@@ -343,10 +372,11 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     links.closeAll();
     local.close();
     lag.close();
+    throttle.release();
   }
 
   /** The throttle of the volume's budget; requests it delays until after a close meet the closed device (and a door takes them on). */
-  private VolumeThrottle throttle() {
-    return throttles.apply(view.get());
+  private VolumeThrottle qos() {
+    return qosBudgets.apply(view.get());
   }
 }

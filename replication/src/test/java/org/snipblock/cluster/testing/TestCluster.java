@@ -8,9 +8,11 @@ import java.util.concurrent.TimeUnit;
 import org.snipblock.cluster.ClusterConfig;
 import org.snipblock.cluster.ClusterNode;
 import org.snipblock.cluster.RedundancyPolicy;
+import org.snipblock.cluster.follow.SiteSettings;
 import org.snipblock.cluster.membership.Endpoint;
 import org.snipblock.cluster.replica.ReplicationSettings;
 import org.snipblock.cluster.topology.Location;
+import org.snipblock.cluster.topology.Placement;
 import org.snipblock.store.SnippetStore;
 import org.snipblock.store.StoreConfig;
 
@@ -22,6 +24,7 @@ public final class TestCluster implements AutoCloseable {
   public final List<SnippetStore> stores = new ArrayList<>();
   private final List<ClusterConfig> configs = new ArrayList<>();
   private ReplicationSettings settings;
+  private SiteSettings sites = SiteSettings.defaults();
 
   /** Starts one node per location, named n0, n1, ...; waits until every node knows every other. */
   /** Three nodes, one in each of three compartments: the shape most cluster tests need. */
@@ -30,14 +33,27 @@ public final class TestCluster implements AutoCloseable {
   }
 
   public static TestCluster start(Path dir, ReplicationSettings settings, String... locations) throws Exception {
-    return start(dir, settings, new int[locations.length], locations);
+    return start(dir, settings, new int[locations.length], SiteSettings.defaults(), locations);
   }
 
   /** As {@link #start(Path, ReplicationSettings, String...)}, node i with capacity threshold {@code thresholds[i]} percent. */
   public static TestCluster start(Path dir, ReplicationSettings settings, int[] thresholds, String... locations)
       throws Exception {
+    return start(dir, settings, thresholds, SiteSettings.defaults(), locations);
+  }
+
+  /** As {@link #start(Path, ReplicationSettings, String...)} with these site settings (a simulated WAN, say). */
+  public static TestCluster start(Path dir, ReplicationSettings settings, SiteSettings sites, String... locations)
+      throws Exception {
+    return start(dir, settings, new int[locations.length], sites, locations);
+  }
+
+  private static TestCluster start(Path dir, ReplicationSettings settings, int[] thresholds, SiteSettings sites,
+      String... locations)
+      throws Exception {
     TestCluster c = new TestCluster();
     c.settings = settings;
+    c.sites = sites;
     try {
       List<Endpoint> join = FreePorts.take(locations.length).stream().map(p -> new Endpoint("127.0.0.1", p)).toList();
       for (int i = 0; i < locations.length; i++) {
@@ -46,7 +62,7 @@ public final class TestCluster implements AutoCloseable {
         ClusterConfig cfg = new ClusterConfig("n" + i, Location.parse(locations[i]), join.get(i), join, 0,
             dir.resolve("n" + i + "/cluster"), 1L << 30, thresholds[i]);
         c.configs.add(cfg);
-        c.nodes.add(new ClusterNode(cfg, store, RedundancyPolicy.defaults(), settings).start());
+        c.nodes.add(new ClusterNode(cfg, store, RedundancyPolicy.defaults(), settings, new Placement(), sites).start());
       }
       for (ClusterNode n : c.nodes) {
         n.registered().get(60, TimeUnit.SECONDS);
@@ -64,12 +80,12 @@ public final class TestCluster implements AutoCloseable {
   public static StoreConfig storeConfig() {
     StoreConfig d = StoreConfig.defaults();
     return new StoreConfig(SNIPPET, 0, 0, 4L << 20, d.checkpointInterval(), 2, 2L << 20, null,
-        StoreConfig.DEFAULT_BACKGROUND_RATE);
+        StoreConfig.DEFAULT_BACKGROUND_RATE, null);
   }
 
   /** Starts node i again on its old cluster address, raft log and store (after {@code node(i).close()}). */
   public ClusterNode restart(int i) throws Exception {
-    ClusterNode n = new ClusterNode(configs.get(i), stores.get(i), RedundancyPolicy.defaults(), settings).start();
+    ClusterNode n = new ClusterNode(configs.get(i), stores.get(i), RedundancyPolicy.defaults(), settings, new Placement(), sites).start();
     nodes.set(i, n);
     n.registered().get(60, TimeUnit.SECONDS);
     return n;

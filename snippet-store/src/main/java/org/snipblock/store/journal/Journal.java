@@ -1,21 +1,15 @@
 package org.snipblock.store.journal;
 
-import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.zip.CRC32C;
 import org.snipblock.block.BlockDeviceException;
 import org.snipblock.block.BlockDeviceException.Kind;
 import org.slf4j.Logger;
@@ -28,16 +22,18 @@ import org.slf4j.LoggerFactory;
  * <p>One thread owns the file. It takes whatever requests are queued, writes them with one append
  * (group commit), applies them in the same order, and fsyncs once if any of them asked for
  * durability (FUA, flush, admin changes). Records are {@code [len][crc32c][seq][payload]}; replay
- * stops at the first record that is torn or fails its CRC, which is exactly the point where a power
- * loss cut the unsynced tail.
+ * ({@link JournalReplay}) stops at the first record that is torn or fails its CRC, which is exactly
+ * the point where a power loss cut the unsynced tail.
+ *
+ * <p>Records may refer to data kept outside the journal (extent files): a {@link Listener} makes
+ * that data durable before any fsync of a segment, and learns when a checkpoint has made the
+ * records of older segments unnecessary (so what they refer to may be reused).
  *
  * <p>A checkpoint rolls to a new segment, has RocksDB flush its memtables, and only then deletes
  * the older segments; until then replaying them is harmless because batches are idempotent.
  */
 public final class Journal implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Journal.class);
-  private static final int HEADER = 16;
-  private static final int MAX_RECORD = 1 << 30;
   private static final long MAX_GROUP_BYTES = 64L << 20;
 
   /** Applies batches to the database, in order; called only by the journal thread (or replay). */
@@ -50,44 +46,52 @@ public final class Journal implements AutoCloseable {
     void checkpoint() throws Exception;
   }
 
+  /** What the journal tells the owner of data its records refer to. */
+  public interface Listener {
+    Listener NONE = new Listener() { };
+
+    /** On the journal thread, before a segment is fsynced: what synced records refer to must be durable first. */
+    default void beforeSync() throws IOException { }
+
+    /** On the journal thread, when a new segment starts: everything released so far is in older segments. */
+    default void rolled() { }
+
+    /** True if a roll and checkpoint are due whatever the segment's size (space waits for one). */
+    default boolean rollDue() {
+      return false;
+    }
+
+    /**
+     * After a checkpoint deleted the segments older than the newest roll: no replay will see
+     * their records again.
+     */
+    default void checkpointed() { }
+  }
+
   /** @param inline completed on the journal thread itself, not handed to the completions executor */
   private record Item(JournalBatch batch, boolean sync, Consumer<Throwable> onApplied,
       CompletableFuture<Void> done, boolean inline) {}
 
   private static final Item STOP = new Item(null, true, null, null, false);
 
-  private final JournalIo io;
   private final Applier applier;
-  private final Checkpointer checkpointer;
   private final Executor completions;
-  private final long checkpointBytes;
-  private final long checkpointNanos;
+  private final JournalSegments segments;
+  private final JournalFrames frames = new JournalFrames();
   private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
-  private final ExecutorService checkpoints;
   private final Thread thread;
   private volatile boolean abandoned;
   private volatile Throwable broken;
-  private JournalIo.SegmentWriter writer;
-  private long segmentFirstSeq;
   private long nextSeq;
-  private long lastRoll = System.nanoTime();
-  private CompletableFuture<Void> checkpointRunning = CompletableFuture.completedFuture(null);
-  /** Completes once every segment before the current one is synced (or failed to be). */
-  private CompletableFuture<Void> olderSegmentsSynced = CompletableFuture.completedFuture(null);
 
   private Journal(JournalIo io, long nextSeq, Applier applier, Checkpointer checkpointer,
-      Executor completions, long checkpointBytes, Duration checkpointInterval, String name)
-      throws IOException {
-    this.io = io;
+      Listener listener, Executor completions, long checkpointBytes, Duration checkpointInterval,
+      String name) throws IOException {
     this.nextSeq = nextSeq;
     this.applier = applier;
-    this.checkpointer = checkpointer;
     this.completions = completions;
-    this.checkpointBytes = checkpointBytes;
-    this.checkpointNanos = checkpointInterval.toNanos();
-    this.segmentFirstSeq = nextSeq;
-    this.writer = io.create(nextSeq);
-    this.checkpoints = Executors.newSingleThreadExecutor(r -> new Thread(r, name + "-checkpoint"));
+    this.segments = new JournalSegments(io, nextSeq, checkpointer, listener, checkpointBytes,
+        checkpointInterval, name);
     this.thread = new Thread(this::run, name);
     this.thread.setDaemon(true);
   }
@@ -97,120 +101,12 @@ public final class Journal implements AutoCloseable {
    * checkpointed the old segments and deleted them first, so that no torn tail precedes new records.
    */
   public static Journal start(JournalIo io, long nextSeq, Applier applier, Checkpointer checkpointer,
-      Executor completions, long checkpointBytes, Duration checkpointInterval, String name)
-      throws IOException {
-    Journal j = new Journal(io, nextSeq, applier, checkpointer, completions, checkpointBytes,
+      Listener listener, Executor completions, long checkpointBytes, Duration checkpointInterval,
+      String name) throws IOException {
+    Journal j = new Journal(io, nextSeq, applier, checkpointer, listener, completions, checkpointBytes,
         checkpointInterval, name);
     j.thread.start();
     return j;
-  }
-
-  /** What replay found. */
-  public record Replay(long lastSeq, long records, List<Long> segments) {}
-
-  /**
-   * Applies every intact record of every segment, in order, stopping at the first torn or corrupt
-   * record (later segments are used only if they continue the sequence exactly).
-   */
-  public static Replay replay(JournalIo io, Applier applier) throws Exception {
-    List<Long> segments = io.segments();
-    long last = 0;
-    long count = 0;
-    for (long first : segments) {
-      if (last != 0 && first != last + 1) {
-        log.warn("journal segment {} does not continue sequence {}; ignoring it and later ones", first, last);
-        break;
-      }
-      long expect = first;
-      try (InputStream raw = io.read(first)) {
-        DataInputStream in = new DataInputStream(raw);
-        List<JournalBatch> pending = new ArrayList<>();
-        long pendingBytes = 0;
-        while (true) {
-          JournalBatch b = readRecord(in, expect);
-          if (b == null) {
-            break;
-          }
-          pending.add(b);
-          pendingBytes += b.bytes();
-          last = expect++;
-          count++;
-          if (pendingBytes > MAX_GROUP_BYTES) {
-            applier.apply(pending);
-            pending = new ArrayList<>();
-            pendingBytes = 0;
-          }
-        }
-        if (!pending.isEmpty()) {
-          applier.apply(pending);
-        }
-      }
-      if (expect == first && last == 0) {
-        // an empty first segment: nothing to continue from, keep looking with its numbering
-        last = first - 1;
-      }
-    }
-    return new Replay(last, count, segments);
-  }
-
-  private static JournalBatch readRecord(DataInputStream in, long expectSeq) throws IOException {
-    byte[] header = new byte[HEADER];
-    try {
-      in.readFully(header);
-    } catch (EOFException e) {
-      return null;
-    }
-    ByteBuffer h = ByteBuffer.wrap(header);
-    int len = h.getInt();
-    int crc = h.getInt();
-    long seq = h.getLong();
-    if (len < 0 || len > MAX_RECORD || seq != expectSeq) {
-      return null;
-    }
-    byte[] payload = new byte[len];
-    try {
-      in.readFully(payload);
-    } catch (EOFException e) {
-      log.info("journal ends in a torn record at seq {}", seq);
-      return null;
-    }
-    if (crc != crcOf(len, seq, payload)) {
-      log.info("journal record {} fails its CRC; replay stops there", seq);
-      return null;
-    }
-    try {
-      return JournalBatch.decode(payload);
-    } catch (IOException e) {
-      log.warn("journal record {} has a good CRC but does not decode; replay stops there", seq, e);
-      return null;
-    }
-  }
-
-  private static int crcOf(int len, long seq, byte[] payload) {
-    return crcOf(len, seq, ByteBuffer.wrap(payload));
-  }
-
-  private static int crcOf(int len, long seq, ByteBuffer payload) {
-    CRC32C c = new CRC32C();
-    ByteBuffer h = ByteBuffer.allocate(12).putInt(len).putLong(seq).flip();
-    c.update(h);
-    c.update(payload);
-    return (int) c.getValue();
-  }
-
-  /** Largest frame buffer kept between groups; bigger groups get a buffer of their own. */
-  private static final int KEPT_FRAME_BYTES = 4 << 20;
-  private ByteBuffer frameBuffer = ByteBuffer.allocateDirect(256 << 10);
-
-  /** A cleared direct buffer of at least {@code size} bytes; used by the journal thread only. */
-  private ByteBuffer frameBuffer(int size) {
-    if (size > frameBuffer.capacity()) {
-      if (size > KEPT_FRAME_BYTES) {
-        return ByteBuffer.allocateDirect(size);
-      }
-      frameBuffer = ByteBuffer.allocateDirect(Math.max(size, frameBuffer.capacity() * 2));
-    }
-    return frameBuffer.clear().limit(size);
   }
 
   /**
@@ -307,40 +203,25 @@ public final class Journal implements AutoCloseable {
       return;
     }
     List<JournalBatch> batches = new ArrayList<>();
-    ByteBuffer frames = null;
     try {
       if (broken != null) {
         throw broken;
       }
-      long total = 0;
       for (Item it : group) {
         if (it.batch() != null) {
           batches.add(it.batch());
-          total += HEADER + it.batch().encodedSize();
         }
       }
       if (!batches.isEmpty()) {
-        // Encoded straight into one direct buffer: the file write then needs no further copy.
-        frames = frameBuffer(Math.toIntExact(total));
-        long seq = nextSeq;
-        for (JournalBatch b : batches) {
-          int at = frames.position();
-          frames.position(at + HEADER);
-          b.encodeTo(frames);
-          int len = frames.position() - at - HEADER;
-          frames.putInt(at, len).putInt(at + 4, crcOf(len, seq, frames.slice(at + HEADER, len)))
-              .putLong(at + 8, seq);
-          seq++;
-        }
-        frames.flip();
-        long before = writer.size();
+        ByteBuffer records = frames.encode(batches, nextSeq);
+        long before = segments.size();
         try {
-          writer.append(frames);
+          segments.writer().append(records);
         } catch (IOException e) {
           cutBack(before, e);
           throw e;
         }
-        nextSeq = seq;
+        nextSeq += batches.size();
         applier.apply(batches);
       }
     } catch (Throwable e) {
@@ -366,8 +247,7 @@ public final class Journal implements AutoCloseable {
     if (needSync) {
       Throwable err = null;
       try {
-        awaitOlderSegmentsSynced();
-        writer.sync();
+        segments.sync();
       } catch (IOException e) {
         // After a failed fsync nothing about the file can be trusted (the kernel may have dropped
         // the dirty pages), so the journal refuses everything from now on.
@@ -387,18 +267,9 @@ public final class Journal implements AutoCloseable {
     }
   }
 
-  private void awaitOlderSegmentsSynced() throws IOException {
-    try {
-      olderSegmentsSynced.join();
-    } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
-      Throwable c = e.getCause() != null ? e.getCause() : e;
-      throw c instanceof IOException io ? io : new IOException("syncing an older journal segment failed", c);
-    }
-  }
-
   private void cutBack(long size, IOException cause) {
     try {
-      writer.truncate(size);
+      segments.writer().truncate(size);
       log.warn("journal append failed ({}); cut back to the last whole record", cause.getMessage());
     } catch (IOException e) {
       broken = cause;
@@ -460,62 +331,20 @@ public final class Journal implements AutoCloseable {
   }
 
   private void maybeRoll() {
-    if (broken != null || !checkpointRunning.isDone()) {
-      return;
-    }
-    long size = writer.size();
-    boolean due = size >= checkpointBytes
-        || (size > 0 && System.nanoTime() - lastRoll >= checkpointNanos);
-    if (!due) {
+    if (broken != null) {
       return;
     }
     try {
-      // The old segment is synced on the checkpoint thread, not here: a 64 MiB fsync would stall
-      // every write. A later sync of the new segment waits for it (see commit), so nothing is
-      // acknowledged durable while an older record could still be lost.
-      JournalIo.SegmentWriter old = writer;
-      long older = segmentFirstSeq;
-      segmentFirstSeq = nextSeq;
-      writer = io.create(nextSeq);
-      lastRoll = System.nanoTime();
-      long keepFrom = segmentFirstSeq;
-      CompletableFuture<Void> oldSynced = new CompletableFuture<>();
-      olderSegmentsSynced = oldSynced;
-      checkpointRunning = CompletableFuture.runAsync(() -> checkpointBefore(old, oldSynced, keepFrom), checkpoints);
-      log.debug("journal rolled from segment {} to {}", older, keepFrom);
+      segments.maybeRoll(nextSeq);
     } catch (IOException e) {
       broken = e;
       log.error("journal could not roll to a new segment; the store stops accepting writes", e);
     }
   }
 
-  private void checkpointBefore(JournalIo.SegmentWriter previous, CompletableFuture<Void> oldSynced,
-      long keepFrom) {
-    try {
-      previous.sync();
-      previous.close();
-      oldSynced.complete(null);
-    } catch (IOException | RuntimeException e) {
-      oldSynced.completeExceptionally(e);
-      return;
-    }
-    try {
-      checkpointer.checkpoint();
-      List<Long> old = new ArrayList<>();
-      for (long s : io.segments()) {
-        if (s < keepFrom) {
-          old.add(s);
-        }
-      }
-      io.delete(old);
-    } catch (Exception e) {
-      log.warn("checkpoint failed; the journal keeps its old segments and replays them on restart", e);
-    }
-  }
-
   /** Bytes in the current segment (what a crash now would replay, at most, plus older segments). */
   public long segmentBytes() {
-    return writer.size();
+    return segments.size();
   }
 
   /**
@@ -532,23 +361,10 @@ public final class Journal implements AutoCloseable {
     queue.add(STOP);
     try {
       thread.join();
-      checkpointRunning.join();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (RuntimeException ignored) {
-      // logged where it failed
     }
-    checkpoints.shutdown();
-    try {
-      writer.sync();
-      writer.close();
-      if (broken == null) {
-        checkpointer.checkpoint();
-        io.delete(io.segments());
-      }
-    } catch (Exception e) {
-      log.warn("journal close could not checkpoint; the next start replays it", e);
-    }
+    segments.close(broken != null);
   }
 
   /**
@@ -563,17 +379,7 @@ public final class Journal implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    checkpoints.shutdownNow();
-    try {
-      checkpoints.awaitTermination(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    segments.abandon();
     failAll(queue, unavailable(null));
-    try {
-      writer.close();
-    } catch (IOException ignored) {
-      // a crash does not close files either
-    }
   }
 }

@@ -31,7 +31,7 @@ class JournalTest {
 
   private List<JournalBatch> writeRecords(FileJournalIo io, int n) throws Exception {
     List<JournalBatch> applied = new ArrayList<>();
-    Journal j = Journal.start(io, 1, applied::addAll, () -> { }, completions, 1L << 30,
+    Journal j = Journal.start(io, 1, applied::addAll, () -> { }, Journal.Listener.NONE, completions, 1L << 30,
         Duration.ofHours(1), "test-journal");
     List<CompletableFuture<Void>> fs = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -44,7 +44,7 @@ class JournalTest {
 
   private static List<JournalBatch> replay(FileJournalIo io) throws Exception {
     List<JournalBatch> out = new ArrayList<>();
-    Journal.replay(io, out::addAll);
+    JournalReplay.replay(io, out::addAll, JournalReplay.Check.ALL);
     return out;
   }
 
@@ -91,7 +91,7 @@ class JournalTest {
     FileJournalIo io = new FileJournalIo(dir);
     writeRecords(io, 5);
     List<JournalBatch> applied = new ArrayList<>();
-    Journal j = Journal.start(io, 100, applied::addAll, () -> { }, completions, 1L << 30,
+    Journal j = Journal.start(io, 100, applied::addAll, () -> { }, Journal.Listener.NONE, completions, 1L << 30,
         Duration.ofHours(1), "test-journal-2");
     j.submit(batch(1), true, e -> { }).join();
     j.abandon();
@@ -102,7 +102,7 @@ class JournalTest {
   void closeCheckpointsAndEmptiesTheJournal() throws Exception {
     FileJournalIo io = new FileJournalIo(dir);
     int[] checkpoints = {0};
-    Journal j = Journal.start(io, 1, b -> { }, () -> checkpoints[0]++, completions, 1L << 30,
+    Journal j = Journal.start(io, 1, b -> { }, () -> checkpoints[0]++, Journal.Listener.NONE, completions, 1L << 30,
         Duration.ofHours(1), "test-journal-3");
     j.submit(batch(1), false, e -> { }).join();
     j.close();

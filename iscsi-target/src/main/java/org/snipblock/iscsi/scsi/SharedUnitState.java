@@ -1,0 +1,29 @@
+package org.snipblock.iscsi.scsi;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Where a logical unit keeps the SCSI state that all its paths must share (persistent
+ * reservations and the unit attentions their changes raise), as versioned bytes the LU encodes.
+ * A standalone target keeps it in memory per LU; a cluster node keeps it in the cluster's
+ * replicated metadata, so a reservation taken through one node's portal holds through every other.
+ */
+public interface SharedUnitState {
+  /** A state and its version (versions grow by one per committed change; 0 is "none yet"). */
+  record Versioned(long version, byte[] state) {}
+
+  /**
+   * The newest state known here of the device (identified by its name and unique id, so a volume
+   * made again under the same name starts afresh), or null if there is none yet. Asked for every
+   * command: answer from memory.
+   */
+  Versioned current(String device, long uniqueId);
+
+  /**
+   * Compare-and-set: stores {@code state} as version {@code expectedVersion + 1} if the device is
+   * still at {@code expectedVersion}. Completes with true once committed, false if another change
+   * came first (the caller builds its change again on the newer state); exceptionally if it cannot
+   * be decided now (no majority).
+   */
+  CompletableFuture<Boolean> commit(String device, long uniqueId, long expectedVersion, byte[] state);
+}

@@ -1,0 +1,114 @@
+package org.snipblock.iscsi.scsi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.snipblock.block.MemoryBlockDevice;
+import org.snipblock.iscsi.alua.AccessState;
+import org.snipblock.iscsi.alua.PortGroup;
+import org.snipblock.iscsi.alua.PortGroups;
+import org.snipblock.iscsi.alua.Portal;
+
+/**
+ * Two nodes' logical units of one volume (one device, one shared state), each with its own
+ * nexuses: a reservation taken through one is honoured through the other, and the unit attentions
+ * a change raises reach the nexus on the node that has it.
+ */
+class SharedReservationsTest {
+  private static final String TARGET = "iqn.2026-11.org.snipblock:vol";
+  /** Host 1 through node 1 (portal group 1), host 2 through node 2 (portal group 2). */
+  private static final ItNexus H1 = new ItNexus("iqn.2026-11.org.test:h1", 0x23d000000001L, TARGET, 1);
+  private static final ItNexus H2 = new ItNexus("iqn.2026-11.org.test:h2", 0x23d000000002L, TARGET, 2);
+  private static final int REGISTER = 0, RESERVE = 1, PREEMPT = 4;
+  private static final int WRITE_EXCLUSIVE = 1;
+
+  private final MemoryBlockDevice device = new MemoryBlockDevice("vol", 4L << 20, 512, false);
+  private final MemorySharedUnitState shared = new MemorySharedUnitState();
+  private final LogicalUnitHarness node1 = node(1);
+  private final LogicalUnitHarness node2 = node(2);
+
+  private LogicalUnitHarness node(int tag) {
+    PortGroups groups = new PortGroups() {
+      @Override
+      public int localTag() {
+        return tag;
+      }
+
+      @Override
+      public List<Portal> portals(String d, String localPortal) {
+        return List.of(new Portal(localPortal, tag));
+      }
+
+      @Override
+      public List<PortGroup> groups(String d) {
+        return List.of(new PortGroup(1, AccessState.ACTIVE_OPTIMIZED), new PortGroup(2, AccessState.ACTIVE_NON_OPTIMIZED));
+      }
+    };
+    LogicalUnitHarness h = new LogicalUnitHarness(device, new BlockLogicalUnit(device, groups, shared));
+    h.exec(tag == 1 ? H1 : H2, Cdbs.testUnitReady());
+    return h;
+  }
+
+  private static int prOut(LogicalUnitHarness h, ItNexus n, int sa, int type, long key, long saKey) {
+    return h.exec(n, Cdbs.prOut(sa, type), Cdbs.prOutParameters(key, saKey)).status();
+  }
+
+  private static int write(LogicalUnitHarness h, ItNexus n) {
+    return h.exec(n, Cdbs.rw10(Opcodes.WRITE_10, 0, 1, 0), LogicalUnitHarness.filled(512, 1)).status();
+  }
+
+  @Test
+  void aReservationThroughOneNodeHoldsThroughTheOther() {
+    assertThat(prOut(node1, H1, REGISTER, 0, 0, 0xa1)).isZero();
+    assertThat(prOut(node1, H1, RESERVE, WRITE_EXCLUSIVE, 0xa1, 0)).isZero();
+    assertThat(write(node2, H2)).as("host 2's write through node 2").isEqualTo(ScsiResponse.RESERVATION_CONFLICT);
+    assertThat(write(node1, H1)).as("the holder's write").isZero();
+    byte[] keys = node2.good(H2, Cdbs.prIn(0, 255), new byte[0]);
+    assertThat(Bytes.u32(keys, 4)).as("node 2 lists node 1's registration").isEqualTo(8);
+    assertThat(Bytes.u64(keys, 8)).isEqualTo(0xa1);
+    // Registering through node 2 is decided against node 1's change: generation counts both.
+    assertThat(prOut(node2, H2, REGISTER, 0, 0, 0xb2)).isZero();
+    assertThat(Bytes.u32(node1.good(H1, Cdbs.prIn(0, 255), new byte[0]), 0)).as("generation").isEqualTo(2);
+  }
+
+  @Test
+  void aPreemptThroughOneNodeIsAUnitAttentionOnTheOthersNexus() {
+    prOut(node1, H1, REGISTER, 0, 0, 0xa1);
+    prOut(node1, H1, RESERVE, WRITE_EXCLUSIVE, 0xa1, 0);
+    prOut(node2, H2, REGISTER, 0, 0, 0xb2);
+    assertThat(prOut(node2, H2, PREEMPT, WRITE_EXCLUSIVE, 0xb2, 0xa1)).isZero();
+    node1.check(H1, Cdbs.testUnitReady(), new byte[0], Sense.UNIT_ATTENTION, 0x2a, 0x05);
+    assertThat(write(node1, H1)).as("host 1 was preempted").isEqualTo(ScsiResponse.RESERVATION_CONFLICT);
+    assertThat(write(node2, H2)).isZero();
+    assertThat(node2.exec(H2, Cdbs.testUnitReady()).status()).as("no attention for the preemptor").isZero();
+  }
+
+  @Test
+  void unreadableStateBytesAreRefusedClearly() {
+    PersistentReservations.State state = new PersistentReservations.State(Map.of(H1, 7L), H1,
+        ReservationType.WRITE_EXCLUSIVE, 3);
+    byte[] good = ReservationStateCodec.encode(state, List.of(
+        new ReservationStateCodec.Attention(3, H2, UnitAttentions.REGISTRATIONS_PREEMPTED)));
+    ReservationStateCodec.Decoded back = ReservationStateCodec.decode(good);
+    assertThat(back.state()).isEqualTo(state);
+    assertThat(back.attentions()).hasSize(1);
+
+    assertThatThrownBy(() -> ReservationStateCodec.decode(new byte[0])).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ReservationStateCodec.decode(java.util.Arrays.copyOf(good, good.length - 3)))
+        .hasMessageContaining("truncated");
+    byte[] format = good.clone();
+    format[0] = 9;
+    assertThatThrownBy(() -> ReservationStateCodec.decode(format)).hasMessageContaining("format");
+    byte[] type = good.clone();
+    type[5] = 0x0f;
+    assertThatThrownBy(() -> ReservationStateCodec.decode(type)).hasMessageContaining("reservation type");
+    byte[] holder = good.clone();
+    holder[9] = 5;
+    assertThatThrownBy(() -> ReservationStateCodec.decode(holder)).hasMessageContaining("holder");
+    byte[] trailing = java.util.Arrays.copyOf(good, good.length + 1);
+    assertThatThrownBy(() -> ReservationStateCodec.decode(trailing)).hasMessageContaining("trailing");
+  }
+}

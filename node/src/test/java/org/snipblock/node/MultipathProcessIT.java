@@ -1,0 +1,138 @@
+package org.snipblock.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.snipblock.node.testing.DaemonProcess;
+import org.snipblock.node.testing.Poll;
+import org.snipblock.node.testing.ProcessCluster;
+import org.snipblock.node.testing.Tools;
+
+/**
+ * iSCSI multipath across three daemons, seen by libiscsi's own tools: SendTargets on any node
+ * lists the volume with every node's portal (each its own portal group), standard INQUIRY reports
+ * implicit ALUA through every door, and libiscsi's multipath and reservation suites pass with the
+ * LU's paths on different nodes.
+ */
+class MultipathProcessIT {
+  private static final Logger log = LoggerFactory.getLogger(MultipathProcessIT.class);
+  private static final String TARGET = "iqn.2026-11.org.snipblock:mp1";
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final Pattern LISTED = Pattern.compile("Target:(\\S+) Portal:(\\S+),(\\d+)");
+
+  @TempDir Path tmp;
+  private ProcessCluster cluster;
+
+  @AfterEach
+  void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  @Timeout(value = 4, unit = TimeUnit.MINUTES)
+  void everyNodeListsEveryPortalAndNamesItsOwnPortGroup(TestInfo test) throws Exception {
+    Tools.require("iscsi-ls", "iscsi-inq");
+    cluster = ProcessCluster.start(tmp, test, "");
+    cluster.node("n1").cli("volume", "create", "mp1", "--size", "16M", "--copies", "3", "--mode", "sync");
+    Map<String, Integer> tagOfPortal = new LinkedHashMap<>();
+    for (DaemonProcess n : cluster.nodes()) {
+      String own = "127.0.0.1:" + n.info().iscsiPort();
+      String output = Poll.until(n.info().nodeId() + " listing three portals of mp1", WAIT, () ->
+          Optional.of(Tools.run(30, "iscsi-ls", "iscsi://" + own).output()).filter(o -> listed(o).size() == 3));
+      log.info("iscsi-ls iscsi://{} ({}):\n{}", own, n.info().nodeId(), output);
+      List<String[]> portals = listed(output);
+      // (The order on the wire, this node's portal first, is LoginNegotiationTest's and DoorPathsTest's
+      // to check: iscsi-ls does not print the portals in the order it received them.)
+      assertThat(portals).extracting(p -> p[0]).as("its own portal among them").contains(own);
+      for (String[] p : portals) {
+        Integer before = tagOfPortal.putIfAbsent(p[0], Integer.parseInt(p[1]));
+        assertThat(before == null || before == Integer.parseInt(p[1])).as("one tag per portal on every node").isTrue();
+      }
+    }
+    assertThat(tagOfPortal).hasSize(3);
+    assertThat(tagOfPortal.values()).as("a portal group per node").doesNotHaveDuplicates();
+
+    for (DaemonProcess n : cluster.nodes()) {
+      String url = "iscsi://127.0.0.1:" + n.info().iscsiPort() + "/" + TARGET + "/0";
+      String standard = Tools.run(30, "iscsi-inq", url).ok().output();
+      log.info("iscsi-inq through {}:\n{}", n.info().nodeId(), standard);
+      assertThat(standard).as("standard INQUIRY through %s", n.info().nodeId()).containsPattern("(?i)tpgs.*1");
+    }
+  }
+
+  /**
+   * libiscsi's conformance tests with the LU's two paths on two nodes: path 1 through the primary's
+   * node, path 2 through another (the MultipathIO suite writes, resets and compares through both),
+   * and the persistent reservation suites with two initiator names through a node that is not the
+   * primary, so every reservation change goes through the cluster's shared state.
+   */
+  @Test
+  @Timeout(value = 8, unit = TimeUnit.MINUTES)
+  void libiscsiMultipathAndReservationSuitesPassAcrossNodes(TestInfo test) throws Exception {
+    Tools.require("iscsi-test-cu");
+    cluster = ProcessCluster.start(tmp, test, "");
+    DaemonProcess n1 = cluster.node("n1");
+    n1.cli("volume", "create", "mp1", "--size", "64M", "--copies", "3", "--mode", "sync");
+    String primary = Poll.until("mp1's primary", WAIT, () -> Optional.of(ProcessCluster.json(
+        n1.cli("volume", "show", "mp1", "--json"))).map(v -> v.path("primary").asText()).filter(p -> !p.isEmpty()));
+    DaemonProcess onPrimary = cluster.node(primary);
+    DaemonProcess other = cluster.nodes().stream().filter(n -> n != onPrimary).findFirst().orElseThrow();
+    String path1 = "iscsi://127.0.0.1:" + onPrimary.info().iscsiPort() + "/" + TARGET + "/0";
+    String path2 = "iscsi://127.0.0.1:" + other.info().iscsiPort() + "/" + TARGET + "/0";
+
+    String multipath = suite("ALL.MultipathIO", path1, path2);
+    assertPassed(multipath, 4);
+    for (String reservations : List.of("ALL.ProutRegister", "ALL.ProutReserve", "ALL.ProutClear",
+        "ALL.ProutPreempt", "ALL.PrinReadKeys", "ALL.PrinReportCapabilities", "ALL.PrinServiceactionRange")) {
+      assertPassed(suite(reservations, path2), 1);
+    }
+  }
+
+  private static String suite(String tests, String... urls) {
+    List<String> command = new ArrayList<>(List.of("iscsi-test-cu", "-d", "-t", tests,
+        "-i", "iqn.2026-11.org.snipblock.test:initiator-1", "-I", "iqn.2026-11.org.snipblock.test:initiator-2"));
+    command.addAll(List.of(urls));
+    String output = Tools.run(300, command.toArray(String[]::new)).output();
+    log.info("iscsi-test-cu -t {}:\n{}", tests, output);
+    return output;
+  }
+
+  /** CUnit's run summary: at least {@code atLeast} tests ran, none failed, none was skipped. */
+  private static void assertPassed(String output, int atLeast) {
+    Matcher run = Pattern.compile("tests\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)").matcher(output);
+    assertThat(run.find()).as("a CUnit summary in:%n%s", output).isTrue();
+    assertThat(Integer.parseInt(run.group(2))).as("tests run").isGreaterThanOrEqualTo(atLeast);
+    assertThat(Integer.parseInt(run.group(4))).as("tests failed:%n%s", output).isZero();
+    assertThat(output).as("no test skipped").doesNotContain("[SKIPPED]");
+  }
+
+  /** (portal, tag) of every TargetAddress iscsi-ls printed for mp1. */
+  private static List<String[]> listed(String output) {
+    List<String[]> out = new ArrayList<>();
+    Matcher m = LISTED.matcher(output);
+    while (m.find()) {
+      if (m.group(1).equals(TARGET)) {
+        out.add(new String[] {m.group(2), m.group(3)});
+      }
+    }
+    return out;
+  }
+}

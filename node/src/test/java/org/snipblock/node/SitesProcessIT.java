@@ -1,0 +1,155 @@
+package org.snipblock.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.snipblock.node.testing.DaemonProcess;
+import org.snipblock.node.testing.Poll;
+import org.snipblock.node.testing.ProcessCluster;
+import org.snipblock.node.testing.Tools;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Two sites on loopback, three daemons (n1, n2 in site a; n3 in site b) with a simulated WAN of 20 ms
+ * and 4 MiB/s between the sites: {@code cluster status} shows the WAN and the sites it makes, a
+ * volume reports its response time, bad input changes nothing, an fio writer faster than the link
+ * is throttled while the volume catches up until the lag converges and the throttle is released,
+ * and the primary moves to the copy nearest the volume's consumer.
+ */
+class SitesProcessIT {
+  private static final Logger log = LoggerFactory.getLogger(SitesProcessIT.class);
+  private static final Duration SETTLE = Duration.ofSeconds(60);
+
+  @TempDir Path tmp;
+  private ProcessCluster cluster;
+  private Path logs;
+
+  @BeforeEach
+  void logDirectory(TestInfo test) {
+    logs = ProcessCluster.logsOf(test);
+  }
+
+  @AfterEach
+  void stopAll() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  void aWriterFasterThanTheWanIsThrottledUntilTheCopyInTheOtherSiteCatchesUp() throws IOException {
+    Tools.require("fio");
+    cluster = ProcessCluster.start(tmp, logs, """
+        cluster:
+          replication:
+            max-lag: 16M
+          sites:
+            sync-bound: 10ms
+            auto-sync-lag: 1M
+            balloon-floor: 1M
+            simulated-wan: {delay: 20ms, rate: 4M}
+        """, List.of("a/c1/r1/h1", "a/c2/r1/h2", "b/c1/r1/h3"));
+    DaemonProcess n1 = cluster.node("n1");
+    DaemonProcess n3 = cluster.node("n3");
+
+    JsonNode status = Poll.until("the WAN measured: n1 n2 | n3", SETTLE, () -> n1.cliIfOk("cluster", "status", "--json")
+        .map(ProcessCluster::json).filter(s -> s.get("syncGroups").toString().equals("[[\"n1\",\"n2\"],[\"n3\"]]")));
+    assertThat(status.get("rttMillis").get("n1").get("n3").asDouble()).isGreaterThanOrEqualTo(20);
+    assertThat(status.get("syncBoundMillis").asDouble()).isEqualTo(10.0);
+    log.info("cluster status:\n{}", n1.cli("cluster", "status"));
+
+    JsonNode created = ProcessCluster.json(n1.cli("volume", "create", "vm1", "--size", "64M", "--copies", "2",
+        "--spread", "site", "--mode", "async", "--json"));
+    assertThat(created.get("primary").asText()).isEqualTo("n1");
+    assertThat(created.get("snippetReplicas").get(0).toString()).isEqualTo("[\"n1\",\"n3\"]");
+    JsonNode shown = show(n1).orElseThrow();
+    assertThat(shown.get("responseMillis").asDouble()).isGreaterThanOrEqualTo(20);
+    assertThat(shown.get("responseLink").asText()).isEqualTo("n1-n3");
+    assertThat(shown.get("slowLink").asBoolean()).as("async over the WAN is not flagged").isFalse();
+
+    assertThat(n1.cliError("volume", "set", "vm1", "--consumer", "z")).contains(
+        "unknown site z in consumer z (the cluster's nodes are in a, b)");
+    assertThat(n1.cliError("volume", "set", "vm1", "--consumer", "b/")).contains("bad compartment name ''");
+    assertThat(n1.cliError("volume", "move-primary", "vm1")).contains("records no consumer");
+    JsonNode unchanged = show(n1).orElseThrow();
+    assertThat(unchanged.path("consumer").isMissingNode() || unchanged.get("consumer").isNull())
+        .as("nothing changed: %s", unchanged).isTrue();
+    assertThat(unchanged.get("mode").asText()).isEqualTo("async");
+
+    Process fio = fio(n1.nbdUrl("vm1"));
+    try {
+      Poll.until("the writer ahead of the link", SETTLE, () -> show(n1).filter(v -> v.get("lagBytes").asLong() > 4L << 20));
+      log.info("catch-up:\n{}", n1.cli("volume", "catch-up", "vm1"));
+      JsonNode engaged = Poll.until("the throttle engaged", SETTLE, () -> show(n1)
+          .filter(v -> v.get("throttleBytesPerSecond").asLong() > 0));
+      assertThat(engaged.get("throttleBytesPerSecond").asLong()).isGreaterThanOrEqualTo(1L << 20);
+      log.info("throttled:\n{}", n1.cli("volume", "show", "vm1"));
+      JsonNode released = Poll.until("the lag converged and the throttle released", Duration.ofSeconds(120),
+          () -> show(n1).filter(v -> !v.get("catchingUp").asBoolean() && v.get("throttleBytesPerSecond").asLong() == 0));
+      assertThat(fio.isAlive()).as("fio kept writing the whole time; see %s", logs.resolve("fio.log")).isTrue();
+      log.info("released: lag {} bytes", released.get("lagBytes").asLong());
+    } finally {
+      fio.destroy();
+      waitFor(fio);
+    }
+    assertThat(n1.log()).contains("writes throttled to").contains("caught up (lag");
+
+    n1.cli("volume", "set", "vm1", "--consumer", "b");
+    Poll.until("n3's copy caught up", SETTLE, () -> show(n1).filter(v -> v.get("lagBytes").asLong() == 0));
+    String moved = n1.cli("volume", "move-primary", "vm1");
+    log.info("move-primary toward the consumer: {}", moved.strip());
+    assertThat(moved).startsWith("volume vm1: primary n1 -> n3 at epoch 2");
+    JsonNode verified = ProcessCluster.json(n3.cli("volume", "verify", "vm1", "--json"));
+    assertThat(verified.get("clean").asBoolean()).as("%s", verified).isTrue();
+
+    // Idle and async, under automatic control it goes sync; then back into site a, already sync.
+    n3.cli("volume", "set", "vm1", "--mode", "auto");
+    JsonNode auto = Poll.until("an automatic switch to sync", SETTLE, () -> show(n3)
+        .filter(v -> v.get("mode").asText().equals("sync") && v.get("modeSwitches").size() == 1));
+    assertThat(auto.get("modeControl").asText()).isEqualTo("auto");
+    assertThat(auto.get("slowLink").asBoolean()).as("sync across the WAN is flagged").isTrue();
+    log.info("auto:\n{}", n3.cli("volume", "show", "vm1"));
+    assertThat(n3.cliError("volume", "migrate", "vm1", "--to-site", "z")).contains(
+        "unknown site z (the cluster's nodes are in a, b)");
+    assertThat(n1.cliError("volume", "migrate", "vm1", "--to-site", "a")).contains(
+        "node n1 is not the primary of vm1; ask its primary n3");
+    String migrated = n3.cli("volume", "migrate", "vm1", "--to-site", "a");
+    log.info("migrate:\n{}", migrated);
+    assertThat(migrated).startsWith("volume vm1 migrated to site a:").contains("primary n3 -> n1 at epoch 3");
+    assertThat(show(n1).orElseThrow().get("primary").asText()).isEqualTo("n1");
+  }
+
+  private static Optional<JsonNode> show(DaemonProcess via) {
+    return via.cliIfOk("volume", "show", "vm1", "--json").map(ProcessCluster::json);
+  }
+
+  /** Random 64 KiB writes as fast as the primary takes them, far faster than the 4 MiB/s WAN. */
+  private Process fio(String nbdUrl) throws IOException {
+    List<String> cmd = List.of("fio", "--name=balloon", "--ioengine=nbd", "--uri=" + nbdUrl, "--rw=randwrite",
+        "--bs=64k", "--iodepth=16", "--size=64M", "--time_based", "--runtime=240");
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logs.resolve("fio.log").toFile()).start();
+  }
+
+  private static void waitFor(Process p) {
+    try {
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("fio ended").isTrue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+}

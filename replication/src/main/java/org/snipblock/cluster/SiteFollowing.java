@@ -1,0 +1,119 @@
+package org.snipblock.cluster;
+
+import java.util.List;
+import java.util.Optional;
+import org.snipblock.cluster.follow.FollowControl;
+import org.snipblock.cluster.follow.FollowView;
+import org.snipblock.cluster.follow.RttMatrix;
+import org.snipblock.cluster.follow.SiteSettings;
+import org.snipblock.cluster.proto.MetaCommand;
+import org.snipblock.cluster.proto.NodeRecord;
+import org.snipblock.cluster.proto.SetCatchUp;
+import org.snipblock.cluster.proto.SetConsumer;
+import org.snipblock.cluster.proto.SetModeControl;
+import org.snipblock.cluster.proto.VolumeRecord;
+import org.snipblock.store.VolumeAdminException;
+import org.snipblock.store.VolumeAdminException.Reason;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Storage that follows its consumer, as the admin API asks it: where a volume is consumed, the
+ * automatic mode control, catching up under ballooning, and what the measured round trips say
+ * (sites as measured, each volume's response time, sync over a slow link).
+ */
+public final class SiteFollowing {
+  private static final Logger log = LoggerFactory.getLogger(SiteFollowing.class);
+
+  private final ClusterNode node;
+  private final SiteSettings settings;
+  private final FollowControl control;
+
+  SiteFollowing(ClusterNode node, SiteSettings settings, FollowControl control) {
+    this.node = node;
+    this.settings = settings;
+    this.control = control;
+  }
+
+  private final java.util.concurrent.atomic.AtomicBoolean ticking = new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** One round of the automatic mode control and ballooning; a round still running makes this one a no-op. */
+  void tick() {
+    if (!ticking.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      control.tick();
+    } catch (RuntimeException e) {
+      log.warn("mode control and ballooning round failed: {}", e.toString(), e);
+    } finally {
+      ticking.set(false);
+    }
+  }
+
+  public SiteSettings settings() {
+    return settings;
+  }
+
+  /** Records where the volume is consumed ("" forgets it); INVALID_ARGUMENT for a malformed place or unknown site. */
+  public VolumeRecord setConsumer(String volume, String consumer) {
+    VolumeRecord v = node.commit(MetaCommand.newBuilder().setSetConsumer(SetConsumer.newBuilder().setName(volume)
+        .setConsumer(consumer)).build());
+    log.info("volume {}: consumer {}", volume, consumer.isEmpty() ? "forgotten" : "now " + consumer);
+    return v;
+  }
+
+  /** Puts the volume's mode under automatic control (an explicit sync or async ends it). */
+  public VolumeRecord autoMode(String volume) {
+    VolumeRecord v = node.commit(MetaCommand.newBuilder().setSetModeControl(SetModeControl.newBuilder()
+        .setName(volume).setAuto(true)).build());
+    log.info("volume {}: mode under automatic control, {} now", volume, v.getMode());
+    return v;
+  }
+
+  /** Starts (or stops) a catch-up: the primary throttles writes that outrun replication until the lag converges. */
+  public VolumeRecord catchUp(String volume, boolean on) {
+    VolumeRecord v = node.commit(MetaCommand.newBuilder().setSetCatchUp(SetCatchUp.newBuilder().setName(volume)
+        .setCatchingUp(on)).build());
+    log.info("volume {}: catch-up {}", volume, on ? "started" : "stopped");
+    return v;
+  }
+
+  /** The round trips as this node knows them (its own measured now, the others' as last reported). */
+  public RttMatrix rtt() {
+    return new RttMatrix(node.status().rttMillis());
+  }
+
+  /** The nodes in groups within the sync bound of each other. */
+  public List<List<String>> syncGroups() {
+    return rtt().syncGroups(node.metadata().nodes().stream().map(NodeRecord::getId).toList(),
+        settings.syncBoundMillis());
+  }
+
+  public Optional<FollowView> view(String volume) {
+    return node.metadata().volume(volume).map(v -> {
+      RttMatrix rtt = rtt();
+      return new FollowView(v.getConsumer(), v.getAutoMode(), v.getCatchingUp(),
+          v.getModeSwitchesList().stream().map(s -> new FollowView.Switch(s.getFrom(), s.getTo(), s.getReason(),
+              s.getAtMillis())).toList(),
+          rtt.reach(v), rtt.syncOverSlowLink(v, settings.syncBoundMillis()), settings.syncBoundMillis(),
+          control.measured(volume));
+    });
+  }
+
+  /**
+   * Moves a volume into a site where it already has a copy of every snippet (see {@link SiteMigration});
+   * the catch-up may take at most {@code catchUpBound}.
+   */
+  public SiteMigration.Result migrate(String volume, String site, java.time.Duration catchUpBound) {
+    return new SiteMigration(node).migrate(volume, site, catchUpBound);
+  }
+
+  /** Hands the volume's primary role to its in-sync copy nearest its consumer. */
+  public PrimaryHandover.Result moveTowardConsumer(String volume) {
+    if (node.metadata().volume(volume).isEmpty()) {
+      throw new VolumeAdminException(Reason.NOT_FOUND, "no volume named " + volume);
+    }
+    return new PrimaryHandover(node).moveTowardConsumer(volume);
+  }
+}

@@ -1,0 +1,40 @@
+package org.snipblock.cluster.follow;
+
+/**
+ * Storage ballooning for a volume that catches up: while its lag does not shrink, the write rate
+ * at the primary is lowered (to half of what the link takes, or half of the current limit when
+ * the link is not measured yet), never below the floor; while the lag shrinks, the limit is
+ * raised by a fifth; once the lag is within the catch-up bound the throttle is released.
+ */
+final class Balloon {
+  private final long floor;
+  private final long doneLag;
+
+  Balloon(SiteSettings settings) {
+    this.floor = settings.balloonFloorBytesPerSecond();
+    this.doneLag = settings.autoSyncLagBytes();
+  }
+
+  /** What to do with the throttle after this tick. */
+  sealed interface Step permits Release, Limit, Keep {}
+
+  /** The lag converged: lift the limit, the catch-up is over. */
+  record Release() implements Step {}
+
+  record Limit(long bytesPerSecond, boolean lowered) implements Step {}
+
+  record Keep() implements Step {}
+
+  /** @param current the throttle's rate now, 0 when off */
+  Step step(LinkGauge g, long current) {
+    if (g.lag() <= doneLag) {
+      return new Release();
+    }
+    if (g.lag() >= g.previousLag()) {
+      double base = !Double.isNaN(g.linkRate()) ? g.linkRate() : current > 0 ? current : g.writeRate();
+      long target = Math.max(floor, (long) (base / 2));
+      return current == 0 || target < current ? new Limit(target, true) : new Keep();
+    }
+    return current == 0 ? new Keep() : new Limit(Math.max(floor, current + current / 5), false);
+  }
+}

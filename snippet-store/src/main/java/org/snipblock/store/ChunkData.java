@@ -1,0 +1,166 @@
+package org.snipblock.store;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.snipblock.store.extent.ExtentFile;
+import org.snipblock.store.extent.ExtentFiles;
+import org.snipblock.store.journal.JournalBatch;
+import org.snipblock.store.journal.JournalBatch.Space;
+
+/**
+ * Reads and writes chunk versions where they are kept: in the owning volume's extent file (one
+ * 4 KiB slot each, CRC32C in the map entry), or, for compressed volumes and data written before
+ * extents existed, LZ4/raw in RocksDB's BLOCKS. New data is written to a fresh slot before the
+ * batch naming it is built, never over a slot in use (see {@link ExtentFiles} for when a slot is
+ * reused).
+ */
+final class ChunkData {
+  static final int CHUNK = BlockCodec.CHUNK;
+
+  private final StoreDb db;
+  private final ExtentFiles extents;
+
+  ChunkData(StoreDb db, ExtentFiles extents) {
+    this.db = db;
+    this.extents = extents;
+  }
+
+  ExtentFiles extents() {
+    return extents;
+  }
+
+  /**
+   * Reads the version layer {@code l} holds of chunk {@code c} (data, state above ZERO) into
+   * {@code out} at {@code at}, verified. False if that version is gone (moved away by a merge or
+   * trimmed since the caller looked it up).
+   */
+  boolean read(Layer l, long c, ByteBuffer out, int at) throws Exception {
+    long loc = l.map.location(c);
+    if (loc != AllocationMap.NO_LOCATION) {
+      int slot = AllocationMap.slotOf(loc);
+      extents.file(l.owner).read(slot, out.slice(at, CHUNK));
+      if (BlockCodec.extentCrc(l.owner, slot, out, at) != AllocationMap.crcOf(loc)) {
+        if (l.map.location(c) != loc) {
+          return false;
+        }
+        throw new BlockCodec.CorruptBlockException("CRC32C mismatch in extent slot " + slot);
+      }
+      return true;
+    }
+    byte[] v = db.get(Space.BLOCKS, StoreDb.key(l.id, c));
+    if (v == null) {
+      return false;
+    }
+    BlockCodec.decode(l.id, c, v, out, at);
+    return true;
+  }
+
+  /** Reads {@code n} slots of one file starting at {@code slot} into {@code out} at {@code at}, unverified. */
+  void readSlots(long owner, int slot, int n, ByteBuffer out, int at) throws java.io.IOException {
+    extents.file(owner).read(slot, out.slice(at, n * CHUNK));
+  }
+
+  /**
+   * Stores new versions of chunks {@code first..first+count-1} of layer {@code to}, taken from
+   * {@code data} at {@code off}: chunks of zeroes as allocated zeroes, others LZ4/raw in RocksDB
+   * when {@code compress}, else in fresh slots of the owner's extent file, written here (adjacent
+   * slots in one write). Adds the batch operations and one change record per chunk:
+   * {chunk, state} or {chunk, state, slot, crc}.
+   */
+  void store(Layer to, long first, byte[] data, int off, int count, boolean compress,
+      JournalBatch batch, List<long[]> changes) throws Exception {
+    ExtentFile file = null;
+    int runSlot = -1;
+    int runOff = 0;
+    int runLen = 0;
+    for (int i = 0; i < count; i++) {
+      long c = first + i;
+      int at = off + i * CHUNK;
+      byte[] key = StoreDb.key(to.id, c);
+      boolean hadRocksData = to.map.state(c) >= AllocationMap.ZERO
+          && to.map.location(c) == AllocationMap.NO_LOCATION;
+      if (BlockCodec.isZero(data, at)) {
+        if (compress) {
+          batch.put(Space.BLOCKS, key, BlockCodec.zeroes(to.id, c));
+        } else if (hadRocksData) {
+          batch.delete(Space.BLOCKS, key);
+        }
+        batch.put(Space.ALLOCATION, key, ChunkEntry.encodeState(AllocationMap.ZERO));
+        changes.add(new long[] {c, AllocationMap.ZERO});
+        continue;
+      }
+      if (compress) {
+        byte[] value = BlockCodec.encode(to.id, c, data, at, true);
+        batch.put(Space.BLOCKS, key, value);
+        batch.put(Space.ALLOCATION, key, ChunkEntry.encodeState(value.length));
+        changes.add(new long[] {c, value.length});
+        continue;
+      }
+      if (file == null) {
+        file = extents.file(to.owner);
+      }
+      int slot = file.allocate(c);
+      // Recorded before the write: if the write fails, the caller releases every slot named here.
+      int crc = BlockCodec.extentCrc(to.owner, slot, ByteBuffer.wrap(data), at);
+      changes.add(new long[] {c, CHUNK, slot, crc});
+      if (hadRocksData) {
+        batch.delete(Space.BLOCKS, key);
+      }
+      batch.put(Space.ALLOCATION, key, new ChunkEntry(CHUNK, to.owner, slot, crc).encode());
+      if (runLen > 0 && slot == runSlot + runLen && at == runOff + runLen * CHUNK) {
+        runLen++;
+      } else {
+        writeRun(file, runSlot, data, runOff, runLen);
+        runSlot = slot;
+        runOff = at;
+        runLen = 1;
+      }
+    }
+    writeRun(file, runSlot, data, runOff, runLen);
+  }
+
+  private static void writeRun(ExtentFile file, int slot, byte[] data, int off, int n) throws java.io.IOException {
+    if (n > 0) {
+      file.write(slot, ByteBuffer.wrap(data, off, n * CHUNK));
+    }
+  }
+
+  /** Allocated zeroes for chunk {@code c} of {@code to} (write-zeroes without unmap). */
+  void storeZeroes(Layer to, long c, boolean compress, JournalBatch batch, List<long[]> changes) {
+    byte[] key = StoreDb.key(to.id, c);
+    if (compress) {
+      batch.put(Space.BLOCKS, key, BlockCodec.zeroes(to.id, c));
+    } else if (to.map.state(c) >= AllocationMap.ZERO && to.map.location(c) == AllocationMap.NO_LOCATION) {
+      batch.delete(Space.BLOCKS, key);
+    }
+    batch.put(Space.ALLOCATION, key, ChunkEntry.encodeState(AllocationMap.ZERO));
+    changes.add(new long[] {c, AllocationMap.ZERO});
+  }
+
+  /** Gives up the slots new change records name: their batch never reached the journal. */
+  void abandon(long owner, List<long[]> changes) {
+    for (long[] ch : changes) {
+      if (ch.length == 4) {
+        extents.release(owner, (int) ch[2]);
+      }
+    }
+  }
+
+  /** Applies change records to a layer's map, giving up the slots they replace. */
+  void apply(Layer l, List<long[]> changes) {
+    for (long[] ch : changes) {
+      int old;
+      if (ch.length == 3) {
+        l.map.clear(ch[0], ch[1], slot -> extents.release(l.owner, slot));
+        continue;
+      } else if (ch.length == 4) {
+        old = l.map.set(ch[0], (int) ch[1], (int) ch[2], (int) ch[3]);
+      } else {
+        old = l.map.set(ch[0], (int) ch[1]);
+      }
+      if (old >= 0) {
+        extents.release(l.owner, old);
+      }
+    }
+  }
+}

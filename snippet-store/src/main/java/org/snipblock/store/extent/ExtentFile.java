@@ -1,0 +1,141 @@
+package org.snipblock.store.extent;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.BitSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The data of one volume: 4 KiB slots in one sparse file, each holding one chunk version. A slot
+ * is written once, when it is allocated, and never overwritten while a map entry or a replayable
+ * journal record may still name it ({@link ExtentFiles} frees it only after a checkpoint), so a
+ * torn write can only ever hit a slot nothing refers to yet.
+ */
+public final class ExtentFile {
+  public static final int SLOT = 4096;
+
+  private final long owner;
+  private final ExtentIo.Channel channel;
+  /** Set after each write; cleared by a sync just before it forces the file. */
+  private final AtomicBoolean dirty = new AtomicBoolean();
+  private final Object syncTurn = new Object();
+  /** Slots below {@link #end} that are free to reuse. */
+  private final BitSet free = new BitSet();
+  /** One past the highest slot ever handed out. */
+  private int end;
+  /** Most slots a first write far beyond the end leaves free before its home (1 GiB of holes). */
+  private static final long MAX_SKIP = 1 << 18;
+  private volatile boolean closed;
+
+  ExtentFile(long owner, ExtentIo.Channel channel) {
+    this.owner = owner;
+    this.channel = channel;
+  }
+
+  public long owner() {
+    return owner;
+  }
+
+  /**
+   * A slot for a new version of chunk {@code home}: that slot itself if it is free (so a volume
+   * written in any order lies in the file in chunk order, and an overwritten chunk moves back
+   * home once its old slot is free again), else the next free slot after it, else the first free
+   * slot, else a new one at the end. Slots skipped over at the end stay free (and take no space).
+   */
+  public synchronized int allocate(long home) {
+    int s;
+    if (home < end) {
+      s = free.nextSetBit((int) home);
+      if (s < 0) {
+        s = free.nextSetBit(0);
+      }
+      if (s < 0) {
+        s = end++;
+      }
+    } else if (home < Integer.MAX_VALUE - 1 && home - end <= MAX_SKIP) {
+      free.set(end, (int) home);
+      s = (int) home;
+      end = s + 1;
+    } else {
+      s = end++;
+    }
+    free.clear(s);
+    return s;
+  }
+
+  /** Slots that may be handed out again (their release is past a checkpoint). */
+  synchronized void free(int slot) {
+    if (slot == end - 1) {
+      end--;
+      while (end > 0 && free.get(end - 1)) {
+        free.clear(--end);
+      }
+    } else if (slot < end) {
+      free.set(slot);
+    }
+  }
+
+  /** Sets which slots hold versions something refers to; every other slot is free. */
+  synchronized void adopt(BitSet used) {
+    end = used.length();
+    free.clear();
+    free.set(0, end);
+    free.andNot(used);
+  }
+
+  /** Writes whole slots starting at {@code slot} (the buffer holds a multiple of 4 KiB). */
+  public void write(int slot, ByteBuffer src) throws IOException {
+    channel.write(src, (long) slot * SLOT);
+    dirty.set(true);
+  }
+
+  /** Reads whole slots starting at {@code slot} into {@code dst}'s remaining bytes. */
+  public void read(int slot, ByteBuffer dst) throws IOException {
+    channel.read(dst, (long) slot * SLOT);
+  }
+
+  /**
+   * Makes every write that completed before the call durable. Syncs take turns: a caller that
+   * finds the flag cleared by a sync still running must not return before that sync is done.
+   */
+  void sync() throws IOException {
+    synchronized (syncTurn) {
+      if (dirty.getAndSet(false) && !closed) {
+        try {
+          channel.sync();
+        } catch (IOException e) {
+          dirty.set(true);
+          throw e;
+        }
+      }
+    }
+  }
+
+  void punch(int first, int count) throws IOException {
+    channel.punch((long) first * SLOT, (long) count * SLOT);
+  }
+
+  /** Cuts the file after the last slot in use. */
+  void trimTail() throws IOException {
+    long keep;
+    synchronized (this) {
+      keep = (long) end * SLOT;
+    }
+    if (channel.size() > keep) {
+      channel.truncate(keep);
+    }
+  }
+
+  synchronized BitSet freeSlots() {
+    return (BitSet) free.clone();
+  }
+
+  synchronized int end() {
+    return end;
+  }
+
+  void close() throws IOException {
+    closed = true;
+    channel.close();
+  }
+}

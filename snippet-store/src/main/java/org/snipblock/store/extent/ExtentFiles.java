@@ -1,0 +1,210 @@
+package org.snipblock.store.extent;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.snipblock.store.journal.Journal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every volume's extent file, and the two rules that make them crash-safe with the journal:
+ *
+ * <ul>
+ *   <li>Data before its record: a chunk is written to its slot before the journal record naming
+ *       the slot is submitted, and {@link #sync()} (called before every journal fsync, every
+ *       checkpoint and every RocksDB flush) forces the files, so no durable record or map entry
+ *       names a slot whose data is not durable.
+ *   <li>No reuse while a record may be replayed: a slot given up (overwritten chunk, trim, merge,
+ *       rollback) or a file given up (volume deleted) is only parked; it joins the next journal
+ *       roll's generation, and is reused or punched only once the checkpoint after that roll
+ *       deleted every segment that could name it. So replay never meets a slot rewritten since.
+ * </ul>
+ */
+public final class ExtentFiles implements Journal.Listener, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ExtentFiles.class);
+  private static final String SUFFIX = ".ext";
+
+  private final ExtentIo io;
+  private final Map<Long, ExtentFile> files = new ConcurrentHashMap<>();
+  /** Given up since the last roll: slots per owner, and whole files. */
+  private Map<Long, BitSet> parkedSlots = new HashMap<>();
+  private Set<Long> parkedFiles = new HashSet<>();
+  /** Given up before the last roll: freed by the next successful checkpoint. */
+  private Map<Long, BitSet> sealedSlots = new HashMap<>();
+  private Set<Long> sealedFiles = new HashSet<>();
+
+  /** Bytes of parked slots after which the journal should roll and checkpoint early. */
+  private final long parkedLimit;
+  private long parkedBytes;
+
+  /**
+   * @param parkedLimit bytes of given-up slots after which a checkpoint is due: overwrites cannot
+   *     reuse space before one, so without it a file grows by what is overwritten in between
+   */
+  public ExtentFiles(ExtentIo io, long parkedLimit) {
+    this.io = io;
+    this.parkedLimit = parkedLimit;
+  }
+
+  static String nameOf(long owner) {
+    return String.format("%016x%s", owner, SUFFIX);
+  }
+
+  /** The extent file of a volume, opened (or created) on first use. */
+  public ExtentFile file(long owner) {
+    return files.computeIfAbsent(owner, o -> {
+      try {
+        return new ExtentFile(o, io.open(nameOf(o)));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot open the extent file of volume " + o, e);
+      }
+    });
+  }
+
+  /** The file if it exists on disk or is open, else null; never creates one. */
+  public ExtentFile existing(long owner) throws IOException {
+    ExtentFile f = files.get(owner);
+    if (f != null || !io.list().contains(nameOf(owner))) {
+      return f;
+    }
+    return file(owner);
+  }
+
+  /** Before a journal fsync: what the synced records name must be durable first. */
+  @Override
+  public void beforeSync() throws IOException {
+    sync();
+  }
+
+  /** Makes every extent write that completed before the call durable. */
+  public void sync() throws IOException {
+    for (ExtentFile f : files.values()) {
+      f.sync();
+    }
+  }
+
+  /** Gives up a slot (its chunk version is no longer referred to by the map). */
+  public synchronized void release(long owner, int slot) {
+    parkedSlots.computeIfAbsent(owner, o -> new BitSet()).set(slot);
+    parkedBytes += ExtentFile.SLOT;
+  }
+
+  @Override
+  public synchronized boolean rollDue() {
+    return parkedBytes >= parkedLimit;
+  }
+
+  /** Gives up a whole file (its volume is deleted). */
+  public synchronized void releaseFile(long owner) {
+    parkedFiles.add(owner);
+  }
+
+  /** The journal started a new segment: what was given up so far is named only in older ones. */
+  @Override
+  public synchronized void rolled() {
+    parkedSlots.forEach((o, s) -> sealedSlots.computeIfAbsent(o, x -> new BitSet()).or(s));
+    sealedFiles.addAll(parkedFiles);
+    parkedSlots = new HashMap<>();
+    parkedFiles = new HashSet<>();
+    parkedBytes = 0;
+  }
+
+  /** The segments before the last roll are gone: their slots are punched and reused, files deleted. */
+  @Override
+  public void checkpointed() {
+    Map<Long, BitSet> slots;
+    Set<Long> gone;
+    synchronized (this) {
+      slots = sealedSlots;
+      gone = sealedFiles;
+      sealedSlots = new HashMap<>();
+      sealedFiles = new HashSet<>();
+    }
+    for (long owner : gone) {
+      slots.remove(owner);
+      ExtentFile f = files.remove(owner);
+      try {
+        if (f != null) {
+          f.close();
+        }
+        io.delete(nameOf(owner));
+      } catch (IOException e) {
+        log.warn("could not delete the extent file of deleted volume {}: {}", owner, e.getMessage());
+      }
+    }
+    slots.forEach((owner, freed) -> {
+      ExtentFile f = files.get(owner);
+      if (f != null) {
+        // Punched before it is free: once free, a writer may fill it at once.
+        punchRuns(f, freed);
+        freed.stream().forEach(f::free);
+      }
+    });
+  }
+
+  private static void punchRuns(ExtentFile f, BitSet slots) {
+    try {
+      for (int s = slots.nextSetBit(0); s >= 0; ) {
+        int e = slots.nextClearBit(s);
+        f.punch(s, e - s);
+        s = slots.nextSetBit(e);
+      }
+    } catch (IOException e) {
+      log.warn("could not punch freed slots of volume {}: {}", f.owner(), e.getMessage());
+    }
+  }
+
+  /**
+   * At open, with an empty journal: {@code used} names every slot some map entry refers to, per
+   * volume. Files of volumes in neither {@code used} nor {@code keep} are deleted; the others
+   * reuse every other slot (punched, and the file cut after its last used slot).
+   */
+  public void load(Map<Long, BitSet> used, Set<Long> keep) throws IOException {
+    for (String name : io.list()) {
+      if (!name.endsWith(SUFFIX) || name.length() != 16 + SUFFIX.length()) {
+        continue;
+      }
+      long owner;
+      try {
+        owner = Long.parseUnsignedLong(name.substring(0, 16), 16);
+      } catch (NumberFormatException e) {
+        continue;
+      }
+      if (!used.containsKey(owner) && !keep.contains(owner)) {
+        log.info("deleting the extent file of volume {}, which the store no longer has", owner);
+        io.delete(name);
+        continue;
+      }
+      ExtentFile f = file(owner);
+      f.adopt(used.getOrDefault(owner, new BitSet()));
+      punchRuns(f, f.freeSlots());
+      f.trimTail();
+    }
+  }
+
+  /** A volume restored while running (a catalog rebuild): its slots in use, the rest reusable. */
+  public void adopt(long owner, BitSet used) throws IOException {
+    ExtentFile f = existing(owner);
+    if (f != null) {
+      f.adopt(used);
+    }
+  }
+
+  @Override
+  public void close() {
+    for (ExtentFile f : files.values()) {
+      try {
+        f.close();
+      } catch (IOException e) {
+        log.warn("closing the extent file of volume {}: {}", f.owner(), e.getMessage());
+      }
+    }
+    files.clear();
+  }
+}
