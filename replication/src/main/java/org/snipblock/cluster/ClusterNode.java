@@ -77,6 +77,7 @@ public final class ClusterNode implements AutoCloseable {
   private final LocalCopies copies;
   // Primaries reserve their sequence numbers here, so a restart at the same epoch never reuses one.
   private final DurableProgress sequences;
+  private final ClusterQos qos;
   private final Reconciler reconciler;
   private NodeReports reports;
   private ClusterMembership membership;
@@ -119,9 +120,11 @@ public final class ClusterNode implements AutoCloseable {
     this.copies = new LocalCopies(config.nodeId(), local, this::needsFullCopy, this::reconcileLater);
     this.snapshots = new ClusterSnapshots(this, this::servedHere);
     this.sequences = new DurableProgress(config.dataDir().resolve("primary-sequence"));
+    this.qos = new ClusterQos(config.nodeId(), metadata,
+        name -> primaryDevice(name).filter(ReplicatedBlockDevice::primary).isPresent());
     this.reconciler = new Reconciler(config.nodeId(), metadata, local, copies, sequences, worker, timer,
         (v, localCopy) -> new ReplicatedBlockDevice(config.nodeId(), v, localCopy, replicaAuthority(), this::channelTo,
-            settings, registry(), sequences, snapshots), () -> closed);
+            settings, registry(), sequences, snapshots, qos::throttleOf), () -> closed);
   }
 
   private static Thread daemon(Runnable r, String name) {
@@ -151,6 +154,7 @@ public final class ClusterNode implements AutoCloseable {
         .maxInboundMessageSize(64 << 20).build().start();
     metadata.onVolumeChange(v -> doors.handles().applied(v.getName(), v.getIncarnation()));
     metadata.onVolumeChange(v -> reconciler.changed(v.getName()));
+    metadata.onVolumeChange(v -> qos.changed());
     // Queued behind the reconcile: a door waiting for this node to become primary finds its device.
     metadata.onVolumeChange(v -> worker.execute(() -> doors.volumeChanged(v.getName())));
     try {
@@ -338,6 +342,11 @@ public final class ClusterNode implements AutoCloseable {
     return doors;
   }
 
+  /** The volumes' I/O limits and throttles on this node. */
+  public ClusterQos qos() {
+    return qos;
+  }
+
   Optional<ReplicatedBlockDevice> primaryDevice(String name) {
     return reconciler.primary(name);
   }
@@ -441,5 +450,6 @@ public final class ClusterNode implements AutoCloseable {
       replicaService.close();
     }
     sequences.close();
+    qos.close();
   }
 }

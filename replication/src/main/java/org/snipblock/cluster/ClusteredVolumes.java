@@ -151,6 +151,19 @@ public final class ClusteredVolumes implements VolumeManager {
         org.snipblock.cluster.proto.SetReadOnly.newBuilder().setName(name).setReadOnly(readOnly)).build()));
   }
 
+  /**
+   * Sets the volume's I/O limits ({@code limits} null keeps them, none lifts them) and/or its group
+   * ({@code group} null keeps it, "" or "none" leaves it); its primary applies them at once.
+   */
+  public void setQos(String name, org.snipblock.store.qos.QosLimits limits, String group) {
+    org.snipblock.cluster.proto.SetQos.Builder b = org.snipblock.cluster.proto.SetQos.newBuilder().setName(name)
+        .setQos(limits == null ? "" : limits.text());
+    if (group != null) {
+      b.setSetGroup(true).setGroup(group);
+    }
+    node.commit(MetaCommand.newBuilder().setSetQos(b).build());
+  }
+
   /** Raises the volume's incarnation (returned): every door handle on it opened before fails from then on (a rollback). */
   long reincarnate(String name) {
     return node.commit(MetaCommand.newBuilder().setReincarnate(

@@ -150,6 +150,7 @@ final class VolumeCatalog {
       long id = v.id();
       JournalBatch batch = new JournalBatch()
           .delete(Space.CATALOG, StoreDb.key(id))
+          .delete(Space.META, VolumeQosStore.key(id))
           .deleteRange(Space.LABELS, StoreDb.key(id, 0), StoreDb.key(id, Long.MAX_VALUE));
       List<Layer> own = ownLayers(v);
       own.forEach(l -> Snapshots.dropChunks(batch, l).delete(Space.LAYERS, StoreDb.key(l.id)));

@@ -45,6 +45,10 @@ import org.snipblock.node.admin.v1.DeleteSnapshotRequest;
 import org.snipblock.node.admin.v1.RollbackVolumeRequest;
 import org.snipblock.node.admin.v1.CloneVolumeRequest;
 import org.snipblock.node.admin.v1.SetVolumeReadOnlyRequest;
+import org.snipblock.node.admin.v1.QosGrpc;
+import org.snipblock.node.admin.v1.SetVolumeQosRequest;
+import org.snipblock.node.admin.v1.ShowVolumeQosRequest;
+import org.snipblock.node.admin.v1.VolumeQos;
 import org.snipblock.node.admin.v1.DiffVolumeResponse;
 import org.snipblock.node.admin.v1.DiffVolumeRequest;
 import org.snipblock.node.admin.v1.FlattenVolumeRequest;
@@ -74,6 +78,7 @@ public final class AdminClient implements AutoCloseable {
   private final String target;
   private final ManagedChannel channel;
   private final AdminGrpc.AdminBlockingStub stub;
+  private final QosGrpc.QosBlockingStub qos;
   private final ClusterAdminGrpc.ClusterAdminBlockingStub clusterStub;
 
   /** @param target host:port of the admin API */
@@ -81,6 +86,7 @@ public final class AdminClient implements AutoCloseable {
     this.target = target;
     this.channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
     this.stub = AdminGrpc.newBlockingStub(channel);
+    this.qos = QosGrpc.newBlockingStub(channel);
     this.clusterStub = ClusterAdminGrpc.newBlockingStub(channel);
   }
 
@@ -100,6 +106,26 @@ public final class AdminClient implements AutoCloseable {
   /** Creates a volume with its redundancy; 0 / null take the cluster's defaults. */
   public Volume create(CreateVolumeRequest request) {
     return call().createVolume(request);
+  }
+
+  /** Sets a volume's I/O limits (QEMU's vocabulary; "none" lifts them). */
+  public VolumeQos setQos(String name, String limits) {
+    return setQos(name, limits, null);
+  }
+
+  /** @param limits null keeps them; @param group null keeps the volume's group, "" or "none" leaves it */
+  public VolumeQos setQos(String name, String limits, String group) {
+    SetVolumeQosRequest.Builder b = SetVolumeQosRequest.newBuilder().setName(name).setQos(limits == null ? "" : limits);
+    if (group != null) {
+      b.setSetGroup(true).setGroup(group);
+    }
+    return qos.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS).setVolumeQos(b.build());
+  }
+
+  /** A volume's I/O limits, and its throttle's state when the answering node runs it. */
+  public VolumeQos showQos(String name) {
+    return qos.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS).showVolumeQos(
+        ShowVolumeQosRequest.newBuilder().setName(name).build());
   }
 
   public Volume setMode(String name, String mode) {

@@ -54,6 +54,11 @@ final class Output {
     if (v.readOnly()) {
       out.printf("read-only:        yes%n");
     }
+    if (v.qos() != null) {
+      out.printf("qos:              %s%s%n", v.qos().limits(), v.qos().group() == null ? ""
+          : " (group " + v.qos().group() + ", shared by " + String.join(", ", v.qos().members()) + ")");
+      out.printf("qos state:        %s%n", qosState(v.qos()));
+    }
     if (v.parent() != null) {
       out.printf("clone of:         %s%n", v.parent());
     }
@@ -169,6 +174,14 @@ final class Output {
       out.printf(format, v.name(), ByteSize.format(v.provisionedBytes()), ByteSize.format(v.usedBytes()),
           percent(v.usedBytes(), v.provisionedBytes()), v.blockSize(), v.compression() ? "lz4" : "off");
     }
+  }
+
+  private static String qosState(VolumeView.Qos q) {
+    if (!q.stateKnown()) {
+      return "known on the primary " + q.primary() + " (ask it)";
+    }
+    return (q.throttled() ? "throttled (" + q.waiting() + " waiting)" : "not throttled") + ", "
+        + q.delayed() + " requests delayed so far" + (q.primary() == null ? "" : " on " + q.primary());
   }
 
   private static String percent(long part, long whole) {

@@ -92,6 +92,15 @@ final class VolumeCommand implements Runnable {
     @Option(names = "--read-only", description = "Serve the volume write-protected (a template).")
     boolean readOnly;
 
+    @Option(names = "--qos", paramLabel = "LIMITS",
+        description = "I/O limits in QEMU's throttle vocabulary, e.g. iops-total=2000,bps-write=50M,"
+            + "iops-total-max=4000,iops-total-max-length=10s (see volume set --qos).")
+    String qos;
+
+    @Option(names = "--qos-group", paramLabel = "GROUP",
+        description = "Share the I/O budget of this group (see volume set --qos-group).")
+    String qosGroup;
+
     @Override
     public Integer call() {
       try {
@@ -105,7 +114,12 @@ final class VolumeCommand implements Runnable {
           .setSnippetSize((int) snippetSize).setBlockSize(blockSize).setCompression(compression)
           .setReadOnly(readOnly);
       redundancy(req);
-      output().volume(VolumeView.of(admin.call(c -> c.create(req.build()))));
+      // Checked before anything is created, so a bad --qos changes nothing.
+      String limits = qos == null ? null : QosOption.check(spec, qos);
+      String group = qosGroup == null ? null : QosOption.checkGroup(spec, qosGroup);
+      org.snipblock.node.admin.v1.Volume v = admin.call(c -> c.create(req.build()));
+      output().volume(limits == null && group == null ? VolumeView.of(v)
+          : VolumeView.of(v).withQos(admin.call(c -> c.setQos(name, limits, group))));
       return 0;
     }
 
@@ -161,7 +175,8 @@ final class VolumeCommand implements Runnable {
 
     @Override
     public Integer call() {
-      output().volume(VolumeView.of(admin.call(c -> c.show(name))));
+      VolumeView v = VolumeView.of(admin.call(c -> c.show(name)));
+      output().volume(admin.call(c -> QosOption.shown(c, name)).map(v::withQos).orElse(v));
       return 0;
     }
   }
@@ -206,10 +221,31 @@ final class VolumeCommand implements Runnable {
         description = "Only these snippets, e.g. 0-3,7 (ranges inclusive). Default: the whole volume.")
     SnippetRanges snippets;
 
+    @Option(names = "--qos", paramLabel = "LIMITS",
+        description = "I/O limits in QEMU's throttle vocabulary, live: iops-total, iops-read, iops-write, bps-total, "
+            + "bps-read, bps-write (bytes/s, K/M/G/T), each also with -max (burst rate) and -max-length (burst "
+            + "seconds), comma-separated; 'none' lifts them. In a group: the group's limits.")
+    String qos;
+
+    @Option(names = "--qos-group", paramLabel = "GROUP",
+        description = "Share one I/O budget with the group's other volumes (a VM's disks, a tenant), live; 'none' "
+            + "gives the volume its own again. Joining without --qos takes the group's limits.")
+    String qosGroup;
+
     @Override
     public Integer call() {
-      if (mode == null && readOnly == null && consumer == null) {
-        throw new ParameterException(spec.commandLine(), "nothing to set: give --mode, --consumer and/or --read-only");
+      if (mode == null && readOnly == null && consumer == null && qos == null && qosGroup == null) {
+        throw new ParameterException(spec.commandLine(),
+            "nothing to set: give --mode, --consumer, --read-only, --qos and/or --qos-group");
+      }
+      if (qos != null || qosGroup != null) {
+        String limits = qos == null ? null : QosOption.check(spec, qos);
+        String group = qosGroup == null ? null : QosOption.checkGroup(spec, qosGroup);
+        org.snipblock.node.admin.v1.VolumeQos q = admin.call(c -> c.setQos(name, limits, group));
+        if (mode == null && readOnly == null && consumer == null) {
+          output().volume(VolumeView.of(admin.call(c -> c.show(name))).withQos(q));
+          return 0;
+        }
       }
       if (mode != null && mode.trim().equalsIgnoreCase(Choices.AUTO) && snippets != null) {
         throw new ParameterException(spec.commandLine(), "--mode auto applies to the whole volume, not --snippets");

@@ -32,7 +32,24 @@ record VolumeView(
     // Top-level fields in JSON (primary, epoch, mode...), absent on a standalone node.
     @JsonUnwrapped Replication replication,
     // Top-level fields in JSON too (responseMillis, consumer, modeControl, catchingUp...), absent on a standalone node.
-    @JsonUnwrapped FollowingView following) {
+    @JsonUnwrapped FollowingView following,
+    // The I/O limits, and the throttle's state where known (null until attached with withQos).
+    Qos qos) {
+
+  /** @param limits canonical QEMU-style text or "none"; the state fields mean something only when stateKnown */
+  record Qos(String limits, String group, List<String> members, boolean stateKnown, boolean throttled, int waiting,
+      long delayed, String primary) {}
+
+  /** This view with the volume's QoS as the node answered it. */
+  VolumeView withQos(org.snipblock.node.admin.v1.VolumeQos q) {
+    return new VolumeView(name, id, provisionedBytes, usedBytes, storedBytes, blockSize, snippetSize, compression,
+        snippets, checksumErrors, created, io, readOnly, parent, snapshots, children, flatten, flattenWaitingFor,
+        unsharedCopies, replication, following,
+        new Qos(q.getLimits(), q.getGroup().isEmpty() ? null : q.getGroup(), List.copyOf(q.getMembersList()),
+            q.getStateKnown(), q.getThrottled(), q.getWaiting(), q.getDelayed(),
+            q.getPrimary().isEmpty() ? null : q.getPrimary()));
+  }
+
 
   record Io(long reads, long writes, long readBytes, long writtenBytes, long flushes, long errors) {}
 
@@ -58,7 +75,7 @@ record VolumeView(
         v.hasFlatten() ? resync(v.getFlatten()) : null,
         List.copyOf(v.getFlattenWaitingForList()), List.copyOf(v.getUnsharedCopiesList()),
         v.hasReplication() ? replication(v.getReplication()) : null,
-        v.hasReplication() ? FollowingView.of(v.getReplication()) : null);
+        v.hasReplication() ? FollowingView.of(v.getReplication()) : null, null);
   }
 
   private static Resync resync(org.snipblock.node.admin.v1.Resync s) {

@@ -23,6 +23,8 @@ import org.snipblock.node.admin.AdminServer;
 import org.snipblock.node.admin.ClusterAdminService;
 import org.snipblock.node.admin.SitesService;
 import org.snipblock.node.admin.AdminService;
+import org.snipblock.node.admin.QosService;
+import org.snipblock.node.admin.StandaloneQos;
 import org.snipblock.node.admin.v1.NodeStatusResponse;
 import org.snipblock.node.config.ByteSize;
 import org.snipblock.node.config.NodeConfig;
@@ -30,6 +32,8 @@ import org.snipblock.node.config.VolumeDeclaration;
 import org.snipblock.node.http.HttpEndpoint;
 import org.snipblock.node.http.NodeMetrics;
 import org.snipblock.node.http.OperatorView;
+import org.snipblock.block.BlockDeviceCatalog;
+import org.snipblock.store.SnippetStore;
 import org.snipblock.store.VolumeAdminException;
 import org.snipblock.store.VolumeInfo;
 import org.snipblock.store.VolumeManager;
@@ -124,12 +128,17 @@ public final class Node implements AutoCloseable {
       cluster.viewForwardedIoAs(device -> new MeteredBlockDevice(device, meters, "forwarded"));
     }
     running.push(this::flushAll);
-    startFrontends(meters);
+    // Standalone, each door's handles pass the volume's throttle; a cluster's primary throttles in its replicated device.
+    StandaloneQos qos = cluster == null && volumes instanceof SnippetStore store ? new StandaloneQos(store, config.nodeId()) : null;
+    if (qos != null) {
+      running.push(qos);
+    }
+    startFrontends(meters, qos != null ? qos : volumes);
     AdminServer admin = bind("admin API", config.adminPort(), () -> AdminServer.start(
         new InetSocketAddress(config.listen(), config.adminPort()),
         new AdminService(volumes, cluster, config.clustered() ? config.cluster().volumeDefaults() : null,
             meters::snapshot, this::status), new ClusterAdminService(cluster),
-        new SitesService(cluster)));
+        new SitesService(cluster), new QosService(cluster, qos)));
     running.push(admin);
     adminPort = admin.port();
     if (config.httpPort() != NodeConfig.HTTP_OFF) {
@@ -147,7 +156,7 @@ public final class Node implements AutoCloseable {
         cluster == null ? "" : "; cluster port " + config.cluster().port() + " at " + config.location());
   }
 
-  private void startFrontends(IoMeters meters) {
+  private void startFrontends(IoMeters meters, BlockDeviceCatalog served) {
     IscsiTargetConfig iscsiConfig = config.iscsiTarget();
     NbdServerConfig nbdConfig = config.nbdServer();
     if (cluster != null) {
@@ -157,10 +166,10 @@ public final class Node implements AutoCloseable {
           .withLogicalUnits((device, groups, state) -> new BlockLogicalUnit(device, groups, shared.forDevice(device.name())));
       nbdConfig = ClusterDoorAccess.nbd(nbdConfig, cluster.access());
     }
-    IscsiTarget iscsi = new IscsiTarget(iscsiConfig, new MeteredCatalog(volumes, meters, "iscsi"), transport.group(), transport.serverChannel());
+    IscsiTarget iscsi = new IscsiTarget(iscsiConfig, new MeteredCatalog(served, meters, "iscsi"), transport.group(), transport.serverChannel());
     iscsiPort = bind("iSCSI target", config.iscsiPort(), iscsi::start);
     running.push(iscsi);
-    NbdServer nbd = new NbdServer(nbdConfig, new MeteredCatalog(volumes, meters, "nbd"), transport.group(), transport.serverChannel());
+    NbdServer nbd = new NbdServer(nbdConfig, new MeteredCatalog(served, meters, "nbd"), transport.group(), transport.serverChannel());
     nbdPort = bind("NBD server", config.nbdPort(), nbd::start);
     running.push(nbd);
     if (cluster != null) {

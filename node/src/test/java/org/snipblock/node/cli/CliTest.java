@@ -86,7 +86,7 @@ class CliTest {
       min-copies zero           | volume create vol0 --size 1G --min-copies 0     | invalid --min-copies 0
       unknown spread            | volume create vol0 --size 1G --spread planet    | invalid --spread: unknown spread level 'planet'
       unknown mode              | volume create vol0 --size 1G --mode eventually  | invalid --mode: unknown replication mode 'eventually'
-      set without mode          | volume set vol0                                 | nothing to set: give --mode, --consumer and/or --read-only
+      set without mode          | volume set vol0                                 | nothing to set: give --mode, --consumer, --read-only, --qos and/or --qos-group
       set with unknown mode     | volume set vol0 --mode lazy                     | invalid --mode: unknown replication mode 'lazy': expected sync|async (or auto)
       auto for some snippets    | volume set vol0 --mode auto --snippets 0        | --mode auto applies to the whole volume, not --snippets
       catch-up without name     | volume catch-up                                 | Missing required parameter: 'NAME'
@@ -103,7 +103,7 @@ class CliTest {
       snippets open range       | volume set vol0 --mode sync --snippets 3-       | invalid snippets '3-' at '3-'
       snippets too large        | volume set vol0 --mode sync --snippets 0-99999999999999999999 | invalid snippets '0-99999999999999999999'
       snippets two dashes       | volume set vol0 --mode sync --snippets 1-2-3    | invalid snippets '1-2-3'
-      snippets without mode     | volume set vol0 --snippets 0-3                  | nothing to set: give --mode, --consumer and/or --read-only
+      snippets without mode     | volume set vol0 --snippets 0-3                  | nothing to set: give --mode, --consumer, --read-only, --qos and/or --qos-group
       follow without snippets   | volume set vol0 --mode volume                   | invalid --mode volume: only snippets follow the volume's mode
       snippets bad mode         | volume set vol0 --mode lazy --snippets 0        | invalid --mode: unknown replication mode 'lazy'
       verify without name       | volume verify                                   | Missing required parameter: 'NAME'

@@ -36,6 +36,8 @@ final class CommandHandlers {
     HANDLERS.put(CommandCase.MOVE_COPY, CopyMoves::apply);
     HANDLERS.put(CommandCase.SET_NODE_STATE, NodeCommands::setState);
     HANDLERS.put(CommandCase.REMOVE_NODE, NodeCommands::remove);
+    HANDLERS.put(CommandCase.SET_QOS, (c, s) -> s.store(QosCommand.apply(s.volume(c.getSetQos().getName()),
+        c.getSetQos(), s.volumes.values())));
     HANDLERS.put(CommandCase.ANNOUNCE_DOOR, (c, s) -> {
       PortalGroups.announce(s.nodes, c.getAnnounceDoor());
       return MetaResult.newBuilder().setOk(true).build();

@@ -16,6 +16,7 @@ import org.snipblock.block.Extent;
 import org.snipblock.cluster.meta.SnippetModes;
 import org.snipblock.cluster.proto.ReplicaOp;
 import org.snipblock.cluster.proto.VolumeRecord;
+import org.snipblock.store.qos.VolumeThrottle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +45,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   private final ResyncScheduler resyncs;
   private final ScrubScheduler scrubs;
   private final PlannedHandover handover;
+  private final Function<VolumeRecord, VolumeThrottle> qosBudgets;
   private volatile CompletableFuture<Void> hold = CompletableFuture.completedFuture(null);
   private final WriteThrottle throttle = new WriteThrottle();
   private final java.util.concurrent.atomic.AtomicLong writtenBytes = new java.util.concurrent.atomic.AtomicLong();
@@ -53,11 +55,15 @@ public final class ReplicatedBlockDevice implements BlockDevice {
    *                  the same epoch it never reuses one (null: only safe if it never restarts as primary
    *                  without a new epoch); the constructor then blocks on one small disk write
    * @param snapshots the snapshots of this node's copy, which resyncs bring the holders' in line with
+   * @param qosBudgets the throttle of the volume's QoS budget on this node, by its record now (a
+   *                  volume may join or leave a group live): every client request passes it here, at
+   *                  the one writer, whichever door it came through; resyncs and scrubs do not
    */
   public ReplicatedBlockDevice(String selfId, VolumeRecord volume, ReopenableDevice local, EpochAuthority authority,
       Function<String, ManagedChannel> channels, ReplicationSettings settings, ReplicaRegistry registry,
-      DurableProgress sequences, SnapshotSource snapshots) {
+      DurableProgress sequences, SnapshotSource snapshots, Function<VolumeRecord, VolumeThrottle> qosBudgets) {
     this.view = new VolumeView(selfId, volume);
+    this.qosBudgets = qosBudgets;
     this.local = local;
     Sequencer sequencer = new Sequencer(view, sequences == null ? null
         : new SequenceReservation(sequences, volume.getName(), volume.getUid(), volume.getEpoch()));
@@ -153,7 +159,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
 
   @Override
   public CompletableFuture<Void> read(long offset, ByteBuffer dst) {
-    return fencing.closed() ? unavailable() : readRepair.read(offset, dst);
+    return fencing.closed() ? unavailable() : qos().then(false, dst.remaining(), () -> readRepair.read(offset, dst));
   }
 
   @Override
@@ -175,12 +181,14 @@ public final class ReplicatedBlockDevice implements BlockDevice {
 
   @Override
   public CompletableFuture<Void> write(long offset, ByteBuffer src, boolean fua) {
-    return writable(offset, src.remaining(), () -> changes.write(offset, ByteString.copyFrom(src), fua));
+    return qos().then(true, src.remaining(),
+        () -> writable(offset, src.remaining(), () -> changes.write(offset, ByteString.copyFrom(src), fua)));
   }
 
   @Override
   public CompletableFuture<Void> writeZeroes(long offset, long length, boolean mayUnmap, boolean fua) {
-    return writable(offset, length, () -> changes.writeZeroes(offset, length, mayUnmap, fua));
+    // Counted as an operation without bytes: it carries no data (see ThrottledBlockDevice).
+    return qos().then(true, 0, () -> writable(offset, length, () -> changes.writeZeroes(offset, length, mayUnmap, fua)));
   }
 
   @Override
@@ -240,9 +248,9 @@ public final class ReplicatedBlockDevice implements BlockDevice {
       return CompletableFuture.failedFuture(new BlockDeviceException(Kind.INVALID, "compare and write lengths differ"));
     }
     CompletableFuture<Long> verdict = new CompletableFuture<>();
-    return writable(offset, replacement.remaining(),
+    return qos().then(true, replacement.remaining(), () -> writable(offset, replacement.remaining(),
         () -> changes.compareAndWrite(offset, expected, ByteString.copyFrom(replacement), fua, verdict))
-        .thenCompose(v -> verdict);
+        .thenCompose(v -> verdict));
   }
 
   private CompletableFuture<Void> writable(long offset, long length, Supplier<CompletableFuture<Void>> change) {
@@ -365,5 +373,10 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     local.close();
     lag.close();
     throttle.release();
+  }
+
+  /** The throttle of the volume's budget; requests it delays until after a close meet the closed device (and a door takes them on). */
+  private VolumeThrottle qos() {
+    return qosBudgets.apply(view.get());
   }
 }
