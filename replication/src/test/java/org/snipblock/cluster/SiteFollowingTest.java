@@ -57,9 +57,12 @@ class SiteFollowingTest {
   void theProbeMeasuresTheWanAndSitesAndResponseTimesFollowFromIt() throws Exception {
     start(0);
     SiteFollowing following = cluster.node(0).following();
-    Eventually.await("the WAN measured and reported", Duration.ofSeconds(30),
-        () -> following.syncGroups().equals(List.of(List.of("n0", "n1"), List.of("n2"))));
-    assertThat(following.rtt().between("n0", "n2")).isGreaterThanOrEqualTo(WAN.toMillis());
+    // Probes sent before a peer is on record go out without the simulated delay, and the round trip
+    // is smoothed: wait for the measurement to reach the WAN, not only for the groups (an unmeasured
+    // pair also splits them).
+    Eventually.await("the WAN measured and reported", Duration.ofSeconds(60),
+        () -> following.rtt().between("n0", "n2") >= WAN.toMillis()
+            && following.syncGroups().equals(List.of(List.of("n0", "n1"), List.of("n2"))));
     assertThat(following.rtt().between("n0", "n1")).isLessThan(5);
 
     cluster.node(0).volumes().create(new VolumeSpec("wide", 4 * TestCluster.SNIPPET, TestCluster.SNIPPET, 512, false),
