@@ -66,9 +66,11 @@ class SitesProcessIT {
     DaemonProcess n1 = cluster.node("n1");
     DaemonProcess n3 = cluster.node("n3");
 
+    // The round trip is smoothed and the first probes may go out before a peer is on record (not held
+    // back): wait for the measurement to reach the WAN as well as for the groups.
     JsonNode status = Poll.until("the WAN measured: n1 n2 | n3", SETTLE, () -> n1.cliIfOk("cluster", "status", "--json")
-        .map(ProcessCluster::json).filter(s -> s.get("syncGroups").toString().equals("[[\"n1\",\"n2\"],[\"n3\"]]")));
-    assertThat(status.get("rttMillis").get("n1").get("n3").asDouble()).isGreaterThanOrEqualTo(20);
+        .map(ProcessCluster::json).filter(s -> s.get("syncGroups").toString().equals("[[\"n1\",\"n2\"],[\"n3\"]]")
+            && s.path("rttMillis").path("n1").path("n3").asDouble() >= 20));
     assertThat(status.get("syncBoundMillis").asDouble()).isEqualTo(10.0);
     log.info("cluster status:\n{}", n1.cli("cluster", "status"));
 

@@ -73,9 +73,11 @@ public final class StandaloneQos implements BlockDeviceCatalog, AutoCloseable {
   @Override
   public Optional<BlockDevice> open(String name) {
     Optional<BlockDevice> d = store.open(name);
+    // A snapshot's reads count against its volume's limits.
+    String volume = org.snipblock.node.config.NodeConfig.volumeOf(name);
     // Read again: the name may belong to a volume created since (a deleted one's setting went with it).
-    d.ifPresent(x -> settings.put(name, saved.setting(name)));
-    return d.map(x -> new ThrottledBlockDevice(x, () -> throttle(name)));
+    d.ifPresent(x -> settings.put(volume, saved.setting(volume)));
+    return d.map(x -> new ThrottledBlockDevice(x, () -> throttle(volume)));
   }
 
   @Override
