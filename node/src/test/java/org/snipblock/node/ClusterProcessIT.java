@@ -218,6 +218,8 @@ class ClusterProcessIT {
     // A clone of s1 (a VM disk from a template snapshot): a cluster volume reading s1, keeping it in use.
     assertThat(n1.cliError("volume", "clone", "vm@s1", "disk1")).contains("its primary is " + primary.info().nodeId());
     primary.cli("volume", "clone", "vm@s1", "disk1");
+    // The clone is on record once the asked node has it; n1's door knows it when n1 applied it too.
+    awaitServing(n1, "disk1");
     assertThat(Tools.run(120, "qemu-img", "compare", "-f", "raw", "-F", "raw", s1.toString(),
         n1.nbdUrl("disk1")).ok().output()).as("the clone through n1's door").contains("Images are identical");
     Tools.run(120, "qemu-io", "-f", "raw", "-c", "write -P 0x11 0 1M", "-c", "flush", n1.nbdUrl("disk1")).ok();
