@@ -274,6 +274,9 @@ class ClusterSnapshotTest {
     assertThat(primaryOf("disk-a")).isZero();
     assertThat(primaryOf("disk-b")).isEqualTo(1);
     Eventually.await("the primaries serve", T, () -> cluster.node(1).volumes().openPrimary("disk-b").isPresent());
+    // n2 coordinates: it finds each primary in its own copy of the metadata.
+    Eventually.await("n2 knows both volumes", T, () -> cluster.node(2).volumes().describe("disk-a").isPresent()
+        && cluster.node(2).volumes().describe("disk-b").isPresent());
     assertThatThrownBy(() -> cluster.node(2).snapshots().takeGroup(java.util.List.of("disk-a", "disk-a"), "g"))
         .isInstanceOf(VolumeAdminException.class).hasMessageContaining("named twice");
     assertThatThrownBy(() -> cluster.node(2).snapshots().takeGroup(java.util.List.of("disk-a", "nope"), "g"))
