@@ -154,12 +154,15 @@ public final class ConfigFile {
       }
       volumes.add(declared.get(i).toDeclaration(origin, i));
     }
-    if (m.join != null && m.join.stream().anyMatch(j -> j == null || j.isBlank())) {
-      throw new OperatorError("config file " + origin + ": join has an empty entry");
+    List<String> join;
+    try {
+      join = entries("join", m.join);
+    } catch (IllegalArgumentException e) {
+      throw new OperatorError("config file " + origin + ": " + e.getMessage());
     }
     Path data = m.data == null ? null : relativeTo(origin, m.data);
     return new NodeOptions(data, m.listen, m.iscsiPort, m.nbdPort, m.adminPort, volumes,
-        m.nodeId, m.location, m.clusterPort, m.join == null ? List.of() : m.join,
+        m.nodeId, m.location, m.clusterPort, join,
         m.store == null ? StoreOptions.NONE : m.store.toOptions(origin),
         m.iscsi == null ? Map.of() : m.iscsi.toAccess(origin),
         m.nbd == null ? null : m.nbd.toSecurity(origin),
