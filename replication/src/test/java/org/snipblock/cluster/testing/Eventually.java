@@ -8,6 +8,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Waits, bounded in time, for a condition that distributed state reaches on its own schedule
@@ -24,6 +25,11 @@ public final class Eventually {
   private Eventually() {}
 
   public static void await(String what, Duration timeout, BooleanSupplier condition) {
+    await(what, timeout, condition, () -> "");
+  }
+
+  /** As {@link #await(String, Duration, BooleanSupplier)}, and on timeout says what {@code state} shows then. */
+  public static void await(String what, Duration timeout, BooleanSupplier condition, Supplier<String> state) {
     CompletableFuture<Void> done = new CompletableFuture<>();
     ScheduledFuture<?> poll = TIMER.scheduleWithFixedDelay(() -> {
       try {
@@ -37,7 +43,9 @@ public final class Eventually {
     try {
       done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+      String seen = state.get();
+      throw new AssertionError("timed out after " + timeout + " waiting for " + what
+          + (seen.isEmpty() ? "" : " (last seen: " + seen + ")"));
     } catch (Exception e) {
       throw new AssertionError("failed waiting for " + what, e);
     } finally {
