@@ -66,8 +66,8 @@ class SitesProcessIT {
     DaemonProcess n1 = cluster.node("n1");
     DaemonProcess n3 = cluster.node("n3");
 
-    // The round trip is smoothed and the first probes may go out before a peer is on record (not held
-    // back): wait for the measurement to reach the WAN as well as for the groups.
+    // The first probes may go out before a peer is on record (not held back): wait for the measurement
+    // to reach the WAN as well as for the groups.
     JsonNode status = Poll.until("the WAN measured: n1 n2 | n3", SETTLE, () -> n1.cliIfOk("cluster", "status", "--json")
         .map(ProcessCluster::json).filter(s -> s.get("syncGroups").toString().equals("[[\"n1\",\"n2\"],[\"n3\"]]")
             && s.path("rttMillis").path("n1").path("n3").asDouble() >= 20));

@@ -27,6 +27,7 @@ final class RttProbe {
   private final JChannel channel;
   private final ScheduledExecutorService timer;
   private final Map<String, Double> rttMillis = new ConcurrentHashMap<>();
+  private final Map<String, Long> heldBackFor = new ConcurrentHashMap<>();
   private volatile ToLongFunction<String> heldBackNanos = member -> 0;
 
   RttProbe(JChannel channel, ScheduledExecutorService timer) {
@@ -47,7 +48,13 @@ final class RttProbe {
         continue;
       }
       long sentAt = System.nanoTime();
-      long held = heldBackNanos.applyAsLong(String.valueOf(a));
+      String member = String.valueOf(a);
+      long held = heldBackNanos.applyAsLong(member);
+      Long before = heldBackFor.put(member, held);
+      if (before != null && before != held) {
+        // The simulated link to this peer changed (its record arrived): the old samples measured another link.
+        rttMillis.remove(member);
+      }
       if (held > 0) {
         timer.schedule(() -> send(a, PING, sentAt), held, TimeUnit.NANOSECONDS);
       } else {
@@ -78,6 +85,7 @@ final class RttProbe {
 
   void forget(String member) {
     rttMillis.remove(member);
+    heldBackFor.remove(member);
   }
 
   /** Smoothed round trip in milliseconds to each member measured so far, by member name. */
