@@ -132,7 +132,7 @@ class DrainTest {
     cluster.node(3).close();
     Eventually.await("n3 down", T, () -> drains.progress("n3").state().equals("DOWN"));
     assertThatThrownBy(() -> drains.drain("n3")).hasMessageStartingWith("node n3 is down");
-    assertThatThrownBy(() -> drains.remove("n3")).hasMessage("node n3 still holds 1 snippet copy of wide; drain it first "
+    assertThatThrownBy(() -> drains.remove("n3")).hasMessage("node n3 still holds 1 stripe copy of wide; drain it first "
         + "(node drain n3)");
     assertThat(cluster.node(1).status().nodes()).hasSize(4);
 

@@ -45,7 +45,7 @@ class FailureSimulationTest {
     assertThat(r.bytesToRereplicate()).isEqualTo(3L << 20);
     // Only three compartments and c2 gone: a third compartment for "three" does not exist.
     assertThat(r.capacitySuffices()).isFalse();
-    assertThat(r.shortfalls()).singleElement().asString().startsWith("volume three snippet 0: cannot place 3 copies");
+    assertThat(r.shortfalls()).singleElement().asString().startsWith("volume three stripe 0: cannot place 3 copies");
   }
 
   @Test
