@@ -121,7 +121,7 @@ class DrainTest {
     everywhere("wide");
     NodeDrain drains = cluster.node(1).drains();
     assertThatThrownBy(() -> drains.drain("n9")).hasMessage("no node named n9 in the cluster");
-    assertThatThrownBy(() -> drains.drain("n0")).hasMessageStartingWith("cannot drain n0: volume wide snippet 0: ")
+    assertThatThrownBy(() -> drains.drain("n0")).hasMessageStartingWith("cannot drain n0: volume wide stripe 0: ")
         .hasMessageContaining("spread=compartment");
     assertThatThrownBy(() -> drains.remove("n9")).hasMessage("no node named n9 in the cluster");
     assertThatThrownBy(() -> drains.remove("n1")).hasMessage("node n1 is UP: drain it first (node drain n1), or stop it");

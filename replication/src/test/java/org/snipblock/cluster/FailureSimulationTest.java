@@ -23,7 +23,7 @@ class FailureSimulationTest {
 
   private static VolumeRecord volume(String name, int copies, int min, String primary, List<List<String>> snippets) {
     VolumeRecord.Builder b = VolumeRecord.newBuilder().setName(name).setCopies(copies).setMinCopies(min)
-        .setSpread("compartment").setPrimary(primary).setSnippetSize(1 << 20);
+        .setSpread("compartment").setPrimary(primary).setSnippetSize(1 << 20).setSize((long) snippets.size() << 20);
     snippets.forEach(s -> b.addSnippets(SnippetPlacement.newBuilder().addAllNodes(s)));
     return b.build();
   }

@@ -104,7 +104,7 @@ class CliTest {
       stripes  too large        | volume set vol0 --mode sync --stripes 0-99999999999999999999 | invalid stripes '0-99999999999999999999'
       stripes  two dashes       | volume set vol0 --mode sync --stripes 1-2-3    | invalid stripes '1-2-3'
       stripes  without mode     | volume set vol0 --stripes 0-3                  | nothing to set: give --mode, --consumer, --read-only, --qos and/or --qos-group
-      follow without snippets   | volume set vol0 --mode volume                   | invalid --mode volume: only snippets follow the volume's mode
+      follow without stripes    | volume set vol0 --mode volume                   | invalid --mode volume: only stripes follow the volume's mode
       stripes  bad mode         | volume set vol0 --mode lazy --stripes 0        | invalid --mode: unknown replication mode 'lazy'
       verify without name       | volume verify                                   | Missing required parameter: 'NAME'
       verify unknown flag       | volume verify vol0 --fix                        | Unknown option: '--fix'
@@ -135,9 +135,9 @@ class CliTest {
 
   @Test
   void snippetRangesReadAsOperatorsWriteThem() {
-    assertThat(SnippetRanges.parse("0-3,7, 12-12").ranges()).containsExactly(new SnippetRanges.Range(0, 3),
-        new SnippetRanges.Range(7, 7), new SnippetRanges.Range(12, 12));
-    assertThat(SnippetRanges.parse("5").ranges()).containsExactly(new SnippetRanges.Range(5, 5));
+    assertThat(StripeRanges.parse("0-3,7, 12-12").ranges()).containsExactly(new StripeRanges.Range(0, 3),
+        new StripeRanges.Range(7, 7), new StripeRanges.Range(12, 12));
+    assertThat(StripeRanges.parse("5").ranges()).containsExactly(new StripeRanges.Range(5, 5));
   }
 
   @Test
@@ -239,7 +239,7 @@ class CliTest {
       Result set = run("volume", "set", "vol0", "--mode", "async", "--admin", admin);
       assertThat(set.status()).isEqualTo(Main.EXIT_FAILURE);
       assertThat(set.err().strip()).startsWith("snipblock: replication modes: this node is standalone");
-      Result snippets = run("volume", "set", "vol0", "--mode", "sync", "--stripes ", "0", "--admin", admin);
+      Result snippets = run("volume", "set", "vol0", "--mode", "sync", "--stripes", "0", "--admin", admin);
       assertThat(snippets.status()).isEqualTo(Main.EXIT_FAILURE);
       assertThat(snippets.err().strip()).startsWith("snipblock: replication modes: this node is standalone");
       Result verify = run("volume", "verify", "vol0", "--admin", admin);
