@@ -13,6 +13,7 @@ import java.util.function.Function;
 import org.snipblock.cluster.follow.ConsumerChoice;
 import org.snipblock.cluster.meta.ClusterMetadata;
 import org.snipblock.cluster.meta.StaleCopies;
+import org.snipblock.cluster.meta.Stripes;
 import org.snipblock.cluster.proto.ChangePrimary;
 import org.snipblock.cluster.proto.MetaCommand;
 import org.snipblock.cluster.proto.NodeRecord;
@@ -194,16 +195,16 @@ final class Caretaker {
       List<String> added;
       try {
         added = node.placement().replace(node.volumes().descriptors(), new PlacementPolicy.Request(v.getCopies(),
-            FailureDomain.parse(v.getSpread()), v.getPrimary(), v.getSnippetSize(), 1), surviving);
+            FailureDomain.parse(v.getSpread()), v.getPrimary(), Stripes.bytesOf(v, i), 1), surviving);
       } catch (PlacementException e) {
-        log.warn("volume {} snippet {}: cannot re-replicate away from {}: {}", v.getName(), i, lost, e.getMessage());
+        log.warn("volume {} stripe {}: cannot re-replicate away from {}: {}", v.getName(), i, lost, e.getMessage());
         continue;
       }
       List<String> kept = new ArrayList<>(surviving);
       kept.addAll(added);
       node.commit(MetaCommand.newBuilder().setReplaceCopies(ReplaceCopies.newBuilder().setName(v.getName())
           .setSnippet(i).addAllNodes(kept).addAllAdded(added)).build());
-      log.info("volume {} snippet {}: copies on {} lost, re-replicating to {}", v.getName(), i, lost, added);
+      log.info("volume {} stripe {}: copies on {} lost, re-replicating to {}", v.getName(), i, lost, added);
     }
   }
 }
