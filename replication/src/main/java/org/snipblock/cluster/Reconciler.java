@@ -119,7 +119,7 @@ final class Reconciler {
       return;
     }
     if (parentSnapshotInFlight(v)) {
-      timer.schedule(() -> changed(name), 100, TimeUnit.MILLISECONDS);
+      timer.schedule(() -> changed(name), 200, TimeUnit.MILLISECONDS);
       return;
     }
     try {
@@ -144,22 +144,27 @@ final class Reconciler {
   }
 
   /**
-   * A clone's copy here should share this node's copy of the parent's snapshot. The snapshot comes
-   * down the parent's stream and may arrive a moment after the clone's record (the primary's take
-   * completes once a quorum of copies has it): while this node is an in-sync holder of the parent
-   * and the clone is young, its copy waits for it rather than being filled in full.
+   * A clone's copy here should share this node's copy of the parent's snapshot, which may not be
+   * here yet: it comes down the parent's stream a moment after the clone's record (the primary's
+   * take completes once a quorum of copies has it), or, where the parent's copy was just placed
+   * here (re-replication puts a clone's copy where its parent's went), with that copy's resync.
+   * Meanwhile the clone's copy waits rather than being made a full copy; the wait ends when the
+   * snapshot arrives, or once the parent's copy here is in sync and the clone is no longer young.
    */
   private boolean parentSnapshotInFlight(VolumeRecord v) {
-    if (v.getParent().isEmpty() || !(local instanceof SnapshotManager m) || local.show(v.getName()).isPresent()
-        || System.currentTimeMillis() - v.getCreatedMillis() > PARENT_SNAPSHOT_WAIT_MILLIS) {
+    if (v.getParent().isEmpty() || !(local instanceof SnapshotManager m) || local.show(v.getName()).isPresent()) {
       return false;
     }
     VolumeRecord parent = metadata.volume(v.getParent()).orElse(null);
-    if (parent == null || parent.getUid() != v.getParentUid() || !LocalCopies.holds(parent, nodeId)
-        || StaleCopies.anywhere(parent, nodeId) || local.show(parent.getName()).isEmpty()) {
+    if (parent == null || parent.getUid() != v.getParentUid() || !LocalCopies.holds(parent, nodeId)) {
       return false;
     }
-    boolean arrived = m.snapshots(parent.getName()).stream().anyMatch(s -> s.name().equals(v.getParentSnapshot()));
+    boolean young = System.currentTimeMillis() - v.getCreatedMillis() <= PARENT_SNAPSHOT_WAIT_MILLIS;
+    if (!young && !StaleCopies.anywhere(parent, nodeId)) {
+      return false;
+    }
+    boolean arrived = local.show(parent.getName()).isPresent()
+        && m.snapshots(parent.getName()).stream().anyMatch(s -> s.name().equals(v.getParentSnapshot()));
     if (!arrived) {
       log.debug("volume {}: waiting for {}@{} to arrive before making this copy", v.getName(), v.getParent(),
           v.getParentSnapshot());
@@ -182,8 +187,14 @@ final class Reconciler {
   private void tryLocalCopy(String name, CompletableFuture<BlockDevice> result, int attemptsLeft) {
     worker.execute(() -> {
       Optional<VolumeRecord> v = metadata.volume(name);
-      if (v.isPresent() && parentSnapshotInFlight(v.get()) && attemptsLeft > 0) {
-        timer.schedule(() -> tryLocalCopy(name, result, attemptsLeft - 1), 250, TimeUnit.MILLISECONDS);
+      if (v.isPresent() && parentSnapshotInFlight(v.get())) {
+        if (attemptsLeft > 0) {
+          timer.schedule(() -> tryLocalCopy(name, result, attemptsLeft - 1), 250, TimeUnit.MILLISECONDS);
+        } else {
+          // The primary tries again later; a full copy now would lose the sharing for good.
+          result.completeExceptionally(new BlockDeviceException(Kind.UNAVAILABLE, "the copy of " + name + " on "
+              + nodeId + " waits for " + v.get().getParent() + "@" + v.get().getParentSnapshot() + " to arrive"));
+        }
       } else if (v.isPresent()) {
         try {
           copies.ensure(v.get());

@@ -44,8 +44,15 @@ public final class Placement implements PlacementPolicy {
   @Override
   public List<String> replace(
       Collection<NodeDescriptor> nodes, Request request, List<String> surviving) {
+    return replace(nodes, request, surviving, List.of());
+  }
+
+  @Override
+  public List<String> replace(
+      Collection<NodeDescriptor> nodes, Request request, List<String> surviving, List<String> preferred) {
     Map<String, NodeDescriptor> live = live(nodes);
-    List<String> all = placeOne(live, request, request.primary(), new LinkedHashSet<>(surviving), new HashMap<>());
+    List<String> all = placeOne(live, request, request.primary(), new LinkedHashSet<>(surviving), new HashMap<>(),
+        Set.copyOf(preferred));
     List<String> added = new ArrayList<>(all);
     added.removeAll(surviving);
     return added;
@@ -130,6 +137,12 @@ public final class Placement implements PlacementPolicy {
   private List<String> placeOne(
       Map<String, NodeDescriptor> live, Request request, String primary, Set<String> keep,
       Map<String, Long> promised) {
+    return placeOne(live, request, primary, keep, promised, Set.of());
+  }
+
+  private List<String> placeOne(
+      Map<String, NodeDescriptor> live, Request request, String primary, Set<String> keep,
+      Map<String, Long> promised, Set<String> preferred) {
     FailureDomain level = request.spread();
     List<String> chosen = new ArrayList<>();
     Set<String> usedDomains = new HashSet<>();
@@ -146,7 +159,8 @@ public final class Placement implements PlacementPolicy {
     }
     Location anchor = p != null ? p.location() : null;
     Comparator<NodeDescriptor> order = Comparator
-        .comparingInt((NodeDescriptor n) -> anchor == null ? 0 : anchor.distance(n.location()))
+        .comparing((NodeDescriptor n) -> !preferred.contains(n.id()))
+        .thenComparingInt(n -> anchor == null ? 0 : anchor.distance(n.location()))
         .thenComparing(byFullness(request.stripeBytes(), promised));
     while (chosen.size() < request.copies()) {
       NodeDescriptor best = live.values().stream()

@@ -45,6 +45,16 @@ public interface PlacementPolicy {
   List<String> replace(Collection<NodeDescriptor> nodes, Request request, List<String> surviving);
 
   /**
+   * As {@link #replace(Collection, Request, List)}, choosing among the nodes that keep the rules
+   * those in {@code preferred} first: a clone's copy goes where its parent's copy went, so it can
+   * share the parent's data there instead of being a full copy.
+   */
+  default List<String> replace(Collection<NodeDescriptor> nodes, Request request, List<String> surviving,
+      List<String> preferred) {
+    return replace(nodes, request, surviving);
+  }
+
+  /**
    * Chooses one node to take over {@code leaving}'s copies of the given stripes (each given as
    * its holders): for every stripe the node either holds it already or may hold it with the
    * holders other than {@code leaving} in distinct domains, and it holds at least one of them not
