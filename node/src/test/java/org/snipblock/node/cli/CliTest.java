@@ -189,7 +189,6 @@ class CliTest {
       bad location         | --location eu1/fc1/r1                                 | invalid location 'eu1/fc1/r1': expected site/compartment/rack/host
       bad location part    | --location eu1/f c/r1/h1                              | invalid location 'eu1/f c/r1/h1'
       bad join list        | --cluster-port 7400 --join 127.0.0.1:7400,nohost      | invalid join entry 'nohost': expected HOST:PORT
-      join without itself  | --cluster-port 7400 --join 127.0.0.1:7401             | must include this node's own cluster endpoint 127.0.0.1:7400
       join without a port  | --join 127.0.0.1:7400                                 | given without cluster-port
       cluster port zero    | --cluster-port 0                                      | invalid cluster-port 0
       """)
