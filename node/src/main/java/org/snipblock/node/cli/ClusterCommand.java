@@ -19,13 +19,14 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "cluster", mixinStandardHelpOptions = true,
     description = "Inspect the cluster a node belongs to, and change its membership.",
-    subcommands = {ClusterCommand.Status.class, ClusterCommand.RemoveNode.class, SimulateCommand.class})
+    subcommands = {ClusterCommand.Status.class, ClusterCommand.RemoveNode.class, SimulateCommand.class,
+        RebalanceCommand.class})
 final class ClusterCommand implements Runnable {
   @Spec CommandSpec spec;
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing command (status, remove-node, simulate)");
+    throw new ParameterException(spec.commandLine(), "missing command (status, remove-node, simulate, rebalance)");
   }
 
   @Command(name = "status", mixinStandardHelpOptions = true,
