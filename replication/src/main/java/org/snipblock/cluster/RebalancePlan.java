@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.snipblock.cluster.meta.Stripes;
 import org.snipblock.cluster.proto.SnippetPlacement;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.cluster.topology.FailureDomain;
@@ -48,7 +49,7 @@ public final class RebalancePlan {
       for (int e = 0; e < v.getSnippetsCount(); e++) {
         entries.add(new ArrayList<>(v.getSnippets(e).getNodesList()));
         for (String n : v.getSnippets(e).getNodesList()) {
-          placed.merge(n, entryBytes(v, e), Long::sum);
+          placed.merge(n, Stripes.bytesOf(v, e), Long::sum);
         }
       }
       holders.put(v.getName(), entries);
@@ -88,7 +89,7 @@ public final class RebalancePlan {
           List<List<String>> entries = holders.get(v.getName());
           for (int e = 0; e < entries.size(); e++) {
             List<String> h = entries.get(e);
-            long bytes = entryBytes(v, e);
+            long bytes = Stripes.bytesOf(v, e);
             if (h.contains(from) && !h.contains(to) && !stale(v, e, from) && closer(up, placed, from, to, bytes)
                 && accepts(placement, nodes, v, h, from, to, bytes)) {
               return new Move(v.getName(), e, from, to, bytes);
@@ -134,29 +135,5 @@ public final class RebalancePlan {
 
   private static double fill(NodeDescriptor n, Map<String, Long> placed) {
     return placed.getOrDefault(n.id(), 0L) / (double) n.capacityBytes();
-  }
-
-  /**
-   * The bytes one copy of placement entry {@code entry} takes when fully written: entry i places
-   * snippets i, i + entries, i + 2 * entries, ... (the last snippet may be partial). A private
-   * copy of what the coordinator's {@code Stripes.bytesOf} computes, until that is on main.
-   */
-  static long entryBytes(VolumeRecord v, int entry) {
-    long snippetSize = v.getSnippetSize();
-    int entries = v.getSnippetsCount();
-    if (snippetSize <= 0 || entries == 0) {
-      return 0;
-    }
-    long snippets = (v.getSize() + snippetSize - 1) / snippetSize;
-    if (entry >= snippets) {
-      return 0;
-    }
-    long count = (snippets - entry + entries - 1) / entries;
-    long bytes = count * snippetSize;
-    long last = snippets - 1;
-    if (last % entries == entry) {
-      bytes -= snippets * snippetSize - v.getSize();
-    }
-    return bytes;
   }
 }

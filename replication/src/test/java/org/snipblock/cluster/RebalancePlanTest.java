@@ -68,16 +68,6 @@ class RebalancePlanTest {
     assertThat(RebalancePlan.compute(drainingNewcomer, volumes, new Placement()).moves()).isEmpty();
   }
 
-  @Test
-  void anEntrysBytesAreEverySnippetItPlaces() {
-    // 10 snippets of 1 MiB, the last one half: 4 entries place snippets {0,4,8} {1,5,9} {2,6} {3,7}.
-    VolumeRecord v = VolumeRecord.newBuilder().setName("v").setSize(9 * MIB + MIB / 2).setSnippetSize((int) MIB)
-        .addAllSnippets(IntStream.range(0, 4).mapToObj(i -> SnippetPlacement.getDefaultInstance()).toList()).build();
-    assertThat(IntStream.range(0, 4).mapToLong(e -> RebalancePlan.entryBytes(v, e)).boxed().toList())
-        .containsExactly(3 * MIB, 2 * MIB + MIB / 2, 2 * MIB, 2 * MIB);
-    assertThat(RebalancePlan.entryBytes(v.toBuilder().setSize(2 * MIB).build(), 3)).as("past the end").isZero();
-  }
-
   private static VolumeRecord volume(String name, String primary, String spread, int entries, String... holders) {
     VolumeRecord.Builder v = VolumeRecord.newBuilder().setName(name).setPrimary(primary).setSpread(spread)
         .setCopies(holders.length).setMinCopies(1).setSize(entries * MIB).setSnippetSize((int) MIB);
