@@ -271,6 +271,14 @@ public final class Node implements AutoCloseable {
     return volumes;
   }
 
+  /**
+   * Completes once a clustered node is on record in the metadata (at once on a standalone node);
+   * fails when the cluster refuses it for good (its id taken, or the node removed).
+   */
+  public java.util.concurrent.CompletableFuture<Void> registration() {
+    return cluster == null ? java.util.concurrent.CompletableFuture.completedFuture(null) : cluster.registered();
+  }
+
   private NodeStatusResponse status() {
     List<VolumeInfo> all = volumes.list();
     return NodeStatusResponse.newBuilder()

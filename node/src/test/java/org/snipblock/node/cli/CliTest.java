@@ -113,7 +113,10 @@ class CliTest {
       stripes  bad mode         | volume set vol0 --mode lazy --stripes 0        | invalid --mode: unknown replication mode 'lazy'
       verify without name       | volume verify                                   | Missing required parameter: 'NAME'
       verify unknown flag       | volume verify vol0 --fix                        | Unknown option: '--fix'
-      cluster without command   | cluster                                         | missing command (status, remove-node, simulate)
+      cluster without command   | cluster                                         | missing command (status, remove-node, simulate, rebalance)
+      rebalance status and plan | cluster rebalance --status --dry-run            | --status shows the last rebalance: it takes neither --dry-run nor --no-wait
+      rebalance bad timeout     | cluster rebalance --timeout soon                | invalid duration 'soon'
+      rebalance unknown flag    | cluster rebalance --force                       | Unknown option: '--force'
       node without command      | node                                            | missing command (drain, undrain)
       drain without node        | node drain                                      | Missing required parameter: 'ID'
       drain bad timeout         | node drain n1 --timeout soon                    | invalid duration 'soon'
@@ -194,7 +197,6 @@ class CliTest {
       bad location         | --location eu1/fc1/r1                                 | invalid location 'eu1/fc1/r1': expected site/compartment/rack/host
       bad location part    | --location eu1/f c/r1/h1                              | invalid location 'eu1/f c/r1/h1'
       bad join list        | --cluster-port 7400 --join 127.0.0.1:7400,nohost      | invalid join entry 'nohost': expected HOST:PORT
-      join without itself  | --cluster-port 7400 --join 127.0.0.1:7401             | must include this node's own cluster endpoint 127.0.0.1:7400
       join without a port  | --join 127.0.0.1:7400                                 | given without cluster-port
       cluster port zero    | --cluster-port 0                                      | invalid cluster-port 0
       """)
