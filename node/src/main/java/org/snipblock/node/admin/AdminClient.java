@@ -83,11 +83,23 @@ public final class AdminClient implements AutoCloseable {
 
   /** @param target host:port of the admin API */
   public AdminClient(String target) {
+    this(target, null);
+  }
+
+  /** @param token sent with every call (the node's admin.auth tokens); null or empty: none */
+  public AdminClient(String target, String token) {
     this.target = target;
-    this.channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
+    this.channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+        .intercept(AdminToken.sending(token)).build();
     this.stub = AdminGrpc.newBlockingStub(channel);
     this.qos = QosGrpc.newBlockingStub(channel);
     this.clusterStub = ClusterAdminGrpc.newBlockingStub(channel);
+  }
+
+  /** The tenant calls, with the usual deadline. */
+  public org.snipblock.node.admin.v1.TenantsGrpc.TenantsBlockingStub tenants() {
+    return org.snipblock.node.admin.v1.TenantsGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
   public String target() {

@@ -2,10 +2,13 @@ package org.snipblock.node.admin;
 
 import io.grpc.BindableService;
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** The gRPC server carrying the admin API, bound on the node's listen address. */
@@ -22,9 +25,15 @@ public final class AdminServer implements AutoCloseable {
    * @throws java.io.UncheckedIOException wrapping the {@link java.net.BindException} if the port is taken
    */
   public static AdminServer start(InetSocketAddress address, BindableService... services) {
+    return start(address, List.of(), services);
+  }
+
+  /** Binds and starts serving, every call of every service through the interceptors (the last one first). */
+  public static AdminServer start(InetSocketAddress address, List<ServerInterceptor> interceptors,
+      BindableService... services) {
     NettyServerBuilder builder = NettyServerBuilder.forAddress(address);
     for (BindableService s : services) {
-      builder.addService(s);
+      builder.addService(ServerInterceptors.intercept(s, interceptors));
     }
     Server server = builder.build();
     try {

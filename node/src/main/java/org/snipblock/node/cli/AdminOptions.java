@@ -23,6 +23,10 @@ final class AdminOptions {
   @Option(names = "--json", description = "Print JSON instead of text.")
   boolean json;
 
+  @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:SNIPBLOCK_TOKEN}",
+      description = "Admin token, when the node has admin.auth (default: $SNIPBLOCK_TOKEN).")
+  String token;
+
   String target() {
     if (admin != null) {
       return admin;
@@ -35,7 +39,7 @@ final class AdminOptions {
   /** Runs {@code call} against the node, turning gRPC failures into one-line operator errors. */
   <T> T call(Function<AdminClient, T> call) {
     String target = target();
-    try (AdminClient client = new AdminClient(target)) {
+    try (AdminClient client = new AdminClient(target, token)) {
       return call.apply(client);
     } catch (StatusRuntimeException e) {
       throw new OperatorError(describe(e.getStatus(), target));
@@ -47,6 +51,7 @@ final class AdminOptions {
       case UNAVAILABLE -> "cannot reach the snipblock admin API at " + target
           + " (is the node running? give --admin HOST:PORT)";
       case DEADLINE_EXCEEDED -> "the admin API at " + target + " did not answer in time";
+      case UNAUTHENTICATED -> status.getDescription() + " (give --token TOKEN or set SNIPBLOCK_TOKEN)";
       default -> status.getDescription() != null
           ? status.getDescription()
           : "the admin API at " + target + " failed: " + status.getCode();

@@ -20,6 +20,7 @@ import org.snipblock.nbd.NbdServer;
 import org.snipblock.nbd.NbdServerConfig;
 import org.snipblock.node.OperatorError;
 import org.snipblock.node.admin.AdminServer;
+import org.snipblock.node.admin.AdminTenancy;
 import org.snipblock.node.admin.ClusterAdminService;
 import org.snipblock.node.admin.SitesService;
 import org.snipblock.node.admin.AdminService;
@@ -134,11 +135,13 @@ public final class Node implements AutoCloseable {
       running.push(qos);
     }
     startFrontends(meters, qos != null ? qos : volumes);
+    AdminTenancy tenancy = AdminTenancy.of(volumes, cluster, qos, meters::clientIo);
+    TenantMeters.register(metrics, tenancy);
     AdminServer admin = bind("admin API", config.adminPort(), () -> AdminServer.start(
-        new InetSocketAddress(config.listen(), config.adminPort()),
+        new InetSocketAddress(config.listen(), config.adminPort()), tenancy == null ? List.of() : tenancy.interceptors(),
         new AdminService(volumes, cluster, config.clustered() ? config.cluster().volumeDefaults() : null,
             meters::snapshot, this::status), new ClusterAdminService(cluster),
-        new SitesService(cluster), new QosService(cluster, qos)));
+        new SitesService(cluster), new QosService(cluster, qos), TenantMeters.service(tenancy)));
     running.push(admin);
     adminPort = admin.port();
     if (config.httpPort() != NodeConfig.HTTP_OFF) {
