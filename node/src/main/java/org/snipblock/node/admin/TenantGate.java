@@ -259,7 +259,7 @@ final class TenantGate {
     }
   }
 
-  private void quota(Runnable check) {
+  static void quota(Runnable check) {
     try {
       check.run();
     } catch (TenantQuotas.Exceeded e) {

@@ -11,6 +11,7 @@ import org.snipblock.node.admin.v1.TenantRequest;
 import org.snipblock.node.admin.v1.TenantsGrpc;
 import org.snipblock.node.tenant.TenantBook;
 import org.snipblock.node.tenant.TenantLimits;
+import org.snipblock.node.tenant.TenantQuotas;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +44,7 @@ public final class TenantService extends TenantsGrpc.TenantsImplBase {
       Caller.current().requireOperator("change tenants");
       synchronized (book.lock()) {
         TenantLimits limits = limits(book.existing(req.getName()), req.getLimits());
+        TenantGate.quota(() -> TenantQuotas.checkNewCeilings(req.getName(), limits, accounts.quotaUsage(req.getName())));
         book.set(req.getName(), limits);
         log.info("tenant {}: limits {}", req.getName(), limits.text());
       }

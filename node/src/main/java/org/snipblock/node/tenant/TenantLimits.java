@@ -29,6 +29,9 @@ public record TenantLimits(long maxVolumes, long maxBytes, long maxIops, long ma
     if (t.isEmpty()) {
       return this;
     }
+    if (t.equalsIgnoreCase("none")) {
+      return NONE;
+    }
     for (String entry : t.split(",", -1)) {
       int eq = entry.indexOf('=');
       if (eq <= 0) {

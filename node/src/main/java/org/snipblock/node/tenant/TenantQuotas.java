@@ -43,6 +43,42 @@ public final class TenantQuotas {
     checkCeilings(tenant, q, u.limits(), volume, limits);
   }
 
+  /**
+   * New ceilings must hold for the volumes as they are: each has a limit of the kind and the sum fits
+   * (count and bytes quotas may drop below what is used: they only stop growth).
+   */
+  public static void checkNewCeilings(String tenant, TenantLimits q, Usage u) {
+    holds(tenant, "max-iops", "IOPS", q.maxIops(), u.limits(), ThrottleBucket.IOPS_TOTAL, ThrottleBucket.IOPS_READ,
+        ThrottleBucket.IOPS_WRITE);
+    holds(tenant, "max-bps", "bytes/s", q.maxBps(), u.limits(), ThrottleBucket.BPS_TOTAL, ThrottleBucket.BPS_READ,
+        ThrottleBucket.BPS_WRITE);
+  }
+
+  private static void holds(String tenant, String key, String unit, long ceiling, Map<String, QosLimits> all,
+      ThrottleBucket total, ThrottleBucket read, ThrottleBucket write) {
+    if (ceiling <= 0) {
+      return;
+    }
+    java.util.List<String> unlimited = new java.util.ArrayList<>();
+    long sum = 0;
+    for (Map.Entry<String, QosLimits> e : new java.util.TreeMap<>(all).entrySet()) {
+      long r = rate(e.getValue(), total, read, write);
+      if (r < 0) {
+        unlimited.add(e.getKey());
+      } else {
+        sum += r;
+      }
+    }
+    if (!unlimited.isEmpty()) {
+      throw new Exceeded("tenant " + tenant + ": " + String.join(", ", unlimited) + " ha" + (unlimited.size() == 1 ? "s" : "ve")
+          + " no " + unit + " limit; give " + (unlimited.size() == 1 ? "it" : "them") + " one before setting " + key);
+    }
+    if (sum > ceiling) {
+      throw new Exceeded("tenant " + tenant + ": its volumes' limits add up to " + sum + " " + unit + ", more than "
+          + key + "=" + ceiling);
+    }
+  }
+
   private static void checkBytes(String tenant, TenantLimits q, long usedOthers, long size) {
     if (q.maxBytes() > 0 && usedOthers + size > q.maxBytes()) {
       throw new Exceeded("tenant " + tenant + ": " + usedOthers + " of " + q.maxBytes() + " bytes provisioned, "
