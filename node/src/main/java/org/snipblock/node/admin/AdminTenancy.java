@@ -6,6 +6,7 @@ import java.util.function.Function;
 import org.snipblock.cluster.ClusterNode;
 import org.snipblock.cluster.ClusterQos;
 import org.snipblock.node.admin.v1.VolumeIo;
+import org.snipblock.node.config.AdminAuth;
 import org.snipblock.node.tenant.SettingSpace;
 import org.snipblock.node.tenant.TenantBook;
 import org.snipblock.store.SnippetStore;
@@ -55,8 +56,13 @@ public final class AdminTenancy {
     return new TenantService(accounts);
   }
 
-  /** The interceptors of every admin service: the gate (innermost). */
-  public List<ServerInterceptor> interceptors() {
-    return List.of(gate.hooks());
+  /**
+   * The interceptors of every admin service: the token check first, then (with tenancy) the gate.
+   *
+   * @param tenancy null on a node without tenants (a volume manager of its own, in tests)
+   */
+  public static List<ServerInterceptor> interceptors(AdminTenancy tenancy, AdminAuth auth) {
+    // ServerInterceptors calls the last one first.
+    return tenancy == null ? List.of(new TokenAuth(auth)) : List.of(tenancy.gate.hooks(), new TokenAuth(auth));
   }
 }

@@ -166,7 +166,8 @@ public final class ConfigFile {
         m.store == null ? StoreOptions.NONE : m.store.toOptions(origin),
         m.iscsi == null ? Map.of() : m.iscsi.toAccess(origin),
         m.nbd == null ? null : m.nbd.toSecurity(origin),
-        m.cluster == null ? ClusterOptions.NONE : m.cluster.toOptions(origin), m.httpPort);
+        m.cluster == null ? ClusterOptions.NONE : m.cluster.toOptions(origin), m.httpPort,
+        m.admin == null ? null : m.admin.toAuth(origin));
   }
 
   /** A path in the file, taken relative to the file's directory. */
@@ -240,6 +241,33 @@ public final class ConfigFile {
     @JsonProperty("iscsi") IscsiModel iscsi;
     @JsonProperty("nbd") NbdModel nbd;
     @JsonProperty("cluster") ClusterModel cluster;
+    @JsonProperty("admin") AdminModel admin;
+  }
+
+  /** {@code admin: auth: tokens: [{token: ..., role: operator | tenant:NAME}]}. */
+  static final class AdminModel {
+    @JsonProperty("auth") AuthModel auth;
+
+    AdminAuth toAuth(Path origin) {
+      if (auth == null) {
+        return null;
+      }
+      try {
+        return AdminAuth.of((auth.tokens == null ? List.<TokenModel>of() : auth.tokens).stream()
+            .map(t -> t == null ? null : new AdminAuth.Grant(t.token, t.role)).toList());
+      } catch (IllegalArgumentException e) {
+        throw new OperatorError("config file " + origin + ": admin.auth." + e.getMessage());
+      }
+    }
+  }
+
+  static final class AuthModel {
+    @JsonProperty("tokens") List<TokenModel> tokens = new ArrayList<>();
+  }
+
+  static final class TokenModel {
+    @JsonProperty("token") String token;
+    @JsonProperty("role") String role;
   }
 
   static final class ClusterModel {

@@ -138,7 +138,8 @@ public final class Node implements AutoCloseable {
     AdminTenancy tenancy = AdminTenancy.of(volumes, cluster, qos, meters::clientIo);
     TenantMeters.register(metrics, tenancy);
     AdminServer admin = bind("admin API", config.adminPort(), () -> AdminServer.start(
-        new InetSocketAddress(config.listen(), config.adminPort()), tenancy == null ? List.of() : tenancy.interceptors(),
+        new InetSocketAddress(config.listen(), config.adminPort()), 
+        AdminTenancy.interceptors(tenancy, config.adminAuth()),
         new AdminService(volumes, cluster, config.clustered() ? config.cluster().volumeDefaults() : null,
             meters::snapshot, this::status), new ClusterAdminService(cluster),
         new SitesService(cluster), new QosService(cluster, qos), TenantMeters.service(tenancy)));
