@@ -70,8 +70,14 @@ class AdminAuthProcessIT {
           .isEqualTo("snipblock: tenant acme may not create volumes for tenant globex");
       assertThat(node.cliError("tenant", "create", "x", "--token", ACME).strip())
           .isEqualTo("snipblock: tenant acme may not create tenants (operator only)");
-      assertThat(node.cliError("volume", "snapshot", "a1", "s1", "--token", ACME).strip())
-          .startsWith("snipblock: tenant acme may not call snipblock.admin.v1.Admin/");
+      assertThat(node.cliError("volume", "verify", "a1", "--token", ACME).strip())
+          .isEqualTo("snipblock: tenant acme may not call snipblock.admin.v1.Admin/VerifyVolume (operator only)");
+      // Its own volume's snapshots and clones are its own; they count against its quotas.
+      node.cli("volume", "snapshot", "a1", "s1", "--token", ACME);
+      assertThat(node.cli("volume", "clone", "a1@s1", "a2", "--token", ACME)).contains("tenant:           acme");
+      assertThat(node.cli("volume", "show", "a2", "--token", ACME)).contains("qos:              iops-total=50");
+      assertThat(node.cliError("volume", "snapshot", "g1", "s1", "--token", ACME)).contains("no volume named g1");
+      node.cli("volume", "delete", "a2", "--token", ACME);
       assertThat(node.cliError("tenant", "show", "globex", "--token", ACME)).contains("no tenant named globex");
       assertThat(node.cli("tenant", "list", "--token", ACME)).contains("acme").doesNotContain("globex");
       assertThat(node.log()).contains("refused snipblock.admin.v1.Admin/DeleteVolume by tenant acme");

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 import org.snipblock.node.cli.Main;
 import org.snipblock.node.testing.DaemonProcess;
 import org.snipblock.node.testing.Tools;
@@ -128,6 +129,7 @@ class TenantProcessIT {
           "-c", "read -P 0xaa 0 512k", node.nbdUrl("m")).ok().output();
       assertThat(io).contains("wrote 1048576/1048576").contains("read 524288/524288");
 
+      LoggerFactory.getLogger(TenantProcessIT.class).info("tenant usage acme:\n{}", node.cli("tenant", "usage", "acme"));
       JsonNode u = JSON.readTree(node.cli("tenant", "usage", "acme", "--json"));
       assertThat(u.get("volumes").asLong()).isEqualTo(1);
       assertThat(u.get("provisionedBytes").asLong()).isEqualTo(64L << 20);

@@ -7,7 +7,11 @@ import org.snipblock.node.admin.v1.AdminGrpc;
 import org.snipblock.node.admin.v1.CloneVolumeRequest;
 import org.snipblock.node.admin.v1.CreateVolumeRequest;
 import org.snipblock.node.admin.v1.DeleteVolumeRequest;
+import org.snipblock.node.admin.v1.DeleteSnapshotRequest;
+import org.snipblock.node.admin.v1.ListSnapshotsRequest;
 import org.snipblock.node.admin.v1.ListVolumesRequest;
+import org.snipblock.node.admin.v1.RollbackVolumeRequest;
+import org.snipblock.node.admin.v1.SnapshotVolumesRequest;
 import org.snipblock.node.admin.v1.ListVolumesResponse;
 import org.snipblock.node.admin.v1.QosGrpc;
 import org.snipblock.node.admin.v1.ResizeVolumeRequest;
@@ -128,6 +132,23 @@ final class TenantGate {
               book.release(r.getName());
             }
           }
+        })
+        // Snapshots of a tenant's own volumes are its own business.
+        .on(AdminGrpc.getSnapshotVolumesMethod().getFullMethodName(), (CallHooks.Hook<SnapshotVolumesRequest, Object>) r -> {
+          r.getVolumesList().forEach(this::mayTouch);
+          return r;
+        })
+        .on(AdminGrpc.getListSnapshotsMethod().getFullMethodName(), (CallHooks.Hook<ListSnapshotsRequest, Object>) r -> {
+          mayTouch(r.getVolume());
+          return r;
+        })
+        .on(AdminGrpc.getDeleteSnapshotMethod().getFullMethodName(), (CallHooks.Hook<DeleteSnapshotRequest, Object>) r -> {
+          mayTouch(r.getVolume());
+          return r;
+        })
+        .on(AdminGrpc.getRollbackVolumeMethod().getFullMethodName(), (CallHooks.Hook<RollbackVolumeRequest, Object>) r -> {
+          mayTouch(r.getVolume());
+          return r;
         })
         .on(QosGrpc.getSetVolumeQosMethod().getFullMethodName(), (CallHooks.Hook<SetVolumeQosRequest, VolumeQos>) r -> {
           limits(r);

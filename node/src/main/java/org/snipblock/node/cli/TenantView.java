@@ -63,7 +63,7 @@ record TenantView(String name, String limits, List<String> volumes, UsageView us
       out.println("reads:         " + v.reads() + " (" + v.readBytes() + " bytes)");
       out.println("writes:        " + v.writes() + " (" + v.writtenBytes() + " bytes)");
       out.println("IOPS limits:   " + (v.iopsLimits() < 0 ? "unlimited" : v.iopsLimits()));
-      out.println("bytes/s limits: " + (v.bpsLimits() < 0 ? "unlimited" : v.bpsLimits()));
+      out.println("bps limits:    " + (v.bpsLimits() < 0 ? "unlimited" : v.bpsLimits()));
     }
   }
 }
