@@ -33,7 +33,6 @@ import org.snipblock.node.admin.v1.SetVolumeAccessRequest;
 import org.snipblock.node.admin.v1.ShowVolumeAccessRequest;
 import org.snipblock.node.admin.v1.VolumeAccess;
 import org.snipblock.node.admin.v1.WatchRecordsRequest;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -88,8 +87,13 @@ public final class AdminClient implements AutoCloseable {
 
   /** @param token sent with every call (the node's admin.auth tokens); null or empty: none */
   public AdminClient(String target, String token) {
+    this(target, token, null);
+  }
+
+  /** @param ca the CA (PEM) the node's admin.tls certificate is checked against; null: plaintext */
+  public AdminClient(String target, String token, java.nio.file.Path ca) {
     this.target = target;
-    this.channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+    this.channel = Grpc.newChannelBuilder(target, AdminToken.credentials(ca))
         .intercept(AdminToken.sending(token)).build();
     this.stub = AdminGrpc.newBlockingStub(channel);
     this.qos = QosGrpc.newBlockingStub(channel);

@@ -2,6 +2,10 @@ package org.snipblock.node.admin;
 
 import io.grpc.BindableService;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsServerCredentials;
+import org.snipblock.node.OperatorError;
+import org.snipblock.node.config.AdminTls;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -31,7 +35,18 @@ public final class AdminServer implements AutoCloseable {
   /** Binds and starts serving, every call of every service through the interceptors (the last one first). */
   public static AdminServer start(InetSocketAddress address, List<ServerInterceptor> interceptors,
       BindableService... services) {
-    NettyServerBuilder builder = NettyServerBuilder.forAddress(address);
+    return start(address, null, interceptors, services);
+  }
+
+  /**
+   * Binds and starts serving, over TLS only when {@code tls} is given (a plaintext client is refused).
+   *
+   * @throws OperatorError for a certificate or key that cannot be used
+   */
+  public static AdminServer start(InetSocketAddress address, AdminTls tls, List<ServerInterceptor> interceptors,
+      BindableService... services) {
+    NettyServerBuilder builder = tls == null ? NettyServerBuilder.forAddress(address)
+        : NettyServerBuilder.forAddress(address, credentials(tls));
     for (BindableService s : services) {
       builder.addService(ServerInterceptors.intercept(s, interceptors));
     }
@@ -42,6 +57,15 @@ public final class AdminServer implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     return new AdminServer(server);
+  }
+
+  private static ServerCredentials credentials(AdminTls tls) {
+    try {
+      return TlsServerCredentials.create(tls.certificate().toFile(), tls.key().toFile());
+    } catch (IOException | IllegalArgumentException e) {
+      throw new OperatorError("admin.tls: cannot use certificate " + tls.certificate() + " with key " + tls.key()
+          + ": " + e.getMessage(), e);
+    }
   }
 
   public int port() {

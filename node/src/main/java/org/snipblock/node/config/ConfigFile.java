@@ -167,7 +167,7 @@ public final class ConfigFile {
         m.iscsi == null ? Map.of() : m.iscsi.toAccess(origin),
         m.nbd == null ? null : m.nbd.toSecurity(origin),
         m.cluster == null ? ClusterOptions.NONE : m.cluster.toOptions(origin), m.httpPort,
-        m.admin == null ? null : m.admin.toAuth(origin));
+        m.admin == null ? null : m.admin.toAuth(origin), m.admin == null ? null : m.admin.toTls(origin));
   }
 
   /** A path in the file, taken relative to the file's directory. */
@@ -244,9 +244,22 @@ public final class ConfigFile {
     @JsonProperty("admin") AdminModel admin;
   }
 
-  /** {@code admin: auth: tokens: [{token: ..., role: operator | tenant:NAME}]}. */
+  /** {@code admin: auth: tokens: [{token: ..., role: operator | tenant:NAME}]}, {@code tls: {certificate, key}}. */
   static final class AdminModel {
     @JsonProperty("auth") AuthModel auth;
+    @JsonProperty("tls") AdminTlsModel tls;
+
+    AdminTls toTls(Path origin) {
+      if (tls == null) {
+        return null;
+      }
+      String where = "config file " + origin + ": admin.tls";
+      if (tls.certificate == null || tls.key == null) {
+        throw new OperatorError(where + " needs both 'certificate' and 'key'");
+      }
+      return new AdminTls(NbdModel.readable(origin, where, "certificate", tls.certificate),
+          NbdModel.readable(origin, where, "key", tls.key));
+    }
 
     AdminAuth toAuth(Path origin) {
       if (auth == null) {
@@ -259,6 +272,11 @@ public final class ConfigFile {
         throw new OperatorError("config file " + origin + ": admin.auth." + e.getMessage());
       }
     }
+  }
+
+  static final class AdminTlsModel {
+    @JsonProperty("certificate") String certificate;
+    @JsonProperty("key") String key;
   }
 
   static final class AuthModel {

@@ -30,7 +30,8 @@ public record NodeOptions(
     NbdSecurity nbd,
     ClusterOptions cluster,
     Integer httpPort,
-    AdminAuth adminAuth) {
+    AdminAuth adminAuth,
+    AdminTls adminTls) {
 
   public static final NodeOptions NONE =
       new NodeOptions(null, null, null, null, null, List.of(), null, null, null, List.of());
@@ -49,7 +50,7 @@ public record NodeOptions(
       StoreOptions store, Map<String, TargetAccess> iscsiAccess, NbdSecurity nbd, ClusterOptions cluster,
       Integer httpPort) {
     this(dataDir, listen, iscsiPort, nbdPort, adminPort, volumes, nodeId, location, clusterPort, join, store,
-        iscsiAccess, nbd, cluster, httpPort, null);
+        iscsiAccess, nbd, cluster, httpPort, null, null);
   }
 
   /** A source that says nothing about the storage engine (the command line). */
@@ -62,6 +63,6 @@ public record NodeOptions(
   /** This source with the metrics and dashboard port set. */
   public NodeOptions withHttpPort(Integer port) {
     return new NodeOptions(dataDir, listen, iscsiPort, nbdPort, adminPort, volumes, nodeId, location, clusterPort,
-        join, store, iscsiAccess, nbd, cluster, port, adminAuth);
+        join, store, iscsiAccess, nbd, cluster, port, adminAuth, adminTls);
   }
 }
