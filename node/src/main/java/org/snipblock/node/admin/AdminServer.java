@@ -45,8 +45,7 @@ public final class AdminServer implements AutoCloseable {
    */
   public static AdminServer start(InetSocketAddress address, AdminTls tls, List<ServerInterceptor> interceptors,
       BindableService... services) {
-    NettyServerBuilder builder = tls == null ? NettyServerBuilder.forAddress(address)
-        : NettyServerBuilder.forAddress(address, credentials(tls));
+    NettyServerBuilder builder = tls == null ? NettyServerBuilder.forAddress(address) : tlsBuilder(address, tls);
     for (BindableService s : services) {
       builder.addService(ServerInterceptors.intercept(s, interceptors));
     }
@@ -59,9 +58,11 @@ public final class AdminServer implements AutoCloseable {
     return new AdminServer(server);
   }
 
-  private static ServerCredentials credentials(AdminTls tls) {
+  /** gRPC reads the PEM files when it builds the TLS context, here: a bad file fails the start with one line. */
+  private static NettyServerBuilder tlsBuilder(InetSocketAddress address, AdminTls tls) {
     try {
-      return TlsServerCredentials.create(tls.certificate().toFile(), tls.key().toFile());
+      ServerCredentials credentials = TlsServerCredentials.create(tls.certificate().toFile(), tls.key().toFile());
+      return NettyServerBuilder.forAddress(address, credentials);
     } catch (IOException | IllegalArgumentException e) {
       throw new OperatorError("admin.tls: cannot use certificate " + tls.certificate() + " with key " + tls.key()
           + ": " + e.getMessage(), e);

@@ -138,7 +138,7 @@ public final class Node implements AutoCloseable {
     AdminTenancy tenancy = AdminTenancy.of(volumes, cluster, qos, meters::clientIo);
     TenantMeters.register(metrics, tenancy);
     AdminServer admin = bind("admin API", config.adminPort(), () -> AdminServer.start(
-        new InetSocketAddress(config.listen(), config.adminPort()), 
+        new InetSocketAddress(config.listen(), config.adminPort()), config.adminTls(),
         AdminTenancy.interceptors(tenancy, config.adminAuth()),
         new AdminService(volumes, cluster, config.clustered() ? config.cluster().volumeDefaults() : null,
             meters::snapshot, this::status), new ClusterAdminService(cluster),
