@@ -176,8 +176,13 @@ final class TenantGate {
       }
       r = r.toBuilder().setTenant(caller.tenant()).build();
     }
-    if (r.getTenant().isEmpty() || accounts.volume(r.getName()).isPresent()) {
-      return r; // the operator's volume, or one that exists already (the create fails as ever)
+    if (accounts.volume(r.getName()).isPresent()) {
+      return r; // the create fails as ever
+    }
+    if (r.getTenant().isEmpty()) {
+      // The operator's: an owner left behind by a volume deleted some other way (import's undo) must not adopt it.
+      book.release(r.getName());
+      return r;
     }
     return reserve(r);
   }

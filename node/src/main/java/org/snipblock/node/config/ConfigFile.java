@@ -241,52 +241,9 @@ public final class ConfigFile {
     @JsonProperty("iscsi") IscsiModel iscsi;
     @JsonProperty("nbd") NbdModel nbd;
     @JsonProperty("cluster") ClusterModel cluster;
-    @JsonProperty("admin") AdminModel admin;
+    @JsonProperty("admin") AdminConfigModel admin;
   }
 
-  /** {@code admin: auth: tokens: [{token: ..., role: operator | tenant:NAME}]}, {@code tls: {certificate, key}}. */
-  static final class AdminModel {
-    @JsonProperty("auth") AuthModel auth;
-    @JsonProperty("tls") AdminTlsModel tls;
-
-    AdminTls toTls(Path origin) {
-      if (tls == null) {
-        return null;
-      }
-      String where = "config file " + origin + ": admin.tls";
-      if (tls.certificate == null || tls.key == null) {
-        throw new OperatorError(where + " needs both 'certificate' and 'key'");
-      }
-      return new AdminTls(NbdModel.readable(origin, where, "certificate", tls.certificate),
-          NbdModel.readable(origin, where, "key", tls.key));
-    }
-
-    AdminAuth toAuth(Path origin) {
-      if (auth == null) {
-        return null;
-      }
-      try {
-        return AdminAuth.of((auth.tokens == null ? List.<TokenModel>of() : auth.tokens).stream()
-            .map(t -> t == null ? null : new AdminAuth.Grant(t.token, t.role)).toList());
-      } catch (IllegalArgumentException e) {
-        throw new OperatorError("config file " + origin + ": admin.auth." + e.getMessage());
-      }
-    }
-  }
-
-  static final class AdminTlsModel {
-    @JsonProperty("certificate") String certificate;
-    @JsonProperty("key") String key;
-  }
-
-  static final class AuthModel {
-    @JsonProperty("tokens") List<TokenModel> tokens = new ArrayList<>();
-  }
-
-  static final class TokenModel {
-    @JsonProperty("token") String token;
-    @JsonProperty("role") String role;
-  }
 
   static final class ClusterModel {
     @JsonProperty("defaults") VolumeDefaultsModel defaults;
@@ -481,7 +438,7 @@ public final class ConfigFile {
       };
     }
 
-    private static Path readable(Path origin, String where, String key, String path) {
+    static Path readable(Path origin, String where, String key, String path) {
       if (path == null) {
         return null;
       }
