@@ -101,6 +101,10 @@ final class VolumeCommand implements Runnable {
         description = "Share the I/O budget of this group (see volume set --qos-group).")
     String qosGroup;
 
+    @Option(names = "--tenant", paramLabel = "TENANT",
+        description = "The tenant that owns the volume; its quotas are checked first (see tenant create).")
+    String tenant;
+
     @Override
     public Integer call() {
       try {
@@ -116,6 +120,7 @@ final class VolumeCommand implements Runnable {
       redundancy(req);
       // Checked before anything is created, so a bad --qos changes nothing.
       String limits = qos == null ? null : QosOption.check(spec, qos);
+      req.setTenant(tenant == null ? "" : tenant).setQos(limits == null ? "" : limits);
       String group = qosGroup == null ? null : QosOption.checkGroup(spec, qosGroup);
       org.snipblock.node.admin.v1.Volume v = admin.call(c -> c.create(req.build()));
       output().volume(limits == null && group == null ? VolumeView.of(v)

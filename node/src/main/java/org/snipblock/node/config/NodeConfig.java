@@ -34,7 +34,17 @@ public record NodeConfig(
     ClusterSettings cluster,
     Map<String, TargetAccess> iscsiAccess,
     NbdSecurity nbd,
-    int httpPort) {
+    int httpPort,
+    AdminAuth adminAuth,
+    AdminTls adminTls) {
+
+  /** Without admin authentication (every caller is the operator). */
+  public NodeConfig(Path dataDir, String listen, int iscsiPort, int nbdPort, int adminPort,
+      List<VolumeDeclaration> volumes, String nodeId, String location, StoreConfig store, ClusterSettings cluster,
+      Map<String, TargetAccess> iscsiAccess, NbdSecurity nbd, int httpPort) {
+    this(dataDir, listen, iscsiPort, nbdPort, adminPort, volumes, nodeId, location, store, cluster, iscsiAccess, nbd,
+        httpPort, AdminAuth.OFF, null);
+  }
 
   public static final String DEFAULT_LISTEN = "127.0.0.1";
   public static final int DEFAULT_ISCSI_PORT = 3260;
@@ -70,11 +80,15 @@ public record NodeConfig(
     Integer ioThreads = null;
     Map<String, TargetAccess> iscsiAccess = new LinkedHashMap<>();
     NbdSecurity nbd = NbdSecurity.OFF;
+    AdminAuth adminAuth = AdminAuth.OFF;
+    AdminTls adminTls = null;
     ClusterOptions clusterOptions = ClusterOptions.NONE;
     for (NodeOptions o : layers) {
       clusterOptions = o.cluster().over(clusterOptions);
       iscsiAccess.putAll(o.iscsiAccess());
       nbd = o.nbd() != null ? o.nbd() : nbd;
+      adminAuth = o.adminAuth() != null ? o.adminAuth() : adminAuth;
+      adminTls = o.adminTls() != null ? o.adminTls() : adminTls;
       capacity = o.store().capacity() != null ? o.store().capacity() : capacity;
       snippetSize = o.store().snippetSize() != null ? o.store().snippetSize() : snippetSize;
       ioThreads = o.store().ioThreads() != null ? o.store().ioThreads() : ioThreads;
@@ -123,7 +137,7 @@ public record NodeConfig(
     }
     return new NodeConfig(dataDir, listen, iscsiPort, nbdPort, adminPort,
         List.copyOf(volumes.values()), nodeId, location, storeConfig(capacity, snippetSize, ioThreads), cluster,
-        Map.copyOf(iscsiAccess), nbd, httpPort);
+        Map.copyOf(iscsiAccess), nbd, httpPort, adminAuth, adminTls);
   }
 
   /**

@@ -20,6 +20,7 @@ import org.snipblock.nbd.NbdServer;
 import org.snipblock.nbd.NbdServerConfig;
 import org.snipblock.node.OperatorError;
 import org.snipblock.node.admin.AdminServer;
+import org.snipblock.node.admin.AdminTenancy;
 import org.snipblock.node.admin.ClusterAdminService;
 import org.snipblock.node.admin.SitesService;
 import org.snipblock.node.admin.AdminService;
@@ -137,11 +138,15 @@ public final class Node implements AutoCloseable {
     }
     running.push(this::flushAll);
     startFrontends(meters, qos != null ? qos : volumes);
+    AdminTenancy tenancy = AdminTenancy.of(volumes, cluster, qos, meters::clientIo);
+    TenantMeters.register(metrics, tenancy);
     AdminServer admin = bind("admin API", config.adminPort(), () -> AdminServer.start(
-        new InetSocketAddress(config.listen(), config.adminPort()),
+        new InetSocketAddress(config.listen(), config.adminPort()), config.adminTls(),
+        AdminTenancy.interceptors(tenancy, config.adminAuth()),
         new AdminService(volumes, cluster, config.clustered() ? config.cluster().volumeDefaults() : null,
             meters::snapshot, this::status), new ClusterAdminService(cluster),
-        new SitesService(cluster), new QosService(cluster, qos), new RedundancyService(cluster)));
+        new SitesService(cluster), new QosService(cluster, qos), new RedundancyService(cluster),
+        TenantMeters.service(tenancy)));
     running.push(admin);
     adminPort = admin.port();
     if (config.httpPort() != NodeConfig.HTTP_OFF) {

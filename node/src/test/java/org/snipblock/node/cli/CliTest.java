@@ -154,7 +154,7 @@ class CliTest {
     Result r = run("serve", "--config", config.toString());
     assertThat(r.status()).isEqualTo(Main.EXIT_FAILURE);
     assertThat(r.err().strip()).isEqualTo("snipblock: config file " + config + ", line 2: unknown key 'nbd-prot' "
-        + "(known: admin-port, cluster, cluster-port, data, http-port, iscsi, iscsi-port, join, listen, location, nbd, nbd-port, node-id, store, volumes)");
+        + "(known: admin, admin-port, cluster, cluster-port, data, http-port, iscsi, iscsi-port, join, listen, location, nbd, nbd-port, node-id, store, volumes)");
   }
 
   @Test
@@ -284,7 +284,7 @@ class CliTest {
     Result r = run("volume", "list", "--admin", "127.0.0.1:" + free);
     assertThat(r.status()).isEqualTo(Main.EXIT_FAILURE);
     assertThat(r.err().strip()).isEqualTo("snipblock: cannot reach the snipblock admin API at 127.0.0.1:" + free
-        + " (is the node running? give --admin HOST:PORT)");
+        + " (is the node running? give --admin HOST:PORT; a node with admin.tls needs --ca FILE)");
   }
 
   @Test
