@@ -55,8 +55,9 @@ public final class Nemesis {
     String id = victim.info().nodeId();
     String role = id.equals(primary) ? "primary" : "replica";
     // How long a fault lasts is itself one of the random choices (shorter or longer than the failover
-    // delay), so it is a chosen pause, not a wait for a condition.
-    long holdMillis = 500 + random.nextInt(4000);
+    // delay of 2 s and the membership's failure detection of about 5 s: a frozen primary is sometimes
+    // replaced and fenced when it wakes), so it is a chosen pause, not a wait for a condition.
+    long holdMillis = 500 + random.nextInt(7000);
     if (kinds.isEmpty()) {
       // Every kind once per round, in a random order: a short schedule still has each of them.
       kinds.addAll(List.of(0, 1, 2));
