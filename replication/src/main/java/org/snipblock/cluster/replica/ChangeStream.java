@@ -194,7 +194,7 @@ final class ChangeStream {
       unflushed.clear();
     }
     for (int index : written.values()) {
-      SnippetPlacement s = v.getSnippets(index);
+      SnippetPlacement s = Stripes.at(v, index);
       WriteQuorum holders = WriteQuorum.ofSnippet(v, index, view.selfId, inSync);
       for (String node : s.getNodesList()) {
         if (!node.equals(view.selfId)) {
@@ -221,10 +221,10 @@ final class ChangeStream {
     if (s.getNodesCount() == 1 && s.getNodesList().contains(view.selfId)) {
       return quorum;
     }
-    // Built once and shared by every holder's stream: the slice and its CRC32C cost per piece, not per copy.
     synchronized (unflushed) {
       unflushed.putIfAbsent(s, index);
     }
+    // Built once and shared by every holder's stream: the slice and its CRC32C cost per piece, not per copy.
     CompletableFuture<ReplicaOp> op = turn.op(seq, () -> piece.build(offset, length));
     for (String node : s.getNodesList()) {
       if (!node.equals(view.selfId)) {
