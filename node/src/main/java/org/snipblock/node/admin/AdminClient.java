@@ -46,6 +46,8 @@ import org.snipblock.node.admin.v1.RollbackVolumeRequest;
 import org.snipblock.node.admin.v1.CloneVolumeRequest;
 import org.snipblock.node.admin.v1.SetVolumeReadOnlyRequest;
 import org.snipblock.node.admin.v1.QosGrpc;
+import org.snipblock.node.admin.v1.RedundancyGrpc;
+import org.snipblock.node.admin.v1.SetRedundancyRequest;
 import org.snipblock.node.admin.v1.SetVolumeQosRequest;
 import org.snipblock.node.admin.v1.ShowVolumeQosRequest;
 import org.snipblock.node.admin.v1.VolumeQos;
@@ -120,6 +122,16 @@ public final class AdminClient implements AutoCloseable {
       b.setSetGroup(true).setGroup(group);
     }
     return qos.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS).setVolumeQos(b.build());
+  }
+
+  /**
+   * Changes a live volume's copies, min-copies and spread (0 / "" keep them); answers once the new
+   * copies are in sync and the old ones dropped, so the deadline is the change's own timeout.
+   */
+  public String setRedundancy(String name, int copies, int minCopies, String spread, int timeoutSeconds) {
+    return RedundancyGrpc.newBlockingStub(channel).withDeadlineAfter(timeoutSeconds + DEADLINE_SECONDS, TimeUnit.SECONDS)
+        .setRedundancy(SetRedundancyRequest.newBuilder().setName(name).setCopies(copies).setMinCopies(minCopies)
+            .setSpread(spread).setTimeoutSeconds(timeoutSeconds).build()).getSummary();
   }
 
   /** A volume's I/O limits, and its throttle's state when the answering node runs it. */

@@ -134,20 +134,11 @@ final class VolumeCommand implements Runnable {
     }
 
     private void redundancy(CreateVolumeRequest.Builder req) {
+      Choices.copies(spec, copies, minCopies);
       if (copies != null) {
-        if (copies < 1 || copies > 16) {
-          throw new ParameterException(spec.commandLine(), "invalid --copies " + copies + ": must be 1..16");
-        }
         req.setCopies(copies);
       }
       if (minCopies != null) {
-        if (minCopies < 1) {
-          throw new ParameterException(spec.commandLine(), "invalid --min-copies " + minCopies + ": must be at least 1");
-        }
-        if (copies != null && minCopies > copies) {
-          throw new ParameterException(spec.commandLine(),
-              "invalid --min-copies " + minCopies + ": more than --copies " + copies);
-        }
         req.setMinCopies(minCopies);
       }
       if (spread != null) {
@@ -233,11 +224,20 @@ final class VolumeCommand implements Runnable {
             + "gives the volume its own again. Joining without --qos takes the group's limits.")
     String qosGroup;
 
+    @Mixin RedundancyOptions redundancy;
+
     @Override
     public Integer call() {
+      if (redundancy.given()) {
+        String done = redundancy.apply(spec, admin, name);
+        if (mode == null && readOnly == null && consumer == null && qos == null && qosGroup == null) {
+          output().println(done);
+          return 0;
+        }
+      }
       if (mode == null && readOnly == null && consumer == null && qos == null && qosGroup == null) {
-        throw new ParameterException(spec.commandLine(),
-            "nothing to set: give --mode, --consumer, --read-only, --qos and/or --qos-group");
+        throw new ParameterException(spec.commandLine(), "nothing to set: give --mode, --consumer, --read-only, --qos, "
+            + "--qos-group, --copies, --min-copies and/or --spread");
       }
       if (qos != null || qosGroup != null) {
         String limits = qos == null ? null : QosOption.check(spec, qos);

@@ -152,9 +152,9 @@ public record NodeConfig(
   }
 
   /**
-   * Null without a cluster port. The join list defaults to this node alone (a one-node cluster);
-   * otherwise it must name this node's own endpoint, since it is the set of metadata voters and
-   * every node must be given the same one.
+   * Null without a cluster port. The join list defaults to this node alone (a one-node cluster).
+   * A list naming this node's own endpoint is the founding voters (the same list on each); one that
+   * does not name it joins a running cluster through those members (see ClusterConfig).
    */
   private static ClusterSettings clusterSettings(String listen, Integer port, List<String> join,
       ClusterOptions options) {
@@ -189,9 +189,6 @@ public record NodeConfig(
     }
     if (endpoints.isEmpty()) {
       endpoints.add(self);
-    } else if (!endpoints.contains(self)) {
-      throw new OperatorError("the join list " + String.join(",", endpoints) + " must include this node's own "
-          + "cluster endpoint " + self + " (listen:cluster-port): it lists every metadata voter");
     }
     try {
       return new ClusterSettings(port, endpoints, options.volumeDefaults(), options.replication(),

@@ -24,6 +24,7 @@ import org.snipblock.node.admin.ClusterAdminService;
 import org.snipblock.node.admin.SitesService;
 import org.snipblock.node.admin.AdminService;
 import org.snipblock.node.admin.QosService;
+import org.snipblock.node.admin.RedundancyService;
 import org.snipblock.node.admin.StandaloneQos;
 import org.snipblock.node.admin.v1.NodeStatusResponse;
 import org.snipblock.node.config.ByteSize;
@@ -140,7 +141,7 @@ public final class Node implements AutoCloseable {
         new InetSocketAddress(config.listen(), config.adminPort()),
         new AdminService(volumes, cluster, config.clustered() ? config.cluster().volumeDefaults() : null,
             meters::snapshot, this::status), new ClusterAdminService(cluster),
-        new SitesService(cluster), new QosService(cluster, qos)));
+        new SitesService(cluster), new QosService(cluster, qos), new RedundancyService(cluster)));
     running.push(admin);
     adminPort = admin.port();
     if (config.httpPort() != NodeConfig.HTTP_OFF) {
@@ -268,6 +269,14 @@ public final class Node implements AutoCloseable {
 
   public VolumeManager volumes() {
     return volumes;
+  }
+
+  /**
+   * Completes once a clustered node is on record in the metadata (at once on a standalone node);
+   * fails when the cluster refuses it for good (its id taken, or the node removed).
+   */
+  public java.util.concurrent.CompletableFuture<Void> registration() {
+    return cluster == null ? java.util.concurrent.CompletableFuture.completedFuture(null) : cluster.registered();
   }
 
   private NodeStatusResponse status() {
