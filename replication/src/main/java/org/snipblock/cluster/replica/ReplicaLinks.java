@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.snipblock.block.BlockDeviceException;
 import org.snipblock.block.BlockDeviceException.Kind;
@@ -19,6 +20,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ReplicaLinks {
   private static final Logger log = LoggerFactory.getLogger(ReplicaLinks.class);
+  private static final long RETRY_MAX_SECONDS = 5;
 
   private final VolumeView view;
   private final Function<String, ManagedChannel> channels;
@@ -128,16 +130,38 @@ final class ReplicaLinks {
     links.values().forEach(ReplicaLink::close);
   }
 
-  /** A holder's stream broke: it misses changes from now on, so it goes on record as stale before more sync acks. */
+  /**
+   * A holder's stream broke: it misses changes from now on, so it goes on record as stale before
+   * more sync acks (and after every holder lost before it). While the metadata cannot take the
+   * record (no leader for a while), the record is tried again and sync acks wait; they fail only
+   * once this node is no longer the primary.
+   */
   private void lost(String node) {
     if (fencing.closed()) {
       return;
     }
+    CompletableFuture<Void> recorded = new CompletableFuture<>();
+    record(node, recorded, 1);
+    CompletableFuture<Void> earlier = staleRecorded;
+    staleRecorded = earlier.thenCombine(recorded, (a, b) -> (Void) null);
+  }
+
+  private void record(String node, CompletableFuture<Void> recorded, int attempt) {
+    if (fencing.closed() || !fencing.primary()) {
+      recorded.completeExceptionally(new BlockDeviceException(Kind.NOT_PRIMARY, "no longer the primary of "
+          + view.name() + ": a lost replica could not be recorded as stale"));
+      return;
+    }
     VolumeRecord v = view.get();
-    CompletableFuture<Void> recorded = registry.markStale(v.getName(), v.getEpoch(), node, true, List.of());
-    staleRecorded = recorded.exceptionally(e -> {
-      log.warn("volume {}: could not record {} as stale: {}", v.getName(), node, e.getMessage());
-      throw new BlockDeviceException(Kind.NOT_PRIMARY, "cannot record a lost replica: " + e.getMessage(), e);
+    registry.markStale(v.getName(), v.getEpoch(), node, true, List.of()).whenComplete((x, e) -> {
+      if (e == null) {
+        recorded.complete(null);
+        return;
+      }
+      long delay = Math.min(attempt, RETRY_MAX_SECONDS);
+      log.warn("volume {}: could not record {} as stale (attempt {}), sync writes wait; again in {} s: {}",
+          v.getName(), node, attempt, delay, e.getMessage());
+      CompletableFuture.delayedExecutor(delay, TimeUnit.SECONDS).execute(() -> record(node, recorded, attempt + 1));
     });
   }
 }
