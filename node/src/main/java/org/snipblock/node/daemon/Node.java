@@ -20,6 +20,7 @@ import org.snipblock.nbd.NbdServer;
 import org.snipblock.nbd.NbdServerConfig;
 import org.snipblock.node.OperatorError;
 import org.snipblock.node.admin.AdminServer;
+import org.snipblock.node.admin.ChapService;
 import org.snipblock.node.admin.ClusterAdminService;
 import org.snipblock.node.admin.SitesService;
 import org.snipblock.node.admin.AdminService;
@@ -138,7 +139,7 @@ public final class Node implements AutoCloseable {
         new InetSocketAddress(config.listen(), config.adminPort()),
         new AdminService(volumes, cluster, config.clustered() ? config.cluster().volumeDefaults() : null,
             meters::snapshot, this::status), new ClusterAdminService(cluster),
-        new SitesService(cluster), new QosService(cluster, qos)));
+        new SitesService(cluster), new QosService(cluster, qos), new ChapService(cluster)));
     running.push(admin);
     adminPort = admin.port();
     if (config.httpPort() != NodeConfig.HTTP_OFF) {
