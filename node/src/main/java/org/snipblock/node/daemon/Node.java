@@ -19,6 +19,7 @@ import org.snipblock.iscsi.scsi.BlockLogicalUnit;
 import org.snipblock.nbd.NbdServer;
 import org.snipblock.nbd.NbdServerConfig;
 import org.snipblock.node.OperatorError;
+import org.snipblock.cluster.PowerOnWatch;
 import org.snipblock.node.admin.AdminServer;
 import org.snipblock.node.admin.ChapService;
 import org.snipblock.node.admin.ClusterAdminService;
@@ -126,6 +127,7 @@ public final class Node implements AutoCloseable {
     running.push(metrics);
     IoMeters meters = new IoMeters(metrics.registry());
     if (cluster != null) {
+      running.push(PowerOnWatch.start(cluster));
       cluster.viewForwardedIoAs(device -> new MeteredBlockDevice(device, meters, "forwarded"));
     }
     running.push(this::flushAll);
