@@ -88,7 +88,7 @@ public final class SiteMigration {
         .filter(n -> !StaleCopies.anywhere(v, n.getId()) && node.view().contains(n.getMember()))
         .map(NodeRecord::getId).min(Comparator.naturalOrder())
         .orElseThrow(() -> new VolumeAdminException(Reason.FAILED_PRECONDITION, "volume " + v.getName()
-            + " has no reachable in-sync copy of every snippet in site " + site + "; place copies there first"));
+            + " has no reachable in-sync copy of every stripe in site " + site + "; place copies there first"));
   }
 
   /** The primary ends the catch-up once the lag converged; waits for that, at most {@code bound}. */

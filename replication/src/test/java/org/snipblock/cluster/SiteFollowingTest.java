@@ -177,7 +177,7 @@ class SiteFollowingTest {
     assertThatThrownBy(() -> following.migrate("vm2", "a", Duration.ofSeconds(30)))
         .hasMessage("the primary n0 of vm2 already is in site a");
     assertThatThrownBy(() -> following.migrate("local", "b", Duration.ofSeconds(30)))
-        .hasMessage("volume local has no reachable in-sync copy of every snippet in site b; place copies there first");
+        .hasMessage("volume local has no reachable in-sync copy of every stripe in site b; place copies there first");
     assertThatThrownBy(() -> following.migrate("nope", "b", Duration.ofSeconds(30)))
         .hasMessage("no volume named nope");
     Eventually.await("vm2 known on n1", Duration.ofSeconds(30),

@@ -122,7 +122,14 @@ public final class Node implements AutoCloseable {
     declareVolumes();
     transport = Transport.create(Math.max(2, Runtime.getRuntime().availableProcessors()));
     running.push(transport);
-    OperatorView view = new OperatorView(config.nodeId(), config.location(), volumes, cluster, dataDir::freeBytes);
+    // Standalone, each door's handles pass the volume's throttle; a cluster's primary throttles in its replicated device.
+    StandaloneQos qos = cluster == null && volumes instanceof SnippetStore store ? new StandaloneQos(store, config.nodeId()) : null;
+    if (qos != null) {
+      running.push(qos);
+    }
+    OperatorView view = new OperatorView(config.nodeId(), config.location(), volumes, cluster, dataDir::freeBytes,
+        name -> Optional.of(QosService.describe(cluster, qos, name)).map(q -> new OperatorView.Qos(q.getLimits(),
+            q.getGroup(), q.getStateKnown(), q.getThrottled(), q.getWaiting(), q.getDelayed())));
     NodeMetrics metrics = new NodeMetrics(view);
     running.push(metrics);
     IoMeters meters = new IoMeters(metrics.registry());
@@ -131,11 +138,6 @@ public final class Node implements AutoCloseable {
       cluster.viewForwardedIoAs(device -> new MeteredBlockDevice(device, meters, "forwarded"));
     }
     running.push(this::flushAll);
-    // Standalone, each door's handles pass the volume's throttle; a cluster's primary throttles in its replicated device.
-    StandaloneQos qos = cluster == null && volumes instanceof SnippetStore store ? new StandaloneQos(store, config.nodeId()) : null;
-    if (qos != null) {
-      running.push(qos);
-    }
     startFrontends(meters, qos != null ? qos : volumes);
     AdminServer admin = bind("admin API", config.adminPort(), () -> AdminServer.start(
         new InetSocketAddress(config.listen(), config.adminPort()),
