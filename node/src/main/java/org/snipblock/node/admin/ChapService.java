@@ -2,7 +2,6 @@ package org.snipblock.node.admin;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-import java.util.function.Supplier;
 import org.snipblock.cluster.ClusterNode;
 import org.snipblock.cluster.proto.SetChap;
 import org.snipblock.cluster.proto.VolumeChap;
@@ -29,7 +28,7 @@ public final class ChapService extends IscsiChapGrpc.IscsiChapImplBase {
 
   @Override
   public void setVolumeChap(SetVolumeChapRequest req, StreamObserver<VolumeChapSetting> out) {
-    answer(out, "set the CHAP of " + req.getName(), () -> {
+    AdminErrors.answer(out, "set the CHAP of " + req.getName(), () -> {
       SetChap.Builder change = SetChap.newBuilder().setName(req.getName()).setOff(req.getOff());
       if (!req.getOff()) {
         change.setChap(VolumeChap.newBuilder().setUser(req.getUser()).setSecret(req.getSecret())
@@ -45,7 +44,7 @@ public final class ChapService extends IscsiChapGrpc.IscsiChapImplBase {
 
   @Override
   public void showVolumeChap(ShowVolumeChapRequest req, StreamObserver<VolumeChapSetting> out) {
-    answer(out, "show the CHAP of " + req.getName(), () -> shown(req.getName(),
+    AdminErrors.answer(out, "show the CHAP of " + req.getName(), () -> shown(req.getName(),
         clustered().access().showChap(req.getName())));
   }
 
@@ -60,17 +59,5 @@ public final class ChapService extends IscsiChapGrpc.IscsiChapImplBase {
   private static VolumeChapSetting shown(String name, VolumeChap c) {
     return VolumeChapSetting.newBuilder().setName(name).setUser(c.getUser()).setMutualUser(c.getMutualUser())
         .setVersion(c.getVersion()).build();
-  }
-
-  private static <T> void answer(StreamObserver<T> out, String what, Supplier<T> call) {
-    T result;
-    try {
-      result = call.get();
-    } catch (RuntimeException e) {
-      out.onError(AdminService.toStatus(what, e));
-      return;
-    }
-    out.onNext(result);
-    out.onCompleted();
   }
 }

@@ -3,7 +3,6 @@ package org.snipblock.node.admin;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
-import java.util.function.Supplier;
 import org.snipblock.cluster.ClusterNode;
 import org.snipblock.cluster.ClusterStatus;
 import org.snipblock.cluster.FailureSimulation;
@@ -28,22 +27,22 @@ public final class ClusterAdminService extends ClusterAdminGrpc.ClusterAdminImpl
 
   @Override
   public void drainNode(NodeRequest req, StreamObserver<DrainProgress> out) {
-    answer(out, "drain node " + req.getId(), () -> progress(drains().drain(req.getId())));
+    AdminErrors.answer(out, "drain node " + req.getId(), () -> progress(drains().drain(req.getId())));
   }
 
   @Override
   public void undrainNode(NodeRequest req, StreamObserver<DrainProgress> out) {
-    answer(out, "undrain node " + req.getId(), () -> progress(drains().undrain(req.getId())));
+    AdminErrors.answer(out, "undrain node " + req.getId(), () -> progress(drains().undrain(req.getId())));
   }
 
   @Override
   public void drainStatus(NodeRequest req, StreamObserver<DrainProgress> out) {
-    answer(out, "drain status of " + req.getId(), () -> progress(drains().progress(req.getId())));
+    AdminErrors.answer(out, "drain status of " + req.getId(), () -> progress(drains().progress(req.getId())));
   }
 
   @Override
   public void removeNode(NodeRequest req, StreamObserver<RemoveNodeResponse> out) {
-    answer(out, "remove node " + req.getId(), () -> {
+    AdminErrors.answer(out, "remove node " + req.getId(), () -> {
       drains().remove(req.getId());
       return RemoveNodeResponse.newBuilder().setNode(req.getId()).build();
     });
@@ -51,7 +50,7 @@ public final class ClusterAdminService extends ClusterAdminGrpc.ClusterAdminImpl
 
   @Override
   public void simulate(SimulateRequest req, StreamObserver<SimulateResponse> out) {
-    answer(out, "simulate", () -> {
+    AdminErrors.answer(out, "simulate", () -> {
       FailureSimulation.Report r = clustered().simulate(req.getLevel(), req.getName());
       return SimulateResponse.newBuilder().setLevel(r.level()).setName(r.name()).addAllFailedNodes(r.failedNodes())
           .addAllUnavailable(volumes(r.unavailable())).addAllDegraded(volumes(r.degraded()))
@@ -85,17 +84,5 @@ public final class ClusterAdminService extends ClusterAdminGrpc.ClusterAdminImpl
           + "(start it with --cluster-port PORT --join ...)").asRuntimeException();
     }
     return cluster;
-  }
-
-  private static <T> void answer(StreamObserver<T> out, String what, Supplier<T> call) {
-    T result;
-    try {
-      result = call.get();
-    } catch (RuntimeException e) {
-      out.onError(AdminService.toStatus(what, e));
-      return;
-    }
-    out.onNext(result);
-    out.onCompleted();
   }
 }
