@@ -28,17 +28,4 @@ final class AdminErrors {
   static StatusRuntimeException invalid(String message) {
     return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
   }
-
-  /** Answers a unary call with what {@code call} returns, or with its failure as one status naming {@code what}. */
-  static <T> void answer(io.grpc.stub.StreamObserver<T> out, String what, java.util.function.Supplier<T> call) {
-    T result;
-    try {
-      result = call.get();
-    } catch (RuntimeException e) {
-      out.onError(AdminService.toStatus(what, e));
-      return;
-    }
-    out.onNext(result);
-    out.onCompleted();
-  }
 }

@@ -28,7 +28,7 @@ public final class ChapService extends IscsiChapGrpc.IscsiChapImplBase {
 
   @Override
   public void setVolumeChap(SetVolumeChapRequest req, StreamObserver<VolumeChapSetting> out) {
-    AdminErrors.answer(out, "set the CHAP of " + req.getName(), () -> {
+    AdminCalls.answer(out, "set the CHAP of " + req.getName(), () -> {
       SetChap.Builder change = SetChap.newBuilder().setName(req.getName()).setOff(req.getOff());
       if (!req.getOff()) {
         change.setChap(VolumeChap.newBuilder().setUser(req.getUser()).setSecret(req.getSecret())
@@ -44,7 +44,7 @@ public final class ChapService extends IscsiChapGrpc.IscsiChapImplBase {
 
   @Override
   public void showVolumeChap(ShowVolumeChapRequest req, StreamObserver<VolumeChapSetting> out) {
-    AdminErrors.answer(out, "show the CHAP of " + req.getName(), () -> shown(req.getName(),
+    AdminCalls.answer(out, "show the CHAP of " + req.getName(), () -> shown(req.getName(),
         clustered().access().showChap(req.getName())));
   }
 

@@ -3,46 +3,69 @@ package org.snipblock.node.admin;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
+import java.util.function.Supplier;
 import org.snipblock.cluster.ClusterNode;
 import org.snipblock.cluster.ClusterStatus;
 import org.snipblock.cluster.FailureSimulation;
 import org.snipblock.cluster.NodeDrain;
+import org.snipblock.cluster.Rebalancer;
 import org.snipblock.node.admin.v1.ClusterAdminGrpc;
 import org.snipblock.node.admin.v1.CopyMoveStatus;
 import org.snipblock.node.admin.v1.DrainProgress;
 import org.snipblock.node.admin.v1.NodeRequest;
+import org.snipblock.node.admin.v1.RebalanceProgress;
+import org.snipblock.node.admin.v1.RebalanceRequest;
 import org.snipblock.node.admin.v1.RemoveNodeResponse;
 import org.snipblock.node.admin.v1.SimulateRequest;
 import org.snipblock.node.admin.v1.SimulateResponse;
 import org.snipblock.node.admin.v1.SimulatedVolume;
 
-/** The elastic cluster's admin calls: drain, undrain, remove a node, what-if reports. Any node answers. */
+/** The elastic cluster's admin calls: drain, undrain, remove a node, what-if reports, rebalance. Any node answers. */
 public final class ClusterAdminService extends ClusterAdminGrpc.ClusterAdminImplBase {
   private final ClusterNode cluster;
+  private final Rebalancer rebalancer;
 
   /** @param cluster null on a standalone node: every call is then refused */
   public ClusterAdminService(ClusterNode cluster) {
     this.cluster = cluster;
+    this.rebalancer = cluster == null ? null : new Rebalancer(cluster);
+  }
+
+  @Override
+  public void rebalance(RebalanceRequest req, StreamObserver<RebalanceProgress> out) {
+    answer(out, "rebalance", () -> {
+      clustered();
+      return RebalanceMessages.of(rebalancer.start(req.getDryRun()));
+    });
+  }
+
+  @Override
+  public void rebalanceStatus(RebalanceRequest req, StreamObserver<RebalanceProgress> out) {
+    answer(out, "rebalance status", () -> {
+      clustered();
+      return RebalanceMessages.of(rebalancer.progress().orElseThrow(() -> Status.NOT_FOUND
+          .withDescription("no rebalance was started on this node").asRuntimeException()));
+    });
   }
 
   @Override
   public void drainNode(NodeRequest req, StreamObserver<DrainProgress> out) {
-    AdminErrors.answer(out, "drain node " + req.getId(), () -> progress(drains().drain(req.getId())));
+    answer(out, "drain node " + req.getId(), () -> progress(drains().drain(req.getId())));
   }
 
   @Override
   public void undrainNode(NodeRequest req, StreamObserver<DrainProgress> out) {
-    AdminErrors.answer(out, "undrain node " + req.getId(), () -> progress(drains().undrain(req.getId())));
+    answer(out, "undrain node " + req.getId(), () -> progress(drains().undrain(req.getId())));
   }
 
   @Override
   public void drainStatus(NodeRequest req, StreamObserver<DrainProgress> out) {
-    AdminErrors.answer(out, "drain status of " + req.getId(), () -> progress(drains().progress(req.getId())));
+    answer(out, "drain status of " + req.getId(), () -> progress(drains().progress(req.getId())));
   }
 
   @Override
   public void removeNode(NodeRequest req, StreamObserver<RemoveNodeResponse> out) {
-    AdminErrors.answer(out, "remove node " + req.getId(), () -> {
+    answer(out, "remove node " + req.getId(), () -> {
       drains().remove(req.getId());
       return RemoveNodeResponse.newBuilder().setNode(req.getId()).build();
     });
@@ -50,7 +73,7 @@ public final class ClusterAdminService extends ClusterAdminGrpc.ClusterAdminImpl
 
   @Override
   public void simulate(SimulateRequest req, StreamObserver<SimulateResponse> out) {
-    AdminErrors.answer(out, "simulate", () -> {
+    answer(out, "simulate", () -> {
       FailureSimulation.Report r = clustered().simulate(req.getLevel(), req.getName());
       return SimulateResponse.newBuilder().setLevel(r.level()).setName(r.name()).addAllFailedNodes(r.failedNodes())
           .addAllUnavailable(volumes(r.unavailable())).addAllDegraded(volumes(r.degraded()))
@@ -84,5 +107,9 @@ public final class ClusterAdminService extends ClusterAdminGrpc.ClusterAdminImpl
           + "(start it with --cluster-port PORT --join ...)").asRuntimeException();
     }
     return cluster;
+  }
+
+  private static <T> void answer(StreamObserver<T> out, String what, Supplier<T> call) {
+    AdminCalls.answer(out, what, call);
   }
 }

@@ -1,6 +1,7 @@
 package org.snipblock.node.admin;
 
 import io.grpc.stub.StreamObserver;
+import java.util.function.Supplier;
 import org.snipblock.cluster.ClusterNode;
 import org.snipblock.cluster.ClusterQos;
 import org.snipblock.node.admin.v1.QosGrpc;
@@ -29,7 +30,7 @@ public final class QosService extends QosGrpc.QosImplBase {
 
   @Override
   public void setVolumeQos(SetVolumeQosRequest req, StreamObserver<VolumeQos> out) {
-    AdminErrors.answer(out, "set the limits of " + req.getName(), () -> {
+    answer(out, "set the limits of " + req.getName(), () -> {
       QosLimits limits = req.getQos().isEmpty() ? null : QosLimits.parse(req.getQos());
       show(req.getName());
       String group = req.getSetGroup() ? req.getGroup() : null;
@@ -47,7 +48,7 @@ public final class QosService extends QosGrpc.QosImplBase {
 
   @Override
   public void showVolumeQos(ShowVolumeQosRequest req, StreamObserver<VolumeQos> out) {
-    AdminErrors.answer(out, "show the limits of " + req.getName(), () -> show(req.getName()));
+    answer(out, "show the limits of " + req.getName(), () -> show(req.getName()));
   }
 
   private VolumeQos show(String name) {
@@ -74,5 +75,9 @@ public final class QosService extends QosGrpc.QosImplBase {
   private static VolumeQos.Builder state(VolumeQos.Builder b, QosState s) {
     return b.setLimits(s.limits().text()).setStateKnown(true).setThrottled(s.throttled()).setWaiting(s.waiting())
         .setDelayed(s.delayed());
+  }
+
+  private static <T> void answer(StreamObserver<T> out, String what, Supplier<T> call) {
+    AdminCalls.answer(out, what, call);
   }
 }

@@ -21,11 +21,13 @@ import org.snipblock.nbd.NbdServerConfig;
 import org.snipblock.node.OperatorError;
 import org.snipblock.cluster.PowerOnWatch;
 import org.snipblock.node.admin.AdminServer;
+import org.snipblock.node.admin.AdminTenancy;
 import org.snipblock.node.admin.ChapService;
 import org.snipblock.node.admin.ClusterAdminService;
 import org.snipblock.node.admin.SitesService;
 import org.snipblock.node.admin.AdminService;
 import org.snipblock.node.admin.QosService;
+import org.snipblock.node.admin.RedundancyService;
 import org.snipblock.node.admin.StandaloneQos;
 import org.snipblock.node.admin.v1.NodeStatusResponse;
 import org.snipblock.node.config.ByteSize;
@@ -139,11 +141,15 @@ public final class Node implements AutoCloseable {
     }
     running.push(this::flushAll);
     startFrontends(meters, qos != null ? qos : volumes);
+    AdminTenancy tenancy = AdminTenancy.of(volumes, cluster, qos, meters::clientIo);
+    TenantMeters.register(metrics, tenancy);
     AdminServer admin = bind("admin API", config.adminPort(), () -> AdminServer.start(
-        new InetSocketAddress(config.listen(), config.adminPort()),
+        new InetSocketAddress(config.listen(), config.adminPort()), config.adminTls(),
+        AdminTenancy.interceptors(tenancy, config.adminAuth()),
         new AdminService(volumes, cluster, config.clustered() ? config.cluster().volumeDefaults() : null,
             meters::snapshot, this::status), new ClusterAdminService(cluster),
-        new SitesService(cluster), new QosService(cluster, qos), new ChapService(cluster)));
+        new SitesService(cluster), new QosService(cluster, qos), new RedundancyService(cluster),
+        TenantMeters.service(tenancy), new ChapService(cluster)));
     running.push(admin);
     adminPort = admin.port();
     if (config.httpPort() != NodeConfig.HTTP_OFF) {
@@ -271,6 +277,14 @@ public final class Node implements AutoCloseable {
 
   public VolumeManager volumes() {
     return volumes;
+  }
+
+  /**
+   * Completes once a clustered node is on record in the metadata (at once on a standalone node);
+   * fails when the cluster refuses it for good (its id taken, or the node removed).
+   */
+  public java.util.concurrent.CompletableFuture<Void> registration() {
+    return cluster == null ? java.util.concurrent.CompletableFuture.completedFuture(null) : cluster.registered();
   }
 
   private NodeStatusResponse status() {
