@@ -307,6 +307,20 @@ public final class DaemonProcess implements AutoCloseable {
     waitForExit();
   }
 
+  /** SIGSTOP: the process stays, frozen (a stalled host, a long GC pause), until {@link #resume()}. */
+  public void pause() {
+    signal("-STOP");
+  }
+
+  /** SIGCONT after {@link #pause()}. */
+  public void resume() {
+    signal("-CONT");
+  }
+
+  private void signal(String which) {
+    Tools.run(30, "kill", which, String.valueOf(process.pid())).ok();
+  }
+
   /** SIGTERM: the graceful shutdown, whose log we still want to read. Returns the exit status. */
   public int terminate() {
     process.toHandle().destroy();
