@@ -79,9 +79,11 @@ public final class SharedScsiStates extends ScsiStatesGrpc.ScsiStatesImplBase {
    * Stores {@code state} as the next version if the volume is still at {@code expectedVersion}:
    * true once committed, false if another change came first.
    */
-  public CompletableFuture<Boolean> put(String volume, long uid, long expectedVersion, byte[] state) {
+  public CompletableFuture<Boolean> put(String volume, long uid, long expectedVersion, byte[] state,
+      boolean persistThroughPowerLoss) {
     MetaCommand put = MetaCommand.newBuilder().setPutScsiState(PutScsiState.newBuilder().setName(volume)
-        .setUid(uid).setExpectedVersion(expectedVersion).setState(ByteString.copyFrom(state))).build();
+        .setUid(uid).setExpectedVersion(expectedVersion).setState(ByteString.copyFrom(state))
+        .setPersistThroughPowerLoss(persistThroughPowerLoss)).build();
     return commitAsync.apply(put).handle((v, e) -> {
       if (e == null) {
         return true;

@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.snipblock.cluster.meta.AccessLists;
+import org.snipblock.cluster.meta.ChapSettings;
 import org.snipblock.cluster.meta.ClusterMetadata;
 import org.snipblock.cluster.proto.AccessAppliedReply;
 import org.snipblock.cluster.proto.AccessAppliedRequest;
@@ -18,7 +19,9 @@ import org.snipblock.cluster.proto.AccessGrpc;
 import org.snipblock.cluster.proto.MetaCommand;
 import org.snipblock.cluster.proto.NodeRecord;
 import org.snipblock.cluster.proto.SetAccess;
+import org.snipblock.cluster.proto.SetChap;
 import org.snipblock.cluster.proto.VolumeAccess;
+import org.snipblock.cluster.proto.VolumeChap;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.store.VolumeAdminException;
 import org.snipblock.store.VolumeAdminException.Reason;
@@ -81,6 +84,27 @@ public final class VolumeAccessControl extends AccessGrpc.AccessImplBase impleme
     }
     VolumeAccess.Builder none = a.get().toBuilder().clearInitiators().clearCertificateNames();
     return Optional.of(none.build());
+  }
+
+  /** The volume's CHAP as every node's iSCSI door asks it, or empty when the cluster sets none (the YAML decides). */
+  public Optional<VolumeChap> chap(String volume) {
+    return metadata.volume(volume).filter(ChapSettings::isSet).map(VolumeRecord::getChap);
+  }
+
+  /** The volume's CHAP on record (user empty: none); NOT_FOUND for no such volume. */
+  public VolumeChap showChap(String volume) {
+    return record(volume).getChap();
+  }
+
+  /**
+   * Commits a change of the volume's CHAP (checked first: a bad one changes nothing) and returns it as
+   * committed. It applies to logins from then on; sessions already logged in stay.
+   */
+  public VolumeChap setChap(SetChap change) {
+    if (!change.getOff()) {
+      ChapSettings.check(change.getChap());
+    }
+    return node.commit(MetaCommand.newBuilder().setSetChap(change).build()).getChap();
   }
 
   /** The volume's access on record. */

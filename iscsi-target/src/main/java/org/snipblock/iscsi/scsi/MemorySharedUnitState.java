@@ -14,7 +14,7 @@ final class MemorySharedUnitState implements SharedUnitState {
 
   @Override
   public synchronized CompletableFuture<Boolean> commit(String device, long uniqueId, long expectedVersion,
-      byte[] state) {
+      byte[] state, boolean persistThroughPowerLoss) {
     long version = current == null ? 0 : current.version();
     if (version != expectedVersion) {
       return CompletableFuture.completedFuture(false);

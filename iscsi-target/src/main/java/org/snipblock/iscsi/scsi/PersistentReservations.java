@@ -7,7 +7,8 @@ import java.util.Map;
 
 /**
  * The persistent reservation state of one logical unit (SPC-4 5.12): registrations per I_T nexus,
- * at most one reservation, and the generation counter. APTPL is not offered. Every method is
+ * at most one reservation, the generation counter and APTPL (the last registration's bit: whether
+ * the state outlives a power loss of the whole target, where the store can keep it). Every method is
  * atomic with respect to the others; unit attentions that result are handed to an
  * {@link Attentions} sink. {@link SharedReservations} runs every change on a copy made from the
  * shared {@link State} and shares the result, so all paths of the LU (all nodes) see one state.
@@ -19,11 +20,16 @@ final class PersistentReservations {
   }
 
   /** Everything a change may alter: what {@link SharedReservations} shares. */
-  record State(Map<ItNexus, Long> registrations, ItNexus holder, ReservationType type, int generation) {
+  record State(Map<ItNexus, Long> registrations, ItNexus holder, ReservationType type, int generation,
+      boolean aptpl) {
     static final State NONE = new State(Map.of(), null, null, 0);
 
     State {
       registrations = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(registrations));
+    }
+
+    State(Map<ItNexus, Long> registrations, ItNexus holder, ReservationType type, int generation) {
+      this(registrations, holder, type, generation, false);
     }
   }
 
@@ -38,6 +44,7 @@ final class PersistentReservations {
   private ItNexus holder; // null for all-registrants types, which every registrant holds
   private ReservationType type; // null when not reserved
   private int generation;
+  private boolean aptpl;
 
   PersistentReservations(Attentions unitAttentions) {
     this.unitAttentions = unitAttentions;
@@ -56,7 +63,7 @@ final class PersistentReservations {
   }
 
   synchronized State state() {
-    return new State(registrations, holder, type, generation);
+    return new State(registrations, holder, type, generation, aptpl);
   }
 
   synchronized void restore(State state) {
@@ -65,6 +72,12 @@ final class PersistentReservations {
     holder = state.holder();
     type = state.type();
     generation = state.generation();
+    aptpl = state.aptpl();
+  }
+
+  /** APTPL as the last successful registration set it (SPC-4 5.12.4). */
+  synchronized boolean aptpl() {
+    return aptpl;
   }
 
   synchronized int generation() {
@@ -114,8 +127,16 @@ final class PersistentReservations {
     return access == Access.WRITE || type.exclusiveAccess;
   }
 
-  /** REGISTER and REGISTER AND IGNORE EXISTING KEY. */
-  synchronized Outcome register(ItNexus nexus, long key, long newKey, boolean ignoreExisting) {
+  /** REGISTER and REGISTER AND IGNORE EXISTING KEY; a successful one sets APTPL to its bit. */
+  synchronized Outcome register(ItNexus nexus, long key, long newKey, boolean ignoreExisting, boolean aptplBit) {
+    Outcome outcome = register(nexus, key, newKey, ignoreExisting);
+    if (outcome == Outcome.OK) {
+      aptpl = aptplBit;
+    }
+    return outcome;
+  }
+
+  private Outcome register(ItNexus nexus, long key, long newKey, boolean ignoreExisting) {
     Long current = registrations.get(nexus);
     if (current == null) {
       if (!ignoreExisting && key != 0) {
@@ -227,7 +248,17 @@ final class PersistentReservations {
   }
 
   /** REGISTER AND MOVE: only the holder of a non-all-registrants reservation may move it. */
+  /** REGISTER AND MOVE; a successful one sets APTPL to its bit. */
   synchronized Outcome registerAndMove(
+      ItNexus nexus, long key, long newKey, ItNexus destination, boolean unregisterSource, boolean aptplBit) {
+    Outcome outcome = registerAndMove(nexus, key, newKey, destination, unregisterSource);
+    if (outcome == Outcome.OK) {
+      aptpl = aptplBit;
+    }
+    return outcome;
+  }
+
+  private Outcome registerAndMove(
       ItNexus nexus, long key, long newKey, ItNexus destination, boolean unregisterSource) {
     if (!keyMatches(nexus, key)) {
       return Outcome.CONFLICT;

@@ -82,11 +82,15 @@ final class PersistentReserveCommands {
     return b;
   }
 
-  private static byte[] reportCapabilities() {
+  private byte[] reportCapabilities() {
     byte[] b = new byte[8];
     Bytes.putShort(b, 0, 8);
     b[2] = 0x10; // CRH: RESERVE/RELEASE(6/10) succeed as no-ops where SPC-4 5.12.3 says so
-    b[3] = (byte) 0x80 | 0x10; // TMV, ALLOW COMMANDS 001b; PTPL not offered
+    b[3] = (byte) 0x80 | 0x10; // TMV, ALLOW COMMANDS 001b
+    if (unit.sharedReservations.persistsThroughPowerLoss()) {
+      b[2] |= 0x01; // PTPL_C: a cluster's metadata outlives every node
+      b[3] |= (byte) (pr.aptpl() ? 0x01 : 0); // PTPL_A
+    }
     // WR_EX_AR, EX_AC_RO, WR_EX_RO, EX_AC, WR_EX; EX_AC_AR
     b[4] = (byte) (0x80 | 0x40 | 0x20 | 0x08 | 0x02);
     b[5] = 0x01;
@@ -157,8 +161,9 @@ final class PersistentReserveCommands {
     if ((flags & 0x04) != 0) {
       throw CheckCondition.invalidParameter(20, 2); // ALL_TG_PT not supported
     }
-    if ((flags & 0x01) != 0) {
-      throw CheckCondition.invalidParameter(20, 0); // APTPL: persistence is not offered
+    boolean aptpl = (flags & 0x01) != 0;
+    if (aptpl && !unit.sharedReservations.persistsThroughPowerLoss()) {
+      throw CheckCondition.invalidParameter(20, 0); // APTPL: a standalone node's reservations live in memory
     }
     if ((sa == PREEMPT || sa == PREEMPT_AND_ABORT) && type == null) {
       throw CheckCondition.invalidField(2, 3);
@@ -168,8 +173,8 @@ final class PersistentReserveCommands {
     }
     ReservationType stated = type;
     return answer(unit.sharedReservations.change(pr -> switch (sa) {
-      case REGISTER -> pr.register(nexus, key, saKey, false);
-      case REGISTER_AND_IGNORE -> pr.register(nexus, key, saKey, true);
+      case REGISTER -> pr.register(nexus, key, saKey, false, aptpl);
+      case REGISTER_AND_IGNORE -> pr.register(nexus, key, saKey, true, aptpl);
       case RESERVE -> pr.reserve(nexus, key, stated);
       case RELEASE -> pr.release(nexus, key, stated);
       case CLEAR -> pr.clear(nexus, key);
@@ -185,7 +190,8 @@ final class PersistentReserveCommands {
     long key = Bytes.u64(p, 0);
     long saKey = Bytes.u64(p, 8);
     boolean unregister = (p[17] & 0x02) != 0;
-    if ((p[17] & 0x01) != 0) {
+    boolean aptpl = (p[17] & 0x01) != 0;
+    if (aptpl && !unit.sharedReservations.persistsThroughPowerLoss()) {
       throw CheckCondition.invalidParameter(17, 0);
     }
     int idLength = (int) Bytes.u32(p, 20);
@@ -193,7 +199,7 @@ final class PersistentReserveCommands {
       throw new CheckCondition(Sense.parameterListLengthError());
     }
     ItNexus destination = TransportIds.decode(p, 24, idLength, nexus);
-    return answer(unit.sharedReservations.change(pr -> pr.registerAndMove(nexus, key, saKey, destination, unregister)));
+    return answer(unit.sharedReservations.change(pr -> pr.registerAndMove(nexus, key, saKey, destination, unregister, aptpl)));
   }
 
   private static CompletableFuture<ScsiResponse> answer(CompletableFuture<Outcome> shared) {

@@ -18,7 +18,8 @@ import org.snipblock.iscsi.scsi.PersistentReservations.State;
  * skipped versions still tells its own nexuses of every change since the one it had.
  */
 final class ReservationStateCodec {
-  private static final int FORMAT = 1;
+  /** 2 adds APTPL; 1 (without it) is still read. */
+  private static final int FORMAT = 2;
   /** Attentions of this many latest versions are kept: a node further behind loses the older ones. */
   static final int KEPT_VERSIONS = 32;
   private static final int MAX_ENTRIES = 1 << 16;
@@ -34,6 +35,7 @@ final class ReservationStateCodec {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       out.writeByte(FORMAT);
+      out.writeBoolean(state.aptpl());
       out.writeInt(state.generation());
       out.writeByte(state.type() == null ? 0 : state.type().code);
       List<ItNexus> nexuses = new ArrayList<>(state.registrations().keySet());
@@ -60,13 +62,21 @@ final class ReservationStateCodec {
     return bytes.toByteArray();
   }
 
-  /** @throws IllegalArgumentException if the bytes are not a state this codec wrote */
+  /**
+   * No bytes are no state: what the cluster leaves when it drops a state at a power loss.
+   *
+   * @throws IllegalArgumentException if the bytes are not a state this codec wrote
+   */
   static Decoded decode(byte[] b) {
+    if (b.length == 0) {
+      return new Decoded(State.NONE, List.of());
+    }
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(b))) {
       int format = in.readUnsignedByte();
-      if (format != FORMAT) {
+      if (format != FORMAT && format != 1) {
         throw new IllegalArgumentException("unknown reservation state format " + format);
       }
+      boolean aptpl = format >= 2 && in.readBoolean();
       int generation = in.readInt();
       int code = in.readUnsignedByte();
       ReservationType type = code == 0 ? null : ReservationType.of(code);
@@ -97,7 +107,7 @@ final class ReservationStateCodec {
       if (in.read() != -1) {
         throw new IllegalArgumentException("trailing bytes after the reservation state");
       }
-      return new Decoded(new State(registrations, holder, type, generation), attentions);
+      return new Decoded(new State(registrations, holder, type, generation, aptpl), attentions);
     } catch (IOException e) {
       throw new IllegalArgumentException("truncated reservation state: " + e.getMessage(), e);
     }

@@ -44,6 +44,11 @@ final class SharedReservations {
     this.localTag = localTag;
   }
 
+  /** Whether the store can keep a state through a power loss of the whole target (APTPL is offered). */
+  boolean persistsThroughPowerLoss() {
+    return store.persistsThroughPowerLoss();
+  }
+
   /** Takes in a newer shared state, if there is one: before every command's reservation check. */
   void refresh() {
     SharedUnitState.Versioned newest = store.current(device, uniqueId);
@@ -114,7 +119,7 @@ final class SharedReservations {
     }
     attentions.addAll(raised);
     byte[] bytes = ReservationStateCodec.encode(after, attentions);
-    return store.commit(device, uniqueId, base, bytes).thenCompose(committed -> {
+    return store.commit(device, uniqueId, base, bytes, after.aptpl()).thenCompose(committed -> {
       if (committed) {
         synchronized (this) {
           if (version == base) {

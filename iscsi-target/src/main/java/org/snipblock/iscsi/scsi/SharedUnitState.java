@@ -23,7 +23,18 @@ public interface SharedUnitState {
    * Compare-and-set: stores {@code state} as version {@code expectedVersion + 1} if the device is
    * still at {@code expectedVersion}. Completes with true once committed, false if another change
    * came first (the caller builds its change again on the newer state); exceptionally if it cannot
-   * be decided now (no majority).
+   * be decided now (no majority). {@code persistThroughPowerLoss}: the state's APTPL (SPC-4
+   * 5.12.4); where {@link #persistsThroughPowerLoss} a state without it is dropped when the whole
+   * target loses power.
    */
-  CompletableFuture<Boolean> commit(String device, long uniqueId, long expectedVersion, byte[] state);
+  CompletableFuture<Boolean> commit(String device, long uniqueId, long expectedVersion, byte[] state,
+      boolean persistThroughPowerLoss);
+
+  /**
+   * Whether the store keeps a state through a power loss of the whole target, so the LU can offer
+   * APTPL (PTPL_C). A store in one process's memory cannot.
+   */
+  default boolean persistsThroughPowerLoss() {
+    return false;
+  }
 }

@@ -31,7 +31,13 @@ class SharedReservationsTest {
   private final LogicalUnitHarness node2 = node(2);
 
   private LogicalUnitHarness node(int tag) {
-    PortGroups groups = new PortGroups() {
+    LogicalUnitHarness h = new LogicalUnitHarness(device, new BlockLogicalUnit(device, groups(tag), shared));
+    h.exec(tag == 1 ? H1 : H2, Cdbs.testUnitReady());
+    return h;
+  }
+
+  private static PortGroups groups(int tag) {
+    return new PortGroups() {
       @Override
       public int localTag() {
         return tag;
@@ -47,9 +53,6 @@ class SharedReservationsTest {
         return List.of(new PortGroup(1, AccessState.ACTIVE_OPTIMIZED), new PortGroup(2, AccessState.ACTIVE_NON_OPTIMIZED));
       }
     };
-    LogicalUnitHarness h = new LogicalUnitHarness(device, new BlockLogicalUnit(device, groups, shared));
-    h.exec(tag == 1 ? H1 : H2, Cdbs.testUnitReady());
-    return h;
   }
 
   private static int prOut(LogicalUnitHarness h, ItNexus n, int sa, int type, long key, long saKey) {
@@ -96,19 +99,84 @@ class SharedReservationsTest {
     assertThat(back.state()).isEqualTo(state);
     assertThat(back.attentions()).hasSize(1);
 
-    assertThatThrownBy(() -> ReservationStateCodec.decode(new byte[0])).isInstanceOf(IllegalArgumentException.class);
+    assertThat(ReservationStateCodec.decode(new byte[0]).state()).as("no bytes: the state a power loss left")
+        .isEqualTo(PersistentReservations.State.NONE);
     assertThatThrownBy(() -> ReservationStateCodec.decode(java.util.Arrays.copyOf(good, good.length - 3)))
         .hasMessageContaining("truncated");
     byte[] format = good.clone();
     format[0] = 9;
     assertThatThrownBy(() -> ReservationStateCodec.decode(format)).hasMessageContaining("format");
     byte[] type = good.clone();
-    type[5] = 0x0f;
+    type[6] = 0x0f;
     assertThatThrownBy(() -> ReservationStateCodec.decode(type)).hasMessageContaining("reservation type");
     byte[] holder = good.clone();
-    holder[9] = 5;
+    holder[10] = 5;
     assertThatThrownBy(() -> ReservationStateCodec.decode(holder)).hasMessageContaining("holder");
     byte[] trailing = java.util.Arrays.copyOf(good, good.length + 1);
     assertThatThrownBy(() -> ReservationStateCodec.decode(trailing)).hasMessageContaining("trailing");
+  }
+
+  @Test
+  void aptplTravelsWithTheStateAndFormatOneReadsWithoutIt() {
+    PersistentReservations.State kept = new PersistentReservations.State(Map.of(H1, 7L), H1,
+        ReservationType.WRITE_EXCLUSIVE, 3, true);
+    byte[] bytes = ReservationStateCodec.encode(kept, List.of());
+    assertThat(ReservationStateCodec.decode(bytes).state()).isEqualTo(kept);
+    // Format 1 (before APTPL) is format 2 without the APTPL byte after the format.
+    byte[] one = new byte[bytes.length - 1];
+    one[0] = 1;
+    System.arraycopy(bytes, 2, one, 1, bytes.length - 2);
+    PersistentReservations.State old = ReservationStateCodec.decode(one).state();
+    assertThat(old.aptpl()).isFalse();
+    assertThat(old.registrations()).isEqualTo(kept.registrations());
+    assertThat(old.type()).isEqualTo(kept.type());
+  }
+
+  @Test
+  void aStoreThatOutlivesPowerLossOffersAptplAndIsToldEachStatesBit() {
+    MemorySharedUnitState memory = new MemorySharedUnitState();
+    List<Boolean> committed = new java.util.ArrayList<>();
+    SharedUnitState lasting = new SharedUnitState() {
+      @Override
+      public Versioned current(String d, long uniqueId) {
+        return memory.current(d, uniqueId);
+      }
+
+      @Override
+      public java.util.concurrent.CompletableFuture<Boolean> commit(String d, long uniqueId, long expected, byte[] state,
+          boolean persist) {
+        committed.add(persist);
+        return memory.commit(d, uniqueId, expected, state, persist);
+      }
+
+      @Override
+      public boolean persistsThroughPowerLoss() {
+        return true;
+      }
+    };
+    LogicalUnitHarness h = new LogicalUnitHarness(device, new BlockLogicalUnit(device, groups(1), lasting));
+    h.exec(H1, Cdbs.testUnitReady());
+    byte[] caps = h.good(H1, Cdbs.prIn(2, 255), new byte[0]);
+    assertThat(caps[2] & 0x01).as("PTPL_C").isEqualTo(1);
+    assertThat(caps[3] & 0x01).as("PTPL_A before any APTPL registration").isZero();
+    byte[] p = Cdbs.prOutParameters(0, 0xa);
+    p[20] = 0x01; // APTPL
+    assertThat(h.exec(H1, Cdbs.prOut(REGISTER, 0), p).status()).isZero();
+    assertThat(h.good(H1, Cdbs.prIn(2, 255), new byte[0])[3] & 0x01).as("PTPL_A").isEqualTo(1);
+    assertThat(prOut(h, H1, REGISTER, 0, 0xa, 0xb)).as("registered again without APTPL").isZero();
+    assertThat(h.good(H1, Cdbs.prIn(2, 255), new byte[0])[3] & 0x01).isZero();
+    assertThat(committed).containsExactly(true, false);
+  }
+
+  @Test
+  void aptplIsTheBitOfTheLastSuccessfulRegistration() {
+    PersistentReservations pr = new PersistentReservations((nexus, sense) -> { });
+    assertThat(pr.register(H1, 0, 5, false, true)).isEqualTo(PersistentReservations.Outcome.OK);
+    assertThat(pr.aptpl()).isTrue();
+    assertThat(pr.register(H2, 9, 6, false, false)).as("a wrong key: refused").isEqualTo(PersistentReservations.Outcome.CONFLICT);
+    assertThat(pr.aptpl()).as("a refused registration changes nothing").isTrue();
+    assertThat(pr.register(H2, 0, 6, false, false)).isEqualTo(PersistentReservations.Outcome.OK);
+    assertThat(pr.aptpl()).isFalse();
+    assertThat(pr.state().aptpl()).isFalse();
   }
 }

@@ -207,6 +207,12 @@ public final class AdminClient implements AutoCloseable {
     return call().verifyVolume(VerifyVolumeRequest.newBuilder().setName(name).setRepair(repair).build());
   }
 
+  /** A clustered volume's CHAP: {@code IscsiChap} on the same connection. */
+  public org.snipblock.node.admin.v1.IscsiChapGrpc.IscsiChapBlockingStub chap() {
+    return org.snipblock.node.admin.v1.IscsiChapGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+  }
+
   /** The elastic cluster's calls (drain, remove, simulate): {@code ClusterAdmin} on the same connection. */
   public ClusterAdminGrpc.ClusterAdminBlockingStub cluster() {
     return clusterStub.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);

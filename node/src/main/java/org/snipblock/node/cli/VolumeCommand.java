@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
         VolumeCommand.Verify.class, MovePrimaryCommand.class, CatchUpCommand.class, MigrateCommand.class, SnapshotCommands.Take.class, SnapshotCommands.ListSnapshots.class,
         SnapshotCommands.Delete.class, SnapshotCommands.Rollback.class, SnapshotCommands.Clone.class,
         SnapshotCommands.Diff.class, SnapshotCommands.Flatten.class, BackupCommands.Export.class,
-        BackupCommands.Import.class, AccessCommand.class})
+        BackupCommands.Import.class, AccessCommand.class, ChapCommand.class})
 final class VolumeCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -32,7 +32,7 @@ final class VolumeCommand implements Runnable {
   public void run() {
     throw new ParameterException(spec.commandLine(), "missing command (create, list, show, resize, delete, set, "
         + "snapshot, snapshots, snapshot-delete, rollback, clone, flatten, diff, export or import), or 'verify', "
-        + "'move-primary', 'catch-up', 'migrate' or 'access' for a clustered volume");
+        + "'move-primary', 'catch-up', 'migrate', 'access' or 'chap' for a clustered volume");
   }
 
   /** What every volume subcommand shares: how to reach the node and how to print. */

@@ -28,7 +28,14 @@ final class ClusterUnitStates implements SharedUnitState {
   }
 
   @Override
-  public CompletableFuture<Boolean> commit(String device, long uniqueId, long expectedVersion, byte[] state) {
-    return states.put(device, uniqueId, expectedVersion, state);
+  public CompletableFuture<Boolean> commit(String device, long uniqueId, long expectedVersion, byte[] state,
+      boolean persistThroughPowerLoss) {
+    return states.put(device, uniqueId, expectedVersion, state, persistThroughPowerLoss);
+  }
+
+  /** The metadata outlives every node: only a whole-cluster restart is a power loss, and APTPL then keeps a state. */
+  @Override
+  public boolean persistsThroughPowerLoss() {
+    return true;
   }
 }

@@ -19,8 +19,10 @@ import org.snipblock.iscsi.scsi.BlockLogicalUnit;
 import org.snipblock.nbd.NbdServer;
 import org.snipblock.nbd.NbdServerConfig;
 import org.snipblock.node.OperatorError;
+import org.snipblock.cluster.PowerOnWatch;
 import org.snipblock.node.admin.AdminServer;
 import org.snipblock.node.admin.AdminTenancy;
+import org.snipblock.node.admin.ChapService;
 import org.snipblock.node.admin.ClusterAdminService;
 import org.snipblock.node.admin.SitesService;
 import org.snipblock.node.admin.AdminService;
@@ -134,6 +136,7 @@ public final class Node implements AutoCloseable {
     running.push(metrics);
     IoMeters meters = new IoMeters(metrics.registry());
     if (cluster != null) {
+      running.push(PowerOnWatch.start(cluster));
       cluster.viewForwardedIoAs(device -> new MeteredBlockDevice(device, meters, "forwarded"));
     }
     running.push(this::flushAll);
@@ -146,7 +149,7 @@ public final class Node implements AutoCloseable {
         new AdminService(volumes, cluster, config.clustered() ? config.cluster().volumeDefaults() : null,
             meters::snapshot, this::status), new ClusterAdminService(cluster),
         new SitesService(cluster), new QosService(cluster, qos), new RedundancyService(cluster),
-        TenantMeters.service(tenancy)));
+        TenantMeters.service(tenancy), new ChapService(cluster)));
     running.push(admin);
     adminPort = admin.port();
     if (config.httpPort() != NodeConfig.HTTP_OFF) {

@@ -40,6 +40,13 @@ public final class Tools {
     }
   }
 
+  /** Makes sure a file a client needs is there (a library's headers, say): as {@link #require}. */
+  public static void requireFile(Path file, String what) {
+    if (!Files.exists(file)) {
+      missing(what + " is not installed (" + file + "; bin/test installs it)");
+    }
+  }
+
   /** qemu's iscsi:// driver comes in its own package (qemu-block-extra), with no command to look for. */
   public static void requireQemuIscsi() {
     require("qemu-img");

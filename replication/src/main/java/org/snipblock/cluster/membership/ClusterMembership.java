@@ -139,6 +139,18 @@ public final class ClusterMembership implements AutoCloseable {
     return self;
   }
 
+  /** Each member of the current view by endpoint name, with its process: its JGroups address, new at every start. */
+  public java.util.Map<String, String> incarnations() {
+    View v = channel.getView();
+    java.util.Map<String, String> out = new java.util.TreeMap<>();
+    if (v != null) {
+      for (Address a : v.getMembers()) {
+        out.put(String.valueOf(a), a instanceof org.jgroups.util.UUID u ? u.toStringLong() : a.toString());
+      }
+    }
+    return out;
+  }
+
   /** The members in the current view, by endpoint name. */
   public Set<String> view() {
     return view;

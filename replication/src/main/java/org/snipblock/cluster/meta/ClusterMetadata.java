@@ -51,7 +51,9 @@ public final class ClusterMetadata implements StateMachine {
   public byte[] apply(byte[] data, int offset, int length, boolean serializeResponse) {
     MetaResult result;
     VolumeRecord changed = null;
+    List<VolumeRecord> alsoChanged = List.of();
     synchronized (this) {
+      state.alsoChanged.clear();
       try {
         MetaCommand cmd = MetaCommand.parseFrom(java.nio.ByteBuffer.wrap(data, offset, length));
         try {
@@ -63,6 +65,9 @@ public final class ClusterMetadata implements StateMachine {
           // Under the lock, so a watcher that listed the records under it sees every later change once.
           notifyRecord(new RecordChange(cmd.hasDeleteRecord(), result.getRecord()));
         }
+        if (result.getOk()) {
+          alsoChanged = List.copyOf(state.alsoChanged);
+        }
         if (result.getOk() && result.hasVolume()) {
           changed = result.getVolume();
         } else if (result.getOk() && cmd.hasDeleteVolume()) {
@@ -72,12 +77,16 @@ public final class ClusterMetadata implements StateMachine {
         result = refuse(Reason.INVALID_ARGUMENT, "malformed metadata command: " + e.getMessage());
       }
     }
+    List<VolumeRecord> all = new ArrayList<>(alsoChanged);
     if (changed != null) {
+      all.add(changed);
+    }
+    for (VolumeRecord v : all) {
       for (Consumer<VolumeRecord> l : volumeListeners) {
         try {
-          l.accept(changed);
+          l.accept(v);
         } catch (RuntimeException e) {
-          log.warn("volume listener failed for {}", changed.getName(), e);
+          log.warn("volume listener failed for {}", v.getName(), e);
         }
       }
     }

@@ -20,6 +20,8 @@ final class MetadataState {
   final Map<String, VolumeRecord> volumes = new TreeMap<>();
   final RecordSpace records = new RecordSpace();
   long nextUid = 1;
+  /** Volumes a command changed besides the one its result names (listeners hear of each); cleared per command. */
+  final java.util.List<VolumeRecord> alsoChanged = new java.util.ArrayList<>();
 
   /** The named volume; NOT_FOUND if there is none. */
   VolumeRecord volume(String name) {

@@ -39,7 +39,9 @@ final class NodeCommands {
     // A restart registers again: what the operator asked of the node (a drain) stays, and so do its
     // portal group and announced portal.
     NodeRecord kept = PortalGroups.registered(s.nodes, old, n);
-    s.nodes.put(n.getId(), old == null ? kept : kept.toBuilder().setDrainState(old.getDrainState()).build());
+    // Its last seen process too: PowerCycles tells a whole-cluster restart by it.
+    s.nodes.put(n.getId(), old == null ? kept : kept.toBuilder().setDrainState(old.getDrainState())
+        .setIncarnation(old.getIncarnation()).build());
     return ok();
   }
 

@@ -29,6 +29,7 @@ final class ScsiStates {
       throw new VolumeAdminException(Reason.CONFLICT, "SCSI state of " + put.getName() + " is at version "
           + v.getScsiStateVersion() + ", not " + put.getExpectedVersion());
     }
-    return v.toBuilder().setScsiState(put.getState()).setScsiStateVersion(put.getExpectedVersion() + 1).build();
+    return v.toBuilder().setScsiState(put.getState()).setScsiStateVersion(put.getExpectedVersion() + 1)
+        .setScsiStateAptpl(put.getPersistThroughPowerLoss()).build();
   }
 }
