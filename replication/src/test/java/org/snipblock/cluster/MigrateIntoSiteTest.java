@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,8 @@ import org.snipblock.store.VolumeSpec;
 /**
  * {@code volume migrate --to-site} for a volume with no copy in the target site: copies are built
  * there first (the primary's last to go), then catch-up, sync and the handover. Two sites of two
- * compartments each, a simulated 5 ms WAN between them (n0, n1 in site a; n2, n3 in site b).
+ * compartments each, a simulated WAN between them (5 ms, 2 MiB/s: copying takes a moment); n0, n1 in
+ * site a, n2, n3 in site b.
  */
 class MigrateIntoSiteTest {
   private static final long MIB = 1 << 20;
@@ -45,7 +47,7 @@ class MigrateIntoSiteTest {
     cluster = TestCluster.start(dir, new ReplicationSettings(64 * MIB, Duration.ofSeconds(20), 0,
         Duration.ofSeconds(1), Duration.ofMinutes(10)),
         new SiteSettings(Duration.ofMillis(10), MIB, Duration.ofMillis(100), 2 * MIB,
-            new SiteSettings.SimulatedWan(Duration.ofMillis(5), 0)),
+            new SiteSettings.SimulatedWan(Duration.ofMillis(5), 2 * MIB)),
         "a/c1/r1/h1", "a/c2/r1/h2", "b/c1/r1/h3", "b/c2/r1/h4");
     int size = 2 << 20;
     ClusteredVolumes volumes = cluster.node(0).volumes();
@@ -65,7 +67,14 @@ class MigrateIntoSiteTest {
     byte[] image = random(size, 5);
     try (BlockDevice d = volumes.open("local").orElseThrow()) {
       write(d, image, 0, size);
-      SiteMigration.Result r = following.migrate("local", "b", Duration.ofSeconds(60));
+      CompletableFuture<SiteMigration.Result> running = CompletableFuture.supplyAsync(
+          () -> following.migrate("local", "b", Duration.ofSeconds(60)));
+      Eventually.await("copies being added in site b", Duration.ofSeconds(30), () -> running.isDone()
+          || cluster.node(0).metadata().volume("local").orElseThrow().getMovingCount() > 0);
+      assertThatThrownBy(() -> following.migrate("local", "a", Duration.ofSeconds(30)))
+          .as("one migration of a volume at a time")
+          .hasMessage("volume local is already migrating to site b on n0; ask again once that ended");
+      SiteMigration.Result r = running.get(120, TimeUnit.SECONDS);
       assertThat(r.steps().get(0)).startsWith("adding copies in site b: the primary's on n");
       assertThat(r.steps()).contains("consumer recorded: b", "switched to sync");
       assertThat(r.steps()).anyMatch(s -> s.startsWith("old primary's copies dropped"));

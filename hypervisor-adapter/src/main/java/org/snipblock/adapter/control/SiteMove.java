@@ -1,5 +1,6 @@
 package org.snipblock.adapter.control;
 
+import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +27,7 @@ import org.slf4j.LoggerFactory;
 final class SiteMove {
   private static final Logger log = LoggerFactory.getLogger(SiteMove.class);
   private static final Duration FOLLOW_TIMEOUT = Duration.ofMinutes(30);
+  private static final long RETRY_SECONDS = 3;
   /** Storage moves under way in this controller, by task: an undo waits for its move to end first. */
   private static final Map<String, CompletableFuture<List<String>>> FOLLOWING = new ConcurrentHashMap<>();
 
@@ -84,8 +86,34 @@ final class SiteMove {
       return;   // the VM arrived: its storage stays with it
     }
     for (String volume : v.volumes()) {
-      for (String s : vm.storage().follow(volume, here)) {
+      for (String s : followOnceFree(volume, here)) {
         ctx.note(volume + " back in site " + here + ": " + s);
+      }
+    }
+  }
+
+  /**
+   * Follows, waiting while the volume's primary still runs a migration of it (one that a previous
+   * controller asked for before it died: it cannot be stopped, and the adapter cannot watch it, so
+   * this asks again every few seconds, bounded).
+   */
+  private List<String> followOnceFree(String volume, String site) {
+    long deadline = System.nanoTime() + FOLLOW_TIMEOUT.toNanos();
+    while (true) {
+      try {
+        return vm.storage().follow(volume, site);
+      } catch (StatusRuntimeException e) {
+        String why = e.getStatus().getDescription();
+        if (why == null || !why.contains("is already migrating") || System.nanoTime() > deadline) {
+          throw e;
+        }
+        log.info("task {}: {}", task.id(), why);
+      }
+      try {
+        TimeUnit.SECONDS.sleep(RETRY_SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while " + volume + " migrated", e);
       }
     }
   }
