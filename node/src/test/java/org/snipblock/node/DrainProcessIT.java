@@ -87,8 +87,8 @@ class DrainProcessIT {
       load.destroyForcibly();
     }
     log.info("node drain answered:\n{}", drained);
-    assertThat(drained).startsWith("n1: DRAINING, serves 1 volume(s) as primary, holds 32 snippet copies\n")
-        .contains("moving dr snippet")
+    assertThat(drained).startsWith("n1: DRAINING, serves 1 volume(s) as primary, holds 32 stripe copies\n")
+        .contains("moving dr stripe")
         .endsWith("node n1 holds nothing and serves no volume: safe to stop; then 'snipblock cluster remove-node n1' "
             + "forgets it\n");
     assertThat(Files.readString(logs.resolve("fio.log"))).contains("err= 0").contains("read: IOPS");

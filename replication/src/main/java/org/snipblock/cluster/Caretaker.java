@@ -2,6 +2,7 @@ package org.snipblock.cluster;
 
 import io.grpc.ManagedChannel;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.function.Function;
 import org.snipblock.cluster.follow.ConsumerChoice;
 import org.snipblock.cluster.meta.ClusterMetadata;
 import org.snipblock.cluster.meta.StaleCopies;
+import org.snipblock.cluster.meta.Stripes;
 import org.snipblock.cluster.proto.ChangePrimary;
 import org.snipblock.cluster.proto.MetaCommand;
 import org.snipblock.cluster.proto.NodeRecord;
@@ -88,12 +90,13 @@ final class Caretaker {
     if (!leader) {
       return;
     }
-    for (VolumeRecord v : metadata.volumes()) {
+    Map<String, VolumeRecord> rereplicated = new HashMap<>();
+    for (VolumeRecord v : parentsFirst(metadata.volumes())) {
       try {
         if (absentFor(v.getPrimary(), now) >= settings.failoverDelay().toNanos()) {
           failover(v, view, memberOf);
         } else {
-          rereplicate(v, now);
+          rereplicate(v, now, rereplicated);
         }
       } catch (VolumeAdminException e) {
         log.warn("volume {}: {}", v.getName(), e.getMessage());
@@ -180,7 +183,38 @@ final class Caretaker {
     }
   }
 
-  private void rereplicate(VolumeRecord v, long now) {
+  /** Parents before their clones, so a clone's lost copy can follow where its parent's went in the same round. */
+  static List<VolumeRecord> parentsFirst(Collection<VolumeRecord> volumes) {
+    Map<String, VolumeRecord> byName = new HashMap<>();
+    volumes.forEach(v -> byName.put(v.getName(), v));
+    Map<String, Integer> depth = new HashMap<>();
+    for (VolumeRecord v : volumes) {
+      int d = 0;
+      for (VolumeRecord p = byName.get(v.getParent()); p != null && d < byName.size(); p = byName.get(p.getParent())) {
+        d++;
+      }
+      depth.put(v.getName(), d);
+    }
+    return volumes.stream().sorted(Comparator.comparing((VolumeRecord v) -> depth.get(v.getName()))
+        .thenComparing(VolumeRecord::getName)).toList();
+  }
+
+  /**
+   * Where the parent's copy of the same stripe is (as re-replicated in this round, or on record) and
+   * the clone's is not: the clone's copy there can be a local clone of it, sharing its data.
+   */
+  private List<String> parentHolders(VolumeRecord v, int stripe, Map<String, VolumeRecord> rereplicated) {
+    if (v.getParent().isEmpty()) {
+      return List.of();
+    }
+    VolumeRecord parent = rereplicated.getOrDefault(v.getParent(), metadata.volume(v.getParent()).orElse(null));
+    if (parent == null || parent.getUid() != v.getParentUid() || parent.getSnippetsCount() != v.getSnippetsCount()) {
+      return List.of();
+    }
+    return parent.getSnippets(stripe).getNodesList();
+  }
+
+  private void rereplicate(VolumeRecord v, long now, Map<String, VolumeRecord> rereplicated) {
     for (int i = 0; i < v.getSnippetsCount(); i++) {
       List<String> holders = v.getSnippets(i).getNodesList();
       List<String> lost = holders.stream()
@@ -194,16 +228,17 @@ final class Caretaker {
       List<String> added;
       try {
         added = node.placement().replace(node.volumes().descriptors(), new PlacementPolicy.Request(v.getCopies(),
-            FailureDomain.parse(v.getSpread()), v.getPrimary(), v.getSnippetSize(), 1), surviving);
+            FailureDomain.parse(v.getSpread()), v.getPrimary(), Stripes.bytesOf(v, i), 1), surviving,
+            parentHolders(v, i, rereplicated));
       } catch (PlacementException e) {
-        log.warn("volume {} snippet {}: cannot re-replicate away from {}: {}", v.getName(), i, lost, e.getMessage());
+        log.warn("volume {} stripe {}: cannot re-replicate away from {}: {}", v.getName(), i, lost, e.getMessage());
         continue;
       }
       List<String> kept = new ArrayList<>(surviving);
       kept.addAll(added);
-      node.commit(MetaCommand.newBuilder().setReplaceCopies(ReplaceCopies.newBuilder().setName(v.getName())
-          .setSnippet(i).addAllNodes(kept).addAllAdded(added)).build());
-      log.info("volume {} snippet {}: copies on {} lost, re-replicating to {}", v.getName(), i, lost, added);
+      rereplicated.put(v.getName(), node.commit(MetaCommand.newBuilder().setReplaceCopies(ReplaceCopies.newBuilder()
+          .setName(v.getName()).setSnippet(i).addAllNodes(kept).addAllAdded(added)).build()));
+      log.info("volume {} stripe {}: copies on {} lost, re-replicating to {}", v.getName(), i, lost, added);
     }
   }
 }

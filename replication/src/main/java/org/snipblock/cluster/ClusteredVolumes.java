@@ -8,6 +8,7 @@ import java.util.Set;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.cluster.meta.Clones;
 import org.snipblock.cluster.meta.StaleCopies;
+import org.snipblock.cluster.meta.Stripes;
 import org.snipblock.cluster.proto.CreateVolume;
 import org.snipblock.cluster.proto.DeleteVolume;
 import org.snipblock.cluster.proto.MetaCommand;
@@ -54,8 +55,10 @@ public final class ClusteredVolumes implements VolumeManager {
     int snippetSize = spec.snippetSize() == 0 ? node.defaultSnippetSize() : spec.snippetSize();
     check(spec, snippetSize);
     long snippets = (spec.size() + snippetSize - 1) / snippetSize;
+    int stripes = Stripes.forSnippets(snippets);
+    long stripeBytes = Math.multiplyExact((snippets + stripes - 1) / stripes, (long) snippetSize);
     PlacementPolicy.Result placed = node.placement().place(descriptors(),
-        new PlacementPolicy.Request(policy.copies(), policy.spread(), node.nodeId(), snippetSize, snippets));
+        new PlacementPolicy.Request(policy.copies(), policy.spread(), node.nodeId(), stripeBytes, stripes));
     VolumeRecord.Builder v = VolumeRecord.newBuilder().setName(spec.name()).setSize(spec.size())
         .setSnippetSize(snippetSize).setBlockSize(spec.blockSize()).setCompression(spec.compression())
         .setCopies(policy.copies()).setMinCopies(policy.minCopies()).setSpread(policy.spread().label())
@@ -104,15 +107,10 @@ public final class ClusteredVolumes implements VolumeManager {
         .setSpread(parent.getSpread()).setMode(parent.getMode()).setPrimary(parent.getPrimary())
         .setCreatedMillis(System.currentTimeMillis()).setParent(parent.getName()).setParentSnapshot(snapshot)
         .setParentUid(parent.getUid());
+    // The parent's stripes, as they are: each snippet of the clone then sits where the parent's copy
+    // it shares is. A bigger clone's new snippets fall on the same stripes (a copy of its few entries).
     for (SnippetPlacement p : parent.getSnippetsList()) {
       v.addSnippets(SnippetPlacement.newBuilder().addAllNodes(p.getNodesList()).addAllStale(p.getStaleList()));
-    }
-    long want = (size + parent.getSnippetSize() - 1) / parent.getSnippetSize();
-    if (want > parent.getSnippetsCount()) {
-      node.placement().place(descriptors(), new PlacementPolicy.Request(parent.getCopies(),
-          org.snipblock.cluster.topology.FailureDomain.parse(parent.getSpread()), parent.getPrimary(),
-          parent.getSnippetSize(), want - parent.getSnippetsCount()))
-          .replicas().forEach(r -> v.addSnippets(SnippetPlacement.newBuilder().addAllNodes(r)));
     }
     return info(appliedHere(node.commit(MetaCommand.newBuilder().setCreateVolume(CreateVolume.newBuilder()
         .setVolume(v).setParentEpoch(parent.getEpoch())).build())));
@@ -137,7 +135,7 @@ public final class ClusteredVolumes implements VolumeManager {
         .setMode(mode == null ? "" : mode.label()).addAllSnippets(snippets)).build());
   }
 
-  /** Each snippet's mode, by index: its override, or the volume's mode. */
+  /** Each stripe's mode, by stripe index: its override, or the volume's mode. */
   public List<ReplicationMode> snippetModes(String volume) {
     VolumeRecord v = node.metadata().volume(volume).orElseThrow(() ->
         new VolumeAdminException(Reason.NOT_FOUND, "no volume named " + volume));
@@ -224,15 +222,8 @@ public final class ClusteredVolumes implements VolumeManager {
           + " bytes; shrinking to " + newSize + " would destroy data and is refused");
     }
     VolumeRules.checkSize(newSize);
-    long have = v.getSnippetsCount();
-    long want = (newSize + v.getSnippetSize() - 1) / v.getSnippetSize();
+    // New snippets fall on the volume's stripes: growing changes no placement.
     ResizeVolume.Builder r = ResizeVolume.newBuilder().setName(name).setSize(newSize);
-    if (want > have) {
-      PlacementPolicy.Result placed = node.placement().place(descriptors(), new PlacementPolicy.Request(v.getCopies(),
-          org.snipblock.cluster.topology.FailureDomain.parse(v.getSpread()), v.getPrimary(), v.getSnippetSize(),
-          want - have));
-      placed.replicas().forEach(p -> r.addAdded(SnippetPlacement.newBuilder().addAllNodes(p)));
-    }
     return info(node.commit(MetaCommand.newBuilder().setResizeVolume(r).build()));
   }
 
@@ -274,7 +265,7 @@ public final class ClusteredVolumes implements VolumeManager {
     Optional<VolumeInfo> here = node.local().show(v.getName());
     return new VolumeInfo(v.getUid(), v.getName(), v.getSize(), v.getSnippetSize(), v.getBlockSize(),
         v.getCompression(), here.map(VolumeInfo::usedBytes).orElse(0L), here.map(VolumeInfo::storedBytes).orElse(0L),
-        v.getSnippetsCount(), here.map(VolumeInfo::checksumErrors).orElse(0L),
+        Stripes.snippets(v), here.map(VolumeInfo::checksumErrors).orElse(0L),
         Instant.ofEpochMilli(v.getCreatedMillis()), v.getReadOnly(), Clones.parentOf(v),
         here.map(VolumeInfo::flatten).orElse(null));
   }

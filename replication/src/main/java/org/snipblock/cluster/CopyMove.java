@@ -8,11 +8,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Moves one copy of one snippet from node {@code from} to node {@code to} while clients keep
- * writing: {@link #begin} puts {@code to} on record as an extra, stale holder (so the primary
+ * Moves one copy of one placement stripe (every snippet it places) from node {@code from} to node
+ * {@code to} while clients keep writing: {@link #begin} puts {@code to} on record as an extra, stale holder (so the primary
  * streams every new write to it and resyncs what it missed, as for a re-replicated copy);
  * {@link #awaitInSync} waits until the primary has put it on record in sync; only then
- * {@link #finish} drops {@code from} (the metadata refuses it earlier). The snippet never has
+ * {@link #finish} drops {@code from} (the metadata refuses it earlier). The stripe never has
  * fewer in-sync copies than its policy asks, and every holder's labels are rewritten with the new
  * holders when it applies the change. Drain, relocation and rebalancing move copies with this.
  */
@@ -45,16 +45,16 @@ public final class CopyMove {
     }
   }
 
-  /** {@code to} holds the snippet too, stale until the primary has brought it in sync. Idempotent. */
+  /** {@code to} holds the stripe too, stale until the primary has brought it in sync. Idempotent. */
   public void begin() {
     step(MoveCopy.Step.BEGIN);
-    log.info("volume {} snippet {}: copy moving from {} to {}", volume, snippet, from, to);
+    log.info("volume {} stripe {}: copy moving from {} to {}", volume, snippet, from, to);
   }
 
   /** Returns once the copy on {@code to} is on record in sync. */
   public void awaitInSync(Duration timeout) {
     VolumeWait.until(node.metadata(), volume, this::inSync, timeout,
-        "the copy of snippet " + snippet + " on " + to + " coming in sync");
+        "the copy of stripe " + snippet + " on " + to + " coming in sync");
   }
 
   boolean inSync(VolumeRecord v) {
@@ -65,7 +65,7 @@ public final class CopyMove {
   /** Drops the copy on {@code from}; refused by the metadata while {@code to} is not in sync or {@code from} is primary. */
   public void finish() {
     step(MoveCopy.Step.FINISH);
-    log.info("volume {} snippet {}: copy moved from {} to {}", volume, snippet, from, to);
+    log.info("volume {} stripe {}: copy moved from {} to {}", volume, snippet, from, to);
   }
 
   /** Drops the new copy on {@code to} (before {@link #finish}); logs, never throws, if that fails. */

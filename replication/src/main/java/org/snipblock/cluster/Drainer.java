@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.snipblock.cluster.meta.StaleCopies;
+import org.snipblock.cluster.meta.Stripes;
 import org.snipblock.cluster.proto.MetaCommand;
 import org.snipblock.cluster.proto.CopyMoving;
 import org.snipblock.cluster.proto.SetNodeState;
@@ -105,8 +106,8 @@ final class Drainer {
   }
 
   /**
-   * Hands the volume to an in-sync holder of every snippet, or else first gives the node placement
-   * chooses a copy of every snippet it lacks; this node's own copies move afterwards, one by one.
+   * Hands the volume to an in-sync holder of every stripe, or else first gives the node placement
+   * chooses a copy of every stripe it lacks; this node's own copies move afterwards, one by one.
    */
   private void handOver(VolumeRecord v) {
     String self = node.nodeId();
@@ -139,9 +140,10 @@ final class Drainer {
     }
   }
 
+  /** A move's request: a stripe counts as fully written (the record does not say how much of it is). */
   static PlacementPolicy.Request request(VolumeRecord v) {
     return new PlacementPolicy.Request(v.getCopies(), FailureDomain.parse(v.getSpread()), v.getPrimary(),
-        v.getSnippetSize(), 1);
+        Math.max(1, Stripes.bytesOf(v, 0)), 1);
   }
 
   void close() {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import org.snipblock.cluster.meta.Stripes;
 import org.snipblock.cluster.proto.NodeRecord;
 import org.snipblock.cluster.proto.SnippetPlacement;
 import org.snipblock.cluster.proto.VolumeRecord;
@@ -97,7 +98,7 @@ public final class FailureSimulation {
     return !candidates.isEmpty();
   }
 
-  /** Bytes to copy for the volume's missing copies; records why a snippet's copies cannot be placed. */
+  /** Bytes to copy (at most: volumes are thin) for the volume's missing copies; records why a stripe's copies cannot be placed. */
   private long rereplicate(VolumeRecord v, Set<String> gone, List<NodeDescriptor> after, List<String> shortfalls) {
     long bytes = 0;
     String shortfall = null;
@@ -107,13 +108,14 @@ public final class FailureSimulation {
       if (missing <= 0 || surviving.isEmpty()) {
         continue;   // nothing lost, or nothing left to copy from
       }
-      bytes += (long) missing * v.getSnippetSize();
+      long stripeBytes = Stripes.bytesOf(v, i);
+      bytes += missing * stripeBytes;
       try {
         List<String> added = placement.replace(after, new PlacementPolicy.Request(v.getCopies(),
-            FailureDomain.parse(v.getSpread()), null, v.getSnippetSize(), 1), surviving);
-        promise(after, added, v.getSnippetSize());
+            FailureDomain.parse(v.getSpread()), null, stripeBytes, 1), surviving);
+        promise(after, added, stripeBytes);
       } catch (PlacementException e) {
-        shortfall = shortfall == null ? "volume " + v.getName() + " snippet " + i + ": " + e.getMessage() : shortfall;
+        shortfall = shortfall == null ? "volume " + v.getName() + " stripe " + i + ": " + e.getMessage() : shortfall;
       }
     }
     if (shortfall != null) {

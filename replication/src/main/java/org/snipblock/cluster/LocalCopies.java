@@ -1,9 +1,12 @@
 package org.snipblock.cluster;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.snipblock.cluster.meta.SnippetModes;
+import org.snipblock.cluster.meta.Stripes;
 import org.snipblock.cluster.proto.SnippetPlacement;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.store.SnapshotManager;
@@ -33,6 +36,8 @@ final class LocalCopies {
   private final Consumer<VolumeRecord> needsFullCopy;
   /** Told of a parent whose copy was kept for a local clone, once that clone's copy is gone. */
   private final Consumer<String> parentFreed;
+  // Per volume: the placement its labels were last brought in line with.
+  private final Map<String, List<Object>> relabelled = new ConcurrentHashMap<>();
 
   LocalCopies(String selfId, VolumeManager local, Consumer<VolumeRecord> needsFullCopy, Consumer<String> parentFreed) {
     this.selfId = selfId;
@@ -98,22 +103,27 @@ final class LocalCopies {
   }
 
   private void relabel(SnippetStore store, VolumeInfo info, VolumeRecord v) {
-    for (int i = 0; i < v.getSnippetsCount(); i++) {
-      SnippetPlacement p = v.getSnippets(i);
+    // Labels follow the placement: most record changes (epoch, QoS, moves elsewhere) leave it be, and
+    // a big volume has many snippets to look at.
+    List<Object> placement = List.of(info.id(), v.getSize(), v.getMode(), v.getSnippetsList());
+    if (placement.equals(relabelled.get(v.getName()))) {
+      return;
+    }
+    // Every snippet of a stripe wants the same label: rewritten stripe by stripe, in batches.
+    for (int stripe = 0; stripe < v.getSnippetsCount(); stripe++) {
+      SnippetPlacement p = v.getSnippets(stripe);
+      List<Long> indexes = Stripes.snippetsOf(v, stripe).boxed().toList();
       if (!p.getNodesList().contains(selfId)) {
-        released(store, info, v, i);
+        indexes.forEach(i -> released(store, info, v, i));
         continue;
       }
-      // The snippet's own flag: its override if it has one, else the volume's mode.
-      SnippetLabel.Mode mode = SnippetModes.ASYNC.equals(SnippetModes.effective(v, i))
+      // The stripe's own flag: its override if it has one, else the volume's mode.
+      SnippetLabel.Mode mode = SnippetModes.ASYNC.equals(SnippetModes.effective(v, stripe))
           ? SnippetLabel.Mode.ASYNC : SnippetLabel.Mode.SYNC;
-      SnippetRef ref = new SnippetRef(info.id(), i);
       List<String> replicas = p.getNodesList();
-      Optional<SnippetLabel> label = store.readLabel(ref);
-      if (label.isPresent() && (!label.get().replicas().equals(replicas) || label.get().mode() != mode)) {
-        store.updateLabel(ref, l -> l.withReplicas(replicas).withMode(mode));
-      }
+      store.updateLabels(info.id(), indexes, l -> l.withReplicas(replicas).withMode(mode));
     }
+    relabelled.put(v.getName(), placement);
   }
 
   /**
@@ -121,10 +131,10 @@ final class LocalCopies {
    * data is trimmed here, so the space is free again, and its label rewritten to name the holders
    * it has now, so a scan of this node's labels still finds them. The primary keeps what it serves.
    */
-  private void released(SnippetStore store, VolumeInfo info, VolumeRecord v, int i) {
+  private void released(SnippetStore store, VolumeInfo info, VolumeRecord v, long i) {
     SnippetRef ref = new SnippetRef(info.id(), i);
     Optional<SnippetLabel> label = store.readLabel(ref);
-    List<String> holders = v.getSnippets(i).getNodesList();
+    List<String> holders = Stripes.at(v, i).getNodesList();
     if (label.isEmpty() || selfId.equals(v.getPrimary()) || label.get().replicas().equals(holders)) {
       return;
     }
@@ -144,6 +154,7 @@ final class LocalCopies {
 
   /** Deletes the local copy of a volume that no longer exists in the cluster. */
   void drop(String name) {
+    relabelled.remove(name);
     Optional<VolumeInfo> have = local.show(name);
     if (have.isEmpty()) {
       return;

@@ -57,7 +57,7 @@ public final class NodeDrain {
             node.placement().move(others, Drainer.request(v), List.of(s.getNodesList()), id);
           } catch (PlacementException e) {
             throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "cannot drain " + id + ": volume "
-                + v.getName() + " snippet " + i + ": " + e.getMessage());
+                + v.getName() + " stripe " + i + ": " + e.getMessage());
           }
         }
       }

@@ -100,8 +100,8 @@ public final class PrimaryHandover {
           + v.getName());
     }
     if (!missing.isEmpty()) {
-      throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "node " + target + " holds no copy of snippets "
-          + missing + " of " + v.getName() + "; a primary must hold every snippet");
+      throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "node " + target + " holds no copy of stripes "
+          + missing + " of " + v.getName() + "; a primary must hold every stripe");
     }
     if (StaleCopies.anywhere(v, target)) {
       throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "node " + target + " holds a stale copy of "

@@ -14,6 +14,7 @@ import org.snipblock.block.BlockDevice;
 import org.snipblock.block.BlockDeviceException;
 import org.snipblock.block.BlockDeviceException.Kind;
 import org.snipblock.cluster.meta.ClusterMetadata;
+import org.snipblock.cluster.meta.StaleCopies;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.cluster.replica.DurableProgress;
 import org.snipblock.cluster.replica.ReopenableDevice;
@@ -21,6 +22,7 @@ import org.snipblock.cluster.replica.ReplicaService;
 import org.snipblock.cluster.replica.ReplicatedBlockDevice;
 import org.snipblock.store.VolumeAdminException;
 import org.snipblock.store.VolumeAdminException.Reason;
+import org.snipblock.store.SnapshotManager;
 import org.snipblock.store.VolumeManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +45,7 @@ final class Reconciler {
   private final ScheduledExecutorService timer;
   private final BiFunction<VolumeRecord, ReopenableDevice, ReplicatedBlockDevice> newPrimary;
   private final BooleanSupplier closed;
+  private static final long PARENT_SNAPSHOT_WAIT_MILLIS = 10_000;
   private final Map<String, ReplicatedBlockDevice> primaries = new ConcurrentHashMap<>();
   private volatile ReplicaService replicaService;
 
@@ -115,6 +118,10 @@ final class Reconciler {
       copies.drop(name);
       return;
     }
+    if (parentSnapshotInFlight(v)) {
+      timer.schedule(() -> changed(name), 200, TimeUnit.MILLISECONDS);
+      return;
+    }
     try {
       copies.ensure(v);
     } catch (RuntimeException e) {
@@ -136,6 +143,35 @@ final class Reconciler {
     }
   }
 
+  /**
+   * A clone's copy here should share this node's copy of the parent's snapshot, which may not be
+   * here yet: it comes down the parent's stream a moment after the clone's record (the primary's
+   * take completes once a quorum of copies has it), or, where the parent's copy was just placed
+   * here (re-replication puts a clone's copy where its parent's went), with that copy's resync.
+   * Meanwhile the clone's copy waits rather than being made a full copy; the wait ends when the
+   * snapshot arrives, or once the parent's copy here is in sync and the clone is no longer young.
+   */
+  private boolean parentSnapshotInFlight(VolumeRecord v) {
+    if (v.getParent().isEmpty() || !(local instanceof SnapshotManager m) || local.show(v.getName()).isPresent()) {
+      return false;
+    }
+    VolumeRecord parent = metadata.volume(v.getParent()).orElse(null);
+    if (parent == null || parent.getUid() != v.getParentUid() || !LocalCopies.holds(parent, nodeId)) {
+      return false;
+    }
+    boolean young = System.currentTimeMillis() - v.getCreatedMillis() <= PARENT_SNAPSHOT_WAIT_MILLIS;
+    if (!young && !StaleCopies.anywhere(parent, nodeId)) {
+      return false;
+    }
+    boolean arrived = local.show(parent.getName()).isPresent()
+        && m.snapshots(parent.getName()).stream().anyMatch(s -> s.name().equals(v.getParentSnapshot()));
+    if (!arrived) {
+      log.debug("volume {}: waiting for {}@{} to arrive before making this copy", v.getName(), v.getParent(),
+          v.getParentSnapshot());
+    }
+    return !arrived;
+  }
+
   /** The replica side's way to its local copy: created on demand once the metadata names this node. */
   CompletableFuture<BlockDevice> localCopy(String name) {
     if (name.indexOf('@') >= 0) {
@@ -151,7 +187,15 @@ final class Reconciler {
   private void tryLocalCopy(String name, CompletableFuture<BlockDevice> result, int attemptsLeft) {
     worker.execute(() -> {
       Optional<VolumeRecord> v = metadata.volume(name);
-      if (v.isPresent()) {
+      if (v.isPresent() && parentSnapshotInFlight(v.get())) {
+        if (attemptsLeft > 0) {
+          timer.schedule(() -> tryLocalCopy(name, result, attemptsLeft - 1), 250, TimeUnit.MILLISECONDS);
+        } else {
+          // The primary tries again later; a full copy now would lose the sharing for good.
+          result.completeExceptionally(new BlockDeviceException(Kind.UNAVAILABLE, "the copy of " + name + " on "
+              + nodeId + " waits for " + v.get().getParent() + "@" + v.get().getParentSnapshot() + " to arrive"));
+        }
+      } else if (v.isPresent()) {
         try {
           copies.ensure(v.get());
           local.open(name).ifPresentOrElse(result::complete, () -> result.completeExceptionally(

@@ -8,6 +8,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.snipblock.cluster.meta.Stripes;
 import org.snipblock.cluster.proto.NodeRecord;
 import org.snipblock.cluster.proto.SnippetPlacement;
 import org.snipblock.cluster.proto.VolumeRecord;
@@ -82,12 +83,12 @@ final class Relocator {
         try {
           Map<String, Double> rtt = node.metadata().node(v.getPrimary()).map(NodeRecord::getRttMillisMap)
               .orElse(Map.of());
-          to = node.placement().move(targets(v.getSnippetSize()), Drainer.request(v), List.of(s.getNodesList()), self,
+          to = node.placement().move(targets(Stripes.bytesOf(v, 0)), Drainer.request(v), List.of(s.getNodesList()), self,
               rtt);
         } catch (RuntimeException e) {
           continue;
         }
-        log.info("node {} is above its capacity threshold ({} of {} bytes used, threshold {}%): moving snippet {} of "
+        log.info("node {} is above its capacity threshold ({} of {} bytes used, threshold {}%): moving stripe {} of "
             + "{} to {}", self, me.getUsedBytes(), me.getCapacityBytes(), me.getCapacityThresholdPercent(), i,
             v.getName(), to);
         new CopyMove(node, v.getName(), i, self, to).run(MOVE);

@@ -19,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code volume migrate NAME --to-site SITE}: a volume without an in-sync copy of every snippet in
+ * {@code volume migrate NAME --to-site SITE}: a volume without an in-sync copy of every stripe in
  * the site first gets copies there ({@link SiteCopies}); then it is recorded as consumed there,
  * catches up (ballooning throttles writes that outrun the link), switches to sync, and its primary
  * moves to the site's full copy by a planned handover; the old primary's copies are dropped last.
@@ -112,7 +112,7 @@ public final class SiteMigration {
     }
   }
 
-  /** The reachable, in-sync holder of every snippet in the site, first by name; empty if none. */
+  /** The reachable, in-sync holder of every stripe in the site, first by name; empty if none. */
   private Optional<String> holderIn(VolumeRecord v, String site) {
     return node.metadata().nodes().stream()
         .filter(n -> Location.parse(n.getLocation()).site().equals(site))

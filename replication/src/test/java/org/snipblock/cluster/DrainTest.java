@@ -121,7 +121,7 @@ class DrainTest {
     everywhere("wide");
     NodeDrain drains = cluster.node(1).drains();
     assertThatThrownBy(() -> drains.drain("n9")).hasMessage("no node named n9 in the cluster");
-    assertThatThrownBy(() -> drains.drain("n0")).hasMessageStartingWith("cannot drain n0: volume wide snippet 0: ")
+    assertThatThrownBy(() -> drains.drain("n0")).hasMessageStartingWith("cannot drain n0: volume wide stripe 0: ")
         .hasMessageContaining("spread=compartment");
     assertThatThrownBy(() -> drains.remove("n9")).hasMessage("no node named n9 in the cluster");
     assertThatThrownBy(() -> drains.remove("n1")).hasMessage("node n1 is UP: drain it first (node drain n1), or stop it");
@@ -132,7 +132,7 @@ class DrainTest {
     cluster.node(3).close();
     Eventually.await("n3 down", T, () -> drains.progress("n3").state().equals("DOWN"));
     assertThatThrownBy(() -> drains.drain("n3")).hasMessageStartingWith("node n3 is down");
-    assertThatThrownBy(() -> drains.remove("n3")).hasMessage("node n3 still holds 1 snippet copy of wide; drain it first "
+    assertThatThrownBy(() -> drains.remove("n3")).hasMessage("node n3 still holds 1 stripe copy of wide; drain it first "
         + "(node drain n3)");
     assertThat(cluster.node(1).status().nodes()).hasSize(4);
 

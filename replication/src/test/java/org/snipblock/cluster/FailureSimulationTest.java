@@ -23,7 +23,7 @@ class FailureSimulationTest {
 
   private static VolumeRecord volume(String name, int copies, int min, String primary, List<List<String>> snippets) {
     VolumeRecord.Builder b = VolumeRecord.newBuilder().setName(name).setCopies(copies).setMinCopies(min)
-        .setSpread("compartment").setPrimary(primary).setSnippetSize(1 << 20);
+        .setSpread("compartment").setPrimary(primary).setSnippetSize(1 << 20).setSize((long) snippets.size() << 20);
     snippets.forEach(s -> b.addSnippets(SnippetPlacement.newBuilder().addAllNodes(s)));
     return b.build();
   }
@@ -45,7 +45,7 @@ class FailureSimulationTest {
     assertThat(r.bytesToRereplicate()).isEqualTo(3L << 20);
     // Only three compartments and c2 gone: a third compartment for "three" does not exist.
     assertThat(r.capacitySuffices()).isFalse();
-    assertThat(r.shortfalls()).singleElement().asString().startsWith("volume three snippet 0: cannot place 3 copies");
+    assertThat(r.shortfalls()).singleElement().asString().startsWith("volume three stripe 0: cannot place 3 copies");
   }
 
   @Test

@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
 final class SnippetLabels {
   private static final Logger log = LoggerFactory.getLogger(SnippetLabels.class);
   private static final int LABELS_PER_BATCH = 65536;
+  /** Label rewrites per journal record: a placement change rewrites many, and a record stays small. */
+  private static final int UPDATES_PER_BATCH = 4096;
   private static final String PENDING = "labels-pending/";
 
   private final SnippetStore store;
@@ -172,6 +174,44 @@ final class SnippetLabels {
       store.commit(new JournalBatch().put(Space.LABELS, StoreDb.key(ref.volumeId(), ref.index()), next.encode()));
       return next;
     });
+  }
+
+  /**
+   * As {@link #updateLabel} for many snippets of one volume: labels that {@code change} leaves as
+   * they are are not written; the rest go in durable batches of {@value #UPDATES_PER_BATCH}.
+   *
+   * @return how many labels changed
+   */
+  int updateLabels(long volumeId, List<Long> indexes, UnaryOperator<SnippetLabel> change) {
+    awaitFilled(volumeId);
+    int changed = 0;
+    for (int from = 0; from < indexes.size(); from += UPDATES_PER_BATCH) {
+      List<Long> part = indexes.subList(from, Math.min(indexes.size(), from + UPDATES_PER_BATCH));
+      changed += store.underAdminLock(() -> {
+        JournalBatch b = new JournalBatch();
+        int n = 0;
+        for (long i : part) {
+          Optional<SnippetLabel> found = readLabelRaw(new SnippetRef(volumeId, i));
+          if (found.isEmpty()) {
+            continue;
+          }
+          SnippetLabel cur = found.get();
+          SnippetLabel wanted = change.apply(cur);
+          if (wanted.mode() == cur.mode() && wanted.replicas().equals(cur.replicas())) {
+            continue;
+          }
+          SnippetLabel next = new SnippetLabel(cur.volumeId(), cur.index(), cur.previous(), cur.next(),
+              cur.descriptor(), cur.generation() + 1, wanted.mode(), wanted.replicas());
+          b.put(Space.LABELS, StoreDb.key(volumeId, i), next.encode());
+          n++;
+        }
+        if (n > 0) {
+          store.commit(b);
+        }
+        return n;
+      });
+    }
+    return changed;
   }
 
   /**

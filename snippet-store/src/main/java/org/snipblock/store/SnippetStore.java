@@ -219,6 +219,12 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
     return labels.updateLabel(ref, change);
   }
 
+  /** Rewrites the labels of many snippets of one volume (those {@code change} changes), in few durable batches. */
+  public int updateLabels(long volumeId, List<Long> indexes, UnaryOperator<SnippetLabel> change) {
+    checkOpen();
+    return labels.updateLabels(volumeId, indexes, change);
+  }
+
   /**
    * Finds a whole volume from any one of its snippets by following the labels' previous and next
    * links, and its descriptor through the label's link (falling back on the label's own copy

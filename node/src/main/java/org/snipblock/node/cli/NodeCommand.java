@@ -35,7 +35,7 @@ final class NodeCommand implements Runnable {
 
     String line() {
       StringBuilder b = new StringBuilder(node + ": " + state + ", serves " + primaries + " volume(s) as primary, holds "
-          + copies + (copies == 1 ? " snippet copy" : " snippet copies"));
+          + copies + (copies == 1 ? " stripe copy" : " stripe copies"));
       if (!moving.isEmpty()) {
         b.append("; moving ");
         b.append(String.join(", ", moving.stream().map(MoveView::text).toList()));
@@ -50,7 +50,7 @@ final class NodeCommand implements Runnable {
     }
 
     String text() {
-      return volume + " snippet " + snippet + " " + from + " -> " + to;
+      return volume + " stripe " + snippet + " " + from + " -> " + to;
     }
   }
 

@@ -115,14 +115,14 @@ final class Output {
           s.snippetsDone(), s.snippetsTotal(), ByteSize.format(s.bytesCopied()),
           s.running() ? "" : s.failure() != null ? " (failed: " + s.failure() + ")" : " (done)");
     }
-    // Runs of snippets on the same nodes, so a big volume stays readable.
+    // Runs of placement stripes on the same nodes (snippet i is on stripe i % stripes).
     List<List<String>> snippets = r.snippetReplicas();
     for (int from = 0; from < snippets.size(); ) {
       int to = from;
       while (to + 1 < snippets.size() && snippets.get(to + 1).equals(snippets.get(from))) {
         to++;
       }
-      String range = from == to ? "snippet " + from : "snippets " + from + "-" + to;
+      String range = from == to ? "stripe " + from : "stripes " + from + "-" + to;
       out.printf("  %-22s on %s%n", range, String.join(", ", snippets.get(from)));
       from = to + 1;
     }
@@ -133,7 +133,7 @@ final class Output {
         to++;
       }
       if (!modes.get(from).equals(r.mode())) {
-        String range = from == to ? "snippet " + from : "snippets " + from + "-" + to;
+        String range = from == to ? "stripe " + from : "stripes " + from + "-" + to;
         out.printf("  %-22s %s (override)%n", range, modes.get(from));
       }
       from = to + 1;

@@ -198,14 +198,14 @@ final class VolumeCommand implements Runnable {
 
   @Command(name = "set", mixinStandardHelpOptions = true,
       description = "Change a volume's settings live: --read-only true|false; on a cluster --mode sync|async "
-          + "switches replication without losing or reordering writes; with --snippets only those snippets "
-          + "switch (an override).")
+          + "switches replication without losing or reordering writes; with --stripes only the snippets of those "
+          + "placement stripes switch (an override; volume show lists the stripes).")
   static final class SetMode extends Subcommand {
     @Parameters(index = "0", paramLabel = "NAME") String name;
 
     @Option(names = "--mode", paramLabel = "MODE",
         description = "sync or async; auto (the primary switches between them by lag, write rate and link); "
-            + "with --snippets also 'volume' (drop their override, follow the volume's mode).")
+            + "with --stripes also 'volume' (drop their override, follow the volume's mode).")
     String mode;
 
     @Option(names = "--consumer", paramLabel = "SITE[/COMPARTMENT[/RACK[/HOST]]]",
@@ -217,9 +217,10 @@ final class VolumeCommand implements Runnable {
         description = "Serve the volume write-protected (true) or writable again (false).")
     String readOnly;
 
-    @Option(names = "--snippets", paramLabel = "INDEXES", converter = SnippetRanges.Converter.class,
-        description = "Only these snippets, e.g. 0-3,7 (ranges inclusive). Default: the whole volume.")
-    SnippetRanges snippets;
+    @Option(names = "--stripes", paramLabel = "INDEXES", converter = StripeRanges.Converter.class,
+        description = "Only the snippets of these placement stripes, e.g. 0-3,7 (ranges inclusive). Default: the "
+            + "whole volume.")
+    StripeRanges stripes;
 
     @Option(names = "--qos", paramLabel = "LIMITS",
         description = "I/O limits in QEMU's throttle vocabulary, live: iops-total, iops-read, iops-write, bps-total, "
@@ -247,8 +248,8 @@ final class VolumeCommand implements Runnable {
           return 0;
         }
       }
-      if (mode != null && mode.trim().equalsIgnoreCase(Choices.AUTO) && snippets != null) {
-        throw new ParameterException(spec.commandLine(), "--mode auto applies to the whole volume, not --snippets");
+      if (mode != null && mode.trim().equalsIgnoreCase(Choices.AUTO) && stripes != null) {
+        throw new ParameterException(spec.commandLine(), "--mode auto applies to the whole volume, not --stripes");
       }
       if (consumer != null) {
         String place = consumer.trim().equalsIgnoreCase("none") ? "" : consumer.trim();
@@ -289,20 +290,20 @@ final class VolumeCommand implements Runnable {
           return 0;
         }
       }
-      if (snippets != null && mode == null) {
-        throw new ParameterException(spec.commandLine(), "--snippets needs --mode");
+      if (stripes != null && mode == null) {
+        throw new ParameterException(spec.commandLine(), "--stripes needs --mode");
       }
       String m;
-      if (snippets != null && mode.trim().equalsIgnoreCase(FOLLOW_VOLUME)) {
+      if (stripes != null && mode.trim().equalsIgnoreCase(FOLLOW_VOLUME)) {
         m = FOLLOW_VOLUME;
-      } else if (snippets == null && mode.trim().equalsIgnoreCase(FOLLOW_VOLUME)) {
+      } else if (stripes == null && mode.trim().equalsIgnoreCase(FOLLOW_VOLUME)) {
         throw new ParameterException(spec.commandLine(),
-            "invalid --mode volume: only snippets follow the volume's mode; give --snippets INDEXES");
+            "invalid --mode volume: only stripes follow the volume's mode; give --stripes INDEXES");
       } else {
         m = Choices.mode(spec, mode);
       }
       output().volume(VolumeView.of(admin.call(c -> c.setMode(name, m,
-          snippets == null ? List.of() : snippets.ranges().stream().map(r -> SnippetRange.newBuilder()
+          stripes == null ? List.of() : stripes.ranges().stream().map(r -> SnippetRange.newBuilder()
               .setFirst(r.first()).setLast(r.last()).build()).toList()))));
       return 0;
     }

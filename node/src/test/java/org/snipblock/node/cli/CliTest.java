@@ -88,24 +88,24 @@ class CliTest {
       unknown mode              | volume create vol0 --size 1G --mode eventually  | invalid --mode: unknown replication mode 'eventually'
       set without mode          | volume set vol0                                 | nothing to set: give --mode, --consumer, --read-only, --qos and/or --qos-group
       set with unknown mode     | volume set vol0 --mode lazy                     | invalid --mode: unknown replication mode 'lazy': expected sync|async (or auto)
-      auto for some snippets    | volume set vol0 --mode auto --snippets 0        | --mode auto applies to the whole volume, not --snippets
+      auto for some stripes     | volume set vol0 --mode auto --stripes 0        | --mode auto applies to the whole volume, not --stripes
       catch-up without name     | volume catch-up                                 | Missing required parameter: 'NAME'
       catch-up unknown flag     | volume catch-up vol0 --now                      | Unknown option: '--now'
       migrate without site      | volume migrate vol0                             | Missing required option: '--to-site=SITE'
       migrate bad timeout       | volume migrate vol0 --to-site b --catch-up-timeout 0 | invalid --catch-up-timeout 0: must be 1..86400 seconds
       migrate timeout not number | volume migrate vol0 --to-site b --catch-up-timeout soon | Invalid value for option '--catch-up-timeout'
-      snippets empty            | volume set vol0 --mode sync --snippets=         | invalid snippets ''
-      snippets not a number     | volume set vol0 --mode sync --snippets a        | invalid snippets 'a' at 'a': expected snippet indexes like 0-3,7
-      snippets backwards        | volume set vol0 --mode sync --snippets 0-3,9-7  | invalid snippets '0-3,9-7': range 9-7 runs backwards
-      snippets empty entry      | volume set vol0 --mode sync --snippets 1,,2     | invalid snippets '1,,2' at ''
-      snippets trailing comma   | volume set vol0 --mode sync --snippets 1,       | invalid snippets '1,' at ''
-      snippets negative         | volume set vol0 --mode sync --snippets -1       | invalid snippets '-1'
-      snippets open range       | volume set vol0 --mode sync --snippets 3-       | invalid snippets '3-' at '3-'
-      snippets too large        | volume set vol0 --mode sync --snippets 0-99999999999999999999 | invalid snippets '0-99999999999999999999'
-      snippets two dashes       | volume set vol0 --mode sync --snippets 1-2-3    | invalid snippets '1-2-3'
-      snippets without mode     | volume set vol0 --snippets 0-3                  | nothing to set: give --mode, --consumer, --read-only, --qos and/or --qos-group
-      follow without snippets   | volume set vol0 --mode volume                   | invalid --mode volume: only snippets follow the volume's mode
-      snippets bad mode         | volume set vol0 --mode lazy --snippets 0        | invalid --mode: unknown replication mode 'lazy'
+      stripes  empty            | volume set vol0 --mode sync --stripes=          | invalid stripes ''
+      stripes  not a number     | volume set vol0 --mode sync --stripes a        | invalid stripes 'a' at 'a': expected stripe indexes like 0-3,7
+      stripes  backwards        | volume set vol0 --mode sync --stripes 0-3,9-7  | invalid stripes '0-3,9-7': range 9-7 runs backwards
+      stripes  empty entry      | volume set vol0 --mode sync --stripes 1,,2     | invalid stripes '1,,2' at ''
+      stripes  trailing comma   | volume set vol0 --mode sync --stripes 1,       | invalid stripes '1,' at ''
+      stripes  negative         | volume set vol0 --mode sync --stripes -1       | invalid stripes '-1'
+      stripes  open range       | volume set vol0 --mode sync --stripes 3-       | invalid stripes '3-' at '3-'
+      stripes  too large        | volume set vol0 --mode sync --stripes 0-99999999999999999999 | invalid stripes '0-99999999999999999999'
+      stripes  two dashes       | volume set vol0 --mode sync --stripes 1-2-3    | invalid stripes '1-2-3'
+      stripes  without mode     | volume set vol0 --stripes 0-3                  | nothing to set: give --mode, --consumer, --read-only, --qos and/or --qos-group
+      follow without stripes    | volume set vol0 --mode volume                   | invalid --mode volume: only stripes follow the volume's mode
+      stripes  bad mode         | volume set vol0 --mode lazy --stripes 0        | invalid --mode: unknown replication mode 'lazy'
       verify without name       | volume verify                                   | Missing required parameter: 'NAME'
       verify unknown flag       | volume verify vol0 --fix                        | Unknown option: '--fix'
       cluster without command   | cluster                                         | missing command (status, remove-node, simulate)
@@ -135,9 +135,9 @@ class CliTest {
 
   @Test
   void snippetRangesReadAsOperatorsWriteThem() {
-    assertThat(SnippetRanges.parse("0-3,7, 12-12").ranges()).containsExactly(new SnippetRanges.Range(0, 3),
-        new SnippetRanges.Range(7, 7), new SnippetRanges.Range(12, 12));
-    assertThat(SnippetRanges.parse("5").ranges()).containsExactly(new SnippetRanges.Range(5, 5));
+    assertThat(StripeRanges.parse("0-3,7, 12-12").ranges()).containsExactly(new StripeRanges.Range(0, 3),
+        new StripeRanges.Range(7, 7), new StripeRanges.Range(12, 12));
+    assertThat(StripeRanges.parse("5").ranges()).containsExactly(new StripeRanges.Range(5, 5));
   }
 
   @Test
@@ -239,7 +239,7 @@ class CliTest {
       Result set = run("volume", "set", "vol0", "--mode", "async", "--admin", admin);
       assertThat(set.status()).isEqualTo(Main.EXIT_FAILURE);
       assertThat(set.err().strip()).startsWith("snipblock: replication modes: this node is standalone");
-      Result snippets = run("volume", "set", "vol0", "--mode", "sync", "--snippets", "0", "--admin", admin);
+      Result snippets = run("volume", "set", "vol0", "--mode", "sync", "--stripes", "0", "--admin", admin);
       assertThat(snippets.status()).isEqualTo(Main.EXIT_FAILURE);
       assertThat(snippets.err().strip()).startsWith("snipblock: replication modes: this node is standalone");
       Result verify = run("volume", "verify", "vol0", "--admin", admin);

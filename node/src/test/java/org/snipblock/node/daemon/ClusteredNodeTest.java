@@ -101,25 +101,25 @@ class ClusteredNodeTest {
       assertThat(JSON.readTree(async.out()).get("mode").asText()).isEqualTo("async");
       Result shown = cli("volume", "show", "vol0", "--admin", admin);
       assertThat(shown.out()).contains("primary:          n1 (epoch", "replication:      async, 1 copies",
-          "snippets 0-", "on n1");
+          "stripes 0-", "on n1");
 
-      // A per-snippet override: only snippet 0 goes back to sync, then follows the volume again.
+      // A per-stripe override: only stripe 0 goes back to sync, then follows the volume again.
       int count = v.get("snippetReplicas").size();
-      Result one = cli("volume", "set", "vol0", "--mode", "sync", "--snippets", "0", "--json", "--admin", admin);
+      Result one = cli("volume", "set", "vol0", "--mode", "sync", "--stripes", "0", "--json", "--admin", admin);
       assertThat(one.status()).as(one.err()).isZero();
       JsonNode modes = JSON.readTree(one.out()).get("snippetModes");
       assertThat(modes).hasSize(count);
       assertThat(modes.get(0).asText()).isEqualTo("sync");
       for (int i = 1; i < count; i++) {
-        assertThat(modes.get(i).asText()).as("snippet %d keeps the volume's mode", i).isEqualTo("async");
+        assertThat(modes.get(i).asText()).as("stripe %d keeps the volume's mode", i).isEqualTo("async");
       }
       assertThat(JSON.readTree(one.out()).get("mode").asText()).as("the volume's own mode").isEqualTo("async");
-      assertThat(cli("volume", "show", "vol0", "--admin", admin).out()).contains("snippet 0", "sync (override)");
-      Result beyond = cli("volume", "set", "vol0", "--mode", "sync", "--snippets", "0-" + count, "--admin", admin);
+      assertThat(cli("volume", "show", "vol0", "--admin", admin).out()).contains("stripe 0", "sync (override)");
+      Result beyond = cli("volume", "set", "vol0", "--mode", "sync", "--stripes", "0-" + count, "--admin", admin);
       assertThat(beyond.status()).isEqualTo(Main.EXIT_FAILURE);
-      assertThat(beyond.err().strip()).isEqualTo("snipblock: volume vol0 has " + count + " snippets (0-" + (count - 1)
-          + "); snippet " + count + " is not one of them");
-      Result follow = cli("volume", "set", "vol0", "--mode", "volume", "--snippets", "0", "--json", "--admin", admin);
+      assertThat(beyond.err().strip()).isEqualTo("snipblock: volume vol0 has " + count + " stripes (0-" + (count - 1)
+          + "); stripe " + count + " is not one of them");
+      Result follow = cli("volume", "set", "vol0", "--mode", "volume", "--stripes", "0", "--json", "--admin", admin);
       assertThat(follow.status()).as(follow.err()).isZero();
       assertThat(JSON.readTree(follow.out()).get("snippetModes")).extracting(JsonNode::asText).containsOnly("async");
 

@@ -9,7 +9,7 @@ import org.snipblock.cluster.proto.SnippetPlacement;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.store.VolumeAdminException.Reason;
 
-/** Handlers of the commands that change which nodes hold a snippet's copies. */
+/** Handlers of the commands that change which nodes hold a stripe's copies. */
 final class CopyCommands {
   private CopyCommands() {}
 
@@ -18,7 +18,7 @@ final class CopyCommands {
     ReplaceCopies r = cmd.getReplaceCopies();
     VolumeRecord v = s.volume(r.getName());
     if (r.getSnippet() < 0 || r.getSnippet() >= v.getSnippetsCount()) {
-      return refuse(Reason.INVALID_ARGUMENT, "volume " + r.getName() + " has no snippet " + r.getSnippet());
+      return refuse(Reason.INVALID_ARGUMENT, "volume " + r.getName() + " has no stripe " + r.getSnippet());
     }
     SnippetPlacement before = v.getSnippets((int) r.getSnippet());
     SnippetPlacement.Builder after = SnippetPlacement.newBuilder().addAllNodes(r.getNodesList())

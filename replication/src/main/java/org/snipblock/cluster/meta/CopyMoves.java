@@ -15,7 +15,7 @@ import org.snipblock.store.VolumeAdminException.Reason;
 
 /**
  * The handler of {@link MoveCopy}: the guard that a copy leaves its node only once its new home is
- * in sync, so a snippet never has fewer in-sync copies than before during a move.
+ * in sync, so a stripe never has fewer in-sync copies than before during a move.
  */
 final class CopyMoves {
   private CopyMoves() {}
@@ -24,7 +24,7 @@ final class CopyMoves {
     MoveCopy m = cmd.getMoveCopy();
     VolumeRecord v = s.volume(m.getName());
     if (m.getSnippet() < 0 || m.getSnippet() >= v.getSnippetsCount()) {
-      return refuse(Reason.INVALID_ARGUMENT, "volume " + m.getName() + " has no snippet " + m.getSnippet());
+      return refuse(Reason.INVALID_ARGUMENT, "volume " + m.getName() + " has no stripe " + m.getSnippet());
     }
     int i = (int) m.getSnippet();
     SnippetPlacement p = v.getSnippets(i);
@@ -96,7 +96,7 @@ final class CopyMoves {
   }
 
   private static String what(MoveCopy m) {
-    return "moving snippet " + m.getSnippet() + " of " + m.getName() + " from " + m.getFrom() + " to " + m.getTo();
+    return "moving stripe " + m.getSnippet() + " of " + m.getName() + " from " + m.getFrom() + " to " + m.getTo();
   }
 
   /** For other handlers: refuses when a node is still named by any volume. */
@@ -109,7 +109,7 @@ final class CopyMoves {
       long held = v.getSnippetsList().stream().filter(p -> p.getNodesList().contains(id)).count();
       if (held > 0) {
         throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "node " + id + " still holds " + held
-            + (held == 1 ? " snippet copy of " : " snippet copies of ") + v.getName() + "; drain it first (node drain "
+            + (held == 1 ? " stripe copy of " : " stripe copies of ") + v.getName() + "; drain it first (node drain "
             + id + ")");
       }
     }

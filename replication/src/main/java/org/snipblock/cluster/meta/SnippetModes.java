@@ -5,8 +5,8 @@ import org.snipblock.cluster.proto.SnippetPlacement;
 import org.snipblock.cluster.proto.VolumeRecord;
 
 /**
- * Sync/async per snippet: a snippet follows its volume's mode unless it carries its own (an
- * override, e.g. while a migration moves it), and changing that.
+ * Sync/async per snippet: a snippet follows its volume's mode unless its placement stripe carries
+ * its own (an override, e.g. while a migration moves it), and changing that.
  */
 public final class SnippetModes {
   public static final String SYNC = "sync";
@@ -14,9 +14,9 @@ public final class SnippetModes {
 
   private SnippetModes() {}
 
-  /** The mode snippet {@code index} is replicated in: its override, or the volume's mode. */
-  public static String effective(VolumeRecord v, int index) {
-    String own = index < v.getSnippetsCount() ? v.getSnippets(index).getMode() : "";
+  /** The mode snippet {@code index} is replicated in: its stripe's override, or the volume's mode. */
+  public static String effective(VolumeRecord v, long index) {
+    String own = v.getSnippetsCount() == 0 ? "" : Stripes.at(v, index).getMode();
     return own.isEmpty() ? v.getMode() : own;
   }
 
@@ -32,10 +32,10 @@ public final class SnippetModes {
     return SYNC.equals(mode) || ASYNC.equals(mode);
   }
 
-  /** Sets ({@code mode} sync|async) or clears ({@code mode} "") the override of the given snippets. */
-  static VolumeRecord override(VolumeRecord v, String mode, List<Long> snippets) {
+  /** Sets ({@code mode} sync|async) or clears ({@code mode} "") the override of the given stripes. */
+  static VolumeRecord override(VolumeRecord v, String mode, List<Long> stripes) {
     VolumeRecord.Builder b = v.toBuilder();
-    for (long i : snippets) {
+    for (long i : stripes) {
       SnippetPlacement s = b.getSnippets((int) i);
       b.setSnippets((int) i, s.toBuilder().setMode(mode));
     }

@@ -6,23 +6,23 @@ import java.util.TreeSet;
 import org.snipblock.cluster.proto.SnippetPlacement;
 import org.snipblock.cluster.proto.VolumeRecord;
 
-/** Which holders of a volume's snippets are stale (may miss changes), and changing that. */
+/** Which holders of a volume's stripes are stale (may miss changes), and changing that. */
 public final class StaleCopies {
   private StaleCopies() {}
 
-  /** True if the node's copy of any snippet of the volume is stale. */
+  /** True if the node's copy of any stripe of the volume is stale. */
   public static boolean anywhere(VolumeRecord v, String node) {
     return v.getSnippetsList().stream().anyMatch(s -> s.getStaleList().contains(node));
   }
 
-  /** Every node stale in at least one snippet, sorted. */
+  /** Every node stale in at least one stripe, sorted. */
   public static List<String> nodes(VolumeRecord v) {
     TreeSet<String> out = new TreeSet<>();
     v.getSnippetsList().forEach(s -> out.addAll(s.getStaleList()));
     return new ArrayList<>(out);
   }
 
-  /** Marks (or clears) the node stale in the given snippets it holds (all it holds if none are given). */
+  /** Marks (or clears) the node stale in the given stripes it holds (all it holds if none are given). */
   static VolumeRecord mark(VolumeRecord v, String node, boolean stale, List<Long> only) {
     VolumeRecord.Builder b = v.toBuilder();
     for (int i = 0; i < b.getSnippetsCount(); i++) {

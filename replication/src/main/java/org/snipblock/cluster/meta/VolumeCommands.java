@@ -19,6 +19,11 @@ final class VolumeCommands {
     if (s.volumes.containsKey(v.getName())) {
       return refuse(Reason.ALREADY_EXISTS, "volume " + v.getName() + " already exists");
     }
+    long snippets = Stripes.snippets(v);
+    if (v.getSnippetsCount() > Stripes.MAX || (snippets > 0 && v.getSnippetsCount() > snippets)) {
+      return refuse(Reason.INVALID_ARGUMENT, "volume " + v.getName() + " is placed in " + v.getSnippetsCount()
+          + " stripes; a volume of " + snippets + " snippets has at most " + Math.min(snippets, Stripes.MAX));
+    }
     if (!v.getParent().isEmpty()) {
       MetaResult refused = parentRefuses(s, v, cmd.getCreateVolume().getParentEpoch());
       if (refused != null) {
@@ -77,7 +82,7 @@ final class VolumeCommands {
     }
     for (long i : m.getSnippetsList()) {
       if (i < 0 || i >= v.getSnippetsCount()) {
-        return refuse(Reason.INVALID_ARGUMENT, "volume " + m.getName() + " has no snippet " + i
+        return refuse(Reason.INVALID_ARGUMENT, "volume " + m.getName() + " has no stripe " + i
             + " (it has " + v.getSnippetsCount() + ")");
       }
     }
@@ -90,8 +95,12 @@ final class VolumeCommands {
     if (cmd.getResizeVolume().getSize() < v.getSize()) {
       return refuse(Reason.INVALID_ARGUMENT, "shrinking volume " + v.getName() + " is refused");
     }
-    return s.store(v.toBuilder().setSize(cmd.getResizeVolume().getSize())
-        .addAllSnippets(cmd.getResizeVolume().getAddedList()).build());
+    if (cmd.getResizeVolume().getAddedCount() > 0) {
+      // Adding stripes would move every snippet past the first to another stripe (i % count changes).
+      return refuse(Reason.INVALID_ARGUMENT, "growing volume " + v.getName() + " adds no placement: its new "
+          + "snippets fall on its " + v.getSnippetsCount() + " stripes");
+    }
+    return s.store(v.toBuilder().setSize(cmd.getResizeVolume().getSize()).build());
   }
 
   static MetaResult reincarnate(MetaCommand cmd, MetadataState s) {

@@ -15,6 +15,7 @@ import org.snipblock.block.BlockDeviceException;
 import org.snipblock.block.BlockDeviceException.Kind;
 import org.snipblock.cluster.meta.StaleCopies;
 import org.snipblock.cluster.proto.ReplicaOp;
+import org.snipblock.cluster.meta.Stripes;
 import org.snipblock.cluster.proto.SnippetPlacement;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.slf4j.Logger;
@@ -164,7 +165,7 @@ final class ChangeStream {
 
   private WriteQuorum sendPiece(Sequencer.Turn turn, long seq, int index, long offset, long length, PieceOp piece) {
     VolumeRecord v = turn.volume();
-    SnippetPlacement s = v.getSnippets(index);
+    SnippetPlacement s = Stripes.at(v, index);
     WriteQuorum quorum = WriteQuorum.ofSnippet(v, index, view.selfId, inSync);
     if (s.getNodesCount() == 1 && s.getNodesList().contains(view.selfId)) {
       return quorum;

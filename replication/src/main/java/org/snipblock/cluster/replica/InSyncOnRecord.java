@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
+import org.snipblock.cluster.meta.Stripes;
 import org.snipblock.cluster.proto.SnippetPlacement;
 import org.snipblock.cluster.proto.VolumeRecord;
 
@@ -49,12 +50,12 @@ final class InSyncOnRecord {
     release(w -> inSync(v, w.node(), w.snippet()));
   }
 
-  /** A resync's "in sync" for these snippets of the node was committed (the view may follow later). */
-  void recorded(String node, Collection<Long> snippets) {
+  /** A resync's "in sync" for these stripes of the node was committed (the view may follow later). */
+  void recorded(String node, Collection<Long> stripes) {
     VolumeRecord v = record.get();
     release(w -> w.node().equals(node) && (w.snippet() < 0
-        ? staleSnippets(v, node).stream().allMatch(i -> snippets.contains((long) i))
-        : snippets.contains((long) w.snippet())));
+        ? staleStripes(v, node).stream().allMatch(i -> stripes.contains((long) i))
+        : stripes.contains((long) Stripes.of(v, w.snippet()))));
   }
 
   /** The device is closing: nobody will resync any more. */
@@ -81,12 +82,12 @@ final class InSyncOnRecord {
 
   private static boolean inSync(VolumeRecord v, String node, int snippet) {
     if (snippet >= 0) {
-      return snippet >= v.getSnippetsCount() || !v.getSnippets(snippet).getStaleList().contains(node);
+      return v.getSnippetsCount() == 0 || !Stripes.at(v, snippet).getStaleList().contains(node);
     }
-    return staleSnippets(v, node).isEmpty();
+    return staleStripes(v, node).isEmpty();
   }
 
-  private static List<Integer> staleSnippets(VolumeRecord v, String node) {
+  private static List<Integer> staleStripes(VolumeRecord v, String node) {
     List<Integer> out = new ArrayList<>();
     for (int i = 0; i < v.getSnippetsCount(); i++) {
       SnippetPlacement s = v.getSnippets(i);

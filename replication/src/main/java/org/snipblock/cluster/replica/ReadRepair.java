@@ -15,6 +15,7 @@ import java.util.function.Function;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.block.BlockDeviceException;
 import org.snipblock.block.BlockDeviceException.Kind;
+import org.snipblock.cluster.meta.Stripes;
 import org.snipblock.cluster.proto.SnippetPlacement;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.slf4j.Logger;
@@ -126,7 +127,7 @@ final class ReadRepair {
    * read. Called within a turn.
    */
   private Map<String, CompletableFuture<Void>> goodCopies(VolumeRecord v, long offset, String except) {
-    SnippetPlacement s = v.getSnippets((int) (offset / v.getSnippetSize()));
+    SnippetPlacement s = Stripes.at(v, offset / v.getSnippetSize());
     Map<String, CompletableFuture<Void>> out = new LinkedHashMap<>();
     for (String n : s.getNodesList()) {
       if (!n.equals(view.selfId) && !n.equals(except) && !s.getStaleList().contains(n) && registry.reachable(n)) {

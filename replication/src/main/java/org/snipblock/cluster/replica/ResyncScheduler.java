@@ -8,9 +8,11 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.cluster.meta.StaleCopies;
+import org.snipblock.cluster.meta.Stripes;
 import org.snipblock.cluster.proto.SnippetPlacement;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.slf4j.Logger;
@@ -100,21 +102,19 @@ final class ResyncScheduler {
   /** Compares and repairs the node's stale snippets (all it holds if it may have missed changes). */
   private void resync(String node, boolean everything) {
     VolumeRecord v = view.get();
-    List<Integer> held = new ArrayList<>();
+    Predicate<SnippetPlacement> resynced = s -> s.getNodesList().contains(node)
+        && (everything || s.getStaleList().contains(node));
+    List<Long> stripes = new ArrayList<>();
     for (int i = 0; i < v.getSnippetsCount(); i++) {
-      SnippetPlacement s = v.getSnippets(i);
-      if (s.getNodesList().contains(node) && (everything || s.getStaleList().contains(node))) {
-        held.add(i);
+      if (resynced.test(v.getSnippets(i))) {
+        stripes.add((long) i);
       }
     }
+    List<Integer> held = Stripes.snippetsWhere(v, resynced).stream().map(Math::toIntExact).toList();
     log.info("volume {}: resyncing replica {} ({} snippets)", v.getName(), node, held.size());
     // Snapshots are whole-copy: compared and rebuilt over every snippet the node holds, not only the stale ones.
-    List<Integer> all = new ArrayList<>();
-    for (int i = 0; i < v.getSnippetsCount(); i++) {
-      if (v.getSnippets(i).getNodesList().contains(node)) {
-        all.add(i);
-      }
-    }
+    List<Integer> all = Stripes.snippetsWhere(v, s -> s.getNodesList().contains(node)).stream()
+        .map(Math::toIntExact).toList();
     SnapshotAlignment alignment = new SnapshotAlignment(view, sequencer, links, snapshots, registry,
         channels.apply(node), node, all);
     resyncs.put(node, alignment::progress);
@@ -130,7 +130,7 @@ final class ResyncScheduler {
       return r.run(start.barrier().thenRun(() -> sameSnapshots(names)))
           .thenRun(() -> sameSnapshots(names));
     });
-    List<Long> done = held.stream().map(Integer::longValue).toList();
+    List<Long> done = List.copyOf(stripes);
     runs.put(node, live
         .thenCompose(x -> registry.markStale(v.getName(), v.getEpoch(), node, false, done))
         .whenComplete((x, e) -> {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.snipblock.cluster.meta.Stripes;
 import org.snipblock.cluster.proto.SnippetPlacement;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.cluster.replica.CopyDigests.SnippetDigests;
@@ -69,8 +70,9 @@ final class Scrub {
     this.bytesPerSecond = bytesPerSecond;
     this.volume = view.get();
     tallies.put(selfId, new Tally(true));
-    for (int i = 0; i < volume.getSnippetsCount(); i++) {
-      SnippetPlacement s = volume.getSnippets(i);
+    int snippets = Math.toIntExact(Stripes.snippets(volume));
+    for (int i = 0; i < snippets; i++) {
+      SnippetPlacement s = Stripes.at(volume, i);
       tallies.get(selfId).snippetsTotal++;
       for (String n : s.getNodesList()) {
         if (!n.equals(selfId)) {
@@ -88,7 +90,7 @@ final class Scrub {
   }
 
   CompletableFuture<VerifyReport> run() {
-    return InTurn.run(volume.getSnippetsCount(), this::snippet).thenCompose(x -> snapshots()).handle((x, e) -> {
+    return InTurn.run(Math.toIntExact(Stripes.snippets(volume)), this::snippet).thenCompose(x -> snapshots()).handle((x, e) -> {
       running = false;
       if (e != null) {
         failure = String.valueOf(e.getMessage());
@@ -108,7 +110,7 @@ final class Scrub {
     if (!fencing.primary()) {
       return CompletableFuture.failedFuture(new IllegalStateException("no longer the primary"));
     }
-    SnippetPlacement placement = view.get().getSnippets(index);
+    SnippetPlacement placement = Stripes.at(view.get(), index);
     List<String> holders = placement.getNodesList().stream().filter(n -> !n.equals(selfId)).toList();
     return digests.at(index, holders).thenCompose(d -> {
       List<CompletableFuture<Void>> repairs = new ArrayList<>();

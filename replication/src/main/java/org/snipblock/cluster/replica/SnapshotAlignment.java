@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.block.BlockDeviceException;
 import org.snipblock.block.BlockDeviceException.Kind;
+import org.snipblock.cluster.meta.Stripes;
 import org.snipblock.cluster.proto.ReplicaOp;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.slf4j.Logger;
@@ -100,10 +101,10 @@ final class SnapshotAlignment {
 
   private CompletableFuture<Void> rebuild(List<String> ours, List<String> theirs, int from) {
     VolumeRecord v = view.get();
-    boolean staleEverywhere = snippets.stream().allMatch(i -> v.getSnippets(i).getStaleList().contains(node));
+    boolean staleEverywhere = snippets.stream().allMatch(i -> Stripes.at(v, i).getStaleList().contains(node));
     if (!staleEverywhere) {
       // Detaching a holder that counts toward quorums would lose acknowledged writes on it: on record first.
-      return registry.markStale(v.getName(), v.getEpoch(), node, true, snippets.stream().map(Integer::longValue).toList())
+      return registry.markStale(v.getName(), v.getEpoch(), node, true, Stripes.stripesOf(v, snippets))
           .thenCompose(x -> CompletableFuture.failedFuture(new IllegalStateException("replica " + node
               + " put on record as stale before its snapshots are rebuilt; trying again")));
     }

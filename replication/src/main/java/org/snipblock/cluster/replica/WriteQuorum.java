@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.snipblock.block.BlockDeviceException;
 import org.snipblock.block.BlockDeviceException.Kind;
 import org.snipblock.cluster.meta.SnippetModes;
+import org.snipblock.cluster.meta.Stripes;
 import org.snipblock.cluster.proto.SnippetPlacement;
 import org.snipblock.cluster.proto.VolumeRecord;
 
@@ -38,7 +39,7 @@ final class WriteQuorum {
 
   /** For the piece of a change within snippet {@code index}, awaited if the snippet is sync. */
   static WriteQuorum ofSnippet(VolumeRecord v, int index, String selfId, InSyncOnRecord inSync) {
-    SnippetPlacement s = v.getSnippets(index);
+    SnippetPlacement s = Stripes.at(v, index);
     return new WriteQuorum(v.getName() + " snippet " + index, s.getNodesCount(), s.getNodesList().contains(selfId),
         v.getMinCopies(), SnippetModes.SYNC.equals(SnippetModes.effective(v, index)), inSync);
   }

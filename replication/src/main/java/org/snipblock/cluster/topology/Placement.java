@@ -12,14 +12,16 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Decides which nodes hold the copies of each snippet of a volume.
+ * Decides which nodes hold the copies of each placement stripe of a volume (and so of its snippets).
+ *
+ * <p>Volumes are thin: placing a copy reserves no space, a full node takes no new copies.
  *
  * <p>Rules, in order of strength: copies of one snippet sit in distinct failure domains at the
  * requested spread level (never bent); the volume's primary holds a copy of every snippet when it
  * can, because it serves reads locally; the other copies go to the domains nearest the primary
  * (rack before compartment before site); among equally near nodes the least filled and least
- * loaded wins, counting what this same placement already promised, so a volume's snippets fan out.
- * A copy that must leave a node goes to a node that keeps these rules for every snippet it takes.
+ * loaded wins, counting what this same placement already promised, so a volume's stripes fan out.
+ * A copy that must leave a node goes to a node that keeps these rules for every stripe it takes.
  */
 public final class Placement implements PlacementPolicy {
 
@@ -29,10 +31,10 @@ public final class Placement implements PlacementPolicy {
     Map<String, Long> promised = new HashMap<>();
     String primary = choosePrimary(live, request, promised);
     List<List<String>> replicas = new ArrayList<>();
-    for (long i = 0; i < request.snippets(); i++) {
+    for (long i = 0; i < request.stripes(); i++) {
       List<String> copies = placeOne(live, request, primary, Set.of(), promised);
       for (String id : copies) {
-        promised.merge(id, request.snippetBytes(), Long::sum);
+        promised.merge(id, request.stripeBytes(), Long::sum);
       }
       replicas.add(List.copyOf(copies));
     }
@@ -42,8 +44,15 @@ public final class Placement implements PlacementPolicy {
   @Override
   public List<String> replace(
       Collection<NodeDescriptor> nodes, Request request, List<String> surviving) {
+    return replace(nodes, request, surviving, List.of());
+  }
+
+  @Override
+  public List<String> replace(
+      Collection<NodeDescriptor> nodes, Request request, List<String> surviving, List<String> preferred) {
     Map<String, NodeDescriptor> live = live(nodes);
-    List<String> all = placeOne(live, request, request.primary(), new LinkedHashSet<>(surviving), new HashMap<>());
+    List<String> all = placeOne(live, request, request.primary(), new LinkedHashSet<>(surviving), new HashMap<>(),
+        Set.copyOf(preferred));
     List<String> added = new ArrayList<>(all);
     added.removeAll(surviving);
     return added;
@@ -71,7 +80,7 @@ public final class Placement implements PlacementPolicy {
           holds++;
           continue;
         }
-        toCopy += request.snippetBytes();
+        toCopy += request.stripeBytes();
         String domain = n.location().domain(level);
         ok &= s.stream().filter(h -> !h.equals(leaving) && !h.equals(n.id())).map(all::get)
             .noneMatch(h -> h != null && h.location().domain(level).equals(domain));
@@ -86,10 +95,10 @@ public final class Placement implements PlacementPolicy {
         // Fullness in tenths first, so a much emptier node wins; among similar ones the nearest to
         // the leaving node's domain, then by measured round trip to the volume's consumer
         // (unmeasured last), then the emptier.
-        .thenComparingInt(n -> (int) (10 * fill(n, request.snippetBytes())))
+        .thenComparingInt(n -> (int) (10 * fill(n, request.stripeBytes())))
         .thenComparingInt(n -> from == null ? 0 : from.location().distance(n.location()))
         .thenComparingDouble(n -> rttFromConsumer.getOrDefault(n.id(), Double.MAX_VALUE))
-        .thenComparing(byFullness(request.snippetBytes(), Map.of()));
+        .thenComparing(byFullness(request.stripeBytes(), Map.of()));
     return fit.stream().min(order).map(NodeDescriptor::id).orElseThrow(() -> new PlacementException(
         "no live node can take " + leaving + "'s copies with copies=" + request.copies() + " spread="
             + level.label() + ": every other " + level.label() + " already holds a copy, or lacks the space"));
@@ -110,7 +119,7 @@ public final class Placement implements PlacementPolicy {
   }
 
   private String choosePrimary(Map<String, NodeDescriptor> live, Request request, Map<String, Long> promised) {
-    long whole = Math.multiplyExact(request.snippetBytes(), Math.max(1, request.snippets()));
+    long whole = Math.multiplyExact(request.stripeBytes(), Math.max(1, request.stripes()));
     if (request.primary() != null) {
       NodeDescriptor p = live.get(request.primary());
       if (p == null) {
@@ -119,16 +128,21 @@ public final class Placement implements PlacementPolicy {
       return p.id();
     }
     return live.values().stream()
-        .filter(n -> n.freeBytes() >= whole)
-        .min(byFullness(request.snippetBytes(), promised))
+        .filter(n -> n.freeBytes() > 0)
+        .min(byFullness(whole, promised))
         .map(NodeDescriptor::id)
-        .orElseThrow(() -> new PlacementException(
-            "no live node has " + whole + " bytes free to serve as the volume's primary"));
+        .orElseThrow(() -> new PlacementException("every live node is full: none can serve as the volume's primary"));
   }
 
   private List<String> placeOne(
       Map<String, NodeDescriptor> live, Request request, String primary, Set<String> keep,
       Map<String, Long> promised) {
+    return placeOne(live, request, primary, keep, promised, Set.of());
+  }
+
+  private List<String> placeOne(
+      Map<String, NodeDescriptor> live, Request request, String primary, Set<String> keep,
+      Map<String, Long> promised, Set<String> preferred) {
     FailureDomain level = request.spread();
     List<String> chosen = new ArrayList<>();
     Set<String> usedDomains = new HashSet<>();
@@ -140,18 +154,19 @@ public final class Placement implements PlacementPolicy {
     }
     NodeDescriptor p = primary == null ? null : live.get(primary);
     if (p != null && !chosen.contains(p.id()) && chosen.size() < request.copies()
-        && fits(p, request, promised) && usedDomains.add(p.location().domain(level))) {
+        && hasRoom(p) && usedDomains.add(p.location().domain(level))) {
       chosen.add(0, p.id());
     }
     Location anchor = p != null ? p.location() : null;
     Comparator<NodeDescriptor> order = Comparator
-        .comparingInt((NodeDescriptor n) -> anchor == null ? 0 : anchor.distance(n.location()))
-        .thenComparing(byFullness(request.snippetBytes(), promised));
+        .comparing((NodeDescriptor n) -> !preferred.contains(n.id()))
+        .thenComparingInt(n -> anchor == null ? 0 : anchor.distance(n.location()))
+        .thenComparing(byFullness(request.stripeBytes(), promised));
     while (chosen.size() < request.copies()) {
       NodeDescriptor best = live.values().stream()
           .filter(n -> !chosen.contains(n.id()))
           .filter(n -> !usedDomains.contains(n.location().domain(level)))
-          .filter(n -> fits(n, request, promised))
+          .filter(n -> hasRoom(n))
           .min(order)
           .orElseThrow(() -> refusal(live, request, promised));
       chosen.add(best.id());
@@ -160,8 +175,13 @@ public final class Placement implements PlacementPolicy {
     return chosen;
   }
 
-  private static boolean fits(NodeDescriptor n, Request request, Map<String, Long> promised) {
-    return n.freeBytes() - promised.getOrDefault(n.id(), 0L) >= request.snippetBytes();
+  /**
+   * Volumes are thin, as on a standalone node: a copy takes space only as it is written, so a node
+   * takes new copies while it has any room; what is promised only orders the candidates (fan-out),
+   * and relocation moves copies off nodes that fill.
+   */
+  private static boolean hasRoom(NodeDescriptor n) {
+    return n.freeBytes() > 0;
   }
 
   /** Least filled (after this copy) plus least loaded first; node id breaks ties so results are stable. */
@@ -182,7 +202,7 @@ public final class Placement implements PlacementPolicy {
     Set<String> withSpace = new TreeSet<>();
     for (NodeDescriptor n : live.values()) {
       all.add(n.location().domain(level));
-      if (fits(n, request, promised)) {
+      if (hasRoom(n)) {
         withSpace.add(n.location().domain(level));
       }
     }
@@ -193,6 +213,6 @@ public final class Placement implements PlacementPolicy {
     }
     return new PlacementException("cannot place " + request.copies() + " copies with spread="
         + level.label() + ": only " + withSpace.size() + " " + level.label() + "(s) " + withSpace
-        + " have a live node with " + request.snippetBytes() + " bytes free");
+        + " have a live node that is not full");
   }
 }

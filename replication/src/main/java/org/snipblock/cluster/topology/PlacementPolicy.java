@@ -5,8 +5,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The one seam that decides where copies of snippets live: asked when a volume is created or grows
- * ({@link #place}), when copies were lost ({@link #replace}) and when a copy must leave a node on
+ * The one seam that decides where copies of snippets live, one placement stripe at a time (a
+ * volume's snippets are dealt round-robin onto a few stripes: {@code meta.Stripes}): asked when a
+ * volume is created ({@link #place}), when copies were lost ({@link #replace}) and when a copy must leave a node on
  * purpose, as drain, rebalance and relocation do ({@link #move}). Every answer keeps the volume's
  * policy (copies in distinct domains at its spread level) or throws {@link PlacementException}
  * saying why it cannot. Only {@link NodeState#UP} nodes receive copies.
@@ -17,10 +18,10 @@ public interface PlacementPolicy {
    * @param copies       copies of each snippet (n)
    * @param spread       level at which the copies must be in distinct domains
    * @param primary      node id that serves the volume, or null to let placement choose one
-   * @param snippetBytes space one copy of one snippet takes
-   * @param snippets     number of snippets to place
+   * @param stripeBytes  space one copy of one stripe takes when fully written
+   * @param stripes      number of stripes to place
    */
-  record Request(int copies, FailureDomain spread, String primary, long snippetBytes, long snippets) {
+  record Request(int copies, FailureDomain spread, String primary, long stripeBytes, long stripes) {
     public Request {
       if (copies < 1) {
         throw new IllegalArgumentException("copies must be at least 1, got " + copies);
@@ -28,30 +29,39 @@ public interface PlacementPolicy {
       if (spread == null) {
         throw new IllegalArgumentException("spread level missing");
       }
-      if (snippetBytes <= 0 || snippets < 0) {
-        throw new IllegalArgumentException("bad snippet geometry: " + snippets + " x " + snippetBytes);
+      if (stripeBytes <= 0 || stripes < 0) {
+        throw new IllegalArgumentException("bad stripe geometry: " + stripes + " x " + stripeBytes);
       }
     }
   }
 
-  /** The answer: the primary chosen and, per snippet index, the node ids holding its copies (primary first). */
+  /** The answer: the primary chosen and, per stripe, the node ids holding its copies (primary first). */
   record Result(String primary, List<List<String>> replicas) {}
 
-  /** Places every snippet of a volume. */
+  /** Places every stripe of a volume. */
   Result place(Collection<NodeDescriptor> nodes, Request request);
 
-  /** Chooses where one snippet's missing copies go, keeping the copies it still has; returns only the new node ids. */
+  /** Chooses where one stripe's missing copies go, keeping the copies it still has; returns only the new node ids. */
   List<String> replace(Collection<NodeDescriptor> nodes, Request request, List<String> surviving);
 
   /**
-   * Chooses one node to take over {@code leaving}'s copies of the given snippets (each given as
-   * its holders): for every snippet the node either holds it already or may hold it with the
+   * As {@link #replace(Collection, Request, List)}, choosing among the nodes that keep the rules
+   * those in {@code preferred} first: a clone's copy goes where its parent's copy went, so it can
+   * share the parent's data there instead of being a full copy.
+   */
+  default List<String> replace(Collection<NodeDescriptor> nodes, Request request, List<String> surviving,
+      List<String> preferred) {
+    return replace(nodes, request, surviving);
+  }
+
+  /**
+   * Chooses one node to take over {@code leaving}'s copies of the given stripes (each given as
+   * its holders): for every stripe the node either holds it already or may hold it with the
    * holders other than {@code leaving} in distinct domains, and it holds at least one of them not
    * yet (a node that holds all would take nothing). Among those, the node that already
    * holds the most of them wins (least to copy), then the clearly emptier (fullness in tenths),
-   * then the nearest to {@code leaving}, then the least full. One snippet's list asks where one
-   * copy moves; all of a volume's ask where its
-   * primary moves (a primary holds every snippet).
+   * then the nearest to {@code leaving}, then the least full. One stripe's list asks where one
+   * copy moves; all of a volume's ask where its primary moves (a primary holds every stripe).
    */
   default String move(Collection<NodeDescriptor> nodes, Request request, List<List<String>> holders, String leaving) {
     return move(nodes, request, holders, leaving, Map.of());

@@ -41,7 +41,7 @@ class CopyMovesTest {
     assertThat(ok(move("b", "d", MoveCopy.Step.BEGIN)).getVolume()).as("begin again: nothing new").isEqualTo(begun);
 
     assertThat(refused(move("b", "d", MoveCopy.Step.FINISH)))
-        .isEqualTo("moving snippet 0 of v from b to d: the copy on d is not in sync yet; b keeps its copy until it is");
+        .isEqualTo("moving stripe 0 of v from b to d: the copy on d is not in sync yet; b keeps its copy until it is");
     ok(MetaCommand.newBuilder().setMarkStale(MarkStale.newBuilder().setName("v").setEpoch(1).setNode("d")
         .setStale(false)).build());
     VolumeRecord done = ok(move("b", "d", MoveCopy.Step.FINISH)).getVolume();
@@ -52,7 +52,7 @@ class CopyMovesTest {
 
   @Test
   void refusesMovesThatWouldBreakTheRecord() {
-    assertThat(refused(move("c", "d", MoveCopy.Step.BEGIN))).isEqualTo("moving snippet 0 of v from c to d: c holds no "
+    assertThat(refused(move("c", "d", MoveCopy.Step.BEGIN))).isEqualTo("moving stripe 0 of v from c to d: c holds no "
         + "copy of it");
     assertThat(refused(move("b", "a", MoveCopy.Step.BEGIN))).endsWith("a already holds a copy of it");
     assertThat(refused(move("b", "x", MoveCopy.Step.BEGIN))).isEqualTo("unknown node x");
@@ -70,7 +70,7 @@ class CopyMovesTest {
   @Test
   void aNodeThatHoldsCopiesIsNeitherDrainedNorRemoved() {
     assertThat(refused(MetaCommand.newBuilder().setRemoveNode(RemoveNode.newBuilder().setId("b")).build()))
-        .isEqualTo("node b still holds 1 snippet copy of v; drain it first (node drain b)");
+        .isEqualTo("node b still holds 1 stripe copy of v; drain it first (node drain b)");
     assertThat(refused(MetaCommand.newBuilder().setSetNodeState(SetNodeState.newBuilder().setId("a")
         .setDrainState("DRAINED")).build())).isEqualTo("node a is still the primary of v; drain it first (node drain a)");
     assertThat(refused(MetaCommand.newBuilder().setSetNodeState(SetNodeState.newBuilder().setId("a")

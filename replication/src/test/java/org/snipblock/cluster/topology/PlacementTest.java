@@ -126,7 +126,7 @@ class PlacementTest {
     nodes.replaceAll(n -> n.id().startsWith("n2") ? n.withUsage(10 * GIB, 10 * GIB, 0) : n);
     assertThatThrownBy(() -> placement.place(nodes,
         new Placement.Request(3, FailureDomain.COMPARTMENT, "n11", SNIPPET, 1)))
-        .hasMessageContaining("have a live node with");
+        .hasMessageContaining("have a live node that is not full");
   }
 
   @Test
