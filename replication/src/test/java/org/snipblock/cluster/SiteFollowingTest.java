@@ -179,6 +179,8 @@ class SiteFollowingTest {
     assertThatThrownBy(() -> following.migrate("local", "b", Duration.ofSeconds(30)))
         .hasMessage("no node in site b can take the copies of local on n1 (copies=2 spread=compartment): every node "
             + "there lacks the space or would share a compartment with another copy");
+    assertThat(cluster.node(0).metadata().volume("local").orElseThrow().getMovingCount())
+        .as("refused before copying anything").isZero();
     assertThatThrownBy(() -> following.migrate("nope", "b", Duration.ofSeconds(30)))
         .hasMessage("no volume named nope");
     Eventually.await("vm2 known on n1", Duration.ofSeconds(30),
