@@ -49,7 +49,12 @@ final class SiteCopies {
         primaryCopies.add(new CopyMove(node, volume, i, primary, target));
       }
     }
-    primaryCopies.forEach(CopyMove::begin);
+    try {
+      primaryCopies.forEach(CopyMove::begin);
+    } catch (RuntimeException e) {
+      abort();
+      throw e;
+    }
     return target;
   }
 
