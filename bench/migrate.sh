@@ -45,10 +45,11 @@ cli() { timeout 3600 java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar
 json_field() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval("d" + sys.argv[1]))' "$1"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 # Waits (bounded) until a node wrote node.json; prints the port named ("adminPort", "nbdPort").
-node_port() { # data-dir field
+node_port() { # data-dir field pid
   local i
   for i in $(seq 120); do
     if [ -s "$1/node.json" ]; then json_field "['$2']" <"$1/node.json" && return 0; fi
+    kill -0 "$3" 2>/dev/null || die "the node in $1 exited (see its log in $RUN)"
     sleep 1
   done
   die "no $1/node.json after 120 s"
@@ -63,26 +64,29 @@ cluster:
     simulated-wan: {delay: $DELAY, rate: $RATE}
 EOF
 P1="$(free_port)" P2="$(free_port)"
-declare -A ADMIN NBD
+declare -A ADMIN NBD PID
 start() { # id location cluster-port
   mkdir -p "$RUN/data/$1"
   java -Xmx1g -jar "$RUN/snipblock.jar" serve --data "$RUN/data/$1" --node-id "$1" --location "$2" \
-    --listen 127.0.0.1 --cluster-port "$3" --join "127.0.0.1:$P1" --iscsi-port 0 --nbd-port 0 --admin-port 0 \
+    --listen 127.0.0.1 --cluster-port "$3" --join "127.0.0.1:$P1,127.0.0.1:$P2" --iscsi-port 0 --nbd-port 0 --admin-port 0 \
     --config "$RUN/node.yaml" >"$RUN/$1.log" 2>&1 &
   PIDS+=($!)
+  PID[$1]=$!
 }
 start n1 a/c1/r1/n1 "$P1"
 start n2 b/c1/r1/n2 "$P2"
 for id in n1 n2; do
-  ADMIN[$id]="127.0.0.1:$(node_port "$RUN/data/$id" adminPort)"
-  NBD[$id]="$(node_port "$RUN/data/$id" nbdPort)"
+  ADMIN[$id]="127.0.0.1:$(node_port "$RUN/data/$id" adminPort "${PID[$id]}")"
+  NBD[$id]="$(node_port "$RUN/data/$id" nbdPort "${PID[$id]}")"
 done
 for i in $(seq 120); do
-  up="$(cli cluster status --json --admin "${ADMIN[n1]}" 2>/dev/null | json_field "['nodes'].__len__()" 2>/dev/null || echo 0)"
+  # up, and each has reported its capacity (placement gives nothing to a node that has not)
+  up="$(cli cluster status --json --admin "${ADMIN[n1]}" 2>/dev/null | json_field \
+    "['nodes'] and sum(1 for n in d['nodes'] if n['state'] == 'UP' and n['capacityBytes'] > 0)" 2>/dev/null || echo 0)"
   [ "$up" = 2 ] && break
   sleep 1
 done
-[ "$up" = 2 ] || die "the cluster did not form in 120 s (see $RUN/n*.log)"
+[ "$up" = 2 ] || die "the cluster did not form (both nodes up, capacity reported) in 120 s (see $RUN/n*.log)"
 head -c $((SIZE_MIB << 20)) /dev/urandom >"$RUN/image.raw"
 
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -100,7 +104,7 @@ for rep in $(seq "$REPS"); do
   out="$(cli volume migrate "$name" --to-site "$to" --json --admin "${ADMIN[$primary]}")"
   wall="$(python3 -c "print(f'{($(date +%s%N) - $start_ns) / 1e9:.1f}')")"
   pause="$(json_field "['pauseMillis']" <<<"$out")"
-  printf '%-4s %-10s %12s %12s\n' "$rep" "$primary->$to" "$wall" "$pause" | tee -a "$RUN/result.txt"
+  printf '%-4s %-10s %12s %12.1f\n' "$rep" "$primary->$to" "$wall" "$pause" | tee -a "$RUN/result.txt"
   cli volume delete "$name" --admin "${ADMIN[n1]}" >/dev/null 2>&1 || log "could not delete $name"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$RUN/result.txt"

@@ -82,6 +82,14 @@ public final class CopyMove {
         .setFrom(from).setTo(to).setStep(step).setStartedMillis(System.currentTimeMillis())).build());
   }
 
+  int snippet() {
+    return snippet;
+  }
+
+  String from() {
+    return from;
+  }
+
   @Override
   public String toString() {
     return "snippet " + snippet + " of " + volume + " from " + from + " to " + to;

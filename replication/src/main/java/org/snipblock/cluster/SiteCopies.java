@@ -28,6 +28,7 @@ final class SiteCopies {
   private final String volume;
   private final String site;
   private final List<CopyMove> primaryCopies = new ArrayList<>();
+  private final List<CopyMove> otherCopies = new ArrayList<>();
   private String target;
 
   SiteCopies(ClusterNode node, String volume, String site) {
@@ -125,6 +126,7 @@ final class SiteCopies {
       return done;
     }
     for (CopyMove m = nextOther(); m != null; m = nextOther()) {
+      otherCopies.add(m);
       m.run(timeout);
       done.add("copy moved: " + m);
     }
@@ -137,12 +139,20 @@ final class SiteCopies {
     for (int i = 0; i < v.getSnippetsCount(); i++) {
       List<String> entry = List.copyOf(v.getSnippets(i).getNodesList());
       for (String h : entry) {
-        if (!h.equals(v.getPrimary()) && !siteOf(h).equals(site)) {
+        // A copy being moved already (the old primary's, just dropped: the record may still list it
+        // until its node released it) is not moved again.
+        if (!h.equals(v.getPrimary()) && !siteOf(h).equals(site) && !movedOrMoving(v, i, h)) {
           return new CopyMove(node, volume, i, h, choose(v, List.of(entry), h));
         }
       }
     }
     return null;
+  }
+
+  private boolean movedOrMoving(VolumeRecord v, int entry, String from) {
+    return java.util.stream.Stream.concat(primaryCopies.stream(), otherCopies.stream())
+        .anyMatch(m -> m.snippet() == entry && m.from().equals(from))
+        || v.getMovingList().stream().anyMatch(c -> c.getSnippet() == entry && c.getFrom().equals(from));
   }
 
   /** The node of the site that placement picks to take {@code leaving}'s copies; nodes elsewhere only constrain. */
