@@ -143,6 +143,10 @@ class OperatorViewProcessIT {
     shown("volume web1", "tr[data-volume=web1]", 1);
     String primary = texts("tr[data-volume=web1] .primary").get(0);
     assertThat(primary).isIn("n1", "n2", "n3");
+    assertThat(texts("tr[data-volume=web1] .qos")).containsExactly("none");
+    n1.cli("volume", "set", "web1", "--qos", "iops-total=500");
+    Poll.until("web1's limits on the page", SETTLE, () -> Optional.of(texts("tr[data-volume=web1] .qos"))
+        .filter(q -> q.size() == 1 && q.get(0).startsWith("iops-total=500")));
     // A task as the hypervisor adapter records it (one of three steps done), and a record that is
     // not a task the page can read: it is left out, the rest of the page still draws.
     try (AdminClient admin = new AdminClient(n1.info().adminAddress())) {

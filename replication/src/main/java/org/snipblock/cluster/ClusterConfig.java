@@ -10,9 +10,11 @@ import org.snipblock.cluster.topology.Location;
  *
  * @param nodeId          the operator's name for this node, unique in the cluster
  * @param location        where it stands (SITE/COMPARTMENT/RACK/HOST)
- * @param cluster         this node's cluster endpoint (JGroups TCP); must appear in {@code join}
- * @param join            the cluster endpoints of every metadata voter, this node included; every
- *                        node must be given the same list, since a majority of it decides
+ * @param cluster         this node's cluster endpoint (JGroups TCP)
+ * @param join            the founding metadata voters' cluster endpoints, this node included, the
+ *                        same list on each of them (a majority of it decides); or, for a node that
+ *                        joins a running cluster, members to find it by, without this node: it
+ *                        then becomes a voter through the leader
  * @param replicationPort TCP port of the replication data server on the cluster host; 0 picks a free one
  * @param dataDir         where this node keeps the raft log of the metadata
  * @param capacityBytes   space this node offers to placement
@@ -36,9 +38,9 @@ public record ClusterConfig(
       throw new IllegalArgumentException("location, cluster address and data dir are required");
     }
     join = List.copyOf(join);
-    if (!join.contains(cluster)) {
-      throw new IllegalArgumentException("the join list " + join + " must name this node's own cluster address "
-          + cluster + ": the list is the set of metadata voters and every node must be given the same one");
+    if (join.isEmpty()) {
+      throw new IllegalArgumentException("the join list is empty: name the founding voters, or members of the "
+          + "running cluster to join");
     }
     if (replicationPort < 0 || replicationPort > 65535) {
       throw new IllegalArgumentException("bad replication port " + replicationPort);

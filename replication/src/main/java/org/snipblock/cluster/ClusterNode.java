@@ -22,7 +22,6 @@ import org.snipblock.cluster.follow.FollowControl;
 import org.snipblock.cluster.follow.SimulatedWanLinks;
 import org.snipblock.cluster.follow.SiteSettings;
 import org.snipblock.cluster.membership.ClusterMembership;
-import org.snipblock.cluster.membership.Endpoint;
 import org.snipblock.cluster.meta.ClusterMetadata;
 import org.snipblock.cluster.meta.MetadataClient;
 import org.snipblock.cluster.proto.MetaCommand;
@@ -73,7 +72,6 @@ public final class ClusterNode implements AutoCloseable {
   private final ExecutorService committer;
   private Caretaker caretaker;
   private final CompletableFuture<Void> registered = new CompletableFuture<>();
-  private final Set<String> voters;
   private final LocalCopies copies;
   // Primaries reserve their sequence numbers here, so a restart at the same epoch never reuses one.
   private final DurableProgress sequences;
@@ -113,7 +111,6 @@ public final class ClusterNode implements AutoCloseable {
     this.local = local;
     this.defaults = defaults;
     this.settings = settings;
-    this.voters = Set.copyOf(config.join().stream().map(Endpoint::toString).toList());
     this.worker = Executors.newSingleThreadExecutor(r -> daemon(r, "cluster-worker-" + config.nodeId()));
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "cluster-timer-" + config.nodeId()));
     this.committer = Executors.newFixedThreadPool(2, r -> daemon(r, "cluster-commit-" + config.nodeId()));
@@ -355,8 +352,9 @@ public final class ClusterNode implements AutoCloseable {
     if (membership == null) {
       return false;
     }
-    long present = membership.view().stream().filter(voters::contains).count();
-    return present * 2 > voters.size();
+    // The voters as raft knows them now: nodes join and leave them at run time.
+    List<String> voters = membership.voters();
+    return membership.view().stream().filter(voters::contains).count() * 2 > voters.size();
   }
 
   // ---- what the primaries and the replica side ask of the metadata --------------------------

@@ -1,5 +1,6 @@
 package org.snipblock.cluster;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +21,7 @@ import org.snipblock.cluster.meta.SnippetModes;
 import org.snipblock.cluster.proto.SetMode;
 import org.snipblock.cluster.replica.ReplicatedBlockDevice;
 import org.snipblock.cluster.replica.ReplicationMode;
+import org.snipblock.cluster.topology.FailureDomain;
 import org.snipblock.cluster.topology.Location;
 import org.snipblock.cluster.topology.NodeDescriptor;
 import org.snipblock.cluster.topology.NodeState;
@@ -141,6 +143,23 @@ public final class ClusteredVolumes implements VolumeManager {
         new VolumeAdminException(Reason.NOT_FOUND, "no volume named " + volume));
     return java.util.stream.IntStream.range(0, v.getSnippetsCount())
         .mapToObj(i -> ReplicationMode.parse(SnippetModes.effective(v, i))).toList();
+  }
+
+  /** The volume's record as this node has applied it; NOT_FOUND if there is none. */
+  public VolumeRecord record(String name) {
+    return node.metadata().volume(name).orElseThrow(() ->
+        new VolumeAdminException(Reason.NOT_FOUND, "no volume named " + name));
+  }
+
+  /**
+   * Changes a live volume's copies, min-copies and spread: new copies are built (resynced by the
+   * primary) and old ones dropped only once the new ones are in sync ({@link RedundancyChange}).
+   * Returns once done, or fails after {@code timeout} with the new copies still on their way.
+   */
+  public String setRedundancy(String volume, int copies, int minCopies, FailureDomain spread, Duration timeout) {
+    RedundancyChange.Result r = new RedundancyChange(node).apply(volume, copies, minCopies, spread, timeout);
+    return "volume " + r.volume() + ": copies " + r.copies() + " (min " + r.minCopies() + "), spread " + r.spread()
+        + ": " + r.added() + (r.added() == 1 ? " copy" : " copies") + " added, " + r.dropped() + " dropped";
   }
 
   /** Makes a volume read-only (its primary refuses writes; every door says so) or writable again. */

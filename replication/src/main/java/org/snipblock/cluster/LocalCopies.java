@@ -1,17 +1,9 @@
 package org.snipblock.cluster;
 
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
-import org.snipblock.cluster.meta.SnippetModes;
-import org.snipblock.cluster.meta.Stripes;
-import org.snipblock.cluster.proto.SnippetPlacement;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.store.SnapshotManager;
-import org.snipblock.store.SnippetLabel;
-import org.snipblock.store.SnippetRef;
 import org.snipblock.store.SnippetStore;
 import org.snipblock.store.StoreConfig;
 import org.snipblock.store.VolumeAdminException;
@@ -36,14 +28,14 @@ final class LocalCopies {
   private final Consumer<VolumeRecord> needsFullCopy;
   /** Told of a parent whose copy was kept for a local clone, once that clone's copy is gone. */
   private final Consumer<String> parentFreed;
-  // Per volume: the placement its labels were last brought in line with.
-  private final Map<String, List<Object>> relabelled = new ConcurrentHashMap<>();
+  private final CopyLabels labels;
 
   LocalCopies(String selfId, VolumeManager local, Consumer<VolumeRecord> needsFullCopy, Consumer<String> parentFreed) {
     this.selfId = selfId;
     this.local = local;
     this.needsFullCopy = needsFullCopy;
     this.parentFreed = parentFreed;
+    this.labels = new CopyLabels(selfId);
   }
 
   int defaultSnippetSize() {
@@ -70,7 +62,7 @@ final class LocalCopies {
       info = have.get();
     }
     if (local instanceof SnippetStore store) {
-      relabel(store, info, v);
+      labels.follow(store, info, v);
     }
   }
 
@@ -102,59 +94,9 @@ final class LocalCopies {
     return info;
   }
 
-  private void relabel(SnippetStore store, VolumeInfo info, VolumeRecord v) {
-    // Labels follow the placement: most record changes (epoch, QoS, moves elsewhere) leave it be, and
-    // a big volume has many snippets to look at.
-    List<Object> placement = List.of(info.id(), v.getSize(), v.getMode(), v.getSnippetsList());
-    if (placement.equals(relabelled.get(v.getName()))) {
-      return;
-    }
-    // Every snippet of a stripe wants the same label: rewritten stripe by stripe, in batches.
-    for (int stripe = 0; stripe < v.getSnippetsCount(); stripe++) {
-      SnippetPlacement p = v.getSnippets(stripe);
-      List<Long> indexes = Stripes.snippetsOf(v, stripe).boxed().toList();
-      if (!p.getNodesList().contains(selfId)) {
-        indexes.forEach(i -> released(store, info, v, i));
-        continue;
-      }
-      // The stripe's own flag: its override if it has one, else the volume's mode.
-      SnippetLabel.Mode mode = SnippetModes.ASYNC.equals(SnippetModes.effective(v, stripe))
-          ? SnippetLabel.Mode.ASYNC : SnippetLabel.Mode.SYNC;
-      List<String> replicas = p.getNodesList();
-      store.updateLabels(info.id(), indexes, l -> l.withReplicas(replicas).withMode(mode));
-    }
-    relabelled.put(v.getName(), placement);
-  }
-
-  /**
-   * A snippet this node held and no longer does (its copy moved away, as a relocation does): its
-   * data is trimmed here, so the space is free again, and its label rewritten to name the holders
-   * it has now, so a scan of this node's labels still finds them. The primary keeps what it serves.
-   */
-  private void released(SnippetStore store, VolumeInfo info, VolumeRecord v, long i) {
-    SnippetRef ref = new SnippetRef(info.id(), i);
-    Optional<SnippetLabel> label = store.readLabel(ref);
-    List<String> holders = Stripes.at(v, i).getNodesList();
-    if (label.isEmpty() || selfId.equals(v.getPrimary()) || label.get().replicas().equals(holders)) {
-      return;
-    }
-    if (label.get().replicas().contains(selfId)) {
-      long offset = (long) i * v.getSnippetSize();
-      long length = Math.min(v.getSnippetSize(), v.getSize() - offset);
-      try (var device = local.open(v.getName()).orElseThrow()) {
-        device.trim(offset, length, false).get();
-      } catch (Exception e) {
-        log.warn("volume {} snippet {}: released copy not trimmed on {}: {}", v.getName(), i, selfId, e.toString());
-        return;
-      }
-      log.info("volume {} snippet {}: copy released on {} (now on {})", v.getName(), i, selfId, holders);
-    }
-    store.updateLabel(ref, l -> l.withReplicas(holders));
-  }
-
   /** Deletes the local copy of a volume that no longer exists in the cluster. */
   void drop(String name) {
-    relabelled.remove(name);
+    labels.forget(name);
     Optional<VolumeInfo> have = local.show(name);
     if (have.isEmpty()) {
       return;

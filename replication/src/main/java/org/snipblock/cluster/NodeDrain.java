@@ -1,7 +1,12 @@
 package org.snipblock.cluster;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.snipblock.cluster.proto.CopyMoving;
 import org.snipblock.cluster.proto.MetaCommand;
 import org.snipblock.cluster.proto.NodeRecord;
@@ -22,6 +27,7 @@ import org.snipblock.store.VolumeAdminException.Reason;
  * themselves are made by the draining node ({@link Drainer}).
  */
 public final class NodeDrain {
+  private static final Duration VOTER_CHANGE = Duration.ofSeconds(10);
   private final ClusterNode node;
 
   NodeDrain(ClusterNode node) {
@@ -97,15 +103,37 @@ public final class NodeDrain {
         copies, moving);
   }
 
-  /** Forgets a drained or dead node for good; refused while it is up and not drained, or still holds copies. */
+  /**
+   * Forgets a drained or dead node for good, and takes it out of the metadata voters; refused while
+   * it is up and not drained, or still holds copies. Its registration after a restart is refused.
+   * Asked again for a node already forgotten, it finishes what is left (the voter's removal).
+   */
   public void remove(String id) {
-    NodeRecord n = known(id);
-    NodeState state = NodeStates.of(n, node.view());
-    if (state != NodeState.DRAINED && state != NodeState.DOWN) {
-      throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "node " + id + " is " + state
-          + ": drain it first (node drain " + id + "), or stop it");
+    Optional<NodeRecord> gone = node.metadata().removedNode(id);
+    if (gone.isEmpty()) {
+      NodeRecord n = known(id);
+      NodeState state = NodeStates.of(n, node.view());
+      if (state != NodeState.DRAINED && state != NodeState.DOWN) {
+        throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "node " + id + " is " + state
+            + ": drain it first (node drain " + id + "), or stop it");
+      }
+      node.commit(MetaCommand.newBuilder().setRemoveNode(RemoveNode.newBuilder().setId(id)).build());
+      gone = Optional.of(n);
     }
-    node.commit(MetaCommand.newBuilder().setRemoveNode(RemoveNode.newBuilder().setId(id)).build());
+    String member = gone.get().getMember();
+    if (!node.membership().voters().contains(member)) {
+      return;
+    }
+    try {
+      node.membership().removeVoter(member).get(VOTER_CHANGE.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new VolumeAdminException(Reason.INTERNAL, "interrupted while removing " + id + " from the voters");
+    } catch (ExecutionException | TimeoutException e) {
+      throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "node " + id + " is forgotten but still a "
+          + "metadata voter (" + (e instanceof ExecutionException ? e.getCause() : e) + "); ask again: cluster "
+          + "remove-node " + id);
+    }
   }
 
   private NodeRecord known(String id) {

@@ -69,13 +69,15 @@ final class NodeReports {
         .setLocation(config.location().toString())
         .setDataAddress(config.cluster().host() + ":" + replicationPort)
         .setCapacityBytes(config.capacityBytes()).setCapacityThresholdPercent(config.capacityThresholdPercent())
-        .setReportedAtMillis(System.currentTimeMillis()).build();
+        .setJoining(membership.joiningAtRunTime()).setReportedAtMillis(System.currentTimeMillis()).build();
     try {
       client.commit(MetaCommand.newBuilder().setRegisterNode(RegisterNode.newBuilder().setNode(me)).build());
       log.info("node {} registered in the cluster metadata", config.nodeId());
       awaitOwnRecord(200);
     } catch (RuntimeException e) {
-      if (e instanceof VolumeAdminException v && v.reason() == Reason.ALREADY_EXISTS) {
+      // Refusals for good: the id taken by another member, or this node removed from the cluster.
+      if (e instanceof VolumeAdminException v
+          && (v.reason() == Reason.ALREADY_EXISTS || v.reason() == Reason.CONFLICT)) {
         log.error("node {} cannot register: {}", config.nodeId(), e.getMessage());
         registered.completeExceptionally(e);
         return;

@@ -9,6 +9,7 @@ import static org.snipblock.cluster.testing.Images.write;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -215,6 +216,50 @@ class ClusterCloneTest {
       });
       assertThat(Images.crcOfCopy(cluster.stores.get(n), "vm@w1", SIZE)).as("vm@w1 on n" + n).isEqualTo(crc(atW1));
     }
+    assertThat(cluster.node(p).verify("vm").get(60, TimeUnit.SECONDS).clean()).isTrue();
+  }
+
+  /**
+   * A holder down while a clone is flattened flattens its copy once it is back: until then the
+   * parent link stays on record (waiting for it) and the parent's snapshot cannot be deleted.
+   */
+  @Test
+  void aHolderDownDuringAFlattenFlattensItsCopyWhenBack() throws Exception {
+    start();
+    create("base", false);
+    byte[] image = random(SIZE, 50);
+    int p = primaryOf("base");
+    try (BlockDevice d = cluster.node(p).volumes().open("base").orElseThrow()) {
+      write(d, image, 0, SIZE);
+      cluster.node(p).snapshots().take("base", "s1").get(30, TimeUnit.SECONDS);
+    }
+    cluster.node(p).snapshots().cloneOf("base", "s1", "vm", 0);
+    Eventually.await("every node applied the clone", T, () -> cluster.nodes.stream()
+        .allMatch(n -> n.volumes().show("vm").isPresent()));
+    Eventually.await("the primary of vm serves", T, () -> cluster.node(p).volumes().openPrimary("vm").isPresent());
+    byte[] expected = image.clone();
+    byte[] own = random(8192, 51);
+    try (BlockDevice d = cluster.node(p).volumes().open("vm").orElseThrow()) {
+      d.write(8192, ByteBuffer.wrap(own), true).get(30, TimeUnit.SECONDS);
+    }
+    System.arraycopy(own, 0, expected, 8192, own.length);
+    int h = (p + 1) % 3;
+    Eventually.await("every copy of vm holds the write", T, () -> cluster.node(p).volumes().describe("vm")
+        .map(v -> v.lagBytes() == 0).orElse(false));
+    cluster.node(h).close();
+
+    cluster.node(p).snapshots().flatten("vm");
+    Eventually.await("the flatten waits only for n" + h, T, () -> cluster.node(p).snapshots().cloneState("vm")
+        .map(c -> c.flattenWaitingFor().equals(List.of("n" + h))).orElse(false));
+    assertThatThrownBy(() -> cluster.node(p).snapshots().delete("base", "s1"))
+        .isInstanceOf(VolumeAdminException.class).hasMessageContaining("used by clones vm");
+
+    cluster.restart(h);
+    Eventually.await("the parent link is gone everywhere", T, () -> cluster.nodes.stream()
+        .allMatch(n -> n.volumes().show("vm").map(v -> v.parent() == null).orElse(false)));
+    assertThat(cluster.stores.get(h).show("vm").orElseThrow().parent()).as("n" + h + "'s own copy").isNull();
+    assertThat(Images.crcOfCopy(cluster.stores.get(h), "vm", SIZE)).isEqualTo(crc(expected));
+    cluster.node(p).snapshots().delete("base", "s1").get(30, TimeUnit.SECONDS);
     assertThat(cluster.node(p).verify("vm").get(60, TimeUnit.SECONDS).clean()).isTrue();
   }
 

@@ -98,8 +98,9 @@ class ReplicatedVolumeTest {
       assertThat(Arrays.equals(localCopy(i, "sync1", size), image)).as("copy on n" + i).isTrue();
     }
     assertThat(cluster.node(1).volumes().openPrimary("sync1")).as("only the primary serves").isEmpty();
-    assertThat(cluster.stores.get(1).labels("sync1").get(3).replicas())
-        .containsExactlyElementsOf(v.snippetReplicas().get(3));
+    // Labels follow the placement in the background.
+    Eventually.await("n1's label of snippet 3 names its holders", T, () -> cluster.stores.get(1).labels("sync1").get(3)
+        .replicas().equals(v.snippetReplicas().get(3)));
   }
 
   @Test

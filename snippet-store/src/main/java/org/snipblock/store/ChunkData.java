@@ -99,7 +99,7 @@ final class ChunkData {
       if (file == null) {
         file = extents.file(to.owner);
       }
-      int slot = file.allocate(c);
+      int slot = file.allocate(c, runLen > 0 ? runSlot + runLen : -1);
       // Recorded before the write: if the write fails, the caller releases every slot named here.
       int crc = BlockCodec.extentCrc(to.owner, slot, ByteBuffer.wrap(data), at);
       changes.add(new long[] {c, CHUNK, slot, crc});

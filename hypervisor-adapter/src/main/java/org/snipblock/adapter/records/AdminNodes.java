@@ -22,8 +22,10 @@ public final class AdminNodes implements AutoCloseable {
       throw new IllegalArgumentException("no admin address");
     }
     this.targets = List.copyOf(targets);
+    // The operator's token when the nodes have admin.auth: the same variable the CLI reads.
+    String token = System.getenv("SNIPBLOCK_TOKEN");
     for (String t : targets) {
-      clients.add(new AdminClient(t));
+      clients.add(new AdminClient(t, token));
     }
   }
 

@@ -33,7 +33,6 @@ import org.snipblock.node.admin.v1.SetVolumeAccessRequest;
 import org.snipblock.node.admin.v1.ShowVolumeAccessRequest;
 import org.snipblock.node.admin.v1.VolumeAccess;
 import org.snipblock.node.admin.v1.WatchRecordsRequest;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +45,8 @@ import org.snipblock.node.admin.v1.RollbackVolumeRequest;
 import org.snipblock.node.admin.v1.CloneVolumeRequest;
 import org.snipblock.node.admin.v1.SetVolumeReadOnlyRequest;
 import org.snipblock.node.admin.v1.QosGrpc;
+import org.snipblock.node.admin.v1.RedundancyGrpc;
+import org.snipblock.node.admin.v1.SetRedundancyRequest;
 import org.snipblock.node.admin.v1.SetVolumeQosRequest;
 import org.snipblock.node.admin.v1.ShowVolumeQosRequest;
 import org.snipblock.node.admin.v1.VolumeQos;
@@ -83,11 +84,28 @@ public final class AdminClient implements AutoCloseable {
 
   /** @param target host:port of the admin API */
   public AdminClient(String target) {
+    this(target, null);
+  }
+
+  /** @param token sent with every call (the node's admin.auth tokens); null or empty: none */
+  public AdminClient(String target, String token) {
+    this(target, token, null);
+  }
+
+  /** @param ca the CA (PEM) the node's admin.tls certificate is checked against; null: plaintext */
+  public AdminClient(String target, String token, java.nio.file.Path ca) {
     this.target = target;
-    this.channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
+    this.channel = Grpc.newChannelBuilder(target, AdminToken.credentials(ca))
+        .intercept(AdminToken.sending(token)).build();
     this.stub = AdminGrpc.newBlockingStub(channel);
     this.qos = QosGrpc.newBlockingStub(channel);
     this.clusterStub = ClusterAdminGrpc.newBlockingStub(channel);
+  }
+
+  /** The tenant calls, with the usual deadline. */
+  public org.snipblock.node.admin.v1.TenantsGrpc.TenantsBlockingStub tenants() {
+    return org.snipblock.node.admin.v1.TenantsGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
   public String target() {
@@ -120,6 +138,16 @@ public final class AdminClient implements AutoCloseable {
       b.setSetGroup(true).setGroup(group);
     }
     return qos.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS).setVolumeQos(b.build());
+  }
+
+  /**
+   * Changes a live volume's copies, min-copies and spread (0 / "" keep them); answers once the new
+   * copies are in sync and the old ones dropped, so the deadline is the change's own timeout.
+   */
+  public String setRedundancy(String name, int copies, int minCopies, String spread, int timeoutSeconds) {
+    return RedundancyGrpc.newBlockingStub(channel).withDeadlineAfter(timeoutSeconds + DEADLINE_SECONDS, TimeUnit.SECONDS)
+        .setRedundancy(SetRedundancyRequest.newBuilder().setName(name).setCopies(copies).setMinCopies(minCopies)
+            .setSpread(spread).setTimeoutSeconds(timeoutSeconds).build()).getSummary();
   }
 
   /** A volume's I/O limits, and its throttle's state when the answering node runs it. */

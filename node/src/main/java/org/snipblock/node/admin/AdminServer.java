@@ -2,10 +2,17 @@ package org.snipblock.node.admin;
 
 import io.grpc.BindableService;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsServerCredentials;
+import org.snipblock.node.OperatorError;
+import org.snipblock.node.config.AdminTls;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** The gRPC server carrying the admin API, bound on the node's listen address. */
@@ -22,9 +29,25 @@ public final class AdminServer implements AutoCloseable {
    * @throws java.io.UncheckedIOException wrapping the {@link java.net.BindException} if the port is taken
    */
   public static AdminServer start(InetSocketAddress address, BindableService... services) {
-    NettyServerBuilder builder = NettyServerBuilder.forAddress(address);
+    return start(address, List.of(), services);
+  }
+
+  /** Binds and starts serving, every call of every service through the interceptors (the last one first). */
+  public static AdminServer start(InetSocketAddress address, List<ServerInterceptor> interceptors,
+      BindableService... services) {
+    return start(address, null, interceptors, services);
+  }
+
+  /**
+   * Binds and starts serving, over TLS only when {@code tls} is given (a plaintext client is refused).
+   *
+   * @throws OperatorError for a certificate or key that cannot be used
+   */
+  public static AdminServer start(InetSocketAddress address, AdminTls tls, List<ServerInterceptor> interceptors,
+      BindableService... services) {
+    NettyServerBuilder builder = tls == null ? NettyServerBuilder.forAddress(address) : tlsBuilder(address, tls);
     for (BindableService s : services) {
-      builder.addService(s);
+      builder.addService(ServerInterceptors.intercept(s, interceptors));
     }
     Server server = builder.build();
     try {
@@ -33,6 +56,17 @@ public final class AdminServer implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     return new AdminServer(server);
+  }
+
+  /** gRPC reads the PEM files when it builds the TLS context, here: a bad file fails the start with one line. */
+  private static NettyServerBuilder tlsBuilder(InetSocketAddress address, AdminTls tls) {
+    try {
+      ServerCredentials credentials = TlsServerCredentials.create(tls.certificate().toFile(), tls.key().toFile());
+      return NettyServerBuilder.forAddress(address, credentials);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new OperatorError("admin.tls: cannot use certificate " + tls.certificate() + " with key " + tls.key()
+          + ": " + e.getMessage(), e);
+    }
   }
 
   public int port() {

@@ -363,15 +363,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
   }
 
   private static <T> void answer(StreamObserver<T> out, String what, Supplier<T> call) {
-    T result;
-    try {
-      result = call.get();
-    } catch (RuntimeException e) {
-      out.onError(toStatus(what, e));
-      return;
-    }
-    out.onNext(result);
-    out.onCompleted();
+    AdminCalls.answer(out, what, call);
   }
 
   /** The operator's message for a failed call; internal failures are logged here, once. */

@@ -8,22 +8,44 @@ import org.snipblock.cluster.ClusterNode;
 import org.snipblock.cluster.ClusterStatus;
 import org.snipblock.cluster.FailureSimulation;
 import org.snipblock.cluster.NodeDrain;
+import org.snipblock.cluster.Rebalancer;
 import org.snipblock.node.admin.v1.ClusterAdminGrpc;
 import org.snipblock.node.admin.v1.CopyMoveStatus;
 import org.snipblock.node.admin.v1.DrainProgress;
 import org.snipblock.node.admin.v1.NodeRequest;
+import org.snipblock.node.admin.v1.RebalanceProgress;
+import org.snipblock.node.admin.v1.RebalanceRequest;
 import org.snipblock.node.admin.v1.RemoveNodeResponse;
 import org.snipblock.node.admin.v1.SimulateRequest;
 import org.snipblock.node.admin.v1.SimulateResponse;
 import org.snipblock.node.admin.v1.SimulatedVolume;
 
-/** The elastic cluster's admin calls: drain, undrain, remove a node, what-if reports. Any node answers. */
+/** The elastic cluster's admin calls: drain, undrain, remove a node, what-if reports, rebalance. Any node answers. */
 public final class ClusterAdminService extends ClusterAdminGrpc.ClusterAdminImplBase {
   private final ClusterNode cluster;
+  private final Rebalancer rebalancer;
 
   /** @param cluster null on a standalone node: every call is then refused */
   public ClusterAdminService(ClusterNode cluster) {
     this.cluster = cluster;
+    this.rebalancer = cluster == null ? null : new Rebalancer(cluster);
+  }
+
+  @Override
+  public void rebalance(RebalanceRequest req, StreamObserver<RebalanceProgress> out) {
+    answer(out, "rebalance", () -> {
+      clustered();
+      return RebalanceMessages.of(rebalancer.start(req.getDryRun()));
+    });
+  }
+
+  @Override
+  public void rebalanceStatus(RebalanceRequest req, StreamObserver<RebalanceProgress> out) {
+    answer(out, "rebalance status", () -> {
+      clustered();
+      return RebalanceMessages.of(rebalancer.progress().orElseThrow(() -> Status.NOT_FOUND
+          .withDescription("no rebalance was started on this node").asRuntimeException()));
+    });
   }
 
   @Override
@@ -88,14 +110,6 @@ public final class ClusterAdminService extends ClusterAdminGrpc.ClusterAdminImpl
   }
 
   private static <T> void answer(StreamObserver<T> out, String what, Supplier<T> call) {
-    T result;
-    try {
-      result = call.get();
-    } catch (RuntimeException e) {
-      out.onError(AdminService.toStatus(what, e));
-      return;
-    }
-    out.onNext(result);
-    out.onCompleted();
+    AdminCalls.answer(out, what, call);
   }
 }

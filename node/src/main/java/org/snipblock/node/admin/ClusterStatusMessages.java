@@ -25,6 +25,9 @@ final class ClusterStatusMessages {
     ClusterStatusResponse.Builder b = of(cluster.status()).toBuilder()
         .setSyncBoundMillis(cluster.following().settings().syncBoundMillis());
     cluster.following().syncGroups().forEach(g -> b.addSyncGroups(SyncGroup.newBuilder().addAllNodes(g)));
+    java.util.Map<String, String> idByMember = new java.util.HashMap<>();
+    b.getNodesList().forEach(n -> idByMember.put(n.getMember(), n.getId()));
+    cluster.membership().voters().stream().map(m -> idByMember.getOrDefault(m, m)).sorted().forEach(b::addVoters);
     return b.build();
   }
 

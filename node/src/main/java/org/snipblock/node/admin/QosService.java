@@ -52,6 +52,11 @@ public final class QosService extends QosGrpc.QosImplBase {
   }
 
   private VolumeQos show(String name) {
+    return describe(cluster, standalone, name);
+  }
+
+  /** A volume's limits and, where this node throttles it, its throttle's state (also for the dashboard). */
+  public static VolumeQos describe(ClusterNode cluster, StandaloneQos standalone, String name) {
     if (cluster == null && standalone == null) {
       throw io.grpc.Status.FAILED_PRECONDITION.withDescription("this node's volumes have no QoS").asRuntimeException();
     }
@@ -73,14 +78,6 @@ public final class QosService extends QosGrpc.QosImplBase {
   }
 
   private static <T> void answer(StreamObserver<T> out, String what, Supplier<T> call) {
-    T result;
-    try {
-      result = call.get();
-    } catch (RuntimeException e) {
-      out.onError(AdminService.toStatus(what, e));
-      return;
-    }
-    out.onNext(result);
-    out.onCompleted();
+    AdminCalls.answer(out, what, call);
   }
 }

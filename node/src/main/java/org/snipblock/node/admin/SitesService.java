@@ -75,14 +75,6 @@ public final class SitesService extends SitesGrpc.SitesImplBase {
   }
 
   private static <T> void answer(StreamObserver<T> out, String what, Supplier<T> call) {
-    T result;
-    try {
-      result = call.get();
-    } catch (RuntimeException e) {
-      out.onError(AdminService.toStatus(what, e));
-      return;
-    }
-    out.onNext(result);
-    out.onCompleted();
+    AdminCalls.answer(out, what, call);
   }
 }

@@ -23,6 +23,14 @@ final class AdminOptions {
   @Option(names = "--json", description = "Print JSON instead of text.")
   boolean json;
 
+  @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:SNIPBLOCK_TOKEN}",
+      description = "Admin token, when the node has admin.auth (default: $SNIPBLOCK_TOKEN).")
+  String token;
+
+  @Option(names = "--ca", paramLabel = "FILE", defaultValue = "${env:SNIPBLOCK_CA}",
+      description = "Talk TLS to a node with admin.tls, trusting this CA certificate (default: $SNIPBLOCK_CA).")
+  Path ca;
+
   String target() {
     if (admin != null) {
       return admin;
@@ -35,7 +43,10 @@ final class AdminOptions {
   /** Runs {@code call} against the node, turning gRPC failures into one-line operator errors. */
   <T> T call(Function<AdminClient, T> call) {
     String target = target();
-    try (AdminClient client = new AdminClient(target)) {
+    if (ca != null && !java.nio.file.Files.isReadable(ca)) {
+      throw new OperatorError("--ca " + ca + " is not a readable file");
+    }
+    try (AdminClient client = new AdminClient(target, token, ca)) {
       return call.apply(client);
     } catch (StatusRuntimeException e) {
       throw new OperatorError(describe(e.getStatus(), target));
@@ -45,8 +56,9 @@ final class AdminOptions {
   static String describe(Status status, String target) {
     return switch (status.getCode()) {
       case UNAVAILABLE -> "cannot reach the snipblock admin API at " + target
-          + " (is the node running? give --admin HOST:PORT)";
+          + " (is the node running? give --admin HOST:PORT; a node with admin.tls needs --ca FILE)";
       case DEADLINE_EXCEEDED -> "the admin API at " + target + " did not answer in time";
+      case UNAUTHENTICATED -> status.getDescription() + " (give --token TOKEN or set SNIPBLOCK_TOKEN)";
       default -> status.getDescription() != null
           ? status.getDescription()
           : "the admin API at " + target + " failed: " + status.getCode();

@@ -18,6 +18,20 @@ final class Choices {
     }
   }
 
+  /** --copies (1..16) and --min-copies (at least 1, at most --copies when both are given); null = not given. */
+  static void copies(CommandSpec spec, Integer copies, Integer minCopies) {
+    if (copies != null && (copies < 1 || copies > 16)) {
+      throw new ParameterException(spec.commandLine(), "invalid --copies " + copies + ": must be 1..16");
+    }
+    if (minCopies != null && minCopies < 1) {
+      throw new ParameterException(spec.commandLine(), "invalid --min-copies " + minCopies + ": must be at least 1");
+    }
+    if (copies != null && minCopies != null && minCopies > copies) {
+      throw new ParameterException(spec.commandLine(),
+          "invalid --min-copies " + minCopies + ": more than --copies " + copies);
+    }
+  }
+
   /** The --mode word that puts the mode under the primary's automatic control. */
   static final String AUTO = "auto";
 

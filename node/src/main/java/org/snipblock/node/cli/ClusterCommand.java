@@ -19,13 +19,14 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "cluster", mixinStandardHelpOptions = true,
     description = "Inspect the cluster a node belongs to, and change its membership.",
-    subcommands = {ClusterCommand.Status.class, ClusterCommand.RemoveNode.class, SimulateCommand.class})
+    subcommands = {ClusterCommand.Status.class, ClusterCommand.RemoveNode.class, SimulateCommand.class,
+        RebalanceCommand.class})
 final class ClusterCommand implements Runnable {
   @Spec CommandSpec spec;
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing command (status, remove-node, simulate)");
+    throw new ParameterException(spec.commandLine(), "missing command (status, remove-node, simulate, rebalance)");
   }
 
   @Command(name = "status", mixinStandardHelpOptions = true,
@@ -38,7 +39,7 @@ final class ClusterCommand implements Runnable {
     /** @param syncGroups the nodes in groups within {@code syncBoundMillis} (round trip) of each other */
     record View(String self, String leader, long term, boolean inMajority, List<NodeView> nodes,
         Map<String, Map<String, Double>> rttMillis, List<NodeCommand.MoveView> moving, double syncBoundMillis,
-        List<List<String>> syncGroups) {}
+        List<List<String>> syncGroups, List<String> voters) {}
 
     record NodeView(String id, String location, String state, long capacityBytes, long usedBytes, double load,
         String member, String dataAddress, long reportedEpochMillis, int capacityThresholdPercent) {}
@@ -53,7 +54,8 @@ final class ClusterCommand implements Runnable {
               n.getCapacityBytes(), n.getUsedBytes(), n.getLoad(), n.getMember(), n.getDataAddress(),
               n.getReportedEpochMillis(), n.getCapacityThresholdPercent())).toList(), rtt,
           s.getMovingList().stream().map(NodeCommand.MoveView::of).toList(), s.getSyncBoundMillis(),
-          s.getSyncGroupsList().stream().map(g -> List.copyOf(g.getNodesList())).toList());
+          s.getSyncGroupsList().stream().map(g -> List.copyOf(g.getNodesList())).toList(),
+          List.copyOf(s.getVotersList()));
       Output out = new Output(spec.commandLine().getOut(), admin.json);
       if (out.isJson()) {
         out.json(v);
@@ -66,6 +68,9 @@ final class ClusterCommand implements Runnable {
     private static void print(Output out, View v) {
       out.println("asked node:  " + v.self() + (v.inMajority() ? "" : " (NOT in a majority: metadata read-only)"));
       out.println("leader:      " + (v.leader() == null ? "none known" : v.leader()) + " (term " + v.term() + ")");
+      if (!v.voters().isEmpty()) {
+        out.println("voters:      " + String.join(" ", v.voters()));
+      }
       out.println("");
       String format = "%-16s %-32s %-8s %10s %10s %6s %9s%n";
       out.println(String.format(Locale.ROOT, format, "NODE", "LOCATION", "STATE", "CAPACITY", "USED", "LOAD",
@@ -111,7 +116,8 @@ final class ClusterCommand implements Runnable {
   }
 
   @Command(name = "remove-node", mixinStandardHelpOptions = true,
-      description = "Forgets a drained or stopped node for good. Refused while it still holds copies.")
+      description = "Forgets a drained or stopped node for good and takes it out of the metadata voters; its "
+          + "restart is refused. Refused while it still holds copies.")
   static final class RemoveNode implements Callable<Integer> {
     @Mixin AdminOptions admin;
     @Spec CommandSpec spec;

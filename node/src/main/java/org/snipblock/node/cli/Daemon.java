@@ -3,6 +3,7 @@ package org.snipblock.node.cli;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import org.snipblock.node.OperatorError;
 import org.snipblock.node.config.NodeConfig;
 import org.snipblock.node.daemon.Node;
 import org.snipblock.node.daemon.NodeLauncher;
@@ -36,10 +37,23 @@ final class Daemon {
       throw e;
     }
     onReady.accept(node.get());
+    // A cluster that refuses this node for good (removed, id taken) ends the process with that reason.
+    AtomicReference<Throwable> refused = new AtomicReference<>();
+    node.get().registration().whenComplete((ok, e) -> {
+      if (e != null) {
+        refused.set(e);
+        stopped.countDown();
+      }
+    });
     try {
       stopped.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (refused.get() != null) {
+      Runtime.getRuntime().removeShutdownHook(hook);
+      node.get().close();
+      throw new OperatorError("the cluster refuses this node: " + refused.get().getMessage(), refused.get());
     }
     return 0;
   }

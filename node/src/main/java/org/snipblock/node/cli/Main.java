@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
     description = "Distributed block storage for VM disks, served over iSCSI and NBD.",
     subcommands = {
         ServeCommand.class, UpCommand.class, VolumeCommand.class, StatusCommand.class, ClusterCommand.class,
-        NodeCommand.class,
+        NodeCommand.class, TenantCommand.class, CertsCommand.class,
         HelpCommand.class})
 public final class Main implements Runnable {
   /** Exit status of a failure the operator can fix (bad config, port in use, no such volume...). */
@@ -33,7 +33,7 @@ public final class Main implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing command (serve, up, volume, cluster, node or status)");
+    throw new ParameterException(spec.commandLine(), "missing command (serve, up, volume, tenant, cluster, node or status)");
   }
 
   public static void main(String[] args) {

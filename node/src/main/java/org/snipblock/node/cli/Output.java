@@ -42,6 +42,9 @@ final class Output {
       return;
     }
     out.printf("name:             %s%n", v.name());
+    if (v.tenant() != null) {
+      out.printf("tenant:           %s%n", v.tenant());
+    }
     out.printf("id:               %d%n", v.id());
     out.printf("provisioned:      %s (%d bytes)%n", ByteSize.format(v.provisionedBytes()), v.provisionedBytes());
     out.printf("used:             %s (%d bytes, %s of provisioned)%n", ByteSize.format(v.usedBytes()),

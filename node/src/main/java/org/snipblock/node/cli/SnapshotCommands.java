@@ -168,13 +168,22 @@ final class SnapshotCommands {
 
   @Command(name = "flatten", mixinStandardHelpOptions = true,
       description = "Copy everything a clone still reads from its parent, in the background (throttled), so the "
-          + "parent's snapshot can be deleted; 'volume show' reports progress.")
+          + "parent's snapshot can be deleted; 'volume show' reports progress, --wait shows it until done.")
   static final class Flatten extends VolumeCommand.Subcommand {
     @Parameters(index = "0", paramLabel = "NAME") String name;
 
+    @Option(names = "--wait", description = "Return once the clone no longer reads from its parent (on every copy), "
+        + "showing progress on stderr.")
+    boolean await;
+
     @Override
     public Integer call() {
-      output().volume(VolumeView.of(admin.call(c -> c.flatten(name))));
+      Output out = output();
+      Progress progress = await ? new Progress(spec.commandLine().getErr(), "flatten " + name, out.isJson()) : null;
+      out.volume(VolumeView.of(admin.call(c -> {
+        var started = c.flatten(name);
+        return await ? FlattenProgress.await(c, started, progress) : started;
+      })));
       return 0;
     }
   }

@@ -101,6 +101,10 @@ final class VolumeCommand implements Runnable {
         description = "Share the I/O budget of this group (see volume set --qos-group).")
     String qosGroup;
 
+    @Option(names = "--tenant", paramLabel = "TENANT",
+        description = "The tenant that owns the volume; its quotas are checked first (see tenant create).")
+    String tenant;
+
     @Override
     public Integer call() {
       try {
@@ -116,6 +120,7 @@ final class VolumeCommand implements Runnable {
       redundancy(req);
       // Checked before anything is created, so a bad --qos changes nothing.
       String limits = qos == null ? null : QosOption.check(spec, qos);
+      req.setTenant(tenant == null ? "" : tenant).setQos(limits == null ? "" : limits);
       String group = qosGroup == null ? null : QosOption.checkGroup(spec, qosGroup);
       org.snipblock.node.admin.v1.Volume v = admin.call(c -> c.create(req.build()));
       output().volume(limits == null && group == null ? VolumeView.of(v)
@@ -134,20 +139,11 @@ final class VolumeCommand implements Runnable {
     }
 
     private void redundancy(CreateVolumeRequest.Builder req) {
+      Choices.copies(spec, copies, minCopies);
       if (copies != null) {
-        if (copies < 1 || copies > 16) {
-          throw new ParameterException(spec.commandLine(), "invalid --copies " + copies + ": must be 1..16");
-        }
         req.setCopies(copies);
       }
       if (minCopies != null) {
-        if (minCopies < 1) {
-          throw new ParameterException(spec.commandLine(), "invalid --min-copies " + minCopies + ": must be at least 1");
-        }
-        if (copies != null && minCopies > copies) {
-          throw new ParameterException(spec.commandLine(),
-              "invalid --min-copies " + minCopies + ": more than --copies " + copies);
-        }
         req.setMinCopies(minCopies);
       }
       if (spread != null) {
@@ -233,11 +229,20 @@ final class VolumeCommand implements Runnable {
             + "gives the volume its own again. Joining without --qos takes the group's limits.")
     String qosGroup;
 
+    @Mixin RedundancyOptions redundancy;
+
     @Override
     public Integer call() {
+      if (redundancy.given()) {
+        String done = redundancy.apply(spec, admin, name);
+        if (mode == null && readOnly == null && consumer == null && qos == null && qosGroup == null) {
+          output().println(done);
+          return 0;
+        }
+      }
       if (mode == null && readOnly == null && consumer == null && qos == null && qosGroup == null) {
-        throw new ParameterException(spec.commandLine(),
-            "nothing to set: give --mode, --consumer, --read-only, --qos and/or --qos-group");
+        throw new ParameterException(spec.commandLine(), "nothing to set: give --mode, --consumer, --read-only, --qos, "
+            + "--qos-group, --copies, --min-copies and/or --spread");
       }
       if (qos != null || qosGroup != null) {
         String limits = qos == null ? null : QosOption.check(spec, qos);

@@ -8,6 +8,8 @@ import org.snipblock.node.admin.v1.Volume;
 /** A volume as the CLI prints it, in text or JSON. */
 record VolumeView(
     String name,
+    // The tenant that owns it; null: the operator's.
+    String tenant,
     long id,
     long provisionedBytes,
     long usedBytes,
@@ -42,7 +44,7 @@ record VolumeView(
 
   /** This view with the volume's QoS as the node answered it. */
   VolumeView withQos(org.snipblock.node.admin.v1.VolumeQos q) {
-    return new VolumeView(name, id, provisionedBytes, usedBytes, storedBytes, blockSize, snippetSize, compression,
+    return new VolumeView(name, tenant, id, provisionedBytes, usedBytes, storedBytes, blockSize, snippetSize, compression,
         snippets, checksumErrors, created, io, readOnly, parent, snapshots, children, flatten, flattenWaitingFor,
         unsharedCopies, replication, following,
         new Qos(q.getLimits(), q.getGroup().isEmpty() ? null : q.getGroup(), List.copyOf(q.getMembersList()),
@@ -63,7 +65,7 @@ record VolumeView(
       String failure) {}
 
   static VolumeView of(Volume v) {
-    return new VolumeView(v.getName(), v.getId(), v.getProvisionedBytes(), v.getUsedBytes(),
+    return new VolumeView(v.getName(), v.getTenant().isEmpty() ? null : v.getTenant(), v.getId(), v.getProvisionedBytes(), v.getUsedBytes(),
         v.getStoredBytes(), v.getBlockSize(), v.getSnippetSize(), v.getCompression(), v.getSnippets(),
         v.getChecksumErrors(),
         v.getCreatedEpochMillis() == 0 ? null : Instant.ofEpochMilli(v.getCreatedEpochMillis()).toString(),

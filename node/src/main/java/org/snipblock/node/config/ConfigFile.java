@@ -166,7 +166,8 @@ public final class ConfigFile {
         m.store == null ? StoreOptions.NONE : m.store.toOptions(origin),
         m.iscsi == null ? Map.of() : m.iscsi.toAccess(origin),
         m.nbd == null ? null : m.nbd.toSecurity(origin),
-        m.cluster == null ? ClusterOptions.NONE : m.cluster.toOptions(origin), m.httpPort);
+        m.cluster == null ? ClusterOptions.NONE : m.cluster.toOptions(origin), m.httpPort,
+        m.admin == null ? null : m.admin.toAuth(origin), m.admin == null ? null : m.admin.toTls(origin));
   }
 
   /** A path in the file, taken relative to the file's directory. */
@@ -240,7 +241,9 @@ public final class ConfigFile {
     @JsonProperty("iscsi") IscsiModel iscsi;
     @JsonProperty("nbd") NbdModel nbd;
     @JsonProperty("cluster") ClusterModel cluster;
+    @JsonProperty("admin") AdminConfigModel admin;
   }
+
 
   static final class ClusterModel {
     @JsonProperty("defaults") VolumeDefaultsModel defaults;
@@ -435,7 +438,7 @@ public final class ConfigFile {
       };
     }
 
-    private static Path readable(Path origin, String where, String key, String path) {
+    static Path readable(Path origin, String where, String key, String path) {
       if (path == null) {
         return null;
       }

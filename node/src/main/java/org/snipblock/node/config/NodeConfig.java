@@ -34,7 +34,17 @@ public record NodeConfig(
     ClusterSettings cluster,
     Map<String, TargetAccess> iscsiAccess,
     NbdSecurity nbd,
-    int httpPort) {
+    int httpPort,
+    AdminAuth adminAuth,
+    AdminTls adminTls) {
+
+  /** Without admin authentication (every caller is the operator). */
+  public NodeConfig(Path dataDir, String listen, int iscsiPort, int nbdPort, int adminPort,
+      List<VolumeDeclaration> volumes, String nodeId, String location, StoreConfig store, ClusterSettings cluster,
+      Map<String, TargetAccess> iscsiAccess, NbdSecurity nbd, int httpPort) {
+    this(dataDir, listen, iscsiPort, nbdPort, adminPort, volumes, nodeId, location, store, cluster, iscsiAccess, nbd,
+        httpPort, AdminAuth.OFF, null);
+  }
 
   public static final String DEFAULT_LISTEN = "127.0.0.1";
   public static final int DEFAULT_ISCSI_PORT = 3260;
@@ -70,11 +80,15 @@ public record NodeConfig(
     Integer ioThreads = null;
     Map<String, TargetAccess> iscsiAccess = new LinkedHashMap<>();
     NbdSecurity nbd = NbdSecurity.OFF;
+    AdminAuth adminAuth = AdminAuth.OFF;
+    AdminTls adminTls = null;
     ClusterOptions clusterOptions = ClusterOptions.NONE;
     for (NodeOptions o : layers) {
       clusterOptions = o.cluster().over(clusterOptions);
       iscsiAccess.putAll(o.iscsiAccess());
       nbd = o.nbd() != null ? o.nbd() : nbd;
+      adminAuth = o.adminAuth() != null ? o.adminAuth() : adminAuth;
+      adminTls = o.adminTls() != null ? o.adminTls() : adminTls;
       capacity = o.store().capacity() != null ? o.store().capacity() : capacity;
       snippetSize = o.store().snippetSize() != null ? o.store().snippetSize() : snippetSize;
       ioThreads = o.store().ioThreads() != null ? o.store().ioThreads() : ioThreads;
@@ -123,7 +137,7 @@ public record NodeConfig(
     }
     return new NodeConfig(dataDir, listen, iscsiPort, nbdPort, adminPort,
         List.copyOf(volumes.values()), nodeId, location, storeConfig(capacity, snippetSize, ioThreads), cluster,
-        Map.copyOf(iscsiAccess), nbd, httpPort);
+        Map.copyOf(iscsiAccess), nbd, httpPort, adminAuth, adminTls);
   }
 
   /**
@@ -152,9 +166,9 @@ public record NodeConfig(
   }
 
   /**
-   * Null without a cluster port. The join list defaults to this node alone (a one-node cluster);
-   * otherwise it must name this node's own endpoint, since it is the set of metadata voters and
-   * every node must be given the same one.
+   * Null without a cluster port. The join list defaults to this node alone (a one-node cluster).
+   * A list naming this node's own endpoint is the founding voters (the same list on each); one that
+   * does not name it joins a running cluster through those members (see ClusterConfig).
    */
   private static ClusterSettings clusterSettings(String listen, Integer port, List<String> join,
       ClusterOptions options) {
@@ -189,9 +203,6 @@ public record NodeConfig(
     }
     if (endpoints.isEmpty()) {
       endpoints.add(self);
-    } else if (!endpoints.contains(self)) {
-      throw new OperatorError("the join list " + String.join(",", endpoints) + " must include this node's own "
-          + "cluster endpoint " + self + " (listen:cluster-port): it lists every metadata voter");
     }
     try {
       return new ClusterSettings(port, endpoints, options.volumeDefaults(), options.replication(),

@@ -29,7 +29,9 @@ public record NodeOptions(
     Map<String, TargetAccess> iscsiAccess,
     NbdSecurity nbd,
     ClusterOptions cluster,
-    Integer httpPort) {
+    Integer httpPort,
+    AdminAuth adminAuth,
+    AdminTls adminTls) {
 
   public static final NodeOptions NONE =
       new NodeOptions(null, null, null, null, null, List.of(), null, null, null, List.of());
@@ -42,6 +44,15 @@ public record NodeOptions(
     cluster = cluster == null ? ClusterOptions.NONE : cluster;
   }
 
+  /** A source that says nothing about admin authentication (the command line). */
+  public NodeOptions(Path dataDir, String listen, Integer iscsiPort, Integer nbdPort, Integer adminPort,
+      List<VolumeDeclaration> volumes, String nodeId, String location, Integer clusterPort, List<String> join,
+      StoreOptions store, Map<String, TargetAccess> iscsiAccess, NbdSecurity nbd, ClusterOptions cluster,
+      Integer httpPort) {
+    this(dataDir, listen, iscsiPort, nbdPort, adminPort, volumes, nodeId, location, clusterPort, join, store,
+        iscsiAccess, nbd, cluster, httpPort, null, null);
+  }
+
   /** A source that says nothing about the storage engine (the command line). */
   public NodeOptions(Path dataDir, String listen, Integer iscsiPort, Integer nbdPort, Integer adminPort,
       List<VolumeDeclaration> volumes, String nodeId, String location, Integer clusterPort, List<String> join) {
@@ -52,6 +63,6 @@ public record NodeOptions(
   /** This source with the metrics and dashboard port set. */
   public NodeOptions withHttpPort(Integer port) {
     return new NodeOptions(dataDir, listen, iscsiPort, nbdPort, adminPort, volumes, nodeId, location, clusterPort,
-        join, store, iscsiAccess, nbd, cluster, port);
+        join, store, iscsiAccess, nbd, cluster, port, adminAuth, adminTls);
   }
 }

@@ -102,12 +102,35 @@ public final class IoMeters {
         .build();
   }
 
+  /**
+   * The I/O clients sent {@code volume} through this node's doors since it started: what a tenant is
+   * metered for (what other nodes' doors forwarded here is counted there, so a cluster's nodes add up).
+   */
+  public VolumeIo clientIo(String volume) {
+    return VolumeIo.newBuilder()
+        .setReads(count(volume, "read", true))
+        .setWrites(count(volume, "write", true) + count(volume, "compare-and-write", true))
+        .setReadBytes(bytes(volume, "read", true))
+        .setWrittenBytes(bytes(volume, "write", true) + bytes(volume, "compare-and-write", true))
+        .build();
+  }
+
   private long count(String volume, String op) {
-    return registry.find(LATENCY).tags("volume", volume, "op", op).timers().stream().mapToLong(Timer::count).sum();
+    return count(volume, op, false);
   }
 
   private long bytes(String volume, String op) {
+    return bytes(volume, op, false);
+  }
+
+  private long count(String volume, String op, boolean doorsOnly) {
+    return registry.find(LATENCY).tags("volume", volume, "op", op).timers().stream()
+        .filter(t -> !doorsOnly || !"forwarded".equals(t.getId().getTag("door"))).mapToLong(Timer::count).sum();
+  }
+
+  private long bytes(String volume, String op, boolean doorsOnly) {
     return (long) registry.find(BYTES).tags("volume", volume, "op", op).summaries().stream()
+        .filter(s -> !doorsOnly || !"forwarded".equals(s.getId().getTag("door")))
         .mapToDouble(DistributionSummary::totalAmount).sum();
   }
 }

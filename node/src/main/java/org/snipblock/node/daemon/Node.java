@@ -20,10 +20,12 @@ import org.snipblock.nbd.NbdServer;
 import org.snipblock.nbd.NbdServerConfig;
 import org.snipblock.node.OperatorError;
 import org.snipblock.node.admin.AdminServer;
+import org.snipblock.node.admin.AdminTenancy;
 import org.snipblock.node.admin.ClusterAdminService;
 import org.snipblock.node.admin.SitesService;
 import org.snipblock.node.admin.AdminService;
 import org.snipblock.node.admin.QosService;
+import org.snipblock.node.admin.RedundancyService;
 import org.snipblock.node.admin.StandaloneQos;
 import org.snipblock.node.admin.v1.NodeStatusResponse;
 import org.snipblock.node.config.ByteSize;
@@ -120,7 +122,14 @@ public final class Node implements AutoCloseable {
     declareVolumes();
     transport = Transport.create(Math.max(2, Runtime.getRuntime().availableProcessors()));
     running.push(transport);
-    OperatorView view = new OperatorView(config.nodeId(), config.location(), volumes, cluster, dataDir::freeBytes);
+    // Standalone, each door's handles pass the volume's throttle; a cluster's primary throttles in its replicated device.
+    StandaloneQos qos = cluster == null && volumes instanceof SnippetStore store ? new StandaloneQos(store, config.nodeId()) : null;
+    if (qos != null) {
+      running.push(qos);
+    }
+    OperatorView view = new OperatorView(config.nodeId(), config.location(), volumes, cluster, dataDir::freeBytes,
+        name -> Optional.of(QosService.describe(cluster, qos, name)).map(q -> new OperatorView.Qos(q.getLimits(),
+            q.getGroup(), q.getStateKnown(), q.getThrottled(), q.getWaiting(), q.getDelayed())));
     NodeMetrics metrics = new NodeMetrics(view);
     running.push(metrics);
     IoMeters meters = new IoMeters(metrics.registry());
@@ -128,17 +137,16 @@ public final class Node implements AutoCloseable {
       cluster.viewForwardedIoAs(device -> new MeteredBlockDevice(device, meters, "forwarded"));
     }
     running.push(this::flushAll);
-    // Standalone, each door's handles pass the volume's throttle; a cluster's primary throttles in its replicated device.
-    StandaloneQos qos = cluster == null && volumes instanceof SnippetStore store ? new StandaloneQos(store, config.nodeId()) : null;
-    if (qos != null) {
-      running.push(qos);
-    }
     startFrontends(meters, qos != null ? qos : volumes);
+    AdminTenancy tenancy = AdminTenancy.of(volumes, cluster, qos, meters::clientIo);
+    TenantMeters.register(metrics, tenancy);
     AdminServer admin = bind("admin API", config.adminPort(), () -> AdminServer.start(
-        new InetSocketAddress(config.listen(), config.adminPort()),
+        new InetSocketAddress(config.listen(), config.adminPort()), config.adminTls(),
+        AdminTenancy.interceptors(tenancy, config.adminAuth()),
         new AdminService(volumes, cluster, config.clustered() ? config.cluster().volumeDefaults() : null,
             meters::snapshot, this::status), new ClusterAdminService(cluster),
-        new SitesService(cluster), new QosService(cluster, qos)));
+        new SitesService(cluster), new QosService(cluster, qos), new RedundancyService(cluster),
+        TenantMeters.service(tenancy)));
     running.push(admin);
     adminPort = admin.port();
     if (config.httpPort() != NodeConfig.HTTP_OFF) {
@@ -266,6 +274,14 @@ public final class Node implements AutoCloseable {
 
   public VolumeManager volumes() {
     return volumes;
+  }
+
+  /**
+   * Completes once a clustered node is on record in the metadata (at once on a standalone node);
+   * fails when the cluster refuses it for good (its id taken, or the node removed).
+   */
+  public java.util.concurrent.CompletableFuture<Void> registration() {
+    return cluster == null ? java.util.concurrent.CompletableFuture.completedFuture(null) : cluster.registered();
   }
 
   private NodeStatusResponse status() {

@@ -40,6 +40,7 @@ public final class NodeMetrics implements AutoCloseable {
   private final MultiGauge resyncDone;
   private final MultiGauge resyncBytes;
   private final MultiGauge resyncRunning;
+  private final List<Runnable> scrapeHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public NodeMetrics(OperatorView view) {
     this.view = view;
@@ -79,6 +80,11 @@ public final class NodeMetrics implements AutoCloseable {
     return registry;
   }
 
+  /** Runs before every scrape, after the node's own gauges are read (e.g. the tenants' gauges). */
+  public void onScrape(Runnable refresh) {
+    scrapeHooks.add(refresh);
+  }
+
   /** The Prometheus text exposition, with the state gauges read now. */
   public String scrape() {
     refresh();
@@ -111,6 +117,7 @@ public final class NodeMetrics implements AutoCloseable {
     }
     peerRtt.register(rtt, true);
     refreshVolumes(view.volumes());
+    scrapeHooks.forEach(Runnable::run);
   }
 
   private void refreshVolumes(List<OperatorView.Volume> volumes) {

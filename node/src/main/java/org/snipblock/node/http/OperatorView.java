@@ -4,6 +4,7 @@ import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.snipblock.cluster.ClusterNode;
 import org.snipblock.cluster.ClusterStatus;
@@ -14,8 +15,8 @@ import org.snipblock.store.VolumeManager;
 
 /**
  * What an operator sees of the cluster from this node, read fresh on each call: the nodes with
- * state and fullness, the round trips, the volumes with primary, mode, lag and running work, and
- * the hypervisor adapter's tasks. The
+ * state and fullness, the round trips, the volumes with primary, mode, lag, QoS and running work,
+ * and the hypervisor adapter's tasks. The
  * one source for both the Prometheus gauges and the dashboard's JSON, so the two never disagree.
  * A standalone node shows itself as the only node and its volumes with itself as primary.
  */
@@ -26,14 +27,17 @@ public final class OperatorView {
   /** Null on a standalone node. */
   private final ClusterNode cluster;
   private final LongSupplier freeBytes;
+  private final Function<String, Optional<Qos>> qos;
 
+  /** @param qos a volume's limits and throttle as this node sees them (empty: none known) */
   public OperatorView(String self, String location, VolumeManager volumes, ClusterNode cluster,
-      LongSupplier freeBytes) {
+      LongSupplier freeBytes, Function<String, Optional<Qos>> qos) {
     this.self = self;
     this.location = location;
     this.volumes = volumes;
     this.cluster = cluster;
     this.freeBytes = freeBytes;
+    this.qos = qos;
   }
 
   /** @param location site/compartment/rack/host */
@@ -51,9 +55,15 @@ public final class OperatorView {
     }
   }
 
-  /** @param lagBytes -1 where this node is not the primary (only the primary measures lag) */
+  /**
+   * A volume's I/O limits (QEMU's vocabulary, "" = none) and, where this node throttles it (its
+   * primary, or a standalone node), the throttle's state; {@code stateKnown} false elsewhere.
+   */
+  public record Qos(String limits, String group, boolean stateKnown, boolean throttled, int waiting, long delayed) {}
+
+  /** @param lagBytes -1 where this node is not the primary (only the primary measures lag); @param qos null: none */
   public record Volume(String name, long sizeBytes, long usedBytes, String primary, String mode, int copies,
-      long lagBytes, double lagSeconds, List<String> stale, long checksumRepairs, List<Work> work) {}
+      long lagBytes, double lagSeconds, List<String> stale, long checksumRepairs, List<Work> work, Qos qos) {}
 
   /** A hypervisor adapter task: {@code step} is the first one not done, with its state. */
   public record Task(String id, String kind, String vm, String state, String step, int stepsDone, int stepsTotal,
@@ -82,7 +92,7 @@ public final class OperatorView {
   public List<Volume> volumes() {
     if (cluster == null) {
       return volumes.list().stream().map(v -> new Volume(v.name(), v.provisionedBytes(), v.usedBytes(), self,
-          "local", 1, -1, -1, List.of(), 0, List.of())).toList();
+          "local", 1, -1, -1, List.of(), 0, List.of(), qosOf(v.name()))).toList();
     }
     return volumes.list().stream().map(v -> describe(v))
         .flatMap(Optional::stream).toList();
@@ -92,7 +102,15 @@ public final class OperatorView {
     Optional<ClusterVolume> d = cluster.volumes().describe(info.name());
     return d.map(v -> new Volume(v.name(), v.size(), info.usedBytes(), v.primary(), v.mode(), v.copies(),
         v.lagBytes(), v.lagSeconds(), v.stale(), cluster.volumes().checksumRepairs(v.name()),
-        v.resyncs().stream().map(OperatorView::work).toList()));
+        v.resyncs().stream().map(OperatorView::work).toList(), qosOf(v.name())));
+  }
+
+  private Qos qosOf(String volume) {
+    try {
+      return qos.apply(volume).orElse(null);
+    } catch (RuntimeException e) {
+      return null;   // deleted meanwhile: the page shows no limits rather than failing
+    }
   }
 
   private static Work work(ResyncProgress p) {

@@ -86,7 +86,12 @@ class CliTest {
       min-copies zero           | volume create vol0 --size 1G --min-copies 0     | invalid --min-copies 0
       unknown spread            | volume create vol0 --size 1G --spread planet    | invalid --spread: unknown spread level 'planet'
       unknown mode              | volume create vol0 --size 1G --mode eventually  | invalid --mode: unknown replication mode 'eventually'
-      set without mode          | volume set vol0                                 | nothing to set: give --mode, --consumer, --read-only, --qos and/or --qos-group
+      set without mode          | volume set vol0                                 | nothing to set: give --mode, --consumer, --read-only, --qos, --qos-group, --copies, --min-copies and/or --spread
+      set copies zero           | volume set vol0 --copies 0                      | invalid --copies 0: must be 1..16
+      set min above copies      | volume set vol0 --copies 2 --min-copies 3       | invalid --min-copies 3: more than --copies 2
+      set unknown spread        | volume set vol0 --spread planet                 | invalid --spread: unknown spread level 'planet'
+      set timeout zero          | volume set vol0 --copies 2 --timeout 0s         | invalid --timeout 0s: must be 1s..24h
+      set timeout not a span    | volume set vol0 --copies 2 --timeout soon       | invalid duration 'soon'
       set with unknown mode     | volume set vol0 --mode lazy                     | invalid --mode: unknown replication mode 'lazy': expected sync|async (or auto)
       auto for some stripes     | volume set vol0 --mode auto --stripes 0        | --mode auto applies to the whole volume, not --stripes
       catch-up without name     | volume catch-up                                 | Missing required parameter: 'NAME'
@@ -103,12 +108,15 @@ class CliTest {
       stripes  open range       | volume set vol0 --mode sync --stripes 3-       | invalid stripes '3-' at '3-'
       stripes  too large        | volume set vol0 --mode sync --stripes 0-99999999999999999999 | invalid stripes '0-99999999999999999999'
       stripes  two dashes       | volume set vol0 --mode sync --stripes 1-2-3    | invalid stripes '1-2-3'
-      stripes  without mode     | volume set vol0 --stripes 0-3                  | nothing to set: give --mode, --consumer, --read-only, --qos and/or --qos-group
+      stripes  without mode     | volume set vol0 --stripes 0-3                  | nothing to set: give --mode, --consumer, --read-only, --qos, --qos-group, --copies, --min-copies and/or --spread
       follow without stripes    | volume set vol0 --mode volume                   | invalid --mode volume: only stripes follow the volume's mode
       stripes  bad mode         | volume set vol0 --mode lazy --stripes 0        | invalid --mode: unknown replication mode 'lazy'
       verify without name       | volume verify                                   | Missing required parameter: 'NAME'
       verify unknown flag       | volume verify vol0 --fix                        | Unknown option: '--fix'
-      cluster without command   | cluster                                         | missing command (status, remove-node, simulate)
+      cluster without command   | cluster                                         | missing command (status, remove-node, simulate, rebalance)
+      rebalance status and plan | cluster rebalance --status --dry-run            | --status shows the last rebalance: it takes neither --dry-run nor --no-wait
+      rebalance bad timeout     | cluster rebalance --timeout soon                | invalid duration 'soon'
+      rebalance unknown flag    | cluster rebalance --force                       | Unknown option: '--force'
       node without command      | node                                            | missing command (drain, undrain)
       drain without node        | node drain                                      | Missing required parameter: 'ID'
       drain bad timeout         | node drain n1 --timeout soon                    | invalid duration 'soon'
@@ -146,7 +154,7 @@ class CliTest {
     Result r = run("serve", "--config", config.toString());
     assertThat(r.status()).isEqualTo(Main.EXIT_FAILURE);
     assertThat(r.err().strip()).isEqualTo("snipblock: config file " + config + ", line 2: unknown key 'nbd-prot' "
-        + "(known: admin-port, cluster, cluster-port, data, http-port, iscsi, iscsi-port, join, listen, location, nbd, nbd-port, node-id, store, volumes)");
+        + "(known: admin, admin-port, cluster, cluster-port, data, http-port, iscsi, iscsi-port, join, listen, location, nbd, nbd-port, node-id, store, volumes)");
   }
 
   @Test
@@ -189,7 +197,6 @@ class CliTest {
       bad location         | --location eu1/fc1/r1                                 | invalid location 'eu1/fc1/r1': expected site/compartment/rack/host
       bad location part    | --location eu1/f c/r1/h1                              | invalid location 'eu1/f c/r1/h1'
       bad join list        | --cluster-port 7400 --join 127.0.0.1:7400,nohost      | invalid join entry 'nohost': expected HOST:PORT
-      join without itself  | --cluster-port 7400 --join 127.0.0.1:7401             | must include this node's own cluster endpoint 127.0.0.1:7400
       join without a port  | --join 127.0.0.1:7400                                 | given without cluster-port
       cluster port zero    | --cluster-port 0                                      | invalid cluster-port 0
       """)
@@ -242,6 +249,9 @@ class CliTest {
       Result snippets = run("volume", "set", "vol0", "--mode", "sync", "--stripes", "0", "--admin", admin);
       assertThat(snippets.status()).isEqualTo(Main.EXIT_FAILURE);
       assertThat(snippets.err().strip()).startsWith("snipblock: replication modes: this node is standalone");
+      Result copies = run("volume", "set", "vol0", "--copies", "2", "--admin", admin);
+      assertThat(copies.status()).isEqualTo(Main.EXIT_FAILURE);
+      assertThat(copies.err().strip()).startsWith("snipblock: copies and spread: this node is standalone");
       Result verify = run("volume", "verify", "vol0", "--admin", admin);
       assertThat(verify.status()).isEqualTo(Main.EXIT_FAILURE);
       assertThat(verify.err().strip()).startsWith("snipblock: verify: this node is standalone");
@@ -274,7 +284,7 @@ class CliTest {
     Result r = run("volume", "list", "--admin", "127.0.0.1:" + free);
     assertThat(r.status()).isEqualTo(Main.EXIT_FAILURE);
     assertThat(r.err().strip()).isEqualTo("snipblock: cannot reach the snipblock admin API at 127.0.0.1:" + free
-        + " (is the node running? give --admin HOST:PORT)");
+        + " (is the node running? give --admin HOST:PORT; a node with admin.tls needs --ca FILE)");
   }
 
   @Test

@@ -199,7 +199,7 @@ class ConfigFileTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
-      unknown key             | nbd-prot: 10809                       | line 1: unknown key 'nbd-prot' (known: admin-port,
+      unknown key             | nbd-prot: 10809                       | line 1: unknown key 'nbd-prot' (known: admin, admin-port,
       port not a number       | iscsi-port: lots                      | line 1: 'iscsi-port': expected a whole number, got 'lots'
       volumes not a list      | volumes: vol0                         | line 1: 'volumes': expected a list
       list for a value        | 'data: [a, b]'                        | line 1: 'data': expected a single value

@@ -136,6 +136,8 @@ class NodeConfigTest {
     NodeConfig three = NodeConfig.resolve(cluster(7400, "127.0.0.1:7400", "127.0.0.1:7401", " 127.0.0.1:7402",
         "127.0.0.1:7401"));
     assertThat(three.cluster().join()).containsExactly("127.0.0.1:7400", "127.0.0.1:7401", "127.0.0.1:7402");
+    // Without itself: a node joining a running cluster through these members.
+    assertThat(NodeConfig.resolve(cluster(7400, "127.0.0.1:7401")).cluster().join()).containsExactly("127.0.0.1:7401");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -147,7 +149,6 @@ class NodeConfigTest {
       entry with bad port   | 7400 | 127.0.0.1:99999      | invalid join entry '127.0.0.1:99999'
       entry not a host      | 7400 | 'a b:7400'           | invalid join entry 'a b:7400'
       empty entry           | 7400 | ' '                  | invalid join entry ' '
-      list without itself   | 7400 | 127.0.0.1:7401       | must include this node's own cluster endpoint 127.0.0.1:7400
       """)
   void malformedClusterSettingsAreOneLineErrors(String what, Integer port, String join, String message) {
     assertThatThrownBy(() -> NodeConfig.resolve(cluster(port, join.isEmpty() ? new String[0] : new String[] {join})))

@@ -123,6 +123,15 @@ class ClusteredNodeTest {
       assertThat(follow.status()).as(follow.err()).isZero();
       assertThat(JSON.readTree(follow.out()).get("snippetModes")).extracting(JsonNode::asText).containsOnly("async");
 
+      // A policy one node cannot hold is refused, nothing changed.
+      Result two = cli("volume", "set", "vol0", "--copies", "2", "--admin", admin);
+      assertThat(two.status()).isEqualTo(Main.EXIT_FAILURE);
+      assertThat(two.err().strip()).startsWith("snipblock: volume vol0 cannot have copies=2 spread=")
+          .endsWith("; nothing changed");
+      Result same = cli("volume", "set", "vol0", "--copies", "1", "--json", "--admin", admin);
+      assertThat(same.status()).as(same.err()).isZero();
+      assertThat(JSON.readTree(same.out()).get("summary").asText()).endsWith("0 copies added, 0 dropped");
+
       // One copy, the primary's: verify compares it with itself and finds it whole.
       Result verified = cli("volume", "verify", "vol0", "--json", "--admin", admin);
       assertThat(verified.status()).as(verified.err()).isZero();

@@ -186,19 +186,8 @@ public final class DaemonProcess implements AutoCloseable {
 
   /** Starts the node and returns once it serves; fails with its log if it exits instead. */
   public DaemonProcess start() {
-    List<String> cmd = snipblockCommand(args);
-    CompletableFuture<Void> ready = new CompletableFuture<>();
-    logDrained = new CompletableFuture<>();
-    try {
-      process = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true).start();
-      process.getOutputStream().close();
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot start " + cmd, e);
-    }
+    CompletableFuture<Void> ready = launch();
     Process p = process;
-    Thread pump = new Thread(() -> pumpLog(p, ready), "daemon-log-" + p.pid());
-    pump.setDaemon(true);
-    pump.start();
     try {
       ready.get(START_SECONDS, TimeUnit.SECONDS);
     } catch (ExecutionException | TimeoutException e) {
@@ -213,6 +202,34 @@ public final class DaemonProcess implements AutoCloseable {
       assertThat(info.pid()).as("node.json of this process").isEqualTo(p.pid());
     }
     return this;
+  }
+
+  /**
+   * Starts the node again on its data directory, as {@link #restart()} does, for a node that is to
+   * end on its own (refused by its cluster): returns its exit status once it has ended and its
+   * output is all in the log, whether or not it was ready meanwhile.
+   */
+  public int restartExpectingExit() {
+    close();
+    launch();
+    return waitForExit();
+  }
+
+  private CompletableFuture<Void> launch() {
+    List<String> cmd = snipblockCommand(args);
+    CompletableFuture<Void> ready = new CompletableFuture<>();
+    logDrained = new CompletableFuture<>();
+    try {
+      process = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true).start();
+      process.getOutputStream().close();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start " + cmd, e);
+    }
+    Process p = process;
+    Thread pump = new Thread(() -> pumpLog(p, ready), "daemon-log-" + p.pid());
+    pump.setDaemon(true);
+    pump.start();
+    return ready;
   }
 
   private void pumpLog(Process p, CompletableFuture<Void> ready) {
@@ -288,6 +305,20 @@ public final class DaemonProcess implements AutoCloseable {
   public void kill9() {
     process.toHandle().destroyForcibly();
     waitForExit();
+  }
+
+  /** SIGSTOP: the process stays, frozen (a stalled host, a long GC pause), until {@link #resume()}. */
+  public void pause() {
+    signal("-STOP");
+  }
+
+  /** SIGCONT after {@link #pause()}. */
+  public void resume() {
+    signal("-CONT");
+  }
+
+  private void signal(String which) {
+    Tools.run(30, "kill", which, String.valueOf(process.pid())).ok();
   }
 
   /** SIGTERM: the graceful shutdown, whose log we still want to read. Returns the exit status. */

@@ -25,6 +25,9 @@ public final class ProcessCluster implements AutoCloseable {
   private static final Duration SETTLE = Duration.ofSeconds(60);
 
   private final List<DaemonProcess> nodes = new ArrayList<>();
+  private final List<Integer> ports = new ArrayList<>();
+  private Path config;
+  private Path logs;
 
   private ProcessCluster() {}
 
@@ -68,9 +71,10 @@ public final class ProcessCluster implements AutoCloseable {
 
   private void startNodes(Path tmp, Path logs, String nodeConfig, List<String> locations) throws IOException {
     int count = locations.size();
-    List<Integer> ports = freePorts(count);
+    ports.addAll(freePorts(count));
     String join = ports.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
-    Path config = Files.writeString(tmp.resolve("node.yaml"), nodeConfig);
+    this.config = Files.writeString(tmp.resolve("node.yaml"), nodeConfig);
+    this.logs = logs;
     for (int i = 1; i <= count; i++) {
       nodes.add(DaemonProcess.serve(tmp.resolve("n" + i), "--node-id", "n" + i,
           "--location", locations.get(i - 1), "--cluster-port", String.valueOf(ports.get(i - 1)),
@@ -82,7 +86,23 @@ public final class ProcessCluster implements AutoCloseable {
         .containsExactlyInAnyOrderElementsOf(locations);
   }
 
-  /** n1, n2, ... */
+  /**
+   * Starts node nN+1 at this location, joining the running cluster at run time: its {@code --join}
+   * names the nodes started so far (not itself), the same config file; returns once it serves.
+   * {@code dataDir} is where its data goes (a fresh directory makes it a new member).
+   */
+  public DaemonProcess join(Path dataDir, String id, String location) throws IOException {
+    String join = ports.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
+    int port = freePorts(1).get(0);
+    DaemonProcess node = DaemonProcess.serve(dataDir, "--node-id", id, "--location", location,
+        "--cluster-port", String.valueOf(port), "--join", join, "--config", config.toString())
+        .logTo(logs.resolve(dataDir.getFileName() + ".log")).start();
+    nodes.add(node);
+    ports.add(port);
+    return node;
+  }
+
+  /** n1, n2, ... (in the order started) */
   public DaemonProcess node(String id) {
     return nodes.get(Integer.parseInt(id.substring(1)) - 1);
   }

@@ -4,6 +4,8 @@ import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,21 +25,36 @@ import org.snipblock.cluster.proto.VolumeIoRequest;
  * flight it carried 2-2.5 times the requests per second (ForwardingTransportTimingTest). And the
  * requests of a stream reach the primary in the order they were sent, so a request sent again
  * after its reply was overdue cannot be overtaken on the way by its own first copy.
+ *
+ * <p>Requests go to the transport only while it is ready (at most {@link #TRANSPORT_BYTES} queued
+ * in it): when the primary reads slowly or not at all, the rest wait here unserialized, and a
+ * request that timed out at the door meanwhile is never sent. Nothing here refuses or drops a
+ * request; the bound on how many wait comes from the doors, which stop reading their sockets while
+ * their connections' requests are unanswered (NBD's in-flight budget, iSCSI's command window).
  */
 final class PrimaryStream {
+  private record Unsent(VolumeIoRequest request, CompletableFuture<VolumeIoReply> reply) {}
+
+
   private final Channel channel;
   private final Map<Long, CompletableFuture<VolumeIoReply>> pending = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
-  private final ClientCallStreamObserver<VolumeIoRequest> requests;
+  /** What the transport may hold for this stream before it stops taking more (gRPC's on-ready threshold). */
+  static final int TRANSPORT_BYTES = 4 << 20;
+
+  /** Requests not yet handed to the transport, in the order sent; guarded by this. */
+  private final Deque<Unsent> unsent = new ArrayDeque<>();
+  private volatile ClientCallStreamObserver<VolumeIoRequest> requests;
   private volatile Throwable broken;
 
   PrimaryStream(Channel channel) {
     this.channel = channel;
-    ClientCallStreamObserver<VolumeIoRequest>[] opened = new ClientCallStreamObserver[1];
-    VolumeIoGrpc.newStub(channel).stream(new ClientResponseObserver<VolumeIoRequest, VolumeIoReply>() {
+    VolumeIoGrpc.newStub(channel).withOnReadyThreshold(TRANSPORT_BYTES).stream(
+        new ClientResponseObserver<VolumeIoRequest, VolumeIoReply>() {
       @Override
       public void beforeStart(ClientCallStreamObserver<VolumeIoRequest> stream) {
-        opened[0] = stream;
+        requests = stream;
+        stream.setOnReadyHandler(PrimaryStream.this::drain);
       }
 
       @Override
@@ -58,7 +75,6 @@ final class PrimaryStream {
         breakWith(Status.UNAVAILABLE.withDescription("the primary ended the request stream").asRuntimeException());
       }
     });
-    this.requests = opened[0];
   }
 
   Channel channel() {
@@ -76,20 +92,37 @@ final class PrimaryStream {
     pending.put(id, reply);
     // A request that times out at the door is forgotten here; a late reply then finds nothing.
     reply.whenComplete((r, e) -> pending.remove(id));
-    try {
-      synchronized (this) {
-        requests.onNext(request.toBuilder().setId(id).build());
-      }
-    } catch (RuntimeException e) {
-      reply.completeExceptionally(Status.UNAVAILABLE.withDescription("request stream closed").withCause(e)
-          .asRuntimeException());
+    synchronized (this) {
+      unsent.add(new Unsent(request.toBuilder().setId(id).build(), reply));
     }
+    drain();
     Throwable t = broken;
     if (t != null) {
       // Broke while this request was being added: the sweep may have missed it.
       reply.completeExceptionally(t);
     }
     return reply;
+  }
+
+  /** Hands waiting requests to the transport while it is ready; one whose door gave up on it is dropped. */
+  private synchronized void drain() {
+    while (!unsent.isEmpty() && requests.isReady()) {
+      Unsent next = unsent.poll();
+      if (next.reply().isDone()) {
+        continue;
+      }
+      try {
+        requests.onNext(next.request());
+      } catch (RuntimeException e) {
+        next.reply().completeExceptionally(Status.UNAVAILABLE.withDescription("request stream closed").withCause(e)
+            .asRuntimeException());
+      }
+    }
+  }
+
+  /** Requests waiting for the transport to be ready. */
+  synchronized int unsent() {
+    return unsent.size();
   }
 
   /** Ends the stream; requests still waiting fail. */
@@ -101,6 +134,9 @@ final class PrimaryStream {
 
   private void breakWith(Throwable t) {
     broken = t;
+    synchronized (this) {
+      unsent.clear();
+    }
     for (Long id : pending.keySet()) {
       CompletableFuture<VolumeIoReply> f = pending.remove(id);
       if (f != null) {

@@ -39,6 +39,9 @@ public final class ClusterMembership implements AutoCloseable {
   private final JChannel channel;
   private final RaftHandle raft;
   private final RttProbe rtt;
+  private final RaftVoters voters;
+  // A fresh data directory whose join list does not name this node: an explicit add at run time.
+  private final boolean joining;
   private final ScheduledExecutorService timer;
   private final List<Consumer<Set<String>>> viewListeners = new CopyOnWriteArrayList<>();
   private volatile Set<String> view = Set.of();
@@ -47,7 +50,9 @@ public final class ClusterMembership implements AutoCloseable {
     this.self = self;
     Path raftDir = dataDir.resolve("raft");
     Files.createDirectories(raftDir);
-    String xml = ClusterStack.xml(self, join, raftDir);
+    List<String> joinNames = join.stream().map(Endpoint::toString).toList();
+    this.joining = !joinNames.contains(self.toString()) && RaftVoters.neverJoined(raftDir);
+    String xml = ClusterStack.xml(self, join, RaftVoters.startingList(raftDir, joinNames), raftDir);
     this.channel = new JChannel(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
     channel.name(self.toString());
     this.raft = new RaftHandle(channel, metadata);
@@ -57,10 +62,11 @@ public final class ClusterMembership implements AutoCloseable {
       return t;
     });
     this.rtt = new RttProbe(channel, timer);
+    this.voters = new RaftVoters(self.toString(), channel, raft, raftDir);
     channel.setReceiver(new Receiver() {
       @Override
       public void receive(Message msg) {
-        if (!rtt.handle(msg)) {
+        if (!rtt.handle(msg) && !voters.handle(msg)) {
           log.debug("ignored message from {} ({} bytes)", msg.getSrc(), msg.getLength());
         }
       }
@@ -94,6 +100,26 @@ public final class ClusterMembership implements AutoCloseable {
         rtt.probe(v.getMembers());
       }
     }, 0, 1, TimeUnit.SECONDS);
+    if (joining) {
+      // Asks the leader until this node is a voter. A node removed from the voters never asks again
+      // on its own: it comes back only as a new member (a fresh data directory and --join).
+      timer.scheduleWithFixedDelay(voters::joinStep, 1, 1, TimeUnit.SECONDS);
+    }
+  }
+
+  /** The metadata voters' endpoint names (raft members) as this node knows them. */
+  public List<String> voters() {
+    return voters.current();
+  }
+
+  /** True when this node started on a fresh data directory with a join list that does not name it. */
+  public boolean joiningAtRunTime() {
+    return joining;
+  }
+
+  /** Takes a member out of the metadata voters (through the leader); completes once committed. */
+  public CompletableFuture<byte[]> removeVoter(String member) {
+    return voters.remove(member);
   }
 
   /**

@@ -14,9 +14,13 @@ import java.util.stream.Collectors;
 final class ClusterStack {
   private ClusterStack() {}
 
-  static String xml(Endpoint self, List<Endpoint> join, Path raftDir) {
+  /**
+   * @param join    where to find the cluster (TCPPING's hosts)
+   * @param voters  the raft members this node starts from (raft replays the log's changes onto it)
+   */
+  static String xml(Endpoint self, List<Endpoint> join, List<String> voters, Path raftDir) {
     String initialHosts = join.stream().map(e -> e.host() + "[" + e.port() + "]").collect(Collectors.joining(","));
-    String members = join.stream().map(Endpoint::toString).collect(Collectors.joining(","));
+    String members = String.join(",", voters);
     return """
         <config xmlns="urn:org:jgroups">
           <TCP bind_addr="%s" bind_port="%d" port_range="0" diag.enabled="false"

@@ -133,6 +133,11 @@ public final class ClusterMetadata implements StateMachine {
     return Optional.ofNullable(state.nodes.get(id));
   }
 
+  /** A node taken out by remove-node (its id and member), if this id was. */
+  public synchronized Optional<NodeRecord> removedNode(String id) {
+    return Optional.ofNullable(state.removed.get(id));
+  }
+
   public synchronized List<VolumeRecord> volumes() {
     return new ArrayList<>(state.volumes.values());
   }
@@ -147,8 +152,9 @@ public final class ClusterMetadata implements StateMachine {
     in.readFully(bytes);
     ClusterSnapshot s = ClusterSnapshot.parseFrom(bytes);
     state.nodes.clear();
+    state.removed.clear();
     state.volumes.clear();
-    s.getNodesList().forEach(n -> state.nodes.put(n.getId(), n));
+    s.getNodesList().forEach(n -> (n.getRemoved() ? state.removed : state.nodes).put(n.getId(), n));
     s.getVolumesList().forEach(v -> state.volumes.put(v.getName(), v));
     state.records.replaceAll(s.getRecordsList());
     state.nextUid = s.getNextUid();
@@ -156,7 +162,7 @@ public final class ClusterMetadata implements StateMachine {
 
   @Override
   public synchronized void writeContentTo(DataOutput out) throws Exception {
-    byte[] bytes = ClusterSnapshot.newBuilder().addAllNodes(state.nodes.values())
+    byte[] bytes = ClusterSnapshot.newBuilder().addAllNodes(state.nodes.values()).addAllNodes(state.removed.values())
         .addAllVolumes(state.volumes.values()).addAllRecords(state.records.all()).setNextUid(state.nextUid)
         .build().toByteArray();
     out.writeInt(bytes.length);

@@ -20,6 +20,7 @@ final class CommandHandlers {
     HANDLERS.put(CommandCase.CREATE_VOLUME, VolumeCommands::create);
     HANDLERS.put(CommandCase.DELETE_VOLUME, VolumeCommands::delete);
     HANDLERS.put(CommandCase.SET_MODE, VolumeCommands::setMode);
+    HANDLERS.put(CommandCase.SET_REDUNDANCY, RedundancyCommand::apply);
     HANDLERS.put(CommandCase.CHANGE_PRIMARY, PrimaryCommands::changePrimary);
     HANDLERS.put(CommandCase.RESIZE_VOLUME, VolumeCommands::resize);
     HANDLERS.put(CommandCase.REPLACE_COPIES, CopyCommands::replaceCopies);

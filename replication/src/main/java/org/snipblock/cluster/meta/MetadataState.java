@@ -15,6 +15,8 @@ import org.snipblock.store.VolumeAdminException.Reason;
  */
 final class MetadataState {
   final Map<String, NodeRecord> nodes = new TreeMap<>();
+  // Nodes taken out by remove-node, by id: a restart of one is refused (NodeRecord.removed).
+  final Map<String, NodeRecord> removed = new TreeMap<>();
   final Map<String, VolumeRecord> volumes = new TreeMap<>();
   final RecordSpace records = new RecordSpace();
   long nextUid = 1;

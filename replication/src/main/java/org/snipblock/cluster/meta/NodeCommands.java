@@ -24,6 +24,13 @@ final class NodeCommands {
     if (n.getId().isEmpty()) {
       return refuse(Reason.INVALID_ARGUMENT, "node id missing");
     }
+    if (s.removed.containsKey(n.getId()) && !n.getJoining()) {
+      return refuse(Reason.CONFLICT, "node " + n.getId() + " was removed from the cluster (cluster remove-node "
+          + n.getId() + ") and does not rejoin on its own: to add it again, start it on an empty data directory "
+          + "with --join naming members of the cluster (not itself)");
+    }
+    s.removed.remove(n.getId());
+    n = n.toBuilder().clearJoining().build();
     NodeRecord old = s.nodes.get(n.getId());
     if (old != null && !old.getMember().equals(n.getMember())) {
       return refuse(Reason.ALREADY_EXISTS, "node id " + n.getId() + " is already used by the member at "
@@ -54,7 +61,9 @@ final class NodeCommands {
     String id = cmd.getRemoveNode().getId();
     s.node(id);
     CopyMoves.refuseIfHolding(s, id);
-    s.nodes.remove(id);
+    NodeRecord n = s.nodes.remove(id);
+    s.removed.put(id, NodeRecord.newBuilder().setId(id).setMember(n.getMember()).setLocation(n.getLocation())
+        .setRemoved(true).build());
     return ok();
   }
 

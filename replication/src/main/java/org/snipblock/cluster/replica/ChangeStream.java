@@ -4,7 +4,9 @@ import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +32,12 @@ import org.slf4j.LoggerFactory;
 final class ChangeStream {
   private static final Logger log = LoggerFactory.getLogger(ChangeStream.class);
 
+  private static final CompletableFuture<Void> NOT_SENT = CompletableFuture.failedFuture(
+      new BlockDeviceException(Kind.IO_ERROR, "holder is no replica node of the volume"));
+
+  /** Where a change sits in the stream: a piece per touched snippet, or one op for the volume (a barrier). */
+  private enum Order { PIECES, FLUSH, BARRIER }
+
   /** The op for one piece {@code [offset, offset+length)} of a change; null: nothing to send after all. */
   private interface PieceOp {
     CompletableFuture<ReplicaOp.Builder> build(long offset, long length);
@@ -41,6 +49,11 @@ final class ChangeStream {
   private final ReplicaLinks links;
   private final InSyncOnRecord inSync;
   private final Duration ackTimeout;
+  /**
+   * The placement entries written since the last flush, each with one snippet index that uses it;
+   * read and changed in the sequencer's turn, given back from a failed flush's completion.
+   */
+  private final Map<SnippetPlacement, Integer> unflushed = new HashMap<>();
 
   ChangeStream(VolumeView view, BlockDevice local, Sequencer sequencer, ReplicaLinks links, InSyncOnRecord inSync,
       Duration ackTimeout) {
@@ -53,18 +66,18 @@ final class ChangeStream {
   }
 
   CompletableFuture<Void> write(long offset, ByteString data, boolean fua) {
-    return change(offset, data.size(), fua, false, () -> local.write(offset, data.asReadOnlyByteBuffer(), fua),
+    return change(offset, data.size(), fua, Order.PIECES, () -> local.write(offset, data.asReadOnlyByteBuffer(), fua),
         (o, l) -> CompletableFuture.completedFuture(writeOp(data, offset, o, l, fua)));
   }
 
   CompletableFuture<Void> writeZeroes(long offset, long length, boolean mayUnmap, boolean fua) {
     ReplicaOp.Kind kind = mayUnmap ? ReplicaOp.Kind.TRIM : ReplicaOp.Kind.ZEROES;
-    return change(offset, length, fua, false, () -> local.writeZeroes(offset, length, mayUnmap, fua),
+    return change(offset, length, fua, Order.PIECES, () -> local.writeZeroes(offset, length, mayUnmap, fua),
         (o, l) -> CompletableFuture.completedFuture(op(kind, o, l, fua)));
   }
 
   CompletableFuture<Void> flush() {
-    return change(0, 0, true, true, local::flush,
+    return change(0, 0, true, Order.FLUSH, local::flush,
         (o, l) -> CompletableFuture.completedFuture(op(ReplicaOp.Kind.FLUSH, 0, 0, true)));
   }
 
@@ -80,14 +93,14 @@ final class ChangeStream {
   /** As {@link #snapshot(ReplicaOp.Kind, String, Supplier)}, carrying the origin of a snapshot an import made. */
   CompletableFuture<Void> snapshot(ReplicaOp.Kind kind, String name, long origin,
       Supplier<CompletableFuture<Void>> localApply) {
-    return change(0, 0, true, true, localApply,
+    return change(0, 0, true, Order.BARRIER, localApply,
         (o, l) -> CompletableFuture.completedFuture(op(kind, 0, 0, true).setSnapshot(name).setOrigin(origin)));
   }
 
   /** Completes {@code verdict} with the local copy's answer (-1: the comparison held). */
   CompletableFuture<Void> compareAndWrite(long offset, ByteBuffer expected, ByteString data, boolean fua,
       CompletableFuture<Long> verdict) {
-    return change(offset, data.size(), fua, false,
+    return change(offset, data.size(), fua, Order.PIECES,
         () -> local.compareAndWrite(offset, expected, data.asReadOnlyByteBuffer(), fua).thenAccept(verdict::complete),
         // Only a successful comparison changes the copies; a failed one sends nothing.
         (o, l) -> verdict.thenApply(r -> r != -1 ? null : writeOp(data, offset, o, l, fua)));
@@ -104,14 +117,14 @@ final class ChangeStream {
   }
 
   /** Sequences one change: the local apply and one replicated op per touched snippet (a barrier: one for the volume). */
-  private CompletableFuture<Void> change(long offset, long length, boolean fua, boolean barrier,
+  private CompletableFuture<Void> change(long offset, long length, boolean fua, Order order,
       Supplier<CompletableFuture<Void>> localApply, PieceOp piece) {
     List<WriteQuorum> quorums = new ArrayList<>();
     CompletableFuture<Void> localDone = sequencer.inTurn(turn -> {
       long firstSeq = turn.next();
-      CompletableFuture<Void> applied = turn.local(firstSeq, offset, length, barrier, localApply);
-      if (barrier) {
-        quorums.add(sendFlush(turn, firstSeq, piece));
+      CompletableFuture<Void> applied = turn.local(firstSeq, offset, length, order != Order.PIECES, localApply);
+      if (order != Order.PIECES) {
+        quorums.addAll(sendFlush(turn, firstSeq, piece, order == Order.FLUSH));
       } else {
         long snippetSize = turn.volume().getSnippetSize();
         for (long pos = offset, end = offset + length; pos < end; ) {
@@ -152,15 +165,53 @@ final class ChangeStream {
         });
   }
 
-  private WriteQuorum sendFlush(Sequencer.Turn turn, long seq, PieceOp piece) {
+  /**
+   * A flush goes to every replica node once. It waits (where the mode says so) for min-copies
+   * acknowledgements from the replicas at large, as before, and also from the holders of each
+   * placement entry written since the previous flush: each replica flushes its whole copy, so a
+   * flush acknowledged by holders of other snippets makes nothing durable on the written ones.
+   * Another barrier (a snapshot) counts as before and leaves what was written owed to the next flush.
+   */
+  private List<WriteQuorum> sendFlush(Sequencer.Turn turn, long seq, PieceOp piece, boolean durable) {
     VolumeRecord v = turn.volume();
-    WriteQuorum quorum = WriteQuorum.ofFlush(v, view.anySync(v), inSync);
+    List<WriteQuorum> quorums = new ArrayList<>();
+    WriteQuorum any = WriteQuorum.ofFlush(v, view.anySync(v), inSync);
+    quorums.add(any);
+    Map<String, CompletableFuture<Void>> acks = new HashMap<>();
     CompletableFuture<ReplicaOp> op = turn.op(seq, () -> piece.build(0, 0));
     for (String node : view.replicaNodes(v)) {
+      CompletableFuture<Void> ack = links.open(node).send(seq, 0, op);
+      acks.put(node, ack);
       // A stale holder's flush counts once every snippet it holds is resynced.
-      quorum.count(node, links.open(node).send(seq, 0, op), StaleCopies.anywhere(v, node), -1);
+      any.count(node, ack, StaleCopies.anywhere(v, node), -1);
     }
-    return quorum;
+    if (!durable) {
+      return quorums;
+    }
+    Map<SnippetPlacement, Integer> written;
+    synchronized (unflushed) {
+      written = new HashMap<>(unflushed);
+      unflushed.clear();
+    }
+    for (int index : written.values()) {
+      SnippetPlacement s = Stripes.at(v, index);
+      WriteQuorum holders = WriteQuorum.ofSnippet(v, index, view.selfId, inSync);
+      for (String node : s.getNodesList()) {
+        if (!node.equals(view.selfId)) {
+          holders.count(node, acks.getOrDefault(node, NOT_SENT), s.getStaleList().contains(node), index);
+        }
+      }
+      quorums.add(holders);
+    }
+    // Until a flush has made them durable, the entries written stay owed to the next one.
+    CompletableFuture<?>[] all = quorums.stream().map(WriteQuorum::reached).toArray(CompletableFuture[]::new);
+    CompletableFuture.allOf(all).exceptionally(e -> {
+      synchronized (unflushed) {
+        written.forEach(unflushed::putIfAbsent);
+      }
+      return null;
+    });
+    return quorums;
   }
 
   private WriteQuorum sendPiece(Sequencer.Turn turn, long seq, int index, long offset, long length, PieceOp piece) {
@@ -169,6 +220,9 @@ final class ChangeStream {
     WriteQuorum quorum = WriteQuorum.ofSnippet(v, index, view.selfId, inSync);
     if (s.getNodesCount() == 1 && s.getNodesList().contains(view.selfId)) {
       return quorum;
+    }
+    synchronized (unflushed) {
+      unflushed.putIfAbsent(s, index);
     }
     // Built once and shared by every holder's stream: the slice and its CRC32C cost per piece, not per copy.
     CompletableFuture<ReplicaOp> op = turn.op(seq, () -> piece.build(offset, length));

@@ -15,7 +15,8 @@ import org.snipblock.cluster.proto.VolumeRecord;
  * The acknowledgements one replicated op needs: min-copies copies of what it touches, the
  * primary's own copy counting as one. A write piece and a flush count the same way; they differ
  * only in the holders asked (the snippet's, or every replica of the volume) and in whether the
- * change waits for the quorum (sync) or lets it follow (async).
+ * change waits for the quorum (sync) or lets it follow (async). A flush has one of each: the
+ * volume's, and one per placement entry written since the previous flush.
  *
  * <p>A stale holder gets every op in order, but its acknowledgement counts only once its copy is
  * on record in sync (see {@link InSyncOnRecord}): right after a failover a change then waits for
@@ -28,6 +29,7 @@ final class WriteQuorum {
   private final InSyncOnRecord inSync;
   private final List<CompletableFuture<Void>> acks = new ArrayList<>();
   private final List<CompletableFuture<Void>> staleWaits = new ArrayList<>();
+  private CompletableFuture<Void> reached;
 
   private WriteQuorum(String what, int copies, boolean primaryHolds, int minCopies, boolean awaited,
       InSyncOnRecord inSync) {
@@ -65,9 +67,13 @@ final class WriteQuorum {
     acks.add(ack.thenCombine(resynced, (a, b) -> null));
   }
 
-  /** Completes when enough acknowledgements succeed; fails as soon as that is impossible. */
-  CompletableFuture<Void> reached() {
+  /** Completes when enough acknowledgements succeed; fails as soon as that is impossible. The same future each time. */
+  synchronized CompletableFuture<Void> reached() {
+    if (reached != null) {
+      return reached;
+    }
     CompletableFuture<Void> result = decide();
+    reached = result;
     if (!staleWaits.isEmpty()) {
       // Once the quorum is decided nobody needs the stale holders' resyncs any more: stop waiting for them.
       result.whenComplete((x, e) -> staleWaits.forEach(w -> w.cancel(false)));

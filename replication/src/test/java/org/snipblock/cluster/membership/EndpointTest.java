@@ -27,11 +27,10 @@ class EndpointTest {
   }
 
   @Test
-  void configRequiresItsOwnAddressInTheJoinList() {
+  void configRefusesAnEmptyJoinListAndBadSettings() {
     Endpoint self = new Endpoint("127.0.0.1", 7800);
-    assertThatThrownBy(() -> new ClusterConfig("n1", Location.parse("s/c/r/h"), self,
-        List.of(new Endpoint("127.0.0.1", 7801)), 0, Path.of("/tmp/x"), 0))
-        .hasMessageContaining("must name this node's own cluster address");
+    assertThatThrownBy(() -> new ClusterConfig("n1", Location.parse("s/c/r/h"), self, List.of(), 0,
+        Path.of("/tmp/x"), 0)).hasMessageContaining("the join list is empty");
     assertThatThrownBy(() -> new ClusterConfig("bad id", Location.parse("s/c/r/h"), self, List.of(self), 0,
         Path.of("/tmp/x"), 0)).hasMessageContaining("bad node id");
     assertThatThrownBy(() -> new ClusterConfig("n1", Location.parse("s/c/r/h"), self, List.of(self), 70000,

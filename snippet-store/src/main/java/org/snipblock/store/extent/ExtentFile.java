@@ -39,12 +39,19 @@ public final class ExtentFile {
   /**
    * A slot for a new version of chunk {@code home}: that slot itself if it is free (so a volume
    * written in any order lies in the file in chunk order, and an overwritten chunk moves back
-   * home once its old slot is free again), else the next free slot after it, else the first free
-   * slot, else a new one at the end. Slots skipped over at the end stay free (and take no space).
+   * home once its old slot is free again), else {@code next} if it is free (the slot after the
+   * previous chunk of the same request: a sequential overwrite stays one run, written with one
+   * call, instead of scattering over whatever is free after each home), else the next free slot
+   * after home, else the first free slot, else a new one at the end. Slots skipped over at the
+   * end stay free (and take no space).
+   *
+   * @param next the slot that would continue the caller's run, or -1
    */
-  public synchronized int allocate(long home) {
+  public synchronized int allocate(long home, int next) {
     int s;
-    if (home < end) {
+    if (home < end && !free.get((int) home) && next >= 0 && (next == end || free.get(next))) {
+      s = next == end ? end++ : next;
+    } else if (home < end) {
       s = free.nextSetBit((int) home);
       if (s < 0) {
         s = free.nextSetBit(0);

@@ -39,6 +39,16 @@ public final class ExtentFiles implements Journal.Listener, AutoCloseable {
   private Map<Long, BitSet> sealedSlots = new HashMap<>();
   private Set<Long> sealedFiles = new HashSet<>();
 
+  /**
+   * Shortest run of freed slots a checkpoint punches (1 MiB). Overwrites free single slots all
+   * over the file, and the next writes reuse them: punching each one cost a metadata transaction
+   * (and a discard) under the inode lock, stalling writers, and turned the reuse into a write into
+   * a hole, with block allocation at writeback, where an allocated block is simply overwritten.
+   * Long runs (trims, deleted snapshots) are space worth giving back at once; shorter ones are
+   * punched when the store next opens.
+   */
+  static final int MIN_PUNCH_SLOTS = 256;
+
   /** Bytes of parked slots after which the journal should roll and checkpoint early. */
   private final long parkedLimit;
   private long parkedBytes;
@@ -142,17 +152,20 @@ public final class ExtentFiles implements Journal.Listener, AutoCloseable {
       ExtentFile f = files.get(owner);
       if (f != null) {
         // Punched before it is free: once free, a writer may fill it at once.
-        punchRuns(f, freed);
+        punchRuns(f, freed, MIN_PUNCH_SLOTS);
         freed.stream().forEach(f::free);
       }
     });
   }
 
-  private static void punchRuns(ExtentFile f, BitSet slots) {
+  /** Punches every run of at least {@code minRun} adjacent slots. */
+  private static void punchRuns(ExtentFile f, BitSet slots, int minRun) {
     try {
       for (int s = slots.nextSetBit(0); s >= 0; ) {
         int e = slots.nextClearBit(s);
-        f.punch(s, e - s);
+        if (e - s >= minRun) {
+          f.punch(s, e - s);
+        }
         s = slots.nextSetBit(e);
       }
     } catch (IOException e) {
@@ -183,7 +196,7 @@ public final class ExtentFiles implements Journal.Listener, AutoCloseable {
       }
       ExtentFile f = file(owner);
       f.adopt(used.getOrDefault(owner, new BitSet()));
-      punchRuns(f, f.freeSlots());
+      punchRuns(f, f.freeSlots(), 1);
       f.trimTail();
     }
   }

@@ -88,6 +88,8 @@ public final class FileExtentIo implements ExtentIo {
   private static final class FileChannelExtent implements Channel {
     private final Path path;
     private final FileChannel ch;
+    /** Descriptor for fallocate(2), opened on the first punch; -1 until then. */
+    private int punchFd = -1;
 
     FileChannelExtent(Path path, FileChannel ch) {
       this.path = path;
@@ -127,24 +129,23 @@ public final class FileExtentIo implements ExtentIo {
      * it only costs space: logged once, never an error.
      */
     @Override
-    public void punch(long position, long length) throws IOException {
+    public synchronized void punch(long position, long length) throws IOException {
       if (punchUnsupported || length <= 0) {
         return;
       }
       try {
         CLib c = libc();
-        int fd = c.open(path.toString(), O_WRONLY);
-        if (fd < 0) {
-          throw new IOException("cannot open " + path + " to punch a hole (errno " + Native.getLastError() + ")");
-        }
-        try {
-          if (c.fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, position, length) != 0) {
-            punchUnsupported = true;
-            log.warn("cannot punch holes in {} (errno {}); freed extent space is reused but not given back",
-                path, Native.getLastError());
+        if (punchFd < 0) {
+          // Opened once and kept: the JDK's channel does not expose its descriptor.
+          punchFd = c.open(path.toString(), O_WRONLY);
+          if (punchFd < 0) {
+            throw new IOException("cannot open " + path + " to punch a hole (errno " + Native.getLastError() + ")");
           }
-        } finally {
-          c.close(fd);
+        }
+        if (c.fallocate(punchFd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, position, length) != 0) {
+          punchUnsupported = true;
+          log.warn("cannot punch holes in {} (errno {}); freed extent space is reused but not given back",
+              path, Native.getLastError());
         }
       } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
         punchUnsupported = true;
@@ -163,7 +164,11 @@ public final class FileExtentIo implements ExtentIo {
     }
 
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
+      if (punchFd >= 0) {
+        libc().close(punchFd);
+        punchFd = -1;
+      }
       ch.close();
     }
   }

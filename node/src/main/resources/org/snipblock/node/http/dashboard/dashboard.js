@@ -81,13 +81,27 @@ function drawRtt(cluster) {
   table.replaceChildren(head, ...rows);
 }
 
+// A volume's limits in QEMU's vocabulary, and what its throttle did where this node runs it.
+function qos(q) {
+  if (!q || !q.limits) {
+    return "none";
+  }
+  const group = q.group ? " [group " + q.group + "]" : "";
+  if (!q.stateKnown) {
+    return q.limits + group;
+  }
+  const now = q.throttled ? "throttled, " + q.waiting + " waiting, " : "";
+  return q.limits + group + " (" + now + q.delayed + " delayed)";
+}
+
 function drawVolumes(volumes) {
   const body = document.querySelector("#volumes tbody");
   body.replaceChildren(...volumes.map(v => el("tr", { "data-volume": v.name },
     el("td", {}, v.name), el("td", {}, bytes(v.sizeBytes)), el("td", {}, bytes(v.usedBytes)),
     el("td", { class: "primary" }, v.primary), el("td", {}, v.mode), el("td", {}, v.copies),
     el("td", {}, v.lagBytes < 0 ? "(on primary)" : bytes(v.lagBytes) + ", " + v.lagSeconds.toFixed(1) + " s"),
-    el("td", {}, v.stale.join(", ")), el("td", {}, v.checksumRepairs))));
+    el("td", {}, v.stale.join(", ")), el("td", {}, v.checksumRepairs),
+    el("td", v.qos && v.qos.throttled ? { class: "qos throttled" } : { class: "qos" }, qos(v.qos)))));
   const work = [];
   for (const v of volumes) {
     for (const w of v.work) {

@@ -1,0 +1,45 @@
+package org.snipblock.node.admin;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.ClientInterceptor;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.TlsChannelCredentials;
+import java.io.IOException;
+import java.nio.file.Path;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
+
+/** How an admin call carries its token ({@code authorization: Bearer TOKEN}, as HTTP does) and its TLS trust. */
+public final class AdminToken {
+  static final Metadata.Key<String> HEADER = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+  static final String SCHEME = "Bearer ";
+
+  private AdminToken() {}
+
+  /** Adds the token to every call; none (null or empty) adds nothing. */
+  static ClientInterceptor sending(String token) {
+    Metadata headers = new Metadata();
+    if (token != null && !token.isEmpty()) {
+      headers.put(HEADER, SCHEME + token);
+    }
+    return MetadataUtils.newAttachHeadersInterceptor(headers);
+  }
+
+  /** Plaintext, or TLS trusting only {@code ca} (a node of a cluster made with {@code certs init}). */
+  static ChannelCredentials credentials(Path ca) {
+    if (ca == null) {
+      return InsecureChannelCredentials.create();
+    }
+    try {
+      return TlsChannelCredentials.newBuilder().trustManager(ca.toFile()).build();
+    } catch (IOException | IllegalArgumentException e) {
+      throw new org.snipblock.node.OperatorError("cannot use the CA certificate " + ca + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The token a call carries, or null. */
+  static String of(Metadata headers) {
+    String v = headers.get(HEADER);
+    return v != null && v.startsWith(SCHEME) ? v.substring(SCHEME.length()).trim() : null;
+  }
+}

@@ -1,0 +1,54 @@
+package org.snipblock.node.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.snipblock.node.OperatorError;
+
+/**
+ * The config file's {@code admin:} section, as Jackson binds it: {@code auth: tokens: [{token: ...,
+ * role: operator | tenant:NAME}]} and {@code tls: {certificate: FILE, key: FILE}}.
+ */
+final class AdminConfigModel {
+  @JsonProperty("auth") AuthModel auth;
+  @JsonProperty("tls") AdminTlsModel tls;
+
+  AdminTls toTls(Path origin) {
+    if (tls == null) {
+      return null;
+    }
+    String where = "config file " + origin + ": admin.tls";
+    if (tls.certificate == null || tls.key == null) {
+      throw new OperatorError(where + " needs both 'certificate' and 'key'");
+    }
+    return new AdminTls(ConfigFile.NbdModel.readable(origin, where, "certificate", tls.certificate),
+        ConfigFile.NbdModel.readable(origin, where, "key", tls.key));
+  }
+
+  AdminAuth toAuth(Path origin) {
+    if (auth == null) {
+      return null;
+    }
+    try {
+      return AdminAuth.of((auth.tokens == null ? List.<TokenModel>of() : auth.tokens).stream()
+          .map(t -> t == null ? null : new AdminAuth.Grant(t.token, t.role)).toList());
+    } catch (IllegalArgumentException e) {
+      throw new OperatorError("config file " + origin + ": admin.auth." + e.getMessage());
+    }
+  }
+
+  static final class AdminTlsModel {
+    @JsonProperty("certificate") String certificate;
+    @JsonProperty("key") String key;
+  }
+
+  static final class AuthModel {
+    @JsonProperty("tokens") List<TokenModel> tokens = new ArrayList<>();
+  }
+
+  static final class TokenModel {
+    @JsonProperty("token") String token;
+    @JsonProperty("role") String role;
+  }
+}
