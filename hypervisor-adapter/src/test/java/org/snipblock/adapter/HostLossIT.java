@@ -44,13 +44,13 @@ class HostLossIT {
       create(fleet, counter, "db", "--host", "h1", "--priority", "10");
 
       // live migration under the guest's write load: the counter goes on on h2 without a gap or an error
-      Poll.until("db writing on h1", GUEST, () -> progress(fleet.console("h1", "db")).filter(p -> p[0] >= 128));
+      Poll.until("db writing on h1", GUEST, () -> TestGuest.progress(fleet.console("h1", "db")).filter(p -> p[0] >= 128));
       assertThat(fleet.cliError("vm", "migrate", "db", "--to-host", "h1"))
           .isEqualTo("snipblock: vm db already runs on h1\n");
       String migrated = fleet.cli("vm", "migrate", "db", "--to-host", "h2");
       assertThat(migrated).contains("[done] let h2 in at the storage", "[done] live-migrate db from h1 to h2",
           "migrated from h1 in ", "[done] shut h1 out of the volumes of db", "db is running on h2");
-      long[] source = progress(fleet.console("h1", "db")).orElseThrow();
+      long[] source = TestGuest.progress(fleet.console("h1", "db")).orElseThrow();
       String arrived = Poll.until("db writing on h2", GUEST, () -> Optional.of(fleet.console("h2", "db"))
           .filter(c -> PROGRESS.matcher(c).results().count() >= 2));
       Matcher first = PROGRESS.matcher(arrived);
@@ -58,7 +58,7 @@ class HostLossIT {
       assertThat(Long.parseLong(first.group(1))).as("first count on h2 after %s on h1", source[0])
           .isEqualTo(source[0] + 64);
       assertThat(source[1]).as("errors before the migration").isZero();
-      assertThat(progress(arrived).orElseThrow()[1]).as("errors after the migration").isZero();
+      assertThat(TestGuest.progress(arrived).orElseThrow()[1]).as("errors after the migration").isZero();
       assertThat(arrived).doesNotContain("MISMATCH");
 
       create(fleet, counter, "low2", "--host", "h1", "--priority", "1");
@@ -85,12 +85,12 @@ class HostLossIT {
       assertThat(fleet.cli("vm", "show", "low2")).contains("state:     running");
 
       // the new db writes and verifies; the old one, fenced, gets nowhere
-      Poll.until("db writing on h1 again", GUEST, () -> progress(fleet.console("h1", "db").substring(h1Before.length()))
+      Poll.until("db writing on h1 again", GUEST, () -> TestGuest.progress(fleet.console("h1", "db").substring(h1Before.length()))
           .filter(p -> p[0] >= 192));
-      assertThat(progress(fleet.console("h1", "db").substring(h1Before.length())).orElseThrow()[1])
+      assertThat(TestGuest.progress(fleet.console("h1", "db").substring(h1Before.length())).orElseThrow()[1])
           .as("errors of the new db").isZero();
-      long[] before = progress(fenced).orElseThrow();
-      long[] after = progress(fleet.console("h2", "db")).orElseThrow();
+      long[] before = TestGuest.progress(fenced).orElseThrow();
+      long[] after = TestGuest.progress(fleet.console("h2", "db")).orElseThrow();
       assertThat(after[0]).as("blocks the fenced guest wrote after the fence").isLessThanOrEqualTo(before[0] + 64);
       assertThat(ProcessHandle.of(oldQemu).map(ProcessHandle::isAlive)).as("the old QEMU still runs").contains(true);
       assertThat(fleet.cli("host", "list")).containsPattern("h2 +eu1/c1/r2/h2 +DOWN");
@@ -103,16 +103,6 @@ class HostLossIT {
     args.addAll(common);
     args.addAll(List.of(extra));
     assertThat(fleet.cli(args.toArray(String[]::new))).contains(name + " is running on");
-  }
-
-  /** The last progress line of a counter guest: blocks written, errors. */
-  private static Optional<long[]> progress(String console) {
-    Matcher m = PROGRESS.matcher(console);
-    long[] last = null;
-    while (m.find()) {
-      last = new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))};
-    }
-    return Optional.ofNullable(last);
   }
 
   private static String json(String text, String field) throws Exception {

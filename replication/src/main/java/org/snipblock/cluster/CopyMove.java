@@ -40,7 +40,7 @@ public final class CopyMove {
       awaitInSync(timeout);
       finish();
     } catch (RuntimeException e) {
-      abortQuietly();
+      abort();
       throw e;
     }
   }
@@ -68,7 +68,8 @@ public final class CopyMove {
     log.info("volume {} stripe {}: copy moved from {} to {}", volume, snippet, from, to);
   }
 
-  private void abortQuietly() {
+  /** Drops the new copy on {@code to} (before {@link #finish}); logs, never throws, if that fails. */
+  public void abort() {
     try {
       step(MoveCopy.Step.ABORT);
     } catch (RuntimeException e) {
@@ -79,6 +80,14 @@ public final class CopyMove {
   private void step(MoveCopy.Step step) {
     node.commit(MetaCommand.newBuilder().setMoveCopy(MoveCopy.newBuilder().setName(volume).setSnippet(snippet)
         .setFrom(from).setTo(to).setStep(step).setStartedMillis(System.currentTimeMillis())).build());
+  }
+
+  int snippet() {
+    return snippet;
+  }
+
+  String from() {
+    return from;
   }
 
   @Override

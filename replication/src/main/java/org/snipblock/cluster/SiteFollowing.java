@@ -28,6 +28,8 @@ public final class SiteFollowing {
   private final ClusterNode node;
   private final SiteSettings settings;
   private final FollowControl control;
+  /** The volumes migrating from this node (their primary), to which site. */
+  private final java.util.Map<String, String> migrating = new java.util.concurrent.ConcurrentHashMap<>();
 
   SiteFollowing(ClusterNode node, SiteSettings settings, FollowControl control) {
     this.node = node;
@@ -102,11 +104,21 @@ public final class SiteFollowing {
   }
 
   /**
-   * Moves a volume into a site where it already has a copy of every snippet (see {@link SiteMigration});
-   * the catch-up may take at most {@code catchUpBound}.
+   * Moves a volume into a site, building copies there first if need be (see {@link SiteMigration});
+   * the catch-up may take at most {@code catchUpBound}. One migration of a volume at a time.
    */
   public SiteMigration.Result migrate(String volume, String site, java.time.Duration catchUpBound) {
-    return new SiteMigration(node).migrate(volume, site, catchUpBound);
+    String under = migrating.putIfAbsent(volume, site);
+    if (under != null) {
+      // Two migrations of one volume would pick targets and drop copies against each other.
+      throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "volume " + volume + " is already migrating to site "
+          + under + " on " + node.nodeId() + "; ask again once that ended");
+    }
+    try {
+      return new SiteMigration(node).migrate(volume, site, catchUpBound);
+    } finally {
+      migrating.remove(volume);
+    }
   }
 
   /** Hands the volume's primary role to its in-sync copy nearest its consumer. */

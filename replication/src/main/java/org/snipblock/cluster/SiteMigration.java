@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.TreeSet;
 import org.snipblock.cluster.meta.StaleCopies;
 import org.snipblock.cluster.proto.NodeRecord;
@@ -18,17 +19,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code volume migrate NAME --to-site SITE} for a volume that already has a copy of every snippet
- * in the target site: the volume is recorded as consumed there, catches up (ballooning throttles
- * writes that outrun the link), switches to sync, and its primary moves to that copy by a planned
- * handover. Ask the volume's primary. Each step is reported as it is done.
+ * {@code volume migrate NAME --to-site SITE}: a volume without an in-sync copy of every stripe in
+ * the site first gets copies there ({@link SiteCopies}); then it is recorded as consumed there,
+ * catches up (ballooning throttles writes that outrun the link), switches to sync, and its primary
+ * moves to the site's full copy by a planned handover; the old primary's copies are dropped last.
+ * A failure before the handover removes the copies it added. Ask the volume's primary. Each step
+ * is logged and reported as it is done.
  */
 public final class SiteMigration {
   private static final Logger log = LoggerFactory.getLogger(SiteMigration.class);
-  private static final long POLL_MILLIS = 200;
 
   /** What the migration did, step by step, and the handover that ended it. */
   public record Result(List<String> steps, PrimaryHandover.Result handover) {}
+
+  /** How long copying into the site may take, per copy moved. */
+  private static final Duration COPY_BOUND = Duration.ofMinutes(10);
 
   private final ClusterNode node;
 
@@ -36,39 +41,62 @@ public final class SiteMigration {
     this.node = node;
   }
 
-  /** Refuses (nothing changed) an unknown volume or site, a volume already there, or one without a full copy there. */
+  /**
+   * Refuses (nothing changed) an unknown volume or site, a volume already there, a node that is not
+   * the primary, a site with no live node or none that can take the copies.
+   */
   public Result migrate(String volume, String site, Duration catchUpBound) {
     VolumeRecord v = node.metadata().volume(volume).orElseThrow(() ->
         new VolumeAdminException(Reason.NOT_FOUND, "no volume named " + volume));
-    String target = target(v, site);
+    checkSite(v, site);
     if (!node.nodeId().equals(v.getPrimary())) {
       throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "node " + node.nodeId() + " is not the primary of "
           + volume + "; ask its primary " + v.getPrimary());
     }
     List<String> steps = new ArrayList<>();
-    SiteFollowing following = node.following();
-    if (v.getConsumer().isEmpty() || !ConsumerPlace.parse(v.getConsumer()).site().equals(site)) {
-      following.setConsumer(volume, site);
-      step(steps, volume, "consumer recorded: " + site);
-    }
-    if (ReplicationMode.parse(v.getMode()) == ReplicationMode.ASYNC) {
-      following.catchUp(volume, true);
-      step(steps, volume, "catching up (writes throttled while the lag does not shrink)");
-      awaitCaughtUp(volume, catchUpBound);
-      step(steps, volume, "caught up; throttle released");
-      node.volumes().setMode(volume, ReplicationMode.SYNC);
-      step(steps, volume, "switched to sync");
-    } else {
-      step(steps, volume, "already sync: every copy in sync");
+    Optional<String> holder = holderIn(v, site);
+    // A migration interrupted after it began moving the primary's copies goes on with them.
+    boolean resumed = v.getMovingList().stream().anyMatch(c -> c.getFrom().equals(v.getPrimary()));
+    SiteCopies copies = holder.isPresent() && !resumed ? null : new SiteCopies(node, volume, site);
+    String target = copies == null ? holder.get() : copies.begin(v);
+    try {
+      if (copies != null) {
+        step(steps, volume, "adding copies in site " + site + ": the primary's on " + target + ", chosen by placement");
+        copies.copy(COPY_BOUND).forEach(s -> step(steps, volume, s));
+      }
+      SiteFollowing following = node.following();
+      if (v.getConsumer().isEmpty() || !ConsumerPlace.parse(v.getConsumer()).site().equals(site)) {
+        following.setConsumer(volume, site);
+        step(steps, volume, "consumer recorded: " + site);
+      }
+      if (ReplicationMode.parse(node.metadata().volume(volume).orElse(v).getMode()) == ReplicationMode.ASYNC) {
+        following.catchUp(volume, true);
+        step(steps, volume, "catching up (writes throttled while the lag does not shrink)");
+        awaitCaughtUp(volume, catchUpBound);
+        step(steps, volume, "caught up; throttle released");
+        node.volumes().setMode(volume, ReplicationMode.SYNC);
+        step(steps, volume, "switched to sync");
+      } else {
+        step(steps, volume, "already sync: every copy in sync");
+      }
+    } catch (RuntimeException e) {
+      if (copies != null) {
+        copies.abort();
+        log.info("volume {} migration failed, copies added in site {} removed: {}", volume, site, e.getMessage());
+      }
+      throw e;
     }
     PrimaryHandover.Result moved = new PrimaryHandover(node).move(volume, target);
     step(steps, volume, String.format(Locale.ROOT, "primary %s -> %s at epoch %d, writes paused %.1f ms",
         moved.from(), moved.to(), moved.epoch(), moved.pause().toNanos() / 1e6));
+    if (copies != null) {
+      copies.finish(COPY_BOUND).forEach(s -> step(steps, volume, s));
+    }
     return new Result(List.copyOf(steps), moved);
   }
 
-  /** The reachable, in-sync holder of every snippet in the site, nearest first by name. */
-  private String target(VolumeRecord v, String site) {
+  /** Refuses an unknown site and one the primary already is in. */
+  private void checkSite(VolumeRecord v, String site) {
     List<NodeRecord> nodes = node.metadata().nodes();
     TreeSet<String> sites = new TreeSet<>();
     nodes.forEach(n -> sites.add(Location.parse(n.getLocation()).site()));
@@ -82,30 +110,28 @@ public final class SiteMigration {
       throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "the primary " + v.getPrimary() + " of "
           + v.getName() + " already is in site " + site);
     }
-    return nodes.stream()
+  }
+
+  /** The reachable, in-sync holder of every stripe in the site, first by name; empty if none. */
+  private Optional<String> holderIn(VolumeRecord v, String site) {
+    return node.metadata().nodes().stream()
         .filter(n -> Location.parse(n.getLocation()).site().equals(site))
         .filter(n -> v.getSnippetsList().stream().allMatch(s -> s.getNodesList().contains(n.getId())))
         .filter(n -> !StaleCopies.anywhere(v, n.getId()) && node.view().contains(n.getMember()))
-        .map(NodeRecord::getId).min(Comparator.naturalOrder())
-        .orElseThrow(() -> new VolumeAdminException(Reason.FAILED_PRECONDITION, "volume " + v.getName()
-            + " has no reachable in-sync copy of every stripe in site " + site + "; place copies there first"));
+        .map(NodeRecord::getId).min(Comparator.naturalOrder());
   }
 
-  /** The primary ends the catch-up once the lag converged; waits for that, at most {@code bound}. */
+  /** The primary ends the catch-up once the lag converged; waits for that on the metadata, at most {@code bound}. */
   private void awaitCaughtUp(String volume, Duration bound) {
-    long deadline = System.nanoTime() + bound.toNanos();
-    while (node.metadata().volume(volume).map(VolumeRecord::getCatchingUp).orElse(false)) {
-      if (System.nanoTime() > deadline) {
-        node.following().catchUp(volume, false);
-        throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "volume " + volume + " did not catch up within "
-            + bound.toSeconds() + " s (the throttle is released, the primary stays); try again when it writes less");
+    try {
+      VolumeWait.until(node.metadata(), volume, r -> !r.getCatchingUp(), bound, "the catch-up");
+    } catch (VolumeAdminException e) {
+      if (e.reason() != Reason.FAILED_PRECONDITION) {
+        throw e;
       }
-      try {
-        Thread.sleep(POLL_MILLIS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "interrupted while " + volume + " caught up");
-      }
+      node.following().catchUp(volume, false);
+      throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "volume " + volume + " did not catch up within "
+          + bound.toSeconds() + " s (the throttle is released, the primary stays); try again when it writes less");
     }
   }
 

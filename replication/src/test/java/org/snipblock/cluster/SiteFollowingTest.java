@@ -177,7 +177,10 @@ class SiteFollowingTest {
     assertThatThrownBy(() -> following.migrate("vm2", "a", Duration.ofSeconds(30)))
         .hasMessage("the primary n0 of vm2 already is in site a");
     assertThatThrownBy(() -> following.migrate("local", "b", Duration.ofSeconds(30)))
-        .hasMessage("volume local has no reachable in-sync copy of every stripe in site b; place copies there first");
+        .hasMessage("no node in site b can take the copies of local on n1 (copies=2 spread=compartment): every node "
+            + "there lacks the space or would share a compartment with another copy");
+    assertThat(cluster.node(0).metadata().volume("local").orElseThrow().getMovingCount())
+        .as("refused before copying anything").isZero();
     assertThatThrownBy(() -> following.migrate("nope", "b", Duration.ofSeconds(30)))
         .hasMessage("no volume named nope");
     Eventually.await("vm2 known on n1", Duration.ofSeconds(30),

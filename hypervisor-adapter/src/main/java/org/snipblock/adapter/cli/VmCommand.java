@@ -20,6 +20,7 @@ import org.snipblock.adapter.model.HostRecord;
 import org.snipblock.adapter.model.TaskRecord;
 import org.snipblock.adapter.model.VmRecord;
 import org.snipblock.adapter.model.VmSpec;
+import org.snipblock.adapter.placement.SiteTarget;
 import org.snipblock.adapter.records.Stored;
 import org.snipblock.node.OperatorError;
 import org.snipblock.node.config.ByteSize;
@@ -107,9 +108,20 @@ final class VmCommand {
   }
 
   @Command(name = "migrate", mixinStandardHelpOptions = true,
-      description = "Live-migrate a running VM to another host of its site.")
+      description = "Live-migrate a running VM to another host of its site, or (--to-site) into another site with its storage.")
   void migrate(@Parameters(paramLabel = "NAME") String name,
-      @Option(names = "--to-host", required = true, paramLabel = "H") String to, @Mixin FleetOptions fleet) {
+      @Option(names = "--to-host", paramLabel = "H") String to,
+      @Option(names = "--to-site", paramLabel = "SITE") String site, @Mixin FleetOptions fleet) {
+    if (site != null) {
+      // the host is chosen now, so every controller that runs or rolls back the task knows it
+      submit(Tasks.MIGRATE_SITE, name, false, fleet, inv -> null, inv -> SiteTarget.choose(existing(inv, name), site, to,
+          inv.hosts.list().stream().map(Stored::value).toList(), inv.vms.list().stream().map(Stored::value).toList(),
+          System.currentTimeMillis()).host());
+      return;
+    }
+    if (to == null) {
+      throw new OperatorError("vm migrate " + name + ": give --to-host H or --to-site SITE");
+    }
     submit("migrate", name, to, false, fleet, inv -> {
       VmRecord v = existing(inv, name);
       if (!VmRecord.RUNNING.equals(v.state())) {
@@ -140,10 +152,17 @@ final class VmCommand {
   /** {@code prepare} checks the request and returns the spec to record (null for all but create). */
   private void submit(String kind, String vm, String target, boolean noWait, FleetOptions fleet,
       java.util.function.Function<org.snipblock.adapter.Inventory, VmSpec> prepare) {
+    submit(kind, vm, noWait, fleet, prepare, inv -> target);
+  }
+
+  /** As above, with the task's target host chosen by {@code targetOf} after {@code prepare} checked the request. */
+  private void submit(String kind, String vm, boolean noWait, FleetOptions fleet,
+      java.util.function.Function<org.snipblock.adapter.Inventory, VmSpec> prepare,
+      java.util.function.Function<org.snipblock.adapter.Inventory, String> targetOf) {
     PrintWriter out = spec.commandLine().getOut();
     fleet.call(inv -> {
       VmSpec vmSpec = prepare.apply(inv);
-      TaskRecord t = Tasks.submit(inv, kind, vm, vmSpec, target);
+      TaskRecord t = Tasks.submit(inv, kind, vm, vmSpec, targetOf.apply(inv));
       if (fleet.json) {
         // The task as submitted, or as it ended: one JSON document on stdout, the steps on stderr.
         Printer.json(out, noWait ? t : TaskFollower.follow(inv, t.id(),

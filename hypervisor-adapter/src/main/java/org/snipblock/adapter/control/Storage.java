@@ -48,6 +48,24 @@ final class Storage {
     }
   }
 
+  /**
+   * Makes a volume follow its VM into {@code site} ({@code volume migrate --to-site}, asked of its
+   * primary among the admin nodes): copies there, catch-up, sync, primary there. A volume whose
+   * primary is there already is left as it is. Returns the steps the primary reported.
+   */
+  List<String> follow(String volume, String site) {
+    try {
+      return admin.callUntil(c -> c.migrate(volume, site, 0), e -> e.getStatus().getDescription() != null
+          && e.getStatus().getDescription().contains("is not the primary of")).getStepsList();
+    } catch (StatusRuntimeException e) {
+      String why = e.getStatus().getDescription();
+      if (why != null && why.contains("already is in site " + site)) {
+        return List.of("primary already in site " + site);
+      }
+      throw e;
+    }
+  }
+
   /** Lets {@code allow} in and shuts {@code revoke} out of every door, on every volume (one call each). */
   void access(List<String> volumes, String allow, String revoke) {
     for (String v : volumes) {

@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.IntStream;
 import org.snipblock.adapter.Inventory;
-import org.snipblock.adapter.agent.HostConfig;
 import org.snipblock.adapter.model.DiskSpec;
 import org.snipblock.adapter.model.TaskRecord;
 import org.snipblock.adapter.model.TemplateRecord;
@@ -21,8 +20,6 @@ import org.snipblock.node.config.ByteSize;
  * rolls a task back after a restart gets the same list as the one that ran it.
  */
 final class TaskPlans {
-  private static final java.time.Duration MIGRATE_TIMEOUT = java.time.Duration.ofSeconds(180);
-
   private final Inventory inventory;
   private final VmSteps vm;
 
@@ -40,6 +37,7 @@ final class TaskPlans {
       case "delete" -> delete(t.vm());
       case "recover" -> recover(t);
       case "migrate" -> migrate(t);
+      case Tasks.MIGRATE_SITE -> new SiteMove(inventory, vm, t).steps();
       default -> throw new IllegalStateException("unknown task kind " + t.kind());
     };
   }
@@ -96,33 +94,8 @@ final class TaskPlans {
    * waiting for the VM and the source's agent send it there, then shut the source host out.
    */
   private List<Step> migrate(TaskRecord t) {
-    String name = t.vm();
-    String target = t.target();
-    String source = vm.vm(name).host();
-    String initiator = HostConfig.initiatorOf(target);
-    return List.of(Step.of("let " + target + " in at the storage", task -> {
-      VmRecord v = vm.vm(name);
-      VmSpec there = v.spec().at(Location.parse(vm.host(source).location()).site(), target);
-      Placement.Decision d = vm.place(name, there, null, Set.of(source), false);
-      task.note("target " + d.why());
-      vm.storage().access(v.volumes(), initiator, null);
-    }, task -> {
-      if (!target.equals(vm.vm(name).host())) {
-        vm.storage().access(vm.vm(name).volumes(), null, initiator);
-      }
-    }), Step.of("live-migrate " + name + " from " + source + " to " + target, task -> {
-      inventory.vms.update(name, v -> v.withMigration(new VmRecord.Migration(target, null, VmRecord.Migration.REQUESTED)));
-      task.await(name + " to arrive on " + target, MIGRATE_TIMEOUT, () -> {
-        VmRecord v = vm.vm(name);
-        if (v.migration() != null && v.migration().failed()) {
-          throw new IllegalStateException(v.migration().state());
-        }
-        return target.equals(v.host()) && v.migration() == null;
-      });
-      task.note(vm.vm(name).detail());
-    }, task -> inventory.vms.update(name, v -> target.equals(v.host()) ? v : v.withMigration(null))),
-        Step.of("shut " + source + " out of the volumes of " + name,
-            task -> vm.storage().access(vm.vm(name).volumes(), initiator, HostConfig.initiatorOf(source)), task -> { }));
+    LiveMigration live = new LiveMigration(inventory, vm, t.vm(), vm.vm(t.vm()).host(), t.target());
+    return List.of(live.letIn(), live.move(), live.shutOut());
   }
 
   /** Restart elsewhere: choose a host near the dead one (preempting if need be), fence the dead one, start. */

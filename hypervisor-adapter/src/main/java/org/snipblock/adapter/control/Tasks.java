@@ -11,6 +11,8 @@ import org.snipblock.node.OperatorError;
 
 /** Opening tasks: one open task per VM at a time, ids that sort by creation. */
 public final class Tasks {
+  /** A live migration into another site, the VM's storage following it ({@code vm migrate --to-site}). */
+  public static final String MIGRATE_SITE = "migrate-site";
   private Tasks() {}
 
   /** Queues a task for the controller; refused while the VM has another open task. */

@@ -32,6 +32,10 @@ public record VmRecord(String name, VmSpec spec, String host, List<String> volum
     return new VmRecord(name, spec, host, volumes, desired, s, why, p, task, System.currentTimeMillis(), migration);
   }
 
+  public VmRecord withSpec(VmSpec s) {
+    return new VmRecord(name, s, host, volumes, desired, state, detail, pid, task, System.currentTimeMillis(), migration);
+  }
+
   public VmRecord withHost(String h) {
     return new VmRecord(name, spec, h, volumes, desired, state, detail, pid, task, System.currentTimeMillis(), migration);
   }

@@ -52,6 +52,25 @@ public final class AdminNodes implements AutoCloseable {
     throw last;
   }
 
+  /**
+   * Runs {@code call} on each node in turn until one answers without a refusal that {@code askNext}
+   * accepts (an operation only one node may do, such as one asked of a volume's primary).
+   */
+  public <T> T callUntil(Function<AdminClient, T> call, java.util.function.Predicate<StatusRuntimeException> askNext) {
+    StatusRuntimeException last = null;
+    for (AdminClient c : clients) {
+      try {
+        return call.apply(c);
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.UNAVAILABLE && !askNext.test(e)) {
+          throw e;
+        }
+        last = e;
+      }
+    }
+    throw last;
+  }
+
   @Override
   public synchronized void close() {
     clients.forEach(AdminClient::close);

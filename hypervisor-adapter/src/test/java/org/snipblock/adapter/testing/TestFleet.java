@@ -16,10 +16,13 @@ import java.util.Map;
 import java.util.Optional;
 import org.snipblock.node.cli.Main;
 import org.snipblock.node.testing.DaemonProcess;
+import org.snipblock.node.testing.ProcessCluster;
 
 /**
- * A storage cluster of one node (records need the raft metadata; one member is a majority) and host
- * agents, each its own JVM; the operator CLI runs in this JVM against the node's admin API.
+ * A storage cluster of one node (records need the raft metadata; one member is a majority), or of
+ * nodes in sites ({@link #startSites}), and host agents, each its own JVM; the operator CLI runs in
+ * this JVM against the nodes' admin APIs. A host agent asks the nodes of its own site first (its
+ * QEMUs use the first as their door).
  */
 public final class TestFleet implements AutoCloseable {
   private static final String NODE_CONFIG = """
@@ -32,12 +35,38 @@ public final class TestFleet implements AutoCloseable {
   private final Path dir;
   private final Path logs;
   private final DaemonProcess node;
+  /** Every storage node by its location; {@code node} is the first. */
+  private final Map<String, DaemonProcess> nodes = new LinkedHashMap<>();
+  private final AutoCloseable storage;
   private final Map<String, DaemonProcess> hosts = new LinkedHashMap<>();
 
-  private TestFleet(Path dir, Path logs, DaemonProcess node) {
+  private TestFleet(Path dir, Path logs, Map<String, DaemonProcess> nodes, AutoCloseable storage) {
     this.dir = dir;
     this.logs = logs;
-    this.node = node;
+    this.nodes.putAll(nodes);
+    this.node = nodes.values().iterator().next();
+    this.storage = storage;
+  }
+
+  /** A cluster of one storage node per location (sites from the locations), configured by {@code nodeConfig}. */
+  public static TestFleet startSites(Path dir, Path logs, String nodeConfig, List<String> locations) throws IOException {
+    Files.createDirectories(logs);
+    ProcessCluster cluster = ProcessCluster.start(Files.createDirectories(dir.resolve("storage")), logs, nodeConfig,
+        locations);
+    Map<String, DaemonProcess> byLocation = new LinkedHashMap<>();
+    for (int i = 0; i < locations.size(); i++) {
+      byLocation.put(locations.get(i), cluster.nodes().get(i));
+    }
+    return new TestFleet(dir, logs, byLocation, cluster);
+  }
+
+  /** The admin addresses of the storage nodes, those in {@code site} first. */
+  private String admin(String site) {
+    List<String> near = new ArrayList<>();
+    List<String> far = new ArrayList<>();
+    nodes.forEach((location, n) -> (location.split("/")[0].equals(site) ? near : far).add(n.info().adminAddress()));
+    near.addAll(far);
+    return String.join(",", near);
   }
 
   public static TestFleet start(Path dir, Path logs) throws IOException {
@@ -50,11 +79,16 @@ public final class TestFleet implements AutoCloseable {
     DaemonProcess node = DaemonProcess.serve(dir.resolve("n1"), "--node-id", "n1", "--location", "eu1/c1/r1/n1",
         "--cluster-port", String.valueOf(port), "--join", "127.0.0.1:" + port, "--config", config.toString())
         .logTo(logs.resolve("n1.log")).start();
-    return new TestFleet(dir, logs, node);
+    return new TestFleet(dir, logs, Map.of("eu1/c1/r1/n1", node), node);
   }
 
   public DaemonProcess node() {
     return node;
+  }
+
+  /** The storage node at {@code location} (of {@link #startSites}). */
+  public DaemonProcess node(String location) {
+    return nodes.get(location);
   }
 
   /** Starts {@code host serve} for host {@code id}; returns once it has registered. */
@@ -66,7 +100,7 @@ public final class TestFleet implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     List<String> args = new ArrayList<>(List.of("host", "serve", "--host-id", id, "--location", location,
-        "--cpus", String.valueOf(cpus), "--memory", memory, "--admin", node.info().adminAddress(),
+        "--cpus", String.valueOf(cpus), "--memory", memory, "--admin", admin(location.split("/")[0]),
         "--data", work.resolve("data").toString()));
     args.addAll(List.of(extra));
     DaemonProcess p = DaemonProcess.command(work, "host " + id + " ready", args.toArray(String[]::new))
@@ -95,7 +129,7 @@ public final class TestFleet implements AutoCloseable {
   public Result run(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.add("--admin");
-    all.add(node.info().adminAddress());
+    all.add(admin(""));
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int status = Main.run(all.toArray(String[]::new), new PrintWriter(out), new PrintWriter(err));
@@ -166,6 +200,10 @@ public final class TestFleet implements AutoCloseable {
       p.close();
       qemus.forEach(ProcessHandle::destroyForcibly);
     }
-    node.close();
+    try {
+      storage.close();
+    } catch (Exception e) {
+      throw new IllegalStateException("stopping the storage nodes", e);
+    }
   }
 }

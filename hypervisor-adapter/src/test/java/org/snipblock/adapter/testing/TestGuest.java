@@ -25,7 +25,19 @@ public final class TestGuest {
     }
   }
 
+  private static final java.util.regex.Pattern PROGRESS = java.util.regex.Pattern.compile("GUEST: n=(\\d+) t=\\d+ err=(\\d+)");
+
   private TestGuest() {}
+
+  /** The last progress line of a counter guest's console: blocks written, errors. */
+  public static java.util.Optional<long[]> progress(String console) {
+    java.util.regex.Matcher m = PROGRESS.matcher(console);
+    long[] last = null;
+    while (m.find()) {
+      last = new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))};
+    }
+    return java.util.Optional.ofNullable(last);
+  }
 
   public static synchronized Built get() {
     if (built == null) {

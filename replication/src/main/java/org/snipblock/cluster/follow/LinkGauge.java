@@ -67,9 +67,4 @@ final class LinkGauge {
   long previousLag() {
     return previousLag;
   }
-
-  /** True if the slowest replica had unacknowledged bytes at both ends of the last tick. */
-  boolean backlogged() {
-    return backlogged;
-  }
 }

@@ -8,7 +8,7 @@ import org.snipblock.cluster.replica.ReplicationMode;
  * {@code --mode auto}: decides when a volume's primary switches replication between async and
  * sync. To sync when the lag is small and the write rate, projected forward, fits what the link
  * takes (80% of it, so the switch does not stall the writer); back to async when replication stays
- * backlogged and the oldest change waiting for the replicas is older than the bound (the link
+ * backlogged, i.e. the oldest change waiting for the replicas is older than the bound (the link
  * holds the writer back). A condition must hold on two ticks in a row, so one burst switches nothing.
  */
 final class ModeGovernor {
@@ -49,7 +49,11 @@ final class ModeGovernor {
 
   private String toAsync(LinkGauge g, double oldestUnackedSeconds) {
     double boundSeconds = settings.autoAsyncWait().toNanos() / 1e9;
-    if (!g.backlogged() || oldestUnackedSeconds <= boundSeconds) {
+    // The age of the oldest write still waiting is itself the evidence that the backlog lasted: it
+    // needs no earlier sample. (Requiring the gauge's two-sample backlog as well made a burst count
+    // only from its third tick; a burst the link drains in a few seconds, or one tick delayed on a
+    // loaded machine, then ended in sync before the second vote, and nothing switched.)
+    if (g.lag() == 0 || oldestUnackedSeconds <= boundSeconds) {
       return null;
     }
     return String.format(Locale.ROOT, "writes wait %.0f ms for the replicas (bound %d ms): the link (%s/s) "

@@ -7,6 +7,8 @@ import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ForwardingClientCall;
 import io.grpc.MethodDescriptor;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,11 +32,20 @@ final class WanDelay implements ClientInterceptor {
     return new Delayed<>(next.newCall(method, options), pacing);
   }
 
-  /** Every operation but request() and start() runs on the WAN timer, in due order. */
+  /**
+   * Every operation but request() and start() runs on the WAN timer, in the order it was made. (A
+   * timer task per operation alone does not keep that order: a half-close due at the same moment as
+   * the message before it could run first, and the server then failed the call with "Half-closed
+   * without a request".) Operations wait in a queue, in due order, and each timer task runs the
+   * ones that are due.
+   */
   private static final class Delayed<Q, R> extends ForwardingClientCall.SimpleForwardingClientCall<Q, R> {
     private final WanPacing pacing;
+    private final Deque<Held> held = new ArrayDeque<>();
     private long lastDue;
     private volatile boolean cancelled;
+
+    private record Held(long due, String what, Runnable op) {}
 
     Delayed(ClientCall<Q, R> call, WanPacing pacing) {
       super(call);
@@ -44,38 +55,43 @@ final class WanDelay implements ClientInterceptor {
     @Override
     public void sendMessage(Q message) {
       long bytes = message instanceof MessageLite m ? m.getSerializedSize() : 0;
-      long due;
-      synchronized (this) {
-        due = Math.max(lastDue, pacing.arrival(bytes));
-        lastDue = due;
-      }
-      WanPacing.at(due, () -> {
-        if (!cancelled) {
-          try {
-            delegate().sendMessage(message);
-          } catch (RuntimeException e) {
-            log.debug("simulated WAN: a held-back message was not sent: {}", e.toString());
-          }
-        }
-      });
+      hold(pacing.arrival(bytes), "message", () -> delegate().sendMessage(message));
     }
 
     @Override
     public void halfClose() {
+      hold(System.nanoTime() + pacing.delayNanos(), "half-close", () -> delegate().halfClose());
+    }
+
+    private void hold(long arrival, String what, Runnable op) {
       long due;
       synchronized (this) {
-        due = Math.max(lastDue, System.nanoTime() + pacing.delayNanos());
+        due = Math.max(lastDue, arrival);
         lastDue = due;
+        held.addLast(new Held(due, what, op));
       }
-      WanPacing.at(due, () -> {
+      WanPacing.at(due, this::release);
+    }
+
+    /** On the timer (one thread): runs, in order, every held operation that is due. */
+    private void release() {
+      while (true) {
+        Held h;
+        synchronized (this) {
+          h = held.peekFirst();
+          if (h == null || h.due() > System.nanoTime()) {
+            return;
+          }
+          held.pollFirst();
+        }
         if (!cancelled) {
           try {
-            delegate().halfClose();
+            h.op().run();
           } catch (RuntimeException e) {
-            log.debug("simulated WAN: a held-back half-close failed: {}", e.toString());
+            log.debug("simulated WAN: a held-back {} failed: {}", h.what(), e.toString());
           }
         }
-      });
+      }
     }
 
     @Override

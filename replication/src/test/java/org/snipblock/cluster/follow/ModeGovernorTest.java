@@ -71,6 +71,17 @@ class ModeGovernorTest {
   }
 
   @Test
+  void aBurstCountsFromItsFirstTickSoAShortOneStillSwitches() {
+    ModeGovernor g = new ModeGovernor(settings);
+    second(0, 0, 0);
+    second(4 * MIB, 0, 4 * MIB);
+    assertThat(g.decide(ReplicationMode.SYNC, gauge, 0.9)).as("first tick of the burst: one vote").isEmpty();
+    second(4 * MIB, 4 * MIB, 4 * MIB);
+    assertThat(g.decide(ReplicationMode.SYNC, gauge, 1.9)).as("second tick in a row: switch")
+        .map(ModeGovernor.Decision::to).contains(ReplicationMode.ASYNC);
+  }
+
+  @Test
   void ballooningLowersTheRateWhileTheLagGrowsRaisesItWhileItShrinksAndReleasesOnceCaughtUp() {
     Balloon b = new Balloon(settings);
     second(0, 0, 10 * MIB);

@@ -1,0 +1,119 @@
+package org.snipblock.adapter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.snipblock.adapter.testing.TestFleet;
+import org.snipblock.adapter.testing.TestGuest;
+import org.snipblock.node.testing.Poll;
+import org.snipblock.node.testing.Tools;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running VM moves into the other site with its storage: two storage nodes, n1 in site a and n2 in
+ * site b, a simulated WAN between them (5 ms, 1 MiB/s), a host agent in each site. db, a guest
+ * writing and verifying blocks on a one-copy volume held in site a, is migrated with
+ * {@code vm migrate --to-site b}: its volume's copy is built on n2, the primary moves there, QEMU is
+ * live-migrated to h2 (whose QEMU reaches the disk through n2's door); the count goes on without a
+ * gap or an error and the volume verifies. A move back, aborted while the storage follows, is rolled
+ * back: the VM keeps running on h2 and its volume's primary is back in site b.
+ */
+class SiteMigrationIT {
+  private static final Duration GUEST = Duration.ofSeconds(120);
+  private static final Pattern PROGRESS = Pattern.compile("GUEST: n=(\\d+) t=\\d+ err=(\\d+)");
+  private static final String CONFIG = """
+      cluster:
+        defaults:
+          copies: 1
+          min-copies: 1
+        sites:
+          simulated-wan: {delay: 5ms, rate: 1M}
+      """;
+
+  private static final Logger log = LoggerFactory.getLogger(SiteMigrationIT.class);
+
+  @TempDir Path dir;
+
+  @Test
+  @Timeout(value = 6, unit = TimeUnit.MINUTES)
+  void aRunningVmMovesIntoTheOtherSiteWithItsStorageAndAnAbortedMoveBackRollsBack() throws Exception {
+    TestGuest.Built guest = TestGuest.get();
+    Tools.requireQemuIscsi();
+    try (TestFleet fleet = TestFleet.startSites(dir, Path.of("target/site-migration-logs"), CONFIG,
+        List.of("a/c1/r1/n1", "b/c1/r1/n2"))) {
+      fleet.host("h1", "a/c1/r1/h1", 2, "512M");
+      Poll.until("h1 to hold the controller lease", GUEST,
+          () -> Optional.of(fleet.cli("host", "list")).filter(l -> l.contains("controller: h1")));
+      fleet.host("h2", "b/c1/r1/h2", 2, "512M");
+      assertThat(fleet.cli("vm", "create", "db", "--host", "h1", "--kernel", guest.kernel().toString(), "--initrd",
+          guest.initrd().toString(), "--append", "console=ttyS0 quiet snipguest=counter", "--memory", "256M",
+          "--disk", "16M")).contains("db is running on h1");
+      Poll.until("db writing on h1", GUEST, () -> TestGuest.progress(fleet.console("h1", "db")).filter(p -> p[0] >= 128));
+
+      assertThat(fleet.cliError("vm", "migrate", "db", "--to-site", "z"))
+          .isEqualTo("snipblock: no host in site z (hosts are in a, b)\n");
+      assertThat(fleet.cliError("vm", "migrate", "db", "--to-site", "a"))
+          .isEqualTo("snipblock: vm db already runs in site a (on h1); use --to-host to move it within the site\n");
+      String migrated = fleet.cli("vm", "migrate", "db", "--to-site", "b");
+      log.info("vm migrate db --to-site b:\n{}", migrated);
+      assertThat(migrated).contains("[done] let h2 in at the storage", "[done] storage of db follows to site b",
+          "db-disk0: primary n1 -> n2", "[done] live-migrate db from h1 to h2", "migrated from h1 in ",
+          "[done] shut h1 out of the volumes of db", "db is running on h2");
+      long[] source = TestGuest.progress(fleet.console("h1", "db")).orElseThrow();
+      String arrived = Poll.until("db writing on h2", GUEST, () -> Optional.of(fleet.console("h2", "db"))
+          .filter(c -> PROGRESS.matcher(c).results().count() >= 2));
+      Matcher first = PROGRESS.matcher(arrived);
+      assertThat(first.find()).isTrue();
+      assertThat(Long.parseLong(first.group(1))).as("first count on h2 after %s on h1", source[0])
+          .isEqualTo(source[0] + 64);
+      assertThat(source[1]).as("errors before the migration").isZero();
+      assertThat(TestGuest.progress(arrived).orElseThrow()[1]).as("errors after the migration").isZero();
+      assertThat(arrived).doesNotContain("MISMATCH");
+      JsonNode volume = json(fleet.node("b/c1/r1/n2").cli("volume", "show", "db-disk0", "--json"));
+      assertThat(volume.get("primary").asText()).isEqualTo("n2");
+      assertThat(volume.get("snippetReplicas").toString()).as("every copy in site b").doesNotContain("n1");
+
+      // back to site a, aborted while the storage follows: rolled back, db stays on h2 with its primary in b
+      CompletableFuture<TestFleet.Result> back = CompletableFuture.supplyAsync(
+          () -> fleet.run("vm", "migrate", "db", "--to-site", "a"));
+      String task = Poll.until("the move back copying the storage", GUEST, () -> fleet.cli("task", "list").lines()
+          .filter(l -> l.contains("migrate-site") && l.contains("running")).map(l -> l.split(" ")[0])
+          .filter(id -> fleet.cli("task", "show", id).contains("[running] storage of db follows to site a"))
+          .findFirst());
+      fleet.cli("task", "abort", task);
+      TestFleet.Result aborted = back.get(GUEST.toSeconds(), TimeUnit.SECONDS);
+      assertThat(aborted.err()).contains("rolled-back");
+      String shown = fleet.cli("task", "show", task);
+      log.info("aborted: {}\n{}", aborted.err(), shown);
+      assertThat(shown).contains("rolled-back", "[undone] storage of db follows to site a",
+          "[undone] let h1 in at the storage");
+      assertThat(fleet.cli("vm", "show", "db")).contains("host:      h2", "state:     running");
+      assertThat(json(fleet.node("b/c1/r1/n2").cli("volume", "show", "db-disk0", "--json")).get("primary").asText())
+          .as("the volume followed back").isEqualTo("n2");
+      String before = fleet.console("h2", "db");
+      long[] still = Poll.until("db still writing on h2", GUEST, () -> TestGuest.progress(
+          fleet.console("h2", "db").substring(before.length())));
+      assertThat(still[1]).as("errors after the rollback").isZero();
+      assertThat(fleet.console("h2", "db")).doesNotContain("MISMATCH");
+      JsonNode verified = json(fleet.node("b/c1/r1/n2").cli("volume", "verify", "db-disk0", "--json"));
+      assertThat(verified.get("clean").asBoolean()).as("%s", verified).isTrue();
+    }
+  }
+
+  private static JsonNode json(String text) throws Exception {
+    return new ObjectMapper().readTree(text);
+  }
+}
