@@ -107,6 +107,8 @@ class DrainTest {
     assertThat(cluster.node(index(v.primary())).verify("vm1").get(60, TimeUnit.SECONDS).clean()).isTrue();
     Eventually.await("n0's copy deleted", T, () -> cluster.stores.get(0).show("vm1").isEmpty());
 
+    // Asked of another node, which applies the metadata on its own schedule.
+    Eventually.await("n2 sees n0 drained", T, () -> cluster.node(2).drains().progress("n0").state().equals("DRAINED"));
     cluster.node(2).drains().remove("n0");
     Eventually.await("n0 forgotten everywhere", T,
         () -> cluster.nodes.stream().allMatch(n -> n.status().nodes().stream().noneMatch(s -> s.id().equals("n0"))));

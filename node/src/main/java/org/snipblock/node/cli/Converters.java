@@ -82,6 +82,10 @@ final class Converters {
       if (colon <= 0 || colon == value.length() - 1) {
         throw new TypeConversionException("invalid address '" + value + "': expected HOST:PORT (e.g. 127.0.0.1:7070)");
       }
+      if (!value.substring(0, colon).matches("[A-Za-z0-9.\\-_\\[\\]:]+")) {
+        throw new TypeConversionException("invalid address '" + value + "': expected one HOST:PORT (e.g. "
+            + "127.0.0.1:7070); the command talks to one node");
+      }
       new Port().convert(value.substring(colon + 1));
       return value;
     }

@@ -86,6 +86,7 @@ class CliTest {
       min-copies zero           | volume create vol0 --size 1G --min-copies 0     | invalid --min-copies 0
       unknown spread            | volume create vol0 --size 1G --spread planet    | invalid --spread: unknown spread level 'planet'
       unknown mode              | volume create vol0 --size 1G --mode eventually  | invalid --mode: unknown replication mode 'eventually'
+      two admin addresses       | volume list --admin a:1,b:2                     | invalid address 'a:1,b:2': expected one HOST:PORT
       set without mode          | volume set vol0                                 | nothing to set: give --mode, --consumer, --read-only, --qos, --qos-group, --copies, --min-copies and/or --spread
       set copies zero           | volume set vol0 --copies 0                      | invalid --copies 0: must be 1..16
       set min above copies      | volume set vol0 --copies 2 --min-copies 3       | invalid --min-copies 3: more than --copies 2
