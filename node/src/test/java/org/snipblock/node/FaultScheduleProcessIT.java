@@ -57,10 +57,14 @@ class FaultScheduleProcessIT {
     }
   }
 
+  private static final long CI_SEED = 8540820147332980639L;
+
   @Test
   @Timeout(value = 8, unit = TimeUnit.MINUTES)
   void noAcknowledgedWriteIsLostUnderRandomFaults(TestInfo test) throws Exception {
-    long seed = Long.getLong("faults.seed", new Random().nextLong());
+    // CI replays one schedule that once wedged a volume (a submission must not hinge on a new
+    // seed's luck); a run by hand draws a new one, which is how new bugs are found.
+    long seed = Long.getLong("faults.seed", System.getenv("CI") != null ? CI_SEED : new Random().nextLong());
     int steps = Integer.getInteger("faults.steps", 5);
     log.info("fault schedule: seed {} (replay with -Dfaults.seed={}), {} faults", seed, seed, steps);
     Path logs = ProcessCluster.logsOf(test);
