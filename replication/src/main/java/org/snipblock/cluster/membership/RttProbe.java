@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Measures round-trip times to every other member with small ping/pong messages over the cluster
  * channel (an application handshake, as the placement wants: it includes the peer's JVM and
- * thread hand-off, not just the wire). Keeps an exponentially weighted average per peer.
+ * thread hand-off, not just the wire). Reports per peer the median of its last {@value #WINDOW}
+ * samples: one slow answer (a pause in either JVM) must not make a near peer look far and flap
+ * the sync groups, placement and flags that follow from it.
  */
 final class RttProbe {
   private static final Logger log = LoggerFactory.getLogger(RttProbe.class);
@@ -26,7 +28,28 @@ final class RttProbe {
 
   private final JChannel channel;
   private final ScheduledExecutorService timer;
-  private final Map<String, Double> rttMillis = new ConcurrentHashMap<>();
+  static final int WINDOW = 5;
+
+  /** A peer's latest samples, oldest overwritten first. */
+  private static final class Samples {
+    private final double[] millis = new double[WINDOW];
+    private int count;
+    private int next;
+
+    synchronized void add(double ms) {
+      millis[next] = ms;
+      next = (next + 1) % WINDOW;
+      count = Math.min(count + 1, WINDOW);
+    }
+
+    synchronized double median() {
+      double[] sorted = java.util.Arrays.copyOf(millis, count);
+      java.util.Arrays.sort(sorted);
+      return count % 2 == 1 ? sorted[count / 2] : (sorted[count / 2 - 1] + sorted[count / 2]) / 2;
+    }
+  }
+
+  private final Map<String, Samples> rttMillis = new ConcurrentHashMap<>();
   private final Map<String, Long> heldBackFor = new ConcurrentHashMap<>();
   private volatile ToLongFunction<String> heldBackNanos = member -> 0;
 
@@ -78,7 +101,7 @@ final class RttProbe {
       send(msg.getSrc(), PONG, nanos);
     } else if (kind == PONG) {
       double sample = (System.nanoTime() - nanos) / 1e6;
-      rttMillis.merge(String.valueOf(msg.getSrc()), sample, (old, s) -> old * 0.8 + s * 0.2);
+      rttMillis.computeIfAbsent(String.valueOf(msg.getSrc()), m -> new Samples()).add(sample);
     }
     return true;
   }
@@ -88,9 +111,11 @@ final class RttProbe {
     heldBackFor.remove(member);
   }
 
-  /** Smoothed round trip in milliseconds to each member measured so far, by member name. */
+  /** Round trip in milliseconds (median of the latest samples) to each member measured so far, by member name. */
   Map<String, Double> rttMillis() {
-    return Map.copyOf(rttMillis);
+    Map<String, Double> out = new java.util.HashMap<>();
+    rttMillis.forEach((member, samples) -> out.put(member, samples.median()));
+    return Map.copyOf(out);
   }
 
   private void send(Address to, byte kind, long nanos) {
