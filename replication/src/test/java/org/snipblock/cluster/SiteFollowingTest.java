@@ -65,7 +65,6 @@ class SiteFollowingTest {
         () -> following.rtt().between("n0", "n2") >= WAN.toMillis()
             && following.syncGroups().equals(List.of(List.of("n0", "n1"), List.of("n2"))),
         () -> "round trips " + following.rtt().millis() + ", groups " + following.syncGroups());
-    assertThat(following.rtt().between("n0", "n1")).isLessThan(SYNC_BOUND.toMillis());
 
     cluster.node(0).volumes().create(new VolumeSpec("wide", 4 * TestCluster.SNIPPET, TestCluster.SNIPPET, 512, false),
         new RedundancyPolicy(2, 2, FailureDomain.SITE, ReplicationMode.SYNC));
@@ -75,9 +74,12 @@ class SiteFollowingTest {
     assertThat(wide.reach().millis()).isGreaterThanOrEqualTo(WAN.toMillis());
     assertThat(List.of(wide.reach().from(), wide.reach().to())).containsExactly("n0", "n2");
     assertThat(wide.slowLink()).as("sync across the WAN is flagged").isTrue();
-    FollowView near = following.view("near").orElseThrow();
-    assertThat(near.reach().millis()).isLessThan(SYNC_BOUND.toMillis());
-    assertThat(near.slowLink()).isFalse();
+    // Loopback round trips on a loaded machine have outliers too (each node reports its own, on its
+    // own schedule): the near pair is judged near once the measurements settle.
+    Eventually.await("near's copies measured within the sync bound", Duration.ofSeconds(60),
+        () -> following.view("near").map(n -> n.reach().millis() < SYNC_BOUND.toMillis() && !n.slowLink())
+            .orElse(false),
+        () -> "round trips " + following.rtt().millis());
     cluster.node(0).volumes().setMode("wide", ReplicationMode.ASYNC);
     assertThat(following.view("wide").orElseThrow().slowLink()).as("async over the WAN is not").isFalse();
 
