@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.node.testing.DaemonProcess;
 import org.snipblock.node.testing.NbdWriter;
+import org.snipblock.node.testing.Poll;
 import org.snipblock.node.testing.ProcessCluster;
 
 /**
@@ -44,6 +46,11 @@ class FlushQuorumProcessIT {
   void aFlushWaitsForTheHoldersOfWhatWasWritten(TestInfo test) throws Exception {
     Path logs = ProcessCluster.logsOf(test);
     cluster = ProcessCluster.start(tmp, logs, "");
+    // Placement gives copies only to nodes that reported room: wait for every node's first report.
+    Poll.until("every node's capacity reported", Duration.ofSeconds(60), () -> cluster.node("n1")
+        .cliIfOk("cluster", "status", "--json").map(ProcessCluster::json)
+        .filter(st -> st.get("nodes").size() == 3 && java.util.stream.StreamSupport.stream(st.get("nodes").spliterator(),
+            false).allMatch(n -> n.path("capacityBytes").asLong() > n.path("usedBytes").asLong())));
     JsonNode created = ProcessCluster.json(cluster.node("n1").cli("volume", "create", "fq", "--size", "32M",
         "--snippet-size", "4M", "--copies", "2", "--min-copies", "2", "--mode", "sync", "--json"));
     String primary = created.get("primary").asText();

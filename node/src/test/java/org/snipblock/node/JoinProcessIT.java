@@ -69,7 +69,9 @@ class JoinProcessIT {
     DaemonProcess n4 = cluster.join(tmp.resolve("n4"), "n4", "site1/c4/r1/h4");
     Poll.until("n4 UP and a metadata voter", Duration.ofSeconds(60), () -> status(n2)
         .filter(s -> states(s).equals(List.of("UP", "UP", "UP", "UP")) && voters(s).contains("n4")));
-    assertThat(voters(n4)).containsExactly("n1", "n2", "n3", "n4");
+    // n4 names the others by node id once it has applied their records.
+    Poll.until("n4 names the four voters", Duration.ofSeconds(60), () -> status(n4)
+        .filter(s -> voters(s).equals(List.of("n1", "n2", "n3", "n4"))));
 
     // The newcomer takes its share: a dry run moves nothing; the rebalance moves copies of n2 and
     // n3 (n1's stay: it is the primary) until the fills are one copy apart.

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.node.testing.DaemonProcess;
+import org.snipblock.node.testing.Poll;
 import org.snipblock.node.testing.ProcessCluster;
 
 /**
@@ -38,7 +40,11 @@ class TenantClusterProcessIT {
     DaemonProcess n2 = cluster.node("n2");
     DaemonProcess n3 = cluster.node("n3");
     n1.cli("tenant", "create", "acme", "--max-volumes", "1", "--max-bytes", "1G");
+    // Another node knows the tenant once it has applied its record.
+    Poll.until("n2 knows acme", Duration.ofSeconds(60), () -> n2.cliIfOk("tenant", "show", "acme"));
     n2.cli("volume", "create", "a1", "--size", "64M", "--copies", "2", "--tenant", "acme");
+    Poll.until("n3 counts a1 for acme", Duration.ofSeconds(60), () -> n3.cliIfOk("tenant", "show", "acme")
+        .filter(t -> t.contains("a1")));
     assertThat(n3.cliError("volume", "create", "a2", "--size", "64M", "--copies", "2", "--tenant", "acme").strip())
         .isEqualTo("snipblock: tenant acme: 1 of 1 volumes used");
     assertThat(n3.cli("volume", "list")).doesNotContain("a2");

@@ -184,14 +184,22 @@ public final class Placement implements PlacementPolicy {
     return n.freeBytes() > 0;
   }
 
-  /** Least filled (after this copy) plus least loaded first; node id breaks ties so results are stable. */
+  /**
+   * Clearly emptier first (fill in tenths), then clearly less loaded (load in thirds: idle, busy,
+   * hot; reported loads differ by noise), then the one this placement promised least so far, so a
+   * volume's stripes fan out over nodes alike whatever their exact fill, then the least filled;
+   * node id breaks ties so results are stable.
+   */
   private static Comparator<NodeDescriptor> byFullness(long bytes, Map<String, Long> promised) {
+    java.util.function.ToDoubleFunction<NodeDescriptor> fill = n -> {
+      long used = n.usedBytes() + promised.getOrDefault(n.id(), 0L) + bytes;
+      return n.capacityBytes() == 0 ? 1.0 : (double) used / n.capacityBytes();
+    };
     return Comparator
-        .comparingDouble((NodeDescriptor n) -> {
-          long used = n.usedBytes() + promised.getOrDefault(n.id(), 0L) + bytes;
-          double fill = n.capacityBytes() == 0 ? 1.0 : (double) used / n.capacityBytes();
-          return fill + n.load();
-        })
+        .comparingInt((NodeDescriptor n) -> (int) (10 * fill.applyAsDouble(n)))
+        .thenComparingInt(n -> (int) (3 * Math.min(n.load(), 0.99)))
+        .thenComparingLong(n -> promised.getOrDefault(n.id(), 0L))
+        .thenComparingDouble(fill)
         .thenComparing(NodeDescriptor::id);
   }
 
