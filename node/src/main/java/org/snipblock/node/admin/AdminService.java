@@ -114,7 +114,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void createVolume(CreateVolumeRequest req, StreamObserver<Volume> out) {
-    answer(out, "create volume " + req.getName(), () -> {
+    AdminCalls.answer(out, "create volume " + req.getName(), () -> {
       if (req.getSizeBytes() <= 0 || req.getSizeBytes() > Long.MAX_VALUE) {
         throw AdminErrors.invalid("volume size must be positive");
       }
@@ -135,7 +135,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void listVolumes(ListVolumesRequest req, StreamObserver<ListVolumesResponse> out) {
-    answer(out, "list volumes", () -> {
+    AdminCalls.answer(out, "list volumes", () -> {
       ListVolumesResponse.Builder b = ListVolumesResponse.newBuilder();
       volumes.list().forEach(v -> b.addVolumes(toProto(v)));
       return b.build();
@@ -144,13 +144,13 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void showVolume(ShowVolumeRequest req, StreamObserver<Volume> out) {
-    answer(out, "show volume " + req.getName(), () ->
+    AdminCalls.answer(out, "show volume " + req.getName(), () ->
         volumes.show(req.getName()).map(this::toProto).orElseThrow(() -> AdminErrors.notFound(req.getName())));
   }
 
   @Override
   public void resizeVolume(ResizeVolumeRequest req, StreamObserver<Volume> out) {
-    answer(out, "resize volume " + req.getName(), () -> {
+    AdminCalls.answer(out, "resize volume " + req.getName(), () -> {
       if (req.getNewSizeBytes() <= 0 || req.getNewSizeBytes() > Long.MAX_VALUE) {
         throw AdminErrors.invalid("volume size must be positive");
       }
@@ -162,7 +162,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void deleteVolume(DeleteVolumeRequest req, StreamObserver<DeleteVolumeResponse> out) {
-    answer(out, "delete volume " + req.getName(), () -> {
+    AdminCalls.answer(out, "delete volume " + req.getName(), () -> {
       volumes.delete(req.getName());
       log.info("deleted volume {}", req.getName());
       return DeleteVolumeResponse.getDefaultInstance();
@@ -171,7 +171,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void setVolumeMode(SetVolumeModeRequest req, StreamObserver<Volume> out) {
-    answer(out, "set mode of volume " + req.getName(), () -> {
+    AdminCalls.answer(out, "set mode of volume " + req.getName(), () -> {
       ClusterNode c = clusterOnly("replication modes");
       ClusterVolume v = c.volumes().describe(req.getName()).orElseThrow(() -> AdminErrors.notFound(req.getName()));
       if (req.getSnippetsCount() == 0) {
@@ -192,13 +192,13 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void movePrimary(MovePrimaryRequest req, StreamObserver<MovePrimaryResponse> out) {
-    answer(out, "move primary of volume " + req.getName(), () -> HandoverMessages.of(
+    AdminCalls.answer(out, "move primary of volume " + req.getName(), () -> HandoverMessages.of(
         new PrimaryHandover(clusterOnly("move-primary")).move(req.getName(), req.getTo())));
   }
 
   @Override
   public void clusterStatus(ClusterStatusRequest req, StreamObserver<ClusterStatusResponse> out) {
-    answer(out, "cluster status", () -> ClusterStatusMessages.of(clusterOnly("cluster status")));
+    AdminCalls.answer(out, "cluster status", () -> ClusterStatusMessages.of(clusterOnly("cluster status")));
   }
 
   @Override
@@ -229,17 +229,17 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void snapshotVolumes(SnapshotVolumesRequest req, StreamObserver<SnapshotList> out) {
-    answer(out, "snapshot " + req.getVolumesList() + "@" + req.getSnapshot(), () -> snapshots.take(req));
+    AdminCalls.answer(out, "snapshot " + req.getVolumesList() + "@" + req.getSnapshot(), () -> snapshots.take(req));
   }
 
   @Override
   public void listSnapshots(ListSnapshotsRequest req, StreamObserver<SnapshotList> out) {
-    answer(out, "list snapshots of " + req.getVolume(), () -> snapshots.list(req.getVolume()));
+    AdminCalls.answer(out, "list snapshots of " + req.getVolume(), () -> snapshots.list(req.getVolume()));
   }
 
   @Override
   public void deleteSnapshot(DeleteSnapshotRequest req, StreamObserver<DeleteSnapshotResponse> out) {
-    answer(out, "delete snapshot " + req.getVolume() + "@" + req.getSnapshot(), () -> {
+    AdminCalls.answer(out, "delete snapshot " + req.getVolume() + "@" + req.getSnapshot(), () -> {
       snapshots.delete(req.getVolume(), req.getSnapshot());
       return DeleteSnapshotResponse.getDefaultInstance();
     });
@@ -247,24 +247,24 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void rollbackVolume(RollbackVolumeRequest req, StreamObserver<Volume> out) {
-    answer(out, "roll " + req.getVolume() + " back to " + req.getSnapshot(), () -> toProto(snapshots.rollback(req)));
+    AdminCalls.answer(out, "roll " + req.getVolume() + " back to " + req.getSnapshot(), () -> toProto(snapshots.rollback(req)));
   }
 
   @Override
   public void cloneVolume(CloneVolumeRequest req, StreamObserver<Volume> out) {
-    answer(out, "clone " + req.getVolume() + "@" + req.getSnapshot() + " as " + req.getName(),
+    AdminCalls.answer(out, "clone " + req.getVolume() + "@" + req.getSnapshot() + " as " + req.getName(),
         () -> toProto(snapshots.cloneOf(req)));
   }
 
   @Override
   public void setVolumeReadOnly(SetVolumeReadOnlyRequest req, StreamObserver<Volume> out) {
-    answer(out, "set read-only of " + req.getName(),
+    AdminCalls.answer(out, "set read-only of " + req.getName(),
         () -> toProto(snapshots.readOnly(req.getName(), req.getReadOnly())));
   }
 
   @Override
   public void flattenVolume(FlattenVolumeRequest req, StreamObserver<Volume> out) {
-    answer(out, "flatten " + req.getName(), () -> {
+    AdminCalls.answer(out, "flatten " + req.getName(), () -> {
       snapshots.flatten(req.getName());
       return volumes.show(req.getName()).map(this::toProto).orElseThrow(() -> AdminErrors.notFound(req.getName()));
     });
@@ -272,7 +272,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void diffVolume(DiffVolumeRequest req, StreamObserver<DiffVolumeResponse> out) {
-    answer(out, "diff " + req.getVolume(), () -> snapshots.diff(req));
+    AdminCalls.answer(out, "diff " + req.getVolume(), () -> snapshots.diff(req));
   }
 
   @Override
@@ -287,22 +287,22 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void putRecord(PutRecordRequest req, StreamObserver<Record> out) {
-    answer(out, "put record " + req.getKind() + "/" + req.getKey(), () -> records.put(req));
+    AdminCalls.answer(out, "put record " + req.getKind() + "/" + req.getKey(), () -> records.put(req));
   }
 
   @Override
   public void getRecord(GetRecordRequest req, StreamObserver<Record> out) {
-    answer(out, "get record " + req.getKind() + "/" + req.getKey(), () -> records.get(req));
+    AdminCalls.answer(out, "get record " + req.getKind() + "/" + req.getKey(), () -> records.get(req));
   }
 
   @Override
   public void listRecords(ListRecordsRequest req, StreamObserver<ListRecordsResponse> out) {
-    answer(out, "list records of " + req.getKind(), () -> records.list(req));
+    AdminCalls.answer(out, "list records of " + req.getKind(), () -> records.list(req));
   }
 
   @Override
   public void deleteRecord(DeleteRecordRequest req, StreamObserver<DeleteRecordResponse> out) {
-    answer(out, "delete record " + req.getKind() + "/" + req.getKey(), () -> records.delete(req));
+    AdminCalls.answer(out, "delete record " + req.getKind() + "/" + req.getKey(), () -> records.delete(req));
   }
 
   @Override
@@ -312,12 +312,12 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void setVolumeAccess(SetVolumeAccessRequest req, StreamObserver<VolumeAccess> out) {
-    answer(out, "set access of volume " + req.getVolume(), () -> access.set(req));
+    AdminCalls.answer(out, "set access of volume " + req.getVolume(), () -> access.set(req));
   }
 
   @Override
   public void showVolumeAccess(ShowVolumeAccessRequest req, StreamObserver<VolumeAccess> out) {
-    answer(out, "show access of volume " + req.getVolume(), () -> access.show(req));
+    AdminCalls.answer(out, "show access of volume " + req.getVolume(), () -> access.show(req));
   }
 
   private ClusterNode clusterOnly(String what) {
@@ -330,7 +330,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void nodeStatus(NodeStatusRequest req, StreamObserver<NodeStatusResponse> out) {
-    answer(out, "node status", status);
+    AdminCalls.answer(out, "node status", status);
   }
 
   private Volume toPlainProto(VolumeInfo v) {
@@ -362,9 +362,6 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
         .orElse(plain);
   }
 
-  private static <T> void answer(StreamObserver<T> out, String what, Supplier<T> call) {
-    AdminCalls.answer(out, what, call);
-  }
 
   /** The operator's message for a failed call; internal failures are logged here, once. */
   static io.grpc.StatusRuntimeException toStatus(String what, Throwable e) {

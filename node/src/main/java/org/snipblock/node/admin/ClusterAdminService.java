@@ -3,7 +3,6 @@ package org.snipblock.node.admin;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
-import java.util.function.Supplier;
 import org.snipblock.cluster.ClusterNode;
 import org.snipblock.cluster.ClusterStatus;
 import org.snipblock.cluster.FailureSimulation;
@@ -33,7 +32,7 @@ public final class ClusterAdminService extends ClusterAdminGrpc.ClusterAdminImpl
 
   @Override
   public void rebalance(RebalanceRequest req, StreamObserver<RebalanceProgress> out) {
-    answer(out, "rebalance", () -> {
+    AdminCalls.answer(out, "rebalance", () -> {
       clustered();
       return RebalanceMessages.of(rebalancer.start(req.getDryRun()));
     });
@@ -41,7 +40,7 @@ public final class ClusterAdminService extends ClusterAdminGrpc.ClusterAdminImpl
 
   @Override
   public void rebalanceStatus(RebalanceRequest req, StreamObserver<RebalanceProgress> out) {
-    answer(out, "rebalance status", () -> {
+    AdminCalls.answer(out, "rebalance status", () -> {
       clustered();
       return RebalanceMessages.of(rebalancer.progress().orElseThrow(() -> Status.NOT_FOUND
           .withDescription("no rebalance was started on this node").asRuntimeException()));
@@ -50,22 +49,22 @@ public final class ClusterAdminService extends ClusterAdminGrpc.ClusterAdminImpl
 
   @Override
   public void drainNode(NodeRequest req, StreamObserver<DrainProgress> out) {
-    answer(out, "drain node " + req.getId(), () -> progress(drains().drain(req.getId())));
+    AdminCalls.answer(out, "drain node " + req.getId(), () -> progress(drains().drain(req.getId())));
   }
 
   @Override
   public void undrainNode(NodeRequest req, StreamObserver<DrainProgress> out) {
-    answer(out, "undrain node " + req.getId(), () -> progress(drains().undrain(req.getId())));
+    AdminCalls.answer(out, "undrain node " + req.getId(), () -> progress(drains().undrain(req.getId())));
   }
 
   @Override
   public void drainStatus(NodeRequest req, StreamObserver<DrainProgress> out) {
-    answer(out, "drain status of " + req.getId(), () -> progress(drains().progress(req.getId())));
+    AdminCalls.answer(out, "drain status of " + req.getId(), () -> progress(drains().progress(req.getId())));
   }
 
   @Override
   public void removeNode(NodeRequest req, StreamObserver<RemoveNodeResponse> out) {
-    answer(out, "remove node " + req.getId(), () -> {
+    AdminCalls.answer(out, "remove node " + req.getId(), () -> {
       drains().remove(req.getId());
       return RemoveNodeResponse.newBuilder().setNode(req.getId()).build();
     });
@@ -73,7 +72,7 @@ public final class ClusterAdminService extends ClusterAdminGrpc.ClusterAdminImpl
 
   @Override
   public void simulate(SimulateRequest req, StreamObserver<SimulateResponse> out) {
-    answer(out, "simulate", () -> {
+    AdminCalls.answer(out, "simulate", () -> {
       FailureSimulation.Report r = clustered().simulate(req.getLevel(), req.getName());
       return SimulateResponse.newBuilder().setLevel(r.level()).setName(r.name()).addAllFailedNodes(r.failedNodes())
           .addAllUnavailable(volumes(r.unavailable())).addAllDegraded(volumes(r.degraded()))
@@ -107,9 +106,5 @@ public final class ClusterAdminService extends ClusterAdminGrpc.ClusterAdminImpl
           + "(start it with --cluster-port PORT --join ...)").asRuntimeException();
     }
     return cluster;
-  }
-
-  private static <T> void answer(StreamObserver<T> out, String what, Supplier<T> call) {
-    AdminCalls.answer(out, what, call);
   }
 }

@@ -1,7 +1,6 @@
 package org.snipblock.node.admin;
 
 import io.grpc.stub.StreamObserver;
-import java.util.function.Supplier;
 import org.snipblock.cluster.ClusterNode;
 import org.snipblock.cluster.ClusterQos;
 import org.snipblock.node.admin.v1.QosGrpc;
@@ -30,7 +29,7 @@ public final class QosService extends QosGrpc.QosImplBase {
 
   @Override
   public void setVolumeQos(SetVolumeQosRequest req, StreamObserver<VolumeQos> out) {
-    answer(out, "set the limits of " + req.getName(), () -> {
+    AdminCalls.answer(out, "set the limits of " + req.getName(), () -> {
       QosLimits limits = req.getQos().isEmpty() ? null : QosLimits.parse(req.getQos());
       show(req.getName());
       String group = req.getSetGroup() ? req.getGroup() : null;
@@ -48,7 +47,7 @@ public final class QosService extends QosGrpc.QosImplBase {
 
   @Override
   public void showVolumeQos(ShowVolumeQosRequest req, StreamObserver<VolumeQos> out) {
-    answer(out, "show the limits of " + req.getName(), () -> show(req.getName()));
+    AdminCalls.answer(out, "show the limits of " + req.getName(), () -> show(req.getName()));
   }
 
   private VolumeQos show(String name) {
@@ -75,9 +74,5 @@ public final class QosService extends QosGrpc.QosImplBase {
   private static VolumeQos.Builder state(VolumeQos.Builder b, QosState s) {
     return b.setLimits(s.limits().text()).setStateKnown(true).setThrottled(s.throttled()).setWaiting(s.waiting())
         .setDelayed(s.delayed());
-  }
-
-  private static <T> void answer(StreamObserver<T> out, String what, Supplier<T> call) {
-    AdminCalls.answer(out, what, call);
   }
 }

@@ -2,7 +2,6 @@ package org.snipblock.node.admin;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-import java.util.function.Supplier;
 import org.snipblock.cluster.ClusterNode;
 import java.time.Duration;
 import org.snipblock.cluster.SiteFollowing;
@@ -28,7 +27,7 @@ public final class SitesService extends SitesGrpc.SitesImplBase {
 
   @Override
   public void setVolumeConsumer(SetVolumeConsumerRequest req, StreamObserver<SiteChange> out) {
-    answer(out, "set the consumer of volume " + req.getName(), () -> {
+    AdminCalls.answer(out, "set the consumer of volume " + req.getName(), () -> {
       following("volume set --consumer").setConsumer(req.getName(), req.getConsumer().trim());
       return SiteChange.newBuilder().setVolume(req.getName()).build();
     });
@@ -36,7 +35,7 @@ public final class SitesService extends SitesGrpc.SitesImplBase {
 
   @Override
   public void setVolumeModeAuto(SetVolumeModeAutoRequest req, StreamObserver<SiteChange> out) {
-    answer(out, "put the mode of volume " + req.getName() + " under automatic control", () -> {
+    AdminCalls.answer(out, "put the mode of volume " + req.getName() + " under automatic control", () -> {
       following("volume set --mode auto").autoMode(req.getName());
       return SiteChange.newBuilder().setVolume(req.getName()).build();
     });
@@ -44,7 +43,7 @@ public final class SitesService extends SitesGrpc.SitesImplBase {
 
   @Override
   public void catchUpVolume(CatchUpVolumeRequest req, StreamObserver<SiteChange> out) {
-    answer(out, "catch-up of volume " + req.getName(), () -> {
+    AdminCalls.answer(out, "catch-up of volume " + req.getName(), () -> {
       following("volume catch-up").catchUp(req.getName(), req.getStart());
       return SiteChange.newBuilder().setVolume(req.getName()).build();
     });
@@ -52,13 +51,13 @@ public final class SitesService extends SitesGrpc.SitesImplBase {
 
   @Override
   public void movePrimaryToConsumer(MovePrimaryRequest req, StreamObserver<MovePrimaryResponse> out) {
-    answer(out, "move primary of volume " + req.getName() + " toward its consumer",
+    AdminCalls.answer(out, "move primary of volume " + req.getName() + " toward its consumer",
         () -> HandoverMessages.of(following("move-primary").moveTowardConsumer(req.getName())));
   }
 
   @Override
   public void migrateVolume(MigrateVolumeRequest req, StreamObserver<MigrateVolumeResponse> out) {
-    answer(out, "migrate volume " + req.getName() + " to site " + req.getToSite(), () -> {
+    AdminCalls.answer(out, "migrate volume " + req.getName() + " to site " + req.getToSite(), () -> {
       SiteMigration.Result r = following("volume migrate").migrate(req.getName(), req.getToSite().trim(),
           Duration.ofSeconds(req.getCatchUpSeconds() == 0 ? 600 : req.getCatchUpSeconds()));
       return MigrateVolumeResponse.newBuilder().addAllSteps(r.steps()).setHandover(HandoverMessages.of(r.handover()))
@@ -72,9 +71,5 @@ public final class SitesService extends SitesGrpc.SitesImplBase {
           + "(start it with --cluster-port PORT --join ...)").asRuntimeException();
     }
     return cluster.following();
-  }
-
-  private static <T> void answer(StreamObserver<T> out, String what, Supplier<T> call) {
-    AdminCalls.answer(out, what, call);
   }
 }

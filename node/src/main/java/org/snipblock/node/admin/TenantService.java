@@ -1,7 +1,6 @@
 package org.snipblock.node.admin;
 
 import io.grpc.stub.StreamObserver;
-import java.util.function.Supplier;
 import org.snipblock.node.admin.v1.DeleteTenantResponse;
 import org.snipblock.node.admin.v1.ListTenantsRequest;
 import org.snipblock.node.admin.v1.Tenant;
@@ -29,7 +28,7 @@ public final class TenantService extends TenantsGrpc.TenantsImplBase {
 
   @Override
   public void createTenant(TenantChange req, StreamObserver<Tenant> out) {
-    answer(out, "create tenant " + req.getName(), () -> {
+    AdminCalls.answer(out, "create tenant " + req.getName(), () -> {
       Caller.current().requireOperator("create tenants");
       TenantLimits limits = limits(TenantLimits.NONE, req.getLimits());
       book.create(name(req.getName()), limits);
@@ -40,7 +39,7 @@ public final class TenantService extends TenantsGrpc.TenantsImplBase {
 
   @Override
   public void setTenant(TenantChange req, StreamObserver<Tenant> out) {
-    answer(out, "change tenant " + req.getName(), () -> {
+    AdminCalls.answer(out, "change tenant " + req.getName(), () -> {
       Caller.current().requireOperator("change tenants");
       synchronized (book.lock()) {
         TenantLimits limits = limits(book.existing(req.getName()), req.getLimits());
@@ -54,7 +53,7 @@ public final class TenantService extends TenantsGrpc.TenantsImplBase {
 
   @Override
   public void showTenant(TenantRequest req, StreamObserver<Tenant> out) {
-    answer(out, "show tenant " + req.getName(), () -> {
+    AdminCalls.answer(out, "show tenant " + req.getName(), () -> {
       Caller caller = Caller.current();
       if (!caller.operator() && !caller.tenant().equals(req.getName())) {
         throw io.grpc.Status.NOT_FOUND.withDescription("no tenant named " + req.getName()).asRuntimeException();
@@ -65,7 +64,7 @@ public final class TenantService extends TenantsGrpc.TenantsImplBase {
 
   @Override
   public void listTenants(ListTenantsRequest req, StreamObserver<TenantList> out) {
-    answer(out, "list tenants", () -> {
+    AdminCalls.answer(out, "list tenants", () -> {
       Caller caller = Caller.current();
       TenantList.Builder b = TenantList.newBuilder();
       for (String t : book.tenants().keySet()) {
@@ -79,7 +78,7 @@ public final class TenantService extends TenantsGrpc.TenantsImplBase {
 
   @Override
   public void deleteTenant(TenantRequest req, StreamObserver<DeleteTenantResponse> out) {
-    answer(out, "delete tenant " + req.getName(), () -> {
+    AdminCalls.answer(out, "delete tenant " + req.getName(), () -> {
       Caller.current().requireOperator("delete tenants");
       book.delete(req.getName());
       log.info("deleted tenant {}", req.getName());
@@ -107,9 +106,5 @@ public final class TenantService extends TenantsGrpc.TenantsImplBase {
     } catch (IllegalArgumentException e) {
       throw AdminErrors.invalid(e.getMessage());
     }
-  }
-
-  private static <T> void answer(StreamObserver<T> out, String what, Supplier<T> call) {
-    AdminCalls.answer(out, what, call);
   }
 }
