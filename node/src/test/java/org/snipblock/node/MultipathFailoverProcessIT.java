@@ -129,6 +129,9 @@ class MultipathFailoverProcessIT {
         "--min-copies", "2", "--mode", "sync", "--json"));
     Poll.until("all copies of " + name + " in sync", WAIT, () -> show(n1, name)
         .filter(s -> s.get("stale").isEmpty() && s.get("unreachable").isEmpty()));
+    // Every node's doors answer from its own copy of the metadata: a show through each (which catches
+    // that copy up) makes sure the paths about to log in know the volume.
+    cluster.nodes().forEach(n -> n.cli("volume", "show", name));
     String primaryId = created.get("primary").asText();
     DaemonProcess primary = cluster.node(primaryId);
     return new Volume(primaryId, primary, created.get("epoch").asLong(),

@@ -157,7 +157,7 @@ public final class ClusterNode implements AutoCloseable {
     try {
       membership = new ClusterMembership(config.cluster(), config.join(), config.dataDir(), metadata);
       // Ready before the channel connects: replaying the raft log may already need them.
-      client = new MetadataClient(membership, METADATA_TIMEOUT);
+      client = new MetadataClient(membership, metadata, METADATA_TIMEOUT);
       volumes = new ClusteredVolumes(this);
       records = new ClusterRecords(metadata, client);
       doorPaths = new DoorPaths(config.nodeId(), metadata, membership::view, reconciler::primary);
@@ -411,6 +411,23 @@ public final class ClusterNode implements AutoCloseable {
   }
 
   /** For fault-injection tests: this node's membership (its JGroups channel). */
+  /**
+   * Catches this node's copy of the metadata up with everything committed before the call
+   * ({@link MetadataClient#catchUp}); false if that took longer than {@code within} (no majority).
+   */
+  public boolean caughtUp(java.time.Duration within) {
+    try {
+      client.catchUp(within).get(within.toMillis() + 500, java.util.concurrent.TimeUnit.MILLISECONDS);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      log.debug("metadata not caught up within {}: {}", within, e.toString());
+      return false;
+    }
+  }
+
   public ClusterMembership membership() {
     return membership;
   }

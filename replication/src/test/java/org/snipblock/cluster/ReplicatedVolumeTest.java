@@ -55,6 +55,24 @@ class ReplicatedVolumeTest {
     return b;
   }
 
+  /**
+   * Another node applies a commit a heartbeat later; a node that caught up has it. Each round
+   * asks at once after the create returned, when without catching up it is usually not there yet.
+   */
+  @Test
+  void aNodeThatCaughtUpKnowsAVolumeCreatedThroughAnotherAMomentAgo() {
+    ClusterNode n0 = cluster.node(0);
+    ClusterNode n2 = cluster.node(2);
+    for (int i = 0; i < 8; i++) {
+      String name = "fresh" + i;
+      n0.volumes().create(new VolumeSpec(name, 1 << 20, TestCluster.SNIPPET, 512, false),
+          new RedundancyPolicy(1, 1, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
+      assertThat(n2.caughtUp(T)).as("n2 caught up after %s was created", name).isTrue();
+      assertThat(n2.volumes().describe(name)).as("n2's copy of the metadata right after catching up").isPresent();
+      n0.volumes().delete(name);
+    }
+  }
+
   /** Writes the image in 16 KiB pieces, all in flight at once, and waits for every acknowledgement. */
   private static void writeAll(BlockDevice d, byte[] image) throws Exception {
     List<CompletableFuture<Void>> writes = new ArrayList<>();

@@ -86,6 +86,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
   private final BackupRequests backups;
   private final RecordRequests records;
   private final AccessRequests access;
+  private final AdminCalls calls;
 
   /**
    * @param io     the I/O served for a volume so far, by name
@@ -110,11 +111,12 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
     this.backups = new BackupRequests(volumes, snapshots);
     this.records = new RecordRequests(cluster);
     this.access = new AccessRequests(cluster);
+    this.calls = new AdminCalls(cluster);
   }
 
   @Override
   public void createVolume(CreateVolumeRequest req, StreamObserver<Volume> out) {
-    AdminCalls.answer(out, "create volume " + req.getName(), () -> {
+    calls.answer(out, "create volume " + req.getName(), () -> {
       if (req.getSizeBytes() <= 0 || req.getSizeBytes() > Long.MAX_VALUE) {
         throw AdminErrors.invalid("volume size must be positive");
       }
@@ -135,7 +137,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void listVolumes(ListVolumesRequest req, StreamObserver<ListVolumesResponse> out) {
-    AdminCalls.answer(out, "list volumes", () -> {
+    calls.answer(out, "list volumes", () -> {
       ListVolumesResponse.Builder b = ListVolumesResponse.newBuilder();
       volumes.list().forEach(v -> b.addVolumes(toProto(v)));
       return b.build();
@@ -144,13 +146,13 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void showVolume(ShowVolumeRequest req, StreamObserver<Volume> out) {
-    AdminCalls.answer(out, "show volume " + req.getName(), () ->
+    calls.answer(out, "show volume " + req.getName(), () ->
         volumes.show(req.getName()).map(this::toProto).orElseThrow(() -> AdminErrors.notFound(req.getName())));
   }
 
   @Override
   public void resizeVolume(ResizeVolumeRequest req, StreamObserver<Volume> out) {
-    AdminCalls.answer(out, "resize volume " + req.getName(), () -> {
+    calls.answer(out, "resize volume " + req.getName(), () -> {
       if (req.getNewSizeBytes() <= 0 || req.getNewSizeBytes() > Long.MAX_VALUE) {
         throw AdminErrors.invalid("volume size must be positive");
       }
@@ -162,7 +164,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void deleteVolume(DeleteVolumeRequest req, StreamObserver<DeleteVolumeResponse> out) {
-    AdminCalls.answer(out, "delete volume " + req.getName(), () -> {
+    calls.answer(out, "delete volume " + req.getName(), () -> {
       volumes.delete(req.getName());
       log.info("deleted volume {}", req.getName());
       return DeleteVolumeResponse.getDefaultInstance();
@@ -171,7 +173,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void setVolumeMode(SetVolumeModeRequest req, StreamObserver<Volume> out) {
-    AdminCalls.answer(out, "set mode of volume " + req.getName(), () -> {
+    calls.answer(out, "set mode of volume " + req.getName(), () -> {
       ClusterNode c = clusterOnly("replication modes");
       ClusterVolume v = c.volumes().describe(req.getName()).orElseThrow(() -> AdminErrors.notFound(req.getName()));
       if (req.getSnippetsCount() == 0) {
@@ -192,13 +194,13 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void movePrimary(MovePrimaryRequest req, StreamObserver<MovePrimaryResponse> out) {
-    AdminCalls.answer(out, "move primary of volume " + req.getName(), () -> HandoverMessages.of(
+    calls.answer(out, "move primary of volume " + req.getName(), () -> HandoverMessages.of(
         new PrimaryHandover(clusterOnly("move-primary")).move(req.getName(), req.getTo())));
   }
 
   @Override
   public void clusterStatus(ClusterStatusRequest req, StreamObserver<ClusterStatusResponse> out) {
-    AdminCalls.answer(out, "cluster status", () -> ClusterStatusMessages.of(clusterOnly("cluster status")));
+    calls.answer(out, "cluster status", () -> ClusterStatusMessages.of(clusterOnly("cluster status")));
   }
 
   @Override
@@ -229,17 +231,17 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void snapshotVolumes(SnapshotVolumesRequest req, StreamObserver<SnapshotList> out) {
-    AdminCalls.answer(out, "snapshot " + req.getVolumesList() + "@" + req.getSnapshot(), () -> snapshots.take(req));
+    calls.answer(out, "snapshot " + req.getVolumesList() + "@" + req.getSnapshot(), () -> snapshots.take(req));
   }
 
   @Override
   public void listSnapshots(ListSnapshotsRequest req, StreamObserver<SnapshotList> out) {
-    AdminCalls.answer(out, "list snapshots of " + req.getVolume(), () -> snapshots.list(req.getVolume()));
+    calls.answer(out, "list snapshots of " + req.getVolume(), () -> snapshots.list(req.getVolume()));
   }
 
   @Override
   public void deleteSnapshot(DeleteSnapshotRequest req, StreamObserver<DeleteSnapshotResponse> out) {
-    AdminCalls.answer(out, "delete snapshot " + req.getVolume() + "@" + req.getSnapshot(), () -> {
+    calls.answer(out, "delete snapshot " + req.getVolume() + "@" + req.getSnapshot(), () -> {
       snapshots.delete(req.getVolume(), req.getSnapshot());
       return DeleteSnapshotResponse.getDefaultInstance();
     });
@@ -247,24 +249,24 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void rollbackVolume(RollbackVolumeRequest req, StreamObserver<Volume> out) {
-    AdminCalls.answer(out, "roll " + req.getVolume() + " back to " + req.getSnapshot(), () -> toProto(snapshots.rollback(req)));
+    calls.answer(out, "roll " + req.getVolume() + " back to " + req.getSnapshot(), () -> toProto(snapshots.rollback(req)));
   }
 
   @Override
   public void cloneVolume(CloneVolumeRequest req, StreamObserver<Volume> out) {
-    AdminCalls.answer(out, "clone " + req.getVolume() + "@" + req.getSnapshot() + " as " + req.getName(),
+    calls.answer(out, "clone " + req.getVolume() + "@" + req.getSnapshot() + " as " + req.getName(),
         () -> toProto(snapshots.cloneOf(req)));
   }
 
   @Override
   public void setVolumeReadOnly(SetVolumeReadOnlyRequest req, StreamObserver<Volume> out) {
-    AdminCalls.answer(out, "set read-only of " + req.getName(),
+    calls.answer(out, "set read-only of " + req.getName(),
         () -> toProto(snapshots.readOnly(req.getName(), req.getReadOnly())));
   }
 
   @Override
   public void flattenVolume(FlattenVolumeRequest req, StreamObserver<Volume> out) {
-    AdminCalls.answer(out, "flatten " + req.getName(), () -> {
+    calls.answer(out, "flatten " + req.getName(), () -> {
       snapshots.flatten(req.getName());
       return volumes.show(req.getName()).map(this::toProto).orElseThrow(() -> AdminErrors.notFound(req.getName()));
     });
@@ -272,7 +274,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void diffVolume(DiffVolumeRequest req, StreamObserver<DiffVolumeResponse> out) {
-    AdminCalls.answer(out, "diff " + req.getVolume(), () -> snapshots.diff(req));
+    calls.answer(out, "diff " + req.getVolume(), () -> snapshots.diff(req));
   }
 
   @Override
@@ -287,22 +289,22 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void putRecord(PutRecordRequest req, StreamObserver<Record> out) {
-    AdminCalls.answer(out, "put record " + req.getKind() + "/" + req.getKey(), () -> records.put(req));
+    calls.answer(out, "put record " + req.getKind() + "/" + req.getKey(), () -> records.put(req));
   }
 
   @Override
   public void getRecord(GetRecordRequest req, StreamObserver<Record> out) {
-    AdminCalls.answer(out, "get record " + req.getKind() + "/" + req.getKey(), () -> records.get(req));
+    calls.answer(out, "get record " + req.getKind() + "/" + req.getKey(), () -> records.get(req));
   }
 
   @Override
   public void listRecords(ListRecordsRequest req, StreamObserver<ListRecordsResponse> out) {
-    AdminCalls.answer(out, "list records of " + req.getKind(), () -> records.list(req));
+    calls.answer(out, "list records of " + req.getKind(), () -> records.list(req));
   }
 
   @Override
   public void deleteRecord(DeleteRecordRequest req, StreamObserver<DeleteRecordResponse> out) {
-    AdminCalls.answer(out, "delete record " + req.getKind() + "/" + req.getKey(), () -> records.delete(req));
+    calls.answer(out, "delete record " + req.getKind() + "/" + req.getKey(), () -> records.delete(req));
   }
 
   @Override
@@ -312,12 +314,12 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void setVolumeAccess(SetVolumeAccessRequest req, StreamObserver<VolumeAccess> out) {
-    AdminCalls.answer(out, "set access of volume " + req.getVolume(), () -> access.set(req));
+    calls.answer(out, "set access of volume " + req.getVolume(), () -> access.set(req));
   }
 
   @Override
   public void showVolumeAccess(ShowVolumeAccessRequest req, StreamObserver<VolumeAccess> out) {
-    AdminCalls.answer(out, "show access of volume " + req.getVolume(), () -> access.show(req));
+    calls.answer(out, "show access of volume " + req.getVolume(), () -> access.show(req));
   }
 
   private ClusterNode clusterOnly(String what) {
@@ -330,7 +332,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void nodeStatus(NodeStatusRequest req, StreamObserver<NodeStatusResponse> out) {
-    AdminCalls.answer(out, "node status", status);
+    calls.answer(out, "node status", status);
   }
 
   private Volume toPlainProto(VolumeInfo v) {

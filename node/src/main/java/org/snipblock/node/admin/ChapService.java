@@ -22,13 +22,16 @@ public final class ChapService extends IscsiChapGrpc.IscsiChapImplBase {
   private final ClusterNode cluster;
 
   /** {@code cluster} null: a standalone node, whose YAML sets CHAP. */
+  private final AdminCalls calls;
+
   public ChapService(ClusterNode cluster) {
+    this.calls = new AdminCalls(cluster);
     this.cluster = cluster;
   }
 
   @Override
   public void setVolumeChap(SetVolumeChapRequest req, StreamObserver<VolumeChapSetting> out) {
-    AdminCalls.answer(out, "set the CHAP of " + req.getName(), () -> {
+    calls.answer(out, "set the CHAP of " + req.getName(), () -> {
       SetChap.Builder change = SetChap.newBuilder().setName(req.getName()).setOff(req.getOff());
       if (!req.getOff()) {
         change.setChap(VolumeChap.newBuilder().setUser(req.getUser()).setSecret(req.getSecret())
@@ -44,7 +47,7 @@ public final class ChapService extends IscsiChapGrpc.IscsiChapImplBase {
 
   @Override
   public void showVolumeChap(ShowVolumeChapRequest req, StreamObserver<VolumeChapSetting> out) {
-    AdminCalls.answer(out, "show the CHAP of " + req.getName(), () -> shown(req.getName(),
+    calls.answer(out, "show the CHAP of " + req.getName(), () -> shown(req.getName(),
         clustered().access().showChap(req.getName())));
   }
 

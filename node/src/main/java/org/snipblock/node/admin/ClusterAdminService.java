@@ -25,14 +25,17 @@ public final class ClusterAdminService extends ClusterAdminGrpc.ClusterAdminImpl
   private final Rebalancer rebalancer;
 
   /** @param cluster null on a standalone node: every call is then refused */
+  private final AdminCalls calls;
+
   public ClusterAdminService(ClusterNode cluster) {
+    this.calls = new AdminCalls(cluster);
     this.cluster = cluster;
     this.rebalancer = cluster == null ? null : new Rebalancer(cluster);
   }
 
   @Override
   public void rebalance(RebalanceRequest req, StreamObserver<RebalanceProgress> out) {
-    AdminCalls.answer(out, "rebalance", () -> {
+    calls.answer(out, "rebalance", () -> {
       clustered();
       return RebalanceMessages.of(rebalancer.start(req.getDryRun()));
     });
@@ -40,7 +43,7 @@ public final class ClusterAdminService extends ClusterAdminGrpc.ClusterAdminImpl
 
   @Override
   public void rebalanceStatus(RebalanceRequest req, StreamObserver<RebalanceProgress> out) {
-    AdminCalls.answer(out, "rebalance status", () -> {
+    calls.answer(out, "rebalance status", () -> {
       clustered();
       return RebalanceMessages.of(rebalancer.progress().orElseThrow(() -> Status.NOT_FOUND
           .withDescription("no rebalance was started on this node").asRuntimeException()));
@@ -49,22 +52,22 @@ public final class ClusterAdminService extends ClusterAdminGrpc.ClusterAdminImpl
 
   @Override
   public void drainNode(NodeRequest req, StreamObserver<DrainProgress> out) {
-    AdminCalls.answer(out, "drain node " + req.getId(), () -> progress(drains().drain(req.getId())));
+    calls.answer(out, "drain node " + req.getId(), () -> progress(drains().drain(req.getId())));
   }
 
   @Override
   public void undrainNode(NodeRequest req, StreamObserver<DrainProgress> out) {
-    AdminCalls.answer(out, "undrain node " + req.getId(), () -> progress(drains().undrain(req.getId())));
+    calls.answer(out, "undrain node " + req.getId(), () -> progress(drains().undrain(req.getId())));
   }
 
   @Override
   public void drainStatus(NodeRequest req, StreamObserver<DrainProgress> out) {
-    AdminCalls.answer(out, "drain status of " + req.getId(), () -> progress(drains().progress(req.getId())));
+    calls.answer(out, "drain status of " + req.getId(), () -> progress(drains().progress(req.getId())));
   }
 
   @Override
   public void removeNode(NodeRequest req, StreamObserver<RemoveNodeResponse> out) {
-    AdminCalls.answer(out, "remove node " + req.getId(), () -> {
+    calls.answer(out, "remove node " + req.getId(), () -> {
       drains().remove(req.getId());
       return RemoveNodeResponse.newBuilder().setNode(req.getId()).build();
     });
@@ -72,7 +75,7 @@ public final class ClusterAdminService extends ClusterAdminGrpc.ClusterAdminImpl
 
   @Override
   public void simulate(SimulateRequest req, StreamObserver<SimulateResponse> out) {
-    AdminCalls.answer(out, "simulate", () -> {
+    calls.answer(out, "simulate", () -> {
       FailureSimulation.Report r = clustered().simulate(req.getLevel(), req.getName());
       return SimulateResponse.newBuilder().setLevel(r.level()).setName(r.name()).addAllFailedNodes(r.failedNodes())
           .addAllUnavailable(volumes(r.unavailable())).addAllDegraded(volumes(r.degraded()))

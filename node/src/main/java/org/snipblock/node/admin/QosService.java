@@ -22,14 +22,17 @@ public final class QosService extends QosGrpc.QosImplBase {
   private final ClusterNode cluster;
   private final StandaloneQos standalone;
 
+  private final AdminCalls calls;
+
   public QosService(ClusterNode cluster, StandaloneQos standalone) {
+    this.calls = new AdminCalls(cluster);
     this.cluster = cluster;
     this.standalone = standalone;
   }
 
   @Override
   public void setVolumeQos(SetVolumeQosRequest req, StreamObserver<VolumeQos> out) {
-    AdminCalls.answer(out, "set the limits of " + req.getName(), () -> {
+    calls.answer(out, "set the limits of " + req.getName(), () -> {
       QosLimits limits = req.getQos().isEmpty() ? null : QosLimits.parse(req.getQos());
       show(req.getName());
       String group = req.getSetGroup() ? req.getGroup() : null;
@@ -47,7 +50,7 @@ public final class QosService extends QosGrpc.QosImplBase {
 
   @Override
   public void showVolumeQos(ShowVolumeQosRequest req, StreamObserver<VolumeQos> out) {
-    AdminCalls.answer(out, "show the limits of " + req.getName(), () -> show(req.getName()));
+    calls.answer(out, "show the limits of " + req.getName(), () -> show(req.getName()));
   }
 
   private VolumeQos show(String name) {

@@ -17,13 +17,16 @@ public final class RedundancyService extends RedundancyGrpc.RedundancyImplBase {
   private final ClusterNode cluster;
 
   /** @param cluster null on a standalone node: every call is refused */
+  private final AdminCalls calls;
+
   public RedundancyService(ClusterNode cluster) {
+    this.calls = new AdminCalls(cluster);
     this.cluster = cluster;
   }
 
   @Override
   public void setRedundancy(SetRedundancyRequest req, StreamObserver<SetRedundancyResponse> out) {
-    AdminCalls.answer(out, "change the redundancy of " + req.getName(), () -> {
+    calls.answer(out, "change the redundancy of " + req.getName(), () -> {
       if (cluster == null) {
         throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "copies and spread: this node is standalone "
             + "(one copy); start it with --cluster-port PORT --join ... to replicate");

@@ -21,13 +21,16 @@ public final class SitesService extends SitesGrpc.SitesImplBase {
   private final ClusterNode cluster;
 
   /** @param cluster null on a standalone node: every call is refused */
+  private final AdminCalls calls;
+
   public SitesService(ClusterNode cluster) {
+    this.calls = new AdminCalls(cluster);
     this.cluster = cluster;
   }
 
   @Override
   public void setVolumeConsumer(SetVolumeConsumerRequest req, StreamObserver<SiteChange> out) {
-    AdminCalls.answer(out, "set the consumer of volume " + req.getName(), () -> {
+    calls.answer(out, "set the consumer of volume " + req.getName(), () -> {
       following("volume set --consumer").setConsumer(req.getName(), req.getConsumer().trim());
       return SiteChange.newBuilder().setVolume(req.getName()).build();
     });
@@ -35,7 +38,7 @@ public final class SitesService extends SitesGrpc.SitesImplBase {
 
   @Override
   public void setVolumeModeAuto(SetVolumeModeAutoRequest req, StreamObserver<SiteChange> out) {
-    AdminCalls.answer(out, "put the mode of volume " + req.getName() + " under automatic control", () -> {
+    calls.answer(out, "put the mode of volume " + req.getName() + " under automatic control", () -> {
       following("volume set --mode auto").autoMode(req.getName());
       return SiteChange.newBuilder().setVolume(req.getName()).build();
     });
@@ -43,7 +46,7 @@ public final class SitesService extends SitesGrpc.SitesImplBase {
 
   @Override
   public void catchUpVolume(CatchUpVolumeRequest req, StreamObserver<SiteChange> out) {
-    AdminCalls.answer(out, "catch-up of volume " + req.getName(), () -> {
+    calls.answer(out, "catch-up of volume " + req.getName(), () -> {
       following("volume catch-up").catchUp(req.getName(), req.getStart());
       return SiteChange.newBuilder().setVolume(req.getName()).build();
     });
@@ -51,13 +54,13 @@ public final class SitesService extends SitesGrpc.SitesImplBase {
 
   @Override
   public void movePrimaryToConsumer(MovePrimaryRequest req, StreamObserver<MovePrimaryResponse> out) {
-    AdminCalls.answer(out, "move primary of volume " + req.getName() + " toward its consumer",
+    calls.answer(out, "move primary of volume " + req.getName() + " toward its consumer",
         () -> HandoverMessages.of(following("move-primary").moveTowardConsumer(req.getName())));
   }
 
   @Override
   public void migrateVolume(MigrateVolumeRequest req, StreamObserver<MigrateVolumeResponse> out) {
-    AdminCalls.answer(out, "migrate volume " + req.getName() + " to site " + req.getToSite(), () -> {
+    calls.answer(out, "migrate volume " + req.getName() + " to site " + req.getToSite(), () -> {
       SiteMigration.Result r = following("volume migrate").migrate(req.getName(), req.getToSite().trim(),
           Duration.ofSeconds(req.getCatchUpSeconds() == 0 ? 600 : req.getCatchUpSeconds()));
       return MigrateVolumeResponse.newBuilder().addAllSteps(r.steps()).setHandover(HandoverMessages.of(r.handover()))

@@ -21,14 +21,17 @@ public final class TenantService extends TenantsGrpc.TenantsImplBase {
   private final TenantAccounts accounts;
   private final TenantBook book;
 
+  private final AdminCalls calls;
+
   public TenantService(TenantAccounts accounts) {
+    this.calls = new AdminCalls(null);
     this.accounts = accounts;
     this.book = accounts.book();
   }
 
   @Override
   public void createTenant(TenantChange req, StreamObserver<Tenant> out) {
-    AdminCalls.answer(out, "create tenant " + req.getName(), () -> {
+    calls.answer(out, "create tenant " + req.getName(), () -> {
       Caller.current().requireOperator("create tenants");
       TenantLimits limits = limits(TenantLimits.NONE, req.getLimits());
       book.create(name(req.getName()), limits);
@@ -39,7 +42,7 @@ public final class TenantService extends TenantsGrpc.TenantsImplBase {
 
   @Override
   public void setTenant(TenantChange req, StreamObserver<Tenant> out) {
-    AdminCalls.answer(out, "change tenant " + req.getName(), () -> {
+    calls.answer(out, "change tenant " + req.getName(), () -> {
       Caller.current().requireOperator("change tenants");
       synchronized (book.lock()) {
         TenantLimits limits = limits(book.existing(req.getName()), req.getLimits());
@@ -53,7 +56,7 @@ public final class TenantService extends TenantsGrpc.TenantsImplBase {
 
   @Override
   public void showTenant(TenantRequest req, StreamObserver<Tenant> out) {
-    AdminCalls.answer(out, "show tenant " + req.getName(), () -> {
+    calls.answer(out, "show tenant " + req.getName(), () -> {
       Caller caller = Caller.current();
       if (!caller.operator() && !caller.tenant().equals(req.getName())) {
         throw io.grpc.Status.NOT_FOUND.withDescription("no tenant named " + req.getName()).asRuntimeException();
@@ -64,7 +67,7 @@ public final class TenantService extends TenantsGrpc.TenantsImplBase {
 
   @Override
   public void listTenants(ListTenantsRequest req, StreamObserver<TenantList> out) {
-    AdminCalls.answer(out, "list tenants", () -> {
+    calls.answer(out, "list tenants", () -> {
       Caller caller = Caller.current();
       TenantList.Builder b = TenantList.newBuilder();
       for (String t : book.tenants().keySet()) {
@@ -78,7 +81,7 @@ public final class TenantService extends TenantsGrpc.TenantsImplBase {
 
   @Override
   public void deleteTenant(TenantRequest req, StreamObserver<DeleteTenantResponse> out) {
-    AdminCalls.answer(out, "delete tenant " + req.getName(), () -> {
+    calls.answer(out, "delete tenant " + req.getName(), () -> {
       Caller.current().requireOperator("delete tenants");
       book.delete(req.getName());
       log.info("deleted tenant {}", req.getName());

@@ -49,7 +49,9 @@ public final class Nemesis {
   /** Injects one fault, holds it for a random while, heals it and waits until the volume is whole again. */
   public void strike() throws InterruptedException {
     DaemonProcess via = liveNode(random);
-    String primary = show(via).orElseThrow().get("primary").asText();
+    // A node restarted by the last fault may still be rejoining: it answers once it has.
+    String primary = Poll.until("volume " + volume + " shown by " + via.info().nodeId(), HEAL, () -> show(via))
+        .get("primary").asText();
     DaemonProcess victim = random.nextBoolean() ? cluster.node(primary) : cluster.nodes().get(random.nextInt(
         cluster.nodes().size()));
     String id = victim.info().nodeId();

@@ -34,6 +34,8 @@ public final class ClusterMetadata implements StateMachine {
   private final MetadataState state = new MetadataState();
   private final List<Consumer<VolumeRecord>> volumeListeners = new CopyOnWriteArrayList<>();
   private final List<Consumer<RecordChange>> recordListeners = new CopyOnWriteArrayList<>();
+  private final java.util.Map<String, java.util.concurrent.CompletableFuture<Void>> barriers =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /** A record put (the new content) or deleted (the content it had). */
   public record RecordChange(boolean deleted, Record record) {}
@@ -47,6 +49,18 @@ public final class ClusterMetadata implements StateMachine {
     return () -> volumeListeners.remove(listener);
   }
 
+  /**
+   * Completes when this copy applies the barrier with this nonce (see {@link MetadataClient#catchUp});
+   * the caller cancels it ({@link #forgetBarrier}) if the barrier is never committed.
+   */
+  java.util.concurrent.CompletableFuture<Void> barrierApplied(String nonce) {
+    return barriers.computeIfAbsent(nonce, n -> new java.util.concurrent.CompletableFuture<>());
+  }
+
+  void forgetBarrier(String nonce) {
+    barriers.remove(nonce);
+  }
+
   @Override
   public byte[] apply(byte[] data, int offset, int length, boolean serializeResponse) {
     MetaResult result;
@@ -56,6 +70,12 @@ public final class ClusterMetadata implements StateMachine {
       state.alsoChanged.clear();
       try {
         MetaCommand cmd = MetaCommand.parseFrom(java.nio.ByteBuffer.wrap(data, offset, length));
+        if (cmd.hasBarrier()) {
+          java.util.concurrent.CompletableFuture<Void> waiter = barriers.remove(cmd.getBarrier().getNonce());
+          if (waiter != null) {
+            waiter.complete(null);
+          }
+        }
         try {
           result = CommandHandlers.apply(cmd, state);
         } catch (VolumeAdminException e) {

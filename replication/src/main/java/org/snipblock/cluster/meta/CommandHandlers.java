@@ -45,6 +45,7 @@ final class CommandHandlers {
     });
     HANDLERS.put(CommandCase.PUT_SCSI_STATE, (c, s) -> s.store(ScsiStates.put(s.volumes.get(c.getPutScsiState().getName()),
         c.getPutScsiState())));
+    HANDLERS.put(CommandCase.BARRIER, (c, s) -> MetaResult.newBuilder().setOk(true).build());
     HANDLERS.put(CommandCase.VIEW_SEEN, PowerCycles::viewSeen);
     HANDLERS.put(CommandCase.SET_CHAP, (c, s) -> s.store(ChapSettings.apply(s.volumes.get(c.getSetChap().getName()), c.getSetChap())));
     for (CommandCase following : new CommandCase[] {CommandCase.SET_CONSUMER, CommandCase.SET_MODE_CONTROL,

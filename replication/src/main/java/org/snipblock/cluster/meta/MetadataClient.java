@@ -14,11 +14,30 @@ import org.snipblock.store.VolumeAdminException.Reason;
 /** Proposes metadata changes and turns the state machine's refusals into operator-facing errors. */
 public final class MetadataClient {
   private final ClusterMembership membership;
+  private final ClusterMetadata metadata;
   private final Duration timeout;
 
-  public MetadataClient(ClusterMembership membership, Duration timeout) {
+  public MetadataClient(ClusterMembership membership, ClusterMetadata metadata, Duration timeout) {
     this.membership = membership;
+    this.metadata = metadata;
     this.timeout = timeout;
+  }
+
+  /**
+   * Completes once this node's copy of the metadata holds every change committed before the call:
+   * a no-op goes through the log, and this copy applying it means it applied all before it. A node
+   * asked about a volume created a moment ago through another node answers from a fresh copy so.
+   * Fails (within {@code within}) when no majority commits it, e.g. on a minority side.
+   */
+  public java.util.concurrent.CompletableFuture<Void> catchUp(Duration within) {
+    String nonce = java.util.UUID.randomUUID().toString();
+    java.util.concurrent.CompletableFuture<Void> applied = metadata.barrierApplied(nonce);
+    byte[] barrier = MetaCommand.newBuilder().setBarrier(org.snipblock.cluster.proto.Barrier.newBuilder()
+        .setNonce(nonce)).build().toByteArray();
+    return membership.propose(barrier, within)
+        .thenCompose(committed -> applied)
+        .orTimeout(within.toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete((ok, failed) -> metadata.forgetBarrier(nonce));
   }
 
   /** Commits the command through a majority or throws {@link VolumeAdminException}. */

@@ -185,10 +185,11 @@ public final class Placement implements PlacementPolicy {
   }
 
   /**
-   * Clearly emptier first (fill in tenths), then clearly less loaded (load in thirds: idle, busy,
-   * hot; reported loads differ by noise), then the one this placement promised least so far, so a
-   * volume's stripes fan out over nodes alike whatever their exact fill, then the least filled;
-   * node id breaks ties so results are stable.
+   * Clearly emptier first (fill in tenths); then the fewest stripes of this placement so far, a node
+   * counting one more for each third of load it carries (idle, busy, hot): a volume's stripes fan
+   * out over nodes alike, and a busier node takes fewer of them but is not skipped, since a load
+   * report is a passing sample (on one machine, nodes sampling the same load differ by noise);
+   * then the least filled; node id breaks ties so results are stable.
    */
   private static Comparator<NodeDescriptor> byFullness(long bytes, Map<String, Long> promised) {
     java.util.function.ToDoubleFunction<NodeDescriptor> fill = n -> {
@@ -197,8 +198,8 @@ public final class Placement implements PlacementPolicy {
     };
     return Comparator
         .comparingInt((NodeDescriptor n) -> (int) (10 * fill.applyAsDouble(n)))
-        .thenComparingInt(n -> (int) (3 * Math.min(n.load(), 0.99)))
-        .thenComparingLong(n -> promised.getOrDefault(n.id(), 0L))
+        .thenComparingLong(n -> promised.getOrDefault(n.id(), 0L) / Math.max(1, bytes)
+            + (int) (3 * Math.min(n.load(), 0.99)))
         .thenComparingDouble(fill)
         .thenComparing(NodeDescriptor::id);
   }
