@@ -2,6 +2,7 @@ package org.snipblock.block;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What a frontend sees of a node's volumes: names to list (iSCSI SendTargets, NBD LIST) and
@@ -17,4 +18,14 @@ public interface BlockDeviceCatalog {
    * or until the volume is deleted (then calls fail with {@code UNAVAILABLE}).
    */
   Optional<BlockDevice> open(String name);
+
+  /**
+   * Completes once this catalog holds every device created anywhere before the call. A cluster
+   * node's catalog is its copy of the cluster's metadata, a moment behind the node a volume was
+   * created through; a door asked for a name it does not know asks this once before answering
+   * that there is none. Null where the catalog never lags: a miss is final at once.
+   */
+  default CompletableFuture<Void> catchUp() {
+    return null;
+  }
 }

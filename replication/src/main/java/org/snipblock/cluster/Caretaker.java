@@ -2,7 +2,6 @@ package org.snipblock.cluster;
 
 import io.grpc.ManagedChannel;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -13,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.snipblock.cluster.follow.ConsumerChoice;
 import org.snipblock.cluster.meta.ClusterMetadata;
+import org.snipblock.cluster.meta.Clones;
 import org.snipblock.cluster.meta.StaleCopies;
 import org.snipblock.cluster.meta.Stripes;
 import org.snipblock.cluster.proto.ChangePrimary;
@@ -91,7 +91,7 @@ final class Caretaker {
       return;
     }
     Map<String, VolumeRecord> rereplicated = new HashMap<>();
-    for (VolumeRecord v : parentsFirst(metadata.volumes())) {
+    for (VolumeRecord v : Clones.parentsFirst(metadata.volumes())) {
       try {
         if (absentFor(v.getPrimary(), now) >= settings.failoverDelay().toNanos()) {
           failover(v, view, memberOf);
@@ -183,37 +183,6 @@ final class Caretaker {
     }
   }
 
-  /** Parents before their clones, so a clone's lost copy can follow where its parent's went in the same round. */
-  static List<VolumeRecord> parentsFirst(Collection<VolumeRecord> volumes) {
-    Map<String, VolumeRecord> byName = new HashMap<>();
-    volumes.forEach(v -> byName.put(v.getName(), v));
-    Map<String, Integer> depth = new HashMap<>();
-    for (VolumeRecord v : volumes) {
-      int d = 0;
-      for (VolumeRecord p = byName.get(v.getParent()); p != null && d < byName.size(); p = byName.get(p.getParent())) {
-        d++;
-      }
-      depth.put(v.getName(), d);
-    }
-    return volumes.stream().sorted(Comparator.comparing((VolumeRecord v) -> depth.get(v.getName()))
-        .thenComparing(VolumeRecord::getName)).toList();
-  }
-
-  /**
-   * Where the parent's copy of the same stripe is (as re-replicated in this round, or on record) and
-   * the clone's is not: the clone's copy there can be a local clone of it, sharing its data.
-   */
-  private List<String> parentHolders(VolumeRecord v, int stripe, Map<String, VolumeRecord> rereplicated) {
-    if (v.getParent().isEmpty()) {
-      return List.of();
-    }
-    VolumeRecord parent = rereplicated.getOrDefault(v.getParent(), metadata.volume(v.getParent()).orElse(null));
-    if (parent == null || parent.getUid() != v.getParentUid() || parent.getSnippetsCount() != v.getSnippetsCount()) {
-      return List.of();
-    }
-    return parent.getSnippets(stripe).getNodesList();
-  }
-
   private void rereplicate(VolumeRecord v, long now, Map<String, VolumeRecord> rereplicated) {
     for (int i = 0; i < v.getSnippetsCount(); i++) {
       List<String> holders = v.getSnippets(i).getNodesList();
@@ -229,7 +198,8 @@ final class Caretaker {
       try {
         added = node.placement().replace(node.volumes().descriptors(), new PlacementPolicy.Request(v.getCopies(),
             FailureDomain.parse(v.getSpread()), v.getPrimary(), Stripes.bytesOf(v, i), 1), surviving,
-            parentHolders(v, i, rereplicated));
+            Clones.parentHolders(v, i, name -> Optional.ofNullable(rereplicated.get(name))
+                .or(() -> metadata.volume(name))));
       } catch (PlacementException e) {
         log.warn("volume {} stripe {}: cannot re-replicate away from {}: {}", v.getName(), i, lost, e.getMessage());
         continue;

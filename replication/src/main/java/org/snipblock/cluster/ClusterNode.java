@@ -412,20 +412,11 @@ public final class ClusterNode implements AutoCloseable {
 
   /** For fault-injection tests: this node's membership (its JGroups channel). */
   /**
-   * Catches this node's copy of the metadata up with everything committed before the call
-   * ({@link MetadataClient#catchUp}); false if that took longer than {@code within} (no majority).
+   * Completes once this node's copy of the metadata holds everything committed before the call
+   * ({@link MetadataClient#catchUp}); fails after {@code within} (no majority to commit through).
    */
-  public boolean caughtUp(java.time.Duration within) {
-    try {
-      client.catchUp(within).get(within.toMillis() + 500, java.util.concurrent.TimeUnit.MILLISECONDS);
-      return true;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      log.debug("metadata not caught up within {}: {}", within, e.toString());
-      return false;
-    }
+  public CompletableFuture<Void> catchUp(java.time.Duration within) {
+    return client.catchUp(within);
   }
 
   public ClusterMembership membership() {

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.Set;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.cluster.meta.Clones;
@@ -41,6 +42,8 @@ import org.snipblock.store.VolumeSpec;
  * node: a door forwards to the current primary, and follows it through failovers.
  */
 public final class ClusteredVolumes implements VolumeManager {
+  // Short: a door's client waits this long at most before hearing that a name is unknown.
+  private static final java.time.Duration DOOR_CATCH_UP = java.time.Duration.ofSeconds(2);
   private final ClusterNode node;
 
   ClusteredVolumes(ClusterNode node) {
@@ -269,6 +272,12 @@ public final class ClusteredVolumes implements VolumeManager {
       return node.local().open(name);
     }
     return node.doors().open(name);
+  }
+
+  /** This node's copy of the metadata catches up (see {@link ClusterNode#catchUp}): a door's miss is final after it. */
+  @Override
+  public CompletableFuture<Void> catchUp() {
+    return node.catchUp(DOOR_CATCH_UP);
   }
 
   /**

@@ -3,10 +3,12 @@ package org.snipblock.cluster;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.snipblock.cluster.meta.Clones;
 import org.snipblock.cluster.meta.StaleCopies;
 import org.snipblock.cluster.meta.Stripes;
 import org.snipblock.cluster.proto.MetaCommand;
@@ -87,7 +89,8 @@ final class Drainer {
   /** The first copy this node still holds, and where placement says it goes. */
   private Optional<CopyMove> nextCopy() {
     String self = node.nodeId();
-    for (VolumeRecord v : node.metadata().volumes()) {
+    // Parents first: a clone's copy then moves to where its parent's copy went, sharing its data there.
+    for (VolumeRecord v : Clones.parentsFirst(node.metadata().volumes())) {
       // A move begun before (a drain interrupted, a handover that failed) is finished first.
       for (CopyMoving c : v.getMovingList()) {
         if (c.getFrom().equals(self)) {
@@ -97,7 +100,8 @@ final class Drainer {
       for (int i = 0; i < v.getSnippetsCount(); i++) {
         SnippetPlacement s = v.getSnippets(i);
         if (s.getNodesList().contains(self)) {
-          String to = node.placement().move(node.volumes().descriptors(), request(v), List.of(s.getNodesList()), self);
+          String to = node.placement().move(node.volumes().descriptors(), request(v), List.of(s.getNodesList()), self,
+              Map.of(), Clones.parentHolders(v, i, node.metadata()::volume));
           return Optional.of(new CopyMove(node, v.getName(), i, self, to));
         }
       }

@@ -8,6 +8,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.snipblock.cluster.meta.Clones;
 import org.snipblock.cluster.meta.Stripes;
 import org.snipblock.cluster.proto.NodeRecord;
 import org.snipblock.cluster.proto.SnippetPlacement;
@@ -70,7 +71,7 @@ final class Relocator {
 
   private void moveOne(NodeRecord me) {
     String self = node.nodeId();
-    for (VolumeRecord v : node.metadata().volumes()) {
+    for (VolumeRecord v : Clones.parentsFirst(node.metadata().volumes())) {
       if (v.getPrimary().equals(self) || v.getMovingCount() > 0) {
         continue;   // a primary keeps its copies; one move per volume at a time
       }
@@ -84,7 +85,7 @@ final class Relocator {
           Map<String, Double> rtt = node.metadata().node(v.getPrimary()).map(NodeRecord::getRttMillisMap)
               .orElse(Map.of());
           to = node.placement().move(targets(Stripes.bytesOf(v, 0)), Drainer.request(v), List.of(s.getNodesList()), self,
-              rtt);
+              rtt, Clones.parentHolders(v, i, node.metadata()::volume));
         } catch (RuntimeException e) {
           continue;
         }

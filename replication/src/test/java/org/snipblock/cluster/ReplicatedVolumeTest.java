@@ -67,10 +67,17 @@ class ReplicatedVolumeTest {
       String name = "fresh" + i;
       n0.volumes().create(new VolumeSpec(name, 1 << 20, TestCluster.SNIPPET, 512, false),
           new RedundancyPolicy(1, 1, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
-      assertThat(n2.caughtUp(T)).as("n2 caught up after %s was created", name).isTrue();
+      assertThat(n2.catchUp(T)).as("n2 caught up after %s was created", name).succeedsWithin(T);
       assertThat(n2.volumes().describe(name)).as("n2's copy of the metadata right after catching up").isPresent();
       n0.volumes().delete(name);
     }
+    // Many at once share barriers (one running, one queued for those who came meanwhile): all complete.
+    java.util.List<java.util.concurrent.CompletableFuture<Void>> many = new java.util.ArrayList<>();
+    for (int i = 0; i < 32; i++) {
+      many.add(n2.catchUp(T));
+    }
+    assertThat(java.util.concurrent.CompletableFuture.allOf(many.toArray(java.util.concurrent.CompletableFuture[]::new)))
+        .succeedsWithin(T);
   }
 
   /** Writes the image in 16 KiB pieces, all in flight at once, and waits for every acknowledgement. */

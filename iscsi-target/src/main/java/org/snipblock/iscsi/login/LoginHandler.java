@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -48,6 +49,8 @@ public final class LoginHandler extends SimpleChannelInboundHandler<Pdu> {
   private final ByteArrayOutputStream pendingText = new ByteArrayOutputStream();
 
   private boolean first = true;
+  /** Whether this connection waited once for the catalog to catch up (a later miss is final). */
+  private boolean askedCatalog;
   private int stage;
   private long isid;
   private int itt;
@@ -98,6 +101,31 @@ public final class LoginHandler extends SimpleChannelInboundHandler<Pdu> {
       login(ctx, pdu);
     } catch (LoginException e) {
       refuse(ctx, pdu, e);
+    } catch (CatalogBehind behind) {
+      // Asked again once this node's catalog caught up: the target may have been created a moment
+      // ago through another node. The initiator waits for the answer to its login meanwhile.
+      pdu.retain();
+      ctx.channel().config().setAutoRead(false);
+      behind.caughtUp.whenComplete((ok, failed) -> ctx.executor().execute(() -> {
+        try {
+          if (ctx.channel().isActive()) {
+            ctx.channel().config().setAutoRead(true);
+            channelRead0(ctx, pdu);
+          }
+        } finally {
+          pdu.release();
+        }
+      }));
+    }
+  }
+
+  /** Unwinds a first login request that named a target this node's catalog may not know yet. */
+  private static final class CatalogBehind extends RuntimeException {
+    private final transient CompletableFuture<Void> caughtUp;
+
+    CatalogBehind(CompletableFuture<Void> caughtUp) {
+      super(null, null, false, false);
+      this.caughtUp = caughtUp;
     }
   }
 
@@ -143,12 +171,13 @@ public final class LoginHandler extends SimpleChannelInboundHandler<Pdu> {
           "bad stage transition CSG=" + csg + " NSG=" + nsg + " T=" + transit + " C=" + more
               + " (current stage " + stage + ")");
     }
-    ByteBuffer data = pdu.data();
+    ByteBuffer data = pdu.data().duplicate();
     if (pendingText.size() + data.remaining() > 64 * 1024) {
       throw new LoginException(LoginStatus.INITIATOR_ERROR, "login text too long");
     }
     byte[] chunk = new byte[data.remaining()];
     data.get(chunk);
+    int earlier = pendingText.size();
     pendingText.writeBytes(chunk);
     if (more) {
       // RFC 7143 6.3: acknowledge a partial text with an empty response, stage unchanged.
@@ -158,8 +187,9 @@ public final class LoginHandler extends SimpleChannelInboundHandler<Pdu> {
     Map<String, String> keys = new LinkedHashMap<>();
     List<Map.Entry<String, String>> answers = new ArrayList<>();
     List<Map.Entry<String, String>> pairs;
+    byte[] received = pendingText.toByteArray();
     try {
-      pairs = TextKeys.parse(pendingText.toByteArray());
+      pairs = TextKeys.parse(received);
     } catch (IllegalArgumentException e) {
       throw new LoginException(LoginStatus.INITIATOR_ERROR, e.getMessage());
     }
@@ -170,7 +200,14 @@ public final class LoginHandler extends SimpleChannelInboundHandler<Pdu> {
       }
     }
     if (first) {
-      start(ctx, pdu, keys, answers);
+      try {
+        start(ctx, pdu, keys, answers);
+      } catch (CatalogBehind behind) {
+        // The request is handled again whole: the text as it was before this PDU's part.
+        pendingText.reset();
+        pendingText.write(received, 0, earlier);
+        throw behind;
+      }
       first = false;
     } else {
       checkNamesUnchanged(keys);
@@ -238,6 +275,11 @@ public final class LoginHandler extends SimpleChannelInboundHandler<Pdu> {
       }
       targetName = named;
       if (!target.exists(targetName)) {
+        CompletableFuture<Void> caughtUp = askedCatalog ? null : target.catalogCatchUp();
+        askedCatalog = true;
+        if (caughtUp != null) {
+          throw new CatalogBehind(caughtUp);
+        }
         throw new LoginException(LoginStatus.NOT_FOUND, "no such target");
       }
       access = target.access(targetName);

@@ -104,6 +104,11 @@ public final class TargetContext {
     return d.isPresent();
   }
 
+  /** See {@link BlockDeviceCatalog#catchUp}: null where the catalog never lags behind. */
+  public java.util.concurrent.CompletableFuture<Void> catalogCatchUp() {
+    return catalog.catchUp();
+  }
+
   public TargetAccess access(String targetName) {
     String device = config.deviceName(targetName);
     TargetAccess access = device == null ? null : config.access().apply(device);

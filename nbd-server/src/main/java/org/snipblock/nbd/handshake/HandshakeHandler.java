@@ -45,6 +45,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
   private String metaContextExport;
   /** The contexts the last SET selected; a context's id is its position here plus one. */
   private List<String> selectedContexts = List.of();
+  private final CatalogCatchUp catalogCatchUp = new CatalogCatchUp();
 
   public HandshakeHandler(ServerContext server) {
     this.server = server;
@@ -75,18 +76,36 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!catalogCatchUp.held(msg)) {
+      handle(ctx, msg);
+    }
+  }
+
+  private void handle(ChannelHandlerContext ctx, Object msg) {
     if (msg instanceof ClientFlags flags) {
       clientFlags(ctx, flags.flags());
       return;
     }
     NbdOption option = (NbdOption) msg;
+    boolean again = false;
+    if (option.data() != null) {
+      option.data().markReaderIndex();
+    }
     try {
       option(ctx, option);
+    } catch (CatalogCatchUp.Behind behind) {
+      again = true;
+      catalogCatchUp.await(ctx, behind, option, m -> handle(ctx, m));
     } finally {
-      if (option.data() != null) {
+      if (!again && option.data() != null) {
         option.data().release();
       }
     }
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    catalogCatchUp.discard();
   }
 
   @Override
@@ -296,6 +315,9 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
       return ExportResolution.refused(Nbd.REP_ERR_POLICY, "access to export '" + name + "' is not allowed");
     }
     Optional<BlockDevice> device = server.catalog().open(name);
+    if (device.isEmpty()) {
+      catalogCatchUp.missed(server.catalog());
+    }
     return device.map(d -> ExportResolution.found(d, policy))
         .orElseGet(() -> ExportResolution.refused(Nbd.REP_ERR_UNKNOWN, "no export named '" + name + "'"));
   }

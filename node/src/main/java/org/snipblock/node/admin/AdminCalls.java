@@ -4,9 +4,14 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.snipblock.cluster.ClusterNode;
 import org.snipblock.store.VolumeAdminException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * How every admin call answers: the result, or the operator's message for what failed ({@link AdminService#toStatus}).
@@ -15,6 +20,7 @@ import org.snipblock.store.VolumeAdminException;
  * found here too, instead of "no volume named" from a copy a few entries behind.
  */
 final class AdminCalls {
+  private static final Logger log = LoggerFactory.getLogger(AdminCalls.class);
   static final Duration CATCH_UP = Duration.ofSeconds(3);
 
   private final ClusterNode cluster;
@@ -40,10 +46,23 @@ final class AdminCalls {
     try {
       return call.get();
     } catch (RuntimeException e) {
-      if (cluster == null || !notFound(e) || !cluster.caughtUp(CATCH_UP)) {
+      if (cluster == null || !notFound(e) || !caughtUp()) {
         throw e;
       }
       return call.get();
+    }
+  }
+
+  private boolean caughtUp() {
+    try {
+      cluster.catchUp(CATCH_UP).get(CATCH_UP.toMillis() + 500, TimeUnit.MILLISECONDS);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (ExecutionException | TimeoutException e) {
+      log.debug("metadata not caught up within {}: {}", CATCH_UP, e.toString());
+      return false;
     }
   }
 

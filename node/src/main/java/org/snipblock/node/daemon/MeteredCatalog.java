@@ -27,4 +27,9 @@ final class MeteredCatalog implements BlockDeviceCatalog {
   public Optional<BlockDevice> open(String name) {
     return catalog.open(name).map(d -> new MeteredBlockDevice(d, meters, door));
   }
+
+  @Override
+  public java.util.concurrent.CompletableFuture<Void> catchUp() {
+    return catalog.catchUp();
+  }
 }

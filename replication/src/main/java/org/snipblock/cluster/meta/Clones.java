@@ -1,7 +1,12 @@
 package org.snipblock.cluster.meta;
 
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 import org.snipblock.cluster.proto.VolumeRecord;
 
 /**
@@ -21,5 +26,41 @@ public final class Clones {
   /** {@code VOLUME@SNAPSHOT} for a clone, null for a volume without a parent. */
   public static String parentOf(VolumeRecord v) {
     return v.getParent().isEmpty() ? null : v.getParent() + "@" + v.getParentSnapshot();
+  }
+
+  /**
+   * The nodes holding the parent's copy of a clone's stripe, where the clone's copy can be a local
+   * clone of the parent's snapshot, sharing its data; none for a volume without a parent, or whose
+   * parent is gone or striped differently. {@code volumes} looks a volume up by name as the caller
+   * sees it (the record, or what the caller changed in this round).
+   */
+  public static List<String> parentHolders(VolumeRecord v, int stripe, Function<String, Optional<VolumeRecord>> volumes) {
+    if (v.getParent().isEmpty()) {
+      return List.of();
+    }
+    VolumeRecord parent = volumes.apply(v.getParent()).orElse(null);
+    if (parent == null || parent.getUid() != v.getParentUid() || parent.getSnippetsCount() != v.getSnippetsCount()) {
+      return List.of();
+    }
+    return parent.getSnippets(stripe).getNodesList();
+  }
+
+  /**
+   * The volumes, every parent before its clones (then by name): what places or moves copies of
+   * them in this order puts a parent's copy somewhere before its clones' copies follow it there.
+   */
+  public static List<VolumeRecord> parentsFirst(Collection<VolumeRecord> volumes) {
+    Map<String, VolumeRecord> byName = new HashMap<>();
+    volumes.forEach(v -> byName.put(v.getName(), v));
+    Map<String, Integer> depth = new HashMap<>();
+    for (VolumeRecord v : volumes) {
+      int d = 0;
+      for (VolumeRecord p = byName.get(v.getParent()); p != null && d < byName.size(); p = byName.get(p.getParent())) {
+        d++;
+      }
+      depth.put(v.getName(), d);
+    }
+    return volumes.stream().sorted(Comparator.comparing((VolumeRecord v) -> depth.get(v.getName()))
+        .thenComparing(VolumeRecord::getName)).toList();
   }
 }

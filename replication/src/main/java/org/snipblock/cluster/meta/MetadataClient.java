@@ -2,10 +2,12 @@ package org.snipblock.cluster.meta;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.snipblock.cluster.membership.ClusterMembership;
+import org.snipblock.cluster.proto.Barrier;
 import org.snipblock.cluster.proto.MetaCommand;
 import org.snipblock.cluster.proto.MetaResult;
 import org.snipblock.store.VolumeAdminException;
@@ -16,6 +18,9 @@ public final class MetadataClient {
   private final ClusterMembership membership;
   private final ClusterMetadata metadata;
   private final Duration timeout;
+  private final Object catchUps = new Object();
+  private boolean catchUpRunning;
+  private CompletableFuture<Void> catchUpNext;
 
   public MetadataClient(ClusterMembership membership, ClusterMetadata metadata, Duration timeout) {
     this.membership = membership;
@@ -27,13 +32,47 @@ public final class MetadataClient {
    * Completes once this node's copy of the metadata holds every change committed before the call:
    * a no-op goes through the log, and this copy applying it means it applied all before it. A node
    * asked about a volume created a moment ago through another node answers from a fresh copy so.
-   * Fails (within {@code within}) when no majority commits it, e.g. on a minority side.
+   * Fails after {@code within} when no majority commits it, e.g. on a minority side. Callers that
+   * come while one runs share the next (one no-op per round, however many ask).
    */
-  public java.util.concurrent.CompletableFuture<Void> catchUp(Duration within) {
+  public CompletableFuture<Void> catchUp(Duration within) {
+    CompletableFuture<Void> mine = new CompletableFuture<>();
+    synchronized (catchUps) {
+      if (catchUpRunning) {
+        if (catchUpNext == null) {
+          catchUpNext = mine;
+        }
+        return catchUpNext;
+      }
+      catchUpRunning = true;
+    }
+    runBarrier(mine, within);
+    return mine;
+  }
+
+  private void runBarrier(CompletableFuture<Void> done, Duration within) {
+    barrier(within).whenComplete((ok, failed) -> {
+      CompletableFuture<Void> next;
+      synchronized (catchUps) {
+        next = catchUpNext;
+        catchUpNext = null;
+        catchUpRunning = next != null;
+      }
+      if (failed != null) {
+        done.completeExceptionally(failed);
+      } else {
+        done.complete(null);
+      }
+      if (next != null) {
+        runBarrier(next, within);
+      }
+    });
+  }
+
+  private CompletableFuture<Void> barrier(Duration within) {
     String nonce = java.util.UUID.randomUUID().toString();
-    java.util.concurrent.CompletableFuture<Void> applied = metadata.barrierApplied(nonce);
-    byte[] barrier = MetaCommand.newBuilder().setBarrier(org.snipblock.cluster.proto.Barrier.newBuilder()
-        .setNonce(nonce)).build().toByteArray();
+    CompletableFuture<Void> applied = metadata.barrierApplied(nonce);
+    byte[] barrier = MetaCommand.newBuilder().setBarrier(Barrier.newBuilder().setNonce(nonce)).build().toByteArray();
     return membership.propose(barrier, within)
         .thenCompose(committed -> applied)
         .orTimeout(within.toMillis(), TimeUnit.MILLISECONDS)

@@ -60,7 +60,7 @@ public final class Placement implements PlacementPolicy {
 
   @Override
   public String move(Collection<NodeDescriptor> nodes, Request request, List<List<String>> holders, String leaving,
-      Map<String, Double> rttFromConsumer) {
+      Map<String, Double> rttFromConsumer, List<String> preferred) {
     Map<String, NodeDescriptor> live = live(nodes);
     Map<String, NodeDescriptor> all = new HashMap<>();
     nodes.forEach(n -> all.put(n.id(), n));
@@ -92,6 +92,7 @@ public final class Placement implements PlacementPolicy {
     }
     Comparator<NodeDescriptor> order = Comparator
         .comparingInt((NodeDescriptor n) -> -held.get(n.id()))
+        .thenComparing(n -> !preferred.contains(n.id()))
         // Fullness in tenths first, so a much emptier node wins; among similar ones the nearest to
         // the leaving node's domain, then by measured round trip to the volume's consumer
         // (unmeasured last), then the emptier.

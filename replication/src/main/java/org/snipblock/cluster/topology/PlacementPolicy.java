@@ -74,6 +74,16 @@ public interface PlacementPolicy {
    *
    * @param rttFromConsumer milliseconds from the consumer to each node it has measured
    */
+  default String move(Collection<NodeDescriptor> nodes, Request request, List<List<String>> holders, String leaving,
+      Map<String, Double> rttFromConsumer) {
+    return move(nodes, request, holders, leaving, rttFromConsumer, List.of());
+  }
+
+  /**
+   * As {@link #move(Collection, Request, List, String, Map)}, and among the candidates that hold as
+   * many of the stripes those in {@code preferred} first: a clone's copy moves where its parent's
+   * copy is, so it can share the parent's data there instead of becoming a full copy.
+   */
   String move(Collection<NodeDescriptor> nodes, Request request, List<List<String>> holders, String leaving,
-      Map<String, Double> rttFromConsumer);
+      Map<String, Double> rttFromConsumer, List<String> preferred);
 }
