@@ -279,6 +279,17 @@ public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
     return store();
   }
 
+  /** Writes into this node's copy of the snapshot, for a stripe the copy gained since (see {@link SnapshotManager#fillSnapshot}). */
+  CompletableFuture<Void> fillLocal(String volume, String snapshot, long offset, java.nio.ByteBuffer data) {
+    org.snipblock.block.BlockDevice d;
+    try {
+      d = store().fillSnapshot(volume, snapshot);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return d.write(offset, data, true).whenComplete((x, e) -> d.close());
+  }
+
   /** The volume's snapshots as this node's copy has them. */
   public List<SnapshotInfo> list(String volume) {
     if (local.show(volume).isEmpty()) {

@@ -6,9 +6,11 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import org.snipblock.cluster.membership.ClusterMembership;
 import org.snipblock.cluster.meta.ClusterMetadata;
+import org.snipblock.cluster.meta.StaleCopies;
 import org.snipblock.cluster.proto.ConfirmPrimary;
 import org.snipblock.cluster.proto.MarkStale;
 import org.snipblock.cluster.proto.MetaCommand;
+import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.cluster.replica.ReplicaRegistry;
 
 /** What this node's primaries (and its own copies) record in, and ask of, the cluster metadata. */
@@ -38,6 +40,16 @@ final class NodeRegistry implements ReplicaRegistry {
   public CompletableFuture<Void> confirmPrimary(String volume, long epoch) {
     return commitAsync.apply(MetaCommand.newBuilder().setConfirmPrimary(ConfirmPrimary.newBuilder().setName(volume)
         .setEpoch(epoch).setNode(nodeId)).build());
+  }
+
+  @Override
+  public boolean parentReady(VolumeRecord volume, String node) {
+    if (volume.getParent().isEmpty() || volume.getFlattening()) {
+      // A clone being flattened stops reading its parent: nothing to share, nothing to wait for.
+      return true;
+    }
+    return metadata.volume(volume.getParent()).filter(p -> p.getUid() == volume.getParentUid())
+        .map(p -> !StaleCopies.anywhere(p, node)).orElse(true);
   }
 
   @Override

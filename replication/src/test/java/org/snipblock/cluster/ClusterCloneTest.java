@@ -260,6 +260,9 @@ class ClusterCloneTest {
     assertThat(cluster.stores.get(h).show("vm").orElseThrow().parent()).as("n" + h + "'s own copy").isNull();
     assertThat(Images.crcOfCopy(cluster.stores.get(h), "vm", SIZE)).isEqualTo(crc(expected));
     cluster.node(p).snapshots().delete("base", "s1").get(30, TimeUnit.SECONDS);
+    // The restarted holder came back stale: verify counts its copy once its resync is done.
+    Eventually.await("n" + h + "'s copy of vm in sync", T, () -> cluster.node(p).volumes().describe("vm")
+        .map(v -> v.stale().isEmpty()).orElse(false));
     assertThat(cluster.node(p).verify("vm").get(60, TimeUnit.SECONDS).clean()).isTrue();
   }
 

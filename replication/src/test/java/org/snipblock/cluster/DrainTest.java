@@ -143,6 +143,65 @@ class DrainTest {
     assertThat(drains.progress("n1").state()).isEqualTo("UP");
   }
 
+  /**
+   * A drained node's copy of a clone follows its parent's: parents move first, and the clone's copy
+   * goes to the node that took the parent's, where it is a local clone of the parent's snapshot
+   * sharing its data, not a full copy. Five compartments, so two nodes could take each copy.
+   */
+  @Test
+  void aClonesCopyFollowsItsParentsOffADrainedNodeAndSharesItsData() throws Exception {
+    cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
+        Duration.ofSeconds(1), Duration.ofMinutes(10)), "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3",
+        "dc/fc4/r1/h4", "dc/fc5/r1/h5");
+    ClusterNode primary = cluster.node(0);
+    primary.volumes().create(new VolumeSpec("gold", SIZE, TestCluster.SNIPPET, 512, false),
+        new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
+    byte[] image = random(SIZE, 3);
+    try (BlockDevice d = primary.volumes().open("gold").orElseThrow()) {
+      write(d, image, 0, SIZE);
+      primary.snapshots().take("gold", "s1").get(30, TimeUnit.SECONDS);
+    }
+    primary.snapshots().cloneOf("gold", "s1", "web", 0);
+    everywhere("web");
+    List<List<String>> before = primary.volumes().describe("web").orElseThrow().snippetReplicas();
+    String drained = before.get(0).get(1);
+    // The clone's own data goes to a stripe the drained node does not hold: every stripe that moves
+    // is one the clone never wrote, so its moved copies must store nothing of their own.
+    int ownStripe = 0;
+    while (before.get(ownStripe).contains(drained)) {
+      ownStripe++;
+    }
+    byte[] own = random(16384, 4);
+    try (BlockDevice d = primary.volumes().open("web").orElseThrow()) {
+      d.write((long) ownStripe * TestCluster.SNIPPET, ByteBuffer.wrap(own), true).get(30, TimeUnit.SECONDS);
+    }
+    System.arraycopy(own, 0, image, ownStripe * TestCluster.SNIPPET, own.length);
+
+    NodeDrain drains = primary.drains();
+    drains.drain(drained);
+    Eventually.await(drained + " drained", T, () -> drains.progress(drained).state().equals("DRAINED"));
+
+    ClusterVolume web = primary.volumes().describe("web").orElseThrow();
+    ClusterVolume gold = primary.volumes().describe("gold").orElseThrow();
+    assertThat(web.stale()).isEmpty();
+    assertThat(primary.snapshots().cloneState("web").orElseThrow().unsharedCopies()).as("no full copy").isEmpty();
+    for (int i = 0; i < SNIPPETS; i++) {
+      List<String> holders = web.snippetReplicas().get(i);
+      assertThat(holders).as("stripe %d of web", i).doesNotContain(drained)
+          .containsExactlyInAnyOrderElementsOf(gold.snippetReplicas().get(i));
+      for (String h : holders) {
+        SnippetStore store = cluster.stores.get(index(h));
+        assertThat(store.show("web").orElseThrow().parent())
+            .as("%s's copy of web is a local clone of its copy of the parent's snapshot", h).isEqualTo("gold@s1");
+        assertThat(Images.read(store.open("web").orElseThrow(), (long) i * TestCluster.SNIPPET, TestCluster.SNIPPET))
+            .as("stripe %d of web on %s", i, h)
+            .isEqualTo(Arrays.copyOfRange(image, i * TestCluster.SNIPPET, (i + 1) * TestCluster.SNIPPET));
+        assertThat(store.show("web").orElseThrow().storedBytes()).as("web's own data on %s", h)
+            .isEqualTo(web.snippetReplicas().get(ownStripe).contains(h) ? own.length : 0);
+      }
+    }
+  }
+
   private void everywhere(String volume) {
     Eventually.await(volume + " known on every node", Duration.ofSeconds(30),
         () -> cluster.nodes.stream().allMatch(n -> n.volumes().describe(volume).isPresent()));

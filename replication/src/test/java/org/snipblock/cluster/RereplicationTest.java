@@ -159,6 +159,11 @@ class RereplicationTest {
       String parent = cluster.stores.get(n).show("web").orElseThrow().parent();
       assertThat(parent).as("%s's copy of web is a local clone of its copy of the parent's snapshot", h)
           .isEqualTo("gold@s1");
+      // A stripe gained here shares the parent's data too: the clone's own 16 KiB are all it stores, in
+      // at most the one 64 KiB resync chunk that holds them (copied in full, the 5 or 6 stripes each
+      // survivor gains would be 320 KiB or more).
+      assertThat(cluster.stores.get(n).show("web").orElseThrow().storedBytes()).as("web's own data on %s", h)
+          .isLessThanOrEqualTo(64 << 10);
       try (BlockDevice c = cluster.stores.get(n).open("web").orElseThrow()) {
         ByteBuffer b = ByteBuffer.allocate(size);
         c.read(0, b).get(30, TimeUnit.SECONDS);

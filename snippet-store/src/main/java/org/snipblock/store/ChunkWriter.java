@@ -5,7 +5,8 @@ import org.snipblock.store.journal.JournalBatch;
 import org.snipblock.store.journal.JournalBatch.Space;
 
 /**
- * Builds the journal batch of one change to a volume's live layer, under the change's stripe
+ * Builds the journal batch of one change to a volume's live layer (or, for a replica's alignment,
+ * to one of its snapshots' own layers), under the change's stripe
  * locks: new chunk versions for written data (a partial chunk is read through the layers and
  * completed; data goes to the extent file here, before the batch exists), deletions and tombstones
  * for trims, allocated zeroes for write-zeroes; and, once the journal has applied the batch, the
@@ -19,12 +20,20 @@ final class ChunkWriter {
   private final Volume volume;
   private final ChunkReader reader;
   private final ChunkData data;
+  /** The layer written; null for the volume's live layer as it is at each change. */
+  private final Layer fixed;
 
-  ChunkWriter(SnippetStore store, Volume volume, ChunkReader reader) {
+  /** {@code fixed}: a snapshot's own layer to write into (see {@link SnapshotManager#fillSnapshot}), or null. */
+  ChunkWriter(SnippetStore store, Volume volume, ChunkReader reader, Layer fixed) {
     this.store = store;
     this.volume = volume;
     this.reader = reader;
     this.data = store.chunkData();
+    this.fixed = fixed;
+  }
+
+  private Layer target() {
+    return fixed != null ? fixed : volume.live();
   }
 
   /** Change records are {chunk, newState}, {chunk, newState, slot, crc} or {first, end, CLEAR}. */
@@ -32,27 +41,27 @@ final class ChunkWriter {
 
   /** Runs once the journal has applied the batch, still under the stripes: no snapshot in between. */
   void applyChanges(List<long[]> changes) {
-    data.apply(volume.live(), changes);
+    data.apply(target(), changes);
   }
 
   /** The batch will never be applied: the slots it names are given up. */
   void abandon(List<long[]> changes) {
-    data.abandon(volume.live().owner, changes);
+    data.abandon(target().owner, changes);
   }
 
   long spaceDelta(List<long[]> changes) {
-    AllocationMap live = volume.live().map;
+    AllocationMap map = target().map;
     long delta = 0;
     for (long[] c : changes) {
       if (c.length != 3) {
-        delta += Math.max(0, c[1]) - Math.max(0, live.state(c[0]));
+        delta += Math.max(0, c[1]) - Math.max(0, map.state(c[0]));
       }
     }
     return delta;
   }
 
   void putData(long offset, byte[] bytes, JournalBatch batch, List<long[]> changes) throws Exception {
-    Layer live = volume.live();
+    Layer live = target();
     boolean compress = volume.descriptor().compression();
     long end = offset + bytes.length;
     long c = offset / CHUNK;
@@ -82,7 +91,7 @@ final class ChunkWriter {
 
   void zero(long offset, long length, boolean unmap, JournalBatch batch, List<long[]> changes)
       throws Exception {
-    Layer live = volume.live();
+    Layer live = target();
     long id = live.id;
     long end = offset + length;
     long fullStart = (offset + CHUNK - 1) / CHUNK;
@@ -125,7 +134,7 @@ final class ChunkWriter {
 
   private void zeroPart(long c, long offset, long end, boolean unmap, JournalBatch batch,
       List<long[]> changes) throws Exception {
-    Layer live = volume.live();
+    Layer live = target();
     if (unmap && live.resolvedState(c) < 0) {
       return;
     }

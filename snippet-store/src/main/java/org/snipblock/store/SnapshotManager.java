@@ -39,6 +39,15 @@ public interface SnapshotManager {
    */
   VolumeInfo rollback(String volume, String snapshot, boolean force);
 
+  /**
+   * A handle whose writes land in the snapshot's own layer: they become the snapshot's content
+   * there, and what this store's clones of it read where they have not written. Only for a
+   * replica's alignment, when a copy gained a stripe after its snapshots were taken: it gets the
+   * snapshots' content for that stripe without deleting them (clones here may read through them).
+   * Reads see the snapshot. Not for clients, for whom a snapshot never changes.
+   */
+  org.snipblock.block.BlockDevice fillSnapshot(String volume, String snapshot);
+
   /** A new writable volume sharing every unwritten block with {@code volume@snapshot}. */
   VolumeInfo cloneVolume(String volume, String snapshot, String newName, long newSize);
 

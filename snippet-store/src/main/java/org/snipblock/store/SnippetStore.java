@@ -192,6 +192,11 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
   }
 
   @Override
+  public BlockDevice fillSnapshot(String volume, String snapshot) {
+    return catalog.openFill(volume, snapshot);
+  }
+
+  @Override
   public List<long[]> diff(String volume, String from, String to) {
     return underAdminLock(() -> snapshots.diff(existing(volume), from, to));
   }

@@ -252,4 +252,15 @@ final class VolumeCatalog {
     }
     return store.snapshotOps().find(v, name.substring(at + 1)).map(l -> new VolumeDevice(store, v, l));
   }
+
+  /** A handle that writes into the snapshot's own layer (see {@link SnapshotManager#fillSnapshot}). */
+  BlockDevice openFill(String volume, String snapshot) {
+    Volume v = store.volumes().get(volume);
+    if (v == null) {
+      throw new VolumeAdminException(Reason.NOT_FOUND, "no volume named " + volume);
+    }
+    Layer l = store.snapshotOps().find(v, snapshot).orElseThrow(() -> new VolumeAdminException(
+        Reason.NOT_FOUND, "volume " + volume + " has no snapshot " + snapshot));
+    return new VolumeDevice(store, v, l, true);
+  }
 }

@@ -32,6 +32,7 @@ final class VolumeDevice implements BlockDevice {
   private final Volume volume;
   /** The snapshot this handle reads, or null for the live volume. */
   private final Layer snapshot;
+  private final boolean fill;
   private final int incarnation;
   private final ChunkReader reader;
   private final ChunkWriter writer;
@@ -39,12 +40,18 @@ final class VolumeDevice implements BlockDevice {
   private volatile boolean closed;
 
   VolumeDevice(SnippetStore store, Volume volume, Layer snapshot) {
+    this(store, volume, snapshot, false);
+  }
+
+  /** {@code fill}: writes land in the snapshot's own layer ({@link SnapshotManager#fillSnapshot}). */
+  VolumeDevice(SnippetStore store, Volume volume, Layer snapshot, boolean fill) {
     this.store = store;
     this.volume = volume;
     this.snapshot = snapshot;
+    this.fill = fill;
     this.incarnation = volume.incarnation();
     this.reader = new ChunkReader(store.db(), store.chunkData(), volume);
-    this.writer = new ChunkWriter(store, volume, reader);
+    this.writer = new ChunkWriter(store, volume, reader, fill ? snapshot : null);
     this.calls = new DeviceCalls(store, volume, this::gone);
     if (snapshot == null) {
       volume.openHandles.incrementAndGet();
@@ -61,7 +68,7 @@ final class VolumeDevice implements BlockDevice {
     // Ids are 62-bit, so the top bits mark a snapshot apart from every volume.
     return snapshot == null ? volume.id() : snapshot.id | 1L << 62;
   }
-  @Override public boolean readOnly() { return snapshot != null || volume.descriptor().readOnly(); }
+  @Override public boolean readOnly() { return !fill && (snapshot != null || volume.descriptor().readOnly()); }
 
   /** The view reads go through: the snapshot's layer, or the volume's live layer now. */
   private Layer top() {

@@ -141,6 +141,49 @@ class SnapshotTest {
     assertThat(read(store.open("c").orElseThrow(), 0, MiB)).isEqualTo(a);
   }
 
+  /**
+   * A replica that gained a range after its snapshots were taken fills them in place: the snapshot
+   * reads the filled data, a clone of it reads it where the clone has not written, a later
+   * snapshot reads through to it, the live layer's own data stays on top, and all of it survives a
+   * crash. The fill handle writes; every other handle on a snapshot stays read-only.
+   */
+  @Test
+  void fillingASnapshotGivesItAndItsClonesTheContentOfARangeGainedLater() throws Exception {
+    BlockDevice d = volume("v", 4);
+    ByteBuffer first = random(MiB, 20);
+    write(d, 0, first);                    // the range this copy held when s1 was taken
+    store.snapshot(List.of("v"), "s1");
+    store.snapshot(List.of("v"), "s2");
+    BlockDevice c = store.open(store.cloneVolume("v", "s1", "c", 0).name()).orElseThrow();
+    ByteBuffer cloneOwn = random(4096, 21);
+    write(c, 2 * MiB, cloneOwn);           // the clone wrote one chunk of the gained range itself
+    ByteBuffer liveOwn = random(4096, 22);
+    write(d, 2 * MiB + 8192, liveOwn);     // and so did the volume after its snapshots
+
+    ByteBuffer gained = random(MiB, 23);   // the snapshot's content of a range gained since
+    BlockDevice fill = store.fillSnapshot("v", "s1");
+    assertThat(fill.readOnly()).isFalse();
+    await(fill.write(2 * MiB, gained.duplicate(), true));
+    await(fill.write(3 * MiB + 512, random(512, 24), true));   // a partial chunk completes from the view
+    fill.close();
+    assertThat(store.open("v@s1").orElseThrow().readOnly()).isTrue();
+
+    assertThat(read(store.open("v@s1").orElseThrow(), 0, MiB)).isEqualTo(first);
+    assertThat(read(store.open("v@s1").orElseThrow(), 2 * MiB, MiB)).isEqualTo(gained);
+    assertThat(read(store.open("v@s2").orElseThrow(), 2 * MiB, MiB)).as("a later snapshot reads through").isEqualTo(gained);
+    ByteBuffer cloneRange = read(c, 2 * MiB, MiB);
+    assertThat(cloneRange.slice(0, 4096)).as("the clone's own write stays").isEqualTo(cloneOwn);
+    assertThat(cloneRange.slice(4096, MiB - 4096)).isEqualTo(gained.slice(4096, MiB - 4096));
+    assertThat(read(d, 2 * MiB + 8192, 4096)).as("the live layer's own data stays on top").isEqualTo(liveOwn);
+
+    store.closeAbruptly();
+    store = SnippetStore.open(dir, StoreConfig.defaults());
+    assertThat(read(store.open("v@s1").orElseThrow(), 2 * MiB, MiB)).isEqualTo(gained);
+    assertThat(read(store.open("c").orElseThrow(), 2 * MiB + 4096, MiB - 4096)).isEqualTo(gained.slice(4096, MiB - 4096));
+    assertThatThrownBy(() -> store.fillSnapshot("v", "nope")).hasMessage("volume v has no snapshot nope");
+    assertThatThrownBy(() -> store.fillSnapshot("w", "s1")).hasMessage("no volume named w");
+  }
+
   @Test
   void clonesShareTheParentUntilWrittenAndKeepTheirWritesToThemselves() throws Exception {
     BlockDevice t = volume("tmpl", 4);

@@ -18,4 +18,14 @@ public interface ReplicaRegistry {
 
   /** True if the node is in this node's membership view now. */
   boolean reachable(String node);
+
+  /**
+   * False while {@code node}'s copy of a clone's parent is being brought in sync there: the clone's
+   * resync to that node waits for it, so what the clone has not written reads the parent's data
+   * there through the local clone instead of being copied in full. True for a volume without a
+   * parent, a clone being flattened, or where the node holds no copy of the parent.
+   */
+  default boolean parentReady(org.snipblock.cluster.proto.VolumeRecord volume, String node) {
+    return true;
+  }
 }

@@ -229,9 +229,9 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
   @Override
   public void apply(ReplicaOp op, StreamObserver<ReplicaAck> response) {
     if (op.getKind() != ReplicaOp.Kind.WRITE && op.getKind() != ReplicaOp.Kind.SNAPSHOT
-        && op.getKind() != ReplicaOp.Kind.SNAPSHOT_DELETE) {
-      response.onError(Status.INVALID_ARGUMENT.withDescription("only WRITE, SNAPSHOT and SNAPSHOT_DELETE apply "
-          + "outside a stream").asRuntimeException());
+        && op.getKind() != ReplicaOp.Kind.SNAPSHOT_DELETE && op.getKind() != ReplicaOp.Kind.SNAPSHOT_FILL) {
+      response.onError(Status.INVALID_ARGUMENT.withDescription("only WRITE, SNAPSHOT, SNAPSHOT_DELETE and "
+          + "SNAPSHOT_FILL apply outside a stream").asRuntimeException());
       return;
     }
     handle(op, true).whenComplete((ack, e) -> {
@@ -259,7 +259,8 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
     if (op.getSeq() <= s.applied.get()) {
       return done(ack(op, ReplicaAck.Status.OK, op.getEpoch(), "already applied"));
     }
-    if (op.getKind() == ReplicaOp.Kind.WRITE && Checksums.crc32c(op.getData()) != op.getCrc32C()) {
+    if ((op.getKind() == ReplicaOp.Kind.WRITE || op.getKind() == ReplicaOp.Kind.SNAPSHOT_FILL)
+        && Checksums.crc32c(op.getData()) != op.getCrc32C()) {
       log.warn("volume {} seq {}: payload failed its CRC32C, refused", name, op.getSeq());
       return done(ack(op, ReplicaAck.Status.BAD_CHECKSUM, known, "payload failed CRC32C"));
     }
@@ -326,6 +327,21 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
 
   private volatile Function<String, List<String>> snapshotNames = v -> List.of();
 
+  /** Writes into the own layer of snapshot {@code snapshot} of this node's copy (SNAPSHOT_FILL). */
+  @FunctionalInterface
+  public interface SnapshotFiller {
+    CompletableFuture<Void> fill(String volume, String snapshot, long offset, java.nio.ByteBuffer data);
+  }
+
+  private volatile SnapshotFiller snapshotFills = (v, s, o, d) ->
+      CompletableFuture.failedFuture(new IllegalStateException("this node fills no snapshots"));
+
+  /** How this node fills its copies' snapshots (SNAPSHOT_FILL); set by the node, which knows its store. */
+  public ReplicaService fillingSnapshotsWith(SnapshotFiller filler) {
+    this.snapshotFills = filler;
+    return this;
+  }
+
   /** Takes snapshot {@code snapshot} of this node's copy; {@code origin}: the id an import reproduced, else 0. */
   @FunctionalInterface
   public interface SnapshotTaker {
@@ -346,6 +362,8 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
         case FLUSH -> d.flush();
         case SNAPSHOT -> snapshots.take(op.getVolume(), op.getSnapshot(), op.getOrigin());
         case SNAPSHOT_DELETE -> snapshotDeletes.apply(op.getVolume(), op.getSnapshot());
+        case SNAPSHOT_FILL -> snapshotFills.fill(op.getVolume(), op.getSnapshot(), op.getOffset(),
+            op.getData().asReadOnlyByteBuffer());
         // The store fails the handles opened before a rollback: this side goes on with a new one.
         case ROLLBACK -> rollbacks.apply(op.getVolume(), op.getSnapshot()).thenRun(d::reopen);
         case UNRECOGNIZED -> CompletableFuture.failedFuture(new IllegalArgumentException("unknown op kind"));

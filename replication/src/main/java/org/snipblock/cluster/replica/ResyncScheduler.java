@@ -70,7 +70,7 @@ final class ResyncScheduler {
       boolean unchecked = uncheckedSinceRestart.contains(node);
       CompletableFuture<Void> running = runs.get(node);
       if ((broken || unchecked || StaleCopies.anywhere(v, node)) && (running == null || running.isDone())
-          && registry.reachable(node)) {
+          && registry.reachable(node) && registry.parentReady(v, node)) {
         resync(node, broken || unchecked);
       }
     }

@@ -21,10 +21,14 @@ import org.slf4j.LoggerFactory;
  * same points of the volume as the primary's.
  *
  * <p>The holder's snapshots are compared with the primary's in order, by name and by chunk
- * digests over the snippets it holds. From the first that differs or is missing on, the holder's
- * snapshots are deleted and the primary's rebuilt, oldest first: the holder's live layer is made
- * equal to the snapshot (only differing chunks are sent, so consecutive snapshots share what they
- * share on the primary) and the snapshot taken there. Meanwhile the holder's stream is detached
+ * digests over the snippets it holds. Those named as the primary's, in the same order, that differ
+ * only in content (the holder gained a stripe after they were taken) are filled in place, oldest
+ * first, with the chunks that differ ({@code SNAPSHOT_FILL}): they are not deleted, since clones on
+ * the holder may read through them, and those clones then share the gained stripe's data too.
+ * From the first name that differs or is missing on, the holder's snapshots are deleted and the
+ * primary's rebuilt, oldest first: the holder's live layer is made equal to the snapshot (only
+ * differing chunks are sent, so consecutive snapshots share what they share on the primary) and
+ * the snapshot taken there. Meanwhile the holder's stream is detached
  * (it is on record as stale, so it counts toward no quorum): these ops go outside the stream, each
  * a barrier at a fresh sequence number, so nothing of the detached stream lands in between. The
  * live resync that follows reopens the stream and brings the live layer up to date.
@@ -108,40 +112,68 @@ final class SnapshotAlignment {
           .thenCompose(x -> CompletableFuture.failedFuture(new IllegalStateException("replica " + node
               + " put on record as stale before its snapshots are rebuilt; trying again")));
     }
-    log.info("volume {}: rebuilding the snapshots of {} from {} on (it has {}, this primary {})", v.getName(), node,
-        from, theirs, ours);
+    int named = from;
+    while (named < ours.size() && named < theirs.size() && ours.get(named).equals(theirs.get(named))) {
+      named++;
+    }
+    log.info("volume {}: aligning the snapshots of {} from {} on: filling {}, rebuilding from {} (it has {}, this "
+        + "primary {})", v.getName(), node, from, ours.subList(from, named), named, theirs, ours);
     sequencer.inTurn(turn -> {
       links.detach(node);
       return null;
     });
     CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
-    for (int j = theirs.size() - 1; j >= from; j--) {
+    for (int i = from; i < named; i++) {
+      String name = ours.get(i);
+      chain = chain.thenCompose(x -> fillOne(name));
+    }
+    for (int j = theirs.size() - 1; j >= named; j--) {
       String name = theirs.get(j);
       chain = chain.thenCompose(x -> apply(op(ReplicaOp.Kind.SNAPSHOT_DELETE).setSnapshot(name)));
     }
-    for (int i = from; i < ours.size(); i++) {
+    for (int i = named; i < ours.size(); i++) {
       String name = ours.get(i);
       chain = chain.thenCompose(x -> rebuildOne(name));
     }
     return chain;
   }
 
+  /** Makes the holder's snapshot {@code name} equal to this one by writing into its own layer there. */
+  private CompletableFuture<Void> fillOne(String name) {
+    return withSnapshot(name, s -> sendDiffering(s, view.name() + "@" + name, ReplicaOp.Kind.SNAPSHOT_FILL, name))
+        .thenRun(rebuilt::incrementAndGet);
+  }
+
   /** Makes the holder's live layer equal to snapshot {@code name} here, then takes the snapshot there. */
   private CompletableFuture<Void> rebuildOne(String name) {
     VolumeRecord v = view.get();
-    return withSnapshot(name, s -> CopyCompare.differing(s, channel, v.getName(), v, snippets).thenCompose(offsets ->
+    return withSnapshot(name, s -> sendDiffering(s, v.getName(), ReplicaOp.Kind.WRITE, null))
+        .thenCompose(x -> apply(op(ReplicaOp.Kind.SNAPSHOT).setSnapshot(name)
+            .setOrigin(source.origin(v.getName(), name))))
+        .thenRun(rebuilt::incrementAndGet);
+  }
+
+  /**
+   * Sends the chunks of {@code s} here that differ from the holder's {@code theirs} (over the
+   * snippets it holds) as ops of {@code kind}, naming {@code snapshot} when one is written into.
+   */
+  private CompletableFuture<Void> sendDiffering(BlockDevice s, String theirs, ReplicaOp.Kind kind, String snapshot) {
+    VolumeRecord v = view.get();
+    return CopyCompare.differing(s, channel, theirs, v, snippets).thenCompose(offsets ->
         InTurn.run(offsets.size(), i -> {
           long off = offsets.get(i);
           ByteBuffer b = ByteBuffer.allocate((int) Math.min(Resync.CHUNK, v.getSize() - off));
           return s.read(off, b).thenCompose(x -> {
             ByteString data = ByteString.copyFrom(b.flip());
             copied.addAndGet(data.size());
-            return apply(op(ReplicaOp.Kind.WRITE).setOffset(off).setLength(data.size()).setData(data)
-                .setCrc32C(Checksums.crc32c(data)).setFua(true));
+            ReplicaOp.Builder op = op(kind).setOffset(off).setLength(data.size()).setData(data)
+                .setCrc32C(Checksums.crc32c(data)).setFua(true);
+            if (snapshot != null) {
+              op.setSnapshot(snapshot);
+            }
+            return apply(op);
           });
-        }))).thenCompose(x -> apply(op(ReplicaOp.Kind.SNAPSHOT).setSnapshot(name)
-            .setOrigin(source.origin(v.getName(), name))))
-        .thenRun(rebuilt::incrementAndGet);
+        }));
   }
 
   private ReplicaOp.Builder op(ReplicaOp.Kind kind) {
