@@ -18,7 +18,7 @@ import java.util.stream.Collectors;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.snipblock.cluster.testing.FreePorts;
+import org.snipblock.block.FreePorts;
 import org.snipblock.cluster.testing.NodeProcess;
 
 /**

@@ -382,10 +382,35 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
     closed = true;
     flattener.close();
     threads.stopInOrder();
-    journal.close();
-    db.close();
-    chunkData.extents().close();
+    boolean quiet = adminStepsDone();
+    try {
+      journal.close();
+      db.close();
+      chunkData.extents().close();
+    } finally {
+      if (quiet) {
+        admin.unlock();
+      }
+    }
     log.info("snippet store in {} closed", dataDir);
+  }
+
+  /**
+   * Waits for an admin step that began before the close (a caller's thread: labels following the
+   * placement, a setting) and keeps new ones out: one touching a closed RocksDB would crash the
+   * process. New steps are refused anyway ({@link #checkOpen}); bounded, so a stuck one cannot hold
+   * the close forever.
+   */
+  private boolean adminStepsDone() {
+    try {
+      if (admin.tryLock(30, java.util.concurrent.TimeUnit.SECONDS)) {
+        return true;
+      }
+      log.warn("an admin step of the store in {} did not finish within 30 s of the close", dataDir);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return false;
   }
 
   /**
@@ -402,8 +427,15 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
         journal.abandon();
       }
     });
-    db.close();
-    // Closing a file forces nothing: what was not synced stays as unsure as a crash leaves it.
-    chunkData.extents().close();
+    boolean quiet = adminStepsDone();
+    try {
+      db.close();
+      // Closing a file forces nothing: what was not synced stays as unsure as a crash leaves it.
+      chunkData.extents().close();
+    } finally {
+      if (quiet) {
+        admin.unlock();
+      }
+    }
   }
 }

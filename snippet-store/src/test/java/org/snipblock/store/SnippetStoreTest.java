@@ -36,6 +36,35 @@ class SnippetStoreTest {
     store.close();
   }
 
+  /**
+   * A close waits for an admin step already running on another thread (labels following a
+   * placement): the step still reads the database, which a close that went ahead would have shut
+   * under it (a crash inside RocksDB). Steps that start after the close are refused.
+   */
+  @Test
+  void aCloseWaitsForARunningAdminStepBeforeItClosesTheDatabase() throws Exception {
+    store.create(new VolumeSpec("v", 1 << 20, 1 << 20, 512, false));
+    java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch goOn = new java.util.concurrent.CountDownLatch(1);
+    CompletableFuture<byte[]> step = CompletableFuture.supplyAsync(() -> store.underAdminLock(() -> {
+      inside.countDown();
+      try {
+        assertThat(goOn.await(30, TimeUnit.SECONDS)).isTrue();
+        return store.db().get(org.snipblock.store.journal.JournalBatch.Space.CATALOG, "v".getBytes());
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }));
+    assertThat(inside.await(30, TimeUnit.SECONDS)).isTrue();
+    CompletableFuture<Void> closing = CompletableFuture.runAsync(store::close);
+    assertThatThrownBy(() -> closing.get(300, TimeUnit.MILLISECONDS)).as("the close waits for the step")
+        .isInstanceOf(java.util.concurrent.TimeoutException.class);
+    goOn.countDown();
+    await(step);
+    await(closing);
+    assertThatThrownBy(() -> store.underAdminLock(() -> null)).hasMessageContaining("closed");
+  }
+
   static <T> T await(CompletableFuture<T> f) throws Exception {
     return f.get(30, TimeUnit.SECONDS);
   }

@@ -1,12 +1,10 @@
 package org.snipblock.bench.replication;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.snipblock.block.FreePorts;
 import org.snipblock.cluster.ClusterConfig;
 import org.snipblock.cluster.ClusterNode;
 import org.snipblock.cluster.RedundancyPolicy;
@@ -33,7 +31,7 @@ final class LoopbackCluster implements AutoCloseable {
     LoopbackCluster c = new LoopbackCluster();
     try {
       List<Endpoint> join = new ArrayList<>();
-      for (int port : freePorts(size)) {
+      for (int port : FreePorts.take(size)) {
         join.add(new Endpoint("127.0.0.1", port));
       }
       for (int i = 0; i < size; i++) {
@@ -51,20 +49,6 @@ final class LoopbackCluster implements AutoCloseable {
     } catch (Exception e) {
       c.close();
       throw e;
-    }
-  }
-
-  private static List<Integer> freePorts(int count) throws IOException {
-    List<ServerSocket> held = new ArrayList<>();
-    try {
-      for (int i = 0; i < count; i++) {
-        held.add(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
-      }
-      return held.stream().map(ServerSocket::getLocalPort).toList();
-    } finally {
-      for (ServerSocket s : held) {
-        s.close();
-      }
     }
   }
 

@@ -16,7 +16,7 @@ import org.snipblock.cluster.proto.MetaResult;
 import org.snipblock.cluster.proto.NodeRecord;
 import org.snipblock.cluster.proto.RegisterNode;
 import org.snipblock.cluster.testing.Eventually;
-import org.snipblock.cluster.testing.FreePorts;
+import org.snipblock.block.FreePorts;
 
 /** Three members in one JVM on 127.0.0.1: JGroups 5.5 with jgroups-raft 1.1 elect, replicate, probe. */
 class ClusterMembershipTest {

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.snipblock.block.FreePorts;
 import org.snipblock.cluster.ClusterConfig;
 import org.snipblock.cluster.ClusterNode;
 import org.snipblock.cluster.RedundancyPolicy;

@@ -1,4 +1,4 @@
-package org.snipblock.cluster.testing;
+package org.snipblock.block;
 
 import java.io.IOException;
 import java.net.InetAddress;
