@@ -45,9 +45,14 @@ class CatalogCatchUpIT {
     assertThat(info.get("exports").get(0).get("export-size").asLong()).isEqualTo(SIZE);
     assertThat(catalog.catchUps()).as("a known export asks nothing").isEqualTo(1);
 
+    catalog.addLate(new MemoryBlockDevice("listed", SIZE, 512, false));
+    assertThat(Tools.run(T, "nbdinfo", "--list", "--json", server.uri("")).ok().out())
+        .as("a list catches up first").contains("\"listed\"");
+    assertThat(catalog.catchUps()).isEqualTo(2);
+
     Tools.Result never = Tools.run(T, "nbdinfo", server.uri("never"));
     assertThat(never.exit()).isNotZero();
     assertThat(never.err()).contains("for export: never");
-    assertThat(catalog.catchUps()).as("one catch-up for the connection, then the miss is final").isEqualTo(2);
+    assertThat(catalog.catchUps()).as("one catch-up for the connection, then the miss is final").isEqualTo(3);
   }
 }

@@ -268,6 +268,13 @@ public final class LoginHandler extends SimpleChannelInboundHandler<Pdu> {
     if (type.equals("Discovery")) {
       discovery = true;
       access = target.config().discoveryAccess();
+      // SendTargets will list the catalog: caught up first, it lists targets created a moment ago
+      // through other nodes too.
+      CompletableFuture<Void> caughtUp = askedCatalog ? null : target.catalogCatchUp();
+      askedCatalog = true;
+      if (caughtUp != null) {
+        throw new CatalogBehind(caughtUp);
+      }
     } else if (type.equals("Normal")) {
       String named = keys.get("TargetName");
       if (named == null || named.isEmpty()) {

@@ -32,8 +32,9 @@ final class CatalogCatchUp {
   private boolean waiting;
 
   /**
-   * Throws {@link Behind} the first time this connection misses a name in a catalog that may lag;
-   * returns (the miss is final) once it has waited, or when the catalog never lags.
+   * Throws {@link Behind} the first time this connection misses a name in a catalog that may lag
+   * (or is about to list it); returns (the miss is final) once it has waited, or when the catalog
+   * never lags.
    */
   void missed(BlockDeviceCatalog catalog) {
     if (asked) {

@@ -182,6 +182,8 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
       reply(ctx, replies.error(o.code(), Nbd.REP_ERR_INVALID, "NBD_OPT_LIST takes no data"));
       return;
     }
+    // Caught up first, the list has the exports created a moment ago through other nodes too.
+    catalogCatchUp.missed(server.catalog());
     InetSocketAddress client = clientAddress(ctx);
     List<String> certNames = PeerCertificateNames.of(ctx.pipeline().get(SslHandler.class));
     for (String name : server.catalog().names()) {
