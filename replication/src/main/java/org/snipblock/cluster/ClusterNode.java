@@ -411,7 +411,6 @@ public final class ClusterNode implements AutoCloseable {
     }
   }
 
-  /** For fault-injection tests: this node's membership (its JGroups channel). */
   /**
    * Completes once this node's copy of the metadata holds everything committed before the call
    * ({@link MetadataClient#catchUp}); fails after {@code within} (no majority to commit through).
@@ -420,6 +419,7 @@ public final class ClusterNode implements AutoCloseable {
     return client.catchUp(within);
   }
 
+  /** For fault-injection tests: this node's membership (its JGroups channel). */
   public ClusterMembership membership() {
     return membership;
   }

@@ -382,9 +382,28 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
     closed = true;
     flattener.close();
     threads.stopInOrder();
-    boolean quiet = adminStepsDone();
+    closeFiles(journal::close);
+    log.info("snippet store in {} closed", dataDir);
+  }
+
+  /**
+   * Closes {@code first}, the database and the extent files once an admin step that began before
+   * the close (a caller's thread: labels following the placement, a setting) is done: one touching
+   * a closed RocksDB would crash the process. New steps are refused anyway ({@link #checkOpen});
+   * the wait is bounded, so a stuck one cannot hold the close forever.
+   */
+  private void closeFiles(Runnable first) {
+    boolean quiet = false;
     try {
-      journal.close();
+      quiet = admin.tryLock(30, java.util.concurrent.TimeUnit.SECONDS);
+      if (!quiet) {
+        log.warn("an admin step of the store in {} did not finish within 30 s of the close", dataDir);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      first.run();
       db.close();
       chunkData.extents().close();
     } finally {
@@ -392,25 +411,6 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
         admin.unlock();
       }
     }
-    log.info("snippet store in {} closed", dataDir);
-  }
-
-  /**
-   * Waits for an admin step that began before the close (a caller's thread: labels following the
-   * placement, a setting) and keeps new ones out: one touching a closed RocksDB would crash the
-   * process. New steps are refused anyway ({@link #checkOpen}); bounded, so a stuck one cannot hold
-   * the close forever.
-   */
-  private boolean adminStepsDone() {
-    try {
-      if (admin.tryLock(30, java.util.concurrent.TimeUnit.SECONDS)) {
-        return true;
-      }
-      log.warn("an admin step of the store in {} did not finish within 30 s of the close", dataDir);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    return false;
   }
 
   /**
@@ -427,15 +427,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
         journal.abandon();
       }
     });
-    boolean quiet = adminStepsDone();
-    try {
-      db.close();
-      // Closing a file forces nothing: what was not synced stays as unsure as a crash leaves it.
-      chunkData.extents().close();
-    } finally {
-      if (quiet) {
-        admin.unlock();
-      }
-    }
+    // Closing a file forces nothing: what was not synced stays as unsure as a crash leaves it.
+    closeFiles(() -> { });
   }
 }

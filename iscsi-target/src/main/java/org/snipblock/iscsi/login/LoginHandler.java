@@ -119,6 +119,21 @@ public final class LoginHandler extends SimpleChannelInboundHandler<Pdu> {
     }
   }
 
+  /**
+   * The first time on this connection, and where the catalog may lag, unwinds the login request to
+   * handle it again once the catalog caught up ({@link CatalogBehind}); otherwise returns.
+   */
+  private void waitForCatalogOnce() {
+    if (askedCatalog) {
+      return;
+    }
+    askedCatalog = true;
+    CompletableFuture<Void> caughtUp = target.catalogCatchUp();
+    if (caughtUp != null) {
+      throw new CatalogBehind(caughtUp);
+    }
+  }
+
   /** Unwinds a first login request that named a target this node's catalog may not know yet. */
   private static final class CatalogBehind extends RuntimeException {
     private final transient CompletableFuture<Void> caughtUp;
@@ -270,11 +285,7 @@ public final class LoginHandler extends SimpleChannelInboundHandler<Pdu> {
       access = target.config().discoveryAccess();
       // SendTargets will list the catalog: caught up first, it lists targets created a moment ago
       // through other nodes too.
-      CompletableFuture<Void> caughtUp = askedCatalog ? null : target.catalogCatchUp();
-      askedCatalog = true;
-      if (caughtUp != null) {
-        throw new CatalogBehind(caughtUp);
-      }
+      waitForCatalogOnce();
     } else if (type.equals("Normal")) {
       String named = keys.get("TargetName");
       if (named == null || named.isEmpty()) {
@@ -282,11 +293,7 @@ public final class LoginHandler extends SimpleChannelInboundHandler<Pdu> {
       }
       targetName = named;
       if (!target.exists(targetName)) {
-        CompletableFuture<Void> caughtUp = askedCatalog ? null : target.catalogCatchUp();
-        askedCatalog = true;
-        if (caughtUp != null) {
-          throw new CatalogBehind(caughtUp);
-        }
+        waitForCatalogOnce();
         throw new LoginException(LoginStatus.NOT_FOUND, "no such target");
       }
       access = target.access(targetName);

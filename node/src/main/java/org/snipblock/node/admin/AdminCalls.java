@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  */
 final class AdminCalls {
   private static final Logger log = LoggerFactory.getLogger(AdminCalls.class);
-  static final Duration CATCH_UP = Duration.ofSeconds(3);
+  private static final Duration CATCH_UP = Duration.ofSeconds(3);
 
   private final ClusterNode cluster;
 

@@ -5,7 +5,10 @@ import java.io.DataInput;
 import java.io.DataOutput;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.jgroups.raft.StateMachine;
@@ -34,8 +37,8 @@ public final class ClusterMetadata implements StateMachine {
   private final MetadataState state = new MetadataState();
   private final List<Consumer<VolumeRecord>> volumeListeners = new CopyOnWriteArrayList<>();
   private final List<Consumer<RecordChange>> recordListeners = new CopyOnWriteArrayList<>();
-  private final java.util.Map<String, java.util.concurrent.CompletableFuture<Void>> barriers =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, CompletableFuture<Void>> barriers =
+      new ConcurrentHashMap<>();
 
   /** A record put (the new content) or deleted (the content it had). */
   public record RecordChange(boolean deleted, Record record) {}
@@ -53,8 +56,8 @@ public final class ClusterMetadata implements StateMachine {
    * Completes when this copy applies the barrier with this nonce (see {@link MetadataClient#catchUp});
    * the caller cancels it ({@link #forgetBarrier}) if the barrier is never committed.
    */
-  java.util.concurrent.CompletableFuture<Void> barrierApplied(String nonce) {
-    return barriers.computeIfAbsent(nonce, n -> new java.util.concurrent.CompletableFuture<>());
+  CompletableFuture<Void> barrierApplied(String nonce) {
+    return barriers.computeIfAbsent(nonce, n -> new CompletableFuture<>());
   }
 
   void forgetBarrier(String nonce) {
@@ -71,7 +74,7 @@ public final class ClusterMetadata implements StateMachine {
       try {
         MetaCommand cmd = MetaCommand.parseFrom(java.nio.ByteBuffer.wrap(data, offset, length));
         if (cmd.hasBarrier()) {
-          java.util.concurrent.CompletableFuture<Void> waiter = barriers.remove(cmd.getBarrier().getNonce());
+          CompletableFuture<Void> waiter = barriers.remove(cmd.getBarrier().getNonce());
           if (waiter != null) {
             waiter.complete(null);
           }
