@@ -22,8 +22,8 @@ final class AdminConfigModel {
     if (tls.certificate == null || tls.key == null) {
       throw new OperatorError(where + " needs both 'certificate' and 'key'");
     }
-    return new AdminTls(ConfigFile.NbdModel.readable(origin, where, "certificate", tls.certificate),
-        ConfigFile.NbdModel.readable(origin, where, "key", tls.key));
+    return new AdminTls(ConfigValues.readable(origin, where, "certificate", tls.certificate),
+        ConfigValues.readable(origin, where, "key", tls.key));
   }
 
   AdminAuth toAuth(Path origin) {
