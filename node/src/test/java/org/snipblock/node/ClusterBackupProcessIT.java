@@ -9,14 +9,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.node.testing.DaemonProcess;
 import org.snipblock.node.testing.Poll;
 import org.snipblock.node.testing.ProcessCluster;
+import org.snipblock.node.testing.ProcessClusters;
 import org.snipblock.node.testing.Tools;
 
 /**
@@ -31,20 +31,14 @@ class ClusterBackupProcessIT {
   private static final Duration SETTLE = Duration.ofSeconds(90);
 
   @TempDir Path tmp;
+  @RegisterExtension final ProcessClusters clusters = new ProcessClusters();
   private ProcessCluster cluster;
-
-  @AfterEach
-  void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
-  void changedBlocksBackupsFlattenAndGroupSnapshotsOfClusteredVolumes(TestInfo test) throws IOException {
+  void changedBlocksBackupsFlattenAndGroupSnapshotsOfClusteredVolumes() throws IOException {
     Tools.require("nbdinfo", "qemu-img", "qemu-io");
-    cluster = ProcessCluster.start(tmp, test, "");
+    cluster = clusters.start("");
     DaemonProcess n1 = cluster.node("n1");
     DaemonProcess n2 = cluster.node("n2");
     DaemonProcess n3 = cluster.node("n3");

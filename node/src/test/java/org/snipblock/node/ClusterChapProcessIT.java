@@ -8,16 +8,16 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snipblock.node.testing.DaemonProcess;
 import org.snipblock.node.testing.Poll;
 import org.snipblock.node.testing.ProcessCluster;
+import org.snipblock.node.testing.ProcessClusters;
 import org.snipblock.node.testing.Tools;
 
 /**
@@ -31,20 +31,14 @@ class ClusterChapProcessIT {
   private static final String SECRET = "Xq7-cluster-chap-secret";
 
   @TempDir Path tmp;
+  @RegisterExtension final ProcessClusters clusters = new ProcessClusters();
   private ProcessCluster cluster;
-
-  @AfterEach
-  void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   @Timeout(value = 2, unit = TimeUnit.MINUTES)
-  void everyNodesDoorAsksTheClustersChapAndNoneShowsTheSecret(TestInfo test) throws Exception {
+  void everyNodesDoorAsksTheClustersChapAndNoneShowsTheSecret() throws Exception {
     Tools.require("iscsi-inq");
-    cluster = ProcessCluster.start(tmp, test, "");
+    cluster = clusters.start("");
     DaemonProcess n1 = cluster.node("n1");
     n1.cli("volume", "create", "ch1", "--size", "16M", "--copies", "3", "--mode", "sync");
     Path secretFile = Files.writeString(tmp.resolve("ch1.secret"), SECRET + "\n");

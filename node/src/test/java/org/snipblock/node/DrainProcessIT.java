@@ -1,24 +1,23 @@
 package org.snipblock.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.snipblock.node.testing.ClusterWatch.awaitInSync;
+import static org.snipblock.node.testing.ClusterWatch.show;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.snipblock.node.testing.DaemonProcess;
+import org.snipblock.node.testing.Fio;
 import org.snipblock.node.testing.Poll;
 import org.snipblock.node.testing.ProcessCluster;
+import org.snipblock.node.testing.ProcessClusters;
 import org.snipblock.node.testing.Tools;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,27 +32,14 @@ import org.slf4j.LoggerFactory;
 class DrainProcessIT {
   private static final Logger log = LoggerFactory.getLogger(DrainProcessIT.class);
 
-  @TempDir Path tmp;
+  @RegisterExtension final ProcessClusters clusters = new ProcessClusters();
   private ProcessCluster cluster;
-  private Path logs;
-
-  @BeforeEach
-  void logDirectory(TestInfo test) {
-    logs = ProcessCluster.logsOf(test);
-  }
-
-  @AfterEach
-  void stopAll() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   @Timeout(value = 6, unit = TimeUnit.MINUTES)
   void aDrainUnderAVerifiedFioLoadEmptiesTheNodeWithoutAFailedRequest() throws IOException {
     Tools.require("fio");
-    cluster = ProcessCluster.start(tmp, logs, """
+    cluster = clusters.start("""
         store:
           snippet-size: 1M
         cluster:
@@ -63,8 +49,7 @@ class DrainProcessIT {
     DaemonProcess n1 = cluster.node("n1");
     DaemonProcess n2 = cluster.node("n2");
     n1.cli("volume", "create", "dr", "--size", "32M", "--copies", "3", "--min-copies", "2", "--mode", "sync");
-    Poll.until("all copies of dr in sync", Duration.ofSeconds(90), () -> show(n2, "dr")
-        .filter(v -> v.get("stale").isEmpty() && v.get("unreachable").isEmpty()));
+    awaitInSync(n2, "dr");
 
     // Bad requests: one clear line each, nothing changed.
     assertThat(n2.cliError("node", "drain", "n9").strip()).isEqualTo("snipblock: no node named n9 in the cluster");
@@ -81,8 +66,8 @@ class DrainProcessIT {
       Poll.until("the write load running", Duration.ofSeconds(60), () -> show(n2, "dr")
           .filter(v -> v.get("io").get("writes").asLong() > writesBefore + 16));
       drained = n2.cli("node", "drain", "n1");
-      assertThat(waitFor(load, 120)).as("fio saw no failed request and verified every block; see %s",
-          logs.resolve("fio.log")).isZero();
+      assertThat(Tools.waitFor(load, 120)).as("fio saw no failed request and verified every block; see %s",
+          clusters.logs().resolve("fio.log")).isZero();
     } finally {
       load.destroyForcibly();
     }
@@ -91,7 +76,7 @@ class DrainProcessIT {
         .contains("moving dr stripe")
         .endsWith("node n1 holds nothing and serves no volume: safe to stop; then 'snipblock cluster remove-node n1' "
             + "forgets it\n");
-    assertThat(Files.readString(logs.resolve("fio.log"))).contains("err= 0").contains("read: IOPS");
+    assertThat(Files.readString(clusters.logs().resolve("fio.log"))).contains("err= 0").contains("read: IOPS");
 
     JsonNode after = show(n2, "dr").orElseThrow();
     assertThat(after.get("primary").asText()).isNotEqualTo("n1");
@@ -117,26 +102,10 @@ class DrainProcessIT {
         .map(n -> n.get("state").asText()).toList();
   }
 
-  private static Optional<JsonNode> show(DaemonProcess via, String volume) {
-    return via.cliIfOk("volume", "show", volume, "--json").map(ProcessCluster::json);
-  }
-
   /** Random writes of the whole volume at a bounded rate (about 8 s), then a read of every block checking its CRC. */
   private Process fio(String nbdUrl) throws IOException {
-    List<String> cmd = List.of("fio", "--name=drain", "--ioengine=nbd", "--uri=" + nbdUrl, "--rw=randwrite",
+    return Fio.background("drain", nbdUrl, clusters.logs().resolve("fio.log"), "--rw=randwrite",
         "--bs=64k", "--iodepth=4", "--size=32M", "--rate=4m", "--verify=crc32c", "--do_verify=1",
         "--verify_fatal=1", "--verify_state_save=0");
-    return new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(logs.resolve("fio.log").toFile()).start();
-  }
-
-  private static int waitFor(Process p, long seconds) {
-    try {
-      assertThat(p.waitFor(seconds, TimeUnit.SECONDS)).as("process ended within %d s", seconds).isTrue();
-      return p.exitValue();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
   }
 }

@@ -12,10 +12,9 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.node.testing.AckedWrites;
 import org.snipblock.node.testing.DaemonProcess;
@@ -23,6 +22,7 @@ import org.snipblock.node.testing.NbdWriter;
 import org.snipblock.node.testing.Nemesis;
 import org.snipblock.node.testing.Poll;
 import org.snipblock.node.testing.ProcessCluster;
+import org.snipblock.node.testing.ProcessClusters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,27 +48,21 @@ class FaultScheduleProcessIT {
   private static final int PROGRESS = 40;
 
   @TempDir Path tmp;
+  @RegisterExtension final ProcessClusters clusters = new ProcessClusters();
   private ProcessCluster cluster;
-
-  @AfterEach
-  void stopAll() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   private static final long CI_SEED = 8540820147332980639L;
 
   @Test
   @Timeout(value = 8, unit = TimeUnit.MINUTES)
-  void noAcknowledgedWriteIsLostUnderRandomFaults(TestInfo test) throws Exception {
+  void noAcknowledgedWriteIsLostUnderRandomFaults() throws Exception {
     // CI replays one schedule that once wedged a volume (a submission must not hinge on a new
     // seed's luck); a run by hand draws a new one, which is how new bugs are found.
     long seed = Long.getLong("faults.seed", System.getenv("CI") != null ? CI_SEED : new Random().nextLong());
     int steps = Integer.getInteger("faults.steps", 5);
     log.info("fault schedule: seed {} (replay with -Dfaults.seed={}), {} faults", seed, seed, steps);
-    Path logs = ProcessCluster.logsOf(test);
-    cluster = ProcessCluster.start(tmp, logs, """
+    Path logs = clusters.logs();
+    cluster = clusters.start("""
         cluster:
           replication:
             failover-delay: 2s

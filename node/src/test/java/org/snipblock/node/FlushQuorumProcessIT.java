@@ -10,15 +10,14 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.snipblock.node.testing.DaemonProcess;
 import org.snipblock.node.testing.NbdWriter;
 import org.snipblock.node.testing.Poll;
 import org.snipblock.node.testing.ProcessCluster;
+import org.snipblock.node.testing.ProcessClusters;
 
 /**
  * A FLUSH is durable on min-copies holders of every snippet written since the previous flush, not
@@ -31,21 +30,14 @@ class FlushQuorumProcessIT {
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(FlushQuorumProcessIT.class);
   private static final int SNIPPET = 4 << 20;
 
-  @TempDir Path tmp;
+  @RegisterExtension final ProcessClusters clusters = new ProcessClusters();
   private ProcessCluster cluster;
-
-  @AfterEach
-  void stopAll() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
-  void aFlushWaitsForTheHoldersOfWhatWasWritten(TestInfo test) throws Exception {
-    Path logs = ProcessCluster.logsOf(test);
-    cluster = ProcessCluster.start(tmp, logs, "");
+  void aFlushWaitsForTheHoldersOfWhatWasWritten() throws Exception {
+    Path logs = clusters.logs();
+    cluster = clusters.start("");
     // Placement gives copies only to nodes that reported room: wait for every node's first report.
     Poll.until("every node's capacity reported", Duration.ofSeconds(60), () -> cluster.node("n1")
         .cliIfOk("cluster", "status", "--json").map(ProcessCluster::json)

@@ -1,6 +1,8 @@
 package org.snipblock.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.snipblock.node.testing.ClusterWatch.show;
+import static org.snipblock.node.testing.ClusterWatch.status;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -11,15 +13,14 @@ import java.util.Set;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.StreamSupport;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.node.testing.DaemonProcess;
 import org.snipblock.node.testing.Poll;
 import org.snipblock.node.testing.ProcessCluster;
+import org.snipblock.node.testing.ProcessClusters;
 import org.snipblock.node.testing.Tools;
 
 /**
@@ -32,26 +33,14 @@ import org.snipblock.node.testing.Tools;
  */
 class JoinProcessIT {
   @TempDir Path tmp;
+  @RegisterExtension final ProcessClusters clusters = new ProcessClusters();
   private ProcessCluster cluster;
-  private Path logs;
-
-  @BeforeEach
-  void logDirectory(TestInfo test) {
-    logs = ProcessCluster.logsOf(test);
-  }
-
-  @AfterEach
-  void stopAll() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
   void aNodeJoinsAtRunTimeTakesCopiesAndARemovedNodeDoesNotComeBackOnItsOwn() throws IOException {
     Tools.require("qemu-io");
-    cluster = ProcessCluster.start(tmp, logs, """
+    cluster = clusters.start("""
         store:
           snippet-size: 1M
         cluster:
@@ -126,10 +115,6 @@ class JoinProcessIT {
         .stream(h.spliterator(), false).map(JsonNode::asText).toList()).toList();
   }
 
-  private static Optional<JsonNode> status(DaemonProcess via) {
-    return via.cliIfOk("cluster", "status", "--json").map(ProcessCluster::json);
-  }
-
   private static List<String> voters(DaemonProcess via) {
     return voters(status(via).orElseThrow());
   }
@@ -140,9 +125,5 @@ class JoinProcessIT {
 
   private static List<String> states(JsonNode status) {
     return StreamSupport.stream(status.get("nodes").spliterator(), false).map(n -> n.get("state").asText()).toList();
-  }
-
-  private static Optional<JsonNode> show(DaemonProcess via, String volume) {
-    return via.cliIfOk("volume", "show", volume, "--json").map(ProcessCluster::json);
   }
 }

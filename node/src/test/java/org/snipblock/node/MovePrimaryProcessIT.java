@@ -1,24 +1,23 @@
 package org.snipblock.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.snipblock.node.testing.ClusterWatch.awaitInSync;
+import static org.snipblock.node.testing.ClusterWatch.show;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.snipblock.node.testing.DaemonProcess;
+import org.snipblock.node.testing.Fio;
 import org.snipblock.node.testing.Poll;
 import org.snipblock.node.testing.ProcessCluster;
+import org.snipblock.node.testing.ProcessClusters;
 import org.snipblock.node.testing.Tools;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,27 +32,14 @@ class MovePrimaryProcessIT {
   private static final Logger log = LoggerFactory.getLogger(MovePrimaryProcessIT.class);
   private static final Duration SETTLE = Duration.ofSeconds(60);
 
-  @TempDir Path tmp;
+  @RegisterExtension final ProcessClusters clusters = new ProcessClusters();
   private ProcessCluster cluster;
-  private Path logs;
-
-  @BeforeEach
-  void logDirectory(TestInfo test) {
-    logs = ProcessCluster.logsOf(test);
-  }
-
-  @AfterEach
-  void stopAll() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
   void thePrimaryMovesUnderAVerifiedFioLoadWithoutAFailedRequest() throws IOException {
     Tools.require("fio");
-    cluster = ProcessCluster.start(tmp, logs, """
+    cluster = clusters.start("""
         cluster:
           replication:
             failover-delay: 2s
@@ -66,8 +52,7 @@ class MovePrimaryProcessIT {
     DaemonProcess target = others.get(0);
     DaemonProcess door = others.get(1);
     String to = target.info().nodeId();
-    Poll.until("all copies of mv in sync", Duration.ofSeconds(90), () -> show(n1, "mv")
-        .filter(v -> v.get("stale").isEmpty() && v.get("unreachable").isEmpty()));
+    awaitInSync(n1, "mv");
 
     assertThat(door.cliError("volume", "move-primary", "mv", "--to", to))
         .contains("is not the primary of mv; ask its primary " + primary.info().nodeId());
@@ -85,8 +70,8 @@ class MovePrimaryProcessIT {
           .filter(v -> v.get("io").get("writes").asLong() > writesBefore + 16));
       moved = primary.cli("volume", "move-primary", "mv", "--to", to);
       assertThat(load.isAlive()).as("the move happened under load (fio still writing)").isTrue();
-      assertThat(waitFor(load, 90)).as("fio saw no failed request and verified every block; see %s",
-          logs.resolve("fio.log")).isZero();
+      assertThat(Tools.waitFor(load, 90)).as("fio saw no failed request and verified every block; see %s",
+          clusters.logs().resolve("fio.log")).isZero();
     } finally {
       load.destroyForcibly();
     }
@@ -94,7 +79,7 @@ class MovePrimaryProcessIT {
     assertThat(moved).matches("volume mv: primary " + primary.info().nodeId() + " -> " + to
         + " at epoch 2, writes paused [0-9.]+ ms\\s*");
     // With --do_verify fio's read phase is the verification: it read all 32 MiB back and found no mismatch.
-    assertThat(Files.readString(logs.resolve("fio.log"))).contains("err= 0").contains("read: IOPS");
+    assertThat(Files.readString(clusters.logs().resolve("fio.log"))).contains("err= 0").contains("read: IOPS");
 
     JsonNode after = show(target, "mv").orElseThrow();
     assertThat(after.get("primary").asText()).isEqualTo(to);
@@ -105,26 +90,10 @@ class MovePrimaryProcessIT {
     assertThat(verified.get("copies")).hasSize(3);
   }
 
-  private static Optional<JsonNode> show(DaemonProcess via, String volume) {
-    return via.cliIfOk("volume", "show", volume, "--json").map(ProcessCluster::json);
-  }
-
   /** Random writes of the whole volume at a bounded rate (about 4 s), then a read of every block checking its CRC. */
   private Process fio(String nbdUrl) throws IOException {
-    List<String> cmd = List.of("fio", "--name=handover", "--ioengine=nbd", "--uri=" + nbdUrl, "--rw=randwrite",
+    return Fio.background("handover", nbdUrl, clusters.logs().resolve("fio.log"), "--rw=randwrite",
         "--bs=64k", "--iodepth=4", "--size=32M", "--rate=8m", "--verify=crc32c", "--do_verify=1",
         "--verify_fatal=1");
-    return new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(logs.resolve("fio.log").toFile()).start();
-  }
-
-  private static int waitFor(Process p, long seconds) {
-    try {
-      assertThat(p.waitFor(seconds, TimeUnit.SECONDS)).as("process ended within %d s", seconds).isTrue();
-      return p.exitValue();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
   }
 }

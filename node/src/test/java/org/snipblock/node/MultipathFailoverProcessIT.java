@@ -9,10 +9,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +19,7 @@ import org.snipblock.node.testing.DaemonProcess;
 import org.snipblock.node.testing.IscsiPaths;
 import org.snipblock.node.testing.Poll;
 import org.snipblock.node.testing.ProcessCluster;
+import org.snipblock.node.testing.ProcessClusters;
 
 /**
  * Multipath across three daemons when the volume's primary is killed (SIGKILL): a persistent
@@ -40,20 +40,14 @@ class MultipathFailoverProcessIT {
       """;
 
   @TempDir Path tmp;
+  @RegisterExtension final ProcessClusters clusters = new ProcessClusters();
   private ProcessCluster cluster;
-
-  @AfterEach
-  void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   @Timeout(value = 2, unit = TimeUnit.MINUTES)
-  void aReservationThroughOneNodeHoldsThroughAnotherAndOutlivesThePrimary(TestInfo test) throws Exception {
+  void aReservationThroughOneNodeHoldsThroughAnotherAndOutlivesThePrimary() throws Exception {
     IscsiPaths.binary();
-    cluster = ProcessCluster.start(tmp, test, FAST_FAILOVER);
+    cluster = clusters.start(FAST_FAILOVER);
     Volume v = create("pr1");
     DaemonProcess a = v.others.get(0);
     DaemonProcess b = v.others.get(1);
@@ -86,9 +80,9 @@ class MultipathFailoverProcessIT {
 
   @Test
   @Timeout(value = 2, unit = TimeUnit.MINUTES)
-  void roundRobinWritesOverTwoNodesGoOnThroughTheSurvivorWhenThePrimaryDies(TestInfo test) throws Exception {
+  void roundRobinWritesOverTwoNodesGoOnThroughTheSurvivorWhenThePrimaryDies() throws Exception {
     IscsiPaths.binary();
-    cluster = ProcessCluster.start(tmp, test, FAST_FAILOVER);
+    cluster = clusters.start(FAST_FAILOVER);
     Volume v = create("rr1");
     DaemonProcess survivor = v.others.get(0);
     int writes = 2000;

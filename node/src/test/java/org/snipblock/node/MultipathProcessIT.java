@@ -2,7 +2,6 @@ package org.snipblock.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,16 +11,15 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snipblock.node.testing.DaemonProcess;
 import org.snipblock.node.testing.Poll;
 import org.snipblock.node.testing.ProcessCluster;
+import org.snipblock.node.testing.ProcessClusters;
 import org.snipblock.node.testing.Tools;
 
 /**
@@ -36,21 +34,14 @@ class MultipathProcessIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
   private static final Pattern LISTED = Pattern.compile("Target:(\\S+) Portal:(\\S+),(\\d+)");
 
-  @TempDir Path tmp;
+  @RegisterExtension final ProcessClusters clusters = new ProcessClusters();
   private ProcessCluster cluster;
-
-  @AfterEach
-  void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
-  void everyNodeListsEveryPortalAndNamesItsOwnPortGroup(TestInfo test) throws Exception {
+  void everyNodeListsEveryPortalAndNamesItsOwnPortGroup() throws Exception {
     Tools.require("iscsi-ls", "iscsi-inq");
-    cluster = ProcessCluster.start(tmp, test, "");
+    cluster = clusters.start("");
     cluster.node("n1").cli("volume", "create", "mp1", "--size", "16M", "--copies", "3", "--mode", "sync");
     Map<String, Integer> tagOfPortal = new LinkedHashMap<>();
     for (DaemonProcess n : cluster.nodes()) {
@@ -86,9 +77,9 @@ class MultipathProcessIT {
    */
   @Test
   @Timeout(value = 8, unit = TimeUnit.MINUTES)
-  void libiscsiMultipathAndReservationSuitesPassAcrossNodes(TestInfo test) throws Exception {
+  void libiscsiMultipathAndReservationSuitesPassAcrossNodes() throws Exception {
     Tools.require("iscsi-test-cu");
-    cluster = ProcessCluster.start(tmp, test, "");
+    cluster = clusters.start("");
     DaemonProcess n1 = cluster.node("n1");
     n1.cli("volume", "create", "mp1", "--size", "64M", "--copies", "3", "--mode", "sync");
     String primary = Poll.until("mp1's primary", WAIT, () -> Optional.of(ProcessCluster.json(

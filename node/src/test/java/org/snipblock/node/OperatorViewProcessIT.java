@@ -1,6 +1,7 @@
 package org.snipblock.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.snipblock.node.testing.ClusterWatch.awaitServing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -17,9 +18,8 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
@@ -31,6 +31,7 @@ import org.snipblock.node.admin.AdminClient;
 import org.snipblock.node.testing.DaemonProcess;
 import org.snipblock.node.testing.Poll;
 import org.snipblock.node.testing.ProcessCluster;
+import org.snipblock.node.testing.ProcessClusters;
 import org.snipblock.node.testing.PromQlNames;
 import org.snipblock.node.testing.Tools;
 
@@ -51,7 +52,7 @@ class OperatorViewProcessIT {
           failover-delay: 2s
       """;
 
-  @TempDir Path tmp;
+  @RegisterExtension final ProcessClusters clusters = new ProcessClusters();
   private ProcessCluster cluster;
   private WebDriver browser;
 
@@ -60,17 +61,14 @@ class OperatorViewProcessIT {
     if (browser != null) {
       browser.quit();
     }
-    if (cluster != null) {
-      cluster.close();
-    }
   }
 
   @Test
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
-  void everyMetricOfTheGrafanaDashboardExistsOnARunningNode(TestInfo test) throws Exception {
+  void everyMetricOfTheGrafanaDashboardExistsOnARunningNode() throws Exception {
     Tools.require("qemu-io");
     Tools.requirePythonNbd();
-    cluster = ProcessCluster.start(tmp, test, NODE_CONFIG);
+    cluster = clusters.start(NODE_CONFIG);
     DaemonProcess n1 = cluster.node("n1");
     n1.cli("volume", "create", "vm1", "--size", "16M", "--copies", "3", "--mode", "async");
     DaemonProcess primary = cluster.node(primaryOf(n1, "vm1"));
@@ -127,9 +125,9 @@ class OperatorViewProcessIT {
 
   @Test
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
-  void theDashboardShowsTheClusterAndFollowsAVolumeAndAFailover(TestInfo test) throws Exception {
+  void theDashboardShowsTheClusterAndFollowsAVolumeAndAFailover() throws Exception {
     Tools.require("chromium", "chromedriver");
-    cluster = ProcessCluster.start(tmp, test, NODE_CONFIG);
+    cluster = clusters.start(NODE_CONFIG);
     DaemonProcess n1 = cluster.node("n1");
     // The volume's primary is chosen by placement; watch from a node that is kept, n3 unless it is primary.
     browser = chromium();
@@ -222,11 +220,6 @@ class OperatorViewProcessIT {
 
   private static String primaryOf(DaemonProcess via, String volume) {
     return ProcessCluster.json(via.cli("volume", "show", volume, "--json")).get("primary").asText();
-  }
-
-  private static void awaitServing(DaemonProcess door, String volume) {
-    Poll.until(door.info().nodeId() + "'s NBD door serving " + volume, SETTLE, () -> Optional.of(
-        Tools.run(30, "qemu-img", "info", "-f", "raw", door.nbdUrl(volume))).filter(r -> r.exit() == 0));
   }
 
   private static String get(DaemonProcess node, String path) throws Exception {

@@ -1,6 +1,8 @@
 package org.snipblock.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.snipblock.node.testing.ClusterWatch.awaitInSync;
+import static org.snipblock.node.testing.ClusterWatch.show;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -9,11 +11,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +21,7 @@ import org.snipblock.node.testing.DaemonProcess;
 import org.snipblock.node.testing.Fio;
 import org.snipblock.node.testing.Poll;
 import org.snipblock.node.testing.ProcessCluster;
+import org.snipblock.node.testing.ProcessClusters;
 import org.snipblock.node.testing.Tools;
 
 /**
@@ -34,26 +35,14 @@ class QosClusterProcessIT {
   private static final Duration SETTLE = Duration.ofSeconds(90);
 
   @TempDir Path tmp;
+  @RegisterExtension final ProcessClusters clusters = new ProcessClusters();
   private ProcessCluster cluster;
-  private Path logs;
-
-  @BeforeEach
-  void logDirectory(TestInfo test) {
-    logs = ProcessCluster.logsOf(test);
-  }
-
-  @AfterEach
-  void stopAll() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   @Timeout(value = 6, unit = TimeUnit.MINUTES)
   void theLimitHoldsAcrossDoorsAndThroughAFailover() throws IOException {
     Tools.require("fio", "qemu-img");
-    cluster = ProcessCluster.start(tmp, logs, """
+    cluster = clusters.start("""
         cluster:
           replication:
             failover-delay: 2s
@@ -65,8 +54,7 @@ class QosClusterProcessIT {
     DaemonProcess primary = cluster.node(primaryId);
     List<DaemonProcess> others = cluster.nodes().stream().filter(n -> n != primary).toList();
     DaemonProcess door = others.get(0);
-    Poll.until("all copies of lim in sync", SETTLE, () -> show(n1, "lim")
-        .filter(v -> v.get("stale").isEmpty() && v.get("unreachable").isEmpty()));
+    awaitInSync(n1, "lim");
 
     // Unmeasured warm-up at full speed through both doors (the JVMs' first seconds are slow), then the limit, live.
     Fio warmPrimary = Fio.start(primary.nbdUrl("lim"), "randwrite", 4, 8, tmp.resolve("warm1.json"));
@@ -110,9 +98,5 @@ class QosClusterProcessIT {
     log.info("iops-write=60 set through {}: {} IOPS", notPrimary.info().nodeId(), lowered);
     assertThat(lowered).as("the lowered limit").isBetween(30.0, 80.0);
     assertThat(show(newPrimary, "lim").orElseThrow().at("/qos/limits").asText()).isEqualTo("iops-write=60");
-  }
-
-  private static Optional<JsonNode> show(DaemonProcess via, String volume) {
-    return via.cliIfOk("volume", "show", volume, "--json").map(ProcessCluster::json);
   }
 }

@@ -6,7 +6,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,15 +14,15 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.snipblock.node.admin.AdminClient;
 import org.snipblock.node.admin.v1.Record;
 import org.snipblock.node.admin.v1.RecordEvent;
 import org.snipblock.node.testing.DaemonProcess;
 import org.snipblock.node.testing.Poll;
 import org.snipblock.node.testing.ProcessCluster;
+import org.snipblock.node.testing.ProcessClusters;
 
 /**
  * The records the hypervisor adapter keeps its VMs in, through the admin API of three daemons:
@@ -33,22 +32,19 @@ import org.snipblock.node.testing.ProcessCluster;
 class RecordsProcessIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
 
-  @TempDir Path tmp;
+  @RegisterExtension final ProcessClusters clusters = new ProcessClusters();
   private ProcessCluster cluster;
   private final List<AdminClient> clients = new ArrayList<>();
 
   @AfterEach
   void stop() {
     clients.forEach(AdminClient::close);
-    if (cluster != null) {
-      cluster.close();
-    }
   }
 
   @Test
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
-  void recordsAreAnsweredByAnyNodeAndSurviveTheLossOfTheLeader(TestInfo test) throws Exception {
-    cluster = ProcessCluster.start(tmp, test, "");
+  void recordsAreAnsweredByAnyNodeAndSurviveTheLossOfTheLeader() throws Exception {
+    cluster = clusters.start("");
     String firstLeader = leader();
     // The watcher on a node that is not the leader, so it sees the leader's loss through.
     String watcher = firstLeader.equals("n3") ? "n1" : "n3";
@@ -115,8 +111,8 @@ class RecordsProcessIT {
 
   @Test
   @Timeout(value = 3, unit = TimeUnit.MINUTES)
-  void malformedRecordsGetOneClearErrorAndChangeNothing(TestInfo test) throws Exception {
-    cluster = ProcessCluster.start(tmp, test, "");
+  void malformedRecordsGetOneClearErrorAndChangeNothing() throws Exception {
+    cluster = clusters.start("");
     AdminClient c = client("n2");
     assertThat(describe(() -> c.putRecord("vm", "k", new byte[256 * 1024 + 1], 0)))
         .isEqualTo("INVALID_ARGUMENT: record vm/k: value of 262145 bytes is larger than the 256 KiB a record may hold");

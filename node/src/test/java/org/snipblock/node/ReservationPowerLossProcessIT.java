@@ -2,7 +2,6 @@ package org.snipblock.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -10,17 +9,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snipblock.node.testing.DaemonProcess;
 import org.snipblock.node.testing.IscsiPaths;
 import org.snipblock.node.testing.Poll;
 import org.snipblock.node.testing.ProcessCluster;
+import org.snipblock.node.testing.ProcessClusters;
 
 /**
  * APTPL (SPC-4 5.12.4) on three daemons: every node killed at once (the LUs lose power) and started
@@ -33,22 +31,15 @@ class ReservationPowerLossProcessIT {
   private static final String HOLDER = "iqn.2026-11.org.snipblock.test:holder";
   private static final String OTHER = "iqn.2026-11.org.snipblock.test:other";
 
-  @TempDir Path tmp;
+  @RegisterExtension final ProcessClusters clusters = new ProcessClusters();
   private ProcessCluster cluster;
-
-  @AfterEach
-  void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   // About a minute on an idle machine; the bound leaves room for a loaded one (three JVMs start twice).
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
-  void aWholeClusterRestartDropsReservationsWithoutAptplAndKeepsThoseWithIt(TestInfo test) throws Exception {
+  void aWholeClusterRestartDropsReservationsWithoutAptplAndKeepsThoseWithIt() throws Exception {
     IscsiPaths.binary();
-    cluster = ProcessCluster.start(tmp, test, "");
+    cluster = clusters.start("");
     DaemonProcess n1 = cluster.node("n1");
     for (String name : List.of("ap0", "ap1")) {
       n1.cli("volume", "create", name, "--size", "16M", "--copies", "3", "--mode", "sync");

@@ -4,21 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.StreamSupport;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.snipblock.node.testing.DaemonProcess;
 import org.snipblock.node.testing.Poll;
 import org.snipblock.node.testing.ProcessCluster;
+import org.snipblock.node.testing.ProcessClusters;
 import org.snipblock.node.testing.Tools;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,21 +29,14 @@ import org.slf4j.LoggerFactory;
 class SimulateProcessIT {
   private static final Logger log = LoggerFactory.getLogger(SimulateProcessIT.class);
 
-  @TempDir Path tmp;
+  @RegisterExtension final ProcessClusters clusters = new ProcessClusters();
   private ProcessCluster cluster;
-
-  @AfterEach
-  void stopAll() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
-  void theReportAgreesWithKillingTheCompartment(TestInfo test) throws IOException {
+  void theReportAgreesWithKillingTheCompartment() throws IOException {
     Tools.require("qemu-io");
-    cluster = ProcessCluster.start(tmp, test, """
+    cluster = clusters.start("""
         cluster:
           replication:
             ack-timeout: 3s

@@ -4,20 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.snipblock.node.testing.DaemonProcess;
+import org.snipblock.node.testing.Fio;
 import org.snipblock.node.testing.Poll;
 import org.snipblock.node.testing.ProcessCluster;
+import org.snipblock.node.testing.ProcessClusters;
 import org.snipblock.node.testing.Tools;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,27 +31,14 @@ class SitesProcessIT {
   private static final Logger log = LoggerFactory.getLogger(SitesProcessIT.class);
   private static final Duration SETTLE = Duration.ofSeconds(60);
 
-  @TempDir Path tmp;
+  @RegisterExtension final ProcessClusters clusters = new ProcessClusters();
   private ProcessCluster cluster;
-  private Path logs;
-
-  @BeforeEach
-  void logDirectory(TestInfo test) {
-    logs = ProcessCluster.logsOf(test);
-  }
-
-  @AfterEach
-  void stopAll() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void aWriterFasterThanTheWanIsThrottledUntilTheCopyInTheOtherSiteCatchesUp() throws IOException {
     Tools.require("fio");
-    cluster = ProcessCluster.start(tmp, logs, """
+    cluster = clusters.start("""
         cluster:
           replication:
             max-lag: 16M
@@ -102,11 +87,11 @@ class SitesProcessIT {
       log.info("throttled:\n{}", n1.cli("volume", "show", "vm1"));
       JsonNode released = Poll.until("the lag converged and the throttle released", Duration.ofSeconds(120),
           () -> show(n1).filter(v -> !v.get("catchingUp").asBoolean() && v.get("throttleBytesPerSecond").asLong() == 0));
-      assertThat(fio.isAlive()).as("fio kept writing the whole time; see %s", logs.resolve("fio.log")).isTrue();
+      assertThat(fio.isAlive()).as("fio kept writing the whole time; see %s", clusters.logs().resolve("fio.log")).isTrue();
       log.info("released: lag {} bytes", released.get("lagBytes").asLong());
     } finally {
       fio.destroy();
-      waitFor(fio);
+      Tools.waitFor(fio, 30);
     }
     assertThat(n1.log()).contains("writes throttled to").contains("caught up (lag");
 
@@ -141,17 +126,7 @@ class SitesProcessIT {
 
   /** Random 64 KiB writes as fast as the primary takes them, far faster than the 4 MiB/s WAN. */
   private Process fio(String nbdUrl) throws IOException {
-    List<String> cmd = List.of("fio", "--name=balloon", "--ioengine=nbd", "--uri=" + nbdUrl, "--rw=randwrite",
+    return Fio.background("balloon", nbdUrl, clusters.logs().resolve("fio.log"), "--rw=randwrite",
         "--bs=64k", "--iodepth=16", "--size=64M", "--time_based", "--runtime=240");
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logs.resolve("fio.log").toFile()).start();
-  }
-
-  private static void waitFor(Process p) {
-    try {
-      assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("fio ended").isTrue();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
   }
 }

@@ -5,16 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.time.Duration;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.snipblock.node.testing.DaemonProcess;
 import org.snipblock.node.testing.Poll;
 import org.snipblock.node.testing.ProcessCluster;
+import org.snipblock.node.testing.ProcessClusters;
 
 /**
  * Tenants on a cluster are kept in its replicated metadata: a tenant made through one node and a
@@ -22,20 +20,13 @@ import org.snipblock.node.testing.ProcessCluster;
  * node that recorded them being killed.
  */
 class TenantClusterProcessIT {
-  @TempDir Path tmp;
+  @RegisterExtension final ProcessClusters clusters = new ProcessClusters();
   private ProcessCluster cluster;
-
-  @AfterEach
-  void stopAll() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
-  void tenantsAndOwnershipAreTheClustersNotOneNodes(TestInfo test) throws IOException {
-    cluster = ProcessCluster.start(tmp, ProcessCluster.logsOf(test), "");
+  void tenantsAndOwnershipAreTheClustersNotOneNodes() throws IOException {
+    cluster = clusters.start("");
     DaemonProcess n1 = cluster.node("n1");
     DaemonProcess n2 = cluster.node("n2");
     DaemonProcess n3 = cluster.node("n3");

@@ -4,18 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.snipblock.node.testing.DaemonProcess;
 import org.snipblock.node.testing.Poll;
 import org.snipblock.node.testing.ProcessCluster;
+import org.snipblock.node.testing.ProcessClusters;
 import org.snipblock.node.testing.QemuIoSession;
 import org.snipblock.node.testing.Tools;
 
@@ -32,22 +30,15 @@ class VolumeAccessProcessIT {
   private static final String HOST_C = "iqn.2026-12.test.hosts:host-c";
   private static final Duration WAIT = Duration.ofSeconds(60);
 
-  @TempDir Path tmp;
+  @RegisterExtension final ProcessClusters clusters = new ProcessClusters();
   private ProcessCluster cluster;
-
-  @AfterEach
-  void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
-  void aRevokedInitiatorLosesItsSessionItsWritesAndEveryLogin(TestInfo test) throws Exception {
+  void aRevokedInitiatorLosesItsSessionItsWritesAndEveryLogin() throws Exception {
     Tools.require("qemu-io", "iscsi-inq");
     Tools.requireQemuIscsi();
-    cluster = ProcessCluster.start(tmp, test, "cluster:\n  replication:\n    failover-delay: 2s\n");
+    cluster = clusters.start("cluster:\n  replication:\n    failover-delay: 2s\n");
     DaemonProcess n1 = cluster.node("n1");
     DaemonProcess n3 = cluster.node("n3");
     n1.cli("volume", "create", "vm1", "--size", "16M", "--copies", "3", "--mode", "sync");
@@ -96,8 +87,8 @@ class VolumeAccessProcessIT {
 
   @Test
   @Timeout(value = 3, unit = TimeUnit.MINUTES)
-  void malformedAccessChangesGetOneClearLineAndChangeNothing(TestInfo test) throws IOException {
-    cluster = ProcessCluster.start(tmp, test, "");
+  void malformedAccessChangesGetOneClearLineAndChangeNothing() throws IOException {
+    cluster = clusters.start("");
     DaemonProcess n2 = cluster.node("n2");
     n2.cli("volume", "create", "vm1", "--size", "4M", "--copies", "2");
     n2.cli("volume", "access", "vm1", "--allow-initiator", HOST_A);

@@ -35,6 +35,22 @@ public final class Fio {
     return new Fio(p, report, rw, seconds);
   }
 
+  /**
+   * fio job {@code name} in the background through an NBD door with the job {@code options} (--rw,
+   * --bs, --rate, a verification...), its output in {@code log}; the caller waits for it ({@link Tools#waitFor}).
+   */
+  public static Process background(String name, String nbdUrl, Path log, String... options) throws IOException {
+    List<String> cmd = new java.util.ArrayList<>(List.of("fio", "--name=" + name, "--ioengine=nbd", "--uri=" + nbdUrl));
+    cmd.addAll(List.of(options));
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  /** A steady random-write load, bounded in time (8 s) and in bytes (the rate times that). */
+  public static Process steadyWrites(String nbdUrl, Path log) throws IOException {
+    return background("load", nbdUrl, log, "--rw=randwrite", "--bs=64k", "--iodepth=4", "--size=32M",
+        "--time_based", "--runtime=8", "--rate=8m");
+  }
+
   /** Runs fio to its end and returns its IOPS. */
   public static double iops(String nbdUrl, String rw, int depth, int seconds, Path report) throws IOException {
     return start(nbdUrl, rw, depth, seconds, report).iops();

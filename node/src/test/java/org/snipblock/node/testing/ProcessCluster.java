@@ -14,11 +14,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.TestInfo;
 
 /**
  * Three (or N) daemons n1..nN (by default in compartments c1..cN of one site), each its own JVM on
  * 127.0.0.1, forming one cluster; started and watched the way an operator does ({@code cluster status --json}).
+ * A test method gets one through {@link ProcessClusters}, which stops it after the method.
  */
 public final class ProcessCluster implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -57,16 +57,6 @@ public final class ProcessCluster implements AutoCloseable {
       throw e;
     }
     return c;
-  }
-
-  /** As {@link #start(Path, Path, String)}, the logs under target/cluster-logs/TEST-METHOD/. */
-  public static ProcessCluster start(Path tmp, TestInfo test, String nodeConfig) throws IOException {
-    return start(tmp, logsOf(test), nodeConfig);
-  }
-
-  /** Where the nodes of a test method keep their logs: target/cluster-logs/METHOD. */
-  public static Path logsOf(TestInfo test) {
-    return Path.of("target", "cluster-logs", test.getTestMethod().orElseThrow().getName()).toAbsolutePath();
   }
 
   private void startNodes(Path tmp, Path logs, String nodeConfig, List<String> locations) throws IOException {

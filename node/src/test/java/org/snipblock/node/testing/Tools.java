@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.fail;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.util.Random;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.Random;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
@@ -135,6 +138,28 @@ public final class Tools {
     } finally {
       if (out != null) {
         out.toFile().delete();
+      }
+    }
+  }
+
+  /** Waits for {@code p} to end, at most {@code seconds}; returns its exit status. */
+  public static int waitFor(Process p, long seconds) {
+    try {
+      assertThat(p.waitFor(seconds, TimeUnit.SECONDS)).as("process ended within %d s", seconds).isTrue();
+      return p.exitValue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Sets {@code length} bytes of {@code file} at {@code offset} to {@code value}, as a client write would. */
+  public static void fill(Path file, long offset, long length, byte value) throws IOException {
+    byte[] chunk = new byte[1 << 20];
+    Arrays.fill(chunk, value);
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      for (long done = 0; done < length; done += chunk.length) {
+        ch.write(ByteBuffer.wrap(chunk, 0, (int) Math.min(chunk.length, length - done)), offset + done);
       }
     }
   }
