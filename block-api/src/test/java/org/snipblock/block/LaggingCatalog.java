@@ -1,26 +1,24 @@
 package org.snipblock.block;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A catalog a moment behind, as a cluster node's copy of the metadata is: a device added late
  * appears only once something asks the catalog to catch up, and that completes on another
- * thread, as a raft barrier's apply does.
+ * thread, as a raft barrier's apply does. What it has applied is a {@link MemoryCatalog}.
  */
 public final class LaggingCatalog implements BlockDeviceCatalog {
-  private final Map<String, BlockDevice> visible = new ConcurrentSkipListMap<>();
+  private final MemoryCatalog applied = new MemoryCatalog();
   private final Map<String, BlockDevice> late = new ConcurrentHashMap<>();
   private final AtomicInteger catchUps = new AtomicInteger();
 
   public LaggingCatalog add(BlockDevice device) {
-    visible.put(device.name(), device);
+    applied.add(device);
     return this;
   }
 
@@ -37,12 +35,12 @@ public final class LaggingCatalog implements BlockDeviceCatalog {
 
   @Override
   public List<String> names() {
-    return new ArrayList<>(visible.keySet());
+    return applied.names();
   }
 
   @Override
   public Optional<BlockDevice> open(String name) {
-    return Optional.ofNullable(visible.get(name));
+    return applied.open(name);
   }
 
   @Override
@@ -50,7 +48,7 @@ public final class LaggingCatalog implements BlockDeviceCatalog {
     catchUps.incrementAndGet();
     return CompletableFuture.runAsync(() -> {
       for (String name : List.copyOf(late.keySet())) {
-        visible.put(name, late.remove(name));
+        applied.put(name, late.remove(name));
       }
     });
   }

@@ -9,6 +9,7 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.snipblock.block.MemoryCatalog;
 import org.snipblock.iscsi.login.LoginHandler;
 
 /** CHAP (one-way and mutual) and initiator ACLs with libiscsi's tools and qemu-img. */
@@ -20,7 +21,7 @@ class ChapIT {
 
   @BeforeAll
   static void start() throws Exception {
-    MapCatalog catalog = new MapCatalog().add("oneway", 8L << 20).add("mutual", 8L << 20)
+    MemoryCatalog catalog = new MemoryCatalog().add("oneway", 8L << 20).add("mutual", 8L << 20)
         .add("acl", 8L << 20);
     ChapSecret initiatorSecret = new ChapSecret("tenant", "tenant-secret-12");
     ChapSecret targetSecret = new ChapSecret("target", "target-secret-34");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.snipblock.block.MemoryCatalog;
 import org.snipblock.iscsi.pdu.Opcode;
 import org.snipblock.iscsi.pdu.Pdu;
 
@@ -51,7 +52,7 @@ class CrossSessionTaskManagementTest {
   @Test
   void clearTaskSetAbortsTheTasksOfOtherSessions() {
     IscsiChannelHarness a = session(
-        new IscsiChannelHarness(IscsiTargetConfig.defaults(), new MapCatalog().add("disk", 1 << 20)),
+        new IscsiChannelHarness(IscsiTargetConfig.defaults(), new MemoryCatalog().add("disk", 1 << 20)),
         "iqn.2026-11.test:a");
     IscsiChannelHarness b = session(a.sibling(), "iqn.2026-11.test:b");
     Outcome o = taskManagementFromB(a, b, 4);
@@ -64,7 +65,7 @@ class CrossSessionTaskManagementTest {
   @Test
   void abortTaskSetLeavesOtherSessionsAlone() {
     IscsiChannelHarness a = session(
-        new IscsiChannelHarness(IscsiTargetConfig.defaults(), new MapCatalog().add("disk", 1 << 20)),
+        new IscsiChannelHarness(IscsiTargetConfig.defaults(), new MemoryCatalog().add("disk", 1 << 20)),
         "iqn.2026-11.test:a");
     IscsiChannelHarness b = session(a.sibling(), "iqn.2026-11.test:b");
     Outcome o = taskManagementFromB(a, b, 2);
@@ -76,7 +77,7 @@ class CrossSessionTaskManagementTest {
   @Test
   void targetColdResetDropsEverySessionOfTheTarget() {
     IscsiChannelHarness a = session(
-        new IscsiChannelHarness(IscsiTargetConfig.defaults(), new MapCatalog().add("disk", 1 << 20)),
+        new IscsiChannelHarness(IscsiTargetConfig.defaults(), new MemoryCatalog().add("disk", 1 << 20)),
         "iqn.2026-11.test:a");
     IscsiChannelHarness b = session(a.sibling(), "iqn.2026-11.test:b");
     taskManagementFromB(a, b, 7);

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.snipblock.block.MemoryCatalog;
 import org.snipblock.iscsi.pdu.Opcode;
 import org.snipblock.iscsi.pdu.Pdu;
 import org.snipblock.iscsi.pdu.PduEncoder;
@@ -20,7 +21,7 @@ class FullFeaturePhaseTest {
   private static final String TARGET = IscsiTargetConfig.DEFAULT_PREFIX + "disk";
 
   private static IscsiChannelHarness loggedIn(IscsiTargetConfig config, String... keys) {
-    IscsiChannelHarness h = new IscsiChannelHarness(config, new MapCatalog().add("disk", 1 << 20));
+    IscsiChannelHarness h = new IscsiChannelHarness(config, new MemoryCatalog().add("disk", 1 << 20));
     assertThat(h.loginNormal(TARGET, keys).shortAt(36)).isZero();
     // The first command of a new nexus reports the power-on unit attention; take it here, as
     // an immediate TEST UNIT READY so that CmdSN numbering in the tests starts at 0.
@@ -270,7 +271,7 @@ class FullFeaturePhaseTest {
   void silentInitiatorIsPingedThenDropped() {
     IscsiTargetConfig config = IscsiTargetConfig.defaults()
         .withNop(Duration.ofSeconds(1), Duration.ofSeconds(2));
-    IscsiChannelHarness h = new IscsiChannelHarness(config, new MapCatalog().add("disk", 1 << 20));
+    IscsiChannelHarness h = new IscsiChannelHarness(config, new MemoryCatalog().add("disk", 1 << 20));
     h.channel.freezeTime();
     h.loginNormal(TARGET);
     h.channel.advanceTimeBy(1100, TimeUnit.MILLISECONDS);
@@ -294,7 +295,7 @@ class FullFeaturePhaseTest {
 
   @Test
   void longSendTargetsAnswerIsContinued() {
-    MapCatalog catalog = new MapCatalog();
+    MemoryCatalog catalog = new MemoryCatalog();
     for (int i = 0; i < 40; i++) {
       catalog.add(String.format("volume-with-a-long-name-%02d", i), 1 << 20);
     }

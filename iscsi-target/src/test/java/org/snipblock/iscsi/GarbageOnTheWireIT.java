@@ -8,6 +8,7 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.snipblock.block.MemoryCatalog;
 
 /** Garbage and hostile headers on real sockets: those connections end, the node serves on. */
 class GarbageOnTheWireIT {
@@ -16,7 +17,7 @@ class GarbageOnTheWireIT {
   void garbageConnectionsAreDroppedAndOthersStillWork() throws Exception {
     ExternalTool.require("iscsi-inq");
     try (IscsiTarget target = new IscsiTarget(IscsiTargetConfig.defaults(),
-        new MapCatalog().add("disk", 8L << 20))) {
+        new MemoryCatalog().add("disk", 8L << 20))) {
       int port = target.start();
       byte[] garbage = new byte[1 << 20];
       new Random(1).nextBytes(garbage);

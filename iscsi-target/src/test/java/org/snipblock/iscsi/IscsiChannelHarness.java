@@ -5,6 +5,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import org.snipblock.block.MemoryCatalog;
 import org.snipblock.iscsi.login.LoginHandler;
 import org.snipblock.iscsi.pdu.ConnectionCodecState;
 import org.snipblock.iscsi.pdu.Pdu;
@@ -23,7 +24,7 @@ final class IscsiChannelHarness {
   final ConnectionCodecState clientCodec = new ConnectionCodecState();
   private final EmbeddedChannel client;
 
-  IscsiChannelHarness(IscsiTargetConfig config, MapCatalog catalog) {
+  IscsiChannelHarness(IscsiTargetConfig config, MemoryCatalog catalog) {
     this(new TargetContext(config, catalog));
   }
 

@@ -14,6 +14,7 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.snipblock.block.MemoryCatalog;
 import org.snipblock.iscsi.scsi.BlockLogicalUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,7 +64,7 @@ class IscsiConformanceIT {
   @Test
   void libiscsiSuitePasses() throws Exception {
     ExternalTool.require("iscsi-test-cu");
-    MapCatalog catalog = new MapCatalog().add("scratch", 64L << 20)
+    MemoryCatalog catalog = new MemoryCatalog().add("scratch", 64L << 20)
         .addReadOnly("readonly", 8L << 20).add("scratch4k", 64L << 20).add("sanitize", 8L << 20);
     IscsiTargetConfig config = IscsiTargetConfig.defaults(device -> switch (device.name()) {
       case "scratch4k" -> new BlockLogicalUnit(device, 4096);

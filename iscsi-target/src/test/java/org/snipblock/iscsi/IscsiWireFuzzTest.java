@@ -14,6 +14,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.snipblock.block.LoggedErrors;
+import org.snipblock.block.MemoryCatalog;
 import org.snipblock.block.SocketExchange;
 
 /**
@@ -32,7 +33,7 @@ class IscsiWireFuzzTest {
 
   @BeforeAll
   static void start() throws InterruptedException {
-    target = new IscsiTarget(IscsiTargetConfig.defaults(), new MapCatalog().add("disk", 1 << 20));
+    target = new IscsiTarget(IscsiTargetConfig.defaults(), new MemoryCatalog().add("disk", 1 << 20));
     port = target.start();
   }
 

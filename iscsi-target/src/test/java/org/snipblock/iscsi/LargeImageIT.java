@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.snipblock.block.MemoryCatalog;
 
 /**
  * The issue's bar for a hypervisor-style client: qemu-img writes a 1 GiB image through the
@@ -30,7 +31,7 @@ class LargeImageIT {
       }
     }
     try (IscsiTarget target = new IscsiTarget(IscsiTargetConfig.defaults(),
-        new MapCatalog().add("big", SIZE))) {
+        new MemoryCatalog().add("big", SIZE))) {
       int port = target.start();
       String opts = RealInitiatorIT.digestOpts(port, "big");
       ExternalTool.run(Duration.ofMinutes(5), Map.of(), List.of("qemu-img", "convert", "-n",

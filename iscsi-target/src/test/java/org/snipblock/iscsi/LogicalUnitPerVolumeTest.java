@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 import org.snipblock.block.MemoryBlockDevice;
+import org.snipblock.block.MemoryCatalog;
 import org.snipblock.iscsi.scsi.LogicalUnit;
 import org.snipblock.iscsi.session.TargetContext;
 
@@ -13,7 +14,7 @@ class LogicalUnitPerVolumeTest {
 
   @Test
   void aVolumeRecreatedUnderTheSameNameGetsAFreshLogicalUnit() {
-    MapCatalog catalog = new MapCatalog().add("disk", 1 << 20);
+    MemoryCatalog catalog = new MemoryCatalog().add("disk", 1 << 20);
     TargetContext context = new TargetContext(IscsiTargetConfig.defaults(), catalog);
     LogicalUnit first = context.logicalUnit(TARGET).orElseThrow();
     assertThat(context.logicalUnit(TARGET)).containsSame(first);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.snipblock.block.MemoryCatalog;
 import org.snipblock.iscsi.pdu.Opcode;
 import org.snipblock.iscsi.pdu.Pdu;
 
@@ -15,7 +16,7 @@ class LoginNegotiationTest {
   private static final int OPERATIONAL_TO_FULL = 0x80 | (1 << 2) | 0x03;
 
   private static IscsiChannelHarness harness(IscsiTargetConfig config) {
-    return new IscsiChannelHarness(config, new MapCatalog().add("disk", 1 << 20));
+    return new IscsiChannelHarness(config, new MemoryCatalog().add("disk", 1 << 20));
   }
 
   private static IscsiChannelHarness harness() {
@@ -201,7 +202,7 @@ class LoginNegotiationTest {
 
   @Test
   void aSecondLoginWithTheSameIsidReinstatesTheSession() {
-    MapCatalog catalog = new MapCatalog().add("disk", 1 << 20);
+    MemoryCatalog catalog = new MemoryCatalog().add("disk", 1 << 20);
     IscsiChannelHarness first = new IscsiChannelHarness(IscsiTargetConfig.defaults(), catalog);
     first.loginNormal(TARGET);
     assertThat(first.context.sessions().all()).hasSize(1);

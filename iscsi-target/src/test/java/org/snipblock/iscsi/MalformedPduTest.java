@@ -8,6 +8,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.snipblock.block.MemoryCatalog;
 import org.snipblock.iscsi.pdu.ConnectionCodecState;
 import org.snipblock.iscsi.pdu.Opcode;
 import org.snipblock.iscsi.pdu.Pdu;
@@ -20,7 +21,7 @@ class MalformedPduTest {
 
   private IscsiChannelHarness harness() {
     return new IscsiChannelHarness(IscsiTargetConfig.defaults(),
-        new MapCatalog().add("disk", 1 << 20));
+        new MemoryCatalog().add("disk", 1 << 20));
   }
 
   @Test

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.snipblock.block.MemoryCatalog;
 import org.snipblock.iscsi.pdu.ConnectionCodecState;
 import org.snipblock.iscsi.pdu.Pdu;
 import org.snipblock.iscsi.pdu.PduEncoder;
@@ -30,7 +31,7 @@ class MultiInitiatorIT {
   @Test
   void aDeadInitiatorStallsNobodyAndIsDropped() throws Exception {
     ExternalTool.require("qemu-io");
-    MapCatalog catalog = new MapCatalog().add("a", 32L << 20).add("b", 32L << 20)
+    MemoryCatalog catalog = new MemoryCatalog().add("a", 32L << 20).add("b", 32L << 20)
         .add("c", 32L << 20).add("stuck", 32L << 20);
     IscsiTargetConfig config = IscsiTargetConfig.defaults()
         .withNop(Duration.ofSeconds(1), Duration.ofSeconds(2));

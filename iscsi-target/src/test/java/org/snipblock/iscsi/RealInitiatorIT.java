@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.snipblock.block.MemoryCatalog;
 import org.snipblock.iscsi.login.LoginHandler;
 
 /** Real initiators (libiscsi tools, qemu's iscsi driver) against the target on 127.0.0.1. */
@@ -22,7 +23,7 @@ class RealInitiatorIT {
 
   @BeforeAll
   static void start() throws Exception {
-    MapCatalog catalog = new MapCatalog().add("disk1", 64L << 20).add("disk2", 16L << 20)
+    MemoryCatalog catalog = new MemoryCatalog().add("disk1", 64L << 20).add("disk2", 16L << 20)
         .add("scratch", 32L << 20)
         .add("digest", 8L << 20);
     target = new IscsiTarget(IscsiTargetConfig.defaults(), catalog);

@@ -8,6 +8,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.snipblock.block.MemoryBlockDevice;
+import org.snipblock.block.MemoryCatalog;
 
 /** fio's nbd engine (libnbd) writes at random with many requests in flight, then verifies crc32c. */
 class FioIT {
@@ -24,7 +25,7 @@ class FioIT {
       Assumptions.abort(message);
     }
     try (RunningServer server = new RunningServer(
-        new MapCatalog().add(new MemoryBlockDevice("vol", 64L << 20, 512, false)))) {
+        new MemoryCatalog().add(new MemoryBlockDevice("vol", 64L << 20, 512, false)))) {
       Tools.Result r = Tools.run(Duration.ofSeconds(120), "fio",
           "--name=verify", "--ioengine=nbd", "--uri=" + server.uri("vol"),
           "--rw=randwrite", "--bs=4k", "--size=32m", "--iodepth=32",

@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.block.MemoryBlockDevice;
+import org.snipblock.block.MemoryCatalog;
 import org.snipblock.nbd.WireReader.OptionReply;
 import org.snipblock.nbd.handshake.HandshakeHandler;
 import org.snipblock.nbd.handshake.OptionDecoder;
@@ -29,7 +30,7 @@ import org.snipblock.nbd.transmission.TransmissionHandler;
 class HandshakeTest {
   private static final long SIZE = 1 << 20;
 
-  private final MapCatalog catalog = new MapCatalog()
+  private final MemoryCatalog catalog = new MemoryCatalog()
       .add(new MemoryBlockDevice("vol", SIZE, 512, false))
       .add(new MemoryBlockDevice("other", SIZE, 4096, false));
   private final AtomicBoolean closing = new AtomicBoolean();

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.snipblock.block.MemoryBlockDevice;
+import org.snipblock.block.MemoryCatalog;
 import org.snipblock.nbd.protocol.Nbd;
 import org.snipblock.nbd.protocol.NbdErrno;
 
@@ -22,7 +23,7 @@ class MalformedClientIT {
   @Test
   void badClientsDoNotDisturbGoodOnes() throws Exception {
     MemoryBlockDevice vol = new MemoryBlockDevice("vol", SIZE, 512, false);
-    try (RunningServer server = new RunningServer(new MapCatalog().add(vol));
+    try (RunningServer server = new RunningServer(new MemoryCatalog().add(vol));
         RawClient good = new RawClient(server.port).enter("vol")) {
       byte[] data = new byte[4096];
       Arrays.fill(data, (byte) 0x3c);
@@ -76,7 +77,7 @@ class MalformedClientIT {
   @Test
   void closeLetsInFlightRequestsFinishThenDisconnects() throws Exception {
     GatedDevice gated = new GatedDevice(SIZE);
-    RunningServer server = new RunningServer(new MapCatalog().add(gated));
+    RunningServer server = new RunningServer(new MemoryCatalog().add(gated));
     try (RawClient client = new RawClient(server.port).enter("gated")) {
       byte[] data = new byte[512];
       Arrays.fill(data, (byte) 7);

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.block.BlockDeviceCatalog;
 import org.snipblock.block.MemoryBlockDevice;
+import org.snipblock.block.MemoryCatalog;
 import org.snipblock.store.SnippetStore;
 import org.snipblock.store.StoreConfig;
 import org.snipblock.store.VolumeSpec;
@@ -31,7 +32,7 @@ class NbdCopyIT {
     Tools.require("nbdinfo");
     Path image = TestImages.random(dir, "in.img", SIZE, 42);
 
-    roundTrip(new MapCatalog().add(new MemoryBlockDevice("vol", SIZE, 512, false)), image, "ram.img");
+    roundTrip(new MemoryCatalog().add(new MemoryBlockDevice("vol", SIZE, 512, false)), image, "ram.img");
 
     try (SnippetStore store = SnippetStore.open(dir.resolve("store"), StoreConfig.defaults())) {
       store.create(VolumeSpec.of("vol", SIZE));

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.snipblock.block.MemoryBlockDevice;
+import org.snipblock.block.MemoryCatalog;
 
 /** What nbdinfo sees: export details, allocation map, advertised capabilities, export list. */
 class NbdInfoIT {
@@ -34,7 +35,7 @@ class NbdInfoIT {
       ones.put((byte) 0x5a);
     }
     written.write(4L << 20, ones.flip(), false).join();
-    MapCatalog catalog = new MapCatalog()
+    MemoryCatalog catalog = new MemoryCatalog()
         .add(fresh)
         .add(written)
         .add(new MemoryBlockDevice("golden", SIZE, 4096, false));

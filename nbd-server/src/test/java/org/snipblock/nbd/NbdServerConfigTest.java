@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.snipblock.block.MemoryCatalog;
 
 /** Configuration and export policies refuse bad values up front and admit exactly who they name. */
 class NbdServerConfigTest {
@@ -32,7 +33,7 @@ class NbdServerConfigTest {
   void unreadableTlsFilesFailAtConstruction() {
     NbdServerConfig tls = PLAIN.withTls(TlsMode.ALLOWED, Path.of("/nonexistent/cert.pem"),
         Path.of("/nonexistent/key.pem"), null);
-    assertThatThrownBy(() -> new NbdServer(tls, new MapCatalog()).close())
+    assertThatThrownBy(() -> new NbdServer(tls, new MemoryCatalog()).close())
         .isInstanceOf(RuntimeException.class);
   }
 

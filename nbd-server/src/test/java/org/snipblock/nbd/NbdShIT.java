@@ -7,6 +7,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.snipblock.block.MemoryBlockDevice;
+import org.snipblock.block.MemoryCatalog;
 
 /**
  * nbdsh (libnbd with its client-side checks switched off) sends the requests a well-behaved client
@@ -33,7 +34,7 @@ class NbdShIT {
   @BeforeAll
   static void start() throws Exception {
     Tools.require("nbdsh");
-    MapCatalog catalog = new MapCatalog()
+    MemoryCatalog catalog = new MemoryCatalog()
         .add(new MemoryBlockDevice("vol", SIZE, 512, false))
         .add(new MemoryBlockDevice("ro", SIZE, 512, false))
         .add(new MemoryBlockDevice("big", SIZE, 4096, false));

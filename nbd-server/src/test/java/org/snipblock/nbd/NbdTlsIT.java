@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.block.MemoryBlockDevice;
+import org.snipblock.block.MemoryCatalog;
 
 /** TLS (STARTTLS with x509) through nbdinfo, required TLS, and allow-lists by certificate and address. */
 class NbdTlsIT {
@@ -34,8 +35,8 @@ class NbdTlsIT {
     mallory = pki.clientDirectory(dir.resolve("mallory"), "mallory");
   }
 
-  private static MapCatalog catalog() {
-    return new MapCatalog()
+  private static MemoryCatalog catalog() {
+    return new MemoryCatalog()
         .add(new MemoryBlockDevice("vol", 8L << 20, 512, false))
         .add(new MemoryBlockDevice("alice-only", 8L << 20, 512, false))
         .add(new MemoryBlockDevice("elsewhere", 8L << 20, 512, false))

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.snipblock.block.LoggedErrors;
 import org.snipblock.block.MemoryBlockDevice;
+import org.snipblock.block.MemoryCatalog;
 import org.snipblock.block.SocketExchange;
 import org.snipblock.nbd.protocol.Nbd;
 
@@ -35,7 +36,7 @@ class NbdWireFuzzTest {
 
   @BeforeAll
   static void start() throws InterruptedException {
-    server = new RunningServer(new MapCatalog().add(new MemoryBlockDevice("vol", 1 << 20, 512, false)));
+    server = new RunningServer(new MemoryCatalog().add(new MemoryBlockDevice("vol", 1 << 20, 512, false)));
   }
 
   @AfterAll

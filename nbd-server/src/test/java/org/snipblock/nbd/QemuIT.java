@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.block.MemoryBlockDevice;
+import org.snipblock.block.MemoryCatalog;
 
 /** QEMU's NBD client (qemu-img, qemu-io) against the server. */
 class QemuIT {
@@ -24,7 +25,7 @@ class QemuIT {
   void start() throws Exception {
     Tools.require("qemu-img");
     Tools.require("qemu-io");
-    MapCatalog catalog = new MapCatalog()
+    MemoryCatalog catalog = new MemoryCatalog()
         .add(new MemoryBlockDevice("vol", SIZE, 512, false))
         .add(new MemoryBlockDevice("ro", SIZE, 512, false));
     ExportPolicies policies = ExportPolicies.of(Map.of("ro", ExportPolicy.OPEN.withReadOnly(true)),

@@ -1,15 +1,11 @@
 package org.snipblock.iscsi.scsi;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
-import org.snipblock.block.BlockDevice;
-import org.snipblock.block.BlockDeviceCatalog;
 import org.snipblock.block.MemoryBlockDevice;
+import org.snipblock.block.MemoryCatalog;
 import org.snipblock.iscsi.IscsiTarget;
 import org.snipblock.iscsi.IscsiTargetConfig;
 
@@ -28,12 +24,7 @@ class SuiteRunnerManual {
     int bs = Integer.getInteger("suite.bs", 512);
     MemoryBlockDevice dev = new MemoryBlockDevice("vol", 64L << 20, bs, false);
     MemoryBlockDevice ro = new MemoryBlockDevice("ro", 8L << 20, bs, true);
-    BlockDeviceCatalog catalog = new BlockDeviceCatalog() {
-      public List<String> names() { return List.of("ro", "vol"); }
-      public Optional<BlockDevice> open(String name) {
-        return name.equals("vol") ? Optional.of(dev) : name.equals("ro") ? Optional.of(ro) : Optional.empty();
-      }
-    };
+    MemoryCatalog catalog = new MemoryCatalog().add(dev).add(ro);
     int physical = Integer.getInteger("suite.physical", bs);
     try (IscsiTarget target = new IscsiTarget(
         IscsiTargetConfig.defaults(d -> new BlockLogicalUnit(d, Math.max(physical, d.blockSize()),
