@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.snipblock.block.BlockDeviceCatalog;
+import org.snipblock.nbd.handshake.ExportAccess;
 import org.snipblock.nbd.handshake.HandshakeHandler;
 import org.snipblock.nbd.handshake.OptionDecoder;
 import org.snipblock.nbd.handshake.ServerContext;
@@ -135,7 +136,7 @@ public final class NbdServer implements AutoCloseable {
       // On the connection's loop, so a handshake entering transmission is either done or asks after this.
       ch.eventLoop().execute(() -> {
         TransmissionHandler t = ch.pipeline().get(TransmissionHandler.class);
-        if (t == null || HandshakeHandler.admits(ch, config.exportPolicies().forExport(t.deviceName()))) {
+        if (t == null || ExportAccess.admits(ch, config.exportPolicies().forExport(t.deviceName()))) {
           check.complete(false);
           return;
         }

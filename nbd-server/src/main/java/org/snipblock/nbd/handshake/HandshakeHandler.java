@@ -3,17 +3,13 @@ package org.snipblock.nbd.handshake;
 import org.snipblock.block.ConnectionFailure;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslHandler;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.snipblock.block.BlockDevice;
-import org.snipblock.nbd.ExportPolicy;
 import org.snipblock.nbd.NbdServerConfig;
 import org.snipblock.nbd.TlsMode;
 import org.snipblock.nbd.protocol.Nbd;
@@ -25,7 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Fixed newstyle option haggling for one connection, up to the moment an export is chosen; then
- * it replaces itself and the {@link OptionDecoder} with the transmission pipeline.
+ * it replaces itself and the {@link OptionDecoder} with the transmission pipeline. Which exports
+ * the client may see and open is {@link ExportAccess}'s to say.
  */
 public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(HandshakeHandler.class);
@@ -46,10 +43,12 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
   /** The contexts the last SET selected; a context's id is its position here plus one. */
   private List<String> selectedContexts = List.of();
   private final CatalogCatchUp catalogCatchUp = new CatalogCatchUp();
+  private final ExportAccess exports;
 
   public HandshakeHandler(ServerContext server) {
     this.server = server;
     this.config = server.config();
+    this.exports = new ExportAccess(server.catalog(), config.exportPolicies(), catalogCatchUp);
   }
 
   @Override
@@ -165,7 +164,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
   private void exportName(ChannelHandlerContext ctx, ByteBuf data) {
     String name = OptionStrings.decode(data);
-    ExportResolution export = name == null ? null : resolve(ctx, name);
+    ExportResolution export = name == null ? null : exports.resolve(ctx.channel(), name);
     if (export == null || !export.ok()) {
       log.info("{}: NBD_OPT_EXPORT_NAME {} refused: {}", ctx.channel().remoteAddress(), name,
           export == null ? "bad name" : export.message());
@@ -182,15 +181,8 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
       reply(ctx, replies.error(o.code(), Nbd.REP_ERR_INVALID, "NBD_OPT_LIST takes no data"));
       return;
     }
-    // Caught up first, the list has the exports created a moment ago through other nodes too.
-    catalogCatchUp.missed(server.catalog());
-    InetSocketAddress client = clientAddress(ctx);
-    List<String> certNames = PeerCertificateNames.of(ctx.pipeline().get(SslHandler.class));
-    for (String name : server.catalog().names()) {
-      // Exports this client may not use are not shown to it.
-      if (config.exportPolicies().forExport(name).admits(client, certNames)) {
-        ctx.write(replies.server(o.code(), name));
-      }
+    for (String name : exports.listed(ctx.channel())) {
+      ctx.write(replies.server(o.code(), name));
     }
     reply(ctx, replies.ack(o.code()));
   }
@@ -222,7 +214,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
       reply(ctx, replies.error(code, Nbd.REP_ERR_INVALID, "malformed NBD_OPT_INFO/GO data"));
       return;
     }
-    ExportResolution export = resolve(ctx, request.exportName());
+    ExportResolution export = exports.resolve(ctx.channel(), request.exportName());
     if (!export.ok()) {
       reply(ctx, replies.error(code, export.errorType(), export.message()));
       return;
@@ -270,7 +262,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     // The export is opened to ask it for its snapshots, and to refuse names no client may use.
-    ExportResolution export = resolve(ctx, request.exportName());
+    ExportResolution export = exports.resolve(ctx.channel(), request.exportName());
     if (!export.ok()) {
       reply(ctx, replies.error(code, export.errorType(), export.message()));
       return;
@@ -301,40 +293,6 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
           e.toString());
       return List.of();
     }
-  }
-
-  /** Opens the export for this client, or says which option error refuses it. */
-  private ExportResolution resolve(ChannelHandlerContext ctx, String requested) {
-    String name = exportNameOrDefault(requested);
-    if (name == null) {
-      return ExportResolution.refused(Nbd.REP_ERR_UNKNOWN, "no export named '" + requested + "'");
-    }
-    ExportPolicy policy = config.exportPolicies().forExport(name);
-    List<String> certNames = PeerCertificateNames.of(ctx.pipeline().get(SslHandler.class));
-    if (!policy.admits(clientAddress(ctx), certNames)) {
-      log.info("{}: export {} refused by policy (certificate names {})",
-          ctx.channel().remoteAddress(), name, certNames);
-      return ExportResolution.refused(Nbd.REP_ERR_POLICY, "access to export '" + name + "' is not allowed");
-    }
-    Optional<BlockDevice> device = server.catalog().open(name);
-    if (device.isEmpty()) {
-      catalogCatchUp.missed(server.catalog());
-    }
-    return device.map(d -> ExportResolution.found(d, policy))
-        .orElseGet(() -> ExportResolution.refused(Nbd.REP_ERR_UNKNOWN, "no export named '" + name + "'"));
-  }
-
-  /**
-   * The empty name is the protocol's "default export": served only when the node has exactly one
-   * export, since picking one of several would be a guess.
-   */
-  private String exportNameOrDefault(String requested) {
-    if (!requested.isEmpty()) {
-      // The catalog decides when opening: it also serves exports it does not list (snapshots).
-      return requested;
-    }
-    List<String> names = server.catalog().names();
-    return names.size() == 1 ? names.get(0) : null;
   }
 
   private int transmissionFlags(ExportResolution export) {
@@ -384,15 +342,5 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
   private void reply(ChannelHandlerContext ctx, ByteBuf reply) {
     ctx.writeAndFlush(reply);
-  }
-
-  private static InetSocketAddress clientAddress(ChannelHandlerContext ctx) {
-    return ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a : null;
-  }
-
-  /** Whether a policy admits the client of a connection: its address and its TLS certificate's names. */
-  public static boolean admits(Channel channel, ExportPolicy policy) {
-    return policy.admits(channel.remoteAddress() instanceof InetSocketAddress a ? a : null,
-        PeerCertificateNames.of(channel.pipeline().get(SslHandler.class)));
   }
 }
