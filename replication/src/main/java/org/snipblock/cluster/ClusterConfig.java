@@ -3,6 +3,7 @@ package org.snipblock.cluster;
 import java.nio.file.Path;
 import java.util.List;
 import org.snipblock.cluster.membership.Endpoint;
+import org.snipblock.cluster.security.LinkTls;
 import org.snipblock.cluster.topology.Location;
 
 /**
@@ -20,10 +21,16 @@ import org.snipblock.cluster.topology.Location;
  * @param capacityBytes   space this node offers to placement
  * @param capacityThresholdPercent relocation: above this percent of its capacity used, the node
  *                        moves snippet copies to other nodes (0 = never)
+ * @param tls             mutual TLS on every link to other nodes (gRPC and JGroups), or null for plaintext
  */
 public record ClusterConfig(
     String nodeId, Location location, Endpoint cluster, List<Endpoint> join, int replicationPort,
-    Path dataDir, long capacityBytes, int capacityThresholdPercent) {
+    Path dataDir, long capacityBytes, int capacityThresholdPercent, LinkTls tls) {
+
+  public ClusterConfig(String nodeId, Location location, Endpoint cluster, List<Endpoint> join, int replicationPort,
+      Path dataDir, long capacityBytes, int capacityThresholdPercent) {
+    this(nodeId, location, cluster, join, replicationPort, dataDir, capacityBytes, capacityThresholdPercent, null);
+  }
 
   public ClusterConfig(String nodeId, Location location, Endpoint cluster, List<Endpoint> join, int replicationPort,
       Path dataDir, long capacityBytes) {

@@ -5,6 +5,7 @@ import org.snipblock.cluster.RedundancyPolicy;
 import org.snipblock.cluster.follow.SiteSettings;
 import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.replica.ReplicationSettings;
+import org.snipblock.cluster.security.LinkTls;
 import org.snipblock.cluster.topology.FailureDomain;
 
 /**
@@ -27,6 +28,7 @@ import org.snipblock.cluster.topology.FailureDomain;
  * @param refuseInTransition  ALUA: a transitioning path refuses commands ({@link AluaPolicy})
  * @param sites               the {@code cluster.sites} section: sync bound, automatic mode control,
  *                            ballooning, a test's simulated WAN (null: built-in, no simulation)
+ * @param tls                 the {@code cluster.tls} section: mutual TLS on the links between nodes
  */
 public record ClusterOptions(
     Integer copies,
@@ -41,9 +43,10 @@ public record ClusterOptions(
     Integer capacityThresholdPercent,
     Boolean standbyInOtherSites,
     Boolean refuseInTransition,
-    SiteSettings sites) {
+    SiteSettings sites,
+    LinkTls tls) {
   public static final ClusterOptions NONE =
-      new ClusterOptions(null, null, null, null, null, null, null, null, null, null, null, null, null);
+      new ClusterOptions(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
   /** True when the source says nothing about the cluster. */
   public boolean isEmpty() {
@@ -65,7 +68,8 @@ public record ClusterOptions(
         capacityThresholdPercent != null ? capacityThresholdPercent : below.capacityThresholdPercent,
         standbyInOtherSites != null ? standbyInOtherSites : below.standbyInOtherSites,
         refuseInTransition != null ? refuseInTransition : below.refuseInTransition,
-        sites != null ? sites : below.sites);
+        sites != null ? sites : below.sites,
+        tls != null ? tls : below.tls);
   }
 
   /** The relocation threshold in percent of the node's capacity, 0 = never; checked. */

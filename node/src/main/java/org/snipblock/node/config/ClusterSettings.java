@@ -4,6 +4,7 @@ import java.util.List;
 import org.snipblock.cluster.RedundancyPolicy;
 import org.snipblock.cluster.follow.SiteSettings;
 import org.snipblock.cluster.replica.ReplicationSettings;
+import org.snipblock.cluster.security.LinkTls;
 
 /**
  * How a node takes part in a cluster; absent on a standalone node.
@@ -18,18 +19,18 @@ import org.snipblock.cluster.replica.ReplicationSettings;
  * @param sites          sync bound, automatic mode control, ballooning (and a test's simulated WAN)
  */
 public record ClusterSettings(int port, List<String> join, RedundancyPolicy volumeDefaults,
-    ReplicationSettings replication, int capacityThresholdPercent, AluaPolicy alua, SiteSettings sites) {
+    ReplicationSettings replication, int capacityThresholdPercent, AluaPolicy alua, SiteSettings sites, LinkTls tls) {
   public ClusterSettings {
     join = List.copyOf(join);
   }
 
   public ClusterSettings(int port, List<String> join, RedundancyPolicy volumeDefaults, ReplicationSettings replication) {
-    this(port, join, volumeDefaults, replication, 0, AluaPolicy.DEFAULT, SiteSettings.defaults());
+    this(port, join, volumeDefaults, replication, 0, AluaPolicy.DEFAULT, SiteSettings.defaults(), null);
   }
 
   /** The built-in redundancy and replication defaults. */
   public ClusterSettings(int port, List<String> join) {
     this(port, join, RedundancyPolicy.defaults(), ReplicationSettings.defaults(), 0, AluaPolicy.DEFAULT,
-        SiteSettings.defaults());
+        SiteSettings.defaults(), null);
   }
 }

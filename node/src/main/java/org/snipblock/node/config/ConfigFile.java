@@ -251,6 +251,7 @@ public final class ConfigFile {
     @JsonProperty("relocation") RelocationModel relocation;
     @JsonProperty("alua") AluaModel alua;
     @JsonProperty("sites") SitesModel sites;
+    @JsonProperty("tls") ClusterTlsModel tls;
 
     ClusterOptions toOptions(Path origin) {
       AluaModel a = alua == null ? new AluaModel() : alua;
@@ -272,7 +273,8 @@ public final class ConfigFile {
           value(where + "alua.other-sites", () -> a.otherSites == null ? null : AluaPolicy.parseOtherSites(a.otherSites)),
           value(where + "alua.transitioning",
               () -> a.transitioning == null ? null : AluaPolicy.parseTransitioning(a.transitioning)),
-          sites == null ? null : sites.toSettings(where + "sites"));
+          sites == null ? null : sites.toSettings(where + "sites"),
+          tls == null ? null : tls.toTls(origin));
       // Checked here as well as when the node starts, so the error names the file.
       value(where + "defaults", o::volumeDefaults);
       value(where + "replication", o::replication);

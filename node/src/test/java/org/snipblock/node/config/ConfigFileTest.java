@@ -63,6 +63,18 @@ class ConfigFileTest {
   }
 
   @Test
+  void clusterTlsFilesThatAreNoCertificateOrKeyAreRefusedWithOneLine() throws IOException {
+    Path cert = Files.writeString(dir.resolve("c.pem"), "not a certificate\n");
+    Path key = Files.writeString(dir.resolve("k.pem"), "-----BEGIN PRIVATE KEY-----\n@@@\n-----END PRIVATE KEY-----\n");
+    String yaml = "cluster: {tls: {certificate: c.pem, key: k.pem, ca: c.pem}}";
+    assertThatThrownBy(() -> ConfigFile.parse(yaml, dir.resolve("n.yaml")))
+        .isInstanceOf(OperatorError.class)
+        .hasMessageStartingWith("config file " + dir.resolve("n.yaml") + ": cluster.tls: cannot use certificate " + cert
+            + ", key " + key + " and CA " + cert + ": ")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+  }
+
+  @Test
   void clusterSettingsReadLikeTheirFlags() {
     Path origin = Path.of("/etc/snipblock/node.yaml");
     NodeOptions o = ConfigFile.parse("data: /d\nlisten: 127.0.0.1\nnode-id: n2\nlocation: eu1/fc2/r1/h2\n"
@@ -231,7 +243,10 @@ class ConfigFileTest {
       bad export address      | 'nbd: {exports: {v: {allowed-addresses: [10.0.0.0/99]}}}' | nbd.exports.v:
       read-only not boolean   | 'nbd: {exports: {v: {read-only: sometimes}}}' | 'nbd.exports.v.read-only': expected true or false
       empty address entry     | 'nbd: {exports: {v: {allowed-addresses: [""]}}}' | nbd.exports.v: allowed-addresses has an empty entry
-      unknown cluster key     | 'cluster: {copies: 3}'                | unknown key 'copies' (known: alua, defaults, relocation, replication, sites)
+      unknown cluster key     | 'cluster: {copies: 3}'                | unknown key 'copies' (known: alua, defaults, relocation, replication, sites, tls)
+      cluster tls without ca  | 'cluster: {tls: {certificate: c.pem, key: k.pem}}' | cluster.tls needs 'certificate', 'key' and 'ca'
+      cluster tls unreadable  | 'cluster: {tls: {certificate: /nonexistent/c.pem, key: /nonexistent/k.pem, ca: /nonexistent/ca.pem}}' | cluster.tls: certificate /nonexistent/c.pem is not a readable file
+      unknown cluster tls key | 'cluster: {tls: {cert: c.pem}}'       | unknown key 'cert' (known: ca, certificate, key)
       threshold above range   | 'cluster: {relocation: {capacity-threshold: 150%}}' | cluster.relocation.capacity-threshold: capacity threshold must be 1..99 percent (0 = never relocate), not 150
       threshold of 100        | 'cluster: {relocation: {capacity-threshold: 100}}' | cluster.relocation.capacity-threshold: capacity threshold must be 1..99 percent (0 = never relocate), not 100
       threshold negative      | 'cluster: {relocation: {capacity-threshold: -5%}}' | cluster.relocation.capacity-threshold: invalid percentage '-5%': expected a whole number like 80%
