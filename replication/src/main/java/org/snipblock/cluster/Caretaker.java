@@ -58,6 +58,7 @@ final class Caretaker {
   // primary's), and sheds copies itself when above its capacity threshold.
   private final Drainer drainer;
   private final Relocator relocator;
+  private final StrandedMoves strandedMoves;
 
   Caretaker(ClusterNode node, Function<String, ManagedChannel> channels, ReplicationSettings settings) {
     this.node = node;
@@ -66,6 +67,7 @@ final class Caretaker {
     this.settings = settings;
     this.drainer = new Drainer(node);
     this.relocator = new Relocator(node);
+    this.strandedMoves = new StrandedMoves(node, settings.failoverDelay());
   }
 
   void close() {
@@ -89,6 +91,11 @@ final class Caretaker {
     relocator.check();
     if (!leader) {
       return;
+    }
+    try {
+      strandedMoves.tick(now, id -> absentFor(id, now));
+    } catch (VolumeAdminException e) {
+      log.warn("ending a stranded move: {}", e.getMessage());
     }
     Map<String, VolumeRecord> rereplicated = new HashMap<>();
     for (VolumeRecord v : Clones.parentsFirst(metadata.volumes())) {
