@@ -59,6 +59,7 @@ final class Caretaker {
   private final Drainer drainer;
   private final Relocator relocator;
   private final StrandedMoves strandedMoves;
+  private final AutoRebalance rebalance;
 
   Caretaker(ClusterNode node, Function<String, ManagedChannel> channels, ReplicationSettings settings) {
     this.node = node;
@@ -68,11 +69,13 @@ final class Caretaker {
     this.drainer = new Drainer(node);
     this.relocator = new Relocator(node);
     this.strandedMoves = new StrandedMoves(node, settings.failoverDelay());
+    this.rebalance = new AutoRebalance(node, node.config().relocation().rebalanceMarginPercent());
   }
 
   void close() {
     drainer.close();
     relocator.close();
+    rebalance.close();
   }
 
   /** One round; called on a timer. Does nothing unless this node leads the metadata group. */
@@ -97,6 +100,7 @@ final class Caretaker {
     } catch (VolumeAdminException e) {
       log.warn("ending a stranded move: {}", e.getMessage());
     }
+    rebalance.tick();
     Map<String, VolumeRecord> rereplicated = new HashMap<>();
     for (VolumeRecord v : Clones.parentsFirst(metadata.volumes())) {
       try {
