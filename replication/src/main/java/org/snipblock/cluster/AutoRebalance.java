@@ -55,7 +55,8 @@ final class AutoRebalance {
     if (volumes.stream().anyMatch(v -> v.getMovingCount() > 0)) {
       return;
     }
-    List<NodeDescriptor> nodes = node.volumes().descriptors();
+    // A node over a relocation threshold is shedding copies: it neither gives nor takes here.
+    List<NodeDescriptor> nodes = RelocationThresholds.targets(node.volumes().descriptors(), node.metadata().nodes(), 0);
     if (!evening && spreadPercent(nodes, volumes) <= marginPercent) {
       return;
     }

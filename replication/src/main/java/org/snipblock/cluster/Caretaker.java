@@ -61,13 +61,14 @@ final class Caretaker {
   private final StrandedMoves strandedMoves;
   private final AutoRebalance rebalance;
 
-  Caretaker(ClusterNode node, Function<String, ManagedChannel> channels, ReplicationSettings settings) {
+  /** @param io this node's store I/O, which relocation's IOPS and latency thresholds read */
+  Caretaker(ClusterNode node, Function<String, ManagedChannel> channels, ReplicationSettings settings, StoreIo io) {
     this.node = node;
     this.metadata = node.metadata();
     this.channels = channels;
     this.settings = settings;
     this.drainer = new Drainer(node);
-    this.relocator = new Relocator(node);
+    this.relocator = new Relocator(node, io);
     this.strandedMoves = new StrandedMoves(node, settings.failoverDelay());
     this.rebalance = new AutoRebalance(node, node.config().relocation().rebalanceMarginPercent());
   }

@@ -1,8 +1,10 @@
 package org.snipblock.cluster;
 
 import java.time.Duration;
+import org.snipblock.cluster.meta.SnippetModes;
 import org.snipblock.cluster.proto.MetaCommand;
 import org.snipblock.cluster.proto.MoveCopy;
+import org.snipblock.cluster.proto.SetMode;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.store.VolumeAdminException;
 import org.snipblock.store.VolumeAdminException.Reason;
@@ -35,6 +37,32 @@ public final class CopyMove {
     this.snippet = snippet;
     this.from = from;
     this.to = to;
+  }
+
+  /**
+   * As {@link #run(Duration)}; an ASYNC move replicates the stripe asynchronously until the switch
+   * (writes do not wait on the link to a distant target), then gives it back its own mode.
+   */
+  public void run(Duration timeout, RelocationSettings.MoveMode mode) {
+    VolumeRecord v = node.metadata().volume(volume).orElse(null);
+    String own = v == null || snippet >= v.getSnippetsCount() ? "" : v.getSnippets(snippet).getMode();
+    boolean relax = mode == RelocationSettings.MoveMode.ASYNC && v != null
+        && SnippetModes.SYNC.equals(own.isEmpty() ? v.getMode() : own);
+    if (relax) {
+      stripeMode(SnippetModes.ASYNC);
+    }
+    try {
+      run(timeout);
+    } finally {
+      if (relax) {
+        stripeMode(own);
+      }
+    }
+  }
+
+  private void stripeMode(String mode) {
+    node.commit(MetaCommand.newBuilder().setSetMode(SetMode.newBuilder().setName(volume).setMode(mode)
+        .addSnippets(snippet)).build());
   }
 
   /** Begins, waits until the new copy is in sync, finishes; aborts (dropping the new copy) if that fails. */

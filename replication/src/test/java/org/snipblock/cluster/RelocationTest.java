@@ -86,6 +86,63 @@ class RelocationTest {
     });
   }
 
+  /**
+   * A node over its IOPS threshold sheds copies while the load lasts (one move per measuring window)
+   * and stops once it is idle; the copies keep their policy, the data and the labels stay true.
+   */
+  @Test
+  void aNodeAboveItsIopsThresholdShedsCopiesWhileTheLoadLasts() throws Exception {
+    RelocationSettings none = RelocationSettings.defaults();
+    RelocationSettings busy = new RelocationSettings(0, 5, Duration.ZERO, RelocationSettings.MoveMode.AUTO,
+        RelocationSettings.DEFAULT_REBALANCE_MARGIN);
+    cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
+        Duration.ofSeconds(1), Duration.ofMinutes(10)), new RelocationSettings[] {busy, none, none, none},
+        "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3", "dc/fc4/r1/h4");
+    cluster.node(1).volumes().create(new VolumeSpec("big", SIZE, SNIPPET, 512, false),
+        new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
+    Eventually.await("big known everywhere", Duration.ofSeconds(30),
+        () -> cluster.nodes.stream().allMatch(n -> n.volumes().describe("big").isPresent()));
+    int before = held("n0");
+    assertThat(before).as("n0 holds copies to shed").isGreaterThan(12);
+    byte[] image = random(SIZE, 8);
+    long deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos();
+    try (BlockDevice door = cluster.node(2).volumes().open("big").orElseThrow()) {
+      write(door, image, 0, SIZE);
+      // Rounds of small writes to every snippet (n0 applies its copies' share) until it shed two copies.
+      int block = 4096;
+      for (int round = 0; round < 2000 && held("n0") > before - 2 && System.nanoTime() < deadline; round++) {
+        byte[] next = random(block, 100 + round);
+        List<java.util.concurrent.CompletableFuture<Void>> writes = new java.util.ArrayList<>();
+        for (int i = 0; i < SNIPPETS; i++) {
+          int off = i * SNIPPET + (round % (SNIPPET / block)) * block;
+          System.arraycopy(next, 0, image, off, block);
+          writes.add(door.write(off, ByteBuffer.wrap(next), false));
+        }
+        java.util.concurrent.CompletableFuture.allOf(writes.toArray(java.util.concurrent.CompletableFuture[]::new))
+            .get(60, TimeUnit.SECONDS);
+      }
+      door.flush().get(60, TimeUnit.SECONDS);
+    }
+    assertThat(held("n0")).as("n0 shed copies under load").isLessThanOrEqualTo(before - 2);
+    // Idle now: the move under way ends, and no other starts once n0 measured a quiet window.
+    Eventually.await("the last move ended", Duration.ofSeconds(60),
+        () -> cluster.node(1).status().moving().isEmpty()
+            && cluster.node(1).volumes().describe("big").orElseThrow().stale().isEmpty());
+    ClusterVolume v = cluster.node(1).volumes().describe("big").orElseThrow();
+    for (List<String> holders : v.snippetReplicas()) {
+      assertThat(holders).hasSize(3).doesNotHaveDuplicates();
+    }
+    try (BlockDevice door = cluster.node(3).volumes().open("big").orElseThrow()) {
+      ByteBuffer back = ByteBuffer.allocate(SIZE);
+      door.read(0, back).get(60, TimeUnit.SECONDS);
+      assertThat(crc(back.array())).isEqualTo(crc(image));
+    }
+    assertThat(cluster.node(1).verify("big").get(60, TimeUnit.SECONDS).clean()).isTrue();
+    Eventually.await("n0 measured its store's I/O on record", Duration.ofSeconds(30),
+        () -> cluster.node(1).metadata().node("n0").orElseThrow().getIopsThreshold() == 5
+            && cluster.node(1).metadata().node("n0").orElseThrow().hasStoreIo());
+  }
+
   private int held(String node) {
     return (int) cluster.node(1).volumes().describe("big").orElseThrow().snippetReplicas().stream()
         .filter(h -> h.contains(node)).count();
