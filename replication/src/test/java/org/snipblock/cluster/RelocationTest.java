@@ -25,8 +25,10 @@ import org.snipblock.store.SnippetStore;
 import org.snipblock.store.VolumeSpec;
 
 /**
- * A node filled past its capacity threshold sheds snippet copies until it is below; every snippet
- * keeps its copies and data; the labels in that node's store alone still name the right holders.
+ * A node filled past its capacity threshold (or busier than its IOPS threshold) sheds snippet
+ * copies until it is below; every snippet keeps its copies and data; the labels in that node's
+ * store alone still name the right holders; an enforced ASYNC move makes its stripe async only
+ * while it moves.
  */
 class RelocationTest {
   private static final int SNIPPET = 1 << 20;
@@ -47,9 +49,21 @@ class RelocationTest {
 
   @Test
   void aNodeAboveItsThresholdShedsCopiesUntilBelowAndItsLabelsStayTrue() throws Exception {
+    // The operator enforces asynchronous moves: each moving stripe is async until its switch.
+    RelocationSettings none = RelocationSettings.defaults();
+    RelocationSettings full = new RelocationSettings(THRESHOLD, 0, Duration.ZERO, RelocationSettings.MoveMode.ASYNC,
+        RelocationSettings.DEFAULT_REBALANCE_MARGIN);
     cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
-        Duration.ofSeconds(1), Duration.ofMinutes(10)), new int[] {THRESHOLD, 0, 0, 0},
+        Duration.ofSeconds(1), Duration.ofMinutes(10)), new RelocationSettings[] {full, none, none, none},
         "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3", "dc/fc4/r1/h4");
+    java.util.Set<Integer> asyncWhileMoving = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    cluster.node(1).metadata().onVolumeChange(r -> {
+      for (int i = 0; i < r.getSnippetsCount(); i++) {
+        if (r.getSnippets(i).getMode().equals("async")) {
+          asyncWhileMoving.add(i);
+        }
+      }
+    });
     // The primary on n1 holds every snippet; the two other copies of each spread over n0, n2, n3.
     cluster.node(1).volumes().create(new VolumeSpec("big", SIZE, SNIPPET, 512, false),
         new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
@@ -70,6 +84,10 @@ class RelocationTest {
     for (List<String> holders : v.snippetReplicas()) {
       assertThat(holders).hasSize(3).doesNotHaveDuplicates();
     }
+    assertThat(asyncWhileMoving).as("stripes replicated async while they moved").isNotEmpty();
+    Eventually.await("every stripe back in the volume's own mode", Duration.ofSeconds(30),
+        () -> cluster.node(1).metadata().volume("big").orElseThrow().getSnippetsList().stream()
+            .allMatch(p -> p.getMode().isEmpty()) && cluster.node(1).status().moving().isEmpty());
     try (BlockDevice door = cluster.node(3).volumes().open("big").orElseThrow()) {
       ByteBuffer back = ByteBuffer.allocate(SIZE);
       door.read(0, back).get(60, TimeUnit.SECONDS);
