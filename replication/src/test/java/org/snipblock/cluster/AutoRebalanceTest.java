@@ -102,7 +102,7 @@ class AutoRebalanceTest {
     SnippetStore n4 = cluster.stores.get(4);
     Eventually.await("n4's labels name the holders", T, () -> {
       List<List<String>> now = cluster.node(4).volumes().describe("big").orElseThrow().snippetReplicas();
-      List<SnippetLabel> labels = n4.labels("big");
+      List<SnippetLabel> labels = n4.labelIndex().labels("big");
       return !labels.isEmpty() && labels.stream().allMatch(l -> l.replicas().equals(now.get((int) l.ref().index())));
     });
   }
