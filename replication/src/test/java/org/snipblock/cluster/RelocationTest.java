@@ -64,13 +64,7 @@ class RelocationTest {
         }
       }
     });
-    // The primary on n1 holds every snippet; the two other copies of each spread over n0, n2, n3.
-    cluster.node(1).volumes().create(new VolumeSpec("big", SIZE, SNIPPET, 512, false),
-        new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
-    Eventually.await("big known everywhere", Duration.ofSeconds(30),
-        () -> cluster.nodes.stream().allMatch(n -> n.volumes().describe("big").isPresent()));
-    int before = held("n0");
-    assertThat(before).as("n0 holds copies to shed").isGreaterThan(12);
+    int before = bigWithCopiesOnN0();
     byte[] image = random(SIZE, 7);
     try (BlockDevice door = cluster.node(2).volumes().open("big").orElseThrow()) {
       write(door, image, 0, SIZE);
@@ -116,12 +110,7 @@ class RelocationTest {
     cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
         Duration.ofSeconds(1), Duration.ofMinutes(10)), new RelocationSettings[] {busy, none, none, none},
         "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3", "dc/fc4/r1/h4");
-    cluster.node(1).volumes().create(new VolumeSpec("big", SIZE, SNIPPET, 512, false),
-        new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
-    Eventually.await("big known everywhere", Duration.ofSeconds(30),
-        () -> cluster.nodes.stream().allMatch(n -> n.volumes().describe("big").isPresent()));
-    int before = held("n0");
-    assertThat(before).as("n0 holds copies to shed").isGreaterThan(12);
+    int before = bigWithCopiesOnN0();
     byte[] image = random(SIZE, 8);
     long deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos();
     try (BlockDevice door = cluster.node(2).volumes().open("big").orElseThrow()) {
@@ -159,6 +148,17 @@ class RelocationTest {
     Eventually.await("n0 measured its store's I/O on record", Duration.ofSeconds(30),
         () -> cluster.node(1).metadata().node("n0").orElseThrow().getIopsThreshold() == 5
             && cluster.node(1).metadata().node("n0").orElseThrow().hasStoreIo());
+  }
+
+  /** Creates big: its primary on n1 holds every snippet; the two other copies of each spread over n0, n2, n3. */
+  private int bigWithCopiesOnN0() {
+    cluster.node(1).volumes().create(new VolumeSpec("big", SIZE, SNIPPET, 512, false),
+        new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
+    Eventually.await("big known everywhere", Duration.ofSeconds(30),
+        () -> cluster.nodes.stream().allMatch(n -> n.volumes().describe("big").isPresent()));
+    int held = held("n0");
+    assertThat(held).as("n0 holds copies to shed").isGreaterThan(12);
+    return held;
   }
 
   private int held(String node) {
