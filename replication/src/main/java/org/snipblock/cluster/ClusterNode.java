@@ -178,10 +178,10 @@ public final class ClusterNode implements AutoCloseable {
     following = new SiteFollowing(this, sites, control);
     // On a committer thread: a round may commit a mode switch or the end of a catch-up.
     timer.scheduleWithFixedDelay(() -> committer.execute(following::tick), 1, 1, TimeUnit.SECONDS);
-    reports = new NodeReports(config, metadata, client, membership, local, timer, this::inMajority, () -> closed,
-        registered);
+    reports = new NodeReports(config, metadata, client, membership, local, reconciler.io(), timer, this::inMajority,
+        () -> closed, registered);
     reports.start(server.getPort());
-    caretaker = new Caretaker(this, this::channelTo, settings);
+    caretaker = new Caretaker(this, this::channelTo, settings, reconciler.io());
     timer.scheduleWithFixedDelay(this::care, 500, 500, TimeUnit.MILLISECONDS);
     log.info("node {} at {} joined the cluster as {}; replication on {}", config.nodeId(), config.location(),
         config.cluster(), replicationAddress());

@@ -84,8 +84,12 @@ import org.snipblock.node.OperatorError;
  *     other-sites: non-optimized   # or standby: nodes in another site refuse media access
  *     transitioning: wait   # or refuse: NOT READY 04/0A while the primary moves (ALUA initiators retry)
  *     rereplication-delay: 5m  # a holder gone this long has its copies placed elsewhere
- *   relocation:
+ *   relocation:             # RelocationSection
  *     capacity-threshold: 80%  # above this much of its capacity used, this node moves copies away; 0 = never
+ *     iops-threshold: 20000    # above this many store operations per second, it moves copies away; 0 = never
+ *     latency-p99-threshold: 20ms  # above this p99 of its store's I/O latency, it moves copies away; 0 = never
+ *     move-mode: auto          # a relocated copy kept in step by round trip (auto), or always sync / async
+ *     rebalance-margin: 10%    # the leader evens out fills once they differ by more than this; 0 = never
  *   sites:
  *     sync-bound: 5ms       # nodes this near (round trip) are within synchronous reach of each other
  *     auto-sync-lag: 1M     # --mode auto: to sync at most this far behind; a catch-up ends this close
@@ -248,7 +252,7 @@ public final class ConfigFile {
   static final class ClusterModel {
     @JsonProperty("defaults") VolumeDefaultsModel defaults;
     @JsonProperty("replication") ReplicationModel replication;
-    @JsonProperty("relocation") RelocationModel relocation;
+    @JsonProperty("relocation") RelocationSection relocation;
     @JsonProperty("alua") AluaModel alua;
     @JsonProperty("sites") SitesModel sites;
     @JsonProperty("tls") ClusterTlsModel tls;
@@ -268,8 +272,7 @@ public final class ConfigFile {
               () -> r.failoverDelay == null ? null : DurationText.parse(r.failoverDelay)),
           value(where + "replication.rereplication-delay",
               () -> r.rereplicationDelay == null ? null : DurationText.parse(r.rereplicationDelay)),
-          value(where + "relocation.capacity-threshold", () -> relocation == null ? null
-              : RelocationModel.percent(relocation.capacityThreshold)),
+          relocation == null ? null : relocation.toSettings(where + "relocation"),
           value(where + "alua.other-sites", () -> a.otherSites == null ? null : AluaPolicy.parseOtherSites(a.otherSites)),
           value(where + "alua.transitioning",
               () -> a.transitioning == null ? null : AluaPolicy.parseTransitioning(a.transitioning)),
@@ -278,7 +281,6 @@ public final class ConfigFile {
       // Checked here as well as when the node starts, so the error names the file.
       value(where + "defaults", o::volumeDefaults);
       value(where + "replication", o::replication);
-      value(where + "relocation.capacity-threshold", o::capacityThreshold);
       return o;
     }
 
@@ -288,23 +290,6 @@ public final class ConfigFile {
       } catch (IllegalArgumentException e) {
         throw new OperatorError(where + ": " + e.getMessage());
       }
-    }
-  }
-
-  static final class RelocationModel {
-    @JsonProperty("capacity-threshold") String capacityThreshold;
-
-    /** 80% or 80; null when not given. */
-    static Integer percent(String text) {
-      if (text == null) {
-        return null;
-      }
-      String t = text.trim();
-      t = t.endsWith("%") ? t.substring(0, t.length() - 1).trim() : t;
-      if (!t.matches("[0-9]{1,3}")) {
-        throw new IllegalArgumentException("invalid percentage '" + text + "': expected a whole number like 80%");
-      }
-      return Integer.parseInt(t);
     }
   }
 

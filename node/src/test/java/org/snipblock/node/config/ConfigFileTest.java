@@ -101,9 +101,15 @@ class ConfigFileTest {
             rereplication-delay: 2m
           relocation:
             capacity-threshold: 80%
+            iops-threshold: 20000
+            latency-p99-threshold: 20ms
+            move-mode: async
+            rebalance-margin: 2.5%
         """, Path.of("/etc/snipblock/node.yaml"));
     ClusterSettings c = NodeConfig.resolve(o).cluster();
     assertThat(c.capacityThresholdPercent()).isEqualTo(80);
+    assertThat(c.relocation()).isEqualTo(new org.snipblock.cluster.RelocationSettings(80, 20000, Duration.ofMillis(20),
+        org.snipblock.cluster.RelocationSettings.MoveMode.ASYNC, 2.5));
     assertThat(c.volumeDefaults()).isEqualTo(new RedundancyPolicy(2, 1, FailureDomain.RACK, ReplicationMode.ASYNC));
     assertThat(c.replication()).isEqualTo(new ReplicationSettings(16L << 20, Duration.ofSeconds(5), 0,
         Duration.ofMillis(1500), Duration.ofMinutes(2)));
@@ -251,7 +257,14 @@ class ConfigFileTest {
       threshold of 100        | 'cluster: {relocation: {capacity-threshold: 100}}' | cluster.relocation.capacity-threshold: capacity threshold must be 1..99 percent (0 = never relocate), not 100
       threshold negative      | 'cluster: {relocation: {capacity-threshold: -5%}}' | cluster.relocation.capacity-threshold: invalid percentage '-5%': expected a whole number like 80%
       threshold not a number  | 'cluster: {relocation: {capacity-threshold: most}}' | cluster.relocation.capacity-threshold: invalid percentage 'most'
-      unknown relocation key  | 'cluster: {relocation: {iops: 5}}'    | unknown key 'iops' (known: capacity-threshold)
+      unknown relocation key  | 'cluster: {relocation: {iops: 5}}'    | unknown key 'iops' (known: capacity-threshold, iops-threshold, latency-p99-threshold, move-mode, rebalance-margin)
+      iops not a number       | 'cluster: {relocation: {iops-threshold: many}}' | cluster.relocation.iops-threshold: invalid operations per second 'many': expected a whole number like 5000
+      iops negative           | 'cluster: {relocation: {iops-threshold: -5}}' | cluster.relocation.iops-threshold: invalid operations per second '-5'
+      latency above 60s       | 'cluster: {relocation: {latency-p99-threshold: 2m}}' | cluster.relocation.latency-p99-threshold: latency p99 threshold must be above 0 and at most 60s (0 = never relocate), not 120000ms
+      latency without unit    | 'cluster: {relocation: {latency-p99-threshold: 20}}' | cluster.relocation.latency-p99-threshold: invalid duration '20'
+      bad move mode           | 'cluster: {relocation: {move-mode: fast}}' | cluster.relocation.move-mode: invalid move mode 'fast': expected auto, sync or async
+      margin above range      | 'cluster: {relocation: {rebalance-margin: 150%}}' | cluster.relocation.rebalance-margin: rebalance margin must be 0..100 percentage points of capacity (0 = only cluster rebalance), not 150.0
+      margin not a number     | 'cluster: {relocation: {rebalance-margin: even}}' | cluster.relocation.rebalance-margin: invalid percentage 'even': expected a number like 10% or 0.5%
       bad alua other-sites    | 'cluster: {alua: {other-sites: asleep}}' | cluster.alua.other-sites: 'asleep' is not non-optimized or standby
       bad alua transitioning  | 'cluster: {alua: {transitioning: fail}}' | cluster.alua.transitioning: 'fail' is not wait or refuse
       unknown alua key        | 'cluster: {alua: {standby: true}}'    | unknown key 'standby' (known: other-sites, transitioning)
