@@ -81,8 +81,9 @@ class MultipathProcessIT {
   /**
    * libiscsi's conformance tests with the LU's two paths on two nodes: path 1 through the primary's
    * node, path 2 through another (the MultipathIO suite writes, resets and compares through both),
-   * and the persistent reservation suites with two initiator names through a node that is not the
-   * primary, so every reservation change goes through the cluster's shared state.
+   * and the persistent and SPC-2 reservation suites and the mode page suite with two initiator
+   * names through a node that is not the primary, so every reservation and mode change goes through
+   * the cluster's shared state.
    */
   @Test
   @Timeout(value = 8, unit = TimeUnit.MINUTES)
@@ -101,7 +102,8 @@ class MultipathProcessIT {
     String multipath = suite("ALL.MultipathIO", path1, path2);
     assertPassed(multipath, 4);
     for (String reservations : List.of("ALL.ProutRegister", "ALL.ProutReserve", "ALL.ProutClear",
-        "ALL.ProutPreempt", "ALL.PrinReadKeys", "ALL.PrinReportCapabilities", "ALL.PrinServiceactionRange")) {
+        "ALL.ProutPreempt", "ALL.PrinReadKeys", "ALL.PrinReportCapabilities", "ALL.PrinServiceactionRange",
+        "ALL.Reserve6", "ALL.ModeSense6")) {
       assertPassed(suite(reservations, path2), 1);
     }
   }

@@ -67,6 +67,15 @@ final class AsymmetricAccess {
     return AccessState.ACTIVE_OPTIMIZED; // a group not listed (yet): as the door serves, active
   }
 
+  /**
+   * Whether the nexus's target port group is still among the LU's (its node in the cluster's
+   * view): a nexus through a node that left went with it. True when no groups are known.
+   */
+  boolean pathPresent(ItNexus nexus) {
+    List<PortGroup> now = portGroups.groups(device);
+    return now.isEmpty() || now.stream().anyMatch(g -> g.tag() == nexus.tpgt());
+  }
+
   /** Why this command may not run through the nexus's path now, or null if it may. */
   Sense refusal(ItNexus nexus, Cdb cdb) {
     AccessState state = stateOf(nexus);
