@@ -3,6 +3,7 @@ package org.snipblock.iscsi.scsi;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -124,11 +125,21 @@ final class SharedLuState {
    * more than once. An exception from it fails the change, nothing shared.
    */
   <T> CompletableFuture<T> change(Function<Change, T> action) {
-    CompletableFuture<T> result;
+    CompletableFuture<T> result = new CompletableFuture<>();
+    CompletableFuture<?> previous;
     synchronized (this) {
-      result = lastChange.handle((x, e) -> null).thenCompose(x -> attempt(action, ATTEMPTS));
+      previous = lastChange;
       lastChange = result;
     }
+    // Outside the lock: the attempt takes it itself, and may run right here if nothing is before it.
+    previous.handle((x, e) -> null).thenCompose(x -> attempt(action, ATTEMPTS)).whenComplete((value, failure) -> {
+      if (failure == null) {
+        result.complete(value);
+      } else {
+        result.completeExceptionally(failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause() : failure);
+      }
+    });
     return result;
   }
 
