@@ -3,6 +3,7 @@ package org.snipblock.node.config;
 import java.time.Duration;
 import org.snipblock.cluster.RedundancyPolicy;
 import org.snipblock.cluster.follow.SiteSettings;
+import org.snipblock.cluster.meta.ChapKey;
 import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.replica.ReplicationSettings;
 import org.snipblock.cluster.topology.FailureDomain;
@@ -27,6 +28,8 @@ import org.snipblock.cluster.topology.FailureDomain;
  * @param refuseInTransition  ALUA: a transitioning path refuses commands ({@link AluaPolicy})
  * @param sites               the {@code cluster.sites} section: sync bound, automatic mode control,
  *                            ballooning, a test's simulated WAN (null: built-in, no simulation)
+ * @param chapKey             the cluster's key that seals volumes' CHAP secrets in the metadata
+ *                            ({@code cluster.chap-key}: a file, the same on every node); null: none
  */
 public record ClusterOptions(
     Integer copies,
@@ -41,9 +44,10 @@ public record ClusterOptions(
     Integer capacityThresholdPercent,
     Boolean standbyInOtherSites,
     Boolean refuseInTransition,
-    SiteSettings sites) {
+    SiteSettings sites,
+    ChapKey chapKey) {
   public static final ClusterOptions NONE =
-      new ClusterOptions(null, null, null, null, null, null, null, null, null, null, null, null, null);
+      new ClusterOptions(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
   /** True when the source says nothing about the cluster. */
   public boolean isEmpty() {
@@ -65,7 +69,8 @@ public record ClusterOptions(
         capacityThresholdPercent != null ? capacityThresholdPercent : below.capacityThresholdPercent,
         standbyInOtherSites != null ? standbyInOtherSites : below.standbyInOtherSites,
         refuseInTransition != null ? refuseInTransition : below.refuseInTransition,
-        sites != null ? sites : below.sites);
+        sites != null ? sites : below.sites,
+        chapKey != null ? chapKey : below.chapKey);
   }
 
   /** The relocation threshold in percent of the node's capacity, 0 = never; checked. */

@@ -3,6 +3,7 @@ package org.snipblock.node.config;
 import java.util.List;
 import org.snipblock.cluster.RedundancyPolicy;
 import org.snipblock.cluster.follow.SiteSettings;
+import org.snipblock.cluster.meta.ChapKey;
 import org.snipblock.cluster.replica.ReplicationSettings;
 
 /**
@@ -16,20 +17,23 @@ import org.snipblock.cluster.replica.ReplicationSettings;
  * @param capacityThresholdPercent relocation: the node sheds copies above this percent of its capacity (0 = never)
  * @param alua           how the iSCSI door reports the paths that are not the primary's
  * @param sites          sync bound, automatic mode control, ballooning (and a test's simulated WAN)
+ * @param chapKey        seals volumes' CHAP secrets in the metadata (cluster.chap-key); null: none, and
+ *                       {@code volume chap} can only turn CHAP off through this node
  */
 public record ClusterSettings(int port, List<String> join, RedundancyPolicy volumeDefaults,
-    ReplicationSettings replication, int capacityThresholdPercent, AluaPolicy alua, SiteSettings sites) {
+    ReplicationSettings replication, int capacityThresholdPercent, AluaPolicy alua, SiteSettings sites,
+    ChapKey chapKey) {
   public ClusterSettings {
     join = List.copyOf(join);
   }
 
   public ClusterSettings(int port, List<String> join, RedundancyPolicy volumeDefaults, ReplicationSettings replication) {
-    this(port, join, volumeDefaults, replication, 0, AluaPolicy.DEFAULT, SiteSettings.defaults());
+    this(port, join, volumeDefaults, replication, 0, AluaPolicy.DEFAULT, SiteSettings.defaults(), null);
   }
 
   /** The built-in redundancy and replication defaults. */
   public ClusterSettings(int port, List<String> join) {
     this(port, join, RedundancyPolicy.defaults(), ReplicationSettings.defaults(), 0, AluaPolicy.DEFAULT,
-        SiteSettings.defaults());
+        SiteSettings.defaults(), null);
   }
 }

@@ -26,6 +26,7 @@ import java.util.stream.Collectors;
 import org.snipblock.cluster.follow.SiteSettings;
 import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.topology.FailureDomain;
+import org.snipblock.cluster.meta.ChapKey;
 import org.snipblock.iscsi.ChapSecret;
 import org.snipblock.iscsi.TargetAccess;
 import org.snipblock.nbd.ExportPolicy;
@@ -92,6 +93,7 @@ import org.snipblock.node.OperatorError;
  *     auto-async-wait: 200ms  # --mode auto: to async when writes wait this long for a backlogged link
  *     balloon-floor: 4M     # ballooning never throttles writes below this many bytes per second
  *     simulated-wan: {delay: 10ms, rate: 8M}   # TESTS ONLY: delay and cap traffic between sites
+ *   chap-key: chap.key      # seals volumes' CHAP secrets in the metadata: the same key file on every node
  * </pre>
  *
  * Unknown keys, wrong types and bad sizes are errors naming the file, line and key: a typo must
@@ -251,6 +253,7 @@ public final class ConfigFile {
     @JsonProperty("relocation") RelocationModel relocation;
     @JsonProperty("alua") AluaModel alua;
     @JsonProperty("sites") SitesModel sites;
+    @JsonProperty("chap-key") String chapKey;
 
     ClusterOptions toOptions(Path origin) {
       AluaModel a = alua == null ? new AluaModel() : alua;
@@ -272,7 +275,8 @@ public final class ConfigFile {
           value(where + "alua.other-sites", () -> a.otherSites == null ? null : AluaPolicy.parseOtherSites(a.otherSites)),
           value(where + "alua.transitioning",
               () -> a.transitioning == null ? null : AluaPolicy.parseTransitioning(a.transitioning)),
-          sites == null ? null : sites.toSettings(where + "sites"));
+          sites == null ? null : sites.toSettings(where + "sites"),
+          value(where + "chap-key", () -> chapKey == null ? null : ChapKey.read(relativeTo(origin, chapKey))));
       // Checked here as well as when the node starts, so the error names the file.
       value(where + "defaults", o::volumeDefaults);
       value(where + "replication", o::replication);

@@ -122,6 +122,22 @@ class ConfigFileTest {
   }
 
   @Test
+  void theChapKeyFileIsReadRelativeToTheConfigAndAMalformedOneStopsTheNodeWithoutItsContent() throws Exception {
+    java.nio.file.Files.writeString(dir.resolve("chap.key"), "00".repeat(32) + "\n");
+    ClusterSettings c = NodeConfig.resolve(ConfigFile.parse("data: /d\ncluster-port: 7401\ncluster: {chap-key: chap.key}\n",
+        dir.resolve("n.yaml"))).cluster();
+    assertThat(c.chapKey().id()).isEqualTo(org.snipblock.cluster.meta.ChapKey.of(new byte[32]).id());
+    assertThat(NodeConfig.resolve(ConfigFile.parse("data: /d\ncluster-port: 7401\n", dir.resolve("n.yaml"))).cluster()
+        .chapKey()).as("none given").isNull();
+    java.nio.file.Files.writeString(dir.resolve("bad.key"), "not-a-key-at-all\n");
+    assertThatThrownBy(() -> ConfigFile.parse("cluster: {chap-key: bad.key}\n", dir.resolve("n.yaml")))
+        .isInstanceOf(OperatorError.class)
+        .hasMessage("config file " + dir.resolve("n.yaml") + ": cluster.chap-key: the CHAP key file "
+            + dir.resolve("bad.key") + " must hold one line of 32 bytes as 64 hex digits or base64"
+            + " (e.g. head -c 32 /dev/urandom | base64)");
+  }
+
+  @Test
   void siteSettingsComeFromTheFile() {
     NodeOptions o = ConfigFile.parse("data: /d\ncluster-port: 7401\ncluster:\n  sites:\n    sync-bound: 2ms\n"
         + "    auto-sync-lag: 4M\n    balloon-floor: 8M\n    simulated-wan: {delay: 15ms, rate: 16M}\n",
@@ -231,7 +247,7 @@ class ConfigFileTest {
       bad export address      | 'nbd: {exports: {v: {allowed-addresses: [10.0.0.0/99]}}}' | nbd.exports.v:
       read-only not boolean   | 'nbd: {exports: {v: {read-only: sometimes}}}' | 'nbd.exports.v.read-only': expected true or false
       empty address entry     | 'nbd: {exports: {v: {allowed-addresses: [""]}}}' | nbd.exports.v: allowed-addresses has an empty entry
-      unknown cluster key     | 'cluster: {copies: 3}'                | unknown key 'copies' (known: alua, defaults, relocation, replication, sites)
+      unknown cluster key     | 'cluster: {copies: 3}'                | unknown key 'copies' (known: alua, chap-key, defaults, relocation, replication, sites)
       threshold above range   | 'cluster: {relocation: {capacity-threshold: 150%}}' | cluster.relocation.capacity-threshold: capacity threshold must be 1..99 percent (0 = never relocate), not 150
       threshold of 100        | 'cluster: {relocation: {capacity-threshold: 100}}' | cluster.relocation.capacity-threshold: capacity threshold must be 1..99 percent (0 = never relocate), not 100
       threshold negative      | 'cluster: {relocation: {capacity-threshold: -5%}}' | cluster.relocation.capacity-threshold: invalid percentage '-5%': expected a whole number like 80%
