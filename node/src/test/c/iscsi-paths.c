@@ -7,6 +7,9 @@
  *   iscsi-paths steps INITIATOR URL STEP...
  *     register:KEY[:aptpl]  reserve:KEY:TYPE  release:KEY:TYPE  readres  write:LBA:BYTE  read:LBA
  *     reserve6  release6 (SPC-2)  wce (MODE SENSE: the caching page's WCE)  wce:0|1 (MODE SELECT it)
+ *     rtpg (REPORT TARGET PORT GROUPS: " TAG:STATE..." in the answer's order)  stpg:TAG (SET TARGET
+ *     PORT GROUPS asking group TAG to become active/optimized; libiscsi has no helper for either, so
+ *     the CDB and parameter list are built here and sent with iscsi_scsi_command_sync)
  *     hold: prints "hold WAITING", then keeps the session (a TEST UNIT READY a second, so the target
  *     sees it alive) until a line arrives on stdin or 120 s passed: the steps after it run on the
  *     same nexus, what an SPC-2 reservation (released when its nexus logs out) needs.
@@ -145,6 +148,31 @@ static struct scsi_task *run_step(struct path *p, const char *step, char *detail
       }
     }
     return t;
+  }
+  if (strcmp(step, "rtpg") == 0) {
+    unsigned char cdb[12] = {0xa3, 0x0a, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0}; /* allocation length 256 */
+    struct scsi_task *task = scsi_create_task(12, cdb, SCSI_XFER_READ, 256);
+    struct scsi_task *t = iscsi_scsi_command_sync(p->iscsi, p->lun, task, NULL);
+    if (t != NULL && t->status == SCSI_STATUS_GOOD && t->datain.size >= 4) {
+      size_t used = 0;
+      for (int at = 4; at + 12 <= t->datain.size && used + 16 < n; at += 12) {
+        used += snprintf(detail + used, n - used, " %d:%d", (t->datain.data[at + 2] << 8) | t->datain.data[at + 3],
+            t->datain.data[at] & 0x0f);
+      }
+    }
+    return t;
+  }
+  unsigned int group = 0;
+  if (sscanf(step, "stpg:%u", &group) == 1) {
+    unsigned char cdb[12] = {0xa4, 0x0a, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0}; /* parameter list: 8 bytes */
+    static unsigned char list[8];
+    memset(list, 0, sizeof list);
+    list[4] = 0x00; /* active/optimized */
+    list[6] = (unsigned char) (group >> 8);
+    list[7] = (unsigned char) group;
+    struct iscsi_data out = {.size = sizeof list, .data = list};
+    struct scsi_task *task = scsi_create_task(12, cdb, SCSI_XFER_WRITE, sizeof list);
+    return iscsi_scsi_command_sync(p->iscsi, p->lun, task, &out);
   }
   if (strcmp(step, "reserve6") == 0) {
     return iscsi_reserve6_sync(p->iscsi, p->lun);

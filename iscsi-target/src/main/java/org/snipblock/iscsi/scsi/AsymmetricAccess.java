@@ -26,7 +26,7 @@ final class AsymmetricAccess {
    * identifies the LU, reports or changes its paths and reservations, and reports its parameters.
    */
   private static final Set<Integer> WITHOUT_ACCESS = Set.of(Opcodes.INQUIRY, Opcodes.REPORT_LUNS,
-      Opcodes.REQUEST_SENSE, Opcodes.MAINTENANCE_IN, Opcodes.MODE_SENSE_6, Opcodes.MODE_SENSE_10,
+      Opcodes.REQUEST_SENSE, Opcodes.MAINTENANCE_IN, Opcodes.MAINTENANCE_OUT, Opcodes.MODE_SENSE_6, Opcodes.MODE_SENSE_10,
       Opcodes.MODE_SELECT_6, Opcodes.MODE_SELECT_10, Opcodes.PERSISTENT_RESERVE_IN,
       Opcodes.PERSISTENT_RESERVE_OUT);
 
@@ -55,6 +55,16 @@ final class AsymmetricAccess {
     if (now != before && !now.equals(before) && lastSeen.compareAndSet(before, now)) {
       unitAttentions.establishForAll(STATES_CHANGED);
     }
+  }
+
+  /** Whether initiators may choose the optimized group (SET TARGET PORT GROUPS). */
+  boolean explicit() {
+    return portGroups.explicitTransitions();
+  }
+
+  /** Makes group {@code tag} the active/optimized one; completes once it is. */
+  java.util.concurrent.CompletableFuture<Void> makeOptimized(int tag) {
+    return portGroups.makeOptimized(device, tag);
   }
 
   /** The state of the group a nexus reaches the LU through. */

@@ -78,6 +78,7 @@ public final class BlockLogicalUnit implements LogicalUnit {
     new CopyCommands(unit).register(t);
     new SanitizeCommands(unit, sanitizeBytesPerSecond).register(t);
     new TargetPortGroupCommands(unit.alua).register(t);
+    new SetTargetPortGroupsCommand(unit).register(t);
     new SupportedOperations(unit).register(t);
   }
 

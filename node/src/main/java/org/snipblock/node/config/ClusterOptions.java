@@ -26,6 +26,7 @@ import org.snipblock.cluster.topology.FailureDomain;
  *                            moves snippet copies elsewhere (0 = never)
  * @param standbyInOtherSites ALUA: nodes in other sites report standby ({@link AluaPolicy})
  * @param refuseInTransition  ALUA: a transitioning path refuses commands ({@link AluaPolicy})
+ * @param explicitTransitions ALUA: SET TARGET PORT GROUPS moves the primary ({@link AluaPolicy})
  * @param sites               the {@code cluster.sites} section: sync bound, automatic mode control,
  *                            ballooning, a test's simulated WAN (null: built-in, no simulation)
  * @param chapKey             the cluster's key that seals volumes' CHAP secrets in the metadata
@@ -44,10 +45,11 @@ public record ClusterOptions(
     Integer capacityThresholdPercent,
     Boolean standbyInOtherSites,
     Boolean refuseInTransition,
+    Boolean explicitTransitions,
     SiteSettings sites,
     ChapKey chapKey) {
   public static final ClusterOptions NONE =
-      new ClusterOptions(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+      new ClusterOptions(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
   /** True when the source says nothing about the cluster. */
   public boolean isEmpty() {
@@ -69,6 +71,7 @@ public record ClusterOptions(
         capacityThresholdPercent != null ? capacityThresholdPercent : below.capacityThresholdPercent,
         standbyInOtherSites != null ? standbyInOtherSites : below.standbyInOtherSites,
         refuseInTransition != null ? refuseInTransition : below.refuseInTransition,
+        explicitTransitions != null ? explicitTransitions : below.explicitTransitions,
         sites != null ? sites : below.sites,
         chapKey != null ? chapKey : below.chapKey);
   }
@@ -83,7 +86,8 @@ public record ClusterOptions(
   /** How the iSCSI door reports the paths: the defaults where nothing is given. */
   public AluaPolicy alua() {
     return new AluaPolicy(standbyInOtherSites != null ? standbyInOtherSites : AluaPolicy.DEFAULT.standbyInOtherSites(),
-        refuseInTransition != null ? refuseInTransition : AluaPolicy.DEFAULT.refuseInTransition());
+        refuseInTransition != null ? refuseInTransition : AluaPolicy.DEFAULT.refuseInTransition(),
+        explicitTransitions != null ? explicitTransitions : AluaPolicy.DEFAULT.explicitTransitions());
   }
 
   /**

@@ -83,6 +83,7 @@ import org.snipblock.node.OperatorError;
  *     failover-delay: 3s    # a primary gone this long is replaced
  *   alua:                   # how the iSCSI doors report paths other than the primary's node
  *     other-sites: non-optimized   # or standby: nodes in another site refuse media access
+ *     transitions: implicit  # or explicit: SET TARGET PORT GROUPS moves the primary to that path's node
  *     transitioning: wait   # or refuse: NOT READY 04/0A while the primary moves (ALUA initiators retry)
  *     rereplication-delay: 5m  # a holder gone this long has its copies placed elsewhere
  *   relocation:
@@ -275,6 +276,8 @@ public final class ConfigFile {
           value(where + "alua.other-sites", () -> a.otherSites == null ? null : AluaPolicy.parseOtherSites(a.otherSites)),
           value(where + "alua.transitioning",
               () -> a.transitioning == null ? null : AluaPolicy.parseTransitioning(a.transitioning)),
+          value(where + "alua.transitions",
+              () -> a.transitions == null ? null : AluaPolicy.parseTransitions(a.transitions)),
           sites == null ? null : sites.toSettings(where + "sites"),
           value(where + "chap-key", () -> chapKey == null ? null : ChapKey.read(relativeTo(origin, chapKey))));
       // Checked here as well as when the node starts, so the error names the file.
@@ -358,6 +361,7 @@ public final class ConfigFile {
   static final class AluaModel {
     @JsonProperty("other-sites") String otherSites;
     @JsonProperty("transitioning") String transitioning;
+    @JsonProperty("transitions") String transitions;
   }
 
   static final class IscsiModel {

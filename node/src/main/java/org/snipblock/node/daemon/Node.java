@@ -173,7 +173,7 @@ public final class Node implements AutoCloseable {
     if (cluster != null) {
       ClusterUnitStates shared = new ClusterUnitStates(cluster.scsiStates());
       iscsiConfig = ClusterDoorAccess.iscsi(iscsiConfig, cluster.access(), chapKey())
-          .withPortGroups(new ClusterPortGroups(cluster.doorPaths(), config.cluster().alua()))
+          .withPortGroups(new ClusterPortGroups(cluster.doorPaths(), config.cluster().alua(), explicitAlua()))
           .withLogicalUnits((device, groups, state) -> new BlockLogicalUnit(device, groups, shared.forDevice(device.name())));
       nbdConfig = ClusterDoorAccess.nbd(nbdConfig, cluster.access());
     }
@@ -187,6 +187,13 @@ public final class Node implements AutoCloseable {
       cluster.access().gate(ClusterDoorAccess.gate(iscsi, nbd));
       cluster.announceIscsiPortal(iscsi.portal());
     }
+  }
+
+  /** SET TARGET PORT GROUPS through any node: this node, as a primary, hands volumes over as move-primary does. */
+  private org.snipblock.cluster.ExplicitAluaHandovers explicitAlua() {
+    org.snipblock.cluster.ExplicitAluaHandovers handovers = cluster.scsiStates().explicitAlua();
+    handovers.handOverWith((volume, to) -> new org.snipblock.cluster.PrimaryHandover(cluster).move(volume, to));
+    return handovers;
   }
 
   /** The cluster's CHAP key from the config, or null (none, or a standalone node). */

@@ -114,9 +114,9 @@ class ConfigFileTest {
   @Test
   void aluaPolicyComesFromTheFileAndDefaultsToEveryPathActiveAndWaiting() {
     ClusterSettings c = NodeConfig.resolve(ConfigFile.parse(
-        "data: /d\ncluster-port: 7401\ncluster: {alua: {other-sites: standby, transitioning: refuse}}\n",
+        "data: /d\ncluster-port: 7401\ncluster: {alua: {other-sites: standby, transitioning: refuse, transitions: explicit}}\n",
         Path.of("n.yaml"))).cluster();
-    assertThat(c.alua()).isEqualTo(new AluaPolicy(true, true));
+    assertThat(c.alua()).isEqualTo(new AluaPolicy(true, true, true));
     assertThat(NodeConfig.resolve(ConfigFile.parse("data: /d\ncluster-port: 7401\n", Path.of("n.yaml"))).cluster()
         .alua()).isEqualTo(AluaPolicy.DEFAULT);
   }
@@ -255,7 +255,8 @@ class ConfigFileTest {
       unknown relocation key  | 'cluster: {relocation: {iops: 5}}'    | unknown key 'iops' (known: capacity-threshold)
       bad alua other-sites    | 'cluster: {alua: {other-sites: asleep}}' | cluster.alua.other-sites: 'asleep' is not non-optimized or standby
       bad alua transitioning  | 'cluster: {alua: {transitioning: fail}}' | cluster.alua.transitioning: 'fail' is not wait or refuse
-      unknown alua key        | 'cluster: {alua: {standby: true}}'    | unknown key 'standby' (known: other-sites, transitioning)
+      unknown alua key        | 'cluster: {alua: {standby: true}}'    | unknown key 'standby' (known: other-sites, transitioning, transitions)
+      bad alua transitions    | 'cluster: {alua: {transitions: both}}' | cluster.alua.transitions: 'both' is not implicit or explicit
       unknown defaults key    | 'cluster: {defaults: {copy: 3}}'      | unknown key 'copy' (known: copies, min-copies, mode, spread)
       copies not a number     | 'cluster: {defaults: {copies: three}}' | 'cluster.defaults.copies': expected a whole number, got 'three'
       zero copies             | 'cluster: {defaults: {copies: 0}}'    | cluster.defaults: copies must be 1-16, got 0
