@@ -67,10 +67,7 @@ class MultipathFailoverProcessIT {
     log.info("through {} before the failover: {}", b.info().nodeId(), before);
     assertThat(before).containsExactly("readres GOOD key=abc1 type=1", "write:1:b2 RESERVATION_CONFLICT", "read:0 GOOD a1");
 
-    v.primary.kill9();
-    JsonNode failedOver = Poll.until("a new primary of pr1", WAIT, () -> show(a, "pr1")
-        .filter(s -> !s.get("primary").asText().equals(v.primaryId) && s.get("epoch").asLong() > v.epoch));
-    log.info("pr1 failed over from {} to {}", v.primaryId, failedOver.get("primary").asText());
+    failOver(v, a);
 
     List<String> after = IscsiPaths.steps(OTHER, viaB, "readres", "write:1:b2", "read:0");
     log.info("through {} after the failover: {}", b.info().nodeId(), after);
@@ -117,10 +114,7 @@ class MultipathFailoverProcessIT {
       assertThat(IscsiPaths.steps(OTHER, viaB, "reserve6", "write:1:b2", "read:0")).as("through B")
           .containsExactlyElementsOf(refused);
 
-      v.primary.kill9();
-      JsonNode failedOver = Poll.until("a new primary of lu1", WAIT, () -> show(a, "lu1")
-          .filter(s -> !s.get("primary").asText().equals(v.primaryId) && s.get("epoch").asLong() > v.epoch));
-      log.info("lu1 failed over from {} to {}", v.primaryId, failedOver.get("primary").asText());
+      failOver(v, a);
       assertThat(IscsiPaths.steps(OTHER, viaB, "reserve6", "write:1:b2", "read:0")).as("through B after the failover")
           .containsExactlyElementsOf(refused);
 
@@ -172,7 +166,15 @@ class MultipathFailoverProcessIT {
         .as("the same through the third node").isEqualTo("verified " + writes);
   }
 
-  private record Volume(String primaryId, DaemonProcess primary, long epoch, List<DaemonProcess> others) {}
+  private record Volume(String name, String primaryId, DaemonProcess primary, long epoch, List<DaemonProcess> others) {}
+
+  /** Kills the volume's primary (SIGKILL) and waits until {@code via} names a new one. */
+  private static void failOver(Volume v, DaemonProcess via) {
+    v.primary.kill9();
+    JsonNode failedOver = Poll.until("a new primary of " + v.name, WAIT, () -> show(via, v.name)
+        .filter(s -> !s.get("primary").asText().equals(v.primaryId) && s.get("epoch").asLong() > v.epoch));
+    log.info("{} failed over from {} to {}", v.name, v.primaryId, failedOver.get("primary").asText());
+  }
 
   /** A 3-copy sync volume whose copies are all in sync, and who serves it. */
   private Volume create(String name) {
@@ -186,7 +188,7 @@ class MultipathFailoverProcessIT {
     cluster.nodes().forEach(n -> n.cli("volume", "show", name));
     String primaryId = created.get("primary").asText();
     DaemonProcess primary = cluster.node(primaryId);
-    return new Volume(primaryId, primary, created.get("epoch").asLong(),
+    return new Volume(name, primaryId, primary, created.get("epoch").asLong(),
         cluster.nodes().stream().filter(n -> n != primary).toList());
   }
 
