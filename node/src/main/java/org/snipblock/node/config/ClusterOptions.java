@@ -4,6 +4,7 @@ import java.time.Duration;
 import org.snipblock.cluster.RedundancyPolicy;
 import org.snipblock.cluster.RelocationSettings;
 import org.snipblock.cluster.follow.SiteSettings;
+import org.snipblock.cluster.meta.ChapKey;
 import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.replica.ReplicationSettings;
 import org.snipblock.cluster.security.LinkTls;
@@ -26,9 +27,12 @@ import org.snipblock.cluster.topology.FailureDomain;
  * @param relocation          the {@code cluster.relocation} section: thresholds, move mode, rebalance margin
  * @param standbyInOtherSites ALUA: nodes in other sites report standby ({@link AluaPolicy})
  * @param refuseInTransition  ALUA: a transitioning path refuses commands ({@link AluaPolicy})
+ * @param explicitTransitions ALUA: SET TARGET PORT GROUPS moves the primary ({@link AluaPolicy})
  * @param sites               the {@code cluster.sites} section: sync bound, automatic mode control,
  *                            ballooning, a test's simulated WAN (null: built-in, no simulation)
  * @param tls                 the {@code cluster.tls} section: mutual TLS on the links between nodes
+ * @param chapKey             the cluster's key that seals volumes' CHAP secrets in the metadata
+ *                            ({@code cluster.chap-key}: a file, the same on every node); null: none
  */
 public record ClusterOptions(
     Integer copies,
@@ -43,10 +47,12 @@ public record ClusterOptions(
     RelocationSettings relocation,
     Boolean standbyInOtherSites,
     Boolean refuseInTransition,
+    Boolean explicitTransitions,
     SiteSettings sites,
-    LinkTls tls) {
+    LinkTls tls,
+    ChapKey chapKey) {
   public static final ClusterOptions NONE =
-      new ClusterOptions(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+      new ClusterOptions(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
   /** True when the source says nothing about the cluster. */
   public boolean isEmpty() {
@@ -68,8 +74,10 @@ public record ClusterOptions(
         relocation != null ? relocation : below.relocation,
         standbyInOtherSites != null ? standbyInOtherSites : below.standbyInOtherSites,
         refuseInTransition != null ? refuseInTransition : below.refuseInTransition,
+        explicitTransitions != null ? explicitTransitions : below.explicitTransitions,
         sites != null ? sites : below.sites,
-        tls != null ? tls : below.tls);
+        tls != null ? tls : below.tls,
+        chapKey != null ? chapKey : below.chapKey);
   }
 
   /** The relocation settings given, or the built-in ones (no thresholds). */
@@ -80,7 +88,8 @@ public record ClusterOptions(
   /** How the iSCSI door reports the paths: the defaults where nothing is given. */
   public AluaPolicy alua() {
     return new AluaPolicy(standbyInOtherSites != null ? standbyInOtherSites : AluaPolicy.DEFAULT.standbyInOtherSites(),
-        refuseInTransition != null ? refuseInTransition : AluaPolicy.DEFAULT.refuseInTransition());
+        refuseInTransition != null ? refuseInTransition : AluaPolicy.DEFAULT.refuseInTransition(),
+        explicitTransitions != null ? explicitTransitions : AluaPolicy.DEFAULT.explicitTransitions());
   }
 
   /**

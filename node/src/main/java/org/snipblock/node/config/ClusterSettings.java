@@ -4,6 +4,7 @@ import java.util.List;
 import org.snipblock.cluster.RedundancyPolicy;
 import org.snipblock.cluster.RelocationSettings;
 import org.snipblock.cluster.follow.SiteSettings;
+import org.snipblock.cluster.meta.ChapKey;
 import org.snipblock.cluster.replica.ReplicationSettings;
 import org.snipblock.cluster.security.LinkTls;
 
@@ -18,10 +19,12 @@ import org.snipblock.cluster.security.LinkTls;
  * @param relocation     this node's relocation thresholds, move mode and rebalance margin
  * @param alua           how the iSCSI door reports the paths that are not the primary's
  * @param sites          sync bound, automatic mode control, ballooning (and a test's simulated WAN)
+ * @param chapKey        seals volumes' CHAP secrets in the metadata (cluster.chap-key); null: none, and
+ *                       {@code volume chap} can only turn CHAP off through this node
  */
 public record ClusterSettings(int port, List<String> join, RedundancyPolicy volumeDefaults,
     ReplicationSettings replication, RelocationSettings relocation, AluaPolicy alua, SiteSettings sites,
-    LinkTls tls) {
+    LinkTls tls, ChapKey chapKey) {
   public ClusterSettings {
     join = List.copyOf(join);
   }
@@ -33,13 +36,12 @@ public record ClusterSettings(int port, List<String> join, RedundancyPolicy volu
 
   public ClusterSettings(int port, List<String> join, RedundancyPolicy volumeDefaults, ReplicationSettings replication) {
     this(port, join, volumeDefaults, replication, RelocationSettings.defaults(), AluaPolicy.DEFAULT,
-        SiteSettings.defaults(), null);
+        SiteSettings.defaults(), null, null);
   }
 
   /** The built-in redundancy and replication defaults. */
   public ClusterSettings(int port, List<String> join) {
     this(port, join, RedundancyPolicy.defaults(), ReplicationSettings.defaults(), RelocationSettings.defaults(),
-        AluaPolicy.DEFAULT,
-        SiteSettings.defaults(), null);
+        AluaPolicy.DEFAULT, SiteSettings.defaults(), null, null);
   }
 }

@@ -26,6 +26,7 @@ import java.util.stream.Collectors;
 import org.snipblock.cluster.follow.SiteSettings;
 import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.topology.FailureDomain;
+import org.snipblock.cluster.meta.ChapKey;
 import org.snipblock.iscsi.ChapSecret;
 import org.snipblock.iscsi.TargetAccess;
 import org.snipblock.nbd.ExportPolicy;
@@ -82,6 +83,7 @@ import org.snipblock.node.OperatorError;
  *     failover-delay: 3s    # a primary gone this long is replaced
  *   alua:                   # how the iSCSI doors report paths other than the primary's node
  *     other-sites: non-optimized   # or standby: nodes in another site refuse media access
+ *     transitions: implicit  # or explicit: SET TARGET PORT GROUPS moves the primary to that path's node
  *     transitioning: wait   # or refuse: NOT READY 04/0A while the primary moves (ALUA initiators retry)
  *     rereplication-delay: 5m  # a holder gone this long has its copies placed elsewhere
  *   relocation:             # RelocationSection
@@ -96,6 +98,7 @@ import org.snipblock.node.OperatorError;
  *     auto-async-wait: 200ms  # --mode auto: to async when writes wait this long for a backlogged link
  *     balloon-floor: 4M     # ballooning never throttles writes below this many bytes per second
  *     simulated-wan: {delay: 10ms, rate: 8M}   # TESTS ONLY: delay and cap traffic between sites
+ *   chap-key: chap.key      # seals volumes' CHAP secrets in the metadata: the same key file on every node
  * </pre>
  *
  * Unknown keys, wrong types and bad sizes are errors naming the file, line and key: a typo must
@@ -256,6 +259,7 @@ public final class ConfigFile {
     @JsonProperty("alua") AluaModel alua;
     @JsonProperty("sites") SitesModel sites;
     @JsonProperty("tls") ClusterTlsModel tls;
+    @JsonProperty("chap-key") String chapKey;
 
     ClusterOptions toOptions(Path origin) {
       AluaModel a = alua == null ? new AluaModel() : alua;
@@ -276,8 +280,11 @@ public final class ConfigFile {
           value(where + "alua.other-sites", () -> a.otherSites == null ? null : AluaPolicy.parseOtherSites(a.otherSites)),
           value(where + "alua.transitioning",
               () -> a.transitioning == null ? null : AluaPolicy.parseTransitioning(a.transitioning)),
+          value(where + "alua.transitions",
+              () -> a.transitions == null ? null : AluaPolicy.parseTransitions(a.transitions)),
           sites == null ? null : sites.toSettings(where + "sites"),
-          tls == null ? null : tls.toTls(origin));
+          tls == null ? null : tls.toTls(origin),
+          value(where + "chap-key", () -> chapKey == null ? null : ChapKey.read(relativeTo(origin, chapKey))));
       // Checked here as well as when the node starts, so the error names the file.
       value(where + "defaults", o::volumeDefaults);
       value(where + "replication", o::replication);
@@ -341,6 +348,7 @@ public final class ConfigFile {
   static final class AluaModel {
     @JsonProperty("other-sites") String otherSites;
     @JsonProperty("transitioning") String transitioning;
+    @JsonProperty("transitions") String transitions;
   }
 
   static final class IscsiModel {

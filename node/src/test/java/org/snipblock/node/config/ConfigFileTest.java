@@ -132,11 +132,27 @@ class ConfigFileTest {
   @Test
   void aluaPolicyComesFromTheFileAndDefaultsToEveryPathActiveAndWaiting() {
     ClusterSettings c = NodeConfig.resolve(ConfigFile.parse(
-        "data: /d\ncluster-port: 7401\ncluster: {alua: {other-sites: standby, transitioning: refuse}}\n",
+        "data: /d\ncluster-port: 7401\ncluster: {alua: {other-sites: standby, transitioning: refuse, transitions: explicit}}\n",
         Path.of("n.yaml"))).cluster();
-    assertThat(c.alua()).isEqualTo(new AluaPolicy(true, true));
+    assertThat(c.alua()).isEqualTo(new AluaPolicy(true, true, true));
     assertThat(NodeConfig.resolve(ConfigFile.parse("data: /d\ncluster-port: 7401\n", Path.of("n.yaml"))).cluster()
         .alua()).isEqualTo(AluaPolicy.DEFAULT);
+  }
+
+  @Test
+  void theChapKeyFileIsReadRelativeToTheConfigAndAMalformedOneStopsTheNodeWithoutItsContent() throws Exception {
+    java.nio.file.Files.writeString(dir.resolve("chap.key"), "00".repeat(32) + "\n");
+    ClusterSettings c = NodeConfig.resolve(ConfigFile.parse("data: /d\ncluster-port: 7401\ncluster: {chap-key: chap.key}\n",
+        dir.resolve("n.yaml"))).cluster();
+    assertThat(c.chapKey().id()).isEqualTo(org.snipblock.cluster.meta.ChapKey.of(new byte[32]).id());
+    assertThat(NodeConfig.resolve(ConfigFile.parse("data: /d\ncluster-port: 7401\n", dir.resolve("n.yaml"))).cluster()
+        .chapKey()).as("none given").isNull();
+    java.nio.file.Files.writeString(dir.resolve("bad.key"), "not-a-key-at-all\n");
+    assertThatThrownBy(() -> ConfigFile.parse("cluster: {chap-key: bad.key}\n", dir.resolve("n.yaml")))
+        .isInstanceOf(OperatorError.class)
+        .hasMessage("config file " + dir.resolve("n.yaml") + ": cluster.chap-key: the CHAP key file "
+            + dir.resolve("bad.key") + " must hold one line of 32 bytes as 64 hex digits or base64"
+            + " (e.g. head -c 32 /dev/urandom | base64)");
   }
 
   @Test
@@ -249,7 +265,7 @@ class ConfigFileTest {
       bad export address      | 'nbd: {exports: {v: {allowed-addresses: [10.0.0.0/99]}}}' | nbd.exports.v:
       read-only not boolean   | 'nbd: {exports: {v: {read-only: sometimes}}}' | 'nbd.exports.v.read-only': expected true or false
       empty address entry     | 'nbd: {exports: {v: {allowed-addresses: [""]}}}' | nbd.exports.v: allowed-addresses has an empty entry
-      unknown cluster key     | 'cluster: {copies: 3}'                | unknown key 'copies' (known: alua, defaults, relocation, replication, sites, tls)
+      unknown cluster key     | 'cluster: {copies: 3}'                | unknown key 'copies' (known: alua, chap-key, defaults, relocation, replication, sites, tls)
       cluster tls without ca  | 'cluster: {tls: {certificate: c.pem, key: k.pem}}' | cluster.tls needs 'certificate', 'key' and 'ca'
       cluster tls unreadable  | 'cluster: {tls: {certificate: /nonexistent/c.pem, key: /nonexistent/k.pem, ca: /nonexistent/ca.pem}}' | cluster.tls: certificate /nonexistent/c.pem is not a readable file
       unknown cluster tls key | 'cluster: {tls: {cert: c.pem}}'       | unknown key 'cert' (known: ca, certificate, key)
@@ -267,7 +283,8 @@ class ConfigFileTest {
       margin not a number     | 'cluster: {relocation: {rebalance-margin: even}}' | cluster.relocation.rebalance-margin: invalid percentage 'even': expected a number like 10% or 0.5%
       bad alua other-sites    | 'cluster: {alua: {other-sites: asleep}}' | cluster.alua.other-sites: 'asleep' is not non-optimized or standby
       bad alua transitioning  | 'cluster: {alua: {transitioning: fail}}' | cluster.alua.transitioning: 'fail' is not wait or refuse
-      unknown alua key        | 'cluster: {alua: {standby: true}}'    | unknown key 'standby' (known: other-sites, transitioning)
+      unknown alua key        | 'cluster: {alua: {standby: true}}'    | unknown key 'standby' (known: other-sites, transitioning, transitions)
+      bad alua transitions    | 'cluster: {alua: {transitions: both}}' | cluster.alua.transitions: 'both' is not implicit or explicit
       unknown defaults key    | 'cluster: {defaults: {copy: 3}}'      | unknown key 'copy' (known: copies, min-copies, mode, spread)
       copies not a number     | 'cluster: {defaults: {copies: three}}' | 'cluster.defaults.copies': expected a whole number, got 'three'
       zero copies             | 'cluster: {defaults: {copies: 0}}'    | cluster.defaults: copies must be 1-16, got 0
