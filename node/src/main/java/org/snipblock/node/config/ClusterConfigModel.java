@@ -4,19 +4,23 @@ import static org.snipblock.node.config.ConfigValues.value;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.nio.file.Path;
+import org.snipblock.cluster.meta.ChapKey;
 import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.topology.FailureDomain;
 
 /**
  * The config file's {@code cluster:} section: default redundancy of new volumes, the replication
- * data path's tunables, relocation, ALUA and sites ({@link SitesConfigModel}).
+ * data path's tunables, relocation ({@link RelocationSection}), ALUA, sites ({@link SitesConfigModel}),
+ * TLS between nodes ({@link ClusterTlsModel}) and the CHAP key.
  */
 final class ClusterConfigModel {
   @JsonProperty("defaults") VolumeDefaultsModel defaults;
   @JsonProperty("replication") ReplicationModel replication;
-  @JsonProperty("relocation") RelocationModel relocation;
+  @JsonProperty("relocation") RelocationSection relocation;
   @JsonProperty("alua") AluaModel alua;
   @JsonProperty("sites") SitesConfigModel sites;
+  @JsonProperty("tls") ClusterTlsModel tls;
+  @JsonProperty("chap-key") String chapKey;
 
   ClusterOptions toOptions(Path origin) {
     AluaModel a = alua == null ? new AluaModel() : alua;
@@ -33,16 +37,18 @@ final class ClusterConfigModel {
             () -> r.failoverDelay == null ? null : DurationText.parse(r.failoverDelay)),
         value(where + "replication.rereplication-delay",
             () -> r.rereplicationDelay == null ? null : DurationText.parse(r.rereplicationDelay)),
-        value(where + "relocation.capacity-threshold", () -> relocation == null ? null
-            : RelocationModel.percent(relocation.capacityThreshold)),
+        relocation == null ? null : relocation.toSettings(where + "relocation"),
         value(where + "alua.other-sites", () -> a.otherSites == null ? null : AluaPolicy.parseOtherSites(a.otherSites)),
         value(where + "alua.transitioning",
             () -> a.transitioning == null ? null : AluaPolicy.parseTransitioning(a.transitioning)),
-        sites == null ? null : sites.toSettings(where + "sites"));
+        value(where + "alua.transitions",
+            () -> a.transitions == null ? null : AluaPolicy.parseTransitions(a.transitions)),
+        sites == null ? null : sites.toSettings(where + "sites"),
+        tls == null ? null : tls.toTls(origin),
+        value(where + "chap-key", () -> chapKey == null ? null : ChapKey.read(ConfigValues.relativeTo(origin, chapKey))));
     // Checked here as well as when the node starts, so the error names the file.
     value(where + "defaults", o::volumeDefaults);
     value(where + "replication", o::replication);
-    value(where + "relocation.capacity-threshold", o::capacityThreshold);
     return o;
   }
 
@@ -63,27 +69,10 @@ final class ClusterConfigModel {
     @JsonProperty("rereplication-delay") String rereplicationDelay;
   }
 
-  /** {@code cluster.relocation}. */
-  static final class RelocationModel {
-    @JsonProperty("capacity-threshold") String capacityThreshold;
-
-    /** 80% or 80; null when not given. */
-    static Integer percent(String text) {
-      if (text == null) {
-        return null;
-      }
-      String t = text.trim();
-      t = t.endsWith("%") ? t.substring(0, t.length() - 1).trim() : t;
-      if (!t.matches("[0-9]{1,3}")) {
-        throw new IllegalArgumentException("invalid percentage '" + text + "': expected a whole number like 80%");
-      }
-      return Integer.parseInt(t);
-    }
-  }
-
   /** {@code cluster.alua} ({@link AluaPolicy}). */
   static final class AluaModel {
     @JsonProperty("other-sites") String otherSites;
     @JsonProperty("transitioning") String transitioning;
+    @JsonProperty("transitions") String transitions;
   }
 }

@@ -56,16 +56,22 @@ import org.snipblock.node.OperatorError;
  *     failover-delay: 3s    # a primary gone this long is replaced
  *   alua:                   # how the iSCSI doors report paths other than the primary's node
  *     other-sites: non-optimized   # or standby: nodes in another site refuse media access
+ *     transitions: implicit  # or explicit: SET TARGET PORT GROUPS moves the primary to that path's node
  *     transitioning: wait   # or refuse: NOT READY 04/0A while the primary moves (ALUA initiators retry)
  *     rereplication-delay: 5m  # a holder gone this long has its copies placed elsewhere
- *   relocation:
+ *   relocation:             # RelocationSection
  *     capacity-threshold: 80%  # above this much of its capacity used, this node moves copies away; 0 = never
+ *     iops-threshold: 20000    # above this many store operations per second, it moves copies away; 0 = never
+ *     latency-p99-threshold: 20ms  # above this p99 of its store's I/O latency, it moves copies away; 0 = never
+ *     move-mode: auto          # a relocated copy kept in step by round trip (auto), or always sync / async
+ *     rebalance-margin: 10%    # the leader evens out fills once they differ by more than this; 0 = never
  *   sites:
  *     sync-bound: 5ms       # nodes this near (round trip) are within synchronous reach of each other
  *     auto-sync-lag: 1M     # --mode auto: to sync at most this far behind; a catch-up ends this close
  *     auto-async-wait: 200ms  # --mode auto: to async when writes wait this long for a backlogged link
  *     balloon-floor: 4M     # ballooning never throttles writes below this many bytes per second
  *     simulated-wan: {delay: 10ms, rate: 8M}   # TESTS ONLY: delay and cap traffic between sites
+ *   chap-key: chap.key      # seals volumes' CHAP secrets in the metadata: the same key file on every node
  * </pre>
  *
  * Unknown keys, wrong types and bad sizes are errors naming the file, line and key: a typo must

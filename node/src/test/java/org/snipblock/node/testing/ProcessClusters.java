@@ -36,17 +36,25 @@ public final class ProcessClusters implements BeforeEachCallback, AfterEachCallb
 
   /** Three nodes n1..n3 in compartments c1..c3 of site1, each with this config file; returns once all are UP. */
   public ProcessCluster start(String nodeConfig) throws IOException {
-    return started(ProcessCluster.start(dir(), logs, nodeConfig));
+    return started(ProcessCluster.start(unused(), logs, nodeConfig));
   }
 
   /** {@code count} nodes n1..nN in compartments c1..cN of site1. */
   public ProcessCluster start(String nodeConfig, int count) throws IOException {
-    return started(ProcessCluster.start(dir(), logs, nodeConfig, count));
+    return started(ProcessCluster.start(unused(), logs, nodeConfig, count));
   }
 
   /** n1..nN at these locations (two sites, say). */
   public ProcessCluster start(String nodeConfig, List<String> locations) throws IOException {
-    return started(ProcessCluster.start(dir(), logs, nodeConfig, locations));
+    return started(ProcessCluster.start(unused(), logs, nodeConfig, locations));
+  }
+
+  /**
+   * The directory of the cluster's config file and of the nodes' data (n1, n2, ...): a file the
+   * config names by a relative path (a key) is written here before {@link #start}.
+   */
+  public Path dir() {
+    return dir;
   }
 
   /** Where this test method's node logs go; files of the test's own clients (fio's output) may go there too. */
@@ -54,7 +62,7 @@ public final class ProcessClusters implements BeforeEachCallback, AfterEachCallb
     return logs;
   }
 
-  private Path dir() {
+  private Path unused() {
     if (cluster != null) {
       throw new IllegalStateException("one cluster per test method: " + logs.getFileName());
     }
