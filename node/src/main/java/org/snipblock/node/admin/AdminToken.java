@@ -39,7 +39,12 @@ public final class AdminToken {
 
   /** The token a call carries, or null. */
   static String of(Metadata headers) {
-    String v = headers.get(HEADER);
-    return v != null && v.startsWith(SCHEME) ? v.substring(SCHEME.length()).trim() : null;
+    return bearer(headers.get(HEADER));
+  }
+
+  /** The token in an {@code authorization} value ({@code Bearer TOKEN}; gRPC metadata or an HTTP header), or null. */
+  public static String bearer(String authorization) {
+    return authorization != null && authorization.startsWith(SCHEME)
+        ? authorization.substring(SCHEME.length()).trim() : null;
   }
 }

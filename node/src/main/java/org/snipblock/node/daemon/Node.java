@@ -154,7 +154,7 @@ public final class Node implements AutoCloseable {
     adminPort = admin.port();
     if (config.httpPort() != NodeConfig.HTTP_OFF) {
       HttpEndpoint http = bind("metrics and dashboard", config.httpPort(), () -> HttpEndpoint.start(
-          new InetSocketAddress(config.listen(), config.httpPort()), metrics, view));
+          new InetSocketAddress(config.listen(), config.httpPort()), metrics, view, config.adminAuth()));
       running.push(http);
       httpPort = http.port();
     }
