@@ -165,6 +165,7 @@ class TenantProcessIT {
   void meteringSurvivesARestart() throws Exception {
     Tools.require("qemu-io");
     Path data = tmp.resolve("data");
+    Path usage = data.resolve("usage.json");
     try (DaemonProcess node = DaemonProcess.serve(data).start()) {
       node.cli("tenant", "create", "acme");
       node.cli("volume", "create", "m", "64M", "--tenant", "acme");
@@ -189,13 +190,18 @@ class TenantProcessIT {
       assertThat(metrics).contains("snipblock_tenant_io_bytes{op=\"write\",tenant=\"acme\"} 1114112.0")
           .contains("snipblock_tenant_io_operations{op=\"read\",tenant=\"acme\"} 1.0");
       // saved every 10 s while running: once it is on disk, kill -9 loses none of it
-      Path usage = data.resolve("usage.json");
       Poll.until("the second write saved in " + usage, Duration.ofSeconds(60), () -> Optional.of(usage)
           .filter(f -> Files.exists(f)).map(TenantProcessIT::read).filter(t -> t.contains("\"writes\" : 2")));
       node.kill9();
     }
     try (DaemonProcess node = DaemonProcess.serve(data).start()) {
       assertThat(JSON.readTree(node.cli("tenant", "usage", "acme", "--json")).get("writes").asLong()).isEqualTo(2);
+      node.kill9();
+      Files.writeString(usage, "{\"version\": 1, \"volumes\": {\"m\": ");
+      assertThat(node.restartExpectingExit()).as("a node that cannot read its counts does not start").isEqualTo(1);
+      assertThat(node.log()).contains("cannot read the usage counts in " + usage + ": ")
+          .contains(" (move it away to start metering from zero)");
+      assertThat(Files.readString(usage)).isEqualTo("{\"version\": 1, \"volumes\": {\"m\": ");
     }
   }
 
