@@ -1,27 +1,26 @@
 package org.snipblock.cluster;
 
+import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.snipblock.cluster.meta.SnippetModes;
-import org.snipblock.cluster.meta.Stripes;
-import org.snipblock.cluster.proto.SnippetPlacement;
+import org.snipblock.block.Extent;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.store.SnippetLabel;
-import org.snipblock.store.SnippetRef;
 import org.snipblock.store.SnippetStore;
+import org.snipblock.store.StripeLabels;
 import org.snipblock.store.VolumeInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps this node's snippet labels in line with the placement on record (holders and sync flag),
- * in the background: a label rewrite touches every snippet of a volume, which must not hold up
- * creating or cloning it (O(1) whatever the size); labels are for rebuilding the catalog from the
+ * Keeps this node's snippet labels in line with the placement on record (holders and sync flag per
+ * stripe, {@link StripeLabels}), in the background: labels are for rebuilding the catalog from the
  * disks, so they may trail the record by a moment. A snippet this node no longer holds is trimmed.
  * Changes to one volume coalesce: only the newest record is applied.
  */
@@ -80,45 +79,61 @@ final class CopyLabels {
   }
 
   private void relabel(SnippetStore store, VolumeInfo info, VolumeRecord v) {
-    // Every snippet of a stripe wants the same label: rewritten stripe by stripe, in batches.
+    StripeLabels before = store.labelIndex().stripeLabels(info.id());
+    List<StripeLabels.Stripe> stripes = new ArrayList<>();
     for (int stripe = 0; stripe < v.getSnippetsCount(); stripe++) {
-      SnippetPlacement p = v.getSnippets(stripe);
-      List<Long> indexes = Stripes.snippetsOf(v, stripe).boxed().toList();
-      if (!p.getNodesList().contains(selfId)) {
-        indexes.forEach(i -> released(store, info, v, i));
-        continue;
-      }
       // The stripe's own flag: its override if it has one, else the volume's mode.
       SnippetLabel.Mode mode = SnippetModes.ASYNC.equals(SnippetModes.effective(v, stripe))
           ? SnippetLabel.Mode.ASYNC : SnippetLabel.Mode.SYNC;
-      List<String> replicas = p.getNodesList();
-      store.updateLabels(info.id(), indexes, l -> l.withReplicas(replicas).withMode(mode));
+      stripes.add(new StripeLabels.Stripe(mode, v.getSnippets(stripe).getNodesList()));
     }
+    if (!released(store, info, v, before, stripes)) {
+      return;
+    }
+    store.labelIndex().setStripeLabels(info.id(), stripes);
   }
 
   /**
-   * A snippet this node held and no longer does (its copy moved away, as a relocation does): its
-   * data is trimmed here, so the space is free again, and its label rewritten to name the holders
-   * it has now, so a scan of this node's labels still finds them. The primary keeps what it serves.
+   * Copies this node held and no longer does (a stripe moved away, as a relocation does): their
+   * data is trimmed here, so the space is free again, before the labels name the holders they
+   * have now, so a scan of this node's labels still finds them. The primary keeps what it serves.
+   *
+   * @return false if a trim failed (the labels stay as they are, and the next change tries again)
    */
-  private void released(SnippetStore store, VolumeInfo info, VolumeRecord v, long i) {
-    SnippetRef ref = new SnippetRef(info.id(), i);
-    Optional<SnippetLabel> label = store.readLabel(ref);
-    List<String> holders = Stripes.at(v, i).getNodesList();
-    if (label.isEmpty() || selfId.equals(v.getPrimary()) || label.get().replicas().equals(holders)) {
-      return;
+  private boolean released(SnippetStore store, VolumeInfo info, VolumeRecord v, StripeLabels before,
+      List<StripeLabels.Stripe> after) {
+    if (selfId.equals(v.getPrimary()) || before.stripes().size() != after.size()) {
+      return true;
     }
-    if (label.get().replicas().contains(selfId)) {
-      long offset = i * v.getSnippetSize();
-      long length = Math.min(v.getSnippetSize(), v.getSize() - offset);
-      try (var device = store.open(v.getName()).orElseThrow()) {
-        device.trim(offset, length, false).get();
-      } catch (Exception e) {
-        log.warn("volume {} snippet {}: released copy not trimmed on {}: {}", v.getName(), i, selfId, e.toString());
-        return;
+    BitSet gone = new BitSet();
+    for (int s = 0; s < after.size(); s++) {
+      if (before.stripes().get(s).replicas().contains(selfId) && !after.get(s).replicas().contains(selfId)) {
+        gone.set(s);
       }
-      log.info("volume {} snippet {}: copy released on {} (now on {})", v.getName(), i, selfId, holders);
     }
-    store.updateLabel(ref, l -> l.withReplicas(holders));
+    if (gone.isEmpty()) {
+      return true;
+    }
+    long snippet = v.getSnippetSize();
+    try (var device = store.open(v.getName()).orElseThrow()) {
+      long last = -1;
+      for (Extent e : device.allocation(0, v.getSize()).get()) {
+        if (e.hole()) {
+          continue;
+        }
+        for (long i = Math.max(last + 1, e.offset() / snippet); i * snippet < e.offset() + e.length(); i++) {
+          last = i;
+          if (gone.get((int) (i % after.size()))) {
+            device.trim(i * snippet, Math.min(snippet, v.getSize() - i * snippet), false).get();
+            log.info("volume {} snippet {}: copy released on {} (now on {})", v.getName(), i, selfId,
+                after.get((int) (i % after.size())).replicas());
+          }
+        }
+      }
+    } catch (Exception e) {
+      log.warn("volume {}: released copies not trimmed on {}: {}", v.getName(), selfId, e.toString());
+      return false;
+    }
+    return true;
   }
 }

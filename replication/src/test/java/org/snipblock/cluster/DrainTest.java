@@ -100,7 +100,7 @@ class DrainTest {
         assertThat(copy).as("snippet " + i + " on " + h).isEqualTo(Arrays.copyOfRange(image,
             i * TestCluster.SNIPPET, (i + 1) * TestCluster.SNIPPET));
         SnippetRef ref = new SnippetRef(store.show("vm1").orElseThrow().id(), i);
-        Eventually.await("label of snippet " + i + " on " + h, T, () -> store.readLabel(ref)
+        Eventually.await("label of snippet " + i + " on " + h, T, () -> store.labelIndex().readLabel(ref)
             .map(SnippetLabel::replicas).filter(holders::equals).isPresent());
       }
     }

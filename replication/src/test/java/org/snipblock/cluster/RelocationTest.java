@@ -80,7 +80,7 @@ class RelocationTest {
     SnippetStore n0 = cluster.stores.get(0);
     Eventually.await("n0's labels rewritten", Duration.ofSeconds(30), () -> {
       ClusterVolume now = cluster.node(0).volumes().describe("big").orElseThrow();
-      List<SnippetLabel> labels = n0.labels("big");
+      List<SnippetLabel> labels = n0.labelIndex().labels("big");
       return !labels.isEmpty() && labels.stream()
           .allMatch(l -> l.replicas().equals(now.snippetReplicas().get((int) l.ref().index())));
     });

@@ -124,7 +124,7 @@ class ReplicatedVolumeTest {
     }
     assertThat(cluster.node(1).volumes().openPrimary("sync1")).as("only the primary serves").isEmpty();
     // Labels follow the placement in the background.
-    Eventually.await("n1's label of snippet 3 names its holders", T, () -> cluster.stores.get(1).labels("sync1").get(3)
+    Eventually.await("n1's label of snippet 3 names its holders", T, () -> cluster.stores.get(1).labelIndex().labels("sync1").get(3)
         .replicas().equals(v.snippetReplicas().get(3)));
   }
 
@@ -155,7 +155,7 @@ class ReplicatedVolumeTest {
     for (int i = 0; i < 3; i++) {
       assertThat(Arrays.equals(localCopy(i, "async1", size), second)).as("copy on n" + i).isTrue();
     }
-    Eventually.await("labels carry the sync flag", T, () -> cluster.stores.get(2).labels("async1").stream()
+    Eventually.await("labels carry the sync flag", T, () -> cluster.stores.get(2).labelIndex().labels("async1").stream()
         .allMatch(l -> l.mode() == org.snipblock.store.SnippetLabel.Mode.SYNC));
   }
 

@@ -59,7 +59,7 @@ class SnippetModeTest {
   /** The flag on the node's copy of the snippet; null while that node has not applied the create yet. */
   private SnippetLabel.Mode label(int node, int snippet) {
     return cluster.stores.get(node).show("m")
-        .flatMap(v -> cluster.stores.get(node).readLabel(new SnippetRef(v.id(), snippet)))
+        .flatMap(v -> cluster.stores.get(node).labelIndex().readLabel(new SnippetRef(v.id(), snippet)))
         .map(SnippetLabel::mode).orElse(null);
   }
 

@@ -14,7 +14,8 @@ import java.util.List;
  * any one label the whole volume can be found and its catalog entry rebuilt.
  *
  * <p>The binary form is versioned and sealed with its own CRC32C; other modules (replication)
- * read and rewrite labels through {@link SnippetStore#readLabel} and {@link SnippetStore#updateLabel}.
+ * read and rewrite labels through {@link SnippetLabels}, which stores only the labels that say
+ * something of their own.
  *
  * @param previous   the snippet before this one, or null for the first
  * @param next       the snippet after this one, or null for the last
@@ -36,7 +37,8 @@ public record SnippetLabel(
 
   public enum Mode { SYNC, ASYNC }
 
-  static final int FORMAT = 1;
+  /** Label format: 1 had no read-only flag; 2 appends the descriptor's after the replicas. */
+  static final int FORMAT = 2;
 
   public SnippetLabel {
     replicas = List.copyOf(replicas);
@@ -95,6 +97,7 @@ public record SnippetLabel(
       for (String r : replicas) {
         out.writeUTF(r);
       }
+      out.writeBoolean(descriptor.readOnly());
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
@@ -106,7 +109,7 @@ public record SnippetLabel(
     byte[] body = Crc32cFrame.open(sealed, "snippet label");
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(body))) {
       int format = in.readUnsignedByte();
-      if (format != FORMAT) {
+      if (format != 1 && format != FORMAT) {
         throw new IllegalArgumentException("unknown snippet label format " + format);
       }
       long volumeId = in.readLong();
@@ -123,6 +126,9 @@ public record SnippetLabel(
       List<String> replicas = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
         replicas.add(in.readUTF());
+      }
+      if (format == FORMAT) {
+        d = d.withReadOnly(in.readBoolean());
       }
       return new SnippetLabel(volumeId, index, prev, next, d, generation, Mode.values()[mode], replicas);
     } catch (IOException e) {

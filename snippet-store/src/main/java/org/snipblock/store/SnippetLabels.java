@@ -1,5 +1,6 @@
 package org.snipblock.store;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -9,11 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.function.UnaryOperator;
+import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.snipblock.store.VolumeAdminException.Reason;
 import org.snipblock.store.journal.JournalBatch;
@@ -22,106 +20,84 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The snippet labels: reading, updating and walking them, rebuilding the catalog from them, and
- * writing a new volume's labels. A new volume is usable at once; its labels are written in the
- * background (a 1 TiB volume has 262144), under a marker in {@code Space.META} that a restart
- * finds and finishes. Callers that need a volume's labels wait for them.
+ * The snippet labels: reading, rewriting and walking them, and rebuilding the catalog from them.
+ *
+ * <p>Every snippet has a label, but only labels that say something of their own are stored: the
+ * head label (snippet 0, written in the batch that creates the volume and rewritten with every
+ * change of its descriptor) and labels rewritten one by one. Any other snippet's label follows
+ * from the head (identity, links, descriptor) and from the volume's {@link StripeLabels} (flag and
+ * holders). So creating, cloning, resizing or re-placing a volume writes a few labels whatever its
+ * size, and the catalog can still be rebuilt from the labels alone.
  */
-final class SnippetLabels {
+public final class SnippetLabels {
   private static final Logger log = LoggerFactory.getLogger(SnippetLabels.class);
-  private static final int LABELS_PER_BATCH = 65536;
-  /** Label rewrites per journal record: a placement change rewrites many, and a record stays small. */
-  private static final int UPDATES_PER_BATCH = 4096;
-  private static final String PENDING = "labels-pending/";
+  private static final String STRIPES = "label-stripes/";
+  /** Left by stores that wrote every label in the background: nothing waits for them now. */
+  private static final byte[] OLD_PENDING = "labels-pending/".getBytes(StandardCharsets.UTF_8);
 
   private final SnippetStore store;
   private final StoreDb db;
-  private final ExecutorService background;
-  /** Volumes whose labels are being written, by id. */
-  private final Map<Long, CompletableFuture<Void>> filling = new ConcurrentHashMap<>();
 
-  SnippetLabels(SnippetStore store, StoreDb db, ExecutorService background) {
+  SnippetLabels(SnippetStore store, StoreDb db) {
     this.store = store;
     this.db = db;
-    this.background = background;
   }
 
-  /** The META key that marks a volume whose labels are not all written yet. */
-  static byte[] pendingKey(long volumeId) {
-    return (PENDING + volumeId).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  static byte[] stripesKey(long volumeId) {
+    return (STRIPES + volumeId).getBytes(StandardCharsets.UTF_8);
   }
 
-  /** Writes the labels of a volume whose catalog entry carries a pending marker; then drops it. */
-  void fill(VolumeDescriptor d) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    filling.put(d.id(), done);
-    try {
-      background.execute(() -> {
-        try {
-          // Starts once the call that created the volume has let go of the admin lock: on a small
-          // machine, encoding a big volume's labels beside it would slow the call down.
-          store.underAdminLock(() -> null);
-          List<SnippetLabel> labels = new ArrayList<>();
-          for (long i = 0; i < d.snippets(); i++) {
-            labels.add(SnippetLabel.initial(d, i));
-          }
-          for (int from = 0; from < labels.size(); from += LABELS_PER_BATCH) {
-            if (store.closing()) {
-              // The marker stays: the next start writes them again.
-              done.complete(null);
-              return;
-            }
-            writeLabels(labels.subList(from, Math.min(labels.size(), from + LABELS_PER_BATCH)));
-          }
-          store.commit(new JournalBatch().delete(Space.META, pendingKey(d.id())));
-          done.complete(null);
-        } catch (RuntimeException e) {
-          if (store.closing()) {
-            done.complete(null);
-            return;
-          }
-          log.error("writing the labels of volume {} failed; a restart tries again", d.name(), e);
-          done.completeExceptionally(e);
-        } finally {
-          filling.remove(d.id(), done);
-        }
-      });
-    } catch (RejectedExecutionException e) {
-      filling.remove(d.id(), done);
-      done.complete(null);
+  // ---- what the catalog changes write ------------------------------------------------------------
+
+  /** Adds a new volume's head label to the batch that creates it. */
+  static void addHead(JournalBatch batch, VolumeDescriptor d) {
+    batch.put(Space.LABELS, StoreDb.key(d.id(), 0), SnippetLabel.initial(d, 0).encode());
+  }
+
+  /** Adds to {@code batch} the stored labels of a volume rewritten for its new descriptor. */
+  void relink(JournalBatch batch, VolumeDescriptor d) {
+    Map<Long, SnippetLabel> stored = stored(d.id());
+    stored.putIfAbsent(0L, SnippetLabel.initial(d, 0));
+    for (SnippetLabel l : stored.values()) {
+      if (l.index() < d.snippets()) {
+        batch.put(Space.LABELS, StoreDb.key(d.id(), l.index()), l.relinked(d, l.generation() + 1).encode());
+      }
     }
   }
 
-  /** Finds volumes whose labels a crash left half written and writes them again. */
-  void resumePending(Iterable<Volume> volumes) throws Exception {
+  /** Adds to {@code batch} the removal of every label of a volume. */
+  static void deleteAll(JournalBatch batch, long volumeId) {
+    batch.deleteRange(Space.LABELS, StoreDb.key(volumeId, 0), StoreDb.key(volumeId, Long.MAX_VALUE))
+        .delete(Space.LABELS, StoreDb.key(volumeId, Long.MAX_VALUE))
+        .delete(Space.META, stripesKey(volumeId));
+  }
+
+  /**
+   * At start: a volume of an older store whose labels were still being written gets its head
+   * label, so a rebuild finds it; the old markers go.
+   */
+  void ensureHeads(Iterable<Volume> volumes) throws RocksDBException {
+    JournalBatch batch = new JournalBatch();
+    int added = 0;
     for (Volume v : volumes) {
-      if (db.get(Space.META, pendingKey(v.id())) != null) {
-        log.info("finishing the labels of volume {}", v.descriptor().name());
-        fill(v.descriptor());
+      if (db.get(Space.LABELS, StoreDb.key(v.id(), 0)) == null) {
+        addHead(batch, v.descriptor());
+        added++;
       }
     }
-  }
-
-  void awaitFilled(Volume v) {
-    awaitFilled(v.id());
-  }
-
-  void awaitFilled(long volumeId) {
-    CompletableFuture<Void> f = filling.get(volumeId);
-    if (f != null) {
-      try {
-        f.join();
-      } catch (RuntimeException e) {
-        throw new VolumeAdminException(Reason.INTERNAL, "the labels of volume " + volumeId
-            + " could not be written: " + e.getMessage(), e);
+    try (RocksIterator it = db.iterator(Space.META)) {
+      for (it.seek(OLD_PENDING); it.isValid() && startsWith(it.key(), OLD_PENDING); it.next()) {
+        batch.delete(Space.META, it.key());
+        added++;
       }
     }
+    if (added > 0) {
+      store.commit(batch);
+    }
   }
 
-  void awaitAllFilled() {
-    for (Long id : List.copyOf(filling.keySet())) {
-      awaitFilled(id);
-    }
+  private static boolean startsWith(byte[] key, byte[] prefix) {
+    return key.length >= prefix.length && java.util.Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
   }
 
   /** Ids of the volumes that have labels. */
@@ -141,32 +117,64 @@ final class SnippetLabels {
     return ids;
   }
 
+  // ---- reading ----------------------------------------------------------------------------------
 
   /** The label of one snippet, if the snippet exists. */
-  Optional<SnippetLabel> readLabel(SnippetRef ref) {
-    return readLabelRaw(ref);
+  public Optional<SnippetLabel> readLabel(SnippetRef ref) {
+    store.checkOpen();
+    Optional<SnippetLabel> own = readStored(ref);
+    if (own.isPresent() || ref.index() <= 0) {
+      return own;
+    }
+    return readStored(new SnippetRef(ref.volumeId(), 0))
+        .filter(head -> ref.index() < head.descriptor().snippets())
+        .map(head -> following(head, stripeLabels(ref.volumeId()), ref.index()));
   }
 
   /** All labels of a volume, in snippet order. */
-  List<SnippetLabel> labels(Volume v) {
-    awaitFilled(v);
+  public List<SnippetLabel> labels(String volumeName) {
+    store.checkOpen();
+    VolumeDescriptor d = store.existing(volumeName).descriptor();
+    Map<Long, SnippetLabel> stored = stored(d.id());
+    SnippetLabel head = stored.getOrDefault(0L, SnippetLabel.initial(d, 0));
+    StripeLabels table = stripeLabels(d.id());
     List<SnippetLabel> out = new ArrayList<>();
-    try (RocksIterator it = db.iterator(Space.LABELS)) {
-      for (it.seek(StoreDb.key(v.id(), 0)); it.isValid() && StoreDb.first(it.key()) == v.id(); it.next()) {
-        out.add(SnippetLabel.decode(it.value()));
-      }
+    for (long i = 0; i < d.snippets(); i++) {
+      SnippetLabel own = stored.get(i);
+      out.add(own != null ? own : following(head, table, i));
     }
     return out;
   }
+
+  /** The flag and holders the volume's snippets carry, stripe by stripe (empty when never set). */
+  public StripeLabels stripeLabels(long volumeId) {
+    try {
+      byte[] raw = db.get(Space.META, stripesKey(volumeId));
+      return raw == null ? new StripeLabels(0, List.of()) : StripeLabels.decode(raw);
+    } catch (RocksDBException e) {
+      throw new VolumeAdminException(Reason.INTERNAL, "cannot read the stripe labels of volume "
+          + volumeId + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The label a snippet without a stored one carries: the head's identity, its stripe's copies. */
+  private static SnippetLabel following(SnippetLabel head, StripeLabels table, long index) {
+    VolumeDescriptor d = head.descriptor();
+    StripeLabels.Stripe s = table.of(index);
+    return new SnippetLabel(d.id(), index, SnippetLabel.linkBefore(d, index), SnippetLabel.linkAfter(d, index),
+        d, Math.max(head.generation(), table.generation()), s.mode(), s.replicas());
+  }
+
+  // ---- rewriting --------------------------------------------------------------------------------
 
   /**
    * Rewrites one label durably: {@code change} may set replicas and mode; identity, links and the
    * descriptor are the store's and stay as they are. The generation goes up by one.
    */
-  SnippetLabel updateLabel(SnippetRef ref, UnaryOperator<SnippetLabel> change) {
-    awaitFilled(ref.volumeId());
+  public SnippetLabel updateLabel(SnippetRef ref, UnaryOperator<SnippetLabel> change) {
+    store.checkOpen();
     return store.underAdminLock(() -> {
-      SnippetLabel cur = readLabelRaw(ref).orElseThrow(() ->
+      SnippetLabel cur = readLabel(ref).orElseThrow(() ->
           new VolumeAdminException(Reason.NOT_FOUND, "no snippet " + ref));
       SnippetLabel wanted = change.apply(cur);
       SnippetLabel next = new SnippetLabel(cur.volumeId(), cur.index(), cur.previous(), cur.next(),
@@ -177,41 +185,38 @@ final class SnippetLabels {
   }
 
   /**
-   * As {@link #updateLabel} for many snippets of one volume: labels that {@code change} leaves as
-   * they are are not written; the rest go in durable batches of {@value #UPDATES_PER_BATCH}.
+   * Sets what every snippet of the volume carries, stripe by stripe, durably in one batch: the
+   * table, the head label (stripe 0's), and labels stored one by one give way to their stripe's.
    *
-   * @return how many labels changed
+   * @return whether anything changed
    */
-  int updateLabels(long volumeId, List<Long> indexes, UnaryOperator<SnippetLabel> change) {
-    awaitFilled(volumeId);
-    int changed = 0;
-    for (int from = 0; from < indexes.size(); from += UPDATES_PER_BATCH) {
-      List<Long> part = indexes.subList(from, Math.min(indexes.size(), from + UPDATES_PER_BATCH));
-      changed += store.underAdminLock(() -> {
-        JournalBatch b = new JournalBatch();
-        int n = 0;
-        for (long i : part) {
-          Optional<SnippetLabel> found = readLabelRaw(new SnippetRef(volumeId, i));
-          if (found.isEmpty()) {
-            continue;
-          }
-          SnippetLabel cur = found.get();
-          SnippetLabel wanted = change.apply(cur);
-          if (wanted.mode() == cur.mode() && wanted.replicas().equals(cur.replicas())) {
-            continue;
-          }
-          SnippetLabel next = new SnippetLabel(cur.volumeId(), cur.index(), cur.previous(), cur.next(),
-              cur.descriptor(), cur.generation() + 1, wanted.mode(), wanted.replicas());
-          b.put(Space.LABELS, StoreDb.key(volumeId, i), next.encode());
-          n++;
+  public boolean setStripeLabels(long volumeId, List<StripeLabels.Stripe> stripes) {
+    store.checkOpen();
+    return store.underAdminLock(() -> {
+      StripeLabels old = stripeLabels(volumeId);
+      Map<Long, SnippetLabel> stored = stored(volumeId);
+      SnippetLabel head = stored.get(0L);
+      if (head == null) {
+        throw new VolumeAdminException(Reason.NOT_FOUND, "no volume with id " + volumeId);
+      }
+      StripeLabels table = new StripeLabels(old.generation() + 1, stripes);
+      boolean headInLine = head.mode() == table.of(0).mode() && head.replicas().equals(table.of(0).replicas());
+      if (old.stripes().equals(table.stripes()) && headInLine && stored.size() == 1) {
+        return false;
+      }
+      JournalBatch batch = new JournalBatch().put(Space.META, stripesKey(volumeId), table.encode());
+      for (SnippetLabel l : stored.values()) {
+        if (l.index() == 0) {
+          SnippetLabel next = new SnippetLabel(volumeId, 0, l.previous(), l.next(), l.descriptor(),
+              l.generation() + 1, table.of(0).mode(), table.of(0).replicas());
+          batch.put(Space.LABELS, StoreDb.key(volumeId, 0), next.encode());
+        } else {
+          batch.delete(Space.LABELS, StoreDb.key(volumeId, l.index()));
         }
-        if (n > 0) {
-          store.commit(b);
-        }
-        return n;
-      });
-    }
-    return changed;
+      }
+      store.commit(batch);
+      return true;
+    });
   }
 
   /**
@@ -219,9 +224,9 @@ final class SnippetLabels {
    * links, and its descriptor through the label's link (falling back on the label's own copy
    * when the catalog has lost it).
    */
-  VolumeWalk walkFrom(SnippetRef start) {
-    awaitFilled(start.volumeId());
-    SnippetLabel first = readLabelRaw(start).orElseThrow(() ->
+  public VolumeWalk walkFrom(SnippetRef start) {
+    store.checkOpen();
+    SnippetLabel first = readLabel(start).orElseThrow(() ->
         new VolumeAdminException(Reason.NOT_FOUND, "no snippet " + start));
     TreeMap<Long, SnippetLabel> found = new TreeMap<>();
     found.put(first.index(), first);
@@ -246,17 +251,17 @@ final class SnippetLabels {
   }
 
   private SnippetLabel follow(SnippetRef ref) {
-    return readLabelRaw(ref).orElseThrow(() ->
+    return readLabel(ref).orElseThrow(() ->
         new VolumeAdminException(Reason.INTERNAL, "label link points at missing snippet " + ref));
   }
 
   /**
-   * Rebuilds the catalog from the snippet labels alone: for each volume the labels name, checks
-   * that its labels form a complete chain and writes the catalog entry from the newest label's
-   * descriptor. Volumes whose labels are incomplete are reported and left out.
+   * Rebuilds the catalog from the snippet labels alone: every volume with a head label comes
+   * back with the descriptor of its newest label. Labels of a volume without a head are reported
+   * and left out.
    */
-  RebuildReport rebuildIndexFromLabels() {
-    awaitAllFilled();
+  public RebuildReport rebuildIndexFromLabels() {
+    store.checkOpen();
     return store.underAdminLock(() -> {
       Map<Long, TreeMap<Long, SnippetLabel>> byVolume = new HashMap<>();
       List<String> problems = new ArrayList<>();
@@ -278,14 +283,14 @@ final class SnippetLabels {
       for (TreeMap<Long, SnippetLabel> labels : byVolume.values()) {
         VolumeDescriptor d = labels.values().stream()
             .max(Comparator.comparingLong(SnippetLabel::generation)).orElseThrow().descriptor();
-        if (labels.size() != d.snippets() || labels.firstKey() != 0 || labels.lastKey() != d.snippets() - 1) {
-          problems.add("volume " + d.name() + " (" + d.id() + ") has " + labels.size() + " of "
-              + d.snippets() + " snippet labels; left out");
+        if (!labels.containsKey(0L)) {
+          problems.add("volume " + d.name() + " (" + d.id() + ") has " + labels.size()
+              + " snippet labels but no head label; left out");
           continue;
         }
         batch.put(Space.CATALOG, StoreDb.key(d.id()), d.encode());
         restored.add(d);
-        snippets += labels.size();
+        snippets += d.snippets();
       }
       store.commit(batch);
       for (VolumeDescriptor d : restored) {
@@ -296,22 +301,26 @@ final class SnippetLabels {
     });
   }
 
-  Optional<SnippetLabel> readLabelRaw(SnippetRef ref) {
+  // ---- the stored labels ------------------------------------------------------------------------
+
+  private Optional<SnippetLabel> readStored(SnippetRef ref) {
     try {
       byte[] raw = db.get(Space.LABELS, StoreDb.key(ref.volumeId(), ref.index()));
       return raw == null ? Optional.empty() : Optional.of(SnippetLabel.decode(raw));
-    } catch (org.rocksdb.RocksDBException e) {
+    } catch (RocksDBException e) {
       throw new VolumeAdminException(Reason.INTERNAL, "cannot read label " + ref + ": " + e.getMessage(), e);
     }
   }
 
-  void writeLabels(List<SnippetLabel> labels) {
-    for (int from = 0; from < labels.size(); from += LABELS_PER_BATCH) {
-      JournalBatch b = new JournalBatch();
-      for (SnippetLabel l : labels.subList(from, Math.min(labels.size(), from + LABELS_PER_BATCH))) {
-        b.put(Space.LABELS, StoreDb.key(l.volumeId(), l.index()), l.encode());
+  /** The labels stored for a volume, by snippet index. */
+  private Map<Long, SnippetLabel> stored(long volumeId) {
+    Map<Long, SnippetLabel> out = new TreeMap<>();
+    try (RocksIterator it = db.iterator(Space.LABELS)) {
+      for (it.seek(StoreDb.key(volumeId, 0)); it.isValid() && StoreDb.first(it.key()) == volumeId; it.next()) {
+        SnippetLabel l = SnippetLabel.decode(it.value());
+        out.put(l.index(), l);
       }
-      store.commit(b);
     }
+    return out;
   }
 }

@@ -67,7 +67,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
     this.threads = new StoreThreads(config.ioThreads());
     this.snapshots = new Snapshots(this, threads.maintenance);
     this.flattener = new Flattener(this, snapshots, config.backgroundBytesPerSecond());
-    this.labels = new SnippetLabels(this, db, threads.maintenance);
+    this.labels = new SnippetLabels(this, db);
     this.space = new SpaceAccounting(dataDir, config, layers);
   }
 
@@ -201,55 +201,6 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
     return underAdminLock(() -> snapshots.diff(existing(volume), from, to));
   }
 
-  // ---- labels (SnippetLabels) -----------------------------------------------------------------
-
-  /** The label of one snippet, if the snippet exists. */
-  public Optional<SnippetLabel> readLabel(SnippetRef ref) {
-    checkOpen();
-    labels.awaitFilled(ref.volumeId());
-    return labels.readLabel(ref);
-  }
-
-  /** All labels of a volume, in snippet order. */
-  public List<SnippetLabel> labels(String volumeName) {
-    return labels.labels(existing(volumeName));
-  }
-
-  /**
-   * Rewrites one label durably: {@code change} may set replicas and mode; identity, links and the
-   * descriptor are the store's and stay as they are. The generation goes up by one.
-   */
-  public SnippetLabel updateLabel(SnippetRef ref, UnaryOperator<SnippetLabel> change) {
-    checkOpen();
-    return labels.updateLabel(ref, change);
-  }
-
-  /** Rewrites the labels of many snippets of one volume (those {@code change} changes), in few durable batches. */
-  public int updateLabels(long volumeId, List<Long> indexes, UnaryOperator<SnippetLabel> change) {
-    checkOpen();
-    return labels.updateLabels(volumeId, indexes, change);
-  }
-
-  /**
-   * Finds a whole volume from any one of its snippets by following the labels' previous and next
-   * links, and its descriptor through the label's link (falling back on the label's own copy
-   * when the catalog has lost it).
-   */
-  public VolumeWalk walkFrom(SnippetRef start) {
-    checkOpen();
-    return labels.walkFrom(start);
-  }
-
-  /**
-   * Rebuilds the catalog from the snippet labels alone: for each volume the labels name, checks
-   * that its labels form a complete chain and writes the catalog entry from the newest label's
-   * descriptor. Volumes whose labels are incomplete are reported and left out.
-   */
-  public RebuildReport rebuildIndexFromLabels() {
-    checkOpen();
-    return labels.rebuildIndexFromLabels();
-  }
-
   VolumeCatalog catalog() {
     return catalog;
   }
@@ -279,7 +230,8 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
     return snapshots;
   }
 
-  SnippetLabels labelIndex() {
+  /** Every snippet's label: read, rewritten, walked, and the catalog rebuilt from them. */
+  public SnippetLabels labelIndex() {
     return labels;
   }
 

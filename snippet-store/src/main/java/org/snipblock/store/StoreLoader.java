@@ -43,7 +43,7 @@ final class StoreLoader {
     scanAllocation();
     adoptExtents();
     store.snapshotOps().copies().runPending();
-    store.labelIndex().resumePending(store.volumes().values());
+    store.labelIndex().ensureHeads(store.volumes().values());
   }
 
   /**

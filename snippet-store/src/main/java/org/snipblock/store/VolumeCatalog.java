@@ -50,23 +50,20 @@ final class VolumeCatalog {
   }
 
   /**
-   * Records a new volume (under the admin lock): its catalog entry, a marker that its labels are
-   * pending and, for a clone, the record of its live layer reading through to {@code parent}, in
-   * one batch; the labels follow in the background.
+   * Records a new volume (under the admin lock): its catalog entry, its head label and, for a
+   * clone, the record of its live layer reading through to {@code parent}, in one batch. The other
+   * snippets' labels follow from the head (see {@link SnippetLabels}): creating a volume or a clone
+   * costs the same whatever its size.
    */
   Volume addVolume(VolumeDescriptor d, Layer parent) {
     Volume v = new Volume(d);
-    // The catalog entry with a marker: labels follow in the background, so creating a volume or a
-    // clone costs the same whatever its size; a crash before they are all written leaves the
-    // marker, and the next start writes them again.
-    JournalBatch batch = new JournalBatch().put(Space.CATALOG, StoreDb.key(d.id()), d.encode())
-        .put(Space.META, SnippetLabels.pendingKey(d.id()), new byte[] {1});
+    JournalBatch batch = new JournalBatch().put(Space.CATALOG, StoreDb.key(d.id()), d.encode());
+    SnippetLabels.addHead(batch, d);
     if (parent != null) {
       v.live().parent(parent);
       batch.put(Space.LAYERS, StoreDb.key(d.id()), v.live().record().encode());
     }
     store.commit(batch);
-    store.labelIndex().fill(d);
     store.volumes().put(d.name(), v);
     store.layers().put(v.live().id, v.live());
     log.info("created volume {} ({} bytes, {} snippets of {} bytes, block size {}, compression {}{}{})",
@@ -108,7 +105,6 @@ final class VolumeCatalog {
 
   VolumeInfo resize(String name, long newSize) {
     VolumeRules.checkSize(newSize);
-    store.labelIndex().awaitFilled(store.existing(name));
     return store.underAdminLock(() -> {
       Volume v = store.existing(name);
       VolumeDescriptor old = v.descriptor();
@@ -120,13 +116,9 @@ final class VolumeCatalog {
         return info(v);
       }
       VolumeDescriptor d = old.withSize(newSize);
-      List<SnippetLabel> relinked = new ArrayList<>();
-      for (long i = 0; i < d.snippets(); i++) {
-        Optional<SnippetLabel> cur = store.labelIndex().readLabelRaw(new SnippetRef(d.id(), i));
-        relinked.add(cur.map(l -> l.relinked(d, l.generation() + 1)).orElse(SnippetLabel.initial(d, i)));
-      }
-      store.labelIndex().writeLabels(relinked);
-      store.commit(new JournalBatch().put(Space.CATALOG, StoreDb.key(d.id()), d.encode()));
+      JournalBatch batch = new JournalBatch().put(Space.CATALOG, StoreDb.key(d.id()), d.encode());
+      store.labelIndex().relink(batch, d);
+      store.commit(batch);
       v.descriptor(d);
       log.info("resized volume {} from {} to {} bytes", name, old.size(), newSize);
       return info(v);
@@ -134,7 +126,6 @@ final class VolumeCatalog {
   }
 
   void delete(String name) {
-    store.labelIndex().awaitFilled(store.existing(name));
     store.underAdminLock(() -> {
       Volume v = store.existing(name);
       store.snapshotOps().checkNoClones(v);
@@ -150,8 +141,8 @@ final class VolumeCatalog {
       long id = v.id();
       JournalBatch batch = new JournalBatch()
           .delete(Space.CATALOG, StoreDb.key(id))
-          .delete(Space.META, VolumeQosStore.key(id))
-          .deleteRange(Space.LABELS, StoreDb.key(id, 0), StoreDb.key(id, Long.MAX_VALUE));
+          .delete(Space.META, VolumeQosStore.key(id));
+      SnippetLabels.deleteAll(batch, id);
       List<Layer> own = ownLayers(v);
       own.forEach(l -> Snapshots.dropChunks(batch, l).delete(Space.LAYERS, StoreDb.key(l.id)));
       store.commit(batch);
@@ -173,7 +164,10 @@ final class VolumeCatalog {
     return store.underAdminLock(() -> {
       Volume v = store.existing(volume);
       VolumeDescriptor d = v.descriptor().withReadOnly(readOnly);
-      store.commit(new JournalBatch().put(Space.CATALOG, StoreDb.key(d.id()), d.encode()));
+      JournalBatch batch = new JournalBatch().put(Space.CATALOG, StoreDb.key(d.id()), d.encode());
+      // The labels carry the flag too, so a catalog rebuilt from them keeps it.
+      store.labelIndex().relink(batch, d);
+      store.commit(batch);
       v.descriptor(d);
       log.info("volume {} is now {}", volume, readOnly ? "read-only" : "writable");
       return info(v);

@@ -107,7 +107,7 @@ class SnippetStoreTest {
     VolumeInfo grown = store.resize("vol-a", 100 * MiB);
     assertThat(grown.provisionedBytes()).isEqualTo(100 * MiB);
     assertThat(grown.snippets()).isEqualTo(25);
-    assertThat(store.labels("vol-a")).hasSize(25);
+    assertThat(store.labelIndex().labels("vol-a")).hasSize(25);
     assertThatThrownBy(() -> store.resize("vol-a", 50 * MiB))
         .isInstanceOfSatisfying(VolumeAdminException.class, e -> assertThat(e.reason()).isEqualTo(Reason.FAILED_PRECONDITION))
         .hasMessageContaining("shrink");

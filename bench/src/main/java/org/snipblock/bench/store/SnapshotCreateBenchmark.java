@@ -29,8 +29,8 @@ import org.snipblock.store.VolumeSpec;
 /**
  * What taking a snapshot and creating a clone cost, on a 1 GiB and a 1 TiB thin volume with 1 GiB
  * written (spread over the volume): both should cost the same whatever the size (issue #11).
- * One operation per measured iteration ({@code SingleShotTime}); a clone's labels, written in the
- * background, are awaited and the clone deleted between iterations, outside the measurement.
+ * One operation per measured iteration ({@code SingleShotTime}); the clone is deleted between
+ * iterations, outside the measurement.
  * Run: {@code bench/jmh.sh SnapshotCreate}.
  */
 @State(Scope.Benchmark)
@@ -56,7 +56,6 @@ public class SnapshotCreateBenchmark {
     dir = Files.createTempDirectory("snapshot-bench");
     store = SnippetStore.open(dir, StoreConfig.defaults());
     store.create(VolumeSpec.of("v", volumeSize));
-    store.labels("v"); // its labels are written in the background: wait for them
     BlockDevice d = store.open("v").orElseThrow();
     byte[] chunk = new byte[1 << 20];
     new Random(1).nextBytes(chunk);
@@ -73,7 +72,6 @@ public class SnapshotCreateBenchmark {
   @TearDown(Level.Iteration)
   public void afterEach() {
     if (lastClone != null) {
-      store.labels(lastClone);
       store.delete(lastClone);
       lastClone = null;
     }

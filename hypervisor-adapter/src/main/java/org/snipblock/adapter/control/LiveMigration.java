@@ -38,7 +38,7 @@ final class LiveMigration {
     return Step.of("let " + target + " in at the storage", task -> {
       VmRecord v = vm.vm(name);
       VmSpec there = v.spec().at(Location.parse(vm.host(target).location()).site(), target);
-      Placement.Decision d = vm.place(name, there, null, Set.of(source), false);
+      Placement.Decision d = vm.place(name, there, null, Set.of(source), false, java.util.List.of());
       task.note("target " + d.why());
       vm.storage().access(v.volumes(), initiator, null);
     }, task -> {

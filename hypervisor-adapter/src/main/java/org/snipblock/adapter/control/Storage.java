@@ -2,12 +2,24 @@ package org.snipblock.adapter.control;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.snipblock.adapter.placement.StorageCloseness;
 import org.snipblock.adapter.records.AdminNodes;
+import org.snipblock.cluster.topology.Location;
+import org.snipblock.node.admin.v1.ClusterNodeStatus;
+import org.snipblock.node.admin.v1.ClusterStatusResponse;
+import org.snipblock.node.admin.v1.RttRow;
 import org.snipblock.node.admin.v1.SetVolumeAccessRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The volume operations tasks need, each harmless when repeated (create what is missing, delete what is there). */
 final class Storage {
+  private static final Logger log = LoggerFactory.getLogger(Storage.class);
   private final AdminNodes admin;
 
   Storage(AdminNodes admin) {
@@ -77,6 +89,43 @@ final class Storage {
         r.addRevokeInitiators(revoke);
       }
       admin.call(c -> c.setVolumeAccess(r.build()));
+    }
+  }
+
+  /**
+   * Where the primaries of {@code volumes} are and the round trips the cluster measured, for
+   * placing a VM near its storage. Volumes that do not exist (yet) or have no primary (a standalone
+   * node) add nothing; if the cluster cannot say, placement goes without it.
+   */
+  StorageCloseness closeness(List<String> volumes) {
+    try {
+      Set<String> primaries = new HashSet<>();
+      for (String v : volumes) {
+        if (exists(v)) {
+          String p = admin.call(c -> c.show(v)).getReplication().getPrimary();
+          if (!p.isEmpty()) {
+            primaries.add(p);
+          }
+        }
+      }
+      if (primaries.isEmpty()) {
+        return StorageCloseness.NONE;
+      }
+      ClusterStatusResponse status = admin.call(c -> c.clusterStatus());
+      Map<String, Location> nodes = new HashMap<>();
+      for (ClusterNodeStatus n : status.getNodesList()) {
+        if (!n.getLocation().isEmpty()) {
+          nodes.put(n.getId(), Location.parse(n.getLocation()));
+        }
+      }
+      Map<String, Map<String, Double>> rtt = new HashMap<>();
+      for (RttRow row : status.getRttList()) {
+        rtt.put(row.getFrom(), row.getMillisToMap());
+      }
+      return new StorageCloseness(nodes, rtt, primaries);
+    } catch (StatusRuntimeException | IllegalArgumentException e) {
+      log.info("placing without the storage's round trips: {}", e.getMessage());
+      return StorageCloseness.NONE;
     }
   }
 }

@@ -55,7 +55,11 @@ final class TaskPlans {
       if (inventory.vms.get(name).map(s -> t.id().equals(s.value().task())).orElse(false)) {
         return;  // recorded before a controller change
       }
-      Placement.Decision d = vm.place(name, spec, null, Set.of(), false);
+      // Its disks do not exist yet: the templates they clone are the storage to be near.
+      List<String> templates = spec.disks().stream().map(DiskSpec::template).filter(java.util.Objects::nonNull)
+          .distinct().map(n -> inventory.templates.get(n).map(s -> s.value().volume()).orElse(null))
+          .filter(java.util.Objects::nonNull).toList();
+      Placement.Decision d = vm.place(name, spec, null, Set.of(), false, templates);
       task.note("placed on " + d.host() + ": " + d.why());
       inventory.vms.create(name, new VmRecord(name, spec, d.host(), volumes, VmRecord.STOPPED, VmRecord.DEFINED,
           "being created", 0, t.id(), System.currentTimeMillis(), null));
@@ -110,7 +114,7 @@ final class TaskPlans {
       Location near = Location.parse(vm.host(dead).location());
       // a host named at creation (--host) is where the VM starts, not a place it may only ever run
       VmSpec anywhere = v.spec().at(v.spec().site(), null);
-      Placement.Decision d = vm.place(name, anywhere, near, Set.of(dead), true);
+      Placement.Decision d = vm.place(name, anywhere, near, Set.of(dead), true, v.volumes());
       for (String victim : d.preempt()) {
         task.note("stopping " + victim + " (priority " + vm.vm(victim).spec().priority() + ") to make room for "
             + name + " (priority " + v.spec().priority() + ")");

@@ -38,11 +38,13 @@ final class VmSteps {
         .orElseThrow(() -> new IllegalStateException("host " + id + " is not on record"));
   }
 
+  /** {@code storageOf}: the volumes whose primaries the VM should be near (its disks, or the templates they clone). */
   Placement.Decision place(String vm, org.snipblock.adapter.model.VmSpec spec, org.snipblock.cluster.topology.Location near,
-      Set<String> excluded, boolean mayPreempt) {
+      Set<String> excluded, boolean mayPreempt, List<String> storageOf) {
     List<HostRecord> hosts = inventory.hosts.list().stream().map(Stored::value).toList();
     List<VmRecord> vms = inventory.vms.list().stream().map(Stored::value).toList();
-    return Placement.place(vm, spec, hosts, vms, System.currentTimeMillis(), near, excluded, mayPreempt);
+    return Placement.place(vm, spec, hosts, vms, System.currentTimeMillis(), near, excluded, mayPreempt,
+        storage.closeness(storageOf));
   }
 
   /** Asks the VM's host agent to start it and waits until QEMU runs (or failed, saying why). */

@@ -17,7 +17,8 @@ import org.snipblock.node.config.ByteSize;
  * Best match of a VM to a host (seed 003's heuristics): among live hosts in the asked site (or the
  * asked host), outside the VM's anti-affinity group, with the CPUs and memory free, the one closest
  * to {@code near} (the host a VM is restarted from: same rack, compartment, site first), then the one
- * with the most memory left, so load spreads. When capacity is short and {@code mayPreempt}, a host
+ * closest to the primaries of the VM's volumes by measured round trip ({@link StorageCloseness}),
+ * then the one with the most memory left, so load spreads. When capacity is short and {@code mayPreempt}, a host
  * where stopping lower-priority VMs (lowest first) makes room is taken, naming them. When nothing
  * fits, {@link NoPlacement} says why and what would.
  */
@@ -27,8 +28,14 @@ public final class Placement {
 
   private Placement() {}
 
+  /** As {@link #place(String, VmSpec, List, List, long, Location, Set, boolean, StorageCloseness)}, knowing nothing of the storage. */
   public static Decision place(String vm, VmSpec spec, List<HostRecord> hosts, List<VmRecord> vms, long now,
       Location near, Set<String> excluded, boolean mayPreempt) {
+    return place(vm, spec, hosts, vms, now, near, excluded, mayPreempt, StorageCloseness.NONE);
+  }
+
+  public static Decision place(String vm, VmSpec spec, List<HostRecord> hosts, List<VmRecord> vms, long now,
+      Location near, Set<String> excluded, boolean mayPreempt, StorageCloseness storage) {
     List<HostRecord> live = hosts.stream().filter(h -> h.alive(now) && !excluded.contains(h.id())).toList();
     if (live.isEmpty()) {
       throw new NoPlacement("no live host to run " + vm + " (" + hosts.size() + " on record"
@@ -59,12 +66,13 @@ public final class Placement {
       throw new NoPlacement("every candidate host already runs a VM of anti-affinity group " + spec.group());
     }
     Comparator<HostLoad> closest = Comparator.comparingInt(l -> near == null ? 0 : location(l.host()).distance(near));
-    Comparator<HostLoad> order = closest.thenComparing(Comparator.comparingLong(HostLoad::freeMemory).reversed())
+    Comparator<HostLoad> order = closest.thenComparingLong(l -> storage.band(l.host()))
+        .thenComparing(Comparator.comparingLong(HostLoad::freeMemory).reversed())
         .thenComparing(l -> l.host().id());
     List<HostLoad> fit = loads.stream().filter(l -> fits(l, spec)).sorted(order).toList();
     if (!fit.isEmpty()) {
       HostLoad best = fit.get(0);
-      return new Decision(best.host().id(), why(best, spec, near, fit.size()), List.of());
+      return new Decision(best.host().id(), why(best, spec, near, fit.size(), storage), List.of());
     }
     if (mayPreempt) {
       for (HostLoad l : loads.stream().sorted(order).toList()) {
@@ -100,8 +108,12 @@ public final class Placement {
     return cpus >= spec.cpus() && memory >= spec.memoryBytes() ? stop : null;
   }
 
-  private static String why(HostLoad best, VmSpec spec, Location near, int fitting) {
+  private static String why(HostLoad best, VmSpec spec, Location near, int fitting, StorageCloseness storage) {
     String where = near == null ? "" : ", distance " + location(best.host()).distance(near) + " from " + near;
+    java.util.OptionalDouble rtt = storage.millis(best.host());
+    if (rtt.isPresent()) {
+      where += String.format(java.util.Locale.ROOT, ", %.1f ms from the primaries of its volumes", rtt.getAsDouble());
+    }
     return "host " + best.host().id() + " (" + best.host().location() + where + ") has "
         + ByteSize.format(best.freeMemory()) + " and " + best.freeCpus() + " CPUs free; " + fitting
         + " host" + (fitting == 1 ? "" : "s") + " fit";

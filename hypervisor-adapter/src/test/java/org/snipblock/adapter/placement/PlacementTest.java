@@ -43,6 +43,33 @@ class PlacementTest {
   }
 
   @Test
+  void prefersTheHostNearestThePrimariesByMeasuredRoundTripOverMoreMemory() {
+    // b1 has the most memory, but its storage node is 15 ms from the primary on b3's node
+    java.util.Map<String, Location> nodes = java.util.Map.of("s1", Location.parse("eu2/c1/r1/b1"),
+        "s2", Location.parse("eu2/c1/r2/b2"), "s3", Location.parse("eu2/c2/r1/b3"));
+    List<HostRecord> eu2 = List.of(host("b1", "eu2/c1/r1/b1", 8, 64 * G), host("b2", "eu2/c1/r2/b2", 8, 32 * G),
+        host("b3", "eu2/c2/r1/b3", 8, 16 * G));
+    StorageCloseness far = new StorageCloseness(nodes, java.util.Map.of("s1", java.util.Map.of("s3", 15.0),
+        "s3", java.util.Map.of("s2", 14.0)), Set.of("s3"));
+    Placement.Decision d = Placement.place("db", spec(1, G, "eu2", 0, null), eu2, List.of(), NOW, null, Set.of(), false, far);
+    assertThat(d.host()).isEqualTo("b3");
+    assertThat(d.why()).isEqualTo("host b3 (eu2/c2/r1/b3, 0.0 ms from the primaries of its volumes) has 16 GiB and 8 CPUs "
+        + "free; 3 hosts fit");
+    // within the band, round trips are noise: the most memory decides
+    StorageCloseness near = new StorageCloseness(nodes, java.util.Map.of("s1", java.util.Map.of("s3", 0.6),
+        "s3", java.util.Map.of("s2", 0.3)), Set.of("s3"));
+    assertThat(Placement.place("db", spec(1, G, "eu2", 0, null), eu2, List.of(), NOW, null, Set.of(), false, near).host())
+        .isEqualTo("b1");
+    // a host whose round trip nobody measured comes after the measured ones
+    StorageCloseness partly = new StorageCloseness(nodes, java.util.Map.of("s3", java.util.Map.of("s2", 1.5)), Set.of("s3"));
+    assertThat(Placement.place("db", spec(1, 32 * G, "eu2", 0, null), eu2.subList(0, 2), List.of(), NOW, null, Set.of(),
+        false, partly).host()).isEqualTo("b2");
+    // a VM whose volumes have no primary on record places as before
+    assertThat(Placement.place("db", spec(1, G, "eu2", 0, null), eu2, List.of(), NOW, null, Set.of(), false,
+        StorageCloseness.NONE).host()).isEqualTo("b1");
+  }
+
+  @Test
   void explainsWhatWouldFitWhenNothingDoes() {
     List<VmRecord> vms = List.of(vm("x", "a1", 2 * G, 0), vm("y", "a2", 6 * G, 0));
     assertThatThrownBy(() -> Placement.place("big", spec(2, 16 * G, "eu1", 0, null), hosts, vms, NOW, null, Set.of(),
