@@ -42,9 +42,12 @@ public final class AdminToken {
     return bearer(headers.get(HEADER));
   }
 
-  /** The token in an {@code authorization} value ({@code Bearer TOKEN}; gRPC metadata or an HTTP header), or null. */
+  /**
+   * The token in an {@code authorization} value ({@code Bearer TOKEN}; gRPC metadata or an HTTP
+   * header, whose scheme names are case-insensitive), or null.
+   */
   public static String bearer(String authorization) {
-    return authorization != null && authorization.startsWith(SCHEME)
+    return authorization != null && authorization.regionMatches(true, 0, SCHEME, 0, SCHEME.length())
         ? authorization.substring(SCHEME.length()).trim() : null;
   }
 }

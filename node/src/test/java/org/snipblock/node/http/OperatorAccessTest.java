@@ -86,6 +86,8 @@ class OperatorAccessTest {
     HttpResponse<String> metrics = send("GET", "/metrics", "Bearer " + OPERATOR);
     assertThat(metrics.statusCode()).isEqualTo(200);
     assertThat(metrics.body()).contains("snipblock_volume_info{mode=\"local\",primary=\"n1\",volume=\"v\"} 1");
+    assertThat(send("GET", "/metrics", "bearer " + OPERATOR).statusCode()).as("scheme names are case-insensitive")
+        .isEqualTo(200);
     HttpResponse<String> state = send("GET", "/api/state", "Bearer " + OPERATOR);
     assertThat(state.statusCode()).isEqualTo(200);
     assertThat(state.body()).contains("\"self\":\"n1\"");
