@@ -6,6 +6,13 @@
  *
  *   iscsi-paths steps INITIATOR URL STEP...
  *     register:KEY[:aptpl]  reserve:KEY:TYPE  release:KEY:TYPE  readres  write:LBA:BYTE  read:LBA
+ *     reserve6  release6 (SPC-2)  wce (MODE SENSE: the caching page's WCE)  wce:0|1 (MODE SELECT it)
+ *     rtpg (REPORT TARGET PORT GROUPS: " TAG:STATE..." in the answer's order)  stpg:TAG (SET TARGET
+ *     PORT GROUPS asking group TAG to become active/optimized; libiscsi has no helper for either, so
+ *     the CDB and parameter list are built here and sent with iscsi_scsi_command_sync)
+ *     hold: prints "hold WAITING", then keeps the session (a TEST UNIT READY a second, so the target
+ *     sees it alive) until a line arrives on stdin or 120 s passed: the steps after it run on the
+ *     same nexus, what an SPC-2 reservation (released when its nexus logs out) needs.
  *     One session; one line a step: "STEP STATUS [detail]" (GOOD, RESERVATION_CONFLICT, CHECK_CONDITION
  *     k/asc/ascq, ERROR text). Unit attentions are retried (up to 8 times), as initiators do.
  *   iscsi-paths roundrobin INITIATOR URL1 URL2 WRITES SEED
@@ -19,6 +26,8 @@
  * Built by the tests with: gcc -o iscsi-paths iscsi-paths.c -liscsi
  */
 #include <inttypes.h>
+#include <poll.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +120,86 @@ static struct scsi_task *run_step(struct path *p, const char *step, char *detail
     b.reservation_key = key;
     int sa = step[2] == 's' ? SCSI_PERSISTENT_RESERVE_RESERVE : SCSI_PERSISTENT_RESERVE_RELEASE;
     return iscsi_persistent_reserve_out_sync(p->iscsi, p->lun, sa, SCSI_PERSISTENT_RESERVE_SCOPE_LU, type, &b);
+  }
+  if (strcmp(step, "hold") == 0) {
+    printf("hold WAITING\n");
+    fflush(stdout);
+    time_t until = time(NULL) + 120;
+    struct pollfd in = {.fd = 0, .events = POLLIN};
+    while (time(NULL) < until && poll(&in, 1, 1000) == 0) {
+      struct scsi_task *tur = iscsi_testunitready_sync(p->iscsi, p->lun);
+      if (tur == NULL) {
+        return NULL; /* the session is gone: the step fails with the transport's error */
+      }
+      scsi_free_scsi_task(tur);
+    }
+    char line[16];
+    if (time(NULL) >= until || fgets(line, sizeof line, stdin) == NULL) {
+      snprintf(detail, n, " (no line within 120 s)");
+    }
+    struct scsi_task *t = NULL;
+    for (int tries = 0; tries < 8; tries++) { /* its unit attentions taken here: "hold" must not run again */
+      if (t != NULL) {
+        scsi_free_scsi_task(t);
+      }
+      t = iscsi_testunitready_sync(p->iscsi, p->lun);
+      if (!is_unit_attention(t)) {
+        break;
+      }
+    }
+    return t;
+  }
+  if (strcmp(step, "rtpg") == 0) {
+    unsigned char cdb[12] = {0xa3, 0x0a, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0}; /* allocation length 256 */
+    struct scsi_task *task = scsi_create_task(12, cdb, SCSI_XFER_READ, 256);
+    struct scsi_task *t = iscsi_scsi_command_sync(p->iscsi, p->lun, task, NULL);
+    if (t != NULL && t->status == SCSI_STATUS_GOOD && t->datain.size >= 4) {
+      size_t used = 0;
+      for (int at = 4; at + 12 <= t->datain.size && used + 16 < n; at += 12) {
+        used += snprintf(detail + used, n - used, " %d:%d", (t->datain.data[at + 2] << 8) | t->datain.data[at + 3],
+            t->datain.data[at] & 0x0f);
+      }
+    }
+    return t;
+  }
+  unsigned int group = 0;
+  if (sscanf(step, "stpg:%u", &group) == 1) {
+    unsigned char cdb[12] = {0xa4, 0x0a, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0}; /* parameter list: 8 bytes */
+    static unsigned char list[8];
+    memset(list, 0, sizeof list);
+    list[4] = 0x00; /* active/optimized */
+    list[6] = (unsigned char) (group >> 8);
+    list[7] = (unsigned char) group;
+    struct iscsi_data out = {.size = sizeof list, .data = list};
+    struct scsi_task *task = scsi_create_task(12, cdb, SCSI_XFER_WRITE, sizeof list);
+    return iscsi_scsi_command_sync(p->iscsi, p->lun, task, &out);
+  }
+  if (strcmp(step, "reserve6") == 0) {
+    return iscsi_reserve6_sync(p->iscsi, p->lun);
+  }
+  if (strcmp(step, "release6") == 0) {
+    return iscsi_release6_sync(p->iscsi, p->lun);
+  }
+  if (strncmp(step, "wce", 3) == 0 && (step[3] == '\0' || step[3] == ':')) {
+    struct scsi_task *t = iscsi_modesense6_sync(p->iscsi, p->lun, 1, SCSI_MODESENSE_PC_CURRENT,
+        SCSI_MODEPAGE_CACHING, 0, 255);
+    if (t == NULL || t->status != SCSI_STATUS_GOOD) {
+      return t;
+    }
+    struct scsi_mode_sense *ms = scsi_datain_unmarshall(t);
+    struct scsi_mode_page *page = ms == NULL ? NULL : scsi_modesense_get_page(ms, SCSI_MODEPAGE_CACHING, 0);
+    if (page == NULL) {
+      snprintf(detail, n, " no caching page");
+      return t;
+    }
+    if (step[3] == '\0') {
+      snprintf(detail, n, " wce=%d", page->caching.wce ? 1 : 0);
+      return t;
+    }
+    page->caching.wce = atoi(step + 4);
+    struct scsi_task *select = iscsi_modeselect6_sync(p->iscsi, p->lun, 1, 0, page);
+    scsi_free_scsi_task(t); /* after the select: the page lives in the sense task's memory */
+    return select;
   }
   if (strcmp(step, "readres") == 0) {
     struct scsi_task *t = iscsi_persistent_reserve_in_sync(p->iscsi, p->lun, SCSI_PERSISTENT_RESERVE_READ_RESERVATION, 256);

@@ -30,8 +30,8 @@ class ForwardingUnit implements LogicalUnit {
   }
 
   @Override
-  public void nexusLost(ItNexus nexus) {
-    unit.nexusLost(nexus);
+  public java.util.concurrent.CompletableFuture<Void> nexusLost(ItNexus nexus) {
+    return unit.nexusLost(nexus);
   }
 
   @Override

@@ -184,9 +184,9 @@ class FullFeaturePhaseTest {
     return IscsiTargetConfig.defaults(device ->
         new ForwardingUnit(new org.snipblock.iscsi.scsi.BlockLogicalUnit(device)) {
           @Override
-          public void nexusLost(org.snipblock.iscsi.scsi.ItNexus nexus) {
+          public java.util.concurrent.CompletableFuture<Void> nexusLost(org.snipblock.iscsi.scsi.ItNexus nexus) {
             events.add("nexus lost");
-            super.nexusLost(nexus);
+            return super.nexusLost(nexus);
           }
         });
   }

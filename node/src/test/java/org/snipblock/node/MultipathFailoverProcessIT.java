@@ -24,7 +24,7 @@ import org.snipblock.node.testing.ProcessCluster;
 /**
  * Multipath across three daemons when the volume's primary is killed (SIGKILL): a persistent
  * reservation taken through one node's door keeps refusing another initiator's writes through a
- * third node's, before and after the failover; and an initiator writing round-robin over two nodes'
+ * third node's, before and after the failover (and so do an SPC-2 reservation and a changed mode page); and an initiator writing round-robin over two nodes'
  * paths loses the primary's path, goes on through the other, and every acknowledged write is there.
  * The initiator is libiscsi (src/test/c/iscsi-paths.c: no installed tool sends PR OUT).
  */
@@ -67,10 +67,7 @@ class MultipathFailoverProcessIT {
     log.info("through {} before the failover: {}", b.info().nodeId(), before);
     assertThat(before).containsExactly("readres GOOD key=abc1 type=1", "write:1:b2 RESERVATION_CONFLICT", "read:0 GOOD a1");
 
-    v.primary.kill9();
-    JsonNode failedOver = Poll.until("a new primary of pr1", WAIT, () -> show(a, "pr1")
-        .filter(s -> !s.get("primary").asText().equals(v.primaryId) && s.get("epoch").asLong() > v.epoch));
-    log.info("pr1 failed over from {} to {}", v.primaryId, failedOver.get("primary").asText());
+    failOver(v, a);
 
     List<String> after = IscsiPaths.steps(OTHER, viaB, "readres", "write:1:b2", "read:0");
     log.info("through {} after the failover: {}", b.info().nodeId(), after);
@@ -82,6 +79,55 @@ class MultipathFailoverProcessIT {
     // Released, the same write through B goes through: it was the reservation that refused it.
     assertThat(IscsiPaths.steps(HOLDER, viaA, "release:abc1:1")).containsExactly("release:abc1:1 GOOD");
     assertThat(IscsiPaths.steps(OTHER, viaB, "write:1:b2", "read:1")).containsExactly("write:1:b2 GOOD", "read:1 GOOD b2");
+  }
+
+  /**
+   * The SPC-2 reservation and the mode parameters are the LU's too: a RESERVE(6) through node A
+   * refuses another initiator everything through node B (RESERVE, write, read), before and after the
+   * primary's failover, while the holder's session through A stays; a MODE SELECT through B turning
+   * the write cache off is what MODE SENSE reports through A, and after the failover.
+   */
+  @Test
+  @Timeout(value = 3, unit = TimeUnit.MINUTES)
+  void anSpc2ReservationAndTheCachingPageThroughOneNodeHoldThroughAnotherAndOutliveThePrimary(TestInfo test)
+      throws Exception {
+    IscsiPaths.binary();
+    cluster = ProcessCluster.start(tmp, test, FAST_FAILOVER);
+    Volume v = create("lu1");
+    DaemonProcess a = v.others.get(0);
+    DaemonProcess b = v.others.get(1);
+    String viaA = url(a, "lu1");
+    String viaB = url(b, "lu1");
+    assertThat(IscsiPaths.steps(OTHER, viaB, "wce", "wce:0", "wce"))
+        .containsExactly("wce GOOD wce=1", "wce:0 GOOD", "wce GOOD wce=0");
+    assertThat(IscsiPaths.steps(HOLDER, viaA, "wce")).as("through A").containsExactly("wce GOOD wce=0");
+
+    Path out = tmp.resolve("holder.out");
+    Process holder = IscsiPaths.holding(HOLDER, viaA, out, "reserve6", "write:0:a1", "hold", "write:2:a3", "read:2",
+        "release6");
+    try {
+      Poll.until("the holder's RESERVE(6) through " + a.info().nodeId(), WAIT,
+          () -> Optional.of(read(out)).filter(o -> o.contains("hold WAITING") || !holder.isAlive()));
+      assertThat(read(out)).startsWith("reserve6 GOOD\nwrite:0:a1 GOOD\nhold WAITING\n");
+      List<String> refused = List.of("reserve6 RESERVATION_CONFLICT", "write:1:b2 RESERVATION_CONFLICT",
+          "read:0 RESERVATION_CONFLICT");
+      assertThat(IscsiPaths.steps(OTHER, viaB, "reserve6", "write:1:b2", "read:0")).as("through B")
+          .containsExactlyElementsOf(refused);
+
+      failOver(v, a);
+      assertThat(IscsiPaths.steps(OTHER, viaB, "reserve6", "write:1:b2", "read:0")).as("through B after the failover")
+          .containsExactlyElementsOf(refused);
+
+      IscsiPaths.letGo(holder);
+      assertThat(holder.waitFor(60, TimeUnit.SECONDS)).as("holder ended:%n%s", read(out)).isTrue();
+    } finally {
+      holder.destroyForcibly();
+    }
+    assertThat(read(out).lines().skip(3)).as("the holder, after the failover, through A")
+        .containsExactly("hold GOOD", "write:2:a3 GOOD", "read:2 GOOD a3", "release6 GOOD");
+    assertThat(IscsiPaths.steps(OTHER, viaB, "write:1:b2", "read:1", "wce"))
+        .as("released: B writes; the write cache is still off").containsExactly("write:1:b2 GOOD", "read:1 GOOD b2",
+            "wce GOOD wce=0");
   }
 
   @Test
@@ -120,7 +166,15 @@ class MultipathFailoverProcessIT {
         .as("the same through the third node").isEqualTo("verified " + writes);
   }
 
-  private record Volume(String primaryId, DaemonProcess primary, long epoch, List<DaemonProcess> others) {}
+  private record Volume(String name, String primaryId, DaemonProcess primary, long epoch, List<DaemonProcess> others) {}
+
+  /** Kills the volume's primary (SIGKILL) and waits until {@code via} names a new one. */
+  private static void failOver(Volume v, DaemonProcess via) {
+    v.primary.kill9();
+    JsonNode failedOver = Poll.until("a new primary of " + v.name, WAIT, () -> show(via, v.name)
+        .filter(s -> !s.get("primary").asText().equals(v.primaryId) && s.get("epoch").asLong() > v.epoch));
+    log.info("{} failed over from {} to {}", v.name, v.primaryId, failedOver.get("primary").asText());
+  }
 
   /** A 3-copy sync volume whose copies are all in sync, and who serves it. */
   private Volume create(String name) {
@@ -134,7 +188,7 @@ class MultipathFailoverProcessIT {
     cluster.nodes().forEach(n -> n.cli("volume", "show", name));
     String primaryId = created.get("primary").asText();
     DaemonProcess primary = cluster.node(primaryId);
-    return new Volume(primaryId, primary, created.get("epoch").asLong(),
+    return new Volume(name, primaryId, primary, created.get("epoch").asLong(),
         cluster.nodes().stream().filter(n -> n != primary).toList());
   }
 

@@ -74,15 +74,17 @@ class MultipathProcessIT {
       String url = "iscsi://127.0.0.1:" + n.info().iscsiPort() + "/" + TARGET + "/0";
       String standard = Tools.run(30, "iscsi-inq", url).ok().output();
       log.info("iscsi-inq through {}:\n{}", n.info().nodeId(), standard);
-      assertThat(standard).as("standard INQUIRY through %s", n.info().nodeId()).containsPattern("(?i)tpgs.*1");
+      assertThat(standard).as("standard INQUIRY through %s: implicit ALUA", n.info().nodeId())
+          .containsPattern("(?i)tpgs.*1");
     }
   }
 
   /**
    * libiscsi's conformance tests with the LU's two paths on two nodes: path 1 through the primary's
    * node, path 2 through another (the MultipathIO suite writes, resets and compares through both),
-   * and the persistent reservation suites with two initiator names through a node that is not the
-   * primary, so every reservation change goes through the cluster's shared state.
+   * and the persistent and SPC-2 reservation suites and the mode page suite with two initiator
+   * names through a node that is not the primary, so every reservation and mode change goes through
+   * the cluster's shared state.
    */
   @Test
   @Timeout(value = 8, unit = TimeUnit.MINUTES)
@@ -101,9 +103,51 @@ class MultipathProcessIT {
     String multipath = suite("ALL.MultipathIO", path1, path2);
     assertPassed(multipath, 4);
     for (String reservations : List.of("ALL.ProutRegister", "ALL.ProutReserve", "ALL.ProutClear",
-        "ALL.ProutPreempt", "ALL.PrinReadKeys", "ALL.PrinReportCapabilities", "ALL.PrinServiceactionRange")) {
+        "ALL.ProutPreempt", "ALL.PrinReadKeys", "ALL.PrinReportCapabilities", "ALL.PrinServiceactionRange",
+        "ALL.Reserve6", "ALL.ModeSense6")) {
       assertPassed(suite(reservations, path2), 1);
     }
+  }
+
+  /**
+   * Explicit ALUA ({@code cluster.alua.transitions: explicit}): INQUIRY reports TPGS 3, and an
+   * initiator on a node that is not the primary asks (SET TARGET PORT GROUPS) for
+   * that node's group to be active/optimized; the answer comes once the primary has moved there, and
+   * REPORT TARGET PORT GROUPS through it then names its group optimized and the old primary's not.
+   */
+  @Test
+  @Timeout(value = 3, unit = TimeUnit.MINUTES)
+  void setTargetPortGroupsThroughANodeMovesThePrimaryThere(TestInfo test) throws Exception {
+    org.snipblock.node.testing.IscsiPaths.binary();
+    Tools.require("iscsi-ls", "iscsi-inq");
+    cluster = ProcessCluster.start(tmp, test, "cluster: {alua: {transitions: explicit}}\n");
+    DaemonProcess n1 = cluster.node("n1");
+    n1.cli("volume", "create", "mp1", "--size", "16M", "--copies", "3", "--mode", "sync");
+    String primary = Poll.until("mp1's copies in sync", WAIT, () -> Optional.of(ProcessCluster.json(
+        n1.cli("volume", "show", "mp1", "--json"))).filter(v -> v.get("stale").isEmpty() && v.get("unreachable").isEmpty())
+        .map(v -> v.path("primary").asText()));
+    DaemonProcess onPrimary = cluster.node(primary);
+    DaemonProcess other = cluster.nodes().stream().filter(n -> n != onPrimary).findFirst().orElseThrow();
+    cluster.nodes().forEach(n -> n.cli("volume", "show", "mp1")); // every node's doors know mp1
+    String own = "127.0.0.1:" + other.info().iscsiPort();
+    int tag = listed(Poll.until(other.info().nodeId() + " listing its portal", WAIT, () -> Optional.of(
+        Tools.run(30, "iscsi-ls", "iscsi://" + own).output()).filter(o -> listed(o).size() == 3))).stream()
+        .filter(p -> p[0].equals(own)).map(p -> Integer.parseInt(p[1])).findFirst().orElseThrow();
+    String url = "iscsi://" + own + "/" + TARGET + "/0";
+    assertThat(Tools.run(30, "iscsi-inq", url).ok().output()).containsPattern("(?i)tpgs.*3");
+
+    List<String> steps = org.snipblock.node.testing.IscsiPaths.steps("iqn.2026-11.org.snipblock.test:initiator-1", url,
+        "rtpg", "stpg:" + tag, "rtpg", "write:0:5a", "read:0");
+    log.info("through {} (portal group {}), primary {}: {}", other.info().nodeId(), tag, primary, steps);
+    assertThat(steps.get(0)).as("before: not optimized").contains(" " + tag + ":1").contains(":0");
+    assertThat(steps.get(1)).isEqualTo("stpg:" + tag + " GOOD");
+    assertThat(steps.get(2)).as("after: optimized, the only one").contains(" " + tag + ":0").doesNotContainPattern(
+        " (?!" + tag + ":)\\d+:0");
+    assertThat(steps.subList(3, 5)).containsExactly("write:0:5a GOOD", "read:0 GOOD 5a");
+    assertThat(ProcessCluster.json(n1.cli("volume", "show", "mp1", "--json")).get("primary").asText())
+        .isEqualTo(other.info().nodeId());
+    assertThat(other.log() + onPrimary.log()).contains("group " + tag + " made active/optimized at the request of "
+        + "iqn.2026-11.org.snipblock.test:initiator-1");
   }
 
   private static String suite(String tests, String... urls) {

@@ -58,19 +58,25 @@ final class Caretaker {
   // primary's), and sheds copies itself when above its capacity threshold.
   private final Drainer drainer;
   private final Relocator relocator;
+  private final StrandedMoves strandedMoves;
+  private final AutoRebalance rebalance;
 
-  Caretaker(ClusterNode node, Function<String, ManagedChannel> channels, ReplicationSettings settings) {
+  /** @param io this node's store I/O, which relocation's IOPS and latency thresholds read */
+  Caretaker(ClusterNode node, Function<String, ManagedChannel> channels, ReplicationSettings settings, StoreIo io) {
     this.node = node;
     this.metadata = node.metadata();
     this.channels = channels;
     this.settings = settings;
     this.drainer = new Drainer(node);
-    this.relocator = new Relocator(node);
+    this.relocator = new Relocator(node, io);
+    this.strandedMoves = new StrandedMoves(node, settings.failoverDelay());
+    this.rebalance = new AutoRebalance(node, node.config().relocation().rebalanceMarginPercent());
   }
 
   void close() {
     drainer.close();
     relocator.close();
+    rebalance.close();
   }
 
   /** One round; called on a timer. Does nothing unless this node leads the metadata group. */
@@ -90,6 +96,12 @@ final class Caretaker {
     if (!leader) {
       return;
     }
+    try {
+      strandedMoves.tick(now, id -> absentFor(id, now));
+    } catch (VolumeAdminException e) {
+      log.warn("ending a stranded move: {}", e.getMessage());
+    }
+    rebalance.tick();
     Map<String, VolumeRecord> rereplicated = new HashMap<>();
     for (VolumeRecord v : Clones.parentsFirst(metadata.volumes())) {
       try {

@@ -3,6 +3,7 @@ package org.snipblock.cluster;
 import java.nio.file.Path;
 import java.util.List;
 import org.snipblock.cluster.membership.Endpoint;
+import org.snipblock.cluster.security.LinkTls;
 import org.snipblock.cluster.topology.Location;
 
 /**
@@ -18,16 +19,22 @@ import org.snipblock.cluster.topology.Location;
  * @param replicationPort TCP port of the replication data server on the cluster host; 0 picks a free one
  * @param dataDir         where this node keeps the raft log of the metadata
  * @param capacityBytes   space this node offers to placement
- * @param capacityThresholdPercent relocation: above this percent of its capacity used, the node
- *                        moves snippet copies to other nodes (0 = never)
+ * @param relocation      when this node sheds copies (thresholds), how a moved copy keeps in
+ *                        step, and the margin of automatic rebalancing
+ * @param tls             mutual TLS on every link to other nodes (gRPC and JGroups), or null for plaintext
  */
 public record ClusterConfig(
     String nodeId, Location location, Endpoint cluster, List<Endpoint> join, int replicationPort,
-    Path dataDir, long capacityBytes, int capacityThresholdPercent) {
+    Path dataDir, long capacityBytes, RelocationSettings relocation, LinkTls tls) {
+
+  public ClusterConfig(String nodeId, Location location, Endpoint cluster, List<Endpoint> join, int replicationPort,
+      Path dataDir, long capacityBytes, RelocationSettings relocation) {
+    this(nodeId, location, cluster, join, replicationPort, dataDir, capacityBytes, relocation, null);
+  }
 
   public ClusterConfig(String nodeId, Location location, Endpoint cluster, List<Endpoint> join, int replicationPort,
       Path dataDir, long capacityBytes) {
-    this(nodeId, location, cluster, join, replicationPort, dataDir, capacityBytes, 0);
+    this(nodeId, location, cluster, join, replicationPort, dataDir, capacityBytes, RelocationSettings.defaults());
   }
 
   public ClusterConfig {
@@ -48,14 +55,13 @@ public record ClusterConfig(
     if (capacityBytes < 0) {
       throw new IllegalArgumentException("negative capacity");
     }
-    checkThreshold(capacityThresholdPercent);
+    if (relocation == null) {
+      throw new IllegalArgumentException("relocation settings missing");
+    }
   }
 
-  /** The one rule for a capacity threshold, wherever it is given. */
-  public static void checkThreshold(long percent) {
-    if (percent < 0 || percent > 99) {
-      throw new IllegalArgumentException("capacity threshold must be 1..99 percent (0 = never relocate), not "
-          + percent);
-    }
+  /** Relocation: above this percent of its capacity used, the node moves copies elsewhere (0 = never). */
+  public int capacityThresholdPercent() {
+    return relocation.capacityThresholdPercent();
   }
 }

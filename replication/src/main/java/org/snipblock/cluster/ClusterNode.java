@@ -107,7 +107,7 @@ public final class ClusterNode implements AutoCloseable {
     this.placement = placement;
     this.sites = sites;
     this.wan = new SimulatedWanLinks(config.location(), sites.simulatedWan(), metadata);
-    this.channels = new NodeChannels(metadata, wan);
+    this.channels = new NodeChannels(metadata, wan, config.tls());
     this.local = local;
     this.defaults = defaults;
     this.settings = settings;
@@ -146,7 +146,9 @@ public final class ClusterNode implements AutoCloseable {
     scsiStates = new SharedScsiStates(config.nodeId(), metadata, this::commitAsync, () -> membership.view(),
         this::channelTo);
     metadata.onVolumeChange(scsiStates::volumeChanged);
-    server = NettyServerBuilder.forAddress(new InetSocketAddress(config.cluster().host(), config.replicationPort()))
+    InetSocketAddress serverAddress = new InetSocketAddress(config.cluster().host(), config.replicationPort());
+    server = (config.tls() == null ? NettyServerBuilder.forAddress(serverAddress)
+        : NettyServerBuilder.forAddress(serverAddress, config.tls().serverCredentials()))
         .addService(replicaService).addService(volumeIo = new VolumeIoService(routes, doors.handles()))
         .addService(access).addService(snapshots.groupService()).addService(scsiStates)
         .maxInboundMessageSize(64 << 20).build().start();
@@ -156,7 +158,7 @@ public final class ClusterNode implements AutoCloseable {
     // Queued behind the reconcile: a door waiting for this node to become primary finds its device.
     metadata.onVolumeChange(v -> worker.execute(() -> doors.volumeChanged(v.getName())));
     try {
-      membership = new ClusterMembership(config.cluster(), config.join(), config.dataDir(), metadata);
+      membership = new ClusterMembership(config.cluster(), config.join(), config.dataDir(), config.tls(), metadata);
       // Ready before the channel connects: replaying the raft log may already need them.
       client = new MetadataClient(membership, metadata, METADATA_TIMEOUT);
       volumes = new ClusteredVolumes(this);
@@ -176,10 +178,10 @@ public final class ClusterNode implements AutoCloseable {
     following = new SiteFollowing(this, sites, control);
     // On a committer thread: a round may commit a mode switch or the end of a catch-up.
     timer.scheduleWithFixedDelay(() -> committer.execute(following::tick), 1, 1, TimeUnit.SECONDS);
-    reports = new NodeReports(config, metadata, client, membership, local, timer, this::inMajority, () -> closed,
-        registered);
+    reports = new NodeReports(config, metadata, client, membership, local, reconciler.io(), timer, this::inMajority,
+        () -> closed, registered);
     reports.start(server.getPort());
-    caretaker = new Caretaker(this, this::channelTo, settings);
+    caretaker = new Caretaker(this, this::channelTo, settings, reconciler.io());
     timer.scheduleWithFixedDelay(this::care, 500, 500, TimeUnit.MILLISECONDS);
     log.info("node {} at {} joined the cluster as {}; replication on {}", config.nodeId(), config.location(),
         config.cluster(), replicationAddress());

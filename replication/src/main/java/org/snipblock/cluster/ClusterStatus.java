@@ -20,9 +20,14 @@ public record ClusterStatus(
    *              member in the view not registered yet: only its member address is known)
    * @param load  recent load reported by the node (0 idle, 1 saturated)
    * @param capacityThresholdPercent relocation sheds snippets above this fill (0 = never)
+   * @param iopsThreshold            ... above this many store operations per second (0 = never)
+   * @param latencyP99ThresholdMicros ... above this p99 of its store's I/O latency (0 = never)
+   * @param storeIops                its store's operations per second, as last measured and reported
+   * @param storeLatencyP99Micros    the p99 of their latency (0: no I/O)
    */
   public record Node(String id, String location, String member, String dataAddress, String state,
-      long capacityBytes, long usedBytes, double load, long reportedAtMillis, int capacityThresholdPercent) {}
+      long capacityBytes, long usedBytes, double load, long reportedAtMillis, int capacityThresholdPercent,
+      long iopsThreshold, long latencyP99ThresholdMicros, double storeIops, long storeLatencyP99Micros) {}
 
   /** A copy of a snippet on its way from one node to another (drain, relocation). */
   public record Move(String volume, long snippet, String from, String to, long startedMillis) {}

@@ -1,9 +1,13 @@
 package org.snipblock.cluster;
 
 import java.time.Duration;
+import org.snipblock.cluster.meta.SnippetModes;
 import org.snipblock.cluster.proto.MetaCommand;
 import org.snipblock.cluster.proto.MoveCopy;
+import org.snipblock.cluster.proto.SetMode;
 import org.snipblock.cluster.proto.VolumeRecord;
+import org.snipblock.store.VolumeAdminException;
+import org.snipblock.store.VolumeAdminException.Reason;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +28,8 @@ public final class CopyMove {
   private final int snippet;
   private final String from;
   private final String to;
+  // The record's version when this move was begun: a record at least as new without the move means it ended.
+  private volatile long begunVersion = Long.MAX_VALUE;
 
   CopyMove(ClusterNode node, String volume, int snippet, String from, String to) {
     this.node = node;
@@ -31,6 +37,32 @@ public final class CopyMove {
     this.snippet = snippet;
     this.from = from;
     this.to = to;
+  }
+
+  /**
+   * As {@link #run(Duration)}; an ASYNC move replicates the stripe asynchronously until the switch
+   * (writes do not wait on the link to a distant target), then gives it back its own mode.
+   */
+  public void run(Duration timeout, RelocationSettings.MoveMode mode) {
+    VolumeRecord v = node.metadata().volume(volume).orElse(null);
+    String own = v == null || snippet >= v.getSnippetsCount() ? "" : v.getSnippets(snippet).getMode();
+    boolean relax = mode == RelocationSettings.MoveMode.ASYNC && v != null
+        && SnippetModes.SYNC.equals(own.isEmpty() ? v.getMode() : own);
+    if (relax) {
+      stripeMode(SnippetModes.ASYNC);
+    }
+    try {
+      run(timeout);
+    } finally {
+      if (relax) {
+        stripeMode(own);
+      }
+    }
+  }
+
+  private void stripeMode(String mode) {
+    node.commit(MetaCommand.newBuilder().setSetMode(SetMode.newBuilder().setName(volume).setMode(mode)
+        .addSnippets(snippet)).build());
   }
 
   /** Begins, waits until the new copy is in sync, finishes; aborts (dropping the new copy) if that fails. */
@@ -47,14 +79,26 @@ public final class CopyMove {
 
   /** {@code to} holds the stripe too, stale until the primary has brought it in sync. Idempotent. */
   public void begin() {
-    step(MoveCopy.Step.BEGIN);
+    begunVersion = step(MoveCopy.Step.BEGIN).getVersion();
     log.info("volume {} stripe {}: copy moving from {} to {}", volume, snippet, from, to);
   }
 
-  /** Returns once the copy on {@code to} is on record in sync. */
+  /**
+   * Returns once the copy on {@code to} is on record in sync; fails at once when the move ended
+   * otherwise (the leader cancelled it as its target is gone, or its source was re-replicated away).
+   */
   public void awaitInSync(Duration timeout) {
-    VolumeWait.until(node.metadata(), volume, this::inSync, timeout,
+    VolumeRecord v = VolumeWait.until(node.metadata(), volume, r -> inSync(r) || (r.getVersion() >= begunVersion && !recorded(r)), timeout,
         "the copy of stripe " + snippet + " on " + to + " coming in sync");
+    if (!inSync(v)) {
+      throw new VolumeAdminException(Reason.CONFLICT, "the move of " + this + " was cancelled before "
+          + to + " was in sync (its target or source is gone)");
+    }
+  }
+
+  private boolean recorded(VolumeRecord v) {
+    return v.getMovingList().stream().anyMatch(c -> c.getSnippet() == snippet && c.getFrom().equals(from)
+        && c.getTo().equals(to));
   }
 
   boolean inSync(VolumeRecord v) {
@@ -77,8 +121,8 @@ public final class CopyMove {
     }
   }
 
-  private void step(MoveCopy.Step step) {
-    node.commit(MetaCommand.newBuilder().setMoveCopy(MoveCopy.newBuilder().setName(volume).setSnippet(snippet)
+  private VolumeRecord step(MoveCopy.Step step) {
+    return node.commit(MetaCommand.newBuilder().setMoveCopy(MoveCopy.newBuilder().setName(volume).setSnippet(snippet)
         .setFrom(from).setTo(to).setStep(step).setStartedMillis(System.currentTimeMillis())).build());
   }
 

@@ -15,7 +15,9 @@ import org.snipblock.cluster.proto.AnnounceDoor;
 import org.snipblock.cluster.proto.MetaCommand;
 import org.snipblock.cluster.proto.NodeRecord;
 import org.snipblock.cluster.proto.RegisterNode;
+import org.snipblock.cluster.proto.ReportStoreIo;
 import org.snipblock.cluster.proto.ReportUsage;
+import org.snipblock.cluster.proto.StoreIoLoad;
 import org.snipblock.store.VolumeAdminException;
 import org.snipblock.store.VolumeAdminException.Reason;
 import org.snipblock.store.VolumeInfo;
@@ -36,19 +38,22 @@ final class NodeReports {
   private final MetadataClient client;
   private final ClusterMembership membership;
   private final VolumeManager local;
+  private final StoreIo io;
+  private volatile StoreIo.Sample lastIoReported = new StoreIo.Sample(0, 0);
   private final ScheduledExecutorService timer;
   private final BooleanSupplier inMajority;
   private final BooleanSupplier closed;
   private final CompletableFuture<Void> registered;
 
   NodeReports(ClusterConfig config, ClusterMetadata metadata, MetadataClient client, ClusterMembership membership,
-      VolumeManager local, ScheduledExecutorService timer, BooleanSupplier inMajority, BooleanSupplier closed,
+      VolumeManager local, StoreIo io, ScheduledExecutorService timer, BooleanSupplier inMajority, BooleanSupplier closed,
       CompletableFuture<Void> registered) {
     this.config = config;
     this.metadata = metadata;
     this.client = client;
     this.membership = membership;
     this.local = local;
+    this.io = io;
     this.timer = timer;
     this.inMajority = inMajority;
     this.closed = closed;
@@ -69,6 +74,8 @@ final class NodeReports {
         .setLocation(config.location().toString())
         .setDataAddress(config.cluster().host() + ":" + replicationPort)
         .setCapacityBytes(config.capacityBytes()).setCapacityThresholdPercent(config.capacityThresholdPercent())
+        .setIopsThreshold(config.relocation().iopsThreshold())
+        .setLatencyP99ThresholdMicros(config.relocation().latencyP99Threshold().toNanos() / 1000)
         .setJoining(membership.joiningAtRunTime()).setReportedAtMillis(System.currentTimeMillis()).build();
     try {
       client.commit(MetaCommand.newBuilder().setRegisterNode(RegisterNode.newBuilder().setNode(me)).build());
@@ -151,6 +158,23 @@ final class NodeReports {
           .putAllRttMillis(rttById(idByMember())).setReportedAtMillis(System.currentTimeMillis())).build());
     } catch (VolumeAdminException e) {
       log.debug("usage report not committed: {}", e.getMessage());
+    }
+    reportStoreIo();
+  }
+
+  /** The store's I/O as relocation measures it, put on record when it changed (an idle node commits nothing). */
+  private void reportStoreIo() {
+    StoreIo.Sample now = io.sample();
+    if (now.equals(lastIoReported)) {
+      return;
+    }
+    try {
+      client.commit(MetaCommand.newBuilder().setReportStoreIo(ReportStoreIo.newBuilder().setId(config.nodeId())
+          .setLoad(StoreIoLoad.newBuilder().setIops(now.iops()).setLatencyP99Micros(now.latencyP99Micros())
+              .setMeasuredAtMillis(System.currentTimeMillis()))).build());
+      lastIoReported = now;
+    } catch (VolumeAdminException e) {
+      log.debug("store I/O report not committed: {}", e.getMessage());
     }
   }
 

@@ -42,15 +42,12 @@ public final class RebalancePlan {
   static Result compute(List<NodeDescriptor> nodes, List<VolumeRecord> volumes, PlacementPolicy placement) {
     Map<String, NodeDescriptor> up = new LinkedHashMap<>();
     nodes.stream().filter(n -> n.state() == NodeState.UP && n.capacityBytes() > 0).forEach(n -> up.put(n.id(), n));
-    Map<String, Long> placed = new HashMap<>();
+    Map<String, Long> placed = placedBytes(volumes);
     Map<String, List<List<String>>> holders = new HashMap<>();
     for (VolumeRecord v : volumes) {
       List<List<String>> entries = new ArrayList<>();
       for (int e = 0; e < v.getSnippetsCount(); e++) {
         entries.add(new ArrayList<>(v.getSnippets(e).getNodesList()));
-        for (String n : v.getSnippets(e).getNodesList()) {
-          placed.merge(n, Stripes.bytesOf(v, e), Long::sum);
-        }
       }
       holders.put(v.getName(), entries);
     }
@@ -70,6 +67,19 @@ public final class RebalancePlan {
     List<Fill> fills = up.values().stream().map(n -> new Fill(n.id(), n.capacityBytes(),
         before.getOrDefault(n.id(), 0L), placed.getOrDefault(n.id(), 0L))).toList();
     return new Result(moves, fills);
+  }
+
+  /** The bytes of the placement entries each node holds (what it will hold once they are written). */
+  static Map<String, Long> placedBytes(List<VolumeRecord> volumes) {
+    Map<String, Long> placed = new HashMap<>();
+    for (VolumeRecord v : volumes) {
+      for (int e = 0; e < v.getSnippetsCount(); e++) {
+        for (String n : v.getSnippets(e).getNodesList()) {
+          placed.merge(n, Stripes.bytesOf(v, e), Long::sum);
+        }
+      }
+    }
+    return placed;
   }
 
   private static Move nextMove(List<NodeDescriptor> nodes, Map<String, NodeDescriptor> up, List<VolumeRecord> volumes,

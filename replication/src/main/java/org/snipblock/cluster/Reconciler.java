@@ -48,6 +48,8 @@ final class Reconciler {
   private static final long PARENT_SNAPSHOT_WAIT_MILLIS = 10_000;
   private final Map<String, ReplicatedBlockDevice> primaries = new ConcurrentHashMap<>();
   private volatile ReplicaService replicaService;
+  // Every local copy's I/O is timed here: relocation's IOPS and latency thresholds read it.
+  private final StoreIo io = new StoreIo();
 
   /** @param newPrimary makes the primary device of a volume at the record's epoch over the local copy */
   Reconciler(String nodeId, ClusterMetadata metadata, VolumeManager local, LocalCopies copies,
@@ -67,6 +69,11 @@ final class Reconciler {
   /** The replica side, which forgets a volume when this node no longer holds it. */
   void serving(ReplicaService service) {
     this.replicaService = service;
+  }
+
+  /** The I/O this node's local copies served. */
+  StoreIo io() {
+    return io;
   }
 
   Optional<ReplicatedBlockDevice> primary(String name) {
@@ -134,8 +141,8 @@ final class Reconciler {
     }
     if (nodeId.equals(v.getPrimary())) {
       if (current == null || current.epoch() != v.getEpoch()) {
-        primaries.put(name, newPrimary.apply(v, new ReopenableDevice(local.open(name).orElseThrow(),
-            () -> local.open(name).orElseThrow())));
+        primaries.put(name, newPrimary.apply(v, new ReopenableDevice(io.meter(local.open(name).orElseThrow()),
+            () -> io.meter(local.open(name).orElseThrow()))));
         log.info("volume {}: this node is primary at epoch {}", name, v.getEpoch());
       }
     } else if (current != null) {
@@ -198,7 +205,7 @@ final class Reconciler {
       } else if (v.isPresent()) {
         try {
           copies.ensure(v.get());
-          local.open(name).ifPresentOrElse(result::complete, () -> result.completeExceptionally(
+          local.open(name).map(io::meter).ifPresentOrElse(result::complete, () -> result.completeExceptionally(
               new BlockDeviceException(Kind.UNAVAILABLE, "node " + nodeId + " holds no copy of " + name)));
         } catch (RuntimeException e) {
           result.completeExceptionally(e);

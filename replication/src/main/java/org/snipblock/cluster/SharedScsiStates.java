@@ -15,6 +15,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.snipblock.cluster.meta.ClusterMetadata;
+import org.snipblock.cluster.proto.MakeOptimizedReply;
+import org.snipblock.cluster.proto.MakeOptimizedRequest;
 import org.snipblock.cluster.proto.MetaCommand;
 import org.snipblock.cluster.proto.NodeRecord;
 import org.snipblock.cluster.proto.PutScsiState;
@@ -51,6 +53,7 @@ public final class SharedScsiStates extends ScsiStatesGrpc.ScsiStatesImplBase {
   private final Function<String, ManagedChannel> channels;
   private final Map<String, State> latest = new ConcurrentHashMap<>();
   private final List<Waiter> waiters = new ArrayList<>();
+  private final ExplicitAluaHandovers explicitAlua;
 
   SharedScsiStates(String self, ClusterMetadata metadata, Function<MetaCommand, CompletableFuture<Void>> commitAsync,
       Supplier<Set<String>> view, Function<String, ManagedChannel> channels) {
@@ -59,6 +62,7 @@ public final class SharedScsiStates extends ScsiStatesGrpc.ScsiStatesImplBase {
     this.commitAsync = commitAsync;
     this.view = view;
     this.channels = channels;
+    this.explicitAlua = new ExplicitAluaHandovers(self, metadata, channels);
   }
 
   /** The newest state applied here of the volume with this uid; empty if there is no such volume. */
@@ -177,6 +181,17 @@ public final class SharedScsiStates extends ScsiStatesGrpc.ScsiStatesImplBase {
       }
     }
     done.forEach(w -> w.done().complete(true)); // outside the lock: completion runs the caller's code
+  }
+
+  /** Explicit ALUA's handovers: what an initiator's SET TARGET PORT GROUPS asks of the cluster. */
+  public ExplicitAluaHandovers explicitAlua() {
+    return explicitAlua;
+  }
+
+  /** The ScsiStates service: a node's door asks this node, the primary, to hand the volume over. */
+  @Override
+  public void makeOptimized(MakeOptimizedRequest req, StreamObserver<MakeOptimizedReply> out) {
+    explicitAlua.served(req, out);
   }
 
   private static State of(VolumeRecord v) {

@@ -28,9 +28,10 @@ final class StatusView {
     rtt.put(self, new TreeMap<>(reports.rttById(idByMember)));
     List<ClusterStatus.Node> shown = new ArrayList<>(nodes.stream().map(n -> new ClusterStatus.Node(n.getId(),
         n.getLocation(), n.getMember(), n.getDataAddress(), NodeStates.of(n, view).name(), n.getCapacityBytes(),
-        n.getUsedBytes(), n.getLoad(), n.getReportedAtMillis(), n.getCapacityThresholdPercent())).toList());
+        n.getUsedBytes(), n.getLoad(), n.getReportedAtMillis(), n.getCapacityThresholdPercent(), n.getIopsThreshold(),
+        n.getLatencyP99ThresholdMicros(), n.getStoreIo().getIops(), n.getStoreIo().getLatencyP99Micros())).toList());
     view.stream().filter(m -> !idByMember.containsKey(m)).sorted().forEach(m -> shown.add(
-        new ClusterStatus.Node(m, "", m, "", NodeState.JOINING.name(), 0, 0, 0, 0, 0)));
+        new ClusterStatus.Node(m, "", m, "", NodeState.JOINING.name(), 0, 0, 0, 0, 0, 0, 0, 0, 0)));
     List<ClusterStatus.Move> moving = new ArrayList<>();
     for (VolumeRecord v : metadata.volumes()) {
       for (CopyMoving c : v.getMovingList()) {

@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.snipblock.cluster.meta.AccessLists;
+import org.snipblock.cluster.meta.ChapKey;
 import org.snipblock.cluster.meta.ChapSettings;
 import org.snipblock.cluster.meta.ClusterMetadata;
 import org.snipblock.cluster.proto.AccessAppliedReply;
@@ -97,14 +98,22 @@ public final class VolumeAccessControl extends AccessGrpc.AccessImplBase impleme
   }
 
   /**
-   * Commits a change of the volume's CHAP (checked first: a bad one changes nothing) and returns it as
-   * committed. It applies to logins from then on; sessions already logged in stay.
+   * Commits a change of the volume's CHAP (checked first: a bad one changes nothing), its secrets
+   * sealed with the cluster's key before they enter the log, and returns it as committed. It applies
+   * to logins from then on; sessions already logged in stay. {@code key} null: this node has none
+   * (cluster.chap-key), and only turning CHAP off is possible.
    */
-  public VolumeChap setChap(SetChap change) {
+  public VolumeChap setChap(SetChap change, ChapKey key) {
+    SetChap logged = change;
     if (!change.getOff()) {
       ChapSettings.check(change.getChap());
+      if (key == null) {
+        throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "this node has no cluster CHAP key to seal the "
+            + "secrets with: give every node the same key file as cluster.chap-key in its config");
+      }
+      logged = change.toBuilder().setChap(ChapSettings.sealed(change.getName(), change.getChap(), key)).build();
     }
-    return node.commit(MetaCommand.newBuilder().setSetChap(change).build()).getChap();
+    return node.commit(MetaCommand.newBuilder().setSetChap(logged).build()).getChap();
   }
 
   /** The volume's access on record. */

@@ -25,8 +25,10 @@ import org.snipblock.store.SnippetStore;
 import org.snipblock.store.VolumeSpec;
 
 /**
- * A node filled past its capacity threshold sheds snippet copies until it is below; every snippet
- * keeps its copies and data; the labels in that node's store alone still name the right holders.
+ * A node filled past its capacity threshold (or busier than its IOPS threshold) sheds snippet
+ * copies until it is below; every snippet keeps its copies and data; the labels in that node's
+ * store alone still name the right holders; an enforced ASYNC move makes its stripe async only
+ * while it moves.
  */
 class RelocationTest {
   private static final int SNIPPET = 1 << 20;
@@ -47,16 +49,22 @@ class RelocationTest {
 
   @Test
   void aNodeAboveItsThresholdShedsCopiesUntilBelowAndItsLabelsStayTrue() throws Exception {
+    // The operator enforces asynchronous moves: each moving stripe is async until its switch.
+    RelocationSettings none = RelocationSettings.defaults();
+    RelocationSettings full = new RelocationSettings(THRESHOLD, 0, Duration.ZERO, RelocationSettings.MoveMode.ASYNC,
+        RelocationSettings.DEFAULT_REBALANCE_MARGIN);
     cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
-        Duration.ofSeconds(1), Duration.ofMinutes(10)), new int[] {THRESHOLD, 0, 0, 0},
+        Duration.ofSeconds(1), Duration.ofMinutes(10)), new RelocationSettings[] {full, none, none, none},
         "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3", "dc/fc4/r1/h4");
-    // The primary on n1 holds every snippet; the two other copies of each spread over n0, n2, n3.
-    cluster.node(1).volumes().create(new VolumeSpec("big", SIZE, SNIPPET, 512, false),
-        new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
-    Eventually.await("big known everywhere", Duration.ofSeconds(30),
-        () -> cluster.nodes.stream().allMatch(n -> n.volumes().describe("big").isPresent()));
-    int before = held("n0");
-    assertThat(before).as("n0 holds copies to shed").isGreaterThan(12);
+    java.util.Set<Integer> asyncWhileMoving = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    cluster.node(1).metadata().onVolumeChange(r -> {
+      for (int i = 0; i < r.getSnippetsCount(); i++) {
+        if (r.getSnippets(i).getMode().equals("async")) {
+          asyncWhileMoving.add(i);
+        }
+      }
+    });
+    int before = bigWithCopiesOnN0();
     byte[] image = random(SIZE, 7);
     try (BlockDevice door = cluster.node(2).volumes().open("big").orElseThrow()) {
       write(door, image, 0, SIZE);
@@ -70,6 +78,10 @@ class RelocationTest {
     for (List<String> holders : v.snippetReplicas()) {
       assertThat(holders).hasSize(3).doesNotHaveDuplicates();
     }
+    assertThat(asyncWhileMoving).as("stripes replicated async while they moved").isNotEmpty();
+    Eventually.await("every stripe back in the volume's own mode", Duration.ofSeconds(30),
+        () -> cluster.node(1).metadata().volume("big").orElseThrow().getSnippetsList().stream()
+            .allMatch(p -> p.getMode().isEmpty()) && cluster.node(1).status().moving().isEmpty());
     try (BlockDevice door = cluster.node(3).volumes().open("big").orElseThrow()) {
       ByteBuffer back = ByteBuffer.allocate(SIZE);
       door.read(0, back).get(60, TimeUnit.SECONDS);
@@ -84,6 +96,69 @@ class RelocationTest {
       return !labels.isEmpty() && labels.stream()
           .allMatch(l -> l.replicas().equals(now.snippetReplicas().get((int) l.ref().index())));
     });
+  }
+
+  /**
+   * A node over its IOPS threshold sheds copies while the load lasts (one move per measuring window)
+   * and stops once it is idle; the copies keep their policy, the data and the labels stay true.
+   */
+  @Test
+  void aNodeAboveItsIopsThresholdShedsCopiesWhileTheLoadLasts() throws Exception {
+    RelocationSettings none = RelocationSettings.defaults();
+    RelocationSettings busy = new RelocationSettings(0, 5, Duration.ZERO, RelocationSettings.MoveMode.AUTO,
+        RelocationSettings.DEFAULT_REBALANCE_MARGIN);
+    cluster = TestCluster.start(dir, new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 0,
+        Duration.ofSeconds(1), Duration.ofMinutes(10)), new RelocationSettings[] {busy, none, none, none},
+        "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3", "dc/fc4/r1/h4");
+    int before = bigWithCopiesOnN0();
+    byte[] image = random(SIZE, 8);
+    long deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos();
+    try (BlockDevice door = cluster.node(2).volumes().open("big").orElseThrow()) {
+      write(door, image, 0, SIZE);
+      // Rounds of small writes to every snippet (n0 applies its copies' share) until it shed two copies.
+      int block = 4096;
+      for (int round = 0; round < 2000 && held("n0") > before - 2 && System.nanoTime() < deadline; round++) {
+        byte[] next = random(block, 100 + round);
+        List<java.util.concurrent.CompletableFuture<Void>> writes = new java.util.ArrayList<>();
+        for (int i = 0; i < SNIPPETS; i++) {
+          int off = i * SNIPPET + (round % (SNIPPET / block)) * block;
+          System.arraycopy(next, 0, image, off, block);
+          writes.add(door.write(off, ByteBuffer.wrap(next), false));
+        }
+        java.util.concurrent.CompletableFuture.allOf(writes.toArray(java.util.concurrent.CompletableFuture[]::new))
+            .get(60, TimeUnit.SECONDS);
+      }
+      door.flush().get(60, TimeUnit.SECONDS);
+    }
+    assertThat(held("n0")).as("n0 shed copies under load").isLessThanOrEqualTo(before - 2);
+    // Idle now: the move under way ends, and no other starts once n0 measured a quiet window.
+    Eventually.await("the last move ended", Duration.ofSeconds(60),
+        () -> cluster.node(1).status().moving().isEmpty()
+            && cluster.node(1).volumes().describe("big").orElseThrow().stale().isEmpty());
+    ClusterVolume v = cluster.node(1).volumes().describe("big").orElseThrow();
+    for (List<String> holders : v.snippetReplicas()) {
+      assertThat(holders).hasSize(3).doesNotHaveDuplicates();
+    }
+    try (BlockDevice door = cluster.node(3).volumes().open("big").orElseThrow()) {
+      ByteBuffer back = ByteBuffer.allocate(SIZE);
+      door.read(0, back).get(60, TimeUnit.SECONDS);
+      assertThat(crc(back.array())).isEqualTo(crc(image));
+    }
+    assertThat(cluster.node(1).verify("big").get(60, TimeUnit.SECONDS).clean()).isTrue();
+    Eventually.await("n0 measured its store's I/O on record", Duration.ofSeconds(30),
+        () -> cluster.node(1).metadata().node("n0").orElseThrow().getIopsThreshold() == 5
+            && cluster.node(1).metadata().node("n0").orElseThrow().hasStoreIo());
+  }
+
+  /** Creates big: its primary on n1 holds every snippet; the two other copies of each spread over n0, n2, n3. */
+  private int bigWithCopiesOnN0() {
+    cluster.node(1).volumes().create(new VolumeSpec("big", SIZE, SNIPPET, 512, false),
+        new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
+    Eventually.await("big known everywhere", Duration.ofSeconds(30),
+        () -> cluster.nodes.stream().allMatch(n -> n.volumes().describe("big").isPresent()));
+    int held = held("n0");
+    assertThat(held).as("n0 holds copies to shed").isGreaterThan(12);
+    return held;
   }
 
   private int held(String node) {

@@ -1,6 +1,7 @@
 package org.snipblock.iscsi.alua;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Where a logical unit can be reached and how well: the target's view of the paths to each
@@ -49,5 +50,21 @@ public interface PortGroups {
    */
   default boolean refusesInTransition() {
     return true;
+  }
+
+  /**
+   * True: initiators may choose the active/optimized group with SET TARGET PORT GROUPS (explicit
+   * ALUA, standard INQUIRY's TPGS 11b) and {@link #makeOptimized} carries it out.
+   */
+  default boolean explicitTransitions() {
+    return false;
+  }
+
+  /**
+   * Makes group {@code tag} the device's active/optimized one (in a cluster: hands the primary to
+   * that group's node); completes once it is, exceptionally with a one-line reason if it cannot be.
+   */
+  default CompletableFuture<Void> makeOptimized(String device, int tag) {
+    return CompletableFuture.failedFuture(new UnsupportedOperationException("no explicit transitions here"));
   }
 }

@@ -26,7 +26,7 @@ final class AsymmetricAccess {
    * identifies the LU, reports or changes its paths and reservations, and reports its parameters.
    */
   private static final Set<Integer> WITHOUT_ACCESS = Set.of(Opcodes.INQUIRY, Opcodes.REPORT_LUNS,
-      Opcodes.REQUEST_SENSE, Opcodes.MAINTENANCE_IN, Opcodes.MODE_SENSE_6, Opcodes.MODE_SENSE_10,
+      Opcodes.REQUEST_SENSE, Opcodes.MAINTENANCE_IN, Opcodes.MAINTENANCE_OUT, Opcodes.MODE_SENSE_6, Opcodes.MODE_SENSE_10,
       Opcodes.MODE_SELECT_6, Opcodes.MODE_SELECT_10, Opcodes.PERSISTENT_RESERVE_IN,
       Opcodes.PERSISTENT_RESERVE_OUT);
 
@@ -57,6 +57,16 @@ final class AsymmetricAccess {
     }
   }
 
+  /** Whether initiators may choose the optimized group (SET TARGET PORT GROUPS). */
+  boolean explicit() {
+    return portGroups.explicitTransitions();
+  }
+
+  /** Makes group {@code tag} the active/optimized one; completes once it is. */
+  java.util.concurrent.CompletableFuture<Void> makeOptimized(int tag) {
+    return portGroups.makeOptimized(device, tag);
+  }
+
   /** The state of the group a nexus reaches the LU through. */
   AccessState stateOf(ItNexus nexus) {
     for (PortGroup g : groups(nexus.tpgt())) {
@@ -65,6 +75,15 @@ final class AsymmetricAccess {
       }
     }
     return AccessState.ACTIVE_OPTIMIZED; // a group not listed (yet): as the door serves, active
+  }
+
+  /**
+   * Whether the nexus's target port group is still among the LU's (its node in the cluster's
+   * view): a nexus through a node that left went with it. True when no groups are known.
+   */
+  boolean pathPresent(ItNexus nexus) {
+    List<PortGroup> now = portGroups.groups(device);
+    return now.isEmpty() || now.stream().anyMatch(g -> g.tag() == nexus.tpgt());
   }
 
   /** Why this command may not run through the nexus's path now, or null if it may. */

@@ -61,7 +61,7 @@ public final class BlockLogicalUnit implements LogicalUnit {
   public BlockLogicalUnit(BlockDevice device, int physicalBlockSize, long sanitizeBytesPerSecond,
       PortGroups portGroups, SharedUnitState shared) {
     this.unit = new UnitContext(device, physicalBlockSize, portGroups, shared);
-    this.reservationGate = new ReservationGate(unit.persistentReservations, unit.legacyReservation);
+    this.reservationGate = new ReservationGate(unit);
     this.lastSeenSize = new AtomicLong(device.size());
     CommandTable t = unit.commands;
     new InquiryCommand(unit).register(t);
@@ -78,6 +78,7 @@ public final class BlockLogicalUnit implements LogicalUnit {
     new CopyCommands(unit).register(t);
     new SanitizeCommands(unit, sanitizeBytesPerSecond).register(t);
     new TargetPortGroupCommands(unit.alua).register(t);
+    new SetTargetPortGroupsCommand(unit).register(t);
     new SupportedOperations(unit).register(t);
   }
 
@@ -88,7 +89,7 @@ public final class BlockLogicalUnit implements LogicalUnit {
       unit.unitAttentions.arrive(nexus);
       noticeResize();
       unit.alua.noticeChange();
-      unit.sharedReservations.refresh(); // another path's change, and the attentions it raised here
+      unit.shared.refresh(); // another path's change, and the attentions it raised here
       Cdb cdb = new Cdb(command.cdb());
       CommandSpec spec = unit.commands.lookup(cdb);
       if (spec.reportsUnitAttention()) {
@@ -160,15 +161,14 @@ public final class BlockLogicalUnit implements LogicalUnit {
   public CompletableFuture<Void> taskManagement(TaskManagement function, ItNexus nexus) {
     switch (function) {
       case LUN_RESET, TARGET_WARM_RESET, TARGET_COLD_RESET -> {
-        // SPC-4 5.12.1 / SPC-2 5.5.1: resets drop SPC-2 reservations, but
+        // SPC-4 5.12.1 / SPC-2 5.5.1: resets drop SPC-2 reservations (through every path), but
         // persistent reservations survive them. SAM-5 6.3.3: every nexus, the one that asked
         // included, learns of the reset, through every path of the LU.
-        unit.legacyReservation.reset();
-        return unit.sharedReservations.establishForEveryNexus(UnitAttentions.BUS_DEVICE_RESET);
+        return unit.shared.reset(UnitAttentions.BUS_DEVICE_RESET, c -> c.legacy.reset());
       }
       case I_T_NEXUS_RESET -> {
-        unit.legacyReservation.release(nexus);
         unit.unitAttentions.establish(nexus, UnitAttentions.I_T_NEXUS_LOSS);
+        return releaseLegacy(nexus);
       }
       case ABORT_TASK_SET, CLEAR_TASK_SET, CLEAR_ACA -> { }
     }
@@ -176,9 +176,26 @@ public final class BlockLogicalUnit implements LogicalUnit {
   }
 
   @Override
-  public void nexusLost(ItNexus nexus) {
-    unit.legacyReservation.release(nexus);
+  public CompletableFuture<Void> nexusLost(ItNexus nexus) {
     unit.unitAttentions.forget(nexus);
+    return releaseLegacy(nexus);
+  }
+
+  /** The nexus's SPC-2 reservation, if it holds one, released through every path (logged if it cannot be now). */
+  private CompletableFuture<Void> releaseLegacy(ItNexus nexus) {
+    if (!unit.legacyReservation.heldBy(nexus)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return unit.shared.change(c -> {
+      c.legacy.release(nexus);
+      return null;
+    }).handle((x, failure) -> {
+      if (failure != null) {
+        log.warn("{}: the SPC-2 reservation of {} not released through the other paths: {}", unit.device.name(),
+            nexus.initiatorPortName(), failure.toString());
+      }
+      return null;
+    });
   }
 
   /** The device stays open: its owner (the node's volume registry) closes it. */

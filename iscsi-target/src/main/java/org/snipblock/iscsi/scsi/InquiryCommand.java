@@ -18,9 +18,11 @@ final class InquiryCommand {
   };
 
   private final VpdPages vpd;
+  private final boolean explicitAlua;
 
   InquiryCommand(UnitContext unit) {
     this.vpd = new VpdPages(unit);
+    this.explicitAlua = unit.alua.explicit();
   }
 
   void register(CommandTable t) {
@@ -39,7 +41,7 @@ final class InquiryCommand {
       if (page != 0) {
         throw CheckCondition.invalidField(2, -1);
       }
-      return Responses.data(standard(), allocation);
+      return Responses.data(standard(explicitAlua), allocation);
     }
     byte[] data = vpd.page(page, command.nexus());
     if (data == null) {
@@ -48,14 +50,15 @@ final class InquiryCommand {
     return Responses.data(data, allocation);
   }
 
-  static byte[] standard() {
+  /** @param explicitAlua TPGS 11b (SET TARGET PORT GROUPS too) rather than 01b (implicit only) */
+  static byte[] standard(boolean explicitAlua) {
     byte[] b = new byte[96];
     b[0] = 0x00; // peripheral qualifier 0, direct access block device
     b[1] = 0x00; // not removable
     b[2] = 0x06; // SPC-4
     b[3] = 0x12; // HISUP, response data format 2
     b[4] = (byte) (b.length - 5);
-    b[5] = 0x08 | 0x10; // 3PC: EXTENDED COPY; TPGS 01b: implicit ALUA (REPORT TARGET PORT GROUPS)
+    b[5] = (byte) (0x08 | (explicitAlua ? 0x30 : 0x10)); // 3PC: EXTENDED COPY; TPGS: implicit ALUA, and explicit
     b[7] = 0x02; // CMDQUE
     Bytes.putAscii(b, 8, 8, VENDOR);
     Bytes.putAscii(b, 16, 16, PRODUCT);

@@ -33,21 +33,24 @@ final class LegacyReserveCommands {
     decode(cdb);
     ItNexus nexus = command.nexus();
     // SPC-3 5.6.3: with persistent reservations in place, RESERVE conflicts (CRH covers only
-    // the holder-compatible cases, which a registration never is for the SPC-2 model).
-    if (unit.persistentReservations.anyRegistration() || !unit.legacyReservation.reserve(nexus)) {
-      return Responses.RESERVATION_CONFLICT;
-    }
-    return Responses.GOOD;
+    // the holder-compatible cases, which a registration never is for the SPC-2 model). Decided on
+    // the LU's shared state, so two nodes' RESERVEs at once cannot both win.
+    return unit.shared.change(c -> !c.reservations.anyRegistration() && c.legacy.reserve(nexus, unit.alua::pathPresent))
+        .thenCompose(reserved -> reserved ? Responses.GOOD : Responses.RESERVATION_CONFLICT);
   }
 
   private CompletableFuture<ScsiResponse> release(ScsiCommand command, Cdb cdb) {
     decode(cdb);
-    if (unit.persistentReservations.type() != null
-        && unit.persistentReservations.conflicts(command.nexus(), Access.WRITE)) {
+    ItNexus nexus = command.nexus();
+    if (unit.persistentReservations.type() != null && unit.persistentReservations.conflicts(nexus, Access.WRITE)) {
       return Responses.RESERVATION_CONFLICT;
     }
-    unit.legacyReservation.release(command.nexus());
-    return Responses.GOOD;
+    if (!unit.legacyReservation.heldBy(nexus)) {
+      return Responses.GOOD; // nothing of ours to release: no need to ask the other paths
+    }
+    return unit.shared.change(c -> {
+      c.legacy.release(nexus);
+      return null;
+    }).thenCompose(x -> Responses.GOOD);
   }
-
 }

@@ -36,8 +36,11 @@ public interface LogicalUnit extends AutoCloseable {
    */
   CompletableFuture<Void> taskManagement(TaskManagement function, ItNexus nexus);
 
-  /** The nexus is gone (logout or connection loss without reinstatement). */
-  void nexusLost(ItNexus nexus);
+  /**
+   * The nexus is gone (logout or connection loss without reinstatement). Completes once every path
+   * of the LU knows (its SPC-2 reservation released everywhere): a logout answers then.
+   */
+  CompletableFuture<Void> nexusLost(ItNexus nexus);
 
   @Override
   void close();

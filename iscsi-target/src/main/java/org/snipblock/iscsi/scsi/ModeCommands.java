@@ -101,14 +101,16 @@ final class ModeCommands {
       return Responses.GOOD;
     }
     byte[] p = DataOut.parameters(command, length);
-    ModeParameters next = ModeSelectParameters.apply(p, ten, unit);
-    boolean changed = next.writeCacheEnabled() != unit.mode.writeCacheEnabled()
-        || next.softwareWriteProtect() != unit.mode.softwareWriteProtect()
-        || next.descriptorSense() != unit.mode.descriptorSense();
-    unit.mode.set(next.writeCacheEnabled(), next.softwareWriteProtect(), next.descriptorSense());
-    if (changed) {
-      unit.unitAttentions.establishForAllBut(command.nexus(), UnitAttentions.MODE_PARAMETERS_CHANGED);
-    }
-    return Responses.GOOD;
+    ModeSelectParameters.apply(p, ten, unit.geometry.blockSize(), unit.mode); // a bad list fails here, nothing shared
+    ItNexus nexus = command.nexus();
+    // Applied to the LU's newest shared parameters, so every path's MODE SENSE reports the change.
+    return unit.shared.change(c -> {
+      ModeParameters.Values next = ModeSelectParameters.apply(p, ten, unit.geometry.blockSize(), c.mode);
+      if (!next.equals(c.mode.values())) {
+        c.mode.restore(next);
+        c.attentionForEveryNexusBut(nexus, UnitAttentions.MODE_PARAMETERS_CHANGED);
+      }
+      return null;
+    }).thenCompose(x -> Responses.GOOD);
   }
 }

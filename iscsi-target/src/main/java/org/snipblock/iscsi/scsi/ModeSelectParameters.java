@@ -4,12 +4,12 @@ import org.snipblock.iscsi.scsi.ModePages.PageControl;
 
 /**
  * Validates a MODE SELECT parameter list against what may change (SPC-4 6.11) and computes the
- * resulting parameters; nothing is applied unless the whole list is valid.
+ * resulting parameters from the current ones; it changes nothing itself.
  */
 final class ModeSelectParameters {
   private ModeSelectParameters() {}
 
-  static ModeParameters apply(byte[] p, boolean ten, UnitContext unit) {
+  static ModeParameters.Values apply(byte[] p, boolean ten, int blockSize, ModeParameters current) {
     int headerLength = ten ? 8 : 4;
     if (p.length < headerLength) {
       throw new CheckCondition(Sense.parameterListLengthError());
@@ -25,11 +25,11 @@ final class ModeSelectParameters {
     if (descriptorLength > 0) {
       int at = headerLength + (longLba ? 12 : 5);
       int blockLength = longLba ? (int) Bytes.u32(p, at) : Bytes.u24(p, at);
-      if (blockLength != unit.geometry.blockSize()) {
+      if (blockLength != blockSize) {
         throw CheckCondition.invalidParameter(at, -1);
       }
     }
-    ModeParameters next = unit.mode.copy();
+    ModeParameters next = current.copy();
     int at = headerLength + descriptorLength;
     while (at < p.length) {
       if (at + 2 > p.length) {
@@ -42,16 +42,16 @@ final class ModeSelectParameters {
       if (!ModePages.supported(code)) {
         throw CheckCondition.invalidParameter(at, 5);
       }
-      byte[] current = ModePages.page(code, PageControl.CURRENT, next);
+      byte[] page = ModePages.page(code, PageControl.CURRENT, next);
       byte[] changeable = ModePages.page(code, PageControl.CHANGEABLE, next);
-      if ((p[at + 1] & 0xff) != current.length - 2) {
+      if ((p[at + 1] & 0xff) != page.length - 2) {
         throw CheckCondition.invalidParameter(at + 1, -1);
       }
-      if (at + current.length > p.length) {
+      if (at + page.length > p.length) {
         throw new CheckCondition(Sense.parameterListLengthError());
       }
-      for (int i = 2; i < current.length; i++) {
-        int diff = (p[at + i] ^ current[i]) & ~changeable[i] & 0xff;
+      for (int i = 2; i < page.length; i++) {
+        int diff = (p[at + i] ^ page[i]) & ~changeable[i] & 0xff;
         if (diff != 0) {
           throw CheckCondition.invalidParameter(at + i, 31 - Integer.numberOfLeadingZeros(diff));
         }
@@ -61,8 +61,8 @@ final class ModeSelectParameters {
         case ModePages.CONTROL -> next.set(next.writeCacheEnabled(), (p[at + 4] & 0x08) != 0, (p[at + 2] & 0x04) != 0);
         default -> { }
       }
-      at += current.length;
+      at += page.length;
     }
-    return next;
+    return next.values();
   }
 }

@@ -47,6 +47,7 @@ final class Opcodes {
   static final int SERVICE_ACTION_IN_16 = 0x9e;
   static final int REPORT_LUNS = 0xa0;
   static final int MAINTENANCE_IN = 0xa3;
+  static final int MAINTENANCE_OUT = 0xa4;
   static final int READ_12 = 0xa8;
   static final int READ_DEFECT_DATA_12 = 0xb7;
   static final int WRITE_12 = 0xaa;

@@ -10,7 +10,7 @@ import java.util.Map;
  * at most one reservation, the generation counter and APTPL (the last registration's bit: whether
  * the state outlives a power loss of the whole target, where the store can keep it). Every method is
  * atomic with respect to the others; unit attentions that result are handed to an
- * {@link Attentions} sink. {@link SharedReservations} runs every change on a copy made from the
+ * {@link Attentions} sink. {@link SharedLuState} runs every change on a copy made from the
  * shared {@link State} and shares the result, so all paths of the LU (all nodes) see one state.
  */
 final class PersistentReservations {
@@ -19,7 +19,7 @@ final class PersistentReservations {
     void establish(ItNexus nexus, Sense condition);
   }
 
-  /** Everything a change may alter: what {@link SharedReservations} shares. */
+  /** Everything a change may alter: what {@link SharedLuState} shares. */
   record State(Map<ItNexus, Long> registrations, ItNexus holder, ReservationType type, int generation,
       boolean aptpl) {
     static final State NONE = new State(Map.of(), null, null, 0);

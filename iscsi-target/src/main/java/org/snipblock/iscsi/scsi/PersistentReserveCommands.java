@@ -43,7 +43,7 @@ final class PersistentReserveCommands {
     cdb.control(9);
     cdb.reserved(1, 0xe0);
     cdb.reservedBytes(2, 6);
-    if (unit.legacyReservation.heldByOther(command.nexus())) {
+    if (unit.legacyHeldByOther(command.nexus())) {
       return Responses.RESERVATION_CONFLICT;
     }
     int allocation = cdb.u16(7);
@@ -87,7 +87,7 @@ final class PersistentReserveCommands {
     Bytes.putShort(b, 0, 8);
     b[2] = 0x10; // CRH: RESERVE/RELEASE(6/10) succeed as no-ops where SPC-4 5.12.3 says so
     b[3] = (byte) 0x80 | 0x10; // TMV, ALLOW COMMANDS 001b
-    if (unit.sharedReservations.persistsThroughPowerLoss()) {
+    if (unit.shared.persistsThroughPowerLoss()) {
       b[2] |= 0x01; // PTPL_C: a cluster's metadata outlives every node
       b[3] |= (byte) (pr.aptpl() ? 0x01 : 0); // PTPL_A
     }
@@ -132,7 +132,7 @@ final class PersistentReserveCommands {
     int typeCode = cdb.u8(2) & 0x0f;
     long listLength = cdb.u32(5);
     ItNexus nexus = command.nexus();
-    if (unit.legacyReservation.heldByOther(nexus)) {
+    if (unit.legacyHeldByOther(nexus)) {
       return Responses.RESERVATION_CONFLICT;
     }
     ReservationType type = null;
@@ -162,7 +162,7 @@ final class PersistentReserveCommands {
       throw CheckCondition.invalidParameter(20, 2); // ALL_TG_PT not supported
     }
     boolean aptpl = (flags & 0x01) != 0;
-    if (aptpl && !unit.sharedReservations.persistsThroughPowerLoss()) {
+    if (aptpl && !unit.shared.persistsThroughPowerLoss()) {
       throw CheckCondition.invalidParameter(20, 0); // APTPL: a standalone node's reservations live in memory
     }
     if ((sa == PREEMPT || sa == PREEMPT_AND_ABORT) && type == null) {
@@ -172,7 +172,7 @@ final class PersistentReserveCommands {
       throw CheckCondition.invalidField(1, 4);
     }
     ReservationType stated = type;
-    return answer(unit.sharedReservations.change(pr -> switch (sa) {
+    return answer(unit.shared.changeReservations(pr -> switch (sa) {
       case REGISTER -> pr.register(nexus, key, saKey, false, aptpl);
       case REGISTER_AND_IGNORE -> pr.register(nexus, key, saKey, true, aptpl);
       case RESERVE -> pr.reserve(nexus, key, stated);
@@ -191,7 +191,7 @@ final class PersistentReserveCommands {
     long saKey = Bytes.u64(p, 8);
     boolean unregister = (p[17] & 0x02) != 0;
     boolean aptpl = (p[17] & 0x01) != 0;
-    if (aptpl && !unit.sharedReservations.persistsThroughPowerLoss()) {
+    if (aptpl && !unit.shared.persistsThroughPowerLoss()) {
       throw CheckCondition.invalidParameter(17, 0);
     }
     int idLength = (int) Bytes.u32(p, 20);
@@ -199,7 +199,7 @@ final class PersistentReserveCommands {
       throw new CheckCondition(Sense.parameterListLengthError());
     }
     ItNexus destination = TransportIds.decode(p, 24, idLength, nexus);
-    return answer(unit.sharedReservations.change(pr -> pr.registerAndMove(nexus, key, saKey, destination, unregister, aptpl)));
+    return answer(unit.shared.changeReservations(pr -> pr.registerAndMove(nexus, key, saKey, destination, unregister, aptpl)));
   }
 
   private static CompletableFuture<ScsiResponse> answer(CompletableFuture<Outcome> shared) {

@@ -2,12 +2,10 @@ package org.snipblock.iscsi.scsi;
 
 /** Decides whether a command meets RESERVATION CONFLICT, from both kinds of reservation. */
 final class ReservationGate {
-  private final PersistentReservations persistent;
-  private final LegacyReservation legacy;
+  private final UnitContext unit;
 
-  ReservationGate(PersistentReservations persistent, LegacyReservation legacy) {
-    this.persistent = persistent;
-    this.legacy = legacy;
+  ReservationGate(UnitContext unit) {
+    this.unit = unit;
   }
 
   boolean conflicts(ItNexus nexus, CommandSpec spec) {
@@ -15,10 +13,10 @@ final class ReservationGate {
       return false;
     }
     // Under an SPC-2 reservation only INQUIRY, REPORT LUNS, REQUEST SENSE and RELEASE pass.
-    if (legacy.heldByOther(nexus) && !isRelease(spec)) {
+    if (unit.legacyHeldByOther(nexus) && !isRelease(spec)) {
       return true;
     }
-    return persistent.conflicts(nexus, spec.access());
+    return unit.persistentReservations.conflicts(nexus, spec.access());
   }
 
   private static boolean isRelease(CommandSpec spec) {

@@ -9,8 +9,9 @@ import org.snipblock.iscsi.alua.PortGroup;
 /**
  * REPORT TARGET PORT GROUPS (SPC-4 6.36): every target port group of the LU with its asymmetric
  * access state. In snipblock a group is a node, with one target port whose relative identifier is
- * the group's number. Only implicit transitions: SET TARGET PORT GROUPS is not offered, since the
- * primary (and so the optimized path) follows the cluster, not the initiator.
+ * the group's number. Transitions are implicit (the optimized path follows the primary) and, where
+ * the port groups allow it, explicit too ({@link SetTargetPortGroupsCommand}: the initiator moves the
+ * primary to a group's node).
  */
 final class TargetPortGroupCommands {
   static final int SA_REPORT_TARGET_PORT_GROUPS = 0x0a;

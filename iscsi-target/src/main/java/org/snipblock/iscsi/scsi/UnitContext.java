@@ -21,15 +21,20 @@ final class UnitContext {
       java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
 
   final AsymmetricAccess alua;
-  final SharedReservations sharedReservations;
+  final SharedLuState shared;
 
   /** @param shared where the state of all paths lives; null: this unit alone has paths (in memory) */
   UnitContext(BlockDevice device, int physicalBlockSize, PortGroups portGroups, SharedUnitState shared) {
     this.device = device;
     this.geometry = new Geometry(device, physicalBlockSize);
     this.alua = new AsymmetricAccess(portGroups, device.name(), unitAttentions);
-    this.sharedReservations = new SharedReservations(shared == null ? new MemorySharedUnitState() : shared,
-        device.name(), device.uniqueId(), persistentReservations, unitAttentions, portGroups::localTag);
+    this.shared = new SharedLuState(shared == null ? new MemorySharedUnitState() : shared, device.name(),
+        device.uniqueId(), persistentReservations, legacyReservation, mode, unitAttentions, portGroups::localTag);
+  }
+
+  /** Whether another nexus holds the SPC-2 reservation through a path that is still there. */
+  boolean legacyHeldByOther(ItNexus nexus) {
+    return legacyReservation.heldByOther(nexus, alua::pathPresent);
   }
 
   /** Writes are refused when the volume is read-only or software write protect is on. */

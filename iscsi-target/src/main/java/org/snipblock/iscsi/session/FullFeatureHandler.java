@@ -197,12 +197,10 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
     } else {
       response = 2; // connection recovery is not supported at ErrorRecoveryLevel 0
     }
-    tasks.allFinished().whenComplete((v, e) -> connection.onLoop(() -> {
+    tasks.allFinished().thenCompose(v -> response == 0 && !connection.closing() ? session.releaseNexus()
+        : java.util.concurrent.CompletableFuture.completedFuture(null)).whenComplete((v, e) -> connection.onLoop(() -> {
       if (connection.closing()) {
         return;
-      }
-      if (response == 0) {
-        session.releaseNexus();
       }
       Pdu answer = Pdu.of(Opcode.LOGOUT_RESPONSE).flags(Connection.F_BIT)
           .initiatorTaskTag(pdu.initiatorTaskTag());

@@ -99,18 +99,18 @@ public final class Session {
   }
 
   /**
-   * Reports the nexus lost to the logical unit (once) without closing the connection yet. A
-   * logout calls this before its response is written: the initiator may act on another session
-   * as soon as it reads that response, and must find this nexus's reservations already gone.
+   * Reports the nexus lost to the logical unit (once) without closing the connection yet;
+   * completes once every path of the LU knows. A logout writes its response only then: the
+   * initiator may act on another session (through another node) as soon as it reads that
+   * response, and must find this nexus's reservations already gone.
    */
-  public void releaseNexus() {
+  public java.util.concurrent.CompletableFuture<Void> releaseNexus() {
     if (!released.compareAndSet(false, true)) {
-      return;
+      return java.util.concurrent.CompletableFuture.completedFuture(null);
     }
     registry.remove(this);
-    if (logicalUnit != null) {
-      logicalUnit.nexusLost(nexus);
-    }
+    return logicalUnit == null ? java.util.concurrent.CompletableFuture.completedFuture(null)
+        : logicalUnit.nexusLost(nexus);
   }
 
   public boolean ended() {

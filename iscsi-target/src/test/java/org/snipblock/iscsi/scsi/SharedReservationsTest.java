@@ -7,10 +7,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.snipblock.block.MemoryBlockDevice;
-import org.snipblock.iscsi.alua.AccessState;
-import org.snipblock.iscsi.alua.PortGroup;
-import org.snipblock.iscsi.alua.PortGroups;
-import org.snipblock.iscsi.alua.Portal;
 
 /**
  * Two nodes' logical units of one volume (one device, one shared state), each with its own
@@ -31,28 +27,9 @@ class SharedReservationsTest {
   private final LogicalUnitHarness node2 = node(2);
 
   private LogicalUnitHarness node(int tag) {
-    LogicalUnitHarness h = new LogicalUnitHarness(device, new BlockLogicalUnit(device, groups(tag), shared));
+    LogicalUnitHarness h = new LogicalUnitHarness(device, new BlockLogicalUnit(device, new TestPortGroups(tag), shared));
     h.exec(tag == 1 ? H1 : H2, Cdbs.testUnitReady());
     return h;
-  }
-
-  private static PortGroups groups(int tag) {
-    return new PortGroups() {
-      @Override
-      public int localTag() {
-        return tag;
-      }
-
-      @Override
-      public List<Portal> portals(String d, String localPortal) {
-        return List.of(new Portal(localPortal, tag));
-      }
-
-      @Override
-      public List<PortGroup> groups(String d) {
-        return List.of(new PortGroup(1, AccessState.ACTIVE_OPTIMIZED), new PortGroup(2, AccessState.ACTIVE_NON_OPTIMIZED));
-      }
-    };
   }
 
   private static int prOut(LogicalUnitHarness h, ItNexus n, int sa, int type, long key, long saKey) {
@@ -93,40 +70,53 @@ class SharedReservationsTest {
   void unreadableStateBytesAreRefusedClearly() {
     PersistentReservations.State state = new PersistentReservations.State(Map.of(H1, 7L), H1,
         ReservationType.WRITE_EXCLUSIVE, 3);
-    byte[] good = ReservationStateCodec.encode(state, List.of(
-        new ReservationStateCodec.Attention(3, H2, UnitAttentions.REGISTRATIONS_PREEMPTED)));
-    ReservationStateCodec.Decoded back = ReservationStateCodec.decode(good);
-    assertThat(back.state()).isEqualTo(state);
-    assertThat(back.attentions()).hasSize(1);
+    SharedLuStateCodec.LuState lu = new SharedLuStateCodec.LuState(state, H2,
+        new ModeParameters.Values(false, true, false));
+    byte[] good = SharedLuStateCodec.encode(lu, List.of(
+        new SharedLuStateCodec.Attention(3, H2, UnitAttentions.REGISTRATIONS_PREEMPTED),
+        new SharedLuStateCodec.Attention(3, H1, UnitAttentions.MODE_PARAMETERS_CHANGED, true)));
+    SharedLuStateCodec.Decoded back = SharedLuStateCodec.decode(good);
+    assertThat(back.state()).isEqualTo(lu);
+    assertThat(back.attentions()).hasSize(2);
+    assertThat(back.attentions().get(1).allBut()).isTrue();
 
-    assertThat(ReservationStateCodec.decode(new byte[0]).state()).as("no bytes: the state a power loss left")
-        .isEqualTo(PersistentReservations.State.NONE);
-    assertThatThrownBy(() -> ReservationStateCodec.decode(java.util.Arrays.copyOf(good, good.length - 3)))
+    assertThat(SharedLuStateCodec.decode(new byte[0]).state()).as("no bytes: the state a power loss left")
+        .isEqualTo(SharedLuStateCodec.LuState.NONE);
+    assertThatThrownBy(() -> SharedLuStateCodec.decode(java.util.Arrays.copyOf(good, good.length - 3)))
         .hasMessageContaining("truncated");
     byte[] format = good.clone();
     format[0] = 9;
-    assertThatThrownBy(() -> ReservationStateCodec.decode(format)).hasMessageContaining("format");
+    assertThatThrownBy(() -> SharedLuStateCodec.decode(format)).hasMessageContaining("format");
     byte[] type = good.clone();
     type[6] = 0x0f;
-    assertThatThrownBy(() -> ReservationStateCodec.decode(type)).hasMessageContaining("reservation type");
+    assertThatThrownBy(() -> SharedLuStateCodec.decode(type)).hasMessageContaining("reservation type");
     byte[] holder = good.clone();
     holder[10] = 5;
-    assertThatThrownBy(() -> ReservationStateCodec.decode(holder)).hasMessageContaining("holder");
+    assertThatThrownBy(() -> SharedLuStateCodec.decode(holder)).hasMessageContaining("holder");
     byte[] trailing = java.util.Arrays.copyOf(good, good.length + 1);
-    assertThatThrownBy(() -> ReservationStateCodec.decode(trailing)).hasMessageContaining("trailing");
+    assertThatThrownBy(() -> SharedLuStateCodec.decode(trailing)).hasMessageContaining("trailing");
+    byte[] mode = good.clone();
+    mode[mode.length - 1] = 0x08;
+    assertThatThrownBy(() -> SharedLuStateCodec.decode(mode)).hasMessageContaining("mode parameter bits");
   }
 
   @Test
   void aptplTravelsWithTheStateAndFormatOneReadsWithoutIt() {
     PersistentReservations.State kept = new PersistentReservations.State(Map.of(H1, 7L), H1,
         ReservationType.WRITE_EXCLUSIVE, 3, true);
-    byte[] bytes = ReservationStateCodec.encode(kept, List.of());
-    assertThat(ReservationStateCodec.decode(bytes).state()).isEqualTo(kept);
-    // Format 1 (before APTPL) is format 2 without the APTPL byte after the format.
-    byte[] one = new byte[bytes.length - 1];
+    byte[] bytes = SharedLuStateCodec.encode(new SharedLuStateCodec.LuState(kept, null, ModeParameters.Values.DEFAULT),
+        List.of());
+    assertThat(SharedLuStateCodec.decode(bytes).state().reservations()).isEqualTo(kept);
+    // Format 2 (before the SPC-2 holder and mode parameters) is format 3 without the last 2 bytes
+    // (no holder, the mode bits); format 1 (before APTPL) is format 2 without the APTPL byte after the format.
+    byte[] two = java.util.Arrays.copyOf(bytes, bytes.length - 2);
+    two[0] = 2;
+    assertThat(SharedLuStateCodec.decode(two).state())
+        .isEqualTo(new SharedLuStateCodec.LuState(kept, null, ModeParameters.Values.DEFAULT));
+    byte[] one = new byte[two.length - 1];
     one[0] = 1;
-    System.arraycopy(bytes, 2, one, 1, bytes.length - 2);
-    PersistentReservations.State old = ReservationStateCodec.decode(one).state();
+    System.arraycopy(two, 2, one, 1, two.length - 2);
+    PersistentReservations.State old = SharedLuStateCodec.decode(one).state().reservations();
     assertThat(old.aptpl()).isFalse();
     assertThat(old.registrations()).isEqualTo(kept.registrations());
     assertThat(old.type()).isEqualTo(kept.type());
@@ -154,7 +144,7 @@ class SharedReservationsTest {
         return true;
       }
     };
-    LogicalUnitHarness h = new LogicalUnitHarness(device, new BlockLogicalUnit(device, groups(1), lasting));
+    LogicalUnitHarness h = new LogicalUnitHarness(device, new BlockLogicalUnit(device, new TestPortGroups(1), lasting));
     h.exec(H1, Cdbs.testUnitReady());
     byte[] caps = h.good(H1, Cdbs.prIn(2, 255), new byte[0]);
     assertThat(caps[2] & 0x01).as("PTPL_C").isEqualTo(1);

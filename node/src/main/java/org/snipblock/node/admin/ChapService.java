@@ -3,6 +3,7 @@ package org.snipblock.node.admin;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import org.snipblock.cluster.ClusterNode;
+import org.snipblock.cluster.meta.ChapKey;
 import org.snipblock.cluster.proto.SetChap;
 import org.snipblock.cluster.proto.VolumeChap;
 import org.snipblock.node.admin.v1.IscsiChapGrpc;
@@ -14,19 +15,24 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin API's CHAP calls: a clustered volume's CHAP kept in the cluster metadata, so that every
- * node's iSCSI door asks the same. Answers and logs name the users, never the secrets.
+ * node's iSCSI door asks the same, its secrets sealed with the cluster's CHAP key. Answers and logs
+ * name the users, never the secrets.
  */
 public final class ChapService extends IscsiChapGrpc.IscsiChapImplBase {
   private static final Logger log = LoggerFactory.getLogger(ChapService.class);
 
   private final ClusterNode cluster;
-
-  /** {@code cluster} null: a standalone node, whose YAML sets CHAP. */
+  private final ChapKey key;
   private final AdminCalls calls;
 
-  public ChapService(ClusterNode cluster) {
+  /**
+   * @param cluster null: a standalone node, whose YAML sets CHAP
+   * @param key     the cluster's CHAP key the secrets are sealed with before they enter the log; null: none
+   */
+  public ChapService(ClusterNode cluster, ChapKey key) {
     this.calls = new AdminCalls(cluster);
     this.cluster = cluster;
+    this.key = key;
   }
 
   @Override
@@ -37,7 +43,7 @@ public final class ChapService extends IscsiChapGrpc.IscsiChapImplBase {
         change.setChap(VolumeChap.newBuilder().setUser(req.getUser()).setSecret(req.getSecret())
             .setMutualUser(req.getMutualUser()).setMutualSecret(req.getMutualSecret()));
       }
-      VolumeChapSetting now = shown(req.getName(), clustered().access().setChap(change.build()));
+      VolumeChapSetting now = shown(req.getName(), clustered().access().setChap(change.build(), key));
       log.info("volume {}: CHAP {} (version {})", now.getName(), now.getUser().isEmpty() ? "off, each node's "
           + "configuration decides" : "user " + now.getUser() + (now.getMutualUser().isEmpty() ? ""
           : ", mutual user " + now.getMutualUser()), now.getVersion());

@@ -55,7 +55,9 @@ final class ClusterStatusMessages {
       b.addNodes(ClusterNodeStatus.newBuilder().setId(n.id()).setLocation(n.location()).setState(n.state())
           .setCapacityBytes(n.capacityBytes()).setUsedBytes(n.usedBytes()).setLoad(n.load())
           .setReportedEpochMillis(n.reportedAtMillis()).setMember(n.member()).setDataAddress(n.dataAddress())
-          .setCapacityThresholdPercent(n.capacityThresholdPercent()));
+          .setCapacityThresholdPercent(n.capacityThresholdPercent()).setIopsThreshold(n.iopsThreshold())
+          .setLatencyP99ThresholdMicros(n.latencyP99ThresholdMicros()).setStoreIops(n.storeIops())
+          .setStoreLatencyP99Micros(n.storeLatencyP99Micros()));
     }
     s.moving().forEach(m -> b.addMoving(ClusterAdminService.move(m)));
     s.rttMillis().forEach((from, to) -> b.addRtt(RttRow.newBuilder().setFrom(from).putAllMillisTo(to)));

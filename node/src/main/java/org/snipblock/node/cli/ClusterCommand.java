@@ -42,7 +42,27 @@ final class ClusterCommand implements Runnable {
         List<List<String>> syncGroups, List<String> voters) {}
 
     record NodeView(String id, String location, String state, long capacityBytes, long usedBytes, double load,
-        String member, String dataAddress, long reportedEpochMillis, int capacityThresholdPercent) {}
+        String member, String dataAddress, long reportedEpochMillis, int capacityThresholdPercent,
+        long iopsThreshold, long latencyP99ThresholdMicros, double storeIops, long storeLatencyP99Micros) {
+      /** The thresholds set, as the config file gives them: "80%, 20000 iops, p99 20ms", or "-". */
+      String thresholds() {
+        List<String> set = new ArrayList<>();
+        if (capacityThresholdPercent > 0) {
+          set.add(capacityThresholdPercent + "%");
+        }
+        if (iopsThreshold > 0) {
+          set.add(iopsThreshold + " iops");
+        }
+        if (latencyP99ThresholdMicros > 0) {
+          set.add("p99 " + millis(latencyP99ThresholdMicros));
+        }
+        return set.isEmpty() ? "-" : String.join(", ", set);
+      }
+    }
+
+    static String millis(long micros) {
+      return String.format(Locale.ROOT, micros < 10_000 ? "%.1fms" : "%.0fms", micros / 1000.0);
+    }
 
     @Override
     public Integer call() {
@@ -52,7 +72,8 @@ final class ClusterCommand implements Runnable {
       View v = new View(s.getSelf(), s.getLeader().isEmpty() ? null : s.getLeader(), s.getTerm(), s.getInMajority(),
           s.getNodesList().stream().map(n -> new NodeView(n.getId(), n.getLocation(), n.getState(),
               n.getCapacityBytes(), n.getUsedBytes(), n.getLoad(), n.getMember(), n.getDataAddress(),
-              n.getReportedEpochMillis(), n.getCapacityThresholdPercent())).toList(), rtt,
+              n.getReportedEpochMillis(), n.getCapacityThresholdPercent(), n.getIopsThreshold(),
+              n.getLatencyP99ThresholdMicros(), n.getStoreIops(), n.getStoreLatencyP99Micros())).toList(), rtt,
           s.getMovingList().stream().map(NodeCommand.MoveView::of).toList(), s.getSyncBoundMillis(),
           s.getSyncGroupsList().stream().map(g -> List.copyOf(g.getNodesList())).toList(),
           List.copyOf(s.getVotersList()));
@@ -72,14 +93,14 @@ final class ClusterCommand implements Runnable {
         out.println("voters:      " + String.join(" ", v.voters()));
       }
       out.println("");
-      String format = "%-16s %-32s %-8s %10s %10s %6s %9s%n";
+      String format = "%-16s %-32s %-8s %10s %10s %6s %7s %8s  %s%n";
       out.println(String.format(Locale.ROOT, format, "NODE", "LOCATION", "STATE", "CAPACITY", "USED", "LOAD",
-          "THRESHOLD").stripTrailing());
+          "IOPS", "P99", "THRESHOLDS").stripTrailing());
       for (NodeView n : v.nodes()) {
         out.println(String.format(Locale.ROOT, format, n.id(), n.location(), n.state(),
             ByteSize.format(n.capacityBytes()), ByteSize.format(n.usedBytes()),
-            String.format(Locale.ROOT, "%.2f", n.load()),
-            n.capacityThresholdPercent() == 0 ? "-" : n.capacityThresholdPercent() + "%").stripTrailing());
+            String.format(Locale.ROOT, "%.2f", n.load()), String.format(Locale.ROOT, "%.0f", n.storeIops()),
+            n.storeLatencyP99Micros() == 0 ? "-" : millis(n.storeLatencyP99Micros()), n.thresholds()).stripTrailing());
       }
       if (!v.moving().isEmpty()) {
         out.println("");

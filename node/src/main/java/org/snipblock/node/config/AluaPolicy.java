@@ -8,10 +8,26 @@ package org.snipblock.node.config;
  *                            (media access refused, NOT READY 04/0B) instead of active/non-optimized
  * @param refuseInTransition  while a primary moves, commands get NOT READY 04/0A (initiators with
  *                            ALUA support retry) instead of waiting in the door for the new primary
+ * @param explicitTransitions initiators may move the primary to a path's node with SET TARGET PORT
+ *                            GROUPS (INQUIRY TPGS 11b); off by default: two hosts preferring
+ *                            different paths would move the primary back and forth
  */
-public record AluaPolicy(boolean standbyInOtherSites, boolean refuseInTransition) {
-  /** Every node active, commands wait through a transition: safe for initiators without ALUA (QEMU). */
-  public static final AluaPolicy DEFAULT = new AluaPolicy(false, false);
+public record AluaPolicy(boolean standbyInOtherSites, boolean refuseInTransition, boolean explicitTransitions) {
+  /** Every node active, commands wait through a transition, implicit only: safe for initiators without ALUA (QEMU). */
+  public static final AluaPolicy DEFAULT = new AluaPolicy(false, false, false);
+
+  public AluaPolicy(boolean standbyInOtherSites, boolean refuseInTransition) {
+    this(standbyInOtherSites, refuseInTransition, false);
+  }
+
+  /** {@code transitions}: implicit | explicit. */
+  static boolean parseTransitions(String text) {
+    return switch (text) {
+      case "implicit" -> false;
+      case "explicit" -> true;
+      default -> throw new IllegalArgumentException("'" + text + "' is not implicit or explicit");
+    };
+  }
 
   /** {@code other-sites}: non-optimized | standby. */
   static boolean parseOtherSites(String text) {

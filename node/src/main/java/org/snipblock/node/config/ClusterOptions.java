@@ -2,9 +2,12 @@ package org.snipblock.node.config;
 
 import java.time.Duration;
 import org.snipblock.cluster.RedundancyPolicy;
+import org.snipblock.cluster.RelocationSettings;
 import org.snipblock.cluster.follow.SiteSettings;
+import org.snipblock.cluster.meta.ChapKey;
 import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.replica.ReplicationSettings;
+import org.snipblock.cluster.security.LinkTls;
 import org.snipblock.cluster.topology.FailureDomain;
 
 /**
@@ -21,12 +24,15 @@ import org.snipblock.cluster.topology.FailureDomain;
  * @param resyncBytesPerSecond cap on what one resync or re-replication sends per second (0 = none)
  * @param failoverDelay       how long a primary must be gone before a replica takes over
  * @param rereplicationDelay  how long a holder must be gone before its copies are placed elsewhere
- * @param capacityThresholdPercent relocation: above this percent of its capacity used, the node
- *                            moves snippet copies elsewhere (0 = never)
+ * @param relocation          the {@code cluster.relocation} section: thresholds, move mode, rebalance margin
  * @param standbyInOtherSites ALUA: nodes in other sites report standby ({@link AluaPolicy})
  * @param refuseInTransition  ALUA: a transitioning path refuses commands ({@link AluaPolicy})
+ * @param explicitTransitions ALUA: SET TARGET PORT GROUPS moves the primary ({@link AluaPolicy})
  * @param sites               the {@code cluster.sites} section: sync bound, automatic mode control,
  *                            ballooning, a test's simulated WAN (null: built-in, no simulation)
+ * @param tls                 the {@code cluster.tls} section: mutual TLS on the links between nodes
+ * @param chapKey             the cluster's key that seals volumes' CHAP secrets in the metadata
+ *                            ({@code cluster.chap-key}: a file, the same on every node); null: none
  */
 public record ClusterOptions(
     Integer copies,
@@ -38,12 +44,15 @@ public record ClusterOptions(
     Long resyncBytesPerSecond,
     Duration failoverDelay,
     Duration rereplicationDelay,
-    Integer capacityThresholdPercent,
+    RelocationSettings relocation,
     Boolean standbyInOtherSites,
     Boolean refuseInTransition,
-    SiteSettings sites) {
+    Boolean explicitTransitions,
+    SiteSettings sites,
+    LinkTls tls,
+    ChapKey chapKey) {
   public static final ClusterOptions NONE =
-      new ClusterOptions(null, null, null, null, null, null, null, null, null, null, null, null, null);
+      new ClusterOptions(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
   /** True when the source says nothing about the cluster. */
   public boolean isEmpty() {
@@ -62,23 +71,25 @@ public record ClusterOptions(
         resyncBytesPerSecond != null ? resyncBytesPerSecond : below.resyncBytesPerSecond,
         failoverDelay != null ? failoverDelay : below.failoverDelay,
         rereplicationDelay != null ? rereplicationDelay : below.rereplicationDelay,
-        capacityThresholdPercent != null ? capacityThresholdPercent : below.capacityThresholdPercent,
+        relocation != null ? relocation : below.relocation,
         standbyInOtherSites != null ? standbyInOtherSites : below.standbyInOtherSites,
         refuseInTransition != null ? refuseInTransition : below.refuseInTransition,
-        sites != null ? sites : below.sites);
+        explicitTransitions != null ? explicitTransitions : below.explicitTransitions,
+        sites != null ? sites : below.sites,
+        tls != null ? tls : below.tls,
+        chapKey != null ? chapKey : below.chapKey);
   }
 
-  /** The relocation threshold in percent of the node's capacity, 0 = never; checked. */
-  public int capacityThreshold() {
-    int t = capacityThresholdPercent == null ? 0 : capacityThresholdPercent;
-    org.snipblock.cluster.ClusterConfig.checkThreshold(t);
-    return t;
+  /** The relocation settings given, or the built-in ones (no thresholds). */
+  public RelocationSettings relocationSettings() {
+    return relocation != null ? relocation : RelocationSettings.defaults();
   }
 
   /** How the iSCSI door reports the paths: the defaults where nothing is given. */
   public AluaPolicy alua() {
     return new AluaPolicy(standbyInOtherSites != null ? standbyInOtherSites : AluaPolicy.DEFAULT.standbyInOtherSites(),
-        refuseInTransition != null ? refuseInTransition : AluaPolicy.DEFAULT.refuseInTransition());
+        refuseInTransition != null ? refuseInTransition : AluaPolicy.DEFAULT.refuseInTransition(),
+        explicitTransitions != null ? explicitTransitions : AluaPolicy.DEFAULT.explicitTransitions());
   }
 
   /**

@@ -26,6 +26,7 @@ import java.util.stream.Collectors;
 import org.snipblock.cluster.follow.SiteSettings;
 import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.topology.FailureDomain;
+import org.snipblock.cluster.meta.ChapKey;
 import org.snipblock.iscsi.ChapSecret;
 import org.snipblock.iscsi.TargetAccess;
 import org.snipblock.nbd.ExportPolicy;
@@ -82,16 +83,22 @@ import org.snipblock.node.OperatorError;
  *     failover-delay: 3s    # a primary gone this long is replaced
  *   alua:                   # how the iSCSI doors report paths other than the primary's node
  *     other-sites: non-optimized   # or standby: nodes in another site refuse media access
+ *     transitions: implicit  # or explicit: SET TARGET PORT GROUPS moves the primary to that path's node
  *     transitioning: wait   # or refuse: NOT READY 04/0A while the primary moves (ALUA initiators retry)
  *     rereplication-delay: 5m  # a holder gone this long has its copies placed elsewhere
- *   relocation:
+ *   relocation:             # RelocationSection
  *     capacity-threshold: 80%  # above this much of its capacity used, this node moves copies away; 0 = never
+ *     iops-threshold: 20000    # above this many store operations per second, it moves copies away; 0 = never
+ *     latency-p99-threshold: 20ms  # above this p99 of its store's I/O latency, it moves copies away; 0 = never
+ *     move-mode: auto          # a relocated copy kept in step by round trip (auto), or always sync / async
+ *     rebalance-margin: 10%    # the leader evens out fills once they differ by more than this; 0 = never
  *   sites:
  *     sync-bound: 5ms       # nodes this near (round trip) are within synchronous reach of each other
  *     auto-sync-lag: 1M     # --mode auto: to sync at most this far behind; a catch-up ends this close
  *     auto-async-wait: 200ms  # --mode auto: to async when writes wait this long for a backlogged link
  *     balloon-floor: 4M     # ballooning never throttles writes below this many bytes per second
  *     simulated-wan: {delay: 10ms, rate: 8M}   # TESTS ONLY: delay and cap traffic between sites
+ *   chap-key: chap.key      # seals volumes' CHAP secrets in the metadata: the same key file on every node
  * </pre>
  *
  * Unknown keys, wrong types and bad sizes are errors naming the file, line and key: a typo must
@@ -248,9 +255,11 @@ public final class ConfigFile {
   static final class ClusterModel {
     @JsonProperty("defaults") VolumeDefaultsModel defaults;
     @JsonProperty("replication") ReplicationModel replication;
-    @JsonProperty("relocation") RelocationModel relocation;
+    @JsonProperty("relocation") RelocationSection relocation;
     @JsonProperty("alua") AluaModel alua;
     @JsonProperty("sites") SitesModel sites;
+    @JsonProperty("tls") ClusterTlsModel tls;
+    @JsonProperty("chap-key") String chapKey;
 
     ClusterOptions toOptions(Path origin) {
       AluaModel a = alua == null ? new AluaModel() : alua;
@@ -267,16 +276,18 @@ public final class ConfigFile {
               () -> r.failoverDelay == null ? null : DurationText.parse(r.failoverDelay)),
           value(where + "replication.rereplication-delay",
               () -> r.rereplicationDelay == null ? null : DurationText.parse(r.rereplicationDelay)),
-          value(where + "relocation.capacity-threshold", () -> relocation == null ? null
-              : RelocationModel.percent(relocation.capacityThreshold)),
+          relocation == null ? null : relocation.toSettings(where + "relocation"),
           value(where + "alua.other-sites", () -> a.otherSites == null ? null : AluaPolicy.parseOtherSites(a.otherSites)),
           value(where + "alua.transitioning",
               () -> a.transitioning == null ? null : AluaPolicy.parseTransitioning(a.transitioning)),
-          sites == null ? null : sites.toSettings(where + "sites"));
+          value(where + "alua.transitions",
+              () -> a.transitions == null ? null : AluaPolicy.parseTransitions(a.transitions)),
+          sites == null ? null : sites.toSettings(where + "sites"),
+          tls == null ? null : tls.toTls(origin),
+          value(where + "chap-key", () -> chapKey == null ? null : ChapKey.read(relativeTo(origin, chapKey))));
       // Checked here as well as when the node starts, so the error names the file.
       value(where + "defaults", o::volumeDefaults);
       value(where + "replication", o::replication);
-      value(where + "relocation.capacity-threshold", o::capacityThreshold);
       return o;
     }
 
@@ -286,23 +297,6 @@ public final class ConfigFile {
       } catch (IllegalArgumentException e) {
         throw new OperatorError(where + ": " + e.getMessage());
       }
-    }
-  }
-
-  static final class RelocationModel {
-    @JsonProperty("capacity-threshold") String capacityThreshold;
-
-    /** 80% or 80; null when not given. */
-    static Integer percent(String text) {
-      if (text == null) {
-        return null;
-      }
-      String t = text.trim();
-      t = t.endsWith("%") ? t.substring(0, t.length() - 1).trim() : t;
-      if (!t.matches("[0-9]{1,3}")) {
-        throw new IllegalArgumentException("invalid percentage '" + text + "': expected a whole number like 80%");
-      }
-      return Integer.parseInt(t);
     }
   }
 
@@ -354,6 +348,7 @@ public final class ConfigFile {
   static final class AluaModel {
     @JsonProperty("other-sites") String otherSites;
     @JsonProperty("transitioning") String transitioning;
+    @JsonProperty("transitions") String transitions;
   }
 
   static final class IscsiModel {

@@ -206,7 +206,7 @@ public record NodeConfig(
     }
     try {
       return new ClusterSettings(port, endpoints, options.volumeDefaults(), options.replication(),
-          options.capacityThreshold(), options.alua(), options.siteSettings());
+          options.relocationSettings(), options.alua(), options.siteSettings(), options.tls(), options.chapKey());
     } catch (IllegalArgumentException e) {
       throw new OperatorError("invalid cluster settings: " + e.getMessage());
     }

@@ -1,9 +1,11 @@
 package org.snipblock.node.daemon;
 
+import com.google.protobuf.ByteString;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.snipblock.cluster.VolumeAccessControl;
+import org.snipblock.cluster.meta.ChapKey;
 import org.snipblock.cluster.proto.VolumeAccess;
 import org.snipblock.cluster.proto.VolumeChap;
 import org.snipblock.iscsi.ChapSecret;
@@ -23,11 +25,14 @@ import org.snipblock.node.config.NodeConfig;
  * when the cluster's access changes.
  */
 final class ClusterDoorAccess {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ClusterDoorAccess.class);
+
   private ClusterDoorAccess() {}
 
-  static IscsiTargetConfig iscsi(IscsiTargetConfig configured, VolumeAccessControl cluster) {
+  static IscsiTargetConfig iscsi(IscsiTargetConfig configured, VolumeAccessControl cluster, ChapKey key) {
     return configured.withAccess(target -> {
-      TargetAccess own = withClusterChap(configured.access().apply(target), cluster.chap(NodeConfig.volumeOf(target)));
+      String volume = NodeConfig.volumeOf(target);
+      TargetAccess own = withClusterChap(configured.access().apply(target), volume, cluster.chap(volume), key);
       List<String> names = VolumeAccessControl.initiators(access(cluster, target));
       return names == null ? own : (own == null ? TargetAccess.OPEN : own).restrictedTo(names);
     }, configured.discoveryAccess());
@@ -36,16 +41,35 @@ final class ClusterDoorAccess {
   /**
    * The cluster's CHAP, where it sets one, replaces the YAML's for the volume: every node's door then
    * asks the same secret (and proves the same mutual one); the YAML's initiator list still applies.
+   * Secrets this node cannot open (no key, another key) admit nobody: the refusal is logged, never
+   * the door left open.
    */
-  private static TargetAccess withClusterChap(TargetAccess own, Optional<VolumeChap> chap) {
+  private static TargetAccess withClusterChap(TargetAccess own, String volume, Optional<VolumeChap> chap, ChapKey key) {
     if (chap.isEmpty()) {
       return own;
     }
     VolumeChap c = chap.get();
-    ChapSecret mutual = c.getMutualUser().isEmpty() ? null : new ChapSecret(c.getMutualUser(), c.getMutualSecret());
     TargetAccess base = own == null ? TargetAccess.OPEN : own;
-    return new TargetAccess(new ChapSecret(c.getUser(), c.getSecret()), mutual, base.allowedInitiators(),
-        base.restricted());
+    try {
+      String secret = open(volume, c.getSecret(), c.getSealedSecret(), ChapKey.Role.SECRET, key);
+      ChapSecret mutual = c.getMutualUser().isEmpty() ? null : new ChapSecret(c.getMutualUser(),
+          open(volume, c.getMutualSecret(), c.getSealedMutualSecret(), ChapKey.Role.MUTUAL_SECRET, key));
+      return new TargetAccess(new ChapSecret(c.getUser(), secret), mutual, base.allowedInitiators(), base.restricted());
+    } catch (IllegalArgumentException e) {
+      log.error("volume {}: refusing every login: its CHAP secret cannot be opened here: {}", volume, e.getMessage());
+      return base.restrictedTo(List.of());
+    }
+  }
+
+  /** A sealed secret opened, or the clear one of a record written before sealing. */
+  private static String open(String volume, String clear, ByteString sealed, ChapKey.Role role, ChapKey key) {
+    if (sealed.isEmpty()) {
+      return clear;
+    }
+    if (key == null) {
+      throw new IllegalArgumentException("this node has no cluster.chap-key");
+    }
+    return key.open(volume, role, sealed.toByteArray());
   }
 
   static NbdServerConfig nbd(NbdServerConfig configured, VolumeAccessControl cluster) {

@@ -4,8 +4,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.snipblock.cluster.DoorPaths;
+import org.snipblock.cluster.ExplicitAluaHandovers;
 import org.snipblock.iscsi.alua.AccessState;
 import org.snipblock.iscsi.alua.PortGroup;
 import org.snipblock.iscsi.alua.PortGroups;
@@ -17,19 +19,39 @@ import org.snipblock.node.config.NodeConfig;
  * A cluster node's iSCSI paths in SCSI terms: one target port group per node that serves the
  * volume, active/optimized on the primary's node (its door needs no hop), active/non-optimized on
  * the others (standby in other sites if {@link AluaPolicy} says so), all transitioning while the
- * primary is unreachable or handing over. A snapshot's target ({@code NAME@SNAP}) has its volume's paths.
+ * primary is unreachable or handing over; where {@link AluaPolicy} allows explicit transitions, an
+ * initiator's SET TARGET PORT GROUPS moves the primary to the group's node. A snapshot's target ({@code NAME@SNAP}) has its volume's paths.
  */
 final class ClusterPortGroups implements PortGroups {
   private final DoorPaths paths;
   private final AluaPolicy policy;
+  private final ExplicitAluaHandovers handovers;
   /** The states last derived per volume, and from which paths: asked on every command. */
   private final Map<String, Derived> derived = new ConcurrentHashMap<>();
 
   private record Derived(DoorPaths.VolumePaths from, List<PortGroup> groups) {}
 
-  ClusterPortGroups(DoorPaths paths, AluaPolicy policy) {
+  ClusterPortGroups(DoorPaths paths, AluaPolicy policy, ExplicitAluaHandovers handovers) {
     this.paths = paths;
     this.policy = policy;
+    this.handovers = handovers;
+  }
+
+  /** If the policy says so, an initiator may choose the optimized path: SET TARGET PORT GROUPS moves the primary. */
+  @Override
+  public boolean explicitTransitions() {
+    return policy.explicitTransitions();
+  }
+
+  @Override
+  public CompletableFuture<Void> makeOptimized(String device, int tag) {
+    String volume = NodeConfig.volumeOf(device);
+    Optional<DoorPaths.Path> to = paths.of(volume).flatMap(p -> p.nearestFirst().stream()
+        .filter(path -> path.portalGroup() == tag).findFirst());
+    if (to.isEmpty()) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException("no node in view has portal group " + tag));
+    }
+    return handovers.makeOptimized(volume, to.get().node());
   }
 
   /**

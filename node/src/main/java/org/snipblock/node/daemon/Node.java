@@ -152,7 +152,7 @@ public final class Node implements AutoCloseable {
         new AdminService(volumes, cluster, config.clustered() ? config.cluster().volumeDefaults() : null,
             meters::snapshot, this::status), new ClusterAdminService(cluster),
         new SitesService(cluster), new QosService(cluster, qos), new RedundancyService(cluster),
-        TenantMeters.service(tenancy), new ChapService(cluster)));
+        TenantMeters.service(tenancy), new ChapService(cluster, chapKey())));
     running.push(admin);
     adminPort = admin.port();
     if (config.httpPort() != NodeConfig.HTTP_OFF) {
@@ -175,8 +175,8 @@ public final class Node implements AutoCloseable {
     NbdServerConfig nbdConfig = config.nbdServer();
     if (cluster != null) {
       ClusterUnitStates shared = new ClusterUnitStates(cluster.scsiStates());
-      iscsiConfig = ClusterDoorAccess.iscsi(iscsiConfig, cluster.access())
-          .withPortGroups(new ClusterPortGroups(cluster.doorPaths(), config.cluster().alua()))
+      iscsiConfig = ClusterDoorAccess.iscsi(iscsiConfig, cluster.access(), chapKey())
+          .withPortGroups(new ClusterPortGroups(cluster.doorPaths(), config.cluster().alua(), explicitAlua()))
           .withLogicalUnits((device, groups, state) -> new BlockLogicalUnit(device, groups, shared.forDevice(device.name())));
       nbdConfig = ClusterDoorAccess.nbd(nbdConfig, cluster.access());
     }
@@ -190,6 +190,18 @@ public final class Node implements AutoCloseable {
       cluster.access().gate(ClusterDoorAccess.gate(iscsi, nbd));
       cluster.announceIscsiPortal(iscsi.portal());
     }
+  }
+
+  /** SET TARGET PORT GROUPS through any node: this node, as a primary, hands volumes over as move-primary does. */
+  private org.snipblock.cluster.ExplicitAluaHandovers explicitAlua() {
+    org.snipblock.cluster.ExplicitAluaHandovers handovers = cluster.scsiStates().explicitAlua();
+    handovers.handOverWith((volume, to) -> new org.snipblock.cluster.PrimaryHandover(cluster).move(volume, to));
+    return handovers;
+  }
+
+  /** The cluster's CHAP key from the config, or null (none, or a standalone node). */
+  private org.snipblock.cluster.meta.ChapKey chapKey() {
+    return config.clustered() ? config.cluster().chapKey() : null;
   }
 
   private void declareVolumes() {

@@ -61,7 +61,7 @@ public final class NodeLauncher {
           : Math.max(0, dataDir.freeBytes());
       clusterConfig = new ClusterConfig(config.nodeId(), Location.parse(config.location()),
           new Endpoint(config.listen(), config.cluster().port()), join, 0,
-          dataDir.path().resolve(CLUSTER_DIR), capacity, config.cluster().capacityThresholdPercent());
+          dataDir.path().resolve(CLUSTER_DIR), capacity, config.cluster().relocation(), config.cluster().tls());
     } catch (IllegalArgumentException e) {
       throw new OperatorError("invalid cluster settings: " + e.getMessage(), e);
     }

@@ -63,6 +63,18 @@ class ConfigFileTest {
   }
 
   @Test
+  void clusterTlsFilesThatAreNoCertificateOrKeyAreRefusedWithOneLine() throws IOException {
+    Path cert = Files.writeString(dir.resolve("c.pem"), "not a certificate\n");
+    Path key = Files.writeString(dir.resolve("k.pem"), "-----BEGIN PRIVATE KEY-----\n@@@\n-----END PRIVATE KEY-----\n");
+    String yaml = "cluster: {tls: {certificate: c.pem, key: k.pem, ca: c.pem}}";
+    assertThatThrownBy(() -> ConfigFile.parse(yaml, dir.resolve("n.yaml")))
+        .isInstanceOf(OperatorError.class)
+        .hasMessageStartingWith("config file " + dir.resolve("n.yaml") + ": cluster.tls: cannot use certificate " + cert
+            + ", key " + key + " and CA " + cert + ": ")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+  }
+
+  @Test
   void clusterSettingsReadLikeTheirFlags() {
     Path origin = Path.of("/etc/snipblock/node.yaml");
     NodeOptions o = ConfigFile.parse("data: /d\nlisten: 127.0.0.1\nnode-id: n2\nlocation: eu1/fc2/r1/h2\n"
@@ -89,9 +101,15 @@ class ConfigFileTest {
             rereplication-delay: 2m
           relocation:
             capacity-threshold: 80%
+            iops-threshold: 20000
+            latency-p99-threshold: 20ms
+            move-mode: async
+            rebalance-margin: 2.5%
         """, Path.of("/etc/snipblock/node.yaml"));
     ClusterSettings c = NodeConfig.resolve(o).cluster();
     assertThat(c.capacityThresholdPercent()).isEqualTo(80);
+    assertThat(c.relocation()).isEqualTo(new org.snipblock.cluster.RelocationSettings(80, 20000, Duration.ofMillis(20),
+        org.snipblock.cluster.RelocationSettings.MoveMode.ASYNC, 2.5));
     assertThat(c.volumeDefaults()).isEqualTo(new RedundancyPolicy(2, 1, FailureDomain.RACK, ReplicationMode.ASYNC));
     assertThat(c.replication()).isEqualTo(new ReplicationSettings(16L << 20, Duration.ofSeconds(5), 0,
         Duration.ofMillis(1500), Duration.ofMinutes(2)));
@@ -114,11 +132,27 @@ class ConfigFileTest {
   @Test
   void aluaPolicyComesFromTheFileAndDefaultsToEveryPathActiveAndWaiting() {
     ClusterSettings c = NodeConfig.resolve(ConfigFile.parse(
-        "data: /d\ncluster-port: 7401\ncluster: {alua: {other-sites: standby, transitioning: refuse}}\n",
+        "data: /d\ncluster-port: 7401\ncluster: {alua: {other-sites: standby, transitioning: refuse, transitions: explicit}}\n",
         Path.of("n.yaml"))).cluster();
-    assertThat(c.alua()).isEqualTo(new AluaPolicy(true, true));
+    assertThat(c.alua()).isEqualTo(new AluaPolicy(true, true, true));
     assertThat(NodeConfig.resolve(ConfigFile.parse("data: /d\ncluster-port: 7401\n", Path.of("n.yaml"))).cluster()
         .alua()).isEqualTo(AluaPolicy.DEFAULT);
+  }
+
+  @Test
+  void theChapKeyFileIsReadRelativeToTheConfigAndAMalformedOneStopsTheNodeWithoutItsContent() throws Exception {
+    java.nio.file.Files.writeString(dir.resolve("chap.key"), "00".repeat(32) + "\n");
+    ClusterSettings c = NodeConfig.resolve(ConfigFile.parse("data: /d\ncluster-port: 7401\ncluster: {chap-key: chap.key}\n",
+        dir.resolve("n.yaml"))).cluster();
+    assertThat(c.chapKey().id()).isEqualTo(org.snipblock.cluster.meta.ChapKey.of(new byte[32]).id());
+    assertThat(NodeConfig.resolve(ConfigFile.parse("data: /d\ncluster-port: 7401\n", dir.resolve("n.yaml"))).cluster()
+        .chapKey()).as("none given").isNull();
+    java.nio.file.Files.writeString(dir.resolve("bad.key"), "not-a-key-at-all\n");
+    assertThatThrownBy(() -> ConfigFile.parse("cluster: {chap-key: bad.key}\n", dir.resolve("n.yaml")))
+        .isInstanceOf(OperatorError.class)
+        .hasMessage("config file " + dir.resolve("n.yaml") + ": cluster.chap-key: the CHAP key file "
+            + dir.resolve("bad.key") + " must hold one line of 32 bytes as 64 hex digits or base64"
+            + " (e.g. head -c 32 /dev/urandom | base64)");
   }
 
   @Test
@@ -231,15 +265,26 @@ class ConfigFileTest {
       bad export address      | 'nbd: {exports: {v: {allowed-addresses: [10.0.0.0/99]}}}' | nbd.exports.v:
       read-only not boolean   | 'nbd: {exports: {v: {read-only: sometimes}}}' | 'nbd.exports.v.read-only': expected true or false
       empty address entry     | 'nbd: {exports: {v: {allowed-addresses: [""]}}}' | nbd.exports.v: allowed-addresses has an empty entry
-      unknown cluster key     | 'cluster: {copies: 3}'                | unknown key 'copies' (known: alua, defaults, relocation, replication, sites)
+      unknown cluster key     | 'cluster: {copies: 3}'                | unknown key 'copies' (known: alua, chap-key, defaults, relocation, replication, sites, tls)
+      cluster tls without ca  | 'cluster: {tls: {certificate: c.pem, key: k.pem}}' | cluster.tls needs 'certificate', 'key' and 'ca'
+      cluster tls unreadable  | 'cluster: {tls: {certificate: /nonexistent/c.pem, key: /nonexistent/k.pem, ca: /nonexistent/ca.pem}}' | cluster.tls: certificate /nonexistent/c.pem is not a readable file
+      unknown cluster tls key | 'cluster: {tls: {cert: c.pem}}'       | unknown key 'cert' (known: ca, certificate, key)
       threshold above range   | 'cluster: {relocation: {capacity-threshold: 150%}}' | cluster.relocation.capacity-threshold: capacity threshold must be 1..99 percent (0 = never relocate), not 150
       threshold of 100        | 'cluster: {relocation: {capacity-threshold: 100}}' | cluster.relocation.capacity-threshold: capacity threshold must be 1..99 percent (0 = never relocate), not 100
       threshold negative      | 'cluster: {relocation: {capacity-threshold: -5%}}' | cluster.relocation.capacity-threshold: invalid percentage '-5%': expected a whole number like 80%
       threshold not a number  | 'cluster: {relocation: {capacity-threshold: most}}' | cluster.relocation.capacity-threshold: invalid percentage 'most'
-      unknown relocation key  | 'cluster: {relocation: {iops: 5}}'    | unknown key 'iops' (known: capacity-threshold)
+      unknown relocation key  | 'cluster: {relocation: {iops: 5}}'    | unknown key 'iops' (known: capacity-threshold, iops-threshold, latency-p99-threshold, move-mode, rebalance-margin)
+      iops not a number       | 'cluster: {relocation: {iops-threshold: many}}' | cluster.relocation.iops-threshold: invalid operations per second 'many': expected a whole number like 5000
+      iops negative           | 'cluster: {relocation: {iops-threshold: -5}}' | cluster.relocation.iops-threshold: invalid operations per second '-5'
+      latency above 60s       | 'cluster: {relocation: {latency-p99-threshold: 2m}}' | cluster.relocation.latency-p99-threshold: latency p99 threshold must be above 0 and at most 60s (0 = never relocate), not 120000ms
+      latency without unit    | 'cluster: {relocation: {latency-p99-threshold: 20}}' | cluster.relocation.latency-p99-threshold: invalid duration '20'
+      bad move mode           | 'cluster: {relocation: {move-mode: fast}}' | cluster.relocation.move-mode: invalid move mode 'fast': expected auto, sync or async
+      margin above range      | 'cluster: {relocation: {rebalance-margin: 150%}}' | cluster.relocation.rebalance-margin: rebalance margin must be 0..100 percentage points of capacity (0 = only cluster rebalance), not 150.0
+      margin not a number     | 'cluster: {relocation: {rebalance-margin: even}}' | cluster.relocation.rebalance-margin: invalid percentage 'even': expected a number like 10% or 0.5%
       bad alua other-sites    | 'cluster: {alua: {other-sites: asleep}}' | cluster.alua.other-sites: 'asleep' is not non-optimized or standby
       bad alua transitioning  | 'cluster: {alua: {transitioning: fail}}' | cluster.alua.transitioning: 'fail' is not wait or refuse
-      unknown alua key        | 'cluster: {alua: {standby: true}}'    | unknown key 'standby' (known: other-sites, transitioning)
+      unknown alua key        | 'cluster: {alua: {standby: true}}'    | unknown key 'standby' (known: other-sites, transitioning, transitions)
+      bad alua transitions    | 'cluster: {alua: {transitions: both}}' | cluster.alua.transitions: 'both' is not implicit or explicit
       unknown defaults key    | 'cluster: {defaults: {copy: 3}}'      | unknown key 'copy' (known: copies, min-copies, mode, spread)
       copies not a number     | 'cluster: {defaults: {copies: three}}' | 'cluster.defaults.copies': expected a whole number, got 'three'
       zero copies             | 'cluster: {defaults: {copies: 0}}'    | cluster.defaults: copies must be 1-16, got 0

@@ -69,7 +69,8 @@ class ClusteredNodeTest {
       assertThat(status.get("nodes").get(0).get("location").asText()).isEqualTo("eu1/fc1/r1/h1");
       assertThat(status.get("nodes").get(0).get("capacityBytes").asLong()).isPositive();
       assertThat(cli("cluster", "status", "--admin", admin).out()).contains("NODE", "LOCATION", "n1", "eu1/fc1/r1/h1",
-          "UP", "round trips");
+          "UP", "round trips", "IOPS", "P99", "THRESHOLDS");
+      assertThat(status.get("nodes").get(0).get("iopsThreshold").asLong()).as("none configured").isZero();
 
       Result refused = cli("volume", "create", "three", "--size", "8M", "--copies", "3", "--admin", admin);
       assertThat(refused.status()).as(refused.err()).isEqualTo(Main.EXIT_FAILURE);

@@ -204,6 +204,12 @@ public final class DaemonProcess implements AutoCloseable {
     return this;
   }
 
+  /** Starts the process and returns at once, for a node that may never serve (refused by its cluster). */
+  public DaemonProcess launchWithoutWaiting() {
+    launch();
+    return this;
+  }
+
   /**
    * Starts the node again on its data directory, as {@link #restart()} does, for a node that is to
    * end on its own (refused by its cluster): returns its exit status once it has ended and its

@@ -44,6 +44,23 @@ public final class IscsiPaths {
     return lines;
   }
 
+  /**
+   * One session of {@code initiator} to {@code url} running {@code steps}, one of which is
+   * {@code hold}: the session stays (its nexus, and what it holds, with it) until {@link #letGo}.
+   * Its output lines go to {@code out} as they come.
+   */
+  public static Process holding(String initiator, String url, Path out, String... steps) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(binary(), "steps", initiator, url));
+    cmd.addAll(List.of(steps));
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+  }
+
+  /** Lets a {@link #holding} session go on past its {@code hold} step. */
+  public static void letGo(Process held) throws IOException {
+    held.getOutputStream().write('\n');
+    held.getOutputStream().flush();
+  }
+
   /** The process of round-robin writes over two paths; its output lines say what was acknowledged. */
   public static Process roundRobin(String initiator, String url1, String url2, int writes, long seed, Path out)
       throws IOException {

@@ -23,6 +23,7 @@ import org.jgroups.View;
 import org.jgroups.protocols.raft.Role;
 import org.jgroups.raft.RaftHandle;
 import org.jgroups.raft.StateMachine;
+import org.snipblock.cluster.security.LinkTls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,12 +48,19 @@ public final class ClusterMembership implements AutoCloseable {
   private volatile Set<String> view = Set.of();
 
   public ClusterMembership(Endpoint self, List<Endpoint> join, Path dataDir, StateMachine metadata) throws Exception {
+    this(self, join, dataDir, null, metadata);
+  }
+
+  /** @param tls mutual TLS between members, or null for plaintext */
+  public ClusterMembership(Endpoint self, List<Endpoint> join, Path dataDir, LinkTls tls, StateMachine metadata)
+      throws Exception {
     this.self = self;
     Path raftDir = dataDir.resolve("raft");
     Files.createDirectories(raftDir);
     List<String> joinNames = join.stream().map(Endpoint::toString).toList();
     this.joining = !joinNames.contains(self.toString()) && RaftVoters.neverJoined(raftDir);
-    String xml = ClusterStack.xml(self, join, RaftVoters.startingList(raftDir, joinNames), raftDir);
+    String xml = ClusterStack.xml(self, join, RaftVoters.startingList(raftDir, joinNames), raftDir,
+        tls == null ? "" : tls.jgroupsAttributes(dataDir.resolve("tls")));
     this.channel = new JChannel(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
     channel.name(self.toString());
     this.raft = new RaftHandle(channel, metadata);

@@ -17,14 +17,15 @@ final class ClusterStack {
   /**
    * @param join    where to find the cluster (TCPPING's hosts)
    * @param voters  the raft members this node starts from (raft replays the log's changes onto it)
+   * @param tls     attributes of the TCP transport that turn on TLS, or empty
    */
-  static String xml(Endpoint self, List<Endpoint> join, List<String> voters, Path raftDir) {
+  static String xml(Endpoint self, List<Endpoint> join, List<String> voters, Path raftDir, String tls) {
     String initialHosts = join.stream().map(e -> e.host() + "[" + e.port() + "]").collect(Collectors.joining(","));
     String members = String.join(",", voters);
     return """
         <config xmlns="urn:org:jgroups">
           <TCP bind_addr="%s" bind_port="%d" port_range="0" diag.enabled="false"
-               thread_pool.min_threads="2" thread_pool.max_threads="50"/>
+               thread_pool.min_threads="2" thread_pool.max_threads="50" %s/>
           <TCPPING initial_hosts="%s" port_range="0" async_discovery="true" return_entire_cache="true"/>
           <MERGE3 min_interval="1s" max_interval="3s"/>
           <FD_SOCK2 offset="200" port_range="20"/>
@@ -43,6 +44,6 @@ final class ClusterStack {
                      max_log_size="10000"/>
           <raft.REDIRECT/>
         </config>
-        """.formatted(self.host(), self.port(), initialHosts, members, self, raftDir.toAbsolutePath());
+        """.formatted(self.host(), self.port(), tls, initialHosts, members, self, raftDir.toAbsolutePath());
   }
 }

@@ -1,5 +1,6 @@
 package org.snipblock.cluster.meta;
 
+import com.google.protobuf.ByteString;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 import org.snipblock.cluster.proto.SetChap;
@@ -9,9 +10,11 @@ import org.snipblock.store.VolumeAdminException;
 import org.snipblock.store.VolumeAdminException.Reason;
 
 /**
- * A volume's CHAP in the cluster metadata: the rules a setting must meet (checked by the CLI before
- * sending and by the state machine, so a malformed command from any client changes nothing), and
- * the state machine's change. No message here ever quotes a secret.
+ * A volume's CHAP in the cluster metadata: the rules a setting must meet (checked in the clear by
+ * the CLI before sending and by the node that takes it, which then seals the secrets with the
+ * {@link ChapKey}; the state machine, which holds no key, checks the users and the sealed form, so a
+ * malformed command from any client changes nothing), and the state machine's change. No message
+ * here ever quotes a secret.
  */
 public final class ChapSettings {
   /** Printable characters, no space: a CHAP_N value, and one a client's URL or config can carry. */
@@ -41,6 +44,52 @@ public final class ChapSettings {
     }
   }
 
+  /**
+   * The setting with its secrets sealed for {@code volume} (the clear ones dropped): what enters the
+   * log. Checked first: throws INVALID_ARGUMENT, nothing sealed.
+   */
+  public static VolumeChap sealed(String volume, VolumeChap clear, ChapKey key) {
+    check(clear);
+    VolumeChap.Builder b = clear.toBuilder().clearSecret().clearMutualSecret()
+        .setSealedSecret(ByteString.copyFrom(key.seal(volume, ChapKey.Role.SECRET, clear.getSecret())));
+    if (!clear.getMutualUser().isEmpty()) {
+      b.setSealedMutualSecret(ByteString.copyFrom(key.seal(volume, ChapKey.Role.MUTUAL_SECRET,
+          clear.getMutualSecret())));
+    }
+    return b.build();
+  }
+
+  /**
+   * What the state machine checks: the users, and the sealed secrets' form (a setting with clear
+   * secrets is one logged before sealing, checked as it was then).
+   */
+  static void checkAsLogged(VolumeChap c) {
+    if (c.getSealedSecret().isEmpty()) {
+      check(c);
+      return;
+    }
+    user("CHAP user", c.getUser());
+    if (!c.getSecret().isEmpty() || !c.getMutualSecret().isEmpty()) {
+      throw invalid("a sealed CHAP setting carries no clear secret");
+    }
+    shape("CHAP secret", c.getSealedSecret());
+    if (c.getMutualUser().isEmpty() != c.getSealedMutualSecret().isEmpty()) {
+      throw invalid("give both the mutual CHAP user and its secret, or neither");
+    }
+    if (!c.getMutualUser().isEmpty()) {
+      user("mutual CHAP user", c.getMutualUser());
+      shape("mutual CHAP secret", c.getSealedMutualSecret());
+    }
+  }
+
+  private static void shape(String what, ByteString sealed) {
+    try {
+      ChapKey.checkShape(sealed.toByteArray(), what);
+    } catch (IllegalArgumentException e) {
+      throw invalid(e.getMessage());
+    }
+  }
+
   /** The volume with its CHAP set or dropped; throws NOT_FOUND for no such volume, INVALID_ARGUMENT for a bad setting. */
   public static VolumeRecord apply(VolumeRecord v, SetChap set) {
     if (v == null) {
@@ -53,7 +102,7 @@ public final class ChapSettings {
       }
       return v.toBuilder().setChap(VolumeChap.newBuilder().setVersion(version)).build();
     }
-    check(set.getChap());
+    checkAsLogged(set.getChap());
     return v.toBuilder().setChap(set.getChap().toBuilder().setVersion(version)).build();
   }
 

@@ -17,6 +17,7 @@ final class CommandHandlers {
   static {
     HANDLERS.put(CommandCase.REGISTER_NODE, NodeCommands::register);
     HANDLERS.put(CommandCase.REPORT_USAGE, NodeCommands::reportUsage);
+    HANDLERS.put(CommandCase.REPORT_STORE_IO, NodeCommands::reportStoreIo);
     HANDLERS.put(CommandCase.CREATE_VOLUME, VolumeCommands::create);
     HANDLERS.put(CommandCase.DELETE_VOLUME, VolumeCommands::delete);
     HANDLERS.put(CommandCase.SET_MODE, VolumeCommands::setMode);

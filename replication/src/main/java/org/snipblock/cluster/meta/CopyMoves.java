@@ -95,6 +95,14 @@ final class CopyMoves {
     return v.toBuilder().clearMoving().addAllMoving(rest).build();
   }
 
+  /** The record without the moves one of whose ends no longer holds the stripe (the same record if none). */
+  static VolumeRecord withoutStrandedMoves(VolumeRecord v) {
+    List<CopyMoving> kept = v.getMovingList().stream().filter(c -> c.getSnippet() >= 0
+        && c.getSnippet() < v.getSnippetsCount() && v.getSnippets((int) c.getSnippet()).getNodesList().contains(c.getFrom())
+        && v.getSnippets((int) c.getSnippet()).getNodesList().contains(c.getTo())).toList();
+    return kept.size() == v.getMovingCount() ? v : v.toBuilder().clearMoving().addAllMoving(kept).build();
+  }
+
   private static String what(MoveCopy m) {
     return "moving stripe " + m.getSnippet() + " of " + m.getName() + " from " + m.getFrom() + " to " + m.getTo();
   }

@@ -41,9 +41,13 @@ final class MetadataState {
     return n;
   }
 
-  /** Stores a changed volume at the next version and answers with it. */
+  /**
+   * Stores a changed volume at the next version and answers with it. A copy move whose source or
+   * target no longer holds the stripe (re-replicated away from a dead node, say) ends here, whatever
+   * command changed the holders: nothing would ever finish it, and it would show as moving forever.
+   */
   MetaResult store(VolumeRecord changed) {
-    VolumeRecord v = changed.toBuilder().setVersion(changed.getVersion() + 1).build();
+    VolumeRecord v = CopyMoves.withoutStrandedMoves(changed).toBuilder().setVersion(changed.getVersion() + 1).build();
     volumes.put(v.getName(), v);
     return ok(v);
   }

@@ -69,6 +69,12 @@ final class NodeCommands {
     return ok();
   }
 
+  static MetaResult reportStoreIo(MetaCommand cmd, MetadataState s) {
+    NodeRecord n = s.node(cmd.getReportStoreIo().getId());
+    s.nodes.put(n.getId(), n.toBuilder().setStoreIo(cmd.getReportStoreIo().getLoad()).build());
+    return ok();
+  }
+
   static MetaResult reportUsage(MetaCommand cmd, MetadataState s) {
     ReportUsage u = cmd.getReportUsage();
     NodeRecord n = s.node(u.getId());

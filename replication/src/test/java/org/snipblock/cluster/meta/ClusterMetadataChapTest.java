@@ -93,4 +93,49 @@ class ClusterMetadataChapTest {
     MetaResult tooLong = set(SetChap.newBuilder().setName("a").setChap(chap("u1", longest + "x", "", "")));
     assertThat(tooLong.getError()).endsWith("it has 256 bytes");
   }
+
+  /**
+   * What the node taking a change commits: the secrets sealed with the cluster's key. Neither the
+   * command in the log, nor the record, nor the snapshot holds a secret's bytes; the record opens with
+   * the key, for its volume.
+   */
+  @Test
+  void aSealedSettingKeepsNoSecretInTheLogTheRecordOrTheSnapshot() throws Exception {
+    ChapKey key = ChapKey.of(new byte[ChapKey.KEY_BYTES]);
+    String mutualSecret = "mutual-secret-of-20b";
+    VolumeChap sealed = ChapSettings.sealed("a", chap("u1", SECRET, "t1", mutualSecret).build(), key);
+    byte[] command = MetaCommand.newBuilder().setSetChap(SetChap.newBuilder().setName("a").setChap(sealed)).build()
+        .toByteArray();
+    VolumeRecord v = apply(meta, command).getVolume();
+    assertThat(v.getChap().getUser()).isEqualTo("u1");
+    assertThat(v.getChap().getSecret()).isEmpty();
+    assertThat(key.open("a", ChapKey.Role.SECRET, v.getChap().getSealedSecret().toByteArray())).isEqualTo(SECRET);
+    assertThat(key.open("a", ChapKey.Role.MUTUAL_SECRET, v.getChap().getSealedMutualSecret().toByteArray()))
+        .isEqualTo(mutualSecret);
+
+    java.io.ByteArrayOutputStream snapshot = new java.io.ByteArrayOutputStream();
+    meta.writeContentTo(new java.io.DataOutputStream(snapshot));
+    for (byte[] stored : java.util.List.of(command, v.toByteArray(), snapshot.toByteArray())) {
+      String text = new String(stored, java.nio.charset.StandardCharsets.ISO_8859_1);
+      assertThat(text).as("the user is there: the bytes are searchable").contains("u1");
+      assertThat(text).doesNotContain(SECRET).doesNotContain(mutualSecret);
+    }
+  }
+
+  @Test
+  void aSealedSettingIsCheckedForItsFormWithoutAKey() {
+    ChapKey key = ChapKey.of(new byte[ChapKey.KEY_BYTES]);
+    VolumeChap sealed = ChapSettings.sealed("a", chap("u1", SECRET, "", "").build(), key);
+    set(SetChap.newBuilder().setName("a").setChap(sealed.toBuilder()));
+    VolumeRecord before = meta.volume("a").orElseThrow();
+    MetaResult clearToo = set(SetChap.newBuilder().setName("a").setChap(sealed.toBuilder().setSecret(SECRET)));
+    assertThat(clearToo.getError()).isEqualTo("a sealed CHAP setting carries no clear secret");
+    MetaResult cut = set(SetChap.newBuilder().setName("a").setChap(sealed.toBuilder()
+        .setSealedSecret(sealed.getSealedSecret().substring(0, 20))));
+    assertThat(cut.getError()).isEqualTo("CHAP secret is not a sealed secret of format 1 (20 bytes)");
+    MetaResult mutualAlone = set(SetChap.newBuilder().setName("a").setChap(sealed.toBuilder()
+        .setSealedMutualSecret(sealed.getSealedSecret())));
+    assertThat(mutualAlone.getError()).isEqualTo("give both the mutual CHAP user and its secret, or neither");
+    assertThat(meta.volume("a").orElseThrow()).as("nothing changed").isEqualTo(before);
+  }
 }

@@ -13,6 +13,7 @@ import org.snipblock.cluster.proto.MoveCopy;
 import org.snipblock.cluster.proto.NodeRecord;
 import org.snipblock.cluster.proto.RegisterNode;
 import org.snipblock.cluster.proto.RemoveNode;
+import org.snipblock.cluster.proto.ReplaceCopies;
 import org.snipblock.cluster.proto.SetNodeState;
 import org.snipblock.cluster.proto.SnippetPlacement;
 import org.snipblock.cluster.proto.VolumeRecord;
@@ -82,6 +83,30 @@ class CopyMovesTest {
     assertThat(meta.node("b").orElseThrow().getDrainState()).isEqualTo("DRAINING");
     ok(MetaCommand.newBuilder().setRemoveNode(RemoveNode.newBuilder().setId("d")).build());
     assertThat(meta.node("d")).isEmpty();
+  }
+
+  /**
+   * A move whose source or target is re-replicated away (it died mid-move) ends with it: nothing
+   * would finish it, and it would show as moving forever. The target kept stays a stale holder,
+   * brought in sync as any new copy; once its node holds nothing, it can be removed.
+   */
+  @Test
+  void aMoveEndsWhenItsSourceOrTargetNoLongerHoldsTheStripe() {
+    ok(move("b", "d", MoveCopy.Step.BEGIN));
+    VolumeRecord sourceGone = ok(MetaCommand.newBuilder().setReplaceCopies(ReplaceCopies.newBuilder().setName("v")
+        .setSnippet(0).addNodes("a").addNodes("d")).build()).getVolume();
+    assertThat(sourceGone.getMovingList()).isEmpty();
+    assertThat(sourceGone.getSnippets(0).getNodesList()).containsExactly("a", "d");
+    assertThat(sourceGone.getSnippets(0).getStaleList()).as("d still to be brought in sync").containsExactly("d");
+
+    ok(MetaCommand.newBuilder().setMoveCopy(MoveCopy.newBuilder().setName("v").setSnippet(1).setFrom("c").setTo("b")
+        .setStep(MoveCopy.Step.BEGIN)).build());
+    VolumeRecord targetGone = ok(MetaCommand.newBuilder().setReplaceCopies(ReplaceCopies.newBuilder().setName("v")
+        .setSnippet(1).addNodes("a").addNodes("c")).build()).getVolume();
+    assertThat(targetGone.getMovingList()).isEmpty();
+    assertThat(targetGone.getSnippets(1).getNodesList()).containsExactly("a", "c");
+    ok(MetaCommand.newBuilder().setRemoveNode(RemoveNode.newBuilder().setId("b")).build());
+    assertThat(meta.volume("v").orElseThrow().getMovingList()).isEmpty();
   }
 
   private static MetaCommand move(String from, String to, MoveCopy.Step step) {

@@ -9,6 +9,7 @@ import org.snipblock.block.FreePorts;
 import org.snipblock.cluster.ClusterConfig;
 import org.snipblock.cluster.ClusterNode;
 import org.snipblock.cluster.RedundancyPolicy;
+import org.snipblock.cluster.RelocationSettings;
 import org.snipblock.cluster.follow.SiteSettings;
 import org.snipblock.cluster.membership.Endpoint;
 import org.snipblock.cluster.replica.ReplicationSettings;
@@ -26,6 +27,7 @@ public final class TestCluster implements AutoCloseable {
   private final List<ClusterConfig> configs = new ArrayList<>();
   private ReplicationSettings settings;
   private SiteSettings sites = SiteSettings.defaults();
+  private Path dir;
 
   /** Starts one node per location, named n0, n1, ...; waits until every node knows every other. */
   /** Three nodes, one in each of three compartments: the shape most cluster tests need. */
@@ -34,34 +36,48 @@ public final class TestCluster implements AutoCloseable {
   }
 
   public static TestCluster start(Path dir, ReplicationSettings settings, String... locations) throws Exception {
-    return start(dir, settings, new int[locations.length], SiteSettings.defaults(), locations);
+    return start(dir, settings, SiteSettings.defaults(), locations);
   }
 
   /** As {@link #start(Path, ReplicationSettings, String...)}, node i with capacity threshold {@code thresholds[i]} percent. */
   public static TestCluster start(Path dir, ReplicationSettings settings, int[] thresholds, String... locations)
       throws Exception {
-    return start(dir, settings, thresholds, SiteSettings.defaults(), locations);
+    RelocationSettings[] relocation = new RelocationSettings[locations.length];
+    for (int i = 0; i < locations.length; i++) {
+      relocation[i] = RelocationSettings.defaults().withCapacityThreshold(thresholds[i]);
+    }
+    return start(dir, settings, relocation, SiteSettings.defaults(), locations);
+  }
+
+  /** As {@link #start(Path, ReplicationSettings, String...)}, node i with relocation settings {@code relocation[i]}. */
+  public static TestCluster start(Path dir, ReplicationSettings settings, RelocationSettings[] relocation,
+      String... locations) throws Exception {
+    return start(dir, settings, relocation, SiteSettings.defaults(), locations);
   }
 
   /** As {@link #start(Path, ReplicationSettings, String...)} with these site settings (a simulated WAN, say). */
   public static TestCluster start(Path dir, ReplicationSettings settings, SiteSettings sites, String... locations)
       throws Exception {
-    return start(dir, settings, new int[locations.length], sites, locations);
+    RelocationSettings[] relocation = new RelocationSettings[locations.length];
+    java.util.Arrays.fill(relocation, RelocationSettings.defaults());
+    return start(dir, settings, relocation, sites, locations);
   }
 
-  private static TestCluster start(Path dir, ReplicationSettings settings, int[] thresholds, SiteSettings sites,
+  private static TestCluster start(Path dir, ReplicationSettings settings, RelocationSettings[] relocation,
+      SiteSettings sites,
       String... locations)
       throws Exception {
     TestCluster c = new TestCluster();
     c.settings = settings;
     c.sites = sites;
+    c.dir = dir;
     try {
       List<Endpoint> join = FreePorts.take(locations.length).stream().map(p -> new Endpoint("127.0.0.1", p)).toList();
       for (int i = 0; i < locations.length; i++) {
         SnippetStore store = SnippetStore.open(dir.resolve("n" + i + "/store"), storeConfig());
         c.stores.add(store);
         ClusterConfig cfg = new ClusterConfig("n" + i, Location.parse(locations[i]), join.get(i), join, 0,
-            dir.resolve("n" + i + "/cluster"), 1L << 30, thresholds[i]);
+            dir.resolve("n" + i + "/cluster"), 1L << 30, relocation[i]);
         c.configs.add(cfg);
         c.nodes.add(new ClusterNode(cfg, store, RedundancyPolicy.defaults(), settings, new Placement(), sites).start());
       }
@@ -88,6 +104,26 @@ public final class TestCluster implements AutoCloseable {
   public ClusterNode restart(int i) throws Exception {
     ClusterNode n = new ClusterNode(configs.get(i), stores.get(i), RedundancyPolicy.defaults(), settings, new Placement(), sites).start();
     nodes.set(i, n);
+    n.registered().get(60, TimeUnit.SECONDS);
+    return n;
+  }
+
+  /**
+   * Starts one more node at run time, named n{@code size}, on a fresh store, joining through the
+   * running members (not itself) as {@code serve --join} does; returns once it is registered.
+   */
+  public ClusterNode join(String location, RelocationSettings relocation) throws Exception {
+    int i = nodes.size();
+    SnippetStore store = SnippetStore.open(dir.resolve("n" + i + "/store"), storeConfig());
+    stores.add(store);
+    List<Endpoint> members = configs.stream().map(ClusterConfig::cluster).toList();
+    ClusterConfig cfg = new ClusterConfig("n" + i, Location.parse(location),
+        new Endpoint("127.0.0.1", FreePorts.take(1).get(0)), members, 0, dir.resolve("n" + i + "/cluster"), 1L << 30,
+        relocation);
+    configs.add(cfg);
+    ClusterNode n = new ClusterNode(cfg, store, RedundancyPolicy.defaults(), settings, new Placement(), sites)
+        .start();
+    nodes.add(n);
     n.registered().get(60, TimeUnit.SECONDS);
     return n;
   }

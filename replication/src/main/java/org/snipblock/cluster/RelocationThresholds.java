@@ -1,0 +1,53 @@
+package org.snipblock.cluster;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.snipblock.cluster.proto.NodeRecord;
+import org.snipblock.cluster.proto.StoreIoLoad;
+import org.snipblock.cluster.topology.NodeDescriptor;
+import org.snipblock.cluster.topology.NodeState;
+
+/**
+ * A node's relocation thresholds read against what it uses: capacity (its reported used bytes),
+ * IOPS and latency p99 (its store's measured I/O). Relocation sheds copies off a node over one, and
+ * neither relocation nor the automatic rebalance puts a copy on a node a copy would put over one.
+ */
+final class RelocationThresholds {
+  private RelocationThresholds() {}
+
+  /**
+   * Which threshold the node is over, as a phrase for the log, or null when none.
+   *
+   * @param extraBytes bytes it would take on besides what it uses (0 for itself)
+   * @param io         its store's I/O, measured here for this node, as last reported for others
+   */
+  static String over(NodeRecord n, long extraBytes, StoreIoLoad io) {
+    if (n.getCapacityThresholdPercent() > 0 && n.getCapacityBytes() > 0
+        && (n.getUsedBytes() + extraBytes) * 100 > (long) n.getCapacityThresholdPercent() * n.getCapacityBytes()) {
+      return "capacity threshold (" + n.getUsedBytes() + " of " + n.getCapacityBytes() + " bytes used, threshold "
+          + n.getCapacityThresholdPercent() + "%)";
+    }
+    if (n.getIopsThreshold() > 0 && io.getIops() > n.getIopsThreshold()) {
+      return "IOPS threshold (" + Math.round(io.getIops()) + " operations per second, threshold "
+          + n.getIopsThreshold() + ")";
+    }
+    if (n.getLatencyP99ThresholdMicros() > 0 && io.getLatencyP99Micros() > n.getLatencyP99ThresholdMicros()) {
+      return "latency threshold (p99 " + io.getLatencyP99Micros() + " µs, threshold "
+          + n.getLatencyP99ThresholdMicros() + " µs)";
+    }
+    return null;
+  }
+
+  /** The nodes as placement sees them, those a copy of {@code bytes} would put over a threshold taking none. */
+  static List<NodeDescriptor> targets(List<NodeDescriptor> nodes, Collection<NodeRecord> records, long bytes) {
+    Map<String, NodeRecord> byId = records.stream().collect(Collectors.toMap(NodeRecord::getId, Function.identity()));
+    return nodes.stream().map(d -> {
+      NodeRecord r = byId.get(d.id());
+      return d.state() == NodeState.UP && r != null && over(r, bytes, r.getStoreIo()) != null
+          ? d.withState(NodeState.DRAINING) : d;
+    }).toList();
+  }
+}

@@ -1,0 +1,110 @@
+package org.snipblock.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.snipblock.cluster.testing.Images.random;
+import static org.snipblock.cluster.testing.Images.write;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.snipblock.block.BlockDevice;
+import org.snipblock.cluster.replica.ReplicationMode;
+import org.snipblock.cluster.replica.ReplicationSettings;
+import org.snipblock.cluster.testing.Eventually;
+import org.snipblock.cluster.testing.Partition;
+import org.snipblock.cluster.testing.TestCluster;
+import org.snipblock.cluster.topology.FailureDomain;
+import org.snipblock.store.VolumeSpec;
+
+/**
+ * A move that loses a node mid-way ends instead of showing as moving forever: when the draining
+ * node (the move's source and driver) is lost (cut off, as a crash looks to the others), the leader finishes the move once its target is in
+ * sync; when the target dies, the leader cancels it and the drain goes on to another node.
+ * Re-replication waits ten minutes here, so it cannot be what ends them.
+ */
+class StrandedMoveTest {
+  private static final int SNIPPET = 1 << 20;
+  private static final int SNIPPETS = 6;
+  private static final Duration T = Duration.ofSeconds(90);
+  // 256 KiB/s: a written 1 MiB copy takes seconds to move, long enough to be caught mid-way.
+  private static final ReplicationSettings SLOW_MOVES = new ReplicationSettings(1 << 20, Duration.ofSeconds(10),
+      256 << 10, Duration.ofSeconds(1), Duration.ofMinutes(10));
+
+  @TempDir Path dir;
+  private TestCluster cluster;
+
+  @AfterEach
+  void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void aDrainingNodeCutOffMidMoveLeavesNoMoveBehind() throws Exception {
+    cluster = TestCluster.start(dir, SLOW_MOVES, "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3", "dc/fc4/r1/h4");
+    ClusterNode primary = filledVolumeOnN1();
+    primary.drains().drain("n0");
+    ClusterStatus.Move caught = inFlightFrom("n0");
+    // As a crash, for the others: n0 can neither finish nor undo its move (a close would undo it).
+    Partition.cut(List.of(cluster.node(0)), cluster.nodes.subList(1, 4));
+
+    Eventually.await("the move off the cut-off n0 ended", T, () -> primary.status().moving().isEmpty(),
+        () -> primary.status().moving().toString());
+    ClusterVolume v = primary.volumes().describe("vm").orElseThrow();
+    assertThat(v.snippetReplicas().get((int) caught.snippet())).as("the stripe caught moving")
+        .contains(caught.to()).doesNotContain("n0").hasSize(3);
+    assertThat(v.stale()).doesNotContain(caught.to());
+    assertThat(primary.verify("vm").get(60, TimeUnit.SECONDS).clean()).isTrue();
+  }
+
+  @Test
+  void aMoveWhoseTargetDiesIsCancelledAndTheDrainGoesElsewhere() throws Exception {
+    cluster = TestCluster.start(dir, SLOW_MOVES, "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3", "dc/fc4/r1/h4",
+        "dc/fc5/r1/h5");
+    ClusterNode primary = filledVolumeOnN1();
+    NodeDrain drains = primary.drains();
+    drains.drain("n0");
+    String target = inFlightFrom("n0").to();
+    cluster.node(Integer.parseInt(target.substring(1))).close();
+
+    Eventually.await("n0 drained without " + target, T, () -> drains.progress("n0").state().equals("DRAINED"),
+        () -> drains.progress("n0").toString());
+    assertThat(primary.status().moving()).isEmpty();
+    for (List<String> holders : primary.volumes().describe("vm").orElseThrow().snippetReplicas()) {
+      assertThat(holders).doesNotContain("n0").doesNotHaveDuplicates();
+    }
+    // Every copy but the dead target's (re-replicated only after ten minutes) agrees with the primary's.
+    assertThat(primary.verify("vm").get(60, TimeUnit.SECONDS).copies()).filteredOn(c -> !c.node().equals(target))
+        .isNotEmpty().allMatch(c -> c.chunksDiffering() == 0 && c.chunksBadChecksum() == 0 && c.error() == null);
+  }
+
+  /** A written volume whose primary is n1 (holding every stripe); n0 holds copies of some. */
+  private ClusterNode filledVolumeOnN1() throws Exception {
+    ClusterNode primary = cluster.node(1);
+    primary.volumes().create(new VolumeSpec("vm", (long) SNIPPETS * SNIPPET, SNIPPET, 512, false),
+        new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
+    Eventually.await("vm known on every node", T,
+        () -> cluster.nodes.stream().allMatch(n -> n.volumes().describe("vm").isPresent()));
+    try (BlockDevice door = primary.volumes().open("vm").orElseThrow()) {
+      write(door, random(SNIPPETS * SNIPPET, 5), 0, SNIPPETS * SNIPPET);
+      door.flush().get(60, TimeUnit.SECONDS);
+    }
+    assertThat(primary.volumes().describe("vm").orElseThrow().snippetReplicas()).anyMatch(h -> h.contains("n0"));
+    return primary;
+  }
+
+  private ClusterStatus.Move inFlightFrom(String node) {
+    ClusterStatus.Move[] caught = new ClusterStatus.Move[1];
+    Eventually.await("a copy moving off " + node, T, () -> {
+      caught[0] = cluster.node(1).status().moving().stream().filter(m -> m.from().equals(node)).findFirst()
+          .orElse(null);
+      return caught[0] != null;
+    });
+    return caught[0];
+  }
+}
