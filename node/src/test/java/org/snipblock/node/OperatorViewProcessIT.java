@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.snipblock.node.testing.ClusterWatch.awaitServing;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,15 +19,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
-import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.snipblock.node.admin.AdminClient;
 import org.snipblock.node.testing.DaemonProcess;
+import org.snipblock.node.testing.DashboardBrowser;
 import org.snipblock.node.testing.Poll;
 import org.snipblock.node.testing.ProcessCluster;
 import org.snipblock.node.testing.ProcessClusters;
@@ -54,12 +47,12 @@ class OperatorViewProcessIT {
 
   @RegisterExtension final ProcessClusters clusters = new ProcessClusters();
   private ProcessCluster cluster;
-  private WebDriver browser;
+  private DashboardBrowser browser;
 
   @AfterEach
   void stopAll() {
     if (browser != null) {
-      browser.quit();
+      browser.close();
     }
   }
 
@@ -126,24 +119,23 @@ class OperatorViewProcessIT {
   @Test
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void theDashboardShowsTheClusterAndFollowsAVolumeAndAFailover() throws Exception {
-    Tools.require("chromium", "chromedriver");
+    browser = DashboardBrowser.start();
     cluster = clusters.start(NODE_CONFIG);
     DaemonProcess n1 = cluster.node("n1");
     // The volume's primary is chosen by placement; watch from a node that is kept, n3 unless it is primary.
-    browser = chromium();
-    browser.get(n1.info().httpUrl() + "/");
-    shown("three nodes UP", ".node[data-state=UP]", 3);
-    assertThat(texts(".node b")).containsExactlyInAnyOrder("n1", "n2", "n3");
-    assertThat(texts("#rtt td.heat")).as("3x3 round-trip matrix").hasSize(9);
-    assertThat(texts("#volumes tbody tr")).isEmpty();
+    browser.open(n1.info().httpUrl() + "/");
+    browser.shown("three nodes UP", ".node[data-state=UP]", 3);
+    assertThat(browser.texts(".node b")).containsExactlyInAnyOrder("n1", "n2", "n3");
+    assertThat(browser.texts("#rtt td.heat")).as("3x3 round-trip matrix").hasSize(9);
+    assertThat(browser.texts("#volumes tbody tr")).isEmpty();
 
     n1.cli("volume", "create", "web1", "--size", "8M", "--copies", "3", "--mode", "sync");
-    shown("volume web1", "tr[data-volume=web1]", 1);
-    String primary = texts("tr[data-volume=web1] .primary").get(0);
+    browser.shown("volume web1", "tr[data-volume=web1]", 1);
+    String primary = browser.texts("tr[data-volume=web1] .primary").get(0);
     assertThat(primary).isIn("n1", "n2", "n3");
-    assertThat(texts("tr[data-volume=web1] .qos")).containsExactly("none");
+    assertThat(browser.texts("tr[data-volume=web1] .qos")).containsExactly("none");
     n1.cli("volume", "set", "web1", "--qos", "iops-total=500");
-    Poll.until("web1's limits on the page", SETTLE, () -> Optional.of(texts("tr[data-volume=web1] .qos"))
+    Poll.until("web1's limits on the page", SETTLE, () -> Optional.of(browser.texts("tr[data-volume=web1] .qos"))
         .filter(q -> q.size() == 1 && q.get(0).startsWith("iops-total=500")));
     // A task as the hypervisor adapter records it (one of three steps done), and a record that is
     // not a task the page can read: it is left out, the rest of the page still draws.
@@ -155,22 +147,23 @@ class OperatorViewProcessIT {
           .getBytes(java.nio.charset.StandardCharsets.UTF_8), 0);
       admin.putRecord("task", "t-bad", "not json".getBytes(java.nio.charset.StandardCharsets.UTF_8), 0);
     }
-    shown("task t-17", "tr[data-task=t-17]", 1);
-    assertThat(texts("tr[data-task=t-17] td")).containsExactly("t-17", "migrate", "db1", "running", "1 / 3",
+    browser.shown("task t-17", "tr[data-task=t-17]", 1);
+    assertThat(browser.texts("tr[data-task=t-17] td")).containsExactly("t-17", "migrate", "db1", "running", "1 / 3",
         "start target (running)");
-    assertThat(texts("tr[data-task]")).hasSize(1);
-    screenshot("dashboard.png");
+    assertThat(browser.texts("tr[data-task]")).hasSize(1);
+    browser.screenshot("dashboard.png");
 
     // Watch from a node that survives; kill the primary and see it go DOWN and the primary move.
     DaemonProcess watcher = cluster.node(primary.equals("n3") ? "n2" : "n3");
-    browser.get(watcher.info().httpUrl() + "/");
-    shown("volume web1 on " + watcher.info().nodeId() + "'s page", "tr[data-volume=web1]", 1);
+    browser.open(watcher.info().httpUrl() + "/");
+    browser.shown("volume web1 on " + watcher.info().nodeId() + "'s page", "tr[data-volume=web1]", 1);
     cluster.node(primary).kill9();
-    shown(primary + " DOWN", ".node[data-node=" + primary + "][data-state=DOWN]", 1);
-    String next = Poll.until("a new primary of web1 on the page", SETTLE, () -> texts("tr[data-volume=web1] .primary")
+    browser.shown(primary + " DOWN", ".node[data-node=" + primary + "][data-state=DOWN]", 1);
+    String next = Poll.until("a new primary of web1 on the page", SETTLE, () -> browser
+        .texts("tr[data-volume=web1] .primary")
         .stream().filter(p -> !p.isEmpty() && !p.equals(primary)).findFirst());
     assertThat(next).isIn("n1", "n2", "n3").isNotEqualTo(primary);
-    screenshot("dashboard-failover.png");
+    browser.screenshot("dashboard-failover.png");
 
     // The same failover in the gauges a Prometheus alert would watch, scraped from the new primary.
     DaemonProcess serving = cluster.node(next);
@@ -185,37 +178,6 @@ class OperatorViewProcessIT {
     assertThat(metrics).as("the new primary reports the lag of its replicas")
         .contains("snipblock_volume_replication_lag_bytes{volume=\"web1\"}")
         .contains("snipblock_node_up{node=\"" + next + "\"} 1");
-  }
-
-  /** Waits (bounded) until the page shows exactly {@code count} elements matching {@code css}. */
-  private void shown(String what, String css, int count) {
-    Poll.until(what + " on the page", SETTLE, () -> Optional.of(texts(css)).filter(found -> found.size() == count));
-  }
-
-  /**
-   * The text of every element matching {@code css}, read in one script: the page redraws every
-   * refresh, so an element found in one call may be gone by the next.
-   */
-  @SuppressWarnings("unchecked")
-  private java.util.List<String> texts(String css) {
-    return (java.util.List<String>) ((JavascriptExecutor) browser).executeScript(
-        "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent)", css);
-  }
-
-  /** Debian's chromium through its chromium-driver, headless; never a downloaded browser or driver. */
-  private static WebDriver chromium() {
-    ChromeOptions options = new ChromeOptions().setBinary("/usr/bin/chromium")
-        .addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--window-size=1400,1000");
-    ChromeDriverService service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile()).usingAnyFreePort().build();
-    return new ChromeDriver(service, options);
-  }
-
-  /** Kept under target/screenshots as the test's artifact (the README shows one). */
-  private void screenshot(String name) throws IOException {
-    Path dir = Files.createDirectories(Path.of("target", "screenshots"));
-    Files.write(dir.resolve(name), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
   }
 
   private static String primaryOf(DaemonProcess via, String volume) {

@@ -11,9 +11,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -21,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 import org.snipblock.node.cli.Main;
 import org.snipblock.node.testing.DaemonProcess;
+import org.snipblock.node.testing.Poll;
 import org.snipblock.node.testing.Tools;
 
 /**
@@ -149,6 +153,63 @@ class TenantProcessIT {
           .contains("snipblock_tenant_io_operations{op=\"read\",tenant=\"acme\"} 1.0")
           .contains("snipblock_tenant_provisioned_bytes{tenant=\"acme\"} 6.7108864E7")
           .contains("snipblock_tenant_volumes{tenant=\"other\"} 1.0");
+    }
+  }
+
+  /**
+   * Metering is durable: the counts of a run survive a stop and start of the daemon (kept in its
+   * data directory) and the next run's I/O adds to them, in {@code tenant usage} and on /metrics.
+   */
+  @Test
+  @Timeout(value = 3, unit = TimeUnit.MINUTES)
+  void meteringSurvivesARestart() throws Exception {
+    Tools.require("qemu-io");
+    Path data = tmp.resolve("data");
+    Path usage = data.resolve("usage.json");
+    try (DaemonProcess node = DaemonProcess.serve(data).start()) {
+      node.cli("tenant", "create", "acme");
+      node.cli("volume", "create", "m", "64M", "--tenant", "acme");
+      Tools.run(60, "qemu-io", "-f", "raw", "-c", "write -P 0xaa 0 1M", "-c", "read -P 0xaa 0 512k",
+          node.nbdUrl("m")).ok();
+      assertThat(node.terminate()).as("a clean stop after SIGTERM (128 + 15)").isEqualTo(143);
+    }
+    try (DaemonProcess node = DaemonProcess.serve(data, "--http-port", "0").start()) {
+      JsonNode after = JSON.readTree(node.cli("tenant", "usage", "acme", "--json"));
+      assertThat(after.get("writes").asLong()).isEqualTo(1);
+      assertThat(after.get("writtenBytes").asLong()).isEqualTo(1L << 20);
+      assertThat(after.get("reads").asLong()).isEqualTo(1);
+      assertThat(after.get("readBytes").asLong()).isEqualTo(512L << 10);
+
+      Tools.run(60, "qemu-io", "-f", "raw", "-c", "write -P 0xbb 4M 64k", node.nbdUrl("m")).ok();
+      JsonNode more = JSON.readTree(node.cli("tenant", "usage", "acme", "--json"));
+      assertThat(more.get("writes").asLong()).isEqualTo(2);
+      assertThat(more.get("writtenBytes").asLong()).isEqualTo((1L << 20) + (64L << 10));
+      String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + node.info().httpPort() + "/metrics")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      assertThat(metrics).contains("snipblock_tenant_io_bytes{op=\"write\",tenant=\"acme\"} 1114112.0")
+          .contains("snipblock_tenant_io_operations{op=\"read\",tenant=\"acme\"} 1.0");
+      // saved every 10 s while running: once it is on disk, kill -9 loses none of it
+      Poll.until("the second write saved in " + usage, Duration.ofSeconds(60), () -> Optional.of(usage)
+          .filter(f -> Files.exists(f)).map(TenantProcessIT::read).filter(t -> t.contains("\"writes\" : 2")));
+      node.kill9();
+    }
+    try (DaemonProcess node = DaemonProcess.serve(data).start()) {
+      assertThat(JSON.readTree(node.cli("tenant", "usage", "acme", "--json")).get("writes").asLong()).isEqualTo(2);
+      node.kill9();
+      Files.writeString(usage, "{\"version\": 1, \"volumes\": {\"m\": ");
+      assertThat(node.restartExpectingExit()).as("a node that cannot read its counts does not start").isEqualTo(1);
+      assertThat(node.log()).contains("cannot read the usage counts in " + usage + ": ")
+          .contains(" (move it away to start metering from zero)");
+      assertThat(Files.readString(usage)).isEqualTo("{\"version\": 1, \"volumes\": {\"m\": ");
+    }
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 

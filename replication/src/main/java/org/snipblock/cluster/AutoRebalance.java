@@ -55,8 +55,10 @@ final class AutoRebalance {
     if (volumes.stream().anyMatch(v -> v.getMovingCount() > 0)) {
       return;
     }
-    // A node over a relocation threshold is shedding copies: it neither gives nor takes here.
-    List<NodeDescriptor> nodes = RelocationThresholds.targets(node.volumes().descriptors(), node.metadata().nodes(), 0);
+    // A node over a relocation threshold is shedding copies, and one near an I/O threshold may soon:
+    // it neither gives nor takes here.
+    List<NodeDescriptor> nodes = RelocationThresholds.calm(
+        RelocationThresholds.targets(node.volumes().descriptors(), node.metadata().nodes(), 0), node.metadata().nodes());
     if (!evening && spreadPercent(nodes, volumes) <= marginPercent) {
       return;
     }

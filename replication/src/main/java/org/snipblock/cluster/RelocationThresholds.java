@@ -50,4 +50,23 @@ final class RelocationThresholds {
           ? d.withState(NodeState.DRAINING) : d;
     }).toList();
   }
+
+  /**
+   * For automatic rebalancing: a node whose store I/O is above half of one of its I/O thresholds
+   * neither gives nor takes copies. Relocation sheds copies off a hot node, which leaves it the
+   * emptiest; without this margin the rebalancer would refill it as soon as one measuring window
+   * came out under the threshold, and the two would pass copies back and forth while the load lasts.
+   */
+  static List<NodeDescriptor> calm(List<NodeDescriptor> nodes, Collection<NodeRecord> records) {
+    Map<String, NodeRecord> byId = records.stream().collect(Collectors.toMap(NodeRecord::getId, Function.identity()));
+    return nodes.stream().map(d -> {
+      NodeRecord r = byId.get(d.id());
+      return d.state() == NodeState.UP && r != null && warm(r, r.getStoreIo()) ? d.withState(NodeState.DRAINING) : d;
+    }).toList();
+  }
+
+  private static boolean warm(NodeRecord n, StoreIoLoad io) {
+    return (n.getIopsThreshold() > 0 && io.getIops() * 2 > n.getIopsThreshold())
+        || (n.getLatencyP99ThresholdMicros() > 0 && io.getLatencyP99Micros() * 2 > n.getLatencyP99ThresholdMicros());
+  }
 }

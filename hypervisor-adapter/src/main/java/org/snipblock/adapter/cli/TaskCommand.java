@@ -78,7 +78,8 @@ final class TaskCommand {
       @Option(names = "--timeout", defaultValue = "600", paramLabel = "SECONDS") long seconds,
       @Mixin FleetOptions fleet) {
     PrintWriter out = spec.commandLine().getOut();
-    TaskProgress progress = new TaskProgress(fleet.json ? spec.commandLine().getErr() : out, fleet.json);
+    PrintWriter err = spec.commandLine().getErr();
+    TaskProgress progress = new TaskProgress(fleet.json ? err : out, err, fleet.json);
     TaskRecord t = fleet.call(inv -> TaskFollower.follow(inv, id, progress, Duration.ofSeconds(seconds)));
     if (fleet.json) {
       Printer.json(out, t);

@@ -17,6 +17,14 @@ final class TaskFollower {
   private TaskFollower() {}
 
   static TaskRecord follow(Inventory inventory, String id, TaskProgress progress, Duration timeout) {
+    try {
+      return await(inventory, id, progress, timeout);
+    } finally {
+      progress.finish();
+    }
+  }
+
+  private static TaskRecord await(Inventory inventory, String id, TaskProgress progress, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       TaskRecord t = inventory.tasks.get(id).map(Stored::value)

@@ -166,13 +166,13 @@ final class VmCommand {
       if (fleet.json) {
         // The task as submitted, or as it ended: one JSON document on stdout, the steps on stderr.
         Printer.json(out, noWait ? t : TaskFollower.follow(inv, t.id(),
-            new TaskProgress(spec.commandLine().getErr(), true), TASK_TIMEOUT));
+            new TaskProgress(spec.commandLine().getErr(), spec.commandLine().getErr(), true), TASK_TIMEOUT));
         return null;
       }
       out.println("task " + t.id() + ": " + kind + " " + vm);
       out.flush();
       if (!noWait) {
-        TaskFollower.follow(inv, t.id(), new TaskProgress(out, false), TASK_TIMEOUT);
+        TaskFollower.follow(inv, t.id(), new TaskProgress(out, spec.commandLine().getErr(), false), TASK_TIMEOUT);
         VmRecord v = inv.vms.get(vm).map(Stored::value).orElse(null);
         out.println(v == null ? vm + " deleted" : vm + " is " + v.state() + " on " + v.host());
       }

@@ -28,7 +28,8 @@ final class TaskRunner {
     TaskContext ctx = new TaskContext(inventory, task.id(), leaseHeld);
     try {
       if (task.state().equals(TaskRecord.QUEUED)) {
-        inventory.tasks.update(task.id(), t -> t.withState(TaskRecord.RUNNING, null));
+        List<String> plan = steps.stream().map(Step::name).toList();
+        inventory.tasks.update(task.id(), t -> t.withState(TaskRecord.RUNNING, null).withPlan(plan));
         forward(ctx, steps);
         inventory.tasks.update(task.id(), t -> t.withState(TaskRecord.DONE, null));
         log.info("task {} ({} {}) done", task.id(), task.kind(), task.vm());

@@ -20,7 +20,7 @@ public record TaskRecord(String id, String kind, String vm, VmSpec spec, String 
   public static final String ROLLED_BACK = "rolled-back";
   public static final String FAILED = "failed";
 
-  /** A step's progress: running (begun, maybe done), done, undone, or failed. */
+  /** A step's progress: pending (planned, not begun), running (begun, maybe done), done, undone, or failed. */
   public record StepRecord(String name, String state, String detail) {}
 
   public TaskRecord {
@@ -43,6 +43,19 @@ public record TaskRecord(String id, String kind, String vm, VmSpec spec, String 
       all.set(index, step);
     } else {
       all.add(step);
+    }
+    return new TaskRecord(id, kind, vm, spec, target, state, all, log, error, abortRequested, created,
+        System.currentTimeMillis());
+  }
+
+  /**
+   * Puts every planned step not yet on record as pending, so the record says from the start how
+   * many steps the task has (the CLI's progress and the dashboard count done of all).
+   */
+  public TaskRecord withPlan(List<String> names) {
+    List<StepRecord> all = new ArrayList<>(steps);
+    for (int i = all.size(); i < names.size(); i++) {
+      all.add(new StepRecord(names.get(i), "pending", null));
     }
     return new TaskRecord(id, kind, vm, spec, target, state, all, log, error, abortRequested, created,
         System.currentTimeMillis());

@@ -143,12 +143,16 @@ public final class TestFleet implements AutoCloseable {
     return r.out();
   }
 
-  /** Runs the CLI expecting an operator error; returns stderr. */
+  /**
+   * Runs the CLI expecting an operator error; returns stderr without the progress lines a command
+   * following a task writes there too (plain lines, stderr not being a terminal).
+   */
   public String cliError(String... args) {
     Result r = run(args);
     assertThat(r.status()).as("snipblock %s refused:%n%s%s", String.join(" ", args), r.out(), r.err())
         .isEqualTo(Main.EXIT_FAILURE);
-    return r.err();
+    return r.err().lines().filter(l -> !l.matches("\\S+ \\S+: \\d+% \\d+/\\d+ steps.*"))
+        .map(l -> l + "\n").collect(java.util.stream.Collectors.joining());
   }
 
   public Optional<String> cliIfOk(String... args) {

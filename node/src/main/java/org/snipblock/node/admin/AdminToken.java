@@ -39,7 +39,15 @@ public final class AdminToken {
 
   /** The token a call carries, or null. */
   static String of(Metadata headers) {
-    String v = headers.get(HEADER);
-    return v != null && v.startsWith(SCHEME) ? v.substring(SCHEME.length()).trim() : null;
+    return bearer(headers.get(HEADER));
+  }
+
+  /**
+   * The token in an {@code authorization} value ({@code Bearer TOKEN}; gRPC metadata or an HTTP
+   * header, whose scheme names are case-insensitive), or null.
+   */
+  public static String bearer(String authorization) {
+    return authorization != null && authorization.regionMatches(true, 0, SCHEME, 0, SCHEME.length())
+        ? authorization.substring(SCHEME.length()).trim() : null;
   }
 }

@@ -115,6 +115,17 @@ public final class IoMeters {
         .build();
   }
 
+  /** The volumes clients reached through this node's doors since it started. */
+  java.util.Set<String> clientVolumes() {
+    java.util.Set<String> names = new java.util.TreeSet<>();
+    volumes.forEach((door, byVolume) -> {
+      if (!"forwarded".equals(door)) {
+        names.addAll(byVolume.keySet());
+      }
+    });
+    return names;
+  }
+
   private long count(String volume, String op) {
     return count(volume, op, false);
   }

@@ -140,8 +140,11 @@ public final class Node implements AutoCloseable {
       cluster.viewForwardedIoAs(device -> new MeteredBlockDevice(device, meters, "forwarded"));
     }
     running.push(this::flushAll);
+    // Before the doors: it is saved for the last time after they stopped, with all they counted.
+    UsageLedger usage = UsageLedger.open(dataDir.path(), meters, volumes::show);
+    running.push(usage);
     startFrontends(meters, qos != null ? qos : volumes);
-    AdminTenancy tenancy = AdminTenancy.of(volumes, cluster, qos, meters::clientIo);
+    AdminTenancy tenancy = AdminTenancy.of(volumes, cluster, qos, usage::clientIo);
     TenantMeters.register(metrics, tenancy);
     AdminServer admin = bind("admin API", config.adminPort(), () -> AdminServer.start(
         new InetSocketAddress(config.listen(), config.adminPort()), config.adminTls(),
@@ -154,7 +157,7 @@ public final class Node implements AutoCloseable {
     adminPort = admin.port();
     if (config.httpPort() != NodeConfig.HTTP_OFF) {
       HttpEndpoint http = bind("metrics and dashboard", config.httpPort(), () -> HttpEndpoint.start(
-          new InetSocketAddress(config.listen(), config.httpPort()), metrics, view));
+          new InetSocketAddress(config.listen(), config.httpPort()), metrics, view, config.adminAuth()));
       running.push(http);
       httpPort = http.port();
     }

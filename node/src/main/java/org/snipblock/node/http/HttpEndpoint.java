@@ -11,18 +11,22 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.snipblock.node.config.AdminAuth;
 
 /**
  * The node's read-only HTTP port: {@code /metrics} in the Prometheus text format, the dashboard
  * ({@code /}, its script and style sheet, served from the jar) and the dashboard's data ({@code
  * /api/state}). The JDK's own HTTP server keeps the node free of another web stack; one thread
  * serves it, which is plenty for scrapers and a few browsers. Only GET and HEAD are allowed (405
- * otherwise), paths not listed are 404.
+ * otherwise), paths not listed are 404. With admin authentication on, the node's state (/metrics,
+ * /api/state) needs an operator's token ({@link OperatorAccess}); the page's own files hold no
+ * state and stay open, so a browser can load the page that asks for the token.
  */
 public final class HttpEndpoint implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpEndpoint.class);
@@ -33,13 +37,16 @@ public final class HttpEndpoint implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final Map<String, Route> routes = new LinkedHashMap<>();
+  private final OperatorAccess access;
 
-  private record Route(String contentType, Supplier<byte[]> body) {}
+  /** @param state true where the body tells the node's state (guarded by {@link OperatorAccess}) */
+  private record Route(String contentType, Supplier<byte[]> body, boolean state) {}
 
-  private HttpEndpoint(HttpServer server, NodeMetrics metrics, OperatorView view) {
+  private HttpEndpoint(HttpServer server, NodeMetrics metrics, OperatorView view, AdminAuth auth) {
     this.server = server;
-    routes.put("/metrics", new Route(PROMETHEUS_TYPE, () -> utf8(metrics.scrape())));
-    routes.put("/api/state", new Route("application/json", () -> json(new DashboardState(view))));
+    this.access = new OperatorAccess(auth);
+    routes.put("/metrics", new Route(PROMETHEUS_TYPE, () -> utf8(metrics.scrape()), true));
+    routes.put("/api/state", new Route("application/json", () -> json(new DashboardState(view)), true));
     routes.put("/", resource("index.html", "text/html; charset=utf-8"));
     routes.put("/dashboard.js", resource("dashboard.js", "text/javascript; charset=utf-8"));
     routes.put("/dashboard.css", resource("dashboard.css", "text/css; charset=utf-8"));
@@ -52,10 +59,10 @@ public final class HttpEndpoint implements AutoCloseable {
     server.createContext("/", this::handle);
   }
 
-  /** Binds {@code address} (port 0 = any free port) and starts serving. */
-  public static HttpEndpoint start(InetSocketAddress address, NodeMetrics metrics, OperatorView view)
+  /** Binds {@code address} (port 0 = any free port) and starts serving; {@code auth} is the admin API's. */
+  public static HttpEndpoint start(InetSocketAddress address, NodeMetrics metrics, OperatorView view, AdminAuth auth)
       throws IOException {
-    HttpEndpoint endpoint = new HttpEndpoint(HttpServer.create(address, 16), metrics, view);
+    HttpEndpoint endpoint = new HttpEndpoint(HttpServer.create(address, 16), metrics, view, auth);
     endpoint.server.start();
     return endpoint;
   }
@@ -76,6 +83,15 @@ public final class HttpEndpoint implements AutoCloseable {
         send(exchange, 405, "text/plain; charset=utf-8", utf8("method " + method + " not allowed: read-only\n"),
             true);
       } else {
+        Optional<OperatorAccess.Refusal> refused = route.state() ? access.check(exchange) : Optional.empty();
+        if (refused.isPresent()) {
+          if (refused.get().status() == 401) {
+            exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"snipblock\"");
+          }
+          send(exchange, refused.get().status(), "text/plain; charset=utf-8", utf8(refused.get().reason() + "\n"),
+              !method.equals("HEAD"));
+          return;
+        }
         send(exchange, 200, route.contentType(), route.body().get(), !method.equals("HEAD"));
       }
     } catch (RuntimeException e) {
@@ -107,7 +123,7 @@ public final class HttpEndpoint implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return new Route(type, () -> body);
+    return new Route(type, () -> body, false);
   }
 
   private static byte[] utf8(String s) {

@@ -15,7 +15,7 @@ class ProgressTest {
   void showsPercentBytesRateAndTimeLeftRedrawnInPlace() {
     AtomicLong now = new AtomicLong(5 * SECOND);
     StringWriter out = new StringWriter();
-    Progress p = new Progress(new PrintWriter(out), "export vm1@s1", Progress.Style.BAR, now::get);
+    Progress p = new Progress(new PrintWriter(out), "export vm1@s1", Progress.Style.BAR, now::get, null, 0);
 
     p.update(0, 100 * MIB, 0);
     assertThat(out.toString()).isEqualTo("\rexport vm1@s1 [" + " ".repeat(30) + "] 0% 0 B   ");
@@ -42,7 +42,7 @@ class ProgressTest {
   void bytesBeforeAnyRangeIsCoveredShowARateButNoTimeLeft() {
     AtomicLong now = new AtomicLong(0);
     StringWriter out = new StringWriter();
-    Progress p = new Progress(new PrintWriter(out), "export v@s", Progress.Style.BAR, now::get);
+    Progress p = new Progress(new PrintWriter(out), "export v@s", Progress.Style.BAR, now::get, null, 0);
     now.addAndGet(SECOND);
     p.update(0, 100 * MIB, 2 * MIB);
     assertThat(out.toString()).endsWith("] 0% 2 MiB, 2 MiB/s   ");
@@ -52,7 +52,7 @@ class ProgressTest {
   void aLogFileGetsAPlainLineEveryFewSecondsAndTheLast() {
     AtomicLong now = new AtomicLong(0);
     StringWriter out = new StringWriter();
-    Progress p = new Progress(new PrintWriter(out), "import vm1", Progress.Style.LINES, now::get);
+    Progress p = new Progress(new PrintWriter(out), "import vm1", Progress.Style.LINES, now::get, null, 0);
     now.addAndGet(SECOND);
     p.update(10 * MIB, 100 * MIB, 10 * MIB);
     now.addAndGet(SECOND);
@@ -71,7 +71,7 @@ class ProgressTest {
   void withJsonEachLineIsOneObjectForScripts() {
     AtomicLong now = new AtomicLong(0);
     StringWriter out = new StringWriter();
-    Progress p = new Progress(new PrintWriter(out), "export \"a\"@s", Progress.Style.JSON, now::get);
+    Progress p = new Progress(new PrintWriter(out), "export \"a\"@s", Progress.Style.JSON, now::get, null, 0);
     p.update(0, 4 * MIB, 0);
     now.addAndGet(2 * SECOND);
     p.update(MIB, 4 * MIB, MIB);
@@ -83,5 +83,61 @@ class ProgressTest {
             + "\"bytes\":1048576,\"bytesPerSecond\":524288,\"secondsLeft\":6}",
         "{\"progress\":\"export \\\"a\\\"@s\",\"percent\":100,\"done\":4194304,\"total\":4194304,"
             + "\"bytes\":4194304,\"bytesPerSecond\":2097152}");
+  }
+
+  @Test
+  void stepsShowCountRateAndTimeLeftOverTheWholeRunNotJustTheWatchedPart() {
+    AtomicLong now = new AtomicLong(1000 * SECOND);
+    StringWriter out = new StringWriter();
+    // the task ran for a minute before the command began to watch it
+    Progress p = new Progress(new PrintWriter(out), "task t7 migrate web", Progress.Style.BAR, now::get, "steps",
+        60 * SECOND);
+    p.update(1, 3, 1);
+    assertThat(out.toString()).isEqualTo("\rtask t7 migrate web [#########" + " ".repeat(21)
+        + "] 33% 1/3 steps, 1.0 steps/min, 2 min 0 s left   ");
+    now.addAndGet(30 * SECOND);
+    p.update(3, 3, 3);
+    assertThat(out.toString()).endsWith("] 100% 3/3 steps, 2.0 steps/min   ");
+  }
+
+  @Test
+  void fastStepsAreCountedPerSecondAndSlowOnesPerHour() {
+    AtomicLong now = new AtomicLong(0);
+    StringWriter out = new StringWriter();
+    Progress fast = new Progress(new PrintWriter(out), "t", Progress.Style.LINES, now::get, "steps", 2 * SECOND);
+    fast.update(5, 10, 5);
+    Progress slow = new Progress(new PrintWriter(out), "u", Progress.Style.LINES, now::get, "steps", 7200 * SECOND);
+    slow.update(1, 2, 1);
+    assertThat(out.toString()).isEqualTo("t: 50% 5/10 steps, 2.5 steps/s, 2 s left\n"
+        + "u: 50% 1/2 steps, 0.5 steps/h, 2 h 0 min left\n");
+  }
+
+  @Test
+  void stepsInJsonCarryTheirRateAndNoBytes() {
+    AtomicLong now = new AtomicLong(0);
+    StringWriter out = new StringWriter();
+    Progress p = new Progress(new PrintWriter(out), "task t7", Progress.Style.JSON, now::get, "steps", 0);
+    p.update(0, 4, 0);
+    now.addAndGet(8 * SECOND);
+    p.update(1, 4, 1);
+    assertThat(out.toString().split("\n")).containsExactly(
+        "{\"progress\":\"task t7\",\"percent\":0,\"done\":0,\"total\":4}",
+        "{\"progress\":\"task t7\",\"percent\":25,\"done\":1,\"total\":4,\"stepsPerSecond\":0.125,"
+            + "\"secondsLeft\":24}");
+  }
+
+  @Test
+  void aClearedBarLeavesABlankLineAndIsDrawnAgainAtOnce() {
+    AtomicLong now = new AtomicLong(0);
+    StringWriter out = new StringWriter();
+    Progress p = new Progress(new PrintWriter(out), "task t7", Progress.Style.BAR, now::get, "steps", 0);
+    p.update(0, 2, 0);
+    String bar = out.toString().substring(1);
+    p.clear();
+    assertThat(out.toString()).endsWith("\r" + " ".repeat(bar.length()) + "\r");
+    p.clear();
+    assertThat(out.toString()).as("nothing to clear twice").endsWith(bar + "\r" + " ".repeat(bar.length()) + "\r");
+    p.update(0, 2, 0);
+    assertThat(out.toString()).as("redrawn within the quarter second").endsWith("\r" + bar);
   }
 }

@@ -2,6 +2,37 @@
 "use strict";
 
 const POLL_MILLIS = 2000;
+// A node with admin authentication answers 401/403 without an operator's admin token: the page asks
+// for one and keeps it for this tab only (sessionStorage), sending it as the admin API's clients do.
+const TOKEN_KEY = "snipblock-token";
+let awaitingToken = false;
+
+function authorization() {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  return token ? { Authorization: "Bearer " + token } : {};
+}
+
+// No polling while the form waits: every refused poll would be a refusal in the node's log.
+function askForToken(reason) {
+  awaitingToken = true;
+  const hadToken = sessionStorage.getItem(TOKEN_KEY) !== null;
+  sessionStorage.removeItem(TOKEN_KEY);
+  document.getElementById("login").hidden = false;
+  document.getElementById("login-error").textContent = hadToken ? reason : "";
+  document.getElementById("summary").textContent = "";
+  document.getElementById("updated").textContent = "needs an operator's admin token";
+  document.getElementById("token").focus();
+}
+
+document.getElementById("login").addEventListener("submit", event => {
+  event.preventDefault();
+  const input = document.getElementById("token");
+  sessionStorage.setItem(TOKEN_KEY, input.value.trim());
+  input.value = "";
+  document.getElementById("login").hidden = true;
+  awaitingToken = false;
+  refresh();
+});
 
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
@@ -125,8 +156,13 @@ function drawTasks(tasks) {
 }
 
 async function refresh() {
+  if (awaitingToken) return;
   try {
-    const response = await fetch("api/state", { cache: "no-store" });
+    const response = await fetch("api/state", { cache: "no-store", headers: authorization() });
+    if (response.status === 401 || response.status === 403) {
+      askForToken((await response.text()).trim());
+      return;
+    }
     if (!response.ok) throw new Error("HTTP " + response.status);
     const state = await response.json();
     const c = state.cluster;
