@@ -80,14 +80,22 @@ class MultipathProcessIT {
   @Test
   @Timeout(value = 8, unit = TimeUnit.MINUTES)
   void libiscsiMultipathAndReservationSuitesPassAcrossNodes() throws Exception {
-    Tools.require("iscsi-test-cu");
+    Tools.require("iscsi-test-cu", "iscsi-ls");
     cluster = clusters.start("");
     DaemonProcess n1 = cluster.node("n1");
     n1.cli("volume", "create", "mp1", "--size", "64M", "--copies", "3", "--mode", "sync");
-    String primary = Poll.until("mp1's primary", WAIT, () -> Optional.of(ProcessCluster.json(
-        n1.cli("volume", "show", "mp1", "--json"))).map(v -> v.path("primary").asText()).filter(p -> !p.isEmpty()));
+    // Settled first: copies in sync and every portal known, so the paths' states do not change
+    // under the suites (MultipathIO does not expect ASYMMETRIC ACCESS STATE CHANGED).
+    String primary = Poll.until("mp1's copies in sync", WAIT, () -> Optional.of(ProcessCluster.json(
+        n1.cli("volume", "show", "mp1", "--json"))).filter(v -> v.get("stale").isEmpty() && v.get("unreachable").isEmpty())
+        .map(v -> v.path("primary").asText()).filter(p -> !p.isEmpty()));
     DaemonProcess onPrimary = cluster.node(primary);
     DaemonProcess other = cluster.nodes().stream().filter(n -> n != onPrimary).findFirst().orElseThrow();
+    for (DaemonProcess door : List.of(onPrimary, other)) {
+      String portal = "127.0.0.1:" + door.info().iscsiPort();
+      Poll.until(door.info().nodeId() + " listing every portal", WAIT, () -> Optional.of(
+          Tools.run(30, "iscsi-ls", "iscsi://" + portal).output()).filter(o -> listed(o).size() == 3));
+    }
     String path1 = "iscsi://127.0.0.1:" + onPrimary.info().iscsiPort() + "/" + TARGET + "/0";
     String path2 = "iscsi://127.0.0.1:" + other.info().iscsiPort() + "/" + TARGET + "/0";
 
