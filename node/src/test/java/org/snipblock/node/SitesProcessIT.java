@@ -53,7 +53,9 @@ class SitesProcessIT {
 
     // The first probes may go out before a peer is on record (not held back): wait for the measurement
     // to reach the WAN as well as for the groups.
-    JsonNode status = Poll.until("the WAN measured: n1 n2 | n3", SETTLE, () -> n1.cliIfOk("cluster", "status", "--json")
+    // Two minutes: the probe reports medians of its latest samples, and on a loaded 2-core machine the
+    // samples taken through the WAN took over a minute to outnumber the first ones.
+    JsonNode status = Poll.until("the WAN measured: n1 n2 | n3", Duration.ofSeconds(120), () -> n1.cliIfOk("cluster", "status", "--json")
         .map(ProcessCluster::json).filter(s -> s.get("syncGroups").toString().equals("[[\"n1\",\"n2\"],[\"n3\"]]")
             && s.path("rttMillis").path("n1").path("n3").asDouble() >= 20));
     assertThat(status.get("syncBoundMillis").asDouble()).isEqualTo(10.0);
