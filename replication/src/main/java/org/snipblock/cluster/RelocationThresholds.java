@@ -43,12 +43,7 @@ final class RelocationThresholds {
 
   /** The nodes as placement sees them, those a copy of {@code bytes} would put over a threshold taking none. */
   static List<NodeDescriptor> targets(List<NodeDescriptor> nodes, Collection<NodeRecord> records, long bytes) {
-    Map<String, NodeRecord> byId = records.stream().collect(Collectors.toMap(NodeRecord::getId, Function.identity()));
-    return nodes.stream().map(d -> {
-      NodeRecord r = byId.get(d.id());
-      return d.state() == NodeState.UP && r != null && over(r, bytes, r.getStoreIo()) != null
-          ? d.withState(NodeState.DRAINING) : d;
-    }).toList();
+    return setAside(nodes, records, r -> over(r, bytes, r.getStoreIo()) != null);
   }
 
   /**
@@ -58,10 +53,16 @@ final class RelocationThresholds {
    * came out under the threshold, and the two would pass copies back and forth while the load lasts.
    */
   static List<NodeDescriptor> calm(List<NodeDescriptor> nodes, Collection<NodeRecord> records) {
+    return setAside(nodes, records, r -> warm(r, r.getStoreIo()));
+  }
+
+  /** The nodes, those UP whose record meets {@code aside} shown as DRAINING: placement neither gives them nor takes from them. */
+  private static List<NodeDescriptor> setAside(List<NodeDescriptor> nodes, Collection<NodeRecord> records,
+      java.util.function.Predicate<NodeRecord> aside) {
     Map<String, NodeRecord> byId = records.stream().collect(Collectors.toMap(NodeRecord::getId, Function.identity()));
     return nodes.stream().map(d -> {
       NodeRecord r = byId.get(d.id());
-      return d.state() == NodeState.UP && r != null && warm(r, r.getStoreIo()) ? d.withState(NodeState.DRAINING) : d;
+      return d.state() == NodeState.UP && r != null && aside.test(r) ? d.withState(NodeState.DRAINING) : d;
     }).toList();
   }
 

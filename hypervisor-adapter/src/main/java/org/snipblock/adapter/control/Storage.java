@@ -27,12 +27,16 @@ final class Storage {
   }
 
   boolean exists(String volume) {
+    return shown(volume).isPresent();
+  }
+
+  /** The volume as the cluster shows it, or empty if there is none of that name. */
+  private java.util.Optional<org.snipblock.node.admin.v1.Volume> shown(String volume) {
     try {
-      admin.call(c -> c.show(volume));
-      return true;
+      return java.util.Optional.of(admin.call(c -> c.show(volume)));
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
-        return false;
+        return java.util.Optional.empty();
       }
       throw e;
     }
@@ -101,12 +105,7 @@ final class Storage {
     try {
       Set<String> primaries = new HashSet<>();
       for (String v : volumes) {
-        if (exists(v)) {
-          String p = admin.call(c -> c.show(v)).getReplication().getPrimary();
-          if (!p.isEmpty()) {
-            primaries.add(p);
-          }
-        }
+        shown(v).map(vol -> vol.getReplication().getPrimary()).filter(p -> !p.isEmpty()).ifPresent(primaries::add);
       }
       if (primaries.isEmpty()) {
         return StorageCloseness.NONE;
