@@ -128,7 +128,7 @@ final class JournalSegments {
   }
 
   /**
-   * After the journal thread stopped: waits for a running checkpoint, syncs, and unless the
+   * After the syncer stopped: waits for a running checkpoint, syncs, and unless the
    * journal is {@code broken} checkpoints and deletes every segment, so the next start replays
    * nothing.
    */
