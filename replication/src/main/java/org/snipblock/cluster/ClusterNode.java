@@ -151,7 +151,7 @@ public final class ClusterNode implements AutoCloseable {
         : NettyServerBuilder.forAddress(serverAddress, config.tls().serverCredentials()))
         .addService(replicaService).addService(volumeIo = new VolumeIoService(routes, doors.handles()))
         .addService(access).addService(snapshots.groupService()).addService(scsiStates)
-        .maxInboundMessageSize(64 << 20).build().start();
+        .callExecutor(ReplicaService.streamsOnTransport()).maxInboundMessageSize(64 << 20).build().start();
     metadata.onVolumeChange(v -> doors.handles().applied(v.getName(), v.getIncarnation()));
     metadata.onVolumeChange(v -> reconciler.changed(v.getName()));
     metadata.onVolumeChange(v -> qos.changed());
