@@ -114,7 +114,7 @@ class CliTest {
       stripes  bad mode         | volume set vol0 --mode lazy --stripes 0        | invalid --mode: unknown replication mode 'lazy'
       verify without name       | volume verify                                   | Missing required parameter: 'NAME'
       verify unknown flag       | volume verify vol0 --fix                        | Unknown option: '--fix'
-      cluster without command   | cluster                                         | missing command (status, remove-node, simulate, rebalance)
+      cluster without command   | cluster                                         | missing command (status, remove-node, simulate, rebalance, moves)
       rebalance status and plan | cluster rebalance --status --dry-run            | --status shows the last rebalance: it takes neither --dry-run nor --no-wait
       rebalance bad timeout     | cluster rebalance --timeout soon                | invalid duration 'soon'
       rebalance unknown flag    | cluster rebalance --force                       | Unknown option: '--force'
