@@ -34,7 +34,8 @@ final class MoveProgressReports {
   /** Called on the node's timer. */
   void tick() {
     long now = System.currentTimeMillis();
-    if (now - reportedAtMillis < EVERY_MILLIS) {
+    // Outside a majority a commit would hold the node's timer until it times out.
+    if (now - reportedAtMillis < EVERY_MILLIS || !node.inMajority()) {
       return;
     }
     List<MoveProgress> measured = measure(now);
