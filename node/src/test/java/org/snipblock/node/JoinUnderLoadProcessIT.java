@@ -6,6 +6,10 @@ import static org.snipblock.node.testing.ClusterWatch.show;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,7 +34,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A node joins, each daemon its own JVM on 127.0.0.1, while fio writes with verification through
  * another node's NBD door: the leader's automatic rebalance moves copies onto the newcomer (shown
- * under way, with the primary's resync progress, by {@code cluster moves} and {@code volume show});
+ * under way, with the primary's resync progress, by {@code cluster moves}, the dashboard's state and
+ * {@code volume show});
  * fio sees no failed request and reads back every block; every stripe keeps three distinct copies
  * and every copy verifies.
  */
@@ -47,6 +52,7 @@ class JoinUnderLoadProcessIT {
     // 256 KiB/s per resync: a 1 MiB stripe takes seconds to move, long enough to be seen moving.
     // A 256 MiB capacity: the newcomer's empty 8 MiB is 3 points of it, over the 1% margin.
     ProcessCluster cluster = clusters.start("""
+        http-port: 0
         store:
           snippet-size: 1M
           capacity: 256M
@@ -79,6 +85,12 @@ class JoinUnderLoadProcessIT {
       log.info("cluster moves --json showed: {}", moving);
       assertThat(moving.get("snippets").asLong()).isEqualTo(1);
       assertThat(moving.get("progress").get("snippetsTotal").asLong()).isPositive();
+      JsonNode dashboard = Poll.until("the dashboard's state listing a move to n4", Duration.ofSeconds(60), () -> {
+        JsonNode moves = ProcessCluster.json(get(n3, "/api/state")).path("cluster").path("moving");
+        return StreamSupport.stream(moves.spliterator(), false).filter(m -> m.path("to").asText().equals("n4"))
+            .findFirst();
+      });
+      assertThat(dashboard.path("volume").asText()).isEqualTo("jl");
       String shown = Poll.until("volume show listing a move to n4", Duration.ofSeconds(60), () -> Optional
           .of(n2.cli("volume", "show", "jl")).filter(t -> t.contains("moving:") && t.contains(" -> n4: ")));
       log.info("volume show jl during the rebalance:\n{}", shown);
@@ -106,6 +118,20 @@ class JoinUnderLoadProcessIT {
     assertThat(n3.cli("cluster", "moves")).isEqualTo("no copy is moving\n");
     JsonNode verified = ProcessCluster.json(n1.cli("volume", "verify", "jl", "--json"));
     assertThat(verified.get("clean").asBoolean()).as("%s", verified).isTrue();
+  }
+
+  private static String get(DaemonProcess node, String path) {
+    try {
+      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(node.info().httpUrl()
+          + path)).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as("GET %s", path).isEqualTo(200);
+      return r.body();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Random writes over the whole volume at a bounded rate (about 30 s), then a read of every block checking its CRC. */

@@ -30,8 +30,8 @@ final class ClusterCommand implements Runnable {
   }
 
   @Command(name = "status", mixinStandardHelpOptions = true,
-      description = "Every node with its location, state, capacity, used space and load, and the measured "
-          + "round-trip times between nodes, as the asked node sees them.")
+      description = "Every node with its location, state, capacity, used space and load, the copies moving "
+          + "between nodes, and the measured round-trip times between nodes, as the asked node sees them.")
   static final class Status implements Callable<Integer> {
     @Mixin AdminOptions admin;
     @Spec CommandSpec spec;
