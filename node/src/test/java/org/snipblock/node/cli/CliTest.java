@@ -118,6 +118,8 @@ class CliTest {
       rebalance status and plan | cluster rebalance --status --dry-run            | --status shows the last rebalance: it takes neither --dry-run nor --no-wait
       rebalance bad timeout     | cluster rebalance --timeout soon                | invalid duration 'soon'
       rebalance unknown flag    | cluster rebalance --force                       | Unknown option: '--force'
+      moves with a volume       | cluster moves vol0                              | Unmatched argument at index 2: 'vol0'
+      moves unknown flag        | cluster moves --all                             | Unknown option: '--all'
       node without command      | node                                            | missing command (drain, undrain)
       drain without node        | node drain                                      | Missing required parameter: 'ID'
       drain bad timeout         | node drain n1 --timeout soon                    | invalid duration 'soon'
