@@ -134,7 +134,7 @@ class JoinUnderLoadProcessIT {
     }
   }
 
-  /** Random writes over the whole volume at a bounded rate (about 24 s), then a read of every block checking its CRC. */
+  /** Random writes over the whole volume at a bounded rate (about 24 s), then a read of every block checked by CRC. */
   private Process fio(String nbdUrl) throws IOException {
     return Fio.background("join", nbdUrl, clusters.logs().resolve("fio.log"), "--rw=randwrite",
         "--bs=16k", "--iodepth=4", "--size=6M", "--rate=256k", "--verify=crc32c", "--do_verify=1",

@@ -94,7 +94,8 @@ public final class ClusterAdminService extends ClusterAdminGrpc.ClusterAdminImpl
         .setFrom(m.from()).setTo(m.to()).setStartedEpochMillis(m.startedMillis()).setSnippets(m.snippets())
         .setInSync(m.inSync());
     if (m.progress() != null) {
-      b.setProgressKnown(true).setSnippetsDone(m.progress().snippetsDone()).setSnippetsTotal(m.progress().snippetsTotal())
+      b.setProgressKnown(true).setSnippetsDone(m.progress().snippetsDone())
+          .setSnippetsTotal(m.progress().snippetsTotal())
           .setBytesCopied(m.progress().bytesCopied()).setProgressEpochMillis(m.progress().measuredAtMillis());
     }
     return b.build();

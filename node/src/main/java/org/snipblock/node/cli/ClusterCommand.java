@@ -26,7 +26,8 @@ final class ClusterCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing command (status, remove-node, simulate, rebalance, moves)");
+    throw new ParameterException(spec.commandLine(),
+        "missing command (status, remove-node, simulate, rebalance, moves)");
   }
 
   @Command(name = "status", mixinStandardHelpOptions = true,
