@@ -226,6 +226,11 @@ public final class ClusteredVolumes implements VolumeManager {
     });
   }
 
+  /** The copy moves of {@code name} under way (none for an unknown volume). */
+  public List<ClusterStatus.Move> moves(String name) {
+    return node.metadata().volume(name).map(v -> RunningMoves.of(v, node.metadata())).orElse(List.of());
+  }
+
   /**
    * Chunks of this node's copy of {@code name} that failed their checksum and were restored from a
    * replica since the volume's device opened here; 0 where this node is not the primary.

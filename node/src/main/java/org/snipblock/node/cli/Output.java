@@ -118,6 +118,10 @@ final class Output {
           s.snippetsDone(), s.snippetsTotal(), ByteSize.format(s.bytesCopied()),
           s.running() ? "" : s.failure() != null ? " (failed: " + s.failure() + ")" : " (done)");
     }
+    long now = System.currentTimeMillis();
+    for (CopyMoveView m : r.moving()) {
+      out.printf("moving:           %s%n", m.line(now).substring(m.volume().length() + 1));
+    }
     // Runs of placement stripes on the same nodes (snippet i is on stripe i % stripes).
     List<List<String>> snippets = r.snippetReplicas();
     for (int from = 0; from < snippets.size(); ) {

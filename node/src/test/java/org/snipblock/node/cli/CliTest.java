@@ -114,10 +114,12 @@ class CliTest {
       stripes  bad mode         | volume set vol0 --mode lazy --stripes 0        | invalid --mode: unknown replication mode 'lazy'
       verify without name       | volume verify                                   | Missing required parameter: 'NAME'
       verify unknown flag       | volume verify vol0 --fix                        | Unknown option: '--fix'
-      cluster without command   | cluster                                         | missing command (status, remove-node, simulate, rebalance)
+      cluster without command   | cluster                                         | missing command (status, remove-node, simulate, rebalance, moves)
       rebalance status and plan | cluster rebalance --status --dry-run            | --status shows the last rebalance: it takes neither --dry-run nor --no-wait
       rebalance bad timeout     | cluster rebalance --timeout soon                | invalid duration 'soon'
       rebalance unknown flag    | cluster rebalance --force                       | Unknown option: '--force'
+      moves with a volume       | cluster moves vol0                              | Unmatched argument at index 2: 'vol0'
+      moves unknown flag        | cluster moves --all                             | Unknown option: '--all'
       node without command      | node                                            | missing command (drain, undrain)
       drain without node        | node drain                                      | Missing required parameter: 'ID'
       drain bad timeout         | node drain n1 --timeout soon                    | invalid duration 'soon'

@@ -36,6 +36,8 @@ final class CommandHandlers {
     HANDLERS.put(CommandCase.REINCARNATE, VolumeCommands::reincarnate);
     HANDLERS.put(CommandCase.SET_READ_ONLY, VolumeCommands::setReadOnly);
     HANDLERS.put(CommandCase.MOVE_COPY, CopyMoves::apply);
+    HANDLERS.put(CommandCase.RETARGET_MOVE, MoveRetargets::apply);
+    HANDLERS.put(CommandCase.REPORT_MOVE_PROGRESS, NodeCommands::reportMoveProgress);
     HANDLERS.put(CommandCase.SET_NODE_STATE, NodeCommands::setState);
     HANDLERS.put(CommandCase.REMOVE_NODE, NodeCommands::remove);
     HANDLERS.put(CommandCase.SET_QOS, (c, s) -> s.store(QosCommand.apply(s.volume(c.getSetQos().getName()),
