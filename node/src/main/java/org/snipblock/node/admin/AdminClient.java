@@ -92,10 +92,10 @@ public final class AdminClient implements AutoCloseable {
     this(target, token, null);
   }
 
-  /** @param ca the CA (PEM) the node's admin.tls certificate is checked against; null: plaintext */
-  public AdminClient(String target, String token, java.nio.file.Path ca) {
+  /** @param tls how to speak TLS to a node with admin.tls; null: plaintext */
+  public AdminClient(String target, String token, ClientTls tls) {
     this.target = target;
-    this.channel = Grpc.newChannelBuilder(target, AdminToken.credentials(ca))
+    this.channel = Grpc.newChannelBuilder(target, AdminToken.credentials(tls))
         .intercept(AdminToken.sending(token)).build();
     this.stub = AdminGrpc.newBlockingStub(channel);
     this.qos = QosGrpc.newBlockingStub(channel);

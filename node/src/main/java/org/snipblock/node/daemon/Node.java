@@ -157,7 +157,8 @@ public final class Node implements AutoCloseable {
     adminPort = admin.port();
     if (config.httpPort() != NodeConfig.HTTP_OFF) {
       HttpEndpoint http = bind("metrics and dashboard", config.httpPort(), () -> HttpEndpoint.start(
-          new InetSocketAddress(config.listen(), config.httpPort()), metrics, view, config.adminAuth()));
+          new InetSocketAddress(config.listen(), config.httpPort()), metrics, view, config.adminAuth(),
+          config.adminTls()));
       running.push(http);
       httpPort = http.port();
     }
@@ -287,7 +288,7 @@ public final class Node implements AutoCloseable {
 
   public NodeInfo info() {
     return new NodeInfo(ProcessHandle.current().pid(), config.nodeId(), config.listen(),
-        iscsiPort, nbdPort, adminPort, started.toEpochMilli(), httpPort);
+        iscsiPort, nbdPort, adminPort, started.toEpochMilli(), httpPort, config.adminTls() != null);
   }
 
   public VolumeManager volumes() {
