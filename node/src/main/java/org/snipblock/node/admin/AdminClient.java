@@ -108,6 +108,11 @@ public final class AdminClient implements AutoCloseable {
         .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
+  /** The metering calls, with the usual deadline. */
+  public org.snipblock.node.admin.v1.UsageGrpc.UsageBlockingStub usage() {
+    return org.snipblock.node.admin.v1.UsageGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+  }
+
   public String target() {
     return target;
   }

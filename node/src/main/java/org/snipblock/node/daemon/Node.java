@@ -21,6 +21,7 @@ import org.snipblock.nbd.NbdServerConfig;
 import org.snipblock.node.OperatorError;
 import org.snipblock.cluster.PowerOnWatch;
 import org.snipblock.node.admin.AdminServer;
+import org.snipblock.node.admin.UsageService;
 import org.snipblock.node.admin.AdminTenancy;
 import org.snipblock.node.admin.ChapService;
 import org.snipblock.node.admin.ClusterAdminService;
@@ -146,13 +147,16 @@ public final class Node implements AutoCloseable {
     startFrontends(meters, qos != null ? qos : volumes);
     AdminTenancy tenancy = AdminTenancy.of(volumes, cluster, qos, usage::clientIo);
     TenantMeters.register(metrics, tenancy);
+    UsageMetering hourly = UsageMetering.start(dataDir.path(), usage, volumes, cluster, tenancy);
+    running.push(hourly);
     AdminServer admin = bind("admin API", config.adminPort(), () -> AdminServer.start(
         new InetSocketAddress(config.listen(), config.adminPort()), config.adminTls(),
         AdminTenancy.interceptors(tenancy, config.adminAuth()),
         new AdminService(volumes, cluster, config.clustered() ? config.cluster().volumeDefaults() : null,
             meters::snapshot, this::status), new ClusterAdminService(cluster),
         new SitesService(cluster), new QosService(cluster, qos), new RedundancyService(cluster),
-        TenantMeters.service(tenancy), new ChapService(cluster, chapKey())));
+        TenantMeters.service(tenancy), new ChapService(cluster, chapKey()),
+        new UsageService(config.nodeId(), hourly.hours(), Instant::now)));
     running.push(admin);
     adminPort = admin.port();
     if (config.httpPort() != NodeConfig.HTTP_OFF) {
