@@ -46,6 +46,7 @@ final class GroupBudgetSharing implements AutoCloseable {
   private volatile Map<String, QosGroupDemand> mine = Map.of();
   private long lastAt = System.currentTimeMillis();
   private boolean reported;
+  private boolean wasSpread;
 
   /**
    * @param commit           commits a metadata command (throws while this node cannot)
@@ -110,12 +111,18 @@ final class GroupBudgetSharing implements AutoCloseable {
   }
 
   private void measureQuietly() {
+    boolean spread;
     try {
-      measure();
+      spread = measure();
     } catch (RuntimeException e) {
       // Not in the majority yet, or the metadata busy: the next window reports again.
       log.debug("QoS group demand not reported: {}", e.toString());
+      spread = true;
     }
+    if (!spread && !wasSpread) {
+      return;   // no group spread over nodes: the budgets are as the metadata's changes left them
+    }
+    wasSpread = spread;
     try {
       changed.run();
     } catch (RuntimeException e) {
@@ -123,13 +130,15 @@ final class GroupBudgetSharing implements AutoCloseable {
     }
   }
 
-  private void measure() {
+  /** Measures and reports; true if some group is spread over several nodes. */
+  private boolean measure() {
     long now = System.currentTimeMillis();
     double seconds = (now - lastAt) / 1000.0;
     lastAt = now;
     Map<String, QosGroupDemand> next = new HashMap<>();
     Set<String> measured = new TreeSet<>();
-    for (Map.Entry<String, Set<String>> e : spreadGroups().entrySet()) {
+    Map<String, Set<String>> spread = spreadGroups();
+    for (Map.Entry<String, Set<String>> e : spread.entrySet()) {
       String budget = "group:" + e.getKey();
       Optional<VolumeThrottle> t = e.getValue().contains(nodeId) ? throttleOfBudget.apply(budget) : Optional.empty();
       if (t.isEmpty()) {
@@ -152,6 +161,7 @@ final class GroupBudgetSharing implements AutoCloseable {
           .addAllGroups(groups)).build());
       reported = !groups.isEmpty();
     }
+    return !spread.isEmpty();
   }
 
   @Override
