@@ -96,6 +96,10 @@ public final class UsageHours {
   public synchronized void tick(Instant now) throws IOException {
     long to = now.getEpochSecond();
     long from = to - lastTick > MAX_GAP.toSeconds() || to < lastTick ? to : lastTick;
+    if (hourOf(lastTick) != hour) {
+      // The open hour is an earlier run's, ended while the node was down: close it before this run's I/O.
+      close(hourOf(lastTick));
+    }
     countIo();
     List<VolumeInfo> held = sources.heldHere();
     for (long t = from; t < to; ) {

@@ -136,6 +136,22 @@ class UsageHoursTest {
   }
 
   @Test
+  void ioAfterARestartHoursLaterGoesToTheHourItHappenedIn() throws IOException {
+    node.volume("a1", 7, 3600, 0);
+    UsageHours first = UsageHours.open(dir, node, TEN);
+    node.io("a1", 0, 2);
+    ticks(first, 0, 60);
+    // down until 12:30; then one more write before the first tick
+    UsageHours second = UsageHours.open(dir, node, TEN.plusSeconds(9000));
+    node.io("a1", 0, 3);
+    second.tick(TEN.plusSeconds(9010));
+    List<UsageRecord> all = second.export(0, Long.MAX_VALUE);
+    assertThat(only(all, H10, "a1").writes()).isEqualTo(2);
+    assertThat(only(all, H10 + 2 * 3600, "a1").writes()).isEqualTo(1);
+    assertThat(all).noneMatch(r -> r.hour() == H11);
+  }
+
+  @Test
   void aNamesakeAfterADeleteIsAnotherVolume() throws IOException {
     node.volume("a1", 7, 3600, 0);
     UsageHours hours = UsageHours.open(dir, node, TEN);
