@@ -287,7 +287,8 @@ class CliTest {
     Result r = run("volume", "list", "--admin", "127.0.0.1:" + free);
     assertThat(r.status()).isEqualTo(Main.EXIT_FAILURE);
     assertThat(r.err().strip()).isEqualTo("snipblock: cannot reach the snipblock admin API at 127.0.0.1:" + free
-        + " (is the node running? give --admin HOST:PORT; a node with admin.tls needs --ca FILE)");
+        + " (is the node running? give --admin HOST:PORT; a node with admin.tls needs --tls-ca FILE, "
+        + "and --tls-cert/--tls-key when it asks for client certificates)");
   }
 
   @Test

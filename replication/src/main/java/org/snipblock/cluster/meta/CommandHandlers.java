@@ -18,6 +18,7 @@ final class CommandHandlers {
     HANDLERS.put(CommandCase.REGISTER_NODE, NodeCommands::register);
     HANDLERS.put(CommandCase.REPORT_USAGE, NodeCommands::reportUsage);
     HANDLERS.put(CommandCase.REPORT_STORE_IO, NodeCommands::reportStoreIo);
+    HANDLERS.put(CommandCase.REPORT_QOS_DEMAND, QosDemandCommand::apply);
     HANDLERS.put(CommandCase.CREATE_VOLUME, VolumeCommands::create);
     HANDLERS.put(CommandCase.DELETE_VOLUME, VolumeCommands::delete);
     HANDLERS.put(CommandCase.SET_MODE, VolumeCommands::setMode);
