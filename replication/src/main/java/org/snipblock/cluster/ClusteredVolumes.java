@@ -120,7 +120,8 @@ public final class ClusteredVolumes implements VolumeManager {
     VolumeRecord.Builder v = VolumeRecord.newBuilder().setName(name).setSize(size)
         .setSnippetSize(parent.getSnippetSize()).setBlockSize(parent.getBlockSize())
         .setCompression(parent.getCompression()).setCopies(parent.getCopies()).setMinCopies(parent.getMinCopies())
-        .setSpread(parent.getSpread()).setMode(parent.getMode()).setPrimary(parent.getPrimary())
+        .setSpread(parent.getSpread()).addAllSites(parent.getSitesList()).setMode(parent.getMode())
+        .setPrimary(parent.getPrimary())
         .setCreatedMillis(System.currentTimeMillis()).setParent(parent.getName()).setParentSnapshot(snapshot)
         .setParentUid(parent.getUid());
     // The parent's stripes, as they are: each snippet of the clone then sits where the parent's copy
