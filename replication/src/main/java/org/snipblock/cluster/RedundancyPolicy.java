@@ -3,6 +3,7 @@ package org.snipblock.cluster;
 import java.util.List;
 import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.topology.FailureDomain;
+import org.snipblock.cluster.topology.SiteList;
 
 /**
  * n:m redundancy of one volume.
@@ -18,8 +19,9 @@ public record RedundancyPolicy(int copies, int minCopies, FailureDomain spread, 
     List<String> sites) {
   public RedundancyPolicy {
     sites = List.copyOf(sites);
-    if (sites.size() > copies) {
-      throw new IllegalArgumentException(sites.size() + " sites need as many copies at least, not " + copies);
+    String misfit = SiteList.misfit(sites, sites, copies);
+    if (misfit != null) {
+      throw new IllegalArgumentException(misfit);
     }
     if (copies < 1 || copies > 16) {
       throw new IllegalArgumentException("copies must be 1-16, got " + copies);
