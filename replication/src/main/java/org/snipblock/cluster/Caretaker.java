@@ -212,8 +212,8 @@ final class Caretaker {
       surviving.removeAll(lost);
       List<String> added;
       try {
-        added = node.placement().replace(node.volumes().descriptors(), new PlacementPolicy.Request(v.getCopies(),
-            FailureDomain.parse(v.getSpread()), v.getPrimary(), Stripes.bytesOf(v, i), 1), surviving,
+        added = node.placement().replace(node.volumes().descriptors(), PlacementRequests.of(v, v.getPrimary(),
+            Stripes.bytesOf(v, i)), surviving,
             Clones.parentHolders(v, i, name -> Optional.ofNullable(rereplicated.get(name))
                 .or(() -> metadata.volume(name))));
       } catch (PlacementException e) {

@@ -146,13 +146,14 @@ public final class AdminClient implements AutoCloseable {
   }
 
   /**
-   * Changes a live volume's copies, min-copies and spread (0 / "" keep them); answers once the new
+   * Changes a live volume's copies, min-copies, spread and sites (0 / "" keep them); answers once the new
    * copies are in sync and the old ones dropped, so the deadline is the change's own timeout.
    */
-  public String setRedundancy(String name, int copies, int minCopies, String spread, int timeoutSeconds) {
+  public String setRedundancy(String name, int copies, int minCopies, String spread, String sites,
+      int timeoutSeconds) {
     return RedundancyGrpc.newBlockingStub(channel).withDeadlineAfter(timeoutSeconds + DEADLINE_SECONDS, TimeUnit.SECONDS)
         .setRedundancy(SetRedundancyRequest.newBuilder().setName(name).setCopies(copies).setMinCopies(minCopies)
-            .setSpread(spread).setTimeoutSeconds(timeoutSeconds).build()).getSummary();
+            .setSpread(spread).setSites(sites).setTimeoutSeconds(timeoutSeconds).build()).getSummary();
   }
 
   /** A volume's I/O limits, and its throttle's state when the answering node runs it. */

@@ -105,6 +105,9 @@ final class Output {
     out.printf("primary:          %s (epoch %d)%n", r.primary(), r.epoch());
     out.printf("replication:      %s, %d copies spread over distinct %ss, %d needed%n", r.mode(), r.copies(),
         r.spread(), r.minCopies());
+    if (!r.sites().isEmpty()) {
+      out.printf("sites:            %s (a copy of every snippet in each, none elsewhere)%n", String.join(", ", r.sites()));
+    }
     out.printf("lag:              %s%n", r.lagBytes() < 0 ? "known on the primary only"
         : String.format(Locale.ROOT, "%s (%.1f s)", ByteSize.format(r.lagBytes()), Math.max(0, r.lagSeconds())));
     if (!r.unreachable().isEmpty()) {
