@@ -17,7 +17,16 @@ FIO="$(cd "$(dirname "$0")" && pwd)/.tools/fio/bin/fio"
 [ -x "$FIO" ] || { echo "no fio at $FIO: run bench/side-by-side.sh once" >&2; exit 1; }
 mkdir -p "$OUT"; rm -rf "${OUT:?}"/*
 declare -A URI; PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill -- -"$p" 2>/dev/null; done' EXIT
+# The servers' data goes when the run ends (fio's JSON stays): a few runs would fill a disk.
+cleanup() {
+  for p in "${PIDS[@]}"; do kill -- -"$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$OUT/nbdkit.img"
+  for nj in "${NAMES[@]}"; do rm -rf "${OUT:?}/$nj"; done
+}
+NAMES=()
+for nj in "$@"; do NAMES+=("${nj%%=*}"); done
+trap cleanup EXIT
 for nj in "$@"; do
   n=${nj%%=*}; j=${nj#*=}; extra=()
   case $j in *:*) extra=(--config "${j#*:}"); j=${j%%:*};; esac
