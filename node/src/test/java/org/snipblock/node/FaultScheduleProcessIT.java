@@ -7,11 +7,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -60,13 +62,16 @@ class FaultScheduleProcessIT {
     // seed's luck); a run by hand draws a new one, which is how new bugs are found.
     long seed = Long.getLong("faults.seed", System.getenv("CI") != null ? CI_SEED : new Random().nextLong());
     int steps = Integer.getInteger("faults.steps", 5);
-    log.info("fault schedule: seed {} (replay with -Dfaults.seed={}), {} faults", seed, seed, steps);
+    int nodes = Integer.getInteger("faults.nodes", 3);
+    log.info("fault schedule: seed {} (replay with -Dfaults.seed={}), {} faults, {} nodes", seed, seed, steps, nodes);
     Path logs = clusters.logs();
     cluster = clusters.start("""
         cluster:
           replication:
             failover-delay: 2s
-        """);
+          sites:
+            link-faults: true
+        """, locations(nodes));
     cluster.node("n1").cli("volume", "create", VOLUME, "--size", (BLOCKS * NbdWriter.BLOCK / 1024) + "K",
         "--copies", "3", "--min-copies", "2", "--mode", "sync");
     Nemesis nemesis = new Nemesis(cluster, VOLUME, seed);
@@ -110,6 +115,11 @@ class FaultScheduleProcessIT {
         .cli("volume", "verify", VOLUME, "--json"));
     assertThat(verified.get("clean").asBoolean()).as("every copy equal (seed %d): %s", seed, verified).isTrue();
     assertThat(verified.get("copies")).hasSize(3);
+  }
+
+  /** n1..nN spread over three compartments c1, c2, c3 in turn (as the issue's five nodes), one host each. */
+  private static List<String> locations(int nodes) {
+    return IntStream.rangeClosed(1, nodes).mapToObj(n -> "site1/c" + ((n - 1) % 3 + 1) + "/r1/h" + n).toList();
   }
 
   /**
