@@ -50,8 +50,14 @@ final class LinkFaultsCommand implements Callable<Integer> {
     } else if (v.cut().isEmpty() && v.slow().isEmpty()) {
       out.println(v.node() + ": no link faults");
     } else {
-      out.println(v.node() + ": links cut to " + (v.cut().isEmpty() ? "none" : String.join(" ", v.cut()))
-          + "; slowed by " + v.delayMillis() + "ms to " + (v.slow().isEmpty() ? "none" : String.join(" ", v.slow())));
+      List<String> faults = new java.util.ArrayList<>();
+      if (!v.cut().isEmpty()) {
+        faults.add("links cut to " + String.join(" ", v.cut()));
+      }
+      if (!v.slow().isEmpty()) {
+        faults.add("links slowed by " + v.delayMillis() + "ms to " + String.join(" ", v.slow()));
+      }
+      out.println(v.node() + ": " + String.join("; ", faults));
     }
     return 0;
   }

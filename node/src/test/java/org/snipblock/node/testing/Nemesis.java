@@ -28,14 +28,20 @@ public final class Nemesis {
 
   private final ProcessCluster cluster;
   private final String volume;
+  private final List<String> alsoWhole;
   private final Random random;
   private final Set<String> down = ConcurrentHashMap.newKeySet();
   private final List<String> history = new ArrayList<>();
   private final List<Integer> kinds = new ArrayList<>();
   private final Links links;
 
-  public Nemesis(ProcessCluster cluster, String volume, long seed) {
+  /**
+   * @param volume    whose primary is the victim half of the time
+   * @param alsoWhole other volumes that must be whole again before the next fault
+   */
+  public Nemesis(ProcessCluster cluster, String volume, List<String> alsoWhole, long seed) {
     this.cluster = cluster;
+    this.alsoWhole = List.copyOf(alsoWhole);
     this.links = new Links(cluster);
     this.volume = volume;
     this.random = new Random(seed);
@@ -126,18 +132,24 @@ public final class Nemesis {
     return side;
   }
 
-  /** Returns once every node is UP and every copy of the volume is in sync (not stale, not unreachable). */
+  /** Returns once every node is UP and every copy of the volumes is in sync (not stale, not unreachable). */
   public void awaitWhole() {
     int count = cluster.nodes().size();
-    Poll.until("every node UP and " + volume + " whole", HEAL, () -> cluster.nodes().get(0)
+    List<String> all = new ArrayList<>(alsoWhole);
+    all.add(0, volume);
+    Poll.until("every node UP and " + all + " whole", HEAL, () -> cluster.nodes().get(0)
         .cliIfOk("cluster", "status", "--json").map(ProcessCluster::json)
         .filter(s -> ProcessCluster.upNodes(s) == count)
-        .flatMap(s -> show(cluster.nodes().get(0)))
-        .filter(v -> v.get("stale").isEmpty() && v.get("unreachable").isEmpty()));
+        .filter(s -> all.stream().allMatch(name -> show(cluster.nodes().get(0), name)
+            .filter(v -> v.get("stale").isEmpty() && v.get("unreachable").isEmpty()).isPresent())));
   }
 
   private Optional<JsonNode> show(DaemonProcess via) {
-    return via.cliIfOk("volume", "show", volume, "--json").map(ProcessCluster::json);
+    return show(via, volume);
+  }
+
+  private static Optional<JsonNode> show(DaemonProcess via, String name) {
+    return via.cliIfOk("volume", "show", name, "--json").map(ProcessCluster::json);
   }
 
   private void record(String fault) {
