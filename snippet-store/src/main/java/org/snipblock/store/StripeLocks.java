@@ -6,8 +6,9 @@ import java.util.concurrent.Semaphore;
 /**
  * Range locks without a global lock: each 4 KiB chunk maps to one of a fixed set of stripes, and a
  * request takes the stripes of its chunks in ascending order (so no two requests deadlock). The
- * stripes are semaphores because the journal thread releases them once a batch is applied, so the
- * next writer of the same chunk reads what the previous one wrote.
+ * stripes are semaphores because whichever thread commits a batch to the journal (not always the one
+ * that took them) releases them once it is applied, so the next writer of the same chunk reads what
+ * the previous one wrote.
  */
 final class StripeLocks {
   private static final int STRIPES = 4096;

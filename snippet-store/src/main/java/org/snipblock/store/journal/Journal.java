@@ -6,9 +6,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.snipblock.block.BlockDeviceException;
 import org.snipblock.block.BlockDeviceException.Kind;
@@ -19,11 +19,17 @@ import org.slf4j.LoggerFactory;
  * The store's redo log: every change is appended here before it is applied to RocksDB (whose own
  * WAL is off), so this journal alone decides what survives a crash.
  *
- * <p>One thread owns the file. It takes whatever requests are queued, writes them with one append
- * (group commit), applies them in the same order, and fsyncs once if any of them asked for
- * durability (FUA, flush, admin changes). Records are {@code [len][crc32c][seq][payload]}; replay
- * ({@link JournalReplay}) stops at the first record that is torn or fails its CRC, which is exactly
- * the point where a power loss cut the unsynced tail.
+ * <p>There is no journal thread on the write path. A thread that submits a batch takes the journal
+ * lock if it is free and commits everything queued so far itself (group commit with a combining
+ * leader: one append, then one apply in the same order); if another thread holds the lock, that
+ * thread takes the new batch too before it lets go. So a write that finds the journal idle is
+ * appended and applied on the thread that built it, without waking another. Durability is the
+ * {@link JournalSyncer}'s: batches that asked for it (FUA, flush, admin changes) go to its thread
+ * after their append, and it fsyncs once for all of them while appends go on.
+ *
+ * <p>Records are {@code [len][crc32c][seq][payload]}; replay ({@link JournalReplay}) stops at the
+ * first record that is torn or fails its CRC, which is exactly the point where a power loss cut the
+ * unsynced tail.
  *
  * <p>Records may refer to data kept outside the journal (extent files): a {@link Listener} makes
  * that data durable before any fsync of a segment, and learns when a checkpoint has made the
@@ -36,7 +42,7 @@ public final class Journal implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Journal.class);
   private static final long MAX_GROUP_BYTES = 64L << 20;
 
-  /** Applies batches to the database, in order; called only by the journal thread (or replay). */
+  /** Applies batches to the database, in order; called only under the journal lock (or by replay). */
   public interface Applier {
     void apply(List<JournalBatch> batches) throws Exception;
   }
@@ -50,10 +56,10 @@ public final class Journal implements AutoCloseable {
   public interface Listener {
     Listener NONE = new Listener() { };
 
-    /** On the journal thread, before a segment is fsynced: what synced records refer to must be durable first. */
+    /** Before a segment is fsynced (on the syncer's thread): what synced records refer to must be durable first. */
     default void beforeSync() throws IOException { }
 
-    /** On the journal thread, when a new segment starts: everything released so far is in older segments. */
+    /** Under the journal lock, when a new segment starts: everything released so far is in older segments. */
     default void rolled() { }
 
     /** True if a roll and checkpoint are due whatever the segment's size (space waits for one). */
@@ -68,19 +74,16 @@ public final class Journal implements AutoCloseable {
     default void checkpointed() { }
   }
 
-  /** @param inline completed on the journal thread itself, not handed to the completions executor */
-  private record Item(JournalBatch batch, boolean sync, Consumer<Throwable> onApplied,
-      CompletableFuture<Void> done, boolean inline) {}
-
-  private static final Item STOP = new Item(null, true, null, null, false);
-
   private final Applier applier;
   private final Executor completions;
   private final JournalSegments segments;
   private final JournalFrames frames = new JournalFrames();
-  private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
-  private final Thread thread;
+  private final ConcurrentLinkedQueue<JournalItem> queue = new ConcurrentLinkedQueue<>();
+  private final ReentrantLock lock = new ReentrantLock();
+  private final JournalSyncer syncer;
   private volatile boolean abandoned;
+  /** Set by {@link #close()}: later submissions fail at once. */
+  private volatile boolean closing;
   private volatile Throwable broken;
   private long nextSeq;
 
@@ -92,8 +95,7 @@ public final class Journal implements AutoCloseable {
     this.completions = completions;
     this.segments = new JournalSegments(io, nextSeq, checkpointer, listener, checkpointBytes,
         checkpointInterval, name);
-    this.thread = new Thread(this::run, name);
-    this.thread.setDaemon(true);
+    this.syncer = new JournalSyncer(this, segments, name);
   }
 
   /**
@@ -105,109 +107,126 @@ public final class Journal implements AutoCloseable {
       String name) throws IOException {
     Journal j = new Journal(io, nextSeq, applier, checkpointer, listener, completions, checkpointBytes,
         checkpointInterval, name);
-    j.thread.start();
+    j.syncer.start();
     return j;
   }
 
   /**
-   * Queues a batch. {@code onApplied} runs on the journal thread right after the batch reached the
+   * Queues a batch. {@code onApplied} runs under the journal lock right after the batch reached the
    * database (argument null) or failed (the cause); it is where callers release their range locks.
    * The returned future completes after that, and with {@code sync} only once the batch is durable.
    */
-  /** Set by {@link #close()}. */
-  private volatile boolean closing;
-
   public CompletableFuture<Void> submit(JournalBatch batch, boolean sync, Consumer<Throwable> onApplied) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    Throwable b = broken;
-    if (abandoned || closing || b != null) {
-      Throwable why = unavailable(b);
-      onApplied.accept(why);
-      done.completeExceptionally(why);
+    if (refused(done, onApplied)) {
       return done;
     }
-    queue.add(new Item(batch, sync, onApplied, done, false));
+    queue.add(new JournalItem(batch, sync, onApplied, done, false));
+    drain(false);
     return done;
   }
 
   /**
    * Queues a batch and returns once it is durable, for a caller that holds range locks the
    * completions executor's threads may be waiting for (an admin change under stripe locks): its
-   * future is completed on the journal thread, so it cannot wait behind them.
+   * future is completed by the syncer itself, and the other requests this thread commits on the way
+   * are completed on the executor, so nothing here waits behind those locks.
    */
   public void commitHoldingLocks(JournalBatch batch) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    Throwable b = broken;
-    if (abandoned || closing || b != null) {
-      throw new java.util.concurrent.CompletionException(unavailable(b));
+    if (refused(done, null)) {
+      throw new java.util.concurrent.CompletionException(done.handle((v, e) -> e).join());
     }
-    queue.add(new Item(batch, true, err -> { }, done, true));
+    queue.add(new JournalItem(batch, true, err -> { }, done, true));
+    drain(true);
     done.join();
   }
 
   /** Completes once everything submitted (and completed) before the call is durable. */
   public CompletableFuture<Void> sync() {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    if (abandoned || closing || broken != null) {
-      done.completeExceptionally(unavailable(broken));
+    if (refused(done, null)) {
       return done;
     }
-    queue.add(new Item(null, true, null, done, false));
+    queue.add(new JournalItem(null, true, null, done, false));
+    drain(false);
     return done;
   }
 
-  private static Throwable unavailable(Throwable cause) {
+  private boolean refused(CompletableFuture<Void> done, Consumer<Throwable> onApplied) {
+    Throwable b = broken;
+    if (!abandoned && !closing && b == null) {
+      return false;
+    }
+    Throwable why = unavailable(b);
+    if (onApplied != null) {
+      onApplied.accept(why);
+    }
+    done.completeExceptionally(why);
+    return true;
+  }
+
+  static Throwable unavailable(Throwable cause) {
     return cause != null
         ? new BlockDeviceException(Kind.IO_ERROR, "journal failed: " + cause.getMessage(), cause)
         : new BlockDeviceException(Kind.UNAVAILABLE, "store is closed");
   }
 
-  private void run() {
-    List<Item> group = new ArrayList<>();
-    boolean stop = false;
-    while (!stop && !abandoned) {
+  /**
+   * Commits what is queued if no other thread does: the lock's holder checks the queue again after
+   * letting go, so an item queued while it held the lock is never left behind.
+   * {@code handOff}: complete the committed requests on the executor, not on this thread.
+   */
+  void drain(boolean handOff) {
+    while (!queue.isEmpty()) {
+      if (!lock.tryLock()) {
+        return;
+      }
+      List<CompletableFuture<Void>> applied;
       try {
-        Item first = queue.poll(1, TimeUnit.SECONDS);
-        if (first == null) {
-          maybeRoll();
-          continue;
-        }
-        group.clear();
-        Item next = first;
-        long bytes = 0;
-        while (next != null) {
-          if (next == STOP) {
-            stop = true;
-            break;
-          }
-          group.add(next);
-          bytes += next.batch() == null ? 0 : next.batch().bytes();
-          next = bytes < MAX_GROUP_BYTES ? queue.poll() : null;
-        }
-        if (!group.isEmpty()) {
-          commit(group);
-        }
-        maybeRoll();
-      } catch (InterruptedException e) {
-        if (abandoned) {
-          break;
-        }
+        applied = commitQueued();
+      } finally {
+        lock.unlock();
+      }
+      if (handOff) {
+        completeLater(applied, null);
+      } else {
+        JournalItem.complete(applied, null);
       }
     }
-    failAll(queue, unavailable(broken));
   }
 
-  private void commit(List<Item> group) {
+  /** Under the lock: commits the queue's items in groups; returns the futures now complete. */
+  private List<CompletableFuture<Void>> commitQueued() {
+    List<CompletableFuture<Void>> applied = new ArrayList<>();
+    List<JournalItem> group = new ArrayList<>();
+    while (!queue.isEmpty()) {
+      group.clear();
+      long bytes = 0;
+      JournalItem next;
+      while (bytes < MAX_GROUP_BYTES && (next = queue.poll()) != null) {
+        group.add(next);
+        bytes += next.batch() == null ? 0 : next.batch().bytes();
+      }
+      commit(group, applied);
+    }
+    if (segments.rollWanted()) {
+      syncer.wake();
+    }
+    return applied;
+  }
+
+  private void commit(List<JournalItem> group, List<CompletableFuture<Void>> applied) {
     if (abandoned) {
-      failAll(group, unavailable(null));
+      JournalItem.failAll(group, unavailable(null));
       return;
     }
-    List<JournalBatch> batches = new ArrayList<>();
+    List<JournalBatch> batches = new ArrayList<>(group.size());
     try {
       if (broken != null) {
         throw broken;
       }
-      for (Item it : group) {
+      for (JournalItem it : group) {
         if (it.batch() != null) {
           batches.add(it.batch());
         }
@@ -228,43 +247,45 @@ public final class Journal implements AutoCloseable {
       if (!(e instanceof IOException) || broken != null) {
         broken = broken == null ? e : broken;
       }
-      failAll(group, asDeviceError(e));
+      JournalItem.failAll(group, asDeviceError(e));
       return;
     }
-    boolean needSync = false;
-    List<CompletableFuture<Void>> applied = new ArrayList<>(group.size());
-    for (Item it : group) {
+    for (JournalItem it : group) {
       if (it.onApplied() != null) {
         it.onApplied().accept(null);
       }
       if (it.sync()) {
-        needSync = true;
+        syncer.add(it);
       } else {
         applied.add(it.done());
       }
     }
-    completeAll(applied, null);
-    if (needSync) {
-      Throwable err = null;
-      try {
-        segments.sync();
-      } catch (IOException e) {
-        // After a failed fsync nothing about the file can be trusted (the kernel may have dropped
-        // the dirty pages), so the journal refuses everything from now on.
-        broken = e;
-        err = asDeviceError(e);
-        log.error("journal fsync failed; the store stops accepting writes", e);
+  }
+
+  /** Under the lock, on the syncer's thread: rolls to a new segment if one is due. */
+  void maybeRoll() {
+    lock.lock();
+    try {
+      if (broken == null && !abandoned) {
+        segments.maybeRoll(nextSeq);
       }
-      List<CompletableFuture<Void>> synced = new ArrayList<>(group.size());
-      for (Item it : group) {
-        if (it.sync() && it.inline()) {
-          complete(it.done(), err);
-        } else if (it.sync()) {
-          synced.add(it.done());
-        }
-      }
-      completeAll(synced, err);
+    } catch (IOException e) {
+      broken = e;
+      log.error("journal could not roll to a new segment; the store stops accepting writes", e);
+    } finally {
+      lock.unlock();
     }
+  }
+
+  /** After a failed fsync nothing about the file can be trusted (the kernel may have dropped the
+   * dirty pages), so the journal refuses everything from now on. */
+  void syncFailed(IOException e) {
+    broken = e;
+    log.error("journal fsync failed; the store stops accepting writes", e);
+  }
+
+  Throwable broken() {
+    return broken;
   }
 
   private void cutBack(long size, IOException cause) {
@@ -277,7 +298,7 @@ public final class Journal implements AutoCloseable {
     }
   }
 
-  private static Throwable asDeviceError(Throwable e) {
+  static Throwable asDeviceError(Throwable e) {
     if (e instanceof BlockDeviceException) {
       return e;
     }
@@ -288,62 +309,21 @@ public final class Journal implements AutoCloseable {
     return new BlockDeviceException(Kind.IO_ERROR, "journal: " + m, e);
   }
 
-  private static void complete(CompletableFuture<Void> f, Throwable err) {
-    if (err == null) {
-      f.complete(null);
-    } else {
-      f.completeExceptionally(err);
-    }
-  }
-
-  /** Completes a group's futures off the journal thread, with one hand-off for all of them. */
-  private void completeAll(List<CompletableFuture<Void>> futures, Throwable err) {
+  /** Completes futures off this thread, with one hand-off for all of them. */
+  void completeLater(List<CompletableFuture<Void>> futures, Throwable err) {
     if (futures.isEmpty()) {
       return;
     }
-    Runnable r = () -> {
-      for (CompletableFuture<Void> f : futures) {
-        if (err == null) {
-          f.complete(null);
-        } else {
-          f.completeExceptionally(err);
-        }
-      }
-    };
     try {
-      completions.execute(r);
+      completions.execute(() -> JournalItem.complete(futures, err));
     } catch (RuntimeException rejected) {
-      r.run();
-    }
-  }
-
-  /** Fails requests that never reached the database, releasing what their owners hold. */
-  private void failAll(Iterable<Item> items, Throwable why) {
-    for (Item it : items) {
-      if (it == STOP || it.done() == null || it.done().isDone()) {
-        continue;
-      }
-      if (it.onApplied() != null) {
-        it.onApplied().accept(why);
-      }
-      it.done().completeExceptionally(why);
-    }
-  }
-
-  private void maybeRoll() {
-    if (broken != null) {
-      return;
-    }
-    try {
-      segments.maybeRoll(nextSeq);
-    } catch (IOException e) {
-      broken = e;
-      log.error("journal could not roll to a new segment; the store stops accepting writes", e);
+      JournalItem.complete(futures, err);
     }
   }
 
   /** Bytes in the current segment (what a crash now would replay, at most, plus older segments). */
   public long segmentBytes() {
+    // read without the lock: a statistic may be a write behind, and must never wait behind a group
     return segments.size();
   }
 
@@ -356,15 +336,23 @@ public final class Journal implements AutoCloseable {
     if (abandoned) {
       return;
     }
-    // Nothing queued after STOP would ever be taken: later submissions fail at once instead.
     closing = true;
-    queue.add(STOP);
+    lock.lock();
     try {
-      thread.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      JournalItem.complete(commitQueued(), null);
+    } finally {
+      lock.unlock();
     }
-    segments.close(broken != null);
+    syncer.stop();
+    lock.lock();
+    try {
+      // a submission that passed its check just before closing was set
+      JournalItem.failAll(queue, unavailable(broken));
+      queue.clear();
+      segments.close(broken != null);
+    } finally {
+      lock.unlock();
+    }
   }
 
   /**
@@ -373,13 +361,14 @@ public final class Journal implements AutoCloseable {
    */
   public void abandon() {
     abandoned = true;
-    thread.interrupt();
+    syncer.abandon();
+    lock.lock();
     try {
-      thread.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      JournalItem.failAll(queue, unavailable(null));
+      queue.clear();
+      segments.abandon();
+    } finally {
+      lock.unlock();
     }
-    segments.abandon();
-    failAll(queue, unavailable(null));
   }
 }

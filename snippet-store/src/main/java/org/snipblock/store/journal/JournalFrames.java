@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * Encodes a group of batches as journal records {@code [len][crc32c][seq][payload]} straight into
- * one direct buffer, so the file write needs no further copy. Used by the journal thread only.
+ * one direct buffer, so the file write needs no further copy. Used under the journal lock only.
  */
 final class JournalFrames {
   private static final int HEADER = JournalReplay.HEADER;

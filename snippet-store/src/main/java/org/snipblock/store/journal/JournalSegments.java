@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The journal's segments over time: the one being appended to, when to roll to a new one, and the
  * checkpoint that follows each roll (sync the old segment, checkpoint the database, delete the
- * older segments). Used by the journal thread, except the checkpoint, which runs on its own
- * thread so that a long fsync never stalls writes.
+ * older segments). Appends and rolls run under the journal lock, syncs and rolls on the
+ * {@link JournalSyncer}'s thread (so only it ever replaces the segment being written), and the
+ * checkpoint on a thread of its own so that a long fsync never stalls writes.
  */
 final class JournalSegments {
   private static final Logger log = LoggerFactory.getLogger(JournalSegments.class);
@@ -62,6 +63,11 @@ final class JournalSegments {
     }
     listener.beforeSync();
     writer.sync();
+  }
+
+  /** Under the journal lock, after each group: whether the syncer should look at rolling (cheap). */
+  boolean rollWanted() {
+    return checkpointRunning.isDone() && (writer.size() >= checkpointBytes || listener.rollDue());
   }
 
   /** Rolls to a new segment starting at {@code nextSeq} if one is due and no checkpoint runs. */
@@ -122,7 +128,7 @@ final class JournalSegments {
   }
 
   /**
-   * After the journal thread stopped: waits for a running checkpoint, syncs, and unless the
+   * After the syncer stopped: waits for a running checkpoint, syncs, and unless the
    * journal is {@code broken} checkpoints and deletes every segment, so the next start replays
    * nothing.
    */

@@ -1,0 +1,139 @@
+package org.snipblock.store.journal;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The journal's one thread: it makes appended batches durable (one fsync for all that wait, while
+ * other threads go on appending) and rolls segments. A batch reaches it only after its append, so
+ * the fsync covers it. Once a second it also checks whether a roll is due by age.
+ */
+final class JournalSyncer {
+  /** Wakes the thread to check for a roll. */
+  private static final Object ROLL = new Object();
+  private static final Object STOP = new Object();
+
+  private final Journal journal;
+  private final JournalSegments segments;
+  private final LinkedBlockingQueue<Object> pending = new LinkedBlockingQueue<>();
+  private final AtomicBoolean rollPosted = new AtomicBoolean();
+  private final Thread thread;
+  private volatile boolean abandoned;
+
+  JournalSyncer(Journal journal, JournalSegments segments, String name) {
+    this.journal = journal;
+    this.segments = segments;
+    this.thread = new Thread(this::run, name);
+    this.thread.setDaemon(true);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  /** Called under the journal lock once the item's batch (if any) is appended and applied. */
+  void add(JournalItem item) {
+    pending.add(item);
+  }
+
+  /** A roll may be due by size: checked on this thread, not on the writer's. */
+  void wake() {
+    if (rollPosted.compareAndSet(false, true)) {
+      pending.add(ROLL);
+    }
+  }
+
+  private void run() {
+    boolean stop = false;
+    List<Object> taken = new ArrayList<>();
+    List<JournalItem> items = new ArrayList<>();
+    while (!stop && !abandoned) {
+      try {
+        Object first = pending.poll(1, TimeUnit.SECONDS);
+        taken.clear();
+        items.clear();
+        if (first != null) {
+          taken.add(first);
+          pending.drainTo(taken);
+        }
+        for (Object o : taken) {
+          if (o == STOP) {
+            stop = true;
+          } else if (o == ROLL) {
+            rollPosted.set(false);
+          } else {
+            items.add((JournalItem) o);
+          }
+        }
+        if (!items.isEmpty()) {
+          sync(items);
+        }
+        if (abandoned) {
+          break;
+        }
+        journal.maybeRoll();
+        // a writer that found the lock taken by the roll left its batch to the lock's holder
+        journal.drain(true);
+      } catch (InterruptedException e) {
+        if (abandoned) {
+          break;
+        }
+      }
+    }
+  }
+
+  private void sync(List<JournalItem> items) {
+    Throwable err = journal.broken() != null ? Journal.unavailable(journal.broken()) : null;
+    if (err == null) {
+      try {
+        segments.sync();
+      } catch (IOException e) {
+        journal.syncFailed(e);
+        err = Journal.asDeviceError(e);
+      }
+    }
+    List<CompletableFuture<Void>> later = new ArrayList<>(items.size());
+    for (JournalItem it : items) {
+      if (it.inline()) {
+        JournalItem.complete(List.of(it.done()), err);
+      } else {
+        later.add(it.done());
+      }
+    }
+    journal.completeLater(later, err);
+  }
+
+  /** Syncs what is pending and stops. */
+  void stop() {
+    pending.add(STOP);
+    join();
+  }
+
+  /** Stops at once, as a crash would: nothing more is synced; what waited fails. */
+  void abandon() {
+    abandoned = true;
+    thread.interrupt();
+    join();
+    List<JournalItem> left = new ArrayList<>();
+    for (Object o : pending) {
+      if (o instanceof JournalItem it) {
+        left.add(it);
+      }
+    }
+    pending.clear();
+    JournalItem.failAll(left, Journal.unavailable(null));
+  }
+
+  private void join() {
+    try {
+      thread.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
