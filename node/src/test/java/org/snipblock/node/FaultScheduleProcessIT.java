@@ -204,20 +204,33 @@ class FaultScheduleProcessIT {
         long id = ids.incrementAndGet();
         int count = 1 + random.nextInt(4);
         int first = blocks.first() + random.nextInt(blocks.count() - count + 1);
+        long sent = System.nanoTime();
         String failed = client.write(first, count, id);
+        slow(client, volume, "write " + id, sent);
         oracle.answered(id, first, count, failed == null);
         acked += failed == null ? 1 : 0;
         if (failed != null) {
           log.info("{} client of {}: write {} failed: {}", client.protocol(), volume, id, failed);
           connected = false;
         } else if (n % 64 == 0) {
+          long flushed = System.nanoTime();
           connected = client.flush() == null;
+          slow(client, volume, "flush", flushed);
         }
       }
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
+    log.info("{} client of {} stopped: {} writes acknowledged", client.protocol(), volume, acked);
     return acked;
+  }
+
+  /** Logs an answer that took over 10 s: a client stuck in one request is what a fault may cause. */
+  private static void slow(DoorWriter client, String volume, String what, long sentNanos) {
+    long millis = (System.nanoTime() - sentNanos) / 1_000_000;
+    if (millis > 10_000) {
+      log.info("{} client of {}: {} answered after {} ms", client.protocol(), volume, what, millis);
+    }
   }
 
   /** The blocks one client writes: two clients of one volume write disjoint ones, so each knows the last write of each. */

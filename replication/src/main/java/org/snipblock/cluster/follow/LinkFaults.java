@@ -116,6 +116,7 @@ public final class LinkFaults {
   /** A call to another node, refused if its link is cut when it starts, cancelled if it is cut later. */
   private final class Call<Q, R> extends ForwardingClientCall.SimpleForwardingClientCall<Q, R> {
     private final String node;
+    private volatile boolean cutOff;
 
     Call(String node, ClientCall<Q, R> call) {
       super(call);
@@ -128,7 +129,9 @@ public final class LinkFaults {
         @Override
         public void onClose(Status status, Metadata trailers) {
           open.remove(Call.this);
-          super.onClose(status, trailers);
+          // A cut looks to the caller as a lost connection does (UNAVAILABLE), not as its own cancel.
+          super.onClose(cutOff ? Status.UNAVAILABLE.withDescription("link to " + node + " cut (test fault)")
+              : status, trailers);
         }
       };
       open.add(this);
@@ -136,6 +139,7 @@ public final class LinkFaults {
     }
 
     void cut() {
+      cutOff = true;
       delegate().cancel("link to " + node + " cut (test fault)", null);
     }
   }
