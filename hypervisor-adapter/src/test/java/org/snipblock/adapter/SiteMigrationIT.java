@@ -29,7 +29,10 @@ import org.slf4j.LoggerFactory;
  * {@code vm migrate --to-site b}: its volume's copy is built on n2, the primary moves there, QEMU is
  * live-migrated to h2 (whose QEMU reaches the disk through n2's door); the count goes on without a
  * gap or an error and the volume verifies. A move back, aborted while the storage follows, is rolled
- * back: the VM keeps running on h2 and its volume's primary is back in site b.
+ * back: the VM keeps running on h2 and its volume's primary is back in site b. Another move back
+ * loses its controller (h1's agent, holding the lease, killed with SIGKILL) while the storage
+ * follows: the lease moves to h2, whose controller rolls the task back once the storage node's own
+ * migration of the volume ended; db runs exactly once (one QEMU, on h2), its volume verifies.
  */
 class SiteMigrationIT {
   private static final Duration GUEST = Duration.ofSeconds(120);
@@ -48,7 +51,7 @@ class SiteMigrationIT {
   @TempDir Path dir;
 
   @Test
-  @Timeout(value = 6, unit = TimeUnit.MINUTES)
+  @Timeout(value = 8, unit = TimeUnit.MINUTES)
   void aRunningVmMovesIntoTheOtherSiteWithItsStorageAndAnAbortedMoveBackRollsBack() throws Exception {
     TestGuest.Built guest = TestGuest.get();
     Tools.requireQemuIscsi();
@@ -103,14 +106,55 @@ class SiteMigrationIT {
       assertThat(fleet.cli("vm", "show", "db")).contains("host:      h2", "state:     running");
       assertThat(json(fleet.node("b/c1/r1/n2").cli("volume", "show", "db-disk0", "--json")).get("primary").asText())
           .as("the volume followed back").isEqualTo("n2");
-      String before = fleet.console("h2", "db");
-      long[] still = Poll.until("db still writing on h2", GUEST, () -> TestGuest.progress(
-          fleet.console("h2", "db").substring(before.length())));
-      assertThat(still[1]).as("errors after the rollback").isZero();
-      assertThat(fleet.console("h2", "db")).doesNotContain("MISMATCH");
-      JsonNode verified = json(fleet.node("b/c1/r1/n2").cli("volume", "verify", "db-disk0", "--json"));
-      assertThat(verified.get("clean").asBoolean()).as("%s", verified).isTrue();
+      stillWritingOnH2AndVerified(fleet, "the rollback");
+
+      controllerKilledWhileTheStorageFollows(fleet);
     }
+  }
+
+  /** Back to site a again; h1's agent, the controller, is killed with SIGKILL while the storage follows. */
+  private void controllerKilledWhileTheStorageFollows(TestFleet fleet) throws Exception {
+    CompletableFuture<TestFleet.Result> back = CompletableFuture.supplyAsync(
+        () -> fleet.run("vm", "migrate", "db", "--to-site", "a"));
+    String task = Poll.until("the second move back copying the storage", GUEST, () -> fleet.cli("task", "list")
+        .lines().filter(l -> l.contains("migrate-site") && l.contains("running")).map(l -> l.split(" ")[0])
+        .filter(id -> fleet.cli("task", "show", id).contains("[running] storage of db follows to site a"))
+        .findFirst());
+    Poll.until("db-disk0 copying into site a", GUEST, () -> fleet.node("b/c1/r1/n2")
+        .cliIfOk("volume", "show", "db-disk0", "--json").filter(v -> v.contains("\"n1\"")));
+    fleet.hostProcess("h1").kill9();
+    Poll.until("the lease on h2", Duration.ofSeconds(60),
+        () -> Optional.of(fleet.cli("host", "list")).filter(l -> l.contains("controller: h2")));
+    TestFleet.Result lost = back.get(GUEST.toSeconds() * 2, TimeUnit.SECONDS);
+    String shown = fleet.cli("task", "show", task);
+    log.info("after the controller's loss: {}\n{}", lost.err(), shown);
+    assertThat(lost.err()).contains("rolled-back");
+    assertThat(shown).contains("rolled-back", "interrupted by a controller change; rolled back by the next controller",
+        "[undone] storage of db follows to site a", "[undone] let h1 in at the storage");
+    assertThat(fleet.cli("vm", "show", "db")).contains("host:      h2", "state:     running");
+    assertThat(qemusOf("db")).as("db runs exactly once").isEqualTo(1);
+    JsonNode volume = json(fleet.node("b/c1/r1/n2").cli("volume", "show", "db-disk0", "--json"));
+    assertThat(volume.get("primary").asText()).as("the volume followed back").isEqualTo("n2");
+    assertThat(volume.get("snippetReplicas").toString()).as("every copy back in site b").doesNotContain("n1");
+    stillWritingOnH2AndVerified(fleet, "the controller's loss");
+  }
+
+  /** db's guest goes on writing on h2 without an error or a mismatch, and its volume verifies clean. */
+  private static void stillWritingOnH2AndVerified(TestFleet fleet, String after) throws Exception {
+    String before = fleet.console("h2", "db");
+    long[] still = Poll.until("db still writing on h2", GUEST, () -> TestGuest.progress(
+        fleet.console("h2", "db").substring(before.length())));
+    assertThat(still[1]).as("errors after %s", after).isZero();
+    assertThat(fleet.console("h2", "db")).doesNotContain("MISMATCH");
+    JsonNode verified = json(fleet.node("b/c1/r1/n2").cli("volume", "verify", "db-disk0", "--json"));
+    assertThat(verified.get("clean").asBoolean()).as("%s", verified).isTrue();
+  }
+
+  /** QEMU processes on this machine running the VM {@code name} (its {@code -name} argument). */
+  private static long qemusOf(String name) {
+    return ProcessHandle.allProcesses().filter(p -> p.info().arguments().map(List::of)
+        .filter(a -> a.indexOf("-name") >= 0 && a.indexOf("-name") + 1 < a.size()
+            && a.get(a.indexOf("-name") + 1).equals(name)).isPresent()).count();
   }
 
   private static JsonNode json(String text) throws Exception {

@@ -120,10 +120,59 @@ class SitesProcessIT {
     log.info("migrate:\n{}", migrated);
     assertThat(migrated).startsWith("volume vm1 migrated to site a:").contains("primary n3 -> n1 at epoch 3");
     assertThat(show(n1).orElseThrow().get("primary").asText()).isEqualTo("n1");
+
+    keptInSites(n1, n3);
+  }
+
+  /**
+   * A volume kept in site a is spread over sites a and b, live: its copy in b is built (the
+   * resync shows in volume show) before the second copy in a is dropped; an unknown site, or sites
+   * without the primary's, change nothing.
+   */
+  private void keptInSites(DaemonProcess n1, DaemonProcess n3) throws IOException {
+    JsonNode local = ProcessCluster.json(n1.cli("volume", "create", "vol2", "--size", "8M", "--copies", "2",
+        "--spread", "compartment", "--sites", "a", "--json"));
+    assertThat(local.get("sites").toString()).isEqualTo("[\"a\"]");
+    assertThat(local.get("snippetReplicas").get(0).toString()).isEqualTo("[\"n1\",\"n2\"]");
+    Process fill = Fio.background("fill", n1.nbdUrl("vol2"), clusters.logs().resolve("fill.log"), "--rw=write",
+        "--bs=1M", "--size=8M");
+    assertThat(Tools.waitFor(fill, 60)).as("fio filled vol2; see %s", clusters.logs().resolve("fill.log")).isZero();
+
+    String before = placed(n1);
+    // (malformed lists are usage errors of the CLI: CliTest)
+    assertThat(n1.cliError("volume", "set", "vol2", "--sites", "a,z")).contains(
+        "volume vol2: unknown site z in sites a,z (the cluster's nodes are in a, b); nothing changed");
+    assertThat(n1.cliError("volume", "set", "vol2", "--sites", "b")).contains(
+        "its primary n1 is in site a, not one of b");
+    assertThat(placed(n1)).as("refusals change nothing").isEqualTo(before);
+
+    String spread = n1.cli("volume", "set", "vol2", "--sites", "a,b");
+    log.info("volume set vol2 --sites a,b: {}", spread.strip());
+    assertThat(spread).startsWith("volume vol2: copies 2 (min 2), spread compartment, sites a,b: ")
+        .endsWith(" dropped\n");
+    String shown = n1.cli("volume", "show", "vol2");
+    log.info("vol2 kept in sites a and b:\n{}", shown);
+    assertThat(shown).contains("sites:            a, b (a copy of every snippet in each, none elsewhere)",
+        "resync to n3:", "on n1, n3");
+    JsonNode after = show(n1, "vol2").orElseThrow();
+    after.get("snippetReplicas").forEach(h -> assertThat(h.toString()).isEqualTo("[\"n1\",\"n3\"]"));
+    JsonNode verified = ProcessCluster.json(n1.cli("volume", "verify", "vol2", "--json"));
+    assertThat(verified.get("clean").asBoolean()).as("%s", verified).isTrue();
+  }
+
+  /** A volume's policy and holders as volume show has them. */
+  private static String placed(DaemonProcess via) {
+    JsonNode v = show(via, "vol2").orElseThrow();
+    return v.get("copies") + " " + v.get("minCopies") + " " + v.get("spread") + " " + v.get("sites") + " "
+        + v.get("snippetReplicas") + " " + v.get("stale");
   }
 
   private static Optional<JsonNode> show(DaemonProcess via) {
-    return via.cliIfOk("volume", "show", "vm1", "--json").map(ProcessCluster::json);
+    return show(via, "vm1");
+  }
+
+  private static Optional<JsonNode> show(DaemonProcess via, String volume) {
+    return via.cliIfOk("volume", "show", volume, "--json").map(ProcessCluster::json);
   }
 
   /** Random 64 KiB writes as fast as the primary takes them, far faster than the 4 MiB/s WAN. */

@@ -55,11 +55,13 @@ final class Caretaker {
   private final ReplicationSettings settings;
   private final Map<String, Long> absentSince = new HashMap<>();
   // Not the leader's duty: every node drains itself when on record as DRAINING (a handover is the
-  // primary's), and sheds copies itself when above its capacity threshold.
+  // primary's), sheds copies itself when above its capacity threshold, and reports how far its
+  // primaries' move targets are.
   private final Drainer drainer;
   private final Relocator relocator;
   private final StrandedMoves strandedMoves;
   private final AutoRebalance rebalance;
+  private final MoveProgressReports moveProgress;
 
   /** @param io this node's store I/O, which relocation's IOPS and latency thresholds read */
   Caretaker(ClusterNode node, Function<String, ManagedChannel> channels, ReplicationSettings settings, StoreIo io) {
@@ -71,6 +73,7 @@ final class Caretaker {
     this.relocator = new Relocator(node, io);
     this.strandedMoves = new StrandedMoves(node, settings.failoverDelay());
     this.rebalance = new AutoRebalance(node, node.config().relocation().rebalanceMarginPercent());
+    this.moveProgress = new MoveProgressReports(node);
   }
 
   void close() {
@@ -93,6 +96,7 @@ final class Caretaker {
     }
     drainer.check();
     relocator.check();
+    moveProgress.tick();
     if (!leader) {
       return;
     }
@@ -208,8 +212,8 @@ final class Caretaker {
       surviving.removeAll(lost);
       List<String> added;
       try {
-        added = node.placement().replace(node.volumes().descriptors(), new PlacementPolicy.Request(v.getCopies(),
-            FailureDomain.parse(v.getSpread()), v.getPrimary(), Stripes.bytesOf(v, i), 1), surviving,
+        added = node.placement().replace(node.volumes().descriptors(), PlacementRequests.of(v, v.getPrimary(),
+            Stripes.bytesOf(v, i)), surviving,
             Clones.parentHolders(v, i, name -> Optional.ofNullable(rereplicated.get(name))
                 .or(() -> metadata.volume(name))));
       } catch (PlacementException e) {

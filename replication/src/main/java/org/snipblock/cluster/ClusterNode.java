@@ -118,7 +118,7 @@ public final class ClusterNode implements AutoCloseable {
     this.snapshots = new ClusterSnapshots(this, this::servedHere);
     this.sequences = new DurableProgress(config.dataDir().resolve("primary-sequence"));
     this.qos = new ClusterQos(config.nodeId(), metadata,
-        name -> primaryDevice(name).filter(ReplicatedBlockDevice::primary).isPresent());
+        name -> primaryDevice(name).filter(ReplicatedBlockDevice::primary).isPresent(), this::commit);
     this.reconciler = new Reconciler(config.nodeId(), metadata, local, copies, sequences, worker, timer,
         (v, localCopy) -> new ReplicatedBlockDevice(config.nodeId(), v, localCopy, replicaAuthority(), this::channelTo,
             settings, registry(), sequences, snapshots, qos::throttleOf), () -> closed);
@@ -151,7 +151,7 @@ public final class ClusterNode implements AutoCloseable {
         : NettyServerBuilder.forAddress(serverAddress, config.tls().serverCredentials()))
         .addService(replicaService).addService(volumeIo = new VolumeIoService(routes, doors.handles()))
         .addService(access).addService(snapshots.groupService()).addService(scsiStates)
-        .maxInboundMessageSize(64 << 20).build().start();
+        .callExecutor(ReplicaService.streamsOnTransport()).maxInboundMessageSize(64 << 20).build().start();
     metadata.onVolumeChange(v -> doors.handles().applied(v.getName(), v.getIncarnation()));
     metadata.onVolumeChange(v -> reconciler.changed(v.getName()));
     metadata.onVolumeChange(v -> qos.changed());

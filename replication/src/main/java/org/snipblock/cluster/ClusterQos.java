@@ -19,8 +19,9 @@ import org.snipblock.store.qos.VolumeThrottles;
  * One node's throttles of the cluster's volumes, one per budget (a volume's own, or its group's),
  * configured from the metadata: every committed change of any volume's setting applies here at once,
  * so a primary (this node's or the next one after a failover) always throttles by the record. A
- * group's budget is shared by the members whose primary is this node: members served by different
- * primaries each spend a budget of their own there.
+ * group's budget is shared by the members whose primary is this node; when its members' primaries
+ * are on several nodes, each of them throttles the group at its share of the budget
+ * ({@link GroupBudgetSharing}), so the members together hold the group's limits cluster-wide.
  */
 public final class ClusterQos implements AutoCloseable {
   private final ClusterMetadata metadata;
@@ -29,14 +30,20 @@ public final class ClusterQos implements AutoCloseable {
   // Per volume, the record a device last asked with and its throttle: a device asks with the same
   // record instance until the record changes, so a request costs one map look-up, no parsing.
   private final Map<String, Asked> asked = new ConcurrentHashMap<>();
+  private final GroupBudgetSharing sharing;
 
   private record Asked(VolumeRecord record, VolumeThrottle throttle) {}
 
-  /** @param servesAsPrimary whether this node serves the volume (by name) as its primary now */
-  ClusterQos(String nodeId, ClusterMetadata metadata, Predicate<String> servesAsPrimary) {
+  /**
+   * @param servesAsPrimary whether this node serves the volume (by name) as its primary now
+   * @param commit          commits a metadata command (this node's group demand reports)
+   */
+  ClusterQos(String nodeId, ClusterMetadata metadata, Predicate<String> servesAsPrimary,
+      java.util.function.Consumer<org.snipblock.cluster.proto.MetaCommand> commit) {
     this.metadata = metadata;
     this.servesAsPrimary = servesAsPrimary;
     this.throttles = new VolumeThrottles(nodeId);
+    this.sharing = new GroupBudgetSharing(nodeId, metadata, commit, throttles::existing, this::changed);
   }
 
   /** The throttle of the volume's budget as its record has it now (a map look-up: called per request). */
@@ -46,14 +53,14 @@ public final class ClusterQos implements AutoCloseable {
       return a.throttle();
     }
     String budget = QosCommand.setting(v).budget();
-    VolumeThrottle t = throttles.of(budget, () -> budgets().getOrDefault(budget, QosLimits.none()));
+    VolumeThrottle t = throttles.of(budget, () -> localBudgets().getOrDefault(budget, QosLimits.none()));
     asked.put(v.getName(), new Asked(v, t));
     return t;
   }
 
   /** Called as this node applies a change of any volume: every budget takes its limits from the records again. */
   void changed() {
-    throttles.apply(budgets());
+    throttles.apply(localBudgets());
     // A budget dropped above belonged to records that changed since: the next request asks again.
     asked.keySet().removeIf(name -> metadata.volume(name).isEmpty());
   }
@@ -87,8 +94,22 @@ public final class ClusterQos implements AutoCloseable {
     return QosGroups.budgets(QosCommand.settings(metadata.volumes()));
   }
 
+  /** The budgets as this node throttles them: a group spread over several primaries at this node's share. */
+  private Map<String, QosLimits> localBudgets() {
+    Map<String, QosLimits> all = budgets();
+    Map<String, java.util.Set<String>> spread = sharing.spreadGroups();
+    if (spread.isEmpty()) {
+      return all;
+    }
+    Map<String, QosLimits> out = new java.util.HashMap<>(all);
+    spread.keySet().forEach(g -> out.computeIfPresent("group:" + g,
+        (b, limits) -> limits.scaled(sharing.fraction(g, limits, spread))));
+    return out;
+  }
+
   @Override
   public void close() {
+    sharing.close();
     throttles.close();
   }
 }

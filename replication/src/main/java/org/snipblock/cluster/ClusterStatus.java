@@ -29,6 +29,25 @@ public record ClusterStatus(
       long capacityBytes, long usedBytes, double load, long reportedAtMillis, int capacityThresholdPercent,
       long iopsThreshold, long latencyP99ThresholdMicros, double storeIops, long storeLatencyP99Micros) {}
 
-  /** A copy of a snippet on its way from one node to another (drain, relocation). */
-  public record Move(String volume, long snippet, String from, String to, long startedMillis) {}
+  /**
+   * A copy of a placement stripe on its way from one node to another (drain, relocation, rebalance).
+   *
+   * @param snippet  the stripe's index
+   * @param snippets how many snippets the stripe places (what the move copies)
+   * @param inSync   the target's copy is on record in sync: only the switch is left
+   * @param progress the primary's resync of the target as it last reported it; null before its first report
+   */
+  public record Move(String volume, long snippet, String from, String to, long startedMillis, long snippets,
+      boolean inSync, Progress progress) {
+    /** The same move, whatever its progress. */
+    public boolean same(Move other) {
+      return volume.equals(other.volume) && snippet == other.snippet && from.equals(other.from) && to.equals(other.to);
+    }
+  }
+
+  /**
+   * How far the primary has brought a move's target: snippets compared and repaired of those its
+   * resync covers (the target's stale ones), bytes sent, when it measured that.
+   */
+  public record Progress(long snippetsDone, long snippetsTotal, long bytesCopied, long measuredAtMillis) {}
 }

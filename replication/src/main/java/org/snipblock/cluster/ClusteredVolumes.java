@@ -27,6 +27,7 @@ import org.snipblock.cluster.topology.Location;
 import org.snipblock.cluster.topology.NodeDescriptor;
 import org.snipblock.cluster.topology.NodeState;
 import org.snipblock.cluster.topology.PlacementPolicy;
+import org.snipblock.cluster.topology.SiteList;
 import org.snipblock.store.VolumeAdminException;
 import org.snipblock.store.VolumeAdminException.Reason;
 import org.snipblock.store.VolumeInfo;
@@ -62,17 +63,27 @@ public final class ClusteredVolumes implements VolumeManager {
     long snippets = (spec.size() + snippetSize - 1) / snippetSize;
     int stripes = Stripes.forSnippets(snippets);
     long stripeBytes = Math.multiplyExact((snippets + stripes - 1) / stripes, (long) snippetSize);
-    PlacementPolicy.Result placed = node.placement().place(descriptors(),
-        new PlacementPolicy.Request(policy.copies(), policy.spread(), node.nodeId(), stripeBytes, stripes));
+    String misfit = SiteList.misfit(policy.sites(), SiteNames.of(node.metadata()), policy.copies());
+    if (misfit != null) {
+      throw new VolumeAdminException(Reason.INVALID_ARGUMENT, "volume " + spec.name() + ": " + misfit);
+    }
+    PlacementPolicy.Result placed = node.placement().place(descriptors(), new PlacementPolicy.Request(
+        policy.copies(), policy.spread(), primaryAmong(policy.sites()), stripeBytes, stripes, policy.sites()));
     VolumeRecord.Builder v = VolumeRecord.newBuilder().setName(spec.name()).setSize(spec.size())
         .setSnippetSize(snippetSize).setBlockSize(spec.blockSize()).setCompression(spec.compression())
         .setCopies(policy.copies()).setMinCopies(policy.minCopies()).setSpread(policy.spread().label())
         .setMode(policy.mode().label()).setPrimary(placed.primary()).setCreatedMillis(System.currentTimeMillis())
-        .setReadOnly(spec.readOnly());
+        .setReadOnly(spec.readOnly()).addAllSites(policy.sites());
     placed.replicas().forEach(r -> v.addSnippets(SnippetPlacement.newBuilder().addAllNodes(r)));
     VolumeRecord created = node.commit(MetaCommand.newBuilder()
         .setCreateVolume(CreateVolume.newBuilder().setVolume(v)).build());
     return info(appliedHere(created));
+  }
+
+  /** This node serves the volumes it creates, unless they are kept in sites it is not in: then placement chooses. */
+  private String primaryAmong(List<String> sites) {
+    return sites.isEmpty() || SiteNames.siteOf(node.metadata(), node.nodeId()).filter(sites::contains).isPresent()
+        ? node.nodeId() : null;
   }
 
   /**
@@ -109,7 +120,8 @@ public final class ClusteredVolumes implements VolumeManager {
     VolumeRecord.Builder v = VolumeRecord.newBuilder().setName(name).setSize(size)
         .setSnippetSize(parent.getSnippetSize()).setBlockSize(parent.getBlockSize())
         .setCompression(parent.getCompression()).setCopies(parent.getCopies()).setMinCopies(parent.getMinCopies())
-        .setSpread(parent.getSpread()).setMode(parent.getMode()).setPrimary(parent.getPrimary())
+        .setSpread(parent.getSpread()).addAllSites(parent.getSitesList()).setMode(parent.getMode())
+        .setPrimary(parent.getPrimary())
         .setCreatedMillis(System.currentTimeMillis()).setParent(parent.getName()).setParentSnapshot(snapshot)
         .setParentUid(parent.getUid());
     // The parent's stripes, as they are: each snippet of the clone then sits where the parent's copy
@@ -160,9 +172,17 @@ public final class ClusteredVolumes implements VolumeManager {
    * Returns once done, or fails after {@code timeout} with the new copies still on their way.
    */
   public String setRedundancy(String volume, int copies, int minCopies, FailureDomain spread, Duration timeout) {
-    RedundancyChange.Result r = new RedundancyChange(node).apply(volume, copies, minCopies, spread, timeout);
+    return setRedundancy(volume, copies, minCopies, spread,
+        node.metadata().volume(volume).<List<String>>map(VolumeRecord::getSitesList).orElse(List.of()), timeout);
+  }
+
+  /** As above, keeping the copies in {@code sites} (each holding a copy of every snippet; empty = any site). */
+  public String setRedundancy(String volume, int copies, int minCopies, FailureDomain spread, List<String> sites,
+      Duration timeout) {
+    RedundancyChange.Result r = new RedundancyChange(node).apply(volume, copies, minCopies, spread, sites, timeout);
     return "volume " + r.volume() + ": copies " + r.copies() + " (min " + r.minCopies() + "), spread " + r.spread()
-        + ": " + r.added() + (r.added() == 1 ? " copy" : " copies") + " added, " + r.dropped() + " dropped";
+        + (r.sites().isEmpty() ? "" : ", sites " + String.join(",", r.sites())) + ": " + r.added()
+        + (r.added() == 1 ? " copy" : " copies") + " added, " + r.dropped() + " dropped";
   }
 
   /** Makes a volume read-only (its primary refuses writes; every door says so) or writable again. */
@@ -224,6 +244,11 @@ public final class ClusteredVolumes implements VolumeManager {
           d.map(ReplicatedBlockDevice::resyncProgress).orElse(List.of()),
           v.getSnippetsList().stream().map(s -> List.copyOf(s.getNodesList())).toList());
     });
+  }
+
+  /** The copy moves of {@code name} under way (none for an unknown volume). */
+  public List<ClusterStatus.Move> moves(String name) {
+    return node.metadata().volume(name).map(v -> RunningMoves.of(v, node.metadata())).orElse(List.of());
   }
 
   /**

@@ -27,7 +27,8 @@ public final class CopyMove {
   private final String volume;
   private final int snippet;
   private final String from;
-  private final String to;
+  // Changes only when the leader retargets the move (its target gone): this driver follows it.
+  private volatile String to;
   // The record's version when this move was begun: a record at least as new without the move means it ended.
   private volatile long begunVersion = Long.MAX_VALUE;
 
@@ -84,16 +85,35 @@ public final class CopyMove {
   }
 
   /**
-   * Returns once the copy on {@code to} is on record in sync; fails at once when the move ended
-   * otherwise (the leader cancelled it as its target is gone, or its source was re-replicated away).
+   * Returns once the copy on {@code to} is on record in sync; follows the move when the leader
+   * retargets it (its target gone, see {@link StrandedMoves}); fails at once when the move ended
+   * otherwise (cancelled, or its source re-replicated away).
    */
   public void awaitInSync(Duration timeout) {
-    VolumeRecord v = VolumeWait.until(node.metadata(), volume, r -> inSync(r) || (r.getVersion() >= begunVersion && !recorded(r)), timeout,
-        "the copy of stripe " + snippet + " on " + to + " coming in sync");
-    if (!inSync(v)) {
-      throw new VolumeAdminException(Reason.CONFLICT, "the move of " + this + " was cancelled before "
-          + to + " was in sync (its target or source is gone)");
+    long deadline = System.nanoTime() + timeout.toNanos();
+    // Bounded: each round either returns, throws, or follows one retarget (each a committed change).
+    for (int round = 0; round < 1000; round++) {
+      VolumeRecord v = VolumeWait.until(node.metadata(), volume, r -> inSync(r) || (r.getVersion() >= begunVersion
+          && !recorded(r)), Duration.ofNanos(Math.max(1, deadline - System.nanoTime())),
+          "the copy of stripe " + snippet + " on " + to + " coming in sync");
+      if (inSync(v)) {
+        return;
+      }
+      String next = retargetedTo(v);
+      if (next == null) {
+        throw new VolumeAdminException(Reason.CONFLICT, "the move of " + this + " was cancelled before "
+            + to + " was in sync (its target or source is gone)");
+      }
+      log.info("volume {} stripe {}: the move from {} goes on to {} instead of {}", volume, snippet, from, next, to);
+      to = next;
     }
+    throw new VolumeAdminException(Reason.CONFLICT, "the move of " + this + " was retargeted too often");
+  }
+
+  /** The move's new target when the leader retargeted it (the same stripe moving from the same node elsewhere), or null. */
+  private String retargetedTo(VolumeRecord v) {
+    return v.getMovingList().stream().filter(c -> c.getSnippet() == snippet && c.getFrom().equals(from)
+        && !c.getTo().equals(to)).map(c -> c.getTo()).findFirst().orElse(null);
   }
 
   private boolean recorded(VolumeRecord v) {
@@ -132,6 +152,11 @@ public final class CopyMove {
 
   String from() {
     return from;
+  }
+
+  /** Where the copy goes: as begun, or where the leader retargeted it. */
+  String to() {
+    return to;
   }
 
   @Override

@@ -146,8 +146,7 @@ final class Drainer {
 
   /** A move's request: a stripe counts as fully written (the record does not say how much of it is). */
   static PlacementPolicy.Request request(VolumeRecord v) {
-    return new PlacementPolicy.Request(v.getCopies(), FailureDomain.parse(v.getSpread()), v.getPrimary(),
-        Math.max(1, Stripes.bytesOf(v, 0)), 1);
+    return PlacementRequests.of(v, v.getPrimary(), Stripes.bytesOf(v, 0));
   }
 
   void close() {

@@ -111,8 +111,8 @@ public final class FailureSimulation {
       long stripeBytes = Stripes.bytesOf(v, i);
       bytes += missing * stripeBytes;
       try {
-        List<String> added = placement.replace(after, new PlacementPolicy.Request(v.getCopies(),
-            FailureDomain.parse(v.getSpread()), null, stripeBytes, 1), surviving);
+        List<String> added = placement.replace(after, PlacementRequests.of(v, null, stripeBytes),
+            surviving);
         promise(after, added, stripeBytes);
       } catch (PlacementException e) {
         shortfall = shortfall == null ? "volume " + v.getName() + " stripe " + i + ": " + e.getMessage() : shortfall;

@@ -7,7 +7,6 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.snipblock.cluster.proto.CopyMoving;
 import org.snipblock.cluster.proto.MetaCommand;
 import org.snipblock.cluster.proto.NodeRecord;
 import org.snipblock.cluster.proto.RemoveNode;
@@ -92,11 +91,8 @@ public final class NodeDrain {
     for (VolumeRecord v : node.metadata().volumes()) {
       primaries += v.getPrimary().equals(id) ? 1 : 0;
       copies += (int) v.getSnippetsList().stream().filter(s -> s.getNodesList().contains(id)).count();
-      for (CopyMoving c : v.getMovingList()) {
-        if (c.getFrom().equals(id) || c.getTo().equals(id)) {
-          moving.add(new ClusterStatus.Move(v.getName(), c.getSnippet(), c.getFrom(), c.getTo(), c.getStartedMillis()));
-        }
-      }
+      RunningMoves.of(v, node.metadata()).stream().filter(m -> m.from().equals(id) || m.to().equals(id))
+          .forEach(moving::add);
     }
     NodeState state = NodeStates.of(n, node.view());
     return new Progress(id, (committed != null && state != NodeState.DOWN ? committed : state).name(), primaries,

@@ -136,8 +136,8 @@ public final class RebalancePlan {
     List<NodeDescriptor> only = nodes.stream()
         .map(n -> n.id().equals(to) ? n : n.withState(NodeState.DRAINING)).collect(Collectors.toList());
     try {
-      return to.equals(placement.move(only, new PlacementPolicy.Request(v.getCopies(),
-          FailureDomain.parse(v.getSpread()), v.getPrimary(), Math.max(1, bytes), 1), List.of(holders), from));
+      return to.equals(placement.move(only, PlacementRequests.of(v, v.getPrimary(), bytes),
+          List.of(holders), from));
     } catch (PlacementException e) {
       return false;
     }

@@ -1,7 +1,9 @@
 package org.snipblock.cluster;
 
+import java.util.List;
 import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.topology.FailureDomain;
+import org.snipblock.cluster.topology.SiteList;
 
 /**
  * n:m redundancy of one volume.
@@ -11,9 +13,16 @@ import org.snipblock.cluster.topology.FailureDomain;
  *                  reachable to serve (m)
  * @param spread    failure-domain level at which the copies must be distinct
  * @param mode      SYNC or ASYNC acknowledgement
+ * @param sites     the sites the copies are kept in, each holding one of every snippet; empty = any
  */
-public record RedundancyPolicy(int copies, int minCopies, FailureDomain spread, ReplicationMode mode) {
+public record RedundancyPolicy(int copies, int minCopies, FailureDomain spread, ReplicationMode mode,
+    List<String> sites) {
   public RedundancyPolicy {
+    sites = List.copyOf(sites);
+    String misfit = SiteList.misfit(sites, sites, copies);
+    if (misfit != null) {
+      throw new IllegalArgumentException(misfit);
+    }
     if (copies < 1 || copies > 16) {
       throw new IllegalArgumentException("copies must be 1-16, got " + copies);
     }
@@ -23,6 +32,16 @@ public record RedundancyPolicy(int copies, int minCopies, FailureDomain spread, 
     if (spread == null || mode == null) {
       throw new IllegalArgumentException("spread and mode are required");
     }
+  }
+
+  /** Copies in any site. */
+  public RedundancyPolicy(int copies, int minCopies, FailureDomain spread, ReplicationMode mode) {
+    this(copies, minCopies, spread, mode, List.of());
+  }
+
+  /** The same, kept in these sites. */
+  public RedundancyPolicy in(List<String> at) {
+    return new RedundancyPolicy(copies, minCopies, spread, mode, at);
   }
 
   /** Three copies in three compartments, two needed: survives losing any one compartment. */

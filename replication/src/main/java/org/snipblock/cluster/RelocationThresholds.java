@@ -66,7 +66,13 @@ final class RelocationThresholds {
     }).toList();
   }
 
-  private static boolean warm(NodeRecord n, StoreIoLoad io) {
+  /** Above one of its I/O thresholds (IOPS, latency p99), whatever its capacity. */
+  static boolean overIo(NodeRecord n, StoreIoLoad io) {
+    return over(n.toBuilder().setCapacityThresholdPercent(0).build(), 0, io) != null;
+  }
+
+  /** Above half of one of its I/O thresholds: it neither gives nor takes copies nor primaries on its own. */
+  static boolean warm(NodeRecord n, StoreIoLoad io) {
     return (n.getIopsThreshold() > 0 && io.getIops() * 2 > n.getIopsThreshold())
         || (n.getLatencyP99ThresholdMicros() > 0 && io.getLatencyP99Micros() * 2 > n.getLatencyP99ThresholdMicros());
   }

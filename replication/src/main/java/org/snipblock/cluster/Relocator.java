@@ -1,8 +1,10 @@
 package org.snipblock.cluster;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -17,7 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Relocation off a full, busy or slow node: while this node is over one of its thresholds
- * ({@link RelocationThresholds}: capacity, IOPS, latency p99), it moves one snippet copy at a time
+ * ({@link RelocationThresholds}: capacity, IOPS, latency p99), it first, when over an I/O threshold,
+ * hands one volume it serves as primary to a calmer in-sync holder ({@link HotPrimaries}); else it
+ * moves one snippet copy at a time
  * (one it holds but does not serve as primary) to the node the placement policy chooses among
  * those a copy would not put over a threshold of their own (by nearness, free capacity and
  * measured round trip from the volume's primary), with {@link CopyMove} (copy, sync, relabel,
@@ -62,9 +66,12 @@ final class Relocator {
     if (over == null || !running.compareAndSet(false, true)) {
       return;
     }
+    boolean hot = RelocationThresholds.overIo(asMeasured, measured);
     runner.execute(() -> {
       try {
-        moveOne(over);
+        if (!hot || !handOverOne(over, measured)) {
+          moveOne(over);
+        }
       } catch (RuntimeException e) {
         log.warn("relocation off {} paused: {}", node.nodeId(), e.getMessage());
       } finally {
@@ -72,6 +79,22 @@ final class Relocator {
         running.set(false);
       }
     });
+  }
+
+  /** Hands one primary to a calmer in-sync holder ({@link HotPrimaries}); false when none fits. */
+  private boolean handOverOne(String over, StoreIoLoad measured) {
+    Set<String> reachable = new HashSet<>();
+    node.metadata().nodes().stream().filter(n -> node.view().contains(n.getMember()))
+        .forEach(n -> reachable.add(n.getId()));
+    HotPrimaries.Handover h = HotPrimaries.choose(node.nodeId(), measured, node.metadata().volumes(),
+        node.metadata().nodes(), reachable).orElse(null);
+    if (h == null) {
+      return false;
+    }
+    log.info("node {} is above its {}: handing volume {} to {} (a calmer in-sync holder of every stripe)",
+        node.nodeId(), over, h.volume(), h.to());
+    new PrimaryHandover(node).move(h.volume(), h.to());
+    return true;
   }
 
   private void moveOne(String over) {

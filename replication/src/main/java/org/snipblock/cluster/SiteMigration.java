@@ -95,8 +95,16 @@ public final class SiteMigration {
     return new Result(List.copyOf(steps), moved);
   }
 
-  /** Refuses an unknown site and one the primary already is in. */
+  /**
+   * Refuses an unknown site, one the primary already is in, and a volume kept in named sites (its
+   * copies move between sites by volume set --sites, which keeps one in each).
+   */
   private void checkSite(VolumeRecord v, String site) {
+    if (v.getSitesCount() > 0) {
+      throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "volume " + v.getName() + " is kept in sites "
+          + String.join(",", v.getSitesList()) + ": move its copies with volume set " + v.getName() + " --sites "
+          + "and volume move-primary, or lift the constraint with --sites any first");
+    }
     List<NodeRecord> nodes = node.metadata().nodes();
     TreeSet<String> sites = new TreeSet<>();
     nodes.forEach(n -> sites.add(Location.parse(n.getLocation()).site()));

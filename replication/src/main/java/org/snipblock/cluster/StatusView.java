@@ -7,9 +7,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.snipblock.cluster.membership.ClusterMembership;
 import org.snipblock.cluster.meta.ClusterMetadata;
-import org.snipblock.cluster.proto.CopyMoving;
 import org.snipblock.cluster.proto.NodeRecord;
-import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.cluster.topology.NodeState;
 
 /** Builds {@link ClusterStatus} from this node's metadata and membership view. */
@@ -32,12 +30,7 @@ final class StatusView {
         n.getLatencyP99ThresholdMicros(), n.getStoreIo().getIops(), n.getStoreIo().getLatencyP99Micros())).toList());
     view.stream().filter(m -> !idByMember.containsKey(m)).sorted().forEach(m -> shown.add(
         new ClusterStatus.Node(m, "", m, "", NodeState.JOINING.name(), 0, 0, 0, 0, 0, 0, 0, 0, 0)));
-    List<ClusterStatus.Move> moving = new ArrayList<>();
-    for (VolumeRecord v : metadata.volumes()) {
-      for (CopyMoving c : v.getMovingList()) {
-        moving.add(new ClusterStatus.Move(v.getName(), c.getSnippet(), c.getFrom(), c.getTo(), c.getStartedMillis()));
-      }
-    }
+    List<ClusterStatus.Move> moving = RunningMoves.all(metadata);
     String leader = membership.leader();
     return new ClusterStatus(self, leader == null ? null : idByMember.getOrDefault(leader, leader),
         membership.term(), inMajority, shown, rtt, moving);

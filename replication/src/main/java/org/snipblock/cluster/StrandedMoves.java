@@ -15,17 +15,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The metadata leader's care of copy moves that lost their driver. A move is driven by one node
- * (the draining node, the node over its threshold, the node asked to rebalance); if that node dies
- * mid-move nothing else ends it, and it would show as moving in {@code cluster status} forever
- * while it keeps other moves of its volume (and redundancy changes) waiting:
+ * The metadata leader's care of copy moves that lost their driver or their target. A move is
+ * driven by one node (the draining node, the node over its threshold, the node asked to
+ * rebalance); if that node dies mid-move nothing else ends it, and it would show as moving in
+ * {@code cluster status} forever while it keeps other moves of its volume (and redundancy
+ * changes) waiting:
  * <ul>
  *   <li>a move whose target has been in sync for longer than {@link #GRACE} is finished, as its
  *       driver would have (a driver still alive finishing it too changes nothing): the stripe never
  *       has fewer in-sync copies than before; not while its source is the primary (a handover
  *       comes first, and its driver is the primary itself);
- *   <li>a move whose target has been out of the view for the failover delay is aborted: the source
- *       keeps its copy, and a driver still alive chooses another target.
+ *   <li>a move whose target has been out of the view for the failover delay goes on to another
+ *       node of the target's site that placement accepts for the stripe ({@link MoveRetarget}, one
+ *       step; a driver still alive follows it); while none is accepted it stays as it is, so a
+ *       target that comes back resumes it (the primary resyncs what it missed). The source keeps
+ *       its copy either way. A move off the primary (a handover's preparation, whose driver chose
+ *       its target for the handover) is aborted instead, as before.
  * </ul>
  * A move whose source or target was re-replicated away ends in the metadata itself.
  */
@@ -37,10 +42,12 @@ final class StrandedMoves {
   private final ClusterNode node;
   private final Duration failoverDelay;
   private final Map<String, Long> inSyncSince = new HashMap<>();
+  private final MoveRetarget retarget;
 
   StrandedMoves(ClusterNode node, Duration failoverDelay) {
     this.node = node;
     this.failoverDelay = failoverDelay;
+    this.retarget = new MoveRetarget(node);
   }
 
   /**
@@ -52,11 +59,15 @@ final class StrandedMoves {
     Set<String> seen = new HashSet<>();
     for (VolumeRecord v : node.metadata().volumes()) {
       for (CopyMoving c : v.getMovingList()) {
-        String key = v.getName() + "/" + c.getSnippet() + "/" + c.getFrom() + "/" + c.getTo();
+        String key = MoveRetarget.key(v, c);
         seen.add(key);
         SnippetPlacement s = v.getSnippets((int) c.getSnippet());
         if (absentFor.applyAsLong(c.getTo()) >= failoverDelay.toNanos()) {
-          end(v, c, MoveCopy.Step.ABORT, "its target " + c.getTo() + " is gone");
+          if (c.getFrom().equals(v.getPrimary())) {
+            end(v, c, MoveCopy.Step.ABORT, "its target " + c.getTo() + " is gone");
+          } else {
+            retarget.elsewhere(v, c);
+          }
         } else if (s.getStaleList().contains(c.getTo()) || c.getFrom().equals(v.getPrimary())) {
           inSyncSince.remove(key);
         } else if (now - inSyncSince.computeIfAbsent(key, k -> now) >= GRACE.toNanos()) {
@@ -65,6 +76,7 @@ final class StrandedMoves {
       }
     }
     inSyncSince.keySet().retainAll(seen);
+    retarget.forgetAllBut(seen);
   }
 
   private void end(VolumeRecord v, CopyMoving c, MoveCopy.Step step, String why) {

@@ -99,8 +99,9 @@ class RelocationTest {
   }
 
   /**
-   * A node over its IOPS threshold sheds copies while the load lasts (one move per measuring window)
-   * and stops once it is idle; the copies keep their policy, the data and the labels stay true.
+   * A node over its IOPS threshold first hands the volume it serves as primary to a calm in-sync
+   * holder, then sheds copies while the load lasts (one move per measuring window) and stops once it
+   * is idle; the copies keep their policy, the data and the labels stay true.
    */
   @Test
   void aNodeAboveItsIopsThresholdShedsCopiesWhileTheLoadLasts() throws Exception {
@@ -111,15 +112,22 @@ class RelocationTest {
         Duration.ofSeconds(1), Duration.ofMinutes(10)), new RelocationSettings[] {busy, none, none, none},
         "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3", "dc/fc4/r1/h4");
     bigWithCopiesOnN0();
+    cluster.node(0).volumes().create(new VolumeSpec("own", 2 * SNIPPET, SNIPPET, 512, false),
+        new RedundancyPolicy(3, 2, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
+    Eventually.await("own in sync on its holders", Duration.ofSeconds(30),
+        () -> cluster.node(0).metadata().volume("own").map(r -> r.getPrimary().equals("n0")
+            && r.getSnippetsList().stream().allMatch(p -> p.getStaleCount() == 0)).orElse(false));
     // Counted in placement entries (what a move moves), not in snippets: an entry may place several.
     int before = entriesHeld("n0");
     byte[] image = random(SIZE, 8);
     long deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos();
     try (BlockDevice door = cluster.node(2).volumes().open("big").orElseThrow()) {
       write(door, image, 0, SIZE);
-      // Rounds of small writes to every snippet (n0 applies its copies' share) until it shed two copies.
+      // Rounds of small writes to every snippet (n0 applies its copies' share) until it handed "own" over
+      // and shed two copies.
       int block = 4096;
-      for (int round = 0; round < 2000 && entriesHeld("n0") > before - 2 && System.nanoTime() < deadline; round++) {
+      for (int round = 0; round < 6000 && (entriesHeld("n0") > before - 2 || primaryOf("own").equals("n0"))
+          && System.nanoTime() < deadline; round++) {
         byte[] next = random(block, 100 + round);
         List<java.util.concurrent.CompletableFuture<Void>> writes = new java.util.ArrayList<>();
         for (int i = 0; i < SNIPPETS; i++) {
@@ -133,6 +141,7 @@ class RelocationTest {
       door.flush().get(60, TimeUnit.SECONDS);
     }
     assertThat(entriesHeld("n0")).as("n0 shed copies under load").isLessThanOrEqualTo(before - 2);
+    assertThat(primaryOf("own")).as("n0 handed the volume it served to a calm holder").isNotEqualTo("n0");
     // Idle now: the move under way ends, and no other starts once n0 measured a quiet window.
     Eventually.await("the last move ended", Duration.ofSeconds(60),
         () -> cluster.node(1).status().moving().isEmpty()
@@ -147,6 +156,8 @@ class RelocationTest {
       assertThat(crc(back.array())).isEqualTo(crc(image));
     }
     assertThat(cluster.node(1).verify("big").get(60, TimeUnit.SECONDS).clean()).isTrue();
+    assertThat(cluster.node(Integer.parseInt(primaryOf("own").substring(1))).verify("own").get(60, TimeUnit.SECONDS)
+        .clean()).isTrue();
     Eventually.await("n0 measured its store's I/O on record", Duration.ofSeconds(30),
         () -> cluster.node(1).metadata().node("n0").orElseThrow().getIopsThreshold() == 5
             && cluster.node(1).metadata().node("n0").orElseThrow().hasStoreIo());
@@ -166,6 +177,10 @@ class RelocationTest {
   private int held(String node) {
     return (int) cluster.node(1).volumes().describe("big").orElseThrow().snippetReplicas().stream()
         .filter(h -> h.contains(node)).count();
+  }
+
+  private String primaryOf(String volume) {
+    return cluster.node(1).metadata().volume(volume).orElseThrow().getPrimary();
   }
 
   private int entriesHeld(String node) {

@@ -22,9 +22,11 @@ import org.snipblock.store.VolumeSpec;
 
 /**
  * A move that loses a node mid-way ends instead of showing as moving forever: when the draining
- * node (the move's source and driver) is lost (cut off, as a crash looks to the others), the leader finishes the move once its target is in
- * sync; when the target dies, the leader cancels it and the drain goes on to another node.
- * Re-replication waits ten minutes here, so it cannot be what ends them.
+ * node (the move's source and driver) is lost (cut off, as a crash looks to the others), the leader
+ * finishes the move once its target is in sync; when the target dies, the leader retargets the move
+ * to another node in one step and the drain follows it; when no other node may take the copy, the
+ * move waits and resumes once its target is back. Re-replication waits ten minutes here, so it
+ * cannot be what ends them.
  */
 class StrandedMoveTest {
   private static final int SNIPPET = 1 << 20;
@@ -63,24 +65,75 @@ class StrandedMoveTest {
   }
 
   @Test
-  void aMoveWhoseTargetDiesIsCancelledAndTheDrainGoesElsewhere() throws Exception {
+  void aMoveWhoseTargetDiesGoesOnElsewhereInOneStepAndTheDrainFollows() throws Exception {
     cluster = TestCluster.start(dir, SLOW_MOVES, "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3", "dc/fc4/r1/h4",
         "dc/fc5/r1/h5");
     ClusterNode primary = filledVolumeOnN1();
     NodeDrain drains = primary.drains();
     drains.drain("n0");
-    String target = inFlightFrom("n0").to();
+    ClusterStatus.Move caught = inFlightFrom("n0");
+    String target = caught.to();
+    // Every record the primary applies: the caught stripe, while n0 still holds it, always has a move off n0
+    // under way (retargeted in one step, never cancelled and begun again).
+    java.util.List<String> gaps = new java.util.concurrent.CopyOnWriteArrayList<>();
+    primary.metadata().onVolumeChange(r -> {
+      if (r.getName().equals("vm") && r.getSnippets((int) caught.snippet()).getNodesList().contains("n0")
+          && r.getMovingList().stream().noneMatch(c -> c.getSnippet() == caught.snippet() && c.getFrom().equals("n0"))) {
+        gaps.add("version " + r.getVersion() + ": " + r.getSnippets((int) caught.snippet()).getNodesList());
+      }
+    });
     cluster.node(Integer.parseInt(target.substring(1))).close();
 
     Eventually.await("n0 drained without " + target, T, () -> drains.progress("n0").state().equals("DRAINED"),
         () -> drains.progress("n0").toString());
     assertThat(primary.status().moving()).isEmpty();
+    assertThat(gaps).as("records with the caught stripe on n0 and no move off n0").isEmpty();
     for (List<String> holders : primary.volumes().describe("vm").orElseThrow().snippetReplicas()) {
       assertThat(holders).doesNotContain("n0").doesNotHaveDuplicates();
     }
+    assertThat(primary.volumes().describe("vm").orElseThrow().snippetReplicas().get((int) caught.snippet()))
+        .as("the caught stripe").doesNotContain(target).hasSize(3);
     // Every copy but the dead target's (re-replicated only after ten minutes) agrees with the primary's.
     assertThat(primary.verify("vm").get(60, TimeUnit.SECONDS).copies()).filteredOn(c -> !c.node().equals(target))
         .isNotEmpty().allMatch(c -> c.chunksDiffering() == 0 && c.chunksBadChecksum() == 0 && c.error() == null);
+  }
+
+  /**
+   * Four compartments and three copies: the stripe moving off n0 can only go to the one node that
+   * lacks it. That node blips (stopped for longer than three failover delays, then started again):
+   * the move stays under way meanwhile (n0 keeps its copy: no stripe has fewer in-sync copies), and
+   * resumes once it is back; the drain ends with the copy there.
+   */
+  @Test
+  void aMoveWhoseOnlyPossibleTargetBlipsWaitsAndResumes() throws Exception {
+    cluster = TestCluster.start(dir, SLOW_MOVES, "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3", "dc/fc4/r1/h4");
+    ClusterNode primary = filledVolumeOnN1();
+    NodeDrain drains = primary.drains();
+    drains.drain("n0");
+    ClusterStatus.Move caught = inFlightFrom("n0");
+    int t = Integer.parseInt(caught.to().substring(1));
+    cluster.node(t).close();
+    long[] downSince = {0};
+    Eventually.await(caught.to() + " seen down for three failover delays", T, () -> {
+      boolean down = primary.status().nodes().stream().anyMatch(n -> n.id().equals(caught.to())
+          && n.state().equals("DOWN"));
+      if (down && downSince[0] == 0) {
+        downSince[0] = System.nanoTime();
+      }
+      return down && System.nanoTime() - downSince[0] > 3 * SLOW_MOVES.failoverDelay().toNanos();
+    });
+    assertThat(primary.status().moving()).as("the move still under way").anyMatch(caught::same);
+    assertThat(primary.metadata().volume("vm").orElseThrow().getSnippets((int) caught.snippet()).getNodesList())
+        .as("n0 kept its copy").contains("n0");
+    cluster.restart(t);
+
+    Eventually.await("n0 drained", T, () -> drains.progress("n0").state().equals("DRAINED"),
+        () -> drains.progress("n0").toString());
+    ClusterVolume v = primary.volumes().describe("vm").orElseThrow();
+    assertThat(v.snippetReplicas().get((int) caught.snippet())).as("the caught stripe").contains(caught.to())
+        .doesNotContain("n0").hasSize(3);
+    Eventually.await("every copy in sync", T, () -> primary.volumes().describe("vm").orElseThrow().stale().isEmpty());
+    assertThat(primary.verify("vm").get(60, TimeUnit.SECONDS).clean()).isTrue();
   }
 
   /** A written volume whose primary is n1 (holding every stripe); n0 holds copies of some. */

@@ -5,26 +5,24 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.snipblock.block.BlockDeviceException;
 import org.snipblock.block.BlockDeviceException.Kind;
 
 /**
  * How much the store uses and may use: the bytes every layer keeps (snapshots included) against the
- * configured capacity, and the disk's free space (asked at most once a second: a write must not
- * pay a system call each time).
+ * configured capacity, and the disk's free space.
  */
 final class SpaceAccounting {
   private final Path dataDir;
   private final StoreConfig config;
   private final Map<Long, Layer> layers;
-  private volatile long freeDisk;
-  private volatile long freeDiskCheckedNanos;
+  private final FreeDisk freeDisk;
 
   SpaceAccounting(Path dataDir, StoreConfig config, Map<Long, Layer> layers) {
     this.dataDir = dataDir;
     this.config = config;
     this.layers = layers;
+    this.freeDisk = new FreeDisk(dataDir);
   }
 
   StoreStats stats(Collection<Volume> volumes, long sstBytes, long journalBytes) {
@@ -71,15 +69,6 @@ final class SpaceAccounting {
   }
 
   private long freeDisk() {
-    long now = System.nanoTime();
-    if (now - freeDiskCheckedNanos > TimeUnit.SECONDS.toNanos(1) || freeDiskCheckedNanos == 0) {
-      try {
-        freeDisk = Files.getFileStore(dataDir).getUsableSpace();
-      } catch (IOException e) {
-        freeDisk = Long.MAX_VALUE;
-      }
-      freeDiskCheckedNanos = now;
-    }
-    return freeDisk;
+    return freeDisk.bytes();
   }
 }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import org.snipblock.node.admin.AdminClient;
+import org.snipblock.node.admin.ClientTls;
 
 /**
  * The admin APIs of the storage nodes an adapter process may ask ({@code --admin HOST:PORT[,...]}).
@@ -18,14 +19,20 @@ public final class AdminNodes implements AutoCloseable {
   private volatile int current;
 
   public AdminNodes(List<String> targets) {
+    this(targets, System::getenv);
+  }
+
+  /** @param env the environment (SNIPBLOCK_TOKEN, SNIPBLOCK_CA, SNIPBLOCK_TLS_CERT, SNIPBLOCK_TLS_KEY) */
+  public AdminNodes(List<String> targets, Function<String, String> env) {
     if (targets.isEmpty()) {
       throw new IllegalArgumentException("no admin address");
     }
     this.targets = List.copyOf(targets);
-    // The operator's token when the nodes have admin.auth: the same variable the CLI reads.
-    String token = System.getenv("SNIPBLOCK_TOKEN");
+    // The operator's token when the nodes have admin.auth, and the TLS of their admin.tls: the variables the CLI reads.
+    String token = env.apply("SNIPBLOCK_TOKEN");
+    ClientTls tls = ClientTls.fromEnvironment(env);
     for (String t : targets) {
-      clients.add(new AdminClient(t, token));
+      clients.add(new AdminClient(t, token, tls));
     }
   }
 

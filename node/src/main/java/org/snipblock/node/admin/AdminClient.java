@@ -92,10 +92,10 @@ public final class AdminClient implements AutoCloseable {
     this(target, token, null);
   }
 
-  /** @param ca the CA (PEM) the node's admin.tls certificate is checked against; null: plaintext */
-  public AdminClient(String target, String token, java.nio.file.Path ca) {
+  /** @param tls how to speak TLS to a node with admin.tls; null: plaintext */
+  public AdminClient(String target, String token, ClientTls tls) {
     this.target = target;
-    this.channel = Grpc.newChannelBuilder(target, AdminToken.credentials(ca))
+    this.channel = Grpc.newChannelBuilder(target, AdminToken.credentials(tls))
         .intercept(AdminToken.sending(token)).build();
     this.stub = AdminGrpc.newBlockingStub(channel);
     this.qos = QosGrpc.newBlockingStub(channel);
@@ -106,6 +106,11 @@ public final class AdminClient implements AutoCloseable {
   public org.snipblock.node.admin.v1.TenantsGrpc.TenantsBlockingStub tenants() {
     return org.snipblock.node.admin.v1.TenantsGrpc.newBlockingStub(channel)
         .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+  }
+
+  /** The metering calls, with the usual deadline. */
+  public org.snipblock.node.admin.v1.UsageGrpc.UsageBlockingStub usage() {
+    return org.snipblock.node.admin.v1.UsageGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
   public String target() {
@@ -141,13 +146,14 @@ public final class AdminClient implements AutoCloseable {
   }
 
   /**
-   * Changes a live volume's copies, min-copies and spread (0 / "" keep them); answers once the new
+   * Changes a live volume's copies, min-copies, spread and sites (0 / "" keep them); answers once the new
    * copies are in sync and the old ones dropped, so the deadline is the change's own timeout.
    */
-  public String setRedundancy(String name, int copies, int minCopies, String spread, int timeoutSeconds) {
+  public String setRedundancy(String name, int copies, int minCopies, String spread, String sites,
+      int timeoutSeconds) {
     return RedundancyGrpc.newBlockingStub(channel).withDeadlineAfter(timeoutSeconds + DEADLINE_SECONDS, TimeUnit.SECONDS)
         .setRedundancy(SetRedundancyRequest.newBuilder().setName(name).setCopies(copies).setMinCopies(minCopies)
-            .setSpread(spread).setTimeoutSeconds(timeoutSeconds).build()).getSummary();
+            .setSpread(spread).setSites(sites).setTimeoutSeconds(timeoutSeconds).build()).getSummary();
   }
 
   /** A volume's I/O limits, and its throttle's state when the answering node runs it. */

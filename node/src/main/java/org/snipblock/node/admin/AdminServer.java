@@ -2,8 +2,6 @@ package org.snipblock.node.admin;
 
 import io.grpc.BindableService;
 import io.grpc.Server;
-import io.grpc.ServerCredentials;
-import io.grpc.TlsServerCredentials;
 import org.snipblock.node.OperatorError;
 import org.snipblock.node.config.AdminTls;
 import io.grpc.ServerInterceptor;
@@ -61,11 +59,10 @@ public final class AdminServer implements AutoCloseable {
   /** gRPC reads the PEM files when it builds the TLS context, here: a bad file fails the start with one line. */
   private static NettyServerBuilder tlsBuilder(InetSocketAddress address, AdminTls tls) {
     try {
-      ServerCredentials credentials = TlsServerCredentials.create(tls.certificate().toFile(), tls.key().toFile());
-      return NettyServerBuilder.forAddress(address, credentials);
-    } catch (IOException | IllegalArgumentException e) {
-      throw new OperatorError("admin.tls: cannot use certificate " + tls.certificate() + " with key " + tls.key()
-          + ": " + e.getMessage(), e);
+      tls.check();
+      return NettyServerBuilder.forAddress(address, tls.serverCredentials());
+    } catch (IllegalArgumentException e) {
+      throw new OperatorError(tls.failure(e), e);
     }
   }
 

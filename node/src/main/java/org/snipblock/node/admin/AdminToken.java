@@ -3,9 +3,6 @@ package org.snipblock.node.admin;
 import io.grpc.ChannelCredentials;
 import io.grpc.ClientInterceptor;
 import io.grpc.InsecureChannelCredentials;
-import io.grpc.TlsChannelCredentials;
-import java.io.IOException;
-import java.nio.file.Path;
 import io.grpc.Metadata;
 import io.grpc.stub.MetadataUtils;
 
@@ -25,16 +22,9 @@ public final class AdminToken {
     return MetadataUtils.newAttachHeadersInterceptor(headers);
   }
 
-  /** Plaintext, or TLS trusting only {@code ca} (a node of a cluster made with {@code certs init}). */
-  static ChannelCredentials credentials(Path ca) {
-    if (ca == null) {
-      return InsecureChannelCredentials.create();
-    }
-    try {
-      return TlsChannelCredentials.newBuilder().trustManager(ca.toFile()).build();
-    } catch (IOException | IllegalArgumentException e) {
-      throw new org.snipblock.node.OperatorError("cannot use the CA certificate " + ca + ": " + e.getMessage(), e);
-    }
+  /** Plaintext, or TLS as {@code tls} says (a node of a cluster made with {@code certs init}). */
+  static ChannelCredentials credentials(ClientTls tls) {
+    return tls == null ? InsecureChannelCredentials.create() : tls.credentials();
   }
 
   /** The token a call carries, or null. */

@@ -90,8 +90,15 @@ public final class ClusterAdminService extends ClusterAdminGrpc.ClusterAdminImpl
   }
 
   static CopyMoveStatus move(ClusterStatus.Move m) {
-    return CopyMoveStatus.newBuilder().setVolume(m.volume()).setSnippet(m.snippet()).setFrom(m.from()).setTo(m.to())
-        .setStartedEpochMillis(m.startedMillis()).build();
+    CopyMoveStatus.Builder b = CopyMoveStatus.newBuilder().setVolume(m.volume()).setSnippet(m.snippet())
+        .setFrom(m.from()).setTo(m.to()).setStartedEpochMillis(m.startedMillis()).setSnippets(m.snippets())
+        .setInSync(m.inSync());
+    if (m.progress() != null) {
+      b.setProgressKnown(true).setSnippetsDone(m.progress().snippetsDone())
+          .setSnippetsTotal(m.progress().snippetsTotal())
+          .setBytesCopied(m.progress().bytesCopied()).setProgressEpochMillis(m.progress().measuredAtMillis());
+    }
+    return b.build();
   }
 
   private static DrainProgress progress(NodeDrain.Progress p) {

@@ -34,6 +34,8 @@ final class ClusterStatusMessages {
   /** The replication of a volume with how it follows its consumer and fits its links. */
   static Replication replication(ClusterVolume v, ClusterNode cluster) {
     Replication.Builder b = replication(v).toBuilder();
+    cluster.volumes().moves(v.name()).forEach(m -> b.addMoving(ClusterAdminService.move(m)));
+    b.addAllSites(cluster.volumes().record(v.name()).getSitesList());
     cluster.following().view(v.name()).ifPresent(f -> {
       b.setResponseMillis(f.reach().millis())
           .setResponseLink(f.reach().from().isEmpty() ? "" : f.reach().from() + "-" + f.reach().to())

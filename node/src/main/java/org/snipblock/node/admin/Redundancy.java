@@ -4,6 +4,7 @@ import io.grpc.Status;
 import org.snipblock.cluster.RedundancyPolicy;
 import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.topology.FailureDomain;
+import org.snipblock.cluster.topology.SiteList;
 import org.snipblock.node.admin.v1.CreateVolumeRequest;
 
 /**
@@ -20,7 +21,8 @@ final class Redundancy {
         : req.getCopies() == 0 ? d.minCopies() : copies / 2 + 1;
     FailureDomain spread = req.getSpread().isEmpty() ? d.spread() : FailureDomain.parse(req.getSpread());
     ReplicationMode mode = req.getMode().isEmpty() ? d.mode() : mode(req.getMode());
-    return new RedundancyPolicy(copies, minCopies, spread, mode);
+    return new RedundancyPolicy(copies, minCopies, spread, mode,
+        req.getSites().isEmpty() ? java.util.List.of() : SiteList.parse(req.getSites()));
   }
 
   static ReplicationMode mode(String text) {
@@ -36,6 +38,10 @@ final class Redundancy {
     }
     if (!req.getSpread().isEmpty()) {
       FailureDomain.parse(req.getSpread());
+    }
+    if (!req.getSites().isEmpty()) {
+      throw Status.FAILED_PRECONDITION.withDescription("volume " + req.getName() + ": sites need a cluster; this "
+          + "node is standalone").asRuntimeException();
     }
     if (!req.getMode().isEmpty()) {
       mode(req.getMode());

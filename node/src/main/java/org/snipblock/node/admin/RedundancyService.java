@@ -2,16 +2,18 @@ package org.snipblock.node.admin;
 
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.List;
 import org.snipblock.cluster.ClusterNode;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.cluster.topology.FailureDomain;
+import org.snipblock.cluster.topology.SiteList;
 import org.snipblock.node.admin.v1.RedundancyGrpc;
 import org.snipblock.node.admin.v1.SetRedundancyRequest;
 import org.snipblock.node.admin.v1.SetRedundancyResponse;
 import org.snipblock.store.VolumeAdminException;
 import org.snipblock.store.VolumeAdminException.Reason;
 
-/** The admin API's {@code Redundancy} service: a live volume's copies, min-copies and spread. */
+/** The admin API's {@code Redundancy} service: a live volume's copies, min-copies, spread and sites. */
 public final class RedundancyService extends RedundancyGrpc.RedundancyImplBase {
   private static final int DEFAULT_TIMEOUT_SECONDS = 600;
   private final ClusterNode cluster;
@@ -35,14 +37,16 @@ public final class RedundancyService extends RedundancyGrpc.RedundancyImplBase {
       int copies = req.getCopies() == 0 ? v.getCopies() : req.getCopies();
       int min = req.getMinCopies() == 0 ? Math.min(v.getMinCopies(), copies) : req.getMinCopies();
       FailureDomain spread;
+      List<String> sites;
       try {
         spread = FailureDomain.parse(req.getSpread().isEmpty() ? v.getSpread() : req.getSpread());
+        sites = req.getSites().isEmpty() ? v.getSitesList() : SiteList.parse(req.getSites());
       } catch (IllegalArgumentException e) {
         throw new VolumeAdminException(Reason.INVALID_ARGUMENT, e.getMessage());
       }
       int seconds = req.getTimeoutSeconds() == 0 ? DEFAULT_TIMEOUT_SECONDS : req.getTimeoutSeconds();
       return SetRedundancyResponse.newBuilder().setSummary(cluster.volumes().setRedundancy(req.getName(), copies, min,
-          spread, Duration.ofSeconds(seconds))).build();
+          spread, sites, Duration.ofSeconds(seconds))).build();
     });
   }
 }

@@ -2,12 +2,14 @@ package org.snipblock.node.cli;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Function;
 import org.snipblock.node.OperatorError;
 import org.snipblock.node.config.NodeConfig;
 import org.snipblock.node.daemon.NodeInfo;
 import org.snipblock.node.admin.AdminClient;
+import org.snipblock.node.admin.ClientTls;
 import picocli.CommandLine.Option;
 
 /** How an operator command finds the node it talks to, and how it answers. */
@@ -27,9 +29,17 @@ final class AdminOptions {
       description = "Admin token, when the node has admin.auth (default: $SNIPBLOCK_TOKEN).")
   String token;
 
-  @Option(names = "--ca", paramLabel = "FILE", defaultValue = "${env:SNIPBLOCK_CA}",
+  @Option(names = {"--tls-ca", "--ca"}, paramLabel = "FILE", defaultValue = "${env:SNIPBLOCK_CA}",
       description = "Talk TLS to a node with admin.tls, trusting this CA certificate (default: $SNIPBLOCK_CA).")
   Path ca;
+
+  @Option(names = "--tls-cert", paramLabel = "FILE", defaultValue = "${env:SNIPBLOCK_TLS_CERT}",
+      description = "Client certificate (PEM) for a node whose admin.tls has client-ca (default: $SNIPBLOCK_TLS_CERT).")
+  Path certificate;
+
+  @Option(names = "--tls-key", paramLabel = "FILE", defaultValue = "${env:SNIPBLOCK_TLS_KEY}",
+      description = "The client certificate's key (PEM, PKCS#8; default: $SNIPBLOCK_TLS_KEY).")
+  Path key;
 
   String target() {
     if (admin != null) {
@@ -43,20 +53,41 @@ final class AdminOptions {
   /** Runs {@code call} against the node, turning gRPC failures into one-line operator errors. */
   <T> T call(Function<AdminClient, T> call) {
     String target = target();
-    if (ca != null && !java.nio.file.Files.isReadable(ca)) {
-      throw new OperatorError("--ca " + ca + " is not a readable file");
-    }
-    try (AdminClient client = new AdminClient(target, token, ca)) {
+    try (AdminClient client = new AdminClient(target, token, tls())) {
       return call.apply(client);
     } catch (StatusRuntimeException e) {
       throw new OperatorError(describe(e.getStatus(), target));
     }
   }
 
+  /** The TLS the options ask for; null: plaintext. */
+  private ClientTls tls() {
+    readable("--tls-ca", ca);
+    readable("--tls-cert", certificate);
+    readable("--tls-key", key);
+    if (ca == null) {
+      if (certificate != null || key != null) {
+        throw new OperatorError("--tls-cert and --tls-key need --tls-ca (the CA of the node's admin.tls certificate)");
+      }
+      return null;
+    }
+    if ((certificate == null) != (key == null)) {
+      throw new OperatorError("--tls-cert and --tls-key go together (a client certificate and its key)");
+    }
+    return new ClientTls(ca, certificate, key);
+  }
+
+  private static void readable(String option, Path file) {
+    if (file != null && !(Files.isRegularFile(file) && Files.isReadable(file))) {
+      throw new OperatorError(option + " " + file + " is not a readable file");
+    }
+  }
+
   static String describe(Status status, String target) {
     return switch (status.getCode()) {
       case UNAVAILABLE -> "cannot reach the snipblock admin API at " + target
-          + " (is the node running? give --admin HOST:PORT; a node with admin.tls needs --ca FILE)";
+          + " (is the node running? give --admin HOST:PORT; a node with admin.tls needs --tls-ca FILE, "
+          + "and --tls-cert/--tls-key when it asks for client certificates)";
       case DEADLINE_EXCEEDED -> "the admin API at " + target + " did not answer in time";
       case UNAUTHENTICATED -> status.getDescription() + " (give --token TOKEN or set SNIPBLOCK_TOKEN)";
       default -> status.getDescription() != null

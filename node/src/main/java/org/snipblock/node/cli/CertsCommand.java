@@ -30,7 +30,7 @@ public final class CertsCommand implements Runnable {
 
   @Command(name = "init", mixinStandardHelpOptions = true,
       description = "Make DIR with a new CA (ca.pem, ca.key) and a certificate and key per node (NODE.pem, NODE.key) "
-          + "for localhost, 127.0.0.1 and the node's name. Never overwrites: DIR must not exist or be empty.")
+          + "for localhost, 127.0.0.1 and the node's name, and per --client. Never overwrites: DIR must not exist or be empty.")
   static final class Init implements Callable<Integer> {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]{0,62}");
     private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
@@ -42,6 +42,11 @@ public final class CertsCommand implements Runnable {
     @Option(names = "--node", paramLabel = "NAME", split = ",",
         description = "Nodes to make certificates for (default: node); each is also a DNS name in its certificate.")
     List<String> nodes = new ArrayList<>(List.of("node"));
+
+    @Option(names = "--client", paramLabel = "NAME", split = ",",
+        description = "Clients to make certificates for (NAME.pem, NAME.key; CN=NAME), e.g. an operator's CLI for a "
+            + "node whose admin.tls has client-ca.")
+    List<String> clients = new ArrayList<>();
 
     @Option(names = "--ip", paramLabel = "ADDRESS", split = ",",
         description = "More IPv4 addresses every node certificate is valid for (127.0.0.1 always is).")
@@ -55,11 +60,10 @@ public final class CertsCommand implements Runnable {
       if (days < 1 || days > 3650) {
         throw new ParameterException(spec.commandLine(), "invalid --days " + days + ": 1 to 3650");
       }
-      for (String n : nodes) {
-        if (!NAME.matcher(n).matches() || n.equals("ca")) {
-          throw new ParameterException(spec.commandLine(), "invalid --node '" + n + "': a host name (letters, digits, "
-              + "'.', '-'), not 'ca'");
-        }
+      checkNames("--node", nodes);
+      checkNames("--client", clients);
+      if (new java.util.HashSet<>(nodes).removeAll(clients)) {
+        throw new ParameterException(spec.commandLine(), "a name is both a --node and a --client: each gets one file");
       }
       List<String> ips = new ArrayList<>(List.of("127.0.0.1"));
       for (String a : addresses) {
@@ -83,12 +87,25 @@ public final class CertsCommand implements Runnable {
         for (String n : nodes) {
           ca.issue(dir, n, List.of(n, "localhost"), ips, days);
         }
+        for (String c : clients) {
+          ca.issue(dir, c, List.of(c), List.of(), days);
+        }
       } catch (GeneralSecurityException e) {
         throw new OperatorError("making certificates failed: " + e.getMessage(), e);
       }
       spec.commandLine().getOut().println("wrote " + dir.resolve("ca.pem") + " and ca.key (keep ca.key offline), and "
-          + String.join(", ", nodes.stream().map(n -> n + ".pem/.key").toList()));
+          + String.join(", ", java.util.stream.Stream.concat(nodes.stream(), clients.stream())
+              .map(n -> n + ".pem/.key").toList()));
       return 0;
+    }
+
+    private void checkNames(String option, List<String> names) {
+      for (String n : names) {
+        if (!NAME.matcher(n).matches() || n.equals("ca")) {
+          throw new ParameterException(spec.commandLine(), "invalid " + option + " '" + n + "': a host name (letters, "
+              + "digits, '.', '-'), not 'ca'");
+        }
+      }
     }
 
     private static boolean hasEntries(Path dir) throws IOException {

@@ -1,7 +1,9 @@
 package org.snipblock.node.cli;
 
 import org.snipblock.cluster.replica.ReplicationMode;
+import java.util.List;
 import org.snipblock.cluster.topology.FailureDomain;
+import org.snipblock.cluster.topology.SiteList;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 
@@ -15,6 +17,16 @@ final class Choices {
       return FailureDomain.parse(value).label();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "invalid --spread: " + e.getMessage());
+    }
+  }
+
+  /** --sites: SITE[,SITE...] or any, as the node expects it. */
+  static String sites(CommandSpec spec, String value) {
+    try {
+      List<String> sites = SiteList.parse(value);
+      return sites.isEmpty() ? SiteList.ANY : String.join(",", sites);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "invalid --sites: " + e.getMessage());
     }
   }
 

@@ -20,25 +20,26 @@ import picocli.CommandLine.Spec;
 @Command(name = "cluster", mixinStandardHelpOptions = true,
     description = "Inspect the cluster a node belongs to, and change its membership.",
     subcommands = {ClusterCommand.Status.class, ClusterCommand.RemoveNode.class, SimulateCommand.class,
-        RebalanceCommand.class, LinkFaultsCommand.class})
+        RebalanceCommand.class, MovesCommand.class, LinkFaultsCommand.class})
 final class ClusterCommand implements Runnable {
   @Spec CommandSpec spec;
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing command (status, remove-node, simulate, rebalance, link-faults)");
+    throw new ParameterException(spec.commandLine(),
+        "missing command (status, remove-node, simulate, rebalance, moves, link-faults)");
   }
 
   @Command(name = "status", mixinStandardHelpOptions = true,
-      description = "Every node with its location, state, capacity, used space and load, and the measured "
-          + "round-trip times between nodes, as the asked node sees them.")
+      description = "Every node with its location, state, capacity, used space and load, the copies moving "
+          + "between nodes, and the measured round-trip times between nodes, as the asked node sees them.")
   static final class Status implements Callable<Integer> {
     @Mixin AdminOptions admin;
     @Spec CommandSpec spec;
 
     /** @param syncGroups the nodes in groups within {@code syncBoundMillis} (round trip) of each other */
     record View(String self, String leader, long term, boolean inMajority, List<NodeView> nodes,
-        Map<String, Map<String, Double>> rttMillis, List<NodeCommand.MoveView> moving, double syncBoundMillis,
+        Map<String, Map<String, Double>> rttMillis, List<CopyMoveView> moving, double syncBoundMillis,
         List<List<String>> syncGroups, List<String> voters) {}
 
     record NodeView(String id, String location, String state, long capacityBytes, long usedBytes, double load,
@@ -74,7 +75,7 @@ final class ClusterCommand implements Runnable {
               n.getCapacityBytes(), n.getUsedBytes(), n.getLoad(), n.getMember(), n.getDataAddress(),
               n.getReportedEpochMillis(), n.getCapacityThresholdPercent(), n.getIopsThreshold(),
               n.getLatencyP99ThresholdMicros(), n.getStoreIops(), n.getStoreLatencyP99Micros())).toList(), rtt,
-          s.getMovingList().stream().map(NodeCommand.MoveView::of).toList(), s.getSyncBoundMillis(),
+          s.getMovingList().stream().map(CopyMoveView::of).toList(), s.getSyncBoundMillis(),
           s.getSyncGroupsList().stream().map(g -> List.copyOf(g.getNodesList())).toList(),
           List.copyOf(s.getVotersList()));
       Output out = new Output(spec.commandLine().getOut(), admin.json);
@@ -105,7 +106,8 @@ final class ClusterCommand implements Runnable {
       if (!v.moving().isEmpty()) {
         out.println("");
         out.println("moving:");
-        v.moving().forEach(m -> out.println("  " + m.text()));
+        long now = System.currentTimeMillis();
+        v.moving().forEach(m -> out.println("  " + m.line(now)));
       }
       if (!v.syncGroups().isEmpty()) {
         out.println("");

@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
     description = "Distributed block storage for VM disks, served over iSCSI and NBD.",
     subcommands = {
         ServeCommand.class, UpCommand.class, VolumeCommand.class, StatusCommand.class, ClusterCommand.class,
-        NodeCommand.class, TenantCommand.class, CertsCommand.class,
+        NodeCommand.class, TenantCommand.class, UsageCommand.class, CertsCommand.class,
         HelpCommand.class})
 public final class Main implements Runnable {
   /** Exit status of a failure the operator can fix (bad config, port in use, no such volume...). */

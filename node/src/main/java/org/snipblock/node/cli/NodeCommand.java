@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.snipblock.node.OperatorError;
-import org.snipblock.node.admin.v1.CopyMoveStatus;
 import org.snipblock.node.admin.v1.DrainProgress;
 import org.snipblock.node.admin.v1.NodeRequest;
 import picocli.CommandLine.Command;
@@ -27,10 +26,10 @@ final class NodeCommand implements Runnable {
   }
 
   /** What a drain's progress looks like to scripts. */
-  record ProgressView(String node, String state, int primaries, int copies, List<MoveView> moving) {
+  record ProgressView(String node, String state, int primaries, int copies, List<CopyMoveView> moving) {
     static ProgressView of(DrainProgress p) {
       return new ProgressView(p.getNode(), p.getState(), p.getPrimaries(), p.getCopies(),
-          p.getMovingList().stream().map(MoveView::of).toList());
+          p.getMovingList().stream().map(CopyMoveView::of).toList());
     }
 
     String line() {
@@ -38,19 +37,9 @@ final class NodeCommand implements Runnable {
           + copies + (copies == 1 ? " stripe copy" : " stripe copies"));
       if (!moving.isEmpty()) {
         b.append("; moving ");
-        b.append(String.join(", ", moving.stream().map(MoveView::text).toList()));
+        b.append(String.join(", ", moving.stream().map(CopyMoveView::text).toList()));
       }
       return b.toString();
-    }
-  }
-
-  record MoveView(String volume, long snippet, String from, String to, long startedEpochMillis) {
-    static MoveView of(CopyMoveStatus m) {
-      return new MoveView(m.getVolume(), m.getSnippet(), m.getFrom(), m.getTo(), m.getStartedEpochMillis());
-    }
-
-    String text() {
-      return volume + " stripe " + snippet + " " + from + " -> " + to;
     }
   }
 

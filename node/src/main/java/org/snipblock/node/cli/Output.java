@@ -105,6 +105,9 @@ final class Output {
     out.printf("primary:          %s (epoch %d)%n", r.primary(), r.epoch());
     out.printf("replication:      %s, %d copies spread over distinct %ss, %d needed%n", r.mode(), r.copies(),
         r.spread(), r.minCopies());
+    if (!r.sites().isEmpty()) {
+      out.printf("sites:            %s (a copy of every snippet in each, none elsewhere)%n", String.join(", ", r.sites()));
+    }
     out.printf("lag:              %s%n", r.lagBytes() < 0 ? "known on the primary only"
         : String.format(Locale.ROOT, "%s (%.1f s)", ByteSize.format(r.lagBytes()), Math.max(0, r.lagSeconds())));
     if (!r.unreachable().isEmpty()) {
@@ -117,6 +120,10 @@ final class Output {
       out.printf("%s to %s:  %d/%d snippets, %s copied%s%n", s.purpose() == null ? "resync" : s.purpose(), s.node(),
           s.snippetsDone(), s.snippetsTotal(), ByteSize.format(s.bytesCopied()),
           s.running() ? "" : s.failure() != null ? " (failed: " + s.failure() + ")" : " (done)");
+    }
+    long now = System.currentTimeMillis();
+    for (CopyMoveView m : r.moving()) {
+      out.printf("moving:           %s%n", m.line(now).substring(m.volume().length() + 1));
     }
     // Runs of placement stripes on the same nodes (snippet i is on stripe i % stripes).
     List<List<String>> snippets = r.snippetReplicas();

@@ -73,6 +73,11 @@ final class VolumeCommand implements Runnable {
             + "(default: the node's cluster.defaults, built in compartment).")
     String spread;
 
+    @Option(names = "--sites", paramLabel = "SITE[,SITE...]",
+        description = "Keep the copies in these sites: every copy in one of them, each holding a copy of every "
+            + "snippet (default: any site).")
+    String sites;
+
     @Option(names = "--mode", paramLabel = "MODE",
         description = "sync (acknowledged once --min-copies hold the write) or async (after the local copy; "
             + "replicas follow with bounded lag). Default: the node's cluster.defaults, built in sync.")
@@ -151,6 +156,10 @@ final class VolumeCommand implements Runnable {
       }
       if (mode != null) {
         req.setMode(Choices.mode(spec, mode));
+      }
+      if (sites != null) {
+        String at = Choices.sites(spec, sites);
+        req.setSites(at.equals(org.snipblock.cluster.topology.SiteList.ANY) ? "" : at);
       }
     }
   }
@@ -242,7 +251,7 @@ final class VolumeCommand implements Runnable {
       }
       if (mode == null && readOnly == null && consumer == null && qos == null && qosGroup == null) {
         throw new ParameterException(spec.commandLine(), "nothing to set: give --mode, --consumer, --read-only, --qos, "
-            + "--qos-group, --copies, --min-copies and/or --spread");
+            + "--qos-group, --copies, --min-copies, --spread and/or --sites");
       }
       if (qos != null || qosGroup != null) {
         String limits = qos == null ? null : QosOption.check(spec, qos);

@@ -58,7 +58,8 @@ record VolumeView(
   /** @param lagBytes -1 when the answering node is not the volume's primary (only the primary measures it) */
   record Replication(String primary, long epoch, String mode, int copies, int minCopies, String spread,
       long lagBytes, double lagSeconds, List<String> unreachable, List<String> stale,
-      List<List<String>> snippetReplicas, List<Resync> resyncs, List<String> snippetModes) {}
+      List<List<String>> snippetReplicas, List<Resync> resyncs, List<String> snippetModes, List<CopyMoveView> moving,
+      List<String> sites) {}
 
   /** @param purpose resync, scrub or verify; @param failure why the last attempt failed, or null */
   record Resync(String node, String purpose, long snippetsDone, long snippetsTotal, long bytesCopied, boolean running,
@@ -91,6 +92,7 @@ record VolumeView(
         r.getLagBytes(), r.getLagSeconds(), List.copyOf(r.getUnreachableList()), List.copyOf(r.getStaleList()),
         r.getSnippetsList().stream().map(s -> List.copyOf(s.getNodesList())).toList(),
         r.getResyncsList().stream().map(VolumeView::resync).toList(),
-        List.copyOf(r.getSnippetModesList()));
+        List.copyOf(r.getSnippetModesList()), r.getMovingList().stream().map(CopyMoveView::of).toList(),
+        List.copyOf(r.getSitesList()));
   }
 }

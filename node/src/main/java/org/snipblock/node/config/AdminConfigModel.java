@@ -8,7 +8,8 @@ import org.snipblock.node.OperatorError;
 
 /**
  * The config file's {@code admin:} section, as Jackson binds it: {@code auth: tokens: [{token: ...,
- * role: operator | tenant:NAME}]} and {@code tls: {certificate: FILE, key: FILE}}.
+ * role: operator | tenant:NAME}]} and {@code tls: {certificate: FILE, key: FILE, client-ca: FILE}} (client-ca
+ * optional).
  */
 final class AdminConfigModel {
   @JsonProperty("auth") AuthModel auth;
@@ -22,8 +23,15 @@ final class AdminConfigModel {
     if (tls.certificate == null || tls.key == null) {
       throw new OperatorError(where + " needs both 'certificate' and 'key'");
     }
-    return new AdminTls(ConfigValues.readable(origin, where, "certificate", tls.certificate),
-        ConfigValues.readable(origin, where, "key", tls.key));
+    AdminTls checked = new AdminTls(ConfigValues.readable(origin, where, "certificate", tls.certificate),
+        ConfigValues.readable(origin, where, "key", tls.key),
+        ConfigValues.readable(origin, where, "client-ca", tls.clientCa));
+    try {
+      checked.check();
+    } catch (IllegalArgumentException e) {
+      throw new OperatorError("config file " + origin + ": " + e.getMessage(), e);
+    }
+    return checked;
   }
 
   AdminAuth toAuth(Path origin) {
@@ -41,6 +49,7 @@ final class AdminConfigModel {
   static final class AdminTlsModel {
     @JsonProperty("certificate") String certificate;
     @JsonProperty("key") String key;
+    @JsonProperty("client-ca") String clientCa;
   }
 
   static final class AuthModel {

@@ -1,9 +1,74 @@
 package org.snipblock.node.config;
 
+import io.grpc.ServerCredentials;
+import io.grpc.TlsServerCredentials;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import javax.net.ssl.SSLContext;
+import org.snipblock.cluster.security.PemKeys;
 
 /**
- * TLS on the admin API (the config file's {@code admin.tls}): the node's certificate chain and key
- * (PEM). With it the admin port speaks TLS only, so a plaintext client is refused; without it, plaintext.
+ * TLS on the node's operator ports (the config file's {@code admin.tls}): the admin API and the HTTP
+ * port (metrics, dashboard) both present {@code certificate} and speak TLS only, so a plaintext
+ * client is refused. With {@code clientCa} the admin API also requires a client certificate leading
+ * to it (an operator's CLI presents one); the HTTP port keeps to tokens, which Prometheus and a
+ * browser send without a client certificate.
+ *
+ * @param certificate the node's certificate chain (PEM)
+ * @param key         its private key (PEM, PKCS#8)
+ * @param clientCa    the CA a client certificate must lead to (PEM); null: none asked
  */
-public record AdminTls(Path certificate, Path key) {}
+public record AdminTls(Path certificate, Path key, Path clientCa) {
+
+  public AdminTls {
+    if (certificate == null || key == null) {
+      throw new IllegalArgumentException("admin TLS needs a certificate and a key");
+    }
+  }
+
+  public AdminTls(Path certificate, Path key) {
+    this(certificate, key, null);
+  }
+
+  /** Reads the files as the servers will; the message names what is wrong, so a bad file stops the start. */
+  public void check() {
+    try {
+      PemKeys.keyStore(certificate, key, new char[0]);
+      if (clientCa != null) {
+        PemKeys.trustStore(clientCa, new char[0]);
+      }
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalArgumentException(failure(e), e);
+    }
+  }
+
+  /** The admin API's side: the node's certificate, and a client certificate of {@code clientCa} when given. */
+  public ServerCredentials serverCredentials() {
+    try {
+      TlsServerCredentials.Builder b = TlsServerCredentials.newBuilder().keyManager(certificate.toFile(), key.toFile());
+      if (clientCa != null) {
+        b.trustManager(clientCa.toFile()).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
+      }
+      return b.build();
+    } catch (IOException | IllegalArgumentException e) {
+      throw new IllegalArgumentException(failure(e), e);
+    }
+  }
+
+  /** The HTTP port's side (the JDK's HTTPS server): the node's certificate. */
+  public SSLContext httpContext() {
+    try {
+      return PemKeys.serverContext(certificate, key);
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalArgumentException(failure(e), e);
+    }
+  }
+
+  /** One line naming the files, for a failure reading them or building a server from them. */
+  public String failure(Exception e) {
+    return e.getMessage() != null && e.getMessage().startsWith("admin.tls: ") ? e.getMessage()
+        : "admin.tls: cannot use certificate " + certificate + " with key " + key
+            + (clientCa == null ? "" : " and client-ca " + clientCa) + ": " + e.getMessage();
+  }
+}

@@ -21,6 +21,7 @@ import org.snipblock.nbd.NbdServerConfig;
 import org.snipblock.node.OperatorError;
 import org.snipblock.cluster.PowerOnWatch;
 import org.snipblock.node.admin.AdminServer;
+import org.snipblock.node.admin.UsageService;
 import org.snipblock.node.admin.AdminTenancy;
 import org.snipblock.node.admin.ChapService;
 import org.snipblock.node.admin.ClusterAdminService;
@@ -147,18 +148,22 @@ public final class Node implements AutoCloseable {
     startFrontends(meters, qos != null ? qos : volumes);
     AdminTenancy tenancy = AdminTenancy.of(volumes, cluster, qos, usage::clientIo);
     TenantMeters.register(metrics, tenancy);
+    UsageMetering hourly = UsageMetering.start(dataDir.path(), usage, volumes, cluster, tenancy);
+    running.push(hourly);
     AdminServer admin = bind("admin API", config.adminPort(), () -> AdminServer.start(
         new InetSocketAddress(config.listen(), config.adminPort()), config.adminTls(),
         AdminTenancy.interceptors(tenancy, config.adminAuth()),
         new AdminService(volumes, cluster, config.clustered() ? config.cluster().volumeDefaults() : null,
             meters::snapshot, this::status), new ClusterAdminService(cluster),
         new SitesService(cluster), new QosService(cluster, qos), new RedundancyService(cluster),
-        TenantMeters.service(tenancy), new ChapService(cluster, chapKey()), new LinkFaultService(cluster)));
+        TenantMeters.service(tenancy), new ChapService(cluster, chapKey()),
+        new UsageService(config.nodeId(), hourly.hours(), Instant::now), new LinkFaultService(cluster)));
     running.push(admin);
     adminPort = admin.port();
     if (config.httpPort() != NodeConfig.HTTP_OFF) {
       HttpEndpoint http = bind("metrics and dashboard", config.httpPort(), () -> HttpEndpoint.start(
-          new InetSocketAddress(config.listen(), config.httpPort()), metrics, view, config.adminAuth()));
+          new InetSocketAddress(config.listen(), config.httpPort()), metrics, view, config.adminAuth(),
+          config.adminTls()));
       running.push(http);
       httpPort = http.port();
     }
@@ -288,7 +293,7 @@ public final class Node implements AutoCloseable {
 
   public NodeInfo info() {
     return new NodeInfo(ProcessHandle.current().pid(), config.nodeId(), config.listen(),
-        iscsiPort, nbdPort, adminPort, started.toEpochMilli(), httpPort);
+        iscsiPort, nbdPort, adminPort, started.toEpochMilli(), httpPort, config.adminTls() != null);
   }
 
   public VolumeManager volumes() {

@@ -13,10 +13,11 @@ import java.util.Optional;
 /**
  * Where a running node can be reached, written to {@code DATA/node.json} once every port is
  * bound: with port 0 only the node knows its ports, and tests and the CLI read them here.
+ * {@code operatorTls}: the admin API and the HTTP port speak TLS ({@code admin.tls}).
  */
 public record NodeInfo(
     long pid, String nodeId, String listen, int iscsiPort, int nbdPort, int adminPort, long startedEpochMillis,
-    int httpPort) {
+    int httpPort, boolean operatorTls) {
 
   public static final String FILE_NAME = "node.json";
 
@@ -62,9 +63,9 @@ public record NodeInfo(
     return host() + ":" + adminPort;
   }
 
-  /** http://host:port of the metrics and dashboard port (httpPort is 0 when it is off). */
+  /** http(s)://host:port of the metrics and dashboard port (httpPort is 0 when it is off). */
   public String httpUrl() {
-    return "http://" + host() + ":" + httpPort;
+    return (operatorTls ? "https://" : "http://") + host() + ":" + httpPort;
   }
 
   private String host() {

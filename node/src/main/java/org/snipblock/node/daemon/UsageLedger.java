@@ -156,6 +156,11 @@ final class UsageLedger implements AutoCloseable {
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
+  /** Every volume with counts, of this run or earlier ones. */
+  Set<String> metered() {
+    return union();
+  }
+
   private Set<String> union() {
     Set<String> names = new TreeSet<>(before.keySet());
     names.addAll(meters.clientVolumes());

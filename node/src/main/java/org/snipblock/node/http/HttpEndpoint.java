@@ -3,6 +3,8 @@ package org.snipblock.node.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,6 +20,7 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snipblock.node.config.AdminAuth;
+import org.snipblock.node.config.AdminTls;
 
 /**
  * The node's read-only HTTP port: {@code /metrics} in the Prometheus text format, the dashboard
@@ -59,10 +62,21 @@ public final class HttpEndpoint implements AutoCloseable {
     server.createContext("/", this::handle);
   }
 
-  /** Binds {@code address} (port 0 = any free port) and starts serving; {@code auth} is the admin API's. */
-  public static HttpEndpoint start(InetSocketAddress address, NodeMetrics metrics, OperatorView view, AdminAuth auth)
-      throws IOException {
-    HttpEndpoint endpoint = new HttpEndpoint(HttpServer.create(address, 16), metrics, view, auth);
+  /**
+   * Binds {@code address} (port 0 = any free port) and starts serving; {@code auth} is the admin API's,
+   * and so is {@code tls}: with it the port speaks HTTPS only (null: plain HTTP).
+   */
+  public static HttpEndpoint start(InetSocketAddress address, NodeMetrics metrics, OperatorView view, AdminAuth auth,
+      AdminTls tls) throws IOException {
+    HttpServer server;
+    if (tls == null) {
+      server = HttpServer.create(address, 16);
+    } else {
+      HttpsServer https = HttpsServer.create(address, 16);
+      https.setHttpsConfigurator(new HttpsConfigurator(tls.httpContext()));
+      server = https;
+    }
+    HttpEndpoint endpoint = new HttpEndpoint(server, metrics, view, auth);
     endpoint.server.start();
     return endpoint;
   }

@@ -15,7 +15,7 @@ import org.snipblock.store.VolumeManager;
 
 /**
  * What an operator sees of the cluster from this node, read fresh on each call: the nodes with
- * state and fullness, the round trips, the volumes with primary, mode, lag, QoS and running work,
+ * state and fullness, the round trips, the copies moving, the volumes with primary, mode, lag, QoS and running work,
  * and the hypervisor adapter's tasks. The
  * one source for both the Prometheus gauges and the dashboard's JSON, so the two never disagree.
  * A standalone node shows itself as the only node and its volumes with itself as primary.
@@ -43,9 +43,12 @@ public final class OperatorView {
   /** @param location site/compartment/rack/host */
   public record Node(String id, String location, String state, long capacityBytes, long usedBytes, double load) {}
 
-  /** @param rttMillis row = from node id, column = to node id */
+  /**
+   * @param rttMillis row = from node id, column = to node id
+   * @param moving    the copies on their way between nodes, with the primary's reported progress
+   */
   public record Cluster(String self, String leader, boolean inMajority, List<Node> nodes,
-      Map<String, Map<String, Double>> rttMillis) {}
+      Map<String, Map<String, Double>> rttMillis, List<ClusterStatus.Move> moving) {}
 
   /** A resync, re-replication, scrub or verify run by the volume's primary. */
   public record Work(String node, String purpose, long snippetsDone, long snippetsTotal, long bytesCopied,
@@ -81,12 +84,12 @@ public final class OperatorView {
       long used = all.stream().mapToLong(VolumeInfo::usedBytes).sum();
       return new Cluster(self, self, true,
           List.of(new Node(self, location, "UP", used + Math.max(0, freeBytes.getAsLong()), used, load())),
-          Map.of());
+          Map.of(), List.of());
     }
     ClusterStatus s = cluster.status();
     return new Cluster(s.self(), s.leader(), s.inMajority(), s.nodes().stream()
         .map(n -> new Node(n.id(), n.location(), n.state(), n.capacityBytes(), n.usedBytes(), n.load())).toList(),
-        s.rttMillis());
+        s.rttMillis(), s.moving());
   }
 
   public List<Volume> volumes() {

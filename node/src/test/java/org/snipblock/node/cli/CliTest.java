@@ -87,7 +87,7 @@ class CliTest {
       unknown spread            | volume create vol0 --size 1G --spread planet    | invalid --spread: unknown spread level 'planet'
       unknown mode              | volume create vol0 --size 1G --mode eventually  | invalid --mode: unknown replication mode 'eventually'
       two admin addresses       | volume list --admin a:1,b:2                     | invalid address 'a:1,b:2': expected one HOST:PORT
-      set without mode          | volume set vol0                                 | nothing to set: give --mode, --consumer, --read-only, --qos, --qos-group, --copies, --min-copies and/or --spread
+      set without mode          | volume set vol0                                 | nothing to set: give --mode, --consumer, --read-only, --qos, --qos-group, --copies, --min-copies, --spread and/or --sites
       set copies zero           | volume set vol0 --copies 0                      | invalid --copies 0: must be 1..16
       set min above copies      | volume set vol0 --copies 2 --min-copies 3       | invalid --min-copies 3: more than --copies 2
       set unknown spread        | volume set vol0 --spread planet                 | invalid --spread: unknown spread level 'planet'
@@ -109,15 +109,17 @@ class CliTest {
       stripes  open range       | volume set vol0 --mode sync --stripes 3-       | invalid stripes '3-' at '3-'
       stripes  too large        | volume set vol0 --mode sync --stripes 0-99999999999999999999 | invalid stripes '0-99999999999999999999'
       stripes  two dashes       | volume set vol0 --mode sync --stripes 1-2-3    | invalid stripes '1-2-3'
-      stripes  without mode     | volume set vol0 --stripes 0-3                  | nothing to set: give --mode, --consumer, --read-only, --qos, --qos-group, --copies, --min-copies and/or --spread
+      stripes  without mode     | volume set vol0 --stripes 0-3                  | nothing to set: give --mode, --consumer, --read-only, --qos, --qos-group, --copies, --min-copies, --spread and/or --sites
       follow without stripes    | volume set vol0 --mode volume                   | invalid --mode volume: only stripes follow the volume's mode
       stripes  bad mode         | volume set vol0 --mode lazy --stripes 0        | invalid --mode: unknown replication mode 'lazy'
       verify without name       | volume verify                                   | Missing required parameter: 'NAME'
       verify unknown flag       | volume verify vol0 --fix                        | Unknown option: '--fix'
-      cluster without command   | cluster                                         | missing command (status, remove-node, simulate, rebalance, link-faults)
+      cluster without command   | cluster                                         | missing command (status, remove-node, simulate, rebalance, moves, link-faults)
       rebalance status and plan | cluster rebalance --status --dry-run            | --status shows the last rebalance: it takes neither --dry-run nor --no-wait
       rebalance bad timeout     | cluster rebalance --timeout soon                | invalid duration 'soon'
       rebalance unknown flag    | cluster rebalance --force                       | Unknown option: '--force'
+      moves with a volume       | cluster moves vol0                              | Unmatched argument at index 2: 'vol0'
+      moves unknown flag        | cluster moves --all                             | Unknown option: '--all'
       faults slow without delay | cluster link-faults --slow n2                   | --slow and --delay go together
       faults delay without slow | cluster link-faults --delay 10ms                | --slow and --delay go together
       faults delay too long     | cluster link-faults --slow n2 --delay 2s        | invalid --delay 2000ms: expected 1ms..1s
@@ -138,6 +140,10 @@ class CliTest {
       port in join not a number | serve --data d --cluster-port x                 | invalid port 'x'
       access show and change    | volume access vol0 --show --open                | --show cannot be combined with a change
       access without name       | volume access                                   | Missing required parameter: 'NAME'
+      sites empty               | volume set vol0 --sites=                        | invalid --sites: sites missing: expected SITE[,SITE...] or any
+      sites named twice         | volume set vol0 --sites a,b,a                   | invalid --sites: site a named twice in sites 'a,b,a'
+      sites empty name          | volume create w 1M --sites a,,b                 | invalid --sites: bad site name '' in sites 'a,,b'
+      sites bad name            | volume set vol0 --sites a/b                     | invalid --sites: bad site name 'a/b'
       """)
   void malformedCommandLinesAreUsageErrors(String what, String line, String message) {
     Result r = run(line.isEmpty() ? new String[0] : line.split(" "));
@@ -290,7 +296,8 @@ class CliTest {
     Result r = run("volume", "list", "--admin", "127.0.0.1:" + free);
     assertThat(r.status()).isEqualTo(Main.EXIT_FAILURE);
     assertThat(r.err().strip()).isEqualTo("snipblock: cannot reach the snipblock admin API at 127.0.0.1:" + free
-        + " (is the node running? give --admin HOST:PORT; a node with admin.tls needs --ca FILE)");
+        + " (is the node running? give --admin HOST:PORT; a node with admin.tls needs --tls-ca FILE, "
+        + "and --tls-cert/--tls-key when it asks for client certificates)");
   }
 
   @Test

@@ -18,6 +18,7 @@ final class CommandHandlers {
     HANDLERS.put(CommandCase.REGISTER_NODE, NodeCommands::register);
     HANDLERS.put(CommandCase.REPORT_USAGE, NodeCommands::reportUsage);
     HANDLERS.put(CommandCase.REPORT_STORE_IO, NodeCommands::reportStoreIo);
+    HANDLERS.put(CommandCase.REPORT_QOS_DEMAND, QosDemandCommand::apply);
     HANDLERS.put(CommandCase.CREATE_VOLUME, VolumeCommands::create);
     HANDLERS.put(CommandCase.DELETE_VOLUME, VolumeCommands::delete);
     HANDLERS.put(CommandCase.SET_MODE, VolumeCommands::setMode);
@@ -36,6 +37,8 @@ final class CommandHandlers {
     HANDLERS.put(CommandCase.REINCARNATE, VolumeCommands::reincarnate);
     HANDLERS.put(CommandCase.SET_READ_ONLY, VolumeCommands::setReadOnly);
     HANDLERS.put(CommandCase.MOVE_COPY, CopyMoves::apply);
+    HANDLERS.put(CommandCase.RETARGET_MOVE, MoveRetargets::apply);
+    HANDLERS.put(CommandCase.REPORT_MOVE_PROGRESS, NodeCommands::reportMoveProgress);
     HANDLERS.put(CommandCase.SET_NODE_STATE, NodeCommands::setState);
     HANDLERS.put(CommandCase.REMOVE_NODE, NodeCommands::remove);
     HANDLERS.put(CommandCase.SET_QOS, (c, s) -> s.store(QosCommand.apply(s.volume(c.getSetQos().getName()),

@@ -75,6 +75,13 @@ final class NodeCommands {
     return ok();
   }
 
+  static MetaResult reportMoveProgress(MetaCommand cmd, MetadataState s) {
+    NodeRecord n = s.node(cmd.getReportMoveProgress().getId());
+    s.nodes.put(n.getId(), n.toBuilder().clearMoveProgress().addAllMoveProgress(cmd.getReportMoveProgress()
+        .getMovesList()).build());
+    return ok();
+  }
+
   static MetaResult reportUsage(MetaCommand cmd, MetadataState s) {
     ReportUsage u = cmd.getReportUsage();
     NodeRecord n = s.node(u.getId());

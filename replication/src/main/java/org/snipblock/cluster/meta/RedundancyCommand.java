@@ -7,9 +7,10 @@ import org.snipblock.cluster.proto.MetaResult;
 import org.snipblock.cluster.proto.SetRedundancy;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.cluster.topology.FailureDomain;
+import org.snipblock.cluster.topology.SiteList;
 import org.snipblock.store.VolumeAdminException.Reason;
 
-/** The handler of {@link SetRedundancy}: a live volume's copies, min-copies and spread, checked as at create. */
+/** The handler of {@link SetRedundancy}: a live volume's copies, min-copies, spread and sites, checked as at create. */
 final class RedundancyCommand {
   private RedundancyCommand() {}
 
@@ -22,11 +23,18 @@ final class RedundancyCommand {
     }
     try {
       FailureDomain.parse(r.getSpread());
+      if (!r.getSitesList().isEmpty()) {
+        SiteList.parse(String.join(",", r.getSitesList()));
+      }
     } catch (IllegalArgumentException e) {
       return refuse(Reason.INVALID_ARGUMENT, e.getMessage());
     }
+    if (r.getSitesCount() > r.getCopies()) {
+      return refuse(Reason.INVALID_ARGUMENT, "volume " + r.getName() + ": " + r.getSitesCount() + " sites need as "
+          + "many copies at least, not " + r.getCopies());
+    }
     VolumeRecord after = v.toBuilder().setCopies(r.getCopies()).setMinCopies(r.getMinCopies()).setSpread(r.getSpread())
-        .build();
+        .clearSites().addAllSites(r.getSitesList()).build();
     return after.equals(v) ? MetadataState.ok(v) : s.store(after);
   }
 }

@@ -62,7 +62,9 @@ final class ReplicaLink implements AutoCloseable {
   }
 
   private StreamObserver<ReplicaOp> open(ManagedChannel channel) {
-    return ReplicationGrpc.newStub(channel).replicate(new StreamObserver<>() {
+    // Acks are handled on the channel's transport thread (no hand-off to gRPC's executor): acked
+    // only completes futures, and a failure's slower work (recording the replica stale) is async.
+    return ReplicationGrpc.newStub(channel).withExecutor(Runnable::run).replicate(new StreamObserver<>() {
       @Override
       public void onNext(ReplicaAck ack) {
         acked(ack);

@@ -1,6 +1,9 @@
 package org.snipblock.cluster.replica;
 
 import com.google.protobuf.ByteString;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.nio.ByteBuffer;
@@ -8,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
@@ -170,6 +174,22 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
         response.onCompleted();
       }
     });
+  }
+
+  /**
+   * Runs the replication stream's callbacks on the transport's own thread instead of gRPC's
+   * default executor: a sync write's op and ack each skip a thread hand-off at the replica. Safe
+   * because {@link #replicate} never blocks: it checks a CRC32C and queues the op (opening the
+   * local copy and applying happen on the store's and reconciler's threads). Other calls keep the
+   * default executor, as they may wait on disk or the metadata.
+   */
+  public static ServerCallExecutorSupplier streamsOnTransport() {
+    return new ServerCallExecutorSupplier() {
+      @Override
+      public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata headers) {
+        return call.getMethodDescriptor().equals(ReplicationGrpc.getReplicateMethod()) ? Runnable::run : null;
+      }
+    };
   }
 
   @Override

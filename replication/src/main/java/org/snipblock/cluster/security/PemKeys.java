@@ -14,15 +14,21 @@ import java.security.cert.CertificateFactory;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.List;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 
-/** PEM certificates and PKCS#8 keys (what {@code snipblock certs init} writes) as JDK key stores. */
-final class PemKeys {
+/**
+ * PEM certificates and PKCS#8 keys (what {@code snipblock certs init} writes) as JDK key stores: for
+ * the links between nodes ({@link LinkTls}) and the node's own HTTPS port, which the JDK's HTTP
+ * server can only serve from an {@link SSLContext}.
+ */
+public final class PemKeys {
   private static final String BEGIN_KEY = "-----BEGIN PRIVATE KEY-----";
   private static final String END_KEY = "-----END PRIVATE KEY-----";
 
   private PemKeys() {}
 
-  static List<Certificate> certificates(Path pem) throws IOException, GeneralSecurityException {
+  public static List<Certificate> certificates(Path pem) throws IOException, GeneralSecurityException {
     byte[] raw = Files.readAllBytes(pem);
     List<Certificate> certs = List.copyOf(CertificateFactory.getInstance("X.509")
         .generateCertificates(new ByteArrayInputStream(raw)));
@@ -33,7 +39,7 @@ final class PemKeys {
   }
 
   /** An unencrypted PKCS#8 key ({@code BEGIN PRIVATE KEY}), RSA or EC. */
-  static PrivateKey privateKey(Path pem) throws IOException, GeneralSecurityException {
+  public static PrivateKey privateKey(Path pem) throws IOException, GeneralSecurityException {
     String text = Files.readString(pem, StandardCharsets.US_ASCII);
     int from = text.indexOf(BEGIN_KEY);
     int to = text.indexOf(END_KEY);
@@ -58,7 +64,7 @@ final class PemKeys {
   }
 
   /** A PKCS#12 store holding the key with its certificate chain under alias {@code node}. */
-  static KeyStore keyStore(Path certificate, Path key, char[] password) throws IOException, GeneralSecurityException {
+  public static KeyStore keyStore(Path certificate, Path key, char[] password) throws IOException, GeneralSecurityException {
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(null, null);
     ks.setKeyEntry("node", privateKey(key), password, certificates(certificate).toArray(Certificate[]::new));
@@ -66,7 +72,7 @@ final class PemKeys {
   }
 
   /** A PKCS#12 store trusting every certificate in {@code ca}. */
-  static KeyStore trustStore(Path ca, char[] password) throws IOException, GeneralSecurityException {
+  public static KeyStore trustStore(Path ca, char[] password) throws IOException, GeneralSecurityException {
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(null, password);
     int i = 0;
@@ -74,5 +80,15 @@ final class PemKeys {
       ks.setCertificateEntry("ca" + i++, c);
     }
     return ks;
+  }
+
+  /** A TLS server context presenting {@code certificate} (chain) with {@code key}; no client certificates asked. */
+  public static SSLContext serverContext(Path certificate, Path key) throws IOException, GeneralSecurityException {
+    char[] none = new char[0];
+    KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    keys.init(keyStore(certificate, key, none), none);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(keys.getKeyManagers(), null, null);
+    return context;
   }
 }

@@ -22,6 +22,8 @@ import java.util.TreeSet;
  * (rack before compartment before site); among equally near nodes the least filled and least
  * loaded wins, counting what this same placement already promised, so a volume's stripes fan out.
  * A copy that must leave a node goes to a node that keeps these rules for every stripe it takes.
+ * A volume kept in named sites has copies only there, and in each of them: a named site without a
+ * copy yet is served before any other (and refused when none of its nodes can take one).
  */
 public final class Placement implements PlacementPolicy {
 
@@ -69,8 +71,9 @@ public final class Placement implements PlacementPolicy {
     Map<String, Integer> held = new HashMap<>();
     List<NodeDescriptor> fit = new ArrayList<>();
     for (NodeDescriptor n : live.values()) {
-      if (n.id().equals(leaving) || holders.stream().allMatch(h -> h.contains(n.id()))) {
-        continue;   // it would take nothing
+      if (n.id().equals(leaving) || !request.allows(n.location())
+          || holders.stream().allMatch(h -> h.contains(n.id()))) {
+        continue;   // it would take nothing, or may take nothing
       }
       int holds = 0;
       long toCopy = 0;
@@ -84,6 +87,7 @@ public final class Placement implements PlacementPolicy {
         String domain = n.location().domain(level);
         ok &= s.stream().filter(h -> !h.equals(leaving) && !h.equals(n.id())).map(all::get)
             .noneMatch(h -> h != null && h.location().domain(level).equals(domain));
+        ok &= keepsSites(request, s, leaving, n, all);
       }
       if (ok && n.freeBytes() >= toCopy) {
         held.put(n.id(), holds);
@@ -103,6 +107,18 @@ public final class Placement implements PlacementPolicy {
     return fit.stream().min(order).map(NodeDescriptor::id).orElseThrow(() -> new PlacementException(
         "no live node can take " + leaving + "'s copies with copies=" + request.copies() + " spread="
             + level.label() + ": every other " + level.label() + " already holds a copy, or lacks the space"));
+  }
+
+  /** Whether a stripe still has a copy in every named site once {@code n} took over {@code leaving}'s copy. */
+  private static boolean keepsSites(Request request, List<String> holders, String leaving, NodeDescriptor n,
+      Map<String, NodeDescriptor> all) {
+    NodeDescriptor from = all.get(leaving);
+    if (from == null || !request.sites().contains(from.location().site())
+        || from.location().site().equals(n.location().site())) {
+      return true;
+    }
+    return holders.stream().filter(h -> !h.equals(leaving)).map(all::get)
+        .anyMatch(h -> h != null && h.location().site().equals(from.location().site()));
   }
 
   private static double fill(NodeDescriptor n, long bytes) {
@@ -126,10 +142,14 @@ public final class Placement implements PlacementPolicy {
       if (p == null) {
         throw new PlacementException("primary node " + request.primary() + " is not a live cluster member");
       }
+      if (!request.allows(p.location())) {
+        throw new PlacementException("primary node " + p.id() + " is in site " + p.location().site()
+            + ", not one of the sites " + SiteList.label(request.sites()));
+      }
       return p.id();
     }
     return live.values().stream()
-        .filter(n -> n.freeBytes() > 0)
+        .filter(n -> n.freeBytes() > 0 && request.allows(n.location()))
         .min(byFullness(whole, promised))
         .map(NodeDescriptor::id)
         .orElseThrow(() -> new PlacementException("every live node is full: none can serve as the volume's primary"));
@@ -154,7 +174,7 @@ public final class Placement implements PlacementPolicy {
       }
     }
     NodeDescriptor p = primary == null ? null : live.get(primary);
-    if (p != null && !chosen.contains(p.id()) && chosen.size() < request.copies()
+    if (p != null && !chosen.contains(p.id()) && chosen.size() < request.copies() && request.allows(p.location())
         && hasRoom(p) && usedDomains.add(p.location().domain(level))) {
       chosen.add(0, p.id());
     }
@@ -164,12 +184,19 @@ public final class Placement implements PlacementPolicy {
         .thenComparingInt(n -> anchor == null ? 0 : anchor.distance(n.location()))
         .thenComparing(byFullness(request.stripeBytes(), promised));
     while (chosen.size() < request.copies()) {
+      // A named site without a copy yet comes first, so that each of them gets one.
+      Set<String> bare = new LinkedHashSet<>(request.sites());
+      chosen.forEach(id -> bare.remove(live.get(id).location().site()));
       NodeDescriptor best = live.values().stream()
           .filter(n -> !chosen.contains(n.id()))
+          .filter(n -> request.allows(n.location()) && (bare.isEmpty() || bare.contains(n.location().site())))
           .filter(n -> !usedDomains.contains(n.location().domain(level)))
           .filter(n -> hasRoom(n))
           .min(order)
-          .orElseThrow(() -> refusal(live, request, promised));
+          .orElseThrow(() -> bare.isEmpty() ? refusal(live, request, promised) : new PlacementException(
+              "cannot place a copy in site " + bare.iterator().next() + " with copies=" + request.copies()
+                  + " spread=" + level.label() + ": none of its live nodes has room and another "
+                  + level.label() + " than the other copies"));
       chosen.add(best.id());
       usedDomains.add(best.location().domain(level));
     }
@@ -210,7 +237,11 @@ public final class Placement implements PlacementPolicy {
     FailureDomain level = request.spread();
     Set<String> all = new TreeSet<>();
     Set<String> withSpace = new TreeSet<>();
+    String where = request.sites().isEmpty() ? "" : " in sites " + SiteList.label(request.sites());
     for (NodeDescriptor n : live.values()) {
+      if (!request.allows(n.location())) {
+        continue;
+      }
       all.add(n.location().domain(level));
       if (hasRoom(n)) {
         withSpace.add(n.location().domain(level));
@@ -219,10 +250,10 @@ public final class Placement implements PlacementPolicy {
     if (all.size() < request.copies()) {
       return new PlacementException("cannot place " + request.copies() + " copies with spread="
           + level.label() + ": the live cluster has only " + all.size() + " distinct "
-          + level.label() + "(s) " + all);
+          + level.label() + "(s) " + all + where);
     }
     return new PlacementException("cannot place " + request.copies() + " copies with spread="
-        + level.label() + ": only " + withSpace.size() + " " + level.label() + "(s) " + withSpace
+        + level.label() + ": only " + withSpace.size() + " " + level.label() + "(s) " + withSpace + where
         + " have a live node that is not full");
   }
 }

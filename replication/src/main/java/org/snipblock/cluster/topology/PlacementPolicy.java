@@ -9,8 +9,8 @@ import java.util.Map;
  * volume's snippets are dealt round-robin onto a few stripes: {@code meta.Stripes}): asked when a
  * volume is created ({@link #place}), when copies were lost ({@link #replace}) and when a copy must leave a node on
  * purpose, as drain, rebalance and relocation do ({@link #move}). Every answer keeps the volume's
- * policy (copies in distinct domains at its spread level) or throws {@link PlacementException}
- * saying why it cannot. Only {@link NodeState#UP} nodes receive copies.
+ * policy (copies in distinct domains at its spread level, only in its sites and in each of them)
+ * or throws {@link PlacementException} saying why it cannot. Only {@link NodeState#UP} nodes receive copies.
  */
 public interface PlacementPolicy {
 
@@ -20,9 +20,12 @@ public interface PlacementPolicy {
    * @param primary      node id that serves the volume, or null to let placement choose one
    * @param stripeBytes  space one copy of one stripe takes when fully written
    * @param stripes      number of stripes to place
+   * @param sites        the sites copies go to, each of them taking one of every stripe; empty = any
    */
-  record Request(int copies, FailureDomain spread, String primary, long stripeBytes, long stripes) {
+  record Request(int copies, FailureDomain spread, String primary, long stripeBytes, long stripes,
+      List<String> sites) {
     public Request {
+      sites = List.copyOf(sites);
       if (copies < 1) {
         throw new IllegalArgumentException("copies must be at least 1, got " + copies);
       }
@@ -32,6 +35,19 @@ public interface PlacementPolicy {
       if (stripeBytes <= 0 || stripes < 0) {
         throw new IllegalArgumentException("bad stripe geometry: " + stripes + " x " + stripeBytes);
       }
+      if (sites.size() > copies) {
+        throw new IllegalArgumentException(sites.size() + " sites for " + copies + " copies: each site takes one");
+      }
+    }
+
+    /** A request for copies in any site. */
+    public Request(int copies, FailureDomain spread, String primary, long stripeBytes, long stripes) {
+      this(copies, spread, primary, stripeBytes, stripes, List.of());
+    }
+
+    /** Whether a copy may go to a node there. */
+    public boolean allows(Location at) {
+      return sites.isEmpty() || sites.contains(at.site());
     }
   }
 

@@ -109,6 +109,35 @@ class CopyMovesTest {
     assertThat(meta.volume("v").orElseThrow().getMovingList()).isEmpty();
   }
 
+  /**
+   * A move whose target is gone goes on to another node in one step: the old target (stale, never
+   * counted) leaves, the new one is the stale holder, the source keeps its copy; asked again it
+   * changes nothing; a move not under way or a new target already holding the stripe is refused.
+   */
+  @Test
+  void aMoveIsRetargetedInOneStepAndTheSourceKeepsItsCopy() {
+    ok(move("b", "d", MoveCopy.Step.BEGIN));
+    VolumeRecord retargeted = ok(retarget("b", "d", "c")).getVolume();
+    assertThat(retargeted.getSnippets(0).getNodesList()).containsExactly("a", "b", "c");
+    assertThat(retargeted.getSnippets(0).getStaleList()).containsExactly("c");
+    assertThat(retargeted.getMovingList()).singleElement()
+        .satisfies(m -> assertThat(m.getFrom() + ">" + m.getTo() + "@" + m.getStartedMillis()).isEqualTo("b>c@77"));
+    assertThat(ok(retarget("b", "d", "c")).getVolume()).as("asked again: nothing new").isEqualTo(retargeted);
+
+    assertThat(refused(retarget("b", "d", "a"))).isEqualTo("moving stripe 0 of v from b to d is not under way");
+    ok(move("b", "c", MoveCopy.Step.ABORT));
+    ok(move("b", "d", MoveCopy.Step.BEGIN));
+    assertThat(refused(retarget("b", "d", "a"))).isEqualTo("moving stripe 0 of v from b: a already holds a copy of it");
+    assertThat(refused(retarget("b", "d", "x"))).isEqualTo("unknown node x");
+    assertThat(meta.volume("v").orElseThrow().getSnippets(0).getNodesList()).as("nothing changed by the refusals")
+        .containsExactly("a", "b", "d");
+  }
+
+  private static MetaCommand retarget(String from, String to, String newTo) {
+    return MetaCommand.newBuilder().setRetargetMove(org.snipblock.cluster.proto.RetargetMove.newBuilder().setName("v")
+        .setSnippet(0).setFrom(from).setTo(to).setNewTo(newTo).setStartedMillis(77)).build();
+  }
+
   private static MetaCommand move(String from, String to, MoveCopy.Step step) {
     return MetaCommand.newBuilder().setMoveCopy(MoveCopy.newBuilder().setName("v").setSnippet(0).setFrom(from).setTo(to)
         .setStep(step)).build();

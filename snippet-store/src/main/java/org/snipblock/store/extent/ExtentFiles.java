@@ -50,14 +50,15 @@ public final class ExtentFiles implements Journal.Listener, AutoCloseable {
   static final int MIN_PUNCH_SLOTS = 256;
 
   /** Bytes of parked slots after which the journal should roll and checkpoint early. */
-  private final long parkedLimit;
+  private final java.util.function.LongSupplier parkedLimit;
   private long parkedBytes;
 
   /**
    * @param parkedLimit bytes of given-up slots after which a checkpoint is due: overwrites cannot
-   *     reuse space before one, so without it a file grows by what is overwritten in between
+   *     reuse space before one, so without it a file grows by what is overwritten in between; asked
+   *     again each time, as it may follow the free space
    */
-  public ExtentFiles(ExtentIo io, long parkedLimit) {
+  public ExtentFiles(ExtentIo io, java.util.function.LongSupplier parkedLimit) {
     this.io = io;
     this.parkedLimit = parkedLimit;
   }
@@ -107,7 +108,7 @@ public final class ExtentFiles implements Journal.Listener, AutoCloseable {
 
   @Override
   public synchronized boolean rollDue() {
-    return parkedBytes >= parkedLimit;
+    return parkedBytes >= parkedLimit.getAsLong();
   }
 
   /** Gives up a whole file (its volume is deleted). */

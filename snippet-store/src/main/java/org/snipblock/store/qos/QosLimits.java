@@ -163,6 +163,28 @@ public final class QosLimits {
     return limits;
   }
 
+  /**
+   * These limits times {@code fraction} (one node's share of a group's budget, 0..1): every rate
+   * at least 1 per second, a burst never below its average, burst lengths kept.
+   */
+  public QosLimits scaled(double fraction) {
+    if (isNone() || fraction >= 1) {
+      return this;
+    }
+    EnumMap<ThrottleBucket, BucketLimit> out = new EnumMap<>(ThrottleBucket.class);
+    limits.forEach((b, l) -> {
+      long average = Math.max(1, Math.round(l.average() * fraction));
+      long burst = l.burst() == 0 ? 0 : Math.max(average, Math.round(l.burst() * fraction));
+      out.put(b, new BucketLimit(average, burst, l.burstSeconds()));
+    });
+    return new QosLimits(out);
+  }
+
+  /** True if a bucket limits operations per second (the others limit bytes). */
+  public boolean limitsOperations() {
+    return limits.keySet().stream().anyMatch(b -> b.key().startsWith("iops"));
+  }
+
   /** The canonical text ({@code none} when unlimited): byte rates in bytes, lengths in seconds; parses back to an equal value. */
   public String text() {
     if (limits.isEmpty()) {

@@ -31,9 +31,14 @@ public final class VolumeThrottle {
   private boolean timerSet;
   private boolean writeNext;
   private long delayed;
+  private long admittedOps;
+  private long admittedBytes;
   private long lastDelay = Long.MIN_VALUE;
 
   private record Waiting(long length, CompletableFuture<Void> go) {}
+
+  /** Requests and bytes let through so far and requests delayed: what a cluster-wide group's shares are measured by. */
+  public record Use(long ops, long bytes, long delayed) {}
 
   public VolumeThrottle(ThrottleTimer timer) {
     this.timer = timer;
@@ -71,6 +76,8 @@ public final class VolumeThrottle {
       ArrayDeque<Waiting> queue = write ? writes : reads;
       if (queue.isEmpty() && buckets.waitNanos(write, now) == 0) {
         buckets.account(write, length);
+        admittedOps++;
+        admittedBytes += length;
         return NOW;
       }
       Waiting w = new Waiting(length, new CompletableFuture<>());
@@ -86,6 +93,11 @@ public final class VolumeThrottle {
   public <T> CompletableFuture<T> then(boolean write, long length, Supplier<CompletableFuture<T>> request) {
     CompletableFuture<Void> go = admit(write, length);
     return go.isDone() ? request.get() : go.thenCompose(x -> request.get());
+  }
+
+  /** The counts so far (only requests under limits are counted: an unlimited throttle is never asked). */
+  public synchronized Use use() {
+    return new Use(admittedOps, admittedBytes, delayed);
   }
 
   /** What {@code volume show} reports. */
@@ -130,6 +142,8 @@ public final class VolumeThrottle {
         if (!queue.isEmpty() && (buckets.limits().isNone() || buckets.waitNanos(write, now) == 0)) {
           Waiting w = queue.poll();
           buckets.account(write, w.length());
+          admittedOps++;
+          admittedBytes += w.length();
           go.add(w.go());
           progress = true;
           // The other direction has the first turn next time.

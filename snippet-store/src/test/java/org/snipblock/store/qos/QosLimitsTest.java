@@ -64,4 +64,18 @@ class QosLimitsTest {
         .hasMessageContaining(message)
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
   }
+
+  @Test
+  void aShareScalesEveryRateAndKeepsThemValid() {
+    QosLimits l = QosLimits.parse("iops-total=200,iops-total-max=400,iops-total-max-length=10s,bps-write=10M");
+    assertThat(l.scaled(0.25).text()).isEqualTo(QosLimits.parse(
+        "iops-total=50,iops-total-max=100,iops-total-max-length=10s,bps-write=2621440").text());
+    assertThat(l.scaled(1)).isSameAs(l);
+    assertThat(QosLimits.parse("iops-total=10,iops-total-max=11").scaled(0.001).text())
+        .as("at least 1 per second, the burst never below the average")
+        .isEqualTo("iops-total=1,iops-total-max=1,iops-total-max-length=1");
+    assertThat(QosLimits.parse(l.scaled(0.3).text())).isEqualTo(l.scaled(0.3));
+    assertThat(l.limitsOperations()).isTrue();
+    assertThat(QosLimits.parse("bps-read=5M").limitsOperations()).isFalse();
+  }
 }

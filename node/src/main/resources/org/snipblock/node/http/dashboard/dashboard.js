@@ -146,6 +146,20 @@ function drawVolumes(volumes) {
   document.querySelector("#work tbody").replaceChildren(...work);
 }
 
+// Copies on their way between nodes (drain, relocation, rebalance), with the primary's resync of the target.
+function drawMoves(moves, atMillis) {
+  document.querySelector("#moves tbody").replaceChildren(...moves.map(m => {
+    const p = m.progress;
+    const progress = m.inSync ? el("td", {}, bar(1), "in sync, switching")
+      : !p ? el("td", {}, "waiting for the primary's resync")
+      : el("td", {}, bar(p.snippetsTotal === 0 ? 0 : p.snippetsDone / p.snippetsTotal),
+        p.snippetsDone + " / " + p.snippetsTotal + " snippets, " + bytes(p.bytesCopied));
+    return el("tr", { "data-move": m.volume + "/" + m.snippet }, el("td", {}, m.volume),
+      el("td", {}, m.snippet + " (" + m.snippets + " snippets)"), el("td", {}, m.from), el("td", {}, m.to), progress,
+      el("td", {}, Math.max(0, Math.round((atMillis - m.startedMillis) / 1000)) + " s"));
+  }));
+}
+
 // The hypervisor adapter's tasks: open ones and those ended in the last minutes.
 function drawTasks(tasks) {
   document.querySelector("#tasks tbody").replaceChildren(...tasks.map(t => el("tr", { "data-task": t.id },
@@ -172,6 +186,7 @@ async function refresh() {
     drawTopology(c);
     drawRtt(c);
     drawVolumes(state.volumes);
+    drawMoves(c.moving, state.atMillis);
     drawTasks(state.tasks);
     document.getElementById("updated").textContent = "updated " + new Date(state.atMillis).toLocaleTimeString();
     document.body.dataset.refreshed = String(state.atMillis);
