@@ -146,7 +146,10 @@ class FaultScheduleProcessIT {
             .as("async volume, %s", at).isEmpty();
       }
     }
-    JsonNode verified = verify(VOLUME).orElseThrow(() -> new AssertionError("volume verify " + VOLUME + " failed"));
+    // Asked strictly: a refused verify fails with the CLI's error and the node's log.
+    JsonNode shown = ProcessCluster.json(cluster.node("n1").cli("volume", "show", VOLUME, "--json"));
+    JsonNode verified = ProcessCluster.json(cluster.node(shown.get("primary").asText())
+        .cli("volume", "verify", VOLUME, "--json"));
     assertThat(verified.get("clean").asBoolean()).as("every copy equal (seed %d): %s", seed, verified).isTrue();
     // One entry per node holding copies: three or more (with more nodes, snippets spread over them).
     assertThat(verified.get("copies")).hasSizeGreaterThanOrEqualTo(3);
