@@ -106,7 +106,7 @@ public final class ClusterNode implements AutoCloseable {
     this.config = config;
     this.placement = placement;
     this.sites = sites;
-    this.wan = new SimulatedWanLinks(config.location(), sites.simulatedWan(), metadata);
+    this.wan = new SimulatedWanLinks(config.location(), sites, metadata);
     this.channels = new NodeChannels(metadata, wan, config.tls());
     this.local = local;
     this.defaults = defaults;
@@ -173,7 +173,7 @@ public final class ClusterNode implements AutoCloseable {
     }
     membership.onViewChange(view -> worker.execute(() -> reconciler.primaries().forEach(ReplicatedBlockDevice::reconfirm)));
     membership.onViewChange(view -> access.viewChanged());
-    membership.holdBackProbes(wan::probeDelayNanos);
+    membership.simulateLinks(wan);
     FollowControl control = new FollowControl(sites, reconciler::primaries, metadata::volume, this::commit);
     following = new SiteFollowing(this, sites, control);
     // On a committer thread: a round may commit a mode switch or the end of a catch-up.

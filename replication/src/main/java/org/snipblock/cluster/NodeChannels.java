@@ -39,7 +39,7 @@ final class NodeChannels implements AutoCloseable {
           ? NettyChannelBuilder.forAddress(e.host(), e.port()).usePlaintext()
           : NettyChannelBuilder.forAddress(e.host(), e.port(), tls.channelCredentials()))
           .maxInboundMessageSize(64 << 20);
-      wan.interceptorTo(nodeId).ifPresent(b::intercept);
+      b.intercept(wan.interceptorsTo(nodeId));
       return b.build();
     });
   }

@@ -220,6 +220,12 @@ public final class AdminClient implements AutoCloseable {
   }
 
   /** The elastic cluster's calls (drain, remove, simulate): {@code ClusterAdmin} on the same connection. */
+  /** TESTS ONLY: a node's link faults ({@code LinkFaults} on the same connection). */
+  public org.snipblock.node.admin.v1.LinkFaultsGrpc.LinkFaultsBlockingStub linkFaults() {
+    return org.snipblock.node.admin.v1.LinkFaultsGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+  }
+
   public ClusterAdminGrpc.ClusterAdminBlockingStub cluster() {
     return clusterStub.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
   }

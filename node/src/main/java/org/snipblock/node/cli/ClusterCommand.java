@@ -20,14 +20,14 @@ import picocli.CommandLine.Spec;
 @Command(name = "cluster", mixinStandardHelpOptions = true,
     description = "Inspect the cluster a node belongs to, and change its membership.",
     subcommands = {ClusterCommand.Status.class, ClusterCommand.RemoveNode.class, SimulateCommand.class,
-        RebalanceCommand.class, MovesCommand.class})
+        RebalanceCommand.class, MovesCommand.class, LinkFaultsCommand.class})
 final class ClusterCommand implements Runnable {
   @Spec CommandSpec spec;
 
   @Override
   public void run() {
     throw new ParameterException(spec.commandLine(),
-        "missing command (status, remove-node, simulate, rebalance, moves)");
+        "missing command (status, remove-node, simulate, rebalance, moves, link-faults)");
   }
 
   @Command(name = "status", mixinStandardHelpOptions = true,

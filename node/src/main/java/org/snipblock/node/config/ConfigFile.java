@@ -71,6 +71,7 @@ import org.snipblock.node.OperatorError;
  *     auto-async-wait: 200ms  # --mode auto: to async when writes wait this long for a backlogged link
  *     balloon-floor: 4M     # ballooning never throttles writes below this many bytes per second
  *     simulated-wan: {delay: 10ms, rate: 8M}   # TESTS ONLY: delay and cap traffic between sites
+ *     link-faults: true     # TESTS ONLY: the admin API's LinkFaults may cut and slow this node's links
  *   chap-key: chap.key      # seals volumes' CHAP secrets in the metadata: the same key file on every node
  * </pre>
  *

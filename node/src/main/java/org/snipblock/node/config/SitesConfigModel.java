@@ -8,7 +8,7 @@ import org.snipblock.cluster.follow.SiteSettings;
 
 /**
  * The config file's {@code cluster.sites} section: the synchronous bound, automatic mode control,
- * ballooning, and a test's simulated WAN; what is not given is the built-in setting.
+ * ballooning, a test's simulated WAN and whether a test may fault the links; what is not given is the built-in setting.
  */
 final class SitesConfigModel {
   @JsonProperty("sync-bound") String syncBound;
@@ -16,6 +16,7 @@ final class SitesConfigModel {
   @JsonProperty("auto-async-wait") String autoAsyncWait;
   @JsonProperty("balloon-floor") String balloonFloor;
   @JsonProperty("simulated-wan") WanModel simulatedWan;
+  @JsonProperty("link-faults") Boolean linkFaults;
 
   SiteSettings toSettings(String where) {
     SiteSettings d = SiteSettings.defaults();
@@ -30,7 +31,7 @@ final class SitesConfigModel {
     SiteSettings.SimulatedWan wan = simulatedWan == null ? null : value(where + ".simulated-wan",
         () -> new SiteSettings.SimulatedWan(simulatedWan.delay == null ? Duration.ZERO
             : DurationText.parse(simulatedWan.delay), simulatedWan.rate == null ? 0 : ByteSize.parse(simulatedWan.rate)));
-    return value(where, () -> new SiteSettings(bound, lag, wait, floor, wan));
+    return value(where, () -> new SiteSettings(bound, lag, wait, floor, wan, Boolean.TRUE.equals(linkFaults)));
   }
 
   /** For tests on one machine only: a delay and rate cap between sites. */

@@ -26,6 +26,7 @@ import org.snipblock.node.admin.AdminTenancy;
 import org.snipblock.node.admin.ChapService;
 import org.snipblock.node.admin.ClusterAdminService;
 import org.snipblock.node.admin.SitesService;
+import org.snipblock.node.admin.LinkFaultService;
 import org.snipblock.node.admin.AdminService;
 import org.snipblock.node.admin.QosService;
 import org.snipblock.node.admin.RedundancyService;
@@ -156,7 +157,7 @@ public final class Node implements AutoCloseable {
             meters::snapshot, this::status), new ClusterAdminService(cluster),
         new SitesService(cluster), new QosService(cluster, qos), new RedundancyService(cluster),
         TenantMeters.service(tenancy), new ChapService(cluster, chapKey()),
-        new UsageService(config.nodeId(), hourly.hours(), Instant::now)));
+        new UsageService(config.nodeId(), hourly.hours(), Instant::now), new LinkFaultService(cluster)));
     running.push(admin);
     adminPort = admin.port();
     if (config.httpPort() != NodeConfig.HTTP_OFF) {

@@ -164,8 +164,11 @@ class ConfigFileTest {
     assertThat(s).isEqualTo(new org.snipblock.cluster.follow.SiteSettings(Duration.ofMillis(2), 4L << 20,
         Duration.ofMillis(200), 8L << 20, new org.snipblock.cluster.follow.SiteSettings.SimulatedWan(
             Duration.ofMillis(15), 16L << 20)));
+    assertThat(s.linkFaults()).as("link faults only when asked for").isFalse();
     assertThat(ConfigFile.parse("data: /d\n", java.nio.file.Path.of("n.yaml")).cluster().siteSettings())
         .as("built in: no simulated WAN").isEqualTo(org.snipblock.cluster.follow.SiteSettings.defaults());
+    assertThat(ConfigFile.parse("data: /d\ncluster-port: 7401\ncluster: {sites: {link-faults: true}}\n",
+        java.nio.file.Path.of("n.yaml")).cluster().siteSettings().linkFaults()).isTrue();
   }
 
   @Test
@@ -304,13 +307,14 @@ class ConfigFileTest {
       negative failover delay | 'cluster: {replication: {failover-delay: -3s}}' | cluster.replication.failover-delay: invalid duration '-3s'
       bad rereplication delay | 'cluster: {replication: {rereplication-delay: 5 minutes}}' | cluster.replication.rereplication-delay: invalid duration '5 minutes'
       huge failover delay     | 'cluster: {replication: {failover-delay: 9999999999999h}}' | cluster.replication.failover-delay: invalid duration
-      unknown sites key       | 'cluster: {sites: {bound: 5ms}}' | unknown key 'bound' (known: auto-async-wait, auto-sync-lag, balloon-floor, simulated-wan, sync-bound)
+      unknown sites key       | 'cluster: {sites: {bound: 5ms}}' | unknown key 'bound' (known: auto-async-wait, auto-sync-lag, balloon-floor, link-faults, simulated-wan, sync-bound)
       sync-bound no unit      | 'cluster: {sites: {sync-bound: 5}}' | cluster.sites.sync-bound: invalid duration '5'
       zero sync-bound         | 'cluster: {sites: {sync-bound: 0}}' | cluster.sites: sync-bound must be positive
       bad auto-sync-lag       | 'cluster: {sites: {auto-sync-lag: some}}' | cluster.sites.auto-sync-lag: invalid size 'some'
       floor below 1M          | 'cluster: {sites: {balloon-floor: 100K}}' | cluster.sites: balloon-floor must be at least 1M
       wan delay too long      | 'cluster: {sites: {simulated-wan: {delay: 2s}}}' | cluster.sites.simulated-wan: simulated-wan delay must be 0..1s
       wan bad rate            | 'cluster: {sites: {simulated-wan: {delay: 10ms, rate: fast}}}' | cluster.sites.simulated-wan: invalid size 'fast'
+      link-faults not boolean | 'cluster: {sites: {link-faults: maybe}}' | 'cluster.sites.link-faults': expected true or false
       wan unknown key         | 'cluster: {sites: {simulated-wan: {latency: 10ms}}}' | unknown key 'latency' (known: delay, rate)
       """)
   void malformedFilesGiveAClearErrorNamingTheFile(String what, String text, String expected) {

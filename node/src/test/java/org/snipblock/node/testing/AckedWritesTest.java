@@ -52,4 +52,35 @@ class AckedWritesTest {
     System.arraycopy(misplaced, NbdWriter.BLOCK, misplaced, 2 * NbdWriter.BLOCK, NbdWriter.BLOCK);
     assertThat(oracle.violations(misplaced, 10)).singleElement().asString().contains("block 2 holds block 1");
   }
+
+  @Test
+  void asyncAllowsATailPerFailoverWithinMaxLag() {
+    AckedWrites oracle = new AckedWrites(BLOCKS);
+    oracle.answered(1, 0, 1, true);
+    oracle.answered(2, 1, 1, true);
+    oracle.answered(3, 2, 1, true);
+    oracle.answered(4, 3, 1, true);
+    assertThat(oracle.asyncViolations(image(1, 2, 3, 4), NbdWriter.BLOCK, 1, 10)).isEmpty();
+    assertThat(oracle.asyncViolations(image(1, 2, 0, 0), NbdWriter.BLOCK, 1, 10)).as("a tail of two: max-lag plus "
+        + "the write taken in at the bound").isEmpty();
+    assertThat(oracle.asyncViolations(image(1, 0, 0, 0), NbdWriter.BLOCK, 1, 10)).singleElement().asString()
+        .contains("writes 2..4 lost: 12288 bytes, more than max-lag 4096");
+    assertThat(oracle.asyncViolations(image(1, 0, 3, 0), NbdWriter.BLOCK, 1, 10)).singleElement().asString()
+        .contains("lost in 2 runs, more than the 1 failovers allow");
+    assertThat(oracle.asyncViolations(image(1, 0, 3, 0), NbdWriter.BLOCK, 2, 10)).as("two failovers").isEmpty();
+  }
+
+  @Test
+  void asyncOverwrittenWritesDoNotSplitALostTail() {
+    AckedWrites oracle = new AckedWrites(BLOCKS);
+    oracle.answered(1, 0, 1, true);
+    oracle.answered(2, 1, 1, true);
+    oracle.answered(3, 0, 1, true);
+    oracle.answered(4, 2, 1, true);
+    oracle.answered(5, 0, 1, true);
+    // 2..4 lost in one failover; 5 (a later epoch) overwrote 3 on block 0, which proves nothing about 3.
+    assertThat(oracle.asyncViolations(image(5, 0, 0, 0), 3 * NbdWriter.BLOCK, 1, 10)).isEmpty();
+    assertThat(oracle.asyncViolations(image(5, 7, 0, 0), 3 * NbdWriter.BLOCK, 1, 10)).singleElement().asString()
+        .contains("block 1 holds write 7, never sent here");
+  }
 }

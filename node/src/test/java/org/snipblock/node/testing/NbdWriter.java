@@ -19,7 +19,7 @@ import java.util.concurrent.TimeoutException;
  * {@code dump PATH} (the whole export into a file). Each answers one line: {@code ok} or
  * {@code err REASON}.
  */
-public final class NbdWriter implements AutoCloseable {
+public final class NbdWriter implements DoorWriter {
   public static final int BLOCK = 4096;
 
   private static final String SCRIPT = """
@@ -94,6 +94,26 @@ public final class NbdWriter implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);
     }
+  }
+
+  @Override
+  public String connect(DaemonProcess door, String volume) throws IOException {
+    return call("connect " + door.nbdUrl(volume), 60);
+  }
+
+  @Override
+  public String write(int first, int blocks, long id) throws IOException {
+    return call("write " + first + " " + blocks + " " + id, 120);
+  }
+
+  @Override
+  public String flush() throws IOException {
+    return call("flush", 120);
+  }
+
+  @Override
+  public String protocol() {
+    return "NBD";
   }
 
   @Override

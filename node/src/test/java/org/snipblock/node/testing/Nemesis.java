@@ -14,9 +14,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Faults at random, from a seed (the same seed, the same choices): kill -9 and restart of a daemon,
- * SIGSTOP and SIGCONT, a planned handover of a volume's primary (each kind once in every three
- * faults, in a random order); the primary is the victim half of the time. One fault at a time, and each heals before the next: the cluster keeps its majority.
- * Which nodes are down right now is public, so a client can pick a live door.
+ * SIGSTOP and SIGCONT, a planned handover of a volume's primary, a network partition (one node
+ * isolated, or with five nodes or more sometimes a minority of two: every link between the sides cut,
+ * see {@link Links}) and a slow node (its links delayed 20-200 ms each way); each kind once in every
+ * five faults, in a random order, and the primary is in the fault half of the time. One fault at a
+ * time, and each heals before the next: the cluster keeps its majority. Which nodes are killed or
+ * paused right now is public, so a client can pick a live door (a door cut off by a partition is
+ * left to the client: it answers, and refuses writes, as a real one would).
  */
 public final class Nemesis {
   private static final Logger log = LoggerFactory.getLogger(Nemesis.class);
@@ -24,13 +28,21 @@ public final class Nemesis {
 
   private final ProcessCluster cluster;
   private final String volume;
+  private final List<String> alsoWhole;
   private final Random random;
   private final Set<String> down = ConcurrentHashMap.newKeySet();
   private final List<String> history = new ArrayList<>();
   private final List<Integer> kinds = new ArrayList<>();
+  private final Links links;
 
-  public Nemesis(ProcessCluster cluster, String volume, long seed) {
+  /**
+   * @param volume    whose primary is the victim half of the time
+   * @param alsoWhole other volumes that must be whole again before the next fault
+   */
+  public Nemesis(ProcessCluster cluster, String volume, List<String> alsoWhole, long seed) {
     this.cluster = cluster;
+    this.alsoWhole = List.copyOf(alsoWhole);
+    this.links = new Links(cluster);
     this.volume = volume;
     this.random = new Random(seed);
   }
@@ -62,7 +74,7 @@ public final class Nemesis {
     long holdMillis = 500 + random.nextInt(7000);
     if (kinds.isEmpty()) {
       // Every kind once per round, in a random order: a short schedule still has each of them.
-      kinds.addAll(List.of(0, 1, 2));
+      kinds.addAll(List.of(0, 1, 2, 3, 4));
       java.util.Collections.shuffle(kinds, random);
     }
     switch (kinds.remove(0)) {
@@ -82,6 +94,23 @@ public final class Nemesis {
         victim.resume();
         down.remove(id);
       }
+      case 3 -> {
+        Set<String> side = minority(id);
+        // Longer than a pause may last: failure detection (about 5 s) and the failover delay (2 s)
+        // must pass for the majority to replace a cut-off primary, which is what a partition tests.
+        long cutMillis = holdMillis + random.nextInt(6000);
+        record("partition " + side + " | the rest (" + role + " " + id + " cut off) for " + cutMillis + " ms");
+        links.partition(side);
+        TimeUnit.MILLISECONDS.sleep(cutMillis);
+        links.heal();
+      }
+      case 4 -> {
+        Duration delay = Duration.ofMillis(20 + random.nextInt(181));
+        record("slow " + id + " (" + role + ") by " + delay.toMillis() + " ms each way for " + holdMillis + " ms");
+        links.slow(id, delay);
+        TimeUnit.MILLISECONDS.sleep(holdMillis);
+        links.heal();
+      }
       default -> {
         List<String> others = cluster.nodes().stream().map(n -> n.info().nodeId()).filter(n -> !n.equals(primary))
             .toList();
@@ -93,18 +122,34 @@ public final class Nemesis {
     awaitWhole();
   }
 
-  /** Returns once every node is UP and every copy of the volume is in sync (not stale, not unreachable). */
+  /** The minority side of a partition with {@code victim} in it: alone, or (five nodes or more, half the time) with one more. */
+  private Set<String> minority(String victim) {
+    Set<String> side = new java.util.TreeSet<>(Set.of(victim));
+    List<String> others = cluster.nodes().stream().map(n -> n.info().nodeId()).filter(n -> !n.equals(victim)).toList();
+    if (cluster.nodes().size() >= 5 && random.nextBoolean()) {
+      side.add(others.get(random.nextInt(others.size())));
+    }
+    return side;
+  }
+
+  /** Returns once every node is UP and every copy of the volumes is in sync (not stale, not unreachable). */
   public void awaitWhole() {
     int count = cluster.nodes().size();
-    Poll.until("every node UP and " + volume + " whole", HEAL, () -> cluster.nodes().get(0)
+    List<String> all = new ArrayList<>(alsoWhole);
+    all.add(0, volume);
+    Poll.until("every node UP and " + all + " whole", HEAL, () -> cluster.nodes().get(0)
         .cliIfOk("cluster", "status", "--json").map(ProcessCluster::json)
         .filter(s -> ProcessCluster.upNodes(s) == count)
-        .flatMap(s -> show(cluster.nodes().get(0)))
-        .filter(v -> v.get("stale").isEmpty() && v.get("unreachable").isEmpty()));
+        .filter(s -> all.stream().allMatch(name -> show(cluster.nodes().get(0), name)
+            .filter(v -> v.get("stale").isEmpty() && v.get("unreachable").isEmpty()).isPresent())));
   }
 
   private Optional<JsonNode> show(DaemonProcess via) {
-    return via.cliIfOk("volume", "show", volume, "--json").map(ProcessCluster::json);
+    return show(via, volume);
+  }
+
+  private static Optional<JsonNode> show(DaemonProcess via, String name) {
+    return via.cliIfOk("volume", "show", name, "--json").map(ProcessCluster::json);
   }
 
   private void record(String fault) {

@@ -61,6 +61,11 @@ public final class QemuIoSession implements AutoCloseable {
 
   /** The next output line containing {@code text}, or empty if none came within {@code timeout}. */
   public Optional<String> await(String text, Duration timeout) throws InterruptedException {
+    return awaitAny(timeout, text);
+  }
+
+  /** The next output line containing any of {@code texts}, or empty if none came within {@code timeout}. */
+  public Optional<String> awaitAny(Duration timeout, String... texts) throws InterruptedException {
     long end = System.nanoTime() + timeout.toNanos();
     while (true) {
       long left = end - System.nanoTime();
@@ -68,8 +73,10 @@ public final class QemuIoSession implements AutoCloseable {
       if (line == null) {
         return Optional.empty();
       }
-      if (line.contains(text)) {
-        return Optional.of(line);
+      for (String text : texts) {
+        if (line.contains(text)) {
+          return Optional.of(line);
+        }
       }
     }
   }

@@ -14,9 +14,15 @@ import java.time.Duration;
  *                      backlogged and its oldest unacknowledged change is older than this
  * @param balloonFloorBytesPerSecond the lowest rate ballooning throttles a catching-up volume's writes to
  * @param simulatedWan  for tests only: delay (and a rate cap on) traffic to nodes of other sites; null = off
+ * @param linkFaults    for tests only: the admin API may cut and slow this node's links at run time ({@link LinkFaults})
  */
 public record SiteSettings(Duration syncBound, long autoSyncLagBytes, Duration autoAsyncWait,
-    long balloonFloorBytesPerSecond, SimulatedWan simulatedWan) {
+    long balloonFloorBytesPerSecond, SimulatedWan simulatedWan, boolean linkFaults) {
+
+  public SiteSettings(Duration syncBound, long autoSyncLagBytes, Duration autoAsyncWait,
+      long balloonFloorBytesPerSecond, SimulatedWan simulatedWan) {
+    this(syncBound, autoSyncLagBytes, autoAsyncWait, balloonFloorBytesPerSecond, simulatedWan, false);
+  }
 
   public SiteSettings {
     if (syncBound == null || syncBound.isNegative() || syncBound.isZero()) {

@@ -39,7 +39,7 @@ final class WanDelay implements ClientInterceptor {
    * without a request".) Operations wait in a queue, in due order, and each timer task runs the
    * ones that are due.
    */
-  private static final class Delayed<Q, R> extends ForwardingClientCall.SimpleForwardingClientCall<Q, R> {
+  static final class Delayed<Q, R> extends ForwardingClientCall.SimpleForwardingClientCall<Q, R> {
     private final WanPacing pacing;
     private final Deque<Held> held = new ArrayDeque<>();
     private long lastDue;

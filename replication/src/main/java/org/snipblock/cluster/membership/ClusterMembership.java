@@ -20,6 +20,10 @@ import org.jgroups.JChannel;
 import org.jgroups.Message;
 import org.jgroups.Receiver;
 import org.jgroups.View;
+import org.jgroups.protocols.TCP;
+import org.jgroups.stack.ProtocolStack;
+import org.snipblock.cluster.follow.LinkFaults;
+import org.snipblock.cluster.follow.SimulatedWanLinks;
 import org.jgroups.protocols.raft.Role;
 import org.jgroups.raft.RaftHandle;
 import org.jgroups.raft.StateMachine;
@@ -46,6 +50,7 @@ public final class ClusterMembership implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final List<Consumer<Set<String>>> viewListeners = new CopyOnWriteArrayList<>();
   private volatile Set<String> view = Set.of();
+  private volatile java.util.Optional<LinkFaults> linkFaults = java.util.Optional.empty();
 
   public ClusterMembership(Endpoint self, List<Endpoint> join, Path dataDir, StateMachine metadata) throws Exception {
     this(self, join, dataDir, null, metadata);
@@ -195,9 +200,29 @@ public final class ClusterMembership implements AutoCloseable {
     return rtt.rttMillis();
   }
 
-  /** For a simulated WAN (tests): round-trip probes to a member are held back this long (ns) before they go. */
-  public void holdBackProbes(java.util.function.ToLongFunction<String> nanosByMember) {
-    rtt.holdBack(nanosByMember);
+  /**
+   * For tests: round-trip probes to a member across the simulated WAN are held back by its delay,
+   * and a test's link faults, if allowed, act on the cluster channel too ({@link LinkFilter}).
+   */
+  public void simulateLinks(SimulatedWanLinks wan) throws java.io.IOException {
+    rtt.holdBack(wan::probeDelayNanos);
+    if (wan.faults().isPresent()) {
+      LinkFilter filter = new LinkFilter();
+      try {
+        channel.getProtocolStack().insertProtocol(filter, ProtocolStack.Position.ABOVE, TCP.class);
+        filter.init();
+        filter.start();
+      } catch (Exception e) {
+        throw new java.io.IOException("cannot add the link fault filter to the cluster channel: " + e, e);
+      }
+      wan.faults().get().onChange(filter::set);
+    }
+    linkFaults = wan.faults();
+  }
+
+  /** The test's faults on this node's links, if its settings allow them (see {@link #simulateLinks}). */
+  public java.util.Optional<LinkFaults> linkFaults() {
+    return linkFaults;
   }
 
   /** For fault-injection tests only: the live channel. */

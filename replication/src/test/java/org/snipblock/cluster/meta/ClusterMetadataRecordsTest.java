@@ -146,7 +146,7 @@ class ClusterMetadataRecordsTest {
         .setExpectedVersion(expected)).build().toByteArray());
   }
 
-  private static byte[] putCommand(String kind, String key, byte[] value, long expected) {
+  static byte[] putCommand(String kind, String key, byte[] value, long expected) {
     return MetaCommand.newBuilder().setPutRecord(PutRecord.newBuilder().setKind(kind).setKey(key)
         .setValue(ByteString.copyFrom(value)).setExpectedVersion(expected)).build().toByteArray();
   }

@@ -1,0 +1,74 @@
+package org.snipblock.cluster.membership;
+
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.jgroups.Address;
+import org.jgroups.Message;
+import org.jgroups.stack.Protocol;
+import org.jgroups.util.MessageBatch;
+import org.snipblock.cluster.follow.LinkFaults;
+
+/**
+ * A test's link faults on the cluster channel (JGroups), right above the transport: no message goes
+ * to a cut member, none from a cut member is taken in, and what comes in from a slowed member is
+ * handed up only after the delay (in order: one timer, one constant delay). Members are named as
+ * the channel names them, by endpoint "host:port", so a member that restarts stays cut. Multicasts
+ * go down unfiltered: the receiving side of a partition drops them.
+ */
+final class LinkFilter extends Protocol {
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "link-faults");
+    t.setDaemon(true);
+    return t;
+  });
+  private volatile LinkFaults.Members faults = new LinkFaults.Members(Set.of(), Set.of(), java.time.Duration.ZERO);
+
+  void set(LinkFaults.Members next) {
+    faults = next;
+  }
+
+  @Override
+  public Object down(Message msg) {
+    Address dest = msg.getDest();
+    if (dest != null && faults.cut().contains(String.valueOf(dest))) {
+      return null;
+    }
+    return down_prot.down(msg);
+  }
+
+  @Override
+  public Object up(Message msg) {
+    LinkFaults.Members f = faults;
+    String from = String.valueOf(msg.getSrc());
+    if (f.cut().contains(from)) {
+      return null;
+    }
+    if (f.slow().contains(from)) {
+      timer.schedule(() -> up_prot.up(msg), f.delay().toNanos(), TimeUnit.NANOSECONDS);
+      return null;
+    }
+    return up_prot.up(msg);
+  }
+
+  @Override
+  public void up(MessageBatch batch) {
+    LinkFaults.Members f = faults;
+    String from = String.valueOf(batch.sender());
+    if (f.cut().contains(from)) {
+      return;
+    }
+    if (f.slow().contains(from)) {
+      timer.schedule(() -> up_prot.up(batch), f.delay().toNanos(), TimeUnit.NANOSECONDS);
+      return;
+    }
+    up_prot.up(batch);
+  }
+
+  @Override
+  public void destroy() {
+    timer.shutdownNow();
+    super.destroy();
+  }
+}
