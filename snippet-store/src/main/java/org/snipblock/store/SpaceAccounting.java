@@ -5,24 +5,26 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.snipblock.block.BlockDeviceException;
 import org.snipblock.block.BlockDeviceException.Kind;
 
 /**
  * How much the store uses and may use: the bytes every layer keeps (snapshots included) against the
- * configured capacity, and the disk's free space.
+ * configured capacity, and the disk's free space (asked at most once a second: a write must not
+ * pay a system call each time).
  */
 final class SpaceAccounting {
   private final Path dataDir;
   private final StoreConfig config;
   private final Map<Long, Layer> layers;
-  private final FreeDisk freeDisk;
+  private volatile long freeDisk;
+  private volatile long freeDiskCheckedNanos;
 
   SpaceAccounting(Path dataDir, StoreConfig config, Map<Long, Layer> layers) {
     this.dataDir = dataDir;
     this.config = config;
     this.layers = layers;
-    this.freeDisk = new FreeDisk(dataDir);
   }
 
   StoreStats stats(Collection<Volume> volumes, long sstBytes, long journalBytes) {
@@ -69,6 +71,15 @@ final class SpaceAccounting {
   }
 
   private long freeDisk() {
-    return freeDisk.bytes();
+    long now = System.nanoTime();
+    if (now - freeDiskCheckedNanos > TimeUnit.SECONDS.toNanos(1) || freeDiskCheckedNanos == 0) {
+      try {
+        freeDisk = Files.getFileStore(dataDir).getUsableSpace();
+      } catch (IOException e) {
+        freeDisk = Long.MAX_VALUE;
+      }
+      freeDiskCheckedNanos = now;
+    }
+    return freeDisk;
   }
 }

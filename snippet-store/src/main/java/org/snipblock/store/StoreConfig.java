@@ -15,8 +15,8 @@ import org.snipblock.store.journal.JournalIo;
  * @param capacityBytes        most bytes the store may hold on disk; 0 = only the file system limits
  * @param minFreeDiskBytes     writes that allocate fail with NO_SPACE when the file system has less free
  * @param checkpointBytes      journal size after which RocksDB is flushed and the journal restarted; also
- *                             the least overwritten extent space that makes a checkpoint due (freed
- *                             slots are reused only after one; see StoreOpening.parkedLimit)
+ *                             the overwritten extent space that makes a checkpoint due (freed slots
+ *                             are reused only after one)
  * @param checkpointInterval   longest time unflushed journal may accumulate
  * @param ioThreads            threads doing reads, checksums, compression and request preparation
  * @param memtableBytes        RocksDB write buffer per column family

@@ -20,28 +20,12 @@ final class StoreOpening {
 
   private StoreOpening() {}
 
-  /** Largest overwritten space a checkpoint may leave parked, whatever the disk. */
-  static final long MAX_PARKED = 1L << 30;
-
-  /**
-   * How much overwritten space may wait for a checkpoint before one is forced: an eighth of the
-   * free disk, at least the checkpoint size and at most {@link #MAX_PARKED}. Every forced checkpoint
-   * syncs the extent files, so with the checkpoint size alone (64 MiB) a sustained overwrite stream
-   * ran at what the disk writes back (profile in bench/README); with room to spare it runs at the
-   * page cache's speed for a while, and a fuller disk gets its space back sooner.
-   */
-  static long parkedLimit(long freeDisk, long checkpointBytes) {
-    return Math.max(checkpointBytes, Math.min(MAX_PARKED, freeDisk / 8));
-  }
-
   static SnippetStore open(Path dataDir, StoreConfig config) throws IOException {
     Files.createDirectories(dataDir);
     if (!Files.isWritable(dataDir)) {
       throw new IOException("data directory " + dataDir + " is not writable");
     }
-    FreeDisk free = new FreeDisk(dataDir);
-    ExtentFiles extents = new ExtentFiles(config.extentIo().open(dataDir.resolve("extents")),
-        () -> parkedLimit(free.bytes(), config.checkpointBytes()));
+    ExtentFiles extents = new ExtentFiles(config.extentIo().open(dataDir.resolve("extents")), config.checkpointBytes());
     StoreDb db;
     try {
       db = new StoreDb(dataDir.resolve("db"), config.memtableBytes(), extents::sync);

@@ -50,15 +50,14 @@ public final class ExtentFiles implements Journal.Listener, AutoCloseable {
   static final int MIN_PUNCH_SLOTS = 256;
 
   /** Bytes of parked slots after which the journal should roll and checkpoint early. */
-  private final java.util.function.LongSupplier parkedLimit;
+  private final long parkedLimit;
   private long parkedBytes;
 
   /**
    * @param parkedLimit bytes of given-up slots after which a checkpoint is due: overwrites cannot
-   *     reuse space before one, so without it a file grows by what is overwritten in between; asked
-   *     again each time, as it may follow the free space
+   *     reuse space before one, so without it a file grows by what is overwritten in between
    */
-  public ExtentFiles(ExtentIo io, java.util.function.LongSupplier parkedLimit) {
+  public ExtentFiles(ExtentIo io, long parkedLimit) {
     this.io = io;
     this.parkedLimit = parkedLimit;
   }
@@ -108,7 +107,7 @@ public final class ExtentFiles implements Journal.Listener, AutoCloseable {
 
   @Override
   public synchronized boolean rollDue() {
-    return parkedBytes >= parkedLimit.getAsLong();
+    return parkedBytes >= parkedLimit;
   }
 
   /** Gives up a whole file (its volume is deleted). */

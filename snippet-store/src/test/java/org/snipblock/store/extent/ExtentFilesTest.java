@@ -17,7 +17,7 @@ class ExtentFilesTest {
 
   @Test
   void aCheckpointPunchesLongRunsOfFreedSlotsAndKeepsSingleOnesForReuse() throws Exception {
-    try (ExtentFiles files = new ExtentFiles(new FileExtentIo(dir), () -> Long.MAX_VALUE)) {
+    try (ExtentFiles files = new ExtentFiles(new FileExtentIo(dir), Long.MAX_VALUE)) {
       ExtentFile f = files.file(OWNER);
       int slots = 600;
       for (int s = 0; s < slots; s++) {
@@ -45,7 +45,7 @@ class ExtentFilesTest {
 
   @Test
   void aChunkWhoseHomeIsTakenContinuesItsRequestsRun() throws Exception {
-    try (ExtentFiles files = new ExtentFiles(new FileExtentIo(dir), () -> Long.MAX_VALUE)) {
+    try (ExtentFiles files = new ExtentFiles(new FileExtentIo(dir), Long.MAX_VALUE)) {
       ExtentFile f = files.file(OWNER);
       BitSet used = new BitSet();
       used.set(0, 100);
