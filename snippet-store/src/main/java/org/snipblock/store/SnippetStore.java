@@ -251,11 +251,6 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
     return threads.io;
   }
 
-  /** True when no I/O thread is busy or has work waiting: a small request gains nothing by a hand-off. */
-  boolean ioIdle() {
-    return threads.io.getQueue().isEmpty() && threads.io.getActiveCount() == 0;
-  }
-
   /** True once the store is closing or closed. */
   boolean closing() {
     return closed;

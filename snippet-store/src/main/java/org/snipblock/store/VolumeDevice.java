@@ -14,8 +14,8 @@ import org.snipblock.store.journal.JournalBatch;
 
 /**
  * A handle on one local volume, or on one of its snapshots (read-only). Requests are checked on the
- * caller's thread; reads up to 16 KiB, and writes of that size whose stripes are free while the
- * I/O threads are idle (or that touch no file), run there too, the rest on the store's I/O threads. Reads find each chunk's layer and verify
+ * caller's thread; reads up to 16 KiB, and whole-chunk writes of that size to compressed volumes
+ * whose stripes are free, run there too, the rest on the store's I/O threads. Reads find each chunk's layer and verify
  * its CRC32C ({@link ChunkReader}); changes take the stripe locks of their chunks,
  * read-modify-write partial chunks, and hand one batch per request to the journal, which applies
  * it to the live layer and releases the locks.
@@ -113,14 +113,11 @@ final class VolumeDevice implements BlockDevice {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    // A small write runs on the caller's thread (an event loop) when that costs no parallelism: it
-    // touches no file (a compressed volume's whole chunks only build a batch), or no I/O thread is
-    // busy, as at depth 1, where a hand-off each way was most of a write's latency. Under load the
-    // I/O threads keep the pwrites, which the kernel may hold back under dirty-page pressure, off
-    // the event loops.
-    boolean mayInline = volume.descriptor().compression() && offset % CHUNK == 0 && len % CHUNK == 0
-        || store.ioIdle();
-    return change(offset, len, fua, mayInline, (batch, changes) -> {
+    // Only a write that touches no file may run on the caller's thread (an event loop): one to a
+    // compressed volume's whole chunks only builds a batch. An extent write is a pwrite, which the
+    // kernel may hold back under dirty-page pressure.
+    boolean noFileIo = volume.descriptor().compression() && offset % CHUNK == 0 && len % CHUNK == 0;
+    return change(offset, len, fua, noFileIo, (batch, changes) -> {
       writer.putData(offset, data, batch, changes);
       return null;
     }).thenApply(x -> null);
