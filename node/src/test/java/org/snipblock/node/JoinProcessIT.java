@@ -105,7 +105,9 @@ class JoinProcessIT {
     DaemonProcess again = cluster.join(tmp.resolve("n1-again"), "n1", "site1/c1/r1/h1");
     Poll.until("n1 back as a node and a voter", Duration.ofSeconds(60), () -> status(n2)
         .filter(s -> states(s).equals(List.of("UP", "UP", "UP", "UP")) && voters(s).contains("n1")));
-    assertThat(again.cli("cluster", "status")).contains("voters:      n1 n2 n3 n4");
+    // Like n4 above, the newcomer names the others by node id once it has applied their records.
+    Poll.until("the new n1 names the four voters", Duration.ofSeconds(60), () -> Optional.of(again.cli("cluster", "status"))
+        .filter(s -> s.contains("voters:      n1 n2 n3 n4")));
   }
 
   private static List<List<String>> holders(DaemonProcess via) {
