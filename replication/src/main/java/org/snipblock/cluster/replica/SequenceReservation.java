@@ -19,13 +19,26 @@ final class SequenceReservation {
   private volatile long reserved;
   private CompletableFuture<Void> extending;
 
-  /** Reserves the first block; blocks on one small disk write (call it off the data path). */
+  /**
+   * Reserves the first block; blocks on one small disk write (call it off the data path). A device
+   * made for an epoch older than the one this node already reserved for (a restarted node acting
+   * on metadata it has not caught up with yet) reserves nothing: it is fenced anyway, and writing
+   * its record would overwrite the newer epoch's, so that the device made for that epoch a moment
+   * later would start its counter at 0 again and hand out numbers its replicas already applied
+   * (they take those as "already applied" and drop them: the copies silently part).
+   */
   SequenceReservation(DurableProgress records, String volume, long uid, long epoch) {
     this.records = records;
     this.volume = volume;
     this.uid = uid;
     this.epoch = epoch;
-    this.start = records.load(volume, uid).filter(e -> e.epoch() == epoch).map(DurableProgress.Entry::seq).orElse(0L);
+    java.util.Optional<DurableProgress.Entry> found = records.load(volume, uid);
+    this.start = found.filter(e -> e.epoch() == epoch).map(DurableProgress.Entry::seq).orElse(0L);
+    if (found.map(e -> e.epoch() > epoch).orElse(false)) {
+      reserved = Long.MAX_VALUE;
+      extending = CompletableFuture.completedFuture(null);
+      return;
+    }
     long first = start + BLOCK;
     extending = records.record(volume, new DurableProgress.Entry(uid, epoch, first)).thenRun(() -> reserved = first);
     extending.join();
@@ -38,7 +51,7 @@ final class SequenceReservation {
 
   /** Called in sequence order (under the sequencing lock) with each counter value handed out. */
   void reached(long counter) {
-    if (counter + BLOCK / 2 >= reserved && extending.isDone()) {
+    if (reserved != Long.MAX_VALUE && counter + BLOCK / 2 >= reserved && extending.isDone()) {
       long next = reserved + BLOCK;
       extending = records.record(volume, new DurableProgress.Entry(uid, epoch, next)).thenRun(() -> reserved = next);
     }
