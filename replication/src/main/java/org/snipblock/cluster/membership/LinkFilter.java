@@ -40,30 +40,31 @@ final class LinkFilter extends Protocol {
 
   @Override
   public Object up(Message msg) {
-    LinkFaults.Members f = faults;
-    String from = String.valueOf(msg.getSrc());
-    if (f.cut().contains(from)) {
-      return null;
-    }
-    if (f.slow().contains(from)) {
-      timer.schedule(() -> up_prot.up(msg), f.delay().toNanos(), TimeUnit.NANOSECONDS);
-      return null;
-    }
-    return up_prot.up(msg);
+    return deliver(String.valueOf(msg.getSrc()), () -> up_prot.up(msg));
   }
 
   @Override
   public void up(MessageBatch batch) {
+    deliver(String.valueOf(batch.sender()), () -> {
+      up_prot.up(batch);
+      return null;
+    });
+  }
+
+  /**
+   * Passes what came from {@code from} up now (returning what the layer above returned), later (a
+   * slow link) or never (a cut one).
+   */
+  private Object deliver(String from, java.util.function.Supplier<Object> up) {
     LinkFaults.Members f = faults;
-    String from = String.valueOf(batch.sender());
     if (f.cut().contains(from)) {
-      return;
+      return null;
     }
     if (f.slow().contains(from)) {
-      timer.schedule(() -> up_prot.up(batch), f.delay().toNanos(), TimeUnit.NANOSECONDS);
-      return;
+      timer.schedule(up::get, f.delay().toNanos(), TimeUnit.NANOSECONDS);
+      return null;
     }
-    up_prot.up(batch);
+    return up.get();
   }
 
   @Override
