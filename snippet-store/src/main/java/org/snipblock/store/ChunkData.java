@@ -10,12 +10,17 @@ import org.snipblock.store.journal.JournalBatch.Space;
 /**
  * Reads and writes chunk versions where they are kept: in the owning volume's extent file (one
  * 4 KiB slot each, CRC32C in the map entry), or, for compressed volumes and data written before
- * extents existed, LZ4/raw in RocksDB's BLOCKS. New data is written to a fresh slot before the
- * batch naming it is built, never over a slot in use (see {@link ExtentFiles} for when a slot is
- * reused).
+ * extents existed, LZ4/raw in RocksDB's BLOCKS. New data is written before the batch naming it is
+ * built: over the chunk's own slot when the live layer already keeps it in one (an overwrite in
+ * place, its zone opened first, see {@link org.snipblock.store.extent.InPlaceZones}), else into a
+ * fresh slot, never over a slot anything else uses (see {@link ExtentFiles} for when a slot is
+ * reused). Writing over a fresh slot every time made each overwrite leave a slot behind that only
+ * a checkpoint (which waits for the disk) could free: a stream of overwrites ran at disk speed.
  */
 final class ChunkData {
   static final int CHUNK = BlockCodec.CHUNK;
+  /** Fifth element of a change record {chunk, state, slot, crc, IN_PLACE}: the slot was rewritten. */
+  static final long IN_PLACE = 1;
 
   private final StoreDb db;
   private final ExtentFiles extents;
@@ -63,11 +68,14 @@ final class ChunkData {
   /**
    * Stores new versions of chunks {@code first..first+count-1} of layer {@code to}, taken from
    * {@code data} at {@code off}: chunks of zeroes as allocated zeroes, others LZ4/raw in RocksDB
-   * when {@code compress}, else in fresh slots of the owner's extent file, written here (adjacent
-   * slots in one write). Adds the batch operations and one change record per chunk:
-   * {chunk, state} or {chunk, state, slot, crc}.
+   * when {@code compress}, else in the owner's extent file, written here (adjacent slots in one
+   * write): with {@code inPlace}, a chunk {@code to} keeps in a slot of its own is rewritten there,
+   * any other goes to a fresh slot. Adds the batch operations and one change record per chunk:
+   * {chunk, state}, {chunk, state, slot, crc} or {chunk, state, slot, crc, IN_PLACE}.
+   *
+   * @param inPlace true only for the live layer (no other layer, clone or snapshot reads its slots)
    */
-  void store(Layer to, long first, byte[] data, int off, int count, boolean compress,
+  void store(Layer to, long first, byte[] data, int off, int count, boolean compress, boolean inPlace,
       JournalBatch batch, List<long[]> changes) throws Exception {
     ExtentFile file = null;
     int runSlot = -1;
@@ -99,10 +107,23 @@ final class ChunkData {
       if (file == null) {
         file = extents.file(to.owner);
       }
-      int slot = file.allocate(c, runLen > 0 ? runSlot + runLen : -1);
-      // Recorded before the write: if the write fails, the caller releases every slot named here.
+      long loc = inPlace ? to.map.location(c) : AllocationMap.NO_LOCATION;
+      if (loc != AllocationMap.NO_LOCATION && !file.settled(AllocationMap.slotOf(loc))) {
+        // Taken so recently that replay may still check the record that named it: not yet.
+        loc = AllocationMap.NO_LOCATION;
+      }
+      int slot;
+      if (loc != AllocationMap.NO_LOCATION) {
+        slot = AllocationMap.slotOf(loc);
+        file.zones().begin(slot);
+      } else {
+        slot = file.allocate(c, runLen > 0 ? runSlot + runLen : -1);
+      }
+      // Recorded before the write: if the write fails, the caller gives up every change named here.
       int crc = BlockCodec.extentCrc(to.owner, slot, ByteBuffer.wrap(data), at);
-      changes.add(new long[] {c, CHUNK, slot, crc});
+      changes.add(loc != AllocationMap.NO_LOCATION
+          ? new long[] {c, CHUNK, slot, crc, IN_PLACE}
+          : new long[] {c, CHUNK, slot, crc});
       if (hadRocksData) {
         batch.delete(Space.BLOCKS, key);
       }
@@ -137,11 +158,16 @@ final class ChunkData {
     changes.add(new long[] {c, AllocationMap.ZERO});
   }
 
-  /** Gives up the slots new change records name: their batch never reached the journal. */
+  /**
+   * Gives up the fresh slots new change records name: their batch never reached the journal. A
+   * slot rewritten in place stays the chunk's (its zone stays open until the store reopens).
+   */
   void abandon(long owner, List<long[]> changes) {
     for (long[] ch : changes) {
       if (ch.length == 4) {
         extents.release(owner, (int) ch[2]);
+      } else if (ch.length == 5) {
+        extents.file(owner).zones().end((int) ch[2], false);
       }
     }
   }
@@ -153,8 +179,14 @@ final class ChunkData {
       if (ch.length == 3) {
         l.map.clear(ch[0], ch[1], slot -> extents.release(l.owner, slot));
         continue;
-      } else if (ch.length == 4) {
+      } else if (ch.length >= 4) {
         old = l.map.set(ch[0], (int) ch[1], (int) ch[2], (int) ch[3]);
+        ExtentFile f = extents.file(l.owner);
+        if (ch.length == 5) {
+          f.zones().end((int) ch[2], true);
+          continue;
+        }
+        f.taken((int) ch[2]);
       } else {
         old = l.map.set(ch[0], (int) ch[1]);
       }

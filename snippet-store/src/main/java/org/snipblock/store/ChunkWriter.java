@@ -36,6 +36,11 @@ final class ChunkWriter {
     return fixed != null ? fixed : volume.live();
   }
 
+  /** Only the live layer's own slots are rewritten in place: a snapshot's layer is read by its clones. */
+  private boolean inPlace() {
+    return fixed == null;
+  }
+
   /** Change records are {chunk, newState}, {chunk, newState, slot, crc} or {first, end, CLEAR}. */
   private static final long CLEAR = Long.MIN_VALUE;
 
@@ -70,7 +75,7 @@ final class ChunkWriter {
     }
     long whole = (end - c * CHUNK) / CHUNK;
     if (whole > 0) {
-      data.store(live, c, bytes, (int) (c * CHUNK - offset), (int) whole, compress, batch, changes);
+      data.store(live, c, bytes, (int) (c * CHUNK - offset), (int) whole, compress, inPlace(), batch, changes);
       c += whole;
     }
     if (c * CHUNK < end) {
@@ -86,7 +91,7 @@ final class ChunkWriter {
     long to = Math.min(offset + bytes.length, cs + CHUNK);
     byte[] chunk = reader.chunk(live, c);
     System.arraycopy(bytes, (int) (from - offset), chunk, (int) (from - cs), (int) (to - from));
-    data.store(live, c, chunk, 0, 1, compress, batch, changes);
+    data.store(live, c, chunk, 0, 1, compress, inPlace(), batch, changes);
   }
 
   void zero(long offset, long length, boolean unmap, JournalBatch batch, List<long[]> changes)
@@ -143,6 +148,6 @@ final class ChunkWriter {
     int from = (int) (Math.max(offset, cs) - cs);
     int to = (int) (Math.min(end, cs + CHUNK) - cs);
     java.util.Arrays.fill(chunk, from, to, (byte) 0);
-    data.store(live, c, chunk, 0, 1, volume.descriptor().compression(), batch, changes);
+    data.store(live, c, chunk, 0, 1, volume.descriptor().compression(), inPlace(), batch, changes);
   }
 }

@@ -11,15 +11,24 @@ import org.snipblock.store.journal.JournalReplay;
  * Replay's test of a journal record that names extent slots: every slot must hold the data whose
  * CRC32C the record carries. A record can reach the disk before its data only when nothing synced
  * it (a sync forces the extent files first), so the first record that fails is where the unsynced
- * tail begins, exactly like a torn record. Slots named by a replayable record are never reused
- * (see {@link ExtentFiles}), so an old record still finds its own data.
+ * tail begins, exactly like a torn record. Fresh slots named by a replayable record are never
+ * reused (see {@link ExtentFiles}), so an old record still finds its own data; nor is a slot
+ * rewritten in place while a replayable record put it into its map entry (see
+ * {@link org.snipblock.store.extent.ExtentFile#settled}). A record of an overwrite in place (the
+ * chunk's entry so far names the same slot) is the exception: a later overwrite in place may have
+ * replaced its data, or a crash torn it; its zone is open (see
+ * {@link org.snipblock.store.extent.InPlaceZones}), so the store checks that slot once replay is
+ * done, and what it holds stands.
  */
 final class ExtentCheck implements JournalReplay.Check {
   private final ExtentFiles extents;
+  private final StoreDb db;
   private final ByteBuffer buf = ByteBuffer.allocate(BlockCodec.CHUNK);
 
-  ExtentCheck(ExtentFiles extents) {
+  /** {@code db}: the state replay has built so far, to tell an overwrite in place from a fresh slot. */
+  ExtentCheck(ExtentFiles extents, StoreDb db) {
     this.extents = extents;
+    this.db = db;
   }
 
   @Override
@@ -42,10 +51,20 @@ final class ExtentCheck implements JournalReplay.Check {
         return false;
       }
       f.read(e.slot(), buf.clear());
-      if (BlockCodec.extentCrc(e.file(), e.slot(), buf, 0) != e.crc()) {
+      if (BlockCodec.extentCrc(e.file(), e.slot(), buf, 0) != e.crc()
+          && !(f.zones().isOpen(e.slot()) && rewritesInPlace(op.key(), e))) {
         return false;
       }
     }
     return true;
+  }
+
+  private boolean rewritesInPlace(byte[] key, ChunkEntry e) throws Exception {
+    byte[] v = db.get(Space.ALLOCATION, key);
+    if (v == null) {
+      return false;
+    }
+    ChunkEntry was = ChunkEntry.decode(v);
+    return was.inExtent() && was.file() == e.file() && was.slot() == e.slot();
   }
 }

@@ -191,7 +191,7 @@ final class LayerCopies {
         throw new IllegalStateException("chunk " + c + " of " + from + " is missing");
       }
       // Compression may differ from the source's: the change records what is stored now.
-      data().store(to, c, bytes, 0, 1, compress, batch, changes);
+      data().store(to, c, bytes, 0, 1, compress, false, batch, changes);
     } catch (Exception e) {
       throw new VolumeAdminException(Reason.INTERNAL, "cannot move chunk " + c + " out of " + from
           + " (" + e.getMessage() + "); the layer stays hidden and whole", e);

@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Brings a store's volumes into memory when it opens: the catalog (rebuilt from the labels if it
- * lacks volumes they name), every volume's chain of layers, every layer's allocation map; then
+ * lacks volumes they name), every volume's chain of layers, every layer's allocation map (with the
+ * chunks an interrupted overwrite in place left checked, see {@link InPlaceRecovery}); then
  * finishes what a crash interrupted (snapshot merges, label writing).
  */
 final class StoreLoader {
@@ -40,6 +41,7 @@ final class StoreLoader {
       store.volumes().putIfAbsent(d.name(), new Volume(d));
     }
     linkLayers();
+    new InPlaceRecovery(store).run();
     scanAllocation();
     adoptExtents();
     store.snapshotOps().copies().runPending();

@@ -20,12 +20,22 @@ final class StoreOpening {
 
   private StoreOpening() {}
 
+  /** Free bytes on the disk holding {@code dir}; 0 when unknown, so nothing counts on it. */
+  private static long usableSpace(Path dir) {
+    try {
+      return Files.getFileStore(dir).getUsableSpace();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
   static SnippetStore open(Path dataDir, StoreConfig config) throws IOException {
     Files.createDirectories(dataDir);
     if (!Files.isWritable(dataDir)) {
       throw new IOException("data directory " + dataDir + " is not writable");
     }
-    ExtentFiles extents = new ExtentFiles(config.extentIo().open(dataDir.resolve("extents")), config.checkpointBytes());
+    ExtentFiles extents = new ExtentFiles(config.extentIo().open(dataDir.resolve("extents")),
+        config.checkpointBytes(), () -> usableSpace(dataDir));
     StoreDb db;
     try {
       db = new StoreDb(dataDir.resolve("db"), config.memtableBytes(), extents::sync);
@@ -36,7 +46,7 @@ final class StoreOpening {
     SnippetStore store = null;
     try {
       JournalIo jio = config.journalIo().open(dataDir.resolve("journal"));
-      JournalReplay.Replay replay = JournalReplay.replay(jio, db::apply, new ExtentCheck(extents));
+      JournalReplay.Replay replay = JournalReplay.replay(jio, db::apply, new ExtentCheck(extents, db));
       extents.sync();
       db.checkpoint();
       jio.delete(replay.segments());
@@ -45,8 +55,10 @@ final class StoreOpening {
       }
       store = new SnippetStore(dataDir, config, db, extents);
       store.started(Journal.start(jio, replay.lastSeq() + 1, db::apply, () -> {
+        extents.checkpointBegins();
         extents.sync();
         db.checkpoint();
+        extents.checkpointEnded();
       }, extents, store.io(), config.checkpointBytes(), config.checkpointInterval(), "snippet-journal"));
       new StoreLoader(store).load();
       return store;

@@ -50,7 +50,7 @@ final class VolumeDevice implements BlockDevice {
     this.snapshot = snapshot;
     this.fill = fill;
     this.incarnation = volume.incarnation();
-    this.reader = new ChunkReader(store.db(), store.chunkData(), volume);
+    this.reader = new ChunkReader(store.db(), store.chunkData(), volume, store.locks());
     this.writer = new ChunkWriter(store, volume, reader, fill ? snapshot : null);
     this.calls = new DeviceCalls(store, volume, this::gone);
     if (snapshot == null) {

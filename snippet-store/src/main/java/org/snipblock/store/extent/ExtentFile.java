@@ -7,29 +7,44 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The data of one volume: 4 KiB slots in one sparse file, each holding one chunk version. A slot
- * is written once, when it is allocated, and never overwritten while a map entry or a replayable
- * journal record may still name it ({@link ExtentFiles} frees it only after a checkpoint), so a
- * torn write can only ever hit a slot nothing refers to yet.
+ * given up is never handed out again while a map entry or a replayable journal record may still
+ * name it ({@link ExtentFiles} frees it only after a checkpoint), so a torn write into a fresh slot
+ * can only ever hit a slot nothing refers to yet. The one other write into a slot is the live
+ * layer's overwrite of its own chunk in place, which {@link InPlaceZones} accounts for.
  */
 public final class ExtentFile {
   public static final int SLOT = 4096;
 
   private final long owner;
   private final ExtentIo.Channel channel;
+  private final InPlaceZones zones;
   /** Set after each write; cleared by a sync just before it forces the file. */
   private final AtomicBoolean dirty = new AtomicBoolean();
   private final Object syncTurn = new Object();
   /** Slots below {@link #end} that are free to reuse. */
   private final BitSet free = new BitSet();
+  /**
+   * Slots a map entry took since the last journal roll, and before it: a journal record that may
+   * still be replayed (and checked against the slot's data) names them, so they must not be
+   * rewritten in place until the checkpoint after the next roll has deleted that record.
+   */
+  private BitSet young = new BitSet();
+  private BitSet sealedYoung = new BitSet();
   /** One past the highest slot ever handed out. */
   private int end;
   /** Most slots a first write far beyond the end leaves free before its home (1 GiB of holes). */
   private static final long MAX_SKIP = 1 << 18;
   private volatile boolean closed;
 
-  ExtentFile(long owner, ExtentIo.Channel channel) {
+  ExtentFile(long owner, ExtentIo.Channel channel, InPlaceZones zones) {
     this.owner = owner;
     this.channel = channel;
+    this.zones = zones;
+  }
+
+  /** Where chunks may have been rewritten in place without a durable record yet. */
+  public InPlaceZones zones() {
+    return zones;
   }
 
   public long owner() {
@@ -68,6 +83,30 @@ public final class ExtentFile {
     }
     free.clear(s);
     return s;
+  }
+
+  /** A map entry now names {@code slot}, through a record written to the journal just now. */
+  public synchronized void taken(int slot) {
+    young.set(slot);
+  }
+
+  /**
+   * Whether {@code slot} may be rewritten in place: no replayable journal record that put it into
+   * a map entry remains, so replay can never check an old version's checksum against it.
+   */
+  public synchronized boolean settled(int slot) {
+    return !young.get(slot) && !sealedYoung.get(slot);
+  }
+
+  /** The journal rolled: what was taken so far is named only in older segments. */
+  synchronized void sealTaken() {
+    sealedYoung.or(young);
+    young = new BitSet();
+  }
+
+  /** The segments before the last roll are deleted: what was taken before it is settled. */
+  synchronized void settleSealed() {
+    sealedYoung = new BitSet();
   }
 
   /** Slots that may be handed out again (their release is past a checkpoint). */
@@ -143,6 +182,10 @@ public final class ExtentFile {
 
   void close() throws IOException {
     closed = true;
-    channel.close();
+    try {
+      channel.close();
+    } finally {
+      zones.close();
+    }
   }
 }

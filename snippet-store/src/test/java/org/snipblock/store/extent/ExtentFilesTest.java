@@ -17,7 +17,7 @@ class ExtentFilesTest {
 
   @Test
   void aCheckpointPunchesLongRunsOfFreedSlotsAndKeepsSingleOnesForReuse() throws Exception {
-    try (ExtentFiles files = new ExtentFiles(new FileExtentIo(dir), Long.MAX_VALUE)) {
+    try (ExtentFiles files = new ExtentFiles(new FileExtentIo(dir), Long.MAX_VALUE, () -> 0)) {
       ExtentFile f = files.file(OWNER);
       int slots = 600;
       for (int s = 0; s < slots; s++) {
@@ -45,7 +45,7 @@ class ExtentFilesTest {
 
   @Test
   void aChunkWhoseHomeIsTakenContinuesItsRequestsRun() throws Exception {
-    try (ExtentFiles files = new ExtentFiles(new FileExtentIo(dir), Long.MAX_VALUE)) {
+    try (ExtentFiles files = new ExtentFiles(new FileExtentIo(dir), Long.MAX_VALUE, () -> 0)) {
       ExtentFile f = files.file(OWNER);
       BitSet used = new BitSet();
       used.set(0, 100);
@@ -66,6 +66,34 @@ class ExtentFilesTest {
       f.adopt(used);
       assertThat(f.allocate(20, -1)).isEqualTo(100);
       assertThat(f.allocate(21, 101)).isEqualTo(101);
+    }
+  }
+
+  @Test
+  void overwritesMayParkAnEighthOfTheFreeDiskBetweenCheckpointsUpToTheCap() throws Exception {
+    long floor = 1 << 20;
+    long[] free = {4L << 20};
+    try (ExtentFiles files = new ExtentFiles(new FileExtentIo(dir), floor, () -> free[0])) {
+      int slot = 0;
+      for (; (long) slot * ExtentFile.SLOT < floor - ExtentFile.SLOT; slot++) {
+        files.release(OWNER, slot);
+      }
+      assertThat(files.rollDue()).as("below the floor").isFalse();
+      files.release(OWNER, slot++);
+      assertThat(files.rollDue()).as("at the floor, with little disk free").isTrue();
+      files.rolled();
+
+      free[0] = 64L << 30;
+      try (ExtentFiles roomy = new ExtentFiles(new FileExtentIo(dir.resolve("roomy")), floor, () -> free[0])) {
+        for (int s = 0; s < 2 * floor / ExtentFile.SLOT; s++) {
+          roomy.release(OWNER, s);
+        }
+        assertThat(roomy.rollDue()).as("with 64 GiB free, 2 MiB parked is not yet due").isFalse();
+        for (long s = 2 * floor / ExtentFile.SLOT; s < ExtentFiles.MAX_PARKED / ExtentFile.SLOT; s++) {
+          roomy.release(OWNER, (int) s);
+        }
+        assertThat(roomy.rollDue()).as("the cap (an eighth of 64 GiB is more)").isTrue();
+      }
     }
   }
 

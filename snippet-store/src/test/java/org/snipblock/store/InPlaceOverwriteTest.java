@@ -1,0 +1,122 @@
+package org.snipblock.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.snipblock.block.BlockDevice;
+
+/** Overwrites of the live layer's own chunks go back into their slots; everything else does not. */
+class InPlaceOverwriteTest {
+  private static final int MIB = 1 << 20;
+
+  @TempDir Path dir;
+
+  @Test
+  void overwritesKeepTheFileAtTheVolumesSizeAndTheLastVersionSurvivesAReopen() throws Exception {
+    try (SnippetStore store = SnippetStore.open(dir, StoreConfig.defaults())) {
+      store.create(new VolumeSpec("v", 2 * MIB, 0, 512, false));
+      write(store.open("v").orElseThrow(), 0, random(2 * MIB, 0));
+    }
+    // Reopened, the journal is checkpointed away: no record that named a slot can be replayed.
+    ByteBuffer last;
+    try (SnippetStore store = SnippetStore.open(dir, StoreConfig.defaults())) {
+      BlockDevice d = store.open("v").orElseThrow();
+      last = null;
+      for (int round = 1; round <= 20; round++) {
+        last = random(2 * MIB, round);
+        write(d, 0, last);
+      }
+      // Fresh slots for every overwrite would have grown the file by 40 MiB before a checkpoint.
+      assertThat(Files.size(extentFile())).isLessThanOrEqualTo(2L * MIB);
+      assertThat(read(d, 0, 2 * MIB)).isEqualTo(last);
+      assertThat(zonesOpen()).as("zones open for the overwrites").isTrue();
+    }
+    try (SnippetStore store = SnippetStore.open(dir, StoreConfig.defaults())) {
+      assertThat(read(store.open("v").orElseThrow(), 0, 2 * MIB)).isEqualTo(last);
+      assertThat(store.show("v").orElseThrow().checksumErrors()).isZero();
+      assertThat(zonesOpen()).as("no zone left open after a clean close and reopen").isFalse();
+    }
+  }
+
+  @Test
+  void aChunkIsNotRewrittenInPlaceWhileTheRecordThatPlacedItMayBeReplayed() throws Exception {
+    try (SnippetStore store = SnippetStore.open(dir, StoreConfig.defaults())) {
+      store.create(new VolumeSpec("v", 2 * MIB, 0, 512, false));
+      BlockDevice d = store.open("v").orElseThrow();
+      write(d, 0, random(2 * MIB, 0));
+      write(d, 0, random(2 * MIB, 1));
+      // Replay checks the first write's record against its slots: they took the second elsewhere.
+      assertThat(Files.size(extentFile())).isGreaterThanOrEqualTo(4L * MIB);
+      assertThat(zonesOpen()).isFalse();
+    }
+  }
+
+  @Test
+  void aSnapshotsChunksAreNeverRewrittenInPlace() throws Exception {
+    ByteBuffer before = random(2 * MIB, 1);
+    try (SnippetStore store = SnippetStore.open(dir, StoreConfig.defaults())) {
+      store.create(new VolumeSpec("v", 2 * MIB, 0, 512, false));
+      BlockDevice d = store.open("v").orElseThrow();
+      write(d, 0, before);
+      store.snapshot(List.of("v"), "s");
+      write(d, 0, random(2 * MIB, 2));
+    }
+    try (SnippetStore store = SnippetStore.open(dir, StoreConfig.defaults())) {
+      BlockDevice d = store.open("v").orElseThrow();
+      ByteBuffer again = random(2 * MIB, 3);
+      write(d, 0, again);
+      write(d, 4096 + 512, random(512, 4));
+      again.put(4096 + 512, random(512, 4), 0, 512);
+      assertThat(zonesOpen()).as("the live layer's own chunks were rewritten in place").isTrue();
+      assertThat(read(store.open("v@s").orElseThrow(), 0, 2 * MIB)).isEqualTo(before);
+      assertThat(read(d, 0, 2 * MIB)).isEqualTo(again);
+    }
+  }
+
+  private boolean zonesOpen() throws Exception {
+    for (byte b : Files.readAllBytes(zonesFile())) {
+      if (b != 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private Path extentFile() throws Exception {
+    return only(".ext");
+  }
+
+  private Path zonesFile() throws Exception {
+    return only(".zon");
+  }
+
+  private Path only(String suffix) throws Exception {
+    try (Stream<Path> files = Files.list(dir.resolve("extents"))) {
+      return files.filter(p -> p.toString().endsWith(suffix)).findFirst().orElseThrow();
+    }
+  }
+
+  private static ByteBuffer random(int len, long seed) {
+    byte[] b = new byte[len];
+    new Random(seed).nextBytes(b);
+    return ByteBuffer.wrap(b);
+  }
+
+  private static void write(BlockDevice d, long offset, ByteBuffer data) throws Exception {
+    d.write(offset, data.duplicate(), false).get(30, TimeUnit.SECONDS);
+  }
+
+  private static ByteBuffer read(BlockDevice d, long offset, int len) throws Exception {
+    ByteBuffer b = ByteBuffer.allocate(len);
+    d.read(offset, b).get(30, TimeUnit.SECONDS);
+    return ByteBuffer.wrap(b.array());
+  }
+}
