@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.node.testing.DaemonProcess;
+import org.snipblock.node.testing.QemuIoSession;
 import org.snipblock.node.testing.Tools;
 
 /**
@@ -26,6 +27,7 @@ import org.snipblock.node.testing.Tools;
 class SnapshotProcessIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long MIB = 1 << 20;
+  private static final java.time.Duration WAIT = java.time.Duration.ofSeconds(60);
   private static final Pattern CUNIT_TESTS = Pattern.compile("tests\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)");
 
   @TempDir Path tmp;
@@ -89,6 +91,59 @@ class SnapshotProcessIT {
       assertThat(node.cliError("volume", "clone", "vol@nope", "c")).contains("no snapshot named nope");
       assertThat(node.cliError("volume", "diff", "vol", "--from", "nope")).contains("no snapshot named nope");
       assertThat(JSON.readTree(node.cli("volume", "snapshots", "vol", "--json")).get("snapshots")).hasSize(1);
+    }
+  }
+
+  /** qemu-io over iSCSI, one session for the given commands; fails unless every one of them succeeded. */
+  private static void overIscsi(DaemonProcess node, String volume, String... commands) {
+    List<String> args = new ArrayList<>(List.of("qemu-io", "-f", "raw"));
+    for (String c : commands) {
+      args.add("-c");
+      args.add(c);
+    }
+    args.add(node.iscsiUrl(volume));
+    String out = Tools.run(60, args.toArray(String[]::new)).ok().output();
+    assertThat(out).as("qemu-io %s", List.of(commands)).doesNotContain("failed");
+  }
+
+  @Test
+  @Timeout(value = 4, unit = TimeUnit.MINUTES)
+  void anIscsiSessionReadsTheSnapshotsContentAfterAForcedRollback() throws Exception {
+    Tools.require("qemu-io");
+    Tools.requireQemuIscsi();
+    try (DaemonProcess node = DaemonProcess.serve(tmp.resolve("data")).start()) {
+      node.cli("volume", "create", "vol", "8M");
+      overIscsi(node, "vol", "write -P 0xa1 0 1M", "flush");
+      node.cli("volume", "snapshot", "vol", "s1");
+      overIscsi(node, "vol", "write -P 0xb2 0 1M", "flush");
+      // Those clients logged out: a volume once used over iSCSI is not connected for ever after.
+      node.cli("volume", "rollback", "vol", "s1");
+      overIscsi(node, "vol", "read -P 0xa1 0 1M");
+
+      String target = "iqn.2026-11.org.snipblock:vol";
+      try (QemuIoSession vm = QemuIoSession.iscsi(node.info().iscsiPort(), target, "iqn.2026-12.org.test:vm")) {
+        vm.send("write -P 0xc3 0 1M");
+        assertThat(vm.await("wrote 1048576/1048576", WAIT)).as("the VM writes").isPresent();
+        String refused = node.cliError("volume", "rollback", "vol", "s1");
+        assertThat(refused).contains("volume vol is connected", "--force");
+        assertThat(refused.strip().lines()).as("one line: %s", refused).hasSize(1);
+        vm.send("read -P 0xc3 0 1M");
+        assertThat(vm.awaitAny(WAIT, "read 1048576/1048576", "failed")).as("the refusal changed nothing")
+            .hasValueSatisfying(line -> assertThat(line).startsWith("read 1048576/1048576"));
+
+        node.cli("volume", "rollback", "vol", "s1", "--force");
+        // The same session, not logged in again: its next command meets a unit attention (the medium
+        // may have changed), which the initiator retries, and then reads the snapshot's content.
+        vm.send("read -P 0xa1 0 1M");
+        assertThat(vm.awaitAny(WAIT, "read 1048576/1048576", "failed")).as("the session after the rollback")
+            .hasValueSatisfying(line -> assertThat(line).startsWith("read 1048576/1048576"));
+        vm.send("write -P 0xd4 1M 64k");
+        assertThat(vm.awaitAny(WAIT, "wrote 65536/65536", "failed")).as("and writes on")
+            .hasValueSatisfying(line -> assertThat(line).startsWith("wrote 65536/65536"));
+      }
+      assertThat(node.log()).contains("vol was rolled back to a snapshot: every nexus is told the medium may have changed");
+      // A new session sees the same.
+      overIscsi(node, "vol", "read -P 0xa1 0 1M", "read -P 0xd4 1M 64k");
     }
   }
 
