@@ -76,6 +76,14 @@ class SnapshotProcessIT {
 
       JsonNode shown = JSON.readTree(node.cli("volume", "show", "vol", "--json"));
       assertThat(shown.get("snapshots").findValuesAsText("name")).containsExactly("s1", "s2");
+      // s2 overwrote all of s1; the volume overwrote 68 KiB of s2 and reads the rest of it.
+      JsonNode s1 = shown.get("snapshots").get(0);
+      JsonNode s2 = shown.get("snapshots").get(1);
+      assertThat(s1.get("exclusiveBytes").asLong()).as("%s", s1).isEqualTo(32 * MIB);
+      assertThat(s1.get("sharedBytes").asLong()).as("%s", s1).isZero();
+      assertThat(s2.get("sharedBytes").asLong()).as("%s", s2).isEqualTo(32 * MIB - 68 * 1024);
+      assertThat(s2.get("exclusiveBytes").asLong()).as("%s", s2).isEqualTo(68 * 1024);
+      assertThat(node.cli("volume", "show", "vol")).contains("68 KiB exclusive", "shared");
       assertThat(node.cli("volume", "snapshots", "vol")).contains("s1", "s2", "EXCLUSIVE");
 
       node.cli("volume", "rollback", "vol", "s1");
