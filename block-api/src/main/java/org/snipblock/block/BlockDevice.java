@@ -98,6 +98,17 @@ public interface BlockDevice extends AutoCloseable {
         name() + " keeps no snapshots to report changes against"));
   }
 
+  /**
+   * For a holder that serves many clients through one long-lived handle (an iSCSI logical unit):
+   * if the volume was rolled back to a snapshot since this handle was opened or last adopted one,
+   * the handle serves the new content from now on instead of failing, and this returns true, once
+   * per rollback, so that the holder tells its clients (a unit attention). Handles never asked keep
+   * failing with {@code UNAVAILABLE} after a rollback, so their clients reconnect.
+   */
+  default boolean adoptRollback() {
+    return false;
+  }
+
   /** Releases the device handle; in-flight calls complete first. Does not delete anything. */
   @Override
   void close();

@@ -95,6 +95,11 @@ public abstract class ForwardingBlockDevice implements BlockDevice {
   }
 
   @Override
+  public boolean adoptRollback() {
+    return delegate().adoptRollback();
+  }
+
+  @Override
   public void close() {
     delegate().close();
   }

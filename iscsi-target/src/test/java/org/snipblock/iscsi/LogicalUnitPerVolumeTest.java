@@ -31,4 +31,38 @@ class LogicalUnitPerVolumeTest {
     catalog.put("disk", new MemoryBlockDevice("disk-third", 1 << 20, 512, false));
     assertThat(context.logicalUnit(TARGET).orElseThrow()).isNotSameAs(second);
   }
+
+  @Test
+  void aUnitHoldsOneDeviceHandleAndOnlyWhileLoginsHoldIt() {
+    java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+    MemoryBlockDevice disk = new MemoryBlockDevice("disk", 1 << 20, 512, false);
+    // Each open a handle of its own, as the store's catalog hands out: counted until closed.
+    org.snipblock.block.BlockDeviceCatalog catalog = new org.snipblock.block.BlockDeviceCatalog() {
+      @Override public java.util.List<String> names() { return java.util.List.of("disk"); }
+      @Override public java.util.Optional<org.snipblock.block.BlockDevice> open(String name) {
+        open.incrementAndGet();
+        return java.util.Optional.of(new org.snipblock.block.ForwardingBlockDevice(disk) {
+          private boolean closed;
+          @Override public synchronized void close() {
+            if (!closed) {
+              closed = true;
+              open.decrementAndGet();
+            }
+          }
+        });
+      }
+    };
+    TargetContext context = new TargetContext(IscsiTargetConfig.defaults(), catalog);
+    LogicalUnit unit = context.logicalUnit(TARGET).orElseThrow();
+    assertThat(context.logicalUnit(TARGET)).containsSame(unit);
+    assertThat(open.get()).as("a second login shares the unit's handle").isEqualTo(1);
+    context.release(unit);
+    assertThat(open.get()).isEqualTo(1);
+    context.release(unit);
+    assertThat(open.get()).as("no login holds the unit: the volume is not connected").isZero();
+    assertThat(context.logicalUnit(TARGET)).as("the unit outlives its sessions").containsSame(unit);
+    assertThat(open.get()).isEqualTo(1);
+    context.closeUnits();
+    assertThat(open.get()).isZero();
+  }
 }

@@ -151,6 +151,26 @@ class BackupProcessIT {
           .contains("already has a snapshot named s2");
       JsonNode snaps = JSON.readTree(node.cli("volume", "snapshots", "copy", "--json")).get("snapshots");
       assertThat(snaps.findValuesAsText("name")).containsExactly("s1", "s2");
+
+      // The live volume (written since s2), through a temporary snapshot the node deletes afterwards.
+      Path live = tmp.resolve("live.snipblock");
+      assertThat(node.cli("volume", "export", "src", live.toString()))
+          .contains("exported src (live, through a temporary snapshot) (full)");
+      assertThat(node.cli("volume", "import", "restored", live.toString())).contains("(full)");
+      assertThat(compare(node.nbdUrl("src"), node.nbdUrl("restored"))).contains("Images are identical");
+      Path liveSince = tmp.resolve("live-since-s2.snipblock");
+      assertThat(node.cli("volume", "export", "src", liveSince.toString(), "--since", "s2"))
+          .contains("(live, through a temporary snapshot) (changes since s2)");
+      assertThat(node.cli("volume", "import", "copy", liveSince.toString())).contains("(incremental)");
+      assertThat(compare(node.nbdUrl("src"), node.nbdUrl("copy"))).contains("Images are identical");
+      assertThat(JSON.readTree(node.cli("volume", "snapshots", "src", "--json")).get("snapshots")
+          .findValuesAsText("name")).as("the temporary snapshots are gone").containsExactly("s1", "s2");
+      assertThat(oneLine(node.cliError("volume", "export", "nope", tmp.resolve("nope.snipblock").toString())))
+          .contains("nope");
+      assertThat(oneLine(node.cliError("volume", "export", "src", tmp.resolve("bad.snipblock").toString(),
+          "--since", "nope"))).contains("no snapshot named nope");
+      assertThat(JSON.readTree(node.cli("volume", "snapshots", "src", "--json")).get("snapshots")
+          .findValuesAsText("name")).as("a refused live export leaves no snapshot").containsExactly("s1", "s2");
     }
   }
 

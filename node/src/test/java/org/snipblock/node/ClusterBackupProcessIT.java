@@ -1,6 +1,8 @@
 package org.snipblock.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.snipblock.node.testing.ClusterWatch.awaitNewPrimary;
+import static org.snipblock.node.testing.ClusterWatch.awaitServing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -23,7 +25,8 @@ import org.snipblock.node.testing.Tools;
  * Backups, changed-block tracking, flatten and group snapshots of clustered volumes, on three
  * daemons (each its own JVM on 127.0.0.1) driven by the CLI and real clients: nbdinfo reads the
  * snipblock:changed: context through a node that is not the primary, qemu-img and qemu-io write
- * and compare, export and import go through different nodes.
+ * and compare, export and import go through different nodes, and an incremental export from the
+ * primary that replaced a killed one applies onto a copy made from the killed one's export.
  */
 class ClusterBackupProcessIT {
   private static final long KIB = 1024;
@@ -102,6 +105,21 @@ class ClusterBackupProcessIT {
       assertThat(d.cli("volume", "snapshots", "src")).contains("g");
     }
     assertThat(compare(n1.nbdUrl("src@g"), n2.nbdUrl("src"))).contains("Images are identical");
+
+    // kill -9 of src's primary n1: an incremental stream exported from the new primary applies onto
+    // copy, whose s2 came from n1's export, since a snapshot goes by one id on every copy.
+    long epoch = show(n2, "src").orElseThrow().get("epoch").asLong();
+    n1.kill9();
+    DaemonProcess primary = cluster.node(awaitNewPrimary(n2, "src", "n1", epoch).get("primary").asText());
+    awaitServing(primary, "src");
+    Tools.run(60, "qemu-io", "-f", "raw", "-c", "write -P 0x55 2M 128k", "-c", "write -P 0x66 15M 4k", "-c", "flush",
+        primary.nbdUrl("src")).ok();
+    primary.cli("volume", "snapshot", "src", "s3");
+    Path afterFailover = tmp.resolve("after-failover.snipblock");
+    assertThat(primary.cli("volume", "export", "src@s3", afterFailover.toString(), "--since", "s2"))
+        .contains("changes since s2");
+    assertThat(n2.cli("volume", "import", "copy", afterFailover.toString())).contains("as snapshot s3 (incremental)");
+    assertThat(compare(primary.nbdUrl("src@s3"), n3.nbdUrl("copy"))).contains("Images are identical");
   }
 
   private static List<List<Long>> map(String context, String url) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.node.testing.DaemonProcess;
+import org.snipblock.node.testing.Poll;
+import org.snipblock.node.testing.QemuIoSession;
 import org.snipblock.node.testing.Tools;
 
 /**
@@ -26,6 +29,7 @@ import org.snipblock.node.testing.Tools;
 class SnapshotProcessIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long MIB = 1 << 20;
+  private static final Duration WAIT = Duration.ofSeconds(60);
   private static final Pattern CUNIT_TESTS = Pattern.compile("tests\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)");
 
   @TempDir Path tmp;
@@ -74,6 +78,14 @@ class SnapshotProcessIT {
 
       JsonNode shown = JSON.readTree(node.cli("volume", "show", "vol", "--json"));
       assertThat(shown.get("snapshots").findValuesAsText("name")).containsExactly("s1", "s2");
+      // s2 overwrote all of s1; the volume overwrote 68 KiB of s2 and reads the rest of it.
+      JsonNode s1 = shown.get("snapshots").get(0);
+      JsonNode s2 = shown.get("snapshots").get(1);
+      assertThat(s1.get("exclusiveBytes").asLong()).as("%s", s1).isEqualTo(32 * MIB);
+      assertThat(s1.get("sharedBytes").asLong()).as("%s", s1).isZero();
+      assertThat(s2.get("sharedBytes").asLong()).as("%s", s2).isEqualTo(32 * MIB - 68 * 1024);
+      assertThat(s2.get("exclusiveBytes").asLong()).as("%s", s2).isEqualTo(68 * 1024);
+      assertThat(node.cli("volume", "show", "vol")).contains("68 KiB exclusive", "shared");
       assertThat(node.cli("volume", "snapshots", "vol")).contains("s1", "s2", "EXCLUSIVE");
 
       node.cli("volume", "rollback", "vol", "s1");
@@ -89,6 +101,61 @@ class SnapshotProcessIT {
       assertThat(node.cliError("volume", "clone", "vol@nope", "c")).contains("no snapshot named nope");
       assertThat(node.cliError("volume", "diff", "vol", "--from", "nope")).contains("no snapshot named nope");
       assertThat(JSON.readTree(node.cli("volume", "snapshots", "vol", "--json")).get("snapshots")).hasSize(1);
+    }
+  }
+
+  /** qemu-io over iSCSI, one session for the given commands; fails unless every one of them succeeded. */
+  private static void overIscsi(DaemonProcess node, String volume, String... commands) {
+    List<String> args = new ArrayList<>(List.of("qemu-io", "-f", "raw"));
+    for (String c : commands) {
+      args.add("-c");
+      args.add(c);
+    }
+    args.add(node.iscsiUrl(volume));
+    String out = Tools.run(60, args.toArray(String[]::new)).ok().output();
+    assertThat(out).as("qemu-io %s", List.of(commands)).doesNotContain("failed");
+  }
+
+  @Test
+  @Timeout(value = 4, unit = TimeUnit.MINUTES)
+  void anIscsiSessionReadsTheSnapshotsContentAfterAForcedRollback() throws Exception {
+    Tools.require("qemu-io");
+    Tools.requireQemuIscsi();
+    try (DaemonProcess node = DaemonProcess.serve(tmp.resolve("data")).start()) {
+      node.cli("volume", "create", "vol", "8M");
+      overIscsi(node, "vol", "write -P 0xa1 0 1M", "flush");
+      node.cli("volume", "snapshot", "vol", "s1");
+      overIscsi(node, "vol", "write -P 0xb2 0 1M", "flush");
+      // Those clients are gone (a refused rollback changes nothing, so it may be asked until their
+      // sessions have ended): a volume once used over iSCSI is not connected for ever after.
+      Poll.until("a rollback of vol once its iSCSI clients are gone", Duration.ofSeconds(30),
+          () -> node.cliIfOk("volume", "rollback", "vol", "s1"));
+      overIscsi(node, "vol", "read -P 0xa1 0 1M");
+
+      String target = "iqn.2026-11.org.snipblock:vol";
+      try (QemuIoSession vm = QemuIoSession.iscsi(node.info().iscsiPort(), target, "iqn.2026-12.org.test:vm")) {
+        vm.send("write -P 0xc3 0 1M");
+        assertThat(vm.await("wrote 1048576/1048576", WAIT)).as("the VM writes").isPresent();
+        String refused = node.cliError("volume", "rollback", "vol", "s1");
+        assertThat(refused).contains("volume vol is connected", "--force");
+        assertThat(refused.strip().lines()).as("one line: %s", refused).hasSize(1);
+        vm.send("read -P 0xc3 0 1M");
+        assertThat(vm.awaitAny(WAIT, "read 1048576/1048576", "failed")).as("the refusal changed nothing")
+            .hasValueSatisfying(line -> assertThat(line).contains("read 1048576/1048576").doesNotContain("failed"));
+
+        node.cli("volume", "rollback", "vol", "s1", "--force");
+        // The same session, not logged in again: its next command meets a unit attention (the medium
+        // may have changed), which the initiator retries, and then reads the snapshot's content.
+        vm.send("read -P 0xa1 0 1M");
+        assertThat(vm.awaitAny(WAIT, "read 1048576/1048576", "failed")).as("the session after the rollback")
+            .hasValueSatisfying(line -> assertThat(line).contains("read 1048576/1048576").doesNotContain("failed"));
+        vm.send("write -P 0xd4 1M 64k");
+        assertThat(vm.awaitAny(WAIT, "wrote 65536/65536", "failed")).as("and writes on")
+            .hasValueSatisfying(line -> assertThat(line).contains("wrote 65536/65536").doesNotContain("failed"));
+      }
+      assertThat(node.log()).contains("vol was rolled back to a snapshot: every nexus is told the medium may have changed");
+      // A new session sees the same.
+      overIscsi(node, "vol", "read -P 0xa1 0 1M", "read -P 0xd4 1M 64k");
     }
   }
 

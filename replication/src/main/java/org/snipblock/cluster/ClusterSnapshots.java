@@ -68,17 +68,20 @@ public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
   }
 
   /**
-   * As {@link #take(String, String)}, for an import that reproduced snapshot {@code origin} (0: none):
-   * every copy records it, so a later incremental stream finds its base on any of them.
+   * As {@link #take(String, String)}, for an import that reproduced snapshot {@code origin} (0: none,
+   * the snapshot gets a new cluster-wide id, {@link SnapshotLineage}): every copy records it, so a later
+   * incremental stream finds its base on any of them, and one exported from any copy applies onto a
+   * backup exported from another.
    */
   public CompletableFuture<List<SnapshotInfo>> take(String volume, String snapshot, long origin) {
     ReplicatedBlockDevice device = primary.apply(volume);
+    long lineage = origin != 0 ? origin : SnapshotLineage.newId();
     SnapshotNames.check(snapshot);
     if (list(volume).stream().anyMatch(s -> s.name().equals(snapshot))) {
       throw new VolumeAdminException(Reason.ALREADY_EXISTS, "volume " + volume + " already has a snapshot named "
           + snapshot);
     }
-    return device.snapshot(snapshot, origin, () -> takeLocal(volume, snapshot, origin))
+    return device.snapshot(snapshot, lineage, () -> takeLocal(volume, snapshot, lineage))
         .thenApply(x -> list(volume).stream().filter(s -> s.name().equals(snapshot)).toList());
   }
 

@@ -99,6 +99,39 @@ class ChecksumRepairTest {
   }
 
   @Test
+  void aDamagedChunkOnlyAReplicasSnapshotReadsIsFlaggedAndAScrubRebuildsIt() throws Exception {
+    start(Duration.ZERO);
+    cluster.node(0).snapshots().take("vm1", "s1").get(60, TimeUnit.SECONDS);
+    // Overwritten since: the damaged version is one only the snapshot reads.
+    byte[] later = image.clone();
+    System.arraycopy(random(4096, 31), 0, later, 5 * 4096, 4096);
+    try (BlockDevice d = cluster.node(0).volumes().open("vm1").orElseThrow()) {
+      write(d, later, 5 * 4096, 6 * 4096);
+    }
+    Eventually.await("every replica took s1 and the overwrite", Duration.ofSeconds(60),
+        () -> cluster.node(0).volumes().describe("vm1").map(v -> v.lagBytes() == 0).orElse(false)
+            && cluster.node(2).snapshots().list("vm1").size() == 1);
+    StoreCorruption.flipBit(cluster.stores.get(2), "vm1", "s1", 5 * 4096 + 100);
+
+    VerifyReport found = cluster.node(0).verify("vm1").get(60, TimeUnit.SECONDS);
+    assertThat(found.clean()).as(found.toString()).isFalse();
+    assertThat(copy(found, "n2").snapshotsDiffering()).as(found.toString()).singleElement()
+        .satisfies(why -> assertThat(why).startsWith("s1"));
+    assertThat(copy(found, "n1").snapshotsDiffering()).isEmpty();
+    assertThat(crcOfCopy(cluster.stores.get(2), "vm1", SIZE)).as("n2's live data is intact").isEqualTo(crc(later));
+
+    cluster.node(0).scrub("vm1").get(60, TimeUnit.SECONDS);
+    Eventually.await("n2's snapshot rebuilt by its resync", Duration.ofSeconds(60), () -> {
+      try {
+        return cluster.node(0).verify("vm1").get(30, TimeUnit.SECONDS).clean();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertThat(crcOfCopy(cluster.stores.get(2), "vm1@s1", SIZE)).as("s1 on n2").isEqualTo(crc(image));
+  }
+
+  @Test
   void aDamagedChunkOnThePrimaryIsReadFromAReplicaAndRestored() throws Exception {
     start(Duration.ZERO);
     damage(0, 8192, 700_000);

@@ -119,10 +119,15 @@ class ClusterSnapshotTest {
     assertThatThrownBy(() -> cluster.node(p).snapshots().take("vm1", "Bad Name"))
         .isInstanceOf(VolumeAdminException.class).hasMessageContaining("invalid snapshot name");
 
+    // One lineage id per snapshot on every copy (what an incremental backup's base is known by), never a store's own id.
+    long s1Lineage = cluster.node(p).snapshots().list("vm1").get(0).origin();
+    assertThat(s1Lineage).as("s1's cluster-wide id").isGreaterThanOrEqualTo(1L << 62);
     for (int i = 0; i < 3; i++) {
       int n = i;
       Eventually.await("n" + n + " took s1", T, () -> cluster.node(n).snapshots().list("vm1").stream()
           .anyMatch(x -> x.name().equals("s1")));
+      assertThat(cluster.node(n).snapshots().list("vm1")).extracting(SnapshotInfo::origin).as("on n" + n)
+          .containsExactly(s1Lineage, cluster.node(p).snapshots().list("vm1").get(1).origin());
       assertThat(Images.crcOfCopy(cluster.stores.get(n), "vm1@s1", size)).as("s1 on n" + n).isEqualTo(crc(before));
       assertThat(Images.crcOfCopy(cluster.node(n).volumes(), "vm1@s1", size)).as("s1 served by n" + n)
           .isEqualTo(crc(before));

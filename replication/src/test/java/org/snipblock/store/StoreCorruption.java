@@ -14,8 +14,20 @@ public final class StoreCorruption {
   private StoreCorruption() {}
 
   public static void flipBit(SnippetStore store, String volume, long offset) throws Exception {
+    flipBit(store, volume, null, offset);
+  }
+
+  /**
+   * As {@link #flipBit(SnippetStore, String, long)}, in the chunk that snapshot {@code snapshot} reads
+   * (null: the volume now), which may be one no newer view reads any more.
+   */
+  public static void flipBit(SnippetStore store, String volume, String snapshot, long offset) throws Exception {
     long chunk = offset / BlockCodec.CHUNK;
-    Layer l = store.volumes().get(volume).live().find(chunk);
+    Volume v = store.volumes().get(volume);
+    Layer top = snapshot == null ? v.live() : store.catalog().ownLayers(v).stream()
+        .filter(l -> snapshot.equals(l.snapshot())).findFirst()
+        .orElseThrow(() -> new IllegalStateException("no snapshot " + volume + "@" + snapshot));
+    Layer l = top.find(chunk);
     if (l == null || l.map.state(chunk) <= AllocationMap.ZERO) {
       throw new IllegalStateException("no stored chunk at " + offset + " of volume " + volume);
     }

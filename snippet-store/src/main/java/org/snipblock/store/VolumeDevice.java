@@ -33,7 +33,8 @@ final class VolumeDevice implements BlockDevice {
   /** The snapshot this handle reads, or null for the live volume. */
   private final Layer snapshot;
   private final boolean fill;
-  private final int incarnation;
+  /** The volume's incarnation this handle serves: a rollback raises the volume's, failing the handle until adopted. */
+  private final java.util.concurrent.atomic.AtomicInteger incarnation;
   private final ChunkReader reader;
   private final ChunkWriter writer;
   private final DeviceCalls calls;
@@ -49,7 +50,7 @@ final class VolumeDevice implements BlockDevice {
     this.volume = volume;
     this.snapshot = snapshot;
     this.fill = fill;
-    this.incarnation = volume.incarnation();
+    this.incarnation = new java.util.concurrent.atomic.AtomicInteger(volume.incarnation());
     this.reader = new ChunkReader(store.db(), store.chunkData(), volume, store.locks());
     this.writer = new ChunkWriter(store, volume, reader, fill ? snapshot : null);
     this.calls = new DeviceCalls(store, volume, this::gone);
@@ -226,6 +227,13 @@ final class VolumeDevice implements BlockDevice {
   }
 
   @Override
+  public boolean adoptRollback() {
+    int had = incarnation.get();
+    int now = volume.incarnation();
+    return now != had && incarnation.compareAndSet(had, now);
+  }
+
+  @Override
   public void close() {
     if (!closed) {
       closed = true;
@@ -349,7 +357,7 @@ final class VolumeDevice implements BlockDevice {
     if (snapshot != null && snapshot.dropped()) {
       throw new BlockDeviceException(Kind.UNAVAILABLE, "snapshot " + name() + " was deleted");
     }
-    if (volume.incarnation() != incarnation) {
+    if (volume.incarnation() != incarnation.get()) {
       throw new BlockDeviceException(Kind.UNAVAILABLE,
           "volume " + volume.descriptor().name() + " was rolled back to a snapshot; reconnect");
     }

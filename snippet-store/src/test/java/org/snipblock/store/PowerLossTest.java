@@ -75,9 +75,11 @@ class PowerLossTest {
   }
 
   /**
-   * The same crashes with snapshots taken and deleted between the writes: after every recovery each
-   * snapshot reads exactly as it did when taken (its commit was synced, and with it every write
-   * before it), and the volume keeps the durability guarantees above.
+   * The same crashes with snapshots taken and deleted between the writes, and a clone of one of them
+   * written between crashes: after every recovery each snapshot reads exactly as it did when taken
+   * (its commit was synced, and with it every write before it), the clone reads its parent snapshot
+   * under its own flushed writes and still names its parent, whose deletion is refused, and the
+   * volume keeps the durability guarantees above.
    */
   @ParameterizedTest
   @ValueSource(booleans = {false, true})
@@ -85,6 +87,9 @@ class PowerLossTest {
     Random rnd = new Random(0x5a95L);
     DurabilityOracle oracle = new DurabilityOracle(SECTORS);
     java.util.Map<String, ByteBuffer> snapshots = new java.util.LinkedHashMap<>();
+    // The clone "c" of p@cloneParent, once made, and what it must read (its flushed writes over the parent).
+    String cloneParent = null;
+    ByteBuffer clone = null;
     long stamp = 1;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
     int crashes = 0;
@@ -106,6 +111,9 @@ class PowerLossTest {
         assertThat(got.flip()).as("snapshot %s after crash %d", e.getKey(), crash).isEqualTo(e.getValue());
       }
       assertThat(store.show("p").orElseThrow().checksumErrors()).isZero();
+      if (clone != null) {
+        checkClone(store, cloneParent, clone, crash);
+      }
 
       List<CompletableFuture<?>> pending = new ArrayList<>();
       stamp = drive(dev, oracle, rnd, stamp, pending);
@@ -115,9 +123,20 @@ class PowerLossTest {
       ByteBuffer taken = ByteBuffer.allocate((int) VOLUME);
       store.open("p@" + name).orElseThrow().read(0, taken).get(30, TimeUnit.SECONDS);
       snapshots.put(name, taken.flip());
+      if (clone == null && snapshots.size() > 1) {
+        cloneParent = new ArrayList<>(snapshots.keySet()).get(rnd.nextInt(snapshots.size()));
+        store.cloneVolume("p", cloneParent, "c", 0);
+        clone = ByteBuffer.allocate((int) VOLUME).put(snapshots.get(cloneParent).duplicate()).flip();
+      }
+      if (clone != null) {
+        stamp = writeClone(store, clone, rnd, stamp);
+      }
       if (snapshots.size() > 3) {
-        // Deleting one from the middle or the end merges it into its neighbour above.
-        String victim = new ArrayList<>(snapshots.keySet()).get(rnd.nextInt(snapshots.size()));
+        // Deleting one from the middle or the end merges it into its neighbour above (the clone's
+        // parent is refused: checked after each recovery).
+        List<String> deletable = new ArrayList<>(snapshots.keySet());
+        deletable.remove(cloneParent);
+        String victim = deletable.get(rnd.nextInt(deletable.size()));
         store.deleteSnapshot("p", victim);
         snapshots.remove(victim);
       }
@@ -135,6 +154,38 @@ class PowerLossTest {
       crashes++;
     }
     assertThat(crashes).isGreaterThanOrEqualTo(20);
+    assertThat(clone).as("a clone was made and crashed with").isNotNull();
+  }
+
+  /** After a recovery: the clone reads as expected, names its parent, and keeps the parent's snapshot from deletion. */
+  private static void checkClone(SnippetStore store, String parent, ByteBuffer expected, int crash) throws Exception {
+    VolumeInfo c = store.show("c").orElseThrow(() -> new AssertionError("clone c lost in crash " + crash));
+    assertThat(c.parent()).as("the clone's parent link after crash %d", crash).isEqualTo("p@" + parent);
+    ByteBuffer got = ByteBuffer.allocate((int) VOLUME);
+    BlockDevice dev = store.open("c").orElseThrow();
+    dev.read(0, got).get(30, TimeUnit.SECONDS);
+    dev.close();
+    assertThat(got.flip()).as("the clone's content after crash %d", crash).isEqualTo(expected.duplicate());
+    assertThat(store.show("c").orElseThrow().checksumErrors()).isZero();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.deleteSnapshot("p", parent))
+        .isInstanceOf(VolumeAdminException.class).hasMessageContaining("used by clones c");
+    assertThat(store.snapshots("p")).extracting(SnapshotInfo::name).contains(parent);
+  }
+
+  /** A few writes to the clone, each waited for, then a flush: all of them durable, recorded in {@code expected}. */
+  private static long writeClone(SnippetStore store, ByteBuffer expected, Random rnd, long stamp) throws Exception {
+    BlockDevice dev = store.open("c").orElseThrow();
+    int writes = 1 + rnd.nextInt(4);
+    for (int i = 0; i < writes; i++) {
+      int count = 1 + rnd.nextInt(24);
+      long first = rnd.nextLong(SECTORS - count + 1);
+      ByteBuffer data = SectorPattern.fill(stamp++, first, count);
+      expected.put((int) (first * SectorPattern.SECTOR), data.duplicate(), 0, data.remaining());
+      dev.write(first * SectorPattern.SECTOR, data, rnd.nextInt(4) == 0).get(30, TimeUnit.SECONDS);
+    }
+    dev.flush().get(30, TimeUnit.SECONDS);
+    dev.close();
+    return stamp;
   }
 
   /**

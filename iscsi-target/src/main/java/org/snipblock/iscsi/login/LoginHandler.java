@@ -348,6 +348,9 @@ public final class LoginHandler extends SimpleChannelInboundHandler<Pdu> {
         ctx.executor().execute(() -> {
           ctx.channel().config().setAutoRead(true);
           if (!ctx.channel().isActive()) {
+            if (unit != null) {
+              unit.ifPresent(target::release);
+            }
             return;
           }
           if (failure != null || unit.isEmpty()) {
@@ -359,6 +362,7 @@ public final class LoginHandler extends SimpleChannelInboundHandler<Pdu> {
           // Asked again now: access may have been revoked since the login started (a fenced host),
           // and a revoke closes only the sessions registered when it is applied.
           if (!target.access(targetName).admits(initiatorName)) {
+            target.release(unit.get());
             refuse(ctx, request, new LoginException(LoginStatus.AUTHORIZATION_FAILURE,
                 "initiator no longer in the target's ACL"));
             return;

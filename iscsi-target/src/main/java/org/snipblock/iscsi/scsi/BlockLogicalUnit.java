@@ -87,6 +87,7 @@ public final class BlockLogicalUnit implements LogicalUnit {
     try {
       ItNexus nexus = command.nexus();
       unit.unitAttentions.arrive(nexus);
+      noticeRollback();
       noticeResize();
       unit.alua.noticeChange();
       unit.shared.refresh(); // another path's change, and the attentions it raised here
@@ -137,6 +138,18 @@ public final class BlockLogicalUnit implements LogicalUnit {
 
   private ScsiResponse checkCondition(Sense sense) {
     return ScsiResponse.checkCondition(SenseEncoder.encode(sense, unit.mode.descriptorSense()));
+  }
+
+  /**
+   * A volume rolled back to a snapshot: this unit's handle serves the new content from now on, and
+   * every nexus learns that its cached data may be stale (the medium may have changed), as after a
+   * cartridge swap, instead of being refused as NOT READY until it logs in again.
+   */
+  private void noticeRollback() {
+    if (unit.device.adoptRollback()) {
+      log.info("{} was rolled back to a snapshot: every nexus is told the medium may have changed", unit.device.name());
+      unit.unitAttentions.establishForAll(UnitAttentions.MEDIUM_MAY_HAVE_CHANGED);
+    }
   }
 
   /** A volume grown (or shrunk) under us: every nexus learns of it once (SBC-3 4.6). */

@@ -11,6 +11,8 @@ import java.util.Map;
  * login. Thread-safe: commands of many sessions arrive on different event loops.
  */
 final class UnitAttentions implements PersistentReservations.Attentions {
+  /** NOT READY TO READY CHANGE, MEDIUM MAY HAVE CHANGED: the volume was rolled back to a snapshot. */
+  static final Sense MEDIUM_MAY_HAVE_CHANGED = Sense.of(Sense.UNIT_ATTENTION, 0x28, 0x00);
   static final Sense POWER_ON_RESET = Sense.of(Sense.UNIT_ATTENTION, 0x29, 0x00);
   static final Sense BUS_DEVICE_RESET = Sense.of(Sense.UNIT_ATTENTION, 0x29, 0x03);
   static final Sense I_T_NEXUS_LOSS = Sense.of(Sense.UNIT_ATTENTION, 0x29, 0x07);

@@ -13,6 +13,12 @@ public final class SessionRegistry {
   private final Map<SessionKey, Session> byKey = new HashMap<>();
   private final Map<Integer, Session> byTsih = new HashMap<>();
   private int lastTsih;
+  private final java.util.function.Consumer<Session> ended;
+
+  /** @param ended told of each session once it has left the registry (not under its lock) */
+  SessionRegistry(java.util.function.Consumer<Session> ended) {
+    this.ended = ended;
+  }
 
   /**
    * Creates and registers a session. An existing session with the same key is reinstated: it
@@ -44,9 +50,15 @@ public final class SessionRegistry {
     return byTsih.get(tsih);
   }
 
-  synchronized void remove(Session session) {
-    byKey.remove(session.key(), session);
-    byTsih.remove(session.tsih(), session);
+  void remove(Session session) {
+    boolean was;
+    synchronized (this) {
+      byKey.remove(session.key(), session);
+      was = byTsih.remove(session.tsih(), session);
+    }
+    if (was) {
+      ended.accept(session);
+    }
   }
 
   public synchronized List<Session> all() {

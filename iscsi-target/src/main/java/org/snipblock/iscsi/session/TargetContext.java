@@ -18,14 +18,14 @@ import org.snipblock.iscsi.scsi.LogicalUnit;
 /**
  * What every connection of one target node shares: configuration, the catalog of devices, the
  * one logical unit per volume (reservations live there, so all sessions must see the same one)
- * and the session registry.
+ * and the session registry. A unit holds a device handle only while logins hold the unit.
  */
 public final class TargetContext {
   private static final Logger log = LoggerFactory.getLogger(TargetContext.class);
 
   private final IscsiTargetConfig config;
   private final BlockDeviceCatalog catalog;
-  private final SessionRegistry sessions = new SessionRegistry();
+  private final SessionRegistry sessions = new SessionRegistry(this::sessionEnded);
   private final Map<String, Unit> units = new ConcurrentHashMap<>();
   private volatile String portal = "127.0.0.1:3260";
 
@@ -115,14 +115,40 @@ public final class TargetContext {
     return access == null ? TargetAccess.OPEN : access;
   }
 
-  /** The logical unit of a device, and which volume it was made for. */
-  private record Unit(long volumeId, LogicalUnit logicalUnit) {}
+  /**
+   * The logical unit of a device, which volume it was made for, its handle, and how many logins
+   * hold it (sessions, and logins not yet finished): the handle is closed when the last lets go.
+   */
+  private static final class Unit {
+    final long volumeId;
+    final HeldDevice device;
+    final LogicalUnit logicalUnit;
+    private int holders = 1;
+
+    Unit(long volumeId, HeldDevice device, LogicalUnit logicalUnit) {
+      this.volumeId = volumeId;
+      this.device = device;
+      this.logicalUnit = logicalUnit;
+    }
+
+    /** One more holder; false if {@code fresh} is not needed (a handle is held) and must be closed. */
+    synchronized boolean hold(BlockDevice fresh) {
+      holders++;
+      return device.attach(fresh);
+    }
+
+    synchronized void letGo() {
+      if (holders > 0 && --holders == 0) {
+        device.release();
+      }
+    }
+  }
 
   /**
-   * The shared logical unit of a target, created on first use; empty if no such device. The
-   * device is looked up on every call (the catalog's contract): a volume deleted and created
-   * again under the same name is another volume and gets a fresh logical unit, without the old
-   * one's reservations, mode pages or unit attentions.
+   * The shared logical unit of a target, created on first use, for one more holder (a login; see
+   * {@link #release}); empty if no such device. The device is looked up on every call (the
+   * catalog's contract): a volume deleted and created again under the same name is another volume
+   * and gets a fresh logical unit, without the old one's reservations, mode pages or unit attentions.
    */
   public Optional<LogicalUnit> logicalUnit(String targetName) {
     String name = config.deviceName(targetName);
@@ -133,23 +159,45 @@ public final class TargetContext {
     if (device.isEmpty()) {
       Unit gone = units.remove(name);
       if (gone != null) {
-        gone.logicalUnit().close();
+        gone.logicalUnit.close();
+        gone.device.release();
       }
       return Optional.empty();
     }
-    long volumeId = device.get().uniqueId();
-    // The catalog owner closes devices; a logical unit never does.
+    BlockDevice fresh = device.get();
+    long volumeId = fresh.uniqueId();
+    boolean[] kept = {true};
     Unit unit = units.compute(name, (n, cached) -> {
-      if (cached != null && cached.volumeId() == volumeId) {
+      if (cached != null && cached.volumeId == volumeId) {
+        kept[0] = cached.hold(fresh);
         return cached;
       }
       if (cached != null) {
         log.info("volume {} was replaced by another of the same name: new logical unit", n);
-        cached.logicalUnit().close();
+        cached.logicalUnit.close();
+        cached.device.release();
       }
-      return new Unit(volumeId, config.logicalUnitFactory().create(device.get(), config.portGroups(), config.sharedState()));
+      HeldDevice held = new HeldDevice(fresh);
+      return new Unit(volumeId, held, config.logicalUnitFactory().create(held, config.portGroups(), config.sharedState()));
     });
-    return Optional.of(unit.logicalUnit());
+    if (!kept[0]) {
+      // Each open is a handle of its own: one the unit does not take would count as a client forever.
+      fresh.close();
+    }
+    return Optional.of(unit.logicalUnit);
+  }
+
+  /**
+   * A holder of {@code logicalUnit} lets go (its session ended, or its login was refused after all):
+   * the unit's device handle closes with the last, so the volume no longer counts as connected.
+   */
+  public void release(LogicalUnit logicalUnit) {
+    for (Unit u : units.values()) {
+      if (u.logicalUnit == logicalUnit) {
+        u.letGo();
+        return;
+      }
+    }
   }
 
   /** As {@link #logicalUnit}, off the caller's thread (looking a device up may block). */
@@ -157,9 +205,18 @@ public final class TargetContext {
     return CompletableFuture.supplyAsync(() -> logicalUnit(targetName), opener);
   }
 
-  /** Closes every logical unit (the devices behind them are the catalog owner's to close). */
+  private void sessionEnded(Session session) {
+    if (!session.discovery()) {
+      release(session.logicalUnit());
+    }
+  }
+
+  /** Closes every logical unit and the device handles they hold. */
   public void closeUnits() {
-    units.values().forEach(u -> u.logicalUnit().close());
+    units.values().forEach(u -> {
+      u.logicalUnit.close();
+      u.device.release();
+    });
     units.clear();
   }
 }

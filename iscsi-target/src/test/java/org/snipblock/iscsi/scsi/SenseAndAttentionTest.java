@@ -94,6 +94,45 @@ class SenseAndAttentionTest {
     h.good(a, Cdbs.read16((1 << 20) / 512, 1, 0), new byte[0]);
   }
 
+  @Test
+  void aRollbackIsAMediumChangeEveryNexusLearnsOfOnceAndTheUnitServesOn() {
+    RolledBack device = new RolledBack(new org.snipblock.block.MemoryBlockDevice("rb", 1 << 20, 512, false));
+    LogicalUnitHarness h = new LogicalUnitHarness(device);
+    ItNexus a = LogicalUnitHarness.A;
+    ItNexus b = LogicalUnitHarness.B;
+    h.exec(a, Cdbs.testUnitReady());
+    h.exec(b, Cdbs.testUnitReady());
+    device.rollbacks.incrementAndGet();
+    h.check(a, Cdbs.read16(0, 1, 0), new byte[0], Sense.UNIT_ATTENTION, 0x28, 0x00);
+    h.good(a, Cdbs.read16(0, 1, 0), new byte[0]);
+    h.check(b, Cdbs.testUnitReady(), new byte[0], Sense.UNIT_ATTENTION, 0x28, 0x00);
+    h.good(b, Cdbs.read16(0, 1, 0), new byte[0]);
+    assertThat(device.adopted.get()).as("the handle was told to serve the new content").isEqualTo(1);
+  }
+
+  /** A real RAM disk whose volume an operator rolls back: its handle fails until adopted. */
+  private static final class RolledBack extends org.snipblock.block.ForwardingBlockDevice {
+    final java.util.concurrent.atomic.AtomicInteger rollbacks = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger adopted = new java.util.concurrent.atomic.AtomicInteger();
+
+    RolledBack(org.snipblock.block.MemoryBlockDevice d) {
+      super(d);
+    }
+
+    @Override
+    public boolean adoptRollback() {
+      int had = adopted.get();
+      return rollbacks.get() != had && adopted.compareAndSet(had, rollbacks.get());
+    }
+
+    @Override
+    public CompletableFuture<Void> read(long offset, ByteBuffer dst) {
+      return rollbacks.get() != adopted.get()
+          ? CompletableFuture.failedFuture(new BlockDeviceException(Kind.UNAVAILABLE, "rolled back; reconnect"))
+          : super.read(offset, dst);
+    }
+  }
+
   /** A real RAM disk seen through a size that an operator grows online. */
   private static final class Resizable extends org.snipblock.block.ForwardingBlockDevice {
     final java.util.concurrent.atomic.AtomicLong current;

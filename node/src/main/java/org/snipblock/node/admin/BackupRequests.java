@@ -13,6 +13,7 @@ import org.snipblock.node.admin.v1.ExportChunk;
 import org.snipblock.node.admin.v1.ExportVolumeRequest;
 import org.snipblock.node.admin.v1.ImportChunk;
 import org.snipblock.node.admin.v1.ImportVolumeResponse;
+import org.snipblock.node.admin.v1.SnapshotVolumesRequest;
 import org.snipblock.node.backup.StreamFormatException;
 import org.snipblock.node.backup.VolumeExporter;
 import org.snipblock.node.backup.VolumeImporter;
@@ -39,17 +40,32 @@ final class BackupRequests {
     this.snapshots = snapshots;
   }
 
+  /**
+   * Streams a snapshot; with no snapshot named, the live volume through a temporary snapshot taken
+   * first and deleted once the stream ends however it ends, so the stream is still one point in time.
+   */
   void export(ExportVolumeRequest req, StreamObserver<ExportChunk> out) {
     ServerCallStreamObserver<ExportChunk> call = (ServerCallStreamObserver<ExportChunk>) out;
-    String what = "export " + req.getVolume() + "@" + req.getSnapshot();
+    boolean live = req.getSnapshot().isEmpty();
+    String what = "export " + req.getVolume() + (live ? "" : "@" + req.getSnapshot());
     VolumeExporter.Export export;
+    String snapshot = req.getSnapshot();
     try {
-      if (req.getVolume().isEmpty() || req.getSnapshot().isEmpty()) {
-        throw AdminErrors.invalid("name the volume and the snapshot to export: NAME@SNAPSHOT");
+      if (req.getVolume().isEmpty()) {
+        throw AdminErrors.invalid("name the volume to export: NAME, or NAME@SNAPSHOT for one of its snapshots");
       }
       VolumeExporter exporter = new VolumeExporter(volumes, snapshots.reader(req.getVolume(), "export"));
-      export = exporter.prepare(req.getVolume(), req.getSnapshot(),
-          req.getSinceSnapshot().isEmpty() ? null : req.getSinceSnapshot());
+      if (live) {
+        snapshot = TemporarySnapshot.name();
+        snapshots.take(SnapshotVolumesRequest.newBuilder().addVolumes(req.getVolume()).setSnapshot(snapshot).build());
+      }
+      try {
+        export = exporter.prepare(req.getVolume(), snapshot,
+            req.getSinceSnapshot().isEmpty() ? null : req.getSinceSnapshot());
+      } catch (RuntimeException e) {
+        dropTemporary(live, req.getVolume(), snapshot);
+        throw e;
+      }
     } catch (RuntimeException e) {
       out.onError(AdminService.toStatus(what, e));
       return;
@@ -57,20 +73,37 @@ final class BackupRequests {
     ReadyGate gate = new ReadyGate(call);
     call.setOnReadyHandler(gate);
     call.setOnCancelHandler(gate::cancel);
+    String exported = snapshot;
     threads.execute(() -> {
       try (export) {
         ChunkOutput sink = new ChunkOutput(call, gate, export.totalBytes());
         export.writeTo(sink, sink::covered);
         sink.flush();
         out.onCompleted();
-        log.info("{}{}: done", what, req.getSinceSnapshot().isEmpty() ? "" : " since " + req.getSinceSnapshot());
+        log.info("{}{}{}: done", what, live ? " (live, as " + exported + ")" : "",
+            req.getSinceSnapshot().isEmpty() ? "" : " since " + req.getSinceSnapshot());
       } catch (IOException e) {
         log.info("{} ended early: {}", what, e.getMessage());
         out.onError(Status.CANCELLED.withDescription(e.getMessage()).asRuntimeException());
       } catch (RuntimeException e) {
         out.onError(AdminService.toStatus(what, e));
+      } finally {
+        dropTemporary(live, req.getVolume(), exported);
       }
     });
+  }
+
+  /** Deletes a live export's temporary snapshot; one left behind (the node died) is an ordinary snapshot. */
+  private void dropTemporary(boolean live, String volume, String snapshot) {
+    if (!live) {
+      return;
+    }
+    try {
+      snapshots.delete(volume, snapshot);
+    } catch (RuntimeException e) {
+      log.warn("export of {}: its temporary snapshot {} not deleted ({}); delete it with 'volume snapshot-delete'",
+          volume, snapshot, e.getMessage());
+    }
   }
 
   StreamObserver<ImportChunk> importVolume(StreamObserver<ImportVolumeResponse> out) {

@@ -51,9 +51,11 @@ public final class VolumeExporter {
   }
 
   /**
-   * The id a snapshot's content goes by across imports: the original's id for a snapshot an import
-   * made, its own otherwise. So a copy can send its changes back to the original, or on to a copy
-   * of the copy, and each finds its base.
+   * The id a snapshot's content goes by across imports and nodes: its origin where it has one (the
+   * original's id for a snapshot an import made; the cluster-wide id every copy of a clustered
+   * volume's snapshot records), its own id otherwise. So a copy can send its changes back to the
+   * original, or on to a copy of the copy, and an incremental stream from a new primary applies onto
+   * a full one from the old: each finds its base.
    */
   static long lineage(SnapshotInfo s) {
     return s.origin() != 0 ? s.origin() : s.id();

@@ -31,10 +31,10 @@ final class BackupCommands {
 
   @Command(name = "export", mixinStandardHelpOptions = true,
       description = "Write a snapshot to FILE as a backup stream: all of it, or with --since only what changed "
-          + "after an older snapshot. Only snapshots are exported (a consistent point in time): take one "
-          + "first with 'volume snapshot NAME SNAP'.")
+          + "after an older snapshot. Given a volume NAME alone, the node takes a temporary snapshot of it, "
+          + "exports that (a consistent point in time) and deletes it.")
   static final class Export extends VolumeCommand.Subcommand {
-    @Parameters(index = "0", paramLabel = "NAME@SNAPSHOT") String sourceText;
+    @Parameters(index = "0", paramLabel = "NAME[@SNAPSHOT]") String sourceText;
 
     @Parameters(index = "1", paramLabel = "FILE") Path file;
 
@@ -44,20 +44,23 @@ final class BackupCommands {
 
     @Override
     public Integer call() {
-      if (sourceText.indexOf('@') < 0) {
-        throw new ParameterException(spec.commandLine(), "export a snapshot, not the live volume: give "
-            + sourceText + "@SNAPSHOT (take one first with 'volume snapshot " + sourceText + " SNAPSHOT')");
-      }
       SnapshotRef source;
-      try {
-        source = new SnapshotCommands.SnapshotRefConverter().convert(sourceText);
-      } catch (TypeConversionException e) {
-        throw new ParameterException(spec.commandLine(), e.getMessage());
+      if (sourceText.indexOf('@') < 0) {
+        if (sourceText.isEmpty()) {
+          throw new ParameterException(spec.commandLine(), "name the volume to export: NAME or NAME@SNAPSHOT");
+        }
+        source = new SnapshotRef(sourceText, ""); // the live volume: the node snapshots it for the stream
+      } else {
+        try {
+          source = new SnapshotCommands.SnapshotRefConverter().convert(sourceText);
+        } catch (TypeConversionException e) {
+          throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
       }
+      String shown = source.snapshot().isEmpty() ? source.volume() : source.volume() + "@" + source.snapshot();
       Output out = output();
       Path part = file.resolveSibling(file.getFileName() + ".part");
-      Progress progress = new Progress(spec.commandLine().getErr(), "export " + source.volume() + "@"
-          + source.snapshot(), out.isJson());
+      Progress progress = new Progress(spec.commandLine().getErr(), "export " + shown, out.isJson());
       long bytes;
       try {
         bytes = admin.call(c -> receive(c.export(source.volume(), source.snapshot(), since), part, progress));
@@ -71,7 +74,7 @@ final class BackupCommands {
       if (out.isJson()) {
         out.json(new Exported(source.volume(), source.snapshot(), since, file.toString(), bytes));
       } else {
-        out.println("exported " + source.volume() + "@" + source.snapshot()
+        out.println("exported " + shown + (source.snapshot().isEmpty() ? " (live, through a temporary snapshot)" : "")
             + (since == null ? " (full)" : " (changes since " + since + ")") + " to " + file + ": "
             + ByteSize.format(bytes));
       }

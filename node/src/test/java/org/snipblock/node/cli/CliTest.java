@@ -133,7 +133,6 @@ class CliTest {
       simulate without fail     | cluster simulate                                | Missing required option: '--fail=LEVEL NAME'
       simulate half a fail      | cluster simulate --fail node                    | --fail
       simulate unknown level    | cluster simulate --fail planet p1               | invalid --fail planet: expected node ID
-      export of a live volume   | volume export vol0 f.snb                        | export a snapshot, not the live volume: give vol0@SNAPSHOT
       export bad snapshot       | volume export vol0@ f.snb                       | invalid snapshot 'vol0@': expected VOLUME@SNAPSHOT
       export without file       | volume export vol0@s1                           | Missing required parameter: 'FILE'
       import without file       | volume import vol0                              | Missing required parameter: 'FILE'

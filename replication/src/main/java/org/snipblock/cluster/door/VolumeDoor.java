@@ -43,13 +43,13 @@ public final class VolumeDoor implements BlockDevice {
   private volatile VolumeRecord lastKnown;
   private volatile boolean closed;
   // A rollback raises the volume's incarnation: a handle opened before fails from then on, as on a standalone node.
-  private final long incarnation;
+  private final java.util.concurrent.atomic.AtomicLong incarnation;
 
   VolumeDoor(Doors doors, VolumeRecord volume) {
     this.doors = doors;
     this.name = volume.getName();
     this.lastKnown = volume;
-    this.incarnation = doors.handles().incarnation(name, volume.getIncarnation());
+    this.incarnation = new java.util.concurrent.atomic.AtomicLong(doors.handles().incarnation(name, volume.getIncarnation()));
   }
 
   /** The metadata's current record (size grows with an online resize); the last one seen once deleted. */
@@ -148,6 +148,13 @@ public final class VolumeDoor implements BlockDevice {
 
   /** Requests already under way complete; the shared device and channels stay open. */
   @Override
+  public boolean adoptRollback() {
+    long had = incarnation.get();
+    long now = doors.handles().incarnation(name, had);
+    return now != had && incarnation.compareAndSet(had, now);
+  }
+
+  @Override
   public synchronized void close() {
     if (!closed) {
       closed = true;
@@ -161,7 +168,8 @@ public final class VolumeDoor implements BlockDevice {
     if (closed) {
       return CompletableFuture.failedFuture(new BlockDeviceException(Kind.UNAVAILABLE, "door on " + name + " closed"));
     }
-    if (doors.handles().incarnation(name, incarnation) != incarnation) {
+    long served = incarnation.get();
+    if (doors.handles().incarnation(name, served) != served) {
       return CompletableFuture.failedFuture(new BlockDeviceException(Kind.UNAVAILABLE,
           "volume " + name + " was rolled back to a snapshot; reconnect"));
     }
