@@ -71,7 +71,7 @@ class AdminTlsProcessIT {
 
   @Test
   @Timeout(value = 3, unit = TimeUnit.MINUTES)
-  void withClientCaTheCliPresentsItsCertificateAndTheHttpPortSpeaksHttps() throws IOException {
+  void withClientCaTheCliAndCurlPresentTheirCertificatesOnBothPorts() throws IOException {
     Tools.require("openssl", "curl");
     Path certs = tmp.resolve("certs");
     assertThat(run("certs", "init", certs.toString(), "--node", "n1", "--client", "ops")).isEqualTo("0:wrote "
@@ -111,19 +111,31 @@ class AdminTlsProcessIT {
           .contains("Verify return code: 0 (ok)").doesNotContain("alert");
       assertThat(handshake(adminPort, ca, "")).as("no client certificate").contains("alert");
 
+      // The HTTP port asks for a client certificate of the same CA, as the admin API does.
       String url = node.info().httpUrl();
       assertThat(url).startsWith("https://127.0.0.1:");
-      Tools.Run metrics = Tools.run(30, "curl", "-sS", "--cacert", ca, url + "/metrics");
+      Tools.Run metrics = Tools.run(30, "curl", "-sS", "--cacert", ca, "--cert", cert, "--key", key, url + "/metrics");
       assertThat(metrics.exit()).as(metrics.output()).isZero();
       assertThat(metrics.output()).contains("snipblock_node_up");
-      Tools.Run untrusted = Tools.run(30, "curl", "-sS", url + "/metrics");
+      Tools.Run dashboard = Tools.run(30, "curl", "-sS", "--cacert", ca, "--cert", cert, "--key", key, url + "/");
+      assertThat(dashboard.exit()).as(dashboard.output()).isZero();
+      assertThat(dashboard.output()).contains("<html");
+      Tools.Run noCertificate = Tools.run(30, "curl", "-sS", "--cacert", ca, url + "/metrics");
+      assertThat(noCertificate.exit()).as("curl without a client certificate: " + noCertificate.output()).isNotZero();
+      assertThat(noCertificate.output()).doesNotContain("snipblock_node_up");
+      Tools.Run otherCa = Tools.run(30, "curl", "-sS", "--cacert", ca, "--cert", other.resolve("ops.pem").toString(),
+          "--key", other.resolve("ops.key").toString(), url + "/metrics");
+      assertThat(otherCa.exit()).as("curl with another CA's certificate: " + otherCa.output()).isNotZero();
+      assertThat(otherCa.output()).doesNotContain("snipblock_node_up");
+      Tools.Run untrusted = Tools.run(30, "curl", "-sS", "--cert", cert, "--key", key, url + "/metrics");
       assertThat(untrusted.exit()).as("curl without the CA: " + untrusted.output()).isEqualTo(60);
       Tools.Run plain = Tools.run(30, "curl", "-sS", url.replace("https://", "http://") + "/metrics");
       assertThat(plain.exit()).as("plain HTTP: " + plain.output()).isNotZero();
       assertThat(plain.output()).doesNotContain("snipblock_node_up");
       String httpPort = url.substring(url.lastIndexOf(':') + 1);
-      assertThat(handshake(httpPort, ca, "")).as("HTTPS without a client certificate")
+      assertThat(handshake(httpPort, ca, " -cert " + cert + " -key " + key)).as("HTTPS with the operator's certificate")
           .contains("Verify return code: 0 (ok)").doesNotContain("alert");
+      assertThat(handshake(httpPort, ca, "")).as("HTTPS without a client certificate").contains("alert");
     }
   }
 
