@@ -149,7 +149,9 @@ class AdminTlsProcessIT {
       String httpPort = url.substring(url.lastIndexOf(':') + 1);
       assertThat(handshake(httpPort, ca, " -cert " + cert + " -key " + key)).as("HTTPS with the operator's certificate")
           .contains("Verify return code: 0 (ok)").doesNotContain("alert");
-      assertThat(handshake(httpPort, ca, "")).as("HTTPS without a client certificate").contains("alert");
+      // The JDK's server asks for a certificate of the CA, then closes the connection without a word.
+      assertThat(handshake(httpPort, ca, "")).as("HTTPS without a client certificate")
+          .contains("Acceptable client certificate CA names\nCN = snipblock CA").containsAnyOf("alert", "unexpected eof");
     }
   }
 
