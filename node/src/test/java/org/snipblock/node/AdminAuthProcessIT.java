@@ -6,16 +6,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.node.testing.DaemonProcess;
+import org.snipblock.node.testing.Poll;
 
 /**
  * Admin authentication on a running daemon through the real CLI: calls without a valid token are
  * refused; the operator's token may do everything; a tenant's token sees and manages only its own
- * volumes (another tenant's look as if they did not exist) and none of the operator's calls.
+ * volumes (another tenant's look as if they did not exist) and none of the operator's calls; its
+ * usage export holds its own volumes' rows only.
  */
 class AdminAuthProcessIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -86,6 +90,23 @@ class AdminAuthProcessIT {
       assertThat(JSON.readTree(node.cli("volume", "show", "g1", "--json", "--token", OPERATOR))
           .get("provisionedBytes").asLong()).isEqualTo(64L << 20);
       assertThat(node.cli("volume", "show", "g1", "--token", GLOBEX)).contains("qos:              none");
+
+      // The usage export: a tenant's token gets its own volumes' rows, and may not ask for another's.
+      Poll.until("a1's and g1's first space in the usage export", Duration.ofSeconds(60), () -> Optional.of(
+          node.cli("usage", "export", "--token", OPERATOR)).filter(csv -> csv.contains(",acme,a1,")
+              && csv.contains(",globex,g1,") && csv.contains(",,ops,")));
+      assertThat(node.cli("usage", "export", "--token", ACME)).contains(",acme,a1,").doesNotContain("globex")
+          .doesNotContain(",,ops,");
+      assertThat(node.cli("usage", "export", "--tenant", "acme", "--format", "json", "--token", ACME))
+          .contains("\"a1\"").doesNotContain("g1");
+      assertThat(node.cliError("usage", "export", "--tenant", "globex", "--token", ACME).strip())
+          .isEqualTo("snipblock: tenant acme may not export the usage of tenant globex");
+      assertThat(node.cli("usage", "export", "--tenant", "globex", "--token", GLOBEX)).contains(",globex,g1,")
+          .doesNotContain("acme");
+      assertThat(node.cli("usage", "export", "--tenant", "globex", "--token", OPERATOR)).contains(",globex,g1,")
+          .doesNotContain("acme").doesNotContain(",,ops,");
+      assertThat(node.log()).contains("refused snipblock.admin.v1.Usage/ExportUsage by tenant acme");
+
       node.cli("volume", "delete", "a1", "--token", ACME);
       assertThat(node.cli("tenant", "show", "acme", "--token", ACME)).contains("volumes:     none");
     }

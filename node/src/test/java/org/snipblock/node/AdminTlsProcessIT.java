@@ -71,11 +71,11 @@ class AdminTlsProcessIT {
 
   @Test
   @Timeout(value = 3, unit = TimeUnit.MINUTES)
-  void withClientCaTheCliPresentsItsCertificateAndTheHttpPortSpeaksHttps() throws IOException {
+  void withClientCaTheCliAndCurlPresentTheirCertificatesOnBothPorts() throws IOException {
     Tools.require("openssl", "curl");
     Path certs = tmp.resolve("certs");
-    assertThat(run("certs", "init", certs.toString(), "--node", "n1", "--client", "ops")).isEqualTo("0:wrote "
-        + certs.resolve("ca.pem") + " and ca.key (keep ca.key offline), and n1.pem/.key, ops.pem/.key");
+    assertThat(run("certs", "init", certs.toString(), "--node", "n1", "--client", "ops,acme")).isEqualTo("0:wrote "
+        + certs.resolve("ca.pem") + " and ca.key (keep ca.key offline), and n1.pem/.key, ops.pem/.key, acme.pem/.key");
     assertThat(run("certs", "init", tmp.resolve("x").toString(), "--node", "a", "--client", "a"))
         .startsWith("2:snipblock: a name is both a --node and a --client");
     Path other = tmp.resolve("other");
@@ -84,6 +84,10 @@ class AdminTlsProcessIT {
     Files.writeString(config, """
         http-port: 0
         admin:
+          auth:
+            certificates:
+              - {name: ops, role: operator}
+              - {name: acme, role: "tenant:acme"}
           tls:
             certificate: certs/n1.pem
             key: certs/n1.key
@@ -104,6 +108,13 @@ class AdminTlsProcessIT {
       assertThat(node.cliError("volume", "list", "--tls-ca", ca, "--tls-cert", cert))
           .contains("--tls-cert and --tls-key go together");
       assertThat(node.cliError("volume", "list", "--tls-cert", cert, "--tls-key", key)).contains("need --tls-ca");
+      // Without a token the certificate names the caller: acme's is a tenant's, confined to its own volumes.
+      String acme = certs.resolve("acme.pem").toString();
+      String acmeKey = certs.resolve("acme.key").toString();
+      assertThat(node.cliError("volume", "show", "v", "--tls-ca", ca, "--tls-cert", acme, "--tls-key", acmeKey).strip())
+          .isEqualTo("snipblock: no volume named v");
+      assertThat(node.cliError("tenant", "create", "x", "--tls-ca", ca, "--tls-cert", acme, "--tls-key", acmeKey).strip())
+          .isEqualTo("snipblock: tenant acme may not create tenants (operator only)");
 
       String admin = node.info().adminAddress();
       String adminPort = admin.substring(admin.lastIndexOf(':') + 1);
@@ -111,19 +122,36 @@ class AdminTlsProcessIT {
           .contains("Verify return code: 0 (ok)").doesNotContain("alert");
       assertThat(handshake(adminPort, ca, "")).as("no client certificate").contains("alert");
 
+      // The HTTP port asks for a client certificate of the same CA, as the admin API does.
       String url = node.info().httpUrl();
       assertThat(url).startsWith("https://127.0.0.1:");
-      Tools.Run metrics = Tools.run(30, "curl", "-sS", "--cacert", ca, url + "/metrics");
+      Tools.Run metrics = Tools.run(30, "curl", "-sS", "--cacert", ca, "--cert", cert, "--key", key, url + "/metrics");
       assertThat(metrics.exit()).as(metrics.output()).isZero();
       assertThat(metrics.output()).contains("snipblock_node_up");
-      Tools.Run untrusted = Tools.run(30, "curl", "-sS", url + "/metrics");
+      Tools.Run dashboard = Tools.run(30, "curl", "-sS", "--cacert", ca, "--cert", cert, "--key", key, url + "/");
+      assertThat(dashboard.exit()).as(dashboard.output()).isZero();
+      assertThat(dashboard.output()).contains("<html");
+      Tools.Run tenant = Tools.run(30, "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca, "--cert",
+          acme, "--key", acmeKey, url + "/metrics");
+      assertThat(tenant.output()).as("a tenant's certificate on /metrics").isEqualTo("403");
+      Tools.Run noCertificate = Tools.run(30, "curl", "-sS", "--cacert", ca, url + "/metrics");
+      assertThat(noCertificate.exit()).as("curl without a client certificate: " + noCertificate.output()).isNotZero();
+      assertThat(noCertificate.output()).doesNotContain("snipblock_node_up");
+      Tools.Run otherCa = Tools.run(30, "curl", "-sS", "--cacert", ca, "--cert", other.resolve("ops.pem").toString(),
+          "--key", other.resolve("ops.key").toString(), url + "/metrics");
+      assertThat(otherCa.exit()).as("curl with another CA's certificate: " + otherCa.output()).isNotZero();
+      assertThat(otherCa.output()).doesNotContain("snipblock_node_up");
+      Tools.Run untrusted = Tools.run(30, "curl", "-sS", "--cert", cert, "--key", key, url + "/metrics");
       assertThat(untrusted.exit()).as("curl without the CA: " + untrusted.output()).isEqualTo(60);
       Tools.Run plain = Tools.run(30, "curl", "-sS", url.replace("https://", "http://") + "/metrics");
       assertThat(plain.exit()).as("plain HTTP: " + plain.output()).isNotZero();
       assertThat(plain.output()).doesNotContain("snipblock_node_up");
       String httpPort = url.substring(url.lastIndexOf(':') + 1);
-      assertThat(handshake(httpPort, ca, "")).as("HTTPS without a client certificate")
+      assertThat(handshake(httpPort, ca, " -cert " + cert + " -key " + key)).as("HTTPS with the operator's certificate")
           .contains("Verify return code: 0 (ok)").doesNotContain("alert");
+      // The JDK's server asks for a certificate of the CA, then closes the connection without a word.
+      assertThat(handshake(httpPort, ca, "")).as("HTTPS without a client certificate")
+          .contains("Acceptable client certificate CA names\nCN = snipblock CA").containsAnyOf("alert", "unexpected eof");
     }
   }
 

@@ -97,7 +97,8 @@ class QosProcessIT {
       double quiet = fioIops(node.nbdUrl("quiet"), "randwrite", 4, 10);
       double neighbour = noisy.iops();
       log.info("limited volume 150 IOPS next to a full-speed neighbour: {} IOPS; the neighbour {} IOPS", quiet, neighbour);
-      assertThat(quiet).as("limited volume beside a noisy neighbour").isBetween(60.0, 190.0);
+      // Limited volumes take precedence (LimitedFirst): the target is < 20 % lost; the bound leaves room for a loaded CI.
+      assertThat(quiet).as("limited volume beside a noisy neighbour").isBetween(100.0, 190.0);
       assertThat(neighbour).as("the neighbour is not limited").isGreaterThan(quiet);
     }
   }

@@ -67,6 +67,7 @@ public final class ClusterNode implements AutoCloseable {
   private final SiteSettings sites;
   private final SimulatedWanLinks wan;
   private final NodeChannels channels;
+  private final PeerServices peerServices = new PeerServices();
   private final ExecutorService worker;
   private final ScheduledExecutorService timer;
   private final ExecutorService committer;
@@ -151,6 +152,7 @@ public final class ClusterNode implements AutoCloseable {
         : NettyServerBuilder.forAddress(serverAddress, config.tls().serverCredentials()))
         .addService(replicaService).addService(volumeIo = new VolumeIoService(routes, doors.handles()))
         .addService(access).addService(snapshots.groupService()).addService(scsiStates)
+        .fallbackHandlerRegistry(peerServices)
         .callExecutor(ReplicaService.streamsOnTransport()).maxInboundMessageSize(64 << 20).build().start();
     metadata.onVolumeChange(v -> doors.handles().applied(v.getName(), v.getIncarnation()));
     metadata.onVolumeChange(v -> reconciler.changed(v.getName()));
@@ -204,6 +206,24 @@ public final class ClusterNode implements AutoCloseable {
   /** The address replicas of this node's volumes are streamed from (and to). */
   public InetSocketAddress replicationAddress() {
     return new InetSocketAddress(config.cluster().host(), server.getPort());
+  }
+
+  /**
+   * Serves {@code service} to the other nodes on this node's replication port (with its TLS), from
+   * now on; for what the daemon adds on top of the cluster (the usage export gathers through it).
+   */
+  public void serveToPeers(io.grpc.BindableService service) {
+    peerServices.add(service);
+  }
+
+  /** The other nodes the metadata lists now (removed ones are not), by id. */
+  public List<String> peerIds() {
+    return metadata.nodes().stream().map(NodeRecord::getId).filter(id -> !id.equals(config.nodeId())).toList();
+  }
+
+  /** The channel to another node's replication port (shared; do not close it), for calls to what it serves to peers. */
+  public io.grpc.Channel peerChannel(String nodeId) {
+    return channels.to(nodeId);
   }
 
   /** Clustered volumes: create with a redundancy policy, show with primary/epoch/lag/placement, open on the primary. */

@@ -19,6 +19,7 @@ import org.snipblock.node.admin.v1.SetVolumeQosRequest;
 import org.snipblock.node.admin.v1.ShowVolumeQosRequest;
 import org.snipblock.node.admin.v1.ShowVolumeRequest;
 import org.snipblock.node.admin.v1.TenantsGrpc;
+import org.snipblock.node.admin.v1.UsageGrpc;
 import org.snipblock.node.admin.v1.Volume;
 import org.snipblock.node.admin.v1.VolumeQos;
 import org.snipblock.node.tenant.TenantBook;
@@ -161,7 +162,9 @@ final class TenantGate {
   }
 
   private void operatorOnly(String method) {
-    if (!method.startsWith(TenantsGrpc.SERVICE_NAME + "/")) {
+    // The usage export gives a tenant's caller its own volumes' rows only (UsageService).
+    if (!method.startsWith(TenantsGrpc.SERVICE_NAME + "/")
+        && !method.equals(UsageGrpc.getExportUsageMethod().getFullMethodName())) {
       Caller.current().requireOperator("call " + method);
     }
   }

@@ -14,8 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Authenticates every admin call by its token when the node has {@code admin.auth}: an unknown or
- * missing token is refused (UNAUTHENTICATED, logged with the caller's address, never the token);
+ * Authenticates every admin call by its token when the node has {@code admin.auth}, or without a
+ * token by the name of the client certificate the TLS handshake checked: an unknown or missing token is refused (UNAUTHENTICATED, logged with the caller's address, never the token);
  * a known one makes the call the operator's or its tenant's ({@link Caller}).
  */
 final class TokenAuth implements ServerInterceptor {
@@ -34,7 +34,8 @@ final class TokenAuth implements ServerInterceptor {
       return next.startCall(call, headers);
     }
     String token = AdminToken.of(headers);
-    Optional<String> role = auth.roleOf(token);
+    Optional<String> role = auth.roleOf(token,
+        ClientCertificate.nameOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION)));
     if (role.isEmpty()) {
       String why = token == null ? "this node's admin API requires a token" : "the admin token is not valid on this node";
       log.warn("refused {} from {}: {}", call.getMethodDescriptor().getFullMethodName(),

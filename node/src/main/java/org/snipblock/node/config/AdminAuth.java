@@ -7,29 +7,42 @@ import java.util.Optional;
 import org.snipblock.node.tenant.TenantName;
 
 /**
- * Who may call the admin API (the config file's {@code admin.auth}): tokens, each with a role, the
- * operator's (everything) or a tenant's (only its own volumes). Off, every caller is the operator.
+ * Who may call the admin API and read the HTTP port (the config file's {@code admin.auth}): tokens,
+ * each with a role, and client certificates by name, each with a role: the operator's (everything)
+ * or a tenant's (only its own volumes). A certificate counts only as {@code admin.tls.client-ca}
+ * checked it in the handshake. Off, every caller is the operator.
  *
- * @param roles by token: "" for the operator, else the tenant's name
+ * @param roles        by token: "" for the operator, else the tenant's name
+ * @param certificates by the client certificate's name (its subject's CN): "" for the operator, else the tenant's
  */
-public record AdminAuth(boolean on, Map<String, String> roles) {
-  public static final AdminAuth OFF = new AdminAuth(false, Map.of());
+public record AdminAuth(boolean on, Map<String, String> roles, Map<String, String> certificates) {
+  public static final AdminAuth OFF = new AdminAuth(false, Map.of(), Map.of());
   /** Long enough that guessing is hopeless (a random 16-byte value in hex is 32). */
   public static final int MIN_TOKEN_CHARS = 16;
 
   public AdminAuth {
     roles = Map.copyOf(roles);
+    certificates = Map.copyOf(certificates);
   }
 
   /** One configured token and its role text ({@code operator} or {@code tenant:NAME}). */
   public record Grant(String token, String role) {}
 
+  /** One client certificate's name (its CN, as {@code certs init --client NAME} makes it) and its role text. */
+  public record CertificateGrant(String name, String role) {}
+
+  /** Tokens only. */
+  public static AdminAuth of(List<Grant> grants) {
+    return of(grants, List.of());
+  }
+
   /**
    * @throws IllegalArgumentException one line naming the bad entry (never the token itself)
    */
-  public static AdminAuth of(List<Grant> grants) {
-    if (grants.isEmpty()) {
-      throw new IllegalArgumentException("tokens: give at least one (token and role), or remove admin.auth");
+  public static AdminAuth of(List<Grant> grants, List<CertificateGrant> certificateGrants) {
+    if (grants.isEmpty() && certificateGrants.isEmpty()) {
+      throw new IllegalArgumentException("tokens: give at least one (token and role), or certificates, or remove "
+          + "admin.auth");
     }
     Map<String, String> roles = new LinkedHashMap<>();
     for (int i = 0; i < grants.size(); i++) {
@@ -46,7 +59,22 @@ public record AdminAuth(boolean on, Map<String, String> roles) {
         throw new IllegalArgumentException(where + ": the same token is given twice");
       }
     }
-    return new AdminAuth(true, roles);
+    Map<String, String> certificates = new LinkedHashMap<>();
+    for (int i = 0; i < certificateGrants.size(); i++) {
+      CertificateGrant g = certificateGrants.get(i);
+      String where = "certificates[" + i + "]";
+      if (g == null || g.name() == null || g.role() == null) {
+        throw new IllegalArgumentException(where + ": needs both 'name' and 'role'");
+      }
+      if (g.name().isBlank() || !g.name().chars().allMatch(c -> c >= 32 && c < 127)) {
+        throw new IllegalArgumentException(where + ": name '" + g.name() + "' is not a certificate's name (its CN, "
+            + "printable ASCII)");
+      }
+      if (certificates.put(g.name(), role(where, g.role())) != null) {
+        throw new IllegalArgumentException(where + ": certificate name " + g.name() + " is given twice");
+      }
+    }
+    return new AdminAuth(true, roles, certificates);
   }
 
   private static String role(String where, String role) {
@@ -67,5 +95,18 @@ public record AdminAuth(boolean on, Map<String, String> roles) {
   /** The token's role ("" the operator, else a tenant), or empty for a token not configured. */
   public Optional<String> roleOf(String token) {
     return token == null ? Optional.empty() : Optional.ofNullable(roles.get(token));
+  }
+
+  /**
+   * The caller's role on either port: a token, when given, decides (an unknown one is refused
+   * whatever the certificate); without one, the client certificate's name, when configured.
+   *
+   * @param certificate the name of the client certificate the handshake checked, null for none
+   */
+  public Optional<String> roleOf(String token, String certificate) {
+    if (token != null || certificate == null) {
+      return roleOf(token);
+    }
+    return Optional.ofNullable(certificates.get(certificate));
   }
 }

@@ -8,7 +8,7 @@ import org.snipblock.node.OperatorError;
 
 /**
  * The config file's {@code admin:} section, as Jackson binds it: {@code auth: tokens: [{token: ...,
- * role: operator | tenant:NAME}]} and {@code tls: {certificate: FILE, key: FILE, client-ca: FILE}} (client-ca
+ * role: operator | tenant:NAME}], certificates: [{name: CN, role: ...}]} and {@code tls: {certificate: FILE, key: FILE, client-ca: FILE}} (client-ca
  * optional).
  */
 final class AdminConfigModel {
@@ -38,9 +38,15 @@ final class AdminConfigModel {
     if (auth == null) {
       return null;
     }
+    List<CertificateModel> certificates = auth.certificates == null ? List.of() : auth.certificates;
+    if (!certificates.isEmpty() && (tls == null || tls.clientCa == null)) {
+      throw new OperatorError("config file " + origin + ": admin.auth.certificates needs admin.tls with client-ca "
+          + "(only a certificate the handshake checked names a caller)");
+    }
     try {
       return AdminAuth.of((auth.tokens == null ? List.<TokenModel>of() : auth.tokens).stream()
-          .map(t -> t == null ? null : new AdminAuth.Grant(t.token, t.role)).toList());
+          .map(t -> t == null ? null : new AdminAuth.Grant(t.token, t.role)).toList(),
+          certificates.stream().map(c -> c == null ? null : new AdminAuth.CertificateGrant(c.name, c.role)).toList());
     } catch (IllegalArgumentException e) {
       throw new OperatorError("config file " + origin + ": admin.auth." + e.getMessage());
     }
@@ -54,6 +60,12 @@ final class AdminConfigModel {
 
   static final class AuthModel {
     @JsonProperty("tokens") List<TokenModel> tokens = new ArrayList<>();
+    @JsonProperty("certificates") List<CertificateModel> certificates = new ArrayList<>();
+  }
+
+  static final class CertificateModel {
+    @JsonProperty("name") String name;
+    @JsonProperty("role") String role;
   }
 
   static final class TokenModel {

@@ -5,15 +5,17 @@ import io.grpc.TlsServerCredentials;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.snipblock.cluster.security.PemKeys;
 
 /**
  * TLS on the node's operator ports (the config file's {@code admin.tls}): the admin API and the HTTP
  * port (metrics, dashboard) both present {@code certificate} and speak TLS only, so a plaintext
- * client is refused. With {@code clientCa} the admin API also requires a client certificate leading
- * to it (an operator's CLI presents one); the HTTP port keeps to tokens, which Prometheus and a
- * browser send without a client certificate.
+ * client is refused. With {@code clientCa} both also require a client certificate leading to it
+ * (an operator's CLI, Prometheus' {@code cert_file}, a browser's imported certificate), checked
+ * in the handshake; the tokens of {@code admin.auth} still decide the caller's role on both.
  *
  * @param certificate the node's certificate chain (PEM)
  * @param key         its private key (PEM, PKCS#8)
@@ -56,10 +58,23 @@ public record AdminTls(Path certificate, Path key, Path clientCa) {
     }
   }
 
-  /** The HTTP port's side (the JDK's HTTPS server): the node's certificate. */
+  /**
+   * The HTTP port's side (the JDK's HTTPS server): the node's certificate, and with {@code clientCa}
+   * the trust a client certificate is checked against (the port then requires one, {@link #clientCa}).
+   */
   public SSLContext httpContext() {
     try {
-      return PemKeys.serverContext(certificate, key);
+      if (clientCa == null) {
+        return PemKeys.serverContext(certificate, key);
+      }
+      char[] none = new char[0];
+      KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      keys.init(PemKeys.keyStore(certificate, key, none), none);
+      TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      trust.init(PemKeys.trustStore(clientCa, none));
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(keys.getKeyManagers(), trust.getTrustManagers(), null);
+      return context;
     } catch (IOException | GeneralSecurityException e) {
       throw new IllegalArgumentException(failure(e), e);
     }

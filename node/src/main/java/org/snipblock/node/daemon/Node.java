@@ -150,6 +150,10 @@ public final class Node implements AutoCloseable {
     TenantMeters.register(metrics, tenancy);
     UsageMetering hourly = UsageMetering.start(dataDir.path(), usage, volumes, cluster, tenancy);
     running.push(hourly);
+    if (cluster != null) {
+      // What another node gathering the cluster's usage asks this one for: its own rows.
+      cluster.serveToPeers(new UsageService(config.nodeId(), hourly.hours(), Instant::now, null));
+    }
     AdminServer admin = bind("admin API", config.adminPort(), () -> AdminServer.start(
         new InetSocketAddress(config.listen(), config.adminPort()), config.adminTls(),
         AdminTenancy.interceptors(tenancy, config.adminAuth()),
@@ -157,7 +161,8 @@ public final class Node implements AutoCloseable {
             meters::snapshot, this::status), new ClusterAdminService(cluster),
         new SitesService(cluster), new QosService(cluster, qos), new RedundancyService(cluster),
         TenantMeters.service(tenancy), new ChapService(cluster, chapKey()),
-        new UsageService(config.nodeId(), hourly.hours(), Instant::now), new LinkFaultService(cluster)));
+        new UsageService(config.nodeId(), hourly.hours(), Instant::now, cluster == null ? null
+            : new ClusterUsagePeers(cluster, UsageService.PEER_WAIT.toMillis())), new LinkFaultService(cluster)));
     running.push(admin);
     adminPort = admin.port();
     if (config.httpPort() != NodeConfig.HTTP_OFF) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,6 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snipblock.node.config.AdminAuth;
@@ -73,7 +75,16 @@ public final class HttpEndpoint implements AutoCloseable {
       server = HttpServer.create(address, 16);
     } else {
       HttpsServer https = HttpsServer.create(address, 16);
-      https.setHttpsConfigurator(new HttpsConfigurator(tls.httpContext()));
+      boolean clientCertificates = tls.clientCa() != null;
+      https.setHttpsConfigurator(new HttpsConfigurator(tls.httpContext()) {
+        @Override
+        public void configure(HttpsParameters params) {
+          // As the admin API: with client-ca a client without a certificate of it fails the handshake.
+          SSLParameters p = getSSLContext().getDefaultSSLParameters();
+          p.setNeedClientAuth(clientCertificates);
+          params.setSSLParameters(p);
+        }
+      });
       server = https;
     }
     HttpEndpoint endpoint = new HttpEndpoint(server, metrics, view, auth);

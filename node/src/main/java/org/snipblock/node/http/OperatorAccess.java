@@ -1,15 +1,18 @@
 package org.snipblock.node.http;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpsExchange;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snipblock.node.admin.AdminToken;
+import org.snipblock.node.admin.ClientCertificate;
 import org.snipblock.node.config.AdminAuth;
 
 /**
  * Who may read the node's state over HTTP: with {@code admin.auth} only a caller with an operator's
- * admin token (the same {@code Authorization: Bearer TOKEN} as on the admin API), since the
+ * admin token (the same {@code Authorization: Bearer TOKEN} as on the admin API) or, without a
+ * token, an operator's client certificate (its name in {@code admin.auth.certificates}), since the
  * dashboard and /metrics show every tenant's volumes; without it, anyone who reaches the port, as
  * on the admin API. A refusal is logged with the caller's address, never the token.
  */
@@ -35,7 +38,8 @@ final class OperatorAccess {
       return Optional.empty();
     }
     String token = AdminToken.bearer(exchange.getRequestHeaders().getFirst("Authorization"));
-    Optional<String> role = auth.roleOf(token);
+    Optional<String> role = auth.roleOf(token,
+        exchange instanceof HttpsExchange https ? ClientCertificate.nameOf(https.getSSLSession()) : null);
     Refusal refusal;
     if (role.isEmpty()) {
       refusal = new Refusal(401, token == null ? "this node requires an operator's admin token (Authorization: Bearer TOKEN)"

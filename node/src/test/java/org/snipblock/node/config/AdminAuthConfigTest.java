@@ -53,4 +53,38 @@ class AdminAuthConfigTest {
           .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n").doesNotContain(secret));
     }
   }
+
+  @Test
+  void aClientCertificateNamesItsRoleWhenNoTokenIsGiven() {
+    AdminAuth auth = AdminAuth.of(List.of(new AdminAuth.Grant("op-0123456789abcdef", "operator")),
+        List.of(new AdminAuth.CertificateGrant("ops", "operator"), new AdminAuth.CertificateGrant("acme-ci", "tenant:acme")));
+    assertThat(auth.roleOf(null, "ops")).contains("");
+    assertThat(auth.roleOf(null, "acme-ci")).contains("acme");
+    assertThat(auth.roleOf(null, "stranger")).isEmpty();
+    assertThat(auth.roleOf(null, null)).isEmpty();
+    // A token decides when given, whatever the certificate: a wrong one is refused.
+    assertThat(auth.roleOf("op-0123456789abcdef", "acme-ci")).contains("");
+    assertThat(auth.roleOf("wrong-0123456789abcdef", "ops")).isEmpty();
+    assertThat(AdminAuth.of(List.of(), List.of(new AdminAuth.CertificateGrant("ops", "operator"))).on()).isTrue();
+  }
+
+  @Test
+  void malformedCertificateRolesAreRefusedWithOneLine() {
+    for (List<Object> bad : List.of(
+        List.<Object>of(new AdminAuth.CertificateGrant("ops", null), "certificates[0]: needs both 'name' and 'role'"),
+        List.<Object>of(new AdminAuth.CertificateGrant(" ", "operator"), "certificates[0]: name ' ' is not a certificate's name"),
+        List.<Object>of(new AdminAuth.CertificateGrant("ops", "admin"), "certificates[0]: role must be operator or tenant:NAME"),
+        List.<Object>of(new AdminAuth.CertificateGrant("ops", "tenant:Big"), "invalid tenant name 'Big'"))) {
+      assertThatThrownBy(() -> AdminAuth.of(List.of(), List.of((AdminAuth.CertificateGrant) bad.get(0))))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining((String) bad.get(1))
+          .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    }
+    assertThatThrownBy(() -> AdminAuth.of(List.of(), List.of(new AdminAuth.CertificateGrant("ops", "operator"),
+        new AdminAuth.CertificateGrant("ops", "tenant:acme")))).hasMessage("certificates[1]: certificate name ops is given twice");
+    // Without client-ca no handshake checks a certificate: naming one would trust whatever a client claims.
+    assertThatThrownBy(() -> ConfigFile.parse("data: /d\nadmin:\n  auth:\n    certificates:\n      - {name: ops, role: operator}\n",
+        FILE)).isInstanceOf(OperatorError.class)
+        .hasMessage("config file n.yaml: admin.auth.certificates needs admin.tls with client-ca (only a certificate the "
+            + "handshake checked names a caller)");
+  }
 }

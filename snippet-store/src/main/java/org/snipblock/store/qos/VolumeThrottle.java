@@ -25,6 +25,7 @@ public final class VolumeThrottle {
   private static final long SHOWN_THROTTLED_NANOS = 1_000_000_000L;
 
   private final ThrottleTimer timer;
+  private final LimitedFirst first;
   private final ArrayDeque<Waiting> reads = new ArrayDeque<>();
   private final ArrayDeque<Waiting> writes = new ArrayDeque<>();
   private volatile LeakyBuckets buckets;
@@ -41,7 +42,13 @@ public final class VolumeThrottle {
   public record Use(long ops, long bytes, long delayed) {}
 
   public VolumeThrottle(ThrottleTimer timer) {
+    this(timer, new LimitedFirst(timer));
+  }
+
+  /** @param first the node's precedence of limited volumes over unlimited ones, shared by all its throttles */
+  public VolumeThrottle(ThrottleTimer timer, LimitedFirst first) {
     this.timer = timer;
+    this.first = first;
     this.buckets = new LeakyBuckets(QosLimits.none(), timer.now());
   }
 
@@ -89,10 +96,17 @@ public final class VolumeThrottle {
     }
   }
 
-  /** Runs {@code request} once the limits let a request of {@code length} bytes start (at once, on this thread, if they do). */
+  /**
+   * Runs {@code request} once the limits let a request of {@code length} bytes start (at once, on
+   * this thread, if they do). Without limits, the request may yield to limited volumes on the node
+   * first ({@link LimitedFirst}).
+   */
   public <T> CompletableFuture<T> then(boolean write, long length, Supplier<CompletableFuture<T>> request) {
+    if (buckets.limits().isNone()) {
+      return first.unlimited(request);
+    }
     CompletableFuture<Void> go = admit(write, length);
-    return go.isDone() ? request.get() : go.thenCompose(x -> request.get());
+    return go.isDone() ? first.limited(request) : go.thenCompose(x -> first.limited(request));
   }
 
   /** The counts so far (only requests under limits are counted: an unlimited throttle is never asked). */

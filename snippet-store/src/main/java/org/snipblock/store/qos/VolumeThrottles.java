@@ -8,14 +8,17 @@ import java.util.function.Supplier;
 /**
  * One node's throttles, one per budget ({@link QosSetting#budget()}: a volume's own, or a
  * group's), so that every handle and door of a volume on this node, a primary's device reopened
- * after a rollback, and every member of a group share one set of buckets.
+ * after a rollback, and every member of a group share one set of buckets; and all of them one
+ * {@link LimitedFirst}, so that limited volumes take precedence over unlimited ones on the node.
  */
 public final class VolumeThrottles implements AutoCloseable {
   private final SchedulerTimer timer;
+  private final LimitedFirst first;
   private final Map<String, VolumeThrottle> throttles = new ConcurrentHashMap<>();
 
   public VolumeThrottles(String nodeId) {
     this.timer = new SchedulerTimer(nodeId);
+    this.first = new LimitedFirst(timer);
   }
 
   /** The budget's throttle, made with {@code limits} the first time it is asked for. */
@@ -25,7 +28,7 @@ public final class VolumeThrottles implements AutoCloseable {
       return t;
     }
     return throttles.computeIfAbsent(budget, b -> {
-      VolumeThrottle made = new VolumeThrottle(timer);
+      VolumeThrottle made = new VolumeThrottle(timer, first);
       made.configure(limits.get());
       return made;
     });
