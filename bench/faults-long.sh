@@ -36,10 +36,10 @@ log "running the fault schedule for $MINUTES minutes on $NODES nodes; output in 
 status=0
 (cd "$ROOT" && env -u CI mvn "${ARGS[@]}") >"$RUN/mvn.log" 2>&1 || status=$?
 cp -r "$ROOT/node/target/cluster-logs/noAcknowledgedWriteIsLostUnderRandomFaults" "$RUN/cluster-logs" 2>/dev/null || true
-grep -h 'fault schedule: seed\|fault schedule seed .* faults in\|answered after' "$RUN/mvn.log" \
-  "$ROOT"/node/target/surefire-reports/*FaultScheduleProcessIT*-output.txt 2>/dev/null | sort -u || true
+cp "$ROOT"/node/target/surefire-reports/*FaultScheduleProcessIT-output.txt "$RUN/test-output.txt" 2>/dev/null || true
+grep -h 'fault schedule\|nemesis:\|answered after' "$RUN/test-output.txt" 2>/dev/null || true
 if ((status != 0)); then
-  log "FAILED (exit $status): see $RUN/mvn.log and the nodes' logs in $RUN/cluster-logs"
+  log "FAILED (exit $status): see $RUN/mvn.log, $RUN/test-output.txt and the nodes' logs in $RUN/cluster-logs"
   exit "$status"
 fi
 log "passed: violations 0; nodes' logs in $RUN/cluster-logs"

@@ -30,13 +30,13 @@ class QemuIoSessionTest {
     }
     try (QemuIoSession s = QemuIoSession.file(image)) {
       for (int i = 0; i < 20; i++) {
-        assertThat(s.command("write -f -P " + (i + 1) + " " + i * 4096 + " 4k", WAIT)).as("write %d", i).get()
-            .asList().anyMatch(l -> l.toString().contains("wrote 4096/4096"));
+        assertThat(s.command("write -f -P " + (i + 1) + " " + i * 4096 + " 4k", WAIT)).as("write %d", i)
+            .hasValueSatisfying(out -> assertThat(out).anyMatch(l -> l.contains("wrote 4096/4096")));
         assertThat(s.command("flush", WAIT)).as("flush %d", i).isPresent();
         assertThat(s.command("length", WAIT)).as("the command after flush %d", i).hasValue(List.of("8 MiB"));
       }
-      assertThat(s.command("read -P 20 " + 19 * 4096 + " 4k", WAIT)).get().asList()
-          .anyMatch(l -> l.toString().contains("read 4096/4096"));
+      assertThat(s.command("read -P 20 " + 19 * 4096 + " 4k", WAIT))
+          .hasValueSatisfying(out -> assertThat(out).anyMatch(l -> l.contains("read 4096/4096")));
     }
   }
 
@@ -48,7 +48,8 @@ class QemuIoSessionTest {
       f.setLength(1 << 20);
     }
     try (QemuIoSession s = QemuIoSession.file(image)) {
-      assertThat(s.command("write 2M 4k", WAIT)).get().asList().anyMatch(l -> l.toString().contains("failed"));
+      assertThat(s.command("write 2M 4k", WAIT))
+          .hasValueSatisfying(out -> assertThat(out).anyMatch(l -> l.contains("write failed")));
       assertThat(s.command("length", WAIT)).hasValue(List.of("1 MiB"));
       assertThat(s.command("quit", WAIT)).hasValue(List.of(QemuIoSession.ENDED));
     }
