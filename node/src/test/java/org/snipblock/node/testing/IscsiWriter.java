@@ -6,12 +6,14 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * A {@link DoorWriter} over iSCSI: an interactive qemu-io, whose iSCSI driver is libiscsi, logged in
  * to the volume's target through one door. A write's data goes through a file ({@code write -f -s});
- * qemu-io answers {@code wrote N/N bytes} or {@code write failed: REASON}.
+ * qemu-io answers {@code wrote N/N bytes} or {@code write failed: REASON}. One command at a time,
+ * each done once qemu-io prompts again ({@link QemuIoSession#command}).
  */
 public final class IscsiWriter implements DoorWriter {
   private static final String INITIATOR = "iqn.2026-12.org.snipblock.test:fault-schedule";
@@ -31,12 +33,12 @@ public final class IscsiWriter implements DoorWriter {
     closeSession();
     session = QemuIoSession.iscsi(door.info().iscsiPort(), "iqn.2026-11.org.snipblock:" + volume, INITIATOR);
     // qemu-io exits when it cannot log in or open the LUN; "length" answers once it has.
-    session.send("length");
-    Optional<String> answer = await(CONNECT, "iB", "can't open", "no file open");
-    if (answer.isPresent() && answer.get().contains("iB")) {
+    Optional<List<String>> answer = command("length", CONNECT);
+    if (answer.isPresent() && answer.get().stream().anyMatch(l -> l.contains("iB"))) {
       return null;
     }
-    String why = answer.orElse("no answer within " + CONNECT.toSeconds() + " s") + " " + session.unread();
+    String why = answer.map(Object::toString).orElse("no answer within " + CONNECT.toSeconds() + " s "
+        + session.unread());
     closeSession();
     return why;
   }
@@ -50,33 +52,23 @@ public final class IscsiWriter implements DoorWriter {
       }
     }
     Files.write(data, buf.array());
-    session.send("write -f -s " + data + " " + (long) first * NbdWriter.BLOCK + " " + blocks * NbdWriter.BLOCK);
-    Optional<String> answer = await(WRITE, "wrote ", "failed");
+    Optional<List<String>> answer = command("write -f -s " + data + " " + (long) first * NbdWriter.BLOCK + " "
+        + blocks * NbdWriter.BLOCK, WRITE);
     if (answer.isEmpty()) {
-      throw new AssertionError("no answer to an iSCSI write within " + WRITE.toSeconds() + " s");
+      throw new AssertionError("no answer to an iSCSI write within " + WRITE.toSeconds() + " s: " + session.unread());
     }
-    return answer.get().contains("wrote " + blocks * NbdWriter.BLOCK + "/") ? null : answer.get();
+    String wrote = "wrote " + blocks * NbdWriter.BLOCK + "/";
+    return answer.get().stream().anyMatch(l -> l.contains(wrote)) ? null : String.join(" | ", answer.get());
   }
 
   /**
-   * qemu-io's {@code flush} prints nothing, success or not: what follows it ({@code length}) answers
-   * once it is done. Its failure shows only in the writes after it, which are FUA anyway.
+   * qemu-io's {@code flush} prints nothing, success or not: it is done once qemu-io prompts again.
+   * Its failure shows only in the writes after it, which are FUA anyway.
    */
   @Override
   public String flush() throws IOException {
-    session.send("flush");
-    session.send("length");
-    // A write's statistics line ("8 KiB, 2 ops; ...") may still be on its way: it is not the answer.
-    for (int lines = 0; lines < 10; lines++) {
-      Optional<String> answer = await(WRITE, "iB");
-      if (answer.isEmpty()) {
-        break;
-      }
-      if (!answer.get().contains(" ops;")) {
-        return null;
-      }
-    }
-    return "no answer to a flush within " + WRITE.toSeconds() + " s";
+    return command("flush", WRITE).isPresent() ? null
+        : "no answer to a flush within " + WRITE.toSeconds() + " s: " + session.unread();
   }
 
   @Override
@@ -84,9 +76,9 @@ public final class IscsiWriter implements DoorWriter {
     return "iSCSI";
   }
 
-  private Optional<String> await(Duration timeout, String... texts) throws IOException {
+  private Optional<List<String>> command(String command, Duration timeout) throws IOException {
     try {
-      return session.awaitAny(timeout, texts);
+      return session.command(command, timeout);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * The JUnit lifecycle of a test method's {@link ProcessCluster}: the nodes' data in a temporary
  * directory, their logs under target/cluster-logs/METHOD (kept after the test, to read when it
- * failed), and every node stopped after the method whether it passed, failed or timed out. A
+ * failed, until the method runs again), and every node stopped after the method whether it passed, failed or timed out. A
  * process IT registers one and only says which cluster it wants:
  *
  * <pre>
@@ -31,6 +31,11 @@ public final class ProcessClusters implements BeforeEachCallback, AfterEachCallb
   @Override
   public void beforeEach(ExtensionContext context) throws IOException {
     logs = Path.of("target", "cluster-logs", context.getRequiredTestMethod().getName()).toAbsolutePath();
+    // The nodes append to their logs (a restarted node goes on in the same file): an earlier run's
+    // lines must not be read as this run's (FaultScheduleProcessIT checks the primaries' windows in them).
+    if (Files.isDirectory(logs)) {
+      deleteTree(logs);
+    }
     dir = Files.createTempDirectory("snipblock-cluster-");
   }
 

@@ -96,6 +96,17 @@ final class Fencing {
         && authority.epoch(v.getName()) <= v.getEpoch() && authority.inMajority();
   }
 
+  /**
+   * True once this device can never act as the primary again: closed, or a newer epoch (or another
+   * primary) is known. A device only fenced for want of the log's confirmation or of a majority
+   * may be confirmed again at its epoch.
+   */
+  boolean superseded() {
+    VolumeRecord v = view.get();
+    return closed || !view.selfId.equals(v.getPrimary()) || highestEpochSeen.get() > v.getEpoch()
+        || authority.epoch(v.getName()) > v.getEpoch();
+  }
+
   /** How a change, or a pass over the copies, is refused while this device may not act as the primary. */
   static <T> CompletableFuture<T> notPrimary() {
     return CompletableFuture.failedFuture(new BlockDeviceException(Kind.NOT_PRIMARY,

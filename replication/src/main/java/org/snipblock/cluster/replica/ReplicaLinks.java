@@ -133,8 +133,10 @@ final class ReplicaLinks {
   /**
    * A holder's stream broke: it misses changes from now on, so it goes on record as stale before
    * more sync acks (and after every holder lost before it). While the metadata cannot take the
-   * record (no leader for a while), the record is tried again and sync acks wait; they fail only
-   * once this node is no longer the primary.
+   * record (no leader for a while, or this node is cut off and fenced meanwhile), the record is
+   * tried again and sync acks wait; they fail only once this device is superseded. A record given up
+   * while only fenced failed every later sync write for good, after the primary was confirmed again
+   * at its epoch (a long fault schedule: the primary cut off for 7.8 s, no failover).
    */
   private void lost(String node) {
     if (fencing.closed()) {
@@ -147,9 +149,15 @@ final class ReplicaLinks {
   }
 
   private void record(String node, CompletableFuture<Void> recorded, int attempt) {
-    if (fencing.closed() || !fencing.primary()) {
+    if (fencing.superseded()) {
       recorded.completeExceptionally(new BlockDeviceException(Kind.NOT_PRIMARY, "no longer the primary of "
           + view.name() + ": a lost replica could not be recorded as stale"));
+      return;
+    }
+    if (!fencing.primary()) {
+      // Fenced, not superseded: no change is admitted meanwhile; once confirmed again, record it then.
+      CompletableFuture.delayedExecutor(Math.min(attempt, RETRY_MAX_SECONDS), TimeUnit.SECONDS)
+          .execute(() -> record(node, recorded, attempt + 1));
       return;
     }
     VolumeRecord v = view.get();

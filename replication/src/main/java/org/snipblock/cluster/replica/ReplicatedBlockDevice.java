@@ -45,6 +45,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   private final ResyncScheduler resyncs;
   private final ScrubScheduler scrubs;
   private final PlannedHandover handover;
+  private final AckWindow acks;
   private final Function<VolumeRecord, VolumeThrottle> qosBudgets;
   private volatile CompletableFuture<Void> hold = CompletableFuture.completedFuture(null);
   private final WriteThrottle throttle = new WriteThrottle();
@@ -79,6 +80,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
         settings.ackTimeout()), new SnapshotCheck(view, sequencer, links, snapshots, channels, settings.ackTimeout()),
         registry, readRepair, settings.scrubInterval(), settings.scrubBytesPerSecond());
     this.handover = new PlannedHandover(view, fencing, sequencer, links);
+    this.acks = new AckWindow(volume.getName(), volume.getUid(), volume.getEpoch(), selfId);
   }
 
   /**
@@ -108,6 +110,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     } else if (newer.getVersion() > current.getVersion() && newer.getEpoch() != current.getEpoch()) {
       log.info("volume {}: epoch {} -> {} (primary {}), this device is fenced", newer.getName(),
           current.getEpoch(), newer.getEpoch(), newer.getPrimary());
+      acks.end("stepped down");
     }
   }
 
@@ -318,10 +321,18 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     return sequenced(length, change);
   }
 
-  /** Counted as written once past every hold: what competes for the links (ballooning and mode control measure it). */
+  /**
+   * Counted as written once past every hold: what competes for the links (ballooning and mode
+   * control measure it). Its admission, now, goes into the epoch's {@link AckWindow} once acknowledged.
+   */
   private CompletableFuture<Void> sequenced(long length, Supplier<CompletableFuture<Void>> change) {
     writtenBytes.addAndGet(length);
-    return change.get();
+    long admitted = AckWindow.now();
+    return change.get().whenComplete((x, e) -> {
+      if (e == null) {
+        acks.acked(admitted, primary());
+      }
+    });
   }
 
   /**
@@ -330,6 +341,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
    */
   public void maintain() {
     fencing.reconfirmIfRefusedEarly();
+    acks.logIfDue();
     if (!primary()) {
       return;
     }
@@ -367,6 +379,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
 
   @Override
   public void close() {
+    acks.end("closed");
     fencing.close();
     inSync.failAll(new BlockDeviceException(Kind.UNAVAILABLE, "device closed"));
     links.closeAll();
