@@ -56,13 +56,23 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
     ctx.pipeline().addFirst("idle", ConnectionLiveness.idleDetector(target.config().nopInterval()));
   }
 
+  /**
+   * The session's volume (none for discovery) in the logs of what this connection does on its event
+   * loop, which serves other sessions' volumes too.
+   */
+  private VolumeMdc volume() {
+    return VolumeMdc.of(session.discovery() ? null : target.config().deviceName(session.key().targetName()));
+  }
+
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    connection.closed();
-    connection.window().discard();
-    tasks.abortAll();
-    session.end("connection closed");
-    ctx.fireChannelInactive();
+    try (VolumeMdc v = volume()) {
+      connection.closed();
+      connection.window().discard();
+      tasks.abortAll();
+      session.end("connection closed");
+      ctx.fireChannelInactive();
+    }
   }
 
   @Override
@@ -75,7 +85,9 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
     if (event instanceof IdleStateEvent idle) {
-      liveness.idle(idle);
+      try (VolumeMdc v = volume()) {
+        liveness.idle(idle);
+      }
     } else {
       ctx.fireUserEventTriggered(event);
     }
@@ -83,6 +95,12 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    try (VolumeMdc v = volume()) {
+      failed(cause);
+    }
+  }
+
+  private void failed(Throwable cause) {
     Throwable root = cause.getCause() instanceof PduFormatException ? cause.getCause() : cause;
     if (root instanceof PduFormatException bad) {
       log.warn("session {}: {}; dropping the connection", session.tsih(), bad.getMessage());
@@ -102,7 +120,7 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
       ctx.fireChannelRead(msg);
       return;
     }
-    try {
+    try (VolumeMdc v = volume()) {
       read(pdu);
     } finally {
       pdu.release();

@@ -32,7 +32,8 @@ final class BackupCommands {
   @Command(name = "export", mixinStandardHelpOptions = true,
       description = "Write a snapshot to FILE as a backup stream: all of it, or with --since only what changed "
           + "after an older snapshot. Only snapshots are exported (a consistent point in time): take one "
-          + "first with 'volume snapshot NAME SNAP'.")
+          + "first with 'volume snapshot NAME SNAP'. Ctrl-C aborts the export (FILE is written only once "
+          + "complete; a FILE.part may be left).")
   static final class Export extends VolumeCommand.Subcommand {
     @Parameters(index = "0", paramLabel = "NAME@SNAPSHOT") String sourceText;
 
@@ -100,7 +101,8 @@ final class BackupCommands {
       description = "Restore a backup stream from FILE into volume NAME and snapshot it under the exported "
           + "snapshot's name. A full stream creates NAME (or fills an unwritten volume of the same size); an "
           + "incremental one is applied only onto the snapshot it was made from, unchanged since. The file is "
-          + "checked whole before anything is sent.")
+          + "checked whole before anything is sent. Ctrl-C aborts the import: the node undoes it (a volume it "
+          + "created is deleted, an incremental one rolled back).")
   static final class Import extends VolumeCommand.Subcommand {
     @Parameters(index = "0", paramLabel = "NAME") String name;
     @Parameters(index = "1", paramLabel = "FILE") Path file;
