@@ -31,9 +31,11 @@ import org.snipblock.node.testing.PromQlNames;
 import org.snipblock.node.testing.Tools;
 
 /**
- * The operator's view of a running three-node cluster (separate JVMs): every metric the Grafana
- * dashboard in the repository queries exists on a node's /metrics, and the web dashboard, loaded
- * in headless Chromium, shows the nodes and a volume and follows a volume's creation and a failover.
+ * The operator's view of a running three-node cluster (separate JVMs): /metrics scraped while real
+ * clients write through both doors, while a drain moves copies, and every metric the Grafana
+ * dashboard in the repository queries exists there; the progress {@code volume set --wait} and
+ * {@code volume verify} show; and the web dashboard, loaded in headless Chromium, shows the nodes
+ * and a volume and follows a volume's creation and a failover.
  */
 class OperatorViewProcessIT {
   private static final Path GRAFANA = Path.of("..", "grafana", "snipblock-dashboard.json");
@@ -68,7 +70,7 @@ class OperatorViewProcessIT {
   }
 
   @Test
-  @Timeout(value = 4, unit = TimeUnit.MINUTES)
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void everyMetricOfTheGrafanaDashboardExistsOnARunningNode() throws Exception {
     Tools.require("qemu-io", "fio");
     Tools.requireQemuIscsi();

@@ -121,8 +121,13 @@ final class Connection {
       return;
     }
     closing = true;
-    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER)
-        .addListener((ChannelFutureListener) f -> session.end(why));
+    // The flush may complete after the work that ends the session: its end is still that volume's.
+    String volume = VolumeMdc.current();
+    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+      try (VolumeMdc v = VolumeMdc.of(volume)) {
+        session.end(why);
+      }
+    });
   }
 
   private Pdu stamp(Pdu pdu) {
