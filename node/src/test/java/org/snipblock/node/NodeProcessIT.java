@@ -192,6 +192,7 @@ class NodeProcessIT {
       List<String> lines = node.log().lines().filter(l -> !l.isBlank()).toList();
       assertThat(lines).hasSizeGreaterThan(2);
       for (String line : lines) {
+        assertThat(line).as("a JSON object a line").startsWith("{");
         JsonNode entry = JSON.readTree(line);
         assertThat(entry.get("node").asText()).as(line).isEqualTo("j1");
         assertThat(entry.get("level").asText()).as(line).isIn("ERROR", "WARN", "INFO", "DEBUG", "TRACE");

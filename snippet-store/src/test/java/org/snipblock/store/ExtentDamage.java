@@ -8,14 +8,13 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Damages chunk data in a closed store's extent files behind its back, as a failing disk would:
- * finds a chunk's slot through the store's map in RocksDB and changes the file there. Public for
- * the node's tests, which damage a store a node then serves.
+ * finds a chunk's slot through the store's map in RocksDB and changes the file there.
  */
-public final class ExtentDamage {
+final class ExtentDamage {
   private ExtentDamage() {}
 
   /** Flips one bit in the stored data of chunk {@code chunk} of layer {@code layer}. */
-  public static void flipBit(Path dataDir, long layer, long chunk) throws Exception {
+  static void flipBit(Path dataDir, long layer, long chunk) throws Exception {
     ChunkEntry e = entry(dataDir, layer, chunk);
     try (FileChannel ch = FileChannel.open(file(dataDir, e), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       long at = (long) e.slot() * BlockCodec.CHUNK + 100;

@@ -2,12 +2,15 @@ package org.snipblock.node.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -18,7 +21,6 @@ import org.snipblock.node.config.NodeOptions;
 import org.snipblock.node.daemon.DataDir;
 import org.snipblock.node.daemon.Node;
 import org.snipblock.node.testing.Tools;
-import org.snipblock.store.ExtentDamage;
 import org.snipblock.store.SnippetStore;
 import org.snipblock.store.StoreConfig;
 import org.snipblock.store.VolumeSpec;
@@ -49,7 +51,7 @@ class ChecksumFailuresTest {
         id = d.uniqueId();
       }
     }
-    ExtentDamage.flipBit(data, id, 1);
+    damageEverySlot(data.resolve("extents").resolve(String.format("%016x.ext", id)));
 
     SnippetStore store = SnippetStore.open(data, StoreConfig.defaults());
     java.nio.file.Files.createDirectories(dir.resolve("node"));
@@ -68,6 +70,21 @@ class ChecksumFailuresTest {
         double now = Double.parseDouble(bad.substring(bad.lastIndexOf(' ') + 1));
         assertThat(now).as("read %d of the damaged chunk counted", reads).isGreaterThan(counted);
         counted = now;
+      }
+    }
+  }
+
+  /**
+   * Flips a bit in every 4 KiB slot of a volume's extent file (docs/store-layout.md: raw chunk
+   * versions, one a slot), as a failing disk would: every chunk the volume stores is then damaged.
+   */
+  private static void damageEverySlot(Path extentFile) throws IOException {
+    try (FileChannel ch = FileChannel.open(extentFile, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      assertThat(ch.size()).as("%s holds the volume's chunks", extentFile).isPositive();
+      for (long at = 100; at < Math.min(ch.size(), 64L << 20); at += 4096) {
+        ByteBuffer b = ByteBuffer.allocate(1);
+        ch.read(b, at);
+        ch.write(b.put(0, (byte) (b.get(0) ^ 0x10)).rewind(), at);
       }
     }
   }
