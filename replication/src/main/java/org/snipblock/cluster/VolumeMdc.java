@@ -26,11 +26,6 @@ public final class VolumeMdc implements AutoCloseable {
     return new VolumeMdc(previous);
   }
 
-  /** The volume named in this thread's context now, to carry into a callback that runs later; null if none. */
-  public static String current() {
-    return MDC.get(KEY);
-  }
-
   @Override
   public void close() {
     if (previous == null) {

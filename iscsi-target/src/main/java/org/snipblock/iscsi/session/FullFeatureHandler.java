@@ -29,6 +29,8 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
   private final int firstCmdSn;
   private final int firstStatSn;
 
+  /** The session's volume; null for discovery. */
+  private String volume;
   private Connection connection;
   private ScsiTaskSet tasks;
   private TaskManagementFunctions taskManagement;
@@ -47,7 +49,8 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     CommandWindow window = new CommandWindow(firstCmdSn, target.config().commandWindow());
-    connection = new Connection(ctx, session, window, firstStatSn);
+    volume = session.discovery() ? null : target.config().deviceName(session.key().targetName());
+    connection = new Connection(ctx, session, volume, window, firstStatSn);
     tasks = new ScsiTaskSet(connection, target.config());
     taskManagement = new TaskManagementFunctions(connection, target.sessions(), tasks);
     text = new TextRequestResponder(target, connection);
@@ -61,7 +64,7 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
    * loop, which serves other sessions' volumes too.
    */
   private VolumeMdc volume() {
-    return VolumeMdc.of(session.discovery() ? null : target.config().deviceName(session.key().targetName()));
+    return VolumeMdc.of(volume);
   }
 
   @Override
