@@ -272,7 +272,7 @@ class OperatorViewProcessIT {
     DaemonProcess.CliRun plain = primary.cliWithProgress("volume", "set", "vm1", "--copies", "3", "--wait");
     List<String> lines = plain.err().lines().toList();
     assertThat(lines).as(plain.err()).isNotEmpty().allMatch(l -> l.matches("sync vm1: \\d+% .*"), "a progress line");
-    assertThat(lines.get(lines.size() - 1)).startsWith("sync vm1: 100% 16.0 MiB, ").contains("/s");
+    assertThat(lines.get(lines.size() - 1)).startsWith("sync vm1: 100% 16 MiB, ").contains("/s");
     assertThat(plain.err()).doesNotContain("\r");
     JsonNode synced = ProcessCluster.json(primary.cli("volume", "show", "vm1", "--json"));
     assertThat(synced.get("stale")).as("%s", synced).isEmpty();
