@@ -37,11 +37,11 @@ class BackupProcessIT {
   /**
    * At a terminal (a pseudo-terminal made by {@code script}) an export draws its progress bar with
    * rate and time left; into a pipe it writes plain lines, and with --json one JSON object a line on
-   * stderr before the result.
+   * stderr before the result. An import of the stream shows its progress the same ways.
    */
   @Test
   @Timeout(value = 3, unit = TimeUnit.MINUTES)
-  void exportShowsProgressAsABarLinesOrJson() throws IOException {
+  void exportAndImportShowProgressAsABarLinesOrJson() throws IOException {
     Tools.require("script", "qemu-img");
     Path image = Tools.randomImage(tmp.resolve("p.img"), 32 * MIB, 3);
     try (DaemonProcess node = DaemonProcess.serve(tmp.resolve("data")).start()) {
@@ -63,6 +63,26 @@ class BackupProcessIT {
           "/dev/null").ok().output();
       assertThat(json).doesNotContain("[#").startsWith("{\"progress\":\"export vol@s1\",")
           .contains("{\"progress\":\"export vol@s1\",\"percent\":100,");
+
+      Path stream = tmp.resolve("plain.snip");
+      DaemonProcess.CliRun imported = node.cliWithProgress("volume", "import", "restored", stream.toString());
+      assertThat(imported.out()).contains("into restored as snapshot s1 (full)");
+      List<String> importing = imported.err().lines().toList();
+      assertThat(importing).as(imported.err()).isNotEmpty()
+          .allMatch(l -> l.matches("import restored: \\d+% [0-9.]+ [KM]?i?B.*"), "a progress line");
+      assertThat(importing.get(importing.size() - 1)).startsWith("import restored: 100% ").contains("/s");
+      DaemonProcess.CliRun scripted = node.cliWithProgress("volume", "import", "again", stream.toString(), "--json");
+      List<JsonNode> lines = new java.util.ArrayList<>();
+      for (String l : scripted.err().lines().toList()) {
+        lines.add(JSON.readTree(l));
+      }
+      assertThat(lines).as(scripted.err()).isNotEmpty()
+          .allSatisfy(l -> assertThat(l.get("progress").asText()).isEqualTo("import again"));
+      JsonNode whole = lines.get(lines.size() - 1);
+      assertThat(whole.get("percent").asInt()).isEqualTo(100);
+      assertThat(whole.get("done").asLong()).isEqualTo(whole.get("total").asLong()).isGreaterThan(32L << 20);
+      assertThat(JSON.readTree(scripted.out()).get("snapshot").asText()).isEqualTo("s1");
+      assertThat(compare(image.toString(), node.nbdUrl("again"))).contains("Images are identical");
     }
   }
 

@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -62,16 +64,39 @@ class DrainProcessIT {
     long writesBefore = show(n2, "dr").orElseThrow().get("io").get("writes").asLong();
     Process load = fio(n2.nbdUrl("dr"));
     String drained;
+    DaemonProcess.CliRun watched;
+    DaemonProcess.CliRun watchedAsJson;
     try {
       Poll.until("the write load running", Duration.ofSeconds(60), () -> show(n2, "dr")
           .filter(v -> v.get("io").get("writes").asLong() > writesBefore + 16));
-      drained = n2.cli("node", "drain", "n1");
+      // Two operators follow the same drain: one into a pipe or file, one as a script with --json
+      // (asking again for a draining node's drain follows it).
+      // The script asks once the first has started it, whose first answer is then the drain's start.
+      CompletableFuture<DaemonProcess.CliRun> script = CompletableFuture.supplyAsync(() -> {
+        Poll.until("n1 draining", Duration.ofSeconds(60), () -> Optional.of(states(n2)).filter(s -> s.get(0)
+            .equals("DRAINING")));
+        return cluster.node("n3").cliWithProgress("node", "drain", "n1", "--json");
+      });
+      watched = n2.cliWithProgress("node", "drain", "n1");
+      drained = watched.out();
+      watchedAsJson = script.join();
       assertThat(Tools.waitFor(load, 120)).as("fio saw no failed request and verified every block; see %s",
           clusters.logs().resolve("fio.log")).isZero();
     } finally {
       load.destroyForcibly();
     }
-    log.info("node drain answered:\n{}", drained);
+    log.info("node drain answered:\n{}{}", drained, watched.err());
+    // Copies moved of the 32 held at the start: plain lines (no bar), ending at all of them.
+    List<String> progress = watched.err().lines().toList();
+    assertThat(watched.err()).doesNotContain("\r").doesNotContain("[#");
+    assertThat(progress).isNotEmpty().allMatch(l -> l.matches("drain n1: \\d+% \\d+/32 copies.*"), "a progress line");
+    assertThat(progress.get(progress.size() - 1)).matches("drain n1: 100% 32/32 copies, [0-9.]+ copies/(s|min|h)");
+    List<JsonNode> lines = watchedAsJson.err().lines().map(ProcessCluster::json).toList();
+    assertThat(lines).isNotEmpty().allSatisfy(l -> assertThat(l.get("progress").asText()).isEqualTo("drain n1"));
+    JsonNode end = lines.get(lines.size() - 1);
+    assertThat(end.get("percent").asInt()).isEqualTo(100);
+    assertThat(end.get("done").asLong()).isEqualTo(end.get("total").asLong()).isPositive();
+    assertThat(ProcessCluster.json(watchedAsJson.out()).get("state").asText()).isEqualTo("DRAINED");
     assertThat(drained).startsWith("n1: DRAINING, serves 1 volume(s) as primary, holds 32 stripe copies\n")
         .contains("moving dr stripe")
         .endsWith("node n1 holds nothing and serves no volume: safe to stop; then 'snipblock cluster remove-node n1' "
@@ -84,9 +109,17 @@ class DrainProcessIT {
     for (JsonNode s : after.get("snippetReplicas")) {
       assertThat(s).extracting(JsonNode::asText).hasSize(3).doesNotContain("n1");
     }
-    JsonNode verified = ProcessCluster.json(cluster.node(after.get("primary").asText())
-        .cli("volume", "verify", "dr", "--json"));
+    DaemonProcess.CliRun verify = cluster.node(after.get("primary").asText())
+        .cliWithProgress("volume", "verify", "dr", "--json");
+    JsonNode verified = ProcessCluster.json(verify.out());
     assertThat(verified.get("clean").asBoolean()).as("%s", verified).isTrue();
+    // Its progress as JSON lines for scripts, the last one whole: 32 snippets on each of 3 copies.
+    List<JsonNode> verifying = verify.err().lines().map(ProcessCluster::json).toList();
+    assertThat(verifying).as(verify.err()).isNotEmpty()
+        .allSatisfy(l -> assertThat(l.get("progress").asText()).isEqualTo("verify dr"));
+    JsonNode whole = verifying.get(verifying.size() - 1);
+    assertThat(whole.get("percent").asInt()).isEqualTo(100);
+    assertThat(whole.get("done").asLong()).isEqualTo(whole.get("total").asLong()).isPositive();
     assertThat(states(n2)).containsExactly("DRAINED", "UP", "UP", "UP");
     log.info("cluster status after the drain:\n{}", n2.cli("cluster", "status"));
 

@@ -182,13 +182,17 @@ class NodeProcessIT {
   @Test
   @Timeout(value = 2, unit = TimeUnit.MINUTES)
   void jsonLogsAreOneObjectALineNamingTheNode() throws IOException {
+    Tools.require("iscsi-inq");
     Path data = tmp.resolve("data");
     try (DaemonProcess node = DaemonProcess.serve(data, "--node-id", "j1", "--log-format", "json",
         "--volume", "vol0:4M").start()) {
+      // A real session: its login and its end are logged on the event loop, which names the volume.
+      Tools.run(60, "iscsi-inq", node.iscsiUrl("vol0")).ok();
       node.terminate();
       List<String> lines = node.log().lines().filter(l -> !l.isBlank()).toList();
       assertThat(lines).hasSizeGreaterThan(2);
       for (String line : lines) {
+        assertThat(line).as("a JSON object a line").startsWith("{");
         JsonNode entry = JSON.readTree(line);
         assertThat(entry.get("node").asText()).as(line).isEqualTo("j1");
         assertThat(entry.get("level").asText()).as(line).isIn("ERROR", "WARN", "INFO", "DEBUG", "TRACE");
@@ -199,6 +203,19 @@ class NodeProcessIT {
           .startsWith("snipblock node j1 ready on 127.0.0.1"));
       assertThat(lines).anySatisfy(l -> assertThat(JSON.readTree(l).get("message").asText())
           .isEqualTo("snipblock node j1 stopped"));
+      assertThat(lines).as("the iSCSI login, logged with its volume").anySatisfy(l -> {
+        JsonNode entry = JSON.readTree(l);
+        assertThat(entry.path("volume").asText()).isEqualTo("vol0");
+        assertThat(entry.get("message").asText()).contains(" logged in to iqn.2026-11.org.snipblock:vol0");
+      });
+      assertThat(lines).as("the session's end, logged with its volume").anySatisfy(l -> {
+        JsonNode entry = JSON.readTree(l);
+        assertThat(entry.path("volume").asText()).isEqualTo("vol0");
+        assertThat(entry.get("message").asText()).contains(" ends: ");
+      });
+      assertThat(lines).as("the node's own lines, which no volume's work wrote, name none")
+          .filteredOn(l -> l.contains("snipblock node j1 ")).hasSizeGreaterThanOrEqualTo(2)
+          .noneMatch(l -> l.contains("\"volume\":"));
     }
   }
 

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -225,6 +226,51 @@ class SnapshotProcessIT {
       node.cli("volume", "snapshot-delete", "tmpl", "gold");
       node.cli("volume", "delete", "tmpl");
       assertThat(compare(template, node.nbdUrl("web2"))).contains("Images are identical");
+    }
+  }
+
+  /**
+   * Ctrl-C (SIGINT) to {@code volume flatten --wait} ends the waiting, not the flatten: the command
+   * says so as its last line, and the node finishes the flatten on its own (512 MiB to copy at the
+   * store's background rate, 100 MiB/s: seconds, against a first progress line within one).
+   */
+  @Test
+  @Timeout(value = 3, unit = TimeUnit.MINUTES)
+  void ctrlCDuringAFlattenWaitLeavesTheFlattenRunningOnTheNode() throws IOException {
+    Tools.require("qemu-io", "kill");
+    try (DaemonProcess node = DaemonProcess.serve(tmp.resolve("data")).start()) {
+      node.cli("volume", "create", "base", "512M");
+      Tools.run(120, "qemu-io", "-f", "raw", "-c", "write -P 0x3c 0 512M", node.nbdUrl("base")).ok();
+      node.cli("volume", "snapshot", "base", "s1");
+      node.cli("volume", "clone", "base@s1", "web");
+      Path err = tmp.resolve("flatten.err");
+      Process waiting = new ProcessBuilder(DaemonProcess.snipblockCommand(List.of("volume", "flatten", "web", "--wait",
+          "--admin", node.info().adminAddress()))).redirectError(err.toFile())
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      try {
+        String first = Poll.until("the flatten's first progress line", Duration.ofSeconds(60), () -> text(err).lines()
+            .filter(l -> l.startsWith("flatten web: ")).findFirst());
+        assertThat(first).as("interrupted while the flatten runs").doesNotStartWith("flatten web: 100%");
+        Tools.run(30, "kill", "-INT", String.valueOf(waiting.pid())).ok();
+        assertThat(Tools.waitFor(waiting, 30)).as("the command ended by SIGINT").isEqualTo(130);
+      } finally {
+        waiting.destroyForcibly();
+      }
+      assertThat(text(err).strip().lines().reduce((a, b) -> b).orElse(""))
+          .isEqualTo("snipblock: interrupted; the flatten of web goes on on the nodes (volume show web)");
+      JsonNode done = Poll.until("the flatten finished on the node", Duration.ofSeconds(120), () -> Optional.of(
+          json(node.cli("volume", "show", "web", "--json"))).filter(v -> v.path("parent").asText("").isEmpty()));
+      assertThat(done.get("flatten").get("running").asBoolean()).isFalse();
+      Tools.run(60, "qemu-io", "-f", "raw", "-c", "read -P 0x3c 0 4M", "-c", "read -P 0x3c 508M 4M",
+          node.nbdUrl("web")).ok();
+    }
+  }
+
+  private static String text(Path file) {
+    try {
+      return Files.exists(file) ? Files.readString(file) : "";
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 }

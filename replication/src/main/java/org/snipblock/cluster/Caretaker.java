@@ -108,7 +108,7 @@ final class Caretaker {
     rebalance.tick();
     Map<String, VolumeRecord> rereplicated = new HashMap<>();
     for (VolumeRecord v : Clones.parentsFirst(metadata.volumes())) {
-      try {
+      try (VolumeMdc volume = VolumeMdc.of(v.getName())) {
         if (absentFor(v.getPrimary(), now) >= settings.failoverDelay().toNanos()) {
           failover(v, view, memberOf);
         } else {

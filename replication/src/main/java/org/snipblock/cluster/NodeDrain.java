@@ -49,7 +49,9 @@ public final class NodeDrain {
           + "what it holds (the caretaker re-replicates its copies); remove it with cluster remove-node " + id
           + " once it holds nothing");
     }
-    if (state == NodeState.DRAINED) {
+    if (state == NodeState.DRAINED || state == NodeState.DRAINING) {
+      // Checked when it began: asking again (another operator, a command that stopped waiting)
+      // follows it. Checked now, its own moves under way would count against it.
       return progress(id);
     }
     List<NodeDescriptor> others = node.volumes().descriptors().stream()

@@ -99,6 +99,12 @@ final class Reconciler {
   }
 
   private void reconcile(String name, VolumeRecord committed) {
+    try (VolumeMdc volume = VolumeMdc.of(name)) {
+      reconcileNow(name, committed);
+    }
+  }
+
+  private void reconcileNow(String name, VolumeRecord committed) {
     if (closed.getAsBoolean()) {
       return;
     }

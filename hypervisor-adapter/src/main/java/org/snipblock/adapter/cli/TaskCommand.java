@@ -73,7 +73,8 @@ final class TaskCommand {
     spec.commandLine().getOut().println("abort of task " + id + " requested");
   }
 
-  @Command(name = "wait", mixinStandardHelpOptions = true, description = "Wait for the task to end; fails unless it ended done.")
+  @Command(name = "wait", mixinStandardHelpOptions = true, description = "Wait for the task to end; fails unless it ended done."
+      + VmCommand.CTRL_C)
   void await(@Parameters(paramLabel = "ID") String id,
       @Option(names = "--timeout", defaultValue = "600", paramLabel = "SECONDS") long seconds,
       @Mixin FleetOptions fleet) {

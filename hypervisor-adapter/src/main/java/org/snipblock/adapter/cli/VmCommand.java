@@ -34,11 +34,14 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code snipblock vm ...}: VMs from a spec, their lifecycle and their consoles. */
 @Command(name = "vm", description = "Virtual machines whose disks live on snipblock.", mixinStandardHelpOptions = true)
 final class VmCommand {
+  /** What Ctrl-C does to a command that follows a task, said in each one's help. */
+  static final String CTRL_C = " Ctrl-C stops only the waiting: the task goes on (task abort stops it).";
+
   static final Duration TASK_TIMEOUT = Duration.ofMinutes(10);
 
   @Spec CommandSpec spec;
 
-  @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a VM from a spec and start it (a task, rolled back on failure).")
+  @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a VM from a spec and start it (a task, rolled back on failure)." + CTRL_C)
   void create(@Parameters(paramLabel = "NAME") String name,
       @Option(names = "--cpus", defaultValue = "1", paramLabel = "N") int cpus,
       @Option(names = "--memory", required = true, paramLabel = "SIZE") String memory,
@@ -75,7 +78,7 @@ final class VmCommand {
     submit("create", name, null, noWait, fleet, inv -> SpecCheck.check(inv, name, vmSpec));
   }
 
-  @Command(name = "start", mixinStandardHelpOptions = true, description = "Start a stopped VM on its host.")
+  @Command(name = "start", mixinStandardHelpOptions = true, description = "Start a stopped VM on its host." + CTRL_C)
   void start(@Parameters(paramLabel = "NAME") String name, @Mixin FleetOptions fleet) {
     submit("start", name, null, false, fleet, inv -> {
       existing(inv, name);
@@ -83,7 +86,7 @@ final class VmCommand {
     });
   }
 
-  @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop a VM (its QEMU quits; the disks stay).")
+  @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop a VM (its QEMU quits; the disks stay)." + CTRL_C)
   void stop(@Parameters(paramLabel = "NAME") String name, @Mixin FleetOptions fleet) {
     submit("stop", name, null, false, fleet, inv -> {
       existing(inv, name);
@@ -91,7 +94,7 @@ final class VmCommand {
     });
   }
 
-  @Command(name = "restart", mixinStandardHelpOptions = true, description = "Stop and start a VM.")
+  @Command(name = "restart", mixinStandardHelpOptions = true, description = "Stop and start a VM." + CTRL_C)
   void restart(@Parameters(paramLabel = "NAME") String name, @Mixin FleetOptions fleet) {
     submit("restart", name, null, false, fleet, inv -> {
       existing(inv, name);
@@ -99,7 +102,7 @@ final class VmCommand {
     });
   }
 
-  @Command(name = "delete", mixinStandardHelpOptions = true, description = "Stop a VM and delete it with its volumes.")
+  @Command(name = "delete", mixinStandardHelpOptions = true, description = "Stop a VM and delete it with its volumes." + CTRL_C)
   void delete(@Parameters(paramLabel = "NAME") String name, @Mixin FleetOptions fleet) {
     submit("delete", name, null, false, fleet, inv -> {
       existing(inv, name);
@@ -108,7 +111,7 @@ final class VmCommand {
   }
 
   @Command(name = "migrate", mixinStandardHelpOptions = true,
-      description = "Live-migrate a running VM to another host of its site, or (--to-site) into another site with its storage.")
+      description = "Live-migrate a running VM to another host of its site, or (--to-site) into another site with its storage." + CTRL_C)
   void migrate(@Parameters(paramLabel = "NAME") String name,
       @Option(names = "--to-host", paramLabel = "H") String to,
       @Option(names = "--to-site", paramLabel = "SITE") String site, @Mixin FleetOptions fleet) {

@@ -29,6 +29,7 @@ import org.snipblock.iscsi.session.Session;
 import org.snipblock.iscsi.session.SessionKey;
 import org.snipblock.iscsi.session.SessionParameters;
 import org.snipblock.iscsi.session.TargetContext;
+import org.snipblock.iscsi.session.VolumeMdc;
 
 /**
  * The login phase of one connection (RFC 7143 sections 6 and 11.12-11.13): stage transitions,
@@ -383,8 +384,10 @@ public final class LoginHandler extends SimpleChannelInboundHandler<Pdu> {
     // Digests apply from the first PDU after the final Login Response, in both directions.
     codec.enterFullFeaturePhase(parameters.headerDigest(), parameters.dataDigest(),
         parameters.targetMaxRecvDataSegmentLength());
-    log.info("{} logged in to {} (TSIH {}, {})", initiatorName,
-        discovery ? "discovery" : targetName, session.tsih(), parameters);
+    try (VolumeMdc v = VolumeMdc.of(discovery ? null : target.config().deviceName(targetName))) {
+      log.info("{} logged in to {} (TSIH {}, {})", initiatorName,
+          discovery ? "discovery" : targetName, session.tsih(), parameters);
+    }
     ctx.pipeline().replace(this, "full-feature",
         new FullFeatureHandler(target, session, cid, cmdSn, nextStatSn));
   }

@@ -26,15 +26,18 @@ final class Connection {
   static final int REJECT_INVALID_FIELD = 0x09;
 
   private final ChannelHandlerContext ctx;
+  private final String volume;
   private final Session session;
   private final CommandWindow window;
   private int statSn;
   private int nextTransferTag = 1;
   private boolean closing;
 
-  Connection(ChannelHandlerContext ctx, Session session, CommandWindow window, int firstStatSn) {
+  /** @param volume the session's volume, named in the logs of work run later on its loop; null for discovery */
+  Connection(ChannelHandlerContext ctx, Session session, String volume, CommandWindow window, int firstStatSn) {
     this.ctx = ctx;
     this.session = session;
+    this.volume = volume;
     this.window = window;
     this.statSn = firstStatSn;
   }
@@ -53,7 +56,11 @@ final class Connection {
 
   /** Logical unit futures complete on other threads; their answers must go out from here. */
   void onLoop(Runnable r) {
-    ctx.executor().execute(r);
+    ctx.executor().execute(() -> {
+      try (VolumeMdc v = VolumeMdc.of(volume)) {
+        r.run();
+      }
+    });
   }
 
   long nanoTime() {
@@ -121,8 +128,12 @@ final class Connection {
       return;
     }
     closing = true;
-    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER)
-        .addListener((ChannelFutureListener) f -> session.end(why));
+    // The flush may complete after the work that ends the session: its end is still that volume's.
+    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+      try (VolumeMdc v = VolumeMdc.of(volume)) {
+        session.end(why);
+      }
+    });
   }
 
   private Pdu stamp(Pdu pdu) {

@@ -29,6 +29,8 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
   private final int firstCmdSn;
   private final int firstStatSn;
 
+  /** The session's volume; null for discovery. */
+  private String volume;
   private Connection connection;
   private ScsiTaskSet tasks;
   private TaskManagementFunctions taskManagement;
@@ -47,7 +49,8 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     CommandWindow window = new CommandWindow(firstCmdSn, target.config().commandWindow());
-    connection = new Connection(ctx, session, window, firstStatSn);
+    volume = session.discovery() ? null : target.config().deviceName(session.key().targetName());
+    connection = new Connection(ctx, session, volume, window, firstStatSn);
     tasks = new ScsiTaskSet(connection, target.config());
     taskManagement = new TaskManagementFunctions(connection, target.sessions(), tasks);
     text = new TextRequestResponder(target, connection);
@@ -56,13 +59,23 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
     ctx.pipeline().addFirst("idle", ConnectionLiveness.idleDetector(target.config().nopInterval()));
   }
 
+  /**
+   * The session's volume (none for discovery) in the logs of what this connection does on its event
+   * loop, which serves other sessions' volumes too.
+   */
+  private VolumeMdc volume() {
+    return VolumeMdc.of(volume);
+  }
+
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    connection.closed();
-    connection.window().discard();
-    tasks.abortAll();
-    session.end("connection closed");
-    ctx.fireChannelInactive();
+    try (VolumeMdc v = volume()) {
+      connection.closed();
+      connection.window().discard();
+      tasks.abortAll();
+      session.end("connection closed");
+      ctx.fireChannelInactive();
+    }
   }
 
   @Override
@@ -75,7 +88,9 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
     if (event instanceof IdleStateEvent idle) {
-      liveness.idle(idle);
+      try (VolumeMdc v = volume()) {
+        liveness.idle(idle);
+      }
     } else {
       ctx.fireUserEventTriggered(event);
     }
@@ -83,6 +98,12 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    try (VolumeMdc v = volume()) {
+      failed(cause);
+    }
+  }
+
+  private void failed(Throwable cause) {
     Throwable root = cause.getCause() instanceof PduFormatException ? cause.getCause() : cause;
     if (root instanceof PduFormatException bad) {
       log.warn("session {}: {}; dropping the connection", session.tsih(), bad.getMessage());
@@ -102,7 +123,7 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
       ctx.fireChannelRead(msg);
       return;
     }
-    try {
+    try (VolumeMdc v = volume()) {
       read(pdu);
     } finally {
       pdu.release();

@@ -73,9 +73,16 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
     return closed;
   }
 
+  // The event loop serves many connections, each of one volume: its logs name the volume while it
+  // works for this one (also what the device does on this thread when asked).
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    NbdRequest r = (NbdRequest) msg;
+    try (VolumeMdc v = VolumeMdc.of(device.name())) {
+      receive(ctx, (NbdRequest) msg);
+    }
+  }
+
+  private void receive(ChannelHandlerContext ctx, NbdRequest r) {
     if (r.type() == Nbd.CMD_DISC) {
       winding = true;
       ctx.channel().config().setAutoRead(false);
@@ -99,17 +106,21 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    NbdRequest r;
-    while ((r = waiting.poll()) != null) {
-      r.release();
+    try (VolumeMdc v = VolumeMdc.of(device.name())) {
+      NbdRequest r;
+      while ((r = waiting.poll()) != null) {
+        r.release();
+      }
+      ctx.fireChannelInactive();
     }
-    ctx.fireChannelInactive();
   }
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    ConnectionFailure.log(log, ctx.channel().remoteAddress() + ": closing NBD connection", cause);
-    ctx.close();
+    try (VolumeMdc v = VolumeMdc.of(device.name())) {
+      ConnectionFailure.log(log, ctx.channel().remoteAddress() + ": closing NBD connection", cause);
+      ctx.close();
+    }
   }
 
   private void pump() {
@@ -344,7 +355,7 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
   private <T> void onLoop(CompletableFuture<T> f, BiConsumer<T, Throwable> then) {
     f.whenComplete((v, err) -> {
       Runnable step = () -> {
-        try {
+        try (VolumeMdc volume = VolumeMdc.of(device.name())) {
           then.accept(v, err);
         } catch (RuntimeException bug) {
           // A reply that cannot be built must not leave the client waiting forever.

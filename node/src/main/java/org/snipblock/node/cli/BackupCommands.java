@@ -32,7 +32,8 @@ final class BackupCommands {
   @Command(name = "export", mixinStandardHelpOptions = true,
       description = "Write a snapshot to FILE as a backup stream: all of it, or with --since only what changed "
           + "after an older snapshot. Given a volume NAME alone, the node takes a temporary snapshot of it, "
-          + "exports that (a consistent point in time) and deletes it.")
+          + "exports that (a consistent point in time) and deletes it. Ctrl-C aborts the export (FILE is "
+          + "written only once complete; a FILE.part may be left).")
   static final class Export extends VolumeCommand.Subcommand {
     @Parameters(index = "0", paramLabel = "NAME[@SNAPSHOT]") String sourceText;
 
@@ -103,7 +104,8 @@ final class BackupCommands {
       description = "Restore a backup stream from FILE into volume NAME and snapshot it under the exported "
           + "snapshot's name. A full stream creates NAME (or fills an unwritten volume of the same size); an "
           + "incremental one is applied only onto the snapshot it was made from, unchanged since. The file is "
-          + "checked whole before anything is sent.")
+          + "checked whole before anything is sent. Ctrl-C aborts the import: the node undoes it (a volume it "
+          + "created is deleted, an incremental one rolled back).")
   static final class Import extends VolumeCommand.Subcommand {
     @Parameters(index = "0", paramLabel = "NAME") String name;
     @Parameters(index = "1", paramLabel = "FILE") Path file;

@@ -46,7 +46,8 @@ final class NodeCommand implements Runnable {
   @Command(name = "drain", mixinStandardHelpOptions = true,
       description = "Moves every primary and every copy off the node while clients keep working, showing progress, "
           + "and tells when the node holds nothing and is safe to stop. Refused when the other nodes cannot hold "
-          + "its copies under the volumes' policies.")
+          + "its copies under the volumes' policies. Ctrl-C stops only the waiting: the drain goes on (undrain "
+          + "stops it).")
   static final class Drain implements Callable<Integer> {
     @Mixin AdminOptions admin;
     @Spec CommandSpec spec;
@@ -70,22 +71,38 @@ final class NodeCommand implements Runnable {
       if (!out.isJson()) {
         out.println(last);
       }
+      // Copies moved of those held when this command began: the node holds fewer as each move ends.
+      int heldAtStart = p.getCopies();
+      Progress progress = Progress.counting(spec.commandLine().getErr(), "drain " + id, out.isJson(), "copies",
+          Duration.ZERO);
       long deadline = System.nanoTime() + timeout.toNanos();
-      while (!noWait && !p.getState().equals("DRAINED")) {
-        if (System.nanoTime() > deadline) {
-          throw new OperatorError("node " + id + " is not drained after " + timeout.toSeconds() + " s (it goes on): "
-              + ProgressView.of(p).line());
+      try (CtrlC ctrlC = noWait ? null : CtrlC.leavesRunning(spec.commandLine().getErr(), "the drain of " + id
+          + " goes on on the nodes (follow it with 'cluster status' or 'node drain " + id + "' again)")) {
+        while (!noWait && !p.getState().equals("DRAINED")) {
+          if (heldAtStart > 0) {
+            progress.update(Math.max(0, heldAtStart - p.getCopies()), heldAtStart, 0);
+          }
+          if (System.nanoTime() > deadline) {
+            throw new OperatorError("node " + id + " is not drained after " + timeout.toSeconds() + " s (it goes on): "
+                + ProgressView.of(p).line());
+          }
+          pause();
+          p = admin.call(c -> c.cluster().drainStatus(req));
+          String line = ProgressView.of(p).line();
+          if (!out.isJson() && !line.equals(last)) {
+            progress.clear();
+            out.println(line);
+            last = line;
+          }
+          if (p.getState().equals("UP")) {
+            throw new OperatorError("node " + id + " was undrained before it was empty");
+          }
         }
-        pause();
-        p = admin.call(c -> c.cluster().drainStatus(req));
-        String line = ProgressView.of(p).line();
-        if (!out.isJson() && !line.equals(last)) {
-          out.println(line);
-          last = line;
+        if (!noWait && heldAtStart > 0) {
+          progress.update(heldAtStart, heldAtStart, 0);
         }
-        if (p.getState().equals("UP")) {
-          throw new OperatorError("node " + id + " was undrained before it was empty");
-        }
+      } finally {
+        progress.finish();
       }
       if (out.isJson()) {
         out.json(ProgressView.of(p));

@@ -25,7 +25,8 @@ final class RedundancyOptions {
   String sites;
 
   @Option(names = "--timeout", paramLabel = "DURATION", converter = Converters.Span.class, defaultValue = "10m",
-      description = "How long the new copies may take to come in sync (default 10m; they go on after that).")
+      description = "How long the new copies may take to come in sync, and how long --wait waits (default 10m; "
+          + "they go on after that).")
   Duration timeout;
 
   boolean given() {

@@ -168,7 +168,8 @@ final class SnapshotCommands {
 
   @Command(name = "flatten", mixinStandardHelpOptions = true,
       description = "Copy everything a clone still reads from its parent, in the background (throttled), so the "
-          + "parent's snapshot can be deleted; 'volume show' reports progress, --wait shows it until done.")
+          + "parent's snapshot can be deleted; 'volume show' reports progress, --wait shows it until done. "
+          + "Ctrl-C stops only the waiting: the flatten goes on on the nodes.")
   static final class Flatten extends VolumeCommand.Subcommand {
     @Parameters(index = "0", paramLabel = "NAME") String name;
 
@@ -180,10 +181,13 @@ final class SnapshotCommands {
     public Integer call() {
       Output out = output();
       Progress progress = await ? new Progress(spec.commandLine().getErr(), "flatten " + name, out.isJson()) : null;
-      out.volume(VolumeView.of(admin.call(c -> {
-        var started = c.flatten(name);
-        return await ? FlattenProgress.await(c, started, progress) : started;
-      })));
+      try (CtrlC ctrlC = await ? CtrlC.leavesRunning(spec.commandLine().getErr(), "the flatten of " + name
+          + " goes on on the nodes (volume show " + name + ")") : null) {
+        out.volume(VolumeView.of(admin.call(c -> {
+          var started = c.flatten(name);
+          return await ? FlattenProgress.await(c, started, progress) : started;
+        })));
+      }
       return 0;
     }
   }

@@ -22,12 +22,15 @@ final class VerifyProgress {
   static VerifyVolumeResponse await(AdminClient client, String name, boolean repair, Progress progress) {
     CompletableFuture<VerifyVolumeResponse> report = CompletableFuture.supplyAsync(() -> client.verify(name, repair));
     String purpose = repair ? "scrub" : "verify";
+    long total = 0;
     try {
       while (true) {
         try {
-          return report.get(LOOK_MILLIS, TimeUnit.MILLISECONDS);
+          VerifyVolumeResponse done = report.get(LOOK_MILLIS, TimeUnit.MILLISECONDS);
+          finished(client, name, purpose, total, progress);
+          return done;
         } catch (TimeoutException stillRunning) {
-          show(client.show(name), purpose, progress);
+          total = Math.max(total, show(client.show(name), purpose, true, progress));
         }
       }
     } catch (ExecutionException e) {
@@ -40,18 +43,35 @@ final class VerifyProgress {
     }
   }
 
-  /** Snippets compared over all copies of the running pass; bytes as snippets times their size. */
-  private static void show(Volume v, String purpose, Progress progress) {
+  /**
+   * The last line, whole, also when the pass ended before the first look (a small volume): a log
+   * or a script then still sees how much was compared. Counted from the primary's record of the
+   * pass just ended where no look saw it running.
+   */
+  private static void finished(AdminClient client, String name, String purpose, long seen, Progress progress) {
+    Volume v = client.show(name);
+    long total = seen > 0 ? seen : show(v, purpose, false, null);
+    if (total > 0) {
+      progress.update(total, total, total * v.getSnippetSize());
+    }
+  }
+
+  /**
+   * Snippets compared over all copies of the pass (running only, or also ended); bytes as snippets
+   * times their size. Returns the snippets to compare; shown unless {@code progress} is null.
+   */
+  private static long show(Volume v, String purpose, boolean running, Progress progress) {
     long done = 0;
     long total = 0;
     for (Resync r : v.getReplication().getResyncsList()) {
-      if (r.getRunning() && r.getPurpose().equals(purpose)) {
+      if ((r.getRunning() || !running) && r.getPurpose().equals(purpose)) {
         done += r.getSnippetsDone();
         total += r.getSnippetsTotal();
       }
     }
-    if (total > 0) {
+    if (total > 0 && progress != null) {
       progress.update(done, total, done * v.getSnippetSize());
     }
+    return total;
   }
 }

@@ -240,8 +240,25 @@ final class VolumeCommand implements Runnable {
 
     @Mixin RedundancyOptions redundancy;
 
+    @Option(names = "--wait",
+        description = "Return once every copy is in sync after the change (new copies built, stale ones caught up, "
+            + "moves done), showing the primary's resyncs on stderr (ask the primary to see them); bounded by "
+            + "--timeout. Ctrl-C stops only the waiting: the copies go on catching up on the nodes.")
+    boolean await;
+
     @Override
     public Integer call() {
+      if (!await) {
+        return set();
+      }
+      Progress progress = new Progress(spec.commandLine().getErr(), "sync " + name, admin.json);
+      try (CtrlC ctrlC = CtrlC.leavesRunning(spec.commandLine().getErr(), "the copies of " + name
+          + " go on catching up on the nodes (volume show " + name + ")")) {
+        return admin.call(c -> InSyncWait.await(c, name, this::set, progress, redundancy.timeout));
+      }
+    }
+
+    private Integer set() {
       if (redundancy.given()) {
         String done = redundancy.apply(spec, admin, name);
         if (mode == null && readOnly == null && consumer == null && qos == null && qosGroup == null) {
@@ -328,7 +345,8 @@ final class VolumeCommand implements Runnable {
 
   @Command(name = "verify", mixinStandardHelpOptions = true,
       description = "Compare the CRC32C chunk digests of every copy of a clustered volume with its primary's; "
-          + "ask the volume's primary. Exit status 1 when copies differ.")
+          + "ask the volume's primary. Exit status 1 when copies differ. Ctrl-C stops only the waiting: the "
+          + "verify (or scrub) goes on on the primary.")
   static final class Verify extends Subcommand {
     @Parameters(index = "0", paramLabel = "NAME") String name;
 
@@ -340,7 +358,11 @@ final class VolumeCommand implements Runnable {
     public Integer call() {
       Output out = output();
       Progress progress = new Progress(spec.commandLine().getErr(), (repair ? "scrub " : "verify ") + name, out.isJson());
-      VerifyView report = VerifyView.of(admin.call(c -> VerifyProgress.await(c, name, repair, progress)));
+      VerifyView report;
+      try (CtrlC ctrlC = CtrlC.leavesRunning(spec.commandLine().getErr(), "the " + (repair ? "scrub" : "verify")
+          + " of " + name + " goes on on its primary (volume show " + name + ")")) {
+        report = VerifyView.of(admin.call(c -> VerifyProgress.await(c, name, repair, progress)));
+      }
       out.verify(report);
       return report.clean() ? 0 : org.snipblock.node.cli.Main.EXIT_FAILURE;
     }

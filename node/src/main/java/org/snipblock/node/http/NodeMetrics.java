@@ -1,5 +1,6 @@
 package org.snipblock.node.http;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
@@ -13,8 +14,15 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.snipblock.cluster.ClusterStatus;
 
 /**
  * The node's Prometheus registry: the I/O meters recorded as requests pass (see {@code IoMeters}),
@@ -23,6 +31,8 @@ import java.util.Map;
  * deleted volume or a departed peer leaves no stale series.
  */
 public final class NodeMetrics implements AutoCloseable {
+  private static final String CHECKSUM_FAILURES = "snipblock.checksum.failures";
+
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final JvmGcMetrics gc = new JvmGcMetrics();
   private final OperatorView view;
@@ -40,6 +50,9 @@ public final class NodeMetrics implements AutoCloseable {
   private final MultiGauge resyncDone;
   private final MultiGauge resyncBytes;
   private final MultiGauge resyncRunning;
+  private final MultiGauge moveProgress;
+  /** Per volume, the store's count the volume's checksum counter reads; the counter goes with the volume. */
+  private final Map<String, AtomicLong> checksumFailures = new HashMap<>();
   private final List<Runnable> scrapeHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public NodeMetrics(OperatorView view) {
@@ -67,6 +80,8 @@ public final class NodeMetrics implements AutoCloseable {
     resyncDone = gauge("snipblock.resync.progress.ratio", "snippets compared over snippets held, per resync");
     resyncBytes = gauge("snipblock.resync.copied.bytes", "bytes sent because they differed, per resync");
     resyncRunning = gauge("snipblock.resync.running", "1 while the resync runs");
+    moveProgress = gauge("snipblock.move.progress.ratio",
+        "snippets of the copies moving between two nodes that the target holds in sync, per volume");
     Gauge.builder("snipblock.cluster.in.majority", () -> view.cluster().inMajority() ? 1 : 0)
         .description("1 while this node is in the metadata majority").register(registry);
   }
@@ -116,8 +131,30 @@ public final class NodeMetrics implements AutoCloseable {
       }
     }
     peerRtt.register(rtt, true);
+    moveProgress.register(moves(c.moving()), true);
     refreshVolumes(view.volumes());
     scrapeHooks.forEach(Runnable::run);
+  }
+
+  /**
+   * One row per volume and pair of nodes: a volume moves stripe by stripe, and several of its stripes
+   * may go the same way at once. A stripe in sync counts whole; one the primary has not reported on
+   * yet counts nothing done.
+   */
+  private static List<MultiGauge.Row<?>> moves(List<ClusterStatus.Move> moving) {
+    Map<Tags, long[]> byWay = new LinkedHashMap<>();
+    for (ClusterStatus.Move m : moving) {
+      long total = m.progress() != null && m.progress().snippetsTotal() > 0 ? m.progress().snippetsTotal()
+          : Math.max(1, m.snippets());
+      long done = m.inSync() ? total : m.progress() == null ? 0 : Math.min(total, m.progress().snippetsDone());
+      long[] sum = byWay.computeIfAbsent(Tags.of("volume", m.volume(), "from", m.from(), "to", m.to()),
+          t -> new long[2]);
+      sum[0] += done;
+      sum[1] += total;
+    }
+    List<MultiGauge.Row<?>> rows = new ArrayList<>();
+    byWay.forEach((t, sum) -> rows.add(MultiGauge.Row.of(t, (double) sum[0] / sum[1])));
+    return rows;
   }
 
   private void refreshVolumes(List<OperatorView.Volume> volumes) {
@@ -156,6 +193,32 @@ public final class NodeMetrics implements AutoCloseable {
     resyncDone.register(done, true);
     resyncBytes.register(bytes, true);
     resyncRunning.register(running, true);
+    countChecksumFailures(volumes);
+  }
+
+  /**
+   * A counter, not a gauge over the repairs: every chunk that failed its CRC32C when read on this
+   * node (a client's read, a scrub or verify, a replica's check for its primary), kept by the store
+   * for as long as the node runs, whatever devices were opened and closed over it meanwhile.
+   */
+  private void countChecksumFailures(List<OperatorView.Volume> volumes) {
+    Set<String> present = new HashSet<>();
+    for (OperatorView.Volume v : volumes) {
+      present.add(v.name());
+      checksumFailures.computeIfAbsent(v.name(), name -> {
+        AtomicLong count = new AtomicLong();
+        FunctionCounter.builder(CHECKSUM_FAILURES, count, AtomicLong::get).tags("volume", name)
+            .description("stored chunks that failed their CRC32C when read on this node").register(registry);
+        return count;
+      }).set(v.checksumFailures());
+    }
+    for (Iterator<String> it = checksumFailures.keySet().iterator(); it.hasNext(); ) {
+      String name = it.next();
+      if (!present.contains(name)) {
+        registry.find(CHECKSUM_FAILURES).tags("volume", name).meters().forEach(registry::remove);
+        it.remove();
+      }
+    }
   }
 
   @Override

@@ -64,9 +64,15 @@ public final class OperatorView {
    */
   public record Qos(String limits, String group, boolean stateKnown, boolean throttled, int waiting, long delayed) {}
 
-  /** @param lagBytes -1 where this node is not the primary (only the primary measures lag); @param qos null: none */
+  /**
+   * @param lagBytes         -1 where this node is not the primary (only the primary measures lag)
+   * @param checksumFailures stored chunks of this node's copy that failed their CRC32C when read here
+   *                         (a client's read, a scrub or verify, a replica check), since the node started
+   * @param qos              null: none
+   */
   public record Volume(String name, long sizeBytes, long usedBytes, String primary, String mode, int copies,
-      long lagBytes, double lagSeconds, List<String> stale, long checksumRepairs, List<Work> work, Qos qos) {}
+      long lagBytes, double lagSeconds, List<String> stale, long checksumRepairs, long checksumFailures,
+      List<Work> work, Qos qos) {}
 
   /** A hypervisor adapter task: {@code step} is the first one not done, with its state. */
   public record Task(String id, String kind, String vm, String state, String step, int stepsDone, int stepsTotal,
@@ -95,7 +101,7 @@ public final class OperatorView {
   public List<Volume> volumes() {
     if (cluster == null) {
       return volumes.list().stream().map(v -> new Volume(v.name(), v.provisionedBytes(), v.usedBytes(), self,
-          "local", 1, -1, -1, List.of(), 0, List.of(), qosOf(v.name()))).toList();
+          "local", 1, -1, -1, List.of(), 0, v.checksumErrors(), List.of(), qosOf(v.name()))).toList();
     }
     return volumes.list().stream().map(v -> describe(v))
         .flatMap(Optional::stream).toList();
@@ -104,7 +110,7 @@ public final class OperatorView {
   private Optional<Volume> describe(VolumeInfo info) {
     Optional<ClusterVolume> d = cluster.volumes().describe(info.name());
     return d.map(v -> new Volume(v.name(), v.size(), info.usedBytes(), v.primary(), v.mode(), v.copies(),
-        v.lagBytes(), v.lagSeconds(), v.stale(), cluster.volumes().checksumRepairs(v.name()),
+        v.lagBytes(), v.lagSeconds(), v.stale(), cluster.volumes().checksumRepairs(v.name()), info.checksumErrors(),
         v.resyncs().stream().map(OperatorView::work).toList(), qosOf(v.name())));
   }
 

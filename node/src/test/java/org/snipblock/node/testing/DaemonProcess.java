@@ -272,6 +272,18 @@ public final class DaemonProcess implements AutoCloseable {
 
   /** Runs the operator CLI in this JVM against the node; returns stdout, failing on a non-zero exit. */
   public String cli(String... args) {
+    return cliWithProgress(args).out();
+  }
+
+  /** What one CLI run printed: its result on stdout, its progress (or error) on stderr. */
+  public record CliRun(String out, String err) {}
+
+  /**
+   * Runs the operator CLI in this JVM against the node as {@link #cli} does, keeping stderr too:
+   * where a long command's progress goes (plain lines, its stderr being no terminal, or JSON lines
+   * with --json).
+   */
+  public CliRun cliWithProgress(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.add("--admin");
     all.add(info.adminAddress());
@@ -279,7 +291,7 @@ public final class DaemonProcess implements AutoCloseable {
     StringWriter err = new StringWriter();
     int status = Main.run(all.toArray(String[]::new), new PrintWriter(out), new PrintWriter(err));
     assertThat(status).as("snipblock %s: %s%nnode log:%n%s", String.join(" ", all), err, log()).isZero();
-    return out.toString();
+    return new CliRun(out.toString(), err.toString());
   }
 
   /** Runs the operator CLI against the node, expecting it to fail with an operator error; returns stderr. */

@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.snipblock.cluster.VolumeMdc;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.block.BlockDevice;
 import org.slf4j.Logger;
@@ -57,12 +58,14 @@ final class Resync {
     return barrier.thenCompose(x -> InTurn.run(snippets.size(),
         i -> snippet(snippets.get(i)).thenRun(done::incrementAndGet))).whenComplete((v, e) -> {
       running = false;
-      if (e != null) {
-        failure = String.valueOf(e.getMessage());
-        log.warn("volume {}: resync of {} stopped: {}", view.name(), node, failure);
-      } else {
-        log.info("volume {}: replica {} in sync ({} snippets compared, {} bytes copied)", view.name(), node,
-            snippets.size(), copied.get());
+      try (VolumeMdc volume = VolumeMdc.of(view.name())) {
+        if (e != null) {
+          failure = String.valueOf(e.getMessage());
+          log.warn("volume {}: resync of {} stopped: {}", view.name(), node, failure);
+        } else {
+          log.info("volume {}: replica {} in sync ({} snippets compared, {} bytes copied)", view.name(), node,
+              snippets.size(), copied.get());
+        }
       }
     });
   }

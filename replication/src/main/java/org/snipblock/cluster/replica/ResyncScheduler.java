@@ -11,6 +11,7 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.snipblock.block.BlockDevice;
+import org.snipblock.cluster.VolumeMdc;
 import org.snipblock.cluster.meta.StaleCopies;
 import org.snipblock.cluster.meta.Stripes;
 import org.snipblock.cluster.proto.SnippetPlacement;
@@ -101,6 +102,12 @@ final class ResyncScheduler {
 
   /** Compares and repairs the node's stale snippets (all it holds if it may have missed changes). */
   private void resync(String node, boolean everything) {
+    try (VolumeMdc volume = VolumeMdc.of(view.name())) {
+      startResync(node, everything);
+    }
+  }
+
+  private void startResync(String node, boolean everything) {
     VolumeRecord v = view.get();
     Predicate<SnippetPlacement> resynced = s -> s.getNodesList().contains(node)
         && (everything || s.getStaleList().contains(node));
@@ -134,12 +141,14 @@ final class ResyncScheduler {
     runs.put(node, live
         .thenCompose(x -> registry.markStale(v.getName(), v.getEpoch(), node, false, done))
         .whenComplete((x, e) -> {
-          if (e == null) {
-            uncheckedSinceRestart.remove(node);
-            inSync.recorded(node, done);
-            log.info("volume {}: replica {} is on record as in sync", v.getName(), node);
-          } else {
-            log.warn("volume {}: replica {} not recorded in sync: {}", v.getName(), node, e.toString());
+          try (VolumeMdc volume = VolumeMdc.of(v.getName())) {
+            if (e == null) {
+              uncheckedSinceRestart.remove(node);
+              inSync.recorded(node, done);
+              log.info("volume {}: replica {} is on record as in sync", v.getName(), node);
+            } else {
+              log.warn("volume {}: replica {} not recorded in sync: {}", v.getName(), node, e.toString());
+            }
           }
         }));
   }

@@ -1,0 +1,37 @@
+package org.snipblock.cluster;
+
+import org.slf4j.MDC;
+
+/**
+ * The volume a thread is working for, in the logging context under "volume" (the daemon's JSON
+ * log writes it as a field of each line). The threads that do this work serve many volumes in turn
+ * (event loops, a worker, completion callbacks), so it is set around each piece of work and the
+ * thread's previous value put back after it, never left behind for the next volume's work.
+ */
+public final class VolumeMdc implements AutoCloseable {
+  public static final String KEY = "volume";
+
+  private final String previous;
+
+  private VolumeMdc(String previous) {
+    this.previous = previous;
+  }
+
+  /** Names {@code volume} in the context until {@link #close}; null leaves the context as it is. */
+  public static VolumeMdc of(String volume) {
+    String previous = MDC.get(KEY);
+    if (volume != null) {
+      MDC.put(KEY, volume);
+    }
+    return new VolumeMdc(previous);
+  }
+
+  @Override
+  public void close() {
+    if (previous == null) {
+      MDC.remove(KEY);
+    } else {
+      MDC.put(KEY, previous);
+    }
+  }
+}
