@@ -5,7 +5,8 @@
 #   snipguest=files    mounts /dev/vda (ext4, read-write) and prints its /etc/hostname, appends a
 #                      line to /var/log/boots, prints them all and "GUEST: files ok"; then powers off
 #   snipguest=seed     first mounts the NoCloud seed disk (vfat or iso9660, after the VM's disks), prints its
-#                      local-hostname and appends "boot <that name>" instead of "boot template"
+#                      local-hostname, first ssh key and user data's second line, and appends "boot <that name>"
+#                      instead of "boot template"
 PATH=/bin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 mkdir -p /tmp; mount -t tmpfs tmp /tmp
@@ -44,7 +45,11 @@ files|seed)
     [ -f /seed/meta-data ] || echo "GUEST: no seed disk"
     name=$(sed -n 's/^local-hostname: *//p' /seed/meta-data)
     echo "GUEST: seed-hostname=$name"
+    # the first ssh key of meta-data, the second line of user-data (the first is #cloud-config)
+    echo "GUEST: seed-key=$(sed -n 's/.*\(ssh-[a-z0-9-]* [A-Za-z0-9+/=]*\).*/\1/p' /seed/meta-data | head -n 1)"
+    echo "GUEST: seed-user-data=$(sed -n 2p /seed/user-data)"
   fi
+  echo "GUEST: vda-bytes=$(( $(cat /sys/block/vda/size) * 512 ))"
   mount -t ext4 /dev/vda /mnt || { echo "GUEST: mount failed"; poweroff -f; }
   echo "GUEST: hostname=$(cat /mnt/etc/hostname 2>/dev/null)"
   echo "boot $name" >> /mnt/var/log/boots; sync

@@ -37,6 +37,7 @@ public final class HostAgent implements AutoCloseable {
   private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "host-agent"));
   private final ScheduledExecutorService heart = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "heartbeat"));
   private final Controller controller;
+  private ConsoleServer consoles;
 
   public HostAgent(HostConfig config, Inventory inventory) {
     this.config = config;
@@ -49,8 +50,9 @@ public final class HostAgent implements AutoCloseable {
   /** Registers the host (replacing an older registration of the same id) and starts working. */
   public void start() {
     long now = System.currentTimeMillis();
+    consoles = ConsoleServer.start(config.consoleAddress(), config.data().resolve("vms"));
     HostRecord me = new HostRecord(config.id(), config.location(), config.cpus(), config.memoryBytes(),
-        config.initiator(), now, config.data().toAbsolutePath().toString());
+        config.initiator(), now, config.data().toAbsolutePath().toString(), consoles.address());
     inventory.hosts.get(config.id()).ifPresentOrElse(old -> inventory.hosts.replace(old, me),
         () -> inventory.hosts.create(config.id(), me));
     forgetLostQemus();
@@ -58,15 +60,15 @@ public final class HostAgent implements AutoCloseable {
         TimeUnit.MILLISECONDS);
     loop.scheduleWithFixedDelay(this::reconcile, 0, RECONCILE_MILLIS, TimeUnit.MILLISECONDS);
     controller.start();
-    log.info("host {} ({}, {} CPUs, {} MiB) serving; initiator {}", config.id(), config.location(), config.cpus(),
-        config.memoryBytes() >> 20, config.initiator());
+    log.info("host {} ({}, {} CPUs, {} MiB) serving; initiator {}; consoles on {}", config.id(), config.location(),
+        config.cpus(), config.memoryBytes() >> 20, config.initiator(), consoles.address());
   }
 
   /** A previous run of this agent may have left VMs on record as running whose QEMU is gone. */
   private void forgetLostQemus() {
     for (Stored<VmRecord> s : inventory.vms.list()) {
       VmRecord v = s.value();
-      if (config.id().equals(v.host()) && (VmRecord.RUNNING.equals(v.state()))
+      if (config.id().equals(v.host()) && (VmRecord.RUNNING.equals(v.state()) || VmRecord.PAUSED.equals(v.state()))
           && ProcessHandle.of(v.pid()).map(ProcessHandle::isAlive).orElse(false) == false) {
         inventory.vms.update(v.name(), r -> r.withState(VmRecord.STOPPED, "QEMU gone when the host agent started", 0));
       }
@@ -130,6 +132,7 @@ public final class HostAgent implements AutoCloseable {
     try {
       QemuProcess qemu = migrations.listen(vm);
       running.put(vm.name(), qemu);
+      watch(vm.name(), qemu);
       qemu.onExit().thenRun(() -> loop.execute(() -> exited(vm.name(), qemu)));
     } catch (RuntimeException e) {
       log.warn("{}: cannot take the migration: {}", vm.name(), e.getMessage());
@@ -142,12 +145,36 @@ public final class HostAgent implements AutoCloseable {
     try {
       QemuProcess qemu = QemuProcess.start(launcher.command(vm, null));
       running.put(vm.name(), qemu);
-      qemu.qmp().onEvent(e -> log.info("{}: QMP event {} {}", vm.name(), e.name(), e.data()));
+      watch(vm.name(), qemu);
       qemu.onExit().thenRun(() -> loop.execute(() -> exited(vm.name(), qemu)));
       report(vm.name(), VmRecord.RUNNING, "QEMU pid " + qemu.pid(), qemu.pid());
     } catch (RuntimeException e) {
       log.warn("{} did not start: {}", vm.name(), e.getMessage());
       report(vm.name(), VmRecord.FAILED, e.getMessage(), 0);
+    }
+  }
+
+  /** QEMU's STOP and RESUME events become the record's paused and running, on the agent's own thread. */
+  private void watch(String name, QemuProcess qemu) {
+    qemu.qmp().onEvent(e -> {
+      log.info("{}: QMP event {} {}", name, e.name(), e.data());
+      loop.execute(() -> runStateEvent(name, qemu, e.name()));
+    });
+  }
+
+  private void runStateEvent(String name, QemuProcess qemu, String event) {
+    if (running.get(name) != qemu) {
+      return;  // a QEMU this agent no longer runs (quit, migrated away)
+    }
+    try {
+      boolean changes = inventory.vms.get(name).flatMap(s -> RunStates.after(event, s.value(), config.id())).isPresent();
+      if (!changes) {
+        return;  // most events (SHUTDOWN, a migration's own STOP) leave the record alone: no write
+      }
+      inventory.vms.update(name, v -> RunStates.after(event, v, config.id())
+          .map(state -> v.withState(state, "QMP " + event, v.pid())).orElse(v));
+    } catch (RecordConflict | IllegalStateException e) {
+      log.warn("cannot record {} of {}: {}", event, name, e.getMessage());
     }
   }
 
@@ -190,5 +217,8 @@ public final class HostAgent implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     running.keySet().forEach(this::stop);
+    if (consoles != null) {
+      consoles.close();
+    }
   }
 }

@@ -10,9 +10,11 @@ import org.snipblock.adapter.qemu.Accelerator;
  * @param initiator the iSCSI initiator name every QEMU of this host uses: its identity at the storage
  * @param extraQemuArgs appended to every QEMU command line (operators' extras; tests inject faults)
  * @param migrationAddress where this host's QEMUs wait for incoming live migrations
+ * @param consoleAddress HOST:PORT the agent serves its VMs' console logs on (port 0: any free one)
  */
 public record HostConfig(String id, String location, int cpus, long memoryBytes, List<String> admin, String qemu,
-    Path data, Accelerator accel, String initiator, List<String> extraQemuArgs, String migrationAddress) {
+    Path data, Accelerator accel, String initiator, List<String> extraQemuArgs, String migrationAddress,
+    String consoleAddress) {
   public static String initiatorOf(String hostId) {
     return "iqn.2026-11.org.snipblock.host:" + hostId.toLowerCase(java.util.Locale.ROOT);
   }

@@ -40,12 +40,18 @@ final class HostCommand {
       @Option(names = "--admin", required = true, split = ",", paramLabel = "HOST:PORT") List<String> admin,
       @Option(names = "--qemu", defaultValue = "qemu-system-x86_64", paramLabel = "PATH") String qemu,
       @Option(names = "--data", defaultValue = "snipblock-host", paramLabel = "DIR") Path data,
-      @Option(names = "--accel", defaultValue = "tcg", paramLabel = "tcg|kvm") String accel,
+      @Option(names = "--accel", defaultValue = "auto", paramLabel = "auto|tcg|kvm",
+          description = "auto (default): KVM where /dev/kvm is usable and this machine is no guest itself, else TCG.")
+      String accel,
       @Option(names = "--qemu-arg", paramLabel = "ARG", description = "Extra QEMU argument (repeatable).")
       List<String> qemuArgs,
       @Option(names = "--migration-address", defaultValue = "127.0.0.1", paramLabel = "ADDR",
           description = "Address this host's QEMUs take live migrations on (default 127.0.0.1).")
-      String migrationAddress) throws InterruptedException {
+      String migrationAddress,
+      @Option(names = "--console-address", defaultValue = "127.0.0.1:0", paramLabel = "HOST:PORT",
+          description = "Where the agent serves its VMs' console logs to `vm console` (unauthenticated: a "
+              + "management address; default 127.0.0.1 on any free port).")
+      String consoleAddress) throws InterruptedException {
     try {
       Location.parse(location);
     } catch (IllegalArgumentException e) {
@@ -56,7 +62,7 @@ final class HostCommand {
     }
     HostConfig config = new HostConfig(id, location, cpus, Sizes.parse("--memory", memory), admin, qemu,
         data.toAbsolutePath(), Accelerator.parse(accel), HostConfig.initiatorOf(id),
-        qemuArgs == null ? List.of() : qemuArgs, migrationAddress);
+        qemuArgs == null ? List.of() : qemuArgs, migrationAddress, consoleAddress);
     Inventory inventory = new Inventory(admin);
     HostAgent agent = new HostAgent(config, inventory);
     CountDownLatch stopped = new CountDownLatch(1);
@@ -68,7 +74,7 @@ final class HostCommand {
     agent.start();
     PrintWriter out = spec.commandLine().getOut();
     out.println("host " + id + " ready on " + location + " (" + cpus + " CPUs, " + ByteSize.format(config.memoryBytes())
-        + ", initiator " + config.initiator() + ")");
+        + ", accel " + config.accel().qemuName() + ", initiator " + config.initiator() + ")");
     out.flush();
     stopped.await();
     return 0;

@@ -2,7 +2,6 @@ package org.snipblock.adapter.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,6 +46,8 @@ final class VmCommand {
       @Option(names = "--memory", required = true, paramLabel = "SIZE") String memory,
       @Option(names = "--disk", required = true, paramLabel = "SIZE[:template=T|:os=ID]") List<String> disks,
       @Option(names = "--site", paramLabel = "SITE") String site,
+      @Option(names = "--strict-site", description = "Never run outside --site, not even to restart after a host loss.")
+      boolean strictSite,
       @Option(names = "--host", paramLabel = "H") String host,
       @Option(names = "--priority", defaultValue = "0", paramLabel = "N") int priority,
       @Option(names = "--group", paramLabel = "G") String group,
@@ -58,6 +59,9 @@ final class VmCommand {
       @Option(names = "--user-data", paramLabel = "FILE") Path userData,
       @Option(names = "--no-wait", description = "Print the task id and return.") boolean noWait,
       @Mixin FleetOptions fleet) {
+    if (strictSite && site == null) {
+      throw new OperatorError("--strict-site needs --site");
+    }
     if (antiAffinity && group == null) {
       throw new OperatorError("--anti-affinity needs --group");
     }
@@ -74,7 +78,7 @@ final class VmCommand {
       }
     }
     VmSpec vmSpec = new VmSpec(cpus, Sizes.parse("--memory", memory), parsed, site, host, priority, group, antiAffinity,
-        kernel, initrd, append, sshKeys, data);
+        kernel, initrd, append, sshKeys, data, strictSite);
     submit("create", name, null, noWait, fleet, inv -> SpecCheck.check(inv, name, vmSpec));
   }
 
@@ -215,6 +219,10 @@ final class VmCommand {
     out.printf("name:      %s%nhost:      %s%nstate:     %s (wanted %s)%ndetail:    %s%n", v.name(), v.host(), v.state(),
         v.desired(), v.detail());
     out.printf("cpus:      %d%nmemory:    %s%npriority:  %d%n", s.cpus(), ByteSize.format(s.memoryBytes()), s.priority());
+    if (s.site() != null) {
+      out.printf("site:      %s%n", s.site() + (s.siteStrict() ? " (strict: restarts stay in it)"
+          : " (a restart after a host loss may go outside it when it has no room)"));
+    }
     if (s.group() != null) {
       out.printf("group:     %s%s%n", s.group(), s.antiAffinity() ? " (anti-affinity)" : "");
     }
@@ -243,32 +251,38 @@ final class VmCommand {
     spec.commandLine().getOut().print(xml);
   }
 
-  @Command(name = "console", mixinStandardHelpOptions = true, description = "The VM's serial console log (read on its host's machine).")
+  @Command(name = "console", mixinStandardHelpOptions = true,
+      description = "The VM's serial console log, from its host agent (on any machine).")
   void console(@Parameters(paramLabel = "NAME") String name,
-      @Option(names = "--follow", description = "Keep printing what the guest writes.") boolean follow,
-      @Mixin FleetOptions fleet) throws IOException, InterruptedException {
+      @Option(names = "--follow", description = "Keep printing what the guest writes, until the VM stops.") boolean follow,
+      @Mixin FleetOptions fleet) throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
-    Path log = fleet.call(inv -> {
+    String address = fleet.call(inv -> {
       VmRecord v = existing(inv, name);
       HostRecord h = inv.hosts.get(v.host()).map(Stored::value)
           .orElseThrow(() -> new OperatorError("vm " + name + " has no host on record"));
-      return Path.of(h.dataDir()).resolve("vms").resolve(name).resolve("console.log");
+      if (h.consoleAddress() == null) {
+        throw new OperatorError("host " + h.id() + " serves no consoles (its agent is older than this CLI)");
+      }
+      return h.consoleAddress();
     });
-    if (!Files.exists(log)) {
-      throw new OperatorError("no console log at " + log + " (run this on the VM's host)");
-    }
-    try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
-      byte[] buf = new byte[64 * 1024];
-      while (true) {
-        int n = f.read(buf);
-        if (n > 0) {
-          out.print(new String(buf, 0, n, StandardCharsets.UTF_8));
-          out.flush();
-        } else if (!follow) {
-          return;
-        } else {
-          TimeUnit.MILLISECONDS.sleep(200);  // tail -f: the guest writes when it writes
+    ConsoleReader console = new ConsoleReader(address, name);
+    while (true) {
+      byte[] chunk = console.next();
+      if (chunk.length > 0) {
+        out.print(new String(chunk, StandardCharsets.UTF_8));
+        out.flush();
+      } else if (!follow) {
+        return;
+      } else if (!fleet.call(inv -> inv.vms.get(name).map(s -> s.value().isUp()).orElse(false))) {
+        // what the guest wrote between the last read and its end
+        for (byte[] rest = console.next(); rest.length > 0; rest = console.next()) {
+          out.print(new String(rest, StandardCharsets.UTF_8));
         }
+        out.flush();
+        return;
+      } else {
+        TimeUnit.MILLISECONDS.sleep(200);  // tail -f: the guest writes when it writes
       }
     }
   }

@@ -20,8 +20,10 @@ import org.slf4j.LoggerFactory;
  * ({@code lease/controller}, a compare-and-set with an expiry, renewed every 2 s, valid 10 s) acts:
  * it runs the queued tasks one at a time, and opens recovery tasks for the VMs of dead hosts. Another
  * agent takes the lease once it has expired; a holder that cannot renew stops acting before the
- * expiry (it counts from its own last successful renewal), so two never act at once as long as
- * clocks agree to within a few seconds.
+ * expiry (it counts from its own last successful renewal). The clock alone cannot stop a holder that
+ * was frozen (SIGSTOP, a long pause) between a check and an effect, so before each step's effect the
+ * task runner also reads the lease record: it must still be the version this controller last wrote
+ * (a fencing token): once another host took the lease, the version moved on and the old holder stops.
  */
 public final class Controller implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Controller.class);
@@ -36,6 +38,10 @@ public final class Controller implements AutoCloseable {
   private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "controller"));
   /** Until when this controller may act, by its own clock: the expiry of its last renewal, less a margin. */
   private volatile long actUntil;
+  /** The version of the lease record this controller last wrote; 0 before it first holds it. */
+  private long writtenVersion;
+  /** Renewal and the fencing check do not interleave: a renewal moves the version the check compares. */
+  private final Object leaseLock = new Object();
 
   public Controller(String me, Inventory inventory) {
     this.me = me;
@@ -54,19 +60,51 @@ public final class Controller implements AutoCloseable {
     return System.currentTimeMillis() < actUntil;
   }
 
+  /**
+   * The fencing check before a step's effect: the clock says the lease is still ours and the lease
+   * record is still the one this controller wrote. A record that cannot be read confirms nothing.
+   */
+  boolean confirmed() {
+    if (!held()) {
+      return false;
+    }
+    synchronized (leaseLock) {
+      try {
+        Optional<Stored<Lease>> current = leases.get(LEASE_KEY);
+        boolean mine = current.isPresent() && current.get().version() == writtenVersion
+            && current.get().value().holder().equals(me);
+        if (!mine) {
+          actUntil = 0;
+        }
+        return mine;
+      } catch (RuntimeException e) {
+        log.warn("{}: cannot read the controller lease to confirm it: {}", me, e.getMessage());
+        return false;
+      }
+    }
+  }
+
   private void renew() {
+    synchronized (leaseLock) {
+      renewLocked();
+    }
+  }
+
+  private void renewLocked() {
     long now = System.currentTimeMillis();
     try {
       Optional<Stored<Lease>> current = leases.get(LEASE_KEY);
       Lease next = new Lease(me, now + Lease.TTL_MILLIS);
+      Stored<Lease> written;
       if (current.isEmpty()) {
-        leases.create(LEASE_KEY, next);
+        written = leases.create(LEASE_KEY, next);
       } else if (current.get().value().holder().equals(me) || current.get().value().expires() < now) {
-        leases.replace(current.get(), next);
+        written = leases.replace(current.get(), next);
       } else {
         actUntil = 0;
         return;
       }
+      writtenVersion = written.version();
       if (!held()) {
         log.info("{} holds the controller lease", me);
       }
@@ -90,7 +128,7 @@ public final class Controller implements AutoCloseable {
           .toList();
       if (!open.isEmpty()) {
         TaskRecord task = open.get(0).value();
-        new TaskRunner(inventory, this::held).run(task, plans.steps(task));
+        new TaskRunner(inventory, this::confirmed).run(task, plans.steps(task));
       }
       TaskHistory.prune(inventory);
     } catch (LeaseLost e) {

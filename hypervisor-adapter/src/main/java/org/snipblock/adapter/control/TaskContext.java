@@ -38,11 +38,16 @@ public final class TaskContext {
     inventory.tasks.update(taskId, t -> t.withNote(line));
   }
 
-  /** Stops the step if the operator aborted the task or this controller lost its lease. */
-  public void checkpoint() {
+  /** Stops the task at once if this controller no longer holds the lease (its record moved on). */
+  void fence() {
     if (!leaseHeld.getAsBoolean()) {
       throw new LeaseLost();
     }
+  }
+
+  /** Stops the step if the operator aborted the task or this controller lost its lease. */
+  public void checkpoint() {
+    fence();
     if (task().abortRequested()) {
       throw new TaskAborted();
     }

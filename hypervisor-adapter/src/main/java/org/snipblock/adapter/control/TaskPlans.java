@@ -31,7 +31,7 @@ final class TaskPlans {
   List<Step> steps(TaskRecord t) {
     return switch (t.kind()) {
       case "create" -> create(t);
-      case "start" -> List.of(vm.start(t.vm()));
+      case "start" -> List.of(vm.rehome(t.vm()), vm.start(t.vm()));
       case "stop" -> List.of(vm.stop(t.vm()));
       case "restart" -> List.of(vm.stop(t.vm()), vm.start(t.vm()));
       case "delete" -> delete(t.vm());
@@ -114,7 +114,7 @@ final class TaskPlans {
       Location near = Location.parse(vm.host(dead).location());
       // a host named at creation (--host) is where the VM starts, not a place it may only ever run
       VmSpec anywhere = v.spec().at(v.spec().site(), null);
-      Placement.Decision d = vm.place(name, anywhere, near, Set.of(dead), true, v.volumes());
+      Placement.Decision d = vm.placeAfterLoss(name, anywhere, near, Set.of(dead), v.volumes());
       for (String victim : d.preempt()) {
         task.note("stopping " + victim + " (priority " + vm.vm(victim).spec().priority() + ") to make room for "
             + name + " (priority " + v.spec().priority() + ")");

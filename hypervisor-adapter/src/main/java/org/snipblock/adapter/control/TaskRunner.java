@@ -12,6 +12,9 @@ import org.slf4j.LoggerFactory;
  * Runs a task's steps in order, recording each before and after it runs; on a failure or an abort it
  * undoes, in reverse order, every step that began (a step marked running may have done its work
  * before the controller stopped). A task that a previous controller left running is rolled back.
+ * Every write of a step or of the task's state is preceded by the lease's fencing check
+ * ({@link TaskContext#fence}), so a controller that was frozen while another took over does nothing
+ * more, not even the roll-back its own failure would start.
  */
 final class TaskRunner {
   private static final Logger log = LoggerFactory.getLogger(TaskRunner.class);
@@ -28,9 +31,11 @@ final class TaskRunner {
     TaskContext ctx = new TaskContext(inventory, task.id(), leaseHeld);
     try {
       if (task.state().equals(TaskRecord.QUEUED)) {
+        ctx.fence();
         List<String> plan = steps.stream().map(Step::name).toList();
         inventory.tasks.update(task.id(), t -> t.withState(TaskRecord.RUNNING, null).withPlan(plan));
         forward(ctx, steps);
+        ctx.fence();
         inventory.tasks.update(task.id(), t -> t.withState(TaskRecord.DONE, null));
         log.info("task {} ({} {}) done", task.id(), task.kind(), task.vm());
       } else if (task.state().equals(TaskRecord.RUNNING)) {
@@ -58,12 +63,14 @@ final class TaskRunner {
       ctx.checkpoint();
       inventory.tasks.update(ctx.task().id(), t -> t.withStep(index, new StepRecord(step.name(), "running", null)));
       step.apply(ctx);
+      ctx.fence();
       inventory.tasks.update(ctx.task().id(), t -> t.withStep(index, new StepRecord(step.name(), "done", null)));
     }
   }
 
   private void rollBack(TaskContext ctx, List<Step> steps, String why) {
     String id = ctx.task().id();
+    ctx.fence();
     inventory.tasks.update(id, t -> t.withState(TaskRecord.ROLLING_BACK, why));
     List<StepRecord> recorded = ctx.task().steps();
     for (int i = Math.min(recorded.size(), steps.size()) - 1; i >= 0; i--) {
@@ -73,6 +80,7 @@ final class TaskRunner {
         continue;
       }
       try {
+        ctx.fence();
         steps.get(i).undo(ctx);
         inventory.tasks.update(id, t -> t.withStep(index, new StepRecord(r.name(), "undone", null)));
       } catch (LeaseLost e) {

@@ -47,6 +47,39 @@ final class VmSteps {
         storage.closeness(storageOf));
   }
 
+  /** As {@link #place}, for a VM whose host was lost ({@link Placement#afterLoss}). */
+  Placement.Decision placeAfterLoss(String vm, org.snipblock.adapter.model.VmSpec spec,
+      org.snipblock.cluster.topology.Location near, Set<String> excluded, List<String> storageOf) {
+    List<HostRecord> hosts = inventory.hosts.list().stream().map(Stored::value).toList();
+    List<VmRecord> vms = inventory.vms.list().stream().map(Stored::value).toList();
+    return Placement.afterLoss(vm, spec, hosts, vms, System.currentTimeMillis(), near, excluded,
+        storage.closeness(storageOf));
+  }
+
+  /**
+   * Before starting a stopped VM whose host is down: place it on another host (as after a host loss,
+   * but stopping no one for it) and fence the down host from its volumes first, as a recovery does.
+   */
+  Step rehome(String name) {
+    return Step.of("move " + name + " off its host if that host is down", task -> {
+      VmRecord v = vm(name);
+      HostRecord old = host(v.host());
+      if (old.alive(System.currentTimeMillis())) {
+        return;
+      }
+      Placement.Decision d = placeAfterLoss(name, v.spec().at(v.spec().site(), null),
+          org.snipblock.cluster.topology.Location.parse(old.location()), Set.of(old.id()), v.volumes());
+      if (!d.preempt().isEmpty()) {
+        throw new IllegalStateException("host " + old.id() + " of " + name + " is down and no other host has room"
+            + " without stopping " + String.join(", ", d.preempt()));
+      }
+      storage.access(v.volumes(), HostConfig.initiatorOf(d.host()), HostConfig.initiatorOf(old.id()));
+      task.note("host " + old.id() + " is down: fenced it from the volumes of " + name + " and chose " + d.host()
+          + ": " + d.why());
+      inventory.vms.update(name, r -> r.withHost(d.host()));
+    }, task -> { });
+  }
+
   /** Asks the VM's host agent to start it and waits until QEMU runs (or failed, saying why). */
   Step start(String name) {
     return Step.of("start " + name, task -> {
@@ -87,8 +120,7 @@ final class VmSteps {
       return;
     }
     task.await(name + " to stop", STOP_TIMEOUT, () -> {
-      String s = vm(name).state();
-      return !VmRecord.RUNNING.equals(s) && !VmRecord.STARTING.equals(s);
+      return !vm(name).isUp();
     });
   }
 

@@ -19,9 +19,16 @@ public record VmRecord(String name, VmSpec spec, String host, List<String> volum
   public static final String FAILED = "failed";
   public static final String STARTING = "starting";
   public static final String DEFINED = "defined";
+  /** QEMU runs but the guest's CPUs are stopped (QMP STOP: an operator's stop, an I/O error policy). */
+  public static final String PAUSED = "paused";
 
   public VmRecord {
     volumes = volumes == null ? List.of() : List.copyOf(volumes);
+  }
+
+  /** Its QEMU runs or is being started: the VM may still write to its console and disks. */
+  public boolean isUp() {
+    return RUNNING.equals(state) || STARTING.equals(state) || PAUSED.equals(state);
   }
 
   public VmRecord withDesired(String d) {

@@ -86,6 +86,42 @@ public final class Placement {
     throw new NoPlacement(shortage(spec, loads, hosts, vms, now));
   }
 
+  /**
+   * Where a VM goes when its host is lost (seed 004: the same redundancy zone first, then further up).
+   * Hosts are ordered by their distance from {@code near} (the lost host: rack, compartment, site,
+   * beyond), so the first host that fits is the closest one. A VM with a {@code --site} looks there
+   * first; when nothing there has room it goes to the nearest host outside that does, unless its site
+   * is strict. Lower-priority VMs are stopped only when no host it may use has room as it is (in its
+   * site first).
+   */
+  public static Decision afterLoss(String vm, VmSpec spec, List<HostRecord> hosts, List<VmRecord> vms, long now,
+      Location near, Set<String> excluded, StorageCloseness storage) {
+    boolean mayLeave = spec.site() != null && !spec.siteStrict();
+    if (!mayLeave) {
+      return place(vm, spec, hosts, vms, now, near, excluded, true, storage);
+    }
+    VmSpec anySite = spec.at(null, spec.host());
+    NoPlacement inSite;
+    try {
+      return place(vm, spec, hosts, vms, now, near, excluded, false, storage);
+    } catch (NoPlacement e) {
+      inSite = e;
+    }
+    String left = "nothing in site " + spec.site() + " fits (" + inSite.getMessage() + "); ";
+    try {
+      Decision d = place(vm, anySite, hosts, vms, now, near, excluded, false, storage);
+      return new Decision(d.host(), left + "outside it: " + d.why(), d.preempt());
+    } catch (NoPlacement e) {
+      // no room anywhere as things are: make room, in the site first
+    }
+    try {
+      return place(vm, spec, hosts, vms, now, near, excluded, true, storage);
+    } catch (NoPlacement e) {
+      Decision d = place(vm, anySite, hosts, vms, now, near, excluded, true, storage);
+      return new Decision(d.host(), left + "outside it: " + d.why(), d.preempt());
+    }
+  }
+
   private static boolean fits(HostLoad l, VmSpec spec) {
     return l.freeCpus() >= spec.cpus() && l.freeMemory() >= spec.memoryBytes();
   }

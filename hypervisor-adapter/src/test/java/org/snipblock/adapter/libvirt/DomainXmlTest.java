@@ -19,7 +19,7 @@ class DomainXmlTest {
 
   private static VmRecord vm(String name) {
     VmSpec spec = new VmSpec(2, 512L << 20, List.of(new DiskSpec(1L << 30, "base"), new DiskSpec(1L << 30, null)),
-        null, null, 0, null, false, null, null, null, List.of(), null);
+        null, null, 0, null, false, null, null, null, List.of(), null, false);
     return new VmRecord(name, spec, "h1", List.of(name + "-disk0", name + "-disk1"), VmRecord.RUNNING,
         VmRecord.RUNNING, null, 1, null, 0, null);
   }

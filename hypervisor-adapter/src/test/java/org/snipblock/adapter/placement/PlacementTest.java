@@ -17,12 +17,12 @@ class PlacementTest {
   private static final long NOW = 1_000_000;
 
   private static HostRecord host(String id, String location, int cpus, long memory) {
-    return new HostRecord(id, location, cpus, memory, "iqn:" + id, NOW, "/d");
+    return new HostRecord(id, location, cpus, memory, "iqn:" + id, NOW, "/d", null);
   }
 
   private static VmSpec spec(int cpus, long memory, String site, int priority, String group) {
     return new VmSpec(cpus, memory, List.of(new DiskSpec(G, null)), site, null, priority, group, group != null,
-        null, null, null, List.of(), null);
+        null, null, null, List.of(), null, false);
   }
 
   private static VmRecord vm(String name, String host, long memory, int priority, String group) {
@@ -111,12 +111,61 @@ class PlacementTest {
 
   @Test
   void namesDeadAndUnknownHosts() {
-    List<HostRecord> stale = List.of(new HostRecord("old", "eu1/c1/r1/old", 4, 4 * G, "iqn", NOW - 60_000, "/d"));
+    List<HostRecord> stale = List.of(new HostRecord("old", "eu1/c1/r1/old", 4, 4 * G, "iqn", NOW - 60_000, "/d", null));
     assertThatThrownBy(() -> Placement.place("v", spec(1, G, null, 0, null), stale, List.of(), NOW, null, Set.of(), false))
         .hasMessage("no live host to run v (1 on record)");
-    VmSpec pinned = new VmSpec(1, G, List.of(), null, "zz", 0, null, false, null, null, null, List.of(), null);
+    VmSpec pinned = new VmSpec(1, G, List.of(), null, "zz", 0, null, false, null, null, null, List.of(), null, false);
     assertThatThrownBy(() -> Placement.place("v", pinned, hosts, List.of(), NOW, null, Set.of(), false))
         .hasMessage("host zz is not on record");
+  }
+
+  @Test
+  void aRestartLeavesAFullSiteForTheNearestHostOutsideIt() {
+    Location dead = Location.parse("eu1/c1/r1/a1");
+    List<VmRecord> full = List.of(vm("x", "a2", 8 * G, 0));
+    Placement.Decision d = Placement.afterLoss("v", spec(1, 2 * G, "eu1", 0, null), hosts, full, NOW, dead, Set.of("a1"),
+        StorageCloseness.NONE);
+    assertThat(d.host()).isEqualTo("b1");
+    assertThat(d.preempt()).isEmpty();
+    assertThat(d.why()).startsWith("nothing in site eu1 fits (no host in site eu1 has 2 GiB and 1 CPU free;")
+        .contains("); outside it: host b1 (eu2/c1/r1/b1, distance ");
+    // create and start stay in the site: only a restart after a loss leaves it
+    assertThatThrownBy(() -> Placement.place("v", spec(1, 2 * G, "eu1", 0, null), hosts, full, NOW, dead, Set.of("a1"),
+        true)).isInstanceOf(NoPlacement.class);
+  }
+
+  @Test
+  void aStrictSiteIsNeverLeft() {
+    VmSpec strict = new VmSpec(1, 2 * G, List.of(new DiskSpec(G, null)), "eu1", null, 0, null, false, null, null, null,
+        List.of(), null, true);
+    assertThatThrownBy(() -> Placement.afterLoss("v", strict, hosts, List.of(vm("x", "a2", 8 * G, 0)), NOW,
+        Location.parse("eu1/c1/r1/a1"), Set.of("a1"), StorageCloseness.NONE))
+        .isInstanceOf(NoPlacement.class).hasMessageStartingWith("no host in site eu1 has 2 GiB");
+  }
+
+  @Test
+  void aRestartStopsLowerPrioritiesOnlyWhenNoHostAnywhereHasRoom() {
+    Location dead = Location.parse("eu1/c1/r1/a1");
+    List<VmRecord> lowInSite = List.of(vm("low", "a2", 8 * G, 0));
+    // room outside the site: nobody is stopped
+    Placement.Decision outside = Placement.afterLoss("v", spec(1, 2 * G, "eu1", 5, null), hosts, lowInSite, NOW, dead,
+        Set.of("a1"), StorageCloseness.NONE);
+    assertThat(outside.host()).isEqualTo("b1");
+    assertThat(outside.preempt()).isEmpty();
+    // no room anywhere: the lower-priority VM in the site makes room
+    List<HostRecord> small = List.of(hosts.get(0), hosts.get(1), host("b9", "eu2/c1/r1/b9", 8, 8 * G));
+    List<VmRecord> allFull = List.of(vm("low", "a2", 8 * G, 0), vm("other", "b9", 8 * G, 0));
+    Placement.Decision made = Placement.afterLoss("v", spec(1, 2 * G, "eu1", 5, null), small, allFull, NOW, dead,
+        Set.of("a1"), StorageCloseness.NONE);
+    assertThat(made.host()).isEqualTo("a2");
+    assertThat(made.preempt()).containsExactly("low");
+  }
+
+  @Test
+  void aRestartWithoutASiteGoesToTheNearestHostThatFits() {
+    Location dead = Location.parse("eu2/c1/r1/b1");
+    assertThat(Placement.afterLoss("v", spec(1, G, null, 0, null), hosts, List.of(), NOW, dead, Set.of("b1"),
+        StorageCloseness.NONE).host()).isEqualTo("b2");
   }
 
   private static VmRecord vm(String name, String host, long memory, int priority) {

@@ -17,12 +17,12 @@ class SiteTargetTest {
   private static final long NOW = 1_000_000;
 
   private static HostRecord host(String id, String location, long memory, long heartbeat) {
-    return new HostRecord(id, location, 4, memory, "iqn:" + id, heartbeat, "/d");
+    return new HostRecord(id, location, 4, memory, "iqn:" + id, heartbeat, "/d", null);
   }
 
   private static VmRecord vm(String name, String host, String state) {
     VmSpec spec = new VmSpec(1, G, List.of(new DiskSpec(G, null)), "a", null, 0, null, false, null, null, null,
-        List.of(), null);
+        List.of(), null, false);
     return new VmRecord(name, spec, host, List.of(name + "-disk0"), VmRecord.RUNNING, state, null, 1, null, NOW, null);
   }
 
@@ -51,7 +51,7 @@ class SiteTargetTest {
     VmRecord stopped = vm("web", "a1", VmRecord.STOPPED);
     assertThatThrownBy(() -> SiteTarget.choose(stopped, "b", null, hosts, List.of(stopped), NOW))
         .hasMessage("vm web is stopped: only a running VM migrates live");
-    VmSpec huge = new VmSpec(1, 32 * G, List.of(), "a", null, 0, null, false, null, null, null, List.of(), null);
+    VmSpec huge = new VmSpec(1, 32 * G, List.of(), "a", null, 0, null, false, null, null, null, List.of(), null, false);
     VmRecord big = new VmRecord("big", huge, "a1", List.of(), VmRecord.RUNNING, VmRecord.RUNNING,
         null, 1, null, NOW, null);
     assertThatThrownBy(() -> SiteTarget.choose(big, "b", null, hosts, List.of(big), NOW))

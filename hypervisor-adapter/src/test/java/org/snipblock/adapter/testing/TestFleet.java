@@ -101,7 +101,7 @@ public final class TestFleet implements AutoCloseable {
     }
     List<String> args = new ArrayList<>(List.of("host", "serve", "--host-id", id, "--location", location,
         "--cpus", String.valueOf(cpus), "--memory", memory, "--admin", admin(location.split("/")[0]),
-        "--data", work.resolve("data").toString()));
+        "--data", work.resolve("data").toString(), "--accel", "tcg"));
     args.addAll(List.of(extra));
     DaemonProcess p = DaemonProcess.command(work, "host " + id + " ready", args.toArray(String[]::new))
         .logTo(logs.resolve(id + ".log")).start();
