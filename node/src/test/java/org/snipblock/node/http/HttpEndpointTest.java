@@ -130,7 +130,8 @@ class HttpEndpointTest {
       out.flush();
       InputStream in = s.getInputStream();
       String answer = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
-      assertThat(answer).startsWith("HTTP/1.1 400");
+      // Refused: 400 from JDK 17.0.21's server, 404 ("No context found") from 17.0.15's.
+      assertThat(answer).matches("(?s)HTTP/1\\.1 4(00|04) .*");
     }
     assertThat(send("GET", "/metrics").statusCode()).isEqualTo(200);
   }
