@@ -7,6 +7,10 @@
 #   snipguest=seed     first mounts the NoCloud seed disk (vfat or iso9660, after the VM's disks), prints its
 #                      local-hostname, first ssh key and user data's second line, and appends "boot <that name>"
 #                      instead of "boot template"
+#   snipguest=bench    bench/vm-migrate.sh's guest: writes snipbench.fill MiB (default 256) from the start of
+#                      the disk, prints "GUEST: filled"; then rewrites them in snipbench.bs KiB blocks (default
+#                      64; divides 1024), one at a time with O_DIRECT, at most snipbench.rate KiB/s (0 or none:
+#                      as fast as it can), and every 0.2 s prints the disk's write counters (/sys/block/vda/stat)
 PATH=/bin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 mkdir -p /tmp; mount -t tmpfs tmp /tmp
@@ -25,6 +29,34 @@ counter)
     cmp -s /tmp/b4k /tmp/back || { err=$((err+1)); echo "GUEST: MISMATCH at $n (block $b)"; }
     [ $((n % 64)) -eq 0 ] && echo "GUEST: n=$n t=$(date +%s) err=$err"
     n=$((n+1))
+  done ;;
+bench)
+  arg() { sed -n "s/.*snipbench\.$1=\([0-9]*\).*/\1/p" /proc/cmdline; }
+  fill=$(arg fill); bs=$(arg bs); rate=$(arg rate)
+  fill=${fill:-256}; bs=${bs:-64}; rate=${rate:-0}
+  cs() { read u rest < /proc/uptime; echo $(( ${u%.*} * 100 + 1${u#*.} - 100 )); }   # centiseconds since boot
+  yes SNIPBENCH | head -c 1048576 > /tmp/m
+  t0=$(cs)
+  yes SNIPBENCH | dd of=/dev/vda bs=1M count="$fill" iflag=fullblock oflag=direct 2>/dev/null \
+    && echo "GUEST: filled $fill MiB in $(( $(cs) - t0 )) cs" || echo "GUEST: fill failed"
+  # The writer: 1 MiB per dd (its start-up is then small next to the writes), wrapping over the filled part.
+  (
+    per=$((1024 / bs)); blocks=$((fill * 1024 / bs)); n=0; start=$(cs)
+    while :; do
+      dd if=/tmp/m of=/dev/vda bs="${bs}k" seek=$(( (n * per) % blocks )) count="$per" oflag=direct 2>/dev/null \
+        || echo "GUEST: write error"
+      n=$((n + 1))
+      if [ "$rate" -gt 0 ]; then
+        d=$(( n * 1024 * 100 / rate - ($(cs) - start) ))
+        [ "$d" -gt 0 ] && sleep "$((d / 100)).$(printf %02d $((d % 100)))"
+      fi
+    done
+  ) &
+  # w: writes completed, ws: sectors written, wt: milliseconds the writes took (the kernel's own counters)
+  while :; do
+    read r1 r2 r3 r4 w wm ws wt rest < /sys/block/vda/stat
+    echo "GUEST: io t=$(cs) w=$w ws=$ws wt=$wt"
+    sleep 0.2
   done ;;
 files|seed)
   # seed: the NoCloud seed disk (/dev/vdb, vfat or iso9660) names this VM; its name goes in the boot log
