@@ -91,7 +91,7 @@ def window(samples, start, end):
     span = samples[inside[-1]][0] - samples[inside[0] - 1][0]
     # A stall runs from the last sample that showed a write done to the next one that does (or the window's end).
     stalls = [b - a for a, b in zip(completed, completed[1:])] + [samples[inside[-1]][0] - completed[-1]]
-    q = statistics.quantiles(latencies, n=100) if len(latencies) >= 2 else latencies * 99
+    q = statistics.quantiles(latencies, n=100, method="inclusive") if len(latencies) >= 2 else latencies * 99
     return {
         "seconds": round(span, 2),
         "samples": len(inside),
