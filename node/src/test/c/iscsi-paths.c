@@ -240,7 +240,7 @@ static struct scsi_task *run_step(struct path *p, const char *step, char *detail
 }
 
 /* Waits for a line on stdin (at most 30 s) without a word to the target. */
-static void pause(void) {
+static void wait_quietly(void) {
   printf("pause WAITING\n");
   fflush(stdout);
   struct pollfd in = {.fd = 0, .events = POLLIN};
@@ -263,7 +263,7 @@ static int steps(const char *initiator, const char *url, int count, char **list)
   for (int s = 0; s < count; s++) {
     char detail[128], outcome[512];
     if (strcmp(list[s], "pause") == 0) {
-      pause();
+      wait_quietly();
       continue;
     }
     struct scsi_task *t = NULL;

@@ -202,6 +202,12 @@ public final class SharedScsiStates extends ScsiStatesGrpc.ScsiStatesImplBase {
   @Override
   public void applied(ScsiStateAppliedRequest req, StreamObserver<ScsiStateAppliedReply> out) {
     long wait = Math.max(0, Math.min(req.getWaitMillis(), CONFIRM_MILLIS));
+    io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
+    if (deadline != null) {
+      // Answer "not yet" while the asker still listens (the call may have taken long to get here):
+      // the answer is what lets its change be answered, this node holding the volume meanwhile.
+      wait = Math.max(0, Math.min(wait, deadline.timeRemaining(TimeUnit.MILLISECONDS) - 500));
+    }
     applied(req.getVolume(), req.getUid(), req.getVersion(), wait).whenComplete((ok, e) -> {
       out.onNext(ScsiStateAppliedReply.newBuilder().setApplied(e == null && ok).setNode(self).build());
       out.onCompleted();

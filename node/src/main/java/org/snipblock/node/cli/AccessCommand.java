@@ -79,14 +79,19 @@ final class AccessCommand extends VolumeCommand.Subcommand {
    * (the others are revoked in the same change, and their connections closed on every node).
    */
   static VolumeAccess allowExactly(CommandSpec spec, AdminOptions admin, String name, List<String> initiators) {
-    if (initiators.isEmpty() || initiators.stream().anyMatch(String::isBlank)) {
-      throw new ParameterException(spec.commandLine(), "--allowed-initiators needs initiator names (IQN,IQN...) "
-          + "without empty entries; to lift the list: volume access " + name + " --open");
-    }
+    checkExactly(spec, name, initiators);
     VolumeAccess now = admin.call(c -> c.showVolumeAccess(name));
     List<String> revoke = now.getInitiatorsList().stream().filter(n -> !initiators.contains(n)).toList();
     return change(admin, SetVolumeAccessRequest.newBuilder().setVolume(name).addAllAllowInitiators(initiators)
         .addAllRevokeInitiators(revoke).build());
+  }
+
+  /** A usage error unless the list names initiators and has no empty entry (the node checks the names). */
+  static void checkExactly(CommandSpec spec, String name, List<String> initiators) {
+    if (initiators.isEmpty() || initiators.stream().anyMatch(String::isBlank)) {
+      throw new ParameterException(spec.commandLine(), "--allowed-initiators needs initiator names (IQN,IQN...) "
+          + "without empty entries; to lift the list: volume access " + name + " --open");
+    }
   }
 
   static void print(Output out, AccessView a, boolean changed) {

@@ -342,6 +342,10 @@ final class VolumeCommand implements Runnable {
 
     /** --chap and --allowed-initiators: the same calls as volume chap and volume access, checked the same way. */
     private void access() {
+      List<String> initiators = allowedInitiators == null ? null : allowedInitiators.stream().map(String::trim).toList();
+      if (initiators != null) {
+        AccessCommand.checkExactly(spec, name, initiators); // before anything changes
+      }
       if (chap != null) {
         String c = chap.trim();
         int colon = c.lastIndexOf(':');
@@ -354,9 +358,9 @@ final class VolumeCommand implements Runnable {
             : ChapCommand.change(spec, admin, name, c.substring(0, colon), java.nio.file.Path.of(c.substring(colon + 1)),
                 null, null, false));
       }
-      if (allowedInitiators != null) {
+      if (initiators != null) {
         AccessCommand.print(output(), AccessCommand.AccessView.of(AccessCommand.allowExactly(spec, admin, name,
-            allowedInitiators.stream().map(String::trim).toList())), true);
+            initiators)), true);
       }
     }
   }
