@@ -43,6 +43,8 @@
 
 struct path { struct iscsi_context *iscsi; int lun; int block_size; };
 
+static int is_unit_attention(struct scsi_task *t);
+
 static int open_path(const char *initiator, const char *url, struct path *p, char *why, size_t n) {
   p->iscsi = iscsi_create_context(initiator);
   struct iscsi_url *u = iscsi_parse_full_url(p->iscsi, url);
@@ -62,14 +64,28 @@ static int open_path(const char *initiator, const char *url, struct path *p, cha
     iscsi_set_initiator_username_pwd(p->iscsi, u->user, u->passwd);
   }
   p->lun = u->lun;
-  int rc = iscsi_full_connect_sync(p->iscsi, u->portal, u->lun);
+  /* Connect and log in only: iscsi_full_connect_sync also sends TEST UNIT READY and fails on its
+     NOT READY, which a standby path answers (ALUA allows it no media access). */
+  int rc = iscsi_connect_sync(p->iscsi, u->portal);
+  if (rc == 0) {
+    rc = iscsi_login_sync(p->iscsi);
+  }
   iscsi_destroy_url(u);
   if (rc != 0) {
     snprintf(why, n, "login failed: %s", iscsi_get_error(p->iscsi));
     return -1;
   }
   p->block_size = 512;
-  struct scsi_task *t = iscsi_readcapacity16_sync(p->iscsi, p->lun);
+  struct scsi_task *t = NULL;
+  for (int tries = 0; tries < 8; tries++) { /* the new nexus's unit attentions come first */
+    if (t != NULL) {
+      scsi_free_scsi_task(t);
+    }
+    t = iscsi_readcapacity16_sync(p->iscsi, p->lun);
+    if (!is_unit_attention(t)) {
+      break;
+    }
+  }
   if (t != NULL && t->status == SCSI_STATUS_GOOD) {
     struct scsi_readcapacity16 *rc16 = scsi_datain_unmarshall(t);
     if (rc16 != NULL) {
