@@ -13,8 +13,13 @@
  *     hold: prints "hold WAITING", then keeps the session (a TEST UNIT READY a second, so the target
  *     sees it alive) until a line arrives on stdin or 120 s passed: the steps after it run on the
  *     same nexus, what an SPC-2 reservation (released when its nexus logs out) needs.
+ *     pause: prints "pause WAITING", then sends nothing until a line arrives on stdin or 30 s passed
+ *     (the target pings an idle session after 10 s and drops it 30 s later), then "pause GOOD": unlike
+ *     hold, no command takes the unit attentions raised meanwhile. tur: one TEST UNIT READY whose unit
+ *     attention is reported (CHECK_CONDITION 6/2a/06), not retried: what a change raised on this nexus.
  *     One session; one line a step: "STEP STATUS [detail]" (GOOD, RESERVATION_CONFLICT, CHECK_CONDITION
- *     k/asc/ascq, ERROR text). Unit attentions are retried (up to 8 times), as initiators do.
+ *     k/asc/ascq, ERROR text). Unit attentions are retried (up to 8 times), as initiators do, except
+ *     by tur.
  *   iscsi-paths roundrobin INITIATOR URL1 URL2 WRITES SEED
  *     Write i (8 blocks at LBA 8*i, a pattern of SEED and i) goes to path i%2 while both live; a
  *     path whose command fails is dropped and the write sent again on the other. Prints "acked N"
@@ -38,6 +43,8 @@
 
 struct path { struct iscsi_context *iscsi; int lun; int block_size; };
 
+static int is_unit_attention(struct scsi_task *t);
+
 static int open_path(const char *initiator, const char *url, struct path *p, char *why, size_t n) {
   p->iscsi = iscsi_create_context(initiator);
   struct iscsi_url *u = iscsi_parse_full_url(p->iscsi, url);
@@ -57,14 +64,28 @@ static int open_path(const char *initiator, const char *url, struct path *p, cha
     iscsi_set_initiator_username_pwd(p->iscsi, u->user, u->passwd);
   }
   p->lun = u->lun;
-  int rc = iscsi_full_connect_sync(p->iscsi, u->portal, u->lun);
+  /* Connect and log in only: iscsi_full_connect_sync also sends TEST UNIT READY and fails on its
+     NOT READY, which a standby path answers (ALUA allows it no media access). */
+  int rc = iscsi_connect_sync(p->iscsi, u->portal);
+  if (rc == 0) {
+    rc = iscsi_login_sync(p->iscsi);
+  }
   iscsi_destroy_url(u);
   if (rc != 0) {
     snprintf(why, n, "login failed: %s", iscsi_get_error(p->iscsi));
     return -1;
   }
   p->block_size = 512;
-  struct scsi_task *t = iscsi_readcapacity16_sync(p->iscsi, p->lun);
+  struct scsi_task *t = NULL;
+  for (int tries = 0; tries < 8; tries++) { /* the new nexus's unit attentions come first */
+    if (t != NULL) {
+      scsi_free_scsi_task(t);
+    }
+    t = iscsi_readcapacity16_sync(p->iscsi, p->lun);
+    if (!is_unit_attention(t)) {
+      break;
+    }
+  }
   if (t != NULL && t->status == SCSI_STATUS_GOOD) {
     struct scsi_readcapacity16 *rc16 = scsi_datain_unmarshall(t);
     if (rc16 != NULL) {
@@ -149,6 +170,9 @@ static struct scsi_task *run_step(struct path *p, const char *step, char *detail
     }
     return t;
   }
+  if (strcmp(step, "tur") == 0) {
+    return iscsi_testunitready_sync(p->iscsi, p->lun);
+  }
   if (strcmp(step, "rtpg") == 0) {
     unsigned char cdb[12] = {0xa3, 0x0a, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0}; /* allocation length 256 */
     struct scsi_task *task = scsi_create_task(12, cdb, SCSI_XFER_READ, 256);
@@ -231,6 +255,20 @@ static struct scsi_task *run_step(struct path *p, const char *step, char *detail
   exit(2);
 }
 
+/* Waits for a line on stdin (at most 30 s) without a word to the target. */
+static void wait_quietly(void) {
+  printf("pause WAITING\n");
+  fflush(stdout);
+  struct pollfd in = {.fd = 0, .events = POLLIN};
+  char line[16];
+  if (poll(&in, 1, 30000) > 0 && fgets(line, sizeof line, stdin) != NULL) {
+    printf("pause GOOD\n");
+  } else {
+    printf("pause GOOD (no line within 30 s)\n");
+  }
+  fflush(stdout);
+}
+
 static int steps(const char *initiator, const char *url, int count, char **list) {
   struct path p;
   char why[512];
@@ -240,13 +278,17 @@ static int steps(const char *initiator, const char *url, int count, char **list)
   }
   for (int s = 0; s < count; s++) {
     char detail[128], outcome[512];
+    if (strcmp(list[s], "pause") == 0) {
+      wait_quietly();
+      continue;
+    }
     struct scsi_task *t = NULL;
     for (int tries = 0; tries < 8; tries++) {
       if (t != NULL) {
         scsi_free_scsi_task(t);
       }
       t = run_step(&p, list[s], detail, sizeof detail);
-      if (!is_unit_attention(t)) {
+      if (!is_unit_attention(t) || strcmp(list[s], "tur") == 0) {
         break;
       }
     }

@@ -44,13 +44,16 @@ class VolumeAccessProcessIT {
     n1.cli("volume", "create", "vm1", "--size", "16M", "--copies", "3", "--mode", "sync");
     assertThat(n1.cli("volume", "access", "vm1")).contains("iSCSI initiators:      not restricted");
 
-    JsonNode allowed = json(cluster.node("n2").cli("volume", "access", "vm1", "--allow-initiator",
+    // volume set --allowed-initiators: the spelling of volume access, the same call.
+    JsonNode allowed = json(cluster.node("n2").cli("volume", "set", "vm1", "--allowed-initiators",
         HOST_A + "," + HOST_B, "--json"));
     assertThat(allowed.get("initiators")).extracting(JsonNode::asText).containsExactly(HOST_A, HOST_B);
+    assertThat(allowed.get("enforcedBy")).extracting(JsonNode::asText).containsExactly("n1", "n2", "n3");
     for (DaemonProcess n : cluster.nodes()) {
       assertThat(inquiry(n, HOST_A).exit()).as("host-a logs in at %s", n.info().nodeId()).isZero();
       assertThat(inquiry(n, HOST_C).output()).as("host-c is not on the list")
           .contains("Authorization failure");
+      awaitRefusalLogged(n, HOST_C);
     }
 
     // host-a's "QEMU": one session through n3's door, which forwards to the primary n1.
@@ -75,6 +78,7 @@ class VolumeAccessProcessIT {
       Tools.run(60, "qemu-io", "-c", "read -P 0xaa 0 64k", "--image-opts", imageOptions(n, HOST_B)).ok();
       assertThat(inquiry(n, HOST_A).output()).as("host-a cannot log in at %s", n.info().nodeId())
           .contains("Authorization failure");
+      awaitRefusalLogged(n, HOST_A);
     }
 
     n3.cli("volume", "access", "vm1", "--allow-initiator", HOST_A);
@@ -114,6 +118,12 @@ class VolumeAccessProcessIT {
 
     JsonNode opened = json(n2.cli("volume", "access", "vm1", "--open", "--json"));
     assertThat(opened.get("initiators").isNull()).as("open: the nodes' configuration decides").isTrue();
+  }
+
+  /** The refusing node (and not only the one asked) logs the refusal, naming the initiator and the target. */
+  private static void awaitRefusalLogged(DaemonProcess n, String initiator) {
+    Poll.until(n.info().nodeId() + " logging the refusal of " + initiator, WAIT, () -> Optional.of(n.log())
+        .filter(log -> log.lines().anyMatch(l -> l.contains("login refused for " + initiator) && l.contains(TARGET))));
   }
 
   private static Tools.Run inquiry(DaemonProcess n, String initiator) {

@@ -28,7 +28,9 @@ public final class DoorPaths {
   /**
    * One node's door to the volume.
    *
-   * @param otherSite the node stands in another site than this one
+   * @param otherSite the node stands in another site than the volume's primary: every node answers
+   *                  alike (a path's state must not depend on which node is asked, and the node an
+   *                  initiator reaches through a remote site is the one whose path is remote)
    */
   public record Path(String node, int portalGroup, String portal, boolean primary, boolean otherSite) {}
 
@@ -49,7 +51,8 @@ public final class DoorPaths {
   private final Function<String, Optional<ReplicatedBlockDevice>> primaries;
   private final Map<String, Kept> kept = new ConcurrentHashMap<>();
 
-  DoorPaths(String self, ClusterMetadata metadata, Supplier<Set<String>> view,
+  /** (Public for the node's tests of the port groups derived from the paths.) */
+  public DoorPaths(String self, ClusterMetadata metadata, Supplier<Set<String>> view,
       Function<String, Optional<ReplicatedBlockDevice>> primaries) {
     this.self = self;
     this.metadata = metadata;
@@ -90,6 +93,8 @@ public final class DoorPaths {
     Location here = me == null ? null : Location.parse(me.getLocation());
     Map<String, Double> rtt = me == null ? Map.of() : me.getRttMillisMap();
     String primary = record.get().getPrimary();
+    String primarySite = nodes.stream().filter(n -> n.getId().equals(primary)).findFirst()
+        .map(DoorPaths::site).orElse(null);
     List<Ranked> paths = new ArrayList<>();
     boolean primaryReachable = false;
     for (NodeRecord n : nodes) {
@@ -101,8 +106,9 @@ public final class DoorPaths {
       // 0 this node, then 1 + Location.distance (1 same host .. 5 another site)
       int distance = n.getId().equals(self) ? 0
           : 1 + (here == null ? 0 : here.distance(Location.parse(n.getLocation())));
+      boolean otherSite = primarySite != null && !primarySite.equals(site(n));
       paths.add(new Ranked(new Path(n.getId(), n.getPortalGroup(), n.getIscsiPortal(), n.getId().equals(primary),
-          distance > 4), distance));
+          otherSite), distance));
     }
     // This node first, then by measured round trip (unmeasured last), then by place, then by name.
     paths.sort(Comparator.comparingInt((Ranked r) -> r.distance() == 0 ? 0 : 1)
@@ -112,5 +118,14 @@ public final class DoorPaths {
     boolean handingOver = primary.equals(self)
         && primaries.apply(volume).map(ReplicatedBlockDevice::handingOver).orElse(false);
     return Optional.of(new VolumePaths(paths.stream().map(Ranked::path).toList(), !primaryReachable || handingOver));
+  }
+
+  /** The node's site; null if its record has no readable location (then no site is "another"). */
+  private static String site(NodeRecord n) {
+    try {
+      return Location.parse(n.getLocation()).site();
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 }

@@ -24,6 +24,7 @@ import org.snipblock.cluster.proto.ScsiStateAppliedReply;
 import org.snipblock.cluster.proto.ScsiStateAppliedRequest;
 import org.snipblock.cluster.proto.ScsiStatesGrpc;
 import org.snipblock.cluster.proto.VolumeRecord;
+import org.snipblock.block.BlockDeviceException;
 import org.snipblock.store.VolumeAdminException;
 import org.snipblock.store.VolumeAdminException.Reason;
 import org.slf4j.Logger;
@@ -33,16 +34,23 @@ import org.slf4j.LoggerFactory;
  * Each volume's shared SCSI state in the cluster metadata (what the iSCSI doors of all nodes must
  * agree on: reservations), opaque bytes with a version. Read for every SCSI command, so the newest
  * applied state per volume is kept at hand; changed by compare-and-set through the log. A change
- * counts once every node in view has applied it (the {@code ScsiStates.Applied} call): a
- * reservation taken through one node's door is then enforced at every door, and the unit
- * attentions it raised are waiting there.
+ * counts once every node in view has either applied it or, asked whether it has (the
+ * {@code ScsiStates.Applied} call), holds the volume's commands until it has ({@link #caughtUp}):
+ * a reservation taken through one node's door is then enforced at every door, and the unit
+ * attentions it raised are waiting there. A node in view that cannot be asked within the wait fails
+ * the change's answer (it is committed, but a door may still check against the state before it).
  */
 public final class SharedScsiStates extends ScsiStatesGrpc.ScsiStatesImplBase {
   private static final Logger log = LoggerFactory.getLogger(SharedScsiStates.class);
-  /** How long a change waits for the nodes in view to apply it (a node that does not is logged). */
+  /** How long a change waits for the nodes in view to apply it, or to say they hold the volume until they have. */
   private static final long CONFIRM_MILLIS = 5_000;
+  /** How long a door holds a command while its node catches up with a change; then NOT READY, and again. */
+  private static final long HOLD_MILLIS = 2_000;
+  /** Pause before asking again a node whose Applied call failed (not reached, not answered). */
+  private static final long REASK_MILLIS = 100;
 
   private record Waiter(String volume, long uid, long version, CompletableFuture<Boolean> done) {}
+  private record Required(long uid, long version) {}
   /** A volume's state as applied here: version 0 and no bytes until the first change. */
   public record State(long uid, long version, byte[] bytes) {}
 
@@ -52,6 +60,8 @@ public final class SharedScsiStates extends ScsiStatesGrpc.ScsiStatesImplBase {
   private final Supplier<Set<String>> view;
   private final Function<String, ManagedChannel> channels;
   private final Map<String, State> latest = new ConcurrentHashMap<>();
+  /** Per volume: a version another node committed that this node has been asked about and not applied yet. */
+  private final Map<String, Required> required = new ConcurrentHashMap<>();
   private final List<Waiter> waiters = new ArrayList<>();
   private final ExplicitAluaHandovers explicitAlua;
 
@@ -80,6 +90,24 @@ public final class SharedScsiStates extends ScsiStatesGrpc.ScsiStatesImplBase {
   }
 
   /**
+   * Null if this node has applied every change of the volume it was asked about (the common case,
+   * answered from memory); otherwise completes with true once it has, or false after a short hold:
+   * a door holds a command meanwhile, and refuses it (NOT READY) if the hold ran out, rather than
+   * check it against a reservation another node has already answered as changed.
+   */
+  public CompletableFuture<Boolean> caughtUp(String volume, long uid) {
+    Required r = required.get(volume);
+    if (r == null || r.uid() != uid) {
+      return null;
+    }
+    if (reached(volume, uid, r.version())) {
+      required.remove(volume, r);
+      return null;
+    }
+    return applied(volume, uid, r.version(), HOLD_MILLIS);
+  }
+
+  /**
    * Stores {@code state} as the next version if the volume is still at {@code expectedVersion}:
    * true once committed, false if another change came first.
    */
@@ -101,9 +129,14 @@ public final class SharedScsiStates extends ScsiStatesGrpc.ScsiStatesImplBase {
         : CompletableFuture.completedFuture(false));
   }
 
-  /** Completes once every node in view has applied the version (or did not within the wait: logged). */
+  /**
+   * Completes once every node in view has applied the version or holds the volume's commands until
+   * it has (it answered the Applied call); exceptionally (UNAVAILABLE) if a node still in view could
+   * not be asked within the wait: then its doors may still check commands against the older state.
+   */
   private CompletableFuture<Void> everywhere(String volume, long uid, long version) {
-    List<CompletableFuture<Void>> asked = new ArrayList<>();
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONFIRM_MILLIS);
+    List<CompletableFuture<String>> asked = new ArrayList<>();
     Set<String> members = view.get();
     for (NodeRecord n : metadata.nodes()) {
       boolean here = n.getId().equals(self);
@@ -111,43 +144,88 @@ public final class SharedScsiStates extends ScsiStatesGrpc.ScsiStatesImplBase {
         continue;
       }
       CompletableFuture<Boolean> applied = here ? applied(volume, uid, version, CONFIRM_MILLIS)
-          : ask(n.getId(), volume, uid, version);
+          : askUntilAnswered(n, volume, uid, version, deadline);
       asked.add(applied.handle((ok, e) -> {
-        if (e != null || !ok) {
-          log.warn("node {} did not confirm SCSI state {} of {} within {} ms{}", n.getId(), version, volume,
-              CONFIRM_MILLIS, e == null ? "" : ": " + e);
+        if (e == null && ok) {
+          return null;
         }
-        return null;
+        log.warn("node {} did not confirm SCSI state {} of {} within {} ms{}", n.getId(), version, volume,
+            CONFIRM_MILLIS, e == null ? "; its doors hold the volume's commands until it has it" : ": " + e);
+        return e == null ? null : n.getId();
       }));
     }
-    return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new));
+    return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new)).thenRun(() -> {
+      List<String> unasked = asked.stream().map(CompletableFuture::join).filter(id -> id != null).toList();
+      if (!unasked.isEmpty()) {
+        throw new CompletionException(new BlockDeviceException(BlockDeviceException.Kind.UNAVAILABLE,
+            "SCSI state " + version + " of " + volume + " is committed, but node(s) " + unasked
+                + " in view could not be asked to enforce it"));
+      }
+    });
   }
 
-  private CompletableFuture<Boolean> ask(String node, String volume, long uid, long version) {
+  /**
+   * The Applied call, asked again while it fails (the node not reached, or restarting) and the node
+   * is still in view, until the deadline: true or false from its answer, exceptionally if none came.
+   */
+  private CompletableFuture<Boolean> askUntilAnswered(NodeRecord n, String volume, long uid, long version,
+      long deadline) {
+    long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+    return ask(n.getId(), volume, uid, version, Math.max(0, left)).handle((ok, e) -> {
+      if (e == null) {
+        return CompletableFuture.completedFuture(ok);
+      }
+      if (!view.get().contains(n.getMember())) {
+        return CompletableFuture.completedFuture(true); // it left the view: its nexuses went with it
+      }
+      if (TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()) <= REASK_MILLIS) {
+        return CompletableFuture.<Boolean>failedFuture(e);
+      }
+      return CompletableFuture.supplyAsync(() -> askUntilAnswered(n, volume, uid, version, deadline),
+          CompletableFuture.delayedExecutor(REASK_MILLIS, TimeUnit.MILLISECONDS)).thenCompose(f -> f);
+    }).thenCompose(f -> f);
+  }
+
+  private CompletableFuture<Boolean> ask(String node, String volume, long uid, long version, long waitMillis) {
     ScsiStateAppliedRequest request = ScsiStateAppliedRequest.newBuilder().setVolume(volume).setUid(uid)
-        .setVersion(version).setWaitMillis(CONFIRM_MILLIS).build();
-    return AppliedCall.ask(observer -> ScsiStatesGrpc.newStub(channels.apply(node))
-        .withDeadlineAfter(CONFIRM_MILLIS + 2_000, TimeUnit.MILLISECONDS).applied(request, observer),
-        ScsiStateAppliedReply::getApplied);
+        .setVersion(version).setWaitMillis(waitMillis).build();
+    try {
+      return AppliedCall.ask(observer -> ScsiStatesGrpc.newStub(channels.apply(node))
+          .withDeadlineAfter(waitMillis + 2_000, TimeUnit.MILLISECONDS).applied(request, observer),
+          ScsiStateAppliedReply::getApplied);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e); // no channel to it (yet): asked again
+    }
   }
 
   /** The ScsiStates service: another node's change asks whether this node has applied it yet. */
   @Override
   public void applied(ScsiStateAppliedRequest req, StreamObserver<ScsiStateAppliedReply> out) {
     long wait = Math.max(0, Math.min(req.getWaitMillis(), CONFIRM_MILLIS));
+    io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
+    if (deadline != null) {
+      // Answer "not yet" while the asker still listens (the call may have taken long to get here):
+      // the answer is what lets its change be answered, this node holding the volume meanwhile.
+      wait = Math.max(0, Math.min(wait, deadline.timeRemaining(TimeUnit.MILLISECONDS) - 500));
+    }
     applied(req.getVolume(), req.getUid(), req.getVersion(), wait).whenComplete((ok, e) -> {
       out.onNext(ScsiStateAppliedReply.newBuilder().setApplied(e == null && ok).setNode(self).build());
       out.onCompleted();
     });
   }
 
-  /** True once this node has the volume's state at {@code version} or newer (or the volume is gone); false after the wait. */
+  /**
+   * True once this node has the volume's state at {@code version} or newer (or the volume is gone);
+   * false after the wait. Until then this node's doors hold the volume's commands ({@link #caughtUp}):
+   * the node asking is about to answer its change.
+   */
   CompletableFuture<Boolean> applied(String volume, long uid, long version, long waitMillis) {
     CompletableFuture<Boolean> done = new CompletableFuture<>();
     synchronized (waiters) {
       if (reached(volume, uid, version)) {
         return CompletableFuture.completedFuture(true);
       }
+      required.merge(volume, new Required(uid, version), (a, b) -> a.uid() == b.uid() && a.version() >= b.version() ? a : b);
       waiters.add(new Waiter(volume, uid, version, done));
     }
     return done.completeOnTimeout(false, waitMillis, TimeUnit.MILLISECONDS).whenComplete((ok, e) -> {
@@ -174,6 +252,10 @@ public final class SharedScsiStates extends ScsiStatesGrpc.ScsiStatesImplBase {
     }
     List<Waiter> done = new ArrayList<>();
     synchronized (waiters) {
+      Required r = required.get(v.getName());
+      if (r != null && (v.getUid() != r.uid() || v.getScsiStateVersion() >= r.version())) {
+        required.remove(v.getName(), r);
+      }
       for (Waiter w : waiters) {
         if (w.volume().equals(v.getName()) && (v.getUid() != w.uid() || v.getScsiStateVersion() >= w.version())) {
           done.add(w);

@@ -90,6 +90,26 @@ class DoorPathsTest {
     assertThat(pathsAt("n3").localPortalGroup()).isEqualTo(3);
   }
 
+  /**
+   * "Another site" is the primary's view, whichever node answers: a session through n3 (site s2,
+   * the primary n2 in s1) is told its own path is the remote one, and with the primary in s2 the
+   * nodes of s1 are.
+   */
+  @Test
+  void anotherSiteIsMeasuredFromThePrimarysSiteOnEveryNode() {
+    threeNodesAndAVolume();
+    for (String at : List.of("n1", "n2", "n3")) {
+      assertThat(pathsAt(at).of("vm1").orElseThrow().nearestFirst()).as("asked at %s", at)
+          .filteredOn(DoorPaths.Path::otherSite).extracting(DoorPaths.Path::node).containsExactly("n3");
+    }
+    apply(MetaCommand.newBuilder().setCreateVolume(CreateVolume.newBuilder().setVolume(
+        VolumeRecord.newBuilder().setName("vm2").setSize(1 << 20).setPrimary("n3").setEpoch(1))).build());
+    for (String at : List.of("n1", "n2", "n3")) {
+      assertThat(pathsAt(at).of("vm2").orElseThrow().nearestFirst()).as("asked at %s", at)
+          .filteredOn(DoorPaths.Path::otherSite).extracting(DoorPaths.Path::node).containsExactlyInAnyOrder("n1", "n2");
+    }
+  }
+
   @Test
   void anUnreachablePrimaryMakesThePathsTransitionAndItsDoorIsNotListed() {
     threeNodesAndAVolume();

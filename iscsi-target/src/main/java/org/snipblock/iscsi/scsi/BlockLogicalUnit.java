@@ -23,6 +23,9 @@ public final class BlockLogicalUnit implements LogicalUnit {
   /** SANITIZE OVERWRITE pace: wiping one volume must leave the store's bandwidth to others. */
   public static final long DEFAULT_SANITIZE_BYTES_PER_SECOND = 256L << 20;
 
+  /** NOT READY, IN PROCESS OF BECOMING READY: the shared state is catching up; initiators retry. */
+  private static final Sense CATCHING_UP = Sense.of(Sense.NOT_READY, 0x04, 0x01);
+
   private final UnitContext unit;
   private final ReservationGate reservationGate;
   private final AtomicLong lastSeenSize;
@@ -93,6 +96,12 @@ public final class BlockLogicalUnit implements LogicalUnit {
       unit.shared.refresh(); // another path's change, and the attentions it raised here
       Cdb cdb = new Cdb(command.cdb());
       CommandSpec spec = unit.commands.lookup(cdb);
+      CompletableFuture<Boolean> behind = spec.reportsUnitAttention() ? unit.shared.caughtUp() : null;
+      if (behind != null) {
+        // Another path's change was answered on this path's promise to hold commands until it has it.
+        return behind.thenComposeAsync(caughtUp -> caughtUp ? execute(command)
+            : CompletableFuture.completedFuture(checkCondition(CATCHING_UP)));
+      }
       if (spec.reportsUnitAttention()) {
         Sense attention = unit.unitAttentions.poll(nexus);
         if (attention != null) {

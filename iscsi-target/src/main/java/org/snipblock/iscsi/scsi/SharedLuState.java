@@ -92,6 +92,11 @@ final class SharedLuState {
     return store.persistsThroughPowerLoss();
   }
 
+  /** Null if the live copies may answer now; else when they are caught up (false: not in time). See {@link SharedUnitState#caughtUp}. */
+  CompletableFuture<Boolean> caughtUp() {
+    return store.caughtUp(device, uniqueId);
+  }
+
   /** Takes in a newer shared state, if there is one: before every command's checks. */
   void refresh() {
     SharedUnitState.Versioned newest = store.current(device, uniqueId);

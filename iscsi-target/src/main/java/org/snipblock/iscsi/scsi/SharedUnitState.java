@@ -31,6 +31,17 @@ public interface SharedUnitState {
       boolean persistThroughPowerLoss);
 
   /**
+   * Null if this path's copy is as new as every change it knows to be committed (answer from
+   * memory: asked for every command); otherwise completes with true once it is, or false after a
+   * short wait. Another path's change may be answered before this path has applied it, once this
+   * path promised to hold the LU's commands until it has: they wait on this, and are refused (NOT
+   * READY) if it completes false.
+   */
+  default CompletableFuture<Boolean> caughtUp(String device, long uniqueId) {
+    return null;
+  }
+
+  /**
    * Whether the store keeps a state through a power loss of the whole target, so the LU can offer
    * APTPL (PTPL_C). A store in one process's memory cannot.
    */

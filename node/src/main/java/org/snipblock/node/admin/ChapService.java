@@ -44,8 +44,8 @@ public final class ChapService extends IscsiChapGrpc.IscsiChapImplBase {
             .setMutualUser(req.getMutualUser()).setMutualSecret(req.getMutualSecret()));
       }
       VolumeChapSetting now = shown(req.getName(), clustered().access().setChap(change.build(), key));
-      log.info("volume {}: CHAP {} (version {})", now.getName(), now.getUser().isEmpty() ? "off, each node's "
-          + "configuration decides" : "user " + now.getUser() + (now.getMutualUser().isEmpty() ? ""
+      log.info("volume {}: CHAP {} (version {})", now.getName(), now.getUser().isEmpty() ? "off, logins need "
+          + "none" : "user " + now.getUser() + (now.getMutualUser().isEmpty() ? ""
           : ", mutual user " + now.getMutualUser()), now.getVersion());
       return now;
     });

@@ -4,6 +4,7 @@ import java.util.List;
 import org.snipblock.node.admin.v1.SetVolumeAccessRequest;
 import org.snipblock.node.admin.v1.VolumeAccess;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
@@ -56,16 +57,44 @@ final class AccessCommand extends VolumeCommand.Subcommand {
       throw new ParameterException(spec.commandLine(), "--show cannot be combined with a change");
     }
     VolumeAccess a = change
-        ? admin.call(c -> c.setVolumeAccess(SetVolumeAccessRequest.newBuilder().setVolume(name)
+        ? change(admin, SetVolumeAccessRequest.newBuilder().setVolume(name)
             .addAllAllowInitiators(allowInitiators).addAllRevokeInitiators(revokeInitiators)
             .addAllAllowCertificateNames(allowCertificates).addAllRevokeCertificateNames(revokeCertificates)
-            .setOpen(open).build()))
+            .setOpen(open).build())
         : admin.call(c -> c.showVolumeAccess(name));
     print(output(), AccessView.of(a), change);
     return 0;
   }
 
-  private static void print(Output out, AccessView a, boolean changed) {
+  /**
+   * The one implementation of an access change ({@code volume access}, and {@code volume set
+   * --allowed-initiators}): answers once every node in view applied it.
+   */
+  static VolumeAccess change(AdminOptions admin, SetVolumeAccessRequest request) {
+    return admin.call(c -> c.setVolumeAccess(request));
+  }
+
+  /**
+   * {@code volume set --allowed-initiators}: the volume's iSCSI list becomes exactly these names
+   * (the others are revoked in the same change, and their connections closed on every node).
+   */
+  static VolumeAccess allowExactly(CommandSpec spec, AdminOptions admin, String name, List<String> initiators) {
+    checkExactly(spec, name, initiators);
+    VolumeAccess now = admin.call(c -> c.showVolumeAccess(name));
+    List<String> revoke = now.getInitiatorsList().stream().filter(n -> !initiators.contains(n)).toList();
+    return change(admin, SetVolumeAccessRequest.newBuilder().setVolume(name).addAllAllowInitiators(initiators)
+        .addAllRevokeInitiators(revoke).build());
+  }
+
+  /** A usage error unless the list names initiators and has no empty entry (the node checks the names). */
+  static void checkExactly(CommandSpec spec, String name, List<String> initiators) {
+    if (initiators.isEmpty() || initiators.stream().anyMatch(String::isBlank)) {
+      throw new ParameterException(spec.commandLine(), "--allowed-initiators needs initiator names (IQN,IQN...) "
+          + "without empty entries; to lift the list: volume access " + name + " --open");
+    }
+  }
+
+  static void print(Output out, AccessView a, boolean changed) {
     if (out.isJson()) {
       out.json(a);
       return;

@@ -8,6 +8,7 @@ import org.snipblock.node.admin.v1.ShowVolumeChapRequest;
 import org.snipblock.node.admin.v1.VolumeChapSetting;
 import org.snipblock.store.VolumeAdminException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
@@ -37,30 +38,39 @@ final class ChapCommand extends VolumeCommand.Subcommand {
       description = "Mutual CHAP: a file holding the secret the target proves (must differ from the CHAP secret).")
   Path mutualSecretFile;
 
-  @Option(names = "--off", description = "Drop the volume's CHAP: each node's configuration decides again.")
+  @Option(names = "--off", description = "Drop the volume's CHAP: logins need none (a cluster node's YAML sets no per-volume CHAP).")
   boolean off;
 
   @Override
   public Integer call() {
+    print(output(), change(spec, admin, name, user, secretFile, mutualUser, mutualSecretFile, off));
+    return 0;
+  }
+
+  /**
+   * The one implementation of a CHAP change or show ({@code volume chap}, and {@code volume set
+   * --chap}): nothing given shows the setting; {@code off} drops it; else user and secret file
+   * set it (and the mutual pair, if given). Malformed settings are usage errors before any node is asked.
+   */
+  static VolumeChapSetting change(CommandSpec spec, AdminOptions admin, String name, String user, Path secretFile,
+      String mutualUser, Path mutualSecretFile, boolean off) {
     boolean change = user != null || secretFile != null || mutualUser != null || mutualSecretFile != null;
     if (off && change) {
       throw new ParameterException(spec.commandLine(), "--off cannot be combined with a new setting");
     }
-    VolumeChapSetting now;
     if (off) {
-      now = admin.call(c -> c.chap().setVolumeChap(SetVolumeChapRequest.newBuilder().setName(name).setOff(true).build()));
-    } else if (change) {
-      SetVolumeChapRequest request = request();
-      now = admin.call(c -> c.chap().setVolumeChap(request));
-    } else {
-      now = admin.call(c -> c.chap().showVolumeChap(ShowVolumeChapRequest.newBuilder().setName(name).build()));
+      return admin.call(c -> c.chap().setVolumeChap(SetVolumeChapRequest.newBuilder().setName(name).setOff(true).build()));
     }
-    print(now);
-    return 0;
+    if (change) {
+      SetVolumeChapRequest request = request(spec, name, user, secretFile, mutualUser, mutualSecretFile);
+      return admin.call(c -> c.chap().setVolumeChap(request));
+    }
+    return admin.call(c -> c.chap().showVolumeChap(ShowVolumeChapRequest.newBuilder().setName(name).build()));
   }
 
   /** The change as sent, checked here first with the state machine's own rules (one line, exit 2). */
-  private SetVolumeChapRequest request() {
+  private static SetVolumeChapRequest request(CommandSpec spec, String name, String user, Path secretFile,
+      String mutualUser, Path mutualSecretFile) {
     if (user == null || secretFile == null) {
       throw new ParameterException(spec.commandLine(), "give both --user and --secret-file (or --off)");
     }
@@ -80,15 +90,14 @@ final class ChapCommand extends VolumeCommand.Subcommand {
     }
   }
 
-  private void print(VolumeChapSetting s) {
-    Output out = output();
+  static void print(Output out, VolumeChapSetting s) {
     if (out.isJson()) {
       out.json(new ChapView(s.getName(), s.getUser().isEmpty() ? null : s.getUser(),
           s.getMutualUser().isEmpty() ? null : s.getMutualUser(), s.getVersion()));
       return;
     }
     out.println("volume " + s.getName() + " CHAP (version " + s.getVersion() + ")");
-    out.println("  user:        " + (s.getUser().isEmpty() ? "not set (each node's configuration decides)" : s.getUser()));
+    out.println("  user:        " + (s.getUser().isEmpty() ? "not set (logins need none)" : s.getUser()));
     out.println("  mutual user: " + (s.getMutualUser().isEmpty() ? "not set" : s.getMutualUser()));
   }
 

@@ -204,7 +204,8 @@ final class VolumeCommand implements Runnable {
   @Command(name = "set", mixinStandardHelpOptions = true,
       description = "Change a volume's settings live: --read-only true|false; on a cluster --mode sync|async "
           + "switches replication without losing or reordering writes; with --stripes only the snippets of those "
-          + "placement stripes switch (an override; volume show lists the stripes).")
+          + "placement stripes switch (an override; volume show lists the stripes). On a cluster --chap and "
+          + "--allowed-initiators set who may log in through every node's iSCSI door (as volume chap and volume access).")
   static final class SetMode extends Subcommand {
     @Parameters(index = "0", paramLabel = "NAME") String name;
 
@@ -238,6 +239,16 @@ final class VolumeCommand implements Runnable {
             + "gives the volume its own again. Joining without --qos takes the group's limits.")
     String qosGroup;
 
+    @Option(names = "--chap", paramLabel = "USER:SECRET_FILE|off",
+        description = "On a cluster: the CHAP every node's iSCSI door asks (as volume chap --user --secret-file; "
+            + "split at the last ':'), or off. Mutual CHAP: volume chap.")
+    String chap;
+
+    @Option(names = "--allowed-initiators", paramLabel = "IQN", split = ",",
+        description = "On a cluster: the only iSCSI initiators admitted through any node, live (as volume access "
+            + "--allow-initiator, names no longer listed revoked and their connections closed).")
+    List<String> allowedInitiators;
+
     @Mixin RedundancyOptions redundancy;
 
     @Option(names = "--wait",
@@ -259,6 +270,13 @@ final class VolumeCommand implements Runnable {
     }
 
     private Integer set() {
+      if (chap != null || allowedInitiators != null) {
+        access();
+        if (mode == null && readOnly == null && consumer == null && qos == null && qosGroup == null
+            && !redundancy.given()) {
+          return 0;
+        }
+      }
       if (redundancy.given()) {
         String done = redundancy.apply(spec, admin, name);
         if (mode == null && readOnly == null && consumer == null && qos == null && qosGroup == null) {
@@ -268,7 +286,7 @@ final class VolumeCommand implements Runnable {
       }
       if (mode == null && readOnly == null && consumer == null && qos == null && qosGroup == null) {
         throw new ParameterException(spec.commandLine(), "nothing to set: give --mode, --consumer, --read-only, --qos, "
-            + "--qos-group, --copies, --min-copies, --spread and/or --sites");
+            + "--qos-group, --copies, --min-copies, --spread, --sites, --chap and/or --allowed-initiators");
       }
       if (qos != null || qosGroup != null) {
         String limits = qos == null ? null : QosOption.check(spec, qos);
@@ -337,6 +355,30 @@ final class VolumeCommand implements Runnable {
           stripes == null ? List.of() : stripes.ranges().stream().map(r -> SnippetRange.newBuilder()
               .setFirst(r.first()).setLast(r.last()).build()).toList()))));
       return 0;
+    }
+
+    /** --chap and --allowed-initiators: the same calls as volume chap and volume access, checked the same way. */
+    private void access() {
+      List<String> initiators = allowedInitiators == null ? null : allowedInitiators.stream().map(String::trim).toList();
+      if (initiators != null) {
+        AccessCommand.checkExactly(spec, name, initiators); // before anything changes
+      }
+      if (chap != null) {
+        String c = chap.trim();
+        int colon = c.lastIndexOf(':');
+        if (!c.equalsIgnoreCase("off") && (colon <= 0 || colon == c.length() - 1)) {
+          throw new ParameterException(spec.commandLine(), "invalid --chap '" + chap + "': expected USER:SECRET_FILE "
+              + "or off");
+        }
+        ChapCommand.print(output(), c.equalsIgnoreCase("off")
+            ? ChapCommand.change(spec, admin, name, null, null, null, null, true)
+            : ChapCommand.change(spec, admin, name, c.substring(0, colon), java.nio.file.Path.of(c.substring(colon + 1)),
+                null, null, false));
+      }
+      if (initiators != null) {
+        AccessCommand.print(output(), AccessCommand.AccessView.of(AccessCommand.allowExactly(spec, admin, name,
+            initiators)), true);
+      }
     }
   }
 

@@ -134,6 +134,13 @@ public record NodeConfig(
         throw new OperatorError("volume declarations (--volume, 'volumes:') are for standalone nodes; on a cluster "
             + "node create volumes with 'snipblock volume create NAME --size S --copies N'");
       }
+      if (!iscsiAccess.isEmpty()) {
+        // One node's YAML is not the others': a path through another node would not ask the same.
+        throw new OperatorError("iscsi.volumes (per-volume CHAP and allowed-initiators) is for standalone nodes; a "
+            + "cluster keeps them in its metadata so every node's door enforces the same: 'snipblock volume chap NAME "
+            + "--user U --secret-file F' and 'snipblock volume access NAME --allow-initiator IQN' (found for "
+            + String.join(", ", iscsiAccess.keySet()) + ")");
+      }
     }
     return new NodeConfig(dataDir, listen, iscsiPort, nbdPort, adminPort,
         List.copyOf(volumes.values()), nodeId, location, storeConfig(capacity, snippetSize, ioThreads), cluster,

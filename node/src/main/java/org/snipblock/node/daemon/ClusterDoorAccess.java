@@ -20,7 +20,9 @@ import org.snipblock.node.config.NodeConfig;
 /**
  * A cluster node's doors ask two lists: the node's own configuration (YAML) and the volume's
  * cluster-wide access. Both must admit a client; a kind the cluster does not restrict is left to
- * the configuration alone; a CHAP the cluster sets for a volume replaces the configuration's.
+ * the configuration alone; a CHAP the cluster sets for a volume replaces the configuration's. (For
+ * iSCSI the configuration's part is open on a cluster node: {@code NodeConfig} refuses per-volume
+ * CHAP and initiator lists there, so every path asks the same; NBD's still apply.)
  * Asked at every login and handshake, and again of every open connection
  * when the cluster's access changes.
  */

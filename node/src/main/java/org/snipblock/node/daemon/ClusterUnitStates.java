@@ -33,6 +33,11 @@ final class ClusterUnitStates implements SharedUnitState {
     return states.put(device, uniqueId, expectedVersion, state, persistThroughPowerLoss);
   }
 
+  @Override
+  public CompletableFuture<Boolean> caughtUp(String device, long uniqueId) {
+    return states.caughtUp(device, uniqueId);
+  }
+
   /** The metadata outlives every node: only a whole-cluster restart is a power loss, and APTPL then keeps a state. */
   @Override
   public boolean persistsThroughPowerLoss() {

@@ -73,6 +73,17 @@ class ChapCommandTest {
       assertThat(r.status()).isEqualTo(Main.EXIT_FAILURE);
       assertThat(r.err().strip()).isEqualTo("snipblock: volume chap: this node is standalone; its configuration file "
           + "sets CHAP (iscsi.volumes)");
+      // volume set --chap / --allowed-initiators are the same calls: the same answers.
+      Result alias = CliTest.run("volume", "set", "vol0", "--chap", "u1:" + secret, "--admin", node.info().adminAddress());
+      assertThat(alias.status()).isEqualTo(Main.EXIT_FAILURE);
+      assertThat(alias.err()).isEqualTo(r.err());
+      Result access = CliTest.run("volume", "access", "vol0", "--allow-initiator", "iqn.2026-12.x:a",
+          "--admin", node.info().adminAddress());
+      Result allowed = CliTest.run("volume", "set", "vol0", "--allowed-initiators", "iqn.2026-12.x:a",
+          "--admin", node.info().adminAddress());
+      assertThat(allowed.status()).isEqualTo(Main.EXIT_FAILURE);
+      assertThat(access.err()).contains("needs a cluster");
+      assertThat(allowed.err()).isEqualTo(access.err());
     }
   }
 }

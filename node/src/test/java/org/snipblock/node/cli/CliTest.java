@@ -87,7 +87,7 @@ class CliTest {
       unknown spread            | volume create vol0 --size 1G --spread planet    | invalid --spread: unknown spread level 'planet'
       unknown mode              | volume create vol0 --size 1G --mode eventually  | invalid --mode: unknown replication mode 'eventually'
       two admin addresses       | volume list --admin a:1,b:2                     | invalid address 'a:1,b:2': expected one HOST:PORT
-      set without mode          | volume set vol0                                 | nothing to set: give --mode, --consumer, --read-only, --qos, --qos-group, --copies, --min-copies, --spread and/or --sites
+      set without mode          | volume set vol0                                 | nothing to set: give --mode, --consumer, --read-only, --qos, --qos-group, --copies, --min-copies, --spread, --sites, --chap and/or --allowed-initiators
       set copies zero           | volume set vol0 --copies 0                      | invalid --copies 0: must be 1..16
       set min above copies      | volume set vol0 --copies 2 --min-copies 3       | invalid --min-copies 3: more than --copies 2
       set unknown spread        | volume set vol0 --spread planet                 | invalid --spread: unknown spread level 'planet'
@@ -109,7 +109,7 @@ class CliTest {
       stripes  open range       | volume set vol0 --mode sync --stripes 3-       | invalid stripes '3-' at '3-'
       stripes  too large        | volume set vol0 --mode sync --stripes 0-99999999999999999999 | invalid stripes '0-99999999999999999999'
       stripes  two dashes       | volume set vol0 --mode sync --stripes 1-2-3    | invalid stripes '1-2-3'
-      stripes  without mode     | volume set vol0 --stripes 0-3                  | nothing to set: give --mode, --consumer, --read-only, --qos, --qos-group, --copies, --min-copies, --spread and/or --sites
+      stripes  without mode     | volume set vol0 --stripes 0-3                  | nothing to set: give --mode, --consumer, --read-only, --qos, --qos-group, --copies, --min-copies, --spread, --sites, --chap and/or --allowed-initiators
       follow without stripes    | volume set vol0 --mode volume                   | invalid --mode volume: only stripes follow the volume's mode
       stripes  bad mode         | volume set vol0 --mode lazy --stripes 0        | invalid --mode: unknown replication mode 'lazy'
       verify without name       | volume verify                                   | Missing required parameter: 'NAME'
@@ -139,6 +139,12 @@ class CliTest {
       port in join not a number | serve --data d --cluster-port x                 | invalid port 'x'
       access show and change    | volume access vol0 --show --open                | --show cannot be combined with a change
       access without name       | volume access                                   | Missing required parameter: 'NAME'
+      set chap without file     | volume set vol0 --chap u1                       | invalid --chap 'u1': expected USER:SECRET_FILE or off
+      set chap without user     | volume set vol0 --chap :f                       | invalid --chap ':f': expected USER:SECRET_FILE or off
+      set chap empty file name  | volume set vol0 --chap u1:                      | invalid --chap 'u1:': expected USER:SECRET_FILE or off
+      set chap missing file     | volume set vol0 --chap iqn.x:h1:/nonexistent/s  | cannot read --secret-file /nonexistent/s: no such file
+      set initiators empty one  | volume set vol0 --allowed-initiators a,,b       | --allowed-initiators needs initiator names (IQN,IQN...) without empty entries
+      set initiators empty      | volume set vol0 --allowed-initiators=           | --allowed-initiators needs initiator names
       sites empty               | volume set vol0 --sites=                        | invalid --sites: sites missing: expected SITE[,SITE...] or any
       sites named twice         | volume set vol0 --sites a,b,a                   | invalid --sites: site a named twice in sites 'a,b,a'
       sites empty name          | volume create w 1M --sites a,,b                 | invalid --sites: bad site name '' in sites 'a,,b'

@@ -139,6 +139,29 @@ class ConfigFileTest {
         .alua()).isEqualTo(AluaPolicy.DEFAULT);
   }
 
+  /**
+   * Per-volume CHAP and initiator lists in one node's YAML would make one path of a multipath
+   * initiator ask what another does not: a cluster node refuses them, whether the file or the
+   * command line makes it a cluster node; a standalone node takes them.
+   */
+  @Test
+  void aClusterNodeRefusesPerVolumeIscsiAccessInItsFile() {
+    String access = "iscsi: {volumes: {web1: {chap-user: u, chap-secret: s}, web2: {allowed-initiators: [iqn.2026-01.x:h]}}}\n";
+    assertThatThrownBy(() -> NodeConfig.resolve(ConfigFile.parse("data: /d\ncluster-port: 7401\n" + access,
+        Path.of("n.yaml"))))
+        .isInstanceOf(OperatorError.class)
+        .hasMessageStartingWith("iscsi.volumes (per-volume CHAP and allowed-initiators) is for standalone nodes")
+        .hasMessageContaining("'snipblock volume chap NAME").hasMessageContaining("'snipblock volume access NAME")
+        .hasMessageEndingWith("(found for web1, web2)")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n").doesNotContain(": s,"));
+    NodeOptions clusterFromTheCommandLine = new NodeOptions(null, null, null, null, null, List.of(), null, null, 7401,
+        List.of());
+    assertThatThrownBy(() -> NodeConfig.resolve(ConfigFile.parse("data: /d\n" + access, Path.of("n.yaml")),
+        clusterFromTheCommandLine)).isInstanceOf(OperatorError.class).hasMessageContaining("is for standalone nodes");
+    assertThat(NodeConfig.resolve(ConfigFile.parse("data: /d\n" + access, Path.of("n.yaml"))).iscsiAccess())
+        .as("standalone").containsOnlyKeys("web1", "web2");
+  }
+
   @Test
   void theChapKeyFileIsReadRelativeToTheConfigAndAMalformedOneStopsTheNodeWithoutItsContent() throws Exception {
     java.nio.file.Files.writeString(dir.resolve("chap.key"), "00".repeat(32) + "\n");
