@@ -139,7 +139,7 @@ public record NodeConfig(
         throw new OperatorError("iscsi.volumes (per-volume CHAP and allowed-initiators) is for standalone nodes; a "
             + "cluster keeps them in its metadata so every node's door enforces the same: 'snipblock volume chap NAME "
             + "--user U --secret-file F' and 'snipblock volume access NAME --allow-initiator IQN' (found for "
-            + String.join(", ", iscsiAccess.keySet()) + ")");
+            + String.join(", ", new java.util.TreeSet<>(iscsiAccess.keySet())) + ")");
       }
     }
     return new NodeConfig(dataDir, listen, iscsiPort, nbdPort, adminPort,
