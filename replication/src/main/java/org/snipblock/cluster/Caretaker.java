@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.snipblock.block.VolumeMdc;
 import org.snipblock.cluster.follow.ConsumerChoice;
 import org.snipblock.cluster.meta.ClusterMetadata;
 import org.snipblock.cluster.meta.Clones;

@@ -13,6 +13,7 @@ import java.util.function.BooleanSupplier;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.block.BlockDeviceException;
 import org.snipblock.block.BlockDeviceException.Kind;
+import org.snipblock.block.VolumeMdc;
 import org.snipblock.cluster.meta.ClusterMetadata;
 import org.snipblock.cluster.meta.StaleCopies;
 import org.snipblock.cluster.proto.VolumeRecord;

@@ -16,6 +16,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.snipblock.block.VolumeMdc;
 import org.snipblock.iscsi.TargetAccess;
 import org.snipblock.iscsi.pdu.ConnectionCodecState;
 import org.snipblock.iscsi.pdu.Opcode;
@@ -29,7 +30,6 @@ import org.snipblock.iscsi.session.Session;
 import org.snipblock.iscsi.session.SessionKey;
 import org.snipblock.iscsi.session.SessionParameters;
 import org.snipblock.iscsi.session.TargetContext;
-import org.snipblock.iscsi.session.VolumeMdc;
 
 /**
  * The login phase of one connection (RFC 7143 sections 6 and 11.12-11.13): stage transitions,

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import java.nio.ByteBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.snipblock.block.VolumeMdc;
 import org.snipblock.iscsi.pdu.Opcode;
 import org.snipblock.iscsi.pdu.Pdu;
 

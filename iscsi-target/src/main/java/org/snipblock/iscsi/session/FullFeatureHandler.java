@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.snipblock.block.VolumeMdc;
 import org.snipblock.iscsi.pdu.Opcode;
 import org.snipblock.iscsi.pdu.Pdu;
 import org.snipblock.iscsi.pdu.PduFormatException;

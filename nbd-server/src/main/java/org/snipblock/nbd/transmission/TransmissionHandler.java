@@ -16,6 +16,7 @@ import java.util.concurrent.CompletionException;
 import java.util.function.BiConsumer;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.block.Extent;
+import org.snipblock.block.VolumeMdc;
 import org.snipblock.nbd.protocol.Nbd;
 import org.snipblock.nbd.protocol.NbdErrno;
 import org.slf4j.Logger;

@@ -7,7 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.snipblock.cluster.VolumeMdc;
+import org.snipblock.block.VolumeMdc;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.block.BlockDevice;
 import org.slf4j.Logger;

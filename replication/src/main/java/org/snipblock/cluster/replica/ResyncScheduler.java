@@ -11,7 +11,7 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.snipblock.block.BlockDevice;
-import org.snipblock.cluster.VolumeMdc;
+import org.snipblock.block.VolumeMdc;
 import org.snipblock.cluster.meta.StaleCopies;
 import org.snipblock.cluster.meta.Stripes;
 import org.snipblock.cluster.proto.SnippetPlacement;

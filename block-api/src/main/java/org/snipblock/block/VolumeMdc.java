@@ -1,4 +1,4 @@
-package org.snipblock.cluster;
+package org.snipblock.block;
 
 import org.slf4j.MDC;
 
