@@ -174,6 +174,7 @@ final class ChunkData {
 
   /** Applies change records to a layer's map, giving up the slots they replace. */
   void apply(Layer l, List<long[]> changes) {
+    ExtentFile f = null;
     for (long[] ch : changes) {
       int old;
       if (ch.length == 3) {
@@ -181,7 +182,9 @@ final class ChunkData {
         continue;
       } else if (ch.length >= 4) {
         old = l.map.set(ch[0], (int) ch[1], (int) ch[2], (int) ch[3]);
-        ExtentFile f = extents.file(l.owner);
+        if (f == null) {
+          f = extents.file(l.owner);
+        }
         if (ch.length == 5) {
           f.zones().end((int) ch[2], true);
           continue;

@@ -92,6 +92,18 @@ public final class ExtentFiles implements Journal.Listener, AutoCloseable {
     return String.format("%016x%s", owner, ZONES_SUFFIX);
   }
 
+  /** The volume id a file named {@code <16 hex digits><suffix>} belongs to, or null for any other name. */
+  private static Long ownerOf(String name, String suffix) {
+    if (!name.endsWith(suffix) || name.length() != 16 + suffix.length()) {
+      return null;
+    }
+    try {
+      return Long.parseUnsignedLong(name.substring(0, 16), 16);
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
   /** The extent file of a volume, opened (or created) on first use. */
   public ExtentFile file(long owner) {
     return files.computeIfAbsent(owner, o -> {
@@ -128,13 +140,8 @@ public final class ExtentFiles implements Journal.Listener, AutoCloseable {
   public Set<Long> ownersWithOpenZones() throws IOException {
     Set<Long> owners = new HashSet<>();
     for (String name : io.list()) {
-      if (!name.endsWith(ZONES_SUFFIX) || name.length() != 16 + ZONES_SUFFIX.length()) {
-        continue;
-      }
-      long owner;
-      try {
-        owner = Long.parseUnsignedLong(name.substring(0, 16), 16);
-      } catch (NumberFormatException e) {
+      Long owner = ownerOf(name, ZONES_SUFFIX);
+      if (owner == null) {
         continue;
       }
       ExtentFile f = existing(owner);
@@ -274,13 +281,8 @@ public final class ExtentFiles implements Journal.Listener, AutoCloseable {
         }
         continue;
       }
-      if (!name.endsWith(SUFFIX) || name.length() != 16 + SUFFIX.length()) {
-        continue;
-      }
-      long owner;
-      try {
-        owner = Long.parseUnsignedLong(name.substring(0, 16), 16);
-      } catch (NumberFormatException e) {
+      Long owner = ownerOf(name, SUFFIX);
+      if (owner == null) {
         continue;
       }
       if (!used.containsKey(owner) && !keep.contains(owner)) {
