@@ -259,6 +259,39 @@ class SnapshotLabelTest {
     }
   }
 
+  /** A delete on record (its merge not yet run) is in the head label too: a rebuild finishes it, never undoes it. */
+  @Test
+  void aSnapshotDeleteOnRecordIsFinishedAfterARebuild() throws Exception {
+    ByteBuffer live;
+    ByteBuffer s2;
+    try (SnippetStore store = open()) {
+      store.create(new VolumeSpec("v", 4L * MiB, MiB, 512, false));
+      write(store, "v", 0, 2 * MiB, 40);
+      store.snapshot(List.of("v"), "s1");
+      write(store, "v", 0, MiB, 41);
+      store.snapshot(List.of("v"), "s2");
+      write(store, "v", 2 * MiB, MiB, 42);
+      // What deleting s1 commits before its merge runs (the merge is left to the next start).
+      Volume v = store.existing("v");
+      Layer.Record deleting = store.snapshotOps().existing(v, "s1").record().withKind(Layer.Kind.DELETING);
+      JournalBatch b = new JournalBatch().put(Space.LAYERS, StoreDb.key(deleting.id()), deleting.encode());
+      store.labelIndex().putHeadLayers(b, v.id(), List.of(deleting), List.of());
+      store.commit(b);
+      live = content(store, "v");
+      s2 = content(store, "v@s2");
+    }
+    lose(Space.CATALOG, Space.LAYERS);
+    try (SnippetStore store = open()) {
+      assertThat(store.snapshots("v")).extracting(SnapshotInfo::name).containsExactly("s2");
+      assertThat(content(store, "v")).isEqualTo(live);
+      assertThat(content(store, "v@s2")).isEqualTo(s2);
+      long id = store.show("v").orElseThrow().id();
+      assertThat(store.labelIndex().readLabel(new SnippetRef(id, 0)).orElseThrow().layers())
+          .as("s2 and the live layer: the merged snapshot left the label with its record")
+          .extracting(Layer.Record::kind).containsExactlyInAnyOrder(Layer.Kind.SNAPSHOT, Layer.Kind.LIVE);
+    }
+  }
+
   @Test
   void headLabelWithLayersRoundTripsAndRejectsMalformedBytes() {
     VolumeDescriptor d = new VolumeDescriptor(42, "vol", 10L * MiB, 4 << 20, 512, false, 1234, false);
