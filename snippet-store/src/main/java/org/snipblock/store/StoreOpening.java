@@ -55,10 +55,8 @@ final class StoreOpening {
       }
       store = new SnippetStore(dataDir, config, db, extents);
       store.started(Journal.start(jio, replay.lastSeq() + 1, db::apply, () -> {
-        extents.checkpointBegins();
         extents.sync();
         db.checkpoint();
-        extents.checkpointEnded();
       }, extents, store.io(), config.checkpointBytes(), config.checkpointInterval(), "snippet-journal"));
       new StoreLoader(store).load();
       return store;

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import org.snipblock.store.journal.FileJournalIo;
 import org.snipblock.store.journal.JournalIo;
 
@@ -26,6 +27,11 @@ final class FaultyJournalIo implements JournalIo {
   private final Random random;
   private final Map<Long, Segment> open = new HashMap<>();
   private boolean dead;
+  private boolean refuseDeletes;
+  /** Segments created so far: a roll creates one, then checkpoints and deletes the older ones. */
+  private long created;
+  private long refusalAfter = Long.MAX_VALUE;
+  private CompletableFuture<Void> refusal = new CompletableFuture<>();
 
   FaultyJournalIo(Path dir, Random random) throws IOException {
     this.files = new FileJournalIo(dir);
@@ -40,6 +46,7 @@ final class FaultyJournalIo implements JournalIo {
   @Override
   public synchronized SegmentWriter create(long firstSeq) throws IOException {
     checkAlive();
+    created++;
     Path p = files.pathOf(firstSeq);
     FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     Segment s = new Segment(p, ch);
@@ -55,10 +62,34 @@ final class FaultyJournalIo implements JournalIo {
   @Override
   public synchronized void delete(List<Long> firstSeqs) throws IOException {
     checkAlive();
+    if (refuseDeletes && !firstSeqs.isEmpty()) {
+      if (created > refusalAfter) {
+        refusal.complete(null);
+      }
+      throw new IOException("deleting journal segments refused");
+    }
     for (long s : firstSeqs) {
       open.remove(s);
     }
     files.delete(firstSeqs);
+  }
+
+  /**
+   * From now on every delete of segments fails: the checkpoint before it ran to its end, and the
+   * segments stay, as a crash between the two leaves them.
+   */
+  synchronized void refuseDeletes() {
+    refuseDeletes = true;
+  }
+
+  /**
+   * Completes when a delete is refused after the next roll: the checkpoint refused began after
+   * everything the caller did before this call (a roll waits for the previous checkpoint to end).
+   */
+  synchronized CompletableFuture<Void> refusalAfterNextRoll() {
+    refusalAfter = created;
+    refusal = new CompletableFuture<>();
+    return refusal;
   }
 
   /** Cuts power: unsynced bytes are lost (some may survive, the last of them possibly torn). */

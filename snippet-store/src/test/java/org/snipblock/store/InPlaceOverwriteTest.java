@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -56,6 +57,52 @@ class InPlaceOverwriteTest {
       // Replay checks the first write's record against its slots: they took the second elsewhere.
       assertThat(Files.size(extentFile())).isGreaterThanOrEqualTo(4L * MIB);
       assertThat(zonesOpen()).isFalse();
+    }
+  }
+
+  /**
+   * A chunk rewritten in place twice leaves a journal record whose checksum no longer matches its
+   * slot; replay accepts it only while the zone is open. A checkpoint that ran to its end but did
+   * not delete that record's segment (a crash in between) must not have closed the zone, or the
+   * next open stops replay at that record and loses every flushed write after it.
+   */
+  @Test
+  void aZoneStaysOpenWhileAnOverwriteInItMayStillBeReplayed() throws Exception {
+    try (SnippetStore store = SnippetStore.open(dir, StoreConfig.defaults())) {
+      store.create(new VolumeSpec("v", 16 * MIB, 0, 512, false));
+      write(store.open("v").orElseThrow(), 0, random(4096, 0));
+    }
+    FaultyJournalIo[] io = new FaultyJournalIo[1];
+    // A roll at every sync, each followed by a checkpoint.
+    StoreConfig rollsOften = StoreConfig.defaults()
+        .withCheckpoint(1 << 20, java.time.Duration.ofMillis(1))
+        .withJournalIo(d -> io[0] = new FaultyJournalIo(d, new Random(1)));
+    ByteBuffer second = random(4096, 2);
+    ByteBuffer flushed = random(4096, 3);
+    SnippetStore store = SnippetStore.open(dir, rollsOften);
+    try {
+      io[0].refuseDeletes();
+      BlockDevice d = store.open("v").orElseThrow();
+      write(d, 0, random(4096, 1));
+      write(d, 0, second);
+      assertThat(zonesOpen()).as("chunk 0 was rewritten in place").isTrue();
+      CompletableFuture<Void> checkpointed = io[0].refusalAfterNextRoll();
+      // Flushed writes into fresh slots of the second zone, until a checkpoint after them ends.
+      for (int i = 0; i < 20 && !checkpointed.isDone(); i++) {
+        write(d, 8L * MIB + i * 4096L, random(4096, 10 + i));
+        d.flush().get(30, TimeUnit.SECONDS);
+      }
+      SnippetStoreTest.await(checkpointed);
+      write(d, 5 * 4096, flushed);
+      d.flush().get(30, TimeUnit.SECONDS);
+    } finally {
+      store.closeAbruptly();
+    }
+    try (SnippetStore again = SnippetStore.open(dir, StoreConfig.defaults())) {
+      BlockDevice d = again.open("v").orElseThrow();
+      assertThat(read(d, 5 * 4096, 4096)).as("the write flushed after the checkpoint").isEqualTo(flushed);
+      assertThat(read(d, 0, 4096)).as("the last overwrite in place").isEqualTo(second);
+      assertThat(again.show("v").orElseThrow().checksumErrors()).isZero();
     }
   }
 

@@ -124,18 +124,6 @@ public final class ExtentFiles implements Journal.Listener, AutoCloseable {
     });
   }
 
-  /** A checkpoint begins: each file notes its zones that no in-place write is touching now. */
-  public void checkpointBegins() {
-    files.values().forEach(f -> f.zones().checkpointBegins());
-  }
-
-  /** The checkpoint made everything before it durable: zones idle since it began close. */
-  public void checkpointEnded() throws IOException {
-    for (ExtentFile f : files.values()) {
-      f.zones().checkpointEnded();
-    }
-  }
-
   /** The volumes whose files have zones open for overwrites in place (at open, after a crash). */
   public Set<Long> ownersWithOpenZones() throws IOException {
     Set<Long> owners = new HashSet<>();
@@ -209,7 +197,10 @@ public final class ExtentFiles implements Journal.Listener, AutoCloseable {
   /** The journal started a new segment: what was given up so far is named only in older ones. */
   @Override
   public synchronized void rolled() {
-    files.values().forEach(ExtentFile::sealTaken);
+    files.values().forEach(f -> {
+      f.sealTaken();
+      f.zones().rolled();
+    });
     parkedSlots.forEach((o, s) -> sealedSlots.computeIfAbsent(o, x -> new BitSet()).or(s));
     sealedFiles.addAll(parkedFiles);
     parkedSlots = new HashMap<>();
@@ -222,7 +213,15 @@ public final class ExtentFiles implements Journal.Listener, AutoCloseable {
   public void checkpointed() {
     Map<Long, BitSet> slots;
     Set<Long> gone;
-    files.values().forEach(ExtentFile::settleSealed);
+    for (ExtentFile f : files.values()) {
+      f.settleSealed();
+      try {
+        f.zones().segmentsDeleted();
+      } catch (IOException e) {
+        log.warn("could not close the in-place zones of volume {} (the next open checks them): {}",
+            f.owner(), e.getMessage());
+      }
+    }
     synchronized (this) {
       slots = sealedSlots;
       gone = sealedFiles;
