@@ -128,6 +128,9 @@ final class ChunkData {
         batch.delete(Space.BLOCKS, key);
       }
       batch.put(Space.ALLOCATION, key, new ChunkEntry(CHUNK, to.owner, slot, crc).encode());
+      if (loc != AllocationMap.NO_LOCATION) {
+        batch.note(Space.ALLOCATION, key);
+      }
       if (runLen > 0 && slot == runSlot + runLen && at == runOff + runLen * CHUNK) {
         runLen++;
       } else {

@@ -1,6 +1,8 @@
 package org.snipblock.store;
 
 import java.nio.ByteBuffer;
+import java.util.HashSet;
+import java.util.Set;
 import org.snipblock.store.extent.ExtentFile;
 import org.snipblock.store.extent.ExtentFiles;
 import org.snipblock.store.journal.JournalBatch;
@@ -18,7 +20,10 @@ import org.snipblock.store.journal.JournalReplay;
  * chunk's entry so far names the same slot) is the exception: a later overwrite in place may have
  * replaced its data, or a crash torn it; its zone is open (see
  * {@link org.snipblock.store.extent.InPlaceZones}), so the store checks that slot once replay is
- * done, and what it holds stands.
+ * done, and what it holds stands. Such a record says so itself (a NOTE on the chunk's key): the
+ * database replay starts from may already hold later records (a checkpoint or a memtable flush took
+ * them along), where the chunk was trimmed or moved since, so it cannot tell. Records written before
+ * NOTEs existed are recognised by the database naming the same slot.
  */
 final class ExtentCheck implements JournalReplay.Check {
   private final ExtentFiles extents;
@@ -33,6 +38,12 @@ final class ExtentCheck implements JournalReplay.Check {
 
   @Override
   public boolean intact(JournalBatch batch) throws Exception {
+    Set<ByteBuffer> inPlace = new HashSet<>();
+    for (JournalBatch.Op op : batch.ops()) {
+      if (op.space() == Space.ALLOCATION && op.kind() == JournalBatch.OpKind.NOTE) {
+        inPlace.add(ByteBuffer.wrap(op.key()));
+      }
+    }
     for (JournalBatch.Op op : batch.ops()) {
       if (op.space() != Space.ALLOCATION || op.kind() != JournalBatch.OpKind.PUT) {
         continue;
@@ -52,7 +63,8 @@ final class ExtentCheck implements JournalReplay.Check {
       }
       f.read(e.slot(), buf.clear());
       if (BlockCodec.extentCrc(e.file(), e.slot(), buf, 0) != e.crc()
-          && !(f.zones().isOpen(e.slot()) && rewritesInPlace(op.key(), e))) {
+          && !(f.zones().isOpen(e.slot())
+              && (inPlace.contains(ByteBuffer.wrap(op.key())) || rewritesInPlace(op.key(), e)))) {
         return false;
       }
     }

@@ -159,6 +159,7 @@ final class StoreDb implements AutoCloseable {
             case PUT -> wb.put(h, op.key(), op.value());
             case DELETE -> wb.delete(h, op.key());
             case DELETE_RANGE -> wb.deleteRange(h, op.key(), op.value());
+            case NOTE -> { }
           }
         }
       }

@@ -92,6 +92,11 @@ final class FaultyJournalIo implements JournalIo {
     return refusal;
   }
 
+  /** Whether the journal rolled since {@link #refusalAfterNextRoll} was called. */
+  synchronized boolean rolledSince() {
+    return created > refusalAfter;
+  }
+
   /** Cuts power: unsynced bytes are lost (some may survive, the last of them possibly torn). */
   synchronized void powerLoss() throws IOException {
     dead = true;
