@@ -32,6 +32,17 @@ final class FaultyExtentIo implements ExtentIo {
     this.random = random;
   }
 
+  /**
+   * The files after the process that wrote through {@code killed} was killed: what it had not
+   * synced is still only in the page cache, and a power loss from now on can still lose it.
+   */
+  FaultyExtentIo(Path dir, Random random, FaultyExtentIo killed) throws IOException {
+    this(dir, random);
+    synchronized (killed) {
+      unsynced.addAll(killed.unsynced);
+    }
+  }
+
   @Override
   public synchronized List<String> list() throws IOException {
     return files.list();

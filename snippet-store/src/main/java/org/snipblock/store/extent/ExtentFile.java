@@ -18,8 +18,12 @@ public final class ExtentFile {
   private final long owner;
   private final ExtentIo.Channel channel;
   private final InPlaceZones zones;
-  /** Set after each write; cleared by a sync just before it forces the file. */
-  private final AtomicBoolean dirty = new AtomicBoolean();
+  /**
+   * Set after each write; cleared by a sync just before it forces the file. Set from the start: after
+   * a kill the page cache may still hold writes the killed process never synced, which replay reads
+   * and the next checkpoint makes map entries durable for, so the first sync forces the file.
+   */
+  private final AtomicBoolean dirty = new AtomicBoolean(true);
   private final Object syncTurn = new Object();
   /** Slots below {@link #end} that are free to reuse. */
   private final BitSet free = new BitSet();
