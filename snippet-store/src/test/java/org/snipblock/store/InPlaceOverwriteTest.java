@@ -40,6 +40,7 @@ class InPlaceOverwriteTest {
       assertThat(read(d, 0, 2 * MIB)).isEqualTo(last);
       assertThat(zonesOpen()).as("zones open for the overwrites").isTrue();
     }
+    assertThat(zonesOpen()).as("a clean close leaves no zone for the next open to check").isFalse();
     try (SnippetStore store = SnippetStore.open(dir, StoreConfig.defaults())) {
       assertThat(read(store.open("v").orElseThrow(), 0, 2 * MIB)).isEqualTo(last);
       assertThat(store.show("v").orElseThrow().checksumErrors()).isZero();

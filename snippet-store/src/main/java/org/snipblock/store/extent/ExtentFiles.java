@@ -215,12 +215,7 @@ public final class ExtentFiles implements Journal.Listener, AutoCloseable {
     Set<Long> gone;
     for (ExtentFile f : files.values()) {
       f.settleSealed();
-      try {
-        f.zones().segmentsDeleted();
-      } catch (IOException e) {
-        log.warn("could not close the in-place zones of volume {} (the next open checks them): {}",
-            f.owner(), e.getMessage());
-      }
+      closeZones(f);
     }
     synchronized (this) {
       slots = sealedSlots;
@@ -249,6 +244,27 @@ public final class ExtentFiles implements Journal.Listener, AutoCloseable {
         freed.stream().forEach(f::free);
       }
     });
+  }
+
+  /**
+   * The journal closed cleanly: no record is left, and every write is done and durable, so the zones
+   * close (a failed overwrite's excepted), and the next open has none to check.
+   */
+  @Override
+  public void emptied() {
+    for (ExtentFile f : files.values()) {
+      f.zones().rolled();
+      closeZones(f);
+    }
+  }
+
+  private static void closeZones(ExtentFile f) {
+    try {
+      f.zones().segmentsDeleted();
+    } catch (IOException e) {
+      log.warn("could not close the in-place zones of volume {} (the next open checks them): {}",
+          f.owner(), e.getMessage());
+    }
   }
 
   /** Punches every run of at least {@code minRun} adjacent slots. */

@@ -72,6 +72,9 @@ public final class Journal implements AutoCloseable {
      * their records again.
      */
     default void checkpointed() { }
+
+    /** After a clean close checkpointed and deleted every segment: no replay will see any record. */
+    default void emptied() { }
   }
 
   private final Applier applier;
