@@ -152,7 +152,7 @@ class StrandedMoveTest {
 
   /**
    * The copy-move race (issue #14): the resync of a moving copy has compared the stripe's last
-   * snippet and pauses (its byte rate); the target's stream breaks then (as when the target refused
+   * snippet and pauses (its byte rate) after the last copies; the target's stream breaks then (as when the target refused
    * ops as an unknown volume), and a write to the stripe reaches every copy but the target's. The
    * resync ends without an error: it must not put the target on record in sync, since that write
    * is not there. Checked on every node as it applies each record (the leader applies before the
@@ -162,7 +162,10 @@ class StrandedMoveTest {
   void aMovingCopyWhoseStreamBrokeAfterTheLastCompareIsNotRecordedInSyncWithoutTheWriteItMissed()
       throws Exception {
     SiteSettings d = SiteSettings.defaults();
-    cluster = TestCluster.start(dir, SLOW_MOVES, new SiteSettings(d.syncBound(), d.autoSyncLagBytes(),
+    // 128 KiB/s: the resync pauses four seconds after each batch of eight 64 KiB copies is acknowledged.
+    ReplicationSettings slower = new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 128 << 10,
+        Duration.ofSeconds(1), Duration.ofMinutes(10));
+    cluster = TestCluster.start(dir, slower, new SiteSettings(d.syncBound(), d.autoSyncLagBytes(),
         d.autoAsyncWait(), d.balloonFloorBytesPerSecond(), null, true),
         "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3", "dc/fc4/r1/h4");
     ClusterNode primary = filledVolumeOnN1();
@@ -194,7 +197,6 @@ class StrandedMoveTest {
     CompletableFuture<Void> moved = CompletableFuture.runAsync(
         () -> new CopyMove(primary, "vm", stripe, from, to).run(T));
 
-    // 256 KiB/s: after the snippet's last batch of copies is acknowledged the resync pauses for two seconds.
     Eventually.await("the resync of " + to + " pausing after its last copies", T, () -> resyncOf(device, to)
         .filter(p -> p.running() && p.snippetsDone() == 0 && p.bytesCopied() == SNIPPET).isPresent()
         && device.replicaProgress().getOrDefault(to, new long[] {1, 0})[0] == 0,
