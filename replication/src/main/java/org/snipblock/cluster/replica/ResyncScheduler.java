@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * Decides which holders need a resync and runs one per holder at a time: a holder whose stream
  * broke (it missed changes), one the metadata lists as stale, and, after this primary restarted
  * at the same epoch, every holder once (what was sent before the restart may not all have
- * arrived). A holder is on record in sync again only once its resync has finished.
+ * arrived). A holder is on record in sync again only once its resync has finished, over a stream
+ * that never broke meanwhile ({@link ReplicaLinks#recordInSync}).
  */
 final class ResyncScheduler {
   private static final Logger log = LoggerFactory.getLogger(ResyncScheduler.class);
@@ -125,7 +126,7 @@ final class ResyncScheduler {
     SnapshotAlignment alignment = new SnapshotAlignment(view, sequencer, links, snapshots, registry,
         channels.apply(node), node, all);
     resyncs.put(node, alignment::progress);
-    CompletableFuture<Void> live = alignment.run().thenCompose(names -> {
+    CompletableFuture<ReplicaLink> live = alignment.run().thenCompose(names -> {
       record Start(ReplicaLink link, CompletableFuture<Void> barrier) {}
       Start start = sequencer.inTurn(turn -> new Start(links.reopen(node),
           // Everything sequenced before the stream existed must be on the local copy before we compare.
@@ -135,11 +136,12 @@ final class ResyncScheduler {
       // A snapshot taken before the stream reopened is missing there; one taken before the live layer
       // was in line is wrong there: either way the next round's alignment rebuilds it.
       return r.run(start.barrier().thenRun(() -> sameSnapshots(names)))
-          .thenRun(() -> sameSnapshots(names));
+          .thenRun(() -> sameSnapshots(names)).thenApply(x -> start.link());
     });
     List<Long> done = List.copyOf(stripes);
     runs.put(node, live
-        .thenCompose(x -> registry.markStale(v.getName(), v.getEpoch(), node, false, done))
+        .thenCompose(link -> links.recordInSync(link,
+            () -> registry.markStale(v.getName(), v.getEpoch(), node, false, done)))
         .whenComplete((x, e) -> {
           try (VolumeMdc volume = VolumeMdc.of(v.getName())) {
             if (e == null) {
