@@ -119,10 +119,11 @@ public final class ClusterNode implements AutoCloseable {
     this.snapshots = new ClusterSnapshots(this, this::servedHere);
     this.sequences = new DurableProgress(config.dataDir().resolve("primary-sequence"));
     this.qos = new ClusterQos(config.nodeId(), metadata,
-        name -> primaryDevice(name).filter(ReplicatedBlockDevice::primary).isPresent(), this::commit);
+        name -> primaryDevice(name).filter(ReplicatedBlockDevice::primary).isPresent(), this::commit,
+        local.background().clients());
     this.reconciler = new Reconciler(config.nodeId(), metadata, local, copies, sequences, worker, timer,
         (v, localCopy) -> new ReplicatedBlockDevice(config.nodeId(), v, localCopy, replicaAuthority(), this::channelTo,
-            settings, registry(), sequences, snapshots, qos::throttleOf), () -> closed);
+            settings, registry(), sequences, snapshots, qos::throttleOf, local.background()), () -> closed);
   }
 
   private static Thread daemon(Runnable r, String name) {
@@ -365,6 +366,11 @@ public final class ClusterNode implements AutoCloseable {
   /** The volumes' I/O limits and throttles on this node. */
   public ClusterQos qos() {
     return qos;
+  }
+
+  /** The budget this node's resyncs, scrubs and flattens ask before each piece: its local store's. */
+  public org.snipblock.store.qos.BackgroundBudget background() {
+    return local.background();
   }
 
   Optional<ReplicatedBlockDevice> primaryDevice(String name) {

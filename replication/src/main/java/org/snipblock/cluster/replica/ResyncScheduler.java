@@ -16,6 +16,7 @@ import org.snipblock.cluster.meta.StaleCopies;
 import org.snipblock.cluster.meta.Stripes;
 import org.snipblock.cluster.proto.SnippetPlacement;
 import org.snipblock.cluster.proto.VolumeRecord;
+import org.snipblock.store.qos.BackgroundBudget;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +39,7 @@ final class ResyncScheduler {
   private final ReplicaRegistry registry;
   private final InSyncOnRecord inSync;
   private final long bytesPerSecond;
+  private final BackgroundBudget background;
   private final SnapshotSource snapshots;
   // Per holder: the progress of its resync's current phase (its snapshots, then its live layer).
   private final Map<String, Supplier<ResyncProgress>> resyncs = new ConcurrentHashMap<>();
@@ -47,8 +49,9 @@ final class ResyncScheduler {
 
   ResyncScheduler(VolumeView view, BlockDevice local, Sequencer sequencer, ReplicaLinks links, ReadRepair copies,
       Function<String, ManagedChannel> channels, ReplicaRegistry registry, InSyncOnRecord inSync, long bytesPerSecond,
-      SnapshotSource snapshots) {
+      SnapshotSource snapshots, BackgroundBudget background) {
     this.snapshots = snapshots;
+    this.background = background;
     this.view = view;
     this.local = local;
     this.sequencer = sequencer;
@@ -124,14 +127,15 @@ final class ResyncScheduler {
     List<Integer> all = Stripes.snippetsWhere(v, s -> s.getNodesList().contains(node)).stream()
         .map(Math::toIntExact).toList();
     SnapshotAlignment alignment = new SnapshotAlignment(view, sequencer, links, snapshots, registry,
-        channels.apply(node), node, all);
+        channels.apply(node), node, all, background);
     resyncs.put(node, alignment::progress);
     CompletableFuture<ReplicaLink> live = alignment.run().thenCompose(names -> {
       record Start(ReplicaLink link, CompletableFuture<Void> barrier) {}
       Start start = sequencer.inTurn(turn -> new Start(links.reopen(node),
           // Everything sequenced before the stream existed must be on the local copy before we compare.
           turn.local(turn.next(), 0, 0, true, () -> CompletableFuture.completedFuture(null))));
-      Resync r = new Resync(view, local, copies, start.link(), channels.apply(node), bytesPerSecond, node, held);
+      Resync r = new Resync(view, local, copies, start.link(), channels.apply(node),
+          new BackgroundPace(bytesPerSecond, background), node, held);
       resyncs.put(node, r::progress);
       // A snapshot taken before the stream reopened is missing there; one taken before the live layer
       // was in line is wrong there: either way the next round's alignment rebuilds it.
