@@ -128,8 +128,8 @@ final class ChunkData {
       if (hadRocksData) {
         batch.delete(Space.BLOCKS, key);
       }
-      batch.put(Space.ALLOCATION, key, new ChunkEntry(CHUNK, to.owner, slot, crc).encode());
       boolean fresh = loc == AllocationMap.NO_LOCATION;
+      batch.put(Space.ALLOCATION, key, new ChunkEntry(CHUNK, to.owner, slot, crc).encode(!fresh));
       if (runLen > 0 && slot == runSlot + runLen && at == runOff + runLen * CHUNK) {
         runLen++;
         runFresh |= fresh;
