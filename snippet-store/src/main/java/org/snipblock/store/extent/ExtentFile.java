@@ -18,10 +18,14 @@ public final class ExtentFile {
   private final long owner;
   private final ExtentIo.Channel channel;
   private final InPlaceZones zones;
-  /** Set after each write; cleared by a sync just before it forces the file. */
-  private final AtomicBoolean dirty = new AtomicBoolean();
-  /** Set after each write into fresh slots (not an overwrite in place); cleared with {@link #dirty}. */
-  private final AtomicBoolean freshDirty = new AtomicBoolean();
+  /**
+   * Set after each write; cleared by a sync just before it forces the file. Set at first: a
+   * process that crashed may have left writes in the page cache that it never forced, and this one
+   * reads them (replay, in-place recovery) as if they were on disk, so its first sync must force them.
+   */
+  private final AtomicBoolean dirty = new AtomicBoolean(true);
+  /** Set after each write into fresh slots (not an overwrite in place), and at first; cleared with {@link #dirty}. */
+  private final AtomicBoolean freshDirty = new AtomicBoolean(true);
   private final Object syncTurn = new Object();
   /** Slots below {@link #end} that are free to reuse. */
   private final BitSet free = new BitSet();
