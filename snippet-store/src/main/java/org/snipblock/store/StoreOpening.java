@@ -38,7 +38,7 @@ final class StoreOpening {
         config.checkpointBytes(), () -> usableSpace(dataDir));
     StoreDb db;
     try {
-      db = new StoreDb(dataDir.resolve("db"), config.memtableBytes(), extents::sync);
+      db = new StoreDb(dataDir.resolve("db"), config.memtableBytes(), extents::syncFresh);
     } catch (org.rocksdb.RocksDBException e) {
       extents.close();
       throw new IOException("cannot open the store database in " + dataDir + ": " + e.getMessage(), e);
