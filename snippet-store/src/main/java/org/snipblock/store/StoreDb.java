@@ -115,8 +115,15 @@ final class StoreDb implements AutoCloseable {
         .setKeepLogFileNum(3);
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
     for (Space s : Space.values()) {
+      boolean busy = s == Space.BLOCKS || s == Space.ALLOCATION;
       ColumnFamilyOptions o = new ColumnFamilyOptions()
-          .setWriteBufferSize(s == Space.BLOCKS ? memtableBytes : Math.min(memtableBytes, 8L << 20));
+          .setWriteBufferSize(busy ? memtableBytes : Math.min(memtableBytes, 8L << 20));
+      if (s == Space.ALLOCATION) {
+        // Every chunk written puts its map entry again (a rewrite in place changes its CRC32C):
+        // a memtable as large as the blocks' keeps a stream of rewrites from flushing (and
+        // compacting) the same keys every half second; a spare buffer takes writes during a flush.
+        o.setMaxWriteBufferNumber(3);
+      }
       if (s == Space.BLOCKS) {
         // Chunks are already LZ4-compressed when the volume wants it; compressing again only
         // burns CPU. More write buffers let writes continue while one is being flushed.
