@@ -14,11 +14,15 @@ import org.snipblock.store.journal.JournalReplay;
  * tail begins, exactly like a torn record. Fresh slots named by a replayable record are never
  * reused (see {@link ExtentFiles}), so an old record still finds its own data; nor is a slot
  * rewritten in place while a replayable record put it into its map entry (see
- * {@link org.snipblock.store.extent.ExtentFile#settled}). A record of an overwrite in place (the
- * chunk's entry so far names the same slot) is the exception: a later overwrite in place may have
- * replaced its data, or a crash torn it; its zone is open (see
- * {@link org.snipblock.store.extent.InPlaceZones}), so the store checks that slot once replay is
- * done, and what it holds stands.
+ * {@link org.snipblock.store.extent.ExtentFile#settled}). A record of an overwrite in place is the
+ * exception: a later overwrite in place may have replaced its data, or a crash torn it; its zone is
+ * open (see {@link org.snipblock.store.extent.InPlaceZones}), so the store checks that slot once
+ * replay is done, and what it holds stands. The record's entry says it was written in place
+ * ({@link ChunkEntry#writtenInPlace}): the state replay has built so far cannot tell, since a
+ * checkpoint or RocksDB's own memtable flush may have made a later state of the chunk durable
+ * (trimmed, or moved to another slot) ahead of the record. Taking such a record for a fresh write
+ * into a slot whose data never reached the disk stopped replay there, and lost every durable
+ * record after it.
  */
 final class ExtentCheck implements JournalReplay.Check {
   private final ExtentFiles extents;
@@ -52,13 +56,15 @@ final class ExtentCheck implements JournalReplay.Check {
       }
       f.read(e.slot(), buf.clear());
       if (BlockCodec.extentCrc(e.file(), e.slot(), buf, 0) != e.crc()
-          && !(f.zones().isOpen(e.slot()) && rewritesInPlace(op.key(), e))) {
+          && !(f.zones().isOpen(e.slot())
+              && (ChunkEntry.writtenInPlace(op.value()) || rewritesInPlace(op.key(), e)))) {
         return false;
       }
     }
     return true;
   }
 
+  /** For records written before entries said so: the chunk's entry so far names the same slot. */
   private boolean rewritesInPlace(byte[] key, ChunkEntry e) throws Exception {
     byte[] v = db.get(Space.ALLOCATION, key);
     if (v == null) {

@@ -182,6 +182,16 @@ public final class ExtentFiles implements Journal.Listener, AutoCloseable {
     }
   }
 
+  /**
+   * Before RocksDB writes a memtable out: every write into a fresh slot that completed before the
+   * call is made durable (see {@link ExtentFile#syncFresh}); overwrites in place need not be.
+   */
+  public void syncFresh() throws IOException {
+    for (ExtentFile f : files.values()) {
+      f.syncFresh();
+    }
+  }
+
   /** Gives up a slot (its chunk version is no longer referred to by the map). */
   public synchronized void release(long owner, int slot) {
     parkedSlots.computeIfAbsent(owner, o -> new BitSet()).set(slot);
