@@ -167,19 +167,20 @@ class SitesProcessIT {
    * A volume whose only copy is in site a migrates into site b while fio writes faster than the WAN:
    * ballooning holds the writer back while the copy on n3 is built, so the copy's resync gets its
    * share of the link, and lets go once the migration is over. Without it the resync starves behind
-   * the writer's stream (up to max-lag ahead of every chunk it sends) and the copying alone takes
-   * minutes.
+   * the writer's stream (up to max-lag ahead of every 512 KiB it sends) and the CLI gives up on the
+   * migration after two minutes.
    */
   private void migratedWhileAWriterOutrunsTheWan(DaemonProcess n1, DaemonProcess n3) throws Exception {
     JsonNode created = ProcessCluster.json(n1.cli("volume", "create", "vm3", "--size", "32M", "--copies", "1",
         "--mode", "async", "--json"));
     assertThat(created.get("snippetReplicas").get(0).toString()).isEqualTo("[\"n1\"]");
-    // Every snippet written, so the copy in site b has all of them to receive.
+    // Every snippet written, so the copy in site b has all of them to receive; the writer then
+    // rewrites only the first 4 MiB, so its own stream does not build most of the copy for the resync.
     Process fill = Fio.background("fill3", n1.nbdUrl("vm3"), clusters.logs().resolve("fill3.log"), "--rw=write",
         "--bs=1M", "--size=32M");
     assertThat(Tools.waitFor(fill, 60)).as("fio filled vm3; see %s", clusters.logs().resolve("fill3.log")).isZero();
     Process fio = Fio.background("copy", n1.nbdUrl("vm3"), clusters.logs().resolve("copy-fio.log"), "--rw=randwrite",
-        "--bs=64k", "--iodepth=16", "--size=32M", "--time_based", "--runtime=240");
+        "--bs=64k", "--iodepth=16", "--size=4M", "--time_based", "--runtime=240");
     try {
       // The CLI gives up after the catch-up bound and a minute: two minutes in all.
       CompletableFuture<String> migrating = CompletableFuture.supplyAsync(() -> n1.cli("volume", "migrate", "vm3",
