@@ -81,6 +81,15 @@ public final class SiteFollowing {
     return v;
   }
 
+  /**
+   * Throttles the volume's writes, while this node is its primary, so that what remains to send to
+   * its new copies on {@code receivers} shrinks; until the handle is closed.
+   */
+  public org.snipblock.cluster.follow.CopyBallooning balloonCopies(String volume,
+      java.util.function.Supplier<java.util.Set<String>> receivers) {
+    return control.balloonCopies(volume, receivers);
+  }
+
   /** The round trips as this node knows them (its own measured now, the others' as last reported). */
   public RttMatrix rtt() {
     return new RttMatrix(node.status().rttMillis());
