@@ -182,9 +182,10 @@ class SiteMigrationIT {
         });
   }
 
-  /** {@code volume verify db-disk0}: every copy's digests equal the primary's. */
+  /** {@code volume verify db-disk0}, asked of its primary: every copy's digests equal the primary's. */
   private static boolean verify(TestFleet fleet) {
-    JsonNode verified = json(fleet.node(B).cli("volume", "verify", "db-disk0", "--json"));
+    String primary = json(fleet.node(B).cli("volume", "show", "db-disk0", "--json")).get("primary").asText();
+    JsonNode verified = json(fleet.node(locationOf(primary)).cli("volume", "verify", "db-disk0", "--json"));
     log.info("volume verify db-disk0: {}", verified);
     return verified.get("clean").asBoolean();
   }
@@ -193,11 +194,15 @@ class SiteMigrationIT {
     return NODES.get(Integer.parseInt(node.substring(1)) - 1);
   }
 
-  /** QEMU processes on this machine running the VM {@code name} (its {@code -name} argument). */
-  private static long qemusOf(String name) {
+  /**
+   * QEMU processes of this test running the VM {@code name} (its {@code -name} argument, its files
+   * under this test's directory: other tests on the machine may run a VM of the same name).
+   */
+  private long qemusOf(String name) {
     return ProcessHandle.allProcesses().filter(p -> p.info().arguments().map(List::of)
         .filter(a -> a.indexOf("-name") >= 0 && a.indexOf("-name") + 1 < a.size()
-            && a.get(a.indexOf("-name") + 1).equals(name)).isPresent()).count();
+            && a.get(a.indexOf("-name") + 1).equals(name)
+            && a.stream().anyMatch(arg -> arg.contains(dir.toString()))).isPresent()).count();
   }
 
   private static JsonNode json(String text) {
