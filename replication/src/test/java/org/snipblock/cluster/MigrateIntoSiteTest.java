@@ -24,7 +24,8 @@ import org.snipblock.store.VolumeSpec;
 
 /**
  * {@code volume migrate --to-site} for a volume with no copy in the target site: copies are built
- * there first (the primary's last to go), then catch-up, sync and the handover. Two sites of two
+ * there first (the primary's last to go), then catch-up, sync and the handover; while it runs,
+ * every node refuses a second migration of the volume. Two sites of two
  * compartments each, a simulated WAN between them (5 ms, 2 MiB/s: copying takes a moment); n0, n1 in
  * site a, n2, n3 in site b.
  */
@@ -64,10 +65,25 @@ class MigrateIntoSiteTest {
       assertThatThrownBy(() -> following.migrate("local", "a", Duration.ofSeconds(30)))
           .as("one migration of a volume at a time")
           .hasMessage("volume local is already migrating to site b on n0; ask again once that ended");
+      // Any node says so, before it says that it is not the primary or that the primary already is
+      // in the site asked (which the migration under way is about to change): a controller taking
+      // over from a dead one asks whichever node it reaches first.
+      for (int n = 1; n < 4; n++) {
+        SiteFollowing other = cluster.node(n).following();
+        int at = n;
+        Eventually.await("n" + n + " seeing the migration's mark", Duration.ofSeconds(10), () -> running.isDone()
+            || cluster.node(at).metadata().volume("local").orElseThrow().hasMigration());
+        assertThatThrownBy(() -> other.migrate("local", at < 2 ? "a" : "b", Duration.ofSeconds(30)))
+            .as("asked of n%d", n)
+            .hasMessage("volume local is already migrating to site b on n0; ask again once that ended");
+      }
       SiteMigration.Result r = running.get(120, TimeUnit.SECONDS);
       assertThat(r.steps().get(0)).startsWith("adding copies in site b: the primary's on n");
       assertThat(r.steps()).contains("consumer recorded: b", "switched to sync");
       assertThat(r.steps()).anyMatch(s -> s.startsWith("old primary's copies dropped"));
+      Eventually.await("the migration's mark cleared everywhere", Duration.ofSeconds(10),
+          () -> java.util.stream.IntStream.range(0, 4)
+              .noneMatch(n -> cluster.node(n).metadata().volume("local").orElseThrow().hasMigration()));
       ClusterVolume after = volumes.describe("local").orElseThrow();
       assertThat(after.primary()).isIn("n2", "n3");
       assertThat(after.mode()).isEqualTo("sync");
