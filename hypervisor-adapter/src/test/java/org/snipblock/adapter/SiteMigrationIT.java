@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * copies are both in site b in distinct compartments, and it verifies. A move back, aborted while the
  * storage follows, is rolled back: the VM keeps running on h2 and its volume is back in site b, as
  * its policy asks. Another move back loses its controller (h1's agent, holding the lease, killed
- * with SIGKILL) while the storage follows: the lease moves to h2, whose controller rolls the task
- * back once the storage node's own migration of the volume ended; db runs exactly once (one QEMU,
+ * with SIGKILL) while the storage follows (meanwhile every storage node, asked to move the volume
+ * back, answers that it is already migrating to site a): the lease moves to h2, whose controller
+ * rolls the task back once the storage node's own migration of the volume ended; db runs exactly once (one QEMU,
  * on h2), its volume is back in site b and verifies.
  */
 class SiteMigrationIT {
@@ -133,8 +134,18 @@ class SiteMigrationIT {
         .lines().filter(l -> l.contains("migrate-site") && l.contains("running")).map(l -> l.split(" ")[0])
         .filter(id -> fleet.cli("task", "show", id).contains("[running] storage of db follows to site a"))
         .findFirst());
-    Poll.until("db-disk0 copying into site a", GUEST, () -> fleet.node(B).cliIfOk("volume", "show", "db-disk0", "--json")
-        .map(SiteMigrationIT::json).filter(v -> v.get("snippetReplicas").toString().matches(".*\"n[12]\".*")));
+    JsonNode copying = Poll.until("db-disk0 copying into site a", GUEST, () -> fleet.node(B)
+        .cliIfOk("volume", "show", "db-disk0", "--json").map(SiteMigrationIT::json)
+        .filter(v -> v.get("moving").toString().matches(".*\"to\":\"n[12]\".*")));
+    // What the next controller will ask, of whichever node it reaches: not only the primary, every
+    // node says the volume is still on its way to site a (none that it already is in site b).
+    String primary = copying.get("primary").asText();
+    for (String node : NODES.stream().filter(n -> !n.endsWith("/" + primary)).toList()) {
+      assertThat(fleet.node(node).cliError("volume", "migrate", "db-disk0", "--to-site", "b"))
+          .as("asked of %s while %s migrates db-disk0", node, primary)
+          .isEqualTo("snipblock: volume db-disk0 is already migrating to site a on " + primary
+              + "; ask again once that ended\n");
+    }
     fleet.hostProcess("h1").kill9();
     Poll.until("the lease on h2", Duration.ofSeconds(60),
         () -> Optional.of(fleet.cli("host", "list")).filter(l -> l.contains("controller: h2")));
