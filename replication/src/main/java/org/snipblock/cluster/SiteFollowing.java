@@ -33,6 +33,11 @@ public final class SiteFollowing {
   private final FollowControl control;
   /** The volumes migrating from this node (their primary), to which site. */
   private final java.util.Map<String, String> migrating = new java.util.concurrent.ConcurrentHashMap<>();
+  /**
+   * The ids of the marks this node cleared that its own copy of the metadata may still show: a
+   * commit returns once the majority applied it, not necessarily this node.
+   */
+  private final java.util.Set<String> cleared = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   SiteFollowing(ClusterNode node, SiteSettings settings, FollowControl control) {
     this.node = node;
@@ -172,6 +177,7 @@ public final class SiteFollowing {
     try {
       node.commit(MetaCommand.newBuilder().setMarkSiteMigration(MarkSiteMigration.newBuilder().setName(volume)
           .setExpectedId(id)).build());
+      cleared.add(id);
     } catch (VolumeAdminException e) {
       log.warn("volume {}: migration mark not cleared ({}); retried in the background", volume, e.getMessage());
     }
@@ -179,14 +185,21 @@ public final class SiteFollowing {
 
   /** Clears the marks of this node for which no migration runs here, which would hold off the others. */
   private void clearOrphanedMarks() {
+    java.util.Set<String> shown = new java.util.HashSet<>();
     for (VolumeRecord v : node.metadata().volumes()) {
-      if (v.hasMigration() && v.getMigration().getNode().equals(node.nodeId())
-          && !migrating.containsKey(v.getName())) {
+      if (!v.hasMigration()) {
+        continue;
+      }
+      SiteMigrationMark m = v.getMigration();
+      shown.add(m.getId());
+      if (m.getNode().equals(node.nodeId()) && !migrating.containsKey(v.getName()) && !cleared.contains(m.getId())) {
         log.info("volume {}: clearing the mark of a migration to site {} that no longer runs here", v.getName(),
-            v.getMigration().getSite());
-        clearMark(v.getName(), v.getMigration().getId());
+            m.getSite());
+        clearMark(v.getName(), m.getId());
       }
     }
+    // Once this node's copy no longer shows a cleared mark, it never will again (ids are not reused).
+    cleared.retainAll(shown);
   }
 
   /** Hands the volume's primary role to its in-sync copy nearest its consumer. */

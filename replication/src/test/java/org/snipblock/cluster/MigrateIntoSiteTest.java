@@ -101,5 +101,17 @@ class MigrateIntoSiteTest {
     var report = cluster.node(primary).verify("local").get(60, TimeUnit.SECONDS);
     assertThat(report.clean()).as(report.toString()).isTrue();
     assertThat(report.copies()).hasSize(2);
+
+    // A mark that outlived its migration (its clear not committed, say) would hold off every other
+    // migration of the volume while its node lives: that node clears it itself.
+    long marked = cluster.node(primary).commit(org.snipblock.cluster.proto.MetaCommand.newBuilder()
+        .setMarkSiteMigration(org.snipblock.cluster.proto.MarkSiteMigration.newBuilder().setName("local").setMark(
+            org.snipblock.cluster.proto.SiteMigrationMark.newBuilder().setSite("b").setNode("n" + primary)
+                .setId("left-over"))).build()).getVersion();
+    // The commit returns once a majority applied it: n<primary>'s own copy may show it a moment later.
+    Eventually.await("n" + primary + " clearing its left-over mark", Duration.ofSeconds(10), () -> {
+      var v = cluster.node(primary).metadata().volume("local").orElseThrow();
+      return v.getVersion() > marked && !v.hasMigration();
+    });
   }
 }
