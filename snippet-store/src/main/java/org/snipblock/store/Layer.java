@@ -120,10 +120,10 @@ final class Layer {
     return parent == null;
   }
 
-  /** This layer's record as it stands. */
+  /** This layer's record as it stands (a dropped layer still here is a snapshot being merged away). */
   Record record() {
-    return new Record(id, owner, parent == null ? 0 : parent.id, snapshot == null ? Kind.LIVE : Kind.SNAPSHOT,
-        snapshot, createdMillis, origin);
+    Kind kind = dropped ? Kind.DELETING : snapshot == null ? Kind.LIVE : Kind.SNAPSHOT;
+    return new Record(id, owner, parent == null ? 0 : parent.id, kind, snapshot, createdMillis, origin);
   }
 
   /** What a layer is on record; DELETING marks a snapshot whose chunks are being merged away. */
@@ -142,17 +142,21 @@ final class Layer {
       return new Record(id, owner, p, kind, snapshot, createdMillis, origin);
     }
 
+    /**
+     * True for the layer every volume starts with (its own id, live, nothing below): it reads the
+     * same with a record or without one, so a volume that has only it needs no record.
+     */
+    boolean plain() {
+      return id == owner && kind == Kind.LIVE && parentId == 0;
+    }
+
     byte[] encode() {
       ByteArrayOutputStream bos = new ByteArrayOutputStream(64);
       try (DataOutputStream out = new DataOutputStream(bos)) {
         out.writeByte(FORMAT);
         out.writeLong(id);
         out.writeLong(owner);
-        out.writeLong(parentId);
-        out.writeByte(kind.ordinal());
-        out.writeUTF(snapshot == null ? "" : snapshot);
-        out.writeLong(createdMillis);
-        out.writeLong(origin);
+        writeTail(out);
       } catch (IOException e) {
         throw new IllegalStateException(e);
       }
@@ -167,18 +171,30 @@ final class Layer {
           throw new IllegalArgumentException("unknown layer record format " + format);
         }
         long id = in.readLong();
-        long owner = in.readLong();
-        long parent = in.readLong();
-        int kind = in.readUnsignedByte();
-        if (kind >= Kind.values().length) {
-          throw new IllegalArgumentException("unknown layer kind " + kind);
-        }
-        String name = in.readUTF();
-        long created = in.readLong();
-        return new Record(id, owner, parent, Kind.values()[kind], name.isEmpty() ? null : name, created, in.readLong());
+        return readTail(in, id, in.readLong());
       } catch (IOException e) {
         throw new IllegalArgumentException("truncated layer record", e);
       }
+    }
+
+    /** The fields after id and owner, as a record and a head label ({@link SnippetLabel}) store them. */
+    void writeTail(DataOutputStream out) throws IOException {
+      out.writeLong(parentId);
+      out.writeByte(kind.ordinal());
+      out.writeUTF(snapshot == null ? "" : snapshot);
+      out.writeLong(createdMillis);
+      out.writeLong(origin);
+    }
+
+    static Record readTail(DataInputStream in, long id, long owner) throws IOException {
+      long parent = in.readLong();
+      int kind = in.readUnsignedByte();
+      if (kind >= Kind.values().length) {
+        throw new IllegalArgumentException("unknown layer kind " + kind);
+      }
+      String name = in.readUTF();
+      long created = in.readLong();
+      return new Record(id, owner, parent, Kind.values()[kind], name.isEmpty() ? null : name, created, in.readLong());
     }
   }
 

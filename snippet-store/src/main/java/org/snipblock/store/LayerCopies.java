@@ -3,7 +3,9 @@ package org.snipblock.store;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.snipblock.store.VolumeAdminException.Reason;
 import org.snipblock.store.journal.JournalBatch;
 import org.snipblock.store.journal.JournalBatch.Space;
@@ -165,9 +167,15 @@ final class LayerCopies {
   private void unlink(Layer s, List<Layer> children) {
     JournalBatch unlink = new JournalBatch().delete(Space.LAYERS, StoreDb.key(s.id));
     Layer below = s.parent();
+    Map<Long, List<Layer.Record>> byOwner = new HashMap<>();
+    byOwner.put(s.owner, new ArrayList<>());
     for (Layer ch : children) {
-      unlink.put(Space.LAYERS, StoreDb.key(ch.id), ch.record().withParent(below == null ? 0 : below.id).encode());
+      Layer.Record r = ch.record().withParent(below == null ? 0 : below.id);
+      unlink.put(Space.LAYERS, StoreDb.key(ch.id), r.encode());
+      byOwner.computeIfAbsent(ch.owner, o -> new ArrayList<>()).add(r);
     }
+    byOwner.forEach((owner, changed) -> store.labelIndex().putHeadLayers(unlink, owner, changed,
+        owner == s.owner ? List.of(s.id) : List.of()));
     store.commit(unlink);
     children.forEach(ch -> ch.parent(below));
     store.layers().remove(s.id);
@@ -243,7 +251,9 @@ final class LayerCopies {
   /** The last step of a flatten: the volume stops reading from its parent. */
   void unlinkParent(Volume v, Layer bottom) {
     Layer.Record r = bottom.record().withParent(0);
-    store.commit(new JournalBatch().put(Space.LAYERS, StoreDb.key(bottom.id), r.encode()));
+    JournalBatch batch = new JournalBatch().put(Space.LAYERS, StoreDb.key(bottom.id), r.encode());
+    store.labelIndex().putHeadLayers(batch, v.id(), List.of(r), List.of());
+    store.commit(batch);
     bottom.parent(null);
   }
 

@@ -2,8 +2,12 @@ package org.snipblock.store;
 
 import java.util.List;
 
-/** What {@link SnippetStore#rebuildIndexFromLabels()} found: volumes restored and any it could not. */
-public record RebuildReport(int volumes, long snippets, List<String> problems) {
+/**
+ * What {@link SnippetLabels#rebuildIndexFromLabels()} found: volumes restored, the layer records
+ * (snapshots, live layers, clones' parent links) their head labels gave back, and anything it could
+ * not restore, one line each.
+ */
+public record RebuildReport(int volumes, long snippets, int layers, List<String> problems) {
   public RebuildReport {
     problems = List.copyOf(problems);
   }

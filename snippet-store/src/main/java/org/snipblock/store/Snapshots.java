@@ -67,6 +67,10 @@ final class Snapshots {
         throw new VolumeAdminException(Reason.ALREADY_EXISTS,
             "volume " + n + " already has a snapshot named " + snapshot);
       }
+      if (store.catalog().ownLayers(v).size() >= SnippetLabel.MAX_LAYERS) {
+        throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "volume " + n + " has "
+            + (SnippetLabel.MAX_LAYERS - 1) + " snapshots, the most its head label holds; delete some first");
+      }
     }
     long now = System.currentTimeMillis();
     int[] all = store.locks().all();
@@ -74,6 +78,7 @@ final class Snapshots {
     try {
       JournalBatch batch = new JournalBatch();
       Map<Volume, Layer> fresh = new LinkedHashMap<>();
+      Map<Volume, List<Layer.Record>> records = new LinkedHashMap<>();
       for (Volume v : vs.values()) {
         Layer live = v.live();
         Layer next = new Layer(store.catalog().newVolumeId(), v.id(), live, null, now, v.descriptor().snippetSize());
@@ -81,10 +86,14 @@ final class Snapshots {
         fresh.put(v, next);
         Layer.Record frozen = new Layer.Record(live.id, v.id(), live.parent() == null ? 0 : live.parent().id,
             Layer.Kind.SNAPSHOT, snapshot, now, origin);
-        batch.put(Space.LAYERS, StoreDb.key(live.id), frozen.encode());
-        batch.put(Space.LAYERS, StoreDb.key(next.id), next.record().encode());
+        records.put(v, List.of(frozen, next.record()));
+        for (Layer.Record r : records.get(v)) {
+          batch.put(Space.LAYERS, StoreDb.key(r.id()), r.encode());
+        }
       }
       try {
+        // The head labels carry the layers too, so a rebuild from labels alone gives the snapshot back.
+        records.forEach((v, rs) -> store.labelIndex().putHeadLayers(batch, v.id(), rs, List.of()));
         // Synced: the snapshot, and every write acknowledged before it, survive a crash.
         store.commit(batch);
       } catch (RuntimeException e) {
@@ -181,8 +190,10 @@ final class Snapshots {
           + snapshot + " is used by clones " + String.join(", ", clones) + "; flatten or delete them first");
     }
     // On record first: a crash during the merge leaves a hidden layer, never a half-merged snapshot.
-    store.commit(new JournalBatch().put(Space.LAYERS, StoreDb.key(s.id),
-        s.record().withKind(Layer.Kind.DELETING).encode()));
+    Layer.Record deleting = s.record().withKind(Layer.Kind.DELETING);
+    JournalBatch batch = new JournalBatch().put(Space.LAYERS, StoreDb.key(s.id), deleting.encode());
+    store.labelIndex().putHeadLayers(batch, v.id(), List.of(deleting), List.of());
+    store.commit(batch);
     s.drop();
     return s;
   }
@@ -215,6 +226,7 @@ final class Snapshots {
       JournalBatch batch = dropChunks(new JournalBatch(), old)
           .delete(Space.LAYERS, StoreDb.key(old.id))
           .put(Space.LAYERS, StoreDb.key(next.id), next.record().encode());
+      store.labelIndex().putHeadLayers(batch, v.id(), List.of(next.record()), List.of(old.id));
       store.commit(batch);
       old.drop();
       old.map.forEachSlot(slot -> store.chunkData().extents().release(old.owner, slot));

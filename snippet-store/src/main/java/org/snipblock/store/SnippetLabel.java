@@ -24,6 +24,12 @@ import java.util.List;
  * @param generation increases by one on every rewrite of the label
  * @param mode       whether the volume's replicas of this snippet are written synchronously
  * @param replicas   where copies live (node ids or locations); empty on a single node
+ * @param layers     in a head label (snippet 0): the records of every layer the volume owns
+ *                   that needs one (its snapshots with their names, ids, origins and creation
+ *                   times, snapshots being deleted, its live layer; for a clone, the bottom layer's
+ *                   parent id is the link to the parent's snapshot layer), so a rebuild from labels
+ *                   alone gives them back; null in other labels and in head labels written before
+ *                   labels carried layers (format 2), whose volumes keep only their records
  */
 public record SnippetLabel(
     long volumeId,
@@ -33,15 +39,34 @@ public record SnippetLabel(
     VolumeDescriptor descriptor,
     long generation,
     Mode mode,
-    List<String> replicas) {
+    List<String> replicas,
+    List<Layer.Record> layers) {
 
   public enum Mode { SYNC, ASYNC }
 
-  /** Label format: 1 had no read-only flag; 2 appends the descriptor's after the replicas. */
-  static final int FORMAT = 2;
+  /**
+   * Label format: 1 had no read-only flag; 2 appends the descriptor's after the replicas; 3 then
+   * appends the layers. A label without layers is still written as 2, byte for byte as before.
+   */
+  static final int FORMAT = 3;
+  private static final int FORMAT_WITHOUT_LAYERS = 2;
+  /** The most layers a head label holds (its count is two bytes): snapshots beyond are refused. */
+  static final int MAX_LAYERS = 0xFFFF;
 
   public SnippetLabel {
     replicas = List.copyOf(replicas);
+    layers = layers == null ? null : List.copyOf(layers);
+    if (layers != null) {
+      if (layers.size() > MAX_LAYERS) {
+        throw new IllegalArgumentException("a head label holds at most " + MAX_LAYERS + " layers, not " + layers.size());
+      }
+      for (Layer.Record r : layers) {
+        if (r.owner() != volumeId) {
+          throw new IllegalArgumentException("label of volume " + volumeId + " carries layer " + r.id()
+              + " of volume " + r.owner());
+        }
+      }
+    }
     if (descriptor.id() != volumeId) {
       throw new IllegalArgumentException("label of volume " + volumeId + " carries descriptor " + descriptor.id());
     }
@@ -54,7 +79,7 @@ public record SnippetLabel(
   /** The first label of a fresh volume layout: links follow the snippet order. */
   static SnippetLabel initial(VolumeDescriptor d, long index) {
     return new SnippetLabel(d.id(), index, linkBefore(d, index), linkAfter(d, index), d, 1,
-        Mode.SYNC, List.of());
+        Mode.SYNC, List.of(), null);
   }
 
   static SnippetRef linkBefore(VolumeDescriptor d, long index) {
@@ -66,26 +91,31 @@ public record SnippetLabel(
   }
 
   public SnippetLabel withReplicas(List<String> r) {
-    return new SnippetLabel(volumeId, index, previous, next, descriptor, generation, mode, r);
+    return new SnippetLabel(volumeId, index, previous, next, descriptor, generation, mode, r, layers);
   }
 
   public SnippetLabel withMode(Mode m) {
-    return new SnippetLabel(volumeId, index, previous, next, descriptor, generation, m, replicas);
+    return new SnippetLabel(volumeId, index, previous, next, descriptor, generation, m, replicas, layers);
   }
 
   SnippetLabel relinked(VolumeDescriptor d, long newGeneration) {
     return new SnippetLabel(volumeId, index, linkBefore(d, index), linkAfter(d, index), d,
-        newGeneration, mode, replicas);
+        newGeneration, mode, replicas, layers);
   }
 
   SnippetLabel withGeneration(long g) {
-    return new SnippetLabel(volumeId, index, previous, next, descriptor, g, mode, replicas);
+    return new SnippetLabel(volumeId, index, previous, next, descriptor, g, mode, replicas, layers);
+  }
+
+  /** This label carrying {@code l} (null: none) as the volume's layers. */
+  SnippetLabel withLayers(List<Layer.Record> l) {
+    return new SnippetLabel(volumeId, index, previous, next, descriptor, generation, mode, replicas, l);
   }
 
   public byte[] encode() {
     ByteArrayOutputStream bos = new ByteArrayOutputStream(128);
     try (DataOutputStream out = new DataOutputStream(bos)) {
-      out.writeByte(FORMAT);
+      out.writeByte(layers == null ? FORMAT_WITHOUT_LAYERS : FORMAT);
       out.writeLong(volumeId);
       out.writeLong(index);
       writeRef(out, previous);
@@ -98,6 +128,13 @@ public record SnippetLabel(
         out.writeUTF(r);
       }
       out.writeBoolean(descriptor.readOnly());
+      if (layers != null) {
+        out.writeShort(layers.size());
+        for (Layer.Record r : layers) {
+          out.writeLong(r.id());
+          r.writeTail(out);
+        }
+      }
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
@@ -109,7 +146,7 @@ public record SnippetLabel(
     byte[] body = Crc32cFrame.open(sealed, "snippet label");
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(body))) {
       int format = in.readUnsignedByte();
-      if (format != 1 && format != FORMAT) {
+      if (format < 1 || format > FORMAT) {
         throw new IllegalArgumentException("unknown snippet label format " + format);
       }
       long volumeId = in.readLong();
@@ -127,10 +164,21 @@ public record SnippetLabel(
       for (int i = 0; i < n; i++) {
         replicas.add(in.readUTF());
       }
-      if (format == FORMAT) {
+      if (format >= 2) {
         d = d.withReadOnly(in.readBoolean());
       }
-      return new SnippetLabel(volumeId, index, prev, next, d, generation, Mode.values()[mode], replicas);
+      List<Layer.Record> layers = null;
+      if (format >= 3) {
+        int count = in.readUnsignedShort();
+        layers = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+          layers.add(Layer.Record.readTail(in, in.readLong(), volumeId));
+        }
+      }
+      if (in.available() > 0) {
+        throw new IllegalArgumentException(in.available() + " bytes after the end of a snippet label");
+      }
+      return new SnippetLabel(volumeId, index, prev, next, d, generation, Mode.values()[mode], replicas, layers);
     } catch (IOException e) {
       throw new IllegalArgumentException("truncated snippet label", e);
     }

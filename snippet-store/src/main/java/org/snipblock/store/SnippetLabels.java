@@ -2,8 +2,7 @@ package org.snipblock.store;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +27,10 @@ import org.slf4j.LoggerFactory;
  * from the head (identity, links, descriptor) and from the volume's {@link StripeLabels} (flag and
  * holders). So creating, cloning, resizing or re-placing a volume writes a few labels whatever its
  * size, and the catalog can still be rebuilt from the labels alone.
+ *
+ * <p>The head label also carries the volume's layers (snapshots, live layer, a clone's parent link):
+ * every change of a layer record rewrites the owner's head label in the same batch, so a rebuild
+ * ({@link LabelRebuild}) gives back the snapshots, clones and reference counts too.
  */
 public final class SnippetLabels {
   private static final Logger log = LoggerFactory.getLogger(SnippetLabels.class);
@@ -49,15 +52,65 @@ public final class SnippetLabels {
 
   // ---- what the catalog changes write ------------------------------------------------------------
 
-  /** Adds a new volume's head label to the batch that creates it. */
-  static void addHead(JournalBatch batch, VolumeDescriptor d) {
-    batch.put(Space.LABELS, StoreDb.key(d.id(), 0), SnippetLabel.initial(d, 0).encode());
+  /** Adds a new volume's head label, carrying its layers (see {@link #layersOf}), to the batch that creates it. */
+  static void addHead(JournalBatch batch, VolumeDescriptor d, List<Layer.Record> layers) {
+    batch.put(Space.LABELS, StoreDb.key(d.id(), 0), SnippetLabel.initial(d, 0).withLayers(layers).encode());
+  }
+
+  /**
+   * Adds to {@code batch}, which changes layer records of volume {@code owner}, the owner's head
+   * label carrying its layers as they are once the batch is applied: those it owns now, with
+   * {@code changed} put (by id) and {@code removed} gone. Nothing is added for a volume the store
+   * no longer has.
+   */
+  void putHeadLayers(JournalBatch batch, long owner, Collection<Layer.Record> changed, Collection<Long> removed) {
+    headToRewrite(owner).ifPresent(head -> batch.put(Space.LABELS, StoreDb.key(owner, 0),
+        head.withLayers(layersOf(owner, changed, removed)).withGeneration(head.generation() + 1).encode()));
+  }
+
+  /**
+   * The stored head label of a volume the store has, or a fresh one where it is missing (a volume
+   * of an older store) or unreadable (it is rewritten whole); empty for a volume the store lacks.
+   */
+  private Optional<SnippetLabel> headToRewrite(long owner) {
+    try {
+      Optional<SnippetLabel> head = readStored(new SnippetRef(owner, 0));
+      if (head.isPresent()) {
+        return head;
+      }
+    } catch (IllegalArgumentException e) {
+      log.error("head label of volume {} is unreadable ({}); it is written anew from the catalog", owner, e.getMessage());
+    }
+    return store.volumes().values().stream().filter(v -> v.id() == owner).findFirst()
+        .map(v -> SnippetLabel.initial(v.descriptor(), 0));
+  }
+
+  /**
+   * The records of the layers {@code owner} has in memory, with {@code changed} put and {@code
+   * removed} gone, in id order; a volume's plain first layer is left out, as it has no record.
+   */
+  private List<Layer.Record> layersOf(long owner, Collection<Layer.Record> changed, Collection<Long> removed) {
+    Map<Long, Layer.Record> out = new TreeMap<>();
+    for (Layer l : store.layers().values()) {
+      if (l.owner == owner) {
+        out.put(l.id, l.record());
+      }
+    }
+    changed.forEach(r -> out.put(r.id(), r));
+    removed.forEach(out::remove);
+    out.values().removeIf(Layer.Record::plain);
+    if (out.size() > SnippetLabel.MAX_LAYERS) {
+      throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "volume " + store.catalog().volumeName(owner)
+          + " would have " + out.size() + " layers; it keeps at most " + SnippetLabel.MAX_LAYERS
+          + " (delete snapshots first)");
+    }
+    return new ArrayList<>(out.values());
   }
 
   /** Adds to {@code batch} the stored labels of a volume rewritten for its new descriptor. */
   void relink(JournalBatch batch, VolumeDescriptor d) {
     Map<Long, SnippetLabel> stored = stored(d.id());
-    stored.putIfAbsent(0L, SnippetLabel.initial(d, 0));
+    stored.putIfAbsent(0L, SnippetLabel.initial(d, 0).withLayers(layersOf(d.id(), List.of(), List.of())));
     for (SnippetLabel l : stored.values()) {
       if (l.index() < d.snippets()) {
         batch.put(Space.LABELS, StoreDb.key(d.id(), l.index()), l.relinked(d, l.generation() + 1).encode());
@@ -74,14 +127,18 @@ public final class SnippetLabels {
 
   /**
    * At start: a volume of an older store whose labels were still being written gets its head
-   * label, so a rebuild finds it; the old markers go.
+   * label, and one whose head label does not carry its layers yet gets them, so a rebuild finds
+   * both; the old markers go.
    */
   void ensureHeads(Iterable<Volume> volumes) throws RocksDBException {
     JournalBatch batch = new JournalBatch();
     int added = 0;
     for (Volume v : volumes) {
-      if (db.get(Space.LABELS, StoreDb.key(v.id(), 0)) == null) {
-        addHead(batch, v.descriptor());
+      Optional<SnippetLabel> head = headToRewrite(v.id());
+      if (head.isPresent() && head.get().layers() == null) {
+        SnippetLabel h = head.get();
+        batch.put(Space.LABELS, StoreDb.key(v.id(), 0),
+            h.withLayers(layersOf(v.id(), List.of(), List.of())).withGeneration(h.generation() + 1).encode());
         added++;
       }
     }
@@ -162,7 +219,7 @@ public final class SnippetLabels {
     VolumeDescriptor d = head.descriptor();
     StripeLabels.Stripe s = table.of(index);
     return new SnippetLabel(d.id(), index, SnippetLabel.linkBefore(d, index), SnippetLabel.linkAfter(d, index),
-        d, Math.max(head.generation(), table.generation()), s.mode(), s.replicas());
+        d, Math.max(head.generation(), table.generation()), s.mode(), s.replicas(), null);
   }
 
   // ---- rewriting --------------------------------------------------------------------------------
@@ -178,7 +235,7 @@ public final class SnippetLabels {
           new VolumeAdminException(Reason.NOT_FOUND, "no snippet " + ref));
       SnippetLabel wanted = change.apply(cur);
       SnippetLabel next = new SnippetLabel(cur.volumeId(), cur.index(), cur.previous(), cur.next(),
-          cur.descriptor(), cur.generation() + 1, wanted.mode(), wanted.replicas());
+          cur.descriptor(), cur.generation() + 1, wanted.mode(), wanted.replicas(), cur.layers());
       store.commit(new JournalBatch().put(Space.LABELS, StoreDb.key(ref.volumeId(), ref.index()), next.encode()));
       return next;
     });
@@ -208,7 +265,7 @@ public final class SnippetLabels {
       for (SnippetLabel l : stored.values()) {
         if (l.index() == 0) {
           SnippetLabel next = new SnippetLabel(volumeId, 0, l.previous(), l.next(), l.descriptor(),
-              l.generation() + 1, table.of(0).mode(), table.of(0).replicas());
+              l.generation() + 1, table.of(0).mode(), table.of(0).replicas(), l.layers());
           batch.put(Space.LABELS, StoreDb.key(volumeId, 0), next.encode());
         } else {
           batch.delete(Space.LABELS, StoreDb.key(volumeId, l.index()));
@@ -256,49 +313,41 @@ public final class SnippetLabels {
   }
 
   /**
-   * Rebuilds the catalog from the snippet labels alone: every volume with a head label comes
-   * back with the descriptor of its newest label. Labels of a volume without a head are reported
-   * and left out.
+   * Rebuilds the catalog and the layer records from the snippet labels alone: every volume with a
+   * head label comes back with the descriptor of its newest label, and with the snapshots, live
+   * layer and parent link its head label names (see {@link LabelRebuild}). A volume the store does
+   * not know yet is loaded at once if it is a plain one; one with snapshots or a parent is loaded
+   * with them when the store next opens (its records are back now). Labels of a volume without a
+   * head are reported and left out.
    */
   public RebuildReport rebuildIndexFromLabels() {
     store.checkOpen();
     return store.underAdminLock(() -> {
-      Map<Long, TreeMap<Long, SnippetLabel>> byVolume = new HashMap<>();
-      List<String> problems = new ArrayList<>();
-      try (RocksIterator it = db.iterator(Space.LABELS)) {
-        for (it.seekToFirst(); it.isValid(); it.next()) {
-          try {
-            SnippetLabel l = SnippetLabel.decode(it.value());
-            byVolume.computeIfAbsent(l.volumeId(), k -> new TreeMap<>()).put(l.index(), l);
-          } catch (IllegalArgumentException e) {
-            problems.add("unreadable label at " + StoreDb.first(it.key()) + "/" + StoreDb.second(it.key())
-                + ": " + e.getMessage());
-          }
-        }
-      }
-      JournalBatch batch = new JournalBatch();
-      batch.deleteRange(Space.CATALOG, StoreDb.key(0), StoreDb.key(Long.MAX_VALUE));
-      List<VolumeDescriptor> restored = new ArrayList<>();
-      long snippets = 0;
-      for (TreeMap<Long, SnippetLabel> labels : byVolume.values()) {
-        VolumeDescriptor d = labels.values().stream()
-            .max(Comparator.comparingLong(SnippetLabel::generation)).orElseThrow().descriptor();
-        if (!labels.containsKey(0L)) {
-          problems.add("volume " + d.name() + " (" + d.id() + ") has " + labels.size()
-              + " snippet labels but no head label; left out");
+      LabelRebuild.Result r = new LabelRebuild(store, db).run();
+      List<String> problems = new ArrayList<>(r.report().problems());
+      for (VolumeDescriptor d : r.restored()) {
+        Volume known = store.volumes().get(d.name());
+        if ((known == null || known.id() != d.id()) && r.layered().contains(d.id())) {
+          problems.add("volume " + d.name() + " (" + d.id() + ") has snapshots or a parent: it is loaded with them"
+              + " when the store next opens");
+          log.warn("rebuild from labels: {}", problems.get(problems.size() - 1));
           continue;
         }
-        batch.put(Space.CATALOG, StoreDb.key(d.id()), d.encode());
-        restored.add(d);
-        snippets += d.snippets();
-      }
-      store.commit(batch);
-      for (VolumeDescriptor d : restored) {
         store.catalog().restored(d);
       }
-      problems.forEach(p -> log.warn("rebuild from labels: {}", p));
-      return new RebuildReport(restored.size(), snippets, problems);
+      RebuildReport report = r.report();
+      return new RebuildReport(report.volumes(), report.snippets(), report.layers(), problems);
     });
+  }
+
+  /** At start, before the volumes are loaded: {@link #rebuildIndexFromLabels} in the database only. */
+  RebuildReport rebuildRecords() {
+    return store.underAdminLock(() -> new LabelRebuild(store, db).run().report());
+  }
+
+  /** True if a head label names a layer that has no record (they are written in one batch). */
+  boolean layersLackRecords() {
+    return new LabelRebuild(store, db).layersLackRecords(labelledVolumeIds());
   }
 
   // ---- the stored labels ------------------------------------------------------------------------

@@ -10,8 +10,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Brings a store's volumes into memory when it opens: the catalog (rebuilt from the labels if it
- * lacks volumes they name), every volume's chain of layers, every layer's allocation map (with the
+ * Brings a store's volumes into memory when it opens: the catalog and the layer records (rebuilt
+ * from the labels if the catalog lacks volumes they name or a head label names a layer without a
+ * record), every volume's chain of layers, every layer's allocation map (with the
  * chunks an interrupted overwrite in place left checked, see {@link InPlaceRecovery}); then
  * finishes what a crash interrupted (snapshot merges, label writing).
  */
@@ -31,9 +32,11 @@ final class StoreLoader {
   void load() throws Exception {
     Map<Long, VolumeDescriptor> catalog = readCatalog();
     Set<Long> labelled = store.labelIndex().labelledVolumeIds();
-    if (!catalog.keySet().containsAll(labelled)) {
-      log.warn("the catalog lacks volumes that snippet labels name; rebuilding it from the labels");
-      RebuildReport r = store.labelIndex().rebuildIndexFromLabels();
+    boolean lacksVolumes = !catalog.keySet().containsAll(labelled);
+    if (lacksVolumes || store.labelIndex().layersLackRecords()) {
+      log.warn("{}; rebuilding the catalog and the layer records from the labels", lacksVolumes
+          ? "the catalog lacks volumes that snippet labels name" : "head labels name layers that have no record");
+      RebuildReport r = store.labelIndex().rebuildRecords();
       log.info("catalog rebuilt from labels: {}", r);
       catalog = readCatalog();
     }

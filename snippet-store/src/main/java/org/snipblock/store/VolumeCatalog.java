@@ -51,18 +51,21 @@ final class VolumeCatalog {
 
   /**
    * Records a new volume (under the admin lock): its catalog entry, its head label and, for a
-   * clone, the record of its live layer reading through to {@code parent}, in one batch. The other
+   * clone, the record of its live layer reading through to {@code parent} (which the head label
+   * carries too), in one batch. The other
    * snippets' labels follow from the head (see {@link SnippetLabels}): creating a volume or a clone
    * costs the same whatever its size.
    */
   Volume addVolume(VolumeDescriptor d, Layer parent) {
     Volume v = new Volume(d);
     JournalBatch batch = new JournalBatch().put(Space.CATALOG, StoreDb.key(d.id()), d.encode());
-    SnippetLabels.addHead(batch, d);
+    List<Layer.Record> layers = List.of();
     if (parent != null) {
       v.live().parent(parent);
-      batch.put(Space.LAYERS, StoreDb.key(d.id()), v.live().record().encode());
+      layers = List.of(v.live().record());
+      batch.put(Space.LAYERS, StoreDb.key(d.id()), layers.get(0).encode());
     }
+    SnippetLabels.addHead(batch, d, layers);
     store.commit(batch);
     store.volumes().put(d.name(), v);
     store.layers().put(v.live().id, v.live());

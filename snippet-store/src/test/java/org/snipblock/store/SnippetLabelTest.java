@@ -202,7 +202,7 @@ class SnippetLabelTest {
       SnippetRef ref = new SnippetRef(id, 1);
       SnippetLabel before = store.labelIndex().readLabel(ref).orElseThrow();
       SnippetLabel after = store.labelIndex().updateLabel(ref, l -> new SnippetLabel(l.volumeId(), 99, null, null,
-          l.descriptor(), 0, SnippetLabel.Mode.ASYNC, List.of("n1", "n2")));
+          l.descriptor(), 0, SnippetLabel.Mode.ASYNC, List.of("n1", "n2"), null));
       assertThat(after.generation()).isEqualTo(before.generation() + 1);
       assertThat(after.index()).isEqualTo(1);
       assertThat(after.previous()).isEqualTo(before.previous());
