@@ -33,6 +33,7 @@ public final class SiteFollowing {
   private final FollowControl control;
   /** The volumes migrating from this node (their primary), to which site. */
   private final java.util.Map<String, String> migrating = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final java.time.Duration FRESH = java.time.Duration.ofSeconds(5);
   /**
    * The ids of the marks this node cleared that its own copy of the metadata may still show: a
    * commit returns once the majority applied it, not necessarily this node.
@@ -129,6 +130,7 @@ public final class SiteFollowing {
           + under + " on " + node.nodeId() + "; ask again once that ended");
     }
     try {
+      freshMetadata();
       String replaced = replaceableMark(volume);
       SiteMigration migration = new SiteMigration(node);
       migration.check(volume, site);
@@ -142,6 +144,22 @@ public final class SiteFollowing {
       }
     } finally {
       migrating.remove(volume);
+    }
+  }
+
+  /**
+   * Catches this node's copy of the metadata up first: it answers for the whole cluster (a mark
+   * committed through the primary a moment ago, the primary itself), not for what it applied so far.
+   * Without a majority the migration's first commit fails anyway, with its own line.
+   */
+  private void freshMetadata() {
+    try {
+      node.catchUp(FRESH).get(FRESH.toMillis() + 500, java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new VolumeAdminException(Reason.INTERNAL, "interrupted while catching up the cluster metadata");
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      log.debug("metadata not caught up within {} before a migration: {}", FRESH, e.toString());
     }
   }
 
