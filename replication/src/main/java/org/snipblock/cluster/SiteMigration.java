@@ -48,13 +48,7 @@ public final class SiteMigration {
    * the primary, a site with no live node or none that can take the copies.
    */
   public Result migrate(String volume, String site, Duration catchUpBound) {
-    VolumeRecord v = node.metadata().volume(volume).orElseThrow(() ->
-        new VolumeAdminException(Reason.NOT_FOUND, "no volume named " + volume));
-    checkSite(v, site);
-    if (!node.nodeId().equals(v.getPrimary())) {
-      throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "node " + node.nodeId() + " is not the primary of "
-          + volume + "; ask its primary " + v.getPrimary());
-    }
+    VolumeRecord v = check(volume, site);
     List<String> steps = new ArrayList<>();
     Optional<String> holder = holderIn(v, site);
     // A migration interrupted after it began moving the primary's copies goes on with them.
@@ -102,6 +96,18 @@ public final class SiteMigration {
       copies.finish(COPY_BOUND).forEach(s -> step(steps, volume, s));
     }
     return new Result(List.copyOf(steps), moved);
+  }
+
+  /** The volume, unless {@link #migrate} would refuse it: see there. */
+  VolumeRecord check(String volume, String site) {
+    VolumeRecord v = node.metadata().volume(volume).orElseThrow(() ->
+        new VolumeAdminException(Reason.NOT_FOUND, "no volume named " + volume));
+    checkSite(v, site);
+    if (!node.nodeId().equals(v.getPrimary())) {
+      throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "node " + node.nodeId() + " is not the primary of "
+          + volume + "; ask its primary " + v.getPrimary());
+    }
+    return v;
   }
 
   /**

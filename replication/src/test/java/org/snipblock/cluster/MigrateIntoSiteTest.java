@@ -32,7 +32,8 @@ import org.snipblock.store.VolumeSpec;
 /**
  * {@code volume migrate --to-site} for a volume with no copy in the target site: copies are built
  * there first (the primary's last to go), then catch-up, sync and the handover; a writer that
- * outruns the link is throttled while they are built, and never left throttled. Two sites of two
+ * outruns the link is throttled while they are built, and never left throttled; while a migration
+ * runs, every node refuses a second migration of the volume. Two sites of two
  * compartments each, a simulated WAN between them (5 ms, 2 MiB/s: copying takes a moment); n0, n1 in
  * site a, n2, n3 in site b.
  */
@@ -76,11 +77,26 @@ class MigrateIntoSiteTest {
       assertThatThrownBy(() -> following.migrate("local", "a", Duration.ofSeconds(30)))
           .as("one migration of a volume at a time")
           .hasMessage("volume local is already migrating to site b on n0; ask again once that ended");
+      // Any node says so, before it says that it is not the primary or that the primary already is
+      // in the site asked (which the migration under way is about to change): a controller taking
+      // over from a dead one asks whichever node it reaches first.
+      for (int n = 1; n < 4; n++) {
+        SiteFollowing other = cluster.node(n).following();
+        int at = n;
+        Eventually.await("n" + n + " seeing the migration's mark", Duration.ofSeconds(10), () -> running.isDone()
+            || cluster.node(at).metadata().volume("local").orElseThrow().hasMigration());
+        assertThatThrownBy(() -> other.migrate("local", at < 2 ? "a" : "b", Duration.ofSeconds(30)))
+            .as("asked of n%d", n)
+            .hasMessage("volume local is already migrating to site b on n0; ask again once that ended");
+      }
       SiteMigration.Result r = running.get(120, TimeUnit.SECONDS);
       assertThat(r.steps().get(0)).startsWith("adding copies in site b: the primary's on n");
       assertThat(r.steps()).as("written before, not during").contains("writes not throttled while copying");
       assertThat(r.steps()).contains("consumer recorded: b", "switched to sync");
       assertThat(r.steps()).anyMatch(s -> s.startsWith("old primary's copies dropped"));
+      Eventually.await("the migration's mark cleared everywhere", Duration.ofSeconds(10),
+          () -> java.util.stream.IntStream.range(0, 4)
+              .noneMatch(n -> cluster.node(n).metadata().volume("local").orElseThrow().hasMigration()));
       ClusterVolume after = volumes.describe("local").orElseThrow();
       assertThat(after.primary()).isIn("n2", "n3");
       assertThat(after.mode()).isEqualTo("sync");
@@ -98,6 +114,18 @@ class MigrateIntoSiteTest {
     var report = cluster.node(primary).verify("local").get(60, TimeUnit.SECONDS);
     assertThat(report.clean()).as(report.toString()).isTrue();
     assertThat(report.copies()).hasSize(2);
+
+    // A mark that outlived its migration (its clear not committed, say) would hold off every other
+    // migration of the volume while its node lives: that node clears it itself.
+    long marked = cluster.node(primary).commit(org.snipblock.cluster.proto.MetaCommand.newBuilder()
+        .setMarkSiteMigration(org.snipblock.cluster.proto.MarkSiteMigration.newBuilder().setName("local").setMark(
+            org.snipblock.cluster.proto.SiteMigrationMark.newBuilder().setSite("b").setNode("n" + primary)
+                .setId("left-over"))).build()).getVersion();
+    // The commit returns once a majority applied it: n<primary>'s own copy may show it a moment later.
+    Eventually.await("n" + primary + " clearing its left-over mark", Duration.ofSeconds(10), () -> {
+      var v = cluster.node(primary).metadata().volume("local").orElseThrow();
+      return v.getVersion() > marked && !v.hasMigration();
+    });
   }
 
   @Test
