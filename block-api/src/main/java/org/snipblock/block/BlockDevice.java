@@ -15,6 +15,9 @@ import java.util.concurrent.CompletableFuture;
  * {@link BlockDeviceException.Kind} tells the frontend which sense code or errno to send.
  * Offsets and lengths must be multiples of {@link #blockSize()} and inside {@link #size()};
  * violations fail with {@code OUT_OF_RANGE} or {@code INVALID}, never partially applied.
+ *
+ * <p>A call is done with the buffers it was given once its future completes, whether it succeeded
+ * or failed: the doors lend pooled memory for them and take it back then.
  */
 public interface BlockDevice extends AutoCloseable {
 

@@ -135,6 +135,11 @@ class JoinUnderLoadProcessIT {
     assertThat(n3.cli("cluster", "moves")).isEqualTo("no copy is moving\n");
     JsonNode verified = ProcessCluster.json(n1.cli("volume", "verify", "jl", "--json"));
     assertThat(verified.get("clean").asBoolean()).as("%s", verified).isTrue();
+    // The moves' resyncs and the verify asked the primary's background budget for what they sent and compared.
+    JsonNode background = ProcessCluster.json(n1.cli("status", "--json")).get("background");
+    log.info("n1's background budget after the rebalance: {}", background);
+    assertThat(background.get("grantedBytes").asLong()).as("%s", background).isGreaterThanOrEqualTo(6L << 20);
+    assertThat(background.get("maxBytesPerSecond").asLong()).isEqualTo(org.snipblock.store.StoreConfig.DEFAULT_BACKGROUND_RATE);
   }
 
   private static List<List<String>> holders(JsonNode volume) {

@@ -9,9 +9,12 @@ import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,6 +27,7 @@ import org.snipblock.node.admin.AdminClient;
 import org.snipblock.node.cli.Main;
 import org.snipblock.node.testing.DaemonProcess;
 import org.snipblock.node.testing.Fio;
+import org.snipblock.node.testing.Poll;
 import org.snipblock.node.testing.Tools;
 
 /**
@@ -129,6 +133,75 @@ class QosProcessIT {
       double disk1 = alone.iops();
       log.info("apart, each at iops-total=200: disk1 {} + disk2 {} IOPS", disk1, apart);
       assertThat(disk1 + apart).as("two budgets now").isGreaterThan(280.0);
+    }
+  }
+
+  /**
+   * Background work in its own lower class ({@code BackgroundBudget}): a flatten of 128 MiB on a node
+   * whose background rate is 32M, started while fio writes at depth 8 to another volume. While fio
+   * runs the node's background rate falls toward its floor (3.2 MiB/s; {@code status} shows it) and
+   * the flatten cannot finish (at the max it would take 4 s of fio's 12), fio keeps most of the IOPS
+   * it has alone (the slower of a run before and one after: other work on a shared machine moves
+   * them a lot), and once fio stops the flatten finishes within seconds. Snippets of 1 MiB: a flatten
+   * copies one snippet per journal commit, and 4 MiB ones stall the clients' commits longer.
+   */
+  @Test
+  @Timeout(value = 4, unit = TimeUnit.MINUTES)
+  void aFlattenYieldsToClientWritesButFinishes() throws Exception {
+    Tools.require("fio", "qemu-io");
+    Path config = tmp.resolve("node.yaml");
+    Files.writeString(config, "store:\n  snippet-size: 1M\n  background-rate: 32M\n");
+    try (DaemonProcess node = DaemonProcess.serve(tmp.resolve("data"), "--config", config.toString()).start()) {
+      node.cli("volume", "create", "base", "128M");
+      Tools.run(120, "qemu-io", "-f", "raw", "-c", "write -P 0x5a 0 128M", node.nbdUrl("base")).ok();
+      node.cli("volume", "snapshot", "base", "s1");
+      node.cli("volume", "clone", "base@s1", "web");
+      node.cli("volume", "create", "db", "256M");
+      double alone = fioIops(node.nbdUrl("db"), "randwrite", 8, 6);
+
+      long writesBefore = show(node, "db").at("/io/writes").asLong();
+      Fio load = Fio.start(node.nbdUrl("db"), "randwrite", 8, 12, tmp.resolve("load.json"));
+      Poll.until("fio writing", Duration.ofSeconds(20), () -> Optional.of(show(node, "db"))
+          .filter(v -> v.at("/io/writes").asLong() > writesBefore + 100));
+      node.cli("volume", "flatten", "web");
+      JsonNode yielded = Poll.until("the background rate lowered under fio", Duration.ofSeconds(10), () ->
+          Optional.of(background(node)).filter(b -> b.get("active").asBoolean() && b.get("clientsBusy").asBoolean()
+              && b.get("rateBytesPerSecond").asLong() <= (8L << 20)));
+      log.info("background budget under fio: {}", yielded);
+      assertThat(yielded.get("floorBytesPerSecond").asLong()).isEqualTo((32L << 20) / 10);
+      assertThat(yielded.get("rateBytesPerSecond").asLong()).isGreaterThanOrEqualTo((32L << 20) / 10);
+      double shared = load.iops();
+      JsonNode flatten = show(node, "web").get("flatten");
+      assertThat(flatten.get("running").asBoolean()).as("the flatten yielded: %s", flatten).isTrue();
+
+      long ended = System.nanoTime();
+      JsonNode done = Poll.until("the flatten finished once fio stopped", Duration.ofSeconds(60), () ->
+          Optional.of(show(node, "web")).filter(v -> v.path("parent").asText("").isEmpty()));
+      log.info("the flatten finished {} ms after fio: {}", (System.nanoTime() - ended) / 1_000_000, done.get("flatten"));
+      assertThat(done.get("flatten").get("failure").isNull()).as("%s", done.get("flatten")).isTrue();
+      double after = fioIops(node.nbdUrl("db"), "randwrite", 8, 6);
+      log.info("fio alone {} and {} IOPS, beside the flatten {} IOPS; the flatten when fio ended: {}", alone, after,
+          shared, flatten);
+      assertThat(shared).as("fio beside the flatten, against %s and %s alone", alone, after)
+          .isGreaterThan(Math.min(alone, after) * 0.5);
+      assertThat(background(node).get("grantedBytes").asLong()).isGreaterThanOrEqualTo(128L << 20);
+      assertThat(node.cli("status")).containsPattern("background: +(idle|[0-9.]+ [KMG]iB/s now) \\(floor 3.2 MiB/s, max 32 MiB/s\\)");
+    }
+  }
+
+  private static JsonNode background(DaemonProcess node) {
+    try {
+      return JSON.readTree(node.cli("status", "--json")).get("background");
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static JsonNode show(DaemonProcess node, String volume) {
+    try {
+      return JSON.readTree(node.cli("volume", "show", volume, "--json"));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 

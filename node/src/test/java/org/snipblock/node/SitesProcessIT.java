@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -25,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * and 4 MiB/s between the sites: {@code cluster status} shows the WAN and the sites it makes, a
  * volume reports its response time, bad input changes nothing, an fio writer faster than the link
  * is throttled while the volume catches up until the lag converges and the throttle is released,
- * and the primary moves to the copy nearest the volume's consumer.
+ * the primary moves to the copy nearest the volume's consumer, and a volume migrates into the other
+ * site while a writer outruns the link, throttled while its copy there is built.
  */
 class SitesProcessIT {
   private static final Logger log = LoggerFactory.getLogger(SitesProcessIT.class);
@@ -35,8 +37,8 @@ class SitesProcessIT {
   private ProcessCluster cluster;
 
   @Test
-  @Timeout(value = 5, unit = TimeUnit.MINUTES)
-  void aWriterFasterThanTheWanIsThrottledUntilTheCopyInTheOtherSiteCatchesUp() throws IOException {
+  @Timeout(value = 8, unit = TimeUnit.MINUTES)
+  void aWriterFasterThanTheWanIsThrottledUntilTheCopyInTheOtherSiteCatchesUp() throws Exception {
     Tools.require("fio");
     cluster = clusters.start("""
         cluster:
@@ -122,6 +124,7 @@ class SitesProcessIT {
     assertThat(show(n1).orElseThrow().get("primary").asText()).isEqualTo("n1");
 
     keptInSites(n1, n3);
+    migratedWhileAWriterOutrunsTheWan(n1, n3);
   }
 
   /**
@@ -158,6 +161,53 @@ class SitesProcessIT {
     after.get("snippetReplicas").forEach(h -> assertThat(h.toString()).isEqualTo("[\"n1\",\"n3\"]"));
     JsonNode verified = ProcessCluster.json(n1.cli("volume", "verify", "vol2", "--json"));
     assertThat(verified.get("clean").asBoolean()).as("%s", verified).isTrue();
+  }
+
+  /**
+   * A volume whose only copy is in site a migrates into site b while fio writes faster than the WAN:
+   * ballooning holds the writer back while the copy on n3 is built, so the copy's resync gets its
+   * share of the link, and lets go once the migration is over. Without it the resync starves behind
+   * the writer's stream (up to max-lag ahead of every 512 KiB it sends) and the CLI gives up on the
+   * migration after two minutes.
+   */
+  private void migratedWhileAWriterOutrunsTheWan(DaemonProcess n1, DaemonProcess n3) throws Exception {
+    JsonNode created = ProcessCluster.json(n1.cli("volume", "create", "vm3", "--size", "32M", "--copies", "1",
+        "--mode", "async", "--json"));
+    assertThat(created.get("snippetReplicas").get(0).toString()).isEqualTo("[\"n1\"]");
+    // Every snippet written, so the copy in site b has all of them to receive; the writer then
+    // rewrites only the first 4 MiB, so its own stream does not build most of the copy for the resync.
+    Process fill = Fio.background("fill3", n1.nbdUrl("vm3"), clusters.logs().resolve("fill3.log"), "--rw=write",
+        "--bs=1M", "--size=32M");
+    assertThat(Tools.waitFor(fill, 60)).as("fio filled vm3; see %s", clusters.logs().resolve("fill3.log")).isZero();
+    Process fio = Fio.background("copy", n1.nbdUrl("vm3"), clusters.logs().resolve("copy-fio.log"), "--rw=randwrite",
+        "--bs=64k", "--iodepth=16", "--size=4M", "--time_based", "--runtime=240");
+    try {
+      // The CLI gives up after the catch-up bound and a minute: two minutes in all.
+      CompletableFuture<String> migrating = CompletableFuture.supplyAsync(() -> n1.cli("volume", "migrate", "vm3",
+          "--to-site", "b", "--catch-up-timeout", "60"));
+      Poll.until("writes throttled while the copy in site b is built", SETTLE, () -> {
+        if (migrating.isDone()) {
+          throw new AssertionError("the migration ended before its copying was seen throttled: " + migrating.join());
+        }
+        return show(n1, "vm3").filter(v -> v.get("copying").asBoolean() && v.get("throttleBytesPerSecond").asLong() > 0);
+      });
+      log.info("copying:\n{}", n1.cliIfOk("volume", "show", "vm3").orElse("(the migration had moved on)"));
+      String migrated = migrating.get(150, TimeUnit.SECONDS);
+      log.info("migrate while writing:\n{}", migrated);
+      assertThat(migrated).startsWith("volume vm3 migrated to site b:")
+          .contains("writes throttled while copying, down to ", "caught up; throttle released", "primary n1 -> n3");
+      JsonNode after = Poll.until("vm3's primary n3 with no throttle", SETTLE, () -> show(n3, "vm3")
+          .filter(v -> v.get("primary").asText().equals("n3")));
+      assertThat(after.get("copying").asBoolean()).isFalse();
+      assertThat(after.get("catchingUp").asBoolean()).isFalse();
+      assertThat(after.get("throttleBytesPerSecond").asLong()).as("released after the migration").isZero();
+      assertThat(fio.isAlive()).as("fio kept writing the whole time; see %s", clusters.logs().resolve("copy-fio.log"))
+          .isTrue();
+    } finally {
+      fio.destroy();
+      Tools.waitFor(fio, 30);
+    }
+    assertThat(n1.log()).contains("left to send to the new copies, not shrinking");
   }
 
   /** A volume's policy and holders as volume show has them. */

@@ -1,8 +1,6 @@
 package org.snipblock.cluster;
 
 import io.grpc.ManagedChannel;
-import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -10,9 +8,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.snipblock.block.BlockDevice;
@@ -36,8 +31,6 @@ import org.snipblock.cluster.replica.ReplicationSettings;
 import org.snipblock.cluster.replica.VerifyReport;
 import org.snipblock.cluster.topology.Placement;
 import org.snipblock.cluster.topology.PlacementPolicy;
-import org.snipblock.store.VolumeAdminException;
-import org.snipblock.store.VolumeAdminException.Reason;
 import org.snipblock.store.VolumeManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,13 +57,13 @@ public final class ClusterNode implements AutoCloseable {
   private final PlacementPolicy placement;
   private final ReplicationSettings settings;
   private final ClusterMetadata metadata = new ClusterMetadata();
+  private final EpochAuthority epochs = new MetadataEpochs(metadata, this::inMajority);
   private final SiteSettings sites;
   private final SimulatedWanLinks wan;
   private final NodeChannels channels;
-  private final PeerServices peerServices = new PeerServices();
-  private final ExecutorService worker;
-  private final ScheduledExecutorService timer;
-  private final ExecutorService committer;
+  private final ReplicationPort port = new ReplicationPort();
+  private final NodeThreads threads;
+  private final ReplicaRegistry registry;
   private Caretaker caretaker;
   private final CompletableFuture<Void> registered = new CompletableFuture<>();
   private final LocalCopies copies;
@@ -78,12 +71,10 @@ public final class ClusterNode implements AutoCloseable {
   private final DurableProgress sequences;
   private final ClusterQos qos;
   private final Reconciler reconciler;
+  private final PrimariesHere primaries;
   private NodeReports reports;
   private ClusterMembership membership;
   private MetadataClient client;
-  private ReplicaService replicaService;
-  private VolumeIoService volumeIo;
-  private Server server;
   private ClusteredVolumes volumes;
   private Doors doors;
   private VolumeAccessControl access;
@@ -112,23 +103,19 @@ public final class ClusterNode implements AutoCloseable {
     this.local = local;
     this.defaults = defaults;
     this.settings = settings;
-    this.worker = Executors.newSingleThreadExecutor(r -> daemon(r, "cluster-worker-" + config.nodeId()));
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "cluster-timer-" + config.nodeId()));
-    this.committer = Executors.newFixedThreadPool(2, r -> daemon(r, "cluster-commit-" + config.nodeId()));
-    this.copies = new LocalCopies(config.nodeId(), local, this::needsFullCopy, this::reconcileLater);
-    this.snapshots = new ClusterSnapshots(this, this::servedHere);
+    this.threads = new NodeThreads(config.nodeId());
+    this.registry = new NodeRegistry(config.nodeId(), metadata, () -> membership, this::commitAsync);
+    this.copies = new LocalCopies(config.nodeId(), local, new UnsharedCopies(config.nodeId(), this::commitAsync,
+        registry), this::reconcileLater);
+    this.primaries = new PrimariesHere(config.nodeId(), metadata, this::primaryDevice);
+    this.snapshots = new ClusterSnapshots(this, primaries::device);
     this.sequences = new DurableProgress(config.dataDir().resolve("primary-sequence"));
     this.qos = new ClusterQos(config.nodeId(), metadata,
-        name -> primaryDevice(name).filter(ReplicatedBlockDevice::primary).isPresent(), this::commit);
-    this.reconciler = new Reconciler(config.nodeId(), metadata, local, copies, sequences, worker, timer,
-        (v, localCopy) -> new ReplicatedBlockDevice(config.nodeId(), v, localCopy, replicaAuthority(), this::channelTo,
-            settings, registry(), sequences, snapshots, qos::throttleOf), () -> closed);
-  }
-
-  private static Thread daemon(Runnable r, String name) {
-    Thread t = new Thread(r, name);
-    t.setDaemon(true);
-    return t;
+        name -> primaryDevice(name).filter(ReplicatedBlockDevice::primary).isPresent(), this::commit,
+        local.background().clients());
+    this.reconciler = new Reconciler(config.nodeId(), metadata, local, copies, sequences, threads.worker, threads.timer,
+        (v, localCopy) -> new ReplicatedBlockDevice(config.nodeId(), v, localCopy, epochs, this::channelTo,
+            settings, registry, sequences, snapshots, qos::throttleOf, local.background()), () -> closed);
   }
 
   /**
@@ -136,7 +123,7 @@ public final class ClusterNode implements AutoCloseable {
    * registration of this node in the metadata completes in the background ({@link #registered()}).
    */
   public ClusterNode start() throws IOException {
-    replicaService = new ReplicaService(reconciler::localCopy, replicaAuthority(),
+    ReplicaService replicaService = new ReplicaService(reconciler::localCopy, epochs,
         config.dataDir().resolve("replica-progress"))
         .takingSnapshotsWith(snapshots::takeLocal, snapshots::deleteLocal, snapshots::rollbackLocal, snapshots::names)
         .fillingSnapshotsWith(snapshots::fillLocal);
@@ -147,18 +134,13 @@ public final class ClusterNode implements AutoCloseable {
     scsiStates = new SharedScsiStates(config.nodeId(), metadata, this::commitAsync, () -> membership.view(),
         this::channelTo);
     metadata.onVolumeChange(scsiStates::volumeChanged);
-    InetSocketAddress serverAddress = new InetSocketAddress(config.cluster().host(), config.replicationPort());
-    server = (config.tls() == null ? NettyServerBuilder.forAddress(serverAddress)
-        : NettyServerBuilder.forAddress(serverAddress, config.tls().serverCredentials()))
-        .addService(replicaService).addService(volumeIo = new VolumeIoService(routes, doors.handles()))
-        .addService(access).addService(snapshots.groupService()).addService(scsiStates)
-        .fallbackHandlerRegistry(peerServices)
-        .callExecutor(ReplicaService.streamsOnTransport()).maxInboundMessageSize(64 << 20).build().start();
+    port.start(new InetSocketAddress(config.cluster().host(), config.replicationPort()), config.tls(), replicaService,
+        new VolumeIoService(routes, doors.handles()), List.of(access, snapshots.groupService(), scsiStates));
     metadata.onVolumeChange(v -> doors.handles().applied(v.getName(), v.getIncarnation()));
     metadata.onVolumeChange(v -> reconciler.changed(v.getName()));
     metadata.onVolumeChange(v -> qos.changed());
     // Queued behind the reconcile: a door waiting for this node to become primary finds its device.
-    metadata.onVolumeChange(v -> worker.execute(() -> doors.volumeChanged(v.getName())));
+    metadata.onVolumeChange(v -> threads.worker.execute(() -> doors.volumeChanged(v.getName())));
     try {
       membership = new ClusterMembership(config.cluster(), config.join(), config.dataDir(), config.tls(), metadata);
       // Ready before the channel connects: replaying the raft log may already need them.
@@ -170,21 +152,23 @@ public final class ClusterNode implements AutoCloseable {
       membership.onViewChange(view -> doorPaths.changed());
       membership.start();
     } catch (Exception e) {
-      server.shutdownNow();
+      port.stopListening();
       throw new IOException("cannot join the cluster at " + config.cluster() + ": " + e.getMessage(), e);
     }
-    membership.onViewChange(view -> worker.execute(() -> reconciler.primaries().forEach(ReplicatedBlockDevice::reconfirm)));
+    membership.onViewChange(view -> threads.worker.execute(() -> reconciler.primaries()
+        .forEach(ReplicatedBlockDevice::reconfirm)));
     membership.onViewChange(view -> access.viewChanged());
     membership.simulateLinks(wan);
     FollowControl control = new FollowControl(sites, reconciler::primaries, metadata::volume, this::commit);
     following = new SiteFollowing(this, sites, control);
     // On a committer thread: a round may commit a mode switch or the end of a catch-up.
-    timer.scheduleWithFixedDelay(() -> committer.execute(following::tick), 1, 1, TimeUnit.SECONDS);
-    reports = new NodeReports(config, metadata, client, membership, local, reconciler.io(), timer, this::inMajority,
-        () -> closed, registered);
-    reports.start(server.getPort());
+    threads.timer.scheduleWithFixedDelay(() -> threads.committer.execute(following::tick), 1, 1, TimeUnit.SECONDS);
+    reports = new NodeReports(config, metadata, client, membership, local, reconciler.io(), threads.timer,
+        this::inMajority, () -> closed, registered);
+    reports.start(port.port());
     caretaker = new Caretaker(this, this::channelTo, settings, reconciler.io());
-    timer.scheduleWithFixedDelay(this::care, 500, 500, TimeUnit.MILLISECONDS);
+    threads.timer.scheduleWithFixedDelay(new CareRound(caretaker, membership, this::inMajority, reconciler, snapshots),
+        500, 500, TimeUnit.MILLISECONDS);
     log.info("node {} at {} joined the cluster as {}; replication on {}", config.nodeId(), config.location(),
         config.cluster(), replicationAddress());
     return this;
@@ -205,7 +189,7 @@ public final class ClusterNode implements AutoCloseable {
 
   /** The address replicas of this node's volumes are streamed from (and to). */
   public InetSocketAddress replicationAddress() {
-    return new InetSocketAddress(config.cluster().host(), server.getPort());
+    return new InetSocketAddress(config.cluster().host(), port.port());
   }
 
   /**
@@ -213,7 +197,7 @@ public final class ClusterNode implements AutoCloseable {
    * now on; for what the daemon adds on top of the cluster (the usage export gathers through it).
    */
   public void serveToPeers(io.grpc.BindableService service) {
-    peerServices.add(service);
+    port.add(service);
   }
 
   /** The other nodes the metadata lists now (removed ones are not), by id. */
@@ -275,22 +259,14 @@ public final class ClusterNode implements AutoCloseable {
     reports.announceIscsiPortal(portal, doorPaths::changed);
   }
 
-  /**
-   * Compares the chunk digests (CRC32C per 64 KiB) of every copy of the volume with the primary's,
-   * changing nothing. Runs on the volume's primary: elsewhere it throws FAILED_PRECONDITION naming
-   * the primary (NOT_FOUND for an unknown volume). The future fails if the primary loses its role.
-   */
+  /** Compares the chunk digests of every copy with the primary's ({@link PrimariesHere#verify}); on the primary. */
   public CompletableFuture<VerifyReport> verify(String volume) {
-    return servedHere(volume).verify();
+    return primaries.verify(volume);
   }
 
-  /**
-   * Like {@link #verify} but repairs what it finds (a scrub, which otherwise runs every
-   * {@link ReplicationSettings#scrubInterval()}): replicas' differing or unreadable chunks are
-   * overwritten from the primary, the primary's unreadable chunks restored from a replica in sync.
-   */
+  /** A verify that repairs what it finds ({@link PrimariesHere#scrub}); on the primary. */
   public CompletableFuture<VerifyReport> scrub(String volume) {
-    return servedHere(volume).scrub();
+    return primaries.scrub(volume);
   }
 
   /** Snapshots of clustered volumes: taken and deleted through the primary, listed from this node's copy. */
@@ -298,20 +274,12 @@ public final class ClusterNode implements AutoCloseable {
     return snapshots;
   }
 
-  private ReplicatedBlockDevice servedHere(String volume) {
-    VolumeRecord v = metadata.volume(volume).orElseThrow(() ->
-        new VolumeAdminException(Reason.NOT_FOUND, "no volume named " + volume));
-    return primaryDevice(volume).filter(ReplicatedBlockDevice::primary).orElseThrow(() ->
-        new VolumeAdminException(Reason.FAILED_PRECONDITION, "node " + config.nodeId() + " is not the primary of "
-            + volume + "; its primary is " + v.getPrimary() + " (epoch " + v.getEpoch() + ")"));
-  }
-
   /**
    * Serves the I/O other nodes' doors forward to this primary through {@code view} of the
    * primary's device (the node measures it as the "forwarded" door). Call after {@link #start()}.
    */
   public void viewForwardedIoAs(UnaryOperator<BlockDevice> view) {
-    volumeIo.viewForwardedAs(view);
+    port.forwarded().viewForwardedAs(view);
   }
 
   /** A snapshot of every node, its location, state, capacity, load, the round trips between nodes, and what moves. */
@@ -367,70 +335,32 @@ public final class ClusterNode implements AutoCloseable {
     return qos;
   }
 
+  /** The budget this node's resyncs, scrubs and flattens ask before each piece: its local store's. */
+  public org.snipblock.store.qos.BackgroundBudget background() {
+    return local.background();
+  }
+
   Optional<ReplicatedBlockDevice> primaryDevice(String name) {
     return reconciler.primary(name);
   }
 
   boolean inMajority() {
-    if (membership == null) {
-      return false;
-    }
-    // The voters as raft knows them now: nodes join and leave them at run time.
-    List<String> voters = membership.voters();
-    return membership.view().stream().filter(voters::contains).count() * 2 > voters.size();
+    return membership != null && membership.inMajority();
   }
 
   // ---- what the primaries and the replica side ask of the metadata --------------------------
-
-  private ReplicaRegistry registry() {
-    return new NodeRegistry(config.nodeId(), metadata, () -> membership, this::commitAsync);
-  }
 
   private void reconcileLater(String volume) {
     reconciler.changed(volume);
   }
 
-  /**
-   * A copy of a clone made here without the parent's snapshot (see {@link LocalCopies}) goes on
-   * record as unshared (volume show names it) and as stale, so the clone's primary copies it in
-   * full; the primary's own copy never needs the copying.
-   */
-  private void needsFullCopy(VolumeRecord v) {
-    commitAsync(MetaCommand.newBuilder().setCopyUnshared(org.snipblock.cluster.proto.CopyUnshared.newBuilder()
-        .setName(v.getName()).setNode(config.nodeId())).build()).exceptionally(e -> null);
-    if (!config.nodeId().equals(v.getPrimary())) {
-      registry().markStale(v.getName(), v.getEpoch(), config.nodeId(), true, List.of()).exceptionally(e -> {
-        log.warn("volume {}: this copy could not be put on record as stale: {}", v.getName(), e.toString());
-        return null;
-      });
-    }
-  }
-
   /** Commits off the caller's thread (callers may be on a gRPC or raft thread). */
   private CompletableFuture<Void> commitAsync(MetaCommand command) {
-    return CompletableFuture.runAsync(() -> client.commit(command), committer);
+    return CompletableFuture.runAsync(() -> client.commit(command), threads.committer);
   }
 
-  private EpochAuthority replicaAuthority() {
-    return new MetadataEpochs(metadata, this::inMajority);
-  }
   ManagedChannel channelTo(String nodeId) {
     return channels.to(nodeId);
-  }
-
-  // ---- periodic care -----------------------------------------------------------------------
-
-  private void care() {
-    try {
-      caretaker.tick(membership.isLeader() && inMajority(), membership.view());
-      for (ReplicatedBlockDevice d : reconciler.primaries()) {
-        d.maintain();
-      }
-      snapshots.care();
-    } catch (RuntimeException | LinkageError e) {
-      // Keep the periodic task alive: an exception would cancel all later rounds.
-      log.error("cluster care round failed: {}", e.toString(), e);
-    }
   }
 
   /**
@@ -449,18 +379,13 @@ public final class ClusterNode implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    timer.shutdownNow();
+    threads.timer.shutdownNow();
     if (caretaker != null) {
       caretaker.close();
     }
-    committer.shutdownNow();
+    threads.committer.shutdownNow();
     snapshots.close();
-    worker.shutdown();
-    try {
-      worker.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    threads.finishWork();
     reconciler.closePrimaries();
     if (access != null) {
       access.close();
@@ -472,12 +397,7 @@ public final class ClusterNode implements AutoCloseable {
       doors.close();
     }
     channels.close();
-    if (server != null) {
-      server.shutdownNow();
-    }
-    if (replicaService != null) {
-      replicaService.close();
-    }
+    port.close();
     sequences.close();
     qos.close();
   }

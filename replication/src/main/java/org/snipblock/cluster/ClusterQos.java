@@ -11,6 +11,7 @@ import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.store.qos.QosGroups;
 import org.snipblock.store.qos.QosLimits;
 import org.snipblock.store.qos.QosSetting;
+import org.snipblock.store.qos.ClientLoad;
 import org.snipblock.store.qos.QosState;
 import org.snipblock.store.qos.VolumeThrottle;
 import org.snipblock.store.qos.VolumeThrottles;
@@ -37,12 +38,13 @@ public final class ClusterQos implements AutoCloseable {
   /**
    * @param servesAsPrimary whether this node serves the volume (by name) as its primary now
    * @param commit          commits a metadata command (this node's group demand reports)
+   * @param clients         where the throttles count the client requests the node's background work yields to
    */
   ClusterQos(String nodeId, ClusterMetadata metadata, Predicate<String> servesAsPrimary,
-      java.util.function.Consumer<org.snipblock.cluster.proto.MetaCommand> commit) {
+      java.util.function.Consumer<org.snipblock.cluster.proto.MetaCommand> commit, ClientLoad clients) {
     this.metadata = metadata;
     this.servesAsPrimary = servesAsPrimary;
-    this.throttles = new VolumeThrottles(nodeId);
+    this.throttles = new VolumeThrottles(nodeId, clients);
     this.sharing = new GroupBudgetSharing(nodeId, metadata, commit, throttles::existing, this::changed);
   }
 

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import org.snipblock.cluster.proto.CopyMoving;
 import org.snipblock.cluster.proto.SnippetPlacement;
 import org.snipblock.cluster.proto.VolumeRecord;
@@ -85,6 +87,14 @@ final class SiteCopies {
   /** Undoes what {@link #begin} added, after a failure before the handover. */
   void abort() {
     primaryCopies.forEach(CopyMove::abort);
+  }
+
+  /** The nodes of the site that hold (or are being given) a copy of the volume, as on record now. */
+  Set<String> receivers() {
+    Set<String> out = new TreeSet<>();
+    node.metadata().volume(volume).ifPresent(v -> v.getSnippetsList().forEach(s -> s.getNodesList().stream()
+        .filter(n -> siteOf(n).equals(site)).forEach(out::add)));
+    return out;
   }
 
   /** A migration interrupted earlier left moves of the primary's copies to a node of this site: go on with them. */

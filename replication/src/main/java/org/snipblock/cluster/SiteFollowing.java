@@ -6,11 +6,14 @@ import org.snipblock.cluster.follow.FollowControl;
 import org.snipblock.cluster.follow.FollowView;
 import org.snipblock.cluster.follow.RttMatrix;
 import org.snipblock.cluster.follow.SiteSettings;
+import org.snipblock.cluster.meta.SiteMigrationMarks;
+import org.snipblock.cluster.proto.MarkSiteMigration;
 import org.snipblock.cluster.proto.MetaCommand;
 import org.snipblock.cluster.proto.NodeRecord;
 import org.snipblock.cluster.proto.SetCatchUp;
 import org.snipblock.cluster.proto.SetConsumer;
 import org.snipblock.cluster.proto.SetModeControl;
+import org.snipblock.cluster.proto.SiteMigrationMark;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.store.VolumeAdminException;
 import org.snipblock.store.VolumeAdminException.Reason;
@@ -30,6 +33,12 @@ public final class SiteFollowing {
   private final FollowControl control;
   /** The volumes migrating from this node (their primary), to which site. */
   private final java.util.Map<String, String> migrating = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final java.time.Duration FRESH = java.time.Duration.ofSeconds(5);
+  /**
+   * The ids of the marks this node cleared that its own copy of the metadata may still show: a
+   * commit returns once the majority applied it, not necessarily this node.
+   */
+  private final java.util.Set<String> cleared = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   SiteFollowing(ClusterNode node, SiteSettings settings, FollowControl control) {
     this.node = node;
@@ -39,15 +48,19 @@ public final class SiteFollowing {
 
   private final java.util.concurrent.atomic.AtomicBoolean ticking = new java.util.concurrent.atomic.AtomicBoolean();
 
-  /** One round of the automatic mode control and ballooning; a round still running makes this one a no-op. */
+  /**
+   * One round of clearing orphaned migration marks, the automatic mode control and ballooning; a
+   * round still running makes this one a no-op.
+   */
   void tick() {
     if (!ticking.compareAndSet(false, true)) {
       return;
     }
     try {
+      clearOrphanedMarks();
       control.tick();
     } catch (RuntimeException e) {
-      log.warn("mode control and ballooning round failed: {}", e.toString(), e);
+      log.warn("site following round (marks, mode control, ballooning) failed: {}", e.toString(), e);
     } finally {
       ticking.set(false);
     }
@@ -81,6 +94,15 @@ public final class SiteFollowing {
     return v;
   }
 
+  /**
+   * Throttles the volume's writes, while this node is its primary, so that what remains to send to
+   * its new copies on {@code receivers} shrinks; until the handle is closed.
+   */
+  public org.snipblock.cluster.follow.CopyBallooning balloonCopies(String volume,
+      java.util.function.Supplier<java.util.Set<String>> receivers) {
+    return control.balloonCopies(volume, receivers);
+  }
+
   /** The round trips as this node knows them (its own measured now, the others' as last reported). */
   public RttMatrix rtt() {
     return new RttMatrix(node.status().rttMillis());
@@ -105,7 +127,9 @@ public final class SiteFollowing {
 
   /**
    * Moves a volume into a site, building copies there first if need be (see {@link SiteMigration});
-   * the catch-up may take at most {@code catchUpBound}. One migration of a volume at a time.
+   * the catch-up may take at most {@code catchUpBound}. One migration of a volume at a time, in the
+   * whole cluster: the volume's record carries a mark from start to end, so any node asked while it
+   * runs refuses with the same line, before any other answer (see {@link SiteMigrationMark}).
    */
   public SiteMigration.Result migrate(String volume, String site, java.time.Duration catchUpBound) {
     String under = migrating.putIfAbsent(volume, site);
@@ -115,10 +139,94 @@ public final class SiteFollowing {
           + under + " on " + node.nodeId() + "; ask again once that ended");
     }
     try {
-      return new SiteMigration(node).migrate(volume, site, catchUpBound);
+      freshMetadata();
+      String replaced = replaceableMark(volume);
+      SiteMigration migration = new SiteMigration(node);
+      migration.check(volume, site);
+      SiteMigrationMark mark = SiteMigrationMark.newBuilder().setSite(site).setNode(node.nodeId())
+          .setId(java.util.UUID.randomUUID().toString()).setStartedMillis(System.currentTimeMillis()).build();
+      commitMark(volume, mark, replaced);
+      try {
+        return migration.migrate(volume, site, catchUpBound);
+      } finally {
+        clearMark(volume, mark.getId());
+      }
     } finally {
       migrating.remove(volume);
     }
+  }
+
+  /**
+   * Catches this node's copy of the metadata up first: it answers for the whole cluster (a mark
+   * committed through the primary a moment ago, the primary itself), not for what it applied so far.
+   * Without a majority the migration's first commit fails anyway, with its own line.
+   */
+  private void freshMetadata() {
+    try {
+      node.catchUp(FRESH).get(FRESH.toMillis() + 500, java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new VolumeAdminException(Reason.INTERNAL, "interrupted while catching up the cluster metadata");
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      log.debug("metadata not caught up within {} before a migration: {}", FRESH, e.toString());
+    }
+  }
+
+  /**
+   * The id of the volume's migration mark that a migration starting here replaces ("" for none);
+   * refuses while the node of the mark is in the view. Its own mark is one that no migration here
+   * runs (this node holds the volume in {@link #migrating}): a clear that failed, or a restart.
+   */
+  private String replaceableMark(String volume) {
+    VolumeRecord v = node.metadata().volume(volume).orElse(null);
+    if (v == null || !v.hasMigration()) {
+      return "";
+    }
+    SiteMigrationMark m = v.getMigration();
+    boolean live = !m.getNode().equals(node.nodeId()) && node.metadata().node(m.getNode())
+        .map(n -> node.view().contains(n.getMember())).orElse(false);
+    if (live) {
+      throw new VolumeAdminException(Reason.FAILED_PRECONDITION, SiteMigrationMarks.alreadyMigrating(volume, m));
+    }
+    return m.getId();
+  }
+
+  private void commitMark(String volume, SiteMigrationMark mark, String replaced) {
+    if (!replaced.isEmpty()) {
+      log.info("volume {}: replacing the mark {} of a migration that no longer runs", volume, replaced);
+    }
+    node.commit(MetaCommand.newBuilder().setMarkSiteMigration(MarkSiteMigration.newBuilder().setName(volume)
+        .setMark(mark).setExpectedId(replaced)).build());
+  }
+
+  /** Clears this node's mark; a failure only logs: {@link #clearOrphanedMarks} retries it. */
+  private void clearMark(String volume, String id) {
+    try {
+      node.commit(MetaCommand.newBuilder().setMarkSiteMigration(MarkSiteMigration.newBuilder().setName(volume)
+          .setExpectedId(id)).build());
+      cleared.add(id);
+    } catch (VolumeAdminException e) {
+      log.warn("volume {}: migration mark not cleared ({}); retried in the background", volume, e.getMessage());
+    }
+  }
+
+  /** Clears the marks of this node for which no migration runs here, which would hold off the others. */
+  private void clearOrphanedMarks() {
+    java.util.Set<String> shown = new java.util.HashSet<>();
+    for (VolumeRecord v : node.metadata().volumes()) {
+      if (!v.hasMigration()) {
+        continue;
+      }
+      SiteMigrationMark m = v.getMigration();
+      shown.add(m.getId());
+      if (m.getNode().equals(node.nodeId()) && !migrating.containsKey(v.getName()) && !cleared.contains(m.getId())) {
+        log.info("volume {}: clearing the mark of a migration to site {} that no longer runs here", v.getName(),
+            m.getSite());
+        clearMark(v.getName(), m.getId());
+      }
+    }
+    // Once this node's copy no longer shows a cleared mark, it never will again (ids are not reused).
+    cleared.retainAll(shown);
   }
 
   /** Hands the volume's primary role to its in-sync copy nearest its consumer. */

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.TreeSet;
 import org.snipblock.cluster.meta.StaleCopies;
+import org.snipblock.cluster.follow.CopyBallooning;
 import org.snipblock.cluster.proto.NodeRecord;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.cluster.replica.ReplicationMode;
@@ -20,8 +21,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code volume migrate NAME --to-site SITE}: a volume without an in-sync copy of every stripe in
- * the site first gets copies there ({@link SiteCopies}); then it is recorded as consumed there,
- * catches up (ballooning throttles writes that outrun the link), switches to sync, and its primary
+ * the site first gets copies there ({@link SiteCopies}, ballooning throttling writes so that what
+ * remains to send to them shrinks); then it is recorded as consumed there, catches up (ballooning
+ * throttles writes that outrun the link), switches to sync, and its primary
  * moves to the site's full copy by a planned handover; the old primary's copies are dropped last.
  * A failure before the handover removes the copies it added. Ask the volume's primary. Each step
  * is logged and reported as it is done.
@@ -46,31 +48,30 @@ public final class SiteMigration {
    * the primary, a site with no live node or none that can take the copies.
    */
   public Result migrate(String volume, String site, Duration catchUpBound) {
-    VolumeRecord v = node.metadata().volume(volume).orElseThrow(() ->
-        new VolumeAdminException(Reason.NOT_FOUND, "no volume named " + volume));
-    checkSite(v, site);
-    if (!node.nodeId().equals(v.getPrimary())) {
-      throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "node " + node.nodeId() + " is not the primary of "
-          + volume + "; ask its primary " + v.getPrimary());
-    }
+    VolumeRecord v = check(volume, site);
     List<String> steps = new ArrayList<>();
     Optional<String> holder = holderIn(v, site);
     // A migration interrupted after it began moving the primary's copies goes on with them.
     boolean resumed = v.getMovingList().stream().anyMatch(c -> c.getFrom().equals(v.getPrimary()));
     SiteCopies copies = holder.isPresent() && !resumed ? null : new SiteCopies(node, volume, site);
     String target = copies == null ? holder.get() : copies.begin(v);
+    SiteFollowing following = node.following();
+    // From the first copy begun: the guest's stream to the new copies shares their link with the resync.
+    CopyBallooning ballooning = copies == null ? null : following.balloonCopies(volume, copies::receivers);
     try {
       if (copies != null) {
         step(steps, volume, "adding copies in site " + site + ": the primary's on " + target + ", chosen by placement");
         copies.copy(COPY_BOUND).forEach(s -> step(steps, volume, s));
+        step(steps, volume, ballooning.outcome());
       }
-      SiteFollowing following = node.following();
       if (v.getConsumer().isEmpty() || !ConsumerPlace.parse(v.getConsumer()).site().equals(site)) {
         following.setConsumer(volume, site);
         step(steps, volume, "consumer recorded: " + site);
       }
       if (ReplicationMode.parse(node.metadata().volume(volume).orElse(v).getMode()) == ReplicationMode.ASYNC) {
         following.catchUp(volume, true);
+        // The catch-up owns the throttle from here, starting at the rate the copying left it.
+        close(ballooning);
         step(steps, volume, "catching up (writes throttled while the lag does not shrink)");
         awaitCaughtUp(volume, catchUpBound);
         step(steps, volume, "caught up; throttle released");
@@ -85,6 +86,8 @@ public final class SiteMigration {
         log.info("volume {} migration failed, copies added in site {} removed: {}", volume, site, e.getMessage());
       }
       throw e;
+    } finally {
+      close(ballooning);
     }
     PrimaryHandover.Result moved = new PrimaryHandover(node).move(volume, target);
     step(steps, volume, String.format(Locale.ROOT, "primary %s -> %s at epoch %d, writes paused %.1f ms",
@@ -93,6 +96,18 @@ public final class SiteMigration {
       copies.finish(COPY_BOUND).forEach(s -> step(steps, volume, s));
     }
     return new Result(List.copyOf(steps), moved);
+  }
+
+  /** The volume, unless {@link #migrate} would refuse it: see there. */
+  VolumeRecord check(String volume, String site) {
+    VolumeRecord v = node.metadata().volume(volume).orElseThrow(() ->
+        new VolumeAdminException(Reason.NOT_FOUND, "no volume named " + volume));
+    checkSite(v, site);
+    if (!node.nodeId().equals(v.getPrimary())) {
+      throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "node " + node.nodeId() + " is not the primary of "
+          + volume + "; ask its primary " + v.getPrimary());
+    }
+    return v;
   }
 
   /**
@@ -140,6 +155,12 @@ public final class SiteMigration {
       node.following().catchUp(volume, false);
       throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "volume " + volume + " did not catch up within "
           + bound.toSeconds() + " s (the throttle is released, the primary stays); try again when it writes less");
+    }
+  }
+
+  private static void close(CopyBallooning ballooning) {
+    if (ballooning != null) {
+      ballooning.close();
     }
   }
 

@@ -2,16 +2,29 @@ package org.snipblock.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.snipblock.cluster.testing.Images.random;
+import static org.snipblock.cluster.testing.Images.read;
 import static org.snipblock.cluster.testing.Images.write;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.block.BlockDevice;
+import org.snipblock.cluster.follow.LinkFaults;
+import org.snipblock.cluster.follow.SiteSettings;
+import org.snipblock.cluster.proto.SnippetPlacement;
+import org.snipblock.cluster.proto.VolumeRecord;
+import org.snipblock.cluster.replica.ReplicatedBlockDevice;
+import org.snipblock.cluster.replica.ResyncProgress;
 import org.snipblock.cluster.replica.ReplicationMode;
 import org.snipblock.cluster.replica.ReplicationSettings;
 import org.snipblock.cluster.testing.Eventually;
@@ -26,7 +39,8 @@ import org.snipblock.store.VolumeSpec;
  * finishes the move once its target is in sync; when the target dies, the leader retargets the move
  * to another node in one step and the drain follows it; when no other node may take the copy, the
  * move waits and resumes once its target is back. Re-replication waits ten minutes here, so it
- * cannot be what ends them.
+ * cannot be what ends them. A move whose target's stream breaks while its resync pauses after the
+ * last compare puts the target on record in sync only with the write it missed meanwhile.
  */
 class StrandedMoveTest {
   private static final int SNIPPET = 1 << 20;
@@ -134,6 +148,92 @@ class StrandedMoveTest {
         .doesNotContain("n0").hasSize(3);
     Eventually.await("every copy in sync", T, () -> primary.volumes().describe("vm").orElseThrow().stale().isEmpty());
     assertThat(primary.verify("vm").get(60, TimeUnit.SECONDS).clean()).isTrue();
+  }
+
+  /**
+   * The copy-move race (issue #14): the resync of a moving copy has compared the stripe's last
+   * snippet and pauses (its byte rate) after the last copies; the target's stream breaks then (as when the target refused
+   * ops as an unknown volume), and a write to the stripe reaches every copy but the target's. The
+   * resync ends without an error: it must not put the target on record in sync, since that write
+   * is not there. Checked on every node as it applies each record (the leader applies before the
+   * primary hears back, so before any later resync could mend the copy).
+   */
+  @Test
+  void aMovingCopyWhoseStreamBrokeAfterTheLastCompareIsNotRecordedInSyncWithoutTheWriteItMissed()
+      throws Exception {
+    SiteSettings d = SiteSettings.defaults();
+    // 128 KiB/s: the resync pauses four seconds after each batch of eight 64 KiB copies is acknowledged.
+    ReplicationSettings slower = new ReplicationSettings(1 << 20, Duration.ofSeconds(10), 128 << 10,
+        Duration.ofSeconds(1), Duration.ofMinutes(10));
+    cluster = TestCluster.start(dir, slower, new SiteSettings(d.syncBound(), d.autoSyncLagBytes(),
+        d.autoAsyncWait(), d.balloonFloorBytesPerSecond(), null, true),
+        "dc/fc1/r1/h1", "dc/fc2/r1/h2", "dc/fc3/r1/h3", "dc/fc4/r1/h4");
+    ClusterNode primary = filledVolumeOnN1();
+    // A stripe is one snippet here; its copy moves from a holder other than the primary to the node lacking it.
+    int stripe = 0;
+    SnippetPlacement placed = primary.metadata().volume("vm").orElseThrow().getSnippets(stripe);
+    String to = cluster.nodes.stream().map(ClusterNode::nodeId).filter(n -> !placed.getNodesList().contains(n))
+        .findFirst().orElseThrow();
+    String from = placed.getNodesList().stream().filter(n -> !n.equals("n1")).findFirst().orElseThrow();
+    int target = Integer.parseInt(to.substring(1));
+    byte[] missed = random(16 << 10, 11);
+    long at = (long) stripe * SNIPPET;
+    AtomicBoolean acknowledged = new AtomicBoolean();
+    List<String> inSyncWithout = new CopyOnWriteArrayList<>();
+    for (ClusterNode n : cluster.nodes) {
+      n.metadata().onVolumeChange(r -> {
+        if (acknowledged.get() && r.getName().equals("vm") && holdsInSync(r, stripe, to)) {
+          try (BlockDevice copy = cluster.stores.get(target).open("vm").orElseThrow()) {
+            if (!Arrays.equals(read(copy, at, missed.length), missed)) {
+              inSyncWithout.add("version " + r.getVersion() + " as " + n.nodeId() + " applied it");
+            }
+          } catch (Exception e) {
+            inSyncWithout.add("version " + r.getVersion() + ": copy on " + to + " unreadable: " + e);
+          }
+        }
+      });
+    }
+    ReplicatedBlockDevice device = primary.primaryDevice("vm").orElseThrow();
+    CompletableFuture<Void> moved = CompletableFuture.runAsync(
+        () -> new CopyMove(primary, "vm", stripe, from, to).run(T));
+
+    Eventually.await("the resync of " + to + " pausing after its last copies", T, () -> resyncOf(device, to)
+        .filter(p -> p.running() && p.snippetsDone() == 0 && p.bytesCopied() == SNIPPET).isPresent()
+        && device.replicaProgress().getOrDefault(to, new long[] {1, 0})[0] == 0,
+        () -> device.resyncProgress() + " " + device.replicaProgress().keySet());
+    LinkFaults faults = primary.membership().linkFaults().orElseThrow();
+    faults.set(new LinkFaults.State(Set.of(to), Set.of(), Duration.ZERO));
+    Eventually.await("the stream to " + to + " broken", T, () -> device.unreachableReplicas().contains(to));
+    faults.set(LinkFaults.State.NONE);
+    try (BlockDevice door = primary.volumes().open("vm").orElseThrow()) {
+      door.write(at, ByteBuffer.wrap(missed), false).get(60, TimeUnit.SECONDS);
+      door.flush().get(60, TimeUnit.SECONDS);
+    }
+    acknowledged.set(true);
+    assertThat(resyncOf(device, to)).as("the resync of %s still pausing once the write was acknowledged", to)
+        .hasValueSatisfying(p -> assertThat(p.running()).isTrue());
+
+    moved.get(T.toSeconds(), TimeUnit.SECONDS);
+    assertThat(inSyncWithout).as("records with %s in sync for stripe %d while its copy lacked the write", to, stripe)
+        .isEmpty();
+    // The driver's commit may run ahead of its node's applier.
+    Eventually.await(from + " let go of stripe " + stripe, T, () -> !primary.metadata().volume("vm").orElseThrow()
+        .getSnippets(stripe).getNodesList().contains(from));
+    assertThat(primary.metadata().volume("vm").orElseThrow().getSnippets(stripe).getNodesList()).contains(to);
+    try (BlockDevice copy = cluster.stores.get(target).open("vm").orElseThrow()) {
+      assertThat(read(copy, at, missed.length)).isEqualTo(missed);
+    }
+    assertThat(primary.verify("vm").get(60, TimeUnit.SECONDS).clean()).isTrue();
+  }
+
+  private static boolean holdsInSync(VolumeRecord r, int stripe, String node) {
+    return r.getSnippetsCount() > stripe && r.getSnippets(stripe).getNodesList().contains(node)
+        && !r.getSnippets(stripe).getStaleList().contains(node);
+  }
+
+  private static java.util.Optional<ResyncProgress> resyncOf(ReplicatedBlockDevice device, String node) {
+    return device.resyncProgress().stream().filter(p -> p.node().equals(node) && p.purpose().equals("resync"))
+        .findFirst();
   }
 
   /** A written volume whose primary is n1 (holding every stripe); n0 holds copies of some. */

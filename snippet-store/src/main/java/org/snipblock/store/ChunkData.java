@@ -81,6 +81,7 @@ final class ChunkData {
     int runSlot = -1;
     int runOff = 0;
     int runLen = 0;
+    boolean runFresh = false;
     for (int i = 0; i < count; i++) {
       long c = first + i;
       int at = off + i * CHUNK;
@@ -127,25 +128,26 @@ final class ChunkData {
       if (hadRocksData) {
         batch.delete(Space.BLOCKS, key);
       }
-      batch.put(Space.ALLOCATION, key, new ChunkEntry(CHUNK, to.owner, slot, crc).encode());
-      if (loc != AllocationMap.NO_LOCATION) {
-        batch.note(Space.ALLOCATION, key);
-      }
+      boolean fresh = loc == AllocationMap.NO_LOCATION;
+      batch.put(Space.ALLOCATION, key, new ChunkEntry(CHUNK, to.owner, slot, crc).encode(!fresh));
       if (runLen > 0 && slot == runSlot + runLen && at == runOff + runLen * CHUNK) {
         runLen++;
+        runFresh |= fresh;
       } else {
-        writeRun(file, runSlot, data, runOff, runLen);
+        writeRun(file, runSlot, data, runOff, runLen, runFresh);
         runSlot = slot;
         runOff = at;
         runLen = 1;
+        runFresh = fresh;
       }
     }
-    writeRun(file, runSlot, data, runOff, runLen);
+    writeRun(file, runSlot, data, runOff, runLen, runFresh);
   }
 
-  private static void writeRun(ExtentFile file, int slot, byte[] data, int off, int n) throws java.io.IOException {
+  private static void writeRun(ExtentFile file, int slot, byte[] data, int off, int n, boolean fresh)
+      throws java.io.IOException {
     if (n > 0) {
-      file.write(slot, ByteBuffer.wrap(data, off, n * CHUNK));
+      file.write(slot, ByteBuffer.wrap(data, off, n * CHUNK), fresh);
     }
   }
 

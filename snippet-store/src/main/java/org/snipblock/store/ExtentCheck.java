@@ -1,8 +1,6 @@
 package org.snipblock.store;
 
 import java.nio.ByteBuffer;
-import java.util.HashSet;
-import java.util.Set;
 import org.snipblock.store.extent.ExtentFile;
 import org.snipblock.store.extent.ExtentFiles;
 import org.snipblock.store.journal.JournalBatch;
@@ -16,14 +14,15 @@ import org.snipblock.store.journal.JournalReplay;
  * tail begins, exactly like a torn record. Fresh slots named by a replayable record are never
  * reused (see {@link ExtentFiles}), so an old record still finds its own data; nor is a slot
  * rewritten in place while a replayable record put it into its map entry (see
- * {@link org.snipblock.store.extent.ExtentFile#settled}). A record of an overwrite in place (the
- * chunk's entry so far names the same slot) is the exception: a later overwrite in place may have
- * replaced its data, or a crash torn it; its zone is open (see
- * {@link org.snipblock.store.extent.InPlaceZones}), so the store checks that slot once replay is
- * done, and what it holds stands. Such a record says so itself (a NOTE on the chunk's key): the
- * database replay starts from may already hold later records (a checkpoint or a memtable flush took
- * them along), where the chunk was trimmed or moved since, so it cannot tell. Records written before
- * NOTEs existed are recognised by the database naming the same slot.
+ * {@link org.snipblock.store.extent.ExtentFile#settled}). A record of an overwrite in place is the
+ * exception: a later overwrite in place may have replaced its data, or a crash torn it; its zone is
+ * open (see {@link org.snipblock.store.extent.InPlaceZones}), so the store checks that slot once
+ * replay is done, and what it holds stands. The record's entry says it was written in place
+ * ({@link ChunkEntry#writtenInPlace}): the state replay has built so far cannot tell, since a
+ * checkpoint or RocksDB's own memtable flush may have made a later state of the chunk durable
+ * (trimmed, or moved to another slot) ahead of the record. Taking such a record for a fresh write
+ * into a slot whose data never reached the disk stopped replay there, and lost every durable
+ * record after it.
  */
 final class ExtentCheck implements JournalReplay.Check {
   private final ExtentFiles extents;
@@ -38,12 +37,6 @@ final class ExtentCheck implements JournalReplay.Check {
 
   @Override
   public boolean intact(JournalBatch batch) throws Exception {
-    Set<ByteBuffer> inPlace = new HashSet<>();
-    for (JournalBatch.Op op : batch.ops()) {
-      if (op.space() == Space.ALLOCATION && op.kind() == JournalBatch.OpKind.NOTE) {
-        inPlace.add(ByteBuffer.wrap(op.key()));
-      }
-    }
     for (JournalBatch.Op op : batch.ops()) {
       if (op.space() != Space.ALLOCATION || op.kind() != JournalBatch.OpKind.PUT) {
         continue;
@@ -64,13 +57,14 @@ final class ExtentCheck implements JournalReplay.Check {
       f.read(e.slot(), buf.clear());
       if (BlockCodec.extentCrc(e.file(), e.slot(), buf, 0) != e.crc()
           && !(f.zones().isOpen(e.slot())
-              && (inPlace.contains(ByteBuffer.wrap(op.key())) || rewritesInPlace(op.key(), e)))) {
+              && (ChunkEntry.writtenInPlace(op.value()) || rewritesInPlace(op.key(), e)))) {
         return false;
       }
     }
     return true;
   }
 
+  /** For records written before entries said so: the chunk's entry so far names the same slot. */
   private boolean rewritesInPlace(byte[] key, ChunkEntry e) throws Exception {
     byte[] v = db.get(Space.ALLOCATION, key);
     if (v == null) {

@@ -7,23 +7,24 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.snipblock.store.VolumeAdminException.Reason;
+import org.snipblock.store.qos.BackgroundBudget;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Makes a clone independent of its parent in the background: copies every chunk the clone still
  * reads from the parent's layers into the clone's bottom layer, one snippet per step under the
- * admin lock and that snippet's stripes (so writes, snapshots and deletes interleave), throttled to
- * a byte rate; then unlinks the parent, whose snapshot may then be deleted.
+ * admin lock and that snippet's stripes (so writes, snapshots and deletes interleave), each
+ * snippet's copy paid to the node's {@link BackgroundBudget} before the next; then unlinks the
+ * parent, whose snapshot may then be deleted.
  */
 final class Flattener implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Flattener.class);
 
   private final SnippetStore store;
   private final Snapshots snapshots;
-  private final long bytesPerSecond;
+  private final BackgroundBudget budget;
   private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "snippet-flatten");
     t.setDaemon(true);
@@ -32,10 +33,10 @@ final class Flattener implements AutoCloseable {
   private final Map<Long, BackgroundProgress> progress = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
-  Flattener(SnippetStore store, Snapshots snapshots, long bytesPerSecond) {
+  Flattener(SnippetStore store, Snapshots snapshots, BackgroundBudget budget) {
     this.store = store;
     this.snapshots = snapshots;
-    this.bytesPerSecond = bytesPerSecond;
+    this.budget = budget;
   }
 
   /** The volume's flatten, running or finished since the store opened; null if none. */
@@ -79,16 +80,17 @@ final class Flattener implements AutoCloseable {
 
   private void run(Volume v, long total, CompletableFuture<Void> done) {
     long copied = 0;
-    long started = System.nanoTime();
     try {
       for (long sn = 0; sn < total; sn++) {
         if (closed || v.deleted()) {
           throw new VolumeAdminException(Reason.FAILED_PRECONDITION, closed ? "the store closed" : "the volume was deleted");
         }
         long snippet = sn;
-        copied += store.underAdminLock(() -> snapshots.copies().copyUpFromParent(v, bottom(v), snippet));
+        long bytes = store.underAdminLock(() -> snapshots.copies().copyUpFromParent(v, bottom(v), snippet));
+        copied += bytes;
         progress.put(v.id(), new BackgroundProgress("flatten", sn + 1, total, copied, true, null));
-        throttle(copied, started);
+        // Paid after the copy (only then is its size known): the next snippet waits for it.
+        budget.take(bytes).join();
       }
       store.underAdminLock(() -> {
         snapshots.copies().unlinkParent(v, bottom(v));
@@ -105,21 +107,17 @@ final class Flattener implements AutoCloseable {
     }
   }
 
-  /** Waits until the bytes copied so far fit the rate; a background job must not crowd out clients. */
-  private void throttle(long copied, long startedNanos) {
-    if (bytesPerSecond <= 0) {
-      return;
-    }
-    long dueNanos = startedNanos + copied * 1_000_000_000L / bytesPerSecond;
-    long wait = dueNanos - System.nanoTime();
-    if (wait > 0) {
-      LockSupport.parkNanos(Math.min(wait, TimeUnit.SECONDS.toNanos(5)));
-    }
+  /**
+   * A running flatten ends at its next snippet. Before the budget it may wait for is closed: let go
+   * by the close, it must find itself stopped, not copy on at an unlimited rate.
+   */
+  void stop() {
+    closed = true;
   }
 
   @Override
   public void close() {
-    closed = true;
+    stop();
     worker.shutdown();
     try {
       worker.awaitTermination(30, TimeUnit.SECONDS);

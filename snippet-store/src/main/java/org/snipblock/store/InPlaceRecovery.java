@@ -35,7 +35,6 @@ final class InPlaceRecovery {
     }
     JournalBatch fixes = new JournalBatch();
     long checked = 0;
-    int fixed = 0;
     ByteBuffer buf = ByteBuffer.allocate(BlockCodec.CHUNK);
     try (RocksIterator it = store.db().iterator(Space.ALLOCATION)) {
       for (it.seekToFirst(); it.isValid(); it.next()) {
@@ -56,9 +55,7 @@ final class InPlaceRecovery {
         f.read(e.slot(), buf.clear());
         int crc = BlockCodec.extentCrc(e.file(), e.slot(), buf, 0);
         if (crc != e.crc()) {
-          fixes.put(Space.ALLOCATION, it.key(), new ChunkEntry(e.state(), e.file(), e.slot(), crc).encode())
-              .note(Space.ALLOCATION, it.key());
-          fixed++;
+          fixes.put(Space.ALLOCATION, it.key(), new ChunkEntry(e.state(), e.file(), e.slot(), crc).encode());
         }
       }
     }
@@ -68,6 +65,6 @@ final class InPlaceRecovery {
     extents.closeAllZones();
     log.info("checked {} chunks of {} volume(s) that were being overwritten in place when the store "
         + "stopped: {} held an unflushed overwrite (whole or in part) and keep it", checked, owners.size(),
-        fixed);
+        fixes.ops().size());
   }
 }

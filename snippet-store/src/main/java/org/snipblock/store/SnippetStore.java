@@ -18,6 +18,9 @@ import org.snipblock.store.extent.ExtentFiles;
 import org.snipblock.store.journal.Journal;
 import org.snipblock.store.journal.JournalBatch;
 import org.snipblock.store.journal.JournalBatch.Space;
+import org.snipblock.store.qos.BackgroundBudget;
+import org.snipblock.store.qos.ClientLoad;
+import org.snipblock.store.qos.SchedulerTimer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +54,8 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
   private final Map<Long, Layer> layers = new ConcurrentHashMap<>();
   private final Snapshots snapshots;
   private final Flattener flattener;
+  private final SchedulerTimer backgroundTimer = new SchedulerTimer("background");
+  private final BackgroundBudget background;
   private final SnippetLabels labels;
   private final SpaceAccounting space;
   private final ReentrantLock admin = new ReentrantLock();
@@ -66,7 +71,8 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
     this.db = db;
     this.threads = new StoreThreads(config.ioThreads());
     this.snapshots = new Snapshots(this, threads.maintenance);
-    this.flattener = new Flattener(this, snapshots, config.backgroundBytesPerSecond());
+    this.background = new BackgroundBudget(backgroundTimer, config.backgroundBytesPerSecond(), new ClientLoad());
+    this.flattener = new Flattener(this, snapshots, background);
     this.labels = new SnippetLabels(this, db);
     this.space = new SpaceAccounting(dataDir, config, layers);
   }
@@ -91,6 +97,12 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
 
   public StoreConfig config() {
     return config;
+  }
+
+  /** The node's background budget: what its flattens, and on a cluster its resyncs and scrubs, ask before each piece. */
+  @Override
+  public BackgroundBudget background() {
+    return background;
   }
 
   // ---- VolumeManager -------------------------------------------------------------------------
@@ -332,7 +344,10 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
       return;
     }
     closed = true;
+    flattener.stop();
+    background.close();
     flattener.close();
+    backgroundTimer.close();
     threads.stopInOrder();
     closeFiles(journal::close);
     log.info("snippet store in {} closed", dataDir);
@@ -373,7 +388,10 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
   void closeAbruptly() {
     closed = true;
     abandoned = true;
+    flattener.stop();
+    background.close();
     flattener.close();
+    backgroundTimer.close();
     threads.stopAbruptly(() -> {
       if (journal != null) {
         journal.abandon();

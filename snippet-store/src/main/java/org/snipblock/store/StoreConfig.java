@@ -21,6 +21,10 @@ import org.snipblock.store.journal.JournalIo;
  * @param ioThreads            threads doing reads, checksums, compression and request preparation
  * @param memtableBytes        RocksDB write buffer per column family
  * @param journalIo            the journal's file layer (tests replace it to simulate power loss)
+ * @param backgroundBytesPerSecond what all background work of the node together (flattens, and on a
+ *                             cluster resyncs, re-replication and scrubs) may move per second while
+ *                             its clients are idle: the max of its {@link org.snipblock.store.qos.BackgroundBudget};
+ *                             0 = no cap
  * @param extentIo             the extent files' layer (likewise)
  */
 public record StoreConfig(
@@ -35,7 +39,10 @@ public record StoreConfig(
     long backgroundBytesPerSecond,
     ExtentIo.Factory extentIo) {
 
-  /** What a background copy (a flatten) may read and write per second by default: 100 MiB. */
+  /**
+   * What the node's background work together may move per second by default, while its clients are
+   * idle: 100 MiB (a flatten's rate before the budget existed; busy clients push it down to 10 MiB/s).
+   */
   public static final long DEFAULT_BACKGROUND_RATE = 100L << 20;
 
   /**
@@ -103,7 +110,7 @@ public record StoreConfig(
     return new StoreConfig(defaultSnippetSize, capacityBytes, minFreeDiskBytes, checkpointBytes, checkpointInterval, ioThreads, memtableBytes, v, backgroundBytesPerSecond, extentIo);
   }
 
-  /** Bytes per second a background copy (a flatten) may move; 0 = no cap. */
+  /** Bytes per second the node's background work may move while its clients are idle; 0 = no cap. */
   public StoreConfig withBackgroundBytesPerSecond(long v) {
     return new StoreConfig(defaultSnippetSize, capacityBytes, minFreeDiskBytes, checkpointBytes, checkpointInterval,
         ioThreads, memtableBytes, journalIo, v, extentIo);

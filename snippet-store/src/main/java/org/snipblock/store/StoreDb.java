@@ -61,6 +61,8 @@ final class StoreDb implements AutoCloseable {
    * (~2x) but slower at random than 4 KiB.
    */
   private static final long DATA_BLOCK_BYTES = 16 << 10;
+  /** Key (default column family) of the last journal record applied: see {@link #apply}. */
+  private static final byte[] APPLIED_SEQ = "journal-applied-seq".getBytes(java.nio.charset.StandardCharsets.UTF_8);
   private final Cache blockCache = new LRUCache(BLOCK_CACHE_BYTES);
   private final BloomFilter bloom = new BloomFilter(10);
   private final FlushListener flushListener;
@@ -115,8 +117,15 @@ final class StoreDb implements AutoCloseable {
         .setKeepLogFileNum(3);
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
     for (Space s : Space.values()) {
+      boolean busy = s == Space.BLOCKS || s == Space.ALLOCATION;
       ColumnFamilyOptions o = new ColumnFamilyOptions()
-          .setWriteBufferSize(s == Space.BLOCKS ? memtableBytes : Math.min(memtableBytes, 8L << 20));
+          .setWriteBufferSize(busy ? memtableBytes : Math.min(memtableBytes, 8L << 20));
+      if (s == Space.ALLOCATION) {
+        // Every chunk written puts its map entry again (a rewrite in place changes its CRC32C):
+        // a memtable as large as the blocks' keeps a stream of rewrites from flushing (and
+        // compacting) the same keys every half second; a spare buffer takes writes during a flush.
+        o.setMaxWriteBufferNumber(3);
+      }
       if (s == Space.BLOCKS) {
         // Chunks are already LZ4-compressed when the volume wants it; compressing again only
         // burns CPU. More write buffers let writes continue while one is being flushed.
@@ -150,8 +159,25 @@ final class StoreDb implements AutoCloseable {
     return db;
   }
 
+  /**
+   * Applies journal records up to {@code lastSeq}, and notes that number in the same write: every
+   * state of the database that reaches the disk (flushes are atomic across column families) then
+   * says which records it holds, and replay skips them.
+   */
+  void apply(List<JournalBatch> batches, long lastSeq) throws RocksDBException {
+    write(batches, lastSeq);
+  }
+
+  /** A change outside the journal (tests that damage the database): the applied record stays as it was. */
   void apply(List<JournalBatch> batches) throws RocksDBException {
+    write(batches, -1);
+  }
+
+  private void write(List<JournalBatch> batches, long lastSeq) throws RocksDBException {
     try (WriteBatch wb = new WriteBatch()) {
+      if (lastSeq >= 0) {
+        wb.put(handles.get(Space.META), APPLIED_SEQ, ByteBuffer.allocate(8).putLong(lastSeq).array());
+      }
       for (JournalBatch b : batches) {
         for (JournalBatch.Op op : b.ops()) {
           ColumnFamilyHandle h = handles.get(op.space());
@@ -159,12 +185,17 @@ final class StoreDb implements AutoCloseable {
             case PUT -> wb.put(h, op.key(), op.value());
             case DELETE -> wb.delete(h, op.key());
             case DELETE_RANGE -> wb.deleteRange(h, op.key(), op.value());
-            case NOTE -> { }
           }
         }
       }
       db.write(noWal, wb);
     }
+  }
+
+  /** The sequence number of the last journal record applied (0: none, or a store older than the marker). */
+  long appliedSeq() throws RocksDBException {
+    byte[] v = db.get(handles.get(Space.META), reads, APPLIED_SEQ);
+    return v == null || v.length != 8 ? 0 : ByteBuffer.wrap(v).getLong();
   }
 
   /** Makes everything applied so far durable in SST files. */

@@ -38,7 +38,7 @@ final class StoreOpening {
         config.checkpointBytes(), () -> usableSpace(dataDir));
     StoreDb db;
     try {
-      db = new StoreDb(dataDir.resolve("db"), config.memtableBytes(), extents::sync);
+      db = new StoreDb(dataDir.resolve("db"), config.memtableBytes(), extents::syncFresh);
     } catch (org.rocksdb.RocksDBException e) {
       extents.close();
       throw new IOException("cannot open the store database in " + dataDir + ": " + e.getMessage(), e);
@@ -46,7 +46,8 @@ final class StoreOpening {
     SnippetStore store = null;
     try {
       JournalIo jio = config.journalIo().open(dataDir.resolve("journal"));
-      JournalReplay.Replay replay = JournalReplay.replay(jio, db::apply, new ExtentCheck(extents, db));
+      long applied = db.appliedSeq();
+      JournalReplay.Replay replay = JournalReplay.replay(jio, db::apply, new ExtentCheck(extents, db), applied);
       extents.sync();
       db.checkpoint();
       jio.delete(replay.segments());
@@ -54,9 +55,13 @@ final class StoreOpening {
         log.info("replayed {} journal records up to sequence {}", replay.records(), replay.lastSeq());
       }
       store = new SnippetStore(dataDir, config, db, extents);
-      store.started(Journal.start(jio, replay.lastSeq() + 1, db::apply, () -> {
+      // The database may be ahead of the journal's end (a memtable flushed before a power cut took
+      // the unsynced tail): numbering goes on after both, or the next open would skip new records.
+      store.started(Journal.start(jio, Math.max(replay.lastSeq(), applied) + 1, db::apply, () -> {
+        extents.checkpointBegins();
         extents.sync();
         db.checkpoint();
+        extents.checkpointEnded();
       }, extents, store.io(), config.checkpointBytes(), config.checkpointInterval(), "snippet-journal"));
       new StoreLoader(store).load();
       return store;

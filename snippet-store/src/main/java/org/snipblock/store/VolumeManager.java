@@ -3,6 +3,7 @@ package org.snipblock.store;
 import java.util.List;
 import java.util.Optional;
 import org.snipblock.block.BlockDeviceCatalog;
+import org.snipblock.store.qos.BackgroundBudget;
 
 /**
  * Volume administration as the node's admin API sees it. The local {@link SnippetStore} is one
@@ -22,4 +23,12 @@ public interface VolumeManager extends BlockDeviceCatalog {
 
   /** Deletes the volume and all its snippets; open handles fail with UNAVAILABLE afterwards. */
   void delete(String name);
+
+  /**
+   * The budget the node's background work asks before each piece (see {@link BackgroundBudget});
+   * a manager without background work of its own has one without a cap.
+   */
+  default BackgroundBudget background() {
+    return BackgroundBudget.uncapped();
+  }
 }

@@ -60,6 +60,11 @@ final class FaultyExtentIo implements ExtentIo {
     files.delete(name);
   }
 
+  /** Writes to files named {@code *suffix} that no sync has forced yet. */
+  synchronized long unsyncedWrites(String suffix) {
+    return unsynced.stream().filter(u -> u.name().endsWith(suffix)).count();
+  }
+
   /** Cuts power: unsynced writes are kept, lost or torn, newest undone first. */
   synchronized void powerLoss() throws IOException {
     dead = true;

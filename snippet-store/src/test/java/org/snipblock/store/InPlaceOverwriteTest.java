@@ -63,12 +63,12 @@ class InPlaceOverwriteTest {
 
   /**
    * A chunk rewritten in place twice leaves a journal record whose checksum no longer matches its
-   * slot; replay accepts it only while the zone is open. A checkpoint that ran to its end but did
-   * not delete that record's segment (a crash in between) must not have closed the zone, or the
-   * next open stops replay at that record and loses every flushed write after it.
+   * slot. A checkpoint that ran to its end but did not delete that record's segment (a crash in
+   * between, here a failed delete) closed the zone: the next open must not stop replay at that
+   * record (the database holds it already), or it loses every flushed write after it (issue #10).
    */
   @Test
-  void aZoneStaysOpenWhileAnOverwriteInItMayStillBeReplayed() throws Exception {
+  void aCheckpointWhoseSegmentsStayedDoesNotStopReplayAtAStaleOverwrite() throws Exception {
     ByteBuffer second = random(4096, 2);
     crashAfterACheckpointThatKeptItsSegments(d -> { });
     try (SnippetStore again = SnippetStore.open(dir, StoreConfig.defaults())) {
@@ -80,9 +80,8 @@ class InPlaceOverwriteTest {
   }
 
   /**
-   * The database a replay starts from may be ahead of the records it replays (a checkpoint or a
-   * memtable flush took later ones along): a record of an overwrite in place is still one when the
-   * chunk was trimmed since, and its stale checksum must not stop replay.
+   * The same, with the chunk trimmed after its overwrites: the database the replay starts from no
+   * longer names the record's slot at all.
    */
   @Test
   void anOverwriteInPlaceTrimmedSinceDoesNotStopReplay() throws Exception {

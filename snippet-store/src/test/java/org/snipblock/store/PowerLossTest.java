@@ -23,7 +23,7 @@ import org.snipblock.block.BlockDevice;
  */
 class PowerLossTest {
   private static final int CRASH_POINTS = 200;
-  private static final long VOLUME = 2L << 20;
+  static final long VOLUME = 2L << 20;
   private static final long SECTORS = VOLUME / SectorPattern.SECTOR;
 
   @TempDir Path dir;
@@ -257,7 +257,7 @@ class PowerLossTest {
    * Issues a random mix of writes, trims, zeroings and flushes, recording each in the oracle;
    * some are left in flight. Returns the next unused stamp.
    */
-  private static long drive(BlockDevice dev, DurabilityOracle oracle, Random rnd, long stamp,
+  static long drive(BlockDevice dev, DurabilityOracle oracle, Random rnd, long stamp,
       List<CompletableFuture<?>> pending) throws Exception {
     boolean[] busy = new boolean[(int) SECTORS];
     int ops = 5 + rnd.nextInt(60);
@@ -325,7 +325,7 @@ class PowerLossTest {
     }
   }
 
-  private static void settle(List<CompletableFuture<?>> pending) throws Exception {
+  static void settle(List<CompletableFuture<?>> pending) throws Exception {
     try {
       CompletableFuture.allOf(pending.toArray(new CompletableFuture<?>[0]))
           .exceptionally(e -> null).get(30, TimeUnit.SECONDS);

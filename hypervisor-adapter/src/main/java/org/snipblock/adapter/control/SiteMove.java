@@ -93,9 +93,11 @@ final class SiteMove {
   }
 
   /**
-   * Follows, waiting while the volume's primary still runs a migration of it (one that a previous
-   * controller asked for before it died: it cannot be stopped, and the adapter cannot watch it, so
-   * this asks again every few seconds, bounded).
+   * Follows, waiting while a migration of the volume still runs (one that a previous controller
+   * asked for before it died: it cannot be stopped, and the adapter cannot watch it, so this asks
+   * again every few seconds, bounded). Every storage node answers so until that migration's last
+   * step, not only its primary: an answer "already in site" meanwhile would end this undo while the
+   * dead controller's migration still moves the volume away.
    */
   private List<String> followOnceFree(String volume, String site) {
     long deadline = System.nanoTime() + FOLLOW_TIMEOUT.toNanos();

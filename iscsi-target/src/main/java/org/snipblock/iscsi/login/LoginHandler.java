@@ -5,7 +5,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -47,7 +46,7 @@ public final class LoginHandler extends SimpleChannelInboundHandler<Pdu> {
 
   private final TargetContext target;
   private final ConnectionCodecState codec;
-  private final ByteArrayOutputStream pendingText = new ByteArrayOutputStream();
+  private final LoginText requestText = new LoginText();
 
   private boolean first = true;
   /** Whether this connection waited once for the catalog to catch up (a later miss is final). */
@@ -187,41 +186,20 @@ public final class LoginHandler extends SimpleChannelInboundHandler<Pdu> {
           "bad stage transition CSG=" + csg + " NSG=" + nsg + " T=" + transit + " C=" + more
               + " (current stage " + stage + ")");
     }
-    ByteBuffer data = pdu.data().duplicate();
-    if (pendingText.size() + data.remaining() > 64 * 1024) {
-      throw new LoginException(LoginStatus.INITIATOR_ERROR, "login text too long");
-    }
-    byte[] chunk = new byte[data.remaining()];
-    data.get(chunk);
-    int earlier = pendingText.size();
-    pendingText.writeBytes(chunk);
+    requestText.add(pdu.data());
     if (more) {
       // RFC 7143 6.3: acknowledge a partial text with an empty response, stage unchanged.
       ctx.writeAndFlush(response(pdu, stage << 2, 0));
       return;
     }
-    Map<String, String> keys = new LinkedHashMap<>();
+    Map<String, String> keys = requestText.keys();
     List<Map.Entry<String, String>> answers = new ArrayList<>();
-    List<Map.Entry<String, String>> pairs;
-    byte[] received = pendingText.toByteArray();
-    try {
-      pairs = TextKeys.parse(received);
-    } catch (IllegalArgumentException e) {
-      throw new LoginException(LoginStatus.INITIATOR_ERROR, e.getMessage());
-    }
-    pendingText.reset();
-    for (Map.Entry<String, String> pair : pairs) {
-      if (keys.putIfAbsent(pair.getKey(), pair.getValue()) != null) {
-        throw new LoginException(LoginStatus.INITIATOR_ERROR, "key repeated: " + pair.getKey());
-      }
-    }
     if (first) {
       try {
         start(ctx, pdu, keys, answers);
       } catch (CatalogBehind behind) {
         // The request is handled again whole: the text as it was before this PDU's part.
-        pendingText.reset();
-        pendingText.write(received, 0, earlier);
+        requestText.takeBackLast();
         throw behind;
       }
       first = false;

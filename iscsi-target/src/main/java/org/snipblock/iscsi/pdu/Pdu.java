@@ -1,6 +1,7 @@
 package org.snipblock.iscsi.pdu;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.util.ReferenceCounted;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +14,8 @@ import java.nio.charset.StandardCharsets;
  * <p>A received PDU's data segment is a slice of the connection's input buffer, not a copy, so
  * that write data is copied once on its way to the store (into the command's buffer); whoever
  * takes a received PDU releases it. The header stays valid after release, the data does not.
- * PDUs built here hold no buffer and need no release.
+ * PDUs built here hold no buffer, unless given one as their data ({@link #data(ByteBuf)}: the
+ * encoder then hands that reference on to the wire, and releases the PDU).
  */
 public final class Pdu implements ReferenceCounted {
   public static final int BHS_LENGTH = 48;
@@ -22,8 +24,11 @@ public final class Pdu implements ReferenceCounted {
 
   private final byte[] bhs;
   private final byte[] ahs;
-  /** The received data segment, or null; {@link #data} then views it lazily. */
-  private final ByteBuf received;
+  /**
+   * The data segment as a buffer this PDU holds one reference to (received, or lent to an outbound
+   * PDU), or null; {@link #data} then views it lazily.
+   */
+  private ByteBuf held;
   private ByteBuffer data;
   private boolean dataDigestFailed;
 
@@ -33,7 +38,7 @@ public final class Pdu implements ReferenceCounted {
     }
     this.bhs = bhs;
     this.ahs = ahs;
-    this.received = null;
+    this.held = null;
     this.data = data;
   }
 
@@ -44,7 +49,7 @@ public final class Pdu implements ReferenceCounted {
     }
     this.bhs = bhs;
     this.ahs = ahs;
-    this.received = received;
+    this.held = received;
   }
 
   /** A new outbound PDU with the given opcode and an empty data segment. */
@@ -150,31 +155,57 @@ public final class Pdu implements ReferenceCounted {
     if (data == null) {
       // One view for a contiguous buffer; a segment spread over several reads is merged here,
       // so the payload path uses copyDataTo instead.
-      data = received.nioBuffer();
+      data = held.nioBuffer();
     }
     return data;
   }
 
+  /** Sets the data segment (a PDU built here: one that holds no buffer). */
   public Pdu data(ByteBuffer data) {
+    if (held != null) {
+      throw new IllegalStateException("the data segment of " + this + " is a buffer it holds");
+    }
     this.data = data;
     return this;
   }
 
+  /** Sets the data segment of a PDU built here to {@code owned}, taking over one reference to it. */
+  public Pdu data(ByteBuf owned) {
+    if (held != null) {
+      throw new IllegalStateException("the data segment of " + this + " is a buffer it holds");
+    }
+    this.held = owned;
+    this.data = null;
+    return this;
+  }
+
+  /**
+   * The data segment for the wire: a new reference to the buffer this PDU holds, or its data
+   * wrapped without a copy.
+   */
+  ByteBuf wireData() {
+    ByteBuffer d = data();
+    if (held == null) {
+      return Unpooled.wrappedBuffer(d.duplicate());
+    }
+    return held.retainedSlice(held.readerIndex() + d.position(), d.remaining());
+  }
+
   /** Bytes in the data segment (what is left of it, once {@link #data} has been consumed). */
   public int dataLength() {
-    return data != null ? data.remaining() : received.readableBytes();
+    return data != null ? data.remaining() : held.readableBytes();
   }
 
   /**
    * Copies the data segment into {@code destination} at {@code offset}, straight from the
-   * received buffers, without consuming it or moving {@code destination}'s position.
+   * held buffers, without consuming it or moving {@code destination}'s position.
    */
   public void copyDataTo(ByteBuffer destination, int offset) {
     int length = dataLength();
     if (data != null) {
       destination.put(offset, data, data.position(), length);
     } else {
-      received.getBytes(received.readerIndex(),
+      held.getBytes(held.readerIndex(),
           destination.duplicate().limit(offset + length).position(offset));
     }
   }
@@ -193,7 +224,7 @@ public final class Pdu implements ReferenceCounted {
 
   @Override
   public int refCnt() {
-    return received == null ? 1 : received.refCnt();
+    return held == null ? 1 : held.refCnt();
   }
 
   @Override
@@ -203,8 +234,8 @@ public final class Pdu implements ReferenceCounted {
 
   @Override
   public Pdu retain(int increment) {
-    if (received != null) {
-      received.retain(increment);
+    if (held != null) {
+      held.retain(increment);
     }
     return this;
   }
@@ -216,8 +247,8 @@ public final class Pdu implements ReferenceCounted {
 
   @Override
   public Pdu touch(Object hint) {
-    if (received != null) {
-      received.touch(hint);
+    if (held != null) {
+      held.touch(hint);
     }
     return this;
   }
@@ -229,7 +260,7 @@ public final class Pdu implements ReferenceCounted {
 
   @Override
   public boolean release(int decrement) {
-    return received != null && received.release(decrement);
+    return held != null && held.release(decrement);
   }
 
   @Override

@@ -2,7 +2,6 @@ package org.snipblock.iscsi.pdu;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToMessageEncoder;
 import java.nio.ByteBuffer;
@@ -10,7 +9,8 @@ import java.util.List;
 
 /**
  * Writes a {@link Pdu}: sets the length fields from the segments, adds padding and, once
- * negotiated, the CRC32C digests. The data segment is wrapped, not copied.
+ * negotiated, the CRC32C digests. The data segment is wrapped, not copied; a buffer the PDU holds
+ * goes on with a reference of its own (the PDU itself is released once encoded).
  */
 public final class PduEncoder extends MessageToMessageEncoder<Pdu> {
   private final ConnectionCodecState state;
@@ -44,7 +44,7 @@ public final class PduEncoder extends MessageToMessageEncoder<Pdu> {
     }
     CompositeByteBuf whole = ctx.alloc().compositeBuffer(3);
     whole.addComponent(true, header);
-    whole.addComponent(true, Unpooled.wrappedBuffer(data.duplicate()));
+    whole.addComponent(true, pdu.wireData());
     if (padding > 0 || dataDigest) {
       ByteBuf trailer = ctx.alloc().buffer(8);
       trailer.writeZero(padding);

@@ -58,7 +58,7 @@ final class ReadWriteCommands {
     if (t.blocks() == 0) {
       return Responses.GOOD;
     }
-    ByteBuffer buf = ByteBuffer.allocate((int) t.byteLength(unit.geometry.blockSize()));
+    ByteBuffer buf = command.dataInMemory().take((int) t.byteLength(unit.geometry.blockSize()));
     return unit.device.read(unit.geometry.offset(t.lba()), buf)
         .thenApply(v -> ScsiResponse.good(buf.flip()));
   }

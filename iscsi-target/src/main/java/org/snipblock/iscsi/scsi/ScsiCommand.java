@@ -13,6 +13,20 @@ import java.nio.ByteBuffer;
  *                            Length for reads)
  * @param nexus               the initiator-target nexus the command arrived on
  * @param taskTag             initiator task tag, for abort matching
+ * @param dataInMemory        where the data the command returns may be put
  */
 public record ScsiCommand(
-    byte[] cdb, ByteBuffer dataOut, int expectedDataInLength, ItNexus nexus, long taskTag) {}
+    byte[] cdb, ByteBuffer dataOut, int expectedDataInLength, ItNexus nexus, long taskTag,
+    DataInMemory dataInMemory) {
+
+  public ScsiCommand {
+    if (dataInMemory == null) {
+      dataInMemory = DataInMemory.HEAP;
+    }
+  }
+
+  /** A command whose Data-In goes to the heap. */
+  public ScsiCommand(byte[] cdb, ByteBuffer dataOut, int expectedDataInLength, ItNexus nexus, long taskTag) {
+    this(cdb, dataOut, expectedDataInLength, nexus, taskTag, DataInMemory.HEAP);
+  }
+}

@@ -1,5 +1,6 @@
 package org.snipblock.iscsi.session;
 
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -62,6 +63,11 @@ final class Connection {
         r.run();
       }
     });
+  }
+
+  /** The channel's (pooled) allocator, for memory a task borrows; any thread. */
+  ByteBufAllocator alloc() {
+    return ctx.alloc();
   }
 
   long nanoTime() {

@@ -1,6 +1,5 @@
 package org.snipblock.iscsi.session;
 
-import java.nio.ByteBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snipblock.iscsi.pdu.Opcode;
@@ -50,7 +49,8 @@ final class DataOutCollector {
           + " bytes not allowed");
       return;
     }
-    task.dataOut = ByteBuffer.allocate(edtl);
+    task.dataOutMemory = connection.alloc().directBuffer(edtl, edtl);
+    task.dataOut = task.dataOutMemory.nioBuffer(0, edtl);
     command.copyDataTo(task.dataOut, 0);
     task.received = immediateLength;
     boolean unsolicitedFollows = (command.flags() & F_BIT) == 0 && !params.initialR2T();
@@ -138,11 +138,13 @@ final class DataOutCollector {
     tasks.fail(task, sense);
   }
 
-  /** The task has finished: its buffer no longer counts against the connection. */
+  /**
+   * The task has finished: its buffer no longer counts against the connection (the task gives
+   * the memory back, see {@link ScsiTask#releaseMemory}).
+   */
   void release(ScsiTask task) {
     if (task.dataOut != null) {
       bufferedBytes -= task.dataOut.capacity();
-      task.dataOut = null;
     }
   }
 }

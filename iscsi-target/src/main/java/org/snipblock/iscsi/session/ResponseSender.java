@@ -1,5 +1,6 @@
 package org.snipblock.iscsi.session;
 
+import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +55,8 @@ final class ResponseSender {
   private void send(ScsiTask task, ScsiResponse response) {
     ByteBuffer dataIn = response.dataIn() == null ? ByteBuffer.allocate(0)
         : response.dataIn().duplicate();
+    // Data-In a read put in memory the connection lent: each PDU carries a reference of its own.
+    ByteBuf lent = task.dataInMemoryOf(response.dataIn());
     int available = dataIn.remaining();
     int expected = task.read ? task.expectedLength : 0;
     int toSend = Math.min(available, expected);
@@ -88,9 +91,14 @@ final class ResponseSender {
       int length = Math.min(segment, burstEnd - offset);
       boolean lastOfBurst = offset + length == burstEnd;
       boolean last = offset + length == toSend;
-      ByteBuffer slice = dataIn.slice(dataIn.position() + offset, length);
+      int from = dataIn.position() + offset;
       Pdu pdu = Pdu.of(Opcode.DATA_IN).lun(task.lun).initiatorTaskTag(task.itt);
-      pdu.intAt(20, Pdu.RESERVED_TAG).intAt(36, dataSn++).intAt(40, offset).data(slice);
+      pdu.intAt(20, Pdu.RESERVED_TAG).intAt(36, dataSn++).intAt(40, offset);
+      if (lent != null) {
+        pdu.data(lent.retainedSlice(from, length));
+      } else {
+        pdu.data(dataIn.slice(from, length));
+      }
       int flags = lastOfBurst ? F_BIT : 0;
       if (last && collapse) {
         flags |= STATUS_BIT | residualFlags;

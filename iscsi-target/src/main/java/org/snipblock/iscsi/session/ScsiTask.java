@@ -1,5 +1,7 @@
 package org.snipblock.iscsi.session;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -23,6 +25,18 @@ final class ScsiTask {
   final boolean counted;
   final CompletableFuture<Void> finished = new CompletableFuture<>();
 
+  /**
+   * Pooled memory the connection lent this task, one reference each, which the task gives back
+   * exactly once, when it completes, answered or not ({@link #releaseMemory}): the Data-Out a
+   * write gathers ({@link #dataOut} views it) and the Data-In a read fills ({@link #dataInView},
+   * the view the logical unit was given). A Data-In PDU cut from the latter holds a reference of
+   * its own, which Netty gives back once the PDU is written or dropped. A logical unit is done
+   * with both when its future completes, and the task completes only after that.
+   */
+  ByteBuf dataOutMemory;
+  ByteBuf dataInMemory;
+  ByteBuffer dataInView;
+  /** The gathered write data, until the task completes. */
   ByteBuffer dataOut;
   int received;
   DataOutSequence unsolicited;
@@ -58,5 +72,37 @@ final class ScsiTask {
 
   boolean allDataReceived() {
     return !write || received == expectedLength;
+  }
+
+  /**
+   * Memory for the Data-In of a read, lent to the logical unit (on whichever thread runs it, before
+   * its future completes; the loop reads the fields only after that).
+   */
+  ByteBuffer lendDataIn(ByteBufAllocator alloc, int length) {
+    if (dataInMemory != null) {
+      throw new IllegalStateException("Data-In memory taken twice for task 0x" + Integer.toHexString(itt));
+    }
+    dataInMemory = alloc.directBuffer(length, length);
+    dataInView = dataInMemory.nioBuffer(0, length);
+    return dataInView;
+  }
+
+  /** The lent memory that {@code dataIn} views from its start, if the response is the view lent. */
+  ByteBuf dataInMemoryOf(ByteBuffer dataIn) {
+    return dataIn == dataInView ? dataInMemory : null;
+  }
+
+  /** The task is over: gives back what the connection lent it. */
+  void releaseMemory() {
+    if (dataOutMemory != null) {
+      dataOutMemory.release();
+      dataOutMemory = null;
+      dataOut = null;
+    }
+    if (dataInMemory != null) {
+      dataInMemory.release();
+      dataInMemory = null;
+      dataInView = null;
+    }
   }
 }

@@ -6,10 +6,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snipblock.iscsi.IscsiTargetConfig;
 import org.snipblock.iscsi.pdu.Pdu;
+import org.snipblock.iscsi.scsi.DataInMemory;
 import org.snipblock.iscsi.scsi.ScsiCommand;
 import org.snipblock.iscsi.scsi.ScsiResponse;
 
@@ -136,8 +138,10 @@ final class ScsiTaskSet {
   private void execute(ScsiTask task) {
     task.executing = true;
     ByteBuffer data = task.write ? task.dataOut.clear().asReadOnlyBuffer() : ByteBuffer.allocate(0);
+    DataInMemory dataIn = task.read
+        ? length -> task.lendDataIn(connection.alloc(), length) : DataInMemory.HEAP;
     ScsiCommand command = new ScsiCommand(task.cdb, data, task.read ? task.expectedLength : 0,
-        session.nexus(), task.itt & 0xffffffffL);
+        session.nexus(), task.itt & 0xffffffffL, dataIn);
     task.command = command;
     CompletableFuture<ScsiResponse> result;
     try {
@@ -145,25 +149,38 @@ final class ScsiTaskSet {
     } catch (RuntimeException e) {
       result = CompletableFuture.failedFuture(e);
     }
-    result.whenComplete((response, failure) ->
+    result.whenComplete((response, failure) -> {
+      try {
         connection.onLoop(() -> {
           ordering.finished(task);
           complete(task, response, failure);
-        }));
+        });
+      } catch (RejectedExecutionException e) {
+        // The loop is gone (the target stopped): nothing will answer, but the memory goes back.
+        task.releaseMemory();
+      }
+    });
   }
 
-  /** A task is done: free its slot, and answer unless it was aborted. */
+  /**
+   * A task is done: free its slot, answer unless it was aborted, and give back the memory it was
+   * lent (the Data-In PDUs queued hold their own references to theirs).
+   */
   private void complete(ScsiTask task, ScsiResponse response, Throwable failure) {
     if (tasks.remove(task.itt, task) && task.counted) {
       connection.window().taskEnded();
     }
     dataOut.release(task);
     task.finished.complete(null);
-    if (task.aborted || connection.closing()) {
-      return;
+    try {
+      if (task.aborted || connection.closing()) {
+        return;
+      }
+      responses.respond(task, response, failure);
+      connection.flush();
+    } finally {
+      task.releaseMemory();
     }
-    responses.respond(task, response, failure);
-    connection.flush();
   }
 
   /**

@@ -44,6 +44,8 @@ final class ClusterStatusMessages {
           .setThrottleBytesPerSecond(f.measured().map(FollowControl.Measured::throttleRate).orElse(-1L))
           .setWriteBytesPerSecond(f.measured().map(FollowControl.Measured::writeRate).orElse(-1.0))
           .setLinkBytesPerSecond(f.measured().map(m -> Double.isNaN(m.linkRate()) ? -1.0 : m.linkRate()).orElse(-1.0));
+      f.measured().filter(FollowControl.Measured::copying).ifPresent(m -> b.setCopying(true)
+          .setCopyBacklogBytes(m.copyBacklog()));
       f.switches().forEach(s -> b.addModeSwitches(ModeSwitch.newBuilder().setFrom(s.from()).setTo(s.to())
           .setReason(s.reason()).setAtEpochMillis(s.atMillis())));
     });

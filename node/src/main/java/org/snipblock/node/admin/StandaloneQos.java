@@ -32,7 +32,7 @@ public final class StandaloneQos implements BlockDeviceCatalog, AutoCloseable {
   public StandaloneQos(SnippetStore store, String nodeId) {
     this.store = store;
     this.saved = new VolumeQosStore(store);
-    this.throttles = new VolumeThrottles(nodeId);
+    this.throttles = new VolumeThrottles(nodeId, store.background().clients());
     for (VolumeInfo v : store.list()) {
       settings.put(v.name(), saved.setting(v.name()));
     }

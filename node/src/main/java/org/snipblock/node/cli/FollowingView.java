@@ -10,10 +10,12 @@ import org.snipblock.node.config.ByteSize;
 /**
  * How a clustered volume follows its consumer and fits its links, as the CLI prints it (JSON: top
  * level fields of the volume). Rates are bytes per second; -1 where only the primary knows.
+ * {@code copying}: a migration builds the volume's copies in another site (known on the primary),
+ * ballooning against the {@code copyBacklogBytes} left to send to them (-1 until measured, or when not copying).
  */
 record FollowingView(double responseMillis, String responseLink, boolean slowLink, String consumer,
     String modeControl, List<Switch> modeSwitches, boolean catchingUp, long throttleBytesPerSecond,
-    double writeBytesPerSecond, double linkBytesPerSecond) {
+    double writeBytesPerSecond, double linkBytesPerSecond, boolean copying, long copyBacklogBytes) {
 
   record Switch(String from, String to, String reason, String at) {}
 
@@ -22,7 +24,8 @@ record FollowingView(double responseMillis, String responseLink, boolean slowLin
         r.getSlowLink(), r.getConsumer().isEmpty() ? null : r.getConsumer(), r.getAutoMode() ? "auto" : "manual",
         r.getModeSwitchesList().stream().map(s -> new Switch(s.getFrom(), s.getTo(), s.getReason(),
             Instant.ofEpochMilli(s.getAtEpochMillis()).toString())).toList(),
-        r.getCatchingUp(), r.getThrottleBytesPerSecond(), r.getWriteBytesPerSecond(), r.getLinkBytesPerSecond());
+        r.getCatchingUp(), r.getThrottleBytesPerSecond(), r.getWriteBytesPerSecond(), r.getLinkBytesPerSecond(),
+        r.getCopying(), r.getCopying() ? r.getCopyBacklogBytes() : -1);
   }
 
   /** The lines {@code volume show} prints. */
@@ -41,7 +44,11 @@ record FollowingView(double responseMillis, String responseLink, boolean slowLin
         linkBytesPerSecond < 0 ? "not measured yet" : ByteSize.format((long) linkBytesPerSecond) + "/s");
     String throttle = throttleBytesPerSecond < 0 ? "known on the primary only"
         : throttleBytesPerSecond == 0 ? "off" : "writes held to " + ByteSize.format(throttleBytesPerSecond) + "/s";
-    out.add("catch-up:         " + (catchingUp ? "running" : "no") + "; throttle " + throttle + measured);
+    String state = catchingUp ? "running"
+        : !copying ? "no"
+        : copyBacklogBytes < 0 ? "copying into the site (measuring what is left to send)"
+        : "copying into the site, " + ByteSize.format(copyBacklogBytes) + " left to send to the new copies";
+    out.add("catch-up:         " + state + "; throttle " + throttle + measured);
     return out;
   }
 }

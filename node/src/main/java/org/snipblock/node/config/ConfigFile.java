@@ -25,6 +25,8 @@ import org.snipblock.node.OperatorError;
  *   capacity: 500G          # most bytes on disk (default: the file system's limit)
  *   snippet-size: 4M        # default snippet size of new volumes
  *   io-threads: 4
+ *   background-rate: 100M   # what resyncs, scrubs and flattens together may move per second while
+ *                           # clients are idle; busy clients push it down to a tenth; 0 = no cap
  * volumes:
  *   - name: vol0
  *     size: 10G
@@ -53,6 +55,7 @@ import org.snipblock.node.OperatorError;
  *     max-lag: 64M          # async: new writes wait while a replica is this far behind
  *     ack-timeout: 30s      # sync: a write fails if its quorum has not acknowledged by then
  *     resync-rate: 200M     # bytes per second one resync or re-replication may send; 0 = no cap
+ *                           # (together within the store's background-rate)
  *     failover-delay: 3s    # a primary gone this long is replaced
  *   alua:                   # how the iSCSI doors report paths other than the primary's node
  *     other-sites: non-optimized   # or standby: nodes in another site refuse media access

@@ -78,6 +78,7 @@ public record NodeConfig(
     Long capacity = null;
     Long snippetSize = null;
     Integer ioThreads = null;
+    Long backgroundRate = null;
     Map<String, TargetAccess> iscsiAccess = new LinkedHashMap<>();
     NbdSecurity nbd = NbdSecurity.OFF;
     AdminAuth adminAuth = AdminAuth.OFF;
@@ -92,6 +93,7 @@ public record NodeConfig(
       capacity = o.store().capacity() != null ? o.store().capacity() : capacity;
       snippetSize = o.store().snippetSize() != null ? o.store().snippetSize() : snippetSize;
       ioThreads = o.store().ioThreads() != null ? o.store().ioThreads() : ioThreads;
+      backgroundRate = o.store().backgroundRate() != null ? o.store().backgroundRate() : backgroundRate;
       dataDir = o.dataDir() != null ? o.dataDir() : dataDir;
       listen = o.listen() != null ? o.listen() : listen;
       iscsiPort = o.iscsiPort() != null ? o.iscsiPort() : iscsiPort;
@@ -143,7 +145,7 @@ public record NodeConfig(
       }
     }
     return new NodeConfig(dataDir, listen, iscsiPort, nbdPort, adminPort,
-        List.copyOf(volumes.values()), nodeId, location, storeConfig(capacity, snippetSize, ioThreads), cluster,
+        List.copyOf(volumes.values()), nodeId, location, storeConfig(capacity, snippetSize, ioThreads, backgroundRate), cluster,
         Map.copyOf(iscsiAccess), nbd, httpPort, adminAuth, adminTls);
   }
 
@@ -219,7 +221,7 @@ public record NodeConfig(
     }
   }
 
-  private static StoreConfig storeConfig(Long capacity, Long snippetSize, Integer ioThreads) {
+  private static StoreConfig storeConfig(Long capacity, Long snippetSize, Integer ioThreads, Long backgroundRate) {
     StoreConfig c = StoreConfig.defaults();
     try {
       if (capacity != null) {
@@ -234,9 +236,12 @@ public record NodeConfig(
       if (ioThreads != null) {
         c = c.withIoThreads(ioThreads);
       }
+      if (backgroundRate != null) {
+        c = c.withBackgroundBytesPerSecond(backgroundRate);
+      }
     } catch (IllegalArgumentException e) {
       throw new OperatorError("invalid store settings (capacity " + capacity + ", snippet-size " + snippetSize
-          + ", io-threads " + ioThreads + "): " + e.getMessage());
+          + ", io-threads " + ioThreads + ", background-rate " + backgroundRate + "): " + e.getMessage());
     }
     return c;
   }

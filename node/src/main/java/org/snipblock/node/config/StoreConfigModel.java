@@ -8,10 +8,12 @@ final class StoreConfigModel {
   @JsonProperty("capacity") String capacity;
   @JsonProperty("snippet-size") String snippetSize;
   @JsonProperty("io-threads") Integer ioThreads;
+  @JsonProperty("background-rate") String backgroundRate;
 
   StoreOptions toOptions(Path origin) {
     return ConfigValues.value("config file " + origin + ": store",
         () -> new StoreOptions(capacity == null ? null : ByteSize.parse(capacity),
-            snippetSize == null ? null : ByteSize.parse(snippetSize), ioThreads));
+            snippetSize == null ? null : ByteSize.parse(snippetSize), ioThreads,
+            backgroundRate == null ? null : ByteSize.parse(backgroundRate)));
   }
 }

@@ -136,6 +136,7 @@ public final class Node implements AutoCloseable {
             q.getGroup(), q.getStateKnown(), q.getThrottled(), q.getWaiting(), q.getDelayed())));
     NodeMetrics metrics = new NodeMetrics(view);
     running.push(metrics);
+    BackgroundReport.register(metrics.registry(), background());
     IoMeters meters = new IoMeters(metrics.registry());
     if (cluster != null) {
       running.push(PowerOnWatch.start(cluster));
@@ -331,7 +332,13 @@ public final class Node implements AutoCloseable {
         .setVolumes(all.size())
         .setProvisionedBytes(all.stream().mapToLong(VolumeInfo::provisionedBytes).sum())
         .setUsedBytes(all.stream().mapToLong(VolumeInfo::usedBytes).sum())
+        .setBackground(BackgroundReport.message(background().state()))
         .build();
+  }
+
+  /** The budget of the node's background work: its local store's. */
+  private org.snipblock.store.qos.BackgroundBudget background() {
+    return cluster != null ? cluster.background() : volumes.background();
   }
 
   /** Graceful shutdown; safe to call more than once. */

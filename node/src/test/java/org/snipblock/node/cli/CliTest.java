@@ -349,6 +349,8 @@ class CliTest {
 
       Result status = run("status", "--json", "--admin", admin);
       assertThat(JSON.readTree(status.out()).get("nodeId").asText()).isEqualTo("n1");
+      // A node without a store of its own has no background work to cap.
+      assertThat(run("status", "--admin", admin).out()).contains("background:  no cap, 0 B granted since start");
     }
   }
 }

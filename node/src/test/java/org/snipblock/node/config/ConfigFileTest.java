@@ -40,6 +40,8 @@ class ConfigFileTest {
         admin-port: 17070
         node-id: n1
         location: s1/c1/r1/h1
+        store:
+          background-rate: 64M
         volumes:
           - name: vol0
             size: 10G
@@ -57,6 +59,7 @@ class ConfigFileTest {
     assertThat(o.adminPort()).isEqualTo(17070);
     assertThat(o.nodeId()).isEqualTo("n1");
     assertThat(o.location()).isEqualTo("s1/c1/r1/h1");
+    assertThat(o.store().backgroundRate()).isEqualTo(64L << 20);
     assertThat(o.volumes()).containsExactly(
         new VolumeDeclaration("vol0", 10L << 30, 0, 512, false),
         new VolumeDeclaration("vol1", 1 << 20, 4 << 20, 4096, true));
@@ -271,7 +274,9 @@ class ConfigFileTest {
       unclosed bracket        | 'volumes: [{name: v'                  | not valid YAML
       a list at the top       | '- a'                                 | line 1:
       bad store capacity      | 'store: {capacity: lots}'             | store: invalid size 'lots'
-      unknown store key       | 'store: {capacty: 1G}'                | unknown key 'capacty' (known: capacity, io-threads, snippet-size)
+      bad background rate     | 'store: {background-rate: fast}'      | store: invalid size 'fast'
+      negative background rate | 'store: {background-rate: -5M}'       | store: invalid size '-5M'
+      unknown store key       | 'store: {capacty: 1G}'                | unknown key 'capacty' (known: background-rate, capacity, io-threads, snippet-size)
       empty volume entry      | 'volumes: [~]'                        | volumes[0] is empty
       null join list          | 'join: ~'                             | NO-ERROR
       tab indentation         | 'data:\t\tx: y'                       | config file

@@ -3,6 +3,7 @@ package org.snipblock.cluster.follow;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -19,20 +20,24 @@ import org.slf4j.LoggerFactory;
 /**
  * On each primary of this node, once a tick: measures replication ({@link LinkGauge}), switches the
  * mode of volumes under {@code --mode auto} ({@link ModeGovernor}) and throttles the writes of
- * volumes catching up ({@link Balloon}). Switches and the end of a catch-up go through the
- * metadata log; every one is logged.
+ * volumes catching up ({@link Balloon}) or whose copies a migration builds ({@link CopyBallooning}).
+ * Switches and the end of a catch-up go through the metadata log; every one is logged.
  */
 public final class FollowControl {
   private static final Logger log = LoggerFactory.getLogger(FollowControl.class);
 
-  /** What this primary measures of a volume now; rates in bytes per second (link NaN until measured). */
-  public record Measured(double writeRate, double linkRate, long throttleRate) {}
+  /**
+   * What this primary measures of a volume now; rates in bytes per second (link NaN until measured).
+   * While a migration builds its copies ({@code copying}), the bytes left to send to them (-1 until measured).
+   */
+  public record Measured(double writeRate, double linkRate, long throttleRate, boolean copying, long copyBacklog) {}
 
   private final SiteSettings settings;
   private final Supplier<Collection<ReplicatedBlockDevice>> primaries;
   private final Function<String, Optional<VolumeRecord>> volumes;
   private final Consumer<MetaCommand> commit;
   private final Map<String, Watch> watched = new ConcurrentHashMap<>();
+  private final Map<String, CopyBallooning> copying = new ConcurrentHashMap<>();
 
   /** One primary device's state between ticks. */
   private record Watch(ReplicatedBlockDevice device, LinkGauge gauge, ModeGovernor governor) {}
@@ -72,7 +77,24 @@ public final class FollowControl {
     if (w == null || !w.device().primary()) {
       return Optional.empty();
     }
-    return Optional.of(new Measured(w.gauge().writeRate(), w.gauge().linkRate(), w.device().throttle().rate()));
+    CopyBallooning c = copying.get(volume);
+    return Optional.of(new Measured(w.gauge().writeRate(), w.gauge().linkRate(), w.device().throttle().rate(),
+        c != null, c == null ? -1 : c.backlog()));
+  }
+
+  /**
+   * Balloons the volume's writes, while this node is its primary, against what remains to send to
+   * its new copies on {@code receivers}, until the returned handle is closed (see {@link CopyBallooning}).
+   * One migration of a volume at a time: a second call replaces the first.
+   */
+  public CopyBallooning balloonCopies(String volume, Supplier<Set<String>> receivers) {
+    CopyBallooning made = new CopyBallooning(volume, receivers, settings,
+        () -> volumes.apply(volume).map(VolumeRecord::getCatchingUp).orElse(false), c -> copying.remove(volume, c));
+    CopyBallooning before = copying.put(volume, made);
+    if (before != null) {
+      before.close();
+    }
+    return made;
   }
 
   private void steer(VolumeRecord v, Watch w) {
@@ -87,6 +109,11 @@ public final class FollowControl {
       });
     }
     var throttle = w.device().throttle();
+    CopyBallooning copies = copying.get(v.getName());
+    if (!v.getCatchingUp() && copies != null) {
+      copies.steer(v, w.device().replicaProgress(), w.device().resyncProgress(), w.gauge(), throttle);
+      return;
+    }
     if (!v.getCatchingUp()) {
       if (throttle.rate() > 0) {
         throttle.release();

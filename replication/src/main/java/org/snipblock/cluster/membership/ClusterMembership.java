@@ -169,6 +169,13 @@ public final class ClusterMembership implements AutoCloseable {
     return view;
   }
 
+  /** True while the current view holds a majority of the metadata voters. */
+  public boolean inMajority() {
+    // The voters as raft knows them now: nodes join and leave them at run time.
+    List<String> voters = voters();
+    return view().stream().filter(voters::contains).count() * 2 > voters.size();
+  }
+
   public void onViewChange(Consumer<Set<String>> listener) {
     viewListeners.add(listener);
   }

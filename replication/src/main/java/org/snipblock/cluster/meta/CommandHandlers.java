@@ -38,6 +38,7 @@ final class CommandHandlers {
     HANDLERS.put(CommandCase.SET_READ_ONLY, VolumeCommands::setReadOnly);
     HANDLERS.put(CommandCase.MOVE_COPY, CopyMoves::apply);
     HANDLERS.put(CommandCase.RETARGET_MOVE, MoveRetargets::apply);
+    HANDLERS.put(CommandCase.MARK_SITE_MIGRATION, SiteMigrationMarks::apply);
     HANDLERS.put(CommandCase.REPORT_MOVE_PROGRESS, NodeCommands::reportMoveProgress);
     HANDLERS.put(CommandCase.SET_NODE_STATE, NodeCommands::setState);
     HANDLERS.put(CommandCase.REMOVE_NODE, NodeCommands::remove);

@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.snipblock.block.BlockDeviceException;
 import org.snipblock.block.BlockDeviceException.Kind;
 import org.snipblock.cluster.proto.VolumeRecord;
@@ -30,6 +31,9 @@ final class ReplicaLinks {
   private final Map<String, ReplicaLink> links = new ConcurrentHashMap<>();
   // Sync acknowledgements wait for this: the latest "holder X is stale" record being committed.
   private volatile CompletableFuture<Void> staleRecorded = CompletableFuture.completedFuture(null);
+  // The "holder in sync again" records under way (their outcome ignored): a holder lost meanwhile is
+  // recorded stale only after them, so its stale mark is the later one in the log.
+  private CompletableFuture<Void> inSyncRecorded = CompletableFuture.completedFuture(null);
 
   /** @param progress told whenever a stream's unacknowledged tail shrinks */
   ReplicaLinks(VolumeView view, Function<String, ManagedChannel> channels, ReplicaRegistry registry, Fencing fencing,
@@ -132,8 +136,9 @@ final class ReplicaLinks {
 
   /**
    * A holder's stream broke: it misses changes from now on, so it goes on record as stale before
-   * more sync acks (and after every holder lost before it). While the metadata cannot take the
-   * record (no leader for a while, or this node is cut off and fenced meanwhile), the record is
+   * more sync acks (and after every holder lost before it), and after every in-sync record under
+   * way ({@link #recordInSync}), so that it is the later of the two. While the metadata cannot take
+   * the record (no leader for a while, or this node is cut off and fenced meanwhile), the record is
    * tried again and sync acks wait; they fail only once this device is superseded. A record given up
    * while only fenced failed every later sync write for good, after the primary was confirmed again
    * at its epoch (a long fault schedule: the primary cut off for 7.8 s, no failover).
@@ -143,9 +148,31 @@ final class ReplicaLinks {
       return;
     }
     CompletableFuture<Void> recorded = new CompletableFuture<>();
-    record(node, recorded, 1);
-    CompletableFuture<Void> earlier = staleRecorded;
-    staleRecorded = earlier.thenCombine(recorded, (a, b) -> (Void) null);
+    CompletableFuture<Void> after;
+    synchronized (this) {
+      after = inSyncRecorded;
+      staleRecorded = staleRecorded.thenCombine(recorded, (a, b) -> (Void) null);
+    }
+    after.thenRun(() -> record(node, recorded, 1));
+  }
+
+  /**
+   * Puts the holder on record in sync again ({@code record} commits it) after a resync whose copies
+   * went over {@code link}, unless that stream broke: the changes sent on it since the resync's
+   * starting point are all the holder got besides the copies, so a broken one may have lost some
+   * the resync compared too early to see (a copy moved to a node that refused ops as an unknown
+   * volume while the resync ran was put on record in sync without one chunk). Ordered with the
+   * stale records: it waits for every holder lost before it (such a break shows in the check), and
+   * every holder lost from now on is recorded stale after it, so the log never ends with a copy in
+   * sync whose stream broke before the record.
+   */
+  synchronized CompletableFuture<Void> recordInSync(ReplicaLink link, Supplier<CompletableFuture<Void>> record) {
+    CompletableFuture<Void> done = staleRecorded.handle((x, e) -> (Void) null).thenCompose(x -> link.broken()
+        ? CompletableFuture.<Void>failedFuture(new BlockDeviceException(Kind.IO_ERROR, "the stream to " + link.nodeId
+            + " broke during its resync: it may have missed a change the resync did not copy"))
+        : record.get());
+    inSyncRecorded = inSyncRecorded.thenCombine(done.handle((x, e) -> (Void) null), (a, b) -> (Void) null);
+    return done;
   }
 
   private void record(String node, CompletableFuture<Void> recorded, int attempt) {

@@ -16,6 +16,7 @@ import org.snipblock.block.Extent;
 import org.snipblock.cluster.meta.SnippetModes;
 import org.snipblock.cluster.proto.ReplicaOp;
 import org.snipblock.cluster.proto.VolumeRecord;
+import org.snipblock.store.qos.BackgroundBudget;
 import org.snipblock.store.qos.VolumeThrottle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,10 +60,13 @@ public final class ReplicatedBlockDevice implements BlockDevice {
    * @param qosBudgets the throttle of the volume's QoS budget on this node, by its record now (a
    *                  volume may join or leave a group live): every client request passes it here, at
    *                  the one writer, whichever door it came through; resyncs and scrubs do not
+   * @param background the node's budget for background work, which resyncs and scrubs ask before
+   *                  each piece: they yield to the clients the throttles count
    */
   public ReplicatedBlockDevice(String selfId, VolumeRecord volume, ReopenableDevice local, EpochAuthority authority,
       Function<String, ManagedChannel> channels, ReplicationSettings settings, ReplicaRegistry registry,
-      DurableProgress sequences, SnapshotSource snapshots, Function<VolumeRecord, VolumeThrottle> qosBudgets) {
+      DurableProgress sequences, SnapshotSource snapshots, Function<VolumeRecord, VolumeThrottle> qosBudgets,
+      BackgroundBudget background) {
     this.view = new VolumeView(selfId, volume);
     this.qosBudgets = qosBudgets;
     this.local = local;
@@ -75,10 +79,10 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     this.changes = new ChangeStream(view, local, sequencer, links, inSync, settings.ackTimeout());
     this.readRepair = new ReadRepair(view, local, sequencer, links, channels, registry, fencing, settings.ackTimeout());
     this.resyncs = new ResyncScheduler(view, local, sequencer, links, readRepair, channels, registry, inSync,
-        settings.resyncBytesPerSecond(), snapshots);
+        settings.resyncBytesPerSecond(), snapshots, background);
     this.scrubs = new ScrubScheduler(view, fencing, new CopyDigests(local, sequencer, links, channels,
         settings.ackTimeout()), new SnapshotCheck(view, sequencer, links, snapshots, channels, settings.ackTimeout()),
-        registry, readRepair, settings.scrubInterval(), settings.scrubBytesPerSecond());
+        registry, readRepair, settings.scrubInterval(), settings.scrubBytesPerSecond(), background);
     this.handover = new PlannedHandover(view, fencing, sequencer, links);
     this.acks = new AckWindow(volume.getName(), volume.getUid(), volume.getEpoch(), selfId);
   }

@@ -4,8 +4,6 @@ import io.grpc.ManagedChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.snipblock.block.VolumeMdc;
 import org.snipblock.cluster.proto.VolumeRecord;
@@ -18,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * reports CRC32C digests of its chunks, the primary compares them with its own and sends only
  * the chunks that differ (or that the replica could not read). The copies travel as ordinary
  * sequenced writes on the replica's live stream, so they interleave correctly with client writes
- * that arrive meanwhile. Throttled to a byte rate so client I/O keeps going.
+ * that arrive meanwhile. Each batch of copies waits for the node's background budget first, and
+ * the resync's own rate ({@code resync-rate}) after, so client I/O keeps going ({@link BackgroundPace}).
  */
 final class Resync {
   private static final Logger log = LoggerFactory.getLogger(Resync.class);
@@ -30,7 +29,7 @@ final class Resync {
   private final ReadRepair copies;
   private final ReplicaLink link;
   private final ManagedChannel channel;
-  private final long bytesPerSecond;
+  private final BackgroundPace pace;
   private final String node;
   private final List<Integer> snippets;
   private final AtomicLong done = new AtomicLong();
@@ -39,13 +38,13 @@ final class Resync {
   private volatile String failure;
 
   Resync(VolumeView view, BlockDevice local, ReadRepair copies, ReplicaLink link, ManagedChannel channel,
-      long bytesPerSecond, String node, List<Integer> snippets) {
+      BackgroundPace pace, String node, List<Integer> snippets) {
     this.view = view;
     this.local = local;
     this.copies = copies;
     this.link = link;
     this.channel = channel;
-    this.bytesPerSecond = bytesPerSecond;
+    this.pace = pace;
     this.node = node;
     this.snippets = snippets;
   }
@@ -100,22 +99,14 @@ final class Resync {
     CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
     for (int i = 0; i < offsets.size(); i += CHUNKS_IN_FLIGHT) {
       List<Long> batch = offsets.subList(i, Math.min(offsets.size(), i + CHUNKS_IN_FLIGHT));
-      chain = chain.thenCompose(v -> {
+      long bytes = batch.stream().mapToLong(off -> Math.min(CHUNK, end - off)).sum();
+      chain = chain.thenCompose(v -> pace.budget(bytes)).thenCompose(v -> {
         List<CompletableFuture<Void>> acks = new ArrayList<>();
-        long bytes = 0;
         for (long off : batch) {
-          int len = (int) Math.min(CHUNK, end - off);
-          bytes += len;
-          acks.add(copies.copyTo(link, off, len));
+          acks.add(copies.copyTo(link, off, (int) Math.min(CHUNK, end - off)));
         }
         copied.addAndGet(bytes);
-        long pauseMillis = bytesPerSecond <= 0 ? 0 : bytes * 1000 / bytesPerSecond;
-        CompletableFuture<Void> all = CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new));
-        if (pauseMillis == 0) {
-          return all;
-        }
-        Executor later = CompletableFuture.delayedExecutor(pauseMillis, TimeUnit.MILLISECONDS);
-        return all.thenCompose(x -> CompletableFuture.runAsync(() -> { }, later));
+        return pace.after(CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)), bytes);
       });
     }
     return chain;

@@ -16,6 +16,7 @@ import org.snipblock.cluster.meta.StaleCopies;
 import org.snipblock.cluster.meta.Stripes;
 import org.snipblock.cluster.proto.SnippetPlacement;
 import org.snipblock.cluster.proto.VolumeRecord;
+import org.snipblock.store.qos.BackgroundBudget;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * Decides which holders need a resync and runs one per holder at a time: a holder whose stream
  * broke (it missed changes), one the metadata lists as stale, and, after this primary restarted
  * at the same epoch, every holder once (what was sent before the restart may not all have
- * arrived). A holder is on record in sync again only once its resync has finished.
+ * arrived). A holder is on record in sync again only once its resync has finished, over a stream
+ * that never broke meanwhile ({@link ReplicaLinks#recordInSync}).
  */
 final class ResyncScheduler {
   private static final Logger log = LoggerFactory.getLogger(ResyncScheduler.class);
@@ -37,6 +39,7 @@ final class ResyncScheduler {
   private final ReplicaRegistry registry;
   private final InSyncOnRecord inSync;
   private final long bytesPerSecond;
+  private final BackgroundBudget background;
   private final SnapshotSource snapshots;
   // Per holder: the progress of its resync's current phase (its snapshots, then its live layer).
   private final Map<String, Supplier<ResyncProgress>> resyncs = new ConcurrentHashMap<>();
@@ -46,8 +49,9 @@ final class ResyncScheduler {
 
   ResyncScheduler(VolumeView view, BlockDevice local, Sequencer sequencer, ReplicaLinks links, ReadRepair copies,
       Function<String, ManagedChannel> channels, ReplicaRegistry registry, InSyncOnRecord inSync, long bytesPerSecond,
-      SnapshotSource snapshots) {
+      SnapshotSource snapshots, BackgroundBudget background) {
     this.snapshots = snapshots;
+    this.background = background;
     this.view = view;
     this.local = local;
     this.sequencer = sequencer;
@@ -123,23 +127,25 @@ final class ResyncScheduler {
     List<Integer> all = Stripes.snippetsWhere(v, s -> s.getNodesList().contains(node)).stream()
         .map(Math::toIntExact).toList();
     SnapshotAlignment alignment = new SnapshotAlignment(view, sequencer, links, snapshots, registry,
-        channels.apply(node), node, all);
+        channels.apply(node), node, all, background);
     resyncs.put(node, alignment::progress);
-    CompletableFuture<Void> live = alignment.run().thenCompose(names -> {
+    CompletableFuture<ReplicaLink> live = alignment.run().thenCompose(names -> {
       record Start(ReplicaLink link, CompletableFuture<Void> barrier) {}
       Start start = sequencer.inTurn(turn -> new Start(links.reopen(node),
           // Everything sequenced before the stream existed must be on the local copy before we compare.
           turn.local(turn.next(), 0, 0, true, () -> CompletableFuture.completedFuture(null))));
-      Resync r = new Resync(view, local, copies, start.link(), channels.apply(node), bytesPerSecond, node, held);
+      Resync r = new Resync(view, local, copies, start.link(), channels.apply(node),
+          new BackgroundPace(bytesPerSecond, background), node, held);
       resyncs.put(node, r::progress);
       // A snapshot taken before the stream reopened is missing there; one taken before the live layer
       // was in line is wrong there: either way the next round's alignment rebuilds it.
       return r.run(start.barrier().thenRun(() -> sameSnapshots(names)))
-          .thenRun(() -> sameSnapshots(names));
+          .thenRun(() -> sameSnapshots(names)).thenApply(x -> start.link());
     });
     List<Long> done = List.copyOf(stripes);
     runs.put(node, live
-        .thenCompose(x -> registry.markStale(v.getName(), v.getEpoch(), node, false, done))
+        .thenCompose(link -> links.recordInSync(link,
+            () -> registry.markStale(v.getName(), v.getEpoch(), node, false, done)))
         .whenComplete((x, e) -> {
           try (VolumeMdc volume = VolumeMdc.of(v.getName())) {
             if (e == null) {

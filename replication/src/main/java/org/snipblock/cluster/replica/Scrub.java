@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.snipblock.cluster.meta.Stripes;
 import org.snipblock.cluster.proto.SnippetPlacement;
 import org.snipblock.cluster.proto.VolumeRecord;
@@ -18,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * CRC32C digests of chunks taken at one point of the sequence. A repairing pass (a scrub) then
  * overwrites a replica's differing or unreadable chunks with sequenced copies and restores chunks
  * the primary itself cannot read from a replica in sync; a verify only reports. Stale holders are
- * compared but not repaired here: their resync does that. Throttled to a byte rate.
+ * compared but not repaired here: their resync does that. Each snippet waits for the node's
+ * background budget before it is compared, and the scrub's own rate after ({@link BackgroundPace}).
  */
 final class Scrub {
   private static final Logger log = LoggerFactory.getLogger(Scrub.class);
@@ -51,14 +51,14 @@ final class Scrub {
   private final ReadRepair readRepair;
   private final String selfId;
   private final boolean repair;
-  private final long bytesPerSecond;
+  private final BackgroundPace pace;
   private final VolumeRecord volume;
   private final Map<String, Tally> tallies = new LinkedHashMap<>();
   private volatile boolean running = true;
   private volatile String failure;
 
   Scrub(VolumeView view, Fencing fencing, CopyDigests digests, SnapshotCheck snapshots, ReplicaRegistry registry,
-      ReadRepair readRepair, boolean repair, long bytesPerSecond) {
+      ReadRepair readRepair, boolean repair, BackgroundPace pace) {
     this.view = view;
     this.snapshots = snapshots;
     this.registry = registry;
@@ -67,7 +67,7 @@ final class Scrub {
     this.readRepair = readRepair;
     this.selfId = view.selfId;
     this.repair = repair;
-    this.bytesPerSecond = bytesPerSecond;
+    this.pace = pace;
     this.volume = view.get();
     tallies.put(selfId, new Tally(true));
     int snippets = Math.toIntExact(Stripes.snippets(volume));
@@ -112,7 +112,8 @@ final class Scrub {
     }
     SnippetPlacement placement = Stripes.at(view.get(), index);
     List<String> holders = placement.getNodesList().stream().filter(n -> !n.equals(selfId)).toList();
-    return digests.at(index, holders).thenCompose(d -> {
+    long length = Math.max(0, Math.min(volume.getSnippetSize(), volume.getSize() - (long) index * volume.getSnippetSize()));
+    return pace.budget(length).thenCompose(x -> digests.at(index, holders)).thenCompose(d -> {
       List<CompletableFuture<Void>> repairs = new ArrayList<>();
       synchronized (this) {
         Tally self = tallies.get(selfId);
@@ -145,10 +146,8 @@ final class Scrub {
         d.theirs().keySet().forEach(n -> tallies.get(n).snippetsDone++);
         d.errors().forEach((n, why) -> tallies.get(n).error = why);
       }
-      CompletableFuture<Void> all = CompletableFuture.allOf(repairs.toArray(CompletableFuture[]::new));
-      long pauseMillis = bytesPerSecond <= 0 ? 0 : (d.ours().size() * (long) Resync.CHUNK) * 1000 / bytesPerSecond;
-      return pauseMillis == 0 ? all : all.thenCompose(x -> CompletableFuture.runAsync(() -> { },
-          CompletableFuture.delayedExecutor(pauseMillis, TimeUnit.MILLISECONDS)));
+      return pace.after(CompletableFuture.allOf(repairs.toArray(CompletableFuture[]::new)),
+          d.ours().size() * (long) Resync.CHUNK);
     });
   }
 

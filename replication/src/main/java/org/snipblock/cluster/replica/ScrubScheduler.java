@@ -3,6 +3,7 @@ package org.snipblock.cluster.replica;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.snipblock.store.qos.BackgroundBudget;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,12 +22,14 @@ final class ScrubScheduler {
   private final ReadRepair repairs;
   private final Duration interval;
   private final long bytesPerSecond;
+  private final BackgroundBudget background;
   private Scrub last;
   private CompletableFuture<VerifyReport> repairing;
   private long lastRepairStartNanos = System.nanoTime();
 
   ScrubScheduler(VolumeView view, Fencing fencing, CopyDigests digests, SnapshotCheck snapshots,
-      ReplicaRegistry registry, ReadRepair repairs, Duration interval, long bytesPerSecond) {
+      ReplicaRegistry registry, ReadRepair repairs, Duration interval, long bytesPerSecond,
+      BackgroundBudget background) {
     this.view = view;
     this.snapshots = snapshots;
     this.registry = registry;
@@ -35,6 +38,7 @@ final class ScrubScheduler {
     this.repairs = repairs;
     this.interval = interval;
     this.bytesPerSecond = bytesPerSecond;
+    this.background = background;
   }
 
   /** Starts a scrub if one is due and none is running. */
@@ -62,7 +66,8 @@ final class ScrubScheduler {
     if (repair) {
       lastRepairStartNanos = System.nanoTime();
     }
-    Scrub scrub = new Scrub(view, fencing, digests, snapshots, registry, repairs, repair, bytesPerSecond);
+    Scrub scrub = new Scrub(view, fencing, digests, snapshots, registry, repairs, repair,
+        new BackgroundPace(bytesPerSecond, background));
     last = scrub;
     CompletableFuture<VerifyReport> run = scrub.run();
     if (repair) {

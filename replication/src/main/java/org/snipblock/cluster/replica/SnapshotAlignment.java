@@ -12,6 +12,7 @@ import org.snipblock.block.BlockDeviceException.Kind;
 import org.snipblock.cluster.meta.Stripes;
 import org.snipblock.cluster.proto.ReplicaOp;
 import org.snipblock.cluster.proto.VolumeRecord;
+import org.snipblock.store.qos.BackgroundBudget;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,13 +47,15 @@ final class SnapshotAlignment {
   private final ManagedChannel channel;
   private final String node;
   private final List<Integer> snippets;
+  private final BackgroundBudget background;
   private final AtomicLong rebuilt = new AtomicLong();
   private final AtomicLong copied = new AtomicLong();
   private volatile boolean running = true;
   private volatile String failure;
 
   SnapshotAlignment(VolumeView view, Sequencer sequencer, ReplicaLinks links, SnapshotSource source,
-      ReplicaRegistry registry, ManagedChannel channel, String node, List<Integer> snippets) {
+      ReplicaRegistry registry, ManagedChannel channel, String node, List<Integer> snippets,
+      BackgroundBudget background) {
     this.view = view;
     this.sequencer = sequencer;
     this.links = links;
@@ -61,6 +64,7 @@ final class SnapshotAlignment {
     this.channel = channel;
     this.node = node;
     this.snippets = snippets;
+    this.background = background;
   }
 
   ResyncProgress progress() {
@@ -163,7 +167,7 @@ final class SnapshotAlignment {
         InTurn.run(offsets.size(), i -> {
           long off = offsets.get(i);
           ByteBuffer b = ByteBuffer.allocate((int) Math.min(Resync.CHUNK, v.getSize() - off));
-          return s.read(off, b).thenCompose(x -> {
+          return background.take(b.remaining()).thenCompose(y -> s.read(off, b)).thenCompose(x -> {
             ByteString data = ByteString.copyFrom(b.flip());
             copied.addAndGet(data.size());
             ReplicaOp.Builder op = op(kind).setOffset(off).setLength(data.size()).setData(data)

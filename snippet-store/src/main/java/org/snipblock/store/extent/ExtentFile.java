@@ -19,11 +19,13 @@ public final class ExtentFile {
   private final ExtentIo.Channel channel;
   private final InPlaceZones zones;
   /**
-   * Set after each write; cleared by a sync just before it forces the file. Set from the start: after
-   * a kill the page cache may still hold writes the killed process never synced, which replay reads
-   * and the next checkpoint makes map entries durable for, so the first sync forces the file.
+   * Set after each write; cleared by a sync just before it forces the file. Set at first: a
+   * process that crashed may have left writes in the page cache that it never forced, and this one
+   * reads them (replay, in-place recovery) as if they were on disk, so its first sync must force them.
    */
   private final AtomicBoolean dirty = new AtomicBoolean(true);
+  /** Set after each write into fresh slots (not an overwrite in place), and at first; cleared with {@link #dirty}. */
+  private final AtomicBoolean freshDirty = new AtomicBoolean(true);
   private final Object syncTurn = new Object();
   /** Slots below {@link #end} that are free to reuse. */
   private final BitSet free = new BitSet();
@@ -135,7 +137,18 @@ public final class ExtentFile {
 
   /** Writes whole slots starting at {@code slot} (the buffer holds a multiple of 4 KiB). */
   public void write(int slot, ByteBuffer src) throws IOException {
+    write(slot, src, true);
+  }
+
+  /**
+   * As {@link #write(int, ByteBuffer)}; {@code fresh} false: every slot written is a chunk's own,
+   * rewritten in place in an open zone (see {@link #syncFresh}).
+   */
+  public void write(int slot, ByteBuffer src, boolean fresh) throws IOException {
     channel.write(src, (long) slot * SLOT);
+    if (fresh) {
+      freshDirty.set(true);
+    }
     dirty.set(true);
   }
 
@@ -151,12 +164,30 @@ public final class ExtentFile {
   void sync() throws IOException {
     synchronized (syncTurn) {
       if (dirty.getAndSet(false) && !closed) {
+        boolean fresh = freshDirty.getAndSet(false);
         try {
           channel.sync();
         } catch (IOException e) {
           dirty.set(true);
+          freshDirty.compareAndSet(false, fresh);
           throw e;
         }
+      }
+    }
+  }
+
+  /**
+   * Makes durable every write into fresh slots that completed before the call (and, with it,
+   * everything else written so far), or does nothing if there was none since the last sync. What
+   * must precede a RocksDB flush: an entry naming a fresh slot must never be durable before its
+   * data (replay and the next open would take stale bytes for it), while an entry of an overwrite in
+   * place lies in a zone that is open on disk, whose slots the next open checks and takes as found.
+   * A stream of overwrites in place then no longer waits for the disk at every memtable flush.
+   */
+  void syncFresh() throws IOException {
+    synchronized (syncTurn) {
+      if (freshDirty.get()) {
+        sync();
       }
     }
   }

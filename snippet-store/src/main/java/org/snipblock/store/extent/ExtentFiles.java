@@ -124,6 +124,18 @@ public final class ExtentFiles implements Journal.Listener, AutoCloseable {
     });
   }
 
+  /** A checkpoint begins: each file notes its zones that no in-place write is touching now. */
+  public void checkpointBegins() {
+    files.values().forEach(f -> f.zones().checkpointBegins());
+  }
+
+  /** The checkpoint made everything before it durable: zones idle since it began close. */
+  public void checkpointEnded() throws IOException {
+    for (ExtentFile f : files.values()) {
+      f.zones().checkpointEnded();
+    }
+  }
+
   /** The volumes whose files have zones open for overwrites in place (at open, after a crash). */
   public Set<Long> ownersWithOpenZones() throws IOException {
     Set<Long> owners = new HashSet<>();
@@ -170,6 +182,16 @@ public final class ExtentFiles implements Journal.Listener, AutoCloseable {
     }
   }
 
+  /**
+   * Before RocksDB writes a memtable out: every write into a fresh slot that completed before the
+   * call is made durable (see {@link ExtentFile#syncFresh}); overwrites in place need not be.
+   */
+  public void syncFresh() throws IOException {
+    for (ExtentFile f : files.values()) {
+      f.syncFresh();
+    }
+  }
+
   /** Gives up a slot (its chunk version is no longer referred to by the map). */
   public synchronized void release(long owner, int slot) {
     parkedSlots.computeIfAbsent(owner, o -> new BitSet()).set(slot);
@@ -197,10 +219,7 @@ public final class ExtentFiles implements Journal.Listener, AutoCloseable {
   /** The journal started a new segment: what was given up so far is named only in older ones. */
   @Override
   public synchronized void rolled() {
-    files.values().forEach(f -> {
-      f.sealTaken();
-      f.zones().rolled();
-    });
+    files.values().forEach(ExtentFile::sealTaken);
     parkedSlots.forEach((o, s) -> sealedSlots.computeIfAbsent(o, x -> new BitSet()).or(s));
     sealedFiles.addAll(parkedFiles);
     parkedSlots = new HashMap<>();
@@ -213,10 +232,7 @@ public final class ExtentFiles implements Journal.Listener, AutoCloseable {
   public void checkpointed() {
     Map<Long, BitSet> slots;
     Set<Long> gone;
-    for (ExtentFile f : files.values()) {
-      f.settleSealed();
-      closeZones(f);
-    }
+    files.values().forEach(ExtentFile::settleSealed);
     synchronized (this) {
       slots = sealedSlots;
       gone = sealedFiles;
@@ -244,27 +260,6 @@ public final class ExtentFiles implements Journal.Listener, AutoCloseable {
         freed.stream().forEach(f::free);
       }
     });
-  }
-
-  /**
-   * The journal closed cleanly: no record is left, and every write is done and durable, so the zones
-   * close (a failed overwrite's excepted), and the next open has none to check.
-   */
-  @Override
-  public void emptied() {
-    for (ExtentFile f : files.values()) {
-      f.zones().rolled();
-      closeZones(f);
-    }
-  }
-
-  private static void closeZones(ExtentFile f) {
-    try {
-      f.zones().segmentsDeleted();
-    } catch (IOException e) {
-      log.warn("could not close the in-place zones of volume {} (the next open checks them): {}",
-          f.owner(), e.getMessage());
-    }
   }
 
   /** Punches every run of at least {@code minRun} adjacent slots. */

@@ -2,7 +2,9 @@ package org.snipblock.store.extent;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -15,16 +17,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * what a disk may show after losing an unflushed write (old sectors, new ones, or both). So the
  * zone is marked open durably (its bit in the {@code .zon} file, synced) before the first such
  * write into it, and reopening the store takes what an open zone's rewritten slots hold as their
- * chunks' content (see {@code InPlaceRecovery}). This is the bitmap mode of Linux's dm-integrity,
- * with the same price: damage in an open zone at a crash goes unnoticed.
- *
- * <p>An open zone also lets replay pass a record of an earlier overwrite whose checksum a later one
- * replaced. So a zone closes only once no journal segment holds a record of an overwrite into it:
- * when the segments before a roll are deleted (after the checkpoint that made their data and map
- * entries durable), and no overwrite into the zone ran since that roll. Closing it when the
- * checkpoint ended, with those segments still on disk (a crash before their delete, or a failed
- * delete) or records of it in the segment after the roll, made the next open stop replay at such a
- * record and drop every later one, flushed writes included.
+ * chunks' content (see {@code StoreLoader}). A checkpoint closes every zone that no in-place write
+ * touched since it began: their data and map entries are durable by then. This is the bitmap mode
+ * of Linux's dm-integrity, with the same price: damage in an open zone at a crash goes unnoticed.
  */
 public final class InPlaceZones {
   /** Slots a zone covers: reopening after a crash reads at most this much per open zone. */
@@ -34,10 +29,7 @@ public final class InPlaceZones {
 
   private static final class Zone {
     final AtomicInteger writing = new AtomicInteger();
-    /** The latest roll count an overwrite into the zone saw as it began or ended. */
-    final AtomicLong touched = new AtomicLong();
-    /** An overwrite failed half way: new data may lie under the old checksum until reopening. */
-    volatile boolean failed;
+    volatile long lastGeneration;
     /** Mirrors the zone's bit once set, so writes into an open zone take no lock. */
     volatile boolean open;
   }
@@ -46,8 +38,10 @@ public final class InPlaceZones {
   /** Guarded by this; what the file says, or will say once synced. */
   private final BitSet open;
   private final ConcurrentHashMap<Integer, Zone> active = new ConcurrentHashMap<>();
-  /** Journal rolls seen: a record of an overwrite lies in the segment after the roll it saw last. */
-  private final AtomicLong rolls = new AtomicLong();
+  private final AtomicLong generation = new AtomicLong();
+  /** Zones that were idle when the running checkpoint began, and that checkpoint's generation. */
+  private List<Integer> closing = List.of();
+  private long closingGeneration;
 
   private InPlaceZones(ExtentIo.Channel channel, BitSet open) {
     this.channel = channel;
@@ -85,12 +79,12 @@ public final class InPlaceZones {
   public void begin(int slot) throws IOException {
     int z = zoneOf(slot);
     Zone zone = active.computeIfAbsent(z, k -> new Zone());
-    // Counted before the flag is read: a close that does not see the count has lowered the flag
-    // first, so this write waits for the close and opens the zone again (see segmentsDeleted).
+    // Counted before the generation is read: a checkpoint that does not see the count has moved
+    // the generation on already, so the zone is not closed under this write (see closeIdle).
     zone.writing.incrementAndGet();
-    touch(zone);
+    zone.lastGeneration = generation.get();
     if (zone.open) {
-      // A close either saw this write counted or lowered the flag first.
+      // A checkpoint closing the zone either saw this write counted or cleared the flag first.
       return;
     }
     try {
@@ -115,50 +109,54 @@ public final class InPlaceZones {
   public void end(int slot, boolean applied) {
     Zone zone = active.get(zoneOf(slot));
     if (!applied) {
-      zone.failed = true;
+      zone.lastGeneration = Long.MAX_VALUE;
     }
-    // Its record was appended before this: in the segment after the roll seen here, or an older one.
-    touch(zone);
     zone.writing.decrementAndGet();
   }
 
-  private void touch(Zone zone) {
-    long r = rolls.get();
-    zone.touched.accumulateAndGet(r, Math::max);
-  }
-
-  /** The journal rolled: records appended from now on lie in the new segment. */
-  public void rolled() {
-    rolls.incrementAndGet();
+  /** A checkpoint begins: notes the open zones no write is touching now. */
+  public synchronized void checkpointBegins() {
+    long g = generation.incrementAndGet();
+    List<Integer> idle = new ArrayList<>();
+    for (int z = open.nextSetBit(0); z >= 0; z = open.nextSetBit(z + 1)) {
+      if (idle(active.get(z), g)) {
+        idle.add(z);
+      }
+    }
+    closing = idle;
+    closingGeneration = g;
   }
 
   /**
-   * The checkpoint after the last roll made every extent write and map entry before that roll
-   * durable, and the segments before it are deleted: zones that no overwrite touched since that
-   * roll close, no record naming their slots being left to replay. Written without a sync: a close
-   * that is lost only makes the next open check a zone that needed no check.
+   * The checkpoint that began last has made every extent write and map entry before it durable:
+   * zones idle since then close. Written without a sync: a close that is lost only makes the next
+   * open check a zone that needed no check.
    */
-  public synchronized void segmentsDeleted() throws IOException {
-    long roll = rolls.get();
+  public synchronized void checkpointEnded() throws IOException {
     BitSet pages = new BitSet();
-    for (int z = open.nextSetBit(0); z >= 0; z = open.nextSetBit(z + 1)) {
+    for (int z : closing) {
       Zone zone = active.get(z);
       if (zone != null) {
-        // Lowered before the count is read (a writer counts itself before it reads the flag):
-        // either this sees the writer, or the writer sees the flag down and waits here for the lock.
+        // Cleared before the count is read (a writer counts itself before it reads the flag): either
+        // this sees the writer, or the writer sees the flag down and waits here for the lock.
         zone.open = false;
       }
-      if (zone == null || (zone.writing.get() == 0 && !zone.failed && zone.touched.get() < roll)) {
+      if (idle(zone, closingGeneration)) {
         // Its counter stays: a write may take it at once (and reopen the zone).
         open.clear(z);
         pages.set(z / (PAGE * 8));
-      } else {
+      } else if (zone != null) {
         zone.open = true;
       }
     }
+    closing = List.of();
     for (int p = pages.nextSetBit(0); p >= 0; p = pages.nextSetBit(p + 1)) {
       writePage(p * PAGE * 8);
     }
+  }
+
+  private static boolean idle(Zone zone, long generation) {
+    return zone == null || (zone.writing.get() == 0 && zone.lastGeneration < generation);
   }
 
   /** Every rewritten slot is accounted for (the store has just checked them all): all zones close. */

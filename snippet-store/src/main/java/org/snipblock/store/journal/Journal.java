@@ -42,9 +42,13 @@ public final class Journal implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Journal.class);
   private static final long MAX_GROUP_BYTES = 64L << 20;
 
-  /** Applies batches to the database, in order; called only under the journal lock (or by replay). */
+  /**
+   * Applies batches to the database, in order; called only under the journal lock (or by replay).
+   * {@code lastSeq} is the sequence number of the last batch: the database keeps it with the
+   * batches, so whatever state of it reaches the disk says which records it already holds.
+   */
   public interface Applier {
-    void apply(List<JournalBatch> batches) throws Exception;
+    void apply(List<JournalBatch> batches, long lastSeq) throws Exception;
   }
 
   /** Makes everything applied so far durable in the database (RocksDB flush with wait). */
@@ -72,9 +76,6 @@ public final class Journal implements AutoCloseable {
      * their records again.
      */
     default void checkpointed() { }
-
-    /** After a clean close checkpointed and deleted every segment: no replay will see any record. */
-    default void emptied() { }
   }
 
   private final Applier applier;
@@ -244,7 +245,7 @@ public final class Journal implements AutoCloseable {
           throw e;
         }
         nextSeq += batches.size();
-        applier.apply(batches);
+        applier.apply(batches, nextSeq - 1);
       }
     } catch (Throwable e) {
       if (!(e instanceof IOException) || broken != null) {

@@ -21,11 +21,7 @@ public final class JournalBatch {
    */
   public enum Space { META, CATALOG, LABELS, BLOCKS, ALLOCATION, LAYERS }
 
-  /**
-   * NOTE changes nothing: it tells replay something about the key it names (see {@link #note}).
-   * Appended last, so records written before it existed read the same.
-   */
-  public enum OpKind { PUT, DELETE, DELETE_RANGE, NOTE }
+  public enum OpKind { PUT, DELETE, DELETE_RANGE }
 
   public record Op(OpKind kind, Space space, byte[] key, byte[] value) {}
 
@@ -38,15 +34,6 @@ public final class JournalBatch {
 
   public JournalBatch delete(Space space, byte[] key) {
     return add(new Op(OpKind.DELETE, space, key, null));
-  }
-
-  /**
-   * Marks {@code key}, which this batch also puts, for replay: in {@code Space.ALLOCATION}, the
-   * chunk's slot is the one its entry named before (an overwrite in place), whatever state the
-   * database replay starts from is in. The database ignores it.
-   */
-  public JournalBatch note(Space space, byte[] key) {
-    return add(new Op(OpKind.NOTE, space, key, null));
   }
 
   /** Deletes keys in {@code [begin, end)}. */
@@ -77,7 +64,7 @@ public final class JournalBatch {
   int encodedSize() {
     long n = 4;
     for (Op op : ops) {
-      n += 6 + op.key().length + (hasValue(op.kind()) ? 4 + op.value().length : 0);
+      n += 6 + op.key().length + (op.kind() == OpKind.DELETE ? 0 : 4 + op.value().length);
     }
     return Math.toIntExact(n);
   }
@@ -90,7 +77,7 @@ public final class JournalBatch {
       out.put((byte) op.space().ordinal());
       out.putInt(op.key().length);
       out.put(op.key());
-      if (hasValue(op.kind())) {
+      if (op.kind() != OpKind.DELETE) {
         out.putInt(op.value().length);
         out.put(op.value());
       }
@@ -111,15 +98,10 @@ public final class JournalBatch {
         throw new IOException("unknown op " + kind + "/" + space);
       }
       byte[] key = readBytes(in, payload.length);
-      OpKind k = OpKind.values()[kind];
-      byte[] value = hasValue(k) ? readBytes(in, payload.length) : null;
-      b.add(new Op(k, Space.values()[space], key, value));
+      byte[] value = kind == OpKind.DELETE.ordinal() ? null : readBytes(in, payload.length);
+      b.add(new Op(OpKind.values()[kind], Space.values()[space], key, value));
     }
     return b;
-  }
-
-  private static boolean hasValue(OpKind kind) {
-    return kind == OpKind.PUT || kind == OpKind.DELETE_RANGE;
   }
 
   private static byte[] readBytes(DataInputStream in, int limit) throws IOException {

@@ -42,9 +42,14 @@ public final class JournalReplay {
   /**
    * Applies every intact record of every segment, in order, stopping at the first torn or corrupt
    * record or one that fails {@code check} (later segments are used only if they continue the
-   * sequence exactly).
+   * sequence exactly). Records up to {@code appliedThrough} are already in the database (a
+   * checkpoint whose segments were not deleted yet, or RocksDB's own flush of a full memtable):
+   * they are read for the sequence but neither checked nor applied again. Checking them would be
+   * wrong, not only slow: their slots may since have been rewritten in place or reused, which the
+   * store allows once a record is in the database on disk.
    */
-  public static Replay replay(JournalIo io, Journal.Applier applier, Check check) throws Exception {
+  public static Replay replay(JournalIo io, Journal.Applier applier, Check check, long appliedThrough)
+      throws Exception {
     List<Long> segments = io.segments();
     long last = 0;
     long count = 0;
@@ -64,6 +69,10 @@ public final class JournalReplay {
           if (b == null) {
             break;
           }
+          if (expect <= appliedThrough) {
+            last = expect++;
+            continue;
+          }
           if (!check.intact(b)) {
             log.info("journal record {} refers to data that never reached the disk; replay stops there", expect);
             cut = true;
@@ -74,13 +83,13 @@ public final class JournalReplay {
           last = expect++;
           count++;
           if (pendingBytes > MAX_GROUP_BYTES) {
-            applier.apply(pending);
+            applier.apply(pending, last);
             pending = new ArrayList<>();
             pendingBytes = 0;
           }
         }
         if (!pending.isEmpty()) {
-          applier.apply(pending);
+          applier.apply(pending, last);
         }
       }
       if (expect == first && last == 0) {

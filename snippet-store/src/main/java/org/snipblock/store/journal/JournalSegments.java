@@ -146,7 +146,6 @@ final class JournalSegments {
       if (!broken) {
         checkpointer.checkpoint();
         io.delete(io.segments());
-        listener.emptied();
       }
     } catch (Exception e) {
       log.warn("journal close could not checkpoint; the next start replays it", e);

@@ -26,6 +26,7 @@ public final class VolumeThrottle {
 
   private final ThrottleTimer timer;
   private final LimitedFirst first;
+  private final ClientLoad clients;
   private final ArrayDeque<Waiting> reads = new ArrayDeque<>();
   private final ArrayDeque<Waiting> writes = new ArrayDeque<>();
   private volatile LeakyBuckets buckets;
@@ -42,13 +43,18 @@ public final class VolumeThrottle {
   public record Use(long ops, long bytes, long delayed) {}
 
   public VolumeThrottle(ThrottleTimer timer) {
-    this(timer, new LimitedFirst(timer));
+    this(timer, new LimitedFirst(timer), new ClientLoad());
   }
 
-  /** @param first the node's precedence of limited volumes over unlimited ones, shared by all its throttles */
-  public VolumeThrottle(ThrottleTimer timer, LimitedFirst first) {
+  /**
+   * @param first   the node's precedence of limited volumes over unlimited ones, shared by all its throttles
+   * @param clients the node's count of outstanding client requests, shared likewise, which its
+   *                background work yields to ({@link BackgroundBudget})
+   */
+  public VolumeThrottle(ThrottleTimer timer, LimitedFirst first, ClientLoad clients) {
     this.timer = timer;
     this.first = first;
+    this.clients = clients;
     this.buckets = new LeakyBuckets(QosLimits.none(), timer.now());
   }
 
@@ -99,14 +105,17 @@ public final class VolumeThrottle {
   /**
    * Runs {@code request} once the limits let a request of {@code length} bytes start (at once, on
    * this thread, if they do). Without limits, the request may yield to limited volumes on the node
-   * first ({@link LimitedFirst}).
+   * first ({@link LimitedFirst}). The request counts as the node's client load from now until it
+   * completes, waiting included ({@link ClientLoad}).
    */
   public <T> CompletableFuture<T> then(boolean write, long length, Supplier<CompletableFuture<T>> request) {
-    if (buckets.limits().isNone()) {
-      return first.unlimited(request);
-    }
-    CompletableFuture<Void> go = admit(write, length);
-    return go.isDone() ? first.limited(request) : go.thenCompose(x -> first.limited(request));
+    return clients.track(() -> {
+      if (buckets.limits().isNone()) {
+        return first.unlimited(request);
+      }
+      CompletableFuture<Void> go = admit(write, length);
+      return go.isDone() ? first.limited(request) : go.thenCompose(x -> first.limited(request));
+    });
   }
 
   /** The counts so far (only requests under limits are counted: an unlimited throttle is never asked). */

@@ -9,16 +9,20 @@ import java.util.function.Supplier;
  * One node's throttles, one per budget ({@link QosSetting#budget()}: a volume's own, or a
  * group's), so that every handle and door of a volume on this node, a primary's device reopened
  * after a rollback, and every member of a group share one set of buckets; and all of them one
- * {@link LimitedFirst}, so that limited volumes take precedence over unlimited ones on the node.
+ * {@link LimitedFirst}, so that limited volumes take precedence over unlimited ones on the node,
+ * and one {@link ClientLoad}, which the node's background work yields to.
  */
 public final class VolumeThrottles implements AutoCloseable {
   private final SchedulerTimer timer;
   private final LimitedFirst first;
+  private final ClientLoad clients;
   private final Map<String, VolumeThrottle> throttles = new ConcurrentHashMap<>();
 
-  public VolumeThrottles(String nodeId) {
+  /** @param clients where the throttles count the node's outstanding client requests (its {@link BackgroundBudget}'s) */
+  public VolumeThrottles(String nodeId, ClientLoad clients) {
     this.timer = new SchedulerTimer(nodeId);
     this.first = new LimitedFirst(timer);
+    this.clients = clients;
   }
 
   /** The budget's throttle, made with {@code limits} the first time it is asked for. */
@@ -28,7 +32,7 @@ public final class VolumeThrottles implements AutoCloseable {
       return t;
     }
     return throttles.computeIfAbsent(budget, b -> {
-      VolumeThrottle made = new VolumeThrottle(timer, first);
+      VolumeThrottle made = new VolumeThrottle(timer, first, clients);
       made.configure(limits.get());
       return made;
     });

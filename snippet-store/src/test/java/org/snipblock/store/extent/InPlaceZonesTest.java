@@ -36,47 +36,37 @@ class InPlaceZonesTest {
     }
   }
 
-  /**
-   * A zone closes once the segments before a roll are deleted and no overwrite into it ran since
-   * that roll: until then a segment may hold a record of an overwrite into it that a later one made
-   * stale, and replay passes such a record only in an open zone.
-   */
   @Test
-  void aZoneClosesOnlyWhenNoSegmentLeftHoldsAnOverwriteIntoIt() throws Exception {
+  void aCheckpointClosesOnlyZonesNoOverwriteTouchedSinceItBegan() throws Exception {
     FileExtentIo io = new FileExtentIo(dir);
     try (var ch = io.open("z")) {
       InPlaceZones zones = InPlaceZones.load(ch);
-      int before = 0;
+      int idle = 0;
       int runningAcross = InPlaceZones.ZONE_SLOTS;
-      int afterRoll = 2 * InPlaceZones.ZONE_SLOTS;
+      int startedDuring = 2 * InPlaceZones.ZONE_SLOTS;
       int failed = 3 * InPlaceZones.ZONE_SLOTS;
-      for (int slot : new int[] {before, runningAcross, afterRoll, failed}) {
+      for (int slot : new int[] {idle, runningAcross, startedDuring, failed}) {
         zones.begin(slot);
       }
-      zones.end(before, true);
-      zones.end(afterRoll, true);
+      zones.end(idle, true);
+      zones.end(startedDuring, true);
       zones.end(failed, false);
-      zones.begin(failed + 1);
-      zones.end(failed + 1, true);
 
-      zones.rolled();
-      zones.begin(afterRoll);
-      zones.end(afterRoll, true);
+      zones.checkpointBegins();
+      zones.begin(startedDuring);
+      zones.end(startedDuring, true);
       zones.end(runningAcross, true);
-      zones.segmentsDeleted();
+      zones.checkpointEnded();
 
-      assertThat(zones.isOpen(before)).as("overwritten only in deleted segments").isFalse();
-      assertThat(zones.isOpen(runningAcross)).as("its record came after the roll").isTrue();
-      assertThat(zones.isOpen(afterRoll)).as("overwritten again after the roll").isTrue();
+      assertThat(zones.isOpen(idle)).as("idle since the checkpoint began").isFalse();
+      assertThat(zones.isOpen(runningAcross)).as("a write ran across the checkpoint's start").isTrue();
+      assertThat(zones.isOpen(startedDuring)).as("written while the checkpoint ran").isTrue();
       assertThat(zones.isOpen(failed)).as("a failed overwrite keeps its zone until reopening").isTrue();
 
-      zones.segmentsDeleted();
-      assertThat(zones.isOpen(afterRoll)).as("no roll since: its segment is still there").isTrue();
-
-      zones.rolled();
-      zones.segmentsDeleted();
+      zones.checkpointBegins();
+      zones.checkpointEnded();
       assertThat(zones.isOpen(runningAcross)).isFalse();
-      assertThat(zones.isOpen(afterRoll)).isFalse();
+      assertThat(zones.isOpen(startedDuring)).isFalse();
       assertThat(zones.isOpen(failed)).isTrue();
     }
     try (var ch = io.open("z")) {

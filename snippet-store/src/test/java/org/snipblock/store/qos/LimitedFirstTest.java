@@ -17,8 +17,8 @@ class LimitedFirstTest {
 
   private final ManualTimer clock = new ManualTimer();
   private final LimitedFirst first = new LimitedFirst(clock);
-  private final VolumeThrottle noisy = new VolumeThrottle(clock, first);
-  private final VolumeThrottle quiet = new VolumeThrottle(clock, first);
+  private final VolumeThrottle noisy = new VolumeThrottle(clock, first, new ClientLoad());
+  private final VolumeThrottle quiet = new VolumeThrottle(clock, first, new ClientLoad());
   /** Requests each volume has in the store, oldest first. */
   private final List<CompletableFuture<Void>> noisyInStore = new ArrayList<>();
   private final List<CompletableFuture<Void>> quietInStore = new ArrayList<>();
