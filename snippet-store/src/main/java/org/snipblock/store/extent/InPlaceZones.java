@@ -29,7 +29,8 @@ public final class InPlaceZones {
 
   private static final class Zone {
     final AtomicInteger writing = new AtomicInteger();
-    volatile long lastGeneration;
+    /** Only grows: a failed overwrite's MAX_VALUE stays, whatever later overwrites see. */
+    final AtomicLong lastGeneration = new AtomicLong();
     /** Mirrors the zone's bit once set, so writes into an open zone take no lock. */
     volatile boolean open;
   }
@@ -82,7 +83,7 @@ public final class InPlaceZones {
     // Counted before the generation is read: a checkpoint that does not see the count has moved
     // the generation on already, so the zone is not closed under this write (see closeIdle).
     zone.writing.incrementAndGet();
-    zone.lastGeneration = generation.get();
+    zone.lastGeneration.accumulateAndGet(generation.get(), Math::max);
     if (zone.open) {
       // A checkpoint closing the zone either saw this write counted or cleared the flag first.
       return;
@@ -109,7 +110,7 @@ public final class InPlaceZones {
   public void end(int slot, boolean applied) {
     Zone zone = active.get(zoneOf(slot));
     if (!applied) {
-      zone.lastGeneration = Long.MAX_VALUE;
+      zone.lastGeneration.set(Long.MAX_VALUE);
     }
     zone.writing.decrementAndGet();
   }
@@ -156,7 +157,7 @@ public final class InPlaceZones {
   }
 
   private static boolean idle(Zone zone, long generation) {
-    return zone == null || (zone.writing.get() == 0 && zone.lastGeneration < generation);
+    return zone == null || (zone.writing.get() == 0 && zone.lastGeneration.get() < generation);
   }
 
   /** Every rewritten slot is accounted for (the store has just checked them all): all zones close. */

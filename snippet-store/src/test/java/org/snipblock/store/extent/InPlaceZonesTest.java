@@ -51,6 +51,9 @@ class InPlaceZonesTest {
       zones.end(idle, true);
       zones.end(startedDuring, true);
       zones.end(failed, false);
+      // A later overwrite in the same zone succeeds: the failed one's slot is still unaccounted for.
+      zones.begin(failed + 1);
+      zones.end(failed + 1, true);
 
       zones.checkpointBegins();
       zones.begin(startedDuring);
