@@ -196,8 +196,9 @@ class SitesProcessIT {
       log.info("migrate while writing:\n{}", migrated);
       assertThat(migrated).startsWith("volume vm3 migrated to site b:")
           .contains("writes throttled while copying, down to ", "caught up; throttle released", "primary n1 -> n3");
-      JsonNode after = Poll.until("vm3's primary n3 with no throttle", SETTLE, () -> show(n3, "vm3")
-          .filter(v -> v.get("primary").asText().equals("n3")));
+      // -1 until n3's own follow control has measured the volume as its primary (a tick after the handover).
+      JsonNode after = Poll.until("vm3's primary n3 knowing its throttle", SETTLE, () -> show(n3, "vm3")
+          .filter(v -> v.get("primary").asText().equals("n3") && v.get("throttleBytesPerSecond").asLong() >= 0));
       assertThat(after.get("copying").asBoolean()).isFalse();
       assertThat(after.get("catchingUp").asBoolean()).isFalse();
       assertThat(after.get("throttleBytesPerSecond").asLong()).as("released after the migration").isZero();

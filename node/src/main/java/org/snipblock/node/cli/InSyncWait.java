@@ -2,7 +2,9 @@ package org.snipblock.node.cli;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -30,7 +32,9 @@ final class InSyncWait {
   static <T> T await(AdminClient client, String name, Supplier<T> change, Progress progress, Duration timeout) {
     CompletableFuture<T> answer = CompletableFuture.supplyAsync(change);
     long deadline = System.nanoTime() + timeout.toNanos();
-    long lastTotal = 0;
+    // Per holder, the most snippets its resyncs covered: the holders' resyncs need not overlap in
+    // time, so the running ones at any one look may cover only part of what was brought in line.
+    Map<String, Long> covered = new HashMap<>();
     try {
       while (true) {
         T done = null;
@@ -40,12 +44,12 @@ final class InSyncWait {
           // the change waits on the node; watch the copies meanwhile
         }
         Volume v = client.show(name);
-        long[] shown = show(v, progress);
-        lastTotal = shown[1] > 0 ? shown[1] : lastTotal;
+        long[] shown = show(v, progress, covered);
         List<String> missing = outOfSync(v.getReplication(), shown[1] > 0);
         if (answer.isDone() && missing.isEmpty()) {
-          if (lastTotal > 0) {
-            long bytes = lastTotal * v.getSnippetSize();
+          long total = covered.values().stream().mapToLong(Long::longValue).sum();
+          if (total > 0) {
+            long bytes = total * v.getSnippetSize();
             progress.update(bytes, bytes, bytes);
           }
           return done != null ? done : answer.join();
@@ -90,14 +94,18 @@ final class InSyncWait {
     return why;
   }
 
-  /** Shows the running resyncs' progress; {snippets done, snippets total} over them. */
-  private static long[] show(Volume v, Progress progress) {
+  /**
+   * Shows the running resyncs' progress; {snippets done, snippets total} over them. Notes in
+   * {@code covered} the most snippets each holder's resyncs covered.
+   */
+  private static long[] show(Volume v, Progress progress, Map<String, Long> covered) {
     long done = 0;
     long total = 0;
     for (Resync r : v.getReplication().getResyncsList()) {
       if (r.getRunning() && r.getPurpose().equals("resync")) {
         done += r.getSnippetsDone();
         total += r.getSnippetsTotal();
+        covered.merge(r.getNode(), r.getSnippetsTotal(), Math::max);
       }
     }
     if (total > 0) {
