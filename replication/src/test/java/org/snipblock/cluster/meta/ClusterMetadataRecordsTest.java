@@ -163,6 +163,20 @@ class ClusterMetadataRecordsTest {
     }
   }
 
+  /** Applies {@code c}, which must be accepted. */
+  static MetaResult accepted(ClusterMetadata m, MetaCommand c) {
+    MetaResult r = apply(m, c.toByteArray());
+    assertThat(r.getOk()).as(r.getError()).isTrue();
+    return r;
+  }
+
+  /** Applies {@code c}, which must be refused; returns the refusal. */
+  static String refusal(ClusterMetadata m, MetaCommand c) {
+    MetaResult r = apply(m, c.toByteArray());
+    assertThat(r.getOk()).isFalse();
+    return r.getError();
+  }
+
   static ClusterMetadata roundTrip(ClusterMetadata m) throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     m.writeContentTo(new DataOutputStream(bytes));

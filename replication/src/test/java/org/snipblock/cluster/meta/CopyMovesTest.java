@@ -1,7 +1,8 @@
 package org.snipblock.cluster.meta;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.snipblock.cluster.meta.ClusterMetadataRecordsTest.apply;
+import static org.snipblock.cluster.meta.ClusterMetadataRecordsTest.accepted;
+import static org.snipblock.cluster.meta.ClusterMetadataRecordsTest.refusal;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -144,14 +145,10 @@ class CopyMovesTest {
   }
 
   private MetaResult ok(MetaCommand c) {
-    MetaResult r = apply(meta, c.toByteArray());
-    assertThat(r.getOk()).as(r.getError()).isTrue();
-    return r;
+    return accepted(meta, c);
   }
 
   private String refused(MetaCommand c) {
-    MetaResult r = apply(meta, c.toByteArray());
-    assertThat(r.getOk()).isFalse();
-    return r.getError();
+    return refusal(meta, c);
   }
 }
