@@ -335,11 +335,6 @@ public final class ClusterNode implements AutoCloseable {
     return qos;
   }
 
-  /** The budget this node's resyncs, scrubs and flattens ask before each piece: its local store's. */
-  public org.snipblock.store.qos.BackgroundBudget background() {
-    return local.background();
-  }
-
   Optional<ReplicatedBlockDevice> primaryDevice(String name) {
     return reconciler.primary(name);
   }

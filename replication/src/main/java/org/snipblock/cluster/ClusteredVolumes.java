@@ -280,6 +280,12 @@ public final class ClusteredVolumes implements VolumeManager {
     node.awaitReconciled(name, null);
   }
 
+  /** The budget this node's resyncs, scrubs and flattens ask before each piece: its local store's. */
+  @Override
+  public org.snipblock.store.qos.BackgroundBudget background() {
+    return node.local().background();
+  }
+
   @Override
   public List<String> names() {
     return node.metadata().volumes().stream().map(VolumeRecord::getName).sorted().toList();

@@ -66,7 +66,7 @@ class RereplicationTest {
     // The rebuild asked the primary's background budget for every chunk it sent.
     long sent = after.resyncs().stream().mapToLong(r -> r.bytesCopied()).sum();
     assertThat(sent).isPositive();
-    assertThat(primary.background().state().grantedBytes()).isGreaterThanOrEqualTo(sent);
+    assertThat(primary.volumes().background().state().grantedBytes()).isGreaterThanOrEqualTo(sent);
     for (int i = 0; i < after.snippetReplicas().size(); i++) {
       for (String holder : after.snippetReplicas().get(i)) {
         int n = Integer.parseInt(holder.substring(1));

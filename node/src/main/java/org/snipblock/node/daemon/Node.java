@@ -136,7 +136,7 @@ public final class Node implements AutoCloseable {
             q.getGroup(), q.getStateKnown(), q.getThrottled(), q.getWaiting(), q.getDelayed())));
     NodeMetrics metrics = new NodeMetrics(view);
     running.push(metrics);
-    BackgroundReport.register(metrics.registry(), background());
+    BackgroundReport.register(metrics.registry(), volumes.background());
     IoMeters meters = new IoMeters(metrics.registry());
     if (cluster != null) {
       running.push(PowerOnWatch.start(cluster));
@@ -332,13 +332,8 @@ public final class Node implements AutoCloseable {
         .setVolumes(all.size())
         .setProvisionedBytes(all.stream().mapToLong(VolumeInfo::provisionedBytes).sum())
         .setUsedBytes(all.stream().mapToLong(VolumeInfo::usedBytes).sum())
-        .setBackground(BackgroundReport.message(background().state()))
+        .setBackground(BackgroundReport.message(volumes.background().state()))
         .build();
-  }
-
-  /** The budget of the node's background work: its local store's. */
-  private org.snipblock.store.qos.BackgroundBudget background() {
-    return cluster != null ? cluster.background() : volumes.background();
   }
 
   /** Graceful shutdown; safe to call more than once. */
