@@ -124,7 +124,7 @@ public final class ClusterNode implements AutoCloseable {
    */
   public ClusterNode start() throws IOException {
     ReplicaService replicaService = new ReplicaService(reconciler::localCopy, epochs,
-        config.dataDir().resolve("replica-progress"))
+        config.dataDir().resolve("replica-progress"), local.background().clients())
         .takingSnapshotsWith(snapshots::takeLocal, snapshots::deleteLocal, snapshots::rollbackLocal, snapshots::names)
         .fillingSnapshotsWith(snapshots::fillLocal);
     reconciler.serving(replicaService);

@@ -2,6 +2,7 @@ package org.snipblock.cluster;
 
 import java.util.List;
 import java.util.Map;
+import org.snipblock.store.qos.BackgroundBudget;
 
 /**
  * What {@code cluster status} shows: every known node and the measured round trips between them.
@@ -24,10 +25,12 @@ public record ClusterStatus(
    * @param latencyP99ThresholdMicros ... above this p99 of its store's I/O latency (0 = never)
    * @param storeIops                its store's operations per second, as last measured and reported
    * @param storeLatencyP99Micros    the p99 of their latency (0: no I/O)
+   * @param background               its budget for background work as last reported; null before its first report
    */
   public record Node(String id, String location, String member, String dataAddress, String state,
       long capacityBytes, long usedBytes, double load, long reportedAtMillis, int capacityThresholdPercent,
-      long iopsThreshold, long latencyP99ThresholdMicros, double storeIops, long storeLatencyP99Micros) {}
+      long iopsThreshold, long latencyP99ThresholdMicros, double storeIops, long storeLatencyP99Micros,
+      BackgroundBudget.State background) {}
 
   /**
    * A copy of a placement stripe on its way from one node to another (drain, relocation, rebalance).

@@ -13,6 +13,7 @@ import org.snipblock.cluster.meta.ClusterMetadata;
 import org.snipblock.cluster.meta.MetadataClient;
 import org.snipblock.cluster.proto.AnnounceDoor;
 import org.snipblock.cluster.proto.MetaCommand;
+import org.snipblock.cluster.proto.NodeBackground;
 import org.snipblock.cluster.proto.NodeRecord;
 import org.snipblock.cluster.proto.RegisterNode;
 import org.snipblock.cluster.proto.ReportStoreIo;
@@ -22,13 +23,14 @@ import org.snipblock.store.VolumeAdminException;
 import org.snipblock.store.VolumeAdminException.Reason;
 import org.snipblock.store.VolumeInfo;
 import org.snipblock.store.VolumeManager;
+import org.snipblock.store.qos.BackgroundBudget;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * What this node tells the cluster metadata about itself: its registration (retried until a
  * majority commits it), then every few seconds its capacity, usage, load and round trips, which
- * placement and {@code cluster status} read.
+ * placement and {@code cluster status} read, with the state of its background budget.
  */
 final class NodeReports {
   private static final Logger log = LoggerFactory.getLogger(NodeReports.class);
@@ -155,7 +157,8 @@ final class NodeReports {
     try {
       client.commit(MetaCommand.newBuilder().setReportUsage(ReportUsage.newBuilder().setId(config.nodeId())
           .setCapacityBytes(config.capacityBytes()).setUsedBytes(used).setLoad(load)
-          .putAllRttMillis(rttById(idByMember())).setReportedAtMillis(System.currentTimeMillis())).build());
+          .putAllRttMillis(rttById(idByMember())).setReportedAtMillis(System.currentTimeMillis())
+          .setBackground(background(local.background().state()))).build());
     } catch (VolumeAdminException e) {
       log.debug("usage report not committed: {}", e.getMessage());
     }
@@ -176,6 +179,13 @@ final class NodeReports {
     } catch (VolumeAdminException e) {
       log.debug("store I/O report not committed: {}", e.getMessage());
     }
+  }
+
+  static NodeBackground background(BackgroundBudget.State s) {
+    return NodeBackground.newBuilder().setRateBytesPerSecond(s.rateBytesPerSecond())
+        .setFloorBytesPerSecond(s.floorBytesPerSecond()).setMaxBytesPerSecond(s.maxBytesPerSecond())
+        .setActive(s.active()).setClientsBusy(s.clientsBusy()).setWaiting(s.waiting())
+        .setGrantedBytes(s.grantedBytes()).build();
   }
 
   /** Node ids by membership address, for the nodes the metadata knows. */

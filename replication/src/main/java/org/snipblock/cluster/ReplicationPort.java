@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import org.snipblock.cluster.door.VolumeIoService;
 import org.snipblock.cluster.replica.ReplicaService;
+import org.snipblock.cluster.replica.StreamsOnTransport;
 import org.snipblock.cluster.security.LinkTls;
 
 /**
@@ -25,7 +26,7 @@ final class ReplicationPort implements AutoCloseable {
 
   /**
    * Starts serving the replica side, forwarded I/O and {@code others} at {@code address}. The
-   * replication streams run on the transport threads ({@link ReplicaService#streamsOnTransport}):
+   * replication streams run on the transport threads ({@link StreamsOnTransport}):
    * neither end's stream handler blocks, so a sync write skips gRPC's executor; other calls keep it.
    */
   void start(InetSocketAddress address, LinkTls tls, ReplicaService replicas, VolumeIoService forwarded,
@@ -36,7 +37,7 @@ final class ReplicationPort implements AutoCloseable {
         : NettyServerBuilder.forAddress(address, tls.serverCredentials());
     builder.addService(replicas).addService(forwarded);
     others.forEach(builder::addService);
-    server = builder.fallbackHandlerRegistry(added).callExecutor(ReplicaService.streamsOnTransport())
+    server = builder.fallbackHandlerRegistry(added).callExecutor(new StreamsOnTransport())
         .maxInboundMessageSize(MAX_MESSAGE_BYTES).build().start();
   }
 

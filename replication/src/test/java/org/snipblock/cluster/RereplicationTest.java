@@ -63,10 +63,13 @@ class RereplicationTest {
     }
     ClusterVolume after = primary.volumes().describe("rr").orElseThrow();
     assertThat(after.resyncs()).isNotEmpty().allSatisfy(r -> assertThat(r.running()).isFalse());
-    // The rebuild asked the primary's background budget for every chunk it sent.
+    // The rebuild asked the primary's background budget for every chunk it sent, and for every
+    // snippet it compared before (comparing reads the snippet here).
     long sent = after.resyncs().stream().mapToLong(r -> r.bytesCopied()).sum();
+    long compared = after.resyncs().stream().filter(r -> r.purpose().equals("resync"))
+        .mapToLong(r -> r.snippetsDone()).sum() * TestCluster.SNIPPET;
     assertThat(sent).isPositive();
-    assertThat(primary.volumes().background().state().grantedBytes()).isGreaterThanOrEqualTo(sent);
+    assertThat(primary.volumes().background().state().grantedBytes()).isGreaterThanOrEqualTo(sent + compared);
     for (int i = 0; i < after.snippetReplicas().size(); i++) {
       for (String holder : after.snippetReplicas().get(i)) {
         int n = Integer.parseInt(holder.substring(1));

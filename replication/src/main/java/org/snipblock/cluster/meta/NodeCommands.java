@@ -84,10 +84,13 @@ final class NodeCommands {
 
   static MetaResult reportUsage(MetaCommand cmd, MetadataState s) {
     ReportUsage u = cmd.getReportUsage();
-    NodeRecord n = s.node(u.getId());
-    s.nodes.put(u.getId(), n.toBuilder().setCapacityBytes(u.getCapacityBytes()).setUsedBytes(u.getUsedBytes())
-        .setLoad(u.getLoad()).clearRttMillis().putAllRttMillis(u.getRttMillisMap())
-        .setReportedAtMillis(u.getReportedAtMillis()).build());
+    NodeRecord.Builder n = s.node(u.getId()).toBuilder().setCapacityBytes(u.getCapacityBytes())
+        .setUsedBytes(u.getUsedBytes()).setLoad(u.getLoad()).clearRttMillis().putAllRttMillis(u.getRttMillisMap())
+        .setReportedAtMillis(u.getReportedAtMillis()).clearBackground();
+    if (u.hasBackground()) {
+      n.setBackground(u.getBackground());
+    }
+    s.nodes.put(u.getId(), n.build());
     return ok();
   }
 }

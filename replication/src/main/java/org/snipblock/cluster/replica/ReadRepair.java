@@ -113,7 +113,8 @@ final class ReadRepair {
               ? restore(v, sources, offset, length) : CompletableFuture.failedFuture(e));
     });
     return link.send(seq, length,
-        turn.op(seq, () -> data.thenApply(bs -> ChangeStream.writeOp(bs, offset, offset, length, false))));
+        turn.op(seq, () -> data.thenApply(bs -> ChangeStream.writeOp(bs, offset, offset, length, false)
+            .setBackground(true))));
   }
 
   /** Chunks of the local copy restored from a replica after failing their checksum, since the device opened. */

@@ -1,9 +1,6 @@
 package org.snipblock.cluster.replica;
 
 import com.google.protobuf.ByteString;
-import io.grpc.Metadata;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.nio.ByteBuffer;
@@ -11,7 +8,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
@@ -29,6 +25,7 @@ import org.snipblock.cluster.proto.ReplicaState;
 import org.snipblock.cluster.proto.ReplicaStateRequest;
 import org.snipblock.cluster.proto.ReplicationGrpc;
 import org.snipblock.cluster.proto.SnapshotNames;
+import org.snipblock.store.qos.ClientLoad;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,24 +52,28 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
   private final EpochAuthority authority;
   private final Map<String, VolumeState> volumes = new ConcurrentHashMap<>();
   private final DurableProgress progress;
+  private final ClientLoad clients;
 
   /**
    * @param localCopy opens (creating if the metadata says so) this node's copy of a volume; fails
    *                  if this node holds no copy
    */
   public ReplicaService(Function<String, CompletableFuture<BlockDevice>> localCopy, EpochAuthority authority) {
-    this(localCopy, authority, null);
+    this(localCopy, authority, null, new ClientLoad());
   }
 
   /**
    * @param progressDir where this replica records, per volume, the last flush it applied, so that
    *                    after a restart it reports that progress (null: keep nothing across restarts)
+   * @param clients     the node's client load, which the changes of other nodes' clients count in
+   *                    from arrival until applied, so this node's background work yields to them too
    */
   public ReplicaService(Function<String, CompletableFuture<BlockDevice>> localCopy, EpochAuthority authority,
-      Path progressDir) {
+      Path progressDir, ClientLoad clients) {
     this.localCopy = localCopy;
     this.authority = authority;
     this.progress = progressDir == null ? null : new DurableProgress(progressDir);
+    this.clients = clients;
   }
 
   /** Highest sequence number applied here for the volume (0 if none). */
@@ -176,22 +177,6 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
     });
   }
 
-  /**
-   * Runs the replication stream's callbacks on the transport's own thread instead of gRPC's
-   * default executor: a sync write's op and ack each skip a thread hand-off at the replica. Safe
-   * because {@link #replicate} never blocks: it checks a CRC32C and queues the op (opening the
-   * local copy and applying happen on the store's and reconciler's threads). Other calls keep the
-   * default executor, as they may wait on disk or the metadata.
-   */
-  public static ServerCallExecutorSupplier streamsOnTransport() {
-    return new ServerCallExecutorSupplier() {
-      @Override
-      public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata headers) {
-        return call.getMethodDescriptor().equals(ReplicationGrpc.getReplicateMethod()) ? Runnable::run : null;
-      }
-    };
-  }
-
   @Override
   public StreamObserver<ReplicaOp> replicate(StreamObserver<ReplicaAck> acks) {
     return new StreamObserver<>() {
@@ -200,7 +185,8 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
 
       @Override
       public void onNext(ReplicaOp op) {
-        CompletableFuture<ReplicaAck> outcome = handle(op, false);
+        CompletableFuture<ReplicaAck> outcome = fromClient(op) ? clients.track(() -> handle(op, false))
+            : handle(op, false);
         ackChain = ackChain.thenCombine(outcome, (v, ack) -> ack).thenAccept(ack -> {
           if (ack.getStatus() == ReplicaAck.Status.OK) {
             // Recorded in sequence order, so "applied" never runs ahead of a gap.
@@ -391,6 +377,14 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /** A client's change relayed by its primary: not a resync's copy, nor a snapshot the operator asked for. */
+  private static boolean fromClient(ReplicaOp op) {
+    return !op.getBackground() && switch (op.getKind()) {
+      case WRITE, ZEROES, TRIM, FLUSH -> true;
+      default -> false;
+    };
   }
 
   private static ReplicaAck ack(ReplicaOp op, ReplicaAck.Status status, long epoch, String message) {

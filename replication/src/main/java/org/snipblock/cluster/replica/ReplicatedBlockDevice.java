@@ -81,7 +81,8 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     this.resyncs = new ResyncScheduler(view, local, sequencer, links, readRepair, channels, registry, inSync,
         settings.resyncBytesPerSecond(), snapshots, background);
     this.scrubs = new ScrubScheduler(view, fencing, new CopyDigests(local, sequencer, links, channels,
-        settings.ackTimeout()), new SnapshotCheck(view, sequencer, links, snapshots, channels, settings.ackTimeout()),
+        settings.ackTimeout()), new SnapshotCheck(view, sequencer, links, snapshots, channels, settings.ackTimeout(),
+        background),
         registry, readRepair, settings.scrubInterval(), settings.scrubBytesPerSecond(), background);
     this.handover = new PlannedHandover(view, fencing, sequencer, links);
     this.acks = new AckWindow(volume.getName(), volume.getUid(), volume.getEpoch(), selfId);

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * reports CRC32C digests of its chunks, the primary compares them with its own and sends only
  * the chunks that differ (or that the replica could not read). The copies travel as ordinary
  * sequenced writes on the replica's live stream, so they interleave correctly with client writes
- * that arrive meanwhile. Each batch of copies waits for the node's background budget first, and
+ * that arrive meanwhile. Each snippet waits for the node's background budget before its digests
+ * are read (comparing reads all of it, in sync or not), each batch of copies before it is sent, and
  * the resync's own rate ({@code resync-rate}) after, so client I/O keeps going ({@link BackgroundPace}).
  */
 final class Resync {
@@ -79,7 +80,13 @@ final class Resync {
     if (length <= 0) {
       return CompletableFuture.completedFuture(null);
     }
-    CompletableFuture<List<Long>> theirs = ReplicaCalls.digest(channel, v.getName(), start, length, CHUNK);
+    return pace.budget(length).thenCompose(x -> differing(v.getName(), start, length))
+        .thenCompose(offsets -> copy(offsets, start + length));
+  }
+
+  /** The chunks of the range whose digests differ between this copy and the replica's. */
+  private CompletableFuture<List<Long>> differing(String volume, long start, long length) {
+    CompletableFuture<List<Long>> theirs = ReplicaCalls.digest(channel, volume, start, length, CHUNK);
     return theirs.thenCombine(ours(start, length), (t, o) -> {
       List<Long> differing = new ArrayList<>();
       for (int c = 0; c < o.size(); c++) {
@@ -88,7 +95,7 @@ final class Resync {
         }
       }
       return differing;
-    }).thenCompose(offsets -> copy(offsets, start + length));
+    });
   }
 
   private CompletableFuture<List<Long>> ours(long start, long length) {

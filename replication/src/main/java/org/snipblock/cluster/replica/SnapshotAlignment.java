@@ -103,7 +103,7 @@ final class SnapshotAlignment {
       return CompletableFuture.completedFuture(i);
     }
     return withSnapshot(ours.get(i), s -> CopyCompare.differing(s, channel, view.name() + "@" + ours.get(i),
-        view.get(), snippets)).thenCompose(d -> d.isEmpty() ? firstDifference(ours, theirs, i + 1)
+        view.get(), snippets, background)).thenCompose(d -> d.isEmpty() ? firstDifference(ours, theirs, i + 1)
         : CompletableFuture.completedFuture(i));
   }
 
@@ -163,7 +163,7 @@ final class SnapshotAlignment {
    */
   private CompletableFuture<Void> sendDiffering(BlockDevice s, String theirs, ReplicaOp.Kind kind, String snapshot) {
     VolumeRecord v = view.get();
-    return CopyCompare.differing(s, channel, theirs, v, snippets).thenCompose(offsets ->
+    return CopyCompare.differing(s, channel, theirs, v, snippets, background).thenCompose(offsets ->
         InTurn.run(offsets.size(), i -> {
           long off = offsets.get(i);
           ByteBuffer b = ByteBuffer.allocate((int) Math.min(Resync.CHUNK, v.getSize() - off));

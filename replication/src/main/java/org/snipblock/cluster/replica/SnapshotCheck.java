@@ -7,12 +7,14 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.snipblock.store.qos.BackgroundBudget;
 
 /**
  * Compares a holder's snapshots with the primary's, as a verify or scrub does after the live data:
  * the same snapshots in the same order, each with the same content (chunk digests) over the
  * snippets the holder holds. Taken at one point of the sequence (the holder has applied what was
- * sent before, this copy too), so a snapshot op in flight is not reported as a difference.
+ * sent before, this copy too), so a snapshot op in flight is not reported as a difference. The
+ * snippets compared are read under the node's background budget ({@link CopyCompare}).
  */
 final class SnapshotCheck {
   /** @param differing names of the snapshots missing, extra, out of order or with other content on the holder */
@@ -24,15 +26,17 @@ final class SnapshotCheck {
   private final SnapshotSource source;
   private final Function<String, ManagedChannel> channels;
   private final Duration ackTimeout;
+  private final BackgroundBudget background;
 
   SnapshotCheck(VolumeView view, Sequencer sequencer, ReplicaLinks links, SnapshotSource source,
-      Function<String, ManagedChannel> channels, Duration ackTimeout) {
+      Function<String, ManagedChannel> channels, Duration ackTimeout, BackgroundBudget background) {
     this.view = view;
     this.sequencer = sequencer;
     this.links = links;
     this.source = source;
     this.channels = channels;
     this.ackTimeout = ackTimeout;
+    this.background = background;
   }
 
   /** The primary's own snapshots: what every holder's are compared with. */
@@ -63,7 +67,7 @@ final class SnapshotCheck {
         return InTurn.run(common.size(), i -> {
           String name = common.get(i);
           return source.open(view.name(), name).map(s -> CopyCompare.differing(s, channel, view.name() + "@" + name,
-              view.get(), snippets).whenComplete((d, e) -> s.close()).thenAccept(d -> {
+              view.get(), snippets, background).whenComplete((d, e) -> s.close()).thenAccept(d -> {
                 compared[0]++;
                 if (!d.isEmpty()) {
                   differing.add(name + " (" + d.size() + " chunks differ)");
