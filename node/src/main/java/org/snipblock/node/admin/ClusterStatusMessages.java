@@ -56,7 +56,11 @@ final class ClusterStatusMessages {
     ClusterStatusResponse.Builder b = ClusterStatusResponse.newBuilder().setSelf(s.self())
         .setLeader(s.leader() == null ? "" : s.leader()).setTerm(Math.max(0, s.term())).setInMajority(s.inMajority());
     for (ClusterStatus.Node n : s.nodes()) {
-      b.addNodes(ClusterNodeStatus.newBuilder().setId(n.id()).setLocation(n.location()).setState(n.state())
+      ClusterNodeStatus.Builder node = ClusterNodeStatus.newBuilder();
+      if (n.background() != null) {
+        node.setBackground(BackgroundMessages.of(n.background()));
+      }
+      b.addNodes(node.setId(n.id()).setLocation(n.location()).setState(n.state())
           .setCapacityBytes(n.capacityBytes()).setUsedBytes(n.usedBytes()).setLoad(n.load())
           .setReportedEpochMillis(n.reportedAtMillis()).setMember(n.member()).setDataAddress(n.dataAddress())
           .setCapacityThresholdPercent(n.capacityThresholdPercent()).setIopsThreshold(n.iopsThreshold())

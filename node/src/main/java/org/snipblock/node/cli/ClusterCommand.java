@@ -32,7 +32,8 @@ final class ClusterCommand implements Runnable {
 
   @Command(name = "status", mixinStandardHelpOptions = true,
       description = "Every node with its location, state, capacity, used space and load, the copies moving "
-          + "between nodes, and the measured round-trip times between nodes, as the asked node sees them.")
+          + "between nodes, each node's budget for background work, and the measured round-trip times between "
+          + "nodes, as the asked node sees them.")
   static final class Status implements Callable<Integer> {
     @Mixin AdminOptions admin;
     @Spec CommandSpec spec;
@@ -42,9 +43,11 @@ final class ClusterCommand implements Runnable {
         Map<String, Map<String, Double>> rttMillis, List<CopyMoveView> moving, double syncBoundMillis,
         List<List<String>> syncGroups, List<String> voters) {}
 
+    /** @param background the node's budget for background work as it last reported it; null before its first report */
     record NodeView(String id, String location, String state, long capacityBytes, long usedBytes, double load,
         String member, String dataAddress, long reportedEpochMillis, int capacityThresholdPercent,
-        long iopsThreshold, long latencyP99ThresholdMicros, double storeIops, long storeLatencyP99Micros) {
+        long iopsThreshold, long latencyP99ThresholdMicros, double storeIops, long storeLatencyP99Micros,
+        StatusCommand.Background background) {
       /** The thresholds set, as the config file gives them: "80%, 20000 iops, p99 20ms", or "-". */
       String thresholds() {
         List<String> set = new ArrayList<>();
@@ -61,6 +64,12 @@ final class ClusterCommand implements Runnable {
       }
     }
 
+    /** One line per node that reported its background budget (none before the first report). */
+    static List<String> background(List<NodeView> nodes) {
+      return nodes.stream().filter(n -> n.background() != null)
+          .map(n -> String.format(Locale.ROOT, "  %-16s %s", n.id(), n.background().line())).toList();
+    }
+
     static String millis(long micros) {
       return String.format(Locale.ROOT, micros < 10_000 ? "%.1fms" : "%.0fms", micros / 1000.0);
     }
@@ -74,7 +83,8 @@ final class ClusterCommand implements Runnable {
           s.getNodesList().stream().map(n -> new NodeView(n.getId(), n.getLocation(), n.getState(),
               n.getCapacityBytes(), n.getUsedBytes(), n.getLoad(), n.getMember(), n.getDataAddress(),
               n.getReportedEpochMillis(), n.getCapacityThresholdPercent(), n.getIopsThreshold(),
-              n.getLatencyP99ThresholdMicros(), n.getStoreIops(), n.getStoreLatencyP99Micros())).toList(), rtt,
+              n.getLatencyP99ThresholdMicros(), n.getStoreIops(), n.getStoreLatencyP99Micros(),
+              n.hasBackground() ? StatusCommand.Background.of(n.getBackground()) : null)).toList(), rtt,
           s.getMovingList().stream().map(CopyMoveView::of).toList(), s.getSyncBoundMillis(),
           s.getSyncGroupsList().stream().map(g -> List.copyOf(g.getNodesList())).toList(),
           List.copyOf(s.getVotersList()));
@@ -102,6 +112,12 @@ final class ClusterCommand implements Runnable {
             ByteSize.format(n.capacityBytes()), ByteSize.format(n.usedBytes()),
             String.format(Locale.ROOT, "%.2f", n.load()), String.format(Locale.ROOT, "%.0f", n.storeIops()),
             n.storeLatencyP99Micros() == 0 ? "-" : millis(n.storeLatencyP99Micros()), n.thresholds()).stripTrailing());
+      }
+      List<String> background = background(v.nodes());
+      if (!background.isEmpty()) {
+        out.println("");
+        out.println("background work (each node's budget, as it last reported it):");
+        background.forEach(out::println);
       }
       if (!v.moving().isEmpty()) {
         out.println("");

@@ -4,19 +4,11 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.function.ToDoubleFunction;
-import org.snipblock.node.admin.v1.BackgroundState;
 import org.snipblock.store.qos.BackgroundBudget;
 
-/** The node's background budget as {@code snipblock status} and the Prometheus exposition show it. */
+/** The node's background budget in the Prometheus exposition (status messages: {@code BackgroundMessages}). */
 final class BackgroundReport {
   private BackgroundReport() {}
-
-  static BackgroundState message(BackgroundBudget.State s) {
-    return BackgroundState.newBuilder().setRateBytesPerSecond(s.rateBytesPerSecond())
-        .setFloorBytesPerSecond(s.floorBytesPerSecond()).setMaxBytesPerSecond(s.maxBytesPerSecond())
-        .setActive(s.active()).setClientsBusy(s.clientsBusy()).setWaiting(s.waiting())
-        .setGrantedBytes(s.grantedBytes()).build();
-  }
 
   /** Gauges read at each scrape, and the bytes granted as a counter. */
   static void register(MeterRegistry registry, BackgroundBudget budget) {

@@ -21,6 +21,7 @@ import org.snipblock.nbd.NbdServerConfig;
 import org.snipblock.node.OperatorError;
 import org.snipblock.cluster.PowerOnWatch;
 import org.snipblock.node.admin.AdminServer;
+import org.snipblock.node.admin.BackgroundMessages;
 import org.snipblock.node.admin.UsageService;
 import org.snipblock.node.admin.AdminTenancy;
 import org.snipblock.node.admin.ChapService;
@@ -332,7 +333,7 @@ public final class Node implements AutoCloseable {
         .setVolumes(all.size())
         .setProvisionedBytes(all.stream().mapToLong(VolumeInfo::provisionedBytes).sum())
         .setUsedBytes(all.stream().mapToLong(VolumeInfo::usedBytes).sum())
-        .setBackground(BackgroundReport.message(volumes.background().state()))
+        .setBackground(BackgroundMessages.of(volumes.background().state()))
         .build();
   }
 

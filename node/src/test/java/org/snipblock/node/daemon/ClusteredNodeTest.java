@@ -71,6 +71,15 @@ class ClusteredNodeTest {
       assertThat(cli("cluster", "status", "--admin", admin).out()).contains("NODE", "LOCATION", "n1", "eu1/fc1/r1/h1",
           "UP", "round trips", "IOPS", "P99", "THRESHOLDS");
       assertThat(status.get("nodes").get(0).get("iopsThreshold").asLong()).as("none configured").isZero();
+      // The node's background budget, as it reports it with its usage (every 2 s).
+      JsonNode background = Poll.until("n1's background budget reported", Duration.ofSeconds(60),
+          () -> Optional.ofNullable(json(cli("cluster", "status", "--json", "--admin", admin)).get("nodes").get(0)
+              .get("background")).filter(b -> !b.isNull()));
+      assertThat(background.get("maxBytesPerSecond").asLong()).as("the store's default background-rate")
+          .isEqualTo(100L << 20);
+      assertThat(background.get("floorBytesPerSecond").asLong()).isEqualTo(10L << 20);
+      assertThat(cli("cluster", "status", "--admin", admin).out()).contains(
+          "background work (each node's budget, as it last reported it):", "floor 10 MiB/s, max 100 MiB/s");
 
       Result refused = cli("volume", "create", "three", "--size", "8M", "--copies", "3", "--admin", admin);
       assertThat(refused.status()).as(refused.err()).isEqualTo(Main.EXIT_FAILURE);
