@@ -140,6 +140,14 @@ class JoinUnderLoadProcessIT {
     log.info("n1's background budget after the rebalance: {}", background);
     assertThat(background.get("grantedBytes").asLong()).as("%s", background).isGreaterThanOrEqualTo(6L << 20);
     assertThat(background.get("maxBytesPerSecond").asLong()).isEqualTo(org.snipblock.store.StoreConfig.DEFAULT_BACKGROUND_RATE);
+    // Every node shows it in cluster status, as n1 reports it with its usage every 2 s.
+    JsonNode reported = Poll.until("n1's budget in n3's cluster status", Duration.ofSeconds(10), () -> StreamSupport
+        .stream(ProcessCluster.json(n3.cli("cluster", "status", "--json")).get("nodes").spliterator(), false)
+            .filter(n -> n.get("id").asText().equals("n1"))
+            .filter(n -> n.path("background").path("grantedBytes").asLong() >= 6L << 20).findFirst());
+    assertThat(reported.get("background").get("maxBytesPerSecond").asLong())
+        .isEqualTo(org.snipblock.store.StoreConfig.DEFAULT_BACKGROUND_RATE);
+    assertThat(n3.cli("cluster", "status")).contains("background work (each node's budget, as it last reported it):");
   }
 
   private static List<List<String>> holders(JsonNode volume) {
