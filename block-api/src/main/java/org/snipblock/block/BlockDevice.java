@@ -46,9 +46,7 @@ public interface BlockDevice extends AutoCloseable {
   /**
    * Writes {@code src.remaining()} bytes at {@code offset}. With {@code fua} the future completes
    * only once the data is durable (as after a flush); without it the data is visible to later
-   * reads at completion and durable after the next {@link #flush()}. The device may read
-   * {@code src} until the future completes (a request's buffer goes to the disk without a copy):
-   * the caller neither changes nor frees it before then.
+   * reads at completion and durable after the next {@link #flush()}.
    */
   CompletableFuture<Void> write(long offset, ByteBuffer src, boolean fua);
 

@@ -105,21 +105,20 @@ final class VolumeDevice implements BlockDevice {
   @Override
   public CompletableFuture<Void> write(long offset, ByteBuffer src, boolean fua) {
     int len = src.remaining();
+    byte[] data;
     try {
       checkWritable();
       checkRange(offset, len);
+      data = new byte[len];
+      src.get(data);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    // Not copied: the caller keeps src until the future completes (see BlockDevice#write), so a
-    // door's direct buffer goes to the extent file as it is (a heap copy cost two 128 KiB copies
-    // per sequential write: into the array, and the JDK's into a direct buffer for the pwrite).
-    ByteBuffer data = src.slice();
-    src.position(src.limit());
-    // Only a write that touches no extent file runs on the caller's thread (an event loop): one to
-    // a compressed volume's whole chunks only builds a batch. Running every small write there was
-    // measured (session 12, loaded machine): a 4 KiB depth-1 NBD write cost 63-79 CPU-µs on the
-    // event loop against 44-48 µs on the loop and an I/O thread together, and its p50 rose.
+    // Only a write that touches no file may run on the caller's thread (an event loop): one to a
+    // compressed volume's whole chunks only builds a batch. An extent write is a pwrite, which the
+    // kernel may hold back under dirty-page pressure. (Running every small write there was tried,
+    // session 12, loaded machine: a 4 KiB depth-1 NBD write's p50 rose from ~45 to ~63 µs, its CPU
+    // per write did not fall.)
     boolean noFileIo = volume.descriptor().compression() && offset % CHUNK == 0 && len % CHUNK == 0;
     return change(offset, len, fua, noFileIo, (batch, changes) -> {
       writer.putData(offset, data, batch, changes);

@@ -15,9 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.block.BlockDevice;
 
 /**
- * A write's data is read from the caller's buffer where it lies, never copied whole first: direct
+ * A write takes its data from any kind of caller buffer, wherever its data starts in it: direct
  * (a door's socket memory), a heap slice whose array starts before its data, read-only (a replica's
- * ByteString). Each kind, small (written on the caller's thread) and large (on an I/O thread),
+ * ByteString). Each kind, small and large (on the caller's thread or an I/O thread),
  * partial and whole chunks, zeroes among them, must read back exactly, on raw and compressed
  * volumes.
  */
