@@ -116,7 +116,9 @@ final class VolumeDevice implements BlockDevice {
     }
     // Only a write that touches no file may run on the caller's thread (an event loop): one to a
     // compressed volume's whole chunks only builds a batch. An extent write is a pwrite, which the
-    // kernel may hold back under dirty-page pressure.
+    // kernel may hold back under dirty-page pressure. (Running every small write there was tried,
+    // session 12, loaded machine: a 4 KiB depth-1 NBD write's p50 rose from ~45 to ~63 µs, its CPU
+    // per write did not fall.)
     boolean noFileIo = volume.descriptor().compression() && offset % CHUNK == 0 && len % CHUNK == 0;
     return change(offset, len, fua, noFileIo, (batch, changes) -> {
       writer.putData(offset, data, batch, changes);
