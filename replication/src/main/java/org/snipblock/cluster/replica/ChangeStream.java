@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.snipblock.block.BlockDevice;
@@ -49,6 +48,7 @@ final class ChangeStream {
   private final ReplicaLinks links;
   private final InSyncOnRecord inSync;
   private final Duration ackTimeout;
+  private final AckDeadlines deadlines;
   /**
    * The placement entries written since the last flush, each with one snippet index that uses it;
    * read and changed in the sequencer's turn, given back from a failed flush's completion.
@@ -63,6 +63,7 @@ final class ChangeStream {
     this.links = links;
     this.inSync = inSync;
     this.ackTimeout = ackTimeout;
+    this.deadlines = new AckDeadlines(ackTimeout);
   }
 
   CompletableFuture<Void> write(long offset, ByteString data, boolean fua) {
@@ -134,6 +135,9 @@ final class ChangeStream {
           pos = pieceEnd;
         }
       }
+      if (quorums.stream().anyMatch(WriteQuorum::awaitsReplicas)) {
+        turn.sendsFirst();
+      }
       return applied;
     });
     String name = view.name();
@@ -152,8 +156,7 @@ final class ChangeStream {
     if (awaited.isEmpty()) {
       return localDone;
     }
-    CompletableFuture<Void> all = CompletableFuture.allOf(awaited.toArray(CompletableFuture[]::new))
-        .orTimeout(ackTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    CompletableFuture<Void> all = deadlines.bound(CompletableFuture.allOf(awaited.toArray(CompletableFuture[]::new)));
     return localDone.thenCombine(all, (a, b) -> (Void) null).thenCompose(x -> links.staleRecorded())
         .exceptionallyCompose(e -> {
           if (e instanceof TimeoutException

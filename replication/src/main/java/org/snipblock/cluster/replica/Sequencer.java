@@ -53,7 +53,7 @@ final class Sequencer {
       }
     } finally {
       // Even when the body failed half-way: what it registered must start, or later overlapping changes would wait forever.
-      turn.afterwards.forEach(Runnable::run);
+      turn.start();
     }
   }
 
@@ -64,8 +64,38 @@ final class Sequencer {
    * ops at the places they were given on each stream.
    */
   final class Turn {
-    private final List<Runnable> afterwards = new ArrayList<>();
+    // What starts once the turn is over: local applies (their places in the overlap order are
+    // taken), and building ops (their places on the streams are taken).
+    private final List<Runnable> locals = new ArrayList<>();
+    private final List<Runnable> sends = new ArrayList<>();
+    private boolean sendsFirst;
     private VolumeRecord volume;
+
+    /**
+     * Builds and sends this turn's ops before starting its local applies: for a change that waits
+     * for the replicas, whose round trip is longer than the local write, so the local write's
+     * submission (a copy and a hand-off to the store's threads) is not on that path.
+     */
+    void sendsFirst() {
+      sendsFirst = true;
+    }
+
+    /** Starts what the turn set up, every part even if one fails, in the order {@link #sendsFirst} asks. */
+    private void start() {
+      RuntimeException failed = null;
+      for (List<Runnable> part : sendsFirst ? List.of(sends, locals) : List.of(locals, sends)) {
+        for (Runnable r : part) {
+          try {
+            r.run();
+          } catch (RuntimeException e) {
+            failed = failed == null ? e : failed;
+          }
+        }
+      }
+      if (failed != null) {
+        throw failed;
+      }
+    }
 
     /** The view of the volume this turn sequences against. */
     VolumeRecord volume() {
@@ -84,7 +114,7 @@ final class Sequencer {
     <T> CompletableFuture<T> local(long seq, long offset, long length, boolean barrier,
         Supplier<CompletableFuture<T>> action) {
       CompletableFuture<Void> turnOver = new CompletableFuture<>();
-      afterwards.add(() -> turnOver.complete(null));
+      locals.add(() -> turnOver.complete(null));
       return order.submit(seq, offset, length, barrier, () -> turnOver.thenCompose(x -> action.get()));
     }
 
@@ -96,7 +126,7 @@ final class Sequencer {
     CompletableFuture<ReplicaOp> op(long seq, Supplier<CompletableFuture<ReplicaOp.Builder>> build) {
       CompletableFuture<ReplicaOp> op = new CompletableFuture<>();
       VolumeRecord v = volume;
-      afterwards.add(() -> {
+      sends.add(() -> {
         CompletableFuture<ReplicaOp.Builder> built;
         try {
           built = build.get();

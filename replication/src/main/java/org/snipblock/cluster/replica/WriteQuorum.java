@@ -56,6 +56,11 @@ final class WriteQuorum {
     return awaited;
   }
 
+  /** True if the change waits for replicas' acknowledgements (not only for the primary's own copy). */
+  boolean awaitsReplicas() {
+    return awaited && needed > 0;
+  }
+
   /** Counts a holder's acknowledgement; a stale holder's ({@code snippet} < 0: stale anywhere) once it is in sync. */
   void count(String node, CompletableFuture<Void> ack, boolean stale, int snippet) {
     if (!stale) {
