@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.block.Extent;
@@ -152,8 +153,7 @@ public final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
     long left = (deadline - System.nanoTime()) / 1_000_000;
     if (serving.isEmpty() && wakes > 0 && left > 0 && !doors.closed() && routes.volume(r.getVolume())
         .filter(v -> v.getPrimary().equals(routes.selfId())).isPresent()) {
-      return change.completeOnTimeout(null, left, TimeUnit.MILLISECONDS)
-          .thenComposeAsync(x -> whenServing(r, deadline, wakes - 1), doors.executor());
+      return change.completeOnTimeout(null, left, TimeUnit.MILLISECONDS).thenCompose(x -> again(r, deadline, wakes - 1));
     }
     change.complete(null);
     if (serving.isEmpty()) {
@@ -180,6 +180,23 @@ public final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
       }
       return failure(IoStatus.of(e), true, why);
     });
+  }
+
+  /** Looks again on the doors' thread (a wake comes on the metadata's); a closing node refuses, untouched. */
+  private CompletableFuture<VolumeIoReply.Builder> again(VolumeIoRequest r, long deadline, int wakes) {
+    CompletableFuture<VolumeIoReply.Builder> out = new CompletableFuture<>();
+    try {
+      doors.executor().execute(() -> whenServing(r, deadline, wakes).whenComplete((reply, e) -> {
+        if (e != null) {
+          out.completeExceptionally(e);
+        } else {
+          out.complete(reply);
+        }
+      }));
+    } catch (RejectedExecutionException e) {
+      out.complete(failure(Status.NOT_PRIMARY, false, "node " + routes.selfId() + " is shutting down"));
+    }
+    return out;
   }
 
   private static CompletableFuture<VolumeIoReply.Builder> run(VolumeIoRequest r, BlockDevice d) {
