@@ -135,7 +135,7 @@ public final class ClusterNode implements AutoCloseable {
         this::channelTo);
     metadata.onVolumeChange(scsiStates::volumeChanged);
     port.start(new InetSocketAddress(config.cluster().host(), config.replicationPort()), config.tls(), replicaService,
-        new VolumeIoService(routes, doors.handles()), List.of(access, snapshots.groupService(), scsiStates));
+        new VolumeIoService(routes, doors), List.of(access, snapshots.groupService(), scsiStates));
     metadata.onVolumeChange(v -> doors.handles().applied(v.getName(), v.getIncarnation()));
     metadata.onVolumeChange(v -> reconciler.changed(v.getName()));
     metadata.onVolumeChange(v -> qos.changed());

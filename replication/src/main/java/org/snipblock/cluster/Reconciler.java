@@ -148,9 +148,11 @@ final class Reconciler {
     }
     if (nodeId.equals(v.getPrimary())) {
       if (current == null || current.epoch() != v.getEpoch()) {
+        long opening = System.nanoTime();
         primaries.put(name, newPrimary.apply(v, new ReopenableDevice(io.meter(local.open(name).orElseThrow()),
             () -> io.meter(local.open(name).orElseThrow()))));
-        log.info("volume {}: this node is primary at epoch {}", name, v.getEpoch());
+        log.info("volume {}: this node is primary at epoch {} (device opened in {} ms)", name, v.getEpoch(),
+            (System.nanoTime() - opening) / 1_000_000);
       }
     } else if (current != null) {
       primaries.remove(name);

@@ -122,6 +122,8 @@ class MovePrimaryTest {
       assertThat(r.to()).isEqualTo(target);
       assertThat(r.epoch()).isEqualTo(2);
       assertThat(r.pause()).isPositive();
+      assertThat(r.timeline().names()).as("writes are released only after the new epoch is committed")
+          .containsExactly("drained", "caught up", "committed", "released", "answered");
       ClusterVolume after = cluster.node(index(target)).volumes().describe("vm1").orElseThrow();
       assertThat(after.primary()).isEqualTo(target);
       assertThat(after.epoch()).isEqualTo(2);
@@ -134,6 +136,7 @@ class MovePrimaryTest {
     // And back again: the old primary's copy is in sync, so it may take over at once.
     PrimaryHandover.Result back = new PrimaryHandover(cluster.node(index(target))).move("vm1", v.primary());
     assertThat(back.epoch()).isEqualTo(3);
+    assertThat(back.timeline().names()).containsExactly("drained", "caught up", "committed", "released", "answered");
     for (String n : cluster.node(0).volumes().describe("vm1").orElseThrow().snippetReplicas().get(0)) {
       assertThat(Images.crcOfCopy(cluster.stores.get(index(n)), "vm1", size)).as("copy on " + n).isEqualTo(crc(image));
     }

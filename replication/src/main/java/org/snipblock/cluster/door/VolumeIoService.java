@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.block.Extent;
 import org.snipblock.cluster.proto.VolumeExtent;
@@ -27,7 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The primary's side of the doors: runs requests that other nodes' doors forward on this node's
  * primary device of the volume. A request is refused before it touches the device (reply with
- * {@code attempted = false}) when this node is not the volume's serving primary, when the volume is
+ * {@code attempted = false}) when this node is not the volume's serving primary (one the metadata here
+ * names the primary first waits, briefly, for its device to serve), when the volume is
  * unknown here, when it is malformed, or when a payload fails its CRC32C; the door tells the
  * first two apart from the rest and follows the metadata to the new primary. Every failure is an
  * answer on the stream, never its end, so one bad request leaves the server and other requests alone.
@@ -37,15 +40,30 @@ public final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
   /** Largest payload one forwarded request may carry (an NBD request's maximum). */
   public static final int MAX_PAYLOAD = 32 << 20;
 
+  /**
+   * How long a forwarded request waits on a node the metadata here names the primary but that
+   * does not serve yet (it is opening its device for the new epoch, a handover's last step), rather
+   * than being sent back to a door that would try again only after its backoff.
+   */
+  private static final long SERVING_WAIT_MILLIS = 2000;
+  /** Changes of the volume's record one request may see while it waits (each wakes it to look again). */
+  private static final int SERVING_WAKES = 8;
+
   private final DoorRoutes routes;
   private final DoorHandles handles;
+  private final Doors doors;
   /** How the primary's device is seen by forwarded requests: the node wraps it to measure them. */
   private volatile UnaryOperator<BlockDevice> forwardedView = UnaryOperator.identity();
 
-  /** @param handles the door handles this node has open, which {@code Connected} reports */
-  public VolumeIoService(DoorRoutes routes, DoorHandles handles) {
+  /**
+   * @param doors this node's doors: their handles are what {@code Connected} reports, and their
+   *              notice of a changed volume (given once the node acted on it) wakes the requests
+   *              that wait for this node to serve
+   */
+  public VolumeIoService(DoorRoutes routes, Doors doors) {
     this.routes = routes;
-    this.handles = handles;
+    this.handles = doors.handles();
+    this.doors = doors;
   }
 
   @Override
@@ -124,7 +142,20 @@ public final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
       log.warn("forwarded {} on volume '{}' refused: {}", r.getOp(), r.getVolume(), malformed);
       return done(failure(malformed.startsWith("CRC32C") ? Status.BAD_CHECKSUM : Status.INVALID, false, malformed));
     }
+    return whenServing(r, System.nanoTime() + SERVING_WAIT_MILLIS * 1_000_000, SERVING_WAKES);
+  }
+
+  /** Runs the request once this node serves the volume; refuses it at once unless the metadata here names this node. */
+  private CompletableFuture<VolumeIoReply.Builder> whenServing(VolumeIoRequest r, long deadline, int wakes) {
+    // Listening before looking: a device that starts serving in between still wakes the request.
+    CompletableFuture<Void> change = doors.changes().next(r.getVolume());
     Optional<BlockDevice> serving = routes.servingPrimary(r.getVolume());
+    long left = (deadline - System.nanoTime()) / 1_000_000;
+    if (serving.isEmpty() && wakes > 0 && left > 0 && !doors.closed() && routes.volume(r.getVolume())
+        .filter(v -> v.getPrimary().equals(routes.selfId())).isPresent()) {
+      return change.completeOnTimeout(null, left, TimeUnit.MILLISECONDS).thenCompose(x -> again(r, deadline, wakes - 1));
+    }
+    change.complete(null);
     if (serving.isEmpty()) {
       Optional<VolumeRecord> v = routes.volume(r.getVolume());
       return done(v.isEmpty()
@@ -149,6 +180,23 @@ public final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
       }
       return failure(IoStatus.of(e), true, why);
     });
+  }
+
+  /** Looks again on the doors' thread (a wake comes on the metadata's); a closing node refuses, untouched. */
+  private CompletableFuture<VolumeIoReply.Builder> again(VolumeIoRequest r, long deadline, int wakes) {
+    CompletableFuture<VolumeIoReply.Builder> out = new CompletableFuture<>();
+    try {
+      doors.executor().execute(() -> whenServing(r, deadline, wakes).whenComplete((reply, e) -> {
+        if (e != null) {
+          out.completeExceptionally(e);
+        } else {
+          out.complete(reply);
+        }
+      }));
+    } catch (RejectedExecutionException e) {
+      out.complete(failure(Status.NOT_PRIMARY, false, "node " + routes.selfId() + " is shutting down"));
+    }
+    return out;
   }
 
   private static CompletableFuture<VolumeIoReply.Builder> run(VolumeIoRequest r, BlockDevice d) {

@@ -110,6 +110,8 @@ public final class ClusterMetadata implements StateMachine {
 
   private void volumesChanged(List<VolumeRecord> changed) {
     for (VolumeRecord v : changed) {
+      log.debug("volume {}: version {} applied (primary {} at epoch {})", v.getName(), v.getVersion(), v.getPrimary(),
+          v.getEpoch());
       for (Consumer<VolumeRecord> l : volumeListeners) {
         try {
           l.accept(v);

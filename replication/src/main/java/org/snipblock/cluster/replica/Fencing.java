@@ -40,8 +40,11 @@ final class Fencing {
   void reconfirm() {
     VolumeRecord v = view.get();
     long attempt = confirmations.incrementAndGet();
+    long asked = System.nanoTime();
     CompletableFuture<Void> check = registry.confirmPrimary(v.getName(), v.getEpoch());
     check.whenComplete((x, e) -> {
+      log.debug("volume {}: the log answered on primaryship at epoch {} in {} ms", v.getName(), v.getEpoch(),
+          (System.nanoTime() - asked) / 1_000_000);
       // Only the latest answer counts: an old refusal must not fence a primaryship confirmed since.
       if (closed || attempt != confirmations.get()) {
         return;

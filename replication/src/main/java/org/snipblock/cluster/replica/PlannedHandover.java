@@ -45,8 +45,10 @@ final class PlannedHandover {
    * @param bound   how long the running changes and the holders' catching up may take
    * @param commit  commits the new primary at the next epoch, given the holders that did not catch
    *                up (they must resync); completes with the new epoch
+   * @param timeline where the end of each step is marked
    */
-  CompletableFuture<Long> run(String target, Duration bound, Function<List<String>, CompletableFuture<Long>> commit) {
+  CompletableFuture<Long> run(String target, Duration bound, Function<List<String>, CompletableFuture<Long>> commit,
+      HandoverTimeline timeline) {
     if (!fencing.primary()) {
       return Fencing.notPrimary();
     }
@@ -60,8 +62,12 @@ final class PlannedHandover {
     CompletableFuture<Long> done = drained.orTimeout(millis, TimeUnit.MILLISECONDS)
         .exceptionallyCompose(e -> CompletableFuture.failedFuture(new BlockDeviceException(Kind.UNAVAILABLE,
             "the writes running on the primary did not finish within " + bound + "; nothing changed")))
-        .thenCompose(x -> behind(millis))
+        .thenCompose(x -> {
+          timeline.mark("drained");
+          return behind(millis);
+        })
         .thenCompose(behind -> {
+          timeline.mark("caught up");
           if (behind.contains(target)) {
             return CompletableFuture.failedFuture(new BlockDeviceException(Kind.UNAVAILABLE, "the copy on " + target
                 + " did not catch up within " + bound + "; nothing changed"));
@@ -70,7 +76,7 @@ final class PlannedHandover {
             log.info("volume {}: holders {} did not catch up before the handover and will be resynced", view.name(),
                 behind);
           }
-          return commit.apply(behind);
+          return commit.apply(behind).whenComplete((epoch, e) -> timeline.mark("committed"));
         });
     return done.whenComplete((epoch, e) -> {
       if (e == null) {
@@ -78,6 +84,7 @@ final class PlannedHandover {
         fencing.seen(epoch);
       }
       gate.open();
+      timeline.mark("released");
     });
   }
 

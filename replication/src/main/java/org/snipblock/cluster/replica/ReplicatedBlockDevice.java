@@ -70,9 +70,9 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     this.view = new VolumeView(selfId, volume);
     this.qosBudgets = qosBudgets;
     this.local = local;
+    this.fencing = new Fencing(view, authority, registry); // first: its log round trip overlaps the disk write below
     Sequencer sequencer = new Sequencer(view, sequences == null ? null
         : new SequenceReservation(sequences, volume.getName(), volume.getUid(), volume.getEpoch()));
-    this.fencing = new Fencing(view, authority, registry);
     this.inSync = new InSyncOnRecord(view::get);
     this.lag = new AsyncLag(this::lagBytes, settings.maxLagBytes());
     this.links = new ReplicaLinks(view, channels, registry, fencing, lag::progress);
@@ -93,8 +93,8 @@ public final class ReplicatedBlockDevice implements BlockDevice {
    * with the new epoch that {@code commit} committed, given the holders that must resync.
    */
   public CompletableFuture<Long> handOver(String target, java.time.Duration bound,
-      Function<List<String>, CompletableFuture<Long>> commit) {
-    return handover.run(target, bound, commit);
+      Function<List<String>, CompletableFuture<Long>> commit, HandoverTimeline timeline) {
+    return handover.run(target, bound, commit, timeline);
   }
 
   /**

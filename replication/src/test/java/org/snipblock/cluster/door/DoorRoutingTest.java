@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.snipblock.block.BlockDevice;
@@ -25,6 +26,7 @@ import org.snipblock.block.Extent;
 import org.snipblock.block.ForwardingBlockDevice;
 import org.snipblock.block.MemoryBlockDevice;
 import org.snipblock.cluster.proto.VolumeRecord;
+import org.snipblock.cluster.testing.Eventually;
 
 /**
  * The door's routing and retry rules, with the metadata scripted by the test: two primaries-to-be
@@ -38,6 +40,8 @@ class DoorRoutingTest {
   private final Map<String, BlockDevice> devices = new ConcurrentHashMap<>();
   private final Set<String> up = ConcurrentHashMap.newKeySet();
   private final Set<String> fenced = ConcurrentHashMap.newKeySet();
+  private final Map<String, Doors> serverDoors = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> looks = new ConcurrentHashMap<>();
   private volatile VolumeRecord record = VolumeRecord.newBuilder().setName("v").setUid(7).setSize(SIZE)
       .setBlockSize(512).setPrimary("a").setEpoch(1).setVersion(1).build();
   private Doors doors;
@@ -47,6 +51,7 @@ class DoorRoutingTest {
     if (doors != null) {
       doors.close();
     }
+    serverDoors.values().forEach(Doors::close);
     channels.values().forEach(ManagedChannel::shutdownNow);
     servers.values().forEach(Server::shutdownNow);
   }
@@ -59,6 +64,7 @@ class DoorRoutingTest {
         return Optional.of(record).filter(v -> v.getName().equals(name));
       }
       @Override public Optional<BlockDevice> servingPrimary(String name) {
+        looks.computeIfAbsent(self, n -> new AtomicInteger()).incrementAndGet();
         return record.getPrimary().equals(self) && !fenced.contains(self)
             ? Optional.ofNullable(devices.get(self)) : Optional.empty();
       }
@@ -73,7 +79,8 @@ class DoorRoutingTest {
   private void serve(String node, BlockDevice device) throws Exception {
     devices.put(node, device);
     servers.put(node, NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-        .addService(new VolumeIoService(routes(node), new DoorHandles())).build().start());
+        .addService(new VolumeIoService(routes(node), serverDoors.computeIfAbsent(node,
+            n -> new Doors(routes(n), Duration.ofSeconds(30), Duration.ofSeconds(10))))).build().start());
     up.add(node);
   }
 
@@ -81,6 +88,7 @@ class DoorRoutingTest {
     record = record.toBuilder().setPrimary(node).setEpoch(record.getEpoch() + 1).setVersion(record.getVersion() + 1)
         .build();
     doors.volumeChanged("v");
+    serverDoors.values().forEach(n -> n.volumeChanged("v"));
   }
 
   private BlockDevice door(Duration window) {
@@ -119,6 +127,35 @@ class DoorRoutingTest {
     ByteBuffer back = ByteBuffer.allocate(1024);
     d.read(4096, back).get(10, TimeUnit.SECONDS);
     assertThat(back.array()).isEqualTo(concat(filled(512, 5), filled(512, 1)));
+  }
+
+  /**
+   * A new primary opens its device only after the metadata named it: what a door forwards
+   * meanwhile waits there for the device rather than going back to the door's backoff. The door's
+   * window is over before the device serves, so a request sent back would fail.
+   */
+  @Test
+  void aNamedPrimaryHoldsARequestUntilItsDeviceServes() throws Exception {
+    BlockDevice shared = new MemoryBlockDevice("v", SIZE, 512, false);
+    serve("a", shared);
+    serve("b", shared);
+    BlockDevice d = door(Duration.ofMillis(100));
+    fenced.add("b");
+    promote("b");
+    long sent = System.nanoTime();
+    CompletableFuture<Void> write = d.write(4096, ByteBuffer.wrap(filled(4096, 6)), false);
+    Eventually.await("b has the request", Duration.ofSeconds(10),
+        () -> looks.getOrDefault("b", new AtomicInteger()).get() > 0);
+    Eventually.await("the door's window is over", Duration.ofSeconds(10),
+        () -> System.nanoTime() - sent > TimeUnit.MILLISECONDS.toNanos(200));
+    assertThat(write).isNotDone();
+
+    fenced.remove("b");
+    serverDoors.get("b").volumeChanged("v");
+    write.get(10, TimeUnit.SECONDS);
+    ByteBuffer back = ByteBuffer.allocate(4096);
+    shared.read(4096, back).get(10, TimeUnit.SECONDS);
+    assertThat(back.array()).isEqualTo(filled(4096, 6));
   }
 
   private static byte[] concat(byte[] a, byte[] b) {
