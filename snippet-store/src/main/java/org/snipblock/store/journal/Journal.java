@@ -88,6 +88,8 @@ public final class Journal implements AutoCloseable {
   private volatile boolean abandoned;
   /** Set by {@link #close()}: later submissions fail at once. */
   private volatile boolean closing;
+  /** Set under the lock once the segments are closed or abandoned: nothing is committed any more. */
+  private volatile boolean stopped;
   private volatile Throwable broken;
   private long nextSeq;
 
@@ -221,8 +223,8 @@ public final class Journal implements AutoCloseable {
   }
 
   private void commit(List<JournalItem> group, List<CompletableFuture<Void>> applied) {
-    if (abandoned) {
-      JournalItem.failAll(group, unavailable(null));
+    if (abandoned || stopped) {
+      JournalItem.failAll(group, unavailable(abandoned ? null : broken));
       return;
     }
     List<JournalBatch> batches = new ArrayList<>(group.size());
@@ -350,13 +352,15 @@ public final class Journal implements AutoCloseable {
     syncer.stop();
     lock.lock();
     try {
-      // a submission that passed its check just before closing was set
-      JournalItem.failAll(queue, unavailable(broken));
-      queue.clear();
+      stopped = true;
+      failQueued(unavailable(broken));
       segments.close(broken != null);
     } finally {
       lock.unlock();
     }
+    // A submission that passed its check just before the stop may have queued its item while the
+    // stop held the lock and left it to the holder: as every holder does, look again after letting go.
+    drain(true);
   }
 
   /**
@@ -368,11 +372,20 @@ public final class Journal implements AutoCloseable {
     syncer.abandon();
     lock.lock();
     try {
-      JournalItem.failAll(queue, unavailable(null));
-      queue.clear();
+      stopped = true;
+      failQueued(unavailable(null));
       segments.abandon();
     } finally {
       lock.unlock();
+    }
+    drain(true); // as in close()
+  }
+
+  /** Under the lock: fails what is queued, taking each item off first so none is dropped unfailed. */
+  private void failQueued(Throwable why) {
+    JournalItem it;
+    while ((it = queue.poll()) != null) {
+      JournalItem.failAll(List.of(it), why);
     }
   }
 }

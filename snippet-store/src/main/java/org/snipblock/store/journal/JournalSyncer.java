@@ -24,6 +24,12 @@ final class JournalSyncer {
   private final AtomicBoolean rollPosted = new AtomicBoolean();
   private final Thread thread;
   private volatile boolean abandoned;
+  /**
+   * Set once the thread takes no more items. A batch's committer may still add its item after that
+   * (it checked the journal before the stop, and appends and applies in between): it then sees this
+   * and fails the item itself, since nobody else will look at the queue again.
+   */
+  private volatile boolean finished;
 
   JournalSyncer(Journal journal, JournalSegments segments, String name) {
     this.journal = journal;
@@ -39,6 +45,9 @@ final class JournalSyncer {
   /** Called under the journal lock once the item's batch (if any) is appended and applied. */
   void add(JournalItem item) {
     pending.add(item);
+    if (finished) {
+      failLeft(Journal.unavailable(journal.broken()));
+    }
   }
 
   /** A roll may be due by size: checked on this thread, not on the writer's. */
@@ -108,25 +117,35 @@ final class JournalSyncer {
     journal.completeLater(later, err);
   }
 
-  /** Syncs what is pending and stops. */
+  /** Syncs what is pending and stops; what arrives after the last sync fails. */
   void stop() {
     pending.add(STOP);
     join();
+    finished = true;
+    failLeft(Journal.unavailable(journal.broken()));
   }
 
   /** Stops at once, as a crash would: nothing more is synced; what waited fails. */
   void abandon() {
     abandoned = true;
+    finished = true;
     thread.interrupt();
     join();
-    List<JournalItem> left = new ArrayList<>();
-    for (Object o : pending) {
+    failLeft(Journal.unavailable(null));
+  }
+
+  /**
+   * Fails every item still queued. Each is taken off the queue before it is failed, so one that an
+   * {@link #add} puts there meanwhile is either taken here or seen by that add. Their batches were
+   * applied and their owners told so: only the waiters learn that durability never came.
+   */
+  private void failLeft(Throwable why) {
+    Object o;
+    while ((o = pending.poll()) != null) {
       if (o instanceof JournalItem it) {
-        left.add(it);
+        it.done().completeExceptionally(why);
       }
     }
-    pending.clear();
-    JournalItem.failAll(left, Journal.unavailable(null));
   }
 
   private void join() {

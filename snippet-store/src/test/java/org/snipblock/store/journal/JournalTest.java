@@ -1,19 +1,27 @@
 package org.snipblock.store.journal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.snipblock.block.BlockDeviceException;
 import org.snipblock.store.journal.JournalBatch.Space;
 
 class JournalTest {
@@ -133,5 +141,85 @@ class JournalTest {
     j.close();
     assertThat(checkpoints[0]).isEqualTo(1);
     assertThat(io.segments()).isEmpty();
+  }
+
+  /**
+   * A durable batch whose group is still being applied when the journal is abandoned: the syncer is
+   * gone by the time the batch is handed to it, and its request must fail rather than wait forever
+   * (a client's FUA write or flush would hang on the store's crash).
+   */
+  @Test
+  void aDurableBatchAppliedWhileTheJournalIsAbandonedFails() throws Exception {
+    CountDownLatch applying = new CountDownLatch(1);
+    CountDownLatch go = new CountDownLatch(1);
+    Journal j = Journal.start(new FileJournalIo(dir), 1, (b, s) -> {
+      applying.countDown();
+      go.await();
+    }, () -> { }, Journal.Listener.NONE, completions, 1L << 30, Duration.ofHours(1), "abandoned-journal");
+    Thread syncer = thread("abandoned-journal");
+    ExecutorService writer = Executors.newSingleThreadExecutor();
+    try {
+      Future<CompletableFuture<Void>> submitted = writer.submit(() -> j.submit(batch(1), true, e -> { }));
+      assertThat(applying.await(10, TimeUnit.SECONDS)).isTrue();
+      Thread abandoning = new Thread(j::abandon, "abandoning");
+      abandoning.start();
+      // The abandon stops the syncer first, then waits for the lock the batch's committer holds.
+      syncer.join(10_000);
+      assertThat(syncer.isAlive()).isFalse();
+      awaitParkedOnLock(abandoning);
+      go.countDown();
+      CompletableFuture<Void> done = submitted.get(10, TimeUnit.SECONDS);
+      assertThatThrownBy(() -> done.get(10, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(BlockDeviceException.class);
+      abandoning.join(10_000);
+      assertThat(abandoning.isAlive()).isFalse();
+    } finally {
+      go.countDown();
+      writer.shutdown();
+    }
+  }
+
+  /**
+   * The syncer's end, clean or as in a crash, leaves no durable batch handed to it afterwards
+   * waiting (its committer checked the journal before the end); its owner was told of the apply by
+   * the commit, and only the waiter learns that durability never came.
+   */
+  @Test
+  void aDurableBatchReachingAnEndedSyncerFails() throws Exception {
+    Journal j = Journal.start(new FileJournalIo(dir), 1, (b, s) -> { }, () -> { }, Journal.Listener.NONE, completions,
+        1L << 30, Duration.ofHours(1), "ended-journal");
+    try {
+      for (boolean crash : new boolean[] {false, true}) {
+        JournalSyncer syncer = new JournalSyncer(j, null, "ended-syncer");
+        syncer.start();
+        if (crash) {
+          syncer.abandon();
+        } else {
+          syncer.stop();
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        int[] told = {0};
+        syncer.add(new JournalItem(batch(1), true, e -> told[0]++, done, false));
+        assertThat(done).as(crash ? "after an abandon" : "after a stop").isCompletedExceptionally();
+        assertThat(told[0]).isZero();
+      }
+    } finally {
+      j.abandon();
+    }
+  }
+
+  private static Thread thread(String name) {
+    return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(name)).findFirst().orElseThrow();
+  }
+
+  /** Until {@code t} waits for a lock (not for a thread's end): bounded, and fails the test if it never does. */
+  private static void awaitParkedOnLock(Thread t) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!(t.getState() == Thread.State.WAITING && Arrays.stream(t.getStackTrace())
+        .anyMatch(f -> f.getClassName().equals(ReentrantLock.class.getName() + "$Sync")
+            || f.getClassName().equals(ReentrantLock.class.getName())))) {
+      assertThat(System.nanoTime()).as(t.getName() + " waiting for the journal lock").isLessThan(deadline);
+      Thread.onSpinWait();
+    }
   }
 }
