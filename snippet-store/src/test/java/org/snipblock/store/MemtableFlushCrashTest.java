@@ -11,6 +11,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.block.BlockDevice;
 
@@ -27,6 +28,7 @@ import org.snipblock.block.BlockDevice;
  * store recovers from what the page cache kept (journal tail, unsynced extent writes, and flushed
  * entries naming them), and what it then reads must already be durable.
  */
+@ExtendWith(ThreadsOnFailure.class)
 class MemtableFlushCrashTest {
   private static final int CRASH_POINTS = 80;
   private static final long VOLUME = PowerLossTest.VOLUME;

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.block.BlockDevice;
 
@@ -21,6 +22,7 @@ import org.snipblock.block.BlockDevice;
  * closes without flushing its memtables. After each
  * recovery every sector must hold its durable value or a later one, intact, with no checksum errors.
  */
+@ExtendWith(ThreadsOnFailure.class)
 class PowerLossTest {
   private static final int CRASH_POINTS = 200;
   static final long VOLUME = 2L << 20;
