@@ -9,7 +9,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.UnaryOperator;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.block.BlockDeviceException;
 import org.snipblock.block.BlockDeviceException.Kind;
@@ -21,8 +20,6 @@ import org.snipblock.store.journal.JournalBatch.Space;
 import org.snipblock.store.qos.BackgroundBudget;
 import org.snipblock.store.qos.ClientLoad;
 import org.snipblock.store.qos.SchedulerTimer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The local storage engine of one node. Volumes are cut into snippets of fixed size, each with a
@@ -41,8 +38,6 @@ import org.slf4j.LoggerFactory;
  * <p>Admin calls ({@link VolumeManager}) block their caller; {@link BlockDevice} calls never do.
  */
 public final class SnippetStore implements VolumeManager, SnapshotManager, AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(SnippetStore.class);
-
   private final Path dataDir;
   private final StoreConfig config;
   private final StoreDb db;
@@ -60,6 +55,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
   private final SpaceAccounting space;
   private final ReentrantLock admin = new ReentrantLock();
   private final VolumeCatalog catalog = new VolumeCatalog(this);
+  private final StoreShutdown shutdown;
   private Journal journal;
   private volatile boolean closed;
   private volatile boolean abandoned;
@@ -75,6 +71,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
     this.flattener = new Flattener(this, snapshots, background);
     this.labels = new SnippetLabels(this, db);
     this.space = new SpaceAccounting(dataDir, config, layers);
+    this.shutdown = new StoreShutdown(dataDir, flattener, background, backgroundTimer, threads, admin, db, chunkData);
   }
 
   /**
@@ -344,40 +341,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
       return;
     }
     closed = true;
-    flattener.stop();
-    background.close();
-    flattener.close();
-    backgroundTimer.close();
-    threads.stopInOrder();
-    closeFiles(journal::close);
-    log.info("snippet store in {} closed", dataDir);
-  }
-
-  /**
-   * Closes {@code first}, the database and the extent files once an admin step that began before
-   * the close (a caller's thread: labels following the placement, a setting) is done: one touching
-   * a closed RocksDB would crash the process. New steps are refused anyway ({@link #checkOpen});
-   * the wait is bounded, so a stuck one cannot hold the close forever.
-   */
-  private void closeFiles(Runnable first) {
-    boolean quiet = false;
-    try {
-      quiet = admin.tryLock(30, java.util.concurrent.TimeUnit.SECONDS);
-      if (!quiet) {
-        log.warn("an admin step of the store in {} did not finish within 30 s of the close", dataDir);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    try {
-      first.run();
-      db.close();
-      chunkData.extents().close();
-    } finally {
-      if (quiet) {
-        admin.unlock();
-      }
-    }
+    shutdown.inOrder(journal);
   }
 
   /**
@@ -388,16 +352,6 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
   void closeAbruptly() {
     closed = true;
     abandoned = true;
-    flattener.stop();
-    background.close();
-    flattener.close();
-    backgroundTimer.close();
-    threads.stopAbruptly(() -> {
-      if (journal != null) {
-        journal.abandon();
-      }
-    });
-    // Closing a file forces nothing: what was not synced stays as unsure as a crash leaves it.
-    closeFiles(() -> { });
+    shutdown.asInCrash(journal);
   }
 }
