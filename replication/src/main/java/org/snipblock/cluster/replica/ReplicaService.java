@@ -53,6 +53,7 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
   private final Map<String, VolumeState> volumes = new ConcurrentHashMap<>();
   private final DurableProgress progress;
   private final ClientLoad clients;
+  private final CopyOps ops = new CopyOps();
 
   /**
    * @param localCopy opens (creating if the metadata says so) this node's copy of a volume; fails
@@ -224,7 +225,7 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
   @Override
   public void snapshots(ReplicaStateRequest request, StreamObserver<SnapshotNames> response) {
     try {
-      response.onNext(SnapshotNames.newBuilder().addAllNames(snapshotNames.apply(request.getVolume())).build());
+      response.onNext(SnapshotNames.newBuilder().addAllNames(ops.snapshotNames(request.getVolume())).build());
       response.onCompleted();
     } catch (RuntimeException e) {
       response.onError(Status.UNAVAILABLE.withDescription(String.valueOf(e.getMessage())).asRuntimeException());
@@ -283,7 +284,7 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
         s.admitted = localCopy.apply(name).thenApply(d -> new ReopenableDevice(d, () -> localCopy.apply(name).join()));
       }
       s.admitted = s.admitted.thenApply(d -> {
-        s.order.submit(op.getSeq(), op.getOffset(), op.getLength(), barrier, () -> apply(d, op))
+        s.order.submit(op.getSeq(), op.getOffset(), op.getLength(), barrier, () -> ops.apply(d, op))
             .whenComplete((v, e) -> complete(applied, e));
         return d;
       });
@@ -321,17 +322,9 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
   public ReplicaService takingSnapshotsWith(SnapshotTaker taker,
       BiFunction<String, String, CompletableFuture<Void>> deleter, BiFunction<String, String,
       CompletableFuture<Void>> rollback, Function<String, List<String>> lister) {
-    this.snapshots = taker;
-    this.snapshotDeletes = deleter;
-    this.rollbacks = rollback;
-    this.snapshotNames = lister;
+    ops.snapshotsWith(taker, deleter, rollback, lister);
     return this;
   }
-
-  private volatile BiFunction<String, String, CompletableFuture<Void>> rollbacks = (v, s) ->
-      CompletableFuture.failedFuture(new IllegalStateException("this node rolls nothing back"));
-
-  private volatile Function<String, List<String>> snapshotNames = v -> List.of();
 
   /** Writes into the own layer of snapshot {@code snapshot} of this node's copy (SNAPSHOT_FILL). */
   @FunctionalInterface
@@ -339,12 +332,9 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
     CompletableFuture<Void> fill(String volume, String snapshot, long offset, java.nio.ByteBuffer data);
   }
 
-  private volatile SnapshotFiller snapshotFills = (v, s, o, d) ->
-      CompletableFuture.failedFuture(new IllegalStateException("this node fills no snapshots"));
-
   /** How this node fills its copies' snapshots (SNAPSHOT_FILL); set by the node, which knows its store. */
   public ReplicaService fillingSnapshotsWith(SnapshotFiller filler) {
-    this.snapshotFills = filler;
+    ops.fillsWith(filler);
     return this;
   }
 
@@ -352,31 +342,6 @@ public final class ReplicaService extends ReplicationGrpc.ReplicationImplBase {
   @FunctionalInterface
   public interface SnapshotTaker {
     CompletableFuture<Void> take(String volume, String snapshot, long origin);
-  }
-
-  private volatile SnapshotTaker snapshots = (v, s, o) ->
-      CompletableFuture.failedFuture(new IllegalStateException("this node takes no snapshots"));
-  private volatile BiFunction<String, String, CompletableFuture<Void>> snapshotDeletes = (v, s) ->
-      CompletableFuture.failedFuture(new IllegalStateException("this node deletes no snapshots"));
-
-  private CompletableFuture<Void> apply(ReopenableDevice d, ReplicaOp op) {
-    try {
-      return switch (op.getKind()) {
-        case WRITE -> d.write(op.getOffset(), op.getData().asReadOnlyByteBuffer(), op.getFua());
-        case ZEROES -> d.writeZeroes(op.getOffset(), op.getLength(), false, op.getFua());
-        case TRIM -> d.trim(op.getOffset(), op.getLength(), op.getFua());
-        case FLUSH -> d.flush();
-        case SNAPSHOT -> snapshots.take(op.getVolume(), op.getSnapshot(), op.getOrigin());
-        case SNAPSHOT_DELETE -> snapshotDeletes.apply(op.getVolume(), op.getSnapshot());
-        case SNAPSHOT_FILL -> snapshotFills.fill(op.getVolume(), op.getSnapshot(), op.getOffset(),
-            op.getData().asReadOnlyByteBuffer());
-        // The store fails the handles opened before a rollback: this side goes on with a new one.
-        case ROLLBACK -> rollbacks.apply(op.getVolume(), op.getSnapshot()).thenRun(d::reopen);
-        case UNRECOGNIZED -> CompletableFuture.failedFuture(new IllegalArgumentException("unknown op kind"));
-      };
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
   }
 
   /** A client's change relayed by its primary: not a resync's copy, nor a snapshot the operator asked for. */
