@@ -79,11 +79,12 @@ final class JournalSyncer {
             items.add((JournalItem) o);
           }
         }
+        if (abandoned) {
+          JournalItem.complete(items.stream().map(JournalItem::done).toList(), Journal.unavailable(null));
+          break;
+        }
         if (!items.isEmpty()) {
           sync(items);
-        }
-        if (abandoned) {
-          break;
         }
         journal.maybeRoll();
         // a writer that found the lock taken by the roll left its batch to the lock's holder
@@ -125,11 +126,16 @@ final class JournalSyncer {
     failLeft(Journal.unavailable(journal.broken()));
   }
 
-  /** Stops at once, as a crash would: nothing more is synced; what waited fails. */
+  /**
+   * Stops as a crash would: nothing more is synced; what waited fails. A sync already under way
+   * ends first: interrupting it would close the file it forces (NIO channels close on interrupt),
+   * an extent file too, and RocksDB, flushing on, would find its data unforceable and write
+   * entries naming it anyway, which no crash does.
+   */
   void abandon() {
     abandoned = true;
     finished = true;
-    thread.interrupt();
+    pending.add(STOP);
     join();
     failLeft(Journal.unavailable(null));
   }

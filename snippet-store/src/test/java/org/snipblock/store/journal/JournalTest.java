@@ -208,17 +208,67 @@ class JournalTest {
     }
   }
 
+  /**
+   * An abandon while the syncer forces the files its records refer to lets that sync end rather
+   * than interrupt it: NIO channels close on interrupt, and a closed extent file made the RocksDB
+   * flush still under way in the crash tests write entries naming data it could not force.
+   */
+  @Test
+  void anAbandonLeavesTheFilesASyncForcesOpen() throws Exception {
+    CountDownLatch syncing = new CountDownLatch(1);
+    CountDownLatch go = new CountDownLatch(1);
+    FileChannel extent = FileChannel.open(dir.resolve("extent"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    Journal.Listener forcesExtent = new Journal.Listener() {
+      @Override
+      public void beforeSync() throws java.io.IOException {
+        syncing.countDown();
+        boolean interrupted = false;
+        while (true) {
+          try {
+            go.await();
+            break;
+          } catch (InterruptedException e) {
+            interrupted = true;
+          }
+        }
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+        extent.force(false);
+      }
+    };
+    Journal j = Journal.start(new FileJournalIo(dir), 1, (b, s) -> { }, () -> { }, forcesExtent, completions,
+        1L << 30, Duration.ofHours(1), "forcing-journal");
+    try (extent) {
+      j.submit(batch(1), true, e -> { });
+      assertThat(syncing.await(10, TimeUnit.SECONDS)).isTrue();
+      Thread abandoning = new Thread(j::abandon, "abandoning");
+      abandoning.start();
+      awaitParkedIn(abandoning, Thread.class.getName(), "join");
+      go.countDown();
+      abandoning.join(10_000);
+      assertThat(abandoning.isAlive()).isFalse();
+      assertThat(extent.isOpen()).as("the extent file the sync forced").isTrue();
+    } finally {
+      go.countDown();
+    }
+  }
+
   private static Thread thread(String name) {
     return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(name)).findFirst().orElseThrow();
   }
 
   /** Until {@code t} waits for a lock (not for a thread's end): bounded, and fails the test if it never does. */
   private static void awaitParkedOnLock(Thread t) {
+    awaitParkedIn(t, ReentrantLock.class.getName(), "lock");
+  }
+
+  /** Until {@code t} waits inside {@code className.method}: bounded, and fails the test if it never does. */
+  private static void awaitParkedIn(Thread t, String className, String method) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!(t.getState() == Thread.State.WAITING && Arrays.stream(t.getStackTrace())
-        .anyMatch(f -> f.getClassName().equals(ReentrantLock.class.getName() + "$Sync")
-            || f.getClassName().equals(ReentrantLock.class.getName())))) {
-      assertThat(System.nanoTime()).as(t.getName() + " waiting for the journal lock").isLessThan(deadline);
+        .anyMatch(f -> f.getClassName().equals(className) && f.getMethodName().equals(method)))) {
+      assertThat(System.nanoTime()).as(t.getName() + " waiting in " + className + "." + method).isLessThan(deadline);
       Thread.onSpinWait();
     }
   }
