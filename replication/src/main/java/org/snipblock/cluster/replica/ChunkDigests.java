@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.snipblock.block.BlockDevice;
+import org.snipblock.block.Extent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,5 +33,16 @@ final class ChunkDigests {
     }
     return CompletableFuture.allOf(crcs.toArray(CompletableFuture[]::new))
         .thenApply(v -> crcs.stream().map(CompletableFuture::join).toList());
+  }
+
+  /**
+   * The bytes of {@code [offset, offset+length)} that hold data on {@code copy}: what computing its
+   * digests reads from disk, and so what a comparison charges the background budget. Holes and
+   * zeroed ranges read as zeroes without touching the disk; charging them would hold the resync of
+   * a big sparse volume at the budget's rate for data that is not there.
+   */
+  static CompletableFuture<Long> dataBytes(BlockDevice copy, long offset, long length) {
+    return copy.allocation(offset, length).thenApply(extents -> extents.stream()
+        .filter(e -> !e.hole() && !e.zero()).mapToLong(Extent::length).sum());
   }
 }

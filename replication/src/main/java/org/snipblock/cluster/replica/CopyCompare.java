@@ -12,8 +12,8 @@ import org.snipblock.store.qos.BackgroundBudget;
  * Compares a device here with a holder's copy of a volume or snapshot (named {@code VOLUME} or
  * {@code VOLUME@SNAPSHOT} on the holder) over some snippets, by chunk digests: the offsets of the
  * chunks that differ, or that either side could not read. Each snippet waits for the node's
- * background budget before it is read here: comparing reads the whole snippet, even when nothing
- * differs and nothing is sent.
+ * background budget before it is read here, for the data it holds: comparing reads all of that,
+ * even when nothing differs and nothing is sent.
  */
 final class CopyCompare {
   private CopyCompare() {}
@@ -28,7 +28,8 @@ final class CopyCompare {
       if (length <= 0) {
         return CompletableFuture.completedFuture(null);
       }
-      return budget.take(length).thenCompose(x -> ReplicaCalls.digest(channel, theirs, start, length, Resync.CHUNK)
+      return ChunkDigests.dataBytes(ours, start, length).thenCompose(budget::take)
+          .thenCompose(x -> ReplicaCalls.digest(channel, theirs, start, length, Resync.CHUNK)
           .thenCombine(ChunkDigests.of(ours, start, length, Resync.CHUNK), (t, o) -> {
             for (int c = 0; c < o.size(); c++) {
               if (c >= t.size() || !t.get(c).equals(o.get(c)) || o.get(c) == ChunkDigests.UNREADABLE) {

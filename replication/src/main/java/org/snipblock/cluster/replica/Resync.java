@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * the chunks that differ (or that the replica could not read). The copies travel as ordinary
  * sequenced writes on the replica's live stream, so they interleave correctly with client writes
  * that arrive meanwhile. Each snippet waits for the node's background budget before its digests
- * are read (comparing reads all of it, in sync or not), each batch of copies before it is sent, and
+ * are read (for the data it holds here, which comparing reads, in sync or not), each batch of copies before it is sent, and
  * the resync's own rate ({@code resync-rate}) after, so client I/O keeps going ({@link BackgroundPace}).
  */
 final class Resync {
@@ -80,7 +80,8 @@ final class Resync {
     if (length <= 0) {
       return CompletableFuture.completedFuture(null);
     }
-    return pace.budget(length).thenCompose(x -> differing(v.getName(), start, length))
+    return ChunkDigests.dataBytes(local, start, length).thenCompose(pace::budget)
+        .thenCompose(x -> differing(v.getName(), start, length))
         .thenCompose(offsets -> copy(offsets, start + length));
   }
 

@@ -21,9 +21,10 @@ import org.snipblock.store.qos.BackgroundBudget;
 import org.snipblock.store.qos.ClientLoad;
 
 /**
- * Comparing a copy with a holder's reads every snippet compared here, even where nothing differs:
- * those reads are charged to the node's background budget like the copies are. The holder is a
- * real replica service on 127.0.0.1.
+ * Comparing a copy with a holder's reads the data of every snippet compared here, even where
+ * nothing differs: those reads are charged to the node's background budget like the copies are;
+ * holes, which read as zeroes without the disk, are not (a big sparse volume's resync would crawl at
+ * the budget's rate otherwise). The holder is a real replica service on 127.0.0.1.
  */
 class CopyCompareBudgetTest {
   private static final int SIZE = 1 << 20;
@@ -68,5 +69,12 @@ class CopyCompareBudgetTest {
     assertThat(differing).containsExactly(changed);
     assertThat(budget.state().grantedBytes()).as("the two snippets compared, read here")
         .isEqualTo(2L * (256 << 10));
+
+    // Snippet 2 trimmed here: compared (the holder's data differs) but not charged, for nothing is read.
+    ours.trim(2L * (256 << 10), 256 << 10, false).get(30, TimeUnit.SECONDS);
+    List<Long> sparse = CopyCompare.differing(ours, channel, "v", VOLUME, List.of(2), budget).get(30, TimeUnit.SECONDS);
+    assertThat(sparse).as("every chunk of the trimmed snippet differs from the holder's data").hasSize(
+        (256 << 10) / Resync.CHUNK);
+    assertThat(budget.state().grantedBytes()).as("nothing more charged for a hole").isEqualTo(2L * (256 << 10));
   }
 }
