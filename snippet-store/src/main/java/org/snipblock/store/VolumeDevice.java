@@ -312,6 +312,13 @@ final class VolumeDevice implements BlockDevice {
     try {
       JournalBatch batch = new JournalBatch();
       Long result = change.build(batch, changes);
+      if (result == null && batch.isEmpty() && fua) {
+        // Nothing to change (a trim of chunks already unmapped), yet a FUA request promises that
+        // what it asked for is durable, and that may rest on an earlier change whose record is not
+        // synced yet: without this sync a power cut brought back data under a completed FUA trim.
+        store.journal().sync().whenComplete((v, e) -> completeWith(out, e));
+        return;
+      }
       if (result != null || batch.isEmpty()) {
         out.complete(result);
         return;
@@ -329,13 +336,7 @@ final class VolumeDevice implements BlockDevice {
           store.locks().release(stripes);
           volume.exit();
         }
-      }).whenComplete((v, e) -> {
-        if (e != null) {
-          out.completeExceptionally(DeviceCalls.unwrap(e));
-        } else {
-          out.complete(null);
-        }
-      });
+      }).whenComplete((v, e) -> completeWith(out, e));
     } catch (Throwable e) {
       out.completeExceptionally(DeviceCalls.asDeviceError(e));
     } finally {
@@ -344,6 +345,14 @@ final class VolumeDevice implements BlockDevice {
         store.locks().release(stripes);
         volume.exit();
       }
+    }
+  }
+
+  private static void completeWith(CompletableFuture<Long> out, Throwable e) {
+    if (e != null) {
+      out.completeExceptionally(DeviceCalls.unwrap(e));
+    } else {
+      out.complete(null);
     }
   }
 

@@ -38,6 +38,20 @@ final class FaultyJournalIo implements JournalIo {
     this.random = random;
   }
 
+  /**
+   * Journal files whose power cut loses every unsynced byte and nothing else: one exact outcome,
+   * for a test that needs the unsynced tail gone (the page cache wrote none of it back).
+   */
+  static FaultyJournalIo losingTheWholeUnsyncedTail(Path dir) throws IOException {
+    return new FaultyJournalIo(dir, new Random() {
+      @Override
+      public int nextInt(int bound) {
+        // powerLoss keeps a prefix of the tail only when nextInt(3) is 0
+        return bound - 1;
+      }
+    });
+  }
+
   @Override
   public synchronized List<Long> segments() throws IOException {
     return files.segments();
