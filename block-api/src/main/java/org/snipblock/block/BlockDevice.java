@@ -46,7 +46,9 @@ public interface BlockDevice extends AutoCloseable {
   /**
    * Writes {@code src.remaining()} bytes at {@code offset}. With {@code fua} the future completes
    * only once the data is durable (as after a flush); without it the data is visible to later
-   * reads at completion and durable after the next {@link #flush()}.
+   * reads at completion and durable after the next {@link #flush()}. The device may read
+   * {@code src} until the future completes (a request's buffer goes to the disk without a copy):
+   * the caller neither changes nor frees it before then.
    */
   CompletableFuture<Void> write(long offset, ByteBuffer src, boolean fua);
 

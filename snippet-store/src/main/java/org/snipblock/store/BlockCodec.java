@@ -128,6 +128,13 @@ final class BlockCodec {
     return java.util.Arrays.equals(data, off, off + CHUNK, ZEROES, 0, CHUNK);
   }
 
+  private static final java.nio.ByteBuffer ZERO_CHUNK = java.nio.ByteBuffer.wrap(ZEROES).asReadOnlyBuffer();
+
+  /** True if the 4096 bytes at index {@code at} of {@code data} (heap or direct) are all zero. */
+  static boolean isZero(java.nio.ByteBuffer data, int at) {
+    return data.slice(at, CHUNK).mismatch(ZERO_CHUNK.duplicate()) < 0;
+  }
+
   private static int crcOf(long volumeId, long chunk, int flags, byte[] b, int off, int len) {
     CRC32C c = new CRC32C();
     c.update(StoreDb.key(volumeId, chunk));

@@ -77,6 +77,15 @@ final class ChunkData {
    */
   void store(Layer to, long first, byte[] data, int off, int count, boolean compress, boolean inPlace,
       JournalBatch batch, List<long[]> changes) throws Exception {
+    store(to, first, ByteBuffer.wrap(data), off, count, compress, inPlace, batch, changes);
+  }
+
+  /**
+   * As above, from index {@code off} of {@code data} (its position and limit untouched): a
+   * request's own buffer (direct, as the door received it) goes to the extent file without a copy.
+   */
+  void store(Layer to, long first, ByteBuffer data, int off, int count, boolean compress, boolean inPlace,
+      JournalBatch batch, List<long[]> changes) throws Exception {
     ExtentFile file = null;
     int runSlot = -1;
     int runOff = 0;
@@ -99,7 +108,9 @@ final class ChunkData {
         continue;
       }
       if (compress) {
-        byte[] value = BlockCodec.encode(to.id, c, data, at, true);
+        byte[] value = data.hasArray()
+            ? BlockCodec.encode(to.id, c, data.array(), data.arrayOffset() + at, true)
+            : BlockCodec.encode(to.id, c, chunkAt(data, at), 0, true);
         batch.put(Space.BLOCKS, key, value);
         batch.put(Space.ALLOCATION, key, ChunkEntry.encodeState(value.length));
         changes.add(new long[] {c, value.length});
@@ -121,7 +132,7 @@ final class ChunkData {
         slot = file.allocate(c, runLen > 0 ? runSlot + runLen : -1);
       }
       // Recorded before the write: if the write fails, the caller gives up every change named here.
-      int crc = BlockCodec.extentCrc(to.owner, slot, ByteBuffer.wrap(data), at);
+      int crc = BlockCodec.extentCrc(to.owner, slot, data, at);
       changes.add(loc != AllocationMap.NO_LOCATION
           ? new long[] {c, CHUNK, slot, crc, IN_PLACE}
           : new long[] {c, CHUNK, slot, crc});
@@ -144,11 +155,17 @@ final class ChunkData {
     writeRun(file, runSlot, data, runOff, runLen, runFresh);
   }
 
-  private static void writeRun(ExtentFile file, int slot, byte[] data, int off, int n, boolean fresh)
+  private static void writeRun(ExtentFile file, int slot, ByteBuffer data, int off, int n, boolean fresh)
       throws java.io.IOException {
     if (n > 0) {
-      file.write(slot, ByteBuffer.wrap(data, off, n * CHUNK), fresh);
+      file.write(slot, data.slice(off, n * CHUNK), fresh);
     }
+  }
+
+  private static byte[] chunkAt(ByteBuffer data, int at) {
+    byte[] chunk = new byte[CHUNK];
+    data.get(at, chunk);
+    return chunk;
   }
 
   /** Allocated zeroes for chunk {@code c} of {@code to} (write-zeroes without unmap). */

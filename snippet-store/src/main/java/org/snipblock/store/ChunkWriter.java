@@ -66,9 +66,15 @@ final class ChunkWriter {
   }
 
   void putData(long offset, byte[] bytes, JournalBatch batch, List<long[]> changes) throws Exception {
+    putData(offset, java.nio.ByteBuffer.wrap(bytes), batch, changes);
+  }
+
+  /** {@code bytes}: the data at indexes 0 to its limit, read (never copied whole) before this returns. */
+  void putData(long offset, java.nio.ByteBuffer bytes, JournalBatch batch, List<long[]> changes)
+      throws Exception {
     Layer live = target();
     boolean compress = volume.descriptor().compression();
-    long end = offset + bytes.length;
+    long end = offset + bytes.limit();
     long c = offset / CHUNK;
     if (offset % CHUNK != 0) {
       putPartial(live, c++, offset, bytes, compress, batch, changes);
@@ -84,13 +90,13 @@ final class ChunkWriter {
   }
 
   /** A partial chunk copies up only this chunk from wherever the view finds it. */
-  private void putPartial(Layer live, long c, long offset, byte[] bytes, boolean compress,
+  private void putPartial(Layer live, long c, long offset, java.nio.ByteBuffer bytes, boolean compress,
       JournalBatch batch, List<long[]> changes) throws Exception {
     long cs = c * CHUNK;
     long from = Math.max(offset, cs);
-    long to = Math.min(offset + bytes.length, cs + CHUNK);
+    long to = Math.min(offset + bytes.limit(), cs + CHUNK);
     byte[] chunk = reader.chunk(live, c);
-    System.arraycopy(bytes, (int) (from - offset), chunk, (int) (from - cs), (int) (to - from));
+    bytes.get((int) (from - offset), chunk, (int) (from - cs), (int) (to - from));
     data.store(live, c, chunk, 0, 1, compress, inPlace(), batch, changes);
   }
 

@@ -14,8 +14,8 @@ import org.snipblock.store.journal.JournalBatch;
 
 /**
  * A handle on one local volume, or on one of its snapshots (read-only). Requests are checked on the
- * caller's thread; reads up to 16 KiB, and whole-chunk writes of that size to compressed volumes
- * whose stripes are free, run there too, the rest on the store's I/O threads. Reads find each chunk's layer and verify
+ * caller's thread; reads up to 16 KiB, and writes of that size whose stripes are free while no
+ * other change of the handle is under way, run there too, the rest on the store's I/O threads. Reads find each chunk's layer and verify
  * its CRC32C ({@link ChunkReader}); changes take the stripe locks of their chunks,
  * read-modify-write partial chunks, and hand one batch per request to the journal, which applies
  * it to the live layer and releases the locks.
@@ -24,7 +24,7 @@ final class VolumeDevice implements BlockDevice {
   private static final int CHUNK = BlockCodec.CHUNK;
   /** Largest read, write or compare-and-write accepted in one request. */
   static final int MAX_IO_BYTES = 128 << 20;
-  /** Largest read or aligned write run on the caller's thread: small random I/O gains most from
+  /** Largest read or write run on the caller's thread: small random I/O gains most from
    * skipping a hand-off; large requests would hold the event loop for longer. */
   private static final int INLINE_BYTES = 16 << 10;
 
@@ -35,6 +35,7 @@ final class VolumeDevice implements BlockDevice {
   private final boolean fill;
   /** The volume's incarnation this handle serves: a rollback raises the volume's, failing the handle until adopted. */
   private final java.util.concurrent.atomic.AtomicInteger incarnation;
+  private final java.util.concurrent.atomic.AtomicInteger changing = new java.util.concurrent.atomic.AtomicInteger();
   private final ChunkReader reader;
   private final ChunkWriter writer;
   private final DeviceCalls calls;
@@ -105,22 +106,18 @@ final class VolumeDevice implements BlockDevice {
   @Override
   public CompletableFuture<Void> write(long offset, ByteBuffer src, boolean fua) {
     int len = src.remaining();
-    byte[] data;
     try {
       checkWritable();
       checkRange(offset, len);
-      data = new byte[len];
-      src.get(data);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    // Only a write that touches no file may run on the caller's thread (an event loop): one to a
-    // compressed volume's whole chunks only builds a batch. An extent write is a pwrite, which the
-    // kernel may hold back under dirty-page pressure. (Running every small write there was tried,
-    // session 12, loaded machine: a 4 KiB depth-1 NBD write's p50 rose from ~45 to ~63 µs, its CPU
-    // per write did not fall.)
-    boolean noFileIo = volume.descriptor().compression() && offset % CHUNK == 0 && len % CHUNK == 0;
-    return change(offset, len, fua, noFileIo, (batch, changes) -> {
+    // Not copied: the caller keeps src until the future completes (see BlockDevice#write), so a
+    // door's direct buffer goes to the extent file as it is (a heap copy cost two 128 KiB copies
+    // per sequential write: into the array, and the JDK's into a direct buffer for the pwrite).
+    ByteBuffer data = src.slice();
+    src.position(src.limit());
+    return change(offset, len, fua, true, (batch, changes) -> {
       writer.putData(offset, data, batch, changes);
       return null;
     }).thenApply(x -> null);
@@ -260,8 +257,11 @@ final class VolumeDevice implements BlockDevice {
   }
 
   /**
-   * Runs a change on an I/O thread, or with {@code mayInline} (it touches no file) right
-   * here when its stripes are free: one thread hand-off less per write.
+   * Runs a change on an I/O thread, or with {@code mayInline}, when it is small, its stripes are
+   * free and no other change of this handle is under way, right here: a thread hand-off less each
+   * way, which was most of a depth-1 write's latency (idle A/B, session 12: +13-36 % 4 KiB writes
+   * at depth 1). With changes under way the I/O threads take it: run on the event loop too, writes
+   * at depth 32 lost a quarter of their rate, for the loop then did every pwrite one after another.
    */
   private CompletableFuture<Long> change(long offset, long length, boolean fua, boolean mayInline,
       Change change) {
@@ -269,7 +269,9 @@ final class VolumeDevice implements BlockDevice {
     if (length == 0) {
       return fua ? store.journal().sync().thenApply(x -> null) : CompletableFuture.completedFuture(null);
     }
-    if (mayInline && length <= INLINE_BYTES) {
+    boolean alone = changing.getAndIncrement() == 0;
+    out.whenComplete((r, e) -> changing.decrementAndGet());
+    if (mayInline && alone && length <= INLINE_BYTES) {
       int[] stripes = stripesOf(offset, length);
       if (store.locks().tryAcquire(stripes)) {
         if (!store.abandoned() && volume.enter()) {
