@@ -67,7 +67,9 @@ class PartitionTest {
     CompletableFuture<Void> oldWriter = CompletableFuture.runAsync(() -> {
       Random r = new Random(1);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      for (int i = 0; i < 100_000 && !stopOld.get() && System.nanoTime() < deadline; i++) {
+      // Bounded by time first: a write to the cut-off primary takes tens of µs, so a count that
+      // small ran out (100,000 in 4.8 s) before the primary learned it was cut off (about 7 s).
+      for (int i = 0; i < 5_000_000 && !stopOld.get() && System.nanoTime() < deadline; i++) {
         byte[] block = new byte[4096];
         r.nextBytes(block);
         try {
