@@ -238,7 +238,11 @@ class SnapshotProcessIT {
   @Timeout(value = 3, unit = TimeUnit.MINUTES)
   void ctrlCDuringAFlattenWaitLeavesTheFlattenRunningOnTheNode() throws IOException {
     Tools.require("qemu-io", "kill");
-    try (DaemonProcess node = DaemonProcess.serve(tmp.resolve("data")).start()) {
+    // The background budget at 32M keeps the flatten of 512M running for 16 s at least: at the
+    // default rate it once ended between its first progress line and the SIGINT.
+    Path config = tmp.resolve("node.yaml");
+    Files.writeString(config, "store:\n  background-rate: 32M\n");
+    try (DaemonProcess node = DaemonProcess.serve(tmp.resolve("data"), "--config", config.toString()).start()) {
       node.cli("volume", "create", "base", "512M");
       Tools.run(120, "qemu-io", "-f", "raw", "-c", "write -P 0x3c 0 512M", node.nbdUrl("base")).ok();
       node.cli("volume", "snapshot", "base", "s1");
