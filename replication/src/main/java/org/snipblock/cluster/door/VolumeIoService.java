@@ -147,15 +147,20 @@ public final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
 
   /** Runs the request once this node serves the volume; refuses it at once unless the metadata here names this node. */
   private CompletableFuture<VolumeIoReply.Builder> whenServing(VolumeIoRequest r, long deadline, int wakes) {
-    // Listening before looking: a device that starts serving in between still wakes the request.
-    CompletableFuture<Void> change = doors.changes().next(r.getVolume());
     Optional<BlockDevice> serving = routes.servingPrimary(r.getVolume());
-    long left = (deadline - System.nanoTime()) / 1_000_000;
-    if (serving.isEmpty() && wakes > 0 && left > 0 && !doors.closed() && routes.volume(r.getVolume())
-        .filter(v -> v.getPrimary().equals(routes.selfId())).isPresent()) {
-      return change.completeOnTimeout(null, left, TimeUnit.MILLISECONDS).thenCompose(x -> again(r, deadline, wakes - 1));
+    if (serving.isEmpty()) {
+      // Listening, then looking again: a device that starts serving in between still wakes the
+      // request. (Only here: a serving primary's requests pay for no listener.)
+      CompletableFuture<Void> change = doors.changes().next(r.getVolume());
+      serving = routes.servingPrimary(r.getVolume());
+      long left = (deadline - System.nanoTime()) / 1_000_000;
+      if (serving.isEmpty() && wakes > 0 && left > 0 && !doors.closed() && routes.volume(r.getVolume())
+          .filter(v -> v.getPrimary().equals(routes.selfId())).isPresent()) {
+        return change.completeOnTimeout(null, left, TimeUnit.MILLISECONDS)
+            .thenCompose(x -> again(r, deadline, wakes - 1));
+      }
+      change.complete(null);
     }
-    change.complete(null);
     if (serving.isEmpty()) {
       Optional<VolumeRecord> v = routes.volume(r.getVolume());
       return done(v.isEmpty()
