@@ -75,6 +75,14 @@ import org.snipblock.node.admin.v1.Volume;
  */
 public final class AdminClient implements AutoCloseable {
   private static final long DEADLINE_SECONDS = 60;
+  /**
+   * Calls that the server bounds itself (a migration's copying, a verify of every copy) carry no
+   * deadline: their length grows with the volume and the link, and a fixed one cut a 256 MiB
+   * migration across an 8 MB/s link after 60 s while the server went on. Pings end such a call
+   * when the server vanishes or stops answering instead.
+   */
+  static final long PING_SECONDS = 20;
+  private static final long PING_TIMEOUT_SECONDS = 10;
 
   private final String target;
   private final ManagedChannel channel;
@@ -96,7 +104,8 @@ public final class AdminClient implements AutoCloseable {
   public AdminClient(String target, String token, ClientTls tls) {
     this.target = target;
     this.channel = Grpc.newChannelBuilder(target, AdminToken.credentials(tls))
-        .intercept(AdminToken.sending(token)).build();
+        .intercept(AdminToken.sending(token)).keepAliveTime(PING_SECONDS, TimeUnit.SECONDS)
+        .keepAliveTimeout(PING_TIMEOUT_SECONDS, TimeUnit.SECONDS).build();
     this.stub = AdminGrpc.newBlockingStub(channel);
     this.qos = QosGrpc.newBlockingStub(channel);
     this.clusterStub = ClusterAdminGrpc.newBlockingStub(channel);
@@ -199,8 +208,7 @@ public final class AdminClient implements AutoCloseable {
 
   /** Migrates a clustered volume into a site where it has a copy of every snippet; ask its primary. */
   public MigrateVolumeResponse migrate(String name, String toSite, int catchUpSeconds) {
-    return SitesGrpc.newBlockingStub(channel).withDeadlineAfter(catchUpSeconds + DEADLINE_SECONDS, TimeUnit.SECONDS)
-        .migrateVolume(MigrateVolumeRequest.newBuilder().setName(name).setToSite(toSite)
+    return SitesGrpc.newBlockingStub(channel).migrateVolume(MigrateVolumeRequest.newBuilder().setName(name).setToSite(toSite)
             .setCatchUpSeconds(catchUpSeconds).build());
   }
 
@@ -210,7 +218,7 @@ public final class AdminClient implements AutoCloseable {
 
   /** Compares (with {@code repair}, also repairs) every copy of a clustered volume; ask its primary. */
   public VerifyVolumeResponse verify(String name, boolean repair) {
-    return call().verifyVolume(VerifyVolumeRequest.newBuilder().setName(name).setRepair(repair).build());
+    return stub.verifyVolume(VerifyVolumeRequest.newBuilder().setName(name).setRepair(repair).build());
   }
 
   /** A clustered volume's CHAP: {@code IscsiChap} on the same connection. */

@@ -44,6 +44,9 @@ public final class AdminServer implements AutoCloseable {
   public static AdminServer start(InetSocketAddress address, AdminTls tls, List<ServerInterceptor> interceptors,
       BindableService... services) {
     NettyServerBuilder builder = tls == null ? NettyServerBuilder.forAddress(address) : tlsBuilder(address, tls);
+    // AdminClient pings during the long calls it sends without a deadline; gRPC's default would
+    // answer its pings with GOAWAY (too_many_pings) and end them.
+    builder.permitKeepAliveTime(AdminClient.PING_SECONDS / 2, TimeUnit.SECONDS);
     for (BindableService s : services) {
       builder.addService(ServerInterceptors.intercept(s, interceptors));
     }
