@@ -59,10 +59,14 @@ final class MigrationTakeovers implements AutoCloseable {
    */
   private boolean orphanedHere(VolumeRecord v) {
     if (!v.hasMigration() || !node.nodeId().equals(v.getPrimary())
-        || v.getMigration().getNode().equals(node.nodeId()) || following.inView(v.getMigration().getNode())) {
+        || v.getMigration().getNode().equals(node.nodeId()) || inView(v.getMigration().getNode())) {
       return false;
     }
     return node.primaryDevice(v.getName()).filter(d -> d.primary() && d.epoch() == v.getEpoch()).isPresent();
+  }
+
+  private boolean inView(String nodeId) {
+    return node.metadata().node(nodeId).map(n -> node.view().contains(n.getMember())).orElse(false);
   }
 
   private void takeOver(String volume, SiteMigrationMark lost) {

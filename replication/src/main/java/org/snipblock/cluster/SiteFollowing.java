@@ -189,10 +189,6 @@ public final class SiteFollowing {
         || v.getMigration().getId().equals(replaced)).orElse(true);
   }
 
-  boolean inView(String nodeId) {
-    return node.metadata().node(nodeId).map(n -> node.view().contains(n.getMember())).orElse(false);
-  }
-
   /**
    * Catches this node's copy of the metadata up first: it answers for the whole cluster (a mark
    * committed through the primary a moment ago, the primary itself), not for what it applied so far.
@@ -210,12 +206,13 @@ public final class SiteFollowing {
   }
 
   /**
-   * The id of the volume's migration mark that a migration starting here replaces ("" for none);
-   * refuses while the node of the mark is in the view, and while another node in the view is the
-   * volume's primary: that one takes the migration over within a tick ({@link MigrationTakeovers}),
-   * and an answer meanwhile ("already in site a" from a new primary that a migration to b is about
-   * to move) would be wrong for the one asking. Its own mark is one that no migration here runs
-   * (this node holds the volume in {@link #migrating}): a clear that failed, or a restart.
+   * The id of the volume's migration mark that a migration starting here replaces ("" for none):
+   * only this node's own, which no migration here runs (this node holds the volume in
+   * {@link #migrating}): a clear that failed, or a restart. Another node's mark refuses: that node
+   * runs its migration, or, lost, the volume's primary (the next one, after a failover) takes it
+   * over within a tick ({@link MigrationTakeovers}) and ends it. An answer meanwhile ("already in
+   * site a" from a new primary that the migration to b is about to move away) would be wrong for
+   * the one asking.
    */
   private String replaceableMark(String volume) {
     VolumeRecord v = node.metadata().volume(volume).orElse(null);
@@ -223,10 +220,7 @@ public final class SiteFollowing {
       return "";
     }
     SiteMigrationMark m = v.getMigration();
-    boolean mine = m.getNode().equals(node.nodeId());
-    boolean takenOver = !v.getPrimary().equals(m.getNode()) && (v.getPrimary().equals(node.nodeId())
-        || inView(v.getPrimary()));
-    if (!mine && (inView(m.getNode()) || takenOver)) {
+    if (!m.getNode().equals(node.nodeId())) {
       throw new VolumeAdminException(Reason.FAILED_PRECONDITION, SiteMigrationMarks.alreadyMigrating(volume, m));
     }
     return m.getId();
