@@ -194,6 +194,9 @@ class MigrateIntoSiteTest {
     } finally {
       lostPrimary.shutdownNow();
     }
+    // Lost, its mark is not replaced by a migration asked anew (to move it back, say), failover or not.
+    assertThatThrownBy(() -> cluster.node(2).following().migrate("lost", "a", Duration.ofSeconds(30)))
+        .hasMessageMatching("volume lost is already migrating to site b on n[01]; ask again once that ended");
     Eventually.await("n1 the primary after the failover", Duration.ofSeconds(30),
         () -> "n1".equals(volumes(1).describe("lost").orElseThrow().primary()));
 
