@@ -375,6 +375,9 @@ public final class ClusterNode implements AutoCloseable {
   public void close() {
     closed = true;
     threads.timer.shutdownNow();
+    if (following != null) {
+      following.close();
+    }
     if (caretaker != null) {
       caretaker.close();
     }

@@ -24,19 +24,24 @@ import org.snipblock.store.VolumeAdminException.Reason;
  * Under a spread below the site level every other copy follows into the site too (one entry's copy
  * at a time, its target chosen for that entry); under a site spread they stay in their own sites,
  * which the policy demands. Whether the site can take them all is checked before anything moves.
+ * A migration taken over after a failover ({@code previous}: the primary before it) goes on with
+ * the moves of the previous primary's copies into the site: the new primary resyncs their targets.
  */
 final class SiteCopies {
   private final ClusterNode node;
   private final String volume;
   private final String site;
+  private final String previous;
   private final List<CopyMove> primaryCopies = new ArrayList<>();
   private final List<CopyMove> otherCopies = new ArrayList<>();
   private String target;
 
-  SiteCopies(ClusterNode node, String volume, String site) {
+  /** @param previous the primary before a failover whose migration this one takes over; "" for none */
+  SiteCopies(ClusterNode node, String volume, String site, String previous) {
     this.node = node;
     this.volume = volume;
     this.site = site;
+    this.previous = previous;
   }
 
   /**
@@ -45,13 +50,15 @@ final class SiteCopies {
    */
   String begin(VolumeRecord v) {
     String primary = v.getPrimary();
-    target = resumed(v).orElseGet(() -> choose(v, holders(v), primary));
-    planOthers(v);
+    target = resumedTarget(node, v, previous, site).orElseGet(() -> choose(v, holders(v), primary));
     for (int i = 0; i < v.getSnippetsCount(); i++) {
-      if (!v.getSnippets(i).getNodesList().contains(target) || moving(v, i, primary, target)) {
-        primaryCopies.add(new CopyMove(node, volume, i, primary, target));
+      // The previous primary's copy, moving there when it was lost, goes on moving (it cannot be read).
+      String from = moving(v, i, previous, target) ? previous : primary;
+      if (!v.getSnippets(i).getNodesList().contains(target) || moving(v, i, from, target)) {
+        primaryCopies.add(new CopyMove(node, volume, i, from, target));
       }
     }
+    planOthers(v);
     try {
       primaryCopies.forEach(CopyMove::begin);
     } catch (RuntimeException e) {
@@ -61,13 +68,17 @@ final class SiteCopies {
     return target;
   }
 
-  /** Waits until the future primary holds every entry in sync, then moves the other copies into the site. */
-  List<String> copy(Duration timeout) {
+  /**
+   * Waits until the future primary holds every entry in sync, then moves the other copies into the
+   * site, unless {@code stillOurs} throws (the migration was taken over meanwhile).
+   */
+  List<String> copy(Duration timeout, Runnable stillOurs) {
     List<String> done = new ArrayList<>();
     for (CopyMove m : primaryCopies) {
       m.awaitInSync(timeout);
     }
     done.add(primaryCopies.size() + " cop" + (primaryCopies.size() == 1 ? "y" : "ies") + " added on " + target);
+    stillOurs.run();
     done.addAll(moveOthers(timeout));
     return done;
   }
@@ -97,10 +108,14 @@ final class SiteCopies {
     return out;
   }
 
-  /** A migration interrupted earlier left moves of the primary's copies to a node of this site: go on with them. */
-  private Optional<String> resumed(VolumeRecord v) {
-    return v.getMovingList().stream().filter(c -> c.getFrom().equals(v.getPrimary()))
-        .map(CopyMoving::getTo).filter(to -> siteOf(to).equals(site)).findFirst();
+  /**
+   * The node of the site that copies of the primary (or of {@code previous}, the primary before a
+   * failover) were moving to when a migration was interrupted: a migration asked again, or taken
+   * over, goes on with them.
+   */
+  static Optional<String> resumedTarget(ClusterNode node, VolumeRecord v, String previous, String site) {
+    return v.getMovingList().stream().filter(c -> c.getFrom().equals(v.getPrimary()) || c.getFrom().equals(previous))
+        .map(CopyMoving::getTo).filter(to -> siteOf(node, to).equals(site)).findFirst();
   }
 
   private static boolean moving(VolumeRecord v, int entry, String from, String to) {
@@ -113,10 +128,12 @@ final class SiteCopies {
     if (FailureDomain.parse(v.getSpread()) == FailureDomain.SITE) {
       return;
     }
-    for (List<String> entry : holders(v)) {
-      List<String> planned = new ArrayList<>(entry);
+    for (int i = 0; i < v.getSnippetsCount(); i++) {
+      int stripe = i;
+      List<String> planned = new ArrayList<>(v.getSnippets(i).getNodesList());
+      // The copy moving to the future primary (the primary's, or the previous primary's) leaves.
+      primaryCopies.stream().filter(m -> m.snippet() == stripe).forEach(m -> planned.remove(m.from()));
       if (!planned.contains(target)) {
-        planned.remove(v.getPrimary());
         planned.add(target);
       }
       for (String h : List.copyOf(planned)) {
@@ -193,6 +210,10 @@ final class SiteCopies {
   }
 
   private String siteOf(String nodeId) {
+    return siteOf(node, nodeId);
+  }
+
+  private static String siteOf(ClusterNode node, String nodeId) {
     return node.metadata().node(nodeId).map(n -> org.snipblock.cluster.topology.Location.parse(n.getLocation()).site())
         .orElse("");
   }

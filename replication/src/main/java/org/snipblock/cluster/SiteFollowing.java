@@ -40,17 +40,25 @@ public final class SiteFollowing {
    */
   private final java.util.Set<String> cleared = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+  private final MigrationTakeovers takeovers;
+
   SiteFollowing(ClusterNode node, SiteSettings settings, FollowControl control) {
     this.node = node;
     this.settings = settings;
     this.control = control;
+    this.takeovers = new MigrationTakeovers(node, this);
+  }
+
+  /** Stops the migrations taken over here (the node closes). */
+  void close() {
+    takeovers.close();
   }
 
   private final java.util.concurrent.atomic.AtomicBoolean ticking = new java.util.concurrent.atomic.AtomicBoolean();
 
   /**
-   * One round of clearing orphaned migration marks, the automatic mode control and ballooning; a
-   * round still running makes this one a no-op.
+   * One round of clearing orphaned migration marks, taking over the migrations of a lost primary,
+   * the automatic mode control and ballooning; a round still running makes this one a no-op.
    */
   void tick() {
     if (!ticking.compareAndSet(false, true)) {
@@ -58,6 +66,7 @@ public final class SiteFollowing {
     }
     try {
       clearOrphanedMarks();
+      takeovers.tick();
       control.tick();
     } catch (RuntimeException e) {
       log.warn("site following round (marks, mode control, ballooning) failed: {}", e.toString(), e);
@@ -132,19 +141,18 @@ public final class SiteFollowing {
    * runs refuses with the same line, before any other answer (see {@link SiteMigrationMark}).
    */
   public SiteMigration.Result migrate(String volume, String site, java.time.Duration catchUpBound) {
-    String under = migrating.putIfAbsent(volume, site);
-    if (under != null) {
+    if (!hold(volume, site)) {
       // Two migrations of one volume would pick targets and drop copies against each other.
       throw new VolumeAdminException(Reason.FAILED_PRECONDITION, "volume " + volume + " is already migrating to site "
-          + under + " on " + node.nodeId() + "; ask again once that ended");
+          + java.util.Objects.requireNonNullElse(migrating.get(volume), site) + " on " + node.nodeId()
+          + "; ask again once that ended");
     }
     try {
       freshMetadata();
       String replaced = replaceableMark(volume);
-      SiteMigration migration = new SiteMigration(node);
+      SiteMigrationMark mark = newMark(site);
+      SiteMigration migration = new SiteMigration(node, () -> owns(volume, mark.getId(), replaced));
       migration.check(volume, site);
-      SiteMigrationMark mark = SiteMigrationMark.newBuilder().setSite(site).setNode(node.nodeId())
-          .setId(java.util.UUID.randomUUID().toString()).setStartedMillis(System.currentTimeMillis()).build();
       commitMark(volume, mark, replaced);
       try {
         return migration.migrate(volume, site, catchUpBound);
@@ -152,8 +160,33 @@ public final class SiteFollowing {
         clearMark(volume, mark.getId());
       }
     } finally {
-      migrating.remove(volume);
+      release(volume);
     }
+  }
+
+  /** Holds the volume as migrating from this node; false if it already is. */
+  boolean hold(String volume, String site) {
+    return migrating.putIfAbsent(volume, site) == null;
+  }
+
+  void release(String volume) {
+    migrating.remove(volume);
+  }
+
+  SiteMigrationMark newMark(String site) {
+    return SiteMigrationMark.newBuilder().setSite(site).setNode(node.nodeId())
+        .setId(java.util.UUID.randomUUID().toString()).setStartedMillis(System.currentTimeMillis()).build();
+  }
+
+  /**
+   * Whether the volume's migration still is the one of mark {@code id}: not once another node
+   * replaced the mark (a new primary took the migration over). No mark, or still the one it
+   * {@code replaced}, counts as its own: this node may apply its own commit a moment after the
+   * majority did (mark ids are never reused).
+   */
+  boolean owns(String volume, String id, String replaced) {
+    return node.metadata().volume(volume).map(v -> !v.hasMigration() || v.getMigration().getId().equals(id)
+        || v.getMigration().getId().equals(replaced)).orElse(true);
   }
 
   /**
@@ -173,9 +206,13 @@ public final class SiteFollowing {
   }
 
   /**
-   * The id of the volume's migration mark that a migration starting here replaces ("" for none);
-   * refuses while the node of the mark is in the view. Its own mark is one that no migration here
-   * runs (this node holds the volume in {@link #migrating}): a clear that failed, or a restart.
+   * The id of the volume's migration mark that a migration starting here replaces ("" for none):
+   * only this node's own, which no migration here runs (this node holds the volume in
+   * {@link #migrating}): a clear that failed, or a restart. Another node's mark refuses: that node
+   * runs its migration, or, lost, the volume's primary (the next one, after a failover) takes it
+   * over within a tick ({@link MigrationTakeovers}) and ends it. An answer meanwhile ("already in
+   * site a" from a new primary that the migration to b is about to move away) would be wrong for
+   * the one asking.
    */
   private String replaceableMark(String volume) {
     VolumeRecord v = node.metadata().volume(volume).orElse(null);
@@ -183,24 +220,22 @@ public final class SiteFollowing {
       return "";
     }
     SiteMigrationMark m = v.getMigration();
-    boolean live = !m.getNode().equals(node.nodeId()) && node.metadata().node(m.getNode())
-        .map(n -> node.view().contains(n.getMember())).orElse(false);
-    if (live) {
+    if (!m.getNode().equals(node.nodeId())) {
       throw new VolumeAdminException(Reason.FAILED_PRECONDITION, SiteMigrationMarks.alreadyMigrating(volume, m));
     }
     return m.getId();
   }
 
-  private void commitMark(String volume, SiteMigrationMark mark, String replaced) {
+  void commitMark(String volume, SiteMigrationMark mark, String replaced) {
     if (!replaced.isEmpty()) {
-      log.info("volume {}: replacing the mark {} of a migration that no longer runs", volume, replaced);
+      log.info("volume {}: replacing the mark {} of a migration that no longer runs there", volume, replaced);
     }
     node.commit(MetaCommand.newBuilder().setMarkSiteMigration(MarkSiteMigration.newBuilder().setName(volume)
         .setMark(mark).setExpectedId(replaced)).build());
   }
 
   /** Clears this node's mark; a failure only logs: {@link #clearOrphanedMarks} retries it. */
-  private void clearMark(String volume, String id) {
+  void clearMark(String volume, String id) {
     try {
       node.commit(MetaCommand.newBuilder().setMarkSiteMigration(MarkSiteMigration.newBuilder().setName(volume)
           .setExpectedId(id)).build());

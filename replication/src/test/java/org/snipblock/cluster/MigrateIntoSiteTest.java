@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -33,7 +35,8 @@ import org.snipblock.store.VolumeSpec;
  * {@code volume migrate --to-site} for a volume with no copy in the target site: copies are built
  * there first (the primary's last to go), then catch-up, sync and the handover; a writer that
  * outruns the link is throttled while they are built, and never left throttled; while a migration
- * runs, every node refuses a second migration of the volume. Two sites of two
+ * runs, every node refuses a second migration of the volume; a primary lost mid-copy leaves it to
+ * the new primary, which carries it on. Two sites of two
  * compartments each, a simulated WAN between them (5 ms, 2 MiB/s: copying takes a moment); n0, n1 in
  * site a, n2, n3 in site b.
  */
@@ -160,6 +163,86 @@ class MigrateIntoSiteTest {
         writer.get(60, TimeUnit.SECONDS);
       }
     }
+  }
+
+  /**
+   * The primary lost mid-copy (n0 closed: it leaves the view at once): the failover makes n1 the
+   * primary, and n1 takes the migration over, with nothing asked again: it balloons the guest's
+   * writes against the copy at once, every node refuses a second migration naming it, and it ends
+   * the migration (sync, handover into site b, the lost primary's copies dropped, the others moved).
+   */
+  @Test
+  void aMigrationWhosePrimaryIsLostMidCopyIsTakenOverByTheNewPrimaryWhichBalloonsAtOnce() throws Exception {
+    start();
+    int size = 16 << 20;
+    // 1 MiB snippets: 16 stripes, whose copies outside site b move one at a time after the handover.
+    volumes(0).create(new VolumeSpec("lost", size, TestCluster.SNIPPET * 16, 512, false),
+        new RedundancyPolicy(2, 2, FailureDomain.COMPARTMENT, ReplicationMode.ASYNC));
+    assertThat(volumes(0).describe("lost").orElseThrow().primary()).isEqualTo("n0");
+    try (BlockDevice d = volumes(0).open("lost").orElseThrow()) {
+      write(d, random(size, 8), 0, size);
+    }
+    // On a thread of its own: once n0 is closed its migration waits on metadata that no longer changes.
+    ExecutorService lostPrimary = Executors.newSingleThreadExecutor();
+    try {
+      lostPrimary.execute(() -> cluster.node(0).following().migrate("lost", "b", Duration.ofSeconds(60)));
+      Eventually.await("n0 copying every stripe into site b", Duration.ofSeconds(30), () -> {
+        var v = cluster.node(0).metadata().volume("lost").orElseThrow();
+        return v.getMovingCount() == v.getSnippetsCount();
+      });
+      cluster.node(0).close();
+    } finally {
+      lostPrimary.shutdownNow();
+    }
+    // Lost, its mark is not replaced by a migration asked anew (to move it back, say), failover or not.
+    assertThatThrownBy(() -> cluster.node(2).following().migrate("lost", "a", Duration.ofSeconds(30)))
+        .hasMessageMatching("volume lost is already migrating to site b on n[01]; ask again once that ended");
+    Eventually.await("n1 the primary after the failover", Duration.ofSeconds(30),
+        () -> "n1".equals(volumes(1).describe("lost").orElseThrow().primary()));
+
+    SiteFollowing n1 = cluster.node(1).following();
+    byte[] block = random(64 << 10, 7);
+    AtomicBoolean stop = new AtomicBoolean();
+    try (BlockDevice d = volumes(1).open("lost").orElseThrow()) {
+      CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> rewrite(d, stop));
+      try {
+        Eventually.await("the new primary ballooning the writes against the copy", Duration.ofSeconds(60),
+            () -> n1.view("lost").flatMap(FollowView::measured).filter(m -> m.copying() && m.throttleRate() > 0)
+                .isPresent(), () -> String.valueOf(n1.view("lost").flatMap(FollowView::measured)));
+        assertThat(cluster.node(1).metadata().volume("lost").orElseThrow().getMigration().getNode())
+            .as("the mark taken over").isEqualTo("n1");
+        for (int n = 1; n < 4; n++) {
+          SiteFollowing other = cluster.node(n).following();
+          int at = n;
+          Eventually.await("n" + n + " seeing the mark taken over", Duration.ofSeconds(10), () -> "n1".equals(
+              cluster.node(at).metadata().volume("lost").orElseThrow().getMigration().getNode()));
+          assertThatThrownBy(() -> other.migrate("lost", "a", Duration.ofSeconds(30))).as("asked of n%d", n)
+              .hasMessage("volume lost is already migrating to site b on n1; ask again once that ended");
+        }
+      } finally {
+        stop.set(true);
+        writer.get(60, TimeUnit.SECONDS);
+      }
+      Eventually.await("the migration taken over ended: its mark cleared, the primary in site b",
+          Duration.ofSeconds(180), () -> {
+            var v = cluster.node(1).metadata().volume("lost").orElseThrow();
+            return !v.hasMigration() && java.util.Set.of("n2", "n3").contains(v.getPrimary());
+          }, () -> String.valueOf(volumes(1).describe("lost")));
+      ClusterVolume after = volumes(1).describe("lost").orElseThrow();
+      assertThat(after.mode()).isEqualTo("sync");
+      assertThat(after.snippetReplicas()).as("every copy in site b, the lost primary's dropped")
+          .allSatisfy(h -> assertThat(h).containsExactlyInAnyOrder("n2", "n3"));
+      ByteBuffer back = ByteBuffer.allocate(1 << 20);
+      d.read(0, back).get(30, TimeUnit.SECONDS);
+      for (int i = 0; i < 16; i++) {
+        assertThat(java.util.Arrays.copyOfRange(back.array(), i * block.length, (i + 1) * block.length))
+            .as("written through n1 after the failover, read from site b: block %d", i).isEqualTo(block);
+      }
+    }
+  }
+
+  private ClusteredVolumes volumes(int node) {
+    return cluster.node(node).volumes();
   }
 
   private static java.util.Optional<FollowControl.Measured> measured(SiteFollowing following) {

@@ -62,7 +62,8 @@ public final class SitesService extends SitesGrpc.SitesImplBase {
   public void migrateVolume(MigrateVolumeRequest req, StreamObserver<MigrateVolumeResponse> out) {
     calls.answer(out, "migrate volume " + req.getName() + " to site " + req.getToSite(), () -> {
       SiteMigration.Result r = following("volume migrate").migrate(req.getName(), req.getToSite().trim(),
-          Duration.ofSeconds(req.getCatchUpSeconds() == 0 ? 600 : req.getCatchUpSeconds()));
+          req.getCatchUpSeconds() == 0 ? SiteMigration.CATCH_UP_BOUND
+              : Duration.ofSeconds(req.getCatchUpSeconds()));
       return MigrateVolumeResponse.newBuilder().addAllSteps(r.steps()).setHandover(HandoverMessages.of(r.handover()))
           .build();
     });
