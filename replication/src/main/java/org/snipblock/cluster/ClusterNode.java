@@ -358,10 +358,7 @@ public final class ClusterNode implements AutoCloseable {
     return channels.to(nodeId);
   }
 
-  /**
-   * Completes once this node's copy of the metadata holds everything committed before the call
-   * ({@link MetadataClient#catchUp}); fails after {@code within} (no majority to commit through).
-   */
+  /** Completes once this node's metadata holds all committed before the call ({@link MetadataClient#catchUp}). */
   public CompletableFuture<Void> catchUp(java.time.Duration within) {
     return client.catchUp(within);
   }
