@@ -5,12 +5,10 @@ import static org.snipblock.store.SnippetStoreTest.await;
 import static org.snipblock.store.SnippetStoreTest.failure;
 import static org.snipblock.store.SnippetStoreTest.random;
 
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.block.BlockDeviceException.Kind;
 import org.snipblock.block.Extent;
@@ -18,22 +16,16 @@ import org.snipblock.block.Extent;
 class ChangeTrackingTest {
   private static final int MiB = 1 << 20;
 
-  @TempDir Path dir;
   SnippetStore store;
+  @RegisterExtension final TempStore temp = new TempStore(opened -> store = opened);
   BlockDevice d;
 
   @BeforeEach
-  void open() throws Exception {
-    store = SnippetStore.open(dir, StoreConfig.defaults().withIoThreads(2));
+  void aVolumeWithASnapshot() throws Exception {
     store.create(new VolumeSpec("v", 8L * MiB, MiB, 512, false));
     d = store.open("v").orElseThrow();
     await(d.write(0, random(MiB, 1), false));
     store.snapshot(List.of("v"), "s1");
-  }
-
-  @AfterEach
-  void close() {
-    store.close();
   }
 
   @Test

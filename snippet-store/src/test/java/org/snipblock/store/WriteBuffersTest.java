@@ -3,15 +3,12 @@ package org.snipblock.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.snipblock.block.BlockDevice;
 
 /**
@@ -24,18 +21,8 @@ import org.snipblock.block.BlockDevice;
 class WriteBuffersTest {
   private static final int CHUNK = 4096;
 
-  @TempDir Path dir;
   SnippetStore store;
-
-  @BeforeEach
-  void open() throws Exception {
-    store = SnippetStore.open(dir, StoreConfig.defaults().withIoThreads(2));
-  }
-
-  @AfterEach
-  void close() {
-    store.close();
-  }
+  @RegisterExtension final TempStore temp = new TempStore(opened -> store = opened);
 
   private static final List<Function<byte[], ByteBuffer>> KINDS = List.of(
       b -> ByteBuffer.allocateDirect(b.length + 300).position(300).slice().put(b).flip(),
