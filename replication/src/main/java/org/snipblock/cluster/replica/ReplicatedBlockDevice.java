@@ -164,7 +164,8 @@ public final class ReplicatedBlockDevice implements BlockDevice {
 
   @Override
   public CompletableFuture<Void> read(long offset, ByteBuffer dst) {
-    return fencing.closed() ? unavailable() : admission.qos().then(false, dst.remaining(), () -> readRepair.read(offset, dst));
+    return fencing.closed() ? unavailable()
+        : admission.qos().then(false, dst.remaining(), () -> readRepair.read(offset, dst));
   }
 
   @Override
@@ -193,7 +194,8 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   @Override
   public CompletableFuture<Void> writeZeroes(long offset, long length, boolean mayUnmap, boolean fua) {
     // Counted as an operation without bytes: it carries no data (see ThrottledBlockDevice).
-    return admission.qos().then(true, 0, () -> admission.admitWrite(offset, length, () -> changes.writeZeroes(offset, length, mayUnmap, fua)));
+    return admission.qos().then(true, 0,
+        () -> admission.admitWrite(offset, length, () -> changes.writeZeroes(offset, length, mayUnmap, fua)));
   }
 
   @Override
@@ -246,7 +248,8 @@ public final class ReplicatedBlockDevice implements BlockDevice {
       return CompletableFuture.failedFuture(new BlockDeviceException(Kind.INVALID, "compare and write lengths differ"));
     }
     CompletableFuture<Long> verdict = new CompletableFuture<>();
-    return admission.qos().then(true, replacement.remaining(), () -> admission.admitWrite(offset, replacement.remaining(),
+    return admission.qos().then(true, replacement.remaining(),
+        () -> admission.admitWrite(offset, replacement.remaining(),
         () -> changes.compareAndWrite(offset, expected, ByteString.copyFrom(replacement), fua, verdict))
         .thenCompose(v -> verdict));
   }
