@@ -5,10 +5,12 @@ import static org.snipblock.store.SnippetStoreTest.await;
 import static org.snipblock.store.SnippetStoreTest.failure;
 import static org.snipblock.store.SnippetStoreTest.random;
 
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.block.BlockDeviceException.Kind;
 import org.snipblock.block.Extent;
@@ -16,8 +18,9 @@ import org.snipblock.block.Extent;
 class ChangeTrackingTest {
   private static final int MiB = 1 << 20;
 
+  @TempDir Path dir;
   SnippetStore store;
-  @RegisterExtension final TempStore temp = new TempStore(opened -> store = opened);
+  @RegisterExtension final TempStore temp = new TempStore(() -> dir, opened -> store = opened);
   BlockDevice d;
 
   @BeforeEach

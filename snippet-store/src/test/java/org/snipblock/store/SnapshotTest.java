@@ -8,9 +8,11 @@ import static org.snipblock.store.SnippetStoreTest.random;
 import static org.snipblock.store.SnippetStoreTest.read;
 
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.block.BlockDeviceException.Kind;
 import org.snipblock.block.Extent;
@@ -25,8 +27,9 @@ class SnapshotTest {
     return bytes / 4096 * CHUNK_STORED;
   }
 
+  @TempDir Path dir;
   SnippetStore store;
-  @RegisterExtension final TempStore temp = new TempStore(opened -> store = opened);
+  @RegisterExtension final TempStore temp = new TempStore(() -> dir, opened -> store = opened);
 
   private BlockDevice volume(String name, int mib) {
     store.create(new VolumeSpec(name, (long) mib * MiB, MiB, 512, false));
@@ -113,12 +116,12 @@ class SnapshotTest {
     store.cloneVolume("v", "s1", "c", 0);
     write(d, 0, random(MiB, 21));
     store.close();
-    try (StoreDb db = new StoreDb(temp.dir().resolve("db"), 1 << 20)) {
+    try (StoreDb db = new StoreDb(dir.resolve("db"), 1 << 20)) {
       db.apply(List.of(new org.snipblock.store.journal.JournalBatch().deleteRange(
           org.snipblock.store.journal.JournalBatch.Space.CATALOG, StoreDb.key(0), StoreDb.key(Long.MAX_VALUE))));
       db.checkpoint();
     }
-    temp.open();
+    temp.openAgain();
     assertThat(store.list()).extracting(VolumeInfo::name).containsExactly("c", "v");
     assertThat(store.show("c").orElseThrow().parent()).isEqualTo("v@s1");
     assertThat(store.snapshots("v")).extracting(SnapshotInfo::name).containsExactly("s1");

@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.block.BlockDeviceException;
 import org.snipblock.block.BlockDeviceException.Kind;
@@ -21,8 +22,9 @@ import org.snipblock.store.VolumeAdminException.Reason;
 class SnippetStoreTest {
   private static final long MiB = 1 << 20;
 
+  @TempDir Path dir;
   SnippetStore store;
-  @RegisterExtension final TempStore temp = new TempStore(opened -> store = opened);
+  @RegisterExtension final TempStore temp = new TempStore(() -> dir, opened -> store = opened);
 
   /**
    * A close waits for an admin step already running on another thread (labels following a
@@ -202,13 +204,13 @@ class SnippetStoreTest {
       await(d.write(i * 16 * MiB, random((int) (16 * MiB), i), false));
     }
     await(d.flush());
-    long full = diskBytes(temp.dir().resolve("extents"));
+    long full = diskBytes(dir.resolve("extents"));
     assertThat(full).isGreaterThan(60 * MiB);
     await(d.trim(0, 256 * MiB, true));
     assertThat(store.stats().usedBytes()).isZero();
     // Freed slots are punched once no journal record can name them: at the latest when the store opens.
     temp.reopen();
-    assertThat(diskBytes(temp.dir().resolve("extents"))).isLessThan(full / 10);
+    assertThat(diskBytes(dir.resolve("extents"))).isLessThan(full / 10);
     assertThat(store.stats().usedBytes()).isZero();
   }
 

@@ -1,59 +1,49 @@
 package org.snipblock.store;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * The store a test runs against: opened in a fresh temporary directory before each test (two I/O
- * threads, enough to run requests side by side on a small CI machine) and closed after it, with
- * its directory, whichever store the test reopened last. Every store it opens goes to the test's
- * field:
+ * The store a test runs against, in the test's temporary directory: opened before each test (two
+ * I/O threads, enough to run requests side by side on a small CI machine) and closed after it,
+ * whichever store the test reopened last. Every store it opens goes to the test's field:
  *
  * <pre>{@code
+ * @TempDir Path dir;
  * SnippetStore store;
- * @RegisterExtension final TempStore temp = new TempStore(opened -> store = opened);
+ * @RegisterExtension final TempStore temp = new TempStore(() -> dir, opened -> store = opened);
  * }</pre>
+ *
+ * <p>JUnit fills {@code @TempDir} fields before any registered extension's {@code beforeEach}, and
+ * deletes the directory after this one has closed the store.
  */
 final class TempStore implements BeforeEachCallback, AfterEachCallback {
   private static final StoreConfig CONFIG = StoreConfig.defaults().withIoThreads(2);
 
+  private final Supplier<Path> dir;
   private final Consumer<SnippetStore> opened;
-  private Path dir;
   private SnippetStore store;
 
-  TempStore(Consumer<SnippetStore> opened) {
+  TempStore(Supplier<Path> dir, Consumer<SnippetStore> opened) {
+    this.dir = dir;
     this.opened = opened;
   }
 
   @Override
   public void beforeEach(ExtensionContext context) throws Exception {
-    dir = Files.createTempDirectory("snippet-store-");
     open(CONFIG);
   }
 
   @Override
-  public void afterEach(ExtensionContext context) throws Exception {
-    try {
-      if (store != null) {
-        store.close();
-      }
-    } finally {
+  public void afterEach(ExtensionContext context) {
+    if (store != null) {
+      store.close();
       store = null;
-      delete(dir);
     }
-  }
-
-  /** The store's directory. */
-  Path dir() {
-    return dir;
   }
 
   /** Closes the store and opens it again, as a restart does. */
@@ -74,28 +64,13 @@ final class TempStore implements BeforeEachCallback, AfterEachCallback {
   }
 
   /** Opens the store again after the test closed it (to change its files meanwhile). */
-  void open() throws Exception {
+  void openAgain() throws Exception {
     open(CONFIG);
   }
 
   private void open(StoreConfig config) throws Exception {
     store = null; // a failed open leaves nothing to close
-    store = SnippetStore.open(dir, config);
+    store = SnippetStore.open(dir.get(), config);
     opened.accept(store);
-  }
-
-  private static void delete(Path dir) throws IOException {
-    if (dir == null) {
-      return;
-    }
-    try (Stream<Path> all = Files.walk(dir)) {
-      all.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.delete(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-    }
   }
 }

@@ -3,12 +3,14 @@ package org.snipblock.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.block.BlockDevice;
 
 /**
@@ -21,8 +23,9 @@ import org.snipblock.block.BlockDevice;
 class WriteBuffersTest {
   private static final int CHUNK = 4096;
 
+  @TempDir Path dir;
   SnippetStore store;
-  @RegisterExtension final TempStore temp = new TempStore(opened -> store = opened);
+  @RegisterExtension final TempStore temp = new TempStore(() -> dir, opened -> store = opened);
 
   private static final List<Function<byte[], ByteBuffer>> KINDS = List.of(
       b -> ByteBuffer.allocateDirect(b.length + 300).position(300).slice().put(b).flip(),
