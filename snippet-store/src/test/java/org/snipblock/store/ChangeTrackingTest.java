@@ -7,9 +7,9 @@ import static org.snipblock.store.SnippetStoreTest.random;
 
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.block.BlockDeviceException.Kind;
@@ -20,20 +20,15 @@ class ChangeTrackingTest {
 
   @TempDir Path dir;
   SnippetStore store;
+  @RegisterExtension final TempStore temp = new TempStore(() -> dir, opened -> store = opened);
   BlockDevice d;
 
   @BeforeEach
-  void open() throws Exception {
-    store = SnippetStore.open(dir, StoreConfig.defaults().withIoThreads(2));
+  void aVolumeWithASnapshot() throws Exception {
     store.create(new VolumeSpec("v", 8L * MiB, MiB, 512, false));
     d = store.open("v").orElseThrow();
     await(d.write(0, random(MiB, 1), false));
     store.snapshot(List.of("v"), "s1");
-  }
-
-  @AfterEach
-  void close() {
-    store.close();
   }
 
   @Test

@@ -10,9 +10,8 @@ import static org.snipblock.store.SnippetStoreTest.read;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.block.BlockDeviceException.Kind;
@@ -30,16 +29,7 @@ class SnapshotTest {
 
   @TempDir Path dir;
   SnippetStore store;
-
-  @BeforeEach
-  void open() throws Exception {
-    store = SnippetStore.open(dir, StoreConfig.defaults().withIoThreads(2));
-  }
-
-  @AfterEach
-  void close() {
-    store.close();
-  }
+  @RegisterExtension final TempStore temp = new TempStore(() -> dir, opened -> store = opened);
 
   private BlockDevice volume(String name, int mib) {
     store.create(new VolumeSpec(name, (long) mib * MiB, MiB, 512, false));
@@ -105,16 +95,14 @@ class SnapshotTest {
     store.cloneVolume("v", "s1", "c", 0);
     ByteBuffer b = random(MiB, 6);
     await(d.write(0, b.duplicate(), true));
-    store.close();
-    store = SnippetStore.open(dir, StoreConfig.defaults());
+    temp.reopen();
     assertThat(read(store.open("v@s1").orElseThrow(), 0, MiB)).isEqualTo(a);
     assertThat(read(store.open("c").orElseThrow(), 0, MiB)).isEqualTo(a);
     assertThat(read(store.open("v").orElseThrow(), 0, MiB)).isEqualTo(b);
     assertThat(store.show("c").orElseThrow().parent()).isEqualTo("v@s1");
 
     store.snapshot(List.of("c"), "t");
-    store.closeAbruptly();
-    store = SnippetStore.open(dir, StoreConfig.defaults());
+    temp.crashAndReopen();
     assertThat(store.snapshots("c")).extracting(SnapshotInfo::name).containsExactly("t");
     assertThat(read(store.open("c@t").orElseThrow(), 0, MiB)).isEqualTo(a);
   }
@@ -133,7 +121,7 @@ class SnapshotTest {
           org.snipblock.store.journal.JournalBatch.Space.CATALOG, StoreDb.key(0), StoreDb.key(Long.MAX_VALUE))));
       db.checkpoint();
     }
-    store = SnippetStore.open(dir, StoreConfig.defaults());
+    temp.openAgain();
     assertThat(store.list()).extracting(VolumeInfo::name).containsExactly("c", "v");
     assertThat(store.show("c").orElseThrow().parent()).isEqualTo("v@s1");
     assertThat(store.snapshots("v")).extracting(SnapshotInfo::name).containsExactly("s1");
@@ -176,8 +164,7 @@ class SnapshotTest {
     assertThat(cloneRange.slice(4096, MiB - 4096)).isEqualTo(gained.slice(4096, MiB - 4096));
     assertThat(read(d, 2 * MiB + 8192, 4096)).as("the live layer's own data stays on top").isEqualTo(liveOwn);
 
-    store.closeAbruptly();
-    store = SnippetStore.open(dir, StoreConfig.defaults());
+    temp.crashAndReopen();
     assertThat(read(store.open("v@s1").orElseThrow(), 2 * MiB, MiB)).isEqualTo(gained);
     assertThat(read(store.open("c").orElseThrow(), 2 * MiB + 4096, MiB - 4096)).isEqualTo(gained.slice(4096, MiB - 4096));
     assertThatThrownBy(() -> store.fillSnapshot("v", "nope")).hasMessage("volume v has no snapshot nope");
@@ -252,8 +239,7 @@ class SnapshotTest {
     assertThat(read(c, 0, 4 * MiB)).isEqualTo(expected.clear());
     ByteBuffer before = read(store.open("c@before-flatten").orElseThrow(), 0, 4 * MiB);
     assertThat(before).isEqualTo(expected);
-    store.close();
-    store = SnippetStore.open(dir, StoreConfig.defaults());
+    temp.reopen();
     assertThat(read(store.open("c").orElseThrow(), 0, 4 * MiB)).isEqualTo(expected);
   }
 
@@ -283,8 +269,7 @@ class SnapshotTest {
     assertThat(read(d, MiB, MiB)).isEqualTo(c);
     assertThat(store.show("v").orElseThrow().storedBytes()).isEqualTo(stored(2L * MiB));
     assertThat(store.snapshots("v")).isEmpty();
-    store.close();
-    store = SnippetStore.open(dir, StoreConfig.defaults());
+    temp.reopen();
     assertThat(read(store.open("v").orElseThrow(), 0, 2 * MiB).slice(MiB, MiB)).isEqualTo(c);
   }
 
@@ -305,9 +290,7 @@ class SnapshotTest {
     store.commit(new org.snipblock.store.journal.JournalBatch().put(
         org.snipblock.store.journal.JournalBatch.Space.LAYERS, StoreDb.key(s1.id),
         s1.record().withKind(Layer.Kind.DELETING).encode()));
-    store.closeAbruptly();
-
-    store = SnippetStore.open(dir, StoreConfig.defaults());
+    temp.crashAndReopen();
     assertThat(store.snapshots("v")).extracting(SnapshotInfo::name).containsExactly("s2");
     ByteBuffer s2 = read(store.open("v@s2").orElseThrow(), 0, 2 * MiB);
     assertThat(s2.slice(0, MiB)).isEqualTo(b);
@@ -336,8 +319,7 @@ class SnapshotTest {
     ByteBuffer s2 = read(store.open("v@s2").orElseThrow(), 0, 2 * MiB);
     assertThat(s2.slice(0, MiB)).isEqualTo(b);
     assertThat(s2.slice(MiB, MiB)).isEqualTo(a.slice(MiB, MiB));
-    store.close(); // stops the merge wherever it is; the next start finishes it
-    store = SnippetStore.open(dir, StoreConfig.defaults());
+    temp.reopen(); // the close stops the merge wherever it is; the next start finishes it
     assertThat(read(store.open("v@s2").orElseThrow(), 0, 2 * MiB)).isEqualTo(s2);
     assertThat(store.show("v").orElseThrow().storedBytes()).isEqualTo(stored(2L * MiB));
   }

@@ -10,9 +10,8 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.block.BlockDeviceException;
@@ -25,16 +24,7 @@ class SnippetStoreTest {
 
   @TempDir Path dir;
   SnippetStore store;
-
-  @BeforeEach
-  void open() throws Exception {
-    store = SnippetStore.open(dir, StoreConfig.defaults().withIoThreads(2));
-  }
-
-  @AfterEach
-  void close() {
-    store.close();
-  }
+  @RegisterExtension final TempStore temp = new TempStore(() -> dir, opened -> store = opened);
 
   /**
    * A close waits for an admin step already running on another thread (labels following a
@@ -162,8 +152,7 @@ class SnippetStoreTest {
     await(d.write(MiB, data.duplicate(), false));
     await(d.flush());
     VolumeInfo before = store.show("v").orElseThrow();
-    store.close();
-    store = SnippetStore.open(dir, StoreConfig.defaults());
+    temp.reopen();
     BlockDevice again = store.open("v").orElseThrow();
     assertThat(read(again, MiB, (int) MiB)).isEqualTo(data);
     assertThat(again.blockSize()).isEqualTo(4096);
@@ -220,8 +209,7 @@ class SnippetStoreTest {
     await(d.trim(0, 256 * MiB, true));
     assertThat(store.stats().usedBytes()).isZero();
     // Freed slots are punched once no journal record can name them: at the latest when the store opens.
-    store.close();
-    store = SnippetStore.open(dir, StoreConfig.defaults());
+    temp.reopen();
     assertThat(diskBytes(dir.resolve("extents"))).isLessThan(full / 10);
     assertThat(store.stats().usedBytes()).isZero();
   }
@@ -354,8 +342,7 @@ class SnippetStoreTest {
 
   @Test
   void fullStoreFailsWritesWithNoSpaceAndKeepsEverythingElse() throws Exception {
-    store.close();
-    store = SnippetStore.open(dir, StoreConfig.defaults().withCapacityBytes(2 * MiB));
+    temp.reopen(StoreConfig.defaults().withCapacityBytes(2 * MiB));
     store.create(VolumeSpec.of("a", 16 * MiB));
     store.create(VolumeSpec.of("b", 16 * MiB));
     BlockDevice a = store.open("a").orElseThrow();

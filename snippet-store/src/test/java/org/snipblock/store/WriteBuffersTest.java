@@ -8,9 +8,8 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.block.BlockDevice;
 
@@ -26,16 +25,7 @@ class WriteBuffersTest {
 
   @TempDir Path dir;
   SnippetStore store;
-
-  @BeforeEach
-  void open() throws Exception {
-    store = SnippetStore.open(dir, StoreConfig.defaults().withIoThreads(2));
-  }
-
-  @AfterEach
-  void close() {
-    store.close();
-  }
+  @RegisterExtension final TempStore temp = new TempStore(() -> dir, opened -> store = opened);
 
   private static final List<Function<byte[], ByteBuffer>> KINDS = List.of(
       b -> ByteBuffer.allocateDirect(b.length + 300).position(300).slice().put(b).flip(),

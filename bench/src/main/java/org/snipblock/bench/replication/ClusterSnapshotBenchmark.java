@@ -1,12 +1,8 @@
 package org.snipblock.bench.replication;
 
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -20,6 +16,8 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.snipblock.bench.Prefill;
+import org.snipblock.bench.ScratchDirectory;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.cluster.ClusterNode;
 import org.snipblock.cluster.RedundancyPolicy;
@@ -66,14 +64,7 @@ public class ClusterSnapshotBenchmark {
     String p = n0.volumes().describe("v").orElseThrow().primary();
     primary = cluster.nodes.stream().filter(n -> n.nodeId().equals(p)).findFirst().orElseThrow();
     BlockDevice d = primary.volumes().open("v").orElseThrow();
-    byte[] chunk = new byte[1 << 20];
-    new Random(1).nextBytes(chunk);
-    long pieces = WRITTEN / chunk.length;
-    long stride = volumeSize / pieces;
-    for (long i = 0; i < pieces; i++) {
-      d.write(i * stride, ByteBuffer.wrap(chunk), false).join();
-    }
-    d.flush().join();
+    Prefill.spread(d, WRITTEN, volumeSize, 1);
     d.close();
     primary.snapshots().take("v", "base").get(60, TimeUnit.SECONDS);
   }
@@ -89,9 +80,7 @@ public class ClusterSnapshotBenchmark {
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
     cluster.close();
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    ScratchDirectory.delete(dir);
   }
 
   @Benchmark

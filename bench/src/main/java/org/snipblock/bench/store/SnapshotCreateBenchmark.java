@@ -1,11 +1,9 @@
 package org.snipblock.bench.store;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -20,6 +18,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.snipblock.bench.Prefill;
 import org.snipblock.bench.ScratchDirectory;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.store.SnippetStore;
@@ -57,14 +56,7 @@ public class SnapshotCreateBenchmark {
     store = SnippetStore.open(dir, StoreConfig.defaults());
     store.create(VolumeSpec.of("v", volumeSize));
     BlockDevice d = store.open("v").orElseThrow();
-    byte[] chunk = new byte[1 << 20];
-    new Random(1).nextBytes(chunk);
-    long pieces = WRITTEN / chunk.length;
-    long stride = volumeSize / pieces;
-    for (long i = 0; i < pieces; i++) {
-      d.write(i * stride, ByteBuffer.wrap(chunk), false).join();
-    }
-    d.flush().join();
+    Prefill.spread(d, WRITTEN, volumeSize, 1);
     d.close();
     store.snapshot(List.of("v"), "base");
   }

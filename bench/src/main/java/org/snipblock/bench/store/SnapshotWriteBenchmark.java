@@ -21,6 +21,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.snipblock.bench.Prefill;
 import org.snipblock.bench.ScratchDirectory;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.store.SnippetStore;
@@ -67,12 +68,7 @@ public class SnapshotWriteBenchmark {
   }
 
   private void fill(long seed) {
-    byte[] chunk = new byte[1 << 20];
-    new Random(seed).nextBytes(chunk);
-    for (long off = 0; off < DATA; off += chunk.length) {
-      volume.write(off, ByteBuffer.wrap(chunk), false).join();
-    }
-    volume.flush().join();
+    Prefill.fill(volume, DATA, seed);
   }
 
   @Setup(Level.Iteration)

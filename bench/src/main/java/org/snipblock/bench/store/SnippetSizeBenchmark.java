@@ -20,6 +20,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.snipblock.bench.Prefill;
 import org.snipblock.bench.ScratchDirectory;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.store.SnippetStore;
@@ -64,12 +65,7 @@ public class SnippetSizeBenchmark {
     store = SnippetStore.open(dir, StoreConfig.defaults().withDefaultSnippetSize(snippetSize));
     store.create(VolumeSpec.of("data", DATA));
     data = store.open("data").orElseThrow();
-    byte[] chunk = new byte[1 << 20];
-    new Random(1).nextBytes(chunk);
-    for (long off = 0; off < DATA; off += chunk.length) {
-      data.write(off, ByteBuffer.wrap(chunk), false).join();
-    }
-    data.flush().join();
+    Prefill.fill(data, DATA, 1);
     new Random(2).nextBytes(block.array());
   }
 

@@ -12,8 +12,6 @@ import org.snipblock.node.admin.v1.Volume;
  * runs on the nodes, so an interrupted wait leaves it going.
  */
 final class FlattenProgress {
-  private static final long LOOK_MILLIS = 500;
-
   private FlattenProgress() {}
 
   static Volume await(AdminClient client, Volume started, Progress progress) {
@@ -29,7 +27,7 @@ final class FlattenProgress {
           progress.update(f.getSnippetsDone(), f.getSnippetsTotal(), f.getBytesCopied());
         }
         // The node answers state, not events: look again a little later.
-        TimeUnit.MILLISECONDS.sleep(LOOK_MILLIS);
+        TimeUnit.MILLISECONDS.sleep(AskAgain.MILLIS);
         v = client.show(name);
       }
       return v;

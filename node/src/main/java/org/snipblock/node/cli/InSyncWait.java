@@ -24,8 +24,6 @@ import org.snipblock.node.admin.v1.Volume;
  * and (where the asked node is the primary and can tell) nothing is left unacknowledged.
  */
 final class InSyncWait {
-  private static final long LOOK_MILLIS = 500;
-
   private InSyncWait() {}
 
   /** @param change the change itself, run beside the watching; its answer is returned */
@@ -39,7 +37,7 @@ final class InSyncWait {
       while (true) {
         T done = null;
         try {
-          done = answer.get(LOOK_MILLIS, TimeUnit.MILLISECONDS);
+          done = answer.get(AskAgain.MILLIS, TimeUnit.MILLISECONDS);
         } catch (TimeoutException stillRunning) {
           // the change waits on the node; watch the copies meanwhile
         }
@@ -60,7 +58,7 @@ final class InSyncWait {
         }
         if (answer.isDone()) {
           // The change is answered; the copies are still catching up: look again a little later.
-          TimeUnit.MILLISECONDS.sleep(LOOK_MILLIS);
+          TimeUnit.MILLISECONDS.sleep(AskAgain.MILLIS);
         }
       }
     } catch (ExecutionException e) {

@@ -86,7 +86,7 @@ final class NodeCommand implements Runnable {
             throw new OperatorError("node " + id + " is not drained after " + timeout.toSeconds() + " s (it goes on): "
                 + ProgressView.of(p).line());
           }
-          pause();
+          AskAgain.pause();
           p = admin.call(c -> c.cluster().drainStatus(req));
           String line = ProgressView.of(p).line();
           if (!out.isJson() && !line.equals(last)) {
@@ -111,16 +111,6 @@ final class NodeCommand implements Runnable {
             + "'snipblock cluster remove-node " + id + "' forgets it");
       }
       return 0;
-    }
-
-    private static void pause() {
-      try {
-        // An operator's command polling the node's progress, not a test: a plain pause between asks.
-        Thread.sleep(500);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new OperatorError("interrupted");
-      }
     }
   }
 

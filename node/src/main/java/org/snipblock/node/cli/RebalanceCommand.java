@@ -82,7 +82,7 @@ final class RebalanceCommand implements Callable<Integer> {
         throw new OperatorError("the rebalance has not ended after " + timeout.toSeconds() + " s (it goes on): "
             + last);
       }
-      pause();
+      AskAgain.pause();
       p = admin.call(c -> c.cluster().rebalanceStatus(req));
       v = View.of(p);
       if (!out.isJson() && !v.line().equals(last)) {
@@ -122,15 +122,5 @@ final class RebalanceCommand implements Callable<Integer> {
   static String text(MoveView m) {
     return m.volume() + " entry " + m.entry() + " " + m.from() + " -> " + m.to() + " (" + ByteSize.format(m.bytes())
         + ")";
-  }
-
-  private static void pause() {
-    try {
-      // An operator's command polling the node's progress, not a test: a plain pause between asks.
-      Thread.sleep(500);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new OperatorError("interrupted");
-    }
   }
 }

@@ -15,8 +15,6 @@ import org.snipblock.node.admin.v1.VerifyVolumeResponse;
  * every copy is compared, but reports each copy's snippets compared in {@code volume show}.
  */
 final class VerifyProgress {
-  private static final long LOOK_MILLIS = 500;
-
   private VerifyProgress() {}
 
   static VerifyVolumeResponse await(AdminClient client, String name, boolean repair, Progress progress) {
@@ -26,7 +24,7 @@ final class VerifyProgress {
     try {
       while (true) {
         try {
-          VerifyVolumeResponse done = report.get(LOOK_MILLIS, TimeUnit.MILLISECONDS);
+          VerifyVolumeResponse done = report.get(AskAgain.MILLIS, TimeUnit.MILLISECONDS);
           finished(client, name, purpose, total, progress);
           return done;
         } catch (TimeoutException stillRunning) {

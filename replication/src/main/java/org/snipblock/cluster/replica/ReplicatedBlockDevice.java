@@ -11,7 +11,6 @@ import java.util.function.Supplier;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.block.BlockDeviceException;
 import org.snipblock.block.BlockDeviceException.Kind;
-import org.snipblock.block.BlockRange;
 import org.snipblock.block.Extent;
 import org.snipblock.cluster.meta.SnippetModes;
 import org.snipblock.cluster.proto.ReplicaOp;
@@ -22,9 +21,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A volume as its primary serves it. Every change is given the next sequence number of the
- * volume, applied to the local copy and streamed to the replicas of the snippets it touches
- * ({@link ChangeStream}); overlapping changes are applied in sequence order on every copy. In SYNC
+ * A volume as its primary serves it, routing to its parts. Every change, once {@link ChangeAdmission}
+ * lets it start, is given the next sequence number of the volume, applied to the local copy and
+ * streamed to the replicas of the snippets it touches ({@link ChangeStream}); overlapping changes
+ * are applied in sequence order on every copy. In SYNC
  * mode a change is acknowledged once its {@link WriteQuorum} holds it; in ASYNC mode once the local
  * copy does, with new writes held back while the replicas lag too far behind ({@link AsyncLag}).
  *
@@ -47,10 +47,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   private final ScrubScheduler scrubs;
   private final PlannedHandover handover;
   private final AckWindow acks;
-  private final Function<VolumeRecord, VolumeThrottle> qosBudgets;
-  private volatile CompletableFuture<Void> hold = CompletableFuture.completedFuture(null);
-  private final WriteThrottle throttle = new WriteThrottle();
-  private final java.util.concurrent.atomic.AtomicLong writtenBytes = new java.util.concurrent.atomic.AtomicLong();
+  private final ChangeAdmission admission;
 
   /**
    * @param sequences where this primary reserves its sequence numbers ahead, so that after a restart at
@@ -68,7 +65,6 @@ public final class ReplicatedBlockDevice implements BlockDevice {
       DurableProgress sequences, SnapshotSource snapshots, Function<VolumeRecord, VolumeThrottle> qosBudgets,
       BackgroundBudget background) {
     this.view = new VolumeView(selfId, volume);
-    this.qosBudgets = qosBudgets;
     this.local = local;
     this.fencing = new Fencing(view, authority, registry); // first: its log round trip overlaps the disk write below
     Sequencer sequencer = new Sequencer(view, sequences == null ? null
@@ -86,6 +82,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
         registry, readRepair, settings.scrubInterval(), settings.scrubBytesPerSecond(), background);
     this.handover = new PlannedHandover(view, fencing, sequencer, links);
     this.acks = new AckWindow(volume.getName(), volume.getUid(), volume.getEpoch(), selfId);
+    this.admission = new ChangeAdmission(view, fencing, lag, handover.gate(), acks, qosBudgets);
   }
 
   /**
@@ -167,7 +164,8 @@ public final class ReplicatedBlockDevice implements BlockDevice {
 
   @Override
   public CompletableFuture<Void> read(long offset, ByteBuffer dst) {
-    return fencing.closed() ? unavailable() : qos().then(false, dst.remaining(), () -> readRepair.read(offset, dst));
+    return fencing.closed() ? unavailable()
+        : admission.qos().then(false, dst.remaining(), () -> readRepair.read(offset, dst));
   }
 
   @Override
@@ -189,14 +187,15 @@ public final class ReplicatedBlockDevice implements BlockDevice {
 
   @Override
   public CompletableFuture<Void> write(long offset, ByteBuffer src, boolean fua) {
-    return qos().then(true, src.remaining(),
-        () -> writable(offset, src.remaining(), () -> changes.write(offset, ByteString.copyFrom(src), fua)));
+    return admission.qos().then(true, src.remaining(),
+        () -> admission.admitWrite(offset, src.remaining(), () -> changes.write(offset, ByteString.copyFrom(src), fua)));
   }
 
   @Override
   public CompletableFuture<Void> writeZeroes(long offset, long length, boolean mayUnmap, boolean fua) {
     // Counted as an operation without bytes: it carries no data (see ThrottledBlockDevice).
-    return qos().then(true, 0, () -> writable(offset, length, () -> changes.writeZeroes(offset, length, mayUnmap, fua)));
+    return admission.qos().then(true, 0,
+        () -> admission.admitWrite(offset, length, () -> changes.writeZeroes(offset, length, mayUnmap, fua)));
   }
 
   @Override
@@ -206,7 +205,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
 
   @Override
   public CompletableFuture<Void> flush() {
-    return guarded(0, 0, changes::flush);
+    return admission.admit(0, 0, changes::flush);
   }
 
   /**
@@ -220,24 +219,17 @@ public final class ReplicatedBlockDevice implements BlockDevice {
 
   /** As {@link #snapshot(String, Supplier)}; {@code origin}: the id of the snapshot an import reproduced, which every copy records. */
   public CompletableFuture<Void> snapshot(String name, long origin, Supplier<CompletableFuture<Void>> localTake) {
-    return guarded(0, 0, () -> changes.snapshot(ReplicaOp.Kind.SNAPSHOT, name, origin, localTake));
+    return admission.admit(0, 0, () -> changes.snapshot(ReplicaOp.Kind.SNAPSHOT, name, origin, localTake));
   }
 
   /** Deletes snapshot {@code name} on every copy, as one op of the stream; {@code localDelete} deletes it here. */
   public CompletableFuture<Void> deleteSnapshot(String name, Supplier<CompletableFuture<Void>> localDelete) {
-    return guarded(0, 0, () -> changes.snapshot(ReplicaOp.Kind.SNAPSHOT_DELETE, name, localDelete));
+    return admission.admit(0, 0, () -> changes.snapshot(ReplicaOp.Kind.SNAPSHOT_DELETE, name, localDelete));
   }
 
-  /**
-   * Holds back every write (zeroes, trims, compare-and-writes) that has not passed this device's
-   * checks yet, until the returned release runs; snapshots, flushes and reads go on. A group
-   * snapshot holds all its volumes while it sequences their snapshots, so no write lands after one
-   * volume's snapshot and before another's. Holds add up: writes wait until every one is released.
-   */
-  public synchronized Runnable hold() {
-    CompletableFuture<Void> h = new CompletableFuture<>();
-    hold = hold.isDone() ? h : CompletableFuture.allOf(hold, h);
-    return () -> h.complete(null);
+  /** Holds back new writes until the returned release runs (a group snapshot's: {@link ChangeAdmission#hold}). */
+  public Runnable hold() {
+    return admission.hold();
   }
 
   /**
@@ -246,7 +238,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
    * so this device goes on with a new one. Completes as a flush does.
    */
   public CompletableFuture<Void> rollback(String name, Supplier<CompletableFuture<Void>> localRollback) {
-    return guarded(0, 0, () -> changes.snapshot(ReplicaOp.Kind.ROLLBACK, name,
+    return admission.admit(0, 0, () -> changes.snapshot(ReplicaOp.Kind.ROLLBACK, name,
         () -> localRollback.get().thenRun(local::reopen)));
   }
 
@@ -256,88 +248,25 @@ public final class ReplicatedBlockDevice implements BlockDevice {
       return CompletableFuture.failedFuture(new BlockDeviceException(Kind.INVALID, "compare and write lengths differ"));
     }
     CompletableFuture<Long> verdict = new CompletableFuture<>();
-    return qos().then(true, replacement.remaining(), () -> writable(offset, replacement.remaining(),
+    return admission.qos().then(true, replacement.remaining(),
+        () -> admission.admitWrite(offset, replacement.remaining(),
         () -> changes.compareAndWrite(offset, expected, ByteString.copyFrom(replacement), fua, verdict))
         .thenCompose(v -> verdict));
   }
 
-  private CompletableFuture<Void> writable(long offset, long length, Supplier<CompletableFuture<Void>> change) {
-    CompletableFuture<Void> held = hold;
-    if (!held.isDone()) {
-      return held.thenCompose(x -> writable(offset, length, change));
-    }
-    if (readOnly()) {
-      return CompletableFuture.failedFuture(new BlockDeviceException(Kind.READ_ONLY, "volume " + name()
-          + " is read-only"));
-    }
-    CompletableFuture<Void> paid = throttle.admit(length);
-    return paid.isDone() ? guarded(offset, length, change) : paid.thenCompose(x -> guarded(offset, length, change));
-  }
-
   /** The brake on new writes that storage ballooning raises and lowers (off unless limited). */
   public WriteThrottle throttle() {
-    return throttle;
+    return admission.throttle();
   }
 
   /** Bytes of writes (zeroes and trims included) handed to the replication stream since this device opened. */
   public long writtenBytes() {
-    return writtenBytes.get();
+    return admission.writtenBytes();
   }
 
   /** Per replica node reachable now: bytes sent and not yet acknowledged, and bytes acknowledged so far. */
   public java.util.Map<String, long[]> replicaProgress() {
     return links.progress();
-  }
-
-  /** Runs a change only while this device may: in range, not held by a handover, primary, confirmed by the log, and within the async lag bound. */
-  private CompletableFuture<Void> guarded(long offset, long length, Supplier<CompletableFuture<Void>> change) {
-    try {
-      BlockRange.check(offset, length, size(), blockSize());
-    } catch (BlockDeviceException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    CompletableFuture<Void> held = handover.gate().enter();
-    if (held != null) {
-      return held.thenCompose(x -> guarded(offset, length, change));
-    }
-    CompletableFuture<Void> admitted;
-    try {
-      admitted = admitted(offset, length, change);
-    } catch (RuntimeException e) {
-      admitted = CompletableFuture.failedFuture(e);
-    }
-    return admitted.whenComplete((x, e) -> handover.gate().leave());
-  }
-
-  private CompletableFuture<Void> admitted(long offset, long length, Supplier<CompletableFuture<Void>> change) {
-    if (!primary()) {
-      return Fencing.notPrimary();
-    }
-    CompletableFuture<Void> check = fencing.confirmation();
-    if (!check.isDone()) {
-      return check.handle((v, e) -> e).thenCompose(e -> admitted(offset, length, change));
-    }
-    if (check.isCompletedExceptionally()) {
-      return Fencing.notPrimary();
-    }
-    if (view.anyAsync(view.get()) && lag.overBound()) {
-      return lag.belowBound().thenCompose(v -> primary() ? sequenced(length, change) : Fencing.notPrimary());
-    }
-    return sequenced(length, change);
-  }
-
-  /**
-   * Counted as written once past every hold: what competes for the links (ballooning and mode
-   * control measure it). Its admission, now, goes into the epoch's {@link AckWindow} once acknowledged.
-   */
-  private CompletableFuture<Void> sequenced(long length, Supplier<CompletableFuture<Void>> change) {
-    writtenBytes.addAndGet(length);
-    long admitted = AckWindow.now();
-    return change.get().whenComplete((x, e) -> {
-      if (e == null) {
-        acks.acked(admitted, primary());
-      }
-    });
   }
 
   /**
@@ -390,11 +319,6 @@ public final class ReplicatedBlockDevice implements BlockDevice {
     links.closeAll();
     local.close();
     lag.close();
-    throttle.release();
-  }
-
-  /** The throttle of the volume's budget; requests it delays until after a close meet the closed device (and a door takes them on). */
-  private VolumeThrottle qos() {
-    return qosBudgets.apply(view.get());
+    admission.close();
   }
 }
