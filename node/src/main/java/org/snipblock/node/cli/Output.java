@@ -10,7 +10,10 @@ import org.snipblock.node.config.ByteSize;
 
 /** Prints operator command results, as text for people or JSON for scripts. */
 final class Output {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  // Made on the first --json answer only: setting Jackson up is a good part of a command's start-up CPU.
+  private static final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  }
 
   private final PrintWriter out;
   private final boolean json;
@@ -22,7 +25,7 @@ final class Output {
 
   void json(Object value) {
     try {
-      out.println(JSON.writeValueAsString(value));
+      out.println(Json.MAPPER.writeValueAsString(value));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write JSON", e);
     }

@@ -9,7 +9,7 @@ import java.util.Iterator;
 import java.util.Locale;
 import org.slf4j.LoggerFactory;
 
-/** How the daemon writes its log to stderr: {@code text} (logback.xml's pattern) or {@code json} lines. */
+/** How the daemon writes its log to stderr: {@code text} ({@link ConsoleLogging}'s pattern) or {@code json} lines. */
 public enum LogFormat {
   TEXT, JSON;
 
@@ -23,7 +23,7 @@ public enum LogFormat {
     throw new IllegalArgumentException("invalid log format '" + text + "': expected text or json");
   }
 
-  /** Switches the console appender of logback.xml to this format; text leaves it as configured. */
+  /** Switches the console appender to this format; text leaves it as configured. */
   public void apply(String nodeId) {
     if (this == TEXT || !(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
       return;
