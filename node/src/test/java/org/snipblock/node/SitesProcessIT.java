@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -57,9 +58,19 @@ class SitesProcessIT {
     // to reach the WAN as well as for the groups.
     // Two minutes: the probe reports medians of its latest samples, and on a loaded 2-core machine the
     // samples taken through the WAN took over a minute to outnumber the first ones.
-    JsonNode status = Poll.until("the WAN measured: n1 n2 | n3", Duration.ofSeconds(120), () -> n1.cliIfOk("cluster", "status", "--json")
-        .map(ProcessCluster::json).filter(s -> s.get("syncGroups").toString().equals("[[\"n1\",\"n2\"],[\"n3\"]]")
-            && s.path("rttMillis").path("n1").path("n3").asDouble() >= 20));
+    // The last status seen goes into the failure: a timeout alone does not say which part never came.
+    AtomicReference<String> last = new AtomicReference<>("none");
+    JsonNode status;
+    try {
+      status = Poll.until("the WAN measured: n1 n2 | n3", Duration.ofSeconds(120), () -> n1.cliIfOk("cluster", "status",
+          "--json").map(ProcessCluster::json).filter(s -> {
+            last.set("syncGroups " + s.get("syncGroups") + ", rttMillis " + s.path("rttMillis"));
+            return s.get("syncGroups").toString().equals("[[\"n1\",\"n2\"],[\"n3\"]]")
+                && s.path("rttMillis").path("n1").path("n3").asDouble() >= 20;
+          }));
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "; last seen: " + last.get(), e);
+    }
     assertThat(status.get("syncBoundMillis").asDouble()).isEqualTo(10.0);
     log.info("cluster status:\n{}", n1.cli("cluster", "status"));
 
