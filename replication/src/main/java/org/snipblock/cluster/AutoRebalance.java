@@ -39,11 +39,7 @@ final class AutoRebalance {
   AutoRebalance(ClusterNode node, double marginPercent) {
     this.node = node;
     this.marginPercent = marginPercent;
-    this.runner = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "auto-rebalance-" + node.nodeId());
-      t.setDaemon(true);
-      return t;
-    });
+    this.runner = Executors.newSingleThreadExecutor(NodeThreads.named("auto-rebalance-" + node.nodeId()));
   }
 
   /** Called on the leader's rounds: starts the next move when one is due and none is under way. */

@@ -36,11 +36,7 @@ final class CloneFlattens implements AutoCloseable {
 
   CloneFlattens(ClusterNode node) {
     this.node = node;
-    this.reporter = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "clone-flattens-" + node.nodeId());
-      t.setDaemon(true);
-      return t;
-    });
+    this.reporter = Executors.newSingleThreadExecutor(NodeThreads.named("clone-flattens-" + node.nodeId()));
   }
 
   /** Starts flattening a clustered clone on every holder; refused (nothing changed) if it is no clone or already flattening. */

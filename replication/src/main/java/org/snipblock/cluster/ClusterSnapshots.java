@@ -52,11 +52,7 @@ public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
     this.connections = new VolumeConnections(node);
     this.local = node.local();
     this.primary = primary;
-    this.taker = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "cluster-snapshots-" + nodeId);
-      t.setDaemon(true);
-      return t;
-    });
+    this.taker = Executors.newSingleThreadExecutor(NodeThreads.named("cluster-snapshots-" + nodeId));
     this.holds = new GroupHolds(nodeId, this, primary);
     this.group = new GroupSnapshot(node, holds);
     this.flattens = new CloneFlattens(node);

@@ -35,11 +35,7 @@ final class CopyLabels {
   private final Map<String, List<Object>> done = new ConcurrentHashMap<>();
   // One thread at most, gone when idle (no close to forget).
   private final ThreadPoolExecutor worker = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS,
-      new LinkedBlockingQueue<>(), r -> {
-        Thread t = new Thread(r, "copy-labels");
-        t.setDaemon(true);
-        return t;
-      });
+      new LinkedBlockingQueue<>(), NodeThreads.named("copy-labels"));
 
   CopyLabels(String selfId) {
     this.selfId = selfId;

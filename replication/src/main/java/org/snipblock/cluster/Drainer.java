@@ -39,11 +39,7 @@ final class Drainer {
 
   Drainer(ClusterNode node) {
     this.node = node;
-    this.runner = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "drain-" + node.nodeId());
-      t.setDaemon(true);
-      return t;
-    });
+    this.runner = Executors.newSingleThreadExecutor(NodeThreads.named("drain-" + node.nodeId()));
   }
 
   /** Called on the node's timer: starts the drain if this node is on record as DRAINING and none runs. */

@@ -31,11 +31,7 @@ public final class ExplicitAluaHandovers {
   /** Runs a handover this node, the primary, was asked for; null until the node's daemon sets it. */
   private volatile BiConsumer<String, String> handover;
   /** One explicit handover at a time on this node: each takes seconds and pauses the volume's writes. */
-  private final ExecutorService handovers = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "explicit-alua-handover");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService handovers = Executors.newSingleThreadExecutor(NodeThreads.named("explicit-alua-handover"));
 
   ExplicitAluaHandovers(String self, ClusterMetadata metadata, Function<String, ManagedChannel> channels) {
     this.self = self;

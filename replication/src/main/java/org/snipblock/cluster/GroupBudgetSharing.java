@@ -60,11 +60,7 @@ final class GroupBudgetSharing implements AutoCloseable {
     this.commit = commit;
     this.throttleOfBudget = throttleOfBudget;
     this.changed = changed;
-    timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "qos-sharing-" + nodeId);
-      t.setDaemon(true);
-      return t;
-    });
+    timer = Executors.newSingleThreadScheduledExecutor(NodeThreads.named("qos-sharing-" + nodeId));
     timer.scheduleWithFixedDelay(this::measureQuietly, WINDOW_MILLIS, WINDOW_MILLIS, TimeUnit.MILLISECONDS);
   }
 

@@ -53,11 +53,7 @@ final class GroupHolds implements AutoCloseable {
   GroupHolds(String nodeId, ClusterSnapshots snapshots, Function<String, ReplicatedBlockDevice> primary) {
     this.snapshots = snapshots;
     this.primary = primary;
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "group-holds-" + nodeId);
-      t.setDaemon(true);
-      return t;
-    });
+    this.timer = Executors.newSingleThreadScheduledExecutor(NodeThreads.named("group-holds-" + nodeId));
   }
 
   /** Holds new writes to {@code volumes} (each served here, none with the snapshot yet) for at most {@code leaseMillis}. */

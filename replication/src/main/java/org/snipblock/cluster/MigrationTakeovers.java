@@ -30,11 +30,7 @@ final class MigrationTakeovers implements AutoCloseable {
   MigrationTakeovers(ClusterNode node, SiteFollowing following) {
     this.node = node;
     this.following = following;
-    this.runner = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "migration-takeover-" + node.nodeId());
-      t.setDaemon(true);
-      return t;
-    });
+    this.runner = Executors.newCachedThreadPool(NodeThreads.named("migration-takeover-" + node.nodeId()));
   }
 
   /** Starts taking over every migration this node should carry on now (see the class). */

@@ -3,6 +3,7 @@ package org.snipblock.cluster;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -16,15 +17,18 @@ final class NodeThreads {
   final ExecutorService committer;
 
   NodeThreads(String nodeId) {
-    worker = Executors.newSingleThreadExecutor(r -> daemon(r, "cluster-worker-" + nodeId));
-    timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "cluster-timer-" + nodeId));
-    committer = Executors.newFixedThreadPool(2, r -> daemon(r, "cluster-commit-" + nodeId));
+    worker = Executors.newSingleThreadExecutor(named("cluster-worker-" + nodeId));
+    timer = Executors.newSingleThreadScheduledExecutor(named("cluster-timer-" + nodeId));
+    committer = Executors.newFixedThreadPool(2, named("cluster-commit-" + nodeId));
   }
 
-  private static Thread daemon(Runnable r, String name) {
-    Thread t = new Thread(r, name);
-    t.setDaemon(true);
-    return t;
+  /** Daemon threads of one name, for the node's other executors (several nodes share a JVM in tests). */
+  static ThreadFactory named(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   /** Lets the reconciles already queued finish, for up to five seconds. */

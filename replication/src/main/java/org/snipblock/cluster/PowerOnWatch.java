@@ -23,11 +23,7 @@ public final class PowerOnWatch implements AutoCloseable {
 
   private PowerOnWatch(ClusterNode node) {
     this.node = node;
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "power-on-" + node.nodeId());
-      t.setDaemon(true);
-      return t;
-    });
+    this.timer = Executors.newSingleThreadScheduledExecutor(NodeThreads.named("power-on-" + node.nodeId()));
   }
 
   public static PowerOnWatch start(ClusterNode node) {

@@ -43,11 +43,7 @@ public final class Rebalancer implements AutoCloseable {
 
   public Rebalancer(ClusterNode node) {
     this.node = node;
-    this.runner = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "rebalance-" + node.nodeId());
-      t.setDaemon(true);
-      return t;
-    });
+    this.runner = Executors.newSingleThreadExecutor(NodeThreads.named("rebalance-" + node.nodeId()));
   }
 
   /** Plans, and unless {@code dryRun} starts the moves in the background; answers with the plan. */

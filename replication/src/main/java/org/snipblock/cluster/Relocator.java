@@ -42,11 +42,7 @@ final class Relocator {
   Relocator(ClusterNode node, StoreIo io) {
     this.node = node;
     this.io = io;
-    this.runner = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "relocate-" + node.nodeId());
-      t.setDaemon(true);
-      return t;
-    });
+    this.runner = Executors.newSingleThreadExecutor(NodeThreads.named("relocate-" + node.nodeId()));
   }
 
   /** Called on the node's timer: starts one move if this node is over a threshold and none runs. */

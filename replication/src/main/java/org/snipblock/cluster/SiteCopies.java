@@ -115,7 +115,8 @@ final class SiteCopies {
    */
   static Optional<String> resumedTarget(ClusterNode node, VolumeRecord v, String previous, String site) {
     return v.getMovingList().stream().filter(c -> c.getFrom().equals(v.getPrimary()) || c.getFrom().equals(previous))
-        .map(CopyMoving::getTo).filter(to -> siteOf(node, to).equals(site)).findFirst();
+        .map(CopyMoving::getTo).filter(to -> SiteNames.siteOf(node.metadata(), to).filter(site::equals).isPresent())
+        .findFirst();
   }
 
   private static boolean moving(VolumeRecord v, int entry, String from, String to) {
@@ -210,11 +211,6 @@ final class SiteCopies {
   }
 
   private String siteOf(String nodeId) {
-    return siteOf(node, nodeId);
-  }
-
-  private static String siteOf(ClusterNode node, String nodeId) {
-    return node.metadata().node(nodeId).map(n -> org.snipblock.cluster.topology.Location.parse(n.getLocation()).site())
-        .orElse("");
+    return SiteNames.siteOf(node.metadata(), nodeId).orElse("");
   }
 }

@@ -6,7 +6,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.TreeSet;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import org.snipblock.cluster.meta.StaleCopies;
 import org.snipblock.cluster.follow.CopyBallooning;
@@ -189,9 +189,7 @@ public final class SiteMigration {
           + String.join(",", v.getSitesList()) + ": move its copies with volume set " + v.getName() + " --sites "
           + "and volume move-primary, or lift the constraint with --sites any first");
     }
-    List<NodeRecord> nodes = node.metadata().nodes();
-    TreeSet<String> sites = new TreeSet<>();
-    nodes.forEach(n -> sites.add(Location.parse(n.getLocation()).site()));
+    Set<String> sites = SiteNames.of(node.metadata());
     if (!sites.contains(site)) {
       throw new VolumeAdminException(Reason.INVALID_ARGUMENT, "unknown site " + site + " (the cluster's nodes are in "
           + String.join(", ", sites) + ")");
@@ -203,7 +201,7 @@ public final class SiteMigration {
   }
 
   private String siteOf(String nodeId) {
-    return node.metadata().node(nodeId).map(n -> Location.parse(n.getLocation()).site()).orElse("");
+    return SiteNames.siteOf(node.metadata(), nodeId).orElse("");
   }
 
   /** The reachable, in-sync holder of every stripe in the site, first by name; empty if none. */

@@ -59,11 +59,7 @@ public final class VolumeAccessControl extends AccessGrpc.AccessImplBase impleme
   VolumeAccessControl(ClusterNode node, ClusterMetadata metadata) {
     this.node = node;
     this.metadata = metadata;
-    this.enforcer = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "volume-access-" + node.nodeId());
-      t.setDaemon(true);
-      return t;
-    });
+    this.enforcer = Executors.newSingleThreadExecutor(NodeThreads.named("volume-access-" + node.nodeId()));
     metadata.onVolumeChange(this::changed);
   }
 
