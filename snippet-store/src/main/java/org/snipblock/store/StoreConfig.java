@@ -65,10 +65,14 @@ public record StoreConfig(
           + MIN_SNIPPET_SIZE + " to " + MAX_SNIPPET_SIZE + ": " + defaultSnippetSize);
     }
     if (capacityBytes < 0 || minFreeDiskBytes < 0 || checkpointBytes < (1 << 20) || memtableBytes < (1 << 20)) {
-      throw new IllegalArgumentException("bad store sizes in " + this);
+      // not "+ this": a compact constructor's fields are still unset here, so it would print zeros
+      throw new IllegalArgumentException("bad store sizes: capacity " + capacityBytes + ", min free disk "
+          + minFreeDiskBytes + ", checkpoint " + checkpointBytes + " and memtable " + memtableBytes
+          + " bytes (none negative; checkpoint and memtable at least 1 MiB)");
     }
     if (ioThreads < 1 || checkpointInterval.isNegative() || checkpointInterval.isZero()) {
-      throw new IllegalArgumentException("bad store threads or interval in " + this);
+      throw new IllegalArgumentException("bad store I/O threads " + ioThreads + " or checkpoint interval "
+          + checkpointInterval + " (at least one thread, a positive interval)");
     }
     if (backgroundBytesPerSecond < 0) {
       throw new IllegalArgumentException("background rate must not be negative: " + backgroundBytesPerSecond);
