@@ -14,8 +14,9 @@ import org.snipblock.cluster.proto.Record;
 
 /**
  * The records of the cluster's users, as one node offers them: writes go through the raft log
- * (from any node: the log sends them to its leader), reads come from this node's copy of the
- * state machine. Failures are {@link org.snipblock.store.VolumeAdminException}s.
+ * (from any node: the log sends them to its leader) and return once this node's copy applied them;
+ * reads come from this node's copy of the state machine, so a client reads its own writes through
+ * the same node (a write through another node shows here with this node's next commit). Failures are {@link org.snipblock.store.VolumeAdminException}s.
  */
 public final class ClusterRecords {
   private final ClusterMetadata metadata;
@@ -29,14 +30,14 @@ public final class ClusterRecords {
   /** Compare-and-set: {@code expectedVersion} 0 creates; returns the record as stored. */
   public Record put(String kind, String key, ByteString value, long expectedVersion) {
     RecordLimits.check(kind, key, value.size());
-    return client.commit(MetaCommand.newBuilder().setPutRecord(PutRecord.newBuilder().setKind(kind).setKey(key)
+    return client.commitSeen(MetaCommand.newBuilder().setPutRecord(PutRecord.newBuilder().setKind(kind).setKey(key)
         .setValue(value).setExpectedVersion(expectedVersion)).build()).getRecord();
   }
 
   /** {@code expectedVersion} 0 = whatever version; returns the record as it was. */
   public Record delete(String kind, String key, long expectedVersion) {
     RecordLimits.check(kind, key, 0);
-    return client.commit(MetaCommand.newBuilder().setDeleteRecord(DeleteRecord.newBuilder().setKind(kind)
+    return client.commitSeen(MetaCommand.newBuilder().setDeleteRecord(DeleteRecord.newBuilder().setKind(kind)
         .setKey(key).setExpectedVersion(expectedVersion)).build()).getRecord();
   }
 

@@ -53,8 +53,9 @@ public final class ClusterMetadata implements StateMachine {
   }
 
   /**
-   * Completes when this copy applies the barrier with this nonce (see {@link MetadataClient#catchUp});
-   * the caller cancels it ({@link #forgetBarrier}) if the barrier is never committed.
+   * Completes when this copy applies the barrier, or the command, with this nonce (see
+   * {@link MetadataClient#catchUp} and {@link MetadataClient#commitSeen}); the caller cancels it
+   * ({@link #forgetBarrier}) if it is never committed.
    */
   CompletableFuture<Void> barrierApplied(String nonce) {
     return barriers.computeIfAbsent(nonce, n -> new CompletableFuture<>());
@@ -83,6 +84,12 @@ public final class ClusterMetadata implements StateMachine {
           result = CommandHandlers.apply(cmd, state);
         } catch (VolumeAdminException e) {
           result = refuse(e.reason(), e.getMessage());
+        }
+        if (!cmd.getSeenNonce().isEmpty()) {
+          CompletableFuture<Void> waiter = barriers.remove(cmd.getSeenNonce());
+          if (waiter != null) {
+            waiter.complete(null);   // under the lock: a read after this sees the command's effect
+          }
         }
         if (result.getOk() && result.hasRecord()) {
           // Under the lock, so a watcher that listed the records under it sees every later change once.

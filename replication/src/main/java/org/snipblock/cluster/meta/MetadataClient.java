@@ -12,9 +12,12 @@ import org.snipblock.cluster.proto.MetaCommand;
 import org.snipblock.cluster.proto.MetaResult;
 import org.snipblock.store.VolumeAdminException;
 import org.snipblock.store.VolumeAdminException.Reason;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Proposes metadata changes and turns the state machine's refusals into operator-facing errors. */
 public final class MetadataClient {
+  private static final Logger log = LoggerFactory.getLogger(MetadataClient.class);
   private final ClusterMembership membership;
   private final ClusterMetadata metadata;
   private final Duration timeout;
@@ -79,13 +82,47 @@ public final class MetadataClient {
         .whenComplete((ok, failed) -> metadata.forgetBarrier(nonce));
   }
 
+  /**
+   * {@link #commit}, and returns only once this node's copy applied the command too, so that what
+   * this node answers next (a record read right after it was written through this node) shows it.
+   * A follower learns of a commit only with the leader's next append (up to 200 ms later, more over
+   * a WAN): without this, a client that wrote a record and read it back through the same node got
+   * the version before its write (the hypervisor adapter's controller then took its own lease
+   * renewal for a lost lease, every time, and rolled back its tasks). If the copy does not apply it
+   * within the timeout, the committed answer is returned all the same.
+   */
+  public MetaResult commitSeen(MetaCommand command) {
+    String nonce = java.util.UUID.randomUUID().toString();
+    CompletableFuture<Void> applied = metadata.barrierApplied(nonce);
+    try {
+      MetaResult r = propose(command.toBuilder().setSeenNonce(nonce).build());
+      // a refused command is in the log too: wait for it as well, so a caller that re-reads after a
+      // lost compare-and-set sees the version that beat it
+      try {
+        applied.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException | TimeoutException e) {
+        log.warn("a committed metadata change was not applied on this node within {}; reads here may "
+            + "not show it yet", timeout);
+      }
+      return accepted(r);
+    } finally {
+      metadata.forgetBarrier(nonce);
+    }
+  }
+
   /** Commits the command through a majority or throws {@link VolumeAdminException}. */
   public MetaResult commit(MetaCommand command) {
-    MetaResult r;
+    return accepted(propose(command));
+  }
+
+  /** The state machine's answer to a command committed through a majority (which may refuse it). */
+  private MetaResult propose(MetaCommand command) {
     try {
       byte[] answer = membership.propose(command.toByteArray(), timeout)
           .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
-      r = MetaResult.parseFrom(answer);
+      return MetaResult.parseFrom(answer);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new VolumeAdminException(Reason.INTERNAL, "interrupted while committing cluster metadata");
@@ -97,6 +134,9 @@ public final class MetadataClient {
     } catch (InvalidProtocolBufferException e) {
       throw new VolumeAdminException(Reason.INTERNAL, "unreadable metadata answer", e);
     }
+  }
+
+  private static MetaResult accepted(MetaResult r) {
     if (!r.getOk()) {
       Reason reason;
       try {
