@@ -20,6 +20,9 @@ import java.io.IOException;
  */
 final class Layer {
   static final int FORMAT = 1;
+  /** The order a volume's layers are listed in: by creation, ties by id. */
+  static final java.util.Comparator<Layer> OLDEST_FIRST =
+      java.util.Comparator.comparingLong(Layer::createdMillis).thenComparingLong(l -> l.id);
 
   final long id;
   /** The volume whose snapshot or live layer this is. */

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * freezes the live layer and starts an empty one above it, at a barrier: every stripe lock is held,
  * so no write is half applied and none acknowledged before the call is left out. Deleting a
  * snapshot merges what its children still read from it into them, one snippet at a time, then
- * unlinks it. All callers hold the store's admin lock.
+ * unlinks it. All callers hold the store's admin lock, but a listing of what the last step left
+ * ({@link #published}).
  */
 final class Snapshots {
   private static final Logger log = LoggerFactory.getLogger(Snapshots.class);
@@ -115,6 +116,7 @@ final class Snapshots {
     return out;
   }
 
+  /** The volume's snapshots as they are now: for a caller holding the admin lock. */
   List<SnapshotInfo> list(Volume v) {
     List<SnapshotInfo> out = new ArrayList<>();
     for (Layer l : store.catalog().ownLayers(v)) {
@@ -125,15 +127,28 @@ final class Snapshots {
     return out;
   }
 
+  /** The volume's snapshots as the last admin step left them (see {@link SnapshotCatalog}): waits for no lock. */
+  List<SnapshotInfo> published(Volume v) {
+    List<SnapshotInfo> out = new ArrayList<>();
+    for (SnapshotCatalog.Entry e : store.snapshotCatalog().of(v.id())) {
+      out.add(info(v, e));
+    }
+    return out;
+  }
+
   private SnapshotInfo info(Volume v, Layer s) {
-    List<Layer> children = merges.children(s);
+    return info(v, SnapshotCatalog.entry(s, merges.children(s), store.catalog()::volumeName));
+  }
+
+  private static SnapshotInfo info(Volume v, SnapshotCatalog.Entry e) {
+    Layer s = e.layer();
     long[] exclusive = {0};
     s.map.forEach(0, Long.MAX_VALUE, (c, st) -> {
       if (st <= 0) {
         return;
       }
       boolean seen = false;
-      for (Layer ch : children) {
+      for (Layer ch : e.children()) {
         seen |= ch.map.state(c) == AllocationMap.HOLE;
       }
       if (!seen) {
@@ -141,19 +156,12 @@ final class Snapshots {
       }
     });
     long stored = s.map.storedBytes();
-    return new SnapshotInfo(v.descriptor().name(), s.snapshot(), s.id, s.origin(),
-        Instant.ofEpochMilli(s.createdMillis()), stored, exclusive[0], stored - exclusive[0], clonesOf(s));
+    return new SnapshotInfo(v.descriptor().name(), e.name(), s.id, e.origin(),
+        Instant.ofEpochMilli(e.createdMillis()), stored, exclusive[0], stored - exclusive[0], e.clones());
   }
 
   private List<String> clonesOf(Layer s) {
-    List<String> out = new ArrayList<>();
-    for (Layer l : merges.children(s)) {
-      if (l.owner != s.owner) {
-        out.add(store.catalog().volumeName(l.owner));
-      }
-    }
-    out.sort(String::compareTo);
-    return out;
+    return SnapshotCatalog.clones(s, merges.children(s), store.catalog()::volumeName);
   }
 
   /** Refuses to delete a volume whose snapshots clones still read. */

@@ -48,6 +48,7 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
   /** Every layer of every volume (live, snapshot, being merged away), by layer id. */
   private final Map<Long, Layer> layers = new ConcurrentHashMap<>();
   private final Snapshots snapshots;
+  private final SnapshotCatalog snapshotCatalog = new SnapshotCatalog();
   private final Flattener flattener;
   private final SchedulerTimer backgroundTimer = new SchedulerTimer("background");
   private final BackgroundBudget background;
@@ -155,9 +156,14 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
     return underAdminLock(() -> snapshots.take(List.of(volume), snapshot, origin).get(0));
   }
 
+  /**
+   * The volume's snapshots as the last admin step left them: a listing waits for no step under way
+   * (see {@link SnapshotCatalog}). Inside a step, the step's own changes are listed too.
+   */
   @Override
   public List<SnapshotInfo> snapshots(String volume) {
-    return underAdminLock(() -> snapshots.list(existing(volume)));
+    Volume v = existing(volume);
+    return admin.isHeldByCurrentThread() ? snapshots.list(v) : snapshots.published(v);
   }
 
   @Override
@@ -239,6 +245,10 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
     return snapshots;
   }
 
+  SnapshotCatalog snapshotCatalog() {
+    return snapshotCatalog;
+  }
+
   /** Every snippet's label: read, rewritten, walked, and the catalog rebuilt from them. */
   public SnippetLabels labelIndex() {
     return labels;
@@ -296,6 +306,23 @@ public final class SnippetStore implements VolumeManager, SnapshotManager, AutoC
     try {
       checkOpen();
       return step.run();
+    } finally {
+      try {
+        // A nested step may be part of a larger one: only the outermost leaves a whole state.
+        if (admin.getHoldCount() == 1) {
+          snapshotCatalog.publish(volumes.values(), layers.values());
+        }
+      } finally {
+        admin.unlock();
+      }
+    }
+  }
+
+  /** Publishes the snapshots the store opened with; from then on every admin step publishes its own. */
+  void publishSnapshots() {
+    admin.lock();
+    try {
+      snapshotCatalog.publish(volumes.values(), layers.values());
     } finally {
       admin.unlock();
     }

@@ -49,6 +49,7 @@ final class StoreLoader {
     adoptExtents();
     store.snapshotOps().copies().runPending();
     store.labelIndex().ensureHeads(store.volumes().values());
+    store.publishSnapshots();
   }
 
   /**

@@ -92,7 +92,7 @@ final class VolumeCatalog {
         out.add(l);
       }
     }
-    out.sort(Comparator.comparingLong(Layer::createdMillis).thenComparingLong(l -> l.id));
+    out.sort(Layer.OLDEST_FIRST);
     return out;
   }
 

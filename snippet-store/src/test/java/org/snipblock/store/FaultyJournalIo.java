@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.snipblock.store.journal.FileJournalIo;
 import org.snipblock.store.journal.JournalIo;
 
@@ -32,6 +34,8 @@ final class FaultyJournalIo implements JournalIo {
   private long created;
   private long refusalAfter = Long.MAX_VALUE;
   private CompletableFuture<Void> refusal = new CompletableFuture<>();
+  private CountDownLatch syncGate = new CountDownLatch(0);
+  private CompletableFuture<Void> syncWaiting = new CompletableFuture<>();
 
   FaultyJournalIo(Path dir, Random random) throws IOException {
     this.files = new FileJournalIo(dir);
@@ -111,6 +115,39 @@ final class FaultyJournalIo implements JournalIo {
     return created > refusalAfter;
   }
 
+  /**
+   * From now on every sync waits until {@link #releaseSyncs} (a minute at most, then it fails): a
+   * commit stays inside whatever lock its caller holds. Completes once a sync is waiting.
+   */
+  synchronized CompletableFuture<Void> holdSyncs() {
+    syncGate = new CountDownLatch(1);
+    syncWaiting = new CompletableFuture<>();
+    return syncWaiting;
+  }
+
+  /** Lets the held syncs, and every later one, go on. */
+  synchronized void releaseSyncs() {
+    syncGate.countDown();
+  }
+
+  private void awaitSyncGate() throws IOException {
+    CountDownLatch gate;
+    synchronized (this) {
+      gate = syncGate;
+      if (gate.getCount() > 0) {
+        syncWaiting.complete(null);
+      }
+    }
+    try {
+      if (!gate.await(1, TimeUnit.MINUTES)) {
+        throw new IOException("sync held for a minute: the test never released it");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while the sync was held");
+    }
+  }
+
   /** Cuts power: unsynced bytes are lost (some may survive, the last of them possibly torn). */
   synchronized void powerLoss() throws IOException {
     dead = true;
@@ -162,6 +199,8 @@ final class FaultyJournalIo implements JournalIo {
 
     @Override
     public void sync() throws IOException {
+      // Outside the monitor: appends go on while a sync is held, as they do beside a slow fsync.
+      awaitSyncGate();
       synchronized (FaultyJournalIo.this) {
         checkAlive();
         ch.force(false);
