@@ -176,8 +176,15 @@ final class UsageLedger implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops the saves and saves for the last time. Closing again does nothing: once closed, its counts
+   * may be older than those a later run over the same directory saved.
+   */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (saver.isShutdown()) {
+      return;
+    }
     saver.shutdownNow();
     saveQuietly();
   }
