@@ -2,6 +2,7 @@ package org.snipblock.cluster;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.snipblock.block.DaemonThreads;
 import org.snipblock.cluster.proto.SiteMigrationMark;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.store.VolumeAdminException;
@@ -30,7 +31,7 @@ final class MigrationTakeovers implements AutoCloseable {
   MigrationTakeovers(ClusterNode node, SiteFollowing following) {
     this.node = node;
     this.following = following;
-    this.runner = Executors.newCachedThreadPool(NodeThreads.named("migration-takeover-" + node.nodeId()));
+    this.runner = Executors.newCachedThreadPool(DaemonThreads.named("migration-takeover-" + node.nodeId()));
   }
 
   /** Starts taking over every migration this node should carry on now (see the class). */
