@@ -160,7 +160,7 @@ public final class ClusterNode implements AutoCloseable {
     membership.onViewChange(view -> access.viewChanged());
     membership.simulateLinks(wan);
     FollowControl control = new FollowControl(sites, reconciler::primaries, metadata::volume, this::commit);
-    following = new SiteFollowing(this, sites, control);
+    following = new SiteFollowing(this, sites, control, registry::reachable);
     // On a committer thread: a round may commit a mode switch or the end of a catch-up.
     threads.timer.scheduleWithFixedDelay(() -> threads.committer.execute(following::tick), 1, 1, TimeUnit.SECONDS);
     reports = new NodeReports(config, metadata, client, membership, local, reconciler.io(), threads.timer,
