@@ -128,7 +128,7 @@ public final class ClusterNode implements AutoCloseable {
         .takingSnapshotsWith(snapshots::takeLocal, snapshots::deleteLocal, snapshots::rollbackLocal, snapshots::names)
         .fillingSnapshotsWith(snapshots::fillLocal);
     reconciler.serving(replicaService);
-    NodeRoutes routes = new NodeRoutes(this);
+    NodeRoutes routes = new NodeRoutes(this, registry::reachable);
     doors = new Doors(routes, settings.failoverDelay().plus(DOOR_GRACE), settings.ackTimeout().plusSeconds(5));
     access = new VolumeAccessControl(this, metadata);
     scsiStates = new SharedScsiStates(config.nodeId(), metadata, this::commitAsync, () -> membership.view(),
