@@ -23,6 +23,7 @@ import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snipblock.block.BlockDeviceCatalog;
+import org.snipblock.block.DaemonThreads;
 import org.snipblock.iscsi.login.LoginHandler;
 import org.snipblock.iscsi.pdu.ConnectionCodecState;
 import org.snipblock.iscsi.pdu.PduDecoder;
@@ -62,11 +63,7 @@ public final class IscsiTarget implements AutoCloseable {
   private IscsiTarget(IscsiTargetConfig config, BlockDeviceCatalog catalog, EventLoopGroup group,
       Class<? extends ServerChannel> channelClass, boolean ownsGroup) {
     this.config = config;
-    this.opener = Executors.newCachedThreadPool(runnable -> {
-      Thread t = new Thread(runnable, "iscsi-device-open");
-      t.setDaemon(true);
-      return t;
-    });
+    this.opener = Executors.newCachedThreadPool(DaemonThreads.named("iscsi-device-open"));
     this.context = new TargetContext(config, catalog, opener);
     this.group = group;
     this.channelClass = channelClass;

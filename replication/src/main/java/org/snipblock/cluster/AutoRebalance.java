@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.snipblock.block.DaemonThreads;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.cluster.topology.NodeDescriptor;
 import org.snipblock.cluster.topology.NodeState;
@@ -39,7 +40,7 @@ final class AutoRebalance {
   AutoRebalance(ClusterNode node, double marginPercent) {
     this.node = node;
     this.marginPercent = marginPercent;
-    this.runner = Executors.newSingleThreadExecutor(NodeThreads.named("auto-rebalance-" + node.nodeId()));
+    this.runner = Executors.newSingleThreadExecutor(DaemonThreads.named("auto-rebalance-" + node.nodeId()));
   }
 
   /** Called on the leader's rounds: starts the next move when one is due and none is under way. */

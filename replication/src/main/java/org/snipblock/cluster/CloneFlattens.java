@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.snipblock.block.DaemonThreads;
 import org.snipblock.cluster.meta.Flattening;
 import org.snipblock.cluster.proto.CloneFlattened;
 import org.snipblock.cluster.proto.FlattenClone;
@@ -36,7 +37,7 @@ final class CloneFlattens implements AutoCloseable {
 
   CloneFlattens(ClusterNode node) {
     this.node = node;
-    this.reporter = Executors.newSingleThreadExecutor(NodeThreads.named("clone-flattens-" + node.nodeId()));
+    this.reporter = Executors.newSingleThreadExecutor(DaemonThreads.named("clone-flattens-" + node.nodeId()));
   }
 
   /** Starts flattening a clustered clone on every holder; refused (nothing changed) if it is no clone or already flattening. */

@@ -128,7 +128,7 @@ public final class ClusterNode implements AutoCloseable {
         .takingSnapshotsWith(snapshots::takeLocal, snapshots::deleteLocal, snapshots::rollbackLocal, snapshots::names)
         .fillingSnapshotsWith(snapshots::fillLocal);
     reconciler.serving(replicaService);
-    NodeRoutes routes = new NodeRoutes(this);
+    NodeRoutes routes = new NodeRoutes(this, registry::reachable);
     doors = new Doors(routes, settings.failoverDelay().plus(DOOR_GRACE), settings.ackTimeout().plusSeconds(5));
     access = new VolumeAccessControl(this, metadata);
     scsiStates = new SharedScsiStates(config.nodeId(), metadata, this::commitAsync, () -> membership.view(),
@@ -160,7 +160,7 @@ public final class ClusterNode implements AutoCloseable {
     membership.onViewChange(view -> access.viewChanged());
     membership.simulateLinks(wan);
     FollowControl control = new FollowControl(sites, reconciler::primaries, metadata::volume, this::commit);
-    following = new SiteFollowing(this, sites, control);
+    following = new SiteFollowing(this, sites, control, registry::reachable);
     // On a committer thread: a round may commit a mode switch or the end of a catch-up.
     threads.timer.scheduleWithFixedDelay(() -> threads.committer.execute(following::tick), 1, 1, TimeUnit.SECONDS);
     reports = new NodeReports(config, metadata, client, membership, local, reconciler.io(), threads.timer,

@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.snipblock.block.DaemonThreads;
 import org.snipblock.cluster.meta.Clones;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.cluster.replica.ReplicatedBlockDevice;
@@ -52,7 +53,7 @@ public final class ClusterSnapshots implements SnapshotSource, AutoCloseable {
     this.connections = new VolumeConnections(node);
     this.local = node.local();
     this.primary = primary;
-    this.taker = Executors.newSingleThreadExecutor(NodeThreads.named("cluster-snapshots-" + nodeId));
+    this.taker = Executors.newSingleThreadExecutor(DaemonThreads.named("cluster-snapshots-" + nodeId));
     this.holds = new GroupHolds(nodeId, this, primary);
     this.group = new GroupSnapshot(node, holds);
     this.flattens = new CloneFlattens(node);

@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.snipblock.block.DaemonThreads;
 import org.snipblock.cluster.meta.SnippetModes;
 import org.snipblock.block.Extent;
 import org.snipblock.cluster.proto.VolumeRecord;
@@ -35,7 +36,7 @@ final class CopyLabels {
   private final Map<String, List<Object>> done = new ConcurrentHashMap<>();
   // One thread at most, gone when idle (no close to forget).
   private final ThreadPoolExecutor worker = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS,
-      new LinkedBlockingQueue<>(), NodeThreads.named("copy-labels"));
+      new LinkedBlockingQueue<>(), DaemonThreads.named("copy-labels"));
 
   CopyLabels(String selfId) {
     this.selfId = selfId;

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.snipblock.block.DaemonThreads;
 import org.snipblock.cluster.meta.Clones;
 import org.snipblock.cluster.meta.StaleCopies;
 import org.snipblock.cluster.meta.Stripes;
@@ -39,7 +40,7 @@ final class Drainer {
 
   Drainer(ClusterNode node) {
     this.node = node;
-    this.runner = Executors.newSingleThreadExecutor(NodeThreads.named("drain-" + node.nodeId()));
+    this.runner = Executors.newSingleThreadExecutor(DaemonThreads.named("drain-" + node.nodeId()));
   }
 
   /** Called on the node's timer: starts the drain if this node is on record as DRAINING and none runs. */

@@ -9,6 +9,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import org.snipblock.block.DaemonThreads;
 import org.snipblock.cluster.meta.ClusterMetadata;
 import org.snipblock.cluster.proto.MakeOptimizedReply;
 import org.snipblock.cluster.proto.MakeOptimizedRequest;
@@ -31,7 +32,8 @@ public final class ExplicitAluaHandovers {
   /** Runs a handover this node, the primary, was asked for; null until the node's daemon sets it. */
   private volatile BiConsumer<String, String> handover;
   /** One explicit handover at a time on this node: each takes seconds and pauses the volume's writes. */
-  private final ExecutorService handovers = Executors.newSingleThreadExecutor(NodeThreads.named("explicit-alua-handover"));
+  private final ExecutorService handovers =
+      Executors.newSingleThreadExecutor(DaemonThreads.named("explicit-alua-handover"));
 
   ExplicitAluaHandovers(String self, ClusterMetadata metadata, Function<String, ManagedChannel> channels) {
     this.self = self;

@@ -14,6 +14,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.snipblock.block.DaemonThreads;
 import org.snipblock.cluster.meta.ClusterMetadata;
 import org.snipblock.cluster.proto.MetaCommand;
 import org.snipblock.cluster.proto.QosGroupDemand;
@@ -60,7 +61,7 @@ final class GroupBudgetSharing implements AutoCloseable {
     this.commit = commit;
     this.throttleOfBudget = throttleOfBudget;
     this.changed = changed;
-    timer = Executors.newSingleThreadScheduledExecutor(NodeThreads.named("qos-sharing-" + nodeId));
+    timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("qos-sharing-" + nodeId));
     timer.scheduleWithFixedDelay(this::measureQuietly, WINDOW_MILLIS, WINDOW_MILLIS, TimeUnit.MILLISECONDS);
   }
 

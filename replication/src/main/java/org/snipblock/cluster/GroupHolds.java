@@ -10,6 +10,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.snipblock.block.DaemonThreads;
 import org.snipblock.cluster.replica.ReplicatedBlockDevice;
 import org.snipblock.store.SnapshotNames;
 import org.snipblock.store.VolumeAdminException;
@@ -53,7 +54,7 @@ final class GroupHolds implements AutoCloseable {
   GroupHolds(String nodeId, ClusterSnapshots snapshots, Function<String, ReplicatedBlockDevice> primary) {
     this.snapshots = snapshots;
     this.primary = primary;
-    this.timer = Executors.newSingleThreadScheduledExecutor(NodeThreads.named("group-holds-" + nodeId));
+    this.timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("group-holds-" + nodeId));
   }
 
   /** Holds new writes to {@code volumes} (each served here, none with the snapshot yet) for at most {@code leaseMillis}. */

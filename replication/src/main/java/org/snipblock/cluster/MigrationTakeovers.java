@@ -2,6 +2,8 @@ package org.snipblock.cluster;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Predicate;
+import org.snipblock.block.DaemonThreads;
 import org.snipblock.cluster.proto.SiteMigrationMark;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.store.VolumeAdminException;
@@ -24,13 +26,16 @@ final class MigrationTakeovers implements AutoCloseable {
 
   private final ClusterNode node;
   private final SiteFollowing following;
+  /** Whether a node (by id) is in this node's view: the registry's answer. */
+  private final Predicate<String> reachable;
   // A migration takes minutes: never on the tick's own thread.
   private final ExecutorService runner;
 
-  MigrationTakeovers(ClusterNode node, SiteFollowing following) {
+  MigrationTakeovers(ClusterNode node, SiteFollowing following, Predicate<String> reachable) {
     this.node = node;
     this.following = following;
-    this.runner = Executors.newCachedThreadPool(NodeThreads.named("migration-takeover-" + node.nodeId()));
+    this.reachable = reachable;
+    this.runner = Executors.newCachedThreadPool(DaemonThreads.named("migration-takeover-" + node.nodeId()));
   }
 
   /** Starts taking over every migration this node should carry on now (see the class). */
@@ -55,14 +60,10 @@ final class MigrationTakeovers implements AutoCloseable {
    */
   private boolean orphanedHere(VolumeRecord v) {
     if (!v.hasMigration() || !node.nodeId().equals(v.getPrimary())
-        || v.getMigration().getNode().equals(node.nodeId()) || inView(v.getMigration().getNode())) {
+        || v.getMigration().getNode().equals(node.nodeId()) || reachable.test(v.getMigration().getNode())) {
       return false;
     }
     return node.primaryDevice(v.getName()).filter(d -> d.primary() && d.epoch() == v.getEpoch()).isPresent();
-  }
-
-  private boolean inView(String nodeId) {
-    return node.metadata().node(nodeId).map(n -> node.view().contains(n.getMember())).orElse(false);
   }
 
   private void takeOver(String volume, SiteMigrationMark lost) {

@@ -54,6 +54,8 @@ final class NodeRegistry implements ReplicaRegistry {
 
   @Override
   public boolean reachable(String node) {
-    return metadata.node(node).map(n -> membership.get().view().contains(n.getMember())).orElse(false);
+    // None is before this node joined the cluster channel, and the doors may already ask.
+    ClusterMembership m = membership.get();
+    return m != null && metadata.node(node).map(n -> m.view().contains(n.getMember())).orElse(false);
   }
 }

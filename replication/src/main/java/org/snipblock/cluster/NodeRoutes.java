@@ -2,6 +2,7 @@ package org.snipblock.cluster;
 
 import io.grpc.Channel;
 import java.util.Optional;
+import java.util.function.Predicate;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.cluster.door.DoorRoutes;
 import org.snipblock.cluster.proto.VolumeRecord;
@@ -10,9 +11,12 @@ import org.snipblock.cluster.replica.ReplicatedBlockDevice;
 /** A node's doors and volume I/O service see the cluster through this node's metadata, view and channels. */
 final class NodeRoutes implements DoorRoutes {
   private final ClusterNode node;
+  /** Whether another node (by id) is in this node's view: the registry's answer. */
+  private final Predicate<String> inView;
 
-  NodeRoutes(ClusterNode node) {
+  NodeRoutes(ClusterNode node, Predicate<String> inView) {
     this.node = node;
+    this.inView = inView;
   }
 
   @Override
@@ -37,11 +41,7 @@ final class NodeRoutes implements DoorRoutes {
 
   @Override
   public boolean reachable(String nodeId) {
-    if (nodeId.equals(node.nodeId())) {
-      return true;
-    }
-    Optional<String> member = node.metadata().node(nodeId).map(n -> n.getMember());
-    return member.isPresent() && node.membership() != null && node.view().contains(member.get());
+    return nodeId.equals(node.nodeId()) || inView.test(nodeId);
   }
 
   @Override

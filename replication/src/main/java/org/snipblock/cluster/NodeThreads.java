@@ -3,8 +3,8 @@ package org.snipblock.cluster;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import org.snipblock.block.DaemonThreads;
 
 /**
  * A cluster node's own threads, daemons named for the node (several nodes share a JVM in tests):
@@ -17,18 +17,9 @@ final class NodeThreads {
   final ExecutorService committer;
 
   NodeThreads(String nodeId) {
-    worker = Executors.newSingleThreadExecutor(named("cluster-worker-" + nodeId));
-    timer = Executors.newSingleThreadScheduledExecutor(named("cluster-timer-" + nodeId));
-    committer = Executors.newFixedThreadPool(2, named("cluster-commit-" + nodeId));
-  }
-
-  /** Daemon threads of one name, for the node's other executors (several nodes share a JVM in tests). */
-  static ThreadFactory named(String name) {
-    return r -> {
-      Thread t = new Thread(r, name);
-      t.setDaemon(true);
-      return t;
-    };
+    worker = Executors.newSingleThreadExecutor(DaemonThreads.named("cluster-worker-" + nodeId));
+    timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("cluster-timer-" + nodeId));
+    committer = Executors.newFixedThreadPool(2, DaemonThreads.named("cluster-commit-" + nodeId));
   }
 
   /** Lets the reconciles already queued finish, for up to five seconds. */

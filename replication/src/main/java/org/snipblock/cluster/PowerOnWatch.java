@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.snipblock.block.DaemonThreads;
 import org.snipblock.cluster.meta.PowerCycles;
 import org.snipblock.cluster.proto.MetaCommand;
 import org.snipblock.cluster.proto.ViewSeen;
@@ -23,7 +24,7 @@ public final class PowerOnWatch implements AutoCloseable {
 
   private PowerOnWatch(ClusterNode node) {
     this.node = node;
-    this.timer = Executors.newSingleThreadScheduledExecutor(NodeThreads.named("power-on-" + node.nodeId()));
+    this.timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("power-on-" + node.nodeId()));
   }
 
   public static PowerOnWatch start(ClusterNode node) {

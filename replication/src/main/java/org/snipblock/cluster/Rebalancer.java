@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.snipblock.block.DaemonThreads;
 import org.snipblock.cluster.proto.SnippetPlacement;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.store.VolumeAdminException;
@@ -43,7 +44,7 @@ public final class Rebalancer implements AutoCloseable {
 
   public Rebalancer(ClusterNode node) {
     this.node = node;
-    this.runner = Executors.newSingleThreadExecutor(NodeThreads.named("rebalance-" + node.nodeId()));
+    this.runner = Executors.newSingleThreadExecutor(DaemonThreads.named("rebalance-" + node.nodeId()));
   }
 
   /** Plans, and unless {@code dryRun} starts the moves in the background; answers with the plan. */

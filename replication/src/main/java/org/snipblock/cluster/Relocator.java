@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.snipblock.block.DaemonThreads;
 import org.snipblock.cluster.meta.Clones;
 import org.snipblock.cluster.meta.Stripes;
 import org.snipblock.cluster.proto.NodeRecord;
@@ -42,7 +43,7 @@ final class Relocator {
   Relocator(ClusterNode node, StoreIo io) {
     this.node = node;
     this.io = io;
-    this.runner = Executors.newSingleThreadExecutor(NodeThreads.named("relocate-" + node.nodeId()));
+    this.runner = Executors.newSingleThreadExecutor(DaemonThreads.named("relocate-" + node.nodeId()));
   }
 
   /** Called on the node's timer: starts one move if this node is over a threshold and none runs. */

@@ -42,11 +42,13 @@ public final class SiteFollowing {
 
   private final MigrationTakeovers takeovers;
 
-  SiteFollowing(ClusterNode node, SiteSettings settings, FollowControl control) {
+  /** @param reachable whether a node (by id) is in this node's view, as its registry tells it */
+  SiteFollowing(ClusterNode node, SiteSettings settings, FollowControl control,
+      java.util.function.Predicate<String> reachable) {
     this.node = node;
     this.settings = settings;
     this.control = control;
-    this.takeovers = new MigrationTakeovers(node, this);
+    this.takeovers = new MigrationTakeovers(node, this, reachable);
   }
 
   /** Stops the migrations taken over here (the node closes). */

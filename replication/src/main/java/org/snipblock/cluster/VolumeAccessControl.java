@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.snipblock.block.DaemonThreads;
 import org.snipblock.cluster.meta.AccessLists;
 import org.snipblock.cluster.meta.ChapKey;
 import org.snipblock.cluster.meta.ChapSettings;
@@ -59,7 +60,7 @@ public final class VolumeAccessControl extends AccessGrpc.AccessImplBase impleme
   VolumeAccessControl(ClusterNode node, ClusterMetadata metadata) {
     this.node = node;
     this.metadata = metadata;
-    this.enforcer = Executors.newSingleThreadExecutor(NodeThreads.named("volume-access-" + node.nodeId()));
+    this.enforcer = Executors.newSingleThreadExecutor(DaemonThreads.named("volume-access-" + node.nodeId()));
     metadata.onVolumeChange(this::changed);
   }
 

@@ -30,12 +30,7 @@ final class AtomicWriteCommands {
   }
 
   private CompletableFuture<ScsiResponse> compareAndWrite(ScsiCommand command, Cdb cdb) {
-    cdb.requireLength(16);
-    cdb.control(15);
-    int flags = cdb.u8(1);
-    if ((flags & 0xe0) != 0) {
-      throw CheckCondition.invalidField(1, 7);
-    }
+    int flags = flags16(cdb);
     cdb.reservedBytes(10, 12);
     long lba = cdb.u64(2);
     int blocks = cdb.u8(13);
@@ -84,12 +79,7 @@ final class AtomicWriteCommands {
 
   /** SBC-4 WRITE ATOMIC(16): up to the whole maximum transfer, no atomic boundary support. */
   private CompletableFuture<ScsiResponse> writeAtomic(ScsiCommand command, Cdb cdb) {
-    cdb.requireLength(16);
-    cdb.control(15);
-    int flags = cdb.u8(1);
-    if ((flags & 0xe0) != 0) {
-      throw CheckCondition.invalidField(1, 7);
-    }
+    int flags = flags16(cdb);
     cdb.reserved(1, 0x07);
     if (cdb.u16(10) != 0) {
       throw CheckCondition.invalidField(10, -1);
@@ -105,6 +95,18 @@ final class AtomicWriteCommands {
     ByteBuffer data = DataOut.exactly(command, (long) blocks * unit.geometry.blockSize(), 12);
     boolean fua = (flags & 0x08) != 0;
     return replaceAtomically(unit.geometry.offset(lba), data.remaining(), fua, current -> data, ATTEMPTS);
+  }
+
+  /**
+   * Byte 1 of a 16-byte CDB, its length and control byte checked; refused when it asks for
+   * protection information.
+   */
+  private static int flags16(Cdb cdb) {
+    cdb.requireLength(16);
+    cdb.control(15);
+    int flags = cdb.u8(1);
+    TransferCdb.requireNoProtection(flags);
+    return flags;
   }
 
   /**

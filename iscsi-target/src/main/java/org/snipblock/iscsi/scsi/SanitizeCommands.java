@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.snipblock.block.DaemonThreads;
 
 /**
  * SANITIZE (SBC-4 5.30): OVERWRITE writes the initialization pattern over the whole volume
@@ -35,12 +36,8 @@ final class SanitizeCommands {
    * Starts each next chunk of every overwrite in the process: one daemon thread that only hands
    * out writes (the device completes them asynchronously), never waits for I/O.
    */
-  private static final ScheduledExecutorService PACER = Executors.newSingleThreadScheduledExecutor(
-      r -> {
-        Thread t = new Thread(r, "sanitize-pacer");
-        t.setDaemon(true);
-        return t;
-      });
+  private static final ScheduledExecutorService PACER =
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("sanitize-pacer"));
 
   private final UnitContext unit;
   private final long overwriteBytesPerSecond;

@@ -57,6 +57,11 @@ record TransferCdb(long lba, long blocks, int flags, int lengthField) {
 
   /** RDPROTECT/WRPROTECT/VRPROTECT/ORPROTECT: we format without protection information. */
   void requireNoProtection() {
+    requireNoProtection(flags);
+  }
+
+  /** The same for byte 1 of a CDB that is not of this layout (COMPARE AND WRITE, WRITE ATOMIC(16)). */
+  static void requireNoProtection(int flags) {
     if ((flags & 0xe0) != 0) {
       throw CheckCondition.invalidField(1, 7);
     }

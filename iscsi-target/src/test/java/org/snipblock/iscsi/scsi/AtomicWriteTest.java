@@ -88,5 +88,10 @@ class AtomicWriteTest {
     Bytes.putShort(c, 10, 1);
     assertThat(h.invalidField(c, filled(1024, 0x62)).fieldPointer()).isEqualTo(10);
     assertThat(h.read(7, 2)).isEqualTo(filled(1024, 0x61));
+    // WRPROTECT: we format without protection information.
+    Bytes.putShort(c, 10, 0);
+    c[1] = 0x20;
+    assertThat(h.invalidField(c, filled(1024, 0x63)).fieldPointer()).isEqualTo(1);
+    assertThat(h.read(7, 2)).isEqualTo(filled(1024, 0x61));
   }
 }

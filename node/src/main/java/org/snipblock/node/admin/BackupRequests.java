@@ -8,7 +8,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
+import org.snipblock.block.DaemonThreads;
 import org.snipblock.node.admin.v1.ExportChunk;
 import org.snipblock.node.admin.v1.ExportVolumeRequest;
 import org.snipblock.node.admin.v1.ImportChunk;
@@ -33,7 +33,7 @@ final class BackupRequests {
 
   private final VolumeManager volumes;
   private final SnapshotRequests snapshots;
-  private final ExecutorService threads = Executors.newCachedThreadPool(new ThreadFactory());
+  private final ExecutorService threads = Executors.newCachedThreadPool(DaemonThreads.named("backup"));
 
   BackupRequests(VolumeManager volumes, SnapshotRequests snapshots) {
     this.volumes = volumes;
@@ -209,17 +209,6 @@ final class BackupRequests {
       call.onNext(ExportChunk.newBuilder().setData(ByteString.copyFrom(buf, 0, n)).setCoveredBytes(covered)
           .setTotalBytes(total).build());
       n = 0;
-    }
-  }
-
-  private static final class ThreadFactory implements java.util.concurrent.ThreadFactory {
-    private final AtomicInteger count = new AtomicInteger();
-
-    @Override
-    public Thread newThread(Runnable r) {
-      Thread t = new Thread(r, "backup-" + count.incrementAndGet());
-      t.setDaemon(true);
-      return t;
     }
   }
 }

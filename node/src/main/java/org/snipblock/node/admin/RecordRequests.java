@@ -5,6 +5,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.snipblock.block.DaemonThreads;
 import org.snipblock.cluster.ClusterNode;
 import org.snipblock.cluster.ClusterRecords;
 import org.snipblock.cluster.meta.ClusterMetadata;
@@ -21,11 +22,7 @@ import org.snipblock.node.admin.v1.WatchRecordsRequest;
 /** The admin API's records: the cluster's replicated key-value space, as this node offers it. */
 final class RecordRequests {
   /** Hands watch events to gRPC off the raft applier thread. */
-  private static final ExecutorService SENDERS = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "record-watch");
-    t.setDaemon(true);
-    return t;
-  });
+  private static final ExecutorService SENDERS = Executors.newCachedThreadPool(DaemonThreads.named("record-watch"));
 
   /** Null on a standalone node. */
   private final ClusterNode cluster;

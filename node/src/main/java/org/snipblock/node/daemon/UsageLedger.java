@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.snipblock.block.DaemonThreads;
 import org.snipblock.node.OperatorError;
 import org.snipblock.node.admin.v1.VolumeIo;
 import org.snipblock.store.VolumeInfo;
@@ -69,11 +70,7 @@ final class UsageLedger implements AutoCloseable {
     this.meters = meters;
     this.volumes = volumes;
     this.before = new ConcurrentHashMap<>(before);
-    saver = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "snipblock-usage");
-      t.setDaemon(true);
-      return t;
-    });
+    saver = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("snipblock-usage"));
     saver.scheduleWithFixedDelay(this::saveQuietly, SAVE_EVERY.toMillis(), SAVE_EVERY.toMillis(),
         TimeUnit.MILLISECONDS);
   }
@@ -176,8 +173,15 @@ final class UsageLedger implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops the saves and saves for the last time. Closing again does nothing: once closed, its counts
+   * may be older than those a later run over the same directory saved.
+   */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (saver.isShutdown()) {
+      return;
+    }
     saver.shutdownNow();
     saveQuietly();
   }

@@ -11,6 +11,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.snipblock.block.DaemonThreads;
 import org.snipblock.cluster.ClusterNode;
 import org.snipblock.node.admin.AdminTenancy;
 import org.snipblock.node.admin.v1.VolumeIo;
@@ -33,11 +34,7 @@ final class UsageMetering implements AutoCloseable {
   private UsageMetering(UsageHours hours, Clock clock) {
     this.hours = hours;
     this.clock = clock;
-    ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "snipblock-usage-hours");
-      t.setDaemon(true);
-      return t;
-    });
+    ticker = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("snipblock-usage-hours"));
     long every = UsageHours.TICK.toMillis();
     ticker.scheduleWithFixedDelay(this::tickQuietly, every, every, TimeUnit.MILLISECONDS);
   }

@@ -21,6 +21,7 @@ import java.util.function.Supplier;
 import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.snipblock.block.DaemonThreads;
 import org.snipblock.node.config.AdminAuth;
 import org.snipblock.node.config.AdminTls;
 
@@ -55,11 +56,7 @@ public final class HttpEndpoint implements AutoCloseable {
     routes.put("/", resource("index.html", "text/html; charset=utf-8"));
     routes.put("/dashboard.js", resource("dashboard.js", "text/javascript; charset=utf-8"));
     routes.put("/dashboard.css", resource("dashboard.css", "text/css; charset=utf-8"));
-    executor = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "snipblock-http");
-      t.setDaemon(true);
-      return t;
-    });
+    executor = Executors.newSingleThreadExecutor(DaemonThreads.named("snipblock-http"));
     server.setExecutor(executor);
     server.createContext("/", this::handle);
   }

@@ -28,16 +28,17 @@ class NodeTest {
   @Test
   void writesNodeJsonWithTheBoundPortsAndRemovesItOnShutdown() {
     MemoryVolumeManager volumes = new MemoryVolumeManager();
-    Node node = Node.start(config(0), DataDir.claim(dir), volumes, volumes);
-    NodeInfo info = NodeInfo.readFrom(dir).orElseThrow();
-    assertThat(info).isEqualTo(node.info());
-    assertThat(info.pid()).isEqualTo(ProcessHandle.current().pid());
-    assertThat(info.adminPort()).isPositive();
+    try (Node node = Node.start(config(0), DataDir.claim(dir), volumes, volumes)) {
+      NodeInfo info = NodeInfo.readFrom(dir).orElseThrow();
+      assertThat(info).isEqualTo(node.info());
+      assertThat(info.pid()).isEqualTo(ProcessHandle.current().pid());
+      assertThat(info.adminPort()).isPositive();
 
-    node.close();
-    assertThat(NodeInfo.readFrom(dir)).isEmpty();
-    assertThat(volumes.closed()).isTrue();
-    node.close(); // twice is harmless
+      node.close();
+      assertThat(NodeInfo.readFrom(dir)).isEmpty();
+      assertThat(volumes.closed()).isTrue();
+      node.close(); // twice is harmless
+    }
   }
 
   @Test

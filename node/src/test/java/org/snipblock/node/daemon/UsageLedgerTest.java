@@ -7,6 +7,9 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.block.BlockDevice;
@@ -22,13 +25,26 @@ import org.snipblock.store.VolumeSpec;
 class UsageLedgerTest {
   @TempDir Path dir;
   private final MemoryVolumeManager volumes = new MemoryVolumeManager();
+  /**
+   * Every ledger a test opened, closed after it even when it failed or left one open on purpose (a
+   * crash): an open ledger saves every 10 s, into a directory JUnit has deleted by then, for as long
+   * as the test JVM runs.
+   */
+  private final List<UsageLedger> opened = new ArrayList<>();
 
   /** A run of the node: its meters and its ledger over {@code dir}. */
   private record Run(IoMeters meters, UsageLedger ledger) {}
 
   private Run run() {
     IoMeters meters = new IoMeters(new SimpleMeterRegistry());
-    return new Run(meters, UsageLedger.open(dir, meters, volumes::show));
+    UsageLedger ledger = UsageLedger.open(dir, meters, volumes::show);
+    opened.add(ledger);
+    return new Run(meters, ledger);
+  }
+
+  @AfterEach
+  void closeLedgers() {
+    opened.forEach(UsageLedger::close);
   }
 
   private void io(Run run, String door, String volume, int writes, int reads) {

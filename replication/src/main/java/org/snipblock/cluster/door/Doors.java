@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.snipblock.block.BlockDevice;
+import org.snipblock.block.DaemonThreads;
 
 /**
  * One node's doors: hands out a {@link VolumeDoor} for any volume of the cluster, and keeps what
@@ -34,11 +35,7 @@ public final class Doors implements AutoCloseable {
     this.routes = routes;
     this.window = window;
     this.callTimeout = callTimeout;
-    this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "doors-" + routes.selfId());
-      t.setDaemon(true);
-      return t;
-    });
+    this.executor = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("doors-" + routes.selfId()));
   }
 
   /** A door on the volume, or empty if the cluster has no such volume. */

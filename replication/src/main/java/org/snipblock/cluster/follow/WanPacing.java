@@ -3,6 +3,7 @@ package org.snipblock.cluster.follow;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.snipblock.block.DaemonThreads;
 
 /**
  * The simulated wide-area link from this node to one node of another site: when each message may
@@ -10,11 +11,8 @@ import java.util.concurrent.TimeUnit;
  * Messages are released by one timer thread in due order, which keeps each stream's order.
  */
 final class WanPacing {
-  static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "simulated-wan");
-    t.setDaemon(true);
-    return t;
-  });
+  static final ScheduledExecutorService TIMER =
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("simulated-wan"));
 
   private final long delayNanos;
   private final long bytesPerSecond;

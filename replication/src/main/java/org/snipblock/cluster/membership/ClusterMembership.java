@@ -22,6 +22,7 @@ import org.jgroups.Receiver;
 import org.jgroups.View;
 import org.jgroups.protocols.TCP;
 import org.jgroups.stack.ProtocolStack;
+import org.snipblock.block.DaemonThreads;
 import org.snipblock.cluster.follow.LinkFaults;
 import org.snipblock.cluster.follow.SimulatedWanLinks;
 import org.jgroups.protocols.raft.Role;
@@ -69,11 +70,7 @@ public final class ClusterMembership implements AutoCloseable {
     this.channel = new JChannel(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
     channel.name(self.toString());
     this.raft = new RaftHandle(channel, metadata);
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "cluster-probe-" + self);
-      t.setDaemon(true);
-      return t;
-    });
+    this.timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("cluster-probe-" + self));
     this.rtt = new RttProbe(channel, timer);
     this.voters = new RaftVoters(self.toString(), channel, raft, raftDir);
     channel.setReceiver(new Receiver() {

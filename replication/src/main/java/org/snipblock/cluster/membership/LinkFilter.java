@@ -8,6 +8,7 @@ import org.jgroups.Address;
 import org.jgroups.Message;
 import org.jgroups.stack.Protocol;
 import org.jgroups.util.MessageBatch;
+import org.snipblock.block.DaemonThreads;
 import org.snipblock.cluster.follow.LinkFaults;
 
 /**
@@ -18,11 +19,8 @@ import org.snipblock.cluster.follow.LinkFaults;
  * go down unfiltered: the receiving side of a partition drops them.
  */
 final class LinkFilter extends Protocol {
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "link-faults");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("link-faults"));
   private volatile LinkFaults.Members faults = new LinkFaults.Members(Set.of(), Set.of(), java.time.Duration.ZERO);
 
   void set(LinkFaults.Members next) {

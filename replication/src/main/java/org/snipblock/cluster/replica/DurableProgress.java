@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.snipblock.block.DaemonThreads;
 
 /**
  * One durable sequence number per volume (with the epoch it belongs to), kept in one small file
@@ -34,11 +35,7 @@ public final class DurableProgress implements AutoCloseable {
 
   private final Path dir;
   private final Map<String, Entry> pending = new LinkedHashMap<>();
-  private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "replica-progress");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService writer = Executors.newSingleThreadExecutor(DaemonThreads.named("replica-progress"));
 
   /** @param dir where the files live (created on first write) */
   public DurableProgress(Path dir) {

@@ -6,6 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.snipblock.block.DaemonThreads;
 
 /**
  * Storage ballooning's brake at the primary: a token bucket on the bytes of new writes. Off (no
@@ -14,11 +15,8 @@ import java.util.concurrent.TimeUnit;
  * thread: waiting writes complete from one shared timer.
  */
 public final class WriteThrottle {
-  private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "write-throttle");
-    t.setDaemon(true);
-    return t;
-  });
+  private static final ScheduledExecutorService TIMER =
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("write-throttle"));
   // A burst of this much time at the rate passes without waiting, so small writes are not delayed one by one.
   private static final long BURST_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
