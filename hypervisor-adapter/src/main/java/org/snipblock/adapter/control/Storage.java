@@ -67,7 +67,8 @@ final class Storage {
   /**
    * Makes a volume follow its VM into {@code site} ({@code volume migrate --to-site}, asked of its
    * primary among the admin nodes): copies there, catch-up, sync, primary there. A volume whose
-   * primary is there already is left as it is. Returns the steps the primary reported.
+   * primary is there already is left as it is. Returns the steps the primary reported. Which
+   * refusals only mean "not yet" is the caller's to judge ({@link FollowWait}).
    */
   List<String> follow(String volume, String site) {
     try {

@@ -61,21 +61,28 @@ public final class AdminNodes implements AutoCloseable {
 
   /**
    * Runs {@code call} on each node in turn until one answers without a refusal that {@code askNext}
-   * accepts (an operation only one node may do, such as one asked of a volume's primary).
+   * accepts (an operation only one node may do, such as one asked of a volume's primary). When none
+   * did, the failure is an unreachable node's if there was one: the node that could have done it
+   * may be that one (a primary lost, its failover under way), which is worth asking again; only
+   * when every node answered is it the last refusal (the one to ask is not among these nodes).
    */
   public <T> T callUntil(Function<AdminClient, T> call, java.util.function.Predicate<StatusRuntimeException> askNext) {
-    StatusRuntimeException last = null;
+    StatusRuntimeException refused = null;
+    StatusRuntimeException unreachable = null;
     for (AdminClient c : clients) {
       try {
         return call.apply(c);
       } catch (StatusRuntimeException e) {
-        if (e.getStatus().getCode() != Status.Code.UNAVAILABLE && !askNext.test(e)) {
+        if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+          unreachable = e;
+        } else if (askNext.test(e)) {
+          refused = e;
+        } else {
           throw e;
         }
-        last = e;
       }
     }
-    throw last;
+    throw unreachable != null ? unreachable : refused;
   }
 
   @Override
