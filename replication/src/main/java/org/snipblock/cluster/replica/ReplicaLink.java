@@ -118,6 +118,18 @@ final class ReplicaLink implements AutoCloseable {
     return acked;
   }
 
+  /**
+   * Sends nothing queued after this call before {@code until} completes (however it completes):
+   * a comparison reads the replica's copy at this point of the sequence while it holds, since a
+   * later change reaches the replica before the primary's own copy (held behind the comparison)
+   * takes it.
+   */
+  synchronized void hold(CompletableFuture<?> until) {
+    if (!broken) {
+      sendChain = sendChain.thenCombine(until.handle((x, e) -> null), (a, b) -> null);
+    }
+  }
+
   private void acked(ReplicaAck ack) {
     Pending p;
     synchronized (this) {

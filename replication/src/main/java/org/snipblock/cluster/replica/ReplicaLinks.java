@@ -95,6 +95,11 @@ final class ReplicaLinks {
     return l == null ? CompletableFuture.completedFuture(null) : l.drained();
   }
 
+  /** Holds what is sequenced from now on for the node until {@code until} completes ({@link ReplicaLink#hold}); call within a turn. */
+  void hold(String node, CompletableFuture<?> until) {
+    open(node).hold(until);
+  }
+
   boolean broken(String node) {
     ReplicaLink l = links.get(node);
     return l != null && l.broken();

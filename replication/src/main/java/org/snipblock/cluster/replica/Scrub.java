@@ -113,7 +113,8 @@ final class Scrub {
     SnippetPlacement placement = Stripes.at(view.get(), index);
     List<String> holders = placement.getNodesList().stream().filter(n -> !n.equals(selfId)).toList();
     long length = Math.max(0, Math.min(volume.getSnippetSize(), volume.getSize() - (long) index * volume.getSnippetSize()));
-    return pace.budget(length).thenCompose(x -> digests.at(index, holders)).thenCompose(d -> {
+    return pace.budget(length).thenCompose(x -> digests.at(index, holders)).thenCompose(this::confirmed)
+        .thenCompose(d -> {
       List<CompletableFuture<Void>> repairs = new ArrayList<>();
       synchronized (this) {
         Tally self = tallies.get(selfId);
@@ -148,6 +149,53 @@ final class Scrub {
       }
       return pace.after(CompletableFuture.allOf(repairs.toArray(CompletableFuture[]::new)),
           d.ours().size() * (long) Resync.CHUNK);
+    });
+  }
+
+  /**
+   * The snippet's digests with the chunks that differ compared again at one exact point (a change
+   * sequenced after the first comparison may have reached a holder before its digests were read):
+   * a difference counts only if it is still there then. A holder that the second comparison could
+   * not read is reported with why, its snippet not compared.
+   */
+  private CompletableFuture<SnippetDigests> confirmed(SnippetDigests d) {
+    int first = -1;
+    int last = -1;
+    for (int c = 0; c < d.ours().size(); c++) {
+      for (List<Long> theirs : d.theirs().values()) {
+        long crc = c < theirs.size() ? theirs.get(c) : ChunkDigests.UNREADABLE;
+        if (crc != d.ours().get(c) && crc != ChunkDigests.UNREADABLE && d.ours().get(c) != ChunkDigests.UNREADABLE) {
+          first = first < 0 ? c : first;
+          last = c;
+        }
+      }
+    }
+    if (first < 0) {
+      return CompletableFuture.completedFuture(d);
+    }
+    int from = first;
+    long start = d.start() + (long) first * Resync.CHUNK;
+    long end = Math.min(volume.getSize(), d.start() + (long) (last + 1) * Resync.CHUNK);
+    return digests.exact(start, end - start, List.copyOf(d.theirs().keySet())).thenApply(again -> {
+      List<Long> ours = new ArrayList<>(d.ours());
+      for (int c = 0; c < again.ours().size(); c++) {
+        ours.set(from + c, again.ours().get(c));
+      }
+      Map<String, List<Long>> theirs = new LinkedHashMap<>();
+      Map<String, String> errors = new LinkedHashMap<>(d.errors());
+      d.theirs().forEach((n, list) -> {
+        List<Long> now = again.theirs().get(n);
+        if (now == null) {
+          errors.put(n, "not compared again: " + again.errors().get(n));
+          return;
+        }
+        List<Long> merged = new ArrayList<>(list);
+        for (int c = 0; c < now.size() && from + c < merged.size(); c++) {
+          merged.set(from + c, now.get(c));
+        }
+        theirs.put(n, merged);
+      });
+      return new SnippetDigests(d.start(), ours, theirs, errors);
     });
   }
 
