@@ -1,6 +1,7 @@
 package org.snipblock.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.snipblock.cluster.testing.Images.random;
 import static org.snipblock.cluster.testing.Images.write;
 
@@ -28,8 +29,9 @@ import org.snipblock.store.VolumeSpec;
  * the point a snippet is compared at reaches the replica at once (it is sent before the primary's
  * own copy, held behind the comparison, takes it), so a replica digest read a moment late saw it
  * and the copy was reported differing though it was not (SiteMigrationIT's verify, its guest
- * writing, found "1 chunk differing on n4"). Every verify must be clean, and so must the copies
- * once the writer stops.
+ * writing, found "1 chunk differing on n4"). Every verify must be clean, a real difference in a
+ * chunk being written must still be found (and a scrub repairs it), and the copies must hold what
+ * was written once the writer stops.
  */
 class VerifyUnderWritesTest {
   private static final int SIZE = 1 << 20;
@@ -66,11 +68,22 @@ class VerifyUnderWritesTest {
             unclean.add(r);
           }
         }
+        assertThat(unclean).as("verifies under writes that found a difference").isEmpty();
+        // A real difference in a chunk the writer keeps writing (its first 16 KiB) is still found.
+        try (BlockDevice behind = cluster.stores.get(1).open("hot").orElseThrow()) {
+          behind.write(5L * TestCluster.SNIPPET + (32 << 10), ByteBuffer.wrap(random(4096, 99)), true)
+              .get(30, TimeUnit.SECONDS);
+        }
+        VerifyReport damaged = primary.verify("hot").get(60, TimeUnit.SECONDS);
+        assertThat(damaged.copies()).as(damaged.toString()).extracting(VerifyReport.CopyCheck::node,
+            VerifyReport.CopyCheck::chunksDiffering).containsExactly(tuple("n0", 0L), tuple("n1", 1L));
       } finally {
         stop.set(true);
         writer.get(60, TimeUnit.SECONDS);
       }
-      assertThat(unclean).as("verifies under writes that found a difference").isEmpty();
+      VerifyReport scrubbed = primary.scrub("hot").get(60, TimeUnit.SECONDS);
+      assertThat(scrubbed.copies()).as(scrubbed.toString()).extracting(VerifyReport.CopyCheck::chunksRepaired)
+          .containsExactly(0L, 1L);
       VerifyReport atRest = primary.verify("hot").get(60, TimeUnit.SECONDS);
       assertThat(atRest.clean()).as(atRest.toString()).isTrue();
     }

@@ -155,41 +155,55 @@ final class Scrub {
   /**
    * The snippet's digests with the chunks that differ compared again at one exact point (a change
    * sequenced after the first comparison may have reached a holder before its digests were read):
-   * a difference counts only if it is still there then. A holder that the second comparison could
-   * not read is reported with why, its snippet not compared.
+   * a difference counts only if it is still there then. Only the holders that differed are
+   * compared again (and held meanwhile); the others agreed, and are taken to agree with the second
+   * reading here too. A holder that the second comparison could not read is reported with why, its
+   * snippet not compared.
    */
   private CompletableFuture<SnippetDigests> confirmed(SnippetDigests d) {
     int first = -1;
     int last = -1;
-    for (int c = 0; c < d.ours().size(); c++) {
-      for (List<Long> theirs : d.theirs().values()) {
-        long crc = c < theirs.size() ? theirs.get(c) : ChunkDigests.UNREADABLE;
-        if (crc != d.ours().get(c) && crc != ChunkDigests.UNREADABLE && d.ours().get(c) != ChunkDigests.UNREADABLE) {
-          first = first < 0 ? c : first;
-          last = c;
+    List<String> again = new ArrayList<>();
+    for (Map.Entry<String, List<Long>> theirs : d.theirs().entrySet()) {
+      for (int c = 0; c < d.ours().size(); c++) {
+        if (differs(d.ours(), theirs.getValue(), c)) {
+          first = first < 0 ? c : Math.min(first, c);
+          last = Math.max(last, c);
+          if (!again.contains(theirs.getKey())) {
+            again.add(theirs.getKey());
+          }
         }
       }
     }
-    if (first < 0) {
+    if (again.isEmpty()) {
       return CompletableFuture.completedFuture(d);
     }
     int from = first;
     long start = d.start() + (long) first * Resync.CHUNK;
     long end = Math.min(volume.getSize(), d.start() + (long) (last + 1) * Resync.CHUNK);
-    return digests.exact(start, end - start, List.copyOf(d.theirs().keySet())).thenApply(again -> {
+    return digests.exact(start, end - start, again).thenApply(exact -> {
       List<Long> ours = new ArrayList<>(d.ours());
-      for (int c = 0; c < again.ours().size(); c++) {
-        ours.set(from + c, again.ours().get(c));
+      for (int c = 0; c < exact.ours().size(); c++) {
+        ours.set(from + c, exact.ours().get(c));
       }
       Map<String, List<Long>> theirs = new LinkedHashMap<>();
       Map<String, String> errors = new LinkedHashMap<>(d.errors());
       d.theirs().forEach((n, list) -> {
-        List<Long> now = again.theirs().get(n);
-        if (now == null) {
-          errors.put(n, "not compared again: " + again.errors().get(n));
+        List<Long> merged = new ArrayList<>(list);
+        if (!again.contains(n)) {
+          for (int c = from; c < from + exact.ours().size() && c < merged.size(); c++) {
+            if (d.ours().get(c) != ChunkDigests.UNREADABLE && merged.get(c).equals(d.ours().get(c))) {
+              merged.set(c, ours.get(c));
+            }
+          }
+          theirs.put(n, merged);
           return;
         }
-        List<Long> merged = new ArrayList<>(list);
+        List<Long> now = exact.theirs().get(n);
+        if (now == null) {
+          errors.put(n, "not compared again: " + exact.errors().get(n));
+          return;
+        }
         for (int c = 0; c < now.size() && from + c < merged.size(); c++) {
           merged.set(from + c, now.get(c));
         }
@@ -197,6 +211,12 @@ final class Scrub {
       });
       return new SnippetDigests(d.start(), ours, theirs, errors);
     });
+  }
+
+  /** Both copies' chunk {@code c} readable and different. */
+  private static boolean differs(List<Long> ours, List<Long> theirs, int c) {
+    long crc = c < theirs.size() ? theirs.get(c) : ChunkDigests.UNREADABLE;
+    return crc != ChunkDigests.UNREADABLE && ours.get(c) != ChunkDigests.UNREADABLE && crc != ours.get(c);
   }
 
   /**
