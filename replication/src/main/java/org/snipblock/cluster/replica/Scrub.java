@@ -113,8 +113,7 @@ final class Scrub {
     SnippetPlacement placement = Stripes.at(view.get(), index);
     List<String> holders = placement.getNodesList().stream().filter(n -> !n.equals(selfId)).toList();
     long length = Math.max(0, Math.min(volume.getSnippetSize(), volume.getSize() - (long) index * volume.getSnippetSize()));
-    return pace.budget(length).thenCompose(x -> digests.at(index, holders)).thenCompose(this::confirmed)
-        .thenCompose(d -> {
+    return pace.budget(length).thenCompose(x -> digests.at(index, holders).thenCompose(this::confirmed)).thenCompose(d -> {
       List<CompletableFuture<Void>> repairs = new ArrayList<>();
       synchronized (this) {
         Tally self = tallies.get(selfId);
