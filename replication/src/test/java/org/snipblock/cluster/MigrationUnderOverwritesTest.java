@@ -17,7 +17,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 import org.snipblock.block.BlockDevice;
 import org.snipblock.cluster.follow.SiteSettings;
@@ -34,11 +33,11 @@ import org.snipblock.store.VolumeSpec;
  * between two sites of two compartments each (its primary's copies built in the other site, the
  * other copy moved there, the handover, the old copies dropped) while a client overwrites random
  * ranges with content the test keeps; after each round, at rest, verify is clean and every copy
- * holds exactly what was written. A search for a copy left behind by a race (a write refused by a
- * node without its copy yet, a resync's copy against a live write, the handover), so not in the
- * default run: {@code -Dsnipblock.migration-rounds=N} runs it with N rounds (about 10 s each).
+ * holds exactly what was written. Also a search for a copy left behind by a race (a write refused
+ * by a node without its copy yet, a resync's copy against a live write, the handover): the default
+ * run does two rounds (there and back); {@code -Dsnipblock.migration-rounds=N} runs N (about 5-10 s
+ * each).
  */
-@EnabledIfSystemProperty(named = "snipblock.migration-rounds", matches = "[1-9][0-9]*")
 class MigrationUnderOverwritesTest {
   private static final long MIB = 1 << 20;
   private static final int SIZE = 2 << 20;
@@ -66,7 +65,7 @@ class MigrationUnderOverwritesTest {
     volumes.create(new VolumeSpec("mv", SIZE, TestCluster.SNIPPET * 8, 512, false),
         new RedundancyPolicy(2, 1, FailureDomain.COMPARTMENT, ReplicationMode.SYNC));
     byte[] image = random(SIZE, 11);
-    int rounds = Integer.getInteger("snipblock.migration-rounds");
+    int rounds = Integer.getInteger("snipblock.migration-rounds", 2);
     try (BlockDevice d = volumes.open("mv").orElseThrow()) {
       write(d, image, 0, SIZE);
       for (int round = 0; round < rounds; round++) {
