@@ -358,8 +358,8 @@ run_fio() { # system cell-spec out-file [extra args]
   # shellcheck disable=SC2086  # TARGET holds a list of fio options
   timeout --kill-after=10 "$budget" "$FIO" --name="$id" ${TARGET[$system]} --rw="$rw" --bs="$bs" \
     --iodepth="$depth" --numjobs=1 --size="$SIZE_BYTES" --time_based --runtime="$RUNTIME" \
-    --ramp_time="$RAMP" --norandommap --randrepeat=0 --output-format=json --output="$out" \
-    "${cell[@]:4}" "$@" >"$out.log" 2>&1
+    --ramp_time="$RAMP" --norandommap --randrepeat=0 --lat_percentiles=1 --output-format=json \
+    --output="$out" "${cell[@]:4}" "$@" >"$out.log" 2>&1
 }
 
 # Writes every byte once so reads measure data, not holes (snipblock is thin; files are sparse).

@@ -34,6 +34,10 @@ SECTIONS = [
      ["cluster-1copy-iscsi", "cluster-3sync-iscsi", "cluster-3async-iscsi"], ["cluster"], True),
 ]
 WRITE_RW = ("randwrite", "write", "randrw")
+LATENCY_TEXT = {
+    "total": "Latency is fio's total latency (submission + completion)",
+    "completion": "Latency is fio's completion latency (submission time not included)",
+}
 
 
 def load_fio(path):
@@ -47,12 +51,34 @@ def load_fio(path):
 
 
 def percentile_us(direction, pct):
-    clat = direction.get("clat_ns", {})
-    pcts = clat.get("percentile") or {}
-    for key, value in pcts.items():
+    for key, value in latency_percentiles(direction).items():
         if abs(float(key) - pct) < 1e-6:
             return value / 1000.0
     return None
+
+
+def latency_percentiles(direction):
+    # Total latency (submission + completion): fio's nbd engine books 15-30 µs of each 4 KiB write
+    # as submission, libiscsi's under 1 µs, so completion latency alone flattered NBD against iSCSI
+    # (issue 10). Runs made before side-by-side.sh passed --lat_percentiles have only completion.
+    return ((direction.get("lat_ns") or {}).get("percentile")
+            or (direction.get("clat_ns") or {}).get("percentile") or {})
+
+
+def latency_kind(run_dir, meta):
+    """'total' if the run's fio files carry total-latency percentiles, else 'completion'."""
+    for system in meta.get("systems", []):
+        for cell in meta.get("cells", []):
+            path = os.path.join(run_dir, "fio", system, cell["id"], "rep1.json")
+            try:
+                job = load_fio(path)["jobs"][0]
+            except (OSError, ValueError, KeyError, IndexError):
+                continue
+            for name in ("read", "write"):
+                if ((job.get(name) or {}).get("lat_ns") or {}).get("percentile"):
+                    return "total"
+            return "completion"
+    return "completion"
 
 
 def summarise_rep(doc):
@@ -196,7 +222,7 @@ def markdown(doc, previous):
                f"{m['versions'].get('nbdkit', '?')}; java {m['versions'].get('java', '?')}.")
     out.append(f"Each cell: {p['runtime_s']} s after {p['ramp_s']} s ramp, {p['reps']} repetitions "
                f"interleaved across systems, medians shown; device size {p['size_mib']} MiB, "
-               f"prefilled, then {p.get('warmup_s', 0)} s of unrecorded mixed load per system. Latency is fio's completion latency; for the mixed cell, the slower "
+               f"prefilled, then {p.get('warmup_s', 0)} s of unrecorded mixed load per system. " + LATENCY_TEXT[m.get("latency", "completion")] + "; for the mixed cell, the slower "
                f"direction. Ratio = snipblock / reference (IOPS).")
     out.append("")
     by_key = {(r["system"], r["cell"]): r for r in doc["results"]}
@@ -275,6 +301,7 @@ def main():
     args = ap.parse_args()
     with open(os.path.join(args.run_dir, "meta.json")) as f:
         meta = json.load(f)
+    meta["latency"] = latency_kind(args.run_dir, meta)
     skipped = {}
     skipped_path = os.path.join(args.run_dir, "skipped.json")
     if os.path.exists(skipped_path):
