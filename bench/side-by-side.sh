@@ -381,11 +381,11 @@ warm_up() { # system
     --output-format=json --output="$out" >"$out.log" 2>&1
 }
 
-# Every cell on every given system, repetitions outermost and systems innermost, so a slow minute
-# hits every system alike.
 # What a system needs before each of its cells (the cluster section waits for async replicas).
 before_cell() { :; }
 
+# Every cell on every given system, repetitions outermost and systems innermost, so a slow minute
+# hits every system alike.
 run_matrix() { # systems...
   (($#)) || return 0
   local total=$((REPS * ${#MATRIX[@]} * $#)) n=0 rep spec id s dir
@@ -532,8 +532,8 @@ replicas_caught_up() { # volume
 
 # An async volume's replicas may still be applying the previous cell's writes (up to max-lag,
 # 64 MiB by default) when the next cell starts; on loopback they share the cores with that cell,
-# so the cell that followed paid for the one before (issue 10: 3async-iscsi ran right after
-# 3async-nbd). Every cell on an async volume starts with its copies caught up.
+# which then pays for the one before (issue 10: 3async-iscsi always ran right after 3async-nbd).
+# Every cell on an async volume starts with its copies caught up.
 before_cell() { # system
   local v="${1#cluster-}"
   v="${v%-*}"
