@@ -49,13 +49,17 @@ class OperatorViewProcessIT {
           failover-delay: 2s
       """;
 
-  /** As {@link #NODE_CONFIG}, with resyncs slow enough (4 MiB/s) that a copy move and a new copy are seen under way. */
+  /**
+   * As {@link #NODE_CONFIG}, with resyncs slow enough (1 MiB/s) that a copy move and a new copy are
+   * seen under way: the volume holds about 2 MiB, which at 4 MiB/s a resync sent between two of the
+   * CLI's polls (500 ms apart), and `volume set --wait` then had no progress to show.
+   */
   private static final String SLOW_RESYNC_CONFIG = """
       http-port: 0
       cluster:
         replication:
           failover-delay: 2s
-          resync-rate: 4M
+          resync-rate: 1M
       """;
 
   @RegisterExtension final ProcessClusters clusters = new ProcessClusters();
