@@ -65,6 +65,14 @@ public final class ClusterMetadata implements StateMachine {
     barriers.remove(nonce);
   }
 
+  /** The barrier or command with this nonce is applied: its waiter, if this node has one, goes on. */
+  private void applied(String nonce) {
+    CompletableFuture<Void> waiter = barriers.remove(nonce);
+    if (waiter != null) {
+      waiter.complete(null);
+    }
+  }
+
   @Override
   public byte[] apply(byte[] data, int offset, int length, boolean serializeResponse) {
     MetaResult result;
@@ -75,10 +83,7 @@ public final class ClusterMetadata implements StateMachine {
       try {
         MetaCommand cmd = MetaCommand.parseFrom(java.nio.ByteBuffer.wrap(data, offset, length));
         if (cmd.hasBarrier()) {
-          CompletableFuture<Void> waiter = barriers.remove(cmd.getBarrier().getNonce());
-          if (waiter != null) {
-            waiter.complete(null);
-          }
+          applied(cmd.getBarrier().getNonce());
         }
         try {
           result = CommandHandlers.apply(cmd, state);
@@ -86,10 +91,7 @@ public final class ClusterMetadata implements StateMachine {
           result = refuse(e.reason(), e.getMessage());
         }
         if (!cmd.getSeenNonce().isEmpty()) {
-          CompletableFuture<Void> waiter = barriers.remove(cmd.getSeenNonce());
-          if (waiter != null) {
-            waiter.complete(null);   // under the lock: a read after this sees the command's effect
-          }
+          applied(cmd.getSeenNonce());   // under the lock: a read after this sees the command's effect
         }
         if (result.getOk() && result.hasRecord()) {
           // Under the lock, so a watcher that listed the records under it sees every later change once.
