@@ -431,7 +431,7 @@ CLUSTER_IDS=(n1 n2 n3)
 # volume name -> "copies min-copies mode"; the system names are cluster-<volume>-<protocol>.
 IFS=, read -r -a CLUSTER_VOLUMES <<<"$CLUSTER_VOLUME_NAMES"
 declare -A VOLUME_SPEC=([1copy]="1 1 sync" [3sync]="3 $SYNC_MIN_COPIES sync" [3async]="3 2 async")
-declare -A NODE_DATA NODE_PGID NODE_ADMIN NODE_NBD NODE_ISCSI NODE_PID VOLUME_PRIMARY
+declare -A NODE_DATA NODE_PGID NODE_ADMIN NODE_NBD NODE_ISCSI NODE_PID NODE_HTTP VOLUME_PRIMARY
 CLUSTER_ACTIVE=()
 
 nodes_alive() {
@@ -487,7 +487,7 @@ start_cluster() {
     NODE_DATA[$id]="$RUN/data/cluster/$id"
     start_node "snipblock $id" "${NODE_DATA[$id]}" "$RUN/cluster-$id.log" "${SNIPBLOCK_JAVA_OPTS:--Xmx1g}" \
       --node-id "$id" --location "bench/c$((i + 1))/r1/h$((i + 1))" \
-      --cluster-port "${ports[$i]}" --join "$join"
+      --cluster-port "${ports[$i]}" --join "$join" --http-port 0
     NODE_PGID[$id]="${PGIDS[-1]}"
   done
   for id in "${CLUSTER_IDS[@]}"; do
@@ -497,6 +497,7 @@ start_cluster() {
     NODE_NBD[$id]="$(node_port "${NODE_DATA[$id]}/node.json" nbd)"
     NODE_ISCSI[$id]="$(node_port "${NODE_DATA[$id]}/node.json" iscsi)"
     NODE_PID[$id]="$(json_field pid <"${NODE_DATA[$id]}/node.json")"
+    NODE_HTTP[$id]="$(node_port "${NODE_DATA[$id]}/node.json" http)"
   done
   log "cluster nodes up (admin ${NODE_ADMIN[n1]} ${NODE_ADMIN[n2]} ${NODE_ADMIN[n3]}); waiting for the cluster to form"
   poll_until "three nodes UP with a metadata leader" 120 cluster_formed \
@@ -613,7 +614,17 @@ jfr_cluster() { # start|stop
 # The issue's live switch: "no pause longer than a few hundred milliseconds". A 4 KiB random write
 # load at depth 8 runs on the async volume; part-way through, the volume is switched to sync and,
 # later, back. fio's longest write of that run is compared with the same run without switches.
-# The switch times include the CLI's JVM start.
+# The switch times include the CLI's JVM start; the node's own time for each call is read from its
+# admin-call timer on /metrics.
+# The seconds node $1 spent answering mode switches so far (its snipblock_admin_call_seconds_sum for
+# SetVolumeMode; 0 before the first), or nothing when its /metrics cannot be read.
+admin_call_seconds() {
+  local metrics
+  metrics="$(curl -sf --max-time 5 "http://127.0.0.1:${NODE_HTTP[$1]}/metrics" 2>/dev/null)" || return 0
+  awk '/^snipblock_admin_call_seconds_sum\{method="SetVolumeMode",status="OK"\}/ {s = $2} END {print s + 0}' \
+    <<<"$metrics"
+}
+
 measure_mode_switch() {
   local s=cluster-3async-nbd
   [[ " ${CLUSTER_ACTIVE[*]} " == *" $s "* ]] || { log "mode switch not measured: $s did not run"; return 0; }
@@ -624,14 +635,24 @@ measure_mode_switch() {
   run_fio "$s" "$spec" "$out-baseline.json" || rc=1
   run_fio "$s" "$spec" "$out-switched.json" & pid=$!
   sleep $((secs / 3))
+  admin_call_seconds n1 >"$out-node-0.txt"
   t0=$(date +%s%N); snipctl volume set 3async --mode sync --admin "${NODE_ADMIN[n1]}" >/dev/null || rc=1; t1=$(date +%s%N)
+  admin_call_seconds n1 >"$out-node-1.txt"
   sleep $((secs / 3))
   t2=$(date +%s%N); snipctl volume set 3async --mode async --admin "${NODE_ADMIN[n1]}" >/dev/null || rc=1; t3=$(date +%s%N)
+  admin_call_seconds n1 >"$out-node-2.txt"
   wait "$pid" || rc=1
   RUNTIME=$RUNTIME_SAVED RAMP=$RAMP_SAVED
   python3 - "$out-baseline.json" "$out-switched.json" "$RUN/mode-switch.json" "$(((t1 - t0) / 1000000))" \
-      "$(((t3 - t2) / 1000000))" "$rc" "$secs" <<'PY'
+      "$(((t3 - t2) / 1000000))" "$rc" "$secs" "$out-node" <<'PY'
 import json, sys
+def node_ms(i):
+    # The node's own time for the switch: the growth of its admin-call timer's sum across one call.
+    try:
+        a, b = (float(open(f"{sys.argv[8]}-{j}.txt").read().split()[0]) for j in (i, i + 1))
+        return round((b - a) * 1000, 1) if b > a else None
+    except Exception:
+        return None
 def longest(path):
     try:
         job = json.load(open(path))["jobs"][0]["write"]
@@ -641,7 +662,8 @@ def longest(path):
 base, switched = longest(sys.argv[1]), longest(sys.argv[2])
 json.dump({"seconds": int(sys.argv[7]), "baseline_max_ms": base[0], "baseline_mean_ms": base[1],
            "switched_max_ms": switched[0], "switched_mean_ms": switched[1], "switched_ios": switched[2],
-           "to_sync_cli_ms": int(sys.argv[4]), "to_async_cli_ms": int(sys.argv[5]), "failed": sys.argv[6] != "0"},
+           "to_sync_cli_ms": int(sys.argv[4]), "to_async_cli_ms": int(sys.argv[5]),
+           "to_sync_node_ms": node_ms(0), "to_async_node_ms": node_ms(1), "failed": sys.argv[6] != "0"},
           open(sys.argv[3], "w"), indent=1)
 PY
   log "mode switch under load measured: $(cat "$RUN/mode-switch.json" | tr -d '\n ')"

@@ -118,6 +118,7 @@ class OperatorViewProcessIT {
     assertThat(verifying).as(verified.err()).isNotEmpty().allMatch(l -> l.startsWith("verify vm1: "), "a progress line");
     assertThat(verifying.get(verifying.size() - 1)).startsWith("verify vm1: 100% ");
 
+    assertThat(primary.cliError("volume", "show", "no-such-volume")).contains("no-such-volume");
     String metrics = scrape(primary);
     JsonNode dashboard = ProcessCluster.json(Files.readString(GRAFANA));
     Set<String> queried = new TreeSet<>();
@@ -139,7 +140,10 @@ class OperatorViewProcessIT {
     assertThat(metrics).contains("snipblock_volume_io_errors_total{door=\"nbd\",kind=\"INVALID\",op=\"read\"")
         .contains("snipblock_resync_progress_ratio{peer=")
         .contains("snipblock_volume_io_seconds_count{door=\"forwarded\",op=\"write\",volume=\"vm1\"}")
-        .contains("snipblock_volume_info{mode=\"async\",primary=\"" + primary.info().nodeId() + "\",volume=\"vm1\"} 1");
+        .contains("snipblock_volume_info{mode=\"async\",primary=\"" + primary.info().nodeId() + "\",volume=\"vm1\"} 1")
+        // The node's own time for the admin calls it answered: the verify, and the show it refused.
+        .contains("snipblock_admin_call_seconds_count{method=\"VerifyVolume\",status=\"OK\"}")
+        .contains("snipblock_admin_call_seconds_count{method=\"ShowVolume\",status=\"NOT_FOUND\"}");
   }
 
   @Test

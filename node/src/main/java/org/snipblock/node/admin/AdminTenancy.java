@@ -57,12 +57,13 @@ public final class AdminTenancy {
   }
 
   /**
-   * The interceptors of every admin service: the token check first, then (with tenancy) the gate.
+   * The interceptors of every admin service: the timer around the rest, the token check first, then
+   * (with tenancy) the gate.
    *
    * @param tenancy null on a node without tenants (a volume manager of its own, in tests)
    */
-  public static List<ServerInterceptor> interceptors(AdminTenancy tenancy, AdminAuth auth) {
+  public static List<ServerInterceptor> interceptors(AdminTenancy tenancy, AdminAuth auth, AdminCallTimer timer) {
     // ServerInterceptors calls the last one first.
-    return tenancy == null ? List.of(new TokenAuth(auth)) : List.of(tenancy.gate.hooks(), new TokenAuth(auth));
+    return tenancy == null ? List.of(new TokenAuth(auth), timer) : List.of(tenancy.gate.hooks(), new TokenAuth(auth), timer);
   }
 }

@@ -20,6 +20,7 @@ import org.snipblock.nbd.NbdServer;
 import org.snipblock.nbd.NbdServerConfig;
 import org.snipblock.node.OperatorError;
 import org.snipblock.cluster.PowerOnWatch;
+import org.snipblock.node.admin.AdminCallTimer;
 import org.snipblock.node.admin.AdminServer;
 import org.snipblock.node.admin.BackgroundMessages;
 import org.snipblock.node.admin.UsageService;
@@ -158,7 +159,7 @@ public final class Node implements AutoCloseable {
     }
     AdminServer admin = bind("admin API", config.adminPort(), () -> AdminServer.start(
         new InetSocketAddress(config.listen(), config.adminPort()), config.adminTls(),
-        AdminTenancy.interceptors(tenancy, config.adminAuth()),
+        AdminTenancy.interceptors(tenancy, config.adminAuth(), new AdminCallTimer(metrics.registry())),
         new AdminService(volumes, cluster, config.clustered() ? config.cluster().volumeDefaults() : null,
             meters::snapshot, this::status), new ClusterAdminService(cluster),
         new SitesService(cluster), new QosService(cluster, qos), new RedundancyService(cluster),
