@@ -3,7 +3,8 @@
 # otherwise pick (tgt for iSCSI, nbdkit's file plugin for NBD), plus fio on the backing filesystem
 # as the ceiling; then, on a 3-node loopback cluster of snipblock daemons, a 3-copy sync and a
 # 3-copy async volume as a ratio to a 1-copy volume. Everything listens on 127.0.0.1 and keeps its
-# data under one run folder on the same filesystem. Writes RESULTS/latest.md and latest.json (the
+# data under one run folder on the same filesystem. Besides IOPS and latency, the CPU the servers'
+# processes and fio spent per operation. Writes RESULTS/latest.md and latest.json (the
 # previous run is kept as previous.*) and prints the table. Every server it starts is stopped on exit.
 #
 # usage: bench/side-by-side.sh [--quick] [--only main|cluster] [--runtime S] [--ramp S] [--reps N]
@@ -56,7 +57,7 @@ while (($#)); do
     --snipblock-java-opts) SNIPBLOCK_JAVA_OPTS="$2"; shift ;;
     --keep) KEEP=1 ;;
     --no-install) INSTALL=0 ;;
-    -h|--help) sed -n '2,13p' "$0" | cut -c3-; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0" | cut -c3-; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
   shift

@@ -5,6 +5,9 @@ On a machine where client and server share the cores, these bound what any cell 
 IOPS <= cores / (server + fio CPU seconds per op), whatever the latency.
 """
 
+import os
+import sys
+
 PHASES = ("tick", "end")
 
 
@@ -129,6 +132,23 @@ def measure(samples_text, doc):
     if ends:
         rep["sampled_s"] = max(ends) - t0
     return rep
+
+
+def read_rep(cpu_path, doc, cpu_errors):
+    """measure() of a repetition's sample file, if it has one; a malformed file costs only its
+    server columns (noted in cpu_errors and in one line on stderr)."""
+    text = None
+    try:
+        with open(cpu_path, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+    except FileNotFoundError:
+        pass
+    try:
+        return measure(text, doc)
+    except ValueError as e:
+        cpu_errors.append(f"{os.path.basename(cpu_path)}: {e}")
+        print(f"report.py: {cpu_path}: {e}; its server CPU is left out", file=sys.stderr)
+        return measure(None, doc)
 
 
 def bound_iops(cores, server_us, fio_us):

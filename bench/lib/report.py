@@ -117,22 +117,6 @@ def median(values):
     return statistics.median(values) if values else None
 
 
-def rep_cpu(cpu_path, doc, cpu_errors):
-    """The CPU fields of one repetition; a malformed sample file costs only its server columns."""
-    text = None
-    try:
-        with open(cpu_path, encoding="utf-8", errors="replace") as f:
-            text = f.read()
-    except FileNotFoundError:
-        pass
-    try:
-        return cpu_per_op.measure(text, doc)
-    except ValueError as e:
-        cpu_errors.append(f"{os.path.basename(cpu_path)}: {e}")
-        print(f"report.py: {cpu_path}: {e}; its server CPU is left out", file=sys.stderr)
-        return cpu_per_op.measure(None, doc)
-
-
 def cpu_medians(reps):
     med = {k: median([r.get(k) for r in reps]) for k in CPU_KEYS}
     labels = sorted({p for r in reps for p in r.get("processes_cpu_us_per_op", {})})
@@ -159,7 +143,7 @@ def collect(run_dir, meta):
                 except (ValueError, KeyError, IndexError) as e:
                     errors.append(f"{name}: {e}")
                     continue
-                rep.update(rep_cpu(os.path.join(cell_dir, name[:-len(".json")] + ".cpu"), doc, cpu_errors))
+                rep.update(cpu_per_op.read_rep(os.path.join(cell_dir, name[:-len(".json")] + ".cpu"), doc, cpu_errors))
                 reps.append(rep)
             med = {k: median([r[k] for r in reps]) for k in ("iops", "mbps", "p50_us", "p99_us")}
             med.update(cpu_medians(reps))
