@@ -3,7 +3,8 @@
 # otherwise pick (tgt for iSCSI, nbdkit's file plugin for NBD), plus fio on the backing filesystem
 # as the ceiling; then, on a 3-node loopback cluster of snipblock daemons, a 3-copy sync and a
 # 3-copy async volume as a ratio to a 1-copy volume. Everything listens on 127.0.0.1 and keeps its
-# data under one run folder on the same filesystem. Writes RESULTS/latest.md and latest.json (the
+# data under one run folder on the same filesystem. Besides IOPS and latency, the CPU the servers'
+# processes and fio spent per operation. Writes RESULTS/latest.md and latest.json (the
 # previous run is kept as previous.*) and prints the table. Every server it starts is stopped on exit.
 #
 # usage: bench/side-by-side.sh [--quick] [--only main|cluster] [--runtime S] [--ramp S] [--reps N]
@@ -56,7 +57,7 @@ while (($#)); do
     --snipblock-java-opts) SNIPBLOCK_JAVA_OPTS="$2"; shift ;;
     --keep) KEEP=1 ;;
     --no-install) INSTALL=0 ;;
-    -h|--help) sed -n '2,13p' "$0" | cut -c3-; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0" | cut -c3-; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
   shift
@@ -102,6 +103,8 @@ IFS=, read -r -a PROTOCOL_LIST <<<"$CLUSTER_PROTOCOLS"
 
 # shellcheck source=bench/lib/ensure-tools.sh
 . "$BENCH_DIR/lib/ensure-tools.sh"
+# shellcheck source=bench/lib/cpu-sample.sh
+. "$BENCH_DIR/lib/cpu-sample.sh"
 if ((INSTALL)); then ensure_tools; else fio_has_engines || die "no fio with libiscsi at $FIO (drop --no-install)"; fi
 
 RUN="$BENCH_DIR/results/local/run-$(date +%Y%m%d-%H%M%S)"
@@ -254,6 +257,7 @@ start_snipblock() {
   fi
   SNIP_ISCSI_PORT="$(node_port "$data/node.json" iscsi)"
   SNIP_NBD_PORT="$(node_port "$data/node.json" nbd)"
+  SNIP_PID="$(json_field pid <"$data/node.json")"
   log "snipblock ports: iscsi $SNIP_ISCSI_PORT, nbd $SNIP_NBD_PORT"
 }
 
@@ -306,11 +310,13 @@ setup_snipblock-iscsi() {
   local t iqn lun
   t="$(first_iscsi_target "$SNIP_ISCSI_PORT")" || { SKIPPED[snipblock-iscsi]="no iSCSI target found"; return 1; }
   read -r iqn lun <<<"$t"
+  CPU_PROCS[snipblock-iscsi]="snipblock:$SNIP_PID"
   TARGET[snipblock-iscsi]="--ioengine=libiscsi --filename=$(iscsi_filename "$SNIP_ISCSI_PORT" "$iqn" "$lun")"
 }
 
 setup_snipblock-nbd() {
   start_snipblock || { SKIPPED[snipblock-nbd]="$SNIPBLOCK_MISSING"; return 1; }
+  CPU_PROCS[snipblock-nbd]="snipblock:$SNIP_PID"
   TARGET[snipblock-nbd]="--ioengine=nbd --uri=nbd://127.0.0.1:$SNIP_NBD_PORT/bench"
 }
 
@@ -321,6 +327,7 @@ setup_tgt() {
   # A private control port keeps this tgtd apart from any system tgtd (socket.N, not socket.0).
   TGT_CONTROL=$((20000 + RANDOM % 10000))
   start_server tgtd "$RUN/tgtd.log" tgtd -f -C "$TGT_CONTROL" --iscsi "portal=127.0.0.1:$port"
+  CPU_PROCS[tgt]="tgtd:${PGIDS[-1]}" # setsid execs the server itself: same pid
   wait_port "$port" 20 || { SKIPPED[tgt]="tgtd did not listen (see $RUN/tgtd.log)"; return 1; }
   tgtadm -C "$TGT_CONTROL" --lld iscsi --op new --mode target --tid 1 -T "$iqn"
   tgtadm -C "$TGT_CONTROL" --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 -b "$img"
@@ -334,6 +341,7 @@ setup_nbdkit() {
   port="$(free_port)"
   start_server nbdkit "$RUN/nbdkit.log" nbdkit --foreground --exit-with-parent \
     --ipaddr 127.0.0.1 --port "$port" file "file=$img"
+  CPU_PROCS[nbdkit]="nbdkit:${PGIDS[-1]}"
   wait_port "$port" 20 || { SKIPPED[nbdkit]="nbdkit did not listen (see $RUN/nbdkit.log)"; return 1; }
   TARGET[nbdkit]="--ioengine=nbd --uri=nbd://127.0.0.1:$port/"
 }
@@ -381,8 +389,28 @@ warm_up() { # system
     --output-format=json --output="$out" >"$out.log" 2>&1
 }
 
-# What a system needs before each of its cells (the cluster section waits for async replicas).
+# What a system needs before each of its cells, and after one before its CPU is sampled (the
+# cluster section waits for async replicas).
 before_cell() { :; }
+after_cell() { :; }
+
+# fio on one cell, with the CPU of the system's server processes sampled while it runs and once
+# more when it has finished and after_cell has run (bench/lib/cpu-sample.sh); systems without a
+# server (ceiling) get no samples.
+measure_cell() { # system cell-spec out-file
+  local s="$1" procs=() cpu="${3%.json}.cpu" rc=0
+  read -r -a procs <<<"${CPU_PROCS[$s]:-}"
+  if ((${#procs[@]} == 0)); then
+    run_fio "$@"
+    return
+  fi
+  cpu_header "$s" "$cpu"
+  run_fio "$@" &
+  cpu_ticks_while "$!" $((RUNTIME + RAMP + 70)) "$cpu" "${procs[@]}" || rc=$?
+  after_cell "$s"
+  cpu_sample end "$cpu" "${procs[@]}"
+  return "$rc"
+}
 
 # Every cell on every given system, repetitions outermost and systems innermost, so a slow minute
 # hits every system alike.
@@ -398,7 +426,7 @@ run_matrix() { # systems...
         mkdir -p "$dir"
         log "[$n/$total] $s $id rep $rep"
         before_cell "$s"
-        run_fio "$s" "$spec" "$dir/rep$rep.json" \
+        measure_cell "$s" "$spec" "$dir/rep$rep.json" \
           || log "fio failed for $s $id rep $rep (see $dir/rep$rep.json.log)"
       done
     done
@@ -534,16 +562,36 @@ replicas_caught_up() { # volume
 # An async volume's replicas may still be applying the previous cell's writes (up to max-lag,
 # 64 MiB by default) when the next cell starts; on loopback they share the cores with that cell,
 # which then pays for the one before (issue 10: 3async-iscsi always ran right after 3async-nbd).
-# Every cell on an async volume starts with its copies caught up.
-before_cell() { # system
+# Every cell on an async volume starts with its copies caught up; and its CPU is sampled only
+# once they are, since applying the cell's writes on the replicas is part of what the cell cost.
+# A volume that caught up after its last cell is not asked again before its next one (nothing
+# else writes to it in between).
+declare -A CAUGHT_UP # async volume -> 1 when its replicas caught up after its last cell
+async_volume_of() { # system; prints the async volume it writes to, or fails
   local v="${1#cluster-}"
   v="${v%-*}"
-  [[ "$1" == cluster-* && "${VOLUME_SPEC[$v]:-}" == *async ]] || return 0
+  [[ "$1" == cluster-* && "${VOLUME_SPEC[$v]:-}" == *async ]] && echo "$v"
+}
+await_replicas() { # volume; fails when its replicas did not catch up in 120 s
   local t0=$SECONDS
-  if poll_until "$v's replicas to catch up" 120 replicas_caught_up "$v"; then
-    if ((SECONDS - t0 > 2)); then log "$v's replicas caught up after $((SECONDS - t0)) s"; fi
+  poll_until "$1's replicas to catch up" 120 replicas_caught_up "$1" || return 1
+  if ((SECONDS - t0 > 2)); then log "$1's replicas caught up after $((SECONDS - t0)) s"; fi
+}
+before_cell() { # system
+  local v
+  v="$(async_volume_of "$1")" || return 0
+  if [ -z "${CAUGHT_UP[$v]:-}" ]; then
+    await_replicas "$v" || log "warning: $1 starts with $v's replicas still behind"
+  fi
+  CAUGHT_UP[$v]=""
+}
+after_cell() { # system
+  local v
+  v="$(async_volume_of "$1")" || return 0
+  if await_replicas "$v"; then
+    CAUGHT_UP[$v]=1
   else
-    log "warning: $1 starts with $v's replicas still behind"
+    log "warning: $1's CPU sample misses what $v's replicas still had to apply"
   fi
 }
 
@@ -552,6 +600,10 @@ setup_cluster_system() { # volume protocol
   if [ "$proto" = nbd ]; then port="${NODE_NBD[$primary]}"; else port="${NODE_ISCSI[$primary]}"; fi
   poll_until "$primary's $proto door to serve $v" 60 door_serves "$proto" "$port" "$v" \
     || { SKIPPED[$s]="the primary's $proto door did not serve $v in 60 s"; return 1; }
+  local id procs=()
+  for id in "${CLUSTER_IDS[@]}"; do procs+=("$id:${NODE_PID[$id]}"); done
+  CPU_PROCS[$s]="${procs[*]}"
+  CPU_PRIMARY[$s]="$primary"
   if [ "$proto" = nbd ]; then
     TARGET[$s]="--ioengine=nbd --uri=nbd://127.0.0.1:$port/$v"
   else

@@ -4,6 +4,7 @@
 Raw layout, written by side-by-side.sh:
   RUN/meta.json                      machine, versions, parameters, cells, systems
   RUN/fio/<system>/<cell>/rep<N>.json one fio --output-format=json file per repetition
+  RUN/fio/<system>/<cell>/rep<N>.cpu  optional: the server processes' CPU around it (cpu_per_op.py)
   RUN/skipped.json                   optional: why a system (or "cluster") did not run
 Medians are taken per metric over the repetitions. Ratios are snipblock / reference; in the cluster
 sections a replicated volume / the 1-copy volume of the same cluster, protocol and cell.
@@ -13,6 +14,10 @@ import json
 import os
 import statistics
 import sys
+
+# Run as a script or loaded by file path from the tests: its sibling module is found either way.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cpu_per_op  # noqa: E402
 
 # snipblock system -> the reference it is compared with in one run.
 PROTOCOLS = ("nbd", "iscsi")
@@ -34,6 +39,9 @@ SECTIONS = [
      ["cluster-1copy-iscsi", "cluster-3sync-iscsi", "cluster-3async-iscsi"], ["cluster"], True),
 ]
 WRITE_RW = ("randwrite", "write", "randrw")
+# Systems that have no server process: fio's CPU is all there is (the file system's work is in its sys time).
+NO_SERVER = ("ceiling",)
+CPU_KEYS = ("server_cpu_us_per_op", "primary_cpu_us_per_op", "fio_cpu_us_per_op")
 LATENCY_TEXT = {
     "total": "Latency is fio's total latency (submission + completion)",
     "completion": "Latency is fio's completion latency (submission time not included)",
@@ -109,24 +117,40 @@ def median(values):
     return statistics.median(values) if values else None
 
 
+def cpu_medians(reps):
+    med = {k: median([r.get(k) for r in reps]) for k in CPU_KEYS}
+    labels = sorted({p for r in reps for p in r.get("processes_cpu_us_per_op", {})})
+    med["processes_cpu_us_per_op"] = {
+        p: median([r.get("processes_cpu_us_per_op", {}).get(p) for r in reps]) for p in labels}
+    return med
+
+
 def collect(run_dir, meta):
     results = []
+    cores = (meta.get("machine") or {}).get("nproc")
     for system in meta["systems"]:
         for cell in meta["cells"]:
             cell_dir = os.path.join(run_dir, "fio", system, cell["id"])
             if not os.path.isdir(cell_dir):
                 continue
-            reps, errors = [], []
+            reps, errors, cpu_errors = [], [], []
             for name in sorted(os.listdir(cell_dir)):
                 if not name.endswith(".json"):
                     continue
                 try:
-                    reps.append(summarise_rep(load_fio(os.path.join(cell_dir, name))))
+                    doc = load_fio(os.path.join(cell_dir, name))
+                    rep = summarise_rep(doc)
                 except (ValueError, KeyError, IndexError) as e:
                     errors.append(f"{name}: {e}")
+                    continue
+                rep.update(cpu_per_op.read_rep(os.path.join(cell_dir, name[:-len(".json")] + ".cpu"), doc, cpu_errors))
+                reps.append(rep)
             med = {k: median([r[k] for r in reps]) for k in ("iops", "mbps", "p50_us", "p99_us")}
+            med.update(cpu_medians(reps))
+            server = 0.0 if system in NO_SERVER else med["server_cpu_us_per_op"]
             results.append({"system": system, "cell": cell["id"], "reps": reps,
-                            "errors": errors, "median": med})
+                            "errors": errors, "cpu_errors": cpu_errors, "median": med,
+                            "cpu_bound_iops": cpu_per_op.bound_iops(cores, server, med["fio_cpu_us_per_op"])})
     by_key = {(r["system"], r["cell"]): r for r in results}
     for r in results:
         ref = REFERENCE.get(r["system"])
@@ -208,6 +232,42 @@ def previous_iops(previous, system, cell):
     return None
 
 
+def cpu_section(doc):
+    """What the CPU columns mean, and the bound they put on the deep cells."""
+    m = doc["meta"]
+    cores = (m.get("machine") or {}).get("nproc", "?")
+    deep = {c["id"] for c in m["cells"] if c.get("iodepth", 0) >= 32}
+    rows = [r for r in doc["results"] if r["cell"] in deep and r.get("cpu_bound_iops")]
+    out = ["## CPU per operation", "",
+           "**server CPU µs/op**: utime + stime (`/proc/PID/stat`, every thread) of the processes that "
+           "serve the system (snipblock's JVM, tgtd, nbdkit; in the cluster sections all three daemons "
+           "together, and the volume's primary alone), from the end of the ramp until fio finished "
+           "(for a 3-copy async volume, until its replicas had applied the cell's writes), divided by "
+           "the I/Os fio completed. **fio CPU µs/op**: fio's own job (usr + sys) over its measured "
+           "time, per I/O; the ceiling has no server, its file system's work is in fio's sys time. "
+           "Medians over the repetitions; \"–\": not sampled, or a process exited or was restarted "
+           "during the cell.",
+           "",
+           f"Client and servers share this machine's {cores} cores, so no system can exceed "
+           f"{cores} s / (server + fio CPU µs/op) IOPS at saturation, however short its latency: "
+           "a system that needs more CPU per operation than another cannot catch up by waiting less. "
+           "Where a cell reaches most of its bound, the CPU per operation, not the latency, is what "
+           "limits it. Above 100 %, the cell ran ahead of its CPU: a 3-copy async volume's replicas "
+           "apply after fio stops what they fell behind by (counted here), so its bound is the "
+           "sustained rate."]
+    if rows:
+        out += ["", f"| cell | system | server + fio CPU µs/op | bound: {cores} cores / that | IOPS | of the bound |",
+                "|---|---|---:|---:|---:|---:|"]
+        for r in rows:
+            med = r["median"]
+            total = (0.0 if r["system"] in NO_SERVER else med["server_cpu_us_per_op"]) + med["fio_cpu_us_per_op"]
+            share = f"{med['iops'] / r['cpu_bound_iops']:.0%}" if med["iops"] is not None else "–"
+            out.append(f"| {r['cell']} | {r['system']} | {fmt(total, 1)} | {fmt(r['cpu_bound_iops'])} | "
+                       f"{fmt(med['iops'])} | {share} |")
+    out.append("")
+    return out
+
+
 def markdown(doc, previous):
     m = doc["meta"]
     mach = m["machine"]
@@ -241,12 +301,14 @@ def markdown(doc, previous):
         if cluster:
             out.append(cluster_note(m))
             out.append("")
-            out.append("| cell | volume | IOPS | MB/s | p50 µs | p99 µs | IOPS vs 1 copy | p50 vs 1 copy "
+            out.append("| cell | volume | IOPS | MB/s | p50 µs | p99 µs | all nodes CPU µs/op "
+                       "| primary CPU µs/op | fio CPU µs/op | IOPS vs 1 copy | p50 vs 1 copy "
                        "| p99 vs 1 copy | vs previous |")
-            out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+            out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         else:
-            out.append("| cell | system | IOPS | MB/s | p50 µs | p99 µs | ratio | vs previous |")
-            out.append("|---|---|---:|---:|---:|---:|---:|---:|")
+            out.append("| cell | system | IOPS | MB/s | p50 µs | p99 µs | server CPU µs/op | fio CPU µs/op "
+                       "| ratio | vs previous |")
+            out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for c in cells:
             for s in present:
                 r = by_key.get((s, c))
@@ -259,6 +321,11 @@ def markdown(doc, previous):
                 err = f" ({len(r['errors'])} failed)" if r["errors"] else ""
                 row = (f"| {c} | {s}{err} | {fmt(med['iops'])} | {fmt(med['mbps'], 1)} | "
                        f"{fmt(med['p50_us'], 1)} | {fmt(med['p99_us'], 1)} | ")
+                server = "none" if s in NO_SERVER else fmt(med.get("server_cpu_us_per_op"), 1)
+                row += f"{server} | "
+                if cluster:
+                    row += f"{fmt(med.get('primary_cpu_us_per_op'), 1)} | "
+                row += f"{fmt(med.get('fio_cpu_us_per_op'), 1)} | "
                 if cluster:
                     # Write latency is what replication costs: those ratios stand out.
                     lat = [times(r.get(k), bold=c in writes) for k in ("ratio_p50", "ratio_p99")]
@@ -267,6 +334,7 @@ def markdown(doc, previous):
                     row += f"{times(r.get('ratio_iops'))} | {change} |"
                 out.append(row)
         out.append("")
+    out.extend(cpu_section(doc))
     sw = doc.get("mode_switch")
     if sw:
         out.append("## Live mode switch under load (3-copy async volume, NBD)")
