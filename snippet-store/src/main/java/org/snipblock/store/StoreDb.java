@@ -53,6 +53,8 @@ final class StoreDb implements AutoCloseable, org.snipblock.store.journal.Journa
   private static final int HELD_MAX = 256;
   /** Journal records applied but held back from RocksDB, in order (see {@link #apply}). */
   private final List<JournalBatch> held = new ArrayList<>();
+  /** Whether {@link #held} has records; written under the monitor. */
+  private volatile boolean holding;
   /** The sequence number of the last record in {@link #held}. */
   private long heldSeq = -1;
   /** Guarded by {@link #applyBatch}. */
@@ -183,6 +185,7 @@ final class StoreDb implements AutoCloseable, org.snipblock.store.journal.Journa
         checkOpen();
         held.addAll(batches);
         heldSeq = lastSeq;
+        holding = true;
         return;
       }
       write(batches, lastSeq);
@@ -199,6 +202,11 @@ final class StoreDb implements AutoCloseable, org.snipblock.store.journal.Journa
   /** Applies the records held back by {@link #apply}, if any. */
   @Override
   public void settle() throws RocksDBException {
+    // Unlocked first look: reads of compressed volumes' chunks come here from many threads. A
+    // record held before a request was answered is seen, as the answer follows the volatile write.
+    if (!holding) {
+      return;
+    }
     synchronized (applyBatch) {
       if (!held.isEmpty()) {
         write(List.of(), -1);
@@ -237,6 +245,7 @@ final class StoreDb implements AutoCloseable, org.snipblock.store.journal.Journa
       add(batches);
       db.write(noWal, applyBatch);
       held.clear();
+      holding = false;
     } finally {
       applyBatch.clear();
     }

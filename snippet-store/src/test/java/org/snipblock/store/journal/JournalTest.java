@@ -56,6 +56,33 @@ class JournalTest {
     return out;
   }
 
+  /** What the applier held back goes in after the request is answered, on the thread that committed it. */
+  @Test
+  void theApplierSettlesAfterTheRequestItCommittedIsComplete() throws Exception {
+    List<String> steps = new ArrayList<>();
+    Journal.Applier applier = new Journal.Applier() {
+      @Override
+      public void apply(List<JournalBatch> batches, long lastSeq) {
+        steps.add("apply " + lastSeq);
+      }
+
+      @Override
+      public void settle() {
+        steps.add("settle");
+      }
+    };
+    Journal j = Journal.start(new FileJournalIo(dir), 1, applier, () -> { }, Journal.Listener.NONE, completions,
+        1L << 30, Duration.ofHours(1), "test-journal");
+    try {
+      CompletableFuture<Void> done = j.submit(batch(1), false, e -> steps.add("applied"));
+      done.thenRun(() -> steps.add("answered"));
+      assertThat(done).isDone();
+      assertThat(steps).containsExactly("apply 1", "applied", "answered", "settle");
+    } finally {
+      j.close();
+    }
+  }
+
   @Test
   void replaysEveryIntactRecordInOrder() throws Exception {
     FileJournalIo io = new FileJournalIo(dir);
