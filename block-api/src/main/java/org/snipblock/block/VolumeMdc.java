@@ -11,6 +11,9 @@ import org.slf4j.MDC;
 public final class VolumeMdc implements AutoCloseable {
   public static final String KEY = "volume";
 
+  /** Leaves the context as it was: the volume was already named (a completion run inside the door's own scope). */
+  private static final VolumeMdc UNCHANGED = new VolumeMdc(null);
+
   private final String previous;
 
   private VolumeMdc(String previous) {
@@ -20,14 +23,21 @@ public final class VolumeMdc implements AutoCloseable {
   /** Names {@code volume} in the context until {@link #close}; null leaves the context as it is. */
   public static VolumeMdc of(String volume) {
     String previous = MDC.get(KEY);
-    if (volume != null) {
-      MDC.put(KEY, volume);
+    if (volume == null) {
+      return new VolumeMdc(previous);
     }
+    if (volume.equals(previous)) {
+      return UNCHANGED;
+    }
+    MDC.put(KEY, volume);
     return new VolumeMdc(previous);
   }
 
   @Override
   public void close() {
+    if (this == UNCHANGED) {
+      return;
+    }
     if (previous == null) {
       MDC.remove(KEY);
     } else {

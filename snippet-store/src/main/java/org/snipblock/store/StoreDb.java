@@ -33,7 +33,7 @@ import org.snipblock.store.journal.JournalBatch.Space;
  * journal is the log) and never flushed at shutdown except by an explicit checkpoint, so what is
  * on disk is always a state the journal can bring forward.
  */
-final class StoreDb implements AutoCloseable {
+final class StoreDb implements AutoCloseable, org.snipblock.store.journal.Journal.Applier {
   static {
     RocksDB.loadLibrary();
   }
@@ -47,6 +47,18 @@ final class StoreDb implements AutoCloseable {
   private final RocksDB db;
   private final EnumMap<Space, ColumnFamilyHandle> handles = new EnumMap<>(Space.class);
   private final WriteOptions noWal = new WriteOptions().setDisableWAL(true);
+  /** The monitor of every write and of {@link #held}; see {@link #write}. */
+  private final WriteBatch applyBatch = new WriteBatch();
+  /** Most records held back: replay applies a whole journal without settling in between. */
+  private static final int HELD_MAX = 256;
+  /** Journal records applied but held back from RocksDB, in order (see {@link #apply}). */
+  private final List<JournalBatch> held = new ArrayList<>();
+  /** Whether {@link #held} has records; written under the monitor. */
+  private volatile boolean holding;
+  /** The sequence number of the last record in {@link #held}. */
+  private long heldSeq = -1;
+  /** Guarded by {@link #applyBatch}. */
+  private boolean closed;
   private final ReadOptions reads = new ReadOptions();
   /**
    * Uncompressed blocks kept in memory (filled lazily). Hot chunks are then served without a
@@ -155,61 +167,125 @@ final class StoreDb implements AutoCloseable {
     return handles.get(s);
   }
 
-  RocksDB db() {
-    return db;
-  }
-
   /**
    * Applies journal records up to {@code lastSeq}, and notes that number in the same write: every
    * state of the database that reaches the disk (flushes are atomic across column families) then
    * says which records it holds, and replay skips them.
+   *
+   * <p>Records that only put chunk map entries (a client write to an extent file) are held back
+   * until {@link #settle}, which the journal calls once it has answered them, or until anything
+   * reads, writes or flushes the database: while the store runs, the in-memory maps answer for
+   * those entries, and RocksDB only keeps them for the next start, which replays whatever it lacks
+   * from the journal. A depth-1 write is so answered without waiting for its memtable insert.
    */
-  void apply(List<JournalBatch> batches, long lastSeq) throws RocksDBException {
-    write(batches, lastSeq);
+  @Override
+  public void apply(List<JournalBatch> batches, long lastSeq) throws RocksDBException {
+    synchronized (applyBatch) {
+      if (lastSeq >= 0 && held.size() < HELD_MAX && onlyMapEntries(batches)) {
+        checkOpen();
+        held.addAll(batches);
+        heldSeq = lastSeq;
+        holding = true;
+        return;
+      }
+      write(batches, lastSeq);
+    }
   }
 
   /** A change outside the journal (tests that damage the database): the applied record stays as it was. */
   void apply(List<JournalBatch> batches) throws RocksDBException {
-    write(batches, -1);
+    synchronized (applyBatch) {
+      write(batches, -1);
+    }
   }
 
-  private void write(List<JournalBatch> batches, long lastSeq) throws RocksDBException {
-    try (WriteBatch wb = new WriteBatch()) {
-      if (lastSeq >= 0) {
-        wb.put(handles.get(Space.META), APPLIED_SEQ, ByteBuffer.allocate(8).putLong(lastSeq).array());
+  /** Applies the records held back by {@link #apply}, if any. */
+  @Override
+  public void settle() throws RocksDBException {
+    // Unlocked first look: reads of compressed volumes' chunks come here from many threads. A
+    // record held before a request was answered is seen, as the answer follows the volatile write.
+    if (!holding) {
+      return;
+    }
+    synchronized (applyBatch) {
+      if (!held.isEmpty()) {
+        write(List.of(), -1);
       }
-      for (JournalBatch b : batches) {
-        for (JournalBatch.Op op : b.ops()) {
-          ColumnFamilyHandle h = handles.get(op.space());
-          switch (op.kind()) {
-            case PUT -> wb.put(h, op.key(), op.value());
-            case DELETE -> wb.delete(h, op.key());
-            case DELETE_RANGE -> wb.deleteRange(h, op.key(), op.value());
-          }
+    }
+  }
+
+  private static boolean onlyMapEntries(List<JournalBatch> batches) {
+    for (JournalBatch b : batches) {
+      for (JournalBatch.Op op : b.ops()) {
+        if (op.kind() != JournalBatch.OpKind.PUT || op.space() != Space.ALLOCATION) {
+          return false;
         }
       }
-      db.write(noWal, wb);
+    }
+    return true;
+  }
+
+  private void checkOpen() throws RocksDBException {
+    if (closed) {
+      throw new RocksDBException("the store's database is closed");
+    }
+  }
+
+  /** Under the monitor: the held records, then {@code batches}, in one write. */
+  private void write(List<JournalBatch> batches, long lastSeq) throws RocksDBException {
+    // One native batch for every write, cleared after each: a new one per write cost a native
+    // allocation and two more JNI calls on every client write.
+    checkOpen();
+    long seq = lastSeq >= 0 ? lastSeq : held.isEmpty() ? -1 : heldSeq;
+    try {
+      if (seq >= 0) {
+        applyBatch.put(handles.get(Space.META), APPLIED_SEQ, ByteBuffer.allocate(8).putLong(seq).array());
+      }
+      add(held);
+      add(batches);
+      db.write(noWal, applyBatch);
+      held.clear();
+      holding = false;
+    } finally {
+      applyBatch.clear();
+    }
+  }
+
+  private void add(List<JournalBatch> batches) throws RocksDBException {
+    for (JournalBatch b : batches) {
+      for (JournalBatch.Op op : b.ops()) {
+        ColumnFamilyHandle h = handles.get(op.space());
+        switch (op.kind()) {
+          case PUT -> applyBatch.put(h, op.key(), op.value());
+          case DELETE -> applyBatch.delete(h, op.key());
+          case DELETE_RANGE -> applyBatch.deleteRange(h, op.key(), op.value());
+        }
+      }
     }
   }
 
   /** The sequence number of the last journal record applied (0: none, or a store older than the marker). */
   long appliedSeq() throws RocksDBException {
+    settle();
     byte[] v = db.get(handles.get(Space.META), reads, APPLIED_SEQ);
     return v == null || v.length != 8 ? 0 : ByteBuffer.wrap(v).getLong();
   }
 
   /** Makes everything applied so far durable in SST files. */
   void checkpoint() throws RocksDBException {
+    settle();
     try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
       db.flush(fo, new ArrayList<>(handles.values()));
     }
   }
 
   byte[] get(Space s, byte[] key) throws RocksDBException {
+    settle();
     return db.get(handles.get(s), reads, key);
   }
 
   List<byte[]> multiGet(Space s, List<byte[]> keys) throws RocksDBException {
+    settle();
     List<ColumnFamilyHandle> cfs = new ArrayList<>(keys.size());
     for (int i = 0; i < keys.size(); i++) {
       cfs.add(handles.get(s));
@@ -218,10 +294,16 @@ final class StoreDb implements AutoCloseable {
   }
 
   RocksIterator iterator(Space s) {
+    try {
+      settle();
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("applying journal records to the database failed", e);
+    }
     return db.newIterator(handles.get(s));
   }
 
   void compact(Space s, byte[] begin, byte[] end) throws RocksDBException {
+    settle();
     db.compactRange(handles.get(s), begin, end);
   }
 
@@ -256,8 +338,12 @@ final class StoreDb implements AutoCloseable {
   /** Closes without flushing memtables: unflushed state is the journal's to replay. */
   @Override
   public void close() {
+    synchronized (applyBatch) {
+      closed = true;
+    }
     handles.values().forEach(ColumnFamilyHandle::close);
     db.close();
+    applyBatch.close();
     noWal.close();
     reads.close();
     blockCache.close();

@@ -57,7 +57,7 @@ final class StoreOpening {
       store = new SnippetStore(dataDir, config, db, extents);
       // The database may be ahead of the journal's end (a memtable flushed before a power cut took
       // the unsynced tail): numbering goes on after both, or the next open would skip new records.
-      store.started(Journal.start(jio, Math.max(replay.lastSeq(), applied) + 1, db::apply, () -> {
+      store.started(Journal.start(jio, Math.max(replay.lastSeq(), applied) + 1, db, () -> {
         extents.checkpointBegins();
         extents.sync();
         db.checkpoint();

@@ -230,7 +230,14 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         send(replies.simpleRead(r.cookie(), data), cost);
         return;
       }
-      CompositeByteBuf reply = replies.composite(extents == null ? 1 : extents.size());
+      if (extents == null) {
+        // The usual small read: one data chunk of it all, without splitting it into runs.
+        CompositeByteBuf reply = replies.composite(1);
+        replies.offsetData(reply, r.cookie(), r.offset(), data, true);
+        send(reply, cost);
+        return;
+      }
+      CompositeByteBuf reply = replies.composite(extents.size());
       addChunks(reply, r, extents, data);
       data.release();
       send(reply, cost);

@@ -49,6 +49,12 @@ public final class Journal implements AutoCloseable {
    */
   public interface Applier {
     void apply(List<JournalBatch> batches, long lastSeq) throws Exception;
+
+    /**
+     * Finishes applying what {@link #apply} held back, if anything: called after the requests
+     * committed are completed (answered), outside the lock.
+     */
+    default void settle() throws Exception { }
   }
 
   /** Makes everything applied so far durable in the database (RocksDB flush with wait). */
@@ -184,9 +190,11 @@ public final class Journal implements AutoCloseable {
    * {@code handOff}: complete the committed requests on the executor, not on this thread.
    */
   void drain(boolean handOff) {
+    boolean committed = false;
     while (!queue.isEmpty()) {
       if (!lock.tryLock()) {
-        return;
+        // The holder settles what it commits, ours included.
+        break;
       }
       List<CompletableFuture<Void>> applied;
       try {
@@ -194,10 +202,26 @@ public final class Journal implements AutoCloseable {
       } finally {
         lock.unlock();
       }
+      committed = true;
       if (handOff) {
         completeLater(applied, null);
       } else {
         JournalItem.complete(applied, null);
+      }
+    }
+    if (committed && !abandoned) {
+      settle();
+    }
+  }
+
+  /** After the answers: what the applier held back (a client write's map entries) goes in now. */
+  private void settle() {
+    try {
+      applier.settle();
+    } catch (Throwable e) {
+      if (broken == null) {
+        broken = e;
+        log.error("applying journal records to the database failed; the store stops accepting writes", e);
       }
     }
   }

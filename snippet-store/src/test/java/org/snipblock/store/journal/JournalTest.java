@@ -56,6 +56,51 @@ class JournalTest {
     return out;
   }
 
+  /**
+   * What the applier held back goes in after the requests committed are answered, by the thread
+   * that committed them: here a second request, queued while the first one's apply runs, is
+   * committed and answered by the first one's thread before it settles.
+   */
+  @Test
+  void theApplierSettlesAfterTheRequestsItsThreadCommittedAreAnswered() throws Exception {
+    List<String> steps = java.util.Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch applying = new CountDownLatch(1);
+    CountDownLatch proceed = new CountDownLatch(1);
+    Journal.Applier applier = new Journal.Applier() {
+      @Override
+      public void apply(List<JournalBatch> batches, long lastSeq) throws Exception {
+        steps.add("apply " + lastSeq);
+        if (lastSeq == 1) {
+          applying.countDown();
+          assertThat(proceed.await(10, TimeUnit.SECONDS)).isTrue();
+        }
+      }
+
+      @Override
+      public void settle() {
+        steps.add("settle");
+      }
+    };
+    Journal j = Journal.start(new FileJournalIo(dir), 1, applier, () -> { }, Journal.Listener.NONE, completions,
+        1L << 30, Duration.ofHours(1), "test-journal");
+    ExecutorService first = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> one = first.submit(() -> j.submit(batch(1), false, e -> { }).join());
+      assertThat(applying.await(10, TimeUnit.SECONDS)).isTrue();
+      CompletableFuture<Void> two = j.submit(batch(2), false, e -> { });
+      assertThat(two).isNotDone();
+      two.thenRun(() -> steps.add("answered 2"));
+      proceed.countDown();
+      one.get(10, TimeUnit.SECONDS);
+      two.get(10, TimeUnit.SECONDS);
+      assertThat(steps).containsExactly("apply 1", "apply 2", "answered 2", "settle");
+    } finally {
+      proceed.countDown();
+      first.shutdown();
+      j.close();
+    }
+  }
+
   @Test
   void replaysEveryIntactRecordInOrder() throws Exception {
     FileJournalIo io = new FileJournalIo(dir);
