@@ -21,6 +21,8 @@ public final class Pdu implements ReferenceCounted {
   public static final int BHS_LENGTH = 48;
   /** The reserved tag value 0xffffffff as a Java int. */
   public static final int RESERVED_TAG = 0xffffffff;
+  /** No AHS: most PDUs either way, so one shared (a zero-length array cannot change). */
+  static final byte[] NO_AHS = new byte[0];
 
   private final byte[] bhs;
   private final byte[] ahs;
@@ -54,7 +56,7 @@ public final class Pdu implements ReferenceCounted {
 
   /** A new outbound PDU with the given opcode and an empty data segment. */
   public static Pdu of(int opcode) {
-    Pdu pdu = new Pdu(new byte[BHS_LENGTH], new byte[0], ByteBuffer.allocate(0));
+    Pdu pdu = new Pdu(new byte[BHS_LENGTH], NO_AHS, ByteBuffer.allocate(0));
     pdu.bhs[0] = (byte) (opcode & 0x3f);
     return pdu;
   }

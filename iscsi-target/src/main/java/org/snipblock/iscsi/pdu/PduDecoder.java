@@ -53,7 +53,7 @@ public final class PduDecoder extends ByteToMessageDecoder {
       return;
     }
     byte[] bhs = new byte[Pdu.BHS_LENGTH];
-    byte[] ahs = new byte[ahsLength];
+    byte[] ahs = ahsLength == 0 ? Pdu.NO_AHS : new byte[ahsLength];
     in.readBytes(bhs);
     in.readBytes(ahs);
     if (headerDigestLength > 0) {

@@ -51,7 +51,8 @@ final class CommandWindow {
     out.add(pdu.retain());
     expCmdSn++;
     Pdu next;
-    while ((next = waiting.remove(expCmdSn)) != null) {
+    // In order, the usual case, nothing waits: no boxed lookup per command.
+    while (!waiting.isEmpty() && (next = waiting.remove(expCmdSn)) != null) {
       out.add(next);
       expCmdSn++;
     }

@@ -59,10 +59,20 @@ final class Connection {
   /** Logical unit futures complete on other threads; their answers must go out from here. */
   void onLoop(Runnable r) {
     ctx.executor().execute(() -> {
-      try (VolumeMdc v = VolumeMdc.of(volume)) {
+      try (VolumeMdc v = volumeMdc()) {
         r.run();
       }
     });
+  }
+
+  /** Names the session's volume in the logs of work for it until closed. */
+  VolumeMdc volumeMdc() {
+    return VolumeMdc.of(volume);
+  }
+
+  /** Whether the caller runs on this connection's event loop (where everything else here must). */
+  boolean inLoop() {
+    return ctx.executor().inEventLoop();
   }
 
   /** The channel's (pooled) allocator, for memory a task borrows; any thread. */

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.snipblock.block.VolumeMdc;
 import org.snipblock.iscsi.IscsiTargetConfig;
 import org.snipblock.iscsi.pdu.Pdu;
 import org.snipblock.iscsi.scsi.DataInMemory;
@@ -150,16 +151,30 @@ final class ScsiTaskSet {
       result = CompletableFuture.failedFuture(e);
     }
     result.whenComplete((response, failure) -> {
+      if (connection.inLoop()) {
+        // Completed on this loop (a small write the store ran in place, maybe for another
+        // connection's work): answered without a hop through the loop's task queue.
+        try (VolumeMdc v = connection.volumeMdc()) {
+          finished(task, response, failure);
+        } catch (RuntimeException bug) {
+          // Nobody observes this callback's outcome: a bug here would otherwise leave no trace.
+          log.error("session {}: answering task 0x{} failed", session.tsih(),
+              Integer.toHexString(task.itt), bug);
+        }
+        return;
+      }
       try {
-        connection.onLoop(() -> {
-          ordering.finished(task);
-          complete(task, response, failure);
-        });
+        connection.onLoop(() -> finished(task, response, failure));
       } catch (RejectedExecutionException e) {
         // The loop is gone (the target stopped): nothing will answer, but the memory goes back.
         task.releaseMemory();
       }
     });
+  }
+
+  private void finished(ScsiTask task, ScsiResponse response, Throwable failure) {
+    ordering.finished(task);
+    complete(task, response, failure);
   }
 
   /**
