@@ -181,7 +181,7 @@ final class ChangeStream {
     WriteQuorum any = WriteQuorum.ofFlush(v, view.anySync(v), inSync);
     quorums.add(any);
     Map<String, CompletableFuture<Void>> acks = new HashMap<>();
-    CompletableFuture<ReplicaOp> op = outgoing(turn.op(seq, () -> piece.build(0, 0)), any);
+    CompletableFuture<ReplicaOp> op = links.onSendLoop(turn.op(seq, () -> piece.build(0, 0)));
     for (String node : view.replicaNodes(v)) {
       CompletableFuture<Void> ack = links.open(node).send(seq, 0, op);
       acks.put(node, ack);
@@ -217,15 +217,6 @@ final class ChangeStream {
     return quorums;
   }
 
-  /**
-   * Where {@code op} is sent from: a change that waits for the replicas hands its sends to the
-   * streams' thread, one wake-up for every holder instead of one per holder, and goes on with its
-   * local apply meanwhile; one that does not wait sends from here, cheaper than a hand-off.
-   */
-  private CompletableFuture<ReplicaOp> outgoing(CompletableFuture<ReplicaOp> op, WriteQuorum quorum) {
-    return quorum.awaitsReplicas() ? links.onSendLoop(op) : op;
-  }
-
   private WriteQuorum sendPiece(Sequencer.Turn turn, long seq, int index, long offset, long length, PieceOp piece) {
     VolumeRecord v = turn.volume();
     SnippetPlacement s = Stripes.at(v, index);
@@ -237,7 +228,10 @@ final class ChangeStream {
       unflushed.putIfAbsent(s, index);
     }
     // Built once and shared by every holder's stream: the slice and its CRC32C cost per piece, not per copy.
-    CompletableFuture<ReplicaOp> op = outgoing(turn.op(seq, () -> piece.build(offset, length)), quorum);
+    // Sent from the streams' thread: one wake-up for every holder, and the writer goes on with its
+    // local apply (sync) or its reply (async) meanwhile. Sent from the writer, each holder's send
+    // woke its channel's thread, which could take the CPU before the next holder's send.
+    CompletableFuture<ReplicaOp> op = links.onSendLoop(turn.op(seq, () -> piece.build(offset, length)));
     for (String node : s.getNodesList()) {
       if (!node.equals(view.selfId)) {
         quorum.count(node, links.open(node).send(seq, length, op), s.getStaleList().contains(node), index);

@@ -52,7 +52,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
 
   /**
    * @param streamChannels the channels of the streams to the holders, all on {@code streamLoop}
-   * @param streamLoop their one thread ({@link StreamLoop}), which a sync change's sends are handed to
+   * @param streamLoop their one thread ({@link StreamLoop}), which every change's sends are handed to
    * @param sequences where this primary reserves its sequence numbers ahead, so that after a restart at
    *                  the same epoch it never reuses one (null: only safe if it never restarts as primary
    *                  without a new epoch); the constructor then blocks on one small disk write

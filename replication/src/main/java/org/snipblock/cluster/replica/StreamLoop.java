@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The one network thread that carries a node's replication streams, as primary, to every other
- * node. A sync change hands its ops to this thread once ({@link #executor}): their sends to all
+ * node. A change hands its ops to this thread once ({@link #executor}): their sends to all
  * holders then cost one wake-up, not one per holder's channel, and leave back to back. Sent from
  * the writer's thread, each send woke its channel's thread, which on a busy machine took the CPU
  * from the writer before it had sent to the next holder (session 13: the second replica's op left

@@ -27,7 +27,7 @@ import org.snipblock.cluster.proto.VolumeRecord;
 import org.snipblock.cluster.testing.Eventually;
 
 /**
- * A sync change's op handed to the streams' thread ({@link ReplicaLinks#onSendLoop}): nothing is
+ * A change's op handed to the streams' thread ({@link ReplicaLinks#onSendLoop}): nothing is
  * sent before that thread runs, and its one task sends to every holder. The loop here is a queue
  * the test runs by hand; the holders are two streams to a real gRPC server on 127.0.0.1 that
  * withholds its acks until told.
