@@ -28,6 +28,7 @@ import org.snipblock.cluster.replica.ReplicaRegistry;
 import org.snipblock.cluster.replica.ReplicaService;
 import org.snipblock.cluster.replica.ReplicatedBlockDevice;
 import org.snipblock.cluster.replica.ReplicationSettings;
+import org.snipblock.cluster.replica.StreamLoop;
 import org.snipblock.cluster.replica.VerifyReport;
 import org.snipblock.cluster.topology.Placement;
 import org.snipblock.cluster.topology.PlacementPolicy;
@@ -60,6 +61,7 @@ public final class ClusterNode implements AutoCloseable {
   private final EpochAuthority epochs = new MetadataEpochs(metadata, this::inMajority);
   private final SiteSettings sites;
   private final SimulatedWanLinks wan;
+  private final StreamLoop streamLoop;
   private final NodeChannels channels;
   private final ReplicationPort port = new ReplicationPort();
   private final NodeThreads threads;
@@ -99,7 +101,8 @@ public final class ClusterNode implements AutoCloseable {
     this.placement = placement;
     this.sites = sites;
     this.wan = new SimulatedWanLinks(config.location(), sites, metadata);
-    this.channels = new NodeChannels(metadata, wan, config.tls());
+    this.streamLoop = new StreamLoop(config.nodeId());
+    this.channels = new NodeChannels(metadata, wan, config.tls(), streamLoop);
     this.local = local;
     this.defaults = defaults;
     this.settings = settings;
@@ -115,7 +118,7 @@ public final class ClusterNode implements AutoCloseable {
         local.background().clients());
     this.reconciler = new Reconciler(config.nodeId(), metadata, local, copies, sequences, threads.worker, threads.timer,
         (v, localCopy) -> new ReplicatedBlockDevice(config.nodeId(), v, localCopy, epochs, this::channelTo,
-            settings, registry, sequences, snapshots, qos::throttleOf, local.background()), () -> closed);
+            channels::streamTo, streamLoop.executor(), settings, registry, sequences, snapshots, qos::throttleOf, local.background()), () -> closed);
   }
 
   /**

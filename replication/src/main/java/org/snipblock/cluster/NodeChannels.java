@@ -10,42 +10,62 @@ import org.snipblock.cluster.follow.SimulatedWanLinks;
 import org.snipblock.cluster.membership.Endpoint;
 import org.snipblock.cluster.meta.ClusterMetadata;
 import org.snipblock.cluster.proto.NodeRecord;
+import org.snipblock.cluster.replica.StreamLoop;
 import org.snipblock.cluster.security.LinkTls;
 
-/** One gRPC channel to each other node's replication port, shared by replication, doors and care. */
+/**
+ * Two gRPC channels to each other node's replication port: one shared by doors, care and every
+ * call that waits for its answer, and one for this node's replication streams as primary, on the
+ * {@link StreamLoop}'s single thread.
+ */
 final class NodeChannels implements AutoCloseable {
   private final ClusterMetadata metadata;
   private final SimulatedWanLinks wan;
   private final LinkTls tls;
+  private final StreamLoop streamLoop;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final Map<String, ManagedChannel> streams = new ConcurrentHashMap<>();
 
   /**
    * @param wan the simulated WAN a test may put between sites
    * @param tls mutual TLS to every node, or null for plaintext
+   * @param streamLoop the thread of the streams' channels, closed with them
    */
-  NodeChannels(ClusterMetadata metadata, SimulatedWanLinks wan, LinkTls tls) {
+  NodeChannels(ClusterMetadata metadata, SimulatedWanLinks wan, LinkTls tls, StreamLoop streamLoop) {
     this.metadata = metadata;
     this.wan = wan;
     this.tls = tls;
+    this.streamLoop = streamLoop;
   }
 
   ManagedChannel to(String nodeId) {
+    return channel(nodeId, channels, false);
+  }
+
+  /** The channel for the replication streams to the node, on the stream loop's thread. */
+  ManagedChannel streamTo(String nodeId) {
+    return channel(nodeId, streams, true);
+  }
+
+  private ManagedChannel channel(String nodeId, Map<String, ManagedChannel> pool, boolean onStreamLoop) {
     NodeRecord n = metadata.node(nodeId).orElseThrow(() ->
         new BlockDeviceException(Kind.IO_ERROR, "replica node " + nodeId + " is not registered"));
     // Keyed by address too: a node that restarts may come back with another replication port.
-    return channels.computeIfAbsent(nodeId + "@" + n.getDataAddress(), key -> {
+    return pool.computeIfAbsent(nodeId + "@" + n.getDataAddress(), key -> {
       Endpoint e = Endpoint.parse(n.getDataAddress());
       NettyChannelBuilder b = (tls == null
           ? NettyChannelBuilder.forAddress(e.host(), e.port()).usePlaintext()
           : NettyChannelBuilder.forAddress(e.host(), e.port(), tls.channelCredentials()))
           .maxInboundMessageSize(64 << 20);
       b.intercept(wan.interceptorsTo(nodeId));
-      return b.build();
+      return (onStreamLoop ? streamLoop.carry(b) : b).build();
     });
   }
 
   @Override
   public void close() {
     channels.values().forEach(ManagedChannel::shutdownNow);
+    streams.values().forEach(ManagedChannel::shutdownNow);
+    streamLoop.close();
   }
 }

@@ -181,7 +181,7 @@ final class ChangeStream {
     WriteQuorum any = WriteQuorum.ofFlush(v, view.anySync(v), inSync);
     quorums.add(any);
     Map<String, CompletableFuture<Void>> acks = new HashMap<>();
-    CompletableFuture<ReplicaOp> op = turn.op(seq, () -> piece.build(0, 0));
+    CompletableFuture<ReplicaOp> op = links.onSendLoop(turn.op(seq, () -> piece.build(0, 0)));
     for (String node : view.replicaNodes(v)) {
       CompletableFuture<Void> ack = links.open(node).send(seq, 0, op);
       acks.put(node, ack);
@@ -228,7 +228,10 @@ final class ChangeStream {
       unflushed.putIfAbsent(s, index);
     }
     // Built once and shared by every holder's stream: the slice and its CRC32C cost per piece, not per copy.
-    CompletableFuture<ReplicaOp> op = turn.op(seq, () -> piece.build(offset, length));
+    // Sent from the streams' thread: one wake-up for every holder, and the writer goes on with its
+    // local apply (sync) or its reply (async) meanwhile. Sent from the writer, each holder's send
+    // woke its channel's thread, which could take the CPU before the next holder's send.
+    CompletableFuture<ReplicaOp> op = links.onSendLoop(turn.op(seq, () -> piece.build(offset, length)));
     for (String node : s.getNodesList()) {
       if (!node.equals(view.selfId)) {
         quorum.count(node, links.open(node).send(seq, length, op), s.getStaleList().contains(node), index);

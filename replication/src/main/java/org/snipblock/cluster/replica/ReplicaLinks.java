@@ -5,11 +5,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.snipblock.block.BlockDeviceException;
 import org.snipblock.block.BlockDeviceException.Kind;
+import org.snipblock.cluster.proto.ReplicaOp;
 import org.snipblock.cluster.proto.VolumeRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +27,7 @@ final class ReplicaLinks {
 
   private final VolumeView view;
   private final Function<String, ManagedChannel> channels;
+  private final Executor sendLoop;
   private final ReplicaRegistry registry;
   private final Fencing fencing;
   private final Runnable progress;
@@ -35,11 +38,15 @@ final class ReplicaLinks {
   // recorded stale only after them, so its stale mark is the later one in the log.
   private CompletableFuture<Void> inSyncRecorded = CompletableFuture.completedFuture(null);
 
-  /** @param progress told whenever a stream's unacknowledged tail shrinks */
-  ReplicaLinks(VolumeView view, Function<String, ManagedChannel> channels, ReplicaRegistry registry, Fencing fencing,
-      Runnable progress) {
+  /**
+   * @param channels the streams' channel to each node, all on {@code sendLoop}'s thread
+   * @param progress told whenever a stream's unacknowledged tail shrinks
+   */
+  ReplicaLinks(VolumeView view, Function<String, ManagedChannel> channels, Executor sendLoop,
+      ReplicaRegistry registry, Fencing fencing, Runnable progress) {
     this.view = view;
     this.channels = channels;
+    this.sendLoop = sendLoop;
     this.registry = registry;
     this.fencing = fencing;
     this.progress = progress;
@@ -49,6 +56,14 @@ final class ReplicaLinks {
   ReplicaLink open(String node) {
     return links.computeIfAbsent(node,
         n -> new ReplicaLink(n, view.name(), channels.apply(n), fencing::replicaSaw, progress, this::lost));
+  }
+
+  /**
+   * {@code op} as it completes on the streams' thread ({@link StreamLoop}): queued on several
+   * holders' streams, it is sent to all of them there in one hand-off, back to back.
+   */
+  CompletableFuture<ReplicaOp> onSendLoop(CompletableFuture<ReplicaOp> op) {
+    return op.thenApplyAsync(o -> o, sendLoop);
   }
 
   /**

@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.snipblock.block.BlockDevice;
@@ -50,6 +51,8 @@ public final class ReplicatedBlockDevice implements BlockDevice {
   private final ChangeAdmission admission;
 
   /**
+   * @param streamChannels the channels of the streams to the holders, all on {@code streamLoop}
+   * @param streamLoop their one thread ({@link StreamLoop}), which every change's sends are handed to
    * @param sequences where this primary reserves its sequence numbers ahead, so that after a restart at
    *                  the same epoch it never reuses one (null: only safe if it never restarts as primary
    *                  without a new epoch); the constructor then blocks on one small disk write
@@ -61,8 +64,8 @@ public final class ReplicatedBlockDevice implements BlockDevice {
    *                  each piece: they yield to the clients the throttles count
    */
   public ReplicatedBlockDevice(String selfId, VolumeRecord volume, ReopenableDevice local, EpochAuthority authority,
-      Function<String, ManagedChannel> channels, ReplicationSettings settings, ReplicaRegistry registry,
-      DurableProgress sequences, SnapshotSource snapshots, Function<VolumeRecord, VolumeThrottle> qosBudgets,
+      Function<String, ManagedChannel> channels, Function<String, ManagedChannel> streamChannels, Executor streamLoop,
+      ReplicationSettings settings, ReplicaRegistry registry, DurableProgress sequences, SnapshotSource snapshots, Function<VolumeRecord, VolumeThrottle> qosBudgets,
       BackgroundBudget background) {
     this.view = new VolumeView(selfId, volume);
     this.local = local;
@@ -71,7 +74,7 @@ public final class ReplicatedBlockDevice implements BlockDevice {
         : new SequenceReservation(sequences, volume.getName(), volume.getUid(), volume.getEpoch()));
     this.inSync = new InSyncOnRecord(view::get);
     this.lag = new AsyncLag(this::lagBytes, settings.maxLagBytes());
-    this.links = new ReplicaLinks(view, channels, registry, fencing, lag::progress);
+    this.links = new ReplicaLinks(view, streamChannels, streamLoop, registry, fencing, lag::progress);
     this.changes = new ChangeStream(view, local, sequencer, links, inSync, settings.ackTimeout());
     this.readRepair = new ReadRepair(view, local, sequencer, links, channels, registry, fencing, settings.ackTimeout());
     this.resyncs = new ResyncScheduler(view, local, sequencer, links, readRepair, channels, registry, inSync,

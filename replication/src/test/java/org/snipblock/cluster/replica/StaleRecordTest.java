@@ -69,7 +69,7 @@ class StaleRecordTest {
         .setVersion(1).build());
     fencing = new Fencing(view, authority, metadata);
     // A broken stream tells progress last, after the loss has been handed to the stale record.
-    links = new ReplicaLinks(view, n -> channel, metadata, fencing, () -> lost.complete(null));
+    links = new ReplicaLinks(view, n -> channel, Runnable::run, metadata, fencing, () -> lost.complete(null));
   }
 
   @AfterEach
