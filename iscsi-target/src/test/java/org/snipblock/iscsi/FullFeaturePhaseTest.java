@@ -3,8 +3,6 @@ package org.snipblock.iscsi;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,7 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.snipblock.block.MemoryCatalog;
 import org.snipblock.iscsi.pdu.Opcode;
 import org.snipblock.iscsi.pdu.Pdu;
-import org.snipblock.iscsi.pdu.PduEncoder;
 
 /** Full feature phase behaviour PDU by PDU, over the real SBC logical unit and a RAM disk. */
 class FullFeaturePhaseTest {
@@ -231,28 +228,19 @@ class FullFeaturePhaseTest {
     assertThat(first.channel.isActive()).isFalse();
   }
 
-  /** The PDU as the initiator puts it on the wire, in one buffer of its own. */
-  private static ByteBuf wire(IscsiChannelHarness h, Pdu pdu) {
-    EmbeddedChannel encoder = new EmbeddedChannel(new PduEncoder(h.clientCodec));
-    encoder.writeOutbound(pdu);
-    ByteBuf encoded = encoder.readOutbound();
-    ByteBuf copy = Unpooled.copiedBuffer(encoded);
-    encoded.release();
-    return copy;
-  }
 
   @Test
   void receivedDataIsCopiedOnceAndReleasedEvenAfterWaitingForItsTurn() {
     IscsiChannelHarness h = loggedIn(IscsiTargetConfig.defaults(), "ImmediateData=Yes");
     byte[] data = pattern(512, 7);
     // CmdSN 1 before 0: the WRITE waits in the command window, holding its immediate data.
-    ByteBuf write = wire(h, TestPdus.scsi(1, 1, 0x80 | 0x20, 512, rw10(0x2a, 0, 1), data));
+    ByteBuf write = h.wire(TestPdus.scsi(1, 1, 0x80 | 0x20, 512, rw10(0x2a, 0, 1), data));
     h.sendRaw(write.retain());
     assertThat(h.drain()).isEmpty();
     assertThat(write.refCnt()).isGreaterThan(1);
     Pdu nop = TestPdus.nopOut(2, 0, new byte[] {1, 2, 3});
     nop.bhs()[0] &= ~0x40; // not immediate: it takes CmdSN 0 and fills the gap
-    ByteBuf ping = wire(h, nop);
+    ByteBuf ping = h.wire(nop);
     h.sendRaw(ping.retain());
     List<Pdu> out = h.drain();
     assertThat(out).extracting(Pdu::opcode).containsExactly(Opcode.NOP_IN, Opcode.SCSI_RESPONSE);

@@ -1,6 +1,7 @@
 package org.snipblock.iscsi;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -50,6 +51,16 @@ final class IscsiChannelHarness {
       sendRaw(bytes);
     }
     return drain();
+  }
+
+  /** The PDU as the initiator puts it on the wire, in one buffer of its own (for {@link #sendRaw}). */
+  ByteBuf wire(Pdu pdu) {
+    EmbeddedChannel encoder = new EmbeddedChannel(new PduEncoder(clientCodec));
+    encoder.writeOutbound(pdu);
+    ByteBuf encoded = encoder.readOutbound();
+    ByteBuf copy = Unpooled.copiedBuffer(encoded);
+    encoded.release();
+    return copy;
   }
 
   void sendRaw(ByteBuf bytes) {

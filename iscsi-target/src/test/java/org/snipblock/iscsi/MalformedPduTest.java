@@ -110,7 +110,7 @@ class MalformedPduTest {
     assertThat(TestPdus.keys(h.loginNormal(TARGET, "HeaderDigest=CRC32C,None")))
         .contains("HeaderDigest=CRC32C");
     h.clientDigests(true, false);
-    ByteBuf wire = encode(h, TestPdus.nopOut(3, 0, new byte[0]));
+    ByteBuf wire = h.wire(TestPdus.nopOut(3, 0, new byte[0]));
     wire.setByte(48, wire.getByte(48) ^ 0x01); // corrupt the header digest
     h.sendRaw(wire);
     assertThat(h.drain()).isEmpty();
@@ -123,7 +123,7 @@ class MalformedPduTest {
     assertThat(TestPdus.keys(h.loginNormal(TARGET, "HeaderDigest=CRC32C", "DataDigest=CRC32C")))
         .contains("DataDigest=CRC32C");
     h.clientDigests(true, true);
-    ByteBuf wire = encode(h, TestPdus.nopOut(3, 0, new byte[] {1, 2, 3, 4}));
+    ByteBuf wire = h.wire(TestPdus.nopOut(3, 0, new byte[] {1, 2, 3, 4}));
     wire.setByte(52, wire.getByte(52) ^ 0x10); // corrupt the data, not the header
     h.sendRaw(wire);
     List<Pdu> out = h.drain();
@@ -142,7 +142,7 @@ class MalformedPduTest {
     List<Pdu> out = h.send(TestPdus.scsi(1, 0, 0x80 | 0x20, 512, write10, new byte[0]));
     assertThat(out).extracting(Pdu::opcode).containsExactly(Opcode.R2T);
     int ttt = out.get(0).intAt(20);
-    ByteBuf wire = encode(h, TestPdus.dataOut(1, ttt, 0, 0, true, new byte[512]));
+    ByteBuf wire = h.wire(TestPdus.dataOut(1, ttt, 0, 0, true, new byte[512]));
     wire.setByte(60, wire.getByte(60) ^ 0x01);
     h.sendRaw(wire);
     out = h.drain();
@@ -150,12 +150,4 @@ class MalformedPduTest {
     assertThat(h.channel.isActive()).isFalse();
   }
 
-  private static ByteBuf encode(IscsiChannelHarness h, Pdu pdu) {
-    EmbeddedChannel enc = new EmbeddedChannel(new PduEncoder(h.clientCodec));
-    enc.writeOutbound(pdu);
-    ByteBuf b = enc.readOutbound();
-    ByteBuf copy = Unpooled.copiedBuffer(b);
-    b.release();
-    return copy;
-  }
 }

@@ -8,7 +8,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelPromise;
-import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -16,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.snipblock.block.MemoryCatalog;
 import org.snipblock.iscsi.pdu.Opcode;
 import org.snipblock.iscsi.pdu.Pdu;
-import org.snipblock.iscsi.pdu.PduEncoder;
 
 /**
  * Commands that arrive in one socket read are answered with one flush (one system call at depth),
@@ -109,18 +107,9 @@ class ResponseBatchingTest {
       byte[] cdb = {0x2a, 0, 0, 0, 0, (byte) i, 0, 0, 1, 0};
       byte[] block = new byte[512];
       block[0] = (byte) i;
-      oneRead.addComponent(true, wire(h, TestPdus.scsi(100 + i, i, 0x80 | 0x20, 512, cdb, block)));
+      oneRead.addComponent(true, h.wire(TestPdus.scsi(100 + i, i, 0x80 | 0x20, 512, cdb, block)));
     }
     return oneRead;
   }
 
-  /** The PDU as the initiator puts it on the wire, in one buffer of its own. */
-  private static ByteBuf wire(IscsiChannelHarness h, Pdu pdu) {
-    EmbeddedChannel encoder = new EmbeddedChannel(new PduEncoder(h.clientCodec));
-    encoder.writeOutbound(pdu);
-    ByteBuf encoded = encoder.readOutbound();
-    ByteBuf copy = Unpooled.copiedBuffer(encoded);
-    encoded.release();
-    return copy;
-  }
 }
