@@ -28,7 +28,6 @@ import org.snipblock.cluster.replica.ReplicaRegistry;
 import org.snipblock.cluster.replica.ReplicaService;
 import org.snipblock.cluster.replica.ReplicatedBlockDevice;
 import org.snipblock.cluster.replica.ReplicationSettings;
-import org.snipblock.cluster.replica.StreamLoop;
 import org.snipblock.cluster.replica.VerifyReport;
 import org.snipblock.cluster.topology.Placement;
 import org.snipblock.cluster.topology.PlacementPolicy;
@@ -61,7 +60,6 @@ public final class ClusterNode implements AutoCloseable {
   private final EpochAuthority epochs = new MetadataEpochs(metadata, this::inMajority);
   private final SiteSettings sites;
   private final SimulatedWanLinks wan;
-  private final StreamLoop streamLoop;
   private final NodeChannels channels;
   private final ReplicationPort port = new ReplicationPort();
   private final NodeThreads threads;
@@ -101,8 +99,7 @@ public final class ClusterNode implements AutoCloseable {
     this.placement = placement;
     this.sites = sites;
     this.wan = new SimulatedWanLinks(config.location(), sites, metadata);
-    this.streamLoop = new StreamLoop(config.nodeId());
-    this.channels = new NodeChannels(metadata, wan, config.tls(), streamLoop);
+    this.channels = new NodeChannels(config.nodeId(), metadata, wan, config.tls());
     this.local = local;
     this.defaults = defaults;
     this.settings = settings;
@@ -118,7 +115,7 @@ public final class ClusterNode implements AutoCloseable {
         local.background().clients());
     this.reconciler = new Reconciler(config.nodeId(), metadata, local, copies, sequences, threads.worker, threads.timer,
         (v, localCopy) -> new ReplicatedBlockDevice(config.nodeId(), v, localCopy, epochs, this::channelTo,
-            channels::streamTo, streamLoop.executor(), settings, registry, sequences, snapshots, qos::throttleOf, local.background()), () -> closed);
+            channels::streamTo, channels.streamLoop(), settings, registry, sequences, snapshots, qos::throttleOf, local.background()), () -> closed);
   }
 
   /**

@@ -27,15 +27,20 @@ final class NodeChannels implements AutoCloseable {
   private final Map<String, ManagedChannel> streams = new ConcurrentHashMap<>();
 
   /**
+   * @param nodeId this node, which names the streams' thread
    * @param wan the simulated WAN a test may put between sites
    * @param tls mutual TLS to every node, or null for plaintext
-   * @param streamLoop the thread of the streams' channels, closed with them
    */
-  NodeChannels(ClusterMetadata metadata, SimulatedWanLinks wan, LinkTls tls, StreamLoop streamLoop) {
+  NodeChannels(String nodeId, ClusterMetadata metadata, SimulatedWanLinks wan, LinkTls tls) {
     this.metadata = metadata;
     this.wan = wan;
     this.tls = tls;
-    this.streamLoop = streamLoop;
+    this.streamLoop = new StreamLoop(nodeId);
+  }
+
+  /** The streams' one thread, which a change hands its sends to (see {@link StreamLoop}). */
+  java.util.concurrent.Executor streamLoop() {
+    return streamLoop.executor();
   }
 
   ManagedChannel to(String nodeId) {

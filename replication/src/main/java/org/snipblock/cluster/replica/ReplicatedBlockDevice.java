@@ -65,8 +65,8 @@ public final class ReplicatedBlockDevice implements BlockDevice {
    */
   public ReplicatedBlockDevice(String selfId, VolumeRecord volume, ReopenableDevice local, EpochAuthority authority,
       Function<String, ManagedChannel> channels, Function<String, ManagedChannel> streamChannels, Executor streamLoop,
-      ReplicationSettings settings, ReplicaRegistry registry, DurableProgress sequences, SnapshotSource snapshots, Function<VolumeRecord, VolumeThrottle> qosBudgets,
-      BackgroundBudget background) {
+      ReplicationSettings settings, ReplicaRegistry registry, DurableProgress sequences, SnapshotSource snapshots,
+      Function<VolumeRecord, VolumeThrottle> qosBudgets, BackgroundBudget background) {
     this.view = new VolumeView(selfId, volume);
     this.local = local;
     this.fencing = new Fencing(view, authority, registry); // first: its log round trip overlaps the disk write below

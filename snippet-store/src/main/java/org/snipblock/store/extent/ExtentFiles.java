@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
-import org.snipblock.store.journal.Journal;
+import org.snipblock.store.journal.JournalListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  *       deleted every segment that could name it. So replay never meets a slot rewritten since.
  * </ul>
  */
-public final class ExtentFiles implements Journal.Listener, AutoCloseable {
+public final class ExtentFiles implements JournalListener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ExtentFiles.class);
   private static final String SUFFIX = ".ext";
   private static final String ZONES_SUFFIX = ".zon";

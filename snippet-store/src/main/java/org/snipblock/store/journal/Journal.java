@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * first record that is torn or fails its CRC, which is exactly the point where a power loss cut the
  * unsynced tail.
  *
- * <p>Records may refer to data kept outside the journal (extent files): a {@link Listener} makes
+ * <p>Records may refer to data kept outside the journal (extent files): a {@link JournalListener} makes
  * that data durable before any fsync of a segment, and learns when a checkpoint has made the
  * records of older segments unnecessary (so what they refer to may be reused).
  *
@@ -62,28 +62,6 @@ public final class Journal implements AutoCloseable {
     void checkpoint() throws Exception;
   }
 
-  /** What the journal tells the owner of data its records refer to. */
-  public interface Listener {
-    Listener NONE = new Listener() { };
-
-    /** Before a segment is fsynced (on the syncer's thread): what synced records refer to must be durable first. */
-    default void beforeSync() throws IOException { }
-
-    /** Under the journal lock, when a new segment starts: everything released so far is in older segments. */
-    default void rolled() { }
-
-    /** True if a roll and checkpoint are due whatever the segment's size (space waits for one). */
-    default boolean rollDue() {
-      return false;
-    }
-
-    /**
-     * After a checkpoint deleted the segments older than the newest roll: no replay will see
-     * their records again.
-     */
-    default void checkpointed() { }
-  }
-
   private final Applier applier;
   private final Executor completions;
   private final JournalSegments segments;
@@ -100,7 +78,7 @@ public final class Journal implements AutoCloseable {
   private long nextSeq;
 
   private Journal(JournalIo io, long nextSeq, Applier applier, Checkpointer checkpointer,
-      Listener listener, Executor completions, long checkpointBytes, Duration checkpointInterval,
+      JournalListener listener, Executor completions, long checkpointBytes, Duration checkpointInterval,
       String name) throws IOException {
     this.nextSeq = nextSeq;
     this.applier = applier;
@@ -115,7 +93,7 @@ public final class Journal implements AutoCloseable {
    * checkpointed the old segments and deleted them first, so that no torn tail precedes new records.
    */
   public static Journal start(JournalIo io, long nextSeq, Applier applier, Checkpointer checkpointer,
-      Listener listener, Executor completions, long checkpointBytes, Duration checkpointInterval,
+      JournalListener listener, Executor completions, long checkpointBytes, Duration checkpointInterval,
       String name) throws IOException {
     Journal j = new Journal(io, nextSeq, applier, checkpointer, listener, completions, checkpointBytes,
         checkpointInterval, name);

@@ -23,7 +23,7 @@ final class JournalSegments {
 
   private final JournalIo io;
   private final Journal.Checkpointer checkpointer;
-  private final Journal.Listener listener;
+  private final JournalListener listener;
   private final long checkpointBytes;
   private final long checkpointNanos;
   private final ExecutorService checkpoints;
@@ -34,7 +34,7 @@ final class JournalSegments {
   /** Completes once every segment before the current one is synced (or failed to be). */
   private CompletableFuture<Void> olderSegmentsSynced = CompletableFuture.completedFuture(null);
 
-  JournalSegments(JournalIo io, long firstSeq, Journal.Checkpointer checkpointer, Journal.Listener listener,
+  JournalSegments(JournalIo io, long firstSeq, Journal.Checkpointer checkpointer, JournalListener listener,
       long checkpointBytes, Duration checkpointInterval, String name) throws IOException {
     this.io = io;
     this.checkpointer = checkpointer;

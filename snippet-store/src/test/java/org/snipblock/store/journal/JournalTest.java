@@ -39,7 +39,7 @@ class JournalTest {
 
   private List<JournalBatch> writeRecords(FileJournalIo io, int n) throws Exception {
     List<JournalBatch> applied = new ArrayList<>();
-    Journal j = Journal.start(io, 1, (b, s) -> applied.addAll(b), () -> { }, Journal.Listener.NONE, completions, 1L << 30,
+    Journal j = Journal.start(io, 1, (b, s) -> applied.addAll(b), () -> { }, JournalListener.NONE, completions, 1L << 30,
         Duration.ofHours(1), "test-journal");
     List<CompletableFuture<Void>> fs = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -81,7 +81,7 @@ class JournalTest {
         steps.add("settle");
       }
     };
-    Journal j = Journal.start(new FileJournalIo(dir), 1, applier, () -> { }, Journal.Listener.NONE, completions,
+    Journal j = Journal.start(new FileJournalIo(dir), 1, applier, () -> { }, JournalListener.NONE, completions,
         1L << 30, Duration.ofHours(1), "test-journal");
     ExecutorService first = Executors.newSingleThreadExecutor();
     try {
@@ -169,7 +169,7 @@ class JournalTest {
     FileJournalIo io = new FileJournalIo(dir);
     writeRecords(io, 5);
     List<JournalBatch> applied = new ArrayList<>();
-    Journal j = Journal.start(io, 100, (b, s) -> applied.addAll(b), () -> { }, Journal.Listener.NONE, completions, 1L << 30,
+    Journal j = Journal.start(io, 100, (b, s) -> applied.addAll(b), () -> { }, JournalListener.NONE, completions, 1L << 30,
         Duration.ofHours(1), "test-journal-2");
     j.submit(batch(1), true, e -> { }).join();
     j.abandon();
@@ -180,7 +180,7 @@ class JournalTest {
   void closeCheckpointsAndEmptiesTheJournal() throws Exception {
     FileJournalIo io = new FileJournalIo(dir);
     int[] checkpoints = {0};
-    Journal j = Journal.start(io, 1, (b, s) -> { }, () -> checkpoints[0]++, Journal.Listener.NONE, completions, 1L << 30,
+    Journal j = Journal.start(io, 1, (b, s) -> { }, () -> checkpoints[0]++, JournalListener.NONE, completions, 1L << 30,
         Duration.ofHours(1), "test-journal-3");
     j.submit(batch(1), false, e -> { }).join();
     j.close();
@@ -200,7 +200,7 @@ class JournalTest {
     Journal j = Journal.start(new FileJournalIo(dir), 1, (b, s) -> {
       applying.countDown();
       go.await();
-    }, () -> { }, Journal.Listener.NONE, completions, 1L << 30, Duration.ofHours(1), "abandoned-journal");
+    }, () -> { }, JournalListener.NONE, completions, 1L << 30, Duration.ofHours(1), "abandoned-journal");
     Thread syncer = thread("abandoned-journal");
     ExecutorService writer = Executors.newSingleThreadExecutor();
     try {
@@ -231,7 +231,7 @@ class JournalTest {
    */
   @Test
   void aDurableBatchReachingAnEndedSyncerFails() throws Exception {
-    Journal j = Journal.start(new FileJournalIo(dir), 1, (b, s) -> { }, () -> { }, Journal.Listener.NONE, completions,
+    Journal j = Journal.start(new FileJournalIo(dir), 1, (b, s) -> { }, () -> { }, JournalListener.NONE, completions,
         1L << 30, Duration.ofHours(1), "ended-journal");
     try {
       for (boolean crash : new boolean[] {false, true}) {
@@ -263,7 +263,7 @@ class JournalTest {
     CountDownLatch syncing = new CountDownLatch(1);
     CountDownLatch go = new CountDownLatch(1);
     FileChannel extent = FileChannel.open(dir.resolve("extent"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-    Journal.Listener forcesExtent = new Journal.Listener() {
+    JournalListener forcesExtent = new JournalListener() {
       @Override
       public void beforeSync() throws java.io.IOException {
         syncing.countDown();
